@@ -1,0 +1,35 @@
+/**
+ * One catalogue of coded errors (after fastify's `lib/errors.js`): every error the program raises on
+ * purpose has a stable code that logs, the CLI and (later) the HTTP API report, and the README lists.
+ * Codes are `AREA_WHAT`. Add new ones here, never ad hoc strings elsewhere.
+ */
+export const ERROR_CATALOGUE = {
+  CONFIG_INVALID: { status: 500, message: 'Invalid configuration' },
+  CLI_USAGE: { status: 400, message: 'Bad command-line usage' },
+  KNOWLEDGE_FILE_INVALID: { status: 500, message: 'A knowledge file could not be read' },
+  KNOWLEDGE_INDEX_MISSING: { status: 503, message: 'The knowledge index is not built yet' },
+  KNOWLEDGE_INDEX_CORRUPT: { status: 500, message: 'The knowledge index on disk is unreadable' },
+  STORAGE_ETAG_CONFLICT: { status: 409, message: 'The stored item changed since it was read (eTag mismatch)' },
+  STORAGE_INVALID_KEY: { status: 400, message: 'Invalid storage key' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    const base = ERROR_CATALOGUE[code].message;
+    super(detail ? `${base}: ${detail}` : base, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = options?.details;
+  }
+}
+
+export function isAppError(err: unknown, code?: ErrorCode): err is AppError {
+  return err instanceof AppError && (code === undefined || err.code === code);
+}
