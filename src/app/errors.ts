@@ -11,6 +11,9 @@ export const ERROR_CATALOGUE = {
   KNOWLEDGE_INDEX_CORRUPT: { status: 500, message: 'The knowledge index on disk is unreadable' },
   STORAGE_ETAG_CONFLICT: { status: 409, message: 'The stored item changed since it was read (eTag mismatch)' },
   STORAGE_INVALID_KEY: { status: 400, message: 'Invalid storage key' },
+  STORAGE_INVALID_ITEM: { status: 400, message: 'Invalid storage item' },
+  STORAGE_MIGRATION_FAILED: { status: 500, message: 'A database migration failed' },
+  TRANSCRIPT_INVALID_ACTIVITY: { status: 400, message: 'The activity cannot be logged to the transcript' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+/**
+ * `pos-assist <command>`: the operator's and developer's entry point.
+ *
+ *   ingest [--rebuild] [--json]        build or update the knowledge index
+ *   ask "<question>" [--json]          one answer, as the bot would give it
+ *   chat [--jsonl] [--user ID]         a conversation with the bot in the terminal
+ *   eval [--json] [--fixtures FILE]    retrieval quality on the labelled questions
+ *
+ * stdout carries results only (answers, JSON); logs go to stderr. Exit codes: 0 ok, 1 failure,
+ * 2 bad usage.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Activity } from 'botbuilder';
+import { renderAnswer } from '../bot/render.js';
+import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
+import { detectLocale } from '../i18n/messages.js';
+import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evaluate.js';
+import { ingest } from '../knowledge/ingest.js';
+import { loadConfig, loadDotEnv, PROJECT_ROOT, type Config } from './config.js';
+import { AppError, isAppError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { createRuntime, logIngest, openKnowledge } from './runtime.js';
+
+const USAGE = `Usage: pos-assist <command> [options]
+
+Commands:
+  ingest [--rebuild] [--json]        Build or update the knowledge index from the knowledge folder.
+  ask "<question>" [--json]          Answer one question from the knowledge base, with its sources.
+  chat [--jsonl] [--user ID]         Talk to the bot in the terminal. With --jsonl, read one message per
+                                     stdin line (text, or {"text": "..."}) and print one JSON object per
+                                     bot activity per line.
+  eval [--json] [--fixtures FILE]    Measure retrieval quality (hybrid vs BM25 alone).
+  help                               Show this help.
+
+Configuration comes from environment variables (see .env.example).`;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+const COMMANDS: Record<string, { options: Options; positionals: [min: number, max: number] }> = {
+  ingest: { options: { rebuild: { type: 'boolean' }, json: { type: 'boolean' } }, positionals: [0, 0] },
+  ask: { options: { json: { type: 'boolean' } }, positionals: [1, Infinity] },
+  chat: { options: { jsonl: { type: 'boolean' }, user: { type: 'string' } }, positionals: [0, 0] },
+  eval: { options: { json: { type: 'boolean' }, fixtures: { type: 'string' } }, positionals: [0, 0] },
+  help: { options: {}, positionals: [0, 0] },
+};
+
+function usageError(message: string): never {
+  throw new AppError('CLI_USAGE', message);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  let config: Config | undefined;
+  let logger: Logger | undefined;
+  try {
+    const spec = COMMANDS[command];
+    if (!spec) usageError(`unknown command "${command}"`);
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({ args: rest, options: spec.options, allowPositionals: true, strict: true });
+    } catch (err) {
+      usageError((err as Error).message);
+    }
+    const [min, max] = spec.positionals;
+    if (parsed.positionals.length < min) usageError(`"${command}" needs ${min === 1 ? 'an argument' : `${min} arguments`}`);
+    if (parsed.positionals.length > max) usageError(`"${command}" takes no argument "${parsed.positionals[max]}"`);
+    if (command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+
+    loadDotEnv();
+    config = loadConfig();
+    // Interactive and scripted commands keep the terminal clean unless asked for more.
+    logger = createLogger(process.env.LOG_LEVEL ? config : { logLevel: 'warn' }, { name: 'cli' });
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    switch (command) {
+      case 'ingest':
+        return await runIngest(config, logger, Boolean(values.rebuild), Boolean(values.json));
+      case 'ask':
+        return await runAsk(config, logger, parsed.positionals.join(' '), Boolean(values.json));
+      case 'chat':
+        return await runChat(config, logger, Boolean(values.jsonl), values.user as string | undefined);
+      case 'eval':
+        return await runEval(config, logger, values.fixtures as string | undefined, Boolean(values.json));
+    }
+    return 0;
+  } catch (err) {
+    if (isAppError(err, 'CLI_USAGE')) {
+      process.stderr.write(`pos-assist: ${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (isAppError(err)) {
+      process.stderr.write(`pos-assist: [${err.code}] ${err.message}\n`);
+      return 1;
+    }
+    if (logger) logger.error({ err }, 'command failed');
+    else process.stderr.write(`pos-assist: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+async function runIngest(config: Config, logger: Logger, rebuild: boolean, json: boolean): Promise<number> {
+  const report = await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, rebuild });
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    for (const p of report.problems) process.stdout.write(`skipped ${p.file}: ${p.reason}\n`);
+    process.stdout.write(
+      `Knowledge index updated (${report.fullRebuild ? `full rebuild: ${report.reason}` : 'incremental'}): ` +
+        `${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.removed} removed; ` +
+        `${report.embedded} embedded, ${report.total} chunks from ${report.files} files in ${report.durationMs} ms.\n`,
+    );
+  }
+  logger.debug({ report }, 'ingest finished');
+  return 0;
+}
+
+async function runAsk(config: Config, logger: Logger, question: string, json: boolean): Promise<number> {
+  if (!question.trim()) usageError('the question is empty');
+  const knowledge = await openKnowledge(config, logger);
+  const answer = await knowledge.ask(question);
+  const locale = detectLocale(question) ?? config.defaultLocale;
+  const text = renderAnswer(answer, locale);
+  if (json) {
+    const out = {
+      answer: text,
+      confidence: answer.confidence,
+      answered: answer.answered,
+      sources: answer.sources.map((s) => ({ file: s.file, title: s.title, section: s.section, score: s.score })),
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else {
+    process.stdout.write(`${text}\n`);
+  }
+  return 0;
+}
+
+async function runChat(config: Config, logger: Logger, jsonl: boolean, user: string | undefined): Promise<number> {
+  if (user !== undefined && !/^[\w.:@-]{1,64}$/.test(user)) usageError('--user must be 1-64 letters, digits or ._:@-');
+  const runtime = await createRuntime(config, logger);
+  const interactive = !jsonl && process.stdin.isTTY === true;
+  let lastOptions: string[] = [];
+  const write = (s: string) => new Promise<void>((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once('drain', resolve)));
+  const adapter = new TerminalAdapter({
+    transcripts: runtime.transcripts,
+    userId: user ?? 'terminal-user',
+    async onActivity(activity: Partial<Activity>) {
+      if (activity.type === 'typing') return;
+      const options = (activity.suggestedActions?.actions ?? []).map((a) => String(a.value ?? a.title));
+      if (jsonl) {
+        const line: Record<string, unknown> = { type: activity.type, text: activity.text ?? '' };
+        if (options.length) line.suggestedActions = options;
+        if (activity.attachments?.length) line.attachments = activity.attachments;
+        await write(`${JSON.stringify(line)}\n`);
+        return;
+      }
+      lastOptions = options;
+      const numbered = options.map((o, i) => `  [${i + 1}] ${o}`).join('\n');
+      await write(`\nPOS Assist › ${activity.text ?? ''}${numbered ? `\n${numbered}` : ''}\n`);
+    },
+  });
+  runtime.attach(adapter);
+  const logic = (ctx: Parameters<typeof runtime.bot.run>[0]) => runtime.bot.run(ctx);
+
+  try {
+    await adapter.start(logic);
+    const rl = createInterface({ input: process.stdin, terminal: interactive });
+    if (interactive) {
+      process.stdout.write('\n(输入问题后回车；输入编号选择选项；Ctrl+D 或 /quit 退出 · Type a question; a number picks an option; Ctrl+D or /quit to exit)\n');
+      rl.setPrompt('\n您 › ');
+      rl.prompt();
+    }
+    let lineNo = 0;
+    for await (const raw of rl) {
+      lineNo++;
+      let text = raw;
+      if (jsonl) {
+        const trimmed = raw.trim();
+        if (!trimmed) continue;
+        if (trimmed.startsWith('{')) {
+          try {
+            const obj = JSON.parse(trimmed) as unknown;
+            if (!obj || typeof obj !== 'object' || typeof (obj as { text?: unknown }).text !== 'string') {
+              throw new Error('expected an object with a "text" string');
+            }
+            text = (obj as { text: string }).text;
+          } catch (err) {
+            // Reported in-band so a script sees which line was not delivered to the bot.
+            await write(`${JSON.stringify({ type: 'error', line: lineNo, error: `invalid JSON message: ${(err as Error).message}` })}\n`);
+            continue;
+          }
+        }
+      } else {
+        const trimmed = raw.trim();
+        if (trimmed === '/quit' || trimmed === '/exit') break;
+        const pick = /^\d+$/.test(trimmed) ? lastOptions[Number(trimmed) - 1] : undefined;
+        if (pick) text = pick;
+      }
+      await adapter.say(text, logic);
+      if (interactive) rl.prompt();
+    }
+    rl.close();
+  } finally {
+    await runtime.close();
+  }
+  return 0;
+}
+
+async function runEval(config: Config, logger: Logger, fixtures: string | undefined, json: boolean): Promise<number> {
+  const file = fixtures ?? join(PROJECT_ROOT, 'test', 'fixtures', 'eval-questions.json');
+  if (!existsSync(file)) usageError(`fixtures file not found: ${file}`);
+  const data = loadEvalFixtures(file);
+  const knowledge = await openKnowledge(config, logger);
+  const results: EvalResult[] = [];
+  for (const mode of ['hybrid', 'bm25'] as const) results.push(await evaluate(knowledge, data, mode));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(results)}\n`);
+    return 0;
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(8);
+  const rows = [
+    ['retriever', 'hit@1', 'hit@3', 'MRR', 'answered', 'off-topic rejected'],
+    ...results.map((r) => [r.mode, pct(r.hitAt1), pct(r.hitAt3), r.mrr.toFixed(3).padStart(8), pct(r.answerRate), pct(r.offTopicRejection)]),
+  ];
+  process.stdout.write(`Retrieval evaluation: ${results[0]!.questions} questions, ${results[0]!.offTopic} off-topic (gate ${knowledge.minConfidence})\n\n`);
+  for (const row of rows) process.stdout.write(`${row.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(i === 5 ? 19 : 9))).join(' ')}\n`);
+  const hybrid = results[0]!;
+  if (hybrid.misses.length) {
+    process.stdout.write(`\nHybrid: questions whose best section was not the expected one (${hybrid.misses.length}):\n`);
+    for (const m of hybrid.misses) process.stdout.write(`  - ${m.q}\n      expected ${m.expect.join(' | ')}\n      got      ${m.got.join(' | ')}\n`);
+  }
+  if (hybrid.falseAnswers.length) {
+    process.stdout.write(`\nHybrid: off-topic questions answered anyway (${hybrid.falseAnswers.length}):\n`);
+    for (const f of hybrid.falseAnswers) process.stdout.write(`  - ${f.q} (confidence ${f.confidence}, ${f.got})\n`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`pos-assist: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

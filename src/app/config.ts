@@ -1,0 +1,200 @@
+/**
+ * Configuration: read once at start-up from environment variables (optionally from a `.env` file at the
+ * project root first), validated with zod, then passed down as a plain frozen object. Nothing else in the
+ * program reads `process.env`.
+ *
+ * Every variable is optional and has a default; an empty (or blank) value counts as unset. A bad value
+ * stops the program with `CONFIG_INVALID` naming every bad variable at once, one per line:
+ *
+ * ```text
+ * Invalid configuration: 2 environment variables are invalid
+ * PORT: must be an integer between 1 and 65535 (got "abc")
+ * LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")
+ * ```
+ *
+ * `.env.example` at the project root lists every variable with its default; keep the two in step.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+// ── Project root ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The nearest directory at or above `from` that holds a `package.json`. This file runs as
+ * `src/app/config.ts` under vitest and as `dist/app/config.js` once built; both find the repository root.
+ */
+export function findProjectRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new AppError('CONFIG_INVALID', `no package.json found at or above ${from}`);
+    dir = parent;
+  }
+}
+
+export const PROJECT_ROOT: string = findProjectRoot();
+
+// ── Types ───────────────────────────────────────────────────────────────────────────────────────────
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export interface Config {
+  /** Where the program keeps its state (database, index, uploaded files). Absolute. */
+  readonly dataDir: string;
+  /** The provider's guide: Markdown articles the answers come from. Absolute. */
+  readonly knowledgeDir: string;
+  /** Conversation flow definitions. Absolute. */
+  readonly flowsDir: string;
+  readonly logLevel: LogLevel;
+  readonly defaultLocale: Locale;
+  /** Below this retrieval confidence (0–1) the bot does not answer from the guide. */
+  readonly answerMinConfidence: number;
+  /** How many guide articles an answer cites at most (1–5). */
+  readonly answerMaxSources: number;
+  /** Port of the web server (web chat, webhooks). */
+  readonly port: number;
+  /** Transcripts older than this many days are deleted (PIPL: keep only as long as needed). */
+  readonly transcriptRetentionDays: number;
+  /** `NODE_ENV` as given (any value); `development` when unset. */
+  readonly nodeEnv: string;
+  /** Files and folders inside `dataDir`. */
+  readonly paths: {
+    readonly database: string;
+    readonly index: string;
+    readonly files: string;
+  };
+}
+
+/** One bad variable, as listed in `CONFIG_INVALID`'s `details.issues`. */
+export interface ConfigIssue {
+  variable: string;
+  reason: string;
+}
+
+// ── Schema ──────────────────────────────────────────────────────────────────────────────────────────
+
+// Each variable's schema reports one reason; `loadConfig` appends the value it got.
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const reason =
+    max === Number.MAX_SAFE_INTEGER ? `must be an integer ≥ ${min}` : `must be an integer between ${min} and ${max}`;
+  return z
+    .string()
+    .regex(/^[+-]?\d+$/, reason)
+    .transform(Number)
+    .pipe(z.number().min(min, reason).max(max, reason));
+}
+
+function decimal(min: number, max: number) {
+  const reason = `must be a number between ${min} and ${max}`;
+  return z
+    .string()
+    .regex(/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/, reason)
+    .transform(Number)
+    .pipe(z.number().min(min, reason).max(max, reason));
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` });
+}
+
+/** A directory; relative values are resolved against the current working directory. */
+function directory(fallback: string) {
+  return z
+    .string()
+    .transform((value) => path.resolve(value))
+    .default(fallback);
+}
+
+function schemaFor(root: string) {
+  return z.object({
+    DATA_DIR: directory(path.join(root, 'data')),
+    KNOWLEDGE_DIR: directory(path.join(root, 'knowledge')),
+    FLOWS_DIR: directory(path.join(root, 'flows')),
+    LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
+    DEFAULT_LOCALE: oneOf(LOCALES).default('zh-CN'),
+    ANSWER_MIN_CONFIDENCE: decimal(0, 1).default(0.35),
+    ANSWER_MAX_SOURCES: integer(1, 5).default(2),
+    PORT: integer(1, 65535).default(3978),
+    TRANSCRIPT_RETENTION_DAYS: integer(1).default(180),
+    NODE_ENV: z.string().default('development'),
+  });
+}
+
+/** The variables this module reads (the keys of the schema), in the order errors are reported. */
+export const CONFIG_VARIABLES = Object.keys(schemaFor(PROJECT_ROOT).shape) as readonly string[];
+
+// ── Loading ─────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Reads and validates the configuration. Throws `AppError('CONFIG_INVALID')` listing every bad variable
+ * in its message (one per line) and in `details.issues` (`ConfigIssue[]`).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty or blank counts as unset; surrounding spaces (easy to leave in a .env file) are dropped.
+  const raw: Record<string, string | undefined> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name]?.trim();
+    raw[name] = value === '' ? undefined : value;
+  }
+
+  const parsed = schemaFor(PROJECT_ROOT).safeParse(raw);
+  if (!parsed.success) {
+    const issues: ConfigIssue[] = [];
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0]);
+      if (issues.some((i) => i.variable === variable)) continue; // one reason per variable
+      // Values are echoed so the fix is obvious. A later secret variable (API key, token) must not be.
+      issues.push({ variable, reason: `${issue.message} (got ${JSON.stringify(raw[variable])})` });
+    }
+    const count = issues.length === 1 ? '1 environment variable is invalid' : `${issues.length} environment variables are invalid`;
+    throw new AppError('CONFIG_INVALID', [count, ...issues.map((i) => `${i.variable}: ${i.reason}`)].join('\n'), {
+      details: { issues },
+    });
+  }
+
+  const v = parsed.data;
+  return Object.freeze({
+    dataDir: v.DATA_DIR,
+    knowledgeDir: v.KNOWLEDGE_DIR,
+    flowsDir: v.FLOWS_DIR,
+    logLevel: v.LOG_LEVEL,
+    defaultLocale: v.DEFAULT_LOCALE,
+    answerMinConfidence: v.ANSWER_MIN_CONFIDENCE,
+    answerMaxSources: v.ANSWER_MAX_SOURCES,
+    port: v.PORT,
+    transcriptRetentionDays: v.TRANSCRIPT_RETENTION_DAYS,
+    nodeEnv: v.NODE_ENV,
+    paths: Object.freeze({
+      database: path.join(v.DATA_DIR, 'pos-assist.sqlite'),
+      index: path.join(v.DATA_DIR, 'index'),
+      files: path.join(v.DATA_DIR, 'files'),
+    }),
+  });
+}
+
+/**
+ * Loads `file` (default: `.env` at the project root) into `process.env` with Node's
+ * `process.loadEnvFile`, if it exists. Returns whether a file was loaded.
+ *
+ * Variables already in the environment win over the file — Node's own rule, kept on purpose so that
+ * `PORT=8080 pos-assist …` overrides `.env`. That includes variables set to an empty string: an empty
+ * `PORT=` in the shell hides the file's `PORT`, and `loadConfig` then uses the default.
+ */
+export function loadDotEnv(file: string = path.join(PROJECT_ROOT, '.env')): boolean {
+  try {
+    process.loadEnvFile(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new AppError('CONFIG_INVALID', `could not read ${file}`, { cause: err });
+  }
+}

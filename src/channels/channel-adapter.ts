@@ -1,0 +1,172 @@
+/**
+ * The one adapter shape every channel shares (a botbuilder `BotAdapter`). A channel subclass only
+ * translates: its platform's message → `Activity` (then `processActivity`), and an outgoing `Activity` →
+ * its platform's API call (`deliver`). Everything a channel must never get wrong lives here, once:
+ * - card numbers are masked before anything else sees the activity (transcript, logs, bot, replies);
+ * - the inbound activity is saved to the transcript before the bot runs, every outbound one before it
+ *   is delivered;
+ * - turns of one conversation are serialised; proactive turns (`continueConversation`) join the queue.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ActivityTypes,
+  BotAdapter,
+  TurnContext,
+  type Activity,
+  type ConversationReference,
+  type ResourceResponse,
+} from 'botbuilder';
+import { maskDeep } from '../privacy/card-mask.js';
+import type { SqlTranscriptStore } from '../store/transcript-store.js';
+import { ConversationQueue } from './conversation-queue.js';
+
+/** What a channel can show; the bot degrades (e.g. buttons → numbered options) where it cannot. */
+export interface ChannelCapabilities {
+  suggestedActions: boolean;
+  markdown: boolean;
+  attachments: boolean;
+  typing: boolean;
+  /** Longest text one message may carry; longer replies are split by the channel. */
+  maxTextLength?: number;
+}
+
+export const DEFAULT_CAPABILITIES: ChannelCapabilities = {
+  suggestedActions: true,
+  markdown: true,
+  attachments: true,
+  typing: true,
+};
+
+/** turnState key: how many card numbers were masked in the inbound activity. */
+export const MASKED_CARD_NUMBERS = Symbol('maskedCardNumbers');
+
+export const BOT_ACCOUNT = { id: 'pos-assist', name: 'POS Assist', role: 'bot' } as const;
+
+export interface ChannelAdapterOptions {
+  channelId: string;
+  capabilities?: Partial<ChannelCapabilities>;
+  transcripts: SqlTranscriptStore;
+  queue?: ConversationQueue;
+}
+
+export type BotLogic = (context: TurnContext) => Promise<void>;
+
+export abstract class ChannelAdapter extends BotAdapter {
+  readonly channelId: string;
+  readonly capabilities: ChannelCapabilities;
+  protected readonly transcripts: SqlTranscriptStore;
+  protected readonly queue: ConversationQueue;
+
+  constructor(options: ChannelAdapterOptions) {
+    super();
+    this.channelId = options.channelId;
+    this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
+    this.transcripts = options.transcripts;
+    this.queue = options.queue ?? new ConversationQueue();
+  }
+
+  /** Sends one outgoing activity through the platform; returns the platform's id for it. */
+  protected abstract deliver(activity: Partial<Activity>): Promise<ResourceResponse>;
+
+  /**
+   * Runs the bot on one inbound activity. Resolves when the turn has finished (after earlier turns of
+   * the same conversation). The activity is masked and saved to the transcript before it is queued, so a
+   * message is on record even if the process stops while it waits.
+   */
+  async processActivity(inbound: Partial<Activity>, logic: BotLogic): Promise<void> {
+    const { value: activity, count } = maskDeep(this.normalizeInbound(inbound));
+    await this.transcripts.logActivity(activity as Activity, 'in');
+    await this.queue.run(this.queueKey(activity), async () => {
+      const context = new TurnContext(this, activity);
+      context.turnState.set(MASKED_CARD_NUMBERS, count);
+      await this.runMiddleware(context, logic);
+    });
+  }
+
+  async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const responses: ResourceResponse[] = [];
+    for (const outgoing of activities) {
+      if (outgoing.type === 'delay') {
+        await new Promise((r) => setTimeout(r, typeof outgoing.value === 'number' ? outgoing.value : 1000));
+        responses.push({ id: '' });
+        continue;
+      }
+      if (outgoing.type === ActivityTypes.InvokeResponse) {
+        responses.push({ id: '' });
+        continue;
+      }
+      const { value: activity } = maskDeep(this.normalizeOutbound(context, outgoing));
+      if (activity.type !== ActivityTypes.Typing) await this.transcripts.logActivity(activity as Activity, 'out');
+      const response = await this.deliver(activity);
+      responses.push({ id: response.id || activity.id! });
+    }
+    return responses;
+  }
+
+  async updateActivity(_context: TurnContext, _activity: Partial<Activity>): Promise<ResourceResponse | void> {
+    throw new Error(`${this.channelId}: updating a sent message is not supported`);
+  }
+
+  async deleteActivity(_context: TurnContext, _reference: Partial<ConversationReference>): Promise<void> {
+    throw new Error(`${this.channelId}: deleting a sent message is not supported`);
+  }
+
+  /** A proactive turn (agent reply, status notification) in a stored conversation, queued like any other. */
+  async continueConversation(reference: Partial<ConversationReference>, logic: BotLogic): Promise<void> {
+    const activity = TurnContext.applyConversationReference(
+      { type: ActivityTypes.Event, name: 'continueConversation', id: randomUUID(), timestamp: new Date() },
+      reference,
+      true,
+    );
+    await this.queue.run(this.queueKey(activity), async () => {
+      const context = new TurnContext(this, activity);
+      await this.runMiddleware(context, logic);
+    });
+  }
+
+  /** Waits for every queued turn to finish (graceful shutdown). */
+  drain(): Promise<void> {
+    return this.queue.drain();
+  }
+
+  protected queueKey(activity: Partial<Activity>): string {
+    return `${activity.channelId ?? this.channelId}:${activity.conversation?.id ?? ''}`;
+  }
+
+  private normalizeInbound(a: Partial<Activity>): Partial<Activity> {
+    if (!a.conversation?.id) throw new Error(`${this.channelId}: inbound activity without conversation.id`);
+    if (!a.from?.id) throw new Error(`${this.channelId}: inbound activity without from.id`);
+    return {
+      ...a,
+      type: a.type ?? ActivityTypes.Message,
+      id: a.id ?? randomUUID(),
+      timestamp: a.timestamp ?? new Date(),
+      channelId: a.channelId ?? this.channelId,
+      serviceUrl: a.serviceUrl ?? `urn:pos-assist:${this.channelId}`,
+      from: { role: 'user', ...a.from },
+      recipient: a.recipient ?? { ...BOT_ACCOUNT },
+    };
+  }
+
+  private normalizeOutbound(context: TurnContext, a: Partial<Activity>): Partial<Activity> {
+    const inbound = context.activity;
+    return {
+      ...a,
+      type: a.type ?? ActivityTypes.Message,
+      id: a.id ?? randomUUID(),
+      timestamp: new Date(),
+      channelId: a.channelId ?? inbound.channelId ?? this.channelId,
+      serviceUrl: a.serviceUrl ?? inbound.serviceUrl,
+      conversation: a.conversation ?? inbound.conversation,
+      from: a.from ?? { ...BOT_ACCOUNT, ...inbound.recipient, role: 'bot' },
+      recipient: a.recipient ?? inbound.from,
+      replyToId: a.replyToId ?? (inbound.type === ActivityTypes.Message ? inbound.id : undefined),
+      locale: a.locale ?? inbound.locale,
+    };
+  }
+}
+
+/** The capabilities of the channel a turn runs on (defaults for adapters that are not ours, e.g. tests). */
+export function capabilitiesOf(context: TurnContext): ChannelCapabilities {
+  return context.adapter instanceof ChannelAdapter ? context.adapter.capabilities : DEFAULT_CAPABILITIES;
+}

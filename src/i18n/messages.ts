@@ -1,0 +1,85 @@
+/**
+ * Every sentence a merchant reads, zh-CN first, English second. Code refers to keys, never to literals,
+ * so a wording change is one edit here and both languages stay in step (a test checks that every key has
+ * both).
+ */
+export type Locale = 'zh-CN' | 'en';
+export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
+
+type Vars = Record<string, string | number>;
+type Message = string | ((v: Vars) => string);
+
+const zh = {
+  greeting:
+    '您好，我是 POS Assist，收单服务的智能助手。\n我可以：\n- 解答撤销、退货、结算相关的问题（并注明出处）\n- 说明终端报错代码的含义和处理办法\n- 告诉您办理时需要准备哪些材料\n请直接输入您的问题。为了您的资金安全，请不要发送完整卡号、密码、CVV 或有效期。',
+  answerIntro: '',
+  sourcesLabel: '来源',
+  noAnswer:
+    '抱歉，这个问题我在知识库里没有找到可靠的答案，不想给您错误的信息。\n您可以换个说法再问，或者问我下面这些问题；也可以转人工客服。',
+  cardNumberWarning:
+    '⚠️ 您的消息里有完整的银行卡号，我已自动隐去中间的数字。请不要发送完整卡号、密码、CVV 或有效期；办理时只需要凭证号、参考号、交易日期、金额和卡号后四位。',
+  humanRequested:
+    '已记录您的转人工请求。人工客服接入功能正在上线中，目前还不能在这里直接转接；您的问题已转给运营同事改进知识库。您也可以继续问我其他问题。',
+  emptyMessage: '我没有收到文字内容。请直接输入您的问题，例如“已经结算的交易怎么退货”。',
+  unsupportedAttachment: '我收到了您发送的文件，但目前在这里只能回答文字问题。请用文字描述您的问题。',
+  internalError: '抱歉，系统出了点问题，您的消息已保存。请稍后再试，或转人工客服。',
+  topicRefund: '已结算的交易怎么退货',
+  topicVoid: '当天的交易怎么撤销',
+  topicSuspend: '怎么申请暂停结算',
+  topicCodes: '终端撤销失败报错怎么办',
+  topicMaterials: '需要准备哪些材料',
+  actionHuman: '转人工客服',
+} satisfies Record<string, Message>;
+
+export type MessageKey = keyof typeof zh;
+
+const en: Record<MessageKey, Message> = {
+  greeting:
+    "Hello, I'm POS Assist, the acquiring service's assistant.\nI can:\n- answer questions about voids, refunds and settlement (with the source)\n- explain terminal error codes and what to do about them\n- tell you which documents to prepare\nJust type your question. For your safety, never send a full card number, PIN, CVV or expiry date.",
+  answerIntro: 'Here is what our guide says (the guide is in Chinese):',
+  sourcesLabel: 'Source',
+  noAnswer:
+    "Sorry, I couldn't find a reliable answer to that in our knowledge base, and I don't want to guess.\nYou can rephrase, pick one of the topics below, or ask for a human agent.",
+  cardNumberWarning:
+    "⚠️ Your message contained a full card number; I have hidden its middle digits. Please never send a full card number, PIN, CVV or expiry date — we only ever need the voucher number, reference number, date, amount and the card's last 4 digits.",
+  humanRequested:
+    "I've recorded your request for a human agent. Live transfer is being rolled out and isn't available here yet; your question has been passed on so we can improve. Feel free to ask me anything else.",
+  emptyMessage: 'I didn\'t receive any text. Please type your question, e.g. "How do I refund a settled transaction?"',
+  unsupportedAttachment: 'I received your file, but here I can only answer text questions for now. Please describe your question in words.',
+  internalError: 'Sorry, something went wrong on our side. Your message is saved; please try again shortly or ask for a human agent.',
+  topicRefund: 'How do I refund a settled transaction?',
+  topicVoid: "How do I void today's transaction?",
+  topicSuspend: 'How do I apply to suspend settlement?',
+  topicCodes: 'My void failed with an error code',
+  topicMaterials: 'Which documents do I need?',
+  actionHuman: 'Talk to a human agent',
+};
+
+const catalogue: Record<Locale, Record<MessageKey, Message>> = { 'zh-CN': zh, en };
+
+export function t(locale: Locale, key: MessageKey, vars: Vars = {}): string {
+  const m = catalogue[locale][key] ?? catalogue['zh-CN'][key];
+  return typeof m === 'function' ? m(vars) : m.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
+}
+
+export function messageKeys(locale: Locale): MessageKey[] {
+  return Object.keys(catalogue[locale]) as MessageKey[];
+}
+
+/**
+ * The language of one message: English when it is mostly Latin letters and has no Chinese, Chinese when it
+ * has Chinese characters, otherwise (digits, emoji, "ok") undecided — the caller keeps the conversation's.
+ */
+export function detectLocale(text: string): Locale | undefined {
+  const cjk = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
+  const latin = (text.match(/[A-Za-z]/g) ?? []).length;
+  if (cjk > 0) {
+    // "pos refund 怎么弄" is a Chinese speaker using English terms.
+    return latin > cjk * 4 && cjk <= 2 ? 'en' : 'zh-CN';
+  }
+  const latinWords = text.match(/[A-Za-z]{2,}/g) ?? [];
+  if (latinWords.length >= 2 || (latinWords.length === 1 && latinWords[0]!.length >= 4 && !/^(pos|ok|okay)$/i.test(latinWords[0]!))) {
+    return 'en';
+  }
+  return undefined;
+}

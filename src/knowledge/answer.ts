@@ -1,0 +1,161 @@
+/**
+ * Extractive answers: the relevant sentences of the best section(s), in their original order, with the
+ * section cited. Nothing is generated, so nothing can be invented; below the confidence gate there is
+ * no answer at all (the bot says it does not know and offers a person).
+ */
+import type { Chunk } from './documents.js';
+import type { Retrieval, RetrievalHit, Retriever } from './retriever.js';
+import { tokenize } from './text.js';
+
+export interface AnswerSource {
+  file: string;
+  title: string;
+  section: string;
+  headingPath: string[];
+  chunkId: string;
+  score: number;
+}
+
+export interface Answer {
+  answered: boolean;
+  /** The extracted passage(s), one block per source, blocks separated by a blank line. Empty when not answered. */
+  text: string;
+  /** The same blocks one by one, aligned with `sources`. */
+  passages: string[];
+  confidence: number;
+  /** Cited sections when answered; the nearest candidates (for the miss log and the handoff) when not. */
+  sources: AnswerSource[];
+}
+
+export interface ComposeOptions {
+  minConfidence: number;
+  maxSources: number;
+  /** Target length of one source's extract, in characters; a short section is quoted whole. */
+  targetChars?: number;
+}
+
+/** A second section is cited only when it is nearly as relevant as the first and covers the question too. */
+const SECOND_SOURCE_SCORE_RATIO = 0.85;
+const SECOND_SOURCE_MIN_COVERAGE = 0.6;
+
+export function composeAnswer(retriever: Retriever, retrieval: Retrieval, options: ComposeOptions): Answer {
+  const groups = groupBySection(retrieval.hits);
+  const toSource = (g: SectionGroup): AnswerSource => ({
+    file: g.hits[0]!.chunk.file,
+    title: g.hits[0]!.chunk.title,
+    section: g.hits[0]!.chunk.section,
+    headingPath: g.hits[0]!.chunk.headingPath,
+    chunkId: g.hits[0]!.chunk.id,
+    score: round(g.hits[0]!.score),
+  });
+  if (groups.length === 0 || retrieval.confidence < options.minConfidence) {
+    return { answered: false, text: '', passages: [], confidence: retrieval.confidence, sources: groups.slice(0, 3).map(toSource) };
+  }
+  const chosen = [groups[0]!];
+  for (const g of groups.slice(1)) {
+    if (chosen.length >= options.maxSources) break;
+    const best = g.hits[0]!;
+    if (best.score < SECOND_SOURCE_SCORE_RATIO * groups[0]!.hits[0]!.score) break;
+    if (retriever.coverage(retrieval.question, best.chunk) >= SECOND_SOURCE_MIN_COVERAGE) chosen.push(g);
+  }
+  const target = options.targetChars ?? 260;
+  const blocks = chosen.map((g) => extract(g.hits.map((h) => h.chunk), retrieval.query, retriever, target));
+  return { answered: true, text: blocks.join('\n\n'), passages: blocks, confidence: retrieval.confidence, sources: chosen.map(toSource) };
+}
+
+interface SectionGroup {
+  key: string;
+  hits: RetrievalHit[];
+}
+
+function groupBySection(hits: RetrievalHit[]): SectionGroup[] {
+  const groups = new Map<string, SectionGroup>();
+  for (const h of hits) {
+    const key = `${h.chunk.file}#${h.chunk.section}`;
+    const g = groups.get(key) ?? { key, hits: [] };
+    g.hits.push(h);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+interface Unit {
+  text: string;
+  line: number;
+  order: number;
+  score: number;
+}
+
+/**
+ * Picks sentences from a section's retrieved chunks: the section's first sentence (the knowledge base is
+ * written so that it answers directly), then the sentences sharing most weighted words with the question,
+ * up to the target length; printed in document order, list items on their own lines.
+ */
+function extract(chunks: Chunk[], query: Map<string, number>, retriever: Retriever, target: number): string {
+  const ordered = [...chunks].sort((a, b) => chunkNo(a) - chunkNo(b) || a.headingPath.length - b.headingPath.length);
+  const full = ordered.map((c) => c.text).join('\n');
+  if (full.length <= target * 1.25) return full.trim();
+
+  const units: Unit[] = [];
+  let line = 0;
+  for (const text of full.split('\n')) {
+    line++;
+    const trimmed = text.trim();
+    if (!trimmed) continue;
+    const parts = /^([-*+]|\d+[.、)])\s/.test(trimmed) ? [trimmed] : (trimmed.match(/[^。！？；!?;]+[。！？；!?;]*/g) ?? [trimmed]);
+    for (const p of parts) {
+      const t = p.trim();
+      if (!t) continue;
+      units.push({ text: t, line, order: units.length, score: scoreUnit(t, query, retriever) });
+    }
+  }
+  const picked = new Set<Unit>();
+  let length = 0;
+  const first = units.find((u) => !/[:：]$/.test(u.text)) ?? units[0];
+  if (first) {
+    picked.add(first);
+    length += first.text.length;
+  }
+  const ranked = units.filter((u) => u.score > 0).sort((a, b) => b.score - a.score || a.order - b.order);
+  for (const u of ranked) {
+    if (length >= target) break;
+    if (picked.has(u)) continue;
+    picked.add(u);
+    length += u.text.length;
+    // A list item rarely makes sense without the line that introduces the list.
+    const intro = units.filter((x) => x.order < u.order && /[:：]$/.test(x.text)).pop();
+    if (intro && /^([-*+]|\d+[.、)])\s/.test(u.text) && !picked.has(intro)) {
+      picked.add(intro);
+      length += intro.text.length;
+    }
+  }
+  const inOrder = units.filter((u) => picked.has(u));
+  let out = '';
+  let prev: Unit | undefined;
+  for (const u of inOrder) {
+    if (prev) out += u.line === prev.line ? (/[a-z0-9,.]$/i.test(prev.text) ? ' ' : '') : '\n';
+    out += u.text;
+    prev = u;
+  }
+  return out.trim();
+}
+
+function scoreUnit(text: string, query: Map<string, number>, retriever: Retriever): number {
+  let score = 0;
+  const seen = new Set<string>();
+  for (const t of tokenize(text)) {
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const w = query.get(t);
+    if (w) score += w * retriever.idf(t) * (t.startsWith('²') ? 0.5 : 1);
+  }
+  return score;
+}
+
+function chunkNo(c: Chunk): number {
+  return Number(c.id.slice(c.id.lastIndexOf('#') + 1)) || 0;
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}

@@ -1,0 +1,79 @@
+/**
+ * The glossary (`knowledge/glossary.yaml`) is the operators' lever on retrieval without touching code:
+ * - `terms`: domain words the Chinese segmenter must keep whole (签购单, 参考号, 预授权…);
+ * - `synonyms`: groups of words merchants use for the same thing — colloquial (刷错了 → 撤销), typos and
+ *   homophones (撤消, 结帐), and English (refund → 退货). A question that contains any member is expanded
+ *   with the others, at a lower weight than the words actually typed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { AppError } from '../app/errors.js';
+import { normalize, words } from './text.js';
+
+const GlossarySchema = z.object({
+  terms: z.array(z.string().min(1)).default([]),
+  synonyms: z.array(z.array(z.string().min(1)).min(2)).default([]),
+});
+
+export interface Glossary {
+  terms: string[];
+  synonyms: string[][];
+}
+
+export const EMPTY_GLOSSARY: Glossary = { terms: [], synonyms: [] };
+
+export function loadGlossary(file: string): Glossary {
+  if (!existsSync(file)) return EMPTY_GLOSSARY;
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = GlossarySchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return {
+    terms: parsed.data.terms.map(normalize),
+    synonyms: parsed.data.synonyms.map((g) => g.map(normalize)),
+  };
+}
+
+const LATIN = /^[a-z0-9+\-. ]+$/;
+
+/**
+ * Whether the (normalised) text mentions a member. A Chinese member must not sit inside a longer word
+ * of the text: 支付宝 does not mention 支付. `textWords` are the text's jieba words.
+ */
+export function mentions(text: string, member: string, textWords?: string[]): boolean {
+  if (!LATIN.test(member)) {
+    if (!text.includes(member)) return false;
+    const ws = textWords ?? words(text, false);
+    // Mentioned if some occurrence is not swallowed by a longer word (支付宝 hides 支付; 撤消了 shows 撤消).
+    return !ws.some((w) => w.length > member.length && w.includes(member)) || ws.includes(member);
+  }
+  // Latin members match whole words only: "void" must not fire inside "avoid".
+  const escaped = member.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`).test(text);
+}
+
+/** The synonym phrases a question brings in (members of every group it mentions, minus what it already says). */
+export function expansions(glossary: Glossary, question: string): string[] {
+  const text = normalize(question);
+  const ws = words(text, false);
+  const out = new Set<string>();
+  for (const group of mentionedGroups(glossary, text, ws)) {
+    for (const m of group) if (!mentions(text, m, ws)) out.add(m);
+  }
+  return [...out];
+}
+
+/** The synonym groups a question mentions. */
+export function mentionedGroups(glossary: Glossary, question: string, textWords?: string[]): string[][] {
+  const text = normalize(question);
+  const ws = textWords ?? words(text, false);
+  return glossary.synonyms.filter((g) => g.some((m) => mentions(text, m, ws)));
+}

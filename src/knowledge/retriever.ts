@@ -1,0 +1,199 @@
+/**
+ * Hybrid retrieval: the vector index and BM25 each rank the chunks, reciprocal-rank fusion merges the two
+ * rankings, and a confidence score says whether the best chunk really answers the question.
+ *
+ * Why a separate confidence and not the fused score: RRF scores are ranks, not evidence — an off-topic
+ * question ("明天会下雨吗") still has a "best" chunk. Confidence asks two questions of that chunk:
+ * - coverage: how much of what the merchant asked about (idf-weighted content words, with synonym groups
+ *   counted as one concept) appears in it — an off-topic question's key words are simply not there;
+ * - similarity: the cosine between the question and the chunk.
+ */
+import type { Chunk } from './documents.js';
+import { expansions, mentionedGroups, mentions, type Glossary } from './glossary.js';
+import { indexText, type LoadedIndex } from './ingest.js';
+import { hasCjk, normalize, tokenize, words } from './text.js';
+
+/** Standard RRF constant: damps the head of each list so neither retriever dominates by itself. */
+const RRF_K = 60;
+const CANDIDATES = 20;
+/** Synonym expansions count, but less than the words the merchant actually typed. */
+const EXPANSION_WEIGHT = 0.6;
+
+/**
+ * A document's overview (text before its first section) summarises every section below it, so it
+ * matches most questions a little; when a section matches as well, the section should win.
+ */
+const INTRO_WEIGHT = 0.75;
+
+export type RetrieverMode = 'hybrid' | 'bm25' | 'vector';
+
+export interface RetrievalHit {
+  chunk: Chunk;
+  /** Fused score (RRF), or the single retriever's score in single mode. */
+  score: number;
+  vectorScore: number;
+  vectorRank: number | undefined;
+  bm25Score: number;
+  bm25Rank: number | undefined;
+}
+
+export interface Retrieval {
+  question: string;
+  hits: RetrievalHit[];
+  /** 0..1: how sure we are that hits[0] answers the question. */
+  confidence: number;
+  coverage: number;
+  similarity: number;
+  /** The weighted query tokens, for the answer composer's sentence scoring. */
+  query: Map<string, number>;
+}
+
+export class Retriever {
+  private readonly chunks: Map<string, Chunk>;
+  private readonly haystacks = new Map<string, string>();
+  private readonly vectors = new Map<string, number[]>();
+
+  constructor(private readonly index: LoadedIndex) {
+    this.chunks = new Map(index.manifest.chunks.map((c) => [c.id, c]));
+  }
+
+  get glossary(): Glossary {
+    return this.index.glossary;
+  }
+
+  chunk(id: string): Chunk | undefined {
+    return this.chunks.get(id);
+  }
+
+  idf(token: string): number {
+    return this.index.bm25.idf(token);
+  }
+
+  allChunks(): Chunk[] {
+    return [...this.chunks.values()];
+  }
+
+  buildQuery(question: string): Map<string, number> {
+    const query = new Map<string, number>();
+    for (const t of tokenize(question)) query.set(t, 1);
+    for (const phrase of expansions(this.index.glossary, question)) {
+      for (const t of tokenize(phrase)) if (!query.has(t)) query.set(t, EXPANSION_WEIGHT);
+    }
+    return query;
+  }
+
+  async search(question: string, options: { k?: number; mode?: RetrieverMode } = {}): Promise<Retrieval> {
+    const k = options.k ?? 5;
+    const mode = options.mode ?? 'hybrid';
+    const query = this.buildQuery(question);
+    const vector = this.index.embeddings.embedWeighted(query);
+
+    const vectorHits = mode === 'bm25' ? [] : await this.index.vectors.similaritySearchVectorWithScore(vector, CANDIDATES);
+    const bm25Hits = mode === 'vector' ? [] : this.index.bm25.search(query, CANDIDATES);
+
+    const byId = new Map<string, RetrievalHit>();
+    const entry = (id: string): RetrievalHit | undefined => {
+      const chunk = this.chunks.get(id);
+      if (!chunk) return undefined;
+      let hit = byId.get(id);
+      if (!hit) {
+        hit = { chunk, score: 0, vectorScore: 0, vectorRank: undefined, bm25Score: 0, bm25Rank: undefined };
+        byId.set(id, hit);
+      }
+      return hit;
+    };
+    vectorHits.forEach(([doc, sim], rank) => {
+      const hit = entry(doc.id!);
+      if (!hit) return;
+      hit.vectorScore = sim;
+      hit.vectorRank = rank + 1;
+      hit.score += mode === 'vector' ? sim : 1 / (RRF_K + rank + 1);
+    });
+    bm25Hits.forEach(({ id, score }, rank) => {
+      const hit = entry(id);
+      if (!hit) return;
+      hit.bm25Score = score;
+      hit.bm25Rank = rank + 1;
+      hit.score += mode === 'bm25' ? score : 1 / (RRF_K + rank + 1);
+    });
+    for (const hit of byId.values()) if (hit.chunk.headingPath.length === 0) hit.score *= INTRO_WEIGHT;
+    const hits = [...byId.values()].sort(
+      (a, b) => b.score - a.score || b.vectorScore - a.vectorScore || (a.chunk.id < b.chunk.id ? -1 : 1),
+    );
+    const top = hits[0];
+    if (top && top.vectorRank === undefined) top.vectorScore = cosine(vector, this.chunkVector(top.chunk));
+    const coverage = top ? this.coverage(question, top.chunk) : 0;
+    // Confidence compares what was typed, without synonym expansions: expansions help find a section,
+    // but must not make an off-topic question ("POS机多少钱") look like the section they point at.
+    const typed = this.index.embeddings.vectorize(tokenize(question));
+    const similarity = top ? cosine(typed, this.chunkVector(top.chunk)) : 0;
+    return { question, hits: hits.slice(0, k), confidence: confidenceOf(coverage, similarity), coverage, similarity, query };
+  }
+
+  /**
+   * The idf-weighted share of the question's concepts found in the chunk (its title, headings and text).
+   * A synonym group the question mentions is one concept, found if any member is in the chunk.
+   */
+  coverage(question: string, chunk: Chunk): number {
+    const haystack = this.haystack(chunk);
+    const text = normalize(question);
+    const questionWords = words(text, false);
+    const groups = mentionedGroups(this.index.glossary, text, questionWords);
+    const idf = (t: string) => this.index.bm25.idf(t);
+    let total = 0;
+    let found = 0;
+    const attributed = new Set<string>();
+    for (const group of groups) {
+      const present = group.filter((m) => mentions(text, m, questionWords));
+      const idfs = present.flatMap((m) => words(m).map(idf));
+      // A member the corpus never uses (an English word, a typo) is maximally specific.
+      const weight = idfs.length > 0 ? Math.max(...idfs) : idf('\u0000');
+      for (const m of present) for (const w of words(m)) attributed.add(w);
+      total += weight;
+      if (group.some((m) => haystack.includes(m))) found += weight;
+    }
+    for (const w of new Set(words(question))) {
+      // A word that is (part of) a mentioned synonym was counted with its group.
+      if (attributed.has(w) || [...attributed].some((a) => a.includes(w))) continue;
+      // Single CJK characters left over by the segmenter (吗, 钱) say little on their own.
+      if (hasCjk(w) && w.length < 2) continue;
+      const weight = idf(w);
+      total += weight;
+      if (haystack.includes(w)) found += weight;
+    }
+    return total > 0 ? found / total : 0;
+  }
+
+  private chunkVector(chunk: Chunk): number[] {
+    let v = this.vectors.get(chunk.id);
+    if (!v) {
+      v = this.index.embeddings.vectorize(tokenize(indexText(chunk)));
+      this.vectors.set(chunk.id, v);
+    }
+    return v;
+  }
+
+  private haystack(chunk: Chunk): string {
+    let h = this.haystacks.get(chunk.id);
+    if (!h) {
+      h = normalize(indexText(chunk));
+      this.haystacks.set(chunk.id, h);
+    }
+    return h;
+  }
+}
+
+/**
+ * Maps the two signals onto 0..1. Coverage carries most of the weight: off-topic questions fail it
+ * outright, while a terse on-topic question ("退货") can cover fully with a modest cosine.
+ */
+export function confidenceOf(coverage: number, similarity: number): number {
+  const c = 0.65 * coverage + 0.35 * Math.min(1, Math.max(0, similarity) / 0.5);
+  return Math.round(c * 1000) / 1000;
+}
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+  return dot;
+}

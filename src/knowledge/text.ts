@@ -1,0 +1,134 @@
+/**
+ * Text analysis shared by every retriever: one tokenizer, so BM25, the local embedding and the answer
+ * composer agree on what a "word" is.
+ *
+ * Chinese has no spaces, so a token stream is built from two views of the same text:
+ * - jieba words (with the glossary's domain terms loaded, so 签购单 / 参考号 / 预授权 stay whole);
+ * - character bigrams of every CJK run, which survive typos and homophones that split jieba words
+ *   differently (撤消 vs 撤销 still share 撤; 凭正号 and 凭证号 share 凭…号 pieces) and out-of-vocabulary
+ *   colloquialisms.
+ * Latin words are lower-cased; NFKC folds full-width letters and digits (ＰＯＳ → pos).
+ */
+import { createRequire } from 'node:module';
+import type { Jieba as JiebaType } from '@node-rs/jieba';
+
+const require = createRequire(import.meta.url);
+
+let jieba: JiebaType | undefined;
+let loadedTerms = new Set<string>();
+
+function segmenter(): JiebaType {
+  if (!jieba) {
+    // The package ships CommonJS with a native binding; createRequire keeps that out of the ESM graph.
+    const { Jieba } = require('@node-rs/jieba') as typeof import('@node-rs/jieba');
+    const { dict } = require('@node-rs/jieba/dict') as { dict: Uint8Array };
+    jieba = Jieba.withDict(dict);
+  }
+  return jieba;
+}
+
+/** Adds domain terms to the segmenter's dictionary (idempotent; terms are never removed). */
+export function addTerms(terms: Iterable<string>): void {
+  const fresh = [...terms].map((t) => normalize(t).trim()).filter((t) => t.length > 1 && !loadedTerms.has(t));
+  if (fresh.length === 0) return;
+  // A high frequency makes jieba prefer the whole term over its parts.
+  segmenter().loadDict(Buffer.from(fresh.map((t) => `${t.replace(/\s+/g, '')} 200000 n`).join('\n'), 'utf8'));
+  loadedTerms = new Set([...loadedTerms, ...fresh]);
+}
+
+export function normalize(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/**
+ * Function words and question scaffolding. They carry no topic, and in the confidence score a missing
+ * "怎么" must not count against a good match.
+ */
+export const STOPWORDS: ReadonlySet<string> = new Set([
+  // zh
+  '的', '了', '吗', '呢', '吧', '啊', '呀', '哦', '嘛', '么', '是', '在', '有', '和', '与', '及', '或', '或者', '也', '都', '就',
+  '还', '还是', '又', '再', '要', '想', '会', '能', '能否', '能不能', '可以', '可不可以', '可能', '应该', '需要', '得', '地', '着', '过',
+  '我', '我们', '我的', '你', '你们', '您', '他', '她', '它', '他们', '这', '这个', '那', '那个', '这些', '那些', '个', '一个',
+  '一下', '一些', '怎么', '怎么办', '怎么样', '怎样', '怎么弄', '咋', '咋办', '咋弄', '如何', '什么', '啥', '为什么', '为啥',
+  '哪', '哪里', '哪儿', '哪些', '哪个', '多少', '几', '多久', '请问', '请', '帮', '帮我', '帮忙', '麻烦', '一', '不', '没', '没有',
+  '对', '吗?', '呢?', '了吗', '好', '谢谢', '上', '下', '里', '中', '后', '前', '时', '时候', '之后', '之前', '现在', '已经', '刚',
+  '刚才', '给', '让', '把', '被', '从', '到', '对于', '关于', '如果', '但是', '然后', '所以', '因为', '这样', '那么', '问', '问题',
+  '知道', '告诉', '说', '看', '弄', '搞', '做', '办', '用', '来', '去', '嗯', '哈', '呃',
+  // en
+  'a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'been', 'do', 'does', 'did', 'i', 'me', 'my', 'we', 'our', 'you', 'your',
+  'it', 'its', 'this', 'that', 'these', 'those', 'to', 'of', 'for', 'in', 'on', 'at', 'by', 'with', 'from', 'and', 'or', 'if',
+  'how', 'what', 'why', 'when', 'where', 'which', 'who', 'can', 'could', 'should', 'would', 'will', 'shall', 'may', 'might',
+  'must', 'have', 'has', 'had', 'not', 'no', 'please', 'there', 'here', 'about', 'after', 'before', 'so', 'then', 'than', 'as',
+  'get', 'got', 'need', 'want', 'some', 'any', 'long', 'much', 'many',
+]);
+
+export interface TokenizeOptions {
+  /** Include CJK character bigrams (default true). */
+  bigrams?: boolean;
+  /** Drop stop words (default true). */
+  dropStopwords?: boolean;
+}
+
+/** jieba words of the text, normalised, without punctuation or whitespace (stop words kept unless asked). */
+export function words(text: string, dropStopwords = true): string[] {
+  const out: string[] = [];
+  for (const raw of segmenter().cut(normalize(text), true)) {
+    const w = raw.trim();
+    if (!w || !WORD_CHAR.test(w)) continue;
+    if (dropStopwords && STOPWORDS.has(w)) continue;
+    out.push(w);
+  }
+  return out;
+}
+
+/** Character bigrams of every CJK run ("撤销交易" → 撤销, 销交, 交易), marked so they never collide with words. */
+export function cjkBigrams(text: string): string[] {
+  const out: string[] = [];
+  for (const run of normalize(text).match(CJK_RUN) ?? []) {
+    for (let i = 0; i + 1 < run.length; i++) {
+      const bg = run.slice(i, i + 2);
+      // Bigrams made only of stop characters (的了, 了吗) are noise.
+      if (STOPWORDS.has(bg[0]!) && STOPWORDS.has(bg[1]!)) continue;
+      out.push(`²${bg}`);
+    }
+  }
+  return out;
+}
+
+/** The token stream used for indexing and querying: words plus CJK bigrams. */
+export function tokenize(text: string, options: TokenizeOptions = {}): string[] {
+  const ws = words(text, options.dropStopwords ?? true);
+  return options.bigrams === false ? ws : [...ws, ...cjkBigrams(text)];
+}
+
+export function isBigram(token: string): boolean {
+  return token.startsWith('²');
+}
+
+export function hasCjk(text: string): boolean {
+  return CJK.test(text);
+}
+
+/**
+ * Splits text into sentence-like units for extraction and for length-splitting: after 。！？；!?; and at
+ * line breaks, keeping the terminator with its sentence. List items stay one unit each.
+ */
+export function sentences(text: string): string[] {
+  const units: string[] = [];
+  for (const line of text.split(/\n+/)) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    const parts = trimmed.match(/[^。！？；!?;]+[。！？；!?;]*|[。！？；!?;]+/g) ?? [trimmed];
+    // A list item ("- 第一步：…。然后…") is kept whole: splitting it would lose the bullet context.
+    if (/^([-*+]|\d+[.、)])\s/.test(trimmed) && trimmed.length <= 160) {
+      units.push(trimmed);
+      continue;
+    }
+    for (const p of parts) if (p.trim()) units.push(p.trim());
+  }
+  return units;
+}

@@ -1,0 +1,55 @@
+/**
+ * Opens the SQL store: SQLite through better-sqlite3 (WAL), migrated to the latest schema.
+ * PostgreSQL (when `DATABASE_URL` says so) is to be added here behind the same `Store` shape.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+
+export interface Store {
+  db: Kysely<Database>;
+  /** Closes the database. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Path of the SQLite file (its parent directory is created), or `':memory:'`. */
+  filename: string;
+}
+
+function isInMemory(filename: string): boolean {
+  return filename === ':memory:' || filename === '';
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Store> {
+  const { filename } = options;
+  if (!isInMemory(filename)) {
+    fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  }
+
+  const sqlite = new BetterSqlite3(filename);
+  try {
+    sqlite.pragma('journal_mode = WAL'); // stays 'memory' for ':memory:'
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= db.destroy());
+
+  try {
+    await migrateToLatest(db, { dialect: 'sqlite' });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { db, close };
+}

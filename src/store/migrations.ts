@@ -1,0 +1,128 @@
+/**
+ * Schema migrations, defined in code (no migration folder to ship or to find at run time).
+ *
+ * Rules for new migrations: append `000N_name` (names sort in order), never edit a released one, use the
+ * Kysely schema builder with types both SQLite and PostgreSQL understand (`text`, `integer`, `real`), and
+ * keep DDL idempotent (`ifNotExists`): SQLite migrations do not run in a transaction in Kysely, so a
+ * migration that failed half-way must be safe to run again.
+ */
+import { Migrator, sql } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { AppError } from '../app/errors.js';
+
+/** SQL dialects the store supports. Only SQLite is wired today. */
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+export interface MigrationOptions {
+  /** Defaults to `'sqlite'`. Only the auto-increment primary key differs between dialects. */
+  dialect?: SqlDialectName;
+}
+
+/** `integer` auto-increment primary key: `autoincrement` on SQLite, an identity column on PostgreSQL. */
+function autoIdColumn(dialect: SqlDialectName) {
+  return (col: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
+    dialect === 'postgres' ? col.generatedByDefaultAsIdentity().primaryKey() : col.primaryKey().autoIncrement();
+}
+
+function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
+  const autoId = autoIdColumn(dialect);
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('bot_state')
+          .ifNotExists()
+          .addColumn('key', 'text', (col) => col.primaryKey())
+          .addColumn('data', 'text', (col) => col.notNull())
+          .addColumn('etag', 'text', (col) => col.notNull())
+          .addColumn('updated_at', 'text', (col) => col.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('transcript')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('channel_id', 'text', (col) => col.notNull())
+          .addColumn('conversation_id', 'text', (col) => col.notNull())
+          .addColumn('activity_id', 'text')
+          .addColumn('direction', 'text', (col) => col.notNull().check(sql`direction in ('in', 'out')`))
+          .addColumn('type', 'text', (col) => col.notNull())
+          .addColumn('from_id', 'text')
+          .addColumn('from_role', 'text')
+          .addColumn('text', 'text')
+          .addColumn('activity_json', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createIndex('transcript_conversation_idx')
+          .ifNotExists()
+          .on('transcript')
+          .columns(['channel_id', 'conversation_id', 'id'])
+          .execute();
+        // Retention (PIPL): `deleteOlderThan` deletes by creation time.
+        await db.schema
+          .createIndex('transcript_created_at_idx')
+          .ifNotExists()
+          .on('transcript')
+          .column('created_at')
+          .execute();
+
+        await db.schema
+          .createTable('knowledge_misses')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('channel_id', 'text', (col) => col.notNull())
+          .addColumn('conversation_id', 'text', (col) => col.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('question', 'text', (col) => col.notNull())
+          .addColumn('confidence', 'real', (col) => col.notNull())
+          .addColumn('locale', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createIndex('knowledge_misses_created_at_idx')
+          .ifNotExists()
+          .on('knowledge_misses')
+          .column('created_at')
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('knowledge_misses').ifExists().execute();
+        await db.schema.dropTable('transcript').ifExists().execute();
+        await db.schema.dropTable('bot_state').ifExists().execute();
+      },
+    },
+  };
+}
+
+/** The in-code migration provider: `{ '0001_initial': …, … }`. */
+export class InCodeMigrationProvider implements MigrationProvider {
+  readonly #dialect: SqlDialectName;
+
+  constructor(options: MigrationOptions = {}) {
+    this.#dialect = options.dialect ?? 'sqlite';
+  }
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return buildMigrations(this.#dialect);
+  }
+}
+
+/**
+ * Applies every pending migration and returns the names of those it applied (empty when the schema is
+ * already current). Throws `AppError('STORAGE_MIGRATION_FAILED')` naming the migration that failed.
+ */
+export async function migrateToLatest(db: Kysely<any>, options: MigrationOptions = {}): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(options) });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AppError(
+      'STORAGE_MIGRATION_FAILED',
+      failed ? `${failed}: ${reason}` : reason,
+      { cause: error, details: { migration: failed ?? null } },
+    );
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,249 @@
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CONFIG_VARIABLES,
+  findProjectRoot,
+  loadConfig,
+  loadDotEnv,
+  PROJECT_ROOT,
+  type ConfigIssue,
+} from '../../src/app/config.js';
+import { AppError, isAppError } from '../../src/app/errors.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Calls `loadConfig(env)`, expecting CONFIG_INVALID, and returns the error. */
+function configError(env: NodeJS.ProcessEnv): AppError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(isAppError(err, 'CONFIG_INVALID')).toBe(true);
+    return err as AppError;
+  }
+  throw new Error('loadConfig did not throw');
+}
+
+function issuesOf(err: AppError): ConfigIssue[] {
+  return err.details?.issues as ConfigIssue[];
+}
+
+describe('project root', () => {
+  it('is the nearest directory with a package.json', () => {
+    expect(PROJECT_ROOT).toBe(REPO_ROOT);
+    expect(findProjectRoot(path.join(REPO_ROOT, 'src', 'app'))).toBe(REPO_ROOT);
+    expect(findProjectRoot(path.join(REPO_ROOT, 'dist', 'app'))).toBe(REPO_ROOT); // need not exist
+  });
+});
+
+describe('loadConfig', () => {
+  it('gives the defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      dataDir: path.join(REPO_ROOT, 'data'),
+      knowledgeDir: path.join(REPO_ROOT, 'knowledge'),
+      flowsDir: path.join(REPO_ROOT, 'flows'),
+      logLevel: 'info',
+      defaultLocale: 'zh-CN',
+      answerMinConfidence: 0.35,
+      answerMaxSources: 2,
+      port: 3978,
+      transcriptRetentionDays: 180,
+      nodeEnv: 'development',
+      paths: {
+        database: path.join(REPO_ROOT, 'data', 'pos-assist.sqlite'),
+        index: path.join(REPO_ROOT, 'data', 'index'),
+        files: path.join(REPO_ROOT, 'data', 'files'),
+      },
+    });
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const config = loadConfig({ PORT: '', LOG_LEVEL: '   ', DATA_DIR: '', ANSWER_MIN_CONFIDENCE: '' });
+    expect(config.port).toBe(3978);
+    expect(config.logLevel).toBe('info');
+    expect(config.dataDir).toBe(path.join(REPO_ROOT, 'data'));
+    expect(config.answerMinConfidence).toBe(0.35);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      DATA_DIR: '/srv/pos/data',
+      KNOWLEDGE_DIR: '/srv/pos/guide',
+      FLOWS_DIR: '/srv/pos/flows',
+      LOG_LEVEL: 'debug',
+      DEFAULT_LOCALE: 'en',
+      ANSWER_MIN_CONFIDENCE: '0.5',
+      ANSWER_MAX_SOURCES: '5',
+      PORT: ' 8080 ',
+      TRANSCRIPT_RETENTION_DAYS: '30',
+      NODE_ENV: 'production',
+    });
+    expect(config).toMatchObject({
+      dataDir: '/srv/pos/data',
+      knowledgeDir: '/srv/pos/guide',
+      flowsDir: '/srv/pos/flows',
+      logLevel: 'debug',
+      defaultLocale: 'en',
+      answerMinConfidence: 0.5,
+      answerMaxSources: 5,
+      port: 8080,
+      transcriptRetentionDays: 30,
+      nodeEnv: 'production',
+      paths: {
+        database: '/srv/pos/data/pos-assist.sqlite',
+        index: '/srv/pos/data/index',
+        files: '/srv/pos/data/files',
+      },
+    });
+  });
+
+  it('accepts the bounds of each range', () => {
+    expect(loadConfig({ ANSWER_MIN_CONFIDENCE: '0', PORT: '1', ANSWER_MAX_SOURCES: '1' })).toMatchObject({
+      answerMinConfidence: 0,
+      port: 1,
+      answerMaxSources: 1,
+    });
+    expect(loadConfig({ ANSWER_MIN_CONFIDENCE: '1', PORT: '65535', TRANSCRIPT_RETENTION_DAYS: '1' })).toMatchObject({
+      answerMinConfidence: 1,
+      port: 65535,
+      transcriptRetentionDays: 1,
+    });
+    expect(loadConfig({ ANSWER_MIN_CONFIDENCE: '.9' }).answerMinConfidence).toBe(0.9);
+  });
+
+  it('resolves relative directories against the current working directory', () => {
+    const cwd = process.cwd();
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'pos-assist-cwd-')));
+    try {
+      process.chdir(dir);
+      const config = loadConfig({ DATA_DIR: 'state', KNOWLEDGE_DIR: './guide', FLOWS_DIR: '../flows' });
+      expect(config.dataDir).toBe(path.join(dir, 'state'));
+      expect(config.knowledgeDir).toBe(path.join(dir, 'guide'));
+      expect(config.flowsDir).toBe(path.join(path.dirname(dir), 'flows'));
+      expect(config.paths.database).toBe(path.join(dir, 'state', 'pos-assist.sqlite'));
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.paths)).toBe(true);
+  });
+
+  const cases: Array<[string, string, string]> = [
+    ['PORT', 'abc', 'PORT: must be an integer between 1 and 65535 (got "abc")'],
+    ['PORT', '0', 'PORT: must be an integer between 1 and 65535 (got "0")'],
+    ['PORT', '70000', 'PORT: must be an integer between 1 and 65535 (got "70000")'],
+    ['PORT', '80.5', 'PORT: must be an integer between 1 and 65535 (got "80.5")'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
+    ['DEFAULT_LOCALE', 'zh', 'DEFAULT_LOCALE: must be one of zh-CN, en (got "zh")'],
+    ['ANSWER_MIN_CONFIDENCE', '1.5', 'ANSWER_MIN_CONFIDENCE: must be a number between 0 and 1 (got "1.5")'],
+    ['ANSWER_MIN_CONFIDENCE', 'high', 'ANSWER_MIN_CONFIDENCE: must be a number between 0 and 1 (got "high")'],
+    ['ANSWER_MIN_CONFIDENCE', '-0.1', 'ANSWER_MIN_CONFIDENCE: must be a number between 0 and 1 (got "-0.1")'],
+    ['ANSWER_MAX_SOURCES', '6', 'ANSWER_MAX_SOURCES: must be an integer between 1 and 5 (got "6")'],
+    ['ANSWER_MAX_SOURCES', 'two', 'ANSWER_MAX_SOURCES: must be an integer between 1 and 5 (got "two")'],
+    ['TRANSCRIPT_RETENTION_DAYS', '0', 'TRANSCRIPT_RETENTION_DAYS: must be an integer ≥ 1 (got "0")'],
+    ['TRANSCRIPT_RETENTION_DAYS', '1e3', 'TRANSCRIPT_RETENTION_DAYS: must be an integer ≥ 1 (got "1e3")'],
+  ];
+
+  it.each(cases)('names %s=%j with its reason', (variable, value, line) => {
+    const err = configError({ [variable]: value });
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message.split('\n')).toEqual(['Invalid configuration: 1 environment variable is invalid', line]);
+    expect(issuesOf(err)).toEqual([{ variable, reason: line.slice(variable.length + 2) }]);
+  });
+
+  it('names every bad variable at once, one per line', () => {
+    const err = configError({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      ANSWER_MAX_SOURCES: '9',
+      DEFAULT_LOCALE: 'fr',
+      DATA_DIR: '/fine',
+    });
+    expect(err.message).toBe(
+      [
+        'Invalid configuration: 4 environment variables are invalid',
+        'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+        'DEFAULT_LOCALE: must be one of zh-CN, en (got "fr")',
+        'ANSWER_MAX_SOURCES: must be an integer between 1 and 5 (got "9")',
+        'PORT: must be an integer between 1 and 65535 (got "abc")',
+      ].join('\n'),
+    );
+    expect(issuesOf(err).map((i) => i.variable)).toEqual(['LOG_LEVEL', 'DEFAULT_LOCALE', 'ANSWER_MAX_SOURCES', 'PORT']);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable, and uncommented it gives the defaults', () => {
+    const example = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8');
+    const uncommented = parseEnv(example.replace(/^# ([A-Z][A-Z0-9_]*=)/gm, '$1'));
+    expect(Object.keys(uncommented).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(loadConfig(uncommented)).toEqual(loadConfig({}));
+  });
+});
+
+describe('loadDotEnv', () => {
+  const saved = { ...process.env };
+  let dir: string | undefined;
+
+  afterEach(() => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  function envFile(content: string): string {
+    dir = mkdtempSync(path.join(tmpdir(), 'pos-assist-env-'));
+    const file = path.join(dir, '.env');
+    writeFileSync(file, content);
+    return file;
+  }
+
+  it('loads the file without overriding variables already set', () => {
+    delete process.env.PORT;
+    delete process.env.POS_ASSIST_TEST_FROM_FILE;
+    process.env.LOG_LEVEL = 'warn';
+    process.env.POS_ASSIST_TEST_SET = 'from-environment';
+    const file = envFile(
+      ['# comment', 'PORT=4000', 'LOG_LEVEL=debug', 'POS_ASSIST_TEST_SET=from-file', 'POS_ASSIST_TEST_FROM_FILE="quoted value"', ''].join('\n'),
+    );
+
+    expect(loadDotEnv(file)).toBe(true);
+    expect(process.env.POS_ASSIST_TEST_SET).toBe('from-environment');
+    expect(process.env.POS_ASSIST_TEST_FROM_FILE).toBe('quoted value');
+    expect(process.env.LOG_LEVEL).toBe('warn');
+    expect(process.env.PORT).toBe('4000');
+
+    const config = loadConfig();
+    expect(config.port).toBe(4000);
+    expect(config.logLevel).toBe('warn');
+  });
+
+  it('keeps an empty variable from the environment (which then counts as unset)', () => {
+    process.env.PORT = '';
+    const file = envFile('PORT=4000\n');
+    loadDotEnv(file);
+    expect(process.env.PORT).toBe('');
+    expect(loadConfig().port).toBe(3978);
+  });
+
+  it('does nothing when the file does not exist', () => {
+    const before = { ...process.env };
+    expect(loadDotEnv(path.join(tmpdir(), 'pos-assist-no-such-dir', '.env'))).toBe(false);
+    expect(process.env).toEqual(before);
+  });
+
+  it('reports an unreadable file as CONFIG_INVALID', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'pos-assist-env-'));
+    // A directory where the file should be.
+    expect(() => loadDotEnv(dir)).toThrow(AppError);
+  });
+});

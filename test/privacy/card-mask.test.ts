@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { containsCardNumber, luhnValid, maskCardNumbers, maskDeep } from '../../src/privacy/card-mask.js';
+
+/** Appends the Luhn check digit (written independently of the code under test). */
+function withCheckDigit(body: string): string {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let d = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return body + String((10 - (sum % 10)) % 10);
+}
+
+/** Changes the last digit so the Luhn check fails. */
+function breakCheckDigit(pan: string): string {
+  const last = Number(pan.at(-1));
+  return pan.slice(0, -1) + String((last + 1) % 10);
+}
+
+const PAN13 = '4222222222222'; // Visa test number
+const PAN15 = '378282246310005'; // American Express test number
+const PAN16 = '4111111111111111'; // Visa test number
+const PAN16B = '6011111111111117'; // Discover test number
+const PAN19 = withCheckDigit('622202123456789012'); // UnionPay-style, 19 digits
+
+describe('luhnValid', () => {
+  it('accepts the known test numbers and the computed 19-digit one', () => {
+    expect(PAN19).toBe('6222021234567890128');
+    for (const pan of [PAN13, PAN15, PAN16, PAN16B, PAN19]) expect(luhnValid(pan), pan).toBe(true);
+  });
+
+  it('rejects a wrong check digit, non-digits and the empty string', () => {
+    for (const pan of [PAN13, PAN15, PAN16, PAN16B, PAN19]) expect(luhnValid(breakCheckDigit(pan))).toBe(false);
+    expect(luhnValid('')).toBe(false);
+    expect(luhnValid('4111 1111 1111 1111')).toBe(false);
+    expect(luhnValid('411111111111111a')).toBe(false);
+  });
+});
+
+describe('maskCardNumbers', () => {
+  it('masks 13, 15, 16 and 19 digit card numbers to first 6 + stars + last 4', () => {
+    expect(maskCardNumbers(PAN13)).toEqual({ text: '422222***2222', count: 1 });
+    expect(maskCardNumbers(PAN15)).toEqual({ text: '378282*****0005', count: 1 });
+    expect(maskCardNumbers(PAN16)).toEqual({ text: '411111******1111', count: 1 });
+    expect(maskCardNumbers(PAN16B)).toEqual({ text: '601111******1117', count: 1 });
+    expect(maskCardNumbers(PAN19)).toEqual({ text: '622202*********0128', count: 1 });
+  });
+
+  it('masks numbers written with spaces or dashes, dropping the separators', () => {
+    expect(maskCardNumbers('6222 0212 3456 7890 128').text).toBe('622202*********0128');
+    expect(maskCardNumbers('4111-1111-1111-1111').text).toBe('411111******1111');
+    expect(maskCardNumbers('3782 822463 10005').text).toBe('378282*****0005');
+    expect(maskCardNumbers('4111 1111-1111 1111').text).toBe('411111******1111');
+  });
+
+  it('masks inside Chinese text and keeps the text around it', () => {
+    expect(maskCardNumbers('卡号6222021234567890128帮我退款')).toEqual({
+      text: '卡号622202*********0128帮我退款',
+      count: 1,
+    });
+    expect(maskCardNumbers('您好，我的卡号是 4111-1111-1111-1111，昨天刷了两次。').text).toBe(
+      '您好，我的卡号是 411111******1111，昨天刷了两次。',
+    );
+  });
+
+  it('masks full-width digits typed by a Chinese input method', () => {
+    expect(maskCardNumbers('卡号４１１１　１１１１　１１１１　１１１１').text).toBe('卡号411111******1111');
+  });
+
+  it('masks several cards in one text and counts them', () => {
+    const text = `第一张 ${PAN16}，第二张 ${PAN15}，还有 6011-1111-1111-1117 和 ${PAN19}`;
+    expect(maskCardNumbers(text)).toEqual({
+      text: '第一张 411111******1111，第二张 378282*****0005，还有 601111******1117 和 622202*********0128',
+      count: 4,
+    });
+  });
+
+  it('leaves numbers failing the Luhn check untouched', () => {
+    for (const text of [
+      breakCheckDigit(PAN16),
+      '卡号6222 0212 3456 7890 123帮我退款', // 19 digits, fails Luhn
+      '4111-1111-1111-1112',
+      breakCheckDigit(PAN19),
+    ]) {
+      expect(maskCardNumbers(text)).toEqual({ text, count: 0 });
+    }
+  });
+
+  it('leaves 12-digit reference numbers and 6-digit voucher numbers untouched, even when they pass Luhn', () => {
+    const ref = withCheckDigit('12345678901'); // 12 digits, Luhn-valid
+    expect(luhnValid(ref)).toBe(true);
+    const text = `参考号 ${ref}，凭证号 000123，终端号 12345678，金额 1280.00 元，日期 2024-11-25`;
+    expect(maskCardNumbers(text)).toEqual({ text, count: 0 });
+    expect(containsCardNumber(text)).toBe(false);
+  });
+
+  it('leaves a 15-digit merchant ID alone when it fails Luhn, masks it when it passes (the safe side)', () => {
+    const passing = withCheckDigit('89831004816123');
+    const failing = breakCheckDigit(passing);
+    expect(luhnValid(failing)).toBe(false);
+    expect(maskCardNumbers(`商户号 ${failing}`).text).toBe(`商户号 ${failing}`);
+    expect(maskCardNumbers(`商户号 ${passing}`).text).toBe(`商户号 898310*****${passing.slice(-4)}`);
+  });
+
+  it('does not mask runs longer than 19 digits or parts of them', () => {
+    for (const text of [
+      `${PAN16}0000`, // 20 digits: a Luhn-valid card inside a longer run
+      `4111 1111 1111 1111 2024`, // 20 digits with separators
+      `0${PAN19}`, // 20 digits
+      '1'.repeat(40),
+    ]) {
+      expect(maskCardNumbers(text)).toEqual({ text, count: 0 });
+    }
+  });
+
+  it('treats two separators in a row as the end of a run', () => {
+    // "4111" and "1111 1111 1111" (12 digits): neither is a card.
+    const text = '4111  1111 1111 1111';
+    expect(maskCardNumbers(text)).toEqual({ text, count: 0 });
+  });
+
+  it('returns text without digits unchanged', () => {
+    expect(maskCardNumbers('')).toEqual({ text: '', count: 0 });
+    expect(maskCardNumbers('怎么打印签购单？')).toEqual({ text: '怎么打印签购单？', count: 0 });
+  });
+
+  it('scans large and adversarial input in linear time', () => {
+    const big = `${'请帮我查询参考号 123456789012 的交易，卡号 4111 1111 1111 1111。'.repeat(20_000)}`;
+    const adversarial = '1-'.repeat(200_000) + '1 '.repeat(200_000) + '１'.repeat(200_000);
+    const start = performance.now();
+    expect(maskCardNumbers(big).count).toBe(20_000);
+    expect(maskCardNumbers(adversarial).count).toBe(0);
+    expect(containsCardNumber(adversarial)).toBe(false);
+    expect(performance.now() - start).toBeLessThan(2_000);
+  });
+});
+
+describe('containsCardNumber', () => {
+  it('finds card numbers with the same rules as masking', () => {
+    expect(containsCardNumber(`卡号${PAN16}帮我退款`)).toBe(true);
+    expect(containsCardNumber('6222 0212 3456 7890 128')).toBe(true);
+    expect(containsCardNumber('参考号 123456789012，凭证号 000123 再看 6222 0212 3456 7890 128')).toBe(true);
+    expect(containsCardNumber(breakCheckDigit(PAN16))).toBe(false);
+    expect(containsCardNumber(`${PAN16}0000`)).toBe(false);
+    expect(containsCardNumber('没有卡号')).toBe(false);
+  });
+
+  it('gives the same answer when called repeatedly (no regular-expression state leaks)', () => {
+    const text = `a ${PAN16} b`;
+    for (let i = 0; i < 3; i++) expect(containsCardNumber(text)).toBe(true);
+    for (let i = 0; i < 3; i++) expect(maskCardNumbers(text).count).toBe(1);
+  });
+});
+
+describe('maskDeep', () => {
+  it('masks every string in nested objects and arrays, and counts them', () => {
+    const activity = {
+      type: 'message',
+      text: `卡号${PAN16}帮我退款`,
+      from: { id: 'u1', name: '张三' },
+      attachments: [{ contentType: 'text/plain', content: { lines: ['ok', `备用卡 ${PAN15}`] } }],
+      channelData: { amount: 128, confirmed: true, note: null, missing: undefined },
+    };
+    const { value, count } = maskDeep(activity);
+    expect(count).toBe(2);
+    expect(value).toEqual({
+      type: 'message',
+      text: '卡号411111******1111帮我退款',
+      from: { id: 'u1', name: '张三' },
+      attachments: [{ contentType: 'text/plain', content: { lines: ['ok', '备用卡 378282*****0005'] } }],
+      channelData: { amount: 128, confirmed: true, note: null, missing: undefined },
+    });
+    expect(JSON.stringify(value)).not.toContain(PAN16);
+  });
+
+  it('does not mutate the input and returns a copy', () => {
+    const input = { a: { b: [`x ${PAN16}`] }, c: 'no card' };
+    const snapshot = structuredClone(input);
+    const { value } = maskDeep(input);
+    expect(input).toEqual(snapshot);
+    expect(value).not.toBe(input);
+    expect(value.a).not.toBe(input.a);
+    expect(value.a.b).not.toBe(input.a.b);
+    expect(value.a.b[0]).toBe('x 411111******1111');
+  });
+
+  it('masks plain strings and passes other primitives through', () => {
+    expect(maskDeep(PAN16)).toEqual({ value: '411111******1111', count: 1 });
+    expect(maskDeep(42)).toEqual({ value: 42, count: 0 });
+    expect(maskDeep(null)).toEqual({ value: null, count: 0 });
+    expect(maskDeep(undefined)).toEqual({ value: undefined, count: 0 });
+  });
+
+  it('masks object keys, Maps, Sets and errors, copies Dates, and keeps cycles', () => {
+    const err = Object.assign(new Error(`card ${PAN16} declined`), { code: 'X', pan: PAN15 });
+    const when = new Date('2024-11-25T00:00:00Z');
+    const input: Record<string, unknown> = {
+      [PAN16B]: 'key',
+      map: new Map([['k', PAN16]]),
+      set: new Set([PAN19]),
+      err,
+      when,
+    };
+    input.self = input;
+    const { value, count } = maskDeep(input);
+    expect(count).toBe(6); // key, map value, set value, error message, error stack, error field
+    expect(Object.keys(value)).toContain('601111******1117');
+    expect((value.map as Map<string, string>).get('k')).toBe('411111******1111');
+    expect([...(value.set as Set<string>)]).toEqual(['622202*********0128']);
+    const maskedErr = value.err as Error & { code: string; pan: string };
+    expect(maskedErr).toBeInstanceOf(Error);
+    expect(maskedErr).not.toBe(err);
+    expect(maskedErr.message).toBe('card 411111******1111 declined');
+    expect(maskedErr.stack).not.toContain(PAN16);
+    expect(maskedErr.code).toBe('X');
+    expect(maskedErr.pan).toBe('378282*****0005');
+    expect(err.message).toBe(`card ${PAN16} declined`);
+    expect(value.when).toEqual(when);
+    expect(value.when).not.toBe(when);
+    expect(value.self).toBe(value);
+  });
+});

@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/app/errors.js';
+import { migrateToLatest, openDatabase } from '../../src/store/index.js';
+import { useTempDatabases } from './helpers.js';
+
+const temp = useTempDatabases();
+
+async function tableNames(store: Awaited<ReturnType<typeof temp.open>>): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(
+    store.db,
+  );
+  return rows.map((r) => r.name);
+}
+
+describe('openDatabase / migrations', () => {
+  it('creates the parent directory and the tables', async () => {
+    const filename = path.join(temp.dir(), 'nested', 'deeper', 'state.db');
+    const store = await temp.open(filename);
+    expect(fs.existsSync(filename)).toBe(true);
+    const names = await tableNames(store);
+    expect(names).toEqual(expect.arrayContaining(['bot_state', 'transcript', 'knowledge_misses', 'kysely_migration']));
+
+    const { rows: indexes } = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'transcript'`.execute(
+      store.db,
+    );
+    expect(indexes.map((r) => r.name)).toContain('transcript_conversation_idx');
+    const { rows: cols } = await sql<{ name: string }>`select name from pragma_index_info('transcript_conversation_idx') order by seqno`.execute(
+      store.db,
+    );
+    expect(cols.map((c) => c.name)).toEqual(['channel_id', 'conversation_id', 'id']);
+  });
+
+  it('running the migrations again is a no-op and keeps the data', async () => {
+    const store = await temp.open();
+    await store.db
+      .insertInto('bot_state')
+      .values({ key: 'k', data: '{"a":1}', etag: 'e1', updated_at: new Date().toISOString() })
+      .execute();
+    const before = await tableNames(store);
+
+    expect(await migrateToLatest(store.db)).toEqual([]);
+    expect(await migrateToLatest(store.db)).toEqual([]);
+
+    expect(await tableNames(store)).toEqual(before);
+    const applied = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial']);
+    const row = await store.db.selectFrom('bot_state').selectAll().executeTakeFirstOrThrow();
+    expect(row.data).toBe('{"a":1}');
+
+    // Reopening the file does not re-apply anything either.
+    await store.close();
+    const again = await temp.open();
+    expect(await again.db.selectFrom('bot_state').select('etag').executeTakeFirstOrThrow()).toEqual({ etag: 'e1' });
+  });
+
+  it('applies 0001_initial on a fresh database and reports it', async () => {
+    const store = await temp.open();
+    await store.db.schema.dropTable('knowledge_misses').execute();
+    await store.db.schema.dropTable('transcript').execute();
+    await store.db.schema.dropTable('bot_state').execute();
+    await store.db.deleteFrom('kysely_migration' as never).execute();
+    expect(await migrateToLatest(store.db)).toEqual(['0001_initial']);
+    expect(await tableNames(store)).toEqual(expect.arrayContaining(['bot_state', 'transcript', 'knowledge_misses']));
+  });
+
+  it('uses WAL and the required pragmas on a file database', async () => {
+    const filename = temp.file('wal.db');
+    const store = await temp.open(filename);
+    const pragma = async (name: string) =>
+      (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(store.db)).rows[0];
+    expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' });
+    expect(await pragma('foreign_keys')).toEqual({ foreign_keys: 1 });
+    expect(await pragma('busy_timeout')).toEqual({ timeout: 5000 });
+    expect(await pragma('synchronous')).toEqual({ synchronous: 1 }); // NORMAL
+    await store.db.insertInto('bot_state').values({ key: 'k', data: '{}', etag: 'e', updated_at: 'x' }).execute();
+    expect(fs.existsSync(`${filename}-wal`)).toBe(true);
+
+    // WAL is persistent in the file header: a plain connection sees it too.
+    await store.close();
+    const raw = new BetterSqlite3(filename, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it("accepts ':memory:'", async () => {
+    const store = await openDatabase({ filename: ':memory:' });
+    try {
+      expect(await tableNames(store)).toEqual(expect.arrayContaining(['bot_state', 'transcript', 'knowledge_misses']));
+    } finally {
+      await store.close();
+      await store.close(); // idempotent
+    }
+  });
+
+  it('throws with the name of the failing migration', async () => {
+    const filename = temp.file('broken.db');
+    const raw = new BetterSqlite3(filename);
+    raw.exec('create view transcript as select 1 as id'); // a view cannot be indexed
+    raw.close();
+
+    const error = await openDatabase({ filename }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isAppError(error, 'STORAGE_MIGRATION_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('0001_initial');
+    // The failed open released the file: it can be deleted and reopened.
+    const raw2 = new BetterSqlite3(filename);
+    raw2.exec('drop view transcript');
+    raw2.close();
+    const store = await temp.open(filename);
+    expect(await tableNames(store)).toContain('transcript');
+  });
+});
