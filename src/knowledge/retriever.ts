@@ -11,7 +11,7 @@
 import type { Chunk } from './documents.js';
 import { expansions, mentionedGroups, mentions, type Glossary } from './glossary.js';
 import { indexText, type LoadedIndex } from './ingest.js';
-import { hasCjk, normalize, tokenize, words } from './text.js';
+import { hasCjk, isFunctionCompound, normalize, tokenize, words } from './text.js';
 
 /** Standard RRF constant: damps the head of each list so neither retriever dominates by itself. */
 const RRF_K = 60;
@@ -156,7 +156,7 @@ export class Retriever {
       // A word that is (part of) a mentioned synonym was counted with its group.
       if (attributed.has(w) || [...attributed].some((a) => a.includes(w))) continue;
       // Single CJK characters left over by the segmenter (吗, 钱) say little on their own.
-      if (hasCjk(w) && w.length < 2) continue;
+      if (hasCjk(w) && (w.length < 2 || isFunctionCompound(w))) continue;
       const weight = idf(w);
       total += weight;
       if (haystack.includes(w)) found += weight;

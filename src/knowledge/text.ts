@@ -58,6 +58,8 @@ export const STOPWORDS: ReadonlySet<string> = new Set([
   '对', '吗?', '呢?', '了吗', '好', '谢谢', '上', '下', '里', '中', '后', '前', '时', '时候', '之后', '之前', '现在', '已经', '刚',
   '刚才', '给', '让', '把', '被', '从', '到', '对于', '关于', '如果', '但是', '然后', '所以', '因为', '这样', '那么', '问', '问题',
   '知道', '告诉', '说', '看', '弄', '搞', '做', '办', '用', '来', '去', '嗯', '哈', '呃',
+  '啥时候', '什么时候', '是不是', '怎么回事', '干嘛', '干什么', '有没有', '一直', '以后', '以前', '东西', '里面', '自己', '老是', '总是',
+  '昨天', '今天', '明天', '前天', '最近', '刚刚', '马上', '还没', '还没有', '不了', '不能', '可是', '到底', '究竟', '一般', '大概',
   // en
   'a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'been', 'do', 'does', 'did', 'i', 'me', 'my', 'we', 'our', 'you', 'your',
   'it', 'its', 'this', 'that', 'these', 'those', 'to', 'of', 'for', 'in', 'on', 'at', 'by', 'with', 'from', 'and', 'or', 'if',
@@ -103,6 +105,17 @@ export function cjkBigrams(text: string): string[] {
 export function tokenize(text: string, options: TokenizeOptions = {}): string[] {
   const ws = words(text, options.dropStopwords ?? true);
   return options.bigrams === false ? ws : [...ws, ...cjkBigrams(text)];
+}
+
+/**
+ * jieba glues a function character to a content one in colloquial text (卡上, 能分, 交了, 店要). Such a
+ * two-character "word" says little by itself; the content character is still matched through bigrams.
+ */
+const LEADING_FUNCTION = new Set([...'能要后还会把被就都也再又很太先']);
+const TRAILING_FUNCTION = new Set([...'上里了要后先过着的得吗呢吧']);
+export function isFunctionCompound(word: string): boolean {
+  if (word.length !== 2 || !CJK.test(word)) return false;
+  return LEADING_FUNCTION.has(word[0]!) || TRAILING_FUNCTION.has(word[1]!);
 }
 
 export function isBigram(token: string): boolean {
