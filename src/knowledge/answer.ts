@@ -51,12 +51,18 @@ export function composeAnswer(retriever: Retriever, retrieval: Retrieval, option
   if (groups.length === 0 || retrieval.confidence < options.minConfidence) {
     return { answered: false, text: '', passages: [], confidence: retrieval.confidence, sources: groups.slice(0, 3).map(toSource) };
   }
-  const chosen = [groups[0]!];
-  for (const g of groups.slice(1)) {
+  // Among the sections that rank about as well as the best one, lead with the one that covers most of
+  // the question (已经结算 + 撤销 → the refund section before the general one about 结算); cite a second
+  // only when it covers the question well too.
+  const topScore = groups[0]!.hits[0]!.score;
+  const contenders = groups
+    .filter((g) => g.hits[0]!.score >= SECOND_SOURCE_SCORE_RATIO * topScore)
+    .map((g, rank) => ({ g, rank, coverage: retriever.coverage(retrieval.question, g.hits[0]!.chunk) }))
+    .sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
+  const chosen = [contenders[0]!.g];
+  for (const c of contenders.slice(1)) {
     if (chosen.length >= options.maxSources) break;
-    const best = g.hits[0]!;
-    if (best.score < SECOND_SOURCE_SCORE_RATIO * groups[0]!.hits[0]!.score) break;
-    if (retriever.coverage(retrieval.question, best.chunk) >= SECOND_SOURCE_MIN_COVERAGE) chosen.push(g);
+    if (c.coverage >= SECOND_SOURCE_MIN_COVERAGE) chosen.push(c.g);
   }
   const target = options.targetChars ?? 260;
   const blocks = chosen.map((g) => extract(g.hits.map((h) => h.chunk), retrieval.query, retriever, target));

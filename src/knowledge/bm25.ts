@@ -19,7 +19,7 @@ export class Bm25Index {
   private readonly k1: number;
   private readonly b: number;
   private readonly docs: { id: string; length: number; tf: Map<string, number> }[] = [];
-  private readonly df = new Map<string, number>();
+  private readonly docFreq = new Map<string, number>();
   private totalLength = 0;
 
   constructor(options: { k1?: number; b?: number } = {}) {
@@ -34,14 +34,19 @@ export class Bm25Index {
   add(id: string, tokens: string[]): void {
     const tf = new Map<string, number>();
     for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + 1);
-    for (const t of tf.keys()) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+    for (const t of tf.keys()) this.docFreq.set(t, (this.docFreq.get(t) ?? 0) + 1);
     this.docs.push({ id, length: tokens.length, tf });
     this.totalLength += tokens.length;
   }
 
+  /** How many documents contain the token. */
+  df(token: string): number {
+    return this.docFreq.get(token) ?? 0;
+  }
+
   idf(token: string): number {
     const n = this.docs.length;
-    const df = this.df.get(token) ?? 0;
+    const df = this.docFreq.get(token) ?? 0;
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 

@@ -77,3 +77,12 @@ export function mentionedGroups(glossary: Glossary, question: string, textWords?
   const ws = textWords ?? words(text, false);
   return glossary.synonyms.filter((g) => g.some((m) => mentions(text, m, ws)));
 }
+
+/**
+ * Concept features for the embedding: one token per synonym group the text mentions (`§退货` for 退钱,
+ * refund, 退款…). Documents and questions get the same features, so the vector side matches meaning
+ * across wordings and languages, while BM25 stays literal — the two retrievers then disagree usefully.
+ */
+export function conceptTokens(glossary: Glossary, text: string): string[] {
+  return mentionedGroups(glossary, text).map((g) => `§${g[0]}`);
+}

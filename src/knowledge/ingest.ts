@@ -14,13 +14,13 @@ import { Document } from '@langchain/core/documents';
 import { AppError } from '../app/errors.js';
 import { Bm25Index, type Bm25State } from './bm25.js';
 import { loadKnowledge, type Chunk, type FileProblem } from './documents.js';
-import { loadGlossary, type Glossary } from './glossary.js';
+import { conceptTokens, loadGlossary, type Glossary } from './glossary.js';
 import { HnswVectorStore } from './hnsw-store.js';
 import { LocalHashEmbeddings, type LocalEmbeddingsState } from './local-embeddings.js';
 import { addTerms, tokenize } from './text.js';
 
 /** Bump when the on-disk format or the tokenisation changes: an older index is then rebuilt. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 export const GLOSSARY_FILE = 'glossary.yaml';
 /** Above this share of changed chunks the idf table is re-fitted and everything re-embedded. */
 const REFIT_CHANGE_RATIO = 0.3;
@@ -59,8 +59,8 @@ export interface IngestOptions {
 /** What is embedded and indexed for a chunk: its place (title, headings, keywords) and its text. */
 export function indexText(chunk: Pick<Chunk, 'title' | 'headingPath' | 'keywords' | 'text'>): string {
   const headings = chunk.headingPath.join(' ');
-  // Headings twice: a section's name is the strongest statement of what it is about.
-  return [chunk.title, headings, headings, chunk.keywords.join(' '), chunk.text].filter(Boolean).join('\n');
+  // Headings three times: a section's name is the strongest statement of what it is about.
+  return [chunk.title, headings, headings, headings, chunk.keywords.join(' '), chunk.text].filter(Boolean).join('\n');
 }
 
 /** A hash of every file that feeds the index; differs as soon as any byte of any source changes. */
@@ -103,8 +103,9 @@ export function loadGlossaryFor(knowledgeDir: string): Glossary {
   return glossary;
 }
 
+/** Terms change the segmentation and synonyms the concept features: either changes every vector. */
 function termsHash(glossary: Glossary): string {
-  return createHash('sha256').update(JSON.stringify([...glossary.terms].sort())).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify([glossary.terms, glossary.synonyms])).digest('hex').slice(0, 16);
 }
 
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
@@ -125,10 +126,10 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   let reason = '';
   if (options.rebuild) reason = 'rebuild requested';
   else if (!previous) reason = 'no index yet';
-  else if (previous.termsHash !== termsHash(glossary)) reason = 'glossary terms changed';
+  else if (previous.termsHash !== termsHash(glossary)) reason = 'glossary changed';
   else {
     try {
-      embeddings = new LocalHashEmbeddings({ state: previous.embedding });
+      embeddings = new LocalHashEmbeddings({ state: previous.embedding, features: (t) => conceptTokens(glossary, t) });
       store = await HnswVectorStore.load(vectorDir, embeddings);
     } catch (err) {
       reason = `index unreadable (${(err as Error).message})`;
@@ -150,7 +151,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
 
   let embedded: Chunk[];
   if (!store) {
-    embeddings = new LocalHashEmbeddings();
+    embeddings = new LocalHashEmbeddings({ features: (t) => conceptTokens(glossary, t) });
     embeddings.fit(chunks.map(indexText));
     store = new HnswVectorStore(embeddings);
     embedded = chunks;
@@ -220,7 +221,7 @@ export async function loadIndex(knowledgeDir: string, indexDir: string): Promise
   if (!manifest) throw new AppError('KNOWLEDGE_INDEX_MISSING', `run "pos-assist ingest" (looked in ${indexDir})`);
   const glossary = loadGlossaryFor(knowledgeDir);
   try {
-    const embeddings = new LocalHashEmbeddings({ state: manifest.embedding });
+    const embeddings = new LocalHashEmbeddings({ state: manifest.embedding, features: (t) => conceptTokens(glossary, t) });
     const vectors = await HnswVectorStore.load(join(indexDir, 'vectors'), embeddings);
     const bm25 = Bm25Index.fromJSON(JSON.parse(readFileSync(join(indexDir, 'bm25.json'), 'utf8')) as Bm25State);
     return { manifest, embeddings, vectors, bm25, glossary };

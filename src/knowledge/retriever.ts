@@ -73,12 +73,20 @@ export class Retriever {
     return [...this.chunks.values()];
   }
 
+  /**
+   * Typed words and bigrams at weight 1; synonym expansions as words only, limited to words the corpus
+   * uses (an unknown word cannot match anything), and sharing one weight per query so that a long
+   * synonym list cannot drown what the merchant actually typed.
+   */
   buildQuery(question: string): Map<string, number> {
     const query = new Map<string, number>();
     for (const t of tokenize(question)) query.set(t, 1);
+    const extra = new Set<string>();
     for (const phrase of expansions(this.index.glossary, question)) {
-      for (const t of tokenize(phrase)) if (!query.has(t)) query.set(t, EXPANSION_WEIGHT);
+      for (const t of words(phrase)) if (!query.has(t) && this.index.bm25.df(t) > 0) extra.add(t);
     }
+    const weight = extra.size > 0 ? Math.min(EXPANSION_WEIGHT, (EXPANSION_WEIGHT * 3) / extra.size) : 0;
+    for (const t of extra) query.set(t, weight);
     return query;
   }
 
@@ -86,9 +94,13 @@ export class Retriever {
     const k = options.k ?? 5;
     const mode = options.mode ?? 'hybrid';
     const query = this.buildQuery(question);
-    const vector = this.index.embeddings.embedWeighted(query);
+    // The vector side also matches concepts: the synonym groups the question mentions, as features that
+    // the chunks carry too (see conceptTokens).
+    const vectorQuery = new Map(query);
+    for (const c of this.index.embeddings.tokens(question)) if (c.startsWith('§')) vectorQuery.set(c, 1);
+    const vector = this.index.embeddings.embedWeighted(vectorQuery);
 
-    const vectorHits = mode === 'bm25' ? [] : await this.index.vectors.similaritySearchVectorWithScore(vector, CANDIDATES);
+    const vectorHits = mode === 'bm25' ? [] : await this.vectorSearch(vector);
     const bm25Hits = mode === 'vector' ? [] : this.index.bm25.search(query, CANDIDATES);
 
     const byId = new Map<string, RetrievalHit>();
@@ -102,8 +114,8 @@ export class Retriever {
       }
       return hit;
     };
-    vectorHits.forEach(([doc, sim], rank) => {
-      const hit = entry(doc.id!);
+    vectorHits.forEach(([chunkId, sim], rank) => {
+      const hit = entry(chunkId);
       if (!hit) return;
       hit.vectorScore = sim;
       hit.vectorRank = rank + 1;
@@ -117,9 +129,9 @@ export class Retriever {
       hit.score += mode === 'bm25' ? score : 1 / (RRF_K + rank + 1);
     });
     for (const hit of byId.values()) if (hit.chunk.headingPath.length === 0) hit.score *= INTRO_WEIGHT;
-    const hits = [...byId.values()].sort(
-      (a, b) => b.score - a.score || b.vectorScore - a.vectorScore || (a.chunk.id < b.chunk.id ? -1 : 1),
-    );
+    const order = (a: RetrievalHit, b: RetrievalHit) =>
+      b.score - a.score || b.vectorScore - a.vectorScore || (a.chunk.id < b.chunk.id ? -1 : 1);
+    const hits = [...byId.values()].sort(order);
     const top = hits[0];
     if (top && top.vectorRank === undefined) top.vectorScore = cosine(vector, this.chunkVector(top.chunk));
     const coverage = top ? this.coverage(question, top.chunk) : 0;
@@ -128,6 +140,17 @@ export class Retriever {
     const typed = this.index.embeddings.vectorize(tokenize(question));
     const similarity = top ? cosine(typed, this.chunkVector(top.chunk)) : 0;
     return { question, hits: hits.slice(0, k), confidence: confidenceOf(coverage, similarity), coverage, similarity, query };
+  }
+
+  /** Sentence-level vector hits folded to chunks: a chunk scores as its best sentence. */
+  private async vectorSearch(vector: number[]): Promise<[string, number][]> {
+    const sentencesHits = await this.index.vectors.similaritySearchVectorWithScore(vector, CANDIDATES * 4);
+    const best = new Map<string, number>();
+    for (const [doc, sim] of sentencesHits) {
+      const id = String(doc.metadata.chunkId ?? doc.id);
+      if (!best.has(id) || best.get(id)! < sim) best.set(id, sim);
+    }
+    return [...best].sort((a, b) => b[1] - a[1]).slice(0, CANDIDATES);
   }
 
   /**
@@ -167,7 +190,7 @@ export class Retriever {
   private chunkVector(chunk: Chunk): number[] {
     let v = this.vectors.get(chunk.id);
     if (!v) {
-      v = this.index.embeddings.vectorize(tokenize(indexText(chunk)));
+      v = this.index.embeddings.vectorize(this.index.embeddings.tokens(indexText(chunk)));
       this.vectors.set(chunk.id, v);
     }
     return v;

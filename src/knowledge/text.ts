@@ -41,7 +41,7 @@ export function normalize(text: string): string {
 }
 
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
-const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+const CJK_ONLY = /^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$/;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /**
@@ -54,7 +54,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set([
   '还', '还是', '又', '再', '要', '想', '会', '能', '能否', '能不能', '可以', '可不可以', '可能', '应该', '需要', '得', '地', '着', '过',
   '我', '我们', '我的', '你', '你们', '您', '他', '她', '它', '他们', '这', '这个', '那', '那个', '这些', '那些', '个', '一个',
   '一下', '一些', '怎么', '怎么办', '怎么样', '怎样', '怎么弄', '咋', '咋办', '咋弄', '如何', '什么', '啥', '为什么', '为啥',
-  '哪', '哪里', '哪儿', '哪些', '哪个', '多少', '几', '多久', '请问', '请', '帮', '帮我', '帮忙', '麻烦', '一', '不', '没', '没有',
+  '哪', '哪里', '哪儿', '哪些', '哪个', '多少', '几', '请问', '请', '帮', '帮我', '帮忙', '麻烦', '一', '不', '没', '没有',
   '对', '吗?', '呢?', '了吗', '好', '谢谢', '上', '下', '里', '中', '后', '前', '时', '时候', '之后', '之前', '现在', '已经', '刚',
   '刚才', '给', '让', '把', '被', '从', '到', '对于', '关于', '如果', '但是', '然后', '所以', '因为', '这样', '那么', '问', '问题',
   '知道', '告诉', '说', '看', '弄', '搞', '做', '办', '用', '来', '去', '嗯', '哈', '呃',
@@ -87,17 +87,25 @@ export function words(text: string, dropStopwords = true): string[] {
   return out;
 }
 
-/** Character bigrams of every CJK run ("撤销交易" → 撤销, 销交, 交易), marked so they never collide with words. */
+/**
+ * Character bigrams of the text's Chinese content, marked so they never collide with words. Bigrams are
+ * taken inside runs of content words only: a stop word, punctuation or a Latin word ends a run, so
+ * "我想暂停结算怎么申请" gives 暂停 停结 结算 | 申请, not 想暂 or 么申. Within a run they cross word
+ * boundaries, which is what rescues typos the segmenter cuts apart (凭正号 → 凭 正 号 → 凭正 正号).
+ */
 export function cjkBigrams(text: string): string[] {
   const out: string[] = [];
-  for (const run of normalize(text).match(CJK_RUN) ?? []) {
-    for (let i = 0; i + 1 < run.length; i++) {
-      const bg = run.slice(i, i + 2);
-      // Bigrams made only of stop characters (的了, 了吗) are noise.
-      if (STOPWORDS.has(bg[0]!) && STOPWORDS.has(bg[1]!)) continue;
-      out.push(`²${bg}`);
-    }
+  let run = '';
+  const flush = () => {
+    for (let i = 0; i + 1 < run.length; i++) out.push(`²${run.slice(i, i + 2)}`);
+    run = '';
+  };
+  for (const raw of segmenter().cut(normalize(text), true)) {
+    const w = raw.trim();
+    if (w && CJK_ONLY.test(w) && !STOPWORDS.has(w)) run += w;
+    else flush();
   }
+  flush();
   return out;
 }
 
@@ -111,8 +119,8 @@ export function tokenize(text: string, options: TokenizeOptions = {}): string[] 
  * jieba glues a function character to a content one in colloquial text (卡上, 能分, 交了, 店要). Such a
  * two-character "word" says little by itself; the content character is still matched through bigrams.
  */
-const LEADING_FUNCTION = new Set([...'能要后还会把被就都也再又很太先']);
-const TRAILING_FUNCTION = new Set([...'上里了要后先过着的得吗呢吧']);
+const LEADING_FUNCTION = new Set([...'能要后还会把被就都也再又很太先上说']);
+const TRAILING_FUNCTION = new Set([...'上里了要后先过着的得吗呢吧是点']);
 export function isFunctionCompound(word: string): boolean {
   if (word.length !== 2 || !CJK.test(word)) return false;
   return LEADING_FUNCTION.has(word[0]!) || TRAILING_FUNCTION.has(word[1]!);
