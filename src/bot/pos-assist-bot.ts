@@ -42,6 +42,13 @@ export interface PosAssistBotOptions {
 }
 
 const HUMAN_REQUEST = /转人工|人工客服|人工服务|找客服|真人|^\s*人工\s*$|\b(agent|human|real person|operator)\b/i;
+/** Small talk is answered directly: it is not a question for the knowledge base, nor a miss. */
+const END = '[\\s!！。.,，~～?？]*$';
+const HELLO = new RegExp(`^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|在不在|有人吗|早上好|下午好|晚上好)${END}`, 'i');
+const HELP = new RegExp(`^(帮助|help|菜单|menu|你能做什么|你能帮我做什么|你会什么|你可以做什么|你是谁|what can you do|who are you)${END}`, 'i');
+const THANKS = new RegExp(`^(谢谢|多谢|感谢|谢谢你|谢啦|好的谢谢|ok谢谢|thanks|thank you|thx)${END}`, 'i');
+const GOODBYE = new RegExp(`^(再见|拜拜|bye|goodbye|88)${END}`, 'i');
+
 const NO_ANSWER_TOPICS: MessageKey[] = ['topicRefund', 'topicSuspend', 'topicCodes'];
 const GREETING_TOPICS: MessageKey[] = ['topicVoid', 'topicRefund', 'topicSuspend', 'topicCodes'];
 
@@ -96,6 +103,19 @@ export class PosAssistBot extends ActivityHandler {
     if (!text) {
       const hasFiles = (context.activity.attachments ?? []).length > 0;
       await context.sendActivity(MessageFactory.text(t(locale, hasFiles ? 'unsupportedAttachment' : 'emptyMessage')));
+      return;
+    }
+
+    if (HELP.test(text)) {
+      await context.sendActivity(this.withTopics(context, t(locale, 'greeting'), locale, GREETING_TOPICS, false));
+      return;
+    }
+    if (HELLO.test(text)) {
+      await context.sendActivity(this.withTopics(context, t(locale, 'hello'), locale, GREETING_TOPICS, false));
+      return;
+    }
+    if (THANKS.test(text) || GOODBYE.test(text)) {
+      await context.sendActivity(MessageFactory.text(t(locale, THANKS.test(text) ? 'thanks' : 'goodbye')));
       return;
     }
 

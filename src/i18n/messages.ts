@@ -18,6 +18,9 @@ const zh = {
     '抱歉，这个问题我在知识库里没有找到可靠的答案，不想给您错误的信息。\n您可以换个说法再问，或者问我下面这些问题；也可以转人工客服。',
   cardNumberWarning:
     '⚠️ 您的消息里有完整的银行卡号，我已自动隐去中间的数字。请不要发送完整卡号、密码、CVV 或有效期；办理时只需要凭证号、参考号、交易日期、金额和卡号后四位。',
+  hello: '您好！请问有什么可以帮您？您可以直接输入问题，或点选下面的常见问题。',
+  thanks: '不客气！还有其他问题随时问我。',
+  goodbye: '再见，祝您生意兴隆！有问题随时回来找我。',
   humanRequested:
     '已记录您的转人工请求。人工客服接入功能正在上线中，目前还不能在这里直接转接；您的问题已转给运营同事改进知识库。您也可以继续问我其他问题。',
   emptyMessage: '我没有收到文字内容。请直接输入您的问题，例如“已经结算的交易怎么退货”。',
@@ -42,6 +45,9 @@ const en: Record<MessageKey, Message> = {
     "Sorry, I couldn't find a reliable answer to that in our knowledge base, and I don't want to guess.\nYou can rephrase, pick one of the topics below, or ask for a human agent.",
   cardNumberWarning:
     "⚠️ Your message contained a full card number; I have hidden its middle digits. Please never send a full card number, PIN, CVV or expiry date — we only ever need the voucher number, reference number, date, amount and the card's last 4 digits.",
+  hello: 'Hello! How can I help? Type your question or pick one of the common questions below.',
+  thanks: "You're welcome! Ask me anything else any time.",
+  goodbye: 'Goodbye, and good business! Come back any time.',
   humanRequested:
     "I've recorded your request for a human agent. Live transfer is being rolled out and isn't available here yet; your question has been passed on so we can improve. Feel free to ask me anything else.",
   emptyMessage: 'I didn\'t receive any text. Please type your question, e.g. "How do I refund a settled transaction?"',

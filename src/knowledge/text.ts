@@ -58,14 +58,19 @@ export const STOPWORDS: ReadonlySet<string> = new Set([
   '对', '吗?', '呢?', '了吗', '好', '谢谢', '上', '下', '里', '中', '后', '前', '时', '时候', '之后', '之前', '现在', '已经', '刚',
   '刚才', '给', '让', '把', '被', '从', '到', '对于', '关于', '如果', '但是', '然后', '所以', '因为', '这样', '那么', '问', '问题',
   '知道', '告诉', '说', '看', '弄', '搞', '做', '办', '用', '来', '去', '嗯', '哈', '呃',
-  '啥时候', '什么时候', '是不是', '怎么回事', '干嘛', '干什么', '有没有', '一直', '以后', '以前', '东西', '里面', '自己', '老是', '总是',
+  '意思', '啥意思', '什么意思', '啥时候', '什么时候', '是不是', '怎么回事', '干嘛', '干什么', '有没有', '一直', '以后', '以前', '东西', '里面', '自己', '老是', '总是',
   '昨天', '今天', '明天', '前天', '最近', '刚刚', '马上', '还没', '还没有', '不了', '不能', '可是', '到底', '究竟', '一般', '大概',
   // en
   'a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'been', 'do', 'does', 'did', 'i', 'me', 'my', 'we', 'our', 'you', 'your',
   'it', 'its', 'this', 'that', 'these', 'those', 'to', 'of', 'for', 'in', 'on', 'at', 'by', 'with', 'from', 'and', 'or', 'if',
   'how', 'what', 'why', 'when', 'where', 'which', 'who', 'can', 'could', 'should', 'would', 'will', 'shall', 'may', 'might',
   'must', 'have', 'has', 'had', 'not', 'no', 'please', 'there', 'here', 'about', 'after', 'before', 'so', 'then', 'than', 'as',
-  'get', 'got', 'need', 'want', 'some', 'any', 'long', 'much', 'many',
+  'get', 'got', 'need', 'want', 'some', 'any', 'much', 'many', 'take', 'takes', 'took', 'reach', 'reaches', 'make', 'makes',
+  'go', 'goes', 'going', 'come', 'comes', 'happen', 'happens', 'happened', 'work', 'works', 'use', 'used', 'know', 'tell',
+  'say', 'said', 'see', 'let', 'put', 'give', 'like', 'just', 'also', 'still', 'yet', 'now', 'back', 'up', 'out', 'into', 'them',
+  'they', 'their', 'us', 'he', 'she', 'his', 'her', 'him', 'am', 'being', 'because', 'while', 'very', 'too', 'only', 'other',
+  'another', 'each', 'every', 'all', 'both', 'one', 'actually', 'really', 'okay', 'ok', 'hi', 'hello', 'thanks', 'thank',
+  "don't", 'dont', "doesn't", "didn't", "can't", 'cant', "isn't", "won't", "what's", 'whats', "i'm", 'im',
 ]);
 
 export interface TokenizeOptions {
@@ -81,6 +86,9 @@ export function words(text: string, dropStopwords = true): string[] {
   for (const raw of segmenter().cut(normalize(text), true)) {
     const w = raw.trim();
     if (!w || !WORD_CHAR.test(w)) continue;
+    // Long digit runs are identifiers (a voucher, a reference, a masked card), never a topic; short ones
+    // are codes (25, 94) and stay.
+    if (/^\d{4,}$/.test(w)) continue;
     if (dropStopwords && STOPWORDS.has(w)) continue;
     out.push(w);
   }

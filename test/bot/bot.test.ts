@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { t } from '../../src/i18n/messages.js';
+import { startRuntime, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
+
+const PAN = '4111 1111 1111 1111';
+
+describe('PosAssistBot over the terminal channel (real SQLite, real index)', () => {
+  let env: TestRuntime;
+  beforeAll(async () => {
+    env = await startRuntime();
+  });
+  afterAll(async () => {
+    await env.cleanup();
+  });
+
+  it('greets a new conversation with what it can do and suggested actions', async () => {
+    const chat = terminalConversation(env.runtime, 'greet-1');
+    const [greeting] = await chat.start();
+    expect(greeting?.text).toBe(t('zh-CN', 'greeting'));
+    const actions = greeting?.suggestedActions?.actions.map((a) => a.value);
+    expect(actions).toContain(t('zh-CN', 'topicRefund'));
+    expect(actions).toHaveLength(4);
+  });
+
+  it('answers a cancellation question with the refund rule and cites the section', async () => {
+    const chat = terminalConversation(env.runtime, 'answer-1');
+    const [reply] = await chat.say('POS机已经结算了还能撤销交易吗');
+    expect(reply?.text).toContain('只能做退货');
+    expect(reply?.text).toMatch(/来源：《撤销与退货的区别》› 已结算的交易怎么取消/);
+    expect(await env.runtime.misses.list()).toHaveLength(0);
+  });
+
+  it('replies in English to an English question, Chinese again to a Chinese one', async () => {
+    const chat = terminalConversation(env.runtime, 'lang-1');
+    const [en] = await chat.say('how long does a refund take to reach the customer');
+    expect(en?.text).toMatch(/^Here is what our guide says/);
+    expect(en?.text).toMatch(/Source: 《/);
+    const [zh] = await chat.say('退款多久到账');
+    expect(zh?.text).toMatch(/来源：《/);
+    expect(zh?.text).not.toMatch(/Here is what/);
+  });
+
+  it('says it does not know an off-topic question, offers topics and a human, and records the miss', async () => {
+    const chat = terminalConversation(env.runtime, 'miss-1');
+    const [reply] = await chat.say('明天上海会下雨吗');
+    expect(reply?.text).toBe(t('zh-CN', 'noAnswer'));
+    const actions = reply?.suggestedActions?.actions.map((a) => a.value) ?? [];
+    expect(actions.length).toBeGreaterThanOrEqual(3);
+    expect(actions).toContain('转人工客服');
+    const misses = await env.runtime.misses.list();
+    expect(misses.find((m) => m.question === '明天上海会下雨吗')).toMatchObject({ channelId: 'terminal', userId: 'miss-1', locale: 'zh-CN' });
+  });
+
+  it('answers small talk without a knowledge lookup or a miss', async () => {
+    const chat = terminalConversation(env.runtime, 'small-1');
+    const before = (await env.runtime.misses.list()).length;
+    expect((await chat.say('你好'))[0]?.text).toBe(t('zh-CN', 'hello'));
+    expect((await chat.say('谢谢！'))[0]?.text).toBe(t('zh-CN', 'thanks'));
+    expect((await chat.say('hello'))[0]?.text).toBe(t('en', 'hello'));
+    expect((await env.runtime.misses.list()).length).toBe(before);
+  });
+
+  it('records a request for a person and says honestly that live transfer is not here yet', async () => {
+    const chat = terminalConversation(env.runtime, 'human-1');
+    const [reply] = await chat.say('转人工');
+    expect(reply?.text).toBe(t('zh-CN', 'humanRequested'));
+    expect((await env.runtime.misses.list()).some((m) => m.question === '转人工' && m.userId === 'human-1')).toBe(true);
+  });
+
+  it('masks a card number everywhere and warns the merchant', async () => {
+    const chat = terminalConversation(env.runtime, 'card-1');
+    const replies = await chat.say(`顾客卡号 ${PAN} 要退款`);
+    expect(replies[0]?.text).toBe(t('zh-CN', 'cardNumberWarning'));
+    const page = await env.runtime.transcripts.getTranscriptActivities('terminal', chat.adapter.conversationId);
+    const inbound = page.items.find((a) => a.from?.id === 'card-1' && a.type === 'message');
+    expect(inbound?.text).toBe('顾客卡号 411111******1111 要退款');
+    const everything = JSON.stringify(page.items) + JSON.stringify(chat.received) + JSON.stringify(await env.runtime.misses.list());
+    expect(everything).not.toContain('4111 1111 1111 1111');
+    expect(everything).not.toContain('4111111111111111');
+  });
+
+  it('keeps the conversation language in state stored in SQLite', async () => {
+    const chat = terminalConversation(env.runtime, 'state-1');
+    await chat.say('how do I void a sale');
+    const key = `terminal/conversations/${chat.adapter.conversationId}/`;
+    const rows = await env.runtime.store.db.selectFrom('bot_state').selectAll().where('key', '=', key).execute();
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]!.data).conversationData).toMatchObject({ locale: 'en', turns: 1 });
+    // A number alone has no language: the conversation keeps English.
+    const [reply] = await chat.say('12345');
+    expect(reply?.text).toMatch(/^(Sorry|Here is what)/);
+  });
+
+  it('turns an exception in a turn into an apology, and the merchant message stays on record', async () => {
+    const chat = terminalConversation(env.runtime, 'err-1');
+    await chat.adapter.say('这条消息会出错', async () => {
+      throw new Error('boom');
+    });
+    const last = chat.received.at(-1);
+    expect(last?.text).toBe(t('zh-CN', 'internalError'));
+    const page = await env.runtime.transcripts.getTranscriptActivities('terminal', chat.adapter.conversationId);
+    expect(page.items.map((a) => a.text)).toEqual(['这条消息会出错', t('zh-CN', 'internalError')]);
+  });
+});
