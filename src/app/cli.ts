@@ -134,7 +134,8 @@ async function runAsk(config: Config, logger: Logger, question: string, json: bo
       answer: text,
       confidence: answer.confidence,
       answered: answer.answered,
-      sources: answer.sources.map((s) => ({ file: s.file, title: s.title, section: s.section, score: s.score })),
+      // Only what the answer cites: the near misses of an unanswered question are not sources.
+      sources: answer.answered ? answer.sources.map((s) => ({ file: s.file, title: s.title, section: s.section, score: s.score })) : [],
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {

@@ -1,0 +1,105 @@
+/** The CLI as a user runs it: the built `dist/app/cli.js` in a child process, over a fresh data dir. */
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/runtime.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CLI = join(ROOT, 'dist', 'app', 'cli.js');
+const dataDir = tempDir();
+
+function cli(args: string[], env: Record<string, string> = {}, input?: string) {
+  const run = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    encoding: 'utf8',
+    input,
+    timeout: 60_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+beforeAll(() => {
+  const first = cli(['ingest', '--json']);
+  expect(first.code, first.stderr).toBe(0);
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('pos-assist CLI', () => {
+  it('ask --json gives the documented shape with a cited refund answer', () => {
+    const { code, stdout, stderr } = cli(['ask', 'POS机已经结算了还能撤销交易吗', '--json']);
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(Object.keys(out).sort()).toEqual(['answer', 'answered', 'confidence', 'sources']);
+    expect(out.answered).toBe(true);
+    expect(out.confidence).toBeGreaterThanOrEqual(0.35);
+    expect(out.answer).toContain('只能做退货');
+    expect(out.answer).toContain('来源：《撤销与退货的区别》');
+    expect(out.sources[0]).toEqual({ file: 'void-vs-refund.md', title: '撤销与退货的区别', section: '已结算的交易怎么取消', score: expect.any(Number) });
+  });
+
+  it('ask prints plain text by default and declines an off-topic question', () => {
+    const plain = cli(['ask', '撤销报25怎么办']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/返回码25[\s\S]*来源：《撤销和退货失败的返回码》/);
+    const off = JSON.parse(cli(['ask', '帮我写一首关于春天的诗', '--json']).stdout);
+    expect(off).toMatchObject({ answered: false, sources: [] });
+    expect(off.confidence).toBeLessThan(0.35);
+  });
+
+  it('ingest is incremental: a second run embeds nothing', () => {
+    const { code, stdout } = cli(['ingest']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/incremental\): 0 added, 0 updated, \d+ unchanged, 0 removed; 0 embedded/);
+  });
+
+  it('reports a malformed knowledge file with its path and still builds the index', () => {
+    const kdir = join(tempDir(), 'knowledge');
+    mkdirSync(kdir);
+    cpSync(join(ROOT, 'knowledge', 'void-vs-refund.md'), join(kdir, 'void-vs-refund.md'));
+    writeFileSync(join(kdir, 'broken.md'), '---\ntitle: [unclosed\n---\n## 小节\n内容。\n');
+    const { code, stdout } = cli(['ingest'], { KNOWLEDGE_DIR: kdir, DATA_DIR: join(kdir, '..', 'data') });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`skipped ${join(kdir, 'broken.md')}: front matter is not valid YAML`);
+    expect(stdout).toMatch(/from 1 files/);
+    rmSync(join(kdir, '..'), { recursive: true, force: true });
+  });
+
+  it('eval --json reports both retrievers on both labelled sets', () => {
+    const { code, stdout } = cli(['eval', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { file: string; results: { mode: string; hitAt3: number; offTopicRejection: number }[] }[];
+    expect(report.map((r) => r.file)).toEqual(['eval-questions.json', 'eval-holdout.json']);
+    for (const r of report) expect(r.results.map((x) => x.mode)).toEqual(['hybrid', 'bm25']);
+  });
+
+  it.each([
+    [['frob'], /unknown command "frob"/],
+    [['ask'], /"ask" needs an argument/],
+    [['chat', '--bogus'], /Unknown option '--bogus'/],
+    [['chat', '--user', 'not ok!'], /--user must be/],
+    [['ingest', 'extra'], /takes no argument "extra"/],
+    [['eval', '--fixtures', '/nonexistent.json'], /fixtures file not found/],
+    [[], /Usage: pos-assist/],
+  ])('bad usage %j → exit 2 with a usage message', (args, message) => {
+    const { code, stdout, stderr } = cli(args as string[]);
+    expect(code).toBe(2);
+    expect(stderr + stdout).toMatch(message as RegExp);
+    expect(stderr + stdout).toContain('Usage: pos-assist <command>');
+  });
+
+  it('a bad configuration stops the start naming every bad variable', () => {
+    const { code, stderr } = cli(['ask', 'x'], { PORT: 'abc', ANSWER_MIN_CONFIDENCE: '2', LOG_LEVEL: 'loud' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('CONFIG_INVALID');
+    expect(stderr).toMatch(/PORT: .*"abc"/);
+    expect(stderr).toMatch(/ANSWER_MIN_CONFIDENCE: .*"2"/);
+    expect(stderr).toMatch(/LOG_LEVEL: /);
+  });
+
+  it('help exits 0', () => {
+    const { code, stdout } = cli(['help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('chat [--jsonl] [--user ID]');
+  });
+});
