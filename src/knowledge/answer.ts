@@ -37,6 +37,7 @@ export interface ComposeOptions {
 /** A second section is cited only when it is nearly as relevant as the first and covers the question too. */
 const SECOND_SOURCE_SCORE_RATIO = 0.85;
 const SECOND_SOURCE_MIN_COVERAGE = 0.6;
+const PRIMARY_SUFFICIENT_COVERAGE = 0.9;
 
 export function composeAnswer(retriever: Retriever, retrieval: Retrieval, options: ComposeOptions): Answer {
   const groups = groupBySection(retrieval.hits);
@@ -60,8 +61,10 @@ export function composeAnswer(retriever: Retriever, retrieval: Retrieval, option
     .map((g, rank) => ({ g, rank, coverage: retriever.coverage(retrieval.question, g.hits[0]!.chunk) }))
     .sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
   const chosen = [contenders[0]!.g];
+  // A section that covers the whole question answers it alone: a phone screen has no room for a second.
+  const primaryCovers = contenders[0]!.coverage >= PRIMARY_SUFFICIENT_COVERAGE;
   for (const c of contenders.slice(1)) {
-    if (chosen.length >= options.maxSources) break;
+    if (chosen.length >= options.maxSources || primaryCovers) break;
     if (c.coverage >= SECOND_SOURCE_MIN_COVERAGE) chosen.push(c.g);
   }
   const target = options.targetChars ?? 260;
