@@ -14,6 +14,7 @@
  *
  * `.env.example` at the project root lists every variable with its default; keep the two in step.
  */
+import { LOCALES, type Locale } from '../i18n/messages.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +44,7 @@ export const PROJECT_ROOT: string = findProjectRoot();
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const LOCALES = ['zh-CN', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
+export { LOCALES, type Locale } from '../i18n/messages.js';
 
 export interface Config {
   /** Where the program keeps its state (database, index, uploaded files). Absolute. */

@@ -3,8 +3,8 @@
  * so a wording change is one edit here and both languages stay in step (a test checks that every key has
  * both).
  */
-export type Locale = 'zh-CN' | 'en';
-export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
 
 type Vars = Record<string, string | number>;
 type Message = string | ((v: Vars) => string);
