@@ -1,0 +1,171 @@
+/**
+ * The CLI's commands. Loaded by `cli.ts` only after the arguments were checked, because they pull in the
+ * whole bot (botbuilder, LangChain, hnswlib, jieba).
+ */
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Activity } from 'botbuilder';
+import { renderAnswer } from '../bot/render.js';
+import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
+import { detectLocale } from '../i18n/messages.js';
+import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evaluate.js';
+import { ingest } from '../knowledge/ingest.js';
+import { usageError } from './cli-usage.js';
+import { PROJECT_ROOT, type Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createRuntime, openKnowledge } from './runtime.js';
+
+export async function runIngest(config: Config, logger: Logger, rebuild: boolean, json: boolean): Promise<number> {
+  const report = await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, rebuild });
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    for (const p of report.problems) process.stdout.write(`skipped ${p.file}: ${p.reason}\n`);
+    process.stdout.write(
+      `Knowledge index updated (${report.fullRebuild ? `full rebuild: ${report.reason}` : 'incremental'}): ` +
+        `${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.removed} removed; ` +
+        `${report.embedded} embedded, ${report.total} chunks from ${report.files} files in ${report.durationMs} ms.\n`,
+    );
+  }
+  logger.debug({ report }, 'ingest finished');
+  return 0;
+}
+
+export async function runAsk(config: Config, logger: Logger, question: string, json: boolean): Promise<number> {
+  if (!question.trim()) usageError('the question is empty');
+  const knowledge = await openKnowledge(config, logger);
+  const answer = await knowledge.ask(question);
+  const locale = detectLocale(question) ?? config.defaultLocale;
+  const text = renderAnswer(answer, locale);
+  if (json) {
+    const out = {
+      answer: text,
+      confidence: answer.confidence,
+      answered: answer.answered,
+      // Only what the answer cites: the near misses of an unanswered question are not sources.
+      sources: answer.answered ? answer.sources.map((s) => ({ file: s.file, title: s.title, section: s.section, score: s.score })) : [],
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else {
+    process.stdout.write(`${text}\n`);
+  }
+  return 0;
+}
+
+export async function runChat(config: Config, logger: Logger, jsonl: boolean, user: string | undefined): Promise<number> {
+  if (user !== undefined && !/^[\w.:@-]{1,64}$/.test(user)) usageError('--user must be 1-64 letters, digits or ._:@-');
+  const runtime = await createRuntime(config, logger);
+  const interactive = !jsonl && process.stdin.isTTY === true;
+  let lastOptions: string[] = [];
+  const write = (s: string) => new Promise<void>((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once('drain', resolve)));
+  const adapter = new TerminalAdapter({
+    transcripts: runtime.transcripts,
+    userId: user ?? 'terminal-user',
+    async onActivity(activity: Partial<Activity>) {
+      if (activity.type === 'typing') return;
+      const options = (activity.suggestedActions?.actions ?? []).map((a) => String(a.value ?? a.title));
+      if (jsonl) {
+        const line: Record<string, unknown> = { type: activity.type, text: activity.text ?? '' };
+        if (options.length) line.suggestedActions = options;
+        if (activity.attachments?.length) line.attachments = activity.attachments;
+        await write(`${JSON.stringify(line)}\n`);
+        return;
+      }
+      lastOptions = options;
+      const numbered = options.map((o, i) => `  [${i + 1}] ${o}`).join('\n');
+      await write(`\nPOS Assist › ${activity.text ?? ''}${numbered ? `\n${numbered}` : ''}\n`);
+    },
+  });
+  runtime.attach(adapter);
+  const logic = (ctx: Parameters<typeof runtime.bot.run>[0]) => runtime.bot.run(ctx);
+
+  try {
+    await adapter.start(logic);
+    const rl = createInterface({ input: process.stdin, terminal: interactive });
+    if (interactive) {
+      process.stdout.write('\n(输入问题后回车；输入编号选择选项；Ctrl+D 或 /quit 退出 · Type a question; a number picks an option; Ctrl+D or /quit to exit)\n');
+      rl.setPrompt('\n您 › ');
+      rl.prompt();
+    }
+    let lineNo = 0;
+    for await (const raw of rl) {
+      lineNo++;
+      let text = raw;
+      if (jsonl) {
+        const trimmed = raw.trim();
+        if (!trimmed) continue;
+        if (trimmed.startsWith('{')) {
+          try {
+            const obj = JSON.parse(trimmed) as unknown;
+            if (!obj || typeof obj !== 'object' || typeof (obj as { text?: unknown }).text !== 'string') {
+              throw new Error('expected an object with a "text" string');
+            }
+            text = (obj as { text: string }).text;
+          } catch (err) {
+            // Reported in-band so a script sees which line was not delivered to the bot.
+            await write(`${JSON.stringify({ type: 'error', line: lineNo, error: `invalid JSON message: ${(err as Error).message}` })}\n`);
+            continue;
+          }
+        }
+      } else {
+        const trimmed = raw.trim();
+        if (trimmed === '/quit' || trimmed === '/exit') break;
+        const pick = /^\d+$/.test(trimmed) ? lastOptions[Number(trimmed) - 1] : undefined;
+        if (pick) text = pick;
+      }
+      await adapter.say(text, logic);
+      if (interactive) rl.prompt();
+    }
+    rl.close();
+  } finally {
+    await runtime.close();
+  }
+  return 0;
+}
+
+/**
+ * Without --fixtures, both labelled sets: the tuning set (the glossary and weights were adjusted while
+ * looking at it) and the held-out set (written separately and never tuned on — the honest estimate).
+ */
+export async function runEval(config: Config, logger: Logger, fixtures: string | undefined, json: boolean): Promise<number> {
+  const files = fixtures
+    ? [fixtures]
+    : ['eval-questions.json', 'eval-holdout.json'].map((f) => join(PROJECT_ROOT, 'test', 'fixtures', f)).filter((f) => existsSync(f));
+  for (const file of files) if (!existsSync(file)) usageError(`fixtures file not found: ${file}`);
+  if (files.length === 0) usageError('no fixtures file found in test/fixtures');
+  const knowledge = await openKnowledge(config, logger);
+  const report: { file: string; results: EvalResult[] }[] = [];
+  for (const file of files) {
+    const data = loadEvalFixtures(file);
+    const results: EvalResult[] = [];
+    for (const mode of ['hybrid', 'bm25'] as const) results.push(await evaluate(knowledge, data, mode));
+    report.push({ file: basename(file), results });
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return 0;
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  for (const { file, results } of report) {
+    const first = results[0]!;
+    process.stdout.write(`\n${file}: ${first.questions} questions, ${first.offTopic} off-topic (confidence gate ${knowledge.minConfidence})\n\n`);
+    const rows = [
+      ['retriever', 'hit@1', 'hit@3', 'MRR', 'answered', 'off-topic rejected'],
+      ...results.map((r) => [r.mode, pct(r.hitAt1), pct(r.hitAt3), r.mrr.toFixed(3), pct(r.answerRate), pct(r.offTopicRejection)]),
+    ];
+    for (const row of rows) process.stdout.write(`  ${row.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(i === 5 ? 19 : 9))).join(' ')}\n`);
+  }
+  const verbose = process.env.EVAL_VERBOSE === '1';
+  for (const { file, results } of report) {
+    const hybrid = results[0]!;
+    if (!verbose) continue;
+    process.stdout.write(`\n${file} — hybrid: best section not the expected one (${hybrid.misses.length}):\n`);
+    for (const m of hybrid.misses) process.stdout.write(`  - ${m.q}\n      expected ${m.expect.join(' | ')}\n      got      ${m.got.join(' | ')}\n`);
+    process.stdout.write(`\n${file} — hybrid: off-topic questions answered anyway (${hybrid.falseAnswers.length}):\n`);
+    for (const f of hybrid.falseAnswers) process.stdout.write(`  - ${f.q} (confidence ${f.confidence}, ${f.got})\n`);
+  }
+  if (!verbose) process.stdout.write('\nEVAL_VERBOSE=1 lists the misses.\n');
+  return 0;
+}
+
