@@ -100,8 +100,7 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
       }
       keywords = data.keywords.map(String);
     }
-    const h1 = /^#\s+(.+)$/m.exec(body);
-    if (!title && h1) title = h1[1]!.trim();
+    if (!title) title = firstH1(body);
     if (!title) throw new Error('missing title: add "title:" to the front matter');
   } else {
     const firstLine = body.split('\n').find((l) => l.trim());
@@ -111,11 +110,16 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
 
   const sections = isMarkdown ? splitByHeadings(body) : [{ headingPath: [] as string[], text: body.trim() }];
   const chunks: Chunk[] = [];
+  const seenKeys = new Map<string, number>();
   for (const s of sections) {
     if (!s.text) continue;
     const pieces = splitByLength(s.text, MAX_CHUNK_CHARS);
+    // A heading used twice in one file (or an intro beside a "## 概述") still gets ids of its own.
+    const baseKey = s.headingPath.join(' / ') || INTRO_SECTION;
+    const occurrence = (seenKeys.get(baseKey) ?? 0) + 1;
+    seenKeys.set(baseKey, occurrence);
+    const headingKey = occurrence === 1 ? baseKey : `${baseKey} (${occurrence})`;
     pieces.forEach((text, n) => {
-      const headingKey = s.headingPath.join(' / ') || INTRO_SECTION;
       const hash = createHash('sha256')
         .update(JSON.stringify([title, s.headingPath, keywords, text]))
         .digest('hex')
@@ -134,6 +138,17 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
   }
   if (chunks.length === 0) throw new Error('no text to index (only headings or front matter)');
   return chunks;
+}
+
+/** The first `# ` heading outside code fences. */
+function firstH1(body: string): string | undefined {
+  let inFence = false;
+  for (const line of body.split('\n')) {
+    if (/^(```|~~~)/.test(line.trim())) inFence = !inFence;
+    const m = inFence ? null : /^#\s+(.+?)\s*#*\s*$/.exec(line);
+    if (m) return m[1]!.trim();
+  }
+  return undefined;
 }
 
 interface Section {
@@ -168,19 +183,25 @@ function splitByHeadings(body: string): Section[] {
   return sections;
 }
 
-/** Packs sentences into pieces of at most `max` characters; a single longer sentence stays whole. */
+/**
+ * Packs sentences into pieces of at most `max` characters; a single longer sentence stays whole. Line
+ * breaks of the source are kept (a list stays a list, a paragraph after it stays a paragraph).
+ */
 export function splitByLength(text: string, max: number): string[] {
   if (text.length <= max) return [text];
   const pieces: string[] = [];
   let current = '';
-  for (const unit of sentences(text)) {
-    const joiner = current && /^([-*+]|\d+[.、)])\s/.test(unit) ? '\n' : current ? (/[a-z0-9]$/i.test(current) ? ' ' : '') : '';
-    if (current && current.length + joiner.length + unit.length > max) {
-      pieces.push(current);
-      current = unit;
-    } else {
-      current += joiner + unit;
-    }
+  for (const line of text.split('\n')) {
+    const units = sentences(line);
+    units.forEach((unit, i) => {
+      const joiner = !current ? '' : i === 0 ? '\n' : /[a-z0-9,.]$/i.test(current) ? ' ' : '';
+      if (current && current.length + joiner.length + unit.length > max) {
+        pieces.push(current);
+        current = unit;
+      } else {
+        current += joiner + unit;
+      }
+    });
   }
   if (current) pieces.push(current);
   return pieces;

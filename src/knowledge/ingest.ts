@@ -17,7 +17,7 @@ import { loadKnowledge, type Chunk, type FileProblem } from './documents.js';
 import { conceptTokens, loadGlossary, type Glossary } from './glossary.js';
 import { HnswVectorStore } from './hnsw-store.js';
 import { LocalHashEmbeddings, type LocalEmbeddingsState } from './local-embeddings.js';
-import { addTerms, tokenize } from './text.js';
+import { tokenize, useTerms } from './text.js';
 
 /** Bump when the on-disk format or the tokenisation changes: an older index is then rebuilt. */
 export const INDEX_FORMAT = 2;
@@ -99,7 +99,7 @@ export function indexIsStale(knowledgeDir: string, indexDir: string): boolean {
 
 export function loadGlossaryFor(knowledgeDir: string): Glossary {
   const glossary = loadGlossary(join(knowledgeDir, GLOSSARY_FILE));
-  addTerms(glossary.terms);
+  useTerms(glossary.terms);
   return glossary;
 }
 

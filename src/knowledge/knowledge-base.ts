@@ -2,6 +2,7 @@
  * The knowledge capability's front door: open (ingesting first when the index is missing or stale),
  * then ask. The bot and the CLI use only this.
  */
+import { isAppError } from '../app/errors.js';
 import { composeAnswer, type Answer } from './answer.js';
 import { indexIsStale, ingest, loadIndex, type IngestReport } from './ingest.js';
 import { Retriever, type Retrieval, type RetrieverMode } from './retriever.js';
@@ -28,11 +29,21 @@ export class KnowledgeBase {
   ) {}
 
   static async open(options: KnowledgeBaseOptions): Promise<KnowledgeBase> {
+    const auto = options.autoIngest ?? true;
     let report: IngestReport | undefined;
-    if ((options.autoIngest ?? true) && indexIsStale(options.knowledgeDir, options.indexDir)) {
+    if (auto && indexIsStale(options.knowledgeDir, options.indexDir)) {
       report = await ingest({ knowledgeDir: options.knowledgeDir, indexDir: options.indexDir });
     }
-    const index = await loadIndex(options.knowledgeDir, options.indexDir);
+    let index: Awaited<ReturnType<typeof loadIndex>>;
+    try {
+      index = await loadIndex(options.knowledgeDir, options.indexDir);
+    } catch (err) {
+      // The index is derived data: a damaged one is rebuilt from the knowledge files, not a reason to
+      // stay down.
+      if (!auto || !(isAppError(err, 'KNOWLEDGE_INDEX_CORRUPT') || isAppError(err, 'KNOWLEDGE_INDEX_MISSING'))) throw err;
+      report = await ingest({ knowledgeDir: options.knowledgeDir, indexDir: options.indexDir, rebuild: true });
+      index = await loadIndex(options.knowledgeDir, options.indexDir);
+    }
     return new KnowledgeBase(new Retriever(index), options, report);
   }
 

@@ -142,15 +142,10 @@ export class Retriever {
     return { question, hits: hits.slice(0, k), confidence: confidenceOf(coverage, similarity), coverage, similarity, query };
   }
 
-  /** Sentence-level vector hits folded to chunks: a chunk scores as its best sentence. */
+  /** Nearest chunks by cosine similarity, as [chunk id, similarity]. */
   private async vectorSearch(vector: number[]): Promise<[string, number][]> {
-    const sentencesHits = await this.index.vectors.similaritySearchVectorWithScore(vector, CANDIDATES * 4);
-    const best = new Map<string, number>();
-    for (const [doc, sim] of sentencesHits) {
-      const id = String(doc.metadata.chunkId ?? doc.id);
-      if (!best.has(id) || best.get(id)! < sim) best.set(id, sim);
-    }
-    return [...best].sort((a, b) => b[1] - a[1]).slice(0, CANDIDATES);
+    const hits = await this.index.vectors.similaritySearchVectorWithScore(vector, CANDIDATES);
+    return hits.map(([doc, sim]) => [String(doc.metadata.chunkId ?? doc.id), sim]);
   }
 
   /**

@@ -27,7 +27,20 @@ function segmenter(): JiebaType {
   return jieba;
 }
 
-/** Adds domain terms to the segmenter's dictionary (idempotent; terms are never removed). */
+/**
+ * Makes the segmenter's extra dictionary exactly `terms`. jieba cannot forget a word, so when a term was
+ * removed the segmenter is rebuilt from the base dictionary; otherwise the new terms are added.
+ */
+export function useTerms(terms: Iterable<string>): void {
+  const wanted = new Set([...terms].map((t) => normalize(t).trim()).filter((t) => t.length > 1));
+  if ([...loadedTerms].some((t) => !wanted.has(t))) {
+    jieba = undefined;
+    loadedTerms = new Set();
+  }
+  addTerms(wanted);
+}
+
+/** Adds domain terms to the segmenter's dictionary (idempotent). */
 export function addTerms(terms: Iterable<string>): void {
   const fresh = [...terms].map((t) => normalize(t).trim()).filter((t) => t.length > 1 && !loadedTerms.has(t));
   if (fresh.length === 0) return;

@@ -88,7 +88,7 @@ describe('parseKnowledgeFile: front matter and headings', () => {
 
   // BUG (reported): the fallback title comes from the first `# ` line of the body even when that line sits inside a
   // code fence (a shell comment), while the heading splitter correctly ignores fenced lines.
-  it.fails('does not take a "# " line inside a code fence as the document title', () => {
+  it('does not take a "# " line inside a code fence as the document title', () => {
     expect(() => parse('nofm.md', '```bash\n# 注释\n```\n## 章节\n正文。\n')).toThrow(/missing title/);
   });
 
@@ -139,7 +139,7 @@ describe('parseKnowledgeFile: stable ids and content hashes', () => {
   // file (or intro text plus a `## 概述` section) get the SAME id. Ingestion keys the vector store and the
   // manifest by id, so the first section silently disappears from the vector index and every re-ingest reports
   // it as "updated" (see ingest.test.ts).
-  it.fails('gives every chunk of a file a distinct id even when two sections share a heading', () => {
+  it('gives every chunk of a file a distinct id even when two sections share a heading', () => {
     const c = parse('dup.md', '---\ntitle: 重复\n---\n## 注意事项\n第一段说明。\n## 其他\n中间。\n## 注意事项\n第二段说明。\n');
     expect(c).toHaveLength(3);
     expect(new Set(c.map((x) => x.id)).size).toBe(3);
@@ -185,7 +185,7 @@ describe('parseKnowledgeFile: splitting a long section', () => {
   // a line without a terminator merges with the next one into a sentence that is not in the source
   // ("没有句号的一行" + "下一句。" → "没有句号的一行下一句。"), and the line introducing a list is glued onto the
   // paragraph before it. The extractive answer composer then quotes these merged "sentences".
-  it.fails('keeps every source line of a long section as a line of some piece', () => {
+  it('keeps every source line of a long section as a line of some piece', () => {
     const filler = '这是一句用来把章节撑长的说明文字，内容本身没有特别含义。'.repeat(15);
     const tail = ['处理步骤：', '- 第一步先核对；', '- 第二步再撤销。', '刷错的交易不要用现金退。', '没有句号的一行', '下一句。'];
     const chunks = parse('lines.md', `---\ntitle: 行\n---\n## 长\n${filler}\n${tail.join('\n')}\n`);

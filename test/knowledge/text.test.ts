@@ -36,6 +36,12 @@ describe('words', () => {
     expect(tokenize('我想问一下怎么办')).toEqual([]);
   });
 
+  it('drops long digit runs (identifiers) but keeps short codes', () => {
+    expect(words('返回码25')).toContain('25');
+    expect(words('凭证号000123的交易')).not.toContain('000123');
+    expect(words('原交易123456789012').join('')).toBe('原交易');
+  });
+
   it('keeps a glossary term whole after addTerms', () => {
     // A made-up term first: proves addTerms changes the segmentation (jieba cuts it without help).
     expect(words('请核对凭证联号')).not.toContain('凭证联号');
@@ -105,5 +111,15 @@ describe('sentences', () => {
 
   it('skips blank lines', () => {
     expect(sentences('\n\n甲。\n\n\n乙。\n')).toEqual(['甲。', '乙。']);
+  });
+});
+
+describe('useTerms', () => {
+  it('forgets a removed glossary term (the segmenter is rebuilt)', async () => {
+    const { useTerms, words } = await import('../../src/knowledge/text.js');
+    useTerms(['斑马收银台']);
+    expect(words('斑马收银台在哪')).toContain('斑马收银台');
+    useTerms([]);
+    expect(words('斑马收银台在哪')).not.toContain('斑马收银台');
   });
 });
