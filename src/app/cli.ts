@@ -2,6 +2,7 @@
 /**
  * `pos-assist <command>`: the operator's and developer's entry point.
  *
+ *   serve                              the web server (what `npm start` runs)
  *   ingest [--rebuild] [--json]        build or update the knowledge index
  *   ask "<question>" [--json]          one answer, as the bot would give it
  *   chat [--jsonl] [--user ID]         a conversation with the bot in the terminal
@@ -19,6 +20,7 @@ import { createLogger, type Logger } from './logger.js';
 const USAGE = `Usage: pos-assist <command> [options]
 
 Commands:
+  serve                              Start the web server: demo page, web chat widget, Direct Line API.
   ingest [--rebuild] [--json]        Build or update the knowledge index from the knowledge folder.
   ask "<question>" [--json]          Answer one question from the knowledge base, with its sources.
   chat [--jsonl] [--user ID]         Talk to the bot in the terminal. With --jsonl, read one message per
@@ -31,6 +33,7 @@ Configuration comes from environment variables (see .env.example).`;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMANDS: Record<string, { options: Options; positionals: [min: number, max: number] }> = {
+  serve: { options: {}, positionals: [0, 0] },
   ingest: { options: { rebuild: { type: 'boolean' }, json: { type: 'boolean' } }, positionals: [0, 0] },
   ask: { options: { json: { type: 'boolean' } }, positionals: [1, Infinity] },
   chat: { options: { jsonl: { type: 'boolean' }, user: { type: 'string' } }, positionals: [0, 0] },
@@ -71,8 +74,10 @@ export async function main(argv: string[]): Promise<number> {
     const values = parsed.values as Record<string, string | boolean | undefined>;
     // The commands (and botbuilder, LangChain, jieba behind them) load only once the arguments are
     // known to be right: a usage error answers at once.
-    const { runIngest, runAsk, runChat, runEval } = await import('./commands.js');
+    const { runIngest, runAsk, runChat, runEval, runServe } = await import('./commands.js');
     switch (command) {
+      case 'serve':
+        return await runServe(config, createLogger(config, { name: 'server' }));
       case 'ingest':
         return await runIngest(config, logger, Boolean(values.rebuild), Boolean(values.json));
       case 'ask':

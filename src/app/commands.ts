@@ -169,3 +169,25 @@ export async function runEval(config: Config, logger: Logger, fixtures: string |
   return 0;
 }
 
+
+/** Runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
+export async function runServe(config: Config, logger: Logger): Promise<number> {
+  const { startServer } = await import('./server.js');
+  const server = await startServer(config, logger);
+  process.stdout.write(`POS Assist: ${server.url}  (demo page and web chat; Ctrl+C to stop)\n`);
+  await server.ready;
+  process.stdout.write('POS Assist is ready / 已就绪\n');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      process.stdout.write('Stopping… / 正在停止…\n');
+      server.close().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

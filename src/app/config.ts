@@ -65,6 +65,23 @@ export interface Config {
   readonly transcriptRetentionDays: number;
   /** `NODE_ENV` as given (any value); `development` when unset. */
   readonly nodeEnv: string;
+  /** Interface the server listens on (127.0.0.1 by default; 0.0.0.0 to listen on every interface). */
+  readonly host: string;
+  /** The server's public origin, when it sits behind a proxy; otherwise taken from each request. */
+  readonly publicUrl: string | undefined;
+  readonly webchat: {
+    /** Secret for `POST /v3/directline/tokens/generate` and secret-authenticated calls; unset = disabled. */
+    readonly directLineSecret: string | undefined;
+    readonly tokenTtlSeconds: number;
+    /** Origins (besides localhost) allowed to call the web chat API from a browser. */
+    readonly allowedOrigins: readonly string[];
+    readonly maxTextLength: number;
+    readonly messagesPerMinute: number;
+    /** Tokens the demo page's token route hands out per minute and client address. */
+    readonly tokensPerMinute: number;
+    readonly uploadMaxBytes: number;
+    readonly uploadMaxFiles: number;
+  };
   /** Files and folders inside `dataDir`. */
   readonly paths: {
     readonly database: string;
@@ -126,7 +143,40 @@ function schemaFor(root: string) {
     PORT: integer(1, 65535).default(3978),
     TRANSCRIPT_RETENTION_DAYS: integer(1).default(180),
     NODE_ENV: z.string().default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PUBLIC_URL: origin().optional(),
+    DIRECTLINE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    DIRECTLINE_TOKEN_TTL_SECONDS: integer(60, 86_400).default(1800),
+    WEBCHAT_ALLOWED_ORIGINS: originList().default([]),
+    WEBCHAT_MAX_TEXT_LENGTH: integer(1, 20_000).default(2000),
+    WEBCHAT_MESSAGES_PER_MINUTE: integer(1, 10_000).default(30),
+    WEBCHAT_TOKENS_PER_MINUTE: integer(1, 10_000).default(20),
+    UPLOAD_MAX_BYTES: integer(1024, 100 * 1024 * 1024).default(10 * 1024 * 1024),
+    UPLOAD_MAX_FILES: integer(1, 20).default(5),
   });
+}
+
+/** Variables whose value must never be echoed in an error message or a log. */
+const SECRET_VARIABLES = new Set(['DIRECTLINE_SECRET']);
+
+function origin() {
+  const reason = 'must be an origin such as https://support.example.com';
+  return z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+    } catch {
+      return false;
+    }
+  }, reason).transform((v) => v.replace(/\/+$/, ''));
+}
+
+/** Comma-separated origins; every one must be valid. */
+function originList() {
+  return z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(origin()).transform((xs) => xs.map((x) => new URL(x).origin)));
 }
 
 /** The variables this module reads (the keys of the schema), in the order errors are reported. */
@@ -153,7 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const variable = String(issue.path[0]);
       if (issues.some((i) => i.variable === variable)) continue; // one reason per variable
       // Values are echoed so the fix is obvious. A later secret variable (API key, token) must not be.
-      issues.push({ variable, reason: `${issue.message} (got ${JSON.stringify(raw[variable])})` });
+      const shown = SECRET_VARIABLES.has(variable) ? '' : ` (got ${JSON.stringify(raw[variable])})`;
+      issues.push({ variable, reason: `${issue.message}${shown}` });
     }
     const count = issues.length === 1 ? '1 environment variable is invalid' : `${issues.length} environment variables are invalid`;
     throw new AppError('CONFIG_INVALID', [count, ...issues.map((i) => `${i.variable}: ${i.reason}`)].join('\n'), {
@@ -173,6 +224,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: v.PORT,
     transcriptRetentionDays: v.TRANSCRIPT_RETENTION_DAYS,
     nodeEnv: v.NODE_ENV,
+    host: v.HOST,
+    publicUrl: v.PUBLIC_URL,
+    webchat: Object.freeze({
+      directLineSecret: v.DIRECTLINE_SECRET,
+      tokenTtlSeconds: v.DIRECTLINE_TOKEN_TTL_SECONDS,
+      allowedOrigins: Object.freeze([...v.WEBCHAT_ALLOWED_ORIGINS]),
+      maxTextLength: v.WEBCHAT_MAX_TEXT_LENGTH,
+      messagesPerMinute: v.WEBCHAT_MESSAGES_PER_MINUTE,
+      tokensPerMinute: v.WEBCHAT_TOKENS_PER_MINUTE,
+      uploadMaxBytes: v.UPLOAD_MAX_BYTES,
+      uploadMaxFiles: v.UPLOAD_MAX_FILES,
+    }),
     paths: Object.freeze({
       database: path.join(v.DATA_DIR, 'pos-assist.sqlite'),
       index: path.join(v.DATA_DIR, 'index'),

@@ -14,6 +14,19 @@ export const ERROR_CATALOGUE = {
   STORAGE_INVALID_ITEM: { status: 400, message: 'Invalid storage item' },
   STORAGE_MIGRATION_FAILED: { status: 500, message: 'A database migration failed' },
   TRANSCRIPT_INVALID_ACTIVITY: { status: 400, message: 'The activity cannot be logged to the transcript' },
+  DL_UNAUTHORIZED: { status: 401, message: 'Missing or invalid Direct Line token or secret' },
+  DL_TOKEN_EXPIRED: { status: 401, message: 'The Direct Line token has expired' },
+  DL_FORBIDDEN: { status: 403, message: 'The token does not give access to this conversation' },
+  DL_SECRET_DISABLED: { status: 403, message: 'Secret-based Direct Line calls are disabled (DIRECTLINE_SECRET is not set)' },
+  DL_NOT_FOUND: { status: 404, message: 'No such conversation or file' },
+  DL_BAD_REQUEST: { status: 400, message: 'The request is not a valid Direct Line request' },
+  DL_TEXT_TOO_LONG: { status: 400, message: 'The message text is too long' },
+  DL_RATE_LIMITED: { status: 429, message: 'Too many messages; wait before sending more' },
+  DL_TOO_MANY_ATTACHMENTS: { status: 400, message: 'Too many files in one message' },
+  DL_ATTACHMENT_TOO_LARGE: { status: 413, message: 'A file is too large' },
+  DL_ATTACHMENT_TYPE: { status: 415, message: 'This file type is not accepted' },
+  SERVER_NOT_READY: { status: 503, message: 'The server is starting; the knowledge base is not loaded yet' },
+  WEBCHAT_ORIGIN_FORBIDDEN: { status: 403, message: 'This page is not allowed to use the web chat' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -92,6 +92,57 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('bot_state').ifExists().execute();
       },
     },
+    // Direct Line: conversations and their activity log. `seq` is the watermark: a client that reconnects
+    // with watermark W receives every activity with seq > W, so nothing is lost across restarts.
+    '0002_directline': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('dl_conversations')
+          .ifNotExists()
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('user_id', 'text', (col) => col.notNull())
+          .addColumn('next_seq', 'integer', (col) => col.notNull().defaultTo(0))
+          .addColumn('started', 'integer', (col) => col.notNull().defaultTo(0))
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createTable('dl_activities')
+          .ifNotExists()
+          .addColumn('conversation_id', 'text', (col) => col.notNull().references('dl_conversations.id').onDelete('cascade'))
+          .addColumn('seq', 'integer', (col) => col.notNull())
+          .addColumn('activity_id', 'text', (col) => col.notNull())
+          .addColumn('client_activity_id', 'text')
+          .addColumn('from_role', 'text', (col) => col.notNull())
+          .addColumn('activity_json', 'text', (col) => col.notNull())
+          // For user activities: null until the bot's turn for it has run (replayed after a crash).
+          .addColumn('processed_at', 'text')
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .addPrimaryKeyConstraint('dl_activities_pk', ['conversation_id', 'seq'])
+          .addUniqueConstraint('dl_activities_client_id_uq', ['conversation_id', 'client_activity_id'])
+          .execute();
+        await db.schema
+          .createTable('dl_files')
+          .ifNotExists()
+          .addColumn('conversation_id', 'text', (col) => col.notNull().references('dl_conversations.id').onDelete('cascade'))
+          .addColumn('file', 'text', (col) => col.notNull())
+          .addColumn('content_type', 'text', (col) => col.notNull())
+          .addColumn('size', 'integer', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .addPrimaryKeyConstraint('dl_files_pk', ['conversation_id', 'file'])
+          .execute();
+        await db.schema
+          .createIndex('dl_activities_pending_idx')
+          .ifNotExists()
+          .on('dl_activities')
+          .columns(['processed_at', 'from_role'])
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('dl_files').ifExists().execute();
+        await db.schema.dropTable('dl_activities').ifExists().execute();
+        await db.schema.dropTable('dl_conversations').ifExists().execute();
+      },
+    },
   };
 }
 

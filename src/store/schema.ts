@@ -41,10 +41,43 @@ export interface KnowledgeMissesTable {
   created_at: string;
 }
 
+/** A Direct Line conversation: bound to one user; `next_seq` is the next watermark to assign. */
+export interface DlConversationsTable {
+  id: string;
+  user_id: string;
+  next_seq: number;
+  started: number;
+  created_at: string;
+}
+
+/** One activity of a Direct Line conversation, in watermark order. */
+export interface DlActivitiesTable {
+  conversation_id: string;
+  seq: number;
+  activity_id: string;
+  client_activity_id: string | null;
+  from_role: string;
+  activity_json: string;
+  processed_at: string | null;
+  created_at: string;
+}
+
+/** A file uploaded in a Direct Line conversation (stored once by content hash, readable only there). */
+export interface DlFilesTable {
+  conversation_id: string;
+  file: string;
+  content_type: string;
+  size: number;
+  created_at: string;
+}
+
 export interface Database {
   bot_state: BotStateTable;
   transcript: TranscriptTable;
   knowledge_misses: KnowledgeMissesTable;
+  dl_conversations: DlConversationsTable;
+  dl_activities: DlActivitiesTable;
+  dl_files: DlFilesTable;
 }
 
 export type BotStateRow = Selectable<BotStateTable>;

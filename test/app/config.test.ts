@@ -52,12 +52,44 @@ describe('loadConfig', () => {
       port: 3978,
       transcriptRetentionDays: 180,
       nodeEnv: 'development',
+      host: '127.0.0.1',
+      publicUrl: undefined,
+      webchat: {
+        directLineSecret: undefined,
+        tokenTtlSeconds: 1800,
+        allowedOrigins: [],
+        maxTextLength: 2000,
+        messagesPerMinute: 30,
+        tokensPerMinute: 20,
+        uploadMaxBytes: 10 * 1024 * 1024,
+        uploadMaxFiles: 5,
+      },
       paths: {
         database: path.join(REPO_ROOT, 'data', 'pos-assist.sqlite'),
         index: path.join(REPO_ROOT, 'data', 'index'),
         files: path.join(REPO_ROOT, 'data', 'files'),
       },
     });
+  });
+
+  it('reads the web chat variables, validates origins and never echoes the secret', () => {
+    const config = loadConfig({
+      WEBCHAT_ALLOWED_ORIGINS: 'https://pay.example.com, https://help.example.com/',
+      PUBLIC_URL: 'https://chat.example.com/',
+      DIRECTLINE_SECRET: 'a-long-enough-secret',
+    });
+    expect(config.webchat.allowedOrigins).toEqual(['https://pay.example.com', 'https://help.example.com']);
+    expect(config.publicUrl).toBe('https://chat.example.com');
+    expect(config.webchat.directLineSecret).toBe('a-long-enough-secret');
+    expect(() => loadConfig({ WEBCHAT_ALLOWED_ORIGINS: 'https://ok.example.com,not a url' })).toThrow(/WEBCHAT_ALLOWED_ORIGINS: must be an origin/);
+    let message = '';
+    try {
+      loadConfig({ DIRECTLINE_SECRET: 'short-secret' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/DIRECTLINE_SECRET: must be at least 16 characters/);
+    expect(message).not.toContain('short-secret');
   });
 
   it('treats empty and blank values as unset', () => {

@@ -47,7 +47,7 @@ describe('openDatabase / migrations', () => {
 
     expect(await tableNames(store)).toEqual(before);
     const applied = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial']);
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline']);
     const row = await store.db.selectFrom('bot_state').selectAll().executeTakeFirstOrThrow();
     expect(row.data).toBe('{"a":1}');
 
@@ -57,14 +57,19 @@ describe('openDatabase / migrations', () => {
     expect(await again.db.selectFrom('bot_state').select('etag').executeTakeFirstOrThrow()).toEqual({ etag: 'e1' });
   });
 
-  it('applies 0001_initial on a fresh database and reports it', async () => {
+  it('applies every migration on a fresh database and reports them', async () => {
     const store = await temp.open();
+    await store.db.schema.dropTable('dl_files').execute();
+    await store.db.schema.dropTable('dl_activities').execute();
+    await store.db.schema.dropTable('dl_conversations').execute();
     await store.db.schema.dropTable('knowledge_misses').execute();
     await store.db.schema.dropTable('transcript').execute();
     await store.db.schema.dropTable('bot_state').execute();
     await store.db.deleteFrom('kysely_migration' as never).execute();
-    expect(await migrateToLatest(store.db)).toEqual(['0001_initial']);
-    expect(await tableNames(store)).toEqual(expect.arrayContaining(['bot_state', 'transcript', 'knowledge_misses']));
+    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline']);
+    expect(await tableNames(store)).toEqual(
+      expect.arrayContaining(['bot_state', 'transcript', 'knowledge_misses', 'dl_conversations', 'dl_activities']),
+    );
   });
 
   it('uses WAL and the required pragmas on a file database', async () => {

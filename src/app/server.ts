@@ -1,0 +1,217 @@
+/**
+ * The HTTP server: one fastify instance, one port. It listens at once (health answers during start-up),
+ * then loads the knowledge base and the bot; `/readyz` and the chat routes wait for that.
+ *
+ * Plugins, each in its own file: Direct Line (`/v3/directline`), pages and the token route (`/`,
+ * `/widget.js`, `/api/webchat/token`), health. Shutdown: stop accepting, close streams, let the turns in
+ * flight finish, close the database.
+ */
+import { join } from 'node:path';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import websocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { DirectLineService } from '../channels/webchat/directline-service.js';
+import { DirectLineStore } from '../channels/webchat/directline-store.js';
+import { directLineRoutes, sendError } from '../channels/webchat/directline-routes.js';
+import { pageRoutes } from '../channels/webchat/page-routes.js';
+import { TokenService } from '../channels/webchat/tokens.js';
+import { ActivityHub, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
+import { t, type Locale, type MessageKey } from '../i18n/messages.js';
+import { PROJECT_ROOT, type Config } from './config.js';
+import { AppError, type ErrorCode } from './errors.js';
+import type { Logger } from './logger.js';
+import { createRuntime, type Runtime } from './runtime.js';
+
+export interface Server {
+  app: FastifyInstance;
+  /** Resolves when the bot is loaded and the chat routes answer. */
+  ready: Promise<void>;
+  /** The origin the server listens on, e.g. http://127.0.0.1:3978. */
+  url: string;
+  runtime(): Runtime | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Where the built widget and demo page are (default: dist/public). */
+  publicDir?: string;
+  /** Port override (0 = any free port; tests). */
+  port?: number;
+}
+
+/** User-facing text for the errors a browser may show. */
+const USER_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
+  DL_TEXT_TOO_LONG: 'errTextTooLong',
+  DL_RATE_LIMITED: 'errRateLimited',
+  DL_TOO_MANY_ATTACHMENTS: 'errTooManyFiles',
+  DL_ATTACHMENT_TOO_LARGE: 'errFileTooLarge',
+  DL_ATTACHMENT_TYPE: 'errFileType',
+  DL_TOKEN_EXPIRED: 'errSessionExpired',
+  DL_UNAUTHORIZED: 'errSessionExpired',
+  DL_FORBIDDEN: 'errForbidden',
+  SERVER_NOT_READY: 'errNotReady',
+  WEBCHAT_ORIGIN_FORBIDDEN: 'errOriginForbidden',
+  DL_BAD_REQUEST: 'errBadRequest',
+  DL_NOT_FOUND: 'errNotFound',
+};
+
+function requestLocale(request: FastifyRequest): Locale {
+  const header = request.headers['accept-language'];
+  return typeof header === 'string' && /^en\b/i.test(header.trim()) ? 'en' : 'zh-CN';
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<Server> {
+  const publicDir = options.publicDir ?? join(PROJECT_ROOT, 'dist', 'public');
+  const app = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    // Per-request lines only when debugging: at info level a chat server would log every poll.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    bodyLimit: 256 * 1024,
+    forceCloseConnections: true,
+  });
+
+  let runtime: Runtime | undefined;
+  let service: DirectLineService | undefined;
+  const tokens = new TokenService({
+    secret: config.webchat.directLineSecret,
+    keyFile: join(config.dataDir, 'secrets', 'directline-signing.key'),
+    ttlSeconds: config.webchat.tokenTtlSeconds,
+  });
+  const getService = (): DirectLineService => {
+    if (!service) throw new AppError('SERVER_NOT_READY');
+    return service;
+  };
+
+  const isAllowedOrigin = (origin: string, request?: FastifyRequest): boolean => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return false;
+    }
+    if (LOCAL_HOSTS.has(url.hostname)) return true;
+    if (config.webchat.allowedOrigins.includes(url.origin)) return true;
+    if (config.publicUrl && new URL(config.publicUrl).origin === url.origin) return true;
+    // The server's own pages (same origin as the request).
+    return request !== undefined && url.host === request.host;
+  };
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof AppError) {
+      const key = USER_MESSAGES[err.code];
+      const locale = requestLocale(request);
+      const vars = {
+        max: Number(err.details?.max ?? config.webchat.maxTextLength),
+        seconds: Number(err.details?.retryAfterSeconds ?? 60),
+        mb: Math.round(config.webchat.uploadMaxBytes / 1024 / 1024),
+      };
+      if (err.code === 'DL_TOO_MANY_ATTACHMENTS') vars.max = config.webchat.uploadMaxFiles;
+      const shown = key ? new AppError(err.code, undefined, { details: err.details }) : err;
+      if (key) Object.defineProperty(shown, 'message', { value: t(locale, key, vars) });
+      if (err.status >= 500) request.log.error({ err }, 'request failed');
+      return sendError(reply, shown);
+    }
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    const code = status === 413 ? 'DL_ATTACHMENT_TOO_LARGE' : status < 500 ? 'DL_BAD_REQUEST' : 'INTERNAL';
+    return reply.code(status).send({ error: { code, message: status < 500 ? (err as Error).message : 'Internal error' } });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'Not found' } }));
+
+  await app.register(cors, {
+    // Browsers elsewhere may call the API only from allowed pages; requests without Origin pass.
+    origin: (origin, cb) => cb(null, origin === undefined || isAllowedOrigin(origin)),
+    methods: ['GET', 'POST', 'OPTIONS'],
+    maxAge: 600,
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        frameAncestors: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    // The widget script is embedded by the provider's other sites.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(multipart, {
+    limits: { fileSize: config.webchat.uploadMaxBytes, files: config.webchat.uploadMaxFiles + 1, fields: 4 },
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) =>
+    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount } : reply.code(503).send({ status: 'starting' }),
+  );
+
+  await app.register(directLineRoutes, {
+    prefix: '/v3/directline',
+    service: getService,
+    tokens,
+    filesDir: config.paths.files,
+    uploadMaxBytes: config.webchat.uploadMaxBytes,
+    uploadMaxFiles: config.webchat.uploadMaxFiles,
+    publicUrl: config.publicUrl,
+  });
+  await app.register(pageRoutes, {
+    publicDir,
+    service: getService,
+    tokens,
+    isAllowedOrigin,
+    tokensPerMinute: config.webchat.tokensPerMinute,
+  });
+
+  const address = await app.listen({ port: options.port ?? config.port, host: config.host });
+  const url = address.replace('0.0.0.0', '127.0.0.1');
+
+  const ready = (async () => {
+    runtime = await createRuntime(config, logger);
+    const hub = new ActivityHub();
+    const store = new DirectLineStore(runtime.store.db);
+    const adapter = new WebChatAdapter({ transcripts: runtime.transcripts, store, hub });
+    runtime.attach(adapter);
+    const bot = runtime.bot;
+    const ready = new DirectLineService({
+      store,
+      hub,
+      adapter,
+      logic: (context) => bot.run(context),
+      limits: { maxTextLength: config.webchat.maxTextLength, messagesPerMinute: config.webchat.messagesPerMinute },
+      onError: (err, context) => logger.error({ err, ...context }, 'web chat turn failed'),
+    });
+    const replayed = await ready.replayPending();
+    if (replayed > 0) logger.info({ replayed }, 'answered messages left unprocessed by the previous run');
+    service = ready;
+    logger.info({ url, chunks: runtime.knowledge.chunkCount }, 'POS Assist is ready');
+  })();
+  ready.catch((err: unknown) => logger.fatal({ err }, 'start-up failed'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    ready,
+    url,
+    runtime: () => runtime,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await ready.catch(() => undefined);
+        await service?.drain();
+        await runtime?.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Uploaded files: the type is decided by the bytes (magic numbers), never by the name or the declared
+ * content type; files are stored once under their SHA-256, so the same photo sent twice is kept once.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileTypeFromBuffer } from 'file-type';
+import { AppError } from '../../app/errors.js';
+
+export const ACCEPTED_TYPES: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'application/pdf': 'pdf',
+};
+
+export interface StoredFile {
+  /** `<sha256>.<ext>`: the name under the files folder. */
+  file: string;
+  contentType: string;
+  size: number;
+}
+
+export async function storeFile(dir: string, bytes: Buffer, displayName: string): Promise<StoredFile> {
+  const type = await fileTypeFromBuffer(bytes);
+  const ext = type && ACCEPTED_TYPES[type.mime];
+  if (!type || !ext) {
+    throw new AppError('DL_ATTACHMENT_TYPE', `${displayName}: ${type ? type.mime : 'unknown type'}`);
+  }
+  const file = `${createHash('sha256').update(bytes).digest('hex')}.${ext}`;
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  }
+  return { file, contentType: type.mime, size: bytes.length };
+}
+
+/** A file name safe to echo back (no path, no control characters, bounded length). */
+export function safeName(name: string | undefined): string {
+  const base = (name ?? 'file').split(/[\\/]/).pop() ?? 'file';
+  return base.replace(/[\u0000-\u001f\u007f<>"]/g, '').slice(0, 120) || 'file';
+}

@@ -1,0 +1,244 @@
+/**
+ * Direct Line 3.0 over HTTP and WebSocket, under `/v3/directline` — the protocol the official Web Chat
+ * and `botframework-directlinejs` speak, so any Direct Line client can talk to POS Assist.
+ *
+ * Every call carries `Authorization: Bearer <token or secret>` (the stream takes the token in `?t=`).
+ * A token is bound to one conversation and one user: any other conversation answers 403.
+ */
+import type { Activity } from 'botbuilder';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type {} from '@fastify/multipart';
+import type {} from '@fastify/websocket';
+import { AppError } from '../../app/errors.js';
+import { safeName, storeFile } from './attachments.js';
+import type { DirectLineService } from './directline-service.js';
+import type { TokenService } from './tokens.js';
+
+export interface DirectLineRouteOptions {
+  service: () => DirectLineService;
+  tokens: TokenService;
+  filesDir: string;
+  uploadMaxBytes: number;
+  uploadMaxFiles: number;
+  publicUrl: string | undefined;
+}
+
+type Caller = { kind: 'secret' } | { kind: 'token'; conversationId: string; userId: string };
+
+const STREAM_PING_MS = 30_000;
+
+export function origin(request: FastifyRequest, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl;
+  return `${request.protocol}://${request.host}`;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const m = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header) : null;
+  return m?.[1]?.trim();
+}
+
+function parseWatermark(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new AppError('DL_BAD_REQUEST', `watermark "${String(raw)}" is not a number`);
+  return n;
+}
+
+export async function directLineRoutes(app: FastifyInstance, options: DirectLineRouteOptions): Promise<void> {
+  const { tokens } = options;
+
+  async function caller(request: FastifyRequest, credential = bearer(request)): Promise<Caller> {
+    if (!credential) throw new AppError('DL_UNAUTHORIZED');
+    if (tokens.isSecret(credential)) return { kind: 'secret' };
+    const claims = await tokens.verify(credential);
+    return { kind: 'token', ...claims };
+  }
+
+  /** The caller may act in this conversation: a token only in its own; the secret in any. */
+  async function access(request: FastifyRequest, conversationId: string, credential?: string) {
+    const who = await caller(request, credential);
+    if (who.kind === 'token' && who.conversationId !== conversationId) throw new AppError('DL_FORBIDDEN');
+    const conv = await options.service().store.getConversation(conversationId);
+    if (!conv) throw new AppError('DL_NOT_FOUND');
+    return { who, conv };
+  }
+
+  function streamUrl(request: FastifyRequest, conversationId: string, token: string, watermark?: number): string {
+    const base = origin(request, options.publicUrl).replace(/^http/, 'ws');
+    const wm = watermark === undefined ? '' : `&watermark=${watermark}`;
+    return `${base}/v3/directline/conversations/${encodeURIComponent(conversationId)}/stream?t=${encodeURIComponent(token)}${wm}`;
+  }
+
+  // ── Tokens ─────────────────────────────────────────────────────────────────────────────────────────
+
+  app.post('/tokens/generate', async (request) => {
+    const who = await caller(request);
+    if (who.kind !== 'secret') throw new AppError('DL_UNAUTHORIZED', 'tokens/generate needs the secret');
+    const body = (request.body ?? {}) as { user?: { id?: unknown } };
+    const wanted = typeof body.user?.id === 'string' && /^[\w.:@-]{1,64}$/.test(body.user.id) ? body.user.id : undefined;
+    const { conversationId, userId } = await options.service().createConversation(wanted);
+    return { conversationId, userId, ...(await tokens.issue({ conversationId, userId })) };
+  });
+
+  app.post('/tokens/refresh', async (request) => {
+    const who = await caller(request);
+    if (who.kind !== 'token') throw new AppError('DL_BAD_REQUEST', 'tokens/refresh needs a token');
+    return { conversationId: who.conversationId, ...(await tokens.issue(who)) };
+  });
+
+  // ── Conversations ──────────────────────────────────────────────────────────────────────────────────
+
+  app.post('/conversations', async (request, reply) => {
+    const who = await caller(request);
+    let conversationId: string;
+    let userId: string;
+    if (who.kind === 'secret') {
+      ({ conversationId, userId } = await options.service().createConversation());
+    } else {
+      conversationId = who.conversationId;
+      userId = who.userId;
+      if (!(await options.service().store.getConversation(conversationId))) throw new AppError('DL_NOT_FOUND');
+    }
+    const issued = await tokens.issue({ conversationId, userId });
+    const locale = typeof (request.body as { locale?: unknown } | undefined)?.locale === 'string' ? (request.body as { locale: string }).locale : undefined;
+    const started = await options.service().start(conversationId, origin(request, options.publicUrl), locale);
+    reply.code(started ? 201 : 200);
+    return { conversationId, ...issued, streamUrl: streamUrl(request, conversationId, issued.token) };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { watermark?: string } }>('/conversations/:id', async (request) => {
+    const { conv } = await access(request, request.params.id);
+    const watermark = parseWatermark(request.query.watermark);
+    const issued = await tokens.issue({ conversationId: conv.id, userId: conv.userId });
+    return { conversationId: conv.id, ...issued, streamUrl: streamUrl(request, conv.id, issued.token, watermark) };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { watermark?: string } }>('/conversations/:id/activities', async (request) => {
+    await access(request, request.params.id);
+    const watermark = parseWatermark(request.query.watermark);
+    const items = await options.service().store.listAfter(request.params.id, watermark);
+    const last = items.at(-1)?.seq ?? watermark ?? 0;
+    return { activities: items.map((i) => i.activity), watermark: String(last) };
+  });
+
+  app.post<{ Params: { id: string } }>('/conversations/:id/activities', async (request) => {
+    const { who, conv } = await access(request, request.params.id);
+    const body = request.body as Partial<Activity> | undefined;
+    if (!body || typeof body !== 'object') throw new AppError('DL_BAD_REQUEST', 'the body must be an activity object');
+    const userId = who.kind === 'token' ? who.userId : conv.userId;
+    if (body.attachments !== undefined) {
+      // Files come through /upload, where their bytes are checked; links to elsewhere are not accepted.
+      throw new AppError('DL_BAD_REQUEST', 'send files with the upload call');
+    }
+    const { id } = await options.service().post(conv.id, userId, body, origin(request, options.publicUrl));
+    return { id };
+  });
+
+  app.post<{ Params: { id: string }; Querystring: { userId?: string } }>('/conversations/:id/upload', async (request) => {
+    const { who, conv } = await access(request, request.params.id);
+    if (!request.isMultipart()) throw new AppError('DL_BAD_REQUEST', 'upload needs multipart/form-data');
+    let activity: Partial<Activity> = { type: 'message' };
+    const attachments: NonNullable<Activity['attachments']> = [];
+    const base = `${origin(request, options.publicUrl)}/v3/directline/conversations/${encodeURIComponent(conv.id)}/files`;
+    let files = 0;
+    for await (const part of request.parts({ limits: { fileSize: options.uploadMaxBytes, files: options.uploadMaxFiles + 1 } })) {
+      if (part.fieldname === 'activity') {
+        const raw = part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value);
+        try {
+          activity = JSON.parse(raw) as Partial<Activity>;
+        } catch {
+          throw new AppError('DL_BAD_REQUEST', 'the activity part is not JSON');
+        }
+        continue;
+      }
+      if (part.type !== 'file') continue;
+      files += 1;
+      if (files > options.uploadMaxFiles) throw new AppError('DL_TOO_MANY_ATTACHMENTS', `at most ${options.uploadMaxFiles}`, { details: { max: options.uploadMaxFiles } });
+      let bytes: Buffer;
+      try {
+        bytes = await part.toBuffer();
+      } catch (err) {
+        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+          throw new AppError('DL_ATTACHMENT_TOO_LARGE', safeName(part.filename), { details: { maxBytes: options.uploadMaxBytes } });
+        }
+        throw err;
+      }
+      const name = safeName(part.filename);
+      const stored = await storeFile(options.filesDir, bytes, name);
+      await options.service().store.addFile(conv.id, stored.file, stored.contentType, stored.size);
+      attachments.push({ contentType: stored.contentType, contentUrl: `${base}/${stored.file}`, name });
+    }
+    if (attachments.length === 0) throw new AppError('DL_BAD_REQUEST', 'no file in the upload');
+    const userId = who.kind === 'token' ? who.userId : (request.query.userId ?? conv.userId);
+    const { id } = await options.service().post(conv.id, userId, { ...activity, attachments }, origin(request, options.publicUrl));
+    return { id };
+  });
+
+  app.get<{ Params: { id: string; file: string }; Querystring: { t?: string } }>('/conversations/:id/files/:file', async (request, reply) => {
+    await access(request, request.params.id, bearer(request) ?? request.query.t);
+    const file = request.params.file;
+    const meta = /^[a-f0-9]{64}\.[a-z]{3,4}$/.test(file) ? await options.service().store.getFile(request.params.id, file) : undefined;
+    if (!meta) throw new AppError('DL_NOT_FOUND');
+    const { createReadStream } = await import('node:fs');
+    reply
+      .header('content-type', meta.contentType)
+      .header('content-length', meta.size)
+      .header('cache-control', 'private, max-age=3600')
+      .header('content-disposition', 'inline')
+      .header('x-content-type-options', 'nosniff');
+    return reply.send(createReadStream(`${options.filesDir}/${file}`));
+  });
+
+  // ── Stream ─────────────────────────────────────────────────────────────────────────────────────────
+
+  app.get<{ Params: { id: string }; Querystring: { t?: string; watermark?: string } }>(
+    '/conversations/:id/stream',
+    { websocket: true },
+    async (socket: WebSocket, request: FastifyRequest<{ Params: { id: string }; Querystring: { t?: string; watermark?: string } }>) => {
+      let conversationId: string;
+      let lastSent: number | undefined;
+      try {
+        ({ conv: { id: conversationId } } = await access(request, request.params.id, request.query.t ?? bearer(request)));
+        lastSent = parseWatermark(request.query.watermark);
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : 'DL_BAD_REQUEST';
+        socket.close(err instanceof AppError && err.status === 403 ? 4403 : 4401, code);
+        return;
+      }
+      const store = options.service().store;
+      // One pump at a time per socket: each wake-up sends exactly what is after the last watermark sent.
+      let pumping = Promise.resolve();
+      const pump = (ephemeral?: Partial<Activity>) => {
+        pumping = pumping.then(async () => {
+          if (socket.readyState !== socket.OPEN) return;
+          if (ephemeral) {
+            socket.send(JSON.stringify({ activities: [ephemeral], watermark: lastSent === undefined ? undefined : String(lastSent) }));
+            return;
+          }
+          const items = await store.listAfter(conversationId, lastSent);
+          if (items.length === 0) return;
+          lastSent = items.at(-1)!.seq;
+          socket.send(JSON.stringify({ activities: items.map((i) => i.activity), watermark: String(lastSent) }));
+        }).catch((err: unknown) => request.log.warn({ err, conversationId }, 'stream send failed'));
+      };
+      const unsubscribe = options.service().hub.subscribe(conversationId, pump);
+      const ping = setInterval(() => socket.readyState === socket.OPEN && socket.ping(), STREAM_PING_MS);
+      socket.on('close', () => {
+        unsubscribe();
+        clearInterval(ping);
+      });
+      // Client frames are pings ("") or ignored; Direct Line does not take activities over the stream.
+      socket.on('message', () => undefined);
+      pump();
+    },
+  );
+}
+
+export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
+  if (err.code === 'DL_RATE_LIMITED' && typeof err.details?.retryAfterSeconds === 'number') {
+    void reply.header('retry-after', String(err.details.retryAfterSeconds));
+  }
+  return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+}

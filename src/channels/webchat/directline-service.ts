@@ -1,0 +1,170 @@
+/**
+ * Direct Line behaviour independent of HTTP: conversations, posting (echo, retry de-duplication,
+ * limits, masking), starting, and replaying messages a previous process stored but never processed.
+ * The routes translate HTTP to these calls; tests and the benchmark can use them directly.
+ */
+import { randomBytes } from 'node:crypto';
+import { ActivityTypes, type Activity } from 'botbuilder';
+import { AppError } from '../../app/errors.js';
+import { maskDeep } from '../../privacy/card-mask.js';
+import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
+import type { DirectLineStore } from './directline-store.js';
+import { RateLimiter } from './rate-limiter.js';
+import { DIRECTLINE_CHANNEL_ID, type ActivityHub, type WebChatAdapter } from './webchat-adapter.js';
+
+export interface DirectLineLimits {
+  maxTextLength: number;
+  messagesPerMinute: number;
+}
+
+export interface PostResult {
+  id: string;
+  duplicate: boolean;
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 22 random base62 characters: unguessable conversation and user ids. */
+export function randomId(prefix = ''): string {
+  const bytes = randomBytes(22);
+  let out = prefix;
+  for (const b of bytes) out += ID_ALPHABET[b % ID_ALPHABET.length];
+  return out;
+}
+
+export class DirectLineService {
+  private readonly limiter: RateLimiter;
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: {
+      store: DirectLineStore;
+      hub: ActivityHub;
+      adapter: WebChatAdapter;
+      logic: BotLogic;
+      limits: DirectLineLimits;
+      onError: (err: unknown, context: Record<string, unknown>) => void;
+    },
+  ) {
+    this.limiter = new RateLimiter(deps.limits.messagesPerMinute);
+  }
+
+  get store(): DirectLineStore {
+    return this.deps.store;
+  }
+
+  get hub(): ActivityHub {
+    return this.deps.hub;
+  }
+
+  async createConversation(userId?: string): Promise<{ conversationId: string; userId: string }> {
+    const conversationId = randomId();
+    const user = userId ?? randomId('dl_');
+    await this.deps.store.createConversation(conversationId, user);
+    return { conversationId, userId: user };
+  }
+
+  /** Starts the conversation once: the merchant "joins" and the bot greets. */
+  async start(conversationId: string, serviceUrl: string, locale?: string): Promise<boolean> {
+    const conv = await this.deps.store.getConversation(conversationId);
+    if (!conv) throw new AppError('DL_NOT_FOUND');
+    const started = await this.deps.store.markStarted(conversationId);
+    if (started) {
+      this.track(
+        this.deps.adapter.processActivity(
+          {
+            type: ActivityTypes.ConversationUpdate,
+            channelId: DIRECTLINE_CHANNEL_ID,
+            serviceUrl,
+            conversation: { id: conversationId } as Activity['conversation'],
+            from: { id: conv.userId, name: conv.userId, role: 'user' },
+            recipient: { ...BOT_ACCOUNT },
+            membersAdded: [{ id: conv.userId, name: conv.userId }],
+            locale,
+          },
+          this.deps.logic,
+        ),
+        { conversationId, what: 'start' },
+      );
+    }
+    return started;
+  }
+
+  /**
+   * Stores the merchant's activity (masked) and echoes it to the conversation's listeners, then runs
+   * the bot on it — once: a retry with the same client activity id gets the stored id back.
+   */
+  async post(conversationId: string, userId: string, input: Partial<Activity>, serviceUrl: string): Promise<PostResult> {
+    const type = input.type ?? ActivityTypes.Message;
+    if (typeof type !== 'string' || !['message', 'event', 'typing'].includes(type)) {
+      throw new AppError('DL_BAD_REQUEST', `activity type "${String(type)}" is not accepted`);
+    }
+    if (input.text !== undefined && typeof input.text !== 'string') throw new AppError('DL_BAD_REQUEST', 'text must be a string');
+    const text = input.text ?? '';
+    if (text.length > this.deps.limits.maxTextLength) {
+      throw new AppError('DL_TEXT_TOO_LONG', `${text.length} > ${this.deps.limits.maxTextLength}`, {
+        details: { max: this.deps.limits.maxTextLength, length: text.length },
+      });
+    }
+    const channelData = (input.channelData && typeof input.channelData === 'object' ? input.channelData : {}) as Record<string, unknown>;
+    const clientActivityId = typeof channelData.clientActivityID === 'string' ? channelData.clientActivityID.slice(0, 100) : undefined;
+    if (type === 'typing') {
+      // The merchant is typing: live only, nothing to store or answer.
+      return { id: '', duplicate: false };
+    }
+    const wait = this.limiter.take(conversationId);
+    if (wait > 0) throw new AppError('DL_RATE_LIMITED', undefined, { details: { retryAfterSeconds: Math.ceil(wait / 1000) } });
+
+    // The server decides who is speaking: the token's user, never what the body claims.
+    const activity: Partial<Activity> = {
+      type,
+      text: input.text,
+      name: type === 'event' ? input.name : undefined,
+      value: type === 'event' ? input.value : undefined,
+      locale: typeof input.locale === 'string' ? input.locale.slice(0, 20) : undefined,
+      attachments: input.attachments,
+      channelData,
+      channelId: DIRECTLINE_CHANNEL_ID,
+      serviceUrl,
+      conversation: { id: conversationId } as Activity['conversation'],
+      from: { id: userId, name: typeof input.from?.name === 'string' ? input.from.name.slice(0, 60) : userId, role: 'user' },
+      recipient: { ...BOT_ACCOUNT },
+      timestamp: new Date(),
+    };
+    const { value: masked } = maskDeep(activity);
+    const stored = await this.deps.store.append(conversationId, masked, { clientActivityId, fromRole: 'user', processed: false });
+    if (stored.duplicate) return { id: stored.id, duplicate: true };
+    this.deps.hub.notify(conversationId);
+    this.process(conversationId, stored.seq, { ...masked, id: stored.id });
+    return { id: stored.id, duplicate: false };
+  }
+
+  /** Runs the bot on messages stored by an earlier process that stopped before answering them. */
+  async replayPending(): Promise<number> {
+    const pending = await this.deps.store.pending();
+    for (const p of pending) this.process(p.conversationId, p.seq, p.activity);
+    return pending.length;
+  }
+
+  /** Resolves when every accepted message has been processed (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.deps.adapter.drain();
+  }
+
+  private process(conversationId: string, seq: number, activity: Partial<Activity>): void {
+    this.track(
+      this.deps.adapter.processActivity(activity, this.deps.logic).then(() => this.deps.store.markProcessed(conversationId, seq)),
+      { conversationId, seq },
+    );
+  }
+
+  private track(work: Promise<unknown>, context: Record<string, unknown>): void {
+    const p: Promise<void> = work.then(
+      () => undefined,
+      (err: unknown) => this.deps.onError(err, context),
+    );
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+}

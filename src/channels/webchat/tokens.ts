@@ -1,0 +1,80 @@
+/**
+ * Direct Line tokens: HS256 JWTs bound to one conversation and one user, expiring after the configured
+ * lifetime. The signing key comes from DIRECTLINE_SECRET when set; otherwise a random key kept in the
+ * data directory, so tokens stay valid across restarts without any configuration.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { AppError } from '../../app/errors.js';
+
+export interface TokenClaims {
+  conversationId: string;
+  userId: string;
+}
+
+const ISSUER = 'pos-assist';
+const AUDIENCE = 'directline';
+
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(
+    private readonly options: { secret: string | undefined; keyFile: string; ttlSeconds: number },
+  ) {
+    this.key = options.secret
+      ? createHash('sha256').update(`directline-token-key:${options.secret}`).digest()
+      : loadOrCreateKey(options.keyFile);
+  }
+
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
+  async issue(claims: TokenClaims): Promise<{ token: string; expires_in: number }> {
+    const token = await new SignJWT({ conv: claims.conversationId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setJti(randomBytes(8).toString('hex'))
+      .setExpirationTime(`${this.options.ttlSeconds}s`)
+      .sign(this.key);
+    return { token, expires_in: this.options.ttlSeconds };
+  }
+
+  async verify(token: string): Promise<TokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      if (typeof payload.conv !== 'string' || typeof payload.sub !== 'string') throw new AppError('DL_UNAUTHORIZED');
+      return { conversationId: payload.conv, userId: payload.sub };
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new AppError('DL_TOKEN_EXPIRED');
+      if (err instanceof AppError) throw err;
+      throw new AppError('DL_UNAUTHORIZED');
+    }
+  }
+
+  /** Constant-time comparison with the configured secret (false when none is configured). */
+  isSecret(candidate: string): boolean {
+    const secret = this.options.secret;
+    if (!secret) return false;
+    const a = createHash('sha256').update(candidate).digest();
+    const b = createHash('sha256').update(secret).digest();
+    return timingSafeEqual(a, b);
+  }
+}
+
+function loadOrCreateKey(file: string): Uint8Array {
+  if (existsSync(file)) {
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length >= 32) return key;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
