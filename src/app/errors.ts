@@ -17,7 +17,6 @@ export const ERROR_CATALOGUE = {
   DL_UNAUTHORIZED: { status: 401, message: 'Missing or invalid Direct Line token or secret' },
   DL_TOKEN_EXPIRED: { status: 401, message: 'The Direct Line token has expired' },
   DL_FORBIDDEN: { status: 403, message: 'The token does not give access to this conversation' },
-  DL_SECRET_DISABLED: { status: 403, message: 'Secret-based Direct Line calls are disabled (DIRECTLINE_SECRET is not set)' },
   DL_NOT_FOUND: { status: 404, message: 'No such conversation or file' },
   DL_BAD_REQUEST: { status: 400, message: 'The request is not a valid Direct Line request' },
   DL_TEXT_TOO_LONG: { status: 400, message: 'The message text is too long' },

@@ -1,0 +1,130 @@
+/**
+ * The web chat as a merchant uses it: Debian's Chromium (playwright-core) opens the demo page served by
+ * the real server, asks a question, gets the cited answer, reloads and still sees the history once,
+ * sends an image, is safe against HTML in messages, and fits a 360 px phone screen.
+ * Screenshots go to dist/test-output/webchat/.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.js';
+import { createLogger } from '../../src/app/logger.js';
+import { startServer, type Server } from '../../src/app/server.js';
+import { tempDir } from '../helpers/runtime.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SHOTS = join(ROOT, 'dist', 'test-output', 'webchat');
+// Without Chromium a developer's `npm test` still runs the rest; CI installs it and must run this.
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it`);
+
+// 1×1 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe.skipIf(!haveChromium)('web chat in a real browser', () => {
+  let server: Server;
+  let browser: Browser;
+  let dataDir: string;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = tempDir();
+    mkdirSync(SHOTS, { recursive: true });
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+    server = await startServer(config, createLogger(config), { port: 0 });
+    await server.ready;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const bubbles = (page: Page, role: 'user' | 'bot') => page.locator(`[data-testid="pos-assist-message"][data-role="${role}"]`);
+
+  async function open(page: Page): Promise<void> {
+    const panel = page.getByTestId('pos-assist-panel');
+    if (!(await panel.isVisible().catch(() => false))) await page.getByTestId('pos-assist-launcher').click();
+    await expect.poll(() => panel.isVisible(), { timeout: 10_000 }).toBe(true);
+  }
+
+  async function send(page: Page, text: string): Promise<void> {
+    await page.getByTestId('pos-assist-input').fill(text);
+    await page.getByTestId('pos-assist-input').press('Enter');
+  }
+
+  it('asks a question, gets the cited answer, keeps the history across a reload, sends an image', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(server.url);
+    await open(page);
+    // The greeting arrives over the stream.
+    await expect.poll(() => bubbles(page, 'bot').first().textContent(), { timeout: 15_000 }).toContain('POS Assist');
+
+    await send(page, 'POS机已经结算了还能撤销交易吗');
+    const answer = bubbles(page, 'bot').filter({ hasText: '只能做退货' });
+    await expect.poll(() => answer.count(), { timeout: 15_000 }).toBe(1);
+    expect(await answer.first().textContent()).toContain('来源：《撤销与退货的区别》');
+    await page.screenshot({ path: join(SHOTS, 'desktop-answer.png') });
+
+    // Reload: the same conversation, each message exactly once.
+    await page.reload();
+    await open(page);
+    await expect.poll(() => bubbles(page, 'bot').filter({ hasText: '只能做退货' }).count(), { timeout: 15_000 }).toBe(1);
+    expect(await bubbles(page, 'user').filter({ hasText: 'POS机已经结算了还能撤销交易吗' }).count()).toBe(1);
+
+    // An image: the merchant's bubble shows it, the bot answers.
+    const botBefore = await bubbles(page, 'bot').count();
+    await page.getByTestId('pos-assist-attach').setInputFiles({ name: 'slip.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByTestId('pos-assist-send').click();
+    await expect.poll(() => bubbles(page, 'user').locator('img').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => bubbles(page, 'bot').count(), { timeout: 15_000 }).toBeGreaterThan(botBefore);
+
+    // HTML in a message is shown as text, never run.
+    await send(page, '<img src=x onerror="alert(1)">');
+    await expect.poll(() => bubbles(page, 'user').filter({ hasText: '<img src=x onerror="alert(1)">' }).count(), { timeout: 10_000 }).toBe(1);
+    expect(dialogs).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'desktop-after-reload.png') });
+    await context.close();
+  }, 120_000);
+
+  it('fits a 360 px phone screen and is usable with the keyboard', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    const launcher = page.getByTestId('pos-assist-launcher');
+    expect(await launcher.getAttribute('aria-label')).toBeTruthy();
+    await launcher.focus();
+    await page.keyboard.press('Enter');
+    const panel = page.getByTestId('pos-assist-panel');
+    await expect.poll(() => panel.isVisible(), { timeout: 10_000 }).toBe(true);
+    const box = await panel.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(360.5);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await expect.poll(() => bubbles(page, 'bot').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await send(page, '退货报25是什么意思');
+    await expect.poll(() => bubbles(page, 'bot').filter({ hasText: '返回码25' }).count(), { timeout: 15_000 }).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'phone-360.png') });
+    // Escape closes the panel and gives the focus back to the launcher.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => panel.isVisible(), { timeout: 5_000 }).toBe(false);
+    await context.close();
+  }, 120_000);
+});
