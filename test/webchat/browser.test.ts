@@ -106,7 +106,7 @@ describe.skipIf(!haveChromium)('web chat in a real browser', () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
     const page = await context.newPage();
     await page.goto(server.url);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(await (page.evaluate('document.documentElement.scrollWidth') as Promise<number>)).toBeLessThanOrEqual(360);
     const launcher = page.getByTestId('pos-assist-launcher');
     expect(await launcher.getAttribute('aria-label')).toBeTruthy();
     await launcher.focus();
@@ -117,7 +117,7 @@ describe.skipIf(!haveChromium)('web chat in a real browser', () => {
     expect(box).not.toBeNull();
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(360.5);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(await (page.evaluate('document.documentElement.scrollWidth') as Promise<number>)).toBeLessThanOrEqual(360);
     await expect.poll(() => bubbles(page, 'bot').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     await send(page, '退货报25是什么意思');
     await expect.poll(() => bubbles(page, 'bot').filter({ hasText: '返回码25' }).count(), { timeout: 15_000 }).toBe(1);
