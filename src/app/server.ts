@@ -1,6 +1,7 @@
 /**
- * The HTTP server: one fastify instance, one port. It listens at once (health answers during start-up),
- * then loads the knowledge base and the bot; `/readyz` and the chat routes wait for that.
+ * The HTTP server: one fastify instance, one port. It listens first, then loads the knowledge base and
+ * the bot; `/readyz` and the chat routes answer 503 until that is done. (Building the index on a first
+ * start keeps the event loop busy for about a second; health answers right after.)
  *
  * Plugins, each in its own file: Direct Line (`/v3/directline`), pages and the token route (`/`,
  * `/widget.js`, `/api/webchat/token`), health. Shutdown: stop accepting, close streams, let the turns in
@@ -11,7 +12,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import websocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DirectLineService } from '../channels/webchat/directline-service.js';
 import { DirectLineStore } from '../channels/webchat/directline-store.js';
 import { directLineRoutes, sendError } from '../channels/webchat/directline-routes.js';
@@ -62,6 +63,12 @@ function requestLocale(request: FastifyRequest): Locale {
   return typeof header === 'string' && /^en\b/i.test(header.trim()) ? 'en' : 'zh-CN';
 }
 
+/** "10", "1.5", "0.5": a size limit as merchants read it (never "0 MB"). */
+function formatMb(bytes: number): string {
+  const mb = bytes / 1024 / 1024;
+  return mb >= 10 ? String(Math.round(mb)) : String(Math.round(mb * 10) / 10);
+}
+
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<Server> {
@@ -100,14 +107,14 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     return request !== undefined && url.host === request.host;
   };
 
-  app.setErrorHandler((err, request, reply) => {
+  const handleError = (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     if (err instanceof AppError) {
       const key = USER_MESSAGES[err.code];
       const locale = requestLocale(request);
       const vars = {
         max: Number(err.details?.max ?? config.webchat.maxTextLength),
         seconds: Number(err.details?.retryAfterSeconds ?? 60),
-        mb: Math.round(config.webchat.uploadMaxBytes / 1024 / 1024),
+        mb: formatMb(config.webchat.uploadMaxBytes),
       };
       if (err.code === 'DL_TOO_MANY_ATTACHMENTS') vars.max = config.webchat.uploadMaxFiles;
       const shown = key ? new AppError(err.code, undefined, { details: err.details }) : err;
@@ -115,17 +122,24 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       if (err.status >= 500) request.log.error({ err }, 'request failed');
       return sendError(reply, shown);
     }
+    // Errors of fastify and its plugins that have a precise meaning here.
+    const fcode = (err as { code?: string }).code;
+    if (fcode === 'FST_ERR_CTP_BODY_TOO_LARGE') return handleError(new AppError('DL_TEXT_TOO_LONG', 'request body too large'), request, reply);
+    if (fcode === 'FST_FILES_LIMIT') return handleError(new AppError('DL_TOO_MANY_ATTACHMENTS', 'files limit'), request, reply);
+    if (fcode === 'FST_REQ_FILE_TOO_LARGE') return handleError(new AppError('DL_ATTACHMENT_TOO_LARGE', 'file size limit'), request, reply);
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'request failed');
     const code = status === 413 ? 'DL_ATTACHMENT_TOO_LARGE' : status < 500 ? 'DL_BAD_REQUEST' : 'INTERNAL';
     return reply.code(status).send({ error: { code, message: status < 500 ? (err as Error).message : 'Internal error' } });
-  });
+  };
+  app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'Not found' } }));
 
   await app.register(cors, {
     // Browsers elsewhere may call the API only from allowed pages; requests without Origin pass.
     origin: (origin, cb) => cb(null, origin === undefined || isAllowedOrigin(origin)),
     methods: ['GET', 'POST', 'OPTIONS'],
+    exposedHeaders: ['retry-after'],
     maxAge: 600,
   });
   await app.register(helmet, {
@@ -148,7 +162,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(multipart, {
-    limits: { fileSize: config.webchat.uploadMaxBytes, files: config.webchat.uploadMaxFiles + 1, fields: 4 },
+    limits: { fileSize: config.webchat.uploadMaxBytes, files: config.webchat.uploadMaxFiles + 2, fields: 4 },
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -49,6 +49,18 @@ const HELP = new RegExp(`^(帮助|help|菜单|menu|你能做什么|你能帮我�
 const THANKS = new RegExp(`^(谢谢|多谢|感谢|谢谢你|谢啦|好的谢谢|ok谢谢|thanks|thank you|thx)${END}`, 'i');
 const GOODBYE = new RegExp(`^(再见|拜拜|bye|goodbye|88)${END}`, 'i');
 
+/**
+ * The topics the bot offers, by the question that finds them: a click on an offered topic is answered
+ * reliably in either language, whatever the retriever makes of its English wording.
+ */
+const TOPIC_QUERIES: Partial<Record<MessageKey, string>> = {
+  topicRefund: '已结算的交易怎么退货',
+  topicVoid: '当天未结算的交易怎么撤销',
+  topicSuspend: '怎么申请暂停结算',
+  topicCodes: '撤销不成功的排查思路',
+  topicMaterials: '需要准备哪些证明材料',
+};
+
 const NO_ANSWER_TOPICS: MessageKey[] = ['topicRefund', 'topicSuspend', 'topicCodes'];
 const GREETING_TOPICS: MessageKey[] = ['topicVoid', 'topicRefund', 'topicSuspend', 'topicCodes'];
 
@@ -127,7 +139,8 @@ export class PosAssistBot extends ActivityHandler {
     }
 
     await context.sendActivity({ type: ActivityTypes.Typing });
-    const answer = await this.options.knowledge.ask(text);
+    const topic = (Object.keys(TOPIC_QUERIES) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text);
+    const answer = await this.options.knowledge.ask(topic ? TOPIC_QUERIES[topic]! : text);
     if (answer.answered) {
       conversation.unanswered = 0;
       await context.sendActivity(MessageFactory.text(renderAnswer(answer, locale)));

@@ -16,7 +16,7 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
-import { maskDeep } from '../privacy/card-mask.js';
+import { maskActivity } from '../privacy/card-mask.js';
 import type { SqlTranscriptStore } from '../store/transcript-store.js';
 import { ConversationQueue } from './conversation-queue.js';
 
@@ -73,8 +73,11 @@ export abstract class ChannelAdapter extends BotAdapter {
    * the same conversation). The activity is masked and saved to the transcript before it is queued, so a
    * message is on record even if the process stops while it waits.
    */
-  async processActivity(inbound: Partial<Activity>, logic: BotLogic): Promise<void> {
-    const { value: activity, count } = maskDeep(this.normalizeInbound(inbound));
+  async processActivity(inbound: Partial<Activity>, logic: BotLogic, options: { maskedBefore?: number } = {}): Promise<void> {
+    const masked = maskActivity(this.normalizeInbound(inbound));
+    const activity = masked.value;
+    // A channel that had to mask earlier (to store its own copy) says how many it found.
+    const count = masked.count + (options.maskedBefore ?? 0);
     await this.transcripts.logActivity(activity as Activity, 'in');
     await this.queue.run(this.queueKey(activity), async () => {
       const context = new TurnContext(this, activity);
@@ -95,7 +98,7 @@ export abstract class ChannelAdapter extends BotAdapter {
         responses.push({ id: '' });
         continue;
       }
-      const { value: activity } = maskDeep(this.normalizeOutbound(context, outgoing));
+      const { value: activity } = maskActivity(this.normalizeOutbound(context, outgoing));
       if (activity.type !== ActivityTypes.Typing) await this.transcripts.logActivity(activity as Activity, 'out');
       const response = await this.deliver(activity);
       responses.push({ id: response.id || activity.id! });

@@ -121,9 +121,21 @@ export function containsCardNumber(text: string): boolean {
  * preserved. Other class instances (Buffers, typed arrays, URLs, …) are returned as they are, by
  * reference: they are not JSON, and copying them field by field would break them.
  */
-export function maskDeep<T>(value: T): { value: T; count: number } {
-  const state = { count: 0, seen: new Map<object, unknown>() };
+export function maskDeep<T>(value: T, options: { keepKey?: (key: string) => boolean } = {}): { value: T; count: number } {
+  const state: DeepState = { count: 0, seen: new Map<object, unknown>(), keepKey: options.keepKey };
   return { value: maskValue(value, state) as T, count: state.count };
+}
+
+/**
+ * Identifier and address fields of an activity: machine values, never typed by a merchant, that a
+ * digit run can sit in by chance (a millisecond timestamp in a client activity id, a SHA-256 in a file
+ * URL). Masking them would break the protocol (an echo that no longer matches, a URL that 404s).
+ */
+const IDENTIFIER_KEY = /^(id|.+Id|.+ID|.+Url|url|watermark|etag|eTag)$/;
+
+/** An activity with every human-written string masked and its identifiers left intact. */
+export function maskActivity<T>(activity: T): { value: T; count: number } {
+  return maskDeep(activity, { keepKey: (key) => IDENTIFIER_KEY.test(key) });
 }
 
 // ── Deep copy ───────────────────────────────────────────────────────────────────────────────────────
@@ -131,6 +143,7 @@ export function maskDeep<T>(value: T): { value: T; count: number } {
 interface DeepState {
   count: number;
   seen: Map<object, unknown>;
+  keepKey: ((key: string) => boolean) | undefined;
 }
 
 function maskString(text: string, state: DeepState): string {
@@ -180,7 +193,11 @@ function maskValue(value: unknown, state: DeepState): unknown {
 }
 
 function copyFields(from: Record<string, unknown>, to: Record<PropertyKey, unknown>, state: DeepState): void {
-  for (const key of Object.keys(from)) to[maskString(key, state)] = maskValue(from[key], state);
+  for (const key of Object.keys(from)) {
+    const v = from[key];
+    if (typeof v === 'string' && state.keepKey?.(key)) to[key] = v;
+    else to[maskString(key, state)] = maskValue(v, state);
+  }
   for (const sym of Object.getOwnPropertySymbols(from)) {
     if (Object.prototype.propertyIsEnumerable.call(from, sym)) to[sym] = (from as Record<symbol, unknown>)[sym];
   }

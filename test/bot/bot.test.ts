@@ -40,6 +40,16 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(zh?.text).not.toMatch(/Here is what/);
   });
 
+  it('answers every topic it offers, in both languages', async () => {
+    const chat = terminalConversation(env.runtime, 'topics-1');
+    for (const locale of ['zh-CN', 'en'] as const) {
+      for (const key of ['topicRefund', 'topicVoid', 'topicSuspend', 'topicCodes'] as const) {
+        const [reply] = await chat.say(t(locale, key));
+        expect(reply?.text, `${locale} ${key}`).toMatch(locale === 'en' ? /Source: 《/ : /来源：《/);
+      }
+    }
+  });
+
   it('says it does not know an off-topic question, offers topics and a human, and records the miss', async () => {
     const chat = terminalConversation(env.runtime, 'miss-1');
     const [reply] = await chat.say('明天上海会下雨吗');

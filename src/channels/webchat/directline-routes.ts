@@ -27,6 +27,7 @@ export interface DirectLineRouteOptions {
 type Caller = { kind: 'secret' } | { kind: 'token'; conversationId: string; userId: string };
 
 const STREAM_PING_MS = 30_000;
+const STREAM_PAGE = 200;
 
 export function origin(request: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl;
@@ -143,7 +144,9 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
     const attachments: NonNullable<Activity['attachments']> = [];
     const base = `${origin(request, options.publicUrl)}/v3/directline/conversations/${encodeURIComponent(conv.id)}/files`;
     let files = 0;
-    for await (const part of request.parts({ limits: { fileSize: options.uploadMaxBytes, files: options.uploadMaxFiles + 1 } })) {
+    // Clients send the activity as a Blob, which counts as a file: the parser allows one more than the
+    // limit plus that part, so that the count below gives the specific error.
+    for await (const part of request.parts({ limits: { fileSize: options.uploadMaxBytes, files: options.uploadMaxFiles + 2 } })) {
       if (part.fieldname === 'activity') {
         const raw = part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value);
         try {
@@ -217,10 +220,14 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
             socket.send(JSON.stringify({ activities: [ephemeral], watermark: lastSent === undefined ? undefined : String(lastSent) }));
             return;
           }
-          const items = await store.listAfter(conversationId, lastSent);
-          if (items.length === 0) return;
-          lastSent = items.at(-1)!.seq;
-          socket.send(JSON.stringify({ activities: items.map((i) => i.activity), watermark: String(lastSent) }));
+          // Page through everything after the last watermark sent (a long history is several frames).
+          for (;;) {
+            const items = await store.listAfter(conversationId, lastSent, STREAM_PAGE);
+            if (items.length === 0 || socket.readyState !== socket.OPEN) return;
+            lastSent = items.at(-1)!.seq;
+            socket.send(JSON.stringify({ activities: items.map((i) => i.activity), watermark: String(lastSent) }));
+            if (items.length < STREAM_PAGE) return;
+          }
         }).catch((err: unknown) => request.log.warn({ err, conversationId }, 'stream send failed'));
       };
       const unsubscribe = options.service().hub.subscribe(conversationId, pump);

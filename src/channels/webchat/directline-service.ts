@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { ActivityTypes, type Activity } from 'botbuilder';
 import { AppError } from '../../app/errors.js';
-import { maskDeep } from '../../privacy/card-mask.js';
+import { maskActivity } from '../../privacy/card-mask.js';
 import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
 import type { DirectLineStore } from './directline-store.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -112,6 +112,11 @@ export class DirectLineService {
       // The merchant is typing: live only, nothing to store or answer.
       return { id: '', duplicate: false };
     }
+    // A retry is answered with what was stored, before any limit: it is not a new message.
+    if (clientActivityId) {
+      const existing = await this.deps.store.findByClientId(conversationId, clientActivityId);
+      if (existing) return { id: existing, duplicate: true };
+    }
     const wait = this.limiter.take(conversationId);
     if (wait > 0) throw new AppError('DL_RATE_LIMITED', undefined, { details: { retryAfterSeconds: Math.ceil(wait / 1000) } });
 
@@ -127,15 +132,15 @@ export class DirectLineService {
       channelId: DIRECTLINE_CHANNEL_ID,
       serviceUrl,
       conversation: { id: conversationId } as Activity['conversation'],
-      from: { id: userId, name: typeof input.from?.name === 'string' ? input.from.name.slice(0, 60) : userId, role: 'user' },
+      from: { id: userId, name: userId, role: 'user' },
       recipient: { ...BOT_ACCOUNT },
       timestamp: new Date(),
     };
-    const { value: masked } = maskDeep(activity);
+    const { value: masked, count } = maskActivity(activity);
     const stored = await this.deps.store.append(conversationId, masked, { clientActivityId, fromRole: 'user', processed: false });
     if (stored.duplicate) return { id: stored.id, duplicate: true };
     this.deps.hub.notify(conversationId);
-    this.process(conversationId, stored.seq, { ...masked, id: stored.id });
+    this.process(conversationId, stored.seq, { ...masked, id: stored.id }, count);
     return { id: stored.id, duplicate: false };
   }
 
@@ -152,9 +157,9 @@ export class DirectLineService {
     await this.deps.adapter.drain();
   }
 
-  private process(conversationId: string, seq: number, activity: Partial<Activity>): void {
+  private process(conversationId: string, seq: number, activity: Partial<Activity>, maskedBefore = 0): void {
     this.track(
-      this.deps.adapter.processActivity(activity, this.deps.logic).then(() => this.deps.store.markProcessed(conversationId, seq)),
+      this.deps.adapter.processActivity(activity, this.deps.logic, { maskedBefore }).then(() => this.deps.store.markProcessed(conversationId, seq)),
       { conversationId, seq },
     );
   }

@@ -87,6 +87,17 @@ export class DirectLineStore {
     });
   }
 
+  /** The id of the activity stored with this client activity id, if any. */
+  async findByClientId(conversationId: string, clientActivityId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('dl_activities')
+      .select('activity_id')
+      .where('conversation_id', '=', conversationId)
+      .where('client_activity_id', '=', clientActivityId)
+      .executeTakeFirst();
+    return row?.activity_id;
+  }
+
   /** Activities after the watermark (all when it is undefined), oldest first. */
   async listAfter(conversationId: string, watermark: number | undefined, limit = 500): Promise<StoredActivity[]> {
     const rows = await this.db
