@@ -56,9 +56,17 @@ export function mentions(text: string, member: string, textWords?: string[]): bo
     return !ws.some((w) => w.length > member.length && w.includes(member)) || ws.includes(member);
   }
   // Latin members match whole words only: "void" must not fire inside "avoid".
-  const escaped = member.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`).test(text);
+  let pattern = WHOLE_WORD.get(member);
+  if (!pattern) {
+    const escaped = member.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    pattern = new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`);
+    WHOLE_WORD.set(member, pattern);
+  }
+  return text.includes(member) && pattern.test(text);
 }
+
+/** Compiled whole-word patterns of Latin members (built once: this runs for every question). */
+const WHOLE_WORD = new Map<string, RegExp>();
 
 /** The synonym phrases a question brings in (members of every group it mentions, minus what it already says). */
 export function expansions(glossary: Glossary, question: string): string[] {
