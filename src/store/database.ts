@@ -41,7 +41,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Store>
     throw err;
   }
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => (closing ??= db.destroy());
 
@@ -52,4 +52,29 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Store>
     throw err;
   }
   return { db, close };
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable, and preparing is a large
+ * share of a chat turn's database time. The same SQL text gets the same prepared statement (bounded).
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return new Proxy(sqlite, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      return (sql: string) => {
+        let stmt = cache.get(sql);
+        if (!stmt) {
+          stmt = target.prepare(sql);
+          if (cache.size >= max) cache.delete(cache.keys().next().value!);
+          cache.set(sql, stmt);
+        }
+        return stmt;
+      };
+    },
+  });
 }
