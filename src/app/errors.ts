@@ -6,6 +6,7 @@
 export const ERROR_CATALOGUE = {
   CONFIG_INVALID: { status: 500, message: 'Invalid configuration' },
   CLI_USAGE: { status: 400, message: 'Bad command-line usage' },
+  FLOW_FILE_INVALID: { status: 500, message: 'A flow file is invalid' },
   KNOWLEDGE_FILE_INVALID: { status: 500, message: 'A knowledge file could not be read' },
   KNOWLEDGE_INDEX_MISSING: { status: 503, message: 'The knowledge index is not built yet' },
   KNOWLEDGE_INDEX_CORRUPT: { status: 500, message: 'The knowledge index on disk is unreadable' },

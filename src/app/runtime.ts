@@ -6,6 +6,8 @@ import { ConversationState, UserState, type TurnContext } from 'botbuilder';
 import { PosAssistBot } from '../bot/pos-assist-bot.js';
 import type { ChannelAdapter } from '../channels/channel-adapter.js';
 import { detectLocale, t } from '../i18n/messages.js';
+import { loadFlows } from '../flows/flow-loader.js';
+import type { Flow } from '../flows/flow-schema.js';
 import { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { IngestReport } from '../knowledge/ingest.js';
 import { SqlStorage, SqlTranscriptStore, KnowledgeMissStore, openDatabase, type Store } from '../store/index.js';
@@ -19,6 +21,8 @@ export interface Runtime {
   transcripts: SqlTranscriptStore;
   misses: KnowledgeMissStore;
   knowledge: KnowledgeBase;
+  /** The validated flow definitions (flows/*.yaml), by id. */
+  flows: Map<string, Flow>;
   bot: PosAssistBot;
   /** Connects a channel adapter to the bot (error handling included). */
   attach(adapter: ChannelAdapter): void;
@@ -43,6 +47,8 @@ export function logIngest(logger: Logger, report: IngestReport): void {
 }
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  // Flow files first: a bad one stops the start before anything is opened.
+  const flows = loadFlows(config.flowsDir);
   const store = await openDatabase({ filename: config.paths.database });
   try {
     const storage = new SqlStorage(store.db);
@@ -68,6 +74,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       transcripts,
       misses,
       knowledge,
+      flows,
       bot,
       attach(adapter) {
         adapters.push(adapter);

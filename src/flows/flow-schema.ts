@@ -1,0 +1,158 @@
+/**
+ * What a flow file (`flows/*.yaml`) may say, as a zod schema: the flows are data, edited by operators,
+ * and a mistake in one must stop the start with the file, the path inside it and the reason — never
+ * surface as a merchant's broken conversation.
+ *
+ * A flow declares its intent examples (zh-CN and en), its settings (time limits an acquirer may change),
+ * its slots (type, required, prompts per language, validation options, examples), business rules
+ * evaluated on the slots, the confirmation summary, and the action on confirm.
+ */
+import { z } from 'zod';
+
+/** Text in both languages: zh-CN is required (the merchant's first language), en too (no silent gaps). */
+export const Localized = z.object({ 'zh-CN': z.string().min(1), en: z.string().min(1) }).strict();
+export type Localized = z.infer<typeof Localized>;
+
+/** Slot types implemented in code (src/flows/slot-types). Card data types do not exist by design. */
+export const SLOT_TYPE_NAMES = [
+  'merchant_id',
+  'terminal_id',
+  'batch_no',
+  'voucher_no',
+  'reference_no',
+  'auth_code',
+  'date',
+  'amount',
+  'phone',
+  'card_last4',
+  'enum',
+  'text',
+  'attachments',
+] as const;
+
+const SlotName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case (a-z, 0-9, _)');
+
+export const Slot = z
+  .object({
+    name: SlotName,
+    type: z.enum(SLOT_TYPE_NAMES, { error: `must be one of ${SLOT_TYPE_NAMES.join(', ')}` }),
+    required: z.boolean().default(true),
+    /** Slots of one group are alternatives: one of them is enough (凭证号 or 参考号). */
+    group: SlotName.optional(),
+    /** Ask only when these conditions hold (e.g. the void-tried question only for same-day sales). */
+    askWhen: z.array(z.lazy(() => Condition)).optional(),
+    prompt: Localized,
+    /** Why the value is needed, said when the merchant asks "why" (PIPL: say why you collect). */
+    why: Localized.optional(),
+    examples: z.array(z.string()).default([]),
+    options: z
+      .object({
+        values: z.array(z.object({ id: z.string().min(1), labels: z.array(z.string().min(1)).min(1) }).strict()).optional(),
+        minLength: z.number().int().min(0).optional(),
+        maxLength: z.number().int().positive().optional(),
+        maxAgeDays: z.union([z.number().int().positive(), z.string().regex(/^settings\.\w+$/)]).optional(),
+        maxAmount: z.number().positive().optional(),
+        maxFiles: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((slot, ctx) => {
+    if (slot.type === 'enum' && !slot.options.values?.length) {
+      ctx.addIssue({ code: 'custom', path: ['options', 'values'], message: 'an enum slot needs options.values' });
+    }
+  });
+export type Slot = z.infer<typeof Slot>;
+
+/** A test on the slots gathered so far. Numbers may name a setting: "settings.onlineRefundDays". */
+const Limit = z.union([z.number().int(), z.string().regex(/^settings\.\w+$/, 'must be a number or settings.<name>')]);
+export const Condition = z
+  .object({
+    slot: SlotName,
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    in: z.array(z.union([z.string(), z.number()])).optional(),
+    present: z.boolean().optional(),
+    /** For date slots: days between the date and today (Asia/Shanghai). */
+    ageDaysAtLeast: Limit.optional(),
+    ageDaysAtMost: Limit.optional(),
+    /** Strictly more days than the limit (past a window of N days). */
+    ageDaysOver: Limit.optional(),
+  })
+  .strict();
+export type Condition = z.infer<typeof Condition>;
+
+export const Rule = z
+  .object({
+    id: SlotName,
+    /** All conditions must hold. */
+    when: z.array(Condition).min(1),
+    then: z
+      .object({
+        say: Localized.optional(),
+        /** Offer a human agent (the handoff issue wires the transfer). */
+        handoff: z.boolean().optional(),
+        /** Stop the flow here (nothing is filed). */
+        stop: z.boolean().optional(),
+        /** Sets slots, e.g. the request's sub-kind (refund / manual refund). */
+        set: z.record(SlotName, z.union([z.string(), z.number(), z.boolean()])).optional(),
+        /** Makes optional slots required from here on (a manual refund needs the slip). */
+        require: z.array(SlotName).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type Rule = z.infer<typeof Rule>;
+
+export const Flow = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be kebab-case'),
+    title: Localized,
+    description: Localized.optional(),
+    intents: z.object({ 'zh-CN': z.array(z.string().min(2)).min(3), en: z.array(z.string().min(2)).min(2) }).strict(),
+    settings: z.record(z.string().regex(/^\w+$/), z.union([z.number(), z.string(), z.boolean()])).default({}),
+    slots: z.array(Slot).min(1),
+    rules: z.array(Rule).default([]),
+    confirm: z.object({ summary: Localized }).strict().optional(),
+    action: z
+      .object({
+        type: z.enum(['create-request', 'show-status', 'add-supplement']),
+        kind: z.enum(['cancel-transaction', 'suspend-settlement']).optional(),
+      })
+      .strict(),
+    /** Failed attempts on one slot before a human agent is offered. */
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+  })
+  .strict()
+  .superRefine((flow, ctx) => {
+    const names = new Set<string>();
+    flow.slots.forEach((slot, i) => {
+      if (names.has(slot.name)) ctx.addIssue({ code: 'custom', path: ['slots', i, 'name'], message: `duplicate slot "${slot.name}"` });
+      names.add(slot.name);
+    });
+    const known = (name: string) => names.has(name);
+    const checkCondition = (c: Condition, path: (string | number)[]) => {
+      if (!known(c.slot)) ctx.addIssue({ code: 'custom', path: [...path, 'slot'], message: `unknown slot "${c.slot}"` });
+      for (const key of ['ageDaysAtLeast', 'ageDaysAtMost', 'ageDaysOver'] as const) {
+        const v = c[key];
+        if (typeof v === 'string' && !(v.slice('settings.'.length) in flow.settings)) {
+          ctx.addIssue({ code: 'custom', path: [...path, key], message: `unknown setting "${v}"` });
+        }
+      }
+    };
+    flow.slots.forEach((slot, i) => slot.askWhen?.forEach((c, j) => checkCondition(c, ['slots', i, 'askWhen', j])));
+    flow.rules.forEach((rule, i) => {
+      rule.when.forEach((c, j) => checkCondition(c, ['rules', i, 'when', j]));
+      for (const [k, name] of [...Object.keys(rule.then.set ?? {}), ...(rule.then.require ?? [])].entries()) {
+        if (!known(name)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'then', k], message: `unknown slot "${name}"` });
+      }
+    });
+    const placeholders = [...(flow.confirm?.summary['zh-CN'] ?? '').matchAll(/\{(\w+)\}/g), ...(flow.confirm?.summary.en ?? '').matchAll(/\{(\w+)\}/g)];
+    for (const m of placeholders) {
+      if (!known(m[1]!)) ctx.addIssue({ code: 'custom', path: ['confirm', 'summary'], message: `unknown slot "{${m[1]}}"` });
+    }
+    if (flow.action.type === 'create-request' && !flow.action.kind) {
+      ctx.addIssue({ code: 'custom', path: ['action', 'kind'], message: 'create-request needs a kind' });
+    }
+  });
+export type Flow = z.infer<typeof Flow>;

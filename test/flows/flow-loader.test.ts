@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/app/errors.js';
+import { loadFlows, parseFlowFile } from '../../src/flows/flow-loader.js';
+import { tempDir } from '../helpers/runtime.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const FLOWS = join(ROOT, 'flows');
+const cancel = readFileSync(join(FLOWS, 'cancel-transaction.yaml'), 'utf8');
+
+function problemsOf(source: string) {
+  return parseFlowFile('test.yaml', source).problems.map((p) => `${p.path}: ${p.reason}`);
+}
+
+describe('flow files', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('ships the four flows of the issue, valid', () => {
+    const flows = loadFlows(FLOWS);
+    expect([...flows.keys()].sort()).toEqual(['cancel-transaction', 'request-status', 'supplement-materials', 'suspend-settlement']);
+    const c = flows.get('cancel-transaction')!;
+    expect(c.settings).toEqual({ onlineRefundDays: 30, maxRefundDays: 330 });
+    expect(c.slots.find((s) => s.name === 'slip_photos')?.type).toBe('attachments');
+    // Never a slot for card data that must not be collected.
+    for (const flow of flows.values()) {
+      for (const slot of flow.slots) expect(slot.name).not.toMatch(/cvv|pin|expir|password|card_no|pan$/i);
+    }
+  });
+
+  it.each([
+    ['a YAML syntax error, with its line', cancel.replace('title:', 'title: [unclosed'), /^line \d+: /],
+    ['an unknown slot type', cancel.replace('type: merchant_id', 'type: credit_card_number'), /^slots\[0\]\.type: must be one of /],
+    ['a prompt without English', cancel.replace(/\n      en: Please give your merchant ID[^\n]*/, ''), /^slots\[0\]\.prompt\.en: /],
+    ['a rule on an unknown slot', cancel.replace('{ slot: void_tried, equals: not_tried }', '{ slot: void_tryed, equals: not_tried }'), /^rules\[0\]\.when\[2\]\.slot: unknown slot "void_tryed"/],
+    ['an unknown setting', cancel.replace('ageDaysOver: settings.maxRefundDays', 'ageDaysOver: settings.maxRefundDay'), /rules\[\d\]\.when\[0\]\.ageDaysOver: unknown setting "settings.maxRefundDay"/],
+    ['a summary placeholder that is no slot', cancel.replace('{merchant_id}', '{merchant}'), /^confirm\.summary: unknown slot "\{merchant\}"/],
+    ['an enum without values', cancel.replace(/    options:\n      values:\n        - \{ id: 'no'[\s\S]*?unknown[^\n]*\n/, ''), /slots\[\d+\]\.options\.values: an enum slot needs options\.values/],
+    ['an unknown key (a typo)', cancel.replace('maxAttempts: 3', 'maxAtempts: 3'), /Unrecognized key.*maxAtempts/],
+  ])('names the path and the reason for %s', (_name, source, expected) => {
+    const problems = problemsOf(source);
+    expect(problems.length, `no problem found`).toBeGreaterThan(0);
+    expect(problems.join('\n')).toMatch(expected as RegExp);
+  });
+
+  it('reports every problem of every file at once, with the file, and refuses duplicate ids', () => {
+    dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), cancel);
+    writeFileSync(join(dir, 'b.yaml'), cancel);
+    writeFileSync(join(dir, 'c.yaml'), cancel.replace('type: terminal_id', 'type: tid'));
+    let error: unknown;
+    try {
+      loadFlows(dir);
+    } catch (err) {
+      error = err;
+    }
+    expect(isAppError(error, 'FLOW_FILE_INVALID')).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain(`${join(dir, 'b.yaml')}: id: flow id "cancel-transaction" is already used by another file`);
+    expect(message).toContain(`${join(dir, 'c.yaml')}: slots[1].type: must be one of`);
+  });
+
+  it('stops the start of the program, naming the file, the path and the reason', () => {
+    dir = tempDir();
+    const flowsDir = join(dir, 'flows');
+    mkdirSync(flowsDir);
+    writeFileSync(join(flowsDir, 'broken.yaml'), cancel.replace(/\n      en: Please give your merchant ID[^\n]*/, ''));
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist/app/cli.js'), 'chat', '--jsonl'], {
+      env: { ...process.env, DATA_DIR: join(dir, 'data'), FLOWS_DIR: flowsDir, LOG_LEVEL: 'warn' },
+      input: '你好\n',
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('FLOW_FILE_INVALID');
+    expect(run.stderr).toContain(`${join(flowsDir, 'broken.yaml')}: slots[0].prompt.en:`);
+  });
+});
