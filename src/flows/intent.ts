@@ -1,0 +1,59 @@
+/**
+ * Which flow, if any, a message asks to start. A flow starts on a request ("我想撤销一笔交易", "帮我申请
+ * 退货"), not on a question about the topic ("已经结算了还能撤销吗" is for the knowledge base): the
+ * message must resemble the flow's intent examples, and a question without a request word stays a
+ * question.
+ */
+import { tokenize } from '../knowledge/text.js';
+import type { Flow } from './flow-schema.js';
+
+/** The merchant asks us to do it. */
+const FIRST_PERSON = /我想|我要|我需要|想要|帮我|麻烦|请帮|给我|想撤销|想取消|想暂停|想停|查一下|查查|\b(i want|i'd like|i need|please|help me|check my|where is my)\b/i;
+/** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
+const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
+const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|can i|should i|is it|do i|does)\b/i;
+
+export interface IntentMatch {
+  flowId: string;
+  score: number;
+  /** start: the merchant asked for it; offer: a question about it — answer, then offer to start. */
+  mode: 'start' | 'offer';
+}
+
+export class IntentDetector {
+  private readonly examples: { flowId: string; tokens: Set<string> }[] = [];
+
+  constructor(flows: Iterable<Flow>, private readonly threshold = 0.3) {
+    for (const flow of flows) {
+      for (const example of [...flow.intents['zh-CN'], ...flow.intents.en]) {
+        this.examples.push({ flowId: flow.id, tokens: new Set(tokenize(example)) });
+      }
+    }
+  }
+
+  /** The best matching flow when the message is a request for it; undefined for questions and chat. */
+  detect(text: string): IntentMatch | undefined {
+    const tokens = new Set(tokenize(text));
+    if (tokens.size === 0) return undefined;
+    // Two scores per example: how much of the example the message contains (a long message with the
+    // request in it), and how alike both are (a short message that is the request itself).
+    let best: { flowId: string; score: number; dice: number } | undefined;
+    for (const ex of this.examples) {
+      let shared = 0;
+      for (const t of ex.tokens) if (tokens.has(t)) shared++;
+      const score = ex.tokens.size ? shared / ex.tokens.size : 0;
+      const dice = (2 * shared) / (ex.tokens.size + tokens.size);
+      if (!best || score > best.score || (score === best.score && dice > best.dice)) best = { flowId: ex.flowId, score, dice };
+    }
+    if (!best || best.score < this.threshold) return undefined;
+    const match = { flowId: best.flowId, score: Math.round(best.score * 1000) / 1000 };
+    const question = QUESTION.test(text);
+    // "我想撤销一笔交易", "昨天刷了1280元，凭证号000123，想撤销": the merchant asks us to do it.
+    if (FIRST_PERSON.test(text) && best.score >= 0.5) return { ...match, mode: question && /吗[?？]?$/.test(text) ? 'offer' : 'start' };
+    // "补充材料", "暂停结算申请": the message is the request.
+    if (!question && best.dice >= 0.7) return { ...match, mode: 'start' };
+    // "怎么申请暂停结算": a question about the process — answer it, and offer to do it.
+    if (question && PROCESS.test(text) && best.score >= 0.6) return { ...match, mode: 'offer' };
+    return undefined;
+  }
+}
