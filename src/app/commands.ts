@@ -2,12 +2,15 @@
  * The CLI's commands. Loaded by `cli.ts` only after the arguments were checked, because they pull in the
  * whole bot (botbuilder, LangChain, hnswlib, jieba).
  */
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Activity } from 'botbuilder';
 import { renderAnswer } from '../bot/render.js';
+import { safeName, storeFile } from '../channels/attachments.js';
 import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
+import { isAppError } from './errors.js';
 import { detectLocale } from '../i18n/messages.js';
 import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evaluate.js';
 import { ingest } from '../knowledge/ingest.js';
@@ -84,37 +87,74 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
     await adapter.start(logic);
     const rl = createInterface({ input: process.stdin, terminal: interactive });
     if (interactive) {
-      process.stdout.write('\n(输入问题后回车；输入编号选择选项；Ctrl+D 或 /quit 退出 · Type a question; a number picks an option; Ctrl+D or /quit to exit)\n');
+      process.stdout.write('\n(输入问题后回车；输入编号选择选项；/file 路径 发送图片或PDF；Ctrl+D 或 /quit 退出 · Type a question; a number picks an option; /file PATH sends an image or PDF; Ctrl+D or /quit to exit)\n');
       rl.setPrompt('\n您 › ');
       rl.prompt();
     }
+    /** Files named by path are stored like any upload (type by magic bytes, size limit) and attached. */
+    const attach = async (paths: string[]): Promise<NonNullable<Activity['attachments']>> => {
+      const out: NonNullable<Activity['attachments']> = [];
+      if (paths.length > config.webchat.uploadMaxFiles) throw new Error(`at most ${config.webchat.uploadMaxFiles} files per message`);
+      for (const p of paths) {
+        const path = resolve(p);
+        if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`no such file: ${p}`);
+        if (statSync(path).size > config.webchat.uploadMaxBytes) throw new Error(`${p} is larger than ${config.webchat.uploadMaxBytes} bytes`);
+        const stored = await storeFile(config.paths.files, readFileSync(path), safeName(basename(path)));
+        out.push({ contentType: stored.contentType, contentUrl: pathToFileURL(join(config.paths.files, stored.file)).href, name: safeName(basename(path)) });
+      }
+      return out;
+    };
+    const report = async (lineNo: number, error: string) => {
+      // Reported in-band so a script (or the person typing) sees what was not delivered, and why.
+      if (jsonl) await write(`${JSON.stringify({ type: 'error', line: lineNo, error })}\n`);
+      else await write(`\n⚠️  ${error}\n`);
+    };
     let lineNo = 0;
     for await (const raw of rl) {
       lineNo++;
       let text = raw;
+      let files: string[] = [];
       if (jsonl) {
         const trimmed = raw.trim();
         if (!trimmed) continue;
         if (trimmed.startsWith('{')) {
           try {
-            const obj = JSON.parse(trimmed) as unknown;
-            if (!obj || typeof obj !== 'object' || typeof (obj as { text?: unknown }).text !== 'string') {
-              throw new Error('expected an object with a "text" string');
+            const obj = JSON.parse(trimmed) as { text?: unknown; attachments?: unknown };
+            if (!obj || typeof obj !== 'object') throw new Error('expected an object');
+            if (obj.text !== undefined && typeof obj.text !== 'string') throw new Error('"text" must be a string');
+            if (obj.attachments !== undefined) {
+              if (!Array.isArray(obj.attachments) || obj.attachments.some((a) => !a || typeof (a as { path?: unknown }).path !== 'string')) {
+                throw new Error('"attachments" must be a list of {"path": "..."}');
+              }
+              files = (obj.attachments as { path: string }[]).map((a) => a.path);
             }
-            text = (obj as { text: string }).text;
+            if (typeof obj.text !== 'string' && files.length === 0) throw new Error('expected an object with a "text" string or "attachments"');
+            text = typeof obj.text === 'string' ? obj.text : '';
           } catch (err) {
-            // Reported in-band so a script sees which line was not delivered to the bot.
-            await write(`${JSON.stringify({ type: 'error', line: lineNo, error: `invalid JSON message: ${(err as Error).message}` })}\n`);
+            await report(lineNo, `invalid JSON message: ${(err as Error).message}`);
             continue;
           }
         }
       } else {
         const trimmed = raw.trim();
         if (trimmed === '/quit' || trimmed === '/exit') break;
+        const file = /^\/(file|attach)\s+(\S+)\s*(.*)$/.exec(trimmed);
+        if (file) {
+          files = [file[2]!];
+          text = file[3] ?? '';
+        }
         const pick = /^\d+$/.test(trimmed) ? lastOptions[Number(trimmed) - 1] : undefined;
         if (pick) text = pick;
       }
-      await adapter.say(text, logic);
+      let attachments: NonNullable<Activity['attachments']> = [];
+      try {
+        attachments = await attach(files);
+      } catch (err) {
+        await report(lineNo, isAppError(err) ? err.message : (err as Error).message);
+        if (interactive) rl.prompt();
+        continue;
+      }
+      await adapter.say(text, logic, attachments);
       if (interactive) rl.prompt();
     }
     rl.close();

@@ -48,8 +48,8 @@ export class TerminalAdapter extends ChannelAdapter {
     );
   }
 
-  say(text: string, logic: BotLogic): Promise<void> {
-    return this.processActivity(this.base({ type: ActivityTypes.Message, text }), logic);
+  say(text: string, logic: BotLogic, attachments: Activity['attachments'] = []): Promise<void> {
+    return this.processActivity(this.base({ type: ActivityTypes.Message, text, ...(attachments.length ? { attachments } : {}) }), logic);
   }
 
   private base(fields: Partial<Activity>): Partial<Activity> {

@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import type {} from '@fastify/multipart';
 import type {} from '@fastify/websocket';
 import { AppError } from '../../app/errors.js';
-import { safeName, storeFile } from './attachments.js';
+import { safeName, storeFile } from '../attachments.js';
 import type { DirectLineService } from './directline-service.js';
 import type { TokenService } from './tokens.js';
 
