@@ -28,6 +28,13 @@ export const ERROR_CATALOGUE = {
   DL_ATTACHMENT_TYPE: { status: 415, message: 'This file type is not accepted' },
   SERVER_NOT_READY: { status: 503, message: 'The server is starting; the knowledge base is not loaded yet' },
   WEBCHAT_ORIGIN_FORBIDDEN: { status: 403, message: 'This page is not allowed to use the web chat' },
+  REQUEST_NOT_FOUND: { status: 404, message: 'No such request' },
+  REQUEST_INVALID_TRANSITION: { status: 409, message: 'This status change is not allowed' },
+  REQUEST_REASON_REQUIRED: { status: 400, message: 'This status change needs a reason' },
+  REQUEST_SUPPLEMENT_NOT_EXPECTED: { status: 409, message: 'The request is not waiting for more information' },
+  REQUEST_INVALID: { status: 400, message: 'Invalid request data' },
+  BACKOFFICE_UNAUTHORIZED: { status: 401, message: 'Missing or invalid back-office API key' },
+  BACKOFFICE_NOT_CONFIGURED: { status: 503, message: 'The back-office API is disabled: BACKOFFICE_API_KEY is not set' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

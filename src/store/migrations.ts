@@ -143,6 +143,125 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('dl_conversations').ifExists().execute();
       },
     },
+    // Cancellation requests (src/requests): the request, its status history, supplements, the per-day
+    // ticket counter and the outbox the back-office worker delivers. "One open request per merchant and
+    // transaction" is the partial unique index on `dedupe_key` over the open statuses.
+    '0003_requests': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('requests')
+          .ifNotExists()
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('ticket', 'text', (col) => col.notNull().unique())
+          .addColumn('kind', 'text', (col) => col.notNull().check(sql`kind in ('cancel-transaction', 'suspend-settlement')`))
+          .addColumn('merchant_id', 'text', (col) => col.notNull())
+          .addColumn('dedupe_key', 'text')
+          .addColumn('status', 'text', (col) =>
+            col.notNull().check(sql`status in ('submitted', 'in_review', 'needs_more_info', 'approved', 'rejected', 'closed')`),
+          )
+          .addColumn('slots_json', 'text', (col) => col.notNull())
+          .addColumn('attachments_json', 'text', (col) => col.notNull())
+          .addColumn('channel_id', 'text', (col) => col.notNull())
+          .addColumn('conversation_ref_json', 'text')
+          .addColumn('user_id', 'text')
+          .addColumn('locale', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .addColumn('updated_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createIndex('requests_merchant_idx')
+          .ifNotExists()
+          .on('requests')
+          .columns(['merchant_id', 'created_at'])
+          .execute();
+        await db.schema
+          .createIndex('requests_open_dedupe_uq')
+          .ifNotExists()
+          .unique()
+          .on('requests')
+          .column('dedupe_key')
+          .where(sql.raw<boolean>(`dedupe_key is not null and status not in ('approved', 'rejected', 'closed')`))
+          .execute();
+
+        await db.schema
+          .createTable('ticket_counters')
+          .ifNotExists()
+          .addColumn('day', 'text', (col) => col.primaryKey())
+          .addColumn('last_seq', 'integer', (col) => col.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('request_events')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('request_id', 'text', (col) => col.notNull().references('requests.id').onDelete('cascade'))
+          .addColumn('from_status', 'text')
+          .addColumn('to_status', 'text', (col) => col.notNull())
+          .addColumn('actor', 'text', (col) => col.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          // Decisions the merchant must hear about: null until the notification went out.
+          .addColumn('notified_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('request_events_request_idx')
+          .ifNotExists()
+          .on('request_events')
+          .columns(['request_id', 'id'])
+          .execute();
+
+        await db.schema
+          .createTable('request_supplements')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('request_id', 'text', (col) => col.notNull().references('requests.id').onDelete('cascade'))
+          .addColumn('files_json', 'text', (col) => col.notNull())
+          .addColumn('note', 'text')
+          .addColumn('actor', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createIndex('request_supplements_request_idx')
+          .ifNotExists()
+          .on('request_supplements')
+          .columns(['request_id', 'id'])
+          .execute();
+
+        await db.schema
+          .createTable('outbox')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('request_id', 'text', (col) => col.notNull().references('requests.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (col) => col.notNull().check(sql`kind in ('request.created', 'request.supplemented')`))
+          .addColumn('payload_json', 'text', (col) => col.notNull())
+          .addColumn('idempotency_key', 'text', (col) => col.notNull().unique())
+          .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text', (col) => col.notNull())
+          .addColumn('delivered_at', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createIndex('outbox_due_idx')
+          .ifNotExists()
+          .on('outbox')
+          .columns(['delivered_at', 'next_attempt_at'])
+          .execute();
+        await db.schema
+          .createIndex('outbox_request_idx')
+          .ifNotExists()
+          .on('outbox')
+          .columns(['request_id', 'id'])
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('outbox').ifExists().execute();
+        await db.schema.dropTable('request_supplements').ifExists().execute();
+        await db.schema.dropTable('request_events').ifExists().execute();
+        await db.schema.dropTable('ticket_counters').ifExists().execute();
+        await db.schema.dropTable('requests').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -71,6 +71,71 @@ export interface DlFilesTable {
   created_at: string;
 }
 
+/**
+ * A merchant's request to the back office (src/requests). `kind` and `status` are the string unions of
+ * `src/requests/status.ts`; the JSON columns hold the gathered slots (masked), the attachments
+ * (`{file, contentType, size, name}[]`) and the botbuilder ConversationReference for notifications.
+ */
+export interface RequestsTable {
+  id: string;
+  ticket: string;
+  kind: string;
+  merchant_id: string;
+  /** "One open request per merchant + transaction": unique among open requests (partial index). */
+  dedupe_key: string | null;
+  status: string;
+  slots_json: string;
+  attachments_json: string;
+  channel_id: string;
+  conversation_ref_json: string | null;
+  user_id: string | null;
+  locale: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Last ticket sequence number handed out per day (`YYYYMMDD`, Asia/Shanghai). */
+export interface TicketCountersTable {
+  day: string;
+  last_seq: number;
+}
+
+/** One status change of a request; the creation is the first (`from_status` null). */
+export interface RequestEventsTable {
+  id: Generated<number>;
+  request_id: string;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  reason: string | null;
+  created_at: string;
+  notified_at: string | null;
+}
+
+/** Files and a note a merchant added to a request that needed more information. */
+export interface RequestSupplementsTable {
+  id: Generated<number>;
+  request_id: string;
+  files_json: string;
+  note: string | null;
+  actor: string;
+  created_at: string;
+}
+
+/** A message for the back-office webhook, written in the same transaction as the change it reports. */
+export interface OutboxTable {
+  id: Generated<number>;
+  request_id: string;
+  kind: string;
+  payload_json: string;
+  idempotency_key: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  delivered_at: string | null;
+  last_error: string | null;
+  created_at: string;
+}
+
 export interface Database {
   bot_state: BotStateTable;
   transcript: TranscriptTable;
@@ -78,9 +143,18 @@ export interface Database {
   dl_conversations: DlConversationsTable;
   dl_activities: DlActivitiesTable;
   dl_files: DlFilesTable;
+  requests: RequestsTable;
+  ticket_counters: TicketCountersTable;
+  request_events: RequestEventsTable;
+  request_supplements: RequestSupplementsTable;
+  outbox: OutboxTable;
 }
 
 export type BotStateRow = Selectable<BotStateTable>;
 export type TranscriptRow = Selectable<TranscriptTable>;
 export type NewTranscriptRow = Insertable<TranscriptTable>;
 export type KnowledgeMissRow = Selectable<KnowledgeMissesTable>;
+export type RequestRow = Selectable<RequestsTable>;
+export type RequestEventRow = Selectable<RequestEventsTable>;
+export type RequestSupplementRow = Selectable<RequestSupplementsTable>;
+export type OutboxRow = Selectable<OutboxTable>;

@@ -47,7 +47,7 @@ describe('openDatabase / migrations', () => {
 
     expect(await tableNames(store)).toEqual(before);
     const applied = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline']);
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests']);
     const row = await store.db.selectFrom('bot_state').selectAll().executeTakeFirstOrThrow();
     expect(row.data).toBe('{"a":1}');
 
@@ -59,6 +59,9 @@ describe('openDatabase / migrations', () => {
 
   it('applies every migration on a fresh database and reports them', async () => {
     const store = await temp.open();
+    for (const table of ['outbox', 'request_supplements', 'request_events', 'ticket_counters', 'requests'] as const) {
+      await store.db.schema.dropTable(table).execute();
+    }
     await store.db.schema.dropTable('dl_files').execute();
     await store.db.schema.dropTable('dl_activities').execute();
     await store.db.schema.dropTable('dl_conversations').execute();
@@ -66,9 +69,20 @@ describe('openDatabase / migrations', () => {
     await store.db.schema.dropTable('transcript').execute();
     await store.db.schema.dropTable('bot_state').execute();
     await store.db.deleteFrom('kysely_migration' as never).execute();
-    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline']);
+    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests']);
     expect(await tableNames(store)).toEqual(
-      expect.arrayContaining(['bot_state', 'transcript', 'knowledge_misses', 'dl_conversations', 'dl_activities']),
+      expect.arrayContaining([
+        'bot_state',
+        'transcript',
+        'knowledge_misses',
+        'dl_conversations',
+        'dl_activities',
+        'requests',
+        'ticket_counters',
+        'request_events',
+        'request_supplements',
+        'outbox',
+      ]),
     );
   });
 

@@ -1,0 +1,145 @@
+/**
+ * `amount`: money in yuan as merchants write it, value an integer number of fen (分), display `¥1,280.00`.
+ *
+ * ```ts
+ * SLOT_TYPES.amount.parse('一千二百八十元', ctx);   // → { ok: true, value: 128000, display: '¥1,280.00' }
+ * SLOT_TYPES.amount.extract('昨天在3号店刷了1280元', ctx);   // → [{ value: 128000, …, start: 9, end: 14 }]
+ * ```
+ *
+ * Forms: 1280, 1280元, 1,280.00, ¥1280, ￥1280.5, RMB 1280, 1280 yuan, 1280块, 1280块5 (5 角), 1280元5角6分,
+ * 12.8万, 1.28万元, 1万5, Chinese numerals 一千二百八十元, 两千五, 一万零五十, 三百块, 一百二十八元五角, 壹仟贰佰捌拾元.
+ * Refused: 0, negatives, more than 2 decimal places, more than `options.maxAmount` (yuan) or ¥100,000,000.
+ *
+ * In free text (`extract`) a number is an amount only with a currency marker (元/块/¥/RMB/yuan/万) or an
+ * amount word before it (金额, 刷了, 消费了, 收款 …), and never when a count or place follows it (3号店, 3点,
+ * 3次) or an identifier label precedes it (凭证号000123). As the direct answer (`parse`) a bare number is
+ * the amount.
+ */
+import { idLabelBefore } from './labels.js';
+import { invalid } from './messages.js';
+import { normalize, originalSpan, trimAnswer } from './normalize.js';
+import { CN_DIGITS, CN_NUMERAL_CHARS, decAdd, decToFen, decToString, decTrim, dec, parseNumeral, type Dec } from './numerals.js';
+import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
+
+/** Without `options.maxAmount`: no POS sale is this large, and fen stay far inside safe integers. */
+const DEFAULT_MAX_YUAN = 100_000_000;
+
+const D = `[0-9${Object.keys(CN_DIGITS).filter((c) => c !== '零' && c !== '〇').join('')}]`;
+const ARABIC = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?(?!\d)`;
+const MAIN = `(?:${ARABIC})(?:\\s*[万萬千亿億](?:${D}(?!\\d))?)?|[${CN_NUMERAL_CHARS}]+`;
+/** 角 and 分 after 元/块: 5角, 5毛6, 5角6分, 零5分, and a lone digit ("1280块5") when nothing follows it. */
+const SUB = `(?:零?(?<ja>${D})\\s*[角毛](?:\\s*(?<fa>${D})\\s*分?)?|零?(?<fb>${D})\\s*分|(?<jb>${D})(?=$|[\\s,.;!?。，；！？、)钱]))`;
+const AMOUNT = `(?<pre>(?:¥|rmb|cny|人民币)\\s*)?(?<main>${MAIN})(?:\\s*(?<unit>元|块|圆|yuan(?![a-z])|rmb(?![a-z])|cny(?![a-z]))(?:${SUB})?(?:钱|整)?)?`;
+
+const IN_TEXT = new RegExp(`(?<![0-9a-z.,${CN_NUMERAL_CHARS}])${AMOUNT}`, 'gi');
+const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
+
+/** Words before a number that make it an amount. */
+const LABEL_BEFORE =
+  /(?:金额|刷[了的]?|刷卡|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|amount|paid|charged|total)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+/** What follows a number that is a count, a time or a place, not money. */
+const NOT_AMOUNT_AFTER = /^\s*(?:[次笔张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
+/** Lead-in words of a direct answer ("金额是", "大概", "about"). */
+const LEAD = /^(?:(?:交易)?金额|刷了|刷卡|消费了?|收款|收了|付了|付款|支付了?|一共|共计|总共|合计|大概|大约|约|差不多|是|为|[:=]|amount|paid|about|around|is|of|\s)+/i;
+const TAIL = /(?:左右|上下|the\s+amount)$/i;
+const NEGATIVE_BEFORE = /[-−负]\s*$/;
+
+interface Reading {
+  start: number;
+  end: number;
+  value: Dec;
+  negative: boolean;
+}
+
+function readMatch(m: RegExpMatchArray): Dec | undefined {
+  const g = m.groups!;
+  const main = parseNumeral(g.main!.replace(/,/g, ''));
+  if (main === undefined) return undefined;
+  const digit = (c: string | undefined): Dec => (c === undefined ? dec('0') : dec(String(/\d/.test(c) ? c : CN_DIGITS[c])));
+  const jiao = digit(g.ja ?? g.jb);
+  const fen = digit(g.fa ?? g.fb);
+  return decAdd(main, decAdd({ m: jiao.m, e: 1 }, { m: fen.m, e: 2 }));
+}
+
+function inText(text: string, wholeAnswer: boolean): Reading[] {
+  const out: Reading[] = [];
+  for (const m of text.matchAll(IN_TEXT)) {
+    const g = m.groups!;
+    const start = m.index;
+    const end = start + m[0].length;
+    const before = text.slice(Math.max(0, start - 12), start);
+    const after = text.slice(end);
+    const marked = g.pre !== undefined || g.unit !== undefined || /[万萬亿億]/.test(g.main!);
+    if (!marked && !LABEL_BEFORE.test(before)) {
+      // A free number counts only in a direct answer, and only when it plainly is a number ("一下" is not).
+      if (!wholeAnswer || !/[\d十百千万拾佰仟萬]/.test(g.main!)) continue;
+    }
+    if (g.unit === undefined && NOT_AMOUNT_AFTER.test(after)) continue;
+    if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
+    if (idLabelBefore(text, start)) continue;
+    const value = readMatch(m);
+    if (value === undefined) continue;
+    out.push({ start, end, value, negative: NEGATIVE_BEFORE.test(before) });
+  }
+  return out;
+}
+
+function fenOf(value: Dec): bigint | undefined {
+  return decToFen(value);
+}
+
+export function formatFen(fen: bigint | number): string {
+  const f = BigInt(fen);
+  const yuan = (f / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `¥${yuan}.${(f % 100n).toString().padStart(2, '0')}`;
+}
+
+function validate(r: Pick<Reading, 'value' | 'negative'>, ctx: SlotContext): Valid<number> | Invalid {
+  if (r.negative && r.value.m !== 0n) return invalid('amount.negative');
+  const fen = fenOf(r.value);
+  if (fen === undefined) return invalid('amount.decimals', { count: decTrim(r.value).e });
+  if (fen === 0n) return invalid('amount.zero');
+  const maxYuan = ctx.options?.maxAmount ?? DEFAULT_MAX_YUAN;
+  const maxFen = BigInt(Math.round(maxYuan * 100));
+  if (fen > maxFen) return invalid('amount.too_large', { max: formatFen(maxFen), amount: formatFen(fen) });
+  return { ok: true, value: Number(fen), display: formatFen(fen) };
+}
+
+function extract(text: string, ctx: SlotContext): Found<number>[] {
+  const n = normalize(text);
+  const found: Found<number>[] = [];
+  for (const r of inText(n.text, false)) {
+    const v = validate(r, ctx);
+    if (v.ok) found.push({ value: v.value, display: v.display, ...originalSpan(n, r.start, r.end) });
+  }
+  return found;
+}
+
+function parse(text: string, ctx: SlotContext): Valid<number> | Invalid {
+  const normalized = trimAnswer(normalize(text).text);
+  const answer = normalized.replace(LEAD, '').replace(TAIL, '').trim();
+
+  // The whole answer is an amount: "1280", "-50", "一千二百八十元".
+  const whole = WHOLE.exec(answer);
+  if (whole) {
+    const value = readMatch(whole);
+    if (value !== undefined) return validate({ value, negative: whole.groups!.sign !== undefined }, ctx);
+  }
+
+  // An amount inside a sentence: marked ones first ("刷了1280元，卡是工行的"), then any free number ("大概1280吧").
+  let readings = inText(normalized, false);
+  if (readings.length === 0) readings = inText(normalized, true);
+  const distinct = new Map<string, Reading>();
+  for (const r of readings) distinct.set(`${r.negative}:${fenOf(r.value) ?? r.value.m}/${r.value.e}`, r);
+  if (distinct.size === 0) return invalid('amount.unrecognized');
+  if (distinct.size > 1) {
+    const shown = [...distinct.values()].map((r) => {
+      const fen = fenOf(r.value);
+      return (r.negative ? '-' : '') + (fen === undefined ? decToString(r.value) : formatFen(fen));
+    });
+    return invalid('amount.multiple', { amounts: shown.join('、'), amountsEn: shown.join(', ') });
+  }
+  return validate([...distinct.values()][0]!, ctx);
+}
+
+export const amountType: SlotType<number> = { name: 'amount', extract, parse };

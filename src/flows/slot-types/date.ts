@@ -1,0 +1,414 @@
+/**
+ * `date`: a calendar day in the merchant's time zone, value ISO `YYYY-MM-DD`, display `2026年11月20日`.
+ *
+ * ```ts
+ * SLOT_TYPES.date.parse('上周五', { now: new Date('2026-11-25T04:00:00Z'), timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+ * // → { ok: true, value: '2026-11-20', display: '2026年11月20日' }
+ * ```
+ *
+ * Forms: 今天/昨天/前天/大前天; 3天前/三天前; 上周五/上周5/上个星期五/上上周一/这周一/本周三/周三 (weeks
+ * start on Monday; 周三 alone is the most recent one); 11月20日/11月20号/十一月二十日/11-20/11.20/11/20 (this
+ * year, or last year if that would be in the future); 2026-11-20/2026/11/20/2026.11.20/2026年11月20日/
+ * 20261120; 20号 (this month, or last month); 上个月20号; English today, yesterday, 3 days ago, last Friday
+ * (the most recent Friday before today), Friday, this Monday, Nov 20, 20 Nov, November 20th, 2026.
+ *
+ * Refused: a day that does not exist (2月30日), a date later than today — also when said as 明天, 后天, 下周一,
+ * 3天后, tomorrow, next Friday, in 3 days: those are understood so the refusal can name the day — and a date
+ * older than `options.maxAgeDays`. With `options.allowFuture` (a planned start or resume date) later dates
+ * are accepted and a date missing its year, month or week is the nearest such day.
+ *
+ * "Today" is the calendar day of `ctx.now` in `ctx.timeZone` (Intl), never the process time zone: at
+ * 00:30 in Shanghai it is already the next day there while UTC is still on the previous one.
+ */
+import { idLabelBefore } from './labels.js';
+import { invalid } from './messages.js';
+import { dropOverlaps, normalize, originalSpan, trimAnswer } from './normalize.js';
+import { parseSmallInt } from './numerals.js';
+import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
+
+// ── Calendar arithmetic on day numbers (days since 1970-01-01) ─────────────────────────────────────
+
+const DAY_MS = 86_400_000;
+
+export interface Ymd {
+  y: number;
+  m: number;
+  d: number;
+}
+
+function dayNumber(y: number, m: number, d: number): number {
+  return Date.UTC(y, m - 1, d) / DAY_MS;
+}
+
+function fromDayNumber(n: number): Ymd {
+  const date = new Date(n * DAY_MS);
+  return { y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate() };
+}
+
+/** Monday = 1 … Sunday = 7. */
+function weekday(n: number): number {
+  return ((new Date(n * DAY_MS).getUTCDay() + 6) % 7) + 1;
+}
+
+function exists(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1 || d > 31) return false;
+  return fromDayNumber(dayNumber(y, m, d)).d === d;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Today's day number in `timeZone`. */
+export function todayIn(now: Date, timeZone: string): number {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
+    formatters.set(timeZone, f);
+  }
+  const part = (type: string): number => Number(f.formatToParts(now).find((p) => p.type === type)?.value);
+  return dayNumber(part('year'), part('month'), part('day'));
+}
+
+export function isoOf(n: number): string {
+  const { y, m, d } = fromDayNumber(n);
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+export function displayOf(n: number): string {
+  const { y, m, d } = fromDayNumber(n);
+  return `${y}年${m}月${d}日`;
+}
+
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function displayEnOf(n: number): string {
+  const { y, m, d } = fromDayNumber(n);
+  return `${d} ${MONTHS_EN[m - 1]} ${y}`;
+}
+
+// ── Patterns ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** What a pattern understood: a day, or a day that does not exist (2月30日), shown as typed. */
+type Reading = { day: number } | { nonexistent: { zh: string; en: string } };
+
+interface Env {
+  today: number;
+  /** `options.allowFuture`: dates after today are accepted, and a day without year/month/week is the nearest one. */
+  future: boolean;
+  /** Parsing the whole answer (more lenient) rather than extracting from free text. */
+  whole: boolean;
+  text: string;
+}
+
+interface Pattern {
+  re: RegExp;
+  read(m: RegExpExecArray, env: Env): Reading | undefined;
+}
+
+const NUM = '(?:\\d{1,2}|[零〇一二两三四五六七八九十]{1,3})';
+const MONTH_NAMES =
+  'january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec';
+const WEEKDAYS_EN = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+const WEEKDAY_ABBR_EN = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+function monthOfName(name: string): number {
+  return MONTHS_EN.findIndex((abbr) => name.toLowerCase().startsWith(abbr.toLowerCase())) + 1;
+}
+
+function weekdayOfCn(c: string): number {
+  return c === '日' || c === '天' ? 7 : /\d/.test(c) ? Number(c) : '一二三四五六'.indexOf(c) + 1;
+}
+
+function weekdayOfEn(name: string): number {
+  const w = name.toLowerCase().slice(0, 3);
+  return WEEKDAY_ABBR_EN.indexOf(w) + 1;
+}
+
+function ymd(y: number, m: number, d: number): Reading {
+  if (!exists(y, m, d)) return { nonexistent: { zh: `${y}年${m}月${d}日`, en: `${d} ${MONTHS_EN[m - 1] ?? `month ${m}`} ${y}` } };
+  return { day: dayNumber(y, m, d) };
+}
+
+/** Of several readings of an incomplete date, the one nearest to today (a later one on a tie). */
+function nearest(days: number[], today: number): number {
+  return days.reduce((best, d) => {
+    const a = Math.abs(d - today);
+    const b = Math.abs(best - today);
+    return a < b || (a === b && d > best) ? d : best;
+  });
+}
+
+/**
+ * Month and day without a year: this year, or last year if this year's would be in the future. With
+ * `allowFuture`, the nearest of last, this and next year's ("3月1日" said in November is next March).
+ */
+function monthDay(m: number | undefined, d: number | undefined, env: Env): Reading | undefined {
+  if (m === undefined || d === undefined || m < 1 || m > 12 || d < 1 || d > 31) return undefined;
+  const { y } = fromDayNumber(env.today);
+  const years = (env.future ? [y - 1, y, y + 1] : [y, y - 1]).filter((year) => exists(year, m, d));
+  if (years.length === 0) return { nonexistent: { zh: `${m}月${d}日`, en: `${d} ${MONTHS_EN[m - 1]}` } };
+  const days = years.map((year) => dayNumber(year, m, d));
+  return { day: env.future ? nearest(days, env.today) : (days.find((day) => day <= env.today) ?? days[0]!) };
+}
+
+/** The `d`th of the month `offset` months from this one, if that day exists. */
+function dayInMonth(d: number, offset: number, env: Env): number | undefined {
+  const t = fromDayNumber(env.today);
+  const first = new Date(Date.UTC(t.y, t.m - 1 + offset, 1));
+  const y = first.getUTCFullYear();
+  const m = first.getUTCMonth() + 1;
+  return exists(y, m, d) ? dayNumber(y, m, d) : undefined;
+}
+
+/**
+ * Day of month: of the month `offset` away (上个月 -1, 这个月 0, 下个月 +1), or, said alone ('bare'), this
+ * month, or last month if that would be in the future (with `allowFuture`: the nearest).
+ */
+function dayOfMonth(d: number | undefined, offset: number | 'bare', env: Env): Reading | undefined {
+  if (d === undefined || d < 1 || d > 31) return undefined;
+  let day: number | undefined;
+  let tried = offset === 'bare' ? 0 : offset; // the month named when the day does not exist in it
+  if (offset !== 'bare') day = dayInMonth(d, offset, env);
+  else if (env.future) {
+    const days = [-1, 0, 1].map((o) => dayInMonth(d, o, env)).filter((x): x is number => x !== undefined);
+    day = days.length > 0 ? nearest(days, env.today) : undefined;
+  } else {
+    const thisMonth = dayInMonth(d, 0, env);
+    if (thisMonth !== undefined && thisMonth <= env.today) day = thisMonth;
+    else if (d > fromDayNumber(env.today).d) {
+      tried = -1;
+      day = dayInMonth(d, -1, env);
+    }
+  }
+  if (day === undefined) {
+    const t = fromDayNumber(env.today);
+    const m = new Date(Date.UTC(t.y, t.m - 1 + tried, 1)).getUTCMonth() + 1;
+    return { nonexistent: { zh: `${m}月${d}日`, en: `${d} ${MONTHS_EN[m - 1]}` } };
+  }
+  return { day };
+}
+
+/** A weekday said alone (周五, Friday): the most recent one (with `allowFuture`: the nearest). */
+function bareWeekday(w: number, env: Env): number {
+  const back = (weekday(env.today) - w + 7) % 7;
+  if (env.future && back > 3) return env.today + (7 - back);
+  return env.today - back;
+}
+
+function fullYear(y: string): number | undefined {
+  const n = /^\d+$/.test(y) ? Number(y) : parseSmallInt(y);
+  if (n === undefined) return undefined;
+  return y.length === 2 ? 2000 + n : n;
+}
+
+/** Monday of the week containing day n. */
+function monday(n: number): number {
+  return n - (weekday(n) - 1);
+}
+
+/** Text that may follow a date in free text: end, punctuation, a time of day, or what happened then. */
+const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办]|[a-z])/i;
+/** An amount just before: "¥11.20", "金额12.5" are not dates. */
+const AMOUNT_BEFORE = /(?:[¥$]|rmb|cny|金额|刷了|刷卡|消费了?|收款|收了|付了|支付了?|一共|共计|总共|amount|paid)\s*(?:[:是为]\s*)?$/i;
+/** Units after a number that make it not a date ("3.5小时", "11.20元"). */
+const NOT_DATE_AFTER = /^\s*(?:[元块万角毛分%倍折个次笔张]|小时|分钟|yuan|rmb|hours?|mins?|minutes?)/i;
+
+function freeNumberContext(env: Env, start: number, end: number): boolean {
+  const before = env.text.slice(Math.max(0, start - 12), start);
+  const after = env.text.slice(end);
+  if (AMOUNT_BEFORE.test(before) || NOT_DATE_AFTER.test(after) || idLabelBefore(env.text, start)) return false;
+  return env.whole || FOLLOWS_DATE.test(after);
+}
+
+const RELATIVE_DAYS: Record<string, number> = { 大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 今天: 0, 今日: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3 };
+const WEEK_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1, 下下: 2 };
+const MONTH_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1 };
+
+const PATTERNS: Pattern[] = [
+  // 2026年11月20日, 二〇二六年十一月二十日, 26年11月20号
+  {
+    re: new RegExp(`(\\d{4}|\\d{2}|[零〇一二三四五六七八九]{4})\\s*年\\s*(${NUM})\\s*月\\s*(${NUM})\\s*[日号]?`, 'g'),
+    read: (m) => {
+      const y = fullYear(m[1]!);
+      const mo = parseSmallInt(m[2]!);
+      const d = parseSmallInt(m[3]!);
+      return y === undefined || mo === undefined || d === undefined ? undefined : ymd(y, mo, d);
+    },
+  },
+  // 2026-11-20, 2026/11/20, 2026.11.20
+  {
+    re: /(?<![\d.,/\-a-z¥$])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d]|[.,/-]\d)/gi,
+    read: (m) => ymd(Number(m[1]), Number(m[3]), Number(m[4])),
+  },
+  // 20261120: anywhere when it is the whole answer; in free text only a recent year and a free number.
+  {
+    re: /(?<![\d\-a-z])(\d{4})(\d{2})(\d{2})(?!\d)/gi,
+    read: (m, env) => {
+      const y = Number(m[1]);
+      const thisYear = fromDayNumber(env.today).y;
+      if (!env.whole && (y < thisYear - 2 || y > thisYear || !freeNumberContext(env, m.index, m.index + m[0].length))) return undefined;
+      if (y < 1900 || y > 2100) return undefined;
+      return ymd(y, Number(m[2]), Number(m[3]));
+    },
+  },
+  // 11月20日, 11月20号, 11月20, 十一月二十日
+  {
+    re: new RegExp(`(?<![\\d年])(${NUM})\\s*月\\s*(${NUM})(?:\\s*[日号])?(?![\\d])`, 'g'),
+    read: (m, env) => monthDay(parseSmallInt(m[1]!), parseSmallInt(m[2]!), env),
+  },
+  // 11-20, 11.20, 11/20 (not an amount, a decimal of something else, or a labelled number)
+  {
+    re: /(?<![\d.,/\-a-z¥$])(\d{1,2})([-/.])(\d{1,2})(?![\d]|[.,/-]\d)/gi,
+    read: (m, env) =>
+      freeNumberContext(env, m.index, m.index + m[0].length) ? monthDay(Number(m[1]), Number(m[3]), env) : undefined,
+  },
+  // Nov 20, November 20th, Nov. 20, 2026
+  {
+    re: new RegExp(`(?<![a-z])(${MONTH_NAMES})(?![a-z])\\.?\\s*(\\d{1,2})(?:st|nd|rd|th)?(?![\\d])(?:,?\\s*(\\d{4})(?!\\d))?`, 'gi'),
+    read: (m, env) =>
+      m[3] !== undefined ? ymd(Number(m[3]), monthOfName(m[1]!), Number(m[2])) : monthDay(monthOfName(m[1]!), Number(m[2]), env),
+  },
+  // 20 Nov, 20th of November 2026
+  {
+    re: new RegExp(`(?<![\\d.])(\\d{1,2})(?:st|nd|rd|th)?\\s*(?:of\\s+)?(${MONTH_NAMES})(?![a-z])\\.?(?:,?\\s*(\\d{4})(?!\\d))?`, 'gi'),
+    read: (m, env) =>
+      m[3] !== undefined ? ymd(Number(m[3]), monthOfName(m[2]!), Number(m[1])) : monthDay(monthOfName(m[2]!), Number(m[1]), env),
+  },
+  // 今天, 昨天, 前天, 大前天; 明天, 后天, 大后天 (future: refused unless `allowFuture`)
+  {
+    re: /大前天|前天|昨天|昨日|今天|今日|大后天|后天|明天|明日/g,
+    read: (m, env) => ({ day: env.today + RELATIVE_DAYS[m[0]]! }),
+  },
+  // today, yesterday, the day before yesterday, tomorrow, the day after tomorrow
+  {
+    re: /(?<![a-z])(?:(?:the\s+)?day\s+(?:before\s+yesterday|after\s+tomorrow)|yesterday|today|tomorrow)(?![a-z])/gi,
+    read: (m, env) => {
+      const t = m[0].toLowerCase();
+      const offset = t.includes('before') ? -2 : t.includes('after') ? 2 : t === 'yesterday' ? -1 : t === 'tomorrow' ? 1 : 0;
+      return { day: env.today + offset };
+    },
+  },
+  // 3天前, 三天前, 两日前, 3天之前; 3天后, 三天以后
+  {
+    re: new RegExp(`(\\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})\\s*(?:天|日)\\s*(以前|之前|前|以后|之后|后)`, 'g'),
+    read: (m, env) => {
+      const n = parseSmallInt(m[1]!);
+      return n === undefined ? undefined : { day: env.today + (m[2]!.endsWith('前') ? -n : n) };
+    },
+  },
+  // 3 days ago, three days ago; in 3 days, 3 days later
+  {
+    re: /(?<![a-z\d])(?:(in)\s+)?(\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+days?(?:\s+(ago|later|from\s+now))?(?![a-z])/gi,
+    read: (m, env) => {
+      if (m[1] === undefined && m[3] === undefined) return undefined; // "3 days" is a duration, not a date
+      const words = ['a', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+      const w = m[2]!.toLowerCase();
+      const n = /\d/.test(w) ? Number(w) : Math.max(1, words.indexOf(w));
+      return { day: env.today + (m[3]?.toLowerCase() === 'ago' ? -n : n) };
+    },
+  },
+  // 上周五, 上周5, 上个星期五, 上上周一, 这周一, 本周三, 这个礼拜天, 下周一; 周三 alone (the most recent one)
+  {
+    re: /(上上|上|这|本|下下|下)?\s*(?:个)?\s*(?:周|星期|礼拜)\s*([一二三四五六日天1-7])(?!\d)/g,
+    read: (m, env) => {
+      const w = weekdayOfCn(m[2]!);
+      const week = m[1] === undefined ? undefined : WEEK_OFFSET[m[1]]!;
+      return { day: week === undefined ? bareWeekday(w, env) : monday(env.today) + 7 * week + w - 1 };
+    },
+  },
+  // last Friday (the most recent before today), this Monday (this week's), next Monday (the first after
+  // today), Friday / on Friday (the most recent)
+  {
+    re: new RegExp(
+      `(?<![a-z])(?:(last|this|past|on|next|coming|this\\s+coming)\\s+)?(${WEEKDAYS_EN.join('|')})(?![a-z])|(?<![a-z])(last|this|next)\\s+(${WEEKDAY_ABBR_EN.join('|')}|tues|thur|thurs)\\.?(?![a-z])`,
+      'gi',
+    ),
+    read: (m, env) => {
+      const which = (m[1] ?? m[3] ?? '').toLowerCase();
+      const w = weekdayOfEn(m[2] ?? m[4]!);
+      const back = (weekday(env.today) - w + 7) % 7; // days back to the most recent such day (0 = today)
+      if (which === 'this') return { day: monday(env.today) + w - 1 };
+      if (which === 'last' || which === 'past') return { day: env.today - (back === 0 ? 7 : back) };
+      if (which === 'next' || which.includes('coming')) return { day: env.today + (7 - back) };
+      return { day: bareWeekday(w, env) };
+    },
+  },
+  // 上个月20号, 这个月3号, 本月3日, 下个月1号
+  {
+    re: new RegExp(`(上上|上|这|本|下)\\s*个?\\s*月\\s*(${NUM})\\s*[号日]`, 'g'),
+    read: (m, env) => dayOfMonth(parseSmallInt(m[2]!), MONTH_OFFSET[m[1]!]!, env),
+  },
+  // 20号, 3日 (not 3号店, 3号机): this month, or last month
+  {
+    re: new RegExp(`(?<![\\d月.\\-/a-z第])(${NUM})\\s*[号日](?!\\d)`, 'gi'),
+    read: (m, env) =>
+      freeNumberContext(env, m.index, m.index + m[0].length) && FOLLOWS_DATE.test(env.text.slice(m.index + m[0].length))
+        ? dayOfMonth(parseSmallInt(m[1]!), 'bare', env)
+        : undefined,
+  },
+];
+
+interface Candidate {
+  start: number;
+  end: number;
+  reading: Reading;
+}
+
+function candidates(text: string, env: Env): Candidate[] {
+  const all: Candidate[] = [];
+  for (const p of PATTERNS) {
+    for (const m of text.matchAll(p.re)) {
+      const reading = p.read(m as RegExpExecArray, env);
+      if (reading !== undefined) all.push({ start: m.index, end: m.index + m[0].length, reading });
+    }
+  }
+  return dropOverlaps(all);
+}
+
+// ── Validation ────────────────────────────────────────────────────────────────────────────────────────
+
+function check(day: number, env: Env, ctx: SlotContext): Invalid | undefined {
+  const vars = { date: displayOf(day), dateEn: displayEnOf(day), today: displayOf(env.today), todayEn: displayEnOf(env.today) };
+  if (day > env.today && !env.future) return invalid('date.future', vars);
+  const maxAge = ctx.options?.maxAgeDays;
+  if (maxAge !== undefined && day < env.today - maxAge) {
+    const earliest = env.today - maxAge;
+    return invalid('date.too_old', { ...vars, days: maxAge, earliest: displayOf(earliest), earliestEn: displayEnOf(earliest) });
+  }
+  return undefined;
+}
+
+function extract(text: string, ctx: SlotContext): Found<string>[] {
+  const n = normalize(text);
+  const env: Env = { today: todayIn(ctx.now, ctx.timeZone), future: ctx.options?.allowFuture === true, whole: false, text: n.text };
+  const found: Found<string>[] = [];
+  for (const c of candidates(n.text, env)) {
+    if (!('day' in c.reading) || check(c.reading.day, env, ctx) !== undefined) continue;
+    const day = c.reading.day;
+    found.push({ value: isoOf(day), display: displayOf(day), ...originalSpan(n, c.start, c.end) });
+  }
+  return found;
+}
+
+function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
+  const answer = trimAnswer(normalize(text).text);
+  const env: Env = { today: todayIn(ctx.now, ctx.timeZone), future: ctx.options?.allowFuture === true, whole: true, text: answer };
+  const found = candidates(answer, env);
+  if (found.length === 0) return invalid('date.unrecognized');
+
+  // The same day said twice ("昨天，11月24日") is one answer.
+  const distinct = new Map<string, Reading>();
+  for (const c of found) distinct.set('day' in c.reading ? isoOf(c.reading.day) : c.reading.nonexistent.zh, c.reading);
+  const readings = [...distinct.values()];
+  if (readings.length > 1) {
+    const zh = readings.map((r) => ('day' in r ? displayOf(r.day) : r.nonexistent.zh));
+    const en = readings.map((r) => ('day' in r ? displayEnOf(r.day) : r.nonexistent.en));
+    return invalid('date.multiple', { dates: zh.join('、'), datesEn: en.join(', ') });
+  }
+  const reading = readings[0]!;
+  if (!('day' in reading)) return invalid('date.invalid', { date: reading.nonexistent.zh, dateEn: reading.nonexistent.en });
+  const problem = check(reading.day, env, ctx);
+  if (problem) return problem;
+  return { ok: true, value: isoOf(reading.day), display: displayOf(reading.day) };
+}
+
+export const dateType: SlotType<string> = { name: 'date', extract, parse };

@@ -1,0 +1,108 @@
+/**
+ * `enum`: one of `options.values`, each an id (the value) and labels (zh and en synonyms; the first label
+ * is what the summary and the option lists show). The answer may be a label ("资金周转"), a sentence that
+ * contains one ("因为资金周转困难"), or the number of an option as it was listed ("2", "第二个").
+ * When more than one option fits, the merchant is asked to choose among those, by number.
+ */
+import { invalid } from './messages.js';
+import { dropOverlaps, normalize, originalSpan, trimAnswer } from './normalize.js';
+import { parseSmallInt } from './numerals.js';
+import type { Found, Invalid, SlotContext, SlotOptions, SlotType, Valid } from './types.js';
+
+type Choice = NonNullable<SlotOptions['values']>[number];
+
+const CJK = /[\u3400-\u9fff]/;
+
+function fold(s: string): string {
+  return normalize(s).text.toLowerCase();
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Occurrences of a label in text (ASCII labels only as whole words: "other" is not in "brother"). */
+function labelPattern(label: string): RegExp {
+  const body = escape(fold(label).trim());
+  return CJK.test(label) ? new RegExp(body, 'g') : new RegExp(`(?<![a-z0-9])${body}(?![a-z0-9])`, 'g');
+}
+
+function listOf(values: Choice[], indices: number[], english: boolean): string {
+  return indices
+    .map((i) => {
+      const labels = values[i]!.labels;
+      const label = (english ? labels.find((l) => !CJK.test(l)) : undefined) ?? labels[0] ?? values[i]!.id;
+      return `${i + 1}. ${label}`;
+    })
+    .join(english ? '; ' : '；');
+}
+
+function listVars(values: Choice[], indices: number[]): { options: string; optionsEn: string } {
+  return { options: listOf(values, indices, false), optionsEn: listOf(values, indices, true) };
+}
+
+interface Hit {
+  index: number;
+  start: number;
+  end: number;
+}
+
+/** Label occurrences, minus those inside a longer occurrence of another option's label. */
+function hits(text: string, values: Choice[], minLength: number): Hit[] {
+  const all: Hit[] = [];
+  values.forEach((choice, index) => {
+    for (const label of [...choice.labels, choice.id]) {
+      if ([...label.trim()].length < minLength) continue;
+      for (const m of text.matchAll(labelPattern(label))) all.push({ index, start: m.index, end: m.index + m[0].length });
+    }
+  });
+  return all.filter((h) => !all.some((o) => o.index !== h.index && o.start <= h.start && o.end >= h.end && o.end - o.start > h.end - h.start));
+}
+
+function chosen(values: Choice[], index: number): Valid<string> {
+  const choice = values[index]!;
+  return { ok: true, value: choice.id, display: choice.labels[0] ?? choice.id };
+}
+
+function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
+  const values = ctx.options?.values ?? [];
+  if (values.length === 0) return invalid('enum.no_options');
+  const all = values.map((_, i) => i);
+  // Punctuation trimmed; particles too for the number and the exact label, but not for containment:
+  // "通知了" may itself be a label.
+  const answer = fold(text).replace(/\s+/g, ' ').replace(/^[\s"'“‘(]+|[\s.。!?;,、~…"'”’)]+$/gu, '');
+  const bare = trimAnswer(answer);
+
+  // The number of an option: "2", "第2个", "第二项", "option 2", "#2".
+  const numbered = /^(?:第\s*)?([0-9]{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|项|条|种|号)?(?:选项)?$|^(?:option|no\.?|number|#)\s*([0-9]{1,3})$/i.exec(
+    bare,
+  );
+  if (numbered) {
+    const n = parseSmallInt(numbered[1] ?? numbered[2]!);
+    if (n !== undefined && n >= 1 && n <= values.length) return chosen(values, n - 1);
+    return invalid('enum.out_of_range', { count: values.length, ...listVars(values, all) });
+  }
+
+  // A label (or the id) as the whole answer.
+  const exact = values.findIndex((v) => [...v.labels, v.id].some((l) => [answer, bare].includes(fold(l).trim())));
+  if (exact >= 0) return chosen(values, exact);
+
+  // A label inside the answer.
+  const indices = [...new Set(hits(answer, values, 1).map((h) => h.index))].sort((a, b) => a - b);
+  if (indices.length === 1) return chosen(values, indices[0]!);
+  if (indices.length > 1) return invalid('enum.ambiguous', listVars(values, indices));
+  return invalid('enum.no_match', listVars(values, all));
+}
+
+/** Labels of two characters or more written anywhere in the message (numbers are only for direct answers). */
+function extract(text: string, ctx: SlotContext): Found<string>[] {
+  const values = ctx.options?.values ?? [];
+  const n = normalize(text);
+  const folded = n.text.toLowerCase(); // same length as n.text: toLowerCase keeps CJK and ASCII lengths
+  return dropOverlaps(hits(folded, values, 2)).map((h) => {
+    const { value, display } = chosen(values, h.index);
+    return { value, display, ...originalSpan(n, h.start, h.end) };
+  });
+}
+
+export const enumType: SlotType<string> = { name: 'enum', extract, parse };

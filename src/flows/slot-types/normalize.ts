@@ -1,0 +1,89 @@
+/**
+ * Text normalisation shared by the slot types, keeping a map back to the original text so that spans
+ * found in the normalised text can be reported in the merchant's own message.
+ *
+ * Each code point is normalised on its own with NFKC: full-width digits and letters (Chinese input
+ * methods in full-width mode), full-width punctuation (，：（）＃) and the ideographic space become their
+ * ASCII forms, ￥ becomes ¥. Dash look-alikes (‐ ‑ ‒ – — ― −) become '-', so "138–0013–8000" reads as a
+ * number with separators. Case is kept; patterns are case-insensitive where it matters.
+ */
+
+const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g;
+
+export interface Normalized {
+  /** The normalised text. */
+  text: string;
+  /** For each UTF-16 unit of `text`, where its source code point starts in the original. */
+  starts: number[];
+  /** For each UTF-16 unit of `text`, where its source code point ends in the original. */
+  ends: number[];
+  /** The original text. */
+  original: string;
+}
+
+export function normalize(original: string): Normalized {
+  let text = '';
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let i = 0;
+  for (const cp of original) {
+    const out = cp.normalize('NFKC').replace(DASHES, '-');
+    for (let k = 0; k < out.length; k++) {
+      starts.push(i);
+      ends.push(i + cp.length);
+    }
+    text += out;
+    i += cp.length;
+  }
+  return { text, starts, ends, original };
+}
+
+/** The original span of the normalised span [start, end). */
+export function originalSpan(n: Normalized, start: number, end: number): { start: number; end: number } {
+  if (end <= start) {
+    const at = start < n.starts.length ? n.starts[start]! : n.original.length;
+    return { start: at, end: at };
+  }
+  return { start: n.starts[start]!, end: n.ends[end - 1]! };
+}
+
+/** ASCII digits of a string, everything else dropped. */
+export function digitsOf(s: string): string {
+  return s.replace(/[^0-9]/g, '');
+}
+
+/** Trailing punctuation and particles that carry no value ("。", "!", "哦", "吧"). */
+const TRAILING = /[\s.。!?;,、~…"'”’)\]】》]+$|(?:[\s]*(?:吧|啊|呀|哦|哈|呢|喔|嗯|了|的)[\s.。!?,~]*)+$/u;
+const LEADING = /^[\s"'“‘(\[【《]+/u;
+
+/** Trims whitespace, surrounding quotes and trailing punctuation or particles. */
+export function trimAnswer(s: string): string {
+  let out = s.replace(LEADING, '');
+  for (;;) {
+    const next = out.replace(TRAILING, '');
+    if (next === out) break;
+    out = next;
+  }
+  return out.trim();
+}
+
+/** Keeps the earliest, then longest, of overlapping candidates. */
+export function dropOverlaps<T extends { start: number; end: number }>(items: T[]): T[] {
+  const sorted = [...items].sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));
+  const kept: T[] = [];
+  let lastEnd = -1;
+  for (const item of sorted) {
+    if (item.start >= lastEnd) {
+      kept.push(item);
+      lastEnd = item.end;
+    }
+  }
+  return kept;
+}
+
+/** Counts code points (what a merchant calls characters, 字). */
+export function charCount(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}

@@ -1,0 +1,647 @@
+/**
+ * Requests in SQL (issue 4, item 5). A request is created in ONE transaction together with its ticket
+ * number, its first history event and the outbox row that tells the back office; a status change or a
+ * supplement is one transaction too. Nothing is half-written: if any step fails, none happened.
+ *
+ * - `id`: 22 random base62 characters (≈131 bits), for URLs and the back-office API; unguessable.
+ * - `ticket`: for people, `CX-YYYYMMDD-NNNN` — the day in Asia/Shanghai, NNNN the day's sequence
+ *   (`ticket_counters`, incremented in the same transaction; a 10 000th request of a day gets 5 digits).
+ * - "One open request per merchant + transaction": a request carries a `dedupe_key` (see
+ *   `dedupeKeyFor`); creating one whose key an open request (submitted, in_review, needs_more_info)
+ *   already has returns that request instead. Checked inside the transaction and enforced by a partial
+ *   unique index, so two processes cannot both create one.
+ * - Slots are masked again (`maskDeep`) before they are stored: a card number that slipped through is
+ *   kept as first 6 + last 4 only. Notes and reasons are masked too.
+ * - `getForMerchant` answers another merchant's ticket exactly as a missing one.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ConversationReference } from 'botbuilder';
+import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import { AppError } from '../app/errors.js';
+import { LOCALES, type Locale } from '../i18n/messages.js';
+import { maskCardNumbers, maskDeep } from '../privacy/card-mask.js';
+import type { Database, RequestEventRow, RequestRow, RequestSupplementRow } from '../store/schema.js';
+import { enqueueOutbox } from './outbox.js';
+import {
+  checkTransition,
+  FINISHED_STATUSES,
+  isActor,
+  isRequestStatus,
+  REQUEST_KINDS,
+  type Actor,
+  type RequestKind,
+  type RequestStatus,
+} from './status.js';
+
+// ── Types ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** A proof file, as stored by the channel (by content hash, type checked by its bytes). */
+export interface RequestAttachment {
+  /** `<sha256>.<ext>` under the files folder. */
+  file: string;
+  contentType: string;
+  size: number;
+  /** The name the merchant's file had (display only). */
+  name: string;
+}
+
+export interface NewRequest {
+  kind: RequestKind;
+  merchantId: string;
+  /** "One open request per merchant + transaction" (`dedupeKeyFor`); null = never a duplicate. */
+  dedupeKey?: string | null | undefined;
+  /** The gathered slot values. Card numbers should already be masked; they are masked again here. */
+  slots: Record<string, unknown>;
+  attachments?: RequestAttachment[] | undefined;
+  channelId: string;
+  /** The merchant's conversation (`TurnContext.getConversationReference`), to notify them later. */
+  conversationRef?: Partial<ConversationReference> | null | undefined;
+  userId?: string | null | undefined;
+  /** The merchant's language, for the notifications (default zh-CN). */
+  locale?: Locale | undefined;
+  /** Who filed it (default `bot`: a confirmed flow). */
+  actor?: Actor | undefined;
+}
+
+export interface RequestRecord {
+  id: string;
+  ticket: string;
+  kind: RequestKind;
+  merchantId: string;
+  dedupeKey: string | null;
+  status: RequestStatus;
+  slots: Record<string, unknown>;
+  attachments: RequestAttachment[];
+  channelId: string;
+  conversationRef: Partial<ConversationReference> | null;
+  userId: string | null;
+  locale: Locale;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One entry of a request's status history. The creation is the first (`from` null, `to` submitted). */
+export interface RequestEvent {
+  id: number;
+  requestId: string;
+  from: RequestStatus | null;
+  to: RequestStatus;
+  actor: Actor;
+  reason: string | null;
+  createdAt: Date;
+  /** When the merchant was told (decisions by the back office or an agent); null = not yet. */
+  notifiedAt: Date | null;
+}
+
+export interface RequestSupplement {
+  id: number;
+  requestId: string;
+  files: RequestAttachment[];
+  note: string | null;
+  actor: Actor;
+  createdAt: Date;
+}
+
+export interface RequestDetails {
+  request: RequestRecord;
+  history: RequestEvent[];
+  supplements: RequestSupplement[];
+}
+
+export type CreateRequestResult =
+  | { duplicate: false; request: RequestRecord; event: RequestEvent }
+  | { duplicate: true; existing: RequestRecord };
+
+export interface SupplementInput {
+  files?: RequestAttachment[] | undefined;
+  note?: string | null | undefined;
+  /** Default `merchant`. */
+  actor?: Actor | undefined;
+}
+
+export interface RequestStoreOptions {
+  now?: () => Date;
+  /** Time zone of the ticket's date (default Asia/Shanghai). */
+  timeZone?: string;
+  /** Ticket prefix (default `CX`). */
+  ticketPrefix?: string;
+  /** Request ids (default: 22 random base62 characters). */
+  newId?: () => string;
+  /** Called after a commit that added outbox rows (e.g. `worker.wake()`); errors are ignored. */
+  onOutbox?: () => void;
+}
+
+// ── Identifiers ─────────────────────────────────────────────────────────────────────────────────────
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const REQUEST_ID_LENGTH = 22;
+
+/** `length` characters of base62 from the CSPRNG (rejection sampling: no modulo bias). */
+export function randomBase62(length = REQUEST_ID_LENGTH): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += BASE62[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+export const TICKET_PATTERN = /^[A-Z]{2,8}-\d{8}-\d{4,}$/;
+
+/** A ticket as typed by a merchant ("cx-20261125-0007", full-width digits) → `CX-20261125-0007`. */
+export function normalizeTicket(ticket: string): string {
+  return ticket.normalize('NFKC').trim().toUpperCase().replace(/[\u2010-\u2015\u2212]/g, '-');
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** `YYYYMMDD` of `at` in `timeZone`. */
+export function ticketDay(at: Date, timeZone = 'Asia/Shanghai'): string {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.year}${parts.month}${parts.day}`;
+}
+
+/**
+ * The dedupe key of a request from its slots: one open request per merchant and transaction.
+ *
+ * - cancel-transaction: by reference number when given (unique per transaction), else by voucher
+ *   number + transaction date (+ terminal, since voucher numbers restart per terminal and batch).
+ *   Without either it returns null (no duplicate check).
+ * - suspend-settlement: one open suspension per merchant and settlement kind (batch or payout).
+ *
+ * The same transaction filed once by reference and once by voucher number gets two keys; the back office
+ * sees both (the slots carry both numbers where given).
+ */
+export function dedupeKeyFor(kind: RequestKind, merchantId: string, slots: Record<string, unknown>): string | null {
+  const v = (name: string): string | undefined => {
+    const value = slots[name];
+    if (value === undefined || value === null || value === '') return undefined;
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  };
+  const merchant = merchantId.trim();
+  if (kind === 'cancel-transaction') {
+    const ref = v('reference_no');
+    if (ref) return `cancel-transaction|${merchant}|ref:${ref}`;
+    const voucher = v('voucher_no');
+    const date = v('transaction_date');
+    if (voucher && date) return `cancel-transaction|${merchant}|${v('terminal_id') ?? ''}|voucher:${voucher}|${date}`;
+    return null;
+  }
+  return `suspend-settlement|${merchant}|${v('settlement_kind') ?? ''}`;
+}
+
+// ── Validation ──────────────────────────────────────────────────────────────────────────────────────
+
+const Attachment = z
+  .object({
+    file: z.string().min(1).max(200).regex(/^[^\\/\u0000]+$/, 'a file name without a path'),
+    contentType: z.string().min(1).max(100),
+    size: z.number().int().min(0),
+    name: z.string().max(300),
+  })
+  .strict();
+const Attachments = z.array(Attachment).max(50);
+
+const NewRequestSchema = z.object({
+  kind: z.enum(REQUEST_KINDS),
+  merchantId: z.string().trim().min(1).max(64),
+  dedupeKey: z.string().min(1).max(500).nullish(),
+  slots: z.record(z.string(), z.unknown()),
+  attachments: Attachments.optional(),
+  channelId: z.string().min(1).max(100),
+  conversationRef: z.record(z.string(), z.unknown()).nullish(),
+  userId: z.string().max(200).nullish(),
+  locale: z.enum(LOCALES).optional(),
+  actor: z.string().refine(isActor, 'bot, backoffice, merchant or agent:<name>').optional(),
+});
+
+function invalid(error: z.ZodError): AppError {
+  const issue = error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return new AppError('REQUEST_INVALID', `${where}${issue?.message ?? 'invalid'}`, { details: { issues: error.issues } });
+}
+
+function isDedupeConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  const text = typeof e?.message === 'string' ? e.message : '';
+  return (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505') && /dedupe_key|requests_open_dedupe_uq/.test(text);
+}
+
+/**
+ * A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`: the write lock is taken (waiting up to
+ * `busy_timeout`) before the first read, so a transaction that reads and then writes cannot fail with
+ * SQLITE_BUSY because another process (the CLI chat next to the server) wrote in between.
+ */
+async function writeTransaction<T>(db: Kysely<Database>, fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return db.transaction().execute(fn);
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+// ── Row mapping ─────────────────────────────────────────────────────────────────────────────────────
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function toRecord(row: RequestRow): RequestRecord {
+  return {
+    id: row.id,
+    ticket: row.ticket,
+    kind: row.kind as RequestKind,
+    merchantId: row.merchant_id,
+    dedupeKey: row.dedupe_key,
+    status: row.status as RequestStatus,
+    slots: parseJson<Record<string, unknown>>(row.slots_json, {}),
+    attachments: parseJson<RequestAttachment[]>(row.attachments_json, []),
+    channelId: row.channel_id,
+    conversationRef: parseJson<Partial<ConversationReference> | null>(row.conversation_ref_json, null),
+    userId: row.user_id,
+    locale: (LOCALES as readonly string[]).includes(row.locale) ? (row.locale as Locale) : 'zh-CN',
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+function toEvent(row: RequestEventRow): RequestEvent {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    from: row.from_status as RequestStatus | null,
+    to: row.to_status as RequestStatus,
+    actor: row.actor as Actor,
+    reason: row.reason,
+    createdAt: new Date(row.created_at),
+    notifiedAt: row.notified_at === null ? null : new Date(row.notified_at),
+  };
+}
+
+function toSupplement(row: RequestSupplementRow): RequestSupplement {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    files: parseJson<RequestAttachment[]>(row.files_json, []),
+    note: row.note,
+    actor: row.actor as Actor,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+/** What the back office receives about a request (no conversation reference: that is internal). */
+export function requestView(request: RequestRecord): Record<string, unknown> {
+  return {
+    id: request.id,
+    ticket: request.ticket,
+    kind: request.kind,
+    merchantId: request.merchantId,
+    status: request.status,
+    slots: request.slots,
+    attachments: request.attachments,
+    channelId: request.channelId,
+    userId: request.userId,
+    locale: request.locale,
+    createdAt: request.createdAt.toISOString(),
+    updatedAt: request.updatedAt.toISOString(),
+  };
+}
+
+export function eventView(event: RequestEvent): Record<string, unknown> {
+  return {
+    from: event.from,
+    to: event.to,
+    actor: event.actor,
+    reason: event.reason,
+    at: event.createdAt.toISOString(),
+  };
+}
+
+export function supplementView(supplement: RequestSupplement): Record<string, unknown> {
+  return {
+    id: supplement.id,
+    files: supplement.files,
+    note: supplement.note,
+    actor: supplement.actor,
+    at: supplement.createdAt.toISOString(),
+  };
+}
+
+// ── The store ───────────────────────────────────────────────────────────────────────────────────────
+
+export class RequestStore {
+  readonly #now: () => Date;
+  readonly #timeZone: string;
+  readonly #prefix: string;
+  readonly #newId: () => string;
+  readonly #onOutbox: (() => void) | undefined;
+
+  constructor(private readonly db: Kysely<Database>, options: RequestStoreOptions = {}) {
+    this.#now = options.now ?? (() => new Date());
+    this.#timeZone = options.timeZone ?? 'Asia/Shanghai';
+    this.#prefix = options.ticketPrefix ?? 'CX';
+    this.#newId = options.newId ?? (() => randomBase62());
+    this.#onOutbox = options.onOutbox;
+    ticketDay(new Date(0), this.#timeZone); // a bad time zone fails here, not at the first request
+  }
+
+  /**
+   * Files a request: the request, its ticket, its first history event and the `request.created` outbox
+   * row, in one transaction. With the dedupe key of an open request, nothing is written and that request
+   * is returned (`duplicate: true`).
+   */
+  async create(input: NewRequest): Promise<CreateRequestResult> {
+    const parsed = NewRequestSchema.safeParse(input);
+    if (!parsed.success) throw invalid(parsed.error);
+    const data = parsed.data;
+    const dedupeKey = data.dedupeKey ?? null;
+
+    let result: CreateRequestResult;
+    try {
+      result = await writeTransaction(this.db, async (tx) => {
+        if (dedupeKey !== null) {
+          const existing = await this.#openByDedupeKey(tx, dedupeKey);
+          if (existing) return { duplicate: true as const, existing };
+        }
+        const now = this.#now();
+        const at = now.toISOString();
+        const ticket = await this.#nextTicket(tx, now);
+        const id = this.#newId();
+        const row: RequestRow = {
+          id,
+          ticket,
+          kind: data.kind,
+          merchant_id: data.merchantId,
+          dedupe_key: dedupeKey,
+          status: 'submitted',
+          slots_json: JSON.stringify(maskDeep(data.slots).value),
+          attachments_json: JSON.stringify(maskDeep(data.attachments ?? []).value),
+          channel_id: data.channelId,
+          conversation_ref_json: data.conversationRef ? JSON.stringify(data.conversationRef) : null,
+          user_id: data.userId ?? null,
+          locale: data.locale ?? 'zh-CN',
+          created_at: at,
+          updated_at: at,
+        };
+        await tx.insertInto('requests').values(row).execute();
+        const eventRow = await tx
+          .insertInto('request_events')
+          .values({
+            request_id: id,
+            from_status: null,
+            to_status: 'submitted',
+            actor: (data.actor as Actor | undefined) ?? 'bot',
+            reason: null,
+            created_at: at,
+            notified_at: null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const request = toRecord(row);
+        await enqueueOutbox(tx, {
+          requestId: id,
+          kind: 'request.created',
+          idempotencyKey: `request.created:${id}`,
+          payload: { type: 'request.created', idempotencyKey: `request.created:${id}`, occurredAt: at, request: requestView(request) },
+          now,
+        });
+        return { duplicate: false as const, request, event: toEvent(eventRow) };
+      });
+    } catch (err) {
+      // Another process created the open request between our check and our insert.
+      if (dedupeKey !== null && isDedupeConflict(err)) {
+        const existing = await this.#openByDedupeKey(this.db, dedupeKey);
+        if (existing) return { duplicate: true, existing };
+      }
+      throw err;
+    }
+    if (!result.duplicate) this.#outboxAdded();
+    return result;
+  }
+
+  async get(id: string): Promise<RequestRecord | undefined> {
+    const row = await this.db.selectFrom('requests').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async getByTicket(ticket: string): Promise<RequestRecord | undefined> {
+    const row = await this.db.selectFrom('requests').selectAll().where('ticket', '=', normalizeTicket(ticket)).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** The merchant's own request by ticket; another merchant's ticket is undefined, as a missing one. */
+  async getForMerchant(ticket: string, merchantId: string): Promise<RequestRecord | undefined> {
+    const row = await this.db
+      .selectFrom('requests')
+      .selectAll()
+      .where('ticket', '=', normalizeTicket(ticket))
+      .where('merchant_id', '=', merchantId.trim())
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** The merchant's requests, newest first ("my tickets"). */
+  async listByMerchant(merchantId: string, options: { limit?: number; openOnly?: boolean } = {}): Promise<RequestRecord[]> {
+    let q = this.db.selectFrom('requests').selectAll().where('merchant_id', '=', merchantId.trim());
+    if (options.openOnly) q = q.where('status', 'not in', [...FINISHED_STATUSES]);
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('ticket', 'desc')
+      .limit(Math.max(1, Math.min(options.limit ?? 20, 200)))
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** The status history, oldest first. */
+  async history(requestId: string): Promise<RequestEvent[]> {
+    const rows = await this.db.selectFrom('request_events').selectAll().where('request_id', '=', requestId).orderBy('id').execute();
+    return rows.map(toEvent);
+  }
+
+  async supplements(requestId: string): Promise<RequestSupplement[]> {
+    const rows = await this.db.selectFrom('request_supplements').selectAll().where('request_id', '=', requestId).orderBy('id').execute();
+    return rows.map(toSupplement);
+  }
+
+  async details(requestId: string): Promise<RequestDetails | undefined> {
+    const request = await this.get(requestId);
+    if (!request) return undefined;
+    return { request, history: await this.history(requestId), supplements: await this.supplements(requestId) };
+  }
+
+  /**
+   * Changes the status along an edge of the status machine, appends the history event and returns it.
+   * Throws `REQUEST_NOT_FOUND`, `REQUEST_INVALID_TRANSITION` (from → to in the message),
+   * `REQUEST_REASON_REQUIRED` (needs_more_info, rejected) or `REQUEST_INVALID` (bad status or actor).
+   */
+  async transition(requestId: string, to: RequestStatus, change: { actor: Actor; reason?: string | null | undefined }): Promise<RequestEvent> {
+    if (!isRequestStatus(to)) throw new AppError('REQUEST_INVALID', `unknown status "${String(to)}"`);
+    return writeTransaction(this.db, (tx) => this.#transitionIn(tx, requestId, to, change, this.#now()));
+  }
+
+  /**
+   * Adds files and/or a note to a request in `needs_more_info` (only then: otherwise
+   * `REQUEST_SUPPLEMENT_NOT_EXPECTED`), writes the `request.supplemented` outbox row and moves the
+   * request back to `in_review`, in one transaction.
+   */
+  async addSupplement(requestId: string, input: SupplementInput): Promise<{ supplement: RequestSupplement; event: RequestEvent }> {
+    const files = Attachments.safeParse(input.files ?? []);
+    if (!files.success) throw invalid(files.error);
+    const note = typeof input.note === 'string' && input.note.trim() !== '' ? maskCardNumbers(input.note.trim().slice(0, 4000)).text : null;
+    if (files.data.length === 0 && note === null) throw new AppError('REQUEST_INVALID', 'a supplement needs files or a note');
+    const actor = input.actor ?? 'merchant';
+    if (!isActor(actor)) throw new AppError('REQUEST_INVALID', `bad actor "${String(actor).slice(0, 40)}"`);
+
+    const result = await writeTransaction(this.db, async (tx) => {
+      const row = await tx.selectFrom('requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+      if (!row) throw new AppError('REQUEST_NOT_FOUND', requestId, { details: { id: requestId } });
+      if (row.status !== 'needs_more_info') {
+        throw new AppError('REQUEST_SUPPLEMENT_NOT_EXPECTED', `${row.ticket} is ${row.status}`, { details: { status: row.status } });
+      }
+      const now = this.#now();
+      const at = now.toISOString();
+      const supplementRow = await tx
+        .insertInto('request_supplements')
+        .values({
+          request_id: requestId,
+          files_json: JSON.stringify(maskDeep(files.data).value),
+          note,
+          actor,
+          created_at: at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const supplement = toSupplement(supplementRow);
+      const event = await this.#transitionIn(tx, requestId, 'in_review', { actor, reason: null }, now);
+      const key = `request.supplemented:${requestId}:${supplement.id}`;
+      const request = toRecord({ ...row, status: 'in_review', updated_at: at });
+      await enqueueOutbox(tx, {
+        requestId,
+        kind: 'request.supplemented',
+        idempotencyKey: key,
+        payload: {
+          type: 'request.supplemented',
+          idempotencyKey: key,
+          occurredAt: at,
+          request: { id: request.id, ticket: request.ticket, kind: request.kind, merchantId: request.merchantId, status: request.status },
+          supplement: supplementView(supplement),
+        },
+        now,
+      });
+      return { supplement, event };
+    });
+    this.#outboxAdded();
+    return result;
+  }
+
+  /**
+   * Decisions the merchant has not been told yet (status changes by the back office or an agent), oldest
+   * first: the notifier sends these and calls `markNotified` (e.g. again after a restart).
+   */
+  async pendingNotifications(limit = 100): Promise<{ request: RequestRecord; event: RequestEvent }[]> {
+    const events = await this.db
+      .selectFrom('request_events')
+      .selectAll()
+      .where('notified_at', 'is', null)
+      .where((eb) => eb.or([eb('actor', '=', 'backoffice'), eb('actor', 'like', 'agent:%')]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    const out: { request: RequestRecord; event: RequestEvent }[] = [];
+    for (const e of events) {
+      const request = await this.get(e.request_id);
+      if (request) out.push({ request, event: toEvent(e) });
+    }
+    return out;
+  }
+
+  async markNotified(eventId: number): Promise<void> {
+    await this.db
+      .updateTable('request_events')
+      .set({ notified_at: this.#now().toISOString() })
+      .where('id', '=', eventId)
+      .where('notified_at', 'is', null)
+      .execute();
+  }
+
+  // ── Inside transactions ───────────────────────────────────────────────────────────────────────────
+
+  async #openByDedupeKey(db: Kysely<Database>, dedupeKey: string): Promise<RequestRecord | undefined> {
+    const row = await db
+      .selectFrom('requests')
+      .selectAll()
+      .where('dedupe_key', '=', dedupeKey)
+      .where('status', 'not in', [...FINISHED_STATUSES])
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async #nextTicket(tx: Kysely<Database>, now: Date): Promise<string> {
+    const day = ticketDay(now, this.#timeZone);
+    const { last_seq } = await tx
+      .insertInto('ticket_counters')
+      .values({ day, last_seq: 1 })
+      .onConflict((oc) => oc.column('day').doUpdateSet((eb) => ({ last_seq: eb('ticket_counters.last_seq', '+', 1) })))
+      .returning('last_seq')
+      .executeTakeFirstOrThrow();
+    return `${this.#prefix}-${day}-${String(last_seq).padStart(4, '0')}`;
+  }
+
+  async #transitionIn(
+    tx: Kysely<Database>,
+    requestId: string,
+    to: RequestStatus,
+    change: { actor: Actor; reason?: string | null | undefined },
+    now: Date,
+  ): Promise<RequestEvent> {
+    const row = await tx.selectFrom('requests').select(['status']).where('id', '=', requestId).executeTakeFirst();
+    if (!row) throw new AppError('REQUEST_NOT_FOUND', requestId, { details: { id: requestId } });
+    const from = row.status as RequestStatus;
+    const cleaned = checkTransition(from, to, change);
+    const reason = cleaned === null ? null : maskCardNumbers(cleaned.slice(0, 2000)).text;
+    const at = now.toISOString();
+    const updated = await tx
+      .updateTable('requests')
+      .set({ status: to, updated_at: at })
+      .where('id', '=', requestId)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) {
+      throw new AppError('REQUEST_INVALID_TRANSITION', `${from} → ${to}: the status changed meanwhile`, { details: { from, to } });
+    }
+    const event = await tx
+      .insertInto('request_events')
+      .values({ request_id: requestId, from_status: from, to_status: to, actor: change.actor, reason, created_at: at, notified_at: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toEvent(event);
+  }
+
+  #outboxAdded(): void {
+    try {
+      this.#onOutbox?.();
+    } catch {
+      // A wake-up hook must not turn a committed request into an error.
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { SLOT_TYPES } from '../../../src/flows/slot-types/types.js';
+import { ctx, expectInvalid, expectValid, spans } from './helpers.js';
+
+const amount = SLOT_TYPES.amount!;
+
+describe('amount: parse', () => {
+  it.each([
+    ['1280', 128000, '¥1,280.00'],
+    ['1280元', 128000, '¥1,280.00'],
+    ['1,280.00', 128000, '¥1,280.00'],
+    ['¥1280', 128000, '¥1,280.00'],
+    ['￥1280.5', 128050, '¥1,280.50'],
+    ['1280.05', 128005, '¥1,280.05'],
+    ['1280块', 128000, '¥1,280.00'],
+    ['1280块钱', 128000, '¥1,280.00'],
+    ['1280块5', 128050, '¥1,280.50'],
+    ['1280元5角6分', 128056, '¥1,280.56'],
+    ['1280元零5分', 128005, '¥1,280.05'],
+    ['12.8万', 12800000, '¥128,000.00'],
+    ['1.28万元', 1280000, '¥12,800.00'],
+    ['1万5', 1500000, '¥15,000.00'],
+    ['一千二百八十元', 128000, '¥1,280.00'],
+    ['两千五', 250000, '¥2,500.00'],
+    ['一万零五十', 1005000, '¥10,050.00'],
+    ['三百块', 30000, '¥300.00'],
+    ['三百块五', 30050, '¥300.50'],
+    ['一百二十八元五角', 12850, '¥128.50'],
+    ['五十块五毛', 5050, '¥50.50'],
+    ['十五元', 1500, '¥15.00'],
+    ['壹仟贰佰捌拾元整', 128000, '¥1,280.00'],
+    ['一亿', 10000000000, '¥100,000,000.00'],
+    ['RMB 1280', 128000, '¥1,280.00'],
+    ['rmb1280', 128000, '¥1,280.00'],
+    ['1280 yuan', 128000, '¥1,280.00'],
+    ['１２８０元', 128000, '¥1,280.00'],
+    ['1,234,567.89', 123456789, '¥1,234,567.89'],
+    ['1280.10', 128010, '¥1,280.10'],
+    ['1280.500', 128050, '¥1,280.50'], // trailing zeros are not extra precision
+    ['金额是1280', 128000, '¥1,280.00'],
+    ['大概两千五吧', 250000, '¥2,500.00'],
+    ['1280左右', 128000, '¥1,280.00'],
+    ['刷了1280元，卡是工行的', 128000, '¥1,280.00'],
+    ['在3号店刷的1280', 128000, '¥1,280.00'], // the 3 of 3号店 is not a second amount
+    ['0.01', 1, '¥0.01'],
+  ])('%j → %i fen', (text, fen, display) => {
+    expectValid(amount.parse(text, ctx()), fen, display);
+  });
+
+  it('refuses zero and negative amounts', () => {
+    expectInvalid(amount.parse('0', ctx()), 'amount.zero', '金额必须大于0。', 'The amount must be greater than 0.');
+    expectInvalid(amount.parse('0.00元', ctx()), 'amount.zero');
+    expectInvalid(amount.parse('零元', ctx()), 'amount.zero');
+    expectInvalid(amount.parse('-1280', ctx()), 'amount.negative', '金额不能是负数。', 'The amount cannot be negative.');
+    expectInvalid(amount.parse('负50元', ctx()), 'amount.negative');
+    expectInvalid(amount.parse('−¥5', ctx()), 'amount.negative');
+  });
+
+  it('refuses more than two decimal places, saying how many were typed', () => {
+    expectInvalid(
+      amount.parse('1280.123', ctx()),
+      'amount.decimals',
+      '金额最多两位小数（精确到分），您输入了3位小数。',
+      'The amount can have at most 2 decimal places (fen); you entered 3.',
+    );
+    expectInvalid(amount.parse('¥0.0005', ctx()), 'amount.decimals');
+    expectValid(amount.parse('1.23456万', ctx()), 1234560); // 12345.60: the 万 moves the point
+  });
+
+  it('refuses more than options.maxAmount (in yuan), naming both amounts', () => {
+    expectInvalid(
+      amount.parse('60000', ctx({ maxAmount: 50000 })),
+      'amount.too_large',
+      '金额不能超过¥50,000.00，您输入的是¥60,000.00。',
+      'The amount cannot exceed ¥50,000.00; you entered ¥60,000.00.',
+    );
+    expectValid(amount.parse('50000', ctx({ maxAmount: 50000 })), 5000000);
+    expectInvalid(amount.parse('2亿', ctx()), 'amount.too_large'); // a sanity limit without the option
+  });
+
+  it('says when there is no amount, or more than one', () => {
+    expectInvalid(
+      amount.parse('不清楚', ctx()),
+      'amount.unrecognized',
+      '没有识别出金额。请输入数字金额，例如“1280”或“1280.50元”。',
+      `I couldn't read an amount. Please write a number such as "1280" or "1280.50".`,
+    );
+    expectInvalid(amount.parse('', ctx()), 'amount.unrecognized');
+    expectInvalid(amount.parse('一下', ctx()), 'amount.unrecognized');
+    expectInvalid(amount.parse('十分感谢', ctx()), 'amount.unrecognized');
+    expectInvalid(
+      amount.parse('1280元还是1208元', ctx()),
+      'amount.multiple',
+      '您发送了不止一个金额（¥1,280.00、¥1,208.00），请只发送一个。',
+      'Your message has more than one amount (¥1,280.00, ¥1,208.00); please send only one.',
+    );
+  });
+});
+
+describe('amount: extract (needs a currency marker or an amount word)', () => {
+  it.each([
+    ['昨天下午在3号店刷了1280元，凭证号000123，想撤销', [[128000, '1280元']]],
+    ['商户号 123456789012345 终端号 12345678 参考号 123456789012 金额一千二百八十元', [[128000, '一千二百八十元']]],
+    ['MID:123456789012345, TID: A1B2C3D4, ref 123456789012, 2026-11-20, ¥1,208.00', [[120800, '¥1,208.00']]],
+    ['刷了1280', [[128000, '1280']]],
+    ['消费了两千五，想退', [[250000, '两千五']]],
+    ['收款 ￥88.50', [[8850, '￥88.50']]],
+    ['交易金额：1,280.00', [[128000, '1,280.00']]],
+    ['一共12.8万', [[12800000, '12.8万']]],
+    ['RMB 1280 was charged', [[128000, 'RMB 1280']]],
+    ['the amount is 1280', [[128000, '1280']]],
+    ['退1280 yuan', [[128000, '1280 yuan']]],
+    ['三百块的那笔', [[30000, '三百块']]],
+    ['1280块5，昨天的', [[128050, '1280块5']]],
+  ])('%j', (text, expected) => {
+    expect(spans(amount, text)).toEqual(expected);
+  });
+
+  it.each([
+    '在3号店刷的',
+    '下午3点刷的',
+    '凭证号000123',
+    '参考号123456789012',
+    '电话13800138000',
+    '2026-11-20',
+    '11.20那天',
+    '刷了3次',
+    '第2笔',
+    '1280', // no marker, no amount word: could be anything
+    '我们一块儿去',
+    '万一刷错了',
+    '千万别撤销',
+    '十分感谢',
+    '金额0元', // invalid values are not reported
+    '刷了1280.123元',
+  ])('nothing in %j', (text) => {
+    expect(spans(amount, text)).toEqual([]);
+  });
+
+  it('drops amounts over maxAmount', () => {
+    expect(spans(amount, '刷了6万元', ctx({ maxAmount: 50000 }))).toEqual([]);
+  });
+});

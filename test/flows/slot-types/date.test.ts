@@ -1,0 +1,248 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SLOT_TYPES } from '../../../src/flows/slot-types/types.js';
+import { ctx, expectInvalid, expectValid, spans } from './helpers.js';
+
+const date = SLOT_TYPES.date!;
+// NOW (helpers.ts) is Wednesday 2026-11-25 in Shanghai; this week's Monday is 11-23.
+
+describe('date: parse', () => {
+  it.each([
+    ['今天', '2026-11-25'],
+    ['昨天', '2026-11-24'],
+    ['前天', '2026-11-23'],
+    ['大前天', '2026-11-22'],
+    ['上周五', '2026-11-20'],
+    ['上周5', '2026-11-20'],
+    ['上个星期五', '2026-11-20'],
+    ['上礼拜五', '2026-11-20'],
+    ['上上周一', '2026-11-09'],
+    ['这周一', '2026-11-23'],
+    ['本周三', '2026-11-25'],
+    ['这个星期二', '2026-11-24'],
+    ['周一', '2026-11-23'],
+    ['周五', '2026-11-20'], // alone: the most recent Friday
+    ['星期天', '2026-11-22'],
+    ['11月20日', '2026-11-20'],
+    ['11月20号', '2026-11-20'],
+    ['11月20', '2026-11-20'],
+    ['十一月二十日', '2026-11-20'],
+    ['11-20', '2026-11-20'],
+    ['11.20', '2026-11-20'],
+    ['11/20', '2026-11-20'],
+    ['１１月２０日', '2026-11-20'],
+    ['1月5日', '2026-01-05'],
+    ['12月20日', '2025-12-20'], // this year's would be in the future: last year
+    ['11月26日', '2025-11-26'],
+    ['2026-11-20', '2026-11-20'],
+    ['2026年11月20日', '2026-11-20'],
+    ['2026年11月20号', '2026-11-20'],
+    ['2026/11/20', '2026-11-20'],
+    ['2026.11.20', '2026-11-20'],
+    ['20261120', '2026-11-20'],
+    ['二〇二六年十一月二十日', '2026-11-20'],
+    ['26年11月20日', '2026-11-20'],
+    ['3天前', '2026-11-22'],
+    ['三天前', '2026-11-22'],
+    ['3日前', '2026-11-22'],
+    ['两天之前', '2026-11-23'],
+    ['20号', '2026-11-20'],
+    ['26号', '2026-10-26'], // this month's 26th is tomorrow: last month
+    ['上个月20号', '2026-10-20'],
+    ['today', '2026-11-25'],
+    ['Yesterday', '2026-11-24'],
+    ['the day before yesterday', '2026-11-23'],
+    ['last Friday', '2026-11-20'],
+    ['last Monday', '2026-11-23'], // the most recent Monday before today
+    ['last Wednesday', '2026-11-18'],
+    ['Friday', '2026-11-20'],
+    ['this Monday', '2026-11-23'],
+    ['Nov 20', '2026-11-20'],
+    ['20 Nov', '2026-11-20'],
+    ['November 20th', '2026-11-20'],
+    ['Nov. 20, 2026', '2026-11-20'],
+    ['20th of November 2026', '2026-11-20'],
+    ['3 days ago', '2026-11-22'],
+    ['是昨天下午', '2026-11-24'],
+    ['应该是11月20号那天吧', '2026-11-20'],
+    ['昨天，也就是11月24日', '2026-11-24'], // the same day twice is one answer
+  ])('%j → %s', (text, iso) => {
+    const result = date.parse(text, ctx());
+    expectValid(result, iso);
+  });
+
+  it('displays the date as 2026年11月20日', () => {
+    expectValid(date.parse('11.20', ctx()), '2026-11-20', '2026年11月20日');
+    expectValid(date.parse('1月5日', ctx()), '2026-01-05', '2026年1月5日');
+  });
+
+  it('refuses a date later than today, naming both days', () => {
+    expectInvalid(
+      date.parse('2026-11-26', ctx()),
+      'date.future',
+      '日期不能晚于今天：您输入的是2026年11月26日，今天是2026年11月25日。',
+      'The date cannot be later than today: you entered 26 Nov 2026 and today is 25 Nov 2026.',
+    );
+    for (const [text, day] of [
+      ['明天', '2026年11月26日'],
+      ['后天', '2026年11月27日'],
+      ['本周五', '2026年11月27日'],
+      ['下周一', '2026年11月30日'],
+      ['3天后', '2026年11月28日'],
+      ['tomorrow', '2026年11月26日'],
+      ['next Friday', '2026年11月27日'],
+      ['in 3 days', '2026年11月28日'],
+      ['2027年1月1日', '2027年1月1日'],
+    ] as const) {
+      const invalid = expectInvalid(date.parse(text, ctx()), 'date.future');
+      expect(invalid.message['zh-CN'], text).toContain(`您输入的是${day}`);
+    }
+  });
+
+  it('refuses a day that does not exist', () => {
+    expectInvalid(date.parse('2月30日', ctx()), 'date.invalid', '没有这一天：2月30日。请检查后重新输入。', 'There is no such day: 30 Feb. Please check the date.');
+    expectInvalid(date.parse('2026-02-29', ctx()), 'date.invalid', '没有这一天：2026年2月29日。请检查后重新输入。');
+    expectInvalid(date.parse('2026年13月1日', ctx()), 'date.invalid');
+    // "31号" on 5 December: this month's is still to come and November has no 31st.
+    expectInvalid(date.parse('31号', ctx(undefined, new Date('2026-12-05T04:00:00Z'))), 'date.invalid', '没有这一天：11月31日。请检查后重新输入。');
+  });
+
+  it('refuses a date older than options.maxAgeDays, and accepts the oldest allowed day', () => {
+    expectInvalid(
+      date.parse('2026-10-25', ctx({ maxAgeDays: 30 })),
+      'date.too_old',
+      '日期不能早于30天前（2026年10月26日）：您输入的是2026年10月25日。',
+      'The date cannot be more than 30 days ago (before 26 Oct 2026): you entered 25 Oct 2026.',
+    );
+    expectValid(date.parse('2026-10-26', ctx({ maxAgeDays: 30 })), '2026-10-26');
+    expectValid(date.parse('2025-10-25', ctx()), '2025-10-25'); // no limit without the option
+  });
+
+  it('says when there is no date, or more than one', () => {
+    expectInvalid(
+      date.parse('不记得了', ctx()),
+      'date.unrecognized',
+      '没有识别出日期。请按“11月20日”“2026-11-20”的格式输入，也可以说“昨天”“上周五”。',
+      `I couldn't read a date. Please write it like "Nov 20", "2026-11-20" or "yesterday".`,
+    );
+    expectInvalid(date.parse('', ctx()), 'date.unrecognized');
+    expectInvalid(date.parse('3号店', ctx()), 'date.unrecognized');
+    expectInvalid(
+      date.parse('昨天还是前天', ctx()),
+      'date.multiple',
+      '您发送了不止一个日期（2026年11月24日、2026年11月23日），请只发送一个。',
+      'Your message has more than one date (24 Nov 2026, 23 Nov 2026); please send only one.',
+    );
+  });
+});
+
+describe('date: time zone', () => {
+  const originalTz = process.env.TZ;
+  afterEach(() => {
+    if (originalTz === undefined) delete process.env.TZ;
+    else process.env.TZ = originalTz;
+  });
+
+  it('just after midnight in Shanghai (still the previous day in UTC) it is already the next day', () => {
+    const now = new Date('2026-11-24T16:30:00Z'); // 2026-11-25 00:30 in Shanghai
+    expectValid(date.parse('今天', ctx(undefined, now)), '2026-11-25');
+    expectValid(date.parse('昨天', ctx(undefined, now)), '2026-11-24');
+    expectValid(date.parse('2026-11-25', ctx(undefined, now)), '2026-11-25'); // not "in the future"
+    expect(spans(date, '今天刷的', ctx(undefined, now))).toEqual([['2026-11-25', '今天']]);
+  });
+
+  it('weeks follow the Shanghai day too: Monday 00:30 there is Sunday in UTC', () => {
+    const now = new Date('2026-11-22T16:30:00Z'); // Monday 2026-11-23 00:30 in Shanghai
+    expectValid(date.parse('上周五', ctx(undefined, now)), '2026-11-20');
+    expectValid(date.parse('这周一', ctx(undefined, now)), '2026-11-23');
+    expectValid(date.parse('last Sunday', ctx(undefined, now)), '2026-11-22');
+  });
+
+  it('the last second of the day and the first second of the next', () => {
+    const before = new Date('2026-11-25T15:59:59Z'); // 23:59:59 in Shanghai
+    const after = new Date('2026-11-25T16:00:00Z'); // 00:00:00 on the 26th
+    expectValid(date.parse('今天', ctx(undefined, before)), '2026-11-25');
+    expectInvalid(date.parse('2026-11-26', ctx(undefined, before)), 'date.future');
+    expectValid(date.parse('今天', ctx(undefined, after)), '2026-11-26');
+    expectValid(date.parse('2026-11-26', ctx(undefined, after)), '2026-11-26');
+  });
+
+  it('across the new year: 12月31日 said on 1 January is last year', () => {
+    const now = new Date('2026-12-31T16:30:00Z'); // 2027-01-01 00:30 in Shanghai
+    expectValid(date.parse('12月31日', ctx(undefined, now)), '2026-12-31');
+    expectValid(date.parse('昨天', ctx(undefined, now)), '2026-12-31');
+    expectValid(date.parse('1月1日', ctx(undefined, now)), '2027-01-01');
+  });
+
+  it('does not depend on the process time zone', () => {
+    for (const tz of ['Pacific/Honolulu', 'UTC', 'Pacific/Kiritimati']) {
+      process.env.TZ = tz;
+      expectValid(date.parse('今天', ctx(undefined, new Date('2026-11-24T16:30:00Z'))), '2026-11-25');
+      expectValid(date.parse('上周五', ctx()), '2026-11-20');
+    }
+  });
+
+  it('uses the time zone it is given', () => {
+    const now = new Date('2026-11-24T16:30:00Z');
+    expectValid(date.parse('今天', { now, timeZone: 'Europe/Berlin', locale: 'en' }), '2026-11-24');
+  });
+});
+
+describe('date: options.allowFuture (planned start or resume dates)', () => {
+  it.each([
+    ['明天', '2026-11-26'],
+    ['后天', '2026-11-27'],
+    ['大后天', '2026-11-28'],
+    ['下周一', '2026-11-30'],
+    ['下个月1号', '2026-12-01'],
+    ['3天后', '2026-11-28'],
+    ['2026-12-15', '2026-12-15'],
+    ['3月1日', '2027-03-01'], // the nearest 1 March
+    ['11月20日', '2026-11-20'], // the nearest 20 November is five days ago
+    ['周五', '2026-11-27'], // the nearest Friday
+    ['1号', '2026-12-01'],
+    ['tomorrow', '2026-11-26'],
+    ['next Friday', '2026-11-27'],
+    ['in 3 days', '2026-11-28'],
+    ['昨天', '2026-11-24'],
+  ])('%j → %s', (text, iso) => {
+    expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
+  });
+});
+
+describe('date: extract', () => {
+  it.each([
+    ['昨天下午在3号店刷了1280元，凭证号000123，想撤销', [['2026-11-24', '昨天']]],
+    ['MID:123456789012345, TID: A1B2C3D4, ref 123456789012, 2026-11-20, ¥1,208.00', [['2026-11-20', '2026-11-20']]],
+    ['11.20那天刷的', [['2026-11-20', '11.20']]],
+    ['20261120刷的', [['2026-11-20', '20261120']]],
+    ['上周5晚上的交易', [['2026-11-20', '上周5']]],
+    ['I paid on Nov 20 at 3pm', [['2026-11-20', 'Nov 20']]],
+    ['交易是１１月２０日做的', [['2026-11-20', '１１月２０日']]],
+    ['20号下午刷的', [['2026-11-20', '20号']]],
+  ])('%j', (text, expected) => {
+    expect(spans(date, text)).toEqual(expected);
+  });
+
+  it.each([
+    '在3号店刷的',
+    '3号机',
+    '刷了11.20元',
+    '¥12.5',
+    '金额 12.5',
+    '等了3.5小时',
+    '凭证号000123',
+    '终端号20261120',
+    '手机 138-0013-8000',
+    'app v1.2',
+    '明天再来', // in the future: not a transaction date
+    'May I ask something?',
+    '3 days',
+  ])('nothing in %j', (text) => {
+    expect(spans(date, text)).toEqual([]);
+  });
+
+  it('drops dates older than maxAgeDays', () => {
+    expect(spans(date, '2026-10-01刷的', ctx({ maxAgeDays: 30 }))).toEqual([]);
+    expect(spans(date, '2026-11-01刷的', ctx({ maxAgeDays: 30 }))).toEqual([['2026-11-01', '2026-11-01']]);
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { SLOT_TYPES } from '../../../src/flows/slot-types/types.js';
+import { ctx, expectInvalid, expectValid, spans } from './helpers.js';
+
+const phone = SLOT_TYPES.phone!;
+
+describe('phone: parse', () => {
+  it.each([
+    '13800138000',
+    '138 0013 8000',
+    '138-0013-8000',
+    '+86 138 0013 8000',
+    '+8613800138000',
+    '+86-138-0013-8000',
+    '008613800138000',
+    '86 13800138000',
+    '8613800138000',
+    '手机号：13800138000',
+    '１３８００１３８０００',
+    'my phone is 138 0013 8000.',
+  ])('%j → 13800138000, shown masked', (text) => {
+    expectValid(phone.parse(text, ctx()), '13800138000', '138****8000');
+  });
+
+  it('accepts every mobile prefix 13–19', () => {
+    for (const p of ['13', '14', '15', '16', '17', '18', '19']) expectValid(phone.parse(`${p}912345678`, ctx()), `${p}912345678`);
+  });
+
+  it('refuses a wrong length, a landline or a number that is not a mainland mobile', () => {
+    expectInvalid(phone.parse('1380013800', ctx()), 'phone.length', '手机号应为11位数字，您输入了10位。', 'A mobile number has 11 digits; you entered 10.');
+    expectInvalid(phone.parse('138001380001', ctx()), 'phone.length', '手机号应为11位数字，您输入了12位。');
+    const format = '请提供中国大陆手机号：以1开头的11位数字（第二位是3到9），例如138 0013 8000。';
+    expectInvalid(phone.parse('12345678901', ctx()), 'phone.format', format);
+    expectInvalid(phone.parse('010-12345678', ctx()), 'phone.format', format);
+    expectInvalid(phone.parse('没有手机', ctx()), 'phone.missing', '没有找到手机号，请发送11位手机号码。');
+    expectInvalid(phone.parse('13800138000 或 13900139000', ctx()), 'phone.multiple');
+  });
+});
+
+describe('phone: extract', () => {
+  it.each([
+    ['联系电话13800138000', [['13800138000', '13800138000']]],
+    ['电话 +86 138-0013-8000 找王经理', [['13800138000', '+86 138-0013-8000']]],
+    ['call me at 13912345678.', [['13912345678', '13912345678']]],
+    ['13800138000 1280元', [['13800138000', '13800138000']]],
+    ['刷了1280 13800138000', [['13800138000', '13800138000']]],
+  ])('%j', (text, expected) => {
+    expect(spans(phone, text)).toEqual(expected);
+    expect(phone.extract(text, ctx())[0]!.display).toBe(`${expected[0]![0]!.slice(0, 3)}****${expected[0]![0]!.slice(-4)}`);
+  });
+
+  it.each(['123456789012345', '参考号138001380001', '12345678901', '凭证号 13800138000', '6222021380013800138'])('nothing in %j', (text) => {
+    expect(spans(phone, text)).toEqual([]);
+  });
+});
