@@ -1,5 +1,5 @@
 /** What the engine says around a flow's own prompts, zh-CN first, en second. */
-import type { Locale } from '../i18n/messages.js';
+import { fill, type Locale } from '../i18n/messages.js';
 
 const zh = {
   flowStart: '好的，我来帮您办理「{title}」。需要几项信息，随时可以说“取消”。',
@@ -58,6 +58,5 @@ const en: Record<Key, string> = {
 export type FlowMessageKey = Key;
 
 export function flowText(locale: Locale, key: Key, vars: Record<string, string | number> = {}): string {
-  const template: string = locale === 'en' ? en[key] : zh[key];
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
+  return fill(locale === 'en' ? en[key] : zh[key], vars);
 }

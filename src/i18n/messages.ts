@@ -85,9 +85,14 @@ const en: Record<MessageKey, Message> = {
 
 const catalogue: Record<Locale, Record<MessageKey, Message>> = { 'zh-CN': zh, en };
 
+/** Fills `{name}` placeholders; an unknown name stays visible rather than vanishing. */
+export function fill(template: string, vars: Vars = {}): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
+}
+
 export function t(locale: Locale, key: MessageKey, vars: Vars = {}): string {
   const m = catalogue[locale][key] ?? catalogue['zh-CN'][key];
-  return typeof m === 'function' ? m(vars) : m.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
+  return typeof m === 'function' ? m(vars) : fill(m, vars);
 }
 
 export function messageKeys(locale: Locale): MessageKey[] {
