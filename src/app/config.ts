@@ -82,6 +82,15 @@ export interface Config {
     readonly uploadMaxBytes: number;
     readonly uploadMaxFiles: number;
   };
+  /** The back office that decides requests (issue 4). Each part is off while unset. */
+  readonly backoffice: {
+    /** Where new requests and supplements are POSTed (signed); unset = they wait in the agent console. */
+    readonly webhookUrl: string | undefined;
+    /** HMAC-SHA256 key of the webhook's signature header; required with the URL. */
+    readonly webhookSecret: string | undefined;
+    /** Bearer key of `POST /api/requests/:id/status` and `GET /api/requests/:id`; unset = those answer 503. */
+    readonly apiKey: string | undefined;
+  };
   /** Files and folders inside `dataDir`. */
   readonly paths: {
     readonly database: string;
@@ -153,11 +162,25 @@ function schemaFor(root: string) {
     WEBCHAT_TOKENS_PER_MINUTE: integer(1, 10_000).default(20),
     UPLOAD_MAX_BYTES: integer(1024, 100 * 1024 * 1024).default(10 * 1024 * 1024),
     UPLOAD_MAX_FILES: integer(1, 20).default(5),
+    BACKOFFICE_WEBHOOK_URL: httpUrl().optional(),
+    BACKOFFICE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    BACKOFFICE_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   });
 }
 
+function httpUrl() {
+  return z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL such as https://backoffice.example.com/pos-assist/requests');
+}
+
 /** Variables whose value must never be echoed in an error message or a log. */
-const SECRET_VARIABLES = new Set(['DIRECTLINE_SECRET']);
+const SECRET_VARIABLES = new Set(['DIRECTLINE_SECRET', 'BACKOFFICE_WEBHOOK_SECRET', 'BACKOFFICE_API_KEY']);
 
 function origin() {
   const reason = 'must be an origin such as https://support.example.com';
@@ -197,22 +220,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const parsed = schemaFor(PROJECT_ROOT).safeParse(raw);
-  if (!parsed.success) {
+  // Variables that only make sense together.
+  const together: ConfigIssue[] = [];
+  if (raw.BACKOFFICE_WEBHOOK_URL && !raw.BACKOFFICE_WEBHOOK_SECRET) {
+    together.push({ variable: 'BACKOFFICE_WEBHOOK_SECRET', reason: 'is required when BACKOFFICE_WEBHOOK_URL is set (the back office checks the signature with it)' });
+  }
+  if (!parsed.success || together.length > 0) {
     const issues: ConfigIssue[] = [];
-    for (const issue of parsed.error.issues) {
+    for (const issue of parsed.success ? [] : parsed.error.issues) {
       const variable = String(issue.path[0]);
       if (issues.some((i) => i.variable === variable)) continue; // one reason per variable
       // Values are echoed so the fix is obvious. A later secret variable (API key, token) must not be.
       const shown = SECRET_VARIABLES.has(variable) ? '' : ` (got ${JSON.stringify(raw[variable])})`;
       issues.push({ variable, reason: `${issue.message}${shown}` });
     }
+    for (const issue of together) if (!issues.some((i) => i.variable === issue.variable)) issues.push(issue);
     const count = issues.length === 1 ? '1 environment variable is invalid' : `${issues.length} environment variables are invalid`;
     throw new AppError('CONFIG_INVALID', [count, ...issues.map((i) => `${i.variable}: ${i.reason}`)].join('\n'), {
       details: { issues },
     });
   }
 
-  const v = parsed.data;
+  const v = parsed.data!;
   return Object.freeze({
     dataDir: v.DATA_DIR,
     knowledgeDir: v.KNOWLEDGE_DIR,
@@ -235,6 +264,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokensPerMinute: v.WEBCHAT_TOKENS_PER_MINUTE,
       uploadMaxBytes: v.UPLOAD_MAX_BYTES,
       uploadMaxFiles: v.UPLOAD_MAX_FILES,
+    }),
+    backoffice: Object.freeze({
+      webhookUrl: v.BACKOFFICE_WEBHOOK_URL,
+      webhookSecret: v.BACKOFFICE_WEBHOOK_SECRET,
+      apiKey: v.BACKOFFICE_API_KEY,
     }),
     paths: Object.freeze({
       database: path.join(v.DATA_DIR, 'pos-assist.sqlite'),

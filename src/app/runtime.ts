@@ -3,11 +3,16 @@
  * it. Commands and (later) the server start from here and close it when they are done.
  */
 import { ConversationState, UserState, type TurnContext } from 'botbuilder';
+import { FlowTurns } from '../bot/flow-turns.js';
 import { PosAssistBot } from '../bot/pos-assist-bot.js';
 import type { ChannelAdapter } from '../channels/channel-adapter.js';
 import { detectLocale, t } from '../i18n/messages.js';
+import { FlowEngine } from '../flows/engine.js';
 import { loadFlows } from '../flows/flow-loader.js';
 import type { Flow } from '../flows/flow-schema.js';
+import { IntentDetector } from '../flows/intent.js';
+import { SLOT_TYPES } from '../flows/slot-types/registry.js';
+import { RequestStore, type RequestEvent, type RequestRecord } from '../requests/index.js';
 import { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { IngestReport } from '../knowledge/ingest.js';
 import { SqlStorage, SqlTranscriptStore, KnowledgeMissStore, openDatabase, type Store } from '../store/index.js';
@@ -23,7 +28,15 @@ export interface Runtime {
   knowledge: KnowledgeBase;
   /** The validated flow definitions (flows/*.yaml), by id. */
   flows: Map<string, Flow>;
+  requests: RequestStore;
   bot: PosAssistBot;
+  /**
+   * Tells the merchant about a decision, on the channel and conversation the request came from. Throws
+   * when that channel is not running here (the event stays unnotified and is retried at the next start).
+   */
+  notify(request: RequestRecord, event: RequestEvent): Promise<void>;
+  /** Sends decisions not yet told (e.g. made while the server was down); returns how many were sent. */
+  sendPendingNotifications(): Promise<number>;
   /** Connects a channel adapter to the bot (error handling included). */
   attach(adapter: ChannelAdapter): void;
   close(): Promise<void>;
@@ -46,7 +59,12 @@ export function logIngest(logger: Logger, report: IngestReport): void {
   logger.info({ added, updated, unchanged, removed, total, reason, durationMs }, 'knowledge index updated');
 }
 
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** Called after a request or supplement added outbox rows (the server wakes its outbox worker). */
+  onOutbox?: () => void;
+}
+
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   // Flow files first: a bad one stops the start before anything is opened.
   const flows = loadFlows(config.flowsDir);
   const store = await openDatabase({ filename: config.paths.database });
@@ -59,14 +77,31 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     if (purged > 0) logger.info({ purged, retentionDays: config.transcriptRetentionDays }, 'old transcript entries deleted');
 
     const knowledge = await openKnowledge(config, logger);
+    const requests = new RequestStore(store.db, { onOutbox: () => options.onOutbox?.() });
+    const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES });
     const bot = new PosAssistBot({
       knowledge,
       conversationState: new ConversationState(storage),
       userState: new UserState(storage),
       misses,
       defaultLocale: config.defaultLocale,
+      flows: {
+        turns: new FlowTurns({ engine, requests, filesDir: config.paths.files }),
+        intents: new IntentDetector(flows.values()),
+        filesDir: config.paths.files,
+      },
+      onHandoff: (context, handoff, error) => {
+        const where = { channelId: context.activity.channelId, conversationId: context.activity.conversation?.id, ...handoff };
+        if (error) logger.error({ err: error, ...where }, 'flow action failed; the merchant was offered a retry');
+        else logger.info(where, 'human agent offered');
+      },
     });
     const adapters: ChannelAdapter[] = [];
+    const notify = async (request: RequestRecord, event: RequestEvent): Promise<void> => {
+      const adapter = adapters.find((a) => a.channelId === request.channelId);
+      if (!adapter || !request.conversationRef) throw new Error(`channel "${request.channelId}" is not running here`);
+      await adapter.continueConversation(request.conversationRef, (context) => bot.notifyRequest(context, request, event));
+    };
     return {
       config,
       logger,
@@ -75,7 +110,23 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       misses,
       knowledge,
       flows,
+      requests,
       bot,
+      notify,
+      async sendPendingNotifications() {
+        let sent = 0;
+        for (const { request, event } of await requests.pendingNotifications()) {
+          if (!adapters.some((a) => a.channelId === request.channelId)) continue;
+          try {
+            await notify(request, event);
+            await requests.markNotified(event.id);
+            sent++;
+          } catch (err) {
+            logger.warn({ err, ticket: request.ticket, eventId: event.id }, 'could not notify the merchant; will retry at the next start');
+          }
+        }
+        return sent;
+      },
       attach(adapter) {
         adapters.push(adapter);
         adapter.onTurnError = async (context: TurnContext, error: Error) => {

@@ -20,6 +20,7 @@ import { pageRoutes } from '../channels/webchat/page-routes.js';
 import { TokenService } from '../channels/webchat/tokens.js';
 import { ActivityHub, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
 import { t, type Locale, type MessageKey } from '../i18n/messages.js';
+import { backofficeRoutes, OutboxWorker } from '../requests/index.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { AppError, type ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
@@ -179,6 +180,15 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     uploadMaxFiles: config.webchat.uploadMaxFiles,
     publicUrl: config.publicUrl,
   });
+  await app.register(backofficeRoutes, {
+    requests: () => {
+      if (!runtime || !service) throw new AppError('SERVER_NOT_READY');
+      return runtime.requests;
+    },
+    apiKey: config.backoffice.apiKey,
+    notify: (request, event) => runtime!.notify(request, event),
+    filesDir: config.paths.files,
+  });
   await app.register(pageRoutes, {
     publicDir,
     service: getService,
@@ -190,8 +200,15 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const address = await app.listen({ port: options.port ?? config.port, host: config.host });
   const url = address.replace('0.0.0.0', '127.0.0.1');
 
+  let outbox: OutboxWorker | undefined;
   const ready = (async () => {
-    runtime = await createRuntime(config, logger);
+    runtime = await createRuntime(config, logger, { onOutbox: () => outbox?.wake() });
+    outbox = new OutboxWorker({
+      db: runtime.store.db,
+      url: config.backoffice.webhookUrl,
+      secret: config.backoffice.webhookSecret,
+      logger,
+    });
     const hub = new ActivityHub();
     const store = new DirectLineStore(runtime.store.db);
     const adapter = new WebChatAdapter({ transcripts: runtime.transcripts, store, hub });
@@ -208,6 +225,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const replayed = await ready.replayPending();
     if (replayed > 0) logger.info({ replayed }, 'answered messages left unprocessed by the previous run');
     service = ready;
+    if (outbox.start()) logger.info({ url: config.backoffice.webhookUrl }, 'sending requests to the back office');
+    else logger.info('no BACKOFFICE_WEBHOOK_URL: requests wait for review in the agent console');
+    const notified = await runtime.sendPendingNotifications();
+    if (notified > 0) logger.info({ notified }, 'told merchants of decisions made while the server was down');
     logger.info({ url, chunks: runtime.knowledge.chunkCount }, 'POS Assist is ready');
   })();
   ready.catch((err: unknown) => logger.fatal({ err }, 'start-up failed'));
@@ -223,6 +244,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         await app.close();
         await ready.catch(() => undefined);
         await service?.drain();
+        await outbox?.stop();
         await runtime?.close();
       })();
       return closing;

@@ -1,7 +1,8 @@
 /**
- * The bot: one `ActivityHandler` for every channel. A turn is routed in a fixed order —
- * (handoff and active flow come here in later issues) → a request for a person → a knowledge answer —
- * and the conversation's language follows the merchant's last message.
+ * The bot: one `ActivityHandler` for every channel. A turn is routed in a fixed order — (handoff comes
+ * here with its issue) → a request for a person → the flow in progress → small talk → a flow's start (a
+ * request, a button, an accepted offer) → a knowledge answer — and the conversation's language follows
+ * the merchant's last message.
  *
  * The bot never sees raw card numbers: the channel adapter masks them first and tells the turn how many
  * it found, so the bot can warn the merchant.
@@ -19,6 +20,11 @@ import { detectLocale, t, type Locale, type MessageKey } from '../i18n/messages.
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { KnowledgeMissStore } from '../store/misses-store.js';
 import { capabilitiesOf, MASKED_CARD_NUMBERS } from '../channels/channel-adapter.js';
+import type { FileRef, FlowState, Say } from '../flows/engine.js';
+import type { IntentDetector } from '../flows/intent.js';
+import type { RequestEvent, RequestRecord } from '../requests/index.js';
+import { statusNotice } from '../requests/index.js';
+import { filesFromActivity, TICKET_IN_TEXT, type FlowReply, type FlowTurns } from './flow-turns.js';
 import { renderAnswer } from './render.js';
 
 export interface ConversationData {
@@ -26,6 +32,16 @@ export interface ConversationData {
   /** Questions in a row the knowledge base could not answer (the handoff issue triggers on 2). */
   unanswered: number;
   turns: number;
+  /** The flow in progress (persisted: a restart continues where it stood). */
+  flow?: FlowState;
+  /** A flow offered after answering a question about it; "yes" or its button starts it. */
+  offer?: string;
+  /** The merchant ID given in this conversation: later flows start with it. */
+  merchantId?: string;
+  /** A ticket the back office asked more materials for: files sent now go to it. */
+  awaitingSupplement?: { ticket: string; merchantId: string };
+  /** Files sent outside a flow, kept until the merchant says what they are for. */
+  heldFiles?: FileRef[];
 }
 
 export interface UserProfile {
@@ -39,6 +55,10 @@ export interface PosAssistBotOptions {
   userState: UserState;
   misses: KnowledgeMissStore;
   defaultLocale: Locale;
+  /** Flows (issue 4). Without them the bot only answers questions. */
+  flows?: { turns: FlowTurns; intents: IntentDetector; filesDir: string };
+  /** Where a handoff or a failure is reported (the handoff issue wires the transfer). */
+  onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;
 }
 
 const HUMAN_REQUEST = /转人工|人工客服|人工服务|找客服|真人|^\s*人工\s*$|\b(agent|human|real person|operator)\b/i;
@@ -62,7 +82,17 @@ const TOPIC_QUERIES: Partial<Record<MessageKey, string>> = {
 };
 
 const NO_ANSWER_TOPICS: MessageKey[] = ['topicRefund', 'topicSuspend', 'topicCodes'];
-const GREETING_TOPICS: MessageKey[] = ['topicVoid', 'topicRefund', 'topicSuspend', 'topicCodes'];
+const GREETING_TOPICS: MessageKey[] = ['topicVoid', 'topicRefund', 'topicSuspend', 'topicCodes', 'actionStartCancel', 'actionCheckStatus'];
+
+/** Buttons (and typed words) that start a flow directly. */
+const FLOW_ACTIONS: Partial<Record<MessageKey, string>> = {
+  actionStartCancel: 'cancel-transaction',
+  actionStartSuspend: 'suspend-settlement',
+  actionCheckStatus: 'request-status',
+  actionSupplement: 'supplement-materials',
+};
+const TRY_AGAIN = /^(再试一次|重试|try again|retry)[\s!！。.]*$/i;
+const ACCEPT = /^(好|好的|好啊|可以|行|是|是的|嗯|要|需要|办理|开始|麻烦了|ok|okay|yes|sure|please)[\s!！。.,，]*$/i;
 
 export class PosAssistBot extends ActivityHandler {
   private readonly conversationData: StatePropertyAccessor<ConversationData>;
@@ -78,7 +108,15 @@ export class PosAssistBot extends ActivityHandler {
       const joined = (context.activity.membersAdded ?? []).filter((m) => m.id !== botId);
       if (joined.length > 0) {
         const locale = await this.localeFor(context);
-        await context.sendActivity(this.withTopics(context, t(locale, 'greeting'), locale, GREETING_TOPICS, false));
+        const conversation = await this.conversationData.get(context, { unanswered: 0, turns: 0 });
+        if (conversation.flow && this.options.flows) {
+          // Back to a conversation with a request half filled in: continue it where it stood.
+          const title = this.options.flows.turns.flow(conversation.flow.flowId).title[locale];
+          await context.sendActivity(MessageFactory.text(t(locale, 'flowResume', { title })));
+          await this.sendSays(context, this.options.flows.turns.reprompt(conversation.flow, locale));
+        } else {
+          await context.sendActivity(this.withTopics(context, t(locale, 'greeting'), locale, GREETING_TOPICS, false));
+        }
       }
       await next();
     });
@@ -112,9 +150,38 @@ export class PosAssistBot extends ActivityHandler {
       await context.sendActivity(MessageFactory.text(t(locale, 'cardNumberWarning')));
     }
 
-    if (!text) {
-      const hasFiles = (context.activity.attachments ?? []).length > 0;
-      await context.sendActivity(MessageFactory.text(t(locale, hasFiles ? 'unsupportedAttachment' : 'emptyMessage')));
+    const flows = this.options.flows;
+    const { files, unusable } = flows ? filesFromActivity(context.activity, flows.filesDir) : { files: [], unusable: 0 };
+    if (unusable > 0 || (!flows && (context.activity.attachments ?? []).length > 0)) {
+      await context.sendActivity(MessageFactory.text(t(locale, flows ? 'fileUnusable' : 'unsupportedAttachment')));
+      if (!text && files.length === 0) return;
+    }
+    if (!text && files.length === 0) {
+      await context.sendActivity(MessageFactory.text(t(locale, 'emptyMessage')));
+      return;
+    }
+
+    if (text && HUMAN_REQUEST.test(text)) {
+      // The live handoff arrives with the handoff issue; until then the request is on record for operators.
+      await this.recordMiss(context, text, 0, locale);
+      await context.sendActivity(MessageFactory.text(t(locale, 'humanRequested')));
+      if (flows && conversation.flow) {
+        await context.sendActivity(MessageFactory.text(t(locale, 'humanRequestedInFlow')));
+        await this.sendSays(context, flows.turns.reprompt(conversation.flow, locale));
+      }
+      return;
+    }
+
+    if (flows && conversation.flow) {
+      const reply = TRY_AGAIN.test(text) && files.length === 0
+        ? flows.turns.retry(conversation.flow, locale)
+        : await flows.turns.continue(context, conversation.flow, { text, files }, locale);
+      await this.applyFlowReply(context, conversation, reply, locale);
+      return;
+    }
+
+    if (flows && files.length > 0) {
+      await this.filesOutsideFlow(context, conversation, text, files, locale);
       return;
     }
 
@@ -131,24 +198,124 @@ export class PosAssistBot extends ActivityHandler {
       return;
     }
 
-    if (HUMAN_REQUEST.test(text)) {
-      // The live handoff arrives with the handoff issue; until then the request is on record for operators.
-      await this.recordMiss(context, text, 0, locale);
-      await context.sendActivity(MessageFactory.text(t(locale, 'humanRequested')));
-      return;
+    if (flows) {
+      const offered = conversation.offer;
+      delete conversation.offer;
+      const byButton = (Object.keys(FLOW_ACTIONS) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text || t('en', k) === text);
+      const flowId =
+        (byButton && FLOW_ACTIONS[byButton]) ||
+        (offered && (ACCEPT.test(text) || text === this.startLabel(offered, locale) || text === this.startLabel(offered, 'zh-CN')) ? offered : undefined);
+      if (flowId) {
+        await this.startFlow(context, conversation, flowId, { text: '', files: this.takeHeld(conversation) }, locale);
+        return;
+      }
+      const intent = flows.intents.detect(text);
+      if (intent?.mode === 'start') {
+        await this.startFlow(context, conversation, intent.flowId, { text, files: [] }, locale);
+        return;
+      }
+      if (intent?.mode === 'offer') {
+        await this.answer(context, conversation, text, locale, { offerTopics: false });
+        conversation.offer = intent.flowId;
+        const title = flows.turns.flow(intent.flowId).title[locale];
+        await context.sendActivity(this.withActions(context, t(locale, 'offerFlow', { title }), [this.startLabel(intent.flowId, locale)]));
+        return;
+      }
     }
 
+    await this.answer(context, conversation, text, locale, { offerTopics: true });
+  }
+
+  /** Answers from the knowledge base; true when it found an answer. */
+  private async answer(context: TurnContext, conversation: ConversationData, text: string, locale: Locale, opts: { offerTopics: boolean }): Promise<boolean> {
     await context.sendActivity({ type: ActivityTypes.Typing });
     const topic = (Object.keys(TOPIC_QUERIES) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text);
     const answer = await this.options.knowledge.ask(topic ? TOPIC_QUERIES[topic]! : text);
     if (answer.answered) {
       conversation.unanswered = 0;
       await context.sendActivity(MessageFactory.text(renderAnswer(answer, locale)));
-      return;
+      return true;
     }
     conversation.unanswered += 1;
     await this.recordMiss(context, text, answer.confidence, locale);
-    await context.sendActivity(this.withTopics(context, renderAnswer(answer, locale), locale, NO_ANSWER_TOPICS, true));
+    if (opts.offerTopics) await context.sendActivity(this.withTopics(context, renderAnswer(answer, locale), locale, NO_ANSWER_TOPICS, true));
+    else await context.sendActivity(MessageFactory.text(renderAnswer(answer, locale)));
+    return false;
+  }
+
+  private startLabel(flowId: string, locale: Locale): string {
+    return t(locale, 'actionStartFlow', { title: this.options.flows!.turns.flow(flowId).title[locale] });
+  }
+
+  private takeHeld(conversation: ConversationData): FileRef[] {
+    const held = conversation.heldFiles ?? [];
+    delete conversation.heldFiles;
+    return held;
+  }
+
+  private async startFlow(context: TurnContext, conversation: ConversationData, flowId: string, input: { text: string; files: FileRef[] }, locale: Locale): Promise<void> {
+    const flows = this.options.flows!;
+    const prefill: Record<string, { value: unknown; display: string }> = {};
+    const known = conversation.awaitingSupplement?.merchantId ?? conversation.merchantId;
+    const flow = flows.turns.flow(flowId);
+    if (known && flow.slots.some((s) => s.name === 'merchant_id')) prefill.merchant_id = { value: known, display: known };
+    const ticket = TICKET_IN_TEXT.exec(input.text);
+    if (flow.slots.some((s) => s.name === 'ticket')) {
+      if (ticket) prefill.ticket = { value: `${ticket[1]!.toUpperCase()}-${ticket[2]}-${ticket[3]}`, display: `${ticket[1]!.toUpperCase()}-${ticket[2]}-${ticket[3]}` };
+      else if (flowId === 'supplement-materials' && conversation.awaitingSupplement) {
+        prefill.ticket = { value: conversation.awaitingSupplement.ticket, display: conversation.awaitingSupplement.ticket };
+      }
+    }
+    const reply = await flows.turns.start(context, flowId, input, locale, prefill);
+    await this.applyFlowReply(context, conversation, reply, locale);
+  }
+
+  /** Files with no flow in progress: kept, and the merchant says what they are for (nothing dropped). */
+  private async filesOutsideFlow(context: TurnContext, conversation: ConversationData, text: string, files: FileRef[], locale: Locale): Promise<void> {
+    if (conversation.awaitingSupplement) {
+      await this.startFlow(context, conversation, 'supplement-materials', { text, files }, locale);
+      return;
+    }
+    const held = [...(conversation.heldFiles ?? [])];
+    for (const f of files) if (!held.some((h) => h.file === f.file)) held.push(f);
+    conversation.heldFiles = held.slice(-10);
+    const options = [t(locale, 'actionStartCancel'), t(locale, 'actionSupplement'), t(locale, 'actionStartSuspend')];
+    await context.sendActivity(this.withActions(context, t(locale, 'filesWithoutFlow', { count: held.length }), options));
+  }
+
+  private async applyFlowReply(context: TurnContext, conversation: ConversationData, reply: FlowReply, locale: Locale): Promise<void> {
+    if (reply.merchantId) conversation.merchantId = reply.merchantId;
+    if (reply.state) conversation.flow = reply.state;
+    else {
+      const ended = conversation.flow?.flowId;
+      delete conversation.flow;
+      if (ended === 'supplement-materials') delete conversation.awaitingSupplement;
+    }
+    await this.sendSays(context, reply.say);
+    if (reply.handoff) this.options.onHandoff?.(context, reply.handoff, reply.error);
+    if (reply.digression) {
+      await this.answer(context, conversation, reply.digression.question, locale, { offerTopics: false });
+      await this.sendSays(context, reply.digression.reprompt);
+    }
+  }
+
+  private async sendSays(context: TurnContext, says: Say[]): Promise<void> {
+    for (const say of says) {
+      await context.sendActivity(say.suggestedActions?.length ? this.withActions(context, say.text, say.suggestedActions) : MessageFactory.text(say.text));
+    }
+  }
+
+  /**
+   * Tells the merchant about a decision on their request, in the conversation they filed it from (a
+   * proactive turn). A request for more materials is remembered: files sent next go to that ticket.
+   */
+  async notifyRequest(context: TurnContext, request: RequestRecord, event: RequestEvent): Promise<void> {
+    const notice = statusNotice(request.locale, request, { to: event.to, reason: event.reason });
+    await context.sendActivity(notice.suggestedActions.length ? this.withActions(context, notice.text, notice.suggestedActions) : MessageFactory.text(notice.text));
+    const conversation = await this.conversationData.get(context, { unanswered: 0, turns: 0 });
+    if (event.to === 'needs_more_info') conversation.awaitingSupplement = { ticket: request.ticket, merchantId: request.merchantId };
+    else if (conversation.awaitingSupplement?.ticket === request.ticket) delete conversation.awaitingSupplement;
+    await this.options.conversationState.saveChanges(context);
   }
 
   private async recordMiss(context: TurnContext, question: string, confidence: number, locale: Locale): Promise<void> {
@@ -173,8 +340,12 @@ export class PosAssistBot extends ActivityHandler {
    * merchant can answer with the number (the channel maps the number back to the option).
    */
   private withTopics(context: TurnContext, text: string, locale: Locale, topics: MessageKey[], offerHuman: boolean) {
-    const options = topics.map((k) => t(locale, k));
+    const options = topics.filter((k) => this.options.flows || !(k in FLOW_ACTIONS)).map((k) => t(locale, k));
     if (offerHuman) options.push(t(locale, 'actionHuman'));
+    return this.withActions(context, text, options);
+  }
+
+  private withActions(context: TurnContext, text: string, options: string[]) {
     if (capabilitiesOf(context).suggestedActions) return MessageFactory.suggestedActions(options, text);
     return MessageFactory.text(`${text}\n${options.map((o, i) => `${i + 1}. ${o}`).join('\n')}`);
   }

@@ -12,7 +12,8 @@ import type { Locale } from '../i18n/messages.js';
 import { conditionsHold, todayIn } from './conditions.js';
 import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
-import type { Invalid, SlotContext, SlotType } from './slot-types/types.js';
+import { ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
+import type { Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 
 export interface SlotValue {
   value: unknown;
@@ -71,12 +72,50 @@ export interface EngineOptions {
   timeZone?: string;
 }
 
-const YES = /^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|ok|okay|yes|y|confirm|submit|sure)[!！。.\s]*$/i;
-const NO = /^(不|否|不是|不对|不用|no|n|nope)[!！。.\s]*$/i;
-const CANCEL = /^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|cancel|stop|quit|never ?mind)[!！。.\s]*$/i;
-const SKIP = /^(跳过|没有|无|不知道|不清楚|不记得了?|skip|none|n\/a|no idea|don't know)[!！。.\s]*$/i;
+const END = String.raw`[!！。.\s]*$`;
+const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|ok|okay|yes|y|confirm|submit|sure)${END}`, 'i');
+const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
+const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|cancel|stop|quit|never ?mind)${END}`, 'i');
+/** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
+const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
+const SKIP = new RegExp(String.raw`^(跳过|没有|无|不知道|不清楚|不记得了?|skip|none|n\/a|no idea|don't know)${END}`, 'i');
+const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
 const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change/i;
+/** A message that opens as a correction ("不对，金额是1208"): only such a message is not a free-text answer. */
+const CORRECTION_LEAD = /^(不对|不是|错了|搞错了|写错了|说错了|更正|修改|改一下|更改|sorry|actually|correction|change|no,)/i;
+/** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
+const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|哪些|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
+/** A question where any text is an answer (a reason): it must look like one, not merely contain "什么". */
+const PLAIN_QUESTION = /[?？]\s*$|^(为什么|为啥|怎么|如何|什么|请问|能不能|可不可以|why|how|what|when|which|can i|should i|do i)/i;
+
+/** Words that name a slot type in a message ("参考号", "金额"), for corrections. */
+const TYPE_WORDS: Record<string, RegExp> = {
+  merchant_id: new RegExp(ID_LABELS.merchant_id, 'i'),
+  terminal_id: new RegExp(ID_LABELS.terminal_id, 'i'),
+  batch_no: new RegExp(ID_LABELS.batch_no, 'i'),
+  voucher_no: new RegExp(ID_LABELS.voucher_no, 'i'),
+  reference_no: new RegExp(ID_LABELS.reference_no, 'i'),
+  auth_code: new RegExp(ID_LABELS.auth_code, 'i'),
+  card_last4: new RegExp(ID_LABELS.card_last4, 'i'),
+  phone: new RegExp(PHONE_LABELS, 'i'),
+  amount: /金额|(?<![a-z])amount(?![a-z])/i,
+  date: /日期|(?<![a-z])date(?![a-z])/i,
+};
+
+/** Types whose values are found anywhere in a message; enum, text and files are answered to their prompt. */
+const EXTRACTED = (slot: Slot) => slot.type !== 'attachments' && slot.type !== 'text' && slot.type !== 'enum';
+
+const ACCEPTED_FILE = /^(image\/(jpeg|png|webp|gif)|application\/pdf)$/;
+
+interface Extraction {
+  /** Slots whose value this message set or changed. */
+  changed: string[];
+  /** Why a value the message named was not taken ("参考号应为12位…，已保留原来的值"). */
+  explanations: Say[];
+  /** Spans of the values taken, to read the rest of the message as the pending slot's answer. */
+  spans: [number, number][];
+}
 
 export class FlowEngine {
   private readonly timeZone: string;
@@ -91,10 +130,16 @@ export class FlowEngine {
     return flow;
   }
 
-  /** Starts a flow with the message that triggered it (which may already carry several values). */
-  start(flowId: string, input: FlowInput, now: Date, locale: Locale): Step {
+  /**
+   * Starts a flow with the message that triggered it (which may already carry several values).
+   * `prefill`: values known before the flow (the merchant ID from an earlier flow); the message may restate them.
+   */
+  start(flowId: string, input: FlowInput, now: Date, locale: Locale, prefill: Record<string, SlotValue> = {}): Step {
     const state: FlowState = { flowId, values: {}, skipped: [], attempts: {}, stage: 'collecting', required: [], announced: [] };
     const flow = this.flow(flowId);
+    for (const [name, v] of Object.entries(prefill)) {
+      if (flow.slots.some((s) => s.name === name)) state.values[name] = { value: v.value, display: v.display };
+    }
     const say: Say[] = [{ text: flowText(locale, 'flowStart', { title: flow.title[locale] }) }];
     const step = this.collect(flow, state, input, now, locale, { fromStart: true });
     return { ...step, say: [...say, ...step.say] };
@@ -106,18 +151,17 @@ export class FlowEngine {
     const next = structuredClone(state);
 
     if (next.stage === 'confirm-cancel') {
-      if (YES.test(text) || CANCEL.test(text)) return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };
+      if (YES.test(text) || CANCEL.test(text) || YES_CANCEL.test(text)) {
+        return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };
+      }
       next.stage = next.resumeStage ?? 'collecting';
       delete next.resumeStage;
       return { state: next, say: [{ text: flowText(locale, 'flowContinue') }, ...this.ask(flow, next, now, locale)] };
     }
-    if (CANCEL.test(text) && !(input.files?.length)) {
+    if ((CANCEL.test(text) || YES_CANCEL.test(text)) && !input.files?.length) {
       next.resumeStage = next.stage;
       next.stage = 'confirm-cancel';
-      return {
-        state: next,
-        say: [{ text: flowText(locale, 'flowCancelConfirm'), suggestedActions: [flowText(locale, 'actionYesCancel'), flowText(locale, 'actionNoContinue')] }],
-      };
+      return { state: next, say: [this.cancelQuestion(locale)] };
     }
     if (next.stage === 'confirming') return this.confirming(flow, next, input, now, locale);
     return this.collect(flow, next, input, now, locale, { fromStart: false });
@@ -127,55 +171,114 @@ export class FlowEngine {
   reprompt(state: FlowState, now: Date, locale: Locale): Say[] {
     const flow = this.flow(state.flowId);
     if (state.stage === 'confirming') return [this.summary(flow, state, locale)];
-    if (state.stage === 'confirm-cancel') return [{ text: flowText(locale, 'flowCancelConfirm') }];
+    if (state.stage === 'confirm-cancel') return [this.cancelQuestion(locale)];
     return this.ask(flow, structuredClone(state), now, locale);
   }
 
   // ── Collecting ─────────────────────────────────────────────────────────────────────────────────────
 
   private collect(flow: Flow, state: FlowState, input: FlowInput, now: Date, locale: Locale, opts: { fromStart: boolean }): Step {
+    const before = structuredClone(state);
     const say: Say[] = [];
     const text = input.text.trim();
-    const pending = state.pending ? flow.slots.find((s) => s.name === state.pending) : undefined;
-    let progressed = false;
+    const pending = !opts.fromStart && state.pending ? flow.slots.find((s) => s.name === state.pending) : undefined;
+    const files = input.files ?? [];
 
-    // Files go to the pending file slot, else to the first file slot still open.
-    if (input.files?.length) {
-      const target = pending?.type === 'attachments' ? pending : flow.slots.find((s) => s.type === 'attachments' && !state.values[s.name]);
-      if (target) {
-        const result = this.addFiles(target, state, input.files, locale);
-        if (result) say.push(result);
-        else progressed = true;
-      } else {
-        say.push({ text: flowText(locale, 'flowFileNotExpected') });
-      }
+    if (files.length) {
+      const problem = this.takeFiles(flow, state, pending, files, locale);
+      if (problem) say.push(problem);
+    }
+    if (!text) return this.advance(flow, state, now, locale, say);
+    if (!pending) {
+      // The message that started the flow: whatever values it carries.
+      const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+      return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
     }
 
-    if (text && pending && !pending.required && !state.required.includes(pending.name) && SKIP.test(text)) {
-      state.skipped.push(pending.name);
-      progressed = true;
-    } else if (text) {
-      const changed = this.extractInto(flow, state, text, now, locale, say);
-      progressed ||= changed.length > 0;
-      if (pending && !changed.includes(pending.name) && pending.type !== 'attachments' && !opts.fromStart) {
-        const parsed = this.parse(pending, state, text, now, locale);
-        if (parsed.ok) {
-          state.values[pending.name] = { value: parsed.value, display: parsed.display };
-          progressed = true;
-        } else if (changed.length === 0) {
-          if (QUESTION.test(text)) return { state, say, outcome: { type: 'digression', question: text } };
-          return this.failedAttempt(flow, state, pending, parsed, say, now, locale);
-        }
-      } else if (pending?.type === 'attachments' && !changed.length && !input.files?.length && !opts.fromStart) {
-        if (QUESTION.test(text)) return { state, say, outcome: { type: 'digression', question: text } };
-        say.push({ text: flowText(locale, 'flowNeedFiles') });
-      }
+    // "再试一次" after the retry limit: the slot gets its attempts back, and its prompt again.
+    if (TRY_AGAIN.test(text) && !files.length) {
+      state.attempts[pending.name] = 0;
+      return { state, say: [this.prompt(pending, state, locale)] };
     }
-    void progressed;
-    return this.advance(flow, state, now, locale, say);
+
+    // "不对" / "改一下" mid-flow: what should change? (Not an answer, not a failed attempt.)
+    if (BARE_CORRECTION.test(text)) return { state, say: [...say, { text: flowText(locale, 'flowWhatToChange') }, this.prompt(pending, state, locale)] };
+
+    const optional = !this.isRequired(pending, state);
+    if (optional && SKIP.test(text) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+      if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
+      return this.advance(flow, state, now, locale, say);
+    }
+
+    // Free text (a reason): the message is the answer, unless it is a question or opens as a correction.
+    if (pending.type === 'text') {
+      if (PLAIN_QUESTION.test(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
+      if (CORRECTION_LEAD.test(text)) {
+        const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+        if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
+      }
+      if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
+      const parsed = this.parse(pending, state, text, now, locale);
+      if (!parsed.ok) return this.failedAttempt(flow, state, pending, parsed, say, locale);
+      this.setValue(state, pending.name, parsed);
+      return this.advance(flow, state, now, locale, say);
+    }
+
+    const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+    say.push(...found.explanations);
+    const answered = found.changed.some((n) => n === pending.name || (pending.group !== undefined && this.slot(flow, n)?.group === pending.group));
+
+    if (pending.type === 'attachments') {
+      if (answered || found.changed.length || found.explanations.length || files.length) return this.advance(flow, state, now, locale, say);
+      if (QUESTION.test(text)) return { state: before, say: [], outcome: { type: 'digression', question: text } };
+      this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
+      if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
+      return this.advance(flow, state, now, locale, [...say, { text: flowText(locale, 'flowNeedFiles') }]);
+    }
+    if (answered) return this.advance(flow, state, now, locale, say);
+    // A correction of another slot is not also an answer to this one ("不对，金额是1208" is no card's last 4).
+    if (found.changed.length && CORRECTION.test(text)) return this.advance(flow, state, now, locale, say);
+
+    // The pending slot's own answer: the message without the values taken for other slots.
+    const rest = found.changed.length ? blank(text, found.spans) : text;
+    const alternatives = pending.group ? flow.slots.filter((s) => s.group === pending.group) : [pending];
+    const tries = alternatives.map((slot) => ({ slot, result: this.check(flow, slot, state, this.parse(slot, state, rest, now, locale)) }));
+    const ok = tries.find((t) => t.slot === pending && t.result.ok) ?? tries.find((t) => t.result.ok);
+    if (ok?.result.ok) {
+      this.setValue(state, ok.slot.name, ok.result);
+      return this.advance(flow, state, now, locale, say);
+    }
+    // Something else in the message was taken or explained: not a failed attempt at this slot.
+    if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, say);
+    if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
+    if (QUESTION.test(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
+    // "参考号是12345" at the phone prompt: about another slot, not a failed attempt at this one.
+    this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
+    if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
+    return this.failedAttempt(flow, state, pending, this.groupProblem(tries, text), say, locale);
   }
 
-  private failedAttempt(flow: Flow, state: FlowState, slot: Slot, invalid: Invalid, say: Say[], now: Date, locale: Locale): Step {
+  private cannotSkip(slot: Slot): Invalid {
+    return { ok: false, reason: `${slot.type}.required`, message: { 'zh-CN': flowText('zh-CN', 'flowCannotSkip'), en: flowText('en', 'flowCannotSkip') } };
+  }
+
+  /**
+   * Why none of a group's alternatives took the answer: the one the message names ("参考号…"), else all
+   * of them (a bare 11-digit number is neither a 6-digit 凭证号 nor a 12-digit 参考号).
+   */
+  private groupProblem(tries: { slot: Slot; result: Valid<unknown> | Invalid }[], text: string): Invalid {
+    const failed = tries.filter((t): t is { slot: Slot; result: Invalid } => !t.result.ok);
+    const named = failed.find((t) => mentionsSlot(t.slot, text));
+    if (named || failed.length === 1) return (named ?? failed[0]!).result;
+    const distinct = [...new Map(failed.map((t) => [t.result.message['zh-CN'], t.result])).values()];
+    return {
+      ok: false,
+      reason: distinct[0]!.reason,
+      message: { 'zh-CN': distinct.map((r) => r.message['zh-CN']).join(''), en: distinct.map((r) => r.message.en).join(' ') },
+    };
+  }
+
+  private failedAttempt(flow: Flow, state: FlowState, slot: Slot, invalid: Invalid, say: Say[], locale: Locale): Step {
     const attempts = (state.attempts[slot.name] ?? 0) + 1;
     state.attempts[slot.name] = attempts;
     if (attempts >= flow.maxAttempts) {
@@ -185,17 +288,19 @@ export class FlowEngine {
         outcome: { type: 'handoff', reason: 'slot_retry_limit', detail: `${flow.id}.${slot.name}: ${invalid.reason}` },
       };
     }
-    return { state, say: [...say, { text: `${invalid.message[locale]}${flowText(locale, 'flowTryAgainSuffix')}` }, this.prompt(slot, locale)] };
+    return { state, say: [...say, { text: `${invalid.message[locale]}${flowText(locale, 'flowTryAgainSuffix')}` }, this.prompt(slot, state, locale)] };
   }
 
   /** Applies rules, then asks the next open slot, or moves to the confirmation. */
   private advance(flow: Flow, state: FlowState, now: Date, locale: Locale, say: Say[]): Step {
+    this.enforceOrder(flow, state, locale, say);
+    this.dropUnasked(flow, state, now);
     const ruleStep = this.applyRules(flow, state, now, locale, say);
     if (ruleStep) return ruleStep;
     const next = this.nextSlot(flow, state, now);
     if (next) {
       state.pending = next.name;
-      return { state, say: [...say, this.prompt(next, locale)] };
+      return { state, say: [...say, this.prompt(next, state, locale)] };
     }
     delete state.pending;
     if (!flow.confirm) return { state: undefined, say, outcome: { type: 'submit', flow, values: state.values } };
@@ -205,14 +310,16 @@ export class FlowEngine {
 
   private ask(flow: Flow, state: FlowState, now: Date, locale: Locale): Say[] {
     const next = state.pending ? flow.slots.find((s) => s.name === state.pending) : this.nextSlot(flow, state, now);
-    return next ? [this.prompt(next, locale)] : [this.summary(flow, state, locale)];
+    return next ? [this.prompt(next, state, locale)] : [this.summary(flow, state, locale)];
   }
 
   private nextSlot(flow: Flow, state: FlowState, now: Date): Slot | undefined {
     const values = this.plainValues(state);
     for (const slot of flow.slots) {
-      if (state.values[slot.name] || state.skipped.includes(slot.name)) continue;
-      const required = slot.required || state.required.includes(slot.name);
+      const required = this.isRequired(slot, state);
+      if (state.values[slot.name]) continue;
+      // A skipped slot stays skipped, unless a rule made it required since (a manual refund needs the slip).
+      if (state.skipped.includes(slot.name) && !state.required.includes(slot.name)) continue;
       if (!required && slot.group === undefined) {
         // Optional slots are asked once (they can be skipped), unless a rule set them.
         if (slot.askWhen && !conditionsHold(slot.askWhen, values, flow.settings, todayIn(now, this.timeZone))) continue;
@@ -226,13 +333,55 @@ export class FlowEngine {
     return undefined;
   }
 
+  private isRequired(slot: Slot, state: FlowState): boolean {
+    return slot.required || state.required.includes(slot.name);
+  }
+
   /** A slot that only rules fill (`set`) is never asked. */
   private isRuleSet(flow: Flow, slot: Slot): boolean {
     return flow.rules.some((r) => r.then.set && slot.name in r.then.set);
   }
 
+  /**
+   * Answers that no longer apply are dropped: a slot asked only when conditions hold (批结算 for a
+   * same-day sale) loses its value when a correction makes the conditions false, so it is neither
+   * submitted nor stale when they hold again.
+   */
+  private dropUnasked(flow: Flow, state: FlowState, now: Date): void {
+    const today = todayIn(now, this.timeZone);
+    for (let again = true; again; ) {
+      again = false;
+      for (const slot of flow.slots) {
+        if (!slot.askWhen || !state.values[slot.name] || this.isRuleSet(flow, slot)) continue;
+        if (!conditionsHold(slot.askWhen, this.plainValues(state), flow.settings, today)) {
+          delete state.values[slot.name];
+          again = true;
+        }
+      }
+    }
+  }
+
+  /** A date that must not be before another (恢复日期 ≥ 暂停开始日期) is dropped, and asked again, when a change breaks that. */
+  private enforceOrder(flow: Flow, state: FlowState, locale: Locale, say: Say[]): void {
+    for (const slot of flow.slots) {
+      const v = state.values[slot.name];
+      if (!v || !slot.options.notBefore) continue;
+      const problem = this.check(flow, slot, state, { ok: true, value: v.value, display: v.display });
+      if (!problem.ok) {
+        delete state.values[slot.name];
+        say.push({ text: problem.message[locale] });
+      }
+    }
+  }
+
+  /**
+   * Rules are evaluated afresh on every change: what they set and require follows the values as they are
+   * now (a date corrected from 45 days ago to yesterday is a refund again, without the slip required).
+   */
   private applyRules(flow: Flow, state: FlowState, now: Date, locale: Locale, say: Say[]): Step | undefined {
     const today = todayIn(now, this.timeZone);
+    for (const slot of flow.slots) if (this.isRuleSet(flow, slot)) delete state.values[slot.name];
+    state.required = [];
     for (const rule of flow.rules) {
       if (!conditionsHold(rule.when, this.plainValues(state), flow.settings, today)) continue;
       const first = !state.announced.includes(rule.id);
@@ -267,12 +416,12 @@ export class FlowEngine {
     }
     const say: Say[] = [];
     if (input.files?.length) {
-      const target = flow.slots.find((s) => s.type === 'attachments');
-      const problem = target ? this.addFiles(target, state, input.files, locale) : { text: flowText(locale, 'flowFileNotExpected') };
+      const problem = this.takeFiles(flow, state, undefined, input.files, locale);
       if (problem) say.push(problem);
     }
-    const changed = text ? this.extractInto(flow, state, text, now, locale, say, { correction: true }) : [];
-    if (!changed.length && !input.files?.length && !say.length) {
+    const found = text ? this.extractInto(flow, state, text, now, locale, { mode: 'confirming' }) : { changed: [], explanations: [], spans: [] };
+    say.push(...found.explanations);
+    if (!found.changed.length && !input.files?.length && !say.length) {
       if (NO.test(text) || CORRECTION.test(text)) return { state, say: [{ text: flowText(locale, 'flowWhatToChange') }] };
       if (QUESTION.test(text)) return { state, say: [], outcome: { type: 'digression', question: text } };
       return { state, say: [{ text: flowText(locale, 'flowConfirmHint') }, this.summary(flow, state, locale)] };
@@ -287,70 +436,143 @@ export class FlowEngine {
   /**
    * Fills slots from values found anywhere in the text. A type used by one slot of the flow fills that
    * slot (a new value replaces the old: the merchant restated it); a type shared by several slots (two
-   * dates) only fills the pending one. An invalid restatement ("参考号是12345") keeps the earlier value
-   * and says why.
+   * dates) fills the slot the message names (`mentions`: "恢复日期改成…"), else the pending one. An
+   * invalid restatement ("参考号是12345") keeps the earlier value and says why. While confirming, a
+   * correction may also name an enum's option ("已通知合作方") or a value under its label.
    */
-  private extractInto(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, say: Say[], opts: { correction?: boolean } = {}): string[] {
-    const changed: string[] = [];
+  private extractInto(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, opts: { mode: 'collecting' | 'confirming' }): Extraction {
+    const out: Extraction = { changed: [], explanations: [], spans: [] };
     const byType = new Map<string, Slot[]>();
-    for (const slot of flow.slots) {
-      if (slot.type === 'attachments' || slot.type === 'text' || slot.type === 'enum') continue;
-      byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
-    }
+    for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
+
     for (const [type, slots] of byType) {
-      const target = slots.length === 1 ? slots[0]! : slots.find((s) => s.name === state.pending);
+      const named = slots.filter((s) => s.mentions?.some((m) => text.toLowerCase().includes(m.toLowerCase())));
+      const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : slots.find((s) => s.name === state.pending);
       if (!target) continue;
       const found = this.slotType(type).extract(text, this.context(target, now, locale, flow));
-      if (found.length > 0) {
-        const f = found[0]!;
-        const before = state.values[target.name]?.display;
-        state.values[target.name] = { value: f.value, display: f.display };
-        if (state.skipped.includes(target.name)) state.skipped = state.skipped.filter((n) => n !== target.name);
-        if (before !== f.display) changed.push(target.name);
-        // A value of one slot in a group of alternatives satisfies the group.
+      if (found.length === 0) continue;
+      // "不是1280元，是1208元": of several values, not the one already there.
+      const current = state.values[target.name]?.display;
+      const f = found.find((x) => x.display !== current) ?? found[0]!;
+      const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display });
+      if (!checked.ok) {
+        // The pending slot's own answer is refused (and counted) as its answer; others are explained.
+        if (!(opts.mode === 'collecting' && target.name === state.pending)) out.explanations.push(this.kept(state, target, checked, locale));
+        continue;
+      }
+      out.spans.push([f.start, f.end]);
+      if (current !== f.display) {
+        this.setValue(state, target.name, checked);
+        out.changed.push(target.name);
       }
     }
-    // Enum answers while confirming ("没有通知合作方") and corrections naming an enum's label.
-    if (opts.correction) {
-      for (const slot of flow.slots.filter((s) => s.type === 'enum' && !this.isRuleSet(flow, s))) {
-        const parsed = this.parse(slot, state, text, now, locale);
-        if (parsed.ok && state.values[slot.name]?.display !== parsed.display && (slot.options.values?.length ?? 0) > 0) {
-          const labels = slot.options.values!.flatMap((v) => v.labels);
-          if (labels.some((l) => text.includes(l))) {
-            state.values[slot.name] = { value: parsed.value, display: parsed.display };
-            changed.push(slot.name);
-          }
-        }
+
+    // Corrections naming an enum's option ("已经通知合作方了"): only options of two characters or more,
+    // only for questions already answered.
+    if (opts.mode === 'confirming') {
+      for (const slot of flow.slots.filter((s) => s.type === 'enum' && state.values[s.name] && !this.isRuleSet(flow, s))) {
+        // A bare "yes"/"no" opens many an English correction ("no, the amount is…"): it names no option.
+        const hits = this.slotType('enum').extract(text, this.context(slot, now, locale, flow)).filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)));
+        const ids = new Map(hits.map((f) => [String(f.value), f]));
+        if (ids.size !== 1) continue;
+        const f = [...ids.values()][0]!;
+        if (state.values[slot.name]!.value === f.value) continue;
+        this.setValue(state, slot.name, { ok: true, value: f.value, display: f.display });
+        out.changed.push(slot.name);
       }
     }
-    if (changed.length === 0 && CORRECTION.test(text)) {
-      // "不对，参考号是12345": find the slot the merchant meant and say why the new value was not taken.
-      for (const slot of flow.slots) {
-        if (!state.values[slot.name] || slot.type === 'attachments' || slot.type === 'enum' || slot.type === 'text') continue;
-        const stripped = text.replace(CORRECTION, '').replace(/^[，,。.\s:：]+/, '');
-        const parsed = this.parse(slot, state, stripped.replace(/^[^0-9０-９¥￥一二三四五六七八九十两零]*?(是|为|:|：)/, ''), now, locale);
-        if (!parsed.ok && mentionsSlot(slot, stripped)) {
-          say.push({ text: `${parsed.message[locale]}${flowText(locale, 'flowKeptValue', { value: state.values[slot.name]!.display })}` });
-          break;
-        }
-      }
+
+    const confirmingCorrection = opts.mode === 'confirming' && (!QUESTION.test(text) || /\d/.test(text));
+    if (out.changed.length === 0 && out.explanations.length === 0 && (CORRECTION.test(text) || confirmingCorrection)) {
+      this.namedCorrection(flow, state, text, now, locale, opts.mode, out);
     }
-    return changed;
+    return out;
   }
 
-  private parse(slot: Slot, state: FlowState, text: string, now: Date, locale: Locale) {
+  /**
+   * "不对，凭证号应该是000124" / "参考号是12345": the slot the message names, read from what follows its
+   * name — taken when valid, else explained (the earlier value kept). While collecting, the pending slot
+   * (and its alternatives) is left to the answer's own checks.
+   */
+  private namedCorrection(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, mode: 'collecting' | 'confirming', out: Extraction): void {
+    const pending = mode === 'collecting' && state.pending ? this.slot(flow, state.pending) : undefined;
+    const extracted = flow.slots.filter(EXTRACTED);
+    for (const slot of extracted) {
+      if (pending && (slot === pending || (pending.group !== undefined && slot.group === pending.group))) continue;
+      const shared = extracted.filter((s) => s.type === slot.type).length > 1;
+      const at = mentionAt(slot, text, { ownWordsOnly: shared });
+      if (at === undefined) continue;
+      const answer = text.slice(at).replace(/^[\s,，。.:：]*(?:是|为|改成|改为|应该是|应为|换成|is|should be|to)?[\s:：]*/i, '');
+      const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale));
+      if (parsed.ok) {
+        if (state.values[slot.name]?.display !== parsed.display) {
+          this.setValue(state, slot.name, parsed);
+          out.changed.push(slot.name);
+        }
+      } else {
+        out.explanations.push(this.kept(state, slot, parsed, locale));
+      }
+      return;
+    }
+  }
+
+  /** The refusal of a restated value, and the value kept. */
+  private kept(state: FlowState, slot: Slot, invalid: Invalid, locale: Locale): Say {
+    const earlier = state.values[slot.name]?.display;
+    return { text: `${invalid.message[locale]}${earlier ? flowText(locale, 'flowKeptValue', { value: earlier }) : ''}` };
+  }
+
+  private setValue(state: FlowState, name: string, v: Valid<unknown>): void {
+    state.values[name] = { value: v.value, display: v.display };
+    if (state.skipped.includes(name)) state.skipped = state.skipped.filter((n) => n !== name);
+  }
+
+  /** The checks across slots that no slot type can make alone: a date not before another slot's date. */
+  private check(flow: Flow, slot: Slot, state: FlowState, parsed: Valid<unknown> | Invalid): Valid<unknown> | Invalid {
+    const otherName = slot.options.notBefore;
+    if (!parsed.ok || !otherName) return parsed;
+    const other = state.values[otherName];
+    if (!other || typeof other.value !== 'string' || typeof parsed.value !== 'string' || parsed.value >= other.value) return parsed;
+    const otherSlot = this.slot(flow, otherName);
+    const vars = (l: Locale) => ({
+      label: slot.label?.[l] ?? flowText(l, 'flowThisDate'),
+      other: otherSlot?.label?.[l] ?? flowText(l, 'flowOtherDate'),
+      date: l === 'en' ? other.value as string : other.display,
+      value: l === 'en' ? parsed.value as string : parsed.display,
+    });
+    return {
+      ok: false,
+      reason: `${slot.type}.not_before`,
+      message: { 'zh-CN': flowText('zh-CN', 'flowNotBefore', vars('zh-CN')), en: capitalize(flowText('en', 'flowNotBefore', vars('en'))) },
+    };
+  }
+
+  private parse(slot: Slot, state: FlowState, text: string, now: Date, locale: Locale): Valid<unknown> | Invalid {
     const flow = this.flow(state.flowId);
     return this.slotType(slot.type).parse(text, this.context(slot, now, locale, flow));
   }
 
+  /**
+   * Files go to the pending file slot, else to the first file slot still open, else to the flow's only
+   * file slot (photos often arrive one message each, after the next prompt was said). Returns the problem, if any.
+   */
+  private takeFiles(flow: Flow, state: FlowState, pending: Slot | undefined, files: FileRef[], locale: Locale): Say | undefined {
+    const fileSlots = flow.slots.filter((s) => s.type === 'attachments');
+    const target =
+      pending?.type === 'attachments' ? pending : (fileSlots.find((s) => !state.values[s.name]) ?? (fileSlots.length === 1 ? fileSlots[0] : undefined));
+    if (!target) return { text: flowText(locale, 'flowFileNotExpected') };
+    return this.addFiles(target, state, files, locale);
+  }
+
   private addFiles(slot: Slot, state: FlowState, files: FileRef[], locale: Locale): Say | undefined {
-    const accepted = files.filter((f) => /^(image\/(jpeg|png|webp|gif)|application\/pdf)$/.test(f.contentType));
+    const accepted = files.filter((f) => ACCEPTED_FILE.test(f.contentType));
     if (accepted.length < files.length) return { text: flowText(locale, 'flowFileType') };
     const existing = (state.values[slot.name]?.value as FileRef[] | undefined) ?? [];
-    const all = [...existing, ...accepted.filter((f) => !existing.some((e) => e.file === f.file))];
+    const all = [...existing];
+    for (const f of accepted) if (!all.some((e) => e.file === f.file)) all.push(f);
     const max = slot.options.maxFiles ?? 5;
-    if (all.length > max) return { text: flowText(locale, 'flowTooManyFiles', { max }) };
-    state.values[slot.name] = { value: all, display: flowText(locale, 'flowFilesDisplay', { count: all.length }) };
+    if (all.length > max) return { text: flowText(locale, 'flowTooManyFiles', { max, count: existing.length }) };
+    this.setValue(state, slot.name, { ok: true, value: all, display: flowText(locale, 'flowFilesDisplay', { count: all.length }) });
     return undefined;
   }
 
@@ -365,9 +587,14 @@ export class FlowEngine {
         minLength: slot.options.minLength,
         maxLength: slot.options.maxLength,
         maxAgeDays,
+        allowFuture: slot.options.allowFuture,
         maxAmount: slot.options.maxAmount,
       },
     };
+  }
+
+  private slot(flow: Flow, name: string): Slot | undefined {
+    return flow.slots.find((s) => s.name === name);
   }
 
   private slotType(name: string): SlotType {
@@ -380,11 +607,15 @@ export class FlowEngine {
     return Object.fromEntries(Object.entries(state.values).map(([k, v]) => [k, v.value]));
   }
 
-  private prompt(slot: Slot, locale: Locale): Say {
+  private prompt(slot: Slot, state: FlowState, locale: Locale): Say {
     const actions = slot.type === 'enum' ? slot.options.values?.map((v) => pickLabel(v.labels, locale)) : undefined;
-    const optional = !slot.required ? [flowText(locale, 'actionSkip')] : [];
+    const optional = !this.isRequired(slot, state) ? [flowText(locale, 'actionSkip')] : [];
     const suggested = [...(actions ?? []), ...optional];
     return suggested.length ? { text: slot.prompt[locale], suggestedActions: suggested } : { text: slot.prompt[locale] };
+  }
+
+  private cancelQuestion(locale: Locale): Say {
+    return { text: flowText(locale, 'flowCancelConfirm'), suggestedActions: [flowText(locale, 'actionYesCancel'), flowText(locale, 'actionNoContinue')] };
   }
 
   private summary(flow: Flow, state: FlowState, locale: Locale): Say {
@@ -394,25 +625,35 @@ export class FlowEngine {
   }
 }
 
+/** The text with the spans blanked (the rest of a message once the values for other slots were taken). */
+function blank(text: string, spans: [number, number][]): string {
+  let out = text;
+  for (const [start, end] of spans) out = out.slice(0, start) + ' '.repeat(end - start) + out.slice(end);
+  return out.trim();
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 function pickLabel(labels: string[], locale: Locale): string {
   const cjk = labels.find((l) => /[\u4e00-\u9fff]/.test(l));
   const latin = labels.find((l) => !/[\u4e00-\u9fff]/.test(l));
   return (locale === 'en' ? latin : cjk) ?? labels[0]!;
 }
 
-/** Whether a correction message names this slot (by its type's usual words). */
+/** Where the message names this slot (its `mentions`, or its type's usual words): the index after the name. */
+function mentionAt(slot: Slot, text: string, opts: { ownWordsOnly?: boolean } = {}): number | undefined {
+  let at: number | undefined;
+  for (const word of slot.mentions ?? []) {
+    const i = text.toLowerCase().indexOf(word.toLowerCase());
+    if (i >= 0 && (at === undefined || i + word.length > at)) at = i + word.length;
+  }
+  if (at !== undefined || opts.ownWordsOnly) return at;
+  const m = TYPE_WORDS[slot.type]?.exec(text);
+  return m ? m.index + m[0].length : undefined;
+}
+
 function mentionsSlot(slot: Slot, text: string): boolean {
-  const words: Record<string, RegExp> = {
-    merchant_id: /商户(编)?号|mid|merchant/i,
-    terminal_id: /终端(编)?号|tid|terminal/i,
-    batch_no: /批次号|batch/i,
-    voucher_no: /凭证号|流水号|voucher|trace/i,
-    reference_no: /参考号|rrn|ref/i,
-    auth_code: /授权码|auth/i,
-    date: /日期|哪天|号|date|day/i,
-    amount: /金额|元|块|amount|¥|￥/i,
-    phone: /电话|手机|phone|mobile/i,
-    card_last4: /后四位|后4位|尾号|last ?4/i,
-  };
-  return words[slot.type]?.test(text) ?? false;
+  return mentionAt(slot, text) !== undefined;
 }

@@ -42,6 +42,13 @@ export const Slot = z
     /** Ask only when these conditions hold (e.g. the void-tried question only for same-day sales). */
     askWhen: z.array(z.lazy(() => Condition)).optional(),
     prompt: Localized,
+    /** What the slot is called in messages about it ("恢复日期"), e.g. when a date must not be before another. */
+    label: Localized.optional(),
+    /**
+     * Words that name this slot in a correction ("恢复", "resume"), needed when several slots share a type
+     * (two dates): "恢复日期改成1月10日" then changes this one.
+     */
+    mentions: z.array(z.string().min(1)).optional(),
     /** Why the value is needed, said when the merchant asks "why" (PIPL: say why you collect). */
     why: Localized.optional(),
     examples: z.array(z.string()).default([]),
@@ -51,6 +58,10 @@ export const Slot = z
         minLength: z.number().int().min(0).optional(),
         maxLength: z.number().int().positive().optional(),
         maxAgeDays: z.union([z.number().int().positive(), z.string().regex(/^settings\.\w+$/)]).optional(),
+        /** `date`: a planned day (a suspension's start or resume) may be after today. */
+        allowFuture: z.boolean().optional(),
+        /** `date`: the name of another date slot of the flow this date must not be before (resume ≥ start). */
+        notBefore: SlotName.optional(),
         maxAmount: z.number().positive().optional(),
         maxFiles: z.number().int().positive().optional(),
       })
@@ -61,6 +72,11 @@ export const Slot = z
   .superRefine((slot, ctx) => {
     if (slot.type === 'enum' && !slot.options.values?.length) {
       ctx.addIssue({ code: 'custom', path: ['options', 'values'], message: 'an enum slot needs options.values' });
+    }
+    for (const key of ['allowFuture', 'notBefore', 'maxAgeDays'] as const) {
+      if (slot.options[key] !== undefined && slot.type !== 'date') {
+        ctx.addIssue({ code: 'custom', path: ['options', key], message: `only a date slot takes options.${key}` });
+      }
     }
   });
 export type Slot = z.infer<typeof Slot>;
@@ -131,6 +147,15 @@ export const Flow = z
       names.add(slot.name);
     });
     const known = (name: string) => names.has(name);
+    flow.slots.forEach((slot, i) => {
+      const other = slot.options.notBefore;
+      if (other === undefined) return;
+      const target = flow.slots.find((s) => s.name === other);
+      const path = ['slots', i, 'options', 'notBefore'];
+      if (!target) ctx.addIssue({ code: 'custom', path, message: `unknown slot "${other}"` });
+      else if (other === slot.name) ctx.addIssue({ code: 'custom', path, message: 'a slot cannot refer to itself' });
+      else if (target.type !== 'date') ctx.addIssue({ code: 'custom', path, message: `"${other}" is not a date slot` });
+    });
     const checkCondition = (c: Condition, path: (string | number)[]) => {
       if (!known(c.slot)) ctx.addIssue({ code: 'custom', path: [...path, 'slot'], message: `unknown slot "${c.slot}"` });
       for (const key of ['ageDaysAtLeast', 'ageDaysAtMost', 'ageDaysOver'] as const) {
@@ -140,6 +165,12 @@ export const Flow = z
         }
       }
     };
+    flow.slots.forEach((slot, i) => {
+      const age = slot.options.maxAgeDays;
+      if (typeof age === 'string' && !(age.slice('settings.'.length) in flow.settings)) {
+        ctx.addIssue({ code: 'custom', path: ['slots', i, 'options', 'maxAgeDays'], message: `unknown setting "${age}"` });
+      }
+    });
     flow.slots.forEach((slot, i) => slot.askWhen?.forEach((c, j) => checkCondition(c, ['slots', i, 'askWhen', j])));
     flow.rules.forEach((rule, i) => {
       rule.when.forEach((c, j) => checkCondition(c, ['rules', i, 'when', j]));

@@ -43,6 +43,17 @@ const zh = {
   topicCodes: '终端撤销失败报错怎么办',
   topicMaterials: '需要准备哪些材料',
   actionHuman: '转人工客服',
+  submitFailed: '抱歉，提交时出了问题，您填写的内容都已保存。请稍后回复“确认”再试一次，或转人工客服。',
+  offerFlow: '需要的话，我可以现在就帮您办理「{title}」。',
+  actionStartFlow: '办理：{title}',
+  filesWithoutFlow: '收到 {count} 个文件，已为您保存。请问这是用于：',
+  fileUnusable: '这个附件我无法读取，请以图片（JPG、PNG、WebP、GIF）或 PDF 文件发送。',
+  actionStartCancel: '申请撤销/退货',
+  actionStartSuspend: '申请暂停结算',
+  actionCheckStatus: '查询申请状态',
+  actionSupplement: '补充材料',
+  humanRequestedInFlow: '您正在办理的申请已保存，稍后可以继续。',
+  flowResume: '欢迎回来！您上次的「{title}」还没有填完，我们从上次停下的地方继续（说“取消”可以放弃）。',
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof zh;
@@ -81,6 +92,17 @@ const en: Record<MessageKey, Message> = {
   topicCodes: 'My void failed with an error code',
   topicMaterials: 'Which documents do I need?',
   actionHuman: 'Talk to a human agent',
+  submitFailed: 'Sorry, the request could not be submitted just now. Everything you entered is saved: reply "confirm" to try again in a moment, or ask for a human agent.',
+  offerFlow: 'If you like, I can file a "{title}" request for you now.',
+  actionStartFlow: 'File: {title}',
+  filesWithoutFlow: 'I received {count} file(s) and kept them. What are they for?',
+  fileUnusable: "I can't read this attachment; please send it as an image (JPG, PNG, WebP, GIF) or a PDF file.",
+  actionStartCancel: 'Cancel a transaction',
+  actionStartSuspend: 'Suspend settlement',
+  actionCheckStatus: 'Check my request status',
+  actionSupplement: 'Add documents to my request',
+  humanRequestedInFlow: 'The request you were filling in is saved; you can continue it later.',
+  flowResume: 'Welcome back! Your "{title}" request is not finished yet; let\'s continue where we stopped (say "cancel" to drop it).',
 };
 
 const catalogue: Record<Locale, Record<MessageKey, Message>> = { 'zh-CN': zh, en };

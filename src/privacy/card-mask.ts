@@ -13,9 +13,12 @@
  * or left alone: a 20-digit number is not a card, and neither are its 16-digit pieces.
  *
  * Trade-offs, on purpose:
- * - Masking is the safe side. Any 13–19 digit run that passes Luhn is masked even when it is not a card:
- *   a 15-digit merchant ID (商户号) passes Luhn by chance about one time in ten, and so does a 13–14 digit
- *   timestamp or a phone number typed with its country code. Those get masked too; we accept that.
+ * - Masking is the safe side. A 13–19 digit run that passes Luhn is masked even when it is not a card: a
+ *   13–14 digit timestamp or a phone number typed with its country code gets masked too; we accept that.
+ * - One exception, because merchants type their 15-digit merchant ID (商户编号) all the time and one in
+ *   ten passes Luhn by chance: a 15-digit run is a card only when it starts with a prefix that issues
+ *   15-digit cards (American Express 34/37, the old JCB 1800/2131, enRoute 2014/2149). Merchant IDs
+ *   (UnionPay's start with 8) are left alone; card numbers of 15 digits are still masked.
  *   Shorter numbers (12-digit 参考号, 6-digit 凭证号, 8-digit terminal IDs) are never touched.
  * - Chinese input methods in full-width mode type ０-９ and full-width space/dash; those count as digits
  *   and separators too (as does the no-break space that pasting from a web page brings). The masked
@@ -38,6 +41,8 @@ const RUN = new RegExp(`${DIGIT}+(?:${SEPARATOR}${DIGIT}+)*`, 'g');
 const ANY_DIGIT = /[0-9\uFF10-\uFF19]/;
 
 export const MIN_PAN_LENGTH = 13;
+/** Issuers of 15-digit cards (ISO/IEC 7812 ranges): American Express, legacy JCB, enRoute. */
+const PAN15_PREFIX = /^(34|37|1800|2131|2014|2149)/;
 export const MAX_PAN_LENGTH = 19;
 
 /** The digits of a run, ASCII, separators removed. */
@@ -57,6 +62,7 @@ function cardDigits(run: string): string | undefined {
   if (run.length < MIN_PAN_LENGTH) return undefined;
   const digits = runDigits(run);
   if (digits.length < MIN_PAN_LENGTH || digits.length > MAX_PAN_LENGTH) return undefined;
+  if (digits.length === 15 && !PAN15_PREFIX.test(digits)) return undefined;
   return luhnValid(digits) ? digits : undefined;
 }
 

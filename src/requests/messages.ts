@@ -42,6 +42,12 @@ const zh = {
   actionSupplement: '补充材料',
   actionHuman: '转人工客服',
   actionStatus: '查询申请状态',
+  notFound: (v: Vars) => `没有找到您名下的工单 ${v.ticket}。请核对工单号（例如 CX-20261125-0007）和商户编号。`,
+  noRequests: '您的商户编号下还没有申请记录。',
+  listHeader: '您最近的申请：',
+  statusHeader: (v: Vars) => `工单 ${v.ticket}（${v.kind}）当前状态：${v.status}。`,
+  historyHeader: '办理记录：',
+  notExpected: (v: Vars) => `工单 ${v.ticket} 目前是“${v.status}”，不需要补充材料。需要补充材料时我们会通知您。`,
 } satisfies Record<string, Text>;
 
 type Key = keyof typeof zh;
@@ -74,6 +80,12 @@ const en: Record<Key, Text> = {
   actionSupplement: 'Add documents to my request',
   actionHuman: 'Human agent',
   actionStatus: 'Check my request status',
+  notFound: (v) => `I found no ticket ${v.ticket} under your merchant ID. Please check the ticket number (e.g. CX-20261125-0007) and the merchant ID.`,
+  noRequests: 'There are no requests under your merchant ID yet.',
+  listHeader: 'Your recent requests:',
+  statusHeader: (v) => `Ticket ${v.ticket} (${v.kind}) is ${v.status}.`,
+  historyHeader: 'History:',
+  notExpected: (v) => `Ticket ${v.ticket} is "${v.status}" and does not need more materials. You'll be told here if it does.`,
 };
 
 const TEXTS: Record<Locale, Record<Key, Text>> = { 'zh-CN': zh, en };
@@ -148,4 +160,34 @@ export function statusNotice(
     case 'submitted':
       return { text: render(locale, 'submitted', vars), suggestedActions: [render(locale, 'actionStatus')] };
   }
+}
+
+/** "CX-… was not found": the same words for a ticket of another merchant and one that does not exist. */
+export function ticketNotFoundText(locale: Locale, ticket: string): string {
+  return render(locale, 'notFound', { ticket: ticket.trim().slice(0, 40) });
+}
+
+export function supplementNotExpectedText(locale: Locale, request: { ticket: string; status: RequestStatus }): string {
+  return render(locale, 'notExpected', { ticket: request.ticket, status: statusLabel(locale, request.status) });
+}
+
+const WHEN = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+
+/** One request's status and its history (who decided is not shown: the merchant sees what and why). */
+export function requestStatusText(
+  locale: Locale,
+  request: { ticket: string; kind: RequestKind; status: RequestStatus },
+  history: { to: RequestStatus; reason: string | null; createdAt: Date }[],
+): string {
+  const head = render(locale, 'statusHeader', { ticket: request.ticket, kind: kindLabel(locale, request.kind), status: statusLabel(locale, request.status) });
+  const sep = locale === 'en' ? ': ' : '：';
+  const lines = history.map((e) => `- ${WHEN.format(e.createdAt)} ${statusLabel(locale, e.to)}${e.reason ? `${sep}${e.reason}` : ''}`);
+  return [head, render(locale, 'historyHeader'), ...lines].join('\n');
+}
+
+/** The merchant's recent requests, newest first. */
+export function requestListText(locale: Locale, requests: { ticket: string; kind: RequestKind; status: RequestStatus; createdAt: Date }[]): string {
+  if (requests.length === 0) return render(locale, 'noRequests');
+  const lines = requests.map((r) => `- ${r.ticket} ${kindLabel(locale, r.kind)} · ${statusLabel(locale, r.status)} · ${WHEN.format(r.createdAt)}`);
+  return [render(locale, 'listHeader'), ...lines].join('\n');
 }

@@ -1,32 +1,65 @@
 /**
  * Scripted conversations: every `scripts/*.yaml` is played through the real CLI (`pos-assist chat
- * --jsonl`, a child process over a fresh data directory) and the bot's activities are compared, in
- * order, with what the script expects. Adding a conversation test means adding a YAML file.
+ * --jsonl`, a child process) and the bot's activities are compared, in order, with what the script
+ * expects. Adding a conversation test means adding a YAML file. The scripts share one data directory
+ * (the index is built once), so each uses merchant IDs and a user name of its own.
+ *
+ * A script is a list of turns. A turn is one of:
+ * - `user: 文本` or `user: {text, files: [slip.png]}` (files from test/fixtures/files) and the `bot`
+ *   activities it answers with;
+ * - `restart: true`: the chat process ends and a new one starts over the same data (a server restart);
+ *   its `bot` list is what the new process says first;
+ * - `decide: {merchant, status, reason}`: between two processes, the back office decides the merchant's
+ *   latest request (through the real RequestStore on the same database file); the next process starts.
+ *
+ * Dates are written relative to today in Asia/Shanghai: `{{date:-1|M月D日}}` is yesterday as 11月29日;
+ * formats use YYYY, MM, M, DD, D. Script-level `env` adds environment variables (e.g. a small
+ * UPLOAD_MAX_BYTES), `neverStored` lists strings that must appear nowhere: not in the output, the logs,
+ * nor the bytes of the database.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { tempDir } from '../helpers/runtime.js';
+import { RequestStore, REQUEST_STATUSES } from '../../src/requests/index.js';
+import { openDatabase } from '../../src/store/index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist', 'app', 'cli.js');
 const SCRIPTS = join(ROOT, 'test', 'conversations', 'scripts');
+const FILES = join(ROOT, 'test', 'fixtures', 'files');
 
-const Expectation = z.object({
-  type: z.string().default('message'),
-  equals: z.string().optional(),
-  contains: z.array(z.string()).default([]),
-  notContains: z.array(z.string()).default([]),
-  suggestedActions: z.union([z.array(z.string()), z.number().int()]).optional(),
-});
-const Script = z.object({
-  name: z.string(),
-  user: z.string().optional(),
-  turns: z.array(z.object({ user: z.string().optional(), bot: z.array(Expectation) })).min(1),
-});
+const Expectation = z
+  .object({
+    type: z.string().default('message'),
+    equals: z.string().optional(),
+    contains: z.array(z.string()).default([]),
+    notContains: z.array(z.string()).default([]),
+    suggestedActions: z.union([z.array(z.string()), z.number().int()]).optional(),
+  })
+  .strict();
+const UserMessage = z.union([z.string(), z.object({ text: z.string().optional(), files: z.array(z.string()).default([]) }).strict()]);
+const Turn = z
+  .object({
+    user: UserMessage.optional(),
+    restart: z.literal(true).optional(),
+    decide: z.object({ merchant: z.string(), status: z.enum(REQUEST_STATUSES), reason: z.string().optional() }).strict().optional(),
+    bot: z.array(Expectation).default([]),
+  })
+  .strict();
+const Script = z
+  .object({
+    name: z.string(),
+    user: z.string().optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    neverStored: z.array(z.string()).default([]),
+    turns: z.array(Turn).min(1),
+  })
+  .strict();
+type Script = z.infer<typeof Script>;
 
 interface Line {
   type: string;
@@ -35,7 +68,79 @@ interface Line {
   error?: string;
 }
 
-const dataDir = tempDir();
+/** `YYYY-MM-DD` of today + `offset` days in Asia/Shanghai. */
+function shanghaiDate(offset: number): { y: number; m: number; d: number } {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  const at = new Date(`${today}T00:00:00Z`);
+  at.setUTCDate(at.getUTCDate() + offset);
+  return { y: at.getUTCFullYear(), m: at.getUTCMonth() + 1, d: at.getUTCDate() };
+}
+
+export function expandDates(text: string): string {
+  return text.replace(/\{\{date:([+-]?\d+)\|([^}]+)\}\}/g, (_, offset: string, format: string) => {
+    const { y, m, d } = shanghaiDate(Number(offset));
+    return format
+      .replace('YYYY', String(y))
+      .replace('MM', String(m).padStart(2, '0'))
+      .replace('DD', String(d).padStart(2, '0'))
+      .replace('M', String(m))
+      .replace('D', String(d));
+  });
+}
+
+function inputLine(user: z.infer<typeof UserMessage>): string {
+  if (typeof user === 'string') return expandDates(user);
+  return JSON.stringify({
+    text: expandDates(user.text ?? ''),
+    ...(user.files.length ? { attachments: user.files.map((f) => ({ path: join(FILES, f) })) } : {}),
+  });
+}
+
+/** Plays a script: one chat process per segment between restarts and decisions. */
+async function play(script: Script, file: string, dataDir: string): Promise<{ lines: Line[]; logs: string }> {
+  const lines: Line[] = [];
+  let logs = '';
+  let pending: string[] = [];
+  let started = false;
+  const userId = script.user ?? file.replace(/\W/g, '-');
+  const run = () => {
+    const result = spawnSync(process.execPath, [CLI, 'chat', '--jsonl', '--user', userId], {
+      input: pending.length ? `${pending.join('\n')}\n` : '',
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...script.env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    logs += result.stderr;
+    lines.push(...result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line));
+    pending = [];
+    started = true;
+  };
+  for (const turn of script.turns) {
+    if (turn.restart || turn.decide) {
+      if (pending.length || !started) run();
+      if (turn.decide) {
+        const store = await openDatabase({ filename: join(dataDir, 'pos-assist.sqlite') });
+        try {
+          const requests = new RequestStore(store.db);
+          const [latest] = await requests.listByMerchant(turn.decide.merchant, { limit: 1 });
+          expect(latest, `no request of merchant ${turn.decide.merchant} to decide`).toBeDefined();
+          await requests.transition(latest!.id, turn.decide.status, { actor: 'backoffice', reason: turn.decide.reason ?? null });
+        } finally {
+          await store.close();
+        }
+      }
+      started = false;
+      if (turn.restart) run();
+      continue;
+    }
+    if (turn.user !== undefined) pending.push(inputLine(turn.user));
+  }
+  if (pending.length || !started) run();
+  return { lines, logs };
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'pos-assist-scripts-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('scripted conversations through `pos-assist chat --jsonl`', () => {
@@ -43,31 +148,45 @@ describe('scripted conversations through `pos-assist chat --jsonl`', () => {
     expect(existsSync(CLI), `${CLI} missing: run "npm run build"`).toBe(true);
   });
 
+  it('expands relative dates in Asia/Shanghai', () => {
+    const { y, m, d } = shanghaiDate(0);
+    expect(expandDates('{{date:0|YYYY-MM-DD}}')).toBe(`${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
+    expect(expandDates('{{date:0|M月D日}}')).toBe(`${m}月${d}日`);
+    expect(expandDates('x')).toBe('x');
+  });
+
   for (const file of readdirSync(SCRIPTS).filter((f) => f.endsWith('.yaml')).sort()) {
     const script = Script.parse(parse(readFileSync(join(SCRIPTS, file), 'utf8')));
-    it(`${file}: ${script.name}`, () => {
-      const input = script.turns.flatMap((t) => (t.user === undefined ? [] : [t.user])).join('\n') + '\n';
-      const run = spawnSync(process.execPath, [CLI, 'chat', '--jsonl', '--user', script.user ?? file.replace(/\W/g, '-')], {
-        input,
-        env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
-      expect(run.status, run.stderr).toBe(0);
-      const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
-      const expected = script.turns.flatMap((t) => t.bot);
-      expect(lines.map((l) => l.text ?? l.error).join('\n---\n')).toBeTruthy();
-      expect(lines, `bot said:\n${run.stdout}`).toHaveLength(expected.length);
-      expected.forEach((want, i) => {
-        const got = lines[i]!;
-        const said = got.text ?? got.error ?? '';
-        expect(got.type, `activity ${i}`).toBe(want.type);
-        if (want.equals !== undefined) expect(said, `activity ${i}`).toBe(want.equals);
-        for (const c of want.contains) expect(said, `activity ${i}`).toContain(c);
-        for (const c of want.notContains) expect(JSON.stringify(got), `activity ${i}`).not.toContain(c);
-        if (Array.isArray(want.suggestedActions)) expect(got.suggestedActions, `activity ${i}`).toEqual(want.suggestedActions);
-        else if (typeof want.suggestedActions === 'number') expect(got.suggestedActions ?? [], `activity ${i}`).toHaveLength(want.suggestedActions);
-      });
+    it(`${file}: ${script.name}`, async () => {
+      {
+        const { lines, logs } = await play(script, file, dataDir);
+        const said = lines.map((l, i) => `[${i}] ${l.type}: ${l.text || l.error || ''}${l.suggestedActions ? ` ${JSON.stringify(l.suggestedActions)}` : ''}`).join('\n');
+        const expected = script.turns.flatMap((t) => t.bot);
+        expect(lines, `bot said:\n${said}`).toHaveLength(expected.length);
+        expected.forEach((want, i) => {
+          const got = lines[i]!;
+          const text = got.text || got.error || '';
+          const where = `activity ${i}; bot said:\n${said}`;
+          expect(got.type, where).toBe(want.type);
+          if (want.equals !== undefined) expect(text, where).toBe(expandDates(want.equals));
+          for (const c of want.contains) expect(text, where).toContain(expandDates(c));
+          for (const c of want.notContains) expect(JSON.stringify(got), where).not.toContain(expandDates(c));
+          if (Array.isArray(want.suggestedActions)) expect(got.suggestedActions, where).toEqual(want.suggestedActions);
+          else if (typeof want.suggestedActions === 'number') expect(got.suggestedActions ?? [], where).toHaveLength(want.suggestedActions);
+        });
+        if (script.neverStored.length) {
+          const stored = readdirSync(dataDir)
+            .filter((f) => f.startsWith('pos-assist.sqlite'))
+            .map((f) => readFileSync(join(dataDir, f)).toString('latin1'))
+            .join('');
+          const output = JSON.stringify(lines);
+          for (const secret of script.neverStored) {
+            expect(stored.includes(secret), `"${secret}" is in the database`).toBe(false);
+            expect(output.includes(secret), `"${secret}" was shown`).toBe(false);
+            expect(logs.includes(secret), `"${secret}" was logged`).toBe(false);
+          }
+        }
+      }
     });
   }
 });

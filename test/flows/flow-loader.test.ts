@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/runtime.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const FLOWS = join(ROOT, 'flows');
 const cancel = readFileSync(join(FLOWS, 'cancel-transaction.yaml'), 'utf8');
+const suspend = readFileSync(join(FLOWS, 'suspend-settlement.yaml'), 'utf8');
 
 function problemsOf(source: string) {
   return parseFlowFile('test.yaml', source).problems.map((p) => `${p.path}: ${p.reason}`);
@@ -27,6 +28,14 @@ describe('flow files', () => {
     const c = flows.get('cancel-transaction')!;
     expect(c.settings).toEqual({ onlineRefundDays: 30, maxRefundDays: 330 });
     expect(c.slots.find((s) => s.name === 'slip_photos')?.type).toBe('attachments');
+    // The slip is optional unless a rule requires it (a manual refund).
+    expect(c.slots.find((s) => s.name === 'slip_photos')?.required).toBe(false);
+    expect(c.rules.find((r) => r.id === 'manual_refund')?.then.require).toEqual(['slip_photos']);
+    // Planned dates of a suspension: in the future, the resume not before the start.
+    const s = flows.get('suspend-settlement')!;
+    expect(s.slots.find((x) => x.name === 'start_date')?.options).toMatchObject({ allowFuture: true });
+    expect(s.slots.find((x) => x.name === 'resume_date')?.options).toMatchObject({ allowFuture: true, notBefore: 'start_date' });
+    expect(s.slots.find((x) => x.name === 'resume_date')?.label).toEqual({ 'zh-CN': '恢复日期', en: 'the resume date' });
     // Never a slot for card data that must not be collected.
     for (const flow of flows.values()) {
       for (const slot of flow.slots) expect(slot.name).not.toMatch(/cvv|pin|expir|password|card_no|pan$/i);
@@ -42,6 +51,12 @@ describe('flow files', () => {
     ['a summary placeholder that is no slot', cancel.replace('{merchant_id}', '{merchant}'), /^confirm\.summary: unknown slot "\{merchant\}"/],
     ['an enum without values', cancel.replace(/    options:\n      values:\n        - \{ id: 'no'[\s\S]*?unknown[^\n]*\n/, ''), /slots\[\d+\]\.options\.values: an enum slot needs options\.values/],
     ['an unknown key (a typo)', cancel.replace('maxAttempts: 3', 'maxAtempts: 3'), /Unrecognized key.*maxAtempts/],
+    ['notBefore naming no slot', suspend.replace('notBefore: start_date', 'notBefore: begin_date'), /^slots\[5\]\.options\.notBefore: unknown slot "begin_date"/],
+    ['notBefore naming a slot that is no date', suspend.replace('notBefore: start_date', 'notBefore: phone'), /^slots\[5\]\.options\.notBefore: "phone" is not a date slot/],
+    ['notBefore naming the slot itself', suspend.replace('notBefore: start_date', 'notBefore: resume_date'), /^slots\[5\]\.options\.notBefore: a slot cannot refer to itself/],
+    ['a date option on a slot that is no date', cancel.replace('options: { maxFiles: 5 }', 'options: { maxFiles: 5, allowFuture: true }'), /^slots\[\d+\]\.options\.allowFuture: only a date slot takes options\.allowFuture/],
+    ['allowFuture that is not a boolean', suspend.replace('options: { allowFuture: true }', "options: { allowFuture: 'yes' }"), /^slots\[4\]\.options\.allowFuture: /],
+    ['maxAgeDays naming an unknown setting', cancel.replace('    type: date\n', '    type: date\n    options: { maxAgeDays: settings.maxAge }\n'), /^slots\[2\]\.options\.maxAgeDays: unknown setting "settings\.maxAge"/],
   ])('names the path and the reason for %s', (_name, source, expected) => {
     const problems = problemsOf(source);
     expect(problems.length, `no problem found`).toBeGreaterThan(0);

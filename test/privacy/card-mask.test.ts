@@ -98,12 +98,18 @@ describe('maskCardNumbers', () => {
     expect(containsCardNumber(text)).toBe(false);
   });
 
-  it('leaves a 15-digit merchant ID alone when it fails Luhn, masks it when it passes (the safe side)', () => {
+  it('leaves a 15-digit merchant ID alone, Luhn-valid or not, and still masks 15-digit card numbers', () => {
     const passing = withCheckDigit('89831004816123');
     const failing = breakCheckDigit(passing);
+    expect(luhnValid(passing)).toBe(true);
     expect(luhnValid(failing)).toBe(false);
-    expect(maskCardNumbers(`商户号 ${failing}`).text).toBe(`商户号 ${failing}`);
-    expect(maskCardNumbers(`商户号 ${passing}`).text).toBe(`商户号 898310*****${passing.slice(-4)}`);
+    expect(maskCardNumbers(`商户号 ${failing}`)).toEqual({ text: `商户号 ${failing}`, count: 0 });
+    expect(maskCardNumbers(passing)).toEqual({ text: passing, count: 0 });
+    // 15-digit cards: American Express (34, 37), legacy JCB (1800, 2131), enRoute (2014, 2149).
+    for (const prefix of ['34', '37', '1800', '2131', '2014', '2149']) {
+      const card = withCheckDigit(prefix.padEnd(14, '1'));
+      expect(maskCardNumbers(`卡号 ${card}`), card).toEqual({ text: `卡号 ${card.slice(0, 6)}*****${card.slice(-4)}`, count: 1 });
+    }
   });
 
   it('does not mask runs longer than 19 digits or parts of them', () => {

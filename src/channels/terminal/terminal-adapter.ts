@@ -3,7 +3,6 @@
  * activities go to a callback that prints them (human-readable or JSON lines). Same adapter contract
  * as every other channel, so a terminal conversation is a faithful rehearsal of a real one.
  */
-import { randomUUID } from 'node:crypto';
 import { ActivityTypes, type Activity, type ResourceResponse } from 'botbuilder';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
@@ -32,7 +31,9 @@ export class TerminalAdapter extends ChannelAdapter {
     this.userId = options.userId;
     this.onActivity = options.onActivity;
     this.locale = options.locale;
-    this.conversationId = `terminal:${options.userId}:${randomUUID()}`;
+    // One conversation per terminal user, kept across runs: a request half filled in yesterday's
+    // session continues today, and decisions made meanwhile are delivered to it.
+    this.conversationId = `terminal:${options.userId}`;
   }
 
   protected async deliver(activity: Partial<Activity>): Promise<ResourceResponse> {

@@ -1,0 +1,242 @@
+/**
+ * The bot's side of the flows: starting one (from a request, an accepted offer or a button), feeding it
+ * each message and file, acting on the engine's outcomes (file the request, show a status, add a
+ * supplement, answer a digression), and keeping the merchant's work when something fails.
+ *
+ * The engine (src/flows/engine.ts) is pure; everything that touches the database or the channel is here.
+ * The flow state lives in conversation state, so a restart mid-flow continues where it stood.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TurnContext, type Activity } from 'botbuilder';
+import { t, type Locale } from '../i18n/messages.js';
+import type { FileRef, FlowEngine, FlowInput, FlowState, Say, SlotValue, Step } from '../flows/engine.js';
+import type { Flow } from '../flows/flow-schema.js';
+import {
+  dedupeKeyFor,
+  duplicateRequestText,
+  normalizeTicket,
+  requestCreatedText,
+  supplementReceivedText,
+  type RequestAttachment,
+  type RequestRecord,
+  type RequestStore,
+} from '../requests/index.js';
+import { requestListText, requestStatusText, supplementNotExpectedText, ticketNotFoundText } from '../requests/messages.js';
+import { isAppError } from '../app/errors.js';
+
+/** A file this deployment stored (`<sha256>.<ext>` under the files folder). */
+const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
+export const TICKET_IN_TEXT = /\b([A-Za-z]{2,8})-?(\d{8})-?(\d{4,})\b/;
+
+export interface FilesFromActivity {
+  files: FileRef[];
+  /** Attachments that are not files stored by a channel of ours (e.g. a card or a link): not usable. */
+  unusable: number;
+}
+
+/** The activity's files as the engine takes them: stored by the channel, typed by their bytes. */
+export function filesFromActivity(activity: Partial<Activity>, filesDir: string): FilesFromActivity {
+  const files: FileRef[] = [];
+  let unusable = 0;
+  for (const a of activity.attachments ?? []) {
+    const last = (a.contentUrl ?? '').split(/[/\\]/).pop() ?? '';
+    const file = decodeURIComponent(last.split('?')[0] ?? '');
+    if (!STORED_FILE.test(file)) {
+      unusable++;
+      continue;
+    }
+    let size = 0;
+    try {
+      size = statSync(join(filesDir, file)).size;
+    } catch {
+      unusable++;
+      continue;
+    }
+    files.push({ file, contentType: a.contentType ?? 'application/octet-stream', size, name: a.name ?? file });
+  }
+  return { files, unusable };
+}
+
+export interface FlowTurnsOptions {
+  engine: FlowEngine;
+  requests: RequestStore;
+  filesDir: string;
+  now?: () => Date;
+}
+
+export interface FlowReply {
+  say: Say[];
+  /** The new flow state (undefined: no flow). */
+  state: FlowState | undefined;
+  /** A knowledge question asked mid-flow: answer it, then say `reprompt`. */
+  digression?: { question: string; reprompt: Say[] };
+  /** The engine offered a human agent (retry limit or a business rule); the handoff issue wires it. */
+  handoff?: { reason: string; detail: string };
+  /** The merchant ID the flow collected (later flows of the conversation start with it). */
+  merchantId?: string;
+  /** Why an action failed (logged by the bot; the merchant's values are kept). */
+  error?: unknown;
+}
+
+export class FlowTurns {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: FlowTurnsOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  flow(id: string): Flow {
+    return this.options.engine.flow(id);
+  }
+
+  async start(context: TurnContext, flowId: string, input: FlowInput, locale: Locale, prefill: Record<string, SlotValue> = {}): Promise<FlowReply> {
+    const step = this.options.engine.start(flowId, input, this.now(), locale, prefill);
+    return this.after(context, undefined, step, locale);
+  }
+
+  async continue(context: TurnContext, state: FlowState, input: FlowInput, locale: Locale): Promise<FlowReply> {
+    const step = this.options.engine.handle(state, input, this.now(), locale);
+    return this.after(context, state, step, locale);
+  }
+
+  reprompt(state: FlowState, locale: Locale): Say[] {
+    return this.options.engine.reprompt(state, this.now(), locale);
+  }
+
+  /** "再试一次" after the retry limit: the slot gets its attempts back. */
+  retry(state: FlowState, locale: Locale): FlowReply {
+    const next = structuredClone(state);
+    if (next.pending) next.attempts[next.pending] = 0;
+    return { state: next, say: this.reprompt(next, locale) };
+  }
+
+  private async after(context: TurnContext, before: FlowState | undefined, step: Step, locale: Locale): Promise<FlowReply> {
+    let state = step.state;
+    let say = step.say;
+    const merchantId = merchantIdOf(state ?? before);
+    if (state) {
+      const checked = await this.checkTicket(state, say, locale);
+      state = checked.state;
+      say = checked.say;
+    }
+    const outcome = step.outcome;
+    const reply: FlowReply = { state, say, ...(merchantId ? { merchantId } : {}) };
+    if (!outcome) return reply;
+    switch (outcome.type) {
+      case 'digression':
+        return { ...reply, digression: { question: outcome.question, reprompt: this.reprompt(state!, locale) } };
+      case 'handoff':
+        return { ...reply, handoff: { reason: outcome.reason, detail: outcome.detail } };
+      case 'cancelled':
+      case 'stopped':
+        return reply;
+      case 'submit': {
+        const flow = outcome.flow;
+        try {
+          const said = await this.act(context, flow, outcome.values, locale);
+          if (said.keep) return { ...reply, state: said.keep, say: [...say, ...said.say] };
+          return { ...reply, say: [...say, ...said.say] };
+        } catch (err) {
+          // Nothing the merchant gave is lost: the flow stays at its confirmation, ready to try again.
+          const keep: FlowState = before ? { ...structuredClone(before), stage: 'confirming' } : rebuild(flow.id, outcome.values);
+          delete keep.pending;
+          const code = isAppError(err) ? err.code : 'INTERNAL';
+          return { ...reply, state: keep, say: [...say, { text: t(locale, 'submitFailed') }], handoff: { reason: 'submission_failed', detail: `${flow.id}: ${code}` }, error: err };
+        }
+      }
+    }
+  }
+
+  /**
+   * The supplement flow checks the ticket as soon as it has one (with the merchant ID), so the merchant
+   * does not send photos for a ticket that is not theirs or does not wait for materials.
+   */
+  private async checkTicket(state: FlowState, say: Say[], locale: Locale): Promise<{ state: FlowState; say: Say[] }> {
+    if (state.flowId !== 'supplement-materials' || state.stage !== 'collecting') return { state, say };
+    const ticket = state.values.ticket?.value;
+    const merchant = state.values.merchant_id?.value;
+    if (typeof ticket !== 'string' || typeof merchant !== 'string') return { state, say };
+    const found = await this.options.requests.getForMerchant(normalizeTicket(ticket), merchant);
+    if (found?.status === 'needs_more_info') {
+      state.values.ticket = { value: found.ticket, display: found.ticket };
+      return { state, say };
+    }
+    const next = structuredClone(state);
+    delete next.values.ticket;
+    next.pending = 'ticket';
+    // The engine's last words were the next prompt; the ticket's prompt replaces it.
+    const kept = say.slice(0, -1);
+    const problem = found ? supplementNotExpectedText(locale, found) : ticketNotFoundText(locale, ticket);
+    return { state: next, say: [...kept, { text: problem }, ...this.reprompt(next, locale)] };
+  }
+
+  /** The flow's action on confirmation. `keep`: the flow goes on (e.g. a ticket to correct). */
+  private async act(context: TurnContext, flow: Flow, values: Record<string, SlotValue>, locale: Locale): Promise<{ say: Say[]; keep?: FlowState }> {
+    const requests = this.options.requests;
+    const merchantId = String(values.merchant_id?.value ?? '');
+    const fileSlots = new Set(flow.slots.filter((s) => s.type === 'attachments').map((s) => s.name));
+    const files: RequestAttachment[] = [];
+    const slots: Record<string, unknown> = {};
+    const display: Record<string, string> = {};
+    for (const [name, v] of Object.entries(values)) {
+      if (fileSlots.has(name)) files.push(...((v.value as FileRef[]) ?? []));
+      else {
+        slots[name] = v.value;
+        display[name] = v.display;
+      }
+    }
+
+    switch (flow.action.type) {
+      case 'create-request': {
+        const kind = flow.action.kind!;
+        const result = await requests.create({
+          kind,
+          merchantId,
+          dedupeKey: dedupeKeyFor(kind, merchantId, slots),
+          slots: { ...slots, display },
+          attachments: files,
+          channelId: context.activity.channelId,
+          conversationRef: TurnContext.getConversationReference(context.activity),
+          userId: context.activity.from?.id,
+          locale,
+        });
+        if (result.duplicate) return { say: [{ text: duplicateRequestText(locale, result.existing) }] };
+        return { say: [{ text: requestCreatedText(locale, result.request) }] };
+      }
+      case 'show-status': {
+        const ticket = typeof slots.ticket === 'string' ? slots.ticket : undefined;
+        if (ticket) {
+          const found = await requests.getForMerchant(normalizeTicket(ticket), merchantId);
+          if (!found) return { say: [{ text: ticketNotFoundText(locale, ticket) }] };
+          return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id)) }] };
+        }
+        const list: RequestRecord[] = await requests.listByMerchant(merchantId, { limit: 5 });
+        return { say: [{ text: requestListText(locale, list) }] };
+      }
+      case 'add-supplement': {
+        const ticket = String(slots.ticket ?? '');
+        const found = await requests.getForMerchant(normalizeTicket(ticket), merchantId);
+        if (!found || found.status !== 'needs_more_info') {
+          const keep = rebuild(flow.id, values);
+          delete keep.values.ticket;
+          keep.pending = 'ticket';
+          const problem = found ? supplementNotExpectedText(locale, found) : ticketNotFoundText(locale, ticket);
+          return { say: [{ text: problem }, ...this.reprompt(keep, locale)], keep };
+        }
+        const note = typeof slots.note === 'string' ? slots.note : null;
+        await requests.addSupplement(found.id, { files, note, actor: 'merchant' });
+        return { say: [{ text: supplementReceivedText(locale, found) }] };
+      }
+    }
+  }
+}
+
+function merchantIdOf(state: FlowState | undefined): string | undefined {
+  const v = state?.values.merchant_id?.value;
+  return typeof v === 'string' ? v : undefined;
+}
+
+function rebuild(flowId: string, values: Record<string, SlotValue>): FlowState {
+  return { flowId, values: structuredClone(values), skipped: [], attempts: {}, stage: 'collecting', required: [], announced: [] };
+}

@@ -1,0 +1,836 @@
+/**
+ * The flow engine over the real flows (flows/*.yaml) and the real slot types, at a fixed instant:
+ * 2026-11-25 12:00 in Asia/Shanghai (a Wednesday). Every behaviour is a plain input → output check.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Locale } from '../../src/i18n/messages.js';
+import { FlowEngine, type FileRef, type FlowInput, type FlowState, type SlotValue, type Step } from '../../src/flows/engine.js';
+import { loadFlows } from '../../src/flows/flow-loader.js';
+import { flowText } from '../../src/flows/flow-messages.js';
+import { SLOT_TYPES } from '../../src/flows/slot-types/index.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const FLOWS = loadFlows(join(ROOT, 'flows'));
+const engine = new FlowEngine(FLOWS, { slotTypes: SLOT_TYPES });
+const NOW = new Date('2026-11-25T04:00:00Z');
+
+const MID = '123456789012345';
+const TID = '12345678';
+const PHONE = '13800138000';
+const CANCEL_START = '昨天下午在3号店刷了1280元，凭证号000123，想撤销';
+
+type Msg = string | FlowInput;
+
+function input(m: Msg): FlowInput {
+  return typeof m === 'string' ? { text: m } : m;
+}
+
+function file(n: number, contentType = 'image/png', ext = 'png'): FileRef {
+  return { file: `${n.toString(16).padStart(2, '0').repeat(32)}.${ext}`, contentType, size: 1234, name: `slip-${n}.${ext}` };
+}
+
+function files(...refs: FileRef[]): FlowInput {
+  return { text: '', files: refs };
+}
+
+interface TalkOptions {
+  locale?: Locale;
+  now?: Date;
+  prefill?: Record<string, SlotValue>;
+}
+
+/** Starts a flow with the first message and feeds the others; every step, in order. */
+function talk(flowId: string, messages: Msg[], opts: TalkOptions = {}): Step[] {
+  const locale = opts.locale ?? 'zh-CN';
+  const now = opts.now ?? NOW;
+  const steps = [engine.start(flowId, input(messages[0]!), now, locale, opts.prefill)];
+  for (const m of messages.slice(1)) {
+    const state = steps.at(-1)!.state;
+    if (!state) throw new Error(`the flow ended before ${JSON.stringify(m)}: ${JSON.stringify(steps.at(-1)!.outcome)}`);
+    steps.push(engine.handle(state, input(m), now, locale));
+  }
+  return steps;
+}
+
+function last(flowId: string, messages: Msg[], opts: TalkOptions = {}): Step {
+  return talk(flowId, messages, opts).at(-1)!;
+}
+
+/** Continues from a state. */
+function send(state: FlowState | undefined, m: Msg, locale: Locale = 'zh-CN'): Step {
+  if (!state) throw new Error('no state');
+  return engine.handle(state, input(m), NOW, locale);
+}
+
+function said(step: Step): string {
+  return step.say.map((s) => s.text).join('\n');
+}
+
+function shown(state: FlowState | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(state?.values ?? {}).map(([k, v]) => [k, v.display]));
+}
+
+function valueOf(state: FlowState | undefined, name: string): unknown {
+  return state?.values[name]?.value;
+}
+
+function prompt(flowId: string, slot: string, locale: Locale = 'zh-CN'): string {
+  const found = FLOWS.get(flowId)!.slots.find((s) => s.name === slot);
+  if (!found) throw new Error(`no slot ${slot} in ${flowId}`);
+  return found.prompt[locale];
+}
+
+/** The last thing said, which is the prompt the merchant answers next. */
+function lastSaid(step: Step): string {
+  return step.say.at(-1)?.text ?? '';
+}
+
+// Paths through cancel-transaction.
+const TO_CARD: Msg[] = [CANCEL_START, MID, TID]; // pending: card_last4
+const TO_CONFIRM: Msg[] = [...TO_CARD, '跳过', '顾客退货', files(file(1)), PHONE]; // confirming (a refund: yesterday)
+const SAME_DAY: Msg[] = ['想撤销', MID, TID, '今天', '1280', '凭证号000123', '跳过']; // pending: batch_settled
+
+// Paths through suspend-settlement.
+const SUSPEND_TO_START: Msg[] = ['我想暂停结算', '资金结算', MID, '经营调整', '跳过']; // pending: start_date
+const SUSPEND_TO_CONFIRM: Msg[] = [...SUSPEND_TO_START, '12月1日', '2027年1月5日', '跳过', '没有', PHONE];
+
+describe('starting a flow', () => {
+  it('fills several slots from the message that started it (date, amount, voucher no.)', () => {
+    const step = engine.start('cancel-transaction', { text: CANCEL_START }, NOW, 'zh-CN');
+    expect(step.outcome).toBeUndefined();
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowStart', { title: '撤销 / 退货申请' }));
+    expect(lastSaid(step)).toBe(prompt('cancel-transaction', 'merchant_id'));
+    const state = step.state!;
+    expect(state.stage).toBe('collecting');
+    expect(state.pending).toBe('merchant_id');
+    expect(state.values.transaction_date).toEqual({ value: '2026-11-24', display: '2026年11月24日' });
+    expect(state.values.amount).toEqual({ value: 128000, display: '¥1,280.00' });
+    expect(state.values.voucher_no).toEqual({ value: '000123', display: '000123' });
+    // "3号店" is a shop, not a date or an amount; nothing else was taken.
+    expect(Object.keys(state.values).sort()).toEqual(['amount', 'request_type', 'transaction_date', 'voucher_no']);
+    // Yesterday's sale is a refund (rule refund_after_settlement); the same-day questions are never asked.
+    expect(state.values.request_type).toEqual({ value: 'refund', display: '退货' });
+  });
+
+  it('asks only what is still open, in the flow order, skipping the alternative of a given 凭证号', () => {
+    const steps = talk('cancel-transaction', TO_CARD);
+    expect(lastSaid(steps[1]!)).toBe(prompt('cancel-transaction', 'terminal_id'));
+    expect(lastSaid(steps[2]!)).toBe(prompt('cancel-transaction', 'card_last4'));
+    expect(steps[2]!.state!.pending).toBe('card_last4');
+  });
+
+  it('starts with values known before the flow (prefill), which the message may restate', () => {
+    const prefill = { merchant_id: { value: MID, display: MID }, not_a_slot: { value: 1, display: '1' } };
+    const step = engine.start('cancel-transaction', { text: '想撤销' }, NOW, 'zh-CN', prefill);
+    expect(step.state!.values.merchant_id).toEqual({ value: MID, display: MID });
+    expect(step.state!.values).not.toHaveProperty('not_a_slot');
+    expect(step.state!.pending).toBe('terminal_id');
+    const restated = engine.start('cancel-transaction', { text: '商户号987654321098765，想撤销' }, NOW, 'zh-CN', prefill);
+    expect(valueOf(restated.state, 'merchant_id')).toBe('987654321098765');
+  });
+
+  it('refuses an unknown flow', () => {
+    expect(() => engine.start('no-such-flow', { text: 'x' }, NOW, 'zh-CN')).toThrow(/unknown flow "no-such-flow"/);
+  });
+});
+
+describe('invalid answers', () => {
+  const TO_REF: Msg[] = ['想撤销', MID, TID, '昨天', '1280']; // pending: voucher_no (or reference_no)
+
+  it('says exactly what is wrong with a 参考号 of 11 digits and asks again', () => {
+    const before = last('cancel-transaction', TO_REF);
+    expect(before.state!.pending).toBe('voucher_no');
+    const step = send(before.state, '参考号12345678901');
+    expect(step.outcome).toBeUndefined();
+    expect(step.say[0]!.text).toBe('参考号应为12位数字，您输入了11位。');
+    expect(step.say[0]!.text).not.toContain('6位');
+    expect(lastSaid(step)).toBe(prompt('cancel-transaction', 'voucher_no'));
+    expect(step.state!.attempts).toEqual({ voucher_no: 1 });
+    expect(step.state!.values).not.toHaveProperty('reference_no');
+    expect(step.state!.pending).toBe('voucher_no');
+  });
+
+  it('names both alternatives when a bare number fits neither (6-digit 凭证号, 12-digit 参考号)', () => {
+    const step = send(last('cancel-transaction', TO_REF).state, '12345678901');
+    expect(step.say[0]!.text).toContain('凭证号应为6位数字，您输入了11位');
+    expect(step.say[0]!.text).toContain('参考号应为12位数字，您输入了11位');
+  });
+
+  it('takes either alternative of the group at its prompt', () => {
+    const byRef = send(last('cancel-transaction', TO_REF).state, '123456789012');
+    expect(valueOf(byRef.state, 'reference_no')).toBe('123456789012');
+    expect(byRef.state!.pending).toBe('card_last4');
+    const byVoucher = send(last('cancel-transaction', TO_REF).state, '000123');
+    expect(valueOf(byVoucher.state, 'voucher_no')).toBe('000123');
+    expect(byVoucher.state!.values).not.toHaveProperty('reference_no');
+  });
+
+  it('says it in English for an English conversation', () => {
+    const steps = talk('cancel-transaction', ['I want to cancel a transaction', `merchant ID ${MID}`, `terminal ${TID}`, 'yesterday', '1280', 'reference number 12345678901'], { locale: 'en' });
+    const step = steps.at(-1)!;
+    expect(step.say[0]!.text).toBe('The reference number has 12 digits; you entered 11.');
+    expect(lastSaid(step)).toBe(prompt('cancel-transaction', 'voucher_no', 'en'));
+  });
+
+  it('offers a human agent after 3 failed attempts at one slot (slot_retry_limit), keeping the state', () => {
+    const steps = talk('cancel-transaction', [...TO_REF, '12345', '1234567', 'abc']);
+    expect(steps.at(-3)!.outcome).toBeUndefined();
+    expect(steps.at(-2)!.outcome).toBeUndefined();
+    const step = steps.at(-1)!;
+    expect(step.outcome).toEqual({ type: 'handoff', reason: 'slot_retry_limit', detail: 'cancel-transaction.voucher_no: voucher_no.missing' });
+    expect(step.say.at(-1)).toEqual({
+      text: flowText('zh-CN', 'flowRetryLimit'),
+      suggestedActions: [flowText('zh-CN', 'actionHuman'), flowText('zh-CN', 'actionTryAgain')],
+    });
+    expect(step.state!.attempts.voucher_no).toBe(3);
+    expect(step.state!.values.amount!.value).toBe(128000);
+
+    // "再试一次": the prompt again, with the attempts back; a good answer then goes on.
+    const again = send(step.state, '再试一次');
+    expect(again.outcome).toBeUndefined();
+    expect(said(again)).toBe(prompt('cancel-transaction', 'voucher_no'));
+    expect(again.state!.attempts.voucher_no).toBe(0);
+    const answered = send(again.state, '凭证号000123');
+    expect(valueOf(answered.state, 'voucher_no')).toBe('000123');
+  });
+
+  it('does not let a required slot be skipped, and counts it', () => {
+    const step = send(last('cancel-transaction', TO_REF).state, '跳过');
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowCannotSkip'));
+    expect(step.state!.skipped).toEqual([]);
+    expect(step.state!.attempts.voucher_no).toBe(1);
+  });
+
+  it('does not take "跳过" as the text of a required free-text slot', () => {
+    const step = send(last('cancel-transaction', [...TO_CARD, '跳过']).state, '跳过');
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowCannotSkip'));
+    expect(step.state!.values).not.toHaveProperty('reason');
+    expect(step.state!.attempts).toEqual({ reason: 1 });
+  });
+
+  it('takes an enum option whose label is also a skip word ("没有") as the answer', () => {
+    const step = send(last('cancel-transaction', SAME_DAY).state, '没有');
+    expect(step.state!.values.batch_settled).toEqual({ value: 'no', display: '没有' });
+    expect(step.state!.pending).toBe('void_tried');
+  });
+});
+
+describe('corrections', () => {
+  it('mid-flow: "不对，金额是1208" changes the amount, keeps the rest, and asks the pending slot again', () => {
+    const before = last('cancel-transaction', TO_CARD).state!;
+    const step = send(before, '不对，金额是1208');
+    expect(step.outcome).toBeUndefined();
+    expect(step.state!.values.amount).toEqual({ value: 120800, display: '¥1,208.00' });
+    // "1208" is not also taken as the card's last 4 digits, and it is no failed attempt.
+    expect(step.state!.values).not.toHaveProperty('card_last4');
+    expect(step.state!.attempts).toEqual({});
+    expect(step.state!.pending).toBe('card_last4');
+    expect(said(step)).toBe(prompt('cancel-transaction', 'card_last4'));
+    const { amount: _a, ...others } = step.state!.values;
+    const { amount: _b, ...othersBefore } = before.values;
+    expect(others).toEqual(othersBefore);
+  });
+
+  it('at the confirmation: "不对，金额是1208" changes the amount and shows the summary again', () => {
+    const before = last('cancel-transaction', TO_CONFIRM).state!;
+    expect(before.stage).toBe('confirming');
+    const step = send(before, '不对，金额是1208');
+    expect(step.outcome).toBeUndefined();
+    expect(step.state!.stage).toBe('confirming');
+    expect(step.state!.values.amount).toEqual({ value: 120800, display: '¥1,208.00' });
+    expect({ ...step.state!.values, amount: before.values.amount }).toEqual(before.values);
+    expect(step.say).toHaveLength(1);
+    expect(step.say[0]!.text).toContain('金额 ¥1,208.00');
+    expect(step.say[0]!.text).toContain(`商户编号 ${MID}`);
+    expect(step.say[0]!.suggestedActions).toEqual([flowText('zh-CN', 'actionConfirm'), flowText('zh-CN', 'actionCancel')]);
+    // And it submits the corrected value.
+    const done = send(step.state, '确认');
+    expect(done.outcome).toMatchObject({ type: 'submit' });
+    expect(done.outcome!.type === 'submit' && done.outcome!.values.amount!.value).toBe(120800);
+  });
+
+  it('of two amounts in a correction, takes the one that is not the current value', () => {
+    const step = send(last('cancel-transaction', TO_CONFIRM).state, '不对，不是1280元，是1208元');
+    expect(valueOf(step.state, 'amount')).toBe(120800);
+  });
+
+  it('an invalid correction at the confirmation keeps the earlier value and says why', () => {
+    const before = last('cancel-transaction', TO_CONFIRM).state!;
+    const step = send(before, '不对，金额是12.345');
+    expect(step.say[0]!.text).toBe('金额最多两位小数（精确到分），您输入了3位小数。已保留原来的值：¥1,280.00。');
+    expect(step.state!.values).toEqual(before.values);
+    expect(step.state!.stage).toBe('confirming');
+    expect(lastSaid(step)).toContain('金额 ¥1,280.00');
+  });
+
+  it('an invalid correction mid-flow keeps the earlier value, says why, and is no failed attempt', () => {
+    const before = last('cancel-transaction', TO_CARD).state!;
+    const step = send(before, '不对，金额是12.345');
+    expect(step.say[0]!.text).toContain('已保留原来的值：¥1,280.00');
+    expect(step.state!.values).toEqual(before.values);
+    expect(step.state!.attempts).toEqual({});
+    expect(lastSaid(step)).toBe(prompt('cancel-transaction', 'card_last4'));
+  });
+
+  it('a value named by its label at another prompt: taken when valid, explained when not', () => {
+    const atPhone = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', files(file(1))]).state!;
+    expect(atPhone.pending).toBe('phone');
+    const invalid = send(atPhone, '参考号是12345');
+    expect(invalid.say[0]!.text).toBe('参考号应为12位数字，您输入了5位。');
+    expect(invalid.state!.attempts).toEqual({});
+    expect(lastSaid(invalid)).toBe(prompt('cancel-transaction', 'phone'));
+    const valid = send(atPhone, '不对，凭证号应该是000124');
+    expect(valueOf(valid.state, 'voucher_no')).toBe('000124');
+    expect(valid.state!.pending).toBe('phone');
+  });
+
+  it('at the confirmation, "不对" alone asks what to change; an unclear message repeats the summary', () => {
+    const state = last('cancel-transaction', TO_CONFIRM).state!;
+    expect(said(send(state, '不对'))).toBe(flowText('zh-CN', 'flowWhatToChange'));
+    const unclear = send(state, '嗯嗯');
+    expect(unclear.say[0]!.text).toBe(flowText('zh-CN', 'flowConfirmHint'));
+    expect(unclear.state).toEqual(state);
+  });
+
+  it('mid-flow, "改一下" / "不对" alone asks what to change, at a free-text prompt too, and is no attempt', () => {
+    const atReason = last('cancel-transaction', [...TO_CARD, '跳过']).state!;
+    for (const text of ['改一下', '不对']) {
+      const step = send(atReason, text);
+      expect(step.say.map((s) => s.text)).toEqual([flowText('zh-CN', 'flowWhatToChange'), prompt('cancel-transaction', 'reason')]);
+      expect(step.state).toEqual(atReason);
+    }
+    const atVoucher = last('cancel-transaction', ['想撤销', MID, TID, '昨天', '1280']).state!;
+    const step = send(atVoucher, '错了');
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowWhatToChange'));
+    expect(step.state!.attempts).toEqual({});
+  });
+
+  it('a correction opening a free-text answer changes the named value and asks the text again', () => {
+    const step = send(last('cancel-transaction', [...TO_CARD, '跳过']).state, '不对，金额是1208');
+    expect(valueOf(step.state, 'amount')).toBe(120800);
+    expect(step.state!.values).not.toHaveProperty('reason');
+    expect(said(step)).toBe(prompt('cancel-transaction', 'reason'));
+  });
+
+  it('a corrected date re-runs the rules: 45 days ago needs the slip even though it was skipped, yesterday not again', () => {
+    const skippedSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', '跳过', PHONE]).state!;
+    expect(skippedSlip.stage).toBe('confirming');
+    expect(skippedSlip.skipped).toContain('slip_photos');
+
+    const old = send(skippedSlip, '不对，交易日期是45天前');
+    expect(valueOf(old.state, 'transaction_date')).toBe('2026-10-11');
+    expect(valueOf(old.state, 'request_type')).toBe('manual_refund');
+    expect(said(old)).toContain('需要办理手工退货');
+    // The skipped slip is now required: it is asked again, without "跳过".
+    expect(old.state!.stage).toBe('collecting');
+    expect(old.state!.pending).toBe('slip_photos');
+    expect(old.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'slip_photos') });
+
+    const back = send(old.state, '不对，日期是昨天');
+    expect(valueOf(back.state, 'request_type')).toBe('refund');
+    expect(back.state!.required).toEqual([]);
+    expect(back.state!.stage).toBe('confirming');
+  });
+
+  it('a same-day void corrected to yesterday drops the same-day answers and becomes a refund', () => {
+    const voidPath = last('cancel-transaction', [...SAME_DAY, '没有', '试过了不行', '金额刷错', '跳过', PHONE]).state!;
+    expect(voidPath.stage).toBe('confirming');
+    expect(valueOf(voidPath, 'request_type')).toBe('void');
+    expect(valueOf(voidPath, 'void_tried')).toBe('failed');
+    const step = send(voidPath, '不对，是昨天的交易');
+    expect(valueOf(step.state, 'transaction_date')).toBe('2026-11-24');
+    expect(valueOf(step.state, 'request_type')).toBe('refund');
+    expect(step.state!.values).not.toHaveProperty('batch_settled');
+    expect(step.state!.values).not.toHaveProperty('void_tried');
+    expect(step.say[0]!.text).toContain('申请类型 退货');
+  });
+
+  it('an English "no, …" correction does not flip a yes/no question answered before', () => {
+    const steps = talk(
+      'cancel-transaction',
+      ['I want to cancel a transaction', MID, TID, 'today', '1280', 'voucher 000123', 'skip', 'settled', 'wrong amount', 'skip', PHONE],
+      { locale: 'en' },
+    );
+    const state = steps.at(-1)!.state!;
+    expect(state.stage).toBe('confirming');
+    expect(valueOf(state, 'batch_settled')).toBe('yes');
+    const step = send(state, 'no, the amount is 1208', 'en');
+    expect(valueOf(step.state, 'amount')).toBe(120800);
+    expect(valueOf(step.state, 'batch_settled')).toBe('yes');
+  });
+});
+
+describe('optional slots', () => {
+  it('skips the optional card_last4 ("跳过"), which is offered as an action', () => {
+    const atCard = last('cancel-transaction', TO_CARD);
+    expect(atCard.say.at(-1)!.suggestedActions).toEqual([flowText('zh-CN', 'actionSkip')]);
+    const step = send(atCard.state, '跳过');
+    expect(step.state!.skipped).toEqual(['card_last4']);
+    expect(step.state!.values).not.toHaveProperty('card_last4');
+    expect(step.state!.pending).toBe('reason');
+    // Not asked again at the end.
+    const end = last('cancel-transaction', TO_CONFIRM);
+    expect(end.state!.stage).toBe('confirming');
+    expect(end.state!.values).not.toHaveProperty('card_last4');
+  });
+
+  it('takes the card\'s last 4 digits when given', () => {
+    const step = send(last('cancel-transaction', TO_CARD).state, '尾号6789');
+    expect(step.state!.values.card_last4).toEqual({ value: '6789', display: '6789' });
+  });
+
+  it('skips an optional free-text slot with "没有" rather than storing it as the text', () => {
+    const atDetail = last('suspend-settlement', ['我想暂停结算', '资金结算', MID, '经营调整']);
+    expect(atDetail.state!.pending).toBe('reason_detail');
+    const step = send(atDetail.state, '没有');
+    expect(step.state!.skipped).toEqual(['reason_detail']);
+    expect(step.state!.pending).toBe('start_date');
+  });
+});
+
+describe('cancelling', () => {
+  it('"算了" asks to confirm; "是" cancels and ends the flow', () => {
+    const asked = send(last('cancel-transaction', TO_CARD).state, '算了');
+    expect(asked.outcome).toBeUndefined();
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    expect(asked.say).toEqual([
+      { text: flowText('zh-CN', 'flowCancelConfirm'), suggestedActions: [flowText('zh-CN', 'actionYesCancel'), flowText('zh-CN', 'actionNoContinue')] },
+    ]);
+    const done = send(asked.state, '是');
+    expect(done).toEqual({ state: undefined, say: [{ text: flowText('zh-CN', 'flowCancelled') }], outcome: { type: 'cancelled' } });
+  });
+
+  it.each([
+    ['zh-CN', '算了', '是，取消'],
+    ['zh-CN', '取消', '确定取消'],
+    ['en', 'cancel', 'Yes, cancel'],
+  ] as const)('%s: the suggested action "%s" → "%s" cancels', (locale, first, yes) => {
+    const start = locale === 'en' ? 'I want to cancel a transaction' : '想撤销';
+    const asked = send(last('cancel-transaction', [start, MID], { locale }).state, first, locale);
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    expect(send(asked.state, yes, locale).outcome).toEqual({ type: 'cancelled' });
+  });
+
+  it('"否，继续" goes back to the pending prompt with everything kept', () => {
+    const before = last('cancel-transaction', TO_CARD).state!;
+    const asked = send(before, '算了');
+    const back = send(asked.state, '否，继续');
+    expect(back.outcome).toBeUndefined();
+    expect(back.say).toEqual([
+      { text: flowText('zh-CN', 'flowContinue') },
+      { text: prompt('cancel-transaction', 'card_last4'), suggestedActions: [flowText('zh-CN', 'actionSkip')] },
+    ]);
+    expect(back.state).toEqual(before);
+  });
+
+  it('cancelling at the confirmation and going on shows the summary again', () => {
+    const before = last('cancel-transaction', TO_CONFIRM).state!;
+    const asked = send(before, '取消');
+    expect(asked.state!.resumeStage).toBe('confirming');
+    expect(engine.reprompt(asked.state!, NOW, 'zh-CN')[0]!.suggestedActions).toHaveLength(2);
+    const back = send(asked.state, '不');
+    expect(back.state).toEqual(before);
+    expect(back.say[1]!.text).toMatch(/^请核对：/);
+  });
+
+  it('a file sent with "取消" is not a cancellation', () => {
+    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']).state!;
+    const step = send(atSlip, { text: '取消', files: [file(1)] });
+    expect(step.state!.stage).toBe('collecting');
+    expect(step.state!.values.slip_photos!.value).toEqual([file(1)]);
+  });
+});
+
+describe('digressions', () => {
+  it('a question mid-flow is a digression: the state is unchanged and reprompt repeats the pending prompt', () => {
+    const before = last('cancel-transaction', ['想撤销', MID, TID, '昨天', '1280']).state!;
+    const step = send(before, '凭证号在签购单哪里找？');
+    expect(step.outcome).toEqual({ type: 'digression', question: '凭证号在签购单哪里找？' });
+    expect(step.say).toEqual([]);
+    expect(step.state).toEqual(before);
+    expect(engine.reprompt(step.state!, NOW, 'zh-CN')).toEqual([{ text: prompt('cancel-transaction', 'voucher_no') }]);
+    // The question was no attempt: the merchant answers next.
+    expect(valueOf(send(step.state, '000123').state, 'voucher_no')).toBe('000123');
+  });
+
+  it('at a free-text slot a question is a digression, not the answer', () => {
+    const atReason = last('cancel-transaction', [...TO_CARD, '跳过']).state!;
+    expect(atReason.pending).toBe('reason');
+    const step = send(atReason, '为什么要说明原因？');
+    expect(step.outcome).toEqual({ type: 'digression', question: '为什么要说明原因？' });
+    expect(step.state).toEqual(atReason);
+  });
+
+  it('a reason that mentions the amount is just the reason (no remark about the amount)', () => {
+    const step = send(last('cancel-transaction', [...TO_CARD, '跳过']).state, '刷错了金额');
+    expect(step.state!.values.reason).toEqual({ value: '刷错了金额', display: '刷错了金额' });
+    expect(step.state!.values.amount!.value).toBe(128000);
+    expect(said(step)).toBe(prompt('cancel-transaction', 'slip_photos'));
+  });
+
+  it('a reason with a date or an amount in it does not overwrite the transaction date or amount', () => {
+    const step = send(last('cancel-transaction', [...TO_CARD, '跳过']).state, '顾客今天来退货，说多刷了500元');
+    expect(valueOf(step.state, 'reason')).toBe('顾客今天来退货，说多刷了500元');
+    expect(valueOf(step.state, 'transaction_date')).toBe('2026-11-24');
+    expect(valueOf(step.state, 'amount')).toBe(128000);
+  });
+
+  it('a question at the file prompt and at the confirmation is a digression', () => {
+    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']).state!;
+    expect(send(atSlip, '签购单丢了怎么办？').outcome).toEqual({ type: 'digression', question: '签购单丢了怎么办？' });
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    const step = send(confirming, '退款多久能到账？');
+    expect(step.outcome).toEqual({ type: 'digression', question: '退款多久能到账？' });
+    expect(step.state).toEqual(confirming);
+    expect(engine.reprompt(step.state!, NOW, 'zh-CN')[0]!.text).toMatch(/^请核对：/);
+  });
+});
+
+describe('rules of cancel-transaction', () => {
+  it('same day, batch not settled, void not tried: stops with the how-to-void message (void_on_terminal_first)', () => {
+    const steps = talk('cancel-transaction', [...SAME_DAY, '没有', '没试过']);
+    expect(lastSaid(steps.at(-2)!)).toBe(prompt('cancel-transaction', 'void_tried'));
+    const step = steps.at(-1)!;
+    expect(step.state).toBeUndefined();
+    expect(step.outcome).toEqual({ type: 'stopped', rule: 'void_on_terminal_first' });
+    expect(said(step)).toContain('消费撤销');
+    expect(said(step)).toContain('主管密码');
+  });
+
+  it('same day, not settled, the void failed: a void request (request_type void)', () => {
+    const step = last('cancel-transaction', [...SAME_DAY, '没有', '试过了不行']);
+    expect(step.state!.values.request_type).toEqual({ value: 'void', display: '撤销' });
+    expect(step.state!.pending).toBe('reason');
+  });
+
+  it('same day, already settled (or not sure): a refund', () => {
+    expect(valueOf(last('cancel-transaction', [...SAME_DAY, '已经结算']).state, 'request_type')).toBe('refund');
+    expect(valueOf(last('cancel-transaction', [...SAME_DAY, '不知道']).state, 'request_type')).toBe('refund');
+  });
+
+  it('yesterday: a refund, and the same-day questions are not asked', () => {
+    const steps = talk('cancel-transaction', TO_CONFIRM);
+    expect(valueOf(steps.at(-1)!.state, 'request_type')).toBe('refund');
+    for (const step of steps) {
+      expect(said(step)).not.toContain(prompt('cancel-transaction', 'batch_settled'));
+      expect(said(step)).not.toContain(prompt('cancel-transaction', 'void_tried'));
+    }
+  });
+
+  it('45 days ago: a manual refund, said once, and the slip is required', () => {
+    const steps = talk('cancel-transaction', ['想撤销', MID, TID, '45天前', '1280', '凭证号000123', '跳过', '顾客退货']);
+    const dated = steps[3]!;
+    expect(valueOf(dated.state, 'transaction_date')).toBe('2026-10-11');
+    expect(dated.state!.values.request_type).toEqual({ value: 'manual_refund', display: '手工退货' });
+    expect(dated.state!.required).toEqual(['slip_photos']);
+    expect(dated.say[0]!.text).toContain('需要办理手工退货');
+    expect(steps.slice(4).some((s) => said(s).includes('需要办理手工退货'))).toBe(false);
+
+    const atSlip = steps.at(-1)!;
+    expect(atSlip.state!.pending).toBe('slip_photos');
+    expect(atSlip.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'slip_photos') }); // no "跳过"
+    const skip = send(atSlip.state, '跳过');
+    expect(skip.say[0]!.text).toBe(flowText('zh-CN', 'flowNeedFiles'));
+    expect(skip.state!.pending).toBe('slip_photos');
+    const sent = send(skip.state, files(file(1)));
+    expect(sent.state!.pending).toBe('phone');
+  });
+
+  it('for a refund the slip is optional', () => {
+    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']);
+    expect(atSlip.say.at(-1)!.suggestedActions).toEqual([flowText('zh-CN', 'actionSkip')]);
+    expect(send(atSlip.state, '跳过').state!.pending).toBe('phone');
+  });
+
+  it.each([
+    ['30天前', 'refund'],
+    ['31天前', 'manual_refund'],
+    ['330天前', 'manual_refund'],
+  ])('the window edges are the settings: %s → %s', (date, type) => {
+    expect(valueOf(last('cancel-transaction', ['想撤销', MID, TID, date]).state, 'request_type')).toBe(type);
+  });
+
+  it('400 days ago: a human agent (business_rule too_old), the flow ends', () => {
+    const step = last('cancel-transaction', ['想撤销', MID, TID, '400天前']);
+    expect(step.state).toBeUndefined();
+    expect(step.outcome).toEqual({ type: 'handoff', reason: 'business_rule', detail: 'cancel-transaction.too_old' });
+    expect(step.say[0]!.text).toContain('时间太久');
+    expect(step.say.at(-1)).toEqual({ text: flowText('zh-CN', 'flowRuleHandoff'), suggestedActions: [flowText('zh-CN', 'actionHuman')] });
+  });
+
+  it('a future transaction date is refused', () => {
+    const step = send(last('cancel-transaction', ['想撤销', MID, TID]).state, '明天');
+    expect(step.say[0]!.text).toContain('日期不能晚于今天');
+    expect(step.state!.attempts).toEqual({ transaction_date: 1 });
+  });
+});
+
+describe('suspend-settlement', () => {
+  it('batch settlement: stopped with the explanation (batch_is_not_cancelled)', () => {
+    for (const answer of ['批结算', '2']) {
+      const step = last('suspend-settlement', ['我想暂停结算', answer]);
+      expect(step.state).toBeUndefined();
+      expect(step.outcome).toEqual({ type: 'stopped', rule: 'batch_is_not_cancelled' });
+      expect(said(step)).toContain('批结算是每天的对账操作');
+    }
+  });
+
+  it('payouts: to the confirmation, with planned (future) dates accepted', () => {
+    const steps = talk('suspend-settlement', SUSPEND_TO_CONFIRM);
+    const atStart = steps[SUSPEND_TO_START.length - 1]!;
+    expect(atStart.state!.pending).toBe('start_date');
+    // "12月1日" said in November is this coming December, not last year's.
+    expect(steps[SUSPEND_TO_START.length]!.state!.values.start_date).toEqual({ value: '2026-12-01', display: '2026年12月1日' });
+    const step = steps.at(-1)!;
+    expect(step.state!.stage).toBe('confirming');
+    expect(step.say.at(-1)!.text).toBe(
+      '请核对：商户编号 123456789012345，原因 经营调整，暂停日期 2026年12月1日，预计恢复 2027年1月5日，已通知合作方：没有，联系电话 138****8000。确认提交吗？',
+    );
+    const done = send(step.state, '确认提交');
+    expect(done.outcome!.type).toBe('submit');
+  });
+
+  it('accepts tomorrow as the start and the same day as the resume', () => {
+    const atResume = send(last('suspend-settlement', SUSPEND_TO_START).state, '明天');
+    expect(valueOf(atResume.state, 'start_date')).toBe('2026-11-26');
+    const same = send(atResume.state, '2026-11-26');
+    expect(valueOf(same.state, 'resume_date')).toBe('2026-11-26');
+  });
+
+  it('refuses a resume date before the start date, as a failed attempt', () => {
+    const atResume = last('suspend-settlement', [...SUSPEND_TO_START, '12月1日']).state!;
+    expect(atResume.pending).toBe('resume_date');
+    const step = send(atResume, '11月30日');
+    expect(step.say[0]!.text).toBe('恢复日期不能早于暂停开始日期（2026年12月1日）：您输入的是2026年11月30日。');
+    expect(lastSaid(step)).toBe(prompt('suspend-settlement', 'resume_date'));
+    expect(step.state!.values).not.toHaveProperty('resume_date');
+    expect(step.state!.attempts).toEqual({ resume_date: 1 });
+
+    const en = engine.handle(atResume, { text: 'Nov 30' }, NOW, 'en');
+    expect(en.say[0]!.text).toBe('The resume date cannot be earlier than the start date of the hold (2026-12-01): you entered 2026-11-30.');
+
+    const third = send(send(step.state, '11月29日').state, '2026-11-28');
+    expect(third.outcome).toEqual({ type: 'handoff', reason: 'slot_retry_limit', detail: 'suspend-settlement.resume_date: date.not_before' });
+  });
+
+  it('at the confirmation: a resume date before the start is refused (kept), a later one taken', () => {
+    const confirming = last('suspend-settlement', SUSPEND_TO_CONFIRM).state!;
+    const refused = send(confirming, '不对，恢复日期是2026年11月20日');
+    expect(refused.say[0]!.text).toBe('恢复日期不能早于暂停开始日期（2026年12月1日）：您输入的是2026年11月20日。已保留原来的值：2027年1月5日。');
+    expect(refused.state!.values).toEqual(confirming.values);
+    const taken = send(confirming, '恢复日期改成2027年1月10日');
+    expect(valueOf(taken.state, 'resume_date')).toBe('2027-01-10');
+    expect(valueOf(taken.state, 'start_date')).toBe('2026-12-01');
+    expect(taken.state!.stage).toBe('confirming');
+  });
+
+  it('a start date moved after the resume date drops the resume date and asks it again', () => {
+    const step = send(last('suspend-settlement', SUSPEND_TO_CONFIRM).state, '开始日期改成2027年2月1日');
+    expect(valueOf(step.state, 'start_date')).toBe('2027-02-01');
+    expect(step.state!.values).not.toHaveProperty('resume_date');
+    expect(step.say[0]!.text).toBe('恢复日期不能早于暂停开始日期（2027年2月1日）：您输入的是2027年1月5日。');
+    expect(step.state!.pending).toBe('resume_date');
+    const back = send(step.state, '2027年2月10日');
+    expect(back.state!.stage).toBe('confirming');
+  });
+
+  it('at the confirmation, an enum is corrected by its option ("已经通知了"), and a date correction does not touch it', () => {
+    const confirming = last('suspend-settlement', SUSPEND_TO_CONFIRM).state!;
+    expect(valueOf(send(confirming, '已经通知了').state, 'partners_notified')).toBe('yes');
+    // "是" (a one-character label of partners_notified) inside a date correction is not an answer.
+    const dated = send(confirming, '不对，恢复日期是2027年1月8日');
+    expect(valueOf(dated.state, 'partners_notified')).toBe('no');
+    expect(valueOf(dated.state, 'resume_date')).toBe('2027-01-08');
+  });
+});
+
+describe('files', () => {
+  const TO_SLIP: Msg[] = [...TO_CARD, '跳过', '顾客退货']; // pending: slip_photos (optional for a refund)
+
+  it('adds files to the pending attachments slot', () => {
+    const step = send(last('cancel-transaction', TO_SLIP).state, files(file(1), file(2, 'application/pdf', 'pdf')));
+    expect(step.state!.values.slip_photos).toEqual({ value: [file(1), file(2, 'application/pdf', 'pdf')], display: '2 个文件' });
+    expect(step.state!.pending).toBe('phone');
+  });
+
+  it('refuses a file of the wrong content type, taking none of the message\'s files', () => {
+    const before = last('cancel-transaction', TO_SLIP).state!;
+    const step = send(before, files(file(1), file(2, 'text/plain', 'txt')));
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowFileType'));
+    expect(step.state!.values).toEqual(before.values);
+    expect(step.state!.pending).toBe('slip_photos');
+    expect(lastSaid(step)).toBe(prompt('cancel-transaction', 'slip_photos'));
+  });
+
+  it('refuses more files than the slot takes (maxFiles 5), keeping those it has', () => {
+    const atSlip = last('cancel-transaction', TO_SLIP).state!;
+    const six = send(atSlip, files(...[1, 2, 3, 4, 5, 6].map((n) => file(n))));
+    expect(six.say[0]!.text).toBe(flowText('zh-CN', 'flowTooManyFiles', { max: 5 }));
+    expect(six.state!.values).not.toHaveProperty('slip_photos');
+
+    const five = send(atSlip, files(...[1, 2, 3, 4, 5].map((n) => file(n))));
+    expect((five.state!.values.slip_photos!.value as FileRef[]).length).toBe(5);
+    const more = send(five.state, files(file(6)));
+    expect(more.say[0]!.text).toBe(flowText('zh-CN', 'flowTooManyFiles', { max: 5 }));
+    expect((more.state!.values.slip_photos!.value as FileRef[]).map((f) => f.file)).toEqual([1, 2, 3, 4, 5].map((n) => file(n).file));
+    // The same file again is not counted twice.
+    const same = send(five.state, files(file(1)));
+    expect(same.say.some((s) => s.text === flowText('zh-CN', 'flowTooManyFiles', { max: 5 }))).toBe(false);
+  });
+
+  it('photos sent one per message: the later ones join the slip after the next prompt was said', () => {
+    const first = send(last('cancel-transaction', TO_SLIP).state, files(file(1)));
+    expect(first.state!.pending).toBe('phone');
+    const second = send(first.state, files(file(2)));
+    expect(second.state!.values.slip_photos!.value).toEqual([file(1), file(2)]);
+    expect(second.state!.values.slip_photos!.display).toBe('2 个文件');
+    expect(second.state!.pending).toBe('phone');
+    expect(said(second)).toBe(prompt('cancel-transaction', 'phone'));
+  });
+
+  it('a file sent before its slot is asked fills it, and the slot is not asked', () => {
+    const steps = talk('cancel-transaction', [{ text: CANCEL_START, files: [file(1)] }, MID, TID, '跳过', '顾客退货']);
+    expect(steps[0]!.state!.values.slip_photos!.value).toEqual([file(1)]);
+    expect(steps.at(-1)!.state!.pending).toBe('phone');
+  });
+
+  it('a file while confirming joins the slip and the summary is shown again', () => {
+    const step = send(last('cancel-transaction', TO_CONFIRM).state, files(file(9)));
+    expect(step.state!.values.slip_photos!.value).toEqual([file(1), file(9)]);
+    expect(step.state!.stage).toBe('confirming');
+  });
+
+  it('"跳过" sent with files at an optional file slot keeps the files (the slot is not skipped)', () => {
+    const atDocs = last('suspend-settlement', [...SUSPEND_TO_START, '12月1日', '2027年1月5日']).state!;
+    expect(atDocs.pending).toBe('documents');
+    const step = send(atDocs, { text: '跳过', files: [file(1)] });
+    expect(step.state!.values.documents!.value).toEqual([file(1)]);
+    expect(step.state!.skipped).not.toContain('documents');
+    expect(step.state!.pending).toBe('partners_notified');
+  });
+
+  it('a file where the flow takes none is declined', () => {
+    const step = last('request-status', ['查询申请状态', files(file(1))]);
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowFileNotExpected'));
+  });
+
+  it('text at a required file prompt asks for the file, without counting an attempt', () => {
+    const atFiles = last('supplement-materials', ['补充材料', MID, 'CX-20261125-0007']).state!;
+    expect(atFiles.pending).toBe('files');
+    const step = send(atFiles, '好的');
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowNeedFiles'));
+    expect(step.state!.attempts).toEqual({});
+    const sent = send(step.state, files(file(1)));
+    expect(sent.state!.pending).toBe('note');
+  });
+});
+
+describe('the state', () => {
+  it('is plain JSON: a round trip mid-flow continues exactly as the original', () => {
+    const mid = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', files(file(1))]).state!;
+    const copy = JSON.parse(JSON.stringify(mid)) as FlowState;
+    expect(copy).toEqual(mid);
+    for (const m of [PHONE, '不对，金额是1208', files(file(2)), '算了']) {
+      expect(send(copy, m)).toEqual(send(mid, m));
+    }
+  });
+
+  it('a whole conversation through JSON at every step gives the same steps', () => {
+    const messages: Msg[] = [...TO_CARD, '12345', '跳过', '为什么要签购单？', '顾客退货', files(file(1)), PHONE, '不对，金额是1208', '确认'];
+    const direct = talk('cancel-transaction', messages);
+    let state: FlowState | undefined = JSON.parse(JSON.stringify(direct[0]!.state)) as FlowState;
+    for (let i = 1; i < messages.length; i++) {
+      const step = engine.handle(state!, input(messages[i]!), NOW, 'zh-CN');
+      expect(step).toEqual(direct[i]);
+      state = step.outcome?.type === 'digression' ? state : (JSON.parse(JSON.stringify(step.state ?? null)) as FlowState | undefined) ?? undefined;
+    }
+    expect(direct.at(-1)!.outcome!.type).toBe('submit');
+  });
+
+  it('handle never changes the state it was given', () => {
+    const state = last('cancel-transaction', TO_CARD).state!;
+    const frozen = JSON.stringify(state);
+    for (const m of ['不对，金额是1208', '1234', '跳过', '算了', '12', files(file(1))]) {
+      send(state, m);
+      expect(JSON.stringify(state)).toBe(frozen);
+    }
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    const frozenConfirming = JSON.stringify(confirming);
+    send(confirming, '不对，金额是1208');
+    send(confirming, files(file(3)));
+    expect(JSON.stringify(confirming)).toBe(frozenConfirming);
+  });
+
+  it('reprompt after a restart repeats the pending prompt without changing anything', () => {
+    const state = last('cancel-transaction', TO_CARD).state!;
+    const frozen = JSON.stringify(state);
+    expect(engine.reprompt(state, NOW, 'zh-CN')).toEqual([{ text: prompt('cancel-transaction', 'card_last4'), suggestedActions: [flowText('zh-CN', 'actionSkip')] }]);
+    expect(engine.reprompt(state, NOW, 'en')[0]!.text).toBe(prompt('cancel-transaction', 'card_last4', 'en'));
+    expect(JSON.stringify(state)).toBe(frozen);
+  });
+});
+
+describe('English', () => {
+  it('speaks English throughout: start, prompts, enum actions, summary', () => {
+    const steps = talk('cancel-transaction', ['I want to cancel a transaction', MID, TID, 'today', '1280', 'voucher 000123', 'skip'], { locale: 'en' });
+    expect(steps[0]!.say[0]!.text).toBe(flowText('en', 'flowStart', { title: 'Cancel a card transaction' }));
+    expect(lastSaid(steps[0]!)).toBe(prompt('cancel-transaction', 'merchant_id', 'en'));
+    expect(lastSaid(steps[3]!)).toBe(prompt('cancel-transaction', 'amount', 'en'));
+    const atSettled = steps.at(-1)!;
+    expect(atSettled.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'batch_settled', 'en'), suggestedActions: ['no', 'yes', "don't know"] });
+    const toConfirm = talk('cancel-transaction', ['I want to cancel a transaction', MID, TID, 'yesterday', '1280', 'voucher 000123', 'skip', 'goods returned', 'skip', PHONE], { locale: 'en' });
+    const summary = toConfirm.at(-1)!.say.at(-1)!;
+    expect(summary.text).toMatch(/^Please check: request type 退货, merchant ID 123456789012345, /);
+    expect(summary.suggestedActions).toEqual(['Confirm', 'Cancel']);
+  });
+
+  it('English suspension: batch stops in English', () => {
+    const step = last('suspend-settlement', ['suspend settlement', 'batch'], { locale: 'en' });
+    expect(step.outcome).toEqual({ type: 'stopped', rule: 'batch_is_not_cancelled' });
+    expect(said(step)).toContain("The terminal's batch settlement is the daily close");
+  });
+});
+
+describe('submitting', () => {
+  it('the submit outcome carries the flow and every value (fen, ISO date, files, the rule-set type)', () => {
+    const step = send(last('cancel-transaction', TO_CONFIRM).state, '确认');
+    expect(step.state).toBeUndefined();
+    expect(step.say).toEqual([]);
+    const outcome = step.outcome!;
+    expect(outcome.type).toBe('submit');
+    if (outcome.type !== 'submit') return;
+    expect(outcome.flow.id).toBe('cancel-transaction');
+    expect(outcome.flow.action).toEqual({ type: 'create-request', kind: 'cancel-transaction' });
+    expect(outcome.values).toEqual({
+      transaction_date: { value: '2026-11-24', display: '2026年11月24日' },
+      amount: { value: 128000, display: '¥1,280.00' },
+      voucher_no: { value: '000123', display: '000123' },
+      merchant_id: { value: MID, display: MID },
+      terminal_id: { value: TID, display: TID },
+      reason: { value: '顾客退货', display: '顾客退货' },
+      slip_photos: { value: [file(1)], display: '1 个文件' },
+      phone: { value: PHONE, display: '138****8000' },
+      request_type: { value: 'refund', display: '退货' },
+    });
+  });
+
+  it('a flow without a confirmation submits as soon as it is complete (request-status)', () => {
+    const step = last('request-status', ['查询申请状态', MID, '跳过']);
+    expect(step.state).toBeUndefined();
+    expect(step.outcome).toMatchObject({ type: 'submit', values: { merchant_id: { value: MID, display: MID } } });
+  });
+
+  it('the suspension submits its dates and choices', () => {
+    const step = send(last('suspend-settlement', SUSPEND_TO_CONFIRM).state, '确认');
+    expect(step.outcome!.type === 'submit' && step.outcome!.values).toEqual({
+      settlement_kind: { value: 'payout', display: '资金结算' },
+      merchant_id: { value: MID, display: MID },
+      reason: { value: 'business_change', display: '经营调整' },
+      start_date: { value: '2026-12-01', display: '2026年12月1日' },
+      resume_date: { value: '2027-01-05', display: '2027年1月5日' },
+      partners_notified: { value: 'no', display: '没有' },
+      phone: { value: PHONE, display: '138****8000' },
+    });
+  });
+});
