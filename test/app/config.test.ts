@@ -54,6 +54,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       host: '127.0.0.1',
       publicUrl: undefined,
+      backoffice: { webhookUrl: undefined, webhookSecret: undefined, apiKey: undefined },
       webchat: {
         directLineSecret: undefined,
         tokenTtlSeconds: 1800,
@@ -98,6 +99,34 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.dataDir).toBe(path.join(REPO_ROOT, 'data'));
     expect(config.answerMinConfidence).toBe(0.35);
+  });
+
+  it('reads the back-office variables, requires the secret with the URL and never echoes secrets', () => {
+    const config = loadConfig({
+      BACKOFFICE_WEBHOOK_URL: 'https://backoffice.example.com/hooks/pos-assist',
+      BACKOFFICE_WEBHOOK_SECRET: 'webhook-secret-0123456789',
+      BACKOFFICE_API_KEY: 'api-key-0123456789abcdef0123',
+    });
+    expect(config.backoffice).toEqual({
+      webhookUrl: 'https://backoffice.example.com/hooks/pos-assist',
+      webhookSecret: 'webhook-secret-0123456789',
+      apiKey: 'api-key-0123456789abcdef0123',
+    });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(problems({ BACKOFFICE_WEBHOOK_URL: 'https://backoffice.example.com/x' })).toMatch(/BACKOFFICE_WEBHOOK_SECRET: is required when BACKOFFICE_WEBHOOK_URL is set/);
+    expect(problems({ BACKOFFICE_WEBHOOK_URL: 'ftp://x', BACKOFFICE_WEBHOOK_SECRET: 'webhook-secret-0123456789' })).toMatch(/BACKOFFICE_WEBHOOK_URL: must be an http\(s\) URL/);
+    const short = problems({ BACKOFFICE_API_KEY: 'short-key-1', BACKOFFICE_WEBHOOK_SECRET: 'tiny-secret' });
+    expect(short).toMatch(/BACKOFFICE_API_KEY: must be at least 24 characters/);
+    expect(short).toMatch(/BACKOFFICE_WEBHOOK_SECRET: must be at least 16 characters/);
+    expect(short).not.toContain('short-key-1');
+    expect(short).not.toContain('tiny-secret');
   });
 
   it('reads every variable', () => {

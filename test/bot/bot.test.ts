@@ -19,7 +19,7 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(greeting?.text).toBe(t('zh-CN', 'greeting'));
     const actions = greeting?.suggestedActions?.actions.map((a) => a.value);
     expect(actions).toContain(t('zh-CN', 'topicRefund'));
-    expect(actions).toHaveLength(4);
+    expect(actions).toHaveLength(6);
   });
 
   it('answers a cancellation question with the refund rule and cites the section', async () => {
