@@ -41,6 +41,8 @@ export interface ServerOptions {
   publicDir?: string;
   /** Port override (0 = any free port; tests). */
   port?: number;
+  /** Outbox retry timing (tests shorten it; production uses the worker's defaults: 2 s … 10 min). */
+  outbox?: { baseDelayMs?: number; maxDelayMs?: number; pollIntervalMs?: number };
 }
 
 /** User-facing text for the errors a browser may show. */
@@ -208,6 +210,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       url: config.backoffice.webhookUrl,
       secret: config.backoffice.webhookSecret,
       logger,
+      ...options.outbox,
     });
     const hub = new ActivityHub();
     const store = new DirectLineStore(runtime.store.db);
