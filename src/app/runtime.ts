@@ -98,7 +98,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     });
     const adapters: ChannelAdapter[] = [];
     const notify = async (request: RequestRecord, event: RequestEvent): Promise<void> => {
-      const adapter = adapters.find((a) => a.channelId === request.channelId);
+      // The latest adapter of the channel: a terminal user who came back is in the newest session.
+      const adapter = adapters.findLast((a) => a.channelId === request.channelId);
       if (!adapter || !request.conversationRef) throw new Error(`channel "${request.channelId}" is not running here`);
       await adapter.continueConversation(request.conversationRef, (context) => bot.notifyRequest(context, request, event));
     };

@@ -1,0 +1,92 @@
+/**
+ * The bot's side of the flows, through a real runtime (SQLite file, real flows, terminal adapter): a
+ * submission that fails keeps everything the merchant gave and succeeds on "确认" once the database is
+ * back; decisions made while the merchant was away are told when their conversation opens, once.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFile } from '../../src/channels/attachments.js';
+import { startRuntime, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SLIP = readFileSync(join(ROOT, 'test', 'fixtures', 'files', 'slip.png'));
+
+let env: TestRuntime | undefined;
+afterEach(async () => {
+  await env?.cleanup();
+  env = undefined;
+});
+
+/** Walks the cancel flow to its summary, answering whatever it asks. */
+async function fillCancelRequest(chat: ReturnType<typeof terminalConversation>, runtime: TestRuntime, merchantId: string) {
+  let said = await chat.say('昨天刷了1280元，参考号123456789012，想撤销');
+  for (let i = 0; i < 12; i++) {
+    const last = said.at(-1)?.text ?? '';
+    if (/请核对/.test(last)) return last;
+    if (/商户编号/.test(last)) said = await chat.say(merchantId);
+    else if (/终端编号/.test(last)) said = await chat.say('12345678');
+    else if (/后4位/.test(last)) said = await chat.say('跳过');
+    else if (/原因/.test(last)) said = await chat.say('重复刷卡');
+    else if (/手机号/.test(last)) said = await chat.say('13900139000');
+    else if (/签购单/.test(last)) {
+      const stored = await storeFile(runtime.config.paths.files, SLIP, 'slip.png');
+      const from = chat.received.length;
+      await chat.adapter.say('', chat.logic, [{ contentType: stored.contentType, contentUrl: pathToFileURL(join(runtime.config.paths.files, stored.file)).href, name: 'slip.png' }]);
+      said = chat.received.slice(from).filter((a) => a.type === 'message');
+    } else throw new Error(`unexpected prompt: ${last}`);
+  }
+  throw new Error('the flow did not reach its summary');
+}
+
+describe('flow actions in the bot', () => {
+  it('keeps the merchant’s values when filing fails, and files on the next “确认”', async () => {
+    env = await startRuntime();
+    const chat = terminalConversation(env.runtime, 'fail-1');
+    await chat.start();
+    const summary = await fillCancelRequest(chat, env, '898310048160001');
+    expect(summary).toContain('898310048160001');
+
+    // The database refuses the insert (the table is gone for a moment).
+    await sql`alter table requests rename to requests_away`.execute(env.runtime.store.db);
+    const failed = await chat.say('确认');
+    expect(failed.map((a) => a.text).join('\n')).toContain('您填写的内容都已保存');
+    await sql`alter table requests_away rename to requests`.execute(env.runtime.store.db);
+
+    const filed = await chat.say('确认');
+    const text = filed.map((a) => a.text).join('\n');
+    expect(text).toMatch(/工单号 CX-\d{8}-\d{4}/);
+    const [request] = await env.runtime.requests.listByMerchant('898310048160001');
+    expect(request?.slots).toMatchObject({ reference_no: '123456789012', amount: 128000, reason: '重复刷卡', phone: '13900139000' });
+    expect(request?.attachments).toHaveLength(1);
+  });
+
+  it('tells decisions made while the merchant was away when the conversation opens, once', async () => {
+    env = await startRuntime();
+    const first = terminalConversation(env.runtime, 'away-1');
+    await first.start();
+    await fillCancelRequest(first, env, '898310048160002');
+    await first.say('确认');
+    const [request] = await env.runtime.requests.listByMerchant('898310048160002');
+    await env.runtime.requests.transition(request!.id, 'in_review', { actor: 'backoffice' });
+    await env.runtime.requests.transition(request!.id, 'needs_more_info', { actor: 'backoffice', reason: '请补拍签购单背面' });
+
+    // The merchant comes back (same user, same conversation): both decisions, in order, then nothing more.
+    const again = terminalConversation(env.runtime, 'away-1');
+    await again.start();
+    expect(await env.runtime.sendPendingNotifications()).toBe(2);
+    const notices = again.received.filter((a) => a.type === 'message').map((a) => a.text ?? '');
+    expect(notices.some((t) => t.includes('已进入审核'))).toBe(true);
+    expect(notices.at(-1)).toContain('请补拍签购单背面');
+    expect(await env.runtime.sendPendingNotifications()).toBe(0);
+
+    // Files sent now go to that ticket: merchant ID and ticket are already known.
+    const stored = await storeFile(env.config.paths.files, SLIP, 'back.png');
+    const from = again.received.length;
+    await again.adapter.say('', again.logic, [{ contentType: stored.contentType, contentUrl: pathToFileURL(join(env.config.paths.files, stored.file)).href, name: 'back.png' }]);
+    const asked = again.received.slice(from).filter((a) => a.type === 'message').map((a) => a.text ?? '');
+    expect(asked.join('\n')).not.toMatch(/请提供您的商户编号|请提供需要补充材料的工单号/);
+  });
+});
