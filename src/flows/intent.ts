@@ -9,6 +9,9 @@ import type { Flow } from './flow-schema.js';
 
 /** The merchant asks us to do it. */
 const FIRST_PERSON = /我想|我要|我需要|想要|帮我|麻烦|请帮|给我|想撤销|想取消|想暂停|想停|查一下|查查|\b(i want|i'd like|i need|please|help me|check my|where is my)\b/i;
+/** The merchant's own request or a ticket number. */
+const OWN = /我的|我那个|我们的|我提交的|我申请的|\b(my|mine)\b/i;
+const TICKET = /\b[A-Za-z]{2,8}-?\d{8}-?\d{4,}\b/;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|can i|should i|is it|do i|does)\b/i;
@@ -48,6 +51,8 @@ export class IntentDetector {
     if (!best || best.score < this.threshold) return undefined;
     const match = { flowId: best.flowId, score: Math.round(best.score * 1000) / 1000 };
     const question = QUESTION.test(text);
+    // "我的申请到哪一步了", "退货申请审核通过了吗": asking about one's own request IS the request.
+    if (best.flowId === 'request-status' && best.score >= 0.5 && (OWN.test(text) || TICKET.test(text))) return { ...match, mode: 'start' };
     // "我想撤销一笔交易", "昨天刷了1280元，凭证号000123，想撤销": the merchant asks us to do it.
     if (FIRST_PERSON.test(text) && best.score >= 0.5) return { ...match, mode: question && /吗[?？]?$/.test(text) ? 'offer' : 'start' };
     // "补充材料", "暂停结算申请": the message is the request.
