@@ -11,7 +11,7 @@ import { renderAnswer } from '../bot/render.js';
 import { safeName, storeFile } from '../channels/attachments.js';
 import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
 import { isAppError } from './errors.js';
-import { detectLocale } from '../i18n/messages.js';
+import { detectLocale, t, type Locale } from '../i18n/messages.js';
 import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evaluate.js';
 import { ingest } from '../knowledge/ingest.js';
 import { usageError } from './cli-usage.js';
@@ -93,16 +93,28 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
       rl.setPrompt('\n您 › ');
       rl.prompt();
     }
-    /** Files named by path are stored like any upload (type by magic bytes, size limit) and attached. */
-    const attach = async (paths: string[]): Promise<NonNullable<Activity['attachments']>> => {
+    /**
+     * Files named by path are stored like any upload (type by magic bytes, size limit) and attached. A
+     * refusal is said in the merchant's language, naming the file (never its full path).
+     */
+    const attach = async (paths: string[], locale: Locale): Promise<NonNullable<Activity['attachments']>> => {
       const out: NonNullable<Activity['attachments']> = [];
-      if (paths.length > config.webchat.uploadMaxFiles) throw new Error(`at most ${config.webchat.uploadMaxFiles} files per message`);
+      if (paths.length > config.webchat.uploadMaxFiles) throw new Error(t(locale, 'errTooManyFiles', { max: config.webchat.uploadMaxFiles }));
       for (const p of paths) {
         const path = resolve(p);
-        if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`no such file: ${p}`);
-        if (statSync(path).size > config.webchat.uploadMaxBytes) throw new Error(`${p} is larger than ${config.webchat.uploadMaxBytes} bytes`);
-        const stored = await storeFile(config.paths.files, readFileSync(path), safeName(basename(path)));
-        out.push({ contentType: stored.contentType, contentUrl: pathToFileURL(join(config.paths.files, stored.file)).href, name: safeName(basename(path)) });
+        const name = safeName(basename(path));
+        if (!existsSync(path) || !statSync(path).isFile()) throw new Error(t(locale, 'errNoSuchFile', { name }));
+        if (statSync(path).size > config.webchat.uploadMaxBytes) {
+          throw new Error(t(locale, 'errNamedFileTooLarge', { name, size: formatSize(config.webchat.uploadMaxBytes) }));
+        }
+        let stored;
+        try {
+          stored = await storeFile(config.paths.files, readFileSync(path), name);
+        } catch (err) {
+          if (isAppError(err) && err.code === 'DL_ATTACHMENT_TYPE') throw new Error(t(locale, 'errNamedFileType', { name }));
+          throw err;
+        }
+        out.push({ contentType: stored.contentType, contentUrl: pathToFileURL(join(config.paths.files, stored.file)).href, name });
       }
       return out;
     };
@@ -112,6 +124,8 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
       else await write(`\n⚠️  ${error}\n`);
     };
     let lineNo = 0;
+    // The language of the merchant's last words, for refusals said before the bot sees the message.
+    let chatLocale: Locale = config.defaultLocale;
     for await (const raw of rl) {
       lineNo++;
       let text = raw;
@@ -150,7 +164,8 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
       }
       let attachments: NonNullable<Activity['attachments']> = [];
       try {
-        attachments = await attach(files);
+        chatLocale = detectLocale(text) ?? chatLocale;
+        attachments = await attach(files, chatLocale);
       } catch (err) {
         await report(lineNo, isAppError(err) ? err.message : (err as Error).message);
         if (interactive) rl.prompt();
@@ -232,4 +247,10 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+/** "10 MB", "4 KB": a limit as a merchant reads it. */
+function formatSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }

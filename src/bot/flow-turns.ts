@@ -96,8 +96,27 @@ export class FlowTurns {
   }
 
   async continue(context: TurnContext, state: FlowState, input: FlowInput, locale: Locale): Promise<FlowReply> {
+    const ahead = this.ticketAhead(state, input, locale);
+    if (ahead) return ahead;
     const step = this.options.engine.handle(state, input, this.now(), locale);
     return this.after(context, state, step, locale);
+  }
+
+  /**
+   * A ticket number sent before its question ("CX-20261125-0007" at the merchant-ID prompt of the status
+   * query) is the ticket, not a wrong merchant ID: noted, and the pending question asked again.
+   */
+  private ticketAhead(state: FlowState, input: FlowInput, locale: Locale): FlowReply | undefined {
+    if (input.files?.length || state.stage !== 'collecting' || state.pending === 'ticket' || state.values.ticket) return undefined;
+    if (!this.flow(state.flowId).slots.some((s) => s.name === 'ticket')) return undefined;
+    const m = TICKET_IN_TEXT.exec(input.text);
+    if (!m || /[0-9a-z\u4e00-\u9fff]/i.test(input.text.replace(m[0], '').replace(/工单号?|单号|ticket(\s*(no\.?|number))?|是|is/gi, ''))) return undefined;
+    const ticket = `${m[1]!.toUpperCase()}-${m[2]}-${m[3]}`;
+    const next = structuredClone(state);
+    next.values.ticket = { value: ticket, display: ticket };
+    const [prompt, ...rest] = this.reprompt(next, locale);
+    const noted = t(locale, 'ticketNoted', { ticket });
+    return { state: next, say: prompt ? [{ ...prompt, text: `${noted}${prompt.text}` }, ...rest] : [{ text: noted }] };
   }
 
   reprompt(state: FlowState, locale: Locale): Say[] {

@@ -92,6 +92,8 @@ const FLOW_ACTIONS: Partial<Record<MessageKey, string>> = {
   actionSupplement: 'supplement-materials',
 };
 const TRY_AGAIN = /^(再试一次|重试|try again|retry)[\s!！。.]*$/i;
+/** "取消" (or its button, "是，取消") with no flow in progress: there is nothing to cancel. */
+const CANCEL_ALONE = /^((是|是的|确定|yes)[，,\s]*)?(取消|算了|不办了|不申请了|cancel|never ?mind)[\s!！。.]*$/i;
 const ACCEPT = /^(好|好的|好啊|可以|行|是|是的|嗯|要|需要|办理|开始|麻烦了|ok|okay|yes|sure|please)[\s!！。.,，]*$/i;
 
 export class PosAssistBot extends ActivityHandler {
@@ -141,7 +143,10 @@ export class PosAssistBot extends ActivityHandler {
     const text = (context.activity.text ?? '').trim();
     const conversation = await this.conversationData.get(context, { unanswered: 0, turns: 0 });
     const profile = await this.userProfile.get(context, {});
-    const locale = detectLocale(text) ?? conversation.locale ?? profile.locale ?? this.options.defaultLocale;
+    const detected = detectLocale(text);
+    // In a flow, a single Latin word is an answer ("abcd" at the terminal ID prompt), not a change of language.
+    const oneWord = conversation.flow !== undefined && detected === 'en' && (text.match(/[A-Za-z]{2,}/g) ?? []).length < 2;
+    const locale = (oneWord ? undefined : detected) ?? conversation.locale ?? profile.locale ?? this.options.defaultLocale;
     conversation.locale = locale;
     profile.locale = locale;
     conversation.turns += 1;
@@ -182,6 +187,12 @@ export class PosAssistBot extends ActivityHandler {
 
     if (flows && files.length > 0) {
       await this.filesOutsideFlow(context, conversation, text, files, locale);
+      return;
+    }
+
+    if (flows && CANCEL_ALONE.test(text)) {
+      delete conversation.offer;
+      await context.sendActivity(MessageFactory.text(t(locale, 'nothingToCancel')));
       return;
     }
 
@@ -239,7 +250,8 @@ export class PosAssistBot extends ActivityHandler {
     conversation.unanswered += 1;
     await this.recordMiss(context, text, answer.confidence, locale);
     if (opts.offerTopics) await context.sendActivity(this.withTopics(context, renderAnswer(answer, locale), locale, NO_ANSWER_TOPICS, true));
-    else await context.sendActivity(MessageFactory.text(renderAnswer(answer, locale)));
+    // No topics follow (a question in the middle of a request): the refusal does not point at any.
+    else await context.sendActivity(MessageFactory.text(t(locale, 'noAnswerNoTopics')));
     return false;
   }
 

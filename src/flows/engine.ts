@@ -12,7 +12,9 @@ import type { Locale } from '../i18n/messages.js';
 import { conditionsHold, todayIn } from './conditions.js';
 import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
-import { ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
+import { displayIso } from './slot-types/date.js';
+import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
+import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 
 export interface SlotValue {
@@ -86,6 +88,8 @@ const CORRECTION_LEAD = /^(不对|不是|错了|搞错了|写错了|说错了|�
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|哪些|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
+/** "为什么要卡号后四位？" / "why do you need my phone?": answered with the slot's `why` when the flow gives one. */
+const WHY = /^(请问)?(为什么|为啥|干嘛|干什么|why)|为什么要|为什么需要|为啥要|why do you need|why is .+ needed/i;
 /** A question where any text is an answer (a reason): it must look like one, not merely contain "什么". */
 const PLAIN_QUESTION = /[?？]\s*$|^(为什么|为啥|怎么|如何|什么|请问|能不能|可不可以|why|how|what|when|which|can i|should i|do i)/i;
 
@@ -103,6 +107,14 @@ const TYPE_WORDS: Record<string, RegExp> = {
   date: /日期|(?<![a-z])date(?![a-z])/i,
 };
 
+/**
+ * The label of each identifier type followed by a number ("终端号 1234567"): a value the merchant meant to
+ * give, so when it is not valid the merchant is told why rather than the number being passed over.
+ */
+const LABELLED_NUMBER: Record<string, RegExp> = Object.fromEntries(
+  Object.entries({ ...ID_LABELS, phone: PHONE_LABELS }).map(([type, label]) => [type, new RegExp(`(?:${label})${FILLER}([0-9a-z]+(?:[ -][0-9a-z]+)*)`, 'i')]),
+);
+
 /** Types whose values are found anywhere in a message; enum, text and files are answered to their prompt. */
 const EXTRACTED = (slot: Slot) => slot.type !== 'attachments' && slot.type !== 'text' && slot.type !== 'enum';
 
@@ -111,6 +123,8 @@ const ACCEPTED_FILE = /^(image\/(jpeg|png|webp|gif)|application\/pdf)$/;
 interface Extraction {
   /** Slots whose value this message set or changed. */
   changed: string[];
+  /** Slots whose value the message restated as it already was ("金额是1280元" when it is ¥1,280.00). */
+  same: string[];
   /** Why a value the message named was not taken ("参考号应为12位…，已保留原来的值"). */
   explanations: Say[];
   /** Spans of the values taken, to read the rest of the message as the pending slot's answer. */
@@ -190,8 +204,9 @@ export class FlowEngine {
     }
     if (!text) return this.advance(flow, state, now, locale, say);
     if (!pending) {
-      // The message that started the flow: whatever values it carries.
+      // The message that started the flow: whatever values it carries, an option named in full too.
       const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+      this.optionsNamed(flow, state, text, now, locale);
       return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
     }
 
@@ -204,6 +219,10 @@ export class FlowEngine {
     // "不对" / "改一下" mid-flow: what should change? (Not an answer, not a failed attempt.)
     if (BARE_CORRECTION.test(text)) return { state, say: [...say, { text: flowText(locale, 'flowWhatToChange') }, this.prompt(pending, state, locale)] };
 
+    // "为什么要卡号后四位？": why the flow asks it (PIPL: say why), then the pending prompt again.
+    const why = files.length ? undefined : this.whyAsked(flow, pending, text);
+    if (why) return { state, say: [...say, { text: why[locale] }, this.prompt(pending, state, locale)] };
+
     const optional = !this.isRequired(pending, state);
     if (optional && SKIP.test(text) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
@@ -215,7 +234,8 @@ export class FlowEngine {
       if (PLAIN_QUESTION.test(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
       if (CORRECTION_LEAD.test(text)) {
         const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
-        if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
+        if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations]);
+        if (found.same.length) return this.advance(flow, state, now, locale, [...say, this.unchanged(flow, state, found.same, locale)]);
       }
       if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
       const parsed = this.parse(pending, state, text, now, locale);
@@ -225,24 +245,34 @@ export class FlowEngine {
     }
 
     const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
-    say.push(...found.explanations);
     const answered = found.changed.some((n) => n === pending.name || (pending.group !== undefined && this.slot(flow, n)?.group === pending.group));
+    // Other values the message changed are acknowledged ("好的，已更正为 ¥1,208.00。"), before any refusal.
+    say.push(...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations);
+    const unchanged = !found.changed.length && found.same.length && CORRECTION.test(text) ? [this.unchanged(flow, state, found.same, locale)] : [];
 
     if (pending.type === 'attachments') {
       if (answered || found.changed.length || found.explanations.length || files.length) return this.advance(flow, state, now, locale, say);
+      if (unchanged.length) return this.advance(flow, state, now, locale, [...say, ...unchanged]);
       if (QUESTION.test(text)) return { state: before, say: [], outcome: { type: 'digression', question: text } };
       this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
-      if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
-      return this.advance(flow, state, now, locale, [...say, { text: flowText(locale, 'flowNeedFiles') }]);
+      if (found.changed.length || found.explanations.length) {
+        return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations]);
+      }
+      // "跳过" at a required file slot, or words instead of a file ("签购单找不到了"): a failed attempt like
+      // any other, so the third one offers a human agent rather than asking for the file forever.
+      const invalid: Invalid = !optional && SKIP.test(text) ? this.cannotSkip(pending) : this.needFiles();
+      return this.failedAttempt(flow, state, pending, invalid, say, locale);
     }
     if (answered) return this.advance(flow, state, now, locale, say);
-    // A correction of another slot is not also an answer to this one ("不对，金额是1208" is no card's last 4).
+    // A correction of another slot is not also an answer to this one ("不对，金额是1208" is no card's last 4),
+    // nor is a correction to the value already there ("不对，金额是1280" when it is ¥1,280.00).
     if (found.changed.length && CORRECTION.test(text)) return this.advance(flow, state, now, locale, say);
+    if (unchanged.length) return this.advance(flow, state, now, locale, [...say, ...unchanged]);
 
-    // The pending slot's own answer: the message without the values taken for other slots.
-    const rest = found.changed.length ? blank(text, found.spans) : text;
+    // The pending slot's own answer: the message without the values of other slots (taken or restated).
+    const rest = found.spans.length ? blank(text, found.spans) : text;
     const alternatives = pending.group ? flow.slots.filter((s) => s.group === pending.group) : [pending];
-    const tries = alternatives.map((slot) => ({ slot, result: this.check(flow, slot, state, this.parse(slot, state, rest, now, locale)) }));
+    const tries = alternatives.map((slot) => ({ slot, result: this.check(flow, slot, state, this.parse(slot, state, rest, now, locale), now) }));
     const ok = tries.find((t) => t.slot === pending && t.result.ok) ?? tries.find((t) => t.result.ok);
     if (ok?.result.ok) {
       this.setValue(state, ok.slot.name, ok.result);
@@ -254,8 +284,43 @@ export class FlowEngine {
     if (QUESTION.test(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
     // "参考号是12345" at the phone prompt: about another slot, not a failed attempt at this one.
     this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
-    if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
+    if (found.changed.length || found.explanations.length) {
+      return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations]);
+    }
     return this.failedAttempt(flow, state, pending, this.groupProblem(tries, text), say, locale);
+  }
+
+  /**
+   * The `why` of the slot a "why" question names ("为什么要手机号？"), or of the pending slot when it names
+   * none ("为什么要这个？"). Undefined when it is no such question or the slot gives no reason (then the
+   * question is a digression, answered from the knowledge base).
+   */
+  private whyAsked(flow: Flow, pending: Slot, text: string): Slot['why'] {
+    if (!WHY.test(text) || !QUESTION.test(text)) return undefined;
+    const named = flow.slots.filter((s) => mentionsSlot(s, text));
+    if (named.length === 0) return pending.why;
+    return named.find((s) => s.why)?.why;
+  }
+
+  /**
+   * "帮我申请暂停资金结算": an enum's option named in the message that starts the flow is its answer — only
+   * labels of three characters or more (资金结算, 已经结算, payout; not 没有, 是, yes), and only when one
+   * option of the slot is named.
+   */
+  private optionsNamed(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): void {
+    for (const slot of flow.slots.filter((s) => s.type === 'enum' && !state.values[s.name] && !this.isRuleSet(flow, s))) {
+      const hits = this.slotType('enum')
+        .extract(text, this.context(slot, now, locale, flow))
+        .filter((f) => [...text.slice(f.start, f.end)].length >= 3 && !/^(yes|no)$/i.test(text.slice(f.start, f.end)));
+      const ids = new Map(hits.map((f) => [String(f.value), f]));
+      if (ids.size !== 1) continue;
+      const f = [...ids.values()][0]!;
+      this.setValue(state, slot.name, { ok: true, value: f.value, display: f.display });
+    }
+  }
+
+  private needFiles(): Invalid {
+    return { ok: false, reason: 'attachments.not_text', message: { 'zh-CN': flowText('zh-CN', 'flowNeedFiles'), en: flowText('en', 'flowNeedFiles') } };
   }
 
   private cannotSkip(slot: Slot): Invalid {
@@ -293,7 +358,7 @@ export class FlowEngine {
 
   /** Applies rules, then asks the next open slot, or moves to the confirmation. */
   private advance(flow: Flow, state: FlowState, now: Date, locale: Locale, say: Say[]): Step {
-    this.enforceOrder(flow, state, locale, say);
+    this.enforceOrder(flow, state, now, locale, say);
     this.dropUnasked(flow, state, now);
     const ruleStep = this.applyRules(flow, state, now, locale, say);
     if (ruleStep) return ruleStep;
@@ -362,11 +427,11 @@ export class FlowEngine {
   }
 
   /** A date that must not be before another (恢复日期 ≥ 暂停开始日期) is dropped, and asked again, when a change breaks that. */
-  private enforceOrder(flow: Flow, state: FlowState, locale: Locale, say: Say[]): void {
+  private enforceOrder(flow: Flow, state: FlowState, now: Date, locale: Locale, say: Say[]): void {
     for (const slot of flow.slots) {
       const v = state.values[slot.name];
       if (!v || !slot.options.notBefore) continue;
-      const problem = this.check(flow, slot, state, { ok: true, value: v.value, display: v.display });
+      const problem = this.check(flow, slot, state, { ok: true, value: v.value, display: v.display }, now);
       if (!problem.ok) {
         delete state.values[slot.name];
         say.push({ text: problem.message[locale] });
@@ -419,9 +484,13 @@ export class FlowEngine {
       const problem = this.takeFiles(flow, state, undefined, input.files, locale);
       if (problem) say.push(problem);
     }
-    const found = text ? this.extractInto(flow, state, text, now, locale, { mode: 'confirming' }) : { changed: [], explanations: [], spans: [] };
+    const found: Extraction = text ? this.extractInto(flow, state, text, now, locale, { mode: 'confirming' }) : { changed: [], same: [], explanations: [], spans: [] };
     say.push(...found.explanations);
     if (!found.changed.length && !input.files?.length && !say.length) {
+      // "日期改成11月27日" when it is that day already: nothing to change, and the summary again.
+      if (found.same.length && (CORRECTION.test(text) || !QUESTION.test(text))) {
+        return { state, say: [this.unchanged(flow, state, found.same, locale), this.summary(flow, state, locale)] };
+      }
       if (NO.test(text) || CORRECTION.test(text)) return { state, say: [{ text: flowText(locale, 'flowWhatToChange') }] };
       if (QUESTION.test(text)) return { state, say: [], outcome: { type: 'digression', question: text } };
       return { state, say: [{ text: flowText(locale, 'flowConfirmHint') }, this.summary(flow, state, locale)] };
@@ -441,7 +510,8 @@ export class FlowEngine {
    * correction may also name an enum's option ("已通知合作方") or a value under its label.
    */
   private extractInto(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, opts: { mode: 'collecting' | 'confirming' }): Extraction {
-    const out: Extraction = { changed: [], explanations: [], spans: [] };
+    const out: Extraction = { changed: [], same: [], explanations: [], spans: [] };
+    const explained = new Set<string>();
     const byType = new Map<string, Slot[]>();
     for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
 
@@ -454,16 +524,38 @@ export class FlowEngine {
       // "不是1280元，是1208元": of several values, not the one already there.
       const current = state.values[target.name]?.display;
       const f = found.find((x) => x.display !== current) ?? found[0]!;
-      const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display });
+      const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display }, now);
       if (!checked.ok) {
         // The pending slot's own answer is refused (and counted) as its answer; others are explained.
-        if (!(opts.mode === 'collecting' && target.name === state.pending)) out.explanations.push(this.kept(state, target, checked, locale));
+        if (!(opts.mode === 'collecting' && target.name === state.pending)) {
+          out.explanations.push(this.kept(state, target, checked, locale));
+          explained.add(target.name);
+        }
         continue;
       }
       out.spans.push([f.start, f.end]);
       if (current !== f.display) {
         this.setValue(state, target.name, checked);
         out.changed.push(target.name);
+      } else if (!out.same.includes(target.name)) {
+        out.same.push(target.name);
+      }
+    }
+
+    // A labelled number that is no valid value ("商户号…，终端号 1234567"): said why, not passed over.
+    // While collecting, the pending slot (and its alternatives) is left to the answer's own checks.
+    const pending = opts.mode === 'collecting' && state.pending ? this.slot(flow, state.pending) : undefined;
+    for (const slot of flow.slots.filter(EXTRACTED)) {
+      const labelled = LABELLED_NUMBER[slot.type];
+      if (!labelled || out.changed.includes(slot.name) || out.same.includes(slot.name) || explained.has(slot.name)) continue;
+      if (pending && (slot === pending || (pending.group !== undefined && slot.group === pending.group))) continue;
+      if (flow.slots.filter((s) => s.type === slot.type).length > 1) continue; // which of two is meant: by `mentions`
+      const m = labelled.exec(normalize(text).text);
+      if (!m || digitsOf(m[1]!).length < 3) continue;
+      const parsed = this.check(flow, slot, state, this.parse(slot, state, m[0], now, locale), now);
+      if (!parsed.ok) {
+        out.explanations.push(this.kept(state, slot, parsed, locale));
+        explained.add(slot.name);
       }
     }
 
@@ -503,7 +595,7 @@ export class FlowEngine {
       const at = mentionAt(slot, text, { ownWordsOnly: shared });
       if (at === undefined) continue;
       const answer = text.slice(at).replace(/^[\s,，。.:：]*(?:是|为|改成|改为|应该是|应为|换成|is|should be|to)?[\s:：]*/i, '');
-      const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale));
+      const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
       if (parsed.ok) {
         if (state.values[slot.name]?.display !== parsed.display) {
           this.setValue(state, slot.name, parsed);
@@ -518,8 +610,44 @@ export class FlowEngine {
 
   /** The refusal of a restated value, and the value kept. */
   private kept(state: FlowState, slot: Slot, invalid: Invalid, locale: Locale): Say {
-    const earlier = state.values[slot.name]?.display;
+    const earlier = state.values[slot.name] ? this.shown(this.flow(state.flowId), state, slot.name, locale) : undefined;
     return { text: `${invalid.message[locale]}${earlier ? flowText(locale, 'flowKeptValue', { value: earlier }) : ''}` };
+  }
+
+  /**
+   * "好的，已更正为 ¥1,208.00。": the values a message changed (values given before: a correction), other
+   * than the answer to the pending prompt. A value given for the first time needs no remark.
+   */
+  private acknowledged(flow: Flow, before: FlowState, state: FlowState, pending: Slot, changed: string[], locale: Locale): Say[] {
+    const others = changed.filter(
+      (n) => before.values[n] !== undefined && n !== pending.name && !(pending.group !== undefined && this.slot(flow, n)?.group === pending.group),
+    );
+    if (!others.length) return [];
+    const values = others.map((n) => this.shown(flow, state, n, locale)).join(locale === 'en' ? ', ' : '、');
+    return [{ text: flowText(locale, 'flowChanged', { values }) }];
+  }
+
+  /** Values restated as they already were: nothing changed. */
+  private unchanged(flow: Flow, state: FlowState, names: string[], locale: Locale): Say {
+    const values = names.map((n) => this.shown(flow, state, n, locale)).join(locale === 'en' ? ', ' : '、');
+    return { text: flowText(locale, 'flowUnchanged', { values }) };
+  }
+
+  /**
+   * A value as the merchant reads it in the conversation's language: the display kept with the value,
+   * except where it has a form per language (a date, an option chosen or set by a rule, a count of files).
+   */
+  private shown(flow: Flow, state: FlowState, name: string, locale: Locale): string {
+    const v = state.values[name];
+    if (!v) return flowText(locale, 'flowNotGiven');
+    const slot = this.slot(flow, name);
+    if (slot?.type === 'date' && typeof v.value === 'string') return displayIso(v.value, locale) ?? v.display;
+    if (slot?.type === 'attachments' && Array.isArray(v.value)) return flowText(locale, 'flowFilesDisplay', { count: v.value.length });
+    if (slot?.type === 'enum' && locale === 'en') {
+      const option = slot.options.values?.find((o) => o.id === String(v.value));
+      if (option) return pickLabel(option.labels, locale);
+    }
+    return v.display;
   }
 
   private setValue(state: FlowState, name: string, v: Valid<unknown>): void {
@@ -527,8 +655,26 @@ export class FlowEngine {
     if (state.skipped.includes(name)) state.skipped = state.skipped.filter((n) => n !== name);
   }
 
-  /** The checks across slots that no slot type can make alone: a date not before another slot's date. */
-  private check(flow: Flow, slot: Slot, state: FlowState, parsed: Valid<unknown> | Invalid): Valid<unknown> | Invalid {
+  /**
+   * The checks that need the flow: a planned date not in the past (`notPast`: 暂停开始日期 from today on),
+   * a date not before another slot's date (`notBefore`: 恢复日期 ≥ 暂停开始日期).
+   */
+  private check(flow: Flow, slot: Slot, state: FlowState, parsed: Valid<unknown> | Invalid, now: Date): Valid<unknown> | Invalid {
+    if (parsed.ok && slot.options.notPast && typeof parsed.value === 'string') {
+      const today = todayIn(now, this.timeZone);
+      if (parsed.value < today) {
+        const vars = (l: Locale) => ({
+          label: slot.label?.[l] ?? flowText(l, 'flowThisDate'),
+          today: displayIso(today, l) ?? today,
+          value: displayIso(parsed.value as string, l) ?? parsed.display,
+        });
+        return {
+          ok: false,
+          reason: `${slot.type}.past`,
+          message: { 'zh-CN': flowText('zh-CN', 'flowNotPast', vars('zh-CN')), en: capitalize(flowText('en', 'flowNotPast', vars('en'))) },
+        };
+      }
+    }
     const otherName = slot.options.notBefore;
     if (!parsed.ok || !otherName) return parsed;
     const other = state.values[otherName];
@@ -571,7 +717,7 @@ export class FlowEngine {
     const all = [...existing];
     for (const f of accepted) if (!all.some((e) => e.file === f.file)) all.push(f);
     const max = slot.options.maxFiles ?? 5;
-    if (all.length > max) return { text: flowText(locale, 'flowTooManyFiles', { max, count: existing.length }) };
+    if (all.length > max) return { text: flowText(locale, existing.length ? 'flowTooManyFilesKept' : 'flowTooManyFiles', { max, count: existing.length }) };
     this.setValue(state, slot.name, { ok: true, value: all, display: flowText(locale, 'flowFilesDisplay', { count: all.length }) });
     return undefined;
   }
@@ -620,7 +766,7 @@ export class FlowEngine {
 
   private summary(flow: Flow, state: FlowState, locale: Locale): Say {
     const template = flow.confirm?.summary[locale] ?? '';
-    const text = template.replace(/\{(\w+)\}/g, (_, name: string) => state.values[name]?.display ?? flowText(locale, 'flowNotGiven'));
+    const text = template.replace(/\{(\w+)\}/g, (_, name: string) => this.shown(flow, state, name, locale));
     return { text, suggestedActions: [flowText(locale, 'actionConfirm'), flowText(locale, 'actionCancel')] };
   }
 }

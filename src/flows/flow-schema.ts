@@ -60,6 +60,8 @@ export const Slot = z
         maxAgeDays: z.union([z.number().int().positive(), z.string().regex(/^settings\.\w+$/)]).optional(),
         /** `date`: a planned day (a suspension's start or resume) may be after today. */
         allowFuture: z.boolean().optional(),
+        /** `date`: a planned day that must not be in the past (a suspension's start: today or later). */
+        notPast: z.boolean().optional(),
         /** `date`: the name of another date slot of the flow this date must not be before (resume ≥ start). */
         notBefore: SlotName.optional(),
         maxAmount: z.number().positive().optional(),
@@ -73,7 +75,7 @@ export const Slot = z
     if (slot.type === 'enum' && !slot.options.values?.length) {
       ctx.addIssue({ code: 'custom', path: ['options', 'values'], message: 'an enum slot needs options.values' });
     }
-    for (const key of ['allowFuture', 'notBefore', 'maxAgeDays'] as const) {
+    for (const key of ['allowFuture', 'notBefore', 'notPast', 'maxAgeDays'] as const) {
       if (slot.options[key] !== undefined && slot.type !== 'date') {
         ctx.addIssue({ code: 'custom', path: ['options', key], message: `only a date slot takes options.${key}` });
       }

@@ -9,6 +9,12 @@ import type { Flow } from './flow-schema.js';
 
 /** The merchant asks us to do it. */
 const FIRST_PERSON = /我想|我要|我需要|想要|帮我|麻烦|请帮|给我|想撤销|想取消|想暂停|想停|查一下|查查|\b(i want|i'd like|i need|please|help me|check my|where is my)\b/i;
+/**
+ * A bare wish at the end of a statement ("…参考号191919191919，想退货"): a request when it is not a
+ * question and not about somebody else ("顾客要退款怎么办" is a question for the guide).
+ */
+const BARE_WISH = /(想|要)(撤销|退货|退款|退钱)[了吧啊。.!！\s]*$/;
+const THIRD_PARTY = /顾客|客人|客户|持卡人|消费者|别人/;
 /** The merchant's own request or a ticket number. */
 const OWN = /我的|我那个|我们的|我提交的|我申请的|\b(my|mine)\b/i;
 const TICKET = /\b[A-Za-z]{2,8}-?\d{8}-?\d{4,}\b/;
@@ -55,6 +61,7 @@ export class IntentDetector {
     if (best.flowId === 'request-status' && best.score >= 0.5 && (OWN.test(text) || TICKET.test(text))) return { ...match, mode: 'start' };
     // "我想撤销一笔交易", "昨天刷了1280元，凭证号000123，想撤销": the merchant asks us to do it.
     if (FIRST_PERSON.test(text) && best.score >= 0.5) return { ...match, mode: question && /吗[?？]?$/.test(text) ? 'offer' : 'start' };
+    if (!question && BARE_WISH.test(text) && !THIRD_PARTY.test(text)) return { ...match, mode: 'start' };
     // "补充材料", "暂停结算申请": the message is the request.
     if (!question && best.dice >= 0.7) return { ...match, mode: 'start' };
     // "怎么申请暂停结算": a question about the process — answer it, and offer to do it.

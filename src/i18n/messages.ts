@@ -16,6 +16,8 @@ const zh = {
   sourcesLabel: '来源',
   noAnswer:
     '抱歉，这个问题我在知识库里没有找到可靠的答案，不想给您错误的信息。\n您可以换个说法再问，或者问我下面这些问题；也可以转人工客服。',
+  /** The same, where no topics follow (a question asked in the middle of a request). */
+  noAnswerNoTopics: '抱歉，这个问题我在知识库里没有找到可靠的答案，不想给您错误的信息。您可以换个说法再问，也可以转人工客服。',
   cardNumberWarning:
     '⚠️ 您的消息里有完整的银行卡号，我已自动隐去中间的数字。请不要发送完整卡号、密码、CVV 或有效期；办理时只需要凭证号、参考号、交易日期、金额和卡号后四位。',
   hello: '您好！请问有什么可以帮您？您可以直接输入问题，或点选下面的常见问题。',
@@ -31,6 +33,9 @@ const zh = {
   errTooManyFiles: '一次最多发送 {max} 个文件。',
   errFileTooLarge: '文件太大了（每个最多 {mb} MB）。',
   errFileType: '只能发送图片（JPG、PNG、WebP、GIF）或 PDF 文件。',
+  errNoSuchFile: '找不到文件：{name}。请检查路径后重新发送。',
+  errNamedFileTooLarge: '{name} 太大了（每个文件最多 {size}），没有发送。请压缩或换一张照片。',
+  errNamedFileType: '{name} 不是图片或 PDF 文件（按文件内容判断），没有发送。请发送 JPG、PNG、WebP、GIF 图片或 PDF。',
   errSessionExpired: '会话已过期，请刷新页面重新开始。',
   errForbidden: '无权访问这个会话。',
   errNotReady: '系统正在启动，请稍等几秒再试。',
@@ -54,6 +59,8 @@ const zh = {
   actionSupplement: '补充材料',
   humanRequestedInFlow: '您正在办理的申请已保存，稍后可以继续。',
   flowResume: '欢迎回来！您上次的「{title}」还没有填完，我们从上次停下的地方继续（说“取消”可以放弃）。',
+  nothingToCancel: '现在没有正在办理的申请，不需要取消。还有其他问题可以直接问我。',
+  ticketNoted: '已记下工单号 {ticket}。',
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof zh;
@@ -65,6 +72,7 @@ const en: Record<MessageKey, Message> = {
   sourcesLabel: 'Source',
   noAnswer:
     "Sorry, I couldn't find a reliable answer to that in our knowledge base, and I don't want to guess.\nYou can rephrase, pick one of the topics below, or ask for a human agent.",
+  noAnswerNoTopics: "Sorry, I couldn't find a reliable answer to that in our knowledge base, and I don't want to guess. You can rephrase it, or ask for a human agent.",
   cardNumberWarning:
     "⚠️ Your message contained a full card number; I have hidden its middle digits. Please never send a full card number, PIN, CVV or expiry date — we only ever need the voucher number, reference number, date, amount and the card's last 4 digits.",
   hello: 'Hello! How can I help? Type your question or pick one of the common questions below.',
@@ -80,6 +88,9 @@ const en: Record<MessageKey, Message> = {
   errTooManyFiles: 'At most {max} files per message.',
   errFileTooLarge: 'The file is too large (at most {mb} MB each).',
   errFileType: 'Only images (JPG, PNG, WebP, GIF) or PDF files can be sent.',
+  errNoSuchFile: 'No such file: {name}. Please check the path and send it again.',
+  errNamedFileTooLarge: '{name} is too large (at most {size} per file) and was not sent. Please compress it or take another photo.',
+  errNamedFileType: '{name} is not an image or a PDF (judged by its content) and was not sent. Please send a JPG, PNG, WebP or GIF image or a PDF.',
   errSessionExpired: 'Your session has expired; please reload the page to start again.',
   errForbidden: 'You do not have access to this conversation.',
   errNotReady: 'The service is starting; please try again in a few seconds.',
@@ -103,6 +114,8 @@ const en: Record<MessageKey, Message> = {
   actionSupplement: 'Add documents to my request',
   humanRequestedInFlow: 'The request you were filling in is saved; you can continue it later.',
   flowResume: 'Welcome back! Your "{title}" request is not finished yet; let\'s continue where we stopped (say "cancel" to drop it).',
+  nothingToCancel: "There's no request in progress, so there is nothing to cancel. Ask me anything else.",
+  ticketNoted: 'Noted the ticket {ticket}. ',
 };
 
 const catalogue: Record<Locale, Record<MessageKey, Message>> = { 'zh-CN': zh, en };
@@ -123,16 +136,19 @@ export function messageKeys(locale: Locale): MessageKey[] {
 
 /**
  * The language of one message: English when it is mostly Latin letters and has no Chinese, Chinese when it
- * has Chinese characters, otherwise (digits, emoji, "ok") undecided — the caller keeps the conversation's.
+ * has Chinese characters, otherwise (digits, emoji, "ok", a code such as the terminal ID "AB12CD34")
+ * undecided — the caller keeps the conversation's.
  */
 export function detectLocale(text: string): Locale | undefined {
+  // Letters inside a code (the terminal ID "AB12CD34", "1280yuan") are no words of any language.
+  const words = text.replace(/[A-Za-z0-9]*[0-9][A-Za-z0-9]*/g, ' ');
   const cjk = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
-  const latin = (text.match(/[A-Za-z]/g) ?? []).length;
+  const latin = (words.match(/[A-Za-z]/g) ?? []).length;
   if (cjk > 0) {
     // "pos refund 怎么弄" is a Chinese speaker using English terms.
     return latin > cjk * 4 && cjk <= 2 ? 'en' : 'zh-CN';
   }
-  const latinWords = text.match(/[A-Za-z]{2,}/g) ?? [];
+  const latinWords = words.match(/[A-Za-z]{2,}/g) ?? [];
   if (latinWords.length >= 2 || (latinWords.length === 1 && latinWords[0]!.length >= 4 && !/^(pos|ok|okay)$/i.test(latinWords[0]!))) {
     return 'en';
   }

@@ -25,6 +25,8 @@ const zh = {
   status_closed: '已关闭',
   created: (v: Vars) =>
     `已为您提交${v.kind}，工单号 ${v.ticket}。\n审核有结果时会在这里通知您；您也可以随时输入“查询申请状态”查看。请保留好签购单等原件。`,
+  createdSuspend: (v: Vars) =>
+    `已为您提交${v.kind}，工单号 ${v.ticket}。\n审核有结果时会在这里通知您；您也可以随时输入“查询申请状态”查看。审核期间结算照常进行，以审核通过后的通知为准。`,
   duplicate: (v: Vars) =>
     `这笔业务已经有一个正在办理的${v.kind}，工单号 ${v.ticket}（${v.status}），无需重复提交。\n输入“查询申请状态”可以查看进度；需要补充材料时会在这里通知您。`,
   supplementReceived: (v: Vars) => `已收到您为工单 ${v.ticket} 补充的材料，申请已重新进入审核。审核有结果时会在这里通知您。`,
@@ -63,6 +65,8 @@ const en: Record<Key, Text> = {
   status_closed: 'closed',
   created: (v) =>
     `Your ${v.kind} has been filed. Ticket number: ${v.ticket}.\nYou'll be told here when it is decided; type "check my request status" any time to see where it stands. Please keep the original slips.`,
+  createdSuspend: (v) =>
+    `Your ${v.kind} has been filed. Ticket number: ${v.ticket}.\nYou'll be told here when it is decided; type "check my request status" any time to see where it stands. Settlement continues as usual until you are told the request was approved.`,
   duplicate: (v) =>
     `There is already an open ${v.kind} for this, ticket ${v.ticket} (${v.status}), so there is no need to file it again.\nType "check my request status" to follow it; if more information is needed you'll be told here.`,
   supplementReceived: (v) => `Thank you: the materials for ticket ${v.ticket} have been received and the request is back in review. You'll be told here when it is decided.`,
@@ -117,7 +121,7 @@ export interface RequestNotice {
 
 /** The confirmation after filing: the ticket number and what happens next. */
 export function requestCreatedText(locale: Locale, request: { ticket: string; kind: RequestKind }): string {
-  return render(locale, 'created', { ticket: request.ticket, kind: kindLabel(locale, request.kind) });
+  return render(locale, request.kind === 'cancel-transaction' ? 'created' : 'createdSuspend', { ticket: request.ticket, kind: kindLabel(locale, request.kind) });
 }
 
 /** A second attempt at an open request: its ticket and status. */

@@ -8,9 +8,10 @@
  * - `user: 文本` or `user: {text, files: [slip.png]}` (files from test/fixtures/files) and the `bot`
  *   activities it answers with;
  * - `restart: true`: the chat process ends and a new one starts over the same data (a server restart);
- *   its `bot` list is what the new process says first;
- * - `decide: {merchant, status, reason}`: between two processes, the back office decides the merchant's
- *   latest request (through the real RequestStore on the same database file); the next process starts.
+ *   its `bot` list is what the new process says first, before the answers to the turns that follow;
+ * - `decide: {merchant, status, reason}`: the chat process ends, the back office decides the merchant's
+ *   latest request (through the real RequestStore on the same database file), and a new process starts
+ *   (a decide is also a restart: its `bot` list is what the new process says first).
  *
  * Dates are written relative to today in Asia/Shanghai: `{{date:-1|M月D日}}` is yesterday as 11月29日;
  * formats use YYYY, MM, M, DD, D. Script-level `env` adds environment variables (e.g. a small
@@ -130,8 +131,8 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
           await store.close();
         }
       }
+      // The next process starts with the next turns; what it says first belongs to this turn.
       started = false;
-      if (turn.restart) run();
       continue;
     }
     if (turn.user !== undefined) pending.push(inputLine(turn.user));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locale } from '../../src/i18n/messages.js';
 import { FlowEngine, type FileRef, type FlowInput, type FlowState, type SlotValue, type Step } from '../../src/flows/engine.js';
-import { loadFlows } from '../../src/flows/flow-loader.js';
+import { loadFlows, parseFlowFile } from '../../src/flows/flow-loader.js';
 import { flowText } from '../../src/flows/flow-messages.js';
 import { SLOT_TYPES } from '../../src/flows/slot-types/index.js';
 
@@ -226,7 +226,8 @@ describe('corrections', () => {
     expect(step.state!.values).not.toHaveProperty('card_last4');
     expect(step.state!.attempts).toEqual({});
     expect(step.state!.pending).toBe('card_last4');
-    expect(said(step)).toBe(prompt('cancel-transaction', 'card_last4'));
+    // The change is acknowledged, then the pending question again.
+    expect(step.say.map((s) => s.text)).toEqual([flowText('zh-CN', 'flowChanged', { values: '¥1,208.00' }), prompt('cancel-transaction', 'card_last4')]);
     const { amount: _a, ...others } = step.state!.values;
     const { amount: _b, ...othersBefore } = before.values;
     expect(others).toEqual(othersBefore);
@@ -283,6 +284,11 @@ describe('corrections', () => {
     const valid = send(atPhone, '不对，凭证号应该是000124');
     expect(valueOf(valid.state, 'voucher_no')).toBe('000124');
     expect(valid.state!.pending).toBe('phone');
+    expect(valid.say.map((s) => s.text)).toEqual(['好的，已更正为 000124。', prompt('cancel-transaction', 'phone')]);
+    // At the file prompt too; a restated value changes nothing and says so.
+    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']).state!;
+    expect(send(atSlip, '不对，金额是1208').say.map((s) => s.text)).toEqual(['好的，已更正为 ¥1,208.00。', prompt('cancel-transaction', 'slip_photos')]);
+    expect(send(atSlip, '不对，金额是1280').say.map((s) => s.text)).toEqual(['¥1,280.00和已填写的一致，没有改动。', prompt('cancel-transaction', 'slip_photos')]);
   });
 
   it('at the confirmation, "不对" alone asks what to change; an unclear message repeats the summary', () => {
@@ -310,22 +316,21 @@ describe('corrections', () => {
     const step = send(last('cancel-transaction', [...TO_CARD, '跳过']).state, '不对，金额是1208');
     expect(valueOf(step.state, 'amount')).toBe(120800);
     expect(step.state!.values).not.toHaveProperty('reason');
-    expect(said(step)).toBe(prompt('cancel-transaction', 'reason'));
+    expect(step.say.map((s) => s.text)).toEqual(['好的，已更正为 ¥1,208.00。', prompt('cancel-transaction', 'reason')]);
   });
 
-  it('a corrected date re-runs the rules: 45 days ago needs the slip even though it was skipped, yesterday not again', () => {
-    const skippedSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', '跳过', PHONE]).state!;
-    expect(skippedSlip.stage).toBe('confirming');
-    expect(skippedSlip.skipped).toContain('slip_photos');
+  it('a corrected date re-runs the rules: 45 days ago is a manual refund (said), yesterday a refund again', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    expect(valueOf(confirming, 'request_type')).toBe('refund');
 
-    const old = send(skippedSlip, '不对，交易日期是45天前');
+    const old = send(confirming, '不对，交易日期是45天前');
     expect(valueOf(old.state, 'transaction_date')).toBe('2026-10-11');
     expect(valueOf(old.state, 'request_type')).toBe('manual_refund');
+    expect(old.state!.required).toEqual(['slip_photos']);
     expect(said(old)).toContain('需要办理手工退货');
-    // The skipped slip is now required: it is asked again, without "跳过".
-    expect(old.state!.stage).toBe('collecting');
-    expect(old.state!.pending).toBe('slip_photos');
-    expect(old.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'slip_photos') });
+    // The slip was sent already: straight back to the summary, with the new type.
+    expect(old.state!.stage).toBe('confirming');
+    expect(lastSaid(old)).toContain('申请类型 手工退货');
 
     const back = send(old.state, '不对，日期是昨天');
     expect(valueOf(back.state, 'request_type')).toBe('refund');
@@ -334,7 +339,7 @@ describe('corrections', () => {
   });
 
   it('a same-day void corrected to yesterday drops the same-day answers and becomes a refund', () => {
-    const voidPath = last('cancel-transaction', [...SAME_DAY, '没有', '试过了不行', '金额刷错', '跳过', PHONE]).state!;
+    const voidPath = last('cancel-transaction', [...SAME_DAY, '没有', '试过了不行', '金额刷错', files(file(1)), PHONE]).state!;
     expect(voidPath.stage).toBe('confirming');
     expect(valueOf(voidPath, 'request_type')).toBe('void');
     expect(valueOf(voidPath, 'void_tried')).toBe('failed');
@@ -349,7 +354,7 @@ describe('corrections', () => {
   it('an English "no, …" correction does not flip a yes/no question answered before', () => {
     const steps = talk(
       'cancel-transaction',
-      ['I want to cancel a transaction', MID, TID, 'today', '1280', 'voucher 000123', 'skip', 'settled', 'wrong amount', 'skip', PHONE],
+      ['I want to cancel a transaction', MID, TID, 'today', '1280', 'voucher 000123', 'skip', 'settled', 'wrong amount', files(file(1)), PHONE],
       { locale: 'en' },
     );
     const state = steps.at(-1)!.state!;
@@ -358,6 +363,55 @@ describe('corrections', () => {
     const step = send(state, 'no, the amount is 1208', 'en');
     expect(valueOf(step.state, 'amount')).toBe(120800);
     expect(valueOf(step.state, 'batch_settled')).toBe('yes');
+  });
+});
+
+describe('values restated or mislabelled', () => {
+  it('a labelled number that is no valid value is explained, not passed over (商户号…，终端号 1234567)', () => {
+    const atMerchant = last('cancel-transaction', ['想撤销']).state!;
+    const step = send(atMerchant, `商户编号是${MID}，终端号 1234567`);
+    expect(valueOf(step.state, 'merchant_id')).toBe(MID);
+    expect(step.state!.values).not.toHaveProperty('terminal_id');
+    expect(step.say[0]!.text).toBe('终端编号应为8位数字或字母，您输入了7位。');
+    expect(lastSaid(step)).toBe(prompt('cancel-transaction', 'terminal_id'));
+    expect(step.state!.attempts).toEqual({});
+    // In the message that starts the flow, too.
+    const start = engine.start('cancel-transaction', { text: '想撤销，凭证号12345' }, NOW, 'zh-CN');
+    expect(said(start)).toContain('凭证号应为6位数字，您输入了5位。');
+    expect(start.state!.values).not.toHaveProperty('voucher_no');
+    // Two values given at once are no correction: nothing to acknowledge.
+    const both = send(atMerchant, `商户号${MID}，终端号${TID}`);
+    expect(both.say.map((s) => s.text)).toEqual([prompt('cancel-transaction', 'transaction_date')]);
+    // A label with no number after it is just a word.
+    expect(said(send(atMerchant, `${MID}，终端号等会儿发给你`))).not.toContain('终端编号应为');
+  });
+
+  it('restating the value already there changes nothing and says so; it is no answer to the pending slot', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    for (const text of ['金额改成1280元', '不对，金额是一千二百八十元', '日期改成昨天']) {
+      const step = send(confirming, text);
+      expect(step.state).toEqual(confirming);
+      expect(step.say[0]!.text).toMatch(/^(¥1,280\.00|2026年11月24日)和已填写的一致，没有改动。$/);
+      expect(step.say[1]!.text).toMatch(/^请核对：/);
+    }
+    expect(send(confirming, 'the date is yesterday', 'en').say[0]!.text).toBe('24 Nov 2026 is what I have already; nothing changed.');
+    // At the card's last 4: "不对，金额是1280" is not the card's last 4 digits 1280.
+    const atCard = last('cancel-transaction', TO_CARD).state!;
+    const step = send(atCard, '不对，金额是1280');
+    expect(step.state!.values).not.toHaveProperty('card_last4');
+    expect(step.state!.attempts).toEqual({});
+    expect(step.say.map((s) => s.text)).toEqual(['¥1,280.00和已填写的一致，没有改动。', prompt('cancel-transaction', 'card_last4')]);
+  });
+
+  it('a mobile number with 0086 is a phone, not a 15-digit merchant ID; "电话改成…" names the phone', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    const step = send(confirming, '联系电话改为 0086 139 0013 9000');
+    expect(valueOf(step.state, 'merchant_id')).toBe(MID);
+    expect(valueOf(step.state, 'phone')).toBe('13900139000');
+    const atPhone = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', files(file(1))]).state!;
+    const bare = send(atPhone, '0086 139 0013 9000');
+    expect(valueOf(bare.state, 'merchant_id')).toBe(MID);
+    expect(valueOf(bare.state, 'phone')).toBe('13900139000');
   });
 });
 
@@ -462,6 +516,22 @@ describe('digressions', () => {
     expect(step.state).toEqual(atReason);
   });
 
+  it('"why" about a slot with a reason in the flow file is answered with it, then the pending prompt; no attempt', () => {
+    const atCard = last('cancel-transaction', TO_CARD).state!;
+    const why = (name: string, locale: Locale = 'zh-CN') => FLOWS.get('cancel-transaction')!.slots.find((s) => s.name === name)!.why![locale];
+    const card = send(atCard, '为什么要卡号后四位？');
+    expect(card.outcome).toBeUndefined();
+    expect(card.say.map((s) => s.text)).toEqual([why('card_last4'), prompt('cancel-transaction', 'card_last4')]);
+    expect(card.state).toEqual(atCard);
+    // Another slot named: its reason; none named: the pending slot's.
+    expect(send(atCard, '为什么要签购单照片？').say[0]!.text).toBe(why('slip_photos'));
+    expect(send(atCard, '为什么要这个？').say[0]!.text).toBe(why('card_last4'));
+    expect(engine.handle(atCard, { text: 'why do you need my phone number?' }, NOW, 'en').say[0]!.text).toBe(why('phone', 'en'));
+    // A slot without a reason: a digression, answered from the knowledge base.
+    const atReason = last('cancel-transaction', [...TO_CARD, '跳过']).state!;
+    expect(send(atReason, '为什么要说明原因？').outcome).toEqual({ type: 'digression', question: '为什么要说明原因？' });
+  });
+
   it('a reason that mentions the amount is just the reason (no remark about the amount)', () => {
     const step = send(last('cancel-transaction', [...TO_CARD, '跳过']).state, '刷错了金额');
     expect(step.state!.values.reason).toEqual({ value: '刷错了金额', display: '刷错了金额' });
@@ -531,16 +601,22 @@ describe('rules of cancel-transaction', () => {
     expect(atSlip.state!.pending).toBe('slip_photos');
     expect(atSlip.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'slip_photos') }); // no "跳过"
     const skip = send(atSlip.state, '跳过');
-    expect(skip.say[0]!.text).toBe(flowText('zh-CN', 'flowNeedFiles'));
+    expect(skip.say.map((s) => s.text)).toEqual([flowText('zh-CN', 'flowCannotSkip'), prompt('cancel-transaction', 'slip_photos')]);
     expect(skip.state!.pending).toBe('slip_photos');
+    expect(skip.state!.attempts).toEqual({ slip_photos: 1 });
     const sent = send(skip.state, files(file(1)));
     expect(sent.state!.pending).toBe('phone');
   });
 
-  it('for a refund the slip is optional', () => {
+  it('the slip is required for every request, a refund too: no "跳过" offered, and "跳过" is refused', () => {
     const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']);
-    expect(atSlip.say.at(-1)!.suggestedActions).toEqual([flowText('zh-CN', 'actionSkip')]);
-    expect(send(atSlip.state, '跳过').state!.pending).toBe('phone');
+    expect(atSlip.state!.pending).toBe('slip_photos');
+    expect(atSlip.state!.required).toEqual([]); // required by the flow file, not by a rule
+    expect(atSlip.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'slip_photos') });
+    const skip = send(atSlip.state, '跳过');
+    expect(skip.say[0]!.text).toBe(flowText('zh-CN', 'flowCannotSkip'));
+    expect(skip.state!.pending).toBe('slip_photos');
+    expect(skip.state!.skipped).toEqual(['card_last4']);
   });
 
   it.each([
@@ -563,6 +639,70 @@ describe('rules of cancel-transaction', () => {
     const step = send(last('cancel-transaction', ['想撤销', MID, TID]).state, '明天');
     expect(step.say[0]!.text).toContain('日期不能晚于今天');
     expect(step.state!.attempts).toEqual({ transaction_date: 1 });
+  });
+});
+
+/**
+ * A rule's `require` (an optional slot made required while the rule holds), on a small flow of its own:
+ * the shipped flows ask the slip of every cancellation anyway.
+ */
+describe('rules that require an optional slot', () => {
+  const source = `
+id: require-test
+title: { zh-CN: 测试申请, en: Test request }
+intents: { zh-CN: [测试申请一, 测试申请二, 测试申请三], en: [test request one, test request two] }
+settings: { windowDays: 30 }
+slots:
+  - { name: sale_date, type: date, prompt: { zh-CN: 哪天的交易？, en: Which day? } }
+  - { name: photos, type: attachments, required: false, prompt: { zh-CN: 请发照片。, en: Send a photo. } }
+  - { name: phone, type: phone, prompt: { zh-CN: 手机号？, en: Mobile? } }
+rules:
+  - id: old_needs_photos
+    when: [{ slot: sale_date, ageDaysOver: settings.windowDays }]
+    then: { require: [photos], say: { zh-CN: 超过期限，照片是必需的。, en: Past the window; the photo is required. } }
+confirm: { summary: { zh-CN: '日期 {sale_date}，照片 {photos}，电话 {phone}。确认吗？', en: 'Date {sale_date}, photos {photos}, phone {phone}. OK?' } }
+action: { type: show-status }
+`;
+  const parsed = parseFlowFile('require-test.yaml', source);
+  const small = new FlowEngine(new Map([['require-test', parsed.flow!]]), { slotTypes: SLOT_TYPES });
+  const go = (state: FlowState | undefined, m: Msg) => small.handle(state!, input(m), NOW, 'zh-CN');
+
+  it('parses', () => {
+    expect(parsed.problems).toEqual([]);
+  });
+
+  it('within the window the slot is optional: offered with "跳过", skipped, shown as not given', () => {
+    const atPhotos = small.start('require-test', { text: '昨天' }, NOW, 'zh-CN');
+    expect(atPhotos.state!.pending).toBe('photos');
+    expect(atPhotos.say.at(-1)).toEqual({ text: '请发照片。', suggestedActions: [flowText('zh-CN', 'actionSkip')] });
+    const confirming = go(go(atPhotos.state, '跳过').state, PHONE);
+    expect(confirming.state!.stage).toBe('confirming');
+    expect(confirming.state!.skipped).toEqual(['photos']);
+    expect(lastSaid(confirming)).toContain(`照片 ${flowText('zh-CN', 'flowNotGiven')}`);
+  });
+
+  it('past the window it is required (said once); a corrected date asks the skipped slot again, and back', () => {
+    const atPhotos = small.start('require-test', { text: '45天前' }, NOW, 'zh-CN');
+    expect(atPhotos.state!.required).toEqual(['photos']);
+    expect(said(atPhotos)).toContain('照片是必需的');
+    expect(atPhotos.say.at(-1)).toEqual({ text: '请发照片。' }); // no "跳过"
+    const skip = go(atPhotos.state, '跳过');
+    expect(skip.say[0]!.text).toBe(flowText('zh-CN', 'flowCannotSkip'));
+    expect(skip.state!.pending).toBe('photos');
+
+    const skipped = go(go(small.start('require-test', { text: '昨天' }, NOW, 'zh-CN').state, '跳过').state, PHONE).state!;
+    const old = go(skipped, '不对，日期是45天前');
+    expect(valueOf(old.state, 'sale_date')).toBe('2026-10-11');
+    expect(said(old)).toContain('照片是必需的');
+    expect(old.state!.stage).toBe('collecting');
+    expect(old.state!.pending).toBe('photos');
+    expect(old.say.at(-1)).toEqual({ text: '请发照片。' });
+    const sent = go(old.state, files(file(1)));
+    expect(sent.state!.stage).toBe('confirming');
+
+    const back = go(old.state, '不对，日期是昨天');
+    expect(back.state!.required).toEqual([]);
+    expect(back.state!.stage).toBe('confirming');
   });
 });
 
@@ -589,6 +729,32 @@ describe('suspend-settlement', () => {
     );
     const done = send(step.state, '确认提交');
     expect(done.outcome!.type).toBe('submit');
+  });
+
+  it('refuses a start date in the past (notPast), naming the slot and today; today is fine', () => {
+    const atStart = last('suspend-settlement', SUSPEND_TO_START).state!;
+    const step = send(atStart, '昨天');
+    expect(step.say[0]!.text).toBe('暂停开始日期不能早于今天（2026年11月25日）：您输入的是2026年11月24日。');
+    expect(lastSaid(step)).toBe(prompt('suspend-settlement', 'start_date'));
+    expect(step.state!.attempts).toEqual({ start_date: 1 });
+    expect(engine.handle(atStart, { text: 'yesterday' }, NOW, 'en').say[0]!.text).toBe(
+      'The start date of the hold cannot be earlier than today (25 Nov 2026): you entered 24 Nov 2026.',
+    );
+    expect(valueOf(send(step.state, '今天').state, 'start_date')).toBe('2026-11-25');
+  });
+
+  it('the message that starts the flow may name an option in full ("暂停资金结算"), not a short one', () => {
+    const payout = engine.start('suspend-settlement', { text: '帮我申请暂停资金结算' }, NOW, 'zh-CN');
+    expect(valueOf(payout.state, 'settlement_kind')).toBe('payout');
+    expect(payout.state!.pending).toBe('merchant_id');
+    const batch = engine.start('suspend-settlement', { text: '我想取消批结算' }, NOW, 'zh-CN');
+    expect(batch.outcome).toEqual({ type: 'stopped', rule: 'batch_is_not_cancelled' });
+    // "到账" (two characters) and "yes" are too short to be sure.
+    expect(engine.start('suspend-settlement', { text: '暂停到账' }, NOW, 'zh-CN').state!.pending).toBe('settlement_kind');
+    expect(engine.start('suspend-settlement', { text: 'yes, suspend settlement' }, NOW, 'en').state!.values).toEqual({});
+    // Same day and already settled, said up front: the question is not asked.
+    const settled = engine.start('cancel-transaction', { text: '今天刷的1280元，已经结算了，想退货' }, NOW, 'zh-CN');
+    expect(valueOf(settled.state, 'batch_settled')).toBe('yes');
   });
 
   it('accepts tomorrow as the start and the same day as the resume', () => {
@@ -646,7 +812,7 @@ describe('suspend-settlement', () => {
 });
 
 describe('files', () => {
-  const TO_SLIP: Msg[] = [...TO_CARD, '跳过', '顾客退货']; // pending: slip_photos (optional for a refund)
+  const TO_SLIP: Msg[] = [...TO_CARD, '跳过', '顾客退货']; // pending: slip_photos (required)
 
   it('adds files to the pending attachments slot', () => {
     const step = send(last('cancel-transaction', TO_SLIP).state, files(file(1), file(2, 'application/pdf', 'pdf')));
@@ -672,7 +838,7 @@ describe('files', () => {
     const five = send(atSlip, files(...[1, 2, 3, 4, 5].map((n) => file(n))));
     expect((five.state!.values.slip_photos!.value as FileRef[]).length).toBe(5);
     const more = send(five.state, files(file(6)));
-    expect(more.say[0]!.text).toBe(flowText('zh-CN', 'flowTooManyFiles', { max: 5 }));
+    expect(more.say[0]!.text).toBe('最多可以发送 5 个文件，这次发送的文件没有收下；之前收到的 5 个文件仍然保留。');
     expect((more.state!.values.slip_photos!.value as FileRef[]).map((f) => f.file)).toEqual([1, 2, 3, 4, 5].map((n) => file(n).file));
     // The same file again is not counted twice.
     const same = send(five.state, files(file(1)));
@@ -715,14 +881,21 @@ describe('files', () => {
     expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowFileNotExpected'));
   });
 
-  it('text at a required file prompt asks for the file, without counting an attempt', () => {
+  it('text at a file prompt asks for the file and counts as a try: the third offers a human agent', () => {
     const atFiles = last('supplement-materials', ['补充材料', MID, 'CX-20261125-0007']).state!;
     expect(atFiles.pending).toBe('files');
     const step = send(atFiles, '好的');
-    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowNeedFiles'));
-    expect(step.state!.attempts).toEqual({});
+    expect(step.say.map((s) => s.text)).toEqual([flowText('zh-CN', 'flowNeedFiles'), prompt('supplement-materials', 'files')]);
+    expect(step.state!.attempts).toEqual({ files: 1 });
     const sent = send(step.state, files(file(1)));
     expect(sent.state!.pending).toBe('note');
+    // At the slip: lost, no photo, "跳过" — then a human agent is offered, and a photo still goes on.
+    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', '签购单找不到了', '真的没有']).state!;
+    expect(atSlip.attempts).toEqual({ slip_photos: 2 });
+    const third = send(atSlip, '跳过');
+    expect(third.outcome).toEqual({ type: 'handoff', reason: 'slot_retry_limit', detail: 'cancel-transaction.slip_photos: attachments.required' });
+    expect(third.say.at(-1)!.suggestedActions).toEqual([flowText('zh-CN', 'actionHuman'), flowText('zh-CN', 'actionTryAgain')]);
+    expect(send(third.state, files(file(1))).state!.pending).toBe('phone');
   });
 });
 
@@ -779,9 +952,13 @@ describe('English', () => {
     expect(lastSaid(steps[3]!)).toBe(prompt('cancel-transaction', 'amount', 'en'));
     const atSettled = steps.at(-1)!;
     expect(atSettled.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'batch_settled', 'en'), suggestedActions: ['no', 'yes', "don't know"] });
-    const toConfirm = talk('cancel-transaction', ['I want to cancel a transaction', MID, TID, 'yesterday', '1280', 'voucher 000123', 'skip', 'goods returned', 'skip', PHONE], { locale: 'en' });
+    const toConfirm = talk('cancel-transaction', ['I want to cancel a transaction', MID, TID, 'yesterday', '1280', 'voucher 000123', 'skip', 'goods returned', files(file(1)), PHONE], { locale: 'en' });
     const summary = toConfirm.at(-1)!.say.at(-1)!;
-    expect(summary.text).toMatch(/^Please check: request type 退货, merchant ID 123456789012345, /);
+    // English values too: the rule-set type, the date, the files (not 退货, 2026年11月24日, 1 个文件).
+    expect(summary.text).toMatch(/^Please check: request type refund, merchant ID 123456789012345, terminal ID 12345678, date 24 Nov 2026, amount ¥1,280.00, /);
+    expect(summary.text).toContain('card last 4 not given');
+    expect(summary.text).toContain('slip photos 1 file(s)');
+    expect(summary.text).not.toMatch(/[\u4e00-\u9fff]/);
     expect(summary.suggestedActions).toEqual(['Confirm', 'Cancel']);
   });
 

@@ -28,8 +28,8 @@ describe('flow files', () => {
     const c = flows.get('cancel-transaction')!;
     expect(c.settings).toEqual({ onlineRefundDays: 30, maxRefundDays: 330 });
     expect(c.slots.find((s) => s.name === 'slip_photos')?.type).toBe('attachments');
-    // The slip is optional unless a rule requires it (a manual refund).
-    expect(c.slots.find((s) => s.name === 'slip_photos')?.required).toBe(false);
+    // The slip photo is required for every cancellation request; the manual refund rule says so too.
+    expect(c.slots.find((s) => s.name === 'slip_photos')?.required).toBe(true);
     expect(c.rules.find((r) => r.id === 'manual_refund')?.then.require).toEqual(['slip_photos']);
     // Planned dates of a suspension: in the future, the resume not before the start.
     const s = flows.get('suspend-settlement')!;
@@ -55,7 +55,7 @@ describe('flow files', () => {
     ['notBefore naming a slot that is no date', suspend.replace('notBefore: start_date', 'notBefore: phone'), /^slots\[5\]\.options\.notBefore: "phone" is not a date slot/],
     ['notBefore naming the slot itself', suspend.replace('notBefore: start_date', 'notBefore: resume_date'), /^slots\[5\]\.options\.notBefore: a slot cannot refer to itself/],
     ['a date option on a slot that is no date', cancel.replace('options: { maxFiles: 5 }', 'options: { maxFiles: 5, allowFuture: true }'), /^slots\[\d+\]\.options\.allowFuture: only a date slot takes options\.allowFuture/],
-    ['allowFuture that is not a boolean', suspend.replace('options: { allowFuture: true }', "options: { allowFuture: 'yes' }"), /^slots\[4\]\.options\.allowFuture: /],
+    ['allowFuture that is not a boolean', suspend.replace('options: { allowFuture: true, notPast: true }', "options: { allowFuture: 'yes' }"), /^slots\[4\]\.options\.allowFuture: /],
     ['maxAgeDays naming an unknown setting', cancel.replace('    type: date\n', '    type: date\n    options: { maxAgeDays: settings.maxAge }\n'), /^slots\[2\]\.options\.maxAgeDays: unknown setting "settings\.maxAge"/],
   ])('names the path and the reason for %s', (_name, source, expected) => {
     const problems = problemsOf(source);

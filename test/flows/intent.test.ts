@@ -34,6 +34,10 @@ describe('intent detection', () => {
     expect(detector.detect('昨天下午在3号店刷了1280元，凭证号000123，想撤销')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('帮我申请暂停结算')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     expect(detector.detect('查一下工单进度')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('昨天刷了560元，参考号191919191919，想退货')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('刷错了，要撤销')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // Somebody else's wish, as a question, is for the guide.
+    expect(detector.detect('顾客要退款怎么办')?.mode).not.toBe('start');
   });
 
   it('offers, but does not start, on a question about the process', () => {

@@ -113,7 +113,9 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
         const start = m.index;
         const end = start + m[0].length;
         if (digitsOf(m[0]).length !== length) continue;
-        if (/[a-z*.,¥$]/i.test(n.text[start - 1] ?? '') || /[a-z*]/i.test(n.text[end] ?? '')) continue;
+        if (/[a-z*.,¥$+]/i.test(n.text[start - 1] ?? '') || /[a-z*]/i.test(n.text[end] ?? '')) continue;
+        // "0086 139 0013 9000" is a mobile number with its country code, not a 15-digit 商户编号.
+        if (/^00861[3-9]\d{9}$/.test(digitsOf(m[0]))) continue;
         if (/^\s*(?:[元块万]|yuan|rmb)/i.test(n.text.slice(end))) continue;
         if (idLabelBefore(n.text, start)) continue;
         push(start, end, digitsOf(m[0]));

@@ -85,6 +85,14 @@ function displayEnOf(n: number): string {
   return `${d} ${MONTHS_EN[m - 1]} ${y}`;
 }
 
+/** A date value (ISO `YYYY-MM-DD`) as shown to a merchant: `2026年11月20日`, or `20 Nov 2026` in English. */
+export function displayIso(iso: string, locale: 'zh-CN' | 'en'): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return undefined;
+  const n = dayNumber(Number(m[1]), Number(m[2]), Number(m[3]));
+  return locale === 'en' ? displayEnOf(n) : displayOf(n);
+}
+
 // ── Patterns ──────────────────────────────────────────────────────────────────────────────────────────
 
 /** What a pattern understood: a day, or a day that does not exist (2月30日), shown as typed. */

@@ -25,10 +25,10 @@ export const ID_LABELS = {
 export type IdType = keyof typeof ID_LABELS;
 
 /**
- * What may stand between a label and its value: spaces, ':', '=', '#', '是'/'为', 'is'/'are'/'was', 'no.', or a short
- * bracketed gloss ("参考号(RRN): …").
+ * What may stand between a label and its value: spaces, ':', '=', '#', '是'/'为', 'is'/'are'/'was', 'no.', a short
+ * bracketed gloss ("参考号(RRN): …"), or the verb of a correction ("电话改成…", "凭证号应该是…").
  */
-export const FILLER = `(?:\\s|[:=#]|是|为|${W('is|are|was|no\\.?')}|\\([a-z ]{1,12}\\))*`;
+export const FILLER = `(?:\\s|[:=#]|是|为|改成|改为|换成|更正为|更改为|修改为|应该|应|${W('is|are|was|no\\.?')}|\\([a-z ]{1,12}\\))*`;
 
 /** Words that label a mobile number. */
 export const PHONE_LABELS = `手机号码|手机号|手机|电话号码|电话|联系电话|联系方式|${W('phone|tel|mobile|cell')}`;

@@ -34,6 +34,7 @@ const zh = {
 
   'phone.length': (v) => `手机号应为11位数字，您输入了${v.count}位。`,
   'phone.format': () => '请提供中国大陆手机号：以1开头的11位数字（第二位是3到9），例如138 0013 8000。',
+  'phone.landline': () => '这看起来是固定电话号码。请留一个手机号：以1开头的11位数字，例如138 0013 8000。',
   'phone.missing': () => '没有找到手机号，请发送11位手机号码。',
   'phone.multiple': () => '您发送了不止一个手机号，请只发送一个。',
 
@@ -77,6 +78,7 @@ const en: Record<MessageKey, Template> = {
   'phone.length': (v) => `A mobile number has 11 digits; you entered ${v.count}.`,
   'phone.format': () =>
     'Please give a mainland China mobile number: 11 digits starting with 1 (then 3 to 9), e.g. 138 0013 8000.',
+  'phone.landline': () => 'That looks like a landline number. Please give a mobile number: 11 digits starting with 1, e.g. 138 0013 8000.',
   'phone.missing': () => "I couldn't find a mobile number; please send the 11 digits.",
   'phone.multiple': () => 'Your message has more than one mobile number; please send only one.',
 

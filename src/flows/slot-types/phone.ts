@@ -9,6 +9,8 @@ import { digitsOf, normalize, originalSpan, trimAnswer } from './normalize.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
 
 const MOBILE = /^1[3-9]\d{9}$/;
+/** 0 + a 2–3 digit area code + a 7–8 digit number. */
+const LANDLINE = /^0[1-9]\d{8,10}$/;
 const IN_TEXT = /(?<![\d+*a-z]|\d-)(?:(?:\+|00)\s*86[\s-]*|86[\s-]+)?1[3-9]\d(?:[\s-]?\d){8}(?!\d|-\d)/gi;
 const LABEL = new RegExp(`(?:${PHONE_LABELS})${FILLER}`, 'gi');
 
@@ -41,6 +43,8 @@ function parse(text: string, _ctx: SlotContext): Valid<string> | Invalid {
   if (runs.length === 0) return invalid('phone.missing');
   if (runs.length > 1) return invalid('phone.multiple');
   const value = national(digitsOf(runs[0]!));
+  // An area code in front (010-6234 5678, 0755 12345678): a landline, which cannot receive the SMS.
+  if (LANDLINE.test(value)) return invalid('phone.format', {}, 'phone.landline');
   if (value.length !== 11) return invalid('phone.length', { count: value.length });
   if (!MOBILE.test(value)) return invalid('phone.format');
   return { ok: true, value, display: maskPhone(value) };

@@ -31,7 +31,9 @@ describe('phone: parse', () => {
     expectInvalid(phone.parse('138001380001', ctx()), 'phone.length', '手机号应为11位数字，您输入了12位。');
     const format = '请提供中国大陆手机号：以1开头的11位数字（第二位是3到9），例如138 0013 8000。';
     expectInvalid(phone.parse('12345678901', ctx()), 'phone.format', format);
-    expectInvalid(phone.parse('010-12345678', ctx()), 'phone.format', format);
+    // A landline is named as such (the same reason code).
+    const landline = '这看起来是固定电话号码。请留一个手机号：以1开头的11位数字，例如138 0013 8000。';
+    for (const text of ['010-12345678', '0755 1234 5678', '021-6234567']) expectInvalid(phone.parse(text, ctx()), 'phone.format', landline);
     expectInvalid(phone.parse('没有手机', ctx()), 'phone.missing', '没有找到手机号，请发送11位手机号码。');
     expectInvalid(phone.parse('13800138000 或 13900139000', ctx()), 'phone.multiple');
   });
