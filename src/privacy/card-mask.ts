@@ -15,6 +15,9 @@
  * Trade-offs, on purpose:
  * - Masking is the safe side. A 13–19 digit run that passes Luhn is masked even when it is not a card: a
  *   13–14 digit timestamp or a phone number typed with its country code gets masked too; we accept that.
+ * - A 16–19 digit run is masked even when it fails Luhn: a card number with one digit mistyped still
+ *   gives the card away, and nothing else merchants type here is that long except bank account numbers,
+ *   which are sensitive too. (13–15 digits keep the Luhn test: phone numbers and timestamps live there.)
  * - One exception, because merchants type their 15-digit merchant ID (商户编号) all the time and one in
  *   ten passes Luhn by chance: a 15-digit run is a card only when it starts with a prefix that issues
  *   15-digit cards (American Express 34/37, the old JCB 1800/2131, enRoute 2014/2149). Merchant IDs
@@ -41,6 +44,8 @@ const RUN = new RegExp(`${DIGIT}+(?:${SEPARATOR}${DIGIT}+)*`, 'g');
 const ANY_DIGIT = /[0-9\uFF10-\uFF19]/;
 
 export const MIN_PAN_LENGTH = 13;
+/** From this length on, a digit run is masked whether or not it passes Luhn. */
+const LONG_PAN_LENGTH = 16;
 /** Issuers of 15-digit cards (ISO/IEC 7812 ranges): American Express, legacy JCB, enRoute. */
 const PAN15_PREFIX = /^(34|37|1800|2131|2014|2149)/;
 export const MAX_PAN_LENGTH = 19;
@@ -62,6 +67,9 @@ function cardDigits(run: string): string | undefined {
   if (run.length < MIN_PAN_LENGTH) return undefined;
   const digits = runDigits(run);
   if (digits.length < MIN_PAN_LENGTH || digits.length > MAX_PAN_LENGTH) return undefined;
+  // 16–19 digits: no identifier of this domain is that long except card and bank account numbers,
+  // and a mistyped card number (failing Luhn) still gives most of the card away: always masked.
+  if (digits.length >= LONG_PAN_LENGTH) return digits;
   if (digits.length === 15 && !PAN15_PREFIX.test(digits)) return undefined;
   return luhnValid(digits) ? digits : undefined;
 }

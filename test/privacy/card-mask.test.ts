@@ -79,15 +79,17 @@ describe('maskCardNumbers', () => {
     });
   });
 
-  it('leaves numbers failing the Luhn check untouched', () => {
-    for (const text of [
-      breakCheckDigit(PAN16),
-      '卡号6222 0212 3456 7890 123帮我退款', // 19 digits, fails Luhn
-      '4111-1111-1111-1112',
-      breakCheckDigit(PAN19),
-    ]) {
+  it('leaves 13–15 digit numbers failing the Luhn check untouched', () => {
+    for (const text of [breakCheckDigit(PAN13), breakCheckDigit(PAN15), '4222-2222-2222-3']) {
       expect(maskCardNumbers(text)).toEqual({ text, count: 0 });
     }
+  });
+
+  it('masks 16–19 digit numbers even when they fail Luhn (a mistyped card number is still a card number)', () => {
+    expect(maskCardNumbers(breakCheckDigit(PAN16)).count).toBe(1);
+    expect(maskCardNumbers('卡号6222 0212 3456 7890 123帮我退款')).toEqual({ text: '卡号622202*********0123帮我退款', count: 1 });
+    expect(maskCardNumbers('4111-1111-1111-1112')).toEqual({ text: '411111******1112', count: 1 });
+    expect(maskCardNumbers(breakCheckDigit(PAN19)).count).toBe(1);
   });
 
   it('leaves 12-digit reference numbers and 6-digit voucher numbers untouched, even when they pass Luhn', () => {
@@ -150,7 +152,8 @@ describe('containsCardNumber', () => {
     expect(containsCardNumber(`卡号${PAN16}帮我退款`)).toBe(true);
     expect(containsCardNumber('6222 0212 3456 7890 128')).toBe(true);
     expect(containsCardNumber('参考号 123456789012，凭证号 000123 再看 6222 0212 3456 7890 128')).toBe(true);
-    expect(containsCardNumber(breakCheckDigit(PAN16))).toBe(false);
+    expect(containsCardNumber(breakCheckDigit(PAN16))).toBe(true);
+    expect(containsCardNumber(breakCheckDigit(PAN13))).toBe(false);
     expect(containsCardNumber(`${PAN16}0000`)).toBe(false);
     expect(containsCardNumber('没有卡号')).toBe(false);
   });
