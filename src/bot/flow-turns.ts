@@ -138,6 +138,11 @@ export class FlowTurns {
       const checked = await this.checkTicket(state, say, locale);
       state = checked.state;
       say = checked.say;
+      const duplicate = await this.findDuplicate(state);
+      if (duplicate) {
+        // Known as soon as the transaction is: the merchant does not fill in the rest for nothing.
+        return { state: undefined, say: [...say.slice(0, -1), { text: duplicateRequestText(locale, duplicate) }], ...(merchantId ? { merchantId } : {}) };
+      }
     }
     const outcome = step.outcome;
     const reply: FlowReply = { state, say, ...(merchantId ? { merchantId } : {}) };
@@ -188,6 +193,21 @@ export class FlowTurns {
     const kept = say.slice(0, -1);
     const problem = found ? supplementNotExpectedText(locale, found) : ticketNotFoundText(locale, ticket);
     return { state: next, say: [...kept, { text: problem }, ...this.reprompt(next, locale)] };
+  }
+
+  /** An open request for the same transaction (or the same suspension), once the flow knows which. */
+  private async findDuplicate(state: FlowState): Promise<RequestRecord | undefined> {
+    const flow = this.flow(state.flowId);
+    if (flow.action.type !== 'create-request' || state.stage !== 'collecting') return undefined;
+    const merchant = state.values.merchant_id?.value;
+    if (typeof merchant !== 'string') return undefined;
+    const plain = Object.fromEntries(Object.entries(state.values).map(([k, v]) => [k, v.value]));
+    // A suspension is one per kind of settlement: wait until the merchant said which.
+    if (flow.action.kind === 'suspend-settlement' && plain.settlement_kind === undefined) return undefined;
+    const key = dedupeKeyFor(flow.action.kind!, merchant, plain);
+    if (!key) return undefined;
+    const open = await this.options.requests.listByMerchant(merchant, { openOnly: true, limit: 200 });
+    return open.find((r) => r.dedupeKey === key);
   }
 
   /** The flow's action on confirmation. `keep`: the flow goes on (e.g. a ticket to correct). */

@@ -224,7 +224,9 @@ export class FlowEngine {
     if (why) return { state, say: [...say, { text: why[locale] }, this.prompt(pending, state, locale)] };
 
     const optional = !this.isRequired(pending, state);
-    if (optional && SKIP.test(text) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+    // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
+    const nothingToAdd = pending.type === 'text' && YES.test(text);
+    if (optional && (SKIP.test(text) || nothingToAdd) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       return this.advance(flow, state, now, locale, say);
     }

@@ -434,6 +434,13 @@ describe('optional slots', () => {
     expect(step.state!.values.card_last4).toEqual({ value: '6789', display: '6789' });
   });
 
+  it('takes "确认" at an optional free-text slot as nothing to add, never as the text', () => {
+    const atDetail = last('suspend-settlement', ['我想暂停结算', '资金结算', MID, '经营调整']);
+    const step = send(atDetail.state, '确认');
+    expect(step.state!.values).not.toHaveProperty('reason_detail');
+    expect(step.state!.skipped).toEqual(['reason_detail']);
+  });
+
   it('skips an optional free-text slot with "没有" rather than storing it as the text', () => {
     const atDetail = last('suspend-settlement', ['我想暂停结算', '资金结算', MID, '经营调整']);
     expect(atDetail.state!.pending).toBe('reason_detail');
