@@ -35,6 +35,14 @@ export const ERROR_CATALOGUE = {
   REQUEST_INVALID: { status: 400, message: 'Invalid request data' },
   BACKOFFICE_UNAUTHORIZED: { status: 401, message: 'Missing or invalid back-office API key' },
   BACKOFFICE_NOT_CONFIGURED: { status: 503, message: 'The back-office API is disabled: BACKOFFICE_API_KEY is not set' },
+  AGENT_UNAUTHORIZED: { status: 401, message: 'Not logged in to the agent console' },
+  AGENT_LOGIN_FAILED: { status: 401, message: 'Wrong name or password' },
+  AGENT_LOCKED: { status: 429, message: 'Too many failed logins; try again later' },
+  AGENT_CSRF: { status: 403, message: 'Missing or wrong CSRF token' },
+  AGENT_FORBIDDEN: { status: 403, message: 'Your role may not do this' },
+  AGENT_INVALID: { status: 400, message: 'Invalid agent data' },
+  HANDOFF_NOT_FOUND: { status: 404, message: 'No such handoff' },
+  HANDOFF_CONFLICT: { status: 409, message: 'Another agent owns this conversation, or it is not in a state that allows this' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

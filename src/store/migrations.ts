@@ -262,6 +262,93 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('requests').ifExists().execute();
       },
     },
+    // Human handoff (src/handoff): agents and their sessions, handoffs with their event log (the live
+    // chat, notes, claims), and the canned replies supervisors edit.
+    '0004_handoff': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('agents')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('name', 'text', (col) => col.notNull().unique())
+          .addColumn('role', 'text', (col) => col.notNull().check(sql`role in ('agent', 'supervisor')`))
+          .addColumn('password_hash', 'text', (col) => col.notNull())
+          .addColumn('failed_logins', 'integer', (col) => col.notNull().defaultTo(0))
+          .addColumn('locked_until', 'text')
+          .addColumn('presence', 'text', (col) => col.notNull().defaultTo('offline'))
+          .addColumn('last_active_at', 'text')
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createTable('agent_sessions')
+          .ifNotExists()
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('agent_id', 'integer', (col) => col.notNull().references('agents.id').onDelete('cascade'))
+          .addColumn('csrf_token', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .addColumn('expires_at', 'text', (col) => col.notNull())
+          .addColumn('last_seen_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createTable('handoffs')
+          .ifNotExists()
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('channel_id', 'text', (col) => col.notNull())
+          .addColumn('conversation_id', 'text', (col) => col.notNull())
+          .addColumn('conversation_ref_json', 'text', (col) => col.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('locale', 'text', (col) => col.notNull())
+          .addColumn('status', 'text', (col) => col.notNull().check(sql`status in ('waiting', 'active', 'ended', 'ticket')`))
+          .addColumn('reason', 'text', (col) => col.notNull())
+          .addColumn('detail', 'text')
+          .addColumn('package_json', 'text', (col) => col.notNull())
+          .addColumn('agent_id', 'integer', (col) => col.references('agents.id'))
+          .addColumn('callback_phone', 'text')
+          .addColumn('message', 'text')
+          .addColumn('end_reason', 'text')
+          .addColumn('rating', 'integer')
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .addColumn('claimed_at', 'text')
+          .addColumn('ended_at', 'text')
+          .execute();
+        await db.schema.createIndex('handoffs_status_idx').ifNotExists().on('handoffs').columns(['status', 'created_at']).execute();
+        // One handoff in progress per conversation.
+        await db.schema
+          .createIndex('handoffs_open_uq')
+          .ifNotExists()
+          .unique()
+          .on('handoffs')
+          .columns(['channel_id', 'conversation_id'])
+          .where(sql.raw<boolean>(`status in ('waiting', 'active')`))
+          .execute();
+        await db.schema
+          .createTable('handoff_events')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('handoff_id', 'text', (col) => col.notNull().references('handoffs.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (col) => col.notNull())
+          .addColumn('actor', 'text', (col) => col.notNull())
+          .addColumn('text', 'text')
+          .addColumn('attachments_json', 'text', (col) => col.notNull().defaultTo('[]'))
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('handoff_events_handoff_idx').ifNotExists().on('handoff_events').columns(['handoff_id', 'id']).execute();
+        await db.schema
+          .createTable('canned_replies')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('title', 'text', (col) => col.notNull())
+          .addColumn('text', 'text', (col) => col.notNull())
+          .addColumn('updated_by', 'text', (col) => col.notNull())
+          .addColumn('updated_at', 'text', (col) => col.notNull())
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        for (const table of ['canned_replies', 'handoff_events', 'handoffs', 'agent_sessions', 'agents']) {
+          await db.schema.dropTable(table).ifExists().execute();
+        }
+      },
+    },
   };
 }
 

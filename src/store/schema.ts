@@ -148,6 +148,83 @@ export interface Database {
   request_events: RequestEventsTable;
   request_supplements: RequestSupplementsTable;
   outbox: OutboxTable;
+  agents: AgentsTable;
+  agent_sessions: AgentSessionsTable;
+  handoffs: HandoffsTable;
+  handoff_events: HandoffEventsTable;
+  canned_replies: CannedRepliesTable;
+}
+
+/** A support agent of the console. `password_hash` is scrypt (`scrypt$N$r$p$salt$hash`, base64). */
+export interface AgentsTable {
+  id: Generated<number>;
+  name: string;
+  role: 'agent' | 'supervisor';
+  password_hash: string;
+  failed_logins: Generated<number>;
+  /** Locked after too many failed logins, until this instant. */
+  locked_until: string | null;
+  /** online | away | offline (away: no activity for a while; offline: no session in use). */
+  presence: Generated<string>;
+  last_active_at: string | null;
+  created_at: string;
+}
+
+/** A console login. `id` is the SHA-256 (hex) of the cookie's token: the token itself is never stored. */
+export interface AgentSessionsTable {
+  id: string;
+  agent_id: number;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+/**
+ * A merchant handed to a person. waiting → active (claimed) → ended; or waiting → ticket (outside
+ * business hours, no agent, not claimed in time: a message and callback number agents see later).
+ */
+export interface HandoffsTable {
+  id: string;
+  channel_id: string;
+  conversation_id: string;
+  conversation_ref_json: string;
+  user_id: string | null;
+  locale: string;
+  status: 'waiting' | 'active' | 'ended' | 'ticket';
+  reason: string;
+  detail: string | null;
+  /** What the agent sees beside the chat (masked): summary, flow and slots, attachments, requests, transcript. */
+  package_json: string;
+  agent_id: number | null;
+  callback_phone: string | null;
+  message: string | null;
+  end_reason: string | null;
+  rating: number | null;
+  created_at: string;
+  claimed_at: string | null;
+  ended_at: string | null;
+}
+
+/** The handoff's log: messages both ways, internal notes, claims, transfers, the end. */
+export interface HandoffEventsTable {
+  id: Generated<number>;
+  handoff_id: string;
+  /** initiated | claimed | message_in | message_out | note | transfer | ended | ticket | cancelled | rating */
+  kind: string;
+  /** merchant | bot | agent:<name> | system */
+  actor: string;
+  text: string | null;
+  attachments_json: Generated<string>;
+  created_at: string;
+}
+
+export interface CannedRepliesTable {
+  id: Generated<number>;
+  title: string;
+  text: string;
+  updated_by: string;
+  updated_at: string;
 }
 
 export type BotStateRow = Selectable<BotStateTable>;
