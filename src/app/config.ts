@@ -91,6 +91,22 @@ export interface Config {
     /** Bearer key of `POST /api/requests/:id/status` and `GET /api/requests/:id`; unset = those answer 503. */
     readonly apiKey: string | undefined;
   };
+  /** Human handoff and the agent console (issue 5). */
+  readonly handoff: {
+    /** When agents work, e.g. `Mon-Fri 09:00-18:00` (several ranges: `Mon-Fri 09:00-18:00; Sat 10:00-14:00`). */
+    readonly businessHours: string;
+    /** IANA time zone of the business hours. */
+    readonly timeZone: string;
+    /** A handoff nobody claims within this many seconds becomes a ticket (the merchant is told). */
+    readonly claimTimeoutSeconds: number;
+    /** An agent without activity for this many minutes is shown as away (and gets no new handoffs). */
+    readonly agentAwayMinutes: number;
+    /** Console sessions last at most this many hours. */
+    readonly sessionHours: number;
+    /** Failed logins in a row before an account is locked, and for how many minutes. */
+    readonly loginMaxFailures: number;
+    readonly lockoutMinutes: number;
+  };
   /** Files and folders inside `dataDir`. */
   readonly paths: {
     readonly database: string;
@@ -165,6 +181,26 @@ function schemaFor(root: string) {
     BACKOFFICE_WEBHOOK_URL: httpUrl().optional(),
     BACKOFFICE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     BACKOFFICE_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+    HANDOFF_BUSINESS_HOURS: z
+      .string()
+      .regex(
+        /^\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun))?(?:,(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun))?)*\s+\d{2}:\d{2}-\d{2}:\d{2}\s*(?:;\s*|$))+$|^\s*always\s*$/,
+        'must look like "Mon-Fri 09:00-18:00" (ranges separated by ";"), or "always"',
+      )
+      .default('Mon-Fri 09:00-18:00'),
+    HANDOFF_TIME_ZONE: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
+    HANDOFF_CLAIM_TIMEOUT_SECONDS: integer(10, 86_400).default(300),
+    AGENT_AWAY_MINUTES: integer(1, 1440).default(10),
+    AGENT_SESSION_HOURS: integer(1, 168).default(12),
+    AGENT_LOGIN_MAX_FAILURES: integer(1, 100).default(5),
+    AGENT_LOCKOUT_MINUTES: integer(1, 1440).default(15),
   });
 }
 
@@ -264,6 +300,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokensPerMinute: v.WEBCHAT_TOKENS_PER_MINUTE,
       uploadMaxBytes: v.UPLOAD_MAX_BYTES,
       uploadMaxFiles: v.UPLOAD_MAX_FILES,
+    }),
+    handoff: Object.freeze({
+      businessHours: v.HANDOFF_BUSINESS_HOURS,
+      timeZone: v.HANDOFF_TIME_ZONE,
+      claimTimeoutSeconds: v.HANDOFF_CLAIM_TIMEOUT_SECONDS,
+      agentAwayMinutes: v.AGENT_AWAY_MINUTES,
+      sessionHours: v.AGENT_SESSION_HOURS,
+      loginMaxFailures: v.AGENT_LOGIN_MAX_FAILURES,
+      lockoutMinutes: v.AGENT_LOCKOUT_MINUTES,
     }),
     backoffice: Object.freeze({
       webhookUrl: v.BACKOFFICE_WEBHOOK_URL,

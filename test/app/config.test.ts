@@ -55,6 +55,15 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       publicUrl: undefined,
       backoffice: { webhookUrl: undefined, webhookSecret: undefined, apiKey: undefined },
+      handoff: {
+        businessHours: 'Mon-Fri 09:00-18:00',
+        timeZone: 'Asia/Shanghai',
+        claimTimeoutSeconds: 300,
+        agentAwayMinutes: 10,
+        sessionHours: 12,
+        loginMaxFailures: 5,
+        lockoutMinutes: 15,
+      },
       webchat: {
         directLineSecret: undefined,
         tokenTtlSeconds: 1800,
