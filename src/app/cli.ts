@@ -7,6 +7,8 @@
  *   ask "<question>" [--json]          one answer, as the bot would give it
  *   chat [--jsonl] [--user ID]         a conversation with the bot in the terminal
  *   eval [--json] [--fixtures FILE]    retrieval quality on the labelled questions
+ *   agents add NAME [--role R]         an agent of the console (password from a prompt or stdin)
+ *   agents list [--json]               the console's agents
  *
  * stdout carries results only (answers, JSON); logs go to stderr. Exit codes: 0 ok, 1 failure,
  * 2 bad usage.
@@ -27,6 +29,11 @@ Commands:
                                      stdin line (text, or {"text": "..."}) and print one JSON object per
                                      bot activity per line.
   eval [--json] [--fixtures FILE]    Measure retrieval quality (hybrid vs BM25 alone).
+  agents add <name> [--role agent|supervisor] [--password-stdin]
+                                     Create an agent of the console at /agent (role: agent by default).
+                                     The password (at least 10 characters) is asked twice without echo,
+                                     or read from stdin with --password-stdin (for scripts).
+  agents list [--json]               List the console's agents.
   help                               Show this help.
 
 Configuration comes from environment variables (see .env.example).`;
@@ -38,9 +45,29 @@ const COMMANDS: Record<string, { options: Options; positionals: [min: number, ma
   ask: { options: { json: { type: 'boolean' } }, positionals: [1, Infinity] },
   chat: { options: { jsonl: { type: 'boolean' }, user: { type: 'string' } }, positionals: [0, 0] },
   eval: { options: { json: { type: 'boolean' }, fixtures: { type: 'string' } }, positionals: [0, 0] },
+  agents: { options: { role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } }, positionals: [1, 2] },
   help: { options: {}, positionals: [0, 0] },
 };
 
+/** `agents add <name> [--role R] [--password-stdin]` | `agents list [--json]`: checked before anything loads. */
+function checkAgentsUsage(positionals: string[], values: Record<string, string | boolean | undefined>): void {
+  const [sub, ...rest] = positionals;
+  if (sub === 'add') {
+    if (rest.length !== 1) usageError('"agents add" needs exactly one name: pos-assist agents add <name> --role agent|supervisor');
+    if (values.role !== undefined && values.role !== 'agent' && values.role !== 'supervisor') {
+      usageError(`--role must be agent or supervisor (got "${values.role}")`);
+    }
+    if (values.json) usageError('"agents add" takes no --json');
+    if (!values['password-stdin'] && !process.stdin.isTTY) {
+      usageError('"agents add" asks for the password on a terminal; give it on stdin with --password-stdin');
+    }
+  } else if (sub === 'list') {
+    if (rest.length > 0) usageError(`"agents list" takes no argument "${rest[0]}"`);
+    if (values.role !== undefined || values['password-stdin']) usageError('"agents list" takes only --json');
+  } else {
+    usageError(sub === undefined ? '"agents" needs a subcommand: add or list' : `unknown subcommand "agents ${sub}" (add or list)`);
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -60,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
       usageError((err as Error).message);
     }
     const [min, max] = spec.positionals;
+    if (command === 'agents') checkAgentsUsage(parsed.positionals, parsed.values as Record<string, string | boolean | undefined>);
     if (parsed.positionals.length < min) usageError(`"${command}" needs ${min === 1 ? 'an argument' : `${min} arguments`}`);
     if (parsed.positionals.length > max) usageError(`"${command}" takes no argument "${parsed.positionals[max]}"`);
     if (command === 'help') {
@@ -74,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     const values = parsed.values as Record<string, string | boolean | undefined>;
     // The commands (and botbuilder, LangChain, jieba behind them) load only once the arguments are
     // known to be right: a usage error answers at once.
-    const { runIngest, runAsk, runChat, runEval, runServe } = await import('./commands.js');
+    const { runIngest, runAsk, runChat, runEval, runServe, runAgents } = await import('./commands.js');
     switch (command) {
       case 'serve':
         return await runServe(config, createLogger(config, { name: 'server' }));
@@ -86,6 +114,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runChat(config, logger, Boolean(values.jsonl), values.user as string | undefined);
       case 'eval':
         return await runEval(config, logger, values.fixtures as string | undefined, Boolean(values.json));
+      case 'agents':
+        return await runAgents(config, parsed.positionals, {
+          role: values.role as string | undefined,
+          passwordStdin: Boolean(values['password-stdin']),
+          json: Boolean(values.json),
+        });
     }
     return 0;
   } catch (err) {

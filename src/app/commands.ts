@@ -10,7 +10,7 @@ import type { Activity } from 'botbuilder';
 import { renderAnswer } from '../bot/render.js';
 import { safeName, storeFile } from '../channels/attachments.js';
 import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
-import { isAppError } from './errors.js';
+import { AppError, isAppError } from './errors.js';
 import { detectLocale, t, type Locale } from '../i18n/messages.js';
 import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evaluate.js';
 import { ingest } from '../knowledge/ingest.js';
@@ -18,6 +18,8 @@ import { usageError } from './cli-usage.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createRuntime, openKnowledge } from './runtime.js';
+import { AgentStore } from '../handoff/agents/agent-store.js';
+import { openDatabase } from '../store/index.js';
 
 export async function runIngest(config: Config, logger: Logger, rebuild: boolean, json: boolean): Promise<number> {
   const report = await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, rebuild });
@@ -247,6 +249,110 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+export interface AgentsOptions {
+  role: string | undefined;
+  passwordStdin: boolean;
+  json: boolean;
+}
+
+/**
+ * `agents add <name>` / `agents list` (arguments already checked by `cli.ts`). The password never comes
+ * from the command line (it would stay in the shell history and in `ps`): a terminal prompt twice without
+ * echo, or stdin with `--password-stdin`. A bad name, a short password or a name in use exit 1 with
+ * `AGENT_INVALID` and the reason.
+ */
+export async function runAgents(config: Config, positionals: string[], options: AgentsOptions): Promise<number> {
+  const [sub, name] = positionals;
+  let password: string | undefined;
+  if (sub === 'add') {
+    try {
+      password = options.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword();
+    } catch (err) {
+      if (err instanceof PromptCancelled) {
+        process.stderr.write('pos-assist: cancelled\n');
+        return 130;
+      }
+      throw err;
+    }
+  }
+  const store = await openDatabase({ filename: config.paths.database });
+  try {
+    const agents = new AgentStore(store.db, config.handoff);
+    if (sub === 'add') {
+      const agent = await agents.add({ name: name!, role: options.role ?? 'agent', password: password! });
+      const origin = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+      process.stdout.write(`Agent "${agent.name}" (${agent.role}) added. Log in at ${origin}/agent\n`);
+      return 0;
+    }
+    const list = await agents.list();
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(list)}\n`);
+    } else if (list.length === 0) {
+      process.stdout.write('No agents yet. Create one: pos-assist agents add <name> --role supervisor\n');
+    } else {
+      const rows = [['id', 'name', 'role', 'presence', 'last active'], ...list.map((a) => [String(a.id), a.name, a.role, a.presence, a.lastActiveAt ?? '-'])];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const row of rows) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+class PromptCancelled extends Error {}
+
+/** All of stdin, less one final line break (`echo "$PW" | … --password-stdin`). One line only. */
+async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (/[\r\n]/.test(text)) throw new AppError('AGENT_INVALID', 'the password on stdin must be a single line');
+  return text;
+}
+
+/** Asks twice on the terminal, without echo; the two must match. */
+async function promptNewPassword(): Promise<string> {
+  const first = await readHidden('Password (at least 10 characters): ');
+  const second = await readHidden('Password again: ');
+  if (first !== second) throw new AppError('AGENT_INVALID', 'the two passwords differ');
+  return first;
+}
+
+/** One line from the terminal in raw mode, nothing echoed. Ctrl+C or Ctrl+D on an empty line cancels. */
+function readHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003' || (ch === '\u0004' && value === '')) {
+          finish();
+          reject(new PromptCancelled());
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.on('data', onData);
+    stdin.resume();
+  });
 }
 
 /** "10 MB", "4 KB": a limit as a merchant reads it. */

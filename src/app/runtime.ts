@@ -4,6 +4,8 @@
  */
 import { ConversationState, UserState, type TurnContext } from 'botbuilder';
 import { FlowTurns } from '../bot/flow-turns.js';
+import { HandoffTurns } from '../bot/handoff-turns.js';
+import { HandoffService, type HandoffDelivery } from '../handoff/handoff-service.js';
 import { PosAssistBot } from '../bot/pos-assist-bot.js';
 import type { ChannelAdapter } from '../channels/channel-adapter.js';
 import { detectLocale, t } from '../i18n/messages.js';
@@ -29,6 +31,10 @@ export interface Runtime {
   /** The validated flow definitions (flows/*.yaml), by id. */
   flows: Map<string, Flow>;
   requests: RequestStore;
+  /** The agents' queue and live chat (issue 5). */
+  handoff: HandoffService;
+  /** How the handoff service reaches channels; the server adds file URLs for its channels. */
+  handoffDelivery: HandoffDelivery;
   bot: PosAssistBot;
   /**
    * Tells the merchant about a decision, on the channel and conversation the request came from. Throws
@@ -62,12 +68,14 @@ export function logIngest(logger: Logger, report: IngestReport): void {
 export interface RuntimeOptions {
   /** Called after a request or supplement added outbox rows (the server wakes its outbox worker). */
   onOutbox?: () => void;
+  /** A store opened already (the server opens it first: the console's login needs it at once). */
+  store?: Store;
 }
 
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   // Flow files first: a bad one stops the start before anything is opened.
   const flows = loadFlows(config.flowsDir);
-  const store = await openDatabase({ filename: config.paths.database });
+  const store = options.store ?? (await openDatabase({ filename: config.paths.database }));
   try {
     const storage = new SqlStorage(store.db);
     const transcripts = new SqlTranscriptStore(store.db);
@@ -79,14 +87,17 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     const knowledge = await openKnowledge(config, logger);
     const requests = new RequestStore(store.db, { onOutbox: () => options.onOutbox?.() });
     const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES });
+    const flowTurns = new FlowTurns({ engine, requests, filesDir: config.paths.files });
+    const handoff = new HandoffService({ db: store.db, settings: config.handoff, logger });
     const bot = new PosAssistBot({
       knowledge,
       conversationState: new ConversationState(storage),
       userState: new UserState(storage),
       misses,
       defaultLocale: config.defaultLocale,
+      handoff: new HandoffTurns({ service: handoff, requests, transcripts, flows: flowTurns }),
       flows: {
-        turns: new FlowTurns({ engine, requests, filesDir: config.paths.files }),
+        turns: flowTurns,
         intents: new IntentDetector(flows.values()),
         filesDir: config.paths.files,
       },
@@ -97,6 +108,11 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       },
     });
     const adapters: ChannelAdapter[] = [];
+    const handoffDelivery: HandoffDelivery = {
+      adapterFor: (channelId) => adapters.findLast((a) => a.channelId === channelId),
+      runBot: (context) => bot.run(context),
+    };
+    handoff.connect(handoffDelivery);
     const notify = async (request: RequestRecord, event: RequestEvent): Promise<void> => {
       // The latest adapter of the channel: a terminal user who came back is in the newest session.
       const adapter = adapters.findLast((a) => a.channelId === request.channelId);
@@ -112,6 +128,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       knowledge,
       flows,
       requests,
+      handoff,
+      handoffDelivery,
       bot,
       notify,
       async sendPendingNotifications() {
@@ -130,6 +148,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       },
       attach(adapter) {
         adapters.push(adapter);
+        adapter.handoffSink = async (context, event) => {
+          await handoff.initiate(context, event);
+        };
         adapter.onTurnError = async (context: TurnContext, error: Error) => {
           logger.error(
             { err: error, channelId: context.activity.channelId, conversationId: context.activity.conversation?.id },

@@ -21,6 +21,10 @@ import { TokenService } from '../channels/webchat/tokens.js';
 import { ActivityHub, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
 import { t, type Locale, type MessageKey } from '../i18n/messages.js';
 import { backofficeRoutes, OutboxWorker } from '../requests/index.js';
+import { agentAuth } from '../handoff/agents/index.js';
+import { consoleRoutes } from '../handoff/console-routes.js';
+import { openDatabase } from '../store/index.js';
+import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { AppError, type ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
@@ -182,6 +186,26 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     uploadMaxFiles: config.webchat.uploadMaxFiles,
     publicUrl: config.publicUrl,
   });
+  // The database opens first: the agent console's login needs it before the bot has loaded.
+  const database = await openDatabase({ filename: config.paths.database });
+  const getRuntime = (): Runtime => {
+    if (!runtime || !service) throw new AppError('SERVER_NOT_READY');
+    return runtime;
+  };
+  // Not encapsulated: its guard covers every /agent/api/ route (401 without a session, CSRF on changes).
+  await app.register(agentAuth, { db: database.db, config });
+  await app.register(async (consoleScope) => {
+    await consoleScope.register(consoleRoutes, {
+      db: database.db,
+      service: () => getRuntime().handoff,
+      requests: () => getRuntime().requests,
+      notifyRequest: (request, event) => getRuntime().notify(request, event),
+      filesDir: config.paths.files,
+      uploadMaxBytes: config.webchat.uploadMaxBytes,
+      consoleDir: join(publicDir, 'agent'),
+    });
+  });
+
   await app.register(backofficeRoutes, {
     requests: () => {
       if (!runtime || !service) throw new AppError('SERVER_NOT_READY');
@@ -203,8 +227,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const url = address.replace('0.0.0.0', '127.0.0.1');
 
   let outbox: OutboxWorker | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   const ready = (async () => {
-    runtime = await createRuntime(config, logger, { onOutbox: () => outbox?.wake() });
+    runtime = await createRuntime(config, logger, { onOutbox: () => outbox?.wake(), store: database });
     outbox = new OutboxWorker({
       db: runtime.store.db,
       url: config.backoffice.webhookUrl,
@@ -228,6 +253,29 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const replayed = await ready.replayPending();
     if (replayed > 0) logger.info({ replayed }, 'answered messages left unprocessed by the previous run');
     service = ready;
+    // Files an agent sends reach the merchant like the bot's: registered with the conversation, by URL.
+    const publicBase = config.publicUrl ?? url;
+    runtime.handoff.connect({
+      ...runtime.handoffDelivery,
+      async fileAttachment(handoff, file) {
+        if (handoff.channelId === adapter.channelId) {
+          await store.addFile(handoff.conversationId, file.file, file.contentType, file.size);
+          return { contentType: file.contentType, contentUrl: `${publicBase}/v3/directline/conversations/${encodeURIComponent(handoff.conversationId)}/files/${file.file}`, name: file.name };
+        }
+        return { contentType: file.contentType, contentUrl: pathToFileURL(join(config.paths.files, file.file)).href, name: file.name };
+      },
+    });
+    const handoffs = runtime.handoff;
+    const agents = app.agentAuth.agents;
+    sweeper = setInterval(() => {
+      // Unclaimed handoffs become tickets; idle agents are shown as away.
+      void handoffs.sweep().catch((err: unknown) => logger.error({ err }, 'handoff sweep failed'));
+      void agents.markIdleAway(config.handoff.agentAwayMinutes).catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
+    }, 5_000);
+    sweeper.unref();
+    if ((await agents.count()) === 0) {
+      logger.warn('no agents yet: create the first one with `npx pos-assist agents add <name> --role supervisor`, then log in at /agent');
+    }
     if (outbox.start()) logger.info({ url: config.backoffice.webhookUrl }, 'sending requests to the back office');
     else logger.info('no BACKOFFICE_WEBHOOK_URL: requests wait for review in the agent console');
     const notified = await runtime.sendPendingNotifications();
@@ -246,9 +294,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       closing ??= (async () => {
         await app.close();
         await ready.catch(() => undefined);
+        clearInterval(sweeper);
+        runtime?.handoff.hub.closeAll();
         await service?.drain();
         await outbox?.stop();
-        await runtime?.close();
+        if (runtime) await runtime.close();
+        else await database.close();
       })();
       return closing;
     },

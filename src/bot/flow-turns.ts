@@ -166,7 +166,7 @@ export class FlowTurns {
           const keep: FlowState = before ? { ...structuredClone(before), stage: 'confirming' } : rebuild(flow.id, outcome.values);
           delete keep.pending;
           const code = isAppError(err) ? err.code : 'INTERNAL';
-          return { ...reply, state: keep, say: [...say, { text: t(locale, 'submitFailed') }], handoff: { reason: 'submission_failed', detail: `${flow.id}: ${code}` }, error: err };
+          return { ...reply, state: keep, say: [...say, { text: t(locale, 'submitFailed'), suggestedActions: [t(locale, 'actionRetrySubmit'), t(locale, 'actionHuman')] }], handoff: { reason: 'submission_failed', detail: `${flow.id}: ${code}` }, error: err };
         }
       }
     }

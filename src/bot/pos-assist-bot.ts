@@ -25,6 +25,8 @@ import type { IntentDetector } from '../flows/intent.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
 import { filesFromActivity, TICKET_IN_TEXT, type FlowReply, type FlowTurns } from './flow-turns.js';
+import { COMPLAINT, fileView, type HandoffConversation, type HandoffTurns } from './handoff-turns.js';
+import { citation } from './render.js';
 import { renderAnswer } from './render.js';
 
 export interface ConversationData {
@@ -42,6 +44,10 @@ export interface ConversationData {
   awaitingSupplement?: { ticket: string; merchantId: string };
   /** Files sent outside a flow, kept until the merchant says what they are for. */
   heldFiles?: FileRef[];
+  takingMessage?: HandoffConversation['takingMessage'];
+  awaitingRating?: boolean;
+  handoffOffer?: string;
+  tried?: HandoffConversation['tried'];
 }
 
 export interface UserProfile {
@@ -57,7 +63,9 @@ export interface PosAssistBotOptions {
   defaultLocale: Locale;
   /** Flows (issue 4). Without them the bot only answers questions. */
   flows?: { turns: FlowTurns; intents: IntentDetector; filesDir: string };
-  /** Where a handoff or a failure is reported (the handoff issue wires the transfer). */
+  /** Human handoff (issue 5). Without it a request for a person is recorded and answered honestly. */
+  handoff?: HandoffTurns;
+  /** Where a handoff or a failure is logged. */
   onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;
 }
 
@@ -123,6 +131,11 @@ export class PosAssistBot extends ActivityHandler {
       await next();
     });
 
+    this.onEvent(async (context, next) => {
+      if (context.activity.name === 'handoff.status') await this.handoffStatus(context);
+      await next();
+    });
+
     this.onMessage(async (context, next) => {
       await this.handleMessage(context);
       await next();
@@ -166,8 +179,37 @@ export class PosAssistBot extends ActivityHandler {
       return;
     }
 
+    const handoff = this.options.handoff;
+    if (handoff) {
+      const send = (say: string, actions?: string[]) => context.sendActivity(actions?.length ? this.withActions(context, say, actions) : MessageFactory.text(say)).then(() => undefined);
+      const resume = async () => {
+        if (flows && conversation.flow) await this.sendSays(context, flows.turns.reprompt(conversation.flow, locale));
+      };
+      // A person owns (or is about to own) this conversation: the bot stays out of it.
+      const open = await handoff.service.openFor(context.activity.channelId, context.activity.conversation.id);
+      if (open) {
+        if ((await handoff.whileOpen(context, open, text, files.map((f) => fileView(f.file, f.contentType, f.name)), locale, send)) === 'cancelled') await resume();
+        return;
+      }
+      if (conversation.takingMessage) {
+        await handoff.takeMessage(context, conversation, text, locale, send);
+        if (!conversation.takingMessage) await resume();
+        return;
+      }
+      if (await handoff.rating(context, conversation, text, locale, send)) {
+        await resume();
+        return;
+      }
+      if (text && (HUMAN_REQUEST.test(text) || COMPLAINT.test(text))) {
+        const reason = COMPLAINT.test(text) ? 'complaint' : (conversation.handoffOffer ?? 'human_request');
+        this.options.onHandoff?.(context, { reason, detail: text.slice(0, 100) });
+        await handoff.request(context, conversation, reason, null, locale, send);
+        return;
+      }
+    }
+
     if (text && HUMAN_REQUEST.test(text)) {
-      // The live handoff arrives with the handoff issue; until then the request is on record for operators.
+      // Without the handoff service (e.g. a deployment without agents) the request is on record for operators.
       await this.recordMiss(context, text, 0, locale);
       await context.sendActivity(MessageFactory.text(t(locale, 'humanRequested')));
       if (flows && conversation.flow) {
@@ -235,6 +277,43 @@ export class PosAssistBot extends ActivityHandler {
     }
 
     await this.answer(context, conversation, text, locale, { offerTopics: true });
+    await this.handOverIfStuck(context, conversation, locale);
+  }
+
+  /** Two questions in a row without an answer: a person, rather than a third "I don't know". */
+  private async handOverIfStuck(context: TurnContext, conversation: ConversationData, locale: Locale): Promise<void> {
+    const handoff = this.options.handoff;
+    if (!handoff || conversation.unanswered < 2) return;
+    conversation.unanswered = 0;
+    const send = (say: string, actions?: string[]) => context.sendActivity(actions?.length ? this.withActions(context, say, actions) : MessageFactory.text(say)).then(() => undefined);
+    this.options.onHandoff?.(context, { reason: 'unanswered', detail: '' });
+    await handoff.request(context, conversation, 'unanswered', null, locale, send);
+  }
+
+  /** `handoff.status` from the handoff service: accepted, completed (the bot resumes), failed (timeout). */
+  private async handoffStatus(context: TurnContext): Promise<void> {
+    const conversation = await this.conversationData.get(context, { unanswered: 0, turns: 0 });
+    const locale = conversation.locale ?? this.options.defaultLocale;
+    const value = (context.activity.value ?? {}) as { state?: string; message?: string; handoffId?: string };
+    if (value.state === 'accepted') {
+      await context.sendActivity(MessageFactory.text(t(locale, 'handoffAccepted', { agent: value.message ?? '' })));
+    } else if (value.state === 'completed') {
+      // A fresh start: the old conversation's misses must not send the merchant straight back to a person.
+      conversation.unanswered = 0;
+      delete conversation.handoffOffer;
+      await context.sendActivity(MessageFactory.text(t(locale, 'handoffCompleted')));
+      const flows = this.options.flows;
+      if (flows && conversation.flow) {
+        const title = flows.turns.flow(conversation.flow.flowId).title[locale];
+        await context.sendActivity(MessageFactory.text(t(locale, 'flowResumeAfterAgent', { title })));
+        await this.sendSays(context, flows.turns.reprompt(conversation.flow, locale));
+      }
+      conversation.awaitingRating = true;
+      await context.sendActivity(this.withActions(context, t(locale, 'handoffRateAsk'), ['1', '2', '3', '4', '5']));
+    } else if (value.state === 'failed') {
+      conversation.takingMessage = { reason: 'timeout', detail: null, step: 'message', ...(value.handoffId ? { ticketId: value.handoffId } : {}) };
+      await context.sendActivity(MessageFactory.text(t(locale, 'handoffTimeout')));
+    }
   }
 
   /** Answers from the knowledge base; true when it found an answer. */
@@ -242,6 +321,8 @@ export class PosAssistBot extends ActivityHandler {
     await context.sendActivity({ type: ActivityTypes.Typing });
     const topic = (Object.keys(TOPIC_QUERIES) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text);
     const answer = await this.options.knowledge.ask(topic ? TOPIC_QUERIES[topic]! : text);
+    // What the bot tried, for the agent if the merchant ends up with one.
+    conversation.tried = [...(conversation.tried ?? []), { question: text.slice(0, 200), answered: answer.answered, sources: answer.sources.map(citation) }].slice(-5);
     if (answer.answered) {
       conversation.unanswered = 0;
       await context.sendActivity(MessageFactory.text(renderAnswer(answer, locale)));
@@ -304,10 +385,21 @@ export class PosAssistBot extends ActivityHandler {
       if (ended === 'supplement-materials') delete conversation.awaitingSupplement;
     }
     await this.sendSays(context, reply.say);
-    if (reply.handoff) this.options.onHandoff?.(context, reply.handoff, reply.error);
+    if (reply.handoff) {
+      this.options.onHandoff?.(context, reply.handoff, reply.error);
+      const handoff = this.options.handoff;
+      // A slot's retry limit or a failed submission: a person is offered (the merchant may also try
+      // again); accepting hands over with that reason. A rule that needs a person hands over at once.
+      if (reply.handoff.reason === 'slot_retry_limit' || reply.handoff.reason === 'submission_failed') conversation.handoffOffer = reply.handoff.reason;
+      else if (handoff) {
+        const send = (say: string, actions?: string[]) => context.sendActivity(actions?.length ? this.withActions(context, say, actions) : MessageFactory.text(say)).then(() => undefined);
+        await handoff.request(context, conversation, reply.handoff.reason, reply.handoff.detail, locale, send);
+      }
+    }
     if (reply.digression) {
       await this.answer(context, conversation, reply.digression.question, locale, { offerTopics: false });
       await this.sendSays(context, reply.digression.reprompt);
+      await this.handOverIfStuck(context, conversation, locale);
     }
   }
 

@@ -56,6 +56,8 @@ export abstract class ChannelAdapter extends BotAdapter {
   readonly capabilities: ChannelCapabilities;
   protected readonly transcripts: SqlTranscriptStore;
   protected readonly queue: ConversationQueue;
+  /** Receives `handoff.initiate` events the bot sends (set by the composition root). */
+  handoffSink: ((context: TurnContext, event: Partial<Activity>) => Promise<void>) | undefined;
 
   constructor(options: ChannelAdapterOptions) {
     super();
@@ -98,6 +100,14 @@ export abstract class ChannelAdapter extends BotAdapter {
         responses.push({ id: '' });
         continue;
       }
+      if (outgoing.type === ActivityTypes.Event && outgoing.name === 'handoff.initiate' && this.handoffSink) {
+        // The botbuilder handoff convention: the bot asks for a person with a `handoff.initiate` event;
+        // it goes to the handoff service (the agents' queue), not to the merchant's channel.
+        const { value: event } = maskActivity(this.normalizeOutbound(context, outgoing));
+        await this.handoffSink(context, event);
+        responses.push({ id: event.id! });
+        continue;
+      }
       const { value: activity } = maskActivity(this.normalizeOutbound(context, outgoing));
       if (activity.type !== ActivityTypes.Typing) await this.transcripts.logActivity(activity as Activity, 'out');
       const response = await this.deliver(activity);
@@ -118,6 +128,22 @@ export abstract class ChannelAdapter extends BotAdapter {
   async continueConversation(reference: Partial<ConversationReference>, logic: BotLogic): Promise<void> {
     const activity = TurnContext.applyConversationReference(
       { type: ActivityTypes.Event, name: 'continueConversation', id: randomUUID(), timestamp: new Date() },
+      reference,
+      true,
+    );
+    await this.queue.run(this.queueKey(activity), async () => {
+      const context = new TurnContext(this, activity);
+      await this.runMiddleware(context, logic);
+    });
+  }
+
+  /**
+   * An inbound event turn in a stored conversation (e.g. `handoff.status` from the handoff service to the
+   * bot), queued like any other turn of that conversation.
+   */
+  async continueWithEvent(reference: Partial<ConversationReference>, name: string, value: unknown, logic: BotLogic): Promise<void> {
+    const activity = TurnContext.applyConversationReference(
+      { type: ActivityTypes.Event, name, value, id: randomUUID(), timestamp: new Date() },
       reference,
       true,
     );

@@ -16,7 +16,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { writeTransaction } from '../store/transactions.js';
 import { z } from 'zod';
 import { AppError } from '../app/errors.js';
 import { LOCALES, type Locale } from '../i18n/messages.js';
@@ -235,25 +236,6 @@ function isDedupeConflict(err: unknown): boolean {
   return (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505') && /dedupe_key|requests_open_dedupe_uq/.test(text);
 }
 
-/**
- * A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`: the write lock is taken (waiting up to
- * `busy_timeout`) before the first read, so a transaction that reads and then writes cannot fail with
- * SQLITE_BUSY because another process (the CLI chat next to the server) wrote in between.
- */
-async function writeTransaction<T>(db: Kysely<Database>, fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
-  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return db.transaction().execute(fn);
-  return db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const result = await fn(conn);
-      await sql`commit`.execute(conn);
-      return result;
-    } catch (err) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw err;
-    }
-  });
-}
 
 // ── Row mapping ─────────────────────────────────────────────────────────────────────────────────────
 

@@ -15,3 +15,4 @@ export type {
   TranscriptDirection,
   TranscriptTable,
 } from './schema.js';
+export { writeTransaction } from './transactions.js';

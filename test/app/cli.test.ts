@@ -4,6 +4,8 @@ import { rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/runtime.js';
+import { AgentStore } from '../../src/handoff/agents/agent-store.js';
+import { openDatabase } from '../../src/store/index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist', 'app', 'cli.js');
@@ -101,5 +103,64 @@ describe('pos-assist CLI', () => {
     const { code, stdout } = cli(['help']);
     expect(code).toBe(0);
     expect(stdout).toContain('chat [--jsonl] [--user ID]');
+  });
+});
+
+describe('pos-assist agents', () => {
+  // Each run loads the whole command module (about 1.5 s): several runs per test need more than the default.
+  const agentsDir = tempDir();
+  afterAll(() => rmSync(agentsDir, { recursive: true, force: true }));
+  const run = (args: string[], input?: string) => cli(['agents', ...args], { DATA_DIR: agentsDir }, input);
+
+  it('adds an agent with --password-stdin, who can then log in, and lists it', async () => {
+    const added = run(['add', 'alice', '--role', 'supervisor', '--password-stdin'], 'correct horse battery\n');
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/^Agent "alice" \(supervisor\) added\. Log in at http:\/\/127\.0\.0\.1:\d+\/agent\n$/);
+    expect(run(['add', 'bob', '--password-stdin'], 'another good one').code).toBe(0); // role agent by default
+
+    const listed = run(['list', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      { id: expect.any(Number), name: 'alice', role: 'supervisor', presence: 'offline', lastActiveAt: null, createdAt: expect.any(String) },
+      { id: expect.any(Number), name: 'bob', role: 'agent', presence: 'offline', lastActiveAt: null, createdAt: expect.any(String) },
+    ]);
+    expect(run(['list']).stdout).toMatch(/^id +name +role +presence +last active\n1 +alice +supervisor +offline +-\n/);
+
+    const store = await openDatabase({ filename: join(agentsDir, 'pos-assist.sqlite') });
+    try {
+      const agents = new AgentStore(store.db);
+      expect(await agents.verifyLogin('alice', 'correct horse battery')).toMatchObject({ name: 'alice', role: 'supervisor' });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('rejects a short password, a taken name and a bad name with exit 1 and the reason', () => {
+    const short = run(['add', 'carol', '--password-stdin'], 'short\n');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('[AGENT_INVALID]');
+    expect(short.stderr).toContain('at least 10 characters');
+    run(['add', 'dave', '--password-stdin'], 'correct horse battery');
+    const taken = run(['add', 'dave', '--password-stdin'], 'correct horse battery');
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/\[AGENT_INVALID\].*already exists/);
+    const bad = run(['add', 'no spaces!', '--password-stdin'], 'correct horse battery');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/2–32 characters/);
+    expect(JSON.parse(run(['list', '--json']).stdout).map((a: { name: string }) => a.name)).not.toContain('carol');
+  }, 60_000);
+
+  it.each([
+    [[], /"agents" needs a subcommand/],
+    [['remove', 'x'], /unknown subcommand "agents remove"/],
+    [['add'], /needs exactly one name/],
+    [['add', 'eve', '--role', 'admin', '--password-stdin'], /--role must be agent or supervisor/],
+    [['add', 'eve'], /give it on stdin with --password-stdin/], // stdin is not a terminal here
+    [['list', 'extra'], /takes no argument "extra"/],
+  ])('agents %j → exit 2 with a usage message', (args, message) => {
+    const { code, stderr } = run(args as string[], '');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message as RegExp);
+    expect(stderr).toContain('agents add <name> [--role agent|supervisor] [--password-stdin]');
   });
 });

@@ -7,7 +7,7 @@ const PAN = '4111 1111 1111 1111';
 describe('PosAssistBot over the terminal channel (real SQLite, real index)', () => {
   let env: TestRuntime;
   beforeAll(async () => {
-    env = await startRuntime();
+    env = await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always' });
   });
   afterAll(async () => {
     await env.cleanup();
@@ -70,11 +70,20 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect((await env.runtime.misses.list()).length).toBe(before);
   });
 
-  it('records a request for a person and says honestly that live transfer is not here yet', async () => {
+  it('with no agent online, takes a message and a callback number for a person asking for one', async () => {
     const chat = terminalConversation(env.runtime, 'human-1');
-    const [reply] = await chat.say('转人工');
-    expect(reply?.text).toBe(t('zh-CN', 'humanRequested'));
-    expect((await env.runtime.misses.list()).some((m) => m.question === '转人工' && m.userId === 'human-1')).toBe(true);
+    const [offer] = await chat.say('转人工');
+    expect(offer?.text).toContain('人工客服都不在线');
+    const [askPhone] = await chat.say('退货一直报25');
+    expect(askPhone?.text).toBe(t('zh-CN', 'handoffAskPhone'));
+    const [bad] = await chat.say('12345');
+    expect(bad?.text).toMatch(/手机号/);
+    const [done] = await chat.say('13800138000');
+    expect(done?.text).toContain('138****8000');
+    const tickets = await env.runtime.handoff.store.list(['ticket']);
+    const mine = tickets.find((h) => h.userId === 'human-1');
+    expect(mine).toMatchObject({ reason: 'human_request', callbackPhone: '13800138000', message: '退货一直报25', endReason: 'no_agent' });
+    expect(mine?.package.transcript.some((l) => l.from === 'merchant' && l.text === '转人工')).toBe(true);
   });
 
   it('masks a card number everywhere and warns the merchant', async () => {

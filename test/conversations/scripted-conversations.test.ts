@@ -15,7 +15,7 @@
  *
  * Dates are written relative to today in Asia/Shanghai: `{{date:-1|M月D日}}` is yesterday as 11月29日;
  * formats use YYYY, MM, M, DD, D. Script-level `env` adds environment variables (e.g. a small
- * UPLOAD_MAX_BYTES), `neverStored` lists strings that must appear nowhere: not in the output, the logs,
+ * UPLOAD_MAX_BYTES; HANDOFF_BUSINESS_HOURS is "always" unless a script says otherwise), `neverStored` lists strings that must appear nowhere: not in the output, the logs,
  * nor the bytes of the database.
  */
 import { spawnSync } from 'node:child_process';
@@ -107,7 +107,8 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
   const run = () => {
     const result = spawnSync(process.execPath, [CLI, 'chat', '--jsonl', '--user', userId], {
       input: pending.length ? `${pending.join('\n')}\n` : '',
-      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...script.env },
+      // Business hours "always": a request for a person does not depend on when the tests run.
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', HANDOFF_BUSINESS_HOURS: 'always', ...script.env },
       encoding: 'utf8',
       timeout: 60_000,
     });

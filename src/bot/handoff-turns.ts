@@ -1,0 +1,226 @@
+/**
+ * The bot's side of the human handoff: when to hand over (and why), the package the agent gets, what
+ * the merchant hears while waiting, the message-and-callback ticket outside business hours, and what
+ * happens when the agent is done (the bot resumes and asks for a rating).
+ *
+ * Handing over is the botbuilder convention: a `handoff.initiate` event (EventFactory) that the channel
+ * adapter gives to the handoff service; the service answers with `handoff.status` event turns.
+ */
+import { EventFactory, type TurnContext } from 'botbuilder';
+import type { FlowState } from '../flows/engine.js';
+import type { FileView, HandoffPackage } from '../handoff/console-api.js';
+import type { HandoffService } from '../handoff/handoff-service.js';
+import type { HandoffRecord } from '../handoff/handoff-store.js';
+import { t, type Locale } from '../i18n/messages.js';
+import { SLOT_TYPES } from '../flows/slot-types/registry.js';
+import { maskCardNumbers } from '../privacy/card-mask.js';
+import type { RequestStore } from '../requests/index.js';
+import type { SqlTranscriptStore } from '../store/index.js';
+import type { FlowTurns } from './flow-turns.js';
+
+/** Complaints and strong negative wording: a person, at once. */
+export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|律师|起诉|曝光|12315|坑人|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|lawyer|sue)\b/i;
+/** "不用了" while waiting for a person. */
+export const CANCEL_WAIT = /^(不用了|不需要了|算了|取消|不等了|取消转人工|cancel|never ?mind|no thanks)[\s!！。.,，]*$/i;
+const RATING = /^\s*([1-5])\s*(分|星|stars?)?\s*$/i;
+
+export const HANDOFF_REASONS = ['human_request', 'unanswered', 'slot_retry_limit', 'business_rule', 'submission_failed', 'complaint'] as const;
+export type HandoffReason = (typeof HANDOFF_REASONS)[number];
+
+/** What the bot keeps about handoffs in conversation state. */
+export interface HandoffConversation {
+  /** Taking a message and a callback number (outside hours, nobody online, or after a timeout). */
+  takingMessage?: { reason: string; detail: string | null; step: 'message' | 'phone'; message?: string; ticketId?: string };
+  /** The handoff just ended: the next "1"–"5" is its rating. */
+  awaitingRating?: boolean;
+  /** The bot offered a person for this reason (e.g. a slot's retry limit); a yes uses it. */
+  handoffOffer?: string;
+  /** Questions the bot tried to answer (for the agent), newest last. */
+  tried?: { question: string; answered: boolean; sources: string[] }[];
+  unanswered: number;
+  flow?: FlowState;
+  merchantId?: string;
+}
+
+export interface HandoffTurnsOptions {
+  service: HandoffService;
+  requests: RequestStore;
+  transcripts: SqlTranscriptStore;
+  flows?: FlowTurns;
+}
+
+type Send = (text: string, actions?: string[]) => Promise<void>;
+
+export class HandoffTurns {
+  constructor(private readonly options: HandoffTurnsOptions) {}
+
+  get service(): HandoffService {
+    return this.options.service;
+  }
+
+  /**
+   * A message while a handoff is open. Waiting: "不用了" cancels; anything else goes to the queue and the
+   * merchant hears where they stand. Active: it goes to the agent and the bot says nothing.
+   */
+  async whileOpen(context: TurnContext, open: HandoffRecord, text: string, files: FileView[], locale: Locale, send: Send): Promise<'cancelled' | 'forwarded'> {
+    if (open.status === 'waiting' && CANCEL_WAIT.test(text) && files.length === 0) {
+      await this.options.service.cancelByMerchant(open);
+      await send(t(locale, 'handoffCancelled'));
+      return 'cancelled';
+    }
+    await this.options.service.fromMerchant(open, maskCardNumbers(text).text, files);
+    if (open.status === 'waiting') {
+      const { position } = await this.options.service.position(open);
+      await send(t(locale, 'handoffStillWaiting', { ahead: position - 1 }), [t(locale, 'actionCancelWait')]);
+    }
+    return 'forwarded';
+  }
+
+  /** Hands the conversation to a person, or takes a message when nobody can come. */
+  async request(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale, send: Send): Promise<void> {
+    delete conversation.handoffOffer;
+    const service = this.options.service;
+    const { open, agentsOnline } = await service.availability();
+    if (!open || agentsOnline === 0) {
+      conversation.takingMessage = { reason, detail, step: 'message' };
+      const hours = service.hours.describe(locale);
+      await send(t(locale, open ? 'handoffNoAgent' : 'handoffClosed', { hours }), [t(locale, 'actionCancelWait')]);
+      return;
+    }
+    const pkg = await this.buildPackage(context, conversation, reason, detail, locale);
+    await context.sendActivity(EventFactory.createHandoffInitiation(context, { reason, detail, package: pkg, locale }));
+    const handoff = await service.openFor(context.activity.channelId, context.activity.conversation.id);
+    if (!handoff) {
+      // The adapter had no handoff service to give the event to: say so rather than pretend.
+      await send(t(locale, 'handoffFailed'));
+      return;
+    }
+    const { position, waitMinutes } = await service.position(handoff);
+    await send(t(locale, 'handoffQueued', { ahead: position - 1, minutes: waitMinutes }), [t(locale, 'actionCancelWait')]);
+  }
+
+  /** The message and callback number for a ticket. True when the turn was about it. */
+  async takeMessage(context: TurnContext, conversation: HandoffConversation, text: string, locale: Locale, send: Send): Promise<boolean> {
+    const taking = conversation.takingMessage;
+    if (!taking) return false;
+    if (CANCEL_WAIT.test(text)) {
+      delete conversation.takingMessage;
+      await send(t(locale, 'handoffMessageCancelled'));
+      return true;
+    }
+    if (taking.step === 'message') {
+      if (!text) {
+        await send(t(locale, 'handoffAskMessage'));
+        return true;
+      }
+      taking.message = maskCardNumbers(text).text.slice(0, 1000);
+      taking.step = 'phone';
+      await send(t(locale, 'handoffAskPhone'));
+      return true;
+    }
+    const phone = SLOT_TYPES.phone!.parse(text, { now: new Date(), timeZone: 'Asia/Shanghai', locale });
+    if (!phone.ok) {
+      await send(phone.message[locale]);
+      return true;
+    }
+    const number = String(phone.value);
+    if (taking.ticketId) {
+      await this.options.service.completeTicket(taking.ticketId, { callbackPhone: number, ...(taking.message ? { message: taking.message } : {}) });
+    } else {
+      const pkg = await this.buildPackage(context, conversation, taking.reason, taking.detail, locale);
+      await this.options.service.createTicket(context, {
+        reason: taking.reason,
+        detail: taking.detail,
+        package: pkg,
+        locale,
+        message: taking.message ?? '',
+        callbackPhone: number,
+        endReason: (await this.options.service.availability()).open ? 'no_agent' : 'after_hours',
+      });
+    }
+    delete conversation.takingMessage;
+    await send(t(locale, 'handoffTicketTaken', { hours: this.options.service.hours.describe(locale), phone: phone.display }));
+    return true;
+  }
+
+  /** "1"–"5" right after a handoff ended. Anything else: no rating, the message is handled as usual. */
+  async rating(context: TurnContext, conversation: HandoffConversation, text: string, locale: Locale, send: Send): Promise<boolean> {
+    if (!conversation.awaitingRating) return false;
+    delete conversation.awaitingRating;
+    const m = RATING.exec(text);
+    if (!m) return false;
+    await this.options.service.rate(context.activity.channelId, context.activity.conversation.id, Number(m[1]));
+    await send(t(locale, 'handoffRated'));
+    return true;
+  }
+
+  /** The package the agent sees: why, what the merchant wants, where the bot stood, everything masked. */
+  async buildPackage(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale): Promise<HandoffPackage> {
+    const activity = context.activity;
+    const flowState = conversation.flow;
+    const flows = this.options.flows;
+    let flow: HandoffPackage['flow'] = null;
+    const attachments: FileView[] = [];
+    if (flowState && flows) {
+      const def = flows.flow(flowState.flowId);
+      const values = Object.entries(flowState.values).map(([name, v]) => ({ name, display: v.display }));
+      for (const v of Object.values(flowState.values)) {
+        if (Array.isArray(v.value)) {
+          for (const f of v.value as { file?: string; contentType?: string; name?: string }[]) {
+            if (f.file) attachments.push(fileView(f.file, f.contentType ?? 'application/octet-stream', f.name ?? f.file));
+          }
+        }
+      }
+      flow = { id: def.id, title: def.title['zh-CN'], stage: flowState.stage, pending: flowState.pending ?? null, values };
+    }
+    const merchantId = conversation.merchantId ?? (typeof flowState?.values.merchant_id?.value === 'string' ? (flowState.values.merchant_id.value as string) : undefined);
+    const requests = merchantId ? await this.options.requests.listByMerchant(merchantId, { limit: 10 }) : [];
+    const transcript = await this.transcript(activity.channelId, activity.conversation.id);
+    const lastQuestion = [...transcript].reverse().find((l) => l.from === 'merchant' && l.text)?.text ?? '';
+    const reasonText = t('zh-CN', `handoffReason_${reason}` as Parameters<typeof t>[1]);
+    const summary = [
+      `转人工原因：${reasonText}${detail ? `（${detail}）` : ''}`,
+      lastQuestion ? `商户最后说：${lastQuestion.slice(0, 200)}` : '',
+      flow ? `正在办理：${flow.title}（已填 ${flow.values.length} 项${flow.pending ? `，待填：${flow.pending}` : ''}）` : '',
+      merchantId ? `商户编号：${merchantId}${requests.length ? `，名下申请 ${requests.length} 个` : ''}` : '',
+      `渠道：${activity.channelId}，语言：${locale}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    for (const line of transcript) attachments.push(...line.attachments.filter((a) => !attachments.some((b) => b.file === a.file)));
+    return {
+      reason,
+      summary,
+      flow,
+      attachments,
+      botTried: (conversation.tried ?? []).slice(-5),
+      channel: { id: activity.channelId, userId: activity.from?.id ?? null, conversationId: activity.conversation.id },
+      requests: requests.map((r) => ({ id: r.id, ticket: r.ticket, kind: r.kind, status: r.status, createdAt: r.createdAt.toISOString() })),
+      transcript,
+    };
+  }
+
+  private async transcript(channelId: string, conversationId: string): Promise<HandoffPackage['transcript']> {
+    const lines: HandoffPackage['transcript'] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.options.transcripts.getTranscriptActivities(channelId, conversationId, token);
+      for (const a of page.items) {
+        if (a.type !== 'message') continue;
+        const files = (a.attachments ?? [])
+          .map((att) => {
+            const file = (att.contentUrl ?? '').split(/[/\\]/).pop() ?? '';
+            return /^[0-9a-f]{64}\.\w+$/.test(file) ? fileView(file, att.contentType, att.name ?? file) : undefined;
+          })
+          .filter((f): f is FileView => f !== undefined);
+        lines.push({ from: a.from?.role === 'user' ? 'merchant' : 'bot', text: a.text ?? '', at: new Date(a.timestamp ?? Date.now()).toISOString(), attachments: files });
+      }
+      token = page.continuationToken || undefined;
+    } while (token);
+    return lines.slice(-100);
+  }
+}
+
+export function fileView(file: string, contentType: string, name: string): FileView {
+  return { file, contentType, name, url: `/agent/api/files/${file}` };
+}

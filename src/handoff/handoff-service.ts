@@ -1,0 +1,366 @@
+/**
+ * The handoff service: the agents' queue and the live chat between an agent and a merchant.
+ *
+ * It follows the botbuilder handoff convention inside: the bot asks for a person with a
+ * `handoff.initiate` event (intercepted by the channel adapter and given to `initiate`), and learns what
+ * happened through `handoff.status` events delivered to it as turns of the conversation — `accepted`
+ * (an agent claimed it), `completed` (resolved or handed back: the bot resumes), `failed` (nobody
+ * claimed it in time: the bot takes a callback number instead).
+ *
+ * While a handoff is open the bot stays silent: the merchant's messages come here (`fromMerchant`) and
+ * go to the console live; the agent's replies go to the merchant's channel with `continueConversation`.
+ */
+import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
+import type { Kysely } from 'kysely';
+import { AppError } from '../app/errors.js';
+import type { Logger } from '../app/logger.js';
+import type { ChannelAdapter } from '../channels/channel-adapter.js';
+import type { Database } from '../store/schema.js';
+import { BusinessHours } from './business-hours.js';
+import type { AgentView, FileView, HandoffDetails, HandoffEvent, HandoffPackage, HandoffSummary, ServerEvent } from './console-api.js';
+import { ConsoleHub } from './console-hub.js';
+import { HandoffStore, summaryOf, type HandoffRecord } from './handoff-store.js';
+
+export interface HandoffSettings {
+  businessHours: string;
+  timeZone: string;
+  claimTimeoutSeconds: number;
+  agentAwayMinutes: number;
+}
+
+export interface HandoffServiceOptions {
+  db: Kysely<Database>;
+  settings: HandoffSettings;
+  now?: () => Date;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+/** What the channel side provides: the adapter of a channel, the bot, and file URLs for a conversation. */
+export interface HandoffDelivery {
+  adapterFor(channelId: string): ChannelAdapter | undefined;
+  runBot(context: TurnContext): Promise<void>;
+  /** An attachment the merchant's channel can show for a file the agent sent. */
+  fileAttachment?(handoff: HandoffRecord, file: FileView & { size: number }): Promise<{ contentType: string; contentUrl: string; name: string }>;
+}
+
+export interface Availability {
+  open: boolean;
+  agentsOnline: number;
+}
+
+export interface QueuePosition {
+  handoff: HandoffRecord;
+  /** 1 = next. */
+  position: number;
+  waitMinutes: number;
+}
+
+/** The value of a `handoff.initiate` event the bot sends. */
+export interface HandoffInitiation {
+  reason: string;
+  detail: string | null;
+  package: HandoffPackage;
+  locale: 'zh-CN' | 'en';
+}
+
+export class HandoffService {
+  readonly store: HandoffStore;
+  readonly hub = new ConsoleHub();
+  readonly hours: BusinessHours;
+  private delivery: HandoffDelivery | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: HandoffServiceOptions) {
+    this.store = new HandoffStore(options.db);
+    this.hours = new BusinessHours(options.settings.businessHours, options.settings.timeZone);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  connect(delivery: HandoffDelivery): void {
+    this.delivery = delivery;
+  }
+
+  // ── Agents ─────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Agents online: presence online and active within the away time. */
+  async agentsOnline(): Promise<AgentView[]> {
+    const since = new Date(this.now().getTime() - this.options.settings.agentAwayMinutes * 60_000).toISOString();
+    const rows = await this.options.db
+      .selectFrom('agents')
+      .select(['id', 'name', 'role', 'presence'])
+      .where('presence', '=', 'online')
+      .where('last_active_at', '>=', since)
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, presence: 'online' as const }));
+  }
+
+  async availability(): Promise<Availability> {
+    return { open: this.hours.isOpen(this.now()), agentsOnline: (await this.agentsOnline()).length };
+  }
+
+  private async agentRef(id: number | null): Promise<{ id: number; name: string } | null> {
+    if (id === null) return null;
+    const row = await this.options.db.selectFrom('agents').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+    return row ?? null;
+  }
+
+  // ── From the bot ───────────────────────────────────────────────────────────────────────────────────
+
+  /** A `handoff.initiate` event from the bot: the merchant joins the queue. */
+  async initiate(context: TurnContext, event: Partial<Activity>): Promise<QueuePosition> {
+    const value = event.value as HandoffInitiation;
+    const activity = context.activity;
+    const existing = await this.store.openFor(activity.channelId, activity.conversation.id);
+    if (existing) return this.position(existing);
+    const now = this.now();
+    const handoff = await this.store.create({
+      channelId: activity.channelId,
+      conversationId: activity.conversation.id,
+      conversationRef: referenceOf(activity),
+      userId: activity.from?.id ?? null,
+      locale: value.locale,
+      status: 'waiting',
+      reason: value.reason,
+      detail: value.detail,
+      package: value.package,
+      now,
+    });
+    await this.store.addEvent(handoff.id, { kind: 'initiated', actor: 'bot', text: value.package.summary }, now);
+    this.options.logger?.info({ handoffId: handoff.id, reason: value.reason, channelId: handoff.channelId }, 'handoff initiated');
+    const summary = await this.summary(handoff);
+    this.hub.broadcast({ type: 'handoff.new', handoff: summary });
+    return this.position(handoff);
+  }
+
+  /** Outside business hours, with no agent online, or after a timeout: a ticket agents see later. */
+  async createTicket(
+    context: TurnContext,
+    input: { reason: string; detail: string | null; package: HandoffPackage; locale: 'zh-CN' | 'en'; message: string; callbackPhone: string; endReason: string },
+  ): Promise<HandoffRecord> {
+    const activity = context.activity;
+    const now = this.now();
+    const handoff = await this.store.create({
+      channelId: activity.channelId,
+      conversationId: activity.conversation.id,
+      conversationRef: referenceOf(activity),
+      userId: activity.from?.id ?? null,
+      locale: input.locale,
+      status: 'ticket',
+      reason: input.reason,
+      detail: input.detail,
+      package: input.package,
+      message: input.message,
+      callbackPhone: input.callbackPhone,
+      endReason: input.endReason,
+      now,
+    });
+    await this.store.addEvent(handoff.id, { kind: 'ticket', actor: 'merchant', text: input.message }, now);
+    this.hub.broadcast({ type: 'handoff.new', handoff: await this.summary(handoff) });
+    return handoff;
+  }
+
+  /** A ticket made from a handoff that timed out gets the merchant's callback details afterwards. */
+  async completeTicket(id: string, fields: { callbackPhone: string; message?: string }): Promise<void> {
+    await this.store.setCallback(id, fields);
+    await this.store.addEvent(id, { kind: 'ticket', actor: 'merchant', text: fields.message ?? null }, this.now());
+    const handoff = await this.store.get(id);
+    if (handoff) this.hub.broadcast({ type: 'handoff.updated', handoff: await this.summary(handoff) });
+  }
+
+  async openFor(channelId: string, conversationId: string): Promise<HandoffRecord | undefined> {
+    return this.store.openFor(channelId, conversationId);
+  }
+
+  async position(handoff: HandoffRecord): Promise<QueuePosition> {
+    const before = await this.store.waitingBefore(handoff);
+    const average = (await this.store.averageClaimSeconds()) ?? 120;
+    const agents = Math.max(1, (await this.agentsOnline()).length);
+    return { handoff, position: before + 1, waitMinutes: Math.max(1, Math.ceil(((before + 1) * average) / agents / 60)) };
+  }
+
+  /** The merchant wrote while a handoff is open: to the console, live. */
+  async fromMerchant(handoff: HandoffRecord, text: string, files: FileView[]): Promise<HandoffEvent> {
+    const event = await this.store.addEvent(handoff.id, { kind: 'message_in', actor: 'merchant', text, attachments: files }, this.now());
+    this.hub.broadcast({ type: 'event', handoffId: handoff.id, event });
+    return event;
+  }
+
+  merchantTyping(handoff: HandoffRecord): void {
+    this.hub.broadcast({ type: 'typing', handoffId: handoff.id, from: 'merchant' });
+  }
+
+  /** "不用了" while waiting. */
+  async cancelByMerchant(handoff: HandoffRecord): Promise<boolean> {
+    const now = this.now();
+    if (!(await this.store.end(handoff.id, 'cancelled', now))) return false;
+    await this.store.addEvent(handoff.id, { kind: 'cancelled', actor: 'merchant' }, now);
+    await this.changed(handoff.id);
+    return true;
+  }
+
+  async rate(channelId: string, conversationId: string, rating: number): Promise<void> {
+    const last = await this.store.lastEnded(channelId, conversationId);
+    if (!last) return;
+    await this.store.setRating(last.id, rating);
+    await this.store.addEvent(last.id, { kind: 'rating', actor: 'merchant', text: String(rating) }, this.now());
+  }
+
+  // ── From the console ───────────────────────────────────────────────────────────────────────────────
+
+  async queue(): Promise<HandoffSummary[]> {
+    const open = await this.store.list(['waiting', 'active', 'ticket']);
+    return Promise.all(open.map((h) => this.summary(h)));
+  }
+
+  async details(id: string): Promise<HandoffDetails> {
+    const handoff = await this.mustGet(id);
+    return { handoff: await this.summary(handoff), package: handoff.package, events: await this.store.events(id) };
+  }
+
+  async claim(id: string, agent: AgentView): Promise<HandoffSummary> {
+    const handoff = await this.mustGet(id);
+    const now = this.now();
+    if (!(await this.store.claim(id, agent.id, now))) {
+      throw new AppError('HANDOFF_CONFLICT', handoff.status === 'waiting' ? 'claimed by another agent' : `the handoff is ${handoff.status}`);
+    }
+    await this.store.addEvent(id, { kind: 'claimed', actor: `agent:${agent.name}` }, now);
+    const after = await this.changed(id);
+    await this.tellBot(after, 'accepted', agent.name);
+    return this.summary(after);
+  }
+
+  async sendToMerchant(id: string, agent: AgentView, text: string, files: (FileView & { size: number })[] = []): Promise<HandoffEvent> {
+    const handoff = await this.owned(id, agent);
+    const adapter = this.delivery?.adapterFor(handoff.channelId);
+    if (!adapter) throw new AppError('HANDOFF_CONFLICT', `the merchant's channel (${handoff.channelId}) is not running`);
+    const attachments = this.delivery?.fileAttachment ? await Promise.all(files.map((f) => this.delivery!.fileAttachment!(handoff, f))) : [];
+    await adapter.continueConversation(handoff.conversationRef, async (context) => {
+      await context.sendActivity({
+        type: 'message',
+        text,
+        ...(attachments.length ? { attachments } : {}),
+        from: { id: `agent:${agent.id}`, name: agent.name, role: 'bot' },
+        channelData: { handoff: { agent: agent.name } },
+      });
+    });
+    const event = await this.store.addEvent(id, { kind: 'message_out', actor: `agent:${agent.name}`, text, attachments: files.map(({ size: _size, ...f }) => f) }, this.now());
+    this.hub.broadcast({ type: 'event', handoffId: id, event });
+    return event;
+  }
+
+  async agentTyping(id: string, agent: AgentView): Promise<void> {
+    const handoff = await this.owned(id, agent);
+    const adapter = this.delivery?.adapterFor(handoff.channelId);
+    if (!adapter?.capabilities.typing) return;
+    await adapter.continueConversation(handoff.conversationRef, async (context) => {
+      await context.sendActivity({ type: 'typing' });
+    });
+  }
+
+  async note(id: string, agent: AgentView, text: string): Promise<HandoffEvent> {
+    await this.mustGet(id);
+    const event = await this.store.addEvent(id, { kind: 'note', actor: `agent:${agent.name}`, text }, this.now());
+    this.hub.broadcast({ type: 'event', handoffId: id, event });
+    return event;
+  }
+
+  async transfer(id: string, agent: AgentView, toAgentId: number): Promise<HandoffSummary> {
+    const to = await this.agentRef(toAgentId);
+    if (!to) throw new AppError('AGENT_INVALID', `no agent ${toAgentId}`);
+    await this.owned(id, agent);
+    if (!(await this.store.transfer(id, agent.id, toAgentId))) throw new AppError('HANDOFF_CONFLICT', 'not yours any more');
+    await this.store.addEvent(id, { kind: 'transfer', actor: `agent:${agent.name}`, text: to.name }, this.now());
+    return this.summary(await this.changed(id));
+  }
+
+  /** Resolved, or handed back to the bot: either way the bot resumes and asks for a rating. */
+  async finish(id: string, agent: AgentView, how: 'resolved' | 'handed_back'): Promise<HandoffSummary> {
+    await this.owned(id, agent);
+    const now = this.now();
+    if (!(await this.store.end(id, how, now, agent.id))) throw new AppError('HANDOFF_CONFLICT', 'not yours any more');
+    await this.store.addEvent(id, { kind: 'ended', actor: `agent:${agent.name}`, text: how }, now);
+    const after = await this.changed(id);
+    await this.tellBot(after, 'completed', how);
+    return this.summary(after);
+  }
+
+  async closeTicket(id: string, agent: AgentView, note?: string): Promise<HandoffSummary> {
+    await this.mustGet(id);
+    if (!(await this.store.closeTicket(id, this.now()))) throw new AppError('HANDOFF_CONFLICT', 'not an open ticket');
+    await this.store.addEvent(id, { kind: 'ended', actor: `agent:${agent.name}`, text: note ?? 'ticket_closed' }, this.now());
+    return this.summary(await this.changed(id));
+  }
+
+  /** Handoffs nobody claimed in time become tickets; the bot tells the merchant and takes a number. */
+  async sweep(): Promise<number> {
+    const cutoff = this.now().getTime() - this.options.settings.claimTimeoutSeconds * 1000;
+    let moved = 0;
+    for (const handoff of await this.store.list(['waiting'])) {
+      if (handoff.createdAt.getTime() > cutoff) continue;
+      if (!(await this.store.toTicket(handoff.id, 'timeout', this.now()))) continue;
+      moved++;
+      await this.store.addEvent(handoff.id, { kind: 'ticket', actor: 'system', text: 'timeout' }, this.now());
+      const after = await this.changed(handoff.id);
+      await this.tellBot(after, 'failed', 'timeout');
+    }
+    return moved;
+  }
+
+  // ── Internals ──────────────────────────────────────────────────────────────────────────────────────
+
+  private async mustGet(id: string): Promise<HandoffRecord> {
+    const handoff = await this.store.get(id);
+    if (!handoff) throw new AppError('HANDOFF_NOT_FOUND', id);
+    return handoff;
+  }
+
+  /** The handoff, if this agent owns it (409 otherwise). */
+  private async owned(id: string, agent: AgentView): Promise<HandoffRecord> {
+    const handoff = await this.mustGet(id);
+    if (handoff.status !== 'active' || handoff.agentId !== agent.id) {
+      throw new AppError('HANDOFF_CONFLICT', handoff.status === 'active' ? 'another agent owns this conversation' : `the handoff is ${handoff.status}`);
+    }
+    return handoff;
+  }
+
+  async summary(handoff: HandoffRecord): Promise<HandoffSummary> {
+    return summaryOf(handoff, await this.agentRef(handoff.agentId), (await this.store.lastMerchantText(handoff.id)) || handoff.package.summary.split('\n')[0] || '');
+  }
+
+  private async changed(id: string): Promise<HandoffRecord> {
+    const after = await this.mustGet(id);
+    this.hub.broadcast({ type: 'handoff.updated', handoff: await this.summary(after) });
+    return after;
+  }
+
+  /** A `handoff.status` turn for the bot, in the merchant's conversation. */
+  private async tellBot(handoff: HandoffRecord, state: 'accepted' | 'completed' | 'failed', message: string): Promise<void> {
+    const adapter = this.delivery?.adapterFor(handoff.channelId);
+    if (!adapter || !this.delivery) {
+      this.options.logger?.warn({ handoffId: handoff.id, channelId: handoff.channelId }, 'handoff status not delivered: the channel is not running');
+      return;
+    }
+    try {
+      await adapter.continueWithEvent(handoff.conversationRef, 'handoff.status', { state, message, handoffId: handoff.id }, (context) => this.delivery!.runBot(context));
+    } catch (err) {
+      this.options.logger?.error({ err, handoffId: handoff.id, state }, 'handoff status turn failed');
+    }
+  }
+
+  broadcast(event: ServerEvent): void {
+    this.hub.broadcast(event);
+  }
+}
+
+function referenceOf(activity: Activity): Partial<ConversationReference> {
+  return {
+    activityId: activity.id,
+    user: activity.from,
+    bot: activity.recipient,
+    conversation: activity.conversation,
+    channelId: activity.channelId,
+    locale: activity.locale,
+    serviceUrl: activity.serviceUrl,
+  };
+}
