@@ -609,15 +609,20 @@ export function mountChat(container: HTMLElement, togglePackage: () => void): Ch
     void send();
   });
 
+  /** Puts text at the cursor of the reply box (a canned reply). */
+  function insertText(text: string): boolean {
+    if (input.disabled || main.hidden) return false;
+    const start = input.selectionStart ?? input.value.length;
+    const end = input.selectionEnd ?? input.value.length;
+    input.setRangeText(text, start, end, 'end');
+    input.focus();
+    input.dispatchEvent(new Event('input'));
+    return true;
+  }
+
   function openCanned(): void {
-    if (input.disabled) return;
-    openCannedPicker(cannedBtn, (text) => {
-      const start = input.selectionStart ?? input.value.length;
-      const end = input.selectionEnd ?? input.value.length;
-      input.setRangeText(text, start, end, 'end');
-      input.focus();
-      input.dispatchEvent(new Event('input'));
-    }, () => input.focus());
+    if (input.disabled || main.hidden) return;
+    openCannedPicker(cannedBtn, insertText, () => input.focus());
   }
   cannedBtn.addEventListener('click', openCanned);
 
@@ -724,15 +729,7 @@ export function mountChat(container: HTMLElement, togglePackage: () => void): Ch
     },
     claimSelected,
     openCanned,
-    insertText: (text: string) => {
-      if (input.disabled || main.hidden) return false;
-      const start = input.selectionStart ?? input.value.length;
-      const end = input.selectionEnd ?? input.value.length;
-      input.setRangeText(text, start, end, 'end');
-      input.focus();
-      input.dispatchEvent(new Event('input'));
-      return true;
-    },
+    insertText,
   };
 }
 
