@@ -236,6 +236,12 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
   process.stdout.write(`POS Assist: ${server.url}  (demo page and web chat; Ctrl+C to stop)\n`);
   await server.ready;
   process.stdout.write('POS Assist is ready / 已就绪\n');
+  const agents = await server.app.agentAuth.agents.count();
+  process.stdout.write(
+    agents > 0
+      ? `Agent console / 客服台: ${server.url}/agent\n`
+      : `Agent console / 客服台: ${server.url}/agent — no agents yet / 还没有客服账号: npx pos-assist agents add <name> --role supervisor\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
