@@ -35,6 +35,8 @@ export interface HandoffConversation {
   awaitingRating?: boolean;
   /** The bot offered a person for this reason (e.g. a slot's retry limit); a yes uses it. */
   handoffOffer?: string;
+  /** What the offer was about (e.g. the slot and why it failed), for the agent. */
+  handoffOfferDetail?: string;
   /** Questions the bot tried to answer (for the agent), newest last. */
   tried?: { question: string; answered: boolean; sources: string[] }[];
   unanswered: number;
@@ -64,9 +66,17 @@ export class HandoffTurns {
    */
   async whileOpen(context: TurnContext, open: HandoffRecord, text: string, files: FileView[], locale: Locale, send: Send): Promise<'cancelled' | 'forwarded'> {
     if (open.status === 'waiting' && CANCEL_WAIT.test(text) && files.length === 0) {
-      await this.options.service.cancelByMerchant(open);
-      await send(t(locale, 'handoffCancelled'));
-      return 'cancelled';
+      if (await this.options.service.cancelByMerchant(open)) {
+        await send(t(locale, 'handoffCancelled'));
+        return 'cancelled';
+      }
+      // An agent claimed it meanwhile: the words go to that agent, who decides (and the bot stays out).
+      const current = await this.options.service.openFor(context.activity.channelId, context.activity.conversation.id);
+      if (!current) {
+        await send(t(locale, 'handoffCancelled'));
+        return 'cancelled';
+      }
+      open = current;
     }
     await this.options.service.fromMerchant(open, maskCardNumbers(text).text, files);
     if (open.status === 'waiting') {
@@ -79,6 +89,10 @@ export class HandoffTurns {
   /** Hands the conversation to a person, or takes a message when nobody can come. */
   async request(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale, send: Send): Promise<void> {
     delete conversation.handoffOffer;
+    delete conversation.handoffOfferDetail;
+    // Whatever happens next (a person, a message, a cancel), earlier misses are not held against the
+    // merchant: the next single miss must not send them straight back to a person.
+    conversation.unanswered = 0;
     const service = this.options.service;
     const { open, agentsOnline } = await service.availability();
     if (!open || agentsOnline === 0) {
@@ -213,7 +227,8 @@ export class HandoffTurns {
             return /^[0-9a-f]{64}\.\w+$/.test(file) ? fileView(file, att.contentType, att.name ?? file) : undefined;
           })
           .filter((f): f is FileView => f !== undefined);
-        lines.push({ from: a.from?.role === 'user' ? 'merchant' : 'bot', text: a.text ?? '', at: new Date(a.timestamp ?? Date.now()).toISOString(), attachments: files });
+        const from = a.from?.role === 'user' ? 'merchant' : a.from?.id?.startsWith('agent:') || (a.channelData as { handoff?: unknown } | undefined)?.handoff ? 'agent' : 'bot';
+        lines.push({ from, text: a.text ?? '', at: new Date(a.timestamp ?? Date.now()).toISOString(), attachments: files });
       }
       token = page.continuationToken || undefined;
     } while (token);

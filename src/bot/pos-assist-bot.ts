@@ -47,6 +47,7 @@ export interface ConversationData {
   takingMessage?: HandoffConversation['takingMessage'];
   awaitingRating?: boolean;
   handoffOffer?: string;
+  handoffOfferDetail?: string;
   tried?: HandoffConversation['tried'];
 }
 
@@ -201,9 +202,10 @@ export class PosAssistBot extends ActivityHandler {
         return;
       }
       if (text && (HUMAN_REQUEST.test(text) || COMPLAINT.test(text))) {
-        const reason = COMPLAINT.test(text) ? 'complaint' : (conversation.handoffOffer ?? 'human_request');
+        const offered = COMPLAINT.test(text) ? undefined : conversation.handoffOffer;
+        const reason = COMPLAINT.test(text) ? 'complaint' : (offered ?? 'human_request');
         this.options.onHandoff?.(context, { reason, detail: text.slice(0, 100) });
-        await handoff.request(context, conversation, reason, null, locale, send);
+        await handoff.request(context, conversation, reason, offered ? (conversation.handoffOfferDetail ?? null) : null, locale, send);
         return;
       }
     }
@@ -301,6 +303,7 @@ export class PosAssistBot extends ActivityHandler {
       // A fresh start: the old conversation's misses must not send the merchant straight back to a person.
       conversation.unanswered = 0;
       delete conversation.handoffOffer;
+      delete conversation.handoffOfferDetail;
       await context.sendActivity(MessageFactory.text(t(locale, 'handoffCompleted')));
       const flows = this.options.flows;
       if (flows && conversation.flow) {
@@ -390,8 +393,10 @@ export class PosAssistBot extends ActivityHandler {
       const handoff = this.options.handoff;
       // A slot's retry limit or a failed submission: a person is offered (the merchant may also try
       // again); accepting hands over with that reason. A rule that needs a person hands over at once.
-      if (reply.handoff.reason === 'slot_retry_limit' || reply.handoff.reason === 'submission_failed') conversation.handoffOffer = reply.handoff.reason;
-      else if (handoff) {
+      if (reply.handoff.reason === 'slot_retry_limit' || reply.handoff.reason === 'submission_failed') {
+        conversation.handoffOffer = reply.handoff.reason;
+        conversation.handoffOfferDetail = reply.handoff.detail;
+      } else if (handoff) {
         const send = (say: string, actions?: string[]) => context.sendActivity(actions?.length ? this.withActions(context, say, actions) : MessageFactory.text(say)).then(() => undefined);
         await handoff.request(context, conversation, reply.handoff.reason, reply.handoff.detail, locale, send);
       }

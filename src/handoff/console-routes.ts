@@ -99,6 +99,8 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteO
   app.post<{ Params: { id: string } }>('/agent/api/handoffs/:id/messages', async (request) => {
     const agent = currentAgent(request);
     if (request.isMultipart()) {
+      // Ownership first: an agent who does not own the conversation stores no file.
+      await service().owned(request.params.id, agent);
       let text = '';
       const files: (FileView & { size: number })[] = [];
       for await (const part of request.parts()) {

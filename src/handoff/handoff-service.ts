@@ -190,10 +190,13 @@ export class HandoffService {
     this.hub.broadcast({ type: 'typing', handoffId: handoff.id, from: 'merchant' });
   }
 
-  /** "不用了" while waiting. */
+  /**
+   * "不用了" while waiting. Only a handoff still waiting is cancelled: one an agent claimed a moment ago
+   * stays with that agent (false), so an agent who has just joined is not cut off behind their back.
+   */
   async cancelByMerchant(handoff: HandoffRecord): Promise<boolean> {
     const now = this.now();
-    if (!(await this.store.end(handoff.id, 'cancelled', now))) return false;
+    if (!(await this.store.end(handoff.id, 'cancelled', now, undefined, ['waiting']))) return false;
     await this.store.addEvent(handoff.id, { kind: 'cancelled', actor: 'merchant' }, now);
     await this.changed(handoff.id);
     return true;
@@ -235,12 +238,18 @@ export class HandoffService {
     const adapter = this.delivery?.adapterFor(handoff.channelId);
     if (!adapter) throw new AppError('HANDOFF_CONFLICT', `the merchant's channel (${handoff.channelId}) is not running`);
     const attachments = this.delivery?.fileAttachment ? await Promise.all(files.map((f) => this.delivery!.fileAttachment!(handoff, f))) : [];
+    const from = { id: `agent:${agent.id}`, name: agent.name, role: 'bot' };
     await adapter.continueConversation(handoff.conversationRef, async (context) => {
+      // TurnContext stamps every outgoing activity with the conversation's bot account; the agent's
+      // message says who wrote it (the channel, the transcript and the next handoff's package see it).
+      context.onSendActivities(async (_context, activities, next) => {
+        for (const a of activities) if (a.type === 'message') a.from = { ...from };
+        return next();
+      });
       await context.sendActivity({
         type: 'message',
         text,
         ...(attachments.length ? { attachments } : {}),
-        from: { id: `agent:${agent.id}`, name: agent.name, role: 'bot' },
         channelData: { handoff: { agent: agent.name } },
       });
     });
@@ -315,8 +324,8 @@ export class HandoffService {
     return handoff;
   }
 
-  /** The handoff, if this agent owns it (409 otherwise). */
-  private async owned(id: string, agent: AgentView): Promise<HandoffRecord> {
+  /** The handoff, if this agent owns it (409 otherwise; 404 when there is no such handoff). */
+  async owned(id: string, agent: AgentView): Promise<HandoffRecord> {
     const handoff = await this.mustGet(id);
     if (handoff.status !== 'active' || handoff.agentId !== agent.id) {
       throw new AppError('HANDOFF_CONFLICT', handoff.status === 'active' ? 'another agent owns this conversation' : `the handoff is ${handoff.status}`);

@@ -151,13 +151,16 @@ export class HandoffStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Ends a waiting or active handoff (when `agentId` is given: only if that agent owns it). */
-  async end(id: string, endReason: string, now: Date, agentId?: number): Promise<boolean> {
+  /**
+   * Ends a handoff in one of the `from` statuses (waiting or active by default; when `agentId` is given:
+   * only if that agent owns it). False when it was not in such a state any more.
+   */
+  async end(id: string, endReason: string, now: Date, agentId?: number, from: HandoffStatus[] = ['waiting', 'active']): Promise<boolean> {
     let q = this.db
       .updateTable('handoffs')
       .set({ status: 'ended', end_reason: endReason, ended_at: now.toISOString() })
       .where('id', '=', id)
-      .where('status', 'in', ['waiting', 'active']);
+      .where('status', 'in', from);
     if (agentId !== undefined) q = q.where('agent_id', '=', agentId);
     return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
   }

@@ -1,0 +1,178 @@
+/**
+ * When nobody can come: a handoff nobody claims in time becomes a ticket (the sweep), and outside
+ * business hours or with no agent online the bot takes a message and a callback number instead. Real
+ * server, real SQLite, a merchant in Direct Line; time moves by editing the handoff's creation time.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { BusinessHours } from '../../src/handoff/business-hours.js';
+import { sleep, type TestServer } from '../webchat/helpers.js';
+import { ConsoleSocket, Merchant, addAgent, ageHandoff, agent, api, dbOf, details, handoffRows, login, onlyHandoff, serviceOf, startHandoffServer } from './helpers.js';
+
+const QUEUED = '正在为您转接人工客服';
+const NO_ANSWER = '没有找到可靠的答案';
+
+let ts: TestServer | undefined;
+const sockets: ConsoleSocket[] = [];
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.close()));
+  await ts?.destroy();
+  ts = undefined;
+});
+
+async function server(env: Record<string, string> = {}): Promise<TestServer> {
+  ts = await startHandoffServer(env);
+  return ts;
+}
+
+describe('a handoff nobody claims in time', () => {
+  it('becomes a ticket (timeout); the merchant is told, leaves a message and a number on that same ticket', async () => {
+    const s = await server({ HANDOFF_CLAIM_TIMEOUT_SECONDS: '60' });
+    const alice = await agent(s, 'alice');
+    const live = await ConsoleSocket.open(s, alice);
+    sockets.push(live);
+    const m = await Merchant.open(s);
+    await m.turn('转人工', QUEUED);
+    const waiting = await onlyHandoff(s, m.conversationId);
+    // Another merchant who has waited only a moment stays in the queue.
+    const other = await Merchant.open(s);
+    await other.turn('人工客服', QUEUED);
+
+    // Not yet: 30 s is within the timeout.
+    await ageHandoff(s, waiting.id, 30);
+    await serviceOf(s).sweep();
+    expect((await onlyHandoff(s, m.conversationId)).status).toBe('waiting');
+
+    const mark = await m.mark();
+    await ageHandoff(s, waiting.id, 61);
+    await serviceOf(s).sweep();
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ id: waiting.id, status: 'ticket', end_reason: 'timeout', callback_phone: null });
+    expect((await onlyHandoff(s, other.conversationId)).status).toBe('waiting');
+    // Nothing left to move: a second sweep does nothing (and the server's own sweeper neither).
+    expect(await serviceOf(s).sweep()).toBe(0);
+    await live.waitFor((e) => e.type === 'handoff.updated' && e.handoff.id === waiting.id && e.handoff.status === 'ticket', 'the ticket on the socket');
+
+    const told = await m.waitForText('暂时没有客服接入', mark);
+    expect(told.text).toContain('请先简单说明您的问题');
+    await m.turn('终端一直提示撤销失败，想请人工帮忙看看', '手机号');
+    const taken = await m.turn('13800138000', '已为您登记');
+    expect(taken.join('\n')).toContain('138****8000');
+
+    // The same row (not a second ticket) carries the number and the message.
+    const rows = await handoffRows(s, m.conversationId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: waiting.id, status: 'ticket', end_reason: 'timeout', callback_phone: '13800138000', message: '终端一直提示撤销失败，想请人工帮忙看看' });
+    const queue = (await api(s, alice, 'GET', '/agent/api/handoffs')).body.handoffs as { id: string; status: string; callbackPhone: string | null; message: string | null }[];
+    expect(queue.find((h) => h.id === waiting.id)).toMatchObject({ status: 'ticket', callbackPhone: '13800138000', message: '终端一直提示撤销失败，想请人工帮忙看看' });
+    expect((await details(s, alice, waiting.id)).events.map((e) => [e.kind, e.actor])).toEqual([
+      ['initiated', 'bot'],
+      ['ticket', 'system'],
+      ['ticket', 'merchant'],
+    ]);
+    // A ticket cannot be claimed for a live chat; it is closed once called back.
+    expect((await api(s, alice, 'POST', `/agent/api/handoffs/${waiting.id}/claim`)).status).toBe(409);
+    const closed = await api(s, alice, 'POST', `/agent/api/handoffs/${waiting.id}/close-ticket`, { body: { note: '已回电，问题解决' } });
+    expect(closed.status).toBe(200);
+    expect((await onlyHandoff(s, m.conversationId)).status).toBe('ended');
+
+    // The bot is back: the merchant's next message is answered, not forwarded.
+    const after = await m.turn('明天上海会下雨吗', NO_ANSWER);
+    expect(after.join('\n')).not.toContain(QUEUED);
+  });
+
+  it('a handoff claimed before the sweep stays with its agent', async () => {
+    const s = await server({ HANDOFF_CLAIM_TIMEOUT_SECONDS: '60' });
+    const alice = await agent(s, 'alice');
+    const m = await Merchant.open(s);
+    await m.turn('转人工', QUEUED);
+    const row = await onlyHandoff(s, m.conversationId);
+    expect((await api(s, alice, 'POST', `/agent/api/handoffs/${row.id}/claim`)).status).toBe(200);
+    await ageHandoff(s, row.id, 3600);
+    expect(await serviceOf(s).sweep()).toBe(0);
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'active', agent_id: alice.id });
+  });
+});
+
+describe('nobody to hand over to', () => {
+  it('outside business hours: the bot says so with the hours, takes a message and a number → ticket (after_hours)', async () => {
+    const spec = 'Sun 00:00-00:01';
+    if (new BusinessHours(spec, 'Asia/Shanghai').isOpen(new Date())) return; // the one open minute of the week
+    const s = await server({ HANDOFF_BUSINESS_HOURS: spec });
+    const alice = await agent(s, 'alice'); // online, but it is not working time
+    const m = await Merchant.open(s);
+    const closed = await m.turn('转人工', '不是人工客服的工作时间');
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toContain('周日 00:00–00:01');
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0);
+    // Nothing is queued: the next message is the message for the ticket.
+    await m.turn('想咨询手工退货怎么办，卡号6222021234567890128', '手机号');
+    await m.turn('12345', /./); // not a phone number: asked again, nothing stored yet
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0);
+    const taken = await m.turn('13900139000', '已为您登记');
+    expect(taken[0]).toContain('周日 00:00–00:01');
+    const row = await onlyHandoff(s, m.conversationId);
+    expect(row).toMatchObject({ status: 'ticket', end_reason: 'after_hours', reason: 'human_request', callback_phone: '13900139000' });
+    expect(row.message).toBe('想咨询手工退货怎么办，卡号622202*********0128');
+    // Agents see it with the next opening.
+    const queue = (await api(s, alice, 'GET', '/agent/api/handoffs')).body.handoffs;
+    expect(queue).toEqual([expect.objectContaining({ id: row.id, status: 'ticket', callbackPhone: '13900139000' })]);
+    // And the bot carries on.
+    const after = await m.turn('POS机已经结算了还能撤销交易吗', /./);
+    expect(after.join('\n')).not.toContain(NO_ANSWER);
+  });
+
+  it('outside business hours, an automatic trigger (two misses) takes a message too', async () => {
+    const spec = 'Sun 00:00-00:01';
+    if (new BusinessHours(spec, 'Asia/Shanghai').isOpen(new Date())) return;
+    const s = await server({ HANDOFF_BUSINESS_HOURS: spec });
+    const m = await Merchant.open(s);
+    await m.turn('明天上海会下雨吗', NO_ANSWER);
+    await m.turn('推荐一部电影', '不是人工客服的工作时间');
+    await m.turn('问了两个问题都没答案', '手机号');
+    await m.turn('13800138000', '已为您登记');
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'ticket', reason: 'unanswered', end_reason: 'after_hours' });
+  });
+
+  it('in hours with no agent logged in: the bot says nobody is online → ticket (no_agent)', async () => {
+    const s = await server();
+    await addAgent(s, 'alice'); // exists, never logged in
+    const m = await Merchant.open(s);
+    const replies = await m.turn('我要投诉', '人工客服都不在线');
+    expect(replies[0]).toContain('全天');
+    await m.turn('上周的退款还没到账', '手机号');
+    await m.turn('13800138000', '已为您登记');
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'ticket', reason: 'complaint', end_reason: 'no_agent', callback_phone: '13800138000', message: '上周的退款还没到账' });
+  });
+
+  it('an agent counts only while recently active: logged in long ago, or logged out → no_agent', async () => {
+    const s = await server({ AGENT_AWAY_MINUTES: '10' });
+    const alice = await agent(s, 'alice');
+    // Last active 11 minutes ago (no request since): not online.
+    await dbOf(s).updateTable('agents').set({ last_active_at: new Date(Date.now() - 11 * 60_000).toISOString() }).where('id', '=', alice.id).execute();
+    const m = await Merchant.open(s);
+    await m.turn('转人工', '人工客服都不在线');
+    await m.turn('不用了', '不留言了');
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0);
+
+    // Any request of hers makes her active again: the merchant is queued.
+    expect((await api(s, alice, 'GET', '/agent/api/me')).status).toBe(200);
+    await m.turn('转人工', QUEUED);
+    expect((await onlyHandoff(s, m.conversationId)).status).toBe('waiting');
+    await m.turn('不用了', '已取消转人工');
+
+    // Logged out: offline.
+    expect((await api(s, alice, 'POST', '/agent/api/logout')).status).toBe(204);
+    await m.turn('转人工', '人工客服都不在线');
+    await m.turn('13800138000', '手机号'); // the message may be anything, even digits
+    await m.turn('13800138000', '已为您登记');
+    const rows = await handoffRows(s, m.conversationId);
+    expect(rows.map((r) => [r.status, r.end_reason])).toEqual([
+      ['ended', 'cancelled'],
+      ['ticket', 'no_agent'],
+    ]);
+    // Logging in again brings her back.
+    await login(s, 'alice');
+    await m.turn('转人工', QUEUED);
+    await sleep(50);
+    expect((await handoffRows(s, m.conversationId)).at(-1)!.status).toBe('waiting');
+  });
+});

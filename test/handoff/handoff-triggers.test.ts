@@ -1,0 +1,159 @@
+/**
+ * Every way into a handoff, each recorded with its reason (handoffs.reason), through the real server: a
+ * merchant in Direct Line, an agent logged in (so the bot queues rather than taking a message).
+ */
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TestServer } from '../webchat/helpers.js';
+import { Merchant, agent, dbOf, details, handoffRows, onlyHandoff, shanghaiDate, startHandoffServer, type AgentClient } from './helpers.js';
+
+const QUEUED = '正在为您转接人工客服';
+const NO_ANSWER = '没有找到可靠的答案';
+
+let ts: TestServer | undefined;
+afterEach(async () => {
+  await ts?.destroy();
+  ts = undefined;
+});
+
+async function setup(): Promise<{ s: TestServer; alice: AgentClient }> {
+  ts = await startHandoffServer();
+  return { s: ts, alice: await agent(ts, 'alice') };
+}
+
+describe('the merchant asks for a person', () => {
+  it.each([
+    ['转人工', 'zh-CN'],
+    ['人工客服', 'zh-CN'],
+    ['我想找客服', 'zh-CN'],
+    ['can I talk to an agent', 'en'],
+    ['human please', 'en'],
+  ])('"%s" → human_request', async (text, locale) => {
+    const { s, alice } = await setup();
+    const m = await Merchant.open(s);
+    const replies = await m.turn(text, locale === 'en' ? 'transferring you to a human agent' : QUEUED);
+    expect(replies).toHaveLength(1);
+    const row = await onlyHandoff(s, m.conversationId);
+    expect(row).toMatchObject({ status: 'waiting', reason: 'human_request', locale });
+    const got = await details(s, alice, row.id);
+    expect(got.package.summary).toContain(`商户最后说：${text}`);
+    expect(got.events.map((e) => e.kind)).toEqual(['initiated']);
+  });
+
+  it('the 转人工客服 button the bot offers after a miss → human_request (not unanswered)', async () => {
+    const { s } = await setup();
+    const m = await Merchant.open(s);
+    const id = await m.send('明天上海会下雨吗');
+    await m.repliesTo(id, NO_ANSWER);
+    const offer = (await m.activities()).find((a) => a.replyToId === id && a.text?.includes(NO_ANSWER))!;
+    expect(offer.suggestedActions?.actions.map((a) => a.value)).toContain('转人工客服');
+    await m.turn('转人工客服', QUEUED);
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ reason: 'human_request', status: 'waiting' });
+  });
+});
+
+describe('the bot hands over on its own', () => {
+  it.each(['你们就是骗子', '我要投诉你们', '再不退钱我就报警了'])('a complaint ("%s") → complaint, at once', async (text) => {
+    const { s } = await setup();
+    const m = await Merchant.open(s);
+    await m.turn(text, QUEUED);
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ reason: 'complaint', status: 'waiting' });
+  });
+
+  it('two unanswered questions in a row → unanswered; one is not enough', async () => {
+    const { s, alice } = await setup();
+    const m = await Merchant.open(s);
+    const first = await m.turn('明天上海会下雨吗', NO_ANSWER);
+    expect(first.join('\n')).not.toContain(QUEUED);
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0);
+    const second = await m.turn('推荐一部电影', QUEUED);
+    expect(second[0]).toContain(NO_ANSWER);
+    const row = await onlyHandoff(s, m.conversationId);
+    expect(row).toMatchObject({ reason: 'unanswered', status: 'waiting' });
+    // The agent sees what the bot tried.
+    const pkg = (await details(s, alice, row.id)).package;
+    expect(pkg.botTried.map((b) => [b.question, b.answered])).toEqual([
+      ['明天上海会下雨吗', false],
+      ['推荐一部电影', false],
+    ]);
+    expect(pkg.summary).toContain('连续两个问题没有答案');
+  });
+
+  it('an answered question in between starts the count again', async () => {
+    const { s } = await setup();
+    const m = await Merchant.open(s);
+    await m.turn('明天上海会下雨吗', NO_ANSWER);
+    const answered = await m.turn('POS机已经结算了还能撤销交易吗', /./);
+    expect(answered.join('\n')).not.toContain(NO_ANSWER);
+    const miss = await m.turn('推荐一部电影', NO_ANSWER);
+    expect(miss.join('\n')).not.toContain(QUEUED);
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0);
+  });
+
+  it('a flow business rule (a sale 400 days ago) → business_rule, at once, nothing filed', async () => {
+    const { s, alice } = await setup();
+    const m = await Merchant.open(s);
+    const date = shanghaiDate(400);
+    const replies = await m.turn(`${date}刷了3000元，凭证号000456，顾客要退货，帮我申请`, QUEUED);
+    expect(replies.join('\n')).toContain('时间太久');
+    expect(replies.join('\n')).not.toContain('工单号');
+    const row = await onlyHandoff(s, m.conversationId);
+    expect(row).toMatchObject({ reason: 'business_rule', status: 'waiting', detail: 'cancel-transaction.too_old' });
+    const pkg = (await details(s, alice, row.id)).package;
+    expect(pkg.summary).toContain('业务规则需要人工处理');
+    expect(pkg.summary).toContain(`商户最后说：${date}刷了3000元，凭证号000456`);
+    const filed = await dbOf(s).selectFrom('requests').select('id').execute();
+    expect(filed).toEqual([]);
+  });
+
+  it('a slot failing its retry limit OFFERS a person; accepting hands over as slot_retry_limit', async () => {
+    const { s, alice } = await setup();
+    const m = await Merchant.open(s);
+    await m.turn('申请撤销/退货', '商户编号');
+    await m.turn('810100000000001', '终端编号');
+    await m.turn('10203040', '哪天');
+    await m.turn('昨天', '交易金额');
+    await m.turn('1280元', '凭证号');
+    await m.turn('12345', '凭证号');
+    await m.turn('1234567', '凭证号');
+    const offer = await m.turn('abcd', '转人工客服');
+    expect(offer.join('\n')).not.toContain(QUEUED);
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0); // only offered
+    await m.turn('转人工客服', QUEUED);
+    const row = await onlyHandoff(s, m.conversationId);
+    expect(row).toMatchObject({ reason: 'slot_retry_limit', status: 'waiting' });
+    expect(row.detail).toContain('cancel-transaction.voucher_no');
+    const pkg = (await details(s, alice, row.id)).package;
+    expect(pkg.summary).toContain('某一项多次填写失败');
+    expect(pkg.flow).toMatchObject({ id: 'cancel-transaction', pending: 'voucher_no' });
+  });
+
+  it('a failed submission OFFERS a person; accepting hands over as submission_failed with everything kept', async () => {
+    const { s, alice } = await setup();
+    const m = await Merchant.open(s);
+    await m.turn('申请撤销/退货', '商户编号');
+    await m.turn('810100000000001', '终端编号');
+    await m.turn('10203040', '哪天');
+    await m.turn('昨天', '交易金额');
+    await m.turn('1280元', '凭证号');
+    await m.turn('000123', '后4位');
+    await m.turn('4321', '原因');
+    await m.turn('顾客退货', '签购单');
+    await m.repliesTo(await m.sendImage(''), '手机号');
+    await m.turn('13800138000', '请核对');
+    // The database refuses new requests (a real failure of the real store).
+    await sql`CREATE TRIGGER refuse_requests BEFORE INSERT ON requests BEGIN SELECT RAISE(ABORT, 'disk full'); END`.execute(dbOf(s));
+    const failed = await m.turn('确认', '转人工客服');
+    expect(failed.join('\n')).not.toContain('工单号 CX-');
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0); // only offered
+    await m.turn('转人工客服', QUEUED);
+    const row = await onlyHandoff(s, m.conversationId);
+    expect(row).toMatchObject({ reason: 'submission_failed', status: 'waiting' });
+    expect(row.detail).toContain('cancel-transaction');
+    const pkg = (await details(s, alice, row.id)).package;
+    expect(pkg.summary).toContain('提交申请失败');
+    expect(pkg.flow).toMatchObject({ id: 'cancel-transaction', stage: 'confirming' });
+    expect(pkg.flow!.values.map((v) => v.name)).toEqual(expect.arrayContaining(['merchant_id', 'terminal_id', 'amount', 'voucher_no', 'phone', 'slip_photos']));
+    expect(pkg.attachments).toEqual([expect.objectContaining({ contentType: 'image/png' })]);
+  });
+});
