@@ -41,6 +41,8 @@ export interface HandoffConversation {
   tried?: { question: string; answered: boolean; sources: string[] }[];
   unanswered: number;
   flow?: FlowState;
+  /** A flow a business rule ended by handing over: kept for the agent's package. */
+  endedFlow?: FlowState;
   merchantId?: string;
 }
 
@@ -102,6 +104,7 @@ export class HandoffTurns {
       return;
     }
     const pkg = await this.buildPackage(context, conversation, reason, detail, locale);
+    delete conversation.endedFlow;
     await context.sendActivity(EventFactory.createHandoffInitiation(context, { reason, detail, package: pkg, locale }));
     const handoff = await service.openFor(context.activity.channelId, context.activity.conversation.id);
     if (!handoff) {
@@ -142,6 +145,7 @@ export class HandoffTurns {
       await this.options.service.completeTicket(taking.ticketId, { callbackPhone: number, ...(taking.message ? { message: taking.message } : {}) });
     } else {
       const pkg = await this.buildPackage(context, conversation, taking.reason, taking.detail, locale);
+      delete conversation.endedFlow;
       await this.options.service.createTicket(context, {
         reason: taking.reason,
         detail: taking.detail,
@@ -171,7 +175,7 @@ export class HandoffTurns {
   /** The package the agent sees: why, what the merchant wants, where the bot stood, everything masked. */
   async buildPackage(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale): Promise<HandoffPackage> {
     const activity = context.activity;
-    const flowState = conversation.flow;
+    const flowState = conversation.flow ?? conversation.endedFlow;
     const flows = this.options.flows;
     let flow: HandoffPackage['flow'] = null;
     const attachments: FileView[] = [];

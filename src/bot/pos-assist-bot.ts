@@ -45,6 +45,7 @@ export interface ConversationData {
   /** Files sent outside a flow, kept until the merchant says what they are for. */
   heldFiles?: FileRef[];
   takingMessage?: HandoffConversation['takingMessage'];
+  endedFlow?: FlowState;
   awaitingRating?: boolean;
   handoffOffer?: string;
   handoffOfferDetail?: string;
@@ -384,6 +385,8 @@ export class PosAssistBot extends ActivityHandler {
     if (reply.state) conversation.flow = reply.state;
     else {
       const ended = conversation.flow?.flowId;
+      // A rule that ends the flow by handing over: the agent still gets what was gathered.
+      if (reply.handoff?.reason === 'business_rule' && conversation.flow) conversation.endedFlow = conversation.flow;
       delete conversation.flow;
       if (ended === 'supplement-materials') delete conversation.awaitingSupplement;
     }

@@ -18,6 +18,8 @@ const THIRD_PARTY = /顾客|客人|客户|持卡人|消费者|别人/;
 /** The merchant's own request or a ticket number. */
 const OWN = /我的|我那个|我们的|我提交的|我申请的|\b(my|mine)\b/i;
 const TICKET = /\b[A-Za-z]{2,8}-?\d{8}-?\d{4,}\b/;
+/** Words about a request's state (the status flow needs one). */
+const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|can i|should i|is it|do i|does)\b/i;
@@ -47,7 +49,10 @@ export class IntentDetector {
     // Two scores per example: how much of the example the message contains (a long message with the
     // request in it), and how alike both are (a short message that is the request itself).
     let best: { flowId: string; score: number; dice: number } | undefined;
+    // Asking about requests needs a word about their state: "…凭证号000456，帮我申请" files one.
+    const aboutStatus = STATUS_WORDS.test(text);
     for (const ex of this.examples) {
+      if (ex.flowId === 'request-status' && !aboutStatus) continue;
       let shared = 0;
       for (const t of ex.tokens) if (tokens.has(t)) shared++;
       const score = ex.tokens.size ? shared / ex.tokens.size : 0;
