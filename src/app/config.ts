@@ -107,6 +107,19 @@ export interface Config {
     readonly loginMaxFailures: number;
     readonly lockoutMinutes: number;
   };
+  /** The Telegram channel (issue 6). Off while `botToken` is unset. */
+  readonly telegram: {
+    /** The token @BotFather gave; unset = no Telegram channel. */
+    readonly botToken: string | undefined;
+    /** Public https URL Telegram posts updates to (webhook mode); unset = long polling. */
+    readonly webhookUrl: string | undefined;
+    /** Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every webhook call; required with the URL. */
+    readonly webhookSecret: string | undefined;
+    /** Bot API server (the official one, or a self-hosted Bot API server; tests use a local fake). */
+    readonly apiRoot: string;
+    /** Where the channel keeps its small state file (handled update ids, long button answers). Absolute. */
+    readonly stateDir: string;
+  };
   /** Files and folders inside `dataDir`. */
   readonly paths: {
     readonly database: string;
@@ -201,10 +214,14 @@ function schemaFor(root: string) {
     AGENT_SESSION_HOURS: integer(1, 168).default(12),
     AGENT_LOGIN_MAX_FAILURES: integer(1, 100).default(5),
     AGENT_LOCKOUT_MINUTES: integer(1, 1440).default(15),
+    TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must look like 123456789:AAE… (the token @BotFather gives)').optional(),
+    TELEGRAM_WEBHOOK_URL: httpsUrl().optional(),
+    TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A-Z, a-z, 0-9, _ and -').optional(),
+    TELEGRAM_API_ROOT: httpUrl('https://api.telegram.org').transform((v) => v.replace(/\/+$/, '')).default('https://api.telegram.org'),
   });
 }
 
-function httpUrl() {
+function httpUrl(example = 'https://backoffice.example.com/pos-assist/requests') {
   return z.string().refine((v) => {
     try {
       const u = new URL(v);
@@ -212,11 +229,29 @@ function httpUrl() {
     } catch {
       return false;
     }
-  }, 'must be an http(s) URL such as https://backoffice.example.com/pos-assist/requests');
+  }, `must be an http(s) URL such as ${example}`);
+}
+
+/** Telegram only calls webhooks over https. */
+function httpsUrl() {
+  return z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'https:' && !u.hash;
+    } catch {
+      return false;
+    }
+  }, 'must be an https URL such as https://bot.example.com/telegram/webhook (Telegram only calls https)');
 }
 
 /** Variables whose value must never be echoed in an error message or a log. */
-const SECRET_VARIABLES = new Set(['DIRECTLINE_SECRET', 'BACKOFFICE_WEBHOOK_SECRET', 'BACKOFFICE_API_KEY']);
+const SECRET_VARIABLES = new Set([
+  'DIRECTLINE_SECRET',
+  'BACKOFFICE_WEBHOOK_SECRET',
+  'BACKOFFICE_API_KEY',
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+]);
 
 function origin() {
   const reason = 'must be an origin such as https://support.example.com';
@@ -260,6 +295,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const together: ConfigIssue[] = [];
   if (raw.BACKOFFICE_WEBHOOK_URL && !raw.BACKOFFICE_WEBHOOK_SECRET) {
     together.push({ variable: 'BACKOFFICE_WEBHOOK_SECRET', reason: 'is required when BACKOFFICE_WEBHOOK_URL is set (the back office checks the signature with it)' });
+  }
+  if (raw.TELEGRAM_WEBHOOK_URL && !raw.TELEGRAM_WEBHOOK_SECRET) {
+    together.push({ variable: 'TELEGRAM_WEBHOOK_SECRET', reason: 'is required when TELEGRAM_WEBHOOK_URL is set (it proves a webhook call comes from Telegram)' });
+  }
+  if (raw.TELEGRAM_WEBHOOK_URL && !raw.TELEGRAM_BOT_TOKEN) {
+    together.push({ variable: 'TELEGRAM_BOT_TOKEN', reason: 'is required when TELEGRAM_WEBHOOK_URL is set' });
   }
   if (!parsed.success || together.length > 0) {
     const issues: ConfigIssue[] = [];
@@ -314,6 +355,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookUrl: v.BACKOFFICE_WEBHOOK_URL,
       webhookSecret: v.BACKOFFICE_WEBHOOK_SECRET,
       apiKey: v.BACKOFFICE_API_KEY,
+    }),
+    telegram: Object.freeze({
+      botToken: v.TELEGRAM_BOT_TOKEN,
+      webhookUrl: v.TELEGRAM_WEBHOOK_URL,
+      webhookSecret: v.TELEGRAM_WEBHOOK_SECRET,
+      apiRoot: v.TELEGRAM_API_ROOT,
+      stateDir: path.join(v.DATA_DIR, 'telegram'),
     }),
     paths: Object.freeze({
       database: path.join(v.DATA_DIR, 'pos-assist.sqlite'),

@@ -23,6 +23,7 @@ import { t, type Locale, type MessageKey } from '../i18n/messages.js';
 import { backofficeRoutes, OutboxWorker } from '../requests/index.js';
 import { agentAuth } from '../handoff/agents/index.js';
 import { consoleRoutes } from '../handoff/console-routes.js';
+import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
 import { openDatabase } from '../store/index.js';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, type Config } from './config.js';
@@ -174,7 +175,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) =>
-    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount } : reply.code(503).send({ status: 'starting' }),
+    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, channels: { webchat: 'up', telegram: telegramStatus } } : reply.code(503).send({ status: 'starting' }),
   );
 
   await app.register(directLineRoutes, {
@@ -205,6 +206,16 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       consoleDir: join(publicDir, 'agent'),
     });
   });
+
+  let telegram: TelegramChannel | undefined;
+  let telegramStatus: 'off' | 'starting' | 'up' | 'failed' = config.telegram.botToken ? 'starting' : 'off';
+  if (config.telegram.botToken && config.telegram.webhookUrl) {
+    await app.register(telegramWebhookRoutes, {
+      adapter: () => telegram?.adapter,
+      secretToken: config.telegram.webhookSecret!,
+      path: telegramWebhookPath(config.telegram),
+    });
+  }
 
   await app.register(backofficeRoutes, {
     requests: () => {
@@ -278,6 +289,26 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     }
     if (outbox.start()) logger.info({ url: config.backoffice.webhookUrl }, 'sending requests to the back office');
     else logger.info('no BACKOFFICE_WEBHOOK_URL: requests wait for review in the agent console');
+    if (config.telegram.botToken) {
+      // A Telegram problem (wrong token, API unreachable) must not take the web chat down with it.
+      const rt = runtime;
+      try {
+        telegram = await startTelegram({
+          attach: (a) => rt.attach(a),
+          logic: (c) => rt.bot.run(c),
+          transcripts: rt.transcripts,
+          filesDir: config.paths.files,
+          uploadMaxBytes: config.webchat.uploadMaxBytes,
+          logger,
+          config: config.telegram,
+        });
+        telegramStatus = 'up';
+        logger.info({ mode: telegram.mode }, 'Telegram channel started');
+      } catch (err) {
+        telegramStatus = 'failed';
+        logger.error({ err }, 'Telegram channel could not start');
+      }
+    }
     const notified = await runtime.sendPendingNotifications();
     if (notified > 0) logger.info({ notified }, 'told merchants of decisions made while the server was down');
     logger.info({ url, chunks: runtime.knowledge.chunkCount }, 'POS Assist is ready');
@@ -295,6 +326,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         await app.close();
         await ready.catch(() => undefined);
         clearInterval(sweeper);
+        await telegram?.stop();
         runtime?.handoff.hub.closeAll();
         await service?.drain();
         await outbox?.stop();

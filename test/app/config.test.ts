@@ -74,12 +74,57 @@ describe('loadConfig', () => {
         uploadMaxBytes: 10 * 1024 * 1024,
         uploadMaxFiles: 5,
       },
+      telegram: {
+        botToken: undefined,
+        webhookUrl: undefined,
+        webhookSecret: undefined,
+        apiRoot: 'https://api.telegram.org',
+        stateDir: path.join(REPO_ROOT, 'data', 'telegram'),
+      },
       paths: {
         database: path.join(REPO_ROOT, 'data', 'pos-assist.sqlite'),
         index: path.join(REPO_ROOT, 'data', 'index'),
         files: path.join(REPO_ROOT, 'data', 'files'),
       },
     });
+  });
+
+  it('reads the Telegram variables, requires the secret (and the token) with the webhook URL and never echoes secrets', () => {
+    const token = '123456789:AAE-token_value_from_BotFather';
+    const config = loadConfig({
+      DATA_DIR: '/srv/pos/data',
+      TELEGRAM_BOT_TOKEN: token,
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram/webhook',
+      TELEGRAM_WEBHOOK_SECRET: 'Webhook_secret-0123',
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:8081/',
+    });
+    expect(config.telegram).toEqual({
+      botToken: token,
+      webhookUrl: 'https://bot.example.com/telegram/webhook',
+      webhookSecret: 'Webhook_secret-0123',
+      apiRoot: 'http://127.0.0.1:8081',
+      stateDir: '/srv/pos/data/telegram',
+    });
+    expect(Object.isFrozen(config.telegram)).toBe(true);
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(problems({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/x' })).toMatch(/TELEGRAM_WEBHOOK_SECRET: is required when TELEGRAM_WEBHOOK_URL is set/);
+    expect(problems({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/x', TELEGRAM_WEBHOOK_SECRET: 'abc' })).toMatch(/TELEGRAM_BOT_TOKEN: is required when TELEGRAM_WEBHOOK_URL is set/);
+    expect(problems({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_WEBHOOK_URL: 'http://bot.example.com/x', TELEGRAM_WEBHOOK_SECRET: 'abc' })).toMatch(/TELEGRAM_WEBHOOK_URL: must be an https URL/);
+    expect(problems({ TELEGRAM_API_ROOT: 'api.telegram.org' })).toMatch(/TELEGRAM_API_ROOT: must be an http\(s\) URL/);
+    const bad = problems({ TELEGRAM_BOT_TOKEN: 'not a token secret-ish', TELEGRAM_WEBHOOK_SECRET: 'has spaces and ünïcode' });
+    expect(bad).toMatch(/TELEGRAM_BOT_TOKEN: must look like 123456789:/);
+    expect(bad).toMatch(/TELEGRAM_WEBHOOK_SECRET: must be 1–256 characters of A-Z, a-z, 0-9, _ and -/);
+    expect(bad).not.toContain('not a token secret-ish');
+    expect(bad).not.toContain('has spaces');
+    expect(problems({ TELEGRAM_WEBHOOK_SECRET: 'x'.repeat(257) })).toMatch(/TELEGRAM_WEBHOOK_SECRET: must be 1–256/);
+    expect(loadConfig({ TELEGRAM_WEBHOOK_SECRET: 'x'.repeat(256) }).telegram.webhookSecret).toHaveLength(256);
   });
 
   it('reads the web chat variables, validates origins and never echoes the secret', () => {

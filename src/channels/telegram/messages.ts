@@ -1,0 +1,103 @@
+/**
+ * What the Telegram channel itself says (the bot's own text lives in src/i18n): why a file was not
+ * taken, the command menu, and what each command means to the bot.
+ */
+export type TelegramLocale = 'zh-CN' | 'en';
+
+export function telegramLocale(languageCode: string | undefined): TelegramLocale {
+  return languageCode?.toLowerCase().startsWith('en') ? 'en' : 'zh-CN';
+}
+
+function megabytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return mb >= 10 ? mb.toFixed(0) : mb.toFixed(1).replace(/\.0$/, '');
+}
+
+export type FileRefusal =
+  | { reason: 'too_large'; name: string; size: number; maxBytes: number }
+  | { reason: 'type'; name: string; type: string }
+  | { reason: 'download_failed'; name: string }
+  | { reason: 'unsupported_message'; kind: string };
+
+export function refusalText(locale: TelegramLocale, refusal: FileRefusal): string {
+  const zh = locale === 'zh-CN';
+  switch (refusal.reason) {
+    case 'too_large':
+      return zh
+        ? `文件“${refusal.name}”太大（${megabytes(refusal.size)} MB），未能接收。请发送不超过 ${megabytes(refusal.maxBytes)} MB 的图片或 PDF 文件。`
+        : `The file "${refusal.name}" is too large (${megabytes(refusal.size)} MB) and was not received. Please send an image or PDF of at most ${megabytes(refusal.maxBytes)} MB.`;
+    case 'type':
+      return zh
+        ? `文件“${refusal.name}”的格式无法接收（${refusal.type}）。请以图片（JPG、PNG、WebP、GIF）或 PDF 文件发送。`
+        : `The file "${refusal.name}" has a format I can't accept (${refusal.type}). Please send it as an image (JPG, PNG, WebP, GIF) or a PDF file.`;
+    case 'download_failed':
+      return zh
+        ? `文件“${refusal.name}”没有接收成功，请稍后重新发送。`
+        : `The file "${refusal.name}" could not be received; please send it again in a moment.`;
+    case 'unsupported_message':
+      return zh
+        ? `我目前只能处理文字、图片和 PDF 文件，暂时无法处理${refusal.kind}。请用文字描述您的问题。`
+        : `I can only handle text, images and PDF files for now, not ${refusal.kind}. Please describe your question in words.`;
+  }
+}
+
+/** Names of message kinds the channel does not take, for `unsupported_message`. */
+export function kindName(locale: TelegramLocale, kind: string): string {
+  const names: Record<string, [string, string]> = {
+    sticker: ['贴纸', 'stickers'],
+    voice: ['语音消息', 'voice messages'],
+    audio: ['音频', 'audio'],
+    video: ['视频', 'videos'],
+    video_note: ['视频消息', 'video messages'],
+    animation: ['动图', 'animations'],
+    location: ['位置', 'locations'],
+    venue: ['地点', 'venues'],
+    contact: ['联系人名片', 'contacts'],
+    poll: ['投票', 'polls'],
+    dice: ['骰子', 'dice'],
+  };
+  const name = names[kind] ?? ['这类消息', 'this kind of message'];
+  return locale === 'zh-CN' ? name[0] : name[1];
+}
+
+/** A button that was already used, or whose answer is no longer known. */
+export function staleButtonText(locale: TelegramLocale): string {
+  return locale === 'zh-CN' ? '这个选项已失效，请直接输入您的回答。' : 'This option has expired; please type your answer.';
+}
+
+/** Text carrying an inline keyboard when the activity had buttons but no text. */
+export function chooseText(locale: TelegramLocale): string {
+  return locale === 'zh-CN' ? '请选择：' : 'Please choose:';
+}
+
+export function agentLabel(locale: TelegramLocale, name: string): string {
+  return locale === 'zh-CN' ? `客服 ${name}` : `Agent ${name}`;
+}
+
+/**
+ * The command menu (`setMyCommands`) and what each command says to the bot. `/start` is not a message:
+ * it opens the conversation (the bot greets, or resumes a request half filled in).
+ */
+export const COMMANDS = ['start', 'help', 'status', 'human'] as const;
+export type TelegramCommand = (typeof COMMANDS)[number];
+
+export const COMMAND_MENU: Record<TelegramLocale, { command: TelegramCommand; description: string }[]> = {
+  'zh-CN': [
+    { command: 'start', description: '开始使用 / 查看可以办理的业务' },
+    { command: 'help', description: '帮助' },
+    { command: 'status', description: '查询申请状态' },
+    { command: 'human', description: '转人工客服' },
+  ],
+  en: [
+    { command: 'start', description: 'Start / what I can help with' },
+    { command: 'help', description: 'Help' },
+    { command: 'status', description: 'Check my request status' },
+    { command: 'human', description: 'Talk to a human agent' },
+  ],
+};
+
+/** The words a command stands for: the same the bot's buttons say (src/i18n/messages.ts). */
+export const COMMAND_TEXT: Record<TelegramLocale, Record<Exclude<TelegramCommand, 'start'>, string>> = {
+  'zh-CN': { help: '帮助', status: '查询申请状态', human: '转人工客服' },
+  en: { help: 'help', status: 'Check my request status', human: 'Talk to a human agent' },
+};

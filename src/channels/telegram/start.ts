@@ -1,0 +1,165 @@
+/**
+ * Starting the Telegram channel, and its webhook route.
+ *
+ * `startTelegram` builds the adapter, attaches it to the runtime, registers the command menu (zh and en)
+ * and then either polls (`getUpdates`, the default: no public address needed) or, with
+ * `TELEGRAM_WEBHOOK_URL`, registers the webhook with its secret. In webhook mode the server must also
+ * serve `telegramWebhookRoutes` at the URL's path (`telegramWebhookPath(config.telegram)`).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { webhookCallback } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Config } from '../../app/config.js';
+import type { Logger } from '../../app/logger.js';
+import type { SqlTranscriptStore } from '../../store/transcript-store.js';
+import type { BotLogic, ChannelAdapter } from '../channel-adapter.js';
+import { COMMAND_MENU } from './messages.js';
+import { TELEGRAM_ALLOWED_UPDATES, TelegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.js';
+
+export type TelegramConfig = Config['telegram'];
+
+export interface TelegramDeps {
+  /** `runtime.attach`: connects the adapter to the bot (handoff sink, error handling, notifications). */
+  attach(adapter: ChannelAdapter): void;
+  /** `(context) => runtime.bot.run(context)`. */
+  logic: BotLogic;
+  transcripts: SqlTranscriptStore;
+  /** `config.paths.files`. */
+  filesDir: string;
+  /** `config.webchat.uploadMaxBytes`: the same limit as web chat uploads. */
+  uploadMaxBytes: number;
+  logger: Logger;
+  config: TelegramConfig;
+  /** The bot's user as `getMe` returns it (tests); unset, `getMe` is called at start. */
+  botInfo?: UserFromGetMe;
+  /** Adapter options for tests (retry limits, download timeout). */
+  adapterOptions?: Pick<TelegramAdapterOptions, 'retry' | 'downloadTimeoutMs'>;
+}
+
+export interface TelegramChannel {
+  adapter: TelegramAdapter;
+  mode: 'polling' | 'webhook';
+  /** Stops polling (the offset is confirmed), then waits for updates and turns in progress. */
+  stop(): Promise<void>;
+}
+
+/** Registers `/start /help /status /human` in Chinese (also the default for other languages) and English. */
+export async function registerCommands(adapter: TelegramAdapter): Promise<void> {
+  const api = adapter.bot.api;
+  await api.setMyCommands(COMMAND_MENU['zh-CN']);
+  await api.setMyCommands(COMMAND_MENU['zh-CN'], { language_code: 'zh' });
+  await api.setMyCommands(COMMAND_MENU.en, { language_code: 'en' });
+}
+
+export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel> {
+  const { config, logger } = deps;
+  if (!config.botToken) throw new Error('telegram: TELEGRAM_BOT_TOKEN is not set');
+  const log = logger.child({ channel: 'telegram' });
+  const adapter = new TelegramAdapter({
+    token: config.botToken,
+    apiRoot: config.apiRoot,
+    ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
+    transcripts: deps.transcripts,
+    filesDir: deps.filesDir,
+    uploadMaxBytes: deps.uploadMaxBytes,
+    stateDir: config.stateDir,
+    logic: deps.logic,
+    logger: log,
+    ...deps.adapterOptions,
+  });
+  const bot = adapter.bot;
+  // getMe (unless given): a wrong token stops here with Telegram's answer (401 Unauthorized).
+  await bot.init();
+  deps.attach(adapter);
+  await registerCommands(adapter).catch((err: unknown) => log.warn({ err }, 'could not register the command menu (setMyCommands)'));
+
+  if (config.webhookUrl) {
+    if (!config.webhookSecret) throw new Error('telegram: TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL');
+    await bot.api.setWebhook(config.webhookUrl, {
+      secret_token: config.webhookSecret,
+      allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],
+    });
+    log.info({ username: bot.botInfo.username, path: telegramWebhookPath(config) }, 'telegram bot ready (webhook)');
+    return {
+      adapter,
+      mode: 'webhook',
+      async stop() {
+        // The webhook stays registered: Telegram keeps updates while the server restarts.
+        await adapter.drain();
+      },
+    };
+  }
+
+  let started!: () => void;
+  const onStart = new Promise<void>((resolve) => (started = resolve));
+  let failure: unknown;
+  // A polling failure (wrong token: 401; another instance polling the same bot: 409) ends the loop; it
+  // is logged, and thrown from here when it happens before polling began.
+  const stopped = bot
+    .start({ allowed_updates: [...TELEGRAM_ALLOWED_UPDATES], onStart: () => started() })
+    .catch((err: unknown) => {
+      failure = err;
+      log.error({ err }, 'telegram polling stopped');
+    });
+  await Promise.race([onStart, stopped]);
+  if (failure !== undefined) throw failure;
+  log.info({ username: bot.botInfo.username }, 'telegram bot ready (long polling)');
+  return {
+    adapter,
+    mode: 'polling',
+    async stop() {
+      if (bot.isRunning()) await bot.stop();
+      await stopped;
+      await adapter.drain();
+    },
+  };
+}
+
+/** The path the webhook is served at: the path of `TELEGRAM_WEBHOOK_URL` (behind a proxy, map it 1:1). */
+export function telegramWebhookPath(config: Pick<TelegramConfig, 'webhookUrl'>): string {
+  return config.webhookUrl ? new URL(config.webhookUrl).pathname : '/telegram/webhook';
+}
+
+export interface TelegramWebhookRouteOptions {
+  /** The adapter, or a getter (undefined while the server is still starting: answered 503, Telegram retries). */
+  adapter: TelegramAdapter | (() => TelegramAdapter | undefined);
+  /** `TELEGRAM_WEBHOOK_SECRET`. */
+  secretToken: string;
+  /** `telegramWebhookPath(config.telegram)`. */
+  path: string;
+}
+
+const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+type WebhookHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+const handlers = new WeakMap<TelegramAdapter, WebhookHandler>();
+
+function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The webhook as a fastify plugin: `POST <path>` with Telegram's JSON update. The secret header is checked
+ * first (a wrong or missing one → 401, nothing else is revealed), then grammY's `webhookCallback` takes
+ * the update (it checks the secret again). The update's work is not awaited: the answer is immediate.
+ */
+export async function telegramWebhookRoutes(app: FastifyInstance, options: TelegramWebhookRouteOptions): Promise<void> {
+  const current = typeof options.adapter === 'function' ? options.adapter : () => options.adapter as TelegramAdapter;
+  app.post(options.path, async (request, reply) => {
+    if (!sameSecret(request.headers[SECRET_HEADER], options.secretToken)) {
+      return reply.code(401).send({ ok: false, error: 'wrong or missing X-Telegram-Bot-Api-Secret-Token' });
+    }
+    const adapter = current();
+    if (!adapter) return reply.code(503).header('retry-after', '5').send({ ok: false, error: 'starting' });
+    let handler = handlers.get(adapter);
+    if (!handler) {
+      handler = webhookCallback(adapter.bot, 'fastify', { secretToken: options.secretToken, onTimeout: 'return' }) as WebhookHandler;
+      handlers.set(adapter, handler);
+    }
+    await handler(request, reply);
+    return reply;
+  });
+}

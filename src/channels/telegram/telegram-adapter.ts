@@ -1,0 +1,605 @@
+/**
+ * Telegram as a channel (grammY). Like every channel it only translates; the base class masks card
+ * numbers, keeps the transcript and runs one conversation's turns one at a time.
+ *
+ * Inbound (an `Update` from long polling or the webhook):
+ * - each update is handled once: its `update_id` is claimed in a small state file before anything runs
+ *   (see telegram-state.ts), so a redelivered update is dropped;
+ * - text messages; photos (the largest size) and documents are downloaded (`getFile`, then
+ *   `<apiRoot>/file/bot<token>/<file_path>`) after checking the size Telegram declares, and stored by
+ *   their bytes (`storeFile`); a file that is too large or not an image/PDF is answered with the reason,
+ *   never dropped silently; stickers, voice messages and the like are answered likewise;
+ * - a button press (callback query) becomes a message with the button's answer; every query is answered
+ *   and the keyboard is removed from the message once used;
+ * - in groups only messages that @-mention the bot or reply to one of its messages are processed (the
+ *   mention is removed from the text); commands: `/start` opens the conversation (greeting), `/help`,
+ *   `/status` and `/human` say what the bot's buttons say;
+ * - one chat's updates are handled in arrival order (downloads included); different chats in parallel.
+ *   Updates are not awaited by grammY, so long polling and webhook replies never wait for a turn.
+ *
+ * Outbound (`deliver`): text with HTML parse mode, escaped, split below 4096 characters at sentence
+ * boundaries; suggested actions as an inline keyboard on the last message; stored files as photos or
+ * documents uploaded from the files folder; typing as `sendChatAction`. Event activities (handoff
+ * status, …) are not sent. `@grammyjs/auto-retry` waits out 429 `retry_after`.
+ *
+ * Conversation id `tg:<chat id>`, user id `tg:<user id>`, locale from the user's `language_code`.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { ActivityTypes, type Activity, type Attachment, type CardAction, type ResourceResponse } from 'botbuilder';
+import { Bot, InputFile } from 'grammy';
+import type {
+  CallbackQuery,
+  Chat,
+  InlineKeyboardButton,
+  InlineKeyboardMarkup,
+  MaybeInaccessibleMessage,
+  Message,
+  MessageEntity,
+  Update,
+  User,
+  UserFromGetMe,
+} from 'grammy/types';
+import type { Logger } from '../../app/logger.js';
+import { isAppError } from '../../app/errors.js';
+import type { SqlTranscriptStore } from '../../store/transcript-store.js';
+import { safeName, storeFile, ACCEPTED_TYPES } from '../attachments.js';
+import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
+import { ConversationQueue } from '../conversation-queue.js';
+import {
+  callbackDataFor,
+  chatIdOf,
+  conversationIdFor,
+  escapeHtml,
+  layoutKeyboard,
+  localeFromLanguageCode,
+  splitText,
+  TELEGRAM_TEXT_LIMIT,
+} from './format.js';
+import {
+  agentLabel,
+  chooseText,
+  COMMAND_TEXT,
+  kindName,
+  refusalText,
+  staleButtonText,
+  telegramLocale,
+  type FileRefusal,
+} from './messages.js';
+import { TelegramState } from './telegram-state.js';
+
+export const TELEGRAM_CHANNEL_ID = 'telegram';
+export const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
+/** The update types the channel handles (`allowed_updates` of polling and of the webhook). */
+export const TELEGRAM_ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+/** The Bot API serves files up to 20 MB through `getFile`. */
+export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+
+/** A file this deployment stored (`<sha256>.<ext>` under the files folder), as src/bot/flow-turns.ts reads it. */
+const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
+/** Message kinds answered with "I can only handle text, images and PDF". */
+const UNSUPPORTED_KINDS = ['sticker', 'voice', 'audio', 'video', 'video_note', 'animation', 'location', 'venue', 'contact', 'poll', 'dice'] as const;
+
+export type UpdateOutcome = 'processed' | 'refused' | 'duplicate' | 'ignored' | 'failed';
+
+export interface UpdateHandled {
+  updateId: number;
+  outcome: UpdateOutcome;
+  /** Why an update was ignored or failed (never message content). */
+  detail?: string;
+}
+
+export interface TelegramAdapterOptions {
+  /** The bot token from @BotFather. */
+  token: string;
+  /** Bot API server (default https://api.telegram.org; tests point it at a local fake). */
+  apiRoot?: string;
+  /** The bot's own user (as `getMe` returns it); given, `getMe` is skipped. */
+  botInfo?: UserFromGetMe;
+  transcripts: SqlTranscriptStore;
+  /** The files folder (`config.paths.files`): downloads are stored here, uploads read from here. */
+  filesDir: string;
+  /** Largest file taken from a merchant (bytes); the Bot API itself serves at most 20 MB. */
+  uploadMaxBytes: number;
+  /** Where the state file lives (handled update ids, long button answers): `DATA_DIR/telegram`. */
+  stateDir: string;
+  /** The bot (`(context) => runtime.bot.run(context)`). */
+  logic: BotLogic;
+  logger?: Logger;
+  /** 429 handling: how long a `retry_after` may be (seconds, default 60) and how many retries (default 3). */
+  retry?: { maxDelaySeconds?: number; maxRetryAttempts?: number };
+  /** Longest a file download may take (default 60 s). */
+  downloadTimeoutMs?: number;
+}
+
+interface IncomingFile {
+  fileId: string;
+  name: string;
+  size: number | undefined;
+  mimeType: string | undefined;
+}
+
+export class TelegramAdapter extends ChannelAdapter {
+  readonly bot: Bot;
+  /** Emits `'update'` with an `UpdateHandled` when an update has been handled (or dropped). */
+  readonly events = new EventEmitter();
+  readonly state: TelegramState;
+  private readonly options: TelegramAdapterOptions;
+  private readonly apiRoot: string;
+  private readonly logger: Logger | undefined;
+  /** One chat's inbound work (downloads, then the turn) in arrival order. */
+  private readonly inbox = new ConversationQueue();
+  private readonly inflight = new Set<Promise<unknown>>();
+  /** Keyboards already used (`chat:message`), so a second quick press is not taken twice. */
+  private readonly usedKeyboards = new Set<string>();
+  /** Inbound group messages already quoted by a reply (only the first reply of a turn quotes). */
+  private readonly quoted = new Set<string>();
+
+  constructor(options: TelegramAdapterOptions) {
+    super({
+      channelId: TELEGRAM_CHANNEL_ID,
+      transcripts: options.transcripts,
+      capabilities: { suggestedActions: true, markdown: false, attachments: true, typing: true, maxTextLength: TELEGRAM_TEXT_LIMIT },
+    });
+    this.options = options;
+    this.logger = options.logger;
+    this.apiRoot = (options.apiRoot ?? DEFAULT_TELEGRAM_API_ROOT).replace(/\/+$/, '');
+    this.bot = new Bot(options.token, {
+      client: { apiRoot: this.apiRoot },
+      ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+    });
+    this.bot.api.config.use(
+      autoRetry({
+        maxDelaySeconds: options.retry?.maxDelaySeconds ?? 60,
+        maxRetryAttempts: options.retry?.maxRetryAttempts ?? 3,
+        // A network failure is reported, not retried forever (a turn would hold its conversation).
+        rethrowHttpErrors: true,
+      }),
+    );
+    const botId = options.token.split(':')[0] || 'bot';
+    this.state = new TelegramState(join(options.stateDir, `bot-${botId}.json`));
+    if (this.state.loadError) this.logger?.warn({ err: this.state.loadError, file: this.state.file }, 'telegram state file unreadable; starting empty');
+    this.bot.use((ctx) => {
+      this.receive(ctx.update);
+    });
+    this.bot.catch((err) => {
+      this.logger?.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed');
+    });
+  }
+
+  // ── Inbound ───────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Takes one update (grammY calls this for polling and webhook updates alike; tests may call it too).
+   * Returns at once; the update's work runs in its chat's order. `settled()` waits for it.
+   */
+  receive(update: Update): void {
+    const updateId = update.update_id;
+    if (!this.state.claim(updateId)) {
+      this.logger?.info({ updateId }, 'telegram update already handled; skipped');
+      this.emitHandled({ updateId, outcome: 'duplicate' });
+      return;
+    }
+    let work: () => Promise<UpdateHandled>;
+    let chatId: number | undefined;
+    if (update.message) {
+      const message = update.message;
+      chatId = message.chat.id;
+      work = () => this.onMessage(updateId, message);
+    } else if (update.callback_query) {
+      const query = update.callback_query;
+      chatId = query.message?.chat.id;
+      const acknowledged = this.acknowledge(query);
+      work = async () => {
+        const choice = await acknowledged;
+        if (!choice || !query.message) return { updateId, outcome: 'ignored', detail: 'stale button' };
+        return this.onChoice(updateId, query, query.message, choice);
+      };
+    } else {
+      this.emitHandled({ updateId, outcome: 'ignored', detail: 'update type not handled' });
+      return;
+    }
+    const task = this.inbox
+      .run(String(chatId ?? 'none'), work)
+      .catch((err: unknown): UpdateHandled => {
+        this.logger?.error({ err, updateId, chatId }, 'telegram update could not be handled');
+        return { updateId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
+      })
+      .then((handled) => this.emitHandled(handled));
+    this.inflight.add(task);
+    void task.finally(() => this.inflight.delete(task));
+  }
+
+  /** Resolves when every update received so far has been handled. */
+  async settled(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private emitHandled(handled: UpdateHandled): void {
+    this.events.emit('update', handled);
+  }
+
+  private get me(): UserFromGetMe {
+    return this.bot.botInfo;
+  }
+
+  private async onMessage(updateId: number, message: Message): Promise<UpdateHandled> {
+    const from = message.from;
+    if (!from || from.is_bot) return { updateId, outcome: 'ignored', detail: 'not from a person' };
+    const isGroup = message.chat.type !== 'private';
+    let text = message.text ?? message.caption ?? '';
+    const entities = message.entities ?? message.caption_entities ?? [];
+    const locale = telegramLocale(from.language_code);
+
+    if (isGroup) {
+      const { mentioned, stripped } = this.mentions(text, entities);
+      const repliedToBot = message.reply_to_message?.from?.id === this.me.id;
+      if (!mentioned && !repliedToBot) return { updateId, outcome: 'ignored', detail: 'group message not addressed to the bot' };
+      text = stripped;
+    }
+
+    // Commands: /start opens the conversation; the others say what the bot's buttons say.
+    const command = this.command(text, entities);
+    if (command === 'other-bot') return { updateId, outcome: 'ignored', detail: "another bot's command" };
+    if (command === 'start') {
+      await this.processActivity(
+        this.activity(message, from, { type: ActivityTypes.ConversationUpdate, membersAdded: [this.account(from)] }, updateId),
+        this.options.logic,
+      );
+      return { updateId, outcome: 'processed' };
+    }
+    if (command) text = COMMAND_TEXT[locale][command];
+
+    const incoming = this.incomingFiles(message);
+    const attachments: Partial<Attachment>[] = [];
+    const refusals: FileRefusal[] = [];
+    for (const file of incoming) {
+      const result = await this.download(file);
+      if ('reason' in result) refusals.push(result);
+      else attachments.push(result);
+    }
+    const kind = UNSUPPORTED_KINDS.find((k) => message[k] !== undefined);
+    if (kind && !text && incoming.length === 0) refusals.push({ reason: 'unsupported_message', kind: kindName(locale, kind) });
+    if (!text && incoming.length === 0 && refusals.length === 0) {
+      // Service messages (members joined, pinned, …) are not for the bot; in a private chat, say so.
+      if (isGroup) return { updateId, outcome: 'ignored', detail: 'no content' };
+      refusals.push({ reason: 'unsupported_message', kind: kindName(locale, 'other') });
+    }
+
+    const activity = this.activity(
+      message,
+      from,
+      {
+        type: ActivityTypes.Message,
+        text,
+        ...(attachments.length ? { attachments: attachments as Attachment[] } : {}),
+      },
+      updateId,
+      refusals.length ? { refused: refusals.map((r) => ('name' in r ? { reason: r.reason, name: r.name } : { reason: r.reason })) } : {},
+    );
+    if (refusals.length === 0) {
+      await this.processActivity(activity, this.options.logic);
+      return { updateId, outcome: 'processed' };
+    }
+    // Say why each file was not taken; whatever else came with it (text, other files) still goes to the bot.
+    const logic = this.options.logic;
+    await this.processActivity(activity, async (context) => {
+      for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
+      if (text || attachments.length) await logic(context);
+    });
+    for (const r of refusals) this.logger?.info({ updateId, reason: r.reason }, 'telegram file refused');
+    return { updateId, outcome: 'refused' };
+  }
+
+  /**
+   * The answer behind a pressed button, resolved at once (no I/O): the query is answered and the
+   * keyboard removed without waiting for earlier turns of the chat. Resolves with the answer, or
+   * undefined when the button is stale (already used, or its answer is no longer known).
+   */
+  private async acknowledge(query: CallbackQuery): Promise<string | undefined> {
+    const message = query.message;
+    const locale = telegramLocale(query.from.language_code);
+    const used = message ? `${message.chat.id}:${message.message_id}` : '';
+    const choice = message ? this.answerOf(query.data, message) : undefined;
+    if (!message || !choice || this.usedKeyboards.has(used)) {
+      await this.bot.api
+        .answerCallbackQuery(query.id, message ? { text: staleButtonText(locale) } : {})
+        .catch((err: unknown) => this.logger?.warn({ err }, 'telegram: answerCallbackQuery failed'));
+      return undefined;
+    }
+    this.usedKeyboards.add(used);
+    if (this.usedKeyboards.size > 1000) this.usedKeyboards.delete(this.usedKeyboards.values().next().value!);
+    await Promise.all([
+      this.bot.api.answerCallbackQuery(query.id).catch((err: unknown) => this.logger?.warn({ err }, 'telegram: answerCallbackQuery failed')),
+      // The choice is made: the keyboard goes, so an old question cannot be answered again.
+      this.bot.api
+        .editMessageReplyMarkup(message.chat.id, message.message_id)
+        .catch((err: unknown) => this.logger?.warn({ err }, 'telegram: could not remove the inline keyboard')),
+    ]);
+    return choice;
+  }
+
+  private answerOf(data: string | undefined, message: MaybeInaccessibleMessage): string | undefined {
+    if (!data) return undefined;
+    if (data.startsWith('v:')) return data.slice(2) || undefined;
+    const known = data.startsWith('k:') ? this.state.answerFor(data) : undefined;
+    if (known) return known;
+    // Not on record (e.g. another deployment's key): the pressed button's label is the answer.
+    const keyboard = 'reply_markup' in message ? message.reply_markup?.inline_keyboard : undefined;
+    const button = keyboard?.flat().find((b): b is InlineKeyboardButton.CallbackButton => 'callback_data' in b && b.callback_data === data);
+    return button?.text;
+  }
+
+  private async onChoice(updateId: number, query: CallbackQuery, message: MaybeInaccessibleMessage, choice: string): Promise<UpdateHandled> {
+    const activity = this.activity(
+      { chat: message.chat, message_id: message.message_id },
+      query.from,
+      { type: ActivityTypes.Message, text: choice, id: `cb:${query.id}` },
+      updateId,
+      { callbackQuery: { id: query.id, messageId: message.message_id } },
+    );
+    await this.processActivity(activity, this.options.logic);
+    return { updateId, outcome: 'processed' };
+  }
+
+  /** Whether the bot is @-mentioned (or addressed by `/cmd@bot`), and the text without the mention. */
+  private mentions(text: string, entities: MessageEntity[]): { mentioned: boolean; stripped: string } {
+    const username = (this.me.username ?? '').toLowerCase();
+    let mentioned = false;
+    const cuts: [number, number][] = [];
+    for (const e of entities) {
+      const part = text.slice(e.offset, e.offset + e.length);
+      if (e.type === 'mention' && username && part.toLowerCase() === `@${username}`) {
+        mentioned = true;
+        cuts.push([e.offset, e.offset + e.length]);
+      } else if (e.type === 'text_mention' && e.user?.id === this.me.id) {
+        mentioned = true;
+        cuts.push([e.offset, e.offset + e.length]);
+      } else if (e.type === 'bot_command' && username && part.toLowerCase().endsWith(`@${username}`)) {
+        mentioned = true;
+      }
+    }
+    if (!mentioned && entities.length === 0 && username) {
+      // Entities are always sent by Telegram; without them (a relay, a test client) the text decides.
+      const plain = new RegExp(`@${username}(?![A-Za-z0-9_])`, 'i').exec(text);
+      if (plain) {
+        mentioned = true;
+        cuts.push([plain.index, plain.index + plain[0].length]);
+      }
+    }
+    let stripped = text;
+    for (const [start, end] of cuts.sort((a, b) => b[0] - a[0])) stripped = stripped.slice(0, start) + stripped.slice(end);
+    return { mentioned, stripped: stripped.replace(/[ \t]{2,}/g, ' ').trim() };
+  }
+
+  /** The command at the start of the text, if any: ours, or `other-bot` for `/cmd@someone_else`. */
+  private command(text: string, entities: MessageEntity[]): 'start' | 'help' | 'status' | 'human' | 'other-bot' | undefined {
+    const m = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,}))?(?=\s|$)/.exec(text);
+    if (!m) return undefined;
+    // Telegram marks commands with a bot_command entity (offsets may have moved: a mention was stripped).
+    if (entities.length > 0 && !entities.some((e) => e.type === 'bot_command')) return undefined;
+    if (m[2] && m[2].toLowerCase() !== (this.me.username ?? '').toLowerCase()) return 'other-bot';
+    const name = m[1]!.toLowerCase();
+    return name === 'start' || name === 'help' || name === 'status' || name === 'human' ? name : undefined;
+  }
+
+  private incomingFiles(message: Message): IncomingFile[] {
+    const files: IncomingFile[] = [];
+    if (message.photo?.length) {
+      // Telegram lists a photo's sizes smallest first; the largest is the one worth keeping.
+      const largest = message.photo.reduce((a, b) => ((b.file_size ?? b.width * b.height) >= (a.file_size ?? a.width * a.height) ? b : a));
+      files.push({ fileId: largest.file_id, name: `photo-${message.message_id}.jpg`, size: largest.file_size, mimeType: 'image/jpeg' });
+    }
+    if (message.document) {
+      const d = message.document;
+      files.push({ fileId: d.file_id, name: safeName(d.file_name ?? `file-${message.message_id}`), size: d.file_size, mimeType: d.mime_type });
+    }
+    return files;
+  }
+
+  /** Downloads and stores one file; a refusal says why it was not taken. */
+  private async download(file: IncomingFile): Promise<Partial<Attachment> | FileRefusal> {
+    const maxBytes = Math.min(this.options.uploadMaxBytes, TELEGRAM_DOWNLOAD_LIMIT);
+    if (file.size !== undefined && file.size > maxBytes) return { reason: 'too_large', name: file.name, size: file.size, maxBytes };
+    // A declared type that is certainly not an image or PDF is refused without downloading it; an
+    // unknown or generic one is decided by the bytes.
+    if (file.mimeType && !Object.hasOwn(ACCEPTED_TYPES, file.mimeType) && file.mimeType !== 'application/octet-stream') {
+      return { reason: 'type', name: file.name, type: file.mimeType };
+    }
+    let bytes: Buffer;
+    try {
+      const info = await this.bot.api.getFile(file.fileId);
+      if (info.file_size !== undefined && info.file_size > maxBytes) return { reason: 'too_large', name: file.name, size: info.file_size, maxBytes };
+      if (!info.file_path) return { reason: 'download_failed', name: file.name };
+      const result = await this.fetchFile(info.file_path, maxBytes);
+      if (result === 'too_large') return { reason: 'too_large', name: file.name, size: file.size ?? maxBytes + 1, maxBytes };
+      bytes = result;
+    } catch (err) {
+      this.logger?.warn({ err: err instanceof Error ? { message: err.message, name: err.name } : String(err), name: file.name }, 'telegram file download failed');
+      return { reason: 'download_failed', name: file.name };
+    }
+    try {
+      const stored = await storeFile(this.options.filesDir, bytes, file.name);
+      return { contentType: stored.contentType, contentUrl: pathToFileURL(join(this.options.filesDir, stored.file)).href, name: file.name };
+    } catch (err) {
+      if (isAppError(err, 'DL_ATTACHMENT_TYPE')) return { reason: 'type', name: file.name, type: err.message.split(': ').pop() ?? 'unknown' };
+      throw err;
+    }
+  }
+
+  /** `GET <apiRoot>/file/bot<token>/<path>`, stopped as soon as it grows past `maxBytes`. The URL holds the token: never logged. */
+  private async fetchFile(filePath: string, maxBytes: number): Promise<Buffer | 'too_large'> {
+    const url = `${this.apiRoot}/file/bot${this.options.token}/${filePath.split('/').map(encodeURIComponent).join('/')}`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(this.options.downloadTimeoutMs ?? 60_000) });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Error(`file download answered HTTP ${response.status}`);
+    }
+    const declared = Number(response.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await response.body.cancel().catch(() => undefined);
+      return 'too_large';
+    }
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        return 'too_large';
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private account(user: User): { id: string; name: string } {
+    const name = [user.first_name, user.last_name].filter(Boolean).join(' ') || user.username || String(user.id);
+    return { id: `tg:${user.id}`, name };
+  }
+
+  private activity(
+    message: { chat: Chat; message_id: number },
+    from: User,
+    fields: Partial<Activity>,
+    updateId: number,
+    extra: Record<string, unknown> = {},
+  ): Partial<Activity> {
+    const chat = message.chat;
+    const isGroup = chat.type !== 'private';
+    const chatName = ('title' in chat && chat.title) || ('username' in chat && chat.username) || ('first_name' in chat && chat.first_name) || '';
+    const locale = localeFromLanguageCode(from.language_code);
+    return {
+      id: String(message.message_id),
+      ...fields,
+      channelId: TELEGRAM_CHANNEL_ID,
+      conversation: { id: conversationIdFor(chat.id), isGroup, conversationType: isGroup ? 'groupChat' : 'personal', name: chatName || conversationIdFor(chat.id) },
+      from: { ...this.account(from), role: 'user' },
+      recipient: { ...BOT_ACCOUNT },
+      ...(locale ? { locale } : {}),
+      channelData: { telegram: { updateId, chatId: chat.id, chatType: chat.type, messageId: message.message_id, ...extra } },
+    };
+  }
+
+  // ── Outbound ──────────────────────────────────────────────────────────────────────────────────────
+
+  protected async deliver(activity: Partial<Activity>): Promise<ResourceResponse> {
+    if (activity.type === ActivityTypes.Typing) {
+      const chatId = chatIdOf(activity.conversation?.id);
+      // Best effort: a lost typing indicator must not fail the turn.
+      await this.bot.api.sendChatAction(chatId, 'typing').catch((err: unknown) => this.logger?.debug({ err }, 'telegram: sendChatAction failed'));
+      return { id: '' };
+    }
+    // Events (handoff.status, …) and other activity types have no Telegram form.
+    if (activity.type !== ActivityTypes.Message) return { id: '' };
+
+    const chatId = chatIdOf(activity.conversation?.id);
+    const locale = telegramLocale(activity.locale);
+    const keyboard = this.keyboard(activity.suggestedActions?.actions ?? []);
+    let text = activity.text ?? '';
+    const agent = (activity.channelData as { handoff?: { agent?: unknown } } | undefined)?.handoff?.agent;
+    if (typeof agent === 'string' && agent && text) text = `${agentLabel(locale, agent)}：\n${text}`;
+
+    const files: { kind: 'photo' | 'document'; file: InputFile | string }[] = [];
+    for (const attachment of activity.attachments ?? []) {
+      const out = this.outgoingFile(attachment);
+      if (out) files.push(out);
+      else {
+        this.logger?.warn({ contentType: attachment.contentType }, 'telegram: attachment without a stored file or https URL not sent');
+        if (attachment.name) text = text ? `${text}\n📎 ${attachment.name}` : `📎 ${attachment.name}`;
+      }
+    }
+    const chunks = splitText(text);
+    if (chunks.length === 0 && files.length === 0) {
+      if (!keyboard) return { id: '' };
+      chunks.push(chooseText(locale));
+    }
+
+    let replyTo = this.quoteFor(activity, chatId);
+    const total = chunks.length + files.length;
+    let index = 0;
+    let lastId: number | undefined;
+    const markup = () => (++index === total && keyboard ? { reply_markup: keyboard } : {});
+    const quote = () => {
+      const q = replyTo;
+      replyTo = undefined;
+      return q ? { reply_parameters: { message_id: q, allow_sending_without_reply: true } } : {};
+    };
+    for (const chunk of chunks) {
+      const sent = await this.bot.api.sendMessage(chatId, escapeHtml(chunk), {
+        parse_mode: 'HTML',
+        link_preview_options: { is_disabled: true },
+        ...quote(),
+        ...markup(),
+      });
+      lastId = sent.message_id;
+    }
+    for (const f of files) {
+      const sent =
+        f.kind === 'photo'
+          ? await this.bot.api.sendPhoto(chatId, f.file, { ...quote(), ...markup() })
+          : await this.bot.api.sendDocument(chatId, f.file, { ...quote(), ...markup() });
+      lastId = sent.message_id;
+    }
+    return { id: lastId === undefined ? '' : String(lastId) };
+  }
+
+  /** In a group, the first reply to a message quotes it (so the group sees whom the bot answers). */
+  private quoteFor(activity: Partial<Activity>, chatId: number): number | undefined {
+    if (!activity.conversation?.isGroup || !activity.replyToId || !/^\d+$/.test(activity.replyToId)) return undefined;
+    const key = `${chatId}:${activity.replyToId}`;
+    if (this.quoted.has(key)) return undefined;
+    this.quoted.add(key);
+    if (this.quoted.size > 1000) this.quoted.delete(this.quoted.values().next().value!);
+    return Number(activity.replyToId);
+  }
+
+  private keyboard(actions: CardAction[]): InlineKeyboardMarkup | undefined {
+    const buttons: InlineKeyboardButton[] = [];
+    const callbacks: { text: string; callback_data: string }[] = [];
+    for (const action of actions) {
+      const title = (action.title || (typeof action.value === 'string' ? action.value : '')).trim();
+      if (!title) continue;
+      if (action.type === 'openUrl' && typeof action.value === 'string' && /^https:\/\//.test(action.value)) {
+        buttons.push({ text: title, url: action.value });
+        continue;
+      }
+      const value = typeof action.value === 'string' && action.value.trim() ? action.value : title;
+      const { data, key } = callbackDataFor(value);
+      if (key) this.state.rememberAnswer(key, value);
+      callbacks.push({ text: title, callback_data: data });
+    }
+    if (buttons.length === 0 && callbacks.length === 0) return undefined;
+    return { inline_keyboard: [...layoutKeyboard(callbacks), ...buttons.map((b) => [b])] };
+  }
+
+  /** A stored file (contentUrl's last segment `<sha256>.<ext>` in the files folder) or an https URL. */
+  private outgoingFile(attachment: Attachment): { kind: 'photo' | 'document'; file: InputFile | string } | undefined {
+    const url = attachment.contentUrl ?? '';
+    let last = '';
+    try {
+      last = decodeURIComponent((url.split(/[/\\]/).pop() ?? '').split('?')[0] ?? '');
+    } catch {
+      last = '';
+    }
+    const type = attachment.contentType ?? '';
+    if (STORED_FILE.test(last) && existsSync(join(this.options.filesDir, last))) {
+      const isPhoto = /\.(jpg|png|webp)$/.test(last);
+      return { kind: isPhoto ? 'photo' : 'document', file: new InputFile(join(this.options.filesDir, last), safeName(attachment.name ?? last)) };
+    }
+    if (/^https:\/\//.test(url)) return { kind: /^image\/(jpeg|png|webp)$/.test(type) ? 'photo' : 'document', file: url };
+    return undefined;
+  }
+
+  /** Updates are not awaited by grammY; shutting down waits for them too. */
+  override async drain(): Promise<void> {
+    await this.settled();
+    await super.drain();
+  }
+}
