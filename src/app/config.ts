@@ -120,6 +120,15 @@ export interface Config {
     /** Where the channel keeps its small state file (handled update ids, long button answers). Absolute. */
     readonly stateDir: string;
   };
+  /** The WeChat channel (wechaty, issue 6). Off while `puppet` is unset. */
+  readonly wechat: {
+    /** The wechaty puppet package, e.g. `wechaty-puppet-wechat4u` or `wechaty-puppet-service`; unset = no WeChat channel. */
+    readonly puppet: string | undefined;
+    /** Token of a puppet service (`wechaty-puppet-service`: WeCom/WorkPro, PadLocal, …). */
+    readonly puppetServiceToken: string | undefined;
+    /** Where the channel keeps its small state file (handled message ids, last numbered options). Absolute. */
+    readonly stateDir: string;
+  };
   /** Files and folders inside `dataDir`. */
   readonly paths: {
     readonly database: string;
@@ -218,6 +227,11 @@ function schemaFor(root: string) {
     TELEGRAM_WEBHOOK_URL: httpsUrl().optional(),
     TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A-Z, a-z, 0-9, _ and -').optional(),
     TELEGRAM_API_ROOT: httpUrl('https://api.telegram.org').transform((v) => v.replace(/\/+$/, '')).default('https://api.telegram.org'),
+    WECHATY_PUPPET: z
+      .string()
+      .regex(/^(?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/, 'must be a puppet package name such as wechaty-puppet-wechat4u or wechaty-puppet-service')
+      .optional(),
+    WECHATY_PUPPET_SERVICE_TOKEN: z.string().regex(/^\S{1,512}$/, 'must be the token your puppet service gave (no spaces)').optional(),
   });
 }
 
@@ -251,6 +265,7 @@ const SECRET_VARIABLES = new Set([
   'BACKOFFICE_API_KEY',
   'TELEGRAM_BOT_TOKEN',
   'TELEGRAM_WEBHOOK_SECRET',
+  'WECHATY_PUPPET_SERVICE_TOKEN',
 ]);
 
 function origin() {
@@ -362,6 +377,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookSecret: v.TELEGRAM_WEBHOOK_SECRET,
       apiRoot: v.TELEGRAM_API_ROOT,
       stateDir: path.join(v.DATA_DIR, 'telegram'),
+    }),
+    wechat: Object.freeze({
+      puppet: v.WECHATY_PUPPET,
+      puppetServiceToken: v.WECHATY_PUPPET_SERVICE_TOKEN,
+      stateDir: path.join(v.DATA_DIR, 'wechat'),
     }),
     paths: Object.freeze({
       database: path.join(v.DATA_DIR, 'pos-assist.sqlite'),

@@ -24,6 +24,7 @@ import { backofficeRoutes, OutboxWorker } from '../requests/index.js';
 import { agentAuth } from '../handoff/agents/index.js';
 import { consoleRoutes } from '../handoff/console-routes.js';
 import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
+import { startWechat, type WechatChannel } from '../channels/wechat/index.js';
 import { openDatabase } from '../store/index.js';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, type Config } from './config.js';
@@ -175,7 +176,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) =>
-    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, channels: { webchat: 'up', telegram: telegramStatus } } : reply.code(503).send({ status: 'starting' }),
+    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus() } } : reply.code(503).send({ status: 'starting' }),
   );
 
   await app.register(directLineRoutes, {
@@ -207,6 +208,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     });
   });
 
+  let wechat: WechatChannel | undefined;
+  let wechatFailed = false;
+  const wechatStatus = (): string => (config.wechat.puppet ? (wechatFailed ? 'failed' : (wechat?.status() ?? 'starting')) : 'off');
   let telegram: TelegramChannel | undefined;
   let telegramStatus: 'off' | 'starting' | 'up' | 'failed' = config.telegram.botToken ? 'starting' : 'off';
   if (config.telegram.botToken && config.telegram.webhookUrl) {
@@ -216,6 +220,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       path: telegramWebhookPath(config.telegram),
     });
   }
+
+  // The WeChat login QR code for operators (under /agent/api/: needs a console session).
+  app.get('/agent/api/wechat', async () => ({ status: wechatStatus(), qrcode: wechat?.qrcode() ?? null }));
 
   await app.register(backofficeRoutes, {
     requests: () => {
@@ -309,6 +316,25 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         logger.error({ err }, 'Telegram channel could not start');
       }
     }
+    if (config.wechat.puppet) {
+      // Like Telegram: a WeChat problem is logged and shown in /readyz; the other channels stay up.
+      const rt = runtime;
+      try {
+        wechat = await startWechat({
+          attach: (a) => rt.attach(a),
+          logic: (c) => rt.bot.run(c),
+          transcripts: rt.transcripts,
+          filesDir: config.paths.files,
+          uploadMaxBytes: config.webchat.uploadMaxBytes,
+          logger,
+          config: config.wechat,
+        });
+        logger.info({ puppet: config.wechat.puppet }, 'WeChat channel started; waiting for login (scan the QR code)');
+      } catch (err) {
+        wechatFailed = true;
+        logger.error({ err }, 'WeChat channel could not start');
+      }
+    }
     const notified = await runtime.sendPendingNotifications();
     if (notified > 0) logger.info({ notified }, 'told merchants of decisions made while the server was down');
     logger.info({ url, chunks: runtime.knowledge.chunkCount }, 'POS Assist is ready');
@@ -327,6 +353,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         await ready.catch(() => undefined);
         clearInterval(sweeper);
         await telegram?.stop();
+        await wechat?.stop();
         runtime?.handoff.hub.closeAll();
         await service?.drain();
         await outbox?.stop();

@@ -81,6 +81,11 @@ describe('loadConfig', () => {
         apiRoot: 'https://api.telegram.org',
         stateDir: path.join(REPO_ROOT, 'data', 'telegram'),
       },
+      wechat: {
+        puppet: undefined,
+        puppetServiceToken: undefined,
+        stateDir: path.join(REPO_ROOT, 'data', 'wechat'),
+      },
       paths: {
         database: path.join(REPO_ROOT, 'data', 'pos-assist.sqlite'),
         index: path.join(REPO_ROOT, 'data', 'index'),
@@ -125,6 +130,22 @@ describe('loadConfig', () => {
     expect(bad).not.toContain('has spaces');
     expect(problems({ TELEGRAM_WEBHOOK_SECRET: 'x'.repeat(257) })).toMatch(/TELEGRAM_WEBHOOK_SECRET: must be 1–256/);
     expect(loadConfig({ TELEGRAM_WEBHOOK_SECRET: 'x'.repeat(256) }).telegram.webhookSecret).toHaveLength(256);
+  });
+
+  it('reads the WeChat variables and never echoes the puppet service token', () => {
+    const config = loadConfig({ DATA_DIR: '/srv/pos/data', WECHATY_PUPPET: 'wechaty-puppet-service', WECHATY_PUPPET_SERVICE_TOKEN: 'puppet_service_token-123' });
+    expect(config.wechat).toEqual({ puppet: 'wechaty-puppet-service', puppetServiceToken: 'puppet_service_token-123', stateDir: '/srv/pos/data/wechat' });
+    expect(Object.isFrozen(config.wechat)).toBe(true);
+    expect(loadConfig({ WECHATY_PUPPET: '@juzi/wechaty-puppet-service' }).wechat.puppet).toBe('@juzi/wechaty-puppet-service');
+    let message = '';
+    try {
+      loadConfig({ WECHATY_PUPPET: 'not a package', WECHATY_PUPPET_SERVICE_TOKEN: 'secret with spaces' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/WECHATY_PUPPET: must be a puppet package name/);
+    expect(message).toMatch(/WECHATY_PUPPET_SERVICE_TOKEN: must be the token/);
+    expect(message).not.toContain('secret with spaces');
   });
 
   it('reads the web chat variables, validates origins and never echoes the secret', () => {

@@ -8,38 +8,7 @@ export function telegramLocale(languageCode: string | undefined): TelegramLocale
   return languageCode?.toLowerCase().startsWith('en') ? 'en' : 'zh-CN';
 }
 
-function megabytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return mb >= 10 ? mb.toFixed(0) : mb.toFixed(1).replace(/\.0$/, '');
-}
-
-export type FileRefusal =
-  | { reason: 'too_large'; name: string; size: number; maxBytes: number }
-  | { reason: 'type'; name: string; type: string }
-  | { reason: 'download_failed'; name: string }
-  | { reason: 'unsupported_message'; kind: string };
-
-export function refusalText(locale: TelegramLocale, refusal: FileRefusal): string {
-  const zh = locale === 'zh-CN';
-  switch (refusal.reason) {
-    case 'too_large':
-      return zh
-        ? `文件“${refusal.name}”太大（${megabytes(refusal.size)} MB），未能接收。请发送不超过 ${megabytes(refusal.maxBytes)} MB 的图片或 PDF 文件。`
-        : `The file "${refusal.name}" is too large (${megabytes(refusal.size)} MB) and was not received. Please send an image or PDF of at most ${megabytes(refusal.maxBytes)} MB.`;
-    case 'type':
-      return zh
-        ? `文件“${refusal.name}”的格式无法接收（${refusal.type}）。请以图片（JPG、PNG、WebP、GIF）或 PDF 文件发送。`
-        : `The file "${refusal.name}" has a format I can't accept (${refusal.type}). Please send it as an image (JPG, PNG, WebP, GIF) or a PDF file.`;
-    case 'download_failed':
-      return zh
-        ? `文件“${refusal.name}”没有接收成功，请稍后重新发送。`
-        : `The file "${refusal.name}" could not be received; please send it again in a moment.`;
-    case 'unsupported_message':
-      return zh
-        ? `我目前只能处理文字、图片和 PDF 文件，暂时无法处理${refusal.kind}。请用文字描述您的问题。`
-        : `I can only handle text, images and PDF files for now, not ${refusal.kind}. Please describe your question in words.`;
-  }
-}
+export { refusalText, type FileRefusal } from '../file-refusals.js';
 
 /** Names of message kinds the channel does not take, for `unsupported_message`. */
 export function kindName(locale: TelegramLocale, kind: string): string {

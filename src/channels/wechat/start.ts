@@ -1,0 +1,155 @@
+/**
+ * Starting the WeChat channel.
+ *
+ * `startWechat` builds the wechaty instance with the configured puppet (`WECHATY_PUPPET`, with
+ * `WECHATY_PUPPET_SERVICE_TOKEN` for `wechaty-puppet-service`), the adapter, attaches it to the runtime
+ * and starts wechaty. Logging in is the operator's part: the login QR code is logged (as an ASCII QR code
+ * when `qrcode-terminal` is installed, and always as an image URL) and kept for an operator page
+ * (`channel.qrcode()`); `channel.status()` says where the login stands, for `/readyz`.
+ *
+ * The session is kept in `DATA_DIR/wechat/session.memory-card.json` (wechaty's memory card), so a
+ * restart does not need a new scan while the puppet's session is still valid.
+ */
+import { join } from 'node:path';
+import { WechatyBuilder, ScanStatus, qrcodeValueToImageUrl, type Wechaty, type WechatyOptions } from 'wechaty';
+import type { Config } from '../../app/config.js';
+import type { Logger } from '../../app/logger.js';
+import type { SqlTranscriptStore } from '../../store/transcript-store.js';
+import type { BotLogic, ChannelAdapter } from '../channel-adapter.js';
+import { WechatAdapter } from './wechat-adapter.js';
+
+export type WechatConfig = Config['wechat'];
+
+/** Where the login stands: starting, waiting for a scan, logged in, logged out, or failed to start. */
+export type WechatStatus = 'starting' | 'scan' | 'up' | 'logged-out' | 'failed';
+
+/** A puppet instance (tests: `new PuppetMock({ mocker })`), instead of the configured puppet package. */
+type PuppetInstance = Extract<WechatyOptions, { puppet?: object }>['puppet'];
+
+export interface WechatDeps {
+  /** `runtime.attach`: connects the adapter to the bot (handoff sink, error handling, notifications). */
+  attach(adapter: ChannelAdapter): void;
+  /** `(context) => runtime.bot.run(context)`. */
+  logic: BotLogic;
+  transcripts: SqlTranscriptStore;
+  /** `config.paths.files`. */
+  filesDir: string;
+  /** `config.webchat.uploadMaxBytes`: the same limit as web chat uploads. */
+  uploadMaxBytes: number;
+  logger: Logger;
+  config: WechatConfig;
+  /** A puppet instance to use instead of `config.puppet` (tests). */
+  puppet?: PuppetInstance;
+  /** Print the login QR code as ASCII art when `qrcode-terminal` is installed (default true). */
+  terminalQrcode?: boolean;
+}
+
+export interface WechatLoginQrcode {
+  /** The QR code's content (what the WeChat app scans). */
+  value: string;
+  /** An image of it (a public QR code rendering service), for an operator page. */
+  imageUrl: string;
+  status: string;
+}
+
+export interface WechatChannel {
+  adapter: WechatAdapter;
+  bot: Wechaty;
+  status(): WechatStatus;
+  /** The current login QR code while waiting for a scan; undefined otherwise. */
+  qrcode(): WechatLoginQrcode | undefined;
+  /** The logged-in account, when up. */
+  user(): { id: string; name: string } | undefined;
+  /** Stops wechaty, then waits for messages and turns in progress. */
+  stop(): Promise<void>;
+}
+
+async function printQrcode(value: string, log: Logger): Promise<void> {
+  try {
+    const name = 'qrcode-terminal';
+    const mod = (await import(name)) as { default?: { generate(text: string, options: { small: boolean }, cb: (qr: string) => void): void } };
+    mod.default?.generate(value, { small: true }, (qr) => {
+      process.stdout.write(`\n${qr}\n`);
+    });
+  } catch {
+    log.debug('qrcode-terminal is not installed; the QR code is shown as a URL only');
+  }
+}
+
+export async function startWechat(deps: WechatDeps): Promise<WechatChannel> {
+  const { config, logger } = deps;
+  if (!config.puppet && !deps.puppet) throw new Error('wechat: WECHATY_PUPPET is not set');
+  const log = logger.child({ channel: 'wechat' });
+  const name = join(config.stateDir, 'session');
+  const options: WechatyOptions = deps.puppet
+    ? { name, puppet: deps.puppet }
+    : {
+        name,
+        puppet: config.puppet as Extract<WechatyOptions, { puppetOptions?: unknown }>['puppet'],
+        ...(config.puppetServiceToken ? { puppetOptions: { token: config.puppetServiceToken } } : {}),
+      };
+  const bot = WechatyBuilder.build(options);
+
+  let status: WechatStatus = 'starting';
+  let qrcode: WechatLoginQrcode | undefined;
+  let user: { id: string; name: string } | undefined;
+
+  bot.on('scan', (value: string, scanStatus: ScanStatus) => {
+    const statusName = ScanStatus[scanStatus] ?? String(scanStatus);
+    if (scanStatus === ScanStatus.Waiting || scanStatus === ScanStatus.Timeout) {
+      status = 'scan';
+      qrcode = { value, imageUrl: qrcodeValueToImageUrl(value), status: statusName };
+      log.info({ qrcodeUrl: qrcode.imageUrl, scanStatus: statusName }, 'wechat: scan this QR code with the WeChat app to log in');
+      if (deps.terminalQrcode !== false) void printQrcode(value, log);
+    } else {
+      if (qrcode) qrcode = { ...qrcode, status: statusName };
+      log.info({ scanStatus: statusName }, 'wechat: login QR code scan status');
+    }
+  });
+  bot.on('login', (contact) => {
+    status = 'up';
+    qrcode = undefined;
+    user = { id: contact.id, name: contact.name() };
+    log.info({ user: user.name }, 'wechat: logged in');
+  });
+  bot.on('logout', (contact, reason?: string) => {
+    status = 'logged-out';
+    user = undefined;
+    log.warn({ user: contact.name(), reason }, 'wechat: logged out');
+  });
+  bot.on('error', (err) => {
+    log.error({ err }, 'wechat: error');
+  });
+
+  const adapter = new WechatAdapter({
+    bot,
+    transcripts: deps.transcripts,
+    filesDir: deps.filesDir,
+    uploadMaxBytes: deps.uploadMaxBytes,
+    stateDir: config.stateDir,
+    logic: deps.logic,
+    logger: log,
+  });
+  deps.attach(adapter);
+  try {
+    await bot.start();
+  } catch (err) {
+    status = 'failed';
+    log.error({ err, puppet: config.puppet }, 'wechat: could not start');
+    adapter.detach();
+    throw err;
+  }
+  log.info({ puppet: deps.puppet ? 'instance' : config.puppet }, 'wechat: started; waiting for login');
+  return {
+    adapter,
+    bot,
+    status: () => status,
+    qrcode: () => qrcode,
+    user: () => user,
+    async stop() {
+      adapter.detach();
+      await bot.stop();
+      await adapter.drain();
+    },
+  };
+}

@@ -1,0 +1,382 @@
+/**
+ * WeChat as a channel (wechaty, any puppet). Like every channel it only translates; the base class masks
+ * card numbers, keeps the transcript and runs one conversation's turns one at a time.
+ *
+ * Inbound (wechaty's `'message'` event):
+ * - the bot's own messages (`msg.self()`: puppets echo what the bot sent) are ignored;
+ * - each message is handled once: its id is claimed in a small state file before anything runs (see
+ *   wechat-state.ts), so a message a puppet emits again is dropped;
+ * - in rooms only messages that @-mention the bot are processed (the mention is removed from the text);
+ * - text; images (`types.Message.Image`) and files (`types.Message.Attachment`) are fetched
+ *   (`msg.toFileBox()`), checked against the size limit and stored by their bytes (`storeFile`); a file
+ *   that is too large or not an image/PDF is answered with the reason, never dropped silently; voice,
+ *   video, stickers and the like are answered likewise;
+ * - WeChat has no buttons: the bot writes its choices as numbered lines ("1. …"), and a reply "1", "2", …
+ *   means that option of the bot's last message in the conversation (kept in the state file);
+ * - one conversation's messages are handled in arrival order (downloads included), different ones in
+ *   parallel. wechaty does not await listeners; `settled()` waits for the work.
+ *
+ * Outbound (`deliver`): text via `contact.say` / `room.say` (in a room the merchant is @-mentioned);
+ * suggested actions (if an activity carries them) as numbered lines; stored files uploaded with
+ * `FileBox` (the stored bytes, inline). Typing and event activities (handoff status, …) are not sent.
+ *
+ * Conversation id `wx:<contact id>` or `wx:room:<room id>`, user id `wx:<contact id>`, locale zh-CN.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ActivityTypes, type Activity, type Attachment, type ResourceResponse } from 'botbuilder';
+import { FileBox } from 'file-box';
+import { types, type Contact, type Message, type Room, type Wechaty } from 'wechaty';
+import { isAppError } from '../../app/errors.js';
+import type { Logger } from '../../app/logger.js';
+import type { SqlTranscriptStore } from '../../store/transcript-store.js';
+import { safeName, storeFile } from '../attachments.js';
+import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
+import { ConversationQueue } from '../conversation-queue.js';
+import { agentLabel, kindName, refusalText, wechatLocale, type FileRefusal } from './messages.js';
+import { WechatState } from './wechat-state.js';
+
+export const WECHAT_CHANNEL_ID = 'wechat';
+
+/** A file this deployment stored (`<sha256>.<ext>` under the files folder), as src/bot/flow-turns.ts reads it. */
+const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
+/** The numbered options at the end of a message ("1. …" lines, numbered from 1 without gaps). */
+const OPTION_LINE = /^\s*(\d{1,2})[.、．)]\s*(.+?)\s*$/;
+/** A reply that picks an option: "1", "２", "1." … */
+const PICK = /^\s*([0-9０-９]{1,2})\s*[.。．、]?\s*$/;
+
+export type MessageOutcome = 'processed' | 'refused' | 'duplicate' | 'ignored' | 'failed';
+
+export interface MessageHandled {
+  messageId: string;
+  outcome: MessageOutcome;
+  /** Why a message was ignored or failed (never message content). */
+  detail?: string;
+}
+
+export interface WechatAdapterOptions {
+  /** The wechaty instance (started by `startWechat`, or by a test). */
+  bot: Wechaty;
+  transcripts: SqlTranscriptStore;
+  /** The files folder (`config.paths.files`): received files are stored here, outgoing ones read from here. */
+  filesDir: string;
+  /** Largest file taken from a merchant (bytes). */
+  uploadMaxBytes: number;
+  /** Where the state file lives (handled message ids, last numbered options): `DATA_DIR/wechat`. */
+  stateDir: string;
+  /** The bot (`(context) => runtime.bot.run(context)`). */
+  logic: BotLogic;
+  logger?: Logger;
+}
+
+/** Conversation id of a contact's chat or of a room. */
+export function wechatConversationId(target: { contactId: string } | { roomId: string }): string {
+  return 'roomId' in target ? `wx:room:${target.roomId}` : `wx:${target.contactId}`;
+}
+
+/** The numbered options ("1. …" lines) at the end of a text, in order; empty when there are none. */
+export function numberedOptions(text: string): string[] {
+  const lines = text.split('\n');
+  const options: string[] = [];
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = OPTION_LINE.exec(lines[i]!);
+    if (!m) break;
+    options.unshift(m[2]!);
+    if (Number(m[1]) === 1) break;
+  }
+  // Only a complete list 1…n counts (a sentence that happens to start with "3." does not).
+  const numbers = lines.slice(lines.length - options.length).map((l) => Number(OPTION_LINE.exec(l)![1]));
+  return options.length && numbers.every((n, i) => n === i + 1) ? options : [];
+}
+
+export class WechatAdapter extends ChannelAdapter {
+  readonly bot: Wechaty;
+  /** Emits `'message'` with a `MessageHandled` when a message has been handled (or dropped). */
+  readonly events = new EventEmitter();
+  readonly state: WechatState;
+  private readonly options: WechatAdapterOptions;
+  private readonly logger: Logger | undefined;
+  /** One conversation's inbound work (downloads, then the turn) in arrival order. */
+  private readonly inbox = new ConversationQueue();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly listener = (message: Message) => this.receive(message);
+
+  constructor(options: WechatAdapterOptions) {
+    super({
+      channelId: WECHAT_CHANNEL_ID,
+      transcripts: options.transcripts,
+      capabilities: { suggestedActions: false, markdown: false, attachments: true, typing: false },
+    });
+    this.options = options;
+    this.bot = options.bot;
+    this.logger = options.logger;
+    this.state = new WechatState(join(options.stateDir, 'wechat-state.json'));
+    if (this.state.loadError) this.logger?.warn({ err: this.state.loadError, file: this.state.file }, 'wechat state file unreadable; starting empty');
+    this.bot.on('message', this.listener);
+  }
+
+  /** Stops listening (the wechaty instance is left running). */
+  detach(): void {
+    this.bot.off('message', this.listener);
+  }
+
+  // ── Inbound ───────────────────────────────────────────────────────────────────────────────────────
+
+  /** Takes one message (wechaty calls this; tests may too). Returns at once; `settled()` waits for the work. */
+  receive(message: Message): void {
+    const messageId = message.id;
+    if (message.self()) {
+      this.emitHandled({ messageId, outcome: 'ignored', detail: 'own message' });
+      return;
+    }
+    if (!this.state.claim(messageId)) {
+      this.logger?.info({ messageId }, 'wechat message already handled; skipped');
+      this.emitHandled({ messageId, outcome: 'duplicate' });
+      return;
+    }
+    const room = message.room();
+    const key = room ? `room:${room.id}` : message.talker().id;
+    const task = this.inbox
+      .run(key, () => this.onMessage(message))
+      .catch((err: unknown): MessageHandled => {
+        this.logger?.error({ err, messageId }, 'wechat message could not be handled');
+        return { messageId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
+      })
+      .then((handled) => this.emitHandled(handled));
+    this.inflight.add(task);
+    void task.finally(() => this.inflight.delete(task));
+  }
+
+  /** Resolves when every message received so far has been handled. */
+  async settled(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private emitHandled(handled: MessageHandled): void {
+    this.events.emit('message', handled);
+  }
+
+  private async onMessage(message: Message): Promise<MessageHandled> {
+    const messageId = message.id;
+    const room = message.room();
+    const talker = message.talker();
+    const type = message.type();
+    const locale = wechatLocale(undefined);
+    let text = type === types.Message.Text ? message.text() : '';
+
+    if (room) {
+      if (!(await message.mentionSelf())) return { messageId, outcome: 'ignored', detail: 'room message not addressed to the bot' };
+      if (type === types.Message.Text) text = await this.withoutMention(message, room);
+    }
+    const conversationId = room ? wechatConversationId({ roomId: room.id }) : wechatConversationId({ contactId: talker.id });
+
+    // "1", "2", …: the numbered option of the bot's last message here.
+    let picked: { number: number; option: string } | undefined;
+    const pick = PICK.exec(text);
+    if (pick) {
+      const number = Number(pick[1]!.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)));
+      const option = this.state.optionsFor(conversationId)[number - 1];
+      if (option) {
+        picked = { number, option };
+        text = option;
+      }
+    }
+
+    const attachments: Partial<Attachment>[] = [];
+    const refusals: FileRefusal[] = [];
+    if (type === types.Message.Image || type === types.Message.Attachment) {
+      const result = await this.download(message, type === types.Message.Image);
+      if ('reason' in result) refusals.push(result);
+      else attachments.push(result);
+    } else if (type !== types.Message.Text) {
+      // System notes, recalls and unknown kinds are not for the bot; other kinds get an answer.
+      if (type === types.Message.Unknown || type === types.Message.Recalled || type === types.Message.GroupNote || type === types.Message.Post) {
+        return { messageId, outcome: 'ignored', detail: `message type ${types.Message[type]}` };
+      }
+      refusals.push({ reason: 'unsupported_message', kind: kindName(locale, types.Message[type] ?? 'other') });
+    }
+    if (!text.trim() && attachments.length === 0 && refusals.length === 0) return { messageId, outcome: 'ignored', detail: 'no content' };
+
+    const activity: Partial<Activity> = {
+      id: messageId,
+      type: ActivityTypes.Message,
+      text,
+      ...(attachments.length ? { attachments: attachments as Attachment[] } : {}),
+      channelId: WECHAT_CHANNEL_ID,
+      conversation: {
+        id: conversationId,
+        isGroup: !!room,
+        conversationType: room ? 'groupChat' : 'personal',
+        name: (room ? await room.topic().catch(() => '') : talker.name()) || conversationId,
+      },
+      from: { ...this.account(talker), role: 'user' },
+      recipient: { ...BOT_ACCOUNT },
+      locale: 'zh-CN',
+      channelData: {
+        wechat: {
+          messageId,
+          contactId: talker.id,
+          ...(room ? { roomId: room.id } : {}),
+          type: types.Message[type],
+          ...(picked ? { picked: picked.number } : {}),
+          ...(refusals.length ? { refused: refusals.map((r) => ('name' in r ? { reason: r.reason, name: r.name } : { reason: r.reason })) } : {}),
+        },
+      },
+    };
+    if (refusals.length === 0) {
+      await this.processActivity(activity, this.options.logic);
+      return { messageId, outcome: 'processed' };
+    }
+    const logic = this.options.logic;
+    await this.processActivity(activity, async (context) => {
+      for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
+      if (text.trim() || attachments.length) await logic(context);
+    });
+    for (const r of refusals) this.logger?.info({ messageId, reason: r.reason }, 'wechat message refused');
+    return { messageId, outcome: 'refused' };
+  }
+
+  /** The text without the @-mention of the bot (WeChat writes "@name" followed by a U+2005 space). */
+  private async withoutMention(message: Message, room: Room): Promise<string> {
+    let text = message.text();
+    const me = this.bot.currentUser;
+    const names = new Set<string>([me.name()]);
+    const alias = await room.alias(me).catch(() => undefined);
+    if (alias) names.add(alias);
+    for (const name of names) {
+      if (!name) continue;
+      text = text.split(`@${name}\u2005`).join(' ').split(`@${name} `).join(' ');
+      if (text.endsWith(`@${name}`)) text = text.slice(0, -name.length - 1);
+    }
+    if (text === message.text()) text = await message.mentionText().catch(() => text);
+    return text.replace(/[ \t\u2005]{2,}/g, ' ').trim();
+  }
+
+  /** Fetches and stores one image or file; a refusal says why it was not taken. */
+  private async download(message: Message, isImage: boolean): Promise<Partial<Attachment> | FileRefusal> {
+    const maxBytes = this.options.uploadMaxBytes;
+    let name = isImage ? `image-${message.id}.jpg` : `file-${message.id}`;
+    let bytes: Buffer;
+    try {
+      const box = await message.toFileBox();
+      name = safeName(box.name || name);
+      if (box.size > maxBytes) return { reason: 'too_large', name, size: box.size, maxBytes };
+      bytes = await box.toBuffer();
+    } catch (err) {
+      this.logger?.warn({ err: err instanceof Error ? { message: err.message, name: err.name } : String(err), messageId: message.id }, 'wechat file download failed');
+      return { reason: 'download_failed', name };
+    }
+    if (bytes.length > maxBytes) return { reason: 'too_large', name, size: bytes.length, maxBytes };
+    try {
+      const stored = await storeFile(this.options.filesDir, bytes, name);
+      return { contentType: stored.contentType, contentUrl: pathToFileURL(join(this.options.filesDir, stored.file)).href, name };
+    } catch (err) {
+      if (isAppError(err, 'DL_ATTACHMENT_TYPE')) return { reason: 'type', name, type: err.message.split(': ').pop() ?? 'unknown' };
+      throw err;
+    }
+  }
+
+  private account(contact: Contact): { id: string; name: string } {
+    return { id: `wx:${contact.id}`, name: contact.name() || contact.id };
+  }
+
+  // ── Outbound ──────────────────────────────────────────────────────────────────────────────────────
+
+  protected async deliver(activity: Partial<Activity>): Promise<ResourceResponse> {
+    // Typing has no WeChat form; events (handoff.status, …) are not for the merchant's chat.
+    if (activity.type !== ActivityTypes.Message) return { id: '' };
+    const conversationId = activity.conversation?.id ?? '';
+    const locale = wechatLocale(activity.locale);
+
+    let text = activity.text ?? '';
+    const agent = (activity.channelData as { handoff?: { agent?: unknown } } | undefined)?.handoff?.agent;
+    if (typeof agent === 'string' && agent && text) text = `${agentLabel(locale, agent)}：\n${text}`;
+    const actions = (activity.suggestedActions?.actions ?? [])
+      .map((a) => (a.title || (typeof a.value === 'string' ? a.value : '')).trim())
+      .filter(Boolean);
+    if (actions.length) text = [text, ...actions.map((a, i) => `${i + 1}. ${a}`)].filter(Boolean).join('\n');
+
+    const files: FileBox[] = [];
+    for (const attachment of activity.attachments ?? []) {
+      const box = this.outgoingFile(attachment);
+      if (box) files.push(box);
+      else {
+        this.logger?.warn({ contentType: attachment.contentType }, 'wechat: attachment without a stored file or https URL not sent');
+        if (attachment.name) text = text ? `${text}\n📎 ${attachment.name}` : `📎 ${attachment.name}`;
+      }
+    }
+    if (!text && files.length === 0) return { id: '' };
+
+    const target = await this.target(conversationId);
+    let lastId = '';
+    if (text) {
+      let sent: void | Message;
+      if ('room' in target) {
+        const merchant = await this.merchantOf(activity, target.room);
+        sent = merchant ? await target.room.say(text, merchant) : await target.room.say(text);
+      } else {
+        sent = await target.contact.say(text);
+      }
+      if (sent) lastId = sent.id;
+    }
+    for (const box of files) {
+      const sent = 'room' in target ? await target.room.say(box) : await target.contact.say(box);
+      if (sent) lastId = sent.id;
+    }
+    // The options a reply "1", "2", … refers to: those of the bot's last message here.
+    if (text) this.state.setOptions(conversationId, numberedOptions(text));
+    return { id: lastId };
+  }
+
+  private async target(conversationId: string): Promise<{ room: Room } | { contact: Contact }> {
+    if (conversationId.startsWith('wx:room:')) {
+      const id = conversationId.slice('wx:room:'.length);
+      const room = await this.bot.Room.find({ id });
+      if (!room) throw new Error(`wechat: room ${id} not found`);
+      return { room };
+    }
+    if (!conversationId.startsWith('wx:')) throw new Error(`wechat: not a WeChat conversation: ${conversationId}`);
+    const id = conversationId.slice('wx:'.length);
+    const contact = await this.bot.Contact.find({ id });
+    if (!contact) throw new Error(`wechat: contact ${id} not found`);
+    return { contact };
+  }
+
+  /** The merchant a room reply is for (the activity's recipient), to @-mention; undefined when unknown. */
+  private async merchantOf(activity: Partial<Activity>, room: Room): Promise<Contact | undefined> {
+    const id = activity.recipient?.id;
+    if (!id?.startsWith('wx:') || id.startsWith('wx:room:')) return undefined;
+    const contact = await this.bot.Contact.find({ id: id.slice(3) }).catch(() => undefined);
+    if (!contact) return undefined;
+    return (await room.has(contact).catch(() => false)) ? contact : undefined;
+  }
+
+  /** A stored file (contentUrl's last segment `<sha256>.<ext>` in the files folder) or an https URL. */
+  private outgoingFile(attachment: Attachment): FileBox | undefined {
+    const url = attachment.contentUrl ?? '';
+    let last = '';
+    try {
+      last = decodeURIComponent((url.split(/[/\\]/).pop() ?? '').split('?')[0] ?? '');
+    } catch {
+      last = '';
+    }
+    if (STORED_FILE.test(last) && existsSync(join(this.options.filesDir, last))) {
+      const ext = last.split('.').pop()!;
+      const name = safeName(attachment.name ?? last);
+      // The bytes travel inline (base64, bounded by the upload limit): a `FileBox.fromFile` cannot be
+      // serialised (toJSON), which some puppets (and puppet services' relays) need.
+      const bytes = readFileSync(join(this.options.filesDir, last));
+      return FileBox.fromBase64(bytes.toString('base64'), name.includes('.') ? name : `${name}.${ext}`) as FileBox;
+    }
+    if (/^https:\/\//.test(url)) return FileBox.fromUrl(url, { name: safeName(attachment.name ?? last) }) as FileBox;
+    return undefined;
+  }
+
+  /** wechaty does not await message listeners; shutting down waits for them too. */
+  override async drain(): Promise<void> {
+    await this.settled();
+    await super.drain();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * What the WeChat channel must remember across restarts, in one small JSON file per bot account under
+ * `DATA_DIR/wechat/` (no table, so no migration):
+ *
+ * - **the message ids handled recently** — each message is processed once. A puppet may emit a message
+ *   again (reconnects, a service replaying its queue after a restart); the file keeps the ids of the last
+ *   `keep` messages (seven days at most) and a message is a duplicate exactly when its id is among them.
+ * - **the numbered options of the bot's last message in each conversation** — WeChat has no buttons, so
+ *   the bot writes its choices as "1. …", "2. …"; a merchant answering "1" means the first of them, even
+ *   after a restart.
+ *
+ * Writes are atomic (temporary file + rename) and synchronous, so a message is on record before its turn
+ * runs. A missing or unreadable file starts empty (logged by the caller).
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+interface StateFile {
+  version: 1;
+  /** [message id, epoch ms when handled], oldest first. */
+  messages: [string, number][];
+  /** [conversation id, options], least recently updated first. */
+  options: [string, string[]][];
+}
+
+export interface WechatStateOptions {
+  /** Message ids remembered (default 5000). */
+  keep?: number;
+  /** How long a message id is remembered (default seven days). */
+  maxAgeMs?: number;
+  /** Conversations whose last options are remembered (default 2000). */
+  keepOptions?: number;
+  now?: () => number;
+}
+
+export class WechatState {
+  private readonly messages = new Map<string, number>();
+  private readonly options = new Map<string, string[]>();
+  private readonly keep: number;
+  private readonly maxAgeMs: number;
+  private readonly keepOptions: number;
+  private readonly now: () => number;
+  /** Why the file could not be read (it then starts empty). */
+  readonly loadError: Error | undefined;
+
+  constructor(
+    readonly file: string,
+    options: WechatStateOptions = {},
+  ) {
+    this.keep = options.keep ?? 5000;
+    this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
+    this.keepOptions = options.keepOptions ?? 2000;
+    this.now = options.now ?? Date.now;
+    try {
+      const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateFile>;
+      for (const [id, at] of raw.messages ?? []) if (typeof id === 'string' && Number.isFinite(at)) this.messages.set(id, at);
+      for (const [conversation, list] of raw.options ?? []) {
+        if (typeof conversation === 'string' && Array.isArray(list) && list.every((o) => typeof o === 'string')) this.options.set(conversation, list);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.loadError = err as Error;
+    }
+  }
+
+  /**
+   * Records `messageId` as handled; false when it was handled before (a duplicate). Synchronous: two
+   * concurrent deliveries of one message cannot both claim it.
+   */
+  claim(messageId: string): boolean {
+    const now = this.now();
+    for (const [id, at] of this.messages) {
+      if (now - at <= this.maxAgeMs) break;
+      this.messages.delete(id);
+    }
+    if (this.messages.has(messageId)) return false;
+    this.messages.set(messageId, now);
+    while (this.messages.size > this.keep) this.messages.delete(this.messages.keys().next().value!);
+    this.save();
+    return true;
+  }
+
+  /** Whether `messageId` is on record (for diagnostics and tests). */
+  seen(messageId: string): boolean {
+    return this.messages.has(messageId);
+  }
+
+  /** The numbered options of the bot's last message in `conversationId` (empty list: none). */
+  setOptions(conversationId: string, options: string[]): void {
+    const current = this.options.get(conversationId);
+    if (!current && options.length === 0) return;
+    if (current && current.length === options.length && current.every((o, i) => o === options[i])) return;
+    this.options.delete(conversationId);
+    if (options.length) this.options.set(conversationId, options);
+    while (this.options.size > this.keepOptions) this.options.delete(this.options.keys().next().value!);
+    this.save();
+  }
+
+  optionsFor(conversationId: string): string[] {
+    return this.options.get(conversationId) ?? [];
+  }
+
+  private save(): void {
+    const data: StateFile = { version: 1, messages: [...this.messages], options: [...this.options] };
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(data));
+    renameSync(tmp, this.file);
+  }
+}
