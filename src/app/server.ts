@@ -21,7 +21,8 @@ import { TokenService } from '../channels/webchat/tokens.js';
 import { ActivityHub, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
 import { t, type Locale, type MessageKey } from '../i18n/messages.js';
 import { backofficeRoutes, OutboxWorker } from '../requests/index.js';
-import { agentAuth } from '../handoff/agents/index.js';
+import { agentAuth, requireAgent } from '../handoff/agents/index.js';
+import { renderWechatLoginPage } from '../channels/wechat/login-page.js';
 import { consoleRoutes } from '../handoff/console-routes.js';
 import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
 import { startWechat, type WechatChannel } from '../channels/wechat/index.js';
@@ -223,6 +224,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
   // The WeChat login QR code for operators (under /agent/api/: needs a console session).
   app.get('/agent/api/wechat', async () => ({ status: wechatStatus(), qrcode: wechat?.qrcode() ?? null }));
+  app.get('/agent/wechat', { onRequest: requireAgent }, async (_request, reply) =>
+    reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(await renderWechatLoginPage(wechatStatus(), wechat?.qrcode(), wechat?.user())),
+  );
 
   await app.register(backofficeRoutes, {
     requests: () => {

@@ -4,13 +4,14 @@
  * `startWechat` builds the wechaty instance with the configured puppet (`WECHATY_PUPPET`, with
  * `WECHATY_PUPPET_SERVICE_TOKEN` for `wechaty-puppet-service`), the adapter, attaches it to the runtime
  * and starts wechaty. Logging in is the operator's part: the login QR code is logged (as an ASCII QR code
- * when `qrcode-terminal` is installed, and always as an image URL) and kept for an operator page
+ * in the terminal, and as an image URL) and kept for the operator page `/agent/wechat`
  * (`channel.qrcode()`); `channel.status()` says where the login stands, for `/readyz`.
  *
  * The session is kept in `DATA_DIR/wechat/session.memory-card.json` (wechaty's memory card), so a
  * restart does not need a new scan while the puppet's session is still valid.
  */
 import { join } from 'node:path';
+import { terminalQrcode } from './login-page.js';
 import { WechatyBuilder, ScanStatus, qrcodeValueToImageUrl, type Wechaty, type WechatyOptions } from 'wechaty';
 import type { Config } from '../../app/config.js';
 import type { Logger } from '../../app/logger.js';
@@ -40,7 +41,7 @@ export interface WechatDeps {
   config: WechatConfig;
   /** A puppet instance to use instead of `config.puppet` (tests). */
   puppet?: PuppetInstance;
-  /** Print the login QR code as ASCII art when `qrcode-terminal` is installed (default true). */
+  /** Print the login QR code in the terminal (default true). */
   terminalQrcode?: boolean;
 }
 
@@ -66,13 +67,9 @@ export interface WechatChannel {
 
 async function printQrcode(value: string, log: Logger): Promise<void> {
   try {
-    const name = 'qrcode-terminal';
-    const mod = (await import(name)) as { default?: { generate(text: string, options: { small: boolean }, cb: (qr: string) => void): void } };
-    mod.default?.generate(value, { small: true }, (qr) => {
-      process.stdout.write(`\n${qr}\n`);
-    });
-  } catch {
-    log.debug('qrcode-terminal is not installed; the QR code is shown as a URL only');
+    process.stdout.write(`\n${await terminalQrcode(value)}\n`);
+  } catch (err) {
+    log.debug({ err }, 'wechat: could not draw the QR code in the terminal; its URL is logged');
   }
 }
 
