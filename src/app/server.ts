@@ -300,19 +300,20 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     }
     if (outbox.start()) logger.info({ url: config.backoffice.webhookUrl }, 'sending requests to the back office');
     else logger.info('no BACKOFFICE_WEBHOOK_URL: requests wait for review in the agent console');
+    // What every platform channel needs from the runtime. A channel that cannot start (wrong token,
+    // API unreachable, bad puppet) is logged and shown in /readyz; the other channels stay up.
+    const rt = runtime;
+    const channelDeps = {
+      attach: (a: Parameters<Runtime['attach']>[0]) => rt.attach(a),
+      logic: (c: Parameters<Runtime['bot']['run']>[0]) => rt.bot.run(c),
+      transcripts: rt.transcripts,
+      filesDir: config.paths.files,
+      uploadMaxBytes: config.webchat.uploadMaxBytes,
+      logger,
+    };
     if (config.telegram.botToken) {
-      // A Telegram problem (wrong token, API unreachable) must not take the web chat down with it.
-      const rt = runtime;
       try {
-        telegram = await startTelegram({
-          attach: (a) => rt.attach(a),
-          logic: (c) => rt.bot.run(c),
-          transcripts: rt.transcripts,
-          filesDir: config.paths.files,
-          uploadMaxBytes: config.webchat.uploadMaxBytes,
-          logger,
-          config: config.telegram,
-        });
+        telegram = await startTelegram({ ...channelDeps, config: config.telegram });
         telegramStatus = 'up';
         logger.info({ mode: telegram.mode }, 'Telegram channel started');
       } catch (err) {
@@ -321,18 +322,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       }
     }
     if (config.wechat.puppet) {
-      // Like Telegram: a WeChat problem is logged and shown in /readyz; the other channels stay up.
-      const rt = runtime;
       try {
-        wechat = await startWechat({
-          attach: (a) => rt.attach(a),
-          logic: (c) => rt.bot.run(c),
-          transcripts: rt.transcripts,
-          filesDir: config.paths.files,
-          uploadMaxBytes: config.webchat.uploadMaxBytes,
-          logger,
-          config: config.wechat,
-        });
+        wechat = await startWechat({ ...channelDeps, config: config.wechat });
         logger.info({ puppet: config.wechat.puppet }, 'WeChat channel started; waiting for login (scan the QR code)');
       } catch (err) {
         wechatFailed = true;

@@ -48,7 +48,7 @@ import { isAppError } from '../../app/errors.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeFile, ACCEPTED_TYPES } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
-import { ConversationQueue } from '../conversation-queue.js';
+import { InboundInbox } from '../inbound-inbox.js';
 import {
   callbackDataFor,
   chatIdOf,
@@ -131,8 +131,7 @@ export class TelegramAdapter extends ChannelAdapter {
   private readonly apiRoot: string;
   private readonly logger: Logger | undefined;
   /** One chat's inbound work (downloads, then the turn) in arrival order. */
-  private readonly inbox = new ConversationQueue();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly inbox = new InboundInbox();
   /** Keyboards already used (`chat:message`), so a second quick press is not taken twice. */
   private readonly usedKeyboards = new Set<string>();
   /** Inbound group messages already quoted by a reply (only the first reply of a turn quotes). */
@@ -202,20 +201,20 @@ export class TelegramAdapter extends ChannelAdapter {
       this.emitHandled({ updateId, outcome: 'ignored', detail: 'update type not handled' });
       return;
     }
-    const task = this.inbox
-      .run(String(chatId ?? 'none'), work)
-      .catch((err: unknown): UpdateHandled => {
+    this.inbox.run(
+      String(chatId ?? 'none'),
+      work,
+      (err: unknown): UpdateHandled => {
         this.logger?.error({ err, updateId, chatId }, 'telegram update could not be handled');
         return { updateId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
-      })
-      .then((handled) => this.emitHandled(handled));
-    this.inflight.add(task);
-    void task.finally(() => this.inflight.delete(task));
+      },
+      (handled) => this.emitHandled(handled),
+    );
   }
 
   /** Resolves when every update received so far has been handled. */
   async settled(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.inbox.settled();
   }
 
   private emitHandled(handled: UpdateHandled): void {

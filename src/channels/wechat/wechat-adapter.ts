@@ -34,7 +34,7 @@ import type { Logger } from '../../app/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeFile } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
-import { ConversationQueue } from '../conversation-queue.js';
+import { InboundInbox } from '../inbound-inbox.js';
 import { agentLabel, kindName, refusalText, wechatLocale, type FileRefusal } from './messages.js';
 import { WechatState } from './wechat-state.js';
 
@@ -99,8 +99,7 @@ export class WechatAdapter extends ChannelAdapter {
   private readonly options: WechatAdapterOptions;
   private readonly logger: Logger | undefined;
   /** One conversation's inbound work (downloads, then the turn) in arrival order. */
-  private readonly inbox = new ConversationQueue();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly inbox = new InboundInbox();
   private readonly listener = (message: Message) => this.receive(message);
 
   constructor(options: WechatAdapterOptions) {
@@ -138,20 +137,20 @@ export class WechatAdapter extends ChannelAdapter {
     }
     const room = message.room();
     const key = room ? `room:${room.id}` : message.talker().id;
-    const task = this.inbox
-      .run(key, () => this.onMessage(message))
-      .catch((err: unknown): MessageHandled => {
+    this.inbox.run(
+      key,
+      () => this.onMessage(message),
+      (err: unknown): MessageHandled => {
         this.logger?.error({ err, messageId }, 'wechat message could not be handled');
         return { messageId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
-      })
-      .then((handled) => this.emitHandled(handled));
-    this.inflight.add(task);
-    void task.finally(() => this.inflight.delete(task));
+      },
+      (handled) => this.emitHandled(handled),
+    );
   }
 
   /** Resolves when every message received so far has been handled. */
   async settled(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.inbox.settled();
   }
 
   private emitHandled(handled: MessageHandled): void {
