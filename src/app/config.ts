@@ -46,6 +46,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export { LOCALES, type Locale } from '../i18n/messages.js';
 
+export const STRUCTURED_OUTPUT_METHODS = ['json_schema', 'function_calling', 'json_mode'] as const;
+export type StructuredOutputMethod = (typeof STRUCTURED_OUTPUT_METHODS)[number];
+export const EMBEDDINGS_PROVIDERS = ['local', 'openai'] as const;
+export type EmbeddingsProvider = (typeof EMBEDDINGS_PROVIDERS)[number];
+
 export interface Config {
   /** Where the program keeps its state (database, index, uploaded files). Absolute. */
   readonly dataDir: string;
@@ -128,6 +133,34 @@ export interface Config {
     readonly puppetServiceToken: string | undefined;
     /** Where the channel keeps its small state file (handled message ids, last numbered options). Absolute. */
     readonly stateDir: string;
+  };
+  /**
+   * The language model (issue 7): any OpenAI-compatible chat endpoint. Off while `apiKey` is unset; then
+   * answers are extractive and slots are read by rules alone.
+   */
+  readonly llm: {
+    /** `LLM_API_KEY`, else `OPENAI_API_KEY`; unset = no language model. */
+    readonly apiKey: string | undefined;
+    /** Endpoint base URL (…/v1); unset = OpenAI. */
+    readonly baseUrl: string | undefined;
+    readonly model: string;
+    /** How structured output (slot extraction, intent) is asked for; DeepSeek needs function_calling or json_mode. */
+    readonly structuredOutput: StructuredOutputMethod;
+    /** One model call may take at most this long; then the turn falls back to the offline path. */
+    readonly timeoutMs: number;
+    /** Sampling temperature; unset = the provider's default (some reasoning models accept no other). */
+    readonly temperature: number | undefined;
+  };
+  /** Which embedding builds the knowledge index's vectors (issue 7). */
+  readonly embeddings: {
+    readonly provider: EmbeddingsProvider;
+    readonly model: string;
+    /** Texts per embeddings request (DashScope accepts at most 10). */
+    readonly batchSize: number;
+    /** `EMBEDDINGS_API_KEY`, else the language model's key. */
+    readonly apiKey: string | undefined;
+    /** `EMBEDDINGS_BASE_URL`, else the language model's base URL. */
+    readonly baseUrl: string | undefined;
   };
   /** Files and folders inside `dataDir`. */
   readonly paths: {
@@ -232,6 +265,18 @@ function schemaFor(root: string) {
       .regex(/^(?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/, 'must be a puppet package name such as wechaty-puppet-wechat4u or wechaty-puppet-service')
       .optional(),
     WECHATY_PUPPET_SERVICE_TOKEN: z.string().regex(/^\S{1,512}$/, 'must be the token your puppet service gave (no spaces)').optional(),
+    LLM_API_KEY: apiKey().optional(),
+    OPENAI_API_KEY: apiKey().optional(),
+    LLM_BASE_URL: httpUrl('https://dashscope.aliyuncs.com/compatible-mode/v1').transform((v) => v.replace(/\/+$/, '')).optional(),
+    LLM_MODEL: z.string().regex(/^\S{1,200}$/, 'must be a model name such as gpt-4o-mini, qwen-plus or deepseek-chat').default('gpt-4o-mini'),
+    LLM_STRUCTURED_OUTPUT: oneOf(STRUCTURED_OUTPUT_METHODS).default('json_schema'),
+    LLM_TIMEOUT_MS: integer(100, 600_000).default(20_000),
+    LLM_TEMPERATURE: decimal(0, 2).optional(),
+    EMBEDDINGS: oneOf(EMBEDDINGS_PROVIDERS).default('local'),
+    EMBEDDINGS_MODEL: z.string().regex(/^\S{1,200}$/, 'must be a model name such as text-embedding-3-small or text-embedding-v3').default('text-embedding-3-small'),
+    EMBEDDINGS_BATCH_SIZE: integer(1, 2048).default(512),
+    EMBEDDINGS_API_KEY: apiKey().optional(),
+    EMBEDDINGS_BASE_URL: httpUrl('https://dashscope.aliyuncs.com/compatible-mode/v1').transform((v) => v.replace(/\/+$/, '')).optional(),
   });
 }
 
@@ -244,6 +289,10 @@ function httpUrl(example = 'https://backoffice.example.com/pos-assist/requests')
       return false;
     }
   }, `must be an http(s) URL such as ${example}`);
+}
+
+function apiKey() {
+  return z.string().regex(/^\S{1,512}$/, 'must be the key your provider gave (no spaces)');
 }
 
 /** Telegram only calls webhooks over https. */
@@ -266,6 +315,9 @@ const SECRET_VARIABLES = new Set([
   'TELEGRAM_BOT_TOKEN',
   'TELEGRAM_WEBHOOK_SECRET',
   'WECHATY_PUPPET_SERVICE_TOKEN',
+  'LLM_API_KEY',
+  'OPENAI_API_KEY',
+  'EMBEDDINGS_API_KEY',
 ]);
 
 function origin() {
@@ -316,6 +368,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (raw.TELEGRAM_WEBHOOK_URL && !raw.TELEGRAM_BOT_TOKEN) {
     together.push({ variable: 'TELEGRAM_BOT_TOKEN', reason: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+  }
+  const llmKey = raw.LLM_API_KEY ?? raw.OPENAI_API_KEY;
+  if (raw.LLM_BASE_URL && !llmKey) {
+    together.push({ variable: 'LLM_API_KEY', reason: 'is required when LLM_BASE_URL is set (any non-empty value for a server without keys, such as Ollama)' });
+  }
+  if (raw.EMBEDDINGS === 'openai' && !(raw.EMBEDDINGS_API_KEY ?? llmKey)) {
+    together.push({ variable: 'EMBEDDINGS_API_KEY', reason: 'is required when EMBEDDINGS=openai and no LLM_API_KEY is set' });
   }
   if (!parsed.success || together.length > 0) {
     const issues: ConfigIssue[] = [];
@@ -382,6 +441,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       puppet: v.WECHATY_PUPPET,
       puppetServiceToken: v.WECHATY_PUPPET_SERVICE_TOKEN,
       stateDir: path.join(v.DATA_DIR, 'wechat'),
+    }),
+    llm: Object.freeze({
+      apiKey: v.LLM_API_KEY ?? v.OPENAI_API_KEY,
+      baseUrl: v.LLM_BASE_URL,
+      model: v.LLM_MODEL,
+      structuredOutput: v.LLM_STRUCTURED_OUTPUT,
+      timeoutMs: v.LLM_TIMEOUT_MS,
+      temperature: v.LLM_TEMPERATURE,
+    }),
+    embeddings: Object.freeze({
+      provider: v.EMBEDDINGS,
+      model: v.EMBEDDINGS_MODEL,
+      batchSize: v.EMBEDDINGS_BATCH_SIZE,
+      apiKey: v.EMBEDDINGS_API_KEY ?? v.LLM_API_KEY ?? v.OPENAI_API_KEY,
+      baseUrl: v.EMBEDDINGS_BASE_URL ?? v.LLM_BASE_URL,
     }),
     paths: Object.freeze({
       database: path.join(v.DATA_DIR, 'pos-assist.sqlite'),

@@ -20,6 +20,8 @@ import type { IngestReport } from '../knowledge/ingest.js';
 import { SqlStorage, SqlTranscriptStore, KnowledgeMissStore, openDatabase, type Store } from '../store/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { LanguageModel } from '../llm/language-model.js';
+import { LlmCallStore } from '../llm/llm-call-store.js';
 
 export interface Runtime {
   config: Config;
@@ -36,6 +38,10 @@ export interface Runtime {
   /** How the handoff service reaches channels; the server adds file URLs for its channels. */
   handoffDelivery: HandoffDelivery;
   bot: PosAssistBot;
+  /** The configured language model (issue 7); undefined offline. */
+  llm: LanguageModel | undefined;
+  /** Every model call's purpose, latency, tokens and outcome. */
+  llmCalls: LlmCallStore;
   /**
    * Tells the merchant about a decision, on the channel and conversation the request came from. Throws
    * when that channel is not running here (the event stays unnotified and is retried at the next start).
@@ -85,6 +91,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     if (purged > 0) logger.info({ purged, retentionDays: config.transcriptRetentionDays }, 'old transcript entries deleted');
 
     const knowledge = await openKnowledge(config, logger);
+    const llmCalls = new LlmCallStore(store.db);
+    const llm = config.llm.apiKey ? new LanguageModel({ settings: config.llm, logger, record: (call) => llmCalls.record(call) }) : undefined;
+    if (llm) logger.info({ model: llm.model, baseUrl: config.llm.baseUrl ?? 'https://api.openai.com/v1', structuredOutput: llm.structuredOutput }, 'language model configured');
     const requests = new RequestStore(store.db, { onOutbox: () => options.onOutbox?.() });
     const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES });
     const flowTurns = new FlowTurns({ engine, requests, filesDir: config.paths.files });
@@ -131,6 +140,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       handoff,
       handoffDelivery,
       bot,
+      llm,
+      llmCalls,
       notify,
       async sendPendingNotifications() {
         let sent = 0;

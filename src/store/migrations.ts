@@ -349,6 +349,29 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         }
       },
     },
+    '0005_llm_calls': {
+      async up(db: Kysely<any>): Promise<void> {
+        // One row per language-model call: what it was for, how long it took, what it cost in tokens,
+        // and how it ended (ok, timeout, error, malformed, refused) — operators read cost and health here.
+        await db.schema
+          .createTable('llm_calls')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('purpose', 'text', (col) => col.notNull())
+          .addColumn('model', 'text', (col) => col.notNull())
+          .addColumn('outcome', 'text', (col) => col.notNull())
+          .addColumn('latency_ms', 'integer', (col) => col.notNull())
+          .addColumn('input_tokens', 'integer')
+          .addColumn('output_tokens', 'integer')
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('llm_calls_created').ifNotExists().on('llm_calls').column('created_at').execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('llm_calls').ifExists().execute();
+      },
+    },
   };
 }
 

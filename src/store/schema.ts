@@ -153,6 +153,20 @@ export interface Database {
   handoffs: HandoffsTable;
   handoff_events: HandoffEventsTable;
   canned_replies: CannedRepliesTable;
+  llm_calls: LlmCallsTable;
+}
+
+/** One language-model call (issue 7): purpose, latency, token usage and outcome. No prompt text is kept. */
+export interface LlmCallsTable {
+  id: Generated<number>;
+  purpose: string;
+  model: string;
+  outcome: 'ok' | 'timeout' | 'error' | 'malformed' | 'refused';
+  latency_ms: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  error: string | null;
+  created_at: string;
 }
 
 /** A support agent of the console. `password_hash` is scrypt (`scrypt$N$r$p$salt$hash`, base64). */

@@ -86,6 +86,8 @@ describe('loadConfig', () => {
         puppetServiceToken: undefined,
         stateDir: path.join(REPO_ROOT, 'data', 'wechat'),
       },
+      llm: { apiKey: undefined, baseUrl: undefined, model: 'gpt-4o-mini', structuredOutput: 'json_schema', timeoutMs: 20000, temperature: undefined },
+      embeddings: { provider: 'local', model: 'text-embedding-3-small', batchSize: 512, apiKey: undefined, baseUrl: undefined },
       paths: {
         database: path.join(REPO_ROOT, 'data', 'pos-assist.sqlite'),
         index: path.join(REPO_ROOT, 'data', 'index'),

@@ -1,0 +1,226 @@
+/**
+ * The one door to a language model: any OpenAI-compatible chat endpoint (OpenAI, Qwen through DashScope's
+ * compatible mode, DeepSeek, GLM, vLLM, Ollama) through @langchain/openai's Chat Completions client.
+ *
+ * Every call goes through here so that the guardrails hold everywhere at once:
+ * - card numbers are masked in every message before it leaves the process, and in what comes back;
+ * - each call has a deadline (`LLM_TIMEOUT_MS`); a timeout, a provider error or output that does not fit
+ *   the schema becomes an `LlmError`, which callers turn into the offline path for that turn;
+ * - each call is recorded (purpose, latency, tokens, outcome) — never its text.
+ */
+import { ChatOpenAICompletions } from '@langchain/openai';
+import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
+import { z } from 'zod';
+import type { Config, StructuredOutputMethod } from '../app/config.js';
+import type { Logger } from '../app/logger.js';
+import { maskCardNumbers } from '../privacy/card-mask.js';
+
+export type LlmPurpose = 'answer' | 'extract' | 'intent' | 'brief';
+export type LlmOutcome = 'ok' | 'timeout' | 'error' | 'malformed' | 'refused';
+
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmCallRecord {
+  purpose: LlmPurpose;
+  model: string;
+  outcome: LlmOutcome;
+  latencyMs: number;
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+  error: string | undefined;
+}
+
+/** Why a call gave nothing usable; the caller falls back to the offline path. */
+export class LlmError extends Error {
+  constructor(
+    readonly outcome: Exclude<LlmOutcome, 'ok'>,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LlmError';
+  }
+}
+
+export interface LanguageModelOptions {
+  settings: Config['llm'];
+  logger: Logger;
+  /** Where each call's record goes (the server stores them in `llm_calls`). */
+  record?: (call: LlmCallRecord) => void | Promise<void>;
+}
+
+export interface GenerateOptions {
+  purpose: LlmPurpose;
+  /** Streams: called with the text so far (masked) as it grows. Without it the call is not streamed. */
+  onText?: (textSoFar: string) => void | Promise<void>;
+  /** Stops a streamed call early (the caller saw enough, or the output broke a rule); resolves with what came. */
+  shouldStop?: (textSoFar: string) => boolean;
+}
+
+const METHOD: Record<StructuredOutputMethod, 'jsonSchema' | 'functionCalling' | 'jsonMode'> = {
+  json_schema: 'jsonSchema',
+  function_calling: 'functionCalling',
+  json_mode: 'jsonMode',
+};
+
+export class LanguageModel {
+  readonly model: string;
+  readonly structuredOutput: StructuredOutputMethod;
+  private readonly chat: ChatOpenAICompletions;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: LanguageModelOptions) {
+    const s = options.settings;
+    if (!s.apiKey) throw new Error('LanguageModel needs an API key (LLM_API_KEY)');
+    this.model = s.model;
+    this.structuredOutput = s.structuredOutput;
+    this.timeoutMs = s.timeoutMs;
+    this.chat = new ChatOpenAICompletions({
+      model: s.model,
+      apiKey: s.apiKey,
+      ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
+      // One attempt: a merchant waiting on a phone is better served by the offline answer now than by a
+      // retried model answer later.
+      maxRetries: 0,
+      timeout: s.timeoutMs,
+      streamUsage: true,
+      configuration: { ...(s.baseUrl ? { baseURL: s.baseUrl } : {}) },
+    });
+  }
+
+  /** Plain text from the model; streamed when `onText` is given. */
+  async generate(messages: LlmMessage[], options: GenerateOptions): Promise<string> {
+    const started = Date.now();
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const input = toLangChain(messages);
+    let inputTokens: number | undefined;
+    let outputTokens: number | undefined;
+    try {
+      let text = '';
+      if (options.onText) {
+        let stopped = false;
+        const stream = await this.chat.stream(input, { signal });
+        for await (const chunk of stream) {
+          const usage = (chunk as AIMessageChunk).usage_metadata;
+          if (usage) {
+            inputTokens = usage.input_tokens;
+            outputTokens = usage.output_tokens;
+          }
+          const piece = contentText(chunk.content);
+          if (!piece || stopped) continue;
+          text += piece;
+          if (options.shouldStop?.(text)) {
+            stopped = true;
+            break;
+          }
+          await options.onText(maskCardNumbers(text).text);
+        }
+      } else {
+        const reply = (await this.chat.invoke(input, { signal })) as AIMessage;
+        inputTokens = reply.usage_metadata?.input_tokens;
+        outputTokens = reply.usage_metadata?.output_tokens;
+        text = contentText(reply.content);
+      }
+      text = maskCardNumbers(text).text;
+      if (!text.trim()) throw new LlmError('malformed', 'the model returned no text');
+      await this.record(options.purpose, 'ok', started, inputTokens, outputTokens);
+      return text;
+    } catch (err) {
+      throw await this.failure(err, options.purpose, started, signal, inputTokens, outputTokens);
+    }
+  }
+
+  /**
+   * A value matching `schema`, asked for the configured way (json_schema, function_calling, json_mode).
+   * Output that is not JSON or does not match the schema is an `LlmError('malformed')`.
+   */
+  async structured<S extends z.ZodType>(schema: S, messages: LlmMessage[], options: { purpose: LlmPurpose; name: string }): Promise<z.infer<S>> {
+    const started = Date.now();
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const method = METHOD[this.structuredOutput];
+    let prompt = messages;
+    if (method === 'jsonMode') {
+      // JSON mode sends no schema, and OpenAI-compatible servers require the word "JSON" in the prompt.
+      const shape = JSON.stringify(z.toJSONSchema(schema));
+      prompt = [{ role: 'system', content: `Reply with one JSON object only, matching this JSON Schema:\n${shape}` }, ...messages];
+    }
+    let inputTokens: number | undefined;
+    let outputTokens: number | undefined;
+    try {
+      const runnable = this.chat.withStructuredOutput(schema as z.ZodType<Record<string, unknown>>, { name: options.name, method, includeRaw: true });
+      const result = (await runnable.invoke(toLangChain(prompt), { signal })) as { raw: AIMessage; parsed: unknown };
+      inputTokens = result.raw?.usage_metadata?.input_tokens;
+      outputTokens = result.raw?.usage_metadata?.output_tokens;
+      const checked = schema.safeParse(result.parsed);
+      if (result.parsed == null || !checked.success) {
+        throw new LlmError('malformed', `the model's ${options.name} did not match the schema`);
+      }
+      await this.record(options.purpose, 'ok', started, inputTokens, outputTokens);
+      return checked.data as z.infer<S>;
+    } catch (err) {
+      throw await this.failure(err, options.purpose, started, signal, inputTokens, outputTokens);
+    }
+  }
+
+  /** Records a call whose output the caller refused (a rule was broken); the caller falls back. */
+  async refused(purpose: LlmPurpose, reason: string): Promise<void> {
+    this.options.logger.warn({ purpose, reason }, 'language model output refused');
+    await this.record(purpose, 'refused', Date.now(), undefined, undefined, reason);
+  }
+
+  private async failure(err: unknown, purpose: LlmPurpose, started: number, signal: AbortSignal, inputTokens?: number, outputTokens?: number): Promise<LlmError> {
+    let error: LlmError;
+    if (err instanceof LlmError) error = err;
+    else if (signal.aborted || isTimeout(err)) error = new LlmError('timeout', `no answer within ${this.timeoutMs} ms`, { cause: err });
+    else if (isParseError(err)) error = new LlmError('malformed', (err as Error).message, { cause: err });
+    else error = new LlmError('error', describe(err), { cause: err });
+    this.options.logger.warn({ purpose, outcome: error.outcome, err: error.message, model: this.model }, 'language model call failed; offline path used');
+    await this.record(purpose, error.outcome, started, inputTokens, outputTokens, error.message);
+    return error;
+  }
+
+  private async record(purpose: LlmPurpose, outcome: LlmOutcome, started: number, inputTokens?: number, outputTokens?: number, error?: string): Promise<void> {
+    const call: LlmCallRecord = { purpose, model: this.model, outcome, latencyMs: Date.now() - started, inputTokens, outputTokens, error: error?.slice(0, 500) };
+    this.options.logger.debug(call, 'language model call');
+    try {
+      await this.options.record?.(call);
+    } catch (err) {
+      // Bookkeeping must never cost the merchant their answer.
+      this.options.logger.warn({ err }, 'could not record a language model call');
+    }
+  }
+}
+
+function toLangChain(messages: LlmMessage[]): BaseMessage[] {
+  return messages.map((m) => {
+    const content = maskCardNumbers(m.content).text;
+    if (m.role === 'system') return new SystemMessage(content);
+    if (m.role === 'assistant') return new AIMessage(content);
+    return new HumanMessage(content);
+  });
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p) => (typeof p === 'string' ? p : (p as { text?: string }).text ?? '')).join('');
+  return '';
+}
+
+function isTimeout(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; constructor?: { name?: string } };
+  return /timeout|timed out|abort/i.test(`${e?.name ?? ''} ${e?.constructor?.name ?? ''} ${e?.message ?? ''}`);
+}
+
+function isParseError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return /OutputParserException|SyntaxError|JSON|ZodError/i.test(`${e?.name ?? ''} ${e?.message ?? ''}`);
+}
+
+function describe(err: unknown): string {
+  const e = err as { status?: number; message?: string };
+  const msg = (e?.message ?? String(err)).split('\n')[0]!.slice(0, 300);
+  return e?.status ? `HTTP ${e.status}: ${msg}` : msg;
+}
