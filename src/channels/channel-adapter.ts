@@ -19,6 +19,7 @@ import {
 import { maskActivity } from '../privacy/card-mask.js';
 import type { SqlTranscriptStore } from '../store/transcript-store.js';
 import { ConversationQueue } from './conversation-queue.js';
+import { isInterimStream } from './streaming.js';
 
 /** What a channel can show; the bot degrades (e.g. buttons → numbered options) where it cannot. */
 export interface ChannelCapabilities {
@@ -26,6 +27,11 @@ export interface ChannelCapabilities {
   markdown: boolean;
   attachments: boolean;
   typing: boolean;
+  /**
+   * Shows a streamed reply growing in place (see `streaming.ts`). Where false the interim activities are
+   * dropped and the bot does not stream for that channel.
+   */
+  streaming: boolean;
   /** Longest text one message may carry; longer replies are split by the channel. */
   maxTextLength?: number;
 }
@@ -35,6 +41,7 @@ export const DEFAULT_CAPABILITIES: ChannelCapabilities = {
   markdown: true,
   attachments: true,
   typing: true,
+  streaming: false,
 };
 
 /** turnState key: how many card numbers were masked in the inbound activity. */
@@ -93,6 +100,11 @@ export abstract class ChannelAdapter extends BotAdapter {
     for (const outgoing of activities) {
       if (outgoing.type === 'delay') {
         await new Promise((r) => setTimeout(r, typeof outgoing.value === 'number' ? outgoing.value : 1000));
+        responses.push({ id: '' });
+        continue;
+      }
+      if (isInterimStream(outgoing) && !this.capabilities.streaming) {
+        // A channel that cannot grow a message in place gets only the stream's final message.
         responses.push({ id: '' });
         continue;
       }
