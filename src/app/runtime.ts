@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { LanguageModel } from '../llm/language-model.js';
 import { LlmCallStore } from '../llm/llm-call-store.js';
+import { GroundedAnswerer } from '../llm/grounded-answer.js';
 
 export interface Runtime {
   config: Config;
@@ -71,6 +72,20 @@ export function logIngest(logger: Logger, report: IngestReport): void {
   logger.info({ added, updated, unchanged, removed, total, reason, durationMs }, 'knowledge index updated');
 }
 
+/** Configured secrets: no model output that contains one reaches a merchant. */
+export function configuredSecrets(config: Config): string[] {
+  return [
+    config.llm.apiKey,
+    config.embeddings.apiKey,
+    config.webchat.directLineSecret,
+    config.backoffice.webhookSecret,
+    config.backoffice.apiKey,
+    config.telegram.botToken,
+    config.telegram.webhookSecret,
+    config.wechat.puppetServiceToken,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
 export interface RuntimeOptions {
   /** Called after a request or supplement added outbox rows (the server wakes its outbox worker). */
   onOutbox?: () => void;
@@ -104,6 +119,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       userState: new UserState(storage),
       misses,
       defaultLocale: config.defaultLocale,
+      answerer: llm ? new GroundedAnswerer(llm, configuredSecrets(config)) : undefined,
       handoff: new HandoffTurns({ service: handoff, requests, transcripts, flows: flowTurns }),
       flows: {
         turns: flowTurns,
