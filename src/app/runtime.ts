@@ -23,6 +23,7 @@ import type { Logger } from './logger.js';
 import { LanguageModel } from '../llm/language-model.js';
 import { LlmCallStore } from '../llm/llm-call-store.js';
 import { GroundedAnswerer } from '../llm/grounded-answer.js';
+import { IntentClassifier } from '../llm/intent-classifier.js';
 
 export interface Runtime {
   config: Config;
@@ -61,6 +62,8 @@ export async function openKnowledge(config: Config, logger: Logger): Promise<Kno
     indexDir: config.paths.index,
     minConfidence: config.answerMinConfidence,
     maxSources: config.answerMaxSources,
+    embeddings: config.embeddings,
+    logger,
   });
   if (knowledge.ingestReport) logIngest(logger, knowledge.ingestReport);
   return knowledge;
@@ -124,6 +127,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       flows: {
         turns: flowTurns,
         intents: new IntentDetector(flows.values()),
+        classifier: llm ? new IntentClassifier(llm, flows.values()) : undefined,
         filesDir: config.paths.files,
       },
       onHandoff: (context, handoff, error) => {

@@ -21,7 +21,8 @@ import type { KnowledgeAnswer, KnowledgeBase } from '../knowledge/knowledge-base
 import type { KnowledgeMissStore } from '../store/misses-store.js';
 import { capabilitiesOf, MASKED_CARD_NUMBERS } from '../channels/channel-adapter.js';
 import type { FileRef, FlowState, Say } from '../flows/engine.js';
-import type { IntentDetector } from '../flows/intent.js';
+import { soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
+import type { IntentClassifier } from '../llm/intent-classifier.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
 import { filesFromActivity, TICKET_IN_TEXT, type FlowReply, type FlowTurns } from './flow-turns.js';
@@ -67,7 +68,7 @@ export interface PosAssistBotOptions {
   misses: KnowledgeMissStore;
   defaultLocale: Locale;
   /** Flows (issue 4). Without them the bot only answers questions. */
-  flows?: { turns: FlowTurns; intents: IntentDetector; filesDir: string };
+  flows?: { turns: FlowTurns; intents: IntentDetector; filesDir: string; classifier?: IntentClassifier };
   /** Human handoff (issue 5). Without it a request for a person is recorded and answered honestly. */
   handoff?: HandoffTurns;
   /** Grounded answers by a language model (issue 7). Without it answers are extractive. */
@@ -275,6 +276,14 @@ export class PosAssistBot extends ActivityHandler {
         return;
       }
       const intent = flows.intents.detect(text);
+      if (!intent && flows.classifier && soundsLikeRequest(text)) {
+        // The rules are unsure; the model picks among the same flows, which then run as usual.
+        const classified = await flows.classifier.classify(text, locale);
+        if (classified?.flowId) {
+          await this.startFlow(context, conversation, classified.flowId, { text, files: [] }, locale);
+          return;
+        }
+      }
       if (intent?.mode === 'start') {
         await this.startFlow(context, conversation, intent.flowId, { text, files: [] }, locale);
         return;

@@ -24,6 +24,21 @@ const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|�
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|can i|should i|is it|do i|does)\b/i;
 
+/** Whether the message reads as a question (for the guide) rather than a statement or a request. */
+export function isQuestion(text: string): boolean {
+  return QUESTION.test(text);
+}
+
+/**
+ * Loose signs of a wish to act ("…给他退了吧", "payouts should stop"): where no flow's examples match such
+ * a statement, a language model (when configured) is asked which flow, if any, it means.
+ */
+const ACTION_HINT = /想|要|帮|请|申请|办|取消|撤|退|暂停|停|冻结|查|补|进度|不要了|\b(want|need|please|cancel|refund|void|suspend|hold|stop|status|check|add)\b/i;
+
+export function soundsLikeRequest(text: string): boolean {
+  return ACTION_HINT.test(text) && !QUESTION.test(text);
+}
+
 export interface IntentMatch {
   flowId: string;
   score: number;
