@@ -24,6 +24,7 @@ import { LanguageModel } from '../llm/language-model.js';
 import { LlmCallStore } from '../llm/llm-call-store.js';
 import { GroundedAnswerer } from '../llm/grounded-answer.js';
 import { IntentClassifier } from '../llm/intent-classifier.js';
+import { AgentBriefWriter } from '../llm/agent-brief.js';
 
 export interface Runtime {
   config: Config;
@@ -40,6 +41,8 @@ export interface Runtime {
   /** How the handoff service reaches channels; the server adds file URLs for its channels. */
   handoffDelivery: HandoffDelivery;
   bot: PosAssistBot;
+  /** The bot's handoff side (its `idle()` waits for agent briefs being written). */
+  handoffTurns: HandoffTurns;
   /** The configured language model (issue 7); undefined offline. */
   llm: LanguageModel | undefined;
   /** Every model call's purpose, latency, tokens and outcome. */
@@ -116,6 +119,14 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES });
     const flowTurns = new FlowTurns({ engine, requests, filesDir: config.paths.files });
     const handoff = new HandoffService({ db: store.db, settings: config.handoff, logger });
+    const handoffTurns = new HandoffTurns({
+      service: handoff,
+      requests,
+      transcripts,
+      flows: flowTurns,
+      brief: llm ? new AgentBriefWriter(llm, configuredSecrets(config)) : undefined,
+      onBriefError: (err) => logger.warn({ err }, 'could not store the agent brief'),
+    });
     const bot = new PosAssistBot({
       knowledge,
       conversationState: new ConversationState(storage),
@@ -123,7 +134,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       misses,
       defaultLocale: config.defaultLocale,
       answerer: llm ? new GroundedAnswerer(llm, configuredSecrets(config)) : undefined,
-      handoff: new HandoffTurns({ service: handoff, requests, transcripts, flows: flowTurns }),
+      handoff: handoffTurns,
       flows: {
         turns: flowTurns,
         intents: new IntentDetector(flows.values()),
@@ -160,6 +171,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       handoff,
       handoffDelivery,
       bot,
+      handoffTurns,
       llm,
       llmCalls,
       notify,
@@ -193,6 +205,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       },
       async close() {
         await Promise.all(adapters.map((a) => a.drain()));
+        await handoffTurns.idle();
         await store.close();
       },
     };

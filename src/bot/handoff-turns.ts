@@ -17,6 +17,7 @@ import { maskCardNumbers } from '../privacy/card-mask.js';
 import type { RequestStore } from '../requests/index.js';
 import type { SqlTranscriptStore } from '../store/index.js';
 import type { FlowTurns } from './flow-turns.js';
+import type { AgentBriefWriter } from '../llm/agent-brief.js';
 
 /** Complaints and strong negative wording: a person, at once. */
 export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|律师|起诉|曝光|12315|坑人|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|lawyer|sue)\b/i;
@@ -51,12 +52,36 @@ export interface HandoffTurnsOptions {
   requests: RequestStore;
   transcripts: SqlTranscriptStore;
   flows?: FlowTurns;
+  /** Writes the agent's brief with a language model (issue 7); the template summary stays until it arrives. */
+  brief?: AgentBriefWriter;
+  onBriefError?: (err: unknown) => void;
 }
 
 type Send = (text: string, actions?: string[]) => Promise<void>;
 
 export class HandoffTurns {
+  /** Briefs being written; `idle()` waits for them (at shutdown, in tests). */
+  private readonly briefs = new Set<Promise<void>>();
+
   constructor(private readonly options: HandoffTurnsOptions) {}
+
+  /** Resolves when every brief started so far is stored (or given up). */
+  async idle(): Promise<void> {
+    while (this.briefs.size > 0) await Promise.all([...this.briefs]);
+  }
+
+  /** The model writes the brief after the merchant has their answer: nobody waits for it. */
+  private briefLater(handoffId: string, pkg: HandoffPackage): void {
+    const writer = this.options.brief;
+    if (!writer) return;
+    const job = (async () => {
+      const brief = await writer.write(pkg);
+      if (brief) await this.options.service.reviseSummary(handoffId, brief);
+    })()
+      .catch((err: unknown) => this.options.onBriefError?.(err))
+      .finally(() => this.briefs.delete(job));
+    this.briefs.add(job);
+  }
 
   get service(): HandoffService {
     return this.options.service;
@@ -112,6 +137,7 @@ export class HandoffTurns {
       await send(t(locale, 'handoffFailed'));
       return;
     }
+    this.briefLater(handoff.id, pkg);
     const { position, waitMinutes } = await service.position(handoff);
     await send(t(locale, 'handoffQueued', { ahead: position - 1, minutes: waitMinutes }), [t(locale, 'actionCancelWait')]);
   }
@@ -146,7 +172,7 @@ export class HandoffTurns {
     } else {
       const pkg = await this.buildPackage(context, conversation, taking.reason, taking.detail, locale);
       delete conversation.endedFlow;
-      await this.options.service.createTicket(context, {
+      const ticket = await this.options.service.createTicket(context, {
         reason: taking.reason,
         detail: taking.detail,
         package: pkg,
@@ -155,6 +181,7 @@ export class HandoffTurns {
         callbackPhone: number,
         endReason: (await this.options.service.availability()).open ? 'no_agent' : 'after_hours',
       });
+      this.briefLater(ticket.id, pkg);
     }
     delete conversation.takingMessage;
     await send(t(locale, 'handoffTicketTaken', { hours: this.options.service.hours.describe(locale), phone: phone.display }));
@@ -209,6 +236,7 @@ export class HandoffTurns {
     return {
       reason,
       summary,
+      summaryBy: 'template',
       flow,
       attachments,
       botTried: (conversation.tried ?? []).slice(-5),

@@ -75,6 +75,8 @@ export interface HandoffPackage {
   reason: string;
   /** A few lines: why, what the merchant wants, where the bot stood. */
   summary: string;
+  /** Who wrote the summary: the template (always first), or the language model's brief once it arrived. */
+  summaryBy?: 'template' | 'model';
   flow: { id: string; title: string; stage: string; pending: string | null; values: { name: string; display: string }[] } | null;
   attachments: FileView[];
   /** Questions the bot tried to answer, and what it found. */

@@ -160,6 +160,16 @@ export class HandoffService {
     return handoff;
   }
 
+  /** The model's brief for the agent replaces the template summary; open consoles hear about it. */
+  async reviseSummary(id: string, summary: string): Promise<void> {
+    if (!(await this.store.setSummary(id, summary, 'model'))) return;
+    // Also a note in the timeline: an agent who already opened the handoff sees the brief arrive live.
+    const event = await this.store.addEvent(id, { kind: 'note', actor: 'bot', text: summary }, this.now());
+    this.hub.broadcast({ type: 'event', handoffId: id, event });
+    const handoff = await this.store.get(id);
+    if (handoff) this.hub.broadcast({ type: 'handoff.updated', handoff: await this.summary(handoff) });
+  }
+
   /** A ticket made from a handoff that timed out gets the merchant's callback details afterwards. */
   async completeTicket(id: string, fields: { callbackPhone: string; message?: string }): Promise<void> {
     await this.store.setCallback(id, fields);

@@ -176,6 +176,17 @@ export class HandoffStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** Replaces the package's summary (the model's brief arrived). */
+  async setSummary(id: string, summary: string, by: 'template' | 'model'): Promise<boolean> {
+    const row = await this.db.selectFrom('handoffs').select('package_json').where('id', '=', id).executeTakeFirst();
+    if (!row) return false;
+    const pkg = JSON.parse(row.package_json) as HandoffPackage;
+    pkg.summary = maskCardNumbers(summary).text;
+    pkg.summaryBy = by;
+    await this.db.updateTable('handoffs').set({ package_json: JSON.stringify(pkg) }).where('id', '=', id).execute();
+    return true;
+  }
+
   async setCallback(id: string, fields: { callbackPhone?: string; message?: string }): Promise<void> {
     await this.db
       .updateTable('handoffs')

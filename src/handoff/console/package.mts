@@ -31,7 +31,8 @@ function render(d: HandoffDetails, openRequest: (id: string) => void): Child[] {
       { class: 'pkg-sec reason' },
       h('h3', {}, t('pkgReason')),
       h('p', { class: `pkg-reason r-${p.reason}`, 'data-testid': 'package-reason', 'data-reason': p.reason }, code('reason', p.reason)),
-      p.summary ? h('p', { class: 'pkg-summary', 'data-testid': 'package-summary' }, p.summary) : null,
+      p.summary ? h('p', { class: 'pkg-summary', 'data-testid': 'package-summary', 'data-by': p.summaryBy ?? 'template' }, p.summary) : null,
+      p.summaryBy === 'model' ? h('p', { class: 'pkg-note', 'data-testid': 'package-summary-by' }, t('pkgSummaryByModel')) : null,
     ),
   );
 
