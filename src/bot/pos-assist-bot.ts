@@ -17,7 +17,7 @@ import {
   type UserState,
 } from 'botbuilder';
 import { detectLocale, t, type Locale, type MessageKey } from '../i18n/messages.js';
-import type { KnowledgeAnswer, KnowledgeBase } from '../knowledge/knowledge-base.js';
+import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { KnowledgeMissStore } from '../store/misses-store.js';
 import { capabilitiesOf, MASKED_CARD_NUMBERS } from '../channels/channel-adapter.js';
 import type { FileRef, FlowState, Say } from '../flows/engine.js';
@@ -27,9 +27,10 @@ import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
 import { filesFromActivity, TICKET_IN_TEXT, type FlowReply, type FlowTurns } from './flow-turns.js';
 import { COMPLAINT, fileView, type HandoffConversation, type HandoffTurns } from './handoff-turns.js';
-import { citation, renderAnswer, renderGrounded, sourceOfHit } from './render.js';
+import { citation } from './render.js';
+import { answerQuestion } from './answering.js';
 import { finalActivity, streamingActivity } from '../channels/streaming.js';
-import { passagesOf, type GroundedAnswerer, type GroundedResult } from '../llm/grounded-answer.js';
+import type { GroundedAnswerer } from '../llm/grounded-answer.js';
 import type { Activity } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
 
@@ -77,8 +78,6 @@ export interface PosAssistBotOptions {
   onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;
 }
 
-/** The model sees retrievals down to this share of the answer gate: it can tell near misses apart. */
-const MODEL_CONFIDENCE_SHARE = 0.5;
 const STREAM_INTERVAL_MS = 250;
 
 const HUMAN_REQUEST = /转人工|人工客服|人工服务|找客服|真人|^\s*人工\s*$|\b(agent|human|real person|operator)\b/i;
@@ -346,45 +345,7 @@ export class PosAssistBot extends ActivityHandler {
   private async answer(context: TurnContext, conversation: ConversationData, text: string, locale: Locale, opts: { offerTopics: boolean }): Promise<boolean> {
     await context.sendActivity({ type: ActivityTypes.Typing });
     const topic = (Object.keys(TOPIC_QUERIES) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text);
-    const question = topic ? TOPIC_QUERIES[topic]! : text;
-    const answer = await this.options.knowledge.ask(question);
     const stream = { id: randomUUID(), sequence: 0 };
-    const grounded = await this.grounded(context, question, answer, locale, stream);
-    // Once interim text was shown, whatever comes last must replace it (the stream's final message).
-    const send = (activity: Partial<Activity>) => context.sendActivity(stream.sequence > 0 ? finalActivity(stream.id, activity) : activity);
-    // When the model finds no answer in passages the extractive path was confident about, the quoted
-    // passages are still shown: they are the guide's own words, so nothing is invented.
-    const answered = grounded?.kind === 'answered' || answer.answered;
-    const sources = grounded?.kind === 'answered' ? grounded.cited.map((p) => p.source) : answer.sources;
-    // What the bot tried, for the agent if the merchant ends up with one.
-    conversation.tried = [...(conversation.tried ?? []), { question: text.slice(0, 200), answered, sources: sources.map(citation) }].slice(-5);
-    if (grounded?.kind === 'answered') {
-      conversation.unanswered = 0;
-      await send(MessageFactory.text(renderGrounded(grounded.text, grounded.cited, locale)));
-      return true;
-    }
-    if (answered) {
-      conversation.unanswered = 0;
-      await send(MessageFactory.text(renderAnswer(answer, locale)));
-      return true;
-    }
-    conversation.unanswered += 1;
-    await this.recordMiss(context, text, answer.confidence, locale);
-    if (opts.offerTopics) await send(this.withTopics(context, t(locale, 'noAnswer'), locale, NO_ANSWER_TOPICS, true));
-    // No topics follow (a question in the middle of a request): the refusal does not point at any.
-    else await send(MessageFactory.text(t(locale, 'noAnswerNoTopics')));
-    return false;
-  }
-
-  /**
-   * The model's answer, when there is a model and the retrieval found something near the question (an
-   * off-topic message — weather, prices — does not cost a model call).
-   */
-  private async grounded(context: TurnContext, question: string, answer: KnowledgeAnswer, locale: Locale, stream: { id: string; sequence: number }): Promise<GroundedResult | undefined> {
-    const answerer = this.options.answerer;
-    if (!answerer || answer.retrieval.hits.length === 0) return undefined;
-    if (!answer.answered && answer.retrieval.confidence < this.options.knowledge.minConfidence * MODEL_CONFIDENCE_SHARE) return undefined;
-    const passages = passagesOf(answer.retrieval, sourceOfHit);
     let lastSent = 0;
     const onText = capabilitiesOf(context).streaming
       ? async (soFar: string) => {
@@ -395,7 +356,22 @@ export class PosAssistBot extends ActivityHandler {
           await context.sendActivity(streamingActivity(stream.id, stream.sequence, soFar));
         }
       : undefined;
-    return answerer.answer(question, passages, locale, onText ? { onText } : {});
+    const reply = await answerQuestion(this.options.knowledge, this.options.answerer, topic ? TOPIC_QUERIES[topic]! : text, locale, onText);
+    // Once interim text was shown, whatever comes last must replace it (the stream's final message).
+    const send = (activity: Partial<Activity>) => context.sendActivity(stream.sequence > 0 ? finalActivity(stream.id, activity) : activity);
+    // What the bot tried, for the agent if the merchant ends up with one.
+    conversation.tried = [...(conversation.tried ?? []), { question: text.slice(0, 200), answered: reply.answered, sources: reply.sources.map(citation) }].slice(-5);
+    if (reply.answered) {
+      conversation.unanswered = 0;
+      await send(MessageFactory.text(reply.text));
+      return true;
+    }
+    conversation.unanswered += 1;
+    await this.recordMiss(context, text, reply.confidence, locale);
+    if (opts.offerTopics) await send(this.withTopics(context, reply.text, locale, NO_ANSWER_TOPICS, true));
+    // No topics follow (a question in the middle of a request): the refusal does not point at any.
+    else await send(MessageFactory.text(t(locale, 'noAnswerNoTopics')));
+    return false;
   }
 
   private startLabel(flowId: string, locale: Locale): string {

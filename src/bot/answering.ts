@@ -1,0 +1,51 @@
+/**
+ * One answer to one question, the same for the bot and the `ask` command: the knowledge base's
+ * extractive answer, and — with a language model — the model's grounded answer over the same retrieval,
+ * which wins when it is grounded. The model finding no answer in passages the extractive path was
+ * confident about leaves the quoted passages: they are the guide's own words, so nothing is invented.
+ */
+import type { Locale } from '../i18n/messages.js';
+import type { AnswerSource } from '../knowledge/answer.js';
+import type { KnowledgeAnswer, KnowledgeBase } from '../knowledge/knowledge-base.js';
+import { passagesOf, type GroundedAnswerer, type GroundedResult } from '../llm/grounded-answer.js';
+import { renderAnswer, renderGrounded, sourceOfHit } from './render.js';
+
+/** The model sees retrievals down to this share of the answer gate: it can tell near misses apart. */
+const MODEL_CONFIDENCE_SHARE = 0.5;
+
+export interface Reply {
+  answered: boolean;
+  /** What the merchant reads (the no-answer text when not answered). */
+  text: string;
+  /** Cited sources when answered; the nearest candidates when not. */
+  sources: AnswerSource[];
+  confidence: number;
+  /** Who wrote the text. */
+  by: 'model' | 'extractive';
+  /** What the model did, when it was asked: answered, no_answer, or failed (with why). */
+  model?: { kind: GroundedResult['kind']; reason?: string };
+  knowledge: KnowledgeAnswer;
+}
+
+export async function answerQuestion(
+  knowledge: KnowledgeBase,
+  answerer: GroundedAnswerer | undefined,
+  question: string,
+  locale: Locale,
+  onText?: (textSoFar: string) => void | Promise<void>,
+): Promise<Reply> {
+  const answer = await knowledge.ask(question);
+  const base = { confidence: answer.confidence, knowledge: answer };
+  const nearEnough = answer.answered || answer.retrieval.confidence >= knowledge.minConfidence * MODEL_CONFIDENCE_SHARE;
+  let grounded: GroundedResult | undefined;
+  // An off-topic message (weather, prices) finds nothing near it and costs no model call.
+  if (answerer && answer.retrieval.hits.length > 0 && nearEnough) {
+    grounded = await answerer.answer(question, passagesOf(answer.retrieval, sourceOfHit), locale, onText ? { onText } : {});
+  }
+  const model = grounded ? { kind: grounded.kind, ...(grounded.kind === 'failed' ? { reason: grounded.reason } : {}) } : undefined;
+  if (grounded?.kind === 'answered') {
+    const sources = grounded.cited.map((p) => p.source);
+    return { ...base, answered: true, text: renderGrounded(grounded.text, grounded.cited, locale), sources, by: 'model', ...(model ? { model } : {}) };
+  }
+  return { ...base, answered: answer.answered, text: renderAnswer(answer, locale), sources: answer.sources, by: 'extractive', ...(model ? { model } : {}) };
+}
