@@ -7,22 +7,25 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Activity } from 'botbuilder';
-import { renderAnswer } from '../bot/render.js';
+import { answerQuestion } from '../bot/answering.js';
+import { GroundedAnswerer } from '../llm/grounded-answer.js';
+import { LanguageModel } from '../llm/language-model.js';
 import { safeName, storeFile } from '../channels/attachments.js';
 import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
 import { AppError, isAppError } from './errors.js';
 import { detectLocale, t, type Locale } from '../i18n/messages.js';
 import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evaluate.js';
 import { ingest } from '../knowledge/ingest.js';
+import type { VectorEmbeddingDescriptor } from '../knowledge/vector-embeddings.js';
 import { usageError } from './cli-usage.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import type { Logger } from './logger.js';
-import { createRuntime, openKnowledge } from './runtime.js';
+import { configuredSecrets, createRuntime, openKnowledge } from './runtime.js';
 import { AgentStore } from '../handoff/agents/agent-store.js';
 import { openDatabase } from '../store/index.js';
 
 export async function runIngest(config: Config, logger: Logger, rebuild: boolean, json: boolean): Promise<number> {
-  const report = await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, rebuild });
+  const report = await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, rebuild, embeddings: config.embeddings });
   if (json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
@@ -32,28 +35,38 @@ export async function runIngest(config: Config, logger: Logger, rebuild: boolean
         `${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.removed} removed; ` +
         `${report.embedded} embedded, ${report.total} chunks from ${report.files} files in ${report.durationMs} ms.\n`,
     );
+    process.stdout.write(`Vector embedding: ${describeVectorEmbedding(report.vectorEmbedding)}.\n`);
   }
   logger.debug({ report }, 'ingest finished');
   return 0;
 }
 
+/** `local (hashed TF-IDF)` or `openai text-embedding-v3, 1024 dimensions, https://…/v1` (never the key). */
+function describeVectorEmbedding(e: VectorEmbeddingDescriptor): string {
+  if (e.provider === 'local') return 'local (hashed TF-IDF)';
+  return `openai ${e.model}${e.dimensions ? `, ${e.dimensions} dimensions` : ''}, ${e.endpoint}`;
+}
+
 export async function runAsk(config: Config, logger: Logger, question: string, json: boolean): Promise<number> {
   if (!question.trim()) usageError('the question is empty');
   const knowledge = await openKnowledge(config, logger);
-  const answer = await knowledge.ask(question);
   const locale = detectLocale(question) ?? config.defaultLocale;
-  const text = renderAnswer(answer, locale);
+  // The configured model answers here too (no database: its calls are logged, not stored).
+  const llm = config.llm.apiKey ? new LanguageModel({ settings: config.llm, logger }) : undefined;
+  const reply = await answerQuestion(knowledge, llm ? new GroundedAnswerer(llm, configuredSecrets(config)) : undefined, question, locale);
   if (json) {
     const out = {
-      answer: text,
-      confidence: answer.confidence,
-      answered: answer.answered,
+      answer: reply.text,
+      confidence: reply.confidence,
+      answered: reply.answered,
       // Only what the answer cites: the near misses of an unanswered question are not sources.
-      sources: answer.answered ? answer.sources.map((s) => ({ file: s.file, title: s.title, section: s.section, score: s.score })) : [],
+      sources: reply.answered ? reply.sources.map((s) => ({ file: s.file, title: s.title, section: s.section, score: s.score })) : [],
+      by: reply.by,
+      ...(reply.model ? { model: { name: llm!.model, ...reply.model } } : {}),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
-    process.stdout.write(`${text}\n`);
+    process.stdout.write(`${reply.text}\n`);
   }
   return 0;
 }

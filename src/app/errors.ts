@@ -10,6 +10,7 @@ export const ERROR_CATALOGUE = {
   KNOWLEDGE_FILE_INVALID: { status: 500, message: 'A knowledge file could not be read' },
   KNOWLEDGE_INDEX_MISSING: { status: 503, message: 'The knowledge index is not built yet' },
   KNOWLEDGE_INDEX_CORRUPT: { status: 500, message: 'The knowledge index on disk is unreadable' },
+  KNOWLEDGE_EMBEDDINGS_FAILED: { status: 502, message: 'The embeddings endpoint failed while building the knowledge index' },
   STORAGE_ETAG_CONFLICT: { status: 409, message: 'The stored item changed since it was read (eTag mismatch)' },
   STORAGE_INVALID_KEY: { status: 400, message: 'Invalid storage key' },
   STORAGE_INVALID_ITEM: { status: 400, message: 'Invalid storage item' },

@@ -51,6 +51,17 @@ export class HnswVectorStore extends SaveableVectorStore {
     return this.docs.size;
   }
 
+  /** The vectors' length (undefined until the first vector is added). */
+  get dimensions(): number | undefined {
+    return this.numDimensions;
+  }
+
+  /** A stored document's vector (as the cosine space keeps it: normalised), or undefined. */
+  vectorOf(id: string): number[] | undefined {
+    const label = this.labels.get(id);
+    return label === undefined || !this.index ? undefined : this.index.getPoint(label);
+  }
+
   has(id: string): boolean {
     return this.labels.has(id);
   }

@@ -4,8 +4,15 @@
  * Incremental by content hash: a chunk whose hash is already in the index keeps its stored vector; only
  * new or changed chunks are embedded; chunks that disappeared are deleted. A full rebuild (re-fitting the
  * embedding's idf table and re-embedding everything) happens when there is no usable index, when asked,
- * when the glossary's segmentation terms change (every token stream changes with them), or when so much
- * of the corpus changed that the frozen idf table no longer describes it.
+ * when the glossary's segmentation terms change (every token stream changes with them), when the
+ * configured vector embedding is not the one that built the stored vectors, or when so much of the corpus
+ * changed that the frozen idf table no longer describes it.
+ *
+ * With a remote embedding (`EMBEDDINGS=openai`, see vector-embeddings.ts) the HNSW vectors come from the
+ * remote model and the local TF-IDF model is still fitted and stored (confidence needs it). The remote
+ * vectors do not depend on the glossary or on the idf table, so a re-fit keeps the stored ones of
+ * unchanged chunks; only a changed embedding, an unreadable index or `rebuild` re-embeds them all. If the
+ * remote embedding fails, nothing on disk changes and `KNOWLEDGE_EMBEDDINGS_FAILED` is thrown.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +25,16 @@ import { conceptTokens, loadGlossary, type Glossary } from './glossary.js';
 import { HnswVectorStore } from './hnsw-store.js';
 import { LocalHashEmbeddings, type LocalEmbeddingsState } from './local-embeddings.js';
 import { tokenize, useTerms } from './text.js';
+import {
+  RemoteEmbeddings,
+  describeEmbedding,
+  embeddingChange,
+  embeddingLabel,
+  isRemote,
+  sameEmbedding,
+  type EmbeddingSettings,
+  type VectorEmbeddingDescriptor,
+} from './vector-embeddings.js';
 
 /** Bump when the on-disk format or the tokenisation changes: an older index is then rebuilt. */
 export const INDEX_FORMAT = 2;
@@ -31,6 +48,8 @@ export interface Manifest {
   sourceFingerprint: string;
   termsHash: string;
   embedding: LocalEmbeddingsState;
+  /** The embedding that built the HNSW vectors; absent in indexes built before it was recorded: local. */
+  vectorEmbedding?: VectorEmbeddingDescriptor;
   chunks: Chunk[];
 }
 
@@ -39,7 +58,10 @@ export interface IngestReport {
   updated: number;
   unchanged: number;
   removed: number;
-  /** Chunks embedded in this run (added + updated, or all of them on a full rebuild). */
+  /**
+   * Chunks whose vectors were computed in this run (added + updated, or all of them on a full rebuild).
+   * With a remote embedding, the texts sent to it: a re-fit keeps the stored vectors of unchanged chunks.
+   */
   embedded: number;
   total: number;
   files: number;
@@ -47,6 +69,8 @@ export interface IngestReport {
   reason: string;
   problems: FileProblem[];
   durationMs: number;
+  /** The embedding that built the vectors (as recorded in the manifest). */
+  vectorEmbedding: VectorEmbeddingDescriptor;
 }
 
 export interface IngestOptions {
@@ -54,6 +78,8 @@ export interface IngestOptions {
   indexDir: string;
   /** Re-fit and re-embed everything even if the index is up to date. */
   rebuild?: boolean;
+  /** Which embedding builds the vectors (default: local). */
+  embeddings?: EmbeddingSettings;
 }
 
 /** What is embedded and indexed for a chunk: its place (title, headings, keywords) and its text. */
@@ -91,10 +117,23 @@ export function readManifest(indexDir: string): Manifest | undefined {
   }
 }
 
-/** Whether the saved index is missing or no longer matches the knowledge files. */
-export function indexIsStale(knowledgeDir: string, indexDir: string): boolean {
+/** The embedding recorded as having built a manifest's vectors. */
+export function recordedEmbedding(manifest: Manifest): VectorEmbeddingDescriptor {
+  return manifest.vectorEmbedding ?? { provider: 'local' };
+}
+
+/**
+ * Whether the saved index is missing, no longer matches the knowledge files, or was embedded with another
+ * embedding than the configured one (`embeddings`, default local).
+ */
+export function indexIsStale(knowledgeDir: string, indexDir: string, embeddings?: EmbeddingSettings): boolean {
   const m = readManifest(indexDir);
-  return !m || m.sourceFingerprint !== sourceFingerprint(knowledgeDir) || !existsSync(join(indexDir, 'vectors', 'hnswlib.index'));
+  return (
+    !m ||
+    m.sourceFingerprint !== sourceFingerprint(knowledgeDir) ||
+    !existsSync(join(indexDir, 'vectors', 'hnswlib.index')) ||
+    !sameEmbedding(recordedEmbedding(m), describeEmbedding(embeddings))
+  );
 }
 
 export function loadGlossaryFor(knowledgeDir: string): Glossary {
@@ -121,18 +160,24 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
 
   const previous = readManifest(indexDir);
   const vectorDir = join(indexDir, 'vectors');
+  const configured = describeEmbedding(options.embeddings);
+  const remote = isRemote(options.embeddings) ? new RemoteEmbeddings(options.embeddings, 'documents') : undefined;
   let store: HnswVectorStore | undefined;
   let embeddings: LocalHashEmbeddings | undefined;
   let reason = '';
   if (options.rebuild) reason = 'rebuild requested';
   else if (!previous) reason = 'no index yet';
-  else if (previous.termsHash !== termsHash(glossary)) reason = 'glossary changed';
-  else {
+  else if (!sameEmbedding(recordedEmbedding(previous), configured)) {
+    reason = `embedding changed (${embeddingChange(recordedEmbedding(previous), configured)})`;
+  } else if (previous.termsHash !== termsHash(glossary)) reason = 'glossary changed';
+  // Stored vectors stay valid while nothing above says otherwise; remote ones also across a glossary change.
+  if (previous && (reason === '' || (remote && reason === 'glossary changed'))) {
     try {
-      embeddings = new LocalHashEmbeddings({ state: previous.embedding, features: (t) => conceptTokens(glossary, t) });
-      store = await HnswVectorStore.load(vectorDir, embeddings);
+      if (reason === '') embeddings = new LocalHashEmbeddings({ state: previous.embedding, features: (t) => conceptTokens(glossary, t) });
+      store = await HnswVectorStore.load(vectorDir, remote ?? embeddings!);
     } catch (err) {
       reason = `index unreadable (${(err as Error).message})`;
+      embeddings = undefined;
       store = undefined;
     }
   }
@@ -144,23 +189,28 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const unchanged = chunks.filter((c) => oldById.get(c.id)?.hash === c.hash);
   const removed = [...oldById.keys()].filter((id) => !newIds.has(id));
 
-  if (store && (added.length + updated.length + removed.length) / chunks.length > REFIT_CHANGE_RATIO) {
+  if (store && reason === '' && (added.length + updated.length + removed.length) / chunks.length > REFIT_CHANGE_RATIO) {
     reason = `${added.length + updated.length + removed.length} of ${chunks.length} chunks changed`;
-    store = undefined;
+    // The local vectors depend on the idf table; remote ones do not and are kept.
+    if (!remote) store = undefined;
   }
 
-  let embedded: Chunk[];
-  if (!store) {
+  if (reason !== '') {
     embeddings = new LocalHashEmbeddings({ features: (t) => conceptTokens(glossary, t) });
     embeddings.fit(chunks.map(indexText));
-    store = new HnswVectorStore(embeddings);
+  }
+  let embedded: Chunk[];
+  if (!store) {
+    store = new HnswVectorStore(remote ?? embeddings!);
     embedded = chunks;
   } else {
     await store.delete({ ids: [...removed, ...updated.map((c) => c.id)] });
     embedded = [...added, ...updated];
   }
   if (embedded.length > 0) {
-    const vectors = await embeddings!.embedDocuments(embedded.map(indexText));
+    const vectors = remote
+      ? await embedRemotely(remote, embedded.map(indexText), store, previous !== undefined)
+      : await embeddings!.embedDocuments(embedded.map(indexText));
     await store.addVectors(
       vectors,
       embedded.map((c) => new Document({ pageContent: c.text, metadata: { chunkId: c.id, hash: c.hash }, id: c.id })),
@@ -183,6 +233,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     sourceFingerprint: fingerprint,
     termsHash: termsHash(glossary),
     embedding: embeddings!.toJSON(),
+    vectorEmbedding: configured.provider === 'local' ? configured : { ...configured, dimensions: store.dimensions },
     chunks,
   };
   writeFileSync(join(staging, 'manifest.json'), JSON.stringify(manifest));
@@ -205,26 +256,71 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     reason: reason || 'incremental',
     problems,
     durationMs: Date.now() - started,
+    vectorEmbedding: manifest.vectorEmbedding!,
   };
 }
 
+/**
+ * Embeds with the remote model. Any failure (network, timeout, HTTP error, malformed answer, a dimension
+ * count the index does not have) leaves the index on disk as it was and becomes one coded error.
+ */
+async function embedRemotely(remote: RemoteEmbeddings, texts: string[], store: HnswVectorStore, hadIndex: boolean): Promise<number[][]> {
+  const kept = hadIndex ? 'the previous index was kept' : 'no index was built';
+  const what = `${embeddingLabel({ provider: 'openai', model: remote.model, endpoint: remote.endpoint }, true)}`;
+  let vectors: number[][];
+  try {
+    vectors = await remote.embedDocuments(texts);
+  } catch (err) {
+    throw new AppError('KNOWLEDGE_EMBEDDINGS_FAILED', `${what} failed for ${texts.length} texts (${(err as Error).message}); ${kept}`, { cause: err });
+  }
+  const dims = vectors[0]!.length;
+  if (store.dimensions !== undefined && store.dimensions !== dims) {
+    throw new AppError(
+      'KNOWLEDGE_EMBEDDINGS_FAILED',
+      `${what} returned ${dims} dimensions but the index has ${store.dimensions}; ${kept} (run "pos-assist ingest --rebuild")`,
+    );
+  }
+  return vectors;
+}
+
+/**
+ * How a question is embedded for the vector side: with the local model (the vectors are local), with the
+ * remote model that built the vectors, or not at all — the vectors came from an embedding that is not
+ * configured (an index kept after a failed rebuild), so ranking is BM25 alone until it is rebuilt.
+ */
+export type VectorQuery =
+  | { kind: 'local' }
+  | { kind: 'remote'; embeddings: RemoteEmbeddings }
+  | { kind: 'unavailable'; reason: string };
+
 export interface LoadedIndex {
   manifest: Manifest;
+  /** The local TF-IDF model: confidence always uses it, and the vector side too when the vectors are local. */
   embeddings: LocalHashEmbeddings;
   vectors: HnswVectorStore;
+  vectorQuery: VectorQuery;
   bm25: Bm25Index;
   glossary: Glossary;
 }
 
-export async function loadIndex(knowledgeDir: string, indexDir: string): Promise<LoadedIndex> {
+/** `embeddings`: the configured embedding (default local); it is used for questions only if it built the vectors. */
+export async function loadIndex(knowledgeDir: string, indexDir: string, embeddingSettings?: EmbeddingSettings): Promise<LoadedIndex> {
   const manifest = readManifest(indexDir);
   if (!manifest) throw new AppError('KNOWLEDGE_INDEX_MISSING', `run "pos-assist ingest" (looked in ${indexDir})`);
   const glossary = loadGlossaryFor(knowledgeDir);
+  const recorded = recordedEmbedding(manifest);
+  let vectorQuery: VectorQuery;
+  if (recorded.provider === 'local') vectorQuery = { kind: 'local' };
+  else if (isRemote(embeddingSettings) && sameEmbedding(recorded, describeEmbedding(embeddingSettings))) {
+    vectorQuery = { kind: 'remote', embeddings: new RemoteEmbeddings(embeddingSettings, 'query') };
+  } else {
+    vectorQuery = { kind: 'unavailable', reason: `the vectors were built by ${embeddingLabel(recorded)}, which is not the configured embedding` };
+  }
   try {
     const embeddings = new LocalHashEmbeddings({ state: manifest.embedding, features: (t) => conceptTokens(glossary, t) });
-    const vectors = await HnswVectorStore.load(join(indexDir, 'vectors'), embeddings);
+    const vectors = await HnswVectorStore.load(join(indexDir, 'vectors'), vectorQuery.kind === 'remote' ? vectorQuery.embeddings : embeddings);
     const bm25 = Bm25Index.fromJSON(JSON.parse(readFileSync(join(indexDir, 'bm25.json'), 'utf8')) as Bm25State);
-    return { manifest, embeddings, vectors, bm25, glossary };
+    return { manifest, embeddings, vectors, vectorQuery, bm25, glossary };
   } catch (err) {
     throw new AppError('KNOWLEDGE_INDEX_CORRUPT', `${indexDir}: ${(err as Error).message}`, { cause: err });
   }

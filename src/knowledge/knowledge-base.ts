@@ -2,10 +2,16 @@
  * The knowledge capability's front door: open (ingesting first when the index is missing or stale),
  * then ask. The bot and the CLI use only this.
  */
-import { isAppError } from '../app/errors.js';
+import { isAppError, type AppError } from '../app/errors.js';
 import { composeAnswer, type Answer } from './answer.js';
-import { indexIsStale, ingest, loadIndex, type IngestReport } from './ingest.js';
+import { indexIsStale, ingest, loadIndex, readManifest, type IngestReport, type LoadedIndex } from './ingest.js';
 import { Retriever, type Retrieval, type RetrieverMode } from './retriever.js';
+import type { EmbeddingSettings } from './vector-embeddings.js';
+
+/** Where warnings go (a pino logger fits). */
+export interface KnowledgeLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+}
 
 export interface KnowledgeBaseOptions {
   knowledgeDir: string;
@@ -14,6 +20,10 @@ export interface KnowledgeBaseOptions {
   maxSources: number;
   /** Build or update the index when it is missing or stale (default true). */
   autoIngest?: boolean;
+  /** Which embedding builds the vectors (`Config['embeddings']`; absent = local). */
+  embeddings?: EmbeddingSettings;
+  /** Told when a remote embedding fails (a search falls back to BM25, or an older index is kept). */
+  logger?: KnowledgeLogger;
 }
 
 export interface KnowledgeAnswer extends Answer {
@@ -26,25 +36,47 @@ export class KnowledgeBase {
     private readonly options: KnowledgeBaseOptions,
     /** What ingestion did while opening, if it ran. */
     readonly ingestReport: IngestReport | undefined,
+    /**
+     * Set when opening had to update the index, the remote embedding failed, and the older index on disk
+     * is served instead (it is retried at the next open or refresh).
+     */
+    readonly ingestError: AppError | undefined,
   ) {}
 
   static async open(options: KnowledgeBaseOptions): Promise<KnowledgeBase> {
     const auto = options.autoIngest ?? true;
+    const { knowledgeDir, indexDir, embeddings } = options;
     let report: IngestReport | undefined;
-    if (auto && indexIsStale(options.knowledgeDir, options.indexDir)) {
-      report = await ingest({ knowledgeDir: options.knowledgeDir, indexDir: options.indexDir });
+    let ingestError: AppError | undefined;
+    if (auto && indexIsStale(knowledgeDir, indexDir, embeddings)) {
+      try {
+        report = await ingest({ knowledgeDir, indexDir, embeddings });
+      } catch (err) {
+        // The embeddings endpoint is down: answering from the older index beats not starting at all.
+        if (!isAppError(err, 'KNOWLEDGE_EMBEDDINGS_FAILED') || !readManifest(indexDir)) throw err;
+        ingestError = err;
+        options.logger?.warn({ err, code: err.code }, 'knowledge index not updated; serving the previous index');
+      }
     }
-    let index: Awaited<ReturnType<typeof loadIndex>>;
+    let index: LoadedIndex;
     try {
-      index = await loadIndex(options.knowledgeDir, options.indexDir);
+      index = await loadIndex(knowledgeDir, indexDir, embeddings);
     } catch (err) {
       // The index is derived data: a damaged one is rebuilt from the knowledge files, not a reason to
       // stay down.
       if (!auto || !(isAppError(err, 'KNOWLEDGE_INDEX_CORRUPT') || isAppError(err, 'KNOWLEDGE_INDEX_MISSING'))) throw err;
-      report = await ingest({ knowledgeDir: options.knowledgeDir, indexDir: options.indexDir, rebuild: true });
-      index = await loadIndex(options.knowledgeDir, options.indexDir);
+      report = await ingest({ knowledgeDir, indexDir, rebuild: true, embeddings });
+      ingestError = undefined;
+      index = await loadIndex(knowledgeDir, indexDir, embeddings);
     }
-    return new KnowledgeBase(new Retriever(index), options, report);
+    if (index.vectorQuery.kind === 'unavailable') {
+      options.logger?.warn({ reason: index.vectorQuery.reason }, 'vector search disabled until the knowledge index is rebuilt; BM25 ranks alone');
+    }
+    return new KnowledgeBase(KnowledgeBase.retrieverFor(index, options), options, report, ingestError);
+  }
+
+  private static retrieverFor(index: LoadedIndex, options: KnowledgeBaseOptions): Retriever {
+    return new Retriever(index, (message, details) => options.logger?.warn(details, message));
   }
 
   get minConfidence(): number {
@@ -55,11 +87,15 @@ export class KnowledgeBase {
     return this.retriever.allChunks().length;
   }
 
-  /** Re-ingests if the files changed since the index was loaded, and swaps the new index in. */
+  /**
+   * Re-ingests if the files (or the configured embedding) changed since the index was loaded, and swaps
+   * the new index in. If ingestion fails, the current index stays in use and the error is thrown.
+   */
   async refresh(): Promise<IngestReport | undefined> {
-    if (!indexIsStale(this.options.knowledgeDir, this.options.indexDir)) return undefined;
-    const report = await ingest({ knowledgeDir: this.options.knowledgeDir, indexDir: this.options.indexDir });
-    this.retriever = new Retriever(await loadIndex(this.options.knowledgeDir, this.options.indexDir));
+    const { knowledgeDir, indexDir, embeddings } = this.options;
+    if (!indexIsStale(knowledgeDir, indexDir, embeddings)) return undefined;
+    const report = await ingest({ knowledgeDir, indexDir, embeddings });
+    this.retriever = KnowledgeBase.retrieverFor(await loadIndex(knowledgeDir, indexDir, embeddings), this.options);
     return report;
   }
 

@@ -7,6 +7,10 @@
  * - coverage: how much of what the merchant asked about (idf-weighted content words, with synonym groups
  *   counted as one concept) appears in it — an off-topic question's key words are simply not there;
  * - similarity: the cosine between the question and the chunk.
+ *
+ * Confidence always uses the local TF-IDF model (the gate is calibrated on it). With a remote embedding
+ * (`EMBEDDINGS=openai`) only the vector ranking comes from the remote vectors; if the question cannot be
+ * embedded remotely (timeout, error), that one search is ranked by BM25 alone and a warning is reported.
  */
 import type { Chunk } from './documents.js';
 import { expansions, mentionedGroups, mentions, type Glossary } from './glossary.js';
@@ -46,14 +50,22 @@ export interface Retrieval {
   similarity: number;
   /** The weighted query tokens, for the answer composer's sentence scoring. */
   query: Map<string, number>;
+  /** Set when the vector side could not be used for this search, so it was ranked by BM25 alone. */
+  vectorUnavailable?: string;
 }
+
+/** Told when a search falls back to BM25 alone. */
+export type RetrieverWarning = (message: string, details: Record<string, unknown>) => void;
 
 export class Retriever {
   private readonly chunks: Map<string, Chunk>;
   private readonly haystacks = new Map<string, string>();
   private readonly vectors = new Map<string, number[]>();
 
-  constructor(private readonly index: LoadedIndex) {
+  constructor(
+    private readonly index: LoadedIndex,
+    private readonly onWarning: RetrieverWarning = () => undefined,
+  ) {
     this.chunks = new Map(index.manifest.chunks.map((c) => [c.id, c]));
   }
 
@@ -92,15 +104,26 @@ export class Retriever {
 
   async search(question: string, options: { k?: number; mode?: RetrieverMode } = {}): Promise<Retrieval> {
     const k = options.k ?? 5;
-    const mode = options.mode ?? 'hybrid';
+    let mode = options.mode ?? 'hybrid';
     const query = this.buildQuery(question);
     // The vector side also matches concepts: the synonym groups the question mentions, as features that
     // the chunks carry too (see conceptTokens).
     const vectorQuery = new Map(query);
     for (const c of this.index.embeddings.tokens(question)) if (c.startsWith('§')) vectorQuery.set(c, 1);
-    const vector = this.index.embeddings.embedWeighted(vectorQuery);
+    const remote = this.index.vectorQuery.kind !== 'local';
+    let vector: number[] | undefined = remote ? undefined : this.index.embeddings.embedWeighted(vectorQuery);
+    let vectorUnavailable: string | undefined;
+    if (remote && mode !== 'bm25') {
+      const embedded = await this.remoteQueryVector(question);
+      if (typeof embedded === 'string') {
+        vectorUnavailable = embedded;
+        mode = 'bm25';
+      } else {
+        vector = embedded;
+      }
+    }
 
-    const vectorHits = mode === 'bm25' ? [] : await this.vectorSearch(vector);
+    const vectorHits = mode === 'bm25' ? [] : await this.vectorSearch(vector!);
     const bm25Hits = mode === 'vector' ? [] : this.index.bm25.search(query, CANDIDATES);
 
     const byId = new Map<string, RetrievalHit>();
@@ -133,13 +156,40 @@ export class Retriever {
       b.score - a.score || b.vectorScore - a.vectorScore || (a.chunk.id < b.chunk.id ? -1 : 1);
     const hits = [...byId.values()].sort(order);
     const top = hits[0];
-    if (top && top.vectorRank === undefined) top.vectorScore = cosine(vector, this.chunkVector(top.chunk));
+    if (top && top.vectorRank === undefined && vector) top.vectorScore = this.vectorScore(vector, top.chunk);
     const coverage = top ? this.coverage(question, top.chunk) : 0;
     // Confidence compares what was typed, without synonym expansions: expansions help find a section,
     // but must not make an off-topic question ("POS机多少钱") look like the section they point at.
     const typed = this.index.embeddings.vectorize(tokenize(question));
     const similarity = top ? cosine(typed, this.chunkVector(top.chunk)) : 0;
-    return { question, hits: hits.slice(0, k), confidence: confidenceOf(coverage, similarity), coverage, similarity, query };
+    const retrieval: Retrieval = { question, hits: hits.slice(0, k), confidence: confidenceOf(coverage, similarity), coverage, similarity, query };
+    if (vectorUnavailable !== undefined) retrieval.vectorUnavailable = vectorUnavailable;
+    return retrieval;
+  }
+
+  /** The question's remote embedding, or why there is none (the search then falls back to BM25). */
+  private async remoteQueryVector(question: string): Promise<number[] | string> {
+    const vq = this.index.vectorQuery;
+    if (vq.kind === 'unavailable') return vq.reason;
+    if (vq.kind !== 'remote') return 'no remote embedding';
+    try {
+      return await vq.embeddings.embedQuery(question);
+    } catch (err) {
+      const reason = `the question could not be embedded (${(err as Error).message})`;
+      this.onWarning('remote embedding failed; this search is ranked by BM25 alone', {
+        model: vq.embeddings.model,
+        endpoint: vq.embeddings.endpoint,
+        error: (err as Error).message,
+      });
+      return reason;
+    }
+  }
+
+  /** Cosine between the question's vector and a chunk's, in the vector index's embedding. */
+  private vectorScore(vector: number[], chunk: Chunk): number {
+    if (this.index.vectorQuery.kind === 'local') return cosine(vector, this.chunkVector(chunk));
+    const stored = this.index.vectors.vectorOf(chunk.id);
+    return stored && stored.length === vector.length ? cosine(unit(vector), unit(stored)) : 0;
   }
 
   /** Nearest chunks by cosine similarity, as [chunk id, similarity]. */
@@ -208,6 +258,11 @@ export class Retriever {
 export function confidenceOf(coverage: number, similarity: number): number {
   const c = 0.65 * coverage + 0.35 * Math.min(1, Math.max(0, similarity) / 0.5);
   return Math.round(c * 1000) / 1000;
+}
+
+function unit(v: number[]): number[] {
+  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  return norm > 0 ? v.map((x) => x / norm) : v;
 }
 
 function cosine(a: number[], b: number[]): number {

@@ -8,6 +8,8 @@
  *   content (json_schema / json_object).
  * - `POST /v1/embeddings`: deterministic vectors (character bigram hashing, so similar texts are near),
  *   in float or base64 as the request's `encoding_format` asks (the SDK asks base64 by default).
+ *   `failEmbeddings(status)` (or the `failEmbeddings` option) makes it answer with that HTTP error instead
+ *   (the request is still recorded) until `failEmbeddings(false)`.
  *
  * Every request is recorded, so tests can assert what left the process (masked card numbers, prompts).
  */
@@ -60,6 +62,8 @@ export interface FakeOpenAI {
   /** Every request body as received, for "nothing left the process" assertions. */
   rawBodies: string[];
   setChat(handler: ChatHandler): void;
+  /** Answer `/embeddings` with this HTTP status and an OpenAI-style error (false: answer normally again). */
+  failEmbeddings(status: number | false): void;
   close(): Promise<void>;
 }
 
@@ -79,8 +83,11 @@ export function isStructured(req: ChatRequest): boolean {
   return Boolean(req.body.tools?.length || req.body.response_format);
 }
 
-export async function startFakeOpenAI(options: { chat?: ChatHandler; embed?: (text: string) => number[] } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(
+  options: { chat?: ChatHandler; embed?: (text: string) => number[]; failEmbeddings?: number } = {},
+): Promise<FakeOpenAI> {
   let handler: ChatHandler = options.chat ?? (() => ({ content: '' }));
+  let embeddingsFailure: number | false = options.failEmbeddings ?? false;
   const embed = options.embed ?? bigramVector;
   const chats: ChatRequest[] = [];
   const embeddings: EmbeddingRequest[] = [];
@@ -107,6 +114,9 @@ export async function startFakeOpenAI(options: { chat?: ChatHandler; embed?: (te
     if (path.endsWith('/embeddings')) {
       const input: string[] = Array.isArray(body.input) ? body.input : [body.input];
       embeddings.push({ input, model: body.model, encodingFormat: body.encoding_format });
+      if (embeddingsFailure !== false) {
+        return json(res, embeddingsFailure, { error: { message: 'fake embeddings failure', type: 'server_error', code: null } });
+      }
       const data = input.map((t, index) => {
         const v = embed(String(t));
         const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
@@ -190,6 +200,9 @@ export async function startFakeOpenAI(options: { chat?: ChatHandler; embed?: (te
     rawBodies,
     setChat(h) {
       handler = h;
+    },
+    failEmbeddings(status) {
+      embeddingsFailure = status;
     },
     close: () =>
       new Promise<void>((resolve) => {

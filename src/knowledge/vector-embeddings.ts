@@ -1,0 +1,148 @@
+/**
+ * Which embedding builds the HNSW vectors: the local hashed TF-IDF (default) or a remote
+ * OpenAI-compatible endpoint (`EMBEDDINGS=openai`: OpenAI, DashScope compatible mode, vLLM, Ollama …).
+ *
+ * Only the vector *ranking* uses the remote embedding. The local TF-IDF model is still fitted and stored
+ * with every index, because the retriever's confidence (coverage + local cosine) and the confidence gate
+ * calibrated on it depend on it, not on whichever model ranks the candidates.
+ *
+ * The manifest records a descriptor of the embedding that built the vectors; vectors from different
+ * embeddings are not comparable, so a change of provider, model or endpoint means a full rebuild.
+ */
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import { OpenAIEmbeddings } from '@langchain/openai';
+
+export type EmbeddingProvider = 'local' | 'openai';
+
+/** The embedding settings the knowledge base takes; `Config['embeddings']` is one. */
+export interface EmbeddingSettings {
+  readonly provider: EmbeddingProvider;
+  readonly model?: string;
+  /** Texts per request (DashScope accepts at most 10). */
+  readonly batchSize?: number;
+  readonly apiKey?: string | undefined;
+  /** Default: OpenAI's `https://api.openai.com/v1`. */
+  readonly baseUrl?: string | undefined;
+  /** Wire encoding to ask for. Default: the openai SDK's (base64). Both are decoded. */
+  readonly encodingFormat?: 'float' | 'base64';
+  /** Per-request timeout for a question's embedding (default 5 s: the answer falls back to BM25 after it). */
+  readonly queryTimeoutMs?: number;
+  /** Per-request timeout while ingesting (default 60 s). */
+  readonly documentTimeoutMs?: number;
+  /** Retries of a failed request while ingesting, with backoff (default 2; a question is never retried). */
+  readonly maxRetries?: number;
+}
+
+export type VectorEmbeddingDescriptor =
+  | { provider: 'local' }
+  /** `endpoint` is the base URL's origin and path only: never credentials or a query string. */
+  | { provider: 'openai'; model: string; endpoint: string; dimensions?: number };
+
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+export const DEFAULT_OPENAI_EMBEDDINGS_MODEL = 'text-embedding-3-small';
+const QUERY_TIMEOUT_MS = 5_000;
+const DOCUMENT_TIMEOUT_MS = 60_000;
+
+export function isRemote(settings: EmbeddingSettings | undefined): settings is EmbeddingSettings & { provider: 'openai' } {
+  return settings?.provider === 'openai';
+}
+
+/** Origin + path of a base URL, without user info, query or fragment, and without a trailing slash. */
+export function endpointOf(baseUrl: string | undefined): string {
+  const raw = baseUrl ?? DEFAULT_OPENAI_BASE_URL;
+  try {
+    const url = new URL(raw);
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  } catch {
+    // Not a URL (config validation normally prevents this): keep nothing that could be a secret.
+    return 'invalid-url';
+  }
+}
+
+/** What the configured settings would record (dimensions are known only after embedding). */
+export function describeEmbedding(settings: EmbeddingSettings | undefined): VectorEmbeddingDescriptor {
+  if (!isRemote(settings)) return { provider: 'local' };
+  return { provider: 'openai', model: settings.model ?? DEFAULT_OPENAI_EMBEDDINGS_MODEL, endpoint: endpointOf(settings.baseUrl) };
+}
+
+/** Whether vectors made by one embedding can be compared with vectors made by the other. */
+export function sameEmbedding(a: VectorEmbeddingDescriptor, b: VectorEmbeddingDescriptor): boolean {
+  if (a.provider === 'local' || b.provider === 'local') return a.provider === b.provider;
+  return a.model === b.model && a.endpoint === b.endpoint;
+}
+
+/** Short human label: `local`, `openai text-embedding-v3` (with the endpoint when asked). */
+export function embeddingLabel(d: VectorEmbeddingDescriptor, withEndpoint = false): string {
+  if (d.provider === 'local') return 'local';
+  return withEndpoint ? `openai ${d.model} @ ${d.endpoint}` : `openai ${d.model}`;
+}
+
+/** `local → openai text-embedding-v3`; the endpoints are named when only they differ. */
+export function embeddingChange(from: VectorEmbeddingDescriptor, to: VectorEmbeddingDescriptor): string {
+  const endpointsOnly = from.provider === 'openai' && to.provider === 'openai' && from.model === to.model;
+  return `${embeddingLabel(from, endpointsOnly)} → ${embeddingLabel(to, endpointsOnly)}`;
+}
+
+/**
+ * `OpenAIEmbeddings` with its answers checked and normalised to plain `number[]`: an explicitly requested
+ * base64 encoding comes back from the openai SDK undecoded (a string), the default one as a number array.
+ */
+export class RemoteEmbeddings implements EmbeddingsInterface {
+  readonly model: string;
+  readonly endpoint: string;
+  private readonly client: OpenAIEmbeddings;
+
+  constructor(settings: EmbeddingSettings, purpose: 'documents' | 'query') {
+    this.model = settings.model ?? DEFAULT_OPENAI_EMBEDDINGS_MODEL;
+    this.endpoint = endpointOf(settings.baseUrl);
+    this.client = new OpenAIEmbeddings({
+      model: this.model,
+      // Never fall back to OPENAI_API_KEY from the environment behind the configuration's back.
+      apiKey: settings.apiKey ?? 'missing-api-key',
+      batchSize: settings.batchSize ?? 512,
+      // A question is asked once: if the endpoint does not answer quickly, BM25 answers alone.
+      maxRetries: purpose === 'query' ? 0 : (settings.maxRetries ?? 2),
+      timeout: purpose === 'query' ? (settings.queryTimeoutMs ?? QUERY_TIMEOUT_MS) : (settings.documentTimeoutMs ?? DOCUMENT_TIMEOUT_MS),
+      ...(settings.encodingFormat ? { encodingFormat: settings.encodingFormat } : {}),
+      configuration: { baseURL: settings.baseUrl ?? DEFAULT_OPENAI_BASE_URL },
+    });
+  }
+
+  get batchSize(): number {
+    return this.client.batchSize;
+  }
+
+  async embedDocuments(documents: string[]): Promise<number[][]> {
+    if (documents.length === 0) return [];
+    const raw = (await this.client.embedDocuments(documents)) as unknown[];
+    if (raw.length !== documents.length) throw new Error(`the endpoint returned ${raw.length} embeddings for ${documents.length} texts`);
+    const vectors = raw.map(toVector);
+    const dims = vectors[0]!.length;
+    vectors.forEach((v, i) => {
+      if (v.length !== dims) throw new Error(`embedding ${i} has ${v.length} dimensions, the first ${dims}`);
+    });
+    return vectors;
+  }
+
+  async embedQuery(document: string): Promise<number[]> {
+    return toVector(await this.client.embedQuery(document));
+  }
+}
+
+/** A float array, a typed array or a base64 string of little-endian float32 → `number[]`. */
+export function toVector(value: unknown): number[] {
+  let v: number[];
+  if (typeof value === 'string') {
+    const buf = Buffer.from(value, 'base64');
+    if (buf.length === 0 || buf.length % 4 !== 0) throw new Error('an embedding is not valid base64 float32 data');
+    const floats = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+    v = Array.from(floats);
+  } else if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    v = Array.from(value as ArrayLike<number>, Number);
+  } else {
+    throw new Error(`an embedding is ${value === null ? 'null' : typeof value}, not a vector`);
+  }
+  if (v.length === 0) throw new Error('an embedding is empty');
+  if (!v.every(Number.isFinite)) throw new Error('an embedding contains a non-finite number');
+  return v;
+}

@@ -1,0 +1,65 @@
+/**
+ * Every entry point uses the configured model: `ask --json` and `chat` as a user runs them (the built
+ * CLI in a child process) against a local OpenAI-compatible server.
+ */
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { tempDir } from '../helpers/runtime.js';
+
+const CLI = join(new URL('../..', import.meta.url).pathname, 'dist', 'app', 'cli.js');
+const dataDir = tempDir();
+let fake: FakeOpenAI;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ chat: () => ({ content: '已结算的交易不能撤销，要做退货[1]。' }) });
+});
+afterAll(async () => {
+  await fake.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Runs the CLI without blocking this process (the fake server lives here). */
+function cli(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+const LLM = () => ({ LLM_API_KEY: 'sk-test-0123456789', LLM_BASE_URL: fake.url, LLM_MODEL: 'qwen-plus' });
+
+describe('entry points with a language model', () => {
+  it('ask --json answers through the model and says so', async () => {
+    const { code, stdout, stderr } = await cli(['ask', 'POS机已经结算了还能撤销交易吗', '--json'], LLM());
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ answered: true, by: 'model', model: { name: 'qwen-plus', kind: 'answered' } });
+    expect(out.answer).toContain('已结算的交易不能撤销，要做退货[1]。');
+    expect(out.sources.length).toBe(1);
+    expect(fake.chats.at(-1)!.body.model).toBe('qwen-plus');
+  });
+
+  it('ask falls back to the extractive answer when the provider is down, and says why', async () => {
+    const { code, stdout } = await cli(['ask', 'POS机已经结算了还能撤销交易吗', '--json'], { ...LLM(), LLM_BASE_URL: 'http://127.0.0.1:9/v1', LLM_TIMEOUT_MS: '2000' });
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ answered: true, by: 'extractive', model: { kind: 'failed' } });
+    expect(out.answer).toContain('来源');
+  });
+
+  it('chat --jsonl answers through the model', async () => {
+    const before = fake.chats.length;
+    const { code, stdout, stderr } = await cli(['chat', '--jsonl'], LLM(), `${JSON.stringify({ text: 'POS机已经结算了还能撤销交易吗' })}\n`);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('已结算的交易不能撤销，要做退货[1]。');
+    expect(fake.chats.length).toBeGreaterThan(before);
+  });
+});
