@@ -177,7 +177,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) =>
-    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus() } } : reply.code(503).send({ status: 'starting' }),
+    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, languageModel: runtime!.llm ? 'on' : 'off', channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus() } } : reply.code(503).send({ status: 'starting' }),
   );
 
   await app.register(directLineRoutes, {
@@ -224,6 +224,17 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
   // The WeChat login QR code for operators (under /agent/api/: needs a console session).
   app.get('/agent/api/wechat', async () => ({ status: wechatStatus(), qrcode: wechat?.qrcode() ?? null }));
+  // The language model's settings (never the key) and its last 24 hours: calls, outcomes, tokens, latency.
+  app.get('/agent/api/llm', async () => {
+    const rt = getRuntime();
+    const endpoint = (url: string | undefined) => (url ? new URL(url).origin + new URL(url).pathname : 'https://api.openai.com/v1');
+    return {
+      configured: rt.llm !== undefined,
+      ...(rt.llm ? { model: rt.llm.model, endpoint: endpoint(config.llm.baseUrl), structuredOutput: rt.llm.structuredOutput, timeoutMs: config.llm.timeoutMs } : {}),
+      embeddings: { provider: config.embeddings.provider, ...(config.embeddings.provider === 'openai' ? { model: config.embeddings.model, endpoint: endpoint(config.embeddings.baseUrl) } : {}) },
+      last24h: await rt.llmCalls.summary(),
+    };
+  });
   app.get('/agent/wechat', { onRequest: requireAgent }, async (_request, reply) =>
     reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(await renderWechatLoginPage(wechatStatus(), wechat?.qrcode(), wechat?.user())),
   );

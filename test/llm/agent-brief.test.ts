@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../webchat/helpers.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { Merchant, agent, details, onlyHandoff, startHandoffServer } from '../handoff/helpers.js';
+import { Merchant, agent, api, details, onlyHandoff, startHandoffServer } from '../handoff/helpers.js';
 
 let fake: FakeOpenAI;
 beforeAll(async () => {
@@ -66,5 +66,23 @@ describe('agent brief', () => {
     expect(got.package.summary).toContain('商户最后说：转人工');
     const calls = await ts.server.runtime()!.llmCalls.summary();
     expect(calls.byOutcome.error).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the operators\' view of the language model', () => {
+  it('/agent/api/llm shows the settings without the key, and the last day\'s calls; 401 without a session', async () => {
+    fake.setChat(() => ({ content: '已结算的交易要做退货[1]。', usage: { prompt_tokens: 300, completion_tokens: 20 } }));
+    ts = await startHandoffServer({ LLM_API_KEY: 'sk-test-0123456789', LLM_BASE_URL: fake.url, LLM_MODEL: 'qwen-plus' });
+    expect((await fetch(`${ts.url}/agent/api/llm`)).status).toBe(401);
+    const alice = await agent(ts, 'alice');
+    const m = await Merchant.open(ts);
+    await m.turn('已经结算的交易怎么退货？', '退货');
+    const res = await api(ts, alice, 'GET', '/agent/api/llm');
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).not.toContain('sk-test-0123456789');
+    expect(res.body).toMatchObject({ configured: true, model: 'qwen-plus', endpoint: fake.url, structuredOutput: 'json_schema', embeddings: { provider: 'local' } });
+    expect(res.body.last24h).toMatchObject({ byOutcome: { ok: 1 }, inputTokens: 300, outputTokens: 20 });
+    const ready = (await (await fetch(`${ts.url}/readyz`)).json()) as { languageModel: string };
+    expect(ready.languageModel).toBe('on');
   });
 });
