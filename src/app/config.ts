@@ -274,7 +274,7 @@ function schemaFor(root: string) {
     LLM_TEMPERATURE: decimal(0, 2).optional(),
     EMBEDDINGS: oneOf(EMBEDDINGS_PROVIDERS).default('local'),
     EMBEDDINGS_MODEL: z.string().regex(/^\S{1,200}$/, 'must be a model name such as text-embedding-3-small or text-embedding-v3').default('text-embedding-3-small'),
-    EMBEDDINGS_BATCH_SIZE: integer(1, 2048).default(512),
+    EMBEDDINGS_BATCH_SIZE: integer(1, 2048).optional(),
     EMBEDDINGS_API_KEY: apiKey().optional(),
     EMBEDDINGS_BASE_URL: httpUrl('https://dashscope.aliyuncs.com/compatible-mode/v1').transform((v) => v.replace(/\/+$/, '')).optional(),
   });
@@ -289,6 +289,11 @@ function httpUrl(example = 'https://backoffice.example.com/pos-assist/requests')
       return false;
     }
   }, `must be an http(s) URL such as ${example}`);
+}
+
+/** DashScope rejects more than 10 texts per embeddings request; others take OpenAI's 512. */
+function defaultBatchSize(baseUrl: string | undefined): number {
+  return baseUrl && /(^|\.)dashscope(-intl)?\.aliyuncs\.com$/.test(new URL(baseUrl).hostname) ? 10 : 512;
 }
 
 function apiKey() {
@@ -453,7 +458,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddings: Object.freeze({
       provider: v.EMBEDDINGS,
       model: v.EMBEDDINGS_MODEL,
-      batchSize: v.EMBEDDINGS_BATCH_SIZE,
+      batchSize: v.EMBEDDINGS_BATCH_SIZE ?? defaultBatchSize(v.EMBEDDINGS_BASE_URL ?? v.LLM_BASE_URL),
       apiKey: v.EMBEDDINGS_API_KEY ?? v.LLM_API_KEY ?? v.OPENAI_API_KEY,
       baseUrl: v.EMBEDDINGS_BASE_URL ?? v.LLM_BASE_URL,
     }),

@@ -40,6 +40,27 @@ describe('project root', () => {
 });
 
 describe('loadConfig', () => {
+  it('embeds 10 texts per request for DashScope unless told otherwise', () => {
+    const dash = { EMBEDDINGS: 'openai', LLM_API_KEY: 'sk-x', LLM_BASE_URL: 'https://dashscope.aliyuncs.com/compatible-mode/v1' };
+    expect(loadConfig(dash).embeddings.batchSize).toBe(10);
+    expect(loadConfig({ ...dash, EMBEDDINGS_BATCH_SIZE: '6' }).embeddings.batchSize).toBe(6);
+    expect(loadConfig({ ...dash, LLM_BASE_URL: 'https://api.deepseek.com/v1' }).embeddings.batchSize).toBe(512);
+  });
+
+  it('requires a key with a base URL or remote embeddings, and never echoes a key', () => {
+    expect(() => loadConfig({ LLM_BASE_URL: 'https://api.deepseek.com/v1' })).toThrow(/LLM_API_KEY: is required when LLM_BASE_URL is set/);
+    expect(() => loadConfig({ EMBEDDINGS: 'openai' })).toThrow(/EMBEDDINGS_API_KEY: is required/);
+    let message = '';
+    try {
+      loadConfig({ LLM_API_KEY: 'sk has spaces secret', LLM_STRUCTURED_OUTPUT: 'xml' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/LLM_API_KEY: must be the key/);
+    expect(message).not.toContain('sk has spaces secret');
+    expect(message).toMatch(/LLM_STRUCTURED_OUTPUT: must be one of json_schema, function_calling, json_mode/);
+  });
+
   it('gives the defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
       dataDir: path.join(REPO_ROOT, 'data'),
