@@ -47,6 +47,19 @@ const MAX_PASSAGE_CHARS = 1400;
 /** Claims only the back office can make; the model may repeat them only when a passage says so. */
 const STATUS_CLAIM = /已(经)?(为您|帮您)?(批准|通过|审核通过|撤销成功|退款成功|恢复结算|暂停结算成功)|(申请|请求|工单)(状态)?(已|被)?(改为|变更为|更新为)|\b(has been|was|is now) (approved|refunded|voided|cancelled)\b/i;
 
+/** Asking the merchant for card data the provider must never collect (payments hygiene). */
+const CARD_DATA_ASK = /(提供|发送|发给|告诉|输入|填写|报一下|拍下?)[^。！？\n]{0,8}(完整(的)?卡号|卡号全号|全部卡号|CVV|CVN|CVC|安全码|卡密码|密码|PIN|有效期)|\b(send|provide|tell|give|type|enter)\b[^.!?\n]{0,24}\b(full card number|whole card number|CVV|CVC|PIN|expiry|expiration date|password)\b/gi;
+const NEGATION = /(不要|请勿|切勿|勿|不得|不能|无需|不需要|不用|绝不|从不|不会|never|don't|do not|no need to|not)\s*$/i;
+
+/** Whether the text asks for card data, outside a negation ("请勿发送CVV" is the guide's own advice). */
+export function asksForCardData(text: string): boolean {
+  for (const m of text.matchAll(CARD_DATA_ASK)) {
+    const before = text.slice(Math.max(0, m.index - 8), m.index);
+    if (!NEGATION.test(before)) return true;
+  }
+  return false;
+}
+
 export function systemPrompt(locale: Locale): string {
   const language = locale === 'en' ? 'English' : 'Simplified Chinese (简体中文)';
   return [
@@ -142,6 +155,7 @@ export class GroundedAnswerer {
     if (output.includes(CANARY)) return 'repeats its instructions (canary)';
     if (sharesLongRun(output, system, LEAK_RUN)) return 'repeats its instructions';
     for (const secret of this.secrets) if (secret.length >= 8 && output.includes(secret)) return 'contains a configured secret';
+    if (asksForCardData(output)) return 'asks for card data';
     const claim = output.match(STATUS_CLAIM)?.[0];
     if (claim && !passages.includes(claim)) return `claims a status change ("${claim}")`;
     return undefined;
