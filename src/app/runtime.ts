@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { LanguageModel } from '../llm/language-model.js';
 import { LlmCallStore } from '../llm/llm-call-store.js';
+import { SlotExtractor } from '../llm/slot-extraction.js';
 import { GroundedAnswerer } from '../llm/grounded-answer.js';
 import { IntentClassifier } from '../llm/intent-classifier.js';
 import { AgentBriefWriter } from '../llm/agent-brief.js';
@@ -117,7 +118,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     if (llm) logger.info({ model: llm.model, baseUrl: config.llm.baseUrl ?? 'https://api.openai.com/v1', structuredOutput: llm.structuredOutput }, 'language model configured');
     const requests = new RequestStore(store.db, { onOutbox: () => options.onOutbox?.() });
     const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES });
-    const flowTurns = new FlowTurns({ engine, requests, filesDir: config.paths.files });
+    const flowTurns = new FlowTurns({ engine, requests, filesDir: config.paths.files, extractor: llm ? new SlotExtractor(llm, { timeZone: engine.timeZone, logger }) : undefined });
     const handoff = new HandoffService({ db: store.db, settings: config.handoff, logger });
     const handoffTurns = new HandoffTurns({
       service: handoff,

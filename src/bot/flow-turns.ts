@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TurnContext, type Activity } from 'botbuilder';
 import { t, type Locale } from '../i18n/messages.js';
-import type { FileRef, FlowEngine, FlowInput, FlowState, Say, SlotValue, Step } from '../flows/engine.js';
+import { isBareAnswer, type FileRef, type FlowEngine, type FlowInput, type FlowState, type Say, type SlotValue, type Step } from '../flows/engine.js';
 import type { Flow } from '../flows/flow-schema.js';
 import {
   dedupeKeyFor,
@@ -24,6 +24,7 @@ import {
 } from '../requests/index.js';
 import { requestListText, requestStatusText, supplementNotExpectedText, ticketNotFoundText } from '../requests/messages.js';
 import { isAppError } from '../app/errors.js';
+import type { SlotExtractor } from '../llm/slot-extraction.js';
 
 /** A file this deployment stored (`<sha256>.<ext>` under the files folder). */
 const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
@@ -63,6 +64,11 @@ export interface FlowTurnsOptions {
   requests: RequestStore;
   filesDir: string;
   now?: () => Date;
+  /**
+   * Reads slot values from free-form messages with a language model (issue 7); the engine merges them
+   * after its rules, under the slot types' checks. Without it (offline) the rules alone read messages.
+   */
+  extractor?: SlotExtractor;
 }
 
 export interface FlowReply {
@@ -91,15 +97,33 @@ export class FlowTurns {
   }
 
   async start(context: TurnContext, flowId: string, input: FlowInput, locale: Locale, prefill: Record<string, SlotValue> = {}): Promise<FlowReply> {
-    const step = this.options.engine.start(flowId, input, this.now(), locale, prefill);
+    const now = this.now();
+    const flow = this.flow(flowId);
+    const known = Object.fromEntries(Object.entries(prefill).filter(([name]) => flow.slots.some((s) => s.name === name)));
+    const before = rebuild(flowId, known);
+    const read = await this.withModelValues(flow, before, input, locale, now);
+    const step = this.options.engine.start(flowId, read, now, locale, prefill);
     return this.after(context, undefined, step, locale);
   }
 
   async continue(context: TurnContext, state: FlowState, input: FlowInput, locale: Locale): Promise<FlowReply> {
     const ahead = this.ticketAhead(state, input, locale);
     if (ahead) return ahead;
-    const step = this.options.engine.handle(state, input, this.now(), locale);
+    const now = this.now();
+    const read = state.stage === 'confirm-cancel' ? input : await this.withModelValues(this.flow(state.flowId), state, input, locale, now);
+    const step = this.options.engine.handle(state, read, now, locale);
     return this.after(context, state, step, locale);
+  }
+
+  /**
+   * The input with the values a language model read from its text, when an extractor is configured and
+   * the text is more than a bare answer the rules take on their own ("确认", "1", "取消", "1280元").
+   */
+  private async withModelValues(flow: Flow, state: FlowState, input: FlowInput, locale: Locale, now: Date): Promise<FlowInput> {
+    const extractor = this.options.extractor;
+    if (!extractor || isBareAnswer(input.text)) return input;
+    const modelValues = await extractor.extract(flow, state, input.text, locale, now);
+    return Object.keys(modelValues).length ? { ...input, modelValues } : input;
   }
 
   /**

@@ -7,8 +7,13 @@
  * flow ended), what to say, and an outcome for the bot to act on: submit, cancelled, stopped by a rule,
  * hand off to a person, or a digression (a knowledge question asked mid-flow: the bot answers it, then
  * repeats the pending prompt with `reprompt`).
+ *
+ * With a language model configured, a step's input may also carry the values the model read from the
+ * message (`FlowInput.modelValues`); the engine takes them after its rules, only into empty slots and
+ * only when the slot types accept them (`fromModel`). The engine itself stays synchronous and pure.
  */
 import type { Locale } from '../i18n/messages.js';
+import { containsCardNumber } from '../privacy/card-mask.js';
 import { conditionsHold, todayIn } from './conditions.js';
 import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
@@ -48,6 +53,11 @@ export interface FlowState {
 export interface FlowInput {
   text: string;
   files?: FileRef[];
+  /**
+   * Values a language model read from `text` (slot name → the text it read for the slot; src/llm/slot-extraction.ts).
+   * Merged after the rules, under the rules' own checks (see `FlowEngine.fromModel`); absent offline.
+   */
+  modelValues?: Record<string, string>;
 }
 
 export interface Say {
@@ -93,6 +103,21 @@ const WHY = /^(请问)?(为什么|为啥|干嘛|干什么|why)|为什么要|为�
 /** A question where any text is an answer (a reason): it must look like one, not merely contain "什么". */
 const PLAIN_QUESTION = /[?？]\s*$|^(为什么|为啥|怎么|如何|什么|请问|能不能|可不可以|why|how|what|when|which|can i|should i|do i)/i;
 
+/**
+ * A message the rules answer on their own, with nothing for a language model to read: a bare yes, no,
+ * cancel, skip, retry or "不对", a number or a code ("1", "13800138000", "ABCD1234", "¥1280"), one Latin
+ * word, or a few words around a number ("凭证号000123", "1280元", "上周五", "顾客退货"). The bot keeps the
+ * model call off this fast path.
+ */
+export function isBareAnswer(text: string): boolean {
+  const t = text.trim();
+  if (!t) return true;
+  if ([YES, NO, CANCEL, YES_CANCEL, SKIP, TRY_AGAIN, BARE_CORRECTION].some((re) => re.test(t))) return true;
+  if (/^[a-z0-9_.#-]+$/i.test(t)) return true;
+  const words = normalize(t).text.replace(/[\s\d\p{P}\p{S}]/gu, '');
+  return [...words].length <= 4;
+}
+
 /** Words that name a slot type in a message ("参考号", "金额"), for corrections. */
 const TYPE_WORDS: Record<string, RegExp> = {
   merchant_id: new RegExp(ID_LABELS.merchant_id, 'i'),
@@ -120,6 +145,13 @@ const EXTRACTED = (slot: Slot) => slot.type !== 'attachments' && slot.type !== '
 
 const ACCEPTED_FILE = /^(image\/(jpeg|png|webp|gif)|application\/pdf)$/;
 
+/** Types a model must copy from the message as written (not resolved like a date, an amount or an option). */
+const VERBATIM_TYPES = new Set(['merchant_id', 'terminal_id', 'batch_no', 'voucher_no', 'reference_no', 'auth_code', 'card_last4', 'phone', 'text']);
+/** Longest model value looked at (the longest free text a flow takes is 500 characters). */
+const MODEL_VALUE_MAX = 500;
+/** A card number as masked upstream (622202******7890) or printed on a slip (6222 02** **** 7890), separators removed. */
+const MASKED_CARD = /\d{4,6}[*xX•]{3,}\d{4}/;
+
 interface Extraction {
   /** Slots whose value this message set or changed. */
   changed: string[];
@@ -129,10 +161,13 @@ interface Extraction {
   explanations: Say[];
   /** Spans of the values taken, to read the rest of the message as the pending slot's answer. */
   spans: [number, number][];
+  /** Slots whose value in this message was refused and explained: a model value is not taken for them either. */
+  explained: string[];
 }
 
 export class FlowEngine {
-  private readonly timeZone: string;
+  /** The merchants' time zone: "today" for dates and rules (the slot extractor's prompt says it too). */
+  readonly timeZone: string;
 
   constructor(private readonly flows: Map<string, Flow>, private readonly options: EngineOptions) {
     this.timeZone = options.timeZone ?? 'Asia/Shanghai';
@@ -207,6 +242,7 @@ export class FlowEngine {
       // The message that started the flow: whatever values it carries, an option named in full too.
       const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
       this.optionsNamed(flow, state, text, now, locale);
+      this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
       return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
     }
 
@@ -243,52 +279,82 @@ export class FlowEngine {
       const parsed = this.parse(pending, state, text, now, locale);
       if (!parsed.ok) return this.failedAttempt(flow, state, pending, parsed, say, locale);
       this.setValue(state, pending.name, parsed);
+      // The message is the answer; other open slots it fills (by the model's reading) are taken too.
+      this.fromModel(flow, state, input, now, locale, flow.slots);
       return this.advance(flow, state, now, locale, say);
     }
 
     const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
     const answered = found.changed.some((n) => n === pending.name || (pending.group !== undefined && this.slot(flow, n)?.group === pending.group));
+    // The model's reading (`fromModel`) comes after the rules at every turn of the way: other open slots
+    // are filled once the rules have read what they can (the pending answer included), the pending slot
+    // (and its alternatives) only when the rules could not read its answer.
+    const alternatives = pending.group ? flow.slots.filter((s) => s.group === pending.group) : [pending];
+    const others = flow.slots.filter((s) => !alternatives.includes(s));
+    const modelFills = (): number => this.fromModel(flow, state, input, now, locale, others, found.explained).length;
     // Other values the message changed are acknowledged ("好的，已更正为 ¥1,208.00。"), before any refusal.
     say.push(...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations);
     const unchanged = !found.changed.length && found.same.length && CORRECTION.test(text) ? [this.unchanged(flow, state, found.same, locale)] : [];
 
     if (pending.type === 'attachments') {
-      if (answered || found.changed.length || found.explanations.length || files.length) return this.advance(flow, state, now, locale, say);
+      if (answered || found.changed.length || found.explanations.length || files.length) {
+        modelFills();
+        return this.advance(flow, state, now, locale, say);
+      }
       if (unchanged.length) return this.advance(flow, state, now, locale, [...say, ...unchanged]);
       if (QUESTION.test(text)) return { state: before, say: [], outcome: { type: 'digression', question: text } };
       this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
       if (found.changed.length || found.explanations.length) {
+        modelFills();
         return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations]);
       }
+      if (modelFills()) return this.advance(flow, state, now, locale, say);
       // "跳过" at a required file slot, or words instead of a file ("签购单找不到了"): a failed attempt like
       // any other, so the third one offers a human agent rather than asking for the file forever.
       const invalid: Invalid = !optional && SKIP.test(text) ? this.cannotSkip(pending) : this.needFiles();
       return this.failedAttempt(flow, state, pending, invalid, say, locale);
     }
-    if (answered) return this.advance(flow, state, now, locale, say);
+    if (answered) {
+      modelFills();
+      return this.advance(flow, state, now, locale, say);
+    }
     // A correction of another slot is not also an answer to this one ("不对，金额是1208" is no card's last 4),
     // nor is a correction to the value already there ("不对，金额是1280" when it is ¥1,280.00).
-    if (found.changed.length && CORRECTION.test(text)) return this.advance(flow, state, now, locale, say);
+    if (found.changed.length && CORRECTION.test(text)) {
+      modelFills();
+      return this.advance(flow, state, now, locale, say);
+    }
     if (unchanged.length) return this.advance(flow, state, now, locale, [...say, ...unchanged]);
 
     // The pending slot's own answer: the message without the values of other slots (taken or restated).
     const rest = found.spans.length ? blank(text, found.spans) : text;
-    const alternatives = pending.group ? flow.slots.filter((s) => s.group === pending.group) : [pending];
     const tries = alternatives.map((slot) => ({ slot, result: this.check(flow, slot, state, this.parse(slot, state, rest, now, locale), now) }));
     const ok = tries.find((t) => t.slot === pending && t.result.ok) ?? tries.find((t) => t.result.ok);
     if (ok?.result.ok) {
       this.setValue(state, ok.slot.name, ok.result);
+      modelFills();
+      return this.advance(flow, state, now, locale, say);
+    }
+    // The rules could not read the answer: the model's reading of it, when the slot's checks accept it.
+    if (this.fromModel(flow, state, input, now, locale, [pending, ...alternatives.filter((s) => s !== pending)], found.explained).length) {
+      modelFills();
       return this.advance(flow, state, now, locale, say);
     }
     // Something else in the message was taken or explained: not a failed attempt at this slot.
-    if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, say);
+    if (found.changed.length || found.explanations.length) {
+      modelFills();
+      return this.advance(flow, state, now, locale, say);
+    }
     if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
     if (QUESTION.test(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
     // "参考号是12345" at the phone prompt: about another slot, not a failed attempt at this one.
     this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
     if (found.changed.length || found.explanations.length) {
+      modelFills();
       return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations]);
     }
+    // Values for other slots only the model read: not a failed attempt at this one either.
+    if (modelFills()) return this.advance(flow, state, now, locale, say);
     return this.failedAttempt(flow, state, pending, this.groupProblem(tries, text), say, locale);
   }
 
@@ -319,6 +385,45 @@ export class FlowEngine {
       const f = [...ids.values()][0]!;
       this.setValue(state, slot.name, { ok: true, value: f.value, display: f.display });
     }
+  }
+
+  /**
+   * Values a language model read from the message (`FlowInput.modelValues`), merged after the rules of the
+   * step. The merge rule, the safer of the two: a model value only fills a slot that is still empty — it
+   * never replaces a value, whether given earlier, prefilled, or taken by the rules from this very message
+   * (so an exact-format value the rules read, a 凭证号 or an amount, always stands). The model adds what the
+   * rules could not read; it never corrects (corrections stay with the rules, which say what they changed).
+   *
+   * A value is taken only as a typed answer to that slot would be: the slot type's `parse` with the same
+   * SlotContext (date limits, amount limits, enum options) and the flow's date checks (`notPast`,
+   * `notBefore`). Identifiers, phone numbers and free text must also be written in the message as the model
+   * gives them (separators and spaces aside): a model may read them, not make them up. Anything refused is
+   * dropped silently — never stored, never mentioned to the merchant (they did not type it as such).
+   *
+   * Not taken either: slots set by rules, file slots, skipped slots, a group already answered, a slot whose
+   * `askWhen` does not hold, a slot whose value in this message the rules explained as invalid, a card's
+   * last 4 that is anything but 4 digits, and any value holding a card number. Returns the slots filled.
+   */
+  private fromModel(flow: Flow, state: FlowState, input: FlowInput, now: Date, locale: Locale, slots: Slot[], explained: string[] = []): string[] {
+    const given = input.modelValues;
+    if (!given) return [];
+    const taken: string[] = [];
+    for (const slot of slots) {
+      const raw = Object.hasOwn(given, slot.name) ? given[slot.name] : undefined;
+      if (typeof raw !== 'string' || !raw.trim() || raw.length > MODEL_VALUE_MAX) continue;
+      if (slot.type === 'attachments' || this.isRuleSet(flow, slot) || explained.includes(slot.name)) continue;
+      if (state.values[slot.name] || state.skipped.includes(slot.name)) continue;
+      if (slot.group !== undefined && flow.slots.some((o) => o.group === slot.group && state.values[o.name])) continue;
+      if (slot.askWhen && !conditionsHold(slot.askWhen, this.plainValues(state), flow.settings, todayIn(now, this.timeZone))) continue;
+      if (containsCardNumber(raw) || MASKED_CARD.test(raw.replace(/[\s-]/g, ''))) continue;
+      if (slot.type === 'card_last4' && !/^\d{4}$/.test(normalize(raw).text.replace(/[\s-]/g, ''))) continue;
+      if (VERBATIM_TYPES.has(slot.type) && !writtenIn(raw, input.text)) continue;
+      const parsed = this.check(flow, slot, state, this.parse(slot, state, raw, now, locale), now);
+      if (!parsed.ok) continue;
+      this.setValue(state, slot.name, parsed);
+      taken.push(slot.name);
+    }
+    return taken;
   }
 
   private needFiles(): Invalid {
@@ -486,9 +591,11 @@ export class FlowEngine {
       const problem = this.takeFiles(flow, state, undefined, input.files, locale);
       if (problem) say.push(problem);
     }
-    const found: Extraction = text ? this.extractInto(flow, state, text, now, locale, { mode: 'confirming' }) : { changed: [], same: [], explanations: [], spans: [] };
+    const found: Extraction = text ? this.extractInto(flow, state, text, now, locale, { mode: 'confirming' }) : { changed: [], same: [], explanations: [], spans: [], explained: [] };
     say.push(...found.explanations);
-    if (!found.changed.length && !input.files?.length && !say.length) {
+    // Only slots still open (never a value shown in the summary: the model does not correct).
+    const fromModel = text ? this.fromModel(flow, state, input, now, locale, flow.slots, found.explained) : [];
+    if (!found.changed.length && !fromModel.length && !input.files?.length && !say.length) {
       // "日期改成11月27日" when it is that day already: nothing to change, and the summary again.
       if (found.same.length && (CORRECTION.test(text) || !QUESTION.test(text))) {
         return { state, say: [this.unchanged(flow, state, found.same, locale), this.summary(flow, state, locale)] };
@@ -512,7 +619,7 @@ export class FlowEngine {
    * correction may also name an enum's option ("已通知合作方") or a value under its label.
    */
   private extractInto(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, opts: { mode: 'collecting' | 'confirming' }): Extraction {
-    const out: Extraction = { changed: [], same: [], explanations: [], spans: [] };
+    const out: Extraction = { changed: [], same: [], explanations: [], spans: [], explained: [] };
     const explained = new Set<string>();
     const byType = new Map<string, Slot[]>();
     for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
@@ -531,6 +638,7 @@ export class FlowEngine {
         // The pending slot's own answer is refused (and counted) as its answer; others are explained.
         if (!(opts.mode === 'collecting' && target.name === state.pending)) {
           out.explanations.push(this.kept(state, target, checked, locale));
+          out.explained.push(target.name);
           explained.add(target.name);
         }
         continue;
@@ -557,6 +665,7 @@ export class FlowEngine {
       const parsed = this.check(flow, slot, state, this.parse(slot, state, m[0], now, locale), now);
       if (!parsed.ok) {
         out.explanations.push(this.kept(state, slot, parsed, locale));
+        out.explained.push(slot.name);
         explained.add(slot.name);
       }
     }
@@ -605,6 +714,7 @@ export class FlowEngine {
         }
       } else {
         out.explanations.push(this.kept(state, slot, parsed, locale));
+        out.explained.push(slot.name);
       }
       return;
     }
@@ -771,6 +881,13 @@ export class FlowEngine {
     const text = template.replace(/\{(\w+)\}/g, (_, name: string) => this.shown(flow, state, name, locale));
     return { text, suggestedActions: [flowText(locale, 'actionConfirm'), flowText(locale, 'actionCancel')] };
   }
+}
+
+/** Whether `value` is written in `text` as it is (width, case, spaces and punctuation aside). */
+function writtenIn(value: string, text: string): boolean {
+  const compact = (s: string) => normalize(s).text.toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
+  const v = compact(value);
+  return v.length > 0 && compact(text).includes(v);
 }
 
 /** The text with the spans blanked (the rest of a message once the values for other slots were taken). */

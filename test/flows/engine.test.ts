@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locale } from '../../src/i18n/messages.js';
-import { FlowEngine, type FileRef, type FlowInput, type FlowState, type SlotValue, type Step } from '../../src/flows/engine.js';
+import { FlowEngine, isBareAnswer, type FileRef, type FlowInput, type FlowState, type SlotValue, type Step } from '../../src/flows/engine.js';
 import { loadFlows, parseFlowFile } from '../../src/flows/flow-loader.js';
 import { flowText } from '../../src/flows/flow-messages.js';
 import { SLOT_TYPES } from '../../src/flows/slot-types/index.js';
@@ -1016,5 +1016,163 @@ describe('submitting', () => {
       partners_notified: { value: 'no', display: '没有' },
       phone: { value: PHONE, display: '138****8000' },
     });
+  });
+});
+
+describe('values read by a language model (modelValues)', () => {
+  /** One message with what a model read from it. */
+  const read = (text: string, modelValues: Record<string, string>): FlowInput => ({ text, modelValues });
+  const SAME_DAY_TO_AMOUNT: Msg[] = ['想撤销', MID, TID, '今天']; // pending: amount
+  const FREE_FORM = '双十一那天那笔两百八的，客人不要了';
+
+  it('fills the empty slots the rules could not read, each as a typed value would be, and asks what is still open', () => {
+    const rulesOnly = engine.start('cancel-transaction', { text: FREE_FORM }, NOW, 'zh-CN');
+    expect(rulesOnly.state!.values).toEqual({});
+    const step = engine.start('cancel-transaction', read(FREE_FORM, { transaction_date: '2026-11-11', amount: '两百八', reason: '客人不要了' }), NOW, 'zh-CN');
+    expect(step.state!.values).toEqual({
+      transaction_date: { value: '2026-11-11', display: '2026年11月11日' },
+      amount: { value: 28000, display: '¥280.00' },
+      reason: { value: '客人不要了', display: '客人不要了' },
+      // The rules run on the values as usual: 14 days ago is a refund.
+      request_type: { value: 'refund', display: '退货' },
+    });
+    // Nothing said about the values (given for the first time), and the next open slot is asked.
+    expect(step.say.map((s) => s.text)).toEqual([flowText('zh-CN', 'flowStart', { title: '撤销 / 退货申请' }), prompt('cancel-transaction', 'merchant_id')]);
+    // The reason, read already, is not asked later.
+    const toSlip = talk('cancel-transaction', [read(FREE_FORM, { transaction_date: '2026-11-11', amount: '两百八', reason: '客人不要了' }), MID, TID, '凭证号000123', '跳过']);
+    expect(lastSaid(toSlip.at(-1)!)).toBe(prompt('cancel-transaction', 'slip_photos'));
+  });
+
+  it('several slots from one free-form message, with the rules reading what they can and the model the rest', () => {
+    const text = '上周五下午在3号机刷了一笔两百八十块的，客人不要了，手机13800138000';
+    const step = engine.start('cancel-transaction', read(text, { transaction_date: '2026-11-20', amount: '两百八十块', reason: '客人不要了', terminal_id: '3号机', phone: '13800138000' }), NOW, 'zh-CN');
+    expect(shown(step.state)).toEqual({
+      transaction_date: '2026年11月20日',
+      amount: '¥280.00',
+      reason: '客人不要了',
+      phone: '138****8000',
+      request_type: '退货',
+    });
+    // "3号机" is no 8-character terminal ID: dropped, nothing said about it.
+    expect(said(step)).not.toMatch(/终端/);
+    expect(step.state!.pending).toBe('merchant_id');
+  });
+
+  it('the suspension: planned dates read by the model, under notPast and notBefore', () => {
+    const atStart = last('suspend-settlement', SUSPEND_TO_START).state!;
+    const text = '从下个月初开始停，停到明年春节后';
+    const both = send(atStart, read(text, { start_date: '2026-12-01', resume_date: '2027-02-20' }));
+    expect(shown(both.state)).toMatchObject({ start_date: '2026年12月1日', resume_date: '2027年2月20日' });
+    // A resume date before the start date is refused by the same check as a typed one: not stored, not mentioned.
+    const early = send(atStart, read(text, { start_date: '2026-12-01', resume_date: '2026-11-28' }));
+    expect(valueOf(early.state, 'start_date')).toBe('2026-12-01');
+    expect(valueOf(early.state, 'resume_date')).toBeUndefined();
+    expect(lastSaid(early)).toBe(prompt('suspend-settlement', 'resume_date'));
+    expect(said(early)).not.toMatch(/11月28日|恢复日期不能/);
+  });
+
+  it('an invalid model value is ignored completely: the step is exactly what the rules alone make of the message', () => {
+    const atAmount = last('cancel-transaction', SAME_DAY_TO_AMOUNT).state!;
+    const atStart = last('suspend-settlement', SUSPEND_TO_START).state!;
+    const cases: { state: FlowState | undefined; text: string; values: Record<string, string> }[] = [
+      // A transaction date in the future (not allowed), and a day that does not exist.
+      { state: undefined, text: FREE_FORM, values: { transaction_date: '2026-11-27' } },
+      { state: undefined, text: FREE_FORM, values: { transaction_date: '2026-02-30' } },
+      // A planned start in the past (notPast).
+      { state: atStart, text: '就从上个月开始吧', values: { start_date: '2026-10-01' } },
+      // Not an amount; a negative one.
+      { state: atAmount, text: '记不太清了，两百八左右', values: { amount: 'abc' } },
+      { state: atAmount, text: '记不太清了，两百八左右', values: { amount: '-280' } },
+      // Not one of the options.
+      { state: undefined, text: '今天刷的，机器还没结过账', values: { batch_settled: 'maybe' } },
+      // A full card number, masked or not, and anything longer than 4 digits, is never a card's last 4.
+      { state: undefined, text: '卡号6222021234567890，那笔两百八', values: { card_last4: '6222021234567890' } },
+      { state: undefined, text: '卡号622202******7890，那笔两百八', values: { card_last4: '622202******7890' } },
+      { state: undefined, text: '卡尾号是12345，那笔两百八', values: { card_last4: '12345' } },
+      { state: undefined, text: '卡号6222021234567890，那笔两百八', values: { reason: '卡号6222021234567890' } },
+      // Made up: identifiers and text the message does not contain.
+      { state: undefined, text: FREE_FORM, values: { merchant_id: MID, voucher_no: '000123', reason: '顾客退货' } },
+      // A slot the merchant skipped (reason_detail: "跳过").
+      { state: atStart, text: '就从上个月开始吧，店里放假', values: { reason_detail: '店里放假' } },
+      // A slot only rules set, a file slot, a slot the flow does not have.
+      { state: undefined, text: FREE_FORM, values: { request_type: 'void', slip_photos: 'photo.png', status: 'approved' } },
+    ];
+    for (const c of cases) {
+      const flowId = c.state?.flowId ?? 'cancel-transaction';
+      const rulesOnly = c.state ? send(c.state, c.text) : engine.start(flowId, { text: c.text }, NOW, 'zh-CN');
+      const withModel = c.state ? send(c.state, read(c.text, c.values)) : engine.start(flowId, read(c.text, c.values), NOW, 'zh-CN');
+      expect(withModel, JSON.stringify(c.values)).toEqual(rulesOnly);
+    }
+    const card = engine.start('cancel-transaction', read('卡号6222021234567890，那笔两百八', { card_last4: '6222021234567890', amount: '两百八' }), NOW, 'zh-CN');
+    expect(valueOf(card.state, 'amount')).toBe(28000);
+    expect(valueOf(card.state, 'card_last4')).toBeUndefined();
+    expect(JSON.stringify(card)).not.toContain('6222021234567890');
+  });
+
+  it('a card’s last 4 written in the message is taken', () => {
+    const step = engine.start('cancel-transaction', read('那笔两百八，卡尾号7890', { card_last4: '7890', amount: '两百八' }), NOW, 'zh-CN');
+    expect(valueOf(step.state, 'card_last4')).toBe('7890');
+  });
+
+  it('the rules’ value wins for exact-format fields read from the same message', () => {
+    const step = engine.start(
+      'cancel-transaction',
+      read(CANCEL_START, { transaction_date: '2026-11-23', amount: '128元', voucher_no: '000128', reference_no: '123456789012', terminal_id: '3号店' }),
+      NOW,
+      'zh-CN',
+    );
+    expect(step).toEqual(engine.start('cancel-transaction', { text: CANCEL_START }, NOW, 'zh-CN'));
+    expect(shown(step.state)).toMatchObject({ transaction_date: '2026年11月24日', amount: '¥1,280.00', voucher_no: '000123' });
+    expect(valueOf(step.state, 'reference_no')).toBeUndefined();
+  });
+
+  it('the pending slot: the rules read the answer first; the model’s reading only when they cannot', () => {
+    const atAmount = last('cancel-transaction', SAME_DAY_TO_AMOUNT).state!;
+    const ruled = send(atAmount, read('刷了1280元，不是128', { amount: '128' }));
+    expect(valueOf(ruled.state, 'amount')).toBe(128000);
+    const unsure = send(atAmount, '记不太清了，两百八左右');
+    expect(unsure.state!.attempts.amount).toBe(1);
+    const step = send(atAmount, read('记不太清了，两百八左右', { amount: '两百八' }));
+    expect(valueOf(step.state, 'amount')).toBe(28000);
+    expect(step.state!.attempts.amount ?? 0).toBe(0);
+    expect(said(step)).toBe(prompt('cancel-transaction', 'voucher_no'));
+  });
+
+  it('a model value never overwrites a value: given earlier, prefilled, or at the confirmation', () => {
+    const atCard = last('cancel-transaction', TO_CARD).state!;
+    const step = send(atCard, read('对了，那笔其实是两百八的，日期是前天', { amount: '两百八', transaction_date: '2026-11-23', card_last4: '1234' }));
+    expect(step).toEqual(send(atCard, '对了，那笔其实是两百八的，日期是前天'));
+    expect(valueOf(step.state, 'amount')).toBe(128000);
+
+    // A number the rules do not read as a merchant ID (odd spacing), which the model does: the prefilled one stands.
+    const prefill = { merchant_id: { value: MID, display: MID } };
+    const odd = '9876  5432  1098  765 那笔两百八';
+    expect(valueOf(engine.start('cancel-transaction', { text: odd }, NOW, 'zh-CN').state, 'merchant_id')).toBeUndefined();
+    const started = engine.start('cancel-transaction', read(odd, { merchant_id: '987654321098765', amount: '两百八' }), NOW, 'zh-CN', prefill);
+    expect(valueOf(started.state, 'merchant_id')).toBe(MID);
+    expect(valueOf(started.state, 'amount')).toBe(28000);
+    // Without a value there, the same reading fills it (written in the message, spacing aside).
+    expect(valueOf(engine.start('cancel-transaction', read(odd, { merchant_id: '987654321098765' }), NOW, 'zh-CN').state, 'merchant_id')).toBe('987654321098765');
+
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    const atSummary = send(confirming, read('那笔是两百八的', { amount: '两百八', reason: '两百八' }));
+    expect(atSummary).toEqual(send(confirming, '那笔是两百八的'));
+    expect(valueOf(atSummary.state, 'amount')).toBe(128000);
+  });
+
+  it('same-day questions are read only when the date makes them asked', () => {
+    const today = engine.start('cancel-transaction', read('今天刷的，机器还没结过账，撤销失败了', { batch_settled: 'no', void_tried: 'failed' }), NOW, 'zh-CN');
+    expect(shown(today.state)).toMatchObject({ transaction_date: '2026年11月25日', batch_settled: '没有', void_tried: '试过了不行', request_type: '撤销' });
+    const yesterday = engine.start('cancel-transaction', read('昨天刷的，机器还没结过账', { batch_settled: 'no' }), NOW, 'zh-CN');
+    expect(valueOf(yesterday.state, 'batch_settled')).toBeUndefined();
+  });
+
+  it('bare answers are for the rules alone (no model call for them)', () => {
+    for (const t of ['确认', '1', '取消', '是，取消', '跳过', '不对', '13800138000', 'ABCD1234', '1280元', '凭证号000123', '上周五', '顾客退货', 'yesterday', '  ']) {
+      expect(isBareAnswer(t), t).toBe(true);
+    }
+    for (const t of [FREE_FORM, '上周五下午在3号机刷了一笔两百八十块的，客人不要了', '记不太清了，两百八左右', 'I charged a customer twice last friday']) {
+      expect(isBareAnswer(t), t).toBe(false);
+    }
   });
 });
