@@ -50,7 +50,17 @@ export interface LanguageModelOptions {
   logger: Logger;
   /** Where each call's record goes (the server stores them in `llm_calls`). */
   record?: (call: LlmCallRecord) => void | Promise<void>;
+  /** Circuit breaker pause (tests shorten it). */
+  breakerPauseMs?: number;
+  now?: () => number;
 }
+
+/**
+ * After this many failed calls in a row the provider is skipped for a while: merchants get the offline
+ * path at once instead of each waiting out a deadline. One call is let through after the pause.
+ */
+const BREAKER_FAILURES = 3;
+const BREAKER_PAUSE_MS = 60_000;
 
 export interface GenerateOptions {
   purpose: LlmPurpose;
@@ -71,6 +81,8 @@ export class LanguageModel {
   readonly structuredOutput: StructuredOutputMethod;
   private readonly chat: ChatOpenAICompletions;
   private readonly timeoutMs: number;
+  private failuresInARow = 0;
+  private pausedUntil = 0;
 
   constructor(private readonly options: LanguageModelOptions) {
     const s = options.settings;
@@ -93,6 +105,7 @@ export class LanguageModel {
 
   /** Plain text from the model; streamed when `onText` is given. */
   async generate(messages: LlmMessage[], options: GenerateOptions): Promise<string> {
+    this.checkBreaker();
     const started = Date.now();
     const signal = AbortSignal.timeout(this.timeoutMs);
     const input = toLangChain(messages);
@@ -138,6 +151,7 @@ export class LanguageModel {
    * Output that is not JSON or does not match the schema is an `LlmError('malformed')`.
    */
   async structured<S extends z.ZodType>(schema: S, messages: LlmMessage[], options: { purpose: LlmPurpose; name: string }): Promise<z.infer<S>> {
+    this.checkBreaker();
     const started = Date.now();
     const signal = AbortSignal.timeout(this.timeoutMs);
     const method = METHOD[this.structuredOutput];
@@ -165,6 +179,33 @@ export class LanguageModel {
     }
   }
 
+  /** Whether calls are being skipped because the provider kept failing. */
+  get paused(): boolean {
+    return this.clock() < this.pausedUntil;
+  }
+
+  private clock(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private checkBreaker(): void {
+    if (this.paused) throw new LlmError('error', 'provider paused after repeated failures');
+  }
+
+  /** Timeouts and provider errors count; output we refused or could not parse says nothing about health. */
+  private health(outcome: LlmOutcome): void {
+    if (outcome === 'ok' || outcome === 'malformed' || outcome === 'refused') {
+      this.failuresInARow = 0;
+      return;
+    }
+    this.failuresInARow += 1;
+    if (this.failuresInARow >= BREAKER_FAILURES) {
+      this.failuresInARow = 0;
+      this.pausedUntil = this.clock() + (this.options.breakerPauseMs ?? BREAKER_PAUSE_MS);
+      this.options.logger.error({ model: this.model, pauseMs: this.options.breakerPauseMs ?? BREAKER_PAUSE_MS }, 'language model failing; offline path only for a while');
+    }
+  }
+
   /** Records a call whose output the caller refused (a rule was broken); the caller falls back. */
   async refused(purpose: LlmPurpose, reason: string): Promise<void> {
     this.options.logger.warn({ purpose, reason }, 'language model output refused');
@@ -183,6 +224,7 @@ export class LanguageModel {
   }
 
   private async record(purpose: LlmPurpose, outcome: LlmOutcome, started: number, inputTokens?: number, outputTokens?: number, error?: string): Promise<void> {
+    this.health(outcome);
     const call: LlmCallRecord = { purpose, model: this.model, outcome, latencyMs: Date.now() - started, inputTokens, outputTokens, error: error?.slice(0, 500) };
     this.options.logger.debug(call, 'language model call');
     try {

@@ -106,3 +106,35 @@ describe('LanguageModel against an OpenAI-compatible server', () => {
     expect(calls[0]!.outcome).toBe('error');
   });
 });
+
+describe('circuit breaker', () => {
+  it('skips a provider that failed three times in a row, without waiting on it, and tries again after the pause', async () => {
+    let now = 1_000_000;
+    fake.setChat(() => ({ status: 502, error: 'bad gateway' }));
+    const calls: LlmCallRecord[] = [];
+    const llm = new LanguageModel({
+      settings: { apiKey: 'sk-test', baseUrl: fake.url, model: 'fake-model', structuredOutput: 'json_schema', timeoutMs: 5000, temperature: undefined },
+      logger: pino({ level: 'silent' }),
+      record: (c) => void calls.push(c),
+      breakerPauseMs: 60_000,
+      now: () => now,
+    });
+    for (let i = 0; i < 3; i++) await expect(llm.generate([{ role: 'user', content: 'x' }], { purpose: 'answer' })).rejects.toBeInstanceOf(LlmError);
+    expect(llm.paused).toBe(true);
+    const before = fake.chats.length;
+    await expect(llm.generate([{ role: 'user', content: 'x' }], { purpose: 'answer' })).rejects.toThrow(/paused/);
+    await expect(llm.structured(z.object({ a: z.string() }), [{ role: 'user', content: 'x' }], { purpose: 'extract', name: 'slots' })).rejects.toThrow(/paused/);
+    expect(fake.chats.length).toBe(before);
+    now += 60_001;
+    fake.setChat(() => ({ content: 'back' }));
+    expect(await llm.generate([{ role: 'user', content: 'x' }], { purpose: 'answer' })).toBe('back');
+    expect(llm.paused).toBe(false);
+  });
+
+  it('does not count malformed output as the provider failing', async () => {
+    fake.setChat(() => ({ content: 'not json' }));
+    const llm = model();
+    for (let i = 0; i < 4; i++) await expect(llm.structured(z.object({ a: z.string() }), [{ role: 'user', content: 'x' }], { purpose: 'extract', name: 'slots' })).rejects.toMatchObject({ outcome: 'malformed' });
+    expect(llm.paused).toBe(false);
+  });
+});
