@@ -11,7 +11,9 @@
  * - `getFile` + downloads for files registered with `addFile`;
  * - `failNext(method, …)` answers the next call of a method with an error (e.g. 429 with retry_after);
  * - answers `sendMessage`/`sendPhoto`/`sendDocument` with messages that carry increasing ids and the
- *   reply markup, so tests can press the buttons the bot sent.
+ *   reply markup, so tests can press the buttons the bot sent; `editMessageText` changes a sent message
+ *   (and refuses, like Telegram, an edit that changes nothing: "message is not modified");
+ *   `deleteMessage` removes one.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -238,6 +240,29 @@ export class FakeBotApi {
         return this.message(params, { photo: [{ file_id: `sent-${files[0]?.filename ?? params.photo}`, file_unique_id: 'p', width: 1, height: 1 }] });
       case 'sendDocument':
         return this.message(params, { document: { file_id: `sent-${files[0]?.filename ?? params.document}`, file_unique_id: 'd', file_name: files[0]?.filename } });
+      case 'editMessageText': {
+        const key = `${params.chat_id}:${params.message_id}`;
+        const m = this.sent.get(key) as (Message & { text?: string; reply_markup?: unknown }) | undefined;
+        if (!m) return new Error('Bad Request: message to edit not found');
+        if (typeof params.text !== 'string' || params.text.length === 0) return new Error('Bad Request: message text is empty');
+        if (params.text.length > 4096) return new Error('Bad Request: MESSAGE_TOO_LONG');
+        const text = unescapeHtml(params.text);
+        if (text === m.text && JSON.stringify(params.reply_markup ?? null) === JSON.stringify(m.reply_markup ?? null)) {
+          return new Error('Bad Request: message is not modified: specified new message content and reply markup of the message are exactly the same as a current content and reply markup of the message');
+        }
+        // Like Telegram: an edit without reply_markup removes the inline keyboard.
+        const edited = { ...m, text, edit_date: Math.floor(Date.now() / 1000) } as Message & { reply_markup?: unknown };
+        if (params.reply_markup) edited.reply_markup = params.reply_markup;
+        else delete edited.reply_markup;
+        this.sent.set(key, edited);
+        return edited;
+      }
+      case 'deleteMessage': {
+        const key = `${params.chat_id}:${params.message_id}`;
+        if (!this.sent.has(key)) return new Error('Bad Request: message to delete not found');
+        this.sent.delete(key);
+        return true;
+      }
       case 'editMessageReplyMarkup': {
         const key = `${params.chat_id}:${params.message_id}`;
         const m = this.sent.get(key);

@@ -33,8 +33,8 @@ export interface TelegramDeps {
   config: TelegramConfig;
   /** The bot's user as `getMe` returns it (tests); unset, `getMe` is called at start. */
   botInfo?: UserFromGetMe;
-  /** Adapter options for tests (retry limits, download timeout). */
-  adapterOptions?: Pick<TelegramAdapterOptions, 'retry' | 'downloadTimeoutMs'>;
+  /** Adapter options for tests (retry limits, download timeout, streamed-reply edit interval). */
+  adapterOptions?: Pick<TelegramAdapterOptions, 'retry' | 'downloadTimeoutMs' | 'streamEditIntervalMs'>;
 }
 
 export interface TelegramChannel {

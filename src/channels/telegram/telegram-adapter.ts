@@ -22,6 +22,12 @@
  * documents uploaded from the files folder; typing as `sendChatAction`. Event activities (handoff
  * status, …) are not sent. `@grammyjs/auto-retry` waits out 429 `retry_after`.
  *
+ * Streamed replies (../streaming.ts): the first interim of a stream is sent as a message, later ones
+ * edit it — at most one edit per `streamEditIntervalMs` (1 s) per stream, always with the latest text,
+ * never with unchanged text — and the final message edits it once more into the complete reply (with
+ * its keyboard; a reply longer than one message continues in new messages). When the message cannot be
+ * edited the final reply is sent as a new message: the complete text is never lost.
+ *
  * Conversation id `tg:<chat id>`, user id `tg:<user id>`, locale from the user's `language_code`.
  */
 import { EventEmitter } from 'node:events';
@@ -49,6 +55,7 @@ import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeFile, ACCEPTED_TYPES } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
 import { InboundInbox } from '../inbound-inbox.js';
+import { isInterimStream, streamInfo } from '../streaming.js';
 import {
   callbackDataFor,
   chatIdOf,
@@ -113,6 +120,42 @@ export interface TelegramAdapterOptions {
   retry?: { maxDelaySeconds?: number; maxRetryAttempts?: number };
   /** Longest a file download may take (default 60 s). */
   downloadTimeoutMs?: number;
+  /** Shortest time between two edits of a streamed reply's message (default 1000 ms; tests shorten it). */
+  streamEditIntervalMs?: number;
+}
+
+/** A streamed reply being shown: one message, edited as the text grows. */
+interface TelegramStream {
+  chatId: number;
+  /** The message showing the text so far (undefined until the first interim was sent). */
+  messageId: number | undefined;
+  /** The HTML the message shows, and the HTML it should show next (the latest interim). */
+  shown: string;
+  latest: string;
+  sequence: number;
+  lastEditAt: number;
+  touchedAt: number;
+  timer: NodeJS.Timeout | undefined;
+  /** The edit in flight (never rejects). */
+  editing: Promise<void> | undefined;
+  /** No more interim edits: the first send or an edit failed (the final message is still delivered). */
+  broken: boolean;
+  /** The final message has taken over. */
+  closed: boolean;
+}
+
+/** A stream without its final message for this long is forgotten (the turn failed mid-answer). */
+const STREAM_TTL_MS = 10 * 60_000;
+const HTML_TEXT = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
+
+/** Telegram's answer to an edit that would change nothing: the message already shows that content. */
+function notModified(err: unknown): boolean {
+  return err instanceof Error && /message is not modified/i.test(err.message);
+}
+
+interface OutgoingFile {
+  kind: 'photo' | 'document';
+  file: InputFile | string;
 }
 
 interface IncomingFile {
@@ -136,14 +179,18 @@ export class TelegramAdapter extends ChannelAdapter {
   private readonly usedKeyboards = new Set<string>();
   /** Inbound group messages already quoted by a reply (only the first reply of a turn quotes). */
   private readonly quoted = new Set<string>();
+  /** Streamed replies being shown, by `chat:streamId`. */
+  private readonly streams = new Map<string, TelegramStream>();
+  private readonly streamEditIntervalMs: number;
 
   constructor(options: TelegramAdapterOptions) {
     super({
       channelId: TELEGRAM_CHANNEL_ID,
       transcripts: options.transcripts,
-      capabilities: { suggestedActions: true, markdown: false, attachments: true, typing: true, maxTextLength: TELEGRAM_TEXT_LIMIT },
+      capabilities: { suggestedActions: true, markdown: false, attachments: true, typing: true, streaming: true, maxTextLength: TELEGRAM_TEXT_LIMIT },
     });
     this.options = options;
+    this.streamEditIntervalMs = options.streamEditIntervalMs ?? 1000;
     this.logger = options.logger;
     this.apiRoot = (options.apiRoot ?? DEFAULT_TELEGRAM_API_ROOT).replace(/\/+$/, '');
     this.bot = new Bot(options.token, {
@@ -489,6 +536,8 @@ export class TelegramAdapter extends ChannelAdapter {
   // ── Outbound ──────────────────────────────────────────────────────────────────────────────────────
 
   protected async deliver(activity: Partial<Activity>): Promise<ResourceResponse> {
+    const stream = streamInfo(activity);
+    if (isInterimStream(activity)) return this.deliverInterim(activity, stream!.streamId, stream!.streamSequence ?? 0);
     if (activity.type === ActivityTypes.Typing) {
       const chatId = chatIdOf(activity.conversation?.id);
       // Best effort: a lost typing indicator must not fail the turn.
@@ -499,13 +548,15 @@ export class TelegramAdapter extends ChannelAdapter {
     if (activity.type !== ActivityTypes.Message) return { id: '' };
 
     const chatId = chatIdOf(activity.conversation?.id);
+    // The end of a streamed reply: its message becomes the first part of the complete reply.
+    const live = stream?.streamType === 'final' ? await this.endStream(chatId, stream.streamId) : undefined;
     const locale = telegramLocale(activity.locale);
     const keyboard = this.keyboard(activity.suggestedActions?.actions ?? []);
     let text = activity.text ?? '';
     const agent = (activity.channelData as { handoff?: { agent?: unknown } } | undefined)?.handoff?.agent;
     if (typeof agent === 'string' && agent && text) text = `${agentLabel(locale, agent)}：\n${text}`;
 
-    const files: { kind: 'photo' | 'document'; file: InputFile | string }[] = [];
+    const files: OutgoingFile[] = [];
     for (const attachment of activity.attachments ?? []) {
       const out = this.outgoingFile(attachment);
       if (out) files.push(out);
@@ -520,9 +571,36 @@ export class TelegramAdapter extends ChannelAdapter {
       chunks.push(chooseText(locale));
     }
 
-    let replyTo = this.quoteFor(activity, chatId);
-    const total = chunks.length + files.length;
-    let index = 0;
+    if (live?.messageId !== undefined) {
+      if (chunks.length > 0) {
+        const total = chunks.length + files.length;
+        if (await this.editFinal(live, chunks[0]!, total === 1 ? keyboard : undefined)) {
+          const lastId = await this.sendParts(chatId, chunks.slice(1), files, keyboard, undefined, 1);
+          return { id: String(lastId ?? live.messageId) };
+        }
+      } else {
+        // Only files came last: the partial text would stay behind without its end.
+        await this.bot.api.deleteMessage(chatId, live.messageId).catch((err: unknown) => this.logger?.warn({ err }, 'telegram: could not delete a streamed message'));
+      }
+    }
+    const lastId = await this.sendParts(chatId, chunks, files, keyboard, this.quoteFor(activity, chatId));
+    return { id: lastId === undefined ? '' : String(lastId) };
+  }
+
+  /**
+   * Sends text parts then files; the keyboard goes with the last message of the reply (`already`: how
+   * many parts of the reply went out before, e.g. as an edit). Returns the last message id.
+   */
+  private async sendParts(
+    chatId: number,
+    chunks: string[],
+    files: OutgoingFile[],
+    keyboard: InlineKeyboardMarkup | undefined,
+    replyTo: number | undefined,
+    already = 0,
+  ): Promise<number | undefined> {
+    const total = already + chunks.length + files.length;
+    let index = already;
     let lastId: number | undefined;
     const markup = () => (++index === total && keyboard ? { reply_markup: keyboard } : {});
     const quote = () => {
@@ -531,12 +609,7 @@ export class TelegramAdapter extends ChannelAdapter {
       return q ? { reply_parameters: { message_id: q, allow_sending_without_reply: true } } : {};
     };
     for (const chunk of chunks) {
-      const sent = await this.bot.api.sendMessage(chatId, escapeHtml(chunk), {
-        parse_mode: 'HTML',
-        link_preview_options: { is_disabled: true },
-        ...quote(),
-        ...markup(),
-      });
+      const sent = await this.bot.api.sendMessage(chatId, escapeHtml(chunk), { ...HTML_TEXT, ...quote(), ...markup() });
       lastId = sent.message_id;
     }
     for (const f of files) {
@@ -546,7 +619,124 @@ export class TelegramAdapter extends ChannelAdapter {
           : await this.bot.api.sendDocument(chatId, f.file, { ...quote(), ...markup() });
       lastId = sent.message_id;
     }
-    return { id: lastId === undefined ? '' : String(lastId) };
+    return lastId;
+  }
+
+  // ── Streamed replies ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * An interim of a streamed reply: the first is sent (awaited, so later ones have a message to edit);
+   * later ones only note the latest text, and a timer edits the message at most once per interval.
+   * A failure here never fails the turn: the final message still comes.
+   */
+  private async deliverInterim(activity: Partial<Activity>, streamId: string, sequence: number): Promise<ResourceResponse> {
+    const chatId = chatIdOf(activity.conversation?.id);
+    const key = `${chatId}:${streamId}`;
+    // Only what one message can hold: a longer reply is split when it is complete.
+    const html = escapeHtml(splitText(activity.text ?? '')[0] ?? '');
+    const now = Date.now();
+    let stream = this.streams.get(key);
+    if (stream) {
+      if (stream.closed || stream.broken || sequence <= stream.sequence || !html) return { id: stream.messageId === undefined ? '' : String(stream.messageId) };
+      stream.sequence = sequence;
+      stream.latest = html;
+      stream.touchedAt = now;
+      this.scheduleEdit(stream);
+      return { id: String(stream.messageId) };
+    }
+    if (!html) return { id: '' };
+    this.forgetStaleStreams(now);
+    stream = { chatId, messageId: undefined, shown: html, latest: html, sequence, lastEditAt: now, touchedAt: now, timer: undefined, editing: undefined, broken: false, closed: false };
+    this.streams.set(key, stream);
+    try {
+      const sent = await this.bot.api.sendMessage(chatId, html, { ...HTML_TEXT, ...this.quoteReply(activity, chatId) });
+      stream.messageId = sent.message_id;
+      stream.lastEditAt = Date.now();
+      return { id: String(sent.message_id) };
+    } catch (err) {
+      stream.broken = true;
+      this.logger?.warn({ err }, 'telegram: could not send a streamed reply; the complete reply follows');
+      return { id: '' };
+    }
+  }
+
+  private quoteReply(activity: Partial<Activity>, chatId: number): { reply_parameters?: { message_id: number; allow_sending_without_reply: true } } {
+    const q = this.quoteFor(activity, chatId);
+    return q ? { reply_parameters: { message_id: q, allow_sending_without_reply: true } } : {};
+  }
+
+  /** Plans the next edit (unless one is planned or running: that one reschedules when it is done). */
+  private scheduleEdit(stream: TelegramStream): void {
+    if (stream.timer || stream.editing || stream.closed) return;
+    const wait = Math.max(0, stream.lastEditAt + this.streamEditIntervalMs - Date.now());
+    stream.timer = setTimeout(() => {
+      stream.timer = undefined;
+      this.flushEdit(stream);
+    }, wait);
+    stream.timer.unref();
+  }
+
+  /** Edits the message to the latest text (skipped when it already shows it). */
+  private flushEdit(stream: TelegramStream): void {
+    if (stream.closed || stream.broken || stream.messageId === undefined) return;
+    const html = stream.latest;
+    if (html === stream.shown) return;
+    stream.lastEditAt = Date.now();
+    stream.editing = this.bot.api
+      .editMessageText(stream.chatId, stream.messageId, html, HTML_TEXT)
+      .then(
+        () => {
+          stream.shown = html;
+        },
+        (err: unknown) => {
+          if (notModified(err)) stream.shown = html;
+          else {
+            stream.broken = true;
+            this.logger?.warn({ err }, 'telegram: could not edit a streamed reply; the complete reply follows');
+          }
+        },
+      )
+      .finally(() => {
+        stream.editing = undefined;
+        if (!stream.closed && !stream.broken && stream.latest !== stream.shown) this.scheduleEdit(stream);
+      });
+  }
+
+  /** The final message takes over: no more interim edits (the one in flight is waited for). */
+  private async endStream(chatId: number, streamId: string): Promise<TelegramStream | undefined> {
+    const key = `${chatId}:${streamId}`;
+    const stream = this.streams.get(key);
+    if (!stream) return undefined;
+    this.streams.delete(key);
+    stream.closed = true;
+    clearTimeout(stream.timer);
+    stream.timer = undefined;
+    await stream.editing;
+    return stream;
+  }
+
+  /** Edits the streamed message into the first part of the complete reply; false when it could not. */
+  private async editFinal(stream: TelegramStream, chunk: string, keyboard: InlineKeyboardMarkup | undefined): Promise<boolean> {
+    const html = escapeHtml(chunk);
+    if (html === stream.shown && !keyboard) return true;
+    try {
+      await this.bot.api.editMessageText(stream.chatId, stream.messageId!, html, { ...HTML_TEXT, ...(keyboard ? { reply_markup: keyboard } : {}) });
+      return true;
+    } catch (err) {
+      // "Not modified": the message already shows exactly this (text and keyboard).
+      if (notModified(err)) return true;
+      this.logger?.warn({ err }, 'telegram: could not edit a streamed reply into the complete one; sending it as a new message');
+      return false;
+    }
+  }
+
+  private forgetStaleStreams(now: number): void {
+    for (const [key, stream] of this.streams) {
+      if (now - stream.touchedAt < STREAM_TTL_MS) continue;
+      clearTimeout(stream.timer);
+      stream.closed = true;
+      this.streams.delete(key);
+    }
   }
 
   /** In a group, the first reply to a message quotes it (so the group sees whom the bot answers). */
@@ -579,7 +769,7 @@ export class TelegramAdapter extends ChannelAdapter {
   }
 
   /** A stored file (contentUrl's last segment `<sha256>.<ext>` in the files folder) or an https URL. */
-  private outgoingFile(attachment: Attachment): { kind: 'photo' | 'document'; file: InputFile | string } | undefined {
+  private outgoingFile(attachment: Attachment): OutgoingFile | undefined {
     const url = attachment.contentUrl ?? '';
     let last = '';
     try {

@@ -119,9 +119,13 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
   app.get<{ Params: { id: string }; Querystring: { watermark?: string } }>('/conversations/:id/activities', async (request) => {
     await access(request, request.params.id);
     const watermark = parseWatermark(request.query.watermark);
-    const items = await options.service().store.listAfter(request.params.id, watermark);
+    const service = options.service();
+    const items = await service.store.listAfter(request.params.id, watermark);
     const last = items.at(-1)?.seq ?? watermark ?? 0;
-    return { activities: items.map((i) => i.activity), watermark: String(last) };
+    // A streamed reply still being written: its latest interim, after the stored activities (a stream
+    // whose final is stored has no interim left), outside the watermark. A poller sees the text grow.
+    const live = service.hub.interims(request.params.id);
+    return { activities: [...items.map((i) => i.activity), ...live], watermark: String(last) };
   });
 
   app.post<{ Params: { id: string } }>('/conversations/:id/activities', async (request) => {
@@ -212,25 +216,31 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
       }
       const store = options.service().store;
       // One pump at a time per socket: each wake-up sends exactly what is after the last watermark sent.
+      const hub = options.service().hub;
       let pumping = Promise.resolve();
-      const pump = (ephemeral?: Partial<Activity>) => {
+      const sendLive = (activities: Partial<Activity>[]) =>
+        socket.send(JSON.stringify({ activities, watermark: lastSent === undefined ? undefined : String(lastSent) }));
+      const pump = (ephemeral?: Partial<Activity>, withLive = false) => {
         pumping = pumping.then(async () => {
           if (socket.readyState !== socket.OPEN) return;
           if (ephemeral) {
-            socket.send(JSON.stringify({ activities: [ephemeral], watermark: lastSent === undefined ? undefined : String(lastSent) }));
+            sendLive([ephemeral]);
             return;
           }
           // Page through everything after the last watermark sent (a long history is several frames).
           for (;;) {
             const items = await store.listAfter(conversationId, lastSent, STREAM_PAGE);
-            if (items.length === 0 || socket.readyState !== socket.OPEN) return;
+            if (items.length === 0 || socket.readyState !== socket.OPEN) break;
             lastSent = items.at(-1)!.seq;
             socket.send(JSON.stringify({ activities: items.map((i) => i.activity), watermark: String(lastSent) }));
-            if (items.length < STREAM_PAGE) return;
+            if (items.length < STREAM_PAGE) break;
           }
+          // Connected in the middle of a streamed reply: the text so far, after the history.
+          const live = withLive && socket.readyState === socket.OPEN ? hub.interims(conversationId) : [];
+          if (live.length > 0) sendLive(live);
         }).catch((err: unknown) => request.log.warn({ err, conversationId }, 'stream send failed'));
       };
-      const unsubscribe = options.service().hub.subscribe(conversationId, pump);
+      const unsubscribe = hub.subscribe(conversationId, (ephemeral) => pump(ephemeral));
       const ping = setInterval(() => socket.readyState === socket.OPEN && socket.ping(), STREAM_PING_MS);
       socket.on('close', () => {
         unsubscribe();
@@ -238,7 +248,7 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
       });
       // Client frames are pings ("") or ignored; Direct Line does not take activities over the stream.
       socket.on('message', () => undefined);
-      pump();
+      pump(undefined, true);
     },
   );
 }

@@ -2,20 +2,46 @@
  * The web chat channel: a `ChannelAdapter` whose "platform" is our own Direct Line store. Delivering an
  * activity appends it to the conversation's log (that assigns its watermark) and wakes the
  * conversation's stream listeners; typing indicators are live-only and never stored.
+ *
+ * Streamed replies (see ../streaming.ts): the interim activities (the text so far) are live-only like
+ * typing — passed to the stream listeners at once, and the latest one of each stream kept in memory
+ * (`ActivityHub.live`) so a client that polls `GET …/activities`, or connects mid-stream, still sees the
+ * text grow. The final message is stored like any bot message and ends the stream: its interim is
+ * forgotten *before* the final is appended, so no listing ever shows an interim after its final.
  */
 import { EventEmitter } from 'node:events';
 import type { Activity, ResourceResponse } from 'botbuilder';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { ChannelAdapter } from '../channel-adapter.js';
+import { isInterimStream, streamInfo } from '../streaming.js';
 import type { DirectLineStore } from './directline-store.js';
 
 export const DIRECTLINE_CHANNEL_ID = 'directline';
 
-/** Wakes the listeners of a conversation when its log grows, or passes them a live-only activity. */
+/** An unfinished stream whose last interim is older than this is forgotten (the bot stopped mid-answer). */
+const LIVE_TTL_MS = 2 * 60_000;
+const SWEEP_EVERY_MS = 30_000;
+const MAX_ENDED = 1000;
+
+interface LiveInterim {
+  activity: Partial<Activity>;
+  sequence: number;
+  at: number;
+}
+
+/**
+ * Wakes the listeners of a conversation when its log grows, or passes them a live-only activity; keeps
+ * the latest interim activity of each unfinished stream.
+ */
 export class ActivityHub {
   private readonly events = new EventEmitter();
+  /** conversation id → stream id → its latest interim activity. */
+  private readonly live = new Map<string, Map<string, LiveInterim>>();
+  /** Streams that ended lately (`conversation|stream`), so a straggling interim cannot revive one. */
+  private readonly ended = new Set<string>();
+  private lastSweep = 0;
 
-  constructor() {
+  constructor(private readonly now: () => number = Date.now) {
     this.events.setMaxListeners(0);
   }
 
@@ -31,6 +57,56 @@ export class ActivityHub {
   listenerCount(conversationId: string): number {
     return this.events.listenerCount(conversationId);
   }
+
+  /**
+   * Keeps `activity` as its stream's latest interim; false (nothing kept) when a later one is already
+   * there (an interim that arrived out of order).
+   */
+  setInterim(conversationId: string, streamId: string, sequence: number, activity: Partial<Activity>): boolean {
+    if (this.ended.has(`${conversationId}|${streamId}`)) return false;
+    const now = this.now();
+    this.sweep(now);
+    let streams = this.live.get(conversationId);
+    if (!streams) this.live.set(conversationId, (streams = new Map()));
+    const current = streams.get(streamId);
+    if (current && current.sequence >= sequence) return false;
+    streams.set(streamId, { activity, sequence, at: now });
+    return true;
+  }
+
+  /** The stream is over (its final message is being stored): its interim is no longer shown. */
+  endStream(conversationId: string, streamId: string): void {
+    this.ended.add(`${conversationId}|${streamId}`);
+    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.values().next().value!);
+    const streams = this.live.get(conversationId);
+    if (!streams) return;
+    streams.delete(streamId);
+    if (streams.size === 0) this.live.delete(conversationId);
+  }
+
+  /** The latest interim of each unfinished stream of the conversation, oldest stream first. */
+  interims(conversationId: string): Partial<Activity>[] {
+    const streams = this.live.get(conversationId);
+    if (!streams) return [];
+    const cutoff = this.now() - LIVE_TTL_MS;
+    const out: Partial<Activity>[] = [];
+    for (const [id, entry] of streams) {
+      if (entry.at < cutoff) streams.delete(id);
+      else out.push(entry.activity);
+    }
+    if (streams.size === 0) this.live.delete(conversationId);
+    return out;
+  }
+
+  /** Forgets streams that never ended (at most every 30 s, so a busy hub does not scan on every chunk). */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    for (const [conversationId, streams] of this.live) {
+      for (const [id, entry] of streams) if (now - entry.at > LIVE_TTL_MS) streams.delete(id);
+      if (streams.size === 0) this.live.delete(conversationId);
+    }
+  }
 }
 
 export class WebChatAdapter extends ChannelAdapter {
@@ -40,18 +116,27 @@ export class WebChatAdapter extends ChannelAdapter {
     super({
       channelId: DIRECTLINE_CHANNEL_ID,
       transcripts: options.transcripts,
-      capabilities: { suggestedActions: true, markdown: true, attachments: true, typing: true },
+      capabilities: { suggestedActions: true, markdown: true, attachments: true, typing: true, streaming: true },
     });
   }
 
   protected async deliver(activity: Partial<Activity>): Promise<ResourceResponse> {
     const conversationId = activity.conversation!.id;
+    const { hub } = this.options;
+    if (isInterimStream(activity)) {
+      const info = streamInfo(activity)!;
+      // Live only: never in the Direct Line log (nor, see the base class, in the transcript).
+      if (hub.setInterim(conversationId, info.streamId, info.streamSequence ?? 0, activity)) hub.notify(conversationId, activity);
+      return { id: activity.id ?? '' };
+    }
     if (activity.type === 'typing') {
-      this.options.hub.notify(conversationId, activity);
+      hub.notify(conversationId, activity);
       return { id: '' };
     }
+    const info = streamInfo(activity);
+    if (info?.streamType === 'final') hub.endStream(conversationId, info.streamId);
     const { id } = await this.options.store.append(conversationId, activity, { fromRole: 'bot', processed: true });
-    this.options.hub.notify(conversationId);
+    hub.notify(conversationId);
     return { id };
   }
 }

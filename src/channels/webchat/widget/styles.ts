@@ -39,6 +39,7 @@ h2{margin:0;font-size:15px;font-weight:600;line-height:1.3;white-space:nowrap;ov
 .user .bubble{background:var(--pa-accent);color:var(--pa-on);border-color:transparent;border-radius:14px;border-top-right-radius:4px}
 .user .text{white-space:pre-wrap}
 .text:empty{display:none}
+.msg[data-streaming] .text>:last-child::after{content:"▍";margin-left:2px;color:#8c959f}
 .msg[data-state=sending] .bubble,.msg[data-state=failed] .bubble{opacity:.72}
 .text p{margin:0 0 .55em}
 .text ul,.text ol{margin:0 0 .55em;padding-left:1.4em}

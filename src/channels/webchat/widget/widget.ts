@@ -27,6 +27,8 @@ const ACCEPTED: Record<string, string> = {
 const MAX_BYTES = 10 * 1024 * 1024;
 const MAX_FILES = 5;
 const TYPING_MS = 5000;
+/** A streamed reply silent this long is no longer "busy" for screen readers (its bubble stays). */
+const STREAM_IDLE_MS = 15_000;
 
 const ICONS = {
   chat: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z',
@@ -94,6 +96,19 @@ function fileType(f: File): string {
   return ACCEPTED[(f.name.split('.').pop() ?? '').toLowerCase()] ?? '';
 }
 
+/** The livestreaming convention (src/channels/streaming.ts): interim typing activities, then a final message. */
+function streamOf(a: Activity): { final: boolean; id: string; seq: number } | null {
+  const d = a.channelData;
+  if (!d || (d.streamType !== 'streaming' && d.streamType !== 'final') || typeof d.streamId !== 'string') return null;
+  return { final: d.streamType === 'final', id: d.streamId, seq: typeof d.streamSequence === 'number' ? d.streamSequence : 0 };
+}
+
+interface LiveStream {
+  el: HTMLElement;
+  seq: number;
+  timer: number;
+}
+
 interface LocalFile {
   file: File;
   url: string;
@@ -112,6 +127,9 @@ export class Widget {
   private readonly binds: Array<() => void> = [];
   private readonly seen = new Map<string, HTMLElement>();
   private readonly outgoing = new Map<string, Outgoing>();
+  /** Streamed replies being written (by stream id), and streams already ended by their final message. */
+  private readonly streams = new Map<string, LiveStream>();
+  private readonly ended = new Set<string>();
   private files: LocalFile[] = [];
   private status: Status = 'connecting';
   private actionsRow: HTMLElement | null = null;
@@ -375,7 +393,10 @@ export class Widget {
 
   private receive(a: Activity, history: boolean): void {
     if (a.type === 'typing') {
-      if (!this.isMine(a)) this.showTyping();
+      if (this.isMine(a)) return;
+      const s = streamOf(a);
+      if (s && !s.final) this.grow(a, s.id, s.seq);
+      else this.showTyping();
       return;
     }
     if (a.type !== 'message' && a.type !== undefined) return;
@@ -401,13 +422,19 @@ export class Widget {
     }
     if (id && this.seen.has(id)) return;
     if (!mine) this.hideTyping();
-    const el = this.message(mine ? 'user' : 'bot', a, []);
+    const s = mine ? null : streamOf(a);
+    // The final message of a streamed reply takes the place of its growing bubble: one bubble, never two.
+    const live = s?.final ? this.endStream(s.id) : null;
+    const fresh = this.message(mine ? 'user' : 'bot', a, []);
+    const el = live ?? fresh;
+    if (live) live.replaceChildren(...Array.from(fresh.childNodes));
     if (id) {
       el.setAttribute('data-activity-id', id);
       this.seen.set(id, el);
     }
     el.setAttribute('data-state', 'sent');
-    this.append(el, false);
+    if (!live) this.append(el, false);
+    else if (this.stick) this.scrollEnd();
     const actions = a.suggestedActions?.actions;
     if (!mine && Array.isArray(actions) && actions.length) this.actions(actions);
     if (!mine && !history && !this.isOpen() && this.badge.hidden) {
@@ -416,13 +443,59 @@ export class Widget {
     }
   }
 
-  private message(role: 'user' | 'bot', a: Activity, local: LocalFile[]): HTMLElement {
+  /**
+   * An interim activity of a streamed reply: the first one opens a bot bubble, later ones replace its
+   * text (an older one arriving late is ignored). The log is aria-busy meanwhile, so screen readers read
+   * the answer once it is complete rather than every chunk.
+   */
+  private grow(a: Activity, id: string, seq: number): void {
+    if (this.ended.has(id)) return;
+    let live = this.streams.get(id);
+    if (live && seq <= live.seq) return;
+    this.hideTyping();
+    this.log.setAttribute('aria-busy', 'true');
+    if (live) live.el.querySelector('.text')?.replaceWith(this.text('bot', a));
+    else {
+      const el = this.message('bot', a, []);
+      el.setAttribute('data-streaming', '');
+      this.append(el, false);
+      live = { el, seq, timer: 0 };
+      this.streams.set(id, live);
+      if (!this.isOpen() && this.badge.hidden) {
+        this.badge.hidden = false;
+        this.refreshText();
+      }
+    }
+    live.seq = seq;
+    clearTimeout(live.timer);
+    live.timer = window.setTimeout(() => this.log.removeAttribute('aria-busy'), STREAM_IDLE_MS);
+    if (this.stick) this.scrollEnd();
+  }
+
+  /** The stream is over: its bubble (if one was shown), no longer marked as growing. */
+  private endStream(id: string): HTMLElement | null {
+    this.ended.add(id);
+    const live = this.streams.get(id);
+    if (!live) return null;
+    clearTimeout(live.timer);
+    this.streams.delete(id);
+    live.el.removeAttribute('data-streaming');
+    if (!this.streams.size) this.log.removeAttribute('aria-busy');
+    return live.el;
+  }
+
+  private text(role: 'user' | 'bot', a: Activity): HTMLElement {
     const text = h('div', { class: 'text' });
     const raw = typeof a.text === 'string' ? a.text : '';
     if (role === 'user' || a.textFormat === 'plain') {
       text.textContent = raw;
       if (role === 'bot') text.style.whiteSpace = 'pre-wrap';
     } else text.append(renderMarkdown(raw));
+    return text;
+  }
+
+  private message(role: 'user' | 'bot', a: Activity, local: LocalFile[]): HTMLElement {
+    const text = this.text(role, a);
     const who = h('span', { class: 'sr' }, `${this.t(role === 'user' ? 'you' : 'bot')}: `);
     const bubble = h('div', { class: 'bubble' }, who, text);
     const files = h('div', { class: 'files' });
