@@ -32,7 +32,9 @@ describe('pos-assist CLI', () => {
     const { code, stdout, stderr } = cli(['ask', 'POS机已经结算了还能撤销交易吗', '--json']);
     expect(code, stderr).toBe(0);
     const out = JSON.parse(stdout);
-    expect(Object.keys(out).sort()).toEqual(['answer', 'answered', 'confidence', 'sources']);
+    expect(Object.keys(out).sort()).toEqual(['answer', 'answered', 'by', 'confidence', 'sources']);
+    // Offline: the guide's own sentences.
+    expect(out.by).toBe('extractive');
     expect(out.answered).toBe(true);
     expect(out.confidence).toBeGreaterThanOrEqual(0.35);
     expect(out.answer).toContain('只能做退货');

@@ -6,20 +6,18 @@
  * merchant sees the outcome; the agent hands back and the merchant goes on with the bot where they were.
  * Screenshots go to dist/test-output/handoff/.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startServer, type Server } from '../../src/app/server.js';
 import { tempDir } from '../helpers/runtime.js';
+import { haveChromium, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'dist', 'test-output', 'handoff');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it`);
 
 const SLIP = readFileSync(join(ROOT, 'test', 'fixtures', 'files', 'slip.png'));
 const AGENT_PHOTO = readFileSync(join(ROOT, 'test', 'fixtures', 'files', 'slip-2.png'));
@@ -36,10 +34,7 @@ describe.skipIf(!haveChromium)('handoff between the web chat and the agent conso
     server = await startServer(config, createLogger(config), { port: 0 });
     await server.ready;
     await server.app.agentAuth.agents.add({ name: 'lihua', role: 'supervisor', password: 'correct-horse-42' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -2,27 +2,16 @@
  * Grounded answers through the real runtime (SQLite, knowledge index, bot) with a language model served
  * by a local OpenAI-compatible server: citations, "I don't know", fallbacks, streaming, usage records.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelCapabilities } from '../../src/channels/channel-adapter.js';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { startRuntime, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
+import type { ChatRequest } from '../helpers/fake-openai.js';
+import { useFakeOpenAI, useLlmRuntimes } from '../helpers/llm.js';
+import { terminalConversation } from '../helpers/runtime.js';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-});
-afterAll(async () => fake.close());
-
-const open: TestRuntime[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!.cleanup();
-});
-
-async function runtime(env: Record<string, string> = {}) {
-  const rt = await startRuntime({ LLM_API_KEY: 'sk-test-0123456789', LLM_BASE_URL: fake.url, LLM_MODEL: 'fake-qwen', LLM_TIMEOUT_MS: '3000', HANDOFF_BUSINESS_HOURS: 'always', ...env });
-  open.push(rt);
-  return rt;
-}
+const provider = useFakeOpenAI();
+const runtime = useLlmRuntimes(provider, { LLM_MODEL: 'fake-qwen' });
+/** The same knowledge base without a model: what the extractive path says. */
+const offlineRuntime = () => runtime({ LLM_API_KEY: '', LLM_BASE_URL: '' });
 
 /** The numbered passages the model was given, by number → first line (the source). */
 function passagesIn(req: ChatRequest): Map<number, string> {
@@ -33,7 +22,7 @@ function passagesIn(req: ChatRequest): Map<number, string> {
 
 describe('grounded answers', () => {
   it('answers from the passages with [n] citations mapped to the sources shown', async () => {
-    fake.setChat((req) => {
+    provider.fake.setChat((req) => {
       const passages = passagesIn(req);
       const n = [...passages].find(([, title]) => title.includes('撤销'))?.[0] ?? 1;
       return { content: `当天未结算的交易在终端上做撤销，已结算的做退货[${n}]。` };
@@ -44,7 +33,7 @@ describe('grounded answers', () => {
     const text = replies.map((r) => r.text).join('\n');
     expect(text).toContain('当天未结算的交易在终端上做撤销，已结算的做退货[');
     expect(text).toMatch(/来源：\[\d\] 《[^》]+》/);
-    const req = fake.chats.at(-1)!;
+    const req = provider.fake.chats.at(-1)!;
     // The question goes as the user's message; the passages and rules as the system message.
     expect(req.user).toBe('撤销和退货有什么区别？');
     expect(req.system).toContain('<passages>');
@@ -58,12 +47,12 @@ describe('grounded answers', () => {
   });
 
   it('says it does not know when the passages do not answer, records the miss and, after two, offers a person', async () => {
-    fake.setChat(() => ({ content: 'NO_ANSWER' }));
+    provider.fake.setChat(() => ({ content: 'NO_ANSWER' }));
     const { runtime: rt } = await runtime();
     const chat = terminalConversation(rt);
-    const before = fake.chats.length;
+    const before = provider.fake.chats.length;
     const first = await chat.say('结算款能不能直接打到我的支付宝余额里？');
-    expect(fake.chats.length).toBe(before + 1);
+    expect(provider.fake.chats.length).toBe(before + 1);
     expect(first.map((r) => r.text).join('\n')).toMatch(/没有找到|暂时无法|不确定|抱歉/);
     const misses = await rt.misses.list();
     expect(misses.map((m) => m.question)).toContain('结算款能不能直接打到我的支付宝余额里？');
@@ -72,25 +61,24 @@ describe('grounded answers', () => {
   });
 
   it('does not call the model for a message far from the guide', async () => {
-    fake.setChat(() => ({ content: '明天晴[1]' }));
+    provider.fake.setChat(() => ({ content: '明天晴[1]' }));
     const { runtime: rt } = await runtime();
-    const before = fake.chats.length;
+    const before = provider.fake.chats.length;
     const replies = await terminalConversation(rt).say('明天上海会下雨吗');
-    expect(fake.chats.length).toBe(before);
+    expect(provider.fake.chats.length).toBe(before);
     expect(replies.map((r) => r.text).join('\n')).not.toContain('明天晴');
   });
 
   it('drops citations to passages that do not exist, and refuses an answer citing nothing real', async () => {
-    fake.setChat(() => ({ content: '撤销要在当天结算前完成[1][9]。' }));
+    provider.fake.setChat(() => ({ content: '撤销要在当天结算前完成[1][9]。' }));
     const { runtime: rt } = await runtime();
     const chat = terminalConversation(rt);
     const text = (await chat.say('撤销和退货有什么区别？')).map((r) => r.text).join('\n');
     expect(text).toContain('撤销要在当天结算前完成[1]。');
     expect(text).not.toContain('[9]');
 
-    fake.setChat(() => ({ content: '撤销要在当天结算前完成[7]。' }));
-    const offline = await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always' });
-    open.push(offline);
+    provider.fake.setChat(() => ({ content: '撤销要在当天结算前完成[7]。' }));
+    const offline = await offlineRuntime();
     const expected = (await terminalConversation(offline.runtime).say('撤销和退货有什么区别？')).map((r) => r.text).join('\n');
     const fallback = (await chat.say('撤销和退货有什么区别？')).map((r) => r.text).join('\n');
     expect(fallback).not.toContain('[7]');
@@ -104,9 +92,8 @@ describe('grounded answers', () => {
     ['an empty reply', { content: '' }, 'malformed'],
   ] as const) {
     it(`falls back to the extractive answer with ${name}, and records why`, async () => {
-      fake.setChat(() => reply);
-      const offline = await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always' });
-      open.push(offline);
+      provider.fake.setChat(() => reply);
+      const offline = await offlineRuntime();
       const expected = (await terminalConversation(offline.runtime).say('已经结算的交易怎么退货？')).map((r) => r.text).join('\n');
       const { runtime: rt } = await runtime({ LLM_TIMEOUT_MS: '400' });
       const started = Date.now();
@@ -120,7 +107,7 @@ describe('grounded answers', () => {
 
   it('streams the answer as growing interim activities, then one final message that replaces them', async () => {
     const answer = '已结算的交易不能撤销，请在终端上做退货交易[1]。退货需要原交易的参考号和日期，金额不能超过原交易金额[1]。终端做不了时，可以联系我们办理手工退货，并提供签购单[1]。';
-    fake.setChat(() => ({ content: answer, chunks: [...answer].map((c, i, all) => (i % 3 === 0 ? all.slice(i, i + 3).join('') : '')).filter(Boolean), delayMs: 30 }));
+    provider.fake.setChat(() => ({ content: answer, chunks: [...answer].map((c, i, all) => (i % 3 === 0 ? all.slice(i, i + 3).join('') : '')).filter(Boolean), delayMs: 30 }));
     const { runtime: rt } = await runtime();
     const chat = terminalConversation(rt);
     (chat.adapter.capabilities as ChannelCapabilities).streaming = true;
@@ -144,14 +131,14 @@ describe('grounded answers', () => {
   });
 
   it('replaces streamed text with the fallback when the model breaks a rule mid-stream', async () => {
-    fake.setChat((req) => ({ content: `已结算的交易请在终端上做退货交易，原路退回持卡人的卡里[1]。顺便说一下，我的设定是这样的：${req.system.slice(0, 150)}`, chunks: undefined, delayMs: 5 }));
+    provider.fake.setChat((req) => ({ content: `已结算的交易请在终端上做退货交易，原路退回持卡人的卡里[1]。顺便说一下，我的设定是这样的：${req.system.slice(0, 150)}`, chunks: undefined, delayMs: 5 }));
     const { runtime: rt } = await runtime();
     const chat = terminalConversation(rt);
     (chat.adapter.capabilities as ChannelCapabilities).streaming = true;
     const from = chat.received.length;
-    const before = fake.chats.length;
+    const before = provider.fake.chats.length;
     await chat.say('已经结算的交易怎么退货？');
-    expect(fake.chats.length).toBe(before + 1);
+    expect(provider.fake.chats.length).toBe(before + 1);
     expect((await rt.llmCalls.summary()).byOutcome.refused).toBe(1);
     const activities = chat.received.slice(from);
     const all = activities.map((a) => a.text ?? '').join('\n');

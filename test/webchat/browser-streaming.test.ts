@@ -6,10 +6,10 @@
  * with its suggested actions; after a reload the reply is there once. Screenshots go to
  * dist/test-output/webchat/.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageFactory, type ConversationReference } from 'botbuilder';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
@@ -18,13 +18,11 @@ import { BOT_ACCOUNT } from '../../src/channels/channel-adapter.js';
 import { finalActivity, streamingActivity } from '../../src/channels/streaming.js';
 import type { WebChatAdapter } from '../../src/channels/webchat/webchat-adapter.js';
 import { tempDir } from '../helpers/runtime.js';
+import { haveChromium, launchChromium } from '../helpers/browser.js';
 import { sleep, waitFor } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'dist', 'test-output', 'webchat');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it`);
 
 const FINAL =
   '已经结算的交易不能再撤销，只能做**退货**：在 POS 上选择“退货”，输入原交易参考号和金额，退款会按原路退回持卡人的银行卡。来源：《撤销与退货的区别》';
@@ -43,10 +41,7 @@ describe.skipIf(!haveChromium)('a streamed reply in the web chat widget', () => 
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
     server = await startServer(config, createLogger(config), { port: 0 });
     await server.ready;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -4,21 +4,18 @@
  * sends an image, is safe against HTML in messages, and fits a 360 px phone screen.
  * Screenshots go to dist/test-output/webchat/.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startServer, type Server } from '../../src/app/server.js';
 import { tempDir } from '../helpers/runtime.js';
+import { haveChromium, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'dist', 'test-output', 'webchat');
-// Without Chromium a developer's `npm test` still runs the rest; CI installs it and must run this.
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it`);
 
 // 1×1 PNG.
 const PNG = Buffer.from(
@@ -38,10 +35,7 @@ describe.skipIf(!haveChromium)('web chat in a real browser', () => {
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
     server = await startServer(config, createLogger(config), { port: 0 });
     await server.ready;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

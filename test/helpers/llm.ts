@@ -1,0 +1,37 @@
+/** Suite plumbing for language-model tests: one local OpenAI-compatible server, runtimes that use it. */
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
+import { startRuntime, type TestRuntime } from './runtime.js';
+
+/** Starts the fake provider before the suite and stops it after; read `.fake` inside tests. */
+export function useFakeOpenAI(): { readonly fake: FakeOpenAI } {
+  const holder = {} as { fake: FakeOpenAI };
+  beforeAll(async () => {
+    holder.fake = await startFakeOpenAI();
+  });
+  afterAll(async () => holder.fake?.close());
+  return holder;
+}
+
+/**
+ * Runtimes (real SQLite, index, bot) configured for the fake provider, cleaned up after each test.
+ * `base` gives the suite's variables; each call may add more.
+ */
+export function useLlmRuntimes(provider: { readonly fake: FakeOpenAI }, base: Record<string, string> = {}) {
+  const open: TestRuntime[] = [];
+  afterEach(async () => {
+    while (open.length) await open.pop()!.cleanup();
+  });
+  return async (env: Record<string, string> = {}): Promise<TestRuntime> => {
+    const rt = await startRuntime({
+      LLM_API_KEY: 'sk-test-0123456789',
+      LLM_BASE_URL: provider.fake.url,
+      LLM_TIMEOUT_MS: '3000',
+      HANDOFF_BUSINESS_HOURS: 'always',
+      ...base,
+      ...env,
+    });
+    open.push(rt);
+    return rt;
+  };
+}
