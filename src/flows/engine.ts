@@ -165,6 +165,16 @@ interface Extraction {
   explained: string[];
 }
 
+/**
+ * What a slot is called for the merchant: its own label, else the words before it in the flow's summary
+ * ("金额 {amount}" → 金额, "原因：{reason}" → 原因), else its name.
+ */
+export function labelOf(flow: Flow, slot: Slot, locale: Locale): string {
+  if (slot.label) return slot.label[locale];
+  const m = new RegExp(`([^，,：:。.;；]+?)[\\s：:]*\\{${slot.name}\\}`).exec(flow.confirm?.summary[locale] ?? "");
+  return m?.[1]?.trim() || slot.name;
+}
+
 export class FlowEngine {
   /** The merchants' time zone: "today" for dates and rules (the slot extractor's prompt says it too). */
   readonly timeZone: string;
@@ -189,9 +199,17 @@ export class FlowEngine {
     for (const [name, v] of Object.entries(prefill)) {
       if (flow.slots.some((s) => s.name === name)) state.values[name] = { value: v.value, display: v.display };
     }
-    const say: Say[] = [{ text: flowText(locale, 'flowStart', { title: flow.title[locale] }) }];
     const step = this.collect(flow, state, input, now, locale, { fromStart: true });
-    return { ...step, say: [...say, ...step.say] };
+    // What the opening message already said is repeated back, so a value read wrongly (by the rules or
+    // a language model) is seen and corrected now rather than at the summary.
+    const ruleSet = new Set(flow.rules.flatMap((r) => Object.keys(r.then.set ?? {})));
+    const noted = flow.slots.filter((slot) => step.state?.values[slot.name] !== undefined && prefill[slot.name] === undefined && !ruleSet.has(slot.name) && slot.type !== 'attachments');
+    let opening = flowText(locale, 'flowStart', { title: flow.title[locale] });
+    if (noted.length && step.state) {
+      const values = noted.map((slot) => `${labelOf(flow, slot, locale)} ${this.shown(flow, step.state!, slot.name, locale)}`).join(locale === 'en' ? ', ' : '、');
+      opening += flowText(locale, 'flowNoted', { values });
+    }
+    return { ...step, say: [{ text: opening }, ...step.say] };
   }
 
   handle(state: FlowState, input: FlowInput, now: Date, locale: Locale): Step {

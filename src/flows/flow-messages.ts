@@ -3,6 +3,7 @@ import { fill, type Locale } from '../i18n/messages.js';
 
 const zh = {
   flowStart: '好的，我来帮您办理「{title}」。需要几项信息，随时可以说“取消”。',
+  flowNoted: '\n已记下：{values}。如有不对，直接告诉我正确的即可。',
   flowContinue: '好的，我们继续。',
   flowCancelConfirm: '确定要取消这次申请吗？已填写的内容不会提交。',
   flowCancelled: '已取消，这次填写的内容没有提交。还有其他问题可以随时问我。',
@@ -39,6 +40,7 @@ type Key = keyof typeof zh;
 
 const en: Record<Key, string> = {
   flowStart: 'Sure, I can help with this: "{title}". I need a few details; say "cancel" at any time.',
+  flowNoted: '\nNoted: {values}. If anything is wrong, just tell me the right value.',
   flowContinue: "OK, let's go on.",
   flowCancelConfirm: 'Cancel this request? Nothing you entered will be submitted.',
   flowCancelled: 'Cancelled; nothing was submitted. Ask me anything else any time.',

@@ -96,10 +96,19 @@ const SUSPEND_TO_START: Msg[] = ['我想暂停结算', '资金结算', MID, '经
 const SUSPEND_TO_CONFIRM: Msg[] = [...SUSPEND_TO_START, '12月1日', '2027年1月5日', '跳过', '没有', PHONE];
 
 describe('starting a flow', () => {
+  it('starts without a note when the message carried no value', () => {
+    const step = engine.start('cancel-transaction', { text: '我想撤销一笔交易' }, NOW, 'zh-CN');
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowStart', { title: '撤销 / 退货申请' }));
+    const en = engine.start('cancel-transaction', { text: 'refund 1280 yuan from yesterday, voucher 000123' }, NOW, 'en');
+    expect(en.say[0]!.text).toContain('Noted: ');
+    expect(en.say[0]!.text).toContain('amount ¥1,280.00');
+  });
+
   it('fills several slots from the message that started it (date, amount, voucher no.)', () => {
     const step = engine.start('cancel-transaction', { text: CANCEL_START }, NOW, 'zh-CN');
     expect(step.outcome).toBeUndefined();
-    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowStart', { title: '撤销 / 退货申请' }));
+    // What the message said is repeated back under the names the summary uses; the rule-set type is not.
+    expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowStart', { title: '撤销 / 退货申请' }) + flowText('zh-CN', 'flowNoted', { values: `交易日期 ${shown(step.state).transaction_date}、金额 ¥1,280.00、凭证号 000123` }));
     expect(lastSaid(step)).toBe(prompt('cancel-transaction', 'merchant_id'));
     const state = step.state!;
     expect(state.stage).toBe('collecting');
@@ -1036,8 +1045,11 @@ describe('values read by a language model (modelValues)', () => {
       // The rules run on the values as usual: 14 days ago is a refund.
       request_type: { value: 'refund', display: '退货' },
     });
-    // Nothing said about the values (given for the first time), and the next open slot is asked.
-    expect(step.say.map((s) => s.text)).toEqual([flowText('zh-CN', 'flowStart', { title: '撤销 / 退货申请' }), prompt('cancel-transaction', 'merchant_id')]);
+    // The values read are repeated back (to be corrected now if wrong), then the next open slot is asked.
+    expect(step.say.map((s) => s.text)).toEqual([
+      flowText('zh-CN', 'flowStart', { title: '撤销 / 退货申请' }) + flowText('zh-CN', 'flowNoted', { values: '交易日期 2026年11月11日、金额 ¥280.00、原因 客人不要了' }),
+      prompt('cancel-transaction', 'merchant_id'),
+    ]);
     // The reason, read already, is not asked later.
     const toSlip = talk('cancel-transaction', [read(FREE_FORM, { transaction_date: '2026-11-11', amount: '两百八', reason: '客人不要了' }), MID, TID, '凭证号000123', '跳过']);
     expect(lastSaid(toSlip.at(-1)!)).toBe(prompt('cancel-transaction', 'slip_photos'));
