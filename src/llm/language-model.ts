@@ -60,6 +60,8 @@ export interface LanguageModelOptions {
  * path at once instead of each waiting out a deadline. One call is let through after the pause.
  */
 const BREAKER_FAILURES = 3;
+/** A streamed answer may run this many deadlines in all, as long as it never goes silent for one. */
+const STREAM_CAP_FACTOR = 4;
 const BREAKER_PAUSE_MS = 60_000;
 
 export interface GenerateOptions {
@@ -107,7 +109,10 @@ export class LanguageModel {
   async generate(messages: LlmMessage[], options: GenerateOptions): Promise<string> {
     this.checkBreaker();
     const started = Date.now();
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    // A streamed answer the merchant is watching grow is not cut off while it keeps coming: the deadline
+    // is for the first words and for any silence after them, with a cap on the whole.
+    const deadline = options.onText ? new IdleDeadline(this.timeoutMs, this.timeoutMs * STREAM_CAP_FACTOR) : undefined;
+    const signal = deadline?.signal ?? AbortSignal.timeout(this.timeoutMs);
     const input = toLangChain(messages);
     let inputTokens: number | undefined;
     let outputTokens: number | undefined;
@@ -117,6 +122,7 @@ export class LanguageModel {
         let stopped = false;
         const stream = await this.chat.stream(input, { signal });
         for await (const chunk of stream) {
+          deadline?.touch();
           const usage = (chunk as AIMessageChunk).usage_metadata;
           if (usage) {
             inputTokens = usage.input_tokens;
@@ -137,11 +143,13 @@ export class LanguageModel {
         outputTokens = reply.usage_metadata?.output_tokens;
         text = contentText(reply.content);
       }
+      deadline?.clear();
       text = maskCardNumbers(text).text;
       if (!text.trim()) throw new LlmError('malformed', 'the model returned no text');
       await this.record(options.purpose, 'ok', started, inputTokens, outputTokens);
       return text;
     } catch (err) {
+      deadline?.clear();
       throw await this.failure(err, options.purpose, started, signal, inputTokens, outputTokens);
     }
   }
@@ -233,6 +241,40 @@ export class LanguageModel {
       // Bookkeeping must never cost the merchant their answer.
       this.options.logger.warn({ err }, 'could not record a language model call');
     }
+  }
+}
+
+/** Aborts after `idleMs` without `touch()`, or after `capMs` in all. */
+class IdleDeadline {
+  private readonly controller = new AbortController();
+  private idle: NodeJS.Timeout;
+  private readonly cap: NodeJS.Timeout;
+
+  constructor(
+    private readonly idleMs: number,
+    capMs: number,
+  ) {
+    this.idle = setTimeout(() => this.abort(), idleMs);
+    this.cap = setTimeout(() => this.abort(), capMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  touch(): void {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.abort(), this.idleMs);
+  }
+
+  clear(): void {
+    clearTimeout(this.idle);
+    clearTimeout(this.cap);
+  }
+
+  private abort(): void {
+    this.clear();
+    this.controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
   }
 }
 
