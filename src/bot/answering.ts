@@ -10,6 +10,18 @@ import type { KnowledgeAnswer, KnowledgeBase } from '../knowledge/knowledge-base
 import { passagesOf, type GroundedAnswerer, type GroundedResult } from '../llm/grounded-answer.js';
 import { renderAnswer, renderGrounded, sourceOfHit } from './render.js';
 
+/**
+ * A short message that leans on the one before ("那要多久？", "如果是昨天的呢", "what about a refund?"):
+ * with a language model it is searched together with the previous question, which the model sees too.
+ */
+const FOLLOW_UP = /^(那|那么|那如果|如果|要是|这个|这种|这样|它|还有|另外|然后|and|so|then|what about|how about)|多久|多长时间|几天|多少钱|(怎么办|呢)[?？。.!！]*$|\b(how long|how much|what if)\b/i;
+const FOLLOW_UP_MAX_CHARS = 24;
+
+export function isFollowUp(question: string): boolean {
+  const q = question.trim();
+  return q.length > 0 && q.length <= FOLLOW_UP_MAX_CHARS && FOLLOW_UP.test(q);
+}
+
 /** The model sees retrievals down to this share of the answer gate: it can tell near misses apart. */
 const MODEL_CONFIDENCE_SHARE = 0.5;
 
@@ -33,14 +45,20 @@ export async function answerQuestion(
   question: string,
   locale: Locale,
   onText?: (textSoFar: string) => void | Promise<void>,
+  /** The merchant's previous question in this conversation, if recent. */
+  previousQuestion?: string,
 ): Promise<Reply> {
-  const answer = await knowledge.ask(question);
+  const followUp = answerer !== undefined && previousQuestion !== undefined && isFollowUp(question);
+  const answer = await knowledge.ask(followUp ? `${previousQuestion} ${question}` : question);
   const base = { confidence: answer.confidence, knowledge: answer };
   const nearEnough = answer.answered || answer.retrieval.confidence >= knowledge.minConfidence * MODEL_CONFIDENCE_SHARE;
   let grounded: GroundedResult | undefined;
   // An off-topic message (weather, prices) finds nothing near it and costs no model call.
   if (answerer && answer.retrieval.hits.length > 0 && nearEnough) {
-    grounded = await answerer.answer(question, passagesOf(answer.retrieval, sourceOfHit), locale, onText ? { onText } : {});
+    grounded = await answerer.answer(question, passagesOf(answer.retrieval, sourceOfHit), locale, {
+      ...(onText ? { onText } : {}),
+      ...(followUp ? { previousQuestion } : {}),
+    });
   }
   const model = grounded ? { kind: grounded.kind, ...(grounded.kind === 'failed' ? { reason: grounded.reason } : {}) } : undefined;
   if (grounded?.kind === 'answered') {

@@ -39,7 +39,7 @@ export interface HandoffConversation {
   /** What the offer was about (e.g. the slot and why it failed), for the agent. */
   handoffOfferDetail?: string;
   /** Questions the bot tried to answer (for the agent), newest last. */
-  tried?: { question: string; answered: boolean; sources: string[] }[];
+  tried?: { question: string; answered: boolean; sources: string[]; at?: string }[];
   unanswered: number;
   flow?: FlowState;
   /** A flow a business rule ended by handing over: kept for the agent's package. */
@@ -239,7 +239,7 @@ export class HandoffTurns {
       summaryBy: 'template',
       flow,
       attachments,
-      botTried: (conversation.tried ?? []).slice(-5),
+      botTried: (conversation.tried ?? []).slice(-5).map(({ question, answered, sources }) => ({ question, answered, sources })),
       channel: { id: activity.channelId, userId: activity.from?.id ?? null, conversationId: activity.conversation.id },
       requests: requests.map((r) => ({ id: r.id, ticket: r.ticket, kind: r.kind, status: r.status, createdAt: r.createdAt.toISOString() })),
       transcript,

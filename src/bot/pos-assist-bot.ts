@@ -79,6 +79,7 @@ export interface PosAssistBotOptions {
 }
 
 const STREAM_INTERVAL_MS = 250;
+const FOLLOW_UP_WINDOW_MS = 10 * 60_000;
 
 const HUMAN_REQUEST = /转人工|人工客服|人工服务|找客服|真人|^\s*人工\s*$|\b(agent|human|real person|operator)\b/i;
 /** Small talk is answered directly: it is not a question for the knowledge base, nor a miss. */
@@ -356,11 +357,14 @@ export class PosAssistBot extends ActivityHandler {
           await context.sendActivity(streamingActivity(stream.id, stream.sequence, soFar));
         }
       : undefined;
-    const reply = await answerQuestion(this.options.knowledge, this.options.answerer, topic ? TOPIC_QUERIES[topic]! : text, locale, onText);
+    // The last question asked within a few minutes: a short follow-up ("那要多久？") is read with it.
+    const last = conversation.tried?.at(-1);
+    const previous = last && last.at && Date.now() - Date.parse(last.at) < FOLLOW_UP_WINDOW_MS ? last.question : undefined;
+    const reply = await answerQuestion(this.options.knowledge, this.options.answerer, topic ? TOPIC_QUERIES[topic]! : text, locale, onText, topic ? undefined : previous);
     // Once interim text was shown, whatever comes last must replace it (the stream's final message).
     const send = (activity: Partial<Activity>) => context.sendActivity(stream.sequence > 0 ? finalActivity(stream.id, activity) : activity);
     // What the bot tried, for the agent if the merchant ends up with one.
-    conversation.tried = [...(conversation.tried ?? []), { question: text.slice(0, 200), answered: reply.answered, sources: reply.sources.map(citation) }].slice(-5);
+    conversation.tried = [...(conversation.tried ?? []), { question: text.slice(0, 200), answered: reply.answered, sources: reply.sources.map(citation), at: new Date().toISOString() }].slice(-5);
     if (reply.answered) {
       conversation.unanswered = 0;
       await send(MessageFactory.text(reply.text));

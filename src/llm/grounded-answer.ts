@@ -31,6 +31,8 @@ export type GroundedResult =
 export interface GroundedOptions {
   /** Streams the answer as it grows (already checked, citations as the model wrote them). */
   onText?: (textSoFar: string) => void | Promise<void>;
+  /** The merchant's previous question, when this one follows up on it ("那要多久？"). */
+  previousQuestion?: string;
 }
 
 /** What the model says when the passages do not answer the question. */
@@ -107,7 +109,12 @@ export class GroundedAnswerer {
     const system = systemPrompt(locale);
     const context = passages.map((p) => `[${p.n}] 《${p.source.title}》› ${p.source.headingPath.join(' › ') || p.source.section}\n${p.text}`).join('\n\n');
     const messages: LlmMessage[] = [
-      { role: 'system', content: `${system}\n\n<passages>\n${untrusted(context)}\n</passages>` },
+      {
+        role: 'system',
+        content: `${system}\n\n<passages>\n${untrusted(context)}\n</passages>${
+          options.previousQuestion ? `\n\nThe merchant's previous question, for context only (the new message may refer to it; answer the new message):\n<previous_question>\n${untrusted(options.previousQuestion)}\n</previous_question>` : ''
+        }`,
+      },
       { role: 'user', content: untrusted(question) },
     ];
     const allPassages = passages.map((p) => p.text).join('\n');

@@ -5,6 +5,7 @@ import { asksForCardData, GroundedAnswerer, type Passage } from '../../src/llm/g
 import { LanguageModel } from '../../src/llm/language-model.js';
 import { untrusted } from '../../src/llm/prompt-safety.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { isFollowUp } from '../../src/bot/answering.js';
 
 let fake: FakeOpenAI;
 beforeAll(async () => {
@@ -101,5 +102,20 @@ describe('untrusted', () => {
     expect(out).not.toMatch(/<\/?passages>|<\/?message>/);
     expect(out).toContain('system (quoted):');
     expect(out).not.toContain('\u202E');
+  });
+});
+
+describe('isFollowUp', () => {
+  it.each([
+    ['那要多久？', true],
+    ['如果是昨天的呢', true],
+    ['要多少钱', true],
+    ['多久到账', true],
+    ['what about a refund?', true],
+    ['已经结算的交易怎么退货？', false],
+    ['暂停结算需要准备哪些材料？', false],
+    ['那我的商户编号是898310048160001，终端号12345678，昨天的交易能撤销吗', false],
+  ])('%j → %s', (text, expected) => {
+    expect(isFollowUp(text)).toBe(expected);
   });
 });

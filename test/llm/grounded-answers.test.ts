@@ -60,6 +60,21 @@ describe('grounded answers', () => {
     expect(second.map((r) => r.text).join('\n')).toMatch(/人工|客服/);
   });
 
+  it('reads a short follow-up with the question before it', async () => {
+    provider.fake.setChat((req) => ({ content: /<previous_question>/.test(req.system) ? '退货款一般在3到7个工作日内原路退回[1]。' : '已结算的交易要做退货[1]。' }));
+    const { runtime: rt } = await runtime();
+    const chat = terminalConversation(rt);
+    await chat.say('已经结算的交易怎么退货？');
+    const replies = await chat.say('那要多久？');
+    const req = provider.fake.chats.at(-1)!;
+    expect(req.user).toBe('那要多久？');
+    expect(req.system).toContain('<previous_question>\n已经结算的交易怎么退货？\n</previous_question>');
+    expect(replies.map((r) => r.text).join('\n')).toContain('退货款一般在3到7个工作日内原路退回[1]。');
+    // A question that stands on its own is not tied to the one before.
+    await chat.say('暂停结算需要准备哪些材料？');
+    expect(provider.fake.chats.at(-1)!.system).not.toContain('<previous_question>');
+  });
+
   it('does not call the model for a message far from the guide', async () => {
     provider.fake.setChat(() => ({ content: '明天晴[1]' }));
     const { runtime: rt } = await runtime();
