@@ -18,9 +18,9 @@ import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evalua
 import { ingest } from '../knowledge/ingest.js';
 import type { VectorEmbeddingDescriptor } from '../knowledge/vector-embeddings.js';
 import { usageError } from './cli-usage.js';
-import { PROJECT_ROOT, type Config } from './config.js';
+import { PROJECT_ROOT, secretValues, type Config } from './config.js';
 import type { Logger } from './logger.js';
-import { configuredSecrets, createRuntime, openKnowledge } from './runtime.js';
+import { createRuntime, openKnowledge } from './runtime.js';
 import { AgentStore } from '../handoff/agents/agent-store.js';
 import { openDatabase } from '../store/index.js';
 
@@ -53,7 +53,7 @@ export async function runAsk(config: Config, logger: Logger, question: string, j
   const locale = detectLocale(question) ?? config.defaultLocale;
   // The configured model answers here too (no database: its calls are logged, not stored).
   const llm = config.llm.apiKey ? new LanguageModel({ settings: config.llm, logger }) : undefined;
-  const reply = await answerQuestion(knowledge, llm ? new GroundedAnswerer(llm, configuredSecrets(config)) : undefined, question, locale);
+  const reply = await answerQuestion(knowledge, llm ? new GroundedAnswerer(llm, secretValues(config)) : undefined, question, locale);
   if (json) {
     const out = {
       answer: reply.text,

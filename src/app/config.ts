@@ -325,6 +325,23 @@ const SECRET_VARIABLES = new Set([
   'EMBEDDINGS_API_KEY',
 ]);
 
+/**
+ * The configured secrets' values: output of a language model that contains one never reaches a merchant
+ * (the model never sees them; this catches a leak from anywhere).
+ */
+export function secretValues(config: Config): string[] {
+  return [
+    config.llm.apiKey,
+    config.embeddings.apiKey,
+    config.webchat.directLineSecret,
+    config.backoffice.webhookSecret,
+    config.backoffice.apiKey,
+    config.telegram.botToken,
+    config.telegram.webhookSecret,
+    config.wechat.puppetServiceToken,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
 function origin() {
   const reason = 'must be an origin such as https://support.example.com';
   return z.string().refine((v) => {

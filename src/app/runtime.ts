@@ -18,7 +18,7 @@ import { RequestStore, type RequestEvent, type RequestRecord } from '../requests
 import { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { IngestReport } from '../knowledge/ingest.js';
 import { SqlStorage, SqlTranscriptStore, KnowledgeMissStore, openDatabase, type Store } from '../store/index.js';
-import type { Config } from './config.js';
+import { secretValues, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { LanguageModel } from '../llm/language-model.js';
 import { LlmCallStore } from '../llm/llm-call-store.js';
@@ -79,20 +79,6 @@ export function logIngest(logger: Logger, report: IngestReport): void {
   logger.info({ added, updated, unchanged, removed, total, reason, durationMs }, 'knowledge index updated');
 }
 
-/** Configured secrets: no model output that contains one reaches a merchant. */
-export function configuredSecrets(config: Config): string[] {
-  return [
-    config.llm.apiKey,
-    config.embeddings.apiKey,
-    config.webchat.directLineSecret,
-    config.backoffice.webhookSecret,
-    config.backoffice.apiKey,
-    config.telegram.botToken,
-    config.telegram.webhookSecret,
-    config.wechat.puppetServiceToken,
-  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
-}
-
 export interface RuntimeOptions {
   /** Called after a request or supplement added outbox rows (the server wakes its outbox worker). */
   onOutbox?: () => void;
@@ -125,7 +111,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       requests,
       transcripts,
       flows: flowTurns,
-      brief: llm ? new AgentBriefWriter(llm, configuredSecrets(config)) : undefined,
+      brief: llm ? new AgentBriefWriter(llm, secretValues(config)) : undefined,
       onBriefError: (err) => logger.warn({ err }, 'could not store the agent brief'),
     });
     const bot = new PosAssistBot({
@@ -134,7 +120,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       userState: new UserState(storage),
       misses,
       defaultLocale: config.defaultLocale,
-      answerer: llm ? new GroundedAnswerer(llm, configuredSecrets(config)) : undefined,
+      answerer: llm ? new GroundedAnswerer(llm, secretValues(config)) : undefined,
       handoff: handoffTurns,
       flows: {
         turns: flowTurns,

@@ -7,7 +7,9 @@
  * The bot never sees raw card numbers: the channel adapter masks them first and tells the turn how many
  * it found, so the bot can warn the merchant.
  */
+import { randomUUID } from 'node:crypto';
 import {
+  type Activity,
   ActivityHandler,
   ActivityTypes,
   MessageFactory,
@@ -31,8 +33,6 @@ import { citation } from './render.js';
 import { answerQuestion } from './answering.js';
 import { finalActivity, streamingActivity } from '../channels/streaming.js';
 import type { GroundedAnswerer } from '../llm/grounded-answer.js';
-import type { Activity } from 'botbuilder';
-import { randomUUID } from 'node:crypto';
 
 export interface ConversationData {
   locale?: Locale;
