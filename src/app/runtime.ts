@@ -53,8 +53,12 @@ export interface Runtime {
    * when that channel is not running here (the event stays unnotified and is retried at the next start).
    */
   notify(request: RequestRecord, event: RequestEvent): Promise<void>;
-  /** Sends decisions not yet told (e.g. made while the server was down); returns how many were sent. */
-  sendPendingNotifications(): Promise<number>;
+  /**
+   * Sends decisions not yet told (made while the server was down, or whose notice failed) on the channels
+   * running here; returns how many were sent. `olderThanMs`: only decisions at least this old (a retry
+   * leaves the ones being told right now to the notifier).
+   */
+  sendPendingNotifications(options?: { olderThanMs?: number }): Promise<number>;
   /** Connects a channel adapter to the bot (error handling included). */
   attach(adapter: ChannelAdapter): void;
   close(): Promise<void>;
@@ -162,16 +166,17 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       llm,
       llmCalls,
       notify,
-      async sendPendingNotifications() {
+      async sendPendingNotifications(options = {}) {
         let sent = 0;
-        for (const { request, event } of await requests.pendingNotifications()) {
-          if (!adapters.some((a) => a.channelId === request.channelId)) continue;
+        const channelIds = [...new Set(adapters.map((a) => a.channelId))];
+        const before = options.olderThanMs !== undefined ? new Date(Date.now() - options.olderThanMs) : undefined;
+        for (const { request, event } of await requests.pendingNotifications(100, { channelIds, ...(before ? { before } : {}) })) {
           try {
             await notify(request, event);
             await requests.markNotified(event.id);
             sent++;
           } catch (err) {
-            logger.warn({ err, ticket: request.ticket, eventId: event.id }, 'could not notify the merchant; will retry at the next start');
+            logger.warn({ err, ticket: request.ticket, eventId: event.id }, 'could not notify the merchant; will retry');
           }
         }
         return sent;

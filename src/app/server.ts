@@ -50,6 +50,8 @@ export interface ServerOptions {
   port?: number;
   /** Outbox retry timing (tests shorten it; production uses the worker's defaults: 2 s … 10 min). */
   outbox?: { baseDelayMs?: number; maxDelayMs?: number; pollIntervalMs?: number };
+  /** How often undelivered decision notices are retried, and how old they must be (default 60 s; tests shorten it). */
+  noticeRetryMs?: number;
 }
 
 /** User-facing text for the errors a browser may show. */
@@ -300,11 +302,21 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     });
     const handoffs = runtime.handoff;
     const agents = app.agentAuth.agents;
+    const noticeRetryMs = options.noticeRetryMs ?? 60_000;
+    let lastNoticeRetry = Date.now();
     sweeper = setInterval(() => {
       // Unclaimed handoffs become tickets; idle agents are shown as away.
       void handoffs.sweep().catch((err: unknown) => logger.error({ err }, 'handoff sweep failed'));
       void agents.markIdleAway(config.handoff.agentAwayMinutes).catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
-    }, 5_000);
+      // A decision whose notice failed (a channel briefly down) is told again, not only at the next start.
+      if (Date.now() - lastNoticeRetry >= noticeRetryMs) {
+        lastNoticeRetry = Date.now();
+        void runtime!
+          .sendPendingNotifications({ olderThanMs: noticeRetryMs })
+          .then((sent) => sent > 0 && logger.info({ sent }, 'told merchants of decisions whose notice had failed'))
+          .catch((err: unknown) => logger.error({ err }, 'notice retry failed'));
+      }
+    }, Math.min(5_000, noticeRetryMs));
     sweeper.unref();
     if ((await agents.count()) === 0) {
       logger.warn('no agents yet: create the first one with `npx pos-assist agents add <name> --role supervisor`, then log in at /agent');

@@ -540,15 +540,19 @@ export class RequestStore {
    * Decisions the merchant has not been told yet (status changes by the back office or an agent), oldest
    * first: the notifier sends these and calls `markNotified` (e.g. again after a restart).
    */
-  async pendingNotifications(limit = 100): Promise<{ request: RequestRecord; event: RequestEvent }[]> {
-    const events = await this.db
+  async pendingNotifications(limit = 100, options: { channelIds?: string[]; before?: Date } = {}): Promise<{ request: RequestRecord; event: RequestEvent }[]> {
+    if (options.channelIds?.length === 0) return [];
+    let query = this.db
       .selectFrom('request_events')
-      .selectAll()
-      .where('notified_at', 'is', null)
-      .where((eb) => eb.or([eb('actor', '=', 'backoffice'), eb('actor', 'like', 'agent:%')]))
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+      .innerJoin('requests', 'requests.id', 'request_events.request_id')
+      .selectAll('request_events')
+      .where('request_events.notified_at', 'is', null)
+      .where((eb) => eb.or([eb('request_events.actor', '=', 'backoffice'), eb('request_events.actor', 'like', 'agent:%')]));
+    // Only channels that can deliver now: a terminal user's notices must not crowd out a web chat's.
+    if (options.channelIds) query = query.where('requests.channel_id', 'in', options.channelIds);
+    // Decisions still being told right now (the notifier runs at decision time) are left to it.
+    if (options.before) query = query.where('request_events.created_at', '<', options.before.toISOString());
+    const events = await query.orderBy('request_events.id').limit(limit).execute();
     const out: { request: RequestRecord; event: RequestEvent }[] = [];
     for (const e of events) {
       const request = await this.get(e.request_id);

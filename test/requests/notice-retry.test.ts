@@ -1,0 +1,62 @@
+/**
+ * A decision whose notice fails at decision time (the merchant's channel briefly failing) is told again
+ * by the server's periodic retry — once, in the same Direct Line conversation — instead of waiting for
+ * the next start. A REAL server; the failure is injected into the web chat adapter for one call.
+ */
+import type { ConversationReference } from 'botbuilder';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BOT_ACCOUNT } from '../../src/channels/channel-adapter.js';
+import type { WebChatAdapter } from '../../src/channels/webchat/webchat-adapter.js';
+import { call, getActivities, jsonPost, openConversation, sleep, startTestServer, waitFor, type TestServer } from '../webchat/helpers.js';
+
+const API_KEY = 'backoffice-key-0123456789abcdef';
+let ts: TestServer | undefined;
+afterEach(async () => {
+  await ts?.destroy();
+  ts = undefined;
+});
+
+describe('decision notices', () => {
+  it('are retried while the server runs when telling the merchant failed, and told once', async () => {
+    ts = await startTestServer({ BACKOFFICE_API_KEY: API_KEY, WEBCHAT_TOKENS_PER_MINUTE: '1000' }, { noticeRetryMs: 300 });
+    const runtime = ts.server.runtime()!;
+    const conv = await openConversation(ts);
+    const reference: Partial<ConversationReference> = {
+      channelId: 'directline',
+      serviceUrl: ts.url,
+      conversation: { id: conv.conversationId, isGroup: false, conversationType: 'personal', name: conv.conversationId },
+      bot: { ...BOT_ACCOUNT },
+      user: { id: conv.userId, name: conv.userId },
+    };
+    const created = await runtime.requests.create({
+      kind: 'cancel-transaction',
+      merchantId: '898310048160001',
+      slots: { merchant_id: '898310048160001', amount: 28000 },
+      channelId: 'directline',
+      conversationRef: reference,
+      dedupeKey: null,
+    });
+    if (created.duplicate) throw new Error('unexpected duplicate');
+    const { ticket, id } = created.request;
+
+    // The channel fails once, at decision time.
+    const adapter = runtime.handoffDelivery.adapterFor('directline') as WebChatAdapter;
+    const original = adapter.continueConversation.bind(adapter);
+    let failures = 0;
+    adapter.continueConversation = async (ref, logic) => {
+      if (failures++ === 0) throw new Error('channel briefly down');
+      return original(ref, logic);
+    };
+
+    const res = await call(`${ts.url}/api/requests/${id}/status`, jsonPost(undefined, { status: 'approved' }, { authorization: `Bearer ${API_KEY}` }));
+    expect(res.status).toBe(200);
+    const notices = async () => (await getActivities(ts!, conv)).activities.filter((a) => a.from?.role === 'bot' && a.type === 'message' && a.text?.includes(ticket));
+    expect(await notices()).toHaveLength(0);
+
+    // The retry tells the merchant, once, and marks it told.
+    await waitFor(async () => ((await notices()).length > 0 ? true : undefined), 'the retried notice', 10_000);
+    await sleep(1_000);
+    expect(await notices()).toHaveLength(1);
+    expect(await runtime.requests.pendingNotifications()).toHaveLength(0);
+  });
+});
