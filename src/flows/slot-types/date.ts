@@ -229,6 +229,7 @@ function freeNumberContext(env: Env, start: number, end: number): boolean {
 
 const RELATIVE_DAYS: Record<string, number> = { 大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 今天: 0, 今日: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3 };
 const WEEK_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1, 下下: 2 };
+const YEAR_OFFSET: Record<string, number> = { 前年: -2, 去年: -1, 今年: 0, 明年: 1, 后年: 2 };
 const MONTH_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1 };
 
 const PATTERNS: Pattern[] = [
@@ -256,6 +257,16 @@ const PATTERNS: Pattern[] = [
       if (!env.whole && (y < thisYear - 2 || y > thisYear || !freeNumberContext(env, m.index, m.index + m[0].length))) return undefined;
       if (y < 1900 || y > 2100) return undefined;
       return ymd(y, Number(m[2]), Number(m[3]));
+    },
+  },
+  // 去年12月30号, 今年3月1日, 明年1月5日 (a suspension's resume date), 前年/后年
+  {
+    re: new RegExp(`(前年|去年|今年|明年|后年)\\s*(${NUM})\\s*月\\s*(${NUM})\\s*[日号]?`, 'g'),
+    read: (m, env) => {
+      const mo = parseSmallInt(m[2]!);
+      const d = parseSmallInt(m[3]!);
+      const y = fromDayNumber(env.today).y + YEAR_OFFSET[m[1]!]!;
+      return mo === undefined || d === undefined ? undefined : ymd(y, mo, d);
     },
   },
   // 11月20日, 11月20号, 11月20, 十一月二十日

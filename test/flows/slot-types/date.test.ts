@@ -48,6 +48,9 @@ describe('date: parse', () => {
     ['20号', '2026-11-20'],
     ['26号', '2026-10-26'], // this month's 26th is tomorrow: last month
     ['上个月20号', '2026-10-20'],
+    ['去年12月30号', '2025-12-30'],
+    ['今年3月1日', '2026-03-01'],
+    ['前年十二月一日', '2024-12-01'],
     ['today', '2026-11-25'],
     ['Yesterday', '2026-11-24'],
     ['the day before yesterday', '2026-11-23'],
@@ -204,8 +207,17 @@ describe('date: options.allowFuture (planned start or resume dates)', () => {
     ['next Friday', '2026-11-27'],
     ['in 3 days', '2026-11-28'],
     ['昨天', '2026-11-24'],
+    ['明年1月5日', '2027-01-05'],
+    ['明年一月五号', '2027-01-05'],
+    ['今年12月31日', '2026-12-31'],
   ])('%j → %s', (text, iso) => {
     expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
+  });
+});
+
+describe('date: a named year', () => {
+  it('refuses 明年… where the date may not be in the future', () => {
+    expectInvalid(date.parse('明年1月5日', ctx()), 'date.future', '日期不能晚于今天：您输入的是2027年1月5日，今天是2026年11月25日。');
   });
 });
 
