@@ -8,7 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TurnContext, type Activity } from 'botbuilder';
+import { ActivityTypes, TurnContext, type Activity } from 'botbuilder';
 import { t, type Locale } from '../i18n/messages.js';
 import { isBareAnswer, type FileRef, type FlowEngine, type FlowInput, type FlowState, type Say, type SlotValue, type Step } from '../flows/engine.js';
 import type { Flow } from '../flows/flow-schema.js';
@@ -101,7 +101,7 @@ export class FlowTurns {
     const flow = this.flow(flowId);
     const known = Object.fromEntries(Object.entries(prefill).filter(([name]) => flow.slots.some((s) => s.name === name)));
     const before = rebuild(flowId, known);
-    const read = await this.withModelValues(flow, before, input, locale, now);
+    const read = await this.withModelValues(context, flow, before, input, locale, now);
     const step = this.options.engine.start(flowId, read, now, locale, prefill);
     return this.after(context, undefined, step, locale);
   }
@@ -110,7 +110,7 @@ export class FlowTurns {
     const ahead = this.ticketAhead(state, input, locale);
     if (ahead) return ahead;
     const now = this.now();
-    const read = state.stage === 'confirm-cancel' ? input : await this.withModelValues(this.flow(state.flowId), state, input, locale, now);
+    const read = state.stage === 'confirm-cancel' ? input : await this.withModelValues(context, this.flow(state.flowId), state, input, locale, now);
     const step = this.options.engine.handle(state, read, now, locale);
     return this.after(context, state, step, locale);
   }
@@ -119,9 +119,11 @@ export class FlowTurns {
    * The input with the values a language model read from its text, when an extractor is configured and
    * the text is more than a bare answer the rules take on their own ("确认", "1", "取消", "1280元").
    */
-  private async withModelValues(flow: Flow, state: FlowState, input: FlowInput, locale: Locale, now: Date): Promise<FlowInput> {
+  private async withModelValues(context: TurnContext, flow: Flow, state: FlowState, input: FlowInput, locale: Locale, now: Date): Promise<FlowInput> {
     const extractor = this.options.extractor;
     if (!extractor || isBareAnswer(input.text)) return input;
+    // The model takes a moment: the merchant sees the bot typing meanwhile.
+    await context.sendActivity({ type: ActivityTypes.Typing });
     const modelValues = await extractor.extract(flow, state, input.text, locale, now);
     return Object.keys(modelValues).length ? { ...input, modelValues } : input;
   }

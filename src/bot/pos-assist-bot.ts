@@ -278,6 +278,7 @@ export class PosAssistBot extends ActivityHandler {
       const intent = flows.intents.detect(text);
       if (!intent && flows.classifier && soundsLikeRequest(text)) {
         // The rules are unsure; the model picks among the same flows, which then run as usual.
+        await context.sendActivity({ type: ActivityTypes.Typing });
         const classified = await flows.classifier.classify(text, locale);
         if (classified?.flowId) {
           await this.startFlow(context, conversation, classified.flowId, { text, files: [] }, locale);

@@ -53,7 +53,9 @@ function turns(slotExtractor: SlotExtractor | undefined) {
   const requests = { listByMerchant: async () => [], getForMerchant: async () => undefined } as unknown as RequestStore;
   return new FlowTurns({ engine, requests, filesDir: '/nonexistent', now: () => NOW, extractor: slotExtractor });
 }
-const context = { activity: { channelId: 'test' } } as unknown as TurnContext;
+/** What FlowTurns sent besides its reply (the typing indicator while the model reads). */
+const sent: { type?: string }[] = [];
+const context = { activity: { channelId: 'test' }, sendActivity: async (a: { type?: string }) => void sent.push(a) } as unknown as TurnContext;
 
 type SchemaSent = { properties: Record<string, { description?: string; type?: unknown }>; required?: string[]; additionalProperties?: boolean };
 
@@ -202,10 +204,14 @@ describe('what the slot extractor returns, merged by the engine', () => {
     const bot = turns(extractor());
     const state = stateAt({ merchant_id: { value: MID, display: MID } }, 'terminal_id');
     const before = fake.chats.length;
+    sent.length = 0;
     for (const text of ['确认', '1', '取消', '12345678', '跳过']) await bot.continue(context, state, { text }, 'zh-CN');
     expect(fake.chats.length).toBe(before);
+    expect(sent).toEqual([]);
     await bot.continue(context, state, { text: '终端在收银台那台，号码是12345678' }, 'zh-CN');
     expect(fake.chats.length).toBe(before + 1);
+    // The merchant saw the bot typing while the model read the message.
+    expect(sent).toEqual([{ type: 'typing' }]);
   });
 });
 
