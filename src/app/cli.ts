@@ -9,6 +9,7 @@
  *   eval [--json] [--fixtures FILE]    retrieval quality on the labelled questions
  *   agents add NAME [--role R]         an agent of the console (password from a prompt or stdin)
  *   agents list [--json]               the console's agents
+ *   usage [--hours N] [--json]         the language model's calls: outcomes, tokens, latency
  *
  * stdout carries results only (answers, JSON); logs go to stderr. Exit codes: 0 ok, 1 failure,
  * 2 bad usage.
@@ -34,6 +35,8 @@ Commands:
                                      The password (at least 10 characters) is asked twice without echo,
                                      or read from stdin with --password-stdin (for scripts).
   agents list [--json]               List the console's agents.
+  usage [--hours N] [--json]         The language model's calls in the last N hours (default 24): by
+                                     outcome and purpose, tokens, latency.
   help                               Show this help.
 
 Configuration comes from environment variables (see .env.example).`;
@@ -46,6 +49,7 @@ const COMMANDS: Record<string, { options: Options; positionals: [min: number, ma
   chat: { options: { jsonl: { type: 'boolean' }, user: { type: 'string' } }, positionals: [0, 0] },
   eval: { options: { json: { type: 'boolean' }, fixtures: { type: 'string' } }, positionals: [0, 0] },
   agents: { options: { role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } }, positionals: [1, 2] },
+  usage: { options: { hours: { type: 'string' }, json: { type: 'boolean' } }, positionals: [0, 0] },
   help: { options: {}, positionals: [0, 0] },
 };
 
@@ -88,6 +92,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const [min, max] = spec.positionals;
     if (command === 'agents') checkAgentsUsage(parsed.positionals, parsed.values as Record<string, string | boolean | undefined>);
+    const hours = (parsed.values as Record<string, unknown>).hours;
+    if (command === 'usage' && hours !== undefined && !(/^\d+$/.test(String(hours)) && Number(hours) >= 1 && Number(hours) <= 24 * 366)) {
+      usageError(`--hours must be a whole number of hours from 1 to 8784 (got "${String(hours)}")`);
+    }
     if (parsed.positionals.length < min) usageError(`"${command}" needs ${min === 1 ? 'an argument' : `${min} arguments`}`);
     if (parsed.positionals.length > max) usageError(`"${command}" takes no argument "${parsed.positionals[max]}"`);
     if (command === 'help') {
@@ -102,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     const values = parsed.values as Record<string, string | boolean | undefined>;
     // The commands (and botbuilder, LangChain, jieba behind them) load only once the arguments are
     // known to be right: a usage error answers at once.
-    const { runIngest, runAsk, runChat, runEval, runServe, runAgents } = await import('./commands.js');
+    const { runIngest, runAsk, runChat, runEval, runServe, runAgents, runUsage } = await import('./commands.js');
     switch (command) {
       case 'serve':
         return await runServe(config, createLogger(config, { name: 'server' }));
@@ -120,6 +128,8 @@ export async function main(argv: string[]): Promise<number> {
           passwordStdin: Boolean(values['password-stdin']),
           json: Boolean(values.json),
         });
+      case 'usage':
+        return await runUsage(config, values.hours === undefined ? 24 : Number(values.hours), Boolean(values.json));
     }
     return 0;
   } catch (err) {

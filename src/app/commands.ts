@@ -10,6 +10,7 @@ import type { Activity } from 'botbuilder';
 import { answerQuestion } from '../bot/answering.js';
 import { GroundedAnswerer } from '../llm/grounded-answer.js';
 import { LanguageModel } from '../llm/language-model.js';
+import { LlmCallStore } from '../llm/llm-call-store.js';
 import { safeName, storeFile } from '../channels/attachments.js';
 import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
 import { AppError, isAppError } from './errors.js';
@@ -378,4 +379,31 @@ function readHidden(prompt: string): Promise<string> {
 function formatSize(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/** `usage`: what the language model did lately — for operators watching cost and health. */
+export async function runUsage(config: Config, hours: number, json: boolean): Promise<number> {
+  const store = await openDatabase({ filename: config.paths.database });
+  try {
+    const summary = await new LlmCallStore(store.db).summary(new Date(Date.now() - hours * 3_600_000));
+    const model = config.llm.apiKey ? config.llm.model : null;
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ hours, model, ...summary })}\n`);
+      return 0;
+    }
+    const list = (o: Record<string, number | undefined>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+    process.stdout.write(
+      [
+        `Language model: ${model ?? 'not configured (offline answers)'}`,
+        `Last ${hours} h: ${summary.calls} calls`,
+        `  by outcome: ${list(summary.byOutcome)}`,
+        `  by purpose: ${list(summary.byPurpose)}`,
+        `  tokens: ${summary.inputTokens} in, ${summary.outputTokens} out`,
+        `  latency of successful calls: p50 ${summary.p50LatencyMs ?? '-'} ms, p95 ${summary.p95LatencyMs ?? '-'} ms`,
+      ].join('\n') + '\n',
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
 }

@@ -62,4 +62,21 @@ describe('entry points with a language model', () => {
     expect(stdout).toContain('已结算的交易不能撤销，要做退货[1]。');
     expect(fake.chats.length).toBeGreaterThan(before);
   });
+
+  it('usage shows the calls the chat made (outcomes, purposes, tokens), and checks --hours', async () => {
+    const { code, stdout, stderr } = await cli(['usage', '--json'], LLM());
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ hours: 24, model: 'qwen-plus' });
+    expect(out.byOutcome.ok).toBeGreaterThanOrEqual(1);
+    expect(out.byPurpose.answer).toBeGreaterThanOrEqual(1);
+    expect(out.inputTokens).toBeGreaterThan(0);
+    const plain = await cli(['usage', '--hours', '1'], {});
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('Language model: not configured');
+    expect(plain.stdout).toMatch(/Last 1 h: \d+ calls/);
+    const bad = await cli(['usage', '--hours', '0'], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--hours must be a whole number');
+  });
 });
