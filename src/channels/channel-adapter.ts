@@ -17,6 +17,7 @@ import {
   type ResourceResponse,
 } from 'botbuilder';
 import { maskActivity } from '../privacy/card-mask.js';
+import type { Logger } from '../app/logger.js';
 import type { SqlTranscriptStore } from '../store/transcript-store.js';
 import { ConversationQueue } from './conversation-queue.js';
 import { isInterimStream } from './streaming.js';
@@ -57,6 +58,20 @@ export interface ChannelAdapterOptions {
 }
 
 export type BotLogic = (context: TurnContext) => Promise<void>;
+
+/** What a platform channel (Telegram, WeChat) needs from the server to start; the server builds it once. */
+export interface PlatformChannelDeps {
+  /** `runtime.attach`: connects the adapter to the bot (handoff sink, error handling, notifications). */
+  attach(adapter: ChannelAdapter): void;
+  /** `(context) => runtime.bot.run(context)`. */
+  logic: BotLogic;
+  transcripts: SqlTranscriptStore;
+  /** `config.paths.files`. */
+  filesDir: string;
+  /** `config.webchat.uploadMaxBytes`: the same limit as web chat uploads. */
+  uploadMaxBytes: number;
+  logger: Logger;
+}
 
 export abstract class ChannelAdapter extends BotAdapter {
   readonly channelId: string;

@@ -6,15 +6,13 @@
  * merchant sees the outcome; the agent hands back and the merchant goes on with the bot where they were.
  * Screenshots go to dist/test-output/handoff/.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.js';
-import { createLogger } from '../../src/app/logger.js';
-import { startServer, type Server } from '../../src/app/server.js';
-import { tempDir } from '../helpers/runtime.js';
+import type { Server } from '../../src/app/server.js';
 import { haveChromium, launchChromium } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from '../webchat/helpers.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'dist', 'test-output', 'handoff');
@@ -25,22 +23,19 @@ const AGENT_PHOTO = readFileSync(join(ROOT, 'test', 'fixtures', 'files', 'slip-2
 describe.skipIf(!haveChromium)('handoff between the web chat and the agent console, in a real browser', () => {
   let server: Server;
   let browser: Browser;
-  let dataDir: string;
+  let ts: TestServer | undefined;
 
   beforeAll(async () => {
-    dataDir = tempDir();
     mkdirSync(SHOTS, { recursive: true });
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', HANDOFF_BUSINESS_HOURS: 'always' });
-    server = await startServer(config, createLogger(config), { port: 0 });
-    await server.ready;
+    ts = await startTestServer({ HANDOFF_BUSINESS_HOURS: 'always' });
+    server = ts.server;
     await server.app.agentAuth.agents.add({ name: 'lihua', role: 'supervisor', password: 'correct-horse-42' });
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await ts?.destroy();
   });
 
   const bubbles = (page: Page, role: 'user' | 'bot') => page.locator(`[data-testid="pos-assist-message"][data-role="${role}"]`);

@@ -6,20 +6,17 @@
  * with its suggested actions; after a reload the reply is there once. Screenshots go to
  * dist/test-output/webchat/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageFactory, type ConversationReference } from 'botbuilder';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.js';
-import { createLogger } from '../../src/app/logger.js';
-import { startServer, type Server } from '../../src/app/server.js';
+import type { Server } from '../../src/app/server.js';
 import { BOT_ACCOUNT } from '../../src/channels/channel-adapter.js';
 import { finalActivity, streamingActivity } from '../../src/channels/streaming.js';
 import type { WebChatAdapter } from '../../src/channels/webchat/webchat-adapter.js';
-import { tempDir } from '../helpers/runtime.js';
 import { haveChromium, launchChromium } from '../helpers/browser.js';
-import { sleep, waitFor } from './helpers.js';
+import { sleep, startTestServer, waitFor, type TestServer } from './helpers.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'dist', 'test-output', 'webchat');
@@ -33,21 +30,18 @@ const plain = (text: string) => text.replace(/[*\s]/g, '');
 describe.skipIf(!haveChromium)('a streamed reply in the web chat widget', () => {
   let server: Server;
   let browser: Browser;
-  let dataDir: string;
+  let ts: TestServer | undefined;
 
   beforeAll(async () => {
-    dataDir = tempDir();
     mkdirSync(SHOTS, { recursive: true });
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-    server = await startServer(config, createLogger(config), { port: 0 });
-    await server.ready;
+    ts = await startTestServer({});
+    server = ts.server;
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await ts?.destroy();
   });
 
   const bubbles = (page: Page) => page.locator('[data-testid="pos-assist-message"][data-role="bot"]');

@@ -4,15 +4,13 @@
  * sends an image, is safe against HTML in messages, and fits a 360 px phone screen.
  * Screenshots go to dist/test-output/webchat/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.js';
-import { createLogger } from '../../src/app/logger.js';
-import { startServer, type Server } from '../../src/app/server.js';
-import { tempDir } from '../helpers/runtime.js';
+import type { Server } from '../../src/app/server.js';
 import { haveChromium, launchChromium } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from './helpers.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'dist', 'test-output', 'webchat');
@@ -26,22 +24,19 @@ const PNG = Buffer.from(
 describe.skipIf(!haveChromium)('web chat in a real browser', () => {
   let server: Server;
   let browser: Browser;
-  let dataDir: string;
+  let ts: TestServer | undefined;
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    dataDir = tempDir();
     mkdirSync(SHOTS, { recursive: true });
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-    server = await startServer(config, createLogger(config), { port: 0 });
-    await server.ready;
+    ts = await startTestServer({});
+    server = ts.server;
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await ts?.destroy();
   });
 
   const bubbles = (page: Page, role: 'user' | 'bot') => page.locator(`[data-testid="pos-assist-message"][data-role="${role}"]`);

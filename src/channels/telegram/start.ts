@@ -11,25 +11,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { webhookCallback } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Config } from '../../app/config.js';
-import type { Logger } from '../../app/logger.js';
-import type { SqlTranscriptStore } from '../../store/transcript-store.js';
-import type { BotLogic, ChannelAdapter } from '../channel-adapter.js';
+import type { PlatformChannelDeps } from '../channel-adapter.js';
 import { COMMAND_MENU } from './messages.js';
 import { TELEGRAM_ALLOWED_UPDATES, TelegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.js';
 
 export type TelegramConfig = Config['telegram'];
 
-export interface TelegramDeps {
-  /** `runtime.attach`: connects the adapter to the bot (handoff sink, error handling, notifications). */
-  attach(adapter: ChannelAdapter): void;
-  /** `(context) => runtime.bot.run(context)`. */
-  logic: BotLogic;
-  transcripts: SqlTranscriptStore;
-  /** `config.paths.files`. */
-  filesDir: string;
-  /** `config.webchat.uploadMaxBytes`: the same limit as web chat uploads. */
-  uploadMaxBytes: number;
-  logger: Logger;
+export interface TelegramDeps extends PlatformChannelDeps {
   config: TelegramConfig;
   /** The bot's user as `getMe` returns it (tests); unset, `getMe` is called at start. */
   botInfo?: UserFromGetMe;

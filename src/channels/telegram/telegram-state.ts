@@ -14,8 +14,7 @@
  * Writes are atomic (temporary file + rename) and synchronous, so an update is on record before its turn
  * runs. A missing or unreadable file starts empty (logged by the caller).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { HandledIds, readStateFile, trimOldest, writeStateFile } from '../state-file.js';
 
 interface StateFile {
   version: 1;
@@ -36,12 +35,9 @@ export interface TelegramStateOptions {
 }
 
 export class TelegramState {
-  private readonly updates = new Map<number, number>();
+  private readonly updates: HandledIds<number>;
   private readonly answers = new Map<string, string>();
-  private readonly keep: number;
-  private readonly maxAgeMs: number;
   private readonly keepAnswers: number;
-  private readonly now: () => number;
   /** Why the file could not be read (it then starts empty). */
   readonly loadError: Error | undefined;
 
@@ -49,17 +45,12 @@ export class TelegramState {
     readonly file: string,
     options: TelegramStateOptions = {},
   ) {
-    this.keep = options.keep ?? 2000;
-    this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
+    this.updates = new HandledIds(options.keep ?? 2000, options.maxAgeMs ?? 7 * 86_400_000, options.now ?? Date.now);
     this.keepAnswers = options.keepAnswers ?? 1000;
-    this.now = options.now ?? Date.now;
-    try {
-      const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateFile>;
-      for (const [id, at] of raw.updates ?? []) if (Number.isSafeInteger(id) && Number.isFinite(at)) this.updates.set(id, at);
-      for (const [key, text] of raw.answers ?? []) if (typeof key === 'string' && typeof text === 'string') this.answers.set(key, text);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.loadError = err as Error;
-    }
+    const { data, error } = readStateFile<StateFile>(file);
+    this.loadError = error;
+    this.updates.load(data.updates, (id): id is number => Number.isSafeInteger(id));
+    for (const [key, text] of data.answers ?? []) if (typeof key === 'string' && typeof text === 'string') this.answers.set(key, text);
   }
 
   /**
@@ -67,14 +58,7 @@ export class TelegramState {
    * two concurrent deliveries of one update cannot both claim it.
    */
   claim(updateId: number): boolean {
-    const now = this.now();
-    for (const [id, at] of this.updates) {
-      if (now - at <= this.maxAgeMs) break;
-      this.updates.delete(id);
-    }
-    if (this.updates.has(updateId)) return false;
-    this.updates.set(updateId, now);
-    while (this.updates.size > this.keep) this.updates.delete(this.updates.keys().next().value!);
+    if (!this.updates.claim(updateId)) return false;
     this.save();
     return true;
   }
@@ -89,7 +73,7 @@ export class TelegramState {
     if (this.answers.get(key) === text) return;
     this.answers.delete(key);
     this.answers.set(key, text);
-    while (this.answers.size > this.keepAnswers) this.answers.delete(this.answers.keys().next().value!);
+    trimOldest(this.answers, this.keepAnswers);
     this.save();
   }
 
@@ -98,10 +82,6 @@ export class TelegramState {
   }
 
   private save(): void {
-    const data: StateFile = { version: 1, updates: [...this.updates], answers: [...this.answers] };
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data));
-    renameSync(tmp, this.file);
+    writeStateFile(this.file, { version: 1, updates: this.updates.entries(), answers: [...this.answers] } satisfies StateFile);
   }
 }

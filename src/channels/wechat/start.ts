@@ -15,8 +15,7 @@ import { terminalQrcode } from './login-page.js';
 import { WechatyBuilder, ScanStatus, qrcodeValueToImageUrl, type Wechaty, type WechatyOptions } from 'wechaty';
 import type { Config } from '../../app/config.js';
 import type { Logger } from '../../app/logger.js';
-import type { SqlTranscriptStore } from '../../store/transcript-store.js';
-import type { BotLogic, ChannelAdapter } from '../channel-adapter.js';
+import type { PlatformChannelDeps } from '../channel-adapter.js';
 import { WechatAdapter } from './wechat-adapter.js';
 
 export type WechatConfig = Config['wechat'];
@@ -27,17 +26,7 @@ export type WechatStatus = 'starting' | 'scan' | 'up' | 'logged-out' | 'failed';
 /** A puppet instance (tests: `new PuppetMock({ mocker })`), instead of the configured puppet package. */
 type PuppetInstance = Extract<WechatyOptions, { puppet?: object }>['puppet'];
 
-export interface WechatDeps {
-  /** `runtime.attach`: connects the adapter to the bot (handoff sink, error handling, notifications). */
-  attach(adapter: ChannelAdapter): void;
-  /** `(context) => runtime.bot.run(context)`. */
-  logic: BotLogic;
-  transcripts: SqlTranscriptStore;
-  /** `config.paths.files`. */
-  filesDir: string;
-  /** `config.webchat.uploadMaxBytes`: the same limit as web chat uploads. */
-  uploadMaxBytes: number;
-  logger: Logger;
+export interface WechatDeps extends PlatformChannelDeps {
   config: WechatConfig;
   /** A puppet instance to use instead of `config.puppet` (tests). */
   puppet?: PuppetInstance;

@@ -12,8 +12,7 @@
  * Writes are atomic (temporary file + rename) and synchronous, so a message is on record before its turn
  * runs. A missing or unreadable file starts empty (logged by the caller).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { HandledIds, readStateFile, trimOldest, writeStateFile } from '../state-file.js';
 
 interface StateFile {
   version: 1;
@@ -34,12 +33,9 @@ export interface WechatStateOptions {
 }
 
 export class WechatState {
-  private readonly messages = new Map<string, number>();
+  private readonly messages: HandledIds<string>;
   private readonly options = new Map<string, string[]>();
-  private readonly keep: number;
-  private readonly maxAgeMs: number;
   private readonly keepOptions: number;
-  private readonly now: () => number;
   /** Why the file could not be read (it then starts empty). */
   readonly loadError: Error | undefined;
 
@@ -47,18 +43,13 @@ export class WechatState {
     readonly file: string,
     options: WechatStateOptions = {},
   ) {
-    this.keep = options.keep ?? 5000;
-    this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
+    this.messages = new HandledIds(options.keep ?? 5000, options.maxAgeMs ?? 7 * 86_400_000, options.now ?? Date.now);
     this.keepOptions = options.keepOptions ?? 2000;
-    this.now = options.now ?? Date.now;
-    try {
-      const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateFile>;
-      for (const [id, at] of raw.messages ?? []) if (typeof id === 'string' && Number.isFinite(at)) this.messages.set(id, at);
-      for (const [conversation, list] of raw.options ?? []) {
-        if (typeof conversation === 'string' && Array.isArray(list) && list.every((o) => typeof o === 'string')) this.options.set(conversation, list);
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.loadError = err as Error;
+    const { data, error } = readStateFile<StateFile>(file);
+    this.loadError = error;
+    this.messages.load(data.messages, (id): id is string => typeof id === 'string');
+    for (const [conversation, list] of data.options ?? []) {
+      if (typeof conversation === 'string' && Array.isArray(list) && list.every((o) => typeof o === 'string')) this.options.set(conversation, list);
     }
   }
 
@@ -67,14 +58,7 @@ export class WechatState {
    * concurrent deliveries of one message cannot both claim it.
    */
   claim(messageId: string): boolean {
-    const now = this.now();
-    for (const [id, at] of this.messages) {
-      if (now - at <= this.maxAgeMs) break;
-      this.messages.delete(id);
-    }
-    if (this.messages.has(messageId)) return false;
-    this.messages.set(messageId, now);
-    while (this.messages.size > this.keep) this.messages.delete(this.messages.keys().next().value!);
+    if (!this.messages.claim(messageId)) return false;
     this.save();
     return true;
   }
@@ -91,7 +75,7 @@ export class WechatState {
     if (current && current.length === options.length && current.every((o, i) => o === options[i])) return;
     this.options.delete(conversationId);
     if (options.length) this.options.set(conversationId, options);
-    while (this.options.size > this.keepOptions) this.options.delete(this.options.keys().next().value!);
+    trimOldest(this.options, this.keepOptions);
     this.save();
   }
 
@@ -100,10 +84,6 @@ export class WechatState {
   }
 
   private save(): void {
-    const data: StateFile = { version: 1, messages: [...this.messages], options: [...this.options] };
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data));
-    renameSync(tmp, this.file);
+    writeStateFile(this.file, { version: 1, messages: this.messages.entries(), options: [...this.options] } satisfies StateFile);
   }
 }
