@@ -27,7 +27,18 @@ export interface Chunk {
   keywords: string[];
   /** sha256 of everything that feeds the index; unchanged hash → the stored vector is reused. */
   hash: string;
+  /** The language of `text`: a section's `### English` block is a chunk of its own, with the same `section`. */
+  lang: ChunkLang;
+  /**
+   * The questions this section answers, in the chunk's language (`### 问法`), on the section's first chunk
+   * only: matched question-to-question as well as folded into the passage's index text.
+   */
+  questions: string[];
+  /** Front matter `weight` (default 1): how strongly the file competes for a question (text about the assistant itself ranks below content). */
+  weight: number;
 }
+
+export type ChunkLang = 'zh' | 'en';
 
 export interface FileProblem {
   file: string;
@@ -81,6 +92,8 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
   const isMarkdown = extname(name).toLowerCase() !== '.txt';
   let body = source;
   let title: string | undefined;
+  let titleEn: string | undefined;
+  let weight = 1;
   let keywords: string[] = [];
   if (isMarkdown) {
     let fm: matter.GrayMatterFile<string>;
@@ -100,6 +113,12 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
       }
       keywords = data.keywords.map(String);
     }
+    if (data.title_en !== undefined && typeof data.title_en !== 'string') throw new Error('front matter "title_en" must be text');
+    titleEn = typeof data.title_en === 'string' ? data.title_en.trim() || undefined : undefined;
+    if (data.weight !== undefined) {
+      if (typeof data.weight !== 'number' || !(data.weight > 0 && data.weight <= 1)) throw new Error('front matter "weight" must be a number above 0 and at most 1');
+      weight = data.weight;
+    }
     if (!title) title = firstH1(body);
     if (!title) throw new Error('missing title: add "title:" to the front matter');
   } else {
@@ -108,33 +127,35 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
     body = body.slice(body.indexOf(firstLine ?? '') + (firstLine?.length ?? 0));
   }
 
-  const sections = isMarkdown ? splitByHeadings(body) : [{ headingPath: [] as string[], text: body.trim() }];
+  const sections = isMarkdown ? splitByHeadings(body) : [{ headingPath: [] as string[], text: body.trim(), questions: [] }];
   const chunks: Chunk[] = [];
   const seenKeys = new Map<string, number>();
+  const add = (idBase: string, lang: ChunkLang, docTitle: string, headingPath: string[], section: string, text: string, questions: string[]) => {
+    splitByLength(text, MAX_CHUNK_CHARS).forEach((piece, n) => {
+      const qs = n === 0 ? questions : [];
+      const hash = createHash('sha256')
+        .update(JSON.stringify([docTitle, headingPath, keywords, piece, qs, weight]))
+        .digest('hex')
+        .slice(0, 32);
+      chunks.push({ id: `${idBase}#${n}`, file: name, title: docTitle, headingPath, section, text: piece, keywords, hash, lang, questions: qs, weight });
+    });
+  };
   for (const s of sections) {
-    if (!s.text) continue;
-    const pieces = splitByLength(s.text, MAX_CHUNK_CHARS);
+    if (!s.text && !s.english) continue;
     // A heading used twice in one file (or an intro beside a "## 概述") still gets ids of its own.
     const baseKey = s.headingPath.join(' / ') || INTRO_SECTION;
     const occurrence = (seenKeys.get(baseKey) ?? 0) + 1;
     seenKeys.set(baseKey, occurrence);
     const headingKey = occurrence === 1 ? baseKey : `${baseKey} (${occurrence})`;
-    pieces.forEach((text, n) => {
-      const hash = createHash('sha256')
-        .update(JSON.stringify([title, s.headingPath, keywords, text]))
-        .digest('hex')
-        .slice(0, 32);
-      chunks.push({
-        id: `${name}#${headingKey}#${n}`,
-        file: name,
-        title: title!,
-        headingPath: s.headingPath,
-        section: s.headingPath[0] ?? INTRO_SECTION,
-        text,
-        keywords,
-        hash,
-      });
-    });
+    const section = s.headingPath[0] ?? INTRO_SECTION;
+    // English questions belong to the English text, the others to the Chinese one.
+    const enQuestions = s.questions.filter((q) => !CJK_CHAR.test(q));
+    const zhQuestions = s.english ? s.questions.filter((q) => CJK_CHAR.test(q)) : s.questions;
+    if (s.text) add(`${name}#${headingKey}`, 'zh', title!, s.headingPath, section, s.text, zhQuestions);
+    if (s.english) {
+      if (!s.english.text) throw new Error(`section "${section}": its English block is empty`);
+      add(`${name}#${headingKey}#en`, 'en', titleEn ?? title!, [s.english.heading || section], section, s.english.text, enQuestions);
+    }
   }
   if (chunks.length === 0) throw new Error('no text to index (only headings or front matter)');
   return chunks;
@@ -151,19 +172,44 @@ function firstH1(body: string): string | undefined {
   return undefined;
 }
 
+const CJK_CHAR = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+
 interface Section {
   headingPath: string[];
   text: string;
+  /** `### 问法` (or `### Questions`): one question per list item. */
+  questions: string[];
+  /** `### English: <heading>`: the section in English. */
+  english?: { heading: string; text: string };
 }
+
+/** The two sub-headings with a meaning of their own under a `##` section. */
+const QUESTIONS_HEADING = /^(问法|常见问法|questions)$/i;
+const ENGLISH_HEADING = /^english\s*(?:[:：]\s*(.*))?$/i;
 
 function splitByHeadings(body: string): Section[] {
   const sections: Section[] = [];
   let path: string[] = [];
   let lines: string[] = [];
   let inFence = false;
-  const flush = () => {
-    sections.push({ headingPath: path, text: lines.join('\n').trim() });
+  // Where the lines go: the section's text, its questions, or its English block.
+  let target: 'text' | 'questions' | 'english' = 'text';
+  let current: Section | undefined;
+  let englishHeading = '';
+  const flushTarget = () => {
+    const text = lines.join('\n').trim();
     lines = [];
+    if (target === 'text') {
+      current = { headingPath: path, text, questions: [] };
+      sections.push(current);
+    } else if (target === 'questions') {
+      for (const l of text.split('\n')) {
+        const q = l.replace(/^\s*([-*+]|\d+[.、)])\s+/, '').trim();
+        if (q) current!.questions.push(q);
+      }
+    } else {
+      current!.english = { heading: englishHeading, text };
+    }
   };
   for (const line of body.split('\n')) {
     if (/^(```|~~~)/.test(line.trim())) inFence = !inFence;
@@ -174,12 +220,25 @@ function splitByHeadings(body: string): Section[] {
     }
     const level = m[1]!.length;
     if (level === 1) continue; // the document title, already known
-    flush();
     const heading = m[2]!.trim();
+    const english = ENGLISH_HEADING.exec(heading);
+    if (level >= 3 && path.length > 0 && (QUESTIONS_HEADING.test(heading) || english)) {
+      flushTarget();
+      target = english ? 'english' : 'questions';
+      englishHeading = english?.[1]?.trim() ?? '';
+      continue;
+    }
+    // Anything under the English block stays in it (an English sub-heading is its text's business).
+    if (target === 'english' && level >= 3) {
+      lines.push(line);
+      continue;
+    }
+    flushTarget();
+    target = 'text';
     // `##` starts a section; deeper levels nest under it (a `####` under `##` is treated as `###`).
     path = level === 2 ? [heading] : [...path.slice(0, Math.min(level - 2, path.length)), heading];
   }
-  flush();
+  flushTarget();
   return sections;
 }
 

@@ -1,24 +1,57 @@
 /**
- * Retrieval evaluation on labelled merchant questions: hit@1, hit@3 and MRR over distinct sections, and
- * how many off-topic questions fall below the confidence gate. Run for the hybrid retriever and BM25
- * alone so that every change to either shows whether fusion still earns its keep.
+ * Answer evaluation on labelled merchant questions. For every question: did retrieval put a labelled
+ * section first (hit@1), in the first three (hit@3), at which rank (MRR); did the bot answer at all; and
+ * is the answer correct — it must contain the labelled fact(s), not just cite the right file. Off-topic
+ * messages must be refused. Everything is reported per category (spoken, code, English…) and for the
+ * hybrid retriever beside BM25 alone, so every change shows whether fusion still earns its keep.
+ *
+ * The labelled set has two splits (`test/fixtures/eval/`): `dev`, which the knowledge data and weights
+ * are tuned on, and `test`, which is only ever scored — the honest estimate of unseen questions.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { KnowledgeBase } from './knowledge-base.js';
 import type { RetrieverMode } from './retriever.js';
 
+const SectionLabel = z.string().regex(/^[^#]+#.+$/);
+
 export const EvalFixturesSchema = z.object({
-  questions: z.array(z.object({ q: z.string().min(1), expect: z.array(z.string().regex(/^[^#]+#.+$/)).min(1) })).min(1),
-  offTopic: z.array(z.string().min(1)).default([]),
+  questions: z
+    .array(
+      z.object({
+        q: z.string().min(1),
+        expect: z.array(SectionLabel).min(1),
+        category: z.string().min(1).default('general'),
+        /** Groups of alternatives: the answer must contain one string of every group. */
+        facts: z.array(z.array(z.string().min(1)).min(1)).default([]),
+      }),
+    )
+    .min(1),
+  offTopic: z
+    .array(z.union([z.string().min(1).transform((q) => ({ q, category: 'off-topic' })), z.object({ q: z.string().min(1), category: z.string().default('off-topic') })]))
+    .default([]),
 });
 export type EvalFixtures = z.infer<typeof EvalFixturesSchema>;
 
 export interface EvalMiss {
   q: string;
+  category: string;
   expect: string[];
   got: string[];
   confidence: number;
+  answered: boolean;
+  /** The fact groups the answer lacked (empty when only the ranking missed). */
+  missingFacts: string[][];
+}
+
+export interface CategoryResult {
+  category: string;
+  questions: number;
+  hitAt1: number;
+  hitAt3: number;
+  answerRate: number;
+  /** Answered and containing every labelled fact. Off-topic: refused. */
+  correct: number;
 }
 
 export interface EvalResult {
@@ -29,8 +62,12 @@ export interface EvalResult {
   mrr: number;
   /** In-domain questions whose confidence clears the gate (they get an answer, not "I don't know"). */
   answerRate: number;
+  /** In-domain questions answered with every labelled fact in the answer. */
+  correct: number;
   offTopic: number;
   offTopicRejection: number;
+  byCategory: CategoryResult[];
+  /** Questions not answered correctly (or, without facts, not ranked first). */
   misses: EvalMiss[];
   /** Off-topic questions that were wrongly answered. */
   falseAnswers: { q: string; confidence: number; got: string }[];
@@ -40,31 +77,59 @@ export function loadEvalFixtures(file: string): EvalFixtures {
   return EvalFixturesSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
 
+/** Case, width and spacing do not make a fact different ("T+1" in "t + 1"). */
+function squash(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+}
+
+export function missingFacts(answer: string, facts: string[][]): string[][] {
+  const text = squash(answer);
+  return facts.filter((group) => !group.some((f) => text.includes(squash(f))));
+}
+
 export async function evaluate(kb: KnowledgeBase, fixtures: EvalFixtures, mode: RetrieverMode): Promise<EvalResult> {
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  const cats = new Map<string, { n: number; hit1: number; hit3: number; answered: number; correct: number }>();
+  const cat = (c: string) => {
+    let e = cats.get(c);
+    if (!e) cats.set(c, (e = { n: 0, hit1: 0, hit3: 0, answered: 0, correct: 0 }));
+    return e;
+  };
   let hit1 = 0;
   let hit3 = 0;
   let rr = 0;
   let answered = 0;
+  let correct = 0;
   const misses: EvalMiss[] = [];
-  for (const { q, expect } of fixtures.questions) {
-    const r = await kb.search(q, { k: 20, mode });
+  for (const { q, expect, category, facts } of fixtures.questions) {
+    const answer = await kb.ask(q, { mode });
+    const r = answer.retrieval;
     const sections = [...new Set(r.hits.map((h) => `${h.chunk.file}#${h.chunk.section}`))];
-    const rank = sections.findIndex((s) => expect.includes(s)) + 1;
-    if (rank === 1) hit1++;
-    if (rank >= 1 && rank <= 3) hit3++;
+    const cited = answer.sources.map((s) => `${s.file}#${s.section}`);
+    // Rank by what the answer cites first (a two-part answer cites both), then by retrieval.
+    const ranking = [...new Set([...(answer.answered ? cited : []), ...sections])];
+    const rank = ranking.findIndex((s) => expect.includes(s)) + 1;
+    const c = cat(category);
+    c.n++;
+    if (rank === 1) (hit1++, c.hit1++);
+    if (rank >= 1 && rank <= 3) (hit3++, c.hit3++);
     if (rank >= 1) rr += 1 / rank;
-    if (r.confidence >= kb.minConfidence) answered++;
-    if (rank !== 1) misses.push({ q, expect, got: sections.slice(0, 3), confidence: r.confidence });
+    if (answer.answered) (answered++, c.answered++);
+    const lacking = answer.answered ? missingFacts(answer.text, facts) : facts;
+    const ok = answer.answered && (facts.length > 0 ? lacking.length === 0 : rank === 1);
+    if (ok) (correct++, c.correct++);
+    else misses.push({ q, category, expect, got: ranking.slice(0, 3), confidence: r.confidence, answered: answer.answered, missingFacts: lacking });
   }
   let rejected = 0;
   const falseAnswers: EvalResult['falseAnswers'] = [];
-  for (const q of fixtures.offTopic) {
-    const r = await kb.search(q, { k: 3, mode });
-    if (r.confidence < kb.minConfidence) rejected++;
-    else falseAnswers.push({ q, confidence: r.confidence, got: r.hits[0] ? `${r.hits[0].chunk.file}#${r.hits[0].chunk.section}` : '' });
+  for (const { q, category } of fixtures.offTopic) {
+    const answer = await kb.ask(q, { mode });
+    const c = cat(category);
+    c.n++;
+    if (!answer.answered) (rejected++, c.correct++);
+    else falseAnswers.push({ q, confidence: answer.confidence, got: answer.sources[0] ? `${answer.sources[0].file}#${answer.sources[0].section}` : '' });
   }
   const n = fixtures.questions.length;
-  const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     mode,
     questions: n,
@@ -72,8 +137,17 @@ export async function evaluate(kb: KnowledgeBase, fixtures: EvalFixtures, mode: 
     hitAt3: round(hit3 / n),
     mrr: round(rr / n),
     answerRate: round(answered / n),
+    correct: round(correct / n),
     offTopic: fixtures.offTopic.length,
     offTopicRejection: fixtures.offTopic.length ? round(rejected / fixtures.offTopic.length) : 1,
+    byCategory: [...cats].map(([category, e]) => ({
+      category,
+      questions: e.n,
+      hitAt1: round(e.hit1 / e.n),
+      hitAt3: round(e.hit3 / e.n),
+      answerRate: round(e.answered / e.n),
+      correct: round(e.correct / e.n),
+    })),
     misses,
     falseAnswers,
   };

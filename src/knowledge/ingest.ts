@@ -22,9 +22,11 @@ import { AppError } from '../app/errors.js';
 import { Bm25Index, type Bm25State } from './bm25.js';
 import { loadKnowledge, type Chunk, type FileProblem } from './documents.js';
 import { conceptTokens, loadGlossary, type Glossary } from './glossary.js';
+import { loadLexicon, type Lexicon } from './lexicon.js';
 import { HnswVectorStore } from './hnsw-store.js';
 import { LocalHashEmbeddings, type LocalEmbeddingsState } from './local-embeddings.js';
-import { tokenize, useTerms } from './text.js';
+import { normalize, tokenize, useTerms } from './text.js';
+import * as OpenCC from 'opencc-js/t2cn';
 import {
   RemoteEmbeddings,
   describeEmbedding,
@@ -37,8 +39,9 @@ import {
 } from './vector-embeddings.js';
 
 /** Bump when the on-disk format or the tokenisation changes: an older index is then rebuilt. */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 export const GLOSSARY_FILE = 'glossary.yaml';
+export const LEXICON_FILE = 'lexicon.yaml';
 /** Above this share of changed chunks the idf table is re-fitted and everything re-embedded. */
 const REFIT_CHANGE_RATIO = 0.3;
 
@@ -82,11 +85,18 @@ export interface IngestOptions {
   embeddings?: EmbeddingSettings;
 }
 
-/** What is embedded and indexed for a chunk: its place (title, headings, keywords) and its text. */
-export function indexText(chunk: Pick<Chunk, 'title' | 'headingPath' | 'keywords' | 'text'>): string {
+const toSimplified = OpenCC.Converter({ from: 'hk', to: 'cn' });
+
+/**
+ * What is embedded and indexed for a chunk: its place (title, headings, keywords), its text and the
+ * questions it answers — in the guide's spelling (simplified script, lexicon variants rewritten), as
+ * questions are before they are searched.
+ */
+export function indexText(chunk: Pick<Chunk, 'title' | 'headingPath' | 'keywords' | 'text' | 'questions'>, lexicon?: Lexicon): string {
   const headings = chunk.headingPath.join(' ');
   // Headings three times: a section's name is the strongest statement of what it is about.
-  return [chunk.title, headings, headings, headings, chunk.keywords.join(' '), chunk.text].filter(Boolean).join('\n');
+  const raw = [chunk.title, headings, headings, headings, chunk.keywords.join(' '), chunk.text, ...(chunk.questions ?? [])].filter(Boolean).join('\n');
+  return lexicon ? lexicon.apply(normalize(toSimplified(raw))) : raw;
 }
 
 /** A hash of every file that feeds the index; differs as soon as any byte of any source changes. */
@@ -136,15 +146,20 @@ export function indexIsStale(knowledgeDir: string, indexDir: string, embeddings?
   );
 }
 
-export function loadGlossaryFor(knowledgeDir: string): Glossary {
+/** The glossary and the lexicon; their terms become the segmenter's extra dictionary. */
+export function loadGlossaryFor(knowledgeDir: string): { glossary: Glossary; lexicon: Lexicon } {
   const glossary = loadGlossary(join(knowledgeDir, GLOSSARY_FILE));
-  useTerms(glossary.terms);
-  return glossary;
+  const lexicon = loadLexicon(join(knowledgeDir, LEXICON_FILE));
+  useTerms([...glossary.terms, ...lexicon.terms]);
+  return { glossary, lexicon };
 }
 
-/** Terms change the segmentation and synonyms the concept features: either changes every vector. */
-function termsHash(glossary: Glossary): string {
-  return createHash('sha256').update(JSON.stringify([glossary.terms, glossary.synonyms])).digest('hex').slice(0, 16);
+/** Terms change the segmentation, synonyms the concept features, the lexicon the text: each changes every vector. */
+function termsHash(glossary: Glossary, lexicon: Lexicon): string {
+  return createHash('sha256')
+    .update(JSON.stringify([glossary.terms, glossary.synonyms, lexicon.fingerprint]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
@@ -152,8 +167,9 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const { knowledgeDir, indexDir } = options;
   if (!existsSync(knowledgeDir)) throw new AppError('KNOWLEDGE_FILE_INVALID', `knowledge folder not found: ${knowledgeDir}`);
   const fingerprint = sourceFingerprint(knowledgeDir);
-  const glossary = loadGlossaryFor(knowledgeDir);
+  const { glossary, lexicon } = loadGlossaryFor(knowledgeDir);
   const { chunks, files, problems } = loadKnowledge(knowledgeDir);
+  const textOf = (c: Chunk) => indexText(c, lexicon);
   if (chunks.length === 0) {
     throw new AppError('KNOWLEDGE_FILE_INVALID', `no usable knowledge file in ${knowledgeDir}`, { details: { problems } });
   }
@@ -169,7 +185,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   else if (!previous) reason = 'no index yet';
   else if (!sameEmbedding(recordedEmbedding(previous), configured)) {
     reason = `embedding changed (${embeddingChange(recordedEmbedding(previous), configured)})`;
-  } else if (previous.termsHash !== termsHash(glossary)) reason = 'glossary changed';
+  } else if (previous.termsHash !== termsHash(glossary, lexicon)) reason = 'glossary changed';
   // Stored vectors stay valid while nothing above says otherwise; remote ones also across a glossary change.
   if (previous && (reason === '' || (remote && reason === 'glossary changed'))) {
     try {
@@ -197,7 +213,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
 
   if (reason !== '') {
     embeddings = new LocalHashEmbeddings({ features: (t) => conceptTokens(glossary, t) });
-    embeddings.fit(chunks.map(indexText));
+    embeddings.fit(chunks.map(textOf));
   }
   let embedded: Chunk[];
   if (!store) {
@@ -209,8 +225,8 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   }
   if (embedded.length > 0) {
     const vectors = remote
-      ? await embedRemotely(remote, embedded.map(indexText), store, previous !== undefined)
-      : await embeddings!.embedDocuments(embedded.map(indexText));
+      ? await embedRemotely(remote, embedded.map(textOf), store, previous !== undefined)
+      : await embeddings!.embedDocuments(embedded.map(textOf));
     await store.addVectors(
       vectors,
       embedded.map((c) => new Document({ pageContent: c.text, metadata: { chunkId: c.id, hash: c.hash }, id: c.id })),
@@ -219,7 +235,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   }
 
   const bm25 = new Bm25Index();
-  for (const c of chunks) bm25.add(c.id, tokenize(indexText(c)));
+  for (const c of chunks) bm25.add(c.id, tokenize(textOf(c)));
 
   // Build the new index beside the old one and swap folders, so a reader never sees half of each.
   const staging = `${indexDir}.staging`;
@@ -231,7 +247,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     format: INDEX_FORMAT,
     builtAt: new Date().toISOString(),
     sourceFingerprint: fingerprint,
-    termsHash: termsHash(glossary),
+    termsHash: termsHash(glossary, lexicon),
     embedding: embeddings!.toJSON(),
     vectorEmbedding: configured.provider === 'local' ? configured : { ...configured, dimensions: store.dimensions },
     chunks,
@@ -301,13 +317,14 @@ export interface LoadedIndex {
   vectorQuery: VectorQuery;
   bm25: Bm25Index;
   glossary: Glossary;
+  lexicon: Lexicon;
 }
 
 /** `embeddings`: the configured embedding (default local); it is used for questions only if it built the vectors. */
 export async function loadIndex(knowledgeDir: string, indexDir: string, embeddingSettings?: EmbeddingSettings): Promise<LoadedIndex> {
   const manifest = readManifest(indexDir);
   if (!manifest) throw new AppError('KNOWLEDGE_INDEX_MISSING', `run "pos-assist ingest" (looked in ${indexDir})`);
-  const glossary = loadGlossaryFor(knowledgeDir);
+  const { glossary, lexicon } = loadGlossaryFor(knowledgeDir);
   const recorded = recordedEmbedding(manifest);
   let vectorQuery: VectorQuery;
   if (recorded.provider === 'local') vectorQuery = { kind: 'local' };
@@ -320,7 +337,7 @@ export async function loadIndex(knowledgeDir: string, indexDir: string, embeddin
     const embeddings = new LocalHashEmbeddings({ state: manifest.embedding, features: (t) => conceptTokens(glossary, t) });
     const vectors = await HnswVectorStore.load(join(indexDir, 'vectors'), vectorQuery.kind === 'remote' ? vectorQuery.embeddings : embeddings);
     const bm25 = Bm25Index.fromJSON(JSON.parse(readFileSync(join(indexDir, 'bm25.json'), 'utf8')) as Bm25State);
-    return { manifest, embeddings, vectors, vectorQuery, bm25, glossary };
+    return { manifest, embeddings, vectors, vectorQuery, bm25, glossary, lexicon };
   } catch (err) {
     throw new AppError('KNOWLEDGE_INDEX_CORRUPT', `${indexDir}: ${(err as Error).message}`, { cause: err });
   }

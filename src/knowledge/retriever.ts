@@ -12,14 +12,26 @@
  * (`EMBEDDINGS=openai`) only the vector ranking comes from the remote vectors; if the question cannot be
  * embedded remotely (timeout, error), that one search is ranked by BM25 alone and a warning is reported.
  */
-import type { Chunk } from './documents.js';
+import { CodeLookup } from './code-lookup.js';
+import type { Chunk, ChunkLang } from './documents.js';
 import { expansions, mentionedGroups, mentions, type Glossary } from './glossary.js';
 import { indexText, type LoadedIndex } from './ingest.js';
-import { hasCjk, isFunctionCompound, normalize, tokenize, words } from './text.js';
+import { PinyinSpeller } from './pinyin-speller.js';
+import { QuestionAnalyzer, type AnalyzedQuestion } from './question-analysis.js';
+import { STOPWORDS, hasCjk, isFunctionCompound, normalize, tokenize, words } from './text.js';
 
 /** Standard RRF constant: damps the head of each list so neither retriever dominates by itself. */
 const RRF_K = 60;
-const CANDIDATES = 20;
+/** Both languages share one index, so each retriever returns enough to fill a ranking in either. */
+const CANDIDATES = 60;
+/** The story around a long message's question counts, but far less than the question. */
+const CONTEXT_WEIGHT = 0.3;
+/**
+ * Question-to-question similarity (the merchant's question against the questions a section lists) at or
+ * above this is, by itself, evidence enough to answer: paraphrases are written as merchants ask.
+ */
+const QUESTION_SIM_SURE = 0.62;
+const QUESTION_SIM_FLOOR = 0.3;
 /** Synonym expansions count, but less than the words the merchant actually typed. */
 const EXPANSION_WEIGHT = 0.6;
 
@@ -42,7 +54,14 @@ export interface RetrievalHit {
 }
 
 export interface Retrieval {
+  /** The question in the guide's spelling (the asking part of a long message). */
   question: string;
+  /** What the message was read as: spelling, language, focus, parts. */
+  analysis: AnalyzedQuestion;
+  /** The best question-to-question similarity of the top hit's section (0 when it lists none). */
+  questionSimilarity: number;
+  /** Set when the message quoted a response code the knowledge base has a section for. */
+  codeLookup?: string;
   hits: RetrievalHit[];
   /** 0..1: how sure we are that hits[0] answers the question. */
   confidence: number;
@@ -61,12 +80,25 @@ export class Retriever {
   private readonly chunks: Map<string, Chunk>;
   private readonly haystacks = new Map<string, string>();
   private readonly vectors = new Map<string, number[]>();
+  /** Each chunk's listed questions as local TF-IDF vectors. */
+  private readonly questionVectors = new Map<string, number[][]>();
+  readonly analyzer: QuestionAnalyzer;
+  private readonly codes: CodeLookup;
 
   constructor(
     private readonly index: LoadedIndex,
     private readonly onWarning: RetrieverWarning = () => undefined,
   ) {
     this.chunks = new Map(index.manifest.chunks.map((c) => [c.id, c]));
+    this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index));
+    this.codes = new CodeLookup(index.manifest.chunks);
+    for (const c of index.manifest.chunks) {
+      if (c.questions.length === 0) continue;
+      this.questionVectors.set(
+        c.id,
+        c.questions.map((q) => index.embeddings.vectorize(tokenize(index.lexicon.apply(normalize(q))))),
+      );
+    }
   }
 
   get glossary(): Glossary {
@@ -90,8 +122,9 @@ export class Retriever {
    * uses (an unknown word cannot match anything), and sharing one weight per query so that a long
    * synonym list cannot drown what the merchant actually typed.
    */
-  buildQuery(question: string): Map<string, number> {
+  buildQuery(question: string, context = ''): Map<string, number> {
     const query = new Map<string, number>();
+    for (const t of tokenize(context)) query.set(t, CONTEXT_WEIGHT);
     for (const t of tokenize(question)) query.set(t, 1);
     const extra = new Set<string>();
     for (const phrase of expansions(this.index.glossary, question)) {
@@ -103,18 +136,30 @@ export class Retriever {
   }
 
   async search(question: string, options: { k?: number; mode?: RetrieverMode } = {}): Promise<Retrieval> {
+    const analysis = this.analyzer.analyze(question);
+    return this.searchAnalyzed(analysis, analysis.focus, analysis.context, options);
+  }
+
+  /** Searches one part of an analysed message (`text`: what it asks, `context`: its story). */
+  async searchAnalyzed(
+    analysis: AnalyzedQuestion,
+    text: string,
+    context: string,
+    options: { k?: number; mode?: RetrieverMode } = {},
+  ): Promise<Retrieval> {
     const k = options.k ?? 5;
     let mode = options.mode ?? 'hybrid';
-    const query = this.buildQuery(question);
+    const lang = analysis.lang;
+    const query = this.buildQuery(text, context);
     // The vector side also matches concepts: the synonym groups the question mentions, as features that
     // the chunks carry too (see conceptTokens).
     const vectorQuery = new Map(query);
-    for (const c of this.index.embeddings.tokens(question)) if (c.startsWith('§')) vectorQuery.set(c, 1);
+    for (const c of this.index.embeddings.tokens(text)) if (c.startsWith('§')) vectorQuery.set(c, 1);
     const remote = this.index.vectorQuery.kind !== 'local';
     let vector: number[] | undefined = remote ? undefined : this.index.embeddings.embedWeighted(vectorQuery);
     let vectorUnavailable: string | undefined;
     if (remote && mode !== 'bm25') {
-      const embedded = await this.remoteQueryVector(question);
+      const embedded = await this.remoteQueryVector(analysis.original);
       if (typeof embedded === 'string') {
         vectorUnavailable = embedded;
         mode = 'bm25';
@@ -123,8 +168,19 @@ export class Retriever {
       }
     }
 
-    const vectorHits = mode === 'bm25' ? [] : await this.vectorSearch(vector!);
-    const bm25Hits = mode === 'vector' ? [] : this.index.bm25.search(query, CANDIDATES);
+    const inLang = (id: string) => this.chunks.get(id)?.lang === lang;
+    const vectorHits = mode === 'bm25' ? [] : (await this.vectorSearch(vector!)).filter(([id]) => inLang(id));
+    const bm25Hits = mode === 'vector' ? [] : this.index.bm25.search(query, CANDIDATES).filter((h) => inLang(h.id));
+    // Question to question: the merchant's words against the questions each section lists.
+    const typed = this.index.embeddings.vectorize(tokenize(text));
+    const questionSims = new Map<string, number>();
+    for (const [id, vectors] of this.questionVectors) {
+      if (!inLang(id)) continue;
+      let best = 0;
+      for (const v of vectors) best = Math.max(best, cosine(typed, v));
+      if (best > 0) questionSims.set(id, best);
+    }
+    const questionHits = mode === 'bm25' ? [] : [...questionSims].filter(([, sim]) => sim >= QUESTION_SIM_FLOOR).sort((a, b) => b[1] - a[1]);
 
     const byId = new Map<string, RetrievalHit>();
     const entry = (id: string): RetrievalHit | undefined => {
@@ -151,20 +207,61 @@ export class Retriever {
       hit.bm25Rank = rank + 1;
       hit.score += mode === 'bm25' ? score : 1 / (RRF_K + rank + 1);
     });
-    for (const hit of byId.values()) if (hit.chunk.headingPath.length === 0) hit.score *= INTRO_WEIGHT;
+    questionHits.forEach(([id], rank) => {
+      const hit = entry(id);
+      if (hit) hit.score += mode === 'vector' ? 0 : 1 / (RRF_K + rank + 1);
+    });
+    // A quoted response code is a table lookup: its section leads, whatever else the message says.
+    const codeKeys = this.codes.find(analysis.text);
+    for (const hit of byId.values()) {
+      if (hit.chunk.headingPath.length === 0) hit.score *= INTRO_WEIGHT;
+      hit.score *= hit.chunk.weight ?? 1;
+    }
+    if (codeKeys.length > 0) {
+      const lead = Math.max(0, ...[...byId.values()].map((h) => h.score));
+      for (const c of this.chunks.values()) {
+        const at = codeKeys.indexOf(`${c.file}#${c.section}`);
+        if (at < 0 || c.lang !== lang) continue;
+        const hit = entry(c.id)!;
+        hit.score = lead * 2 + (codeKeys.length - at) - chunkOrder(c) * 0.01;
+      }
+    }
     const order = (a: RetrievalHit, b: RetrievalHit) =>
       b.score - a.score || b.vectorScore - a.vectorScore || (a.chunk.id < b.chunk.id ? -1 : 1);
     const hits = [...byId.values()].sort(order);
     const top = hits[0];
     if (top && top.vectorRank === undefined && vector) top.vectorScore = this.vectorScore(vector, top.chunk);
-    const coverage = top ? this.coverage(question, top.chunk) : 0;
+    const coverage = top ? this.coverage(text, top.chunk) : 0;
     // Confidence compares what was typed, without synonym expansions: expansions help find a section,
     // but must not make an off-topic question ("POS机多少钱") look like the section they point at.
-    const typed = this.index.embeddings.vectorize(tokenize(question));
     const similarity = top ? cosine(typed, this.chunkVector(top.chunk)) : 0;
-    const retrieval: Retrieval = { question, hits: hits.slice(0, k), confidence: confidenceOf(coverage, similarity), coverage, similarity, query };
+    const questionSimilarity = top ? this.sectionQuestionSimilarity(top.chunk, questionSims) : 0;
+    let confidence = Math.max(confidenceOf(coverage, similarity), questionConfidence(questionSimilarity));
+    const codeLookup = codeKeys[0];
+    if (codeLookup && top && `${top.chunk.file}#${top.chunk.section}` === codeLookup) confidence = Math.max(confidence, CODE_CONFIDENCE);
+    const retrieval: Retrieval = {
+      question: text,
+      analysis,
+      hits: hits.slice(0, k),
+      confidence,
+      coverage,
+      similarity,
+      questionSimilarity: Math.round(questionSimilarity * 1000) / 1000,
+      query,
+    };
+    if (codeLookup) retrieval.codeLookup = codeLookup;
     if (vectorUnavailable !== undefined) retrieval.vectorUnavailable = vectorUnavailable;
     return retrieval;
+  }
+
+  /** The best question similarity among the chunks of a chunk's section. */
+  private sectionQuestionSimilarity(chunk: Chunk, sims: Map<string, number>): number {
+    let best = 0;
+    for (const [id, sim] of sims) {
+      const c = this.chunks.get(id)!;
+      if (c.file === chunk.file && c.section === chunk.section && c.lang === chunk.lang) best = Math.max(best, sim);
+    }
+    return best;
   }
 
   /** The question's remote embedding, or why there is none (the search then falls back to BM25). */
@@ -235,16 +332,18 @@ export class Retriever {
   private chunkVector(chunk: Chunk): number[] {
     let v = this.vectors.get(chunk.id);
     if (!v) {
-      v = this.index.embeddings.vectorize(this.index.embeddings.tokens(indexText(chunk)));
+      v = this.index.embeddings.vectorize(this.index.embeddings.tokens(indexText(chunk, this.index.lexicon)));
       this.vectors.set(chunk.id, v);
     }
     return v;
   }
 
+  /** The chunk's index text, and its tokens after a tab (English stems are found there, not in the text). */
   private haystack(chunk: Chunk): string {
     let h = this.haystacks.get(chunk.id);
     if (!h) {
-      h = normalize(indexText(chunk));
+      const text = indexText(chunk, this.index.lexicon);
+      h = `${normalize(text)}\t${[...new Set(words(text))].join(' ')}`;
       this.haystacks.set(chunk.id, h);
     }
     return h;
@@ -259,6 +358,36 @@ export function confidenceOf(coverage: number, similarity: number): number {
   const c = 0.65 * coverage + 0.35 * Math.min(1, Math.max(0, similarity) / 0.5);
   return Math.round(c * 1000) / 1000;
 }
+
+/** A quoted code found in the table is as sure as retrieval gets. */
+const CODE_CONFIDENCE = 0.9;
+
+/** Question-to-question similarity on the same 0..1 scale: at QUESTION_SIM_SURE it clears any gate. */
+export function questionConfidence(similarity: number): number {
+  if (similarity < QUESTION_SIM_FLOOR) return 0;
+  return Math.round(Math.min(1, 0.35 + (0.55 * (similarity - QUESTION_SIM_FLOOR)) / (QUESTION_SIM_SURE - QUESTION_SIM_FLOOR)) * 1000) / 1000;
+}
+
+function chunkOrder(c: Chunk): number {
+  return Number(c.id.slice(c.id.lastIndexOf('#') + 1)) || 0;
+}
+
+/**
+ * The speller's vocabulary: the guide's Chinese words (text, headings, listed questions), its lexicon and
+ * glossary terms; its English words tell English questions from pinyin.
+ */
+function spellerFor(index: LoadedIndex): PinyinSpeller {
+  const zh: string[] = [...index.lexicon.terms, ...index.glossary.terms];
+  const en = new Set<string>([...STOPWORDS].filter((w) => /^[a-z']+$/.test(w)));
+  for (const c of index.manifest.chunks) {
+    const text = indexText(c, index.lexicon);
+    if (c.lang === 'zh') zh.push(...words(text, false));
+    else for (const w of normalize(text).match(/[a-z]+/g) ?? []) en.add(w);
+  }
+  return new PinyinSpeller(zh, { englishWords: en });
+}
+
+export type { ChunkLang };
 
 function unit(v: number[]): number[] {
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));

@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Jieba as JiebaType } from '@node-rs/jieba';
+import { stemmer } from 'stemmer';
 
 const require = createRequire(import.meta.url);
 
@@ -103,7 +104,8 @@ export function words(text: string, dropStopwords = true): string[] {
     // are codes (25, 94) and stay.
     if (/^\d{4,}$/.test(w)) continue;
     if (dropStopwords && STOPWORDS.has(w)) continue;
-    out.push(w);
+    // English words by their stem: refunds, refunded and refunding are one word to the search.
+    out.push(/^[a-z]{4,}$/.test(w) ? stemmer(w) : w);
   }
   return out;
 }

@@ -1,0 +1,84 @@
+/**
+ * The domain lexicon (`knowledge/lexicon.yaml`): how merchants write → the guide's words. Spoken words
+ * (小票 → 签购单, 钱没到 → 未到账), input-method typos (撤肖 → 撤销), pinyin typed with the IME off
+ * (tuihuo → 退货) and regional forms (點樣 → 怎么). Every variant is rewritten to its term, in questions and
+ * in the knowledge text alike, before anything is tokenised — so both sides speak the guide's language.
+ *
+ * Unlike the glossary's synonym groups (an expansion at a lower weight), a lexicon entry is a rewrite: a
+ * variant must mean its term wherever it appears, which is why operators keep them unambiguous.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { AppError } from '../app/errors.js';
+
+const LexiconSchema = z.object({
+  entries: z
+    .array(z.object({ term: z.string().trim().min(1), variants: z.array(z.union([z.string(), z.number()]).transform(String)).min(1) }))
+    .default([]),
+});
+
+export interface Lexicon {
+  /** Guide terms the lexicon rewrites to (the segmenter keeps them whole). */
+  terms: string[];
+  /** Rewrites `text` (already NFKC-normalised and lower-cased). */
+  apply(text: string): string;
+  /** Changes whenever a rewrite would: part of the index's terms hash. */
+  fingerprint: string;
+}
+
+export const EMPTY_LEXICON: Lexicon = { terms: [], apply: (text) => text, fingerprint: '' };
+
+const LATIN = /^[a-z0-9 '+-]+$/;
+
+export function loadLexicon(file: string): Lexicon {
+  if (!existsSync(file)) return EMPTY_LEXICON;
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = LexiconSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return lexiconOf(parsed.data.entries);
+}
+
+export function lexiconOf(entries: { term: string; variants: string[] }[]): Lexicon {
+  const map = new Map<string, string>();
+  for (const { term, variants } of entries) {
+    const t = term.normalize('NFKC').toLowerCase().trim();
+    for (const v of variants) {
+      const key = v.normalize('NFKC').toLowerCase().trim();
+      // A variant equal to its term, or already claimed by an earlier entry, rewrites nothing new.
+      if (key && key !== t && !map.has(key)) map.set(key, t);
+    }
+  }
+  const fingerprint = JSON.stringify([...map].sort());
+  if (map.size === 0) return { terms: [...new Set(entries.map((e) => e.term))], apply: (text) => text, fingerprint };
+  // One alternation, longest variant first, so 手工推货 wins over 推货. Latin variants (pinyin) match whole
+  // words only: "tuihuo" must not fire inside another word.
+  const parts = [...map.keys()]
+    .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
+    .map((v) => {
+      const escaped = v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ +/g, ' ?');
+      return LATIN.test(v) ? `(?<![a-z])${escaped}(?![a-z])` : escaped;
+    });
+  const pattern = new RegExp(parts.join('|'), 'g');
+  const lookup = (m: string) => map.get(m) ?? map.get(m.replace(/ /g, '')) ?? findSpaced(map, m) ?? m;
+  return {
+    fingerprint,
+    terms: [...new Set(map.values())],
+    apply: (text) => text.replace(pattern, (m) => ` ${lookup(m)} `.replace(/^ (?=[\u3400-\u9fff])|(?<=[\u3400-\u9fff]) $/g, '')),
+  };
+}
+
+/** A spaced pinyin variant ("tui huo") matched written without or with other spacing. */
+function findSpaced(map: Map<string, string>, match: string): string | undefined {
+  const bare = match.replace(/ /g, '');
+  for (const [k, v] of map) if (k.replace(/ /g, '') === bare) return v;
+  return undefined;
+}
