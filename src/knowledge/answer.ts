@@ -3,7 +3,7 @@
  * section cited. Nothing is generated, so nothing can be invented; below the confidence gate there is
  * no answer at all (the bot says it does not know and offers a person).
  */
-import type { Chunk } from './documents.js';
+import type { Chunk, ChunkLang } from './documents.js';
 import type { Retrieval, RetrievalHit, Retriever } from './retriever.js';
 import { tokenize } from './text.js';
 
@@ -18,6 +18,8 @@ export interface AnswerSource {
 
 export interface Answer {
   answered: boolean;
+  /** The language the passages are in (the question's). */
+  lang: ChunkLang;
   /** The extracted passage(s), one block per source, blocks separated by a blank line. Empty when not answered. */
   text: string;
   /** The same blocks one by one, aligned with `sources`. */
@@ -49,8 +51,9 @@ export function composeAnswer(retriever: Retriever, retrieval: Retrieval, option
     chunkId: g.hits[0]!.chunk.id,
     score: round(g.hits[0]!.score),
   });
+  const lang = retrieval.analysis.lang;
   if (groups.length === 0 || retrieval.confidence < options.minConfidence) {
-    return { answered: false, text: '', passages: [], confidence: retrieval.confidence, sources: groups.slice(0, 3).map(toSource) };
+    return { answered: false, lang, text: '', passages: [], confidence: retrieval.confidence, sources: groups.slice(0, 3).map(toSource) };
   }
   // Among the sections that rank about as well as the best one, lead with the one that covers most of
   // the question (已经结算 + 撤销 → the refund section before the general one about 结算); cite a second
@@ -67,9 +70,45 @@ export function composeAnswer(retriever: Retriever, retrieval: Retrieval, option
     if (chosen.length >= options.maxSources || primaryCovers) break;
     if (c.coverage >= SECOND_SOURCE_MIN_COVERAGE) chosen.push(c.g);
   }
-  const target = options.targetChars ?? 260;
-  const blocks = chosen.map((g) => extract(g.hits.map((h) => h.chunk), retrieval.query, retriever, target));
-  return { answered: true, text: blocks.join('\n\n'), passages: blocks, confidence: retrieval.confidence, sources: chosen.map(toSource) };
+  const target = options.targetChars ?? Number(process.env[`TGT_${lang}`] ?? (lang === "en" ? 420 : 200));
+  const blocks = chosen.map((g) => extract(sectionChunks(retriever, g), retrieval.query, retriever, target, asksForNumber(retrieval.analysis.original)));
+  return { answered: true, lang, text: blocks.join('\n\n'), passages: blocks, confidence: retrieval.confidence, sources: chosen.map(toSource) };
+}
+
+/**
+ * One answer for a message that asked two or three things: each part's answer, the sections in the order
+ * asked, a section answered once. Parts that found nothing are left out; nothing found at all is no answer.
+ */
+export function combineAnswers(parts: Answer[]): Answer | undefined {
+  const answered = parts.filter((a) => a.answered);
+  if (answered.length < 2) return undefined;
+  const seen = new Set<string>();
+  const passages: string[] = [];
+  const sources: AnswerSource[] = [];
+  for (const a of answered) {
+    a.sources.forEach((s, i) => {
+      const key = `${s.file}#${s.section}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      sources.push(s);
+      passages.push(a.passages[i]!);
+    });
+  }
+  if (sources.length < 2) return undefined;
+  return { answered: true, lang: answered[0]!.lang, text: passages.join('\n\n'), passages, confidence: Math.min(...answered.map((a) => a.confidence)), sources };
+}
+
+/** Every chunk of a hit's section (a long section is several chunks; retrieval may have found one). */
+function sectionChunks(retriever: Retriever, g: SectionGroup): Chunk[] {
+  const first = g.hits[0]!.chunk;
+  const all = retriever.allChunks().filter((c) => c.file === first.file && c.section === first.section && c.lang === first.lang);
+  return all.length > 0 ? all : g.hits.map((h) => h.chunk);
+}
+
+/** Questions about a length, a limit, a time or an amount: the sentence with the number answers them. */
+const NUMBER_QUESTION = /几|多久|多长|多少|多大|哪天|什么时候|啥时候|期限|时限|有效期|位数|how (long|many|much|soon)|when|digits?|days?|limit|deadline/i;
+function asksForNumber(question: string): boolean {
+  return NUMBER_QUESTION.test(question);
 }
 
 interface SectionGroup {
@@ -100,10 +139,11 @@ interface Unit {
  * written so that it answers directly), then the sentences sharing most weighted words with the question,
  * up to the target length; printed in document order, list items on their own lines.
  */
-function extract(chunks: Chunk[], query: Map<string, number>, retriever: Retriever, target: number): string {
+function extract(chunks: Chunk[], query: Map<string, number>, retriever: Retriever, target: number, numeric: boolean): string {
   const ordered = [...chunks].sort((a, b) => chunkNo(a) - chunkNo(b) || a.headingPath.length - b.headingPath.length);
   const full = ordered.map((c) => c.text).join('\n');
   if (full.length <= target * 1.25) return full.trim();
+  const english = ordered[0]?.lang === 'en';
 
   const units: Unit[] = [];
   let line = 0;
@@ -111,11 +151,17 @@ function extract(chunks: Chunk[], query: Map<string, number>, retriever: Retriev
     line++;
     const trimmed = text.trim();
     if (!trimmed) continue;
-    const parts = /^([-*+]|\d+[.、)])\s/.test(trimmed) ? [trimmed] : (trimmed.match(/[^。！？；!?;]+[。！？；!?;]*/g) ?? [trimmed]);
+    const parts = /^([-*+]|\d+[.、)])\s/.test(trimmed)
+      ? [trimmed]
+      : english
+        ? trimmed.split(/(?<=[.!?;])\s+(?=[A-Z"(])/)
+        : (trimmed.match(/[^。！？；!?;]+[。！？；!?;]*/g) ?? [trimmed]);
     for (const p of parts) {
       const t = p.trim();
       if (!t) continue;
-      units.push({ text: t, line, order: units.length, score: scoreUnit(t, query, retriever) });
+      const score = scoreUnit(t, query, retriever);
+      // A question about a number is answered by the sentence that has one.
+      units.push({ text: t, line, order: units.length, score: numeric && /\d/.test(t) ? score * 1.5 + 1 : score });
     }
   }
   const picked = new Set<Unit>();
@@ -142,7 +188,7 @@ function extract(chunks: Chunk[], query: Map<string, number>, retriever: Retriev
   let out = '';
   let prev: Unit | undefined;
   for (const u of inOrder) {
-    if (prev) out += u.line === prev.line ? (/[a-z0-9,.]$/i.test(prev.text) ? ' ' : '') : '\n';
+    if (prev) out += u.line === prev.line ? (/[a-z0-9,.;:!?)"]$/i.test(prev.text) ? ' ' : '') : '\n';
     out += u.text;
     prev = u;
   }

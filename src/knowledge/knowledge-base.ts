@@ -3,7 +3,7 @@
  * then ask. The bot and the CLI use only this.
  */
 import { isAppError, type AppError } from '../app/errors.js';
-import { composeAnswer, type Answer } from './answer.js';
+import { combineAnswers, composeAnswer, type Answer } from './answer.js';
 import { indexIsStale, ingest, loadIndex, readManifest, type IngestReport, type LoadedIndex } from './ingest.js';
 import { Retriever, type Retrieval, type RetrieverMode } from './retriever.js';
 import type { EmbeddingSettings } from './vector-embeddings.js';
@@ -104,11 +104,20 @@ export class KnowledgeBase {
   }
 
   async ask(question: string, options: { mode?: RetrieverMode } = {}): Promise<KnowledgeAnswer> {
+    const compose = { minConfidence: this.options.minConfidence, maxSources: this.options.maxSources };
     const retrieval = await this.retriever.search(question, { k: 8, mode: options.mode });
-    const answer = composeAnswer(this.retriever, retrieval, {
-      minConfidence: this.options.minConfidence,
-      maxSources: this.options.maxSources,
-    });
-    return { ...answer, retrieval };
+    const whole = composeAnswer(this.retriever, retrieval, compose);
+    // Two questions in one message: each part is searched alone and both are answered.
+    const { analysis } = retrieval;
+    if (analysis.parts.length >= 2) {
+      const parts: Answer[] = [];
+      for (const part of analysis.parts) {
+        const r = await this.retriever.searchAnalyzed(analysis, part, '', { k: 8, mode: options.mode });
+        parts.push(composeAnswer(this.retriever, r, { ...compose, maxSources: 1 }));
+      }
+      const combined = combineAnswers(parts);
+      if (combined) return { ...combined, retrieval };
+    }
+    return { ...whole, retrieval };
   }
 }

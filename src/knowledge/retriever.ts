@@ -1,8 +1,12 @@
 /**
- * Hybrid retrieval: the vector index and BM25 each rank the chunks, reciprocal-rank fusion merges the two
- * rankings, and a confidence score says whether the best chunk really answers the question.
+ * Hybrid retrieval: BM25 over each section's text (with the questions it lists), the same question against
+ * each section's listed questions (question to question), and the vector index each score the chunks; a
+ * weighted sum fuses them, and a confidence score says whether the best chunk really answers the question.
+ * The message is first read as merchants write it (question-analysis.ts: script, lexicon, pinyin and
+ * homophone typos, spoken numbers, the asking part of a long message); a quoted response code is looked
+ * up in a table (code-lookup.ts); English questions search the English texts.
  *
- * Why a separate confidence and not the fused score: RRF scores are ranks, not evidence — an off-topic
+ * Why a separate confidence and not the fused score: fused scores are relative, not evidence — an off-topic
  * question ("明天会下雨吗") still has a "best" chunk. Confidence asks two questions of that chunk:
  * - coverage: how much of what the merchant asked about (idf-weighted content words, with synonym groups
  *   counted as one concept) appears in it — an off-topic question's key words are simply not there;
@@ -20,8 +24,6 @@ import { PinyinSpeller } from './pinyin-speller.js';
 import { QuestionAnalyzer, type AnalyzedQuestion } from './question-analysis.js';
 import { STOPWORDS, hasCjk, isFunctionCompound, normalize, tokenize, words } from './text.js';
 
-/** Standard RRF constant: damps the head of each list so neither retriever dominates by itself. */
-const RRF_K = 60;
 /** Both languages share one index, so each retriever returns enough to fill a ranking in either. */
 const CANDIDATES = 60;
 /** The story around a long message's question counts, but far less than the question. */
@@ -32,6 +34,13 @@ const CONTEXT_WEIGHT = 0.3;
  */
 const QUESTION_SIM_SURE = 0.62;
 const QUESTION_SIM_FLOOR = 0.3;
+/**
+ * Hybrid fusion weights, measured on the dev split (`pos-assist eval`): BM25 (scaled to the best BM25
+ * score of the search) carries the literal match, the listed questions carry how merchants ask, and the
+ * local vector a little of both. Reciprocal-rank fusion was tried and ranked worse: it flattens a clear
+ * BM25 lead into a tie with whatever the other lists put first.
+ */
+const WEIGHTS = { bm25: 1, questions: 1, vector: 0.3 };
 /** Synonym expansions count, but less than the words the merchant actually typed. */
 const EXPANSION_WEIGHT = 0.6;
 
@@ -45,7 +54,7 @@ export type RetrieverMode = 'hybrid' | 'bm25' | 'vector';
 
 export interface RetrievalHit {
   chunk: Chunk;
-  /** Fused score (RRF), or the single retriever's score in single mode. */
+  /** Fused score (hybrid), or the single retriever's score in single mode. */
   score: number;
   vectorScore: number;
   vectorRank: number | undefined;
@@ -198,19 +207,23 @@ export class Retriever {
       if (!hit) return;
       hit.vectorScore = sim;
       hit.vectorRank = rank + 1;
-      hit.score += mode === 'vector' ? sim : 1 / (RRF_K + rank + 1);
+      if (mode === 'vector') hit.score = sim;
     });
     bm25Hits.forEach(({ id, score }, rank) => {
       const hit = entry(id);
       if (!hit) return;
       hit.bm25Score = score;
       hit.bm25Rank = rank + 1;
-      hit.score += mode === 'bm25' ? score : 1 / (RRF_K + rank + 1);
+      if (mode === 'bm25') hit.score = score;
     });
-    questionHits.forEach(([id], rank) => {
-      const hit = entry(id);
-      if (hit) hit.score += mode === 'vector' ? 0 : 1 / (RRF_K + rank + 1);
-    });
+    if (mode === 'hybrid') {
+      for (const [id] of questionHits) entry(id);
+      const topBm25 = Math.max(1e-9, ...bm25Hits.map((h) => h.score));
+      for (const hit of byId.values()) {
+        hit.score =
+          WEIGHTS.bm25 * (hit.bm25Score / topBm25) + WEIGHTS.vector * hit.vectorScore + WEIGHTS.questions * (questionSims.get(hit.chunk.id) ?? 0);
+      }
+    }
     // A quoted response code is a table lookup: its section leads, whatever else the message says.
     const codeKeys = this.codes.find(analysis.text);
     for (const hit of byId.values()) {
@@ -231,7 +244,8 @@ export class Retriever {
     const hits = [...byId.values()].sort(order);
     const top = hits[0];
     if (top && top.vectorRank === undefined && vector) top.vectorScore = this.vectorScore(vector, top.chunk);
-    const coverage = top ? this.coverage(text, top.chunk) : 0;
+    // A long message's question may be all pronouns ("这种情况怎么办"): its story then says what it is about.
+    const coverage = top ? Math.max(this.coverage(text, top.chunk), context ? this.coverage(`${text} ${context}`, top.chunk) : 0) : 0;
     // Confidence compares what was typed, without synonym expansions: expansions help find a section,
     // but must not make an off-topic question ("POS机多少钱") look like the section they point at.
     const similarity = top ? cosine(typed, this.chunkVector(top.chunk)) : 0;
