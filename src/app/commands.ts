@@ -198,15 +198,14 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
 }
 
 /**
- * Without --fixtures, both labelled sets: the tuning set (the glossary and weights were adjusted while
- * looking at it) and the held-out set (written separately and never tuned on — the honest estimate).
+ * Without --fixtures, both splits of the labelled set (`test/fixtures/eval/`): `dev`, which the knowledge
+ * data and weights are tuned on, and `test`, which is only ever scored — the honest estimate. Each is
+ * reported for the hybrid retriever and BM25 alone, overall and per category.
  */
 export async function runEval(config: Config, logger: Logger, fixtures: string | undefined, json: boolean): Promise<number> {
-  const files = fixtures
-    ? [fixtures]
-    : ['eval-questions.json', 'eval-holdout.json'].map((f) => join(PROJECT_ROOT, 'test', 'fixtures', f)).filter((f) => existsSync(f));
+  const files = fixtures ? [fixtures] : EVAL_SPLITS.map((f) => join(PROJECT_ROOT, 'test', 'fixtures', 'eval', f)).filter((f) => existsSync(f));
   for (const file of files) if (!existsSync(file)) usageError(`fixtures file not found: ${file}`);
-  if (files.length === 0) usageError('no fixtures file found in test/fixtures');
+  if (files.length === 0) usageError('no fixtures file found in test/fixtures/eval');
   const knowledge = await openKnowledge(config, logger);
   const report: { file: string; results: EvalResult[] }[] = [];
   for (const file of files) {
@@ -221,26 +220,39 @@ export async function runEval(config: Config, logger: Logger, fixtures: string |
   }
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   for (const { file, results } of report) {
-    const first = results[0]!;
-    process.stdout.write(`\n${file}: ${first.questions} questions, ${first.offTopic} off-topic (confidence gate ${knowledge.minConfidence})\n\n`);
+    const [hybrid, bm25] = results as [EvalResult, EvalResult];
+    process.stdout.write(`\n${file}: ${hybrid.questions} questions, ${hybrid.offTopic} off-topic (confidence gate ${knowledge.minConfidence})\n\n`);
     const rows = [
-      ['retriever', 'hit@1', 'hit@3', 'MRR', 'answered', 'off-topic rejected'],
-      ...results.map((r) => [r.mode, pct(r.hitAt1), pct(r.hitAt3), r.mrr.toFixed(3), pct(r.answerRate), pct(r.offTopicRejection)]),
+      ['retriever', 'correct', 'hit@1', 'hit@3', 'MRR', 'answered', 'off-topic rejected'],
+      ...results.map((r) => [r.mode, pct(r.correct), pct(r.hitAt1), pct(r.hitAt3), r.mrr.toFixed(3), pct(r.answerRate), pct(r.offTopicRejection)]),
     ];
-    for (const row of rows) process.stdout.write(`  ${row.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(i === 5 ? 19 : 9))).join(' ')}\n`);
+    for (const row of rows) process.stdout.write(`  ${row.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(i === 6 ? 19 : 9))).join(' ')}\n`);
+    process.stdout.write(`\n  ${'category'.padEnd(14)} ${'n'.padStart(4)} ${'correct (hybrid)'.padStart(17)} ${'correct (bm25)'.padStart(15)} ${'hit@1 (hybrid)'.padStart(15)}\n`);
+    for (const c of hybrid.byCategory) {
+      const b = bm25.byCategory.find((x) => x.category === c.category)!;
+      process.stdout.write(`  ${c.category.padEnd(14)} ${String(c.questions).padStart(4)} ${pct(c.correct).padStart(17)} ${pct(b.correct).padStart(15)} ${pct(c.hitAt1).padStart(15)}\n`);
+    }
   }
   const verbose = process.env.EVAL_VERBOSE === '1';
   for (const { file, results } of report) {
     const hybrid = results[0]!;
     if (!verbose) continue;
-    process.stdout.write(`\n${file} — hybrid: best section not the expected one (${hybrid.misses.length}):\n`);
-    for (const m of hybrid.misses) process.stdout.write(`  - ${m.q}\n      expected ${m.expect.join(' | ')}\n      got      ${m.got.join(' | ')}\n`);
+    process.stdout.write(`\n${file} — hybrid: not answered correctly (${hybrid.misses.length}):\n`);
+    for (const m of hybrid.misses) {
+      process.stdout.write(
+        `  - [${m.category}] ${m.q}\n      expected ${m.expect.join(' | ')}\n      got      ${m.got.join(' | ')} (confidence ${m.confidence}${m.answered ? '' : ', not answered'})\n` +
+          (m.missingFacts.length ? `      lacking  ${m.missingFacts.map((g) => g.join(' / ')).join('; ')}\n` : ''),
+      );
+    }
     process.stdout.write(`\n${file} — hybrid: off-topic questions answered anyway (${hybrid.falseAnswers.length}):\n`);
     for (const f of hybrid.falseAnswers) process.stdout.write(`  - ${f.q} (confidence ${f.confidence}, ${f.got})\n`);
   }
   if (!verbose) process.stdout.write('\nEVAL_VERBOSE=1 lists the misses.\n');
   return 0;
 }
+
+/** The labelled set's splits: tuned on, and only ever scored. */
+export const EVAL_SPLITS = ['dev.json', 'test.json'];
 
 
 /** Runs the server until SIGINT/SIGTERM, then shuts down gracefully. */

@@ -65,5 +65,7 @@ export async function answerQuestion(
     const sources = grounded.cited.map((p) => p.source);
     return { ...base, answered: true, text: renderGrounded(grounded.text, grounded.cited, locale), sources, by: 'model', ...(model ? { model } : {}) };
   }
-  return { ...base, answered: answer.answered, text: renderAnswer(answer, locale), sources: answer.sources, by: 'extractive', ...(model ? { model } : {}) };
+  // An answer is told in the language of the passages it quotes (an English question finds the English text).
+  const answerLocale: Locale = answer.answered ? (answer.lang === 'en' ? 'en' : 'zh-CN') : locale;
+  return { ...base, answered: answer.answered, text: renderAnswer(answer, answerLocale), sources: answer.sources, by: 'extractive', ...(model ? { model } : {}) };
 }

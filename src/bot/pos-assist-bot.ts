@@ -55,6 +55,8 @@ export interface ConversationData {
   handoffOffer?: string;
   handoffOfferDetail?: string;
   tried?: HandoffConversation['tried'];
+  /** The sections the last answer quoted in part: "查看完整说明" shows them whole. */
+  fullSections?: { file: string; section: string; lang: 'zh' | 'en' }[];
 }
 
 export interface UserProfile {
@@ -251,6 +253,12 @@ export class PosAssistBot extends ActivityHandler {
       return;
     }
 
+    if (conversation.fullSections && (text === t('zh-CN', 'actionFullSection') || text === t('en', 'actionFullSection'))) {
+      await this.sendFullSections(context, conversation.fullSections, locale);
+      delete conversation.fullSections;
+      return;
+    }
+
     if (HELP.test(text)) {
       await context.sendActivity(this.withTopics(context, t(locale, 'greeting'), locale, GREETING_TOPICS, false));
       return;
@@ -368,7 +376,15 @@ export class PosAssistBot extends ActivityHandler {
     conversation.tried = [...(conversation.tried ?? []), { question: text.slice(0, 200), answered: reply.answered, sources: reply.sources.map(citation), at: new Date().toISOString() }].slice(-5);
     if (reply.answered) {
       conversation.unanswered = 0;
-      await send(MessageFactory.text(reply.text));
+      // The answer quotes the sentences that answer; the whole section is one tap away.
+      const lang = reply.knowledge.lang;
+      if (reply.by === 'extractive' && reply.knowledge.abridged) {
+        conversation.fullSections = reply.sources.map((s) => ({ file: s.file, section: s.section, lang }));
+        await send(this.withActions(context, reply.text, [t(lang === 'en' ? 'en' : 'zh-CN', 'actionFullSection')]));
+      } else {
+        delete conversation.fullSections;
+        await send(MessageFactory.text(reply.text));
+      }
       return true;
     }
     conversation.unanswered += 1;
@@ -377,6 +393,19 @@ export class PosAssistBot extends ActivityHandler {
     // No topics follow (a question in the middle of a request): the refusal does not point at any.
     else await send(MessageFactory.text(t(locale, 'noAnswerNoTopics')));
     return false;
+  }
+
+  /** The whole text of the sections the last answer quoted, each with its citation. */
+  private async sendFullSections(context: TurnContext, sections: NonNullable<ConversationData['fullSections']>, locale: Locale): Promise<void> {
+    const found = sections.map((s) => this.options.knowledge.fullSection(s.file, s.section, s.lang)).filter((x) => x !== undefined);
+    if (found.length === 0) {
+      await context.sendActivity(MessageFactory.text(t(locale, 'fullSectionGone')));
+      return;
+    }
+    const lang: Locale = sections[0]!.lang === 'en' ? 'en' : 'zh-CN';
+    const sep = lang === 'en' ? ': ' : '：';
+    const text = `${found.map((f) => f.text).join('\n\n')}\n\n${t(lang, 'sourcesLabel')}${sep}${found.map((f) => citation(f.source)).join(lang === 'en' ? '; ' : '；')}`;
+    await context.sendActivity(MessageFactory.text(text));
   }
 
   private startLabel(flowId: string, locale: Locale): string {

@@ -5,7 +5,7 @@
  */
 import type { Chunk, ChunkLang } from './documents.js';
 import type { Retrieval, RetrievalHit, Retriever } from './retriever.js';
-import { tokenize } from './text.js';
+import { sentences, tokenize } from './text.js';
 
 export interface AnswerSource {
   file: string;
@@ -24,6 +24,8 @@ export interface Answer {
   text: string;
   /** The same blocks one by one, aligned with `sources`. */
   passages: string[];
+  /** Some passage is only part of its section: the full text is one tap away ("查看完整说明"). */
+  abridged?: boolean;
   confidence: number;
   /** Cited sections when answered; the nearest candidates (for the miss log and the handoff) when not. */
   sources: AnswerSource[];
@@ -70,9 +72,11 @@ export function composeAnswer(retriever: Retriever, retrieval: Retrieval, option
     if (chosen.length >= options.maxSources || primaryCovers) break;
     if (c.coverage >= SECOND_SOURCE_MIN_COVERAGE) chosen.push(c.g);
   }
-  const target = options.targetChars ?? Number(process.env[`TGT_${lang}`] ?? (lang === "en" ? 420 : 200));
-  const blocks = chosen.map((g) => extract(sectionChunks(retriever, g), retrieval.query, retriever, target, asksForNumber(retrieval.analysis.original)));
-  return { answered: true, lang, text: blocks.join('\n\n'), passages: blocks, confidence: retrieval.confidence, sources: chosen.map(toSource) };
+  const target = options.targetChars ?? (lang === 'en' ? 420 : 200);
+  const sections = chosen.map((g) => sectionChunks(retriever, g));
+  const blocks = sections.map((chunks) => extract(chunks, retrieval.query, retriever, target, asksForNumber(retrieval.analysis.original)));
+  const abridged = blocks.some((b, i) => b.length < sectionText(sections[i]!).length);
+  return { answered: true, lang, text: blocks.join('\n\n'), passages: blocks, abridged, confidence: retrieval.confidence, sources: chosen.map(toSource) };
 }
 
 /**
@@ -95,7 +99,8 @@ export function combineAnswers(parts: Answer[]): Answer | undefined {
     });
   }
   if (sources.length < 2) return undefined;
-  return { answered: true, lang: answered[0]!.lang, text: passages.join('\n\n'), passages, confidence: Math.min(...answered.map((a) => a.confidence)), sources };
+  const abridged = answered.some((a) => a.abridged);
+  return { answered: true, lang: answered[0]!.lang, text: passages.join('\n\n'), passages, abridged, confidence: Math.min(...answered.map((a) => a.confidence)), sources };
 }
 
 /** Every chunk of a hit's section (a long section is several chunks; retrieval may have found one). */
@@ -139,6 +144,12 @@ interface Unit {
  * written so that it answers directly), then the sentences sharing most weighted words with the question,
  * up to the target length; printed in document order, list items on their own lines.
  */
+/** A section's whole text, in order. */
+export function sectionText(chunks: Chunk[]): string {
+  const ordered = [...chunks].sort((a, b) => chunkNo(a) - chunkNo(b) || a.headingPath.length - b.headingPath.length);
+  return ordered.map((c) => c.text).join('\n').trim();
+}
+
 function extract(chunks: Chunk[], query: Map<string, number>, retriever: Retriever, target: number, numeric: boolean): string {
   const ordered = [...chunks].sort((a, b) => chunkNo(a) - chunkNo(b) || a.headingPath.length - b.headingPath.length);
   const full = ordered.map((c) => c.text).join('\n');
@@ -151,11 +162,7 @@ function extract(chunks: Chunk[], query: Map<string, number>, retriever: Retriev
     line++;
     const trimmed = text.trim();
     if (!trimmed) continue;
-    const parts = /^([-*+]|\d+[.、)])\s/.test(trimmed)
-      ? [trimmed]
-      : english
-        ? trimmed.split(/(?<=[.!?;])\s+(?=[A-Z"(])/)
-        : (trimmed.match(/[^。！？；!?;]+[。！？；!?;]*/g) ?? [trimmed]);
+    const parts = /^([-*+]|\d+[.、)])\s/.test(trimmed) ? [trimmed] : english ? sentences(trimmed) : (trimmed.match(/[^。！？；!?;]+[。！？；!?;]*/g) ?? [trimmed]);
     for (const p of parts) {
       const t = p.trim();
       if (!t) continue;

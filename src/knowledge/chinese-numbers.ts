@@ -6,7 +6,7 @@
 const DIGIT: Record<string, number> = { 零: 0, 〇: 0, 幺: 1, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
 const RUN = /[零〇幺一二两三四五六七八九十百]+/g;
 /** A single numeral is a number only before a unit (三天, 五个工作日); 一下, 十分, 一笔 stay words. */
-const UNIT_AFTER = /^(天|个工作日|个月|位|年|小时|元|块|万)/;
+const UNIT_AFTER = /^(?:[到至~-][零一二两三四五六七八九十\d]+)?(天|个工作日|个月|位|年|小时|元|块|万)/;
 /** Read-out codes: digit runs after these words are codes (报九四 → 94), not ranges (两三天). */
 const CODE_CONTEXT = /(码|报|提示|显示|跳|出现|出来|返回|错误|代码|error|code)\s*(个|了|出|是|为)?\s*$/;
 

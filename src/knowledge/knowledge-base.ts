@@ -3,7 +3,8 @@
  * then ask. The bot and the CLI use only this.
  */
 import { isAppError, type AppError } from '../app/errors.js';
-import { combineAnswers, composeAnswer, type Answer } from './answer.js';
+import { combineAnswers, composeAnswer, sectionText, type Answer, type AnswerSource } from './answer.js';
+import type { ChunkLang } from './documents.js';
 import { indexIsStale, ingest, loadIndex, readManifest, type IngestReport, type LoadedIndex } from './ingest.js';
 import { Retriever, type Retrieval, type RetrieverMode } from './retriever.js';
 import type { EmbeddingSettings } from './vector-embeddings.js';
@@ -103,13 +104,21 @@ export class KnowledgeBase {
     return this.retriever.search(question, options);
   }
 
+  /** A section's whole text and its citation, or undefined when the knowledge base no longer has it. */
+  fullSection(file: string, section: string, lang: ChunkLang): { text: string; source: AnswerSource } | undefined {
+    const chunks = this.retriever.allChunks().filter((c) => c.file === file && c.section === section && c.lang === lang);
+    if (chunks.length === 0) return undefined;
+    const c = chunks[0]!;
+    return { text: sectionText(chunks), source: { file, title: c.title, section, headingPath: c.headingPath, chunkId: c.id, score: 1 } };
+  }
+
   async ask(question: string, options: { mode?: RetrieverMode } = {}): Promise<KnowledgeAnswer> {
     const compose = { minConfidence: this.options.minConfidence, maxSources: this.options.maxSources };
     const retrieval = await this.retriever.search(question, { k: 8, mode: options.mode });
     const whole = composeAnswer(this.retriever, retrieval, compose);
     // Two questions in one message: each part is searched alone and both are answered.
     const { analysis } = retrieval;
-    if (analysis.parts.length >= 2) {
+    if (analysis.parts.length >= 2 && this.options.maxSources >= 2) {
       const parts: Answer[] = [];
       for (const part of analysis.parts) {
         const r = await this.retriever.searchAnalyzed(analysis, part, '', { k: 8, mode: options.mode });

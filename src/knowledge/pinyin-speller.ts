@@ -23,6 +23,11 @@ function fuzzy(syllable: string): string {
 }
 
 export interface SpellerOptions {
+  /**
+   * The text's dictionary words in order (a segmenter without new-word guessing): a real word of the
+   * language (上海, 一部) is never "corrected", whatever it sounds like.
+   */
+  segment?: (text: string) => string[];
   /** Words the English text of the guide and English questions use: a Latin run made of them is English, not pinyin. */
   englishWords?: Iterable<string>;
 }
@@ -36,6 +41,7 @@ export class PinyinSpeller {
   /** Every syllable the vocabulary's characters are read with: what "valid pinyin" means here. */
   private readonly validSyllables = new Set<string>();
   private readonly english: Set<string>;
+  private readonly segment_: ((text: string) => string[]) | undefined;
 
   constructor(words: Iterable<string>, options: SpellerOptions = {}) {
     const counts = new Map<string, number>();
@@ -52,10 +58,24 @@ export class PinyinSpeller {
       if (!this.byLetters.has(letters)) this.byLetters.set(letters, w);
     }
     this.english = new Set(options.englishWords ?? []);
+    this.segment_ = options.segment;
   }
 
-  get size(): number {
-    return this.vocab.size;
+  /**
+   * Whether a window of the run may be a typo: it must start and end between dictionary words (海会 in
+   * 上海会 cuts 上海 in two) and not be one real word of two or more characters itself (上海, 一部).
+   */
+  private typoWindows(run: string): (from: number, to: number) => boolean {
+    if (!this.segment_) return () => true;
+    const bounds = new Set<number>([0]);
+    const words = new Set<string>();
+    let at = 0;
+    for (const w of this.segment_(run)) {
+      if (w.length >= 2) words.add(`${at}:${at + w.length}`);
+      at += w.length;
+      bounds.add(at);
+    }
+    return (from, to) => bounds.has(from) && bounds.has(to) && !words.has(`${from}:${to}`);
   }
 
   /** Both corrections; text is NFKC-normalised and lower-cased. */
@@ -67,6 +87,7 @@ export class PinyinSpeller {
     return text.replace(CJK_RUN, (run) => {
       const ps = syllables(run);
       if (ps.length !== run.length) return run;
+      const mayBeTypo = this.typoWindows(run);
       let out = '';
       let i = 0;
       outer: while (i < run.length) {
@@ -78,8 +99,9 @@ export class PinyinSpeller {
             continue outer;
           }
           const word = this.bySound.get(ps.slice(i, i + len).map(fuzzy).join(' '));
-          // Sharing a character in the same place keeps corrections to typos of the word, not any homophone.
-          if (word && [...word].some((c, k) => window[k] === c)) {
+          // Sharing a character in the same place keeps corrections to typos of the word, not any homophone;
+          // a window inside a real word of the language is that word, not a typo.
+          if (word && [...word].some((c, k) => window[k] === c) && mayBeTypo(i, i + len)) {
             out += word;
             i += len;
             continue outer;

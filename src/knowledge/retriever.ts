@@ -22,7 +22,7 @@ import { expansions, mentionedGroups, mentions, type Glossary } from './glossary
 import { indexText, type LoadedIndex } from './ingest.js';
 import { PinyinSpeller } from './pinyin-speller.js';
 import { QuestionAnalyzer, type AnalyzedQuestion } from './question-analysis.js';
-import { STOPWORDS, hasCjk, isFunctionCompound, normalize, tokenize, words } from './text.js';
+import { STOPWORDS, dictionaryWords, hasCjk, isFunctionCompound, normalize, tokenize, words } from './text.js';
 
 /** Both languages share one index, so each retriever returns enough to fill a ranking in either. */
 const CANDIDATES = 60;
@@ -34,13 +34,15 @@ const CONTEXT_WEIGHT = 0.3;
  */
 const QUESTION_SIM_SURE = 0.62;
 const QUESTION_SIM_FLOOR = 0.3;
+/** Below this, question similarity adds nothing to confidence (measured on the dev split). */
+const QUESTION_SIM_GATE = 0.4;
 /**
  * Hybrid fusion weights, measured on the dev split (`pos-assist eval`): BM25 (scaled to the best BM25
  * score of the search) carries the literal match, the listed questions carry how merchants ask, and the
  * local vector a little of both. Reciprocal-rank fusion was tried and ranked worse: it flattens a clear
  * BM25 lead into a tie with whatever the other lists put first.
  */
-const WEIGHTS = { bm25: 1, questions: 1, vector: 0.3 };
+const WEIGHTS = { bm25: 1, questions: 0.5, vector: 0.3 };
 /** Synonym expansions count, but less than the words the merchant actually typed. */
 const EXPANSION_WEIGHT = 0.6;
 
@@ -378,8 +380,8 @@ const CODE_CONFIDENCE = 0.9;
 
 /** Question-to-question similarity on the same 0..1 scale: at QUESTION_SIM_SURE it clears any gate. */
 export function questionConfidence(similarity: number): number {
-  if (similarity < QUESTION_SIM_FLOOR) return 0;
-  return Math.round(Math.min(1, 0.35 + (0.55 * (similarity - QUESTION_SIM_FLOOR)) / (QUESTION_SIM_SURE - QUESTION_SIM_FLOOR)) * 1000) / 1000;
+  if (similarity < QUESTION_SIM_GATE) return 0;
+  return Math.round(Math.min(1, 0.35 + (0.55 * (similarity - QUESTION_SIM_GATE)) / (QUESTION_SIM_SURE - QUESTION_SIM_GATE)) * 1000) / 1000;
 }
 
 function chunkOrder(c: Chunk): number {
@@ -398,7 +400,7 @@ function spellerFor(index: LoadedIndex): PinyinSpeller {
     if (c.lang === 'zh') zh.push(...words(text, false));
     else for (const w of normalize(text).match(/[a-z]+/g) ?? []) en.add(w);
   }
-  return new PinyinSpeller(zh, { englishWords: en });
+  return new PinyinSpeller(zh, { englishWords: en, segment: dictionaryWords });
 }
 
 export type { ChunkLang };

@@ -110,6 +110,11 @@ export function words(text: string, dropStopwords = true): string[] {
   return out;
 }
 
+/** The segmenter's dictionary words of the text, without guessing new words (no HMM): 撤肖 stays 撤 + 肖. */
+export function dictionaryWords(text: string): string[] {
+  return segmenter().cut(text, false);
+}
+
 /**
  * Character bigrams of the text's Chinese content, marked so they never collide with words. Bigrams are
  * taken inside runs of content words only: a stop word, punctuation or a Latin word ends a run, so
@@ -161,6 +166,8 @@ export function hasCjk(text: string): boolean {
  * Splits text into sentence-like units for extraction and for length-splitting: after 。！？；!?; and at
  * line breaks, keeping the terminator with its sentence. List items stay one unit each.
  */
+const ENGLISH_SENTENCE_END = /(?<=[a-z0-9)"'][.!?])\s+(?=[A-Z"(])/;
+
 export function sentences(text: string): string[] {
   const units: string[] = [];
   for (const line of text.split(/\n+/)) {
@@ -172,7 +179,8 @@ export function sentences(text: string): string[] {
       units.push(trimmed);
       continue;
     }
-    for (const p of parts) if (p.trim()) units.push(p.trim());
+    // English sentences end in ". " before a capital (a Chinese full stop needs no space).
+    for (const p of parts) for (const e of p.split(ENGLISH_SENTENCE_END)) if (e.trim()) units.push(e.trim());
   }
   return units;
 }

@@ -69,12 +69,15 @@ describe('pos-assist CLI', () => {
     rmSync(join(kdir, '..'), { recursive: true, force: true });
   });
 
-  it('eval --json reports both retrievers on both labelled sets', () => {
+  it('eval --json reports both retrievers on both splits, per category', () => {
     const { code, stdout } = cli(['eval', '--json']);
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { file: string; results: { mode: string; hitAt3: number; offTopicRejection: number }[] }[];
-    expect(report.map((r) => r.file)).toEqual(['eval-questions.json', 'eval-holdout.json']);
-    for (const r of report) expect(r.results.map((x) => x.mode)).toEqual(['hybrid', 'bm25']);
+    const report = JSON.parse(stdout) as { file: string; results: { mode: string; correct: number; byCategory: { category: string }[] }[] }[];
+    expect(report.map((r) => r.file)).toEqual(['dev.json', 'test.json']);
+    for (const r of report) {
+      expect(r.results.map((x) => x.mode)).toEqual(['hybrid', 'bm25']);
+      expect(r.results[0]!.byCategory.map((c) => c.category)).toEqual(expect.arrayContaining(['spoken', 'code', 'english', 'off-topic']));
+    }
   });
 
   it.each([

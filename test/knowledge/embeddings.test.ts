@@ -14,9 +14,9 @@ let features: (t: string) => string[];
 let fitted: LocalHashEmbeddings;
 
 beforeAll(() => {
-  const glossary = loadGlossaryFor(KNOWLEDGE_DIR);
+  const { glossary } = loadGlossaryFor(KNOWLEDGE_DIR);
   features = (t) => conceptTokens(glossary, t);
-  corpus = loadKnowledge(KNOWLEDGE_DIR).chunks.map(indexText);
+  corpus = loadKnowledge(KNOWLEDGE_DIR).chunks.map((c) => indexText(c));
   fitted = new LocalHashEmbeddings({ features });
   fitted.fit(corpus);
 });

@@ -203,11 +203,14 @@ describe('ingest: incremental', () => {
     const kb0 = await open(w);
     expect((await kb0.search(q)).hits[0]!.chunk.section).toBe('返回码97：终端未登记');
     const source = fs.readFileSync(w.file('response-codes.md'), 'utf8');
+    const of97 = loadKnowledge(path.dirname(w.file('response-codes.md'))).chunks.filter((c) => c.section === '返回码97：终端未登记').length;
     const start = source.indexOf('## 返回码97');
-    const end = source.indexOf('## ', start + 3);
+    const end = source.indexOf('\n## ', start + 3) + 1;
     fs.writeFileSync(w.file('response-codes.md'), source.slice(0, start) + source.slice(end));
     const report = await run(w);
-    expect(report).toMatchObject({ removed: 1, updated: 0, added: 0, embedded: 0 });
+    // The section's Chinese text and its English text, every chunk of both.
+    expect(of97).toBeGreaterThanOrEqual(2);
+    expect(report).toMatchObject({ removed: of97, updated: 0, added: 0, embedded: 0 });
     const kb = await open(w);
     const r = await kb.search(q, { k: 50 });
     expect(r.hits.some((h) => h.chunk.section.includes('97') || h.chunk.text.includes('返回码97'))).toBe(false);

@@ -9,13 +9,14 @@ import { isAppError } from '../../src/app/errors.js';
 import type { Config } from '../../src/app/config.js';
 import { loadKnowledge } from '../../src/knowledge/documents.js';
 import { indexIsStale, indexText, ingest, loadIndex, readManifest } from '../../src/knowledge/ingest.js';
+import { loadLexicon } from '../../src/knowledge/lexicon.js';
 import { KnowledgeBase, type KnowledgeLogger } from '../../src/knowledge/knowledge-base.js';
 import { LocalHashEmbeddings } from '../../src/knowledge/local-embeddings.js';
 import { describeEmbedding, endpointOf, sameEmbedding, toVector, type EmbeddingSettings } from '../../src/knowledge/vector-embeddings.js';
 import { EMBEDDING_DIMENSIONS, bigramVector, startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { KNOWLEDGE_DIR, makeTempDir, removeDir } from './helpers.js';
 
-const FILES = ['void-vs-refund.md', 'response-codes.md', 'sales-slip.md', 'pre-authorization.md', 'glossary.yaml'];
+const FILES = ['void-vs-refund.md', 'response-codes.md', 'sales-slip.md', 'pre-authorization.md', 'glossary.yaml', 'lexicon.yaml'];
 const MODEL = 'text-embedding-v3';
 const API_KEY = 'sk-remote-embeddings-test-key';
 const QUESTION = '退款多久到持卡人账户';
@@ -46,7 +47,7 @@ interface Workspace {
   file: (name: string) => string;
 }
 
-/** A small knowledge folder (four files and the glossary) in a fresh temp dir. */
+/** A small knowledge folder (four files, the glossary and the lexicon) in a fresh temp dir. */
 function workspace(): Workspace {
   const root = makeTempDir();
   roots.push(root);
@@ -66,6 +67,8 @@ const CHUNKS = (() => {
   }
 })();
 const TOTAL = CHUNKS.length;
+/** What the index sends to the embedding endpoint is the chunk's text in the guide's spelling. */
+const LEXICON = loadLexicon(path.join(KNOWLEDGE_DIR, 'lexicon.yaml'));
 
 function remote(extra: Partial<EmbeddingSettings> = {}): EmbeddingSettings {
   return { provider: 'openai', model: MODEL, batchSize: 10, apiKey: API_KEY, baseUrl: fake.url, maxRetries: 0, ...extra };
@@ -99,7 +102,7 @@ describe('EMBEDDINGS=openai: ingest and ask', () => {
     expect(kb.ingestReport).toMatchObject({ fullRebuild: true, reason: 'no index yet', total: TOTAL, embedded: TOTAL });
     expect(kb.ingestReport!.vectorEmbedding).toEqual({ provider: 'openai', model: MODEL, endpoint: fake.url, dimensions: EMBEDDING_DIMENSIONS });
     // Every chunk's index text went out once (newlines flattened by the client), with the configured model.
-    expect(sentTexts().sort()).toEqual(CHUNKS.map((c) => indexText(c).replace(/\n/g, ' ')).sort());
+    expect(sentTexts().sort()).toEqual(CHUNKS.map((c) => indexText(c, LEXICON).replace(/\n/g, ' ')).sort());
     expect(new Set(fake.embeddings.map((r) => r.model))).toEqual(new Set([MODEL]));
 
     const index = await loadIndex(w.kd, w.idx, remote());
@@ -168,7 +171,7 @@ describe('EMBEDDINGS=openai: ingest and ask', () => {
       expect(answer.sources[0]!.file, String(encodingFormat)).toBe(QUESTION_FILE);
       expect(answer.retrieval.vectorUnavailable).toBeUndefined();
     }
-    const expected = bigramVector(indexText(probe).replace(/\n/g, ' '));
+    const expected = bigramVector(indexText(probe, LEXICON).replace(/\n/g, ' '));
     for (const v of vectors) v.forEach((x, i) => expect(x).toBeCloseTo(expected[i]!, 5));
   });
 

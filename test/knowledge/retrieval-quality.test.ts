@@ -1,90 +1,88 @@
 /**
- * The acceptance test of the knowledge capability: retrieval quality on labelled merchant questions,
- * measured with the project's own `evaluate` over the real knowledge base built into a temp data dir.
+ * The acceptance test of answering: answer correctness on the labelled merchant questions
+ * (`test/fixtures/eval/`), measured with the project's own `evaluate` over the real knowledge base built
+ * into a temp data dir. The `test` split is never tuned on: its floors sit just under what it scores, so
+ * quality cannot silently fall; `pos-assist eval` prints the full tables.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EvalFixturesSchema, evaluate, loadEvalFixtures, type EvalFixtures, type EvalResult } from '../../src/knowledge/evaluate.js';
+import { EvalFixturesSchema, evaluate, loadEvalFixtures, missingFacts, type EvalFixtures, type EvalResult } from '../../src/knowledge/evaluate.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { FIXTURES_DIR, KNOWLEDGE_DIR, makeTempDir, rawSections, removeDir } from './helpers.js';
 
 const GATE = 0.35;
-const MAIN_FILE = path.join(FIXTURES_DIR, 'eval-questions.json');
-const HOLDOUT_FILE = path.join(FIXTURES_DIR, 'eval-holdout.json');
+const DEV_FILE = path.join(FIXTURES_DIR, 'eval', 'dev.json');
+const TEST_FILE = path.join(FIXTURES_DIR, 'eval', 'test.json');
 
 let dataDir: string;
 let kb: KnowledgeBase;
-let main: EvalFixtures;
-let holdout: EvalFixtures;
+let dev: EvalFixtures;
+let test: EvalFixtures;
 const results: Record<string, EvalResult> = {};
 
 /** On failure, say which questions missed: a bare number is no help. */
 const describeResult = (r: EvalResult): string =>
-  `${r.mode}: hit@1 ${r.hitAt1}, hit@3 ${r.hitAt3}, MRR ${r.mrr}, off-topic rejection ${r.offTopicRejection}\n` +
-  `misses: ${JSON.stringify(r.misses.slice(0, 15).map((m) => [m.q, m.got[0]]))}\n` +
+  `${r.mode}: correct ${r.correct}, hit@1 ${r.hitAt1}, hit@3 ${r.hitAt3}, off-topic rejection ${r.offTopicRejection}\n` +
+  `by category: ${JSON.stringify(r.byCategory.map((c) => [c.category, c.correct]))}\n` +
+  `misses: ${JSON.stringify(r.misses.slice(0, 12).map((m) => [m.q, m.got[0], m.missingFacts]))}\n` +
   `false answers: ${JSON.stringify(r.falseAnswers)}`;
 
 beforeAll(async () => {
   dataDir = makeTempDir();
   kb = await KnowledgeBase.open({ knowledgeDir: KNOWLEDGE_DIR, indexDir: path.join(dataDir, 'index'), minConfidence: GATE, maxSources: 2 });
-  main = loadEvalFixtures(MAIN_FILE);
-  holdout = loadEvalFixtures(HOLDOUT_FILE);
-  results.mainHybrid = await evaluate(kb, main, 'hybrid');
-  results.mainBm25 = await evaluate(kb, main, 'bm25');
-  results.holdoutHybrid = await evaluate(kb, holdout, 'hybrid');
+  dev = loadEvalFixtures(DEV_FILE);
+  test = loadEvalFixtures(TEST_FILE);
+  results.testHybrid = await evaluate(kb, test, 'hybrid');
+  results.testBm25 = await evaluate(kb, test, 'bm25');
+  results.devHybrid = await evaluate(kb, dev, 'hybrid');
 });
 afterAll(() => removeDir(dataDir));
 
-describe('retrieval quality on eval-questions.json (acceptance, gate 0.35)', () => {
+describe('answer quality on the test split (never tuned on; floors)', () => {
   it('built the real knowledge base into the temp data dir', () => {
     expect(kb.ingestReport).toMatchObject({ fullRebuild: true, problems: [] });
-    expect(kb.minConfidence).toBe(GATE);
     expect(fs.existsSync(path.join(dataDir, 'index', 'manifest.json'))).toBe(true);
   });
 
-  it('hybrid hit@3 ≥ 0.90', () => {
-    const r = results.mainHybrid!;
-    expect(r.questions).toBe(main.questions.length);
-    expect(r.hitAt3, describeResult(r)).toBeGreaterThanOrEqual(0.9);
+  it('floor: hybrid answers ≥ 0.76 of the questions correctly (with the labelled facts)', () => {
+    const r = results.testHybrid!;
+    expect(r.questions).toBe(test.questions.length);
+    expect(r.correct, describeResult(r)).toBeGreaterThanOrEqual(0.76);
   });
 
-  it('off-topic rejection ≥ 0.90 (hybrid and bm25)', () => {
-    for (const r of [results.mainHybrid!, results.mainBm25!]) {
-      expect(r.offTopic).toBe(main.offTopic.length);
-      expect(r.offTopicRejection, describeResult(r)).toBeGreaterThanOrEqual(0.9);
+  it('floor: off-topic rejection ≥ 0.75', () => {
+    expect(results.testHybrid!.offTopicRejection, describeResult(results.testHybrid!)).toBeGreaterThanOrEqual(0.75);
+  });
+
+  it('floor: code, typo and English questions ≥ 0.85 correct', () => {
+    for (const category of ['code', 'typo', 'english']) {
+      const c = results.testHybrid!.byCategory.find((x) => x.category === category)!;
+      expect(c.correct, `${category}: ${describeResult(results.testHybrid!)}`).toBeGreaterThanOrEqual(0.85);
     }
   });
 
-  it('hybrid hit@3 ≥ bm25 hit@3 (fusion earns its keep)', () => {
-    expect(results.mainHybrid!.hitAt3, `${describeResult(results.mainHybrid!)}\n${describeResult(results.mainBm25!)}`).toBeGreaterThanOrEqual(
-      results.mainBm25!.hitAt3,
-    );
-  });
-
-  it('metrics are consistent: hit@1 ≤ MRR ≤ hit@3-ish, misses are exactly the non-hit@1 questions', () => {
-    for (const r of [results.mainHybrid!, results.mainBm25!, results.holdoutHybrid!]) {
+  it('metrics are consistent: hit@1 ≤ MRR ≤ 1, correct ≤ answered, misses are the incorrect questions', () => {
+    for (const r of [results.testHybrid!, results.testBm25!, results.devHybrid!]) {
       expect(r.hitAt1).toBeLessThanOrEqual(r.hitAt3);
       expect(r.mrr).toBeGreaterThanOrEqual(r.hitAt1);
       expect(r.mrr).toBeLessThanOrEqual(1);
-      expect(r.misses.length).toBe(Math.round(r.questions * (1 - r.hitAt1)));
+      expect(r.correct).toBeLessThanOrEqual(r.answerRate);
+      expect(r.misses.length).toBe(Math.round(r.questions * (1 - r.correct)));
       expect(r.falseAnswers.length).toBe(Math.round(r.offTopic * (1 - r.offTopicRejection)));
+      expect(r.byCategory.reduce((n, c) => n + c.questions, 0)).toBe(r.questions + r.offTopic);
     }
   });
 
   it('evaluation is deterministic: a second run gives the same numbers', async () => {
-    const again = await evaluate(kb, main, 'hybrid');
-    expect(again).toEqual(results.mainHybrid);
+    expect(await evaluate(kb, test, 'hybrid')).toEqual(results.testHybrid);
   });
 });
 
-describe('retrieval quality on eval-holdout.json (regression floors)', () => {
-  it('floor: hybrid hit@3 ≥ 0.55 on the holdout', () => {
-    expect(results.holdoutHybrid!.hitAt3, describeResult(results.holdoutHybrid!)).toBeGreaterThanOrEqual(0.55);
-  });
-
-  it('floor: off-topic rejection ≥ 0.85 on the holdout', () => {
-    expect(results.holdoutHybrid!.offTopicRejection, describeResult(results.holdoutHybrid!)).toBeGreaterThanOrEqual(0.85);
+describe('answer correctness is about the facts', () => {
+  it('a fact group is satisfied by any of its alternatives, regardless of case, width and spaces', () => {
+    expect(missingFacts('到账时间为 T + 1', [['t+1', 'D+1']])).toEqual([]);
+    expect(missingFacts('退货需要参考号', [['参考号'], ['12位']])).toEqual([['12位']]);
   });
 });
 
@@ -96,7 +94,7 @@ describe('the evaluation fixtures themselves', () => {
     }
   });
 
-  for (const file of [MAIN_FILE, HOLDOUT_FILE]) {
+  for (const file of [DEV_FILE, TEST_FILE]) {
     const name = path.basename(file);
 
     it(`${name} matches the fixture schema`, () => {
@@ -105,43 +103,40 @@ describe('the evaluation fixtures themselves', () => {
     });
 
     it(`every expect label of ${name} names an existing file and ## section of the real knowledge base`, () => {
-      const fixtures = loadEvalFixtures(file);
       const bad: string[] = [];
-      for (const { q, expect: labels } of fixtures.questions) {
+      for (const { q, expect: labels } of loadEvalFixtures(file).questions) {
         for (const label of labels) {
           const [f, ...rest] = label.split('#');
-          const section = rest.join('#');
-          if (!sections.get(f!)?.has(section)) bad.push(`${q} → ${label}`);
+          if (!sections.get(f!)?.has(rest.join('#'))) bad.push(`${q} → ${label}`);
         }
       }
       expect(bad).toEqual([]);
     });
 
-    it(`${name} has no duplicate questions and no question that is also off-topic`, () => {
+    it(`every question of ${name} has a fact to check, and no question repeats or is also off-topic`, () => {
       const fixtures = loadEvalFixtures(file);
+      expect(fixtures.questions.filter((x) => x.facts.length === 0).map((x) => x.q)).toEqual([]);
       const qs = fixtures.questions.map((x) => x.q.trim());
       expect(new Set(qs).size).toBe(qs.length);
-      expect(new Set(fixtures.offTopic).size).toBe(fixtures.offTopic.length);
-      for (const o of fixtures.offTopic) expect(qs).not.toContain(o.trim());
+      for (const o of fixtures.offTopic) expect(qs).not.toContain(o.q.trim());
     });
   }
 
-  it('eval-questions.json has at least 60 in-domain and 15 off-topic questions', () => {
-    const f = loadEvalFixtures(MAIN_FILE);
-    expect(f.questions.length).toBeGreaterThanOrEqual(60);
-    expect(f.offTopic.length).toBeGreaterThanOrEqual(15);
+  it('at least 400 in-domain questions in all, every category of the issue in both splits', () => {
+    expect(dev.questions.length + test.questions.length).toBeGreaterThanOrEqual(400);
+    const categories = ['plain', 'spoken', 'typo', 'pinyin', 'dialect', 'voice', 'long', 'two-part', 'code', 'slip', 'time-limit', 'safety', 'english', 'english-typo'];
+    for (const f of [dev, test]) expect([...new Set(f.questions.map((x) => x.category))].sort()).toEqual([...categories].sort());
+    expect(test.offTopic.length).toBeGreaterThanOrEqual(30);
   });
 
-  it('the holdout shares no question with eval-questions.json (it would not be a holdout)', () => {
-    const a = loadEvalFixtures(MAIN_FILE);
-    const b = loadEvalFixtures(HOLDOUT_FILE);
-    const seen = new Set([...a.questions.map((x) => x.q.trim()), ...a.offTopic.map((x) => x.trim())]);
-    const shared = [...b.questions.map((x) => x.q.trim()), ...b.offTopic.map((x) => x.trim())].filter((q) => seen.has(q));
+  it('the test split shares no question with dev (it would not be held out)', () => {
+    const seen = new Set([...dev.questions.map((x) => x.q.trim()), ...dev.offTopic.map((x) => x.q.trim())]);
+    const shared = [...test.questions.map((x) => x.q.trim()), ...test.offTopic.map((x) => x.q.trim())].filter((q) => seen.has(q));
     expect(shared).toEqual([]);
   });
 
   it('every ## section of the knowledge base is the expected answer of at least one question', () => {
-    const labelled = new Set([...main.questions, ...holdout.questions].flatMap((x) => x.expect));
+    const labelled = new Set([...dev.questions, ...test.questions].flatMap((x) => x.expect));
     const unlabelled = [...sections].flatMap(([f, ss]) => [...ss].map((s) => `${f}#${s}`)).filter((l) => !labelled.has(l));
     expect(unlabelled).toEqual([]);
   });

@@ -1,0 +1,207 @@
+/**
+ * Reading a message as merchants type it: the lexicon, spoken numbers, pinyin and homophone typos, the
+ * response-code table, the question inside a long message and two questions in one — each through the
+ * real modules, and end to end against the real knowledge base.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spokenNumbersToDigits } from '../../src/knowledge/chinese-numbers.js';
+import { CodeLookup } from '../../src/knowledge/code-lookup.js';
+import { parseKnowledgeFile, type Chunk } from '../../src/knowledge/documents.js';
+import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
+import { lexiconOf } from '../../src/knowledge/lexicon.js';
+import { PinyinSpeller } from '../../src/knowledge/pinyin-speller.js';
+import { focusOf, questionParts } from '../../src/knowledge/question-analysis.js';
+import { KNOWLEDGE_DIR, makeTempDir, removeDir } from './helpers.js';
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+describe('lexicon', () => {
+  const lexicon = lexiconOf([
+    { term: '签购单', variants: ['小票', '签够单'] },
+    { term: '手工退货', variants: ['手工推货'] },
+    { term: '退货', variants: ['推货', 'tuihuo', 'tui huo'] },
+  ]);
+
+  it('rewrites variants to the guide term, the longest variant first', () => {
+    expect(lexicon.apply('小票丢了')).toBe('签购单丢了');
+    expect(lexicon.apply('手工推货要多久')).toBe('手工退货要多久');
+    expect(lexicon.apply('推货要多久')).toBe('退货要多久');
+  });
+
+  it('matches pinyin variants as whole words, with or without the space', () => {
+    expect(lexicon.apply('tuihuo yao duojiu')).toContain('退货');
+    expect(lexicon.apply('tui huo yao duojiu')).toContain('退货');
+    expect(lexicon.apply('xtuihuox')).toBe('xtuihuox');
+  });
+
+  it('its fingerprint changes with any rewrite', () => {
+    expect(lexiconOf([{ term: '退货', variants: ['推货'] }]).fingerprint).not.toBe(lexiconOf([{ term: '退货', variants: ['退或'] }]).fingerprint);
+  });
+});
+
+describe('spoken numbers', () => {
+  it.each([
+    ['返回码二十五', '返回码25'],
+    ['报个幺二', '报个12'],
+    ['提示九四是啥', '提示94是啥'],
+    ['退货期限是不是三十天', '退货期限是不是30天'],
+    ['四零怎么处理', '40怎么处理'],
+    ['三到五个工作日', '3到5个工作日'],
+  ])('%s → %s', (spoken, digits) => {
+    expect(spokenNumbersToDigits(spoken)).toBe(digits);
+  });
+
+  it('leaves words with numerals alone', () => {
+    for (const s of ['我问一下', '十分感谢', '一笔交易', '两三天']) expect(spokenNumbersToDigits(s)).toBe(s);
+  });
+});
+
+describe('pinyin speller', () => {
+  const speller = new PinyinSpeller(['撤销', '退货', '参考号', '凭证号', '结算', '多久', '到账', '怎么', '签购单', '手工退货'], {
+    englishWords: ['how', 'long', 'refund', 'take', 'does', 'the', 'a'],
+  });
+
+  it('corrects homophone typos towards the guide vocabulary', () => {
+    expect(speller.fixHomophones('撤肖怎么弄')).toBe('撤销怎么弄');
+    expect(speller.fixHomophones('推货多久到账')).toBe('退货多久到账');
+    expect(speller.fixHomophones('参靠号在哪')).toBe('参考号在哪');
+    expect(speller.fixHomophones('签够单丢了')).toBe('签购单丢了');
+  });
+
+  it('leaves a word that shares no character with the vocabulary word alone', () => {
+    // 彻笑 sounds like 撤销 but shares no character: not a typo of it.
+    expect(speller.fixHomophones('彻笑')).toBe('彻笑');
+  });
+
+  it('reads pinyin typed with the IME off, spaced or run together', () => {
+    expect(speller.fromPinyin('tuihuo duojiu daozhang')).toBe('退货多久到账');
+    expect(speller.fromPinyin('tui huo duo jiu dao zhang')).toBe('退货多久到账');
+    expect(speller.fromPinyin('怎么chexiao')).toBe('怎么撤销');
+  });
+
+  it('leaves English alone', () => {
+    expect(speller.fromPinyin('how long does a refund take')).toBe('how long does a refund take');
+  });
+});
+
+describe('response-code table', () => {
+  const chunk = (section: string): Chunk => ({
+    id: `codes.md#${section}#0`, file: 'codes.md', title: '返回码', headingPath: [section], section, text: 'x', keywords: [], hash: '', lang: 'zh', questions: [], weight: 1,
+  });
+  const codes = new CodeLookup([chunk('返回码25：原交易不存在'), chunk('返回码12、40、57、58：交易类型不允许'), chunk('返回码77、A0、99：请重新签到')]);
+
+  it('is read from the headings', () => {
+    expect(codes.size).toBe(8);
+  });
+
+  it('finds codes quoted casually, in both languages', () => {
+    expect(codes.find('撤销跳出个12')).toEqual(['codes.md#返回码12、40、57、58：交易类型不允许']);
+    expect(codes.find('退的时候老报40')).toEqual(['codes.md#返回码12、40、57、58：交易类型不允许']);
+    expect(codes.find('25?')).toEqual(['codes.md#返回码25：原交易不存在']);
+    expect(codes.find('refund failed with error a0')).toEqual(['codes.md#返回码77、A0、99：请重新签到']);
+  });
+
+  it('does not read lengths, limits or amounts as codes', () => {
+    expect(codes.find('参考号是12位吗 报错了')).toEqual([]);
+    expect(codes.find('退货失败 金额是¥25')).toEqual([]);
+    expect(codes.find('我们店有25个员工，想问问结算的事情怎么处理')).toEqual([]);
+  });
+});
+
+describe('the question inside a message', () => {
+  it('a long message: the clauses that ask are the focus, the story the context', () => {
+    const { focus, context } = focusOf('我是开小超市的，昨天有个顾客刷了五百块，今天拿着小票回来说不要了，这种情况我该怎么给他退？');
+    expect(focus).toBe('这种情况我该怎么给他退？');
+    expect(context).toContain('小票');
+  });
+
+  it('a short message is its own focus', () => {
+    expect(focusOf('退货多久到账')).toEqual({ focus: '退货多久到账', context: '' });
+  });
+
+  it('two questions in one message are split', () => {
+    expect(questionParts('预授权有效期多久？做了预授权完成以后还能撤吗？')).toEqual(['预授权有效期多久？', '做了预授权完成以后还能撤吗？']);
+    expect(questionParts('参考号几位，另外凭证号在哪看')).toHaveLength(2);
+    expect(questionParts('退货多久到账？')).toEqual([]);
+  });
+});
+
+describe('knowledge files: questions and English text of a section', () => {
+  const source = [
+    '---',
+    'title: 撤销与退货',
+    'title_en: Voids and refunds',
+    '---',
+    '## 退货的条件',
+    '退货用于已经批结算的交易。',
+    '',
+    '### 问法',
+    '- 结完账了还能退吗',
+    '- can I refund after settlement?',
+    '',
+    '### English: When to refund',
+    'A refund is for a settled transaction.',
+  ].join('\n');
+
+  it('parses a Chinese and an English chunk of the same section, each with its questions', () => {
+    const chunks = parseKnowledgeFile('void.md', utf8(source));
+    expect(chunks.map((c) => [c.lang, c.section, c.title, c.headingPath, c.text, c.questions])).toEqual([
+      ['zh', '退货的条件', '撤销与退货', ['退货的条件'], '退货用于已经批结算的交易。', ['结完账了还能退吗']],
+      ['en', '退货的条件', 'Voids and refunds', ['When to refund'], 'A refund is for a settled transaction.', ['can I refund after settlement?']],
+    ]);
+    expect(chunks[1]!.id).toBe('void.md#退货的条件#en#0');
+  });
+
+  it('a weight in the front matter is checked and kept', () => {
+    expect(parseKnowledgeFile('a.md', utf8('---\ntitle: A\nweight: 0.5\n---\n## S\ntext')).map((c) => c.weight)).toEqual([0.5]);
+    expect(() => parseKnowledgeFile('a.md', utf8('---\ntitle: A\nweight: 3\n---\n## S\ntext'))).toThrow(/weight/);
+  });
+
+  it('an empty English block is a specific error', () => {
+    expect(() => parseKnowledgeFile('a.md', utf8('---\ntitle: A\n---\n## S\ntext\n\n### English: S\n\n## T\nmore'))).toThrow(/English block is empty/);
+  });
+});
+
+describe('end to end on the real knowledge base', () => {
+  let dir: string;
+  let kb: KnowledgeBase;
+  beforeAll(async () => {
+    dir = makeTempDir();
+    kb = await KnowledgeBase.open({ knowledgeDir: KNOWLEDGE_DIR, indexDir: path.join(dir, 'index'), minConfidence: 0.35, maxSources: 2 });
+  });
+  afterAll(() => removeDir(dir));
+
+  const top = async (q: string) => {
+    const a = await kb.ask(q);
+    return { answered: a.answered, section: a.sources[0] ? `${a.sources[0].file}#${a.sources[0].section}` : '', text: a.text, lang: a.lang, sources: a.sources };
+  };
+
+  it('a code quoted casually is looked up', async () => {
+    expect((await top('撤销跳出个12')).section).toBe('response-codes.md#返回码12、40、57、58：交易类型不允许');
+    expect((await top('退货的时候屏幕上显示九四')).section).toBe('response-codes.md#返回码94：重复交易');
+  });
+
+  it('an English question is answered from the English text', async () => {
+    const a = await top('How long does a refund take to reach the cardholder?');
+    expect(a).toMatchObject({ answered: true, lang: 'en', section: 'void-vs-refund.md#退款多久到持卡人账户' });
+    expect(a.text).toMatch(/working days/);
+    expect(a.text).not.toMatch(/[\u4e00-\u9fff]{4}/);
+  });
+
+  it('pinyin and homophone typos find the section the guide words would', async () => {
+    expect((await top('cankaohao shi jiwei')).section).toBe('sales-slip.md#参考号');
+    expect((await top('推货要准备什么')).section).toMatch(/^void-refund-steps\.md#退货前的准备$|^void-vs-refund\.md#退货的条件$/);
+  });
+
+  it('two questions in one message are both answered, each cited', async () => {
+    const a = await top('参考号是几位？另外凭证号是几位？');
+    expect(a.sources.map((s) => s.section)).toEqual(['参考号', '凭证号']);
+    expect(a.text).toContain('12位');
+    expect(a.text).toContain('6位');
+  });
+
+  it('off-topic messages are still refused', async () => {
+    for (const q of ['明天上海会下雨吗', '给我讲个笑话', 'what is the capital of France']) expect((await top(q)).answered, q).toBe(false);
+  });
+});
