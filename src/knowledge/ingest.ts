@@ -22,7 +22,7 @@ import { AppError } from '../app/errors.js';
 import { Bm25Index, type Bm25State } from './bm25.js';
 import { loadKnowledge, type Chunk, type FileProblem } from './documents.js';
 import { conceptTokens, loadGlossary, type Glossary } from './glossary.js';
-import { loadLexicon, type Lexicon } from './lexicon.js';
+import { loadLexicon, loadOutOfScope, type Lexicon } from './lexicon.js';
 import { HnswVectorStore } from './hnsw-store.js';
 import { LocalHashEmbeddings, type LocalEmbeddingsState } from './local-embeddings.js';
 import { normalize, tokenize, useTerms } from './text.js';
@@ -42,6 +42,7 @@ import {
 export const INDEX_FORMAT = 3;
 export const GLOSSARY_FILE = 'glossary.yaml';
 export const LEXICON_FILE = 'lexicon.yaml';
+export const OUT_OF_SCOPE_FILE = 'out-of-scope.yaml';
 /** Above this share of changed chunks the idf table is re-fitted and everything re-embedded. */
 const REFIT_CHANGE_RATIO = 0.3;
 
@@ -318,6 +319,8 @@ export interface LoadedIndex {
   bm25: Bm25Index;
   glossary: Glossary;
   lexicon: Lexicon;
+  /** Questions that sound close to the guide but are not its business (`out-of-scope.yaml`). */
+  outOfScope: string[];
 }
 
 /** `embeddings`: the configured embedding (default local); it is used for questions only if it built the vectors. */
@@ -337,7 +340,8 @@ export async function loadIndex(knowledgeDir: string, indexDir: string, embeddin
     const embeddings = new LocalHashEmbeddings({ state: manifest.embedding, features: (t) => conceptTokens(glossary, t) });
     const vectors = await HnswVectorStore.load(join(indexDir, 'vectors'), vectorQuery.kind === 'remote' ? vectorQuery.embeddings : embeddings);
     const bm25 = Bm25Index.fromJSON(JSON.parse(readFileSync(join(indexDir, 'bm25.json'), 'utf8')) as Bm25State);
-    return { manifest, embeddings, vectors, vectorQuery, bm25, glossary, lexicon };
+    const outOfScope = loadOutOfScope(join(knowledgeDir, OUT_OF_SCOPE_FILE));
+    return { manifest, embeddings, vectors, vectorQuery, bm25, glossary, lexicon, outOfScope };
   } catch (err) {
     throw new AppError('KNOWLEDGE_INDEX_CORRUPT', `${indexDir}: ${(err as Error).message}`, { cause: err });
   }

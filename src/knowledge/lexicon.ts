@@ -76,6 +76,29 @@ export function lexiconOf(entries: { term: string; variants: string[] }[]): Lexi
   };
 }
 
+const OutOfScopeSchema = z.object({ questions: z.array(z.union([z.string(), z.number()]).transform(String)).default([]) });
+
+/**
+ * `knowledge/out-of-scope.yaml`: questions that sound close to the guide but are not its business (a new
+ * terminal's price, Alipay passwords, loans). A question nearer to one of these than to any question a
+ * section lists is not answered from the guide.
+ */
+export function loadOutOfScope(file: string): string[] {
+  if (!existsSync(file)) return [];
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = OutOfScopeSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data.questions.map((q) => q.trim()).filter(Boolean);
+}
+
 /** A spaced pinyin variant ("tui huo") matched written without or with other spacing. */
 function findSpaced(map: Map<string, string>, match: string): string | undefined {
   const bare = match.replace(/ /g, '');

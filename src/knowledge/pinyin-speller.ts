@@ -24,6 +24,11 @@ function fuzzy(syllable: string): string {
 
 export interface SpellerOptions {
   /**
+   * The domain's own terms (glossary, lexicon, headings): a two-character window is corrected only
+   * towards one of these — among everyday two-character words homophones abound (说有 → 所有).
+   */
+  terms?: Iterable<string>;
+  /**
    * The text's dictionary words in order (a segmenter without new-word guessing): a real word of the
    * language (上海, 一部) is never "corrected", whatever it sounds like.
    */
@@ -41,6 +46,7 @@ export class PinyinSpeller {
   /** Every syllable the vocabulary's characters are read with: what "valid pinyin" means here. */
   private readonly validSyllables = new Set<string>();
   private readonly english: Set<string>;
+  private readonly terms: Set<string>;
   private readonly segment_: ((text: string) => string[]) | undefined;
 
   constructor(words: Iterable<string>, options: SpellerOptions = {}) {
@@ -58,6 +64,7 @@ export class PinyinSpeller {
       if (!this.byLetters.has(letters)) this.byLetters.set(letters, w);
     }
     this.english = new Set(options.englishWords ?? []);
+    this.terms = new Set(options.terms ?? []);
     this.segment_ = options.segment;
   }
 
@@ -101,7 +108,8 @@ export class PinyinSpeller {
           const word = this.bySound.get(ps.slice(i, i + len).map(fuzzy).join(' '));
           // Sharing a character in the same place keeps corrections to typos of the word, not any homophone;
           // a window inside a real word of the language is that word, not a typo.
-          if (word && [...word].some((c, k) => window[k] === c) && mayBeTypo(i, i + len)) {
+          const known = word !== undefined && (len > 2 || this.terms.size === 0 || this.terms.has(word));
+          if (known && [...word!].some((c, k) => window[k] === c) && mayBeTypo(i, i + len)) {
             out += word;
             i += len;
             continue outer;

@@ -22,6 +22,7 @@ import { expansions, mentionedGroups, mentions, type Glossary } from './glossary
 import { indexText, type LoadedIndex } from './ingest.js';
 import { PinyinSpeller } from './pinyin-speller.js';
 import { QuestionAnalyzer, type AnalyzedQuestion } from './question-analysis.js';
+import { QuestionIndex } from './question-index.js';
 import { STOPWORDS, dictionaryWords, hasCjk, isFunctionCompound, normalize, tokenize, words } from './text.js';
 
 /** Both languages share one index, so each retriever returns enough to fill a ranking in either. */
@@ -36,6 +37,10 @@ const QUESTION_SIM_SURE = 0.62;
 const QUESTION_SIM_FLOOR = 0.3;
 /** Below this, question similarity adds nothing to confidence (measured on the dev split). */
 const QUESTION_SIM_GATE = 0.4;
+const UNKNOWN = 1;
+/** A question this similar to an out-of-scope one (and more than to the section's) is refused. */
+const OUT_OF_SCOPE_SIM = 0.4;
+const OUT_OF_SCOPE_CONFIDENCE = 0.1;
 /**
  * Hybrid fusion weights, measured on the dev split (`pos-assist eval`): BM25 (scaled to the best BM25
  * score of the search) carries the literal match, the listed questions carry how merchants ask, and the
@@ -91,10 +96,12 @@ export class Retriever {
   private readonly chunks: Map<string, Chunk>;
   private readonly haystacks = new Map<string, string>();
   private readonly vectors = new Map<string, number[]>();
-  /** Each chunk's listed questions as local TF-IDF vectors. */
-  private readonly questionVectors = new Map<string, number[][]>();
+  /** Every chunk's listed questions, for question-to-question similarity (keyed by chunk id). */
+  private readonly questions: QuestionIndex<string>;
   readonly analyzer: QuestionAnalyzer;
   private readonly codes: CodeLookup;
+  /** `out-of-scope.yaml`'s questions. */
+  private readonly outOfScope: QuestionIndex<number>;
 
   constructor(
     private readonly index: LoadedIndex,
@@ -103,13 +110,12 @@ export class Retriever {
     this.chunks = new Map(index.manifest.chunks.map((c) => [c.id, c]));
     this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index));
     this.codes = new CodeLookup(index.manifest.chunks);
-    for (const c of index.manifest.chunks) {
-      if (c.questions.length === 0) continue;
-      this.questionVectors.set(
-        c.id,
-        c.questions.map((q) => index.embeddings.vectorize(tokenize(index.lexicon.apply(normalize(q))))),
-      );
-    }
+    const idf = (t: string) => index.embeddings.idf(t);
+    this.outOfScope = new QuestionIndex(index.outOfScope.map((q, i) => ({ key: i, tokens: tokenize(this.analyzer.canonical(q)) })), idf);
+    this.questions = new QuestionIndex(
+      index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, tokens: tokenize(index.lexicon.apply(normalize(q))) }))),
+      idf,
+    );
   }
 
   get glossary(): Glossary {
@@ -183,14 +189,10 @@ export class Retriever {
     const vectorHits = mode === 'bm25' ? [] : (await this.vectorSearch(vector!)).filter(([id]) => inLang(id));
     const bm25Hits = mode === 'vector' ? [] : this.index.bm25.search(query, CANDIDATES).filter((h) => inLang(h.id));
     // Question to question: the merchant's words against the questions each section lists.
-    const typed = this.index.embeddings.vectorize(tokenize(text));
-    const questionSims = new Map<string, number>();
-    for (const [id, vectors] of this.questionVectors) {
-      if (!inLang(id)) continue;
-      let best = 0;
-      for (const v of vectors) best = Math.max(best, cosine(typed, v));
-      if (best > 0) questionSims.set(id, best);
-    }
+    const textTokens = tokenize(text);
+    const typed = this.index.embeddings.vectorize(textTokens);
+    const asked = this.questions.vector(textTokens);
+    const questionSims = new Map([...this.questions.similarities(asked)].filter(([id]) => inLang(id)));
     const questionHits = mode === 'bm25' ? [] : [...questionSims].filter(([, sim]) => sim >= QUESTION_SIM_FLOOR).sort((a, b) => b[1] - a[1]);
 
     const byId = new Map<string, RetrievalHit>();
@@ -253,6 +255,9 @@ export class Retriever {
     const similarity = top ? cosine(typed, this.chunkVector(top.chunk)) : 0;
     const questionSimilarity = top ? this.sectionQuestionSimilarity(top.chunk, questionSims) : 0;
     let confidence = Math.max(confidenceOf(coverage, similarity), questionConfidence(questionSimilarity));
+    // Nearer to a question the guide does not answer than to any it does: not the guide's business.
+    const outOfScope = this.outOfScope.best(asked);
+    if (outOfScope >= OUT_OF_SCOPE_SIM && outOfScope > questionSimilarity) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
     const codeLookup = codeKeys[0];
     if (codeLookup && top && `${top.chunk.file}#${top.chunk.section}` === codeLookup) confidence = Math.max(confidence, CODE_CONFIDENCE);
     const retrieval: Retrieval = {
@@ -338,7 +343,7 @@ export class Retriever {
       if (attributed.has(w) || [...attributed].some((a) => a.includes(w))) continue;
       // Single CJK characters left over by the segmenter (吗, 钱) say little on their own.
       if (hasCjk(w) && (w.length < 2 || isFunctionCompound(w))) continue;
-      const weight = idf(w);
+      const weight = idf(w) * (this.index.bm25.df(w) === 0 ? UNKNOWN : 1);
       total += weight;
       if (haystack.includes(w)) found += weight;
     }
@@ -393,14 +398,17 @@ function chunkOrder(c: Chunk): number {
  * glossary terms; its English words tell English questions from pinyin.
  */
 function spellerFor(index: LoadedIndex): PinyinSpeller {
-  const zh: string[] = [...index.lexicon.terms, ...index.glossary.terms];
+  const terms = new Set<string>([...index.lexicon.terms, ...index.glossary.terms]);
+  const zh: string[] = [...terms];
   const en = new Set<string>([...STOPWORDS].filter((w) => /^[a-z']+$/.test(w)));
   for (const c of index.manifest.chunks) {
     const text = indexText(c, index.lexicon);
-    if (c.lang === 'zh') zh.push(...words(text, false));
-    else for (const w of normalize(text).match(/[a-z]+/g) ?? []) en.add(w);
+    if (c.lang === 'zh') {
+      zh.push(...words(text, false));
+      for (const h of [c.title, ...c.headingPath]) for (const w of words(h)) terms.add(w);
+    } else for (const w of normalize(text).match(/[a-z]+/g) ?? []) en.add(w);
   }
-  return new PinyinSpeller(zh, { englishWords: en, segment: dictionaryWords });
+  return new PinyinSpeller(zh, { englishWords: en, segment: dictionaryWords, terms });
 }
 
 export type { ChunkLang };
