@@ -11,11 +11,19 @@ export class QuestionIndex<K> {
   private readonly postings = new Map<string, { entry: number; weight: number }[]>();
   private readonly keys: K[] = [];
 
-  constructor(
-    entries: Iterable<{ key: K; tokens: string[] }>,
-    private readonly idf: (token: string) => number,
-  ) {
-    for (const { key, tokens } of entries) {
+  private readonly idf: (token: string) => number;
+
+  /** `idf`: the corpus's token weights; by default the listed questions' own document frequencies. */
+  constructor(entries: Iterable<{ key: K; tokens: string[] }>, idf?: (token: string) => number) {
+    const list = [...entries];
+    if (idf) this.idf = idf;
+    else {
+      const df = new Map<string, number>();
+      for (const e of list) for (const t of new Set(e.tokens)) df.set(t, (df.get(t) ?? 0) + 1);
+      const n = list.length;
+      this.idf = (t) => Math.log(1 + (n - (df.get(t) ?? 0) + 0.5) / ((df.get(t) ?? 0) + 0.5));
+    }
+    for (const { key, tokens } of list) {
       const entry = this.keys.push(key) - 1;
       for (const [token, weight] of this.vector(tokens)) {
         let list = this.postings.get(token);

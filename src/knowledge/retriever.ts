@@ -23,7 +23,7 @@ import { indexText, type LoadedIndex } from './ingest.js';
 import { PinyinSpeller } from './pinyin-speller.js';
 import { QuestionAnalyzer, type AnalyzedQuestion } from './question-analysis.js';
 import { QuestionIndex } from './question-index.js';
-import { STOPWORDS, dictionaryWords, hasCjk, isFunctionCompound, normalize, tokenize, words } from './text.js';
+import { STOPWORDS, dictionaryWords, hasCjk, isBigram, isFunctionCompound, normalize, tokenize, words } from './text.js';
 
 /** Both languages share one index, so each retriever returns enough to fill a ranking in either. */
 const CANDIDATES = 60;
@@ -36,8 +36,9 @@ const CONTEXT_WEIGHT = 0.3;
 const QUESTION_SIM_SURE = 0.62;
 const QUESTION_SIM_FLOOR = 0.3;
 /** Below this, question similarity adds nothing to confidence (measured on the dev split). */
-const QUESTION_SIM_GATE = 0.4;
+const QUESTION_SIM_GATE = 0.35;
 const UNKNOWN = 1;
+
 /** A question this similar to an out-of-scope one (and more than to the section's) is refused. */
 const OUT_OF_SCOPE_SIM = 0.4;
 const OUT_OF_SCOPE_CONFIDENCE = 0.1;
@@ -47,7 +48,7 @@ const OUT_OF_SCOPE_CONFIDENCE = 0.1;
  * local vector a little of both. Reciprocal-rank fusion was tried and ranked worse: it flattens a clear
  * BM25 lead into a tie with whatever the other lists put first.
  */
-const WEIGHTS = { bm25: 1, questions: 0.5, vector: 0.3 };
+const WEIGHTS = { bm25: 1, questions: 1.5, vector: 0.3 };
 /** Synonym expansions count, but less than the words the merchant actually typed. */
 const EXPANSION_WEIGHT = 0.6;
 
@@ -99,6 +100,9 @@ export class Retriever {
   /** Every chunk's listed questions, for question-to-question similarity (keyed by chunk id). */
   private readonly questions: QuestionIndex<string>;
   readonly analyzer: QuestionAnalyzer;
+  /** The guide's terms: glossary, lexicon and the words of its headings. */
+  private readonly terms: Set<string>;
+
   private readonly codes: CodeLookup;
   /** `out-of-scope.yaml`'s questions. */
   private readonly outOfScope: QuestionIndex<number>;
@@ -108,12 +112,14 @@ export class Retriever {
     private readonly onWarning: RetrieverWarning = () => undefined,
   ) {
     this.chunks = new Map(index.manifest.chunks.map((c) => [c.id, c]));
-    this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index));
+    this.terms = domainTerms(index);
+
+    this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index, this.terms));
     this.codes = new CodeLookup(index.manifest.chunks);
     const idf = (t: string) => index.embeddings.idf(t);
     this.outOfScope = new QuestionIndex(index.outOfScope.map((q, i) => ({ key: i, tokens: tokenize(this.analyzer.canonical(q)) })), idf);
     this.questions = new QuestionIndex(
-      index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, tokens: tokenize(index.lexicon.apply(normalize(q))) }))),
+      index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, tokens: questionTokens(index.lexicon.apply(normalize(q))) }))),
       idf,
     );
   }
@@ -191,7 +197,7 @@ export class Retriever {
     // Question to question: the merchant's words against the questions each section lists.
     const textTokens = tokenize(text);
     const typed = this.index.embeddings.vectorize(textTokens);
-    const asked = this.questions.vector(textTokens);
+    const asked = this.questions.vector(questionTokens(text));
     const questionSims = new Map([...this.questions.similarities(asked)].filter(([id]) => inLang(id)));
     const questionHits = mode === 'bm25' ? [] : [...questionSims].filter(([, sim]) => sim >= QUESTION_SIM_FLOOR).sort((a, b) => b[1] - a[1]);
 
@@ -229,7 +235,7 @@ export class Retriever {
       }
     }
     // A quoted response code is a table lookup: its section leads, whatever else the message says.
-    const codeKeys = this.codes.find(analysis.text);
+    const codeKeys = this.codes.find(context ? `${text} ${context}` : text);
     for (const hit of byId.values()) {
       if (hit.chunk.headingPath.length === 0) hit.score *= INTRO_WEIGHT;
       hit.score *= hit.chunk.weight ?? 1;
@@ -389,6 +395,16 @@ export function questionConfidence(similarity: number): number {
   return Math.round(Math.min(1, 0.35 + (0.55 * (similarity - QUESTION_SIM_GATE)) / (QUESTION_SIM_SURE - QUESTION_SIM_GATE)) * 1000) / 1000;
 }
 
+/**
+ * Question-to-question tokens: words, bigrams, and single Chinese characters — a question reworded in
+ * dialect or speech keeps many of its characters while its words and bigrams change (measured on dev).
+ */
+function questionTokens(text: string): string[] {
+  const tokens = tokenize(text);
+  for (const ch of text.match(/[\u4e00-\u9fff]/g) ?? []) if (!STOPWORDS.has(ch)) tokens.push(`¹${ch}`);
+  return tokens;
+}
+
 function chunkOrder(c: Chunk): number {
   return Number(c.id.slice(c.id.lastIndexOf('#') + 1)) || 0;
 }
@@ -397,18 +413,23 @@ function chunkOrder(c: Chunk): number {
  * The speller's vocabulary: the guide's Chinese words (text, headings, listed questions), its lexicon and
  * glossary terms; its English words tell English questions from pinyin.
  */
-function spellerFor(index: LoadedIndex): PinyinSpeller {
-  const terms = new Set<string>([...index.lexicon.terms, ...index.glossary.terms]);
+function spellerFor(index: LoadedIndex, terms: Set<string>): PinyinSpeller {
   const zh: string[] = [...terms];
   const en = new Set<string>([...STOPWORDS].filter((w) => /^[a-z']+$/.test(w)));
   for (const c of index.manifest.chunks) {
     const text = indexText(c, index.lexicon);
-    if (c.lang === 'zh') {
-      zh.push(...words(text, false));
-      for (const h of [c.title, ...c.headingPath]) for (const w of words(h)) terms.add(w);
-    } else for (const w of normalize(text).match(/[a-z]+/g) ?? []) en.add(w);
+    if (c.lang === 'zh') zh.push(...words(text, false));
+    else for (const w of normalize(text).match(/[a-z]+/g) ?? []) en.add(w);
   }
-  return new PinyinSpeller(zh, { englishWords: en, segment: dictionaryWords, terms });
+  return new PinyinSpeller(zh, { englishWords: en, segment: dictionaryWords, terms: [...terms].filter(hasCjk) });
+}
+
+/** Glossary and lexicon terms and the words of every heading and title (both languages), as tokens. */
+function domainTerms(index: LoadedIndex): Set<string> {
+  const terms = new Set<string>();
+  for (const t of [...index.lexicon.terms, ...index.glossary.terms]) for (const w of words(t)) terms.add(w);
+  for (const c of index.manifest.chunks) for (const h of [c.title, ...c.headingPath]) for (const w of words(index.lexicon.apply(normalize(h)))) terms.add(w);
+  return terms;
 }
 
 export type { ChunkLang };
