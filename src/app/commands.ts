@@ -42,9 +42,13 @@ export async function runIngest(config: Config, logger: Logger, rebuild: boolean
   return 0;
 }
 
-/** `local (hashed TF-IDF)` or `openai text-embedding-v3, 1024 dimensions, https://…/v1` (never the key). */
+/**
+ * `local (hashed TF-IDF)`, `openai text-embedding-v3, 1024 dimensions, https://…/v1` (never the key) or
+ * `onnx bge-small-zh-v1.5@3f2a9c01d4e7, cls pooling, 512 dimensions`.
+ */
 function describeVectorEmbedding(e: VectorEmbeddingDescriptor): string {
   if (e.provider === 'local') return 'local (hashed TF-IDF)';
+  if (e.provider === 'onnx') return `onnx ${e.model}, ${e.pooling} pooling${e.dimensions ? `, ${e.dimensions} dimensions` : ''}`;
   return `openai ${e.model}${e.dimensions ? `, ${e.dimensions} dimensions` : ''}, ${e.endpoint}`;
 }
 

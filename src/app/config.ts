@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from './errors.js';
+import { DEFAULT_ONNX_BATCH_SIZE, ONNX_POOLINGS, onnxModelProblem, type OnnxPooling } from '../knowledge/onnx-embeddings.js';
 
 // ── Project root ────────────────────────────────────────────────────────────────────────────────────
 
@@ -48,7 +49,7 @@ export { LOCALES, type Locale } from '../i18n/messages.js';
 
 export const STRUCTURED_OUTPUT_METHODS = ['json_schema', 'function_calling', 'json_mode'] as const;
 export type StructuredOutputMethod = (typeof STRUCTURED_OUTPUT_METHODS)[number];
-export const EMBEDDINGS_PROVIDERS = ['local', 'openai'] as const;
+export const EMBEDDINGS_PROVIDERS = ['local', 'openai', 'onnx'] as const;
 export type EmbeddingsProvider = (typeof EMBEDDINGS_PROVIDERS)[number];
 
 export interface Config {
@@ -161,6 +162,10 @@ export interface Config {
     readonly apiKey: string | undefined;
     /** `EMBEDDINGS_BASE_URL`, else the language model's base URL. */
     readonly baseUrl: string | undefined;
+    /** `EMBEDDINGS=onnx`: the model folder (absolute); checked at start-up to hold a model and its tokenizer. */
+    readonly modelDir?: string | undefined;
+    /** `EMBEDDINGS=onnx`: `cls` (default, bge) or `mean`. */
+    readonly pooling?: OnnxPooling;
   };
   /** Files and folders inside `dataDir`. */
   readonly paths: {
@@ -277,6 +282,8 @@ function schemaFor(root: string) {
     EMBEDDINGS_BATCH_SIZE: integer(1, 2048).optional(),
     EMBEDDINGS_API_KEY: apiKey().optional(),
     EMBEDDINGS_BASE_URL: httpUrl('https://dashscope.aliyuncs.com/compatible-mode/v1').transform((v) => v.replace(/\/+$/, '')).optional(),
+    EMBEDDINGS_MODEL_DIR: z.string().transform((value) => path.resolve(value)).optional(),
+    EMBEDDINGS_POOLING: oneOf(ONNX_POOLINGS).default('cls'),
   });
 }
 
@@ -398,6 +405,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.EMBEDDINGS === 'openai' && !(raw.EMBEDDINGS_API_KEY ?? llmKey)) {
     together.push({ variable: 'EMBEDDINGS_API_KEY', reason: 'is required when EMBEDDINGS=openai and no LLM_API_KEY is set' });
   }
+  if (raw.EMBEDDINGS === 'onnx') {
+    const dir = raw.EMBEDDINGS_MODEL_DIR;
+    const problem = dir
+      ? onnxModelProblem(path.resolve(dir))
+      : 'is required when EMBEDDINGS=onnx (the folder of an ONNX sentence-embedding model, e.g. bge-small-zh-v1.5)';
+    if (problem) together.push({ variable: 'EMBEDDINGS_MODEL_DIR', reason: dir ? `${problem} (got ${JSON.stringify(dir)})` : problem });
+  }
   if (!parsed.success || together.length > 0) {
     const issues: ConfigIssue[] = [];
     for (const issue of parsed.success ? [] : parsed.error.issues) {
@@ -475,9 +489,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddings: Object.freeze({
       provider: v.EMBEDDINGS,
       model: v.EMBEDDINGS_MODEL,
-      batchSize: v.EMBEDDINGS_BATCH_SIZE ?? defaultBatchSize(v.EMBEDDINGS_BASE_URL ?? v.LLM_BASE_URL),
+      batchSize:
+        v.EMBEDDINGS_BATCH_SIZE ?? (v.EMBEDDINGS === 'onnx' ? DEFAULT_ONNX_BATCH_SIZE : defaultBatchSize(v.EMBEDDINGS_BASE_URL ?? v.LLM_BASE_URL)),
       apiKey: v.EMBEDDINGS_API_KEY ?? v.LLM_API_KEY ?? v.OPENAI_API_KEY,
       baseUrl: v.EMBEDDINGS_BASE_URL ?? v.LLM_BASE_URL,
+      modelDir: v.EMBEDDINGS_MODEL_DIR,
+      pooling: v.EMBEDDINGS_POOLING,
     }),
     paths: Object.freeze({
       database: path.join(v.DATA_DIR, 'pos-assist.sqlite'),

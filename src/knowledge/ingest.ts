@@ -12,7 +12,8 @@
  * remote model and the local TF-IDF model is still fitted and stored (confidence needs it). The remote
  * vectors do not depend on the glossary or on the idf table, so a re-fit keeps the stored ones of
  * unchanged chunks; only a changed embedding, an unreadable index or `rebuild` re-embeds them all. If the
- * remote embedding fails, nothing on disk changes and `KNOWLEDGE_EMBEDDINGS_FAILED` is thrown.
+ * remote embedding fails, nothing on disk changes and `KNOWLEDGE_EMBEDDINGS_FAILED` is thrown. A local
+ * ONNX model (`EMBEDDINGS=onnx`, onnx-embeddings.ts) is handled exactly like a remote embedding here.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,13 +29,13 @@ import { LocalHashEmbeddings, type LocalEmbeddingsState } from './local-embeddin
 import { normalize, tokenize, useTerms } from './text.js';
 import * as OpenCC from 'opencc-js/t2cn';
 import {
-  RemoteEmbeddings,
   describeEmbedding,
   embeddingChange,
   embeddingLabel,
-  isRemote,
   sameEmbedding,
+  vectorEmbedder,
   type EmbeddingSettings,
+  type VectorEmbedder,
   type VectorEmbeddingDescriptor,
 } from './vector-embeddings.js';
 
@@ -178,7 +179,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const previous = readManifest(indexDir);
   const vectorDir = join(indexDir, 'vectors');
   const configured = describeEmbedding(options.embeddings);
-  const remote = isRemote(options.embeddings) ? new RemoteEmbeddings(options.embeddings, 'documents') : undefined;
+  const remote = vectorEmbedder(options.embeddings, 'documents');
   let store: HnswVectorStore | undefined;
   let embeddings: LocalHashEmbeddings | undefined;
   let reason = '';
@@ -281,9 +282,9 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
  * Embeds with the remote model. Any failure (network, timeout, HTTP error, malformed answer, a dimension
  * count the index does not have) leaves the index on disk as it was and becomes one coded error.
  */
-async function embedRemotely(remote: RemoteEmbeddings, texts: string[], store: HnswVectorStore, hadIndex: boolean): Promise<number[][]> {
+async function embedRemotely(remote: VectorEmbedder, texts: string[], store: HnswVectorStore, hadIndex: boolean): Promise<number[][]> {
   const kept = hadIndex ? 'the previous index was kept' : 'no index was built';
-  const what = `${embeddingLabel({ provider: 'openai', model: remote.model, endpoint: remote.endpoint }, true)}`;
+  const what = remote.label;
   let vectors: number[][];
   try {
     vectors = await remote.embedDocuments(texts);
@@ -307,7 +308,7 @@ async function embedRemotely(remote: RemoteEmbeddings, texts: string[], store: H
  */
 export type VectorQuery =
   | { kind: 'local' }
-  | { kind: 'remote'; embeddings: RemoteEmbeddings }
+  | { kind: 'remote'; embeddings: VectorEmbedder }
   | { kind: 'unavailable'; reason: string };
 
 export interface LoadedIndex {
@@ -331,8 +332,9 @@ export async function loadIndex(knowledgeDir: string, indexDir: string, embeddin
   const recorded = recordedEmbedding(manifest);
   let vectorQuery: VectorQuery;
   if (recorded.provider === 'local') vectorQuery = { kind: 'local' };
-  else if (isRemote(embeddingSettings) && sameEmbedding(recorded, describeEmbedding(embeddingSettings))) {
-    vectorQuery = { kind: 'remote', embeddings: new RemoteEmbeddings(embeddingSettings, 'query') };
+  else if (sameEmbedding(recorded, describeEmbedding(embeddingSettings))) {
+    // The same remote or ONNX embedding as the configured one, so there is an embedder for it.
+    vectorQuery = { kind: 'remote', embeddings: vectorEmbedder(embeddingSettings, 'query')! };
   } else {
     vectorQuery = { kind: 'unavailable', reason: `the vectors were built by ${embeddingLabel(recorded)}, which is not the configured embedding` };
   }

@@ -1,18 +1,20 @@
 /**
- * Which embedding builds the HNSW vectors: the local hashed TF-IDF (default) or a remote
- * OpenAI-compatible endpoint (`EMBEDDINGS=openai`: OpenAI, DashScope compatible mode, vLLM, Ollama …).
+ * Which embedding builds the HNSW vectors: the local hashed TF-IDF (default), a remote
+ * OpenAI-compatible endpoint (`EMBEDDINGS=openai`: OpenAI, DashScope compatible mode, vLLM, Ollama …) or
+ * an ONNX sentence-embedding model in a local folder (`EMBEDDINGS=onnx`, see onnx-embeddings.ts).
  *
- * Only the vector *ranking* uses the remote embedding. The local TF-IDF model is still fitted and stored
- * with every index, because the retriever's confidence (coverage + local cosine) and the confidence gate
- * calibrated on it depend on it, not on whichever model ranks the candidates.
+ * Only the vector *ranking* uses the remote (or ONNX) embedding. The local TF-IDF model is still fitted and
+ * stored with every index, because the retriever's confidence (coverage + local cosine) and the confidence
+ * gate calibrated on it depend on it, not on whichever model ranks the candidates.
  *
  * The manifest records a descriptor of the embedding that built the vectors; vectors from different
  * embeddings are not comparable, so a change of provider, model or endpoint means a full rebuild.
  */
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { OpenAIEmbeddings } from '@langchain/openai';
+import { OnnxEmbeddings, onnxModelId, type OnnxPooling } from './onnx-embeddings.js';
 
-export type EmbeddingProvider = 'local' | 'openai';
+export type EmbeddingProvider = 'local' | 'openai' | 'onnx';
 
 /** The embedding settings the knowledge base takes; `Config['embeddings']` is one. */
 export interface EmbeddingSettings {
@@ -31,12 +33,28 @@ export interface EmbeddingSettings {
   readonly documentTimeoutMs?: number;
   /** Retries of a failed request while ingesting, with backoff (default 2; a question is never retried). */
   readonly maxRetries?: number;
+  /** `onnx`: the model folder (tokenizer.json, config.json, onnx/model.onnx …). */
+  readonly modelDir?: string | undefined;
+  /** `onnx`: how the token vectors become one (default `cls`, as bge models use). */
+  readonly pooling?: OnnxPooling | undefined;
 }
 
 export type VectorEmbeddingDescriptor =
   | { provider: 'local' }
   /** `endpoint` is the base URL's origin and path only: never credentials or a query string. */
-  | { provider: 'openai'; model: string; endpoint: string; dimensions?: number };
+  | { provider: 'openai'; model: string; endpoint: string; dimensions?: number }
+  /** `model` is the folder's name and a hash of its model and tokenizer files: `bge-small-zh-v1.5@3f2a9c01d4e7`. */
+  | { provider: 'onnx'; model: string; pooling: OnnxPooling; dimensions?: number };
+
+/** What embeds texts for the vector side when it is not the local model: the remote endpoint or the ONNX model. */
+export interface VectorEmbedder extends EmbeddingsInterface {
+  /** What logs name: the model … */
+  readonly model: string;
+  /** … and where it runs (the endpoint, or the ONNX model's folder). */
+  readonly endpoint: string;
+  /** For error messages: `openai text-embedding-v3 @ https://…/v1`, `onnx bge-small-zh-v1.5@…, cls pooling (/models/…)`. */
+  readonly label: string;
+}
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_OPENAI_EMBEDDINGS_MODEL = 'text-embedding-3-small';
@@ -59,8 +77,12 @@ export function endpointOf(baseUrl: string | undefined): string {
   }
 }
 
-/** What the configured settings would record (dimensions are known only after embedding). */
+/**
+ * What the configured settings would record (dimensions are known only after embedding). For `onnx` this
+ * hashes the model file (once per file version: see onnxModelId).
+ */
 export function describeEmbedding(settings: EmbeddingSettings | undefined): VectorEmbeddingDescriptor {
+  if (settings?.provider === 'onnx') return { provider: 'onnx', model: onnxModelId(onnxDir(settings)), pooling: settings.pooling ?? 'cls' };
   if (!isRemote(settings)) return { provider: 'local' };
   return { provider: 'openai', model: settings.model ?? DEFAULT_OPENAI_EMBEDDINGS_MODEL, endpoint: endpointOf(settings.baseUrl) };
 }
@@ -68,13 +90,37 @@ export function describeEmbedding(settings: EmbeddingSettings | undefined): Vect
 /** Whether vectors made by one embedding can be compared with vectors made by the other. */
 export function sameEmbedding(a: VectorEmbeddingDescriptor, b: VectorEmbeddingDescriptor): boolean {
   if (a.provider === 'local' || b.provider === 'local') return a.provider === b.provider;
+  if (a.provider === 'onnx' || b.provider === 'onnx') {
+    return a.provider === 'onnx' && b.provider === 'onnx' && a.model === b.model && a.pooling === b.pooling;
+  }
   return a.model === b.model && a.endpoint === b.endpoint;
 }
 
-/** Short human label: `local`, `openai text-embedding-v3` (with the endpoint when asked). */
+/**
+ * Short human label: `local`, `openai text-embedding-v3` (with the endpoint when asked),
+ * `onnx bge-small-zh-v1.5@3f2a9c01d4e7, cls pooling`.
+ */
 export function embeddingLabel(d: VectorEmbeddingDescriptor, withEndpoint = false): string {
   if (d.provider === 'local') return 'local';
+  if (d.provider === 'onnx') return `onnx ${d.model}, ${d.pooling} pooling`;
   return withEndpoint ? `openai ${d.model} @ ${d.endpoint}` : `openai ${d.model}`;
+}
+
+/**
+ * The embedder for the vector side with these settings: the remote endpoint (`openai`), the ONNX model
+ * (`onnx`), or undefined for the local model. `purpose` sets timeouts and retries (remote) or starts
+ * loading the model at once (a question's ONNX embedder).
+ */
+export function vectorEmbedder(settings: EmbeddingSettings | undefined, purpose: 'documents' | 'query'): VectorEmbedder | undefined {
+  if (settings?.provider === 'onnx') {
+    return new OnnxEmbeddings({ modelDir: onnxDir(settings), pooling: settings.pooling, batchSize: settings.batchSize }, purpose);
+  }
+  return isRemote(settings) ? new RemoteEmbeddings(settings, purpose) : undefined;
+}
+
+function onnxDir(settings: EmbeddingSettings): string {
+  // Config validation requires the folder; an empty path would otherwise mean the working directory.
+  return settings.modelDir ?? 'EMBEDDINGS_MODEL_DIR-unset';
 }
 
 /** `local → openai text-embedding-v3`; the endpoints are named when only they differ. */
@@ -87,7 +133,7 @@ export function embeddingChange(from: VectorEmbeddingDescriptor, to: VectorEmbed
  * `OpenAIEmbeddings` with its answers checked and normalised to plain `number[]`: an explicitly requested
  * base64 encoding comes back from the openai SDK undecoded (a string), the default one as a number array.
  */
-export class RemoteEmbeddings implements EmbeddingsInterface {
+export class RemoteEmbeddings implements VectorEmbedder {
   readonly model: string;
   readonly endpoint: string;
   private readonly client: OpenAIEmbeddings;
@@ -110,6 +156,10 @@ export class RemoteEmbeddings implements EmbeddingsInterface {
 
   get batchSize(): number {
     return this.client.batchSize;
+  }
+
+  get label(): string {
+    return embeddingLabel({ provider: 'openai', model: this.model, endpoint: this.endpoint }, true);
   }
 
   async embedDocuments(documents: string[]): Promise<number[][]> {

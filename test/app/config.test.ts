@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,7 +108,7 @@ describe('loadConfig', () => {
         stateDir: path.join(REPO_ROOT, 'data', 'wechat'),
       },
       llm: { apiKey: undefined, baseUrl: undefined, model: 'gpt-4o-mini', structuredOutput: 'json_schema', timeoutMs: 20000, temperature: undefined },
-      embeddings: { provider: 'local', model: 'text-embedding-3-small', batchSize: 512, apiKey: undefined, baseUrl: undefined },
+      embeddings: { provider: 'local', model: 'text-embedding-3-small', batchSize: 512, apiKey: undefined, baseUrl: undefined, modelDir: undefined, pooling: 'cls' },
       paths: {
         database: path.join(REPO_ROOT, 'data', 'pos-assist.sqlite'),
         index: path.join(REPO_ROOT, 'data', 'index'),
@@ -336,6 +336,77 @@ describe('loadConfig', () => {
       ].join('\n'),
     );
     expect(issuesOf(err).map((i) => i.variable)).toEqual(['LOG_LEVEL', 'DEFAULT_LOCALE', 'ANSWER_MAX_SOURCES', 'PORT']);
+  });
+});
+
+describe('EMBEDDINGS=onnx', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  /** A model folder as bge-small-zh-v1.5 ships (the files' contents are the loader's business, not config's). */
+  function modelFolder(files = ['onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']): string {
+    dir = mkdtempSync(path.join(tmpdir(), 'pos-assist-model-'));
+    const model = path.join(dir, 'bge-small-zh-v1.5');
+    for (const f of files) {
+      mkdirSync(path.dirname(path.join(model, f)), { recursive: true });
+      writeFileSync(path.join(model, f), '{}');
+    }
+    return model;
+  }
+
+  it('takes a model folder and a pooling; the batch size defaults to 16', () => {
+    const model = modelFolder();
+    expect(loadConfig({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: model }).embeddings).toEqual({
+      provider: 'onnx',
+      model: 'text-embedding-3-small',
+      batchSize: 16,
+      apiKey: undefined,
+      baseUrl: undefined,
+      modelDir: model,
+      pooling: 'cls',
+    });
+    const mean = loadConfig({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: model, EMBEDDINGS_POOLING: 'mean', EMBEDDINGS_BATCH_SIZE: '4' }).embeddings;
+    expect(mean).toMatchObject({ pooling: 'mean', batchSize: 4 });
+    // No key is needed: nothing leaves the machine.
+    expect(loadConfig({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: model }).embeddings.apiKey).toBeUndefined();
+  });
+
+  it('accepts model.onnx at the folder’s root, and a relative folder (resolved against the working directory)', () => {
+    const model = modelFolder(['model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']);
+    const relative = path.relative(process.cwd(), model);
+    expect(loadConfig({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: relative }).embeddings.modelDir).toBe(model);
+  });
+
+  it('requires the folder, and says what is wrong with it', () => {
+    expect(issuesOf(configError({ EMBEDDINGS: 'onnx' }))).toEqual([
+      { variable: 'EMBEDDINGS_MODEL_DIR', reason: 'is required when EMBEDDINGS=onnx (the folder of an ONNX sentence-embedding model, e.g. bge-small-zh-v1.5)' },
+    ]);
+    const missing = path.join(tmpdir(), 'pos-assist-no-such-model');
+    expect(configError({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: missing }).message).toBe(
+      `Invalid configuration: 1 environment variable is invalid\nEMBEDDINGS_MODEL_DIR: folder not found: ${missing} (got ${JSON.stringify(missing)})`,
+    );
+    const noModel = modelFolder(['tokenizer.json', 'tokenizer_config.json', 'config.json']);
+    expect(configError({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: noModel }).message).toMatch(
+      /^EMBEDDINGS_MODEL_DIR: no ONNX model in .*bge-small-zh-v1\.5 \(looked for onnx\/model\.onnx and model\.onnx\)/m,
+    );
+    const noTokenizer = modelFolder(['onnx/model.onnx', 'config.json']);
+    expect(configError({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: noTokenizer }).message).toMatch(
+      /^EMBEDDINGS_MODEL_DIR: tokenizer\.json, tokenizer_config\.json missing in /m,
+    );
+    const file = path.join(modelFolder(), 'config.json');
+    expect(configError({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: file }).message).toMatch(/^EMBEDDINGS_MODEL_DIR: not a folder: /m);
+  });
+
+  it('checks the pooling, and ignores the folder unless EMBEDDINGS=onnx', () => {
+    const model = modelFolder();
+    expect(configError({ EMBEDDINGS: 'onnx', EMBEDDINGS_MODEL_DIR: model, EMBEDDINGS_POOLING: 'max' }).message).toMatch(
+      /^EMBEDDINGS_POOLING: must be one of cls, mean \(got "max"\)$/m,
+    );
+    expect(loadConfig({ EMBEDDINGS_MODEL_DIR: path.join(tmpdir(), 'pos-assist-no-such-model') }).embeddings.provider).toBe('local');
+    expect(configError({ EMBEDDINGS: 'sentence-transformers' }).message).toMatch(/^EMBEDDINGS: must be one of local, openai, onnx/m);
   });
 });
 
