@@ -2,7 +2,7 @@
  * One answer to one question, the same for the bot and the `ask` command: the knowledge base's
  * extractive answer, and — with a language model — the model's grounded answer over the same retrieval,
  * which wins when it is grounded. The model finding no answer in passages the extractive path was
- * confident about leaves the quoted passages: they are the guide's own words, so nothing is invented.
+ * sure about (confidence 0.5 or more) leaves the quoted passages: they are the guide's own words, so nothing is invented.
  */
 import type { Locale } from '../i18n/messages.js';
 import type { AnswerSource } from '../knowledge/answer.js';
@@ -21,6 +21,13 @@ export function isFollowUp(question: string): boolean {
   const q = question.trim();
   return q.length > 0 && q.length <= FOLLOW_UP_MAX_CHARS && FOLLOW_UP.test(q);
 }
+
+/**
+ * A model's NO_ANSWER overrules an extractive answer below this confidence: near the gate the quote may
+ * share only words with the question, and the model read the passages. Above it, the guide's own words
+ * stand (nothing invented either way).
+ */
+const MODEL_OVERRULES_BELOW = 0.5;
 
 /** The model sees retrievals down to this share of the answer gate: it can tell near misses apart. */
 const MODEL_CONFIDENCE_SHARE = 0.5;
@@ -64,6 +71,10 @@ export async function answerQuestion(
   if (grounded?.kind === 'answered') {
     const sources = grounded.cited.map((p) => p.source);
     return { ...base, answered: true, text: renderGrounded(grounded.text, grounded.cited, locale), sources, by: 'model', ...(model ? { model } : {}) };
+  }
+  // The model read the passages and found no answer: below a sure match, it is believed over the quote.
+  if (grounded?.kind === 'no_answer' && answer.answered && answer.confidence < MODEL_OVERRULES_BELOW) {
+    return { ...base, answered: false, text: renderAnswer({ ...answer, answered: false }, locale), sources: answer.sources, by: 'extractive', ...(model ? { model } : {}) };
   }
   // An answer is told in the language of the passages it quotes (an English question finds the English text).
   const answerLocale: Locale = answer.answered ? (answer.lang === 'en' ? 'en' : 'zh-CN') : locale;

@@ -92,15 +92,15 @@ const THANKS = new RegExp(`^(谢谢|多谢|感谢|谢谢你|谢啦|好的谢谢|
 const GOODBYE = new RegExp(`^(再见|拜拜|bye|goodbye|88)${END}`, 'i');
 
 /**
- * The topics the bot offers, by the question that finds them: a click on an offered topic is answered
- * reliably in either language, whatever the retriever makes of its English wording.
+ * The topics the bot offers, by the question that finds them in each language: a click on an offered
+ * topic is answered reliably, from the Chinese text or the English one.
  */
-const TOPIC_QUERIES: Partial<Record<MessageKey, string>> = {
-  topicRefund: '已结算的交易怎么退货',
-  topicVoid: '当天未结算的交易怎么撤销',
-  topicSuspend: '怎么申请暂停结算',
-  topicCodes: '撤销不成功的排查思路',
-  topicMaterials: '需要准备哪些证明材料',
+const TOPIC_QUERIES: Partial<Record<MessageKey, Record<Locale, string>>> = {
+  topicRefund: { 'zh-CN': '已结算的交易怎么退货', en: 'How do I refund a settled transaction?' },
+  topicVoid: { 'zh-CN': '消费撤销怎么操作', en: 'How do I void a sale on the POS?' },
+  topicSuspend: { 'zh-CN': '怎么申请暂停结算', en: 'apply to suspend settlement process overview' },
+  topicCodes: { 'zh-CN': '撤销不成功的排查思路', en: 'void failed troubleshooting' },
+  topicMaterials: { 'zh-CN': '需要准备哪些证明材料', en: 'Which documents do I need?' },
 };
 
 const NO_ANSWER_TOPICS: MessageKey[] = ['topicRefund', 'topicSuspend', 'topicCodes'];
@@ -355,6 +355,7 @@ export class PosAssistBot extends ActivityHandler {
   private async answer(context: TurnContext, conversation: ConversationData, text: string, locale: Locale, opts: { offerTopics: boolean }): Promise<boolean> {
     await context.sendActivity({ type: ActivityTypes.Typing });
     const topic = (Object.keys(TOPIC_QUERIES) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text);
+    const topicLocale: Locale = topic && t('en', topic) === text ? 'en' : 'zh-CN';
     const stream = { id: randomUUID(), sequence: 0 };
     let lastSent = 0;
     const onText = capabilitiesOf(context).streaming
@@ -369,7 +370,7 @@ export class PosAssistBot extends ActivityHandler {
     // The last question asked within a few minutes: a short follow-up ("那要多久？") is read with it.
     const last = conversation.tried?.at(-1);
     const previous = last && last.at && Date.now() - Date.parse(last.at) < FOLLOW_UP_WINDOW_MS ? last.question : undefined;
-    const reply = await answerQuestion(this.options.knowledge, this.options.answerer, topic ? TOPIC_QUERIES[topic]! : text, locale, onText, topic ? undefined : previous);
+    const reply = await answerQuestion(this.options.knowledge, this.options.answerer, topic ? TOPIC_QUERIES[topic]![topicLocale] : text, locale, onText, topic ? undefined : previous);
     // Once interim text was shown, whatever comes last must replace it (the stream's final message).
     const send = (activity: Partial<Activity>) => context.sendActivity(stream.sequence > 0 ? finalActivity(stream.id, activity) : activity);
     // What the bot tried, for the agent if the merchant ends up with one.

@@ -401,6 +401,8 @@ export function questionConfidence(similarity: number): number {
  */
 function questionTokens(text: string): string[] {
   const tokens = tokenize(text);
+  // A message of question words alone (你能帮我做什么) has nothing to match by.
+  if (tokens.length === 0) return tokens;
   for (const ch of text.match(/[\u4e00-\u9fff]/g) ?? []) if (!STOPWORDS.has(ch)) tokens.push(`¹${ch}`);
   return tokens;
 }

@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const N = Number(process.env.BENCH_CONVERSATIONS ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const questions = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/eval-questions.json'), 'utf8')).questions.map((q) => q.q);
+const questions = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/eval/dev.json'), 'utf8')).questions.map((q) => q.q);
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;

@@ -144,7 +144,8 @@ describe('answers are extractive and bounded, over every labelled question', () 
       if (!a.answered) continue;
       for (const p of a.passages) {
         expect(p.trim().length, questions[i]).toBeGreaterThan(0);
-        expect(p.length, `${questions[i]}: ${p}`).toBeLessThanOrEqual(2 * TARGET_CHARS);
+        // English says the same in about twice the characters (its target is 420).
+        expect(p.length, `${questions[i]}: ${p}`).toBeLessThanOrEqual(2 * (a.lang === 'en' ? 420 : TARGET_CHARS));
       }
     }
   });
