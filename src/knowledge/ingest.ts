@@ -40,7 +40,7 @@ import {
 } from './vector-embeddings.js';
 
 /** Bump when the on-disk format or the tokenisation changes: an older index is then rebuilt. */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 export const GLOSSARY_FILE = 'glossary.yaml';
 export const LEXICON_FILE = 'lexicon.yaml';
 export const OUT_OF_SCOPE_FILE = 'out-of-scope.yaml';

@@ -74,6 +74,10 @@ export const STOPWORDS: ReadonlySet<string> = new Set([
   '知道', '告诉', '说', '看', '弄', '搞', '做', '办', '用', '来', '去', '嗯', '哈', '呃',
   '意思', '啥意思', '什么意思', '啥时候', '什么时候', '是不是', '怎么回事', '干嘛', '干什么', '有没有', '一直', '以后', '以前', '东西', '里面', '自己', '老是', '总是',
   '昨天', '今天', '明天', '前天', '最近', '刚刚', '马上', '还没', '还没有', '不了', '不能', '可是', '到底', '究竟', '一般', '大概',
+  // spoken scaffolding: where, which kind, "the situation" — the story's frame, never its topic
+  '这边', '那边', '这里', '那里', '这儿', '那儿', '这种', '那种', '这样子', '情况', '这种情况', '的话', '就是', '有点', '一点',
+  '有些', '其实', '而且', '不过', '目前', '后来', '结果', '本来', '咋回事', '行不行', '行不', '可以吗', '好不好', '对不对', '是吗',
+  '呗', '啦', '喽', '喔', '哎', '唉', '俺', '咱', '咱们', '人家', '本人', '那么', '怎么着', '咋样', '一样', '多大', '一些个',
   // en
   'a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'been', 'do', 'does', 'did', 'i', 'me', 'my', 'we', 'our', 'you', 'your',
   'it', 'its', 'this', 'that', 'these', 'those', 'to', 'of', 'for', 'in', 'on', 'at', 'by', 'with', 'from', 'and', 'or', 'if',
@@ -95,9 +99,16 @@ export interface TokenizeOptions {
 }
 
 /** jieba words of the text, normalised, without punctuation or whitespace (stop words kept unless asked). */
+/** Payout cycles are words of their own: T+1 and D+1 differ, and the segmenter would cut both to 1. */
+const PAYOUT_CYCLE = /(?<![a-z0-9])([td])\s*(?:\+\s*([01])|(0))(?![0-9])/gi;
+
 export function words(text: string, dropStopwords = true): string[] {
   const out: string[] = [];
-  for (const raw of segmenter().cut(normalize(text), true)) {
+  const normalized = normalize(text).replace(PAYOUT_CYCLE, (_m, letter: string, n?: string, zero?: string) => {
+    out.push(`${letter}+${n ?? zero}`);
+    return ' ';
+  });
+  for (const raw of segmenter().cut(normalized, true)) {
     const w = raw.trim();
     if (!w || !WORD_CHAR.test(w)) continue;
     // Long digit runs are identifiers (a voucher, a reference, a masked card), never a topic; short ones
