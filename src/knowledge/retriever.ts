@@ -147,8 +147,11 @@ export class Retriever {
    */
   buildQuery(question: string, context = ''): Map<string, number> {
     const query = new Map<string, number>();
+    // A verb glued to its particle (刷了, 能分) is rare in the guide's written text, so its idf is high while
+    // it says little: it counts as much as the story does.
+    const weigh = (t: string) => (isFunctionCompound(isBigram(t) ? t.slice(1) : t) ? CONTEXT_WEIGHT : 1);
     for (const t of tokenize(context)) query.set(t, CONTEXT_WEIGHT);
-    for (const t of tokenize(question)) query.set(t, 1);
+    for (const t of tokenize(question)) query.set(t, weigh(t));
     const extra = new Set<string>();
     for (const phrase of expansions(this.index.glossary, question)) {
       for (const t of words(phrase)) if (!query.has(t) && this.index.bm25.df(t) > 0) extra.add(t);
@@ -255,7 +258,10 @@ export class Retriever {
     const top = hits[0];
     if (top && top.vectorRank === undefined && vector) top.vectorScore = this.vectorScore(vector, top.chunk);
     // A long message's question may be all pronouns ("这种情况怎么办"): its story then says what it is about.
-    const coverage = top ? Math.max(this.coverage(text, top.chunk), context ? this.coverage(`${text} ${context}`, top.chunk) : 0) : 0;
+    // The story's own domain terms (预授权 in "客人入住时刷了预授权…能不能再多冻一点") say what the question is about.
+    const storyTerms = context ? words(context).filter((w) => this.terms.has(w) && hasCjk(w) && w.length >= 2) : [];
+    const focused = storyTerms.length > 0 ? `${text} ${[...new Set(storyTerms)].join(' ')}` : text;
+    const coverage = top ? Math.max(this.coverage(focused, top.chunk), context ? this.coverage(`${text} ${context}`, top.chunk) : 0) : 0;
     // Confidence compares what was typed, without synonym expansions: expansions help find a section,
     // but must not make an off-topic question ("POS机多少钱") look like the section they point at.
     const similarity = top ? cosine(typed, this.chunkVector(top.chunk)) : 0;
