@@ -117,7 +117,7 @@ export class Retriever {
     this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index, this.terms));
     this.codes = new CodeLookup(index.manifest.chunks);
     const idf = (t: string) => index.embeddings.idf(t);
-    this.outOfScope = new QuestionIndex(index.outOfScope.map((q, i) => ({ key: i, tokens: tokenize(this.analyzer.canonical(q)) })), idf);
+    this.outOfScope = new QuestionIndex(index.outOfScope.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
     this.questions = new QuestionIndex(
       index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, tokens: questionTokens(index.lexicon.apply(normalize(q))) }))),
       idf,
