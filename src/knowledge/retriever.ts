@@ -17,6 +17,7 @@
  * embedded remotely (timeout, error), that one search is ranked by BM25 alone and a warning is reported.
  */
 import { CodeLookup } from './code-lookup.js';
+import { FieldLookup } from './field-lookup.js';
 import type { Chunk, ChunkLang } from './documents.js';
 import { expansions, mentionedGroups, mentions, type Glossary } from './glossary.js';
 import { indexText, type LoadedIndex } from './ingest.js';
@@ -77,8 +78,8 @@ export interface Retrieval {
   analysis: AnalyzedQuestion;
   /** The best question-to-question similarity of the top hit's section (0 when it lists none). */
   questionSimilarity: number;
-  /** Set when the message quoted a response code the knowledge base has a section for. */
-  codeLookup?: string;
+  /** Set when the message quoted a response code or asked about a slip field the knowledge base has a section for. */
+  lookup?: string;
   hits: RetrievalHit[];
   /** 0..1: how sure we are that hits[0] answers the question. */
   confidence: number;
@@ -104,6 +105,7 @@ export class Retriever {
   private readonly terms: Set<string>;
 
   private readonly codes: CodeLookup;
+  private readonly fields: FieldLookup;
   /** `out-of-scope.yaml`'s questions. */
   private readonly outOfScope: QuestionIndex<number>;
 
@@ -116,6 +118,7 @@ export class Retriever {
 
     this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index, this.terms));
     this.codes = new CodeLookup(index.manifest.chunks);
+    this.fields = new FieldLookup(index.manifest.chunks, [...index.glossary.terms, ...index.lexicon.terms], index.lexicon);
     const idf = (t: string) => index.embeddings.idf(t);
     this.outOfScope = new QuestionIndex(index.outOfScope.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
     this.questions = new QuestionIndex(
@@ -238,18 +241,21 @@ export class Retriever {
       }
     }
     // A quoted response code is a table lookup: its section leads, whatever else the message says.
-    const codeKeys = this.codes.find(context ? `${text} ${context}` : text);
+    const lookedUp = this.codes.find(context ? `${text} ${context}` : text);
+    // A slip field asked about is looked up the same way, when no code is quoted.
+    const field = lookedUp.length === 0 && lang === 'zh' ? this.fields.find(text) : undefined;
+    if (field) lookedUp.push(field);
     for (const hit of byId.values()) {
       if (hit.chunk.headingPath.length === 0) hit.score *= INTRO_WEIGHT;
       hit.score *= hit.chunk.weight ?? 1;
     }
-    if (codeKeys.length > 0) {
+    if (lookedUp.length > 0) {
       const lead = Math.max(0, ...[...byId.values()].map((h) => h.score));
       for (const c of this.chunks.values()) {
-        const at = codeKeys.indexOf(`${c.file}#${c.section}`);
+        const at = lookedUp.indexOf(`${c.file}#${c.section}`);
         if (at < 0 || c.lang !== lang) continue;
         const hit = entry(c.id)!;
-        hit.score = lead * 2 + (codeKeys.length - at) - chunkOrder(c) * 0.01;
+        hit.score = lead * 2 + (lookedUp.length - at) - chunkOrder(c) * 0.01;
       }
     }
     const order = (a: RetrievalHit, b: RetrievalHit) =>
@@ -270,8 +276,8 @@ export class Retriever {
     // Nearer to a question the guide does not answer than to any it does: not the guide's business.
     const outOfScope = this.outOfScope.best(asked);
     if (outOfScope >= OUT_OF_SCOPE_SIM && outOfScope > questionSimilarity) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
-    const codeLookup = codeKeys[0];
-    if (codeLookup && top && `${top.chunk.file}#${top.chunk.section}` === codeLookup) confidence = Math.max(confidence, CODE_CONFIDENCE);
+    const lookup = lookedUp[0];
+    if (lookup && top && `${top.chunk.file}#${top.chunk.section}` === lookup) confidence = Math.max(confidence, LOOKUP_CONFIDENCE);
     const retrieval: Retrieval = {
       question: text,
       analysis,
@@ -282,7 +288,7 @@ export class Retriever {
       questionSimilarity: Math.round(questionSimilarity * 1000) / 1000,
       query,
     };
-    if (codeLookup) retrieval.codeLookup = codeLookup;
+    if (lookup) retrieval.lookup = lookup;
     if (vectorUnavailable !== undefined) retrieval.vectorUnavailable = vectorUnavailable;
     return retrieval;
   }
@@ -306,7 +312,7 @@ export class Retriever {
       return await vq.embeddings.embedQuery(question);
     } catch (err) {
       const reason = `the question could not be embedded (${(err as Error).message})`;
-      this.onWarning('remote embedding failed; this search is ranked by BM25 alone', {
+      this.onWarning('vector embedding failed; this search is ranked by BM25 alone', {
         model: vq.embeddings.model,
         endpoint: vq.embeddings.endpoint,
         error: (err as Error).message,
@@ -392,8 +398,8 @@ export function confidenceOf(coverage: number, similarity: number): number {
   return Math.round(c * 1000) / 1000;
 }
 
-/** A quoted code found in the table is as sure as retrieval gets. */
-const CODE_CONFIDENCE = 0.9;
+/** A quoted code or a named slip field found in its table is as sure as retrieval gets. */
+const LOOKUP_CONFIDENCE = 0.9;
 
 /** Question-to-question similarity on the same 0..1 scale: at QUESTION_SIM_SURE it clears any gate. */
 export function questionConfidence(similarity: number): number {

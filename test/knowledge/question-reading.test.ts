@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spokenNumbersToDigits } from '../../src/knowledge/chinese-numbers.js';
 import { CodeLookup } from '../../src/knowledge/code-lookup.js';
+import { FieldLookup } from '../../src/knowledge/field-lookup.js';
 import { parseKnowledgeFile, type Chunk } from '../../src/knowledge/documents.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { lexiconOf } from '../../src/knowledge/lexicon.js';
@@ -106,6 +107,27 @@ describe('response-code table', () => {
     expect(codes.find('参考号是12位吗 报错了')).toEqual([]);
     expect(codes.find('退货失败 金额是¥25')).toEqual([]);
     expect(codes.find('我们店有25个员工，想问问结算的事情怎么处理')).toEqual([]);
+  });
+});
+
+describe('slip-field table', () => {
+  const chunk = (section: string): Chunk => ({
+    id: `slip.md#${section}#0`, file: 'slip.md', title: '签购单', headingPath: [section], section, text: 'x', keywords: [], hash: '', lang: 'zh', questions: [], weight: 1,
+  });
+  const fields = new FieldLookup([chunk('参考号'), chunk('凭证号'), chunk('签购单其他字段')], ['参考号', '凭证号', '签购单'], lexiconOf([]));
+
+  it('is read from the headings that are a term of the guide', () => {
+    expect(fields.size).toBe(2);
+  });
+
+  it('answers a question about one field from its section', () => {
+    expect(fields.find('参考号是几位')).toBe('slip.md#参考号');
+    expect(fields.find('凭证号在哪里看')).toBe('slip.md#凭证号');
+  });
+
+  it('leaves questions about two fields, or not about a field, to retrieval', () => {
+    expect(fields.find('参考号和凭证号有什么区别')).toBeUndefined();
+    expect(fields.find('退货要用参考号吗')).toBeUndefined();
   });
 });
 
