@@ -29,7 +29,23 @@ export interface KnowledgeBaseOptions {
 
 export interface KnowledgeAnswer extends Answer {
   retrieval: Retrieval;
+  /** The answer comes from `alsoSearch`'s reading of the message, which was better supported. */
+  alsoSearched?: boolean;
 }
+
+export interface AskOptions {
+  mode?: RetrieverMode;
+  /** A second reading of the message, searched too; the better-supported result is kept. */
+  alsoSearch?: string;
+  /** The section (`file#section`) to lead the answer with, when it is among the retrieved ones. */
+  prefer?: string;
+}
+
+/**
+ * How much more confident the second reading must be to replace the message's own: a rewrite that reads
+ * as well as the message (or is the message) leaves the merchant's words in charge.
+ */
+const ALSO_SEARCH_MARGIN = 0;
 
 export class KnowledgeBase {
   private constructor(
@@ -112,10 +128,27 @@ export class KnowledgeBase {
     return { text: sectionText(chunks), source: { file, title: c.title, section, headingPath: c.headingPath, chunkId: c.id, score: 1 } };
   }
 
-  async ask(question: string, options: { mode?: RetrieverMode } = {}): Promise<KnowledgeAnswer> {
+  /**
+   * The answer to a message. `alsoSearch` is a second reading of the same message (a language model's
+   * rewrite into the guide's terms): both are searched and the better-supported result is kept — the
+   * second wins only when its confidence is higher by ALSO_SEARCH_MARGIN, so an unchanged or equally good
+   * reading keeps the merchant's own words. `prefer` (`file#section`, a model's pick among the retrieved
+   * sections) leads the answer when that section was retrieved; the section the answer led with
+   * otherwise follows it, as the second source. Neither changes the confidence, so neither can turn a
+   * question the guide does not answer into an answer.
+   */
+  async ask(question: string, options: AskOptions = {}): Promise<KnowledgeAnswer> {
+    const first = await this.answer(question, options);
+    const also = options.alsoSearch?.trim();
+    if (!also || also === question.trim()) return first;
+    const second = await this.answer(also, options);
+    return second.retrieval.confidence > first.retrieval.confidence + ALSO_SEARCH_MARGIN ? { ...second, alsoSearched: true } : first;
+  }
+
+  private async answer(question: string, options: AskOptions): Promise<KnowledgeAnswer> {
     const compose = { minConfidence: this.options.minConfidence, maxSources: this.options.maxSources };
     const retrieval = await this.retriever.search(question, { k: 8, mode: options.mode });
-    const whole = composeAnswer(this.retriever, retrieval, compose);
+    let whole = composeAnswer(this.retriever, retrieval, compose);
     // Two questions in one message: each part is searched alone and both are answered.
     const { analysis } = retrieval;
     if (analysis.parts.length >= 2 && this.options.maxSources >= 2) {
@@ -127,6 +160,29 @@ export class KnowledgeBase {
       const combined = combineAnswers(parts);
       if (combined) return { ...combined, retrieval };
     }
+    if (options.prefer) whole = this.leadWith(whole, retrieval, options.prefer, compose);
     return { ...whole, retrieval };
+  }
+
+  /** The answer led by the preferred section (when retrieved), the other sources after it, up to maxSources. */
+  private leadWith(whole: Answer, retrieval: Retrieval, key: string, compose: { minConfidence: number; maxSources: number }): Answer {
+    const keyOf = (s: { file: string; section: string }) => `${s.file}#${s.section}`;
+    if (whole.sources[0] && keyOf(whole.sources[0]) === key) return whole;
+    const hits = retrieval.hits.filter((h) => keyOf(h.chunk) === key);
+    if (hits.length === 0) return whole;
+    const lead = composeAnswer(this.retriever, { ...retrieval, hits }, { ...compose, maxSources: 1 });
+    if (!whole.answered || !lead.answered) {
+      // No answer either way: the preferred section leads the nearest candidates.
+      return { ...whole, sources: [...lead.sources, ...whole.sources.filter((s) => keyOf(s) !== key)].slice(0, Math.max(3, whole.sources.length)) };
+    }
+    const passages = [lead.passages[0]!];
+    const sources = [lead.sources[0]!];
+    whole.sources.forEach((s, i) => {
+      if (keyOf(s) !== key && sources.length < this.options.maxSources) {
+        sources.push(s);
+        passages.push(whole.passages[i]!);
+      }
+    });
+    return { ...whole, text: passages.join('\n\n'), passages, sources, abridged: Boolean(lead.abridged || whole.abridged) };
   }
 }

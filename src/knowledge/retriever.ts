@@ -43,6 +43,7 @@ const UNKNOWN = 1;
 /** A question this similar to an out-of-scope one (and more than to the section's) is refused. */
 const OUT_OF_SCOPE_SIM = 0.4;
 const OUT_OF_SCOPE_CONFIDENCE = 0.1;
+const CYCLE_BONUS = 0.5;
 /**
  * Hybrid fusion weights, measured on the dev split (`pos-assist eval`): BM25 (scaled to the best BM25
  * score of the search) carries the literal match, the listed questions carry how merchants ask, and the
@@ -239,6 +240,12 @@ export class Retriever {
         hit.score =
           WEIGHTS.bm25 * (hit.bm25Score / topBm25) + WEIGHTS.vector * hit.vectorScore + WEIGHTS.questions * (questionSims.get(hit.chunk.id) ?? 0);
       }
+    }
+    // A payout cycle named in the question (T+1, D+1, T+0, D0) points at the section about that cycle:
+    // the sections about the others mention it too, only in passing.
+    const cycles = words(text).filter((w) => /^[td]\+[01]$/.test(w));
+    if (mode === 'hybrid' && cycles.length === 1) {
+      for (const hit of byId.values()) if (words(hit.chunk.headingPath.join(' ')).includes(cycles[0]!)) hit.score += CYCLE_BONUS;
     }
     // A quoted response code is a table lookup: its section leads, whatever else the message says.
     const lookedUp = this.codes.find(context ? `${text} ${context}` : text);
