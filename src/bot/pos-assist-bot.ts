@@ -379,11 +379,11 @@ export class PosAssistBot extends ActivityHandler {
       conversation.unanswered = 0;
       // The answer quotes the sentences that answer; the whole section is one tap away.
       const lang = reply.knowledge.lang;
+      // Kept after every answer, so "查看完整说明" typed by hand works too; the button only when abridged.
+      conversation.fullSections = reply.sources.map((s) => ({ file: s.file, section: s.section, lang }));
       if (reply.by === 'extractive' && reply.knowledge.abridged) {
-        conversation.fullSections = reply.sources.map((s) => ({ file: s.file, section: s.section, lang }));
         await send(this.withActions(context, reply.text, [t(lang === 'en' ? 'en' : 'zh-CN', 'actionFullSection')]));
       } else {
-        delete conversation.fullSections;
         await send(MessageFactory.text(reply.text));
       }
       return true;

@@ -94,7 +94,7 @@ export type MessageKey = keyof typeof zh;
 const en: Record<MessageKey, Message> = {
   greeting:
     "Hello, I'm POS Assist, the acquiring service's assistant.\nI can:\n- answer questions about voids, refunds and settlement (with the source)\n- explain terminal error codes and what to do about them\n- tell you which documents to prepare\nJust type your question. For your safety, never send a full card number, PIN, CVV or expiry date.",
-  answerIntro: 'Here is what our guide says (the guide is in Chinese):',
+  answerIntro: 'Here is what our guide says:',
   sourcesLabel: 'Source',
   noAnswer:
     "Sorry, I couldn't find a reliable answer to that in our knowledge base, and I don't want to guess.\nYou can rephrase, pick one of the topics below, or ask for a human agent.",

@@ -40,6 +40,22 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(zh?.text).not.toMatch(/Here is what/);
   });
 
+  it('quotes the sentences that answer, and shows the whole section when asked (查看完整说明)', async () => {
+    const chat = terminalConversation(env.runtime, 'full-1');
+    const [short] = await chat.say('how long does a refund take to reach the customer');
+    expect(short?.suggestedActions?.actions.map((a) => a.value)).toEqual([t('en', 'actionFullSection')]);
+    expect(short?.text).toMatch(/3 to 5 working days/);
+    const [full] = await chat.say(t('en', 'actionFullSection'));
+    // The whole English section: longer than the quote, holding what the quote left out, cited the same way.
+    expect(full?.text.length).toBeGreaterThan(short!.text.length);
+    expect(full?.text).toMatch(/same card/);
+    expect(full?.text).toMatch(/Source: 《.+》› How long until the cardholder gets the money back/);
+    // Typed by hand after a Chinese answer, it works too.
+    await chat.say('退货多久能到账');
+    const [zh] = await chat.say('查看完整说明');
+    expect(zh?.text).toMatch(/来源：《撤销与退货的区别》› 退款多久到持卡人账户/);
+  });
+
   it('answers every topic it offers, in both languages', async () => {
     const chat = terminalConversation(env.runtime, 'topics-1');
     for (const locale of ['zh-CN', 'en'] as const) {
