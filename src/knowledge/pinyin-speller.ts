@@ -47,7 +47,7 @@ export class PinyinSpeller {
   private readonly validSyllables = new Set<string>();
   private readonly english: Set<string>;
   private readonly terms: Set<string>;
-  private readonly segment_: ((text: string) => string[]) | undefined;
+  private readonly dictionarySegments: ((text: string) => string[]) | undefined;
 
   constructor(words: Iterable<string>, options: SpellerOptions = {}) {
     const counts = new Map<string, number>();
@@ -65,7 +65,7 @@ export class PinyinSpeller {
     }
     this.english = new Set(options.englishWords ?? []);
     this.terms = new Set(options.terms ?? []);
-    this.segment_ = options.segment;
+    this.dictionarySegments = options.segment;
   }
 
   /**
@@ -73,11 +73,11 @@ export class PinyinSpeller {
    * 上海会 cuts 上海 in two) and not be one real word of two or more characters itself (上海, 一部).
    */
   private typoWindows(run: string): (from: number, to: number) => boolean {
-    if (!this.segment_) return () => true;
+    if (!this.dictionarySegments) return () => true;
     const bounds = new Set<number>([0]);
     const words = new Set<string>();
     let at = 0;
-    for (const w of this.segment_(run)) {
+    for (const w of this.dictionarySegments(run)) {
       if (w.length >= 2) words.add(`${at}:${at + w.length}`);
       at += w.length;
       bounds.add(at);

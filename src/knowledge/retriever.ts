@@ -18,7 +18,7 @@
  */
 import { CodeLookup } from './code-lookup.js';
 import { FieldLookup } from './field-lookup.js';
-import type { Chunk, ChunkLang } from './documents.js';
+import type { Chunk } from './documents.js';
 import { expansions, mentionedGroups, mentions, type Glossary } from './glossary.js';
 import { indexText, type LoadedIndex } from './ingest.js';
 import { PinyinSpeller } from './pinyin-speller.js';
@@ -38,7 +38,6 @@ const QUESTION_SIM_SURE = 0.62;
 const QUESTION_SIM_FLOOR = 0.3;
 /** Below this, question similarity adds nothing to confidence (measured on the dev split). */
 const QUESTION_SIM_GATE = 0.35;
-const UNKNOWN = 1;
 
 /** A question this similar to an out-of-scope one (and more than to the section's) is refused. */
 const OUT_OF_SCOPE_SIM = 0.4;
@@ -270,8 +269,8 @@ export class Retriever {
     const hits = [...byId.values()].sort(order);
     const top = hits[0];
     if (top && top.vectorRank === undefined && vector) top.vectorScore = this.vectorScore(vector, top.chunk);
-    // A long message's question may be all pronouns ("这种情况怎么办"): its story then says what it is about.
-    // The story's own domain terms (预授权 in "客人入住时刷了预授权…能不能再多冻一点") say what the question is about.
+    // A long message's question may be all pronouns ("这种情况怎么办"): its story's domain terms (预授权 in
+    // "客人入住时刷了预授权…能不能再多冻一点") then say what it is about, or failing that the whole story.
     const storyTerms = context ? words(context).filter((w) => this.terms.has(w) && hasCjk(w) && w.length >= 2) : [];
     const focused = storyTerms.length > 0 ? `${text} ${[...new Set(storyTerms)].join(' ')}` : text;
     const coverage = top ? Math.max(this.coverage(focused, top.chunk), context ? this.coverage(`${text} ${context}`, top.chunk) : 0) : 0;
@@ -368,7 +367,7 @@ export class Retriever {
       if (attributed.has(w) || [...attributed].some((a) => a.includes(w))) continue;
       // Single CJK characters left over by the segmenter (吗, 钱) say little on their own.
       if (hasCjk(w) && (w.length < 2 || isFunctionCompound(w))) continue;
-      const weight = idf(w) * (this.index.bm25.df(w) === 0 ? UNKNOWN : 1);
+      const weight = idf(w);
       total += weight;
       if (haystack.includes(w)) found += weight;
     }
@@ -453,7 +452,6 @@ function domainTerms(index: LoadedIndex): Set<string> {
   return terms;
 }
 
-export type { ChunkLang };
 
 function unit(v: number[]): number[] {
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
