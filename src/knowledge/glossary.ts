@@ -5,11 +5,9 @@
  *   homophones (撤消, 结帐), and English (refund → 退货). A question that contains any member is expanded
  *   with the others, at a lower weight than the words actually typed.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { AppError } from '../app/errors.js';
 import { normalize, words } from './text.js';
+import { readYamlFile } from './yaml-file.js';
 
 const GlossarySchema = z.object({
   terms: z.array(z.string().min(1)).default([]),
@@ -24,21 +22,11 @@ export interface Glossary {
 export const EMPTY_GLOSSARY: Glossary = { terms: [], synonyms: [] };
 
 export function loadGlossary(file: string): Glossary {
-  if (!existsSync(file)) return EMPTY_GLOSSARY;
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = GlossarySchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${issue.path.join('.')}: ${issue.message}`);
-  }
+  const data = readYamlFile(file, GlossarySchema);
+  if (!data) return EMPTY_GLOSSARY;
   return {
-    terms: parsed.data.terms.map(normalize),
-    synonyms: parsed.data.synonyms.map((g) => g.map(normalize)),
+    terms: data.terms.map(normalize),
+    synonyms: data.synonyms.map((g) => g.map(normalize)),
   };
 }
 

@@ -7,10 +7,8 @@
  * Unlike the glossary's synonym groups (an expansion at a lower weight), a lexicon entry is a rewrite: a
  * variant must mean its term wherever it appears, which is why operators keep them unambiguous.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { AppError } from '../app/errors.js';
+import { readYamlFile } from './yaml-file.js';
 
 const LexiconSchema = z.object({
   entries: z
@@ -32,19 +30,8 @@ export const EMPTY_LEXICON: Lexicon = { terms: [], apply: (text) => text, finger
 const LATIN = /^[a-z0-9 '+-]+$/;
 
 export function loadLexicon(file: string): Lexicon {
-  if (!existsSync(file)) return EMPTY_LEXICON;
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = LexiconSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return lexiconOf(parsed.data.entries);
+  const data = readYamlFile(file, LexiconSchema);
+  return data ? lexiconOf(data.entries) : EMPTY_LEXICON;
 }
 
 export function lexiconOf(entries: { term: string; variants: string[] }[]): Lexicon {
@@ -84,19 +71,8 @@ const OutOfScopeSchema = z.object({ questions: z.array(z.union([z.string(), z.nu
  * section lists is not answered from the guide.
  */
 export function loadOutOfScope(file: string): string[] {
-  if (!existsSync(file)) return [];
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = OutOfScopeSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return parsed.data.questions.map((q) => q.trim()).filter(Boolean);
+  const data = readYamlFile(file, OutOfScopeSchema);
+  return (data?.questions ?? []).map((q) => q.trim()).filter(Boolean);
 }
 
 /** A spaced pinyin variant ("tui huo") matched written without or with other spacing. */

@@ -3,6 +3,7 @@
  * response-code table, the question inside a long message and two questions in one — each through the
  * real modules, and end to end against the real knowledge base.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spokenNumbersToDigits } from '../../src/knowledge/chinese-numbers.js';
@@ -10,7 +11,7 @@ import { CodeLookup } from '../../src/knowledge/code-lookup.js';
 import { FieldLookup } from '../../src/knowledge/field-lookup.js';
 import { parseKnowledgeFile, type Chunk } from '../../src/knowledge/documents.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
-import { lexiconOf } from '../../src/knowledge/lexicon.js';
+import { lexiconOf, loadLexicon, loadOutOfScope } from '../../src/knowledge/lexicon.js';
 import { PinyinSpeller } from '../../src/knowledge/pinyin-speller.js';
 import { focusOf, questionParts } from '../../src/knowledge/question-analysis.js';
 import { KNOWLEDGE_DIR, makeTempDir, removeDir } from './helpers.js';
@@ -34,6 +35,24 @@ describe('lexicon', () => {
     expect(lexicon.apply('tuihuo yao duojiu')).toContain('退货');
     expect(lexicon.apply('tui huo yao duojiu')).toContain('退货');
     expect(lexicon.apply('xtuihuox')).toBe('xtuihuox');
+  });
+
+  it('a lexicon or out-of-scope file of the wrong shape is a specific error naming the file; a missing one is empty', () => {
+    const dir = makeTempDir();
+    try {
+      const bad = path.join(dir, 'lexicon.yaml');
+      fs.writeFileSync(bad, 'entries:\n  - term: 退货\n');
+      expect(() => loadLexicon(bad)).toThrow(/lexicon\.yaml: entries\.0\.variants/);
+      fs.writeFileSync(bad, 'entries: [unclosed');
+      expect(() => loadLexicon(bad)).toThrow(expect.objectContaining({ code: 'KNOWLEDGE_FILE_INVALID' }));
+      const oos = path.join(dir, 'out-of-scope.yaml');
+      fs.writeFileSync(oos, 'questions: {a: 1}\n');
+      expect(() => loadOutOfScope(oos)).toThrow(/out-of-scope\.yaml: questions/);
+      expect(loadLexicon(path.join(dir, 'none.yaml')).apply('小票')).toBe('小票');
+      expect(loadOutOfScope(path.join(dir, 'none.yaml'))).toEqual([]);
+    } finally {
+      removeDir(dir);
+    }
   });
 
   it('its fingerprint changes with any rewrite', () => {
