@@ -6,7 +6,8 @@
  *   ingest [--rebuild] [--json]        build or update the knowledge index
  *   ask "<question>" [--json]          one answer, as the bot would give it
  *   chat [--jsonl] [--user ID]         a conversation with the bot in the terminal
- *   eval [--json] [--fixtures FILE]    retrieval quality on the labelled questions
+ *   eval [--json] [--fixtures FILE] [--model]
+ *                                      answer quality on the labelled questions (--model: with the LLM)
  *   agents add NAME [--role R]         an agent of the console (password from a prompt or stdin)
  *   agents list [--json]               the console's agents
  *   usage [--hours N] [--json]         the language model's calls: outcomes, tokens, latency
@@ -29,7 +30,11 @@ Commands:
   chat [--jsonl] [--user ID]         Talk to the bot in the terminal. With --jsonl, read one message per
                                      stdin line (text, or {"text": "..."}) and print one JSON object per
                                      bot activity per line.
-  eval [--json] [--fixtures FILE]    Measure retrieval quality (hybrid vs BM25 alone).
+  eval [--json] [--fixtures FILE] [--model]
+                                     Measure answer quality on the labelled questions (hybrid vs BM25
+                                     alone). With --model, also the answer path with the configured
+                                     language model (LLM_*: rewrite, rerank, grounded answer), scored
+                                     the same way, and the calls it made.
   agents add <name> [--role agent|supervisor] [--password-stdin]
                                      Create an agent of the console at /agent (role: agent by default).
                                      The password (at least 10 characters) is asked twice without echo,
@@ -47,7 +52,7 @@ const COMMANDS: Record<string, { options: Options; positionals: [min: number, ma
   ingest: { options: { rebuild: { type: 'boolean' }, json: { type: 'boolean' } }, positionals: [0, 0] },
   ask: { options: { json: { type: 'boolean' } }, positionals: [1, Infinity] },
   chat: { options: { jsonl: { type: 'boolean' }, user: { type: 'string' } }, positionals: [0, 0] },
-  eval: { options: { json: { type: 'boolean' }, fixtures: { type: 'string' } }, positionals: [0, 0] },
+  eval: { options: { json: { type: 'boolean' }, fixtures: { type: 'string' }, model: { type: 'boolean' } }, positionals: [0, 0] },
   agents: { options: { role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } }, positionals: [1, 2] },
   usage: { options: { hours: { type: 'string' }, json: { type: 'boolean' } }, positionals: [0, 0] },
   help: { options: {}, positionals: [0, 0] },
@@ -121,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'chat':
         return await runChat(config, logger, Boolean(values.jsonl), values.user as string | undefined);
       case 'eval':
-        return await runEval(config, logger, values.fixtures as string | undefined, Boolean(values.json));
+        return await runEval(config, logger, values.fixtures as string | undefined, Boolean(values.json), Boolean(values.model));
       case 'agents':
         return await runAgents(config, parsed.positionals, {
           role: values.role as string | undefined,

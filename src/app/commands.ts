@@ -7,9 +7,9 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Activity } from 'botbuilder';
-import { answerQuestion } from '../bot/answering.js';
+import { answerPath, answerQuestion } from '../bot/answering.js';
 import { GroundedAnswerer } from '../llm/grounded-answer.js';
-import { LanguageModel } from '../llm/language-model.js';
+import { LanguageModel, type LlmCallRecord } from '../llm/language-model.js';
 import { LlmCallStore } from '../llm/llm-call-store.js';
 import { safeName, storeFile } from '../channels/attachments.js';
 import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
@@ -68,6 +68,8 @@ export async function runAsk(config: Config, logger: Logger, question: string, j
       sources: reply.answered ? reply.sources.map((s) => ({ file: s.file, title: s.title, section: s.section, score: s.score })) : [],
       by: reply.by,
       ...(reply.model ? { model: { name: llm!.model, ...reply.model } } : {}),
+      // What the rewrite and rerank did (the rewrite is the merchant's question in the guide's words).
+      ...(reply.steps ? { steps: reply.steps } : {}),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
@@ -204,55 +206,121 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
 /**
  * Without --fixtures, both splits of the labelled set (`test/fixtures/eval/`): `dev`, which the knowledge
  * data and weights are tuned on, and `test`, which is only ever scored — the honest estimate. Each is
- * reported for the hybrid retriever and BM25 alone, overall and per category.
+ * reported for the hybrid retriever and BM25 alone, overall and per category. With `--model`, the bot's
+ * answer path with the configured language model (rewrite, rerank, grounded answer) is scored the same way
+ * beside them, with the calls it made.
  */
-export async function runEval(config: Config, logger: Logger, fixtures: string | undefined, json: boolean): Promise<number> {
+export async function runEval(config: Config, logger: Logger, fixtures: string | undefined, json: boolean, withModel = false): Promise<number> {
   const files = fixtures ? [fixtures] : EVAL_SPLITS.map((f) => join(PROJECT_ROOT, 'test', 'fixtures', 'eval', f)).filter((f) => existsSync(f));
   for (const file of files) if (!existsSync(file)) usageError(`fixtures file not found: ${file}`);
   if (files.length === 0) usageError('no fixtures file found in test/fixtures/eval');
+  if (withModel && !config.llm.apiKey) usageError('eval --model needs a language model: set LLM_API_KEY (and LLM_BASE_URL, LLM_MODEL)');
   const knowledge = await openKnowledge(config, logger);
-  const report: { file: string; results: EvalResult[] }[] = [];
+  const calls: LlmCallRecord[] = [];
+  const llm = withModel ? new LanguageModel({ settings: config.llm, logger, record: (call) => void calls.push(call) }) : undefined;
+  const answer = llm ? answerPath(knowledge, new GroundedAnswerer(llm, secretValues(config)), config.defaultLocale) : undefined;
+  const report: { file: string; results: EvalResult[]; model?: ModelEvalReport }[] = [];
   for (const file of files) {
     const data = loadEvalFixtures(file);
     const results: EvalResult[] = [];
     for (const mode of ['hybrid', 'bm25'] as const) results.push(await evaluate(knowledge, data, mode));
-    report.push({ file: basename(file), results });
+    const entry: (typeof report)[number] = { file: basename(file), results };
+    if (llm && answer) {
+      const from = calls.length;
+      const result = await evaluate(knowledge, data, 'hybrid', { answer, concurrency: EVAL_MODEL_CONCURRENCY });
+      entry.model = { name: llm.model, result, calls: tallyCalls(calls.slice(from), data.questions.length + data.offTopic.length) };
+    }
+    report.push(entry);
   }
   if (json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return 0;
   }
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  for (const { file, results } of report) {
+  for (const { file, results, model } of report) {
     const [hybrid, bm25] = results as [EvalResult, EvalResult];
     process.stdout.write(`\n${file}: ${hybrid.questions} questions, ${hybrid.offTopic} off-topic (confidence gate ${knowledge.minConfidence})\n\n`);
     const rows = [
       ['retriever', 'correct', 'hit@1', 'hit@3', 'MRR', 'answered', 'off-topic rejected'],
-      ...results.map((r) => [r.mode, pct(r.correct), pct(r.hitAt1), pct(r.hitAt3), r.mrr.toFixed(3), pct(r.answerRate), pct(r.offTopicRejection)]),
+      ...[...results, ...(model ? [model.result] : [])].map((r, i) => [
+        i === 2 ? 'model' : r.mode,
+        pct(r.correct),
+        pct(r.hitAt1),
+        pct(r.hitAt3),
+        r.mrr.toFixed(3),
+        pct(r.answerRate),
+        pct(r.offTopicRejection),
+      ]),
     ];
     for (const row of rows) process.stdout.write(`  ${row.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(i === 6 ? 19 : 9))).join(' ')}\n`);
-    process.stdout.write(`\n  ${'category'.padEnd(14)} ${'n'.padStart(4)} ${'correct (hybrid)'.padStart(17)} ${'correct (bm25)'.padStart(15)} ${'hit@1 (hybrid)'.padStart(15)}\n`);
+    if (model) process.stdout.write(`  (model: hybrid retrieval + ${model.name}: rewrite, rerank, grounded answer)\n`);
+    process.stdout.write(
+      `\n  ${'category'.padEnd(14)} ${'n'.padStart(4)} ${'correct (hybrid)'.padStart(17)} ${'correct (bm25)'.padStart(15)} ${'hit@1 (hybrid)'.padStart(15)}${model ? ` ${'correct (model)'.padStart(16)}` : ''}\n`,
+    );
     for (const c of hybrid.byCategory) {
       const b = bm25.byCategory.find((x) => x.category === c.category)!;
-      process.stdout.write(`  ${c.category.padEnd(14)} ${String(c.questions).padStart(4)} ${pct(c.correct).padStart(17)} ${pct(b.correct).padStart(15)} ${pct(c.hitAt1).padStart(15)}\n`);
+      const m = model?.result.byCategory.find((x) => x.category === c.category);
+      process.stdout.write(
+        `  ${c.category.padEnd(14)} ${String(c.questions).padStart(4)} ${pct(c.correct).padStart(17)} ${pct(b.correct).padStart(15)} ${pct(c.hitAt1).padStart(15)}${m ? ` ${pct(m.correct).padStart(16)}` : ''}\n`,
+      );
+    }
+    if (model) {
+      const list = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+      const c = model.calls;
+      process.stdout.write(
+        `\n  model calls: ${c.calls} (${c.perQuestion.toFixed(2)} per message; by purpose: ${list(c.byPurpose)}; by outcome: ${list(c.byOutcome)}; ${c.inputTokens} tokens in, ${c.outputTokens} out)\n`,
+      );
     }
   }
   const verbose = process.env.EVAL_VERBOSE === '1';
-  for (const { file, results } of report) {
-    const hybrid = results[0]!;
+  for (const { file, results, model } of report) {
     if (!verbose) continue;
-    process.stdout.write(`\n${file} — hybrid: not answered correctly (${hybrid.misses.length}):\n`);
-    for (const m of hybrid.misses) {
-      process.stdout.write(
-        `  - [${m.category}] ${m.q}\n      expected ${m.expect.join(' | ')}\n      got      ${m.got.join(' | ')} (confidence ${m.confidence}${m.answered ? '' : ', not answered'})\n` +
-          (m.missingFacts.length ? `      lacking  ${m.missingFacts.map((g) => g.join(' / ')).join('; ')}\n` : ''),
-      );
+    for (const [label, r] of [['hybrid', results[0]!], ...(model ? [['model', model.result] as const] : [])] as const) {
+      process.stdout.write(`\n${file} — ${label}: not answered correctly (${r.misses.length}):\n`);
+      for (const m of r.misses) {
+        process.stdout.write(
+          `  - [${m.category}] ${m.q}\n      expected ${m.expect.join(' | ')}\n      got      ${m.got.join(' | ')} (confidence ${m.confidence}${m.answered ? '' : ', not answered'})\n` +
+            (m.missingFacts.length ? `      lacking  ${m.missingFacts.map((g) => g.join(' / ')).join('; ')}\n` : ''),
+        );
+      }
+      process.stdout.write(`\n${file} — ${label}: off-topic questions answered anyway (${r.falseAnswers.length}):\n`);
+      for (const f of r.falseAnswers) process.stdout.write(`  - ${f.q} (confidence ${f.confidence}, ${f.got})\n`);
     }
-    process.stdout.write(`\n${file} — hybrid: off-topic questions answered anyway (${hybrid.falseAnswers.length}):\n`);
-    for (const f of hybrid.falseAnswers) process.stdout.write(`  - ${f.q} (confidence ${f.confidence}, ${f.got})\n`);
   }
   if (!verbose) process.stdout.write('\nEVAL_VERBOSE=1 lists the misses.\n');
   return 0;
+}
+
+/** Questions the model path answers at once in `eval --model` (the provider's rate limit is the bound). */
+const EVAL_MODEL_CONCURRENCY = 4;
+
+interface ModelEvalReport {
+  /** The configured model. */
+  name: string;
+  result: EvalResult;
+  /** Requests made (`perQuestion`: per labelled message, off-topic included). */
+  calls: { calls: number; perQuestion: number; byPurpose: Record<string, number>; byOutcome: Record<string, number>; inputTokens: number; outputTokens: number };
+}
+
+/**
+ * The requests made, by purpose and outcome. A refused output is recorded after its call (which counts
+ * as ok): it shows under `refused` but is not another request.
+ */
+function tallyCalls(records: LlmCallRecord[], questions: number): ModelEvalReport['calls'] {
+  const byPurpose: Record<string, number> = {};
+  const byOutcome: Record<string, number> = {};
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let calls = 0;
+  for (const c of records) {
+    byOutcome[c.outcome] = (byOutcome[c.outcome] ?? 0) + 1;
+    if (c.outcome === 'refused') continue;
+    calls++;
+    byPurpose[c.purpose] = (byPurpose[c.purpose] ?? 0) + 1;
+    inputTokens += c.inputTokens ?? 0;
+    outputTokens += c.outputTokens ?? 0;
+  }
+  return { calls, perQuestion: questions ? Math.round((calls / questions) * 100) / 100 : 0, byPurpose, byOutcome, inputTokens, outputTokens };
 }
 
 /** The labelled set's splits: tuned on, and only ever scored. */

@@ -7,11 +7,15 @@
  *
  * The labelled set has two splits (`test/fixtures/eval/`): `dev`, which the knowledge data and weights
  * are tuned on, and `test`, which is only ever scored — the honest estimate of unseen questions.
+ *
+ * By default the knowledge base's own (offline) answer is scored; `answer` scores another answer path the
+ * same way — `pos-assist eval --model` passes the bot's answer path with the language model.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { AnswerSource } from './answer.js';
 import type { KnowledgeBase } from './knowledge-base.js';
-import type { RetrieverMode } from './retriever.js';
+import type { Retrieval, RetrieverMode } from './retriever.js';
 
 const SectionLabel = z.string().regex(/^[^#]+#.+$/);
 
@@ -73,6 +77,24 @@ export interface EvalResult {
   falseAnswers: { q: string; confidence: number; got: string }[];
 }
 
+/** One answer as the eval scores it (a `KnowledgeAnswer` is one). */
+export interface EvalAnswer {
+  answered: boolean;
+  /** The answer's own words: the labelled facts must be in them. */
+  text: string;
+  /** Cited sections when answered. */
+  sources: AnswerSource[];
+  confidence: number;
+  retrieval: Retrieval;
+}
+
+export interface EvaluateOptions {
+  /** The answer path to score (default: the knowledge base's offline answer in the given mode). */
+  answer?: (question: string) => Promise<EvalAnswer>;
+  /** Questions answered at once (default 1); results are scored in the fixtures' order either way. */
+  concurrency?: number;
+}
+
 export function loadEvalFixtures(file: string): EvalFixtures {
   return EvalFixturesSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
@@ -87,7 +109,10 @@ export function missingFacts(answer: string, facts: string[][]): string[][] {
   return facts.filter((group) => !group.some((f) => text.includes(squash(f))));
 }
 
-export async function evaluate(kb: KnowledgeBase, fixtures: EvalFixtures, mode: RetrieverMode): Promise<EvalResult> {
+export async function evaluate(kb: KnowledgeBase, fixtures: EvalFixtures, mode: RetrieverMode, options: EvaluateOptions = {}): Promise<EvalResult> {
+  const ask = options.answer ?? ((q: string) => kb.ask(q, { mode }));
+  const answers = await mapLimit([...fixtures.questions.map((x) => x.q), ...fixtures.offTopic.map((x) => x.q)], options.concurrency ?? 1, ask);
+  let next = 0;
   const round = (x: number) => Math.round(x * 1000) / 1000;
   const cats = new Map<string, { n: number; hit1: number; hit3: number; answered: number; correct: number }>();
   const cat = (c: string) => {
@@ -102,7 +127,7 @@ export async function evaluate(kb: KnowledgeBase, fixtures: EvalFixtures, mode: 
   let correct = 0;
   const misses: EvalMiss[] = [];
   for (const { q, expect, category, facts } of fixtures.questions) {
-    const answer = await kb.ask(q, { mode });
+    const answer = answers[next++]!;
     const r = answer.retrieval;
     const sections = [...new Set(r.hits.map((h) => `${h.chunk.file}#${h.chunk.section}`))];
     const cited = answer.sources.map((s) => `${s.file}#${s.section}`);
@@ -123,7 +148,7 @@ export async function evaluate(kb: KnowledgeBase, fixtures: EvalFixtures, mode: 
   let rejected = 0;
   const falseAnswers: EvalResult['falseAnswers'] = [];
   for (const { q, category } of fixtures.offTopic) {
-    const answer = await kb.ask(q, { mode });
+    const answer = answers[next++]!;
     const c = cat(category);
     c.n++;
     if (!answer.answered) (rejected++, c.correct++);
@@ -151,4 +176,18 @@ export async function evaluate(kb: KnowledgeBase, fixtures: EvalFixtures, mode: 
     misses,
     falseAnswers,
   };
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in the items' order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let i = 0;
+  const worker = async () => {
+    while (i < items.length) {
+      const at = i++;
+      out[at] = await fn(items[at]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
 }

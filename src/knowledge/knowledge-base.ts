@@ -45,7 +45,7 @@ export interface AskOptions {
  * How much more confident the second reading must be to replace the message's own: a rewrite that reads
  * as well as the message (or is the message) leaves the merchant's words in charge.
  */
-const ALSO_SEARCH_MARGIN = 0;
+const ALSO_SEARCH_MARGIN = 0.1;
 
 export class KnowledgeBase {
   private constructor(

@@ -97,9 +97,15 @@ export function passagesOf(retrieval: Retrieval, citation: (hit: Retrieval['hits
   }));
 }
 
+/** The numbered passages as the model reads them: `[n] 《title》› headings`, then the text. */
+export function passagesText(passages: Passage[]): string {
+  return passages.map((p) => `[${p.n}] 《${p.source.title}》› ${p.source.headingPath.join(' › ') || p.source.section}\n${p.text}`).join('\n\n');
+}
+
 export class GroundedAnswerer {
   constructor(
-    private readonly llm: LanguageModel,
+    /** The model it writes with (the answer path's other steps use the same one). */
+    readonly llm: LanguageModel,
     /** Values that must never appear in an answer (API keys, tokens, secrets from the configuration). */
     private readonly secrets: string[] = [],
   ) {}
@@ -107,7 +113,7 @@ export class GroundedAnswerer {
   async answer(question: string, passages: Passage[], locale: Locale, options: GroundedOptions = {}): Promise<GroundedResult> {
     if (passages.length === 0) return { kind: 'no_answer' };
     const system = systemPrompt(locale);
-    const context = passages.map((p) => `[${p.n}] 《${p.source.title}》› ${p.source.headingPath.join(' › ') || p.source.section}\n${p.text}`).join('\n\n');
+    const context = passagesText(passages);
     const messages: LlmMessage[] = [
       {
         role: 'system',

@@ -15,7 +15,7 @@ import type { Config, StructuredOutputMethod } from '../app/config.js';
 import type { Logger } from '../app/logger.js';
 import { maskCardNumbers } from '../privacy/card-mask.js';
 
-export type LlmPurpose = 'answer' | 'extract' | 'intent' | 'brief';
+export type LlmPurpose = 'answer' | 'extract' | 'intent' | 'brief' | 'rewrite' | 'rerank';
 export type LlmOutcome = 'ok' | 'timeout' | 'error' | 'malformed' | 'refused';
 
 export interface LlmMessage {
@@ -158,10 +158,16 @@ export class LanguageModel {
    * A value matching `schema`, asked for the configured way (json_schema, function_calling, json_mode).
    * Output that is not JSON or does not match the schema is an `LlmError('malformed')`.
    */
-  async structured<S extends z.ZodType>(schema: S, messages: LlmMessage[], options: { purpose: LlmPurpose; name: string }): Promise<z.infer<S>> {
+  async structured<S extends z.ZodType>(
+    schema: S,
+    messages: LlmMessage[],
+    /** `timeoutMs`: a shorter deadline for a step the answer can do without (never longer than `LLM_TIMEOUT_MS`). */
+    options: { purpose: LlmPurpose; name: string; timeoutMs?: number },
+  ): Promise<z.infer<S>> {
     this.checkBreaker();
     const started = Date.now();
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const timeoutMs = Math.min(this.timeoutMs, options.timeoutMs ?? this.timeoutMs);
+    const signal = AbortSignal.timeout(timeoutMs);
     const method = METHOD[this.structuredOutput];
     let prompt = messages;
     if (method === 'jsonMode') {
@@ -183,7 +189,7 @@ export class LanguageModel {
       await this.record(options.purpose, 'ok', started, inputTokens, outputTokens);
       return checked.data as z.infer<S>;
     } catch (err) {
-      throw await this.failure(err, options.purpose, started, signal, inputTokens, outputTokens);
+      throw await this.failure(err, options.purpose, started, signal, inputTokens, outputTokens, timeoutMs);
     }
   }
 
@@ -220,10 +226,18 @@ export class LanguageModel {
     await this.record(purpose, 'refused', Date.now(), undefined, undefined, reason);
   }
 
-  private async failure(err: unknown, purpose: LlmPurpose, started: number, signal: AbortSignal, inputTokens?: number, outputTokens?: number): Promise<LlmError> {
+  private async failure(
+    err: unknown,
+    purpose: LlmPurpose,
+    started: number,
+    signal: AbortSignal,
+    inputTokens?: number,
+    outputTokens?: number,
+    timeoutMs = this.timeoutMs,
+  ): Promise<LlmError> {
     let error: LlmError;
     if (err instanceof LlmError) error = err;
-    else if (signal.aborted || isTimeout(err)) error = new LlmError('timeout', `no answer within ${this.timeoutMs} ms`, { cause: err });
+    else if (signal.aborted || isTimeout(err)) error = new LlmError('timeout', `no answer within ${timeoutMs} ms`, { cause: err });
     else if (isParseError(err)) error = new LlmError('malformed', (err as Error).message, { cause: err });
     else error = new LlmError('error', describe(err), { cause: err });
     this.options.logger.warn({ purpose, outcome: error.outcome, err: error.message, model: this.model }, 'language model call failed; offline path used');

@@ -83,6 +83,30 @@ export function isStructured(req: ChatRequest): boolean {
   return Boolean(req.body.tools?.length || req.body.response_format);
 }
 
+/**
+ * Which structured call a request is (`rewrite`, `rerank`, `intent`, `extract`, …): the tool's or JSON
+ * schema's name; in JSON mode (no name is sent) the rewrite and rerank are told by their instructions.
+ */
+export function structuredName(req: ChatRequest): string | undefined {
+  if (!isStructured(req)) return undefined;
+  const named = (req.body.tools as { function: { name: string } }[] | undefined)?.[0]?.function.name ?? req.body.response_format?.json_schema?.name;
+  if (named) return String(named);
+  if (req.system.includes("You rewrite a merchant's message")) return 'rewrite';
+  if (req.system.includes('You choose which numbered passage')) return 'rerank';
+  return undefined;
+}
+
+/**
+ * The rewrite and rerank of a cautious model: the message back unchanged, and passage 1 (the retrieval's
+ * own lead). Undefined for any other request, which the test's handler answers.
+ */
+export function cautiousStep(req: ChatRequest): ChatReply | undefined {
+  const name = structuredName(req);
+  if (name === 'rewrite') return structured(req, { question: req.user });
+  if (name === 'rerank') return structured(req, { passage: 1 });
+  return undefined;
+}
+
 export async function startFakeOpenAI(
   options: { chat?: ChatHandler; embed?: (text: string) => number[]; failEmbeddings?: number } = {},
 ): Promise<FakeOpenAI> {

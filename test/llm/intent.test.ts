@@ -3,7 +3,7 @@
  * the same flows, and never past a flow's own steps.
  */
 import { describe, expect, it } from 'vitest';
-import { isStructured, structured } from '../helpers/fake-openai.js';
+import { cautiousStep, isStructured, structured, structuredName } from '../helpers/fake-openai.js';
 import { useFakeOpenAI, useLlmRuntimes } from '../helpers/llm.js';
 import { terminalConversation } from '../helpers/runtime.js';
 
@@ -38,20 +38,21 @@ describe('intent with a language model', () => {
   });
 
   it('answers from the guide when the model says it is a question, and does not ask the model about questions the rules recognise', async () => {
-    provider.fake.setChat((req) => (isStructured(req) ? structured(req, { kind: 'question', flow: null }) : { content: 'NO_ANSWER' }));
+    provider.fake.setChat((req) => cautiousStep(req) ?? (isStructured(req) ? structured(req, { kind: 'question', flow: null }) : { content: 'NO_ANSWER' }));
     const { conversation } = await chat();
+    const intents = (from: number) => provider.fake.chats.slice(from).filter((c) => structuredName(c) === 'intent');
     const before = provider.fake.chats.length;
     await conversation.say('退货要多久才能到账？');
-    // One call: the grounded answer; no intent call for a question.
-    expect(provider.fake.chats.slice(before).filter((c) => isStructured(c))).toHaveLength(0);
+    // The answer path's calls only (rerank, grounded answer); no intent call for a question.
+    expect(intents(before)).toHaveLength(0);
     const mark = provider.fake.chats.length;
     const replies = await conversation.say('上周五那笔两百八的，客人不要了，给他退了吧');
-    expect(provider.fake.chats.slice(mark).filter((c) => isStructured(c))).toHaveLength(1);
+    expect(intents(mark)).toHaveLength(1);
     expect(text(replies)).not.toContain('撤销 / 退货申请');
   });
 
   it('ignores a flow the rules do not know, and an unreachable model', async () => {
-    provider.fake.setChat((req) => (isStructured(req) ? { content: JSON.stringify({ kind: 'request', flow: 'approve-my-request' }) } : { content: 'NO_ANSWER' }));
+    provider.fake.setChat((req) => cautiousStep(req) ?? (isStructured(req) ? { content: JSON.stringify({ kind: 'request', flow: 'approve-my-request' }) } : { content: 'NO_ANSWER' }));
     const { rt, conversation } = await chat();
     const replies = await conversation.say('客人不要了，给他退了吧');
     expect(text(replies)).not.toContain('approve');
