@@ -107,6 +107,19 @@ export function cautiousStep(req: ChatRequest): ChatReply | undefined {
   return undefined;
 }
 
+/**
+ * A cautious model end to end: the message back, passage 1, and passage [1]'s own text as the answer,
+ * cited; NO_ANSWER when no passage was given. Adds nothing, so the model path must score as the offline one.
+ */
+export function cautiousModel(req: ChatRequest): ChatReply {
+  const step = cautiousStep(req);
+  if (step) return step;
+  if (isStructured(req)) return { content: '{}' };
+  const block = /<passages>\n([\s\S]*?)\n<\/passages>/.exec(req.system)?.[1] ?? '';
+  const first = /^\[1\] [^\n]*\n([\s\S]*?)(?=\n\n\[\d+\] |$)/.exec(block)?.[1]?.trim();
+  return { content: first ? `${first}[1]` : 'NO_ANSWER' };
+}
+
 export async function startFakeOpenAI(
   options: { chat?: ChatHandler; embed?: (text: string) => number[]; failEmbeddings?: number } = {},
 ): Promise<FakeOpenAI> {

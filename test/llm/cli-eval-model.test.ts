@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cautiousStep, isStructured, startFakeOpenAI, structuredName, type ChatRequest, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { cautiousModel, startFakeOpenAI, structuredName, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { tempDir } from '../helpers/runtime.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -15,16 +15,6 @@ const CLI = join(ROOT, 'dist', 'app', 'cli.js');
 const dataDir = tempDir();
 const fixtures = join(dataDir, 'small.json');
 let fake: FakeOpenAI;
-
-/** A cautious model: the message back, passage 1, passage [1]'s text cited. */
-function cautiousModel(req: ChatRequest) {
-  const step = cautiousStep(req);
-  if (step) return step;
-  if (isStructured(req)) return { content: '{}' };
-  const block = /<passages>\n([\s\S]*?)\n<\/passages>/.exec(req.system)?.[1] ?? '';
-  const first = /^\[1\] [^\n]*\n([\s\S]*?)(?=\n\n\[\d+\] |$)/.exec(block)?.[1]?.trim();
-  return { content: first ? `${first}[1]` : 'NO_ANSWER' };
-}
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ chat: cautiousModel });

@@ -14,7 +14,7 @@ import { evaluate, loadEvalFixtures, type EvalFixtures, type EvalResult } from '
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { GroundedAnswerer } from '../../src/llm/grounded-answer.js';
 import { LanguageModel, type LlmCallRecord } from '../../src/llm/language-model.js';
-import { cautiousStep, isStructured, startFakeOpenAI, structuredName, type ChatRequest, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { cautiousModel, isStructured, startFakeOpenAI, structuredName, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { FIXTURES_DIR, KNOWLEDGE_DIR, makeTempDir, removeDir } from '../knowledge/helpers.js';
 
 let fake: FakeOpenAI;
@@ -24,16 +24,6 @@ let test: EvalFixtures;
 const calls: LlmCallRecord[] = [];
 let offline: EvalResult;
 let withModel: EvalResult;
-
-/** A cautious model: the message back, passage 1, and passage [1]'s own text, cited. */
-function cautiousModel(req: ChatRequest) {
-  const step = cautiousStep(req);
-  if (step) return step;
-  if (isStructured(req)) return { content: '{}' };
-  const block = /<passages>\n([\s\S]*?)\n<\/passages>/.exec(req.system)?.[1] ?? '';
-  const first = /^\[1\] [^\n]*\n([\s\S]*?)(?=\n\n\[\d+\] |$)/.exec(block)?.[1]?.trim();
-  return { content: first ? `${first}[1]` : 'NO_ANSWER' };
-}
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ chat: cautiousModel });
