@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The real knowledge base shipped with the project. */
@@ -49,4 +49,14 @@ export function rawSections(file: string): string[] {
     if (m) out.push(m[1]!);
   }
   return out;
+}
+
+/** The error a promise rejects with (the test fails if it resolves or rejects with a non-Error). */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(Error);
+  return err as Error;
 }

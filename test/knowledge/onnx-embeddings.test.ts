@@ -15,7 +15,7 @@ import { loadLexicon } from '../../src/knowledge/lexicon.js';
 import { OnnxEmbeddings, onnxModelId, onnxModelProblem, resetOnnxModels } from '../../src/knowledge/onnx-embeddings.js';
 import { describeEmbedding, embeddingLabel, sameEmbedding, type EmbeddingSettings } from '../../src/knowledge/vector-embeddings.js';
 import { expectedVector, wordsOf, writeTinyBert, type TinyBert } from '../helpers/tiny-bert.js';
-import { KNOWLEDGE_DIR, makeTempDir, removeDir } from './helpers.js';
+import { KNOWLEDGE_DIR, makeTempDir, removeDir, rejection } from './helpers.js';
 
 const FILES = ['void-vs-refund.md', 'response-codes.md', 'sales-slip.md', 'pre-authorization.md', 'glossary.yaml', 'lexicon.yaml'];
 const QUESTION = '退款多久到持卡人账户';
@@ -99,15 +99,6 @@ const norm = (v: number[]) => Math.sqrt(cosine(v, v));
 function expectClose(actual: number[], expected: number[], label = ''): void {
   expect(actual, label).toHaveLength(expected.length);
   actual.forEach((x, i) => expect(x, `${label}[${i}]`).toBeCloseTo(expected[i]!, 4));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
 }
 
 describe('the ONNX embedder (a tiny BERT through transformers.js and onnxruntime-node)', () => {

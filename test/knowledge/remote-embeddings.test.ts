@@ -14,7 +14,7 @@ import { KnowledgeBase, type KnowledgeLogger } from '../../src/knowledge/knowled
 import { LocalHashEmbeddings } from '../../src/knowledge/local-embeddings.js';
 import { describeEmbedding, endpointOf, sameEmbedding, toVector, type EmbeddingSettings } from '../../src/knowledge/vector-embeddings.js';
 import { EMBEDDING_DIMENSIONS, bigramVector, startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { KNOWLEDGE_DIR, makeTempDir, removeDir } from './helpers.js';
+import { KNOWLEDGE_DIR, makeTempDir, removeDir, rejection } from './helpers.js';
 
 const FILES = ['void-vs-refund.md', 'response-codes.md', 'sales-slip.md', 'pre-authorization.md', 'glossary.yaml', 'lexicon.yaml'];
 const MODEL = 'text-embedding-v3';
@@ -85,15 +85,6 @@ function spyLogger(): KnowledgeLogger & { warnings: { details: Record<string, un
 
 /** Texts sent to the endpoint (all requests, in order). */
 const sentTexts = (): string[] => fake.embeddings.flatMap((r) => r.input);
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
-}
 
 describe('EMBEDDINGS=openai: ingest and ask', () => {
   it('builds the vectors through the endpoint and answers with the right source', async () => {

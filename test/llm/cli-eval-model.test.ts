@@ -3,15 +3,14 @@
  * the local OpenAI-compatible server: the same tables with the model path beside the offline ones, the
  * calls it made, and a usage error without a configured model.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cautiousModel, startFakeOpenAI, structuredName, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { runCli } from '../helpers/llm.js';
 import { tempDir } from '../helpers/runtime.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist', 'app', 'cli.js');
 const dataDir = tempDir();
 const fixtures = join(dataDir, 'small.json');
 let fake: FakeOpenAI;
@@ -26,16 +25,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(dataDir, args, env);
 
 const LLM = () => ({ LLM_API_KEY: 'sk-test-0123456789', LLM_BASE_URL: fake.url, LLM_MODEL: 'fake-qwen' });
 

@@ -2,14 +2,12 @@
  * Every entry point uses the configured model: `ask --json` and `chat` as a user runs them (the built
  * CLI in a child process) against a local OpenAI-compatible server.
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { runCli } from '../helpers/llm.js';
 import { tempDir } from '../helpers/runtime.js';
 
-const CLI = join(new URL('../..', import.meta.url).pathname, 'dist', 'app', 'cli.js');
 const dataDir = tempDir();
 let fake: FakeOpenAI;
 
@@ -21,18 +19,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Runs the CLI without blocking this process (the fake server lives here). */
-function cli(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-  });
-}
+const cli = (args: string[], env: Record<string, string>, input?: string) => runCli(dataDir, args, env, input);
 
 const LLM = () => ({ LLM_API_KEY: 'sk-test-0123456789', LLM_BASE_URL: fake.url, LLM_MODEL: 'qwen-plus' });
 
