@@ -2,13 +2,13 @@
  * Slip fields are a table too: "参考号几位", "凭证号在哪看", "what is the batch number" ask about one field,
  * and the section named after that field answers. The table is every section whose heading is just a
  * term of the guide (## 参考号, ## 批次号); a question that names exactly one of them and asks what, where,
- * how long or in which format it is, is looked up there.
+ * how long or in which format it is (or says it is missing from the slip), is looked up there.
  */
 import type { Chunk } from './documents.js';
 import type { Lexicon } from './lexicon.js';
 import { normalize } from './text.js';
 
-const ASKS_ABOUT_FIELD = /几位|多少位|位数|多长|格式|在哪|哪里|哪儿|是什么|是啥|啥意思|什么意思|什么东西|干嘛用|有什么用|怎么看|digits?|where|what is|what's|format|mean/i;
+const ASKS_ABOUT_FIELD = /几位|多少位|位数|多长|格式|在哪|哪里|哪儿|是什么|是啥|啥意思|什么意思|什么东西|干嘛用|有什么用|怎么看|没有|没打|有问题|正常吗|digits?|where|what is|what's|format|mean|missing/i;
 
 export class FieldLookup {
   /** Field term (in the guide's spelling) → section key. */

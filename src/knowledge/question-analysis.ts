@@ -20,8 +20,15 @@ const toSimplified = OpenCC.Converter({ from: 'hk', to: 'cn' });
 /** Words that make a clause a question (or a request for help), in both languages. */
 const QUESTION_CUE =
   /[?？]|吗|么|呢|咋|怎|如何|能不能|能否|可不可以|可以不|行不行|是不是|有没有|多久|多长|几天|几位|几个|多少|哪|什么|啥|为何|为啥|是否|请问|求助|麻烦|帮我|应该|该怎|要不要|\b(how|what|why|when|where|which|can|could|should|is|are|do|does|will|may)\b/i;
-/** Where a second question starts: a question mark followed by more, or the words that add one. */
-const SECOND_QUESTION = /(?<=[?？])\s*|\s*(?:还有|另外|顺便问一下|顺便问下|顺便问|顺便|再问一下|再问下|再问|以及|还想问|还想知道|第二个问题|also|and also|besides|another question)[,，:：]?\s*/gi;
+/**
+ * Where a second question starts: a question mark or a line break followed by more, a semicolon, a
+ * numbered item ("1. … 2. …"), the words that add one (还有, 另外, and also), or an English "and" that
+ * starts a new question ("how do I void and how long does a refund take").
+ */
+const SECOND_QUESTION =
+  /(?<=[?？])\s*|\s*[\n;；]+\s*|\s*(?:^|(?<=[\s,，。.]))(?:[(（]?[1-3一二三][)）.、](?!\d))\s*|\s*(?:还有|另外|顺便问一下|顺便问下|顺便问|顺便|再问一下|再问下|再问|以及|还想问|还想知道|第二个问题|also|and also|besides|another question)[,，:：]?\s*|,?\s+and\s+(?=(?:how|what|when|where|why|which|can|could|do|does|is|are|will|should)\b)/gi;
+/** A second part that only names another thing ("退货呢", "what about refunds"): it asks the first part's question of it. */
+const ELLIPTIC = /^(?:那|那么|那个)?\s*(.{1,8}?)\s*(?:呢|又如何|又怎样|怎么样)[?？]?$|^(?:and\s+)?what about\s+(?:a\s+|the\s+)?(.{2,30}?)[?？]?$/i;
 
 /** A message longer than this may hold a story around its question. */
 const LONG_MESSAGE_CHARS = 40;
@@ -60,7 +67,7 @@ export class QuestionAnalyzer {
     const text = this.canonical(message);
     const lang: ChunkLang = hasCjk(text) ? 'zh' : 'en';
     const { focus, context } = focusOf(text);
-    const parts = questionParts(text);
+    const parts = questionParts(text, this.lexicon.terms);
     return { original: message, text, focus, context, lang, parts };
   }
 }
@@ -75,13 +82,32 @@ export function focusOf(text: string): { focus: string; context: string } {
   return { focus: asking.join(' '), context: clauses.filter((c) => !asking.includes(c)).join(' ') };
 }
 
-/** Separate questions of one message (at least two, each asking something), or none. */
-export function questionParts(text: string): string[] {
+/**
+ * Separate questions of one message (at least two, each asking something), or none. `terms` are the
+ * guide's terms: an elliptic second part ("撤销多久到账？退货呢？") asks the first part's question about its
+ * own term ("退货多久到账").
+ */
+export function questionParts(text: string, terms: readonly string[] = []): string[] {
   const pieces = text
     .split(SECOND_QUESTION)
-    .map((p) => p.trim())
-    .filter((p) => [...p].length >= 4);
+    .map((p) => (p ?? '').trim())
+    .filter((p) => [...p].length >= 2);
   if (pieces.length < 2) return [];
-  const asking = pieces.filter((p) => QUESTION_CUE.test(p));
-  return asking.length >= 2 ? pieces.slice(0, 3) : [];
+  const parts: string[] = [];
+  for (const piece of pieces) {
+    const elliptic = parts.length > 0 ? ELLIPTIC.exec(piece) : null;
+    const named = elliptic?.[1] ?? elliptic?.[2];
+    if (named) {
+      parts.push(askedOf(parts[parts.length - 1]!, named.trim(), terms));
+      continue;
+    }
+    if ([...piece].length >= 4 && QUESTION_CUE.test(piece)) parts.push(piece);
+  }
+  return parts.length >= 2 ? parts.slice(0, 3) : [];
+}
+
+/** The previous question asked of another thing: its first guide term replaced by the thing named. */
+function askedOf(previous: string, named: string, terms: readonly string[]): string {
+  const term = [...terms].sort((a, b) => b.length - a.length).find((t) => t.length >= 2 && previous.includes(t));
+  return term ? previous.replace(term, named) : `${named} ${previous}`;
 }

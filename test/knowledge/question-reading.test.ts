@@ -166,6 +166,24 @@ describe('the question inside a message', () => {
     expect(questionParts('参考号几位，另外凭证号在哪看')).toHaveLength(2);
     expect(questionParts('退货多久到账？')).toEqual([]);
   });
+
+  it('splits at line breaks, semicolons, numbered items and an English "and" that starts a question', () => {
+    expect(questionParts('参考号在哪看\n批结算是什么意思')).toEqual(['参考号在哪看', '批结算是什么意思']);
+    expect(questionParts('撤销要主管密码吗；退货要几天到账')).toEqual(['撤销要主管密码吗', '退货要几天到账']);
+    expect(questionParts('1. 参考号在哪看 2. 批结算是什么')).toEqual(['参考号在哪看', '批结算是什么']);
+    expect(questionParts('how do i void a sale and how long does a refund take')).toEqual(['how do i void a sale', 'how long does a refund take']);
+    // "and" inside one question is not a second question; neither is a number inside an amount.
+    expect(questionParts('can i void and refund the same sale')).toEqual([]);
+    expect(questionParts('退了1.5元怎么查')).toEqual([]);
+  });
+
+  it('an elliptic second part asks the first question of the thing it names', () => {
+    expect(questionParts('撤销多久能到账？那退货呢？', ['撤销', '退货'])).toEqual(['撤销多久能到账？', '退货多久能到账？']);
+    expect(questionParts('how long does a void take to come back? what about a refund?', [])).toEqual([
+      'how long does a void take to come back?',
+      'refund how long does a void take to come back?',
+    ]);
+  });
 });
 
 describe('knowledge files: questions and English text of a section', () => {
