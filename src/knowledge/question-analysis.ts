@@ -19,7 +19,7 @@ const toSimplified = OpenCC.Converter({ from: 'hk', to: 'cn' });
 
 /** Words that make a clause a question (or a request for help), in both languages. */
 const QUESTION_CUE =
-  /[?？]|吗|么|呢|咋|怎|如何|能不能|能否|可不可以|可以不|行不行|是不是|有没有|多久|多长|几天|几位|几个|多少|哪|什么|啥|为何|为啥|是否|请问|求助|麻烦|帮我|应该|该怎|要不要|\b(how|what|why|when|where|which|can|could|should|is|are|do|does|will|may)\b/i;
+  /[?？]|([\u4e00-\u9fff])不\1|吗|么|呢|咋|怎|如何|能不能|能否|可不可以|可以不|行不行|是不是|有没有|多久|多长|几天|几位|几个|多少|哪|什么|啥|为何|为啥|是否|请问|求助|麻烦|帮我|应该|该怎|要不要|\b(how|what|why|when|where|which|can|could|should|is|are|do|does|will|may)\b/i;
 /**
  * Where a second question starts: a question mark or a line break followed by more, a semicolon, a
  * numbered item ("1. … 2. …"), the words that add one (还有, 另外, and also), or an English "and" that
@@ -27,6 +27,8 @@ const QUESTION_CUE =
  */
 const SECOND_QUESTION =
   /(?<=[?？])\s*|\s*[\n;；]+\s*|\s*(?:^|(?<=[\s,，。.]))(?:[(（]?[1-3一二三][)）.、](?!\d))\s*|\s*(?:还有|另外|顺便问一下|顺便问下|顺便问|顺便|再问一下|再问下|再问|以及|还想问|还想知道|第二个问题|also|and also|besides|another question)[,，:：]?\s*|,?\s+and\s+(?=(?:how|what|when|where|why|which|can|could|do|does|is|are|will|should)\b)/gi;
+/** The words that add a question, left at the start of a part split off at its question mark. */
+const LEADING_CONNECTIVE = /^(?:还有|另外|顺便问一下|顺便问下|顺便问|顺便|再问一下|再问下|再问|以及|还想问|还想知道|and also|also|besides)[,，:：]?\s*/i;
 /** A second part that only names another thing ("退货呢", "what about refunds"): it asks the first part's question of it. */
 const ELLIPTIC = /^(?:那|那么|那个)?\s*(.{1,8}?)\s*(?:呢|又如何|又怎样|怎么样)[?？]?$|^(?:and\s+)?what about\s+(?:a\s+|the\s+)?(.{2,30}?)[?？]?$/i;
 
@@ -48,9 +50,14 @@ export interface AnalyzedQuestion {
 }
 
 export class QuestionAnalyzer {
+  /**
+   * `subjects`: the guide's terms for things (签购单, 退货, 预授权…), which a second question may name or
+   * leave out (default: the lexicon's terms).
+   */
   constructor(
     private readonly lexicon: Lexicon,
     private readonly speller: PinyinSpeller,
+    private readonly subjects: readonly string[] = lexicon.terms,
   ) {}
 
   /** Script, lexicon, pinyin and homophones, spoken numbers: the message in the guide's spelling. */
@@ -67,7 +74,7 @@ export class QuestionAnalyzer {
     const text = this.canonical(message);
     const lang: ChunkLang = hasCjk(text) ? 'zh' : 'en';
     const { focus, context } = focusOf(text);
-    const parts = questionParts(text, this.lexicon.terms);
+    const parts = questionParts(text, this.subjects);
     return { original: message, text, focus, context, lang, parts };
   }
 }
@@ -82,16 +89,22 @@ export function focusOf(text: string): { focus: string; context: string } {
   return { focus: asking.join(' '), context: clauses.filter((c) => !asking.includes(c)).join(' ') };
 }
 
+/** A word that asks (什么, 怎么办, 多久) rather than names a thing. */
+export function isQuestionWord(word: string): boolean {
+  return QUESTION_CUE.test(word);
+}
+
 /**
  * Separate questions of one message (at least two, each asking something), or none. `terms` are the
  * guide's terms: an elliptic second part ("撤销多久到账？退货呢？") asks the first part's question about its
  * own term ("退货多久到账").
  */
 export function questionParts(text: string, terms: readonly string[] = []): string[] {
-  const pieces = text
+  let pieces = text
     .split(SECOND_QUESTION)
-    .map((p) => (p ?? '').trim())
+    .map((p) => (p ?? '').trim().replace(LEADING_CONNECTIVE, ''))
     .filter((p) => [...p].length >= 2);
+  if (pieces.length < 2) pieces = commaQuestions(text, terms);
   if (pieces.length < 2) return [];
   const parts: string[] = [];
   for (const piece of pieces) {
@@ -101,13 +114,38 @@ export function questionParts(text: string, terms: readonly string[] = []): stri
       parts.push(askedOf(parts[parts.length - 1]!, named.trim(), terms));
       continue;
     }
-    if ([...piece].length >= 4 && QUESTION_CUE.test(piece)) parts.push(piece);
+    if ([...piece].length < 4 || !QUESTION_CUE.test(piece)) continue;
+    // A part that names nothing of the guide ("撤销时顾客要在场吗？要不要他的卡？") goes on about the previous one's.
+    const previous = parts[parts.length - 1];
+    const subject = previous && !termIn(piece, terms) ? termIn(previous, terms) : undefined;
+    parts.push(subject ? `${subject} ${piece}` : piece);
   }
   return parts.length >= 2 ? parts.slice(0, 3) : [];
 }
 
+/**
+ * Two questions joined by a comma ("参考号是几位，凭证号又是几位"): only when each clause asks and names a
+ * thing of its own — a comma more often joins a story to its question.
+ */
+function commaQuestions(text: string, terms: readonly string[]): string[] {
+  if (terms.length === 0) return [];
+  const clauses = text.split(/[,，]\s*/).map((c) => c.trim()).filter(Boolean);
+  if (clauses.length < 2 || clauses.length > 4) return [];
+  const named = clauses.map((c) => termIn(c, terms));
+  const asking = clauses.map((c) => QUESTION_CUE.test(c));
+  if (!clauses.every((_, i) => named[i] && asking[i])) return [];
+  return new Set(named).size === clauses.length ? clauses : [];
+}
+
 /** The previous question asked of another thing: its first guide term replaced by the thing named. */
 function askedOf(previous: string, named: string, terms: readonly string[]): string {
-  const term = [...terms].sort((a, b) => b.length - a.length).find((t) => t.length >= 2 && previous.includes(t));
+  const term = termIn(previous, terms);
   return term ? previous.replace(term, named) : `${named} ${previous}`;
+}
+
+/** The longest guide term (two characters or more) in a text. */
+function termIn(text: string, terms: readonly string[]): string | undefined {
+  let best: string | undefined;
+  for (const t of terms) if (t.length >= 2 && (!best || t.length > best.length) && text.includes(t)) best = t;
+  return best;
 }

@@ -22,7 +22,7 @@ import type { Chunk } from './documents.js';
 import { expansions, mentionedGroups, mentions, type Glossary } from './glossary.js';
 import { indexText, type LoadedIndex } from './ingest.js';
 import { PinyinSpeller } from './pinyin-speller.js';
-import { QuestionAnalyzer, type AnalyzedQuestion } from './question-analysis.js';
+import { QuestionAnalyzer, isQuestionWord, type AnalyzedQuestion } from './question-analysis.js';
 import { QuestionIndex } from './question-index.js';
 import { STOPWORDS, dictionaryWords, hasCjk, isBigram, isFunctionCompound, normalize, tokenize, words } from './text.js';
 
@@ -116,7 +116,9 @@ export class Retriever {
     this.chunks = new Map(index.manifest.chunks.map((c) => [c.id, c]));
     this.terms = domainTerms(index);
 
-    this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index, this.terms));
+    // What a question is about: the glossary's terms and the words of the headings, not question words.
+    const subjects = [...index.glossary.terms, ...this.terms].filter((t) => hasCjk(t) && t.length >= 2 && !STOPWORDS.has(t) && !isQuestionWord(t));
+    this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index, this.terms), [...new Set(subjects)]);
     this.codes = new CodeLookup(index.manifest.chunks);
     this.fields = new FieldLookup(index.manifest.chunks, [...index.glossary.terms, ...index.lexicon.terms], index.lexicon);
     const idf = (t: string) => index.embeddings.idf(t);
