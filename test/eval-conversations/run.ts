@@ -1,0 +1,73 @@
+/**
+ * `npm run eval:conversations [-- --verbose] [-- --json] [-- --split dev|test|samples] [-- --fixtures FILE]`:
+ * plays the conversation-evaluation splits (dev and test; the samples while neither exists) through one
+ * real runtime and prints, per split, the share of conversations that reached their outcome, overall and
+ * per category, and the kinds of failure; `--verbose` adds every failure (what happened instead, the
+ * turns, the last replies), `--json` prints everything as JSON instead.
+ *
+ * Run through test/eval-conversations/run.mjs, which bundles this file against the built `dist/` (the
+ * project has no TypeScript runner); under vitest the same code runs from the TypeScript sources.
+ */
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { availableSplits, FIXTURES_DIR, loadFixtures } from './fixtures.js';
+import { openEvalRuntime, runSplit, type SplitResult } from './harness.js';
+import { formatFailures, formatSummary, summarize, toJson } from './report.js';
+
+const USAGE = `usage: npm run eval:conversations -- [--verbose] [--json] [--split dev|test|samples] [--fixtures FILE]
+  --verbose       every failed conversation: what happened instead, its turns, the bot's last replies
+  --json          the numbers and every conversation's result as JSON
+  --split NAME    only this split (test/fixtures/conversation-eval/NAME.yaml)
+  --fixtures FILE only this fixture file`;
+
+export async function main(argv: string[]): Promise<number> {
+  let verbose = false;
+  let json = false;
+  const files: { name: string; file: string }[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--verbose' || arg === '-v') verbose = true;
+    else if (arg === '--json') json = true;
+    else if (arg === '--split' || arg === '--fixtures') {
+      const value = argv[++i];
+      if (!value) return usage(`${arg} needs a value`);
+      const file = arg === '--split' ? resolve(FIXTURES_DIR, `${value}.yaml`) : resolve(value);
+      if (!existsSync(file)) return usage(`no such fixture file: ${file}`);
+      files.push({ name: arg === '--split' ? value : basename(file, '.yaml'), file });
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    } else return usage(`unknown argument: ${arg}`);
+  }
+  if (files.length === 0) files.push(...availableSplits());
+  if (files.length === 0) return usage(`no fixtures in ${FIXTURES_DIR}`);
+
+  const fixtures = files.map((f) => ({ ...f, fixtures: loadFixtures(f.file) }));
+  const evalRuntime = await openEvalRuntime();
+  const splits: SplitResult[] = [];
+  try {
+    for (const f of fixtures) {
+      const progress = process.stderr.isTTY && !json ? (_r: unknown, i: number, n: number) => process.stderr.write(`\r${f.name}: ${i}/${n}`) : undefined;
+      splits.push(await runSplit(evalRuntime, f.name, f.fixtures, progress));
+      if (progress) process.stderr.write('\r\x1b[K');
+    }
+  } finally {
+    await evalRuntime.close();
+  }
+
+  if (json) {
+    process.stdout.write(`${JSON.stringify(toJson(splits), null, 2)}\n`);
+    return 0;
+  }
+  for (const split of splits) {
+    process.stdout.write(`\n${formatSummary(summarize(split))}\n`);
+    if (verbose && split.results.some((r) => !r.passed)) process.stdout.write(`\n${split.name}: failures\n\n${formatFailures(split)}`);
+  }
+  if (!verbose && splits.some((s) => s.results.some((r) => !r.passed))) process.stdout.write('\n(--verbose lists every failure with its turns and the bot\'s last replies)\n');
+  return 0;
+}
+
+function usage(problem: string): number {
+  process.stderr.write(`${problem}\n${USAGE}\n`);
+  return 2;
+}

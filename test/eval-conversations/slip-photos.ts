@@ -1,0 +1,77 @@
+/**
+ * The photo a `{ photo: s1 }` turn sends: the slip `s1` rendered to a PNG by the test slip-image
+ * generator (`renderSlip` from test/helpers/slip-image.ts) when that module exists; otherwise one of the
+ * fixed slip pictures in test/fixtures/files (slip.png, slip-2.png, slip-3.png: a different one per slip of
+ * the conversation, so two slips are two files), which carry no readable fields.
+ *
+ * The generator is found at run time, so nothing here changes when it lands. Under vitest it is the
+ * TypeScript module itself; the `npm run eval:conversations` bundle (run.mjs) bundles it beside the runner
+ * as `slip-image.mjs`. To pin one or the other, change `RENDERER_MODULES`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FILES_DIR, type SlipSpec } from './fixtures.js';
+import { shanghaiDate } from './dates.js';
+
+/** The generator's contract (test/helpers/slip-image.ts). */
+export interface SlipFields {
+  merchantName?: string;
+  merchantId: string;
+  terminalId: string;
+  batchNo?: string;
+  voucherNo: string;
+  authCode?: string;
+  referenceNo: string;
+  /** `YYYY-MM-DD` */
+  date: string;
+  time?: string;
+  /** `990.00` */
+  amount: string;
+  cardMasked?: string;
+  type?: string;
+}
+export type RenderSlip = (fields: SlipFields, options?: Record<string, unknown>) => Promise<Buffer>;
+
+/** Where the generator may be, first found wins: bundled beside the runner, or the TypeScript source. */
+const RENDERER_MODULES = [new URL('./slip-image.mjs', import.meta.url), new URL('../helpers/slip-image.ts', import.meta.url)];
+
+let renderer: Promise<RenderSlip | undefined> | undefined;
+
+/** `renderSlip` of test/helpers/slip-image.ts, or undefined while that module does not exist. */
+export function slipRenderer(): Promise<RenderSlip | undefined> {
+  renderer ??= (async () => {
+    for (const url of RENDERER_MODULES) {
+      if (!existsSync(fileURLToPath(url))) continue;
+      const mod = (await import(/* @vite-ignore */ url.href)) as { renderSlip?: RenderSlip };
+      if (typeof mod.renderSlip === 'function') return mod.renderSlip;
+    }
+    return undefined;
+  })();
+  return renderer;
+}
+
+const FALLBACKS = ['slip.png', 'slip-2.png', 'slip-3.png'];
+
+/** The slip's fields as the generator takes them (relative dates made calendar dates). */
+export function slipFields(spec: SlipSpec): SlipFields {
+  const { date, ...rest } = spec;
+  const fields: SlipFields = { ...rest, date: typeof date === 'number' ? shanghaiDate(date) : date };
+  for (const [k, v] of Object.entries(fields)) if (v === undefined) delete (fields as unknown as Record<string, unknown>)[k];
+  return fields;
+}
+
+export interface SlipPhoto {
+  bytes: Buffer;
+  name: string;
+  /** `rendered`: by the generator; `fixed`: a stand-in picture without the slip's fields. */
+  source: 'rendered' | 'fixed';
+}
+
+/** The photo of slip `key` (the `index`-th slip of its conversation). */
+export async function slipPhoto(key: string, spec: SlipSpec, index: number): Promise<SlipPhoto> {
+  const render = await slipRenderer();
+  if (render) return { bytes: await render(slipFields(spec)), name: `${key}.png`, source: 'rendered' };
+  const file = FALLBACKS[index % FALLBACKS.length]!;
+  return { bytes: readFileSync(join(FILES_DIR, file)), name: `${key}.png`, source: 'fixed' };
+}
