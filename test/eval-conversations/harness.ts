@@ -498,18 +498,25 @@ function judge(
       // Left with a flow still asking: the merchant's "算了" (or whatever ended it) was not understood.
       // A pending "cancel? yes/no" question means the bot did understand.
       if (finalFlow && finalFlow.stage !== 'confirm-cancel') {
-        failures.push({ kind: 'flow not left (cancel not understood)', detail: `at the end: ${flowLine(finalFlow)}` });
+        const last = trace.at(-1)?.sent ?? '';
+        failures.push({ kind: 'a flow is still open at the end', detail: `after "${last.slice(0, 60)}": ${flowLine(finalFlow)}` });
       }
       break;
     case 'status-shown': {
+      // Shown: one message names the ticket and its status (the expected one, else the request's own).
       const want = (e.tickets ?? []).map((x) => substituteTickets(x, tickets));
+      const expectedStatus: RequestStatus | undefined = e.status === 'needs_info' ? 'needs_more_info' : e.status;
+      const labelsOf = (status: RequestStatus) => [statusLabel('zh-CN', status), statusLabel('en', status)];
       for (const ticket of want) {
-        if (!replies.some((r) => r.toUpperCase().includes(ticket.toUpperCase()))) failures.push({ kind: 'ticket not shown', detail: `${ticket} is in no reply; ${statusContext(trace, data)}` });
+        const status = expectedStatus ?? o.setup.find((s) => s.request.ticket === ticket.toUpperCase())?.request.status;
+        const naming = replies.filter((r) => r.toUpperCase().includes(ticket.toUpperCase()));
+        if (naming.length === 0) failures.push({ kind: 'ticket not shown', detail: `${ticket} is in no reply; ${statusContext(trace, data)}` });
+        else if (status && !naming.some((r) => labelsOf(status).some((l) => r.includes(l)))) {
+          failures.push({ kind: 'status not shown', detail: `no reply names ${ticket} with "${labelsOf(status).join('" / "')}"; ${statusContext(trace, data)}` });
+        }
       }
-      if (e.status) {
-        const status: RequestStatus = e.status === 'needs_info' ? 'needs_more_info' : e.status;
-        const labels = [statusLabel('zh-CN', status), statusLabel('en', status)];
-        if (!replies.some((r) => labels.some((l) => r.includes(l)))) failures.push({ kind: 'status not shown', detail: `"${labels.join('" / "')}" is in no reply; ${statusContext(trace, data)}` });
+      if (want.length === 0 && expectedStatus && !replies.some((r) => labelsOf(expectedStatus).some((l) => r.includes(l)))) {
+        failures.push({ kind: 'status not shown', detail: `"${labelsOf(expectedStatus).join('" / "')}" is in no reply; ${statusContext(trace, data)}` });
       }
       if (o.filed.length > 0) failures.push(notWanted());
       break;

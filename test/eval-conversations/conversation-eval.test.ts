@@ -1,0 +1,113 @@
+/**
+ * The conversation evaluation in `npm test`: the test split (the samples while it does not exist) is
+ * played through one real runtime, in process, and must reach its outcome at least as often as it does
+ * today (a floor a little under the measured score, so the dialog cannot get worse silently); and the
+ * judge itself is checked: a sample with a deliberately wrong expectation must be reported as a failure,
+ * saying why, and the sample as written must pass. `npm run eval:conversations` prints the full report.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConversationSpec, FIXTURES_DIR, loadFixtures, ROOT } from './fixtures.js';
+import { openEvalRuntime, playConversation, runSplit, type EvalRuntime } from './harness.js';
+import { summarize } from './report.js';
+
+const TEST_SPLIT = join(FIXTURES_DIR, 'test.yaml');
+const SAMPLES = join(FIXTURES_DIR, 'samples.yaml');
+
+/**
+ * Share of conversations that must reach their outcome: what each file scored when the floor was set,
+ * rounded down a little. Raise it when the dialog gets better.
+ */
+const FLOORS: Record<string, number> = {
+  'test.yaml': 0,
+  'samples.yaml': 0.6,
+};
+
+let evalRuntime: EvalRuntime;
+beforeAll(async () => {
+  evalRuntime = await openEvalRuntime();
+});
+afterAll(async () => {
+  await evalRuntime?.close();
+});
+
+const samples = () => loadFixtures(SAMPLES).conversations;
+const sample = (id: string): ConversationSpec => structuredClone(samples().find((c) => c.id === id)!);
+
+describe('conversation evaluation', () => {
+  it('reaches the outcome in at least as many conversations of the test split as it did', async () => {
+    const file = existsSync(TEST_SPLIT) ? TEST_SPLIT : SAMPLES;
+    const name = file === TEST_SPLIT ? 'test' : 'samples';
+    const split = await runSplit(evalRuntime, name, loadFixtures(file));
+    const s = summarize(split);
+    const perConversation = s.n ? split.ms / s.n : 0;
+    console.log(`${name}: ${s.reached}/${s.n} reach their outcome (${(s.rate * 100).toFixed(1)}%) in ${(split.ms / 1000).toFixed(1)} s (${perConversation.toFixed(0)} ms a conversation)`);
+    expect(split.invalid, 'every conversation fits the fixture format').toEqual([]);
+    expect(s.n).toBeGreaterThan(0);
+    expect(s.rate).toBeGreaterThanOrEqual(FLOORS[file === TEST_SPLIT ? 'test.yaml' : 'samples.yaml']!);
+  }, 300_000);
+
+  it('passes a conversation that reaches its outcome, with the values it filed', async () => {
+    const result = await playConversation(evalRuntime, sample('s-001'));
+    expect(result.failures).toEqual([]);
+    expect(result.passed).toBe(true);
+    expect(result.happened).toMatch(/^filed cancel-transaction CX-\d{8}-\d{4}/);
+  });
+
+  it('fails a conversation whose expectation is wrong, and says why', async () => {
+    const wrongAmount = sample('s-001');
+    wrongAmount.expect.values!.amount = 561;
+    const amount = await playConversation(evalRuntime, wrongAmount);
+    expect(amount.passed).toBe(false);
+    expect(amount.failures).toEqual([{ kind: 'wrong value: amount', detail: 'amount: expected 56100 fen, filed ¥560.00 (56000)' }]);
+    expect(amount.lastReplies).toHaveLength(3);
+    expect(amount.lastReplies.at(-1)).toMatch(/工单号 CX-\d{8}-\d{4}/);
+
+    const wrongOutcome = sample('s-001');
+    wrongOutcome.expect = { outcome: 'not-filed' };
+    const filed = await playConversation(evalRuntime, wrongOutcome);
+    expect(filed.passed).toBe(false);
+    expect(filed.failures.map((f) => f.kind)).toEqual(['filed although not wanted']);
+
+    const wrongPhone = sample('s-005');
+    wrongPhone.expect.handoff = { phone: '13900009999' };
+    const handoff = await playConversation(evalRuntime, wrongPhone);
+    expect(handoff.failures.map((f) => f.kind)).toEqual(['handoff phone not recorded']);
+    expect(handoff.happened).toContain('callback 13900001111');
+
+    const notAnAnswer = sample('s-007');
+    notAnAnswer.expect = { outcome: 'status-shown', tickets: ['CX-20260101-0001'] };
+    const answered = await playConversation(evalRuntime, notAnAnswer);
+    expect(answered.failures.map((f) => f.kind)).toEqual(['ticket not shown']);
+    expect(answered.happened).toBe('answered from the guide');
+  });
+
+  it('lists conversations that do not fit the format, with the reason, and plays the others', () => {
+    const bad = [
+      { id: 'x-1', category: 'several-facts', lang: 'zh', turns: ['hi'], expect: { outcome: 'filed' } },
+      { id: 'x-2', category: 'photos', lang: 'zh', turns: ['hi'], expect: { outcome: 'answered' } },
+      { id: 'x-3', category: 'photo', lang: 'zh', turns: [{ photo: 's9' }, '{{ticket:B}}'], expect: { outcome: 'answered' } },
+      { id: 'x-4', category: 'status', lang: 'zh', turns: ['hi'], expect: { outcome: 'answered', value: 1 } },
+    ];
+    const reasons = bad.map((c) => {
+      const parsed = ConversationSpec.safeParse(c);
+      return parsed.success ? 'ok' : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    });
+    expect(reasons[0]).toContain('expect.flow: outcome filed needs the flow');
+    expect(reasons[1]).toMatch(/^category: /);
+    expect(reasons[2]).toContain('no slip "s9" under slips');
+    expect(reasons[2]).toContain('{{ticket:B}} names no setup request');
+    expect(reasons[3]).toMatch(/expect: .*value/);
+  });
+
+  it('runs as `npm run eval:conversations` from the build (run.mjs), with the same numbers', async () => {
+    if (!existsSync(join(ROOT, 'dist', 'app', 'runtime.js'))) return; // npm test builds first
+    const run = spawnSync(process.execPath, [join(ROOT, 'test', 'eval-conversations', 'run.mjs'), '--split', 'samples', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { splits: { name: string; n: number; reached: number }[] };
+    const here = summarize(await runSplit(evalRuntime, 'samples', loadFixtures(SAMPLES)));
+    expect(out.splits.map((s) => [s.name, s.n, s.reached])).toEqual([['samples', here.n, here.reached]]);
+  }, 150_000);
+});
