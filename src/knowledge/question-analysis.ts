@@ -2,7 +2,7 @@
  * From a message as merchants type it to the question the search should look for:
  * 1. the script and the spelling — traditional characters → simplified, the domain lexicon (spoken,
  *    regional, typo and pinyin variants → the guide's words), pinyin and homophone typos against the
- *    guide's vocabulary, spoken numbers → digits;
+ *    guide's vocabulary, English typos against its English words, spoken numbers → digits;
  * 2. the language it is asked in (English questions are answered from the English text);
  * 3. the question inside a long message — a paragraph about the shop, then "这种情况怎么退" — so the
  *    story does not outweigh the question;
@@ -11,6 +11,7 @@
 import * as OpenCC from 'opencc-js/t2cn';
 import { spokenNumbersToDigits } from './chinese-numbers.js';
 import type { ChunkLang } from './documents.js';
+import type { EnglishSpeller } from './english-speller.js';
 import type { Lexicon } from './lexicon.js';
 import type { PinyinSpeller } from './pinyin-speller.js';
 import { hasCjk, normalize } from './text.js';
@@ -58,6 +59,7 @@ export class QuestionAnalyzer {
     private readonly lexicon: Lexicon,
     private readonly speller: PinyinSpeller,
     private readonly subjects: readonly string[] = lexicon.terms,
+    private readonly english?: EnglishSpeller,
   ) {}
 
   /** Script, lexicon, pinyin and homophones, spoken numbers: the message in the guide's spelling. */
@@ -67,6 +69,8 @@ export class QuestionAnalyzer {
     t = this.speller.correct(t);
     // The corrections can produce a lexicon variant (pinyin → a colloquial word): apply it once more.
     t = this.lexicon.apply(t);
+    // English typos are corrected in English messages only: in a Chinese one, Latin letters are pinyin or codes.
+    if (this.english && !hasCjk(t)) t = this.english.correct(t);
     return spokenNumbersToDigits(t).replace(/\s+/g, ' ').trim();
   }
 

@@ -21,6 +21,7 @@ import { FieldLookup } from './field-lookup.js';
 import type { Chunk } from './documents.js';
 import { expansions, mentionedGroups, mentions, type Glossary } from './glossary.js';
 import { indexText, type LoadedIndex } from './ingest.js';
+import { EnglishSpeller } from './english-speller.js';
 import { PinyinSpeller } from './pinyin-speller.js';
 import { QuestionAnalyzer, isQuestionWord, type AnalyzedQuestion } from './question-analysis.js';
 import { QuestionIndex } from './question-index.js';
@@ -40,7 +41,7 @@ const QUESTION_SIM_FLOOR = 0.3;
 const QUESTION_SIM_GATE = 0.35;
 
 /** A question this similar to an out-of-scope one (and more than to the section's) is refused. */
-const OUT_OF_SCOPE_SIM = 0.4;
+const OUT_OF_SCOPE_SIM = 0.35;
 const OUT_OF_SCOPE_CONFIDENCE = 0.1;
 const CYCLE_BONUS = 0.5;
 /**
@@ -118,7 +119,8 @@ export class Retriever {
 
     // What a question is about: the glossary's terms and the words of the headings, not question words.
     const subjects = [...index.glossary.terms, ...this.terms].filter((t) => hasCjk(t) && t.length >= 2 && !STOPWORDS.has(t) && !isQuestionWord(t));
-    this.analyzer = new QuestionAnalyzer(index.lexicon, spellerFor(index, this.terms), [...new Set(subjects)]);
+    const spellers = spellersFor(index, this.terms);
+    this.analyzer = new QuestionAnalyzer(index.lexicon, spellers.pinyin, [...new Set(subjects)], spellers.english);
     this.codes = new CodeLookup(index.manifest.chunks);
     this.fields = new FieldLookup(index.manifest.chunks, [...index.glossary.terms, ...index.lexicon.terms], index.lexicon);
     const idf = (t: string) => index.embeddings.idf(t);
@@ -435,15 +437,19 @@ function chunkOrder(c: Chunk): number {
  * The speller's vocabulary: the guide's Chinese words (text, headings, listed questions), its lexicon and
  * glossary terms; its English words tell English questions from pinyin.
  */
-function spellerFor(index: LoadedIndex, terms: Set<string>): PinyinSpeller {
+function spellersFor(index: LoadedIndex, terms: Set<string>): { pinyin: PinyinSpeller; english: EnglishSpeller } {
   const zh: string[] = [...terms];
-  const en = new Set<string>([...STOPWORDS].filter((w) => /^[a-z']+$/.test(w)));
+  const en: string[] = [...STOPWORDS].filter((w) => /^[a-z']+$/.test(w));
+  for (const t of [...index.glossary.synonyms.flat(), ...index.glossary.terms]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
   for (const c of index.manifest.chunks) {
     const text = indexText(c, index.lexicon);
     if (c.lang === 'zh') zh.push(...words(text, false));
-    else for (const w of normalize(text).match(/[a-z]+/g) ?? []) en.add(w);
+    else en.push(...(normalize(text).match(/[a-z]+/g) ?? []));
   }
-  return new PinyinSpeller(zh, { englishWords: en, segment: dictionaryWords, terms: [...terms].filter(hasCjk) });
+  return {
+    pinyin: new PinyinSpeller(zh, { englishWords: en, segment: dictionaryWords, terms: [...terms].filter(hasCjk) }),
+    english: new EnglishSpeller(en),
+  };
 }
 
 /** Glossary and lexicon terms and the words of every heading and title (both languages), as tokens. */

@@ -12,6 +12,7 @@ import { FieldLookup } from '../../src/knowledge/field-lookup.js';
 import { parseKnowledgeFile, type Chunk } from '../../src/knowledge/documents.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { lexiconOf, loadLexicon, loadOutOfScope } from '../../src/knowledge/lexicon.js';
+import { EnglishSpeller, editDistance } from '../../src/knowledge/english-speller.js';
 import { PinyinSpeller } from '../../src/knowledge/pinyin-speller.js';
 import { focusOf, questionParts } from '../../src/knowledge/question-analysis.js';
 import { KNOWLEDGE_DIR, makeTempDir, removeDir } from './helpers.js';
@@ -222,6 +223,25 @@ describe('knowledge files: questions and English text of a section', () => {
   });
 });
 
+describe('English typos', () => {
+  const speller = new EnglishSpeller('the refund reference number receipt settlement payment should arrive check checked what'.split(' '));
+
+  it('counts a swapped pair of letters as one edit', () => {
+    expect(editDistance('reciept', 'receipt')).toBe(1);
+    expect(editDistance('settelment', 'settlement')).toBe(1);
+    expect(editDistance('capital', 'cancel', 2)).toBe(3);
+  });
+
+  it("corrects an unknown word to the guide's nearest word, and leaves real and far words alone", () => {
+    expect(speller.correct('how many digit is the refrence no on the reciept')).toBe('how many digit is the reference no on the receipt');
+    expect(speller.correct('paymnet shoud arive after settelment')).toBe('payment should arrive after settlement');
+    // Two edits away from a guide word, and seven letters: a real word as likely as a typo.
+    expect(speller.correct('my screen is cracked')).toBe('my screen is cracked');
+    // Nothing near: left as typed (an unknown word keeps an off-topic question looking off-topic).
+    expect(speller.correct('capital of australia')).toBe('capital of australia');
+  });
+});
+
 describe('end to end on the real knowledge base', () => {
   let dir: string;
   let kb: KnowledgeBase;
@@ -251,6 +271,10 @@ describe('end to end on the real knowledge base', () => {
   it('pinyin and homophone typos find the section the guide words would', async () => {
     expect((await top('cankaohao shi jiwei')).section).toBe('sales-slip.md#参考号');
     expect((await top('推货要准备什么')).section).toMatch(/^void-refund-steps\.md#退货前的准备$|^void-vs-refund\.md#退货的条件$/);
+  });
+
+  it('an English question with typos finds the section its words would', async () => {
+    expect(await top('how many digit is the refrence no on the reciept')).toMatchObject({ answered: true, lang: 'en', section: 'sales-slip.md#参考号' });
   });
 
   it('two questions in one message are both answered, each cited', async () => {
