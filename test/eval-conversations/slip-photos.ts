@@ -4,9 +4,8 @@
  * fixed slip pictures in test/fixtures/files (slip.png, slip-2.png, slip-3.png: a different one per slip of
  * the conversation, so two slips are two files), which carry no readable fields.
  *
- * The generator is found at run time, so nothing here changes when it lands. Under vitest it is the
- * TypeScript module itself; the `npm run eval:conversations` bundle (run.mjs) bundles it beside the runner
- * as `slip-image.mjs`. To pin one or the other, change `RENDERER_MODULES`.
+ * The generator is found at run time (the same file under vitest and under run.mjs), so nothing here
+ * changes when it lands; to pin another module, change `RENDERER_MODULE`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,20 +32,18 @@ export interface SlipFields {
 }
 export type RenderSlip = (fields: SlipFields, options?: Record<string, unknown>) => Promise<Buffer>;
 
-/** Where the generator may be, first found wins: bundled beside the runner, or the TypeScript source. */
-const RENDERER_MODULES = [new URL('./slip-image.mjs', import.meta.url), new URL('../helpers/slip-image.ts', import.meta.url)];
+/** The slip-image generator, used when the file exists. */
+const RENDERER_MODULE = new URL('../helpers/slip-image.ts', import.meta.url);
 
 let renderer: Promise<RenderSlip | undefined> | undefined;
 
 /** `renderSlip` of test/helpers/slip-image.ts, or undefined while that module does not exist. */
 export function slipRenderer(): Promise<RenderSlip | undefined> {
   renderer ??= (async () => {
-    for (const url of RENDERER_MODULES) {
-      if (!existsSync(fileURLToPath(url))) continue;
-      const mod = (await import(/* @vite-ignore */ url.href)) as { renderSlip?: RenderSlip };
-      if (typeof mod.renderSlip === 'function') return mod.renderSlip;
-    }
-    return undefined;
+    if (!existsSync(fileURLToPath(RENDERER_MODULE))) return undefined;
+    const mod = (await import(/* @vite-ignore */ RENDERER_MODULE.href)) as { renderSlip?: RenderSlip };
+    if (typeof mod.renderSlip !== 'function') throw new Error(`${fileURLToPath(RENDERER_MODULE)} exports no renderSlip function`);
+    return mod.renderSlip;
   })();
   return renderer;
 }
