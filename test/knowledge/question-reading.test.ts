@@ -261,6 +261,12 @@ describe('end to end on the real knowledge base', () => {
     expect((await top('退货的时候屏幕上显示九四')).section).toBe('response-codes.md#返回码94：重复交易');
   });
 
+  it('a terminal prompt copied into a long message is looked up too', async () => {
+    const a = await top('早上想把昨天那笔刷错的撤销掉，结果机器显示“已结算不能撤销”，昨晚好像自动结了账。那现在怎么办，钱还能退回给客人吗');
+    expect(a).toMatchObject({ answered: true, section: 'response-codes.md#提示"已结算不能撤销"' });
+    expect(a.text).toContain('退货');
+  });
+
   it('an English question is answered from the English text', async () => {
     const a = await top('How long does a refund take to reach the cardholder?');
     expect(a).toMatchObject({ answered: true, lang: 'en', section: 'void-vs-refund.md#退款多久到持卡人账户' });
