@@ -44,6 +44,7 @@ const QUESTION_SIM_GATE = 0.35;
 const OUT_OF_SCOPE_SIM = 0.35;
 const OUT_OF_SCOPE_CONFIDENCE = 0.1;
 const CYCLE_BONUS = 0.5;
+const ASKS_WHEN = /什么时候|啥时候|哪天|几号|多久|几天|\bwhen\b|how long|how soon/i;
 /**
  * Hybrid fusion weights, measured on the dev split (`pos-assist eval`): BM25 (scaled to the best BM25
  * score of the search) carries the literal match, the listed questions carry how merchants ask, and the
@@ -246,7 +247,10 @@ export class Retriever {
     }
     // A payout cycle named in the question (T+1, D+1, T+0, D0) points at the section about that cycle:
     // the sections about the others mention it too, only in passing.
-    const cycles = words(text).filter((w) => /^[td]\+[01]$/.test(w));
+    // Named in the story, it counts when the question asks when ("I'm on T+1. When will the money come?").
+    const cycleOf = (t: string) => [...new Set(words(t).filter((w) => /^[td]\+[01]$/.test(w)))];
+    let cycles = cycleOf(text);
+    if (cycles.length === 0 && context && ASKS_WHEN.test(text)) cycles = cycleOf(context);
     if (mode === 'hybrid' && cycles.length === 1) {
       for (const hit of byId.values()) if (words(hit.chunk.headingPath.join(' ')).includes(cycles[0]!)) hit.score += CYCLE_BONUS;
     }
