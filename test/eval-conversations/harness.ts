@@ -78,6 +78,11 @@ export interface ConversationResult {
   failures: Failure[];
   /** What happened instead, in a few words (filed requests, handoffs, the flow left open…). */
   happened: string;
+  /**
+   * Why a pass may be hollow: a not-filed conversation in which no flow ever ran had nothing to cancel
+   * (the request was never understood), or one that ended with the bot taking a message for an agent.
+   */
+  notes: string[];
   /** The last three bot messages. */
   lastReplies: string[];
   trace: TurnTrace[];
@@ -318,11 +323,20 @@ export async function playConversation(evalRuntime: EvalRuntime, spec: Conversat
     passed: failures.length === 0,
     failures,
     happened: describeHappened(observed, finalData, trace),
+    notes: notesOn(spec, trace, finalData),
     lastReplies: allReplies.slice(-3),
     trace,
     ...(photos ? { photos } : {}),
     ms: Date.now() - started,
   };
+}
+
+function notesOn(spec: ConversationSpec, trace: TurnTrace[], data: ConversationData): string[] {
+  if (spec.expect.outcome !== 'not-filed') return [];
+  const notes: string[] = [];
+  if (!trace.some((t) => t.flow)) notes.push('not filed, but no flow ever ran');
+  if (data.takingMessage) notes.push('not filed, ended taking a message for an agent');
+  return notes;
 }
 
 // ── What happened ───────────────────────────────────────────────────────────────────────────────────

@@ -19,6 +19,8 @@ export interface SplitSummary extends Rate {
   categories: Record<string, Rate>;
   /** Failure kind → number of conversations that failed so, most frequent first. */
   failureKinds: Record<string, number>;
+  /** Passes to read with care (see `ConversationResult.notes`) → how many. */
+  passNotes: Record<string, number>;
   invalid: SplitResult['invalid'];
   /** How the slip photos were made: by the slip-image generator, or fixed stand-in pictures. */
   photos: 'rendered' | 'fixed' | 'none';
@@ -37,9 +39,12 @@ export function summarize(split: SplitResult): SplitSummary {
   const kinds = new Map<string, number>();
   for (const r of split.results) for (const kind of new Set(r.failures.map((f) => f.kind))) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   const failureKinds = Object.fromEntries([...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+  const notes = new Map<string, number>();
+  for (const r of split.results) if (r.passed) for (const note of r.notes) notes.set(note, (notes.get(note) ?? 0) + 1);
+  const passNotes = Object.fromEntries([...notes].sort((a, b) => b[1] - a[1]));
   const photoSources = new Set(split.results.map((r) => r.photos).filter(Boolean));
   const photos = photoSources.has('rendered') ? 'rendered' : photoSources.has('fixed') ? 'fixed' : 'none';
-  return { name: split.name, file: split.file, ...rate(split.results), categories, failureKinds, invalid: split.invalid, photos, ms: split.ms };
+  return { name: split.name, file: split.file, ...rate(split.results), categories, failureKinds, passNotes, invalid: split.invalid, photos, ms: split.ms };
 }
 
 const pct = (r: Rate) => (r.n ? `${(r.rate * 100).toFixed(1)}%` : '—');
@@ -76,6 +81,12 @@ export function formatSummary(s: SplitSummary): string {
     lines.push('  failures by kind (conversations):');
     for (const [kind, n] of kinds) lines.push(`    ${padStart(String(n), 3)}  ${kind}`);
   }
+  const notes = Object.entries(s.passNotes);
+  if (notes.length) {
+    lines.push('');
+    lines.push('  passes to read with care (conversations):');
+    for (const [note, n] of notes) lines.push(`    ${padStart(String(n), 3)}  ${note}`);
+  }
   if (s.invalid.length) {
     lines.push('');
     lines.push(`  ${s.invalid.length} conversation(s) not played (they do not fit the fixture format):`);
@@ -98,7 +109,7 @@ export function formatFailures(split: SplitResult): string {
         : turn.takingMessage
           ? `taking a message ▸${turn.takingMessage}`
           : 'no flow';
-      out.push(`      ${i + 1}. ${oneLine(turn.sent, 70)}`);
+      out.push(`      ${i + 1}. ${oneLine(turn.sent, 120)}`);
       out.push(`         → ${oneLine(state, 160)}`);
     });
     out.push('    last bot replies:');
