@@ -223,7 +223,7 @@ function schemaFor(root: string) {
     FLOWS_DIR: directory(path.join(root, 'flows')),
     LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
     DEFAULT_LOCALE: oneOf(LOCALES).default('zh-CN'),
-    ANSWER_MIN_CONFIDENCE: decimal(0, 1).default(0.25),
+    ANSWER_MIN_CONFIDENCE: decimal(0, 1).default(0.28),
     ANSWER_MAX_SOURCES: integer(1, 5).default(2),
     PORT: integer(1, 65535).default(3978),
     TRANSCRIPT_RETENTION_DAYS: integer(1).default(180),

@@ -46,6 +46,8 @@ export interface AskOptions {
  * as well as the message (or is the message) leaves the merchant's words in charge.
  */
 const ALSO_SEARCH_MARGIN = 0.1;
+/** How much more confident the whole of a long message must be than its question to be searched instead. */
+const WHOLE_MESSAGE_MARGIN = 0;
 
 export class KnowledgeBase {
   private constructor(
@@ -147,7 +149,13 @@ export class KnowledgeBase {
 
   private async answer(question: string, options: AskOptions): Promise<KnowledgeAnswer> {
     const compose = { minConfidence: this.options.minConfidence, maxSources: this.options.maxSources };
-    const retrieval = await this.retriever.search(question, { k: 8, mode: options.mode });
+    let retrieval = await this.retriever.search(question, { k: 8, mode: options.mode });
+    // A long message's question may say little ("这些材料一般都包括什么"): the whole message, story and
+    // question alike, is searched too, and the better-supported reading answers.
+    if (retrieval.analysis.context) {
+      const all = await this.retriever.searchAnalyzed(retrieval.analysis, retrieval.analysis.text, '', { k: 8, mode: options.mode });
+      if (all.confidence > retrieval.confidence + WHOLE_MESSAGE_MARGIN) retrieval = all;
+    }
     let whole = composeAnswer(this.retriever, retrieval, compose);
     // Two questions in one message: each part is searched alone and both are answered.
     const { analysis } = retrieval;

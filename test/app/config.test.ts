@@ -68,7 +68,7 @@ describe('loadConfig', () => {
       flowsDir: path.join(REPO_ROOT, 'flows'),
       logLevel: 'info',
       defaultLocale: 'zh-CN',
-      answerMinConfidence: 0.25,
+      answerMinConfidence: 0.28,
       answerMaxSources: 2,
       port: 3978,
       transcriptRetentionDays: 180,
@@ -196,7 +196,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3978);
     expect(config.logLevel).toBe('info');
     expect(config.dataDir).toBe(path.join(REPO_ROOT, 'data'));
-    expect(config.answerMinConfidence).toBe(0.25);
+    expect(config.answerMinConfidence).toBe(0.28);
   });
 
   it('reads the back-office variables, requires the secret with the URL and never echoes secrets', () => {

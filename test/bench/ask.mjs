@@ -17,10 +17,10 @@ const questions = ['dev.json', 'test.json'].flatMap((f) => {
 const dir = mkdtempSync(join(tmpdir(), 'pos-assist-bench-'));
 try {
   let started = performance.now();
-  const kb = await KnowledgeBase.open({ knowledgeDir: join(ROOT, 'knowledge'), indexDir: join(dir, 'index'), minConfidence: 0.25, maxSources: 2 });
+  const kb = await KnowledgeBase.open({ knowledgeDir: join(ROOT, 'knowledge'), indexDir: join(dir, 'index'), minConfidence: 0.28, maxSources: 2 });
   const build = performance.now() - started;
   started = performance.now();
-  const again = await KnowledgeBase.open({ knowledgeDir: join(ROOT, 'knowledge'), indexDir: join(dir, 'index'), minConfidence: 0.25, maxSources: 2 });
+  const again = await KnowledgeBase.open({ knowledgeDir: join(ROOT, 'knowledge'), indexDir: join(dir, 'index'), minConfidence: 0.28, maxSources: 2 });
   const open = performance.now() - started;
   for (const q of questions) await again.ask(q);
   const times = [];

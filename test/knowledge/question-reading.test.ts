@@ -247,7 +247,7 @@ describe('end to end on the real knowledge base', () => {
   let kb: KnowledgeBase;
   beforeAll(async () => {
     dir = makeTempDir();
-    kb = await KnowledgeBase.open({ knowledgeDir: KNOWLEDGE_DIR, indexDir: path.join(dir, 'index'), minConfidence: 0.25, maxSources: 2 });
+    kb = await KnowledgeBase.open({ knowledgeDir: KNOWLEDGE_DIR, indexDir: path.join(dir, 'index'), minConfidence: 0.28, maxSources: 2 });
   });
   afterAll(() => removeDir(dir));
 
