@@ -128,12 +128,13 @@ export function questionParts(text: string, terms: readonly string[] = []): stri
 }
 
 /**
- * Two questions joined by a comma ("参考号是几位，凭证号又是几位"): only when each clause asks and names a
+ * Two questions joined by a comma or a space ("参考号是几位，凭证号又是几位"): only when each clause asks and names a
  * thing of its own — a comma more often joins a story to its question.
  */
 function commaQuestions(text: string, terms: readonly string[]): string[] {
   if (terms.length === 0) return [];
-  const clauses = text.split(/[,，]\s*/).map((c) => c.trim()).filter(Boolean);
+  // On a phone a space is punctuation too ("凭证过期了怎么办 被要求补材料又怎么办").
+  const clauses = text.split(/[,，]\s*|(?<=[\u4e00-\u9fff?？])\s+(?=[\u4e00-\u9fff])/).map((c) => c.trim()).filter(Boolean);
   if (clauses.length < 2 || clauses.length > 4) return [];
   const named = clauses.map((c) => termIn(c, terms));
   const asking = clauses.map((c) => QUESTION_CUE.test(c));

@@ -178,6 +178,15 @@ describe('the question inside a message', () => {
     expect(questionParts('退了1.5元怎么查')).toEqual([]);
   });
 
+  it('a comma or a space joins two questions only when each asks about a thing of its own', () => {
+    const terms = ['参考号', '凭证号', '交易凭证', '材料', '退货'];
+    expect(questionParts('参考号是几位，凭证号又是几位', terms)).toEqual(['参考号是几位', '凭证号又是几位']);
+    expect(questionParts('交易凭证过期了怎么办 被要求补材料又怎么办', terms)).toEqual(['交易凭证过期了怎么办', '被要求补材料又怎么办']);
+    // A story and its question, or one thing asked twice, stay one question.
+    expect(questionParts('嗯那个退货的时候 要输哪个号码啊', terms)).toEqual([]);
+    expect(questionParts('参考号在哪，参考号几位', terms)).toEqual([]);
+  });
+
   it('an elliptic second part asks the first question of the thing it names', () => {
     expect(questionParts('撤销多久能到账？那退货呢？', ['撤销', '退货'])).toEqual(['撤销多久能到账？', '退货多久能到账？']);
     expect(questionParts('how long does a void take to come back? what about a refund?', [])).toEqual([
