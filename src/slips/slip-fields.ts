@@ -68,7 +68,7 @@ export interface SlipFields {
   time?: string;
   /** Decimal with two places, no currency, no thousands separators: '1280.00'. */
   amount?: string;
-  /** First 6 (or as printed, at least 4) + one `*` per hidden digit + last 4: '622202******1234'. */
+  /** First 6 + one `*` per hidden digit + last 4: '622202******1234'. */
   card_masked?: string;
   card_last4?: string;
   /** As printed, e.g. '消费/SALE'. */
@@ -151,8 +151,11 @@ export function fixDigitConfusions(text: string): { text: string; fixes: number 
 /** What a label announces: a field, a sensitive value, or something else printed (which ends a value). */
 type LabelKind = SlipField | 'datetime' | 'expiry' | 'card' | 'other';
 
-/** ASCII words fenced so that "REF" does not match in "REFUND", with OCR's lost spaces and O/0. */
-const W = (p: string): string => `(?<![A-Za-z])(?:${p})(?![A-Za-z])`;
+/**
+ * ASCII words fenced so that "REF" does not match in "REFUND"; spaces are optional in the patterns (OCR
+ * drops them) and every O may have been read as 0 ("V0UCHER").
+ */
+const W = (p: string): string => `(?<![A-Za-z])(?:${p.replace(/O(?![^[]*\])/g, '[O0]')})(?![A-Za-z])`;
 const NO = 'N[O0]\\.?';
 
 /** Longest and most specific alternatives first: the scan takes the first that matches at a position. */
@@ -396,7 +399,10 @@ function fixesIn(raw: string, start: number, end: number): number {
   return n;
 }
 
-/** Exactly `length` letters or digits with at least one digit (terminal IDs, auth codes), upper case. */
+/**
+ * Exactly `length` letters or digits with at least one digit (terminal IDs, auth codes), upper case. O and
+ * I are read as 0 and 1: issuers leave those letters out of codes because people confuse them too.
+ */
 function codeValidator(length: number): Validator {
   return (raw) => {
     for (const m of raw.matchAll(/[0-9A-Za-z|!]+(?: [0-9A-Za-z|!]+)*/g)) {
@@ -406,18 +412,12 @@ function codeValidator(length: number): Validator {
         let acc = '';
         for (let j = i; j < groups.length && acc.length < length; j++) acc += groups[j]![0];
         if (acc.length !== length) continue;
-        let digits = 0;
-        for (const c of acc) if (c >= '0' && c <= '9') digits++;
-        if (digits === 0) continue;
-        let value = acc;
         let fixes = 0;
-        if (digits * 2 > length) {
-          value = acc.replace(/[OoQIl|!]/g, (c) => {
-            fixes++;
-            return CODE_CONFUSIONS[c]!;
-          });
-        }
-        if (!/^[0-9A-Za-z]+$/.test(value)) continue;
+        const value = acc.replace(/[OoQIl|!]/g, (c) => {
+          fixes++;
+          return CODE_CONFUSIONS[c]!;
+        });
+        if (!/[0-9]/.test(acc) || !/^[0-9A-Za-z]+$/.test(value)) continue;
         const at = m.index + groups[i]!.index;
         return { value: value.toUpperCase(), fixes, at, length: acc.length };
       }
@@ -479,9 +479,12 @@ function amountValidator(raw: string): Found | undefined {
 }
 
 const MASK_CHARS = '*xX#•●·※米';
-const MASKED_CARD_RE = new RegExp(`(?<![0-9])([0-9]{4,6})((?:\\s?[${MASK_CHARS}]){3,13})\\s?([0-9]{4})(?![0-9])`);
+const MASKED_CARD_RE = new RegExp(`(?<![0-9])([0-9]{6})((?:\\s{0,2}[${MASK_CHARS}]){3,13})\\s{0,2}([0-9]{4})(?![0-9])`);
 
-/** A card number printed masked ('622202******1234', '6222 02** **** 1234'), normalised to '622202******1234'. */
+/**
+ * A card number printed masked ('622202******1234', '6222 02** **** 1234'), normalised to '622202******1234'.
+ * UnionPay slips show the first 6 and last 4: fewer digits read around the stars is a misreading.
+ */
 function maskedCardValidator(raw: string): Found | undefined {
   const { text } = fixDigitConfusions(raw);
   // Digits split by spaces before the mask ("6222 02** ****"): join them first, keeping offsets roughly.
@@ -569,8 +572,16 @@ function findPans(rows: Row[]): PanHit[] {
     const offsets = mapOffsets(row.text);
     for (const m of text.matchAll(DIGIT_RUN)) {
       const digits = m[0].replace(/[ -]/g, '');
-      if (!isPan(digits)) continue;
-      hits.push({ row, start: offsets[m.index]!, end: offsets[m.index + m[0].length - 1]! + 1, digits });
+      const start = offsets[m.index]!;
+      const end = offsets[m.index + m[0].length - 1]! + 1;
+      const parts = piecesIn(row, start, end);
+      if (parts.length > 1) {
+        // Across boxes only a card printed in groups ("6222 0212 3456 7890", split by the detector) that
+        // passes Luhn: two numbers printed side by side (an auth code and a reference no.) are not a card.
+        const short = parts.every((p) => (row.text.slice(Math.max(start, p.start), Math.min(end, p.end)).match(/[0-9]/g) ?? []).length <= 8);
+        if (!short || !luhnValid(digits) || digits.length < MIN_PAN_LENGTH || digits.length > MAX_PAN_LENGTH) continue;
+      } else if (!isPan(digits)) continue;
+      hits.push({ row, start, end, digits });
     }
   }
   return hits;
@@ -685,9 +696,13 @@ export function parseSlipFields(lines: OcrLine[]): SlipParse {
       labelled.add(label.kind);
       const inline = inlineSpan(row, i);
       const inlineText = row.text.slice(inline.start, inline.end).trim();
-      if (consider(label.kind, label, inline)) return;
-      // The value below its label: when nothing is printed after the label, or only part of it (a date
-      // with the time on the next line).
+      const before = candidates.length;
+      if (consider(label.kind, label, inline)) {
+        // A date whose time is printed on the next line.
+        const timeFound = candidates.slice(before).some((c) => c.field === 'time');
+        if (label.kind !== 'datetime' || timeFound) return;
+      }
+      // The value below its label: when nothing is printed after the label, or only part of it.
       if (inlineText === '' || label.kind === 'datetime' || label.kind === 'merchant_name') {
         const below = spanBelow(rows, r, i);
         if (below) consider(label.kind, label, below);
