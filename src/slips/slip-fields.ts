@@ -125,10 +125,11 @@ const NUMBERISH = /[0-9A-Za-z|!$]+(?:[.,/:-][0-9A-Za-z|!$]+)*/g;
 /**
  * Undoes OCR confusions in number-like tokens: a token made only of digits and confusable letters, with
  * at least one real digit, and either as many digits as look-alikes or the punctuation of a number
- * ('99O.OO', '2O24/O5/12', '13:4S:12'). Words ('SALE', 'BOSS', 'RMB') are left alone.
+ * ('99O.OO', '2O24/O5/12', '13:4S:12') — or any such token with `expectDigits` (the value of a label
+ * that announces a number: 'OOOl23'). Words ('SALE', 'BOSS', 'RMB') are left alone.
  * `fixes` counts the characters changed.
  */
-export function fixDigitConfusions(text: string): { text: string; fixes: number } {
+export function fixDigitConfusions(text: string, options: { expectDigits?: boolean } = {}): { text: string; fixes: number } {
   let fixes = 0;
   const out = text.replace(NUMBERISH, (token) => {
     let digits = 0;
@@ -139,7 +140,7 @@ export function fixDigitConfusions(text: string): { text: string; fixes: number 
       else if (!/[.,/:-]/.test(c)) return token;
     }
     if (digits === 0 || lookalikes === 0) return token;
-    if (digits < lookalikes && !/[.:/]/.test(token)) return token;
+    if (digits < lookalikes && !/[.:/]/.test(token) && !options.expectDigits) return token;
     fixes += lookalikes;
     return token.replace(/[A-Za-z|!$]/g, (c) => DIGIT_CONFUSIONS[c] ?? c);
   });
@@ -279,7 +280,7 @@ function fragmentsOf(lines: OcrLine[]): Fragment[] {
     const box = line.box;
     if (!box || box.length === 0) {
       // No geometry: one row per line, in order.
-      out.push({ index, text, mean: line.mean, x0: 0, x1: Math.max(textWidth(text), 1) * 10, y0: index * 100, y1: index * 100 + 20 });
+      out.push({ index, text, mean: line.mean, x0: 0, x1: Math.max(textWidth(text), 1) * 10, y0: index * 30, y1: index * 30 + 20 });
       return;
     }
     const xs: number[] = [];
@@ -364,7 +365,7 @@ type Validator = (text: string) => Found | undefined;
 /** Exactly `length` digits, possibly in groups separated by single spaces or dashes ("8983 1004 8160 123"). */
 function digitsValidator(length: number): Validator {
   return (raw) => {
-    const { text } = fixDigitConfusions(raw);
+    const { text } = fixDigitConfusions(raw, { expectDigits: true });
     const groups = [...text.matchAll(/[0-9]+/g)];
     for (let i = 0; i < groups.length; i++) {
       const first = groups[i]!;
@@ -393,7 +394,7 @@ function digitsValidator(length: number): Validator {
 
 /** How many characters of `raw[start, end)` the OCR-confusion fixes changed (the fix keeps lengths). */
 function fixesIn(raw: string, start: number, end: number): number {
-  const fixed = fixDigitConfusions(raw).text;
+  const fixed = fixDigitConfusions(raw, { expectDigits: true }).text;
   let n = 0;
   for (let i = start; i < end; i++) if (raw[i] !== fixed[i]) n++;
   return n;
@@ -444,7 +445,7 @@ function validTime(h: string, m: string, s: string): string | undefined {
 }
 
 function dateFound(raw: string): { date?: Found; time?: Found } {
-  const { text } = fixDigitConfusions(raw);
+  const { text } = fixDigitConfusions(raw, { expectDigits: true });
   const m = DATE_RE.exec(text);
   const out: { date?: Found; time?: Found } = {};
   if (m) {
@@ -469,7 +470,7 @@ function dateFound(raw: string): { date?: Found; time?: Found } {
 
 /** An amount printed with two decimals: 'RMB 990.00', '¥1,280.00', '990.00元'. */
 function amountValidator(raw: string): Found | undefined {
-  const { text } = fixDigitConfusions(raw);
+  const { text } = fixDigitConfusions(raw, { expectDigits: true });
   const m = /(?<![0-9.])([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?: [0-9]{3})*)\s?\.\s?([0-9]{2})(?![0-9])/.exec(text);
   if (!m) return undefined;
   const whole = m[1]!.replace(/[, ]/g, '').replace(/^0+(?=[0-9])/, '');
@@ -486,7 +487,7 @@ const MASKED_CARD_RE = new RegExp(`(?<![0-9])([0-9]{6})((?:\\s{0,2}[${MASK_CHARS
  * UnionPay slips show the first 6 and last 4: fewer digits read around the stars is a misreading.
  */
 function maskedCardValidator(raw: string): Found | undefined {
-  const { text } = fixDigitConfusions(raw);
+  const { text } = fixDigitConfusions(raw, { expectDigits: true });
   // Digits split by spaces before the mask ("6222 02** ****"): join them first, keeping offsets roughly.
   const compact = text.replace(/([0-9]) (?=[0-9])/g, '$1');
   const m = MASKED_CARD_RE.exec(compact);
@@ -520,7 +521,7 @@ function typeValidator(raw: string): Found | undefined {
 
 /** An expiry date as printed (29/12, 2912, 12/29, 2029/12); ones printed masked (stars) are not sensitive. */
 function expiryValidator(raw: string): Found | undefined {
-  const { text } = fixDigitConfusions(raw);
+  const { text } = fixDigitConfusions(raw, { expectDigits: true });
   const m = /(?<![0-9])(?:[0-9]{2}\s?\/\s?[0-9]{2}|20[0-9]{2}\s?\/\s?[0-9]{2}|[0-9]{4})(?![0-9])/.exec(text);
   return m ? { value: m[0], fixes: 0, at: m.index, length: m[0].length } : undefined;
 }
@@ -578,8 +579,11 @@ function findPans(rows: Row[]): PanHit[] {
       if (parts.length > 1) {
         // Across boxes only a card printed in groups ("6222 0212 3456 7890", split by the detector) that
         // passes Luhn: two numbers printed side by side (an auth code and a reference no.) are not a card.
-        const short = parts.every((p) => (row.text.slice(Math.max(start, p.start), Math.min(end, p.end)).match(/[0-9]/g) ?? []).length <= 8);
-        if (!short || !luhnValid(digits) || digits.length < MIN_PAN_LENGTH || digits.length > MAX_PAN_LENGTH) continue;
+        const cardLike = parts.every((p) => {
+          const part = row.text.slice(Math.max(start, p.start), Math.min(end, p.end)).trim();
+          return part.replace(/\D/g, '').length <= 8 || /^[0-9]{1,4}(?: [0-9]{1,4})+$/.test(part);
+        });
+        if (!cardLike || !luhnValid(digits) || digits.length < MIN_PAN_LENGTH || digits.length > MAX_PAN_LENGTH) continue;
       } else if (!isPan(digits)) continue;
       hits.push({ row, start, end, digits });
     }
