@@ -1,0 +1,130 @@
+/**
+ * The real OCR on generated slips (test/helpers/slip-image.ts), with one shared reader: a floor on the
+ * slip evaluation, a slip printed with the full card number, the limits (queue, time, closing, bad
+ * images) and the event loop staying free while a slip is read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containsCardNumber } from '../../src/privacy/card-mask.js';
+import { isSlipReadError, SlipReader, type SlipReadResult } from '../../src/slips/index.js';
+import { cjkFontsInstalled, luhnCard, randomSlipValues, renderSlip, seededRandom } from '../helpers/slip-image.js';
+import { evalCases, formatReport, runSlipEval } from './slip-eval.js';
+
+/** The floor `npm test` keeps on 8 generated slips (all layouts and fonts, clean and photographed). */
+const FLOOR = 0.95;
+
+const withoutImage = (r: SlipReadResult): string => JSON.stringify({ ...r, redacted: undefined });
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe.skipIf(!cjkFontsInstalled())('slip reader (real OCR)', () => {
+  let reader: SlipReader;
+
+  beforeAll(() => {
+    // One waiting read at most, so that the queue test below sees a refusal.
+    reader = new SlipReader({ maxQueue: 1 });
+  });
+  afterAll(async () => {
+    await reader?.close();
+  });
+
+  it(`reads ≥ ${FLOOR * 100} % of the fields of 8 generated slips right, never a full card number`, { timeout: 120_000 }, async () => {
+    const report = await runSlipEval(reader, evalCases(8, 2));
+    const summary = formatReport(report, true);
+    expect(report.overall.rate, summary).toBeGreaterThanOrEqual(FLOOR);
+    expect(report.overall.spurious, summary).toBe(0);
+    expect(report.panLeaks, summary).toBe(0);
+    for (const o of report.outcomes) expect(containsCardNumber(JSON.stringify(o.fields))).toBe(false);
+  });
+
+  it('blacks out a full card number printed on the slip: the redacted photo shows none', { timeout: 60_000 }, async () => {
+    const values = randomSlipValues(42);
+    const pan = luhnCard('622202', 16, seededRandom(9));
+    values.cardFull = pan;
+    delete values.cardMasked;
+    const photo = await renderSlip(values, { layout: 'unionpay', degrade: true, seed: 3 });
+
+    const first = await reader.read(photo);
+    expect(first.hadFullPan).toBe(true);
+    expect(first.fields.card_masked).toBe(`${pan.slice(0, 6)}******${pan.slice(-4)}`);
+    expect(first.fields.voucher_no).toBe(values.voucherNo);
+    expect(containsCardNumber(withoutImage(first))).toBe(false);
+    expect(withoutImage(first)).not.toContain(values.expiry);
+    // The redacted copy is a JPEG like the photo, and the OCR finds no full card number on it.
+    expect(first.redacted).toBeInstanceOf(Buffer);
+    expect([...first.redacted!.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    const again = await reader.read(first.redacted!);
+    expect(again.hadFullPan).toBe(false);
+    expect(again.lines.map((l) => l.text).join(' ')).not.toContain(pan.slice(6, 12));
+    expect(again.fields.voucher_no).toBe(values.voucherNo);
+  });
+
+  it('reads one slip at a time off the event loop, refuses more than the queue holds', { timeout: 60_000 }, async () => {
+    const png = await renderSlip(randomSlipValues(7), { layout: 'thermal' });
+    let ticks = 0;
+    let longest = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      ticks++;
+    }, 10);
+    try {
+      const a = reader.read(png);
+      const b = reader.read(png);
+      const refused = await rejection(reader.read(png));
+      expect(isSlipReadError(refused, 'SLIP_QUEUE_FULL')).toBe(true);
+      expect(reader.load).toEqual({ waiting: 1, running: 1 });
+      const [ra, rb] = await Promise.all([a, b]);
+      // The second waited for the first.
+      expect(rb.timing.queuedMs).toBeGreaterThanOrEqual(ra.timing.ocrMs * 0.8);
+      expect(rb.fields).toEqual(ra.fields);
+    } finally {
+      clearInterval(timer);
+    }
+    // The OCR ran in the worker: timers kept firing all along.
+    expect(ticks).toBeGreaterThan(20);
+    expect(longest).toBeLessThan(500);
+  });
+
+  it('refuses what is not a PNG or JPEG photo', async () => {
+    const notImage = await rejection(reader.read(Buffer.from('not a picture at all')));
+    expect(isSlipReadError(notImage, 'SLIP_IMAGE_INVALID')).toBe(true);
+    const png = await renderSlip(randomSlipValues(8));
+    const truncated = await rejection(reader.read(png.subarray(0, 200)));
+    expect(isSlipReadError(truncated, 'SLIP_IMAGE_INVALID')).toBe(true);
+  });
+
+  it('stops a read past its time limit with a typed error, and reads again afterwards', { timeout: 60_000 }, async () => {
+    const png = await renderSlip(randomSlipValues(9));
+    const hasty = new SlipReader({ timeoutMs: 50 });
+    try {
+      const err = await rejection(hasty.read(png));
+      expect(isSlipReadError(err, 'SLIP_READ_TIMEOUT')).toBe(true);
+      expect((err as Error).message).toMatch(/50 ms/);
+      expect(hasty.load).toEqual({ waiting: 0, running: 0 });
+      // The worker was stopped; the next read starts a new one (and times out the same way).
+      expect(isSlipReadError(await rejection(hasty.read(png)), 'SLIP_READ_TIMEOUT')).toBe(true);
+    } finally {
+      await hasty.close();
+    }
+  });
+
+  it('refuses reads once closed, and fails the reads it had', async () => {
+    const png = await renderSlip(randomSlipValues(10));
+    const closing = new SlipReader();
+    const running = rejection(closing.read(png));
+    const waiting = rejection(closing.read(png));
+    await closing.close();
+    expect(isSlipReadError(await running, 'SLIP_READER_CLOSED')).toBe(true);
+    expect(isSlipReadError(await waiting, 'SLIP_READER_CLOSED')).toBe(true);
+    expect(isSlipReadError(await rejection(closing.read(png)), 'SLIP_READER_CLOSED')).toBe(true);
+  });
+});
