@@ -70,6 +70,7 @@ export interface SlipFields {
   amount?: string;
   /** First 6 + one `*` per hidden digit + last 4: '622202******1234'. */
   card_masked?: string;
+  /** The card's last 4 digits (also when the first 6 could not be read for sure). */
   card_last4?: string;
   /** As printed, e.g. '消费/SALE'. */
   transaction_type?: string;
@@ -480,23 +481,25 @@ function amountValidator(raw: string): Found | undefined {
 }
 
 const MASK_CHARS = '*xX#•●·※米';
-const MASKED_CARD_RE = new RegExp(`(?<![0-9])([0-9]{6})((?:\\s{0,2}[${MASK_CHARS}]){3,13})\\s{0,2}([0-9]{4})(?![0-9])`);
+const MASKED_CARD_RE = new RegExp(`(?<![0-9])([0-9]{4,6})((?:\\s{0,2}[${MASK_CHARS}]){3,15})\\s{0,2}([0-9]{4})(?![0-9])`);
 
 /**
  * A card number printed masked ('622202******1234', '6222 02** **** 1234'), normalised to '622202******1234'.
- * UnionPay slips show the first 6 and last 4: fewer digits read around the stars is a misreading.
+ * UnionPay slips show the first 6 and last 4. The OCR sometimes reads the digit next to the stars as one
+ * more star ('62580*******3954'): then only the last 4 are certain, and only they are returned.
  */
-function maskedCardValidator(raw: string): Found | undefined {
+function maskedCard(raw: string): { masked?: Found; last4?: Found } {
   const { text } = fixDigitConfusions(raw, { expectDigits: true });
   // Digits split by spaces before the mask ("6222 02** ****"): join them first, keeping offsets roughly.
   const compact = text.replace(/([0-9]) (?=[0-9])/g, '$1');
   const m = MASKED_CARD_RE.exec(compact);
-  if (!m) return undefined;
+  if (!m) return {};
   const hidden = m[2]!.replace(/\s/g, '').length;
   const total = m[1]!.length + hidden + 4;
-  if (total < MIN_PAN_LENGTH || total > MAX_PAN_LENGTH) return undefined;
-  const value = `${m[1]}${'*'.repeat(hidden)}${m[3]}`;
-  return { value, fixes: 0, at: m.index, length: m[0].length };
+  if (total < MIN_PAN_LENGTH || total > MAX_PAN_LENGTH) return {};
+  const last4: Found = { value: m[3]!, fixes: 0, at: m.index, length: m[0].length };
+  if (m[1]!.length !== 6) return { last4 };
+  return { masked: { value: `${m[1]}${'*'.repeat(hidden)}${m[3]}`, fixes: 0, at: m.index, length: m[0].length }, last4 };
 }
 
 /** A merchant name: letters or CJK characters, not a number, not a label. */
@@ -535,7 +538,6 @@ const VALIDATORS: Partial<Record<LabelKind, Validator>> = {
   auth_code: codeValidator(6),
   reference_no: digitsValidator(12),
   amount: amountValidator,
-  card: maskedCardValidator,
   transaction_type: typeValidator,
   expiry: expiryValidator,
 };
@@ -686,11 +688,17 @@ export function parseSlipFields(lines: OcrLine[]): SlipParse {
       if (found) expirySpans.push({ row: span.row, start: span.start + found.at, end: span.start + found.at + found.length });
       return found !== undefined || /\*/.test(text);
     }
+    if (kind === 'card') {
+      const { masked, last4 } = maskedCard(text);
+      if (masked) candidates.push({ field: 'card_masked', found: masked, span });
+      if (last4) candidates.push({ field: 'card_last4', found: last4, span });
+      return last4 !== undefined;
+    }
     const validate = VALIDATORS[kind];
     if (!validate) return false;
     const found = validate(text);
     if (!found) return false;
-    candidates.push({ field: kind === 'card' ? 'card_masked' : (kind as SlipField), found, span });
+    candidates.push({ field: kind as SlipField, found, span });
     return true;
   };
 
@@ -753,6 +761,7 @@ export function parseSlipFields(lines: OcrLine[]): SlipParse {
     fields[c.field] = c.found.value;
     confidence[c.field] = confidenceOf(c);
   }
+  // The last 4 always agree with the masked card number returned.
   if (fields.card_masked) {
     fields.card_last4 = fields.card_masked.slice(-4);
     confidence.card_last4 = confidence.card_masked!;

@@ -248,10 +248,16 @@ describe('slip fields: invalid values are left empty', () => {
         '授权码: ABCDEF',
         '日期/时间: 2024/13/45 25:61:00',
         '金额: RMB 990',
-        '卡号: 6222******1234',
+        '卡号: 6222021234',
       ),
     );
     expect(slip.fields).toEqual({});
+  });
+
+  it('keeps only the last 4 of a masked card number whose first 6 digits were not all read', () => {
+    // The digit next to the stars read as one more star: the first 6 are not certain, the last 4 are.
+    const slip = parseSlipFields(rows('卡号 CARD NO.', '62580*******3954'));
+    expect(slip.fields).toEqual({ card_last4: '3954' });
   });
 
   it('reads a blank auth code as blank, not as the next row', () => {
