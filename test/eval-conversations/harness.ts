@@ -273,6 +273,8 @@ export async function playConversation(evalRuntime: EvalRuntime, spec: Conversat
   await chat.start();
   const trace: TurnTrace[] = [];
   const slipOrder = Object.keys(spec.slips ?? {});
+  // A slip sent twice is the same photo (the same file, as from a phone's gallery).
+  const rendered = new Map<string, Promise<SlipPhoto>>();
   let photos: SlipPhoto['source'] | undefined;
   const filesDir = runtime.config.paths.files;
   for (const turn of spec.turns) {
@@ -283,7 +285,8 @@ export async function playConversation(evalRuntime: EvalRuntime, spec: Conversat
     if (typeof turn !== 'string') {
       const uploads: { bytes: Buffer; name: string }[] = [];
       for (const key of turn.photo ?? []) {
-        const photo = await slipPhoto(key, spec.slips![key]!, slipOrder.indexOf(key));
+        if (!rendered.has(key)) rendered.set(key, slipPhoto(spec.id, key, spec.slips![key]!, slipOrder.indexOf(key)));
+        const photo = await rendered.get(key)!;
         photos = photo.source;
         uploads.push(photo);
         sent.push(`[photo ${key}]`);
