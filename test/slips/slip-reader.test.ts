@@ -35,7 +35,10 @@ describe.skipIf(!cjkFontsInstalled())('slip reader (real OCR)', () => {
   });
 
   it(`reads ≥ ${FLOOR * 100} % of the fields of 8 generated slips right, never a full card number`, { timeout: 120_000 }, async () => {
-    const report = await runSlipEval(reader, evalCases(8, 2));
+    // All four layouts and all four fonts, clean and photographed.
+    const picked = new Set([0, 5, 10, 15, 17, 22, 27, 28]);
+    const report = await runSlipEval(reader, evalCases(29, 2).filter((c) => picked.has(c.id)));
+    expect(new Set(report.outcomes.map((o) => o.case.font)).size).toBe(4);
     const summary = formatReport(report, true);
     expect(report.overall.rate, summary).toBeGreaterThanOrEqual(FLOOR);
     expect(report.overall.spurious, summary).toBe(0);
@@ -70,6 +73,7 @@ describe.skipIf(!cjkFontsInstalled())('slip reader (real OCR)', () => {
     let ticks = 0;
     let longest = 0;
     let last = performance.now();
+    const elu = performance.eventLoopUtilization();
     const timer = setInterval(() => {
       const now = performance.now();
       longest = Math.max(longest, now - last);
@@ -89,9 +93,11 @@ describe.skipIf(!cjkFontsInstalled())('slip reader (real OCR)', () => {
     } finally {
       clearInterval(timer);
     }
-    // The OCR ran in the worker: timers kept firing all along.
+    // The OCR ran in the worker: the event loop was mostly idle, and timers kept firing all along.
+    const busy = performance.eventLoopUtilization(elu).utilization;
+    expect(busy).toBeLessThan(0.3);
     expect(ticks).toBeGreaterThan(20);
-    expect(longest).toBeLessThan(500);
+    expect(longest).toBeLessThan(1000);
   });
 
   it('refuses what is not a PNG or JPEG photo', async () => {
