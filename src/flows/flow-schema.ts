@@ -128,6 +128,20 @@ export const Flow = z
     title: Localized,
     description: Localized.optional(),
     intents: z.object({ 'zh-CN': z.array(z.string().min(2)).min(3), en: z.array(z.string().min(2)).min(2) }).strict(),
+    /**
+     * How merchants state this request without the flow's words ("前天那笔九百九的，顾客要退钱", "店要装修，钱先别打
+     * 到卡上了"): a message that is not a question and has a word of `act` and a word of `about` starts the
+     * flow. `questions: true` lets a question start it too (asking about one's own request is the request:
+     * "那个退款申请批了没").
+     */
+    statement: z
+      .object({
+        act: z.array(z.string().min(1)).min(1),
+        about: z.array(z.string().min(1)).min(1),
+        questions: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
     settings: z.record(z.string().regex(/^\w+$/), z.union([z.number(), z.string(), z.boolean()])).default({}),
     slots: z.array(Slot).min(1),
     rules: z.array(Rule).default([]),

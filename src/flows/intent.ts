@@ -22,7 +22,7 @@ const TICKET = /\b[A-Za-z]{2,8}-?\d{8}-?\d{4,}\b/;
 const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
-const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|can i|should i|is it|do i|does)\b/i;
+const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does)\b/i;
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
@@ -46,21 +46,86 @@ export interface IntentMatch {
   mode: 'start' | 'offer';
 }
 
+/** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
+const HOW = /怎么(?!样了|样啦|样呀)|怎样|如何|多久|几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|\b(how (do|can|to|long|much|many)|what do i need|where)\b/i;
+/** A question this long tells a story around it: the merchant wants an answer first. */
+const LONG_QUESTION_CHARS = 60;
+/** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
+const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|帮忙|麻烦|\b(can you|could you|would you|please|pls|plz)\b/i;
+/** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
+const DIALECT_QUESTION = /喎|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
+/**
+ * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
+ * unless the message also carries the request's facts (an ID) or asks for it in so many words.
+ */
+const TERMINAL_ERROR = /报|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive))\b/i;
+const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
+/** Long messages put their request in a sentence; a polite question there is still a question. */
+const POLITE_REQUEST_MAX_CHARS = 40;
+/** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
+const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(块|元|蚊|塊)|今天|昨天|前天|昨儿|上周|上礼拜|礼拜|星期|号那|刚刷|刚才|\b(today|yesterday|days? ago|last week)\b/i;
+
+interface Statement {
+  flowId: string;
+  act: string[];
+  about: string[];
+  questions: boolean;
+}
+
 export class IntentDetector {
   private readonly examples: { flowId: string; tokens: Set<string> }[] = [];
+  private readonly statements: Statement[] = [];
 
   constructor(flows: Iterable<Flow>, private readonly threshold = 0.3) {
     for (const flow of flows) {
       for (const example of [...flow.intents['zh-CN'], ...flow.intents.en]) {
         this.examples.push({ flowId: flow.id, tokens: new Set(tokenize(example)) });
       }
+      const st = flow.statement;
+      if (st) this.statements.push({ flowId: flow.id, act: st.act.map(lower), about: st.about.map(lower), questions: st.questions });
     }
+    // Statements that may be questions (about one's own requests) are read first: "那个退款申请批了没"
+    // names a refund, but asks after a request.
+    this.statements.sort((a, b) => Number(b.questions) - Number(a.questions));
+  }
+
+  /**
+   * The flow a message states a request for ("前天那笔九百九的，顾客要退钱"): a word of the flow's `act`, a
+   * word of its `about` (or, for a transaction, one of its facts), and no question — unless the flow
+   * takes questions (status, supplements) and this is no question about how.
+   */
+  stated(text: string, which: 'own' | 'new' | 'any' = 'any'): string | undefined {
+    const t = lower(text);
+    // Counted in characters of Chinese, or twice as many of English.
+    const polite = POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5);
+    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite;
+    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text);
+    for (const st of this.statements) {
+      if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
+      if (question && (!st.questions || HOW.test(text))) continue;
+      if (troubleshooting && !st.questions) continue;
+      if (!st.act.some((w) => has(t, w))) continue;
+      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text))) return st.flowId;
+    }
+    return undefined;
   }
 
   /** The best matching flow when the message is a request for it; undefined for questions and chat. */
   detect(text: string): IntentMatch | undefined {
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;
+    // About one's own request first ("我想问下我那个退款申请批了没" is no new refund), then the flow's
+    // examples, then a new request stated as what happened.
+    const own = this.stated(text, 'own');
+    if (own) return { flowId: own, score: 1, mode: 'start' };
+    const byExamples = this.byExamples(text, tokens);
+    if (byExamples?.mode === 'start') return byExamples;
+    const stated = this.stated(text, 'new');
+    if (stated) return { flowId: stated, score: 1, mode: 'start' };
+    return byExamples;
+  }
+
+  private byExamples(text: string, tokens: Set<string>): IntentMatch | undefined {
     // Two scores per example: how much of the example the message contains (a long message with the
     // request in it), and how alike both are (a short message that is the request itself).
     let best: { flowId: string; score: number; dice: number } | undefined;
@@ -80,7 +145,9 @@ export class IntentDetector {
     // "我的申请到哪一步了", "退货申请审核通过了吗": asking about one's own request IS the request.
     if (best.flowId === 'request-status' && best.score >= 0.5 && (OWN.test(text) || TICKET.test(text))) return { ...match, mode: 'start' };
     // "我想撤销一笔交易", "昨天刷了1280元，凭证号000123，想撤销": the merchant asks us to do it.
-    if (FIRST_PERSON.test(text) && best.score >= 0.5) return { ...match, mode: question && /吗[?？]?$/.test(text) ? 'offer' : 'start' };
+    // …unless it asks how ("我想问一下恢复结算要怎么申请") or tells a story around a question: answered, and offered.
+    const asksHow = question && (/吗[?？]?$/.test(text) || HOW.test(text) || [...text].length > LONG_QUESTION_CHARS);
+    if (FIRST_PERSON.test(text) && best.score >= 0.5) return { ...match, mode: asksHow ? 'offer' : 'start' };
     if (!question && BARE_WISH.test(text) && !THIRD_PARTY.test(text)) return { ...match, mode: 'start' };
     // "补充材料", "暂停结算申请": the message is the request.
     if (!question && best.dice >= 0.7) return { ...match, mode: 'start' };
@@ -88,4 +155,14 @@ export class IntentDetector {
     if (question && PROCESS.test(text) && best.score >= 0.6) return { ...match, mode: 'offer' };
     return undefined;
   }
+}
+
+function lower(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/** A Chinese word anywhere; an English word (or phrase) as whole words. */
+function has(text: string, word: string): boolean {
+  if (!/[a-z]/.test(word)) return text.includes(word);
+  return new RegExp(`(?<![a-z])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z])`).test(text);
 }

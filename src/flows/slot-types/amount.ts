@@ -31,7 +31,8 @@ const MAIN = `(?:${ARABIC})(?:\\s*[万萬千亿億](?:${D}(?!\\d))?)?|[${CN_NUME
 const SUB = `(?:零?(?<ja>${D})\\s*[角毛](?:\\s*(?<fa>${D})\\s*分?)?|零?(?<fb>${D})\\s*分|(?<jb>${D})(?=$|[\\s,.;!?。，；！？、)钱]))`;
 const AMOUNT = `(?<pre>(?:¥|rmb|cny|人民币)\\s*)?(?<main>${MAIN})(?:\\s*(?<unit>元|块|圆|yuan(?![a-z])|rmb(?![a-z])|cny(?![a-z]))(?:${SUB})?(?:钱|整)?)?`;
 
-const IN_TEXT = new RegExp(`(?<![0-9a-z.,${CN_NUMERAL_CHARS}])${AMOUNT}`, 'gi');
+// A comma before the number only matters after a digit (1,280): "…前天的，560元" has its amount after one.
+const IN_TEXT = new RegExp(`(?<![0-9a-z.${CN_NUMERAL_CHARS}])(?<![0-9],)${AMOUNT}`, 'gi');
 const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */

@@ -11,8 +11,8 @@
  *
  * Accepted forms: full-width digits, spaces or dashes between digit groups ("1234 5678 9012"), the label in
  * front of the answer ("参考号：…"). Extraction needs the label merchants write next to the number, except
- * for the lengths nothing else has (15 digits → 商户编号, 12 → 参考号); a bare 6-digit number could be a
- * 批次号 or a 凭证号 and is left alone.
+ * for the lengths merchants give without one (15 digits → 商户编号, 12 → 参考号, 8 → 终端编号, 6 → 凭证号: a
+ * merchant quotes the voucher, rarely the batch; digits that read as a date are left alone).
  */
 import { FILLER, ID_LABELS, idLabelBefore, type IdType } from './labels.js';
 import { invalid, type Vars } from './messages.js';
@@ -31,13 +31,19 @@ interface CodeSpec {
 
 const SPECS: CodeSpec[] = [
   { name: 'merchant_id', length: 15, alphanumeric: false, bare: true, words: { name: '商户编号', spec: '15位数字', nameEn: 'merchant ID', specEn: '15 digits' } },
-  { name: 'terminal_id', length: 8, alphanumeric: true, bare: false, words: { name: '终端编号', spec: '8位数字或字母', nameEn: 'terminal ID', specEn: '8 letters or digits' } },
+  { name: 'terminal_id', length: 8, alphanumeric: true, bare: true, words: { name: '终端编号', spec: '8位数字或字母', nameEn: 'terminal ID', specEn: '8 letters or digits' } },
   { name: 'batch_no', length: 6, alphanumeric: false, bare: false, words: { name: '批次号', spec: '6位数字', nameEn: 'batch number', specEn: '6 digits' } },
-  { name: 'voucher_no', length: 6, alphanumeric: false, bare: false, words: { name: '凭证号', spec: '6位数字', nameEn: 'voucher (trace) number', specEn: '6 digits' } },
+  { name: 'voucher_no', length: 6, alphanumeric: false, bare: true, words: { name: '凭证号', spec: '6位数字', nameEn: 'voucher (trace) number', specEn: '6 digits' } },
   { name: 'reference_no', length: 12, alphanumeric: false, bare: true, words: { name: '参考号', spec: '12位数字', nameEn: 'reference number', specEn: '12 digits' } },
   { name: 'auth_code', length: 6, alphanumeric: true, bare: false, words: { name: '授权码', spec: '6位数字或字母', nameEn: 'authorisation code', specEn: '6 letters or digits' } },
   { name: 'card_last4', length: 4, alphanumeric: false, bare: false, words: { name: '卡号后4位', spec: '4位数字', nameEn: 'last 4 digits of the card', specEn: '4 digits' } },
 ];
+
+/** Bare runs of a type's length that are something else: a date written as digits (20261201, 261201). */
+const BARE_NOT: Partial<Record<IdType, RegExp>> = {
+  terminal_id: /^(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/,
+  voucher_no: /^\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$|^0+$/,
+};
 
 /** A card number masked by src/privacy/card-mask.ts (622202*********0123), or as slips print it (6222 02** **** 0123). */
 const MASKED_CARD = /(?<![0-9a-z*])[0-9*xX•]+(?:[ -][0-9*xX•]+)*(?![0-9a-z*])/gi;
@@ -107,18 +113,27 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
       }
     }
 
-    // Bare: a digit run of exactly this length that no label claims and no currency follows.
+    // Bare: a digit run of exactly this length that no label claims and no currency follows. Numbers
+    // typed one after another ("866607855624255 47915443 昨天") are read one by one when the run as a whole
+    // is no such number.
     if (spec.bare) {
+      const runs: { index: number; text: string }[] = [];
       for (const m of n.text.matchAll(/[0-9]+(?:[ -][0-9]+)*/g)) {
+        if (digitsOf(m[0]).length === length || !/[ -]/.test(m[0])) runs.push({ index: m.index, text: m[0] });
+        else for (const g of m[0].matchAll(/[0-9]+/g)) runs.push({ index: m.index + g.index, text: g[0] });
+      }
+      for (const m of runs) {
         const start = m.index;
-        const end = start + m[0].length;
-        if (digitsOf(m[0]).length !== length) continue;
+        const end = start + m.text.length;
+        if (digitsOf(m.text).length !== length) continue;
+        // Eight digits may be a date (20261201), six a date too (261201): only other lengths are left alone.
+        if (BARE_NOT[name]?.test(digitsOf(m.text))) continue;
         if (/[a-z*.,¥$+]/i.test(n.text[start - 1] ?? '') || /[a-z*]/i.test(n.text[end] ?? '')) continue;
         // "0086 139 0013 9000" is a mobile number with its country code, not a 15-digit 商户编号.
-        if (/^00861[3-9]\d{9}$/.test(digitsOf(m[0]))) continue;
+        if (/^00861[3-9]\d{9}$/.test(digitsOf(m.text))) continue;
         if (/^\s*(?:[元块万]|yuan|rmb)/i.test(n.text.slice(end))) continue;
         if (idLabelBefore(n.text, start)) continue;
-        push(start, end, digitsOf(m[0]));
+        push(start, end, digitsOf(m.text));
       }
     }
     return found.sort((a, b) => a.start - b.start);

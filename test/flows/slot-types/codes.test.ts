@@ -103,6 +103,13 @@ describe('slip identifiers: extract', () => {
     ['reference_no', '就是这笔 123456789012 的交易', [['123456789012', '123456789012']]], // bare 12 digits
     ['terminal_id', '终端编号 1234 5678', [['12345678', '1234 5678']]],
     ['terminal_id', 'TID A1B2C3D4 ref 123456789012', [['A1B2C3D4', 'A1B2C3D4']]],
+    // Merchants give the terminal and the voucher without a label, or with half of one.
+    ['terminal_id', '终端 64258458，商户号881439086393503', [['64258458', '64258458']]],
+    ['voucher_no', '前天 2999元 凭证309995', [['309995', '309995']]],
+    // Numbers typed one after another are read one by one.
+    ['merchant_id', '866607855624255 47915443 昨天 1280 743433', [['866607855624255', '866607855624255']]],
+    ['terminal_id', '866607855624255 47915443 昨天 1280 743433', [['47915443', '47915443']]],
+    ['voucher_no', '866607855624255 47915443 昨天 1280 743433', [['743433', '743433']]],
     ['auth_code', 'auth code: 12ab34, thanks', [['12AB34', '12ab34']]],
     ['auth_code', '授权码是 654321', [['654321', '654321']]],
     ['card_last4', '卡号尾号1234的那笔', [['1234', '1234']]],
@@ -115,14 +122,16 @@ describe('slip identifiers: extract', () => {
   });
 
   it.each([
-    ['voucher_no', '000123'], // a bare 6-digit number could be a batch or a voucher number
-    ['batch_no', '000123'],
+    ['voucher_no', '000000'],
+    ['voucher_no', '日期261201'], // six digits that read as a date
+    ['batch_no', '000123'], // a bare 6-digit number is taken for the voucher, never the batch
     ['voucher_no', '凭证号00012'], // wrong length: nothing rather than a wrong value
     ['reference_no', '参考号12345678901'],
     ['reference_no', '订单号123456789012'], // another label owns it
     ['reference_no', '手机 123456789012'],
     ['merchant_id', '刷了123456789012345元'],
-    ['terminal_id', '12345678'], // 8 digits only with a label
+    ['terminal_id', '20261201'], // eight digits that read as a date
+    ['terminal_id', '2026-12-01'],
     ['auth_code', 'auth code please'], // an English word is not a code
     ['card_last4', '手机尾号1234'], // a phone's last digits, not a card's
     ['card_last4', '订单尾号1234'],
