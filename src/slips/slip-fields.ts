@@ -673,6 +673,8 @@ export function parseSlipFields(lines: OcrLine[]): SlipParse {
   const candidates: Candidate[] = [];
   const labelled = new Set<LabelKind>();
   const expirySpans: Span[] = [];
+  /** Card-number values with too many digits showing that are not a clean run (a misread letter inside). */
+  const unclearPans: Span[] = [];
 
   const consider = (kind: LabelKind, label: Label, span: Span): boolean => {
     const text = span.row.text.slice(span.start, span.end);
@@ -692,6 +694,11 @@ export function parseSlipFields(lines: OcrLine[]): SlipParse {
       const { masked, last4 } = maskedCard(text);
       if (masked) candidates.push({ field: 'card_masked', found: masked, span });
       if (last4) candidates.push({ field: 'card_last4', found: last4, span });
+      // No stars and a dozen digits after 卡号: a full card number misread somewhere. Hidden all the same.
+      if (!last4 && !new RegExp(`[${MASK_CHARS}]`).test(text) && (text.match(/[0-9]/g) ?? []).length >= 12) {
+        unclearPans.push(span);
+        return true;
+      }
       return last4 !== undefined;
     }
     const validate = VALIDATORS[kind];
@@ -794,7 +801,11 @@ export function parseSlipFields(lines: OcrLine[]): SlipParse {
     }
   };
   for (const pan of pans) hide({ row: pan.row, start: pan.start, end: pan.end }, 'pan', (i, n) => i < 6 || i >= n - 4);
+  for (const span of unclearPans) {
+    if (pans.some((p) => p.row === span.row && p.start < span.end && p.end > span.start)) continue;
+    hide(span, 'pan', () => false);
+  }
   for (const span of expirySpans) hide(span, 'expiry', () => false);
 
-  return { fields, confidence, lines: masked, hadFullPan: pans.length > 0, sensitive };
+  return { fields, confidence, lines: masked, hadFullPan: sensitive.some((r) => r.kind === 'pan'), sensitive };
 }

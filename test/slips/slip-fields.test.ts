@@ -311,6 +311,14 @@ describe('slip fields: a full card number is never returned', () => {
     expect(slip.fields).toEqual({ auth_code: '675865', reference_no: '024744754711' });
   });
 
+  it('hides a card number misread with a letter inside (no clean run of digits) after its label', () => {
+    const slip = parseSlipFields(rows('卡号 CARD NO.', '622202123456A890128', '凭证号 000456'));
+    expect(slip.hadFullPan).toBe(true);
+    expect(slip.sensitive).toEqual([{ kind: 'pan', lines: [1] }]);
+    expect(slip.lines[1]!.text).toBe('*******************');
+    expect(slip.fields).toEqual({ voucher_no: '000456' });
+  });
+
   it('flags a 16–19 digit number that fails Luhn (a misread card number) without returning it as the card', () => {
     const slip = parseSlipFields(rows('卡号: 6222021234567890124'));
     expect(slip.hadFullPan).toBe(true);

@@ -1,8 +1,9 @@
 /**
  * The real OCR on generated slips (test/helpers/slip-image.ts), with one shared reader: a floor on the
- * slip evaluation, a slip printed with the full card number, the limits (queue, time, closing, bad
- * images) and the event loop staying free while a slip is read.
+ * slip evaluation, a slip printed with the full card number, a photo stored sideways, the limits (queue,
+ * time, closing, bad images) and the event loop staying free while a slip is read.
  */
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containsCardNumber } from '../../src/privacy/card-mask.js';
 import { isSlipReadError, SlipReader, type SlipReadResult } from '../../src/slips/index.js';
@@ -98,6 +99,16 @@ describe.skipIf(!cjkFontsInstalled())('slip reader (real OCR)', () => {
     expect(busy).toBeLessThan(0.3);
     expect(ticks).toBeGreaterThan(20);
     expect(longest).toBeLessThan(1000);
+  });
+
+  it('reads a phone photo stored sideways with its EXIF orientation', { timeout: 60_000 }, async () => {
+    const values = randomSlipValues(77);
+    const upright = await renderSlip(values, { layout: 'stacked' });
+    const sideways = await sharp(upright).rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 85 }).toBuffer();
+    const slip = await reader.read(sideways);
+    const { width, height } = await sharp(upright).metadata();
+    expect(slip.size).toEqual({ width, height });
+    expect(slip.fields).toMatchObject({ voucher_no: values.voucherNo, reference_no: values.referenceNo, amount: values.amount });
   });
 
   it('refuses what is not a PNG or JPEG photo', async () => {
