@@ -27,8 +27,10 @@
  *    number is printed.
  *
  * Card data (DOMAIN.md, "Card data and privacy"): the card number comes out only masked (first 6 + last 4);
- * a full card number (PAN) printed on the slip is reported (`panLines`) so the reader can black it out of
- * the stored image; the expiry date is never returned. The `lines` returned have both masked.
+ * a full card number (PAN) printed on the slip — a run of 13–19 digits by the rules of
+ * src/privacy/card-mask.ts, also across boxes when printed in groups, or a dozen digits without stars
+ * after 卡号 — is reported in `sensitive` so that the reader can black it out of the stored image; the
+ * expiry date is never returned and is reported there too. The `lines` returned have both masked.
  */
 import { luhnValid, MAX_PAN_LENGTH, MIN_PAN_LENGTH } from '../privacy/card-mask.js';
 
