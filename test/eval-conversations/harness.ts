@@ -21,6 +21,24 @@
  *   refusal is recorded as the channel's reply), as `pos-assist chat` does.
  * - Handoffs run with business hours "always" and no agent online: asking for a person makes the bot
  *   take a message and a callback number (a ticket agents see), as it does whenever nobody can come.
+ *
+ * How the outcome is judged (only the bot's replies to the merchant's turns count, not the greeting):
+ * - `filed`: exactly one request filed in the conversation, of the flow's kind, holding `values` as the
+ *   slot types store them — an amount in yuan is compared in fen, a date given as days relative to today
+ *   (Asia/Shanghai) as `YYYY-MM-DD`, a phone by its digits, free text by containing the expected words,
+ *   a file slot (`slip_photos: 1`) as at least that many files on the request; codes and choices as strings.
+ * - `not-filed`: nothing filed, and no flow left open at the end (a pending "cancel? yes/no" counts as
+ *   understood). A pass in which no flow ever ran is noted: there was nothing to cancel.
+ * - `status-shown`: one bot message names each ticket together with its status (the expected one, else
+ *   the request's own, in either language); nothing filed.
+ * - `supplemented`: files were added to the setup request (the one in `tickets`, if given); nothing filed.
+ * - `handoff`: a handoff was recorded, or the bot is taking a message for an agent; with `handoff.phone`,
+ *   that number is the recorded callback number (or in the package, transcript aside), and the bot did
+ *   not ask for a number after it was given.
+ * - `answered`: a reply cites the guide (`来源：《…》` / `Source: 《…》`); nothing filed.
+ * - `contains`: some reply holds each string. `maxBotQuestions`: the bot's messages that ask something
+ *   (a slot's prompt, asked again included, or a message ending in a question mark or colon) are at most
+ *   that many. In every conversation, a turn answered with the internal-error reply is a failure.
  */
 import { TurnContext, type Activity } from 'botbuilder';
 import { readFileSync } from 'node:fs';
@@ -289,7 +307,8 @@ export async function playConversation(evalRuntime: EvalRuntime, spec: Conversat
         const photo = await rendered.get(key)!;
         photos = photo.source;
         uploads.push(photo);
-        sent.push(`[photo ${key}]`);
+        const how = photo.options ? [photo.options.layout, photo.options.font, photo.options.degrade ? 'photographed' : ''].filter(Boolean).join(', ') : 'stand-in picture';
+        sent.push(`[photo ${key}: ${how}]`);
       }
       for (const file of turn.file ?? []) {
         uploads.push({ bytes: readFileSync(join(FILES_DIR, file)), name: file });
