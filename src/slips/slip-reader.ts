@@ -85,6 +85,8 @@ export interface SlipReadResult {
   /**
    * The photo with the full card number (and any printed expiry date) blacked out, same format, without
    * its metadata. Present only when something was blacked out: store this instead of the original then.
+   * Only what the OCR saw can be blacked out: a card number it could not make out at all stays, and a
+   * photo whose read failed has not been looked at.
    */
   redacted?: Buffer;
   /** Width and height of the photo as shown (EXIF orientation applied). */
