@@ -26,6 +26,8 @@ import { SlotExtractor } from '../llm/slot-extraction.js';
 import { GroundedAnswerer } from '../llm/grounded-answer.js';
 import { IntentClassifier } from '../llm/intent-classifier.js';
 import { AgentBriefWriter } from '../llm/agent-brief.js';
+import { SlipReader } from '../slips/index.js';
+import { SlipPhotos } from '../bot/slip-photos.js';
 
 export interface Runtime {
   config: Config;
@@ -48,6 +50,8 @@ export interface Runtime {
   llm: LanguageModel | undefined;
   /** Every model call's purpose, latency, tokens and outcome. */
   llmCalls: LlmCallStore;
+  /** Reads slip photos offline (one per process; the OCR model loads on the first photo, in a worker thread). */
+  slipReader: SlipReader;
   /**
    * Tells the merchant about a decision, on the channel and conversation the request came from. Throws
    * when that channel is not running here (the event stays unnotified and is retried at the next start).
@@ -108,7 +112,19 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     if (llm) logger.info({ model: llm.model, baseUrl: config.llm.baseUrl ?? 'https://api.openai.com/v1', structuredOutput: llm.structuredOutput }, 'language model configured');
     const requests = new RequestStore(store.db, { onOutbox: () => options.onOutbox?.() });
     const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES });
-    const flowTurns = new FlowTurns({ engine, requests, filesDir: config.paths.files, extractor: llm ? new SlotExtractor(llm, { timeZone: engine.timeZone, logger }) : undefined });
+    const slipReader = new SlipReader();
+    const slips = new SlipPhotos({
+      reader: slipReader,
+      filesDir: config.paths.files,
+      onError: (err, file) => logger.warn({ err, file }, 'slip photo could not be read or made safe; the dialog goes on'),
+    });
+    const flowTurns = new FlowTurns({
+      engine,
+      requests,
+      filesDir: config.paths.files,
+      extractor: llm ? new SlotExtractor(llm, { timeZone: engine.timeZone, logger }) : undefined,
+      slips,
+    });
     const handoff = new HandoffService({ db: store.db, settings: config.handoff, logger });
     const handoffTurns = new HandoffTurns({
       service: handoff,
@@ -165,6 +181,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       handoffTurns,
       llm,
       llmCalls,
+      slipReader,
       notify,
       async sendPendingNotifications(options = {}) {
         let sent = 0;
@@ -198,6 +215,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       async close() {
         await Promise.all(adapters.map((a) => a.drain()));
         await handoffTurns.idle();
+        await slipReader.close();
         await store.close();
       },
     };

@@ -25,6 +25,7 @@ import {
 import { requestListText, requestStatusText, supplementNotExpectedText, ticketNotFoundText } from '../requests/messages.js';
 import { isAppError } from '../app/errors.js';
 import type { SlotExtractor } from '../llm/slot-extraction.js';
+import { isSlipPhoto, readsSlips, type SlipPhotos } from './slip-photos.js';
 
 /** A file this deployment stored (`<sha256>.<ext>` under the files folder). */
 const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
@@ -69,6 +70,11 @@ export interface FlowTurnsOptions {
    * after its rules, under the slot types' checks. Without it (offline) the rules alone read messages.
    */
   extractor?: SlotExtractor;
+  /**
+   * Reads slip photos (issue 13): a photo in a flow whose file slot reads slips fills the values it shows
+   * (src/bot/slip-photos.ts). Without it photos are only kept as files.
+   */
+  slips?: SlipPhotos;
 }
 
 export interface FlowReply {
@@ -101,18 +107,41 @@ export class FlowTurns {
     const flow = this.flow(flowId);
     const known = Object.fromEntries(Object.entries(prefill).filter(([name]) => flow.slots.some((s) => s.name === name)));
     const before = rebuild(flowId, known);
-    const read = await this.withModelValues(context, flow, before, input, locale, now);
+    const photos = await this.withSlipValues(context, flow, input, locale);
+    const read = await this.withModelValues(context, flow, before, photos.input, locale, now);
     const step = this.options.engine.start(flowId, read, now, locale, prefill);
-    return this.after(context, undefined, step, locale);
+    // A note about the photo's card number follows the flow's opening message.
+    return withNotes(await this.after(context, undefined, step, locale), photos.notes, 1);
   }
 
   async continue(context: TurnContext, state: FlowState, input: FlowInput, locale: Locale): Promise<FlowReply> {
     const ahead = this.ticketAhead(state, input, locale);
     if (ahead) return ahead;
     const now = this.now();
-    const read = state.stage === 'confirm-cancel' ? input : await this.withModelValues(context, this.flow(state.flowId), state, input, locale, now);
+    const photos = state.stage === 'confirm-cancel' ? { input, notes: [] } : await this.withSlipValues(context, this.flow(state.flowId), input, locale);
+    const read = state.stage === 'confirm-cancel' ? input : await this.withModelValues(context, this.flow(state.flowId), state, photos.input, locale, now);
     const step = this.options.engine.handle(state, read, now, locale);
-    return this.after(context, state, step, locale);
+    return withNotes(await this.after(context, state, step, locale), photos.notes, 0);
+  }
+
+  /**
+   * The input with what its slip photos show (`FlowInput.slip`), when the flow reads slips: the photos are
+   * read (the merchant sees the bot typing meanwhile; 1–2.5 s each), one that showed a full card number is
+   * swapped for its blacked-out copy (and the merchant told), and the values go to the engine, which fills
+   * only empty slots with them. A reader that fails leaves the photo kept with nothing read: the engine then
+   * asks for the value plainly. `notes`: what to tell the merchant about the photos themselves.
+   */
+  private async withSlipValues(context: TurnContext, flow: Flow, input: FlowInput, locale: Locale): Promise<{ input: FlowInput; notes: Say[] }> {
+    const slips = this.options.slips;
+    if (!slips || !input.files?.some(isSlipPhoto) || !readsSlips(flow)) return { input, notes: [] };
+    await context.sendActivity({ type: ActivityTypes.Typing });
+    const read = await slips.read(flow, input.files);
+    const notes: Say[] = [];
+    if (read.covered) notes.push({ text: t(locale, 'slipCardCovered') });
+    if (read.refused) notes.push({ text: t(locale, 'slipCardRefused') });
+    // No photo left (each refused): the message goes on as if it had none.
+    const slip = read.files.some(isSlipPhoto) ? { slip: { values: read.values, slots: read.slots } } : {};
+    return { input: { ...input, files: read.files, ...slip }, notes };
   }
 
   /**
@@ -295,6 +324,13 @@ export class FlowTurns {
       }
     }
   }
+}
+
+/** The reply with `notes` said at position `at` (after the flow's opening message: 1). */
+function withNotes(reply: FlowReply, notes: Say[], at: number): FlowReply {
+  if (!notes.length) return reply;
+  const i = Math.min(at, reply.say.length);
+  return { ...reply, say: [...reply.say.slice(0, i), ...notes, ...reply.say.slice(i)] };
 }
 
 function merchantIdOf(state: FlowState | undefined): string | undefined {

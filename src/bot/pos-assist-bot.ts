@@ -424,6 +424,11 @@ export class PosAssistBot extends ActivityHandler {
     const prefill: Record<string, { value: unknown; display: string }> = {};
     const known = conversation.awaitingSupplement?.merchantId ?? conversation.merchantId;
     const flow = flows.turns.flow(flowId);
+    // Files kept from before ("a photo, then 撤销") go into a flow that takes files (its slip photo is read there).
+    if (flow.slots.some((s) => s.type === 'attachments') && conversation.heldFiles?.length) {
+      const held = this.takeHeld(conversation).filter((h) => !input.files.some((f) => f.file === h.file));
+      input = { ...input, files: [...held, ...input.files] };
+    }
     if (known && flow.slots.some((s) => s.name === 'merchant_id')) prefill.merchant_id = { value: known, display: known };
     const ticket = TICKET_IN_TEXT.exec(input.text);
     if (flow.slots.some((s) => s.name === 'ticket')) {
@@ -440,6 +445,12 @@ export class PosAssistBot extends ActivityHandler {
   private async filesOutsideFlow(context: TurnContext, conversation: ConversationData, text: string, files: FileRef[], locale: Locale): Promise<void> {
     if (conversation.awaitingSupplement) {
       await this.startFlow(context, conversation, 'supplement-materials', { text, files }, locale);
+      return;
+    }
+    // "帮我撤销这笔" with the slip photo: the request starts with the photo in it (and reads it).
+    const intent = text ? this.options.flows!.intents.detect(text) : undefined;
+    if (intent?.mode === 'start' && this.options.flows!.turns.flow(intent.flowId).slots.some((s) => s.type === 'attachments')) {
+      await this.startFlow(context, conversation, intent.flowId, { text, files }, locale);
       return;
     }
     const held = [...(conversation.heldFiles ?? [])];

@@ -11,6 +11,10 @@
  * With a language model configured, a step's input may also carry the values the model read from the
  * message (`FlowInput.modelValues`); the engine takes them after its rules, only into empty slots and
  * only when the slot types accept them (`fromModel`). The engine itself stays synchronous and pure.
+ *
+ * Likewise a slip photo: the bot reads it (src/bot/slip-photos.ts) and passes what it showed
+ * (`FlowInput.slip`); the engine takes those values after the message's own text, only into empty slots,
+ * under the slot types' checks, and repeats them back ("我从签购单上读到：…，对吗？") — see `fromSlip`.
  */
 import type { Locale } from '../i18n/messages.js';
 import { containsCardNumber } from '../privacy/card-mask.js';
@@ -48,6 +52,11 @@ export interface FlowState {
   required: string[];
   /** Rules whose message was said already (said once). */
   announced: string[];
+  /**
+   * Slots the last message's slip photo filled, repeated back with "…对吗？": the next message may open
+   * by confirming them ("对", "是的，电话…") before it answers the pending question.
+   */
+  slipRead?: string[];
 }
 
 export interface FlowInput {
@@ -58,6 +67,12 @@ export interface FlowInput {
    * Merged after the rules, under the rules' own checks (see `FlowEngine.fromModel`); absent offline.
    */
   modelValues?: Record<string, string>;
+  /**
+   * What a slip photo sent with this message showed (src/bot/slip-photos.ts): `values` maps slot names to
+   * the values as the slip prints them (empty when the photo could not be read); `slots` are the flow's
+   * slots a slip can show at all. Taken after the message's text, into empty slots only (see `fromSlip`).
+   */
+  slip?: { values: Record<string, string>; slots: string[] };
 }
 
 export interface Say {
@@ -92,6 +107,14 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
 const SKIP = new RegExp(String.raw`^(跳过|没有|无|不知道|不清楚|不记得了?|skip|none|n\/a|no idea|don't know)${END}`, 'i');
 const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
+/**
+ * "对" / "是的，电话…" / "对的对的 137…" / "yes" after "我从签购单上读到：…，对吗？": what was read is right. The
+ * words must end the message, or be followed by a separator or a number (the rest is then read on):
+ * "是不是…" and "yesterday" are no such answer.
+ */
+const SLIP_OK = /^(?:(?:对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|all correct)[\s,，、。.!！~～]*)+/i;
+/** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
+const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change/i;
 /** A message that opens as a correction ("不对，金额是1208"): only such a message is not a free-text answer. */
 const CORRECTION_LEAD = /^(不对|不是|错了|搞错了|写错了|说错了|更正|修改|改一下|更改|sorry|actually|correction|change|no,)/i;
@@ -152,6 +175,12 @@ const MODEL_VALUE_MAX = 500;
 /** A card number as masked upstream (622202******7890) or printed on a slip (6222 02** **** 7890), separators removed. */
 const MASKED_CARD = /\d{4,6}[*xX•]{3,}\d{4}/;
 
+/** What a slip photo filled, for the opening message (`start`); `valid`: values it showed that passed their checks. */
+interface SlipRead {
+  filled: string[];
+  valid: number;
+}
+
 interface Extraction {
   /** Slots whose value this message set or changed. */
   changed: string[];
@@ -199,23 +228,37 @@ export class FlowEngine {
     for (const [name, v] of Object.entries(prefill)) {
       if (flow.slots.some((s) => s.name === name)) state.values[name] = { value: v.value, display: v.display };
     }
-    const step = this.collect(flow, state, input, now, locale, { fromStart: true });
+    const slipRead: SlipRead = { filled: [], valid: 0 };
+    const step = this.collect(flow, state, input, now, locale, { fromStart: true, slipRead });
     // What the opening message already said is repeated back, so a value read wrongly (by the rules or
     // a language model) is seen and corrected now rather than at the summary.
     const ruleSet = new Set(flow.rules.flatMap((r) => Object.keys(r.then.set ?? {})));
-    const noted = flow.slots.filter((slot) => step.state?.values[slot.name] !== undefined && prefill[slot.name] === undefined && !ruleSet.has(slot.name) && slot.type !== 'attachments');
+    const noted = flow.slots.filter(
+      (slot) => step.state?.values[slot.name] !== undefined && prefill[slot.name] === undefined && !ruleSet.has(slot.name) && slot.type !== 'attachments' && !slipRead.filled.includes(slot.name),
+    );
     let opening = flowText(locale, 'flowStart', { title: flow.title[locale] });
     if (noted.length && step.state) {
       const values = noted.map((slot) => `${labelOf(flow, slot, locale)} ${this.shown(flow, step.state!, slot.name, locale)}`).join(locale === 'en' ? ', ' : '、');
       opening += flowText(locale, 'flowNoted', { values });
     }
+    // What a slip photo sent with it showed, in the same message ("我从签购单上读到：…，对吗？").
+    if (input.slip && input.files?.length) {
+      if (slipRead.filled.length) opening += `\n${this.slipReadLine(flow, state, slipRead.filled, step.state?.stage === 'collecting', locale)}`;
+      else if (slipRead.valid === 0) opening += `\n${flowText(locale, 'flowSlipNothingRead')}`;
+    }
     return { ...step, say: [{ text: opening }, ...step.say] };
   }
 
-  handle(state: FlowState, input: FlowInput, now: Date, locale: Locale): Step {
+  handle(state: FlowState, message: FlowInput, now: Date, locale: Locale): Step {
     const flow = this.flow(state.flowId);
-    const text = input.text.trim();
     const next = structuredClone(state);
+    // After "我从签购单上读到：…，对吗？", "对" confirms what was read; the rest of the message is read on.
+    const input = this.afterSlipRead(next, message);
+    const text = input.text.trim();
+    if (!text && message.text.trim() && !input.files?.length) {
+      const [prompt, ...rest] = this.ask(flow, next, now, locale);
+      return { state: next, say: prompt ? [{ ...prompt, text: `${flowText(locale, 'flowSlipConfirmed')}${prompt.text}` }, ...rest] : [] };
+    }
 
     if (next.stage === 'confirm-cancel') {
       if (YES.test(text) || CANCEL.test(text) || YES_CANCEL.test(text)) {
@@ -244,7 +287,7 @@ export class FlowEngine {
 
   // ── Collecting ─────────────────────────────────────────────────────────────────────────────────────
 
-  private collect(flow: Flow, state: FlowState, input: FlowInput, now: Date, locale: Locale, opts: { fromStart: boolean }): Step {
+  private collect(flow: Flow, state: FlowState, input: FlowInput, now: Date, locale: Locale, opts: { fromStart: boolean; slipRead?: SlipRead }): Step {
     const before = structuredClone(state);
     const say: Say[] = [];
     const text = input.text.trim();
@@ -255,6 +298,7 @@ export class FlowEngine {
       const problem = this.takeFiles(flow, state, pending, files, locale);
       if (problem) say.push(problem);
     }
+    if (input.slip && files.length) return this.collectWithSlip(flow, state, input, pending, now, locale, say, opts.slipRead);
     if (!text) return this.advance(flow, state, now, locale, say);
     if (!pending) {
       // The message that started the flow: whatever values it carries, an option named in full too.
@@ -613,6 +657,9 @@ export class FlowEngine {
     say.push(...found.explanations);
     // Only slots still open (never a value shown in the summary: the model does not correct).
     const fromModel = text ? this.fromModel(flow, state, input, now, locale, flow.slots, found.explained) : [];
+    // A slip photo at the summary: it fills only what is still open (an optional value skipped earlier).
+    const slip = input.slip && input.files?.length ? this.fromSlip(flow, state, input.slip.values, now, locale) : undefined;
+    if (slip) say.push(...slip.differs);
     if (!found.changed.length && !fromModel.length && !input.files?.length && !say.length) {
       // "日期改成11月27日" when it is that day already: nothing to change, and the summary again.
       if (found.same.length && (CORRECTION.test(text) || !QUESTION.test(text))) {
@@ -624,7 +671,147 @@ export class FlowEngine {
     }
     // Values changed: rules may now say otherwise (a corrected date can make it a manual refund).
     state.stage = 'collecting';
-    return this.advance(flow, state, now, locale, say);
+    if (!slip?.filled.length) return this.advance(flow, state, now, locale, say);
+    return this.withSlipRead(flow, state, this.advance(flow, state, now, locale, []), say, slip.filled, locale);
+  }
+
+  // ── Slip photos ────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A message with a slip photo (`FlowInput.slip`). Its text is read first — values anywhere in it, and
+   * the pending question's own answer when it is one ("1500" at the amount prompt) — then what the slip
+   * shows fills the slots still empty (`fromSlip`), and the bot says what it read ("我从签购单上读到：…，
+   * 对吗？") with the question for what is still missing. A photo is never a failed answer: when the
+   * value asked for could not be read from it, the merchant is told so and asked for it plainly, once per
+   * photo — never "没有找到凭证号" again and again.
+   */
+  private collectWithSlip(flow: Flow, state: FlowState, input: FlowInput, pending: Slot | undefined, now: Date, locale: Locale, say: Say[], opening?: SlipRead): Step {
+    const slip = input.slip!;
+    const text = input.text.trim();
+    if (text) {
+      const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+      say.push(...found.explanations);
+      if (!pending) this.optionsNamed(flow, state, text, now, locale);
+      else if (!this.groupAnswered(flow, state, pending) && !found.explained.includes(pending.name)) {
+        this.answerWithPhoto(flow, state, pending, found.spans.length ? blank(text, found.spans) : text, now, locale);
+      }
+      this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
+    }
+    const read = this.fromSlip(flow, state, slip.values, now, locale);
+    say.push(...read.differs);
+    if (opening) {
+      // The flow's first message: `start` says what was read in its opening.
+      opening.filled = read.filled;
+      opening.valid = read.valid;
+      const step = this.advance(flow, state, now, locale, say);
+      if (step.state?.stage === 'collecting' && read.filled.length) step.state.slipRead = read.filled;
+      return step;
+    }
+    const step = this.advance(flow, state, now, locale, []);
+    // The value asked for, when the photo did not show it: said plainly with the question (not a failed try).
+    const last = step.say.at(-1);
+    if (pending && last && slip.slots.includes(pending.name) && !this.groupAnswered(flow, state, pending) && step.state?.pending === pending.name) {
+      step.say[step.say.length - 1] = { ...last, text: `${flowText(locale, 'flowSlipUnread', { label: labelOf(flow, pending, locale) })}${last.text}` };
+    }
+    return this.withSlipRead(flow, state, step, say, read.filled, locale);
+  }
+
+  /**
+   * `said` followed by `step`'s messages, the first of which opens with what the slip filled ("我从签购单上
+   * 读到：…，对吗？" — or without the question when the summary follows, which asks for the confirmation).
+   */
+  private withSlipRead(flow: Flow, state: FlowState, step: Step, said: Say[], filled: string[], locale: Locale): Step {
+    const collecting = step.state?.stage === 'collecting';
+    if (step.state) {
+      if (collecting && filled.length) step.state.slipRead = filled;
+      else delete step.state.slipRead;
+    }
+    if (!filled.length) return { ...step, say: [...said, ...step.say] };
+    const line = this.slipReadLine(flow, state, filled, collecting, locale);
+    const [first, ...rest] = step.say;
+    return { ...step, say: [...said, first ? { ...first, text: `${line}\n${first.text}` } : { text: line }, ...rest] };
+  }
+
+  private slipReadLine(flow: Flow, state: FlowState, filled: string[], asking: boolean, locale: Locale): string {
+    const values = filled.map((n) => `${labelOf(flow, this.slot(flow, n)!, locale)} ${this.shown(flow, state, n, locale)}`).join(locale === 'en' ? ', ' : '、');
+    return flowText(locale, asking ? 'flowSlipRead' : 'flowSlipReadNoted', { values });
+  }
+
+  /**
+   * The values a slip showed (`FlowInput.slip.values`, slot name → the value as printed), each through its
+   * slot type's own `parse` and the flow's checks, as a typed answer would be: a value that fails is left
+   * out (never guessed, never mentioned). Only empty slots are filled — a value the merchant typed, in this
+   * message or before, always stands; when the slip shows another, the merchant is told which was kept.
+   * A slot skipped earlier ("不知道") is filled (the slip knows). Never: file and free-text slots, slots
+   * set by rules, a slot whose `askWhen` does not hold, anything holding a card number, a card's last 4
+   * that is not 4 digits. `valid`: how many values the slip showed that passed their checks.
+   */
+  private fromSlip(flow: Flow, state: FlowState, values: Record<string, string>, now: Date, locale: Locale): { filled: string[]; differs: Say[]; valid: number } {
+    const filled: string[] = [];
+    const differs: string[] = [];
+    let valid = 0;
+    for (const slot of flow.slots) {
+      const raw = Object.hasOwn(values, slot.name) ? values[slot.name] : undefined;
+      if (typeof raw !== 'string' || !raw.trim() || raw.length > MODEL_VALUE_MAX) continue;
+      if (slot.type === 'attachments' || slot.type === 'text' || this.isRuleSet(flow, slot)) continue;
+      if (containsCardNumber(raw) || MASKED_CARD.test(raw.replace(/[\s-]/g, ''))) continue;
+      if (slot.type === 'card_last4' && !/^\d{4}$/.test(raw.trim())) continue;
+      const parsed = this.check(flow, slot, state, this.parse(slot, state, raw, now, locale), now);
+      if (!parsed.ok) continue;
+      valid++;
+      const current = state.values[slot.name];
+      if (current) {
+        if (current.value !== parsed.value) {
+          const slipShown = this.shown(flow, { ...state, values: { ...state.values, [slot.name]: { value: parsed.value, display: parsed.display } } }, slot.name, locale);
+          differs.push(flowText(locale, 'flowSlipDiffers', { label: labelOf(flow, slot, locale), slip: slipShown, given: this.shown(flow, state, slot.name, locale) }));
+        }
+        continue;
+      }
+      if (slot.askWhen && !conditionsHold(slot.askWhen, this.plainValues(state), flow.settings, todayIn(now, this.timeZone))) continue;
+      this.setValue(state, slot.name, parsed);
+      filled.push(slot.name);
+    }
+    return { filled, differs: differs.length ? [{ text: differs.join(locale === 'en' ? ' ' : '') }] : [], valid };
+  }
+
+  /**
+   * The text sent with a photo, as the answer to the pending question when it is one ("1500" at the amount
+   * prompt, "已经结算了" at the batch question): taken when valid, else left alone (no failed attempt: the
+   * photo may answer it). At a free-text question, words about the photo ("小票在这") are no answer.
+   */
+  private answerWithPhoto(flow: Flow, state: FlowState, pending: Slot, text: string, now: Date, locale: Locale): void {
+    if (!text.trim() || pending.type === 'attachments') return;
+    if (pending.type === 'text' && [ABOUT_PHOTO, PLAIN_QUESTION, CORRECTION_LEAD, YES, NO, SKIP].some((re) => re.test(text))) return;
+    const alternatives = pending.group ? flow.slots.filter((s) => s.group === pending.group && s !== pending) : [];
+    for (const slot of [pending, ...alternatives]) {
+      const parsed = this.check(flow, slot, state, this.parse(slot, state, text, now, locale), now);
+      if (parsed.ok) {
+        this.setValue(state, slot.name, parsed);
+        return;
+      }
+    }
+  }
+
+  /** The slot, or another of its group (凭证号 or 参考号), has a value. */
+  private groupAnswered(flow: Flow, state: FlowState, slot: Slot): boolean {
+    return state.values[slot.name] !== undefined || (slot.group !== undefined && flow.slots.some((o) => o.group === slot.group && state.values[o.name] !== undefined));
+  }
+
+  /**
+   * The message after "我从签购单上读到：…，对吗？" without its opening "对" / "是的" (what was read is right):
+   * the rest, if any, is read as usual. Any message ends the question (a correction goes its normal way).
+   */
+  private afterSlipRead(state: FlowState, input: FlowInput): FlowInput {
+    const read = state.slipRead;
+    delete state.slipRead;
+    if (!read?.length || state.stage !== 'collecting' || input.files?.length) return input;
+    const text = input.text.trim();
+    const m = SLIP_OK.exec(text);
+    if (!m) return input;
+    const rest = text.slice(m[0].length).trim();
+    // "是不是…", "好的谢谢", "yesterday": not a confirmation followed by more.
+    if (rest && !/[\s,，、。.!！~～]$/.test(m[0]) && !/^\d/.test(rest)) return input;
+    return { ...input, text: rest };
   }
 
   // ── Values ─────────────────────────────────────────────────────────────────────────────────────────

@@ -66,6 +66,12 @@ export const Slot = z
         notBefore: SlotName.optional(),
         maxAmount: z.number().positive().optional(),
         maxFiles: z.number().int().positive().optional(),
+        /**
+         * `attachments`: the photos are sales slips (签购单). They are read offline (src/slips) and what they
+         * show fills the flow's empty slots of the same types (merchant_id, terminal_id, date, amount,
+         * voucher_no, reference_no, card_last4…); a value the merchant typed is never replaced.
+         */
+        readSlips: z.boolean().optional(),
       })
       .strict()
       .default({}),
@@ -74,6 +80,9 @@ export const Slot = z
   .superRefine((slot, ctx) => {
     if (slot.type === 'enum' && !slot.options.values?.length) {
       ctx.addIssue({ code: 'custom', path: ['options', 'values'], message: 'an enum slot needs options.values' });
+    }
+    if (slot.options.readSlips !== undefined && slot.type !== 'attachments') {
+      ctx.addIssue({ code: 'custom', path: ['options', 'readSlips'], message: 'only an attachments slot takes options.readSlips' });
     }
     for (const key of ['allowFuture', 'notBefore', 'notPast', 'maxAgeDays'] as const) {
       if (slot.options[key] !== undefined && slot.type !== 'date') {

@@ -1,0 +1,242 @@
+/**
+ * Slip photos in the cancellation dialog (issue 13, items 4 and 5), through the real runtime (real flows,
+ * SQLite, the real offline slip reader) on the terminal channel, with slips rendered by the test generator.
+ * One runtime (and so one reader, one model load) serves the whole file; each test is its own merchant.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Activity } from 'botbuilder';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeFile } from '../../src/channels/attachments.js';
+import { containsCardNumber } from '../../src/privacy/card-mask.js';
+import type { RequestRecord } from '../../src/requests/index.js';
+import { startRuntime, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
+import { cjkFontsInstalled, luhnCard, renderSlip, seededRandom, type SlipValues } from '../helpers/slip-image.js';
+import { shanghaiDate } from '../eval-conversations/dates.js';
+
+const FILES = new URL('../fixtures/files/', import.meta.url).pathname;
+
+interface FlowData {
+  flowId: string;
+  stage: string;
+  pending?: string;
+  attempts: Record<string, number>;
+  values: Record<string, { value: unknown; display: string }>;
+}
+
+/** A slip of yesterday (a refund: no same-day questions), its values by the generator's names. */
+function slip(n: number, extra: Partial<SlipValues> = {}): SlipValues {
+  return {
+    merchantName: '上海好再来便利店',
+    merchantId: `8293100481${String(60000 + n).padStart(5, '0')}`,
+    terminalId: `9081${String(1000 + n).padStart(4, '0')}`,
+    batchNo: '000165',
+    voucherNo: `25${String(2100 + n).padStart(4, '0')}`,
+    authCode: '705D55',
+    referenceNo: `6473510${String(65000 + n).padStart(5, '0')}`,
+    date: shanghaiDate(-1),
+    time: '15:10:26',
+    amount: '1088.00',
+    cardMasked: '622700******7739',
+    type: '消费/SALE',
+    ...extra,
+  };
+}
+
+describe.skipIf(!cjkFontsInstalled())('slip photos in the cancellation dialog (real OCR)', () => {
+  let env: TestRuntime;
+
+  beforeAll(async () => {
+    env = await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always' });
+  });
+  afterAll(async () => {
+    await env?.cleanup();
+  });
+
+  /** A merchant's conversation: `send` a message (text and files), get the bot's messages' texts. */
+  function merchant(user: string) {
+    const runtime = env.runtime;
+    const chat = terminalConversation(runtime, user);
+    const filesDir = runtime.config.paths.files;
+    async function send(text: string, photos: { bytes: Buffer; name: string }[] = []): Promise<string[]> {
+      const attachments: NonNullable<Activity['attachments']> = [];
+      for (const p of photos) {
+        const stored = await storeFile(filesDir, p.bytes, p.name);
+        attachments.push({ contentType: stored.contentType, contentUrl: pathToFileURL(join(filesDir, stored.file)).href, name: p.name });
+      }
+      const from = chat.received.length;
+      await chat.adapter.say(text, chat.logic, attachments);
+      return chat.received.slice(from).filter((a) => a.type === 'message').map((a) => a.text ?? '');
+    }
+    async function flow(): Promise<FlowData | undefined> {
+      const row = await runtime.store.db.selectFrom('bot_state').select(['data']).where('key', '=', `terminal/conversations/${chat.adapter.conversationId}/`).executeTakeFirst();
+      return row ? (JSON.parse(row.data) as { conversationData?: { flow?: FlowData } }).conversationData?.flow : undefined;
+    }
+    async function filed(): Promise<RequestRecord[]> {
+      const rows = await runtime.store.db.selectFrom('requests').select(['id']).where('user_id', '=', user).execute();
+      return Promise.all(rows.map(async (r) => (await runtime.requests.get(r.id))!));
+    }
+    return { chat, send, flow, filed };
+  }
+
+  it('"帮我撤销这笔" + one slip photo + confirmations files the request with the slip\'s values, no transaction number typed', { timeout: 60_000 }, async () => {
+    const values = slip(1);
+    const m = merchant('slip-photo-first');
+    await m.chat.start();
+    const opened = await m.send('帮我撤销这笔', [{ bytes: await renderSlip(values), name: 'slip.png' }]);
+    const all = opened.join('\n');
+    expect(all).toContain('撤销 / 退货申请');
+    expect(all).toContain('我从签购单上读到');
+    for (const v of [values.merchantId, values.terminalId, values.voucherNo, values.referenceNo, '¥1,088.00', '7739']) expect(all).toContain(v);
+    expect(all).toContain('对吗？');
+    let state = await m.flow();
+    expect(state?.values.slip_photos?.display).toMatch(/1/);
+    // Only what a slip cannot show is asked: the reason, then the phone.
+    expect(state?.pending).toBe('reason');
+
+    const after = await m.send('对');
+    expect(after.join('\n')).toContain('原因');
+    await m.send('顾客退货');
+    const summary = (await m.send('13800138000')).join('\n');
+    expect(summary).toContain('请核对');
+    state = await m.flow();
+    expect(state?.stage).toBe('confirming');
+    expect((await m.send('确认')).join('\n')).toContain('工单号');
+
+    const [request] = await m.filed();
+    expect(request?.kind).toBe('cancel-transaction');
+    expect(request?.slots).toMatchObject({
+      merchant_id: values.merchantId,
+      terminal_id: values.terminalId,
+      transaction_date: values.date,
+      amount: 108800,
+      voucher_no: values.voucherNo,
+      reference_no: values.referenceNo,
+      card_last4: '7739',
+      request_type: 'refund',
+    });
+    expect(request?.attachments).toHaveLength(1);
+  });
+
+  it('a photo in reply to the voucher question fills it, and the flow moves on', { timeout: 60_000 }, async () => {
+    const values = slip(2);
+    const m = merchant('slip-photo-voucher');
+    await m.chat.start();
+    await m.send('我要退款');
+    await m.send(values.merchantId);
+    await m.send(values.terminalId);
+    await m.send('昨天');
+    expect((await m.send('1088元')).join('\n')).toContain('凭证号');
+    expect((await m.flow())?.pending).toBe('voucher_no');
+
+    const replies = (await m.send('凭证号我看不清，你看小票吧', [{ bytes: await renderSlip(values), name: 'slip.png' }])).join('\n');
+    expect(replies).toContain('我从签购单上读到');
+    expect(replies).toContain(values.voucherNo);
+    expect(replies).not.toContain('没有找到凭证号');
+    const state = await m.flow();
+    expect(state?.values.voucher_no?.value).toBe(values.voucherNo);
+    expect(state?.values.slip_photos).toBeDefined();
+    expect(state?.pending).toBe('reason');
+    expect(state?.attempts.voucher_no ?? 0).toBe(0);
+    // "是的" confirms what was read: the reason is asked again, nothing is taken as the reason.
+    expect((await m.send('是的')).join('\n')).toContain('原因');
+    expect((await m.flow())?.values.reason).toBeUndefined();
+  });
+
+  it('a value the merchant typed is not replaced by a different one on the photo', { timeout: 60_000 }, async () => {
+    const values = slip(3, { amount: '1050.00' });
+    const m = merchant('slip-photo-typed-wins');
+    await m.chat.start();
+    await m.send('我要退款');
+    await m.send(values.merchantId);
+    await m.send(values.terminalId);
+    await m.send('昨天');
+    await m.send('1500元');
+    const replies = (await m.send('', [{ bytes: await renderSlip(values), name: 'slip.png' }])).join('\n');
+    // The slip's amount is named, the merchant's is kept.
+    expect(replies).toContain('¥1,050.00');
+    expect(replies).toContain('已保留您提供的');
+    const state = await m.flow();
+    expect(state?.values.amount?.value).toBe(150000);
+    expect(state?.values.voucher_no?.value).toBe(values.voucherNo);
+    await m.send('对');
+    await m.send('顾客退货');
+    await m.send('13800138001');
+    await m.send('确认');
+    const [request] = await m.filed();
+    expect(request?.slots.amount).toBe(150000);
+    expect(request?.slots.voucher_no).toBe(values.voucherNo);
+  });
+
+  it('an unreadable photo is kept, and the bot asks plainly for the value, once — no failed try, no loop', { timeout: 60_000 }, async () => {
+    const m = merchant('slip-photo-unreadable');
+    await m.chat.start();
+    await m.send('我要退款');
+    await m.send('829310048169999');
+    await m.send('90819999');
+    await m.send('昨天');
+    await m.send('1088元');
+    const photo = { bytes: readFileSync(join(FILES, 'photo-5kb.png')), name: 'photo.png' };
+    const first = await m.send('', [photo]);
+    expect(first).toHaveLength(1);
+    expect(first[0]).toContain('没能从照片上看清凭证号');
+    expect(first[0]).toContain('凭证号（6位）或参考号（12位）');
+    expect(first.join('\n')).not.toContain('没有找到');
+    let state = await m.flow();
+    expect(state?.values.slip_photos?.value).toHaveLength(1);
+    expect(state?.pending).toBe('voucher_no');
+    expect(state?.attempts.voucher_no ?? 0).toBe(0);
+    // The same photo again: the same plain question, still no failed try counted, never a handoff offer.
+    const again = (await m.send('', [photo])).join('\n');
+    expect(again).not.toContain('转人工');
+    expect((await m.flow())?.attempts.voucher_no ?? 0).toBe(0);
+    // Typed, it goes on.
+    await m.send('252199');
+    state = await m.flow();
+    expect(state?.values.voucher_no?.value).toBe('252199');
+    expect(state?.pending).not.toBe('voucher_no');
+  });
+
+  it('a slip printed with the full card number is stored blacked out, the original deleted; only the last 4 are kept', { timeout: 90_000 }, async () => {
+    const pan = luhnCard('622202', 16, seededRandom(11));
+    const values = slip(5, { cardFull: pan, cardMasked: undefined, expiry: '29/12' });
+    const photo = await renderSlip(values, { layout: 'unionpay' });
+    const original = `${createHash('sha256').update(photo).digest('hex')}.png`;
+    const filesDir = env.runtime.config.paths.files;
+
+    const m = merchant('slip-photo-full-pan');
+    await m.chat.start();
+    const earlier = new Set(readdirSync(filesDir));
+    const replies = (await m.send('帮我撤销这笔', [{ bytes: photo, name: 'slip.png' }])).join('\n');
+    expect(replies).toContain('卡号遮盖');
+    expect(replies).toContain(values.voucherNo);
+    expect(replies).not.toContain(pan);
+    expect(containsCardNumber(replies)).toBe(false);
+
+    // The original is gone; the flow keeps the blacked-out copy, stored under its own hash.
+    expect(existsSync(join(filesDir, original))).toBe(false);
+    const state = await m.flow();
+    const kept = state?.values.slip_photos?.value as { file: string }[];
+    expect(kept).toHaveLength(1);
+    expect(kept[0]!.file).not.toBe(original);
+    const redacted = readFileSync(join(filesDir, kept[0]!.file));
+    expect(kept[0]!.file).toBe(`${createHash('sha256').update(redacted).digest('hex')}.png`);
+    expect(state?.values.card_last4?.value).toBe(pan.slice(-4));
+
+    // No file on disk shows the full card number: not in its bytes, nor to the OCR (the files stored since).
+    for (const file of readdirSync(filesDir)) {
+      const bytes = readFileSync(join(filesDir, file));
+      expect(bytes.toString('latin1')).not.toContain(pan);
+      if (/\.(png|jpg)$/.test(file) && !earlier.has(file)) {
+        const read = await env.runtime.slipReader.read(bytes);
+        expect(read.hadFullPan, file).toBe(false);
+        expect(read.lines.map((l) => l.text).join(' ')).not.toContain(pan.slice(6, 12));
+      }
+    }
+    // Nor the database.
+    const db = readdirSync(env.dataDir).filter((f) => f.startsWith('pos-assist.sqlite')).map((f) => readFileSync(join(env.dataDir, f)).toString('latin1')).join('');
+    expect(db).not.toContain(pan);
+  });
+});
