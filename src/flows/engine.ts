@@ -104,6 +104,14 @@ const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|�
 const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
 const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|cancel|stop|quit|never ?mind)${END}`, 'i');
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
+/**
+ * A message that opens by giving up ("算了，不弄了，我直接退现金给他", "先不提交了，我问问老板", "never mind, the
+ * customer changed his mind"): whatever follows is the reason, not a value.
+ */
+const CANCEL_LEAD = new RegExp(
+  String.raw`^(?:那|那就|哎|唉|嗯)?[，,\s]*(?:先|还是)?(?:算了|算鸟|不弄了|不搞了|不整了|不办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|先不办|先不弄|先不提交|先不申请|先不退|取消申请|不想办了|never ?mind|forget (?:it|about it)|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  'i',
+);
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
 const SKIP = new RegExp(String.raw`^(跳过|没有|无|不知道|不清楚|不记得了?|skip|none|n\/a|no idea|don't know)${END}`, 'i');
 const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
@@ -268,7 +276,7 @@ export class FlowEngine {
       delete next.resumeStage;
       return { state: next, say: [{ text: flowText(locale, 'flowContinue') }, ...this.ask(flow, next, now, locale)] };
     }
-    if ((CANCEL.test(text) || YES_CANCEL.test(text)) && !input.files?.length) {
+    if ((CANCEL.test(text) || YES_CANCEL.test(text) || CANCEL_LEAD.test(text)) && !input.files?.length) {
       next.resumeStage = next.stage;
       next.stage = 'confirm-cancel';
       return { state: next, say: [this.cancelQuestion(locale)] };
@@ -338,7 +346,13 @@ export class FlowEngine {
         if (found.same.length) return this.advance(flow, state, now, locale, [...say, this.unchanged(flow, state, found.same, locale)]);
       }
       if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
-      const parsed = this.parse(pending, state, text, now, locale);
+      // Values of other open slots in the answer ("顾客退货，电话13800138000") are taken; the rest is the text.
+      const open = this.takeOpenValues(flow, state, text, now, locale);
+      const answer = open.spans.length ? blank(text, open.spans).replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '') : text;
+      if (open.changed.length && (YES.test(answer) || [...answer.replace(/[\s\p{P}]/gu, '')].length < 2)) {
+        return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, open.changed, locale)]);
+      }
+      const parsed = this.parse(pending, state, answer, now, locale);
       if (!parsed.ok) return this.failedAttempt(flow, state, pending, parsed, say, locale);
       this.setValue(state, pending.name, parsed);
       // The message is the answer; other open slots it fills (by the model's reading) are taken too.
@@ -893,6 +907,27 @@ export class FlowEngine {
     const confirmingCorrection = opts.mode === 'confirming' && (!QUESTION.test(text) || /\d/.test(text));
     if (out.changed.length === 0 && out.explanations.length === 0 && (CORRECTION.test(text) || confirmingCorrection)) {
       this.namedCorrection(flow, state, text, now, locale, opts.mode, out);
+    }
+    return out;
+  }
+
+  /**
+   * Values for slots still empty, where the message leaves no doubt whose they are (one slot of the type,
+   * one valid value): a phone number written into a reason, a date into a note.
+   */
+  private takeOpenValues(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): { changed: string[]; spans: [number, number][] } {
+    const out = { changed: [] as string[], spans: [] as [number, number][] };
+    for (const slot of flow.slots.filter(EXTRACTED)) {
+      if (state.values[slot.name] !== undefined || slot.name === state.pending) continue;
+      if (flow.slots.filter((s) => s.type === slot.type).length > 1) continue;
+      const found = this.slotType(slot.type).extract(text, this.context(slot, now, locale, flow));
+      if (found.length !== 1) continue;
+      const f = found[0]!;
+      const checked = this.check(flow, slot, state, { ok: true, value: f.value, display: f.display }, now);
+      if (!checked.ok) continue;
+      this.setValue(state, slot.name, checked);
+      out.changed.push(slot.name);
+      out.spans.push([f.start, f.end]);
     }
     return out;
   }

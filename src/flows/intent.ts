@@ -47,13 +47,13 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = /怎么(?!样了|样啦|样呀)|怎样|如何|多久|几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|\b(how (do|can|to|long|much|many)|what do i need|where)\b/i;
+const HOW = /怎么(?!样了|样啦|样呀)|怎样|如何|找谁|边个|邊個|多久|几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|\b(how (do|can|to|long|much|many)|what do i need|where|who)\b/i;
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
 const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|帮忙|麻烦|\b(can you|could you|would you|please|pls|plz)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
-const DIALECT_QUESTION = /喎|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
+const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
  * unless the message also carries the request's facts (an ID) or asks for it in so many words.

@@ -1142,9 +1142,9 @@ describe('values read by a language model (modelValues)', () => {
     const atAmount = last('cancel-transaction', SAME_DAY_TO_AMOUNT).state!;
     const ruled = send(atAmount, read('刷了1280元，不是128', { amount: '128' }));
     expect(valueOf(ruled.state, 'amount')).toBe(128000);
-    const unsure = send(atAmount, '记不太清了，两百八左右');
+    const unsure = send(atAmount, '记不太清了，就是早上那笔');
     expect(unsure.state!.attempts.amount).toBe(1);
-    const step = send(atAmount, read('记不太清了，两百八左右', { amount: '两百八' }));
+    const step = send(atAmount, read('记不太清了，就是早上那笔', { amount: '两百八' }));
     expect(valueOf(step.state, 'amount')).toBe(28000);
     expect(step.state!.attempts.amount ?? 0).toBe(0);
     expect(said(step)).toBe(prompt('cancel-transaction', 'voucher_no'));

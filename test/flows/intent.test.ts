@@ -54,6 +54,8 @@ describe('intent detection', () => {
       '能帮我转人工吗，顺便问下你能不能帮我直接提交暂停结算的申请',
       '退款时候机器说不允许，是不是没给我开？',
       'What documents do I need to suspend settlement?',
+      // Asks after an earlier request and for a new one at once: the status is shown first.
+      '上回提交的停结算申请现在到哪一步了 能顺便帮我提交恢复结算吗',
     ];
     expect(started.filter((q) => !known.includes(q))).toEqual([]);
   });
