@@ -204,11 +204,12 @@ interface Extraction {
 
 /**
  * What a slot is called for the merchant: its own label, else the words before it in the flow's summary
- * ("金额 {amount}" → 金额, "原因：{reason}" → 原因), else its name.
+ * ("金额 {amount}" → 金额, "原因：{reason}" → 原因, "voucher no. {voucher_no}" → voucher no.), else its name.
  */
 export function labelOf(flow: Flow, slot: Slot, locale: Locale): string {
   if (slot.label) return slot.label[locale];
-  const m = new RegExp(`([^，,：:。.;；]+?)[\\s：:]*\\{${slot.name}\\}`).exec(flow.confirm?.summary[locale] ?? "");
+  // An abbreviation's dot belongs to the label ("voucher no. {voucher_no}").
+  const m = new RegExp(`([^，,：:。.;；]+?\\.?)[\\s：:]*\\{${slot.name}\\}`).exec(flow.confirm?.summary[locale] ?? "");
   return m?.[1]?.trim() || slot.name;
 }
 
@@ -311,6 +312,7 @@ export class FlowEngine {
     if (!pending) {
       // The message that started the flow: whatever values it carries, an option named in full too.
       const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+      this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
       this.optionsNamed(flow, state, text, now, locale);
       this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
       return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
@@ -361,6 +363,8 @@ export class FlowEngine {
     }
 
     const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+    // A reason given with the values ("前天，888块，客人退货") is taken too, whatever is being asked.
+    this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
     const answered = found.changed.some((n) => n === pending.name || (pending.group !== undefined && this.slot(flow, n)?.group === pending.group));
     // The model's reading (`fromModel`) comes after the rules at every turn of the way: other open slots
     // are filled once the rules have read what they can (the pending answer included), the pending slot
@@ -917,6 +921,7 @@ export class FlowEngine {
    */
   private takeOpenValues(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): { changed: string[]; spans: [number, number][] } {
     const out = { changed: [] as string[], spans: [] as [number, number][] };
+    this.takeOpenTexts(flow, state, text, now, locale, out);
     for (const slot of flow.slots.filter(EXTRACTED)) {
       if (state.values[slot.name] !== undefined || slot.name === state.pending) continue;
       if (flow.slots.filter((s) => s.type === slot.type).length > 1) continue;
@@ -930,6 +935,24 @@ export class FlowEngine {
       out.spans.push([f.start, f.end]);
     }
     return out;
+  }
+
+  /**
+   * Free text a message carries beside other values ("…560元，凭证号868487，顾客退货"), for the empty text
+   * slots that say how to find theirs (`options.from`): after a label, else the clause with a cue.
+   */
+  private takeOpenTexts(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, out: { changed: string[]; spans: [number, number][] }): void {
+    for (const slot of flow.slots) {
+      const from = slot.type === 'text' ? slot.options.from : undefined;
+      if (!from || state.values[slot.name] !== undefined || slot.name === state.pending) continue;
+      const found = textFrom(text, from);
+      if (!found) continue;
+      const parsed = this.parse(slot, state, found.value, now, locale);
+      if (!parsed.ok) continue;
+      this.setValue(state, slot.name, parsed);
+      out.changed.push(slot.name);
+      out.spans.push([found.start, found.end]);
+    }
   }
 
   /**
@@ -1131,6 +1154,33 @@ function writtenIn(value: string, text: string): boolean {
 }
 
 /** The text with the spans blanked (the rest of a message once the values for other slots were taken). */
+/** The clauses of a message, with where each starts. */
+function clauses(text: string): { text: string; start: number }[] {
+  const out: { text: string; start: number }[] = [];
+  for (const m of text.matchAll(/[^，,。;；\n!！?？]+/g)) if (m[0].trim()) out.push({ text: m[0], start: m.index });
+  return out;
+}
+
+/** A text slot's value in a message: what follows a label, else the clause with a cue; numbers left out. */
+function textFrom(text: string, from: { labels: string[]; cues: string[] }): { value: string; start: number; end: number } | undefined {
+  const lower = text.toLowerCase();
+  const clean = (s: string) => s.replace(/[0-9][0-9\s-]{2,}/g, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+  for (const label of [...from.labels].sort((a, b) => b.length - a.length)) {
+    const at = lower.indexOf(label.toLowerCase());
+    if (at < 0) continue;
+    const start = at + label.length;
+    const rest = /^[^，,。;；\n!！?？]*/.exec(text.slice(start))![0];
+    const value = clean(rest);
+    if ([...value].length >= 2) return { value, start, end: start + rest.length };
+  }
+  for (const c of clauses(text)) {
+    if (!from.cues.some((cue) => c.text.toLowerCase().includes(cue.toLowerCase()))) continue;
+    const value = clean(c.text);
+    if ([...value].length >= 2) return { value, start: c.start, end: c.start + c.text.length };
+  }
+  return undefined;
+}
+
 function blank(text: string, spans: [number, number][]): string {
   let out = text;
   for (const [start, end] of spans) out = out.slice(0, start) + ' '.repeat(end - start) + out.slice(end);
