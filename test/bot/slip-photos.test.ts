@@ -170,6 +170,27 @@ describe.skipIf(!cjkFontsInstalled())('slip photos in the cancellation dialog (r
     expect(request?.slots.voucher_no).toBe(values.voucherNo);
   });
 
+  it('a photo sent before the request is read when the flow starts; "不对，金额是…" corrects what was read', { timeout: 60_000 }, async () => {
+    const values = slip(4);
+    const m = merchant('slip-photo-held');
+    await m.chat.start();
+    // Kept, and the bot asks what it is for.
+    expect((await m.send('', [{ bytes: await renderSlip(values), name: 'slip.png' }])).join('\n')).toContain('收到 1 个文件');
+    const opened = (await m.send('帮我撤销这笔')).join('\n');
+    expect(opened).toContain('我从签购单上读到');
+    expect(opened).toContain(values.voucherNo);
+    let state = await m.flow();
+    expect(state?.values.slip_photos?.value).toHaveLength(1);
+    expect(state?.values.amount?.value).toBe(108800);
+
+    const corrected = (await m.send('不对，金额是1000元')).join('\n');
+    expect(corrected).toContain('已更正为 ¥1,000.00');
+    state = await m.flow();
+    expect(state?.values.amount?.value).toBe(100000);
+    expect(state?.values.voucher_no?.value).toBe(values.voucherNo);
+    expect(state?.pending).toBe('reason');
+  });
+
   it('an unreadable photo is kept, and the bot asks plainly for the value, once — no failed try, no loop', { timeout: 60_000 }, async () => {
     const m = merchant('slip-photo-unreadable');
     await m.chat.start();
