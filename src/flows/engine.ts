@@ -171,6 +171,9 @@ const LABELLED_NUMBER: Record<string, RegExp> = Object.fromEntries(
   Object.entries({ ...ID_LABELS, phone: PHONE_LABELS }).map(([type, label]) => [type, new RegExp(`(?:${label})${FILLER}([0-9a-z]+(?:[ -][0-9a-z]+)*)`, 'i')]),
 );
 
+/** A value's label right before it ("电话", "凭证号：", "phone is"). */
+const LABEL_AT_END = new RegExp(`(?:${[...Object.values(ID_LABELS), PHONE_LABELS, '金额|日期|amount|date'].join('|')})${FILLER}$`, 'i');
+
 /** Types whose values are found anywhere in a message; enum, text and files are answered to their prompt. */
 const EXTRACTED = (slot: Slot) => slot.type !== 'attachments' && slot.type !== 'text' && slot.type !== 'enum';
 
@@ -932,7 +935,9 @@ export class FlowEngine {
       if (!checked.ok) continue;
       this.setValue(state, slot.name, checked);
       out.changed.push(slot.name);
-      out.spans.push([f.start, f.end]);
+      // The value's label goes with it ("电话13800138000" leaves no "电话" in a reason).
+      const label = LABEL_AT_END.exec(text.slice(0, f.start));
+      out.spans.push([label ? f.start - label[0].length : f.start, f.end]);
     }
     return out;
   }

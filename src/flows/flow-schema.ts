@@ -72,6 +72,11 @@ export const Slot = z
          * voucher_no, reference_no, card_last4…); a value the merchant typed is never replaced.
          */
         readSlips: z.boolean().optional(),
+        /**
+         * `text`: how to find this text in a message that carries other values too ("…560元，顾客退货"):
+         * after one of `labels` ("原因是…", "because …"), else the clause with one of `cues` (退货, 刷错).
+         */
+        from: z.object({ labels: z.array(z.string().min(1)).default([]), cues: z.array(z.string().min(1)).default([]) }).strict().optional(),
       })
       .strict()
       .default({}),
@@ -80,6 +85,9 @@ export const Slot = z
   .superRefine((slot, ctx) => {
     if (slot.type === 'enum' && !slot.options.values?.length) {
       ctx.addIssue({ code: 'custom', path: ['options', 'values'], message: 'an enum slot needs options.values' });
+    }
+    if (slot.options.from !== undefined && slot.type !== 'text') {
+      ctx.addIssue({ code: 'custom', path: ['options', 'from'], message: 'only a text slot takes options.from' });
     }
     if (slot.options.readSlips !== undefined && slot.type !== 'attachments') {
       ctx.addIssue({ code: 'custom', path: ['options', 'readSlips'], message: 'only an attachments slot takes options.readSlips' });

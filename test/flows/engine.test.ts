@@ -139,6 +139,29 @@ describe('starting a flow', () => {
     expect(valueOf(restated.state, 'merchant_id')).toBe('987654321098765');
   });
 
+  it('takes every value of a message written the way merchants write: unlabelled numbers, half labels, the reason', () => {
+    const step = engine.start('cancel-transaction', { text: '商户号123456789012345，终端 12345678，前天的，560元，凭证868487，顾客退货' }, NOW, 'zh-CN');
+    expect(shown(step.state)).toMatchObject({ merchant_id: '123456789012345', terminal_id: '12345678', amount: '¥560.00', voucher_no: '868487', reason: '顾客退货' });
+    const bare = engine.start('cancel-transaction', { text: '123456789012345 12345678 昨天 1280元 868487 退款 顾客不要了' }, NOW, 'zh-CN');
+    expect(shown(bare.state)).toMatchObject({ merchant_id: '123456789012345', terminal_id: '12345678', amount: '¥1,280.00', voucher_no: '868487' });
+    expect(valueOf(bare.state, 'reason')).toContain('顾客不要了');
+    // A labelled reason wins over a clause with a cue.
+    const labelled = engine.start('cancel-transaction', { text: '想退一笔，原因是顾客取消订单，顾客退货了' }, NOW, 'zh-CN');
+    expect(valueOf(labelled.state, 'reason')).toBe('顾客取消订单');
+  });
+
+  it('a free-text answer gives other open slots their values and keeps the rest', () => {
+    const atReason = last('cancel-transaction', TO_CARD.concat(['跳过'])).state!;
+    expect(atReason.pending).toBe('reason');
+    const step = send(atReason, '顾客退货，电话13800138000');
+    expect(valueOf(step.state, 'reason')).toBe('顾客退货');
+    expect(valueOf(step.state, 'phone')).toBe('13800138000');
+    // A yes with the number ("对的，138…") is no reason: the number is taken, the reason asked again.
+    const yes = send(atReason, '对的，13800138000');
+    expect(valueOf(yes.state, 'phone')).toBe('13800138000');
+    expect(yes.state!.pending).toBe('reason');
+  });
+
   it('refuses an unknown flow', () => {
     expect(() => engine.start('no-such-flow', { text: 'x' }, NOW, 'zh-CN')).toThrow(/unknown flow "no-such-flow"/);
   });
@@ -1035,8 +1058,9 @@ describe('values read by a language model (modelValues)', () => {
   const FREE_FORM = '双十一那天那笔两百八的，客人不要了';
 
   it('fills the empty slots the rules could not read, each as a typed value would be, and asks what is still open', () => {
+    // The rules read only the reason (its clause has a cue, 不要了); the date and the amount need the model.
     const rulesOnly = engine.start('cancel-transaction', { text: FREE_FORM }, NOW, 'zh-CN');
-    expect(rulesOnly.state!.values).toEqual({});
+    expect(rulesOnly.state!.values).toEqual({ reason: { value: '客人不要了', display: '客人不要了' } });
     const step = engine.start('cancel-transaction', read(FREE_FORM, { transaction_date: '2026-11-11', amount: '两百八', reason: '客人不要了' }), NOW, 'zh-CN');
     expect(step.state!.values).toEqual({
       transaction_date: { value: '2026-11-11', display: '2026年11月11日' },
