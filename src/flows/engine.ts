@@ -113,6 +113,11 @@ const CANCEL_LEAD = new RegExp(
   'i',
 );
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
+/**
+ * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
+ * optional question, said in a sentence.
+ */
+const SKIP_SAID = /^(?:单号|工单号|号码|卡号)?\s*(?:没有|没记|没记住|不记得|记不得|忘了|不知道|不清楚|找不到|没留|没)(?:了|啊|呢)?(?:单号|工单号|号码)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
 const SKIP = new RegExp(String.raw`^(跳过|没有|无|不知道|不清楚|不记得了?|skip|none|n\/a|no idea|don't know)${END}`, 'i');
 const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
 /**
@@ -337,7 +342,7 @@ export class FlowEngine {
     const optional = !this.isRequired(pending, state);
     // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
     const nothingToAdd = pending.type === 'text' && YES.test(text);
-    if (optional && (SKIP.test(text) || nothingToAdd) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       return this.advance(flow, state, now, locale, say);
     }

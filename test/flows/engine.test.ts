@@ -162,6 +162,15 @@ describe('starting a flow', () => {
     expect(yes.state!.pending).toBe('reason');
   });
 
+  it('an optional question is skipped however the merchant says there is nothing to give', () => {
+    for (const text of ['单号没记', '没有单号', '不知道单号，全部列出来吧', "dont have the ticket no"]) {
+      const started = engine.start('request-status', { text: `查一下我的申请进度，商户号，${MID}` }, NOW, 'zh-CN');
+      expect(started.state!.pending, text).toBe('ticket');
+      const step = send(started.state, text);
+      expect(step.outcome, text).toMatchObject({ type: 'submit' });
+    }
+  });
+
   it('refuses an unknown flow', () => {
     expect(() => engine.start('no-such-flow', { text: 'x' }, NOW, 'zh-CN')).toThrow(/unknown flow "no-such-flow"/);
   });

@@ -54,7 +54,7 @@ describe('flow files', () => {
     ['notBefore naming no slot', suspend.replace('notBefore: start_date', 'notBefore: begin_date'), /^slots\[5\]\.options\.notBefore: unknown slot "begin_date"/],
     ['notBefore naming a slot that is no date', suspend.replace('notBefore: start_date', 'notBefore: phone'), /^slots\[5\]\.options\.notBefore: "phone" is not a date slot/],
     ['notBefore naming the slot itself', suspend.replace('notBefore: start_date', 'notBefore: resume_date'), /^slots\[5\]\.options\.notBefore: a slot cannot refer to itself/],
-    ['a date option on a slot that is no date', cancel.replace('options: { maxFiles: 5 }', 'options: { maxFiles: 5, allowFuture: true }'), /^slots\[\d+\]\.options\.allowFuture: only a date slot takes options\.allowFuture/],
+    ['a date option on a slot that is no date', cancel.replace('options: { maxFiles: 5, readSlips: true }', 'options: { maxFiles: 5, readSlips: true, allowFuture: true }'), /^slots\[\d+\]\.options\.allowFuture: only a date slot takes options\.allowFuture/],
     ['allowFuture that is not a boolean', suspend.replace('options: { allowFuture: true, notPast: true }', "options: { allowFuture: 'yes' }"), /^slots\[4\]\.options\.allowFuture: /],
     ['maxAgeDays naming an unknown setting', cancel.replace('    type: date\n', '    type: date\n    options: { maxAgeDays: settings.maxAge }\n'), /^slots\[2\]\.options\.maxAgeDays: unknown setting "settings\.maxAge"/],
   ])('names the path and the reason for %s', (_name, source, expected) => {

@@ -128,7 +128,9 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
         if (digitsOf(m.text).length !== length) continue;
         // Eight digits may be a date (20261201), six a date too (261201): only other lengths are left alone.
         if (BARE_NOT[name]?.test(digitsOf(m.text))) continue;
-        if (/[a-z*.,¥$+]/i.test(n.text[start - 1] ?? '') || /[a-z*]/i.test(n.text[end] ?? '')) continue;
+        // A comma before it only matters after a digit (1,234): "帮我看看，830807522787231" names a merchant.
+        const before = n.text[start - 1] ?? '';
+        if (/[a-z*.¥$+]/i.test(before) || (before === ',' && /[0-9]/.test(n.text[start - 2] ?? '')) || /[a-z*]/i.test(n.text[end] ?? '')) continue;
         // "0086 139 0013 9000" is a mobile number with its country code, not a 15-digit 商户编号.
         if (/^00861[3-9]\d{9}$/.test(digitsOf(m.text))) continue;
         if (/^\s*(?:[元块万]|yuan|rmb)/i.test(n.text.slice(end))) continue;
