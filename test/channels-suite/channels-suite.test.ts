@@ -1,12 +1,17 @@
 /**
  * The same scripted conversation on every channel (issue 6, item 3): a knowledge answer with its source,
- * a full cancel-transaction flow with a slip photo, a handoff with live agent messages both ways, and a
- * request status notification — each through the channel's real adapter (see drivers.ts).
+ * a full cancel-transaction flow with a slip photo, a request filed from "帮我撤销这笔" and a slip photo the
+ * bot reads (issue 13), a handoff with live agent messages both ways, and a request status notification —
+ * each through the channel's real adapter (see drivers.ts).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/handoff/agents/agent-store.js';
+import { shanghaiDate } from '../eval-conversations/dates.js';
+import { cjkFontsInstalled, renderSlip } from '../helpers/slip-image.js';
 import { DRIVERS, type ChannelDriver } from './drivers.js';
 
 const SLIP = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'files', 'slip.png');
@@ -77,6 +82,37 @@ describe.each(DRIVERS.map((d, index) => ({ ...d, index })))('the same conversati
     expect(request?.ticket).toBe(ticket);
     expect(request?.attachments).toHaveLength(1);
   }, 20_000);
+
+  it.skipIf(!cjkFontsInstalled())('files a request from "帮我撤销这笔" and one slip photo: no transaction number typed', async () => {
+    // The merchant's slip of yesterday (a refund), another sale than the one filed above; read on every channel alike.
+    const slip = { merchantId, terminalId: '66074255', voucherNo: `07596${index + 1}`,
+      referenceNo: `76632827147${index + 1}`, date: shanghaiDate(-1), time: '08:52:37', amount: '99.00', cardMasked: '622202******8103' };
+    const dir = mkdtempSync(join(tmpdir(), 'slip-'));
+    // Its own name: the fake Telegram serves files by path, and slip.png was sent above.
+    const photo = join(dir, 'rendered-slip.png');
+    writeFileSync(photo, await renderSlip(slip));
+    try {
+      await driver.say('帮我撤销这笔');
+      await driver.replies();
+      await driver.sendPhoto(photo);
+      // Reading takes a second or two: wait for what was read.
+      const read = (await waitForText(driver, '对吗', 30_000)).join('\n');
+      for (const v of [slip.terminalId, slip.voucherNo, slip.referenceNo, '¥99.00', '8103']) expect(read, `[${driver.name}]`).toContain(v);
+      await driver.say('对');
+      await waitForText(driver, '原因');
+      await driver.say('顾客退货');
+      await waitForText(driver, '手机号');
+      await driver.say('13800138000');
+      await waitForText(driver, '请核对');
+      await driver.say('确认');
+      const ticket = /CX-\d{8}-\d+/.exec((await waitForText(driver, /CX-\d{8}-\d+/)).join('\n'))?.[0];
+      const request = (await driver.runtime.requests.listByMerchant(merchantId)).find((r) => r.ticket === ticket);
+      expect(request?.slots).toMatchObject({ terminal_id: slip.terminalId, voucher_no: slip.voucherNo, reference_no: slip.referenceNo, amount: 9900, transaction_date: slip.date, card_last4: '8103' });
+      expect(request?.attachments).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('hands over to a live agent: messages both ways, then back to the bot with a rating question', async () => {
     const runtime = driver.runtime;
