@@ -467,7 +467,8 @@ export class FlowEngine {
     for (const slot of flow.slots.filter((s) => s.type === 'enum' && !state.values[s.name] && !this.isRuleSet(flow, s))) {
       const hits = this.slotType('enum')
         .extract(text, this.context(slot, now, locale, flow))
-        .filter((f) => [...text.slice(f.start, f.end)].length >= 3 && !/^(yes|no)$/i.test(text.slice(f.start, f.end)));
+        // Two Chinese characters name an option well enough (装修, 关店); two Latin letters do not.
+        .filter((f) => ([...text.slice(f.start, f.end)].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(text.slice(f.start, f.end))) && !/^(yes|no)$/i.test(text.slice(f.start, f.end)));
       const ids = new Map(hits.map((f) => [String(f.value), f]));
       if (ids.size !== 1) continue;
       const f = [...ids.values()][0]!;
@@ -858,7 +859,11 @@ export class FlowEngine {
     for (const [type, slots] of byType) {
       const named = slots.filter((s) => s.mentions?.some((m) => text.toLowerCase().includes(m.toLowerCase())));
       const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : slots.find((s) => s.name === state.pending);
-      if (!target) continue;
+      if (!target) {
+        // Several named at once ("从明天开始，两周后恢复"): each takes the value of the clause that names it.
+        if (named.length > 1) this.byClause(flow, state, text, named, now, locale, out);
+        continue;
+      }
       const found = this.slotType(type).extract(text, this.context(target, now, locale, flow));
       if (found.length === 0) continue;
       // "不是1280元，是1208元": of several values, not the one already there.
@@ -945,6 +950,28 @@ export class FlowEngine {
       out.spans.push([label ? f.start - label[0].length : f.start, f.end]);
     }
     return out;
+  }
+
+  /** Slots of one type, each named in its own clause of the message, take the value of that clause. */
+  private byClause(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): void {
+    for (const slot of slots) {
+      const own = clauses(text).filter((c) => slot.mentions!.some((m) => c.text.toLowerCase().includes(m.toLowerCase())));
+      if (own.length !== 1) continue;
+      const clause = own[0]!;
+      if (slots.some((other) => other !== slot && other.mentions!.some((m) => clause.text.toLowerCase().includes(m.toLowerCase())))) continue;
+      const found = this.slotType(slot.type).extract(clause.text, this.context(slot, now, locale, flow));
+      if (found.length !== 1) continue;
+      const f = found[0]!;
+      const checked = this.check(flow, slot, state, { ok: true, value: f.value, display: f.display }, now);
+      if (!checked.ok) continue;
+      out.spans.push([clause.start + f.start, clause.start + f.end]);
+      if (state.values[slot.name]?.display === f.display) {
+        if (!out.same.includes(slot.name)) out.same.push(slot.name);
+        continue;
+      }
+      this.setValue(state, slot.name, checked);
+      out.changed.push(slot.name);
+    }
   }
 
   /**

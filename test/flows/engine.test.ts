@@ -797,8 +797,15 @@ describe('suspend-settlement', () => {
     expect(payout.state!.pending).toBe('merchant_id');
     const batch = engine.start('suspend-settlement', { text: '我想取消批结算' }, NOW, 'zh-CN');
     expect(batch.outcome).toEqual({ type: 'stopped', rule: 'batch_is_not_cancelled' });
-    // "到账" (two characters) and "yes" are too short to be sure.
-    expect(engine.start('suspend-settlement', { text: '暂停到账' }, NOW, 'zh-CN').state!.pending).toBe('settlement_kind');
+    // Two Chinese characters name an option ("暂停到账" is about payouts); "yes" is too short to be sure.
+    expect(valueOf(engine.start('suspend-settlement', { text: '暂停到账' }, NOW, 'zh-CN').state, 'settlement_kind')).toBe('payout');
+    const stated = engine.start('suspend-settlement', { text: '店要关门装修一阵子，钱先别打到卡上了' }, NOW, 'zh-CN');
+    expect(valueOf(stated.state, 'settlement_kind')).toBe('payout');
+    expect(valueOf(stated.state, 'reason')).toBe('business_change');
+    // Two dates, each in the clause that names it; weeks count.
+    const dated = engine.start('suspend-settlement', { text: '申请暂停资金结算，从明天开始，两周后恢复' }, NOW, 'zh-CN');
+    expect(valueOf(dated.state, 'start_date')).toBe('2026-11-26');
+    expect(valueOf(dated.state, 'resume_date')).toBe('2026-12-09');
     expect(engine.start('suspend-settlement', { text: 'yes, suspend settlement' }, NOW, 'en').state!.values).toEqual({});
     // Same day and already settled, said up front: the question is not asked.
     const settled = engine.start('cancel-transaction', { text: '今天刷的1280元，已经结算了，想退货' }, NOW, 'zh-CN');

@@ -227,7 +227,13 @@ function freeNumberContext(env: Env, start: number, end: number): boolean {
   return env.whole || FOLLOWS_DATE.test(after);
 }
 
-const RELATIVE_DAYS: Record<string, number> = { 大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 今天: 0, 今日: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3 };
+const RELATIVE_DAYS: Record<string, number> = {
+  大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 今天: 0, 今日: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3,
+  // Northern speech: 昨儿个, 今儿, 明儿
+  前儿个: -2, 前儿: -2, 昨儿个: -1, 昨儿: -1, 今儿个: 0, 今儿: 0, 明儿个: 1, 明儿: 1,
+};
+/** Days in the units of "两周后", "一个月后", "3 weeks from now". */
+const UNIT_DAYS: Record<string, number> = { 周: 7, 星期: 7, 礼拜: 7, 个星期: 7, 个礼拜: 7, 个月: 30, 月: 30, 半个月: 15 };
 const WEEK_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1, 下下: 2 };
 const YEAR_OFFSET: Record<string, number> = { 前年: -2, 去年: -1, 今年: 0, 明年: 1, 后年: 2 };
 const MONTH_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1 };
@@ -294,7 +300,7 @@ const PATTERNS: Pattern[] = [
   },
   // 今天, 昨天, 前天, 大前天; 明天, 后天, 大后天 (future: refused unless `allowFuture`)
   {
-    re: /大前天|前天|昨天|昨日|今天|今日|大后天|后天|明天|明日/g,
+    re: /大前天|前天|前儿个|前儿|昨天|昨日|昨儿个|昨儿|今天|今日|今儿个|今儿|大后天|后天|明天|明日|明儿个|明儿/g,
     read: (m, env) => ({ day: env.today + RELATIVE_DAYS[m[0]]! }),
   },
   // today, yesterday, the day before yesterday, tomorrow, the day after tomorrow
@@ -312,6 +318,27 @@ const PATTERNS: Pattern[] = [
     read: (m, env) => {
       const n = parseSmallInt(m[1]!);
       return n === undefined ? undefined : { day: env.today + (m[2]!.endsWith('前') ? -n : n) };
+    },
+  },
+  // 两周后, 一个星期以后, 一个月后, 半个月后; 两周前 (weeks and months as days: a planned hold's end)
+  {
+    re: new RegExp(`(?:(\\d{1,2}|[一二两三四五六七八九十]{1,3})\\s*(个星期|个礼拜|周|星期|礼拜|个月)|(半个月))\\s*(以前|之前|前|以后|之后|后)`, 'g'),
+    read: (m, env) => {
+      const n = m[3] ? 1 : parseSmallInt(m[1]!);
+      const unit = UNIT_DAYS[m[3] ?? m[2]!];
+      if (n === undefined || unit === undefined) return undefined;
+      return { day: env.today + (m[4]!.endsWith('前') ? -n * unit : n * unit) };
+    },
+  },
+  // in 3 weeks, 2 weeks from now, in a month
+  {
+    re: /(?<![a-z\d])(?:in\s+)(\d{1,2}|a|one|two|three|four|five|six)\s+(weeks?|months?)(?![a-z])|(?<![a-z\d])(\d{1,2}|a|one|two|three|four|five|six)\s+(weeks?|months?)\s+(?:later|from\s+now)(?![a-z])/gi,
+    read: (m, env) => {
+      const words = ['a', 'one', 'two', 'three', 'four', 'five', 'six'];
+      const w = (m[1] ?? m[3]!).toLowerCase();
+      const n = /\d/.test(w) ? Number(w) : Math.max(1, words.indexOf(w));
+      const unit = (m[2] ?? m[4]!).toLowerCase().startsWith('week') ? 7 : 30;
+      return { day: env.today + n * unit };
     },
   },
   // 3 days ago, three days ago; in 3 days, 3 days later
