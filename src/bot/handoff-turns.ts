@@ -114,7 +114,7 @@ export class HandoffTurns {
   }
 
   /** Hands the conversation to a person, or takes a message when nobody can come. */
-  async request(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale, send: Send): Promise<void> {
+  async request(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale, send: Send, said?: string): Promise<void> {
     delete conversation.handoffOffer;
     delete conversation.handoffOfferDetail;
     // Whatever happens next (a person, a message, a cancel), earlier misses are not held against the
@@ -124,6 +124,14 @@ export class HandoffTurns {
     const { open, agentsOnline } = await service.availability();
     if (!open || agentsOnline === 0) {
       conversation.takingMessage = { reason, detail, step: 'message' };
+      // "给我回个电话，我号码139…，退款的事说不清楚": the number and the words are the message already.
+      const number = said ? SLOT_TYPES.phone!.extract(said, { now: new Date(), timeZone: 'Asia/Shanghai', locale }) : [];
+      if (said && number.length === 1) {
+        conversation.takingMessage.message = maskCardNumbers(said).text.slice(0, 1000);
+        conversation.takingMessage.step = 'phone';
+        await this.takeMessage(context, conversation, said.slice(number[0]!.start, number[0]!.end), locale, send);
+        return;
+      }
       const hours = service.hours.describe(locale);
       await send(t(locale, open ? 'handoffNoAgent' : 'handoffClosed', { hours }), [t(locale, 'actionCancelWait')]);
       return;

@@ -143,6 +143,21 @@ describe('nobody to hand over to', () => {
     expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'ticket', reason: 'complaint', end_reason: 'no_agent', callback_phone: '13800138000', message: '上周的退款还没到账' });
   });
 
+  it('a call-back request with the number in it is the ticket at once: the number is never asked for again', async () => {
+    const s = await server();
+    await addAgent(s, 'alice'); // exists, never logged in
+    const m = await Merchant.open(s);
+    const replies = await m.turn('你们让人给我回个电话吧，我号码13800138000，退款的事情打字说不清楚', '已为您登记');
+    expect(replies.join('\n')).not.toContain('手机号码');
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({
+      status: 'ticket',
+      reason: 'human_request',
+      end_reason: 'no_agent',
+      callback_phone: '13800138000',
+      message: '你们让人给我回个电话吧，我号码13800138000，退款的事情打字说不清楚',
+    });
+  });
+
   it('an agent counts only while recently active: logged in long ago, or logged out → no_agent', async () => {
     const s = await server({ AGENT_AWAY_MINUTES: '10' });
     const alice = await agent(s, 'alice');

@@ -28,6 +28,9 @@ describe('the merchant asks for a person', () => {
     ['我想找客服', 'zh-CN'],
     ['can I talk to an agent', 'en'],
     ['human please', 'en'],
+    ['你好 我要找人工', 'zh-CN'],
+    ['给我找个活人说话', 'zh-CN'],
+    ['can I speak to a manager', 'en'],
   ])('"%s" → human_request', async (text, locale) => {
     const { s, alice } = await setup();
     const m = await Merchant.open(s);
