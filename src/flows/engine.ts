@@ -100,6 +100,9 @@ export interface EngineOptions {
 }
 
 const END = String.raw`[!！。.\s]*$`;
+/** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
+const CONFIRM_SAID =
+  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|ok|okay|yes|yep|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|帮我提交|提交吧|submit(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
 const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|ok|okay|yes|y|confirm|submit|sure)${END}`, 'i');
 const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
 const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|cancel|stop|quit|never ?mind)${END}`, 'i');
@@ -672,7 +675,7 @@ export class FlowEngine {
 
   private confirming(flow: Flow, state: FlowState, input: FlowInput, now: Date, locale: Locale): Step {
     const text = input.text.trim();
-    if (YES.test(text) && !input.files?.length) {
+    if ((YES.test(text) || CONFIRM_SAID.test(text)) && !input.files?.length) {
       return { state: undefined, say: [], outcome: { type: 'submit', flow, values: state.values } };
     }
     const say: Say[] = [];
@@ -718,6 +721,8 @@ export class FlowEngine {
     if (text) {
       const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
       say.push(...found.explanations);
+      // A reason said with it ("pls refund this one, customer returned the item"), as in any message.
+      this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
       if (!pending) this.optionsNamed(flow, state, text, now, locale);
       else if (!this.groupAnswered(flow, state, pending) && !found.explained.includes(pending.name)) {
         this.answerWithPhoto(flow, state, pending, found.spans.length ? blank(text, found.spans) : text, now, locale);

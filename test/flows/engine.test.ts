@@ -1025,6 +1025,15 @@ describe('English', () => {
 });
 
 describe('submitting', () => {
+  it('the summary is confirmed in a few words as well as with 确认', () => {
+    for (const text of ['对的，提交吧', '没问题，确认', '提交吧', 'yes, submit it', 'ok go ahead']) {
+      const step = send(last('cancel-transaction', TO_CONFIRM).state, text);
+      expect(step.outcome?.type, text).toBe('submit');
+    }
+    // A correction is no confirmation.
+    expect(send(last('cancel-transaction', TO_CONFIRM).state, '不对，金额是1208').outcome).toBeUndefined();
+  });
+
   it('the submit outcome carries the flow and every value (fen, ISO date, files, the rule-set type)', () => {
     const step = send(last('cancel-transaction', TO_CONFIRM).state, '确认');
     expect(step.state).toBeUndefined();
