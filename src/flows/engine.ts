@@ -112,7 +112,7 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:那|那就|哎|唉|嗯)?[，,\s]*(?:先|还是)?(?:算了|算鸟|不弄了|不搞了|不整了|不办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|先不办|先不弄|先不提交|先不申请|先不退|取消申请|不想办了|never ?mind|forget (?:it|about it)|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:那|那就|哎|哎呀|唉|嗯|好吧|那好吧|ok|okay|oh|hmm)?[，,\s]*(?:先|还是|我)?(?:算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|never ?mind|forget (?:it|about it)|no need|not now|maybe later|leave it|don'?t bother|i'?ll do it later|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');

@@ -492,6 +492,15 @@ describe('optional slots', () => {
 });
 
 describe('cancelling', () => {
+  it('giving up is understood at the start of a longer message, in the ways merchants say it', () => {
+    for (const text of ['算了，不弄了，我直接退现金给他', '先不提交了，我问问老板再说', '那就算了吧', '我再想想', '回头再说吧', 'never mind, customer changed his mind', 'no need, thanks']) {
+      const step = send(last('cancel-transaction', TO_CARD).state, text);
+      expect(step.state?.stage, text).toBe('confirm-cancel');
+    }
+    // A reason that mentions cancelling is not giving up.
+    expect(send(last('cancel-transaction', TO_CARD).state, '顾客取消订单了').state?.stage).not.toBe('confirm-cancel');
+  });
+
   it('"算了" asks to confirm; "是" cancels and ends the flow', () => {
     const asked = send(last('cancel-transaction', TO_CARD).state, '算了');
     expect(asked.outcome).toBeUndefined();
