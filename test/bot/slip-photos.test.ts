@@ -4,19 +4,24 @@
  * One runtime (and so one reader, one model load) serves the whole file; each test is its own merchant.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Activity } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlipPhotos } from '../../src/bot/slip-photos.js';
 import { storeFile } from '../../src/channels/attachments.js';
+import type { FileRef } from '../../src/flows/engine.js';
+import { loadFlows } from '../../src/flows/flow-loader.js';
 import { containsCardNumber } from '../../src/privacy/card-mask.js';
 import type { RequestRecord } from '../../src/requests/index.js';
-import { startRuntime, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
+import type { SlipReadResult } from '../../src/slips/index.js';
+import { startRuntime, tempDir, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
 import { cjkFontsInstalled, luhnCard, renderSlip, seededRandom, type SlipValues } from '../helpers/slip-image.js';
 import { shanghaiDate } from '../eval-conversations/dates.js';
 
 const FILES = new URL('../fixtures/files/', import.meta.url).pathname;
+const FLOWS_DIR = new URL('../../flows/', import.meta.url).pathname;
 
 interface FlowData {
   flowId: string;
@@ -44,6 +49,70 @@ function slip(n: number, extra: Partial<SlipValues> = {}): SlipValues {
     ...extra,
   };
 }
+
+/** The reading of photos, with a stand-in reader: failures, disagreeing photos, a card number that cannot be covered. */
+describe('SlipPhotos (stand-in reader)', () => {
+  const flow = loadFlows(FLOWS_DIR).get('cancel-transaction')!;
+  const result = (fields: SlipReadResult['fields'], extra: Partial<SlipReadResult> = {}): SlipReadResult => ({
+    fields,
+    confidence: {},
+    lines: [],
+    hadFullPan: false,
+    size: { width: 1, height: 1 },
+    timing: { queuedMs: 0, ocrMs: 0, totalMs: 0 },
+    ...extra,
+  });
+  async function stored(dir: string, bytes: Buffer, name: string): Promise<FileRef> {
+    const s = await storeFile(dir, bytes, name);
+    return { file: s.file, contentType: s.contentType, size: s.size, name };
+  }
+
+  it('maps the fields to the flow\'s slots; a field two photos disagree on is left out; a PDF is not read', async () => {
+    const dir = tempDir();
+    try {
+      const a = await stored(dir, readFileSync(join(FILES, 'slip.png')), 'a.png');
+      const b = await stored(dir, readFileSync(join(FILES, 'slip-2.png')), 'b.png');
+      const pdf = await stored(dir, readFileSync(join(FILES, 'licence.pdf')), 'l.pdf');
+      const reads = [result({ voucher_no: '000123', amount: '12.00', date: '2026-11-30', card_masked: '622202******1234', card_last4: '1234' }), result({ voucher_no: '000124', amount: '12.00' })];
+      const photos = new SlipPhotos({ reader: { read: async () => reads.shift()! }, filesDir: dir });
+      const read = await photos.read(flow, [a, b, pdf]);
+      expect(read.values).toEqual({ transaction_date: '2026-11-30', amount: '12.00', card_last4: '1234' });
+      expect(read.files).toEqual([a, b, pdf]);
+      expect(read.read).toBe(2);
+      expect(read.slots).toEqual(expect.arrayContaining(['merchant_id', 'terminal_id', 'transaction_date', 'amount', 'voucher_no', 'reference_no', 'card_last4']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a reader that fails leaves the photo kept with nothing read, and says why to the caller', async () => {
+    const dir = tempDir();
+    try {
+      const a = await stored(dir, readFileSync(join(FILES, 'slip.png')), 'a.png');
+      const errors: unknown[] = [];
+      const photos = new SlipPhotos({ reader: { read: async () => Promise.reject(new Error('timed out')) }, filesDir: dir, onError: (err) => errors.push(err) });
+      const read = await photos.read(flow, [a]);
+      expect(read).toMatchObject({ files: [a], values: {}, read: 0, failed: 1 });
+      expect(errors).toHaveLength(1);
+      expect(existsSync(join(dir, a.file))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a full card number with no covered copy: the photo is deleted and refused', async () => {
+    const dir = tempDir();
+    try {
+      const a = await stored(dir, readFileSync(join(FILES, 'slip.png')), 'a.png');
+      const photos = new SlipPhotos({ reader: { read: async () => result({ voucher_no: '000123' }, { hadFullPan: true }) }, filesDir: dir });
+      const read = await photos.read(flow, [a]);
+      expect(read).toMatchObject({ files: [], refused: 1, covered: 0 });
+      expect(existsSync(join(dir, a.file))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.skipIf(!cjkFontsInstalled())('slip photos in the cancellation dialog (real OCR)', () => {
   let env: TestRuntime;
