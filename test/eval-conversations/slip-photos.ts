@@ -17,34 +17,14 @@ import { FILES_DIR, type SlipSpec } from './fixtures.js';
 import { shanghaiDate } from './dates.js';
 
 /** The generator's contract (test/helpers/slip-image.ts). */
-export interface SlipFields {
-  merchantName?: string;
-  merchantId: string;
-  terminalId: string;
-  batchNo?: string;
-  voucherNo: string;
-  authCode?: string;
-  referenceNo: string;
-  /** `YYYY-MM-DD` */
-  date: string;
-  time?: string;
-  /** `990.00` */
-  amount: string;
-  cardMasked?: string;
-  type?: string;
-}
-export interface RenderOptions {
-  layout?: string;
-  font?: string;
-  degrade?: boolean;
-  seed?: number;
-}
+export type { RenderOptions, SlipValues as SlipFields } from '../helpers/slip-image.js';
+import type { RenderOptions, SlipValues as SlipFields } from '../helpers/slip-image.js';
 export type RenderSlip = (fields: SlipFields, options?: RenderOptions) => Promise<Buffer>;
 
 interface SlipImageModule {
   renderSlip: RenderSlip;
-  SLIP_LAYOUTS?: readonly string[];
-  SLIP_FONTS?: readonly string[];
+  SLIP_LAYOUTS?: readonly NonNullable<RenderOptions['layout']>[];
+  SLIP_FONTS?: readonly NonNullable<RenderOptions['font']>[];
   cjkFontsInstalled?: () => boolean;
 }
 
