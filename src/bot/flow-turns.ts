@@ -133,15 +133,27 @@ export class FlowTurns {
    */
   private async withSlipValues(context: TurnContext, flow: Flow, input: FlowInput, locale: Locale): Promise<{ input: FlowInput; notes: Say[] }> {
     const slips = this.options.slips;
-    if (!slips || !input.files?.some(isSlipPhoto) || !readsSlips(flow)) return { input, notes: [] };
+    if (!slips || !input.files?.some(isSlipPhoto)) return { input, notes: [] };
     await context.sendActivity({ type: ActivityTypes.Typing });
-    const read = await slips.read(flow, input.files);
-    const notes: Say[] = [];
-    if (read.covered) notes.push({ text: t(locale, 'slipCardCovered') });
-    if (read.refused) notes.push({ text: t(locale, 'slipCardRefused') });
+    // Photos of a flow whose files are no slips (supplements, documents) are read for a card number only.
+    const reads = readsSlips(flow);
+    const read = await slips.read(reads ? flow : undefined, input.files);
     // No photo left (each refused): the message goes on as if it had none.
-    const slip = read.files.some(isSlipPhoto) ? { slip: { values: read.values, slots: read.slots } } : {};
-    return { input: { ...input, files: read.files, ...slip }, notes };
+    const slip = reads && read.files.some(isSlipPhoto) ? { slip: { values: read.values, slots: read.slots } } : {};
+    return { input: { ...input, files: read.files, ...slip }, notes: cardNotes(read, locale) };
+  }
+
+  /**
+   * Files kept outside a flow (the bot asks what they are for): their photos are read now for a full card
+   * number, blacked out in the copy kept (the original deleted). What they show is read again when a flow
+   * takes them. `notes`: what to tell the merchant about the card number, if anything.
+   */
+  async coverCardNumbers(context: TurnContext, files: FileRef[], locale: Locale): Promise<{ files: FileRef[]; notes: Say[] }> {
+    const slips = this.options.slips;
+    if (!slips || !files.some(isSlipPhoto)) return { files, notes: [] };
+    await context.sendActivity({ type: ActivityTypes.Typing });
+    const read = await slips.read(undefined, files);
+    return { files: read.files, notes: cardNotes(read, locale) };
   }
 
   /**
@@ -324,6 +336,14 @@ export class FlowTurns {
       }
     }
   }
+}
+
+/** What the merchant is told about a full card number on their photos (covered, or the photo refused). */
+function cardNotes(read: { covered: number; refused: number }, locale: Locale): Say[] {
+  const notes: Say[] = [];
+  if (read.covered) notes.push({ text: t(locale, 'slipCardCovered') });
+  if (read.refused) notes.push({ text: t(locale, 'slipCardRefused') });
+  return notes;
 }
 
 /** The reply with `notes` said at position `at` (after the flow's opening message: 1). */

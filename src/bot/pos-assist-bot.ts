@@ -458,8 +458,12 @@ export class PosAssistBot extends ActivityHandler {
       await this.startFlow(context, conversation, intent.flowId, { text, files }, locale);
       return;
     }
+    // Kept: never with a full card number on a photo (blacked out in the copy kept, the merchant told).
+    const covered = await this.options.flows!.turns.coverCardNumbers(context, files, locale);
+    await this.sendSays(context, covered.notes);
     const held = [...(conversation.heldFiles ?? [])];
-    for (const f of files) if (!held.some((h) => h.file === f.file)) held.push(f);
+    for (const f of covered.files) if (!held.some((h) => h.file === f.file)) held.push(f);
+    if (held.length === 0) return;
     conversation.heldFiles = held.slice(-10);
     const options = [t(locale, 'actionStartCancel'), t(locale, 'actionSupplement'), t(locale, 'actionStartSuspend')];
     await context.sendActivity(this.withActions(context, t(locale, 'filesWithoutFlow', { count: held.length }), options));

@@ -12,6 +12,8 @@
  *   blacked out, stored like an upload (`<sha256>.<ext>` in the files folder), and the original is deleted,
  *   so no full PAN stays on disk. If no safe copy can be stored, the photo is deleted and refused.
  * - Failures: a reader that fails or times out leaves the photo as it is, with nothing read.
+ * - Other photos (a flow whose files are no slips, files kept outside a flow) are read only for the card
+ *   number, so that none is kept with a full one either.
  *
  * ```ts
  * const photos = new SlipPhotos({ reader: new SlipReader(), filesDir });
@@ -94,9 +96,12 @@ export function slipSlots(flow: Flow): Map<string, SlipField> {
 export class SlipPhotos {
   constructor(private readonly options: SlipPhotosOptions) {}
 
-  /** Reads the photos among `files` (one after another, through the reader's queue) for `flow`. */
-  async read(flow: Flow, files: FileRef[]): Promise<SlipPhotosRead> {
-    const slots = slipSlots(flow);
+  /**
+   * Reads the photos among `files` (one after another, through the reader's queue) for `flow`; without a
+   * flow (a photo kept outside one, or a flow whose photos are no slips) only to cover a full card number.
+   */
+  async read(flow: Flow | undefined, files: FileRef[]): Promise<SlipPhotosRead> {
+    const slots = flow ? slipSlots(flow) : new Map<string, SlipField>();
     const out: SlipPhotosRead = { files: [], values: {}, slots: [...slots.keys()], read: 0, failed: 0, covered: 0, refused: 0 };
     /** Slot → value; null where two photos disagree. */
     const seen = new Map<string, string | null>();

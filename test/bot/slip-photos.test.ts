@@ -329,4 +329,23 @@ describe.skipIf(!cjkFontsInstalled())('slip photos in the cancellation dialog (r
     const db = readdirSync(env.dataDir).filter((f) => f.startsWith('pos-assist.sqlite')).map((f) => readFileSync(join(env.dataDir, f)).toString('latin1')).join('');
     expect(db).not.toContain(pan);
   });
+
+  it('a photo kept outside a flow is covered as well: the full card number is blacked out before it is held', { timeout: 60_000 }, async () => {
+    const pan = luhnCard('621700', 16, seededRandom(12));
+    const photo = await renderSlip(slip(6, { cardFull: pan, cardMasked: undefined }), { layout: 'thermal' });
+    const original = `${createHash('sha256').update(photo).digest('hex')}.png`;
+    const filesDir = env.runtime.config.paths.files;
+
+    const m = merchant('slip-photo-held-pan');
+    await m.chat.start();
+    const replies = (await m.send('', [{ bytes: photo, name: 'slip.png' }])).join('\n');
+    expect(replies).toContain('卡号遮盖');
+    expect(replies).toContain('收到 1 个文件');
+    expect(existsSync(join(filesDir, original))).toBe(false);
+    const row = await env.runtime.store.db.selectFrom('bot_state').select(['data']).where('key', '=', `terminal/conversations/${m.chat.adapter.conversationId}/`).executeTakeFirst();
+    const held = (JSON.parse(row!.data) as { conversationData: { heldFiles: { file: string }[] } }).conversationData.heldFiles;
+    expect(held).toHaveLength(1);
+    const kept = await env.runtime.slipReader.read(readFileSync(join(filesDir, held[0]!.file)));
+    expect(kept.hadFullPan).toBe(false);
+  });
 });
