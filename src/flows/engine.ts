@@ -361,7 +361,7 @@ export class FlowEngine {
       if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
       // Values of other open slots in the answer ("顾客退货，电话13800138000") are taken; the rest is the text.
       const open = this.takeOpenValues(flow, state, text, now, locale);
-      const answer = open.spans.length ? blank(text, open.spans).replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '') : text;
+      const answer = open.spans.length ? blank(text, open.spans).replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').replace(/\s{2,}/g, ' ') : text;
       if (open.changed.length && (YES.test(answer) || [...answer.replace(/[\s\p{P}]/gu, '')].length < 2)) {
         return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, open.changed, locale)]);
       }
@@ -874,6 +874,8 @@ export class FlowEngine {
       // "不是1280元，是1208元": of several values, not the one already there.
       const current = state.values[target.name]?.display;
       const f = found.find((x) => x.display !== current) ?? found[0]!;
+      // A number read by its length alone fills an empty slot; it never changes a value already given.
+      if (f.guessed && current !== undefined && current !== f.display) continue;
       const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display }, now);
       if (!checked.ok) {
         // The pending slot's own answer is refused (and counted) as its answer; others are explained.
@@ -941,7 +943,8 @@ export class FlowEngine {
     const out = { changed: [] as string[], spans: [] as [number, number][] };
     this.takeOpenTexts(flow, state, text, now, locale, out);
     for (const slot of flow.slots.filter(EXTRACTED)) {
-      if (state.values[slot.name] !== undefined || slot.name === state.pending) continue;
+      // A question the merchant chose to skip stays skipped ("顾客卡号622202…0128刷错了" is a reason).
+      if (state.values[slot.name] !== undefined || slot.name === state.pending || state.skipped.includes(slot.name)) continue;
       if (flow.slots.filter((s) => s.type === slot.type).length > 1) continue;
       const found = this.slotType(slot.type).extract(text, this.context(slot, now, locale, flow));
       if (found.length !== 1) continue;
@@ -984,6 +987,8 @@ export class FlowEngine {
    * slots that say how to find theirs (`options.from`): after a label, else the clause with a cue.
    */
   private takeOpenTexts(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, out: { changed: string[]; spans: [number, number][] }): void {
+    // A question ("退货多久能到账？") is a digression, not a reason that happens to name 退货.
+    if (QUESTION.test(text)) return;
     for (const slot of flow.slots) {
       const from = slot.type === 'text' ? slot.options.from : undefined;
       if (!from || state.values[slot.name] !== undefined || slot.name === state.pending) continue;

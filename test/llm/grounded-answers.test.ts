@@ -54,11 +54,11 @@ describe('grounded answers', () => {
     const { runtime: rt } = await runtime();
     const chat = terminalConversation(rt);
     const before = provider.fake.chats.length;
-    const first = await chat.say('结算款能不能直接打到我的支付宝余额里？');
+    const first = await chat.say('结算款能不能分两个银行账户收？');
     expect(answerCalls(before)).toBe(1);
     expect(first.map((r) => r.text).join('\n')).toMatch(/没有找到|暂时无法|不确定|抱歉/);
     const misses = await rt.misses.list();
-    expect(misses.map((m) => m.question)).toContain('结算款能不能直接打到我的支付宝余额里？');
+    expect(misses.map((m) => m.question)).toContain('结算款能不能分两个银行账户收？');
     const second = await chat.say('结算款能不能转到我朋友的银行卡上？');
     expect(second.map((r) => r.text).join('\n')).toMatch(/人工|客服/);
   });

@@ -39,6 +39,9 @@ const SPECS: CodeSpec[] = [
   { name: 'card_last4', length: 4, alphanumeric: false, bare: false, words: { name: '卡号后4位', spec: '4位数字', nameEn: 'last 4 digits of the card', specEn: '4 digits' } },
 ];
 
+/** Types whose bare runs are a guess by length: they fill an empty slot, never change a value. */
+const GUESSED_BARE = new Set<IdType>(['terminal_id', 'voucher_no']);
+
 /** Bare runs of a type's length that are something else: a date written as digits (20261201, 261201). */
 const BARE_NOT: Partial<Record<IdType, RegExp>> = {
   terminal_id: /^(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/,
@@ -82,11 +85,11 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
     const n = normalize(text);
     const found: Found<string>[] = [];
     const seen = new Set<number>();
-    const push = (start: number, end: number, raw: string): void => {
+    const push = (start: number, end: number, raw: string, guessed = false): void => {
       if (seen.has(start)) return;
       seen.add(start);
       const value = canonical(raw);
-      found.push({ value, display: value, ...originalSpan(n, start, end) });
+      found.push({ value, display: value, ...originalSpan(n, start, end), ...(guessed ? { guessed } : {}) });
     };
 
     // Labelled: take the groups after the label until they make exactly `length` characters.
@@ -119,7 +122,8 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
     if (spec.bare) {
       const runs: { index: number; text: string }[] = [];
       for (const m of n.text.matchAll(/[0-9]+(?:[ -][0-9]+)*/g)) {
-        if (digitsOf(m[0]).length === length || !/[ -]/.test(m[0])) runs.push({ index: m.index, text: m[0] });
+        // Only spaces separate numbers; a dash joins the parts of one (010-62345678 is a phone number).
+        if (digitsOf(m[0]).length === length || !/ /.test(m[0]) || /-/.test(m[0])) runs.push({ index: m.index, text: m[0] });
         else for (const g of m[0].matchAll(/[0-9]+/g)) runs.push({ index: m.index + g.index, text: g[0] });
       }
       for (const m of runs) {
@@ -135,7 +139,8 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
         if (/^00861[3-9]\d{9}$/.test(digitsOf(m.text))) continue;
         if (/^\s*(?:[元块万]|yuan|rmb)/i.test(n.text.slice(end))) continue;
         if (idLabelBefore(n.text, start)) continue;
-        push(start, end, digitsOf(m.text));
+        // 15 and 12 digits are nothing else; 8 and 6 are a guess (GUESSED_BARE).
+        push(start, end, digitsOf(m.text), GUESSED_BARE.has(name));
       }
     }
     return found.sort((a, b) => a.start - b.start);

@@ -67,6 +67,11 @@ export interface Found<T> {
   /** Span of the value in the original text (UTF-16 offsets, `end` exclusive). */
   start: number;
   end: number;
+  /**
+   * Read from its length alone, without a label (an 8-digit run taken for the terminal): good enough to
+   * fill an empty slot, never to change a value already given.
+   */
+  guessed?: boolean;
 }
 
 export interface SlotType<T = unknown> {
