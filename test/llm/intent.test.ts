@@ -28,8 +28,8 @@ describe('intent with a language model', () => {
       return isStructured(req) ? structured(req, {}) : { content: 'NO_ANSWER' };
     });
     const { conversation } = await chat();
-    const replies = await conversation.say('上周五那笔两百八的，客人不要了，给他退了吧');
-    expect(intents).toEqual(['上周五那笔两百八的，客人不要了，给他退了吧']);
+    const replies = await conversation.say('上周五那笔两百八的，人家不想要了，你看着办吧');
+    expect(intents).toEqual(['上周五那笔两百八的，人家不想要了，你看着办吧']);
     expect(text(replies)).toMatch(/撤销 \/ 退货申请|商户编号/);
     // The schema offered exactly the known flows.
     const req = provider.fake.chats.find((c) => c.user === intents[0] && isStructured(c))!;
@@ -46,7 +46,7 @@ describe('intent with a language model', () => {
     // The answer path's calls only (rerank, grounded answer); no intent call for a question.
     expect(intents(before)).toHaveLength(0);
     const mark = provider.fake.chats.length;
-    const replies = await conversation.say('上周五那笔两百八的，客人不要了，给他退了吧');
+    const replies = await conversation.say('上周五那笔两百八的，人家不想要了，你看着办吧');
     expect(intents(mark)).toHaveLength(1);
     expect(text(replies)).not.toContain('撤销 / 退货申请');
   });
@@ -54,12 +54,12 @@ describe('intent with a language model', () => {
   it('ignores a flow the rules do not know, and an unreachable model', async () => {
     provider.fake.setChat((req) => cautiousStep(req) ?? (isStructured(req) ? { content: JSON.stringify({ kind: 'request', flow: 'approve-my-request' }) } : { content: 'NO_ANSWER' }));
     const { rt, conversation } = await chat();
-    const replies = await conversation.say('客人不要了，给他退了吧');
+    const replies = await conversation.say('人家不想要了，你看着办吧');
     expect(text(replies)).not.toContain('approve');
     expect((await rt.llmCalls.summary()).byOutcome.malformed).toBe(1);
 
     provider.fake.setChat(() => ({ status: 500 }));
-    const again = await conversation.say('这笔客人不要了，给他退了吧');
+    const again = await conversation.say('这笔人家不想要了，你看着办吧');
     expect(again.length).toBeGreaterThan(0);
   });
 

@@ -63,8 +63,8 @@ const offline = (q: string) => answerQuestion(kb, undefined, q, 'zh-CN');
 /** Sure offline (confidence ≥ 0.7): reranked, not rewritten. */
 const SURE = '撤销和退货到底有什么区别？';
 /** Unsure offline (a long story): rewritten and reranked. */
-const STORY =
-  '我家是开酒店的，客人入住的时候刷了预授权当押金，本来订了两晚，结果他又续住了五天，之前冻结的钱不够了。我想问问能不能在原来那笔上面再多冻一点，还是只能重新刷一笔？';
+/** A story the offline reading finds near the guide but cannot answer (a chargeback, in none of its words). */
+const STORY = '开了个小店，有人不认账了，银行让我交东西，交啥？';
 
 describe('the rewrite', () => {
   it('asks for one short question in the guide’s terms, in the language asked, with the rules and the message as data', async () => {
@@ -119,11 +119,11 @@ describe('the rewrite', () => {
   it('wins when it finds a better-supported section, and loses when it reads worse', async () => {
     const before = await offline(STORY);
     expect(before.answered).toBe(false);
-    fake.setChat((req) => (structuredName(req) === 'rewrite' ? structured(req, { question: '预授权可以追加金额吗？' }) : cautiousStep(req) ?? { status: 500 }));
+    fake.setChat((req) => (structuredName(req) === 'rewrite' ? structured(req, { question: '调单需要提供哪些材料？' }) : cautiousStep(req) ?? { status: 500 }));
     const better = await answerQuestion(kb, model().steps, STORY, 'zh-CN');
-    expect(better.steps).toMatchObject({ rewrite: 'rewritten', rewritten: '预授权可以追加金额吗？', rewriteUsed: true });
+    expect(better.steps).toMatchObject({ rewrite: 'rewritten', rewritten: '调单需要提供哪些材料？', rewriteUsed: true });
     expect(better.answered).toBe(true);
-    expect(keyOf(better.sources[0]!)).toBe('pre-authorization.md#预授权追加');
+    expect(keyOf(better.sources[0]!)).toBe('materials-and-chargebacks.md#调单回复材料与时限');
     expect(better.confidence).toBeGreaterThan(before.confidence);
 
     fake.setChat((req) => (structuredName(req) === 'rewrite' ? structured(req, { question: '这个怎么办？' }) : cautiousStep(req) ?? { status: 500 }));

@@ -234,7 +234,7 @@ describe('when the model fails, the rules alone read the message', () => {
       const reply = await turns(slots).start(context, 'cancel-transaction', { text: RULED }, 'zh-CN');
       const offline = await turns(undefined).start(context, 'cancel-transaction', { text: RULED }, 'zh-CN');
       expect(reply).toEqual(offline);
-      expect(Object.keys(reply.state!.values).sort()).toEqual(['amount', 'request_type', 'transaction_date', 'voucher_no']);
+      expect(Object.keys(reply.state!.values).sort()).toEqual(['amount', 'reason', 'request_type', 'transaction_date', 'voucher_no']);
     });
   }
 });
