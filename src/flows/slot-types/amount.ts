@@ -37,7 +37,12 @@ const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */
 const LABEL_BEFORE =
-  /(?:金额|刷[了的]?|刷卡|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|amount|paid|charged|total)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+  /(?:金额|刷[了的]?|刷卡|刷成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+/**
+ * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
+ * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
+ */
+const DAY_BEFORE = /(?:今天|昨天|前天|大前天|昨儿个?|前儿个?|今儿个?|\d{1,2}天前|上周.|上个?星期.)(?:的|刷的)?\s*[,，]?\s*$/;
 /** What follows a number that is a count, a time or a place, not money. */
 const NOT_AMOUNT_AFTER = /^\s*(?:[次笔张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */
@@ -71,7 +76,8 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     const before = text.slice(Math.max(0, start - 12), start);
     const after = text.slice(end);
     const marked = g.pre !== undefined || g.unit !== undefined || /[万萬亿億]/.test(g.main!);
-    if (!marked && !LABEL_BEFORE.test(before)) {
+    const afterDay = DAY_BEFORE.test(before) && /^\d{2,6}(?:\.\d{1,2})?$/.test(g.main!);
+    if (!marked && !LABEL_BEFORE.test(before) && !afterDay) {
       // A free number counts only in a direct answer, and only when it plainly is a number ("一下" is not).
       if (!wholeAnswer || !/[\d十百千万拾佰仟萬]/.test(g.main!)) continue;
     }

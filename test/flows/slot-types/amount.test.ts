@@ -112,6 +112,10 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     ['退1280 yuan', [[128000, '1280 yuan']]],
     ['三百块的那笔', [[30000, '三百块']]],
     ['1280块5，昨天的', [[128050, '1280块5']]],
+    // Right after the day of the sale, or after what was overcharged: the amount, without a marker.
+    ['866607855624255 47915443 昨天 1280 743433 退款', [[128000, '1280']]],
+    ['前天的，560，顾客退货', [[56000, '560']]],
+    ['刷了两次，多扣了人家2380，帮我把多的那笔退掉', [[238000, '2380']]],
   ])('%j', (text, expected) => {
     expect(spans(amount, text)).toEqual(expected);
   });
@@ -127,6 +131,8 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     '刷了3次',
     '第2笔',
     '1280', // no marker, no amount word: could be anything
+    '昨天 10203040', // eight digits after the day are a terminal ID, not an amount
+    '昨天3点',
     '我们一块儿去',
     '万一刷错了',
     '千万别撤销',
