@@ -21,6 +21,13 @@ import type { AgentBriefWriter } from '../llm/agent-brief.js';
 
 /** Complaints and strong negative wording: a person, at once. */
 export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|律师|起诉|曝光|12315|坑人|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|lawyer|sue)\b/i;
+/** A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") is the reason for a refund, not one of ours. */
+const CUSTOMER_COMPLAINS = /(顾客|客人|客户|持卡人|消费者|customer|cardholder)[^，,。.!！?？]{0,6}(投诉|报警|起诉|曝光|complain|complained)/i;
+
+/** Whether the merchant complains (about us): a person at once. */
+export function isComplaint(text: string): boolean {
+  return COMPLAINT.test(text) && !CUSTOMER_COMPLAINS.test(text);
+}
 /** "不用了" while waiting for a person. */
 export const CANCEL_WAIT = /^(不用了|不需要了|算了|取消|不等了|取消转人工|cancel|never ?mind|no thanks)[\s!！。.,，]*$/i;
 const RATING = /^\s*([1-5])\s*(分|星|stars?)?\s*$/i;

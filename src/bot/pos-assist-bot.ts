@@ -28,7 +28,7 @@ import type { IntentClassifier } from '../llm/intent-classifier.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
 import { filesFromActivity, TICKET_IN_TEXT, type FlowReply, type FlowTurns } from './flow-turns.js';
-import { COMPLAINT, fileView, type HandoffConversation, type HandoffTurns } from './handoff-turns.js';
+import { fileView, isComplaint, type HandoffConversation, type HandoffTurns } from './handoff-turns.js';
 import { citation } from './render.js';
 import { answerQuestion } from './answering.js';
 import { finalActivity, streamingActivity } from '../channels/streaming.js';
@@ -219,9 +219,10 @@ export class PosAssistBot extends ActivityHandler {
         await resume();
         return;
       }
-      if (text && (HUMAN_REQUEST.test(text) || COMPLAINT.test(text))) {
-        const offered = COMPLAINT.test(text) ? undefined : conversation.handoffOffer;
-        const reason = COMPLAINT.test(text) ? 'complaint' : (offered ?? 'human_request');
+      const complaint = Boolean(text) && isComplaint(text);
+      if (text && (HUMAN_REQUEST.test(text) || complaint)) {
+        const offered = complaint ? undefined : conversation.handoffOffer;
+        const reason = complaint ? 'complaint' : (offered ?? 'human_request');
         this.options.onHandoff?.(context, { reason, detail: text.slice(0, 100) });
         await handoff.request(context, conversation, reason, offered ? (conversation.handoffOfferDetail ?? null) : null, locale, send, text);
         return;

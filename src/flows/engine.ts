@@ -112,7 +112,7 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:那|那就|哎|哎呀|唉|嗯|好吧|那好吧|ok|okay|oh|hmm)?[，,\s]*(?:先|还是|我)?(?:算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|never ?mind|forget (?:it|about it)|no need|not now|maybe later|leave it|don'?t bother|i'?ll do it later|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:那|那就|哎|哎呀|唉|嗯|好吧|那好吧|ok|okay|oh|hmm)?[，,\s]*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|never ?mind|forget (?:it|about it)|no need|not now|maybe later|leave it|don'?t bother|i'?ll do it later|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
@@ -120,7 +120,7 @@ const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
  */
-const SKIP_SAID = /^(?:单号|工单号|号码|卡号)?\s*(?:没有|没记|没记住|不记得|记不得|忘了|不知道|不清楚|找不到|没留|没)(?:了|啊|呢)?(?:单号|工单号|号码)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
+const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料)?\s*(?:没有|没什么|没啥|没记|没记住|不记得|记不得|忘了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
 const SKIP = new RegExp(String.raw`^(跳过|没有|无|不知道|不清楚|不记得了?|skip|none|n\/a|no idea|don't know)${END}`, 'i');
 const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
 /**

@@ -163,6 +163,10 @@ describe('starting a flow', () => {
   });
 
   it('an optional question is skipped however the merchant says there is nothing to give', () => {
+    // An optional file: "没有材料" skips it rather than failing as "not a file".
+    const atDocuments = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
+    expect(atDocuments.pending).toBe('documents');
+    for (const text of ['没有材料', '没什么要补充的，材料也没有']) expect(send(atDocuments, text).state!.pending, text).not.toBe('documents');
     for (const text of ['单号没记', '没有单号', '不知道单号，全部列出来吧', "dont have the ticket no"]) {
       const started = engine.start('request-status', { text: `查一下我的申请进度，商户号，${MID}` }, NOW, 'zh-CN');
       expect(started.state!.pending, text).toBe('ticket');
@@ -493,7 +497,7 @@ describe('optional slots', () => {
 
 describe('cancelling', () => {
   it('giving up is understood at the start of a longer message, in the ways merchants say it', () => {
-    for (const text of ['算了，不弄了，我直接退现金给他', '先不提交了，我问问老板再说', '那就算了吧', '我再想想', '回头再说吧', 'never mind, customer changed his mind', 'no need, thanks']) {
+    for (const text of ['算了，不弄了，我直接退现金给他', '先不提交了，我问问老板再说', '那就算了吧', '我再想想', '回头再说吧', '算了不退了，我再想想', 'never mind, customer changed his mind', 'no need, thanks']) {
       const step = send(last('cancel-transaction', TO_CARD).state, text);
       expect(step.state?.stage, text).toBe('confirm-cancel');
     }

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TestServer } from '../webchat/helpers.js';
+import { isComplaint } from '../../src/bot/handoff-turns.js';
 import { Merchant, agent, dbOf, details, handoffRows, onlyHandoff, shanghaiDate, startHandoffServer, type AgentClient } from './helpers.js';
 
 const QUEUED = '正在为您转接人工客服';
@@ -56,6 +57,12 @@ describe('the merchant asks for a person', () => {
 });
 
 describe('the bot hands over on its own', () => {
+  it("a customer's complaint the merchant reports is the refund's reason, not a complaint about us", () => {
+    expect(isComplaint('菜品有问题，顾客投诉要退钱')).toBe(false);
+    expect(isComplaint('the customer complained about the food')).toBe(false);
+    expect(isComplaint('我要投诉你们')).toBe(true);
+  });
+
   it.each(['你们就是骗子', '我要投诉你们', '再不退钱我就报警了'])('a complaint ("%s") → complaint, at once', async (text) => {
     const { s } = await setup();
     const m = await Merchant.open(s);
