@@ -361,10 +361,14 @@ export class FlowEngine {
       if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
       // Values of other open slots in the answer ("顾客退货，电话13800138000") are taken; the rest is the text.
       const open = this.takeOpenValues(flow, state, text, now, locale);
-      const answer = open.spans.length ? blank(text, open.spans).replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').replace(/\s{2,}/g, ' ') : text;
-      if (open.changed.length && (YES.test(answer) || [...answer.replace(/[\s\p{P}]/gu, '')].length < 2)) {
+      const rest = open.spans.length ? blank(text, open.spans).replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').replace(/\s{2,}/g, ' ') : text;
+      if (open.changed.length && (YES.test(rest) || [...rest.replace(/[\s\p{P}]/gu, '')].length < 2)) {
         return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, open.changed, locale)]);
       }
+      // Numbers and codes leave the text ("顾客退货，电话138…" → 顾客退货); days and amounts are part of what
+      // the merchant says ("装修十来天，从明儿开始" stays whole).
+      const wordy = open.changed.every((name) => ['date', 'amount'].includes(this.slot(flow, name)?.type ?? ''));
+      const answer = wordy ? text : rest;
       const parsed = this.parse(pending, state, answer, now, locale);
       if (!parsed.ok) return this.failedAttempt(flow, state, pending, parsed, say, locale);
       this.setValue(state, pending.name, parsed);
@@ -945,7 +949,16 @@ export class FlowEngine {
     for (const slot of flow.slots.filter(EXTRACTED)) {
       // A question the merchant chose to skip stays skipped ("顾客卡号622202…0128刷错了" is a reason).
       if (state.values[slot.name] !== undefined || slot.name === state.pending || state.skipped.includes(slot.name)) continue;
-      if (flow.slots.filter((s) => s.type === slot.type).length > 1) continue;
+      if (flow.slots.filter((s) => s.type === slot.type).length > 1) {
+        // Two dates: one named in its clause ("…从明儿开始") is that one's.
+        if (slot.mentions?.length) {
+          const one: Extraction = { changed: [], same: [], explanations: [], spans: [], explained: [] };
+          this.byClause(flow, state, text, [slot], now, locale, one);
+          out.changed.push(...one.changed);
+          out.spans.push(...one.spans);
+        }
+        continue;
+      }
       const found = this.slotType(slot.type).extract(text, this.context(slot, now, locale, flow));
       if (found.length !== 1) continue;
       const f = found[0]!;

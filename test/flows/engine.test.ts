@@ -150,6 +150,15 @@ describe('starting a flow', () => {
     expect(valueOf(labelled.state, 'reason')).toBe('顾客取消订单');
   });
 
+  it('a date in a free-text answer goes to the date its clause names, and the text stays whole', () => {
+    const atDetail = last('suspend-settlement', ['店要关门装修一阵子，钱先别打到卡上了', MID]).state!;
+    expect(atDetail.pending).toBe('reason_detail');
+    const step = send(atDetail, '装修差不多十来天 从明儿开始');
+    expect(valueOf(step.state, 'start_date')).toBe('2026-11-26');
+    expect(valueOf(step.state, 'reason_detail')).toBe('装修差不多十来天 从明儿开始');
+    expect(step.state!.pending).toBe('resume_date');
+  });
+
   it('a free-text answer gives other open slots their values and keeps the rest', () => {
     const atReason = last('cancel-transaction', TO_CARD.concat(['跳过'])).state!;
     expect(atReason.pending).toBe('reason');
