@@ -157,9 +157,10 @@ export class KnowledgeBase {
       if (all.confidence > retrieval.confidence + WHOLE_MESSAGE_MARGIN) retrieval = all;
     }
     let whole = composeAnswer(this.retriever, retrieval, compose);
-    // Two questions in one message: each part is searched alone and both are answered.
+    // Two questions in one message: each part is searched alone and both are answered — unless the message
+    // as a whole asks what the guide does not cover (a part alone, "大概能贷多少", can look like anything).
     const { analysis } = retrieval;
-    if (analysis.parts.length >= 2 && this.options.maxSources >= 2) {
+    if (analysis.parts.length >= 2 && this.options.maxSources >= 2 && !retrieval.outOfScope) {
       const parts: Answer[] = [];
       for (const part of analysis.parts) {
         const r = await this.retriever.searchAnalyzed(analysis, part, '', { k: 8, mode: options.mode });

@@ -91,6 +91,8 @@ export interface Retrieval {
   query: Map<string, number>;
   /** Set when the vector side could not be used for this search, so it was ranked by BM25 alone. */
   vectorUnavailable?: string;
+  /** The out-of-scope question (`out-of-scope.yaml`) the message was judged to be, when it was. */
+  outOfScope?: string;
 }
 
 /** Told when a search falls back to BM25 alone. */
@@ -288,8 +290,22 @@ export class Retriever {
     const questionSimilarity = top ? this.sectionQuestionSimilarity(top.chunk, questionSims) : 0;
     let confidence = Math.max(confidenceOf(coverage, similarity), questionConfidence(questionSimilarity));
     // Nearer to a question the guide does not answer than to any it does: not the guide's business.
-    const outOfScope = this.outOfScope.best(asked);
-    if (outOfScope >= OUT_OF_SCOPE_SIM && outOfScope > questionSimilarity) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
+    // Unless the merchant names one of the guide's own concepts (CVV, 预授权, 到账…) that the top section
+    // covers and that question does not: "信用卡的CVV能发给你们吗" shares its words with "信用卡逾期了会怎么样",
+    // but it asks about the guide's card-data rules.
+    // A long message's story says what it is about as much as its question does ("我女儿在国外读书…想把
+    // 刷卡的钱换成美元汇过去…这个要怎么操作"), so the whole message is compared as well.
+    const whole = context ? this.outOfScope.vector(questionTokens(`${text} ${context}`)) : undefined;
+    const outOfScope = [this.nearestOutOfScope(asked), whole && this.nearestOutOfScope(whole)].reduce<{ question: string; sim: number } | undefined>(
+      (a, b) => (b && (!a || b.sim > a.sim) ? b : a),
+      undefined,
+    );
+    const judgedOutOfScope =
+      outOfScope !== undefined &&
+      outOfScope.sim >= OUT_OF_SCOPE_SIM &&
+      outOfScope.sim > questionSimilarity &&
+      !(top && this.namesGuideConceptBeyond(context ? `${text} ${context}` : text, outOfScope.question, top.chunk));
+    if (judgedOutOfScope) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
     const lookup = lookedUp[0];
     if (lookup && top && `${top.chunk.file}#${top.chunk.section}` === lookup) confidence = Math.max(confidence, LOOKUP_CONFIDENCE);
     const retrieval: Retrieval = {
@@ -303,8 +319,41 @@ export class Retriever {
       query,
     };
     if (lookup) retrieval.lookup = lookup;
+    if (judgedOutOfScope) retrieval.outOfScope = outOfScope.question;
     if (vectorUnavailable !== undefined) retrieval.vectorUnavailable = vectorUnavailable;
     return retrieval;
+  }
+
+  /** The out-of-scope question most like the asked one, with its similarity. */
+  private nearestOutOfScope(asked: Map<string, number>): { question: string; sim: number } | undefined {
+    let best: { question: string; sim: number } | undefined;
+    for (const [i, sim] of this.outOfScope.similarities(asked)) {
+      if (!best || sim > best.sim) best = { question: this.index.outOfScope[i]!, sim };
+    }
+    return best;
+  }
+
+  /**
+   * Whether the question names a distinctive concept of the guide — a synonym group holding one of the
+   * glossary's terms — that the chunk covers and the other question does not name.
+   */
+  private namesGuideConceptBeyond(question: string, other: string, chunk: Chunk): boolean {
+    const haystack = this.haystack(chunk);
+    const otherText = this.analyzer.canonical(other);
+    const otherWords = words(otherText, false);
+    return this.distinctiveGroups(question).some(
+      (g) => g.some((m) => haystack.includes(m)) && !g.some((m) => mentions(otherText, m, otherWords)),
+    );
+  }
+
+  /**
+   * The synonym groups a text mentions that name a glossary term (当天到账 names 到账), not the everyday
+   * ones (钱, 顾客, 多久).
+   */
+  private distinctiveGroups(text: string): string[][] {
+    const terms = this.index.glossary.terms;
+    const names = (m: string) => terms.some((t) => m === t || (hasCjk(t) && m.includes(t)));
+    return mentionedGroups(this.index.glossary, normalize(text)).filter((g) => g.some(names));
   }
 
   /** The best question similarity among the chunks of a chunk's section. */

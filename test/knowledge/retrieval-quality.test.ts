@@ -83,6 +83,33 @@ describe('answer quality on the test split (never tuned on; floors)', () => {
   });
 });
 
+describe('out of scope: what the guide does not cover is refused, what it does is not', () => {
+  it('a question sharing its words with an out-of-scope one but naming a guide concept is answered', async () => {
+    // "信用卡逾期了会怎么样" is out of scope; the CVV is the guide's card-data rules.
+    const refused = await kb.ask('信用卡逾期了会怎么样');
+    expect(refused.answered).toBe(false);
+    expect(refused.retrieval.outOfScope).toBeTruthy();
+    const answered = await kb.ask('信用卡的CVV能发给你们核对吗');
+    expect(answered.answered, JSON.stringify(answered.retrieval.outOfScope)).toBe(true);
+    expect(answered.sources[0]!.file).toBe('card-data-privacy.md');
+    expect(answered.retrieval.outOfScope).toBeUndefined();
+  });
+
+  it('a two-part message that is out of scope as a whole is not answered by one of its parts', async () => {
+    // From the dev split: its second part alone ("刷卡 大概能贷多少") once cleared the gate.
+    const a = await kb.ask('凭这几年的刷卡流水能去银行申请经营贷吗？大概能贷多少');
+    expect(a.retrieval.analysis.parts.length).toBeGreaterThanOrEqual(2);
+    expect(a.answered).toBe(false);
+    expect(a.text).toBe('');
+  });
+
+  it('a two-part message with one in-scope half is still answered from the guide', async () => {
+    const a = await kb.ask('刷卡手续费是多少？当天到账要另外收费吗');
+    expect(a.answered).toBe(true);
+    expect(a.sources.map((s) => s.section)).toContain('T+0与D0当天到账');
+  });
+});
+
 describe('answer correctness is about the facts', () => {
   it('a fact group is satisfied by any of its alternatives, regardless of case, width and spaces', () => {
     expect(missingFacts('到账时间为 T + 1', [['t+1', 'D+1']])).toEqual([]);
