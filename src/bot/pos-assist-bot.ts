@@ -454,7 +454,7 @@ export class PosAssistBot extends ActivityHandler {
       return;
     }
     // "帮我撤销这笔" with the slip photo: the request starts with the photo in it (and reads it).
-    const intent = text ? this.options.flows!.intents.detect(text) : undefined;
+    const intent = text ? this.options.flows!.intents.detect(text, { withFiles: true }) : undefined;
     if (intent?.mode === 'start' && this.options.flows!.turns.flow(intent.flowId).slots.some((s) => s.type === 'attachments')) {
       await this.startFlow(context, conversation, intent.flowId, { text, files }, locale);
       return;

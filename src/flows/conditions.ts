@@ -37,3 +37,12 @@ export function conditionHolds(c: Condition, values: Record<string, unknown>, se
 export function conditionsHold(conditions: Condition[], values: Record<string, unknown>, settings: Record<string, unknown>, today: string): boolean {
   return conditions.every((c) => conditionHolds(c, values, settings, today));
 }
+
+/**
+ * Whether what is known already rules the conditions out: one of them fails on a slot that has a value.
+ * A condition on a slot not answered yet rules nothing out — "void failed on the terminal" said up front
+ * stays while the batch question is still to come.
+ */
+export function conditionsContradicted(conditions: Condition[], values: Record<string, unknown>, settings: Record<string, unknown>, today: string): boolean {
+  return conditions.some((c) => values[c.slot] !== undefined && !conditionHolds(c, values, settings, today));
+}

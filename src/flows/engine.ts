@@ -18,7 +18,7 @@
  */
 import type { Locale } from '../i18n/messages.js';
 import { containsCardNumber } from '../privacy/card-mask.js';
-import { conditionsHold, todayIn } from './conditions.js';
+import { conditionsContradicted, conditionsHold, todayIn } from './conditions.js';
 import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
 import { displayIso } from './slot-types/date.js';
@@ -102,17 +102,17 @@ export interface EngineOptions {
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 const CONFIRM_SAID =
-  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|ok|okay|yes|yep|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|帮我提交|提交吧|submit(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
-const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|ok|okay|yes|y|confirm|submit|sure)${END}`, 'i');
+  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|對|係|啱|ok|okay|yes|yep|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|帮我提交|提交吧|submit(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|ok|okay|yes|y|confirm|submit|sure)${END}`, 'i');
 const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
-const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|cancel|stop|quit|never ?mind)${END}`, 'i');
+const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
 /**
  * A message that opens by giving up ("算了，不弄了，我直接退现金给他", "先不提交了，我问问老板", "never mind, the
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:那|那就|哎|哎呀|唉|嗯|好吧|那好吧|ok|okay|oh|hmm)?[，,\s]*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|never ?mind|forget (?:it|about it)|no need|not now|maybe later|leave it|don'?t bother|i'?ll do it later|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|ok|okay|oh|hmm)[，,\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|never ?mind|forget (?:it|about it)|no need|not now|maybe later|leave it|don'?t bother|i'?ll do it later|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
@@ -120,8 +120,13 @@ const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
  */
-const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料)?\s*(?:没有|没什么|没啥|没记|没记住|不记得|记不得|忘了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
-const SKIP = new RegExp(String.raw`^(跳过|没有|无|不知道|不清楚|不记得了?|skip|none|n\/a|no idea|don't know)${END}`, 'i');
+const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料|资料|文件)?\s*(?:也|都)?(?:没有|没什么|没啥|没记|没记住|不记得|记不得|忘了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
+const SKIP = new RegExp(
+  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有|沒有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
+  'i',
+);
+/** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
+const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|没有?(?:什么|啥)?(?:材料|资料|证明)|\bno (?:documents?|docs|paperwork|files)\b/i;
 const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
 /**
  * "对" / "是的，电话…" / "对的对的 137…" / "yes" after "我从签购单上读到：…，对吗？": what was read is right. The
@@ -289,6 +294,10 @@ export class FlowEngine {
       return { state: next, say: [{ text: flowText(locale, 'flowContinue') }, ...this.ask(flow, next, now, locale)] };
     }
     if ((CANCEL.test(text) || YES_CANCEL.test(text) || CANCEL_LEAD.test(text)) && !input.files?.length) {
+      // Nothing gathered yet ("我想取消结算" — "哦那不用了"): nothing to lose, so no "are you sure?".
+      if (Object.keys(next.values).length === 0 && !next.skipped.length) {
+        return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };
+      }
       next.resumeStage = next.stage;
       next.stage = 'confirm-cancel';
       return { state: next, say: [this.cancelQuestion(locale)] };
@@ -345,8 +354,15 @@ export class FlowEngine {
     const optional = !this.isRequired(pending, state);
     // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
     const nothingToAdd = pending.type === 'text' && YES.test(text);
-    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+    const noDocuments = pending.type === 'attachments' && NO_DOCUMENTS.test(text);
+    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
+      // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
+      if (NO_DOCUMENTS.test(text)) {
+        for (const slot of flow.slots) {
+          if (slot.type === 'attachments' && !state.values[slot.name] && !this.isRequired(slot, state) && !state.skipped.includes(slot.name)) state.skipped.push(slot.name);
+        }
+      }
       return this.advance(flow, state, now, locale, say);
     }
 
@@ -571,6 +587,8 @@ export class FlowEngine {
       return { state, say: [...say, this.prompt(next, state, locale)] };
     }
     delete state.pending;
+    // Everything is known now: an answer given early whose conditions did not come to hold is not filed.
+    this.dropUnasked(flow, state, now, { strict: true });
     if (!flow.confirm) return { state: undefined, say, outcome: { type: 'submit', flow, values: state.values } };
     state.stage = 'confirming';
     return { state, say: [...say, this.summary(flow, state, locale)] };
@@ -613,15 +631,17 @@ export class FlowEngine {
   /**
    * Answers that no longer apply are dropped: a slot asked only when conditions hold (批结算 for a
    * same-day sale) loses its value when a correction makes the conditions false, so it is neither
-   * submitted nor stale when they hold again.
+   * submitted nor stale when they hold again. An answer given before its conditions are known stays.
    */
-  private dropUnasked(flow: Flow, state: FlowState, now: Date): void {
+  private dropUnasked(flow: Flow, state: FlowState, now: Date, opts: { strict?: boolean } = {}): void {
     const today = todayIn(now, this.timeZone);
     for (let again = true; again; ) {
       again = false;
       for (const slot of flow.slots) {
         if (!slot.askWhen || !state.values[slot.name] || this.isRuleSet(flow, slot)) continue;
-        if (!conditionsHold(slot.askWhen, this.plainValues(state), flow.settings, today)) {
+        const values = this.plainValues(state);
+        const drop = opts.strict ? !conditionsHold(slot.askWhen, values, flow.settings, today) : conditionsContradicted(slot.askWhen, values, flow.settings, today);
+        if (drop) {
           delete state.values[slot.name];
           again = true;
         }

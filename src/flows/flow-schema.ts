@@ -27,6 +27,7 @@ export const SLOT_TYPE_NAMES = [
   'card_last4',
   'enum',
   'text',
+  'ticket',
   'attachments',
 ] as const;
 
@@ -54,7 +55,21 @@ export const Slot = z
     examples: z.array(z.string()).default([]),
     options: z
       .object({
-        values: z.array(z.object({ id: z.string().min(1), labels: z.array(z.string().min(1)).min(1) }).strict()).optional(),
+        values: z
+          .array(
+            z
+              .object({
+                id: z.string().min(1),
+                labels: z.array(z.string().min(1)).min(1),
+                /**
+                 * The option a plain yes or no chooses when the question is a yes/no one ("您在终端上试过撤销吗？"
+                 * → "yes" is `failed`). Options with the id `yes` / `no` answer so without saying it.
+                 */
+                answers: z.enum(['yes', 'no']).optional(),
+              })
+              .strict(),
+          )
+          .optional(),
         minLength: z.number().int().min(0).optional(),
         maxLength: z.number().int().positive().optional(),
         maxAgeDays: z.union([z.number().int().positive(), z.string().regex(/^settings\.\w+$/)]).optional(),

@@ -94,12 +94,13 @@ export class IntentDetector {
    * word of its `about` (or, for a transaction, one of its facts), and no question — unless the flow
    * takes questions (status, supplements) and this is no question about how.
    */
-  stated(text: string, which: 'own' | 'new' | 'any' = 'any'): string | undefined {
+  stated(text: string, which: 'own' | 'new' | 'any' = 'any', opts: { withFiles?: boolean } = {}): string | undefined {
     const t = lower(text);
     // Counted in characters of Chinese, or twice as many of English.
     const polite = POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5);
     const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite;
-    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text);
+    // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
+    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles;
     for (const st of this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
       if (question && (!st.questions || HOW.test(text))) continue;
@@ -111,7 +112,7 @@ export class IntentDetector {
   }
 
   /** The best matching flow when the message is a request for it; undefined for questions and chat. */
-  detect(text: string): IntentMatch | undefined {
+  detect(text: string, opts: { withFiles?: boolean } = {}): IntentMatch | undefined {
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;
     // About one's own request first ("我想问下我那个退款申请批了没" is no new refund), then the flow's
@@ -120,7 +121,7 @@ export class IntentDetector {
     if (own) return { flowId: own, score: 1, mode: 'start' };
     const byExamples = this.byExamples(text, tokens);
     if (byExamples?.mode === 'start') return byExamples;
-    const stated = this.stated(text, 'new');
+    const stated = this.stated(text, 'new', opts);
     if (stated) return { flowId: stated, score: 1, mode: 'start' };
     return byExamples;
   }

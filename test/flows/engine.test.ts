@@ -184,6 +184,71 @@ describe('starting a flow', () => {
     }
   });
 
+  it('"先跳过吧" and "skip this" skip an optional file; "材料也没有" said at an earlier optional step skips the file question too', () => {
+    const atDocuments = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
+    for (const text of ['先跳过吧', '先跳过', 'skip this', '不用']) {
+      const step = send(atDocuments, text);
+      expect(step.state!.pending, text).toBe('partners_notified');
+      expect(step.state!.skipped, text).toContain('documents');
+    }
+    // Still at the optional note (reason_detail): the merchant answers the file question ahead.
+    const atDetail = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复']).state!;
+    expect(atDetail.pending).toBe('reason_detail');
+    const step = send(atDetail, '没什么要补充的，材料也没有');
+    expect(step.state!.skipped).toEqual(expect.arrayContaining(['reason_detail', 'documents']));
+    expect(step.state!.pending).toBe('partners_notified');
+  });
+
+  it('a yes/no question takes a plain yes or no however it is said', () => {
+    const atPartners = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过', '跳过']).state!;
+    expect(atPartners.pending).toBe('partners_notified');
+    for (const [text, id] of [['还没通知', 'no'], ['没呢', 'no'], ['not yet', 'no'], ['已经说过了', 'yes'], ['通知过了', 'yes'], ['yeah', 'yes']] as const) {
+      expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe(id);
+    }
+    // "I don't know" is no answer to it.
+    const unsure = send(atPartners, '不知道');
+    expect(unsure.state!.values).not.toHaveProperty('partners_notified');
+    // An option that a plain yes means says so (answers: 'yes'): "您试过撤销吗？" "yes" is failed.
+    const atVoid = last('cancel-transaction', [...SAME_DAY, '没有']).state!;
+    expect(atVoid.pending).toBe('void_tried');
+    expect(valueOf(send(atVoid, 'yes').state, 'void_tried')).toBe('failed');
+    expect(valueOf(send(atVoid, '试了').state, 'void_tried')).toBe('failed');
+    expect(send(atVoid, '没呢').outcome).toEqual({ type: 'stopped', rule: 'void_on_terminal_first' });
+  });
+
+  it('an answer given before its question applies ("void failed" up front) is kept until its conditions are known', () => {
+    const steps = talk('cancel-transaction', ['今天刷的1280，撤销失败了，帮我申请', MID, TID, '凭证号000123', '跳过', '没有']);
+    for (const step of steps) expect(said(step)).not.toContain(prompt('cancel-transaction', 'void_tried'));
+    const state = steps.at(-1)!.state!;
+    expect(valueOf(state, 'void_tried')).toBe('failed');
+    expect(valueOf(state, 'request_type')).toBe('void');
+    // Settled after all: the void question never applied, and its early answer is not filed.
+    const settled = last('cancel-transaction', ['今天刷的1280，撤销失败了，帮我申请', MID, TID, '凭证号000123', '跳过', '已经结算']).state!;
+    expect(valueOf(settled, 'request_type')).toBe('refund');
+    const filed = last('cancel-transaction', ['今天刷的1280，撤销失败了，帮我申请', MID, TID, '凭证号000123', '跳过', '已经结算', '金额刷错', files(file(1)), PHONE]);
+    expect(filed.state!.stage).toBe('confirming');
+    expect(filed.state!.values).not.toHaveProperty('void_tried');
+  });
+
+  it('cancelling before anything was gathered ends the flow at once (nothing to lose, no "are you sure?")', () => {
+    const started = engine.start('suspend-settlement', { text: '我想取消结算' }, NOW, 'zh-CN');
+    expect(Object.keys(started.state!.values)).toEqual([]);
+    for (const text of ['哦那不用了', '算了', 'never mind']) {
+      const step = send(started.state, text);
+      expect(step.state, text).toBeUndefined();
+      expect(step.outcome, text).toEqual({ type: 'cancelled' });
+    }
+    // With values gathered, the merchant is asked first.
+    const later = send(last('suspend-settlement', ['我想暂停资金结算', MID]).state, '哦那不用了');
+    expect(later.state!.stage).toBe('confirm-cancel');
+  });
+
+  it('a summary confirmed in traditional characters or Cantonese is confirmed', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    expect(confirming.stage).toBe('confirming');
+    for (const text of ['確認', '啱，確認', '整吧 确认']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
+  });
+
   it('refuses an unknown flow', () => {
     expect(() => engine.start('no-such-flow', { text: 'x' }, NOW, 'zh-CN')).toThrow(/unknown flow "no-such-flow"/);
   });
@@ -1102,7 +1167,8 @@ describe('values read by a language model (modelValues)', () => {
   /** One message with what a model read from it. */
   const read = (text: string, modelValues: Record<string, string>): FlowInput => ({ text, modelValues });
   const SAME_DAY_TO_AMOUNT: Msg[] = ['想撤销', MID, TID, '今天']; // pending: amount
-  const FREE_FORM = '双十一那天那笔两百八的，客人不要了';
+  // No amount word before 两百八 (那笔两百八的 would be one): the rules cannot tell it is the amount.
+  const FREE_FORM = '双十一那天买的两百八，客人不要了';
 
   it('fills the empty slots the rules could not read, each as a typed value would be, and asks what is still open', () => {
     // The rules read only the reason (its clause has a cue, 不要了); the date and the amount need the model.

@@ -92,6 +92,14 @@ describe('intent detection', () => {
     }
   });
 
+  it('a story of a terminal that will not do it, sent with the slip photo, is the request (the photo is its evidence)', () => {
+    const story = '一个多月前的单子，顾客要退货，机器上退不了';
+    expect(detector.detect(story)?.mode).not.toBe('start');
+    expect(detector.detect(story, { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // A question stays a question, photo or not.
+    expect(detector.detect('退货提示57是什么意思？', { withFiles: true })?.mode).not.toBe('start');
+  });
+
   it('ignores small talk and empty text', () => {
     for (const text of ['你好', '谢谢', '', '   ', '明天上海会下雨吗', 'hello']) expect(detector.detect(text), text).toBeUndefined();
   });

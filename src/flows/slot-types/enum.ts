@@ -91,7 +91,30 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   const indices = [...new Set(hits(answer, values, 1).map((h) => h.index))].sort((a, b) => a - b);
   if (indices.length === 1) return chosen(values, indices[0]!);
   if (indices.length > 1) return invalid('enum.ambiguous', listVars(values, indices));
+
+  // A plain yes or no to a yes/no question ("没呢", "还没通知", "yes", "已经说过了").
+  const polarity = polarityOf(bare);
+  if (polarity) {
+    const answering = values.flatMap((v, i) => ((v.answers ?? (v.id === 'yes' || v.id === 'no' ? v.id : undefined)) === polarity ? [i] : []));
+    if (answering.length === 1) return chosen(values, answering[0]!);
+  }
   return invalid('enum.no_match', listVars(values, all));
+}
+
+/** Not "I don't know" or "can't": 不知道, 不清楚, 不确定, 不记得, 不会, 不懂 are no answer to a yes/no question. */
+const UNSURE = /^(?:还|也|都)?(?:不|没)(?:知道|清楚|确定|记得|记住|会|懂|太)/;
+const SAID_NO =
+  /^(?:还|也|都|暂时|目前|现在)?(?:没|没有|冇|未|唔|不|否)(?:有|呢|啊|呀|哦|喔|了|的|过)?(?:[\u4e00-\u9fff]{1,4}?)?(?:呢|啊|呀|哦|喔|了|的|过)?$|^(?:no|nope|nah|not yet|never|haven'?t|have not|didn'?t|did not|not really)(?:[\s,]+[a-z' ]{0,24})?$/i;
+const SAID_YES =
+  /^(?:是|是的|是啊|对|对的|对啊|嗯|嗯嗯|有|有的|当然|肯定|係|係呀|啱|好了|已经[\u4e00-\u9fff]{0,5}了?|[\u4e00-\u9fff]{1,4}过了?)$|^(?:yes|yeah|yep|yup|y|sure|of course|done|already|i did|we did|did it|i have|we have|tried|tried it)(?:[\s,]+(?:already|yes|it|that|before|once|twice))*$/i;
+
+/** A bare yes or no, or neither. */
+function polarityOf(answer: string): 'yes' | 'no' | undefined {
+  const a = answer.trim();
+  if (!a || /\d/.test(a) || UNSURE.test(a)) return undefined;
+  if (SAID_NO.test(a)) return 'no';
+  if (SAID_YES.test(a)) return 'yes';
+  return undefined;
 }
 
 /** Labels of two characters or more written anywhere in the message (numbers are only for direct answers). */

@@ -44,6 +44,8 @@ const zh = {
   'enum.out_of_range': (v) => `请回复1到${v.count}之间的编号：${v.options}。`,
 
   'text.too_short': (v) => `内容太短，请至少写${v.min}个字。`,
+  'ticket.missing': () => '没有找到工单号。工单号在提交申请时的回复和通知里，例如 CX-20261125-0007。',
+  'ticket.multiple': (v) => `您发送了不止一个工单号（${v.tickets}），请只发送一个。`,
   'text.too_long': (v) => `内容太长：最多${v.max}个字，您写了${v.count}个字。请精简后再发送。`,
 
   'attachments.not_text': () => '请直接在对话中发送照片（JPG、PNG）或PDF文件，例如签购单的照片。',
@@ -88,6 +90,8 @@ const en: Record<MessageKey, Template> = {
   'enum.out_of_range': (v) => `Please reply with a number from 1 to ${v.count}: ${v.optionsEn}.`,
 
   'text.too_short': (v) => `Too short: please write at least ${v.min} characters.`,
+  'ticket.missing': () => 'I could not find a ticket number. It is in the reply you got when you filed the request and in its notices, e.g. CX-20261125-0007.',
+  'ticket.multiple': (v) => `That is more than one ticket number (${v.tickets}); please send just one.`,
   'text.too_long': (v) => `Too long: at most ${v.max} characters, and you wrote ${v.count}. Please shorten it.`,
 
   'attachments.not_text': () => 'Please send a photo (JPG, PNG) or a PDF file in the chat, for example a photo of the sales slip.',

@@ -6,6 +6,7 @@ import { dateType } from './date.js';
 import { enumType } from './enum.js';
 import { phoneType } from './phone.js';
 import { textType } from './text.js';
+import { ticketType } from './ticket.js';
 import type { SlotType } from './types.js';
 
 export const SLOT_TYPES: Record<string, SlotType> = Object.freeze({
@@ -21,5 +22,6 @@ export const SLOT_TYPES: Record<string, SlotType> = Object.freeze({
   phone: phoneType,
   enum: enumType,
   text: textType,
+  ticket: ticketType,
   attachments: attachmentsType,
 }) as Record<string, SlotType>;

@@ -29,7 +29,7 @@ export interface SlotContext {
 
 export interface SlotOptions {
   /** `enum`: the choices, each with an id (the value) and labels (zh and en synonyms; the first is shown). */
-  values?: { id: string; labels: string[] }[];
+  values?: { id: string; labels: string[]; answers?: 'yes' | 'no' }[];
   /** `text`: most characters (default 500). */
   maxLength?: number;
   /** `text`: fewest characters (default 2). */

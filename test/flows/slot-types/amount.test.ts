@@ -97,6 +97,22 @@ describe('amount: parse', () => {
   });
 });
 
+describe('amount: a sale named by its amount, or given right after its day', () => {
+  it.each([
+    ['今天上午一笔350的刷多了，顾客要退钱', [[35000, '350']]],
+    ['前天那笔九百九的，顾客要退', [[99000, '九百九']]],
+    ['这单88的刷错了', [[8800, '88']]],
+    ['3 days ago, 2,000', [[200000, '2,000']]],
+    ['yesterday 560', [[56000, '560']]],
+  ])('%j', (text, expected) => {
+    expect(spans(amount, text)).toEqual(expected);
+  });
+
+  it.each(['这笔12345678终端', '一笔一笔的', '那笔2026年的', '那笔3号店的'])('%j has no amount', (text) => {
+    expect(spans(amount, text)).toEqual([]);
+  });
+});
+
 describe('amount: extract (needs a currency marker or an amount word)', () => {
   it.each([
     ['昨天下午在3号店刷了1280元，凭证号000123，想撤销', [[128000, '1280元']]],

@@ -87,6 +87,59 @@ describe('enum', () => {
   });
 });
 
+describe('enum: a plain yes or no to a yes/no question', () => {
+  const NOTIFIED = { values: [{ id: 'yes', labels: ['已通知', '通知了'] }, { id: 'no', labels: ['没有', '还没有'] }] };
+  const TRIED = { values: [{ id: 'failed', answers: 'yes' as const, labels: ['试过了不行'] }, { id: 'not_tried', answers: 'no' as const, labels: ['没试过'] }] };
+
+  it.each([
+    ['还没通知', 'no'],
+    ['没呢', 'no'],
+    ['未呀', 'no'],
+    ['not yet', 'no'],
+    ["haven't told them", 'no'],
+    ['已经说过了', 'yes'],
+    ['通知过了', 'yes'],
+    ['yeah', 'yes'],
+    ['yes already', 'yes'],
+  ])('%j → %s (options with the ids yes / no)', (text, id) => {
+    expectValid(enumType.parse(text, ctx(NOTIFIED)), id);
+  });
+
+  it('chooses the option marked `answers` when the ids say nothing', () => {
+    expectValid(enumType.parse('yes', ctx(TRIED)), 'failed');
+    expectValid(enumType.parse('没呢', ctx(TRIED)), 'not_tried');
+  });
+
+  it('"I don\'t know" and other answers are no yes or no; options that do not answer yes/no are not chosen so', () => {
+    for (const text of ['不知道', '不清楚', '不确定', '我问问老板']) expectInvalid(enumType.parse(text, ctx(NOTIFIED)), 'enum.no_match');
+    expectInvalid(enumType.parse('yes', ctx(REASONS)), 'enum.no_match');
+  });
+});
+
+describe('ticket', () => {
+  const ticket = SLOT_TYPES.ticket!;
+
+  it.each([
+    ['CX-20261125-0001', 'CX-20261125-0001'],
+    ['单号我看下通知……是CX-20261125-0001', 'CX-20261125-0001'],
+    ['cx202611250001', 'CX-20261125-0001'],
+    ['ticket ＣＸ－20261125－0007 please', 'CX-20261125-0007'],
+  ])('%j → %s', (text, value) => {
+    expectValid(ticket.parse(text, ctx()), value, value);
+  });
+
+  it('refuses an answer without a ticket number, or with two, saying which', () => {
+    expectInvalid(ticket.parse('在通知里', ctx()), 'ticket.missing');
+    expectInvalid(ticket.parse('merchant id 816239397956625', ctx()), 'ticket.missing');
+    const two = expectInvalid(ticket.parse('CX-20261125-0001 还是 CX-20261125-0002', ctx()), 'ticket.multiple');
+    expect(two.message['zh-CN']).toContain('CX-20261125-0002');
+  });
+
+  it('is found in any message, with its span', () => {
+    expect(spans(ticket, '补材料，工单CX-20261125-0001，商户号123456789012345')).toEqual([['CX-20261125-0001', 'CX-20261125-0001']]);
+  });
+});
+
 describe('text', () => {
   const text = SLOT_TYPES.text!;
 
