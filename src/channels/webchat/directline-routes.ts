@@ -131,13 +131,15 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
   app.post<{ Params: { id: string } }>('/conversations/:id/activities', async (request) => {
     const { who, conv } = await access(request, request.params.id);
     const body = request.body as Partial<Activity> | undefined;
-    if (!body || typeof body !== 'object') throw new AppError('DL_BAD_REQUEST', 'the body must be an activity object');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AppError('DL_BAD_REQUEST', 'the body must be an activity object');
     const userId = who.kind === 'token' ? who.userId : conv.userId;
-    if (body.attachments !== undefined) {
+    // The official Web Chat sends `attachments: []` with every text message: no files, nothing to refuse.
+    if (body.attachments !== undefined && !(Array.isArray(body.attachments) && body.attachments.length === 0)) {
       // Files come through /upload, where their bytes are checked; links to elsewhere are not accepted.
       throw new AppError('DL_BAD_REQUEST', 'send files with the upload call');
     }
-    const { id } = await options.service().post(conv.id, userId, body, origin(request, options.publicUrl));
+    const { attachments: _none, ...activity } = body;
+    const { id } = await options.service().post(conv.id, userId, activity, origin(request, options.publicUrl));
     return { id };
   });
 
