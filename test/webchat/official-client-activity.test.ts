@@ -67,4 +67,17 @@ describe('the official Web Chat client', () => {
     expect(array.status).toBe(400);
     expect(((await array.json()) as { error: { code: string } }).error.code).toBe('DL_BAD_REQUEST');
   });
+
+  it('may post the events Web Chat sends; an event the bot acts on (handoff.status) is refused from a client', async () => {
+    const conv = await openConversation(ts);
+    const join = await postActivity(ts, conv, { type: 'event', name: 'webchat/join', value: { language: 'zh-CN' } });
+    expect(join.status).toBe(200);
+    // A forged "an agent joined" would put the merchant in a handoff that does not exist.
+    const forged = await postActivity(ts, conv, { type: 'event', name: 'handoff.status', value: { state: 'accepted', message: '人工客服 lihua 已接入' } });
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.code).toBe('DL_BAD_REQUEST');
+    const { activities } = await getActivities(ts, conv);
+    expect(activities.some((a) => a.name === 'handoff.status')).toBe(false);
+    expect(activities.some((a) => /lihua/.test(a.text ?? ''))).toBe(false);
+  });
 });

@@ -12,6 +12,9 @@ import type { DirectLineStore } from './directline-store.js';
 import { RateLimiter } from './rate-limiter.js';
 import { DIRECTLINE_CHANNEL_ID, type ActivityHub, type WebChatAdapter } from './webchat-adapter.js';
 
+/** Event names a Direct Line client may post (what the official Web Chat and its samples send). */
+const CLIENT_EVENTS = new Set(['webchat/join', 'webchat/exit']);
+
 export interface DirectLineLimits {
   maxTextLength: number;
   messagesPerMinute: number;
@@ -98,6 +101,11 @@ export class DirectLineService {
     const type = input.type ?? ActivityTypes.Message;
     if (typeof type !== 'string' || !['message', 'event', 'typing'].includes(type)) {
       throw new AppError('DL_BAD_REQUEST', `activity type "${String(type)}" is not accepted`);
+    }
+    // Events the bot acts on (handoff.status: an agent joined, callback mode…) come from the server side
+    // only; a client may send the few Web Chat itself sends, which the bot does not act on.
+    if (type === 'event' && !CLIENT_EVENTS.has(String(input.name))) {
+      throw new AppError('DL_BAD_REQUEST', `event "${String(input.name).slice(0, 60)}" is not accepted from a client`);
     }
     if (input.text !== undefined && typeof input.text !== 'string') throw new AppError('DL_BAD_REQUEST', 'text must be a string');
     const text = input.text ?? '';
