@@ -3,10 +3,11 @@
  * content type; files are stored once under their SHA-256, so the same photo sent twice is kept once.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import { AppError } from '../app/errors.js';
+import { writeFileDurably } from '../core/durable-file.js';
 
 export const ACCEPTED_TYPES: Record<string, string> = {
   'image/jpeg': 'jpg',
@@ -32,11 +33,8 @@ export async function storeFile(dir: string, bytes: Buffer, displayName: string)
   const file = `${createHash('sha256').update(bytes).digest('hex')}.${ext}`;
   mkdirSync(dir, { recursive: true });
   const path = join(dir, file);
-  if (!existsSync(path)) {
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  }
+  // On disk (flushed) before any activity, request or state refers to it.
+  if (!existsSync(path)) writeFileDurably(path, bytes);
   return { file, contentType: type.mime, size: bytes.length };
 }
 

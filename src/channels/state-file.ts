@@ -3,8 +3,9 @@
  * handled inbound events, so each is processed once; bounded maps that forget the oldest entry; and an
  * atomic, synchronous write, so an event is on record before its turn runs.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileDurably } from '../core/durable-file.js';
 
 /**
  * Ids handled recently, with when: an event is a duplicate exactly when its id is among them. Bounded by
@@ -64,10 +65,8 @@ export function readStateFile<T>(file: string): { data: Partial<T>; error?: Erro
   }
 }
 
-/** Temporary file + rename: a reader never sees half a file. */
+/** Temporary file, flushed, then renamed: a reader never sees half a file, and a power cut loses none. */
 export function writeStateFile(file: string, data: unknown): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(data));
-  renameSync(tmp, file);
+  writeFileDurably(file, JSON.stringify(data));
 }

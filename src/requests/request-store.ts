@@ -14,12 +14,12 @@
  *   kept as first 6 + last 4 only. Notes and reasons are masked too.
  * - `getForMerchant` answers another merchant's ticket exactly as a missing one.
  */
-import { randomBytes } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
 import { sql, type Kysely } from 'kysely';
 import { writeTransaction } from '../store/transactions.js';
 import { z } from 'zod';
 import { AppError } from '../app/errors.js';
+import { randomBase62 as randomChars } from '../core/ids.js';
 import { LOCALES, type Locale } from '../i18n/messages.js';
 import { maskCardNumbers, maskDeep } from '../privacy/card-mask.js';
 import type { Database, RequestEventRow, RequestRow, RequestSupplementRow } from '../store/schema.js';
@@ -135,19 +135,11 @@ export interface RequestStoreOptions {
 
 // ── Identifiers ─────────────────────────────────────────────────────────────────────────────────────
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const REQUEST_ID_LENGTH = 22;
 
-/** `length` characters of base62 from the CSPRNG (rejection sampling: no modulo bias). */
+/** A request id: `length` uniformly random base62 characters. */
 export function randomBase62(length = REQUEST_ID_LENGTH): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += BASE62[byte % 62];
-      if (out.length === length) break;
-    }
-  }
-  return out;
+  return randomChars(length);
 }
 
 export const TICKET_PATTERN = /^[A-Z]{2,8}-\d{8}-\d{4,}$/;

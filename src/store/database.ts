@@ -35,7 +35,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Store>
     sqlite.pragma('journal_mode = WAL'); // stays 'memory' for ':memory:'
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('synchronous = NORMAL');
+    // FULL: a committed request (and its ticket number) survives a power cut; NORMAL could lose the last
+    // commits and hand the same ticket number out again. Costs ~0.2 ms per commit on this machine's disk
+    // (0.21–0.24 ms vs 0.02–0.03 ms with NORMAL, 2,000 single-row transactions).
+    sqlite.pragma('synchronous = FULL');
   } catch (err) {
     sqlite.close();
     throw err;

@@ -3,9 +3,9 @@
  * limits, masking), starting, and replaying messages a previous process stored but never processed.
  * The routes translate HTTP to these calls; tests and the benchmark can use them directly.
  */
-import { randomBytes } from 'node:crypto';
 import { ActivityTypes, type Activity } from 'botbuilder';
 import { AppError } from '../../app/errors.js';
+import { randomBase62 } from '../../core/ids.js';
 import { maskActivity } from '../../privacy/card-mask.js';
 import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
 import type { DirectLineStore } from './directline-store.js';
@@ -25,14 +25,9 @@ export interface PostResult {
   duplicate: boolean;
 }
 
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
 /** 22 random base62 characters: unguessable conversation and user ids. */
 export function randomId(prefix = ''): string {
-  const bytes = randomBytes(22);
-  let out = prefix;
-  for (const b of bytes) out += ID_ALPHABET[b % ID_ALPHABET.length];
-  return out;
+  return prefix + randomBase62(22);
 }
 
 export class DirectLineService {
