@@ -332,7 +332,14 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
   const { startServer } = await import('./server.js');
   const server = await startServer(config, logger);
   process.stdout.write(`POS Assist: ${server.url}  (demo page and web chat; Ctrl+C to stop)\n`);
-  await server.ready;
+  try {
+    await server.ready;
+  } catch (err) {
+    // A bad flow file, an unreadable knowledge base…: stop listening and exit non-zero, so a supervisor
+    // (systemd, Docker, Kubernetes) sees the failure instead of a server answering 503 for ever.
+    await server.close().catch(() => undefined);
+    throw err;
+  }
   process.stdout.write('POS Assist is ready / 已就绪\n');
   const agents = await server.app.agentAuth.agents.count();
   process.stdout.write(
