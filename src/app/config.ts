@@ -75,6 +75,13 @@ export interface Config {
   readonly host: string;
   /** The server's public origin, when it sits behind a proxy; otherwise taken from each request. */
   readonly publicUrl: string | undefined;
+  /**
+   * Which proxies in front of the server are trusted to say the client's address (`X-Forwarded-For`):
+   * none (false, the default), any (true), the last N hops, or these addresses/CIDRs (fastify's
+   * `trustProxy`). Rate limits count by that address, so behind a proxy without it every merchant
+   * shares one bucket.
+   */
+  readonly trustProxy: boolean | number | string[];
   readonly webchat: {
     /** Secret for `POST /v3/directline/tokens/generate` and secret-authenticated calls; unset = disabled. */
     readonly directLineSecret: string | undefined;
@@ -230,6 +237,23 @@ function schemaFor(root: string) {
     NODE_ENV: z.string().default('development'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PUBLIC_URL: origin().optional(),
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('false')
+      .transform((raw, ctx): boolean | number | string[] => {
+        if (/^(false|0|no|off|)$/i.test(raw)) return false;
+        if (/^(true|yes|on)$/i.test(raw)) return true;
+        if (/^[1-9]\d?$/.test(raw)) return Number(raw);
+        const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+        const address = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/i;
+        const bad = list.find((a) => !address.test(a));
+        if (bad !== undefined || list.length === 0) {
+          ctx.addIssue({ code: 'custom', message: `must be true, false, a hop count (1-99) or a comma-separated list of addresses/CIDRs (got "${bad ?? raw}")` });
+          return z.NEVER;
+        }
+        return list;
+      }),
     DIRECTLINE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     DIRECTLINE_TOKEN_TTL_SECONDS: integer(60, 86_400).default(1800),
     WEBCHAT_ALLOWED_ORIGINS: originList().default([]),
@@ -442,6 +466,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: v.NODE_ENV,
     host: v.HOST,
     publicUrl: v.PUBLIC_URL,
+    trustProxy: Array.isArray(v.TRUST_PROXY) ? Object.freeze([...v.TRUST_PROXY]) as string[] : v.TRUST_PROXY,
     webchat: Object.freeze({
       directLineSecret: v.DIRECTLINE_SECRET,
       tokenTtlSeconds: v.DIRECTLINE_TOKEN_TTL_SECONDS,

@@ -83,6 +83,11 @@ function formatMb(bytes: number): string {
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** Trust the nearest `hops` proxies (fastify takes a hop count at run time, its types only a function). */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<Server> {
   const publicDir = options.publicDir ?? join(PROJECT_ROOT, 'dist', 'public');
   const app = Fastify({
@@ -91,6 +96,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     bodyLimit: 256 * 1024,
     forceCloseConnections: true,
+    // Behind a proxy, request.ip (rate limits, login back-off) is the client's, not the proxy's.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
   });
 
   let runtime: Runtime | undefined;
