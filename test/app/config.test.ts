@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       host: '127.0.0.1',
       publicUrl: undefined,
+      trustProxy: false,
       backoffice: { webhookUrl: undefined, webhookSecret: undefined, apiKey: undefined },
       handoff: {
         businessHours: 'Mon-Fri 09:00-18:00',
