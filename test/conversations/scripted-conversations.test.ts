@@ -1,7 +1,8 @@
 /**
- * Scripted conversations: every `scripts/*.yaml` is played through the real CLI (`pos-assist chat
- * --jsonl`, a child process) and the bot's activities are compared, in order, with what the script
- * expects. Adding a conversation test means adding a YAML file. The scripts share one data directory
+ * Scripted conversations: every `scripts/*.yaml` is played through the CLI's chat command (`pos-assist
+ * chat --jsonl`) and the bot's activities are compared, in order, with what the script expects. The
+ * scripts in `THROUGH_THE_CLI` run the real CLI as a child process; the others call the same command
+ * (`runChat`) in this process with its stdin and stdout replaced, which spares a cold start per segment. Adding a conversation test means adding a YAML file. The scripts share one data directory
  * (the index is built once), so each uses merchant IDs and a user name of its own.
  *
  * A script is a list of turns. A turn is one of:
@@ -19,12 +20,15 @@
  * nor the bytes of the database.
  */
 import { spawnSync } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { loadConfig } from '../../src/app/config.js';
+import { createLogger } from '../../src/app/logger.js';
 import { RequestStore, REQUEST_STATUSES } from '../../src/requests/index.js';
 import { openDatabase } from '../../src/store/index.js';
 
@@ -32,6 +36,8 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist', 'app', 'cli.js');
 const SCRIPTS = join(ROOT, 'test', 'conversations', 'scripts');
 const FILES = join(ROOT, 'test', 'fixtures', 'files');
+/** Played through a real `node dist/app/cli.js chat --jsonl` process: restarts, bad JSON lines, logs. */
+const THROUGH_THE_CLI = new Set(['a-12-restart-mid-flow.yaml', 'card-number-and-off-topic.yaml']);
 
 const Expectation = z
   .object({
@@ -97,21 +103,69 @@ function inputLine(user: z.infer<typeof UserMessage>): string {
   });
 }
 
-/** Plays a script: one chat process per segment between restarts and decisions. */
+interface Segment {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** One `pos-assist chat --jsonl --user ID` as a child process. */
+function chatProcess(userId: string, input: string, env: Record<string, string>): Segment {
+  const result = spawnSync(process.execPath, [CLI, 'chat', '--jsonl', '--user', userId], {
+    input,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The same command in this process: `runChat` with the configuration and logger the CLI would make from
+ * `env`, reading `input` as its stdin and writing to a captured stdout (logs to a captured stderr).
+ */
+async function chatInProcess(userId: string, input: string, env: Record<string, string>): Promise<Segment> {
+  const { runChat } = await import('../../src/app/commands.js');
+  const config = loadConfig({ ...process.env, ...env });
+  let stderr = '';
+  const logs = new Writable({
+    write(chunk, _encoding, done) {
+      stderr += String(chunk);
+      done();
+    },
+  });
+  const logger = createLogger(config, { name: 'cli', destination: logs });
+  let stdout = '';
+  const stdin = Object.getOwnPropertyDescriptor(process, 'stdin')!;
+  const write = process.stdout.write;
+  Object.defineProperty(process, 'stdin', { value: Readable.from([input]), configurable: true, enumerable: stdin.enumerable });
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const status = await runChat(config, logger, true, userId);
+    return { status, stdout, stderr };
+  } catch (err) {
+    return { status: 1, stdout, stderr: `${stderr}${(err as Error).stack ?? String(err)}` };
+  } finally {
+    process.stdout.write = write;
+    Object.defineProperty(process, 'stdin', stdin);
+  }
+}
+
+/** Plays a script: one chat (process, or in-process command) per segment between restarts and decisions. */
 async function play(script: Script, file: string, dataDir: string): Promise<{ lines: Line[]; logs: string }> {
   const lines: Line[] = [];
   let logs = '';
   let pending: string[] = [];
   let started = false;
   const userId = script.user ?? file.replace(/\W/g, '-');
-  const run = () => {
-    const result = spawnSync(process.execPath, [CLI, 'chat', '--jsonl', '--user', userId], {
-      input: pending.length ? `${pending.join('\n')}\n` : '',
-      // Business hours "always": a request for a person does not depend on when the tests run.
-      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', HANDOFF_BUSINESS_HOURS: 'always', ...script.env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+  const run = async () => {
+    const input = pending.length ? `${pending.join('\n')}\n` : '';
+    // Business hours "always": a request for a person does not depend on when the tests run.
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'info', HANDOFF_BUSINESS_HOURS: 'always', ...script.env };
+    const result = THROUGH_THE_CLI.has(file) ? chatProcess(userId, input, env) : await chatInProcess(userId, input, env);
     expect(result.status, result.stderr).toBe(0);
     logs += result.stderr;
     lines.push(...result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line));
@@ -120,7 +174,7 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
   };
   for (const turn of script.turns) {
     if (turn.restart || turn.decide) {
-      if (pending.length || !started) run();
+      if (pending.length || !started) await run();
       if (turn.decide) {
         const store = await openDatabase({ filename: join(dataDir, 'pos-assist.sqlite') });
         try {
@@ -138,7 +192,7 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
     }
     if (turn.user !== undefined) pending.push(inputLine(turn.user));
   }
-  if (pending.length || !started) run();
+  if (pending.length || !started) await run();
   return { lines, logs };
 }
 
@@ -148,6 +202,10 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 describe('scripted conversations through `pos-assist chat --jsonl`', () => {
   it('has the CLI built (npm test builds it first)', () => {
     expect(existsSync(CLI), `${CLI} missing: run "npm run build"`).toBe(true);
+  });
+
+  it('plays some scripts through the real CLI process, and those scripts exist', () => {
+    for (const file of THROUGH_THE_CLI) expect(existsSync(join(SCRIPTS, file)), file).toBe(true);
   });
 
   it('expands relative dates in Asia/Shanghai', () => {
