@@ -6,13 +6,14 @@
  * Content-Type: application/json
  * Idempotency-Key: request.created:3vQb…          (the same on every retry of one message)
  * X-PosAssist-Timestamp: 1764057600              (Unix seconds of this attempt)
- * X-PosAssist-Signature: sha256=<hex HMAC-SHA256 of the raw body, key BACKOFFICE_WEBHOOK_SECRET>
+ * X-PosAssist-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>", key BACKOFFICE_WEBHOOK_SECRET>
  *
  * {"type":"request.created","idempotencyKey":"…","occurredAt":"…","request":{…}}
  * ```
  *
- * The receiver must verify the signature over the raw bytes (before parsing), answer 2xx once it has
- * stored the message, and treat a repeated `Idempotency-Key` as already done (answer 2xx again).
+ * The receiver must verify the signature over the timestamp and the raw bytes (before parsing), refuse a
+ * timestamp older than a few minutes (a captured request replayed later), answer 2xx once it has stored
+ * the message, and treat a repeated `Idempotency-Key` as already done (answer 2xx again).
  * Anything else — another status, a reset connection, no answer within the timeout — is retried.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -21,15 +22,33 @@ export const SIGNATURE_HEADER = 'x-posassist-signature';
 export const TIMESTAMP_HEADER = 'x-posassist-timestamp';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-/** `sha256=<hex HMAC-SHA256 of body>`. */
-export function signBody(secret: string, body: string | Buffer): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** How old a signed timestamp may be (either way: clocks differ a little) before it is a replay. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/**
+ * `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`: the timestamp is signed with the body, so a
+ * captured request cannot be replayed later under a fresh timestamp.
+ */
+export function signBody(secret: string, timestamp: string, body: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
 }
 
-/** Whether `header` is the signature of `body` (constant-time; false for any malformed header). */
-export function verifySignature(secret: string, body: string | Buffer, header: string | undefined | null): boolean {
+/**
+ * Whether `header` is the signature of `timestamp` and `body` (constant-time) and the timestamp is
+ * within `toleranceSeconds` of `now`; false for any malformed header or timestamp.
+ */
+export function verifySignature(
+  secret: string,
+  body: string | Buffer,
+  header: string | undefined | null,
+  timestamp: string | undefined | null,
+  options: { now?: Date; toleranceSeconds?: number } = {},
+): boolean {
   if (typeof header !== 'string' || !/^sha256=[0-9a-f]{64}$/i.test(header.trim())) return false;
-  const expected = Buffer.from(signBody(secret, body).slice('sha256='.length), 'hex');
+  if (typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return false;
+  const age = Math.abs((options.now ?? new Date()).getTime() / 1000 - Number(timestamp));
+  if (age > (options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS)) return false;
+  const expected = Buffer.from(signBody(secret, timestamp, body).slice('sha256='.length), 'hex');
   const given = Buffer.from(header.trim().slice('sha256='.length).toLowerCase(), 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -66,14 +85,15 @@ export class BackofficeClient {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+    const timestamp = String(Math.floor(this.#now().getTime() / 1000));
     try {
       const response = await this.#fetch(this.options.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           [IDEMPOTENCY_HEADER]: message.idempotencyKey,
-          [TIMESTAMP_HEADER]: String(Math.floor(this.#now().getTime() / 1000)),
-          [SIGNATURE_HEADER]: signBody(this.options.secret, message.body),
+          [TIMESTAMP_HEADER]: timestamp,
+          [SIGNATURE_HEADER]: signBody(this.options.secret, timestamp, message.body),
           'user-agent': 'pos-assist-outbox/1',
         },
         body: message.body,

@@ -29,6 +29,7 @@ import {
   type RequestStore,
 } from './request-store.js';
 import { REQUEST_STATUSES, type Actor } from './status.js';
+import { maskCardNumbers } from '../privacy/card-mask.js';
 
 export interface BackofficeRouteOptions {
   /** The store, or a getter (which may throw `SERVER_NOT_READY` while the server starts). */
@@ -107,6 +108,21 @@ export async function backofficeRoutes(app: FastifyInstance, options: Backoffice
     }
     const { status, reason, actor } = parsed.data;
     const requests = store();
+    // A retry of the change just made (the answer was lost on the way back) is answered as the change
+    // was, not with a 409: the same status, from the same actor, with the same reason, as the last event.
+    const current = await requests.details(request.params.id);
+    const lastEvent = current?.history.at(-1);
+    if (
+      current &&
+      lastEvent &&
+      lastEvent.from !== null &&
+      current.request.status === status &&
+      lastEvent.to === status &&
+      lastEvent.actor === (actor ?? 'backoffice') &&
+      (lastEvent.reason ?? null) === (reason?.trim() ? maskCardNumbers(reason.trim().slice(0, 2000)).text : null)
+    ) {
+      return { ...details(current), event: eventView(lastEvent), notified: lastEvent.notifiedAt !== null, repeated: true };
+    }
     const event = await requests.transition(request.params.id, status, { actor: (actor ?? 'backoffice') as Actor, reason });
     const after = await requests.details(request.params.id);
     if (!after) throw new AppError('REQUEST_NOT_FOUND', request.params.id);

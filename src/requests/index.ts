@@ -49,7 +49,7 @@ export {
 export type { Actor, RequestKind, RequestStatus } from './status.js';
 export { OutboxStore, OutboxWorker, backoffDelay, enqueueOutbox, OUTBOX_KINDS, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_CAP_MS } from './outbox.js';
 export type { BackoffOptions, OutboxKind, OutboxMessage, OutboxWorkerOptions, RunResult } from './outbox.js';
-export { BackofficeClient, signBody, verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER } from './backoffice-client.js';
+export { BackofficeClient, signBody, verifySignature, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER } from './backoffice-client.js';
 export type { BackofficeClientOptions, DeliveryResult } from './backoffice-client.js';
 export { backofficeRoutes } from './backoffice-routes.js';
 export type { BackofficeRouteOptions } from './backoffice-routes.js';

@@ -159,8 +159,26 @@ describe('back-office API: POST /api/requests/:id/status', () => {
     expect(res.status).toBe(409);
     expect(res.json.error.code).toBe('REQUEST_INVALID_TRANSITION');
     expect(res.json.error.message).toContain('closed → in_review');
-    expect((await call('POST', `/api/requests/${request.id}/status`, { body: { status: 'closed' } })).status).toBe(409);
+    // Closing again with another reason is no retry of the last change: still a 409.
+    expect((await call('POST', `/api/requests/${request.id}/status`, { body: { status: 'closed', reason: '重复' } })).status).toBe(409);
     expect(notify).not.toHaveBeenCalled();
+  });
+
+  it('a retried change (its answer was lost) is answered as the change was: 200, the same event, no second notice', async () => {
+    const { call, request, notify, requests } = await serve();
+    const body = { status: 'rejected', reason: '超过受理期限 6222021234567890128', actor: 'agent:王芳' };
+    const first = await call('POST', `/api/requests/${request.id}/status`, { body });
+    expect(first.status).toBe(200);
+    const retry = await call('POST', `/api/requests/${request.id}/status`, { body });
+    expect(retry.status, JSON.stringify(retry.json)).toBe(200);
+    expect(retry.json.repeated).toBe(true);
+    expect(retry.json.event).toEqual(first.json.event);
+    expect(retry.json.notified).toBe(true);
+    expect(notify).toHaveBeenCalledTimes(1);
+    expect((await requests.history(request.id)).map((e) => e.to)).toEqual(['submitted', 'rejected']);
+    // The same status from someone else, or with another reason, is a new change (here not allowed).
+    expect((await call('POST', `/api/requests/${request.id}/status`, { body: { ...body, actor: 'backoffice' } })).status).toBe(409);
+    expect((await call('POST', `/api/requests/${request.id}/status`, { body: { ...body, reason: '另一个原因' } })).status).toBe(409);
   });
 
   it('answers 400 for a bad body', async () => {

@@ -50,7 +50,7 @@ async function startReceiver(secret: string): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks); // the raw bytes, before any parsing
-      if (!verifySignature(secret, raw, req.headers['x-posassist-signature'] as string | undefined)) {
+      if (!verifySignature(secret, raw, req.headers['x-posassist-signature'] as string | undefined, req.headers['x-posassist-timestamp'] as string | undefined)) {
         state.badSignatures++;
         res.writeHead(401).end();
         return;

@@ -82,17 +82,34 @@ describe('backoffDelay', () => {
 });
 
 describe('signatures', () => {
-  it('signs the raw body with HMAC-SHA256 and verifies in constant time', () => {
+  it('signs the timestamp and the raw body with HMAC-SHA256 and verifies in constant time', () => {
     const body = '{"type":"request.created","x":"退货"}';
-    const sig = signBody(SECRET, body);
+    const now = new Date('2026-11-25T04:00:00Z');
+    const ts = String(now.getTime() / 1000);
+    const sig = signBody(SECRET, ts, body);
     expect(sig).toMatch(/^sha256=[0-9a-f]{64}$/);
-    expect(verifySignature(SECRET, body, sig)).toBe(true);
-    expect(verifySignature(SECRET, Buffer.from(body), sig.toUpperCase().replace('SHA256=', 'sha256='))).toBe(true);
-    expect(verifySignature(SECRET, `${body} `, sig)).toBe(false);
-    expect(verifySignature('another-secret', body, sig)).toBe(false);
+    expect(verifySignature(SECRET, body, sig, ts, { now })).toBe(true);
+    expect(verifySignature(SECRET, Buffer.from(body), sig.toUpperCase().replace('SHA256=', 'sha256='), ts, { now })).toBe(true);
+    expect(verifySignature(SECRET, `${body} `, sig, ts, { now })).toBe(false);
+    expect(verifySignature('another-secret', body, sig, ts, { now })).toBe(false);
     for (const bad of [undefined, '', 'sha256=', 'sha1=' + sig.slice(7), sig.slice(0, -2), `${sig}00`]) {
-      expect(verifySignature(SECRET, body, bad)).toBe(false);
+      expect(verifySignature(SECRET, body, bad, ts, { now })).toBe(false);
     }
+  });
+
+  it('covers the timestamp: a captured request replayed under a fresh timestamp, or later, is refused', () => {
+    const body = '{"type":"request.created"}';
+    const now = new Date('2026-11-25T04:00:00Z');
+    const ts = String(now.getTime() / 1000);
+    const sig = signBody(SECRET, ts, body);
+    // The same signature with another timestamp: the signature no longer matches.
+    expect(verifySignature(SECRET, body, sig, String(Number(ts) + 60), { now })).toBe(false);
+    // The original, replayed ten minutes later: too old.
+    expect(verifySignature(SECRET, body, sig, ts, { now: new Date(now.getTime() + 10 * 60_000) })).toBe(false);
+    // Within the tolerance (clocks differ a little), either way.
+    expect(verifySignature(SECRET, body, sig, ts, { now: new Date(now.getTime() + 4 * 60_000) })).toBe(true);
+    expect(verifySignature(SECRET, body, sig, ts, { now: new Date(now.getTime() - 4 * 60_000) })).toBe(true);
+    for (const bad of [undefined, '', 'yesterday', '1.5']) expect(verifySignature(SECRET, body, sig, bad, { now })).toBe(false);
   });
 });
 
@@ -138,8 +155,9 @@ describe('OutboxWorker', () => {
     expect(call.headers['content-type']).toBe('application/json');
     expect(call.headers['idempotency-key']).toBe(`request.created:${request.id}`);
     expect(call.headers['x-posassist-timestamp']).toBe(String(clock.now().getTime() / 1000));
-    expect(call.headers['x-posassist-signature']).toBe(signBody(SECRET, call.body));
-    expect(verifySignature(SECRET, call.body, call.headers['x-posassist-signature'])).toBe(true);
+    const timestamp = call.headers['x-posassist-timestamp']!;
+    expect(call.headers['x-posassist-signature']).toBe(signBody(SECRET, timestamp, call.body));
+    expect(verifySignature(SECRET, call.body, call.headers['x-posassist-signature'], timestamp, { now: clock.now() })).toBe(true);
 
     const [after] = await worker.store.list();
     expect(after).toMatchObject({ attempts: 1, deliveredAt: clock.now(), lastError: null });

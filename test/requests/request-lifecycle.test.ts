@@ -46,7 +46,7 @@ async function startReceiver(failFirst: number): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      if (!verifySignature(SECRET, body, req.headers['x-posassist-signature'] as string)) {
+      if (!verifySignature(SECRET, body, req.headers['x-posassist-signature'] as string, req.headers['x-posassist-timestamp'] as string)) {
         receiver.badSignatures++;
         res.writeHead(401).end();
         return;
