@@ -5,6 +5,8 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // The knowledge index, built once per run and copied into the tests' data directories.
+    globalSetup: ['test/setup/prebuilt-index.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Native addons (hnswlib, better-sqlite3) are safest in forked processes.

@@ -31,6 +31,7 @@ import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { RequestStore, REQUEST_STATUSES } from '../../src/requests/index.js';
 import { openDatabase } from '../../src/store/index.js';
+import { seedIndex } from '../helpers/prebuilt-index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist', 'app', 'cli.js');
@@ -197,6 +198,7 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pos-assist-scripts-'));
+seedIndex(dataDir);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('scripted conversations through `pos-assist chat --jsonl`', () => {

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { TerminalAdapter } from '../../src/channels/terminal/terminal-adapter.js';
+import { seedIndex } from './prebuilt-index.js';
 
 export interface TestRuntime {
   dataDir: string;
@@ -21,6 +22,7 @@ export function tempDir(prefix = 'pos-assist-'): string {
 
 export async function startRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
   const dataDir = env.DATA_DIR ?? tempDir();
+  seedIndex(dataDir, env);
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const runtime = await createRuntime(config, createLogger(config));
   return {

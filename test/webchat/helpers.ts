@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startServer, type Server, type ServerOptions } from '../../src/app/server.js';
+import { seedIndex } from '../helpers/prebuilt-index.js';
 
 // ── Servers ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -43,6 +44,7 @@ export async function startTestServer(
   options: ServerOptions & { waitReady?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = env.DATA_DIR ?? tempDataDir();
+  seedIndex(dataDir, env);
   // PORT stays at its default in the configuration (the schema rejects 0); the option picks a free port.
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const { waitReady = true, ...serverOptions } = options;

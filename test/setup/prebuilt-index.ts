@@ -1,0 +1,35 @@
+/**
+ * vitest globalSetup: builds the knowledge index of the real knowledge base once, with the default
+ * configuration, and hands its directory to the test files (`inject('prebuiltIndexDir')`). Helpers that
+ * make a new data directory copy it in (`seedIndex`), so a server or runtime starts by loading the index
+ * instead of rebuilding it. The copy is only a head start: at start-up the knowledge base still checks the
+ * index against the knowledge files and the embedding settings, and rebuilds a stale one as before.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../../src/app/config.js';
+import { ingest } from '../../src/knowledge/ingest.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** An index of the real knowledge base, default settings; empty when it could not be built. */
+    prebuiltIndexDir: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pos-assist-prebuilt-'));
+  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
+  try {
+    await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, embeddings: config.embeddings });
+    project.provide('prebuiltIndexDir', config.paths.index);
+  } catch (err) {
+    // Not fatal: every test then builds its own index, as it would without this setup (and the
+    // knowledge tests say what is wrong).
+    process.stderr.write(`prebuilt knowledge index not available: ${(err as Error).message}\n`);
+    project.provide('prebuiltIndexDir', '');
+  }
+  return () => rmSync(dir, { recursive: true, force: true });
+}
