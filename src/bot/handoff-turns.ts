@@ -173,8 +173,13 @@ export class HandoffTurns {
       }
       taking.message = maskCardNumbers(text).text.slice(0, 1000);
       taking.step = 'phone';
-      await send(t(locale, 'handoffAskPhone'));
-      return true;
+      // "my number 15454630558, its about a refund that failed": the number came with the message.
+      const number = SLOT_TYPES.phone!.extract(text, { now: new Date(), timeZone: 'Asia/Shanghai', locale });
+      if (number.length !== 1) {
+        await send(t(locale, 'handoffAskPhone'));
+        return true;
+      }
+      text = text.slice(number[0]!.start, number[0]!.end);
     }
     const phone = SLOT_TYPES.phone!.parse(text, { now: new Date(), timeZone: 'Asia/Shanghai', locale });
     if (!phone.ok) {

@@ -84,11 +84,12 @@ const STREAM_INTERVAL_MS = 250;
 const FOLLOW_UP_WINDOW_MS = 10 * 60_000;
 
 /**
- * Asking for a person, however put: "转人工", "我要找人工", "给我找个活人", "让人给我回个电话", "can I talk to a real
+ * Asking for a person, however put: "转人工", "我要找人工", "给我找个活人", "让人给我回个电话", "我要跟人说",
+ * "找个懂的人打电话教我", "can I talk to a real
  * person", "speak to a manager". ("有问题打我电话" is a contact number for a request, not a call-back request.)
  */
 const HUMAN_REQUEST =
-  /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody))\b/i;
+  /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|跟人说|和人说|找个人|找个懂的人|找懂的人|叫个人|来个人|让人打电话|打电话教我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody))\b/i;
 /** Small talk is answered directly: it is not a question for the knowledge base, nor a miss. */
 const END = '[\\s!！。.,，~～?？]*$';
 const HELLO = new RegExp(`^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|在不在|有人吗|早上好|下午好|晚上好)${END}`, 'i');

@@ -102,8 +102,8 @@ export interface EngineOptions {
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 const CONFIRM_SAID =
-  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|對|係|啱|ok|okay|yes|yep|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|帮我提交|提交吧|submit(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
-const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|ok|okay|yes|y|confirm|submit|sure)${END}`, 'i');
+  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
 const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
 const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
@@ -112,7 +112,7 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|ok|okay|oh|hmm)[，,\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|never ?mind|forget (?:it|about it)|no need|not now|maybe later|leave it|don'?t bother|i'?ll do it later|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|ok|okay|oh|hmm)[，,\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|never ?mind|forget (?:it|about it)|no need|not now|maybe later|leave it|don'?t bother|i'?ll do it later|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
@@ -120,7 +120,7 @@ const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
  */
-const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料|资料|文件)?\s*(?:也|都)?(?:没有|没什么|没啥|没记|没记住|不记得|记不得|忘了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
+const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料|资料|文件)?\s*(?:也|都)?(?:没有|没什么|没啥|没记下来|没记住|没记|不记得|记不得|忘了|忘记了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
 const SKIP = new RegExp(
   String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有|沒有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
   'i',
@@ -375,6 +375,8 @@ export class FlowEngine {
         if (found.same.length) return this.advance(flow, state, now, locale, [...say, this.unchanged(flow, state, found.same, locale)]);
       }
       if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
+      // "确认" / "好的" where a reason is asked: the merchant thinks the form is done; it is no reason.
+      if (!optional && (YES.test(text) || CONFIRM_SAID.test(text))) return { state, say: [...say, this.prompt(pending, state, locale)] };
       // Values of other open slots in the answer ("顾客退货，电话13800138000") are taken; the rest is the text.
       const open = this.takeOpenValues(flow, state, text, now, locale);
       const rest = open.spans.length ? blank(text, open.spans).replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').replace(/\s{2,}/g, ' ') : text;
@@ -396,6 +398,8 @@ export class FlowEngine {
     const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
     // A reason given with the values ("前天，888块，客人退货") is taken too, whatever is being asked.
     this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
+    // So is an option of a question still to come, named in full ("还没结算" while the card is asked).
+    this.optionsNamed(flow, state, text, now, locale, { minChars: 3, except: pending.name });
     const answered = found.changed.some((n) => n === pending.name || (pending.group !== undefined && this.slot(flow, n)?.group === pending.group));
     // The model's reading (`fromModel`) comes after the rules at every turn of the way: other open slots
     // are filled once the rules have read what they can (the pending answer included), the pending slot
@@ -486,12 +490,17 @@ export class FlowEngine {
    * labels of three characters or more (资金结算, 已经结算, payout; not 没有, 是, yes), and only when one
    * option of the slot is named.
    */
-  private optionsNamed(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): void {
-    for (const slot of flow.slots.filter((s) => s.type === 'enum' && !state.values[s.name] && !this.isRuleSet(flow, s))) {
+  private optionsNamed(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, opts: { minChars?: number; except?: string } = {}): void {
+    const open = (s: Slot) => s.type === 'enum' && !state.values[s.name] && !state.skipped.includes(s.name) && s.name !== opts.except && !this.isRuleSet(flow, s);
+    for (const slot of flow.slots.filter(open)) {
       const hits = this.slotType('enum')
         .extract(text, this.context(slot, now, locale, flow))
         // Two Chinese characters name an option well enough (装修, 关店); two Latin letters do not.
-        .filter((f) => ([...text.slice(f.start, f.end)].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(text.slice(f.start, f.end))) && !/^(yes|no)$/i.test(text.slice(f.start, f.end)));
+        .filter((f) => {
+          const said = text.slice(f.start, f.end);
+          if (/^(yes|no)$/i.test(said)) return false;
+          return opts.minChars ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
+        });
       const ids = new Map(hits.map((f) => [String(f.value), f]));
       if (ids.size !== 1) continue;
       const f = [...ids.values()][0]!;

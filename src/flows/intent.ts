@@ -63,7 +63,7 @@ const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)
 /** Long messages put their request in a sentence; a polite question there is still a question. */
 const POLITE_REQUEST_MAX_CHARS = 40;
 /** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
-const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(块|元|蚊|塊)|今天|昨天|前天|昨儿|上周|上礼拜|礼拜|星期|号那|刚刷|刚才|\b(today|yesterday|days? ago|last week)\b/i;
+const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(块|元|蚊|塊)|今天|昨天|前天|昨儿|上周|上礼拜|礼拜|星期|号那|刚刷|刚才|上个月|上上个月|个月前|\b(today|yesterday|yday|days? ago|last week|this morning)\b/i;
 
 interface Statement {
   flowId: string;
@@ -106,7 +106,8 @@ export class IntentDetector {
       if (question && (!st.questions || HOW.test(text))) continue;
       if (troubleshooting && !st.questions) continue;
       if (!st.act.some((w) => has(t, w))) continue;
-      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text))) return st.flowId;
+      // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
+      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text))) return st.flowId;
     }
     return undefined;
   }

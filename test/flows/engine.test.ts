@@ -249,6 +249,40 @@ describe('starting a flow', () => {
     for (const text of ['確認', '啱，確認', '整吧 确认']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
   });
 
+  it('an option of a question still to come, named in full mid-flow ("还没结算"), is taken; two characters are not enough', () => {
+    const atCard = last('cancel-transaction', ['想撤销', MID, TID, '今天', '1280', '凭证号000123']).state!;
+    expect(atCard.pending).toBe('card_last4');
+    const step = send(atCard, '尾号4685，还没结算');
+    expect(valueOf(step.state, 'batch_settled')).toBe('no');
+    expect(step.state!.pending).toBe('void_tried');
+    // "没有" alone is too short to name the batch answer while the card is asked.
+    expect(send(atCard, '没有').state!.values).not.toHaveProperty('batch_settled');
+  });
+
+  it('"确认" where a reason is asked is no reason: the question is asked again, nothing stored', () => {
+    const atReason = last('cancel-transaction', [...TO_CARD, '跳过']).state!;
+    expect(atReason.pending).toBe('reason');
+    for (const text of ['确认', '確認', 'ok go ahead']) {
+      const step = send(atReason, text);
+      expect(step.state!.values, text).not.toHaveProperty('reason');
+      expect(lastSaid(step), text).toBe(prompt('cancel-transaction', 'reason'));
+    }
+  });
+
+  it('gives up in Cantonese and in a sentence about later ("唔使喇…算數啦", "先别提交…明天再说吧")', () => {
+    for (const text of ['唔使喇，客人話唔退喇，算數啦', '先别提交，这个我得问下老板，明天再说吧']) {
+      const step = send(last('cancel-transaction', TO_CONFIRM).state, text);
+      expect(step.state!.stage, text).toBe('confirm-cancel');
+    }
+  });
+
+  it('a yes option\'s label said in the negative ("havent settled") is the no option', () => {
+    const atBatch = last('cancel-transaction', SAME_DAY).state!;
+    expect(atBatch.pending).toBe('batch_settled');
+    expect(valueOf(send(atBatch, 'havent settled').state, 'batch_settled')).toBe('no');
+    expect(valueOf(send(atBatch, 'settled').state, 'batch_settled')).toBe('yes');
+  });
+
   it('refuses an unknown flow', () => {
     expect(() => engine.start('no-such-flow', { text: 'x' }, NOW, 'zh-CN')).toThrow(/unknown flow "no-such-flow"/);
   });

@@ -158,6 +158,20 @@ describe('nobody to hand over to', () => {
     });
   });
 
+  it('the number given with the message ("my number 15454630558, its about…") is the call-back number: not asked for again', async () => {
+    const s = await server();
+    await addAgent(s, 'alice');
+    const m = await Merchant.open(s);
+    await m.turn('我要跟人说', '人工客服都不在线');
+    const replies = await m.turn('我电话15454630558，退款在机器上一直失败', '已为您登记');
+    expect(replies.join('\n')).not.toContain('手机号码');
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({
+      status: 'ticket',
+      callback_phone: '15454630558',
+      message: '我电话15454630558，退款在机器上一直失败',
+    });
+  });
+
   it('an agent counts only while recently active: logged in long ago, or logged out → no_agent', async () => {
     const s = await server({ AGENT_AWAY_MINUTES: '10' });
     const alice = await agent(s, 'alice');
@@ -177,7 +191,7 @@ describe('nobody to hand over to', () => {
     // Logged out: offline.
     expect((await api(s, alice, 'POST', '/agent/api/logout')).status).toBe(204);
     await m.turn('转人工', '人工客服都不在线');
-    await m.turn('13800138000', '手机号'); // the message may be anything, even digits
+    // A number given as the message is the call-back number: the ticket is taken at once.
     await m.turn('13800138000', '已为您登记');
     const rows = await handoffRows(s, m.conversationId);
     expect(rows.map((r) => [r.status, r.end_reason])).toEqual([

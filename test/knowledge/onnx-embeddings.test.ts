@@ -43,8 +43,10 @@ const TOTAL = CHUNKS.length;
 
 beforeAll(() => {
   root = makeTempDir();
-  // The vocabulary: every character and word of the knowledge files' index texts, and of the test sentences.
-  vocabulary = [...new Set([...CHUNKS.flatMap((c) => wordsOf(indexText(c, LEXICON))), ...SENTENCES.flatMap(wordsOf)])];
+  // The vocabulary: every character and word of the test sentences, then of the knowledge files' index
+  // texts — the sentences first, so that their tokens (and their random weights) stay the same when the
+  // knowledge files are edited.
+  vocabulary = [...new Set([...SENTENCES.flatMap(wordsOf), ...CHUNKS.flatMap((c) => wordsOf(indexText(c, LEXICON)))])];
   model = writeTinyBert(path.join(root, 'models', 'tiny-bert'), { words: vocabulary, dims: DIMS, seed: 1 });
 });
 afterAll(() => removeDir(root));

@@ -303,12 +303,21 @@ const PATTERNS: Pattern[] = [
     re: /大前天|前天|前儿个|前儿|昨天|昨日|昨儿个|昨儿|今天|今日|今儿个|今儿|大后天|后天|明天|明日|明儿个|明儿/g,
     read: (m, env) => ({ day: env.today + RELATIVE_DAYS[m[0]]! }),
   },
-  // today, yesterday, the day before yesterday, tomorrow, the day after tomorrow
+  // today, yesterday, the day before yesterday, tomorrow, the day after tomorrow — and as phones type
+  // them (yday, yest, tmrw, tmr, 2moro, 2day)
   {
-    re: /(?<![a-z])(?:(?:the\s+)?day\s+(?:before\s+yesterday|after\s+tomorrow)|yesterday|today|tomorrow)(?![a-z])/gi,
+    re: /(?<![a-z0-9])(?:(?:the\s+)?day\s+(?:before\s+yesterday|after\s+tomorrow)|yesterday|yesterdy|yday|yest|today|tday|2day|tomorrow|tomorow|tmrw|tmr|tmw|2moro|2morrow)(?![a-z])/gi,
     read: (m, env) => {
       const t = m[0].toLowerCase();
-      const offset = t.includes('before') ? -2 : t.includes('after') ? 2 : t === 'yesterday' ? -1 : t === 'tomorrow' ? 1 : 0;
+      const offset = t.includes('before')
+        ? -2
+        : t.includes('after')
+          ? 2
+          : /^(?:yesterday|yesterdy|yday|yest)$/.test(t)
+            ? -1
+            : /^(?:tomorrow|tomorow|tmrw|tmr|tmw|2moro|2morrow)$/.test(t)
+              ? 1
+              : 0;
       return { day: env.today + offset };
     },
   },

@@ -89,17 +89,30 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
 
   // A label inside the answer.
   const indices = [...new Set(hits(answer, values, 1).map((h) => h.index))].sort((a, b) => a - b);
+  // "havent settled", "还没通知合作方": a label of the yes option, said in the negative, is the no option.
+  if (indices.length === 1 && NEGATED.test(bare)) {
+    const no = values.findIndex((v) => answersOf(v) === 'no');
+    if (no >= 0 && answersOf(values[indices[0]!]!) === 'yes') return chosen(values, no);
+  }
   if (indices.length === 1) return chosen(values, indices[0]!);
   if (indices.length > 1) return invalid('enum.ambiguous', listVars(values, indices));
 
   // A plain yes or no to a yes/no question ("没呢", "还没通知", "yes", "已经说过了").
   const polarity = polarityOf(bare);
   if (polarity) {
-    const answering = values.flatMap((v, i) => ((v.answers ?? (v.id === 'yes' || v.id === 'no' ? v.id : undefined)) === polarity ? [i] : []));
+    const answering = values.flatMap((v, i) => (answersOf(v) === polarity ? [i] : []));
     if (answering.length === 1) return chosen(values, answering[0]!);
   }
   return invalid('enum.no_match', listVars(values, all));
 }
+
+/** The plain answer an option stands for: its `answers`, or its id when that is `yes` / `no`. */
+function answersOf(v: Choice): 'yes' | 'no' | undefined {
+  return v.answers ?? (v.id === 'yes' || v.id === 'no' ? v.id : undefined);
+}
+
+/** An answer that opens with a negation ("havent settled", "not yet notified", "还没结算"). */
+const NEGATED = /^(?:还|也|都)?(?:没|没有|未|冇|唔|不)|^(?:no|not|never|haven'?t|hasn'?t|have not|didn'?t|did not|nope)\b/i;
 
 /** Not "I don't know" or "can't": 不知道, 不清楚, 不确定, 不记得, 不会, 不懂 are no answer to a yes/no question. */
 const UNSURE = /^(?:还|也|都)?(?:不|没)(?:知道|清楚|确定|记得|记住|会|懂|太)/;
