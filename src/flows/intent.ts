@@ -48,6 +48,8 @@ export interface IntentMatch {
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
 const HOW = /怎么(?!样了|样啦|样呀)|怎样|如何|找谁|边个|邊個|多久|几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|\b(how (do|can|to|long|much|many)|what do i need|where|who)\b/i;
+/** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
+const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查|如何查|怎样查|\bhow (?:do|can) i (?:check|see|find)\b|\bwhere can i (?:check|see|find)\b/i;
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
@@ -145,7 +147,8 @@ export class IntentDetector {
     const match = { flowId: best.flowId, score: Math.round(best.score * 1000) / 1000 };
     const question = QUESTION.test(text);
     // "我的申请到哪一步了", "退货申请审核通过了吗": asking about one's own request IS the request.
-    if (best.flowId === 'request-status' && best.score >= 0.5 && (OWN.test(text) || TICKET.test(text))) return { ...match, mode: 'start' };
+    // …but "…到哪一步了，在哪里能查到？" asks how to look it up: answered, and offered.
+    if (best.flowId === 'request-status' && best.score >= 0.5 && (OWN.test(text) || TICKET.test(text))) return { ...match, mode: LOOKUP_HOW.test(text) ? 'offer' : 'start' };
     // "我想撤销一笔交易", "昨天刷了1280元，凭证号000123，想撤销": the merchant asks us to do it.
     // …unless it asks how ("我想问一下恢复结算要怎么申请") or tells a story around a question: answered, and offered.
     const asksHow = question && (/吗[?？]?$/.test(text) || HOW.test(text) || [...text].length > LONG_QUESTION_CHARS);

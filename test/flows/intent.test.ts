@@ -8,8 +8,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFlows } from '../../src/flows/flow-loader.js';
 import { IntentDetector } from '../../src/flows/intent.js';
+import { loadGlossary } from '../../src/knowledge/glossary.js';
+import { loadLexicon } from '../../src/knowledge/lexicon.js';
+import { useTerms } from '../../src/knowledge/text.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
+// The segmenter as the running bot has it (the knowledge base's terms loaded): intent scores depend on
+// how messages are cut into words, and must not depend on which test ran before in the same worker.
+useTerms([...loadGlossary(join(ROOT, 'knowledge', 'glossary.yaml')).terms, ...loadLexicon(join(ROOT, 'knowledge', 'lexicon.yaml')).terms]);
 const flows = loadFlows(join(ROOT, 'flows'));
 const detector = new IntentDetector(flows.values());
 
