@@ -107,8 +107,8 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
 
   try {
     await adapter.start(logic);
-    // Decisions made while this user was away are told now, in this conversation.
-    await runtime.sendPendingNotifications();
+    // Decisions made while this user was away are told now, in this conversation — only this user's.
+    await runtime.sendPendingNotifications({ conversationId: adapter.conversationId });
     const rl = createInterface({ input: process.stdin, terminal: interactive });
     if (interactive) {
       process.stdout.write('\n(输入问题后回车；输入编号选择选项；/file 路径 发送图片或PDF；Ctrl+D 或 /quit 退出 · Type a question; a number picks an option; /file PATH sends an image or PDF; Ctrl+D or /quit to exit)\n');

@@ -62,7 +62,11 @@ export interface Runtime {
    * running here; returns how many were sent. `olderThanMs`: only decisions at least this old (a retry
    * leaves the ones being told right now to the notifier).
    */
-  sendPendingNotifications(options?: { olderThanMs?: number }): Promise<number>;
+  /**
+   * Tells merchants of decisions not told yet, on the channels attached; `conversationId` limits it to
+   * one conversation (the terminal chat of one user: never another user's notices).
+   */
+  sendPendingNotifications(options?: { olderThanMs?: number; conversationId?: string }): Promise<number>;
   /** Connects a channel adapter to the bot (error handling included). */
   attach(adapter: ChannelAdapter): void;
   close(): Promise<void>;
@@ -188,6 +192,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         const channelIds = [...new Set(adapters.map((a) => a.channelId))];
         const before = options.olderThanMs !== undefined ? new Date(Date.now() - options.olderThanMs) : undefined;
         for (const { request, event } of await requests.pendingNotifications(100, { channelIds, ...(before ? { before } : {}) })) {
+          if (options.conversationId !== undefined && request.conversationRef?.conversation?.id !== options.conversationId) continue;
           try {
             await notify(request, event);
             await requests.markNotified(event.id);
