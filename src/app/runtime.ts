@@ -29,6 +29,11 @@ import { AgentBriefWriter } from '../llm/agent-brief.js';
 import { SlipReader } from '../slips/index.js';
 import { SlipPhotos } from '../bot/slip-photos.js';
 
+/**
+ * Attempts at telling a merchant of a decision before giving up (retried every minute and at each start):
+ * an undeliverable notice (a blocked bot, a deleted chat) must not hold back newer ones for ever.
+ */
+export const MAX_NOTICE_ATTEMPTS = 10;
 export interface Runtime {
   config: Config;
   logger: Logger;
@@ -198,7 +203,12 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
             await requests.markNotified(event.id);
             sent++;
           } catch (err) {
-            logger.warn({ err, ticket: request.ticket, eventId: event.id }, 'could not notify the merchant; will retry');
+            const gaveUp = await requests.noteNotifyFailure(event.id, MAX_NOTICE_ATTEMPTS).catch(() => false);
+            if (gaveUp) {
+              logger.error({ err, ticket: request.ticket, eventId: event.id, attempts: MAX_NOTICE_ATTEMPTS }, 'gave up telling the merchant of a decision; tell them another way');
+            } else {
+              logger.warn({ err, ticket: request.ticket, eventId: event.id }, 'could not notify the merchant; will retry');
+            }
           }
         }
         return sent;

@@ -539,6 +539,7 @@ export class RequestStore {
       .innerJoin('requests', 'requests.id', 'request_events.request_id')
       .selectAll('request_events')
       .where('request_events.notified_at', 'is', null)
+      .where('request_events.notify_failed_at', 'is', null)
       .where((eb) => eb.or([eb('request_events.actor', '=', 'backoffice'), eb('request_events.actor', 'like', 'agent:%')]));
     // Only channels that can deliver now: a terminal user's notices must not crowd out a web chat's.
     if (options.channelIds) query = query.where('requests.channel_id', 'in', options.channelIds);
@@ -551,6 +552,35 @@ export class RequestStore {
       if (request) out.push({ request, event: toEvent(e) });
     }
     return out;
+  }
+
+  /**
+   * Counts a failed attempt to tell the merchant of a decision; after `maxAttempts` it is given up (no
+   * longer pending, so it cannot hold back newer notices). Returns true when this attempt gave up.
+   */
+  async noteNotifyFailure(eventId: number, maxAttempts: number): Promise<boolean> {
+    const row = await this.db
+      .updateTable('request_events')
+      .set((eb) => ({ notify_attempts: eb('notify_attempts', '+', 1) }))
+      .where('id', '=', eventId)
+      .returning(['notify_attempts'])
+      .executeTakeFirst();
+    if (!row || row.notify_attempts < maxAttempts) return false;
+    await this.db.updateTable('request_events').set({ notify_failed_at: this.#now().toISOString() }).where('id', '=', eventId).execute();
+    return true;
+  }
+
+  /** Decisions whose notice was given up: for operators to tell the merchant another way. */
+  async failedNotifications(limit = 100): Promise<{ ticket: string; eventId: number; to: string; failedAt: Date }[]> {
+    const rows = await this.db
+      .selectFrom('request_events')
+      .innerJoin('requests', 'requests.id', 'request_events.request_id')
+      .select(['requests.ticket', 'request_events.id', 'request_events.to_status', 'request_events.notify_failed_at'])
+      .where('request_events.notify_failed_at', 'is not', null)
+      .orderBy('request_events.id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ticket: r.ticket, eventId: r.id, to: r.to_status, failedAt: new Date(r.notify_failed_at!) }));
   }
 
   async markNotified(eventId: number): Promise<void> {

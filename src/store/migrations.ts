@@ -372,6 +372,18 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('llm_calls').ifExists().execute();
       },
     },
+    '0006_notice_attempts': {
+      async up(db: Kysely<any>): Promise<void> {
+        // How often telling the merchant of a decision failed, and when we gave up: an undeliverable
+        // notice must not be retried for ever ahead of newer ones.
+        await db.schema.alterTable('request_events').addColumn('notify_attempts', 'integer', (col) => col.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('request_events').addColumn('notify_failed_at', 'text').execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.alterTable('request_events').dropColumn('notify_failed_at').execute();
+        await db.schema.alterTable('request_events').dropColumn('notify_attempts').execute();
+      },
+    },
   };
 }
 

@@ -110,6 +110,10 @@ export interface RequestEventsTable {
   reason: string | null;
   created_at: string;
   notified_at: string | null;
+  /** Failed attempts to tell the merchant (0 when told at once). */
+  notify_attempts: Generated<number>;
+  /** When telling the merchant was given up (after MAX_NOTICE_ATTEMPTS failures). */
+  notify_failed_at: string | null;
 }
 
 /** Files and a note a merchant added to a request that needed more information. */

@@ -47,7 +47,7 @@ describe('openDatabase / migrations', () => {
 
     expect(await tableNames(store)).toEqual(before);
     const applied = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls']);
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts']);
     const row = await store.db.selectFrom('bot_state').selectAll().executeTakeFirstOrThrow();
     expect(row.data).toBe('{"a":1}');
 
@@ -69,7 +69,7 @@ describe('openDatabase / migrations', () => {
     await store.db.schema.dropTable('transcript').execute();
     await store.db.schema.dropTable('bot_state').execute();
     await store.db.deleteFrom('kysely_migration' as never).execute();
-    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls']);
+    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts']);
     expect(await tableNames(store)).toEqual(
       expect.arrayContaining([
         'bot_state',
