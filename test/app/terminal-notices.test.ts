@@ -3,7 +3,7 @@
  * sent when a terminal chat opens are those of its own conversation (a real runtime, real SQLite).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelRequest } from '../requests/helpers.js';
+import { terminalRequest } from '../requests/helpers.js';
 import { startRuntime, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
 
 let t: TestRuntime;
@@ -16,20 +16,7 @@ afterAll(async () => {
 
 /** A request filed from the terminal chat of `user`, decided since. */
 async function decidedFor(user: string, referenceNo: string) {
-  const created = await t.runtime.requests.create(
-    cancelRequest({
-      referenceNo,
-      channelId: 'terminal',
-      userId: user,
-      conversationRef: {
-        channelId: 'terminal',
-        serviceUrl: 'terminal://local',
-        conversation: { id: `terminal:${user}`, isGroup: false, conversationType: 'personal', name: 'terminal' },
-        user: { id: user, name: user },
-        bot: { id: 'pos-assist', name: 'POS Assist' },
-      },
-    }),
-  );
+  const created = await t.runtime.requests.create(terminalRequest(user, referenceNo));
   if (created.duplicate) throw new Error('a duplicate request');
   await t.runtime.requests.transition(created.request.id, 'approved', { actor: 'backoffice' });
   return created.request;

@@ -48,3 +48,19 @@ export async function count(db: Kysely<Database>, table: keyof Database): Promis
   const { rows } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db);
   return Number(rows[0]!.n);
 }
+
+/** A cancel request filed from the terminal chat of `user` (its conversation is `terminal:<user>`). */
+export function terminalRequest(user: string, referenceNo: string): NewRequest {
+  return cancelRequest({
+    referenceNo,
+    channelId: 'terminal',
+    userId: user,
+    conversationRef: {
+      channelId: 'terminal',
+      serviceUrl: 'terminal://local',
+      conversation: { id: `terminal:${user}`, isGroup: false, conversationType: 'personal', name: 'terminal' },
+      user: { id: user, name: user },
+      bot: { id: 'pos-assist', name: 'POS Assist' },
+    },
+  });
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NOTICE_ATTEMPTS } from '../../src/app/runtime.js';
 import { TerminalAdapter } from '../../src/channels/terminal/terminal-adapter.js';
 import { startRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { cancelRequest } from './helpers.js';
+import { terminalRequest } from './helpers.js';
 
 let t: TestRuntime;
 beforeAll(async () => {
@@ -18,19 +18,7 @@ afterAll(async () => {
 });
 
 async function decided(user: string, referenceNo: string) {
-  const created = await t.runtime.requests.create(
-    cancelRequest({
-      referenceNo,
-      channelId: 'terminal',
-      conversationRef: {
-        channelId: 'terminal',
-        serviceUrl: 'terminal://local',
-        conversation: { id: `terminal:${user}`, isGroup: false, conversationType: 'personal', name: 'terminal' },
-        user: { id: user, name: user },
-        bot: { id: 'pos-assist', name: 'POS Assist' },
-      },
-    }),
-  );
+  const created = await t.runtime.requests.create(terminalRequest(user, referenceNo));
   if (created.duplicate) throw new Error('a duplicate request');
   await t.runtime.requests.transition(created.request.id, 'approved', { actor: 'backoffice' });
   return created.request;
