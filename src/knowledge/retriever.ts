@@ -110,6 +110,8 @@ export class Retriever {
 
   private readonly codes: CodeLookup;
   private readonly fields: FieldLookup;
+  /** The synonym groups that name a glossary term (当天到账 names 到账), found once per index. */
+  private readonly distinctive: Set<string[]>;
   /** `out-of-scope.yaml`'s questions. */
   private readonly outOfScope: QuestionIndex<number>;
 
@@ -119,6 +121,9 @@ export class Retriever {
   ) {
     this.chunks = new Map(index.manifest.chunks.map((c) => [c.id, c]));
     this.terms = domainTerms(index);
+    const glossaryTerms = index.glossary.terms;
+    const names = (m: string) => glossaryTerms.some((t) => m === t || (hasCjk(t) && m.includes(t)));
+    this.distinctive = new Set(index.glossary.synonyms.filter((g) => g.some(names)));
 
     // What a question is about: the glossary's terms and the words of the headings, not question words.
     const subjects = [...index.glossary.terms, ...this.terms].filter((t) => hasCjk(t) && t.length >= 2 && !STOPWORDS.has(t) && !isQuestionWord(t));
@@ -351,9 +356,7 @@ export class Retriever {
    * ones (钱, 顾客, 多久).
    */
   private distinctiveGroups(text: string): string[][] {
-    const terms = this.index.glossary.terms;
-    const names = (m: string) => terms.some((t) => m === t || (hasCjk(t) && m.includes(t)));
-    return mentionedGroups(this.index.glossary, normalize(text)).filter((g) => g.some(names));
+    return mentionedGroups(this.index.glossary, normalize(text)).filter((g) => this.distinctive.has(g));
   }
 
   /** The best question similarity among the chunks of a chunk's section. */
