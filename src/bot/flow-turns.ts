@@ -98,6 +98,10 @@ export class FlowTurns {
     this.now = options.now ?? (() => new Date());
   }
 
+  has(id: string): boolean {
+    return this.options.engine.has(id);
+  }
+
   flow(id: string): Flow {
     return this.options.engine.flow(id);
   }

@@ -139,6 +139,7 @@ export class PosAssistBot extends ActivityHandler {
       if (joined.length > 0) {
         const locale = await this.localeFor(context);
         const conversation = await this.conversationData.get(context, { unanswered: 0, turns: 0 });
+        await this.retireRemovedFlows(context, conversation, locale);
         if (conversation.flow && this.options.flows) {
           // Back to a conversation with a request half filled in: continue it where it stood.
           const title = this.options.flows.turns.flow(conversation.flow.flowId).title[locale];
@@ -172,6 +173,22 @@ export class PosAssistBot extends ActivityHandler {
     }
   }
 
+  /**
+   * A conversation saved inside (or offered) a flow that has since been removed or renamed: the merchant
+   * is told once that it cannot go on, and the message is then handled as if no flow were in progress.
+   * Without this every later turn would fail on the unknown flow id.
+   */
+  private async retireRemovedFlows(context: TurnContext, conversation: ConversationData, locale: Locale): Promise<void> {
+    const flows = this.options.flows;
+    if (!flows) return;
+    if (conversation.offer && !flows.turns.has(conversation.offer)) delete conversation.offer;
+    if (conversation.endedFlow && !flows.turns.has(conversation.endedFlow.flowId)) delete conversation.endedFlow;
+    if (conversation.flow && !flows.turns.has(conversation.flow.flowId)) {
+      delete conversation.flow;
+      await context.sendActivity(MessageFactory.text(t(locale, 'flowRetired')));
+    }
+  }
+
   private async handleMessage(context: TurnContext): Promise<void> {
     const text = (context.activity.text ?? '').trim();
     const conversation = await this.conversationData.get(context, { unanswered: 0, turns: 0 });
@@ -183,6 +200,8 @@ export class PosAssistBot extends ActivityHandler {
     conversation.locale = locale;
     profile.locale = locale;
     conversation.turns += 1;
+
+    await this.retireRemovedFlows(context, conversation, locale);
 
     if (Number(context.turnState.get(MASKED_CARD_NUMBERS) ?? 0) > 0) {
       await context.sendActivity(MessageFactory.text(t(locale, 'cardNumberWarning')));

@@ -237,6 +237,11 @@ export class FlowEngine {
     this.timeZone = options.timeZone ?? 'Asia/Shanghai';
   }
 
+  /** Whether a flow of this id is loaded (a conversation saved before a flow was removed may name one that is not). */
+  has(id: string): boolean {
+    return this.flows.has(id);
+  }
+
   flow(id: string): Flow {
     const flow = this.flows.get(id);
     if (!flow) throw new Error(`unknown flow "${id}"`);
