@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from './errors.js';
 import { DEFAULT_ONNX_BATCH_SIZE, ONNX_POOLINGS, onnxModelProblem, type OnnxPooling } from '../knowledge/onnx-embeddings.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../core/time-zone.js';
 
 // ── Project root ────────────────────────────────────────────────────────────────────────────────────
 
@@ -61,6 +62,8 @@ export interface Config {
   readonly flowsDir: string;
   readonly logLevel: LogLevel;
   readonly defaultLocale: Locale;
+  /** The merchants' IANA time zone: flow dates ("昨天"), ticket days, business hours, times shown. */
+  readonly timeZone: string;
   /** Below this retrieval confidence (0–1) the bot does not answer from the guide. */
   readonly answerMinConfidence: number;
   /** How many guide articles an answer cites at most (1–5). */
@@ -108,7 +111,7 @@ export interface Config {
   readonly handoff: {
     /** When agents work, e.g. `Mon-Fri 09:00-18:00` (several ranges: `Mon-Fri 09:00-18:00; Sat 10:00-14:00`). */
     readonly businessHours: string;
-    /** IANA time zone of the business hours. */
+    /** IANA time zone of the business hours (always the top-level `timeZone`). */
     readonly timeZone: string;
     /** A handoff nobody claims within this many seconds becomes a ticket (the merchant is told). */
     readonly claimTimeoutSeconds: number;
@@ -211,6 +214,11 @@ function decimal(min: number, max: number) {
     .pipe(z.number().min(min, reason).max(max, reason));
 }
 
+/** An IANA time zone name this Node knows. */
+function timeZone() {
+  return z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai');
+}
+
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `must be one of ${values.join(', ')}` });
 }
@@ -230,6 +238,7 @@ function schemaFor(root: string) {
     FLOWS_DIR: directory(path.join(root, 'flows')),
     LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
     DEFAULT_LOCALE: oneOf(LOCALES).default('zh-CN'),
+    TIME_ZONE: timeZone().optional(),
     ANSWER_MIN_CONFIDENCE: decimal(0, 1).default(0.28),
     ANSWER_MAX_SOURCES: integer(1, 5).default(2),
     PORT: integer(1, 65535).default(3978),
@@ -272,14 +281,8 @@ function schemaFor(root: string) {
         'must look like "Mon-Fri 09:00-18:00" (ranges separated by ";"), or "always"',
       )
       .default('Mon-Fri 09:00-18:00'),
-    HANDOFF_TIME_ZONE: z.string().refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
+    // The older name, from when only business hours had a time zone; TIME_ZONE wins when both are set.
+    HANDOFF_TIME_ZONE: timeZone().optional(),
     HANDOFF_CLAIM_TIMEOUT_SECONDS: integer(10, 86_400).default(300),
     AGENT_AWAY_MINUTES: integer(1, 1440).default(10),
     AGENT_SESSION_HOURS: integer(1, 168).default(12),
@@ -453,12 +456,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const v = parsed.data!;
+  const zone = v.TIME_ZONE ?? v.HANDOFF_TIME_ZONE ?? DEFAULT_TIME_ZONE;
   return Object.freeze({
     dataDir: v.DATA_DIR,
     knowledgeDir: v.KNOWLEDGE_DIR,
     flowsDir: v.FLOWS_DIR,
     logLevel: v.LOG_LEVEL,
     defaultLocale: v.DEFAULT_LOCALE,
+    timeZone: zone,
     answerMinConfidence: v.ANSWER_MIN_CONFIDENCE,
     answerMaxSources: v.ANSWER_MAX_SOURCES,
     port: v.PORT,
@@ -479,7 +484,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     handoff: Object.freeze({
       businessHours: v.HANDOFF_BUSINESS_HOURS,
-      timeZone: v.HANDOFF_TIME_ZONE,
+      timeZone: zone,
       claimTimeoutSeconds: v.HANDOFF_CLAIM_TIMEOUT_SECONDS,
       agentAwayMinutes: v.AGENT_AWAY_MINUTES,
       sessionHours: v.AGENT_SESSION_HOURS,

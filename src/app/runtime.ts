@@ -119,8 +119,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     const llmCalls = new LlmCallStore(store.db);
     const llm = config.llm.apiKey ? new LanguageModel({ settings: config.llm, logger, record: (call) => llmCalls.record(call) }) : undefined;
     if (llm) logger.info({ model: llm.model, baseUrl: config.llm.baseUrl ?? 'https://api.openai.com/v1', structuredOutput: llm.structuredOutput }, 'language model configured');
-    const requests = new RequestStore(store.db, { onOutbox: () => options.onOutbox?.() });
-    const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES });
+    const requests = new RequestStore(store.db, { timeZone: config.timeZone, onOutbox: () => options.onOutbox?.() });
+    const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES, timeZone: config.timeZone });
     const slipReader = new SlipReader();
     const slips = new SlipPhotos({
       reader: slipReader,

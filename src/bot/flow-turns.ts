@@ -102,6 +102,11 @@ export class FlowTurns {
     return this.options.engine.has(id);
   }
 
+  /** The merchants' time zone (the engine's, from `TIME_ZONE`). */
+  get timeZone(): string {
+    return this.options.engine.timeZone;
+  }
+
   flow(id: string): Flow {
     return this.options.engine.flow(id);
   }
@@ -319,10 +324,10 @@ export class FlowTurns {
         if (ticket) {
           const found = await requests.getForMerchant(normalizeTicket(ticket), merchantId);
           if (!found) return { say: [{ text: ticketNotFoundText(locale, ticket) }] };
-          return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id)) }] };
+          return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id), this.timeZone) }] };
         }
         const list: RequestRecord[] = await requests.listByMerchant(merchantId, { limit: 5 });
-        return { say: [{ text: requestListText(locale, list) }] };
+        return { say: [{ text: requestListText(locale, list, this.timeZone) }] };
       }
       case 'add-supplement': {
         const ticket = String(slots.ticket ?? '');

@@ -18,6 +18,7 @@ import type { RequestStore } from '../requests/index.js';
 import type { SqlTranscriptStore } from '../store/index.js';
 import type { FlowTurns } from './flow-turns.js';
 import type { AgentBriefWriter } from '../llm/agent-brief.js';
+import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 
 /** Complaints and strong negative wording: a person, at once. */
 export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|律师|起诉|曝光|12315|坑人|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|lawyer|sue)\b/i;
@@ -71,6 +72,11 @@ export class HandoffTurns {
   private readonly briefs = new Set<Promise<void>>();
 
   constructor(private readonly options: HandoffTurnsOptions) {}
+
+  /** The merchants' time zone (the flows', from `TIME_ZONE`). */
+  private get timeZone(): string {
+    return this.options.flows?.timeZone ?? DEFAULT_TIME_ZONE;
+  }
 
   /** Resolves when every brief started so far is stored (or given up). */
   async idle(): Promise<void> {
@@ -132,7 +138,7 @@ export class HandoffTurns {
     if (!open || agentsOnline === 0) {
       conversation.takingMessage = { reason, detail, step: 'message' };
       // "给我回个电话，我号码139…，退款的事说不清楚": the number and the words are the message already.
-      const number = said ? SLOT_TYPES.phone!.extract(said, { now: new Date(), timeZone: 'Asia/Shanghai', locale }) : [];
+      const number = said ? SLOT_TYPES.phone!.extract(said, { now: new Date(), timeZone: this.timeZone, locale }) : [];
       if (said && number.length === 1) {
         conversation.takingMessage.message = maskCardNumbers(said).text.slice(0, 1000);
         conversation.takingMessage.step = 'phone';
@@ -174,14 +180,14 @@ export class HandoffTurns {
       taking.message = maskCardNumbers(text).text.slice(0, 1000);
       taking.step = 'phone';
       // "my number 15454630558, its about a refund that failed": the number came with the message.
-      const number = SLOT_TYPES.phone!.extract(text, { now: new Date(), timeZone: 'Asia/Shanghai', locale });
+      const number = SLOT_TYPES.phone!.extract(text, { now: new Date(), timeZone: this.timeZone, locale });
       if (number.length !== 1) {
         await send(t(locale, 'handoffAskPhone'));
         return true;
       }
       text = text.slice(number[0]!.start, number[0]!.end);
     }
-    const phone = SLOT_TYPES.phone!.parse(text, { now: new Date(), timeZone: 'Asia/Shanghai', locale });
+    const phone = SLOT_TYPES.phone!.parse(text, { now: new Date(), timeZone: this.timeZone, locale });
     if (!phone.ok) {
       await send(phone.message[locale]);
       return true;

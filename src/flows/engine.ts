@@ -25,6 +25,7 @@ import { displayIso } from './slot-types/date.js';
 import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
+import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 
 export interface SlotValue {
   value: unknown;
@@ -234,7 +235,7 @@ export class FlowEngine {
   readonly timeZone: string;
 
   constructor(private readonly flows: Map<string, Flow>, private readonly options: EngineOptions) {
-    this.timeZone = options.timeZone ?? 'Asia/Shanghai';
+    this.timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
   }
 
   /** Whether a flow of this id is loaded (a conversation saved before a flow was removed may name one that is not). */

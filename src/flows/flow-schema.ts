@@ -123,7 +123,7 @@ export const Condition = z
     equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
     in: z.array(z.union([z.string(), z.number()])).optional(),
     present: z.boolean().optional(),
-    /** For date slots: days between the date and today (Asia/Shanghai). */
+    /** For date slots: days between the date and today (in the merchants' time zone, TIME_ZONE). */
     ageDaysAtLeast: Limit.optional(),
     ageDaysAtMost: Limit.optional(),
     /** Strictly more days than the limit (past a window of N days). */

@@ -20,9 +20,10 @@ import type { Flow, Slot } from '../flows/flow-schema.js';
 import type { Locale } from '../i18n/messages.js';
 import { LlmError, type LanguageModel, type LlmMessage } from './language-model.js';
 import { untrusted } from './prompt-safety.js';
+import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 
 export interface SlotExtractorOptions {
-  /** The merchants' time zone, for "today" (the flow engine's; default Asia/Shanghai). */
+  /** The merchants' time zone, for "today" (the flow engine's, from TIME_ZONE). */
   timeZone?: string;
   /** Where an unexpected failure (not a model failure, which the LanguageModel logs) is reported. */
   logger?: Logger;
@@ -54,7 +55,7 @@ export class SlotExtractor {
     private readonly llm: Pick<LanguageModel, 'structured'>,
     private readonly options: SlotExtractorOptions = {},
   ) {
-    this.timeZone = options.timeZone ?? 'Asia/Shanghai';
+    this.timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
   }
 
   /**

@@ -10,6 +10,7 @@
  */
 import type { Locale } from '../i18n/messages.js';
 import type { RequestKind, RequestStatus } from './status.js';
+import { DEFAULT_TIME_ZONE, formatMinute } from '../core/time-zone.js';
 
 type Vars = { ticket: string; kind: string; reason: string; status: string };
 type Text = string | ((v: Vars) => string);
@@ -175,23 +176,26 @@ export function supplementNotExpectedText(locale: Locale, request: { ticket: str
   return render(locale, 'notExpected', { ticket: request.ticket, status: statusLabel(locale, request.status) });
 }
 
-const WHEN = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
-
 /** One request's status and its history (who decided is not shown: the merchant sees what and why). */
 export function requestStatusText(
   locale: Locale,
   request: { ticket: string; kind: RequestKind; status: RequestStatus },
   history: { to: RequestStatus; reason: string | null; createdAt: Date }[],
+  timeZone: string = DEFAULT_TIME_ZONE,
 ): string {
   const head = render(locale, 'statusHeader', { ticket: request.ticket, kind: kindLabel(locale, request.kind), status: statusLabel(locale, request.status) });
   const sep = locale === 'en' ? ': ' : '：';
-  const lines = history.map((e) => `- ${WHEN.format(e.createdAt)} ${statusLabel(locale, e.to)}${e.reason ? `${sep}${e.reason}` : ''}`);
+  const lines = history.map((e) => `- ${formatMinute(e.createdAt, timeZone)} ${statusLabel(locale, e.to)}${e.reason ? `${sep}${e.reason}` : ''}`);
   return [head, render(locale, 'historyHeader'), ...lines].join('\n');
 }
 
 /** The merchant's recent requests, newest first. */
-export function requestListText(locale: Locale, requests: { ticket: string; kind: RequestKind; status: RequestStatus; createdAt: Date }[]): string {
+export function requestListText(
+  locale: Locale,
+  requests: { ticket: string; kind: RequestKind; status: RequestStatus; createdAt: Date }[],
+  timeZone: string = DEFAULT_TIME_ZONE,
+): string {
   if (requests.length === 0) return render(locale, 'noRequests');
-  const lines = requests.map((r) => `- ${r.ticket} ${kindLabel(locale, r.kind)} · ${statusLabel(locale, r.status)} · ${WHEN.format(r.createdAt)}`);
+  const lines = requests.map((r) => `- ${r.ticket} ${kindLabel(locale, r.kind)} · ${statusLabel(locale, r.status)} · ${formatMinute(r.createdAt, timeZone)}`);
   return [render(locale, 'listHeader'), ...lines].join('\n');
 }

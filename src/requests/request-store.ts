@@ -4,7 +4,7 @@
  * supplement is one transaction too. Nothing is half-written: if any step fails, none happened.
  *
  * - `id`: 22 random base62 characters (≈131 bits), for URLs and the back-office API; unguessable.
- * - `ticket`: for people, `CX-YYYYMMDD-NNNN` — the day in Asia/Shanghai, NNNN the day's sequence
+ * - `ticket`: for people, `CX-YYYYMMDD-NNNN` — the day in the merchants' time zone (TIME_ZONE), NNNN the day's sequence
  *   (`ticket_counters`, incremented in the same transaction; a 10 000th request of a day gets 5 digits).
  * - "One open request per merchant + transaction": a request carries a `dedupe_key` (see
  *   `dedupeKeyFor`); creating one whose key an open request (submitted, in_review, needs_more_info)
@@ -34,6 +34,7 @@ import {
   type RequestKind,
   type RequestStatus,
 } from './status.js';
+import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 
 // ── Types ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -123,7 +124,7 @@ export interface SupplementInput {
 
 export interface RequestStoreOptions {
   now?: () => Date;
-  /** Time zone of the ticket's date (default Asia/Shanghai). */
+  /** Time zone of the ticket's date (default: DEFAULT_TIME_ZONE). */
   timeZone?: string;
   /** Ticket prefix (default `CX`). */
   ticketPrefix?: string;
@@ -152,7 +153,7 @@ export function normalizeTicket(ticket: string): string {
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** `YYYYMMDD` of `at` in `timeZone`. */
-export function ticketDay(at: Date, timeZone = 'Asia/Shanghai'): string {
+export function ticketDay(at: Date, timeZone = DEFAULT_TIME_ZONE): string {
   let format = dayFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
@@ -332,7 +333,7 @@ export class RequestStore {
 
   constructor(private readonly db: Kysely<Database>, options: RequestStoreOptions = {}) {
     this.#now = options.now ?? (() => new Date());
-    this.#timeZone = options.timeZone ?? 'Asia/Shanghai';
+    this.#timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
     this.#prefix = options.ticketPrefix ?? 'CX';
     this.#newId = options.newId ?? (() => randomBase62());
     this.#onOutbox = options.onOutbox;

@@ -94,7 +94,7 @@ export interface RequestsTable {
   updated_at: string;
 }
 
-/** Last ticket sequence number handed out per day (`YYYYMMDD`, Asia/Shanghai). */
+/** Last ticket sequence number handed out per day (`YYYYMMDD`, in the merchants' time zone). */
 export interface TicketCountersTable {
   day: string;
   last_seq: number;

@@ -68,6 +68,7 @@ describe('loadConfig', () => {
       flowsDir: path.join(REPO_ROOT, 'flows'),
       logLevel: 'info',
       defaultLocale: 'zh-CN',
+      timeZone: 'Asia/Shanghai',
       answerMinConfidence: 0.28,
       answerMaxSources: 2,
       port: 3978,
@@ -226,6 +227,15 @@ describe('loadConfig', () => {
     expect(short).toMatch(/BACKOFFICE_WEBHOOK_SECRET: must be at least 16 characters/);
     expect(short).not.toContain('short-key-1');
     expect(short).not.toContain('tiny-secret');
+  });
+
+  it('has one time zone for flows, tickets and business hours; the older HANDOFF_TIME_ZONE is read when TIME_ZONE is unset', () => {
+    const both = loadConfig({ TIME_ZONE: 'Europe/Berlin', HANDOFF_TIME_ZONE: 'America/New_York' });
+    expect(both.timeZone).toBe('Europe/Berlin');
+    expect(both.handoff.timeZone).toBe('Europe/Berlin');
+    const older = loadConfig({ HANDOFF_TIME_ZONE: 'America/New_York' });
+    expect([older.timeZone, older.handoff.timeZone]).toEqual(['America/New_York', 'America/New_York']);
+    expect(configError({ TIME_ZONE: 'Mars/Olympus' }).message).toMatch(/^TIME_ZONE: must be an IANA time zone such as Asia\/Shanghai \(got "Mars\/Olympus"\)$/m);
   });
 
   it('reads every variable', () => {
