@@ -28,6 +28,7 @@ import { IntentClassifier } from '../llm/intent-classifier.js';
 import { AgentBriefWriter } from '../llm/agent-brief.js';
 import { SlipReader } from '../slips/index.js';
 import { SlipPhotos } from '../bot/slip-photos.js';
+import { purgeExpired as purgeExpiredRows, type RetentionResult } from '../store/retention.js';
 
 /**
  * Attempts at telling a merchant of a decision before giving up (retried every minute and at each start):
@@ -72,6 +73,11 @@ export interface Runtime {
    * one conversation (the terminal chat of one user: never another user's notices).
    */
   sendPendingNotifications(options?: { olderThanMs?: number; conversationId?: string }): Promise<number>;
+  /**
+   * Deletes what holds merchants' words or files past TRANSCRIPT_RETENTION_DAYS (src/store/retention.ts).
+   * Runs at creation; the server runs it again every day.
+   */
+  purgeExpired(): Promise<RetentionResult>;
   /** Connects a channel adapter to the bot (error handling included). */
   attach(adapter: ChannelAdapter): void;
   close(): Promise<void>;
@@ -111,9 +117,15 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     const storage = new SqlStorage(store.db);
     const transcripts = new SqlTranscriptStore(store.db);
     const misses = new KnowledgeMissStore(store.db);
-    const retentionCutoff = new Date(Date.now() - config.transcriptRetentionDays * 86_400_000);
-    const purged = await transcripts.deleteOlderThan(retentionCutoff);
-    if (purged > 0) logger.info({ purged, retentionDays: config.transcriptRetentionDays }, 'old transcript entries deleted');
+    const purgeExpired = async () => {
+      const purged = await purgeExpiredRows(store.db, {
+        cutoff: new Date(Date.now() - config.transcriptRetentionDays * 86_400_000),
+        filesDir: config.paths.files,
+      });
+      if (Object.values(purged).some((n) => n > 0)) logger.info({ ...purged, retentionDays: config.transcriptRetentionDays }, 'expired merchant data deleted');
+      return purged;
+    };
+    await purgeExpired();
 
     const knowledge = await openKnowledge(config, logger);
     const llmCalls = new LlmCallStore(store.db);
@@ -192,6 +204,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       llmCalls,
       slipReader,
       notify,
+      purgeExpired,
       async sendPendingNotifications(options = {}) {
         let sent = 0;
         const channelIds = [...new Set(adapters.map((a) => a.channelId))];

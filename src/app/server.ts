@@ -82,6 +82,8 @@ function formatMb(bytes: number): string {
 }
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** How often expired merchant data is deleted (retention). */
+const PURGE_INTERVAL_MS = 86_400_000;
 
 /** Trust the nearest `hops` proxies (fastify takes a hop count at run time, its types only a function). */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
@@ -311,6 +313,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const agents = app.agentAuth.agents;
     const noticeRetryMs = options.noticeRetryMs ?? 60_000;
     let lastNoticeRetry = Date.now();
+    // Retention runs at start (createRuntime) and then once a day.
+    let lastPurge = Date.now();
     sweeper = setInterval(() => {
       // Unclaimed handoffs become tickets; idle agents are shown as away.
       void handoffs.sweep().catch((err: unknown) => logger.error({ err }, 'handoff sweep failed'));
@@ -322,6 +326,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           .sendPendingNotifications({ olderThanMs: noticeRetryMs })
           .then((sent) => sent > 0 && logger.info({ sent }, 'told merchants of decisions whose notice had failed'))
           .catch((err: unknown) => logger.error({ err }, 'notice retry failed'));
+      }
+      if (Date.now() - lastPurge >= PURGE_INTERVAL_MS) {
+        lastPurge = Date.now();
+        void runtime!.purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention purge failed'));
       }
     }, Math.min(5_000, noticeRetryMs));
     sweeper.unref();
