@@ -8,8 +8,11 @@
  *   chat [--jsonl] [--user ID]         a conversation with the bot in the terminal
  *   eval [--json] [--fixtures FILE] [--model]
  *                                      answer quality on the labelled questions (--model: with the LLM)
- *   agents add NAME [--role R]         an agent of the console (password from a prompt or stdin)
+ *   agents add NAME [--role R] [--display-name D]
+ *                                      an agent of the console (password from a prompt or stdin)
  *   agents list [--json]               the console's agents
+ *   agents disable|enable|reset-password NAME, agents display-name NAME D
+ *                                      what an operator does to an account
  *   usage [--hours N] [--json]         the language model's calls: outcomes, tokens, latency
  *
  * stdout carries results only (answers, JSON); logs go to stderr. Exit codes: 0 ok, 1 failure,
@@ -35,11 +38,19 @@ Commands:
                                      alone). With --model, also the answer path with the configured
                                      language model (LLM_*: rewrite, rerank, grounded answer), scored
                                      the same way, and the calls it made.
-  agents add <name> [--role agent|supervisor] [--password-stdin]
+  agents add <name> [--role agent|supervisor] [--display-name <shown name>] [--password-stdin]
                                      Create an agent of the console at /agent (role: agent by default).
                                      The password (at least 10 characters) is asked twice without echo,
-                                     or read from stdin with --password-stdin (for scripts).
+                                     or read from stdin with --password-stdin (for scripts). Merchants
+                                     see the display name (e.g. 李华), never the login name; without
+                                     one they see "#<id>".
   agents list [--json]               List the console's agents.
+  agents display-name <name> <shown name>
+                                     Set the name merchants see for this agent.
+  agents disable <name>              Switch an account off: no login, its sessions and open consoles end.
+  agents enable <name>               Switch it on again.
+  agents reset-password <name> [--password-stdin]
+                                     Set a new password; every session of the agent ends.
   usage [--hours N] [--json]         The language model's calls in the last N hours (default 24): by
                                      outcome and purpose, tokens, latency.
   help                               Show this help.
@@ -53,28 +64,49 @@ const COMMANDS: Record<string, { options: Options; positionals: [min: number, ma
   ask: { options: { json: { type: 'boolean' } }, positionals: [1, Infinity] },
   chat: { options: { jsonl: { type: 'boolean' }, user: { type: 'string' } }, positionals: [0, 0] },
   eval: { options: { json: { type: 'boolean' }, fixtures: { type: 'string' }, model: { type: 'boolean' } }, positionals: [0, 0] },
-  agents: { options: { role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } }, positionals: [1, 2] },
+  agents: {
+    options: { role: { type: 'string' }, 'display-name': { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: [1, 3],
+  },
   usage: { options: { hours: { type: 'string' }, json: { type: 'boolean' } }, positionals: [0, 0] },
   help: { options: {}, positionals: [0, 0] },
 };
 
-/** `agents add <name> [--role R] [--password-stdin]` | `agents list [--json]`: checked before anything loads. */
+/** `agents <subcommand> …` (see USAGE): checked before anything loads. */
 function checkAgentsUsage(positionals: string[], values: Record<string, string | boolean | undefined>): void {
   const [sub, ...rest] = positionals;
+  const only = (allowed: string[]) => {
+    for (const option of ['role', 'display-name', 'password-stdin', 'json']) {
+      if (values[option] !== undefined && values[option] !== false && !allowed.includes(option)) {
+        usageError(`"agents ${sub}" takes ${allowed.length ? allowed.map((o) => `--${o}`).join(', ') : 'no options'}, not --${option}`);
+      }
+    }
+  };
+  const needsPassword = () => {
+    if (!values['password-stdin'] && !process.stdin.isTTY) {
+      usageError(`"agents ${sub}" asks for the password on a terminal; give it on stdin with --password-stdin`);
+    }
+  };
   if (sub === 'add') {
     if (rest.length !== 1) usageError('"agents add" needs exactly one name: pos-assist agents add <name> --role agent|supervisor');
     if (values.role !== undefined && values.role !== 'agent' && values.role !== 'supervisor') {
       usageError(`--role must be agent or supervisor (got "${values.role}")`);
     }
-    if (values.json) usageError('"agents add" takes no --json');
-    if (!values['password-stdin'] && !process.stdin.isTTY) {
-      usageError('"agents add" asks for the password on a terminal; give it on stdin with --password-stdin');
-    }
+    only(['role', 'display-name', 'password-stdin']);
+    needsPassword();
   } else if (sub === 'list') {
     if (rest.length > 0) usageError(`"agents list" takes no argument "${rest[0]}"`);
-    if (values.role !== undefined || values['password-stdin']) usageError('"agents list" takes only --json');
+    only(['json']);
+  } else if (sub === 'disable' || sub === 'enable' || sub === 'reset-password') {
+    if (rest.length !== 1) usageError(`"agents ${sub}" needs exactly one name: pos-assist agents ${sub} <name>`);
+    only(sub === 'reset-password' ? ['password-stdin'] : []);
+    if (sub === 'reset-password') needsPassword();
+  } else if (sub === 'display-name') {
+    if (rest.length !== 2) usageError('"agents display-name" needs the name and the shown name: pos-assist agents display-name <name> "李华"');
+    only([]);
   } else {
-    usageError(sub === undefined ? '"agents" needs a subcommand: add or list' : `unknown subcommand "agents ${sub}" (add or list)`);
+    const subs = 'add, list, display-name, disable, enable or reset-password';
+    usageError(sub === undefined ? `"agents" needs a subcommand: ${subs}` : `unknown subcommand "agents ${sub}" (${subs})`);
   }
 }
 
@@ -130,6 +162,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'agents':
         return await runAgents(config, parsed.positionals, {
           role: values.role as string | undefined,
+          displayName: values['display-name'] as string | undefined,
           passwordStdin: Boolean(values['password-stdin']),
           json: Boolean(values.json),
         });

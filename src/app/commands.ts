@@ -364,6 +364,7 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
 
 export interface AgentsOptions {
   role: string | undefined;
+  displayName?: string | undefined;
   passwordStdin: boolean;
   json: boolean;
 }
@@ -375,9 +376,9 @@ export interface AgentsOptions {
  * `AGENT_INVALID` and the reason.
  */
 export async function runAgents(config: Config, positionals: string[], options: AgentsOptions): Promise<number> {
-  const [sub, name] = positionals;
+  const [sub, name, shown] = positionals;
   let password: string | undefined;
-  if (sub === 'add') {
+  if (sub === 'add' || sub === 'reset-password') {
     try {
       password = options.passwordStdin ? await readPasswordFromStdin() : await promptNewPassword();
     } catch (err) {
@@ -392,9 +393,29 @@ export async function runAgents(config: Config, positionals: string[], options: 
   try {
     const agents = new AgentStore(store.db, config.handoff);
     if (sub === 'add') {
-      const agent = await agents.add({ name: name!, role: options.role ?? 'agent', password: password! });
+      const agent = await agents.add({ name: name!, role: options.role ?? 'agent', password: password!, displayName: options.displayName });
       const origin = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-      process.stdout.write(`Agent "${agent.name}" (${agent.role}) added. Log in at ${origin}/agent\n`);
+      process.stdout.write(`Agent "${agent.name}" (${agent.role}, shown to merchants as "${agent.displayName}") added. Log in at ${origin}/agent\n`);
+      return 0;
+    }
+    if (sub === 'disable' || sub === 'enable' || sub === 'reset-password' || sub === 'display-name') {
+      const agent =
+        sub === 'reset-password'
+          ? await agents.resetPassword(name!, password!)
+          : sub === 'display-name'
+            ? await agents.setDisplayName(name!, shown!)
+            : await agents.setDisabled(name!, sub === 'disable');
+      if (!agent) {
+        process.stderr.write(`pos-assist: AGENT_NOT_FOUND: no agent named "${name}" (see pos-assist agents list)\n`);
+        return 1;
+      }
+      const done = {
+        disable: 'disabled: it cannot log in, and its sessions (and open consoles, within 15 s) have ended',
+        enable: 'enabled: it can log in again',
+        'reset-password': 'has a new password; its sessions have ended',
+        'display-name': `is shown to merchants as "${agent.displayName}"`,
+      }[sub];
+      process.stdout.write(`Agent "${agent.name}" ${done}.\n`);
       return 0;
     }
     const list = await agents.list();
@@ -403,7 +424,10 @@ export async function runAgents(config: Config, positionals: string[], options: 
     } else if (list.length === 0) {
       process.stdout.write('No agents yet. Create one: pos-assist agents add <name> --role supervisor\n');
     } else {
-      const rows = [['id', 'name', 'role', 'presence', 'last active'], ...list.map((a) => [String(a.id), a.name, a.role, a.presence, a.lastActiveAt ?? '-'])];
+      const rows = [
+        ['id', 'name', 'shown as', 'role', 'presence', 'last active'],
+        ...list.map((a) => [String(a.id), a.name, a.displayName, a.role, a.disabledAt ? 'disabled' : a.presence, a.lastActiveAt ?? '-']),
+      ];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const row of rows) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
     }

@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   AGENT_UNAUTHORIZED: { status: 401, message: 'Not logged in to the agent console' },
   AGENT_LOGIN_FAILED: { status: 401, message: 'Wrong name or password' },
   AGENT_LOCKED: { status: 429, message: 'Too many failed logins; try again later' },
+  AGENT_DISABLED: { status: 403, message: 'This account is disabled; ask a supervisor' },
   AGENT_CSRF: { status: 403, message: 'Missing or wrong CSRF token' },
   AGENT_FORBIDDEN: { status: 403, message: 'Your role may not do this' },
   AGENT_INVALID: { status: 400, message: 'Invalid agent data' },

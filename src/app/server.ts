@@ -52,6 +52,8 @@ export interface ServerOptions {
   outbox?: { baseDelayMs?: number; maxDelayMs?: number; pollIntervalMs?: number };
   /** How often undelivered decision notices are retried, and how old they must be (default 60 s; tests shorten it). */
   noticeRetryMs?: number;
+  /** How often an open console socket re-checks its session (default 15 s; tests shorten it). */
+  consoleSessionCheckMs?: number;
 }
 
 /** User-facing text for the errors a browser may show. */
@@ -217,6 +219,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       filesDir: config.paths.files,
       uploadMaxBytes: config.webchat.uploadMaxBytes,
       consoleDir: join(publicDir, 'agent'),
+      sessionCheckMs: options.consoleSessionCheckMs,
     });
   });
 

@@ -31,7 +31,10 @@ export type Presence = 'online' | 'away' | 'offline';
 
 export interface AgentView {
   id: number;
+  /** The login name (agents and operators see it). */
   name: string;
+  /** What merchants see: the display name set with `agents display-name`, or "#<id>". */
+  displayName: string;
   role: Role;
   presence: Presence;
 }

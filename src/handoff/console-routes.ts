@@ -15,6 +15,7 @@ import type { RequestDetails, RequestEvent, RequestRecord, RequestStore } from '
 import { REQUEST_STATUSES } from '../requests/index.js';
 import type { CannedReply, FileView, RequestDetailsView, RequestSummary } from './console-api.js';
 import type { HandoffService } from './handoff-service.js';
+import { SESSION_ENDED_CLOSE_CODE } from './console-hub.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 
@@ -28,6 +29,12 @@ export interface ConsoleRouteOptions {
   uploadMaxBytes: number;
   /** dist/public/agent: the console's page and assets. */
   consoleDir: string;
+  /**
+   * How often an open socket re-checks its session (default 15 s): a session that expired or was ended
+   * elsewhere (`agents disable`, `agents reset-password` from the CLI) closes its sockets within this.
+   * A logout on this server closes them at once.
+   */
+  sessionCheckMs?: number;
 }
 
 const Text = z.object({ text: z.string().trim().min(1, 'text is empty').max(4000) }).strict();
@@ -67,6 +74,14 @@ const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf
 export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteOptions): Promise<void> {
   app.setErrorHandler(agentErrorHandler);
   const service = () => options.service();
+  const sessionCheckMs = options.sessionCheckMs ?? 15_000;
+  app.agentAuth.onSessionEnd((sessionId) => {
+    try {
+      service().hub.closeSession(sessionId);
+    } catch {
+      // Not started yet: no sockets to close.
+    }
+  });
 
   // ── The page ─────────────────────────────────────────────────────────────────────────────────────
   const sendAsset = (file: string) => {
@@ -229,8 +244,23 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteO
       return;
     }
     const hub = service().hub;
-    const remove = hub.add(socket, agent);
-    const agents = request.server.agentAuth.agents;
+    const session = request.agentSession;
+    const remove = hub.add(socket, agent, session?.id);
+    const auth = request.server.agentAuth;
+    const agents = auth.agents;
+    // The session may end without this server hearing of it (expiry, the CLI): re-checked while open.
+    // A socket closing while the server shuts down may find the database closed: nothing left to update.
+    const quietly = (err: unknown) => request.log.debug({ err }, 'console socket bookkeeping skipped');
+    const check = setInterval(() => {
+      if (!session) return;
+      void auth.sessions.lookupById(session.id, auth.now()).then(
+        (found) => {
+          if (!found && socket.readyState === 1) socket.close(SESSION_ENDED_CLOSE_CODE, 'AGENT_SESSION_ENDED');
+        },
+        (err: unknown) => request.log.warn({ err }, 'console socket session check failed'),
+      );
+    }, sessionCheckMs);
+    check.unref();
     await agents.setPresence(agent.id, 'online', new Date());
     hub.send(socket, { type: 'hello', agent: { ...agent, presence: 'online' } });
     hub.send(socket, { type: 'queue', handoffs: await service().queue() });
@@ -242,12 +272,16 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteO
       } catch {
         return;
       }
-      if (message.type === 'activity') void agents.touch(agent.id, new Date());
+      if (message.type === 'activity') void agents.touch(agent.id, new Date()).catch(quietly);
     });
     socket.on('close', () => {
+      clearInterval(check);
       remove();
       if (!hub.connectedAgentIds().has(agent.id)) {
-        void agents.setPresence(agent.id, 'offline', new Date()).then(async () => hub.broadcast({ type: 'agents', agents: await service().agentsOnline() }));
+        void agents
+          .setPresence(agent.id, 'offline', new Date())
+          .then(async () => hub.broadcast({ type: 'agents', agents: await service().agentsOnline() }))
+          .catch(quietly);
       }
     });
   });

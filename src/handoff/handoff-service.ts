@@ -20,6 +20,7 @@ import { BusinessHours } from './business-hours.js';
 import type { AgentView, FileView, HandoffDetails, HandoffEvent, HandoffPackage, HandoffSummary, ServerEvent } from './console-api.js';
 import { ConsoleHub } from './console-hub.js';
 import { HandoffStore, summaryOf, type HandoffRecord } from './handoff-store.js';
+import { agentView } from './agents/agent-store.js';
 
 export interface HandoffSettings {
   businessHours: string;
@@ -87,12 +88,13 @@ export class HandoffService {
     const since = new Date(this.now().getTime() - this.options.settings.agentAwayMinutes * 60_000).toISOString();
     const rows = await this.options.db
       .selectFrom('agents')
-      .select(['id', 'name', 'role', 'presence'])
+      .select(['id', 'name', 'role', 'presence', 'display_name'])
       .where('presence', '=', 'online')
       .where('last_active_at', '>=', since)
+      .where('disabled_at', 'is', null)
       .orderBy('name')
       .execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, presence: 'online' as const }));
+    return rows.map((r) => ({ ...agentView(r), presence: 'online' as const }));
   }
 
   async availability(): Promise<Availability> {
@@ -239,7 +241,8 @@ export class HandoffService {
     }
     await this.store.addEvent(id, { kind: 'claimed', actor: `agent:${agent.name}` }, now);
     const after = await this.changed(id);
-    await this.tellBot(after, 'accepted', agent.name);
+    // Merchants see the display name, never the login name (half of a credential).
+    await this.tellBot(after, 'accepted', agent.displayName);
     return this.summary(after);
   }
 
@@ -248,7 +251,7 @@ export class HandoffService {
     const adapter = this.delivery?.adapterFor(handoff.channelId);
     if (!adapter) throw new AppError('HANDOFF_CONFLICT', `the merchant's channel (${handoff.channelId}) is not running`);
     const attachments = this.delivery?.fileAttachment ? await Promise.all(files.map((f) => this.delivery!.fileAttachment!(handoff, f))) : [];
-    const from = { id: `agent:${agent.id}`, name: agent.name, role: 'bot' };
+    const from = { id: `agent:${agent.id}`, name: agent.displayName, role: 'bot' };
     await adapter.continueConversation(handoff.conversationRef, async (context) => {
       // TurnContext stamps every outgoing activity with the conversation's bot account; the agent's
       // message says who wrote it (the channel, the transcript and the next handoff's package see it).
@@ -260,7 +263,7 @@ export class HandoffService {
         type: 'message',
         text,
         ...(attachments.length ? { attachments } : {}),
-        channelData: { handoff: { agent: agent.name } },
+        channelData: { handoff: { agent: agent.displayName } },
       });
     });
     const event = await this.store.addEvent(id, { kind: 'message_out', actor: `agent:${agent.name}`, text, attachments: files.map(({ size: _size, ...f }) => f) }, this.now());

@@ -384,6 +384,29 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.alterTable('request_events').dropColumn('notify_attempts').execute();
       },
     },
+    '0008_agent_accounts': {
+      async up(db: Kysely<any>): Promise<void> {
+        // What merchants see of an agent (never the login name), and accounts an operator switched off.
+        await db.schema.alterTable('agents').addColumn('display_name', 'text').execute();
+        await db.schema.alterTable('agents').addColumn('disabled_at', 'text').execute();
+        // Failed logins per account AND client: a stranger's wrong guesses slow down that stranger, not
+        // the agent at their own desk (agents.failed_logins / locked_until are no longer used).
+        await db.schema
+          .createTable('agent_login_failures')
+          .addColumn('agent_id', 'integer', (col) => col.notNull().references('agents.id').onDelete('cascade'))
+          .addColumn('client', 'text', (col) => col.notNull())
+          .addColumn('failures', 'integer', (col) => col.notNull().defaultTo(0))
+          .addColumn('blocked_until', 'text')
+          .addColumn('last_failed_at', 'text', (col) => col.notNull())
+          .addPrimaryKeyConstraint('agent_login_failures_pk', ['agent_id', 'client'])
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('agent_login_failures').ifExists().execute();
+        await db.schema.alterTable('agents').dropColumn('disabled_at').execute();
+        await db.schema.alterTable('agents').dropColumn('display_name').execute();
+      },
+    },
   };
 }
 

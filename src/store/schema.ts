@@ -154,6 +154,7 @@ export interface Database {
   outbox: OutboxTable;
   agents: AgentsTable;
   agent_sessions: AgentSessionsTable;
+  agent_login_failures: AgentLoginFailuresTable;
   handoffs: HandoffsTable;
   handoff_events: HandoffEventsTable;
   canned_replies: CannedRepliesTable;
@@ -186,6 +187,19 @@ export interface AgentsTable {
   presence: Generated<string>;
   last_active_at: string | null;
   created_at: string;
+  /** What merchants see ("人工客服 李华 已接入"); without one they see "#<id>", never the login name. */
+  display_name: string | null;
+  /** Set by `agents disable`: no login, sessions ended. */
+  disabled_at: string | null;
+}
+
+/** Failed logins of one account from one client (IP address), with its back-off. */
+export interface AgentLoginFailuresTable {
+  agent_id: number;
+  client: string;
+  failures: number;
+  blocked_until: string | null;
+  last_failed_at: string;
 }
 
 /** A console login. `id` is the SHA-256 (hex) of the cookie's token: the token itself is never stored. */

@@ -118,18 +118,18 @@ describe('pos-assist agents', () => {
   const run = (args: string[], input?: string) => cli(['agents', ...args], { DATA_DIR: agentsDir }, input);
 
   it('adds an agent with --password-stdin, who can then log in, and lists it', async () => {
-    const added = run(['add', 'alice', '--role', 'supervisor', '--password-stdin'], 'correct horse battery\n');
+    const added = run(['add', 'alice', '--role', 'supervisor', '--display-name', '李华', '--password-stdin'], 'correct horse battery\n');
     expect(added.code, added.stderr).toBe(0);
-    expect(added.stdout).toMatch(/^Agent "alice" \(supervisor\) added\. Log in at http:\/\/127\.0\.0\.1:\d+\/agent\n$/);
+    expect(added.stdout).toMatch(/^Agent "alice" \(supervisor, shown to merchants as "李华"\) added\. Log in at http:\/\/127\.0\.0\.1:\d+\/agent\n$/);
     expect(run(['add', 'bob', '--password-stdin'], 'another good one').code).toBe(0); // role agent by default
 
     const listed = run(['list', '--json']);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([
-      { id: expect.any(Number), name: 'alice', role: 'supervisor', presence: 'offline', lastActiveAt: null, createdAt: expect.any(String) },
-      { id: expect.any(Number), name: 'bob', role: 'agent', presence: 'offline', lastActiveAt: null, createdAt: expect.any(String) },
+      { id: 1, name: 'alice', displayName: '李华', role: 'supervisor', presence: 'offline', lastActiveAt: null, createdAt: expect.any(String), disabledAt: null },
+      { id: 2, name: 'bob', displayName: '#2', role: 'agent', presence: 'offline', lastActiveAt: null, createdAt: expect.any(String), disabledAt: null },
     ]);
-    expect(run(['list']).stdout).toMatch(/^id +name +role +presence +last active\n1 +alice +supervisor +offline +-\n/);
+    expect(run(['list']).stdout).toMatch(/^id +name +shown as +role +presence +last active\n1 +alice +李华 +supervisor +offline +-\n/);
 
     const store = await openDatabase({ filename: join(agentsDir, 'pos-assist.sqlite') });
     try {
@@ -138,6 +138,33 @@ describe('pos-assist agents', () => {
     } finally {
       await store.close();
     }
+  }, 60_000);
+
+  it('disables and enables an account, resets a password and sets the shown name', async () => {
+    expect(run(['add', 'frank', '--password-stdin'], 'correct horse battery').code).toBe(0);
+    const login = async (password: string) => {
+      const store = await openDatabase({ filename: join(agentsDir, 'pos-assist.sqlite') });
+      try {
+        return await new AgentStore(store.db).verifyLogin('frank', password).then(
+          (a) => a.name,
+          (err: { code?: string }) => err.code,
+        );
+      } finally {
+        await store.close();
+      }
+    };
+    const disabled = run(['disable', 'frank']);
+    expect([disabled.code, disabled.stdout]).toEqual([0, expect.stringMatching(/^Agent "frank" disabled/)]);
+    expect(await login('correct horse battery')).toBe('AGENT_DISABLED');
+    expect(run(['enable', 'frank']).code).toBe(0);
+    expect(await login('correct horse battery')).toBe('frank');
+    const reset = run(['reset-password', 'frank', '--password-stdin'], 'a new long passphrase\n');
+    expect([reset.code, reset.stdout]).toEqual([0, 'Agent "frank" has a new password; its sessions have ended.\n']);
+    expect(await login('correct horse battery')).toBe('AGENT_LOGIN_FAILED');
+    expect(await login('a new long passphrase')).toBe('frank');
+    expect(run(['display-name', 'frank', '王芳']).stdout).toBe('Agent "frank" is shown to merchants as "王芳".\n');
+    const missing = run(['disable', 'nobody']);
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('no agent named "nobody"')]);
   }, 60_000);
 
   it('rejects a short password, a taken name and a bad name with exit 1 and the reason', () => {
@@ -162,10 +189,14 @@ describe('pos-assist agents', () => {
     [['add', 'eve', '--role', 'admin', '--password-stdin'], /--role must be agent or supervisor/],
     [['add', 'eve'], /give it on stdin with --password-stdin/], // stdin is not a terminal here
     [['list', 'extra'], /takes no argument "extra"/],
+    [['disable'], /"agents disable" needs exactly one name/],
+    [['disable', 'x', '--role', 'agent'], /"agents disable" takes no options, not --role/],
+    [['display-name', 'x'], /needs the name and the shown name/],
+    [['reset-password', 'x'], /give it on stdin with --password-stdin/],
   ])('agents %j → exit 2 with a usage message', (args, message) => {
     const { code, stderr } = run(args as string[], '');
     expect(code).toBe(2);
     expect(stderr).toMatch(message as RegExp);
-    expect(stderr).toContain('agents add <name> [--role agent|supervisor] [--password-stdin]');
+    expect(stderr).toContain('agents add <name> [--role agent|supervisor] [--display-name <shown name>] [--password-stdin]');
   });
 });

@@ -8,7 +8,8 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { makePng, type TestServer } from '../webchat/helpers.js';
-import { ConsoleSocket, Merchant, agent, api, details, fileCancelRequest, onlyHandoff, startHandoffServer } from './helpers.js';
+import { AgentStore } from '../../src/handoff/agents/agent-store.js';
+import { ConsoleSocket, Merchant, agent, api, dbOf, details, fileCancelRequest, login, onlyHandoff, startHandoffServer } from './helpers.js';
 
 const QUEUED = '正在为您转接人工客服';
 
@@ -230,3 +231,43 @@ describe('with a session', () => {
     expect(bad.status).toBe(409);
   });
 });
+
+describe('when a session ends', () => {
+  const closedWith = (socket: ConsoleSocket) =>
+    new Promise<number>((resolve) => {
+      if (socket.ws.readyState === WebSocket.CLOSED) resolve(-1);
+      socket.ws.once('close', (code) => resolve(code));
+    });
+
+  it('a logout closes that session’s console sockets at once, and only those', async () => {
+    ts = await startHandoffServer({}, { consoleSessionCheckMs: 60_000 });
+    const alice = await agent(ts, 'alice');
+    const otherBrowser = await login(ts, 'alice');
+    const a = await ConsoleSocket.open(ts, alice);
+    const b = await ConsoleSocket.open(ts, otherBrowser);
+    sockets.push(a, b);
+    const closed = closedWith(a);
+    expect((await api(ts, alice, 'POST', '/agent/api/logout')).status).toBe(204);
+    // Long before the 60 s re-check: the logout itself closed it.
+    expect(await closed).toBe(4401);
+    expect(b.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('an account disabled (as the CLI does, from another process) or a session expired closes its sockets within the re-check', async () => {
+    ts = await startHandoffServer({}, { consoleSessionCheckMs: 100 });
+    const alice = await agent(ts, 'alice');
+    const bob = await agent(ts, 'bob');
+    const a = await ConsoleSocket.open(ts, alice);
+    const b = await ConsoleSocket.open(ts, bob);
+    sockets.push(a, b);
+    const aliceClosed = closedWith(a);
+    await new AgentStore(dbOf(ts)).setDisabled('alice', true);
+    expect(await aliceClosed).toBe(4401);
+    expect((await api(ts, alice, 'GET', '/agent/api/me')).status).toBe(401);
+
+    const bobClosed = closedWith(b);
+    await dbOf(ts).updateTable('agent_sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('agent_id', '=', bob.id).execute();
+    expect(await bobClosed).toBe(4401);
+  });
+});
+

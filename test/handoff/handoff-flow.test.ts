@@ -60,7 +60,7 @@ async function claim(s: TestServer, as: AgentClient, id: string, m: Merchant): P
   const mark = await m.mark();
   const res = await api(s, as, 'POST', `/agent/api/handoffs/${id}/claim`);
   expect(res.status).toBe(200);
-  await m.waitForText(`人工客服 ${as.name} 已接入`, mark);
+  await m.waitForText(`人工客服 ${as.displayName} 已接入`, mark);
 }
 
 describe('the handoff package', () => {
@@ -140,7 +140,7 @@ describe('claiming', () => {
       const row = await onlyHandoff(s, m.conversationId);
       expect(row).toMatchObject({ status: 'active', agent_id: winner.id });
       // One "accepted" for the merchant, naming the winner.
-      await m.waitForText(`人工客服 ${winner.name} 已接入`, mark);
+      await m.waitForText(`人工客服 ${winner.displayName} 已接入`, mark);
       await sleep(200);
       expect((await m.botMessagesSince(mark)).filter((x) => x.text?.includes('已接入'))).toHaveLength(1);
       // The loser can do nothing with it.
@@ -230,7 +230,9 @@ describe('while an agent owns the conversation', () => {
     expect(sent.status).toBe(200);
     expect(sent.body.event).toMatchObject({ kind: 'message_out', actor: 'agent:alice', text: '您好，我是客服 alice，请稍等我查一下。' });
     const text = await m.waitForText('我是客服 alice', before);
-    expect(text.from).toMatchObject({ name: 'alice', role: 'bot' });
+    // The merchant sees the agent's display name, never the login name.
+    expect(text.from).toMatchObject({ name: '客服alice', role: 'bot' });
+    expect(JSON.stringify(text)).not.toMatch(/"alice"/);
 
     // ...and with an image (multipart): the merchant gets an attachment whose URL they can open.
     const png = makePng([255, 200, 0], 64);

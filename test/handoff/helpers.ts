@@ -25,13 +25,16 @@ import {
 export const PASSWORD = 'correct horse battery';
 
 /** A real server with handoff settings for tests (open around the clock unless `env` says otherwise). */
-export async function startHandoffServer(env: Record<string, string> = {}): Promise<TestServer> {
-  return startTestServer({
-    HANDOFF_BUSINESS_HOURS: 'always',
-    WEBCHAT_TOKENS_PER_MINUTE: '1000',
-    WEBCHAT_MESSAGES_PER_MINUTE: '1000',
-    ...env,
-  });
+export async function startHandoffServer(env: Record<string, string> = {}, options: Parameters<typeof startTestServer>[1] = {}): Promise<TestServer> {
+  return startTestServer(
+    {
+      HANDOFF_BUSINESS_HOURS: 'always',
+      WEBCHAT_TOKENS_PER_MINUTE: '1000',
+      WEBCHAT_MESSAGES_PER_MINUTE: '1000',
+      ...env,
+    },
+    options,
+  );
 }
 
 export function dbOf(ts: TestServer) {
@@ -47,6 +50,8 @@ export function serviceOf(ts: TestServer) {
 export interface AgentClient {
   id: number;
   name: string;
+  /** What merchants see (helpers give every agent one: 客服<name>). */
+  displayName: string;
   cookie: string;
   csrf: string;
 }
@@ -58,7 +63,7 @@ export interface ApiResponse<T = any> {
 }
 
 export async function addAgent(ts: TestServer, name: string, role: 'agent' | 'supervisor' = 'agent') {
-  return new AgentStore(dbOf(ts), { loginMaxFailures: 5, lockoutMinutes: 15 }).add({ name, role, password: PASSWORD });
+  return new AgentStore(dbOf(ts), { loginMaxFailures: 5, lockoutMinutes: 15 }).add({ name, role, password: PASSWORD, displayName: `客服${name}` });
 }
 
 export async function login(ts: TestServer, name: string): Promise<AgentClient> {
@@ -67,10 +72,10 @@ export async function login(ts: TestServer, name: string): Promise<AgentClient> 
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name, password: PASSWORD }),
   });
-  const body = (await res.json()) as { agent: { id: number; name: string }; csrfToken: string };
+  const body = (await res.json()) as { agent: { id: number; name: string; displayName: string }; csrfToken: string };
   if (res.status !== 200) throw new Error(`login of ${name} answered ${res.status}: ${JSON.stringify(body)}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  return { id: body.agent.id, name: body.agent.name, cookie, csrf: body.csrfToken };
+  return { id: body.agent.id, name: body.agent.name, displayName: body.agent.displayName, cookie, csrf: body.csrfToken };
 }
 
 /** Adds an agent and logs them in (which makes them online). */

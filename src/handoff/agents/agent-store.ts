@@ -1,12 +1,18 @@
 /**
- * Console agents in SQL (`agents`, migration 0004): creation, login checks with an account lockout, and
- * presence (online / away / offline).
+ * Console agents in SQL (`agents`, migrations 0004 and 0008): creation, login checks with a back-off,
+ * presence (online / away / offline), and what operators do to accounts (disable, enable, reset a
+ * password, set the name merchants see).
  *
- * Login failures are counted per account: after `loginMaxFailures` wrong passwords in a row the account
- * is locked for `lockoutMinutes` (`AGENT_LOCKED`, even with the right password), then starts afresh; a
- * successful login resets the count. An attempt is counted BEFORE its password is checked (and un-counted
- * by a success), so a burst of parallel guesses cannot all pass the lock check while the first ones are
- * still hashing: at most `loginMaxFailures` guesses are ever in flight.
+ * Login failures are counted per account AND client (the caller's IP address): after `loginMaxFailures`
+ * wrong passwords in a row from one client, that client waits before its next try — 30 s, then doubling
+ * up to `lockoutMinutes` (`AGENT_LOCKED`, even with the right password). Other clients are not affected,
+ * so a stranger guessing cannot lock an agent out of their own console; the per-address login rate limit
+ * (auth-routes) bounds how fast any one address guesses at all. A success from a client clears that
+ * client's count. An attempt is counted BEFORE its password is checked (and cleared by a success), so a
+ * burst of parallel guesses cannot all pass the check while the first ones are still hashing.
+ *
+ * Merchants see an agent's display name ("人工客服 李华 已接入"), or "#<id>" when none is set — never the
+ * login name, which is half of a credential. A disabled account cannot log in and its sessions end.
  *
  * An unknown name and a wrong password give the same `AGENT_LOGIN_FAILED`, after the same scrypt work
  * (a decoy hash), so neither the answer nor its timing tells which names exist.
@@ -31,7 +37,10 @@ export const AGENT_NAME_PATTERN = /^[A-Za-z0-9_.-]{2,32}$/;
 /** What the rest of the program sees of an agent (never the hash or the lockout state). */
 export interface AgentView {
   id: number;
+  /** The login name: shown to agents and operators only. */
   name: string;
+  /** The name merchants see. */
+  displayName: string;
   role: AgentRole;
   presence: AgentPresence;
 }
@@ -40,13 +49,21 @@ export interface AgentView {
 export interface AgentDetails extends AgentView {
   lastActiveAt: string | null;
   createdAt: string;
+  disabledAt: string | null;
 }
 
 export interface NewAgent {
   name: string;
   role: AgentRole | string;
   password: string;
+  displayName?: string | undefined;
 }
+
+/** Display names: 1–20 characters, no control characters or markup (merchants' chat windows show them). */
+const DISPLAY_NAME = /^[^\u0000-\u001f\u007f<>"&]{1,20}$/u;
+
+/** The back-off after `loginMaxFailures` failures from one client: 30 s, doubling per failure, capped. */
+const FIRST_BACKOFF_MS = 30_000;
 
 export type AgentStoreOptions = Pick<Config['handoff'], 'loginMaxFailures' | 'lockoutMinutes'>;
 
@@ -60,17 +77,25 @@ export function isAgentPresence(value: unknown): value is AgentPresence {
   return typeof value === 'string' && (AGENT_PRESENCES as readonly string[]).includes(value);
 }
 
-export function agentView(row: Pick<AgentRow, 'id' | 'name' | 'role' | 'presence'>): AgentView {
+export function agentView(row: Pick<AgentRow, 'id' | 'name' | 'role' | 'presence' | 'display_name'>): AgentView {
   return {
     id: row.id,
     name: row.name,
+    displayName: row.display_name ?? `#${row.id}`,
     role: row.role,
     presence: isAgentPresence(row.presence) ? row.presence : 'offline',
   };
 }
 
 function agentDetails(row: AgentRow): AgentDetails {
-  return { ...agentView(row), lastActiveAt: row.last_active_at, createdAt: row.created_at };
+  return { ...agentView(row), lastActiveAt: row.last_active_at, createdAt: row.created_at, disabledAt: row.disabled_at };
+}
+
+/** Throws `AGENT_INVALID` naming what is wrong with a display name; returns it trimmed. */
+export function checkDisplayName(displayName: string): string {
+  const trimmed = displayName.trim();
+  if (!DISPLAY_NAME.test(trimmed)) throw new AppError('AGENT_INVALID', 'the display name must be 1–20 characters, without <, >, ", & or control characters');
+  return trimmed;
 }
 
 /** Throws `AGENT_INVALID` naming what is wrong with the name. */
@@ -97,6 +122,7 @@ export class AgentStore {
     checkAgentName(input.name);
     if (!isAgentRole(input.role)) throw new AppError('AGENT_INVALID', `the role must be one of ${AGENT_ROLES.join(', ')}`);
     checkPasswordPolicy(input.password);
+    const displayName = input.displayName === undefined ? null : checkDisplayName(input.displayName);
     // Names differing only in case would be told apart by nobody reading a transcript.
     const taken = await this.db
       .selectFrom('agents')
@@ -108,7 +134,7 @@ export class AgentStore {
     try {
       const row = await this.db
         .insertInto('agents')
-        .values({ name: input.name, role: input.role, password_hash: passwordHash, created_at: now.toISOString() })
+        .values({ name: input.name, role: input.role, password_hash: passwordHash, display_name: displayName, created_at: now.toISOString() })
         .returningAll()
         .executeTakeFirstOrThrow();
       return agentView(row);
@@ -147,58 +173,84 @@ export class AgentStore {
   }
 
   /**
-   * The agent whose name and password these are, now marked online. Throws `AGENT_LOGIN_FAILED` (unknown
-   * name or wrong password, indistinguishably) or `AGENT_LOCKED` with `details.retryAfterSeconds`.
+   * The agent whose name and password these are, now marked online. `client` identifies the caller (its
+   * IP address) for the back-off; failures of one client never make another wait. Throws `AGENT_LOGIN_FAILED` (unknown name or wrong password,
+   * indistinguishably), `AGENT_LOCKED` with `details.retryAfterSeconds` (this client must wait), or
+   * `AGENT_DISABLED` (right password, account switched off: only someone who knows it learns that).
    */
-  async verifyLogin(name: string, password: string, now: Date = new Date()): Promise<AgentView> {
+  async verifyLogin(name: string, password: string, now: Date = new Date(), client = 'unknown'): Promise<AgentView> {
     const nowIso = now.toISOString();
-    // 1. Lock check, and the attempt counted, in one write transaction.
+    // 1. Back-off check, and the attempt counted, in one write transaction. The attempt that reaches the
+    //    limit sets the wait before its password is even checked (a success lifts it), so parallel
+    //    guesses queued behind it are refused: at most `loginMaxFailures` checks are ever in flight.
     const row = await writeTransaction(this.db, async (tx) => {
       const found = await tx.selectFrom('agents').selectAll().where('name', '=', name).executeTakeFirst();
       if (!found) return undefined;
-      const lockedUntil = found.locked_until ? Date.parse(found.locked_until) : NaN;
-      if (lockedUntil > now.getTime()) throw this.locked(lockedUntil, now);
-      // A lock that has run out starts a fresh count.
-      const failures = (Number.isNaN(lockedUntil) ? found.failed_logins : 0) + 1;
-      if (failures > this.maxFailures) {
-        // Only reachable when attempts overlap: more in flight than failures allowed.
-        const until = now.getTime() + this.lockoutMs;
+      const failure = await tx.selectFrom('agent_login_failures').selectAll().where('agent_id', '=', found.id).where('client', '=', client).executeTakeFirst();
+      const blockedUntil = failure?.blocked_until ? Date.parse(failure.blocked_until) : NaN;
+      if (blockedUntil > now.getTime()) throw this.locked(blockedUntil, now);
+      const failures = (failure?.failures ?? 0) + 1;
+      const over = failures - this.maxFailures;
+      const blocked = over >= 0 ? new Date(now.getTime() + Math.min(this.lockoutMs, FIRST_BACKOFF_MS * 2 ** Math.min(over, 20))).toISOString() : null;
+      if (failure) {
         await tx
-          .updateTable('agents')
-          .set({ failed_logins: failures, locked_until: new Date(until).toISOString() })
-          .where('id', '=', found.id)
+          .updateTable('agent_login_failures')
+          .set({ failures, blocked_until: blocked, last_failed_at: nowIso })
+          .where('agent_id', '=', found.id)
+          .where('client', '=', client)
           .execute();
-        return { row: found, lockedUntil: until };
+      } else {
+        await tx.insertInto('agent_login_failures').values({ agent_id: found.id, client, failures, blocked_until: blocked, last_failed_at: nowIso }).execute();
       }
-      await tx.updateTable('agents').set({ failed_logins: failures, locked_until: null }).where('id', '=', found.id).execute();
-      return { row: found, lockedUntil: undefined };
+      return found;
     });
-    if (row?.lockedUntil !== undefined) throw this.locked(row.lockedUntil, now);
 
     // 2. The hash, outside any transaction (tens of milliseconds on the thread pool).
-    const ok = await verifyPassword(password, row ? row.row.password_hash : await decoyHash());
-    if (!row) throw new AppError('AGENT_LOGIN_FAILED');
+    const ok = await verifyPassword(password, row ? row.password_hash : await decoyHash());
+    if (!row || !ok) throw new AppError('AGENT_LOGIN_FAILED');
 
-    // 3. Success resets the count; the failure that reaches the limit locks the account.
-    if (ok) {
-      const updated = await this.db
-        .updateTable('agents')
-        .set({ failed_logins: 0, locked_until: null, presence: 'online', last_active_at: nowIso })
-        .where('id', '=', row.row.id)
-        .returningAll()
-        .executeTakeFirst();
-      if (!updated) throw new AppError('AGENT_LOGIN_FAILED'); // deleted meanwhile
-      return agentView(updated);
-    }
-    const until = new Date(now.getTime() + this.lockoutMs).toISOString();
-    await this.db
+    // 3. Success clears this client's count (and any wait it had set).
+    await this.db.deleteFrom('agent_login_failures').where('agent_id', '=', row.id).where('client', '=', client).execute();
+    if (row.disabled_at) throw new AppError('AGENT_DISABLED');
+    const updated = await this.db
       .updateTable('agents')
-      .set({ locked_until: until })
-      .where('id', '=', row.row.id)
-      .where('failed_logins', '>=', this.maxFailures)
-      .where('locked_until', 'is', null)
-      .execute();
-    throw new AppError('AGENT_LOGIN_FAILED');
+      .set({ presence: 'online', last_active_at: nowIso })
+      .where('id', '=', row.id)
+      .where('disabled_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) throw new AppError('AGENT_LOGIN_FAILED'); // deleted or disabled meanwhile
+    return agentView(updated);
+  }
+
+  /** Switches an account off (`disabled`) or on again; returns the agent, or undefined if there is none. */
+  async setDisabled(name: string, disabled: boolean, now: Date = new Date()): Promise<AgentDetails | undefined> {
+    const row = await this.db
+      .updateTable('agents')
+      .set(disabled ? { disabled_at: now.toISOString(), presence: 'offline' } : { disabled_at: null })
+      .where('name', '=', name)
+      .returningAll()
+      .executeTakeFirst();
+    if (row && disabled) await this.db.deleteFrom('agent_sessions').where('agent_id', '=', row.id).execute();
+    return row ? agentDetails(row) : undefined;
+  }
+
+  /** A new password (policy checked); every session of the agent ends and its login back-offs are cleared. */
+  async resetPassword(name: string, password: string): Promise<AgentDetails | undefined> {
+    checkPasswordPolicy(password);
+    const passwordHash = await hashPassword(password);
+    const row = await this.db.updateTable('agents').set({ password_hash: passwordHash }).where('name', '=', name).returningAll().executeTakeFirst();
+    if (!row) return undefined;
+    await this.db.deleteFrom('agent_sessions').where('agent_id', '=', row.id).execute();
+    await this.db.deleteFrom('agent_login_failures').where('agent_id', '=', row.id).execute();
+    return agentDetails(row);
+  }
+
+  /** Sets the name merchants see. */
+  async setDisplayName(name: string, displayName: string): Promise<AgentDetails | undefined> {
+    const checked = checkDisplayName(displayName);
+    const row = await this.db.updateTable('agents').set({ display_name: checked }).where('name', '=', name).returningAll().executeTakeFirst();
+    return row ? agentDetails(row) : undefined;
   }
 
   /** Sets an agent's presence (`online` also counts as activity). Returns whether the agent exists. */

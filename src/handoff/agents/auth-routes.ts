@@ -39,7 +39,7 @@ import { safeEqual } from '../../requests/api-key.js';
 import type { Database } from '../../store/schema.js';
 import { AgentStore, type AgentRole, type AgentView } from './agent-store.js';
 import { PASSWORD_MAX_LENGTH } from './passwords.js';
-import { SessionStore, type AgentSession } from './sessions.js';
+import { SessionStore, sessionId, type AgentSession } from './sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -88,6 +88,8 @@ export interface AgentAuth {
   agentFromCookieHeader(header: string | string[] | undefined, now?: Date): Promise<AgentView | undefined>;
   /** Whether an `Origin` header may drive the console (absent, same host as the request, or `PUBLIC_URL`). */
   isAllowedOrigin(request: FastifyRequest): boolean;
+  /** Called with the session id when a session ends by logout here (the console closes its sockets at once). */
+  onSessionEnd(listener: (sessionId: string) => void): void;
 }
 
 // ── Cookies ─────────────────────────────────────────────────────────────────────────────────────────
@@ -219,9 +221,14 @@ async function agentAuthPlugin(app: FastifyInstance, options: AgentAuthOptions):
     const token = readCookie(header, cookieName);
     return token ? sessions.lookup(token, at) : undefined;
   };
+  const endListeners: ((sessionId: string) => void)[] = [];
+  const ended = (token: string) => {
+    for (const listener of endListeners) listener(sessionId(token));
+  };
   const auth: AgentAuth = {
     agents,
     sessions,
+    onSessionEnd: (listener) => void endListeners.push(listener),
     cookieName,
     now,
     sessionFromCookieHeader,
@@ -262,10 +269,13 @@ async function agentAuthPlugin(app: FastifyInstance, options: AgentAuthOptions):
       if (!auth.isAllowedOrigin(request)) throw new AppError('AGENT_CSRF', 'this origin may not use the agent console');
       const parsed = LoginBody.safeParse(request.body ?? undefined);
       if (!parsed.success) throw new AppError('AGENT_INVALID', 'expected {"name": "...", "password": "..."}');
-      const agent = await agents.verifyLogin(parsed.data.name, parsed.data.password, at);
+      const agent = await agents.verifyLogin(parsed.data.name, parsed.data.password, at, request.ip);
       // A browser that was logged in (maybe as someone else) gets a new session; the old one ends.
       const previous = readCookie(request.headers.cookie, cookieName);
-      if (previous) await sessions.delete(previous);
+      if (previous) {
+        await sessions.delete(previous);
+        ended(previous);
+      }
       const session = await sessions.create(agent.id, at);
       request.log.info({ agent: agent.name }, 'agent logged in');
       return reply
@@ -277,7 +287,10 @@ async function agentAuthPlugin(app: FastifyInstance, options: AgentAuthOptions):
     routes.post('/agent/api/logout', async (request, reply) => {
       const agent = currentAgent(request);
       const token = readCookie(request.headers.cookie, cookieName);
-      if (token) await sessions.delete(token);
+      if (token) {
+        await sessions.delete(token);
+        ended(token);
+      }
       // Offline unless the agent is still logged in elsewhere (another browser).
       if ((await sessions.countForAgent(agent.id, now())) === 0) await agents.setPresence(agent.id, 'offline', now());
       request.log.info({ agent: agent.name }, 'agent logged out');

@@ -78,7 +78,14 @@ export class SessionStore {
   /** The live session of this token and its agent; undefined when unknown or expired (then deleted). */
   async lookup(token: string, now: Date = new Date()): Promise<{ session: AgentSession; agent: AgentView } | undefined> {
     if (!TOKEN_PATTERN.test(token)) return undefined;
-    const id = sessionId(token);
+    return this.lookupById(sessionId(token), now);
+  }
+
+  /**
+   * The same by the session's id (its token's hash): an open console socket re-checks its session with
+   * it, so a logout, an expiry or `agents disable` closes the socket too.
+   */
+  async lookupById(id: string, now: Date = new Date()): Promise<{ session: AgentSession; agent: AgentView } | undefined> {
     const row = await this.db
       .selectFrom('agent_sessions as s')
       .innerJoin('agents as a', 'a.id', 's.agent_id')
@@ -92,11 +99,13 @@ export class SessionStore {
         'a.name',
         'a.role',
         'a.presence',
+        'a.display_name',
+        'a.disabled_at',
       ])
       .where('s.id', '=', id)
       .executeTakeFirst();
     if (!row) return undefined;
-    if (Date.parse(row.expires_at) <= now.getTime()) {
+    if (Date.parse(row.expires_at) <= now.getTime() || row.disabled_at !== null) {
       await this.db.deleteFrom('agent_sessions').where('id', '=', id).execute();
       return undefined;
     }
@@ -109,7 +118,7 @@ export class SessionStore {
         expiresAt: row.expires_at,
         lastSeenAt: row.last_seen_at,
       },
-      agent: agentView({ id: row.agent_id, name: row.name, role: row.role, presence: row.presence }),
+      agent: agentView({ id: row.agent_id, name: row.name, role: row.role, presence: row.presence, display_name: row.display_name }),
     };
   }
 

@@ -258,6 +258,9 @@ class Shell {
     this.socket = new ConsoleSocket(
       (ev) => this.onServerEvent(ev),
       (s) => this.onSocketState(s),
+      () => {
+        if (session === this) showLogin(t('loginExpired'));
+      },
     );
 
     this.relabel();

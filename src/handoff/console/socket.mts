@@ -8,6 +8,8 @@ import type { ServerEvent } from '../console-api.js';
 export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 const MAX_DELAY = 30_000;
+/** The server's close code for a socket whose session ended (console-hub.ts). */
+const SESSION_ENDED = 4401;
 
 export class ConsoleSocket {
   private ws: WebSocket | null = null;
@@ -19,6 +21,8 @@ export class ConsoleSocket {
   constructor(
     private readonly onEvent: (event: ServerEvent) => void,
     private readonly onState: (state: SocketState, attempt: number) => void,
+    /** The server closed the socket because the session ended (logout elsewhere, expiry, account disabled). */
+    private readonly onSessionEnded: () => void = () => undefined,
   ) {}
 
   get isOpen(): boolean {
@@ -94,10 +98,16 @@ export class ConsoleSocket {
       if (data && typeof data === 'object' && typeof (data as { type?: unknown }).type === 'string') this.onEvent(data as ServerEvent);
     };
     ws.onerror = () => undefined; // onclose follows
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
+      // 4401: the session is over; reconnecting would only be refused again.
+      if (event.code === SESSION_ENDED) {
+        this.stop();
+        this.onSessionEnded();
+        return;
+      }
       if (this.openedAt && Date.now() - this.openedAt > 5000) this.attempt = 0;
       this.openedAt = 0;
       this.schedule();

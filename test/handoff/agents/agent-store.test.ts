@@ -26,8 +26,10 @@ describe('AgentStore: adding agents', () => {
     const { db, agents } = await store();
     expect(await agents.count()).toBe(0);
     const alice = await agents.add({ name: 'alice', role: 'agent', password: PASSWORD });
-    const bob = await agents.add({ name: 'Bob.S-1_x', role: 'supervisor', password: 'another long one' });
-    expect(alice).toEqual({ id: expect.any(Number), name: 'alice', role: 'agent', presence: 'offline' });
+    const bob = await agents.add({ name: 'Bob.S-1_x', role: 'supervisor', password: 'another long one', displayName: ' 李华 ' });
+    // Merchants see the display name, or "#<id>" without one: never the login name.
+    expect(alice).toEqual({ id: expect.any(Number), name: 'alice', displayName: `#${alice.id}`, role: 'agent', presence: 'offline' });
+    expect(bob.displayName).toBe('李华');
     expect(bob.role).toBe('supervisor');
     expect(await agents.count()).toBe(2);
     expect((await agents.list()).map((a) => a.name)).toEqual(['Bob.S-1_x', 'alice']);
@@ -81,21 +83,32 @@ describe('AgentStore: logins', () => {
     expect(wrong.details).toBeUndefined();
   });
 
-  it('locks after N failures in a row, even for the right password, then starts afresh', async () => {
+  it('makes a client wait after N failures in a row, even with the right password, doubling the wait; other clients are not affected', async () => {
     const { agents } = await store({ loginMaxFailures: 3, lockoutMinutes: 15 });
     const clock = fakeClock();
     await agents.add({ name: 'alice', role: 'agent', password: PASSWORD });
-    for (let i = 0; i < 3; i++) expect((await failure(agents.verifyLogin('alice', `guess number ${i}`, clock.now()))).code).toBe('AGENT_LOGIN_FAILED');
-    const locked = await failure(agents.verifyLogin('alice', PASSWORD, clock.now()));
+    const attacker = '203.0.113.7';
+    for (let i = 0; i < 3; i++) expect((await failure(agents.verifyLogin('alice', `guess number ${i}`, clock.now(), attacker))).code).toBe('AGENT_LOGIN_FAILED');
+    const locked = await failure(agents.verifyLogin('alice', PASSWORD, clock.now(), attacker));
     expect(locked.code).toBe('AGENT_LOCKED');
     expect(locked.status).toBe(429);
-    expect(locked.details).toEqual({ retryAfterSeconds: 900 });
-    clock.advance(10 * 60_000);
-    expect((await failure(agents.verifyLogin('alice', PASSWORD, clock.now()))).details).toEqual({ retryAfterSeconds: 300 });
-    // Once the lock has run out: a fresh count (one failure does not lock again), and the password works.
-    clock.advance(5 * 60_000);
-    expect((await failure(agents.verifyLogin('alice', 'guess again!!', clock.now()))).code).toBe('AGENT_LOGIN_FAILED');
-    expect((await agents.verifyLogin('alice', PASSWORD, clock.now())).name).toBe('alice');
+    expect(locked.details).toEqual({ retryAfterSeconds: 30 });
+    // Alice at her own desk logs in meanwhile: a stranger's guesses do not lock her out.
+    expect((await agents.verifyLogin('alice', PASSWORD, clock.now(), '10.0.0.5')).name).toBe('alice');
+    // After the wait one more try; failing it doubles the wait.
+    clock.advance(30_000);
+    expect((await failure(agents.verifyLogin('alice', 'guess again!!', clock.now(), attacker))).code).toBe('AGENT_LOGIN_FAILED');
+    expect((await failure(agents.verifyLogin('alice', PASSWORD, clock.now(), attacker))).details).toEqual({ retryAfterSeconds: 60 });
+    // The wait is capped at lockoutMinutes.
+    for (let i = 0; i < 8; i++) {
+      clock.advance(15 * 60_000);
+      await failure(agents.verifyLogin('alice', 'guess again!!', clock.now(), attacker));
+    }
+    expect((await failure(agents.verifyLogin('alice', PASSWORD, clock.now(), attacker))).details).toEqual({ retryAfterSeconds: 900 });
+    // Once the wait is over the right password works, and clears that client's count.
+    clock.advance(15 * 60_000);
+    expect((await agents.verifyLogin('alice', PASSWORD, clock.now(), attacker)).name).toBe('alice');
+    expect((await failure(agents.verifyLogin('alice', 'one wrong guess', clock.now(), attacker))).code).toBe('AGENT_LOGIN_FAILED');
   });
 
   it('a success resets the count of failures', async () => {
@@ -110,10 +123,10 @@ describe('AgentStore: logins', () => {
   it('a burst of parallel guesses gets at most N password checks', async () => {
     const { agents } = await store({ loginMaxFailures: 3, lockoutMinutes: 15 });
     await agents.add({ name: 'alice', role: 'agent', password: PASSWORD });
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => failure(agents.verifyLogin('alice', `guess ${i} xxxxx`, new Date()))));
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => failure(agents.verifyLogin('alice', `guess ${i} xxxxx`, new Date(), 'burst'))));
     expect(results.filter((e) => e.code === 'AGENT_LOGIN_FAILED').length).toBeLessThanOrEqual(3);
     expect(results.filter((e) => e.code === 'AGENT_LOCKED').length).toBeGreaterThanOrEqual(9);
-    expect((await failure(agents.verifyLogin('alice', PASSWORD, new Date()))).code).toBe('AGENT_LOCKED');
+    expect((await failure(agents.verifyLogin('alice', PASSWORD, new Date(), 'burst'))).code).toBe('AGENT_LOCKED');
   });
 
   it('an unknown name costs a hash too (no fast answer)', async () => {
@@ -129,6 +142,43 @@ describe('AgentStore: logins', () => {
     const known = Math.min(await time('alice'), await time('alice'));
     // Both run one scrypt (tens of ms); without the decoy the unknown name would answer in well under 1 ms.
     expect(unknown).toBeGreaterThan(known / 3);
+  });
+});
+
+describe('AgentStore: what operators do to accounts', () => {
+  it('a disabled account cannot log in (told so only with the right password) and its sessions end; enabled, it can again', async () => {
+    const { db, agents } = await store();
+    const alice = await agents.add({ name: 'alice', role: 'agent', password: PASSWORD });
+    await db.insertInto('agent_sessions').values({ id: 'h'.repeat(64), agent_id: alice.id, csrf_token: 't', created_at: 'x', expires_at: '9999-01-01T00:00:00.000Z', last_seen_at: 'x' }).execute();
+    expect((await agents.setDisabled('alice', true))!.disabledAt).toEqual(expect.any(String));
+    expect(await db.selectFrom('agent_sessions').selectAll().execute()).toEqual([]);
+    expect((await failure(agents.verifyLogin('alice', 'wrong password!'))).code).toBe('AGENT_LOGIN_FAILED');
+    const disabled = await failure(agents.verifyLogin('alice', PASSWORD));
+    expect([disabled.code, disabled.status]).toEqual(['AGENT_DISABLED', 403]);
+    expect((await agents.setDisabled('alice', false))!.disabledAt).toBeNull();
+    expect((await agents.verifyLogin('alice', PASSWORD)).name).toBe('alice');
+    expect(await agents.setDisabled('nobody', true)).toBeUndefined();
+  });
+
+  it('a reset password replaces the old one, ends every session and lifts the waits', async () => {
+    const { db, agents } = await store({ loginMaxFailures: 3, lockoutMinutes: 15 });
+    const alice = await agents.add({ name: 'alice', role: 'agent', password: PASSWORD });
+    for (let i = 0; i < 3; i++) await failure(agents.verifyLogin('alice', `guess number ${i}`, new Date(), 'desk'));
+    await db.insertInto('agent_sessions').values({ id: 'h'.repeat(64), agent_id: alice.id, csrf_token: 't', created_at: 'x', expires_at: '9999-01-01T00:00:00.000Z', last_seen_at: 'x' }).execute();
+    expect((await failure(agents.resetPassword('alice', 'short'))).message).toMatch(/at least 10 characters/);
+    await agents.resetPassword('alice', 'a brand new passphrase');
+    expect(await db.selectFrom('agent_sessions').selectAll().execute()).toEqual([]);
+    expect((await failure(agents.verifyLogin('alice', PASSWORD, new Date(), 'desk'))).code).toBe('AGENT_LOGIN_FAILED');
+    expect((await agents.verifyLogin('alice', 'a brand new passphrase', new Date(), 'desk')).name).toBe('alice');
+  });
+
+  it('sets the display name merchants see, refusing markup and over-long names', async () => {
+    const { agents } = await store();
+    await agents.add({ name: 'alice', role: 'agent', password: PASSWORD });
+    expect((await agents.setDisplayName('alice', '客服小王'))!.displayName).toBe('客服小王');
+    for (const bad of ['', '   ', '<b>王</b>', 'x'.repeat(21), 'a\nb']) {
+      expect((await failure(agents.setDisplayName('alice', bad))).code).toBe('AGENT_INVALID');
+    }
   });
 });
 

@@ -75,7 +75,7 @@ describe('agent console: login', () => {
     const { res, setCookie, cookie } = await login();
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
-      agent: { id: expect.any(Number), name: 'alice', role: 'agent', presence: 'online' },
+      agent: { id: expect.any(Number), name: 'alice', displayName: expect.stringMatching(/^#\d+$/), role: 'agent', presence: 'online' },
       csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       expiresAt: '2025-03-03T10:00:00.000Z',
     });
@@ -117,17 +117,18 @@ describe('agent console: login', () => {
     }
   });
 
-  it('locks the account after N failures (429, Retry-After) and lets it in after the lockout', async () => {
+  it('makes this client wait after N failures (429, Retry-After), doubling, and lets it in after the wait', async () => {
     const { login, clock } = await serve({ handoff: { loginMaxFailures: 3, lockoutMinutes: 15 } });
     for (let i = 0; i < 3; i++) expect((await login('alice', `wrong guess ${i}`)).res.status).toBe(401);
     const locked = await login('alice', PASSWORD);
     expect(locked.res.status).toBe(429);
-    expect(locked.res.headers.get('retry-after')).toBe('900');
-    expect(locked.res.json).toEqual({ error: { code: 'AGENT_LOCKED', message: 'Too many failed logins; try again later', retryAfterSeconds: 900 } });
+    expect(locked.res.headers.get('retry-after')).toBe('30');
+    expect(locked.res.json).toEqual({ error: { code: 'AGENT_LOCKED', message: 'Too many failed logins; try again later', retryAfterSeconds: 30 } });
     expect(locked.setCookie).toBe('');
     // Other accounts are not affected.
     expect((await login('sam')).res.status).toBe(200);
-    clock.advance(14 * 60_000);
+    clock.advance(30_000);
+    expect((await login('alice', 'wrong guess 4')).res.status).toBe(401);
     expect((await login('alice', PASSWORD)).res.headers.get('retry-after')).toBe('60');
     clock.advance(60_000);
     expect((await login('alice', PASSWORD)).res.status).toBe(200);
@@ -164,7 +165,7 @@ describe('agent console: the guard on /agent/api/', () => {
     const { cookie, csrf } = await login();
     const me = await call('GET', '/agent/api/me', { cookie: `theme=dark; ${cookie}; lang=en` });
     expect(me.status).toBe(200);
-    expect(me.json).toEqual({ agent: { id: expect.any(Number), name: 'alice', role: 'agent', presence: 'online' }, csrfToken: csrf, expiresAt: expect.any(String) });
+    expect(me.json).toEqual({ agent: { id: expect.any(Number), name: 'alice', displayName: expect.stringMatching(/^#\d+$/), role: 'agent', presence: 'online' }, csrfToken: csrf, expiresAt: expect.any(String) });
     expect(me.headers.get('cache-control')).toBe('no-store');
   });
 
@@ -178,7 +179,7 @@ describe('agent console: the guard on /agent/api/', () => {
     expect((await call('GET', '/elsewhere/needs-agent')).status).toBe(401);
     const { cookie } = await login();
     const who = await call('GET', '/agent/api/whoami', { cookie });
-    expect(who.json).toEqual({ agent: { id: expect.any(Number), name: 'alice', role: 'agent', presence: 'online' }, session: expect.any(Number) });
+    expect(who.json).toEqual({ agent: { id: expect.any(Number), name: 'alice', displayName: expect.stringMatching(/^#\d+$/), role: 'agent', presence: 'online' }, session: expect.any(Number) });
     expect((await call('GET', '/elsewhere/needs-agent', { cookie })).json).toEqual({ name: 'alice' });
     expect((await call('GET', '/agent/api/early', { cookie })).json).toEqual({ name: 'alice' });
   });

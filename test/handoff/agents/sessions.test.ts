@@ -35,7 +35,7 @@ describe('SessionStore', () => {
     const clock = fakeClock();
     const s = await sessions.create(alice.id, clock.now());
     const found = await sessions.lookup(s.token, clock.now());
-    expect(found?.agent).toEqual({ id: alice.id, name: 'alice', role: 'supervisor', presence: 'offline' });
+    expect(found?.agent).toEqual({ id: alice.id, name: 'alice', displayName: `#${alice.id}`, role: 'supervisor', presence: 'offline' });
     expect(found?.session).toMatchObject({ agentId: alice.id, csrfToken: s.csrfToken, expiresAt: s.expiresAt });
     expect(await sessions.lookup(`${s.token.slice(0, -1)}${s.token.endsWith('A') ? 'B' : 'A'}`, clock.now())).toBeUndefined();
     expect(await sessions.lookup('not a token', clock.now())).toBeUndefined();
