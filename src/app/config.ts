@@ -97,6 +97,8 @@ export interface Config {
     readonly tokensPerMinute: number;
     readonly uploadMaxBytes: number;
     readonly uploadMaxFiles: number;
+    /** Most bytes of files one web chat conversation may hold, all uploads together. */
+    readonly uploadConversationMaxBytes: number;
   };
   /** The back office that decides requests (issue 4). Each part is off while unset. */
   readonly backoffice: {
@@ -271,6 +273,7 @@ function schemaFor(root: string) {
     WEBCHAT_TOKENS_PER_MINUTE: integer(1, 10_000).default(20),
     UPLOAD_MAX_BYTES: integer(1024, 100 * 1024 * 1024).default(10 * 1024 * 1024),
     UPLOAD_MAX_FILES: integer(1, 20).default(5),
+    UPLOAD_CONVERSATION_MAX_BYTES: integer(1024, 10 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
     BACKOFFICE_WEBHOOK_URL: httpUrl().optional(),
     BACKOFFICE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     BACKOFFICE_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
@@ -481,6 +484,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokensPerMinute: v.WEBCHAT_TOKENS_PER_MINUTE,
       uploadMaxBytes: v.UPLOAD_MAX_BYTES,
       uploadMaxFiles: v.UPLOAD_MAX_FILES,
+      uploadConversationMaxBytes: v.UPLOAD_CONVERSATION_MAX_BYTES,
     }),
     handoff: Object.freeze({
       businessHours: v.HANDOFF_BUSINESS_HOURS,

@@ -26,6 +26,7 @@ export const ERROR_CATALOGUE = {
   DL_RATE_LIMITED: { status: 429, message: 'Too many messages; wait before sending more' },
   DL_TOO_MANY_ATTACHMENTS: { status: 400, message: 'Too many files in one message' },
   DL_ATTACHMENT_TOO_LARGE: { status: 413, message: 'A file is too large' },
+  DL_UPLOAD_QUOTA: { status: 413, message: 'This conversation holds as many files as it may' },
   DL_ATTACHMENT_TYPE: { status: 415, message: 'This file type is not accepted' },
   SERVER_NOT_READY: { status: 503, message: 'The server is starting; the knowledge base is not loaded yet' },
   WEBCHAT_ORIGIN_FORBIDDEN: { status: 403, message: 'This page is not allowed to use the web chat' },

@@ -62,6 +62,7 @@ const USER_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
   DL_RATE_LIMITED: 'errRateLimited',
   DL_TOO_MANY_ATTACHMENTS: 'errTooManyFiles',
   DL_ATTACHMENT_TOO_LARGE: 'errFileTooLarge',
+  DL_UPLOAD_QUOTA: 'errUploadQuota',
   DL_ATTACHMENT_TYPE: 'errFileType',
   DL_TOKEN_EXPIRED: 'errSessionExpired',
   DL_UNAUTHORIZED: 'errSessionExpired',
@@ -140,6 +141,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         mb: formatMb(config.webchat.uploadMaxBytes),
       };
       if (err.code === 'DL_TOO_MANY_ATTACHMENTS') vars.max = config.webchat.uploadMaxFiles;
+      if (err.code === 'DL_UPLOAD_QUOTA') vars.mb = formatMb(config.webchat.uploadConversationMaxBytes);
       const shown = key ? new AppError(err.code, undefined, { details: err.details }) : err;
       if (key) Object.defineProperty(shown, 'message', { value: t(locale, key, vars) });
       if (err.status >= 500) request.log.error({ err }, 'request failed');
@@ -200,6 +202,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     filesDir: config.paths.files,
     uploadMaxBytes: config.webchat.uploadMaxBytes,
     uploadMaxFiles: config.webchat.uploadMaxFiles,
+    uploadConversationMaxBytes: config.webchat.uploadConversationMaxBytes,
     publicUrl: config.publicUrl,
   });
   // The database opens first: the agent console's login needs it before the bot has loaded.

@@ -24,18 +24,31 @@ export interface StoredFile {
   size: number;
 }
 
-export async function storeFile(dir: string, bytes: Buffer, displayName: string): Promise<StoredFile> {
+/**
+ * What a file would be stored as, from its bytes; throws `DL_ATTACHMENT_TYPE` for a type not accepted.
+ * Nothing is written: an upload of several files is checked whole before any of it reaches the disk.
+ */
+export async function inspectFile(bytes: Buffer, displayName: string): Promise<StoredFile> {
   const type = await fileTypeFromBuffer(bytes);
   const ext = type && ACCEPTED_TYPES[type.mime];
   if (!type || !ext) {
     throw new AppError('DL_ATTACHMENT_TYPE', `${displayName}: ${type ? type.mime : 'unknown type'}`);
   }
-  const file = `${createHash('sha256').update(bytes).digest('hex')}.${ext}`;
+  return { file: `${createHash('sha256').update(bytes).digest('hex')}.${ext}`, contentType: type.mime, size: bytes.length };
+}
+
+/** Writes inspected bytes under their name (once: the same content is the same file). */
+export function writeStoredFile(dir: string, stored: StoredFile, bytes: Buffer): void {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, file);
+  const path = join(dir, stored.file);
   // On disk (flushed) before any activity, request or state refers to it.
   if (!existsSync(path)) writeFileDurably(path, bytes);
-  return { file, contentType: type.mime, size: bytes.length };
+}
+
+export async function storeFile(dir: string, bytes: Buffer, displayName: string): Promise<StoredFile> {
+  const stored = await inspectFile(bytes, displayName);
+  writeStoredFile(dir, stored, bytes);
+  return stored;
 }
 
 /** A file name safe to echo back (no path, no control characters, bounded length). */

@@ -96,6 +96,7 @@ describe('loadConfig', () => {
         tokensPerMinute: 20,
         uploadMaxBytes: 10 * 1024 * 1024,
         uploadMaxFiles: 5,
+        uploadConversationMaxBytes: 50 * 1024 * 1024,
       },
       telegram: {
         botToken: undefined,

@@ -2,6 +2,7 @@
  * Limits with clear errors (code, status, a sentence the widget can show in the merchant's language),
  * file types decided by bytes, and card numbers masked everywhere a posted message goes.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import {
   postActivity,
   sha256,
   startTestServer,
+  StreamClient,
   upload,
   uploadForm,
   waitForReply,
@@ -172,14 +174,78 @@ describe('uploads', () => {
     // An SVG (scripts inside) is not accepted either; a real PNG named .pdf is stored as the PNG it is.
     const svg = { bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), name: 'x.svg', type: 'image/svg+xml' };
     expect((await upload(ts, conv, uploadForm({ type: 'message' }, [svg]))).status).toBe(415);
+    // (A new conversation: refused uploads count against the message rate too.)
+    const next = await openConversation(ts);
     const disguised = { bytes: makePng([3, 1, 4]), name: 'receipt.pdf', type: 'application/pdf' };
-    const ok = await upload(ts, conv, uploadForm({ type: 'message' }, [disguised]));
+    const ok = await upload(ts, next, uploadForm({ type: 'message' }, [disguised]));
     expect(ok.status).toBe(200);
-    const { activities } = await getActivities(ts, conv);
+    const { activities } = await getActivities(ts, next);
     const attachment = activities.find((a) => a.id === ok.body.id)!.attachments![0]!;
     expect(attachment.contentType).toBe('image/png');
     expect(attachment.contentUrl).toMatch(/\.png$/);
     expect(activities.some((a) => a.text === '看图')).toBe(false);
+  });
+});
+
+describe('uploads cannot fill the disk', () => {
+  const QUOTA = 3 * 1024 * 1024;
+  let small: TestServer;
+  beforeAll(async () => {
+    small = await startTestServer({ UPLOAD_CONVERSATION_MAX_BYTES: String(QUOTA), WEBCHAT_MESSAGES_PER_MINUTE: '3', WEBCHAT_TOKENS_PER_MINUTE: '1000' });
+  });
+  afterAll(async () => {
+    await small?.destroy();
+  });
+  const stored = () => (existsSync(small.config.paths.files) ? readdirSync(small.config.paths.files).length : 0);
+
+  it('past the message rate an upload is refused before any byte is written', async () => {
+    const conv = await openConversation(small);
+    const before = stored();
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push((await upload(small, conv, uploadForm({ type: 'message' }, [png(40 + i, 200_000)]))).status);
+    expect(answers).toEqual([200, 200, 200, 429, 429]);
+    expect(stored()).toBe(before + 3);
+  });
+
+  it('a conversation’s files stop at UPLOAD_CONVERSATION_MAX_BYTES (413 DL_UPLOAD_QUOTA, nothing written); another conversation is not affected', async () => {
+    const conv = await openConversation(small);
+    expect((await upload(small, conv, uploadForm({ type: 'message' }, [png(50, 1_000_000), png(51, 1_000_000)]))).status).toBe(200);
+    const before = stored();
+    const over = await upload(small, conv, uploadForm({ type: 'message', text: '再来一张' }, [png(52, 1_200_000)]));
+    expect(over.status).toBe(413);
+    expect(over.body.error.code).toBe('DL_UPLOAD_QUOTA');
+    expect(over.body.error.message).toBe('这个对话里的文件已经够多了（合计最多 3 MB），无法再上传。如需补充材料，请联系人工客服。');
+    expect(stored()).toBe(before);
+    const { activities } = await getActivities(small, conv);
+    expect(activities.some((a) => a.text === '再来一张')).toBe(false);
+    const other = await openConversation(small);
+    expect((await upload(small, other, uploadForm({ type: 'message' }, [png(52, 1_200_000)]))).status).toBe(200);
+  });
+
+  it('an upload with one bad file writes none of its files', async () => {
+    const conv = await openConversation(small);
+    const before = stored();
+    const fake = { bytes: Buffer.from('not an image at all\n'.repeat(10)), name: 'b.png', type: 'image/png' };
+    const res = await upload(small, conv, uploadForm({ type: 'message' }, [png(60, 100_000), fake]));
+    expect(res.status).toBe(415);
+    expect(stored()).toBe(before);
+  });
+
+  it('a client opening streams without end closes its own oldest (4008): at most 4 per conversation', async () => {
+    const conv = await openConversation(small);
+    const clients: StreamClient[] = [];
+    try {
+      // One after the other, so the server sees them in this order.
+      for (let i = 0; i < 5; i++) {
+        const client = StreamClient.connect(conv.streamUrl);
+        clients.push(client);
+        await client.waitForActivity(() => true, `the history on stream ${i + 1}`);
+      }
+      expect((await clients[0]!.whenClosed()).code).toBe(4008);
+      expect(clients.slice(1).every((c) => c.closed === undefined)).toBe(true);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import type {} from '@fastify/multipart';
 import type {} from '@fastify/websocket';
 import { AppError } from '../../app/errors.js';
-import { safeName, storeFile } from '../attachments.js';
+import { inspectFile, safeName, writeStoredFile, type StoredFile } from '../attachments.js';
 import type { DirectLineService } from './directline-service.js';
 import type { TokenService } from './tokens.js';
 
@@ -21,6 +21,10 @@ export interface DirectLineRouteOptions {
   filesDir: string;
   uploadMaxBytes: number;
   uploadMaxFiles: number;
+  /** Most bytes of files one conversation may hold (every upload of it together). */
+  uploadConversationMaxBytes: number;
+  /** Most WebSocket streams open on one conversation; a new one closes the oldest (default 4). */
+  maxStreamsPerConversation?: number;
   publicUrl: string | undefined;
 }
 
@@ -49,6 +53,9 @@ function parseWatermark(raw: unknown): number | undefined {
 
 export async function directLineRoutes(app: FastifyInstance, options: DirectLineRouteOptions): Promise<void> {
   const { tokens } = options;
+  const maxStreams = options.maxStreamsPerConversation ?? 4;
+  /** Open streams by conversation, oldest first. */
+  const streams = new Map<string, WebSocket[]>();
 
   async function caller(request: FastifyRequest, credential = bearer(request)): Promise<Caller> {
     if (!credential) throw new AppError('DL_UNAUTHORIZED');
@@ -146,8 +153,16 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
   app.post<{ Params: { id: string }; Querystring: { userId?: string } }>('/conversations/:id/upload', async (request) => {
     const { who, conv } = await access(request, request.params.id);
     if (!request.isMultipart()) throw new AppError('DL_BAD_REQUEST', 'upload needs multipart/form-data');
+    // Limits before any byte is read: the declared size, then the message rate.
+    const declared = Number(request.headers['content-length']);
+    const most = options.uploadMaxFiles * options.uploadMaxBytes + 64 * 1024;
+    if (Number.isFinite(declared) && declared > most) {
+      throw new AppError('DL_ATTACHMENT_TOO_LARGE', `the upload is ${declared} bytes`, { details: { maxBytes: options.uploadMaxBytes } });
+    }
+    const service = options.service();
+    service.takeRate(conv.id);
     let activity: Partial<Activity> = { type: 'message' };
-    const attachments: NonNullable<Activity['attachments']> = [];
+    const accepted: { stored: StoredFile; bytes: Buffer; name: string }[] = [];
     const base = `${origin(request, options.publicUrl)}/v3/directline/conversations/${encodeURIComponent(conv.id)}/files`;
     let files = 0;
     // Clients send the activity as a Blob, which counts as a file: the parser allows one more than the
@@ -175,13 +190,25 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
         throw err;
       }
       const name = safeName(part.filename);
-      const stored = await storeFile(options.filesDir, bytes, name);
-      await options.service().store.addFile(conv.id, stored.file, stored.contentType, stored.size);
+      accepted.push({ stored: await inspectFile(bytes, name), bytes, name });
+    }
+    if (accepted.length === 0) throw new AppError('DL_BAD_REQUEST', 'no file in the upload');
+    // The whole upload was read and checked; only now is anything written, within the quota.
+    const used = await service.store.fileBytes(conv.id);
+    const adding = accepted.reduce((sum, f) => sum + f.stored.size, 0);
+    if (used + adding > options.uploadConversationMaxBytes) {
+      throw new AppError('DL_UPLOAD_QUOTA', `${used} + ${adding} > ${options.uploadConversationMaxBytes} bytes`, {
+        details: { maxBytes: options.uploadConversationMaxBytes },
+      });
+    }
+    const attachments: NonNullable<Activity['attachments']> = [];
+    for (const { stored, bytes, name } of accepted) {
+      writeStoredFile(options.filesDir, stored, bytes);
+      await service.store.addFile(conv.id, stored.file, stored.contentType, stored.size);
       attachments.push({ contentType: stored.contentType, contentUrl: `${base}/${stored.file}`, name });
     }
-    if (attachments.length === 0) throw new AppError('DL_BAD_REQUEST', 'no file in the upload');
     const userId = who.kind === 'token' ? who.userId : (request.query.userId ?? conv.userId);
-    const { id } = await options.service().post(conv.id, userId, { ...activity, attachments }, origin(request, options.publicUrl));
+    const { id } = await service.post(conv.id, userId, { ...activity, attachments }, origin(request, options.publicUrl), { rateTaken: true });
     return { id };
   });
 
@@ -242,11 +269,20 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
           if (live.length > 0) sendLive(live);
         }).catch((err: unknown) => request.log.warn({ err, conversationId }, 'stream send failed'));
       };
+      // Each stream costs a socket and a subscription: a client opening streams without end closes its
+      // own oldest (a reconnecting Web Chat's previous stream is usually already dead).
+      const open = streams.get(conversationId) ?? [];
+      open.push(socket);
+      streams.set(conversationId, open);
+      while (open.length > maxStreams) open.shift()!.close(4008, 'DL_TOO_MANY_STREAMS');
       const unsubscribe = hub.subscribe(conversationId, (ephemeral) => pump(ephemeral));
       const ping = setInterval(() => socket.readyState === socket.OPEN && socket.ping(), STREAM_PING_MS);
       socket.on('close', () => {
         unsubscribe();
         clearInterval(ping);
+        const left = (streams.get(conversationId) ?? []).filter((s) => s !== socket);
+        if (left.length) streams.set(conversationId, left);
+        else streams.delete(conversationId);
       });
       // Client frames are pings ("") or ignored; Direct Line does not take activities over the stream.
       socket.on('message', () => undefined);

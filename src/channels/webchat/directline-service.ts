@@ -89,10 +89,20 @@ export class DirectLineService {
   }
 
   /**
+   * Takes one message from the conversation's rate budget, or throws `DL_RATE_LIMITED`. The upload
+   * route calls it before reading any file (a flood must not fill the disk first), then posts with
+   * `rateTaken`.
+   */
+  takeRate(conversationId: string): void {
+    const wait = this.limiter.take(conversationId);
+    if (wait > 0) throw new AppError('DL_RATE_LIMITED', undefined, { details: { retryAfterSeconds: Math.ceil(wait / 1000) } });
+  }
+
+  /**
    * Stores the merchant's activity (masked) and echoes it to the conversation's listeners, then runs
    * the bot on it — once: a retry with the same client activity id gets the stored id back.
    */
-  async post(conversationId: string, userId: string, input: Partial<Activity>, serviceUrl: string): Promise<PostResult> {
+  async post(conversationId: string, userId: string, input: Partial<Activity>, serviceUrl: string, options: { rateTaken?: boolean } = {}): Promise<PostResult> {
     const type = input.type ?? ActivityTypes.Message;
     if (typeof type !== 'string' || !['message', 'event', 'typing'].includes(type)) {
       throw new AppError('DL_BAD_REQUEST', `activity type "${String(type)}" is not accepted`);
@@ -120,8 +130,7 @@ export class DirectLineService {
       const existing = await this.deps.store.findByClientId(conversationId, clientActivityId);
       if (existing) return { id: existing, duplicate: true };
     }
-    const wait = this.limiter.take(conversationId);
-    if (wait > 0) throw new AppError('DL_RATE_LIMITED', undefined, { details: { retryAfterSeconds: Math.ceil(wait / 1000) } });
+    if (!options.rateTaken) this.takeRate(conversationId);
 
     // The server decides who is speaking: the token's user, never what the body claims.
     const activity: Partial<Activity> = {

@@ -141,6 +141,16 @@ export class DirectLineStore {
       .execute();
   }
 
+  /** Bytes of the files stored for this conversation (the per-conversation upload quota). */
+  async fileBytes(conversationId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('dl_files')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('bytes'))
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    return Number(row.bytes);
+  }
+
   async getFile(conversationId: string, file: string): Promise<{ contentType: string; size: number } | undefined> {
     const row = await this.db
       .selectFrom('dl_files')
