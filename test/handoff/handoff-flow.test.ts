@@ -246,12 +246,17 @@ describe('while an agent owns the conversation', () => {
     expect(arrived.attachments).toHaveLength(1);
     const attachment = arrived.attachments![0]!;
     expect(attachment.contentType).toBe('image/png');
-    const download = await fetch(attachment.contentUrl!, { headers: bearer(m.conv.token) });
+    const download = await fetch(attachment.contentUrl!);
     expect(download.status).toBe(200);
     expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(png));
-    // Someone else's token may not open it.
+    // Its grant is for this conversation: the same file under someone else's conversation is refused,
+    // and so is the plain link with someone else's token.
     const stranger = await Merchant.open(s);
-    expect((await call(attachment.contentUrl!, { headers: bearer(stranger.conv.token) })).status).not.toBe(200);
+    const elsewhere = attachment.contentUrl!.replace(encodeURIComponent(m.conversationId), encodeURIComponent(stranger.conversationId));
+    expect(elsewhere).not.toBe(attachment.contentUrl);
+    expect((await call(elsewhere)).status).toBe(403);
+    const plain = attachment.contentUrl!.replace(/\/files\/[^/]+\//, '/files/');
+    expect((await call(plain, { headers: bearer(stranger.conv.token) })).status).not.toBe(200);
 
     // An internal note never reaches the merchant.
     const noteMark = await m.mark();

@@ -435,7 +435,7 @@ describe('WebSocket stream', () => {
 // ── Upload and files ─────────────────────────────────────────────────────────────────────────────────
 
 describe('upload and files', () => {
-  it('stores a real PNG; the echo links to it; the file route serves it byte-identical with the bearer token or ?t=', async () => {
+  it('stores a real PNG; the echo links to it with a grant that opens it as is (the official Web Chat does); the plain route needs the bearer token or ?t=', async () => {
     const conv = await openConversation(ts);
     const png = makePng([10, 200, 30]);
     const clientId = clientActivityId();
@@ -457,20 +457,39 @@ describe('upload and files', () => {
     const attachment = echo.attachments![0]!;
     expect(attachment.contentType).toBe('image/png');
     expect(attachment.name).toBe('photo.png');
-    expect(attachment.contentUrl).toBe(`${ts.dl}/conversations/${conv.conversationId}/files/${sha256(png)}.png`);
+    const plain = `${ts.dl}/conversations/${conv.conversationId}/files/${sha256(png)}.png`;
+    const [, grant] = /\/files\/(\d+\.[A-Za-z0-9_-]{43})\/[0-9a-f]{64}\.png$/.exec(attachment.contentUrl!) ?? [];
+    expect(attachment.contentUrl).toBe(`${ts.dl}/conversations/${conv.conversationId}/files/${grant}/${sha256(png)}.png`);
+    // Valid for about a day.
+    expect(Number(grant!.split('.')[0]) - Date.now() / 1000).toBeGreaterThan(23 * 3600);
+    const asIs = await fetch(attachment.contentUrl!);
+    expect(asIs.status).toBe(200);
+    expect(Buffer.from(await asIs.arrayBuffer()).equals(png)).toBe(true);
+    // A grant opens that file of that conversation only, unaltered and unexpired.
+    const other = await openConversation(ts);
+    const [exp, sig] = grant!.split('.');
+    const tampered = `${sig!.slice(0, -1)}${sig!.endsWith('A') ? 'B' : 'A'}`;
+    for (const url of [
+      `${ts.dl}/conversations/${other.conversationId}/files/${grant}/${sha256(png)}.png`,
+      `${ts.dl}/conversations/${conv.conversationId}/files/${exp}.${tampered}/${sha256(png)}.png`,
+      `${ts.dl}/conversations/${conv.conversationId}/files/${Number(exp) + 3600}.${sig}/${sha256(png)}.png`,
+      `${ts.dl}/conversations/${conv.conversationId}/files/${grant}/${'0'.repeat(64)}.png`,
+    ]) {
+      expect((await call(url)).status, url).toBe(403);
+    }
 
-    const withBearer = await fetch(attachment.contentUrl!, { headers: bearer(conv.token) });
+    const withBearer = await fetch(plain, { headers: bearer(conv.token) });
     expect(withBearer.status).toBe(200);
     expect(withBearer.headers.get('content-type')).toBe('image/png');
     expect(withBearer.headers.get('x-content-type-options')).toBe('nosniff');
     expect(Buffer.from(await withBearer.arrayBuffer()).equals(png)).toBe(true);
 
-    const withQuery = await fetch(`${attachment.contentUrl}?t=${encodeURIComponent(conv.token)}`);
+    const withQuery = await fetch(`${plain}?t=${encodeURIComponent(conv.token)}`);
     expect(withQuery.status).toBe(200);
     expect(withQuery.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await withQuery.arrayBuffer()).equals(png)).toBe(true);
 
-    const anonymous = await call(attachment.contentUrl!);
+    const anonymous = await call(plain);
     expect(anonymous.status).toBe(401);
     const missing = await call(`${ts.dl}/conversations/${conv.conversationId}/files/${'0'.repeat(64)}.png`, { headers: bearer(conv.token) });
     expect(missing.status).toBe(404);

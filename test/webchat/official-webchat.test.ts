@@ -169,9 +169,10 @@ describe.skipIf(!haveChromium)('the official Bot Framework Web Chat against the 
     expect(photo.attachments).toHaveLength(1);
     const [attachment] = photo.attachments!;
     expect(attachment!.contentType).toBe('image/png');
-    expect(attachment!.contentUrl).toBe(`${ts.dl}/conversations/${conv.conversationId}/files/${sha256(png)}.png`);
+    // Clients get the link with a grant in its path (see the link check below).
+    expect(attachment!.contentUrl).toMatch(new RegExp(`^${ts.dl}/conversations/${conv.conversationId}/files/\\d+\\.[\\w-]{43}/${sha256(png)}\\.png$`));
     // The bytes the server keeps are the file the merchant picked.
-    const file = await fetch(attachment!.contentUrl!, { headers: bearer(conv.token) });
+    const file = await fetch(`${ts.dl}/conversations/${conv.conversationId}/files/${sha256(png)}.png`, { headers: bearer(conv.token) });
     expect(file.status).toBe(200);
     expect(sha256(Buffer.from(await file.arrayBuffer()))).toBe(sha256(png));
     // The bot answers the photo, and Web Chat shows that answer.
@@ -181,6 +182,15 @@ describe.skipIf(!haveChromium)('the official Bot Framework Web Chat against the 
     await expect.poll(() => fromBot().last().textContent(), { timeout: 15_000 }).toContain(reply.text!.replace(/[*_`]/g, '').slice(0, 8));
     // The merchant's own message shows the file (Web Chat draws a file chip with its name and size).
     await expect.poll(() => fromUser().filter({ hasText: 'slip.png' }).count()).toBe(1);
+    // Its link (Web Chat opens it as it is, without the conversation's token) opens the photo.
+    const link = fromUser().filter({ hasText: 'slip.png' }).locator(`a[href*="${sha256(png)}"]`);
+    await expect.poll(() => link.count(), { timeout: 15_000 }).toBe(1);
+    const href = (await link.getAttribute('href'))!;
+    const opened = await p.evaluate(async (url) => {
+      const res = await fetch(url);
+      return { status: res.status, bytes: (await res.arrayBuffer()).byteLength };
+    }, href);
+    expect(opened).toEqual({ status: 200, bytes: png.length });
     await expectNoSendFailure();
     await p.screenshot({ path: join(SHOTS, 'official-webchat-upload.png') });
   });

@@ -28,9 +28,14 @@ export interface DirectLineRouteOptions {
   publicUrl: string | undefined;
 }
 
+/** A stored file's name: its content's SHA-256 and the extension of its type. */
+const STORED_FILE = /^[a-f0-9]{64}\.[a-z]{3,4}$/;
+
 type Caller = { kind: 'secret' } | { kind: 'token'; conversationId: string; userId: string };
 
 const STREAM_PING_MS = 30_000;
+/** A file link handed to a client stays valid this long (rounded up to the hour, so links are stable). */
+const FILE_GRANT_SECONDS = 24 * 3600;
 const STREAM_PAGE = 200;
 
 export function origin(request: FastifyRequest, publicUrl: string | undefined): string {
@@ -56,6 +61,30 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
   const maxStreams = options.maxStreamsPerConversation ?? 4;
   /** Open streams by conversation, oldest first. */
   const streams = new Map<string, WebSocket[]>();
+
+  /**
+   * Activities as a client gets them: links to this conversation's stored files carry a grant (a
+   * signed, expiring path segment), so a client that opens the link as it is — the official Web Chat —
+   * can show the file. Stored activities keep the plain link.
+   */
+  function withFileGrants(conversationId: string, activities: Partial<Activity>[]): Partial<Activity>[] {
+    const marker = `/v3/directline/conversations/${encodeURIComponent(conversationId)}/files/`;
+    const expiresAt = Math.ceil((Date.now() / 1000 + FILE_GRANT_SECONDS) / 3600) * 3600;
+    return activities.map((activity) => {
+      if (!activity.attachments?.some((a) => typeof a.contentUrl === 'string' && a.contentUrl.includes(marker))) return activity;
+      return {
+        ...activity,
+        attachments: activity.attachments.map((a) => {
+          const url = typeof a.contentUrl === 'string' ? a.contentUrl : '';
+          const at = url.indexOf(marker);
+          const file = at >= 0 ? url.slice(at + marker.length) : '';
+          if (!STORED_FILE.test(file)) return a;
+          const grant = tokens.fileGrant(conversationId, file, expiresAt);
+          return { ...a, contentUrl: `${url.slice(0, at + marker.length)}${grant}/${file}` };
+        }),
+      };
+    });
+  }
 
   async function caller(request: FastifyRequest, credential = bearer(request)): Promise<Caller> {
     if (!credential) throw new AppError('DL_UNAUTHORIZED');
@@ -132,7 +161,7 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
     // A streamed reply still being written: its latest interim, after the stored activities (a stream
     // whose final is stored has no interim left), outside the watermark. A poller sees the text grow.
     const live = service.hub.interims(request.params.id);
-    return { activities: [...items.map((i) => i.activity), ...live], watermark: String(last) };
+    return { activities: withFileGrants(request.params.id, [...items.map((i) => i.activity), ...live]), watermark: String(last) };
   });
 
   app.post<{ Params: { id: string } }>('/conversations/:id/activities', async (request) => {
@@ -214,8 +243,18 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
 
   app.get<{ Params: { id: string; file: string }; Querystring: { t?: string } }>('/conversations/:id/files/:file', async (request, reply) => {
     await access(request, request.params.id, bearer(request) ?? request.query.t);
-    const file = request.params.file;
-    const meta = /^[a-f0-9]{64}\.[a-z]{3,4}$/.test(file) ? await options.service().store.getFile(request.params.id, file) : undefined;
+    return sendStoredFile(reply, request.params.id, request.params.file);
+  });
+
+  // The same file through a grant in the path (links handed to clients): no token needed, none leaked.
+  app.get<{ Params: { id: string; grant: string; file: string } }>('/conversations/:id/files/:grant/:file', async (request, reply) => {
+    const { id, grant, file } = request.params;
+    if (!tokens.checkFileGrant(id, file, grant)) throw new AppError('DL_FORBIDDEN');
+    return sendStoredFile(reply, id, file);
+  });
+
+  async function sendStoredFile(reply: FastifyReply, conversationId: string, file: string): Promise<FastifyReply> {
+    const meta = STORED_FILE.test(file) ? await options.service().store.getFile(conversationId, file) : undefined;
     if (!meta) throw new AppError('DL_NOT_FOUND');
     const { createReadStream } = await import('node:fs');
     reply
@@ -225,7 +264,7 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
       .header('content-disposition', 'inline')
       .header('x-content-type-options', 'nosniff');
     return reply.send(createReadStream(`${options.filesDir}/${file}`));
-  });
+  }
 
   // ── Stream ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -261,7 +300,7 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
             const items = await store.listAfter(conversationId, lastSent, STREAM_PAGE);
             if (items.length === 0 || socket.readyState !== socket.OPEN) break;
             lastSent = items.at(-1)!.seq;
-            socket.send(JSON.stringify({ activities: items.map((i) => i.activity), watermark: String(lastSent) }));
+            socket.send(JSON.stringify({ activities: withFileGrants(conversationId, items.map((i) => i.activity)), watermark: String(lastSent) }));
             if (items.length < STREAM_PAGE) break;
           }
           // Connected in the middle of a streamed reply: the text so far, after the history.

@@ -3,7 +3,7 @@
  * lifetime. The signing key comes from DIRECTLINE_SECRET when set; otherwise a random key kept in the
  * data directory, so tokens stay valid across restarts without any configuration.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errors, jwtVerify, SignJWT } from 'jose';
@@ -55,6 +55,30 @@ export class TokenService {
       if (err instanceof AppError) throw err;
       throw new AppError('DL_UNAUTHORIZED');
     }
+  }
+
+  /**
+   * A grant to read one stored file of one conversation until `expiresAt` (seconds since the epoch):
+   * `<expiresAt>.<signature>`. Links to files carry it, because clients such as the official Web Chat
+   * open a file's link as it is, without the conversation's token.
+   */
+  fileGrant(conversationId: string, file: string, expiresAt: number): string {
+    return `${expiresAt}.${this.fileSignature(conversationId, file, expiresAt)}`;
+  }
+
+  /** Whether a grant is this server's, for this file of this conversation, and not expired. */
+  checkFileGrant(conversationId: string, file: string, grant: string, nowSeconds = Date.now() / 1000): boolean {
+    const m = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(grant);
+    if (!m) return false;
+    const expiresAt = Number(m[1]);
+    if (expiresAt < nowSeconds) return false;
+    const expected = Buffer.from(this.fileSignature(conversationId, file, expiresAt));
+    const given = Buffer.from(m[2]!);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  private fileSignature(conversationId: string, file: string, expiresAt: number): string {
+    return createHmac('sha256', this.key).update(`file\n${conversationId}\n${file}\n${expiresAt}`).digest('base64url');
   }
 
   /** Constant-time comparison with the configured secret (false when none is configured). */
