@@ -122,11 +122,14 @@ export interface RequestSummary {
   status: string;
   createdAt: string;
   updatedAt: string;
+  /** A decision could not be told to the merchant (every attempt failed): someone should call them. */
+  noticeFailed?: boolean;
 }
 
 export interface RequestDetailsView {
   request: RequestSummary & { slots: Record<string, unknown>; attachments: FileView[] };
-  history: { from: string | null; to: string; actor: string; reason: string | null; at: string }[];
+  /** `noticeFailed`: the merchant could not be told of this change (every attempt failed). */
+  history: { from: string | null; to: string; actor: string; reason: string | null; at: string; noticeFailed: boolean }[];
   supplements: { files: FileView[]; note: string | null; at: string }[];
 }
 

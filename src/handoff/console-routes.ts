@@ -63,8 +63,8 @@ function requestSummary(r: RequestRecord): RequestSummary {
 
 function requestDetails(d: RequestDetails): RequestDetailsView {
   return {
-    request: { ...requestSummary(d.request), slots: d.request.slots, attachments: d.request.attachments.map(fileView) },
-    history: d.history.map((e) => ({ from: e.from, to: e.to, actor: e.actor, reason: e.reason, at: e.createdAt.toISOString() })),
+    request: { ...requestSummary(d.request), noticeFailed: d.history.some((e) => e.notifyFailedAt !== null), slots: d.request.slots, attachments: d.request.attachments.map(fileView) },
+    history: d.history.map((e) => ({ from: e.from, to: e.to, actor: e.actor, reason: e.reason, at: e.createdAt.toISOString(), noticeFailed: e.notifyFailedAt !== null })),
     supplements: d.supplements.map((s) => ({ files: s.files.map(fileView), note: s.note, at: s.createdAt.toISOString() })),
   };
 }
@@ -197,7 +197,8 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteO
     const ids = (await q.execute()).map((r) => r.id);
     const requests = options.requests();
     const records = (await Promise.all(ids.map((id) => requests.get(id)))).filter((r): r is RequestRecord => r !== undefined);
-    return { requests: records.map(requestSummary) };
+    const failed = await requests.withFailedNotice(records.map((r) => r.id));
+    return { requests: records.map((r) => ({ ...requestSummary(r), noticeFailed: failed.has(r.id) })) };
   });
   app.get<{ Params: { id: string } }>('/agent/api/requests/:id', async (request) => {
     const found = await options.requests().details(request.params.id);

@@ -94,6 +94,8 @@ export interface RequestEvent {
   createdAt: Date;
   /** When the merchant was told (decisions by the back office or an agent); null = not yet. */
   notifiedAt: Date | null;
+  /** When telling the merchant was given up (every attempt failed); agents then reach the merchant. */
+  notifyFailedAt: Date | null;
 }
 
 export interface RequestSupplement {
@@ -270,6 +272,7 @@ function toEvent(row: RequestEventRow): RequestEvent {
     reason: row.reason,
     createdAt: new Date(row.created_at),
     notifiedAt: row.notified_at === null ? null : new Date(row.notified_at),
+    notifyFailedAt: row.notify_failed_at === null ? null : new Date(row.notify_failed_at),
   };
 }
 
@@ -572,6 +575,19 @@ export class RequestStore {
   }
 
   /** Decisions whose notice was given up: for operators to tell the merchant another way. */
+  /** Which of these requests have a decision the merchant could not be told of. */
+  async withFailedNotice(requestIds: string[]): Promise<Set<string>> {
+    if (requestIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('request_events')
+      .select('request_id')
+      .distinct()
+      .where('request_id', 'in', requestIds)
+      .where('notify_failed_at', 'is not', null)
+      .execute();
+    return new Set(rows.map((r) => r.request_id));
+  }
+
   async failedNotifications(limit = 100): Promise<{ ticket: string; eventId: number; to: string; failedAt: Date }[]> {
     const rows = await this.db
       .selectFrom('request_events')

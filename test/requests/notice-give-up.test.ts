@@ -8,6 +8,8 @@ import { MAX_NOTICE_ATTEMPTS } from '../../src/app/runtime.js';
 import { TerminalAdapter } from '../../src/channels/terminal/terminal-adapter.js';
 import { startRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { terminalRequest } from './helpers.js';
+import { agent, api, dbOf, startHandoffServer } from '../handoff/helpers.js';
+import type { TestServer } from '../webchat/helpers.js';
 
 let t: TestRuntime;
 beforeAll(async () => {
@@ -48,5 +50,45 @@ describe('undeliverable decision notices', () => {
     const later = await decided('here', '910000000002');
     expect(await t.runtime.sendPendingNotifications()).toBe(1);
     expect(told.join('\n')).toContain(later.ticket);
+
+    // What the console shows agents: which requests, and which change, the merchant never heard of.
+    expect([...(await t.runtime.requests.withFailedNotice([blocked.id, later.id]))]).toEqual([blocked.id]);
+    const history = (await t.runtime.requests.details(blocked.id))!.history;
+    expect(history.map((e) => [e.to, e.notifyFailedAt !== null])).toEqual([
+      ['submitted', false],
+      ['approved', true],
+    ]);
+  });
+});
+
+describe('in the agent console', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startHandoffServer();
+  });
+  afterAll(async () => {
+    await ts?.destroy();
+  });
+
+  it('a request whose decision could not be told is marked in the list and in its history', async () => {
+    const runtime = ts.server.runtime()!;
+    const created = await runtime.requests.create(terminalRequest('console-gone', '910000000003'));
+    if (created.duplicate) throw new Error('a duplicate request');
+    const fine = await runtime.requests.create(terminalRequest('console-here', '910000000004'));
+    if (fine.duplicate) throw new Error('a duplicate request');
+    const event = await runtime.requests.transition(created.request.id, 'rejected', { actor: 'backoffice', reason: '超过退货期限' });
+    // Given up as runtime.sendPendingNotifications does after the last attempt (tested above).
+    await dbOf(ts).updateTable('request_events').set({ notify_failed_at: new Date().toISOString() }).where('id', '=', event.id).execute();
+
+    const supervisor = await agent(ts, 'sup', 'supervisor');
+    const list = await api(ts, supervisor, 'GET', '/agent/api/requests');
+    const flags = Object.fromEntries(list.body.requests.map((r: { ticket: string; noticeFailed: boolean }) => [r.ticket, r.noticeFailed]));
+    expect(flags).toEqual({ [created.request.ticket]: true, [fine.request.ticket]: false });
+    const details = await api(ts, supervisor, 'GET', `/agent/api/requests/${created.request.id}`);
+    expect(details.body.request.noticeFailed).toBe(true);
+    expect(details.body.history.map((h: { to: string; noticeFailed: boolean }) => [h.to, h.noticeFailed])).toEqual([
+      ['submitted', false],
+      ['rejected', true],
+    ]);
   });
 });

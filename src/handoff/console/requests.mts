@@ -76,7 +76,13 @@ export function mountRequests(container: HTMLElement): RequestsApi {
           const b = h(
             'button',
             { type: 'button', class: `ri${sel ? ' selected' : ''}`, 'data-testid': 'request-item', 'data-request-id': r.id, 'data-status': r.status, 'aria-current': sel ? 'true' : null },
-            h('span', { class: 'qi-top' }, h('span', { class: 'mono ri-ticket' }, r.ticket), h('span', { class: `tag rs-${r.status}` }, code('requestStatus', r.status))),
+            h(
+              'span',
+              { class: 'qi-top' },
+              h('span', { class: 'mono ri-ticket' }, r.ticket),
+              r.noticeFailed ? h('span', { class: 'tag warn', 'data-testid': 'notice-failed', title: t('reqNoticeFailedHint') }, t('reqNoticeFailed')) : null,
+              h('span', { class: `tag rs-${r.status}` }, code('requestStatus', r.status)),
+            ),
             h('span', { class: 'qi-tags' }, h('span', {}, code('requestKind', r.kind)), h('span', { class: 'muted' }, ` · ${r.merchantId}`)),
             h('span', { class: 'muted small', title: fullTime(r.updatedAt) }, `${t('reqUpdated')} ${time(r.updatedAt)}`),
           );
@@ -273,6 +279,7 @@ export function mountRequests(container: HTMLElement): RequestsApi {
                     x.from ? fmt('reqTransition', { from: code('requestStatus', x.from), to: code('requestStatus', x.to) }) : code('requestStatus', x.to),
                   ),
                   h('span', { class: 'hist-actor muted' }, actorName(x.actor)),
+                  x.noticeFailed ? h('span', { class: 'tag warn', 'data-testid': 'history-notice-failed', title: t('reqNoticeFailedHint') }, t('reqNoticeFailed')) : null,
                   x.reason ? h('p', { class: 'hist-reason' }, x.reason) : null,
                 ),
               ),
