@@ -185,7 +185,17 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       // The latest adapter of the channel: a terminal user who came back is in the newest session.
       const adapter = adapters.findLast((a) => a.channelId === request.channelId);
       if (!adapter || !request.conversationRef) throw new Error(`channel "${request.channelId}" is not running here`);
-      await adapter.continueConversation(request.conversationRef, (context) => bot.notifyRequest(context, request, event));
+      // A send that fails inside the turn must fail the notice (so it is retried), not reach the turn's
+      // error handler, which would swallow it (and tell the merchant "something went wrong").
+      let failure: { err: unknown } | undefined;
+      await adapter.continueConversation(request.conversationRef, async (context) => {
+        try {
+          await bot.notifyRequest(context, request, event);
+        } catch (err) {
+          failure = { err };
+        }
+      });
+      if (failure) throw failure.err;
     };
     return {
       config,

@@ -30,11 +30,14 @@ describe('undeliverable decision notices', () => {
   it(`are given up after ${MAX_NOTICE_ATTEMPTS} failed attempts, listed for operators, and newer notices still go out`, async () => {
     const blocked = await decided('gone', '910000000001');
     const told: string[] = [];
-    /** A channel that cannot reach one conversation (the merchant blocked the bot, the chat is gone). */
+    /**
+     * A channel that cannot deliver to one conversation (the merchant blocked the bot, the chat is gone):
+     * the failure happens inside the turn, where the turn's error handler would otherwise swallow it.
+     */
     class PartlyDown extends TerminalAdapter {
-      override async continueConversation(...args: Parameters<TerminalAdapter['continueConversation']>): Promise<void> {
-        if (args[0].conversation?.id === 'terminal:gone') throw new Error('the chat is gone');
-        return super.continueConversation(...args);
+      protected override async deliver(activity: Parameters<TerminalAdapter['deliver']>[0]) {
+        if (activity.conversation?.id === 'terminal:gone') throw new Error('the chat is gone');
+        return super.deliver(activity);
       }
     }
     t.runtime.attach(new PartlyDown({ transcripts: t.runtime.transcripts, userId: 'any', onActivity: (a) => void told.push(a.text ?? '') }));
