@@ -2,7 +2,8 @@
  * The one adapter shape every channel shares (a botbuilder `BotAdapter`). A channel subclass only
  * translates: its platform's message → `Activity` (then `processActivity`), and an outgoing `Activity` →
  * its platform's API call (`deliver`). Everything a channel must never get wrong lives here, once:
- * - card numbers are masked before anything else sees the activity (transcript, logs, bot, replies);
+ * - card numbers are masked before anything else sees the activity (transcript, logs, bot, replies),
+ *   also one split over two consecutive messages (`maskInbound`);
  * - the inbound activity is saved to the transcript before the bot runs, every outbound one before it
  *   is delivered;
  * - turns of one conversation are serialised; proactive turns (`continueConversation`) join the queue.
@@ -17,6 +18,7 @@ import {
   type ResourceResponse,
 } from 'botbuilder';
 import { maskActivity } from '../privacy/card-mask.js';
+import { SplitCardMemory } from '../privacy/split-card-memory.js';
 import type { Logger } from '../app/logger.js';
 import type { SqlTranscriptStore } from '../store/transcript-store.js';
 import { ConversationQueue } from './conversation-queue.js';
@@ -55,6 +57,8 @@ export interface ChannelAdapterOptions {
   capabilities?: Partial<ChannelCapabilities>;
   transcripts: SqlTranscriptStore;
   queue?: ConversationQueue;
+  /** The previous message's trailing digits per conversation (default: a new one per adapter). */
+  splitCards?: SplitCardMemory;
 }
 
 export type BotLogic = (context: TurnContext) => Promise<void>;
@@ -78,6 +82,7 @@ export abstract class ChannelAdapter extends BotAdapter {
   readonly capabilities: ChannelCapabilities;
   protected readonly transcripts: SqlTranscriptStore;
   protected readonly queue: ConversationQueue;
+  private readonly splitCards: SplitCardMemory;
   /** Receives `handoff.initiate` events the bot sends (set by the composition root). */
   handoffSink: ((context: TurnContext, event: Partial<Activity>) => Promise<void>) | undefined;
 
@@ -87,20 +92,44 @@ export abstract class ChannelAdapter extends BotAdapter {
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
     this.transcripts = options.transcripts;
     this.queue = options.queue ?? new ConversationQueue();
+    this.splitCards = options.splitCards ?? new SplitCardMemory();
   }
 
   /** Sends one outgoing activity through the platform; returns the platform's id for it. */
   protected abstract deliver(activity: Partial<Activity>): Promise<ResourceResponse>;
 
   /**
+   * Masks an inbound activity: every card number in it, and in a message's text also one begun at the end
+   * of the previous message of the same sender in the same conversation ("6222 0212", then "3456 7890
+   * 128": this message's digits but the last 4 are masked; see `SplitCardMemory`). It remembers how each
+   * message ends, so call it exactly once per inbound activity, in the order they came: `processActivity`
+   * does, unless the channel called it first (to store its own copy) and passes `maskedBefore`.
+   */
+  maskInbound<T extends Partial<Activity>>(activity: T): { value: T; count: number } {
+    const masked = maskActivity(activity);
+    const type = masked.value.type ?? ActivityTypes.Message;
+    if (type !== ActivityTypes.Message) return masked;
+    const text = typeof masked.value.text === 'string' ? masked.value.text : '';
+    const key = `${activity.channelId ?? this.channelId}:${activity.conversation?.id ?? ''}:${activity.from?.id ?? ''}`;
+    const split = this.splitCards.mask(key, text);
+    if (split.count === 0) return masked;
+    return { value: { ...masked.value, text: split.text }, count: masked.count + split.count };
+  }
+
+  /**
    * Runs the bot on one inbound activity. Resolves when the turn has finished (after earlier turns of
    * the same conversation). The activity is masked and saved to the transcript before it is queued, so a
    * message is on record even if the process stops while it waits.
+   *
+   * `maskedBefore`: the channel masked the activity already with `maskInbound` (to store its own copy
+   * first; also for a stored message replayed after a restart, with 0) and says how many it found; the
+   * activity is then masked again as a precaution (it changes nothing) but not run through the split-card
+   * memory a second time.
    */
   async processActivity(inbound: Partial<Activity>, logic: BotLogic, options: { maskedBefore?: number } = {}): Promise<void> {
-    const masked = maskActivity(this.normalizeInbound(inbound));
+    const normalized = this.normalizeInbound(inbound);
+    const masked = options.maskedBefore === undefined ? this.maskInbound(normalized) : maskActivity(normalized);
     const activity = masked.value;
-    // A channel that had to mask earlier (to store its own copy) says how many it found.
     const count = masked.count + (options.maskedBefore ?? 0);
     await this.transcripts.logActivity(activity as Activity, 'in');
     await this.queue.run(this.queueKey(activity), async () => {

@@ -83,6 +83,39 @@ describe('ChannelAdapter', () => {
     expect(maskedCount).toBe(1);
   });
 
+  it('masks a card number split over two consecutive messages of one sender, before transcript and bot', async () => {
+    const seen: [string, number][] = [];
+    const logic = async (ctx: TurnContext) => {
+      seen.push([ctx.activity.text, ctx.turnState.get(MASKED_CARD_NUMBERS)]);
+    };
+    await channel.processActivity(message('S', '卡号是 6222.0212.3456'), logic);
+    await channel.processActivity(message('S', '7890.128'), logic);
+    // Another sender in the same conversation, and another conversation, are not continued.
+    await channel.processActivity(message('S', '6222 0212', 'u2'), logic);
+    await channel.processActivity(message('T', '3456 7890 128'), logic);
+    expect(seen).toEqual([
+      ['卡号是 6222.0212.3456', 0],
+      ['***0128', 1],
+      ['6222 0212', 0],
+      ['3456 7890 128', 0],
+    ]);
+    const logged = (await transcripts.getTranscriptActivities('test', 'S')).items.map((a) => a.text);
+    expect(logged).toEqual(['卡号是 6222.0212.3456', '***0128', '6222 0212']);
+  });
+
+  it('does not run an activity the channel masked itself (maskInbound, then maskedBefore) through the split memory again', async () => {
+    const seen: string[] = [];
+    const logic = async (ctx: TurnContext) => {
+      seen.push(ctx.activity.text);
+    };
+    const first = channel.maskInbound(message('M', '4111 1111'));
+    await channel.processActivity(first.value, logic, { maskedBefore: first.count });
+    const second = channel.maskInbound(message('M', '1111 1111'));
+    expect(second).toMatchObject({ count: 1, value: { text: '****1111' } });
+    await channel.processActivity(second.value, logic, { maskedBefore: second.count });
+    expect(seen).toEqual(['4111 1111', '****1111']);
+  });
+
   it('stamps, masks, logs and delivers outgoing activities; typing is delivered but not logged', async () => {
     await channel.processActivity(message('D', 'hi'), async (ctx) => {
       await ctx.sendActivity({ type: 'typing' });

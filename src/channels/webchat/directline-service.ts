@@ -6,7 +6,6 @@
 import { ActivityTypes, type Activity } from 'botbuilder';
 import { AppError } from '../../app/errors.js';
 import { randomBase62 } from '../../core/ids.js';
-import { maskActivity } from '../../privacy/card-mask.js';
 import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
 import type { DirectLineStore } from './directline-store.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -148,7 +147,9 @@ export class DirectLineService {
       recipient: { ...BOT_ACCOUNT },
       timestamp: new Date(),
     };
-    const { value: masked, count } = maskActivity(activity);
+    // Masked once, here, before it is stored (also a card number begun in the previous message); the
+    // adapter is told so and does not run it through the split-card memory again.
+    const { value: masked, count } = this.deps.adapter.maskInbound(activity);
     const stored = await this.deps.store.append(conversationId, masked, { clientActivityId, fromRole: 'user', processed: false });
     if (stored.duplicate) return { id: stored.id, duplicate: true };
     this.deps.hub.notify(conversationId);
