@@ -29,6 +29,7 @@ import { AgentBriefWriter } from '../llm/agent-brief.js';
 import { SlipReader } from '../slips/index.js';
 import { SlipPhotos } from '../bot/slip-photos.js';
 import { purgeExpired as purgeExpiredRows, type RetentionResult } from '../store/retention.js';
+import { IdentityStore } from '../identity/identity-store.js';
 
 /**
  * Attempts at telling a merchant of a decision before giving up (retried every minute and at each start):
@@ -45,6 +46,8 @@ export interface Runtime {
   /** The validated flow definitions (flows/*.yaml), by id. */
   flows: Map<string, Flow>;
   requests: RequestStore;
+  /** Who may act for which merchant: bindings and binding codes (issue 15). */
+  identities: IdentityStore;
   /** The agents' queue and live chat (issue 5). */
   handoff: HandoffService;
   /** How the handoff service reaches channels; the server adds file URLs for its channels. */
@@ -139,9 +142,11 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       filesDir: config.paths.files,
       onError: (err, file) => logger.warn({ err, file }, 'slip photo could not be read or made safe; the dialog goes on'),
     });
+    const identities = new IdentityStore(store.db);
     const flowTurns = new FlowTurns({
       engine,
       requests,
+      identities,
       filesDir: config.paths.files,
       extractor: llm ? new SlotExtractor(llm, { timeZone: engine.timeZone, logger }) : undefined,
       slips,
@@ -161,6 +166,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       userState: new UserState(storage),
       misses,
       defaultLocale: config.defaultLocale,
+      identities,
       answerer: llm ? new GroundedAnswerer(llm, secretValues(config)) : undefined,
       handoff: handoffTurns,
       flows: {
@@ -206,6 +212,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       knowledge,
       flows,
       requests,
+      identities,
       handoff,
       handoffDelivery,
       bot,

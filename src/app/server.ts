@@ -264,6 +264,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     apiKey: config.backoffice.apiKey,
     notify: (request, event) => runtime!.notify(request, event),
     filesDir: config.paths.files,
+    identities: () => {
+      if (!runtime) throw new AppError('SERVER_NOT_READY');
+      return runtime.identities;
+    },
   });
   await app.register(pageRoutes, {
     publicDir,

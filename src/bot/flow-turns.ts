@@ -19,6 +19,7 @@ import {
   requestCreatedText,
   supplementReceivedText,
   type RequestAttachment,
+  type RequestIdentity,
   type RequestRecord,
   type RequestStore,
 } from '../requests/index.js';
@@ -26,6 +27,7 @@ import { requestListText, requestStatusText, supplementNotExpectedText, ticketNo
 import { isAppError } from '../app/errors.js';
 import type { SlotExtractor } from '../llm/slot-extraction.js';
 import { isSlipPhoto, readsSlips, type SlipPhotos } from './slip-photos.js';
+import type { Identity, IdentityStore } from '../identity/identity-store.js';
 
 /** A file this deployment stored (`<sha256>.<ext>` under the files folder). */
 const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
@@ -63,6 +65,8 @@ export function filesFromActivity(activity: Partial<Activity>, filesDir: string)
 export interface FlowTurnsOptions {
   engine: FlowEngine;
   requests: RequestStore;
+  /** Who may see and supplement a merchant's requests (src/identity). */
+  identities: IdentityStore;
   filesDir: string;
   now?: () => Date;
   /**
@@ -211,10 +215,10 @@ export class FlowTurns {
     let say = step.say;
     const merchantId = merchantIdOf(state ?? before);
     if (state) {
-      const checked = await this.checkTicket(state, say, locale);
+      const checked = await this.checkTicket(context, state, say, locale);
       state = checked.state;
       say = checked.say;
-      const duplicate = await this.findDuplicate(state);
+      const duplicate = await this.findDuplicate(context, state);
       if (duplicate) {
         // Known as soon as the transaction is: the merchant does not fill in the rest for nothing.
         return { state: undefined, say: [...say.slice(0, -1), { text: duplicateRequestText(locale, duplicate) }], ...(merchantId ? { merchantId } : {}) };
@@ -252,12 +256,12 @@ export class FlowTurns {
    * The supplement flow checks the ticket as soon as it has one (with the merchant ID), so the merchant
    * does not send photos for a ticket that is not theirs or does not wait for materials.
    */
-  private async checkTicket(state: FlowState, say: Say[], locale: Locale): Promise<{ state: FlowState; say: Say[] }> {
+  private async checkTicket(context: TurnContext, state: FlowState, say: Say[], locale: Locale): Promise<{ state: FlowState; say: Say[] }> {
     if (state.flowId !== 'supplement-materials' || state.stage !== 'collecting') return { state, say };
     const ticket = state.values.ticket?.value;
     const merchant = state.values.merchant_id?.value;
     if (typeof ticket !== 'string' || typeof merchant !== 'string') return { state, say };
-    const found = await this.options.requests.getForMerchant(normalizeTicket(ticket), merchant);
+    const found = await this.visible(context, await this.options.requests.getForMerchant(normalizeTicket(ticket), merchant));
     if (found?.status === 'needs_more_info') {
       state.values.ticket = { value: found.ticket, display: found.ticket };
       return { state, say };
@@ -267,12 +271,47 @@ export class FlowTurns {
     next.pending = 'ticket';
     // The engine's last words were the next prompt; the ticket's prompt replaces it.
     const kept = say.slice(0, -1);
-    const problem = found ? supplementNotExpectedText(locale, found) : ticketNotFoundText(locale, ticket);
+    const problem = found ? supplementNotExpectedText(locale, found) : await this.notFound(context, locale, ticket, merchant);
     return { state: next, say: [...kept, { text: problem }, ...this.reprompt(next, locale)] };
   }
 
+  /** The identity speaking: this channel's user. */
+  private identity(context: TurnContext): Identity {
+    return { channelId: context.activity.channelId, userId: context.activity.from?.id ?? '' };
+  }
+
+  /**
+   * The request if this identity may see it — bound to its merchant, or the one who filed it — and
+   * undefined otherwise: a stranger holding a merchant ID gets the answer for a ticket that does not exist.
+   */
+  private async visible(context: TurnContext, request: RequestRecord | undefined): Promise<RequestRecord | undefined> {
+    if (!request) return undefined;
+    const me = this.identity(context);
+    if (request.channelId === me.channelId && request.userId === me.userId) return request;
+    return (await this.options.identities.binding(me, request.merchantId)) ? request : undefined;
+  }
+
+  /** "Not found", and for an identity not bound to the merchant, how to prove it is the merchant. */
+  private async notFound(context: TurnContext, locale: Locale, ticket: string, merchantId: string): Promise<string> {
+    const bound = await this.options.identities.binding(this.identity(context), merchantId);
+    return bound ? ticketNotFoundText(locale, ticket) : `${ticketNotFoundText(locale, ticket)}\n${t(locale, 'verifyHint')}`;
+  }
+
+  /**
+   * The dedupe key of a request this identity files: verified filings share the transaction's key, so one
+   * open request per transaction; an unverified identity's key is its own, so a stranger's filing in a
+   * merchant's name never blocks (nor reveals) the merchant's own.
+   */
+  private async filingKey(context: TurnContext, key: string | null, merchantId: string): Promise<{ key: string | null; identity: RequestIdentity }> {
+    const me = this.identity(context);
+    const binding = await this.options.identities.binding(me, merchantId);
+    const identity: RequestIdentity = { verified: !!binding, method: binding?.method ?? null, channel: me.channelId, userId: me.userId || null };
+    if (key === null || binding) return { key, identity };
+    return { key: `${key}|unverified:${me.channelId}:${me.userId}`, identity };
+  }
+
   /** An open request for the same transaction (or the same suspension), once the flow knows which. */
-  private async findDuplicate(state: FlowState): Promise<RequestRecord | undefined> {
+  private async findDuplicate(context: TurnContext, state: FlowState): Promise<RequestRecord | undefined> {
     const flow = this.flow(state.flowId);
     if (flow.action.type !== 'create-request' || state.stage !== 'collecting') return undefined;
     const merchant = state.values.merchant_id?.value;
@@ -280,7 +319,7 @@ export class FlowTurns {
     const plain = Object.fromEntries(Object.entries(state.values).map(([k, v]) => [k, v.value]));
     // A suspension is one per kind of settlement: wait until the merchant said which.
     if (flow.action.kind === 'suspend-settlement' && plain.settlement_kind === undefined) return undefined;
-    const key = dedupeKeyFor(flow.action.kind!, merchant, plain);
+    const { key } = await this.filingKey(context, dedupeKeyFor(flow.action.kind!, merchant, plain), merchant);
     if (!key) return undefined;
     const open = await this.options.requests.listByMerchant(merchant, { openOnly: true, limit: 200 });
     return open.find((r) => r.dedupeKey === key);
@@ -305,10 +344,12 @@ export class FlowTurns {
     switch (flow.action.type) {
       case 'create-request': {
         const kind = flow.action.kind!;
+        const filing = await this.filingKey(context, dedupeKeyFor(kind, merchantId, slots), merchantId);
         const result = await requests.create({
           kind,
           merchantId,
-          dedupeKey: dedupeKeyFor(kind, merchantId, slots),
+          dedupeKey: filing.key,
+          identity: filing.identity,
           slots: { ...slots, display },
           attachments: files,
           channelId: context.activity.channelId,
@@ -322,21 +363,26 @@ export class FlowTurns {
       case 'show-status': {
         const ticket = typeof slots.ticket === 'string' ? slots.ticket : undefined;
         if (ticket) {
-          const found = await requests.getForMerchant(normalizeTicket(ticket), merchantId);
-          if (!found) return { say: [{ text: ticketNotFoundText(locale, ticket) }] };
+          const found = await this.visible(context, await requests.getForMerchant(normalizeTicket(ticket), merchantId));
+          if (!found) return { say: [{ text: await this.notFound(context, locale, ticket, merchantId) }] };
           return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id), this.timeZone) }] };
         }
-        const list: RequestRecord[] = await requests.listByMerchant(merchantId, { limit: 5 });
-        return { say: [{ text: requestListText(locale, list, this.timeZone) }] };
+        // Bound to the merchant: its recent requests; otherwise only those this identity filed.
+        const me = this.identity(context);
+        const bound = await this.options.identities.binding(me, merchantId);
+        const all: RequestRecord[] = await requests.listByMerchant(merchantId, { limit: bound ? 5 : 200 });
+        const list = bound ? all : all.filter((r) => r.channelId === me.channelId && r.userId === me.userId).slice(0, 5);
+        const text = requestListText(locale, list, this.timeZone);
+        return { say: [{ text: bound ? text : `${text}\n${t(locale, 'verifyHint')}` }] };
       }
       case 'add-supplement': {
         const ticket = String(slots.ticket ?? '');
-        const found = await requests.getForMerchant(normalizeTicket(ticket), merchantId);
+        const found = await this.visible(context, await requests.getForMerchant(normalizeTicket(ticket), merchantId));
         if (!found || found.status !== 'needs_more_info') {
           const keep = rebuild(flow.id, values);
           delete keep.values.ticket;
           keep.pending = 'ticket';
-          const problem = found ? supplementNotExpectedText(locale, found) : ticketNotFoundText(locale, ticket);
+          const problem = found ? supplementNotExpectedText(locale, found) : await this.notFound(context, locale, ticket, merchantId);
           return { say: [{ text: problem }, ...this.reprompt(keep, locale)], keep };
         }
         const note = typeof slots.note === 'string' ? slots.note : null;

@@ -33,6 +33,7 @@ import { citation } from './render.js';
 import { answerQuestion } from './answering.js';
 import { finalActivity, streamingActivity } from '../channels/streaming.js';
 import type { GroundedAnswerer } from '../llm/grounded-answer.js';
+import type { IdentityStore } from '../identity/identity-store.js';
 
 export interface ConversationData {
   locale?: Locale;
@@ -52,6 +53,8 @@ export interface ConversationData {
   takingMessage?: HandoffConversation['takingMessage'];
   endedFlow?: FlowState;
   awaitingRating?: boolean;
+  /** "绑定" was said without a code: the next 8 digits are the binding code. */
+  awaitingBindingCode?: boolean;
   handoffOffer?: string;
   handoffOfferDetail?: string;
   tried?: HandoffConversation['tried'];
@@ -76,6 +79,8 @@ export interface PosAssistBotOptions {
   handoff?: HandoffTurns;
   /** Grounded answers by a language model (issue 7). Without it answers are extractive. */
   answerer?: GroundedAnswerer;
+  /** Binding codes and who may act for which merchant (issue 15). Without it `/bind` is not understood. */
+  identities?: IdentityStore;
   /** Where a handoff or a failure is logged. */
   onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;
 }
@@ -90,6 +95,10 @@ const FOLLOW_UP_WINDOW_MS = 10 * 60_000;
  */
 const HUMAN_REQUEST =
   /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|跟人说|和人说|找个人|找个懂的人|找懂的人|叫个人|来个人|让人打电话|打电话教我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody))\b/i;
+/** A binding code sent with its command ("/bind 12345678", "绑定码：12345678"); group 1 is absent for the bare command. */
+const BIND = /^\s*(?:\/bind|绑定码?|綁定碼?|bind(?:ing code)?)\s*[:：]?\s*(\d{8})?\s*[。.!！]?\s*$/i;
+/** The code alone, after the bot asked for it. */
+const BIND_CODE_ALONE = /^\s*(\d{8})\s*$/;
 /** Small talk is answered directly: it is not a question for the knowledge base, nor a miss. */
 const END = '[\\s!！。.,，~～?？]*$';
 const HELLO = new RegExp(`^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|在不在|有人吗|早上好|下午好|晚上好)${END}`, 'i');
@@ -189,13 +198,42 @@ export class PosAssistBot extends ActivityHandler {
     }
   }
 
+  /**
+   * "/bind 12345678", "绑定 12345678", "bind 12345678" — or "绑定", then the code: the identity is bound
+   * to the merchant the back office issued the code for. True when the message was that.
+   */
+  private async bindingTurn(context: TurnContext, conversation: ConversationData, text: string, locale: Locale): Promise<boolean> {
+    const identities = this.options.identities;
+    if (!identities) return false;
+    const asked = conversation.awaitingBindingCode === true;
+    delete conversation.awaitingBindingCode;
+    const m = BIND.exec(text) ?? (asked ? BIND_CODE_ALONE.exec(text) : null);
+    if (!m) return false;
+    const code = m[1];
+    if (!code) {
+      conversation.awaitingBindingCode = true;
+      await context.sendActivity(MessageFactory.text(t(locale, 'bindAsk')));
+      return true;
+    }
+    const result = await identities.redeem({ channelId: context.activity.channelId, userId: context.activity.from?.id ?? '' }, code);
+    const reply = result.ok
+      ? t(locale, 'bindDone', { merchant: result.merchantId })
+      : result.reason === 'limited'
+        ? t(locale, 'bindLimited', { minutes: String(Math.max(1, Math.ceil(result.retryAfterSeconds / 60))) })
+        : t(locale, 'bindInvalid');
+    if (result.ok) conversation.merchantId = result.merchantId;
+    await context.sendActivity(MessageFactory.text(reply));
+    return true;
+  }
+
   private async handleMessage(context: TurnContext): Promise<void> {
     const text = (context.activity.text ?? '').trim();
     const conversation = await this.conversationData.get(context, { unanswered: 0, turns: 0 });
     const profile = await this.userProfile.get(context, {});
     const detected = detectLocale(text);
     // In a flow, a single Latin word is an answer ("abcd" at the terminal ID prompt), not a change of language.
-    const oneWord = conversation.flow !== undefined && detected === 'en' && (text.match(/[A-Za-z]{2,}/g) ?? []).length < 2;
+    // Nor is a command ("/bind 12345678").
+    const oneWord = (conversation.flow !== undefined && detected === 'en' && (text.match(/[A-Za-z]{2,}/g) ?? []).length < 2) || /^\/[a-z]+\b/i.test(text);
     const locale = (oneWord ? undefined : detected) ?? conversation.locale ?? profile.locale ?? this.options.defaultLocale;
     conversation.locale = locale;
     profile.locale = locale;
@@ -215,6 +253,11 @@ export class PosAssistBot extends ActivityHandler {
     }
     if (!text && files.length === 0) {
       await context.sendActivity(MessageFactory.text(t(locale, 'emptyMessage')));
+      return;
+    }
+
+    if (await this.bindingTurn(context, conversation, text, locale)) {
+      if (flows && conversation.flow) await this.sendSays(context, flows.turns.reprompt(conversation.flow, locale));
       return;
     }
 

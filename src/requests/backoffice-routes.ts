@@ -30,6 +30,7 @@ import {
 } from './request-store.js';
 import { REQUEST_STATUSES, type Actor } from './status.js';
 import { maskCardNumbers } from '../privacy/card-mask.js';
+import type { IdentityStore } from '../identity/identity-store.js';
 
 export interface BackofficeRouteOptions {
   /** The store, or a getter (which may throw `SERVER_NOT_READY` while the server starts). */
@@ -44,7 +45,12 @@ export interface BackofficeRouteOptions {
   notify?: (request: RequestRecord, event: RequestEvent) => unknown;
   /** Where channels store files (`<sha256>.<ext>`); without it the file route answers 404. */
   filesDir?: string;
+  /** Binding codes (issue 15); without it the binding-code route answers 404. */
+  identities?: () => IdentityStore;
 }
+
+/** Merchant IDs as acquirers print them: 6–32 letters and digits (UnionPay's are 15 digits). */
+const MERCHANT_ID = /^[0-9A-Za-z]{6,32}$/;
 
 const StatusBody = z
   .object({
@@ -91,6 +97,16 @@ export async function backofficeRoutes(app: FastifyInstance, options: Backoffice
     if (!options.apiKey) throw new AppError('BACKOFFICE_NOT_CONFIGURED');
     const token = bearerToken(request.headers.authorization);
     if (token === undefined || !safeEqual(token, options.apiKey)) throw new AppError('BACKOFFICE_UNAUTHORIZED');
+  });
+
+  // A one-time code that binds whoever sends it to the bot to this merchant: the back office shows it in
+  // the merchant portal (after the merchant logged in there) or texts it to the phone on file.
+  app.post<{ Params: { id: string } }>('/api/merchants/:id/binding-codes', async (request, reply) => {
+    if (!options.identities) throw new AppError('REQUEST_NOT_FOUND', 'binding codes are not enabled');
+    const merchantId = request.params.id;
+    if (!MERCHANT_ID.test(merchantId)) throw new AppError('REQUEST_INVALID', 'the merchant ID must be 6–32 letters and digits');
+    const { code, expiresAt } = await options.identities().issueCode(merchantId);
+    return reply.code(201).header('cache-control', 'no-store').send({ merchantId, code, expiresAt: expiresAt.toISOString() });
   });
 
   app.get<{ Params: { id: string } }>('/api/requests/:id', async (request) => {

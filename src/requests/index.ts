@@ -26,6 +26,7 @@ export type {
   RequestAttachment,
   RequestDetails,
   RequestEvent,
+  RequestIdentity,
   RequestRecord,
   RequestStoreOptions,
   RequestSupplement,

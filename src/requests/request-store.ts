@@ -64,6 +64,17 @@ export interface NewRequest {
   locale?: Locale | undefined;
   /** Who filed it (default `bot`: a confirmed flow). */
   actor?: Actor | undefined;
+  /** Whether the filer had proven to act for the merchant (src/identity); unset: not verified. */
+  identity?: RequestIdentity | undefined;
+}
+
+/** Whether the identity that filed a request was verified for its merchant, and how. */
+export interface RequestIdentity {
+  verified: boolean;
+  /** `site`, `binding_code` or `phone` when verified. */
+  method: string | null;
+  channel: string;
+  userId: string | null;
 }
 
 export interface RequestRecord {
@@ -81,6 +92,7 @@ export interface RequestRecord {
   locale: Locale;
   createdAt: Date;
   updatedAt: Date;
+  identity: RequestIdentity;
 }
 
 /** One entry of a request's status history. The creation is the first (`from` null, `to` submitted). */
@@ -217,6 +229,10 @@ const NewRequestSchema = z.object({
   userId: z.string().max(200).nullish(),
   locale: z.enum(LOCALES).optional(),
   actor: z.string().refine(isActor, 'bot, backoffice, merchant or agent:<name>').optional(),
+  identity: z
+    .object({ verified: z.boolean(), method: z.string().max(40).nullable(), channel: z.string().max(100), userId: z.string().max(200).nullable() })
+    .strict()
+    .optional(),
 });
 
 function invalid(error: z.ZodError): AppError {
@@ -259,6 +275,7 @@ function toRecord(row: RequestRow): RequestRecord {
     locale: (LOCALES as readonly string[]).includes(row.locale) ? (row.locale as Locale) : 'zh-CN',
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    identity: parseJson<RequestIdentity | null>(row.identity_json, null) ?? { verified: false, method: null, channel: row.channel_id, userId: row.user_id },
   };
 }
 
@@ -299,6 +316,7 @@ export function requestView(request: RequestRecord): Record<string, unknown> {
     attachments: request.attachments,
     channelId: request.channelId,
     userId: request.userId,
+    identity: request.identity,
     locale: request.locale,
     createdAt: request.createdAt.toISOString(),
     updatedAt: request.updatedAt.toISOString(),
@@ -380,6 +398,7 @@ export class RequestStore {
           locale: data.locale ?? 'zh-CN',
           created_at: at,
           updated_at: at,
+          identity_json: JSON.stringify(data.identity ?? { verified: false, method: null, channel: data.channelId, userId: data.userId ?? null }),
         };
         await tx.insertInto('requests').values(row).execute();
         const eventRow = await tx

@@ -407,6 +407,39 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.alterTable('agents').dropColumn('display_name').execute();
       },
     },
+    '0009_identities': {
+      async up(db: Kysely<any>): Promise<void> {
+        // A channel user (web chat user, Telegram user, WeChat contact, terminal user) proven to act for a
+        // merchant, with how and when. Typing a merchant ID proves nothing: it is printed on every slip.
+        await db.schema
+          .createTable('identities')
+          .addColumn('channel_id', 'text', (col) => col.notNull())
+          .addColumn('user_id', 'text', (col) => col.notNull())
+          .addColumn('merchant_id', 'text', (col) => col.notNull())
+          .addColumn('method', 'text', (col) => col.notNull())
+          .addColumn('verified_at', 'text', (col) => col.notNull())
+          .addPrimaryKeyConstraint('identities_pk', ['channel_id', 'user_id', 'merchant_id'])
+          .execute();
+        await db.schema.createIndex('identities_by_merchant').on('identities').columns(['merchant_id']).execute();
+        // Whether whoever filed a request had proven to act for its merchant (the back office sees it).
+        await db.schema.alterTable('requests').addColumn('identity_json', 'text').execute();
+        // One-time binding codes the back office issues; only their hash is kept.
+        await db.schema
+          .createTable('binding_codes')
+          .addColumn('code_hash', 'text', (col) => col.primaryKey())
+          .addColumn('merchant_id', 'text', (col) => col.notNull())
+          .addColumn('expires_at', 'text', (col) => col.notNull())
+          .addColumn('used_at', 'text')
+          .addColumn('used_by', 'text')
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.alterTable('requests').dropColumn('identity_json').execute();
+        await db.schema.dropTable('binding_codes').ifExists().execute();
+        await db.schema.dropTable('identities').ifExists().execute();
+      },
+    },
   };
 }
 

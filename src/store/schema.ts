@@ -92,6 +92,8 @@ export interface RequestsTable {
   locale: string;
   created_at: string;
   updated_at: string;
+  /** `RequestIdentity` JSON: whether the filer was verified for the merchant (null: filed before 0009). */
+  identity_json: string | null;
 }
 
 /** Last ticket sequence number handed out per day (`YYYYMMDD`, in the merchants' time zone). */
@@ -155,6 +157,8 @@ export interface Database {
   agents: AgentsTable;
   agent_sessions: AgentSessionsTable;
   agent_login_failures: AgentLoginFailuresTable;
+  identities: IdentitiesTable;
+  binding_codes: BindingCodesTable;
   handoffs: HandoffsTable;
   handoff_events: HandoffEventsTable;
   canned_replies: CannedRepliesTable;
@@ -267,3 +271,23 @@ export type RequestRow = Selectable<RequestsTable>;
 export type RequestEventRow = Selectable<RequestEventsTable>;
 export type RequestSupplementRow = Selectable<RequestSupplementsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+
+/** A channel user bound to a merchant: how (`site`, `binding_code`, `phone`) and when it was verified. */
+export interface IdentitiesTable {
+  channel_id: string;
+  user_id: string;
+  merchant_id: string;
+  method: string;
+  verified_at: string;
+}
+
+/** A one-time binding code (its SHA-256 only) for a merchant, single-use and short-lived. */
+export interface BindingCodesTable {
+  code_hash: string;
+  merchant_id: string;
+  expires_at: string;
+  used_at: string | null;
+  /** `<channel>:<user>` that redeemed it. */
+  used_by: string | null;
+  created_at: string;
+}

@@ -17,6 +17,7 @@ import { LanguageModel, type LlmCallRecord } from '../../src/llm/language-model.
 import { SlotExtractor } from '../../src/llm/slot-extraction.js';
 import type { RequestStore } from '../../src/requests/index.js';
 import { isStructured, startFakeOpenAI, structured, type ChatRequest, type FakeOpenAI } from '../helpers/fake-openai.js';
+import type { IdentityStore } from '../../src/identity/identity-store.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const FLOWS = loadFlows(join(ROOT, 'flows'));
@@ -51,7 +52,8 @@ function extractor(overrides: Parameters<typeof model>[0] = {}, calls: LlmCallRe
 /** FlowTurns over the real engine; no request is filed in these tests (no merchant ID is complete with a duplicate). */
 function turns(slotExtractor: SlotExtractor | undefined) {
   const requests = { listByMerchant: async () => [], getForMerchant: async () => undefined } as unknown as RequestStore;
-  return new FlowTurns({ engine, requests, filesDir: '/nonexistent', now: () => NOW, extractor: slotExtractor });
+  const identities = { binding: async () => undefined } as unknown as IdentityStore;
+  return new FlowTurns({ engine, requests, identities, filesDir: '/nonexistent', now: () => NOW, extractor: slotExtractor });
 }
 /** What FlowTurns sent besides its reply (the typing indicator while the model reads). */
 const sent: { type?: string }[] = [];

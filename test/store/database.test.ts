@@ -47,7 +47,7 @@ describe('openDatabase / migrations', () => {
 
     expect(await tableNames(store)).toEqual(before);
     const applied = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts']);
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0008_agent_accounts', '0009_identities']);
     const row = await store.db.selectFrom('bot_state').selectAll().executeTakeFirstOrThrow();
     expect(row.data).toBe('{"a":1}');
 
@@ -59,17 +59,11 @@ describe('openDatabase / migrations', () => {
 
   it('applies every migration on a fresh database and reports them', async () => {
     const store = await temp.open();
-    for (const table of ['outbox', 'request_supplements', 'request_events', 'ticket_counters', 'requests'] as const) {
-      await store.db.schema.dropTable(table).execute();
-    }
-    await store.db.schema.dropTable('dl_files').execute();
-    await store.db.schema.dropTable('dl_activities').execute();
-    await store.db.schema.dropTable('dl_conversations').execute();
-    await store.db.schema.dropTable('knowledge_misses').execute();
-    await store.db.schema.dropTable('transcript').execute();
-    await store.db.schema.dropTable('bot_state').execute();
-    await store.db.deleteFrom('kysely_migration' as never).execute();
-    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts']);
+    // Back to an empty file: every table dropped, the migrations' own bookkeeping included.
+    await sql`PRAGMA foreign_keys = OFF`.execute(store.db);
+    for (const table of await tableNames(store)) if (!table.startsWith('sqlite_')) await store.db.schema.dropTable(table).execute();
+    await sql`PRAGMA foreign_keys = ON`.execute(store.db);
+    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0008_agent_accounts', '0009_identities']);
     expect(await tableNames(store)).toEqual(
       expect.arrayContaining([
         'bot_state',
