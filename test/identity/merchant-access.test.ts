@@ -11,7 +11,7 @@ import { storeFile } from '../../src/channels/attachments.js';
 import { makePng } from '../webchat/helpers.js';
 import type { RequestRecord } from '../../src/requests/index.js';
 import { startRuntime, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
-import { cancelRequest } from '../requests/helpers.js';
+import { cancelRequest, terminalRequest } from '../requests/helpers.js';
 
 const MERCHANT = '898310048160777';
 const NOT_FOUND = /没有找到|未找到|not found|找不到/i;
@@ -23,21 +23,9 @@ const texts = (activities: { text?: string }[]) => activities.map((a) => a.text 
 
 beforeAll(async () => {
   env = await startRuntime();
-  const created = await env.runtime.requests.create(
-    cancelRequest({
-      merchantId: MERCHANT,
-      referenceNo: '300000000001',
-      channelId: 'terminal',
-      userId: 'owner',
-      conversationRef: {
-        channelId: 'terminal',
-        serviceUrl: 'terminal://local',
-        conversation: { id: 'terminal:owner', isGroup: false, conversationType: 'personal', name: 'terminal' },
-        user: { id: 'owner', name: 'owner' },
-        bot: { id: 'pos-assist', name: 'POS Assist' },
-      },
-    }),
-  );
+  // Filed earlier from the terminal chat of "owner".
+  const filed = terminalRequest('owner', '300000000001');
+  const created = await env.runtime.requests.create({ ...filed, merchantId: MERCHANT, dedupeKey: `cancel-transaction|${MERCHANT}|ref:300000000001` });
   if (created.duplicate) throw new Error('a fresh database has no duplicate');
   request = created.request;
   await env.runtime.requests.transition(request.id, 'needs_more_info', { actor: 'backoffice', reason: '请补充签购单照片' });
