@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   STORAGE_MIGRATION_FAILED: { status: 500, message: 'A database migration failed' },
   TRANSCRIPT_INVALID_ACTIVITY: { status: 400, message: 'The activity cannot be logged to the transcript' },
   DL_UNAUTHORIZED: { status: 401, message: 'Missing or invalid Direct Line token or secret' },
+  DL_BAD_CLAIM: { status: 401, message: 'The merchant claim is not valid' },
   // 403, as the Direct Line service answers: botframework-directlinejs reads 403 as "token expired".
   DL_TOKEN_EXPIRED: { status: 403, message: 'The Direct Line token has expired' },
   DL_FORBIDDEN: { status: 403, message: 'The token does not give access to this conversation' },

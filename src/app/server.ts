@@ -18,7 +18,7 @@ import { DirectLineStore } from '../channels/webchat/directline-store.js';
 import { directLineRoutes, sendError } from '../channels/webchat/directline-routes.js';
 import { pageRoutes } from '../channels/webchat/page-routes.js';
 import { TokenService } from '../channels/webchat/tokens.js';
-import { ActivityHub, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
+import { ActivityHub, DIRECTLINE_CHANNEL_ID, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
 import { t, type Locale, type MessageKey } from '../i18n/messages.js';
 import { backofficeRoutes, OutboxWorker } from '../requests/index.js';
 import { agentAuth, requireAgent } from '../handoff/agents/index.js';
@@ -204,6 +204,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     uploadMaxFiles: config.webchat.uploadMaxFiles,
     uploadConversationMaxBytes: config.webchat.uploadConversationMaxBytes,
     publicUrl: config.publicUrl,
+    bindMerchant: async (userId, merchantId) => {
+      if (!runtime) throw new AppError('SERVER_NOT_READY');
+      await runtime.identities.bind({ channelId: DIRECTLINE_CHANNEL_ID, userId }, merchantId, 'site');
+    },
   });
   // The database opens first: the agent console's login needs it before the bot has loaded.
   const database = await openDatabase({ filename: config.paths.database });

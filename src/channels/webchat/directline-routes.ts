@@ -25,6 +25,8 @@ export interface DirectLineRouteOptions {
   uploadConversationMaxBytes: number;
   /** Most WebSocket streams open on one conversation; a new one closes the oldest (default 4). */
   maxStreamsPerConversation?: number;
+  /** Binds a web chat user to the merchant a verified claim names (issue 15); without it claims are refused. */
+  bindMerchant?: (userId: string, merchantId: string) => Promise<void>;
   publicUrl: string | undefined;
 }
 
@@ -86,6 +88,12 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
     });
   }
 
+  async function verifiedMerchant(claim: unknown): Promise<string> {
+    if (typeof claim !== 'string' || claim.length > 2000) throw new AppError('DL_BAD_CLAIM', 'merchantClaim must be a signed JWT');
+    if (!options.bindMerchant) throw new AppError('DL_BAD_CLAIM', 'merchant claims are not accepted here');
+    return tokens.verifyMerchantClaim(claim);
+  }
+
   async function caller(request: FastifyRequest, credential = bearer(request)): Promise<Caller> {
     if (!credential) throw new AppError('DL_UNAUTHORIZED');
     if (tokens.isSecret(credential)) return { kind: 'secret' };
@@ -113,10 +121,13 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
   app.post('/tokens/generate', async (request) => {
     const who = await caller(request);
     if (who.kind !== 'secret') throw new AppError('DL_UNAUTHORIZED', 'tokens/generate needs the secret');
-    const body = (request.body ?? {}) as { user?: { id?: unknown } };
+    const body = (request.body ?? {}) as { user?: { id?: unknown }; merchantClaim?: unknown };
     const wanted = typeof body.user?.id === 'string' && /^[\w.:@-]{1,64}$/.test(body.user.id) ? body.user.id : undefined;
+    // The provider's backend says which merchant its logged-in user is: checked before anything is made.
+    const merchantId = body.merchantClaim === undefined ? undefined : await verifiedMerchant(body.merchantClaim);
     const { conversationId, userId } = await options.service().createConversation(wanted);
-    return { conversationId, userId, ...(await tokens.issue({ conversationId, userId })) };
+    if (merchantId) await options.bindMerchant!(userId, merchantId);
+    return { conversationId, userId, ...(merchantId ? { merchantId } : {}), ...(await tokens.issue({ conversationId, userId })) };
   });
 
   app.post('/tokens/refresh', async (request) => {

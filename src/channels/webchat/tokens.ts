@@ -16,6 +16,26 @@ export interface TokenClaims {
 
 const ISSUER = 'pos-assist';
 const AUDIENCE = 'directline';
+/** The audience of a merchant claim: what the provider's backend signs to say who its logged-in user is. */
+export const MERCHANT_CLAIM_AUDIENCE = 'pos-assist/merchant';
+/** Longest life of a merchant claim: it is made for one token request, right before it. */
+const MERCHANT_CLAIM_MAX_SECONDS = 600;
+
+/**
+ * What the provider's backend sends with a token request to say which merchant its logged-in user is
+ * (the Bot Framework pattern for authenticated users: the site, not the browser, says who the user is):
+ * an HS256 JWT signed with the Direct Line secret, `sub` the merchant ID, `aud` "pos-assist/merchant",
+ * expiring within 10 minutes. This helper is what a Node backend would run; any JWT library does the same.
+ */
+export async function signMerchantClaim(secret: string, merchantId: string, ttlSeconds = 300): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(merchantId)
+    .setAudience(MERCHANT_CLAIM_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${Math.min(ttlSeconds, MERCHANT_CLAIM_MAX_SECONDS)}s`)
+    .sign(new TextEncoder().encode(secret));
+}
 
 export class TokenService {
   private readonly key: Uint8Array;
@@ -79,6 +99,25 @@ export class TokenService {
 
   private fileSignature(conversationId: string, file: string, expiresAt: number): string {
     return createHmac('sha256', this.key).update(`file\n${conversationId}\n${file}\n${expiresAt}`).digest('base64url');
+  }
+
+  /**
+   * The merchant ID of a claim signed with the Direct Line secret (see `signMerchantClaim`). Throws
+   * `DL_BAD_CLAIM` for anything else: no secret configured, unsigned (`alg: none`), another key,
+   * expired, too long-lived, or no merchant ID.
+   */
+  async verifyMerchantClaim(claim: string): Promise<string> {
+    const secret = this.options.secret;
+    if (!secret) throw new AppError('DL_BAD_CLAIM', 'merchant claims need DIRECTLINE_SECRET');
+    try {
+      const { payload } = await jwtVerify(claim, new TextEncoder().encode(secret), { audience: MERCHANT_CLAIM_AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'iat', 'sub'] });
+      if (payload.exp! - payload.iat! > MERCHANT_CLAIM_MAX_SECONDS) throw new AppError('DL_BAD_CLAIM', 'the claim lives longer than 10 minutes');
+      if (!/^[0-9A-Za-z]{6,32}$/.test(payload.sub!)) throw new AppError('DL_BAD_CLAIM', 'sub must be the merchant ID');
+      return payload.sub!;
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('DL_BAD_CLAIM', err instanceof errors.JWTExpired ? 'the claim has expired' : 'the claim is not signed with the Direct Line secret');
+    }
   }
 
   /** Constant-time comparison with the configured secret (false when none is configured). */
