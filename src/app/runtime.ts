@@ -155,6 +155,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     const handoffTurns = new HandoffTurns({
       service: handoff,
       requests,
+      identities,
       transcripts,
       flows: flowTurns,
       brief: llm ? new AgentBriefWriter(llm, secretValues(config)) : undefined,

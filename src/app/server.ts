@@ -227,6 +227,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       uploadMaxBytes: config.webchat.uploadMaxBytes,
       consoleDir: join(publicDir, 'agent'),
       sessionCheckMs: options.consoleSessionCheckMs,
+      identities: () => getRuntime().identities,
     });
   });
 

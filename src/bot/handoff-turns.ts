@@ -19,6 +19,7 @@ import type { SqlTranscriptStore } from '../store/index.js';
 import type { FlowTurns } from './flow-turns.js';
 import type { AgentBriefWriter } from '../llm/agent-brief.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
+import type { IdentityStore } from '../identity/identity-store.js';
 
 /** Complaints and strong negative wording: a person, at once. */
 export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|律师|起诉|曝光|12315|坑人|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|lawyer|sue)\b/i;
@@ -60,6 +61,8 @@ export interface HandoffTurnsOptions {
   requests: RequestStore;
   transcripts: SqlTranscriptStore;
   flows?: FlowTurns;
+  /** Who the merchant has proven to be (issue 15): shown to the agent beside the chat. */
+  identities?: IdentityStore;
   /** Writes the agent's brief with a language model (issue 7); the template summary stays until it arrives. */
   brief?: AgentBriefWriter;
   onBriefError?: (err: unknown) => void;
@@ -247,6 +250,7 @@ export class HandoffTurns {
     const merchantId = conversation.merchantId ?? (typeof flowState?.values.merchant_id?.value === 'string' ? (flowState.values.merchant_id.value as string) : undefined);
     const requests = merchantId ? await this.options.requests.listByMerchant(merchantId, { limit: 10 }) : [];
     const transcript = await this.transcript(activity.channelId, activity.conversation.id);
+    const verified = this.options.identities && activity.from?.id ? await this.options.identities.bindings({ channelId: activity.channelId, userId: activity.from.id }) : [];
     const lastQuestion = [...transcript].reverse().find((l) => l.from === 'merchant' && l.text)?.text ?? '';
     const reasonText = t('zh-CN', `handoffReason_${reason}` as Parameters<typeof t>[1]);
     const summary = [
@@ -254,6 +258,9 @@ export class HandoffTurns {
       lastQuestion ? `商户最后说：${lastQuestion.slice(0, 200)}` : '',
       flow ? `正在办理：${flow.title}（已填 ${flow.values.length} 项${flow.pending ? `，待填：${flow.pending}` : ''}）` : '',
       merchantId ? `商户编号：${merchantId}${requests.length ? `，名下申请 ${requests.length} 个` : ''}` : '',
+      verified.length
+        ? `身份：已验证为商户 ${verified.map((b) => b.merchantId).join('、')}`
+        : `身份：未验证${merchantId ? '（只是输入了商户编号）' : ''}`,
       `渠道：${activity.channelId}，语言：${locale}`,
     ]
       .filter(Boolean)
@@ -266,7 +273,12 @@ export class HandoffTurns {
       flow,
       attachments,
       botTried: (conversation.tried ?? []).slice(-5).map(({ question, answered, sources }) => ({ question, answered, sources })),
-      channel: { id: activity.channelId, userId: activity.from?.id ?? null, conversationId: activity.conversation.id },
+      channel: {
+        id: activity.channelId,
+        userId: activity.from?.id ?? null,
+        conversationId: activity.conversation.id,
+        verified: verified.map((b) => ({ merchantId: b.merchantId, method: b.method, at: b.verifiedAt.toISOString() })),
+      },
       requests: requests.map((r) => ({ id: r.id, ticket: r.ticket, kind: r.kind, status: r.status, createdAt: r.createdAt.toISOString() })),
       transcript,
     };

@@ -23,6 +23,7 @@
  *   GET  /agent/api/requests/:id → RequestDetailsView
  *   POST /agent/api/requests/:id/review {status, reason?} → RequestDetailsView   (the merchant is told)
  *   GET  /agent/api/files/:file → the file (images and PDF of handoffs and requests)
+ *   POST /agent/api/identities/unbind {channelId, userId, merchantId} → {removed}   (supervisors)
  *   WS   /agent/api/socket → ServerEvent messages; the client sends {type: 'activity'} on input (presence)
  */
 
@@ -84,7 +85,8 @@ export interface HandoffPackage {
   attachments: FileView[];
   /** Questions the bot tried to answer, and what it found. */
   botTried: { question: string; answered: boolean; sources: string[] }[];
-  channel: { id: string; userId: string | null; conversationId: string };
+  /** `verified`: the merchants this channel user has proven to act for (src/identity), when the handoff began. */
+  channel: { id: string; userId: string | null; conversationId: string; verified?: { merchantId: string; method: string; at: string }[] };
   requests: { id: string; ticket: string; kind: string; status: string; createdAt: string }[];
   transcript: { from: 'merchant' | 'bot' | 'agent'; text: string; at: string; attachments: FileView[] }[];
 }
@@ -127,7 +129,8 @@ export interface RequestSummary {
 }
 
 export interface RequestDetailsView {
-  request: RequestSummary & { slots: Record<string, unknown>; attachments: FileView[] };
+  /** `identity`: whether whoever filed it was verified for the merchant (a stranger holding the ID is not). */
+  request: RequestSummary & { slots: Record<string, unknown>; attachments: FileView[]; identity: { verified: boolean; method: string | null; channel: string; userId: string | null } };
   /** `noticeFailed`: the merchant could not be told of this change (every attempt failed). */
   history: { from: string | null; to: string; actor: string; reason: string | null; at: string; noticeFailed: boolean }[];
   supplements: { files: FileView[]; note: string | null; at: string }[];

@@ -18,6 +18,7 @@ import type { HandoffService } from './handoff-service.js';
 import { SESSION_ENDED_CLOSE_CODE } from './console-hub.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import type { IdentityStore } from '../identity/identity-store.js';
 
 export interface ConsoleRouteOptions {
   db: Kysely<Database>;
@@ -29,6 +30,8 @@ export interface ConsoleRouteOptions {
   uploadMaxBytes: number;
   /** dist/public/agent: the console's page and assets. */
   consoleDir: string;
+  /** Bindings of channel users to merchants (a supervisor removes a wrong one). */
+  identities?: () => IdentityStore;
   /**
    * How often an open socket re-checks its session (default 15 s): a session that expired or was ended
    * elsewhere (`agents disable`, `agents reset-password` from the CLI) closes its sockets within this.
@@ -42,6 +45,7 @@ const Transfer = z.object({ agentId: z.number().int().positive() }).strict();
 const Presence = z.object({ presence: z.enum(['online', 'away']) }).strict();
 const Canned = z.object({ title: z.string().trim().min(1).max(80), text: z.string().trim().min(1).max(2000) }).strict();
 const Review = z.object({ status: z.enum(REQUEST_STATUSES), reason: z.string().trim().max(2000).optional() }).strict();
+const Unbind = z.object({ channelId: z.string().min(1).max(100), userId: z.string().min(1).max(200), merchantId: z.string().min(1).max(64) }).strict();
 const CloseTicket = z.object({ note: z.string().trim().max(2000).optional() }).strict();
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -63,7 +67,7 @@ function requestSummary(r: RequestRecord): RequestSummary {
 
 function requestDetails(d: RequestDetails): RequestDetailsView {
   return {
-    request: { ...requestSummary(d.request), noticeFailed: d.history.some((e) => e.notifyFailedAt !== null), slots: d.request.slots, attachments: d.request.attachments.map(fileView) },
+    request: { ...requestSummary(d.request), identity: d.request.identity, noticeFailed: d.history.some((e) => e.notifyFailedAt !== null), slots: d.request.slots, attachments: d.request.attachments.map(fileView) },
     history: d.history.map((e) => ({ from: e.from, to: e.to, actor: e.actor, reason: e.reason, at: e.createdAt.toISOString(), noticeFailed: e.notifyFailedAt !== null })),
     supplements: d.supplements.map((s) => ({ files: s.files.map(fileView), note: s.note, at: s.createdAt.toISOString() })),
   };
@@ -187,6 +191,17 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteO
     requireRole(request, 'supervisor');
     await options.db.deleteFrom('canned_replies').where('id', '=', Number(request.params.id)).execute();
     return reply.code(204).send();
+  });
+
+  // ── Identities ───────────────────────────────────────────────────────────────────────────────────
+  // A binding made in error (a shared phone, a former employee): supervisors remove it.
+  app.post('/agent/api/identities/unbind', async (request) => {
+    const supervisor = requireRole(request, 'supervisor');
+    const body = parse(Unbind, request.body);
+    if (!options.identities) throw new AppError('HANDOFF_NOT_FOUND', 'identities are not enabled');
+    const removed = await options.identities().unbind({ channelId: body.channelId, userId: body.userId }, body.merchantId);
+    request.log.info({ supervisor: supervisor.name, channelId: body.channelId, merchantId: body.merchantId, removed }, 'identity unbound');
+    return { removed };
   });
 
   // ── Requests (review) ────────────────────────────────────────────────────────────────────────────

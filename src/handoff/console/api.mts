@@ -165,4 +165,7 @@ export class Api {
   review(id: string, status: string, reason?: string): Promise<RequestDetailsView> {
     return this.call('POST', `/requests/${this.id(id)}/review`, reason ? { status, reason } : { status });
   }
+  unbind(channelId: string, userId: string, merchantId: string): Promise<{ removed: number }> {
+    return this.call('POST', '/identities/unbind', { channelId, userId, merchantId });
+  }
 }

@@ -194,6 +194,13 @@ const zh = {
   reqFiles: '文件',
   reqSupplements: '补充材料',
   reqHistory: '处理记录',
+  pkgIdentity: '身份验证',
+  idVerified: '已验证商户',
+  idUnverified: '未验证',
+  idUnverifiedHint: '没有证明自己是该商户（商户编号印在每张签购单上，知道它不等于是商户）。核实身份后再透露该商户的信息。',
+  idUnbind: '解除绑定',
+  idUnbindConfirm: '解除此用户与商户 {merchant} 的绑定？之后需重新验证才能查看该商户的申请。',
+  idUnbound: '已解除绑定',
   reqNoticeFailed: '未能通知商户',
   reqNoticeFailedHint: '多次发送都失败了，请通过其他方式（如电话）告知商户。',
   reqMerchant: '商户号',
@@ -433,6 +440,13 @@ const en: Strings = {
   reqFiles: 'Files',
   reqSupplements: 'Supplements',
   reqHistory: 'History',
+  pkgIdentity: 'Identity',
+  idVerified: 'Verified merchant',
+  idUnverified: 'Not verified',
+  idUnverifiedHint: 'Has not proven to be this merchant (the merchant ID is printed on every slip; knowing it proves nothing). Verify before sharing the merchant\'s details.',
+  idUnbind: 'Unbind',
+  idUnbindConfirm: 'Unbind this user from merchant {merchant}? They will have to verify again to see its requests.',
+  idUnbound: 'Unbound',
   reqNoticeFailed: 'Merchant not told',
   reqNoticeFailedHint: 'Every attempt to tell the merchant failed; please reach them another way (e.g. by phone).',
   reqMerchant: 'Merchant',
@@ -503,6 +517,7 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
       closed: '已关闭',
     },
     requestKind: { 'cancel-transaction': '撤销 / 退货', 'suspend-settlement': '暂停结算' },
+    idMethod: { site: '商户平台登录', binding_code: '绑定码', phone: '手机验证' },
     eventKind: {
       initiated: '发起转人工',
       claimed: '客服已接入',
@@ -562,6 +577,7 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
       closed: 'Closed',
     },
     requestKind: { 'cancel-transaction': 'Cancel a transaction', 'suspend-settlement': 'Suspend settlement' },
+    idMethod: { site: 'merchant portal login', binding_code: 'binding code', phone: 'phone check' },
     eventKind: {
       initiated: 'Handoff requested',
       claimed: 'Agent joined',
@@ -604,7 +620,7 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
   },
 };
 
-export type CodeGroup = 'reason' | 'handoffStatus' | 'requestStatus' | 'requestKind' | 'eventKind' | 'channel' | 'locale' | 'slot';
+export type CodeGroup = 'reason' | 'handoffStatus' | 'requestStatus' | 'requestKind' | 'idMethod' | 'eventKind' | 'channel' | 'locale' | 'slot';
 
 let current: Locale = 'zh-CN';
 

@@ -6,7 +6,8 @@ import type { HandoffDetails } from '../console-api.js';
 import { attachments } from './dialog.mjs';
 import { fullTime, h, icon, replace, time, type Child } from './dom.mjs';
 import { code, fmt, t } from './i18n.mjs';
-import { on, state } from './state.mjs';
+import { toast } from './alerts.mjs';
+import { api, isSupervisor, on, showError, state } from './state.mjs';
 
 function section(title: string, testid: string, ...body: Child[]): HTMLElement {
   return h('section', { class: 'pkg-sec', 'data-testid': testid }, h('h3', {}, title), ...body);
@@ -14,6 +15,34 @@ function section(title: string, testid: string, ...body: Child[]): HTMLElement {
 
 function dl(rows: [string, Child][]): HTMLElement {
   return h('dl', { class: 'kv' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+/** Who the merchant has proven to be; a supervisor may remove a binding made in error. */
+function identity(channel: HandoffDetails['package']['channel']): Child {
+  const verified = channel.verified ?? [];
+  if (!verified.length || !channel.userId) return h('span', { class: 'tag warn', 'data-testid': 'package-identity', 'data-verified': 'false', title: t('idUnverifiedHint') }, t('idUnverified'));
+  return h(
+    'span',
+    { 'data-testid': 'package-identity', 'data-verified': 'true' },
+    verified.map((b) => {
+      const row = h('span', { class: 'id-binding' }, h('span', { class: 'tag good' }, `${t('idVerified')} ${b.merchantId}`), ' ', h('span', { class: 'muted small' }, code('idMethod', b.method)));
+      if (isSupervisor()) {
+        const button = h('button', { type: 'button', class: 'btn small', 'data-testid': 'unbind' }, t('idUnbind'));
+        button.addEventListener('click', () => {
+          if (!confirm(fmt('idUnbindConfirm', { merchant: b.merchantId }))) return;
+          api.unbind(channel.id, channel.userId!, b.merchantId).then(
+            () => {
+              row.remove();
+              toast(t('idUnbound'), 'ok');
+            },
+            showError,
+          );
+        });
+        row.append(' ', button);
+      }
+      return row;
+    }),
+  );
 }
 
 function none(): HTMLElement {
@@ -93,6 +122,7 @@ function render(d: HandoffDetails, openRequest: (id: string) => void): Child[] {
       dl([
         [t('pkgChannelId'), `${code('channel', p.channel.id)} (${p.channel.id})`],
         [t('pkgUserId'), p.channel.userId ?? t('unknownUser')],
+        [t('pkgIdentity'), identity(p.channel)],
         [t('pkgConversationId'), h('code', { class: 'wrap' }, p.channel.conversationId)],
         [t('merchantLocale'), code('locale', x.locale)],
         [t('pkgStarted'), h('span', { title: fullTime(x.createdAt) }, time(x.createdAt))],

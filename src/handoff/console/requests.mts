@@ -223,6 +223,9 @@ export function mountRequests(container: HTMLElement): RequestsApi {
         { class: 'req-head' },
         h('h2', {}, h('span', { class: 'mono' }, r.ticket), ' ', code('requestKind', r.kind)),
         h('span', { class: `tag rs-${r.status}`, 'data-testid': 'request-status', 'data-status': r.status }, code('requestStatus', r.status)),
+        r.identity?.verified
+          ? h('span', { class: 'tag good', 'data-testid': 'request-identity', 'data-verified': 'true' }, t('idVerified'))
+          : h('span', { class: 'tag warn', 'data-testid': 'request-identity', 'data-verified': 'false', title: t('idUnverifiedHint') }, t('idUnverified')),
         h(
           'p',
           { class: 'muted small' },
