@@ -303,6 +303,12 @@ export class PosAssistBot extends ActivityHandler {
       return;
     }
 
+    if (flows && conversation.flow && context.activity.conversation?.isGroup) {
+      // A flow from before this rule (or a group that was a private chat): it does not go on here.
+      delete conversation.flow;
+      await context.sendActivity(MessageFactory.text(t(locale, 'groupPrivateOnly')));
+      return;
+    }
     if (flows && conversation.flow) {
       const reply = TRY_AGAIN.test(text) && files.length === 0
         ? flows.turns.retry(conversation.flow, locale)
@@ -490,6 +496,12 @@ export class PosAssistBot extends ActivityHandler {
 
   private async startFlow(context: TurnContext, conversation: ConversationData, flowId: string, input: { text: string; files: FileRef[] }, locale: Locale): Promise<void> {
     const flows = this.options.flows!;
+    // In a group every member would share the flow and see each other's merchant, ticket and notices:
+    // requests and their status are handled in a private chat only.
+    if (context.activity.conversation?.isGroup) {
+      await context.sendActivity(MessageFactory.text(t(locale, 'groupPrivateOnly')));
+      return;
+    }
     const prefill: Record<string, { value: unknown; display: string }> = {};
     const known = conversation.awaitingSupplement?.merchantId ?? conversation.merchantId;
     const flow = flows.turns.flow(flowId);
