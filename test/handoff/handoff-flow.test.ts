@@ -93,7 +93,8 @@ describe('the handoff package', () => {
         expect.objectContaining({ name: 'transaction_date' }),
       ]),
     );
-    expect(pkg.channel).toEqual({ id: 'directline', userId: m.conv.userId, conversationId: m.conversationId });
+    // Typing a merchant ID in the flow proves nothing: the merchant is not verified.
+    expect(pkg.channel).toEqual({ id: 'directline', userId: m.conv.userId, conversationId: m.conversationId, verified: [] });
     expect(pkg.requests).toEqual([expect.objectContaining({ ticket, kind: 'cancel-transaction', status: 'submitted' })]);
     // The transcript has both sides, the merchant's words masked.
     const merchantLines = pkg.transcript.filter((l) => l.from === 'merchant').map((l) => l.text);
