@@ -157,13 +157,6 @@ export class IdentityStore {
     return { ok: true, merchantId: row.merchant_id };
   }
 
-  /** Deletes codes that expired or were used more than a day ago (the retention sweep calls it). */
-  async purgeCodes(): Promise<number> {
-    const cutoff = new Date(this.#now().getTime() - 86_400_000).toISOString();
-    const result = await this.db.deleteFrom('binding_codes').where('expires_at', '<', cutoff).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
-
   #limited(identity: Identity, now: number): RedeemResult | undefined {
     const mine = (this.#failures.get(identityKey(identity)) ?? []).filter((t) => t > now - IDENTITY_WINDOW_MS);
     this.#allFailures = this.#allFailures.filter((t) => t > now - GLOBAL_WINDOW_MS);

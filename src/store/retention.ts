@@ -8,7 +8,8 @@
  * - handoffs that ended or became tickets (their package: summary, slots, transcript) with their events;
  * - bot state not touched since (a conversation idle that long: its half-filled flow, held files);
  * - outbox messages already delivered.
- * Also: console sessions past their expiry, and stored files nothing refers to any more.
+ * Also: console sessions past their expiry, binding codes a day after they expired, and stored files
+ * nothing refers to any more.
  *
  * Kept: requests with their events and supplements (the acquirer's records of a cancellation, which the
  * back office owns and retires under its own rules), and agents, canned replies and model-call metrics
@@ -64,6 +65,7 @@ export interface RetentionResult {
   botState: number;
   outbox: number;
   sessions: number;
+  bindingCodes: number;
   files: number;
 }
 
@@ -100,7 +102,10 @@ export async function purgeExpired(db: Kysely<Database>, options: RetentionOptio
     const botState = deleted(await trx.deleteFrom('bot_state').where('updated_at', '<', before).executeTakeFirst());
     const outbox = deleted(await trx.deleteFrom('outbox').where('delivered_at', 'is not', null).where('created_at', '<', before).executeTakeFirst());
     const sessions = deleted(await trx.deleteFrom('agent_sessions').where('expires_at', '<', now.toISOString()).executeTakeFirst());
-    return { transcript, dlActivities, dlConversations, misses, handoffs, botState, outbox, sessions };
+    // Used or not, a code is useless once expired; kept a day for the back office's questions.
+    const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+    const bindingCodes = deleted(await trx.deleteFrom('binding_codes').where('expires_at', '<', dayAgo).executeTakeFirst());
+    return { transcript, dlActivities, dlConversations, misses, handoffs, botState, outbox, sessions, bindingCodes };
   });
 
   const files = options.filesDir

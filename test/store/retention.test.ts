@@ -115,8 +115,13 @@ describe('purgeExpired', () => {
       await db.insertInto('agent_sessions').values({ id: id!, agent_id: agent.id, csrf_token: 't', created_at: OLD, expires_at: expires!, last_seen_at: OLD }).execute();
     }
 
+    for (const [hash, expires] of [['old-code', '2026-06-28T00:00:00.000Z'], ['fresh-code', '2026-06-29T23:55:00.000Z']]) {
+      await db.insertInto('binding_codes').values({ code_hash: hash!, merchant_id: '898000000000001', expires_at: expires!, used_at: null, used_by: null, created_at: OLD }).execute();
+    }
+
     const result = await purgeExpired(db, { cutoff: CUTOFF, now: NOW, filesDir: dir });
-    expect(result).toMatchObject({ files: 2, sessions: 1 });
+    expect(result).toMatchObject({ files: 2, sessions: 1, bindingCodes: 1 });
+    expect((await db.selectFrom('binding_codes').select('code_hash').execute()).map((r) => r.code_hash)).toEqual(['fresh-code']);
     expect([file('a'), file('b'), file('c', 'png'), file('d', 'pdf'), file('e'), 'README.txt'].map((n) => existsSync(join(dir, n)))).toEqual([false, true, true, false, true, true]);
     expect((await db.selectFrom('agent_sessions').select('id').execute()).map((r) => r.id)).toEqual(['live']);
     // Requests are the acquirer's records: kept.
