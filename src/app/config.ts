@@ -48,8 +48,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export { LOCALES, type Locale } from '../i18n/messages.js';
 
-export const STRUCTURED_OUTPUT_METHODS = ['json_schema', 'function_calling', 'json_mode'] as const;
-export type StructuredOutputMethod = (typeof STRUCTURED_OUTPUT_METHODS)[number];
+import { STRUCTURED_OUTPUT_METHODS, type LlmSettings } from '../llm/llm-settings.js';
+export { STRUCTURED_OUTPUT_METHODS, type StructuredOutputMethod } from '../llm/llm-settings.js';
 export const EMBEDDINGS_PROVIDERS = ['local', 'openai', 'onnx'] as const;
 export type EmbeddingsProvider = (typeof EMBEDDINGS_PROVIDERS)[number];
 
@@ -144,26 +144,14 @@ export interface Config {
     readonly puppet: string | undefined;
     /** Token of a puppet service (`wechaty-puppet-service`: WeCom/WorkPro, PadLocal, …). */
     readonly puppetServiceToken: string | undefined;
-    /** Where the channel keeps its small state file (handled message ids, last numbered options). Absolute. */
+    /** Where the channel keeps its small state file (last numbered options). Absolute. */
     readonly stateDir: string;
   };
   /**
    * The language model (issue 7): any OpenAI-compatible chat endpoint. Off while `apiKey` is unset; then
    * answers are extractive and slots are read by rules alone.
    */
-  readonly llm: {
-    /** `LLM_API_KEY`, else `OPENAI_API_KEY`; unset = no language model. */
-    readonly apiKey: string | undefined;
-    /** Endpoint base URL (…/v1); unset = OpenAI. */
-    readonly baseUrl: string | undefined;
-    readonly model: string;
-    /** How structured output (slot extraction, intent) is asked for; DeepSeek needs function_calling or json_mode. */
-    readonly structuredOutput: StructuredOutputMethod;
-    /** One model call may take at most this long; then the turn falls back to the offline path. */
-    readonly timeoutMs: number;
-    /** Sampling temperature; unset = the provider's default (some reasoning models accept no other). */
-    readonly temperature: number | undefined;
-  };
+  readonly llm: LlmSettings;
   /** Which embedding builds the knowledge index's vectors (issue 7). */
   readonly embeddings: {
     readonly provider: EmbeddingsProvider;

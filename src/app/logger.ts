@@ -15,7 +15,8 @@ import pino from 'pino';
 import type { Config } from './config.js';
 import { maskCardNumbers, maskDeep } from '../privacy/card-mask.js';
 
-export type Logger = pino.Logger;
+export type { Logger } from '../core/logger.js';
+type Logger = pino.Logger;
 
 export interface LoggerOptions {
   /** Shown as `name` in every line (e.g. the channel or the CLI command). */

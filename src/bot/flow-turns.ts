@@ -24,7 +24,7 @@ import {
   type RequestStore,
 } from '../requests/index.js';
 import { requestListText, requestStatusText, supplementNotExpectedText, ticketNotFoundText } from '../requests/messages.js';
-import { isAppError } from '../app/errors.js';
+import { isAppError } from '../core/errors.js';
 import type { SlotExtractor } from '../llm/slot-extraction.js';
 import { isSlipPhoto, readsSlips, type SlipPhotos } from './slip-photos.js';
 import type { Identity, IdentityStore } from '../identity/identity-store.js';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import { writeFileDurably } from '../core/durable-file.js';
 
 export const ACCEPTED_TYPES: Record<string, string> = {

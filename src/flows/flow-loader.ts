@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import { Flow } from './flow-schema.js';
 
 export interface FlowProblem {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import { safeName, storeFile } from '../channels/attachments.js';
 import { agentErrorHandler, currentAgent, requireRole } from './agents/index.js';
 import type { RequestDetails, RequestEvent, RequestRecord, RequestStore } from '../requests/index.js';

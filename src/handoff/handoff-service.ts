@@ -12,8 +12,8 @@
  */
 import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
 import type { Kysely } from 'kysely';
-import { AppError } from '../app/errors.js';
-import type { Logger } from '../app/logger.js';
+import { AppError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { ChannelAdapter } from '../channels/channel-adapter.js';
 import type { Database } from '../store/schema.js';
 import { BusinessHours } from './business-hours.js';

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Document } from '@langchain/core/documents';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import { Bm25Index, type Bm25State } from './bm25.js';
 import { loadKnowledge, type Chunk, type FileProblem } from './documents.js';
 import { conceptTokens, loadGlossary, type Glossary } from './glossary.js';

@@ -2,7 +2,7 @@
  * The knowledge capability's front door: open (ingesting first when the index is missing or stale),
  * then ask. The bot and the CLI use only this.
  */
-import { isAppError, type AppError } from '../app/errors.js';
+import { isAppError, type AppError } from '../core/errors.js';
 import { combineAnswers, composeAnswer, sectionText, type Answer, type AnswerSource } from './answer.js';
 import type { ChunkLang } from './documents.js';
 import { indexIsStale, ingest, loadIndex, readManifest, type IngestReport, type LoadedIndex } from './ingest.js';

@@ -11,8 +11,8 @@
 import { ChatOpenAICompletions } from '@langchain/openai';
 import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import { z } from 'zod';
-import type { Config, StructuredOutputMethod } from '../app/config.js';
-import type { Logger } from '../app/logger.js';
+import type { LlmSettings, StructuredOutputMethod } from './llm-settings.js';
+import type { Logger } from '../core/logger.js';
 import { maskCardNumbers } from '../privacy/card-mask.js';
 
 export type LlmPurpose = 'answer' | 'extract' | 'intent' | 'brief' | 'rewrite' | 'rerank';
@@ -46,7 +46,7 @@ export class LlmError extends Error {
 }
 
 export interface LanguageModelOptions {
-  settings: Config['llm'];
+  settings: LlmSettings;
   logger: Logger;
   /** Where each call's record goes (the server stores them in `llm_calls`). */
   record?: (call: LlmCallRecord) => void | Promise<void>;

@@ -13,7 +13,7 @@
  * The LanguageModel has logged and recorded the call already; card numbers were masked before it left.
  */
 import { z } from 'zod';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../core/logger.js';
 import { conditionHolds, todayIn } from '../flows/conditions.js';
 import type { FlowState } from '../flows/engine.js';
 import type { Flow, Slot } from '../flows/flow-schema.js';

@@ -17,7 +17,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AppError, isAppError } from '../app/errors.js';
+import { AppError, isAppError } from '../core/errors.js';
 import { bearerToken, safeEqual } from './api-key.js';
 import {
   eventView,

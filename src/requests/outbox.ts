@@ -12,8 +12,8 @@
  *   the same database do not send it at the same time.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { AppError } from '../app/errors.js';
-import type { Logger } from '../app/logger.js';
+import { AppError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { BackofficeClient, type DeliveryResult } from './backoffice-client.js';
 

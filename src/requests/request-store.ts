@@ -18,7 +18,7 @@ import type { ConversationReference } from 'botbuilder';
 import { sql, type Kysely } from 'kysely';
 import { writeTransaction } from '../store/transactions.js';
 import { z } from 'zod';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import { randomBase62 as randomChars } from '../core/ids.js';
 import { LOCALES, type Locale } from '../i18n/messages.js';
 import { maskCardNumbers, maskDeep } from '../privacy/card-mask.js';

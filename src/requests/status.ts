@@ -14,7 +14,7 @@
  *
  * This file is pure (no database): `RequestStore.transition` applies it in a transaction.
  */
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 
 export const REQUEST_STATUSES = ['submitted', 'in_review', 'needs_more_info', 'approved', 'rejected', 'closed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];

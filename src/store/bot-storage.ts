@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
 import type { Kysely } from 'kysely';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import type { Database } from './schema.js';
 
 /** Keys per `IN (…)` query; well under SQLite's bound-parameter limit. */

@@ -4,7 +4,7 @@
  * last 4); this store does not mask.
  */
 import type { Kysely } from 'kysely';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import type { Database } from './schema.js';
 
 export interface KnowledgeMissInput {

@@ -10,7 +10,7 @@
  */
 import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder';
 import type { Kysely } from 'kysely';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 import type { Database, TranscriptDirection } from './schema.js';
 
 export const DEFAULT_TRANSCRIPT_PAGE_SIZE = 100;

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type {} from '@fastify/multipart';
 import type {} from '@fastify/websocket';
-import { AppError } from '../../app/errors.js';
+import { AppError } from '../../core/errors.js';
 import { inspectFile, safeName, writeStoredFile, type StoredFile } from '../attachments.js';
 import type { DirectLineService } from './directline-service.js';
 import type { TokenService } from './tokens.js';

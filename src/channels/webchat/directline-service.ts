@@ -4,7 +4,7 @@
  * The routes translate HTTP to these calls; tests and the benchmark can use them directly.
  */
 import { ActivityTypes, type Activity } from 'botbuilder';
-import { AppError } from '../../app/errors.js';
+import { AppError } from '../../core/errors.js';
 import { randomBase62 } from '../../core/ids.js';
 import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
 import type { DirectLineStore } from './directline-store.js';

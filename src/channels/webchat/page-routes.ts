@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../../app/errors.js';
+import { AppError } from '../../core/errors.js';
 import type { DirectLineService } from './directline-service.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { TokenService } from './tokens.js';

@@ -7,7 +7,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { AppError } from '../../app/errors.js';
+import { AppError } from '../../core/errors.js';
 
 export interface TokenClaims {
   conversationId: string;

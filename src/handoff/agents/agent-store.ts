@@ -19,8 +19,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { writeTransaction } from '../../store/transactions.js';
-import { AppError } from '../../app/errors.js';
-import type { Config } from '../../app/config.js';
+import { AppError } from '../../core/errors.js';
 import type { AgentsTable, Database } from '../../store/schema.js';
 import type { Selectable } from 'kysely';
 import { checkPasswordPolicy, decoyHash, hashPassword, verifyPassword } from './passwords.js';
@@ -65,7 +64,11 @@ const DISPLAY_NAME = /^[^\u0000-\u001f\u007f<>"&]{1,20}$/u;
 /** The back-off after `loginMaxFailures` failures from one client: 30 s, doubling per failure, capped. */
 const FIRST_BACKOFF_MS = 30_000;
 
-export type AgentStoreOptions = Pick<Config['handoff'], 'loginMaxFailures' | 'lockoutMinutes'>;
+/** `AGENT_LOGIN_MAX_FAILURES` and `AGENT_LOCKOUT_MINUTES` (the longest back-off). */
+export interface AgentStoreOptions {
+  loginMaxFailures: number;
+  lockoutMinutes: number;
+}
 
 type AgentRow = Selectable<AgentsTable>;
 

@@ -32,14 +32,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Config } from '../../app/config.js';
-import { AppError, isAppError } from '../../app/errors.js';
+import { AppError, isAppError } from '../../core/errors.js';
 import { RateLimiter } from '../../channels/webchat/rate-limiter.js';
 import { safeEqual } from '../../requests/api-key.js';
 import type { Database } from '../../store/schema.js';
-import { AgentStore, type AgentRole, type AgentView } from './agent-store.js';
+import { AgentStore, type AgentRole, type AgentStoreOptions, type AgentView } from './agent-store.js';
 import { PASSWORD_MAX_LENGTH } from './passwords.js';
-import { SessionStore, sessionId, type AgentSession } from './sessions.js';
+import { SessionStore, sessionId, type AgentSession, type SessionStoreOptions } from './sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -66,7 +65,7 @@ export interface AgentAuthOptions {
   db: Kysely<Database>;
   /** `config.handoff.{sessionHours, loginMaxFailures, lockoutMinutes}`; `publicUrl` (https → Secure cookie). */
   config: {
-    handoff: Pick<Config['handoff'], 'sessionHours' | 'loginMaxFailures' | 'lockoutMinutes'>;
+    handoff: AgentStoreOptions & SessionStoreOptions;
     publicUrl?: string | undefined;
   };
   cookieName?: string;

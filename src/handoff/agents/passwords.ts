@@ -8,7 +8,7 @@
  * runs on libuv's thread pool (the async `scrypt`), not on the event loop.
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { AppError } from '../../app/errors.js';
+import { AppError } from '../../core/errors.js';
 
 export const SCRYPT_N = 16384;
 export const SCRYPT_R = 8;

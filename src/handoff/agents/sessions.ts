@@ -8,7 +8,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Config } from '../../app/config.js';
 import type { Database } from '../../store/schema.js';
 import { agentView, type AgentView } from './agent-store.js';
 
@@ -29,7 +28,10 @@ export interface AgentSession {
   lastSeenAt: string;
 }
 
-export type SessionStoreOptions = Pick<Config['handoff'], 'sessionHours'>;
+/** `AGENT_SESSION_HOURS`. */
+export interface SessionStoreOptions {
+  sessionHours: number;
+}
 
 /** 32 random bytes, base64url: 43 characters. Anything else is not a token and is not looked up. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
