@@ -135,7 +135,7 @@ export interface Config {
     readonly webhookSecret: string | undefined;
     /** Bot API server (the official one, or a self-hosted Bot API server; tests use a local fake). */
     readonly apiRoot: string;
-    /** Where the channel keeps its small state file (handled update ids, long button answers). Absolute. */
+    /** Where the channel keeps its small state file (long button answers). Absolute. */
     readonly stateDir: string;
   };
   /** The WeChat channel (wechaty, issue 6). Off while `puppet` is unset. */

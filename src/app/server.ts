@@ -26,6 +26,7 @@ import { renderWechatLoginPage } from '../channels/wechat/login-page.js';
 import { consoleRoutes } from '../handoff/console-routes.js';
 import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
 import { startWechat, type WechatChannel } from '../channels/wechat/index.js';
+import { InboundJournal } from '../channels/inbound-journal.js';
 import { openDatabase } from '../store/index.js';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, type Config } from './config.js';
@@ -362,6 +363,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       transcripts: rt.transcripts,
       filesDir: config.paths.files,
       uploadMaxBytes: config.webchat.uploadMaxBytes,
+      journal: new InboundJournal(rt.store.db),
       logger,
     };
     if (config.telegram.botToken) {

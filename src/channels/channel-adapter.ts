@@ -22,6 +22,7 @@ import { SplitCardMemory } from '../privacy/split-card-memory.js';
 import type { Logger } from '../app/logger.js';
 import type { SqlTranscriptStore } from '../store/transcript-store.js';
 import { ConversationQueue } from './conversation-queue.js';
+import type { InboundJournal } from './inbound-journal.js';
 import { isInterimStream } from './streaming.js';
 
 /** What a channel can show; the bot degrades (e.g. buttons → numbered options) where it cannot. */
@@ -74,6 +75,8 @@ export interface PlatformChannelDeps {
   filesDir: string;
   /** `config.webchat.uploadMaxBytes`: the same limit as web chat uploads. */
   uploadMaxBytes: number;
+  /** Inbound messages stored before they are acknowledged, replayed after a crash (one for all channels). */
+  journal: InboundJournal;
   logger: Logger;
 }
 

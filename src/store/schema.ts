@@ -163,6 +163,27 @@ export interface Database {
   handoff_events: HandoffEventsTable;
   canned_replies: CannedRepliesTable;
   llm_calls: LlmCallsTable;
+  channel_inbound: ChannelInboundTable;
+}
+
+/**
+ * A Telegram update or WeChat message as received (card-masked), before its turn ran: replayed at start
+ * while `processed_at` is null; kept a day after it arrived so a redelivery is recognised.
+ */
+export interface ChannelInboundTable {
+  id: Generated<number>;
+  /** The channel (`wechat`), or the bot where ids are counted per bot (`telegram:<bot id>`). */
+  channel: string;
+  /** The platform's id of the update or message (Telegram `update_id`, WeChat message id). */
+  platform_id: string;
+  /** The chat whose turns run one at a time (replays keep each chat's order). */
+  chat_key: string;
+  /** What the channel needs to run the turn again (JSON). */
+  payload_json: string;
+  /** Replays started (a message that fails every time is not replayed for ever). */
+  attempts: Generated<number>;
+  processed_at: string | null;
+  created_at: string;
 }
 
 /** One language-model call (issue 7): purpose, latency, token usage and outcome. No prompt text is kept. */

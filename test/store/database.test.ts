@@ -47,7 +47,7 @@ describe('openDatabase / migrations', () => {
 
     expect(await tableNames(store)).toEqual(before);
     const applied = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0008_agent_accounts', '0009_identities']);
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0007_channel_inbound', '0008_agent_accounts', '0009_identities']);
     const row = await store.db.selectFrom('bot_state').selectAll().executeTakeFirstOrThrow();
     expect(row.data).toBe('{"a":1}');
 
@@ -63,7 +63,7 @@ describe('openDatabase / migrations', () => {
     await sql`PRAGMA foreign_keys = OFF`.execute(store.db);
     for (const table of await tableNames(store)) if (!table.startsWith('sqlite_')) await store.db.schema.dropTable(table).execute();
     await sql`PRAGMA foreign_keys = ON`.execute(store.db);
-    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0008_agent_accounts', '0009_identities']);
+    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0007_channel_inbound', '0008_agent_accounts', '0009_identities']);
     expect(await tableNames(store)).toEqual(
       expect.arrayContaining([
         'bot_state',
@@ -78,6 +78,21 @@ describe('openDatabase / migrations', () => {
         'outbox',
       ]),
     );
+  });
+
+  it('applies a migration numbered below ones applied before (0007 after 0008 and 0009), keeping the data', async () => {
+    const filename = temp.file('upgrade.db');
+    const store = await temp.open(filename);
+    await store.db.insertInto('bot_state').values({ key: 'k', data: '{"a":1}', etag: 'e1', updated_at: new Date().toISOString() }).execute();
+    // A database of the version before 0007 existed: 0008 and 0009 applied, no channel_inbound.
+    await store.db.schema.dropTable('channel_inbound').execute();
+    await store.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '0007_channel_inbound' as never).execute();
+    await store.close();
+
+    const upgraded = await temp.open(filename);
+    expect(await tableNames(upgraded)).toContain('channel_inbound');
+    expect(await upgraded.db.selectFrom('bot_state').select('data').executeTakeFirstOrThrow()).toEqual({ data: '{"a":1}' });
+    expect(await migrateToLatest(upgraded.db)).toEqual([]);
   });
 
   it('uses WAL and the required pragmas on a file database', async () => {

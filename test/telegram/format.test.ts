@@ -115,34 +115,6 @@ describe('TelegramState', () => {
     dir = undefined;
   });
 
-  it('claims each update id once, also across instances (the file), in any order', () => {
-    dir = tempDir('pos-assist-tg-');
-    const file = join(dir, 'telegram', 'bot-1.json');
-    const a = new TelegramState(file);
-    expect(a.claim(10)).toBe(true);
-    expect(a.claim(12)).toBe(true);
-    expect(a.claim(11)).toBe(true); // out of order (concurrent webhook deliveries)
-    expect(a.claim(10)).toBe(false);
-    const b = new TelegramState(file);
-    expect(b.claim(11)).toBe(false);
-    expect(b.claim(13)).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8')).updates.map((u: [number, number]) => u[0])).toEqual([10, 12, 11, 13]);
-  });
-
-  it('forgets the oldest ids beyond its window and after seven days (Telegram restarts ids at random after a quiet week)', () => {
-    dir = tempDir('pos-assist-tg-');
-    let now = 1_000_000;
-    const state = new TelegramState(join(dir, 'bot.json'), { keep: 3, now: () => now });
-    for (const id of [1, 2, 3, 4]) state.claim(id);
-    expect(state.seen(1)).toBe(false);
-    expect(state.seen(4)).toBe(true);
-    now += 8 * 86_400_000;
-    expect(state.claim(5)).toBe(true);
-    expect(state.seen(2)).toBe(false);
-    expect(state.seen(4)).toBe(false);
-    expect(state.claim(2)).toBe(true);
-  });
-
   it('remembers long button answers across instances, and starts empty from an unreadable file', () => {
     dir = tempDir('pos-assist-tg-');
     const file = join(dir, 'bot.json');
@@ -152,6 +124,17 @@ describe('TelegramState', () => {
     writeFileSync(broken, '{not json');
     const state = new TelegramState(broken);
     expect(state.loadError).toBeInstanceOf(Error);
-    expect(state.claim(1)).toBe(true);
+    expect(state.answerFor('k:abc')).toBeUndefined();
+  });
+
+  it("reads an earlier version's file (update ids, now in the inbound journal) and drops the ids at the next write", () => {
+    dir = tempDir('pos-assist-tg-');
+    const file = join(dir, 'bot.json');
+    writeFileSync(file, JSON.stringify({ version: 1, updates: [[10, 1]], answers: [['k:old', '旧的回答']] }));
+    const state = new TelegramState(file);
+    expect(state.loadError).toBeUndefined();
+    expect(state.answerFor('k:old')).toBe('旧的回答');
+    state.rememberAnswer('k:new', '新的回答');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 1, answers: [['k:old', '旧的回答'], ['k:new', '新的回答']] });
   });
 });

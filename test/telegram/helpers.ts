@@ -6,6 +6,8 @@
 import type { CallbackQuery, Message, MessageEntity, User } from 'grammy/types';
 import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
+import type { BotLogic } from '../../src/channels/channel-adapter.js';
+import { InboundJournal } from '../../src/channels/inbound-journal.js';
 import { startTelegram, type TelegramChannel } from '../../src/channels/telegram/start.js';
 import type { TelegramAdapter, UpdateHandled } from '../../src/channels/telegram/telegram-adapter.js';
 import { startRuntime, type TestRuntime } from '../helpers/runtime.js';
@@ -44,9 +46,17 @@ export function nextHandled(adapter: TelegramAdapter, updateId: number, timeoutM
 }
 
 export async function startHarness(
-  options: { rt?: TestRuntime; env?: Record<string, string>; adapterOptions?: Parameters<typeof startTelegram>[0]['adapterOptions'] } = {},
+  options: {
+    rt?: TestRuntime;
+    env?: Record<string, string>;
+    adapterOptions?: Parameters<typeof startTelegram>[0]['adapterOptions'];
+    /** Another Bot API fake (a restarted bot on the same one); closed by `close()` only when not given. */
+    fake?: FakeBotApi;
+    /** The bot's turn (default: the runtime's bot). */
+    logic?: BotLogic;
+  } = {},
 ): Promise<Harness> {
-  const fake = await FakeBotApi.start();
+  const fake = options.fake ?? (await FakeBotApi.start());
   const rt = options.rt ?? (await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always', ...options.env }));
   const config = loadConfig({
     DATA_DIR: rt.dataDir,
@@ -57,10 +67,11 @@ export async function startHarness(
   });
   const channel = await startTelegram({
     attach: (adapter) => rt.runtime.attach(adapter),
-    logic: (context) => rt.runtime.bot.run(context),
+    logic: options.logic ?? ((context) => rt.runtime.bot.run(context)),
     transcripts: rt.runtime.transcripts,
     filesDir: rt.config.paths.files,
     uploadMaxBytes: rt.config.webchat.uploadMaxBytes,
+    journal: new InboundJournal(rt.runtime.store.db),
     logger: createLogger(config),
     config: config.telegram,
     botInfo: TEST_BOT,
@@ -82,7 +93,7 @@ export async function startHarness(
     },
     async close() {
       await channel.stop();
-      await fake.close();
+      if (!options.fake) await fake.close();
       if (!options.rt) await rt.cleanup();
     },
   };

@@ -10,9 +10,10 @@ import type { Message, Update } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeFile } from '../../src/channels/attachments.js';
 import { BOT_ACCOUNT } from '../../src/channels/channel-adapter.js';
+import { InboundJournal } from '../../src/channels/inbound-journal.js';
 import { TelegramAdapter } from '../../src/channels/telegram/telegram-adapter.js';
 import { TELEGRAM_TEXT_LIMIT } from '../../src/channels/telegram/format.js';
-import { unescapeHtml, type RecordedCall } from './fake-bot-api.js';
+import { FakeBotApi, unescapeHtml, type RecordedCall, type UpdateInput } from './fake-bot-api.js';
 import {
   callbackUpdate,
   groupChat,
@@ -363,7 +364,7 @@ describe('rate limits', () => {
 });
 
 describe('each update once', () => {
-  it('a redelivered update is skipped, also by a restarted adapter (the update ids are on disk)', async () => {
+  it('a redelivered update is skipped, also by a restarted adapter (the update is in the inbound journal)', async () => {
     const merchant = person(2050);
     const first = await h.send(textUpdate(merchant, '怎么申请暂停结算'));
     expect(first.handled.outcome).toBe('processed');
@@ -383,6 +384,7 @@ describe('each update once', () => {
       filesDir: h.rt.config.paths.files,
       uploadMaxBytes: h.rt.config.webchat.uploadMaxBytes,
       stateDir: join(h.rt.dataDir, 'telegram'),
+      journal: new InboundJournal(h.rt.runtime.store.db),
       logic: (context) => h.rt.runtime.bot.run(context),
     });
     const outcomes: string[] = [];
@@ -391,6 +393,41 @@ describe('each update once', () => {
     await restarted.settled();
     expect(outcomes).toEqual(['duplicate']);
     expect(await inboundTexts(2050)).toEqual(['怎么申请暂停结算']);
+  });
+
+  it('an update whose turn was cut short is answered once by the next process, also when Telegram delivers it again', async () => {
+    // The first process: the update is stored and its turn starts, then the process is gone (its turn
+    // never ends, nothing was answered) — and Telegram, never told, delivers the update again.
+    const fake = await FakeBotApi.start();
+    let entered!: () => void;
+    const inTurn = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = await startHarness({ rt: h.rt, fake, logic: async () => (entered(), gate) });
+    let second: Harness | undefined;
+    try {
+      // (An id the shared harness's fake has not used: one bot's update ids are unique.)
+      const update = fake.pushUpdate({ ...textUpdate(person(2052), '退货报25是什么意思'), update_id: 950_001 });
+      await inTurn;
+      await first.adapter.bot.stop();
+
+      // The next process (same database) answers it, and takes the redelivery for what it is.
+      const answered = fake.waitFor((c) => c.method === 'sendMessage' && c.params.chat_id === 2052, { timeoutMs: 15_000 });
+      second = await startHarness({ rt: h.rt, fake });
+      await answered;
+      await second.adapter.settled();
+      const again = await second.send(update as UpdateInput, { force: true });
+      expect(again.handled.outcome).toBe('duplicate');
+      expect(again.calls).toEqual([]);
+      const replies = sentTexts(fake.callsOf('sendMessage').filter((c) => c.params.chat_id === 2052));
+      expect(replies.filter((t) => t.includes('返回码25'))).toHaveLength(1);
+      expect(await inboundTexts(2052)).toContain('退货报25是什么意思');
+    } finally {
+      release();
+      await first.close();
+      await second?.close();
+      await fake.close();
+    }
   });
 });
 

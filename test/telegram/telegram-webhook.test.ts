@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
+import { InboundJournal } from '../../src/channels/inbound-journal.js';
 import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../../src/channels/telegram/start.js';
 import { startRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { FakeBotApi, TEST_BOT } from './fake-bot-api.js';
@@ -40,6 +41,7 @@ beforeAll(async () => {
     transcripts: rt.runtime.transcripts,
     filesDir: config.paths.files,
     uploadMaxBytes: config.webchat.uploadMaxBytes,
+    journal: new InboundJournal(rt.runtime.store.db),
     logger: createLogger(config),
     config: config.telegram,
     botInfo: TEST_BOT,
@@ -61,6 +63,11 @@ afterAll(async () => {
   await fake?.close();
   await rt?.cleanup();
 });
+
+/** The inbound journal's rows for a Telegram update id. */
+function journalRows(updateId: string) {
+  return rt.runtime.store.db.selectFrom('channel_inbound').selectAll().where('channel', '=', `telegram:${TEST_BOT.id}`).where('platform_id', '=', updateId).execute();
+}
 
 function post(body: unknown, secret?: string) {
   return fetch(url, {
@@ -88,6 +95,8 @@ describe('webhook mode', () => {
     const from = fake.calls.length;
     const res = await post(update, SECRET);
     expect(res.status).toBe(200);
+    // Answered 200 only once it was stored (a crash from here on replays it at the next start).
+    expect(await journalRows('900001')).toHaveLength(1);
     expect((await handled).outcome).toBe('processed');
     const texts = sentTexts(fake.calls.slice(from));
     expect(texts.join('\n')).toContain('来源');
@@ -108,7 +117,7 @@ describe('webhook mode', () => {
     await channel.adapter.settled();
     channel.adapter.events.off('update', listener);
     expect(seen).toEqual([]);
-    expect(channel.adapter.state.seen(900002)).toBe(false);
+    expect(await journalRows('900002')).toEqual([]);
     expect(fake.calls.slice(from)).toEqual([]);
   });
 

@@ -7,6 +7,8 @@ import { FileBox } from 'file-box';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
+import type { BotLogic } from '../../src/channels/channel-adapter.js';
+import { InboundJournal } from '../../src/channels/inbound-journal.js';
 import { startWechat, type WechatChannel } from '../../src/channels/wechat/start.js';
 import type { MessageHandled, WechatAdapter } from '../../src/channels/wechat/wechat-adapter.js';
 import { startRuntime, type TestRuntime } from '../helpers/runtime.js';
@@ -84,26 +86,43 @@ export function nextHandled(adapter: WechatAdapter, timeoutMs = 20_000, id?: str
   });
 }
 
-export async function startHarness(options: { rt?: TestRuntime; env?: Record<string, string> } = {}): Promise<Harness> {
-  const rt = options.rt ?? (await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always', ...options.env }));
+export async function startHarness(
+  options: {
+    rt?: TestRuntime;
+    env?: Record<string, string>;
+    /** The bot's turn (default: the runtime's bot). */
+    logic?: BotLogic;
+    /**
+     * A restart: a new wechaty and adapter over the stopped one's puppet, accounts, runtime and database
+     * (the same WeChat account logging in again); `sent` goes on collecting.
+     */
+    restartOf?: Harness;
+  } = {},
+): Promise<Harness> {
+  const previous = options.restartOf;
+  const rt = previous?.rt ?? options.rt ?? (await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always', ...options.env }));
   const config = loadConfig({ DATA_DIR: rt.dataDir, LOG_LEVEL: 'silent', WECHATY_PUPPET: 'wechaty-puppet-mock', ...options.env });
-  const mocker = new mock.Mocker();
+  const mocker = previous?.mocker ?? new mock.Mocker();
+  // A puppet is started once; a restart gets a new one over the same mocker (the accounts and their
+  // messages), which the mocker only allows after forgetting the stopped one.
+  if (previous) (mocker as unknown as { _puppet?: unknown })._puppet = undefined;
   const puppet = new PuppetMock({ mocker });
   const channel = await startWechat({
     attach: (adapter) => rt.runtime.attach(adapter),
-    logic: (context) => rt.runtime.bot.run(context),
+    logic: options.logic ?? ((context) => rt.runtime.bot.run(context)),
     transcripts: rt.runtime.transcripts,
     filesDir: rt.config.paths.files,
     uploadMaxBytes: rt.config.webchat.uploadMaxBytes,
+    journal: new InboundJournal(rt.runtime.store.db),
     logger: createLogger(config),
     config: config.wechat,
     puppet,
     terminalQrcode: false,
   });
   const adapter = channel.adapter;
-  const me = mocker.createContact({ name: BOT_NAME });
-  const sent: Sent[] = [];
-  onMessage(me, (msg) => {
+  const me = previous?.me ?? mocker.createContact({ name: BOT_NAME });
+  const sent: Sent[] = previous?.sent ?? [];
+  if (!previous) onMessage(me, (msg) => {
     const payload = msg.payload;
     if (payload.talkerId !== me.id) return;
     const json = mocker.cacheFileBoxPayload.get(payload.id) as { name?: string; mediaType?: string } | undefined;
@@ -168,7 +187,7 @@ export async function startHarness(options: { rt?: TestRuntime; env?: Record<str
     },
     async close() {
       await channel.stop();
-      if (!options.rt) await rt.cleanup();
+      if (!options.rt && !previous) await rt.cleanup();
     },
   };
 }

@@ -10,8 +10,9 @@ import { types } from 'wechaty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeFile } from '../../src/channels/attachments.js';
 import { BOT_ACCOUNT } from '../../src/channels/channel-adapter.js';
+import { InboundJournal } from '../../src/channels/inbound-journal.js';
 import { numberedOptions, WechatAdapter } from '../../src/channels/wechat/wechat-adapter.js';
-import { BOT_NAME, fileBox, joinTexts, startHarness, type Harness } from './helpers.js';
+import { BOT_NAME, fileBox, joinTexts, nextHandled, startHarness, type Harness } from './helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/files/', import.meta.url));
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
@@ -185,17 +186,69 @@ describe('once only', () => {
     expect(again.replies).toEqual([]);
     expect(await inbound(`wx:${merchant.id}`)).toHaveLength(1);
 
-    // A second adapter over the same state folder (a restart) knows the id too.
+    // A second adapter over the same database (a restart) knows the id too.
     const restarted = new WechatAdapter({
       bot: h.channel.bot,
       transcripts: h.rt.runtime.transcripts,
       filesDir: h.rt.config.paths.files,
       uploadMaxBytes: 1024,
       stateDir: h.rt.config.wechat.stateDir,
+      journal: new InboundJournal(h.rt.runtime.store.db),
       logic: async () => undefined,
     });
-    restarted.detach();
-    expect(restarted.state.seen(first.id)).toBe(true);
+    try {
+      const handled = nextHandled(restarted, 20_000, first.id);
+      h.puppet.emit('message', { messageId: first.id });
+      expect(await handled).toEqual({ messageId: first.id, outcome: 'duplicate' });
+      await restarted.settled();
+    } finally {
+      restarted.detach();
+    }
+  });
+
+  it('a message stored but not answered when the process stopped is answered once after the restart, when the account is logged in again', async () => {
+    // The first process stores the message and starts its turn, then is gone: the turn never ends,
+    // nothing was answered, and the puppet will not deliver the message again.
+    let entered!: () => void;
+    const inTurn = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = await startHarness({ logic: async () => (entered(), gate) });
+    let second: Harness | undefined;
+    let stopped = false;
+    try {
+      const merchant = first.contact('孙七');
+      merchant.say('退货报25是什么意思').to(first.me);
+      await inTurn;
+      first.adapter.detach();
+      await first.channel.bot.stop();
+      stopped = true;
+      expect(first.sent.filter((m) => m.to === merchant.id)).toEqual([]);
+
+      // The next process (same database, same account logging in again) answers it.
+      const replied = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the stored message was not answered after the restart')), 15_000);
+        (first.me as unknown as NodeJS.EventEmitter).on('message', (msg: { payload: { talkerId: string; listenerId?: string } }) => {
+          if (msg.payload.talkerId !== first.me.id || msg.payload.listenerId !== merchant.id) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      second = await startHarness({ restartOf: first });
+      await replied;
+      await second.adapter.settled();
+      const replies = first.sent.filter((m) => m.to === merchant.id).map((m) => m.text);
+      expect(replies.filter((t) => t.includes('返回码25'))).toHaveLength(1);
+      const page = await first.rt.runtime.transcripts.getTranscriptActivities('wechat', `wx:${merchant.id}`);
+      expect(page.items.filter((a) => a.from?.role === 'user').map((a) => a.text)).toContain('退货报25是什么意思');
+    } finally {
+      release();
+      await second?.close();
+      if (stopped) {
+        await first.adapter.drain();
+        await first.rt.cleanup();
+      } else await first.close();
+    }
   });
 
   it("ignores the bot's own messages (its replies echoed by the puppet, and what the account sends from the phone)", async () => {

@@ -10,6 +10,7 @@ import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
+import { InboundJournal } from '../../src/channels/inbound-journal.js';
 import { startWechat } from '../../src/channels/wechat/start.js';
 import { numberedOptions } from '../../src/channels/wechat/wechat-adapter.js';
 import { WechatState } from '../../src/channels/wechat/wechat-state.js';
@@ -32,6 +33,7 @@ describe('startWechat', () => {
         transcripts: undefined as never,
         filesDir: '/nonexistent',
         uploadMaxBytes: 1,
+        journal: undefined as never,
         logger: createLogger(config),
         config: config.wechat,
       }),
@@ -51,6 +53,7 @@ describe('startWechat', () => {
       transcripts: rt.runtime.transcripts,
       filesDir: rt.config.paths.files,
       uploadMaxBytes: rt.config.webchat.uploadMaxBytes,
+      journal: new InboundJournal(rt.runtime.store.db),
       logger: createLogger(config),
       config: config.wechat,
       puppet,
@@ -93,34 +96,16 @@ describe('numbered options', () => {
 });
 
 describe('WechatState', () => {
-  it('claims a message id once, remembers the last options per conversation, and survives a restart', () => {
+  it('remembers the last options per conversation and survives a restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wechat-state-'));
     dirs.push(dir);
     const file = join(dir, 'state.json');
     const state = new WechatState(file);
-    expect(state.claim('m1')).toBe(true);
-    expect(state.claim('m1')).toBe(false);
     state.setOptions('wx:a', ['确认提交', '取消']);
     const again = new WechatState(file);
     expect(again.loadError).toBeUndefined();
-    expect(again.claim('m1')).toBe(false);
     expect(again.optionsFor('wx:a')).toEqual(['确认提交', '取消']);
     again.setOptions('wx:a', []);
     expect(new WechatState(file).optionsFor('wx:a')).toEqual([]);
-  });
-
-  it('forgets ids beyond `keep` and older than `maxAgeMs`', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wechat-state-'));
-    dirs.push(dir);
-    let now = 0;
-    const state = new WechatState(join(dir, 's.json'), { keep: 2, maxAgeMs: 1000, now: () => now });
-    state.claim('a');
-    state.claim('b');
-    state.claim('c');
-    expect(state.seen('a')).toBe(false);
-    now = 5000;
-    state.claim('d');
-    expect(state.seen('b')).toBe(false);
-    expect(state.seen('d')).toBe(true);
   });
 });

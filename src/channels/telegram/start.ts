@@ -1,10 +1,11 @@
 /**
  * Starting the Telegram channel, and its webhook route.
  *
- * `startTelegram` builds the adapter, attaches it to the runtime, registers the command menu (zh and en)
- * and then either polls (`getUpdates`, the default: no public address needed) or, with
- * `TELEGRAM_WEBHOOK_URL`, registers the webhook with its secret. In webhook mode the server must also
- * serve `telegramWebhookRoutes` at the URL's path (`telegramWebhookPath(config.telegram)`).
+ * `startTelegram` builds the adapter, attaches it to the runtime, registers the command menu (zh and en),
+ * runs the updates a previous process stored but did not finish (../inbound-journal.ts), and then either
+ * polls (`getUpdates`, the default: no public address needed) or, with `TELEGRAM_WEBHOOK_URL`, registers
+ * the webhook with its secret. In webhook mode the server must also serve `telegramWebhookRoutes` at the
+ * URL's path (`telegramWebhookPath(config.telegram)`).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -52,6 +53,7 @@ export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel
     filesDir: deps.filesDir,
     uploadMaxBytes: deps.uploadMaxBytes,
     stateDir: config.stateDir,
+    journal: deps.journal,
     logic: deps.logic,
     logger: log,
     ...deps.adapterOptions,
@@ -61,6 +63,14 @@ export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel
   await bot.init();
   deps.attach(adapter);
   await registerCommands(adapter).catch((err: unknown) => log.warn({ err }, 'could not register the command menu (setMyCommands)'));
+  // Updates stored but not answered when the previous process stopped run first, before any new update
+  // of their chats; then the journal forgets what is older than a day.
+  const replayed = await adapter.replayPending().catch((err: unknown) => {
+    log.error({ err }, 'telegram: could not replay stored updates');
+    return 0;
+  });
+  if (replayed > 0) log.info({ replayed }, 'telegram: answering updates left unprocessed by the previous run');
+  await deps.journal.purge().catch((err: unknown) => log.warn({ err }, 'telegram: could not purge the inbound journal'));
 
   if (config.webhookUrl) {
     if (!config.webhookSecret) throw new Error('telegram: TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL');

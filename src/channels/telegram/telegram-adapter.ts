@@ -3,8 +3,11 @@
  * numbers, keeps the transcript and runs one conversation's turns one at a time.
  *
  * Inbound (an `Update` from long polling or the webhook):
- * - each update is handled once: its `update_id` is claimed in a small state file before anything runs
- *   (see telegram-state.ts), so a redelivered update is dropped;
+ * - each update is stored (card-masked) in the inbound journal (../inbound-journal.ts) before Telegram is
+ *   told it arrived — grammY asks for the next polling offset, or answers the webhook call, only when
+ *   `receive` has resolved — and marked processed when its turn is done; updates stored by a process that
+ *   died before answering them are run at the next start (`replayPending`), and an update on record
+ *   already (Telegram redelivering it) is dropped;
  * - text messages; photos (the largest size) and documents are downloaded (`getFile`, then
  *   `<apiRoot>/file/bot<token>/<file_path>`) after checking the size Telegram declares, and stored by
  *   their bytes (`storeFile`); a file that is too large or not an image/PDF is answered with the reason,
@@ -15,7 +18,7 @@
  *   mention is removed from the text); commands: `/start` opens the conversation (greeting), `/help`,
  *   `/status` and `/human` say what the bot's buttons say;
  * - one chat's updates are handled in arrival order (downloads included); different chats in parallel.
- *   Updates are not awaited by grammY, so long polling and webhook replies never wait for a turn.
+ *   grammY awaits only the storing of an update, so long polling and webhook replies never wait for a turn.
  *
  * Outbound (`deliver`): text with HTML parse mode, escaped, split below 4096 characters at sentence
  * boundaries; suggested actions as an inline keyboard on the last message; stored files as photos or
@@ -54,7 +57,9 @@ import { isAppError } from '../../app/errors.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeFile, ACCEPTED_TYPES } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
-import { InboundInbox } from '../inbound-inbox.js';
+import { InboundInbox, type Admission, type InboundJob } from '../inbound-inbox.js';
+import type { InboundJournal } from '../inbound-journal.js';
+import { maskActivity } from '../../privacy/card-mask.js';
 import { isInterimStream, streamInfo } from '../streaming.js';
 import {
   callbackDataFor,
@@ -75,6 +80,7 @@ import {
   staleButtonText,
   telegramLocale,
   type FileRefusal,
+  type TelegramLocale,
 } from './messages.js';
 import { TelegramState } from './telegram-state.js';
 
@@ -111,8 +117,10 @@ export interface TelegramAdapterOptions {
   filesDir: string;
   /** Largest file taken from a merchant (bytes); the Bot API itself serves at most 20 MB. */
   uploadMaxBytes: number;
-  /** Where the state file lives (handled update ids, long button answers): `DATA_DIR/telegram`. */
+  /** Where the state file lives (long button answers): `DATA_DIR/telegram`. */
   stateDir: string;
+  /** Where updates are stored before they are acknowledged (shared with the other channels). */
+  journal: InboundJournal;
   /** The bot (`(context) => runtime.bot.run(context)`). */
   logic: BotLogic;
   logger?: Logger;
@@ -165,6 +173,21 @@ interface IncomingFile {
   mimeType: string | undefined;
 }
 
+/** An update as it is stored in the inbound journal and run (again, after a restart). */
+interface TelegramJob {
+  updateId: number;
+  chatId: number;
+  locale: TelegramLocale;
+  /** The inbound activity, card-masked; the downloaded files are added when it runs. */
+  activity: Partial<Activity>;
+  /** Card numbers masking found in it (the turn is told). */
+  masked: number;
+  /** Files to download first, by Telegram's `file_id` (it stays valid: a replay downloads them too). */
+  files: IncomingFile[];
+  /** Why part of it is not taken, known before any download (a sticker, an empty private message). */
+  refusals: FileRefusal[];
+}
+
 export class TelegramAdapter extends ChannelAdapter {
   readonly bot: Bot;
   /** Emits `'update'` with an `UpdateHandled` when an update has been handled (or dropped). */
@@ -173,8 +196,10 @@ export class TelegramAdapter extends ChannelAdapter {
   private readonly options: TelegramAdapterOptions;
   private readonly apiRoot: string;
   private readonly logger: Logger | undefined;
-  /** One chat's inbound work (downloads, then the turn) in arrival order. */
-  private readonly inbox = new InboundInbox();
+  /** Stores each update, then runs one chat's (downloads, then the turn) in arrival order. */
+  private readonly inbox: InboundInbox<TelegramJob, UpdateHandled>;
+  /** A pressed button's query being answered (the turn waits for it), by update id. */
+  private readonly acks = new Map<number, Promise<void>>();
   /** Keyboards already used (`chat:message`), so a second quick press is not taken twice. */
   private readonly usedKeyboards = new Set<string>();
   /** Inbound group messages already quoted by a reply (only the first reply of a turn quotes). */
@@ -208,8 +233,20 @@ export class TelegramAdapter extends ChannelAdapter {
     const botId = options.token.split(':')[0] || 'bot';
     this.state = new TelegramState(join(options.stateDir, `bot-${botId}.json`));
     if (this.state.loadError) this.logger?.warn({ err: this.state.loadError, file: this.state.file }, 'telegram state file unreadable; starting empty');
-    this.bot.use((ctx) => {
-      this.receive(ctx.update);
+    this.inbox = new InboundInbox<TelegramJob, UpdateHandled>({
+      // Update ids are counted per bot: another bot's (a changed token) are other updates.
+      channel: `${TELEGRAM_CHANNEL_ID}:${botId}`,
+      journal: options.journal,
+      work: (job) => this.run(job),
+      failed: (err, job) => {
+        this.logger?.error({ err, updateId: job.updateId, chatId: job.chatId }, 'telegram update could not be handled');
+        return { updateId: job.updateId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
+      },
+      done: (handled) => this.emitHandled(handled),
+      journalError: (err, context) => this.logger?.error({ err, updateId: context.platformId, step: context.step }, 'telegram: inbound journal not written'),
+    });
+    this.bot.use(async (ctx) => {
+      await this.receive(ctx.update);
     });
     this.bot.catch((err) => {
       this.logger?.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed');
@@ -219,44 +256,35 @@ export class TelegramAdapter extends ChannelAdapter {
   // ── Inbound ───────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Takes one update (grammY calls this for polling and webhook updates alike; tests may call it too).
-   * Returns at once; the update's work runs in its chat's order. `settled()` waits for it.
+   * Takes one update (grammY calls this for polling and webhook updates alike, and awaits it; tests may
+   * call it too). Resolves once the update is stored in the inbound journal — only then does grammY ask
+   * for the next polling offset (which confirms the update to Telegram) or answer the webhook call; the
+   * download and the turn run afterwards, in the chat's order. `settled()` waits for them.
    */
-  receive(update: Update): void {
+  async receive(update: Update): Promise<void> {
     const updateId = update.update_id;
-    if (!this.state.claim(updateId)) {
+    let admission: Admission;
+    try {
+      const chatId = update.message?.chat.id ?? update.callback_query?.message?.chat.id;
+      admission = await this.inbox.admit(String(chatId ?? 'none'), () => this.prepare(update));
+    } catch (err) {
+      this.logger?.error({ err, updateId }, 'telegram update could not be handled');
+      this.emitHandled({ updateId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    if (admission === 'duplicate') {
+      this.acks.delete(updateId);
       this.logger?.info({ updateId }, 'telegram update already handled; skipped');
       this.emitHandled({ updateId, outcome: 'duplicate' });
-      return;
     }
-    let work: () => Promise<UpdateHandled>;
-    let chatId: number | undefined;
-    if (update.message) {
-      const message = update.message;
-      chatId = message.chat.id;
-      work = () => this.onMessage(updateId, message);
-    } else if (update.callback_query) {
-      const query = update.callback_query;
-      chatId = query.message?.chat.id;
-      const acknowledged = this.acknowledge(query);
-      work = async () => {
-        const choice = await acknowledged;
-        if (!choice || !query.message) return { updateId, outcome: 'ignored', detail: 'stale button' };
-        return this.onChoice(updateId, query, query.message, choice);
-      };
-    } else {
-      this.emitHandled({ updateId, outcome: 'ignored', detail: 'update type not handled' });
-      return;
-    }
-    this.inbox.run(
-      String(chatId ?? 'none'),
-      work,
-      (err: unknown): UpdateHandled => {
-        this.logger?.error({ err, updateId, chatId }, 'telegram update could not be handled');
-        return { updateId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
-      },
-      (handled) => this.emitHandled(handled),
-    );
+  }
+
+  /**
+   * Runs the updates stored by an earlier process that stopped before their turns finished (in the order
+   * they came, before any new update of their chats). `startTelegram` calls it before polling starts.
+   */
+  async replayPending(): Promise<number> {
+    return this.inbox.replay();
   }
 
   /** Resolves when every update received so far has been handled. */
@@ -272,13 +300,33 @@ export class TelegramAdapter extends ChannelAdapter {
     return this.bot.botInfo;
   }
 
-  private async onMessage(updateId: number, message: Message): Promise<UpdateHandled> {
+  /** What an update asks the bot to do, as it is stored; undefined (reported as ignored) when nothing. */
+  private prepare(update: Update): InboundJob<TelegramJob> | undefined {
+    const updateId = update.update_id;
+    const prepared = update.message
+      ? this.prepareMessage(updateId, update.message)
+      : update.callback_query
+        ? this.prepareChoice(updateId, update.callback_query)
+        : { updateId, outcome: 'ignored' as const, detail: 'update type not handled' };
+    if (prepared === 'reported') return undefined;
+    if ('outcome' in prepared) {
+      this.emitHandled(prepared);
+      return undefined;
+    }
+    // Masked here, once, before it is stored (also a card number begun in the chat's previous message).
+    const { value: activity, count } = this.maskInbound({ ...prepared.activity, timestamp: new Date() });
+    const files = maskActivity(prepared.files).value;
+    return { platformId: String(updateId), payload: { ...prepared, activity, masked: count, files } };
+  }
+
+  private prepareMessage(updateId: number, message: Message): Omit<TelegramJob, 'masked'> | UpdateHandled {
     const from = message.from;
     if (!from || from.is_bot) return { updateId, outcome: 'ignored', detail: 'not from a person' };
     const isGroup = message.chat.type !== 'private';
     let text = message.text ?? message.caption ?? '';
     const entities = message.entities ?? message.caption_entities ?? [];
     const locale = telegramLocale(from.language_code);
+    const job = { updateId, chatId: message.chat.id, locale, files: [] as IncomingFile[], refusals: [] as FileRefusal[] };
 
     if (isGroup) {
       const { mentioned, stripped } = this.mentions(text, entities);
@@ -291,81 +339,107 @@ export class TelegramAdapter extends ChannelAdapter {
     const command = this.command(text, entities);
     if (command === 'other-bot') return { updateId, outcome: 'ignored', detail: "another bot's command" };
     if (command === 'start') {
-      await this.processActivity(
-        this.activity(message, from, { type: ActivityTypes.ConversationUpdate, membersAdded: [this.account(from)] }, updateId),
-        this.options.logic,
-      );
-      return { updateId, outcome: 'processed' };
+      return { ...job, activity: this.activity(message, from, { type: ActivityTypes.ConversationUpdate, membersAdded: [this.account(from)] }, updateId) };
     }
     if (command) text = COMMAND_TEXT[locale][command];
 
-    const incoming = this.incomingFiles(message);
-    const attachments: Partial<Attachment>[] = [];
+    const files = this.incomingFiles(message);
     const refusals: FileRefusal[] = [];
-    for (const file of incoming) {
-      const result = await this.download(file);
-      if ('reason' in result) refusals.push(result);
-      else attachments.push(result);
-    }
     const kind = UNSUPPORTED_KINDS.find((k) => message[k] !== undefined);
-    if (kind && !text && incoming.length === 0) refusals.push({ reason: 'unsupported_message', kind: kindName(locale, kind) });
-    if (!text && incoming.length === 0 && refusals.length === 0) {
+    if (kind && !text && files.length === 0) refusals.push({ reason: 'unsupported_message', kind: kindName(locale, kind) });
+    if (!text && files.length === 0 && refusals.length === 0) {
       // Service messages (members joined, pinned, …) are not for the bot; in a private chat, say so.
       if (isGroup) return { updateId, outcome: 'ignored', detail: 'no content' };
       refusals.push({ reason: 'unsupported_message', kind: kindName(locale, 'other') });
     }
-
-    const activity = this.activity(
-      message,
-      from,
-      {
-        type: ActivityTypes.Message,
-        text,
-        ...(attachments.length ? { attachments: attachments as Attachment[] } : {}),
-      },
-      updateId,
-      refusals.length ? { refused: refusals.map((r) => ('name' in r ? { reason: r.reason, name: r.name } : { reason: r.reason })) } : {},
-    );
-    if (refusals.length === 0) {
-      await this.processActivity(activity, this.options.logic);
-      return { updateId, outcome: 'processed' };
-    }
-    // Say why each file was not taken; whatever else came with it (text, other files) still goes to the bot.
-    const logic = this.options.logic;
-    await this.processActivity(activity, async (context) => {
-      for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
-      if (text || attachments.length) await logic(context);
-    });
-    for (const r of refusals) this.logger?.info({ updateId, reason: r.reason }, 'telegram file refused');
-    return { updateId, outcome: 'refused' };
+    return { ...job, files, refusals, activity: this.activity(message, from, { type: ActivityTypes.Message, text }, updateId) };
   }
 
   /**
-   * The answer behind a pressed button, resolved at once (no I/O): the query is answered and the
-   * keyboard removed without waiting for earlier turns of the chat. Resolves with the answer, or
-   * undefined when the button is stale (already used, or its answer is no longer known).
+   * A pressed button: its answer is resolved at once (no I/O), and the query is answered and the keyboard
+   * removed without waiting for earlier turns of the chat (the turn waits for that). A stale button
+   * (already used, or its answer no longer known) is answered so and ignored.
    */
-  private async acknowledge(query: CallbackQuery): Promise<string | undefined> {
+  private prepareChoice(updateId: number, query: CallbackQuery): Omit<TelegramJob, 'masked'> | 'reported' {
     const message = query.message;
     const locale = telegramLocale(query.from.language_code);
     const used = message ? `${message.chat.id}:${message.message_id}` : '';
     const choice = message ? this.answerOf(query.data, message) : undefined;
     if (!message || !choice || this.usedKeyboards.has(used)) {
-      await this.bot.api
+      // Reported when answered (without holding up the updates after it).
+      void this.bot.api
         .answerCallbackQuery(query.id, message ? { text: staleButtonText(locale) } : {})
-        .catch((err: unknown) => this.logger?.warn({ err }, 'telegram: answerCallbackQuery failed'));
-      return undefined;
+        .catch((err: unknown) => this.logger?.warn({ err }, 'telegram: answerCallbackQuery failed'))
+        .finally(() => this.emitHandled({ updateId, outcome: 'ignored', detail: 'stale button' }));
+      return 'reported';
     }
     this.usedKeyboards.add(used);
     if (this.usedKeyboards.size > 1000) this.usedKeyboards.delete(this.usedKeyboards.values().next().value!);
-    await Promise.all([
-      this.bot.api.answerCallbackQuery(query.id).catch((err: unknown) => this.logger?.warn({ err }, 'telegram: answerCallbackQuery failed')),
-      // The choice is made: the keyboard goes, so an old question cannot be answered again.
-      this.bot.api
-        .editMessageReplyMarkup(message.chat.id, message.message_id)
-        .catch((err: unknown) => this.logger?.warn({ err }, 'telegram: could not remove the inline keyboard')),
-    ]);
-    return choice;
+    this.acks.set(
+      updateId,
+      Promise.all([
+        this.bot.api.answerCallbackQuery(query.id).catch((err: unknown) => this.logger?.warn({ err }, 'telegram: answerCallbackQuery failed')),
+        // The choice is made: the keyboard goes, so an old question cannot be answered again.
+        this.bot.api
+          .editMessageReplyMarkup(message.chat.id, message.message_id)
+          .catch((err: unknown) => this.logger?.warn({ err }, 'telegram: could not remove the inline keyboard')),
+      ]).then(() => undefined),
+    );
+    const activity = this.activity(
+      { chat: message.chat, message_id: message.message_id },
+      query.from,
+      { type: ActivityTypes.Message, text: choice, id: `cb:${query.id}` },
+      updateId,
+      { callbackQuery: { id: query.id, messageId: message.message_id } },
+    );
+    return { updateId, chatId: message.chat.id, locale, activity, files: [], refusals: [] };
+  }
+
+  /** Runs one stored update: its files are downloaded (a refusal says why one was not taken), then the turn. */
+  private async run(job: TelegramJob): Promise<UpdateHandled> {
+    const { updateId, locale } = job;
+    // A pressed button's query is answered first (not after a restart: the query has expired by then).
+    const ack = this.acks.get(updateId);
+    this.acks.delete(updateId);
+    await ack;
+    const logic = this.options.logic;
+    // The arrival time (a replayed update's comes back from the journal as text).
+    const stored: Partial<Activity> = { ...job.activity, timestamp: new Date(job.activity.timestamp ?? Date.now()) };
+    if (stored.type !== ActivityTypes.Message) {
+      await this.processActivity(stored, logic, { maskedBefore: job.masked });
+      return { updateId, outcome: 'processed' };
+    }
+    const attachments: Partial<Attachment>[] = [];
+    const refusals: FileRefusal[] = [];
+    for (const file of job.files) {
+      const result = await this.download(file);
+      if ('reason' in result) refusals.push(result);
+      else attachments.push(result);
+    }
+    refusals.push(...job.refusals);
+    const telegram = (stored.channelData as { telegram?: Record<string, unknown> } | undefined)?.telegram ?? {};
+    const activity: Partial<Activity> = {
+      ...stored,
+      ...(attachments.length ? { attachments: attachments as Attachment[] } : {}),
+      ...(refusals.length
+        ? { channelData: { telegram: { ...telegram, refused: refusals.map((r) => ('name' in r ? { reason: r.reason, name: r.name } : { reason: r.reason })) } } }
+        : {}),
+    };
+    if (refusals.length === 0) {
+      await this.processActivity(activity, logic, { maskedBefore: job.masked });
+      return { updateId, outcome: 'processed' };
+    }
+    // Say why each file was not taken; whatever else came with it (text, other files) still goes to the bot.
+    await this.processActivity(
+      activity,
+      async (context) => {
+        for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
+        if (activity.text || attachments.length) await logic(context);
+      },
+      { maskedBefore: job.masked },
+    );
+    for (const r of refusals) this.logger?.info({ updateId, reason: r.reason }, 'telegram file refused');
+    return { updateId, outcome: 'refused' };
   }
 
   private answerOf(data: string | undefined, message: MaybeInaccessibleMessage): string | undefined {
@@ -377,18 +451,6 @@ export class TelegramAdapter extends ChannelAdapter {
     const keyboard = 'reply_markup' in message ? message.reply_markup?.inline_keyboard : undefined;
     const button = keyboard?.flat().find((b): b is InlineKeyboardButton.CallbackButton => 'callback_data' in b && b.callback_data === data);
     return button?.text;
-  }
-
-  private async onChoice(updateId: number, query: CallbackQuery, message: MaybeInaccessibleMessage, choice: string): Promise<UpdateHandled> {
-    const activity = this.activity(
-      { chat: message.chat, message_id: message.message_id },
-      query.from,
-      { type: ActivityTypes.Message, text: choice, id: `cb:${query.id}` },
-      updateId,
-      { callbackQuery: { id: query.id, messageId: message.message_id } },
-    );
-    await this.processActivity(activity, this.options.logic);
-    return { updateId, outcome: 'processed' };
   }
 
   /** Whether the bot is @-mentioned (or addressed by `/cmd@bot`), and the text without the mention. */

@@ -7,6 +7,9 @@
  * in the terminal, and as an image URL) and kept for the operator page `/agent/wechat`
  * (`channel.qrcode()`); `channel.status()` says where the login stands, for `/readyz`.
  *
+ * Messages the previous process stored but did not answer (../inbound-journal.ts) are run when the account
+ * has logged in.
+ *
  * The session is kept in `DATA_DIR/wechat/session.memory-card.json` (wechaty's memory card), so a
  * restart does not need a new scan while the puppet's session is still valid.
  */
@@ -113,10 +116,20 @@ export async function startWechat(deps: WechatDeps): Promise<WechatChannel> {
     filesDir: deps.filesDir,
     uploadMaxBytes: deps.uploadMaxBytes,
     stateDir: config.stateDir,
+    journal: deps.journal,
     logic: deps.logic,
     logger: log,
   });
   deps.attach(adapter);
+  // Messages stored but not answered when the previous process stopped run once the account is logged in
+  // (replies need it), before any new message. The journal forgets what arrived more than a day ago.
+  bot.on('login', () => {
+    adapter
+      .replayPending()
+      .then((replayed) => replayed > 0 && log.info({ replayed }, 'wechat: answering messages left unprocessed by the previous run'))
+      .catch((err: unknown) => log.error({ err }, 'wechat: could not replay stored messages'));
+  });
+  await deps.journal.purge().catch((err: unknown) => log.warn({ err }, 'wechat: could not purge the inbound journal'));
   try {
     await bot.start();
   } catch (err) {

@@ -4,11 +4,14 @@
  *
  * Inbound (wechaty's `'message'` event):
  * - the bot's own messages (`msg.self()`: puppets echo what the bot sent) are ignored;
- * - each message is handled once: its id is claimed in a small state file before anything runs (see
- *   wechat-state.ts), so a message a puppet emits again is dropped;
+ * - each message is stored (card-masked) in the inbound journal (../inbound-journal.ts) before it runs and
+ *   marked processed when its turn is done; messages stored by a process that died before answering them
+ *   are run when the account has logged in again (`replayPending`; the puppet will not deliver them
+ *   again), and a message on record already (a puppet emitting it again) is dropped;
  * - in rooms only messages that @-mention the bot are processed (the mention is removed from the text);
- * - text; images (`types.Message.Image`) and files (`types.Message.Attachment`) are fetched
- *   (`msg.toFileBox()`), checked against the size limit and stored by their bytes (`storeFile`); a file
+ * - text; images (`types.Message.Image`) and files (`types.Message.Attachment`) are fetched when the
+ *   turn runs (`puppet.messageFile(id)`, what `msg.toFileBox()` does, so also after a restart while the
+ *   puppet still has it), checked against the size limit and stored by their bytes (`storeFile`); a file
  *   that is too large or not an image/PDF is answered with the reason, never dropped silently; voice,
  *   video, stickers and the like are answered likewise;
  * - WeChat has no buttons: the bot writes its choices as numbered lines ("1. …"), and a reply "1", "2", …
@@ -34,7 +37,8 @@ import type { Logger } from '../../app/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeFile } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
-import { InboundInbox } from '../inbound-inbox.js';
+import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
+import type { InboundJournal } from '../inbound-journal.js';
 import { agentLabel, kindName, refusalText, wechatLocale, type FileRefusal } from './messages.js';
 import { WechatState } from './wechat-state.js';
 
@@ -64,11 +68,26 @@ export interface WechatAdapterOptions {
   filesDir: string;
   /** Largest file taken from a merchant (bytes). */
   uploadMaxBytes: number;
-  /** Where the state file lives (handled message ids, last numbered options): `DATA_DIR/wechat`. */
+  /** Where the state file lives (last numbered options): `DATA_DIR/wechat`. */
   stateDir: string;
+  /** Where messages are stored before they run (shared with the other channels). */
+  journal: InboundJournal;
   /** The bot (`(context) => runtime.bot.run(context)`). */
   logic: BotLogic;
   logger?: Logger;
+}
+
+/** A message as it is stored in the inbound journal and run (again, after a restart). */
+interface WechatJob {
+  messageId: string;
+  /** The inbound activity, card-masked (a picked option and the fetched file are added when it runs). */
+  activity: Partial<Activity>;
+  /** Card numbers masking found in it (the turn is told). */
+  masked: number;
+  /** An image or file to fetch from the puppet first, by the message's id. */
+  file?: { isImage: boolean };
+  /** Why it is not taken, known before any download (voice, video, stickers, …). */
+  refusals: FileRefusal[];
 }
 
 /** Conversation id of a contact's chat or of a room. */
@@ -98,8 +117,8 @@ export class WechatAdapter extends ChannelAdapter {
   readonly state: WechatState;
   private readonly options: WechatAdapterOptions;
   private readonly logger: Logger | undefined;
-  /** One conversation's inbound work (downloads, then the turn) in arrival order. */
-  private readonly inbox = new InboundInbox();
+  /** Stores each message, then runs one conversation's (downloads, then the turn) in arrival order. */
+  private readonly inbox: InboundInbox<WechatJob, MessageHandled>;
   private readonly listener = (message: Message) => this.receive(message);
 
   constructor(options: WechatAdapterOptions) {
@@ -113,6 +132,17 @@ export class WechatAdapter extends ChannelAdapter {
     this.logger = options.logger;
     this.state = new WechatState(join(options.stateDir, 'wechat-state.json'));
     if (this.state.loadError) this.logger?.warn({ err: this.state.loadError, file: this.state.file }, 'wechat state file unreadable; starting empty');
+    this.inbox = new InboundInbox<WechatJob, MessageHandled>({
+      channel: WECHAT_CHANNEL_ID,
+      journal: options.journal,
+      work: (job) => this.run(job),
+      failed: (err, job) => {
+        this.logger?.error({ err, messageId: job.messageId }, 'wechat message could not be handled');
+        return { messageId: job.messageId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
+      },
+      done: (handled) => this.emitHandled(handled),
+      journalError: (err, context) => this.logger?.error({ err, messageId: context.platformId, step: context.step }, 'wechat: inbound journal not written'),
+    });
     this.bot.on('message', this.listener);
   }
 
@@ -123,29 +153,37 @@ export class WechatAdapter extends ChannelAdapter {
 
   // ── Inbound ───────────────────────────────────────────────────────────────────────────────────────
 
-  /** Takes one message (wechaty calls this; tests may too). Returns at once; `settled()` waits for the work. */
+  /**
+   * Takes one message (wechaty calls this; tests may too). Returns at once: the message is stored in the
+   * inbound journal, then run, each conversation's in the order they came; `settled()` waits for both. The puppet never delivers a message again, so the journal is what survives a crash.
+   */
   receive(message: Message): void {
     const messageId = message.id;
     if (message.self()) {
       this.emitHandled({ messageId, outcome: 'ignored', detail: 'own message' });
       return;
     }
-    if (!this.state.claim(messageId)) {
-      this.logger?.info({ messageId }, 'wechat message already handled; skipped');
-      this.emitHandled({ messageId, outcome: 'duplicate' });
-      return;
-    }
     const room = message.room();
-    const key = room ? `room:${room.id}` : message.talker().id;
-    this.inbox.run(
-      key,
-      () => this.onMessage(message),
-      (err: unknown): MessageHandled => {
-        this.logger?.error({ err, messageId }, 'wechat message could not be handled');
-        return { messageId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
+    void this.inbox.admit(room ? `room:${room.id}` : message.talker().id, () => this.prepare(message)).then(
+      (admission) => {
+        if (admission !== 'duplicate') return;
+        this.logger?.info({ messageId }, 'wechat message already handled; skipped');
+        this.emitHandled({ messageId, outcome: 'duplicate' });
       },
-      (handled) => this.emitHandled(handled),
+      (err: unknown) => {
+        this.logger?.error({ err, messageId }, 'wechat message could not be handled');
+        this.emitHandled({ messageId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) });
+      },
     );
+  }
+
+  /**
+   * Runs the messages stored by an earlier process that stopped before their turns finished (in the order
+   * they came, before any new message). `startWechat` calls it when the account has logged in (replies
+   * need it); only the first call replays.
+   */
+  async replayPending(): Promise<number> {
+    return this.inbox.replay();
   }
 
   /** Resolves when every message received so far has been handled. */
@@ -157,8 +195,13 @@ export class WechatAdapter extends ChannelAdapter {
     this.events.emit('message', handled);
   }
 
-  private async onMessage(message: Message): Promise<MessageHandled> {
+  /** What a message asks the bot to do, as it is stored; undefined (reported as ignored) when nothing. */
+  private async prepare(message: Message): Promise<InboundJob<WechatJob> | undefined> {
     const messageId = message.id;
+    const ignored = (detail: string): undefined => {
+      this.emitHandled({ messageId, outcome: 'ignored', detail });
+      return undefined;
+    };
     const room = message.room();
     const talker = message.talker();
     const type = message.type();
@@ -166,43 +209,27 @@ export class WechatAdapter extends ChannelAdapter {
     let text = type === types.Message.Text ? message.text() : '';
 
     if (room) {
-      if (!(await message.mentionSelf())) return { messageId, outcome: 'ignored', detail: 'room message not addressed to the bot' };
+      if (!(await message.mentionSelf())) return ignored('room message not addressed to the bot');
       if (type === types.Message.Text) text = await this.withoutMention(message, room);
     }
     const conversationId = room ? wechatConversationId({ roomId: room.id }) : wechatConversationId({ contactId: talker.id });
 
-    // "1", "2", …: the numbered option of the bot's last message here.
-    let picked: { number: number; option: string } | undefined;
-    const pick = PICK.exec(text);
-    if (pick) {
-      const number = Number(pick[1]!.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)));
-      const option = this.state.optionsFor(conversationId)[number - 1];
-      if (option) {
-        picked = { number, option };
-        text = option;
-      }
-    }
-
-    const attachments: Partial<Attachment>[] = [];
+    const isFile = type === types.Message.Image || type === types.Message.Attachment;
     const refusals: FileRefusal[] = [];
-    if (type === types.Message.Image || type === types.Message.Attachment) {
-      const result = await this.download(message, type === types.Message.Image);
-      if ('reason' in result) refusals.push(result);
-      else attachments.push(result);
-    } else if (type !== types.Message.Text) {
+    if (!isFile && type !== types.Message.Text) {
       // System notes, recalls and unknown kinds are not for the bot; other kinds get an answer.
       if (type === types.Message.Unknown || type === types.Message.Recalled || type === types.Message.GroupNote || type === types.Message.Post) {
-        return { messageId, outcome: 'ignored', detail: `message type ${types.Message[type]}` };
+        return ignored(`message type ${types.Message[type]}`);
       }
       refusals.push({ reason: 'unsupported_message', kind: kindName(locale, types.Message[type] ?? 'other') });
     }
-    if (!text.trim() && attachments.length === 0 && refusals.length === 0) return { messageId, outcome: 'ignored', detail: 'no content' };
+    if (!text.trim() && !isFile && refusals.length === 0) return ignored('no content');
 
     const activity: Partial<Activity> = {
       id: messageId,
       type: ActivityTypes.Message,
       text,
-      ...(attachments.length ? { attachments: attachments as Attachment[] } : {}),
+      timestamp: new Date(),
       channelId: WECHAT_CHANNEL_ID,
       conversation: {
         id: conversationId,
@@ -213,26 +240,65 @@ export class WechatAdapter extends ChannelAdapter {
       from: { ...this.account(talker), role: 'user' },
       recipient: { ...BOT_ACCOUNT },
       locale: 'zh-CN',
-      channelData: {
-        wechat: {
-          messageId,
-          contactId: talker.id,
-          ...(room ? { roomId: room.id } : {}),
-          type: types.Message[type],
-          ...(picked ? { picked: picked.number } : {}),
-          ...(refusals.length ? { refused: refusals.map((r) => ('name' in r ? { reason: r.reason, name: r.name } : { reason: r.reason })) } : {}),
-        },
-      },
+      channelData: { wechat: { messageId, contactId: talker.id, ...(room ? { roomId: room.id } : {}), type: types.Message[type] } },
+    };
+    // Masked here, once, before it is stored (also a card number begun in the previous message).
+    const { value: masked, count } = this.maskInbound(activity);
+    return {
+      platformId: messageId,
+      payload: { messageId, activity: masked, masked: count, ...(isFile ? { file: { isImage: type === types.Message.Image } } : {}), refusals },
+    };
+  }
+
+  /** Runs one stored message: a numbered option picked, its file fetched (or why not), then the turn. */
+  private async run(job: WechatJob): Promise<MessageHandled> {
+    const { messageId } = job;
+    const locale = wechatLocale(undefined);
+    const conversationId = job.activity.conversation?.id ?? '';
+    let text = job.activity.text ?? '';
+    const wechat = (job.activity.channelData as { wechat?: Record<string, unknown> } | undefined)?.wechat ?? {};
+    const extra: Record<string, unknown> = {};
+
+    // "1", "2", …: the numbered option of the bot's last message here (as it stands when this turn runs).
+    const pick = PICK.exec(text);
+    if (pick) {
+      const number = Number(pick[1]!.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)));
+      const option = this.state.optionsFor(conversationId)[number - 1];
+      if (option) {
+        extra.picked = number;
+        text = option;
+      }
+    }
+
+    const attachments: Partial<Attachment>[] = [];
+    const refusals: FileRefusal[] = [...job.refusals];
+    if (job.file) {
+      const result = await this.download(messageId, job.file.isImage);
+      if ('reason' in result) refusals.push(result);
+      else attachments.push(result);
+    }
+    if (refusals.length) extra.refused = refusals.map((r) => ('name' in r ? { reason: r.reason, name: r.name } : { reason: r.reason }));
+    const activity: Partial<Activity> = {
+      ...job.activity,
+      text,
+      // The arrival time (a replayed message's comes back from the journal as text).
+      timestamp: new Date(job.activity.timestamp ?? Date.now()),
+      ...(attachments.length ? { attachments: attachments as Attachment[] } : {}),
+      channelData: { wechat: { ...wechat, ...extra } },
     };
     if (refusals.length === 0) {
-      await this.processActivity(activity, this.options.logic);
+      await this.processActivity(activity, this.options.logic, { maskedBefore: job.masked });
       return { messageId, outcome: 'processed' };
     }
     const logic = this.options.logic;
-    await this.processActivity(activity, async (context) => {
-      for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
-      if (text.trim() || attachments.length) await logic(context);
-    });
+    await this.processActivity(
+      activity,
+      async (context) => {
+        for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
+        if (text.trim() || attachments.length) await logic(context);
+      },
+      { maskedBefore: job.masked },
+    );
     for (const r of refusals) this.logger?.info({ messageId, reason: r.reason }, 'wechat message refused');
     return { messageId, outcome: 'refused' };
   }
@@ -254,17 +320,19 @@ export class WechatAdapter extends ChannelAdapter {
   }
 
   /** Fetches and stores one image or file; a refusal says why it was not taken. */
-  private async download(message: Message, isImage: boolean): Promise<Partial<Attachment> | FileRefusal> {
+  private async download(messageId: string, isImage: boolean): Promise<Partial<Attachment> | FileRefusal> {
     const maxBytes = this.options.uploadMaxBytes;
-    let name = isImage ? `image-${message.id}.jpg` : `file-${message.id}`;
+    let name = isImage ? `image-${messageId}.jpg` : `file-${messageId}`;
     let bytes: Buffer;
     try {
-      const box = await message.toFileBox();
+      // By the message's id (what `message.toFileBox()` does), so a message replayed after a restart is
+      // fetched the same way while the puppet still has it.
+      const box = await this.bot.puppet.messageFile(messageId);
       name = safeName(box.name || name);
       if (box.size > maxBytes) return { reason: 'too_large', name, size: box.size, maxBytes };
       bytes = await box.toBuffer();
     } catch (err) {
-      this.logger?.warn({ err: err instanceof Error ? { message: err.message, name: err.name } : String(err), messageId: message.id }, 'wechat file download failed');
+      this.logger?.warn({ err: err instanceof Error ? { message: err.message, name: err.name } : String(err), messageId }, 'wechat file download failed');
       return { reason: 'download_failed', name };
     }
     if (bytes.length > maxBytes) return { reason: 'too_large', name, size: bytes.length, maxBytes };
