@@ -49,6 +49,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export { LOCALES, type Locale } from '../i18n/messages.js';
 
 import { STRUCTURED_OUTPUT_METHODS, type LlmSettings } from '../llm/llm-settings.js';
+import type { TelegramConfig } from '../channels/telegram/start.js';
+import type { WechatConfig } from '../channels/wechat/start.js';
 export { STRUCTURED_OUTPUT_METHODS, type StructuredOutputMethod } from '../llm/llm-settings.js';
 export const EMBEDDINGS_PROVIDERS = ['local', 'openai', 'onnx'] as const;
 export type EmbeddingsProvider = (typeof EMBEDDINGS_PROVIDERS)[number];
@@ -126,27 +128,9 @@ export interface Config {
     readonly lockoutMinutes: number;
   };
   /** The Telegram channel (issue 6). Off while `botToken` is unset. */
-  readonly telegram: {
-    /** The token @BotFather gave; unset = no Telegram channel. */
-    readonly botToken: string | undefined;
-    /** Public https URL Telegram posts updates to (webhook mode); unset = long polling. */
-    readonly webhookUrl: string | undefined;
-    /** Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every webhook call; required with the URL. */
-    readonly webhookSecret: string | undefined;
-    /** Bot API server (the official one, or a self-hosted Bot API server; tests use a local fake). */
-    readonly apiRoot: string;
-    /** Where the channel keeps its small state file (long button answers). Absolute. */
-    readonly stateDir: string;
-  };
+  readonly telegram: TelegramConfig;
   /** The WeChat channel (wechaty, issue 6). Off while `puppet` is unset. */
-  readonly wechat: {
-    /** The wechaty puppet package, e.g. `wechaty-puppet-wechat4u` or `wechaty-puppet-service`; unset = no WeChat channel. */
-    readonly puppet: string | undefined;
-    /** Token of a puppet service (`wechaty-puppet-service`: WeCom/WorkPro, PadLocal, …). */
-    readonly puppetServiceToken: string | undefined;
-    /** Where the channel keeps its small state file (last numbered options). Absolute. */
-    readonly stateDir: string;
-  };
+  readonly wechat: WechatConfig;
   /**
    * The language model (issue 7): any OpenAI-compatible chat endpoint. Off while `apiKey` is unset; then
    * answers are extractive and slots are read by rules alone.

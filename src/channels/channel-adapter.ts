@@ -19,7 +19,7 @@ import {
 } from 'botbuilder';
 import { maskActivity } from '../privacy/card-mask.js';
 import { SplitCardMemory } from '../privacy/split-card-memory.js';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { SqlTranscriptStore } from '../store/transcript-store.js';
 import { ConversationQueue } from './conversation-queue.js';
 import type { InboundJournal } from './inbound-journal.js';

@@ -11,12 +11,23 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { webhookCallback } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import type { Config } from '../../app/config.js';
 import type { PlatformChannelDeps } from '../channel-adapter.js';
 import { COMMAND_MENU } from './messages.js';
 import { TELEGRAM_ALLOWED_UPDATES, TelegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.js';
 
-export type TelegramConfig = Config['telegram'];
+/** The channel's settings (`config.telegram`, from the `TELEGRAM_*` variables). */
+export interface TelegramConfig {
+  /** The token @BotFather gave; unset = no Telegram channel. */
+  readonly botToken: string | undefined;
+  /** Public https URL Telegram posts updates to (webhook mode); unset = long polling. */
+  readonly webhookUrl: string | undefined;
+  /** Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every webhook call; required with the URL. */
+  readonly webhookSecret: string | undefined;
+  /** Bot API server (the official one, or a self-hosted Bot API server; tests use a local fake). */
+  readonly apiRoot: string;
+  /** Where the channel keeps its small state file (long button answers). Absolute. */
+  readonly stateDir: string;
+}
 
 export interface TelegramDeps extends PlatformChannelDeps {
   config: TelegramConfig;

@@ -52,8 +52,8 @@ import type {
   User,
   UserFromGetMe,
 } from 'grammy/types';
-import type { Logger } from '../../app/logger.js';
-import { isAppError } from '../../app/errors.js';
+import { isAppError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeFile, ACCEPTED_TYPES } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';

@@ -16,12 +16,19 @@
 import { join } from 'node:path';
 import { terminalQrcode } from './login-page.js';
 import { WechatyBuilder, ScanStatus, qrcodeValueToImageUrl, type Wechaty, type WechatyOptions } from 'wechaty';
-import type { Config } from '../../app/config.js';
-import type { Logger } from '../../app/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { PlatformChannelDeps } from '../channel-adapter.js';
 import { WechatAdapter } from './wechat-adapter.js';
 
-export type WechatConfig = Config['wechat'];
+/** The channel's settings (`config.wechat`, from the `WECHATY_*` variables). */
+export interface WechatConfig {
+  /** The wechaty puppet package, e.g. `wechaty-puppet-wechat4u` or `wechaty-puppet-service`; unset = no WeChat channel. */
+  readonly puppet: string | undefined;
+  /** Token of a puppet service (`wechaty-puppet-service`: WeCom/WorkPro, PadLocal, …). */
+  readonly puppetServiceToken: string | undefined;
+  /** Where the channel keeps its small state file (last numbered options). Absolute. */
+  readonly stateDir: string;
+}
 
 /** Where the login stands: starting, waiting for a scan, logged in, logged out, or failed to start. */
 export type WechatStatus = 'starting' | 'scan' | 'up' | 'logged-out' | 'failed';
