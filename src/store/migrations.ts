@@ -8,7 +8,7 @@
  */
 import { Migrator, sql } from 'kysely';
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
-import { AppError } from '../app/errors.js';
+import { AppError } from '../core/errors.js';
 
 /** SQL dialects the store supports. Only SQLite is wired today. */
 export type SqlDialectName = 'sqlite' | 'postgres';

@@ -1,9 +1,11 @@
 /**
- * In a group every member shares one conversation: requests, their status and supplements are handled in
- * a private chat only, so members never see each other's merchant, ticket or notices (issue 15). grammY
- * against the fake Bot API server; the real runtime.
+ * Identity on Telegram (issue 15): a stranger holding the merchant ID learns nothing of its requests until
+ * bound with a binding code; in a group every member shares one conversation, so requests, their status
+ * and supplements are handled in a private chat only. grammY against the fake Bot API server; the real
+ * runtime.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { terminalRequest } from '../requests/helpers.js';
 import { TEST_BOT, groupChat, person, privateChat, sentTexts, startHarness, textUpdate, type Harness } from '../telegram/helpers.js';
 
 let h: Harness;
@@ -12,6 +14,27 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+});
+
+describe('Telegram private chats', () => {
+  it('a stranger with the merchant ID gets "not found" for its ticket; bound with a binding code, the same user sees it', async () => {
+    const merchant = '898310048160321';
+    const created = await h.rt.runtime.requests.create({ ...terminalRequest('shop-owner', '600000000001'), merchantId: merchant, dedupeKey: null });
+    if (created.duplicate) throw new Error('a fresh request');
+    const user = person(5050);
+    const chat = privateChat(user.id);
+    const status = async () => {
+      await h.send(textUpdate(user, '查询申请状态', chat));
+      await h.send(textUpdate(user, merchant, chat));
+      return sentTexts((await h.send(textUpdate(user, created.request.ticket, chat))).calls).join('\n');
+    };
+    expect(await status()).toMatch(/没有找到[\s\S]*绑定/);
+    const { code } = await h.rt.runtime.identities.issueCode(merchant);
+    expect(sentTexts((await h.send(textUpdate(user, `/bind ${code}`, chat))).calls).join('\n')).toContain('验证成功');
+    const shown = await status();
+    expect(shown).toContain(created.request.ticket);
+    expect(shown).not.toContain('没有找到');
+  });
 });
 
 describe('Telegram groups', () => {
