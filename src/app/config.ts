@@ -102,6 +102,8 @@ export interface Config {
     /** Most bytes of files one web chat conversation may hold, all uploads together. */
     readonly uploadConversationMaxBytes: number;
   };
+  /** What one Telegram or WeChat user may send: messages a minute and the longest text (each can cost a model call). */
+  readonly chat: { readonly messagesPerMinute: number; readonly maxTextLength: number };
   /** The back office that decides requests (issue 4). Each part is off while unset. */
   readonly backoffice: {
     /** Where new requests and supplements are POSTed (signed); unset = they wait in the agent console. */
@@ -245,6 +247,8 @@ function schemaFor(root: string) {
     WEBCHAT_TOKENS_PER_MINUTE: integer(1, 10_000).default(20),
     UPLOAD_MAX_BYTES: integer(1024, 100 * 1024 * 1024).default(10 * 1024 * 1024),
     UPLOAD_MAX_FILES: integer(1, 20).default(5),
+    CHAT_MESSAGES_PER_MINUTE: integer(1, 10_000).default(30),
+    CHAT_MAX_TEXT_LENGTH: integer(100, 100_000).default(2000),
     UPLOAD_CONVERSATION_MAX_BYTES: integer(1024, 10 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
     BACKOFFICE_WEBHOOK_URL: httpUrl().optional(),
     BACKOFFICE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -458,6 +462,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uploadMaxFiles: v.UPLOAD_MAX_FILES,
       uploadConversationMaxBytes: v.UPLOAD_CONVERSATION_MAX_BYTES,
     }),
+    chat: Object.freeze({ messagesPerMinute: v.CHAT_MESSAGES_PER_MINUTE, maxTextLength: v.CHAT_MAX_TEXT_LENGTH }),
     handoff: Object.freeze({
       businessHours: v.HANDOFF_BUSINESS_HOURS,
       timeZone: zone,

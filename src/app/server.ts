@@ -363,6 +363,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       transcripts: rt.transcripts,
       filesDir: config.paths.files,
       uploadMaxBytes: config.webchat.uploadMaxBytes,
+      inboundLimits: config.chat,
       journal: new InboundJournal(rt.store.db),
       logger,
     };

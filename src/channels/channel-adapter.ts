@@ -24,6 +24,8 @@ import type { SqlTranscriptStore } from '../store/transcript-store.js';
 import { ConversationQueue } from './conversation-queue.js';
 import type { InboundJournal } from './inbound-journal.js';
 import { isInterimStream } from './streaming.js';
+import { RateLimiter } from '../core/rate-limiter.js';
+import { detectLocale, t } from '../i18n/messages.js';
 
 /** What a channel can show; the bot degrades (e.g. buttons → numbered options) where it cannot. */
 export interface ChannelCapabilities {
@@ -60,6 +62,18 @@ export interface ChannelAdapterOptions {
   queue?: ConversationQueue;
   /** The previous message's trailing digits per conversation (default: a new one per adapter). */
   splitCards?: SplitCardMemory;
+  /**
+   * Limits on what one user may send (chat platforms, where every message can cost a model call): a
+   * message past them is kept in the transcript but not run; the user is told once per minute why.
+   */
+  inboundLimits?: InboundLimits;
+}
+
+export interface InboundLimits {
+  /** Messages one user may send per minute (all their conversations on this channel together). */
+  messagesPerMinute: number;
+  /** Longest text taken in one message. */
+  maxTextLength: number;
 }
 
 export type BotLogic = (context: TurnContext) => Promise<void>;
@@ -75,12 +89,17 @@ export interface PlatformChannelDeps {
   filesDir: string;
   /** `config.webchat.uploadMaxBytes`: the same limit as web chat uploads. */
   uploadMaxBytes: number;
+  /** `CHAT_MESSAGES_PER_MINUTE` and `CHAT_MAX_TEXT_LENGTH`: what one user may send. */
+  inboundLimits?: InboundLimits;
   /** Inbound messages stored before they are acknowledged, replayed after a crash (one for all channels). */
   journal: InboundJournal;
   logger: Logger;
 }
 
 export abstract class ChannelAdapter extends BotAdapter {
+  private readonly inboundLimits: InboundLimits | undefined;
+  private readonly userRate: RateLimiter | undefined;
+  private readonly toldLimit: RateLimiter | undefined;
   readonly channelId: string;
   readonly capabilities: ChannelCapabilities;
   protected readonly transcripts: SqlTranscriptStore;
@@ -96,6 +115,32 @@ export abstract class ChannelAdapter extends BotAdapter {
     this.transcripts = options.transcripts;
     this.queue = options.queue ?? new ConversationQueue();
     this.splitCards = options.splitCards ?? new SplitCardMemory();
+    this.inboundLimits = options.inboundLimits;
+    if (this.inboundLimits) {
+      this.userRate = new RateLimiter(this.inboundLimits.messagesPerMinute);
+      this.toldLimit = new RateLimiter(1);
+    }
+  }
+
+  /**
+   * Why this message is not run (the text to say, or '' when the user was told already this minute), or
+   * undefined when it is within the limits.
+   */
+  private overLimit(activity: Partial<Activity>): string | undefined {
+    const limits = this.inboundLimits;
+    if (!limits || (activity.type ?? ActivityTypes.Message) !== ActivityTypes.Message) return undefined;
+    const text = typeof activity.text === 'string' ? activity.text : '';
+    const user = activity.from?.id ?? '';
+    const locale = detectLocale(text) ?? 'zh-CN';
+    let reason: string | undefined;
+    if (text.length > limits.maxTextLength) reason = t(locale, 'errTextTooLong', { max: limits.maxTextLength });
+    else {
+      const wait = this.userRate!.take(user);
+      if (wait > 0) reason = t(locale, 'errRateLimited', { seconds: Math.ceil(wait / 1000) });
+    }
+    if (reason === undefined) return undefined;
+    // A flood gets one answer a minute, not one per message (that would be a flood back).
+    return this.toldLimit!.take(user) > 0 ? '' : reason;
   }
 
   /** Sends one outgoing activity through the platform; returns the platform's id for it. */
@@ -135,6 +180,12 @@ export abstract class ChannelAdapter extends BotAdapter {
     const activity = masked.value;
     const count = masked.count + (options.maskedBefore ?? 0);
     await this.transcripts.logActivity(activity as Activity, 'in');
+    const refusal = this.overLimit(activity);
+    if (refusal !== undefined) {
+      // On record (above), not run: the bot and its model never see it. Told once a minute, not per message.
+      if (refusal) logic = async (context) => void (await context.sendActivity(refusal));
+      else return;
+    }
     await this.queue.run(this.queueKey(activity), async () => {
       const context = new TurnContext(this, activity);
       context.turnState.set(MASKED_CARD_NUMBERS, count);

@@ -78,6 +78,7 @@ describe('loadConfig', () => {
       publicUrl: undefined,
       trustProxy: false,
       backoffice: { webhookUrl: undefined, webhookSecret: undefined, apiKey: undefined },
+      chat: { messagesPerMinute: 30, maxTextLength: 2000 },
       handoff: {
         businessHours: 'Mon-Fri 09:00-18:00',
         timeZone: 'Asia/Shanghai',

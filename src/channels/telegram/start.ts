@@ -67,6 +67,7 @@ export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel
     journal: deps.journal,
     logic: deps.logic,
     logger: log,
+    ...(deps.inboundLimits ? { inboundLimits: deps.inboundLimits } : {}),
     ...deps.adapterOptions,
   });
   const bot = adapter.bot;

@@ -83,6 +83,7 @@ import {
   type TelegramLocale,
 } from './messages.js';
 import { TelegramState } from './telegram-state.js';
+import type { InboundLimits } from '../channel-adapter.js';
 
 export const TELEGRAM_CHANNEL_ID = 'telegram';
 export const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
@@ -106,6 +107,8 @@ export interface UpdateHandled {
 }
 
 export interface TelegramAdapterOptions {
+  /** What one user may send (CHAT_MESSAGES_PER_MINUTE, CHAT_MAX_TEXT_LENGTH); unset: no limit. */
+  inboundLimits?: InboundLimits;
   /** The bot token from @BotFather. */
   token: string;
   /** Bot API server (default https://api.telegram.org; tests point it at a local fake). */
@@ -213,6 +216,7 @@ export class TelegramAdapter extends ChannelAdapter {
       channelId: TELEGRAM_CHANNEL_ID,
       transcripts: options.transcripts,
       capabilities: { suggestedActions: true, markdown: false, attachments: true, typing: true, streaming: true, maxTextLength: TELEGRAM_TEXT_LIMIT },
+      ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
     });
     this.options = options;
     this.streamEditIntervalMs = options.streamEditIntervalMs ?? 1000;

@@ -8,7 +8,7 @@ import { AppError } from '../../core/errors.js';
 import { randomBase62 } from '../../core/ids.js';
 import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
 import type { DirectLineStore } from './directline-store.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter } from '../../core/rate-limiter.js';
 import { DIRECTLINE_CHANNEL_ID, type ActivityHub, type WebChatAdapter } from './webchat-adapter.js';
 
 /** Event names a Direct Line client may post (what the official Web Chat and its samples send). */

@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import type { DirectLineService } from './directline-service.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter } from '../../core/rate-limiter.js';
 import type { TokenService } from './tokens.js';
 
 export interface PageRouteOptions {

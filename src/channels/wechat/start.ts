@@ -126,6 +126,7 @@ export async function startWechat(deps: WechatDeps): Promise<WechatChannel> {
     journal: deps.journal,
     logic: deps.logic,
     logger: log,
+    ...(deps.inboundLimits ? { inboundLimits: deps.inboundLimits } : {}),
   });
   deps.attach(adapter);
   // Messages stored but not answered when the previous process stopped run once the account is logged in

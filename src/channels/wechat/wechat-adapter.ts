@@ -41,6 +41,7 @@ import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
 import { agentLabel, kindName, refusalText, wechatLocale, type FileRefusal } from './messages.js';
 import { WechatState } from './wechat-state.js';
+import type { InboundLimits } from '../channel-adapter.js';
 
 export const WECHAT_CHANNEL_ID = 'wechat';
 
@@ -61,6 +62,8 @@ export interface MessageHandled {
 }
 
 export interface WechatAdapterOptions {
+  /** What one user may send (CHAT_MESSAGES_PER_MINUTE, CHAT_MAX_TEXT_LENGTH); unset: no limit. */
+  inboundLimits?: InboundLimits;
   /** The wechaty instance (started by `startWechat`, or by a test). */
   bot: Wechaty;
   transcripts: SqlTranscriptStore;
@@ -126,6 +129,7 @@ export class WechatAdapter extends ChannelAdapter {
       channelId: WECHAT_CHANNEL_ID,
       transcripts: options.transcripts,
       capabilities: { suggestedActions: false, markdown: false, attachments: true, typing: false },
+      ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
     });
     this.options = options;
     this.bot = options.bot;

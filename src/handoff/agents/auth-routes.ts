@@ -33,7 +33,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../core/errors.js';
-import { RateLimiter } from '../../channels/webchat/rate-limiter.js';
+import { RateLimiter } from '../../core/rate-limiter.js';
 import { safeEqual } from '../../requests/api-key.js';
 import type { Database } from '../../store/schema.js';
 import { AgentStore, type AgentRole, type AgentStoreOptions, type AgentView } from './agent-store.js';
