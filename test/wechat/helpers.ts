@@ -113,6 +113,8 @@ export async function startHarness(
     transcripts: rt.runtime.transcripts,
     filesDir: rt.config.paths.files,
     uploadMaxBytes: rt.config.webchat.uploadMaxBytes,
+    // Per-user limits as the server sets them, when a test asks (long scripted tests send faster than people).
+    ...(options.env?.CHAT_MESSAGES_PER_MINUTE || options.env?.CHAT_MAX_TEXT_LENGTH ? { inboundLimits: config.chat } : {}),
     journal: new InboundJournal(rt.runtime.store.db),
     logger: createLogger(config),
     config: config.wechat,

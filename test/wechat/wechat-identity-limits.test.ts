@@ -1,0 +1,55 @@
+/**
+ * WeChat, the real wechaty with its mock puppet (issues 15 and 16): a stranger holding a merchant ID sees
+ * none of its requests until bound with a binding code; requests are handled in private chats only; and
+ * what one contact may send is limited (kept in the transcript, not run, told once a minute).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { terminalRequest } from '../requests/helpers.js';
+import { BOT_NAME, joinTexts, startHarness, type Harness } from './helpers.js';
+
+const MERCHANT = '898310048160432';
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ env: { CHAT_MESSAGES_PER_MINUTE: '10', CHAT_MAX_TEXT_LENGTH: '200' } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('WeChat', () => {
+  it('a stranger with the merchant ID gets "not found" for its ticket; bound with a binding code, the same contact sees it', async () => {
+    const created = await h.rt.runtime.requests.create({ ...terminalRequest('shop-owner', '700000000001'), merchantId: MERCHANT, dedupeKey: null });
+    if (created.duplicate) throw new Error('a fresh request');
+    const contact = h.contact('王老板');
+    const status = async () => {
+      await h.say(contact, '查询申请状态');
+      await h.say(contact, MERCHANT);
+      return joinTexts((await h.say(contact, created.request.ticket)).replies);
+    };
+    expect(await status()).toMatch(/没有找到[\s\S]*绑定/);
+    const { code } = await h.rt.runtime.identities.issueCode(MERCHANT);
+    expect(joinTexts((await h.say(contact, `绑定 ${code}`)).replies)).toContain('验证成功');
+    const shown = await status();
+    expect(shown).toContain(created.request.ticket);
+    expect(shown).not.toContain('没有找到');
+  });
+
+  it('a request asked for in a room is sent to a private chat', async () => {
+    const member = h.contact('店员小李');
+    const room = h.room('门店群', [member]);
+    const asked = await h.say(member, `@${BOT_NAME}\u2005我要撤销一笔交易`, { room, mentions: [h.me] });
+    expect(joinTexts(asked.replies)).toContain('请私聊我');
+    expect(joinTexts(asked.replies)).not.toContain('商户编号');
+  });
+
+  it('past the message rate or the longest text, a message is kept but not run, and the contact told once', async () => {
+    const contact = h.contact('发得很快的人');
+    const replies: string[] = [];
+    for (let i = 0; i < 12; i++) replies.push(joinTexts((await h.say(contact, `你好 ${i}`)).replies));
+    expect(replies.slice(0, 10).every((r) => r.length > 0 && !r.includes('发送太频繁'))).toBe(true);
+    expect(replies[10]).toMatch(/^发送太频繁了，请 \d+ 秒后再试。$/);
+    expect(replies[11]).toBe('');
+    const long = h.contact('写长文的人');
+    expect(joinTexts((await h.say(long, '退货'.repeat(150))).replies)).toBe('消息太长了（最多 200 个字），请分几次发送。');
+  });
+});
