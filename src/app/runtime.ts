@@ -2,7 +2,8 @@
  * The composition root: opens the store and the knowledge base, builds the bot, and wires an adapter to
  * it. Commands and (later) the server start from here and close it when they are done.
  */
-import { ConversationState, UserState, type TurnContext } from 'botbuilder';
+import { UserState, type TurnContext } from 'botbuilder';
+import { MemberScopedConversationState } from '../bot/member-state.js';
 import { FlowTurns } from '../bot/flow-turns.js';
 import { HandoffTurns } from '../bot/handoff-turns.js';
 import { HandoffService, type HandoffDelivery } from '../handoff/handoff-service.js';
@@ -163,7 +164,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     });
     const bot = new PosAssistBot({
       knowledge,
-      conversationState: new ConversationState(storage),
+      conversationState: new MemberScopedConversationState(storage),
       userState: new UserState(storage),
       misses,
       defaultLocale: config.defaultLocale,

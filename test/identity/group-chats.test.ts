@@ -1,7 +1,8 @@
 /**
  * Identity on Telegram (issue 15): a stranger holding the merchant ID learns nothing of its requests until
  * bound with a binding code; in a group every member shares one conversation, so requests, their status
- * and supplements are handled in a private chat only. grammY against the fake Bot API server; the real
+ * and supplements are handled in a private chat only, and each member of a group has a conversation state
+ * of their own. grammY against the fake Bot API server; the real
  * runtime.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +51,21 @@ describe('Telegram groups', () => {
     }
     const question = await h.send(textUpdate(member, `@${TEST_BOT.username} 已经结算的交易怎么退货`, group));
     expect(sentTexts(question.calls).join('\n')).toContain('来源');
+  });
+
+  it('each member has a state of their own: a code one member was asked for cannot be used by another', async () => {
+    const merchant = '898310048160322';
+    const asker = person(4041);
+    const other = person(4042);
+    const said = async (who: ReturnType<typeof person>, text: string) =>
+      sentTexts((await h.send(textUpdate(who, `@${TEST_BOT.username} ${text}`, group))).calls).join('\n');
+    expect(await said(asker, '绑定')).toContain('8 位绑定码');
+    const { code } = await h.rt.runtime.identities.issueCode(merchant);
+    // The other member's 8 digits are not read as the code the asker was asked for.
+    expect(await said(other, code)).not.toContain('验证成功');
+    expect(await h.rt.runtime.identities.binding({ channelId: 'telegram', userId: `tg:${other.id}` }, merchant)).toBeUndefined();
+    expect(await said(asker, code)).toContain('验证成功');
+    expect(await h.rt.runtime.identities.binding({ channelId: 'telegram', userId: `tg:${asker.id}` }, merchant)).toBeDefined();
   });
 
   it('the same words in a private chat start the request', async () => {

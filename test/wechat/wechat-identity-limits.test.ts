@@ -42,6 +42,20 @@ describe('WeChat', () => {
     expect(joinTexts(asked.replies)).not.toContain('商户编号');
   });
 
+  it('in a room each member has a state of their own: the code one member was asked for is not taken from another', async () => {
+    const asker = h.contact('店长');
+    const other = h.contact('收银员');
+    const room = h.room('分店群', [asker, other]);
+    const said = async (who: typeof asker, text: string) =>
+      joinTexts((await h.say(who, `@${BOT_NAME}\u2005${text}`, { room, mentions: [h.me] })).replies);
+    expect(await said(asker, '绑定')).toContain('8 位绑定码');
+    const { code } = await h.rt.runtime.identities.issueCode(MERCHANT);
+    expect(await said(other, code)).not.toContain('验证成功');
+    expect(await h.rt.runtime.identities.binding({ channelId: 'wechat', userId: `wx:${other.id}` }, MERCHANT)).toBeUndefined();
+    expect(await said(asker, code)).toContain('验证成功');
+    expect(await h.rt.runtime.identities.binding({ channelId: 'wechat', userId: `wx:${asker.id}` }, MERCHANT)).toBeDefined();
+  });
+
   it('past the message rate or the longest text, a message is kept but not run, and the contact told once', async () => {
     const contact = h.contact('发得很快的人');
     const replies: string[] = [];
