@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('Telegram private chats', () => {
-  it('a stranger with the merchant ID gets "not found" for its ticket; bound with a binding code, the same user sees it', async () => {
+  it('a stranger with the merchant ID gets "not found" for its ticket and cannot supplement it; bound with a binding code, the same user sees it', async () => {
     const merchant = '898310048160321';
     const created = await h.rt.runtime.requests.create({ ...terminalRequest('shop-owner', '600000000001'), merchantId: merchant, dedupeKey: null });
     if (created.duplicate) throw new Error('a fresh request');
@@ -30,6 +30,12 @@ describe('Telegram private chats', () => {
       return sentTexts((await h.send(textUpdate(user, created.request.ticket, chat))).calls).join('\n');
     };
     expect(await status()).toMatch(/没有找到[\s\S]*绑定/);
+    await h.rt.runtime.requests.transition(created.request.id, 'needs_more_info', { actor: 'backoffice', reason: '请补充签购单照片' });
+    await h.send(textUpdate(user, '补充材料', chat));
+    await h.send(textUpdate(user, merchant, chat));
+    expect(sentTexts((await h.send(textUpdate(user, created.request.ticket, chat))).calls).join('\n')).toMatch(/没有找到/);
+    await h.send(textUpdate(user, '不弄了', chat));
+    await h.send(textUpdate(user, '是', chat));
     const { code } = await h.rt.runtime.identities.issueCode(merchant);
     expect(sentTexts((await h.send(textUpdate(user, `/bind ${code}`, chat))).calls).join('\n')).toContain('验证成功');
     const shown = await status();

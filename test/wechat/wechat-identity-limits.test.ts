@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('WeChat', () => {
-  it('a stranger with the merchant ID gets "not found" for its ticket; bound with a binding code, the same contact sees it', async () => {
+  it('a stranger with the merchant ID gets "not found" for its ticket and cannot supplement it; bound with a binding code, the same contact sees it', async () => {
     const created = await h.rt.runtime.requests.create({ ...terminalRequest('shop-owner', '700000000001'), merchantId: MERCHANT, dedupeKey: null });
     if (created.duplicate) throw new Error('a fresh request');
     const contact = h.contact('王老板');
@@ -27,6 +27,13 @@ describe('WeChat', () => {
       return joinTexts((await h.say(contact, created.request.ticket)).replies);
     };
     expect(await status()).toMatch(/没有找到[\s\S]*绑定/);
+    await h.rt.runtime.requests.transition(created.request.id, 'needs_more_info', { actor: 'backoffice', reason: '请补充签购单照片' });
+    // Another stranger (each contact may send 10 messages a minute here).
+    const passer = h.contact('路人');
+    await h.say(passer, '补充材料');
+    await h.say(passer, MERCHANT);
+    expect(joinTexts((await h.say(passer, created.request.ticket)).replies)).toMatch(/没有找到/);
+    expect((await h.rt.runtime.requests.details(created.request.id))!.supplements).toEqual([]);
     const { code } = await h.rt.runtime.identities.issueCode(MERCHANT);
     expect(joinTexts((await h.say(contact, `绑定 ${code}`)).replies)).toContain('验证成功');
     const shown = await status();
