@@ -53,6 +53,26 @@ const { parentPort, workerData } = require('node:worker_threads');
 
 let engine;
 
+// The library turns RGBA pixels into the model's planar BGR input by pushing every value onto three
+// JavaScript arrays and spreading them into a fourth: about a third of a read's CPU time (more than the
+// detection model itself). The same values, written straight into one Float32Array.
+function fastImageToInput(modelBase) {
+  modelBase.imageToInput = function imageToInput(image, { mean = [0, 0, 0], std = [1, 1, 1] }) {
+    const data = image.data;
+    const plane = data.length >> 2;
+    const out = new Float32Array(plane * 3);
+    const [mr, mg, mb] = mean;
+    const [sr, sg, sb] = std;
+    // The library's arithmetic, in its order, so the model sees bit-identical input.
+    for (let p = 0, i = 0; p < plane; p++, i += 4) {
+      out[p] = (data[i + 2] / 255 - mb) / sb;
+      out[plane + p] = (data[i + 1] / 255 - mg) / sg;
+      out[2 * plane + p] = (data[i] / 255 - mr) / sr;
+    }
+    return { data: out, width: image.width, height: image.height };
+  };
+}
+
 async function load() {
   const started = performance.now();
   const sharp = (await import(workerData.sharpUrl)).default;
@@ -60,6 +80,7 @@ async function load() {
   await import(workerData.ocrNodeUrl);
   const { Detection, Recognition } = await import(workerData.ocrModelsUrl);
   const onnxOptions = workerData.threads ? { intraOpNumThreads: workerData.threads, interOpNumThreads: 1 } : {};
+  fastImageToInput(Object.getPrototypeOf(Detection.prototype));
   const detection = await Detection.create({ onnxOptions });
   const recognition = await Recognition.create({ onnxOptions });
   return { sharp, detection, recognition, loadMs: performance.now() - started };

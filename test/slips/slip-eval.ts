@@ -132,10 +132,14 @@ export interface EvalReport {
   outcomes: SlipOutcome[];
 }
 
-/** Anything the reader returned, as text, the redacted image aside. */
+/**
+ * Anything the reader returned, as text, the redacted image and the boxes' pixel coordinates aside: the
+ * masking rules join digit groups across brackets and commas, and a box's `[[123,352],[284,372],…]` can
+ * read as a 16-digit number passing Luhn — a number the reader computed, not one it read.
+ */
 function outputText(result: SlipReadResult): string {
   const { redacted: _redacted, ...rest } = result;
-  return JSON.stringify(rest);
+  return JSON.stringify(rest, (key, value: unknown) => (key === 'box' ? undefined : value));
 }
 
 async function panLeakOf(reader: SlipReader, c: EvalCase, result: SlipReadResult): Promise<string | undefined> {
