@@ -145,9 +145,19 @@ export async function main(argv: string[]): Promise<number> {
     // Interactive and scripted commands keep the terminal clean unless asked for more.
     logger = createLogger(process.env.LOG_LEVEL ? config : { logLevel: 'warn' }, { name: 'cli' });
     const values = parsed.values as Record<string, string | boolean | undefined>;
-    // The commands (and botbuilder, LangChain, jieba behind them) load only once the arguments are
-    // known to be right: a usage error answers at once.
-    const { runIngest, runAsk, runChat, runEval, runServe, runAgents, runUsage } = await import('./commands.js');
+    // The commands load only once the arguments are known to be right: a usage error answers at once.
+    // The bookkeeping commands need only the database; the others load botbuilder, LangChain and jieba.
+    if (command === 'agents' || command === 'usage') {
+      const { runAgents, runUsage } = await import('./admin-commands.js');
+      if (command === 'usage') return await runUsage(config, values.hours === undefined ? 24 : Number(values.hours), Boolean(values.json));
+      return await runAgents(config, parsed.positionals, {
+        role: values.role as string | undefined,
+        displayName: values['display-name'] as string | undefined,
+        passwordStdin: Boolean(values['password-stdin']),
+        json: Boolean(values.json),
+      });
+    }
+    const { runIngest, runAsk, runChat, runEval, runServe } = await import('./commands.js');
     switch (command) {
       case 'serve':
         return await runServe(config, createLogger(config, { name: 'server' }));
@@ -159,15 +169,6 @@ export async function main(argv: string[]): Promise<number> {
         return await runChat(config, logger, Boolean(values.jsonl), values.user as string | undefined);
       case 'eval':
         return await runEval(config, logger, values.fixtures as string | undefined, Boolean(values.json), Boolean(values.model));
-      case 'agents':
-        return await runAgents(config, parsed.positionals, {
-          role: values.role as string | undefined,
-          displayName: values['display-name'] as string | undefined,
-          passwordStdin: Boolean(values['password-stdin']),
-          json: Boolean(values.json),
-        });
-      case 'usage':
-        return await runUsage(config, values.hours === undefined ? 24 : Number(values.hours), Boolean(values.json));
     }
     return 0;
   } catch (err) {
