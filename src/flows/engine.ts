@@ -1248,7 +1248,6 @@ function writtenIn(value: string, text: string): boolean {
   return v.length > 0 && compact(text).includes(v);
 }
 
-/** The text with the spans blanked (the rest of a message once the values for other slots were taken). */
 /** The clauses of a message, with where each starts. */
 function clauses(text: string): { text: string; start: number }[] {
   const out: { text: string; start: number }[] = [];
@@ -1259,7 +1258,9 @@ function clauses(text: string): { text: string; start: number }[] {
 /** A text slot's value in a message: what follows a label, else the clause with a cue; numbers left out. */
 function textFrom(text: string, from: { labels: string[]; cues: string[] }): { value: string; start: number; end: number } | undefined {
   const lower = text.toLowerCase();
-  const clean = (s: string) => s.replace(/[0-9][0-9\s-]{2,}/g, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+  // Identifiers (6 digits or more: voucher, reference, terminal and merchant numbers) have slots of their
+  // own; amounts stay ("收银员把68块打成了680" says what went wrong).
+  const clean = (s: string) => s.replace(/\d(?:[\s-]?\d){5,}/g, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
   for (const label of [...from.labels].sort((a, b) => b.length - a.length)) {
     const at = lower.indexOf(label.toLowerCase());
     if (at < 0) continue;
@@ -1269,13 +1270,26 @@ function textFrom(text: string, from: { labels: string[]; cues: string[] }): { v
     if ([...value].length >= 2) return { value, start, end: start + rest.length };
   }
   for (const c of clauses(text)) {
-    if (!from.cues.some((cue) => c.text.toLowerCase().includes(cue.toLowerCase()))) continue;
+    if (!from.cues.some((cue) => cueAsSubject(c.text.toLowerCase(), cue.toLowerCase()))) continue;
     const value = clean(c.text);
     if ([...value].length >= 2) return { value, start: c.start, end: c.start + c.text.length };
   }
   return undefined;
 }
 
+/**
+ * Whether the clause names the cue other than as whom the request is for: "顾客要退货" and "the customer
+ * returned it" say what happened, "帮顾客撤销一笔", "帮我申请退货" and "I want to refund a customer" only ask.
+ */
+function cueAsSubject(clause: string, cue: string): boolean {
+  for (let at = clause.indexOf(cue); at >= 0; at = clause.indexOf(cue, at + 1)) {
+    const before = clause.slice(Math.max(0, at - 16), at);
+    if (!/[帮幫给給替为為](?:这位|這位|那位|一位|这个|那个)?$|(?:申请|申請|办理|辦理)$|\b(?:refund|void|for|to)\s+(?:a|an|the|my|our|this|that)?\s*$/.test(before)) return true;
+  }
+  return false;
+}
+
+/** The text with the spans blanked (the rest of a message once the values for other slots were taken). */
 function blank(text: string, spans: [number, number][]): string {
   let out = text;
   for (const [start, end] of spans) out = out.slice(0, start) + ' '.repeat(end - start) + out.slice(end);

@@ -21,7 +21,7 @@ const SAMPLES = join(FIXTURES_DIR, 'samples.yaml');
  * rounded down a little. Raise it when the dialog gets better.
  */
 const FLOORS: Record<string, number> = {
-  'test.yaml': 0.57, // 69/117 (59.0%) now; 55/117 (47.0%) after the first dialog work of issue 13, 15.4% when the harness and the fixtures landed
+  'test.yaml': 0.6, // 73/117 (62.4%) now; 69/117 before the reasons told as what happened; 55/117 (47.0%) after the first dialog work of issue 13, 15.4% when the harness and the fixtures landed
   'samples.yaml': 0.6,
 };
 

@@ -150,6 +150,18 @@ describe('starting a flow', () => {
     expect(valueOf(labelled.state, 'reason')).toBe('顾客取消订单');
   });
 
+  it('a clause about the customer or the cashier is the reason; one that only says whom the request is for is not', () => {
+    const told = (text: string, locale: 'zh-CN' | 'en' = 'zh-CN') => valueOf(engine.start('cancel-transaction', { text }, NOW, locale).state, 'reason');
+    expect(told('昨天收银员手滑把68块打成了680，帮我弄一下')).toBe('昨天收银员手滑把68块打成了680');
+    expect(told('客人说尺码不对，今天拿回来了，要退钱')).toBe('客人说尺码不对');
+    expect(told('my cashier keyed 1200 instead of 120 yesterday, I need it reversed', 'en')).toBe('my cashier keyed 1200 instead of 120 yesterday');
+    expect(told('帮客人退一笔昨天的')).toBeUndefined();
+    expect(told('帮我申请退货')).toBeUndefined();
+    expect(told('I need to refund a customer for yesterday', 'en')).toBeUndefined();
+    // Identifiers in the clause have slots of their own and are left out of the reason.
+    expect(told('顾客退货，凭证号868487')).toBe('顾客退货');
+  });
+
   it('a date in a free-text answer goes to the date its clause names, and the text stays whole', () => {
     const atDetail = last('suspend-settlement', ['店要关门装修一阵子，钱先别打到卡上了', MID]).state!;
     expect(atDetail.pending).toBe('reason_detail');

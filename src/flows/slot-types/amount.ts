@@ -37,7 +37,7 @@ const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */
 const LABEL_BEFORE =
-  /(?:金额|刷[了的]?|刷卡|刷成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+  /(?:金额|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
 /**
  * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
  * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
@@ -52,6 +52,9 @@ const NOT_AMOUNT_AFTER = /^\s*(?:[次笔张天号点个台月日年位岁时分�
 const LEAD = /^(?:(?:交易)?金额|刷了|刷卡|消费了?|收款|收了|付了|付款|支付了?|一共|共计|总共|合计|大概|大约|约|差不多|是|为|[:=]|amount|paid|about|around|is|of|\s)+/i;
 const TAIL = /(?:左右|上下|the\s+amount)$/i;
 const NEGATIVE_BEFORE = /[-−负]\s*$/;
+/** Words around the amount a sale should have had, when the merchant tells what was charged instead. */
+const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|instead of|rather than)\s*$/i;
+const INTENDED_AFTER = /^\s*(?:[打按输刷][成错]了?|被?[打按输刷]成)/;
 
 interface Reading {
   start: number;
@@ -88,6 +91,8 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     if (g.unit === undefined && NOT_AMOUNT_AFTER.test(after)) continue;
     if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
     if (idLabelBefore(text, start)) continue;
+    // What the sale should have been is not its amount: "把68块打成了680", "本来是158", "1200 instead of 120".
+    if (INTENDED_BEFORE.test(before) || INTENDED_AFTER.test(after)) continue;
     const value = readMatch(m);
     if (value === undefined) continue;
     out.push({ start, end, value, negative: NEGATIVE_BEFORE.test(before) });

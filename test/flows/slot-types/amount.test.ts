@@ -132,6 +132,10 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     ['866607855624255 47915443 昨天 1280 743433 退款', [[128000, '1280']]],
     ['前天的，560，顾客退货', [[56000, '560']]],
     ['刷了两次，多扣了人家2380，帮我把多的那笔退掉', [[238000, '2380']]],
+    // What was charged, not what the sale should have been.
+    ['收银员把68块打成了680', [[68000, '680']]],
+    ['本来是158元，刷成1580了', [[158000, '1580']]],
+    ['my cashier keyed 1200 instead of 120', [[120000, '1200']]],
   ])('%j', (text, expected) => {
     expect(spans(amount, text)).toEqual(expected);
   });
