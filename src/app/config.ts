@@ -104,7 +104,7 @@ export interface Config {
   };
   /** What one Telegram or WeChat user may send: messages a minute and the longest text (each can cost a model call). */
   readonly chat: { readonly messagesPerMinute: number; readonly maxTextLength: number };
-  /** The back office that decides requests (issue 4). Each part is off while unset. */
+  /** The back office that decides requests. Each part is off while unset. */
   readonly backoffice: {
     /** Where new requests and supplements are POSTed (signed); unset = they wait in the agent console. */
     readonly webhookUrl: string | undefined;
@@ -113,7 +113,7 @@ export interface Config {
     /** Bearer key of `POST /api/requests/:id/status` and `GET /api/requests/:id`; unset = those answer 503. */
     readonly apiKey: string | undefined;
   };
-  /** Human handoff and the agent console (issue 5). */
+  /** Human handoff and the agent console. */
   readonly handoff: {
     /** When agents work, e.g. `Mon-Fri 09:00-18:00` (several ranges: `Mon-Fri 09:00-18:00; Sat 10:00-14:00`). */
     readonly businessHours: string;
@@ -129,16 +129,16 @@ export interface Config {
     readonly loginMaxFailures: number;
     readonly lockoutMinutes: number;
   };
-  /** The Telegram channel (issue 6). Off while `botToken` is unset. */
+  /** The Telegram channel. Off while `botToken` is unset. */
   readonly telegram: TelegramConfig;
-  /** The WeChat channel (wechaty, issue 6). Off while `puppet` is unset. */
+  /** The WeChat channel (wechaty). Off while `puppet` is unset. */
   readonly wechat: WechatConfig;
   /**
-   * The language model (issue 7): any OpenAI-compatible chat endpoint. Off while `apiKey` is unset; then
+   * The language model: any OpenAI-compatible chat endpoint. Off while `apiKey` is unset; then
    * answers are extractive and slots are read by rules alone.
    */
   readonly llm: LlmSettings;
-  /** Which embedding builds the knowledge index's vectors (issue 7). */
+  /** Which embedding builds the knowledge index's vectors. */
   readonly embeddings: {
     readonly provider: EmbeddingsProvider;
     readonly model: string;

@@ -3,7 +3,7 @@
  *
  * - Logs go to stderr (fd 2) by default and never to stdout: stdout carries the CLI's machine-readable
  *   output. Writes to the fd are synchronous so nothing is lost when the CLI exits right after logging.
- * - Card numbers (DOMAIN.md, "Card data and privacy") are masked before pino formats anything: the
+ * - Card numbers (README, "Card data and privacy") are masked before pino formats anything: the
  *   `logMethod` hook masks the message, the interpolation arguments and the merging object (deep copy,
  *   errors included — pino takes an error's message as the line's `msg`); `child()` and `setBindings()`
  *   mask the bindings (and a child's `msgPrefix`). The caller's objects are never mutated.

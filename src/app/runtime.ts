@@ -47,16 +47,16 @@ export interface Runtime {
   /** The validated flow definitions (flows/*.yaml), by id. */
   flows: Map<string, Flow>;
   requests: RequestStore;
-  /** Who may act for which merchant: bindings and binding codes (issue 15). */
+  /** Who may act for which merchant: bindings and binding codes. */
   identities: IdentityStore;
-  /** The agents' queue and live chat (issue 5). */
+  /** The agents' queue and live chat. */
   handoff: HandoffService;
   /** How the handoff service reaches channels; the server adds file URLs for its channels. */
   handoffDelivery: HandoffDelivery;
   bot: PosAssistBot;
   /** The bot's handoff side (its `idle()` waits for agent briefs being written). */
   handoffTurns: HandoffTurns;
-  /** The configured language model (issue 7); undefined offline. */
+  /** The configured language model; undefined offline. */
   llm: LanguageModel | undefined;
   /** Every model call's purpose, latency, tokens and outcome. */
   llmCalls: LlmCallStore;

@@ -70,12 +70,12 @@ export interface FlowTurnsOptions {
   filesDir: string;
   now?: () => Date;
   /**
-   * Reads slot values from free-form messages with a language model (issue 7); the engine merges them
+   * Reads slot values from free-form messages with a language model; the engine merges them
    * after its rules, under the slot types' checks. Without it (offline) the rules alone read messages.
    */
   extractor?: SlotExtractor;
   /**
-   * Reads slip photos (issue 13): a photo in a flow whose file slot reads slips fills the values it shows
+   * Reads slip photos: a photo in a flow whose file slot reads slips fills the values it shows
    * (src/bot/slip-photos.ts). Without it photos are only kept as files.
    */
   slips?: SlipPhotos;

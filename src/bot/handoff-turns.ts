@@ -61,9 +61,9 @@ export interface HandoffTurnsOptions {
   requests: RequestStore;
   transcripts: SqlTranscriptStore;
   flows?: FlowTurns;
-  /** Who the merchant has proven to be (issue 15): shown to the agent beside the chat. */
+  /** Who the merchant has proven to be: shown to the agent beside the chat. */
   identities?: IdentityStore;
-  /** Writes the agent's brief with a language model (issue 7); the template summary stays until it arrives. */
+  /** Writes the agent's brief with a language model; the template summary stays until it arrives. */
   brief?: AgentBriefWriter;
   onBriefError?: (err: unknown) => void;
 }

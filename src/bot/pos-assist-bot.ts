@@ -73,13 +73,13 @@ export interface PosAssistBotOptions {
   userState: UserState;
   misses: KnowledgeMissStore;
   defaultLocale: Locale;
-  /** Flows (issue 4). Without them the bot only answers questions. */
+  /** Flows. Without them the bot only answers questions. */
   flows?: { turns: FlowTurns; intents: IntentDetector; filesDir: string; classifier?: IntentClassifier };
-  /** Human handoff (issue 5). Without it a request for a person is recorded and answered honestly. */
+  /** Human handoff. Without it a request for a person is recorded and answered honestly. */
   handoff?: HandoffTurns;
-  /** Grounded answers by a language model (issue 7). Without it answers are extractive. */
+  /** Grounded answers by a language model. Without it answers are extractive. */
   answerer?: GroundedAnswerer;
-  /** Binding codes and who may act for which merchant (issue 15). Without it `/bind` is not understood. */
+  /** Binding codes and who may act for which merchant. Without it `/bind` is not understood. */
   identities?: IdentityStore;
   /** Where a handoff or a failure is logged. */
   onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;

@@ -1,5 +1,5 @@
 /**
- * Slip photos in the dialog (issue 13, items 4 and 5). A photo sent in a flow whose file slot reads slips
+ * Slip photos in the dialog. A photo sent in a flow whose file slot reads slips
  * (`options.readSlips` in the flow file: cancel-transaction's 签购单照片) is read offline (src/slips) into
  * the values the flow asks for; the engine then fills the slots still empty with them, under the slot
  * types' own checks, and repeats them back (src/flows/engine.ts, `fromSlip`).

@@ -1,6 +1,6 @@
 /**
  * Slot values read by a language model from a merchant's free-form message ("上周五下午在3号机刷了一笔两百八十
- * 块的，客人不要了"), for the flow engine to merge with what its rules read (issue 7, item 3).
+ * 块的，客人不要了"), for the flow engine to merge with what its rules read.
  *
  * The model only reads: it returns, for each slot still open, the text it read for it (a date resolved to
  * YYYY-MM-DD) or null. Nothing it returns is trusted as a value — the engine runs each one through the

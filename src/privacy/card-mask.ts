@@ -1,5 +1,5 @@
 /**
- * Card-number (PAN) masking. The rule (see DOMAIN.md, "Card data and privacy"): a card number a merchant
+ * Card-number (PAN) masking. The rule (README, "Card data and privacy"): a card number a merchant
  * types — 13–19 digits passing the Luhn check, separators allowed between digits — is masked to first 6 +
  * last 4 before it is stored, logged, shown to an agent or sent to a language model.
  *

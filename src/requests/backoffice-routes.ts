@@ -45,7 +45,7 @@ export interface BackofficeRouteOptions {
   notify?: (request: RequestRecord, event: RequestEvent) => unknown;
   /** Where channels store files (`<sha256>.<ext>`); without it the file route answers 404. */
   filesDir?: string;
-  /** Binding codes (issue 15); without it the binding-code route answers 404. */
+  /** Binding codes; without it the binding-code route answers 404. */
   identities?: () => IdentityStore;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Requests and the back office (issue 4, items 5 and 6), grouped by who needs what.
+ * Requests and the back office, grouped by who needs what.
  *
  * - The flow engine: `RequestStore` (`create` → ticket or `{duplicate, existing}`, `getForMerchant`,
  *   `listByMerchant`, `history`, `addSupplement`), `dedupeKeyFor`, and the texts in `messages`.

@@ -1,5 +1,5 @@
 /**
- * Requests in SQL (issue 4, item 5). A request is created in ONE transaction together with its ticket
+ * Requests in SQL. A request is created in ONE transaction together with its ticket
  * number, its first history event and the outbox row that tells the back office; a status change or a
  * supplement is one transaction too. Nothing is half-written: if any step fails, none happened.
  *

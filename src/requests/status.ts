@@ -1,5 +1,5 @@
 /**
- * The request status machine (issue 4, item 5):
+ * The request status machine:
  *
  * ```text
  * submitted ─→ in_review ─→ approved ─→ closed

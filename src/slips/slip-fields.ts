@@ -1,6 +1,6 @@
 /**
  * Sales-slip (签购单) fields from OCR lines: which printed value belongs to which label, validated by the
- * formats of DOMAIN.md ("The sales slip fields"). Pure functions, no I/O: the reader (slip-reader.ts)
+ * formats of the sales slip fields (README, "Reading sales slips"). Pure functions, no I/O: the reader (slip-reader.ts)
  * feeds them what the OCR saw, tests feed them hand-written lines.
  *
  * ```ts
@@ -26,7 +26,7 @@
  *    are taken without their label, and only when the label was not read at all and exactly one such
  *    number is printed.
  *
- * Card data (DOMAIN.md, "Card data and privacy"): the card number comes out only masked (first 6 + last 4);
+ * Card data (README, "Card data and privacy"): the card number comes out only masked (first 6 + last 4);
  * a full card number (PAN) printed on the slip — a run of 13–19 digits by the rules of
  * src/privacy/card-mask.ts, also across boxes when printed in groups, or a dozen digits without stars
  * after 卡号 — is reported in `sensitive` so that the reader can black it out of the stored image; the

@@ -140,7 +140,7 @@ function grow(box: Point[], pad: number): Point[] {
  * orientation applied, metadata dropped, in the same format (PNG or JPEG).
  *
  * Why: a merchant may photograph a slip that prints the whole card number (old terminals, the cardholder's
- * copy). DOMAIN.md forbids keeping a full card number anywhere, and a photo is a file like any other: the
+ * copy). The card-data rule (README, "Card data and privacy") forbids keeping a full card number anywhere, and a photo is a file like any other: the
  * request must keep only this copy. Black paint, not a blur: a blurred number can often be read back.
  */
 export async function redactImage(image: Uint8Array, boxes: Point[][]): Promise<Buffer> {

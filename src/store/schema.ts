@@ -186,7 +186,7 @@ export interface ChannelInboundTable {
   created_at: string;
 }
 
-/** One language-model call (issue 7): purpose, latency, token usage and outcome. No prompt text is kept. */
+/** One language-model call: purpose, latency, token usage and outcome. No prompt text is kept. */
 export interface LlmCallsTable {
   id: Generated<number>;
   purpose: string;

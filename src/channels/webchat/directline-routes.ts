@@ -25,7 +25,7 @@ export interface DirectLineRouteOptions {
   uploadConversationMaxBytes: number;
   /** Most WebSocket streams open on one conversation; a new one closes the oldest (default 4). */
   maxStreamsPerConversation?: number;
-  /** Binds a web chat user to the merchant a verified claim names (issue 15); without it claims are refused. */
+  /** Binds a web chat user to the merchant a verified claim names; without it claims are refused. */
   bindMerchant?: (userId: string, merchantId: string) => Promise<void>;
   publicUrl: string | undefined;
 }

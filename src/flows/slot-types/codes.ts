@@ -1,5 +1,5 @@
 /**
- * The sales-slip identifiers (DOMAIN.md, "The sales slip fields"): fixed-length digit or alphanumeric
+ * The sales-slip identifiers (README, "Reading sales slips"): fixed-length digit or alphanumeric
  * codes, plus the card's last 4 digits.
  *
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The contract between slot types and the flow engine (issue 4, item 3).
+ * The contract between slot types and the flow engine.
  *
  * A slot type knows one kind of value a flow asks for — a 参考号, a date, an amount — and answers two
  * questions about a merchant's message:
@@ -13,7 +13,7 @@
  *   both languages, with a stable reason code the engine and the tests can rely on.
  *
  * Slot types never accept or keep a full card number, and there is no type for CVV, PIN, expiry dates or
- * passwords (DOMAIN.md, "Card data and privacy").
+ * passwords (README, "Card data and privacy").
  */
 
 export type SlotLocale = 'zh-CN' | 'en';

@@ -1,5 +1,5 @@
 /**
- * Console agents (issue 5, item 6): who may use the agent console and how they prove it.
+ * Console agents: who may use the agent console and how they prove it.
  *
  * - `AgentStore`: create (`agents add`), list, login checks with lockout, presence.
  * - `SessionStore`: cookie sessions (only the token's hash is stored) with their CSRF tokens.
