@@ -46,7 +46,8 @@ function page(server: string): string {
     if (!res.ok) throw new Error('token route answered ' + res.status);
     window.conversation = await res.json();
     const store = WebChat.createStore({}, () => (next) => (action) => {
-      window.actions.push({ type: action.type, status: action.payload && action.payload.connectionStatus });
+      const p = action.payload || {};
+      window.actions.push({ type: action.type, status: p.connectionStatus, attachments: Array.isArray(p.attachments) ? p.attachments.length : undefined });
       return next(action);
     });
     const directLine = WebChat.createDirectLine({ token: window.conversation.token, domain: ${JSON.stringify(`${server}/v3/directline`)} });
@@ -113,7 +114,7 @@ describe.skipIf(!haveChromium)('the official Bot Framework Web Chat against the 
   const sendBox = () => p.locator('[data-id="webchat-sendbox-input"]');
   const fromUser = () => p.locator('.webchat__bubble.webchat__bubble--from-user');
   const fromBot = () => p.locator('.webchat__bubble:not(.webchat__bubble--from-user)');
-  const actions = () => inPage<{ type: string; status?: number }[]>('window.actions');
+  const actions = () => inPage<{ type: string; status?: number; attachments?: number }[]>('window.actions');
 
   /** Nothing Web Chat sent was rejected: no rejected post in its store, no "发送失败" / "Send failed" shown. */
   async function expectNoSendFailure(): Promise<void> {
@@ -162,7 +163,9 @@ describe.skipIf(!haveChromium)('the official Bot Framework Web Chat against the 
     const png = makePng([0, 128, 255]);
     const botBefore = await fromBot().count();
     await p.locator('input[type="file"].webchat__upload-button--file-input').setInputFiles({ name: 'slip.png', mimeType: 'image/png', buffer: png });
-    // Web Chat 4.18 attaches on select and sends with the send button (sendAttachmentOn: "send").
+    // Web Chat 4.18 attaches on select and sends with the send button (sendAttachmentOn: "send"): the
+    // button sends the file once Web Chat has put it in the send box (on a busy machine, not at once).
+    await waitFor(async () => (await actions()).some((a) => a.type === 'WEB_CHAT/SET_SEND_BOX_ATTACHMENTS' && a.attachments === 1), 'the photo in the send box');
     await p.locator('button.webchat__send-button').click();
 
     const photo = await waitFor(async () => (await stored()).find((a) => a.from?.role === 'user' && (a.attachments?.length ?? 0) > 0), 'the photo at the server', 15_000);
