@@ -112,6 +112,8 @@ export interface Config {
     readonly webhookSecret: string | undefined;
     /** Bearer key of `POST /api/requests/:id/status` and `GET /api/requests/:id`; unset = those answer 503. */
     readonly apiKey: string | undefined;
+    /** Where the bot asks for a code to be texted to the merchant's phone on file (signed); unset = no "短信验证". */
+    readonly phoneCodeUrl: string | undefined;
   };
   /** Human handoff and the agent console. */
   readonly handoff: {
@@ -253,6 +255,7 @@ function schemaFor(root: string) {
     BACKOFFICE_WEBHOOK_URL: httpUrl().optional(),
     BACKOFFICE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     BACKOFFICE_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+    BACKOFFICE_PHONE_CODE_URL: httpUrl().optional(),
     HANDOFF_BUSINESS_HOURS: z
       .string()
       .regex(
@@ -398,6 +401,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.BACKOFFICE_WEBHOOK_URL && !raw.BACKOFFICE_WEBHOOK_SECRET) {
     together.push({ variable: 'BACKOFFICE_WEBHOOK_SECRET', reason: 'is required when BACKOFFICE_WEBHOOK_URL is set (the back office checks the signature with it)' });
   }
+  if (raw.BACKOFFICE_PHONE_CODE_URL && !raw.BACKOFFICE_WEBHOOK_SECRET) {
+    together.push({ variable: 'BACKOFFICE_WEBHOOK_SECRET', reason: 'is required when BACKOFFICE_PHONE_CODE_URL is set (the back office checks the signature with it)' });
+  }
   if (raw.TELEGRAM_WEBHOOK_URL && !raw.TELEGRAM_WEBHOOK_SECRET) {
     together.push({ variable: 'TELEGRAM_WEBHOOK_SECRET', reason: 'is required when TELEGRAM_WEBHOOK_URL is set (it proves a webhook call comes from Telegram)' });
   }
@@ -476,6 +482,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookUrl: v.BACKOFFICE_WEBHOOK_URL,
       webhookSecret: v.BACKOFFICE_WEBHOOK_SECRET,
       apiKey: v.BACKOFFICE_API_KEY,
+      phoneCodeUrl: v.BACKOFFICE_PHONE_CODE_URL,
     }),
     telegram: Object.freeze({
       botToken: v.TELEGRAM_BOT_TOKEN,

@@ -31,6 +31,7 @@ import { SlipReader } from '../slips/index.js';
 import { SlipPhotos } from '../bot/slip-photos.js';
 import { purgeExpired as purgeExpiredRows, type RetentionResult } from '../store/retention.js';
 import { IdentityStore } from '../identity/identity-store.js';
+import { PhoneCheck } from '../identity/phone-check.js';
 
 /**
  * Attempts at telling a merchant of a decision before giving up (retried every minute and at each start):
@@ -144,10 +145,13 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       onError: (err, file) => logger.warn({ err, file }, 'slip photo could not be read or made safe; the dialog goes on'),
     });
     const identities = new IdentityStore(store.db);
+    const { phoneCodeUrl, webhookSecret } = config.backoffice;
+    const phoneCheck = phoneCodeUrl && webhookSecret ? new PhoneCheck({ url: phoneCodeUrl, secret: webhookSecret, identities }) : undefined;
     const flowTurns = new FlowTurns({
       engine,
       requests,
       identities,
+      phoneCheck: phoneCheck !== undefined,
       filesDir: config.paths.files,
       extractor: llm ? new SlotExtractor(llm, { timeZone: engine.timeZone, logger }) : undefined,
       slips,
@@ -169,6 +173,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       misses,
       defaultLocale: config.defaultLocale,
       identities,
+      phoneCheck,
       answerer: llm ? new GroundedAnswerer(llm, secretValues(config)) : undefined,
       handoff: handoffTurns,
       flows: {

@@ -67,6 +67,8 @@ export interface FlowTurnsOptions {
   requests: RequestStore;
   /** Who may see and supplement a merchant's requests (src/identity). */
   identities: IdentityStore;
+  /** Whether a code can be texted to the merchant's phone on file ("短信验证"): the hint then says so. */
+  phoneCheck?: boolean;
   filesDir: string;
   now?: () => Date;
   /**
@@ -275,6 +277,12 @@ export class FlowTurns {
     return { state: next, say: [...kept, { text: problem }, ...this.reprompt(next, locale)] };
   }
 
+  /** How to verify, told with a "not found" that may be one only for want of it. */
+  private verifyHint(locale: Locale): string {
+    if (!this.options.phoneCheck) return t(locale, 'verifyHint');
+    return `${t(locale, 'verifyHint')}${locale === 'en' ? ' ' : ''}${t(locale, 'verifyHintPhone')}`;
+  }
+
   /** The identity speaking: this channel's user. */
   private identity(context: TurnContext): Identity {
     return { channelId: context.activity.channelId, userId: context.activity.from?.id ?? '' };
@@ -294,7 +302,7 @@ export class FlowTurns {
   /** "Not found", and for an identity not bound to the merchant, how to prove it is the merchant. */
   private async notFound(context: TurnContext, locale: Locale, ticket: string, merchantId: string): Promise<string> {
     const bound = await this.options.identities.binding(this.identity(context), merchantId);
-    return bound ? ticketNotFoundText(locale, ticket) : `${ticketNotFoundText(locale, ticket)}\n${t(locale, 'verifyHint')}`;
+    return bound ? ticketNotFoundText(locale, ticket) : `${ticketNotFoundText(locale, ticket)}\n${this.verifyHint(locale)}`;
   }
 
   /**
@@ -373,7 +381,7 @@ export class FlowTurns {
         const all: RequestRecord[] = await requests.listByMerchant(merchantId, { limit: bound ? 5 : 200 });
         const list = bound ? all : all.filter((r) => r.channelId === me.channelId && r.userId === me.userId).slice(0, 5);
         const text = requestListText(locale, list, this.timeZone);
-        return { say: [{ text: bound ? text : `${text}\n${t(locale, 'verifyHint')}` }] };
+        return { say: [{ text: bound ? text : `${text}\n${this.verifyHint(locale)}` }] };
       }
       case 'add-supplement': {
         const ticket = String(slots.ticket ?? '');

@@ -34,6 +34,7 @@ import { answerQuestion } from './answering.js';
 import { finalActivity, streamingActivity } from '../channels/streaming.js';
 import type { GroundedAnswerer } from '../llm/grounded-answer.js';
 import type { IdentityStore } from '../identity/identity-store.js';
+import type { PhoneCheck } from '../identity/phone-check.js';
 
 export interface ConversationData {
   locale?: Locale;
@@ -81,6 +82,8 @@ export interface PosAssistBotOptions {
   answerer?: GroundedAnswerer;
   /** Binding codes and who may act for which merchant. Without it `/bind` is not understood. */
   identities?: IdentityStore;
+  /** Texts a code to the merchant's phone on file ("短信验证"); without it that is not offered. */
+  phoneCheck?: PhoneCheck;
   /** Where a handoff or a failure is logged. */
   onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;
 }
@@ -99,6 +102,8 @@ const HUMAN_REQUEST =
 const BIND = /^\s*(?:\/bind|绑定码?|綁定碼?|bind(?:ing code)?)\s*[:：]?\s*(\d{8})?\s*[。.!！]?\s*$/i;
 /** The code alone, after the bot asked for it. */
 const BIND_CODE_ALONE = /^\s*(\d{8})\s*$/;
+/** Asking for a code texted to the merchant's phone on file, with or without the merchant ID (group 1). */
+const PHONE_CHECK = /^\s*(?:\/verify|短信验证|手机验证|短信認證|手機驗證|验证|驗證|verify(?: by (?:sms|text|phone))?|sms verify)\s*[:：]?\s*(\d{15})?\s*[。.!！]?\s*$/i;
 /** Small talk is answered directly: it is not a question for the knowledge base, nor a miss. */
 const END = '[\\s!！。.,，~～?？]*$';
 const HELLO = new RegExp(`^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|在不在|有人吗|早上好|下午好|晚上好)${END}`, 'i');
@@ -205,6 +210,10 @@ export class PosAssistBot extends ActivityHandler {
   private async bindingTurn(context: TurnContext, conversation: ConversationData, text: string, locale: Locale): Promise<boolean> {
     const identities = this.options.identities;
     if (!identities) return false;
+    if (this.options.phoneCheck && PHONE_CHECK.test(text)) {
+      await this.phoneCheckTurn(context, conversation, PHONE_CHECK.exec(text)![1] ?? conversation.merchantId, locale);
+      return true;
+    }
     const asked = conversation.awaitingBindingCode === true;
     delete conversation.awaitingBindingCode;
     const m = BIND.exec(text) ?? (asked ? BIND_CODE_ALONE.exec(text) : null);
@@ -224,6 +233,29 @@ export class PosAssistBot extends ActivityHandler {
     if (result.ok) conversation.merchantId = result.merchantId;
     await context.sendActivity(MessageFactory.text(reply));
     return true;
+  }
+
+  /**
+   * "短信验证 898310048160001": the back office texts a one-time code to the phone it has on file for that
+   * merchant (never to a number typed here), and the next 8 digits this user sends are taken as it.
+   */
+  private async phoneCheckTurn(context: TurnContext, conversation: ConversationData, merchantId: string | undefined, locale: Locale): Promise<void> {
+    if (!merchantId) {
+      await context.sendActivity(MessageFactory.text(t(locale, 'phoneCheckNeedsMerchant')));
+      return;
+    }
+    const result = await this.options.phoneCheck!.send({ channelId: context.activity.channelId, userId: context.activity.from?.id ?? '' }, merchantId);
+    if (result.ok) {
+      conversation.awaitingBindingCode = true;
+      const reply = result.phone ? t(locale, 'phoneCheckSent', { phone: result.phone }) : t(locale, 'phoneCheckSentUnnamed');
+      await context.sendActivity(MessageFactory.text(reply));
+      return;
+    }
+    const reply =
+      result.reason === 'limited'
+        ? t(locale, 'bindLimited', { minutes: String(Math.max(1, Math.ceil(result.retryAfterSeconds / 60))) })
+        : t(locale, result.reason === 'no_phone' ? 'phoneCheckNoPhone' : 'phoneCheckUnavailable');
+    await context.sendActivity(MessageFactory.text(reply));
   }
 
   private async handleMessage(context: TurnContext): Promise<void> {

@@ -9,7 +9,8 @@
  *   secret (the browser never can);
  * - `binding_code`: the merchant sent a one-time code the back office issued for that merchant
  *   (`POST /api/merchants/{id}/binding-codes`, shown in the merchant portal or sent by SMS);
- * - `phone`: reserved for a code the back office sends to the phone on file.
+ * - `phone`: the merchant asked the bot for a code, the back office texted it to the phone it has on file
+ *   for that merchant (never a number the user types), and the same channel user sent it back.
  *
  * Binding codes: 8 random digits, kept only as a SHA-256, single-use, valid `codeTtlMinutes`. Guessing is
  * bounded twice: each identity may fail `attemptsPerIdentity` times per 15 minutes, and all identities
@@ -35,7 +36,7 @@ export interface Binding {
 }
 
 export type RedeemResult =
-  | { ok: true; merchantId: string }
+  | { ok: true; merchantId: string; method: VerificationMethod }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'limited'; retryAfterSeconds: number };
 
@@ -115,15 +116,21 @@ export class IdentityStore {
     return rows.map((r) => ({ channelId: r.channel_id, userId: r.user_id, merchantId: r.merchant_id, method: r.method as VerificationMethod, verifiedAt: new Date(r.verified_at) }));
   }
 
-  /** A new one-time code for a merchant (the back office shows or texts it); only its hash is stored. */
-  async issueCode(merchantId: string): Promise<{ code: string; expiresAt: Date }> {
+  /**
+   * A new one-time code for a merchant; only its hash is stored. Without `forIdentity` the back office
+   * shows or texts it and whoever sends it is bound (`binding_code`); with it, it is the code texted to the
+   * phone on file at that identity's request, and only that identity may redeem it (`phone`).
+   */
+  async issueCode(merchantId: string, forIdentity?: Identity): Promise<{ code: string; expiresAt: Date }> {
     const now = this.#now();
     const expiresAt = new Date(now.getTime() + this.#ttlMs);
+    const method: VerificationMethod = forIdentity ? 'phone' : 'binding_code';
+    const issuedTo = forIdentity ? identityKey(forIdentity) : null;
     for (;;) {
       const code = String(randomInt(0, 10 ** BINDING_CODE_DIGITS)).padStart(BINDING_CODE_DIGITS, '0');
       const inserted = await this.db
         .insertInto('binding_codes')
-        .values({ code_hash: hashCode(code), merchant_id: merchantId, expires_at: expiresAt.toISOString(), used_at: null, used_by: null, created_at: now.toISOString() })
+        .values({ code_hash: hashCode(code), merchant_id: merchantId, expires_at: expiresAt.toISOString(), used_at: null, used_by: null, created_at: now.toISOString(), method, issued_to: issuedTo })
         .onConflict((oc) => oc.column('code_hash').doNothing())
         .executeTakeFirst();
       // A collision with an earlier code (one in 10^8 per code kept): draw again.
@@ -143,18 +150,21 @@ export class IdentityStore {
     if (!new RegExp(`^\\d{${BINDING_CODE_DIGITS}}$`).test(digits)) return this.#failed(identity, now.getTime());
     const nowIso = now.toISOString();
     // Used up in the same statement that checks it: two redemptions at once cannot both succeed.
+    const key = identityKey(identity);
     const row = await this.db
       .updateTable('binding_codes')
-      .set({ used_at: nowIso, used_by: identityKey(identity) })
+      .set({ used_at: nowIso, used_by: key })
       .where('code_hash', '=', hashCode(digits))
       .where('used_at', 'is', null)
       .where('expires_at', '>', nowIso)
-      .returning('merchant_id')
+      // A phone code works only for whoever asked for it; to anyone else it is as wrong as a guess.
+      .where((eb) => eb.or([eb('issued_to', 'is', null), eb('issued_to', '=', key)]))
+      .returning(['merchant_id', 'method'])
       .executeTakeFirst();
     if (!row) return this.#failed(identity, now.getTime());
-    await this.bind(identity, row.merchant_id, 'binding_code');
-    this.#failures.delete(identityKey(identity));
-    return { ok: true, merchantId: row.merchant_id };
+    await this.bind(identity, row.merchant_id, row.method === 'phone' ? 'phone' : 'binding_code');
+    this.#failures.delete(key);
+    return { ok: true, merchantId: row.merchant_id, method: row.method === 'phone' ? 'phone' : 'binding_code' };
   }
 
   #limited(identity: Identity, now: number): RedeemResult | undefined {

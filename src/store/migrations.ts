@@ -465,6 +465,18 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('identities').ifExists().execute();
       },
     },
+    '0010_phone_codes': {
+      async up(db: Kysely<any>): Promise<void> {
+        // A code texted to the phone on file proves the phone (method "phone"), and only for the channel user
+        // who asked for it; a code from the API stays "binding_code", for whoever holds it.
+        await db.schema.alterTable('binding_codes').addColumn('method', 'text', (col) => col.notNull().defaultTo('binding_code')).execute();
+        await db.schema.alterTable('binding_codes').addColumn('issued_to', 'text').execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.alterTable('binding_codes').dropColumn('issued_to').execute();
+        await db.schema.alterTable('binding_codes').dropColumn('method').execute();
+      },
+    },
   };
 }
 

@@ -2,7 +2,7 @@
  * Kysely table interfaces of the SQL store. Column names are snake_case, as in the database; timestamps
  * are ISO-8601 UTC strings (`Date#toISOString()`), which sort correctly as text on SQLite and PostgreSQL.
  */
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** Bot Framework `Storage` items (conversation/user state). `data` is the item's JSON without its eTag. */
 export interface BotStateTable {
@@ -311,4 +311,8 @@ export interface BindingCodesTable {
   /** `<channel>:<user>` that redeemed it. */
   used_by: string | null;
   created_at: string;
+  /** `binding_code` (issued through the API) or `phone` (texted to the phone on file). */
+  method: ColumnType<string, string | undefined, string>;
+  /** `<channel>:<user>` that asked for a phone code: only it may redeem it. Null: anyone holding it. */
+  issued_to: string | null;
 }

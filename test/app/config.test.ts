@@ -213,6 +213,7 @@ describe('loadConfig', () => {
       webhookUrl: 'https://backoffice.example.com/hooks/pos-assist',
       webhookSecret: 'webhook-secret-0123456789',
       apiKey: 'api-key-0123456789abcdef0123',
+      phoneCodeUrl: undefined,
     });
     const problems = (env: Record<string, string>) => {
       try {
@@ -224,6 +225,9 @@ describe('loadConfig', () => {
     };
     expect(problems({ BACKOFFICE_WEBHOOK_URL: 'https://backoffice.example.com/x' })).toMatch(/BACKOFFICE_WEBHOOK_SECRET: is required when BACKOFFICE_WEBHOOK_URL is set/);
     expect(problems({ BACKOFFICE_WEBHOOK_URL: 'ftp://x', BACKOFFICE_WEBHOOK_SECRET: 'webhook-secret-0123456789' })).toMatch(/BACKOFFICE_WEBHOOK_URL: must be an http\(s\) URL/);
+    expect(problems({ BACKOFFICE_PHONE_CODE_URL: 'https://backoffice.example.com/sms' })).toMatch(/BACKOFFICE_WEBHOOK_SECRET: is required when BACKOFFICE_PHONE_CODE_URL is set/);
+    expect(problems({ BACKOFFICE_PHONE_CODE_URL: 'sms://x', BACKOFFICE_WEBHOOK_SECRET: 'webhook-secret-0123456789' })).toMatch(/BACKOFFICE_PHONE_CODE_URL: must be an http\(s\) URL/);
+    expect(loadConfig({ BACKOFFICE_PHONE_CODE_URL: 'https://backoffice.example.com/sms', BACKOFFICE_WEBHOOK_SECRET: 'webhook-secret-0123456789' }).backoffice.phoneCodeUrl).toBe('https://backoffice.example.com/sms');
     const short = problems({ BACKOFFICE_API_KEY: 'short-key-1', BACKOFFICE_WEBHOOK_SECRET: 'tiny-secret' });
     expect(short).toMatch(/BACKOFFICE_API_KEY: must be at least 24 characters/);
     expect(short).toMatch(/BACKOFFICE_WEBHOOK_SECRET: must be at least 16 characters/);

@@ -22,7 +22,7 @@ describe('POST /api/merchants/{id}/binding-codes', () => {
     const body = (await res.json()) as { merchantId: string; code: string; expiresAt: string };
     expect(body).toEqual({ merchantId: '898310048160123', code: expect.stringMatching(/^\d{8}$/), expiresAt: expect.any(String) });
     const identities = ts.server.runtime()!.identities;
-    expect(await identities.redeem({ channelId: 'webchat', userId: 'dl_me' }, body.code)).toEqual({ ok: true, merchantId: '898310048160123' });
+    expect(await identities.redeem({ channelId: 'webchat', userId: 'dl_me' }, body.code)).toEqual({ ok: true, merchantId: '898310048160123', method: 'binding_code' });
   });
 
   it('needs the back office key, and a merchant ID', async () => {

@@ -22,7 +22,7 @@ describe('binding codes', () => {
     expect(expiresAt.toISOString()).toBe('2026-12-01T00:10:00.000Z');
     expect(JSON.stringify(await db.selectFrom('binding_codes').selectAll().execute())).not.toContain(code);
 
-    expect(await identities.redeem(ALICE, code)).toEqual({ ok: true, merchantId: MERCHANT });
+    expect(await identities.redeem(ALICE, code)).toEqual({ ok: true, merchantId: MERCHANT, method: 'binding_code' });
     expect(await identities.bindings(ALICE)).toEqual([{ merchantId: MERCHANT, method: 'binding_code', verifiedAt: new Date('2026-12-01T00:00:00.000Z') }]);
     // Used up: nobody else can use it, and the same identity gets the same answer as for a wrong code.
     expect(await identities.redeem(MALLORY, code)).toEqual({ ok: false, reason: 'invalid' });
@@ -56,7 +56,7 @@ describe('binding codes', () => {
     clock.advance(3_600_000);
     expect(await identities.redeem(ALICE, code)).toMatchObject({ ok: false, reason: 'invalid' }); // expired meanwhile
     const fresh = await identities.issueCode(MERCHANT);
-    expect(await identities.redeem(ALICE, fresh.code)).toEqual({ ok: true, merchantId: MERCHANT });
+    expect(await identities.redeem(ALICE, fresh.code)).toEqual({ ok: true, merchantId: MERCHANT, method: 'binding_code' });
   });
 
   it('malformed codes count as failures and never reach the database', async () => {
