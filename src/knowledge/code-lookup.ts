@@ -13,7 +13,7 @@ const HEADING_CODES = /(?:返回码|应答码|错误码|response codes?|codes?)\
 /** A number followed by a unit is a length, a limit or an amount (12位, 30天, 25元), not a code. */
 const UNIT_AFTER = /^\s*(位|天|日|元|块|号|点|月|年|%|个|笔|分|秒|小时|万|千|百|次|张|台|家|岁|days?|digits?|yuan|rmb|hours?|months?|years?)/i;
 /** Words that say a code is being quoted. */
-const CODE_CUE = /码|报|提示|显示|跳|出现|出来|返回|错误|失败|不成功|不了|代码|屏幕|error|code|declin|fail|shows?|says?|got/i;
+const CODE_CUE = /码|报|提示|显示|跳|出现|出来|出个|出了|弹|蹦|冒|返回|错误|失败|不成功|不了|代码|屏幕|error|code|declin|fail|shows?|says?|got/i;
 /** A message this short that holds a known code is about that code ("25?", "94是啥"). */
 const SHORT_MESSAGE = 12;
 

@@ -121,6 +121,9 @@ describe('response-code table', () => {
     expect(codes.find('退的时候老报40')).toEqual(['codes.md#返回码12、40、57、58：交易类型不允许']);
     expect(codes.find('25?')).toEqual(['codes.md#返回码25：原交易不存在']);
     expect(codes.find('refund failed with error a0')).toEqual(['codes.md#返回码77、A0、99：请重新签到']);
+    // How a number is said to have appeared on the screen: 整出个, 冒了个, 蹦出, 弹了个.
+    expect(codes.find('机器整出个25，这玩意儿咋整啊，还退不退了')).toEqual(['codes.md#返回码25：原交易不存在']);
+    expect(codes.find('刷卡机上冒了个99是怎么回事啊，顾客还在等着')).toEqual(['codes.md#返回码77、A0、99：请重新签到']);
   });
 
   it('does not read lengths, limits or amounts as codes', () => {
