@@ -20,7 +20,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, loadDotEnv, type Config } from './config.js';
-import { usageError } from './cli-usage.js';
+import { checkChatUser, checkFixturesFile, usageError } from './cli-usage.js';
 import { isAppError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -135,6 +135,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (parsed.positionals.length < min) usageError(`"${command}" needs ${min === 1 ? 'an argument' : `${min} arguments`}`);
     if (parsed.positionals.length > max) usageError(`"${command}" takes no argument "${parsed.positionals[max]}"`);
+    // Checked here as well as in the commands, so that a wrong value answers before botbuilder and the index load.
+    if (command === 'chat') checkChatUser((parsed.values as { user?: string }).user);
+    if (command === 'eval') checkFixturesFile((parsed.values as { fixtures?: string }).fixtures);
     if (command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return 0;

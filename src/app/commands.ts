@@ -17,7 +17,7 @@ import { detectLocale, t, type Locale } from '../i18n/messages.js';
 import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evaluate.js';
 import { ingest } from '../knowledge/ingest.js';
 import type { VectorEmbeddingDescriptor } from '../knowledge/vector-embeddings.js';
-import { usageError } from './cli-usage.js';
+import { checkChatUser, checkFixturesFile, usageError } from './cli-usage.js';
 import { PROJECT_ROOT, secretValues, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createRuntime, openKnowledge } from './runtime.js';
@@ -76,7 +76,7 @@ export async function runAsk(config: Config, logger: Logger, question: string, j
 }
 
 export async function runChat(config: Config, logger: Logger, jsonl: boolean, user: string | undefined): Promise<number> {
-  if (user !== undefined && !/^[\w.:@-]{1,64}$/.test(user)) usageError('--user must be 1-64 letters, digits or ._:@-');
+  checkChatUser(user);
   const runtime = await createRuntime(config, logger);
   const interactive = !jsonl && process.stdin.isTTY === true;
   let lastOptions: string[] = [];
@@ -209,7 +209,7 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
  */
 export async function runEval(config: Config, logger: Logger, fixtures: string | undefined, json: boolean, withModel = false): Promise<number> {
   const files = fixtures ? [fixtures] : EVAL_SPLITS.map((f) => join(PROJECT_ROOT, 'test', 'fixtures', 'eval', f)).filter((f) => existsSync(f));
-  for (const file of files) if (!existsSync(file)) usageError(`fixtures file not found: ${file}`);
+  for (const file of files) checkFixturesFile(file);
   if (files.length === 0) usageError('no fixtures file found in test/fixtures/eval');
   if (withModel && !config.llm.apiKey) usageError('eval --model needs a language model: set LLM_API_KEY (and LLM_BASE_URL, LLM_MODEL)');
   const knowledge = await openKnowledge(config, logger);
