@@ -133,8 +133,9 @@ export class FlowTurns {
     const ahead = this.ticketAhead(state, input, locale);
     if (ahead) return ahead;
     const now = this.now();
-    const photos = state.stage === 'confirm-cancel' ? { input, notes: [] } : await this.withSlipValues(context, this.flow(state.flowId), input, locale);
-    const read = state.stage === 'confirm-cancel' ? input : await this.withModelValues(context, this.flow(state.flowId), state, photos.input, locale, now);
+    // Photos are read at every step, "cancel?" included: a merchant who answers it with the slip goes on with it.
+    const photos = await this.withSlipValues(context, this.flow(state.flowId), input, locale);
+    const read = state.stage === 'confirm-cancel' ? photos.input : await this.withModelValues(context, this.flow(state.flowId), state, photos.input, locale, now);
     const step = this.options.engine.handle(state, read, now, locale);
     return withNotes(await this.after(context, state, step, locale), photos.notes, 0);
   }

@@ -58,6 +58,11 @@ export interface FlowState {
    * by confirming them ("对", "是的，电话…") before it answers the pending question.
    */
   slipRead?: string[];
+  /**
+   * Values a slip photo showed that differ from what the merchant had given (kept, and said so: "如果应以
+   * 签购单为准，请告诉我"), with the value given then: "按小票上的来" or "是1260，我记错了" takes them.
+   */
+  slipOffers?: Record<string, { value: unknown; display: string; given: unknown }>;
 }
 
 export interface FlowInput {
@@ -137,6 +142,11 @@ const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我�
 const SLIP_OK = /^(?:(?:对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|all correct)[\s,，、。.!！~～]*)+/i;
 /** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
 const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
+/** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
+const SLIP_WINS =
+  /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准)|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
+/** "我记错了": the merchant's own value was wrong. */
+const MISREMEMBERED = /记错|记混|看错|说错|搞错|弄错|输错|打错|my mistake|i was wrong|misremembered/i;
 const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change/i;
 /** A message that opens as a correction ("不对，金额是1208"): only such a message is not a free-text answer. */
 const CORRECTION_LEAD = /^(不对|不是|错了|搞错了|写错了|说错了|更正|修改|改一下|更改|sorry|actually|correction|change|no,)/i;
@@ -297,6 +307,12 @@ export class FlowEngine {
       }
       next.stage = next.resumeStage ?? 'collecting';
       delete next.resumeStage;
+      // "等等找到了，不取消，你看这张" with the slip, "不取消，凭证号是…": the answer to the step goes on with the
+      // message, which is read like any other — its photo and its values are not dropped.
+      if (input.files?.length || input.slip || /\d/.test(text)) {
+        const step = next.stage === 'confirming' ? this.confirming(flow, next, input, now, locale) : this.collect(flow, next, input, now, locale, { fromStart: false });
+        return { ...step, say: [{ text: flowText(locale, 'flowContinue') }, ...step.say] };
+      }
       return { state: next, say: [{ text: flowText(locale, 'flowContinue') }, ...this.ask(flow, next, now, locale)] };
     }
     if ((CANCEL.test(text) || YES_CANCEL.test(text) || CANCEL_LEAD.test(text)) && !input.files?.length) {
@@ -308,8 +324,41 @@ export class FlowEngine {
       next.stage = 'confirm-cancel';
       return { state: next, say: [this.cancelQuestion(locale)] };
     }
+    const fromSlip = this.takeSlipOffers(flow, next, text, now, locale);
+    if (fromSlip) return this.advance(flow, next, now, locale, [fromSlip]);
     if (next.stage === 'confirming') return this.confirming(flow, next, input, now, locale);
     return this.collect(flow, next, input, now, locale, { fromStart: false });
+  }
+
+  /**
+   * After "签购单上的金额是 ¥1,260.00，与您提供的 ¥1,200.00 不同…": "按小票上的来", "以签购单为准", "the slip is
+   * right" take every value the slip offered; a correction that repeats one of them ("是1260，我记错了")
+   * takes that one. An offer lapses once the merchant changes that value otherwise.
+   */
+  private takeSlipOffers(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): Say | undefined {
+    const offers = Object.entries(state.slipOffers ?? {}).filter(([name, o]) => state.values[name]?.value === o.given);
+    if (offers.length === 0) {
+      delete state.slipOffers;
+      return undefined;
+    }
+    const numbers = [...normalize(text).text.matchAll(/\d[\d,]*(?:\.\d+)?/g)].map((m) => m[0]);
+    const repeated = (name: string, value: unknown) =>
+      numbers.some((n) => {
+        const parsed = this.parse(this.slot(flow, name)!, state, n, now, locale);
+        return parsed.ok && parsed.value === value;
+      });
+    const taken = SLIP_WINS.test(text)
+      ? offers
+      : CORRECTION.test(text) || MISREMEMBERED.test(text)
+        ? offers.filter(([name, o]) => repeated(name, o.value))
+        : [];
+    if (taken.length === 0) return undefined;
+    for (const [name, o] of taken) {
+      this.setValue(state, name, { ok: true, value: o.value, display: o.display });
+      delete state.slipOffers![name];
+    }
+    const values = taken.map(([name]) => `${labelOf(flow, this.slot(flow, name)!, locale)} ${this.shown(flow, state, name, locale)}`).join(locale === 'en' ? ', ' : '、');
+    return { text: flowText(locale, 'flowSlipTaken', { values }) };
   }
 
   /** The pending prompt again (after a digression was answered, or after a restart). */
@@ -835,6 +884,7 @@ export class FlowEngine {
         if (current.value !== parsed.value) {
           const slipShown = this.shown(flow, { ...state, values: { ...state.values, [slot.name]: { value: parsed.value, display: parsed.display } } }, slot.name, locale);
           differs.push(flowText(locale, 'flowSlipDiffers', { label: labelOf(flow, slot, locale), slip: slipShown, given: this.shown(flow, state, slot.name, locale) }));
+          state.slipOffers = { ...state.slipOffers, [slot.name]: { value: parsed.value, display: parsed.display, given: current.value } };
         }
         continue;
       }

@@ -659,6 +659,16 @@ describe('cancelling', () => {
     expect(back.state).toEqual(before);
   });
 
+  it('"不取消" sent with the slip goes on with it: the photo is kept and what it shows is taken', () => {
+    const asked = send(last('cancel-transaction', TO_CARD).state, '算了');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    const back = send(asked.state, { text: '等等找到了，不取消，你看这张', files: [file(3)], slip: { values: { card_last4: '4321' }, slots: ['card_last4'] } });
+    expect(back.say[0]).toEqual({ text: flowText('zh-CN', 'flowContinue') });
+    expect(back.state!.stage).toBe('collecting');
+    expect(back.state!.values.card_last4!.value).toBe('4321');
+    expect(back.state!.values.slip_photos).toBeDefined();
+  });
+
   it('cancelling at the confirmation and going on shows the summary again', () => {
     const before = last('cancel-transaction', TO_CONFIRM).state!;
     const asked = send(before, '取消');
@@ -674,6 +684,36 @@ describe('cancelling', () => {
     const step = send(atSlip, { text: '取消', files: [file(1)] });
     expect(step.state!.stage).toBe('collecting');
     expect(step.state!.values.slip_photos!.value).toEqual([file(1)]);
+  });
+});
+
+describe('a slip that shows another value than the merchant gave', () => {
+  const slipShowing = (values: Record<string, string>, text = ''): FlowInput => ({ text, files: [file(7)], slip: { values, slots: Object.keys(values) } });
+  const offered = () => send(last('cancel-transaction', TO_CARD).state, slipShowing({ amount: '1260.00' }));
+
+  it('keeps the merchant\'s value and says so; "按小票上的来" then takes the slip\'s', () => {
+    const step = offered();
+    expect(said(step)).toContain('已保留您提供的');
+    expect(step.state!.values.amount!.value).toBe(128000);
+    const taken = send(step.state, '按小票上的来');
+    expect(taken.state!.values.amount!.value).toBe(126000);
+    expect(taken.say[0]!.text).toBe('好的，已按签购单改为：金额 ¥1,260.00。');
+    // The question that was pending is asked again, nothing else taken from the message.
+    expect(taken.state!.pending).toBe(step.state!.pending);
+  });
+
+  it('a correction repeating the slip\'s value takes it ("是1260，我记错了"), never read as the pending answer', () => {
+    const taken = send(offered().state, '是1260，我记错了');
+    expect(taken.state!.values.amount!.value).toBe(126000);
+    expect(said(taken)).not.toContain('没有找到');
+  });
+
+  it('lapses once the merchant gives the value again another way; other messages leave it', () => {
+    const step = offered();
+    expect(send(step.state, '好的').state!.values.amount!.value).toBe(128000);
+    const retyped = send(step.state, '金额改成1300元');
+    expect(retyped.state!.values.amount!.value).toBe(130000);
+    expect(send(retyped.state, '按小票上的来').state!.values.amount!.value).toBe(130000);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/app/errors.js';
 import { loadFlows, parseFlowFile } from '../../src/flows/flow-loader.js';
+import { labelOf } from '../../src/flows/engine.js';
 import { tempDir } from '../helpers/runtime.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -61,6 +62,16 @@ describe('flow files', () => {
     const problems = problemsOf(source);
     expect(problems.length, `no problem found`).toBeGreaterThan(0);
     expect(problems.join('\n')).toMatch(expected as RegExp);
+  });
+
+  it('names every slot of the shipped flows in words a merchant reads, never by its identifier', () => {
+    // "已记下：settlement_kind 资金结算" was shown once: a slot with no label and no place in the summary.
+    for (const flow of loadFlows(FLOWS).values()) {
+      for (const slot of flow.slots) {
+        expect(labelOf(flow, slot, 'zh-CN'), `${flow.id}.${slot.name}`).toMatch(/[\u4e00-\u9fff]/);
+        expect(labelOf(flow, slot, 'en'), `${flow.id}.${slot.name}`).not.toContain('_');
+      }
+    }
   });
 
   it('reports every problem of every file at once, with the file, and refuses duplicate ids', () => {

@@ -42,12 +42,12 @@ const LABEL_BEFORE =
  * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
  * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
  */
-const DAY_BEFORE = /(?:今天|昨天|前天|大前天|昨儿个?|前儿个?|今儿个?|\d{1,2}天前|上周.|上个?星期.|\b(?:today|yesterday|\d{1,2} days? ago|last (?:mon|tues|wednes|thurs|fri|satur|sun)day))(?:的|刷的)?\s*[,，]?\s*$/i;
+const DAY_BEFORE = /(?:今天|昨天|前天|大前天|昨儿个?|前儿个?|今儿个?|今早|今晚|刚才|刚刚|\d{1,2}天前|上周.|上个?星期.|\b(?:today|yesterday|this (?:morning|afternoon|evening)|earlier today|just now|\d{1,2} days? ago|last (?:mon|tues|wednes|thurs|fri|satur|sun)day))(?:的|刷的)?\s*[,，]?\s*$/i;
 /** "一笔350的", "那笔九百九的": a sale named by its amount. Up to six digits, or Chinese numerals. */
 const SALE_BEFORE = /(?:[一这那]笔|[一这那]单)\s*$/;
 const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}]{2,}$`);
 /** What follows a number that is a count, a time or a place, not money. */
-const NOT_AMOUNT_AFTER = /^\s*(?:[次笔张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
+const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */
 const LEAD = /^(?:(?:交易)?金额|刷了|刷卡|消费了?|收款|收了|付了|付款|支付了?|一共|共计|总共|合计|大概|大约|约|差不多|是|为|[:=]|amount|paid|about|around|is|of|\s)+/i;
 const TAIL = /(?:左右|上下|the\s+amount)$/i;
@@ -79,7 +79,7 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     const g = m.groups!;
     const start = m.index;
     const end = start + m[0].length;
-    const before = text.slice(Math.max(0, start - 12), start);
+    const before = text.slice(Math.max(0, start - 24), start);
     const after = text.slice(end);
     const marked = g.pre !== undefined || g.unit !== undefined || /[万萬亿億]/.test(g.main!);
     const afterDay = DAY_BEFORE.test(before) && /^\d{2,6}(?:\.\d{1,2})?$/.test(g.main!.replace(/,(?=\d{3})/g, ''));

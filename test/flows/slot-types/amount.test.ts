@@ -131,6 +131,8 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     // Right after the day of the sale, or after what was overcharged: the amount, without a marker.
     ['866607855624255 47915443 昨天 1280 743433 退款', [[128000, '1280']]],
     ['前天的，560，顾客退货', [[56000, '560']]],
+    ['need to reverse a sale from this morning, 2,450. we already settled', [[245000, '2,450']]],
+    ['刚才的，468，刷重复了', [[46800, '468']]],
     ['刷了两次，多扣了人家2380，帮我把多的那笔退掉', [[238000, '2380']]],
     // What was charged, not what the sale should have been.
     ['收银员把68块打成了680', [[68000, '680']]],
@@ -149,6 +151,8 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     '2026-11-20',
     '11.20那天',
     '刷了3次',
+    '客人的卡刷了两回', // a count: how many times, not how much
+    '刷了两遍都不行',
     '第2笔',
     '1280', // no marker, no amount word: could be anything
     '昨天 10203040', // eight digits after the day are a terminal ID, not an amount

@@ -237,6 +237,12 @@ describe('date: extract', () => {
     ['I paid on Nov 20 at 3pm', [['2026-11-20', 'Nov 20']]],
     ['交易是１１月２０日做的', [['2026-11-20', '１１月２０日']]],
     ['20号下午刷的', [['2026-11-20', '20号']]],
+    // Earlier today, as a sale is told: 刚才 with the sale, an hour or minutes ago, this morning.
+    ['刚才有个客人的卡刷了两回', [['2026-11-25', '刚才']]],
+    ['半小时前刷的那笔', [['2026-11-25', '半小时前']]],
+    ['今早那笔680的', [['2026-11-25', '今早']]],
+    ['paid 150 like 10 min ago', [['2026-11-25', '10 min ago']]],
+    ['the sale this morning', [['2026-11-25', 'this morning']]],
   ])('%j', (text, expected) => {
     expect(spans(date, text)).toEqual(expected);
   });
@@ -255,6 +261,7 @@ describe('date: extract', () => {
     '明天再来', // in the future: not a transaction date
     'May I ask something?',
     '3 days',
+    '刚才说错了，金额是500', // 刚才 alone tells of the conversation, not of the sale
   ])('nothing in %j', (text) => {
     expect(spans(date, text)).toEqual([]);
   });
