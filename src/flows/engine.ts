@@ -388,7 +388,9 @@ export class FlowEngine {
       // The message that started the flow: whatever values it carries, an option named in full too.
       const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
       this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
-      this.optionsNamed(flow, state, text, now, locale);
+      // "材料没有" answers the documents question, not another yes/no ("已通知合作方？没有").
+      this.optionsNamed(flow, state, text.replace(NO_DOCUMENTS, (m) => ' '.repeat(m.length)), now, locale);
+      this.noDocumentsSaid(flow, state, text);
       this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
       return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
     }
@@ -413,11 +415,7 @@ export class FlowEngine {
     if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
-      if (NO_DOCUMENTS.test(text)) {
-        for (const slot of flow.slots) {
-          if (slot.type === 'attachments' && !state.values[slot.name] && !this.isRequired(slot, state) && !state.skipped.includes(slot.name)) state.skipped.push(slot.name);
-        }
-      }
+      this.noDocumentsSaid(flow, state, text);
       return this.advance(flow, state, now, locale, say);
     }
 
@@ -445,6 +443,7 @@ export class FlowEngine {
       const parsed = this.parse(pending, state, answer, now, locale);
       if (!parsed.ok) return this.failedAttempt(flow, state, pending, parsed, say, locale);
       this.setValue(state, pending.name, parsed);
+      this.noDocumentsSaid(flow, state, text);
       // The message is the answer; other open slots it fills (by the model's reading) are taken too.
       this.fromModel(flow, state, input, now, locale, flow.slots);
       return this.advance(flow, state, now, locale, say);
@@ -454,7 +453,8 @@ export class FlowEngine {
     // A reason given with the values ("前天，888块，客人退货") is taken too, whatever is being asked.
     this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
     // So is an option of a question still to come, named in full ("还没结算" while the card is asked).
-    this.optionsNamed(flow, state, text, now, locale, { minChars: 3, except: pending.name });
+    this.optionsNamed(flow, state, text.replace(NO_DOCUMENTS, (m) => ' '.repeat(m.length)), now, locale, { minChars: 3, except: pending.name });
+    if (pending.type !== 'attachments') this.noDocumentsSaid(flow, state, text);
     const answered = found.changed.some((n) => n === pending.name || (pending.group !== undefined && this.slot(flow, n)?.group === pending.group));
     // The model's reading (`fromModel`) comes after the rules at every turn of the way: other open slots
     // are filled once the rules have read what they can (the pending answer included), the pending slot
@@ -538,6 +538,14 @@ export class FlowEngine {
     const named = flow.slots.filter((s) => mentionsSlot(s, text));
     if (named.length === 0) return pending.why;
     return named.find((s) => s.why)?.why;
+  }
+
+  /** "材料没有", "no documents", said at any point: the optional file questions ahead are answered. */
+  private noDocumentsSaid(flow: Flow, state: FlowState, text: string): void {
+    if (!NO_DOCUMENTS.test(text)) return;
+    for (const slot of flow.slots) {
+      if (slot.type === 'attachments' && !state.values[slot.name] && !this.isRequired(slot, state) && !state.skipped.includes(slot.name)) state.skipped.push(slot.name);
+    }
   }
 
   /**

@@ -952,6 +952,17 @@ describe('suspend-settlement', () => {
     expect(done.outcome!.type).toBe('submit');
   });
 
+  it('"材料没有" in the first message or in passing answers the documents question ahead', () => {
+    const first = last('suspend-settlement', ['商户号123456789012345，要暂停资金结算，店里装修，材料没有']);
+    expect(first.state!.skipped).toContain('documents');
+    // Its 没有 is about the documents: the partners question is still to be asked.
+    expect(first.state!.values.partners_notified).toBeUndefined();
+    const passing = last('suspend-settlement', ['我想暂停资金结算', MID, '装修', '下周一开始，月底恢复，资料也没有']);
+    expect(passing.state!.skipped).toContain('documents');
+    // Not said: still asked in its turn.
+    expect(last('suspend-settlement', ['我想暂停资金结算', MID]).state!.skipped).not.toContain('documents');
+  });
+
   it('refuses a start date in the past (notPast), naming the slot and today; today is fine', () => {
     const atStart = last('suspend-settlement', SUSPEND_TO_START).state!;
     const step = send(atStart, '昨天');
