@@ -4,7 +4,8 @@
  * message must resemble the flow's intent examples, and a question without a request word stays a
  * question.
  */
-import { tokenize } from '../knowledge/text.js';
+import { EnglishSpeller } from '../knowledge/english-speller.js';
+import { STOPWORDS, tokenize } from '../knowledge/text.js';
 import type { Flow } from './flow-schema.js';
 
 /** The merchant asks us to do it. */
@@ -74,12 +75,20 @@ interface Statement {
   questions: boolean;
 }
 
+/** Words of a request in English besides the flows' own, for the typo corrector ("hlep me cancle"). */
+const REQUEST_WORDS = ['help', 'please', 'cancel', 'refund', 'transaction', 'payment', 'void', 'settlement', 'status', 'request', 'check', 'suspend', 'payout', 'agent', 'human', 'customer', 'charged', 'twice', 'wrong', 'amount'];
+
 export class IntentDetector {
   private readonly examples: { flowId: string; tokens: Set<string> }[] = [];
   private readonly statements: Statement[] = [];
+  /** English typed in a hurry, corrected towards the words of the flows' requests. */
+  private readonly speller: EnglishSpeller;
 
   constructor(flows: Iterable<Flow>, private readonly threshold = 0.3) {
+    // Known words are never corrected: common English, and every English word the flows say or list.
+    const english: string[] = [...REQUEST_WORDS, ...[...STOPWORDS].filter((w) => /^[a-z]+$/.test(w))];
     for (const flow of flows) {
+      english.push(...(lower(JSON.stringify(flow)).match(/[a-z]+/g) ?? []));
       for (const example of [...flow.intents['zh-CN'], ...flow.intents.en]) {
         this.examples.push({ flowId: flow.id, tokens: new Set(tokenize(example)) });
       }
@@ -89,6 +98,7 @@ export class IntentDetector {
     // Statements that may be questions (about one's own requests) are read first: "那个退款申请批了没"
     // names a refund, but asks after a request.
     this.statements.sort((a, b) => Number(b.questions) - Number(a.questions));
+    this.speller = new EnglishSpeller(english);
   }
 
   /**
@@ -115,7 +125,9 @@ export class IntentDetector {
   }
 
   /** The best matching flow when the message is a request for it; undefined for questions and chat. */
-  detect(text: string, opts: { withFiles?: boolean } = {}): IntentMatch | undefined {
+  detect(typed: string, opts: { withFiles?: boolean } = {}): IntentMatch | undefined {
+    // In an English message every word is English: "hlep me cancle a transacton" is read as meant.
+    const text = /[\u4e00-\u9fff]/.test(typed) ? typed : this.speller.correct(lower(typed));
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;
     // About one's own request first ("我想问下我那个退款申请批了没" is no new refund), then the flow's

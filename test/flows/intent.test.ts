@@ -79,6 +79,9 @@ describe('intent detection', () => {
       ['hi, any update on my payout hold request?', 'request-status'],
       ['审核说让我补签购单照片，单号CX-20261201-0001', 'supplement-materials'],
       ['我那个申请要补资料，现在补给你', 'supplement-materials'],
+      // English typed in a hurry.
+      ['hlep me cancle a transacton pls', 'cancel-transaction'],
+      ['pls chek my reqest status', 'request-status'],
     ];
     for (const [text, flowId] of cases) expect(detector.detect(text), text).toMatchObject({ flowId, mode: 'start' });
   });
