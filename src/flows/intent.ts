@@ -68,6 +68,12 @@ const POLITE_REQUEST_MAX_CHARS = 40;
 /** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
 const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(块|元|蚊|塊)|今天|昨天|前天|昨儿|上周|上礼拜|礼拜|星期|号那|刚刷|刚才|上个月|上上个月|个月前|\b(today|yesterday|yday|days? ago|last week|this morning)\b/i;
 
+/**
+ * One particular sale, named by what it was ("昨儿个那笔一千二", "这笔980的", "前天那单"): asking how to undo it
+ * ("…咋整回去啊，顾客不要了") is asking for it to be undone, not how undoing works in general.
+ */
+const PARTICULAR_SALE = /[这那]笔[^，,。?？!！]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,}|[块元蚊])|(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})(?:块|元|蚊)?的?那笔|(?:昨|前|今)(?:天|儿个?|日)[^，,。?？]{0,3}[这那](?:笔|单)/;
+
 interface Statement {
   flowId: string;
   act: string[];
@@ -110,7 +116,8 @@ export class IntentDetector {
     const t = lower(text);
     // Counted in characters of Chinese, or twice as many of English.
     const polite = POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5);
-    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite;
+    const particular = PARTICULAR_SALE.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS;
+    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles;
     for (const st of this.statements) {

@@ -79,6 +79,9 @@ describe('intent detection', () => {
       ['hi, any update on my payout hold request?', 'request-status'],
       ['审核说让我补签购单照片，单号CX-20261201-0001', 'supplement-materials'],
       ['我那个申请要补资料，现在补给你', 'supplement-materials'],
+      // How to undo one particular sale is asking for it to be undone.
+      ['老铁，昨儿个那笔一千二咋整回去啊，顾客不要了', 'cancel-transaction'],
+      ['这笔980的能不能给我撤了，刷错了', 'cancel-transaction'],
       // English typed in a hurry.
       ['hlep me cancle a transacton pls', 'cancel-transaction'],
       ['pls chek my reqest status', 'request-status'],
