@@ -687,6 +687,14 @@ describe('cancelling', () => {
   });
 });
 
+describe('negated answers in English', () => {
+  it('"havent settled today yet" is an unsettled batch (not the "settled" in it), and "10 min ago" is today', () => {
+    const first = last('cancel-transaction', ['customer wants his money back, paid 150 like 10 min ago, havent settled today yet. mid 123456789012345 tid 12345678 voucher 000123'], { locale: 'en' });
+    expect(first.state!.values.batch_settled?.value).toBe('no');
+    expect(first.state!.values.transaction_date?.value).toBe('2026-11-25');
+  });
+});
+
 describe('a slip that shows another value than the merchant gave', () => {
   const slipShowing = (values: Record<string, string>, text = ''): FlowInput => ({ text, files: [file(7)], slip: { values, slots: Object.keys(values) } });
   const offered = () => send(last('cancel-transaction', TO_CARD).state, slipShowing({ amount: '1260.00' }));
@@ -950,6 +958,10 @@ describe('suspend-settlement', () => {
     );
     const done = send(step.state, '确认提交');
     expect(done.outcome!.type).toBe('submit');
+  });
+
+  it('"合作方还没通知" in the first message answers the partners question', () => {
+    expect(last('suspend-settlement', ['商户号123456789012345，要暂停资金结算，店里装修，合作方还没通知']).state!.values.partners_notified?.value).toBe('no');
   });
 
   it('"材料没有" in the first message or in passing answers the documents question ahead', () => {
