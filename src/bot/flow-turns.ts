@@ -278,6 +278,28 @@ export class FlowTurns {
     return { state: next, say: [...kept, { text: problem }, ...this.reprompt(next, locale)] };
   }
 
+  /** A merchant's recent requests as this identity may see them: all when bound to it, else only its own filings. */
+  async recentRequests(context: TurnContext, merchantId: string, locale: Locale): Promise<string> {
+    const me = this.identity(context);
+    const bound = await this.options.identities.binding(me, merchantId);
+    const all: RequestRecord[] = await this.options.requests.listByMerchant(merchantId, { limit: bound ? 5 : 200 });
+    const list = bound ? all : all.filter((r) => r.channelId === me.channelId && r.userId === me.userId).slice(0, 5);
+    const text = requestListText(locale, list, this.timeZone);
+    return bound ? text : `${text}\n${this.verifyHint(locale)}`;
+  }
+
+  /**
+   * "我上次提的申请批了没" while another request is being filled (`statusFlow`: what the intents read it as):
+   * the merchant's recent requests, then the question that was pending — the flow goes on, nothing lost.
+   * Only when the merchant is known and the flow is collecting; otherwise undefined.
+   */
+  async statusInPassing(context: TurnContext, state: FlowState, statusFlow: string | undefined, merchantId: string | undefined, locale: Locale): Promise<FlowReply | undefined> {
+    if (!statusFlow || !merchantId || state.stage !== 'collecting' || !this.has(statusFlow)) return undefined;
+    if (this.flow(statusFlow).action.type !== 'show-status' || this.flow(state.flowId).action.type === 'show-status') return undefined;
+    const list = await this.recentRequests(context, merchantId, locale);
+    return { state, say: [{ text: list }, { text: t(locale, 'flowGoesOn') }, ...this.reprompt(state, locale)] };
+  }
+
   /** How to verify, told with a "not found" that may be one only for want of it. */
   private verifyHint(locale: Locale): string {
     if (!this.options.phoneCheck) return t(locale, 'verifyHint');
@@ -376,13 +398,7 @@ export class FlowTurns {
           if (!found) return { say: [{ text: await this.notFound(context, locale, ticket, merchantId) }] };
           return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id), this.timeZone) }] };
         }
-        // Bound to the merchant: its recent requests; otherwise only those this identity filed.
-        const me = this.identity(context);
-        const bound = await this.options.identities.binding(me, merchantId);
-        const all: RequestRecord[] = await requests.listByMerchant(merchantId, { limit: bound ? 5 : 200 });
-        const list = bound ? all : all.filter((r) => r.channelId === me.channelId && r.userId === me.userId).slice(0, 5);
-        const text = requestListText(locale, list, this.timeZone);
-        return { say: [{ text: bound ? text : `${text}\n${this.verifyHint(locale)}` }] };
+        return { say: [{ text: await this.recentRequests(context, merchantId, locale) }] };
       }
       case 'add-supplement': {
         const ticket = String(slots.ticket ?? '');

@@ -341,6 +341,14 @@ export class PosAssistBot extends ActivityHandler {
       await context.sendActivity(MessageFactory.text(t(locale, 'groupPrivateOnly')));
       return;
     }
+    if (flows && conversation.flow && files.length === 0 && text) {
+      const merchantId = conversation.flow.values.merchant_id?.value ?? conversation.merchantId;
+      const passing = await flows.turns.statusInPassing(context, conversation.flow, flows.intents.stated(text, 'own'), typeof merchantId === 'string' ? merchantId : undefined, locale);
+      if (passing) {
+        await this.applyFlowReply(context, conversation, passing, locale);
+        return;
+      }
+    }
     if (flows && conversation.flow) {
       const reply = TRY_AGAIN.test(text) && files.length === 0
         ? flows.turns.retry(conversation.flow, locale)

@@ -63,6 +63,28 @@ describe('flow actions in the bot', () => {
     expect(request?.attachments).toHaveLength(1);
   });
 
+  it('a status question in passing is answered from the merchant\'s requests, and the request being filled goes on', async () => {
+    env = await startRuntime();
+    const chat = terminalConversation(env.runtime, 'passing-1');
+    await chat.start();
+    await fillCancelRequest(chat, env, '898310048160003');
+    await chat.say('确认');
+    const [filed] = await env.runtime.requests.listByMerchant('898310048160003');
+
+    await chat.say('我要申请暂停结算');
+    await chat.say('资金结算');
+    await chat.say('898310048160003');
+    const said = (await chat.say('我上次提的申请批了没')).map((a) => a.text ?? '');
+    // Its own filing, with its ticket, then the question that was pending (the reason), asked again.
+    expect(said[0]).toContain(filed!.ticket);
+    expect(said.at(-1)).toContain('原因');
+    expect(said.join('\n')).not.toMatch(/没有找到/);
+    // The answer to the pending question is still taken.
+    const next = (await chat.say('装修')).map((a) => a.text ?? '').join('\n');
+    expect(next).toMatch(/说明|开始/);
+    expect(await env.runtime.requests.listByMerchant('898310048160003')).toHaveLength(1);
+  });
+
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {
     env = await startRuntime();
     const first = terminalConversation(env.runtime, 'away-1');
