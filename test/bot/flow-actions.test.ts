@@ -41,6 +41,18 @@ async function fillCancelRequest(chat: ReturnType<typeof terminalConversation>, 
   throw new Error('the flow did not reach its summary');
 }
 
+/** A fresh runtime in which `user` has filed a cancellation request for `merchantId`. */
+async function filedBy(user: string, merchantId: string) {
+  const runtime = await startRuntime();
+  env = runtime;
+  const chat = terminalConversation(runtime.runtime, user);
+  await chat.start();
+  await fillCancelRequest(chat, runtime, merchantId);
+  await chat.say('确认');
+  const [request] = await runtime.runtime.requests.listByMerchant(merchantId);
+  return { env: runtime, chat, request };
+}
+
 describe('flow actions in the bot', () => {
   it('keeps the merchant’s values when filing fails, and files on the next “确认”', async () => {
     env = await startRuntime();
@@ -64,12 +76,7 @@ describe('flow actions in the bot', () => {
   });
 
   it('a status question in passing is answered from the merchant\'s requests, and the request being filled goes on', async () => {
-    env = await startRuntime();
-    const chat = terminalConversation(env.runtime, 'passing-1');
-    await chat.start();
-    await fillCancelRequest(chat, env, '898310048160003');
-    await chat.say('确认');
-    const [filed] = await env.runtime.requests.listByMerchant('898310048160003');
+    const { env, chat, request: filed } = await filedBy('passing-1', '898310048160003');
 
     await chat.say('我要申请暂停结算');
     await chat.say('资金结算');
@@ -86,12 +93,7 @@ describe('flow actions in the bot', () => {
   });
 
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {
-    env = await startRuntime();
-    const first = terminalConversation(env.runtime, 'away-1');
-    await first.start();
-    await fillCancelRequest(first, env, '898310048160002');
-    await first.say('确认');
-    const [request] = await env.runtime.requests.listByMerchant('898310048160002');
+    const { env, request } = await filedBy('away-1', '898310048160002');
     await env.runtime.requests.transition(request!.id, 'in_review', { actor: 'backoffice' });
     await env.runtime.requests.transition(request!.id, 'needs_more_info', { actor: 'backoffice', reason: '请补拍签购单背面' });
 
