@@ -118,7 +118,7 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|ok|okay|oh|hmm)[，,\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|never ?mind|forget (?:it|about it)|no need|not now|maybe later|leave it|don'?t bother|i'?ll do it later|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');

@@ -617,12 +617,14 @@ describe('optional slots', () => {
 
 describe('cancelling', () => {
   it('giving up is understood at the start of a longer message, in the ways merchants say it', () => {
-    for (const text of ['算了，不弄了，我直接退现金给他', '先不提交了，我问问老板再说', '那就算了吧', '我再想想', '回头再说吧', '算了不退了，我再想想', 'never mind, customer changed his mind', 'no need, thanks']) {
+    for (const text of ['算了，不弄了，我直接退现金给他', '先不提交了，我问问老板再说', '那就算了吧', '我再想想', '回头再说吧', '算了不退了，我再想想', 'never mind, customer changed his mind', 'no need, thanks',
+      '没事了，谢谢', '我自己在机器上弄吧', '顾客又不退了', 'ok got it, ill do it on the machine thx', "customer doesn't want the refund anymore", 'nvm', 'drop it']) {
       const step = send(last('cancel-transaction', TO_CARD).state, text);
       expect(step.state?.stage, text).toBe('confirm-cancel');
     }
-    // A reason that mentions cancelling is not giving up.
+    // A reason that mentions cancelling is not giving up, nor is a customer who changed their mind.
     expect(send(last('cancel-transaction', TO_CARD).state, '顾客取消订单了').state?.stage).not.toBe('confirm-cancel');
+    expect(send(last('cancel-transaction', TO_CARD).state, '顾客改主意了，要退').state?.stage).not.toBe('confirm-cancel');
   });
 
   it('"算了" asks to confirm; "是" cancels and ends the flow', () => {
