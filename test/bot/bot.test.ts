@@ -102,6 +102,16 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(mine?.package.transcript.some((l) => l.from === 'merchant' && l.text === '转人工')).toBe(true);
   });
 
+  it('hears a request for a person however it is put (a scam story of a caller is still a question)', async () => {
+    for (const [i, text] of ['能不能帮我转接一下人工坐席', '搵個人同我傾', '唔該打俾我啦', 'can you ring me, this is too complicated', 'is there live chat with your staff'].entries()) {
+      const chat = terminalConversation(env.runtime, `human-say-${i}`);
+      const [reply] = await chat.say(text);
+      expect(reply?.text, text).toMatch(/人工客服都不在线|agents are offline|no agent/i);
+    }
+    const [answer] = await terminalConversation(env.runtime, 'human-say-scam').say('somebody call me ask the sms code for unfreeze my account, is ok?');
+    expect(answer?.text).toMatch(/Source:|来源：/);
+  });
+
   it('masks a card number everywhere and warns the merchant', async () => {
     const chat = terminalConversation(env.runtime, 'card-1');
     const replies = await chat.say(`顾客卡号 ${PAN} 要退款`);
