@@ -412,7 +412,9 @@ export class FlowEngine {
     // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
     const nothingToAdd = pending.type === 'text' && YES.test(text);
     const noDocuments = pending.type === 'attachments' && NO_DOCUMENTS.test(text);
-    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+    // "不提供则列出…": whatever else is said instead of a value (no number in it, no question) goes without it.
+    const otherwise = pending.options.otherwiseSkipped === true && !/\d/.test(text) && !PLAIN_QUESTION.test(text) && !QUESTION.test(text);
+    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments || otherwise) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
       this.noDocumentsSaid(flow, state, text);

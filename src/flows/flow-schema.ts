@@ -88,6 +88,12 @@ export const Slot = z
          */
         readSlips: z.boolean().optional(),
         /**
+         * An optional slot whose prompt says what happens without it ("不提供则列出您最近的申请"): any answer
+         * that holds no value of its type ("你直接查吧", "都看看", "just list them") skips it, rather than
+         * being refused as a wrong value. A question is still a question.
+         */
+        otherwiseSkipped: z.boolean().optional(),
+        /**
          * `text`: how to find this text in a message that carries other values too ("…560元，顾客退货"):
          * after one of `labels` ("原因是…", "because …"), else the clause with one of `cues` (退货, 刷错).
          */
@@ -103,6 +109,9 @@ export const Slot = z
     }
     if (slot.options.from !== undefined && slot.type !== 'text') {
       ctx.addIssue({ code: 'custom', path: ['options', 'from'], message: 'only a text slot takes options.from' });
+    }
+    if (slot.options.otherwiseSkipped && slot.required) {
+      ctx.addIssue({ code: 'custom', path: ['options', 'otherwiseSkipped'], message: 'only an optional slot (required: false) can be skipped by another answer' });
     }
     if (slot.options.readSlips !== undefined && slot.type !== 'attachments') {
       ctx.addIssue({ code: 'custom', path: ['options', 'readSlips'], message: 'only an attachments slot takes options.readSlips' });

@@ -689,6 +689,18 @@ describe('cancelling', () => {
   });
 });
 
+describe('request-status: the ticket is optional, and any other answer lists the requests', () => {
+  it.each(['你直接查吧', '都看看', '最近的', '就那个退款', 'just list them', 'the latest one'])('"%s" lists them', (answer) => {
+    const step = last('request-status', ['查询申请状态', MID, answer], { locale: /[a-z]/.test(answer) ? 'en' : 'zh-CN' });
+    expect(step.outcome?.type).toBe('submit');
+  });
+
+  it('a wrong ticket number is still refused, and a question is still a question', () => {
+    expect(last('request-status', ['查询申请状态', MID, 'CX-2026']).state?.pending).toBe('ticket');
+    expect(last('request-status', ['查询申请状态', MID, '工单号在哪里看？']).outcome?.type).toBe('digression');
+  });
+});
+
 describe('negated answers in English', () => {
   it('"havent settled today yet" is an unsettled batch (not the "settled" in it), and "10 min ago" is today', () => {
     const first = last('cancel-transaction', ['customer wants his money back, paid 150 like 10 min ago, havent settled today yet. mid 123456789012345 tid 12345678 voucher 000123'], { locale: 'en' });
