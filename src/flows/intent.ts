@@ -72,7 +72,7 @@ const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(�
  * One particular sale, named by what it was ("昨儿个那笔一千二", "这笔980的", "前天那单"): asking how to undo it
  * ("…咋整回去啊，顾客不要了") is asking for it to be undone, not how undoing works in general.
  */
-const PARTICULAR_SALE = /[这那]笔[^，,。?？!！]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,}|[块元蚊])|(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})(?:块|元|蚊)?的?那笔|(?:昨|前|今)(?:天|儿个?|日)[^，,。?？]{0,3}[这那](?:笔|单)/;
+const PARTICULAR_SALE = /(?:刚|刚才|刚刚)刷的[^，,。?？]{0,4}\d{2,}|[这那]笔[^，,。?？!！]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,}|[块元蚊])|(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})(?:块|元|蚊)?的?那笔|(?:昨|前|今)(?:天|儿个?|日)[^，,。?？]{0,3}[这那](?:笔|单)/;
 
 interface Statement {
   flowId: string;

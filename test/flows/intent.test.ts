@@ -82,6 +82,10 @@ describe('intent detection', () => {
       // How to undo one particular sale is asking for it to be undone.
       ['老铁，昨儿个那笔一千二咋整回去啊，顾客不要了', 'cancel-transaction'],
       ['这笔980的能不能给我撤了，刷错了', 'cancel-transaction'],
+      ['今天早上那笔588刷重复了，帮忙处理下', 'cancel-transaction'],
+      ['客人不要了，刚刷的1500能不能退', 'cancel-transaction'],
+      ['上周提交的那个撤销有结果没', 'request-status'],
+      ['审核那边要的材料我现在发给你', 'supplement-materials'],
       // English typed in a hurry.
       ['hlep me cancle a transacton pls', 'cancel-transaction'],
       ['pls chek my reqest status', 'request-status'],
