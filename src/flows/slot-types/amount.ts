@@ -7,7 +7,7 @@
  * ```
  *
  * Forms: 1280, 1280元, 1,280.00, ¥1280, ￥1280.5, RMB 1280, 1280 yuan, 1280块, 1280块5 (5 角), 1280元5角6分,
- * 12.8万, 1.28万元, 1万5, Chinese numerals 一千二百八十元, 两千五, 一万零五十, 三百块, 一百二十八元五角, 壹仟贰佰捌拾元.
+ * 12.8万, 1.28万元, 1万5, 1.2k, Chinese numerals 一千二百八十元, 两千五, 一万零五十, 三百块, 一百二十八元五角, 壹仟贰佰捌拾元.
  * Refused: 0, negatives, more than 2 decimal places, more than `options.maxAmount` (yuan) or ¥100,000,000.
  *
  * In free text (`extract`) a number is an amount only with a currency marker (元/块/¥/RMB/yuan/万) or an
@@ -26,7 +26,8 @@ const DEFAULT_MAX_YUAN = 100_000_000;
 
 const D = `[0-9${Object.keys(CN_DIGITS).filter((c) => c !== '零' && c !== '〇').join('')}]`;
 const ARABIC = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?(?!\d)`;
-const MAIN = `(?:${ARABIC})(?:\\s*[万萬千亿億](?:${D}(?!\\d))?)?|[${CN_NUMERAL_CHARS}]+`;
+// "1.2k", "2k": thousands as typed in English (and by many on a phone).
+const MAIN = `(?:${ARABIC})(?:\\s*(?:[万萬千亿億]|k(?![a-z]))(?:${D}(?!\\d))?)?|[${CN_NUMERAL_CHARS}]+`;
 /** 角 and 分 after 元/块: 5角, 5毛6, 5角6分, 零5分, and a lone digit ("1280块5") when nothing follows it. */
 const SUB = `(?:零?(?<ja>${D})\\s*[角毛](?:\\s*(?<fa>${D})\\s*分?)?|零?(?<fb>${D})\\s*分|(?<jb>${D})(?=$|[\\s,.;!?。，；！？、)钱]))`;
 const AMOUNT = `(?<pre>(?:¥|rmb|cny|人民币)\\s*)?(?<main>${MAIN})(?:\\s*(?<unit>元|块|圆|yuan(?![a-z])|rmb(?![a-z])|cny(?![a-z]))(?:${SUB})?(?:钱|整)?)?`;
@@ -65,7 +66,7 @@ interface Reading {
 
 function readMatch(m: RegExpMatchArray): Dec | undefined {
   const g = m.groups!;
-  const main = parseNumeral(g.main!.replace(/,/g, ''));
+  const main = parseNumeral(g.main!.replace(/,/g, '').replace(/\s*k$/i, '千'));
   if (main === undefined) return undefined;
   const digit = (c: string | undefined): Dec => (c === undefined ? dec('0') : dec(String(/\d/.test(c) ? c : CN_DIGITS[c])));
   const jiao = digit(g.ja ?? g.jb);
@@ -81,7 +82,7 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     const end = start + m[0].length;
     const before = text.slice(Math.max(0, start - 24), start);
     const after = text.slice(end);
-    const marked = g.pre !== undefined || g.unit !== undefined || /[万萬亿億]/.test(g.main!);
+    const marked = g.pre !== undefined || g.unit !== undefined || /[万萬亿億]|\dk$/i.test(g.main!);
     const afterDay = DAY_BEFORE.test(before) && /^\d{2,6}(?:\.\d{1,2})?$/.test(g.main!.replace(/,(?=\d{3})/g, ''));
     const namesSale = SALE_BEFORE.test(before) && SALE_AMOUNT.test(g.main!);
     if (!marked && !LABEL_BEFORE.test(before) && !afterDay && !namesSale) {

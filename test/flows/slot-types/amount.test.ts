@@ -138,6 +138,8 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     ['收银员把68块打成了680', [[68000, '680']]],
     ['本来是158元，刷成1580了', [[158000, '1580']]],
     ['my cashier keyed 1200 instead of 120', [[120000, '1200']]],
+    ['customer paid 1.2k yesterday, wants it back', [[120000, '1.2k']]],
+    ['刷了2k，顾客要退', [[200000, '2k']]],
   ])('%j', (text, expected) => {
     expect(spans(amount, text)).toEqual(expected);
   });
@@ -153,6 +155,7 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     '刷了3次',
     '客人的卡刷了两回', // a count: how many times, not how much
     '刷了两遍都不行',
+    'the 5kg bag', // k only as thousands, not kg
     '第2笔',
     '1280', // no marker, no amount word: could be anything
     '昨天 10203040', // eight digits after the day are a terminal ID, not an amount
