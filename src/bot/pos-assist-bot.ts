@@ -210,8 +210,9 @@ export class PosAssistBot extends ActivityHandler {
   private async bindingTurn(context: TurnContext, conversation: ConversationData, text: string, locale: Locale): Promise<boolean> {
     const identities = this.options.identities;
     if (!identities) return false;
-    if (this.options.phoneCheck && PHONE_CHECK.test(text)) {
-      await this.phoneCheckTurn(context, conversation, PHONE_CHECK.exec(text)![1] ?? conversation.merchantId, locale);
+    const phoneCheck = this.options.phoneCheck ? PHONE_CHECK.exec(text) : null;
+    if (phoneCheck) {
+      await this.phoneCheckTurn(context, conversation, phoneCheck[1] ?? conversation.merchantId, locale);
       return true;
     }
     const asked = conversation.awaitingBindingCode === true;
