@@ -72,6 +72,11 @@ export function composeAnswer(retriever: Retriever, retrieval: Retrieval, option
     if (chosen.length >= options.maxSources || primaryCovers) break;
     if (c.coverage >= SECOND_SOURCE_MIN_COVERAGE) chosen.push(c.g);
   }
+  // "参考号和凭证号有什么区别" is answered by both fields' sections, in the order asked.
+  if (retrieval.compared && options.maxSources >= 2) {
+    const keys = retrieval.compared;
+    chosen.splice(0, chosen.length, ...keys.map((k) => groups.find((g) => g.key === k)!).filter(Boolean));
+  }
   const target = options.targetChars ?? (lang === 'en' ? 420 : 200);
   const sections = chosen.map((g) => sectionChunks(retriever, g));
   const blocks = sections.map((chunks) => extract(chunks, retrieval.query, retriever, target, asksForNumber(retrieval.analysis.original)));

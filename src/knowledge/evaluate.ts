@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { AppError } from '../core/errors.js';
 import type { AnswerSource } from './answer.js';
 import type { KnowledgeBase } from './knowledge-base.js';
 import type { Retrieval, RetrieverMode } from './retriever.js';
@@ -96,7 +97,18 @@ export interface EvaluateOptions {
 }
 
 export function loadEvalFixtures(file: string): EvalFixtures {
-  return EvalFixturesSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = EvalFixturesSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AppError('KNOWLEDGE_FILE_INVALID', `${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 /** Case, width and spacing do not make a fact different ("T+1" in "t + 1"). */

@@ -23,7 +23,7 @@ import { AppError } from '../core/errors.js';
 import { Bm25Index, type Bm25State } from './bm25.js';
 import { loadKnowledge, type Chunk, type FileProblem } from './documents.js';
 import { conceptTokens, loadGlossary, type Glossary } from './glossary.js';
-import { loadLexicon, loadOutOfScope, type Lexicon } from './lexicon.js';
+import { loadLexicon, loadOutOfScope, type Lexicon, type OutOfScope } from './lexicon.js';
 import { HnswVectorStore } from './hnsw-store.js';
 import { LocalHashEmbeddings, type LocalEmbeddingsState } from './local-embeddings.js';
 import { normalize, tokenize, useTerms } from './text.js';
@@ -320,8 +320,8 @@ export interface LoadedIndex {
   bm25: Bm25Index;
   glossary: Glossary;
   lexicon: Lexicon;
-  /** Questions that sound close to the guide but are not its business (`out-of-scope.yaml`). */
-  outOfScope: string[];
+  /** What sounds close to the guide but is not its business (`out-of-scope.yaml`). */
+  outOfScope: OutOfScope;
 }
 
 /** `embeddings`: the configured embedding (default local); it is used for questions only if it built the vectors. */

@@ -63,16 +63,27 @@ export function lexiconOf(entries: { term: string; variants: string[] }[]): Lexi
   };
 }
 
-const OutOfScopeSchema = z.object({ questions: z.array(z.union([z.string(), z.number()]).transform(String)).default([]) });
+const words = z.array(z.union([z.string(), z.number()]).transform(String)).default([]);
+const OutOfScopeSchema = z.object({ questions: words, elsewhere: words, terminal: words });
 
-/**
- * `knowledge/out-of-scope.yaml`: questions that sound close to the guide but are not its business (a new
- * terminal's price, Alipay passwords, loans). A question nearer to one of these than to any question a
- * section lists is not answered from the guide.
- */
-export function loadOutOfScope(file: string): string[] {
+/** `knowledge/out-of-scope.yaml`. */
+export interface OutOfScope {
+  /**
+   * Questions that sound close to the guide but are not its business (a new terminal's price, Alipay
+   * passwords, loans). A question nearer to one of these than to any question a section lists is not
+   * answered from the guide.
+   */
+  questions: string[];
+  /** Words naming what the guide is not about (淘宝, 美团, 话费, ETC): a question naming one is refused… */
+  elsewhere: string[];
+  /** …unless the message mentions the card terminal or its slips (POS, 刷卡, 签购单). */
+  terminal: string[];
+}
+
+export function loadOutOfScope(file: string): OutOfScope {
   const data = readYamlFile(file, OutOfScopeSchema);
-  return (data?.questions ?? []).map((q) => q.trim()).filter(Boolean);
+  const list = (xs: string[] | undefined) => (xs ?? []).map((q) => q.trim()).filter(Boolean);
+  return { questions: list(data?.questions), elsewhere: list(data?.elsewhere), terminal: list(data?.terminal) };
 }
 
 /** A spaced pinyin variant ("tui huo") matched written without or with other spacing. */

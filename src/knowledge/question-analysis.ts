@@ -88,9 +88,18 @@ export function focusOf(text: string): { focus: string; context: string } {
   if ([...text].length <= LONG_MESSAGE_CHARS) return { focus: text, context: '' };
   const clauses = text.split(/(?<=[。！？!?；;，,\n])|(?<=\.)\s+/).map((c) => c.trim()).filter(Boolean);
   if (clauses.length < 2) return { focus: text, context: '' };
-  const asking = clauses.filter((c) => QUESTION_CUE.test(c));
+  const asking = clauses.filter(asks);
   if (asking.length === 0 || asking.length === clauses.length) return { focus: text, context: '' };
   return { focus: asking.join(' '), context: clauses.filter((c) => !asking.includes(c)).join(' ') };
+}
+
+/**
+ * "没收到什么通知", "也没啥问题": 什么 after a negated verb means "any", and the clause tells, it does not ask.
+ */
+const NEGATED_WHAT = /(?:没有|没|未|不)[\u4e00-\u9fff]{0,3}?(?:什么|啥)/g;
+
+function asks(clause: string): boolean {
+  return QUESTION_CUE.test(clause.replace(NEGATED_WHAT, ''));
 }
 
 /** A word that asks (什么, 怎么办, 多久) rather than names a thing. */

@@ -44,6 +44,8 @@ const QUESTION_SIM_GATE = 0.35;
 const OUT_OF_SCOPE_SIM = 0.35;
 const OUT_OF_SCOPE_CONFIDENCE = 0.1;
 const CYCLE_BONUS = 0.5;
+/** A question that starts by pointing back at what the message told ("这个…", "这种情况…", "那我该…"). */
+const ANAPHORIC = /^[这那]/;
 const ASKS_WHEN = /什么时候|啥时候|哪天|几号|多久|几天|\bwhen\b|how long|how soon/i;
 /**
  * Hybrid fusion weights, measured on the dev split (`pos-assist eval`): BM25 (scaled to the best BM25
@@ -82,6 +84,8 @@ export interface Retrieval {
   questionSimilarity: number;
   /** Set when the message quoted a response code or asked about a slip field the knowledge base has a section for. */
   lookup?: string;
+  /** The two slip fields' sections when the message asks how they differ: both answer it. */
+  compared?: string[];
   hits: RetrievalHit[];
   /** 0..1: how sure we are that hits[0] answers the question. */
   confidence: number;
@@ -132,7 +136,7 @@ export class Retriever {
     this.codes = new CodeLookup(index.manifest.chunks);
     this.fields = new FieldLookup(index.manifest.chunks, [...index.glossary.terms, ...index.lexicon.terms], index.lexicon);
     const idf = (t: string) => index.embeddings.idf(t);
-    this.outOfScope = new QuestionIndex(index.outOfScope.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
+    this.outOfScope = new QuestionIndex(index.outOfScope.questions.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
     this.questions = new QuestionIndex(
       index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, tokens: questionTokens(index.lexicon.apply(normalize(q))) }))),
       idf,
@@ -215,7 +219,15 @@ export class Retriever {
     // Question to question: the merchant's words against the questions each section lists.
     const textTokens = tokenize(text);
     const typed = this.index.embeddings.vectorize(textTokens);
-    const asked = this.questions.vector(questionTokens(text));
+    // A long message's question may be all pronouns ("这种情况怎么办"): its story's domain terms (预授权 in
+    // "客人入住时刷了预授权…能不能再多冻一点") then say what it is about, or failing that the whole story.
+    const storyTerms = context ? words(context).filter((w) => this.terms.has(w) && hasCjk(w) && w.length >= 2) : [];
+    const focused = storyTerms.length > 0 ? `${text} ${[...new Set(storyTerms)].join(' ')}` : text;
+    // A question that points back at its story and names nothing of the guide ("这个要怎么操作", "这是什么
+    // 原因") is compared with the questions the guide lists together with its story: alone, it is like
+    // every "怎么操作".
+    const pointsBack = Boolean(context) && ANAPHORIC.test(text) && this.distinctiveGroups(text).length === 0;
+    const asked = this.questions.vector(questionTokens(pointsBack ? `${text} ${context}` : text));
     const questionSims = new Map([...this.questions.similarities(asked)].filter(([id]) => inLang(id)));
     const questionHits = mode === 'bm25' ? [] : [...questionSims].filter(([, sim]) => sim >= QUESTION_SIM_FLOOR).sort((a, b) => b[1] - a[1]);
 
@@ -266,6 +278,9 @@ export class Retriever {
     // A slip field asked about is looked up the same way, when no code is quoted.
     const field = lookedUp.length === 0 && lang === 'zh' ? this.fields.find(text) : undefined;
     if (field) lookedUp.push(field);
+    // Two fields compared ("参考号和凭证号有什么区别"): each one's section answers its half.
+    const compared = lookedUp.length === 0 && lang === 'zh' ? this.fields.compared(text) : [];
+    lookedUp.push(...compared);
     for (const hit of byId.values()) {
       if (hit.chunk.headingPath.length === 0) hit.score *= INTRO_WEIGHT;
       hit.score *= hit.chunk.weight ?? 1;
@@ -284,10 +299,6 @@ export class Retriever {
     const hits = [...byId.values()].sort(order);
     const top = hits[0];
     if (top && top.vectorRank === undefined && vector) top.vectorScore = this.vectorScore(vector, top.chunk);
-    // A long message's question may be all pronouns ("这种情况怎么办"): its story's domain terms (预授权 in
-    // "客人入住时刷了预授权…能不能再多冻一点") then say what it is about, or failing that the whole story.
-    const storyTerms = context ? words(context).filter((w) => this.terms.has(w) && hasCjk(w) && w.length >= 2) : [];
-    const focused = storyTerms.length > 0 ? `${text} ${[...new Set(storyTerms)].join(' ')}` : text;
     const coverage = top ? Math.max(this.coverage(focused, top.chunk), context ? this.coverage(`${text} ${context}`, top.chunk) : 0) : 0;
     // Confidence compares what was typed, without synonym expansions: expansions help find a section,
     // but must not make an off-topic question ("POS机多少钱") look like the section they point at.
@@ -310,7 +321,11 @@ export class Retriever {
       outOfScope.sim >= OUT_OF_SCOPE_SIM &&
       outOfScope.sim > questionSimilarity &&
       !(top && this.namesGuideConceptBeyond(context ? `${text} ${context}` : text, outOfScope.question, top.chunk));
-    if (judgedOutOfScope) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
+    // A question about another product or place (淘宝上怎么退货, 微信零钱提现多久到账) is not the guide's, whatever
+    // its wording shares with it — unless the message is about the card terminal too.
+    // A question that points back at its story asks about what the story names ("…网上银行转错了账…这笔钱还能撤回来吗").
+    const elsewhere = judgedOutOfScope ? undefined : this.elsewhere(pointsBack ? `${text} ${context}` : text, analysis.original);
+    if (judgedOutOfScope || elsewhere) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
     const lookup = lookedUp[0];
     if (lookup && top && `${top.chunk.file}#${top.chunk.section}` === lookup) confidence = Math.max(confidence, LOOKUP_CONFIDENCE);
     const retrieval: Retrieval = {
@@ -324,16 +339,31 @@ export class Retriever {
       query,
     };
     if (lookup) retrieval.lookup = lookup;
+    if (compared.length === 2 && hits.slice(0, 2).every((h) => compared.includes(`${h.chunk.file}#${h.chunk.section}`))) retrieval.compared = compared;
     if (judgedOutOfScope) retrieval.outOfScope = outOfScope.question;
+    else if (elsewhere) retrieval.outOfScope = elsewhere;
     if (vectorUnavailable !== undefined) retrieval.vectorUnavailable = vectorUnavailable;
     return retrieval;
+  }
+
+  /**
+   * The `elsewhere` word the question names, when the message does not mention the terminal at all. The
+   * terminal is looked for in the message as typed: the lexicon reads "扣了两次" as 重复刷卡, which is
+   * right for a card sale and says nothing about an ETC bill.
+   */
+  private elsewhere(text: string, message: string): string | undefined {
+    const { elsewhere, terminal } = this.index.outOfScope;
+    const named = elsewhere.find((w) => namesWord(text, w));
+    if (!named) return undefined;
+    const typed = normalize(message);
+    return terminal.some((w) => namesWord(typed, w)) ? undefined : named;
   }
 
   /** The out-of-scope question most like the asked one, with its similarity. */
   private nearestOutOfScope(asked: Map<string, number>): { question: string; sim: number } | undefined {
     let best: { question: string; sim: number } | undefined;
     for (const [i, sim] of this.outOfScope.similarities(asked)) {
-      if (!best || sim > best.sim) best = { question: this.index.outOfScope[i]!, sim };
+      if (!best || sim > best.sim) best = { question: this.index.outOfScope.questions[i]!, sim };
     }
     return best;
   }
@@ -485,6 +515,13 @@ function questionTokens(text: string): string[] {
   return tokens;
 }
 
+/** A Chinese word anywhere in the text; a Latin one as a whole word ("wire", not "wireless"). */
+function namesWord(text: string, word: string): boolean {
+  const w = normalize(word);
+  if (hasCjk(w)) return text.includes(w);
+  return new RegExp(`(?<![a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`).test(text);
+}
+
 function chunkOrder(c: Chunk): number {
   return Number(c.id.slice(c.id.lastIndexOf('#') + 1)) || 0;
 }
@@ -497,6 +534,9 @@ function spellersFor(index: LoadedIndex, terms: Set<string>): { pinyin: PinyinSp
   const zh: string[] = [...terms];
   const en: string[] = [...STOPWORDS].filter((w) => /^[a-z']+$/.test(w));
   for (const t of [...index.glossary.synonyms.flat(), ...index.glossary.terms]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
+  // Words known to be about something else are words too: "wire" must not be corrected into "were".
+  const { questions, elsewhere, terminal } = index.outOfScope;
+  for (const t of [...questions, ...elsewhere, ...terminal]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
   for (const c of index.manifest.chunks) {
     const text = indexText(c, index.lexicon);
     if (c.lang === 'zh') zh.push(...words(text, false));

@@ -50,7 +50,7 @@ describe('lexicon', () => {
       fs.writeFileSync(oos, 'questions: {a: 1}\n');
       expect(() => loadOutOfScope(oos)).toThrow(/out-of-scope\.yaml: questions/);
       expect(loadLexicon(path.join(dir, 'none.yaml')).apply('小票')).toBe('小票');
-      expect(loadOutOfScope(path.join(dir, 'none.yaml'))).toEqual([]);
+      expect(loadOutOfScope(path.join(dir, 'none.yaml'))).toEqual({ questions: [], elsewhere: [], terminal: [] });
     } finally {
       removeDir(dir);
     }
@@ -152,6 +152,12 @@ describe('slip-field table', () => {
     expect(fields.find('参考号和凭证号有什么区别')).toBeUndefined();
     expect(fields.find('退货要用参考号吗')).toBeUndefined();
   });
+
+  it('two fields compared are both looked up, in the order named', () => {
+    expect(fields.compared('凭证号跟参考号有什么区别')).toEqual(['slip.md#凭证号', 'slip.md#参考号']);
+    expect(fields.compared('参考号和凭证号都要填吗')).toEqual([]);
+    expect(fields.compared('参考号有什么不同的叫法')).toEqual([]);
+  });
 });
 
 describe('the question inside a message', () => {
@@ -159,6 +165,12 @@ describe('the question inside a message', () => {
     const { focus, context } = focusOf('我是开小超市的，昨天有个顾客刷了五百块，今天拿着小票回来说不要了，这种情况我该怎么给他退？');
     expect(focus).toBe('这种情况我该怎么给他退？');
     expect(context).toContain('小票');
+  });
+
+  it('"没收到什么通知" tells, it does not ask: 什么 after a negation is not a question', () => {
+    const { focus, context } = focusOf('这周一收的款到今天还没到，我查了银行卡也没有入账记录，也没收到什么通知，这是什么原因？');
+    expect(focus).toBe('这是什么原因？');
+    expect(context).toContain('没收到什么通知');
   });
 
   it('a short message is its own focus', () => {

@@ -111,6 +111,39 @@ describe('out of scope: what the guide does not cover is refused, what it does i
   });
 });
 
+describe('elsewhere: another platform or errand is not the guide\'s, unless the terminal is in it too', () => {
+  it('a question naming another platform is refused although it asks about refunds', async () => {
+    for (const q of ['网购的衣服想退货，淘宝上怎么操作', '美团外卖的营业款多久到账', 'How long does an international bank wire take to arrive?']) {
+      const a = await kb.ask(q);
+      expect(a.answered, q).toBe(false);
+      expect(a.retrieval.outOfScope, q).toBeTruthy();
+    }
+  });
+
+  it('the same platform named beside the card terminal is answered', async () => {
+    const a = await kb.ask('顾客在美团上下的单，来店里又在POS机上刷卡付了一遍，这笔刷卡的怎么退给他');
+    expect(a.answered).toBe(true);
+    expect(a.retrieval.outOfScope).toBeUndefined();
+  });
+
+  it('a question that points back at its story is read with the story: "这个要怎么操作" is not every 怎么操作', async () => {
+    const a = await kb.ask('我女儿在国外读书，下个月要交学费，我想把店里POS刷卡收的钱直接换成美元汇过去给她，这个要怎么操作，需要去银行办什么手续吗');
+    expect(a.answered).toBe(false);
+    const b = await kb.ask('我做水果批发的，每天收的钱一般第二天上午就到账，可是这周一收的款到今天周三还没到，银行卡也没有入账记录，这是什么原因，我该找谁？');
+    expect(b.answered).toBe(true);
+    expect(b.sources[0]!.section).toBe('钱没按时到账怎么办');
+  });
+});
+
+describe('two slip fields compared', () => {
+  it('are answered by both fields\' sections', async () => {
+    const a = await kb.ask('参考号和凭证号有啥区别');
+    expect(a.sources.map((s) => s.section)).toEqual(['参考号', '凭证号']);
+    expect(a.text).toContain('12位');
+    expect(a.text).toContain('6位');
+  });
+});
+
 describe('answer correctness is about the facts', () => {
   it('a fact group is satisfied by any of its alternatives, regardless of case, width and spaces', () => {
     expect(missingFacts('到账时间为 T + 1', [['t+1', 'D+1']])).toEqual([]);
