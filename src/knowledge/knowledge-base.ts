@@ -152,7 +152,8 @@ export class KnowledgeBase {
     let retrieval = await this.retriever.search(question, { k: 8, mode: options.mode });
     // A long message's question may say little ("这些材料一般都包括什么"): the whole message, story and
     // question alike, is searched too, and the better-supported reading answers.
-    if (retrieval.analysis.context) {
+    // Not when the question itself was a table lookup (a code, a slip field): the story cannot do better.
+    if (retrieval.analysis.context && !retrieval.lookup) {
       const all = await this.retriever.searchAnalyzed(retrieval.analysis, retrieval.analysis.text, '', { k: 8, mode: options.mode });
       if (all.confidence > retrieval.confidence + WHOLE_MESSAGE_MARGIN) retrieval = all;
     }
