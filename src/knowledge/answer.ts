@@ -5,7 +5,7 @@
  */
 import type { Chunk, ChunkLang } from './documents.js';
 import type { Retrieval, RetrievalHit, Retriever } from './retriever.js';
-import { sentences, tokenize } from './text.js';
+import { ENGLISH_SENTENCE_END, tokenize } from './text.js';
 
 export interface AnswerSource {
   file: string;
@@ -59,14 +59,13 @@ export function composeAnswer(retriever: Retriever, retrieval: Retrieval, option
   if (groups.length === 0 || retrieval.confidence < options.minConfidence) {
     return { answered: false, lang, text: '', passages: [], confidence: retrieval.confidence, sources: groups.slice(0, 3).map(toSource) };
   }
-  // Among the sections that rank about as well as the best one, lead with the one that covers most of
-  // the question (已经结算 + 撤销 → the refund section before the general one about 结算); cite a second
-  // only when it covers the question well too.
+  // The best-ranked section leads; among those that rank about as well, a second is cited only when it
+  // covers the question well too. (Leading with the best-covering contender instead was measured worse
+  // on dev: a general section often covers a short question's words as well as the one that answers it.)
   const topScore = groups[0]!.hits[0]!.score;
   const contenders = groups
     .filter((g) => g.hits[0]!.score >= SECOND_SOURCE_SCORE_RATIO * topScore)
-    .map((g, rank) => ({ g, rank, coverage: retriever.coverage(retrieval.question, g.hits[0]!.chunk) }))
-    .sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
+    .map((g) => ({ g, coverage: retriever.coverage(retrieval.question, g.hits[0]!.chunk) }));
   const chosen = [contenders[0]!.g];
   // A section that covers the whole question answers it alone: a phone screen has no room for a second…
   const primaryCovers = contenders[0]!.coverage >= PRIMARY_SUFFICIENT_COVERAGE;
@@ -171,7 +170,9 @@ function extract(chunks: Chunk[], query: Map<string, number>, retriever: Retriev
     line++;
     const trimmed = text.trim();
     if (!trimmed) continue;
-    const parts = /^([-*+]|\d+[.、)])\s/.test(trimmed) ? [trimmed] : english ? sentences(trimmed) : (trimmed.match(/[^。！？；!?;]+[。！？；!?;]*/g) ?? [trimmed]);
+    // An English sentence is quoted whole: after a semicolon it goes on about what came before ("…cannot
+    // then be cancelled; do a completion cancellation instead"), which alone would mislead.
+    const parts = /^([-*+]|\d+[.、)])\s/.test(trimmed) ? [trimmed] : english ? trimmed.split(ENGLISH_SENTENCE_END) : (trimmed.match(/[^。！？；!?;]+[。！？；!?;]*/g) ?? [trimmed]);
     for (const p of parts) {
       const t = p.trim();
       if (!t) continue;

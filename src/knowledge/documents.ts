@@ -94,6 +94,8 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
   let title: string | undefined;
   let titleEn: string | undefined;
   let weight = 1;
+  /** A section about the assistant itself inside a content file ranks below content, like a whole such file. */
+  let sectionWeights = new Map<string, number>();
   let keywords: string[] = [];
   if (isMarkdown) {
     let fm: matter.GrayMatterFile<string>;
@@ -119,6 +121,12 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
       if (typeof data.weight !== 'number' || !(data.weight > 0 && data.weight <= 1)) throw new Error('front matter "weight" must be a number above 0 and at most 1');
       weight = data.weight;
     }
+    if (data.section_weights !== undefined) {
+      const sw = data.section_weights;
+      const valid = typeof sw === 'object' && sw !== null && !Array.isArray(sw) && Object.values(sw).every((w) => typeof w === 'number' && w > 0 && w <= 1);
+      if (!valid) throw new Error('front matter "section_weights" must map section headings to numbers above 0 and at most 1');
+      sectionWeights = new Map(Object.entries(sw as Record<string, number>));
+    }
     if (!title) title = firstH1(body);
     if (!title) throw new Error('missing title: add "title:" to the front matter');
   } else {
@@ -131,13 +139,14 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
   const chunks: Chunk[] = [];
   const seenKeys = new Map<string, number>();
   const add = (idBase: string, lang: ChunkLang, docTitle: string, headingPath: string[], section: string, text: string, questions: string[]) => {
+    const w = sectionWeights.get(section) ?? weight;
     splitByLength(text, MAX_CHUNK_CHARS).forEach((piece, n) => {
       const qs = n === 0 ? questions : [];
       const hash = createHash('sha256')
-        .update(JSON.stringify([docTitle, headingPath, keywords, piece, qs, weight]))
+        .update(JSON.stringify([docTitle, headingPath, keywords, piece, qs, w]))
         .digest('hex')
         .slice(0, 32);
-      chunks.push({ id: `${idBase}#${n}`, file: name, title: docTitle, headingPath, section, text: piece, keywords, hash, lang, questions: qs, weight });
+      chunks.push({ id: `${idBase}#${n}`, file: name, title: docTitle, headingPath, section, text: piece, keywords, hash, lang, questions: qs, weight: w });
     });
   };
   for (const s of sections) {

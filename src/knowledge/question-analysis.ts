@@ -33,6 +33,9 @@ const LEADING_CONNECTIVE = /^(?:还有|另外|顺便问一下|顺便问下|顺�
 /** A second part that only names another thing ("退货呢", "what about refunds"): it asks the first part's question of it. */
 const ELLIPTIC = /^(?:那|那么|那个)?\s*(.{1,8}?)\s*(?:呢|又如何|又怎样|怎么样)[?？]?$|^(?:and\s+)?what about\s+(?:a\s+|the\s+)?(.{2,30}?)[?？]?$/i;
 
+/** Where a run-on voice message turns from its story to its question ("…已经结算过了那现在要怎么退"). */
+const RUN_ON_BREAK = /(?=然后|那现在|那我|那这|那要|所以|但是|可是|结果|请问|我想问|想问一下)/;
+
 /** A message longer than this may hold a story around its question. */
 const LONG_MESSAGE_CHARS = 40;
 
@@ -86,7 +89,10 @@ export class QuestionAnalyzer {
 /** The clauses that ask, and the story around them. */
 export function focusOf(text: string): { focus: string; context: string } {
   if ([...text].length <= LONG_MESSAGE_CHARS) return { focus: text, context: '' };
-  const clauses = text.split(/(?<=[。！？!?；;，,\n])|(?<=\.)\s+/).map((c) => c.trim()).filter(Boolean);
+  // On a phone a space between Chinese words is punctuation too.
+  let clauses = text.split(/(?<=[。！？!?；;，,\n])|(?<=\.)\s+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])/).map((c) => c.trim()).filter(Boolean);
+  // Voice input may have no punctuation at all: the words that move a story on separate its clauses.
+  if (clauses.length < 2) clauses = text.split(RUN_ON_BREAK).map((c) => c.trim()).filter(Boolean);
   if (clauses.length < 2) return { focus: text, context: '' };
   const asking = clauses.filter(asks);
   if (asking.length === 0 || asking.length === clauses.length) return { focus: text, context: '' };

@@ -177,7 +177,7 @@ export function hasCjk(text: string): boolean {
  * Splits text into sentence-like units for extraction and for length-splitting: after 。！？；!?; and at
  * line breaks, keeping the terminator with its sentence. List items stay one unit each.
  */
-const ENGLISH_SENTENCE_END = /(?<=[a-z0-9)"'][.!?])\s+(?=[A-Z"(])/;
+export const ENGLISH_SENTENCE_END = /(?<=[a-z0-9)"'][.!?])\s+(?=[A-Z"(])/;
 
 export function sentences(text: string): string[] {
   const units: string[] = [];

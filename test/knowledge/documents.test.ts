@@ -48,6 +48,13 @@ describe('parseKnowledgeFile: front matter and headings', () => {
     }
   });
 
+  it('weighs one section below the rest with section_weights (text about the assistant inside a content file)', () => {
+    const doc = '---\ntitle: 结算\nsection_weights: { 您说的是哪种: 0.7 }\n---\n\n## 批结算是什么\n批结算是汇总。\n\n## 您说的是哪种\n助手会先问清。\n';
+    const weights = Object.fromEntries(parse('s.md', doc).map((c) => [c.section, c.weight]));
+    expect(weights).toEqual({ 批结算是什么: 1, 您说的是哪种: 0.7 });
+    expect(() => parse('s.md', doc.replace('0.7', '2'))).toThrow(/section_weights/);
+  });
+
   it('makes one chunk per heading with the heading path from the ## down, and section = the ## heading', () => {
     expect(chunks.map((c) => [c.headingPath, c.section, c.text])).toEqual([
       [[], INTRO_SECTION, '这份文档说明撤销和退货的区别。'],

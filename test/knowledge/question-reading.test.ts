@@ -69,12 +69,17 @@ describe('spoken numbers', () => {
     ['退货期限是不是三十天', '退货期限是不是30天'],
     ['四零怎么处理', '40怎么处理'],
     ['三到五个工作日', '3到5个工作日'],
+    // Spoken amounts drop the last unit: 八百八 is 880, not 808.
+    ['刷了八百八然后', '刷了880然后'],
+    ['一千二的单子', '1200的单子'],
+    ['八百零八块', '808块'],
+    ['两万五', '25000'],
   ])('%s → %s', (spoken, digits) => {
     expect(spokenNumbersToDigits(spoken)).toBe(digits);
   });
 
   it('leaves words with numerals alone', () => {
-    for (const s of ['我问一下', '十分感谢', '一笔交易', '两三天']) expect(spokenNumbersToDigits(s)).toBe(s);
+    for (const s of ['我问一下', '十分感谢', '一笔交易', '两三天', '千万别', '万一不行']) expect(spokenNumbersToDigits(s)).toBe(s);
   });
 });
 
@@ -171,6 +176,18 @@ describe('the question inside a message', () => {
     const { focus, context } = focusOf('这周一收的款到今天还没到，我查了银行卡也没有入账记录，也没收到什么通知，这是什么原因？');
     expect(focus).toBe('这是什么原因？');
     expect(context).toContain('没收到什么通知');
+  });
+
+  it('a voice run-on without punctuation is split where the story turns to the question', () => {
+    const { focus, context } = focusOf('喂你好我想问一下就是昨天有个客人刷了880然后今天他说东西不要了我们昨天晚上已经结算过了那现在要怎么给他退款啊');
+    expect(focus).toBe('那现在要怎么给他退款啊');
+    expect(context).toContain('已经结算过了');
+  });
+
+  it('spaces between Chinese words separate clauses, as on a phone', () => {
+    const { focus, context } = focusOf('你好 我是楼下卖烟酒的 今天有个老顾客刷的卡 又拿回来退 今天的还没结算 我直接在机器上给他撤销就行吗');
+    expect(focus).toBe('我直接在机器上给他撤销就行吗');
+    expect(context).toContain('还没结算');
   });
 
   it('a short message is its own focus', () => {

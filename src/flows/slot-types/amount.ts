@@ -18,7 +18,7 @@
 import { idLabelBefore } from './labels.js';
 import { invalid } from './messages.js';
 import { normalize, originalSpan, trimAnswer } from './normalize.js';
-import { CN_DIGITS, CN_NUMERAL_CHARS, decAdd, decToFen, decToString, decTrim, dec, parseNumeral, type Dec } from './numerals.js';
+import { CN_DIGITS, CN_NUMERAL_CHARS, decAdd, decToFen, decToString, decTrim, dec, parseNumeral, type Dec } from '../../core/numerals.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
 
 /** Without `options.maxAmount`: no POS sale is this large, and fen stay far inside safe integers. */

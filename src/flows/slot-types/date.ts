@@ -23,7 +23,7 @@
 import { idLabelBefore } from './labels.js';
 import { invalid } from './messages.js';
 import { dropOverlaps, normalize, originalSpan, trimAnswer } from './normalize.js';
-import { parseSmallInt } from './numerals.js';
+import { parseSmallInt } from '../../core/numerals.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
 
 // ── Calendar arithmetic on day numbers (days since 1970-01-01) ─────────────────────────────────────

@@ -6,7 +6,7 @@
  */
 import { invalid } from './messages.js';
 import { dropOverlaps, normalize, originalSpan, trimAnswer } from './normalize.js';
-import { parseSmallInt } from './numerals.js';
+import { parseSmallInt } from '../../core/numerals.js';
 import type { Found, Invalid, SlotContext, SlotOptions, SlotType, Valid } from './types.js';
 
 type Choice = NonNullable<SlotOptions['values']>[number];

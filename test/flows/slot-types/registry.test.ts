@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SLOT_TYPE_NAMES } from '../../../src/flows/flow-schema.js';
 import { messageKeys } from '../../../src/flows/slot-types/messages.js';
-import { parseNumeral, decToString } from '../../../src/flows/slot-types/numerals.js';
+import { parseNumeral, decToString } from '../../../src/core/numerals.js';
 import { SLOT_TYPES } from '../../../src/flows/slot-types/types.js';
 import { ctx } from './helpers.js';
 
