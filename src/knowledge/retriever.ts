@@ -45,7 +45,9 @@ const OUT_OF_SCOPE_SIM = 0.35;
 const OUT_OF_SCOPE_CONFIDENCE = 0.1;
 const CYCLE_BONUS = 0.5;
 /** A question that starts by pointing back at what the message told ("这个…", "这种情况…", "那我该…"). */
-const ANAPHORIC = /^[这那]/;
+const ANAPHORIC = /^[这那]|\b(?:it|this|that)\b/i;
+/** A question this short ("有什么规定吗") says nothing of its own without its story. */
+const BARE_QUESTION_CHARS = 8;
 const ASKS_WHEN = /什么时候|啥时候|哪天|几号|多久|几天|\bwhen\b|how long|how soon/i;
 /**
  * Hybrid fusion weights, measured on the dev split (`pos-assist eval`): BM25 (scaled to the best BM25
@@ -223,10 +225,11 @@ export class Retriever {
     // "客人入住时刷了预授权…能不能再多冻一点") then say what it is about, or failing that the whole story.
     const storyTerms = context ? words(context).filter((w) => this.terms.has(w) && hasCjk(w) && w.length >= 2) : [];
     const focused = storyTerms.length > 0 ? `${text} ${[...new Set(storyTerms)].join(' ')}` : text;
-    // A question that points back at its story and names nothing of the guide ("这个要怎么操作", "这是什么
-    // 原因") is compared with the questions the guide lists together with its story: alone, it is like
-    // every "怎么操作".
-    const pointsBack = Boolean(context) && ANAPHORIC.test(text) && this.distinctiveGroups(text).length === 0;
+    // A question that points back at its story ("这个要怎么操作", "can I reverse it?") or is too short to say
+    // anything alone ("有什么规定吗"), and names nothing of the guide, is compared with the questions the
+    // guide lists together with its story: alone, it is like every "怎么操作".
+    const bare = ANAPHORIC.test(text) || (hasCjk(text) && [...text.replace(/[\s?？!！。,，]/g, '')].length <= BARE_QUESTION_CHARS);
+    const pointsBack = Boolean(context) && bare && this.distinctiveGroups(text).length === 0;
     const asked = this.questions.vector(questionTokens(pointsBack ? `${text} ${context}` : text));
     const questionSims = new Map([...this.questions.similarities(asked)].filter(([id]) => inLang(id)));
     const questionHits = mode === 'bm25' ? [] : [...questionSims].filter(([, sim]) => sim >= QUESTION_SIM_FLOOR).sort((a, b) => b[1] - a[1]);

@@ -129,6 +129,8 @@ describe('elsewhere: another platform or errand is not the guide\'s, unless the 
   it('a question that points back at its story is read with the story: "这个要怎么操作" is not every 怎么操作', async () => {
     const a = await kb.ask('我女儿在国外读书，下个月要交学费，我想把店里POS刷卡收的钱直接换成美元汇过去给她，这个要怎么操作，需要去银行办什么手续吗');
     expect(a.answered).toBe(false);
+    const c = await kb.ask('I sent money to the wrong WeChat account, can I reverse it?');
+    expect(c.answered).toBe(false);
     const b = await kb.ask('我做水果批发的，每天收的钱一般第二天上午就到账，可是这周一收的款到今天周三还没到，银行卡也没有入账记录，这是什么原因，我该找谁？');
     expect(b.answered).toBe(true);
     expect(b.sources[0]!.section).toBe('钱没按时到账怎么办');
