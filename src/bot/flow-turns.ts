@@ -216,7 +216,9 @@ export class FlowTurns {
   private async after(context: TurnContext, before: FlowState | undefined, step: Step, locale: Locale): Promise<FlowReply> {
     let state = step.state;
     let say = step.say;
-    const merchantId = merchantIdOf(state ?? before);
+    // A flow that ends on the message giving the merchant ID (the status check) has it only in what it submits.
+    const submitted = step.outcome?.type === 'submit' ? step.outcome.values.merchant_id?.value : undefined;
+    const merchantId = merchantIdOf(state ?? before) ?? (typeof submitted === 'string' ? submitted : undefined);
     if (state) {
       const checked = await this.checkTicket(context, state, say, locale);
       state = checked.state;

@@ -108,7 +108,7 @@ export interface EngineOptions {
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 const CONFIRM_SAID =
-  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
 const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
 const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
 const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
@@ -119,6 +119,15 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  */
 const CANCEL_LEAD = new RegExp(
   String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  'i',
+);
+/**
+ * Giving up said anywhere in the message, as a clause of its own ("哎等一下，顾客说不退了，这个申请不用了",
+ * "算啦 我自己在机器上弄吧", "forget it, I'll sort it out myself"). Only words that cannot be a reason:
+ * "顾客不要了" explains a refund, "这个申请不用了" ends one.
+ */
+const CANCEL_CLAUSE = new RegExp(
+  String.raw`(?:^|[，,。.!！;；\s])(?:那|那就|我)?(?:算了|算啦|算鸟|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|先不办了?|先不弄了?|先不提交了?|先不申请了?|先这样吧?|不想办了|我再想想|再想想吧|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:停|暂停)了|不用(?:停|暂停)了|never ?mind|forget (?:it|about it)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself)(?:吧|啦|了|哈)?(?=[，,。.!！;；\s]|$)`,
   'i',
 );
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
@@ -315,7 +324,7 @@ export class FlowEngine {
       }
       return { state: next, say: [{ text: flowText(locale, 'flowContinue') }, ...this.ask(flow, next, now, locale)] };
     }
-    if ((CANCEL.test(text) || YES_CANCEL.test(text) || CANCEL_LEAD.test(text)) && !input.files?.length) {
+    if ((CANCEL.test(text) || YES_CANCEL.test(text) || CANCEL_LEAD.test(text) || CANCEL_CLAUSE.test(text)) && !input.files?.length) {
       // Nothing gathered yet ("我想取消结算" — "哦那不用了"): nothing to lose, so no "are you sure?".
       if (Object.keys(next.values).length === 0 && !next.skipped.length) {
         return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };
@@ -412,9 +421,9 @@ export class FlowEngine {
     // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
     const nothingToAdd = pending.type === 'text' && YES.test(text);
     const noDocuments = pending.type === 'attachments' && NO_DOCUMENTS.test(text);
-    // "不提供则列出…": whatever else is said instead of a value (no number in it, no question) goes without it.
-    const otherwise = pending.options.otherwiseSkipped === true && !/\d/.test(text) && !PLAIN_QUESTION.test(text) && !QUESTION.test(text);
-    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments || otherwise) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+    // "确认" / "submit" at an optional step: the merchant wants to go on without it.
+    const submit = CONFIRM_SAID.test(text);
+    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments || submit) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
       this.noDocumentsSaid(flow, state, text);
@@ -678,6 +687,7 @@ export class FlowEngine {
     for (const slot of flow.slots) {
       const required = this.isRequired(slot, state);
       if (state.values[slot.name]) continue;
+      if (slot.options.neverAsked && !state.required.includes(slot.name)) continue;
       // A skipped slot stays skipped, unless a rule made it required since (a manual refund needs the slip).
       if (state.skipped.includes(slot.name) && !state.required.includes(slot.name)) continue;
       if (!required && slot.group === undefined) {

@@ -88,11 +88,10 @@ export const Slot = z
          */
         readSlips: z.boolean().optional(),
         /**
-         * An optional slot whose prompt says what happens without it ("不提供则列出您最近的申请"): any answer
-         * that holds no value of its type ("你直接查吧", "都看看", "just list them") skips it, rather than
-         * being refused as a wrong value. A question is still a question.
+         * An optional slot taken when the merchant says it and never asked for (a ticket number: without
+         * one the merchant's recent requests are listed, so asking first would only cost a turn).
          */
-        otherwiseSkipped: z.boolean().optional(),
+        neverAsked: z.boolean().optional(),
         /**
          * `text`: how to find this text in a message that carries other values too ("…560元，顾客退货"):
          * after one of `labels` ("原因是…", "because …"), else the clause with one of `cues` (退货, 刷错).
@@ -110,8 +109,8 @@ export const Slot = z
     if (slot.options.from !== undefined && slot.type !== 'text') {
       ctx.addIssue({ code: 'custom', path: ['options', 'from'], message: 'only a text slot takes options.from' });
     }
-    if (slot.options.otherwiseSkipped && slot.required) {
-      ctx.addIssue({ code: 'custom', path: ['options', 'otherwiseSkipped'], message: 'only an optional slot (required: false) can be skipped by another answer' });
+    if (slot.options.neverAsked && slot.required) {
+      ctx.addIssue({ code: 'custom', path: ['options', 'neverAsked'], message: 'only an optional slot (required: false) can go unasked' });
     }
     if (slot.options.readSlips !== undefined && slot.type !== 'attachments') {
       ctx.addIssue({ code: 'custom', path: ['options', 'readSlips'], message: 'only an attachments slot takes options.readSlips' });
@@ -180,6 +179,8 @@ export const Flow = z
         act: z.array(z.string().min(1)).min(1),
         about: z.array(z.string().min(1)).min(1),
         questions: z.boolean().default(false),
+        /** A message that is only a ticket number ("CX-20261201-0001") starts this flow (the status check). */
+        ticketAlone: z.boolean().default(false),
       })
       .strict()
       .optional(),

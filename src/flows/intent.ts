@@ -19,11 +19,12 @@ const THIRD_PARTY = /顾客|客人|客户|持卡人|消费者|别人/;
 /** The merchant's own request or a ticket number. */
 const OWN = /我的|我那个|我们的|我提交的|我申请的|\b(my|mine)\b/i;
 const TICKET = /\b[A-Za-z]{2,8}-?\d{8}-?\d{4,}\b/;
+const TICKET_ALONE = /^\s*(?:工单号?|单号|ticket(?: no\.?| number)?)?\s*[:：]?\s*[A-Za-z]{2,8}-?\d{8}-?\d{4,}\s*[?？。.!！]?\s*$/i;
 /** Words about a request's state (the status flow needs one). */
 const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
-const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does)\b/i;
+const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does)\b/i;
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
@@ -48,7 +49,7 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = /怎么(?!样了|样啦|样呀)|怎样|如何|找谁|边个|邊個|多久|几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|\b(how (do|can|to|long|much|many)|what do i need|where|who)\b/i;
+const HOW = /怎么(?!样了|样啦|样呀)|怎样|如何|找谁|边个|邊個|多久|几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|where|who)\b/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
 const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查|如何查|怎样查|\bhow (?:do|can) i (?:check|see|find)\b|\bwhere can i (?:check|see|find)\b/i;
 /** A question this long tells a story around it: the merchant wants an answer first. */
@@ -79,6 +80,7 @@ interface Statement {
   act: string[];
   about: string[];
   questions: boolean;
+  ticketAlone: boolean;
 }
 
 /** Words of a request in English besides the flows' own, for the typo corrector ("hlep me cancle"). */
@@ -99,7 +101,7 @@ export class IntentDetector {
         this.examples.push({ flowId: flow.id, tokens: new Set(tokenize(example)) });
       }
       const st = flow.statement;
-      if (st) this.statements.push({ flowId: flow.id, act: st.act.map(lower), about: st.about.map(lower), questions: st.questions });
+      if (st) this.statements.push({ flowId: flow.id, act: st.act.map(lower), about: st.about.map(lower), questions: st.questions, ticketAlone: st.ticketAlone });
     }
     // Statements that may be questions (about one's own requests) are read first: "那个退款申请批了没"
     // names a refund, but asks after a request.
@@ -134,7 +136,10 @@ export class IntentDetector {
   /** The best matching flow when the message is a request for it; undefined for questions and chat. */
   detect(typed: string, opts: { withFiles?: boolean } = {}): IntentMatch | undefined {
     // In an English message every word is English: "hlep me cancle a transacton" is read as meant.
-    const text = /[\u4e00-\u9fff]/.test(typed) ? typed : this.speller.correct(lower(typed));
+    const text = /[\u4e00-\u9fff]/.test(typed) ? respellRequestWords(typed) : this.speller.correct(lower(typed));
+    // A ticket number on its own ("CX-20261201-0001", after the list of requests) asks after that ticket.
+    const byTicket = TICKET_ALONE.test(text) ? this.statements.find((st) => st.ticketAlone) : undefined;
+    if (byTicket) return { flowId: byTicket.flowId, score: 1, mode: 'start' };
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;
     // About one's own request first ("我想问下我那个退款申请批了没" is no new refund), then the flow's
@@ -179,6 +184,22 @@ export class IntentDetector {
     if (question && PROCESS.test(text) && best.score >= 0.6) return { ...match, mode: 'offer' };
     return undefined;
   }
+}
+
+/**
+ * Input-method typos of the request words themselves (推货 for 退货, 退宽 for 退款, 撤肖 for 撤销): pinyin
+ * keyboards offer the homophone first as often as the word.
+ */
+const REQUEST_WORD_TYPOS: [RegExp, string][] = [
+  [/推货|褪货|退或|退活|退获|腿货|退貨|推貨/g, '退货'],
+  [/退宽|推款|退欵|退歀/g, '退款'],
+  [/撤肖|测销|撤宵|撤硝|彻销|扯销|撤銷|撤消/g, '撤销'],
+  [/暂挺|暂亭|暫停/g, '暂停'],
+  [/节算|結算/g, '结算'],
+];
+
+function respellRequestWords(text: string): string {
+  return REQUEST_WORD_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text);
 }
 
 function lower(text: string): string {

@@ -57,7 +57,7 @@ describe('flow files', () => {
     ['notBefore naming the slot itself', suspend.replace('notBefore: start_date', 'notBefore: resume_date'), /^slots\[5\]\.options\.notBefore: a slot cannot refer to itself/],
     ['a date option on a slot that is no date', cancel.replace('options: { maxFiles: 5, readSlips: true }', 'options: { maxFiles: 5, readSlips: true, allowFuture: true }'), /^slots\[\d+\]\.options\.allowFuture: only a date slot takes options\.allowFuture/],
     ['allowFuture that is not a boolean', suspend.replace('options: { allowFuture: true, notPast: true }', "options: { allowFuture: 'yes' }"), /^slots\[4\]\.options\.allowFuture: /],
-    ['otherwiseSkipped on a required slot', cancel.replace('    type: merchant_id\n', '    type: merchant_id\n    options: { otherwiseSkipped: true }\n'), /^slots\[0\]\.options\.otherwiseSkipped: only an optional slot/],
+    ['neverAsked on a required slot', cancel.replace('    type: merchant_id\n', '    type: merchant_id\n    options: { neverAsked: true }\n'), /^slots\[0\]\.options\.neverAsked: only an optional slot/],
     ['maxAgeDays naming an unknown setting', cancel.replace('    type: date\n', '    type: date\n    options: { maxAgeDays: settings.maxAge }\n'), /^slots\[2\]\.options\.maxAgeDays: unknown setting "settings\.maxAge"/],
   ])('names the path and the reason for %s', (_name, source, expected) => {
     const problems = problemsOf(source);

@@ -85,6 +85,14 @@ describe('intent detection', () => {
       ['今天早上那笔588刷重复了，帮忙处理下', 'cancel-transaction'],
       ['客人不要了，刚刷的1500能不能退', 'cancel-transaction'],
       ['上周提交的那个撤销有结果没', 'request-status'],
+      ['昨天交的那个单子有人处理吗', 'request-status'],
+      // A ticket number on its own, e.g. after the list of requests.
+      ['CX-20261201-0001', 'request-status'],
+      ['工单号：CX-20261201-0001？', 'request-status'],
+      ['did my refund request go through? merchant 847159263847159', 'request-status'],
+      ['我那个退宽申请有结果了吗', 'request-status'],
+      ['我要推货 商户号883344556677889 终端号 22334455', 'cancel-transaction'],
+      ['a customer paid 230 twice by mistake this morning, one of them needs to go back', 'cancel-transaction'],
       ['审核那边要的材料我现在发给你', 'supplement-materials'],
       // English typed in a hurry.
       ['hlep me cancle a transacton pls', 'cancel-transaction'],
