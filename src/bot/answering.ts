@@ -122,8 +122,12 @@ export async function answerQuestion(
   const nearEnough = answer.answered || answer.retrieval.confidence >= knowledge.minConfidence * MODEL_CONFIDENCE_SHARE;
   let grounded: GroundedResult | undefined;
   let trace: StepTrace | undefined;
-  // An off-topic message (weather, prices) finds nothing near it and costs no model call.
-  if (steps && answer.retrieval.hits.length > 0 && nearEnough) {
+  /** The rerank's pick leads the extractive answer, the offline lead after it (only one of them is needed). */
+  let reLed = false;
+  // An off-topic message (weather, prices) finds nothing near it and costs no model call; nor does one the
+  // guide's out-of-scope list declines (another platform, a loan): a model must not answer it from passages
+  // that only share its words.
+  if (steps && answer.retrieval.hits.length > 0 && nearEnough && !answer.retrieval.outOfScope) {
     trace = {};
     const context = followUp ? { previousQuestion } : {};
     let ask: AskOptions = {};
@@ -147,7 +151,10 @@ export async function answerQuestion(
         if (r.kind === 'picked') {
           trace.picked = keyOf(r.passage.source);
           // Passage 1 is the answer's own lead already.
-          if (r.passage.n !== 1) answer = await knowledge.ask(searched, { ...ask, prefer: trace.picked });
+          if (r.passage.n !== 1) {
+            answer = await knowledge.ask(searched, { ...ask, prefer: trace.picked });
+            reLed = true;
+          }
         }
       }
     }
@@ -162,10 +169,11 @@ export async function answerQuestion(
   // A step that found the provider down is the model failing this turn, as a failed answer would be.
   if (trace?.stopped) grounded = { kind: 'failed', reason: trace.stopped };
   const said = grounded ? { model: { kind: grounded.kind, ...(grounded.kind === 'failed' ? { reason: grounded.reason } : {}) } } : {};
-  // A message that asked two things is answered part by part offline; a model answer leaving a part's
-  // section uncited left that part unanswered, and the extractive answer, which answers each, is kept.
+  // The extractive answer quotes a second section when the first does not cover the question (or the
+  // message asked two things, or compared two slip fields); a model answer leaving one of those sections
+  // uncited may have left part of the question unanswered, and the extractive answer is kept.
   // (A follow-up searched with the question before it asks one thing: the new one.)
-  if (grounded?.kind === 'answered' && !followUp && !answersEveryPart(answer, grounded.cited.map((p) => p.source))) {
+  if (grounded?.kind === 'answered' && !followUp && !reLed && !citesEverySection(answer, grounded.cited.map((p) => p.source))) {
     grounded = { kind: 'failed', reason: 'incomplete' };
   }
   if (grounded?.kind === 'answered') {
@@ -216,9 +224,9 @@ function wantsRerank(answer: KnowledgeAnswer): boolean {
   return answer.retrieval.lookup === undefined && answer.retrieval.analysis.parts.length < 2;
 }
 
-/** Whether the cited sections include every part's section of a two-part extractive answer. */
-function answersEveryPart(answer: KnowledgeAnswer, cited: AnswerSource[]): boolean {
-  if (!answer.answered || answer.retrieval.analysis.parts.length < 2 || answer.sources.length < 2) return true;
+/** Whether the cited sections include every section the extractive answer quotes. */
+function citesEverySection(answer: KnowledgeAnswer, cited: AnswerSource[]): boolean {
+  if (!answer.answered || answer.sources.length < 2) return true;
   const keys = new Set(cited.map(keyOf));
   return answer.sources.every((s) => keys.has(keyOf(s)));
 }
