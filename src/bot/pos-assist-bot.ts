@@ -97,7 +97,7 @@ const FOLLOW_UP_WINDOW_MS = 10 * 60_000;
  * person", "speak to a manager". ("有问题打我电话" is a contact number for a request, not a call-back request.)
  */
 const HUMAN_REQUEST =
-  /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|跟人说|和人说|找个人|找个懂的人|找懂的人|叫个人|来个人|让人打电话|打电话教我|转客服|帮我转接|人工坐席|真人客服|轉人工|搵人|搵個人|同真人|打俾我|打畀我|给我回电|换个人|换人来|有没有人能|有没有人可以|客服小姐姐|客服小哥|找你们(?:的)?(?:经理|负责人|领导|工作人员)|找(?:个|一个)?(?:能|会|懂|管)[\u4e00-\u9fff]{0,4}的人|让(?:客服|人|你们的?人|工作人员)[^，,。]{0,3}(?:打|联系|回)|让你们(?:的)?[^\s，,。]{0,4}(?:联系我|打给我|回电)|请(?:你们的?)?(?:客服|工作人员|经理)联系我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|phone me|ring me|give me a call|live chat|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody)|get (?:me )?(?:a|someone) (?:person|human|real)|get me someone)\b/i;
+  /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|打电话给我|给我打电话|直接打给我|跟人说|和人说|找个人|找个懂的人|找懂的人|叫个人|来个人|让人打电话|打电话教我|转客服|帮我转接|人工坐席|真人客服|轉人工|搵人|搵個人|同真人|打俾我|打畀我|给我回电|换个人|换人来|有没有人能|有没有人可以|客服小姐姐|客服小哥|找你们(?:的)?(?:经理|负责人|领导|工作人员)|找(?:个|一个)?(?:能|会|懂|管)[\u4e00-\u9fff]{0,4}的人|让(?:客服|人|你们的?人|工作人员)[^，,。]{0,3}(?:打|联系|回)|让你们(?:的)?[^\s，,。]{0,4}(?:联系我|打给我|回电)|请(?:你们的?)?(?:客服|工作人员|经理)联系我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|phone me|ring me|give me a call|live chat|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody)|get (?:me )?(?:a|someone) (?:person|human|real)|get me someone)\b/i;
 /** A binding code sent with its command ("/bind 12345678", "绑定码：12345678"); group 1 is absent for the bare command. */
 const BIND = /^\s*(?:\/bind|绑定码?|綁定碼?|bind(?:ing code)?)\s*[:：]?\s*(\d{8})?\s*[。.!！]?\s*$/i;
 /** The code alone, after the bot asked for it. */

@@ -86,6 +86,10 @@ describe('intent detection', () => {
       ['客人不要了，刚刷的1500能不能退', 'cancel-transaction'],
       ['上周提交的那个撤销有结果没', 'request-status'],
       ['昨天交的那个单子有人处理吗', 'request-status'],
+      ['我的工单CX-20261130-0001怎么还没动静', 'request-status'],
+      ['那个退钱的单子审完没啊 商户号846812357951468', 'request-status'],
+      ["hey, what's happening with my refund request from last week", 'request-status'],
+      ['查下进度', 'request-status'],
       // A ticket number on its own, e.g. after the list of requests.
       ['CX-20261201-0001', 'request-status'],
       ['工单号：CX-20261201-0001？', 'request-status'],
