@@ -444,7 +444,10 @@ export class FlowEngine {
       // Values of other open slots in the answer ("顾客退货，电话13800138000") are taken; the rest is the text.
       const open = this.takeOpenValues(flow, state, text, now, locale);
       const rest = open.spans.length ? blank(text, open.spans).replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').replace(/\s{2,}/g, ' ') : text;
-      if (open.changed.length && (YES.test(rest) || [...rest.replace(/[\s\p{P}]/gu, '')].length < 2)) {
+      // What is left may only say which value was which ("下周一开始 一个月后恢复" → "开始 恢复").
+      const named = open.changed.flatMap((n) => this.slot(flow, n)?.mentions ?? []);
+      const leftover = named.reduce((r, m) => r.split(m).join(''), rest).replace(/[从起到后]/g, '');
+      if (open.changed.length && (YES.test(rest) || [...leftover.replace(/[\s\p{P}]/gu, '')].length < 2)) {
         return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, open.changed, locale)]);
       }
       // Numbers and codes leave the text ("顾客退货，电话138…" → 顾客退货); days and amounts are part of what
@@ -1321,7 +1324,8 @@ function writtenIn(value: string, text: string): boolean {
 /** The clauses of a message, with where each starts. */
 function clauses(text: string): { text: string; start: number }[] {
   const out: { text: string; start: number }[] = [];
-  for (const m of text.matchAll(/[^，,。;；\n!！?？]+/g)) if (m[0].trim()) out.push({ text: m[0], start: m.index });
+  // On a phone a space between Chinese words is punctuation too ("下周一开始 一个月后恢复").
+  for (const m of text.matchAll(/(?:[^，,。;；\n!！?？\s]|\s(?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff])\s)+/g)) if (m[0].trim()) out.push({ text: m[0], start: m.index });
   return out;
 }
 

@@ -190,6 +190,15 @@ describe('starting a flow', () => {
     for (const text of ['没有材料', '没什么要补充的，材料也没有']) expect(send(atDocuments, text).state!.pending, text).not.toBe('documents');
   });
 
+  it('dates given at the optional note, phone-spaced ("下周一开始 一个月后恢复"), fill the dates, not the note', () => {
+    const atDetail = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转']).state!;
+    expect(atDetail.pending).toBe('reason_detail');
+    const step = send(atDetail, '下周一开始 一个月后恢复');
+    expect(step.state!.values.start_date).toBeDefined();
+    expect(step.state!.values.resume_date).toBeDefined();
+    expect(step.state!.values.reason_detail).toBeUndefined();
+  });
+
   it('"先跳过吧" and "skip this" skip an optional file; "材料也没有" said at an earlier optional step skips the file question too', () => {
     const atDocuments = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
     for (const text of ['先跳过吧', '先跳过', 'skip this', '不用']) {
