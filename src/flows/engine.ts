@@ -974,7 +974,7 @@ export class FlowEngine {
     for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
 
     for (const [type, slots] of byType) {
-      const named = slots.filter((s) => s.mentions?.some((m) => text.toLowerCase().includes(m.toLowerCase())));
+      const named = slots.filter((s) => s.mentions?.some((m) => withoutFromToday(text).toLowerCase().includes(m.toLowerCase())));
       const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : slots.find((s) => s.name === state.pending);
       if (!target) {
         // Several named at once ("从明天开始，两周后恢复"): each takes the value of the clause that names it.
@@ -1083,11 +1083,15 @@ export class FlowEngine {
 
   /** Slots of one type, each named in its own clause of the message, take the value of that clause. */
   private byClause(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): void {
+    const named = (clause: string, slot: Slot) => {
+      const t = withoutFromToday(clause).toLowerCase();
+      return slot.mentions!.some((m) => t.includes(m.toLowerCase()));
+    };
     for (const slot of slots) {
-      const own = clauses(text).filter((c) => slot.mentions!.some((m) => c.text.toLowerCase().includes(m.toLowerCase())));
+      const own = clauses(text).filter((c) => named(c.text, slot));
       if (own.length !== 1) continue;
       const clause = own[0]!;
-      if (slots.some((other) => other !== slot && other.mentions!.some((m) => clause.text.toLowerCase().includes(m.toLowerCase())))) continue;
+      if (slots.some((other) => other !== slot && named(clause.text, other))) continue;
       const found = this.slotType(slot.type).extract(clause.text, this.context(slot, now, locale, flow));
       if (found.length !== 1) continue;
       const f = found[0]!;
@@ -1381,10 +1385,16 @@ function pickLabel(labels: string[], locale: Locale): string {
 }
 
 /** Where the message names this slot (its `mentions`, or its type's usual words): the index after the name. */
+/** "from now", "from today" measure a time from today; they name no slot ("3 weeks from today" is no start). */
+function withoutFromToday(text: string): string {
+  return text.replace(/\bfrom\s+(?:now|today)\b/gi, (m) => ' '.repeat(m.length));
+}
+
 function mentionAt(slot: Slot, text: string, opts: { ownWordsOnly?: boolean } = {}): number | undefined {
   let at: number | undefined;
+  const plain = withoutFromToday(text).toLowerCase();
   for (const word of slot.mentions ?? []) {
-    const i = text.toLowerCase().indexOf(word.toLowerCase());
+    const i = plain.indexOf(word.toLowerCase());
     if (i >= 0 && (at === undefined || i + word.length > at)) at = i + word.length;
   }
   if (at !== undefined || opts.ownWordsOnly) return at;

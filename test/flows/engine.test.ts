@@ -199,6 +199,15 @@ describe('starting a flow', () => {
     expect(step.state!.values.reason_detail).toBeUndefined();
   });
 
+  it('"3 weeks from today" at the resume question is the resume date: "from today" names no start', () => {
+    const atResume = last('suspend-settlement', ['hold my payouts from next monday, renovation, merchant id ' + MID, 'skip'], { locale: 'en' }).state!;
+    expect(atResume.pending).toBe('resume_date');
+    const start = atResume.values.start_date!.value;
+    const step = send(atResume, '3 weeks from today', 'en');
+    expect(step.state!.values.start_date!.value).toBe(start);
+    expect(step.state!.values.resume_date!.value).toBe('2026-12-16');
+  });
+
   it('"先跳过吧" and "skip this" skip an optional file; "材料也没有" said at an earlier optional step skips the file question too', () => {
     const atDocuments = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
     for (const text of ['先跳过吧', '先跳过', 'skip this', '不用']) {

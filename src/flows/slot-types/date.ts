@@ -345,9 +345,9 @@ const PATTERNS: Pattern[] = [
       return { day: env.today + (m[4]!.endsWith('前') ? -n * unit : n * unit) };
     },
   },
-  // in 3 weeks, 2 weeks from now, in a month
+  // in 3 weeks, 2 weeks from now (or from today), in a month
   {
-    re: /(?<![a-z\d])(?:in\s+)(\d{1,2}|a|one|two|three|four|five|six)\s+(weeks?|months?)(?![a-z])|(?<![a-z\d])(\d{1,2}|a|one|two|three|four|five|six)\s+(weeks?|months?)\s+(?:later|from\s+now)(?![a-z])/gi,
+    re: /(?<![a-z\d])(?:in\s+)(\d{1,2}|a|one|two|three|four|five|six)\s+(weeks?|months?)(?![a-z])|(?<![a-z\d])(\d{1,2}|a|one|two|three|four|five|six)\s+(weeks?|months?)\s+(?:later|from\s+(?:now|today))(?![a-z])/gi,
     read: (m, env) => {
       const words = ['a', 'one', 'two', 'three', 'four', 'five', 'six'];
       const w = (m[1] ?? m[3]!).toLowerCase();
@@ -358,7 +358,7 @@ const PATTERNS: Pattern[] = [
   },
   // 3 days ago, three days ago; in 3 days, 3 days later
   {
-    re: /(?<![a-z\d])(?:(in)\s+)?(\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+days?(?:\s+(ago|later|from\s+now))?(?![a-z])/gi,
+    re: /(?<![a-z\d])(?:(in)\s+)?(\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+days?(?:\s+(ago|later|from\s+(?:now|today)))?(?![a-z])/gi,
     read: (m, env) => {
       if (m[1] === undefined && m[3] === undefined) return undefined; // "3 days" is a duration, not a date
       const words = ['a', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
