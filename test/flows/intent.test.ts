@@ -90,6 +90,8 @@ describe('intent detection', () => {
       ['那个退钱的单子审完没啊 商户号846812357951468', 'request-status'],
       ["hey, what's happening with my refund request from last week", 'request-status'],
       ['查下进度', 'request-status'],
+      ['为什么我的退款申请被拒了 商户号826037485926037', 'request-status'],
+      ['我嗰單退款搞掂未呀？商戶號848259607148259', 'request-status'],
       ['CX-20261202-0001 这个工单现在什么情况 商户号885296307418529', 'request-status'],
       ['钱刷多了，本来是86，刷成了860，昨天的事', 'cancel-transaction'],
       // A ticket number on its own, e.g. after the list of requests.

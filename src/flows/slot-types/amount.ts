@@ -38,7 +38,7 @@ const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */
 const LABEL_BEFORE =
-  /(?:金额|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+  /(?:金额|刷了?[两二三23](?:遍|次|回)[，,\s]*|每(?:次|回|笔)|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
 /**
  * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
  * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
@@ -56,12 +56,15 @@ const NEGATIVE_BEFORE = /[-−负]\s*$/;
 /** Words around the amount a sale should have had, when the merchant tells what was charged instead. */
 const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|instead of|rather than)\s*$/i;
 const INTENDED_AFTER = /^\s*(?:[打按输刷][成错]了?|被?[打按输刷]成)/;
+/** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
+const CHARGED_AS_BEFORE = /(?:[打按输刷]成了?|keyed(?: in)?|rang up)\s*$/i;
 
 interface Reading {
   start: number;
   end: number;
   value: Dec;
   negative: boolean;
+  chargedAs: boolean;
 }
 
 function readMatch(m: RegExpMatchArray): Dec | undefined {
@@ -96,9 +99,10 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     if (INTENDED_BEFORE.test(before) || INTENDED_AFTER.test(after)) continue;
     const value = readMatch(m);
     if (value === undefined) continue;
-    out.push({ start, end, value, negative: NEGATIVE_BEFORE.test(before) });
+    out.push({ start, end, value, negative: NEGATIVE_BEFORE.test(before), chargedAs: CHARGED_AS_BEFORE.test(before) });
   }
-  return out;
+  // "多扣了一千，本来100按成了1100": the amount said to have been charged is the sale's.
+  return out.some((r) => r.chargedAs) ? out.filter((r) => r.chargedAs) : out;
 }
 
 function fenOf(value: Dec): bigint | undefined {
@@ -136,6 +140,8 @@ function parse(text: string, ctx: SlotContext): Valid<number> | Invalid {
   const normalized = trimAnswer(normalize(text).text);
   const answer = normalized.replace(LEAD, '').replace(TAIL, '').trim();
 
+  // "000119" is a voucher number, not ¥119: nobody writes money with leading zeros.
+  if (/^0\d+$/.test(answer)) return invalid('amount.unrecognized');
   // The whole answer is an amount: "1280", "-50", "一千二百八十元".
   const whole = WHOLE.exec(answer);
   if (whole) {

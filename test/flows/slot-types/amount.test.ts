@@ -87,6 +87,8 @@ describe('amount: parse', () => {
     );
     expectInvalid(amount.parse('', ctx()), 'amount.unrecognized');
     expectInvalid(amount.parse('一下', ctx()), 'amount.unrecognized');
+    // Money is never written with leading zeros: "000119" is a voucher number.
+    expectInvalid(amount.parse('000119', ctx()), 'amount.unrecognized');
     expectInvalid(amount.parse('十分感谢', ctx()), 'amount.unrecognized');
     expectInvalid(
       amount.parse('1280元还是1208元', ctx()),
@@ -138,6 +140,10 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     ['收银员把68块打成了680', [[68000, '680']]],
     ['本来是158元，刷成1580了', [[158000, '1580']]],
     ['my cashier keyed 1200 instead of 120', [[120000, '1200']]],
+    // Said to have been charged instead, it wins over the overcharge ("多扣了一千").
+    ['客人的卡被我多扣了一千，本来100按成了1100，昨天的', [[110000, '1100']]],
+    // A count of swipes before the amount: "刷了两遍520".
+    ['收银员手抖刷了两遍520，前天的事', [[52000, '520']]],
     ['customer paid 1.2k yesterday, wants it back', [[120000, '1.2k']]],
     ['刷了2k，顾客要退', [[200000, '2k']]],
   ])('%j', (text, expected) => {
