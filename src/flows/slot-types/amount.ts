@@ -54,7 +54,7 @@ const LEAD = /^(?:(?:交易)?金额|刷了|刷卡|消费了?|收款|收了|付�
 const TAIL = /(?:左右|上下|the\s+amount)$/i;
 const NEGATIVE_BEFORE = /[-−负]\s*$/;
 /** Words around the amount a sale should have had, when the merchant tells what was charged instead. */
-const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|instead of|rather than)\s*$/i;
+const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|应该是|不是|instead of|rather than|not)\s*$/i;
 const INTENDED_AFTER = /^\s*(?:[打按输刷][成错]了?|被?[打按输刷]成)/;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
 const CHARGED_AS_BEFORE = /(?:[打按输刷]成了?|keyed(?: in)?|rang up)\s*$/i;

@@ -87,6 +87,8 @@ describe('amount: parse', () => {
     );
     expectInvalid(amount.parse('', ctx()), 'amount.unrecognized');
     expectInvalid(amount.parse('一下', ctx()), 'amount.unrecognized');
+    // The amount it was not is no second amount.
+    expect(amount.parse('这笔是1580不是158', ctx())).toMatchObject({ ok: true, value: 158000 });
     // Money is never written with leading zeros: "000119" is a voucher number.
     expectInvalid(amount.parse('000119', ctx()), 'amount.unrecognized');
     expectInvalid(amount.parse('十分感谢', ctx()), 'amount.unrecognized');
