@@ -55,7 +55,7 @@ const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
-const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|帮忙|麻烦|\b(can you|could you|would you|please|pls|plz)\b/i;
+const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
@@ -73,6 +73,12 @@ const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(�
  * One particular sale, named by what it was ("昨儿个那笔一千二", "这笔980的", "前天那单"): asking how to undo it
  * ("…咋整回去啊，顾客不要了") is asking for it to be undone, not how undoing works in general.
  */
+/**
+ * A sale told with its day and amount ("顾客昨天刷了500", "今天刷错了一笔，刷成了1000"), then asked what to do
+ * ("怎么弄", "能退吗", "你们能处理吗"): this sale is to be undone, not refunds explained in general.
+ */
+const SALE_TOLD = /(?:今天|昨天|前天|大前天|上周.|上个?星期.|\d{1,2}号)[^，,。?？]{0,8}刷(?:了|的|错了?|成了?)[^，,。?？]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})|[打按输刷]成了?\s*(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})/;
+const WHAT_TO_DO = /咋办|怎么办|怎么弄|咋弄|咋整|能退吗|能不能退|能撤吗|能处理吗|能不能处理|能办吗|帮我看看/;
 const PARTICULAR_SALE = /(?:刚|刚才|刚刚)刷的[^，,。?？]{0,4}\d{2,}|[这那]笔[^，,。?？!！]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,}|[块元蚊])|(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})(?:块|元|蚊)?的?那笔|(?:昨|前|今)(?:天|儿个?|日)[^，,。?？]{0,3}[这那](?:笔|单)/;
 
 interface Statement {
@@ -118,7 +124,7 @@ export class IntentDetector {
     const t = lower(text);
     // Counted in characters of Chinese, or twice as many of English.
     const polite = POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5);
-    const particular = PARTICULAR_SALE.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS;
+    const particular = (PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text))) && [...text].length <= POLITE_REQUEST_MAX_CHARS;
     const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles;

@@ -90,6 +90,10 @@ describe('intent detection', () => {
       ['那个退钱的单子审完没啊 商户号846812357951468', 'request-status'],
       ["hey, what's happening with my refund request from last week", 'request-status'],
       ['查下进度', 'request-status'],
+      // A sale told with its day and amount, then what to do about it.
+      ['顾客昨天刷了500今天要退，怎么弄？', 'cancel-transaction'],
+      ['客人前天刷的1280要退，你们那边能处理吗', 'cancel-transaction'],
+      ['今天刷错了一笔，刷成了1000，本来是100，咋办', 'cancel-transaction'],
       ['为什么我的退款申请被拒了 商户号826037485926037', 'request-status'],
       ['我嗰單退款搞掂未呀？商戶號848259607148259', 'request-status'],
       ['CX-20261202-0001 这个工单现在什么情况 商户号885296307418529', 'request-status'],
