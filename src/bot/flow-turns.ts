@@ -23,7 +23,7 @@ import {
   type RequestRecord,
   type RequestStore,
 } from '../requests/index.js';
-import { requestListText, requestStatusText, supplementNotExpectedText, ticketNotFoundText } from '../requests/messages.js';
+import { requestListText, requestStatusText, supplementNotExpectedText, ticketNotFoundText, waitingTicketText } from '../requests/messages.js';
 import { isAppError } from '../core/errors.js';
 import type { SlotExtractor } from '../llm/slot-extraction.js';
 import { isSlipPhoto, readsSlips, type SlipPhotos } from './slip-photos.js';
@@ -265,6 +265,7 @@ export class FlowTurns {
     if (state.flowId !== 'supplement-materials' || state.stage !== 'collecting') return { state, say };
     const ticket = state.values.ticket?.value;
     const merchant = state.values.merchant_id?.value;
+    if (typeof ticket !== 'string' && typeof merchant === 'string' && state.pending === 'ticket') return this.onlyWaitingTicket(context, state, merchant, say, locale);
     if (typeof ticket !== 'string' || typeof merchant !== 'string') return { state, say };
     const found = await this.visible(context, await this.options.requests.getForMerchant(normalizeTicket(ticket), merchant));
     if (found?.status === 'needs_more_info') {
@@ -278,6 +279,21 @@ export class FlowTurns {
     const kept = say.slice(0, -1);
     const problem = found ? supplementNotExpectedText(locale, found) : await this.notFound(context, locale, ticket, merchant);
     return { state: next, say: [...kept, { text: problem }, ...this.reprompt(next, locale)] };
+  }
+
+  /**
+   * The merchant has exactly one request waiting for materials that this identity may see: it is the one,
+   * so its ticket is not asked for ("你们让我补的小票照片我现在发"). With none or several, the ticket is asked.
+   */
+  private async onlyWaitingTicket(context: TurnContext, state: FlowState, merchant: string, say: Say[], locale: Locale): Promise<{ state: FlowState; say: Say[] }> {
+    const all: RequestRecord[] = await this.options.requests.listByMerchant(merchant, { limit: 200 });
+    const waiting: RequestRecord[] = [];
+    for (const r of all) if (r.status === 'needs_more_info' && (await this.visible(context, r))) waiting.push(r);
+    if (waiting.length !== 1) return { state, say };
+    // Answered as if the merchant had typed it: the flow goes on to its next question.
+    const step = this.options.engine.handle(state, { text: waiting[0]!.ticket }, this.now(), locale);
+    if (!step.state || step.state.values.ticket?.value !== waiting[0]!.ticket) return { state, say };
+    return { state: step.state, say: [...say.slice(0, -1), { text: waitingTicketText(locale, waiting[0]!.ticket) }, ...step.say] };
   }
 
   /** A merchant's recent requests as this identity may see them: all when bound to it, else only its own filings. */

@@ -51,6 +51,7 @@ const zh = {
   statusHeader: (v: Vars) => `工单 ${v.ticket}（${v.kind}）当前状态：${v.status}。`,
   historyHeader: '办理记录：',
   notExpected: (v: Vars) => `工单 ${v.ticket} 目前是“${v.status}”，不需要补充材料。需要补充材料时我们会通知您。`,
+  waitingTicket: (v: Vars) => `您的工单 ${v.ticket} 正在等待补充材料，材料会补充到这个工单。`,
 } satisfies Record<string, Text>;
 
 type Key = keyof typeof zh;
@@ -91,6 +92,7 @@ const en: Record<Key, Text> = {
   statusHeader: (v) => `Ticket ${v.ticket} (${v.kind}) is ${v.status}.`,
   historyHeader: 'History:',
   notExpected: (v) => `Ticket ${v.ticket} is "${v.status}" and does not need more materials. You'll be told here if it does.`,
+  waitingTicket: (v) => `Your ticket ${v.ticket} is waiting for materials; they will be added to it.`,
 };
 
 const TEXTS: Record<Locale, Record<Key, Text>> = { 'zh-CN': zh, en };
@@ -174,6 +176,11 @@ export function ticketNotFoundText(locale: Locale, ticket: string): string {
 
 export function supplementNotExpectedText(locale: Locale, request: { ticket: string; status: RequestStatus }): string {
   return render(locale, 'notExpected', { ticket: request.ticket, status: statusLabel(locale, request.status) });
+}
+
+/** The one request waiting for materials, chosen without asking for its ticket. */
+export function waitingTicketText(locale: Locale, ticket: string): string {
+  return render(locale, 'waitingTicket', { ticket });
 }
 
 /** One request's status and its history (who decided is not shown: the merchant sees what and why). */

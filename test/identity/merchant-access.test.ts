@@ -83,6 +83,18 @@ describe('supplements', () => {
     const supplements = (await env.runtime.requests.details(request.id))!.supplements;
     expect(supplements).toEqual([]);
   });
+
+  it('the filer is not asked for the ticket of its only request waiting for materials; a stranger still is', async () => {
+    const owner = terminalConversation(env.runtime, 'owner');
+    const reply = texts(await owner.say(`补充材料，商户号${MERCHANT}`));
+    expect(reply).toContain(`您的工单 ${request.ticket} 正在等待补充材料`);
+    expect(reply.split('\n').at(-1)).not.toMatch(/工单号/);
+    const stranger = terminalConversation(env.runtime, 'stranger-4');
+    await stranger.say('补充材料');
+    const asked = texts(await stranger.say(MERCHANT));
+    expect(asked).not.toContain(request.ticket);
+    expect(asked).toMatch(/工单号/);
+  });
 });
 
 describe('filing', () => {
