@@ -90,6 +90,8 @@ describe('intent detection', () => {
       ['那个退钱的单子审完没啊 商户号846812357951468', 'request-status'],
       ["hey, what's happening with my refund request from last week", 'request-status'],
       ['查下进度', 'request-status'],
+      ['之前申请退的那笔钱退回去了没有', 'request-status'],
+      ['我上次申请撤销的那笔钱顾客收到没', 'request-status'],
       // A sale told with its day and amount, then what to do about it.
       ['顾客昨天刷了500今天要退，怎么弄？', 'cancel-transaction'],
       ['客人前天刷的1280要退，你们那边能处理吗', 'cancel-transaction'],
