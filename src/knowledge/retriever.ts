@@ -120,6 +120,9 @@ export class Retriever {
   private readonly distinctive: Set<string[]>;
   /** `out-of-scope.yaml`'s questions. */
   private readonly outOfScope: QuestionIndex<number>;
+  /** `out-of-scope.yaml`'s `elsewhere` and `terminal` words, as matchers. */
+  private readonly elsewhereWords: ReturnType<typeof wordMatcher>[];
+  private readonly terminalWords: ReturnType<typeof wordMatcher>[];
 
   constructor(
     private readonly index: LoadedIndex,
@@ -138,6 +141,8 @@ export class Retriever {
     this.codes = new CodeLookup(index.manifest.chunks);
     this.fields = new FieldLookup(index.manifest.chunks, [...index.glossary.terms, ...index.lexicon.terms], index.lexicon);
     const idf = (t: string) => index.embeddings.idf(t);
+    this.elsewhereWords = index.outOfScope.elsewhere.map(wordMatcher);
+    this.terminalWords = index.outOfScope.terminal.map(wordMatcher);
     this.outOfScope = new QuestionIndex(index.outOfScope.questions.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
     this.questions = new QuestionIndex(
       index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, tokens: questionTokens(index.lexicon.apply(normalize(q))) }))),
@@ -355,11 +360,10 @@ export class Retriever {
    * right for a card sale and says nothing about an ETC bill.
    */
   private elsewhere(text: string, message: string): string | undefined {
-    const { elsewhere, terminal } = this.index.outOfScope;
-    const named = elsewhere.find((w) => namesWord(text, w));
+    const named = this.elsewhereWords.find((w) => w.in(text));
     if (!named) return undefined;
     const typed = normalize(message);
-    return terminal.some((w) => namesWord(typed, w)) ? undefined : named;
+    return this.terminalWords.some((w) => w.in(typed)) ? undefined : named.word;
   }
 
   /** The out-of-scope question most like the asked one, with its similarity. */
@@ -518,11 +522,12 @@ function questionTokens(text: string): string[] {
   return tokens;
 }
 
-/** A Chinese word anywhere in the text; a Latin one as a whole word ("wire", not "wireless"). */
-function namesWord(text: string, word: string): boolean {
+/** A Chinese word anywhere in the text; a Latin one as a whole word ("wire", not "wireless"). Built once per word. */
+function wordMatcher(word: string): { word: string; in: (text: string) => boolean } {
   const w = normalize(word);
-  if (hasCjk(w)) return text.includes(w);
-  return new RegExp(`(?<![a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`).test(text);
+  if (hasCjk(w)) return { word, in: (text) => text.includes(w) };
+  const re = new RegExp(`(?<![a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`);
+  return { word, in: (text) => re.test(text) };
 }
 
 function chunkOrder(c: Chunk): number {
