@@ -41,16 +41,15 @@ import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
 import { agentLabel, kindName, refusalText, wechatLocale, type FileRefusal } from './messages.js';
 import { WechatState } from './wechat-state.js';
+import { numberedOptions, pickedNumber, withNumberedOptions } from '../numbered-options.js';
 import type { InboundLimits } from '../channel-adapter.js';
+
+export { numberedOptions } from '../numbered-options.js';
 
 export const WECHAT_CHANNEL_ID = 'wechat';
 
 /** A file this deployment stored (`<sha256>.<ext>` under the files folder), as src/bot/flow-turns.ts reads it. */
 const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
-/** The numbered options at the end of a message ("1. …" lines, numbered from 1 without gaps). */
-const OPTION_LINE = /^\s*(\d{1,2})[.、．)]\s*(.+?)\s*$/;
-/** A reply that picks an option: "1", "２", "1." … */
-const PICK = /^\s*([0-9０-９]{1,2})\s*[.。．、]?\s*$/;
 
 export type MessageOutcome = 'processed' | 'refused' | 'duplicate' | 'ignored' | 'failed';
 
@@ -96,21 +95,6 @@ interface WechatJob {
 /** Conversation id of a contact's chat or of a room. */
 export function wechatConversationId(target: { contactId: string } | { roomId: string }): string {
   return 'roomId' in target ? `wx:room:${target.roomId}` : `wx:${target.contactId}`;
-}
-
-/** The numbered options ("1. …" lines) at the end of a text, in order; empty when there are none. */
-export function numberedOptions(text: string): string[] {
-  const lines = text.split('\n');
-  const options: string[] = [];
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = OPTION_LINE.exec(lines[i]!);
-    if (!m) break;
-    options.unshift(m[2]!);
-    if (Number(m[1]) === 1) break;
-  }
-  // Only a complete list 1…n counts (a sentence that happens to start with "3." does not).
-  const numbers = lines.slice(lines.length - options.length).map((l) => Number(OPTION_LINE.exec(l)![1]));
-  return options.length && numbers.every((n, i) => n === i + 1) ? options : [];
 }
 
 export class WechatAdapter extends ChannelAdapter {
@@ -264,9 +248,8 @@ export class WechatAdapter extends ChannelAdapter {
     const extra: Record<string, unknown> = {};
 
     // "1", "2", …: the numbered option of the bot's last message here (as it stands when this turn runs).
-    const pick = PICK.exec(text);
-    if (pick) {
-      const number = Number(pick[1]!.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)));
+    const number = pickedNumber(text);
+    if (number !== undefined) {
       const option = this.state.optionsFor(conversationId)[number - 1];
       if (option) {
         extra.picked = number;
@@ -367,7 +350,7 @@ export class WechatAdapter extends ChannelAdapter {
     const actions = (activity.suggestedActions?.actions ?? [])
       .map((a) => (a.title || (typeof a.value === 'string' ? a.value : '')).trim())
       .filter(Boolean);
-    if (actions.length) text = [text, ...actions.map((a, i) => `${i + 1}. ${a}`)].filter(Boolean).join('\n');
+    text = withNumberedOptions(text, actions);
 
     const files: FileBox[] = [];
     for (const attachment of activity.attachments ?? []) {
