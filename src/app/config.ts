@@ -51,6 +51,8 @@ export { LOCALES, type Locale } from '../i18n/messages.js';
 import { STRUCTURED_OUTPUT_METHODS, type LlmSettings } from '../llm/llm-settings.js';
 import type { TelegramConfig } from '../channels/telegram/start.js';
 import type { WechatConfig } from '../channels/wechat/start.js';
+import type { WechatOfficialConfig } from '../channels/wechat-official/start.js';
+import type { WecomKfConfig } from '../channels/wecom-kf/config.js';
 export { STRUCTURED_OUTPUT_METHODS, type StructuredOutputMethod } from '../llm/llm-settings.js';
 export const EMBEDDINGS_PROVIDERS = ['local', 'openai', 'onnx'] as const;
 export type EmbeddingsProvider = (typeof EMBEDDINGS_PROVIDERS)[number];
@@ -135,6 +137,10 @@ export interface Config {
   readonly telegram: TelegramConfig;
   /** The WeChat channel (wechaty). Off while `puppet` is unset. */
   readonly wechat: WechatConfig;
+  /** The Official Account (公众号) channel. Off while `appId` is unset. */
+  readonly wechatOfficial: WechatOfficialConfig;
+  /** The WeCom customer-service (微信客服) channel. Off while `corpId` is unset. */
+  readonly wecomKf: WecomKfConfig;
   /**
    * The language model: any OpenAI-compatible chat endpoint. Off while `apiKey` is unset; then
    * answers are extractive and slots are read by rules alone.
@@ -279,6 +285,23 @@ function schemaFor(root: string) {
       .regex(/^(?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/, 'must be a puppet package name such as wechaty-puppet-wechat4u or wechaty-puppet-service')
       .optional(),
     WECHATY_PUPPET_SERVICE_TOKEN: z.string().regex(/^\S{1,512}$/, 'must be the token your puppet service gave (no spaces)').optional(),
+    WECHAT_OA_APP_ID: z.string().regex(/^wx[0-9a-f]{16}$/, 'must be the AppID from 设置与开发 → 基本配置, such as wx1234567890abcdef').optional(),
+    WECHAT_OA_APP_SECRET: z.string().regex(/^[0-9a-zA-Z]{32}$/, 'must be the 32-character AppSecret from 设置与开发 → 基本配置').optional(),
+    WECHAT_OA_TOKEN: callbackToken().optional(),
+    WECHAT_OA_ENCODING_AES_KEY: aesKey().optional(),
+    WECHAT_OA_PATH: urlPath().default('/wechat/official'),
+    WECHAT_OA_API_BASE: httpUrl('https://api.weixin.qq.com').transform((v) => v.replace(/\/+$/, '')).default('https://api.weixin.qq.com'),
+    WECHAT_OA_PASSIVE_REPLY_MS: integer(100, 4500).default(4000),
+    WECHAT_OA_TRANSFER_CUSTOMER_SERVICE: bool().default(false),
+    WECOM_KF_CORP_ID: z.string().regex(/^ww[0-9a-zA-Z]{16}$|^wx[0-9a-f]{16}$/, 'must be the corp ID from 我的企业 → 企业信息, such as ww1234567890abcdef').optional(),
+    WECOM_KF_SECRET: z.string().regex(/^[0-9A-Za-z_-]{20,64}$/, 'must be the 微信客服 Secret from 微信客服 → API (43 characters)').optional(),
+    WECOM_KF_TOKEN: callbackToken().optional(),
+    WECOM_KF_ENCODING_AES_KEY: aesKey().optional(),
+    WECOM_KF_OPEN_KFID: z.string().regex(/^wk[0-9A-Za-z_-]{6,64}$/, 'must be a 客服账号 ID such as wkAbCdEf0123456789 (or leave it unset for every account)').optional(),
+    WECOM_KF_PATH: urlPath().default('/wecom/kf'),
+    WECOM_KF_API_BASE: httpUrl('https://qyapi.weixin.qq.com').transform((v) => v.replace(/\/+$/, '')).default('https://qyapi.weixin.qq.com'),
+    WECOM_KF_HANDOFF: oneOf(['console', 'wecom'] as const).default('console'),
+    WECOM_KF_SERVICER_USERID: z.string().regex(/^[0-9A-Za-z_.@-]{1,64}$/, 'must be the userid of a WeCom member who receives customers (接待人员)').optional(),
     LLM_API_KEY: apiKey().optional(),
     OPENAI_API_KEY: apiKey().optional(),
     LLM_BASE_URL: httpUrl('https://dashscope.aliyuncs.com/compatible-mode/v1').transform((v) => v.replace(/\/+$/, '')).optional(),
@@ -316,6 +339,28 @@ function apiKey() {
   return z.string().regex(/^\S{1,512}$/, 'must be the key your provider gave (no spaces)');
 }
 
+/** The Token entered next to a WeChat callback URL: 3–32 letters and digits. */
+function callbackToken() {
+  return z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be the Token entered with the server URL: 3–32 letters and digits');
+}
+
+/** An EncodingAESKey: 43 characters of A-Z, a-z, 0-9. */
+function aesKey() {
+  return z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey (letters and digits)');
+}
+
+/** A URL path the server serves, such as /wechat/official. */
+function urlPath() {
+  return z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, 'must be a path such as /wechat/official');
+}
+
+function bool() {
+  return z
+    .string()
+    .regex(/^(true|false|1|0|yes|no|on|off)$/i, 'must be true or false')
+    .transform((v) => /^(true|1|yes|on)$/i.test(v));
+}
+
 /** Telegram only calls webhooks over https. */
 function httpsUrl() {
   return z.string().refine((v) => {
@@ -336,6 +381,12 @@ const SECRET_VARIABLES = new Set([
   'TELEGRAM_BOT_TOKEN',
   'TELEGRAM_WEBHOOK_SECRET',
   'WECHATY_PUPPET_SERVICE_TOKEN',
+  'WECHAT_OA_APP_SECRET',
+  'WECHAT_OA_TOKEN',
+  'WECHAT_OA_ENCODING_AES_KEY',
+  'WECOM_KF_SECRET',
+  'WECOM_KF_TOKEN',
+  'WECOM_KF_ENCODING_AES_KEY',
   'LLM_API_KEY',
   'OPENAI_API_KEY',
   'EMBEDDINGS_API_KEY',
@@ -355,6 +406,12 @@ export function secretValues(config: Config): string[] {
     config.telegram.botToken,
     config.telegram.webhookSecret,
     config.wechat.puppetServiceToken,
+    config.wechatOfficial.appSecret,
+    config.wechatOfficial.token,
+    config.wechatOfficial.encodingAesKey,
+    config.wecomKf.secret,
+    config.wecomKf.token,
+    config.wecomKf.encodingAesKey,
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
@@ -409,6 +466,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (raw.TELEGRAM_WEBHOOK_URL && !raw.TELEGRAM_BOT_TOKEN) {
     together.push({ variable: 'TELEGRAM_BOT_TOKEN', reason: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+  }
+  if (raw.WECHAT_OA_APP_ID) {
+    for (const name of ['WECHAT_OA_APP_SECRET', 'WECHAT_OA_TOKEN'] as const) {
+      if (!raw[name]) together.push({ variable: name, reason: 'is required when WECHAT_OA_APP_ID is set (see the README, Official Account)' });
+    }
+  }
+  if (raw.WECOM_KF_CORP_ID) {
+    for (const name of ['WECOM_KF_SECRET', 'WECOM_KF_TOKEN', 'WECOM_KF_ENCODING_AES_KEY'] as const) {
+      if (!raw[name]) together.push({ variable: name, reason: 'is required when WECOM_KF_CORP_ID is set (see the README, WeCom customer service)' });
+    }
+  }
+  if (raw.WECOM_KF_HANDOFF === 'wecom' && !raw.WECOM_KF_SERVICER_USERID) {
+    together.push({ variable: 'WECOM_KF_SERVICER_USERID', reason: 'is required when WECOM_KF_HANDOFF=wecom (the WeCom member who takes a customer an agent claimed)' });
+  }
+  if (raw.WECHAT_OA_APP_ID && raw.WECOM_KF_CORP_ID && (raw.WECHAT_OA_PATH ?? '/wechat/official') === (raw.WECOM_KF_PATH ?? '/wecom/kf')) {
+    together.push({ variable: 'WECOM_KF_PATH', reason: 'must differ from WECHAT_OA_PATH' });
   }
   const llmKey = raw.LLM_API_KEY ?? raw.OPENAI_API_KEY;
   if (raw.LLM_BASE_URL && !llmKey) {
@@ -495,6 +568,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       puppet: v.WECHATY_PUPPET,
       puppetServiceToken: v.WECHATY_PUPPET_SERVICE_TOKEN,
       stateDir: path.join(v.DATA_DIR, 'wechat'),
+    }),
+    wechatOfficial: Object.freeze({
+      appId: v.WECHAT_OA_APP_ID,
+      appSecret: v.WECHAT_OA_APP_SECRET,
+      token: v.WECHAT_OA_TOKEN,
+      encodingAesKey: v.WECHAT_OA_ENCODING_AES_KEY,
+      path: v.WECHAT_OA_PATH,
+      apiBase: v.WECHAT_OA_API_BASE,
+      passiveReplyMs: v.WECHAT_OA_PASSIVE_REPLY_MS,
+      transferToWechat: v.WECHAT_OA_TRANSFER_CUSTOMER_SERVICE,
+    }),
+    wecomKf: Object.freeze({
+      corpId: v.WECOM_KF_CORP_ID,
+      secret: v.WECOM_KF_SECRET,
+      token: v.WECOM_KF_TOKEN,
+      encodingAesKey: v.WECOM_KF_ENCODING_AES_KEY,
+      openKfId: v.WECOM_KF_OPEN_KFID,
+      path: v.WECOM_KF_PATH,
+      apiBase: v.WECOM_KF_API_BASE,
+      handoff: v.WECOM_KF_HANDOFF,
+      servicerUserId: v.WECOM_KF_SERVICER_USERID,
     }),
     llm: Object.freeze({
       apiKey: v.LLM_API_KEY ?? v.OPENAI_API_KEY,

@@ -27,7 +27,9 @@ import { consoleRoutes } from '../handoff/console-routes.js';
 import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
 import { startWechat, type WechatChannel } from '../channels/wechat/index.js';
 import { InboundJournal } from '../channels/inbound-journal.js';
-import { openDatabase } from '../store/index.js';
+import { officialSecrets, startWechatOfficial, wechatCallbackRoutes, type WechatOfficialChannel } from '../channels/wechat-official/index.js';
+import { kfSecrets, startWecomKf, type WecomKfChannel } from '../channels/wecom-kf/index.js';
+import { openDatabase, SqlStorage } from '../store/index.js';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { AppError, type ErrorCode } from './errors.js';
@@ -193,7 +195,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) =>
-    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, languageModel: runtime!.llm ? 'on' : 'off', channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus() } } : reply.code(503).send({ status: 'starting' }),
+    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, languageModel: runtime!.llm ? 'on' : 'off', channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus(), wechatOfficial: wechatOfficialStatus(), wecomKf: wecomKfStatus() } } : reply.code(503).send({ status: 'starting' }),
   );
 
   await app.register(directLineRoutes, {
@@ -242,6 +244,31 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       adapter: () => telegram?.adapter,
       secretToken: config.telegram.webhookSecret!,
       path: telegramWebhookPath(config.telegram),
+    });
+  }
+
+  // The Official Account and WeCom 微信客服 call their URLs (each its own scope, with its XML body parser).
+  let wechatOfficial: WechatOfficialChannel | undefined;
+  let wechatOfficialFailed = false;
+  const wechatOfficialStatus = (): string =>
+    config.wechatOfficial.appId ? (wechatOfficialFailed ? 'failed' : (wechatOfficial?.status() ?? 'starting')) : 'off';
+  if (config.wechatOfficial.appId) {
+    await app.register(wechatCallbackRoutes, {
+      path: config.wechatOfficial.path,
+      secrets: officialSecrets(config.wechatOfficial),
+      scheme: 'official',
+      receiver: () => (wechatOfficial ? (xml) => wechatOfficial!.adapter.receive(xml) : undefined),
+    });
+  }
+  let wecomKf: WecomKfChannel | undefined;
+  let wecomKfFailed = false;
+  const wecomKfStatus = (): string => (config.wecomKf.corpId ? (wecomKfFailed ? 'failed' : (wecomKf?.status() ?? 'starting')) : 'off');
+  if (config.wecomKf.corpId) {
+    await app.register(wechatCallbackRoutes, {
+      path: config.wecomKf.path,
+      secrets: kfSecrets(config.wecomKf),
+      scheme: 'wecom',
+      receiver: () => (wecomKf ? (xml) => wecomKf!.adapter.receive(xml) : undefined),
     });
   }
 
@@ -377,6 +404,24 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         logger.error({ err }, 'Telegram channel could not start');
       }
     }
+    if (config.wechatOfficial.appId) {
+      try {
+        wechatOfficial = await startWechatOfficial({ ...channelDeps, config: config.wechatOfficial, storage: new SqlStorage(rt.store.db) });
+        logger.info({ path: config.wechatOfficial.path, status: wechatOfficial.status() }, 'Official Account channel started');
+      } catch (err) {
+        wechatOfficialFailed = true;
+        logger.error({ err }, 'Official Account channel could not start');
+      }
+    }
+    if (config.wecomKf.corpId) {
+      try {
+        wecomKf = await startWecomKf({ ...channelDeps, config: config.wecomKf, storage: new SqlStorage(rt.store.db) });
+        logger.info({ path: config.wecomKf.path, status: wecomKf.status() }, 'WeCom customer-service channel started');
+      } catch (err) {
+        wecomKfFailed = true;
+        logger.error({ err }, 'WeCom customer-service channel could not start');
+      }
+    }
     if (config.wechat.puppet) {
       try {
         wechat = await startWechat({ ...channelDeps, config: config.wechat });
@@ -405,6 +450,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         clearInterval(sweeper);
         await telegram?.stop();
         await wechat?.stop();
+        await wechatOfficial?.stop();
+        await wecomKf?.stop();
         runtime?.handoff.hub.closeAll();
         await service?.drain();
         await outbox?.stop();

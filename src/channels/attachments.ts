@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { fileTypeFromBuffer } from 'file-type';
-import { AppError } from '../core/errors.js';
+import { AppError, isAppError } from '../core/errors.js';
 import { writeFileDurably } from '../core/durable-file.js';
 
 export const ACCEPTED_TYPES: Record<string, string> = {
@@ -55,4 +56,22 @@ export async function storeFile(dir: string, bytes: Buffer, displayName: string)
 export function safeName(name: string | undefined): string {
   const base = (name ?? 'file').split(/[\\/]/).pop() ?? 'file';
   return base.replace(/[\u0000-\u001f\u007f<>"]/g, '').slice(0, 120) || 'file';
+}
+
+/**
+ * Stores a file a merchant sent on a chat platform as an attachment of their message (a `file:` URL in the
+ * files folder), or says why it was not taken (its type).
+ */
+export async function storeAsAttachment(
+  dir: string,
+  bytes: Buffer,
+  name: string,
+): Promise<{ contentType: string; contentUrl: string; name: string } | { reason: 'type'; name: string; type: string }> {
+  try {
+    const stored = await storeFile(dir, bytes, name);
+    return { contentType: stored.contentType, contentUrl: pathToFileURL(join(dir, stored.file)).href, name };
+  } catch (err) {
+    if (isAppError(err, 'DL_ATTACHMENT_TYPE')) return { reason: 'type', name, type: err.message.split(': ').pop() ?? 'unknown' };
+    throw err;
+  }
 }

@@ -34,3 +34,24 @@ export function refusalText(locale: 'zh-CN' | 'en', refusal: FileRefusal): strin
         : `I can only handle text, images and PDF files for now, not ${refusal.kind}. Please describe your question in words.`;
   }
 }
+
+/** What a message's `channelData.refused` says about its refusals (reasons and file names, never content). */
+export function refusedSummary(refusals: readonly FileRefusal[]): { reason: FileRefusal['reason']; name?: string }[] {
+  return refusals.map((r) => ('name' in r ? { reason: r.reason, name: r.name } : { reason: r.reason }));
+}
+
+/**
+ * The turn of a message with parts the bot does not take: each reason said first, then the bot's own turn
+ * when something is left for it (text, or a file that was taken).
+ */
+export function answeringRefusals<C extends { sendActivity(text: string): Promise<unknown> }>(
+  locale: 'zh-CN' | 'en',
+  refusals: readonly FileRefusal[],
+  logic: (context: C) => Promise<void>,
+  hasContent: boolean,
+): (context: C) => Promise<void> {
+  return async (context) => {
+    for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
+    if (hasContent) await logic(context);
+  };
+}

@@ -28,18 +28,17 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ActivityTypes, type Activity, type Attachment, type ResourceResponse } from 'botbuilder';
 import { FileBox } from 'file-box';
 import { types, type Contact, type Message, type Room, type Wechaty } from 'wechaty';
-import { isAppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
-import { safeName, storeFile } from '../attachments.js';
+import { safeName, storeAsAttachment } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
 import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
-import { agentLabel, kindName, refusalText, wechatLocale, type FileRefusal } from './messages.js';
+import { agentLabel, kindName, wechatLocale, type FileRefusal } from './messages.js';
+import { answeringRefusals, refusedSummary } from '../file-refusals.js';
 import { WechatState } from './wechat-state.js';
 import { numberedOptions, pickedNumber, withNumberedOptions } from '../numbered-options.js';
 import type { InboundLimits } from '../channel-adapter.js';
@@ -264,7 +263,7 @@ export class WechatAdapter extends ChannelAdapter {
       if ('reason' in result) refusals.push(result);
       else attachments.push(result);
     }
-    if (refusals.length) extra.refused = refusals.map((r) => ('name' in r ? { reason: r.reason, name: r.name } : { reason: r.reason }));
+    if (refusals.length) extra.refused = refusedSummary(refusals);
     const activity: Partial<Activity> = {
       ...job.activity,
       text,
@@ -277,15 +276,7 @@ export class WechatAdapter extends ChannelAdapter {
       await this.processActivity(activity, this.options.logic, { maskedBefore: job.masked });
       return { messageId, outcome: 'processed' };
     }
-    const logic = this.options.logic;
-    await this.processActivity(
-      activity,
-      async (context) => {
-        for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
-        if (text.trim() || attachments.length) await logic(context);
-      },
-      { maskedBefore: job.masked },
-    );
+    await this.processActivity(activity, answeringRefusals(locale, refusals, this.options.logic, Boolean(text.trim() || attachments.length)), { maskedBefore: job.masked });
     for (const r of refusals) this.logger?.info({ messageId, reason: r.reason }, 'wechat message refused');
     return { messageId, outcome: 'refused' };
   }
@@ -323,13 +314,7 @@ export class WechatAdapter extends ChannelAdapter {
       return { reason: 'download_failed', name };
     }
     if (bytes.length > maxBytes) return { reason: 'too_large', name, size: bytes.length, maxBytes };
-    try {
-      const stored = await storeFile(this.options.filesDir, bytes, name);
-      return { contentType: stored.contentType, contentUrl: pathToFileURL(join(this.options.filesDir, stored.file)).href, name };
-    } catch (err) {
-      if (isAppError(err, 'DL_ATTACHMENT_TYPE')) return { reason: 'type', name, type: err.message.split(': ').pop() ?? 'unknown' };
-      throw err;
-    }
+    return storeAsAttachment(this.options.filesDir, bytes, name);
   }
 
   private account(contact: Contact): { id: string; name: string } {

@@ -1,0 +1,5 @@
+/** The WeCom 微信客服 (kf) channel: API client, adapter, service states, start-up. */
+export { DEFAULT_WECOM_API_BASE, KF_ORIGIN, KF_STATE, KfClient, type KfMessage, type KfOutgoing, type KfState } from './kf-client.js';
+export { KfAdapter, kfConversationId, kfParties, WECOM_KF_CHANNEL_ID, type KfAdapterOptions } from './kf-adapter.js';
+export { ServiceStates, type HandoffMode } from './service-state.js';
+export { kfSecrets, startWecomKf, type WecomKfChannel, type WecomKfConfig, type WecomKfDeps, type WecomKfStatus } from './start.js';
