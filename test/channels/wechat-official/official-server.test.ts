@@ -75,4 +75,100 @@ describe('the Official Account callback URL', () => {
     expect(reply?.ToUserName ?? 'o-passive').toBe('o-passive');
     expect(texts.join('\n')).toContain('返回码25');
   });
+
+  it('processes a callback WeChat repeats (same MsgId, also while the first still waits) once', async () => {
+    const msg = oaText('o-retry', '退货报25是什么意思');
+    const request = callback(OA_SECRETS, msg);
+    const done = handled(String(msg.MsgId));
+    const [first, second] = await Promise.all([postCallback(h.oaUrl, request), postCallback(h.oaUrl, request)]);
+    const third = await postCallback(h.oaUrl, callback(OA_SECRETS, msg));
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 200]);
+    await done;
+    await adapter.settled();
+    // One of the deliveries carried the answer; the others were told "success".
+    expect([first.text, second.text, third.text].filter((t) => t === 'success').length).toBeGreaterThanOrEqual(2);
+    const transcript = await h.ts.server.runtime()!.transcripts.getTranscriptActivities(WECHAT_OFFICIAL_CHANNEL_ID, 'wxoa:o-retry');
+    expect(transcript.items.filter((a) => a.type === 'message' && a.from?.role === 'user')).toHaveLength(1);
+  });
+
+  it('greets a new follower (subscribe event)', async () => {
+    const res = await postCallback(h.oaUrl, callback(OA_SECRETS, oaEvent('o-follow', 'subscribe')));
+    await adapter.settled();
+    const reply = openReply(OA_SECRETS, res.text);
+    const texts = [...(reply ? [String(reply.Content)] : []), ...apiTexts('o-follow')];
+    expect(texts.join('\n').length).toBeGreaterThan(0);
+  });
+
+  it('downloads an image by MediaId, stores it and gives it to the bot; falls back to the PicUrl', async () => {
+    const bytes = readFileSync(SLIP);
+    const picUrl = h.fake.addMedia('media-slip-1', bytes, 'image/png');
+    const msg = oaImage('o-image', 'media-slip-1', picUrl);
+    const done = handled(String(msg.MsgId));
+    await postCallback(h.oaUrl, callback(OA_SECRETS, msg));
+    expect((await done).outcome).toBe('processed');
+    expect(h.fake.callsTo('/cgi-bin/media/get').some((c) => c.query.media_id === 'media-slip-1')).toBe(true);
+    const transcript = await h.ts.server.runtime()!.transcripts.getTranscriptActivities(WECHAT_OFFICIAL_CHANNEL_ID, 'wxoa:o-image');
+    const inbound = transcript.items.find((a) => a.from?.role === 'user');
+    expect(inbound?.attachments?.[0]?.contentType).toBe('image/png');
+
+    // media/get fails (expired media): the PicUrl is fetched instead.
+    h.fake.failNext('/cgi-bin/media/get', 40007, 'invalid media_id');
+    const again = oaImage('o-image', 'media-slip-1', picUrl);
+    const doneAgain = handled(String(again.MsgId));
+    await postCallback(h.oaUrl, callback(OA_SECRETS, again));
+    expect((await doneAgain).outcome).toBe('processed');
+    expect(h.fake.callsTo('/pic/media-slip-1').length).toBeGreaterThan(0);
+  });
+
+  it('says why a voice message without recognition is not taken', async () => {
+    const msg = { ...oaText('o-voice', ''), MsgType: 'voice', MediaId: 'voice-1', Format: 'amr', Content: undefined };
+    const res = await postCallback(h.oaUrl, callback(OA_SECRETS, msg));
+    await adapter.settled();
+    const reply = openReply(OA_SECRETS, res.text);
+    const texts = [...(reply ? [String(reply.Content)] : []), ...apiTexts('o-voice')];
+    expect(texts.join('\n')).toContain('语音消息');
+  });
+
+  it('renews a refused access token once and sends the message (customer-service API)', async () => {
+    await postCallback(h.oaUrl, callback(OA_SECRETS, oaText('o-token', '你好')));
+    await adapter.settled();
+    const tokensBefore = h.fake.callsTo('/cgi-bin/token').length;
+    h.fake.expireTokens();
+    const from = h.fake.calls.length;
+    await adapter.continueConversation(
+      { channelId: WECHAT_OFFICIAL_CHANNEL_ID, conversation: { id: 'wxoa:o-token' } as never, user: { id: 'wxoa:o-token', name: 'o-token' }, serviceUrl: 'urn:pos-assist:wechat-official' },
+      async (context) => void (await context.sendActivity('您的申请已受理')),
+    );
+    expect(h.fake.callsTo('/cgi-bin/token').length).toBe(tokensBefore + 1);
+    const sends = h.fake.calls.slice(from).filter((c) => c.path === '/cgi-bin/message/custom/send');
+    expect(sends.map((c) => c.body.text?.content)).toContain('您的申请已受理');
+  });
+
+  it('does not drop a message for a user outside the 48-hour window: logged, thrown, kept in the transcript', async () => {
+    const storage = new SqlStorage(h.ts.server.runtime()!.store.db);
+    await storage.write({ 'wechat-official/reach/o-gone': { value: Date.now() - 1000, eTag: '*' } });
+    const from = h.fake.calls.length;
+    let failure: unknown;
+    await adapter.continueConversation(
+      { channelId: WECHAT_OFFICIAL_CHANNEL_ID, conversation: { id: 'wxoa:o-gone' } as never, user: { id: 'wxoa:o-gone', name: 'o-gone' }, serviceUrl: 'urn:pos-assist:wechat-official' },
+      async (context) => {
+        try {
+          await context.sendActivity('您的申请已批准');
+        } catch (err) {
+          failure = err;
+        }
+      },
+    );
+    expect(failure).toBeInstanceOf(WindowClosedError);
+    expect(h.fake.calls.slice(from).filter((c) => c.path === '/cgi-bin/message/custom/send')).toHaveLength(0);
+    const transcript = await h.ts.server.runtime()!.transcripts.getTranscriptActivities(WECHAT_OFFICIAL_CHANNEL_ID, 'wxoa:o-gone');
+    expect(transcript.items.map((a) => a.text)).toContain('您的申请已批准');
+  });
+
+  it('shows the channel in /readyz', async () => {
+    const ready = (await (await fetch(`${h.ts.url}/readyz`)).json()) as { channels: Record<string, string> };
+    expect(ready.channels.wechatOfficial).toBe('up');
+    expect(ready.channels.wecomKf).toBe('up');
+  });
 });
+
