@@ -9,9 +9,9 @@ import { MemoryStorage, type TurnContext } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../../src/handoff/agents/agent-store.js';
 import { InboundJournal } from '../../../src/channels/inbound-journal.js';
-import { channelStore, OfficialAccountAdapter, OfficialAccountClient, wechatCallbackRoutes, type MessageHandled } from '../../../src/channels/wechat-official/index.js';
+import { channelStore, OfficialAccountAdapter, OfficialAccountClient, wechatCallbackRoutes } from '../../../src/channels/wechat-official/index.js';
 import { startRuntime, type TestRuntime } from '../../helpers/runtime.js';
-import { callback, oaText, OA_AES_KEY, OA_SECRETS, OA_TOKEN, openReply, postCallback } from '../wechat-platform/callbacks.js';
+import { callback, nextHandled, oaText, OA_AES_KEY, OA_SECRETS, OA_TOKEN, openReply, postCallback } from '../wechat-platform/callbacks.js';
 import { APP_ID, APP_SECRET, FakeWechatApi } from '../wechat-platform/fake-wechat-api.js';
 
 let rt: TestRuntime;
@@ -27,16 +27,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-function handled(platformId: string): Promise<MessageHandled> {
-  return new Promise((resolve) => {
-    const listener = (m: MessageHandled) => {
-      if (m.platformId !== platformId) return;
-      adapter.events.off('message', listener);
-      resolve(m);
-    };
-    adapter.events.on('message', listener);
-  });
-}
+const handled = (platformId: string) => nextHandled(adapter, platformId);
 
 beforeAll(async () => {
   rt = await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always' });

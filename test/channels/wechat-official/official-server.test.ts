@@ -8,25 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlStorage } from '../../../src/store/index.js';
 import { OfficialAccountAdapter, WECHAT_OFFICIAL_CHANNEL_ID, WindowClosedError } from '../../../src/channels/wechat-official/index.js';
-import type { MessageHandled } from '../../../src/channels/wechat-official/index.js';
 import { signatureOf } from '../../../src/channels/wechat-official/callback.js';
-import { callback, nextMsgId, oaEvent, oaImage, oaText, OA_SECRETS, OA_TOKEN, openReply, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
+import { callback, nextHandled, oaEvent, oaImage, oaText, OA_SECRETS, OA_TOKEN, openReply, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
 
 const SLIP = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures', 'files', 'slip.png');
 
 let h: PlatformServer;
 let adapter: OfficialAccountAdapter;
 
-function handled(platformId: string): Promise<MessageHandled> {
-  return new Promise((resolve) => {
-    const listener = (m: MessageHandled) => {
-      if (m.platformId !== platformId) return;
-      adapter.events.off('message', listener);
-      resolve(m);
-    };
-    adapter.events.on('message', listener);
-  });
-}
+const handled = (platformId: string) => nextHandled(adapter, platformId);
 
 /** The texts the API sent to `openId` (customer-service messages). */
 function apiTexts(openId: string): string[] {

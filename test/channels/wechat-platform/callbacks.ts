@@ -7,7 +7,8 @@ import { encrypt } from '@wecom/crypto';
 import { buildXml, parseCallbackXml, signatureOf, type CallbackXml } from '../../../src/channels/wechat-official/callback.js';
 import { openEncrypted } from '../../../src/channels/wechat-official/callback.js';
 import { startTestServer, type TestServer } from '../../webchat/helpers.js';
-import { APP_ID, APP_SECRET, CORP_ID, FakeWechatApi, KF_SECRET } from './fake-wechat-api.js';
+import type { MessageHandled, WechatPlatformAdapter } from '../../../src/channels/wechat-official/platform-adapter.js';
+import { APP_ID, APP_SECRET, CORP_ID, FakeWechatApi, KF_SECRET, OPEN_KFID } from './fake-wechat-api.js';
 
 export const OA_TOKEN = 'oatoken0123456789';
 export const OA_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -111,4 +112,54 @@ export async function startPlatformServer(env: Record<string, string> = {}, opti
       if (!options.fake) await fake.close();
     },
   };
+}
+
+/** Resolves when `adapter` has handled the message `platformId` (MsgId, kf msgid). */
+export function nextHandled(adapter: WechatPlatformAdapter, platformId: string, timeoutMs = 20_000): Promise<MessageHandled> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      adapter.events.off('message', listener);
+      reject(new Error(`message ${platformId} not handled within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (m: MessageHandled) => {
+      if (m.platformId !== platformId) return;
+      clearTimeout(timer);
+      adapter.events.off('message', listener);
+      resolve(m);
+    };
+    adapter.events.on('message', listener);
+  });
+}
+
+// ── WeCom kf ─────────────────────────────────────────────────────────────────────────────────────────
+
+/** The callback WeCom sends when there is something to pull. */
+export function kfCallback(token = `sync-${nextMsgId()}`, openKfId = OPEN_KFID): Record<string, unknown> {
+  return { ToUserName: CORP_ID, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'kf_msg_or_event', Token: token, OpenKfId: openKfId };
+}
+
+export function kfText(externalUserId: string, text: string, msgid = `kf-${nextMsgId()}`, menuId?: string): Record<string, unknown> {
+  return { msgid, open_kfid: OPEN_KFID, external_userid: externalUserId, send_time: Math.floor(Date.now() / 1000), origin: 3, msgtype: 'text', text: { content: text, ...(menuId ? { menu_id: menuId } : {}) } };
+}
+
+export function kfImage(externalUserId: string, mediaId: string, msgid = `kf-${nextMsgId()}`): Record<string, unknown> {
+  return { msgid, open_kfid: OPEN_KFID, external_userid: externalUserId, send_time: Math.floor(Date.now() / 1000), origin: 3, msgtype: 'image', image: { media_id: mediaId } };
+}
+
+export function kfEnter(externalUserId: string, welcomeCode: string, msgid = `kf-${nextMsgId()}`): Record<string, unknown> {
+  return {
+    msgid,
+    open_kfid: OPEN_KFID,
+    send_time: Math.floor(Date.now() / 1000),
+    origin: 4,
+    msgtype: 'event',
+    event: { event_type: 'enter_session', open_kfid: OPEN_KFID, external_userid: externalUserId, scene: '', welcome_code: welcomeCode },
+  };
+}
+
+/** The texts WeCom was asked to send to `externalUserId` (text, the head of a menu, welcome messages), in order. */
+export function kfTexts(fake: FakeWechatApi, externalUserId: string, welcomeCodes: readonly string[] = []): string[] {
+  return fake.calls
+    .filter((c) => (c.path === '/cgi-bin/kf/send_msg' && c.body.touser === externalUserId) || (c.path === '/cgi-bin/kf/send_msg_on_event' && welcomeCodes.includes(c.body.code)))
+    .map((c) => (c.body.msgtype === 'text' ? String(c.body.text.content) : c.body.msgtype === 'msgmenu' ? [c.body.msgmenu.head_content, ...c.body.msgmenu.list.map((o: { click: { content: string } }, i: number) => `${i + 1}. ${o.click.content}`)].join('\n') : `[${c.body.msgtype}]`));
 }
