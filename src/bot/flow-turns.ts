@@ -23,6 +23,7 @@ import {
   type RequestRecord,
   type RequestStore,
 } from '../requests/index.js';
+import { SLOT_TYPES } from '../flows/slot-types/index.js';
 import { requestListText, requestStatusText, supplementNotExpectedText, ticketNotFoundText, waitingTicketText } from '../requests/messages.js';
 import { isAppError } from '../core/errors.js';
 import type { SlotExtractor } from '../llm/slot-extraction.js';
@@ -200,6 +201,16 @@ export class FlowTurns {
     const [prompt, ...rest] = this.reprompt(next, locale);
     const noted = t(locale, 'ticketNoted', { ticket });
     return { state: next, say: prompt ? [{ ...prompt, text: `${noted}${prompt.text}` }, ...rest] : [{ text: noted }] };
+  }
+
+  /**
+   * Whether the message answers the flow's question for a phone number with one: "call me on 177…" after
+   * "a mobile number we can call about the decision?" gives the request's number, it asks for no callback.
+   */
+  givesAskedPhone(state: FlowState, text: string): boolean {
+    const slot = state.stage === 'collecting' && state.pending ? this.flow(state.flowId).slots.find((s) => s.name === state.pending) : undefined;
+    if (slot?.type !== 'phone') return false;
+    return (SLOT_TYPES.phone?.extract(text, { now: this.now(), timeZone: this.timeZone, locale: 'zh-CN' }).length ?? 0) > 0;
   }
 
   reprompt(state: FlowState, locale: Locale): Say[] {

@@ -88,6 +88,9 @@ export interface PosAssistBotOptions {
   onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;
 }
 
+/** A person asked for by name, not only a call: "转人工，电话138…" wants an agent even when a number was asked. */
+const NAMES_A_PERSON = /人工|真人|活人|客服|经理|\b(?:agent|human|real person|operator|manager)\b/i;
+
 const STREAM_INTERVAL_MS = 250;
 const FOLLOW_UP_WINDOW_MS = 10 * 60_000;
 
@@ -316,7 +319,7 @@ export class PosAssistBot extends ActivityHandler {
         return;
       }
       const complaint = Boolean(text) && isComplaint(text);
-      if (text && (HUMAN_REQUEST.test(text) || complaint)) {
+      if (text && (HUMAN_REQUEST.test(text) || complaint) && !this.answersPhoneQuestion(conversation, text)) {
         const offered = complaint ? undefined : conversation.handoffOffer;
         const reason = complaint ? 'complaint' : (offered ?? 'human_request');
         this.options.onHandoff?.(context, { reason, detail: text.slice(0, 100) });
@@ -325,7 +328,7 @@ export class PosAssistBot extends ActivityHandler {
       }
     }
 
-    if (text && HUMAN_REQUEST.test(text)) {
+    if (text && HUMAN_REQUEST.test(text) && !this.answersPhoneQuestion(conversation, text)) {
       // Without the handoff service (e.g. a deployment without agents) the request is on record for operators.
       await this.recordMiss(context, text, 0, locale);
       await context.sendActivity(MessageFactory.text(t(locale, 'humanRequested')));
@@ -523,6 +526,12 @@ export class PosAssistBot extends ActivityHandler {
     const sep = lang === 'en' ? ': ' : '：';
     const text = `${found.map((f) => f.text).join('\n\n')}\n\n${t(lang, 'sourcesLabel')}${sep}${found.map((f) => citation(f.source)).join(lang === 'en' ? '; ' : '；')}`;
     await context.sendActivity(MessageFactory.text(text));
+  }
+
+  /** "call me on 177…" / "打电话给我 138…" said to the flow's question for a phone number: the number, no callback. */
+  private answersPhoneQuestion(conversation: ConversationData, text: string): boolean {
+    const flows = this.options.flows;
+    return Boolean(flows && conversation.flow) && !NAMES_A_PERSON.test(text) && flows!.turns.givesAskedPhone(conversation.flow!, text);
   }
 
   private startLabel(flowId: string, locale: Locale): string {

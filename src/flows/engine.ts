@@ -1114,10 +1114,14 @@ export class FlowEngine {
   private takeOpenTexts(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, out: { changed: string[]; spans: [number, number][] }): void {
     // A question ("退货多久能到账？") is a digression, not a reason that happens to name 退货.
     if (QUESTION.test(text)) return;
+    // The option asked for ("系统升级" to "why? 1. … 4. 系统升级") is that answer, not also its explanation.
+    const pending = state.pending ? this.slot(flow, state.pending) : undefined;
+    if (pending?.type === 'enum' && state.values[pending.name] === undefined && this.parse(pending, state, text, now, locale).ok) return;
     for (const slot of flow.slots) {
       const from = slot.type === 'text' ? slot.options.from : undefined;
       if (!from || state.values[slot.name] !== undefined || slot.name === state.pending) continue;
-      const found = textFrom(text, from);
+      const explains = from.explains;
+      const found = textFrom(text, from, explains ? (value) => this.explainsMore(flow, explains, from.labels, value) : undefined);
       if (!found) continue;
       const parsed = this.parse(slot, state, found.value, now, locale);
       if (!parsed.ok) continue;
@@ -1125,6 +1129,16 @@ export class FlowEngine {
       out.changed.push(slot.name);
       out.spans.push([found.start, found.end]);
     }
+  }
+
+  /** Whether the text says more than the name of an option of the enum slot it explains ("原因资金周转" does not). */
+  private explainsMore(flow: Flow, enumSlot: string, labels: string[], text: string): boolean {
+    const options = this.slot(flow, enumSlot)?.options.values ?? [];
+    const names = [...options.flatMap((o) => o.labels), ...labels, '原因', '理由', 'reason', 'because']
+      .map((l) => l.toLowerCase())
+      .sort((a, b) => b.length - a.length);
+    const left = names.reduce((rest, name) => rest.split(name).join(' '), text.toLowerCase());
+    return [...left.replace(/[^\p{L}\p{N}]|^是|\b(?:is|for|of|the)\b/gu, '')].length >= 2;
   }
 
   /**
@@ -1334,7 +1348,11 @@ function clauses(text: string): { text: string; start: number }[] {
 }
 
 /** A text slot's value in a message: what follows a label, else the clause with a cue; numbers left out. */
-function textFrom(text: string, from: { labels: string[]; cues: string[] }): { value: string; start: number; end: number } | undefined {
+function textFrom(
+  text: string,
+  from: { labels: string[]; cues: string[] },
+  accept: (value: string) => boolean = () => true,
+): { value: string; start: number; end: number } | undefined {
   const lower = text.toLowerCase();
   // Identifiers (6 digits or more: voucher, reference, terminal and merchant numbers) have slots of their
   // own; amounts stay ("收银员把68块打成了680" says what went wrong).
@@ -1345,12 +1363,12 @@ function textFrom(text: string, from: { labels: string[]; cues: string[] }): { v
     const start = at + label.length;
     const rest = /^[^，,。;；\n!！?？]*/.exec(text.slice(start))![0];
     const value = clean(rest);
-    if ([...value].length >= 2) return { value, start, end: start + rest.length };
+    if ([...value].length >= 2 && accept(value)) return { value, start, end: start + rest.length };
   }
   for (const c of clauses(text)) {
     if (!from.cues.some((cue) => cueAsSubject(c.text.toLowerCase(), cue.toLowerCase()))) continue;
     const value = clean(c.text);
-    if ([...value].length >= 2) return { value, start: c.start, end: c.start + c.text.length };
+    if ([...value].length >= 2 && accept(value)) return { value, start: c.start, end: c.start + c.text.length };
   }
   return undefined;
 }

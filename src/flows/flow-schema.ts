@@ -95,8 +95,17 @@ export const Slot = z
         /**
          * `text`: how to find this text in a message that carries other values too ("…560元，顾客退货"):
          * after one of `labels` ("原因是…", "because …"), else the clause with one of `cues` (退货, 刷错).
+         * `explains`: an enum slot this text explains — a clause that only names one of its options
+         * ("原因资金周转") explains nothing and is not taken; "店要关门装修一阵子" is.
          */
-        from: z.object({ labels: z.array(z.string().min(1)).default([]), cues: z.array(z.string().min(1)).default([]) }).strict().optional(),
+        from: z
+          .object({
+            labels: z.array(z.string().min(1)).default([]),
+            cues: z.array(z.string().min(1)).default([]),
+            explains: z.string().min(1).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),

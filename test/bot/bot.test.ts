@@ -112,6 +112,20 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(answer?.text).toMatch(/Source:|来源：/);
   });
 
+  it('takes "call me on 177…" said to the flow\'s question for a phone number as that number, not as a call-back request', async () => {
+    const story = '商户号810100000000123，要暂停资金结算，原因是系统升级，店里换新的收银系统，后天开始，一周后恢复，合作方还没通知，材料没有';
+    const chat = terminalConversation(env.runtime, 'phone-in-flow');
+    const asked = await chat.say(story);
+    expect(asked.at(-1)?.text).toBe('请留一个联系手机号。');
+    const summary = await chat.say('有结果打电话给我 17711112222');
+    expect(summary.at(-1)?.text).toMatch(/^请核对：.*联系电话 177\*\*\*\*2222/);
+    // Asking for a person by name is still that, whatever the flow asked.
+    const other = terminalConversation(env.runtime, 'person-in-flow');
+    await other.say(story);
+    const [handoff] = await other.say('转人工，我电话17711112222');
+    expect(handoff?.text).toMatch(/回电 177\*\*\*\*2222/);
+  });
+
   it('masks a card number everywhere and warns the merchant', async () => {
     const chat = terminalConversation(env.runtime, 'card-1');
     const replies = await chat.say(`顾客卡号 ${PAN} 要退款`);

@@ -162,8 +162,27 @@ describe('starting a flow', () => {
     expect(told('顾客退货，凭证号868487')).toBe('顾客退货');
   });
 
+  it('a story that explains the reason is its detail, not asked again; a clause that only names the option is not', () => {
+    const told = last('suspend-settlement', ['店要关门装修一阵子，钱先别打到卡上了', MID]).state!;
+    expect(valueOf(told, 'reason')).toBe('business_change');
+    expect(valueOf(told, 'reason_detail')).toBe('店要关门装修一阵子');
+    expect(told.pending).toBe('start_date');
+    const upgrade = last('suspend-settlement', ['商户号' + MID + '，要暂停资金结算，原因是系统升级，店里换新的收银系统']).state!;
+    expect(valueOf(upgrade, 'reason')).toBe('maintenance');
+    expect(valueOf(upgrade, 'reason_detail')).toBe('店里换新的收银系统');
+    // "系统升级" as the answer to "why? 1. … 4. 系统升级" is the option, not also its explanation.
+    const atReason = last('suspend-settlement', ['暂停资金结算', MID]).state!;
+    expect(atReason.pending).toBe('reason');
+    const chosen = send(atReason, '系统升级');
+    expect(valueOf(chosen.state, 'reason')).toBe('maintenance');
+    expect(chosen.state!.pending).toBe('reason_detail');
+    for (const opening of ['申请暂停资金结算，商户号' + MID + '，原因资金周转', '申请暂停资金结算，商户号' + MID + '，原因是系统升级']) {
+      expect(last('suspend-settlement', [opening]).state!.pending, opening).toBe('reason_detail');
+    }
+  });
+
   it('a date in a free-text answer goes to the date its clause names, and the text stays whole', () => {
-    const atDetail = last('suspend-settlement', ['店要关门装修一阵子，钱先别打到卡上了', MID]).state!;
+    const atDetail = last('suspend-settlement', ['钱先别打到卡上了，原因装修', MID]).state!;
     expect(atDetail.pending).toBe('reason_detail');
     const step = send(atDetail, '装修差不多十来天 从明儿开始');
     expect(valueOf(step.state, 'start_date')).toBe('2026-11-26');

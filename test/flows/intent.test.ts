@@ -59,7 +59,6 @@ describe('intent detection', () => {
       '我想问下结算的事，我们老板说今天的账先别结算，让我把结算取消掉，可我搞不清楚他说的是机器上按的那个结算，还是钱打到卡上的那个结算，我是新来的收银员怕弄错了挨骂',
       '能帮我转人工吗，顺便问下你能不能帮我直接提交暂停结算的申请',
       '退款时候机器说不允许，是不是没给我开？',
-      'What documents do I need to suspend settlement?',
       // Asks after an earlier request and for a new one at once: the status is shown first.
       '上回提交的停结算申请现在到哪一步了 能顺便帮我提交恢复结算吗',
     ];

@@ -30,7 +30,7 @@ const ARABIC = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?(?!\d)
 const MAIN = `(?:${ARABIC})(?:\\s*(?:[万萬千亿億]|k(?![a-z]))(?:${D}(?!\\d))?)?|[${CN_NUMERAL_CHARS}]+`;
 /** 角 and 分 after 元/块: 5角, 5毛6, 5角6分, 零5分, and a lone digit ("1280块5") when nothing follows it. */
 const SUB = `(?:零?(?<ja>${D})\\s*[角毛](?:\\s*(?<fa>${D})\\s*分?)?|零?(?<fb>${D})\\s*分|(?<jb>${D})(?=$|[\\s,.;!?。，；！？、)钱]))`;
-const AMOUNT = `(?<pre>(?:¥|rmb|cny|人民币)\\s*)?(?<main>${MAIN})(?:\\s*(?<unit>元|块|圆|yuan(?![a-z])|rmb(?![a-z])|cny(?![a-z]))(?:${SUB})?(?:钱|整)?)?`;
+const AMOUNT = `(?<pre>(?:¥|rmb|cny|人民币)\\s*)?(?<main>${MAIN})(?:\\s*(?<unit>元|块|圆|蚊|塊|圓|yuan(?![a-z])|rmb(?![a-z])|cny(?![a-z]))(?:${SUB})?(?:钱|整)?)?`;
 
 // A comma before the number only matters after a digit (1,280): "…前天的，560元" has its amount after one.
 const IN_TEXT = new RegExp(`(?<![0-9a-z.${CN_NUMERAL_CHARS}])(?<![0-9],)${AMOUNT}`, 'gi');

@@ -5,10 +5,27 @@
  * Each code point is normalised on its own with NFKC: full-width digits and letters (Chinese input
  * methods in full-width mode), full-width punctuation (，：（）＃) and the ideographic space become their
  * ASCII forms, ￥ becomes ¥. Dash look-alikes (‐ ‑ ‒ – — ― −) become '-', so "138–0013–8000" reads as a
- * number with separators. Case is kept; patterns are case-insensitive where it matters.
+ * number with separators. Traditional characters become simplified, one character for one ("仲未結算",
+ * "商戶號", "憑證號" read as the labels and options are written). Case is kept; patterns are
+ * case-insensitive where it matters.
  */
+import * as OpenCC from 'opencc-js/t2cn';
 
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g;
+const CJK_CHAR = /^[\u3400-\u9fff\uf900-\ufaff]$/;
+const hkToCn = OpenCC.Converter({ from: 'hk', to: 'cn' });
+const simplified = new Map<string, string>();
+
+/** The simplified form of one character (itself when it has none, or when its form is not one character). */
+function simplify(ch: string): string {
+  if (!CJK_CHAR.test(ch)) return ch;
+  const known = simplified.get(ch);
+  if (known !== undefined) return known;
+  const converted: string = hkToCn(ch);
+  const s = [...converted].length === 1 ? converted : ch;
+  simplified.set(ch, s);
+  return s;
+}
 
 export interface Normalized {
   /** The normalised text. */
@@ -27,7 +44,7 @@ export function normalize(original: string): Normalized {
   const ends: number[] = [];
   let i = 0;
   for (const cp of original) {
-    const out = cp.normalize('NFKC').replace(DASHES, '-');
+    const out = simplify(cp.normalize('NFKC').replace(DASHES, '-'));
     for (let k = 0; k < out.length; k++) {
       starts.push(i);
       ends.push(i + cp.length);

@@ -63,6 +63,9 @@ describe('enum', () => {
     expectValid(enumType.parse('还未结算呢', ctx(settled)), 'no');
     expectValid(enumType.parse('已经结算了', ctx(settled)), 'yes');
     expect(spans(enumType, '今天还没结算', ctx(settled))).toEqual([['no', '没结算']]);
+    // Traditional characters read as the simplified labels, the span in the merchant's own script.
+    expectValid(enumType.parse('仲未結算', ctx(settled)), 'no');
+    expect(spans(enumType, '今日仲未結算喎', ctx(settled))).toEqual([['no', '未結算']]);
   });
 
   it('matches a label that ends in a particle (通知了), and answers with particles (是的)', () => {
