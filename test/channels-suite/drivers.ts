@@ -2,7 +2,8 @@
  * One `ChannelDriver` per channel, each over the channel's REAL adapter and a REAL runtime (SQLite,
  * knowledge base, flows, requests, handoff), built from the channel test helpers:
  * terminal (TerminalAdapter), web chat (the real server over Direct Line), Telegram (grammY against the
- * fake Bot API on 127.0.0.1), WeChat (wechaty with wechaty-puppet-mock).
+ * fake Bot API on 127.0.0.1), WeChat (wechaty with wechaty-puppet-mock), the Official Account and WeCom kf
+ * (test/channels/wechat-platform/drivers.ts: the real server, encrypted callbacks, the fake WeChat API).
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -15,6 +16,7 @@ import { unescapeHtml } from '../telegram/fake-bot-api.js';
 import * as tg from '../telegram/helpers.js';
 import * as wc from '../webchat/helpers.js';
 import * as wx from '../wechat/helpers.js';
+import { officialAccountDriver, wecomKfDriver } from '../channels/wechat-platform/drivers.js';
 
 export interface ChannelDriver {
   readonly name: string;
@@ -33,7 +35,7 @@ const ENV = { HANDOFF_BUSINESS_HOURS: 'always' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `count()` has not changed for `quietMs` (or `maxMs` passed). */
-async function quiet(count: () => number | Promise<number>, quietMs = 250, maxMs = 5_000): Promise<void> {
+export async function quiet(count: () => number | Promise<number>, quietMs = 250, maxMs = 5_000): Promise<void> {
   const deadline = Date.now() + maxMs;
   let last = await count();
   let since = Date.now();
@@ -213,4 +215,6 @@ export const DRIVERS: { name: string; create: () => ChannelDriver }[] = [
   { name: 'webchat', create: webchatDriver },
   { name: 'telegram', create: telegramDriver },
   { name: 'wechat', create: wechatDriver },
+  { name: 'wechat-official', create: officialAccountDriver },
+  { name: 'wecom-kf', create: wecomKfDriver },
 ];
