@@ -9,7 +9,8 @@
  * | a handoff is requested | stays 1: our agents reply through the API | → 2 (queue), after the turn's replies |
  * | an agent claims it | stays 1 | → 3 (human: `WECOM_KF_SERVICER_USERID`, who answers in the WeCom app) |
  * | handed back to the bot | stays 1 | → 4 (ended; the next message starts with the bot) |
- * | resolved, or nobody claimed it in time | → 4 (ended) | → 4 (ended) |
+ * | nobody claimed it in time (the bot takes a number) | stays 1 | → 4 (ended) |
+ * | resolved | → 4 (ended) | → 4 (ended) |
  *
  * A change WeCom refuses is logged and the conversation goes on: the state is a mirror, ours decides.
  */
@@ -56,7 +57,8 @@ export class ServiceStates {
     let target: KfState | undefined;
     if (status.state === 'accepted' && wecom) target = KF_STATE.human;
     else if (status.state === 'completed' && (wecom || status.message === 'resolved')) target = KF_STATE.ended;
-    else if (status.state === 'failed') target = KF_STATE.ended;
+    // Nobody claimed it: the bot takes a callback number (`console`: still its session); WeCom's queue ends.
+    else if (status.state === 'failed' && wecom) target = KF_STATE.ended;
     if (target !== undefined) await this.move(parties, () => target);
   }
 
