@@ -79,7 +79,19 @@ export class KfAdapter extends WechatPlatformAdapter {
     const openKfId = field(xml, 'OpenKfId');
     if (!openKfId || (this.openKfId && openKfId !== this.openKfId)) return 'success';
     void this.pull(openKfId, field(xml, 'Token') || undefined);
+    void this.remember(openKfId);
     return 'success';
+  }
+
+  /** The accounts WeCom has called about (pulled once at the next start for what came meanwhile). */
+  async accounts(): Promise<string[]> {
+    const known = (await this.store.get<string[]>('accounts').catch(() => undefined)) ?? [];
+    return this.openKfId ? [this.openKfId] : known;
+  }
+
+  private async remember(openKfId: string): Promise<void> {
+    const known = (await this.store.get<string[]>('accounts').catch(() => undefined)) ?? [];
+    if (!known.includes(openKfId)) await this.store.set('accounts', [...known, openKfId]).catch((err: unknown) => this.logger?.warn({ err }, 'wecom-kf: account not remembered'));
   }
 
   /**

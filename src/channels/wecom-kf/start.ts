@@ -4,7 +4,8 @@
  *
  * At start: an access token is fetched (a wrong secret stops the channel: `/readyz` says `failed`), the
  * messages a previous process stored but did not finish are run, and each configured account is pulled
- * once (messages that arrived while the server was down; the cursor says where it stopped).
+ * once — the configured one, else every account WeCom has called about — for messages that arrived while
+ * the server was down (the cursor says where it stopped).
  */
 import type { Storage } from 'botbuilder';
 import type { PlatformChannelDeps } from '../channel-adapter.js';
@@ -52,7 +53,8 @@ export async function startWecomKf(deps: WecomKfDeps): Promise<WecomKfChannel> {
   });
   deps.attach(adapter);
   await replayStored(adapter, deps.journal, log);
-  if (config.openKfId) void adapter.pull(config.openKfId);
+  // What came while the server was down (the cursor says where the last pull stopped).
+  for (const account of await adapter.accounts()) void adapter.pull(account);
   log.info({ path: config.path, handoff: config.handoff }, 'wecom-kf: ready for callbacks');
   return {
     adapter,

@@ -155,6 +155,18 @@ describe('the Official Account callback URL', () => {
     expect(transcript.items.map((a) => a.text)).toContain('您的申请已批准');
   });
 
+  it('masks a card number before it is stored or sent', async () => {
+    const msg = oaText('o-card', '我的卡号是6222021234567890128，刷错了');
+    const done = handled(String(msg.MsgId));
+    const res = await postCallback(h.oaUrl, callback(OA_SECRETS, msg));
+    await done;
+    await adapter.settled();
+    const transcript = await h.ts.server.runtime()!.transcripts.getTranscriptActivities(WECHAT_OFFICIAL_CHANNEL_ID, 'wxoa:o-card');
+    const all = JSON.stringify(transcript.items) + res.text + JSON.stringify(openReply(OA_SECRETS, res.text)) + JSON.stringify(h.fake.calls);
+    expect(all).not.toContain('6222021234567890128');
+    expect(transcript.items.find((a) => a.from?.role === 'user')?.text).toContain('622202*********0128');
+  });
+
   it('shows the channel in /readyz', async () => {
     const ready = (await (await fetch(`${h.ts.url}/readyz`)).json()) as { channels: Record<string, string> };
     expect(ready.channels.wechatOfficial).toBe('up');
