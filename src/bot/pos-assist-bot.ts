@@ -23,7 +23,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { KnowledgeMissStore } from '../store/misses-store.js';
 import { capabilitiesOf, MASKED_CARD_NUMBERS } from '../channels/channel-adapter.js';
 import type { FileRef, FlowState, Say } from '../flows/engine.js';
-import { soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
+import { isQuestion, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
 import type { IntentClassifier } from '../llm/intent-classifier.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
@@ -140,6 +140,11 @@ const TRY_AGAIN = /^(再试一次|重试|try again|retry)[\s!！。.]*$/i;
 /** "取消" (or its button, "是，取消") with no flow in progress: there is nothing to cancel. */
 const CANCEL_ALONE = /^((是|是的|确定|yes)[，,\s]*)?(取消|算了|不办了|不申请了|cancel|never ?mind)[\s!！。.]*$/i;
 const ACCEPT = /^(好|好的|好啊|可以|行|是|是的|嗯|要|需要|办理|开始|麻烦了|ok|okay|yes|sure|please)[\s!！。.,，]*$/i;
+/** Yes to an offer, put in more words ("好的，帮我办一下", "要的要的", "yes please, go ahead"). */
+const ACCEPT_SAID = /^(?:好|好的|好呀|好啊|好吧|行|行啊|可以|可以的|嗯+|对|对的|是|是的|要|要的|需要|麻烦(?:你|您)?了?|那就|帮我|办吧|申请吧|ok|okay|yes|yeah|yep|sure|please|go ahead|do it)+(?:[\s!！。.,，]|$)[^?？]{0,20}$/i;
+const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:no|not now|don'?t|later)\b/i;
+/** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. */
+const REQUEST_FACTS = /\d{6,}|\d{2,}\s*(?:元|块|蚊|rmb|yuan)|今天|昨天|前天|上周|\b(?:today|yesterday)\b/i;
 
 export class PosAssistBot extends ActivityHandler {
   private readonly conversationData: StatePropertyAccessor<ConversationData>;
@@ -400,6 +405,11 @@ export class PosAssistBot extends ActivityHandler {
         (offered && (ACCEPT.test(text) || text === this.startLabel(offered, locale) || text === this.startLabel(offered, 'zh-CN')) ? offered : undefined);
       if (flowId) {
         await this.startFlow(context, conversation, flowId, { text: '', files: this.takeHeld(conversation) }, locale);
+        return;
+      }
+      // The offer answered in more words, or with the request's facts: taken, and the facts with it.
+      if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (REQUEST_FACTS.test(text) && !isQuestion(text)))) {
+        await this.startFlow(context, conversation, offered, { text, files: this.takeHeld(conversation) }, locale);
         return;
       }
       const intent = flows.intents.detect(text);

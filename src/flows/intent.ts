@@ -24,7 +24,7 @@ const TICKET_ALONE = /^\s*(?:工单号?|单号|ticket(?: no\.?| number)?)?\s*[:�
 const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
-const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does)\b/i;
+const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|(?<![前好这过十])几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does)\b/i;
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
@@ -49,13 +49,13 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = /怎么(?!样了|样啦|样呀|还)|怎样|如何|找谁|边个|邊個|多久|几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b/i;
+const HOW = /怎么(?!样了|样啦|样呀|还)|怎样|如何|找谁|边个|邊個|多久|(?<![前好这过十])几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
 const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查|如何查|怎样查|\bhow (?:do|can) i (?:check|see|find)\b|\bwhere can i (?:check|see|find)\b/i;
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
-const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz)\b/i;
+const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
@@ -66,6 +66,8 @@ const TERMINAL_ERROR = /报|提示|显示|跳出|出来个|出了个|弹出|不�
 const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
 /** Long messages put their request in a sentence; a polite question there is still a question. */
 const POLITE_REQUEST_MAX_CHARS = 40;
+/** A message that ends by asking us to do it ("…钱怎么退回他卡上，帮我弄") is that request, whatever it asked on the way. */
+const REQUEST_TAIL = /(?:帮我|帮忙|麻烦你?们?|(?<!申)请你?们?|你们)(?:给)?(?:弄|办|处理|搞|退|撤)[^，,。?？吗呢嘛不没]{0,6}[。.!！\s]*$|(?:能|可以|能不能|可不可以)帮(?:我|忙)(?:们)?(?:处理|办|弄|退|撤)[^，,。?？]{0,4}(?:吗|不)?[?？。!！\s]*$|\b(?:please (?:do|sort|handle|process) it|(?:do|sort|handle|process) it for me)[.!\s]*$/i;
 /** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
 const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(块|元|蚊|塊)|今天|昨天|前天|昨儿|上周|上礼拜|礼拜|星期|号那|刚刷|刚才|上个月|上上个月|个月前|\b(today|yesterday|yday|days? ago|last week|this morning)\b/i;
 
@@ -78,8 +80,21 @@ const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(�
  * ("怎么弄", "能退吗", "你们能处理吗"): this sale is to be undone, not refunds explained in general.
  */
 const SALE_TOLD = /(?:今天|昨天|前天|大前天|上周.|上个?星期.|\d{1,2}号)[^，,。?？]{0,8}刷(?:了|的|错了?|成了?)[^，,。?？]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})|[打按输刷]成了?\s*(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})/;
-const WHAT_TO_DO = /咋办|怎么办|怎么弄|咋弄|咋整|能退吗|能不能退|能撤吗|能处理吗|能不能处理|能办吗|帮我看看/;
+const WHAT_TO_DO = /咋办|怎么办|怎么弄|咋弄|咋整|咋处理|怎么处理|能退吗|能不能退|能撤吗|能处理吗|能不能处理|能办吗|帮我看看|你看看|你看着办/;
 const PARTICULAR_SALE = /(?:刚|刚才|刚刚)刷的[^，,。?？]{0,4}\d{2,}|[这那]笔[^，,。?？!！]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,}|[块元蚊])|(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})(?:块|元|蚊)?的?那笔|(?:昨|前|今)(?:天|儿个?|日)[^，,。?？]{0,3}[这那](?:笔|单)/;
+
+/**
+ * One sale named by its day and its amount ("昨天刷的880可以退给顾客吗？", "a customer returned a phone she
+ * bought 3 days ago for 2999, how do i get her money back?"): asking whether or how to undo it is asking
+ * for it — unless the question is when, why, or about a message on the terminal.
+ */
+const SALE_DAY =
+  /今天|今日|昨天|昨日|昨儿|琴日|寻日|前天|前日|前儿|上周|上个?星期|上个?礼拜|[周礼拜星期][一二三四五六日天]|上个月|\d{1,2}号|\d+天前|[一二三两四五六七八九十]天前|刚才|刚刚|上午|中午|下午|早上|晚上|下昼|\b(?:today|yesterday|this (?:morning|afternoon|evening)|last (?:week|night|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|\d+ days? ago|on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/i;
+const SALE_AMOUNT = /(?<![\d-])\d{2,7}(?:\.\d{1,2})?(?![\d-])|[一二三四五六七八九两]+[十百千万][一二三四五六七八九十两百千万]*/;
+const NOT_ABOUT_DOING_IT =
+  /想问|问一下|问下|请问|咨询|多久|多长时间|什么时候|几时|为什么|为啥|点解|报|提示|显示|跳出|怎么操作|如何操作|怎么弄|机器上|POS上|终端上|输什么|输哪|什么号|哪个号|哪张|哪里|在哪|去哪|密码|带什么|需要什么|要什么|\b(?:how long|when will|when does|why|on the (?:terminal|machine|pos))\b/i;
+/** Longer, it is a story around a question about the rules or the terminal ("…这种情况我应该怎么操作"). */
+const TOLD_SALE_MAX_CHARS = 60;
 
 interface Statement {
   flowId: string;
@@ -123,8 +138,14 @@ export class IntentDetector {
   stated(text: string, which: 'own' | 'new' | 'any' = 'any', opts: { withFiles?: boolean } = {}): string | undefined {
     const t = lower(text);
     // Counted in characters of Chinese, or twice as many of English.
-    const polite = POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5);
-    const particular = (PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text))) && [...text].length <= POLITE_REQUEST_MAX_CHARS;
+    const polite =
+      (POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5)) || REQUEST_TAIL.test(text);
+    const particular =
+      ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text))) && [...text].length <= POLITE_REQUEST_MAX_CHARS) ||
+      (SALE_DAY.test(text) &&
+        SALE_AMOUNT.test(text) &&
+        !NOT_ABOUT_DOING_IT.test(text) &&
+        [...text].length <= TOLD_SALE_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5));
     const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles;

@@ -126,6 +126,26 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(handoff?.text).toMatch(/回电 177\*\*\*\*2222/);
   });
 
+  it('takes the offer to file a request however the merchant says yes, or when the reply carries its facts', async () => {
+    const offered = async (id: string) => {
+      const chat = terminalConversation(env.runtime, id);
+      const replies = await chat.say('怎么申请暂停结算？');
+      expect(replies.at(-1)?.text).toContain('需要的话，我可以现在就帮您办理');
+      return chat;
+    };
+    for (const [i, yes] of ['好的，帮我办一下', '要的要的', '嗯嗯 麻烦了', 'yes please, go ahead'].entries()) {
+      const replies = await (await offered(`offer-yes-${i}`)).say(yes);
+      expect(replies.at(-1)?.text, yes).toMatch(/结算”是哪一种|Which "settlement"/);
+    }
+    const withFacts = await (await offered('offer-facts')).say('商户号810100000000123，资金结算');
+    expect(withFacts.map((r) => r.text).join('\n')).toContain('810100000000123');
+    expect(withFacts.at(-1)?.text).toMatch(/原因/);
+    for (const [i, no] of ['不用了，谢谢', '好的，先不办了'].entries()) {
+      const replies = await (await offered(`offer-no-${i}`)).say(no);
+      expect(replies.map((r) => r.text).join('\n'), no).not.toMatch(/结算”是哪一种|商户编号/);
+    }
+  });
+
   it('masks a card number everywhere and warns the merchant', async () => {
     const chat = terminalConversation(env.runtime, 'card-1');
     const replies = await chat.say(`顾客卡号 ${PAN} 要退款`);

@@ -38,15 +38,27 @@ const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */
 const LABEL_BEFORE =
-  /(?:金额|刷了?[两二三23](?:遍|次|回)[，,\s]*|每(?:次|回|笔)|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+  /(?:金额|刷了?[两二三23](?:遍|次|回)[，,\s]*|每(?:次|回|笔)|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
 /**
  * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
  * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
  */
 const DAY_BEFORE = /(?:今天|昨天|前天|大前天|昨儿个?|前儿个?|今儿个?|今早|今晚|刚才|刚刚|\d{1,2}天前|上周.|上个?星期.|\b(?:today|yesterday|this (?:morning|afternoon|evening)|earlier today|just now|\d{1,2} days? ago|last (?:mon|tues|wednes|thurs|fri|satur|sun)day))(?:的|刷的)?\s*[,，]?\s*$/i;
+/**
+ * A message about a sale (its day, or undoing it): there, the one number that is neither an ID nor
+ * labelled is its amount ("前天卖了双鞋 459 顾客…要退", "refund the 680 from last friday").
+ */
+const ABOUT_A_SALE =
+  /今天|今早|昨天|前天|昨儿|前儿|上周|上个?星期|上个?礼拜|\d{1,2}号|上午|下午|中午|晚上|刷|退|撤|\b(?:today|yesterday|this (?:morning|afternoon|evening)|last (?:week|night|mon|tues|wednes|thurs|fri|satur|sun)day|refund|void|cancel|reverse|charged|paid)\b/i;
+/** Two to five digits (longer ones are IDs), or with cents. */
+const FREE_NUMBER = /^[1-9]\d{1,4}(?:\.\d{1,2})?$|^\d{1,5}\.\d{1,2}$/;
+/** Chinese numerals with a unit of count ("六百六十六"): after the day, the amount as readily as digits. */
+const CN_COUNTED = new RegExp(`^[${CN_NUMERAL_CHARS}]*[十百千万拾佰仟萬][${CN_NUMERAL_CHARS}]*$`);
 /** "一笔350的", "那笔九百九的": a sale named by its amount. Up to six digits, or Chinese numerals. */
 const SALE_BEFORE = /(?:[一这那]笔|[一这那]单)\s*$/;
 const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}]{2,}$`);
+/** A number said to be about ("两千出头", "三百多", "1200左右"): no amount to file. */
+const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
 const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */
@@ -65,6 +77,8 @@ interface Reading {
   value: Dec;
   negative: boolean;
   chargedAs: boolean;
+  /** Neither marked nor labelled: the amount only as the message's one such number. */
+  free: boolean;
 }
 
 function readMatch(m: RegExpMatchArray): Dec | undefined {
@@ -86,23 +100,32 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     const before = text.slice(Math.max(0, start - 24), start);
     const after = text.slice(end);
     const marked = g.pre !== undefined || g.unit !== undefined || /[万萬亿億]|\dk$/i.test(g.main!);
-    const afterDay = DAY_BEFORE.test(before) && /^\d{2,6}(?:\.\d{1,2})?$/.test(g.main!.replace(/,(?=\d{3})/g, ''));
+    const bare = g.main!.replace(/,(?=\d{3})/g, '');
+    const afterDay = DAY_BEFORE.test(before) && (/^\d{2,6}(?:\.\d{1,2})?$/.test(bare) || CN_COUNTED.test(bare));
     const namesSale = SALE_BEFORE.test(before) && SALE_AMOUNT.test(g.main!);
+    let free = false;
     if (!marked && !LABEL_BEFORE.test(before) && !afterDay && !namesSale) {
-      // A free number counts only in a direct answer, and only when it plainly is a number ("一下" is not).
-      if (!wholeAnswer || !/[\d十百千万拾佰仟萬]/.test(g.main!)) continue;
+      // A free number counts in a direct answer, when it plainly is a number ("一下" is not); in a message
+      // about a sale, when it is the only one (below).
+      free = !wholeAnswer && (FREE_NUMBER.test(bare) || (CN_COUNTED.test(bare) && [...bare].length >= 2)) && ABOUT_A_SALE.test(text);
+      if (!free && (!wholeAnswer || !/[\d十百千万拾佰仟萬]/.test(g.main!))) continue;
     }
     if (g.unit === undefined && NOT_AMOUNT_AFTER.test(after)) continue;
+    if (APPROXIMATE_AFTER.test(after)) continue;
     if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
     if (idLabelBefore(text, start)) continue;
     // What the sale should have been is not its amount: "把68块打成了680", "本来是158", "1200 instead of 120".
     if (INTENDED_BEFORE.test(before) || INTENDED_AFTER.test(after)) continue;
     const value = readMatch(m);
     if (value === undefined) continue;
-    out.push({ start, end, value, negative: NEGATIVE_BEFORE.test(before), chargedAs: CHARGED_AS_BEFORE.test(before) });
+    out.push({ start, end, value, negative: NEGATIVE_BEFORE.test(before), chargedAs: CHARGED_AS_BEFORE.test(before), free });
   }
   // "多扣了一千，本来100按成了1100": the amount said to have been charged is the sale's.
-  return out.some((r) => r.chargedAs) ? out.filter((r) => r.chargedAs) : out;
+  if (out.some((r) => r.chargedAs)) return out.filter((r) => r.chargedAs);
+  // Free numbers only where nothing says which number is the amount, and only one of them.
+  const said = out.filter((r) => !r.free);
+  if (said.length > 0) return said;
+  return new Set(out.map((r) => decToFen(r.value))).size === 1 ? out : [];
 }
 
 function fenOf(value: Dec): bigint | undefined {
@@ -131,7 +154,8 @@ function extract(text: string, ctx: SlotContext): Found<number>[] {
   const found: Found<number>[] = [];
   for (const r of inText(n.text, false)) {
     const v = validate(r, ctx);
-    if (v.ok) found.push({ value: v.value, display: v.display, ...originalSpan(n, r.start, r.end) });
+    // A free number fills an empty amount; it never changes one the merchant gave (types.ts: `guessed`).
+    if (v.ok) found.push({ value: v.value, display: v.display, ...originalSpan(n, r.start, r.end), ...(r.free ? { guessed: true } : {}) });
   }
   return found;
 }

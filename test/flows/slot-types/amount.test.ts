@@ -119,6 +119,35 @@ describe('amount: a sale named by its amount, or given right after its day', () 
   });
 });
 
+describe('amount: the one unlabelled number of a message about a sale', () => {
+  it.each([
+    ['前天卖了双鞋 459 顾客穿着不合脚要退', [[45900, '459']]],
+    ['今天上午，一千零八十，刷错了要撤', [[108000, '一千零八十']]],
+    ['昨天刷的那笔是七百二，退给客人', [[72000, '七百二']]],
+    ['refund the 680 from last friday please', [[68000, '680']]],
+    ['void 45.50 from this morning', [[4550, '45.50']]],
+    ['昨天有笔两千出头的，2080，顾客退货', [[208000, '2080']]],
+    ['顾客刷了两笔各120，多了一笔，要退120', [[12000, '120'], [12000, '120']]],
+  ])('%j', (text, expected) => {
+    expect(spans(amount, text)).toEqual(expected);
+  });
+
+  it.each([
+    '120 还是 150 记不清了，昨天的，要退', // two numbers, nothing says which
+    '大概1200左右吧 前天的', // about, not the amount to file
+    '三百多块 前天的 要退',
+    '今天来了50个顾客', // a count
+  ])('nothing in %j', (text) => {
+    expect(spans(amount, text)).toEqual([]);
+  });
+
+  it('fills an empty amount but never changes one the merchant gave', () => {
+    const [found] = amount.extract('对了，那笔其实是两百八的，日期是前天', ctx());
+    expect(found).toMatchObject({ value: 28000, guessed: true });
+    expect(amount.extract('那笔其实是280元', ctx())[0]?.guessed).toBeUndefined();
+  });
+});
+
 describe('amount: extract (needs a currency marker or an amount word)', () => {
   it.each([
     ['昨天下午在3号店刷了1280元，凭证号000123，想撤销', [[128000, '1280元']]],
