@@ -47,6 +47,7 @@ export const ERROR_CATALOGUE = {
   AGENT_INVALID: { status: 400, message: 'Invalid agent data' },
   HANDOFF_NOT_FOUND: { status: 404, message: 'No such handoff' },
   HANDOFF_CONFLICT: { status: 409, message: 'Another agent owns this conversation, or it is not in a state that allows this' },
+  HANDOFF_NOT_DELIVERED: { status: 502, message: "The merchant's channel did not deliver the message" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -252,6 +252,9 @@ export class HandoffService {
     if (!adapter) throw new AppError('HANDOFF_CONFLICT', `the merchant's channel (${handoff.channelId}) is not running`);
     const attachments = this.delivery?.fileAttachment ? await Promise.all(files.map((f) => this.delivery!.fileAttachment!(handoff, f))) : [];
     const from = { id: `agent:${agent.id}`, name: agent.displayName, role: 'bot' };
+    // A send the channel refuses (WeChat outside its 48-hour window) fails here, for the agent to see —
+    // inside the turn it would reach the turn's error handler and pass for delivered.
+    let failure: { err: unknown } | undefined;
     await adapter.continueConversation(handoff.conversationRef, async (context) => {
       // TurnContext stamps every outgoing activity with the conversation's bot account; the agent's
       // message says who wrote it (the channel, the transcript and the next handoff's package see it).
@@ -259,13 +262,21 @@ export class HandoffService {
         for (const a of activities) if (a.type === 'message') a.from = { ...from };
         return next();
       });
-      await context.sendActivity({
-        type: 'message',
-        text,
-        ...(attachments.length ? { attachments } : {}),
-        channelData: { handoff: { agent: agent.displayName } },
-      });
+      try {
+        await context.sendActivity({
+          type: 'message',
+          text,
+          ...(attachments.length ? { attachments } : {}),
+          channelData: { handoff: { agent: agent.displayName } },
+        });
+      } catch (err) {
+        failure = { err };
+      }
     });
+    if (failure) {
+      this.options.logger?.warn({ err: failure.err, handoffId: id, channelId: handoff.channelId }, "agent's message not delivered to the merchant");
+      throw new AppError('HANDOFF_NOT_DELIVERED', failure.err instanceof Error ? failure.err.message : String(failure.err), { cause: failure.err });
+    }
     const event = await this.store.addEvent(id, { kind: 'message_out', actor: `agent:${agent.name}`, text, attachments: files.map(({ size: _size, ...f }) => f) }, this.now());
     this.hub.broadcast({ type: 'event', handoffId: id, event });
     return event;

@@ -22,7 +22,7 @@ describe('the Telegram channel in the server', () => {
     const server = await startTestServer({ TELEGRAM_BOT_TOKEN: TEST_TOKEN, TELEGRAM_API_ROOT: fake.apiRoot });
     servers.push(server);
     const ready = await call(`${server.url}/readyz`);
-    expect(ready.body.channels).toEqual({ webchat: 'up', telegram: 'up', wechat: 'off' });
+    expect(ready.body.channels).toEqual({ webchat: 'up', telegram: 'up', wechat: 'off', wechatOfficial: 'off', wecomKf: 'off' });
 
     const merchant = person(4242);
     const from = fake.calls.length;

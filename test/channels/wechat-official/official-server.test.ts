@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlStorage } from '../../../src/store/index.js';
+import { AgentStore } from '../../../src/handoff/agents/agent-store.js';
 import { OfficialAccountAdapter, WECHAT_OFFICIAL_CHANNEL_ID, WindowClosedError } from '../../../src/channels/wechat-official/index.js';
 import { signatureOf } from '../../../src/channels/wechat-official/callback.js';
 import { callback, nextHandled, oaEvent, oaImage, oaText, OA_SECRETS, OA_TOKEN, openReply, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
@@ -153,6 +154,25 @@ describe('the Official Account callback URL', () => {
     expect(h.fake.calls.slice(from).filter((c) => c.path === '/cgi-bin/message/custom/send')).toHaveLength(0);
     const transcript = await h.ts.server.runtime()!.transcripts.getTranscriptActivities(WECHAT_OFFICIAL_CHANNEL_ID, 'wxoa:o-gone');
     expect(transcript.items.map((a) => a.text)).toContain('您的申请已批准');
+  });
+
+  it("an agent's reply outside the window fails visibly for the agent (HANDOFF_NOT_DELIVERED)", async () => {
+    const runtime = h.ts.server.runtime()!;
+    const agents = new AgentStore(runtime.store.db, { loginMaxFailures: 5, lockoutMinutes: 15 });
+    const agent = await agents.add({ name: 'oa-window', role: 'agent', password: 'long-enough-pw' });
+    await agents.touch(agent.id);
+    const view = { ...agent, presence: 'online' as const };
+    const msg = oaText('o-late', '转人工客服');
+    const done = handled(String(msg.MsgId));
+    await postCallback(h.oaUrl, callback(OA_SECRETS, msg));
+    await done;
+    await adapter.settled();
+    const handoff = (await runtime.handoff.store.list(['waiting'])).find((x) => x.conversationId === 'wxoa:o-late')!;
+    await runtime.handoff.claim(handoff.id, view);
+    await new SqlStorage(runtime.store.db).write({ 'wechat-official/reach/o-late': { value: Date.now() - 1000, eTag: '*' } });
+    await expect(runtime.handoff.sendToMerchant(handoff.id, view, '还在吗？')).rejects.toMatchObject({ code: 'HANDOFF_NOT_DELIVERED', status: 502 });
+    const transcript = await runtime.transcripts.getTranscriptActivities(WECHAT_OFFICIAL_CHANNEL_ID, 'wxoa:o-late');
+    expect(transcript.items.map((a) => a.text)).toContain('还在吗？');
   });
 
   it('masks a card number before it is stored or sent', async () => {
