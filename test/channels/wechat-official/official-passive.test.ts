@@ -9,7 +9,7 @@ import { MemoryStorage, type TurnContext } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../../src/handoff/agents/agent-store.js';
 import { InboundJournal } from '../../../src/channels/inbound-journal.js';
-import { channelStore, OfficialAccountAdapter, OfficialAccountClient, wechatCallbackRoutes } from '../../../src/channels/wechat-official/index.js';
+import { channelStore, OfficialAccountAdapter, OfficialAccountClient, WECHAT_OFFICIAL_CHANNEL_ID, wechatCallbackRoutes, type ChannelStore } from '../../../src/channels/wechat-official/index.js';
 import { startRuntime, type TestRuntime } from '../../helpers/runtime.js';
 import { callback, nextHandled, oaText, OA_AES_KEY, OA_SECRETS, OA_TOKEN, openReply, postCallback } from '../wechat-platform/callbacks.js';
 import { APP_ID, APP_SECRET, FakeWechatApi } from '../wechat-platform/fake-wechat-api.js';
@@ -20,6 +20,7 @@ let app: FastifyInstance;
 let url: string;
 let adapter: OfficialAccountAdapter;
 let logic: (context: TurnContext) => Promise<void>;
+let store: ChannelStore;
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -32,7 +33,7 @@ const handled = (platformId: string) => nextHandled(adapter, platformId);
 beforeAll(async () => {
   rt = await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always' });
   fake = await FakeWechatApi.start();
-  const store = channelStore(new MemoryStorage(), 'wechat-official/');
+  store = channelStore(new MemoryStorage(), 'wechat-official/');
   adapter = new OfficialAccountAdapter({
     client: new OfficialAccountClient({ appId: APP_ID, appSecret: APP_SECRET, baseUrl: fake.origin, tokens: store }),
     store,
@@ -119,4 +120,50 @@ describe('the passive reply and the 5-second rule', () => {
     const [handoff] = await rt.runtime.handoff.store.list(['waiting']);
     expect(handoff?.conversationId).toBe('wxoa:o-human');
   });
+
+  it('a message whose turn never finished (the process died) is answered through the API by the next process, once', async () => {
+    // A process stored the message (its journal row) and died before the turn finished.
+    const journal = new InboundJournal(rt.runtime.store.db);
+    const stored = await journal.record(WECHAT_OFFICIAL_CHANNEL_ID, 'o-crash2', 'crash-msg-1', {
+      platformId: 'crash-msg-1',
+      activity: { ...oaActivity('o-crash2', 'crash-msg-1', '退货报25是什么意思') },
+      masked: 0,
+      refusals: [],
+    });
+    expect(stored).toBeDefined();
+    // The user wrote a moment ago: within the window.
+    await store.set('reach/o-crash2', Date.now() + 60_000);
+    const next = new OfficialAccountAdapter({
+      client: new OfficialAccountClient({ appId: APP_ID, appSecret: APP_SECRET, baseUrl: fake.origin, tokens: store }),
+      store,
+      transcripts: rt.runtime.transcripts,
+      journal,
+      logic: (context) => rt.runtime.bot.run(context),
+      filesDir: rt.config.paths.files,
+      uploadMaxBytes: rt.config.webchat.uploadMaxBytes,
+    });
+    rt.runtime.attach(next);
+    expect(await next.replayPending()).toBe(1);
+    await next.settled();
+    const texts = fake.callsTo('/cgi-bin/message/custom/send').filter((c) => c.body.touser === 'o-crash2').map((c) => String(c.body.text.content));
+    expect(texts.join('\n')).toContain('返回码25');
+    expect(await next.replayPending()).toBe(0);
+    expect(await journal.pending(WECHAT_OFFICIAL_CHANNEL_ID)).toEqual([]);
+  });
 });
+
+/** The inbound activity the adapter stores for a text message (as the journal holds it). */
+function oaActivity(openId: string, msgId: string, text: string) {
+  return {
+    id: msgId,
+    type: 'message',
+    text,
+    timestamp: new Date().toISOString(),
+    channelId: WECHAT_OFFICIAL_CHANNEL_ID,
+    conversation: { id: `wxoa:${openId}`, isGroup: false, conversationType: 'personal', name: `wxoa:${openId}` },
+    from: { id: `wxoa:${openId}`, name: openId, role: 'user' },
+    recipient: { id: 'pos-assist', name: 'POS Assist', role: 'bot' },
+    locale: 'zh-CN',
+    channelData: { wechatOfficial: { msgType: 'text', openId, msgId } },
+  };
+}
