@@ -352,9 +352,18 @@ export class PosAssistBot extends ActivityHandler {
     }
     if (flows && conversation.flow && files.length === 0 && text) {
       const merchantId = conversation.flow.values.merchant_id?.value ?? conversation.merchantId;
-      const passing = await flows.turns.statusInPassing(context, conversation.flow, flows.intents.stated(text, 'own'), typeof merchantId === 'string' ? merchantId : undefined, locale);
+      const statusFlow = flows.intents.stated(text, 'own');
+      const passing = await flows.turns.statusInPassing(context, conversation.flow, statusFlow, typeof merchantId === 'string' ? merchantId : undefined, locale);
       if (passing) {
         await this.applyFlowReply(context, conversation, passing, locale);
+        return;
+      }
+      // Asked after an earlier request as a new one has just begun, nothing given yet: the new one is set
+      // aside (nothing is lost) and the earlier one looked up.
+      if (statusFlow && statusFlow !== conversation.flow.flowId && Object.keys(conversation.flow.values).length === 0) {
+        delete conversation.flow;
+        await context.sendActivity(MessageFactory.text(t(locale, 'flowSetAside')));
+        await this.startFlow(context, conversation, statusFlow, { text, files: [] }, locale);
         return;
       }
     }

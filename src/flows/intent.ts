@@ -7,6 +7,7 @@
 import { EnglishSpeller } from '../knowledge/english-speller.js';
 import { STOPWORDS, tokenize } from '../knowledge/text.js';
 import type { Flow } from './flow-schema.js';
+import { simplifiedText } from '../core/chinese-script.js';
 
 /** The merchant asks us to do it. */
 const FIRST_PERSON = /我想|我要|我需要|想要|帮我|麻烦|请帮|给我|想撤销|想取消|想暂停|想停|查一下|查查|\b(i want|i'd like|i need|please|help me|check my|where is my)\b/i;
@@ -163,7 +164,7 @@ export class IntentDetector {
   /** The best matching flow when the message is a request for it; undefined for questions and chat. */
   detect(typed: string, opts: { withFiles?: boolean } = {}): IntentMatch | undefined {
     // In an English message every word is English: "hlep me cancle a transacton" is read as meant.
-    const text = /[\u4e00-\u9fff]/.test(typed) ? respellRequestWords(typed) : this.speller.correct(lower(typed));
+    const text = /[\u4e00-\u9fff]/.test(typed) ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
     // A ticket number on its own ("CX-20261201-0001", after the list of requests) asks after that ticket.
     const byTicket = TICKET_ALONE.test(text) ? this.statements.find((st) => st.ticketAlone) : undefined;
     if (byTicket) return { flowId: byTicket.flowId, score: 1, mode: 'start' };

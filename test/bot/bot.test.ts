@@ -146,6 +146,14 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     }
   });
 
+  it('asked after an earlier request just as a new one begins, sets the empty new one aside and looks the earlier one up', async () => {
+    const chat = terminalConversation(env.runtime, 'status-set-aside');
+    await chat.say('帮我申请退货');
+    const replies = await chat.say('等一下，我先问问之前那个申请审核到哪了');
+    expect(replies.map((r) => r.text)).toEqual(expect.arrayContaining([t('zh-CN', 'flowSetAside')]));
+    expect(replies.at(-1)?.text).toMatch(/商户编号.*查您的申请/);
+  });
+
   it('masks a card number everywhere and warns the merchant', async () => {
     const chat = terminalConversation(env.runtime, 'card-1');
     const replies = await chat.say(`顾客卡号 ${PAN} 要退款`);

@@ -9,23 +9,9 @@
  * "商戶號", "憑證號" read as the labels and options are written). Case is kept; patterns are
  * case-insensitive where it matters.
  */
-import * as OpenCC from 'opencc-js/t2cn';
+import { simplifiedChar } from '../../core/chinese-script.js';
 
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g;
-const CJK_CHAR = /^[\u3400-\u9fff\uf900-\ufaff]$/;
-const hkToCn = OpenCC.Converter({ from: 'hk', to: 'cn' });
-const simplified = new Map<string, string>();
-
-/** The simplified form of one character (itself when it has none, or when its form is not one character). */
-function simplify(ch: string): string {
-  if (!CJK_CHAR.test(ch)) return ch;
-  const known = simplified.get(ch);
-  if (known !== undefined) return known;
-  const converted: string = hkToCn(ch);
-  const s = [...converted].length === 1 ? converted : ch;
-  simplified.set(ch, s);
-  return s;
-}
 
 export interface Normalized {
   /** The normalised text. */
@@ -44,7 +30,7 @@ export function normalize(original: string): Normalized {
   const ends: number[] = [];
   let i = 0;
   for (const cp of original) {
-    const out = simplify(cp.normalize('NFKC').replace(DASHES, '-'));
+    const out = simplifiedChar(cp.normalize('NFKC').replace(DASHES, '-'));
     for (let k = 0; k < out.length; k++) {
       starts.push(i);
       ends.push(i + cp.length);
