@@ -1,7 +1,7 @@
 /**
- * The Official Account (公众号) as a channel. WeChat posts each message to our URL (routes.ts checks and
- * decrypts it) and waits 5 seconds for a passive reply, retrying the same message up to three times
- * when it gets none. So:
+ * The Official Account (公众号) as a channel. WeChat posts each message to our URL (checked and decrypted
+ * by ../wechat-platform/callback-routes.ts) and waits 5 seconds for a passive reply, retrying the same
+ * message up to three times when it gets none. So:
  *
  * - each message is stored in the inbound journal before it runs, by `MsgId` (events: sender + time +
  *   event), so a retried one is answered once (the retry gets "success"); its turn runs in the background;
@@ -27,10 +27,10 @@
 import { ActivityTypes, TurnContext, type Activity, type ResourceResponse } from 'botbuilder';
 import { BOT_ACCOUNT } from '../channel-adapter.js';
 import { kindName } from '../wechat/messages.js';
-import { buildXml, field, type CallbackXml } from './callback.js';
+import { buildXml, field, type CallbackXml } from '../wechat-platform/callback.js';
 import { OUT_OF_WINDOW_ERRCODES, type OfficialAccountClient } from './official-client.js';
-import { WechatPlatformAdapter, type OutgoingPart, type PlatformAdapterOptions, type PlatformJob, type MessageHandled } from './platform-adapter.js';
-import { readLimited, WechatApiError, type Download, type TooLarge } from './wechat-api.js';
+import { WechatPlatformAdapter, type OutgoingPart, type PlatformAdapterOptions, type PlatformJob, type MessageHandled } from '../wechat-platform/platform-adapter.js';
+import { readLimited, WechatApiError, type Download, type TooLarge } from '../wechat-platform/wechat-api.js';
 
 export const WECHAT_OFFICIAL_CHANNEL_ID = 'wechat-official';
 /** Characters in one text message (WeChat takes 2048 bytes; Chinese is 3 bytes a character in UTF-8). */
@@ -106,7 +106,7 @@ export class OfficialAccountAdapter extends WechatPlatformAdapter {
   // ── Inbound ───────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Takes one authentic callback (routes.ts checked and decrypted it) and returns the passive reply: a
+   * Takes one authentic callback (checked and decrypted by the callback route) and returns the passive reply: a
    * reply XML (plain; the route seals it in safe mode) or "success". Resolves within `passiveReplyMs`
    * once the message is stored; throws when it could not be stored (the route answers 500: WeChat retries).
    */

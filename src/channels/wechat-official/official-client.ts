@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
-import { WechatApi, type Download, type TokenStore, type TooLarge } from './wechat-api.js';
+import { WechatApi, type Download, type TokenStore, type TooLarge } from '../wechat-platform/wechat-api.js';
 
 export const DEFAULT_WECHAT_API_BASE = 'https://api.weixin.qq.com';
 

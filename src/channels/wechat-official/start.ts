@@ -8,11 +8,11 @@
  */
 import type { Storage } from 'botbuilder';
 import type { PlatformChannelDeps } from '../channel-adapter.js';
-import type { CallbackSecrets } from './callback.js';
-import { channelStore } from './channel-store.js';
+import type { CallbackSecrets } from '../wechat-platform/callback.js';
+import { channelStore } from '../wechat-platform/channel-store.js';
 import { OfficialAccountClient } from './official-client.js';
 import { OfficialAccountAdapter } from './official-adapter.js';
-import { platformOptions, replayStored } from './platform-adapter.js';
+import { platformOptions, replayStored } from '../wechat-platform/platform-adapter.js';
 
 /** The channel's settings (`config.wechatOfficial`, from the `WECHAT_OA_*` variables). */
 export interface WechatOfficialConfig {

@@ -1,4 +1,4 @@
-/** The WeCom 微信客服 (kf) channel: API client, adapter, service states, start-up. */
+/** The WeCom 微信客服 (kf) channel: API client, adapter, service states, start-up (the shared parts: ../wechat-platform/). */
 export { DEFAULT_WECOM_API_BASE, KF_ORIGIN, KF_STATE, KfClient, type KfMessage, type KfOutgoing, type KfState } from './kf-client.js';
 export { KfAdapter, kfConversationId, kfParties, WECOM_KF_CHANNEL_ID, type KfAdapterOptions } from './kf-adapter.js';
 export { ServiceStates, type HandoffMode } from './service-state.js';

@@ -1,7 +1,8 @@
 /**
- * WeCom 微信客服 (kf) as a channel. WeCom calls our URL with a `kf_msg_or_event` event (routes.ts checks
- * and decrypts it; the answer is "success" at once) carrying a short-lived token; the messages themselves
- * are pulled with `kf/sync_msg` from a cursor, page after page while `has_more`.
+ * WeCom 微信客服 (kf) as a channel. WeCom calls our URL with a `kf_msg_or_event` event (checked and
+ * decrypted by ../wechat-platform/callback-routes.ts; the answer is "success" at once) carrying a
+ * short-lived token; the messages themselves are pulled with `kf/sync_msg` from a cursor, page after
+ * page while `has_more`.
  *
  * - Pulls of one 客服账号 run one at a time (a callback during a pull asks for one more after it). Each
  *   message is stored in the inbound journal, by its msgid, before the cursor moves past it, and the
@@ -23,9 +24,9 @@
  */
 import { ActivityTypes, TurnContext, type Activity, type ConversationReference, type ResourceResponse } from 'botbuilder';
 import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
-import { field, type CallbackXml } from '../wechat-official/callback.js';
-import { WechatPlatformAdapter, type OutgoingPart, type PlatformAdapterOptions, type PlatformJob } from '../wechat-official/platform-adapter.js';
-import type { Download, TooLarge } from '../wechat-official/wechat-api.js';
+import { field, type CallbackXml } from '../wechat-platform/callback.js';
+import { WechatPlatformAdapter, type OutgoingPart, type PlatformAdapterOptions, type PlatformJob } from '../wechat-platform/platform-adapter.js';
+import type { Download, TooLarge } from '../wechat-platform/wechat-api.js';
 import { kindName } from '../wechat/messages.js';
 import { KF_ORIGIN, type KfClient, type KfMessage } from './kf-client.js';
 import { ServiceStates, type HandoffMode } from './service-state.js';

@@ -2,7 +2,7 @@
  * A small typed client for WeCom 微信客服 (kf): no maintained Node client exists, and the channel needs a
  * handful of calls. Every answer is checked with zod; errcodes become `WechatApiError`s; the access token
  * (`/cgi-bin/gettoken?corpid&corpsecret`, with the 微信客服 Secret) is cached in the shared store and
- * renewed once when WeCom refuses it (../wechat-official/wechat-api.ts).
+ * renewed once when WeCom refuses it (../wechat-platform/wechat-api.ts).
  *
  * - `syncMsg`: the messages and events after a cursor (`/cgi-bin/kf/sync_msg`), with the callback's token;
  * - `sendMsg`: text, image, file or menu (`/cgi-bin/kf/send_msg`; only while the session is new or with
@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
-import { WechatApi, type Download, type TokenStore, type TooLarge } from '../wechat-official/wechat-api.js';
+import { WechatApi, type Download, type TokenStore, type TooLarge } from '../wechat-platform/wechat-api.js';
 
 export const DEFAULT_WECOM_API_BASE = 'https://qyapi.weixin.qq.com';
 

@@ -9,12 +9,12 @@
  */
 import type { Storage } from 'botbuilder';
 import type { PlatformChannelDeps } from '../channel-adapter.js';
-import type { CallbackSecrets } from '../wechat-official/callback.js';
-import { channelStore } from '../wechat-official/channel-store.js';
+import type { CallbackSecrets } from '../wechat-platform/callback.js';
+import { channelStore } from '../wechat-platform/channel-store.js';
 import type { WecomKfConfig } from './config.js';
 import { KfAdapter } from './kf-adapter.js';
 import { KfClient } from './kf-client.js';
-import { platformOptions, replayStored } from '../wechat-official/platform-adapter.js';
+import { platformOptions, replayStored } from '../wechat-platform/platform-adapter.js';
 
 export type { WecomKfConfig } from './config.js';
 export type WecomKfStatus = 'up' | 'failed';

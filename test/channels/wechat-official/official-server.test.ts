@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlStorage } from '../../../src/store/index.js';
 import { AgentStore } from '../../../src/handoff/agents/agent-store.js';
 import { OfficialAccountAdapter, WECHAT_OFFICIAL_CHANNEL_ID, WindowClosedError } from '../../../src/channels/wechat-official/index.js';
-import { signatureOf } from '../../../src/channels/wechat-official/callback.js';
+import { signatureOf } from '../../../src/channels/wechat-platform/callback.js';
 import { callback, nextHandled, oaEvent, oaImage, oaText, OA_SECRETS, OA_TOKEN, openReply, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
 
 const SLIP = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures', 'files', 'slip.png');

@@ -4,10 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { encrypt } from '@wecom/crypto';
-import { buildXml, parseCallbackXml, signatureOf, type CallbackXml } from '../../../src/channels/wechat-official/callback.js';
-import { openEncrypted } from '../../../src/channels/wechat-official/callback.js';
+import { buildXml, openEncrypted, parseCallbackXml, signatureOf, type CallbackXml } from '../../../src/channels/wechat-platform/callback.js';
 import { startTestServer, type TestServer } from '../../webchat/helpers.js';
-import type { MessageHandled, WechatPlatformAdapter } from '../../../src/channels/wechat-official/platform-adapter.js';
+import type { MessageHandled, WechatPlatformAdapter } from '../../../src/channels/wechat-platform/platform-adapter.js';
 import { APP_ID, APP_SECRET, CORP_ID, FakeWechatApi, KF_SECRET, OPEN_KFID } from './fake-wechat-api.js';
 
 export const OA_TOKEN = 'oatoken0123456789';

@@ -1,8 +1,8 @@
 /** The small kf client against the fake WeCom API: typed answers, errcodes, the token renewed once. */
 import { MemoryStorage } from 'botbuilder';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { channelStore } from '../../../src/channels/wechat-official/channel-store.js';
-import { WechatApiError } from '../../../src/channels/wechat-official/wechat-api.js';
+import { channelStore } from '../../../src/channels/wechat-platform/channel-store.js';
+import { WechatApiError } from '../../../src/channels/wechat-platform/wechat-api.js';
 import { KfClient } from '../../../src/channels/wecom-kf/kf-client.js';
 import { CORP_ID, FakeWechatApi, KF_SECRET, KF_TRANS_REFUSED, OPEN_KFID } from '../wechat-platform/fake-wechat-api.js';
 import { kfText } from '../wechat-platform/callbacks.js';

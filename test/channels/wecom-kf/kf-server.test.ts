@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { encrypt } from '@wecom/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../../src/handoff/agents/agent-store.js';
-import { signatureOf } from '../../../src/channels/wechat-official/callback.js';
+import { signatureOf } from '../../../src/channels/wechat-platform/callback.js';
 import { KfAdapter, WECOM_KF_CHANNEL_ID } from '../../../src/channels/wecom-kf/index.js';
 import { SqlStorage } from '../../../src/store/index.js';
 import { callback, KF_AES_KEY, KF_SECRETS, KF_TOKEN, kfCallback, kfEnter, kfImage, kfText, kfTexts, nextHandled, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
