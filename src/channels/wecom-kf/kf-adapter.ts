@@ -15,9 +15,13 @@
  *   write in the WeCom app (origin 5) is not for the bot.
  * - Outgoing: text (split below the limit), suggested actions as a menu (`msgmenu`: the merchant taps an
  *   option), images and PDFs uploaded as temporary media. WeCom takes them only while the session is new or
- *   with the bot, within 48 hours and 5 messages of the customer's last message: a refused message is
- *   logged and thrown (the agent console shows the failure; a request notice is retried and then marked
- *   "merchant not told"); it stays in the transcript.
+ *   with the bot, within 48 hours and 5 messages of the customer's last message (send-budget.ts: counted in
+ *   the shared store). A turn sends at once while the allowance keeps one message in reserve; what follows
+ *   is held to the turn's end and merged into what is left (texts joined, the options last, files named
+ *   when they do not fit). What cannot go out — over the allowance even merged, outside the 48 hours,
+ *   refused by WeCom — is logged and stays in the transcript; outside a turn (an agent's reply, a request
+ *   notice) it is also thrown (the agent console shows the failure; a notice is retried and then marked
+ *   "merchant not told").
  * - The session's service state follows ours (service-state.ts).
  *
  * Conversation id `wxkf:<open_kfid>:<external_userid>`, user id `wxkf:<external_userid>`, locale zh-CN.
@@ -26,9 +30,10 @@ import { ActivityTypes, TurnContext, type Activity, type ConversationReference, 
 import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
 import { field, type CallbackXml } from '../wechat-platform/callback.js';
 import { WechatPlatformAdapter, type OutgoingPart, type PlatformAdapterOptions, type PlatformJob } from '../wechat-platform/platform-adapter.js';
-import type { Download, TooLarge } from '../wechat-platform/wechat-api.js';
+import { WechatApiError, type Download, type TooLarge } from '../wechat-platform/wechat-api.js';
 import { kindName } from '../wechat/messages.js';
 import { KF_ORIGIN, type KfClient, type KfMessage } from './kf-client.js';
+import { fitInto, KF_SEND_ALLOWANCE, KF_SEND_LIMIT_ERRCODE, SendBudget } from './send-budget.js';
 import { ServiceStates, type HandoffMode } from './service-state.js';
 
 export const WECOM_KF_CHANNEL_ID = 'wecom-kf';
@@ -48,12 +53,24 @@ export function kfParties(conversationId: string): { openKfId: string; externalU
   return { openKfId: m[1]!, externalUserId: m[2]! };
 }
 
+/** Messages WeCom's allowance does not let out (kept in the transcript). */
+export class KfSendLimitError extends Error {
+  constructor(
+    readonly conversationId: string,
+    readonly unsent: number,
+  ) {
+    super(`${conversationId}: over WeCom's allowance (${KF_SEND_ALLOWANCE} messages within 48 hours of the customer's last message); ${unsent} not sent (they are in the transcript)`);
+    this.name = 'KfSendLimitError';
+  }
+}
+
 export interface KfAdapterOptions extends Omit<PlatformAdapterOptions, 'channelId' | 'capabilities' | 'sendsFiles' | 'menus'> {
   client: KfClient;
   /** Only this 客服账号; unset = every account. */
   openKfId?: string;
   handoff: HandoffMode;
   servicerUserId?: string;
+  now?: () => number;
 }
 
 export class KfAdapter extends WechatPlatformAdapter {
@@ -64,12 +81,17 @@ export class KfAdapter extends WechatPlatformAdapter {
   private readonly pulls = new Map<string, { running: Promise<void>; again: string | undefined | null }>();
   /** An `enter_session` welcome code per conversation, for the greeting (valid 20 s, once). */
   private readonly welcome = new Map<string, string>();
+  /** Counts send_msg against WeCom's allowance (shared store). */
+  readonly budget: SendBudget;
+  /** Conversations in a turn: parts held for its end once the allowance is down to its reserve. */
+  private readonly turns = new Map<string, { held: OutgoingPart[] }>();
 
   constructor(options: KfAdapterOptions) {
     super({ ...options, channelId: WECOM_KF_CHANNEL_ID, capabilities: { typing: false, suggestedActions: true, maxTextLength: KF_TEXT_LIMIT }, sendsFiles: true, menus: true });
     this.client = options.client;
     this.openKfId = options.openKfId;
     this.states = new ServiceStates({ client: options.client, mode: options.handoff, servicerUserId: options.servicerUserId, logger: options.logger });
+    this.budget = new SendBudget(options.store, options.now);
   }
 
   // ── Inbound ───────────────────────────────────────────────────────────────────────────────────────
@@ -166,6 +188,10 @@ export class KfAdapter extends WechatPlatformAdapter {
       return;
     }
     const externalUserId = message.external_userid;
+    // A new allowance of send_msg (before the turn runs: WeCom counts from the message, not from our turn).
+    await this.budget
+      .customerWrote(kfConversationId(message.open_kfid, externalUserId), message.send_time > 0 ? message.send_time * 1000 : Date.now(), platformId)
+      .catch((err: unknown) => this.logger?.warn({ err, platformId }, 'wecom-kf: the allowance not renewed (WeCom decides)'));
     await this.admit(externalUserId, platformId, () => {
       const activity = this.activity(platformId, message.open_kfid, externalUserId, message);
       switch (message.msgtype) {
@@ -209,7 +235,7 @@ export class KfAdapter extends WechatPlatformAdapter {
     const welcomeCode = (inbound.channelData as { wecomKf?: { welcomeCode?: string } } | undefined)?.wecomKf?.welcomeCode;
     if (welcomeCode) this.welcome.set(conversationId, welcomeCode);
     try {
-      await super.processActivity(inbound, logic, options);
+      await super.processActivity(inbound, this.holding(conversationId, logic), options);
     } finally {
       this.welcome.delete(conversationId);
     }
@@ -218,7 +244,7 @@ export class KfAdapter extends WechatPlatformAdapter {
 
   /** `handoff.status` (claimed, finished, timed out): after the bot's turn, the session's state follows. */
   override async continueWithEvent(reference: Partial<ConversationReference>, name: string, value: unknown, logic: BotLogic): Promise<void> {
-    await super.continueWithEvent(reference, name, value, logic);
+    await super.continueWithEvent(reference, name, value, reference.conversation?.id ? this.holding(reference.conversation.id, logic) : logic);
     if (name === 'handoff.status' && reference.conversation?.id) {
       await this.states.afterHandoffStatus(kfParties(reference.conversation.id), value as { state?: string; message?: string });
     }
@@ -233,24 +259,91 @@ export class KfAdapter extends WechatPlatformAdapter {
 
   // ── Outbound ──────────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * One outgoing message's parts: the first text of a session just entered goes with the welcome code (not
+   * counted); the rest with send_msg, within the allowance (see the file's comment).
+   */
   protected async send(activity: Partial<Activity>, parts: OutgoingPart[]): Promise<string> {
     const conversationId = activity.conversation?.id ?? '';
+    let rest = parts;
+    let last = '';
+    const code = this.welcome.get(conversationId);
+    const greeting = code ? parts.findIndex((p) => p.kind === 'text' || p.kind === 'menu') : -1;
+    if (code && greeting >= 0) {
+      // The greeting of a session just entered: once, with the event's code.
+      this.welcome.delete(conversationId);
+      last = await this.client.sendOnEvent(code, this.message(parts[greeting] as Extract<OutgoingPart, { kind: 'text' | 'menu' }>) as Parameters<KfClient['sendOnEvent']>[1]);
+      rest = parts.filter((_, i) => i !== greeting);
+    }
+    if (rest.length === 0) return last;
+    const turn = this.turns.get(conversationId);
+    if (turn) {
+      if (turn.held.length === 0) {
+        const left = await this.budget.remaining(conversationId);
+        // At once while one message stays in reserve for whatever the turn still says.
+        if (left === undefined || rest.length < left) return (await this.sendNow(conversationId, rest)) || last;
+      }
+      turn.held.push(...rest);
+      return last;
+    }
+    const { messages, unsent } = await this.fitted(conversationId, rest);
+    if (messages.length) last = (await this.sendNow(conversationId, messages)) || last;
+    if (unsent.length) throw new KfSendLimitError(conversationId, unsent.length);
+    return last;
+  }
+
+  /** A turn's logic, with its held parts sent (merged into what the allowance has left) when it ends. */
+  private holding(conversationId: string, logic: BotLogic): BotLogic {
+    return async (context) => {
+      const turn = { held: [] as OutgoingPart[] };
+      this.turns.set(conversationId, turn);
+      try {
+        await logic(context);
+      } finally {
+        if (this.turns.get(conversationId) === turn) this.turns.delete(conversationId);
+        if (turn.held.length) await this.flush(conversationId, turn.held);
+      }
+    };
+  }
+
+  /** Sends what a turn held; what does not go out is logged (it is in the transcript), never thrown into the turn. */
+  private async flush(conversationId: string, held: OutgoingPart[]): Promise<void> {
+    try {
+      const { messages } = await this.fitted(conversationId, held);
+      if (messages.length === 0) return;
+      await this.sendNow(conversationId, messages);
+      await this.rememberOptions(conversationId, messages);
+    } catch (err) {
+      if (!(err instanceof WechatApiError)) this.logger?.warn({ err, conversationId }, 'wecom-kf: the end of a turn not sent (it is in the transcript)');
+    }
+  }
+
+  /** `parts` merged into the messages the allowance has left; what does not fit is logged. */
+  private async fitted(conversationId: string, parts: OutgoingPart[]): Promise<{ messages: OutgoingPart[]; unsent: OutgoingPart[] }> {
+    const left = await this.budget.remaining(conversationId);
+    if (left === undefined) return { messages: parts, unsent: [] };
+    const fit = fitInto(parts, left, KF_TEXT_LIMIT);
+    if (fit.messages.length < parts.length) this.logger?.info({ conversationId, parts: parts.length, messages: fit.messages.length, left }, 'wecom-kf: messages merged to stay within WeCom\'s allowance');
+    if (fit.named.length) this.logger?.warn({ conversationId, files: fit.named.length }, 'wecom-kf: files over WeCom\'s allowance named in the text, not sent (they are in the transcript)');
+    if (fit.unsent.length) {
+      this.logger?.warn({ conversationId, unsent: fit.unsent.length, left }, `wecom-kf: over WeCom's allowance (${KF_SEND_ALLOWANCE} messages within 48 hours of the customer's last message); not sent, kept in the transcript for the agents`);
+    }
+    return { messages: fit.messages, unsent: fit.unsent };
+  }
+
+  /** send_msg for each part, counted; a refusal is logged and thrown (95001: the allowance is marked used up). */
+  private async sendNow(conversationId: string, parts: OutgoingPart[]): Promise<string> {
     const { openKfId, externalUserId } = kfParties(conversationId);
     let last = '';
     for (const part of parts) {
-      const code = this.welcome.get(conversationId);
-      if (code && (part.kind === 'text' || part.kind === 'menu')) {
-        // The greeting of a session just entered: once, with the event's code.
-        this.welcome.delete(conversationId);
-        last = await this.client.sendOnEvent(code, this.message(part) as Parameters<KfClient['sendOnEvent']>[1]);
-        continue;
-      }
       try {
         last = await this.client.sendMsg(openKfId, externalUserId, await this.outgoing(part));
       } catch (err) {
+        if (err instanceof WechatApiError && err.errcode === KF_SEND_LIMIT_ERRCODE) await this.budget.exhausted(conversationId).catch(() => undefined);
         this.logger?.warn({ err, conversationId }, 'wecom-kf: message not sent (outside the 48-hour / 5-message allowance, or the session is not with the bot); kept in the transcript for the agents');
         throw err;
       }
+      await this.budget.count(conversationId).catch((err: unknown) => this.logger?.warn({ err, conversationId }, 'wecom-kf: send not counted'));
     }
     return last;
   }

@@ -9,8 +9,8 @@
  * - Official Account: `/cgi-bin/message/custom/send` and `/custom/typing` are recorded (`delayMs` slows
  *   them, `failNext` fails the next call of a path);
  * - WeCom kf: `pushKf` queues a message for `/cgi-bin/kf/sync_msg` (cursor = position, `limit` pages,
- *   `has_more`); `/cgi-bin/kf/send_msg` refuses (95018) unless the session is new or with the bot, like
- *   WeCom; `/cgi-bin/kf/service_state/get` and `/trans` keep each session's state with WeCom's allowed
+ *   `has_more`); `/cgi-bin/kf/send_msg` refuses (95018) unless the session is new or with the bot, and
+ *   (95001) past 5 messages since the customer's last message, like WeCom (welcome messages not counted); `/cgi-bin/kf/service_state/get` and `/trans` keep each session's state with WeCom's allowed
  *   moves (95016 otherwise); a customer message into an ended session opens a new one (state 0).
  *
  * Every call is recorded (`calls`), and `waitFor` resolves when a recorded call matches: no sleeps.
@@ -35,6 +35,9 @@ export const OPEN_KFID = 'wkTESTACCOUNT000001';
 
 /** WeCom's errcodes the fake uses: a send in a state that does not allow it, a state move it does not allow. */
 export const KF_SEND_REFUSED = 95018;
+/** WeCom's errcode for a send_msg past the 5 messages a customer's message allows. */
+export const KF_SEND_LIMIT = 95001;
+export const KF_SEND_ALLOWANCE = 5;
 export const KF_TRANS_REFUSED = 95016;
 
 const ALLOWED: Record<number, number[]> = { 0: [1, 2, 3, 4], 1: [1, 2, 3, 4], 2: [2, 3, 4], 3: [3, 4], 4: [] };
@@ -54,6 +57,8 @@ export class FakeWechatApi {
   /** Each kf session's state and its history, by `<open_kfid>:<external_userid>`. */
   readonly states = new Map<string, number>();
   readonly stateHistory: { session: string; from: number; to: number; servicer?: string }[] = [];
+  /** send_msg calls each session took since the customer's last message. */
+  readonly sentSince = new Map<string, number>();
   /** Page size of sync_msg (tests make it small to see has_more paging). */
   syncPageSize = 1000;
   private uploads = 0;
@@ -95,6 +100,7 @@ export class FakeWechatApi {
     if (message.origin === 3) {
       const session = `${String(message.open_kfid)}:${String(message.external_userid)}`;
       if ((this.states.get(session) ?? 4) === 4) this.states.set(session, 0);
+      this.sentSince.set(session, 0);
     }
   }
 
@@ -217,6 +223,9 @@ export class FakeWechatApi {
         const session = `${body?.open_kfid}:${body?.touser}`;
         const state = this.states.get(session) ?? 4;
         if (state !== 0 && state !== 1) return json({ errcode: KF_SEND_REFUSED, errmsg: `invalid service state ${state}` });
+        const sent = this.sentSince.get(session) ?? 0;
+        if (sent >= KF_SEND_ALLOWANCE) return json({ errcode: KF_SEND_LIMIT, errmsg: 'send msg count limit' });
+        this.sentSince.set(session, sent + 1);
         return json({ errcode: 0, errmsg: 'ok', msgid: `sent-${this.calls.length}` });
       }
       case '/cgi-bin/kf/send_msg_on_event':
