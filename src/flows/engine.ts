@@ -21,7 +21,7 @@ import { containsCardNumber } from '../privacy/card-mask.js';
 import { conditionsContradicted, conditionsHold, todayIn } from './conditions.js';
 import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
-import { displayIso } from './slot-types/date.js';
+import { addDaysIso, displayIso, durationIn } from './slot-types/date.js';
 import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
@@ -63,6 +63,8 @@ export interface FlowState {
    * 签购单为准，请告诉我"), with the value given then: "按小票上的来" or "是1260，我记错了" takes them.
    */
   slipOffers?: Record<string, { value: unknown; display: string; given: unknown }>;
+  /** Date slots told as a length of time ("停两个礼拜"), in days, until the day they count from is known. */
+  durations?: Record<string, number>;
 }
 
 export interface FlowInput {
@@ -108,8 +110,8 @@ export interface EngineOptions {
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 const CONFIRM_SAID =
-  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
-const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
+  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
 const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
 const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
@@ -663,6 +665,8 @@ export class FlowEngine {
 
   /** Applies rules, then asks the next open slot, or moves to the confirmation. */
   private advance(flow: Flow, state: FlowState, now: Date, locale: Locale, say: Say[]): Step {
+    this.applyDurations(flow, state, now);
+    this.applyAssumptions(flow, state, now);
     this.enforceOrder(flow, state, now, locale, say);
     this.dropUnasked(flow, state, now);
     const ruleStep = this.applyRules(flow, state, now, locale, say);
@@ -1044,7 +1048,49 @@ export class FlowEngine {
     if (out.changed.length === 0 && out.explanations.length === 0 && (CORRECTION.test(text) || confirmingCorrection)) {
       this.namedCorrection(flow, state, text, now, locale, opts.mode, out);
     }
+    this.takeDurations(flow, state, text, out);
+    out.changed.push(...this.applyDurations(flow, state, now).filter((n) => !out.changed.includes(n)));
     return out;
+  }
+
+  /** Options taken without asking once what the flow knows settles them (`assume`); never over a choice made. */
+  private applyAssumptions(flow: Flow, state: FlowState, now: Date): void {
+    const today = todayIn(now, this.timeZone);
+    for (const slot of flow.slots) {
+      if (!slot.assume || state.values[slot.name] !== undefined) continue;
+      const taken = slot.assume.find((a) => conditionsHold(a.when, this.plainValues(state), flow.settings, today));
+      const option = taken && slot.options.values?.find((v) => v.id === taken.value);
+      if (!option) continue;
+      this.setValue(state, slot.name, { ok: true, value: option.id, display: option.labels[0] ?? option.id });
+    }
+  }
+
+  /** "停两个礼拜", "for 2 weeks": kept for the date slot told that way until the day it counts from is known. */
+  private takeDurations(flow: Flow, state: FlowState, text: string, out: Extraction): void {
+    for (const slot of flow.slots) {
+      if (slot.type !== 'date' || !slot.options.durationFrom || state.values[slot.name] !== undefined) continue;
+      const found = durationIn(text);
+      if (!found) continue;
+      state.durations = { ...state.durations, [slot.name]: found.days };
+      out.spans.push([found.start, found.end]);
+    }
+  }
+
+  /** Date slots told as a length of time, filled once the day they count from is known; their names. */
+  private applyDurations(flow: Flow, state: FlowState, now: Date): string[] {
+    const filled: string[] = [];
+    for (const [name, days] of Object.entries(state.durations ?? {})) {
+      const slot = this.slot(flow, name);
+      const from = slot?.options.durationFrom ? state.values[slot.options.durationFrom] : undefined;
+      if (!slot || state.values[name] !== undefined || typeof from?.value !== 'string') continue;
+      const iso = addDaysIso(from.value, days);
+      if (!iso) continue;
+      const checked = this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now);
+      if (!checked.ok) continue;
+      this.setValue(state, name, checked);
+      filled.push(name);
+    }
+    return filled;
   }
 
   /**

@@ -42,6 +42,13 @@ export const Slot = z
     group: SlotName.optional(),
     /** Ask only when these conditions hold (e.g. the void-tried question only for same-day sales). */
     askWhen: z.array(z.lazy(() => Condition)).optional(),
+    /**
+     * `enum`: an option taken without asking once these conditions hold and the merchant has not chosen
+     * (a hold given a start or an end date is of payouts, not the terminal's daily close). Any entry may hold.
+     */
+    assume: z
+      .array(z.object({ value: z.string().min(1), when: z.array(z.lazy(() => Condition)).min(1) }).strict())
+      .optional(),
     prompt: Localized,
     /** What the slot is called in messages about it ("恢复日期"), e.g. when a date must not be before another. */
     label: Localized.optional(),
@@ -79,6 +86,11 @@ export const Slot = z
         notPast: z.boolean().optional(),
         /** `date`: the name of another date slot of the flow this date must not be before (resume ≥ start). */
         notBefore: SlotName.optional(),
+        /**
+         * `date`: the name of another date slot this one may be told as a length of time from ("从下周一开始，
+         * 停两个礼拜", "for 2 weeks"): the day is that slot's plus the days, once both are known.
+         */
+        durationFrom: SlotName.optional(),
         maxAmount: z.number().positive().optional(),
         maxFiles: z.number().int().positive().optional(),
         /**
@@ -124,7 +136,13 @@ export const Slot = z
     if (slot.options.readSlips !== undefined && slot.type !== 'attachments') {
       ctx.addIssue({ code: 'custom', path: ['options', 'readSlips'], message: 'only an attachments slot takes options.readSlips' });
     }
-    for (const key of ['allowFuture', 'notBefore', 'notPast', 'maxAgeDays'] as const) {
+    for (const [i, a] of (slot.assume ?? []).entries()) {
+      if (slot.type !== 'enum') ctx.addIssue({ code: 'custom', path: ['assume'], message: 'only an enum slot takes assume' });
+      else if (!slot.options.values?.some((v) => v.id === a.value)) {
+        ctx.addIssue({ code: 'custom', path: ['assume', i, 'value'], message: `"${a.value}" is not one of the slot's options` });
+      }
+    }
+    for (const key of ['allowFuture', 'notBefore', 'notPast', 'maxAgeDays', 'durationFrom'] as const) {
       if (slot.options[key] !== undefined && slot.type !== 'date') {
         ctx.addIssue({ code: 'custom', path: ['options', key], message: `only a date slot takes options.${key}` });
       }
@@ -215,13 +233,15 @@ export const Flow = z
     });
     const known = (name: string) => names.has(name);
     flow.slots.forEach((slot, i) => {
-      const other = slot.options.notBefore;
-      if (other === undefined) return;
-      const target = flow.slots.find((s) => s.name === other);
-      const path = ['slots', i, 'options', 'notBefore'];
-      if (!target) ctx.addIssue({ code: 'custom', path, message: `unknown slot "${other}"` });
-      else if (other === slot.name) ctx.addIssue({ code: 'custom', path, message: 'a slot cannot refer to itself' });
-      else if (target.type !== 'date') ctx.addIssue({ code: 'custom', path, message: `"${other}" is not a date slot` });
+      for (const key of ['notBefore', 'durationFrom'] as const) {
+        const other = slot.options[key];
+        if (other === undefined) continue;
+        const target = flow.slots.find((s) => s.name === other);
+        const path = ['slots', i, 'options', key];
+        if (!target) ctx.addIssue({ code: 'custom', path, message: `unknown slot "${other}"` });
+        else if (other === slot.name) ctx.addIssue({ code: 'custom', path, message: 'a slot cannot refer to itself' });
+        else if (target.type !== 'date') ctx.addIssue({ code: 'custom', path, message: `"${other}" is not a date slot` });
+      }
     });
     const checkCondition = (c: Condition, path: (string | number)[]) => {
       if (!known(c.slot)) ctx.addIssue({ code: 'custom', path: [...path, 'slot'], message: `unknown slot "${c.slot}"` });

@@ -988,6 +988,34 @@ action: { type: show-status }
 });
 
 describe('suspend-settlement', () => {
+  // NOW is Wednesday 2026-11-25; next Monday is 11-30.
+  it('a hold told as how long ("停两个礼拜", "for 2 weeks") ends that long after its start, said before or after it', () => {
+    const atOnce = last('suspend-settlement', ['商户号' + MID + '，店里装修，从下周一开始停两个礼拜']).state!;
+    expect([valueOf(atOnce, 'start_date'), valueOf(atOnce, 'resume_date')]).toEqual(['2026-11-30', '2026-12-14']);
+    const first = last('suspend-settlement', ['我们店下个月要搬家，想把结算停两个礼拜', '资金结算', MID]).state!;
+    expect(first.values.resume_date).toBeUndefined();
+    const started = send(first, '从12月1号开始');
+    expect([valueOf(started.state, 'start_date'), valueOf(started.state, 'resume_date')]).toEqual(['2026-12-01', '2026-12-15']);
+    const english = last('suspend-settlement', ['hold my payouts from next monday for 2 weeks, renovation, merchant id ' + MID], { locale: 'en' }).state!;
+    expect(valueOf(english, 'resume_date')).toBe('2026-12-14');
+    // At the resume question, how long is the answer too; "两周后" is still counted from today.
+    const atResume = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '跳过', '下周一开始']).state!;
+    expect(atResume.pending).toBe('resume_date');
+    expect(valueOf(send(atResume, '一个月').state, 'resume_date')).toBe('2026-12-30');
+    expect(valueOf(send(atResume, '两周后').state, 'resume_date')).toBe('2026-12-09');
+  });
+
+  it('a hold given a start or an end is of payouts: which settlement is not asked', () => {
+    const held = last('suspend-settlement', ['结算先停一段，从下周一开始，商户号' + MID]).state!;
+    expect(valueOf(held, 'settlement_kind')).toBe('payout');
+    expect(held.pending).not.toBe('settlement_kind');
+    // Without a period, the question stays: the merchant may mean the terminal's daily close.
+    expect(last('suspend-settlement', ['我想暂停结算']).state!.pending).toBe('settlement_kind');
+    // A choice made is never replaced.
+    const batch = last('suspend-settlement', ['我想暂停结算', '批结算']);
+    expect(batch.outcome).toEqual({ type: 'stopped', rule: 'batch_is_not_cancelled' });
+  });
+
   it('batch settlement: stopped with the explanation (batch_is_not_cancelled)', () => {
     for (const answer of ['批结算', '2']) {
       const step = last('suspend-settlement', ['我想暂停结算', answer]);

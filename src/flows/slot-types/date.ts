@@ -475,3 +475,42 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
 }
 
 export const dateType: SlotType<string> = { name: 'date', extract, parse };
+
+/**
+ * How long, said instead of an end date ("停两个礼拜", "装修十来天", "for 2 weeks"): the number of days, and
+ * where it was said. Not a day counted from today ("两周后", "3 weeks from now": dates, read above), nor a
+ * week or a month named ("上周", "3月").
+ */
+const DURATION_ZH = /(?<![上下这本第前])(?<n>\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*(?<about>来)?\s*(?<u>个?\s*(?:星期|礼拜)|周|个月|天)(?<more>左右|多)?(?!\s*(?:后|以后|之后|前|以前|之前))/g;
+/** Said as a guess ("大概一个月", "十来天", "差不多两周"): the merchant is asked for the day instead. */
+const HEDGE_BEFORE = /(?:大概|差不多|大约|约|估计|可能|也许|说不定)[^，,。;；]{0,4}$/;
+const DURATION_EN = /\bfor\s+(?<n>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)\s+(?<u>days?|weeks?|months?)\b/gi;
+const EN_COUNT: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, 'a couple of': 2, 'a few': 3 };
+
+export function durationIn(text: string): { days: number; start: number; end: number } | undefined {
+  const n = normalize(text);
+  for (const m of n.text.matchAll(DURATION_ZH)) {
+    const { n: count, u, about, more } = m.groups!;
+    if (about || more || HEDGE_BEFORE.test(n.text.slice(0, m.index))) continue;
+    const unit = u!.replace(/\s/g, '');
+    const k = count === '半' ? 0.5 : /^\d+$/.test(count!) ? Number(count) : parseSmallInt(count!);
+    if (k === undefined || k <= 0) continue;
+    const per = unit === '天' ? 1 : unit === '个月' ? 30 : 7;
+    if (count === '半' && per === 1) continue;
+    return { days: Math.round(k * per), ...originalSpan(n, m.index, m.index + m[0].length) };
+  }
+  for (const m of n.text.matchAll(DURATION_EN)) {
+    const { n: count, u } = m.groups!;
+    const k = /^\d+$/.test(count!) ? Number(count) : EN_COUNT[count!.toLowerCase()];
+    if (k === undefined || k <= 0) continue;
+    const per = /^day/i.test(u!) ? 1 : /^week/i.test(u!) ? 7 : 30;
+    return { days: k * per, ...originalSpan(n, m.index, m.index + m[0].length) };
+  }
+  return undefined;
+}
+
+/** The ISO day `days` after an ISO day. */
+export function addDaysIso(iso: string, days: number): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  return m ? isoOf(dayNumber(Number(m[1]), Number(m[2]), Number(m[3])) + days) : undefined;
+}

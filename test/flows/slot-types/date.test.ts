@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SLOT_TYPES } from '../../../src/flows/slot-types/types.js';
+import { durationIn } from '../../../src/flows/slot-types/date.js';
 import { ctx, expectInvalid, expectValid, spans } from './helpers.js';
 
 const date = SLOT_TYPES.date!;
@@ -275,3 +276,23 @@ describe('date: extract', () => {
     expect(spans(date, '2026-11-01刷的', ctx({ maxAgeDays: 30 }))).toEqual([['2026-11-01', '2026-11-01']]);
   });
 });
+
+describe('date: how long, said instead of an end', () => {
+  it.each([
+    ['想把结算停两个礼拜', 14],
+    ['停一个月', 30],
+    ['暂停半个月', 15],
+    ['停3天', 3],
+    ['停兩個禮拜', 14],
+    ['from next monday for 2 weeks', 14],
+    ['for a couple of months', 60],
+  ])('%j → %i days', (text, days) => {
+    expect(durationIn(text)?.days).toBe(days);
+  });
+
+  // A guess is no day to file: the merchant is asked for it.
+  it.each(['两周后恢复', '3天前刷的', '上周五', '3 weeks from now', '2 weeks ago', '下个月1号', '装修十来天', '大概要一个月', '停半个月左右', 'for about 2 weeks'])('%j is no length of time', (text) => {
+    expect(durationIn(text)).toBeUndefined();
+  });
+});
+
