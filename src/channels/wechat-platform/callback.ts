@@ -4,6 +4,10 @@
  * AES-encrypted with the EncodingAESKey; the plain text ends with the receive ID (the Official Account's
  * AppID, the WeCom corp ID), which must be ours. A passive reply goes back encrypted the same way.
  *
+ * The signature covers the query's `timestamp`, so a callback more than `CALLBACK_MAX_SKEW_MS` from now is
+ * refused (`timestampSkewMs`): a captured one replayed after the inbound journal (a day) forgot its message
+ * id cannot run again.
+ *
  * The signature and the cipher are `@wecom/crypto`'s; XML is read and written with `fast-xml-parser`
  * (strings only: a 64-bit MsgId stays exact; no DTD, so no entity tricks).
  */
@@ -28,6 +32,22 @@ export interface CallbackQuery {
   nonce?: string;
   echostr?: string;
   encrypt_type?: string;
+}
+
+/**
+ * How far a callback's `timestamp` may be from our clock (either way): 5 minutes — WeChat and WeCom sign
+ * with the time they send (their retries come within seconds), and a server clock kept by NTP is not
+ * minutes off.
+ */
+export const CALLBACK_MAX_SKEW_MS = 5 * 60_000;
+
+/**
+ * How far the query's `timestamp` (Unix seconds) is from `now` (ms, positive: in the future); undefined when
+ * it is missing or not a number.
+ */
+export function timestampSkewMs(query: CallbackQuery, now = Date.now()): number | undefined {
+  if (!query.timestamp || !/^\d{1,12}$/.test(query.timestamp)) return undefined;
+  return Number(query.timestamp) * 1000 - now;
 }
 
 /** A callback's XML body as flat strings (`<xml><A>…</A></xml>` → `{ A: '…' }`); nested elements are kept as objects. */

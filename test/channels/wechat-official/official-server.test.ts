@@ -10,7 +10,7 @@ import { SqlStorage } from '../../../src/store/index.js';
 import { AgentStore } from '../../../src/handoff/agents/agent-store.js';
 import { OfficialAccountAdapter, WECHAT_OFFICIAL_CHANNEL_ID, WindowClosedError } from '../../../src/channels/wechat-official/index.js';
 import { signatureOf } from '../../../src/channels/wechat-platform/callback.js';
-import { callback, nextHandled, oaEvent, oaImage, oaText, OA_SECRETS, OA_TOKEN, openReply, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
+import { callback, nowTimestamp, nextHandled, oaEvent, oaImage, oaText, OA_SECRETS, OA_TOKEN, openReply, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
 
 const SLIP = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures', 'files', 'slip.png');
 
@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe('the Official Account callback URL', () => {
   it('answers the console URL check with echostr, and refuses a wrong signature', async () => {
-    const timestamp = '1764500000';
+    const timestamp = nowTimestamp();
     const nonce = 'n0nce';
     const ok = await fetch(`${h.oaUrl}?signature=${signatureOf(OA_TOKEN, timestamp, nonce)}&timestamp=${timestamp}&nonce=${nonce}&echostr=hello123`);
     expect(ok.status).toBe(200);
@@ -54,6 +54,22 @@ describe('the Official Account callback URL', () => {
     const transcript = await h.ts.server.runtime()!.transcripts.getTranscriptActivities(WECHAT_OFFICIAL_CHANNEL_ID, 'wxoa:o-bad');
     expect(transcript.items).toHaveLength(0);
     expect(h.fake.calls.length).toBe(before);
+  });
+
+  it('refuses (403) a signed callback whose timestamp is more than 5 minutes old or ahead (a replay), before anything runs', async () => {
+    const before = h.fake.calls.length;
+    const old = oaText('o-replay', '退货报25是什么意思');
+    expect((await postCallback(h.oaUrl, callback(OA_SECRETS, old, { skewSeconds: -6 * 60 }))).status).toBe(403);
+    expect((await postCallback(h.oaUrl, callback(OA_SECRETS, oaText('o-replay', '你好'), { skewSeconds: 6 * 60 }))).status).toBe(403);
+    const stale = nowTimestamp(-6 * 60);
+    expect((await fetch(`${h.oaUrl}?signature=${signatureOf(OA_TOKEN, stale, 'n0nce')}&timestamp=${stale}&nonce=n0nce&echostr=hello123`)).status).toBe(403);
+    const transcript = await h.ts.server.runtime()!.transcripts.getTranscriptActivities(WECHAT_OFFICIAL_CHANNEL_ID, 'wxoa:o-replay');
+    expect(transcript.items).toHaveLength(0);
+    expect(h.fake.calls.length).toBe(before);
+    // The same message signed now (WeChat's own retry) is taken.
+    const done = handled(String(old.MsgId));
+    expect((await postCallback(h.oaUrl, callback(OA_SECRETS, old))).status).toBe(200);
+    expect((await done).outcome).toBe('processed');
   });
 
   it('answers a question passively (encrypted reply) within the 5 seconds', async () => {

@@ -28,9 +28,12 @@ export function nextMsgId(): string {
   return String(++msgIds);
 }
 
-/** A callback request: the query string and the XML body, encrypted when the secrets have an AES key. */
-export function callback(secrets: Secrets, fields: Record<string, unknown>, options: { badSignature?: boolean; wrongReceiver?: boolean } = {}): { query: string; body: string } {
-  const timestamp = String(Math.floor(Date.now() / 1000));
+/**
+ * A callback request: the query string and the XML body, encrypted when the secrets have an AES key, signed
+ * with the current time (`skewSeconds`: that far from now, e.g. -360 for one captured six minutes ago).
+ */
+export function callback(secrets: Secrets, fields: Record<string, unknown>, options: { badSignature?: boolean; wrongReceiver?: boolean; skewSeconds?: number } = {}): { query: string; body: string } {
+  const timestamp = String(Math.floor(Date.now() / 1000) + (options.skewSeconds ?? 0));
   const nonce = randomBytes(6).toString('hex');
   const plain = buildXml(fields);
   const params = new URLSearchParams({ timestamp, nonce, signature: signatureOf(secrets.token, timestamp, nonce) });
@@ -42,6 +45,11 @@ export function callback(secrets: Secrets, fields: Record<string, unknown>, opti
   params.set('encrypt_type', 'aes');
   params.set('msg_signature', options.badSignature ? 'f'.repeat(40) : signatureOf(secrets.token, timestamp, nonce, encrypted));
   return { query: params.toString(), body: buildXml({ ToUserName: String(fields.ToUserName ?? ''), Encrypt: encrypted }) };
+}
+
+/** The current time as a callback's `timestamp` (Unix seconds, as text). */
+export function nowTimestamp(skewSeconds = 0): string {
+  return String(Math.floor(Date.now() / 1000) + skewSeconds);
 }
 
 export async function postCallback(url: string, request: { query: string; body: string }): Promise<{ status: number; text: string; ms: number }> {

@@ -12,7 +12,7 @@ import { AgentStore } from '../../../src/handoff/agents/agent-store.js';
 import { signatureOf } from '../../../src/channels/wechat-platform/callback.js';
 import { KfAdapter, WECOM_KF_CHANNEL_ID } from '../../../src/channels/wecom-kf/index.js';
 import { SqlStorage } from '../../../src/store/index.js';
-import { callback, KF_AES_KEY, KF_SECRETS, KF_TOKEN, kfCallback, kfEnter, kfImage, kfText, kfTexts, nextHandled, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
+import { callback, nowTimestamp, KF_AES_KEY, KF_SECRETS, KF_TOKEN, kfCallback, kfEnter, kfImage, kfText, kfTexts, nextHandled, postCallback, startPlatformServer, type PlatformServer } from '../wechat-platform/callbacks.js';
 import { CORP_ID, OPEN_KFID } from '../wechat-platform/fake-wechat-api.js';
 
 const SLIP = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures', 'files', 'slip.png');
@@ -43,7 +43,7 @@ afterAll(async () => {
 describe('the WeCom kf callback URL', () => {
   it('answers the URL check with the decrypted echostr, and refuses a wrong signature', async () => {
     const echostr = encrypt(KF_AES_KEY, 'echo-1234567', CORP_ID);
-    const timestamp = '1764500000';
+    const timestamp = nowTimestamp();
     const nonce = 'abc';
     const ok = await fetch(`${h.kfUrl}?msg_signature=${signatureOf(KF_TOKEN, timestamp, nonce, echostr)}&timestamp=${timestamp}&nonce=${nonce}&echostr=${encodeURIComponent(echostr)}`);
     expect(await ok.text()).toBe('echo-1234567');
@@ -51,6 +51,16 @@ describe('the WeCom kf callback URL', () => {
     expect(bad.status).toBe(401);
     const before = h.fake.callsTo('/cgi-bin/kf/sync_msg').length;
     expect((await postCallback(h.kfUrl, callback(KF_SECRETS, kfCallback(), { badSignature: true }))).status).toBe(401);
+    expect(h.fake.callsTo('/cgi-bin/kf/sync_msg').length).toBe(before);
+  });
+
+  it('refuses (403) a signed callback whose timestamp is more than 5 minutes old or ahead, and pulls nothing', async () => {
+    const before = h.fake.callsTo('/cgi-bin/kf/sync_msg').length;
+    expect((await postCallback(h.kfUrl, callback(KF_SECRETS, kfCallback(), { skewSeconds: -10 * 60 }))).status).toBe(403);
+    expect((await postCallback(h.kfUrl, callback(KF_SECRETS, kfCallback(), { skewSeconds: 10 * 60 }))).status).toBe(403);
+    const stale = nowTimestamp(-10 * 60);
+    const echostr = encrypt(KF_AES_KEY, 'echo-old', CORP_ID);
+    expect((await fetch(`${h.kfUrl}?msg_signature=${signatureOf(KF_TOKEN, stale, 'abc', echostr)}&timestamp=${stale}&nonce=abc&echostr=${encodeURIComponent(echostr)}`)).status).toBe(403);
     expect(h.fake.callsTo('/cgi-bin/kf/sync_msg').length).toBe(before);
   });
 
