@@ -436,7 +436,12 @@ export class PosAssistBot extends ActivityHandler {
         return;
       }
       if (intent?.mode === 'offer') {
-        await this.answer(context, conversation, text, locale, { offerTopics: false });
+        const answered = await this.answer(context, conversation, text, locale, { offerTopics: !!intent.asked });
+        // A question the guide could not answer ("银行扣了我一笔年费，能申请退回吗") is no request of ours.
+        if (intent.asked && !answered) {
+          await this.handOverIfStuck(context, conversation, locale);
+          return;
+        }
         conversation.offer = intent.flowId;
         const title = flows.turns.flow(intent.flowId).title[locale];
         await context.sendActivity(this.withActions(context, t(locale, 'offerFlow', { title }), [this.startLabel(intent.flowId, locale)]));

@@ -47,6 +47,8 @@ export interface IntentMatch {
   score: number;
   /** start: the merchant asked for it; offer: a question about it — answer, then offer to start. */
   mode: 'start' | 'offer';
+  /** Offered because a question asks how to do what the request would ask: only worth offering after an answer. */
+  asked?: true;
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
@@ -56,7 +58,7 @@ const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
-const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz)\b/i;
+const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
@@ -136,7 +138,7 @@ export class IntentDetector {
    * word of its `about` (or, for a transaction, one of its facts), and no question — unless the flow
    * takes questions (status, supplements) and this is no question about how.
    */
-  stated(text: string, which: 'own' | 'new' | 'any' = 'any', opts: { withFiles?: boolean } = {}): string | undefined {
+  stated(text: string, which: 'own' | 'new' | 'any' = 'any', opts: { withFiles?: boolean; asked?: boolean } = {}): string | undefined {
     const t = lower(text);
     // Counted in characters of Chinese, or twice as many of English.
     const polite =
@@ -147,7 +149,8 @@ export class IntentDetector {
         SALE_AMOUNT.test(text) &&
         !NOT_ABOUT_DOING_IT.test(text) &&
         [...text].length <= TOLD_SALE_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5));
-    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular;
+    // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
+    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular && !opts.asked;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles;
     for (const st of this.statements) {
@@ -178,7 +181,11 @@ export class IntentDetector {
     if (byExamples?.mode === 'start') return byExamples;
     const stated = this.stated(text, 'new', opts);
     if (stated) return { flowId: stated, score: 1, mode: 'start' };
-    return byExamples;
+    if (byExamples) return byExamples;
+    // A question about how to do what a request would ask ("今天有笔交易刷错了 怎么撤销"): answered, and
+    // the request offered.
+    const asked = this.stated(text, 'new', { ...opts, asked: true });
+    return asked ? { flowId: asked, score: 1, mode: 'offer', asked: true } : undefined;
   }
 
   private byExamples(text: string, tokens: Set<string>): IntentMatch | undefined {

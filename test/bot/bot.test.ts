@@ -154,6 +154,14 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(replies.at(-1)?.text).toMatch(/商户编号.*查您的申请/);
   });
 
+  it('answers how to undo the merchant\'s own case and offers the request; an off-topic one gets no offer', async () => {
+    const own = await terminalConversation(env.runtime, 'asked-offer').say('今天有笔交易刷错了 怎么撤销');
+    expect(own.map((r) => r.text).join('\n')).toMatch(/来源：/);
+    expect(own.at(-1)?.text).toContain('需要的话，我可以现在就帮您办理「撤销 / 退货申请」');
+    const other = await terminalConversation(env.runtime, 'asked-no-offer').say('银行扣了我一笔年费，能申请退回吗');
+    expect(other.map((r) => r.text).join('\n')).not.toContain('需要的话，我可以现在就帮您办理');
+  });
+
   it('masks a card number everywhere and warns the merchant', async () => {
     const chat = terminalConversation(env.runtime, 'card-1');
     const replies = await chat.say(`顾客卡号 ${PAN} 要退款`);

@@ -49,6 +49,10 @@ describe('intent detection', () => {
   it('offers, but does not start, on a question about the process', () => {
     expect(detector.detect('怎么申请暂停结算？')).toMatchObject({ flowId: 'suspend-settlement', mode: 'offer' });
     expect(detector.detect('手工退货怎么申请')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer' });
+    // How to do what a request would ask, about the merchant's own case: answered, and the request offered.
+    for (const q of ['有个客人要退货，怎么给他退？', '今天有笔交易刷错了 怎么撤销', 'customer returned the item, how do i give the money back']) {
+      expect(detector.detect(q), q).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer', asked: true });
+    }
   });
 
   it('starts a flow for none of the evaluation questions but a known few', () => {
@@ -117,6 +121,9 @@ describe('intent detection', () => {
       ['退款申请现在什么状态', 'request-status'],
       ['停结算那个事办好了没', 'request-status'],
       ['上回让你们退的那笔，退了吗', 'request-status'],
+      ['刷卡刷重复了，扣了顾客两次', 'cancel-transaction'],
+      ['charged a customer twice, need to fix it', 'cancel-transaction'],
+      ['资金紧张，能不能先暂停结算', 'suspend-settlement'],
       ['前几天提交的退款咋样了', 'request-status'],
       ['申请都好几天了还没动静吗', 'request-status'],
       // Asking whether or how one sale, named by its day and amount, can be undone is asking for it.
