@@ -98,6 +98,9 @@ const NOT_ABOUT_DOING_IT =
   /想问|问一下|问下|请问|咨询|多久|多长时间|什么时候|几时|为什么|为啥|点解|报|提示|显示|跳出|怎么操作|如何操作|怎么弄|机器上|POS上|终端上|输什么|输哪|什么号|哪个号|哪张|哪里|在哪|去哪|密码|带什么|需要什么|要什么|\b(?:how long|when will|when does|why|on the (?:terminal|machine|pos))\b/i;
 /** Longer, it is a story around a question about the rules or the terminal ("…这种情况我应该怎么操作"). */
 const TOLD_SALE_MAX_CHARS = 60;
+/** The merchant's own case told: a customer, a sale, a day or an amount ("有个客人要退货", "今天有笔交易刷错了"). */
+const OWN_CASE =
+  /有(?:个|位|一个|一位)(?:客人|顾客|客户|人)|有(?:笔|一笔|单|一单)|[这那]笔|[这那]单|刚才|刚刚|今天|昨天|前天|上周|\d{2,}|\bcustomer (?:returned|wants|paid|was|bought)|\bi (?:charged|swiped|rang)|\bwe (?:charged|swiped)/i;
 
 interface Statement {
   flowId: string;
@@ -182,9 +185,10 @@ export class IntentDetector {
     const stated = this.stated(text, 'new', opts);
     if (stated) return { flowId: stated, score: 1, mode: 'start' };
     if (byExamples) return byExamples;
-    // A question about how to do what a request would ask ("今天有笔交易刷错了 怎么撤销"): answered, and
-    // the request offered.
-    const asked = this.stated(text, 'new', { ...opts, asked: true });
+    // A question about how to do, in the merchant's own case, what a request would ask ("今天有笔交易刷错了
+    // 怎么撤销"): answered, and the request offered. A question about the rules ("已经结算了还能撤销交易吗")
+    // is only answered.
+    const asked = OWN_CASE.test(text) ? this.stated(text, 'new', { ...opts, asked: true }) : undefined;
     return asked ? { flowId: asked, score: 1, mode: 'offer', asked: true } : undefined;
   }
 

@@ -395,6 +395,18 @@ const PATTERNS: Pattern[] = [
       return { day: bareWeekday(w, env) };
     },
   },
+  // A planned day said as the coming week or month ("下周开始装修", "从下个月起", "from next week"): its
+  // first day (Monday; the 1st). Only where later days are asked for (`allowFuture`).
+  {
+    re: /(?:下个?(?:周|星期|礼拜)|下周)(?![一二三四五六日天1-7\d])|下个?月(?!\s*(?:\d|[一二三四五六七八九十两]+\s*[号日]))|(?<![a-z])(?:from|starting|start)\s+next\s+(week|month)(?![a-z])/gi,
+    read: (m, env) => {
+      if (!env.future) return undefined;
+      const month = m[1] ? m[1].toLowerCase() === 'month' : m[0].includes('月');
+      if (!month) return { day: monday(env.today) + 7 };
+      const { y, m: mo } = fromDayNumber(env.today);
+      return { day: mo === 12 ? dayNumber(y + 1, 1, 1) : dayNumber(y, mo + 1, 1) };
+    },
+  },
   // 上个月20号, 这个月3号, 本月3日, 下个月1号
   {
     re: new RegExp(`(上上|上|这|本|下)\\s*个?\\s*月\\s*(${NUM})\\s*[号日]`, 'g'),

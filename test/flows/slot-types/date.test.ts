@@ -296,3 +296,21 @@ describe('date: how long, said instead of an end', () => {
   });
 });
 
+describe('date: a planned day said as the coming week or month', () => {
+  it.each([
+    ['下周开始', '2026-11-30'],
+    ['从下个星期起', '2026-11-30'],
+    ['下个月开始', '2026-12-01'],
+    ['from next week', '2026-11-30'],
+    ['starting next month', '2026-12-01'],
+    ['下周三', '2026-12-02'], // a weekday named: that day
+    ['下个月5号', '2026-12-05'],
+  ])('%j → %s', (text, iso) => {
+    expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
+  });
+
+  it('is no day of a past sale', () => {
+    expect(spans(date, '下周开始', ctx())).toEqual([]);
+  });
+});
+
