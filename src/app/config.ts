@@ -74,6 +74,8 @@ export interface Config {
   readonly answerMaxSources: number;
   /** Port of the web server (web chat, webhooks). */
   readonly port: number;
+  /** Bearer key of `GET /metrics` (Prometheus); unset = that route answers 404. */
+  readonly metricsToken: string | undefined;
   /** Transcripts older than this many days are deleted (PIPL: keep only as long as needed). */
   readonly transcriptRetentionDays: number;
   /** `NODE_ENV` as given (any value); `development` when unset. */
@@ -261,6 +263,7 @@ function schemaFor(root: string) {
     BACKOFFICE_WEBHOOK_URL: httpUrl().optional(),
     BACKOFFICE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     BACKOFFICE_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+    METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
     BACKOFFICE_PHONE_CODE_URL: httpUrl().optional(),
     HANDOFF_BUSINESS_HOURS: z
       .string()
@@ -378,6 +381,7 @@ const SECRET_VARIABLES = new Set([
   'DIRECTLINE_SECRET',
   'BACKOFFICE_WEBHOOK_SECRET',
   'BACKOFFICE_API_KEY',
+  'METRICS_TOKEN',
   'TELEGRAM_BOT_TOKEN',
   'TELEGRAM_WEBHOOK_SECRET',
   'WECHATY_PUPPET_SERVICE_TOKEN',
@@ -403,6 +407,7 @@ export function secretValues(config: Config): string[] {
     config.webchat.directLineSecret,
     config.backoffice.webhookSecret,
     config.backoffice.apiKey,
+    config.metricsToken,
     config.telegram.botToken,
     config.telegram.webhookSecret,
     config.wechat.puppetServiceToken,
@@ -525,6 +530,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     answerMinConfidence: v.ANSWER_MIN_CONFIDENCE,
     answerMaxSources: v.ANSWER_MAX_SOURCES,
     port: v.PORT,
+    metricsToken: v.METRICS_TOKEN,
     transcriptRetentionDays: v.TRANSCRIPT_RETENTION_DAYS,
     nodeEnv: v.NODE_ENV,
     host: v.HOST,

@@ -32,6 +32,7 @@ import { SlipPhotos } from '../bot/slip-photos.js';
 import { purgeExpired as purgeExpiredRows, type RetentionResult } from '../store/retention.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { PhoneCheck } from '../identity/phone-check.js';
+import type { Metrics } from './metrics.js';
 
 /**
  * Attempts at telling a merchant of a decision before giving up (retried every minute and at each start):
@@ -112,6 +113,25 @@ export interface RuntimeOptions {
   onOutbox?: () => void;
   /** A store opened already (the server opens it first: the console's login needs it at once). */
   store?: Store;
+  /** The server's metrics: turns, answers, flow steps, handoffs and model calls are counted into it. */
+  metrics?: Metrics;
+}
+
+/** The flow engine, telling the metrics of each start and step (the turn's outcome is then a flow step). */
+class CountedFlowEngine extends FlowEngine {
+  constructor(flows: Map<string, Flow>, options: ConstructorParameters<typeof FlowEngine>[1], private readonly metrics: Metrics) {
+    super(flows, options);
+  }
+
+  override start(...args: Parameters<FlowEngine['start']>): ReturnType<FlowEngine['start']> {
+    this.metrics.flowStep();
+    return super.start(...args);
+  }
+
+  override handle(...args: Parameters<FlowEngine['handle']>): ReturnType<FlowEngine['handle']> {
+    this.metrics.flowStep();
+    return super.handle(...args);
+  }
 }
 
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -134,10 +154,16 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
 
     const knowledge = await openKnowledge(config, logger);
     const llmCalls = new LlmCallStore(store.db);
-    const llm = config.llm.apiKey ? new LanguageModel({ settings: config.llm, logger, record: (call) => llmCalls.record(call) }) : undefined;
+    const metrics = options.metrics;
+    const recordCall = (call: Parameters<LlmCallStore['record']>[0]) => {
+      metrics?.llmCall(call);
+      return llmCalls.record(call);
+    };
+    const llm = config.llm.apiKey ? new LanguageModel({ settings: config.llm, logger, record: recordCall }) : undefined;
     if (llm) logger.info({ model: llm.model, baseUrl: config.llm.baseUrl ?? 'https://api.openai.com/v1', structuredOutput: llm.structuredOutput }, 'language model configured');
     const requests = new RequestStore(store.db, { timeZone: config.timeZone, onOutbox: () => options.onOutbox?.() });
-    const engine = new FlowEngine(flows, { slotTypes: SLOT_TYPES, timeZone: config.timeZone });
+    const engineOptions = { slotTypes: SLOT_TYPES, timeZone: config.timeZone };
+    const engine = metrics ? new CountedFlowEngine(flows, engineOptions, metrics) : new FlowEngine(flows, engineOptions);
     const slipReader = new SlipReader();
     const slips = new SlipPhotos({
       reader: slipReader,
@@ -156,7 +182,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       extractor: llm ? new SlotExtractor(llm, { timeZone: engine.timeZone, logger }) : undefined,
       slips,
     });
-    const handoff = new HandoffService({ db: store.db, settings: config.handoff, logger });
+    const handoff = new HandoffService({ db: store.db, settings: config.handoff, logger, onHandoff: metrics ? (event, record) => metrics.handoffEvent(event, record) : undefined });
     const handoffTurns = new HandoffTurns({
       service: handoff,
       requests,
@@ -187,6 +213,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         if (error) logger.error({ err: error, ...where }, 'flow action failed; the merchant was offered a retry');
         else logger.info(where, 'human agent offered');
       },
+      onAnswer: metrics ? (_context, answer) => metrics.answer(answer.answered, answer.confidence) : undefined,
     });
     const adapters: ChannelAdapter[] = [];
     const handoffDelivery: HandoffDelivery = {
@@ -252,6 +279,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       },
       attach(adapter) {
         adapters.push(adapter);
+        if (metrics) adapter.use(metrics.turnMiddleware);
         adapter.handoffSink = async (context, event) => {
           await handoff.initiate(context, event);
         };

@@ -20,7 +20,7 @@ import { pageRoutes } from '../channels/webchat/page-routes.js';
 import { TokenService } from '../channels/webchat/tokens.js';
 import { ActivityHub, DIRECTLINE_CHANNEL_ID, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
 import { t, type Locale, type MessageKey } from '../i18n/messages.js';
-import { backofficeRoutes, OutboxWorker } from '../requests/index.js';
+import { backofficeRoutes, bearerToken, OutboxWorker, safeEqual } from '../requests/index.js';
 import { agentAuth, requireAgent } from '../handoff/agents/index.js';
 import { renderWechatLoginPage } from '../channels/wechat/login-page.js';
 import { consoleRoutes } from '../handoff/console-routes.js';
@@ -36,6 +36,7 @@ import { PROJECT_ROOT, type Config } from './config.js';
 import { AppError, type ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { createRuntime, type Runtime } from './runtime.js';
+import { Metrics } from './metrics.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -44,6 +45,8 @@ export interface Server {
   /** The origin the server listens on, e.g. http://127.0.0.1:3978. */
   url: string;
   runtime(): Runtime | undefined;
+  /** This server's Prometheus metrics (its own registry). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -195,6 +198,17 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Prometheus scrapes with METRICS_TOKEN as a bearer key; without one configured the route is not there.
+  const metrics = new Metrics();
+  const metricsToken = config.metricsToken;
+  if (metricsToken) {
+    app.get('/metrics', async (request, reply) => {
+      const token = bearerToken(request.headers.authorization);
+      if (!token || !safeEqual(token, metricsToken)) throw new AppError('METRICS_UNAUTHORIZED');
+      const { contentType, body } = await metrics.scrape();
+      return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
+    });
+  }
   app.get('/readyz', async (_request, reply) =>
     service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, languageModel: runtime!.llm ? 'on' : 'off', channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus(), wechatOfficial: wechatOfficialStatus(), wecomKf: wecomKfStatus() } } : reply.code(503).send({ status: 'starting' }),
   );
@@ -317,17 +331,25 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   let outbox: OutboxWorker | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   const ready = (async () => {
-    runtime = await createRuntime(config, logger, { onOutbox: () => outbox?.wake(), store: database });
+    runtime = await createRuntime(config, logger, { onOutbox: () => outbox?.wake(), store: database, metrics });
     outbox = new OutboxWorker({
       db: runtime.store.db,
       url: config.backoffice.webhookUrl,
       secret: config.backoffice.webhookSecret,
       logger,
+      onAttempt: (outcome) => metrics.outboxAttempt(outcome),
       ...options.outbox,
     });
     const hub = new ActivityHub();
     const store = new DirectLineStore(runtime.store.db);
     const adapter = new WebChatAdapter({ transcripts: runtime.transcripts, store, hub });
+    const handoffService = runtime.handoff;
+    metrics.setSources({
+      db: runtime.store.db,
+      directLineStreams: () => hub.totalListeners(),
+      consoleSockets: () => handoffService.hub.size,
+      availability: () => handoffService.availability(),
+    });
     runtime.attach(adapter);
     const bot = runtime.bot;
     const ready = new DirectLineService({
@@ -444,6 +466,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     ready,
     url,
     runtime: () => runtime,
+    metrics,
     close() {
       closing ??= (async () => {
         await app.close();

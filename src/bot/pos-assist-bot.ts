@@ -86,6 +86,8 @@ export interface PosAssistBotOptions {
   phoneCheck?: PhoneCheck;
   /** Where a handoff or a failure is logged. */
   onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;
+  /** Told of each question answered or not, with the answer's confidence (metrics). */
+  onAnswer?: (context: TurnContext, answer: { answered: boolean; confidence: number }) => void;
 }
 
 /** A person asked for by name, not only a call: "转人工，电话138…" wants an agent even when a number was asked. */
@@ -516,6 +518,7 @@ export class PosAssistBot extends ActivityHandler {
     const reply = await answerQuestion(this.options.knowledge, this.options.answerer, topic ? TOPIC_QUERIES[topic]![topicLocale] : text, locale, onText, topic ? undefined : previous);
     // Once interim text was shown, whatever comes last must replace it (the stream's final message).
     const send = (activity: Partial<Activity>) => context.sendActivity(stream.sequence > 0 ? finalActivity(stream.id, activity) : activity);
+    this.options.onAnswer?.(context, { answered: reply.answered, confidence: reply.confidence });
     // What the bot tried, for the agent if the merchant ends up with one.
     conversation.tried = [...(conversation.tried ?? []), { question: text.slice(0, 200), answered: reply.answered, sources: reply.sources.map(citation), at: new Date().toISOString() }].slice(-5);
     if (reply.answered) {

@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
   REQUEST_SUPPLEMENT_NOT_EXPECTED: { status: 409, message: 'The request is not waiting for more information' },
   REQUEST_INVALID: { status: 400, message: 'Invalid request data' },
   BACKOFFICE_UNAUTHORIZED: { status: 401, message: 'Missing or invalid back-office API key' },
+  METRICS_UNAUTHORIZED: { status: 401, message: 'Missing or invalid metrics key' },
   BACKOFFICE_NOT_CONFIGURED: { status: 503, message: 'The back-office API is disabled: BACKOFFICE_API_KEY is not set' },
   AGENT_UNAUTHORIZED: { status: 401, message: 'Not logged in to the agent console' },
   AGENT_LOGIN_FAILED: { status: 401, message: 'Wrong name or password' },

@@ -24,6 +24,11 @@ export class ConsoleHub {
     return () => this.clients.delete(client);
   }
 
+  /** Open console sockets (metrics). */
+  get size(): number {
+    return this.clients.size;
+  }
+
   /** Agents with at least one open socket. */
   connectedAgentIds(): Set<number> {
     return new Set([...this.clients].map((c) => c.agent.id));

@@ -34,6 +34,8 @@ export interface HandoffServiceOptions {
   settings: HandoffSettings;
   now?: () => Date;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Told when a handoff opens (queued, or a ticket) and when an agent claims one (metrics). */
+  onHandoff?: (event: 'opened' | 'claimed', handoff: HandoffRecord) => void;
 }
 
 /** What the channel side provides: the adapter of a channel, the bot, and file URLs for a conversation. */
@@ -130,6 +132,7 @@ export class HandoffService {
     });
     await this.store.addEvent(handoff.id, { kind: 'initiated', actor: 'bot', text: value.package.summary }, now);
     this.options.logger?.info({ handoffId: handoff.id, reason: value.reason, channelId: handoff.channelId }, 'handoff initiated');
+    this.options.onHandoff?.('opened', handoff);
     const summary = await this.summary(handoff);
     this.hub.broadcast({ type: 'handoff.new', handoff: summary });
     return this.position(handoff);
@@ -158,6 +161,7 @@ export class HandoffService {
       now,
     });
     await this.store.addEvent(handoff.id, { kind: 'ticket', actor: 'merchant', text: input.message }, now);
+    this.options.onHandoff?.('opened', handoff);
     this.hub.broadcast({ type: 'handoff.new', handoff: await this.summary(handoff) });
     return handoff;
   }
@@ -241,6 +245,7 @@ export class HandoffService {
     }
     await this.store.addEvent(id, { kind: 'claimed', actor: `agent:${agent.name}` }, now);
     const after = await this.changed(id);
+    this.options.onHandoff?.('claimed', after);
     // Merchants see the display name, never the login name (half of a credential).
     await this.tellBot(after, 'accepted', agent.displayName);
     return this.summary(after);

@@ -243,6 +243,8 @@ export interface OutboxWorkerOptions {
   /** Rows read per round (default 20). */
   batchSize?: number;
   logger?: WorkerLogger;
+  /** Told after each delivery attempt that got an answer or failed (metrics); not for aborted ones. */
+  onAttempt?: (outcome: 'delivered' | 'failed') => void;
 }
 
 export interface RunResult {
@@ -268,6 +270,7 @@ export class OutboxWorker {
   readonly #pollIntervalMs: number;
   readonly #batchSize: number;
   readonly #log: WorkerLogger;
+  readonly #onAttempt: ((outcome: 'delivered' | 'failed') => void) | undefined;
 
   #running = false;
   #stopping = false;
@@ -294,6 +297,7 @@ export class OutboxWorker {
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#batchSize = options.batchSize ?? 20;
     this.#log = options.logger ?? silent;
+    this.#onAttempt = options.onAttempt;
   }
 
   /** False without a webhook URL: then nothing is ever sent. */
@@ -410,6 +414,7 @@ export class OutboxWorker {
       if (outcome.ok) {
         await this.store.markDelivered(message.id, now);
         result.delivered++;
+        this.#onAttempt?.('delivered');
         this.#log.info(
           { outboxId: message.id, requestId: message.requestId, kind: message.kind, attempts: message.attempts + 1 },
           'delivered to the back office',
@@ -422,6 +427,7 @@ export class OutboxWorker {
         const delay = backoffDelay(failures, { baseMs: this.#baseDelayMs, capMs: this.#maxDelayMs, random: this.#random });
         await this.store.markFailed(message.id, outcome.error, new Date(now.getTime() + delay));
         result.failed++;
+        this.#onAttempt?.('failed');
         this.#log.warn(
           { outboxId: message.id, requestId: message.requestId, kind: message.kind, attempts: failures, retryInMs: delay, error: outcome.error },
           'back-office delivery failed; will retry',

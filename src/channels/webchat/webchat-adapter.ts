@@ -58,6 +58,11 @@ export class ActivityHub {
     return this.events.listenerCount(conversationId);
   }
 
+  /** Listeners over all conversations: the open streams (metrics). */
+  totalListeners(): number {
+    return this.events.eventNames().reduce((sum, name) => sum + this.events.listenerCount(name), 0);
+  }
+
   /**
    * Keeps `activity` as its stream's latest interim; false (nothing kept) when a later one is already
    * there (an interim that arrived out of order).
