@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Merchant, agent, api, fileCancelRequest, onlyHandoff, startHandoffServer } from '../handoff/helpers.js';
-import { startTestServer, waitFor, type TestServer } from '../webchat/helpers.js';
+import { StreamClient, openConversation, startTestServer, waitFor, type TestServer } from '../webchat/helpers.js';
 
 const TOKEN = 'metrics-test-key-0123456789abcdef';
 const QUEUED = '正在为您转接人工客服';
@@ -113,6 +113,24 @@ describe('GET /metrics', () => {
     expect(sample(now, 'pos_assist_handoff_claim_seconds_count')).toBe(1);
     expect(sample(now, 'pos_assist_open_handoffs', { status: 'active' })).toBe(1);
     expect(sample(now, 'pos_assist_open_handoffs', { status: 'waiting' })).toBe(0);
+  });
+});
+
+describe('GET /metrics: open streams', () => {
+  it('counts the Direct Line WebSocket streams open now', async () => {
+    const ts = await startHandoffServer({ METRICS_TOKEN: TOKEN });
+    try {
+      const streams = async () => sample(await metricsText(ts), 'pos_assist_websocket_streams', { kind: 'directline' });
+      expect(await streams()).toBe(0);
+      const conv = await openConversation(ts);
+      const client = StreamClient.connect(conv.streamUrl);
+      await client.waitForActivity((a) => a.from?.role === 'bot', 'the welcome on the stream');
+      await waitFor(async () => (await streams()) === 1, 'the stream counted as open');
+      client.ws.close();
+      await waitFor(async () => (await streams()) === 0, 'the stream counted as closed');
+    } finally {
+      await ts.destroy();
+    }
   });
 });
 
