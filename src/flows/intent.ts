@@ -58,7 +58,7 @@ const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
-const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz)\b/i;
+const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz|is it possible to|possible to get)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
@@ -100,7 +100,13 @@ const NOT_ABOUT_DOING_IT =
 const TOLD_SALE_MAX_CHARS = 60;
 /** The merchant's own case told: a customer, a sale, a day or an amount ("有个客人要退货", "今天有笔交易刷错了"). */
 const OWN_CASE =
-  /有(?:个|位|一个|一位)(?:客人|顾客|客户|人)|有(?:笔|一笔|单|一单)|[这那]笔|[这那]单|刚才|刚刚|今天|昨天|前天|上周|\d{2,}|\bcustomer (?:returned|wants|paid|was|bought)|\bi (?:charged|swiped|rang)|\bwe (?:charged|swiped)/i;
+  /有(?:个|位|一个|一位)(?:客人|顾客|客户|人)|有(?:笔|一笔|单|一单)|[这那]笔|[这那]个?单|一笔|刚才|刚刚|今天|昨天|前天|上周|\d{2,}|(?:客人|顾客|客户)(?:要|想)(?:退|撤)|刷错|按错|输错|打错|多扣|刷重复|刷多|\bcustomer (?:returned|wants|paid|was|bought|changed)|\b(?:yesterday|today|this morning)\b|\bi (?:charged|swiped|rang)|\bwe (?:charged|swiped)/i;
+/**
+ * A mistake or a sale of one's own, then whether it can be undone ("刷错了 能撤回来不", "这个单能退不"):
+ * asking for it. "还能退不" (still, after what happened) and "咋整" ask about the rules first.
+ */
+const OWN_SALE = /刷错|按错|输错|打错|多扣|刷重复|刷多了|[这那](?:个|一)?[单笔]|有(?:一)?[单笔]/;
+const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:退|撤)|(?<!还)可以(?:退|撤)|撤回来|\bcan (?:it|this|that) be (?:refunded|voided|cancelled|reversed)\b/;
 
 interface Statement {
   flowId: string;
@@ -147,7 +153,8 @@ export class IntentDetector {
     const polite =
       (POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5)) || REQUEST_TAIL.test(text);
     const particular =
-      ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text))) && [...text].length <= POLITE_REQUEST_MAX_CHARS) ||
+      ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text)) || (OWN_SALE.test(text) && CAN_IT_BE_UNDONE.test(text))) &&
+        [...text].length <= POLITE_REQUEST_MAX_CHARS) ||
       (SALE_DAY.test(text) &&
         SALE_AMOUNT.test(text) &&
         !NOT_ABOUT_DOING_IT.test(text) &&

@@ -50,7 +50,7 @@ describe('intent detection', () => {
     expect(detector.detect('怎么申请暂停结算？')).toMatchObject({ flowId: 'suspend-settlement', mode: 'offer' });
     expect(detector.detect('手工退货怎么申请')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer' });
     // How to do what a request would ask, about the merchant's own case: answered, and the request offered.
-    for (const q of ['有个客人要退货，怎么给他退？', '今天有笔交易刷错了 怎么撤销', 'customer returned the item, how do i give the money back']) {
+    for (const q of ['有个客人要退货，怎么给他退？', '今天有笔交易刷错了 怎么撤销', 'customer returned the item, how do i give the money back', '俺这有一单要退咋整', '客人要退钱 咋弄', "how can i cancel yesterday's payment, the customer changed her mind"]) {
       expect(detector.detect(q), q).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer', asked: true });
     }
   });
@@ -124,6 +124,11 @@ describe('intent detection', () => {
       ['刷卡刷重复了，扣了顾客两次', 'cancel-transaction'],
       ['charged a customer twice, need to fix it', 'cancel-transaction'],
       ['资金紧张，能不能先暂停结算', 'suspend-settlement'],
+      // One's own sale or mistake, then whether it can be undone.
+      ['这个单能退不', 'cancel-transaction'],
+      ['刷错了 能撤回来不', 'cancel-transaction'],
+      ['is it possible to get a refund done for a customer of mine?', 'cancel-transaction'],
+      ['i want to return money to a customer', 'cancel-transaction'],
       ['前几天提交的退款咋样了', 'request-status'],
       ['申请都好几天了还没动静吗', 'request-status'],
       // Asking whether or how one sale, named by its day and amount, can be undone is asking for it.
