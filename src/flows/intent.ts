@@ -177,7 +177,8 @@ export class IntentDetector {
   /** The best matching flow when the message is a request for it; undefined for questions and chat. */
   detect(typed: string, opts: { withFiles?: boolean } = {}): IntentMatch | undefined {
     // In an English message every word is English: "hlep me cancle a transacton" is read as meant.
-    const text = /[\u4e00-\u9fff]/.test(typed) ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
+    const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
+    const text = chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
     // A ticket number on its own ("CX-20261201-0001", after the list of requests) asks after that ticket.
     const byTicket = TICKET_ALONE.test(text) ? this.statements.find((st) => st.ticketAlone) : undefined;
     if (byTicket) return { flowId: byTicket.flowId, score: 1, mode: 'start' };
@@ -239,10 +240,19 @@ export class IntentDetector {
 const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/推货|褪货|退或|退活|退获|腿货|退貨|推貨/g, '退货'],
   [/退宽|推款|退欵|退歀/g, '退款'],
+  [/推钱|腿钱/g, '退钱'],
   [/撤肖|测销|撤宵|撤硝|彻销|扯销|撤銷|撤消/g, '撤销'],
-  [/暂挺|暂亭|暫停/g, '暂停'],
+  [/暂挺|暂亭|暂听|暂廷|暫停/g, '暂停'],
   [/节算|結算/g, '结算'],
+  // The request words typed in pinyin ("tuihuo 昨天的 880").
+  [/(?<![a-z])tui\s?huo(?![a-z])/gi, '退货'],
+  [/(?<![a-z])tui\s?kuan(?![a-z])/gi, '退款'],
+  [/(?<![a-z])che\s?xiao(?![a-z])/gi, '撤销'],
+  [/(?<![a-z])zan\s?ting(?![a-z])/gi, '暂停'],
+  [/(?<![a-z])jie\s?suan(?![a-z])/gi, '结算'],
 ];
+/** Pinyin request words, which make a Latin-letter message Chinese ("tuihuo zuotian 880"). */
+const PINYIN_REQUEST_WORD = /(?<![a-z])(?:tui\s?huo|tui\s?kuan|che\s?xiao|zan\s?ting)(?![a-z])/i;
 
 function respellRequestWords(text: string): string {
   return REQUEST_WORD_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text);

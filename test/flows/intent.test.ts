@@ -126,6 +126,10 @@ describe('intent detection', () => {
       ['资金紧张，能不能先暂停结算', 'suspend-settlement'],
       // One's own sale or mistake, then whether it can be undone.
       ['这个单能退不', 'cancel-transaction'],
+      // Input-method and pinyin spellings of the request words.
+      ['顾客要推钱，前天刷的520', 'cancel-transaction'],
+      ['tuihuo 昨天的 880', 'cancel-transaction'],
+      ['暂听结算 下周开始', 'suspend-settlement'],
       ['刷错了 能撤回来不', 'cancel-transaction'],
       ['is it possible to get a refund done for a customer of mine?', 'cancel-transaction'],
       ['i want to return money to a customer', 'cancel-transaction'],
