@@ -55,3 +55,20 @@ export function answeringRefusals<C extends { sendActivity(text: string): Promis
     if (hasContent) await logic(context);
   };
 }
+
+/**
+ * The file of a journalled message, fetched: taken as an attachment, or added to the refusals the message
+ * already had (a voice message, an unknown kind). `A` is the channel's attachment shape.
+ */
+export async function takeFile<A>(
+  refusals: readonly FileRefusal[],
+  fetch: (() => Promise<A | FileRefusal>) | undefined,
+): Promise<{ attachments: A[]; refusals: FileRefusal[] }> {
+  const out = { attachments: [] as A[], refusals: [...refusals] };
+  if (!fetch) return out;
+  const result = await fetch();
+  if (typeof result === 'object' && result !== null && 'reason' in result) out.refusals.push(result as FileRefusal);
+  else out.attachments.push(result as A);
+  return out;
+}
+

@@ -24,7 +24,7 @@ import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeAsAttachment } from '../attachments.js';
 import { ChannelAdapter, type BotLogic, type ChannelCapabilities, type InboundLimits, type PlatformChannelDeps } from '../channel-adapter.js';
 import type { MessageOutcome } from '../wechat/wechat-adapter.js';
-import { answeringRefusals, refusedSummary, type FileRefusal } from '../file-refusals.js';
+import { answeringRefusals, refusedSummary, takeFile, type FileRefusal } from '../file-refusals.js';
 import { InboundInbox, type Admission, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
 import { numberedOptions, pickedNumber, withNumberedOptions } from '../numbered-options.js';
@@ -198,13 +198,8 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
         text = option;
       }
     }
-    const attachments: Partial<Attachment>[] = [];
-    const refusals: FileRefusal[] = [...job.refusals];
-    if (job.file) {
-      const result = await this.fetchFile(platformId, job.file);
-      if ('reason' in result) refusals.push(result);
-      else attachments.push(result);
-    }
+    const file = job.file;
+    const { attachments, refusals } = await takeFile<Partial<Attachment>>(job.refusals, file && (() => this.fetchFile(platformId, file)));
     if (refusals.length) extra.refused = refusedSummary(refusals);
     const activity: Partial<Activity> = {
       ...job.activity,

@@ -38,7 +38,7 @@ import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.j
 import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
 import { agentLabel, kindName, wechatLocale, type FileRefusal } from './messages.js';
-import { answeringRefusals, refusedSummary } from '../file-refusals.js';
+import { answeringRefusals, refusedSummary, takeFile } from '../file-refusals.js';
 import { WechatState } from './wechat-state.js';
 import { numberedOptions, pickedNumber, withNumberedOptions } from '../numbered-options.js';
 import type { InboundLimits } from '../channel-adapter.js';
@@ -256,13 +256,8 @@ export class WechatAdapter extends ChannelAdapter {
       }
     }
 
-    const attachments: Partial<Attachment>[] = [];
-    const refusals: FileRefusal[] = [...job.refusals];
-    if (job.file) {
-      const result = await this.download(messageId, job.file.isImage);
-      if ('reason' in result) refusals.push(result);
-      else attachments.push(result);
-    }
+    const file = job.file;
+    const { attachments, refusals } = await takeFile<Partial<Attachment>>(job.refusals, file && (() => this.download(messageId, file.isImage)));
     if (refusals.length) extra.refused = refusedSummary(refusals);
     const activity: Partial<Activity> = {
       ...job.activity,
