@@ -98,14 +98,16 @@ describe('LanguageModel against an OpenAI-compatible server', () => {
 
   it('lets a streamed answer that keeps coming run past the deadline, but not one that goes silent', async () => {
     const long = '撤销当天可做，退货次日起，手工退货要提交材料。'.repeat(2);
-    fake.setChat(() => ({ content: long, chunks: long.match(/.{1,4}/gsu)!, delayMs: 60 }));
+    // A deadline far above one gap between chunks (120 ms) and below the whole answer (~1.6 s), so a loaded
+    // CI machine that is slow to the first chunk cannot look like silence.
+    fake.setChat(() => ({ content: long, chunks: long.match(/.{1,4}/gsu)!, delayMs: 120 }));
     const started = Date.now();
-    const text = await model({ timeoutMs: 300 }).generate([{ role: 'user', content: 'x' }], { purpose: 'answer', onText: () => {} });
+    const text = await model({ timeoutMs: 1000 }).generate([{ role: 'user', content: 'x' }], { purpose: 'answer', onText: () => {} });
     expect(text).toBe(long);
     // It took longer than one deadline in all: only silence counts.
-    expect(Date.now() - started).toBeGreaterThan(300);
-    fake.setChat(() => ({ content: long, chunks: ['撤销', '当天可做', '……'], delayMs: 500 }));
-    const err = await model({ timeoutMs: 300 }).generate([{ role: 'user', content: 'x' }], { purpose: 'answer', onText: () => {} }).catch((e) => e);
+    expect(Date.now() - started).toBeGreaterThan(1000);
+    fake.setChat(() => ({ content: long, chunks: ['撤销', '当天可做', '……'], delayMs: 2000 }));
+    const err = await model({ timeoutMs: 1000 }).generate([{ role: 'user', content: 'x' }], { purpose: 'answer', onText: () => {} }).catch((e) => e);
     expect(err.outcome).toBe('timeout');
   });
 
