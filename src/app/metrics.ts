@@ -52,6 +52,7 @@ export class Metrics {
   readonly llmTokens = new Counter({ name: `${PREFIX}llm_tokens_total`, help: 'Tokens the provider reported, by purpose and kind (input, output).', labelNames: ['purpose', 'kind'] as const, registers: [this.registry] });
   readonly handoffs = new Counter({ name: `${PREFIX}handoffs_total`, help: 'Handoffs opened, by reason and kind (queued for an agent, or a ticket).', labelNames: ['reason', 'kind'] as const, registers: [this.registry] });
   readonly claimSeconds = new Histogram({ name: `${PREFIX}handoff_claim_seconds`, help: 'Time from a handoff opening to an agent claiming it.', buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600], registers: [this.registry] });
+  readonly answerFeedback = new Counter({ name: `${PREFIX}answer_feedback_total`, help: 'Merchants\' 👍/👎 on knowledge answers, by channel and rating (up, down).', labelNames: ['channel', 'rating'] as const, registers: [this.registry] });
   readonly outboxDeliveries = new Counter({ name: `${PREFIX}outbox_deliveries_total`, help: 'Back-office webhook attempts, by outcome (delivered, failed).', labelNames: ['outcome'] as const, registers: [this.registry] });
 
   constructor() {
@@ -166,6 +167,11 @@ export class Metrics {
     this.llmSeconds.observe({ purpose: call.purpose }, call.latencyMs / 1000);
     if (call.inputTokens) this.llmTokens.inc({ purpose: call.purpose, kind: 'input' }, call.inputTokens);
     if (call.outputTokens) this.llmTokens.inc({ purpose: call.purpose, kind: 'output' }, call.outputTokens);
+  }
+
+  /** A merchant's 👍 or 👎 on an answer, stored. */
+  feedback(channel: string, rating: 'up' | 'down'): void {
+    this.answerFeedback.inc({ channel, rating });
   }
 
   /** One back-office webhook attempt. */

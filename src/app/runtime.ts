@@ -33,6 +33,7 @@ import { purgeExpired as purgeExpiredRows, type RetentionResult } from '../store
 import { IdentityStore } from '../identity/identity-store.js';
 import { PhoneCheck } from '../identity/phone-check.js';
 import type { Metrics } from './metrics.js';
+import { AnswerFeedbackStore } from '../ops/feedback-store.js';
 
 /**
  * Attempts at telling a merchant of a decision before giving up (retried every minute and at each start):
@@ -45,6 +46,8 @@ export interface Runtime {
   store: Store;
   transcripts: SqlTranscriptStore;
   misses: KnowledgeMissStore;
+  /** Merchants' 👍/👎 on answers. */
+  feedback: AnswerFeedbackStore;
   knowledge: KnowledgeBase;
   /** The validated flow definitions (flows/*.yaml), by id. */
   flows: Map<string, Flow>;
@@ -142,6 +145,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     const storage = new SqlStorage(store.db);
     const transcripts = new SqlTranscriptStore(store.db);
     const misses = new KnowledgeMissStore(store.db);
+    const feedback = new AnswerFeedbackStore(store.db);
     const purgeExpired = async () => {
       const purged = await purgeExpiredRows(store.db, {
         cutoff: new Date(Date.now() - config.transcriptRetentionDays * 86_400_000),
@@ -214,6 +218,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         else logger.info(where, 'human agent offered');
       },
       onAnswer: metrics ? (_context, answer) => metrics.answer(answer.answered, answer.confidence) : undefined,
+      feedback,
+      onFeedback: metrics ? (context, rating) => metrics.feedback(context.activity.channelId, rating) : undefined,
     });
     const adapters: ChannelAdapter[] = [];
     const handoffDelivery: HandoffDelivery = {
@@ -243,6 +249,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       store,
       transcripts,
       misses,
+      feedback,
       knowledge,
       flows,
       requests,

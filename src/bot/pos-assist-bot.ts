@@ -35,6 +35,7 @@ import { finalActivity, streamingActivity } from '../channels/streaming.js';
 import type { GroundedAnswerer } from '../llm/grounded-answer.js';
 import type { IdentityStore } from '../identity/identity-store.js';
 import type { PhoneCheck } from '../identity/phone-check.js';
+import type { AnswerFeedbackStore, FeedbackRating, FeedbackSource } from '../ops/feedback-store.js';
 
 export interface ConversationData {
   locale?: Locale;
@@ -61,6 +62,8 @@ export interface ConversationData {
   tried?: HandoffConversation['tried'];
   /** The sections the last answer quoted in part: "查看完整说明" shows them whole. */
   fullSections?: { file: string; section: string; lang: 'zh' | 'en' }[];
+  /** The last answer offered with 👍/👎: what a tap on either is stored with (once). */
+  feedbackFor?: { question: string; sources: FeedbackSource[]; confidence: number; by: string; at: string };
 }
 
 export interface UserProfile {
@@ -88,7 +91,25 @@ export interface PosAssistBotOptions {
   onHandoff?: (context: TurnContext, handoff: { reason: string; detail: string }, error?: unknown) => void;
   /** Told of each question answered or not, with the answer's confidence (metrics). */
   onAnswer?: (context: TurnContext, answer: { answered: boolean; confidence: number }) => void;
+  /** Where 👍/👎 on answers is stored. Without it answers carry no feedback buttons. */
+  feedback?: Pick<AnswerFeedbackStore, 'record'>;
+  /** Told of each 👍/👎 stored (metrics). */
+  onFeedback?: (context: TurnContext, rating: FeedbackRating) => void;
 }
+
+/**
+ * 👍/👎 under an answer: the buttons' labels in either language, or the emoji alone (with or without a
+ * skin tone or variation selector). Nothing else — "好的" or "不对" are words, not feedback.
+ */
+function feedbackOf(text: string): FeedbackRating | undefined {
+  const bare = text.replace(/[\u{1F3FB}-\u{1F3FF}\u{FE0F}\s]/gu, '');
+  if (bare === '👍' || text === t('zh-CN', 'actionFeedbackUp') || text === t('en', 'actionFeedbackUp')) return 'up';
+  if (bare === '👎' || text === t('zh-CN', 'actionFeedbackDown') || text === t('en', 'actionFeedbackDown')) return 'down';
+  return undefined;
+}
+
+/** How long after an answer a 👍/👎 still counts as feedback on it. */
+const FEEDBACK_WINDOW_MS = 24 * 3_600_000;
 
 /** A person asked for by name, not only a call: "转人工，电话138…" wants an agent even when a number was asked. */
 const NAMES_A_PERSON = /人工|真人|活人|客服|经理|\b(?:agent|human|real person|operator|manager)\b/i;
@@ -102,7 +123,7 @@ const FOLLOW_UP_WINDOW_MS = 10 * 60_000;
  * person", "speak to a manager". ("有问题打我电话" is a contact number for a request, not a call-back request.)
  */
 const HUMAN_REQUEST =
-  /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|打电话给我|给我打电话|直接打给我|跟人说|和人说|找个人|找个懂的人|找懂的人|叫个人|来个人|让人打电话|打电话教我|转客服|帮我转接|人工坐席|真人客服|轉人工|搵人|搵個人|同真人|打俾我|打畀我|给我回电|换个人|换人来|有没有人能|有没有人可以|客服小姐姐|客服小哥|找你们(?:的)?(?:经理|负责人|领导|工作人员)|找(?:个|一个)?(?:能|会|懂|管)[\u4e00-\u9fff]{0,4}的人|让(?:客服|人|你们的?人|工作人员)[^，,。]{0,3}(?:打|联系|回)|让你们(?:的)?[^\s，,。]{0,4}(?:联系我|打给我|回电)|请(?:你们的?)?(?:客服|工作人员|经理)联系我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|call me on|(?:can|could|would) (?:someone|somebody|anyone|you) (?:please )?call me|phone me|ring me|give me a call|live chat|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody)|get (?:me )?(?:a|someone) (?:person|human|real)|get me someone)\b/i;
+  /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|打电话给我|给我打电话|直接打给我|有没有(?:人工|真人)?客服|客服在吗|客服在不在|有客服吗|跟人说|和人说|找个人|找个懂的人|找懂的人|叫个人|来个人|让人打电话|打电话教我|转客服|帮我转接|人工坐席|真人客服|轉人工|搵人|搵個人|同真人|打俾我|打畀我|给我回电|换个人|换人来|有没有人能|有没有人可以|客服小姐姐|客服小哥|找你们(?:的)?(?:经理|负责人|领导|工作人员)|(?:找|叫|来|换)(?:个|一个)?(?:能|会|懂|管)[\u4e00-\u9fff]{0,4}的人|让(?:客服|人|你们的?人|工作人员)[^，,。]{0,3}(?:打|联系|回)|让你们(?:的)?[^\s，,。]{0,4}(?:联系我|打给我|回电)|请(?:你们的?)?(?:客服|工作人员|经理)联系我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|call me on|(?:can|could|would) (?:someone|somebody|anyone|you) (?:please )?call me|phone me|ring me|give me a call|live chat|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody)|get (?:me )?(?:a|someone) (?:person|human|real)|get me someone)\b/i;
 /** A binding code sent with its command ("/bind 12345678", "绑定码：12345678"); group 1 is absent for the bare command. */
 const BIND = /^\s*(?:\/bind|绑定码?|綁定碼?|bind(?:ing code)?)\s*[:：]?\s*(\d{8})?\s*[。.!！]?\s*$/i;
 /** The code alone, after the bot asked for it. */
@@ -346,6 +367,20 @@ export class PosAssistBot extends ActivityHandler {
       return;
     }
 
+    // 👍/👎 is feedback, never an answer to a request's question (a slot value, a "yes" to confirm).
+    const rating = files.length === 0 ? feedbackOf(text) : undefined;
+    if (rating) {
+      await this.feedbackTurn(context, conversation, rating, locale);
+      return;
+    }
+    // Feedback is on the answer just given: any other message (but "查看完整说明") ends the offer.
+    if (text !== t('zh-CN', 'actionFullSection') && text !== t('en', 'actionFullSection')) delete conversation.feedbackFor;
+    if (text === t('zh-CN', 'actionRephrase') || text === t('en', 'actionRephrase')) {
+      await context.sendActivity(MessageFactory.text(t(locale, 'rephraseAsk')));
+      if (flows && conversation.flow) await this.sendSays(context, flows.turns.reprompt(conversation.flow, locale));
+      return;
+    }
+
     if (flows && conversation.flow && context.activity.conversation?.isGroup) {
       // A flow from before this rule (or a group that was a private chat): it does not go on here.
       delete conversation.flow;
@@ -446,7 +481,9 @@ export class PosAssistBot extends ActivityHandler {
         }
         conversation.offer = intent.flowId;
         const title = flows.turns.flow(intent.flowId).title[locale];
-        await context.sendActivity(this.withActions(context, t(locale, 'offerFlow', { title }), [this.startLabel(intent.flowId, locale)]));
+        // The offer is the last message, so it carries the answer's 👍/👎 too (buttons show under the last one).
+        const rate = answered && conversation.feedbackFor ? this.feedbackActions(locale) : [];
+        await context.sendActivity(this.withActions(context, t(locale, 'offerFlow', { title }), [this.startLabel(intent.flowId, locale), ...rate]));
         return;
       }
     }
@@ -527,11 +564,19 @@ export class PosAssistBot extends ActivityHandler {
       const lang = reply.knowledge.lang;
       // Kept after every answer, so "查看完整说明" typed by hand works too; the button only when abridged.
       conversation.fullSections = reply.sources.map((s) => ({ file: s.file, section: s.section, lang }));
-      if (reply.by === 'extractive' && reply.knowledge.abridged) {
-        await send(this.withActions(context, reply.text, [t(lang === 'en' ? 'en' : 'zh-CN', 'actionFullSection')]));
-      } else {
-        await send(MessageFactory.text(reply.text));
+      const actions = reply.by === 'extractive' && reply.knowledge.abridged ? [t(lang === 'en' ? 'en' : 'zh-CN', 'actionFullSection')] : [];
+      // 👍/👎 where nothing follows the answer: a request's next question would push the buttons away.
+      if (this.options.feedback && !conversation.flow) {
+        conversation.feedbackFor = {
+          question: text.slice(0, 500),
+          sources: reply.sources.map((s) => ({ file: s.file, title: s.title, section: s.section })),
+          confidence: reply.confidence,
+          by: reply.by,
+          at: new Date().toISOString(),
+        };
+        actions.push(...this.feedbackActions(locale));
       }
+      await send(actions.length ? this.withActions(context, reply.text, actions) : MessageFactory.text(reply.text));
       return true;
     }
     conversation.unanswered += 1;
@@ -540,6 +585,48 @@ export class PosAssistBot extends ActivityHandler {
     // No topics follow (a question in the middle of a request): the refusal does not point at any.
     else await send(MessageFactory.text(t(locale, 'noAnswerNoTopics')));
     return false;
+  }
+
+  private feedbackActions(locale: Locale): string[] {
+    return [t(locale, 'actionFeedbackUp'), t(locale, 'actionFeedbackDown')];
+  }
+
+  /**
+   * 👍 or 👎: stored once with the answer it is about (a second tap, or one with no answer shown lately,
+   * is thanked but not stored). A 👎 offers a rephrase or a person; inside a request the merchant is
+   * thanked and the request's question asked again, nothing taken as an answer to it.
+   */
+  private async feedbackTurn(context: TurnContext, conversation: ConversationData, rating: FeedbackRating, locale: Locale): Promise<void> {
+    const target = conversation.feedbackFor;
+    delete conversation.feedbackFor;
+    if (target && this.options.feedback && Date.now() - Date.parse(target.at) < FEEDBACK_WINDOW_MS) {
+      await this.options.feedback.record({
+        channelId: context.activity.channelId,
+        conversationId: context.activity.conversation.id,
+        userId: context.activity.from?.id,
+        rating,
+        question: target.question,
+        answeredBy: target.by,
+        confidence: target.confidence,
+        locale,
+        sources: target.sources,
+        answeredAt: new Date(target.at),
+      });
+      this.options.onFeedback?.(context, rating);
+    }
+    const flows = this.options.flows;
+    if (flows && conversation.flow) {
+      await context.sendActivity(MessageFactory.text(t(locale, 'feedbackNoted')));
+      await this.sendSays(context, flows.turns.reprompt(conversation.flow, locale));
+      return;
+    }
+    if (rating === 'up') {
+      await context.sendActivity(MessageFactory.text(t(locale, 'feedbackThanks')));
+      return;
+    }
+    const options = [t(locale, 'actionRephrase')];
+    if (this.options.handoff) options.push(t(locale, 'actionHuman'));
+    await context.sendActivity(this.withActions(context, t(locale, 'feedbackSorry'), options));
   }
 
   /** The whole text of the sections the last answer quoted, each with its citation. */

@@ -477,6 +477,43 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.alterTable('binding_codes').dropColumn('method').execute();
       },
     },
+    '0011_answer_feedback': {
+      async up(db: Kysely<any>): Promise<void> {
+        // 👍/👎 under a knowledge answer: the question (masked), how it was answered and its confidence;
+        // the sections it cited are rows of their own, so "by section" is a plain GROUP BY on both dialects.
+        await db.schema
+          .createTable('answer_feedback')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('channel_id', 'text', (col) => col.notNull())
+          .addColumn('conversation_id', 'text', (col) => col.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('rating', 'text', (col) => col.notNull().check(sql`rating in ('up', 'down')`))
+          .addColumn('question', 'text', (col) => col.notNull())
+          .addColumn('answered_by', 'text', (col) => col.notNull())
+          .addColumn('confidence', 'real', (col) => col.notNull())
+          .addColumn('locale', 'text', (col) => col.notNull())
+          .addColumn('answered_at', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('answer_feedback_created_idx').ifNotExists().on('answer_feedback').columns(['created_at']).execute();
+        await db.schema
+          .createTable('answer_feedback_sources')
+          .ifNotExists()
+          .addColumn('feedback_id', 'integer', (col) => col.notNull().references('answer_feedback.id').onDelete('cascade'))
+          .addColumn('position', 'integer', (col) => col.notNull())
+          .addColumn('file', 'text', (col) => col.notNull())
+          .addColumn('title', 'text', (col) => col.notNull())
+          .addColumn('section', 'text', (col) => col.notNull())
+          .addPrimaryKeyConstraint('answer_feedback_sources_pk', ['feedback_id', 'position'])
+          .execute();
+        await db.schema.createIndex('answer_feedback_sources_section_idx').ifNotExists().on('answer_feedback_sources').columns(['file', 'section']).execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('answer_feedback_sources').ifExists().execute();
+        await db.schema.dropTable('answer_feedback').ifExists().execute();
+      },
+    },
   };
 }
 

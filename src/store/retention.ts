@@ -5,6 +5,7 @@
  * Deleted when older than the cutoff:
  * - transcript entries; Direct Line activities, their file grants and conversations left empty;
  * - knowledge misses (the questions merchants asked that the guide did not answer);
+ * - 👍/👎 feedback on answers (it keeps the question), with the sections it cited;
  * - handoffs that ended or became tickets (their package: summary, slots, transcript) with their events;
  * - bot state not touched since (a conversation idle that long: its half-filled flow, held files);
  * - outbox messages already delivered.
@@ -61,6 +62,7 @@ export interface RetentionResult {
   dlActivities: number;
   dlConversations: number;
   misses: number;
+  feedback: number;
   handoffs: number;
   botState: number;
   outbox: number;
@@ -91,6 +93,8 @@ export async function purgeExpired(db: Kysely<Database>, options: RetentionOptio
         .executeTakeFirst(),
     );
     const misses = deleted(await trx.deleteFrom('knowledge_misses').where('created_at', '<', before).executeTakeFirst());
+    // Its cited sections go with it (ON DELETE CASCADE).
+    const feedback = deleted(await trx.deleteFrom('answer_feedback').where('created_at', '<', before).executeTakeFirst());
     // Events go with their handoff (ON DELETE CASCADE).
     const handoffs = deleted(
       await trx
@@ -105,7 +109,7 @@ export async function purgeExpired(db: Kysely<Database>, options: RetentionOptio
     // Used or not, a code is useless once expired; kept a day for the back office's questions.
     const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
     const bindingCodes = deleted(await trx.deleteFrom('binding_codes').where('expires_at', '<', dayAgo).executeTakeFirst());
-    return { transcript, dlActivities, dlConversations, misses, handoffs, botState, outbox, sessions, bindingCodes };
+    return { transcript, dlActivities, dlConversations, misses, feedback, handoffs, botState, outbox, sessions, bindingCodes };
   });
 
   const files = options.filesDir

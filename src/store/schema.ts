@@ -164,6 +164,35 @@ export interface Database {
   canned_replies: CannedRepliesTable;
   llm_calls: LlmCallsTable;
   channel_inbound: ChannelInboundTable;
+  answer_feedback: AnswerFeedbackTable;
+  answer_feedback_sources: AnswerFeedbackSourcesTable;
+}
+
+/** A merchant's 👍 or 👎 on one knowledge answer. `question` is card-masked before it is stored. */
+export interface AnswerFeedbackTable {
+  id: Generated<number>;
+  channel_id: string;
+  conversation_id: string;
+  user_id: string | null;
+  rating: 'up' | 'down';
+  question: string;
+  /** `extractive` or `model`: who wrote the answer. */
+  answered_by: string;
+  /** The answer's retrieval confidence, 0–1. */
+  confidence: number;
+  locale: string;
+  /** When the answer was given (the feedback may come minutes later). */
+  answered_at: string;
+  created_at: string;
+}
+
+/** A section the answer under feedback cited (in citation order; deleted with its feedback). */
+export interface AnswerFeedbackSourcesTable {
+  feedback_id: number;
+  position: number;
+  file: string;
+  title: string;
+  section: string;
 }
 
 /**

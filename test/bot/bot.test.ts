@@ -43,7 +43,7 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
   it('quotes the sentences that answer, and shows the whole section when asked (查看完整说明)', async () => {
     const chat = terminalConversation(env.runtime, 'full-1');
     const [short] = await chat.say('how long does a refund take to reach the customer');
-    expect(short?.suggestedActions?.actions.map((a) => a.value)).toEqual([t('en', 'actionFullSection')]);
+    expect(short?.suggestedActions?.actions.map((a) => a.value)).toEqual([t('en', 'actionFullSection'), t('en', 'actionFeedbackUp'), t('en', 'actionFeedbackDown')]);
     expect(short?.text).toMatch(/3 to 5 working days/);
     const [full] = await chat.say(t('en', 'actionFullSection'));
     // The whole English section: longer than the quote, holding what the quote left out, cited the same way.

@@ -25,6 +25,12 @@ async function fill(db: Kysely<Database>, when: string, tag: string, photo: stri
   await db.insertInto('dl_activities').values({ conversation_id: `dl-${tag}`, seq: 0, activity_id: `a-${tag}`, client_activity_id: null, from_role: 'user', activity_json: activity, processed_at: when, created_at: when }).execute();
   await db.insertInto('dl_files').values({ conversation_id: `dl-${tag}`, file: photo, content_type: 'image/jpeg', size: 3, created_at: when }).execute();
   await db.insertInto('knowledge_misses').values({ channel_id: 'webchat', conversation_id: `c-${tag}`, user_id: 'u', question: `${tag} 外卡能刷吗`, confidence: 0.1, locale: 'zh-CN', created_at: when }).execute();
+  const feedback = await db
+    .insertInto('answer_feedback')
+    .values({ channel_id: 'webchat', conversation_id: `c-${tag}`, user_id: 'u', rating: 'down', question: `${tag} 退货要几天`, answered_by: 'extractive', confidence: 0.5, locale: 'zh-CN', answered_at: when, created_at: when })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.insertInto('answer_feedback_sources').values({ feedback_id: feedback.id, position: 0, file: `${tag}.md`, title: '退货', section: '时效' }).execute();
   await db.insertInto('bot_state').values({ key: `webchat/conversations/c-${tag}`, data: JSON.stringify({ heldFiles: [{ file: photo }] }), etag: '1', updated_at: when }).execute();
   for (const status of ['ended', 'ticket', 'waiting'] as const) {
     await db
@@ -63,7 +69,7 @@ describe('purgeExpired', () => {
     await fill(db, NEW, 'new', file('b'));
 
     const result = await purgeExpired(db, { cutoff: CUTOFF, now: NOW });
-    expect(result).toMatchObject({ transcript: 1, dlActivities: 1, dlConversations: 1, misses: 1, handoffs: 2, botState: 1, files: 0 });
+    expect(result).toMatchObject({ transcript: 1, dlActivities: 1, dlConversations: 1, misses: 1, feedback: 1, handoffs: 2, botState: 1, files: 0 });
 
     const texts = async (table: keyof Database, column: string) =>
       (await db.selectFrom(table).select(column as never).execute()).map((r) => String(Object.values(r as object)[0]));
@@ -71,6 +77,8 @@ describe('purgeExpired', () => {
       ['transcript', 'text'],
       ['dl_activities', 'activity_json'],
       ['knowledge_misses', 'question'],
+      ['answer_feedback', 'question'],
+      ['answer_feedback_sources', 'file'],
       ['handoff_events', 'text'],
       ['handoffs', 'message'],
       ['bot_state', 'key'],

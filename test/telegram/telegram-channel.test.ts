@@ -460,3 +460,24 @@ describe('proactive messages', () => {
     expect(calls.every((c) => c.params.chat_id === 2060)).toBe(true);
   });
 });
+
+describe('feedback on answers', () => {
+  it('an answer carries 👍/👎 buttons; a press is answered, the keyboard removed and the feedback stored with the answer', async () => {
+    const merchant = person(2070);
+    const asked = await h.send(textUpdate(merchant, '退货多久能到账'));
+    expect(sentTexts(asked.calls).join('\n')).toContain('来源：');
+    const buttons = lastKeyboard(asked.calls);
+    expect(buttons.map((b) => b.text)).toEqual(expect.arrayContaining(['👍 有帮助', '👎 没帮助']));
+    const down = buttons.find((b) => b.text === '👎 没帮助')!;
+
+    const press = await h.send(callbackUpdate(merchant, messageWithKeyboard(asked.calls), down.callback_data!));
+    expect(press.handled.outcome).toBe('processed');
+    expect(press.calls.some((c) => c.method === 'answerCallbackQuery')).toBe(true);
+    expect(press.calls.some((c) => c.method === 'editMessageReplyMarkup')).toBe(true);
+    expect(sentTexts(press.calls).join('\n')).toContain('抱歉这个回答没能帮到您');
+    expect(lastKeyboard(press.calls).map((b) => b.text)).toEqual(['换个说法再问', '转人工客服']);
+    const stored = (await h.rt.runtime.feedback.list()).filter((f) => f.conversationId === 'tg:2070');
+    expect(stored).toMatchObject([{ channelId: 'telegram', rating: 'down', question: '退货多久能到账', userId: 'tg:2070' }]);
+    expect(stored[0]!.sources.length).toBeGreaterThan(0);
+  });
+});

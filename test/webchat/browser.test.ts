@@ -1,7 +1,8 @@
 /**
  * The web chat as a merchant uses it: Debian's Chromium (playwright-core) opens the demo page served by
  * the real server, asks a question, gets the cited answer, reloads and still sees the history once,
- * sends an image, is safe against HTML in messages, and fits a 360 px phone screen.
+ * sends an image, is safe against HTML in messages, and fits a 360 px phone screen; 👍/👎 under an
+ * answer is stored and counted in /metrics, and 👎 offers a rephrase or a person.
  * Screenshots go to dist/test-output/webchat/.
  */
 import { mkdirSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { startTestServer, type TestServer } from './helpers.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'dist', 'test-output', 'webchat');
+const METRICS_TOKEN = 'browser-metrics-token-0123456789';
 
 // 1×1 PNG.
 const PNG = Buffer.from(
@@ -29,7 +31,7 @@ describe.skipIf(!haveChromium)('web chat in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    ts = await startTestServer({});
+    ts = await startTestServer({ METRICS_TOKEN });
     server = ts.server;
     browser = await launchChromium();
   }, 120_000);
@@ -116,4 +118,46 @@ describe.skipIf(!haveChromium)('web chat in a real browser', () => {
     await expect.poll(() => panel.isVisible(), { timeout: 5_000 }).toBe(false);
     await context.close();
   }, 120_000);
+
+  async function feedbackCount(rating: 'up' | 'down'): Promise<number> {
+    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const line = (await res.text()).split('\n').find((l) => l.startsWith('pos_assist_answer_feedback_total{') && l.includes('channel="directline"') && l.includes(`rating="${rating}"`));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  }
+
+  const buttons = (page: Page) => page.getByTestId('pos-assist-suggested');
+
+  it('shows 👍/👎 under an answer; 👍 is thanked and stored, 👎 offers a rephrase or a person', async () => {
+    const context = await browser.newContext({ viewport: { width: 420, height: 860 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByTestId('pos-assist-launcher').click();
+    await expect.poll(() => bubbles(page, 'bot').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+
+    await send(page, '退货多久能到账');
+    await expect.poll(() => bubbles(page, 'bot').filter({ hasText: '来源：' }).count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => buttons(page).allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining(['👍 有帮助', '👎 没帮助']));
+    await page.screenshot({ path: join(SHOTS, 'feedback-buttons.png') });
+
+    const before = await feedbackCount('up');
+    await buttons(page).filter({ hasText: '👍 有帮助' }).click();
+    await expect.poll(() => bubbles(page, 'bot').filter({ hasText: '感谢您的反馈' }).count(), { timeout: 15_000 }).toBe(1);
+    const db = server.runtime()!.store.db;
+    const up = await db.selectFrom('answer_feedback').selectAll().where('channel_id', '=', 'directline').execute();
+    expect(up).toMatchObject([{ rating: 'up', question: '退货多久能到账', answered_by: 'extractive' }]);
+    const sections = await db.selectFrom('answer_feedback_sources').selectAll().where('feedback_id', '=', up[0]!.id).execute();
+    expect(sections.length).toBeGreaterThan(0);
+    expect(await feedbackCount('up')).toBe(before + 1);
+
+    await send(page, '怎么申请暂停结算');
+    await expect.poll(() => buttons(page).allTextContents(), { timeout: 15_000 }).toContain('👎 没帮助');
+    await buttons(page).filter({ hasText: '👎 没帮助' }).click();
+    await expect.poll(() => bubbles(page, 'bot').filter({ hasText: '没能帮到您' }).count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => buttons(page).allTextContents(), { timeout: 10_000 }).toEqual(['换个说法再问', '转人工客服']);
+    await page.screenshot({ path: join(SHOTS, 'feedback-down.png') });
+    expect(await feedbackCount('down')).toBe(1);
+    await buttons(page).filter({ hasText: '换个说法再问' }).click();
+    await expect.poll(() => bubbles(page, 'bot').filter({ hasText: '请换个说法再问一次' }).count(), { timeout: 15_000 }).toBe(1);
+    await context.close();
+  });
 });

@@ -159,6 +159,17 @@ describe.skipIf(!haveChromium)('the official Bot Framework Web Chat against the 
     await p.screenshot({ path: join(SHOTS, 'official-webchat-answer.png') });
   });
 
+  it('shows the answer\'s 👍/👎 as suggested actions; a click is stored as feedback on that answer', async () => {
+    const up = p.getByRole('button', { name: '👍 有帮助' });
+    await expect.poll(() => up.count(), { timeout: 15_000 }).toBe(1);
+    expect(await p.getByRole('button', { name: '👎 没帮助' }).count()).toBe(1);
+    await up.click();
+    await expect.poll(() => fromBot().filter({ hasText: '感谢您的反馈' }).count(), { timeout: 15_000 }).toBe(1);
+    const stored = await ts.server.runtime()!.feedback.list();
+    expect(stored).toMatchObject([{ channelId: 'directline', conversationId: conv.conversationId, rating: 'up', question: '什么是撤销' }]);
+    await expectNoSendFailure();
+  });
+
   it("uploads a photo with Web Chat's upload button: the server stores it and the bot answers", async () => {
     const png = makePng([0, 128, 255]);
     const botBefore = await fromBot().count();

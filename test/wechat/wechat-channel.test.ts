@@ -268,3 +268,20 @@ describe('once only', () => {
     expect(await inbound(`wx:${merchant.id}`)).toEqual([]);
   });
 });
+
+describe('feedback on answers', () => {
+  it('an answer ends with 👍/👎 as numbered options; the number is the feedback, stored with the answer', async () => {
+    const merchant = h.contact('冯十一');
+    const { replies } = await h.say(merchant, '退货多久能到账');
+    const answer = replies.at(-1)!.text;
+    expect(answer).toContain('来源：');
+    const options = numberedOptions(answer);
+    expect(options).toEqual(expect.arrayContaining(['👍 有帮助', '👎 没帮助']));
+
+    const { replies: thanks } = await h.say(merchant, String(options.indexOf('👍 有帮助') + 1));
+    expect(joinTexts(thanks)).toContain('感谢您的反馈');
+    const stored = (await h.rt.runtime.feedback.list()).filter((f) => f.conversationId === `wx:${merchant.id}`);
+    expect(stored).toMatchObject([{ channelId: 'wechat', rating: 'up', question: '退货多久能到账' }]);
+    expect(stored[0]!.sources.length).toBeGreaterThan(0);
+  });
+});
