@@ -120,7 +120,7 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 /**
@@ -129,7 +129,7 @@ const CANCEL_LEAD = new RegExp(
  * "顾客不要了" explains a refund, "这个申请不用了" ends one.
  */
 const CANCEL_CLAUSE = new RegExp(
-  String.raw`(?:^|[，,。.!！;；\s])(?:那|那就|我)?(?:算了|算啦|算鸟|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|先不办了?|先不弄了?|先不提交了?|先不申请了?|先这样吧?|不想办了|我再想想|再想想吧|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:停|暂停)了|不用(?:停|暂停)了|never ?mind|forget (?:it|about it)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！;；\s]|$)`,
+  String.raw`(?:^|[，,。.!！;；\s])(?:那|那就|我)?(?:算了|算啦|算鸟|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|先不办了?|先不弄了?|先不提交了?|先不申请了?|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:停|暂停)了|不用(?:停|暂停)了|never ?mind|forget (?:it|about it)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！;；\s]|$)`,
   'i',
 );
 const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
@@ -452,6 +452,10 @@ export class FlowEngine {
       if (open.changed.length && (YES.test(rest) || [...leftover.replace(/[\s\p{P}]/gu, '')].length < 2)) {
         return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, open.changed, locale)]);
       }
+      // Only a day ("12月31号") where a detail is asked: the next day the flow needs, not a detail.
+      if (!open.changed.length && this.nextDayTaken(flow, state, text, now, locale)) {
+        return this.advance(flow, state, now, locale, say);
+      }
       // Numbers and codes leave the text ("顾客退货，电话138…" → 顾客退货); days and amounts are part of what
       // the merchant says ("装修十来天，从明儿开始" stays whole).
       const wordy = open.changed.every((name) => ['date', 'amount'].includes(this.slot(flow, name)?.type ?? ''));
@@ -541,6 +545,7 @@ export class FlowEngine {
     }
     // Values for other slots only the model read: not a failed attempt at this one either.
     if (modelFills()) return this.advance(flow, state, now, locale, say);
+    if (this.takeOtherwise(flow, state, pending, rest, now, locale)) return this.advance(flow, state, now, locale, say);
     return this.failedAttempt(flow, state, pending, this.groupProblem(tries, text), say, locale);
   }
 
@@ -1058,7 +1063,9 @@ export class FlowEngine {
     const today = todayIn(now, this.timeZone);
     for (const slot of flow.slots) {
       if (!slot.assume || state.values[slot.name] !== undefined) continue;
-      const taken = slot.assume.find((a) => conditionsHold(a.when, this.plainValues(state), flow.settings, today));
+      // A length of time held for a date ("要关一个月") is that date said: it makes the period too.
+      const told = { ...Object.fromEntries(Object.keys(state.durations ?? {}).map((name) => [name, 'told'])), ...this.plainValues(state) };
+      const taken = slot.assume.find((a) => conditionsHold(a.when, told, flow.settings, today));
       const option = taken && slot.options.values?.find((v) => v.id === taken.value);
       if (!option) continue;
       this.setValue(state, slot.name, { ok: true, value: option.id, display: option.labels[0] ?? option.id });
@@ -1069,7 +1076,8 @@ export class FlowEngine {
   private takeDurations(flow: Flow, state: FlowState, text: string, out: Extraction): void {
     for (const slot of flow.slots) {
       if (slot.type !== 'date' || !slot.options.durationFrom || state.values[slot.name] !== undefined) continue;
-      const found = durationIn(text);
+      // Asked for the day, "大概两周" is the merchant's best answer; said in passing, the day is asked.
+      const found = durationIn(text, { guess: state.pending === slot.name });
       if (!found) continue;
       state.durations = { ...state.durations, [slot.name]: found.days };
       out.spans.push([found.start, found.end]);
@@ -1158,8 +1166,10 @@ export class FlowEngine {
    * slots that say how to find theirs (`options.from`): after a label, else the clause with a cue.
    */
   private takeOpenTexts(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, out: { changed: string[]; spans: [number, number][] }): void {
-    // A question ("退货多久能到账？") is a digression, not a reason that happens to name 退货.
-    if (QUESTION.test(text)) return;
+    // A question ("退货多久能到账？") is a digression, not a reason that happens to name 退货; the story told
+    // before one ("刚才有个客人付了两遍，怎么弄掉") still says what happened.
+    text = statedOnly(text);
+    if (!text.trim()) return;
     // The option asked for ("系统升级" to "why? 1. … 4. 系统升级") is that answer, not also its explanation.
     const pending = state.pending ? this.slot(flow, state.pending) : undefined;
     if (pending?.type === 'enum' && state.values[pending.name] === undefined && this.parse(pending, state, text, now, locale).ok) return;
@@ -1255,6 +1265,49 @@ export class FlowEngine {
       if (option) return pickLabel(option.labels, locale);
     }
     return v.display;
+  }
+
+  /**
+   * A message that is only a day, for the first empty date slot the flow would ask next (in its order,
+   * its conditions holding): where two date slots are open, the earlier one is the one the merchant is
+   * ahead of. False when the message says more than the day, or the day does not pass that slot's checks.
+   */
+  private nextDayTaken(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): boolean {
+    const today = todayIn(now, this.timeZone);
+    const slot = flow.slots.find(
+      (s) => s.type === 'date' && state.values[s.name] === undefined && !state.skipped.includes(s.name) && (!s.askWhen || conditionsHold(s.askWhen, this.plainValues(state), flow.settings, today)),
+    );
+    if (!slot) return false;
+    const found = this.slotType('date').extract(text, this.context(slot, now, locale, flow));
+    if (found.length !== 1) return false;
+    const left = blank(text, [[found[0]!.start, found[0]!.end]]).replace(/[\s\p{P}]|[号日]$/gu, '');
+    if ([...left].length > 1) return false;
+    const checked = this.check(flow, slot, state, this.parse(slot, state, text, now, locale), now);
+    if (!checked.ok) return false;
+    this.setValue(state, slot.name, checked);
+    return true;
+  }
+
+  /**
+   * An answer in the merchant's own words that names no option ("换结算账户" asked why): the enum's
+   * `otherwise` option, the words kept by the text slot that explains it. Bare numbers and one character
+   * say nothing and are refused as before.
+   */
+  private takeOtherwise(flow: Flow, state: FlowState, pending: Slot, text: string, now: Date, locale: Locale): boolean {
+    const id = pending.type === 'enum' ? pending.options.otherwise : undefined;
+    const option = pending.options.values?.find((v) => v.id === id);
+    const words = text.replace(/[\s\p{P}\d]+/gu, '');
+    // A yes, a no or a refusal answers something else; it is no reason of its own.
+    if (!option || [...words].length < 2 || YES.test(text) || NO.test(text) || NOT_A_REASON.test(text)) return false;
+    const chosen = this.parse(pending, state, option.labels[0]!, now, locale);
+    if (!chosen.ok) return false;
+    this.setValue(state, pending.name, chosen);
+    const detail = flow.slots.find((s) => s.options.from?.explains === pending.name);
+    if (detail && state.values[detail.name] === undefined) {
+      const said = this.parse(detail, state, text.trim(), now, locale);
+      if (said.ok) this.setValue(state, detail.name, said);
+    }
+    return true;
   }
 
   private setValue(state: FlowState, name: string, v: Valid<unknown>): void {
@@ -1402,7 +1455,7 @@ function textFrom(
   const lower = text.toLowerCase();
   // Identifiers (6 digits or more: voucher, reference, terminal and merchant numbers) have slots of their
   // own; amounts stay ("收银员把68块打成了680" says what went wrong).
-  const clean = (s: string) => s.replace(/\d(?:[\s-]?\d){5,}/g, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+  const clean = (s: string) => s.replace(NUMBER_WITH_LABEL, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
   for (const label of [...from.labels].sort((a, b) => b.length - a.length)) {
     const at = lower.indexOf(label.toLowerCase());
     if (at < 0) continue;
@@ -1411,12 +1464,46 @@ function textFrom(
     const value = clean(rest);
     if ([...value].length >= 2 && accept(value)) return { value, start, end: start + rest.length };
   }
-  for (const c of clauses(text)) {
-    if (!from.cues.some((cue) => cueAsSubject(c.text.toLowerCase(), cue.toLowerCase()))) continue;
-    const value = clean(c.text);
-    if ([...value].length >= 2 && accept(value)) return { value, start: c.start, end: c.start + c.text.length };
+  // The first clause with a cue, and those right after it, typed with only a space between, that have one
+  // too: one sentence on a phone ("刚才有个客人刷卡 付了两遍").
+  const all = clauses(text);
+  const cued = (c: { text: string }) => from.cues.some((cue) => cueAsSubject(c.text.toLowerCase(), cue.toLowerCase()));
+  const spaced = (a: { text: string; start: number }, b: { start: number }) => !text.slice(a.start + a.text.length, b.start).trim();
+  for (let i = 0; i < all.length; i++) {
+    if (!cued(all[i]!)) continue;
+    let j = i;
+    while (j + 1 < all.length && spaced(all[j]!, all[j + 1]!) && cued(all[j + 1]!)) j++;
+    const parts = all.slice(i, j + 1).map((c) => clean(c.text)).filter((v) => v.length > 0);
+    const value = parts.join(/[\u4e00-\u9fff]/.test(parts.join('')) ? '，' : ', ');
+    if ([...value].length >= 2 && accept(value)) return { value, start: all[i]!.start, end: all[j]!.start + all[j]!.text.length };
   }
   return undefined;
+}
+
+/** An identifier with the label written before it ("商户号826410993306018"): both leave a text slot's value. */
+const NUMBER_WITH_LABEL = new RegExp(`(?:(?:${Object.values(ID_LABELS).join('|')}|${PHONE_LABELS})${FILLER})?\\d(?:[\\s-]?\\d){5,}`, 'gi');
+
+/** Not words of a reason: a negation or an aside ("actually no", "不是这个", "不知道"). */
+const NOT_A_REASON = /^(?:actually|no\b|nope|not\b|wait|hmm|不是|不对|不知道|不清楚|没有|等等|等一下)/i;
+
+/** Hypotheses and questions ("退货的话，多久能到账？") say nothing that happened: blanked, the rest kept. */
+const SUPPOSED = /如果|假如|要是|万一|的话\s*$|\bif\b/i;
+
+/** Where a message typed by voice, without punctuation, turns to the next thing ("…刷了一千二然后今天他说…"). */
+const RUN_ON_TURN = /然后|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|\b(?:and then|but|so)\b/gi;
+
+function statedOnly(text: string): string {
+  let out = text;
+  const drop = (start: number, end: number) => (out = out.slice(0, start) + ' '.repeat(end - start) + out.slice(end));
+  for (const c of clauses(text)) {
+    if (!QUESTION.test(c.text) && !SUPPOSED.test(c.text)) continue;
+    const cuts = [0, ...[...c.text.matchAll(RUN_ON_TURN)].map((m) => m.index).filter((i) => i > 0), c.text.length];
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const part = c.text.slice(cuts[k], cuts[k + 1]);
+      if (QUESTION.test(part) || SUPPOSED.test(part)) drop(c.start + cuts[k]!, c.start + cuts[k + 1]!);
+    }
+  }
+  return out.replace(/[\p{P}\s]/gu, '') ? out : '';
 }
 
 /**

@@ -77,6 +77,12 @@ export const Slot = z
               .strict(),
           )
           .optional(),
+        /**
+         * `enum`: the option an answer that names none of them is taken as ("换结算账户" when asked why:
+         * `other`), its words kept by the text slot that `explains` this one. Without it such an answer is
+         * refused and the question asked again.
+         */
+        otherwise: z.string().min(1).optional(),
         minLength: z.number().int().min(0).optional(),
         maxLength: z.number().int().positive().optional(),
         maxAgeDays: z.union([z.number().int().positive(), z.string().regex(/^settings\.\w+$/)]).optional(),
@@ -126,6 +132,10 @@ export const Slot = z
   .superRefine((slot, ctx) => {
     if (slot.type === 'enum' && !slot.options.values?.length) {
       ctx.addIssue({ code: 'custom', path: ['options', 'values'], message: 'an enum slot needs options.values' });
+    }
+    const otherwise = slot.options.otherwise;
+    if (otherwise !== undefined && (slot.type !== 'enum' || !slot.options.values?.some((v) => v.id === otherwise))) {
+      ctx.addIssue({ code: 'custom', path: ['options', 'otherwise'], message: 'otherwise must name one of the enum slot\'s options' });
     }
     if (slot.options.from !== undefined && slot.type !== 'text') {
       ctx.addIssue({ code: 'custom', path: ['options', 'from'], message: 'only a text slot takes options.from' });

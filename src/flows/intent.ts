@@ -105,8 +105,18 @@ const OWN_CASE =
  * A mistake or a sale of one's own, then whether it can be undone ("刷错了 能撤回来不", "这个单能退不"):
  * asking for it. "还能退不" (still, after what happened) and "咋整" ask about the rules first.
  */
-const OWN_SALE = /刷错|按错|输错|打错|多扣|刷重复|刷多了|[这那](?:个|一)?[单笔]|有(?:一)?[单笔]/;
-const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:退|撤)|(?<!还)可以(?:退|撤)|撤回来|\bcan (?:it|this|that) be (?:refunded|voided|cancelled|reversed)\b/;
+const OWN_SALE = /刷错|按错|输错|打错|多扣|刷重复|刷多了|[这那](?:个|一)?[单笔]|有(?:一)?[单笔]|刷的(?:一|这|那)[单笔]/;
+const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|撤回来|\bcan (?:it|this|that) be (?:refunded|voided|cancelled|reversed)\b/;
+/**
+ * One sale paid twice ("付了两遍", "扣了两次"): asking how to get rid of the second is asking us to. What
+ * happened, not a worry ("会不会扣两次钱").
+ */
+const PAID_TWICE = /(?:刷|付|扣|支付|交)了两(?:遍|次|回)|重复(?:刷|付|扣)了/;
+/**
+ * What we (or the review) told the merchant to do ("你们是不是让我补什么材料"): about their own request,
+ * however it is asked — not the general question of which materials a request needs.
+ */
+const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让|叫|要|通知|说)我(?:们)?(?:补|交|提供|发|上传|重新)/;
 
 interface Statement {
   flowId: string;
@@ -153,7 +163,7 @@ export class IntentDetector {
     const polite =
       (POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5)) || REQUEST_TAIL.test(text);
     const particular =
-      ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text)) || (OWN_SALE.test(text) && CAN_IT_BE_UNDONE.test(text))) &&
+      ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text)) || (OWN_SALE.test(text) && CAN_IT_BE_UNDONE.test(text)) || (PAID_TWICE.test(text) && WHAT_TO_DO.test(text))) &&
         [...text].length <= POLITE_REQUEST_MAX_CHARS) ||
       (SALE_DAY.test(text) &&
         SALE_AMOUNT.test(text) &&
@@ -165,7 +175,7 @@ export class IntentDetector {
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles;
     for (const st of this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
-      if (question && (!st.questions || HOW.test(text))) continue;
+      if (question && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
       if (troubleshooting && !st.questions) continue;
       if (!st.act.some((w) => has(t, w))) continue;
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").

@@ -96,6 +96,17 @@ const SUSPEND_TO_START: Msg[] = ['我想暂停结算', '资金结算', MID, '经
 const SUSPEND_TO_CONFIRM: Msg[] = [...SUSPEND_TO_START, '12月1日', '2027年1月5日', '跳过', '没有', PHONE];
 
 describe('starting a flow', () => {
+  it('reads the story told before a question, labels written without 号, and digits read out one by one', () => {
+    const story = engine.start('cancel-transaction', { text: '你好 刚才有个客人刷卡 付了两遍 第二遍的不算 怎么弄掉' }, NOW, 'zh-CN').state!;
+    expect(valueOf(story, 'reason')).toBe('刚才有个客人刷卡，付了两遍');
+    // A question alone says nothing that happened.
+    expect(engine.start('cancel-transaction', { text: '退货多久能到账？' }, NOW, 'zh-CN').state!.values.reason).toBeUndefined();
+    const labels = engine.start('cancel-transaction', { text: '退货 商户' + MID + ' 终端' + TID + ' 凭证000520 参考号 331122334455' }, NOW, 'zh-CN').state!;
+    expect([valueOf(labels, 'merchant_id'), valueOf(labels, 'terminal_id'), valueOf(labels, 'voucher_no'), valueOf(labels, 'reference_no')]).toEqual([MID, TID, '000520', '331122334455']);
+    const spoken = engine.start('cancel-transaction', { text: '退款 商户号是一二三四五六七八九零一二三四五' }, NOW, 'zh-CN').state!;
+    expect(valueOf(spoken, 'merchant_id')).toBe(MID);
+  });
+
   it('starts without a note when the message carried no value', () => {
     const step = engine.start('cancel-transaction', { text: '我想撤销一笔交易' }, NOW, 'zh-CN');
     expect(step.say[0]!.text).toBe(flowText('zh-CN', 'flowStart', { title: '撤销 / 退货申请' }));
@@ -1003,12 +1014,33 @@ describe('suspend-settlement', () => {
     expect(atResume.pending).toBe('resume_date');
     expect(valueOf(send(atResume, '一个月').state, 'resume_date')).toBe('2026-12-30');
     expect(valueOf(send(atResume, '两周后').state, 'resume_date')).toBe('2026-12-09');
+    // Asked for the day, a guess is the merchant's best answer; said in passing, the day is still asked.
+    expect(valueOf(send(atResume, '等新账户开好再说 大概两周').state, 'resume_date')).toBe('2026-12-14');
+    const guessed = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转，下周一开始，大概停两周']).state!;
+    expect(guessed.values.resume_date).toBeUndefined();
+  });
+
+  it('a reason in the merchant own words is "other", the words kept; a day where a detail is asked is the day', () => {
+    const asked = last('suspend-settlement', ['我们公司账户要换 先把结算冻一下 商户号' + MID]).state!;
+    expect(asked.pending).toBe('reason');
+    const other = send(asked, '换结算账户').state!;
+    expect([valueOf(other, 'reason'), valueOf(other, 'reason_detail')]).toEqual(['other', '换结算账户']);
+    expect(other.pending).toBe('start_date');
+    // A refusal or an aside is no reason.
+    for (const aside of ['不知道', 'actually, wait']) expect(send(asked, aside).state?.values.reason, aside).toBeUndefined();
+    // "12月31号" where the detail is asked: the start day, the first day the flow still needs.
+    const detail = last('suspend-settlement', ['我想暂停资金结算', MID, '经营调整']).state!;
+    expect(detail.pending).toBe('reason_detail');
+    const day = send(detail, '12月31号').state!;
+    expect([valueOf(day, 'start_date'), day.values.reason_detail]).toEqual(['2026-12-31', undefined]);
   });
 
   it('a hold given a start or an end is of payouts: which settlement is not asked', () => {
     const held = last('suspend-settlement', ['结算先停一段，从下周一开始，商户号' + MID]).state!;
     expect(valueOf(held, 'settlement_kind')).toBe('payout');
     expect(held.pending).not.toBe('settlement_kind');
+    // How long, said before the start ("要关一个月"), is a period too.
+    expect(valueOf(last('suspend-settlement', ['下个月我们店要关一个月 结算能不能先停掉 商户号' + MID]).state, 'settlement_kind')).toBe('payout');
     // Without a period, the question stays: the merchant may mean the terminal's daily close.
     expect(last('suspend-settlement', ['我想暂停结算']).state!.pending).toBe('settlement_kind');
     // A choice made is never replaced.

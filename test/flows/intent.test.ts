@@ -144,6 +144,16 @@ describe('intent detection', () => {
       ['今日下昼碌咗張卡480，客人唔要啦，點退返俾佢？', 'cancel-transaction'],
       ['您好 我想把昨天一笔666的交易撤销 可以吗', 'cancel-transaction'],
       ['你好，我是开超市的，今天上午收银员给一个顾客刷了两次卡，每次都是156块，顾客现在打电话过来要把多扣的退回去，这个能帮我处理吗？', 'cancel-transaction'],
+      // Asking whether it can be refunded to him, a sale paid twice, a payout frozen, an instruction received.
+      ['老板让我问下 今天上午刷的一笔1288 客人说不要了 能给他退了不', 'cancel-transaction'],
+      ['你好 刚才有个客人刷卡 付了两遍 第二遍的不算 怎么弄掉', 'cancel-transaction'],
+      ['我们公司账户要换 先把结算冻一下', 'suspend-settlement'],
+      ['你们是不是让我补什么材料？我商户号826410993305824', 'supplement-materials'],
+      ['顾客问钱什么时候能到他卡上 我们之前申请过退款了', 'request-status'],
+      ['都快一个礼拜了 我那个退款还没弄好？？', 'request-status'],
+      ['昨天提交的那个 有人看了吗', 'request-status'],
+      ['客服说我的申请缺东西 缺啥', 'request-status'],
+      ['hey is my payout hold active now?', 'request-status'],
       // English typed in a hurry.
       ['hlep me cancle a transacton pls', 'cancel-transaction'],
       ['pls chek my reqest status', 'request-status'],
@@ -161,6 +171,9 @@ describe('intent detection', () => {
       '我提交的暂停结算申请现在到哪一步了，在哪里能查到？',
       '怎么补充材料',
       'I received a retrieval request from the acquirer about an old sale. What do I need to send back?',
+      // What a request needs, asked in general, is no instruction received and no status.
+      '申请退款缺什么材料',
+      '退款申请要提供什么材料',
     ]) {
       expect(detector.detect(text)?.mode, text).not.toBe('start');
     }

@@ -494,16 +494,19 @@ export const dateType: SlotType<string> = { name: 'date', extract, parse };
  * week or a month named ("上周", "3月").
  */
 const DURATION_ZH = /(?<![上下这本第前])(?<n>\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*(?<about>来)?\s*(?<u>个?\s*(?:星期|礼拜)|周|个月|天)(?<more>左右|多)?(?!\s*(?:后|以后|之后|前|以前|之前))/g;
-/** Said as a guess ("大概一个月", "十来天", "差不多两周"): the merchant is asked for the day instead. */
+/**
+ * Said as a guess ("大概一个月", "十来天", "差不多两周"): the merchant is asked for the day instead — unless that
+ * is the answer to the question (`guess`): then the guess is the best day there is, and the summary shows it.
+ */
 const HEDGE_BEFORE = /(?:大概|差不多|大约|约|估计|可能|也许|说不定)[^，,。;；]{0,4}$/;
 const DURATION_EN = /\bfor\s+(?<n>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)\s+(?<u>days?|weeks?|months?)\b/gi;
 const EN_COUNT: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, 'a couple of': 2, 'a few': 3 };
 
-export function durationIn(text: string): { days: number; start: number; end: number } | undefined {
+export function durationIn(text: string, opts: { guess?: boolean } = {}): { days: number; start: number; end: number } | undefined {
   const n = normalize(text);
   for (const m of n.text.matchAll(DURATION_ZH)) {
     const { n: count, u, about, more } = m.groups!;
-    if (about || more || HEDGE_BEFORE.test(n.text.slice(0, m.index))) continue;
+    if (!opts.guess && (about || more || HEDGE_BEFORE.test(n.text.slice(0, m.index)))) continue;
     const unit = u!.replace(/\s/g, '');
     const k = count === '半' ? 0.5 : /^\d+$/.test(count!) ? Number(count) : parseSmallInt(count!);
     if (k === undefined || k <= 0) continue;

@@ -6,7 +6,8 @@
  * methods in full-width mode), full-width punctuation (，：（）＃) and the ideographic space become their
  * ASCII forms, ￥ becomes ¥. Dash look-alikes (‐ ‑ ‒ – — ― −) become '-', so "138–0013–8000" reads as a
  * number with separators. Traditional characters become simplified, one character for one ("仲未結算",
- * "商戶號", "憑證號" read as the labels and options are written). Case is kept; patterns are
+ * "商戶號", "憑證號" read as the labels and options are written). Digits read out one by one ("八二六四一零…")
+ * become digits. Case is kept; patterns are
  * case-insensitive where it matters.
  */
 import { simplifiedChar } from '../../core/chinese-script.js';
@@ -24,13 +25,22 @@ export interface Normalized {
   original: string;
 }
 
+/**
+ * Numbers read out digit by digit and typed by voice ("八二六四一零九九…", "幺三八…"): six or more in a row
+ * are an identifier or a phone number, never a quantity, so each becomes its digit.
+ */
+const SPOKEN_DIGIT_RUN = /[零〇一二三四五六七八九幺]{6,}/g;
+const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 一: '1', 幺: '1', 二: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9' };
+
 export function normalize(original: string): Normalized {
   let text = '';
   const starts: number[] = [];
   const ends: number[] = [];
   let i = 0;
+  const spoken = new Set<number>();
+  for (const m of original.matchAll(SPOKEN_DIGIT_RUN)) for (let k = 0; k < m[0].length; k++) spoken.add(m.index + k);
   for (const cp of original) {
-    const out = simplifiedChar(cp.normalize('NFKC').replace(DASHES, '-'));
+    const out = spoken.has(i) ? SPOKEN_DIGIT[cp]! : simplifiedChar(cp.normalize('NFKC').replace(DASHES, '-'));
     for (let k = 0; k < out.length; k++) {
       starts.push(i);
       ends.push(i + cp.length);
