@@ -34,6 +34,7 @@ import { IdentityStore } from '../identity/identity-store.js';
 import { PhoneCheck } from '../identity/phone-check.js';
 import type { Metrics } from './metrics.js';
 import { AnswerFeedbackStore } from '../ops/feedback-store.js';
+import { AuditLog } from '../ops/audit-log.js';
 
 /**
  * Attempts at telling a merchant of a decision before giving up (retried every minute and at each start):
@@ -186,7 +187,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       extractor: llm ? new SlotExtractor(llm, { timeZone: engine.timeZone, logger }) : undefined,
       slips,
     });
-    const handoff = new HandoffService({ db: store.db, settings: config.handoff, logger, onHandoff: metrics ? (event, record) => metrics.handoffEvent(event, record) : undefined });
+    const handoff = new HandoffService({ db: store.db, settings: config.handoff, logger, audit: new AuditLog(store.db), onHandoff: metrics ? (event, record) => metrics.handoffEvent(event, record) : undefined });
     const handoffTurns = new HandoffTurns({
       service: handoff,
       requests,

@@ -24,6 +24,8 @@ import { backofficeRoutes, bearerToken, OutboxWorker, safeEqual } from '../reque
 import { agentAuth, requireAgent } from '../handoff/agents/index.js';
 import { renderWechatLoginPage } from '../channels/wechat/login-page.js';
 import { consoleRoutes } from '../handoff/console-routes.js';
+import { AuditLog } from '../ops/audit-log.js';
+import { opsRoutes } from '../ops/ops-routes.js';
 import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
 import { startWechat, type WechatChannel } from '../channels/wechat/index.js';
 import { InboundJournal } from '../channels/inbound-journal.js';
@@ -234,7 +236,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     return runtime;
   };
   // Not encapsulated: its guard covers every /agent/api/ route (401 without a session, CSRF on changes).
-  await app.register(agentAuth, { db: database.db, config });
+  const audit = new AuditLog(database.db);
+  await app.register(agentAuth, { db: database.db, config, audit });
   await app.register(async (consoleScope) => {
     await consoleScope.register(consoleRoutes, {
       db: database.db,
@@ -246,7 +249,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       consoleDir: join(publicDir, 'agent'),
       sessionCheckMs: options.consoleSessionCheckMs,
       identities: () => getRuntime().identities,
+      audit,
     });
+    await consoleScope.register(opsRoutes, { audit });
   });
 
   let wechat: WechatChannel | undefined;

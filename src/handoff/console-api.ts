@@ -136,6 +136,25 @@ export interface RequestDetailsView {
   supplements: { files: FileView[]; note: string | null; at: string }[];
 }
 
+/** One audit-log entry (`GET /agent/api/audit`, supervisors only). */
+export interface AuditEntryView {
+  id: number;
+  at: string;
+  actor: { id: number; name: string; role: string };
+  /** `<area>.<verb>`: agent.login, handoff.claim, request.review, canned.update, identity.unbind… */
+  action: string;
+  targetType: string;
+  targetId: string;
+  detail: Record<string, unknown>;
+  client: string | null;
+}
+
+/** A page of the audit log, newest first; `next` is the `before` of the following page. */
+export interface AuditPage {
+  entries: AuditEntryView[];
+  next: number | null;
+}
+
 /** Pushed on the socket. */
 export type ServerEvent =
   | { type: 'hello'; agent: AgentView }

@@ -19,6 +19,8 @@ import { SESSION_ENDED_CLOSE_CODE } from './console-hub.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { IdentityStore } from '../identity/identity-store.js';
+import type { AuditLog } from '../ops/audit-log.js';
+import { writeTransaction } from '../store/transactions.js';
 
 export interface ConsoleRouteOptions {
   db: Kysely<Database>;
@@ -30,6 +32,8 @@ export interface ConsoleRouteOptions {
   uploadMaxBytes: number;
   /** dist/public/agent: the console's page and assets. */
   consoleDir: string;
+  /** Where canned-reply edits, unbindings and review decisions are recorded. */
+  audit?: AuditLog;
   /** Bindings of channel users to merchants (a supervisor removes a wrong one). */
   identities?: () => IdentityStore;
   /**
@@ -48,7 +52,8 @@ const Review = z.object({ status: z.enum(REQUEST_STATUSES), reason: z.string().t
 const Unbind = z.object({ channelId: z.string().min(1).max(100), userId: z.string().min(1).max(200), merchantId: z.string().min(1).max(64) }).strict();
 const CloseTicket = z.object({ note: z.string().trim().max(2000).optional() }).strict();
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+/** A body (or query) checked against its schema; the first problem is a 400 `AGENT_INVALID`. */
+export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -168,28 +173,39 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteO
   app.post('/agent/api/canned', async (request) => {
     const agent = requireRole(request, 'supervisor');
     const body = parse(Canned, request.body);
-    const row = await options.db
-      .insertInto('canned_replies')
-      .values({ title: body.title, text: body.text, updated_by: agent.name, updated_at: new Date().toISOString() })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await writeTransaction(options.db, async (tx) => {
+      const created = await tx
+        .insertInto('canned_replies')
+        .values({ title: body.title, text: body.text, updated_by: agent.name, updated_at: new Date().toISOString() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await options.audit?.record({ actor: agent, action: 'canned.create', targetType: 'canned_reply', targetId: String(created.id), detail: { title: body.title } }, tx);
+      return created;
+    });
     return { reply: cannedView(row) };
   });
   app.put<{ Params: { id: string } }>('/agent/api/canned/:id', async (request) => {
     const agent = requireRole(request, 'supervisor');
     const body = parse(Canned, request.body);
-    const row = await options.db
-      .updateTable('canned_replies')
-      .set({ title: body.title, text: body.text, updated_by: agent.name, updated_at: new Date().toISOString() })
-      .where('id', '=', Number(request.params.id))
-      .returningAll()
-      .executeTakeFirst();
+    const row = await writeTransaction(options.db, async (tx) => {
+      const updated = await tx
+        .updateTable('canned_replies')
+        .set({ title: body.title, text: body.text, updated_by: agent.name, updated_at: new Date().toISOString() })
+        .where('id', '=', Number(request.params.id))
+        .returningAll()
+        .executeTakeFirst();
+      if (updated) await options.audit?.record({ actor: agent, action: 'canned.update', targetType: 'canned_reply', targetId: String(updated.id), detail: { title: body.title } }, tx);
+      return updated;
+    });
     if (!row) throw new AppError('HANDOFF_NOT_FOUND', `no canned reply ${request.params.id}`);
     return { reply: cannedView(row) };
   });
   app.delete<{ Params: { id: string } }>('/agent/api/canned/:id', async (request, reply) => {
-    requireRole(request, 'supervisor');
-    await options.db.deleteFrom('canned_replies').where('id', '=', Number(request.params.id)).execute();
+    const agent = requireRole(request, 'supervisor');
+    await writeTransaction(options.db, async (tx) => {
+      const gone = await tx.deleteFrom('canned_replies').where('id', '=', Number(request.params.id)).returning('title').executeTakeFirst();
+      if (gone) await options.audit?.record({ actor: agent, action: 'canned.delete', targetType: 'canned_reply', targetId: request.params.id, detail: { title: gone.title } }, tx);
+    });
     return reply.code(204).send();
   });
 
@@ -199,7 +215,12 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteO
     const supervisor = requireRole(request, 'supervisor');
     const body = parse(Unbind, request.body);
     if (!options.identities) throw new AppError('HANDOFF_NOT_FOUND', 'identities are not enabled');
-    const removed = await options.identities().unbind({ channelId: body.channelId, userId: body.userId }, body.merchantId);
+    const identities = options.identities();
+    const removed = await writeTransaction(options.db, async (tx) => {
+      const n = await identities.unbind({ channelId: body.channelId, userId: body.userId }, body.merchantId, tx);
+      if (n > 0) await options.audit?.record({ actor: supervisor, action: 'identity.unbind', targetType: 'identity', targetId: `${body.channelId}:${body.userId}`, detail: { merchantId: body.merchantId } }, tx);
+      return n;
+    });
     request.log.info({ supervisor: supervisor.name, channelId: body.channelId, merchantId: body.merchantId, removed }, 'identity unbound');
     return { removed };
   });
@@ -225,7 +246,10 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRouteO
     const { status, reason } = parse(Review, request.body);
     const requests = options.requests();
     const event = await requests.transition(request.params.id, status, { actor: `agent:${agent.name}`, reason: reason || null });
+    // Right after the decision's own transaction (the request store owns that one): a crash in between
+    // leaves the decision in the request's history (actor and reason) but not here.
     const after = await requests.details(request.params.id);
+    await options.audit?.record({ actor: agent, action: 'request.review', targetType: 'request', targetId: request.params.id, detail: { ticket: after?.request.ticket, from: event.from, to: event.to, ...(reason ? { reason } : {}) } });
     if (!after) throw new AppError('REQUEST_NOT_FOUND', request.params.id);
     try {
       await options.notifyRequest(after.request, event);

@@ -21,6 +21,8 @@ import type { AgentView, FileView, HandoffDetails, HandoffEvent, HandoffPackage,
 import { ConsoleHub } from './console-hub.js';
 import { HandoffStore, summaryOf, type HandoffRecord } from './handoff-store.js';
 import { agentView } from './agents/agent-store.js';
+import type { AuditAction, AuditLog } from '../ops/audit-log.js';
+import { writeTransaction } from '../store/transactions.js';
 
 export interface HandoffSettings {
   businessHours: string;
@@ -34,6 +36,8 @@ export interface HandoffServiceOptions {
   settings: HandoffSettings;
   now?: () => Date;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Where agents' claims, transfers and endings are recorded, in the transaction that makes them. */
+  audit?: AuditLog;
   /** Told when a handoff opens (queued, or a ticket) and when an agent claims one (metrics). */
   onHandoff?: (event: 'opened' | 'claimed', handoff: HandoffRecord) => void;
 }
@@ -237,13 +241,34 @@ export class HandoffService {
     return { handoff: await this.summary(handoff), package: handoff.package, events: await this.store.events(id) };
   }
 
+  /**
+   * A change an agent makes to a handoff: the change (false when it no longer applies), its event and the
+   * audit entry, in one transaction.
+   */
+  private async agentChange(
+    id: string,
+    agent: AgentView,
+    action: AuditAction,
+    change: (store: HandoffStore) => Promise<boolean>,
+    event: { kind: string; text?: string | null },
+    detail: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    const now = this.now();
+    return writeTransaction(this.options.db, async (tx) => {
+      const store = new HandoffStore(tx);
+      if (!(await change(store))) return false;
+      await store.addEvent(id, { ...event, actor: `agent:${agent.name}` }, now);
+      await this.options.audit?.record({ actor: agent, action, targetType: 'handoff', targetId: id, detail }, tx);
+      return true;
+    });
+  }
+
   async claim(id: string, agent: AgentView): Promise<HandoffSummary> {
     const handoff = await this.mustGet(id);
     const now = this.now();
-    if (!(await this.store.claim(id, agent.id, now))) {
+    if (!(await this.agentChange(id, agent, 'handoff.claim', (store) => store.claim(id, agent.id, now), { kind: 'claimed' }, { reason: handoff.reason, channelId: handoff.channelId }))) {
       throw new AppError('HANDOFF_CONFLICT', handoff.status === 'waiting' ? 'claimed by another agent' : `the handoff is ${handoff.status}`);
     }
-    await this.store.addEvent(id, { kind: 'claimed', actor: `agent:${agent.name}` }, now);
     const after = await this.changed(id);
     this.options.onHandoff?.('claimed', after);
     // Merchants see the display name, never the login name (half of a credential).
@@ -307,8 +332,8 @@ export class HandoffService {
     const to = await this.agentRef(toAgentId);
     if (!to) throw new AppError('AGENT_INVALID', `no agent ${toAgentId}`);
     await this.owned(id, agent);
-    if (!(await this.store.transfer(id, agent.id, toAgentId))) throw new AppError('HANDOFF_CONFLICT', 'not yours any more');
-    await this.store.addEvent(id, { kind: 'transfer', actor: `agent:${agent.name}`, text: to.name }, this.now());
+    const moved = await this.agentChange(id, agent, 'handoff.transfer', (store) => store.transfer(id, agent.id, toAgentId), { kind: 'transfer', text: to.name }, { to: { id: toAgentId, name: to.name } });
+    if (!moved) throw new AppError('HANDOFF_CONFLICT', 'not yours any more');
     return this.summary(await this.changed(id));
   }
 
@@ -316,8 +341,8 @@ export class HandoffService {
   async finish(id: string, agent: AgentView, how: 'resolved' | 'handed_back'): Promise<HandoffSummary> {
     await this.owned(id, agent);
     const now = this.now();
-    if (!(await this.store.end(id, how, now, agent.id))) throw new AppError('HANDOFF_CONFLICT', 'not yours any more');
-    await this.store.addEvent(id, { kind: 'ended', actor: `agent:${agent.name}`, text: how }, now);
+    const action = how === 'resolved' ? 'handoff.resolve' : 'handoff.handback';
+    if (!(await this.agentChange(id, agent, action, (store) => store.end(id, how, now, agent.id), { kind: 'ended', text: how }))) throw new AppError('HANDOFF_CONFLICT', 'not yours any more');
     const after = await this.changed(id);
     await this.tellBot(after, 'completed', how);
     return this.summary(after);
@@ -325,8 +350,8 @@ export class HandoffService {
 
   async closeTicket(id: string, agent: AgentView, note?: string): Promise<HandoffSummary> {
     await this.mustGet(id);
-    if (!(await this.store.closeTicket(id, this.now()))) throw new AppError('HANDOFF_CONFLICT', 'not an open ticket');
-    await this.store.addEvent(id, { kind: 'ended', actor: `agent:${agent.name}`, text: note ?? 'ticket_closed' }, this.now());
+    const closed = await this.agentChange(id, agent, 'handoff.close_ticket', (store) => store.closeTicket(id, this.now()), { kind: 'ended', text: note ?? 'ticket_closed' }, note ? { note } : {});
+    if (!closed) throw new AppError('HANDOFF_CONFLICT', 'not an open ticket');
     return this.summary(await this.changed(id));
   }
 

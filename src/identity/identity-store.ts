@@ -87,9 +87,9 @@ export class IdentityStore {
       .execute();
   }
 
-  /** Removes one binding (or all of the identity's); returns how many. */
-  async unbind(identity: Identity, merchantId?: string): Promise<number> {
-    let q = this.db.deleteFrom('identities').where('channel_id', '=', identity.channelId).where('user_id', '=', identity.userId);
+  /** Removes one binding (or all of the identity's); returns how many. `within`: the caller's transaction. */
+  async unbind(identity: Identity, merchantId?: string, within: Kysely<Database> = this.db): Promise<number> {
+    let q = within.deleteFrom('identities').where('channel_id', '=', identity.channelId).where('user_id', '=', identity.userId);
     if (merchantId !== undefined) q = q.where('merchant_id', '=', merchantId);
     return Number((await q.executeTakeFirst()).numDeletedRows);
   }

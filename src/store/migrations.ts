@@ -514,6 +514,32 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('answer_feedback').ifExists().execute();
       },
     },
+    '0012_audit_log': {
+      async up(db: Kysely<any>): Promise<void> {
+        // What agents and supervisors did (src/ops/audit-log.ts), newest read first, filtered by actor,
+        // action or target.
+        await db.schema
+          .createTable('audit_log')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('at', 'text', (col) => col.notNull())
+          .addColumn('actor_id', 'integer', (col) => col.notNull())
+          .addColumn('actor_name', 'text', (col) => col.notNull())
+          .addColumn('actor_role', 'text', (col) => col.notNull())
+          .addColumn('action', 'text', (col) => col.notNull())
+          .addColumn('target_type', 'text', (col) => col.notNull())
+          .addColumn('target_id', 'text', (col) => col.notNull())
+          .addColumn('detail_json', 'text', (col) => col.notNull())
+          .addColumn('client', 'text')
+          .execute();
+        await db.schema.createIndex('audit_log_at_idx').ifNotExists().on('audit_log').columns(['at']).execute();
+        await db.schema.createIndex('audit_log_actor_idx').ifNotExists().on('audit_log').columns(['actor_name', 'id']).execute();
+        await db.schema.createIndex('audit_log_target_idx').ifNotExists().on('audit_log').columns(['target_type', 'target_id']).execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('audit_log').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -166,6 +166,25 @@ export interface Database {
   channel_inbound: ChannelInboundTable;
   answer_feedback: AnswerFeedbackTable;
   answer_feedback_sources: AnswerFeedbackSourcesTable;
+  audit_log: AuditLogTable;
+}
+
+/** One action of an agent or supervisor (src/ops/audit-log.ts). Kept: no retention deletes it. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor_id: number;
+  /** The login name and role as they were when the action was taken. */
+  actor_name: string;
+  actor_role: string;
+  /** `<area>.<verb>`: `handoff.claim`, `request.review`, `canned.update`, `identity.unbind`, `agent.login`… */
+  action: string;
+  target_type: string;
+  target_id: string;
+  /** Small, card-masked JSON: a decision's status and reason, a canned reply's title, a transfer's target. */
+  detail_json: string;
+  /** The client's address, for logins. */
+  client: string | null;
 }
 
 /** A merchant's 👍 or 👎 on one knowledge answer. `question` is card-masked before it is stored. */

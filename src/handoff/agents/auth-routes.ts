@@ -39,6 +39,7 @@ import type { Database } from '../../store/schema.js';
 import { AgentStore, type AgentRole, type AgentStoreOptions, type AgentView } from './agent-store.js';
 import { PASSWORD_MAX_LENGTH } from './passwords.js';
 import { SessionStore, sessionId, type AgentSession, type SessionStoreOptions } from './sessions.js';
+import type { AuditLog } from '../../ops/audit-log.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -73,6 +74,8 @@ export interface AgentAuthOptions {
   loginsPerMinute?: number;
   /** The clock (tests). */
   now?: () => Date;
+  /** Where logins and logouts are recorded. */
+  audit?: AuditLog;
 }
 
 /** What the plugin decorates the instance with (`app.agentAuth`). */
@@ -277,6 +280,7 @@ async function agentAuthPlugin(app: FastifyInstance, options: AgentAuthOptions):
       }
       const session = await sessions.create(agent.id, at);
       request.log.info({ agent: agent.name }, 'agent logged in');
+      await options.audit?.record({ actor: agent, action: 'agent.login', targetType: 'agent', targetId: String(agent.id), client: request.ip });
       return reply
         .header('set-cookie', sessionCookie(cookieName, session.token, sessions.ttlSeconds, isHttps(request, publicUrl)))
         .header('cache-control', 'no-store')
@@ -293,6 +297,7 @@ async function agentAuthPlugin(app: FastifyInstance, options: AgentAuthOptions):
       // Offline unless the agent is still logged in elsewhere (another browser).
       if ((await sessions.countForAgent(agent.id, now())) === 0) await agents.setPresence(agent.id, 'offline', now());
       request.log.info({ agent: agent.name }, 'agent logged out');
+      await options.audit?.record({ actor: agent, action: 'agent.logout', targetType: 'agent', targetId: String(agent.id), client: request.ip });
       return reply.header('set-cookie', sessionCookie(cookieName, '', 0, isHttps(request, publicUrl))).code(204).send();
     });
 

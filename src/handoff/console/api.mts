@@ -6,6 +6,7 @@
  */
 import type {
   AgentView,
+  AuditPage,
   CannedReply,
   HandoffDetails,
   HandoffEvent,
@@ -17,6 +18,14 @@ import type {
 } from '../console-api.js';
 
 export const BASE = '/agent/api';
+
+/** `?a=1&b=x` of the values given (none: ''). */
+export function queryString(query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
 
 export class ApiError extends Error {
   constructor(
@@ -167,5 +176,10 @@ export class Api {
   }
   unbind(channelId: string, userId: string, merchantId: string): Promise<{ removed: number }> {
     return this.call('POST', '/identities/unbind', { channelId, userId, merchantId });
+  }
+
+  /** The audit log, filtered (empty values left out); supervisors only. */
+  audit(query: Record<string, string | number | undefined>): Promise<AuditPage> {
+    return this.call('GET', `/audit${queryString(query)}`);
   }
 }

@@ -246,6 +246,22 @@ const zh = {
   announceMessage: '商户：{text}',
   image: '图片',
   file: '文件',
+
+  tabAudit: '审计',
+  auditTitle: '操作审计',
+  auditActor: '操作人',
+  auditAction: '操作',
+  auditAll: '全部',
+  auditApply: '筛选',
+  auditMore: '更早的记录',
+  auditEmpty: '没有符合条件的记录。',
+  auditColTime: '时间',
+  auditColActor: '操作人',
+  auditColAction: '操作',
+  auditColTarget: '对象',
+  auditColDetail: '详情',
+  dashFrom: '从',
+  dashTo: '到',
 };
 
 export type Strings = typeof zh;
@@ -492,6 +508,22 @@ const en: Strings = {
   announceMessage: 'Merchant: {text}',
   image: 'Image',
   file: 'File',
+
+  tabAudit: 'Audit',
+  auditTitle: 'Audit log',
+  auditActor: 'Who',
+  auditAction: 'Action',
+  auditAll: 'All',
+  auditApply: 'Filter',
+  auditMore: 'Older entries',
+  auditEmpty: 'No entries match.',
+  auditColTime: 'Time',
+  auditColActor: 'Who',
+  auditColAction: 'Action',
+  auditColTarget: 'Target',
+  auditColDetail: 'Detail',
+  dashFrom: 'From',
+  dashTo: 'To',
 };
 
 export const STRINGS: Record<Locale, Strings> = { 'zh-CN': zh, en };
@@ -508,6 +540,23 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
       complaint: '投诉或强烈不满',
     },
     handoffStatus: { waiting: '等待中', active: '接待中', ended: '已结束', ticket: '工单' },
+    auditAction: {
+      agent: '登录与退出',
+      'agent.login': '登录',
+      'agent.logout': '退出',
+      handoff: '会话（全部）',
+      'handoff.claim': '接入会话',
+      'handoff.transfer': '转交会话',
+      'handoff.resolve': '结束会话（已解决）',
+      'handoff.handback': '交还机器人',
+      'handoff.close_ticket': '关闭工单',
+      'request.review': '审核申请',
+      canned: '快捷回复（全部）',
+      'canned.create': '新增快捷回复',
+      'canned.update': '修改快捷回复',
+      'canned.delete': '删除快捷回复',
+      'identity.unbind': '解除绑定',
+    },
     requestStatus: {
       submitted: '已提交',
       in_review: '审核中',
@@ -568,6 +617,23 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
       complaint: 'Complaint or strong wording',
     },
     handoffStatus: { waiting: 'Waiting', active: 'Active', ended: 'Ended', ticket: 'Ticket' },
+    auditAction: {
+      agent: 'Logins and logouts',
+      'agent.login': 'Logged in',
+      'agent.logout': 'Logged out',
+      handoff: 'Conversations (all)',
+      'handoff.claim': 'Claimed a conversation',
+      'handoff.transfer': 'Transferred a conversation',
+      'handoff.resolve': 'Resolved a conversation',
+      'handoff.handback': 'Handed back to the bot',
+      'handoff.close_ticket': 'Closed a ticket',
+      'request.review': 'Reviewed a request',
+      canned: 'Canned replies (all)',
+      'canned.create': 'Added a canned reply',
+      'canned.update': 'Edited a canned reply',
+      'canned.delete': 'Deleted a canned reply',
+      'identity.unbind': 'Unbound an identity',
+    },
     requestStatus: {
       submitted: 'Submitted',
       in_review: 'In review',
@@ -620,7 +686,7 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
   },
 };
 
-export type CodeGroup = 'reason' | 'handoffStatus' | 'requestStatus' | 'requestKind' | 'idMethod' | 'eventKind' | 'channel' | 'locale' | 'slot';
+export type CodeGroup = 'auditAction' | 'reason' | 'handoffStatus' | 'requestStatus' | 'requestKind' | 'idMethod' | 'eventKind' | 'channel' | 'locale' | 'slot';
 
 let current: Locale = 'zh-CN';
 

@@ -7,6 +7,7 @@
 import type { HandoffSummary, LoginResponse, Presence, ServerEvent } from '../console-api.js';
 import { announce, askNotificationPermission, beep, isSoundOn, mountAlerts, notificationPermission, notify, setSound, toast, unlockAudio } from './alerts.mjs';
 import { ApiError } from './api.mjs';
+import { mountAudit, type AuditApi } from './audit.mjs';
 import { loadCanned, mountCannedView } from './canned.mjs';
 import { messagePreview, mountChat, type ChatApi } from './chat.mjs';
 import { openDialog } from './dialog.mjs';
@@ -133,6 +134,7 @@ class Shell {
   private readonly timers: number[] = [];
   private readonly unbind: (() => void)[] = [];
   private requestsLoaded = false;
+  private readonly audit: AuditApi;
   private lastActivity = 0;
   private everOpen = false;
   private checkingSession = false;
@@ -174,11 +176,14 @@ class Shell {
       conversations: mkTab('conversations', 'tabConversations', 'conversations-tab', this.waitingBadge),
       requests: mkTab('requests', 'tabRequests', 'requests-tab'),
       canned: mkTab('canned', 'tabCanned', 'canned-tab'),
+      audit: mkTab('audit', 'tabAudit', 'audit-tab'),
     };
-    this.nav = h('nav', { class: 'tabs', role: 'tablist', 'aria-label': t('mainNav') }, this.tabs.conversations, this.tabs.requests, this.tabs.canned);
+    // Supervisors' tabs are shown once the session says who is signed in (renderMe).
+    this.tabs.audit.hidden = true;
+    this.nav = h('nav', { class: 'tabs', role: 'tablist', 'aria-label': t('mainNav') }, Object.values(this.tabs));
     this.nav.addEventListener('keydown', (ev) => {
       if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
-      const order: View[] = ['conversations', 'requests', 'canned'];
+      const order = (Object.keys(this.tabs) as View[]).filter((v) => !this.tabs[v].hidden);
       const i = order.indexOf(state.view);
       const next = order[(i + (ev.key === 'ArrowRight' ? 1 : order.length - 1)) % order.length]!;
       ev.preventDefault();
@@ -231,9 +236,10 @@ class Shell {
     this.ws = h('div', { class: 'ws', id: 'panel-conversations', role: 'tabpanel', 'aria-labelledby': 'tab-conversations' }, this.queueBox, chatBox, pkgBox);
     const reqBox = h('div', { class: 'requests', id: 'panel-requests', role: 'tabpanel', 'aria-labelledby': 'tab-requests', hidden: true, 'data-testid': 'requests-view' });
     const cannedBox = h('div', { class: 'canned', id: 'panel-canned', role: 'tabpanel', 'aria-labelledby': 'tab-canned', hidden: true, 'data-testid': 'canned-view' });
-    this.panels = { conversations: this.ws, requests: reqBox, canned: cannedBox };
+    const auditBox = h('div', { class: 'supervise', id: 'panel-audit', role: 'tabpanel', 'aria-labelledby': 'tab-audit', hidden: true, 'data-testid': 'audit-view' });
+    this.panels = { conversations: this.ws, requests: reqBox, canned: cannedBox, audit: auditBox };
 
-    root.replaceChildren(this.skip, top, h('main', { class: 'main', id: 'main' }, this.ws, reqBox, cannedBox));
+    root.replaceChildren(this.skip, top, h('main', { class: 'main', id: 'main' }, Object.values(this.panels)));
 
     mountQueue(this.queueBox, (id) => {
       this.chat.select(id);
@@ -246,6 +252,7 @@ class Shell {
       () => this.togglePackage(false),
     );
     this.requests = mountRequests(reqBox);
+    this.audit = mountAudit(auditBox);
     mountCannedView(cannedBox, (text) => {
       this.setView('conversations');
       if (!this.chat.insertText(text)) toast(t('chatClaimFirst'), 'info');
@@ -460,6 +467,7 @@ class Shell {
       this.requestsLoaded = true;
       void this.requests.reload();
     }
+    if (v === 'audit') void this.audit.reload();
     emit('view', v);
   }
 
@@ -575,7 +583,7 @@ class Shell {
     this.skip.textContent = t('skipToMain');
     this.brand.textContent = t('brand');
     this.nav.setAttribute('aria-label', t('mainNav'));
-    const labels: Record<View, StringKey> = { conversations: 'tabConversations', requests: 'tabRequests', canned: 'tabCanned' };
+    const labels: Record<View, StringKey> = { conversations: 'tabConversations', requests: 'tabRequests', canned: 'tabCanned', audit: 'tabAudit' };
     for (const k of Object.keys(labels) as View[]) this.tabs[k].querySelector('.tab-label')!.textContent = t(labels[k]);
     this.queueBox.setAttribute('aria-label', t('queue'));
     this.helpBtn.setAttribute('aria-label', t('shortcuts'));
@@ -630,6 +638,7 @@ class Shell {
     this.presenceBtn.setAttribute('aria-label', `${t('presenceLabel')}: ${t(`presence_${me.presence}`)}. ${label}`);
     this.presenceBtn.title = label;
     this.presenceBtn.replaceChildren(h('span', { class: 'pdot', 'aria-hidden': 'true' }), h('span', {}, t(`presence_${me.presence}`)));
+    this.tabs.audit.hidden = me.role !== 'supervisor';
     this.whoEl.replaceChildren(icon('user'), h('span', { class: 'me-name' }, me.name), h('span', { class: `tag role-${me.role}` }, t(me.role === 'supervisor' ? 'role_supervisor' : 'role_agent')));
   }
 

@@ -1,0 +1,76 @@
+/**
+ * The supervisors' views of the agent console in Debian's Chromium (playwright-core) on the real server:
+ * an agent sees no audit tab (and the API refuses them); a supervisor opens the audit log, sees the
+ * logins and a claim, and filters it. Screenshots go to dist/test-output/handoff/.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium } from '../helpers/browser.js';
+import { addAgent, agent, api, Merchant, onlyHandoff, PASSWORD, startHandoffServer } from '../handoff/helpers.js';
+import type { TestServer } from '../webchat/helpers.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SHOTS = join(ROOT, 'dist', 'test-output', 'handoff');
+
+describe.skipIf(!haveChromium)('the supervisor views of the agent console, in a real browser', () => {
+  let browser: Browser;
+  let ts: TestServer;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    ts = await startHandoffServer();
+    await addAgent(ts, 'lead', 'supervisor');
+    await addAgent(ts, 'mei');
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await ts?.destroy();
+  });
+
+  async function signIn(name: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(`${ts.url}/agent`);
+    await page.getByTestId('login-name').fill(name);
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await expect.poll(() => page.getByTestId('presence').isVisible(), { timeout: 10_000 }).toBe(true);
+    return page;
+  }
+
+  it('an agent has no audit tab', async () => {
+    const page = await signIn('mei');
+    expect(await page.getByTestId('requests-tab').isVisible()).toBe(true);
+    expect(await page.getByTestId('audit-tab').isVisible()).toBe(false);
+    await page.context().close();
+  });
+
+  it('a supervisor reads the audit log and filters it', async () => {
+    // Something to see besides logins: an agent claims a merchant's conversation.
+    const claimer = await agent(ts, 'kai');
+    const merchant = await Merchant.open(ts);
+    await merchant.turn('转人工', /客服|排队|前面/);
+    const handoff = await onlyHandoff(ts, merchant.conversationId);
+    expect((await api(ts, claimer, 'POST', `/agent/api/handoffs/${handoff.id}/claim`)).status).toBe(200);
+
+    const page = await signIn('lead');
+    await page.getByTestId('audit-tab').click();
+    const rows = page.getByTestId('audit-row');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('[data-testid="audit-row"][data-action="handoff.claim"]').textContent()).toContain('kai');
+    expect(await page.locator('[data-testid="audit-row"][data-action="handoff.claim"]').textContent()).toContain(handoff.id);
+    await page.screenshot({ path: join(SHOTS, 'audit-log.png') });
+
+    await page.getByTestId('audit-action').selectOption('agent.login');
+    await page.getByTestId('audit-apply').click();
+    await expect.poll(async () => [...new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-action'))))], { timeout: 10_000 }).toEqual(['agent.login']);
+    await page.getByTestId('audit-actor').fill('lead');
+    await page.getByTestId('audit-apply').click();
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
+    await page.context().close();
+  });
+});
