@@ -23,7 +23,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { KnowledgeMissStore } from '../store/misses-store.js';
 import { capabilitiesOf, MASKED_CARD_NUMBERS } from '../channels/channel-adapter.js';
 import type { FileRef, FlowState, Say } from '../flows/engine.js';
-import { isQuestion, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
+import { GIVE_UP_CURRENT, isQuestion, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
 import type { IntentClassifier } from '../llm/intent-classifier.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
@@ -403,6 +403,18 @@ export class PosAssistBot extends ActivityHandler {
         await this.startFlow(context, conversation, statusFlow, { text, files: [] }, locale);
         return;
       }
+      // Another request asked for outright ("算了退款先不弄 我要暂停结算"): the one under way ends when the
+      // merchant gives it up or gave nothing but the merchant ID (which goes along); else it is an answer.
+      const switched = statusFlow ? undefined : flows.intents.switchedTo(text, conversation.flow.flowId);
+      const given = Object.keys(conversation.flow.values).filter((name) => name !== 'merchant_id');
+      if (switched && (given.length === 0 || GIVE_UP_CURRENT.test(text))) {
+        const left = flows.turns.flow(conversation.flow.flowId).title[locale];
+        const carried = conversation.flow.values.merchant_id;
+        delete conversation.flow;
+        await context.sendActivity(MessageFactory.text(t(locale, 'flowSwitched', { title: left })));
+        await this.startFlow(context, conversation, switched, { text, files: [] }, locale, carried ? { merchant_id: carried } : {});
+        return;
+      }
     }
     if (flows && conversation.flow) {
       const reply = TRY_AGAIN.test(text) && files.length === 0
@@ -658,7 +670,14 @@ export class PosAssistBot extends ActivityHandler {
     return held;
   }
 
-  private async startFlow(context: TurnContext, conversation: ConversationData, flowId: string, input: { text: string; files: FileRef[] }, locale: Locale): Promise<void> {
+  private async startFlow(
+    context: TurnContext,
+    conversation: ConversationData,
+    flowId: string,
+    input: { text: string; files: FileRef[] },
+    locale: Locale,
+    carried: Record<string, { value: unknown; display: string }> = {},
+  ): Promise<void> {
     const flows = this.options.flows!;
     // In a group every member would share the flow and see each other's merchant, ticket and notices:
     // requests and their status are handled in a private chat only.
@@ -675,6 +694,7 @@ export class PosAssistBot extends ActivityHandler {
       input = { ...input, files: [...held, ...input.files] };
     }
     if (known && flow.slots.some((s) => s.name === 'merchant_id')) prefill.merchant_id = { value: known, display: known };
+    for (const [name, value] of Object.entries(carried)) if (!prefill[name] && flow.slots.some((s) => s.name === name)) prefill[name] = value;
     const ticket = TICKET_IN_TEXT.exec(input.text);
     if (flow.slots.some((s) => s.name === 'ticket')) {
       if (ticket) prefill.ticket = { value: `${ticket[1]!.toUpperCase()}-${ticket[2]}-${ticket[3]}`, display: `${ticket[1]!.toUpperCase()}-${ticket[2]}-${ticket[3]}` };

@@ -326,7 +326,8 @@ export class FlowEngine {
       }
       return { state: next, say: [{ text: flowText(locale, 'flowContinue') }, ...this.ask(flow, next, now, locale)] };
     }
-    if ((CANCEL.test(text) || YES_CANCEL.test(text) || CANCEL_LEAD.test(text) || CANCEL_CLAUSE.test(text)) && !input.files?.length) {
+    const once = saidOnce(text);
+    if ((CANCEL.test(once) || YES_CANCEL.test(once) || CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once)) && !input.files?.length) {
       // Nothing gathered yet ("我想取消结算" — "哦那不用了"): nothing to lose, so no "are you sure?".
       if (Object.keys(next.values).length === 0 && !next.skipped.length) {
         return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };
@@ -1482,6 +1483,11 @@ function textFrom(
 
 /** An identifier with the label written before it ("商户号826410993306018"): both leave a text slot's value. */
 const NUMBER_WITH_LABEL = new RegExp(`(?:(?:${Object.values(ID_LABELS).join('|')}|${PHONE_LABELS})${FILLER})?\\d(?:[\\s-]?\\d){5,}`, 'gi');
+
+/** Words said twice for emphasis ("不弄了不弄了", "算了算了") said once. */
+function saidOnce(text: string): string {
+  return text.replace(/([^\d\s，,。.!！]{2,6}?)[，,。.!！\s]*\1/gu, '$1');
+}
 
 /** Not words of a reason: a negation or an aside ("actually no", "不是这个", "不知道"). */
 const NOT_A_REASON = /^(?:actually|no\b|nope|not\b|wait|hmm|不是|不对|不知道|不清楚|没有|等等|等一下)/i;

@@ -118,6 +118,11 @@ const PAID_TWICE = /(?:刷|付|扣|支付|交)了两(?:遍|次|回)|重复(?:刷
  */
 const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让|叫|要|通知|说)我(?:们)?(?:补|交|提供|发|上传|重新)/;
 
+/** Wanting something else, said outright: "我要…", "我是要…", "改成…", "I want to … instead". */
+const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|改(?:成|为|办)|换成|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
+/** Giving up the request under way on the way to another ("算了退款先不弄", "不是这个", "actually"). */
+export const GIVE_UP_CURRENT = /算了|不弄|不办|不要了|不用了|不是这个|不是|先不|别弄|\b(?:never ?mind|not that|actually|instead|forget)\b/i;
+
 interface Statement {
   flowId: string;
   act: string[];
@@ -208,6 +213,17 @@ export class IntentDetector {
     // is only answered.
     const asked = OWN_CASE.test(text) ? this.stated(text, 'new', { ...opts, asked: true }) : undefined;
     return asked ? { flowId: asked, score: 1, mode: 'offer', asked: true } : undefined;
+  }
+
+  /**
+   * Another request asked for in so many words while one is under way ("算了退款先不弄 我要暂停结算", "哦不是
+   * 我是要补签购单照片"): its flow, or undefined when the message only names the topic (an answer such as
+   * "顾客退货太多，资金紧张" to "why hold the payouts?" is no new request).
+   */
+  switchedTo(text: string, current: string): string | undefined {
+    const match = this.detect(text);
+    if (!match || match.mode !== 'start' || match.flowId === current) return undefined;
+    return SWITCH_WISH.test(simplifiedText(text)) ? match.flowId : undefined;
   }
 
   private byExamples(text: string, tokens: Set<string>): IntentMatch | undefined {

@@ -154,6 +154,26 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(replies.at(-1)?.text).toMatch(/商户编号.*查您的申请/);
   });
 
+  it('another request asked for outright mid-flow ends the one under way (the merchant ID goes along); an answer naming the topic does not', async () => {
+    const chat = terminalConversation(env.runtime, 'switch-flow');
+    await chat.say('我要退款');
+    await chat.say('826410993308001');
+    const replies = await chat.say('算了退款先不弄 我要暂停结算');
+    const texts = replies.map((r) => r.text).join('\n');
+    expect(texts).toContain(t('zh-CN', 'flowSwitched', { title: '撤销 / 退货申请' }));
+    expect(replies.at(-1)?.text).toMatch(/结算”是哪一种/);
+    // The merchant ID given for the refund is not asked again.
+    const next = await chat.say('资金结算');
+    expect(next.at(-1)?.text).toMatch(/原因/);
+    expect(next.map((r) => r.text).join('\n')).not.toMatch(/商户编号/);
+    // Why the payouts are held, answered with words of a refund: an answer, not a new refund request.
+    const held = terminalConversation(env.runtime, 'switch-not');
+    await held.say('我想暂停资金结算，商户号826410993308002');
+    const answer = await held.say('顾客退货太多 资金紧张');
+    expect(answer.map((r) => r.text).join('\n')).not.toContain('先不办了');
+    expect(answer.at(-1)?.text).not.toMatch(/撤销 \/ 退货/);
+  });
+
   it('answers how to undo the merchant\'s own case and offers the request; an off-topic one gets no offer', async () => {
     const own = await terminalConversation(env.runtime, 'asked-offer').say('今天有笔交易刷错了 怎么撤销');
     expect(own.map((r) => r.text).join('\n')).toMatch(/来源：/);
