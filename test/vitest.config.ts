@@ -27,7 +27,12 @@ export default defineConfig({
     maxWorkers: 2,
     env: { LOG_LEVEL: 'silent', LANGSMITH_TRACING: 'false' },
     projects: [
-      { extends: true, test: { name: 'isolated', include: ISOLATED } },
+      {
+        extends: true,
+        // The knowledge index, built once per run (shared by both projects) and copied into the tests' data
+        // directories.
+        test: { name: 'isolated', include: ISOLATED, globalSetup: ['test/setup/prebuilt-index.ts'] },
+      },
       {
         extends: true,
         test: {
@@ -37,7 +42,6 @@ export default defineConfig({
           // The other files share each worker's loaded modules (botbuilder, LangChain, jieba… load once
           // per worker, not once per file). Each file still makes its own data directory, server or runtime.
           isolate: false,
-          // The knowledge index, built once per run and copied into the tests' data directories.
           globalSetup: ['test/setup/prebuilt-index.ts'],
         },
       },

@@ -4,6 +4,9 @@
  * make a new data directory copy it in (`seedIndex`), so a server or runtime starts by loading the index
  * instead of rebuilding it. The copy is only a head start: at start-up the knowledge base still checks the
  * index against the knowledge files and the embedding settings, and rebuilds a stale one as before.
+ *
+ * Every project of test/vitest.config.ts lists this setup; the projects' setups run in the one vitest
+ * process, so the index is built by the first and shared (and removed after the last one's teardown).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,17 +22,39 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => void> {
-  const dir = mkdtempSync(join(tmpdir(), 'pos-assist-prebuilt-'));
+interface Shared {
+  dir: string;
+  index: Promise<string>;
+  users: number;
+}
+
+/** Kept on globalThis: each project may load this module anew, but they share the process. */
+const holder = globalThis as { posAssistPrebuiltIndex?: Shared };
+
+async function build(dir: string): Promise<string> {
   const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
   try {
     await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, embeddings: config.embeddings });
-    project.provide('prebuiltIndexDir', config.paths.index);
+    return config.paths.index;
   } catch (err) {
     // Not fatal: every test then builds its own index, as it would without this setup (and the
     // knowledge tests say what is wrong).
     process.stderr.write(`prebuilt knowledge index not available: ${(err as Error).message}\n`);
-    project.provide('prebuiltIndexDir', '');
+    return '';
   }
-  return () => rmSync(dir, { recursive: true, force: true });
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  if (!holder.posAssistPrebuiltIndex) {
+    const dir = mkdtempSync(join(tmpdir(), 'pos-assist-prebuilt-'));
+    holder.posAssistPrebuiltIndex = { dir, index: build(dir), users: 0 };
+  }
+  const shared = holder.posAssistPrebuiltIndex;
+  shared.users++;
+  project.provide('prebuiltIndexDir', await shared.index);
+  return () => {
+    if (--shared.users > 0) return;
+    rmSync(shared.dir, { recursive: true, force: true });
+    holder.posAssistPrebuiltIndex = undefined;
+  };
 }
