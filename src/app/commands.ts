@@ -20,7 +20,7 @@ import type { VectorEmbeddingDescriptor } from '../knowledge/vector-embeddings.j
 import { checkChatUser, checkFixturesFile, usageError } from './cli-usage.js';
 import { PROJECT_ROOT, secretValues, type Config } from './config.js';
 import type { Logger } from './logger.js';
-import { createRuntime, openKnowledge } from './runtime.js';
+import { createRuntime, openKnowledge, type Runtime } from './runtime.js';
 
 export async function runIngest(config: Config, logger: Logger, rebuild: boolean, json: boolean): Promise<number> {
   const report = await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, rebuild, embeddings: config.embeddings });
@@ -75,9 +75,14 @@ export async function runAsk(config: Config, logger: Logger, question: string, j
   return 0;
 }
 
-export async function runChat(config: Config, logger: Logger, jsonl: boolean, user: string | undefined): Promise<number> {
+/**
+ * The chat command. `shared`: a runtime the caller made and keeps (the scripted-conversation tests play
+ * many chats through one instead of opening the knowledge base and the slip reader for each); it must
+ * have been made from `config`, and is left open — the chat only waits for its own turns to finish.
+ */
+export async function runChat(config: Config, logger: Logger, jsonl: boolean, user: string | undefined, shared?: Runtime): Promise<number> {
   checkChatUser(user);
-  const runtime = await createRuntime(config, logger);
+  const runtime = shared ?? (await createRuntime(config, logger));
   const interactive = !jsonl && process.stdin.isTTY === true;
   let lastOptions: string[] = [];
   const write = (s: string) => new Promise<void>((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once('drain', resolve)));
@@ -195,7 +200,12 @@ export async function runChat(config: Config, logger: Logger, jsonl: boolean, us
     }
     rl.close();
   } finally {
-    await runtime.close();
+    if (shared) {
+      await adapter.drain();
+      await runtime.handoffTurns.idle();
+    } else {
+      await runtime.close();
+    }
   }
   return 0;
 }

@@ -2,8 +2,12 @@
  * Scripted conversations: every `scripts/*.yaml` is played through the CLI's chat command (`pos-assist
  * chat --jsonl`) and the bot's activities are compared, in order, with what the script expects. The
  * scripts in `THROUGH_THE_CLI` run the real CLI as a child process; the others call the same command
- * (`runChat`) in this process with its stdin and stdout replaced, which spares a cold start per segment. Adding a conversation test means adding a YAML file. The scripts share one data directory
- * (the index is built once), so each uses merchant IDs and a user name of its own.
+ * (`runChat`) in this process with its stdin and stdout replaced, which spares a cold start per segment,
+ * and their first chat runs in a runtime shared with the other scripts (as merchants share a server),
+ * which spares opening the knowledge base and loading the slip reader's model per script; after a
+ * restart or a decision a chat gets a runtime of its own. Adding a conversation test means adding a YAML
+ * file. The scripts share one data directory (the index is built once), so each uses merchant IDs and a
+ * user name of its own.
  *
  * A script is a list of turns. A turn is one of:
  * - `user: 文本` or `user: {text, files: [slip.png]}` (files from test/fixtures/files) and the `bot`
@@ -27,8 +31,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { loadConfig } from '../../src/app/config.js';
+import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
+import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { RequestStore, REQUEST_STATUSES } from '../../src/requests/index.js';
 import { openDatabase } from '../../src/store/index.js';
 import { seedIndex } from '../helpers/prebuilt-index.js';
@@ -121,38 +126,78 @@ function chatProcess(userId: string, input: string, env: Record<string, string>)
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The logs of the chat being played in this process (the shared runtimes log here too). */
+let captured = '';
+const logSink = new Writable({
+  write(chunk, _encoding, done) {
+    captured += String(chunk);
+    done();
+  },
+});
+
+/**
+ * Runtimes shared by the scripts' first chats, one per environment: like a server that many merchants
+ * talk to, so the knowledge base is opened and the slip reader's model loaded once, not once per script.
+ * A chat after a `restart` or `decide` gets a runtime of its own, as a new process would.
+ */
+const sharedRuntimes = new Map<string, Promise<Runtime>>();
+
+function sharedRuntime(config: Config, env: Record<string, string>): Promise<Runtime> {
+  const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)));
+  let runtime = sharedRuntimes.get(key);
+  if (!runtime) {
+    runtime = createRuntime(config, createLogger(config, { name: 'cli', destination: logSink }));
+    sharedRuntimes.set(key, runtime);
+  }
+  return runtime;
+}
+
 /**
  * The same command in this process: `runChat` with the configuration and logger the CLI would make from
  * `env`, reading `input` as its stdin and writing to a captured stdout (logs to a captured stderr).
+ * `shared`: the chat runs in the shared runtime of its environment instead of one of its own.
  */
-async function chatInProcess(userId: string, input: string, env: Record<string, string>): Promise<Segment> {
+async function chatInProcess(userId: string, input: string, env: Record<string, string>, shared: boolean): Promise<Segment> {
   const { runChat } = await import('../../src/app/commands.js');
   const config = loadConfig({ ...process.env, ...env });
-  let stderr = '';
-  const logs = new Writable({
-    write(chunk, _encoding, done) {
-      stderr += String(chunk);
-      done();
-    },
-  });
-  const logger = createLogger(config, { name: 'cli', destination: logs });
+  captured = '';
+  const logger = createLogger(config, { name: 'cli', destination: logSink });
   let stdout = '';
   const stdin = Object.getOwnPropertyDescriptor(process, 'stdin')!;
   const write = process.stdout.write;
-  Object.defineProperty(process, 'stdin', { value: Readable.from([input]), configurable: true, enumerable: stdin.enumerable });
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
   try {
-    const status = await runChat(config, logger, true, userId);
-    return { status, stdout, stderr };
+    const runtime = shared ? await sharedRuntime(config, env) : undefined;
+    Object.defineProperty(process, 'stdin', { value: Readable.from([input]), configurable: true, enumerable: stdin.enumerable });
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    const status = await runChat(config, logger, true, userId, runtime);
+    return { status, stdout, stderr: captured };
   } catch (err) {
-    return { status: 1, stdout, stderr: `${stderr}${(err as Error).stack ?? String(err)}` };
+    return { status: 1, stdout, stderr: `${captured}${(err as Error).stack ?? String(err)}` };
   } finally {
     process.stdout.write = write;
     Object.defineProperty(process, 'stdin', stdin);
   }
+}
+
+/**
+ * The bytes of the database files (the file, its WAL and shared memory), read by another process: this
+ * process has the database open in the shared runtimes, and closing a descriptor of the file here would
+ * drop this process's SQLite locks on it (POSIX locks belong to the process), letting the next CLI process
+ * checkpoint the WAL under the open connection and corrupt it.
+ */
+function storedBytes(dir: string): string {
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith('pos-assist.sqlite'))
+    .map((f) => join(dir, f));
+  const read = spawnSync(process.execPath, ['-e', 'for (const f of process.argv.slice(1)) process.stdout.write(require("node:fs").readFileSync(f))', ...files], {
+    encoding: 'latin1',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (read.status !== 0) throw new Error(`could not read the database files: ${read.stderr}`);
+  return read.stdout;
 }
 
 /** Plays a script: one chat (process, or in-process command) per segment between restarts and decisions. */
@@ -161,12 +206,14 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
   let logs = '';
   let pending: string[] = [];
   let started = false;
+  // Until the first restart or decision, the script's chat runs in the shared runtime.
+  let restarted = false;
   const userId = script.user ?? file.replace(/\W/g, '-');
   const run = async () => {
     const input = pending.length ? `${pending.join('\n')}\n` : '';
     // Business hours "always": a request for a person does not depend on when the tests run.
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'info', HANDOFF_BUSINESS_HOURS: 'always', ...script.env };
-    const result = THROUGH_THE_CLI.has(file) ? chatProcess(userId, input, env) : await chatInProcess(userId, input, env);
+    const result = THROUGH_THE_CLI.has(file) ? chatProcess(userId, input, env) : await chatInProcess(userId, input, env, !restarted);
     expect(result.status, result.stderr).toBe(0);
     logs += result.stderr;
     lines.push(...result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line));
@@ -189,6 +236,7 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
       }
       // The next process starts with the next turns; what it says first belongs to this turn.
       started = false;
+      restarted = true;
       continue;
     }
     if (turn.user !== undefined) pending.push(inputLine(turn.user));
@@ -199,7 +247,10 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pos-assist-scripts-'));
 seedIndex(dataDir);
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const runtime of sharedRuntimes.values()) await runtime.then((r) => r.close(), () => undefined);
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('scripted conversations through `pos-assist chat --jsonl`', () => {
   it('has the CLI built (npm test builds it first)', () => {
@@ -237,10 +288,7 @@ describe('scripted conversations through `pos-assist chat --jsonl`', () => {
           else if (typeof want.suggestedActions === 'number') expect(got.suggestedActions ?? [], where).toHaveLength(want.suggestedActions);
         });
         if (script.neverStored.length) {
-          const stored = readdirSync(dataDir)
-            .filter((f) => f.startsWith('pos-assist.sqlite'))
-            .map((f) => readFileSync(join(dataDir, f)).toString('latin1'))
-            .join('');
+          const stored = storedBytes(dataDir);
           const output = JSON.stringify(lines);
           for (const secret of script.neverStored) {
             expect(stored.includes(secret), `"${secret}" is in the database`).toBe(false);
