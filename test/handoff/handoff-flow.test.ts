@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../src/handoff/console-api.js';
-import { StreamClient, bearer, call, makePng, sha256, sleep, waitFor, type TestServer } from '../webchat/helpers.js';
+import { StreamClient, bearer, call, makePng, sha256, settled, waitFor, type TestServer } from '../webchat/helpers.js';
 import {
   ConsoleSocket,
   Merchant,
@@ -142,7 +142,7 @@ describe('claiming', () => {
       expect(row).toMatchObject({ status: 'active', agent_id: winner.id });
       // One "accepted" for the merchant, naming the winner.
       await m.waitForText(`人工客服 ${winner.displayName} 已接入`, mark);
-      await sleep(200);
+      await settled(s, m.conv);
       expect((await m.botMessagesSince(mark)).filter((x) => x.text?.includes('已接入'))).toHaveLength(1);
       // The loser can do nothing with it.
       for (const [path, body] of [
@@ -201,7 +201,7 @@ describe('while an agent owns the conversation', () => {
       async () => (await details(s, alice, id)).events.filter((e) => e.kind === 'message_in').length === 5,
       'five message_in events',
     );
-    await sleep(1_000);
+    await settled(s, m.conv);
     expect(await m.botMessagesSince(mark)).toEqual([]);
     expect((await m.activities()).slice(mark).filter((a) => a.from?.role === 'bot')).toEqual([]); // not even typing
     expect(imageId).toBeTruthy();
@@ -262,7 +262,7 @@ describe('while an agent owns the conversation', () => {
     // An internal note never reaches the merchant.
     const noteMark = await m.mark();
     expect((await api(s, alice, 'POST', `/agent/api/handoffs/${id}/notes`, { body: { text: '内部备注：商户情绪激动' } })).status).toBe(200);
-    await sleep(300);
+    await settled(s, m.conv);
     expect(botTextsOf(await m.botMessagesSince(noteMark))).toEqual([]);
 
     // The events keep the whole exchange for the console.
@@ -330,7 +330,7 @@ describe('back to the bot', () => {
 
     // A single miss is just a miss: the counter (1 before the handoff) started afresh...
     const miss = await m.turn('推荐一部电影', NO_ANSWER);
-    await sleep(300);
+    await settled(s, m.conv);
     expect(botTextsOf(await m.botMessagesSince(mark)).some((t) => t.includes(QUEUED))).toBe(false);
     expect(miss.join('\n')).not.toContain(QUEUED);
     expect(await handoffRows(s, m.conversationId)).toHaveLength(1);
@@ -365,7 +365,7 @@ describe('back to the bot', () => {
     const quiet = await m.mark();
     await m.send('000999');
     await waitFor(async () => (await details(s, alice, id)).events.some((e) => e.kind === 'message_in'), 'the message at the agent');
-    await sleep(800);
+    await settled(s, m.conv);
     expect(await m.botMessagesSince(quiet)).toEqual([]);
 
     const mark = await m.mark();
@@ -456,7 +456,7 @@ describe('cancelling while waiting', () => {
     const mark = await m.mark();
     await m.send('不用了');
     await waitFor(async () => (await details(s, alice, id)).events.some((e) => e.kind === 'message_in' && e.text === '不用了'), 'the words at the agent');
-    await sleep(500);
+    await settled(s, m.conv);
     expect(await m.botMessagesSince(mark)).toEqual([]);
     expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'active' });
     expect((await api(s, alice, 'POST', `/agent/api/handoffs/${id}/messages`, { body: { text: '好的，那我先结束了' } })).status).toBe(200);
@@ -470,7 +470,7 @@ describe('cancelling while waiting', () => {
     await askForPerson(s, m, '转人工');
     await m.turn('不用了', '已取消转人工');
     const miss = await m.turn('推荐一部电影', NO_ANSWER);
-    await sleep(300);
+    await settled(s, m.conv);
     expect(miss.join('\n')).not.toContain(QUEUED);
     expect((await handoffRows(s, m.conversationId)).map((r) => r.status)).toEqual(['ended']);
   });

@@ -21,7 +21,7 @@ import {
   upload,
   uploadForm,
   waitForReply,
-  waitUntilStable,
+  settledActivities,
   type TestServer,
 } from './helpers.js';
 
@@ -282,7 +282,7 @@ describe('card numbers', () => {
     const echo = activities.find((a) => a.id === res.body.id)!;
     expect(echo.text).toBe(`卡号${MASKED}要退货`);
     expect(echo.channelData).toEqual({ clientActivityID: clientId, note: `pan ${MASKED}` });
-    await waitUntilStable(ts, conv);
+    await settledActivities(ts, conv);
 
     const digits = PAN.replace(/ /g, '');
     const db = new Database(join(ts.dataDir, 'pos-assist.sqlite'), { readonly: true });
@@ -314,7 +314,7 @@ describe('card numbers', () => {
     const res = await postActivity(ts, conv, { type: 'message', text: `卡号${PAN}要退货` });
     expect(res.status).toBe(200);
     await waitForReply(ts, conv, res.body.id);
-    const activities = await waitUntilStable(ts, conv);
+    const activities = await settledActivities(ts, conv);
     const replies = botMessages(activities).filter((a) => a.replyToId === res.body.id);
     expect(replies.length).toBeGreaterThan(0);
     expect(replies.some((a) => a.text?.includes('完整的银行卡号'))).toBe(true);

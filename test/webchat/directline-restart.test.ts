@@ -21,6 +21,7 @@ import {
   waitFor,
   waitForReply,
   waitUntilStable,
+  settledActivities,
   type TestServer,
 } from './helpers.js';
 
@@ -90,7 +91,7 @@ describe('restart on the same data directory', () => {
       const next = await say(second, conv, '退货报25是什么意思');
       const nextAnswer = await resumed.waitForActivity((a) => a.replyToId === next.id, 'the next answer');
       expect(nextAnswer.text).toContain('返回码25');
-      const all = await waitUntilStable(second, conv);
+      const all = await settledActivities(second, conv);
       const ids = all.map((a) => a.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(botMessages(all).filter((a) => a.replyToId === question.id)).toHaveLength(1);
@@ -149,7 +150,7 @@ describe('restart on the same data directory', () => {
     expect(answer.text).toContain('返回码25');
     expect(answer.from.role).toBe('bot');
     expect(activities.indexOf(answer)).toBeGreaterThan(activities.findIndex((a) => a.id === activityId));
-    await waitUntilStable(second, conv);
+    await settledActivities(second, conv);
 
     const check = new Database(dbFile, { readonly: true });
     try {

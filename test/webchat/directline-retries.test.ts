@@ -11,7 +11,7 @@ import {
   postActivity,
   startTestServer,
   waitForReply,
-  waitUntilStable,
+  settledActivities,
   type TestServer,
 } from './helpers.js';
 
@@ -45,7 +45,7 @@ describe('retries with the same clientActivityID', () => {
     expect(retry.status).toBe(200);
     expect(retry.body.id).toBe(first.body.id);
 
-    const activities = await waitUntilStable(ts, conv);
+    const activities = await settledActivities(ts, conv);
     expect(userEchoes(activities, clientId)).toHaveLength(1);
     const answers = botMessages(activities).filter((a) => a.replyToId === first.body.id);
     expect(answers).toHaveLength(1);
@@ -62,7 +62,7 @@ describe('retries with the same clientActivityID', () => {
     expect(ids.size).toBe(1);
     const [id] = [...ids];
     await waitForReply(ts, conv, id!);
-    const activities = await waitUntilStable(ts, conv);
+    const activities = await settledActivities(ts, conv);
     expect(userEchoes(activities, clientId)).toHaveLength(1);
     expect(botMessages(activities).filter((a) => a.replyToId === id)).toHaveLength(1);
   });
@@ -75,7 +75,7 @@ describe('retries with the same clientActivityID', () => {
     const b = await postActivity(ts, two, message('你好', clientId));
     const c = await postActivity(ts, one, message('你好', clientActivityId()));
     expect(new Set([a.body.id, b.body.id, c.body.id]).size).toBe(3);
-    const activities = await waitUntilStable(ts, one);
+    const activities = await settledActivities(ts, one);
     expect(activities.filter((x) => x.from.role === 'user')).toHaveLength(2);
   });
 

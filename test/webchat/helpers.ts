@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startServer, type Server, type ServerOptions } from '../../src/app/server.js';
+import { DIRECTLINE_CHANNEL_ID } from '../../src/channels/webchat/webchat-adapter.js';
 import { seedIndex } from '../helpers/prebuilt-index.js';
 
 // ── Servers ──────────────────────────────────────────────────────────────────────────────────────────
@@ -176,14 +177,46 @@ export async function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns a value other than undefined/false; throws after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 30,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(30);
+    await sleep(intervalMs);
   }
+}
+
+/**
+ * Waits until the server is done with what the merchants said: every message posted (to `conv`, or to
+ * any conversation) has been through the bot — its stored row is marked processed, which happens after
+ * the turn and everything the turn sent — and the web chat's turn queue and the agent briefs being
+ * written are idle. This is the event a "nothing more was said" check waits for, instead of a sleep.
+ */
+export async function settled(ts: TestServer, conv?: { conversationId: string }): Promise<void> {
+  const runtime = ts.server.runtime();
+  if (!runtime) throw new Error('the server is not ready');
+  await waitFor(
+    async () => {
+      let unprocessed = runtime.store.db
+        .selectFrom('dl_activities')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('processed_at', 'is', null)
+        .where('from_role', '=', 'user');
+      if (conv) unprocessed = unprocessed.where('conversation_id', '=', conv.conversationId);
+      return Number((await unprocessed.executeTakeFirstOrThrow()).n) === 0;
+    },
+    'the merchants\' messages to be processed',
+    10_000,
+    10,
+  );
+  await runtime.handoffDelivery.adapterFor(DIRECTLINE_CHANNEL_ID)?.drain();
+  await runtime.handoffTurns.idle();
 }
 
 /** Polls GET activities until a bot message replying to `replyToId` is there; returns all activities. */
@@ -194,7 +227,16 @@ export async function waitForReply(ts: TestServer, conv: { conversationId: strin
   }, `the bot's reply to ${replyToId}`);
 }
 
-/** Polls until the number of activities stops changing for `quietMs`. */
+/** The conversation's activities once the server is done with its messages (`settled`). */
+export async function settledActivities(ts: TestServer, conv: { conversationId: string; token: string }): Promise<Activity[]> {
+  await settled(ts, conv);
+  return (await getActivities(ts, conv)).activities;
+}
+
+/**
+ * Polls until the number of activities stops changing for `quietMs`: for what no stored message
+ * tracks (the greeting of a conversation just opened); after a message, `settledActivities` is exact.
+ */
 export async function waitUntilStable(ts: TestServer, conv: { conversationId: string; token: string }, quietMs = 400): Promise<Activity[]> {
   let last = -1;
   let since = Date.now();
