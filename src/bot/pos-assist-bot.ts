@@ -46,6 +46,16 @@ export interface ConversationData {
   flow?: FlowState;
   /** A flow offered after answering a question about it; "yes" or its button starts it. */
   offer?: string;
+  /**
+   * The request the last question was about without asking for it ("顾客要退款怎么办"): the request's facts
+   * sent right after the answer ("商户号…，昨天的") file it.
+   */
+  topic?: { flowId: string; at: number };
+  /**
+   * The question that led to the offer or the topic ("客人上周买的东西要退，还能退款吗"): what it told (the day,
+   * the amount, why) goes into the request with the message that files it.
+   */
+  told?: string;
   /** The merchant ID given in this conversation: later flows start with it. */
   merchantId?: string;
   /** A ticket the back office asked more materials for: files sent now go to it. */
@@ -123,7 +133,7 @@ const FOLLOW_UP_WINDOW_MS = 10 * 60_000;
  * person", "speak to a manager". ("有问题打我电话" is a contact number for a request, not a call-back request.)
  */
 const HUMAN_REQUEST =
-  /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|打电话给我|给我打电话|直接打给我|有没有(?:人工|真人)?客服|客服在吗|客服在不在|有客服吗|跟人说|和人说|找个人|找个懂的人|找懂的人|叫个人|来个人|让人打电话|打电话教我|转客服|帮我转接|人工坐席|真人客服|轉人工|搵人|搵個人|同真人|打俾我|打畀我|给我回电|换个人|换人来|有没有人能|有没有人可以|客服小姐姐|客服小哥|找你们(?:的)?(?:经理|负责人|领导|工作人员)|(?:找|叫|来|换)(?:个|一个)?(?:能|会|懂|管)[\u4e00-\u9fff]{0,4}的人|让(?:客服|人|你们的?人|工作人员)[^，,。]{0,3}(?:打|联系|回)|让你们(?:的)?[^\s，,。]{0,4}(?:联系我|打给我|回电)|请(?:你们的?)?(?:客服|工作人员|经理)联系我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|call me on|(?:can|could|would) (?:someone|somebody|anyone|you) (?:please )?call me|phone me|ring me|give me a call|live chat|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody)|get (?:me )?(?:a|someone) (?:person|human|real)|get me someone)\b/i;
+  /转人工|人工客服|人工服务|找客服|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|打电话给我|给我打电话|直接打给我|有没有(?:人工|真人)?客服|(?:打|通)(?:个)?电话(?:说|讲|聊|沟通)|电话(?:里|上)(?:说|讲)|打字太(?:麻烦|累|慢)|不想打字|客服在吗|客服在不在|有客服吗|跟人说|和人说|找个人|找个懂的人|找懂的人|叫个人|来个人|让人打电话|打电话教我|转客服|帮我转接|人工坐席|真人客服|轉人工|搵人|搵個人|同真人|打俾我|打畀我|给我回电|换个人|换人来|有没有人能|有没有人可以|客服小姐姐|客服小哥|找你们(?:的)?(?:经理|负责人|领导|工作人员)|(?:找|叫|来|换)(?:个|一个)?(?:能|会|懂|管)[\u4e00-\u9fff]{0,4}的人|让(?:客服|人|你们的?人|工作人员)[^，,。]{0,3}(?:打|联系|回)|让你们(?:的)?[^\s，,。]{0,4}(?:联系我|打给我|回电)|请(?:你们的?)?(?:客服|工作人员|经理)联系我|^\s*人工\s*$|\b(agent|human|real person|operator|manager|call me back|call me at|call me on|(?:can|could|would) (?:someone|somebody|anyone|you) (?:please )?call me|phone me|ring me|give me a call|live chat|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody)|get (?:me )?(?:a|someone) (?:person|human|real)|get me someone)\b/i;
 /** A binding code sent with its command ("/bind 12345678", "绑定码：12345678"); group 1 is absent for the bare command. */
 const BIND = /^\s*(?:\/bind|绑定码?|綁定碼?|bind(?:ing code)?)\s*[:：]?\s*(\d{8})?\s*[。.!！]?\s*$/i;
 /** The code alone, after the bot asked for it. */
@@ -167,6 +177,8 @@ const ACCEPT = /^(好|好的|好啊|可以|行|是|是的|嗯|要|需要|办理|
 const ACCEPT_SAID = /^(?:好|好的|好呀|好啊|好吧|行|行啊|可以|可以的|嗯+|对|对的|是|是的|要|要的|需要|麻烦(?:你|您)?了?|那就|帮我|办吧|申请吧|ok|okay|yes|yeah|yep|sure|please|go ahead|do it)+(?:[\s!！。.,，]|$)[^?？]{0,20}$/i;
 const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:no|not now|don'?t|later)\b/i;
 /** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. */
+/** How long after a question its request's facts still mean that request. */
+const TOPIC_FRESH_MS = 10 * 60_000;
 const REQUEST_FACTS = /\d{6,}|\d{2,}\s*(?:元|块|蚊|rmb|yuan)|今天|昨天|前天|上周|\b(?:today|yesterday)\b/i;
 
 export class PosAssistBot extends ActivityHandler {
@@ -457,20 +469,34 @@ export class PosAssistBot extends ActivityHandler {
     if (flows) {
       const offered = conversation.offer;
       delete conversation.offer;
+      const told = conversation.told;
+      delete conversation.told;
+      const withTold = (said: string): string => (told ? (said ? `${told}\n${said}` : told) : said);
       const byButton = (Object.keys(FLOW_ACTIONS) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text || t('en', k) === text);
       const flowId =
         (byButton && FLOW_ACTIONS[byButton]) ||
         (offered && (ACCEPT.test(text) || text === this.startLabel(offered, locale) || text === this.startLabel(offered, 'zh-CN')) ? offered : undefined);
       if (flowId) {
-        await this.startFlow(context, conversation, flowId, { text: '', files: this.takeHeld(conversation) }, locale);
+        await this.startFlow(context, conversation, flowId, { text: flowId === offered ? withTold('') : '', files: this.takeHeld(conversation) }, locale);
         return;
       }
       // The offer answered in more words, or with the request's facts: taken, and the facts with it.
       if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (REQUEST_FACTS.test(text) && !isQuestion(text)))) {
-        await this.startFlow(context, conversation, offered, { text, files: this.takeHeld(conversation) }, locale);
+        await this.startFlow(context, conversation, offered, { text: withTold(text), files: this.takeHeld(conversation) }, locale);
         return;
       }
       const intent = flows.intents.detect(text);
+      const topic = conversation.topic;
+      delete conversation.topic;
+      if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && REQUEST_FACTS.test(text) && !isQuestion(text)) {
+        await this.startFlow(context, conversation, topic.flowId, { text: withTold(text), files: this.takeHeld(conversation) }, locale);
+        return;
+      }
+      const about = intent?.mode === 'start' ? undefined : flows.intents.topicOf(text);
+      if (about) {
+        conversation.topic = { flowId: about, at: Date.now() };
+        conversation.told = text;
+      }
       if (!intent && flows.classifier && soundsLikeRequest(text)) {
         // The rules are unsure; the model picks among the same flows, which then run as usual.
         await context.sendActivity({ type: ActivityTypes.Typing });
@@ -492,6 +518,7 @@ export class PosAssistBot extends ActivityHandler {
           return;
         }
         conversation.offer = intent.flowId;
+        conversation.told = text;
         const title = flows.turns.flow(intent.flowId).title[locale];
         // The offer is the last message, so it carries the answer's 👍/👎 too (buttons show under the last one).
         const rate = answered && conversation.feedbackFor ? this.feedbackActions(locale) : [];

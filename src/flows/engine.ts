@@ -583,7 +583,9 @@ export class FlowEngine {
         // Two Chinese characters name an option well enough (装修, 关店); two Latin letters do not.
         .filter((f) => {
           const said = text.slice(f.start, f.end);
-          if (/^(yes|no)$/i.test(said)) return false;
+          // "不知道", "没有" answer the question asked; said before it is asked, they are about something else
+          // ("提示要主管密码 我不知道").
+          if (/^(yes|no)$/i.test(said) || VAGUE_OPTION.test(said)) return false;
           return opts.minChars ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
         });
       const ids = new Map(hits.map((f) => [String(f.value), f]));
@@ -1484,6 +1486,9 @@ function textFrom(
 /** An identifier with the label written before it ("商户号826410993306018"): both leave a text slot's value. */
 const NUMBER_WITH_LABEL = new RegExp(`(?:(?:${Object.values(ID_LABELS).join('|')}|${PHONE_LABELS})${FILLER})?\\d(?:[\\s-]?\\d){5,}`, 'gi');
 
+/** Option words that only answer the question being asked: not, said in passing, a choice for a later one. */
+const VAGUE_OPTION = /^(?:不知道|不确定|不清楚|没有|还没有|没|是|否|不是|对|not sure|don'?t know|not yet)$/i;
+
 /** Words said twice for emphasis ("不弄了不弄了", "算了算了") said once. */
 function saidOnce(text: string): string {
   return text.replace(/([^\d\s，,。.!！]{2,6}?)[，,。.!！\s]*\1/gu, '$1');
@@ -1498,12 +1503,16 @@ const SUPPOSED = /如果|假如|要是|万一|的话\s*$|\bif\b/i;
 /** Where a message typed by voice, without punctuation, turns to the next thing ("…刷了一千二然后今天他说…"). */
 const RUN_ON_TURN = /然后|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|\b(?:and then|but|so)\b/gi;
 
+/** A space before Chinese words after a number ("刚刷错了一笔99 怎么撤销"): a new sentence on a phone. */
+const CJK_SPACE = /\s+(?=[\u4e00-\u9fff])/g;
+
 function statedOnly(text: string): string {
   let out = text;
   const drop = (start: number, end: number) => (out = out.slice(0, start) + ' '.repeat(end - start) + out.slice(end));
   for (const c of clauses(text)) {
     if (!QUESTION.test(c.text) && !SUPPOSED.test(c.text)) continue;
-    const cuts = [0, ...[...c.text.matchAll(RUN_ON_TURN)].map((m) => m.index).filter((i) => i > 0), c.text.length];
+    const turns = [...c.text.matchAll(RUN_ON_TURN), ...c.text.matchAll(CJK_SPACE)].map((m) => m.index).filter((i) => i > 0);
+    const cuts = [0, ...new Set(turns.sort((a, b) => a - b)), c.text.length];
     for (let k = 0; k + 1 < cuts.length; k++) {
       const part = c.text.slice(cuts[k], cuts[k + 1]);
       if (QUESTION.test(part) || SUPPOSED.test(part)) drop(c.start + cuts[k]!, c.start + cuts[k + 1]!);

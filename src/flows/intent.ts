@@ -52,7 +52,7 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = /怎么(?!样了|样啦|样呀|还)|怎样|如何|找谁|边个|邊個|多久|(?<![前好这过十])几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b/i;
+const HOW = /怎么(?!样了|样啦|样呀|还|回事)|怎样|如何|找谁|边个|邊個|多久|(?<![前好这过十])几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
 const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查|如何查|怎样查|\bhow (?:do|can) i (?:check|see|find)\b|\bwhere can i (?:check|see|find)\b/i;
 /** A question this long tells a story around it: the merchant wants an answer first. */
@@ -213,6 +213,16 @@ export class IntentDetector {
     // is only answered.
     const asked = OWN_CASE.test(text) ? this.stated(text, 'new', { ...opts, asked: true }) : undefined;
     return asked ? { flowId: asked, score: 1, mode: 'offer', asked: true } : undefined;
+  }
+
+  /**
+   * The request a message is about, asked for or not ("顾客要退款怎么办" is about a refund): the flow whose
+   * act and about words it has, read as if it were no question.
+   */
+  topicOf(typed: string): string | undefined {
+    const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
+    const text = chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
+    return this.stated(text, 'new', { asked: true }) ?? this.stated(text, 'own', { asked: true });
   }
 
   /**

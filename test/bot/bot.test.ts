@@ -174,6 +174,24 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(answer.at(-1)?.text).not.toMatch(/撤销 \/ 退货/);
   });
 
+  it('the facts of a request sent right after a question about it file that request; after another question they do not', async () => {
+    const chat = terminalConversation(env.runtime, 'topic-facts');
+    const [answer] = await chat.say('暂停结算要什么材料');
+    expect(answer?.text).toMatch(/来源：/);
+    const filed = await chat.say('商户号826410993309001，下周一开始');
+    expect(filed[0]?.text).toContain('暂停 / 取消结算申请');
+    expect(filed.map((r) => r.text).join('\n')).toContain('826410993309001');
+    // What the question told goes into the request filed after its offer ("上周…要退" is the reason).
+    const told = terminalConversation(env.runtime, 'topic-told');
+    await told.say('客人上周买的东西要退，已经过了好几天了还能退款吗');
+    const taken = await told.say('那帮我申请吧 商户号826410993309003');
+    expect(taken[0]?.text).toMatch(/已记下：.*原因 客人上周买的东西要退/);
+    const general = terminalConversation(env.runtime, 'topic-none');
+    await general.say('退款多久到账');
+    const after = await general.say('商户号826410993309002');
+    expect(after.map((r) => r.text).join('\n')).not.toMatch(/我来帮您办理/);
+  });
+
   it('answers how to undo the merchant\'s own case and offers the request; an off-topic one gets no offer', async () => {
     const own = await terminalConversation(env.runtime, 'asked-offer').say('今天有笔交易刷错了 怎么撤销');
     expect(own.map((r) => r.text).join('\n')).toMatch(/来源：/);

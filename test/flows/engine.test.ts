@@ -99,6 +99,9 @@ describe('starting a flow', () => {
   it('reads the story told before a question, labels written without 号, and digits read out one by one', () => {
     const story = engine.start('cancel-transaction', { text: '你好 刚才有个客人刷卡 付了两遍 第二遍的不算 怎么弄掉' }, NOW, 'zh-CN').state!;
     expect(valueOf(story, 'reason')).toBe('刚才有个客人刷卡，付了两遍');
+    // A space before the question ends the story on a phone; "我不知道" (the password) chooses nothing ahead.
+    const typed = talk('cancel-transaction', ['刚刚刷错了一笔99 怎么撤销', '我试过了 提示要主管密码 我不知道 你们帮我撤吧 商户号' + MID]).at(-1)!.state!;
+    expect([valueOf(typed, 'reason'), valueOf(typed, 'void_tried'), typed.values.batch_settled]).toEqual(['刚刚刷错了一笔99', 'failed', undefined]);
     // A question alone says nothing that happened.
     expect(engine.start('cancel-transaction', { text: '退货多久能到账？' }, NOW, 'zh-CN').state!.values.reason).toBeUndefined();
     const labels = engine.start('cancel-transaction', { text: '退货 商户' + MID + ' 终端' + TID + ' 凭证000520 参考号 331122334455' }, NOW, 'zh-CN').state!;
