@@ -251,7 +251,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       identities: () => getRuntime().identities,
       audit,
     });
-    await consoleScope.register(opsRoutes, { audit });
+    await consoleScope.register(opsRoutes, { db: database.db, audit, timeZone: config.timeZone });
   });
 
   let wechat: WechatChannel | undefined;

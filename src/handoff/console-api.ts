@@ -165,3 +165,6 @@ export type ServerEvent =
   | { type: 'typing'; handoffId: string; from: 'merchant' | 'agent' }
   | { type: 'agents'; agents: AgentView[] }
   | { type: 'requests.changed' };
+
+/** The supervisor dashboard (`GET /agent/api/dashboard`, supervisors only): src/ops/dashboard.ts. */
+export type { Dashboard as DashboardView, DashboardRow as DashboardRowView } from '../ops/dashboard.js';

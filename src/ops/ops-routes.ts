@@ -1,17 +1,37 @@
 /**
- * The supervisors' side of the agent console API: the audit log (`GET /agent/api/audit`). Registered in
+ * The supervisors' side of the agent console API: the dashboard (`GET /agent/api/dashboard`, and
+ * `/agent/api/dashboard.csv` to download it) and the audit log (`GET /agent/api/audit`). Registered in
  * the console's scope, so the agentAuth guard (401 without a session) and its error handler apply; every
  * route here also needs the supervisor role (403 `AGENT_FORBIDDEN` for an agent).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { AppError } from '../core/errors.js';
 import { agentErrorHandler, requireRole } from '../handoff/agents/index.js';
 import { parse } from '../handoff/console-routes.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
 import { AUDIT_PAGE_MAX, type AuditLog } from './audit-log.js';
+import { dashboard, dashboardCsv, dayIn } from './dashboard.js';
 
 export interface OpsRouteOptions {
+  db: Kysely<Database>;
   audit: AuditLog;
+  /** The merchants' time zone (`TIME_ZONE`): the dashboard's days are theirs. */
+  timeZone: string;
 }
+
+/** The longest range the dashboard computes at once. */
+const MAX_DAYS = 92;
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day (YYYY-MM-DD)').refine((v) => !Number.isNaN(Date.parse(v)), 'not a date');
+const DashboardQuery = z
+  .object({
+    from: Day.optional(),
+    to: Day.optional(),
+    channel: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/).optional(),
+    table: z.enum(['daily', 'sections', 'requests']).optional(),
+  })
+  .strict();
 
 /** A day (`2026-12-01`, from its start, UTC) or an ISO instant. */
 const Instant = z
@@ -35,6 +55,32 @@ const AuditQuery = z
 
 export async function opsRoutes(app: FastifyInstance, options: OpsRouteOptions): Promise<void> {
   app.setErrorHandler(agentErrorHandler);
+
+  // ── Dashboard ────────────────────────────────────────────────────────────────────────────────────
+  // Default: the last 7 days, today included, in the merchants' time zone.
+  const compute = (raw: unknown) => {
+    const q = parse(DashboardQuery, raw);
+    const to = q.to ?? dayIn(new Date(), options.timeZone);
+    const from = q.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+    const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+    if (days < 1 || days > MAX_DAYS) throw new AppError('AGENT_INVALID', `from…to: 1 to ${MAX_DAYS} days, from not after to`);
+    return { table: q.table ?? 'daily', data: () => dashboard(options.db, { from, to, timeZone: options.timeZone, channel: q.channel }) };
+  };
+  app.get('/agent/api/dashboard', async (request) => {
+    requireRole(request, 'supervisor');
+    return compute(request.query).data();
+  });
+  app.get('/agent/api/dashboard.csv', async (request, reply) => {
+    requireRole(request, 'supervisor');
+    const { table, data } = compute(request.query);
+    const d = await data();
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="pos-assist-${table}-${d.from}-${d.to}${d.channel ? `-${d.channel}` : ''}.csv"`)
+      .header('cache-control', 'no-store')
+      // A byte-order mark: Excel then reads the Chinese titles as UTF-8.
+      .send(`\ufeff${dashboardCsv(d, table)}`);
+  });
 
   // ── Audit log ────────────────────────────────────────────────────────────────────────────────────
   // Newest first; `next` is the `before` of the following page.

@@ -1,9 +1,10 @@
 /**
  * The supervisors' views of the agent console in Debian's Chromium (playwright-core) on the real server:
- * an agent sees no audit tab (and the API refuses them); a supervisor opens the audit log, sees the
- * logins and a claim, and filters it. Screenshots go to dist/test-output/handoff/.
+ * an agent sees neither the dashboard nor the audit tab; a supervisor opens the dashboard (the numbers of
+ * what merchants just did, a CSV download), then the audit log, sees the logins and a claim, and filters
+ * it. Screenshots go to dist/test-output/handoff/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,9 +43,10 @@ describe.skipIf(!haveChromium)('the supervisor views of the agent console, in a 
     return page;
   }
 
-  it('an agent has no audit tab', async () => {
+  it('an agent has no dashboard or audit tab', async () => {
     const page = await signIn('mei');
     expect(await page.getByTestId('requests-tab').isVisible()).toBe(true);
+    expect(await page.getByTestId('dashboard-tab').isVisible()).toBe(false);
     expect(await page.getByTestId('audit-tab').isVisible()).toBe(false);
     await page.context().close();
   });
@@ -57,7 +59,26 @@ describe.skipIf(!haveChromium)('the supervisor views of the agent console, in a 
     const handoff = await onlyHandoff(ts, merchant.conversationId);
     expect((await api(ts, claimer, 'POST', `/agent/api/handoffs/${handoff.id}/claim`)).status).toBe(200);
 
+    // And a question answered with a 👍.
+    const asker = await Merchant.open(ts);
+    await asker.turn('退货多久能到账', '来源');
+    await asker.turn('👍', '感谢');
+
     const page = await signIn('lead');
+    await page.getByTestId('dashboard-tab').click();
+    const daily = page.getByTestId('dash-daily');
+    await expect.poll(() => daily.locator('tbody tr').count(), { timeout: 10_000 }).toBe(2);
+    expect(await page.getByTestId('dash-conversations').textContent()).toContain('2');
+    expect(await page.getByTestId('dash-deflection').textContent()).toContain('50%');
+    expect(await page.getByTestId('dash-handoff-rate').textContent()).toContain('50%');
+    expect(await page.getByTestId('dash-reasons').textContent()).toContain('商户要求人工');
+    expect(await page.getByTestId('dash-sections').locator('tbody tr').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('dash-csv-daily').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toContain('day,channel,conversations');
+    expect(csv).toMatch(/\r\ntotal,all,2,1,1,0\.5,1,0\.5,/);
+
     await page.getByTestId('audit-tab').click();
     const rows = page.getByTestId('audit-row');
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(4);

@@ -8,6 +8,7 @@ import type {
   AgentView,
   AuditPage,
   CannedReply,
+  DashboardView,
   HandoffDetails,
   HandoffEvent,
   HandoffSummary,
@@ -178,6 +179,10 @@ export class Api {
     return this.call('POST', '/identities/unbind', { channelId, userId, merchantId });
   }
 
+  /** The dashboard for a range of days and a channel (empty values: the defaults); supervisors only. */
+  dashboard(query: Record<string, string | undefined>): Promise<DashboardView> {
+    return this.call('GET', `/dashboard${queryString(query)}`);
+  }
   /** The audit log, filtered (empty values left out); supervisors only. */
   audit(query: Record<string, string | number | undefined>): Promise<AuditPage> {
     return this.call('GET', `/audit${queryString(query)}`);

@@ -9,6 +9,7 @@ import { announce, askNotificationPermission, beep, isSoundOn, mountAlerts, noti
 import { ApiError } from './api.mjs';
 import { mountAudit, type AuditApi } from './audit.mjs';
 import { loadCanned, mountCannedView } from './canned.mjs';
+import { mountDashboard, type DashboardApi } from './dashboard.mjs';
 import { messagePreview, mountChat, type ChatApi } from './chat.mjs';
 import { openDialog } from './dialog.mjs';
 import { h, icon, isTyping, tickClocks } from './dom.mjs';
@@ -135,6 +136,7 @@ class Shell {
   private readonly unbind: (() => void)[] = [];
   private requestsLoaded = false;
   private readonly audit: AuditApi;
+  private readonly dashboard: DashboardApi;
   private lastActivity = 0;
   private everOpen = false;
   private checkingSession = false;
@@ -176,9 +178,11 @@ class Shell {
       conversations: mkTab('conversations', 'tabConversations', 'conversations-tab', this.waitingBadge),
       requests: mkTab('requests', 'tabRequests', 'requests-tab'),
       canned: mkTab('canned', 'tabCanned', 'canned-tab'),
+      dashboard: mkTab('dashboard', 'tabDashboard', 'dashboard-tab'),
       audit: mkTab('audit', 'tabAudit', 'audit-tab'),
     };
     // Supervisors' tabs are shown once the session says who is signed in (renderMe).
+    this.tabs.dashboard.hidden = true;
     this.tabs.audit.hidden = true;
     this.nav = h('nav', { class: 'tabs', role: 'tablist', 'aria-label': t('mainNav') }, Object.values(this.tabs));
     this.nav.addEventListener('keydown', (ev) => {
@@ -237,7 +241,8 @@ class Shell {
     const reqBox = h('div', { class: 'requests', id: 'panel-requests', role: 'tabpanel', 'aria-labelledby': 'tab-requests', hidden: true, 'data-testid': 'requests-view' });
     const cannedBox = h('div', { class: 'canned', id: 'panel-canned', role: 'tabpanel', 'aria-labelledby': 'tab-canned', hidden: true, 'data-testid': 'canned-view' });
     const auditBox = h('div', { class: 'supervise', id: 'panel-audit', role: 'tabpanel', 'aria-labelledby': 'tab-audit', hidden: true, 'data-testid': 'audit-view' });
-    this.panels = { conversations: this.ws, requests: reqBox, canned: cannedBox, audit: auditBox };
+    const dashBox = h('div', { class: 'supervise', id: 'panel-dashboard', role: 'tabpanel', 'aria-labelledby': 'tab-dashboard', hidden: true, 'data-testid': 'dashboard-view' });
+    this.panels = { conversations: this.ws, requests: reqBox, canned: cannedBox, dashboard: dashBox, audit: auditBox };
 
     root.replaceChildren(this.skip, top, h('main', { class: 'main', id: 'main' }, Object.values(this.panels)));
 
@@ -253,6 +258,7 @@ class Shell {
     );
     this.requests = mountRequests(reqBox);
     this.audit = mountAudit(auditBox);
+    this.dashboard = mountDashboard(dashBox);
     mountCannedView(cannedBox, (text) => {
       this.setView('conversations');
       if (!this.chat.insertText(text)) toast(t('chatClaimFirst'), 'info');
@@ -468,6 +474,7 @@ class Shell {
       void this.requests.reload();
     }
     if (v === 'audit') void this.audit.reload();
+    if (v === 'dashboard') void this.dashboard.reload();
     emit('view', v);
   }
 
@@ -583,7 +590,7 @@ class Shell {
     this.skip.textContent = t('skipToMain');
     this.brand.textContent = t('brand');
     this.nav.setAttribute('aria-label', t('mainNav'));
-    const labels: Record<View, StringKey> = { conversations: 'tabConversations', requests: 'tabRequests', canned: 'tabCanned', audit: 'tabAudit' };
+    const labels: Record<View, StringKey> = { conversations: 'tabConversations', requests: 'tabRequests', canned: 'tabCanned', dashboard: 'tabDashboard', audit: 'tabAudit' };
     for (const k of Object.keys(labels) as View[]) this.tabs[k].querySelector('.tab-label')!.textContent = t(labels[k]);
     this.queueBox.setAttribute('aria-label', t('queue'));
     this.helpBtn.setAttribute('aria-label', t('shortcuts'));
@@ -639,6 +646,7 @@ class Shell {
     this.presenceBtn.title = label;
     this.presenceBtn.replaceChildren(h('span', { class: 'pdot', 'aria-hidden': 'true' }), h('span', {}, t(`presence_${me.presence}`)));
     this.tabs.audit.hidden = me.role !== 'supervisor';
+    this.tabs.dashboard.hidden = me.role !== 'supervisor';
     this.whoEl.replaceChildren(icon('user'), h('span', { class: 'me-name' }, me.name), h('span', { class: `tag role-${me.role}` }, t(me.role === 'supervisor' ? 'role_supervisor' : 'role_agent')));
   }
 

@@ -7,7 +7,7 @@ import { Api, ApiError } from './api.mjs';
 import { toast } from './alerts.mjs';
 import { fmt, t } from './i18n.mjs';
 
-export type View = 'conversations' | 'requests' | 'canned' | 'audit';
+export type View = 'conversations' | 'requests' | 'canned' | 'dashboard' | 'audit';
 export type Topic = 'me' | 'queue' | 'selected' | 'details' | 'event' | 'typing' | 'agents' | 'canned' | 'requests' | 'view' | 'lang' | 'conn';
 
 export const api = new Api();
