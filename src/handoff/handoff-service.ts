@@ -70,6 +70,16 @@ export interface HandoffInitiation {
   locale: 'zh-CN' | 'en';
 }
 
+/**
+ * The human handoff: merchants queued for an agent (or left a ticket), agents claiming, talking,
+ * transferring and finishing, and the bot told of each change in the merchant's conversation. Open
+ * consoles hear every change through `hub`.
+ *
+ * What an agent may not do is an `AppError` the console API maps to a status: `HANDOFF_NOT_FOUND` (404),
+ * `HANDOFF_CONFLICT` (409: another agent's, already ended, or the merchant's channel is not running here),
+ * `HANDOFF_NOT_DELIVERED` (502). Database errors pass through unchanged. The bot-facing methods
+ * (`initiate`, `fromMerchant`, `cancelByMerchant`, `rate`) throw nothing of their own.
+ */
 export class HandoffService {
   readonly store: HandoffStore;
   readonly hub = new ConsoleHub();
@@ -83,6 +93,7 @@ export class HandoffService {
     this.now = options.now ?? (() => new Date());
   }
 
+  /** How messages and status turns reach the merchants' channels; without it they are logged, not sent. */
   connect(delivery: HandoffDelivery): void {
     this.delivery = delivery;
   }
@@ -103,6 +114,7 @@ export class HandoffService {
     return rows.map((r) => ({ ...agentView(r), presence: 'online' as const }));
   }
 
+  /** Whether business hours are open now, and how many agents are online. */
   async availability(): Promise<Availability> {
     return { open: this.hours.isOpen(this.now()), agentsOnline: (await this.agentsOnline()).length };
   }
@@ -188,10 +200,12 @@ export class HandoffService {
     if (handoff) this.hub.broadcast({ type: 'handoff.updated', handoff: await this.summary(handoff) });
   }
 
+  /** The conversation's handoff that is waiting or active, if any. */
   async openFor(channelId: string, conversationId: string): Promise<HandoffRecord | undefined> {
     return this.store.openFor(channelId, conversationId);
   }
 
+  /** Where the handoff stands in the queue, and a wait estimate from recent claim times and agents online. */
   async position(handoff: HandoffRecord): Promise<QueuePosition> {
     const before = await this.store.waitingBefore(handoff);
     const average = (await this.store.averageClaimSeconds()) ?? 120;
@@ -222,6 +236,7 @@ export class HandoffService {
     return true;
   }
 
+  /** The merchant's rating of the conversation's last ended handoff (none: nothing happens). */
   async rate(channelId: string, conversationId: string, rating: number): Promise<void> {
     const last = await this.store.lastEnded(channelId, conversationId);
     if (!last) return;
@@ -231,11 +246,17 @@ export class HandoffService {
 
   // ── From the console ───────────────────────────────────────────────────────────────────────────────
 
+  /** Every handoff waiting, active or a ticket, for the console's queue. */
   async queue(): Promise<HandoffSummary[]> {
     const open = await this.store.list(['waiting', 'active', 'ticket']);
     return Promise.all(open.map((h) => this.summary(h)));
   }
 
+  /**
+   * The handoff with its package and events, for the console.
+   *
+   * @throws AppError `HANDOFF_NOT_FOUND` when there is no such handoff.
+   */
   async details(id: string): Promise<HandoffDetails> {
     const handoff = await this.mustGet(id);
     return { handoff: await this.summary(handoff), package: handoff.package, events: await this.store.events(id) };
@@ -263,6 +284,12 @@ export class HandoffService {
     });
   }
 
+  /**
+   * The agent takes a waiting handoff; the merchant is told the agent's display name.
+   *
+   * @throws AppError `HANDOFF_NOT_FOUND` when there is no such handoff.
+   * @throws AppError `HANDOFF_CONFLICT` when it is not waiting any more (another agent was first).
+   */
   async claim(id: string, agent: AgentView): Promise<HandoffSummary> {
     const handoff = await this.mustGet(id);
     const now = this.now();
@@ -276,6 +303,13 @@ export class HandoffService {
     return this.summary(after);
   }
 
+  /**
+   * The owning agent's message (and files) to the merchant, on the merchant's channel; recorded once sent.
+   *
+   * @throws AppError `HANDOFF_NOT_FOUND` when there is no such handoff.
+   * @throws AppError `HANDOFF_CONFLICT` when the agent does not own it, or its channel is not running here.
+   * @throws AppError `HANDOFF_NOT_DELIVERED` when the channel refused the message (nothing is recorded).
+   */
   async sendToMerchant(id: string, agent: AgentView, text: string, files: (FileView & { size: number })[] = []): Promise<HandoffEvent> {
     const handoff = await this.owned(id, agent);
     const adapter = this.delivery?.adapterFor(handoff.channelId);
@@ -312,6 +346,11 @@ export class HandoffService {
     return event;
   }
 
+  /**
+   * The owning agent is typing: shown on channels that can show it.
+   *
+   * @throws AppError `HANDOFF_NOT_FOUND` or `HANDOFF_CONFLICT`, as `owned`.
+   */
   async agentTyping(id: string, agent: AgentView): Promise<void> {
     const handoff = await this.owned(id, agent);
     const adapter = this.delivery?.adapterFor(handoff.channelId);
@@ -321,6 +360,11 @@ export class HandoffService {
     });
   }
 
+  /**
+   * An internal note on the handoff: for agents only, never sent to the merchant.
+   *
+   * @throws AppError `HANDOFF_NOT_FOUND` when there is no such handoff.
+   */
   async note(id: string, agent: AgentView, text: string): Promise<HandoffEvent> {
     await this.mustGet(id);
     const event = await this.store.addEvent(id, { kind: 'note', actor: `agent:${agent.name}`, text }, this.now());
@@ -328,6 +372,13 @@ export class HandoffService {
     return event;
   }
 
+  /**
+   * The owning agent gives the conversation to another agent.
+   *
+   * @throws AppError `AGENT_INVALID` when there is no agent `toAgentId`.
+   * @throws AppError `HANDOFF_NOT_FOUND` when there is no such handoff.
+   * @throws AppError `HANDOFF_CONFLICT` when the agent does not own it (or no longer does).
+   */
   async transfer(id: string, agent: AgentView, toAgentId: number): Promise<HandoffSummary> {
     const to = await this.agentRef(toAgentId);
     if (!to) throw new AppError('AGENT_INVALID', `no agent ${toAgentId}`);
@@ -337,7 +388,12 @@ export class HandoffService {
     return this.summary(await this.changed(id));
   }
 
-  /** Resolved, or handed back to the bot: either way the bot resumes and asks for a rating. */
+  /**
+   * Resolved, or handed back to the bot: either way the bot resumes and asks for a rating.
+   *
+   * @throws AppError `HANDOFF_NOT_FOUND` when there is no such handoff.
+   * @throws AppError `HANDOFF_CONFLICT` when the agent does not own it (or no longer does).
+   */
   async finish(id: string, agent: AgentView, how: 'resolved' | 'handed_back'): Promise<HandoffSummary> {
     await this.owned(id, agent);
     const now = this.now();
@@ -348,6 +404,12 @@ export class HandoffService {
     return this.summary(after);
   }
 
+  /**
+   * An agent closes a ticket (with an optional note of what was done).
+   *
+   * @throws AppError `HANDOFF_NOT_FOUND` when there is no such handoff.
+   * @throws AppError `HANDOFF_CONFLICT` when it is not an open ticket.
+   */
   async closeTicket(id: string, agent: AgentView, note?: string): Promise<HandoffSummary> {
     await this.mustGet(id);
     const closed = await this.agentChange(id, agent, 'handoff.close_ticket', (store) => store.closeTicket(id, this.now()), { kind: 'ended', text: note ?? 'ticket_closed' }, note ? { note } : {});
@@ -378,7 +440,12 @@ export class HandoffService {
     return handoff;
   }
 
-  /** The handoff, if this agent owns it (409 otherwise; 404 when there is no such handoff). */
+  /**
+   * The handoff, if this agent owns it.
+   *
+   * @throws AppError `HANDOFF_NOT_FOUND` when there is no such handoff.
+   * @throws AppError `HANDOFF_CONFLICT` when it is not active or another agent owns it.
+   */
   async owned(id: string, agent: AgentView): Promise<HandoffRecord> {
     const handoff = await this.mustGet(id);
     if (handoff.status !== 'active' || handoff.agentId !== agent.id) {

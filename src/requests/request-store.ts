@@ -345,6 +345,14 @@ export function supplementView(supplement: RequestSupplement): Record<string, un
 
 // ── The store ───────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * The merchants' requests over one database: filing (with the ticket, the first history event and the
+ * back office's outbox row in one transaction), lookups, status changes along the status machine,
+ * supplements, and the bookkeeping of telling merchants about decisions.
+ *
+ * Errors are `AppError`s with a `REQUEST_*` code for what the caller got wrong; anything else thrown
+ * (a database error) is passed through unchanged, and the transaction it happened in is rolled back.
+ */
 export class RequestStore {
   readonly #now: () => Date;
   readonly #timeZone: string;
@@ -352,6 +360,10 @@ export class RequestStore {
   readonly #newId: () => string;
   readonly #onOutbox: (() => void) | undefined;
 
+  /**
+   * @throws RangeError when `options.timeZone` is not a time zone `Intl` knows (checked here, so a bad
+   *   TIME_ZONE stops the start rather than the first request).
+   */
   constructor(private readonly db: Kysely<Database>, options: RequestStoreOptions = {}) {
     this.#now = options.now ?? (() => new Date());
     this.#timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
@@ -364,7 +376,10 @@ export class RequestStore {
   /**
    * Files a request: the request, its ticket, its first history event and the `request.created` outbox
    * row, in one transaction. With the dedupe key of an open request, nothing is written and that request
-   * is returned (`duplicate: true`).
+   * is returned (`duplicate: true`) — also when another process filed it between the check and the insert.
+   *
+   * @throws AppError `REQUEST_INVALID` when the input does not fit `NewRequest` (the first problem in the
+   *   message, every issue in `details.issues`).
    */
   async create(input: NewRequest): Promise<CreateRequestResult> {
     const parsed = NewRequestSchema.safeParse(input);
@@ -436,11 +451,13 @@ export class RequestStore {
     return result;
   }
 
+  /** The request with this id, or undefined. */
   async get(id: string): Promise<RequestRecord | undefined> {
     const row = await this.db.selectFrom('requests').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
   }
 
+  /** The request with this ticket (full-width characters, case and dash variants accepted), or undefined. */
   async getByTicket(ticket: string): Promise<RequestRecord | undefined> {
     const row = await this.db.selectFrom('requests').selectAll().where('ticket', '=', normalizeTicket(ticket)).executeTakeFirst();
     return row && toRecord(row);
@@ -475,11 +492,13 @@ export class RequestStore {
     return rows.map(toEvent);
   }
 
+  /** The files and notes added to the request, oldest first. */
   async supplements(requestId: string): Promise<RequestSupplement[]> {
     const rows = await this.db.selectFrom('request_supplements').selectAll().where('request_id', '=', requestId).orderBy('id').execute();
     return rows.map(toSupplement);
   }
 
+  /** The request with its history and supplements, or undefined when there is no such request. */
   async details(requestId: string): Promise<RequestDetails | undefined> {
     const request = await this.get(requestId);
     if (!request) return undefined;
@@ -488,8 +507,12 @@ export class RequestStore {
 
   /**
    * Changes the status along an edge of the status machine, appends the history event and returns it.
-   * Throws `REQUEST_NOT_FOUND`, `REQUEST_INVALID_TRANSITION` (from → to in the message),
-   * `REQUEST_REASON_REQUIRED` (needs_more_info, rejected) or `REQUEST_INVALID` (bad status or actor).
+   *
+   * @throws AppError `REQUEST_NOT_FOUND` when there is no such request.
+   * @throws AppError `REQUEST_INVALID_TRANSITION` when the status machine has no edge from the current
+   *   status to `to`, or the status changed meanwhile (from → to in the message and `details`).
+   * @throws AppError `REQUEST_REASON_REQUIRED` for `needs_more_info` or `rejected` without a reason.
+   * @throws AppError `REQUEST_INVALID` for an unknown status or actor.
    */
   async transition(requestId: string, to: RequestStatus, change: { actor: Actor; reason?: string | null | undefined }): Promise<RequestEvent> {
     if (!isRequestStatus(to)) throw new AppError('REQUEST_INVALID', `unknown status "${String(to)}"`);
@@ -500,6 +523,10 @@ export class RequestStore {
    * Adds files and/or a note to a request in `needs_more_info` (only then: otherwise
    * `REQUEST_SUPPLEMENT_NOT_EXPECTED`), writes the `request.supplemented` outbox row and moves the
    * request back to `in_review`, in one transaction.
+   *
+   * @throws AppError `REQUEST_INVALID` for bad files, neither files nor a note, or an unknown actor.
+   * @throws AppError `REQUEST_NOT_FOUND` when there is no such request.
+   * @throws AppError `REQUEST_SUPPLEMENT_NOT_EXPECTED` when the request is not in `needs_more_info`.
    */
   async addSupplement(requestId: string, input: SupplementInput): Promise<{ supplement: RequestSupplement; event: RequestEvent }> {
     const files = Attachments.safeParse(input.files ?? []);
@@ -593,7 +620,6 @@ export class RequestStore {
     return true;
   }
 
-  /** Decisions whose notice was given up: for operators to tell the merchant another way. */
   /** Which of these requests have a decision the merchant could not be told of. */
   async withFailedNotice(requestIds: string[]): Promise<Set<string>> {
     if (requestIds.length === 0) return new Set();
@@ -607,6 +633,7 @@ export class RequestStore {
     return new Set(rows.map((r) => r.request_id));
   }
 
+  /** Decisions whose notice was given up, newest first: for operators to tell the merchant another way. */
   async failedNotifications(limit = 100): Promise<{ ticket: string; eventId: number; to: string; failedAt: Date }[]> {
     const rows = await this.db
       .selectFrom('request_events')
@@ -619,6 +646,7 @@ export class RequestStore {
     return rows.map((r) => ({ ticket: r.ticket, eventId: r.id, to: r.to_status, failedAt: new Date(r.notify_failed_at!) }));
   }
 
+  /** Records that the merchant was told of this decision (once: a second call changes nothing). */
   async markNotified(eventId: number): Promise<void> {
     await this.db
       .updateTable('request_events')
