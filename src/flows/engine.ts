@@ -1302,6 +1302,8 @@ export class FlowEngine {
     const words = text.replace(/[\s\p{P}\d]+/gu, '');
     // A yes, a no or a refusal answers something else; it is no reason of its own.
     if (!option || [...words].length < 2 || YES.test(text) || NO.test(text) || NOT_A_REASON.test(text)) return false;
+    // A day or a number is an answer to another question, ahead of its turn, not a reason.
+    if (/\d/.test(normalize(text).text) || this.slotType('date').extract(text, this.context(pending, now, locale, flow)).length) return false;
     const chosen = this.parse(pending, state, option.labels[0]!, now, locale);
     if (!chosen.ok) return false;
     this.setValue(state, pending.name, chosen);

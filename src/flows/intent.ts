@@ -52,7 +52,7 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = /怎么(?!样了|样啦|样呀|还|回事)|怎样|如何|找谁|边个|邊個|多久|(?<![前好这过十])几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b/i;
+const HOW = /怎么(?!样了|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|(?<![前好这过十])几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
 const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查|如何查|怎样查|\bhow (?:do|can) i (?:check|see|find)\b|\bwhere can i (?:check|see|find)\b/i;
 /** A question this long tells a story around it: the merchant wants an answer first. */
@@ -117,6 +117,10 @@ const PAID_TWICE = /(?:刷|付|扣|支付|交)了两(?:遍|次|回)|重复(?:刷
  * however it is asked — not the general question of which materials a request needs.
  */
 const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让|叫|要|通知|说)我(?:们)?(?:补|交|提供|发|上传|重新)/;
+
+/** A request of one's own, filed before ("我的申请", "上周提的那个", "之前交的单子", "my request"). */
+const OWN_FILED =
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期|那天)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application) i (?:made|filed|sent|submitted)\b/i;
 
 /** Wanting something else, said outright: "我要…", "我是要…", "改成…", "I want to … instead". */
 const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|改(?:成|为|办)|换成|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
@@ -186,6 +190,10 @@ export class IntentDetector {
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
       if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text))) return st.flowId;
     }
+    // Any question about a request of one's own filed before ("上周提的那个退款，怎么一点消息都没有"), however
+    // it is put: its status shows what there is to know. How to do something is still a question.
+    const status = which === 'new' ? undefined : this.statements.find((st) => st.ticketAlone);
+    if (status && OWN_FILED.test(text) && (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !HOW.test(text)) return status.flowId;
     return undefined;
   }
 

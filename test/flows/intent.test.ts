@@ -154,6 +154,10 @@ describe('intent detection', () => {
       ['昨天提交的那个 有人看了吗', 'request-status'],
       ['客服说我的申请缺东西 缺啥', 'request-status'],
       ['hey is my payout hold active now?', 'request-status'],
+      // Any question about a request of one's own filed before.
+      ['上周提的那个退款 怎么一点消息都没有', 'request-status'],
+      ['我的申请为什么还没人理', 'request-status'],
+      ["what's going on with my request?", 'request-status'],
       // English typed in a hurry.
       ['hlep me cancle a transacton pls', 'cancel-transaction'],
       ['pls chek my reqest status', 'request-status'],

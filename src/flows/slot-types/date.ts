@@ -407,6 +407,24 @@ const PATTERNS: Pattern[] = [
       return { day: mo === 12 ? dayNumber(y + 1, 1, 1) : dayNumber(y, mo + 1, 1) };
     },
   },
+  // A planned day said as a part of a month ("停到月底", "下个月中旬恢复", "end of the month"): its last day,
+  // the 15th, the 1st (月初 said alone is next month's: this month's is mostly gone). Only where later days
+  // are asked for (`allowFuture`).
+  {
+    re: /(这个?月|本月|下个?月)?\s*(月底|月末|底|中旬|月中|初|月初)(?![\u4e00-\u9fff]*前)|(?<![a-z])(?:the\s+)?(end|middle|start|beginning)\s+of\s+(?:the\s+|this\s+)?(next\s+)?month(?![a-z])/gi,
+    read: (m, env) => {
+      if (!env.future) return undefined;
+      const zhPart = m[2];
+      if (zhPart && !m[1] && !/^(?:月底|月末|月中|月初)$/.test(zhPart)) return undefined;
+      const next = m[1] ? m[1].startsWith('下') : !!m[4] || zhPart === '月初';
+      const part = zhPart ? (/底|末/.test(zhPart) ? 'end' : /中/.test(zhPart) ? 'middle' : 'start') : m[3]!.toLowerCase() === 'end' ? 'end' : m[3]!.toLowerCase() === 'middle' ? 'middle' : 'start';
+      const { y, m: mo } = fromDayNumber(env.today);
+      const [yy, mm] = next ? (mo === 12 ? [y + 1, 1] : [y, mo + 1]) : [y, mo];
+      const first = dayNumber(yy, mm, 1);
+      const day = part === 'start' ? first : part === 'middle' ? first + 14 : (mm === 12 ? dayNumber(yy + 1, 1, 1) : dayNumber(yy, mm + 1, 1)) - 1;
+      return day >= env.today ? { day } : undefined;
+    },
+  },
   // 上个月20号, 这个月3号, 本月3日, 下个月1号
   {
     re: new RegExp(`(上上|上|这|本|下)\\s*个?\\s*月\\s*(${NUM})\\s*[号日]`, 'g'),

@@ -305,12 +305,20 @@ describe('date: a planned day said as the coming week or month', () => {
     ['starting next month', '2026-12-01'],
     ['下周三', '2026-12-02'], // a weekday named: that day
     ['下个月5号', '2026-12-05'],
+    // A part of a month: its last day, the 15th, the 1st (月初 alone is next month's).
+    ['停到月底', '2026-11-30'],
+    ['下个月中旬', '2026-12-15'],
+    ['下月底', '2026-12-31'],
+    ['月初', '2026-12-01'],
+    ['end of next month', '2026-12-31'],
+    ['end of the month', '2026-11-30'],
   ])('%j → %s', (text, iso) => {
     expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
   });
 
   it('is no day of a past sale', () => {
     expect(spans(date, '下周开始', ctx())).toEqual([]);
+    expect(spans(date, '月底那笔', ctx())).toEqual([]);
   });
 });
 
