@@ -13,198 +13,30 @@
  * - Slots are masked again (`maskDeep`) before they are stored: a card number that slipped through is
  *   kept as first 6 + last 4 only. Notes and reasons are masked too.
  * - `getForMerchant` answers another merchant's ticket exactly as a missing one.
+ *
+ * The pieces around the store live beside it: the types (`request-types.ts`), ids and tickets
+ * (`tickets.ts`), dedupe keys (`dedupe.ts`), rows to records and records to API views (`views.ts`).
  */
-import type { ConversationReference } from 'botbuilder';
-import { sql, type Kysely } from 'kysely';
+import { type Kysely } from 'kysely';
 import { writeTransaction } from '../store/transactions.js';
 import { z } from 'zod';
 import { AppError } from '../core/errors.js';
-import { randomBase62 as randomChars } from '../core/ids.js';
-import { LOCALES, type Locale } from '../i18n/messages.js';
+import { LOCALES } from '../i18n/messages.js';
 import { maskCardNumbers, maskDeep } from '../privacy/card-mask.js';
-import type { Database, RequestEventRow, RequestRow, RequestSupplementRow } from '../store/schema.js';
+import type { Database, RequestRow } from '../store/schema.js';
 import { enqueueOutbox } from './outbox.js';
-import {
-  checkTransition,
-  FINISHED_STATUSES,
-  isActor,
-  isRequestStatus,
-  REQUEST_KINDS,
-  type Actor,
-  type RequestKind,
-  type RequestStatus,
-} from './status.js';
+import { checkTransition, FINISHED_STATUSES, isActor, isRequestStatus, REQUEST_KINDS, type Actor, type RequestStatus } from './status.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
+import { isDedupeConflict } from './dedupe.js';
+import { normalizeTicket, randomBase62, ticketDay } from './tickets.js';
+import type { CreateRequestResult, NewRequest, RequestDetails, RequestEvent, RequestRecord, RequestStoreOptions, RequestSupplement, SupplementInput } from './request-types.js';
+import { requestView, supplementView, toEvent, toRecord, toSupplement } from './views.js';
 
-// ── Types ───────────────────────────────────────────────────────────────────────────────────────────
-
-/** A proof file, as stored by the channel (by content hash, type checked by its bytes). */
-export interface RequestAttachment {
-  /** `<sha256>.<ext>` under the files folder. */
-  file: string;
-  contentType: string;
-  size: number;
-  /** The name the merchant's file had (display only). */
-  name: string;
-}
-
-export interface NewRequest {
-  kind: RequestKind;
-  merchantId: string;
-  /** "One open request per merchant + transaction" (`dedupeKeyFor`); null = never a duplicate. */
-  dedupeKey?: string | null | undefined;
-  /** The gathered slot values. Card numbers should already be masked; they are masked again here. */
-  slots: Record<string, unknown>;
-  attachments?: RequestAttachment[] | undefined;
-  channelId: string;
-  /** The merchant's conversation (`TurnContext.getConversationReference`), to notify them later. */
-  conversationRef?: Partial<ConversationReference> | null | undefined;
-  userId?: string | null | undefined;
-  /** The merchant's language, for the notifications (default zh-CN). */
-  locale?: Locale | undefined;
-  /** Who filed it (default `bot`: a confirmed flow). */
-  actor?: Actor | undefined;
-  /** Whether the filer had proven to act for the merchant (src/identity); unset: not verified. */
-  identity?: RequestIdentity | undefined;
-}
-
-/** Whether the identity that filed a request was verified for its merchant, and how. */
-export interface RequestIdentity {
-  verified: boolean;
-  /** `site`, `binding_code` or `phone` when verified. */
-  method: string | null;
-  channel: string;
-  userId: string | null;
-}
-
-export interface RequestRecord {
-  id: string;
-  ticket: string;
-  kind: RequestKind;
-  merchantId: string;
-  dedupeKey: string | null;
-  status: RequestStatus;
-  slots: Record<string, unknown>;
-  attachments: RequestAttachment[];
-  channelId: string;
-  conversationRef: Partial<ConversationReference> | null;
-  userId: string | null;
-  locale: Locale;
-  createdAt: Date;
-  updatedAt: Date;
-  identity: RequestIdentity;
-}
-
-/** One entry of a request's status history. The creation is the first (`from` null, `to` submitted). */
-export interface RequestEvent {
-  id: number;
-  requestId: string;
-  from: RequestStatus | null;
-  to: RequestStatus;
-  actor: Actor;
-  reason: string | null;
-  createdAt: Date;
-  /** When the merchant was told (decisions by the back office or an agent); null = not yet. */
-  notifiedAt: Date | null;
-  /** When telling the merchant was given up (every attempt failed); agents then reach the merchant. */
-  notifyFailedAt: Date | null;
-}
-
-export interface RequestSupplement {
-  id: number;
-  requestId: string;
-  files: RequestAttachment[];
-  note: string | null;
-  actor: Actor;
-  createdAt: Date;
-}
-
-export interface RequestDetails {
-  request: RequestRecord;
-  history: RequestEvent[];
-  supplements: RequestSupplement[];
-}
-
-export type CreateRequestResult =
-  | { duplicate: false; request: RequestRecord; event: RequestEvent }
-  | { duplicate: true; existing: RequestRecord };
-
-export interface SupplementInput {
-  files?: RequestAttachment[] | undefined;
-  note?: string | null | undefined;
-  /** Default `merchant`. */
-  actor?: Actor | undefined;
-}
-
-export interface RequestStoreOptions {
-  now?: () => Date;
-  /** Time zone of the ticket's date (default: DEFAULT_TIME_ZONE). */
-  timeZone?: string;
-  /** Ticket prefix (default `CX`). */
-  ticketPrefix?: string;
-  /** Request ids (default: 22 random base62 characters). */
-  newId?: () => string;
-  /** Called after a commit that added outbox rows (e.g. `worker.wake()`); errors are ignored. */
-  onOutbox?: () => void;
-}
-
-// ── Identifiers ─────────────────────────────────────────────────────────────────────────────────────
-
-export const REQUEST_ID_LENGTH = 22;
-
-/** A request id: `length` uniformly random base62 characters. */
-export function randomBase62(length = REQUEST_ID_LENGTH): string {
-  return randomChars(length);
-}
-
-export const TICKET_PATTERN = /^[A-Z]{2,8}-\d{8}-\d{4,}$/;
-
-/** A ticket as typed by a merchant ("cx-20261125-0007", full-width digits) → `CX-20261125-0007`. */
-export function normalizeTicket(ticket: string): string {
-  return ticket.normalize('NFKC').trim().toUpperCase().replace(/[\u2010-\u2015\u2212]/g, '-');
-}
-
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** `YYYYMMDD` of `at` in `timeZone`. */
-export function ticketDay(at: Date, timeZone = DEFAULT_TIME_ZONE): string {
-  let format = dayFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormats.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
-  return `${parts.year}${parts.month}${parts.day}`;
-}
-
-/**
- * The dedupe key of a request from its slots: one open request per merchant and transaction.
- *
- * - cancel-transaction: by reference number when given (unique per transaction), else by voucher
- *   number + transaction date (+ terminal, since voucher numbers restart per terminal and batch).
- *   Without either it returns null (no duplicate check).
- * - suspend-settlement: one open suspension per merchant and settlement kind (batch or payout).
- *
- * The same transaction filed once by reference and once by voucher number gets two keys; the back office
- * sees both (the slots carry both numbers where given).
- */
-export function dedupeKeyFor(kind: RequestKind, merchantId: string, slots: Record<string, unknown>): string | null {
-  const v = (name: string): string | undefined => {
-    const value = slots[name];
-    if (value === undefined || value === null || value === '') return undefined;
-    return typeof value === 'object' ? JSON.stringify(value) : String(value);
-  };
-  const merchant = merchantId.trim();
-  if (kind === 'cancel-transaction') {
-    const ref = v('reference_no');
-    if (ref) return `cancel-transaction|${merchant}|ref:${ref}`;
-    const voucher = v('voucher_no');
-    const date = v('transaction_date');
-    if (voucher && date) return `cancel-transaction|${merchant}|${v('terminal_id') ?? ''}|voucher:${voucher}|${date}`;
-    return null;
-  }
-  return `suspend-settlement|${merchant}|${v('settlement_kind') ?? ''}`;
-}
+// The pieces this file was split into, still importable from here.
+export type * from './request-types.js';
+export { dedupeKeyFor } from './dedupe.js';
+export { normalizeTicket, randomBase62, REQUEST_ID_LENGTH, ticketDay, TICKET_PATTERN } from './tickets.js';
+export { eventView, requestView, supplementView } from './views.js';
 
 // ── Validation ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -239,108 +71,6 @@ function invalid(error: z.ZodError): AppError {
   const issue = error.issues[0];
   const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
   return new AppError('REQUEST_INVALID', `${where}${issue?.message ?? 'invalid'}`, { details: { issues: error.issues } });
-}
-
-function isDedupeConflict(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown };
-  const text = typeof e?.message === 'string' ? e.message : '';
-  return (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505') && /dedupe_key|requests_open_dedupe_uq/.test(text);
-}
-
-
-// ── Row mapping ─────────────────────────────────────────────────────────────────────────────────────
-
-function parseJson<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-function toRecord(row: RequestRow): RequestRecord {
-  return {
-    id: row.id,
-    ticket: row.ticket,
-    kind: row.kind as RequestKind,
-    merchantId: row.merchant_id,
-    dedupeKey: row.dedupe_key,
-    status: row.status as RequestStatus,
-    slots: parseJson<Record<string, unknown>>(row.slots_json, {}),
-    attachments: parseJson<RequestAttachment[]>(row.attachments_json, []),
-    channelId: row.channel_id,
-    conversationRef: parseJson<Partial<ConversationReference> | null>(row.conversation_ref_json, null),
-    userId: row.user_id,
-    locale: (LOCALES as readonly string[]).includes(row.locale) ? (row.locale as Locale) : 'zh-CN',
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    identity: parseJson<RequestIdentity | null>(row.identity_json, null) ?? { verified: false, method: null, channel: row.channel_id, userId: row.user_id },
-  };
-}
-
-function toEvent(row: RequestEventRow): RequestEvent {
-  return {
-    id: row.id,
-    requestId: row.request_id,
-    from: row.from_status as RequestStatus | null,
-    to: row.to_status as RequestStatus,
-    actor: row.actor as Actor,
-    reason: row.reason,
-    createdAt: new Date(row.created_at),
-    notifiedAt: row.notified_at === null ? null : new Date(row.notified_at),
-    notifyFailedAt: row.notify_failed_at === null ? null : new Date(row.notify_failed_at),
-  };
-}
-
-function toSupplement(row: RequestSupplementRow): RequestSupplement {
-  return {
-    id: row.id,
-    requestId: row.request_id,
-    files: parseJson<RequestAttachment[]>(row.files_json, []),
-    note: row.note,
-    actor: row.actor as Actor,
-    createdAt: new Date(row.created_at),
-  };
-}
-
-/** What the back office receives about a request (no conversation reference: that is internal). */
-export function requestView(request: RequestRecord): Record<string, unknown> {
-  return {
-    id: request.id,
-    ticket: request.ticket,
-    kind: request.kind,
-    merchantId: request.merchantId,
-    status: request.status,
-    slots: request.slots,
-    attachments: request.attachments,
-    channelId: request.channelId,
-    userId: request.userId,
-    identity: request.identity,
-    locale: request.locale,
-    createdAt: request.createdAt.toISOString(),
-    updatedAt: request.updatedAt.toISOString(),
-  };
-}
-
-export function eventView(event: RequestEvent): Record<string, unknown> {
-  return {
-    from: event.from,
-    to: event.to,
-    actor: event.actor,
-    reason: event.reason,
-    at: event.createdAt.toISOString(),
-  };
-}
-
-export function supplementView(supplement: RequestSupplement): Record<string, unknown> {
-  return {
-    id: supplement.id,
-    files: supplement.files,
-    note: supplement.note,
-    actor: supplement.actor,
-    at: supplement.createdAt.toISOString(),
-  };
 }
 
 // ── The store ───────────────────────────────────────────────────────────────────────────────────────
