@@ -1078,7 +1078,17 @@ export class FlowEngine {
   /** "停两个礼拜", "for 2 weeks": kept for the date slot told that way until the day it counts from is known. */
   private takeDurations(flow: Flow, state: FlowState, text: string, out: Extraction): void {
     for (const slot of flow.slots) {
-      if (slot.type !== 'date' || !slot.options.durationFrom || state.values[slot.name] !== undefined) continue;
+      if (slot.type !== 'date' || !slot.options.durationFrom) continue;
+      // "不对，是三周": a length corrected counts again from the same start, unless a day was just given.
+      if (state.values[slot.name] !== undefined) {
+        if (!CORRECTION.test(text) || out.changed.includes(slot.name)) continue;
+        const said = durationIn(text, { guess: true });
+        if (!said) continue;
+        delete state.values[slot.name];
+        state.durations = { ...state.durations, [slot.name]: said.days };
+        out.spans.push([said.start, said.end]);
+        continue;
+      }
       // Asked for the day, "大概两周" is the merchant's best answer; said in passing, the day is asked.
       const found = durationIn(text, { guess: state.pending === slot.name });
       if (!found) continue;

@@ -1017,6 +1017,10 @@ describe('suspend-settlement', () => {
     expect(atResume.pending).toBe('resume_date');
     expect(valueOf(send(atResume, '一个月').state, 'resume_date')).toBe('2026-12-30');
     expect(valueOf(send(atResume, '两周后').state, 'resume_date')).toBe('2026-12-09');
+    // A length corrected counts again from the same start.
+    const twoWeeks = last('suspend-settlement', ['暂停结算 商户号' + MID + ' 资金结算 装修 下周一开始 两周']).state!;
+    expect(valueOf(twoWeeks, 'resume_date')).toBe('2026-12-14');
+    expect(valueOf(send(twoWeeks, '不对 是三周').state, 'resume_date')).toBe('2026-12-21');
     // Asked for the day, a guess is the merchant's best answer; said in passing, the day is still asked.
     expect(valueOf(send(atResume, '等新账户开好再说 大概两周').state, 'resume_date')).toBe('2026-12-14');
     const guessed = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转，下周一开始，大概停两周']).state!;

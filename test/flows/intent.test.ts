@@ -158,6 +158,8 @@ describe('intent detection', () => {
       ['上周提的那个退款 怎么一点消息都没有', 'request-status'],
       ['我的申请为什么还没人理', 'request-status'],
       ["what's going on with my request?", 'request-status'],
+      ['my customer still hasnt got the money back from the refund we did last week', 'request-status'],
+      ['上周提的退款 顾客还没收到钱', 'request-status'],
       // English typed in a hurry.
       ['hlep me cancle a transacton pls', 'cancel-transaction'],
       ['pls chek my reqest status', 'request-status'],

@@ -32,6 +32,9 @@ describe('the merchant asks for a person', () => {
     ['你好 我要找人工', 'zh-CN'],
     ['给我找个活人说话', 'zh-CN'],
     ['can I speak to a manager', 'en'],
+    ['有没有客服', 'zh-CN'],
+    ['我说的你都不懂 人工人工', 'zh-CN'],
+    ['能直接打电话说吗 打字太麻烦了', 'zh-CN'],
   ])('"%s" → human_request', async (text, locale) => {
     const { s, alice } = await setup();
     const m = await Merchant.open(s);
