@@ -83,6 +83,22 @@ describe('the Official Account callback URL', () => {
     expect(texts.join('\n')).toContain('返回码25');
   });
 
+  it('ends an answer with 👍/👎 as numbered options; the number sent back is stored as feedback on that answer', async () => {
+    const asked = await postCallback(h.oaUrl, callback(OA_SECRETS, oaText('o-feedback', '退货多久能到账')));
+    const reply = openReply(OA_SECRETS, asked.text);
+    const answer = reply ? String(reply.Content) : apiTexts('o-feedback').join('\n');
+    expect(answer).toContain('来源：');
+    const down = answer.split('\n').find((l) => /^\d+\. 👎 没帮助$/.test(l));
+    expect(down, answer).toBeDefined();
+    const msg = oaText('o-feedback', down!.split('.')[0]!);
+    const done = handled(String(msg.MsgId));
+    await postCallback(h.oaUrl, callback(OA_SECRETS, msg));
+    await done;
+    await adapter.settled();
+    const stored = (await h.ts.server.runtime()!.feedback.list()).filter((f) => f.conversationId === 'wxoa:o-feedback');
+    expect(stored).toMatchObject([{ channelId: WECHAT_OFFICIAL_CHANNEL_ID, rating: 'down', question: '退货多久能到账' }]);
+  });
+
   it('processes a callback WeChat repeats (same MsgId, also while the first still waits) once', async () => {
     const msg = oaText('o-retry', '退货报25是什么意思');
     const request = callback(OA_SECRETS, msg);
