@@ -168,3 +168,13 @@ export type ServerEvent =
 
 /** The supervisor dashboard (`GET /agent/api/dashboard`, supervisors only): src/ops/dashboard.ts. */
 export type { Dashboard as DashboardView, DashboardRow as DashboardRowView } from '../ops/dashboard.js';
+
+/** A group of similar questions the guide did not answer, or answered to a 👎 (`GET /agent/api/knowledge/gaps`). */
+export interface GapGroupView {
+  count: number;
+  misses: number;
+  down: number;
+  examples: string[];
+  sections: { file: string; title: string; section: string; count: number }[];
+  latestAt: string;
+}

@@ -12,7 +12,8 @@ import { parse } from '../handoff/console-routes.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { AUDIT_PAGE_MAX, type AuditLog } from './audit-log.js';
-import { dashboard, dashboardCsv, dayIn } from './dashboard.js';
+import { dashboard, dashboardCsv, dayIn, startOfDay } from './dashboard.js';
+import { knowledgeGaps } from './knowledge-gaps.js';
 
 export interface OpsRouteOptions {
   db: Kysely<Database>;
@@ -64,11 +65,18 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRouteOptions):
     const from = q.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
     const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
     if (days < 1 || days > MAX_DAYS) throw new AppError('AGENT_INVALID', `from…to: 1 to ${MAX_DAYS} days, from not after to`);
-    return { table: q.table ?? 'daily', data: () => dashboard(options.db, { from, to, timeZone: options.timeZone, channel: q.channel }) };
+    return { table: q.table ?? 'daily', from, to, data: () => dashboard(options.db, { from, to, timeZone: options.timeZone, channel: q.channel }) };
   };
   app.get('/agent/api/dashboard', async (request) => {
     requireRole(request, 'supervisor');
     return compute(request.query).data();
+  });
+  // What the guide did not answer (well) in the same range: unanswered and 👎 questions, grouped.
+  app.get('/agent/api/knowledge/gaps', async (request) => {
+    requireRole(request, 'supervisor');
+    const { from, to } = compute(request.query);
+    const until = startOfDay(new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), options.timeZone);
+    return { from, to, groups: await knowledgeGaps(options.db, { since: startOfDay(from, options.timeZone), until }) };
   });
   app.get('/agent/api/dashboard.csv', async (request, reply) => {
     requireRole(request, 'supervisor');

@@ -150,6 +150,26 @@ describe('the supervisor dashboard', () => {
   });
 });
 
+describe('what the guide did not answer well', () => {
+  it('groups unanswered and 👎 questions by similarity, with counts, examples and the sections the 👎 answers cited', async () => {
+    const misses = ts.server.runtime()!.misses;
+    for (const question of ['外卡能刷吗', '外卡可以刷吗？', '怎么给顾客开发票']) {
+      await misses.record({ channelId: 'directline', conversationId: 'gap', question, confidence: 0.1, locale: 'zh-CN' });
+    }
+    expect((await api(ts, ann, 'GET', '/agent/api/knowledge/gaps')).status).toBe(403);
+    const res = await api<{ groups: { count: number; misses: number; down: number; examples: string[]; sections: { title: string; count: number }[] }[] }>(ts, boss, 'GET', '/agent/api/knowledge/gaps');
+    expect(res.status).toBe(200);
+    const { groups } = res.body;
+    expect(groups[0]).toMatchObject({ count: 2, misses: 2, down: 0 });
+    expect(groups[0]!.examples.sort()).toEqual(['外卡可以刷吗？', '外卡能刷吗'].sort());
+    const refund = groups.find((g) => g.examples.includes('退货多久能到账'))!;
+    expect(refund).toMatchObject({ count: 1, misses: 0, down: 1 });
+    expect(refund.sections.length).toBeGreaterThan(0);
+    expect(groups.find((g) => g.examples.includes('怎么给顾客开发票'))).toMatchObject({ count: 1, misses: 1 });
+    expect(groups.reduce((n, g) => n + g.count, 0)).toBe(4);
+  });
+});
+
 describe('the dashboard on PostgreSQL', () => {
   it('compiles its queries with the PostgreSQL expressions and none of SQLite\'s (compiled, not run: no PostgreSQL in the tests)', async () => {
     const compiled: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * The supervisors' views of the agent console in Debian's Chromium (playwright-core) on the real server:
  * an agent sees neither the dashboard nor the audit tab; a supervisor opens the dashboard (the numbers of
- * what merchants just did, a CSV download), then the audit log, sees the logins and a claim, and filters
+ * what merchants just did, the question the guide could not answer, a CSV download), then the audit log, sees the logins and a claim, and filters
  * it. Screenshots go to dist/test-output/handoff/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -61,6 +61,7 @@ describe.skipIf(!haveChromium)('the supervisor views of the agent console, in a 
 
     // And a question answered with a 👍.
     const asker = await Merchant.open(ts);
+    await asker.turn('明天上海会下雨吗', '没有找到');
     await asker.turn('退货多久能到账', '来源');
     await asker.turn('👍', '感谢');
 
@@ -73,6 +74,8 @@ describe.skipIf(!haveChromium)('the supervisor views of the agent console, in a 
     expect(await page.getByTestId('dash-handoff-rate').textContent()).toContain('50%');
     expect(await page.getByTestId('dash-reasons').textContent()).toContain('商户要求人工');
     expect(await page.getByTestId('dash-sections').locator('tbody tr').count()).toBeGreaterThan(0);
+    // The question the guide could not answer, in the gaps below.
+    await expect.poll(() => page.getByTestId('dash-gaps').textContent(), { timeout: 10_000 }).toContain('明天上海会下雨吗');
     await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('dash-csv-daily').click()]);
     const csv = readFileSync((await download.path())!, 'utf8');
@@ -93,5 +96,5 @@ describe.skipIf(!haveChromium)('the supervisor views of the agent console, in a 
     await page.getByTestId('audit-apply').click();
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     await page.context().close();
-  });
+  }, 90_000);
 });

@@ -9,6 +9,7 @@ import type {
   AuditPage,
   CannedReply,
   DashboardView,
+  GapGroupView,
   HandoffDetails,
   HandoffEvent,
   HandoffSummary,
@@ -182,6 +183,10 @@ export class Api {
   /** The dashboard for a range of days and a channel (empty values: the defaults); supervisors only. */
   dashboard(query: Record<string, string | undefined>): Promise<DashboardView> {
     return this.call('GET', `/dashboard${queryString(query)}`);
+  }
+  /** Unanswered and 👎 questions of a range of days, grouped by similarity; supervisors only. */
+  gaps(query: Record<string, string | undefined>): Promise<{ groups: GapGroupView[] }> {
+    return this.call('GET', `/knowledge/gaps${queryString(query)}`);
   }
   /** The audit log, filtered (empty values left out); supervisors only. */
   audit(query: Record<string, string | number | undefined>): Promise<AuditPage> {

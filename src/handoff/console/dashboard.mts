@@ -3,7 +3,7 @@
  * GET /agent/api/dashboard — the totals as cards, the table by day and channel, handoffs by reason,
  * requests by status and age, 👍/👎 by section — and CSV downloads of the tables.
  */
-import type { DashboardView, DashboardRowView } from '../console-api.js';
+import type { DashboardView, DashboardRowView, GapGroupView } from '../console-api.js';
 import { h, icon, replace, type Child } from './dom.mjs';
 import { code, fmt, t, type StringKey } from './i18n.mjs';
 import { api, errorText } from './state.mjs';
@@ -26,15 +26,16 @@ function duration(s: number | null): string {
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)}m` : ''}`;
 }
 
-function table(testid: string, head: string[], rows: Child[][], numericFrom = 1): HTMLElement {
+/** A table; `numeric(i)`: column i holds numbers (right-aligned). */
+function table(testid: string, head: string[], rows: Child[][], numeric: (i: number) => boolean = (i) => i >= 1): HTMLElement {
   return h(
     'div',
     { class: 'grid-wrap' },
     h(
       'table',
       { class: 'grid', 'data-testid': testid },
-      h('thead', {}, h('tr', {}, head.map((c, i) => h('th', { scope: 'col', class: i >= numericFrom ? 'num' : '' }, c)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', { class: i >= numericFrom ? 'num' : '' }, c))))),
+      h('thead', {}, h('tr', {}, head.map((c, i) => h('th', { scope: 'col', class: numeric(i) ? 'num' : '' }, c)))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', { class: numeric(i) ? 'num' : '' }, c))))),
     ),
   );
 }
@@ -105,7 +106,7 @@ export function mountDashboard(container: HTMLElement): DashboardApi {
         r.ratings.count ? `${pct(r.ratings.csat)} (${r.ratings.count})` : '–',
         reasonText(r),
       ]),
-      2,
+      (i) => i >= 2 && i <= 7,
     );
     const reasons = table('dash-reasons', [t('dashReason'), t('dashCount'), t('dashHandoffRate')], d.reasons.map((r) => [code('reason', r.reason), String(r.count), pct(tot.conversations ? r.count / tot.conversations : null)]));
     const statuses = [...new Set(d.requests.map((r) => r.status))];
@@ -122,15 +123,32 @@ export function mountDashboard(container: HTMLElement): DashboardApi {
       block('dashDaily', daily, d.rows.length === 0),
       h('div', { class: 'dash-pair' }, block('dashByReason', reasons, d.reasons.length === 0), block('dashRequests', requests, d.requests.length === 0)),
       block('dashSections', sections, d.sections.length === 0),
+      gapsBox,
     );
+  }
+
+  const gapsBox = h('section', { class: 'dash-block', 'data-testid': 'dash-gaps' });
+  function renderGaps(groups: GapGroupView[]): void {
+    const rows = groups.map((g) => [
+      h('span', {}, g.examples.map((e, i) => [i ? h('br') : null, e])),
+      String(g.count),
+      String(g.misses),
+      String(g.down),
+      g.sections.map((s) => `《${s.title}》› ${s.section}`).join('；'),
+    ]);
+    replace(gapsBox, h('h3', {}, t('dashGaps')), groups.length ? table('dash-gaps-table', [t('dashGapQuestions'), t('dashCount'), t('dashGapMisses'), t('dashDown'), t('dashGapSections')], rows, (i) => i >= 1 && i <= 3) : h('p', { class: 'muted small' }, t('dashNone')));
   }
 
   async function load(): Promise<void> {
     const mine = ++seq;
     body.setAttribute('aria-busy', 'true');
     try {
-      const d = await api.dashboard({ from: from.value, to: to.value, channel: channel.value });
-      if (mine === seq) render(d);
+      const query = { from: from.value, to: to.value, channel: channel.value };
+      const [d, gaps] = await Promise.all([api.dashboard(query), api.gaps({ from: query.from, to: query.to })]);
+      if (mine === seq) {
+        renderGaps(gaps.groups);
+        render(d);
+      }
     } catch (err) {
       if (mine === seq) replace(body, h('p', { class: 'form-error', role: 'alert' }, errorText(err)));
     } finally {
