@@ -34,7 +34,31 @@ const ENV = { HANDOFF_BUSINESS_HOURS: 'always' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until `count()` has not changed for `quietMs` (or `maxMs` passed). */
+/**
+ * Waits until the runtime is done with what the channel took in: the adapter's turns and proactive sends
+ * (its `drain()`; the Telegram and WeChat adapters' also wait for their inbox) and the agent briefs being
+ * written. The harnesses' `say` already waits for the turn to be handled; this catches what it sent on.
+ */
+async function settledOn(runtime: Runtime, channelId: string): Promise<void> {
+  await runtime.handoffDelivery.adapterFor(channelId)?.drain();
+  await runtime.handoffTurns.idle();
+}
+
+/**
+ * The texts after `seen` once `settle()` resolved. When there is nothing new, it pauses briefly: callers
+ * waiting for something that comes later (a slip read, an agent's message) call it again in a loop.
+ */
+async function settledTexts(settle: () => Promise<void>, texts: () => string[] | Promise<string[]>, seen: number): Promise<string[]> {
+  await settle();
+  const out = (await texts()).slice(seen);
+  if (out.length === 0) await sleep(20);
+  return out;
+}
+
+/**
+ * Waits until `count()` has not changed for `quietMs` (or `maxMs` passed): for the Official Account and
+ * WeCom kf, whose customer-service messages may still be on their way to the API after the turn.
+ */
 export async function quiet(count: () => number | Promise<number>, quietMs = 250, maxMs = 5_000): Promise<void> {
   const deadline = Date.now() + maxMs;
   let last = await count();
@@ -80,9 +104,8 @@ export function terminalDriver(): ChannelDriver {
       ]);
     },
     async replies() {
-      await quiet(() => conv!.received.length, 100);
-      const out = textsOf(conv!.received.slice(seen));
-      seen = conv!.received.length;
+      const out = await settledTexts(() => settledOn(rt!.runtime, 'terminal'), () => textsOf(conv!.received), seen);
+      seen += out.length;
       return out;
     },
     async stop() {
@@ -129,10 +152,8 @@ export function webchatDriver(): ChannelDriver {
       await replyTo(res.body.id);
     },
     async replies() {
-      await quiet(async () => (await all()).length);
-      const messages = await all();
-      const out = textsOf(messages.slice(seen));
-      seen = messages.length;
+      const out = await settledTexts(() => wc.settled(ts!, conv!), async () => textsOf(await all()), seen);
+      seen += out.length;
       return out;
     },
     async stop() {
@@ -165,10 +186,8 @@ export function telegramDriver(): ChannelDriver {
       await h!.send(tg.messageUpdate(merchant, { photo: [{ ...file, width: 1280, height: 853 }] }));
     },
     async replies() {
-      await quiet(() => sent().length, 150);
-      const calls = sent();
-      const out = calls.slice(seen).map((c) => unescapeHtml(String(c.params.text)));
-      seen = calls.length;
+      const out = await settledTexts(() => settledOn(h!.rt.runtime, 'telegram'), () => sent().map((c) => unescapeHtml(String(c.params.text))), seen);
+      seen += out.length;
       return out;
     },
     async stop() {
@@ -199,8 +218,9 @@ export function wechatDriver(): ChannelDriver {
       await h!.say(merchant!, wx.fileBox(basename(path), readFileSync(path)));
     },
     async replies() {
-      await quiet(() => h!.sent.length, 150);
+      await settledOn(h!.rt.runtime, 'wechat');
       const out = h!.sent.slice(seen).filter((s) => s.to === merchant!.id && s.text !== '').map((s) => s.text);
+      if (h!.sent.length === seen) await sleep(20);
       seen = h!.sent.length;
       return out;
     },
