@@ -120,8 +120,10 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期|那天)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期|那天)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b/i;
 
+/** Asked to look it up ("都帮我看下", "check it for me"). */
+const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|\b(?:check|look (?:it|them) up)\b/i;
 /** Still waiting ("还没到账", "still hasn't got the money"): about what was filed, though no question. */
 const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|\b(?:still|not yet|hasn'?t|haven'?t)\b/i;
 
@@ -196,7 +198,7 @@ export class IntentDetector {
     // Any question about a request of one's own filed before ("上周提的那个退款，怎么一点消息都没有"), however
     // it is put: its status shows what there is to know. How to do something is still a question.
     const status = which === 'new' ? undefined : this.statements.find((st) => st.ticketAlone);
-    if (status && OWN_FILED.test(text) && (QUESTION.test(text) || DIALECT_QUESTION.test(text) || NOT_YET.test(text)) && !HOW.test(text)) return status.flowId;
+    if (status && OWN_FILED.test(text) && (QUESTION.test(text) || DIALECT_QUESTION.test(text) || NOT_YET.test(text) || LOOK_AT_IT.test(text)) && !HOW.test(text)) return status.flowId;
     return undefined;
   }
 

@@ -1033,8 +1033,8 @@ describe('suspend-settlement', () => {
     const other = send(asked, '换结算账户').state!;
     expect([valueOf(other, 'reason'), valueOf(other, 'reason_detail')]).toEqual(['other', '换结算账户']);
     expect(other.pending).toBe('start_date');
-    // A refusal or an aside is no reason.
-    for (const aside of ['不知道', 'actually, wait']) expect(send(asked, aside).state?.values.reason, aside).toBeUndefined();
+    // A refusal, an aside, or another question's option said again is no reason.
+    for (const aside of ['不知道', 'actually, wait', '资金结算', '下周一开始']) expect(send(asked, aside).state?.values.reason, aside).toBeUndefined();
     // "12月31号" where the detail is asked: the start day, the first day the flow still needs.
     const detail = last('suspend-settlement', ['我想暂停资金结算', MID, '经营调整']).state!;
     expect(detail.pending).toBe('reason_detail');
