@@ -35,6 +35,7 @@ import { PhoneCheck } from '../identity/phone-check.js';
 import type { Metrics } from './metrics.js';
 import { AnswerFeedbackStore } from '../ops/feedback-store.js';
 import { AuditLog } from '../ops/audit-log.js';
+import { KnowledgeEdits } from '../ops/knowledge-edits.js';
 
 /**
  * Attempts at telling a merchant of a decision before giving up (retried every minute and at each start):
@@ -158,6 +159,10 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     await purgeExpired();
 
     const knowledge = await openKnowledge(config, logger);
+    // The paraphrases supervisors attached in the console (knowledge_edits) count from the first message.
+    for (const p of await new KnowledgeEdits(store.db, new AuditLog(store.db)).applyTo(knowledge)) {
+      logger.warn({ question: p.question, file: p.file, section: p.section }, 'paraphrase not applied: the knowledge base has no such section');
+    }
     const llmCalls = new LlmCallStore(store.db);
     const metrics = options.metrics;
     const recordCall = (call: Parameters<LlmCallStore['record']>[0]) => {

@@ -26,6 +26,7 @@ import { renderWechatLoginPage } from '../channels/wechat/login-page.js';
 import { consoleRoutes } from '../handoff/console-routes.js';
 import { AuditLog } from '../ops/audit-log.js';
 import { opsRoutes } from '../ops/ops-routes.js';
+import { KnowledgeEdits } from '../ops/knowledge-edits.js';
 import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
 import { startWechat, type WechatChannel } from '../channels/wechat/index.js';
 import { InboundJournal } from '../channels/inbound-journal.js';
@@ -251,7 +252,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       identities: () => getRuntime().identities,
       audit,
     });
-    await consoleScope.register(opsRoutes, { db: database.db, audit, timeZone: config.timeZone });
+    await consoleScope.register(opsRoutes, { db: database.db, audit, timeZone: config.timeZone, edits: new KnowledgeEdits(database.db, audit), knowledge: () => getRuntime().knowledge });
   });
 
   let wechat: WechatChannel | undefined;

@@ -6,7 +6,7 @@ import { isAppError, type AppError } from '../core/errors.js';
 import { combineAnswers, composeAnswer, sectionText, type Answer, type AnswerSource } from './answer.js';
 import type { ChunkLang } from './documents.js';
 import { indexIsStale, ingest, loadIndex, readManifest, type IngestReport, type LoadedIndex } from './ingest.js';
-import { Retriever, type Retrieval, type RetrieverMode } from './retriever.js';
+import { Retriever, type ExtraQuestion, type Retrieval, type RetrieverMode } from './retriever.js';
 import type { EmbeddingSettings } from './vector-embeddings.js';
 
 /** Where warnings go (a pino logger fits). */
@@ -49,7 +49,21 @@ const ALSO_SEARCH_MARGIN = 0.1;
 /** How much more confident the whole of a long message must be than its question to be searched instead. */
 const WHOLE_MESSAGE_MARGIN = 0;
 
+/** A section of the guide as the console lists it: where it is, its title and the questions its file lists. */
+export interface SectionInfo {
+  file: string;
+  section: string;
+  title: string;
+  /** The languages the section has text in. */
+  langs: ChunkLang[];
+  /** The questions the file lists for it (`### 问法`), both languages. */
+  questions: string[];
+}
+
 export class KnowledgeBase {
+  /** Questions attached to sections from the console (paraphrases), kept across `refresh`. */
+  private paraphrases: readonly ExtraQuestion[] = [];
+
   private constructor(
     private retriever: Retriever,
     private readonly options: KnowledgeBaseOptions,
@@ -114,8 +128,34 @@ export class KnowledgeBase {
     const { knowledgeDir, indexDir, embeddings } = this.options;
     if (!indexIsStale(knowledgeDir, indexDir, embeddings)) return undefined;
     const report = await ingest({ knowledgeDir, indexDir, embeddings });
-    this.retriever = KnowledgeBase.retrieverFor(await loadIndex(knowledgeDir, indexDir, embeddings), this.options);
+    const retriever = KnowledgeBase.retrieverFor(await loadIndex(knowledgeDir, indexDir, embeddings), this.options);
+    retriever.setExtraQuestions(this.paraphrases);
+    this.retriever = retriever;
     return report;
+  }
+
+  /**
+   * The paraphrases attached from the console: each question is matched to its section as if the file
+   * listed it, from the next question on (no restart, no re-ingest). Replaces the previous set; returns
+   * those whose section the guide no longer has (they are kept, and count again if it comes back).
+   */
+  setParaphrases(paraphrases: readonly ExtraQuestion[]): ExtraQuestion[] {
+    this.paraphrases = [...paraphrases];
+    return this.retriever.setExtraQuestions(this.paraphrases);
+  }
+
+  /** Every `##` section of the guide, in file order (the console's choice of where a paraphrase goes). */
+  sections(): SectionInfo[] {
+    const byKey = new Map<string, SectionInfo>();
+    for (const c of this.retriever.allChunks()) {
+      const key = `${c.file}\n${c.section}`;
+      let info = byKey.get(key);
+      if (!info) byKey.set(key, (info = { file: c.file, section: c.section, title: c.title, langs: [], questions: [] }));
+      if (c.lang === 'zh') info.title = c.title;
+      if (!info.langs.includes(c.lang)) info.langs.push(c.lang);
+      info.questions.push(...c.questions);
+    }
+    return [...byKey.values()];
   }
 
   async search(question: string, options: { k?: number; mode?: RetrieverMode } = {}): Promise<Retrieval> {

@@ -101,6 +101,18 @@ export interface Retrieval {
   outOfScope?: string;
 }
 
+/** A question attached to a section (`file`, `section` as chunks name them) from outside its file. */
+export interface ExtraQuestion {
+  file: string;
+  section: string;
+  question: string;
+}
+
+/** The language a listed question belongs to: Chinese when it has a Chinese character (as documents.ts splits them). */
+export function questionLang(question: string): 'zh' | 'en' {
+  return /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/.test(question) ? 'zh' : 'en';
+}
+
 /** Told when a search falls back to BM25 alone. */
 export type RetrieverWarning = (message: string, details: Record<string, unknown>) => void;
 
@@ -108,8 +120,11 @@ export class Retriever {
   private readonly chunks: Map<string, Chunk>;
   private readonly haystacks = new Map<string, string>();
   private readonly vectors = new Map<string, number[]>();
-  /** Every chunk's listed questions, for question-to-question similarity (keyed by chunk id). */
-  private readonly questions: QuestionIndex<string>;
+  /**
+   * Every chunk's listed questions, for question-to-question similarity (keyed by chunk id), with the
+   * paraphrases attached from the console (`setExtraQuestions`).
+   */
+  private questions: QuestionIndex<string>;
   readonly analyzer: QuestionAnalyzer;
   /** The guide's terms: glossary, lexicon and the words of its headings. */
   private readonly terms: Set<string>;
@@ -144,10 +159,38 @@ export class Retriever {
     this.elsewhereWords = index.outOfScope.elsewhere.map(wordMatcher);
     this.terminalWords = index.outOfScope.terminal.map(wordMatcher);
     this.outOfScope = new QuestionIndex(index.outOfScope.questions.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
-    this.questions = new QuestionIndex(
-      index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, tokens: questionTokens(index.lexicon.apply(normalize(q))) }))),
-      idf,
+    this.questions = this.questionIndex([]);
+  }
+
+  /** The listed questions' index, with `extra` questions on the chunks given. */
+  private questionIndex(extra: { chunkId: string; question: string }[]): QuestionIndex<string> {
+    const lexicon = this.index.lexicon;
+    return new QuestionIndex(
+      [
+        ...this.index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, question: q }))),
+        ...extra.map((e) => ({ key: e.chunkId, question: e.question })),
+      ].map(({ key, question }) => ({ key, tokens: questionTokens(lexicon.apply(normalize(question))) })),
+      (t) => this.index.embeddings.idf(t),
     );
+  }
+
+  /**
+   * Questions attached to sections beyond those their files list (paraphrases a supervisor attached in the
+   * console), matched question to question exactly as the listed ones; replaces the previous set. A
+   * question goes to the first chunk of its section in its own language (Chinese when it has a Chinese
+   * character, English otherwise). Returns the questions whose section (in that language) is not here.
+   */
+  setExtraQuestions(extra: readonly ExtraQuestion[]): ExtraQuestion[] {
+    const attached: { chunkId: string; question: string }[] = [];
+    const missing: ExtraQuestion[] = [];
+    for (const e of extra) {
+      const lang = questionLang(e.question);
+      const chunk = this.index.manifest.chunks.find((c) => c.file === e.file && c.section === e.section && c.lang === lang);
+      if (chunk) attached.push({ chunkId: chunk.id, question: e.question });
+      else missing.push(e);
+    }
+    this.questions = this.questionIndex(attached);
+    return missing;
   }
 
   get glossary(): Glossary {

@@ -1,6 +1,7 @@
 /**
  * The supervisors' side of the agent console API: the dashboard (`GET /agent/api/dashboard`, and
- * `/agent/api/dashboard.csv` to download it) and the audit log (`GET /agent/api/audit`). Registered in
+ * `/agent/api/dashboard.csv` to download it), knowledge upkeep (`/agent/api/knowledge/…`: the gaps,
+ * sections, paraphrases and their history) and the audit log (`GET /agent/api/audit`). Registered in
  * the console's scope, so the agentAuth guard (401 without a session) and its error handler apply; every
  * route here also needs the supervisor role (403 `AGENT_FORBIDDEN` for an agent).
  */
@@ -14,12 +15,18 @@ import type { Database } from '../store/schema.js';
 import { AUDIT_PAGE_MAX, type AuditLog } from './audit-log.js';
 import { dashboard, dashboardCsv, dayIn, startOfDay } from './dashboard.js';
 import { knowledgeGaps } from './knowledge-gaps.js';
+import { KnowledgeEdits, QUESTION_MAX_CHARS } from './knowledge-edits.js';
+import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 
 export interface OpsRouteOptions {
   db: Kysely<Database>;
   audit: AuditLog;
   /** The merchants' time zone (`TIME_ZONE`): the dashboard's days are theirs. */
   timeZone: string;
+  /** Knowledge edits (paraphrases); with `knowledge`, the routes under /agent/api/knowledge/ that change it. */
+  edits: KnowledgeEdits;
+  /** The running knowledge base (`SERVER_NOT_READY` until the bot has loaded). */
+  knowledge: () => KnowledgeBase;
 }
 
 /** The longest range the dashboard computes at once. */
@@ -53,6 +60,11 @@ const AuditQuery = z
     limit: z.coerce.number().int().min(1).max(AUDIT_PAGE_MAX).optional(),
   })
   .strict();
+
+const Question = z.string().trim().min(1).max(QUESTION_MAX_CHARS);
+const ParaphraseBody = z.object({ question: Question, file: z.string().min(1).max(200), section: z.string().min(1).max(200) }).strict();
+const RemoveParaphraseBody = z.object({ question: Question }).strict();
+const HistoryQuery = z.object({ question: Question.optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).strict();
 
 export async function opsRoutes(app: FastifyInstance, options: OpsRouteOptions): Promise<void> {
   app.setErrorHandler(agentErrorHandler);
@@ -88,6 +100,36 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRouteOptions):
       .header('cache-control', 'no-store')
       // A byte-order mark: Excel then reads the Chinese titles as UTF-8.
       .send(`\ufeff${dashboardCsv(d, table)}`);
+  });
+
+  // ── Knowledge upkeep ─────────────────────────────────────────────────────────────────────────────
+  // The guide's sections (where a paraphrase may go), the paraphrases in force, every version.
+  app.get('/agent/api/knowledge/sections', async (request) => {
+    requireRole(request, 'supervisor');
+    return { sections: options.knowledge().sections() };
+  });
+  app.get('/agent/api/knowledge/paraphrases', async (request) => {
+    requireRole(request, 'supervisor');
+    return { paraphrases: await options.edits.paraphrases() };
+  });
+  // Attach (or move) a question to a section; it is matched from the next message on.
+  app.post('/agent/api/knowledge/paraphrases', async (request, reply) => {
+    const supervisor = requireRole(request, 'supervisor');
+    const body = parse(ParaphraseBody, request.body);
+    const paraphrase = await options.edits.addParaphrase(supervisor, options.knowledge(), body);
+    return reply.code(201).send(paraphrase);
+  });
+  app.post('/agent/api/knowledge/paraphrases/remove', async (request) => {
+    const supervisor = requireRole(request, 'supervisor');
+    const { question } = parse(RemoveParaphraseBody, request.body);
+    if (!(await options.edits.removeParaphrase(supervisor, options.knowledge(), question))) {
+      throw new AppError('AGENT_INVALID', 'that question is not attached to a section');
+    }
+    return { removed: true };
+  });
+  app.get('/agent/api/knowledge/history', async (request) => {
+    requireRole(request, 'supervisor');
+    return { versions: await options.edits.history(parse(HistoryQuery, request.query)) };
   });
 
   // ── Audit log ────────────────────────────────────────────────────────────────────────────────────

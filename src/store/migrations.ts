@@ -540,6 +540,32 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('audit_log').ifExists().execute();
       },
     },
+    '0013_knowledge_edits': {
+      async up(db: Kysely<any>): Promise<void> {
+        // Knowledge upkeep from the console (src/ops/knowledge-edits.ts): paraphrases attached to sections
+        // and curated answers. Versioned: every change is a new row, none is updated; the current state of
+        // one question is its newest row (`status` active or removed).
+        await db.schema
+          .createTable('knowledge_edits')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('kind', 'text', (col) => col.notNull())
+          .addColumn('question_key', 'text', (col) => col.notNull())
+          .addColumn('question', 'text', (col) => col.notNull())
+          .addColumn('file', 'text')
+          .addColumn('section', 'text')
+          .addColumn('answer', 'text')
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('actor_id', 'integer', (col) => col.notNull())
+          .addColumn('actor_name', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('knowledge_edits_key_idx').ifNotExists().on('knowledge_edits').columns(['kind', 'question_key', 'id']).execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('knowledge_edits').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -167,6 +167,29 @@ export interface Database {
   answer_feedback: AnswerFeedbackTable;
   answer_feedback_sources: AnswerFeedbackSourcesTable;
   audit_log: AuditLogTable;
+  knowledge_edits: KnowledgeEditsTable;
+}
+
+/**
+ * One version of a knowledge edit made in the console (src/ops/knowledge-edits.ts). Rows are only added:
+ * a question's current state is its newest row of its kind.
+ */
+export interface KnowledgeEditsTable {
+  id: Generated<number>;
+  /** `paraphrase`: the question is matched to `file`/`section`; `curated`: it is answered with `answer`. */
+  kind: 'paraphrase' | 'curated';
+  /** The question normalised (case, width, spaces): what makes two rows versions of one edit. */
+  question_key: string;
+  /** The question as the supervisor saved it (card-masked). */
+  question: string;
+  file: string | null;
+  section: string | null;
+  answer: string | null;
+  /** `removed`: this version takes the edit back. */
+  status: 'active' | 'removed';
+  actor_id: number;
+  actor_name: string;
+  created_at: string;
 }
 
 /** One action of an agent or supervisor (src/ops/audit-log.ts). Kept: no retention deletes it. */

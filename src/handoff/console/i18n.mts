@@ -620,6 +620,9 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
       'canned.update': '修改快捷回复',
       'canned.delete': '删除快捷回复',
       'identity.unbind': '解除绑定',
+      knowledge: '知识库（全部）',
+      'knowledge.paraphrase_add': '添加问法',
+      'knowledge.paraphrase_remove': '移除问法',
     },
     requestStatus: {
       submitted: '已提交',
@@ -697,6 +700,9 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
       'canned.update': 'Edited a canned reply',
       'canned.delete': 'Deleted a canned reply',
       'identity.unbind': 'Unbound an identity',
+      knowledge: 'Knowledge (all)',
+      'knowledge.paraphrase_add': 'Attached a paraphrase',
+      'knowledge.paraphrase_remove': 'Removed a paraphrase',
     },
     requestStatus: {
       submitted: 'Submitted',
