@@ -23,8 +23,12 @@ import type { IdentityStore } from '../identity/identity-store.js';
 
 /** Complaints and strong negative wording: a person, at once. */
 export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|律师|起诉|曝光|12315|坑人|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|lawyer|sue)\b/i;
-/** A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") is the reason for a refund, not one of ours. */
-const CUSTOMER_COMPLAINS = /(顾客|客人|客户|持卡人|消费者|customer|cardholder)[^，,。.!！?？]{0,6}(投诉|报警|起诉|曝光|complain|complained)/i;
+/**
+ * A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") or against the shop
+ * ("我们店被人投诉了，银行要先停结算") is the reason for the request, not one of ours.
+ */
+const CUSTOMER_COMPLAINS =
+  /(顾客|客人|客户|持卡人|消费者|customer|cardholder)[^，,。.!！?？]{0,6}(投诉|报警|起诉|曝光|complain|complained)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|\b(?:got|received|had) (?:a )?complaints?\b/i;
 
 /** Whether the merchant complains (about us): a person at once. */
 export function isComplaint(text: string): boolean {

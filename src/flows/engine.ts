@@ -546,6 +546,8 @@ export class FlowEngine {
     }
     // Values for other slots only the model read: not a failed attempt at this one either.
     if (modelFills()) return this.advance(flow, state, now, locale, say);
+    // Only a day where something else is asked ("今天" to which settlement): the next day the flow needs.
+    if (pending.type !== 'date' && this.nextDayTaken(flow, state, rest, now, locale)) return this.advance(flow, state, now, locale, say);
     if (this.takeOtherwise(flow, state, pending, rest, now, locale)) return this.advance(flow, state, now, locale, say);
     return this.failedAttempt(flow, state, pending, this.groupProblem(tries, text), say, locale);
   }
@@ -1145,6 +1147,10 @@ export class FlowEngine {
       const label = LABEL_AT_END.exec(text.slice(0, f.start));
       out.spans.push([label ? f.start - label[0].length : f.start, f.end]);
     }
+    // How long, said in the words of another answer ("等调查结果出来 先写一个月吧"), dates the resume day.
+    const held: Extraction = { changed: out.changed, same: [], explanations: [], spans: out.spans, explained: [] };
+    this.takeDurations(flow, state, text, held);
+    out.changed.push(...this.applyDurations(flow, state, now).filter((n) => !out.changed.includes(n)));
     return out;
   }
 
@@ -1461,7 +1467,8 @@ function writtenIn(value: string, text: string): boolean {
 function clauses(text: string): { text: string; start: number }[] {
   const out: { text: string; start: number }[] = [];
   // On a phone a space between Chinese words is punctuation too ("下周一开始 一个月后恢复").
-  for (const m of text.matchAll(/(?:[^，,。;；\n!！?？\s]|\s(?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff])\s)+/g)) if (m[0].trim()) out.push({ text: m[0], start: m.index });
+  // A full stop ends a clause too, not the point of a number ("12.50") or an abbreviation ("no.1").
+  for (const m of text.matchAll(/(?:[^，,。;；\n!！?？\s.]|\.(?![\s]|$)|\s(?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff.])\s)+/g)) if (m[0].trim()) out.push({ text: m[0], start: m.index });
   return out;
 }
 

@@ -102,6 +102,11 @@ describe('starting a flow', () => {
     // A space before the question ends the story on a phone; "我不知道" (the password) chooses nothing ahead.
     const typed = talk('cancel-transaction', ['刚刚刷错了一笔99 怎么撤销', '我试过了 提示要主管密码 我不知道 你们帮我撤吧 商户号' + MID]).at(-1)!.state!;
     expect([valueOf(typed, 'reason'), valueOf(typed, 'void_tried'), typed.values.batch_settled]).toEqual(['刚刚刷错了一笔99', 'failed', undefined]);
+    // A sale swiped in the morning, no other day named, is today's; the English story before a question too.
+    expect(valueOf(engine.start('cancel-transaction', { text: '早上刷了个35的 刷错卡了 想撤消' }, NOW, 'zh-CN').state, 'transaction_date')).toBe('2026-11-25');
+    expect(valueOf(engine.start('cancel-transaction', { text: '昨天早上刷的35 刷错卡了' }, NOW, 'zh-CN').state, 'transaction_date')).toBe('2026-11-24');
+    const english = engine.start('cancel-transaction', { text: 'A customer bought a jacket for 899 on Monday and brought it back today. How can I give her the money back?' }, NOW, 'en').state!;
+    expect(valueOf(english, 'reason')).toBe('A customer bought a jacket for 899 on Monday and brought it back today');
     // A question alone says nothing that happened.
     expect(engine.start('cancel-transaction', { text: '退货多久能到账？' }, NOW, 'zh-CN').state!.values.reason).toBeUndefined();
     const labels = engine.start('cancel-transaction', { text: '退货 商户' + MID + ' 终端' + TID + ' 凭证000520 参考号 331122334455' }, NOW, 'zh-CN').state!;
@@ -1035,6 +1040,13 @@ describe('suspend-settlement', () => {
     expect(other.pending).toBe('start_date');
     // A refusal, an aside, or another question's option said again is no reason.
     for (const aside of ['不知道', 'actually, wait', '资金结算', '下周一开始']) expect(send(asked, aside).state?.values.reason, aside).toBeUndefined();
+    // How long, said in the words of the detail, dates the resume day; a day alone where which settlement is
+    // asked is the start.
+    const detailed = send(send(asked, '换结算账户').state, '今天').state!;
+    expect(valueOf(send(detailed, '等调查结果出来 先写一个月吧').state, 'resume_date')).toBe('2026-12-25');
+    const kind = last('suspend-settlement', ['结算先停 商户号' + MID]).state!;
+    expect(kind.pending).toBe('settlement_kind');
+    expect([valueOf(send(kind, '今天').state, 'start_date'), valueOf(send(kind, '今天').state, 'settlement_kind')]).toEqual(['2026-11-25', 'payout']);
     // "12月31号" where the detail is asked: the start day, the first day the flow still needs.
     const detail = last('suspend-settlement', ['我想暂停资金结算', MID, '经营调整']).state!;
     expect(detail.pending).toBe('reason_detail');
