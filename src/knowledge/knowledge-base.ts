@@ -6,7 +6,7 @@ import { isAppError, type AppError } from '../core/errors.js';
 import { combineAnswers, composeAnswer, sectionText, type Answer, type AnswerSource } from './answer.js';
 import type { ChunkLang } from './documents.js';
 import { indexIsStale, ingest, loadIndex, readManifest, type IngestReport, type LoadedIndex } from './ingest.js';
-import { Retriever, type ExtraQuestion, type Retrieval, type RetrieverMode } from './retriever.js';
+import { Retriever, questionLang, type ExtraQuestion, type Retrieval, type RetrieverMode } from './retriever.js';
 import type { EmbeddingSettings } from './vector-embeddings.js';
 
 /** Where warnings go (a pino logger fits). */
@@ -31,7 +31,28 @@ export interface KnowledgeAnswer extends Answer {
   retrieval: Retrieval;
   /** The answer comes from `alsoSearch`'s reading of the message, which was better supported. */
   alsoSearched?: boolean;
+  /** Set when the answer is a curated one, given verbatim: which, and how close the question was. */
+  curated?: { id: number; question: string; by: string; at: string; similarity: number };
 }
+
+/** A supervisor's answer to a question (Dify's annotation reply): given verbatim when a message matches it closely. */
+export interface CuratedAnswer {
+  id: number;
+  question: string;
+  answer: string;
+  /** Who wrote it (login name) and when (ISO). */
+  by: string;
+  at: string;
+}
+
+/** The `file` a curated answer is cited by (its `section` is `curated#<id>`). */
+export const CURATED_FILE = 'curated';
+/**
+ * How close a message must be to a curated question (cosine of question-to-question vectors, the message in
+ * the guide's spelling) to be answered with it: a rewording with a particle or punctuation more or less,
+ * not a question that merely shares its topic.
+ */
+export const CURATED_SIMILARITY = 0.8;
 
 export interface AskOptions {
   mode?: RetrieverMode;
@@ -63,6 +84,9 @@ export interface SectionInfo {
 export class KnowledgeBase {
   /** Questions attached to sections from the console (paraphrases), kept across `refresh`. */
   private paraphrases: readonly ExtraQuestion[] = [];
+  /** Curated answers from the console, and the matcher over their questions (rebuilt with the retriever). */
+  private curated: readonly CuratedAnswer[] = [];
+  private matchCurated: ((message: string) => { at: number; similarity: number } | undefined) | undefined;
 
   private constructor(
     private retriever: Retriever,
@@ -131,7 +155,21 @@ export class KnowledgeBase {
     const retriever = KnowledgeBase.retrieverFor(await loadIndex(knowledgeDir, indexDir, embeddings), this.options);
     retriever.setExtraQuestions(this.paraphrases);
     this.retriever = retriever;
+    this.setCuratedAnswers(this.curated);
     return report;
+  }
+
+  /** The curated answers written in the console; replaces the previous set, in force from the next question. */
+  setCuratedAnswers(curated: readonly CuratedAnswer[]): void {
+    this.curated = [...curated];
+    this.matchCurated = this.curated.length > 0 ? this.retriever.questionMatcher(this.curated.map((c) => c.question)) : undefined;
+  }
+
+  /** The curated answer whose question the message matches closely (at least CURATED_SIMILARITY), if any. */
+  curatedFor(message: string): { answer: CuratedAnswer; similarity: number } | undefined {
+    const best = this.matchCurated?.(message);
+    if (!best || best.similarity < CURATED_SIMILARITY) return undefined;
+    return { answer: this.curated[best.at]!, similarity: Math.round(best.similarity * 1000) / 1000 };
   }
 
   /**
@@ -181,6 +219,8 @@ export class KnowledgeBase {
    */
   async ask(question: string, options: AskOptions = {}): Promise<KnowledgeAnswer> {
     const first = await this.answer(question, options);
+    const curated = this.curatedFor(question);
+    if (curated) return this.curatedAnswer(first, curated.answer, curated.similarity);
     const also = options.alsoSearch?.trim();
     if (!also || also === question.trim()) return first;
     const second = await this.answer(also, options);
@@ -212,6 +252,32 @@ export class KnowledgeBase {
     }
     if (options.prefer) whole = this.leadWith(whole, retrieval, options.prefer, compose);
     return { ...whole, retrieval };
+  }
+
+  /**
+   * A curated answer, verbatim, cited as such with who wrote it and when. Its retrieval keeps what the
+   * guide's search found but no hits: the answer is final, with no passages for a model to rewrite it from.
+   */
+  private curatedAnswer(searched: KnowledgeAnswer, curated: CuratedAnswer, similarity: number): KnowledgeAnswer {
+    const lang = questionLang(curated.answer);
+    const source: AnswerSource = {
+      file: CURATED_FILE,
+      title: lang === 'zh' ? '精选答复' : 'Curated answer',
+      section: `${CURATED_FILE}#${curated.id}`,
+      headingPath: [`${curated.by} ${curated.at.slice(0, 10)}`],
+      chunkId: `${CURATED_FILE}#${curated.id}`,
+      score: similarity,
+    };
+    return {
+      answered: true,
+      lang,
+      text: curated.answer,
+      passages: [curated.answer],
+      confidence: Math.max(similarity, searched.confidence),
+      sources: [source],
+      retrieval: { ...searched.retrieval, hits: [] },
+      curated: { id: curated.id, question: curated.question, by: curated.by, at: curated.at, similarity },
+    };
   }
 
   /** The answer led by the preferred section (when retrieved), the other sources after it, up to maxSources. */

@@ -193,6 +193,25 @@ export class Retriever {
     return missing;
   }
 
+  /**
+   * A matcher over other questions (curated answers' questions), read and weighted as the listed ones: the
+   * message in the guide's spelling (script, lexicon, typos) against each, by the cosine of their
+   * question-to-question vectors. Returns the best question's position and similarity, or undefined.
+   */
+  questionMatcher(questions: readonly string[]): (message: string) => { at: number; similarity: number } | undefined {
+    const index = new QuestionIndex(
+      questions.map((q, key) => ({ key, tokens: questionTokens(this.analyzer.canonical(q)) })),
+      (t) => this.index.embeddings.idf(t),
+    );
+    return (message) => {
+      let best: { at: number; similarity: number } | undefined;
+      for (const [at, similarity] of index.similarities(index.vector(questionTokens(this.analyzer.canonical(message))))) {
+        if (!best || similarity > best.similarity) best = { at, similarity };
+      }
+      return best;
+    };
+  }
+
   get glossary(): Glossary {
     return this.index.glossary;
   }

@@ -1,22 +1,23 @@
 /**
  * Knowledge upkeep from the console (issue 19, item 4): a supervisor attaches a merchant's question to a
  * section of the guide as a paraphrase — from then on it is matched question to question as if the
- * section's file listed it under `### 问法`.
+ * section's file listed it under `### 问法` — or writes a curated answer to a question, given verbatim to
+ * a later message that matches the question closely (as Dify's annotation replies).
  *
  * Stored in `knowledge_edits`, versioned: every change (an attachment, a move to another section, a
  * removal) is a new row naming who and when, never an update; a question's current state is its newest
  * row. Each change is written in one transaction with its audit entry (`knowledge.paraphrase_add`,
- * `knowledge.paraphrase_remove`), then applied to the running knowledge base (`applyTo`) — no restart,
- * no re-ingest. Another process (a CLI chat) sees the change when it next opens the knowledge base.
+ * `knowledge.paraphrase_remove`, `knowledge.curated_add`, `knowledge.curated_remove`), then applied to
+ * the running knowledge base (`applyTo`) — no restart, no re-ingest. Another process (a CLI chat) sees the change when it next opens the knowledge base.
  */
 import type { Kysely } from 'kysely';
 import { AppError } from '../core/errors.js';
-import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
+import type { CuratedAnswer, KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { normalize } from '../knowledge/text.js';
 import { maskCardNumbers } from '../privacy/card-mask.js';
 import type { Database, KnowledgeEditsTable } from '../store/schema.js';
 import { writeTransaction } from '../store/transactions.js';
-import type { AuditActor, AuditLog } from './audit-log.js';
+import type { AuditAction, AuditActor, AuditLog } from './audit-log.js';
 
 /** The longest question a supervisor may attach (a merchant's message is at most a few hundred characters). */
 export const QUESTION_MAX_CHARS = 500;
@@ -50,6 +51,10 @@ export function questionKey(question: string): string {
   return normalize(question).replace(/\s+/g, ' ').replace(/[?？!！。.,，~～]+$/u, '').trim();
 }
 
+/** What one version says (its kind and question_key aside). */
+type EditValues = Pick<KnowledgeEditsTable, 'question' | 'file' | 'section' | 'answer' | 'status'>;
+type EditRow = Omit<KnowledgeEditsTable, 'id'> & { id: number };
+
 export class KnowledgeEdits {
   constructor(
     private readonly db: Kysely<Database>,
@@ -57,13 +62,12 @@ export class KnowledgeEdits {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  // ── Paraphrases ──────────────────────────────────────────────────────────────────────────────────
+
   /** The paraphrases in force: each question's newest version, when it attaches (oldest first). */
   async paraphrases(): Promise<Paraphrase[]> {
-    const rows = await this.db.selectFrom('knowledge_edits').selectAll().where('kind', '=', 'paraphrase').orderBy('id', 'asc').execute();
-    const current = new Map<string, (typeof rows)[number]>();
-    for (const r of rows) current.set(r.question_key, r);
-    return [...current.values()]
-      .filter((r) => r.status === 'active' && r.file !== null && r.section !== null)
+    return (await this.current('paraphrase'))
+      .filter((r) => r.file !== null && r.section !== null)
       .map((r) => ({ id: r.id, question: r.question, file: r.file!, section: r.section!, by: r.actor_name, at: r.created_at }));
   }
 
@@ -72,50 +76,64 @@ export class KnowledgeEdits {
    * attached elsewhere moves it (a new version). Returns the new current paraphrase.
    */
   async addParaphrase(actor: AuditActor, knowledge: KnowledgeBase, input: { question: string; file: string; section: string }): Promise<Paraphrase> {
-    const question = maskCardNumbers(input.question.trim()).text;
-    const key = questionKey(question);
-    if (!key) throw new AppError('AGENT_INVALID', 'the question is empty');
+    const question = cleanQuestion(input.question);
     const section = knowledge.sections().find((s) => s.file === input.file && s.section === input.section);
     if (!section) throw new AppError('AGENT_INVALID', `no section "${input.section}" in ${input.file}`);
-    const at = this.now().toISOString();
-    const id = await writeTransaction(this.db, async (tx) => {
-      const before = await this.latest(tx, 'paraphrase', key);
-      const row = await tx
-        .insertInto('knowledge_edits')
-        .values({ kind: 'paraphrase', question_key: key, question, file: input.file, section: input.section, answer: null, status: 'active', actor_id: actor.id, actor_name: actor.name, created_at: at })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const moved = before?.status === 'active' ? { from: { file: before.file, section: before.section } } : {};
-      await this.audit.record(
-        { actor, action: 'knowledge.paraphrase_add', targetType: 'knowledge_section', targetId: `${input.file}#${input.section}`, detail: { question, version: row.id, ...moved } },
-        tx,
-      );
-      return row.id;
-    });
+    const row = await this.change(actor, 'paraphrase', question, (before) => ({
+      values: { question, file: input.file, section: input.section, answer: null, status: 'active' },
+      action: 'knowledge.paraphrase_add',
+      target: `${input.file}#${input.section}`,
+      detail: before?.status === 'active' ? { from: { file: before.file, section: before.section } } : {},
+    }));
     await this.applyTo(knowledge);
-    return { id, question, file: input.file, section: input.section, by: actor.name, at };
+    return { id: row!.id, question, file: input.file, section: input.section, by: actor.name, at: row!.created_at };
   }
 
   /** Takes a paraphrase back (a new version with status removed); false when the question is not attached. */
   async removeParaphrase(actor: AuditActor, knowledge: KnowledgeBase, question: string): Promise<boolean> {
-    const key = questionKey(maskCardNumbers(question.trim()).text);
-    const removed = await writeTransaction(this.db, async (tx) => {
-      const before = await this.latest(tx, 'paraphrase', key);
-      if (!before || before.status !== 'active') return false;
-      const row = await tx
-        .insertInto('knowledge_edits')
-        .values({ kind: 'paraphrase', question_key: key, question: before.question, file: before.file, section: before.section, answer: null, status: 'removed', actor_id: actor.id, actor_name: actor.name, created_at: this.now().toISOString() })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await this.audit.record(
-        { actor, action: 'knowledge.paraphrase_remove', targetType: 'knowledge_section', targetId: `${before.file}#${before.section}`, detail: { question: before.question, version: row.id } },
-        tx,
-      );
-      return true;
-    });
-    if (removed) await this.applyTo(knowledge);
-    return removed;
+    const row = await this.change(actor, 'paraphrase', cleanQuestion(question), (before) =>
+      before?.status === 'active'
+        ? { values: { ...pick(before), status: 'removed' }, action: 'knowledge.paraphrase_remove', target: `${before.file}#${before.section}`, detail: {} }
+        : undefined,
+    );
+    if (row) await this.applyTo(knowledge);
+    return row !== undefined;
   }
+
+  // ── Curated answers ──────────────────────────────────────────────────────────────────────────────
+
+  /** The curated answers in force: each question's newest version (oldest first). */
+  async curatedAnswers(): Promise<CuratedAnswer[]> {
+    return (await this.current('curated'))
+      .filter((r) => r.answer !== null)
+      .map((r) => ({ id: r.id, question: r.question, answer: r.answer!, by: r.actor_name, at: r.created_at }));
+  }
+
+  /** Writes (or rewrites: a new version) the answer to `question`; a message matching it closely gets it verbatim. */
+  async addCurated(actor: AuditActor, knowledge: KnowledgeBase, input: { question: string; answer: string }): Promise<CuratedAnswer> {
+    const question = cleanQuestion(input.question);
+    const answer = maskCardNumbers(input.answer.trim()).text;
+    if (!answer) throw new AppError('AGENT_INVALID', 'the answer is empty');
+    const row = await this.change(actor, 'curated', question, (before) => ({
+      values: { question, file: null, section: null, answer, status: 'active' },
+      action: 'knowledge.curated_add',
+      target: questionKey(question),
+      detail: before?.status === 'active' ? { replaced: before.id } : {},
+    }));
+    await this.applyTo(knowledge);
+    return { id: row!.id, question, answer, by: actor.name, at: row!.created_at };
+  }
+
+  /** Takes a curated answer back; false when the question has none. */
+  async removeCurated(actor: AuditActor, knowledge: KnowledgeBase, question: string): Promise<boolean> {
+    const row = await this.change(actor, 'curated', cleanQuestion(question), (before) =>
+      before?.status === 'active' ? { values: { ...pick(before), status: 'removed' }, action: 'knowledge.curated_remove', target: before.question_key, detail: {} } : undefined,
+    );
+    if (row) await this.applyTo(knowledge);
+    return row !== undefined;
+  }
+
+  // ── Versions ─────────────────────────────────────────────────────────────────────────────────────
 
   /** Every version, newest first (all questions, or one question's), at most `limit`. */
   async history(options: { question?: string; limit?: number } = {}): Promise<KnowledgeEditVersion[]> {
@@ -126,16 +144,54 @@ export class KnowledgeEdits {
   }
 
   /**
-   * Puts the stored paraphrases into the running knowledge base (at start, and after each change); returns
-   * those whose section the guide no longer has (kept, not matched).
+   * Puts the stored paraphrases and curated answers into the running knowledge base (at start, and after
+   * each change); returns the paraphrases whose section the guide no longer has (kept, not matched).
    */
   async applyTo(knowledge: KnowledgeBase): Promise<Paraphrase[]> {
     const all = await this.paraphrases();
     const missing = new Set(knowledge.setParaphrases(all));
+    knowledge.setCuratedAnswers(await this.curatedAnswers());
     return all.filter((p) => missing.has(p));
   }
 
-  private async latest(tx: Kysely<Database>, kind: KnowledgeEditsTable['kind'], key: string) {
-    return tx.selectFrom('knowledge_edits').selectAll().where('kind', '=', kind).where('question_key', '=', key).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  /** Each question's newest version of a kind, when active (oldest first). */
+  private async current(kind: KnowledgeEditsTable['kind']): Promise<EditRow[]> {
+    const rows = await this.db.selectFrom('knowledge_edits').selectAll().where('kind', '=', kind).orderBy('id', 'asc').execute();
+    const latest = new Map<string, EditRow>();
+    for (const r of rows) latest.set(r.question_key, r);
+    return [...latest.values()].filter((r) => r.status === 'active');
   }
+
+  /**
+   * One change, in one write transaction: `decide` sees the question's newest version and says what the
+   * new one holds and how it is audited (or undefined: nothing to do). Returns the new row.
+   */
+  private async change(
+    actor: AuditActor,
+    kind: KnowledgeEditsTable['kind'],
+    question: string,
+    decide: (before: EditRow | undefined) => { values: EditValues; action: AuditAction; target: string; detail: Record<string, unknown> } | undefined,
+  ): Promise<EditRow | undefined> {
+    const key = questionKey(question);
+    if (!key) throw new AppError('AGENT_INVALID', 'the question is empty');
+    return writeTransaction(this.db, async (tx) => {
+      const before = await tx.selectFrom('knowledge_edits').selectAll().where('kind', '=', kind).where('question_key', '=', key).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      const next = decide(before);
+      if (!next) return undefined;
+      const values = { kind, question_key: key, ...next.values, actor_id: actor.id, actor_name: actor.name, created_at: this.now().toISOString() };
+      const { id } = await tx.insertInto('knowledge_edits').values(values).returning('id').executeTakeFirstOrThrow();
+      const targetType = kind === 'paraphrase' ? 'knowledge_section' : 'curated_answer';
+      await this.audit.record({ actor, action: next.action, targetType, targetId: next.target, detail: { question: next.values.question, version: id, ...next.detail } }, tx);
+      return { id, ...values };
+    });
+  }
+}
+
+/** The question as stored: trimmed, card numbers masked. */
+function cleanQuestion(question: string): string {
+  return maskCardNumbers(question.trim()).text;
+}
+
+function pick(row: EditRow): EditValues {
+  return { question: row.question, file: row.file, section: row.section, answer: row.answer, status: row.status };
 }

@@ -1,7 +1,7 @@
 /**
  * The supervisors' side of the agent console API: the dashboard (`GET /agent/api/dashboard`, and
  * `/agent/api/dashboard.csv` to download it), knowledge upkeep (`/agent/api/knowledge/…`: the gaps,
- * sections, paraphrases and their history) and the audit log (`GET /agent/api/audit`). Registered in
+ * sections, paraphrases, curated answers, a preview and every version) and the audit log (`GET /agent/api/audit`). Registered in
  * the console's scope, so the agentAuth guard (401 without a session) and its error handler apply; every
  * route here also needs the supervisor role (403 `AGENT_FORBIDDEN` for an agent).
  */
@@ -16,7 +16,7 @@ import { AUDIT_PAGE_MAX, type AuditLog } from './audit-log.js';
 import { dashboard, dashboardCsv, dayIn, startOfDay } from './dashboard.js';
 import { knowledgeGaps } from './knowledge-gaps.js';
 import { KnowledgeEdits, QUESTION_MAX_CHARS } from './knowledge-edits.js';
-import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
+import type { KnowledgeAnswer, KnowledgeBase } from '../knowledge/knowledge-base.js';
 
 export interface OpsRouteOptions {
   db: Kysely<Database>;
@@ -63,8 +63,25 @@ const AuditQuery = z
 
 const Question = z.string().trim().min(1).max(QUESTION_MAX_CHARS);
 const ParaphraseBody = z.object({ question: Question, file: z.string().min(1).max(200), section: z.string().min(1).max(200) }).strict();
-const RemoveParaphraseBody = z.object({ question: Question }).strict();
+const QuestionBody = z.object({ question: Question }).strict();
+/** The longest curated answer (a phone screen or two). */
+const ANSWER_MAX_CHARS = 2000;
+const CuratedBody = z.object({ question: Question, answer: z.string().trim().min(1).max(ANSWER_MAX_CHARS) }).strict();
+const PreviewBody = z.object({ question: Question }).strict();
 const HistoryQuery = z.object({ question: Question.optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).strict();
+
+/** The preview's view of an answer: what the merchant would read, what it cites, how sure it is. */
+function previewOf(answer: KnowledgeAnswer) {
+  return {
+    answered: answer.answered,
+    lang: answer.lang,
+    passages: answer.passages,
+    confidence: answer.confidence,
+    sources: answer.sources.map((s) => ({ file: s.file, title: s.title, section: s.section, headingPath: s.headingPath })),
+    curated: answer.curated ?? null,
+    outOfScope: answer.retrieval.outOfScope ?? null,
+  };
+}
 
 export async function opsRoutes(app: FastifyInstance, options: OpsRouteOptions): Promise<void> {
   app.setErrorHandler(agentErrorHandler);
@@ -121,11 +138,35 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRouteOptions):
   });
   app.post('/agent/api/knowledge/paraphrases/remove', async (request) => {
     const supervisor = requireRole(request, 'supervisor');
-    const { question } = parse(RemoveParaphraseBody, request.body);
+    const { question } = parse(QuestionBody, request.body);
     if (!(await options.edits.removeParaphrase(supervisor, options.knowledge(), question))) {
       throw new AppError('AGENT_INVALID', 'that question is not attached to a section');
     }
     return { removed: true };
+  });
+  // Curated answers: given verbatim to a message that matches the question closely.
+  app.get('/agent/api/knowledge/curated', async (request) => {
+    requireRole(request, 'supervisor');
+    return { curated: await options.edits.curatedAnswers() };
+  });
+  app.post('/agent/api/knowledge/curated', async (request, reply) => {
+    const supervisor = requireRole(request, 'supervisor');
+    const curated = await options.edits.addCurated(supervisor, options.knowledge(), parse(CuratedBody, request.body));
+    return reply.code(201).send(curated);
+  });
+  app.post('/agent/api/knowledge/curated/remove', async (request) => {
+    const supervisor = requireRole(request, 'supervisor');
+    const { question } = parse(QuestionBody, request.body);
+    if (!(await options.edits.removeCurated(supervisor, options.knowledge(), question))) {
+      throw new AppError('AGENT_INVALID', 'that question has no curated answer');
+    }
+    return { removed: true };
+  });
+  // What the knowledge base would now answer to a question (nothing is sent, nothing is recorded).
+  app.post('/agent/api/knowledge/preview', async (request) => {
+    requireRole(request, 'supervisor');
+    const { question } = parse(PreviewBody, request.body);
+    return previewOf(await options.knowledge().ask(question));
   });
   app.get('/agent/api/knowledge/history', async (request) => {
     requireRole(request, 'supervisor');

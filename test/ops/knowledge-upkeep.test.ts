@@ -128,3 +128,65 @@ describe('a paraphrase attached in the console', () => {
     expect((await api<{ paraphrases: unknown[] }>(ts, boss, 'GET', '/agent/api/knowledge/paraphrases')).body.paraphrases).toEqual([]);
   });
 });
+
+describe('a curated answer written in the console', () => {
+  const QUESTION = '外卡能刷吗';
+  const ANSWER = '可以刷。Visa、Mastercard 等境外卡按终端提示插卡或挥卡即可，签购单上会显示卡组织。';
+  type Preview = { answered: boolean; passages: string[]; sources: { file: string; title: string }[]; curated: { id: number; by: string; similarity: number } | null };
+  const preview = (question: string) => api<Preview>(ts, boss, 'POST', '/agent/api/knowledge/preview', { body: { question } });
+
+  it('is previewed, then given verbatim to a question that matches it closely, cited with who and when', async () => {
+    const before = await preview(QUESTION);
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ answered: false, curated: null });
+    // The preview sends nothing and records nothing: no miss for it.
+    expect(await dbOf(ts).selectFrom('knowledge_misses').select('id').where('question', '=', QUESTION).execute()).toEqual([]);
+
+    const added = await api(ts, boss, 'POST', '/agent/api/knowledge/curated', { body: { question: QUESTION, answer: ANSWER } });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    expect(added.body).toMatchObject({ question: QUESTION, answer: ANSWER, by: boss.name });
+
+    const after = await preview('能刷外卡吗？');
+    expect(after.body).toMatchObject({ answered: true, passages: [ANSWER], curated: { id: added.body.id, by: boss.name } });
+    expect(after.body.curated!.similarity).toBeGreaterThanOrEqual(0.8);
+    // Sharing the topic is not matching the question: "how" is not "whether".
+    expect((await preview('外卡怎么刷')).body.curated).toBeNull();
+
+    const merchant = await Merchant.open(ts);
+    const reply = (await merchant.turn('能刷外卡吗？', t('zh-CN', 'sourcesLabel'))).join('\n');
+    expect(reply).toContain(ANSWER);
+    expect(reply).toContain(`《精选答复》› ${boss.name} ${added.body.at.slice(0, 10)}`);
+  });
+
+  it('is for supervisors only (403 for an agent), and an empty answer is a 400', async () => {
+    expect((await api(ts, ann, 'POST', '/agent/api/knowledge/preview', { body: { question: QUESTION } })).status).toBe(403);
+    expect((await api(ts, ann, 'GET', '/agent/api/knowledge/curated')).status).toBe(403);
+    expect((await api(ts, ann, 'POST', '/agent/api/knowledge/curated', { body: { question: QUESTION, answer: '不行' } })).status).toBe(403);
+    expect((await api(ts, ann, 'POST', '/agent/api/knowledge/curated/remove', { body: { question: QUESTION } })).status).toBe(403);
+    expect((await api(ts, boss, 'POST', '/agent/api/knowledge/curated', { body: { question: QUESTION, answer: ' ' } })).status).toBe(400);
+  });
+
+  it('is versioned: a rewrite is a new row and answers at once; a removal stops it; each is audited', async () => {
+    const rewritten = `${ANSWER}（境外卡手续费以合同为准。）`;
+    expect((await api(ts, boss, 'POST', '/agent/api/knowledge/curated', { body: { question: `${QUESTION}？`, answer: rewritten } })).status).toBe(201);
+    expect((await preview(QUESTION)).body.passages).toEqual([rewritten]);
+    expect((await api<{ curated: unknown[] }>(ts, boss, 'GET', '/agent/api/knowledge/curated')).body.curated).toEqual([
+      expect.objectContaining({ question: `${QUESTION}？`, answer: rewritten, by: boss.name }),
+    ]);
+    expect((await api(ts, boss, 'POST', '/agent/api/knowledge/curated/remove', { body: { question: QUESTION } })).status).toBe(200);
+    expect((await preview(QUESTION)).body).toMatchObject({ answered: false, curated: null });
+
+    const rows = await dbOf(ts).selectFrom('knowledge_edits').selectAll().where('kind', '=', 'curated').orderBy('id', 'asc').execute();
+    expect(rows.map((r) => [r.answer, r.status, r.actor_name])).toEqual([
+      [ANSWER, 'active', boss.name],
+      [rewritten, 'active', boss.name],
+      [rewritten, 'removed', boss.name],
+    ]);
+    const audit = await api<{ entries: { action: string; targetType: string }[] }>(ts, boss, 'GET', '/agent/api/audit?action=knowledge');
+    expect(audit.body.entries.filter((e) => e.targetType === 'curated_answer').map((e) => e.action)).toEqual([
+      'knowledge.curated_remove',
+      'knowledge.curated_add',
+      'knowledge.curated_add',
+    ]);
+  });
+});

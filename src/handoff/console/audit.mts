@@ -7,7 +7,7 @@ import { fullTime, h, icon, replace } from './dom.mjs';
 import { code, t } from './i18n.mjs';
 import { api, errorText } from './state.mjs';
 
-const ACTIONS = ['agent', 'agent.login', 'agent.logout', 'handoff', 'handoff.claim', 'handoff.transfer', 'handoff.resolve', 'handoff.handback', 'handoff.close_ticket', 'request.review', 'canned', 'identity.unbind', 'knowledge', 'knowledge.paraphrase_add', 'knowledge.paraphrase_remove'];
+const ACTIONS = ['agent', 'agent.login', 'agent.logout', 'handoff', 'handoff.claim', 'handoff.transfer', 'handoff.resolve', 'handoff.handback', 'handoff.close_ticket', 'request.review', 'canned', 'identity.unbind', 'knowledge', 'knowledge.paraphrase_add', 'knowledge.paraphrase_remove', 'knowledge.curated_add', 'knowledge.curated_remove'];
 
 export interface AuditApi {
   reload(): Promise<void>;

@@ -623,6 +623,8 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
       knowledge: '知识库（全部）',
       'knowledge.paraphrase_add': '添加问法',
       'knowledge.paraphrase_remove': '移除问法',
+      'knowledge.curated_add': '编写精选答复',
+      'knowledge.curated_remove': '移除精选答复',
     },
     requestStatus: {
       submitted: '已提交',
@@ -703,6 +705,8 @@ const CODES: Record<Locale, Record<string, Record<string, string>>> = {
       knowledge: 'Knowledge (all)',
       'knowledge.paraphrase_add': 'Attached a paraphrase',
       'knowledge.paraphrase_remove': 'Removed a paraphrase',
+      'knowledge.curated_add': 'Wrote a curated answer',
+      'knowledge.curated_remove': 'Removed a curated answer',
     },
     requestStatus: {
       submitted: 'Submitted',
