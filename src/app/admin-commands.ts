@@ -1,10 +1,13 @@
 /**
- * The operator's bookkeeping commands, `agents …` and `usage`: they open the database and nothing else, so
+ * The operator's bookkeeping commands, `agents …`, `usage` and `knowledge export`: they open the database and nothing else, so
  * they load without botbuilder, LangChain or the knowledge base (a second to start instead of two).
  */
 import { AgentStore } from '../handoff/agents/agent-store.js';
 import { LlmCallStore } from '../llm/llm-call-store.js';
 import { openDatabase } from '../store/index.js';
+import { AuditLog } from '../ops/audit-log.js';
+import { KnowledgeEdits } from '../ops/knowledge-edits.js';
+import { exportKnowledgeEdits } from '../ops/knowledge-export.js';
 import type { Config } from './config.js';
 import { AppError } from './errors.js';
 
@@ -157,6 +160,30 @@ export async function runUsage(config: Config, hours: number, json: boolean): Pr
         `  latency of successful calls: p50 ${summary.p50LatencyMs ?? '-'} ms, p95 ${summary.p95LatencyMs ?? '-'} ms`,
       ].join('\n') + '\n',
     );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `knowledge export [--dry-run] [--json]`: the paraphrases and curated answers made in the console, written
+ * into the knowledge folder (`### 问法` lists, `curated-answers.md`) to be reviewed and committed.
+ */
+export async function runKnowledgeExport(config: Config, dryRun: boolean, json: boolean): Promise<number> {
+  const store = await openDatabase({ filename: config.paths.database });
+  try {
+    const edits = new KnowledgeEdits(store.db, new AuditLog(store.db));
+    const report = exportKnowledgeEdits(config.knowledgeDir, { paraphrases: await edits.paraphrases(), curated: await edits.curatedAnswers() }, { dryRun });
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ dryRun, ...report })}\n`);
+      return 0;
+    }
+    const lines = [dryRun ? 'Would write (dry run):' : `Written to ${config.knowledgeDir}:`];
+    for (const f of report.files) lines.push(`  ${f.file}: ${f.added.length} question(s) added to 问法`);
+    lines.push(`  curated-answers.md: ${report.curated} curated answer(s)`);
+    for (const s of report.skipped) lines.push(`  skipped "${s.question}" (${s.file} › ${s.section}): ${s.reason}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   } finally {
     await store.close();

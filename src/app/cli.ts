@@ -14,6 +14,8 @@
  *   agents disable|enable|reset-password NAME, agents display-name NAME D
  *                                      what an operator does to an account
  *   usage [--hours N] [--json]         the language model's calls: outcomes, tokens, latency
+ *   knowledge export [--dry-run] [--json]
+ *                                      the console's paraphrases and curated answers into knowledge/
  *
  * stdout carries results only (answers, JSON); logs go to stderr. Exit codes: 0 ok, 1 failure,
  * 2 bad usage.
@@ -53,6 +55,10 @@ Commands:
                                      Set a new password; every session of the agent ends.
   usage [--hours N] [--json]         The language model's calls in the last N hours (default 24): by
                                      outcome and purpose, tokens, latency.
+  knowledge export [--dry-run] [--json]
+                                     Write the paraphrases and curated answers made in the console into
+                                     the knowledge folder (the sections' "### 问法" lists and
+                                     curated-answers.md), to review and commit. --dry-run only reports.
   help                               Show this help.
 
 Configuration comes from environment variables (see .env.example).`;
@@ -69,6 +75,7 @@ const COMMANDS: Record<string, { options: Options; positionals: [min: number, ma
     positionals: [1, 3],
   },
   usage: { options: { hours: { type: 'string' }, json: { type: 'boolean' } }, positionals: [0, 0] },
+  knowledge: { options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, positionals: [1, 1] },
   help: { options: {}, positionals: [0, 0] },
 };
 
@@ -133,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'usage' && hours !== undefined && !(/^\d+$/.test(String(hours)) && Number(hours) >= 1 && Number(hours) <= 24 * 366)) {
       usageError(`--hours must be a whole number of hours from 1 to 8784 (got "${String(hours)}")`);
     }
+    if (command === 'knowledge' && parsed.positionals[0] !== 'export') usageError(`unknown subcommand "knowledge ${parsed.positionals[0] ?? ''}" (export)`);
     if (parsed.positionals.length < min) usageError(`"${command}" needs ${min === 1 ? 'an argument' : `${min} arguments`}`);
     if (parsed.positionals.length > max) usageError(`"${command}" takes no argument "${parsed.positionals[max]}"`);
     // Checked here as well as in the commands, so that a wrong value answers before botbuilder and the index load.
@@ -150,8 +158,9 @@ export async function main(argv: string[]): Promise<number> {
     const values = parsed.values as Record<string, string | boolean | undefined>;
     // The commands load only once the arguments are known to be right: a usage error answers at once.
     // The bookkeeping commands need only the database; the others load botbuilder, LangChain and jieba.
-    if (command === 'agents' || command === 'usage') {
-      const { runAgents, runUsage } = await import('./admin-commands.js');
+    if (command === 'agents' || command === 'usage' || command === 'knowledge') {
+      const { runAgents, runKnowledgeExport, runUsage } = await import('./admin-commands.js');
+      if (command === 'knowledge') return await runKnowledgeExport(config, Boolean(values['dry-run']), Boolean(values.json));
       if (command === 'usage') return await runUsage(config, values.hours === undefined ? 24 : Number(values.hours), Boolean(values.json));
       return await runAgents(config, parsed.positionals, {
         role: values.role as string | undefined,
