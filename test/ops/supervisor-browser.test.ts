@@ -1,19 +1,24 @@
 /**
  * The supervisors' views of the agent console in Debian's Chromium (playwright-core) on the real server:
  * an agent sees neither the dashboard nor the audit tab; a supervisor opens the dashboard (the numbers of
- * what merchants just did, the question the guide could not answer, a CSV download), then the audit log, sees the logins and a claim, and filters
- * it. Screenshots go to dist/test-output/handoff/.
+ * what merchants just did, the question the guide could not answer, a CSV download), then the audit log,
+ * sees the logins and a claim, and filters it; in the knowledge-upkeep block under the dashboard a
+ * supervisor picks a missed question from the gaps, previews it, attaches it to a section as a paraphrase
+ * and writes a curated answer, and the merchant's same question is then answered. Screenshots go to
+ * dist/test-output/handoff/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium } from '../helpers/browser.js';
+import { t } from '../../src/i18n/messages.js';
 import { addAgent, agent, api, Merchant, onlyHandoff, PASSWORD, startHandoffServer } from '../handoff/helpers.js';
 import type { TestServer } from '../webchat/helpers.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'dist', 'test-output', 'handoff');
+const MISSED = '收银员按错了键把人家的单子打出来了咋弄回去';
 
 describe.skipIf(!haveChromium)('the supervisor views of the agent console, in a real browser', () => {
   let browser: Browser;
@@ -95,6 +100,39 @@ describe.skipIf(!haveChromium)('the supervisor views of the agent console, in a 
     await page.getByTestId('audit-actor').fill('lead');
     await page.getByTestId('audit-apply').click();
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
+    await page.context().close();
+  }, 90_000);
+
+  it('a supervisor attaches a missed question to a section and writes a curated answer; the merchant is then answered', async () => {
+    const merchant = await Merchant.open(ts);
+    await merchant.turn(MISSED, t('zh-CN', 'noAnswer').split('\n')[0]!);
+
+    const page = await signIn('lead');
+    await page.getByTestId('dashboard-tab').click();
+    await expect.poll(() => page.getByTestId('dash-gaps').textContent(), { timeout: 10_000 }).toContain(MISSED);
+
+    // From the gap to the form: the preview says the bot cannot answer it.
+    await page.locator(`[data-testid="kb-pick"][title="${MISSED}"]`).click();
+    expect(await page.getByTestId('kb-question').inputValue()).toBe(MISSED);
+    await expect.poll(() => page.getByTestId('kb-result').textContent(), { timeout: 10_000 }).toContain('答不上');
+
+    await page.getByTestId('kb-section').selectOption('void-refund-steps.md\n消费撤销操作步骤');
+    await page.getByTestId('kb-add-paraphrase').click();
+    await expect.poll(() => page.getByTestId('kb-paraphrases').textContent(), { timeout: 10_000 }).toContain(MISSED);
+    await expect.poll(() => page.getByTestId('kb-result').textContent(), { timeout: 10_000 }).toContain('主管密码');
+
+    // A curated answer for another question, previewed as given verbatim.
+    await page.getByTestId('kb-question').fill('外卡能刷吗');
+    await page.getByTestId('kb-answer').fill('可以刷。Visa、Mastercard 等境外卡按终端提示插卡或挥卡即可。');
+    await page.getByTestId('kb-add-curated').click();
+    await expect.poll(() => page.getByTestId('kb-curated').textContent(), { timeout: 10_000 }).toContain('境外卡');
+    await expect.poll(() => page.getByTestId('kb-result').textContent(), { timeout: 10_000 }).toContain('精选答复');
+    await page.getByTestId('kb').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'knowledge-upkeep.png'), fullPage: true });
+
+    // The merchant asks again: answered from the section, no restart.
+    const answered = (await merchant.turn(MISSED, t('zh-CN', 'sourcesLabel'))).join('\n');
+    expect(answered).toContain('主管密码');
     await page.context().close();
   }, 90_000);
 });

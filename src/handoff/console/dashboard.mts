@@ -6,6 +6,7 @@
 import type { DashboardView, DashboardRowView, GapGroupView } from '../console-api.js';
 import { h, icon, replace, type Child } from './dom.mjs';
 import { code, fmt, t, type StringKey } from './i18n.mjs';
+import { mountKnowledge } from './knowledge.mjs';
 import { api, errorText } from './state.mjs';
 import { queryString } from './api.mjs';
 
@@ -124,13 +125,21 @@ export function mountDashboard(container: HTMLElement): DashboardApi {
       h('div', { class: 'dash-pair' }, block('dashByReason', reasons, d.reasons.length === 0), block('dashRequests', requests, d.requests.length === 0)),
       block('dashSections', sections, d.sections.length === 0),
       gapsBox,
+      upkeep.element,
     );
   }
 
   const gapsBox = h('section', { class: 'dash-block', 'data-testid': 'dash-gaps' });
+  // Knowledge upkeep: a gap's wording goes into its form with one click.
+  const upkeep = mountKnowledge();
+  const pickButton = (question: string) => {
+    const b = h('button', { type: 'button', class: 'btn small', 'data-testid': 'kb-pick', title: question }, t('kbPick'));
+    b.addEventListener('click', () => upkeep.pick(question));
+    return b;
+  };
   function renderGaps(groups: GapGroupView[]): void {
     const rows = groups.map((g) => [
-      h('span', {}, g.examples.map((e, i) => [i ? h('br') : null, e])),
+      h('span', {}, g.examples.map((e, i) => [i ? h('br') : null, e, ' ', pickButton(e)])),
       String(g.count),
       String(g.misses),
       String(g.down),
@@ -144,7 +153,7 @@ export function mountDashboard(container: HTMLElement): DashboardApi {
     body.setAttribute('aria-busy', 'true');
     try {
       const query = { from: from.value, to: to.value, channel: channel.value };
-      const [d, gaps] = await Promise.all([api.dashboard(query), api.gaps({ from: query.from, to: query.to })]);
+      const [d, gaps] = await Promise.all([api.dashboard(query), api.gaps({ from: query.from, to: query.to }), upkeep.reload()]);
       if (mine === seq) {
         renderGaps(gaps.groups);
         render(d);
