@@ -177,6 +177,8 @@ const ACCEPT = /^(好|好的|好啊|可以|行|是|是的|嗯|要|需要|办理|
 const ACCEPT_SAID = /^(?:好|好的|好呀|好啊|好吧|行|行啊|可以|可以的|嗯+|对|对的|是|是的|要|要的|需要|麻烦(?:你|您)?了?|那就|帮我|办吧|申请吧|ok|okay|yes|yeah|yep|sure|please|go ahead|do it)+(?:[\s!！。.,，]|$)[^?？]{0,20}$/i;
 const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:no|not now|don'?t|later)\b/i;
 /** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. */
+/** Asking for it after an answer that offered nothing ("那你帮我申请吧"): a plain "好的" only acknowledges. */
+const TOPIC_TAKEN = /帮我|帮忙|(?:申请|办|弄|提交)(?:吧|一下)|\b(?:please|file it|do it|go ahead)\b/i;
 /** How long after a question its request's facts still mean that request. */
 const TOPIC_FRESH_MS = 10 * 60_000;
 const REQUEST_FACTS = /\d{6,}|\d{2,}\s*(?:元|块|蚊|rmb|yuan)|今天|昨天|前天|上周|\b(?:today|yesterday)\b/i;
@@ -488,7 +490,7 @@ export class PosAssistBot extends ActivityHandler {
       const intent = flows.intents.detect(text);
       const topic = conversation.topic;
       delete conversation.topic;
-      if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && REQUEST_FACTS.test(text) && !isQuestion(text)) {
+      if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && (REQUEST_FACTS.test(text) || TOPIC_TAKEN.test(text)) && !isQuestion(text) && !DECLINE_SAID.test(text)) {
         await this.startFlow(context, conversation, topic.flowId, { text: withTold(text), files: this.takeHeld(conversation) }, locale);
         return;
       }

@@ -120,7 +120,7 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期|那天)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|\b(?:check|look (?:it|them) up)\b/i;
@@ -171,7 +171,7 @@ export class IntentDetector {
    * word of its `about` (or, for a transaction, one of its facts), and no question — unless the flow
    * takes questions (status, supplements) and this is no question about how.
    */
-  stated(text: string, which: 'own' | 'new' | 'any' = 'any', opts: { withFiles?: boolean; asked?: boolean } = {}): string | undefined {
+  stated(text: string, which: 'own' | 'new' | 'any' = 'any', opts: { withFiles?: boolean; asked?: boolean; topic?: boolean } = {}): string | undefined {
     const t = lower(text);
     // Counted in characters of Chinese, or twice as many of English.
     const polite =
@@ -186,7 +186,8 @@ export class IntentDetector {
     // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
     const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular && !opts.asked;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
-    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles;
+    // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
+    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic;
     for (const st of this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
       if (question && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
@@ -235,7 +236,7 @@ export class IntentDetector {
   topicOf(typed: string): string | undefined {
     const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
     const text = chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
-    return this.stated(text, 'new', { asked: true }) ?? this.stated(text, 'own', { asked: true });
+    return this.stated(text, 'new', { asked: true, topic: true }) ?? this.stated(text, 'own', { asked: true, topic: true });
   }
 
   /**

@@ -186,6 +186,15 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     await told.say('客人上周买的东西要退，已经过了好几天了还能退款吗');
     const taken = await told.say('那帮我申请吧 商户号826410993309003');
     expect(taken[0]?.text).toMatch(/已记下：.*原因 客人上周买的东西要退/);
+    // Asked for outright after an answer about a sale the terminal refused, with nothing offered.
+    const refused = terminalConversation(env.runtime, 'topic-asked');
+    await refused.say('上上周的一笔2200退款 机器上退不了 提示超过期限 怎么办');
+    const asked = await refused.say('那你帮我申请吧 商户号826410993309004');
+    expect(asked[0]?.text).toContain('撤销 / 退货申请');
+    // "好的" after an answer only acknowledges it.
+    const ack = terminalConversation(env.runtime, 'topic-ack');
+    await ack.say('暂停结算要什么材料');
+    expect((await ack.say('好的')).map((r) => r.text).join('\n')).not.toMatch(/我来帮您办理/);
     const general = terminalConversation(env.runtime, 'topic-none');
     await general.say('退款多久到账');
     const after = await general.say('商户号826410993309002');
