@@ -1038,6 +1038,8 @@ describe('suspend-settlement', () => {
     const other = send(asked, '换结算账户').state!;
     expect([valueOf(other, 'reason'), valueOf(other, 'reason_detail')]).toEqual(['other', '换结算账户']);
     expect(other.pending).toBe('start_date');
+    // The boss saying there is no need to stop gives it up.
+    expect(send(asked, '哦 老板说不用停了').state?.stage).toBe('confirm-cancel');
     // A refusal, an aside, or another question's option said again is no reason.
     for (const aside of ['不知道', 'actually, wait', '资金结算', '下周一开始']) expect(send(asked, aside).state?.values.reason, aside).toBeUndefined();
     // How long, said in the words of the detail, dates the resume day; a day alone where which settlement is

@@ -162,6 +162,7 @@ describe('intent detection', () => {
       ['上周提的退款 顾客还没收到钱', 'request-status'],
       ['我提交了两个申请 一个退款一个暂停结算 都帮我看下', 'request-status'],
       ['昨天申请暂停结算 今天的钱还会打过来吗', 'request-status'],
+      ['hello, following up on the settlement suspension I requested two days ago', 'request-status'],
       // English typed in a hurry.
       ['hlep me cancle a transacton pls', 'cancel-transaction'],
       ['pls chek my reqest status', 'request-status'],

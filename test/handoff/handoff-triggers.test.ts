@@ -35,6 +35,7 @@ describe('the merchant asks for a person', () => {
     ['有没有客服', 'zh-CN'],
     ['我说的你都不懂 人工人工', 'zh-CN'],
     ['能直接打电话说吗 打字太麻烦了', 'zh-CN'],
+    ['这个问题太复杂了 我想跟你们工作人员直接沟通', 'zh-CN'],
   ])('"%s" → human_request', async (text, locale) => {
     const { s, alice } = await setup();
     const m = await Merchant.open(s);
