@@ -205,9 +205,7 @@ export class IntentDetector {
 
   /** The best matching flow when the message is a request for it; undefined for questions and chat. */
   detect(typed: string, opts: { withFiles?: boolean } = {}): IntentMatch | undefined {
-    // In an English message every word is English: "hlep me cancle a transacton" is read as meant.
-    const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
-    const text = chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
+    const text = this.readable(typed);
     // A ticket number on its own ("CX-20261201-0001", after the list of requests) asks after that ticket.
     const byTicket = TICKET_ALONE.test(text) ? this.statements.find((st) => st.ticketAlone) : undefined;
     if (byTicket) return { flowId: byTicket.flowId, score: 1, mode: 'start' };
@@ -230,12 +228,20 @@ export class IntentDetector {
   }
 
   /**
+   * The message as the rules read it: Chinese in simplified script with the request words' typos and pinyin
+   * respelled; English lower-cased with every word corrected ("hlep me cancle a transacton" read as meant).
+   */
+  private readable(typed: string): string {
+    const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
+    return chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
+  }
+
+  /**
    * The request a message is about, asked for or not ("顾客要退款怎么办" is about a refund): the flow whose
    * act and about words it has, read as if it were no question.
    */
   topicOf(typed: string): string | undefined {
-    const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
-    const text = chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
+    const text = this.readable(typed);
     return this.stated(text, 'new', { asked: true, topic: true }) ?? this.stated(text, 'own', { asked: true, topic: true });
   }
 
