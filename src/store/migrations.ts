@@ -2,19 +2,26 @@
  * Schema migrations, defined in code (no migration folder to ship or to find at run time).
  *
  * Rules for new migrations: append `000N_name` (names sort in order), never edit a released one, use the
- * Kysely schema builder with types both SQLite and PostgreSQL understand (`text`, `integer`, `real`), and
- * keep DDL idempotent (`ifNotExists`): SQLite migrations do not run in a transaction in Kysely, so a
- * migration that failed half-way must be safe to run again.
+ * Kysely schema builder with types both SQLite and PostgreSQL understand (`text`, `integer`; floats through
+ * the `real` variable), and keep DDL idempotent (`ifNotExists`): SQLite migrations do not run in a
+ * transaction in Kysely, so a migration that failed half-way must be safe to run again. On PostgreSQL all
+ * pending migrations run in one transaction under an advisory lock, so instances starting together
+ * migrate once.
  */
 import { Migrator, sql } from 'kysely';
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import { AppError } from '../core/errors.js';
 
-/** SQL dialects the store supports. Only SQLite is wired today. */
-export type SqlDialectName = 'sqlite' | 'postgres';
+import type { SqlDialectName } from './dialect.js';
+
+export type { SqlDialectName } from './dialect.js';
 
 export interface MigrationOptions {
-  /** Defaults to `'sqlite'`. Only the auto-increment primary key differs between dialects. */
+  /**
+   * Defaults to `'sqlite'`. Only the auto-increment primary key and the width of `real` differ between
+   * dialects; timestamps are ISO-8601 `text` on both (compared as strings by the queries, which sort the
+   * same on both since every one has the same fixed format).
+   */
   dialect?: SqlDialectName;
 }
 
@@ -26,6 +33,8 @@ function autoIdColumn(dialect: SqlDialectName) {
 
 function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
   const autoId = autoIdColumn(dialect);
+  // SQLite's `real` is an 8-byte float; PostgreSQL's is 4 bytes (0.28 would come back as 0.2800000011920929).
+  const real = dialect === 'postgres' ? 'double precision' : 'real';
   return {
     '0001_initial': {
       async up(db: Kysely<any>): Promise<void> {
@@ -75,7 +84,7 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
           .addColumn('conversation_id', 'text', (col) => col.notNull())
           .addColumn('user_id', 'text')
           .addColumn('question', 'text', (col) => col.notNull())
-          .addColumn('confidence', 'real', (col) => col.notNull())
+          .addColumn('confidence', real, (col) => col.notNull())
           .addColumn('locale', 'text', (col) => col.notNull())
           .addColumn('created_at', 'text', (col) => col.notNull())
           .execute();
@@ -491,7 +500,7 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
           .addColumn('rating', 'text', (col) => col.notNull().check(sql`rating in ('up', 'down')`))
           .addColumn('question', 'text', (col) => col.notNull())
           .addColumn('answered_by', 'text', (col) => col.notNull())
-          .addColumn('confidence', 'real', (col) => col.notNull())
+          .addColumn('confidence', real, (col) => col.notNull())
           .addColumn('locale', 'text', (col) => col.notNull())
           .addColumn('answered_at', 'text', (col) => col.notNull())
           .addColumn('created_at', 'text', (col) => col.notNull())
@@ -589,7 +598,16 @@ export class InCodeMigrationProvider implements MigrationProvider {
 export async function migrateToLatest(db: Kysely<any>, options: MigrationOptions = {}): Promise<string[]> {
   // Unordered: a migration numbered below one already applied (0007 came after 0008 and 0009 were
   // released) is still applied, instead of stopping the start as a "corrupted" history.
-  const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(options), allowUnorderedMigrations: true });
+  // On PostgreSQL the bookkeeping tables go into the schema the store works in (the first of its
+  // `search_path`): without a schema, Kysely takes a `kysely_migration` table in any schema for its own.
+  const migrationTableSchema =
+    options.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeMigrationProvider(options),
+    allowUnorderedMigrations: true,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName;

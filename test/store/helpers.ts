@@ -3,28 +3,55 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { openDatabase, type Store } from '../../src/store/index.js';
+import { createTestSchema, dropTestSchema, type Dialect } from '../helpers/dialects.js';
+
+export interface TempDatabases {
+  dialect: Dialect;
+  dir: () => string;
+  file: (name?: string) => string;
+  /**
+   * Opens the database `filename` names: a real SQLite file, or on PostgreSQL a fresh schema per
+   * filename (opening the same filename again, in the same test, reaches the same rows, as another
+   * process or a restarted one would).
+   */
+  open: (filename?: string) => Promise<Store>;
+  /** `openDatabase`'s options for `filename` (for tests that open and close stores themselves). */
+  options: (filename?: string) => Promise<{ filename: string; url?: string }>;
+}
 
 /**
- * Per-test temporary directory with real SQLite files; every store opened through `open` is closed
- * and the directory removed after each test.
+ * Per-test temporary databases: real SQLite files in a temporary directory, or PostgreSQL schemas. Every
+ * store opened through `open` is closed, and the directory and schemas removed, after each test.
  */
-export function useTempDatabases(): { dir: () => string; file: (name?: string) => string; open: (filename?: string) => Promise<Store> } {
+export function useTempDatabases(dialect: Dialect = 'sqlite'): TempDatabases {
   let dir: string | undefined;
   const stores: Store[] = [];
+  const schemas = new Map<string, Promise<{ schema: string; url: string }>>();
 
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     dir = undefined;
+    const made = await Promise.all([...schemas.values()]);
+    schemas.clear();
+    await Promise.all(made.map(({ schema }) => dropTestSchema(schema)));
   });
 
   const getDir = (): string => (dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'pos-assist-store-')));
   const file = (name = 'pos-assist.db'): string => path.join(getDir(), name);
+  const options = async (filename = file()): Promise<{ filename: string; url?: string }> => {
+    if (dialect === 'sqlite') return { filename };
+    let made = schemas.get(filename);
+    if (!made) schemas.set(filename, (made = createTestSchema()));
+    return { filename, url: (await made).url };
+  };
   return {
+    dialect,
     dir: getDir,
     file,
-    open: async (filename = file()) => {
-      const store = await openDatabase({ filename });
+    options,
+    open: async (filename) => {
+      const store = await openDatabase(await options(filename));
       stores.push(store);
       return store;
     },
