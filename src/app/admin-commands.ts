@@ -38,7 +38,7 @@ export async function runAgents(config: Config, positionals: string[], options: 
       throw err;
     }
   }
-  const store = await openDatabase({ filename: config.paths.database });
+  const store = await openDatabase({ filename: config.paths.database, url: config.databaseUrl });
   try {
     const agents = new AgentStore(store.db, config.handoff);
     if (sub === 'add') {
@@ -141,7 +141,7 @@ function readHidden(prompt: string): Promise<string> {
 
 /** `usage`: what the language model did lately — for operators watching cost and health. */
 export async function runUsage(config: Config, hours: number, json: boolean): Promise<number> {
-  const store = await openDatabase({ filename: config.paths.database });
+  const store = await openDatabase({ filename: config.paths.database, url: config.databaseUrl });
   try {
     const summary = await new LlmCallStore(store.db).summary(new Date(Date.now() - hours * 3_600_000));
     const model = config.llm.apiKey ? config.llm.model : null;
@@ -171,7 +171,7 @@ export async function runUsage(config: Config, hours: number, json: boolean): Pr
  * into the knowledge folder (`### 问法` lists, `curated-answers.md`) to be reviewed and committed.
  */
 export async function runKnowledgeExport(config: Config, dryRun: boolean, json: boolean): Promise<number> {
-  const store = await openDatabase({ filename: config.paths.database });
+  const store = await openDatabase({ filename: config.paths.database, url: config.databaseUrl });
   try {
     const edits = new KnowledgeEdits(store.db, new AuditLog(store.db));
     const report = exportKnowledgeEdits(config.knowledgeDir, { paraphrases: await edits.paraphrases(), curated: await edits.curatedAnswers() }, { dryRun });

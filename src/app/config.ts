@@ -60,6 +60,11 @@ export type EmbeddingsProvider = (typeof EMBEDDINGS_PROVIDERS)[number];
 export interface Config {
   /** Where the program keeps its state (database, index, uploaded files). Absolute. */
   readonly dataDir: string;
+  /**
+   * `DATABASE_URL`: a `postgres://` URL puts the store in PostgreSQL (several instances can share it);
+   * unset, it is the SQLite file at `paths.database`.
+   */
+  readonly databaseUrl: string | undefined;
   /** The provider's guide: Markdown articles the answers come from. Absolute. */
   readonly knowledgeDir: string;
   /** Conversation flow definitions. Absolute. */
@@ -220,6 +225,7 @@ function directory(fallback: string) {
 function schemaFor(root: string) {
   return z.object({
     DATA_DIR: directory(path.join(root, 'data')),
+    DATABASE_URL: postgresUrl().optional(),
     KNOWLEDGE_DIR: directory(path.join(root, 'knowledge')),
     FLOWS_DIR: directory(path.join(root, 'flows')),
     LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
@@ -333,6 +339,16 @@ function httpUrl(example = 'https://backoffice.example.com/pos-assist/requests')
   }, `must be an http(s) URL such as ${example}`);
 }
 
+function postgresUrl() {
+  return z.string().refine((v) => {
+    try {
+      return /^postgres(?:ql)?:$/.test(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be a PostgreSQL URL such as postgres://pos_assist:password@db.example.com:5432/pos_assist');
+}
+
 /** DashScope rejects more than 10 texts per embeddings request; others take OpenAI's 512. */
 function defaultBatchSize(baseUrl: string | undefined): number {
   return baseUrl && /(^|\.)dashscope(-intl)?\.aliyuncs\.com$/.test(new URL(baseUrl).hostname) ? 10 : 512;
@@ -378,6 +394,7 @@ function httpsUrl() {
 
 /** Variables whose value must never be echoed in an error message or a log. */
 const SECRET_VARIABLES = new Set([
+  'DATABASE_URL', // may hold a password
   'DIRECTLINE_SECRET',
   'BACKOFFICE_WEBHOOK_SECRET',
   'BACKOFFICE_API_KEY',
@@ -395,6 +412,15 @@ const SECRET_VARIABLES = new Set([
   'OPENAI_API_KEY',
   'EMBEDDINGS_API_KEY',
 ]);
+
+function databasePassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The configured secrets' values: output of a language model that contains one never reaches a merchant
@@ -417,6 +443,7 @@ export function secretValues(config: Config): string[] {
     config.wecomKf.secret,
     config.wecomKf.token,
     config.wecomKf.encodingAesKey,
+    databasePassword(config.databaseUrl),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
@@ -522,6 +549,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const zone = v.TIME_ZONE ?? v.HANDOFF_TIME_ZONE ?? DEFAULT_TIME_ZONE;
   return Object.freeze({
     dataDir: v.DATA_DIR,
+    databaseUrl: v.DATABASE_URL,
     knowledgeDir: v.KNOWLEDGE_DIR,
     flowsDir: v.FLOWS_DIR,
     logLevel: v.LOG_LEVEL,

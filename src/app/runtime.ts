@@ -142,7 +142,7 @@ class CountedFlowEngine extends FlowEngine {
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   // Flow files first: a bad one stops the start before anything is opened.
   const flows = loadFlows(config.flowsDir);
-  const store = options.store ?? (await openDatabase({ filename: config.paths.database }));
+  const store = options.store ?? (await openDatabase({ filename: config.paths.database, url: config.databaseUrl }));
   try {
     const storage = new SqlStorage(store.db);
     const transcripts = new SqlTranscriptStore(store.db);

@@ -231,7 +231,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     },
   });
   // The database opens first: the agent console's login needs it before the bot has loaded.
-  const database = await openDatabase({ filename: config.paths.database });
+  const database = await openDatabase({ filename: config.paths.database, url: config.databaseUrl });
   const getRuntime = (): Runtime => {
     if (!runtime || !service) throw new AppError('SERVER_NOT_READY');
     return runtime;

@@ -10,6 +10,7 @@ import {
   loadConfig,
   loadDotEnv,
   PROJECT_ROOT,
+  secretValues,
   type ConfigIssue,
 } from '../../src/app/config.js';
 import { AppError, isAppError } from '../../src/app/errors.js';
@@ -64,6 +65,7 @@ describe('loadConfig', () => {
   it('gives the defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
       dataDir: path.join(REPO_ROOT, 'data'),
+      databaseUrl: undefined,
       knowledgeDir: path.join(REPO_ROOT, 'knowledge'),
       flowsDir: path.join(REPO_ROOT, 'flows'),
       logLevel: 'info',
@@ -214,6 +216,17 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(/DIRECTLINE_SECRET: must be at least 16 characters/);
     expect(message).not.toContain('short-secret');
+  });
+
+  it('reads DATABASE_URL (PostgreSQL only) and never echoes it or its password', () => {
+    const url = 'postgres://pos:s3cret-pw@db.example.com:5432/pos?sslmode=require';
+    const config = loadConfig({ DATABASE_URL: url });
+    expect(config.databaseUrl).toBe(url);
+    expect(secretValues(config)).toContain('s3cret-pw');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/pos' }).databaseUrl).toBe('postgresql://db/pos');
+    const message = configError({ DATABASE_URL: 'mysql://pos:s3cret-pw@db/pos' }).message;
+    expect(message).toMatch(/^DATABASE_URL: must be a PostgreSQL URL such as postgres:\/\//m);
+    expect(message).not.toContain('s3cret-pw');
   });
 
   it('treats empty and blank values as unset', () => {
