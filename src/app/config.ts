@@ -65,6 +65,11 @@ export interface Config {
    * unset, it is the SQLite file at `paths.database`.
    */
   readonly databaseUrl: string | undefined;
+  /**
+   * `REDIS_URL`: instances coordinate in Redis (Direct Line stream fan-out, web chat turn locks and rate
+   * limits); unset, in this process only (one instance). `keyPrefix` starts every key and channel.
+   */
+  readonly redis: { readonly url: string | undefined; readonly keyPrefix: string };
   /** The provider's guide: Markdown articles the answers come from. Absolute. */
   readonly knowledgeDir: string;
   /** Conversation flow definitions. Absolute. */
@@ -226,6 +231,8 @@ function schemaFor(root: string) {
   return z.object({
     DATA_DIR: directory(path.join(root, 'data')),
     DATABASE_URL: postgresUrl().optional(),
+    REDIS_URL: redisUrl().optional(),
+    REDIS_KEY_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1–64 letters, digits or . _ : -').default('pos-assist:'),
     KNOWLEDGE_DIR: directory(path.join(root, 'knowledge')),
     FLOWS_DIR: directory(path.join(root, 'flows')),
     LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
@@ -339,6 +346,16 @@ function httpUrl(example = 'https://backoffice.example.com/pos-assist/requests')
   }, `must be an http(s) URL such as ${example}`);
 }
 
+function redisUrl() {
+  return z.string().refine((v) => {
+    try {
+      return /^rediss?:$/.test(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be a Redis URL such as redis://:password@redis.example.com:6379/0 (rediss:// for TLS)');
+}
+
 function postgresUrl() {
   return z.string().refine((v) => {
     try {
@@ -395,6 +412,7 @@ function httpsUrl() {
 /** Variables whose value must never be echoed in an error message or a log. */
 const SECRET_VARIABLES = new Set([
   'DATABASE_URL', // may hold a password
+  'REDIS_URL', // may hold a password
   'DIRECTLINE_SECRET',
   'BACKOFFICE_WEBHOOK_SECRET',
   'BACKOFFICE_API_KEY',
@@ -444,6 +462,7 @@ export function secretValues(config: Config): string[] {
     config.wecomKf.token,
     config.wecomKf.encodingAesKey,
     databasePassword(config.databaseUrl),
+    databasePassword(config.redis.url),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
@@ -550,6 +569,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     dataDir: v.DATA_DIR,
     databaseUrl: v.DATABASE_URL,
+    redis: Object.freeze({ url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX }),
     knowledgeDir: v.KNOWLEDGE_DIR,
     flowsDir: v.FLOWS_DIR,
     logLevel: v.LOG_LEVEL,

@@ -17,6 +17,8 @@ import { DirectLineService } from '../channels/webchat/directline-service.js';
 import { DirectLineStore } from '../channels/webchat/directline-store.js';
 import { directLineRoutes, sendError } from '../channels/webchat/directline-routes.js';
 import { pageRoutes } from '../channels/webchat/page-routes.js';
+import { ConversationQueue } from '../channels/conversation-queue.js';
+import { createCoordination } from '../scale/coordination.js';
 import { TokenService } from '../channels/webchat/tokens.js';
 import { ActivityHub, DIRECTLINE_CHANNEL_ID, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
 import { t, type Locale, type MessageKey } from '../i18n/messages.js';
@@ -126,6 +128,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     if (!service) throw new AppError('SERVER_NOT_READY');
     return service;
   };
+  // REDIS_URL: web chat streams, turn order and rate limits span the instances (README, Scaling: Redis).
+  const coordination = createCoordination({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, logger });
 
   const isAllowedOrigin = (origin: string, request?: FastifyRequest): boolean => {
     let url: URL;
@@ -329,6 +333,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     tokens,
     isAllowedOrigin,
     tokensPerMinute: config.webchat.tokensPerMinute,
+    tokenRateLimit: coordination.rateLimit({ name: 'webchat-tokens', limit: config.webchat.tokensPerMinute }),
   });
 
   const address = await app.listen({ port: options.port ?? config.port, host: config.host });
@@ -346,9 +351,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       onAttempt: (outcome) => metrics.outboxAttempt(outcome),
       ...options.outbox,
     });
-    const hub = new ActivityHub();
+    if (!(await coordination.ready(2_000))) logger.warn('Redis does not answer yet: web chat coordination degrades until it does');
+    const hub = new ActivityHub(undefined, coordination.bus);
     const store = new DirectLineStore(runtime.store.db);
-    const adapter = new WebChatAdapter({ transcripts: runtime.transcripts, store, hub });
+    const adapter = new WebChatAdapter({ transcripts: runtime.transcripts, store, hub, queue: new ConversationQueue(coordination.turnLock) });
     const handoffService = runtime.handoff;
     metrics.setSources({
       db: runtime.store.db,
@@ -364,6 +370,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       adapter,
       logic: (context) => bot.run(context),
       limits: { maxTextLength: config.webchat.maxTextLength, messagesPerMinute: config.webchat.messagesPerMinute },
+      rateLimit: coordination.rateLimit({ name: 'dl-messages', limit: config.webchat.messagesPerMinute }),
       onError: (err, context) => logger.error({ err, ...context }, 'web chat turn failed'),
     });
     const replayed = await ready.replayPending();
@@ -484,6 +491,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         await wecomKf?.stop();
         runtime?.handoff.hub.closeAll();
         await service?.drain();
+        await coordination.close();
         await outbox?.stop();
         if (runtime) await runtime.close();
         else await database.close();

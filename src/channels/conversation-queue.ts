@@ -4,9 +4,13 @@
  * an eTag conflict or silently overwrite the first turn's changes.
  */
 import PQueue from 'p-queue';
+import { InProcessTurnLock, type TurnLock } from '../scale/turn-lock.js';
 
 export class ConversationQueue {
   private readonly queues = new Map<string, PQueue>();
+
+  /** `lock`: also one at a time across instances (a Redis turn lock); by default this process only. */
+  constructor(private readonly lock: TurnLock = new InProcessTurnLock()) {}
 
   /** Runs `task` after every earlier task of the same key has settled. */
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -19,7 +23,8 @@ export class ConversationQueue {
         if (this.queues.get(key) === queue && queue!.size === 0 && queue!.pending === 0) this.queues.delete(key);
       });
     }
-    return queue.add(task) as Promise<T>;
+    // Locked inside the local queue: an instance holds a conversation's lease only for the turn it runs.
+    return queue.add(() => this.lock.run(key, task)) as Promise<T>;
   }
 
   /** Number of conversations with queued or running turns. */

@@ -66,6 +66,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       dataDir: path.join(REPO_ROOT, 'data'),
       databaseUrl: undefined,
+      redis: { url: undefined, keyPrefix: 'pos-assist:' },
       knowledgeDir: path.join(REPO_ROOT, 'knowledge'),
       flowsDir: path.join(REPO_ROOT, 'flows'),
       logLevel: 'info',
@@ -227,6 +228,17 @@ describe('loadConfig', () => {
     const message = configError({ DATABASE_URL: 'mysql://pos:s3cret-pw@db/pos' }).message;
     expect(message).toMatch(/^DATABASE_URL: must be a PostgreSQL URL such as postgres:\/\//m);
     expect(message).not.toContain('s3cret-pw');
+  });
+
+  it('reads REDIS_URL (redis:// or rediss://) and its key prefix, never echoing the URL or its password', () => {
+    const config = loadConfig({ REDIS_URL: 'redis://:r3dis-pw@cache.example.com:6379/0', REDIS_KEY_PREFIX: 'shop-a:' });
+    expect(config.redis).toEqual({ url: 'redis://:r3dis-pw@cache.example.com:6379/0', keyPrefix: 'shop-a:' });
+    expect(secretValues(config)).toContain('r3dis-pw');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example.com' }).redis.url).toBe('rediss://cache.example.com');
+    const message = configError({ REDIS_URL: 'http://:r3dis-pw@cache', REDIS_KEY_PREFIX: 'a b' }).message;
+    expect(message).toMatch(/^REDIS_URL: must be a Redis URL such as redis:\/\//m);
+    expect(message).toMatch(/^REDIS_KEY_PREFIX: must be 1–64 letters/m);
+    expect(message).not.toContain('r3dis-pw');
   });
 
   it('treats empty and blank values as unset', () => {

@@ -200,7 +200,7 @@ export async function directLineRoutes(app: FastifyInstance, options: DirectLine
       throw new AppError('DL_ATTACHMENT_TOO_LARGE', `the upload is ${declared} bytes`, { details: { maxBytes: options.uploadMaxBytes } });
     }
     const service = options.service();
-    service.takeRate(conv.id);
+    await service.takeRate(conv.id);
     let activity: Partial<Activity> = { type: 'message' };
     const accepted: { stored: StoredFile; bytes: Buffer; name: string }[] = [];
     const base = `${origin(request, options.publicUrl)}/v3/directline/conversations/${encodeURIComponent(conv.id)}/files`;

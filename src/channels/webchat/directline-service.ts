@@ -8,7 +8,7 @@ import { AppError } from '../../core/errors.js';
 import { randomBase62 } from '../../core/ids.js';
 import { BOT_ACCOUNT, type BotLogic } from '../channel-adapter.js';
 import type { DirectLineStore } from './directline-store.js';
-import { RateLimiter } from '../../core/rate-limiter.js';
+import { InProcessRateLimit, type RateLimit } from '../../scale/rate-limit.js';
 import { DIRECTLINE_CHANNEL_ID, type ActivityHub, type WebChatAdapter } from './webchat-adapter.js';
 
 /** Event names a Direct Line client may post (what the official Web Chat and its samples send). */
@@ -30,7 +30,7 @@ export function randomId(prefix = ''): string {
 }
 
 export class DirectLineService {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateLimit;
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
@@ -40,10 +40,12 @@ export class DirectLineService {
       adapter: WebChatAdapter;
       logic: BotLogic;
       limits: DirectLineLimits;
+      /** The messages-per-minute budget, shared by every instance when it is kept in Redis. */
+      rateLimit?: RateLimit;
       onError: (err: unknown, context: Record<string, unknown>) => void;
     },
   ) {
-    this.limiter = new RateLimiter(deps.limits.messagesPerMinute);
+    this.limiter = deps.rateLimit ?? new InProcessRateLimit({ name: 'dl-messages', limit: deps.limits.messagesPerMinute });
   }
 
   get store(): DirectLineStore {
@@ -92,8 +94,8 @@ export class DirectLineService {
    * route calls it before reading any file (a flood must not fill the disk first), then posts with
    * `rateTaken`.
    */
-  takeRate(conversationId: string): void {
-    const wait = this.limiter.take(conversationId);
+  async takeRate(conversationId: string): Promise<void> {
+    const wait = await this.limiter.take(conversationId);
     if (wait > 0) throw new AppError('DL_RATE_LIMITED', undefined, { details: { retryAfterSeconds: Math.ceil(wait / 1000) } });
   }
 
@@ -129,7 +131,7 @@ export class DirectLineService {
       const existing = await this.deps.store.findByClientId(conversationId, clientActivityId);
       if (existing) return { id: existing, duplicate: true };
     }
-    if (!options.rateTaken) this.takeRate(conversationId);
+    if (!options.rateTaken) await this.takeRate(conversationId);
 
     // The server decides who is speaking: the token's user, never what the body claims.
     const activity: Partial<Activity> = {

@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import type { DirectLineService } from './directline-service.js';
-import { RateLimiter } from '../../core/rate-limiter.js';
+import { InProcessRateLimit, type RateLimit } from '../../scale/rate-limit.js';
 import type { TokenService } from './tokens.js';
 
 export interface PageRouteOptions {
@@ -16,6 +16,8 @@ export interface PageRouteOptions {
   tokens: TokenService;
   isAllowedOrigin: (origin: string, request: FastifyRequest) => boolean;
   tokensPerMinute: number;
+  /** The token route's budget per client address, shared by every instance when it is kept in Redis. */
+  tokenRateLimit?: RateLimit;
 }
 
 const TYPES: Record<string, string> = {
@@ -56,12 +58,12 @@ export async function pageRoutes(app: FastifyInstance, options: PageRouteOptions
       .send(body);
   });
 
-  const limiter = new RateLimiter(options.tokensPerMinute);
+  const limiter = options.tokenRateLimit ?? new InProcessRateLimit({ name: 'webchat-tokens', limit: options.tokensPerMinute });
   app.post('/api/webchat/token', async (request, reply) => {
     const origin = request.headers.origin;
     // Browsers always send Origin on a POST; a page of another site must not mint tokens here.
     if (typeof origin !== 'string' || !options.isAllowedOrigin(origin, request)) throw new AppError('WEBCHAT_ORIGIN_FORBIDDEN');
-    const wait = limiter.take(request.ip);
+    const wait = await limiter.take(request.ip);
     if (wait > 0) throw new AppError('DL_RATE_LIMITED', 'token route', { details: { retryAfterSeconds: Math.ceil(wait / 1000) } });
     const { conversationId, userId } = await options.service().createConversation();
     const issued = await options.tokens.issue({ conversationId, userId });

@@ -8,11 +8,19 @@
  * (`ActivityHub.live`) so a client that polls `GET …/activities`, or connects mid-stream, still sees the
  * text grow. The final message is stored like any bot message and ends the stream: its interim is
  * forgotten *before* the final is appended, so no listing ever shows an interim after its final.
+ *
+ * Several instances (REDIS_URL): a stream may be open on one instance while the turn runs on another.
+ * Every wake-up, live activity and stream end is also published on the message bus; the instances with
+ * a stream of that conversation act on it as if it were their own. A wake-up lost with the bus (Redis
+ * away) costs nothing but time: the activity is in the shared database, and the bus tells the streams
+ * to read it (a `gap`) once it is back.
  */
 import { EventEmitter } from 'node:events';
 import type { Activity, ResourceResponse } from 'botbuilder';
+import { InProcessBus, type MessageBus } from '../../scale/message-bus.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { ChannelAdapter } from '../channel-adapter.js';
+import type { ConversationQueue } from '../conversation-queue.js';
 import { isInterimStream, streamInfo } from '../streaming.js';
 import type { DirectLineStore } from './directline-store.js';
 
@@ -22,6 +30,19 @@ export const DIRECTLINE_CHANNEL_ID = 'directline';
 const LIVE_TTL_MS = 2 * 60_000;
 const SWEEP_EVERY_MS = 30_000;
 const MAX_ENDED = 1000;
+
+/** What the hub publishes besides a plain wake-up: a live-only activity, or the end of a stream. */
+interface HubMessage {
+  live?: Partial<Activity>;
+  end?: string;
+}
+
+/** "The conversation's log grew": the most frequent message, kept short. */
+const WAKE = 'w';
+
+function hubTopic(conversationId: string): string {
+  return `dl:${conversationId}`;
+}
 
 interface LiveInterim {
   activity: Partial<Activity>;
@@ -40,18 +61,59 @@ export class ActivityHub {
   /** Streams that ended lately (`conversation|stream`), so a straggling interim cannot revive one. */
   private readonly ended = new Set<string>();
   private lastSweep = 0;
+  /** Conversations with a stream here → the end of their bus subscription. */
+  private readonly topics = new Map<string, () => void>();
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(private readonly now: () => number = Date.now, private readonly bus: MessageBus = new InProcessBus()) {
     this.events.setMaxListeners(0);
   }
 
   subscribe(conversationId: string, listener: (ephemeral?: Partial<Activity>) => void): () => void {
     this.events.on(conversationId, listener);
-    return () => this.events.off(conversationId, listener);
+    if (!this.topics.has(conversationId)) {
+      const topic = hubTopic(conversationId);
+      this.topics.set(
+        conversationId,
+        this.bus.subscribe(topic, {
+          message: (payload, local) => {
+            if (!local) this.received(conversationId, payload);
+          },
+          // Something may have been stored meanwhile: the streams read after their watermark again.
+          gap: () => this.events.emit(conversationId),
+        }),
+      );
+    }
+    return () => {
+      this.events.off(conversationId, listener);
+      if (this.events.listenerCount(conversationId) > 0) return;
+      this.topics.get(conversationId)?.();
+      this.topics.delete(conversationId);
+    };
   }
 
   notify(conversationId: string, ephemeral?: Partial<Activity>): void {
+    // This instance's streams directly; the other instances' through the bus.
     this.events.emit(conversationId, ephemeral);
+    this.bus.publish(hubTopic(conversationId), ephemeral ? JSON.stringify({ live: ephemeral } satisfies HubMessage) : WAKE);
+  }
+
+  /** What another instance published about a conversation with a stream here. */
+  private received(conversationId: string, payload: string): void {
+    if (payload === WAKE) {
+      this.events.emit(conversationId);
+      return;
+    }
+    const message = JSON.parse(payload) as HubMessage;
+    if (message.end !== undefined) {
+      this.forgetStream(conversationId, message.end);
+      return;
+    }
+    const activity = message.live;
+    if (!activity) return;
+    const info = isInterimStream(activity) ? streamInfo(activity) : undefined;
+    // Kept here too, so a client that polls or connects to this instance mid-stream sees the text so far.
+    if (info && !this.setInterim(conversationId, info.streamId, info.streamSequence ?? 0, activity)) return;
+    this.events.emit(conversationId, activity);
   }
 
   listenerCount(conversationId: string): number {
@@ -81,6 +143,11 @@ export class ActivityHub {
 
   /** The stream is over (its final message is being stored): its interim is no longer shown. */
   endStream(conversationId: string, streamId: string): void {
+    this.forgetStream(conversationId, streamId);
+    this.bus.publish(hubTopic(conversationId), JSON.stringify({ end: streamId } satisfies HubMessage));
+  }
+
+  private forgetStream(conversationId: string, streamId: string): void {
     this.ended.add(`${conversationId}|${streamId}`);
     if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.values().next().value!);
     const streams = this.live.get(conversationId);
@@ -116,11 +183,18 @@ export class ActivityHub {
 
 export class WebChatAdapter extends ChannelAdapter {
   constructor(
-    private readonly options: { transcripts: SqlTranscriptStore; store: DirectLineStore; hub: ActivityHub },
+    private readonly options: {
+      transcripts: SqlTranscriptStore;
+      store: DirectLineStore;
+      hub: ActivityHub;
+      /** Orders each conversation's turns; with a Redis turn lock, across instances too. */
+      queue?: ConversationQueue;
+    },
   ) {
     super({
       channelId: DIRECTLINE_CHANNEL_ID,
       transcripts: options.transcripts,
+      queue: options.queue,
       capabilities: { suggestedActions: true, markdown: true, attachments: true, typing: true, streaming: true },
     });
   }

@@ -1,0 +1,146 @@
+/**
+ * Two real servers on 127.0.0.1 sharing one data directory (one SQLite file, one signing key) and one
+ * Redis (REDIS_URL, a key prefix per test): a merchant's stream is open on one instance while their
+ * messages go to the other — the load balancer's worst case. The replies reach the stream, in order,
+ * exactly once; a Redis outage delays them and loses none.
+ */
+import { rmSync } from 'node:fs';
+import type { Activity } from 'botbuilder';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PrivateRedis, TEST_REDIS_URL, deleteKeys, describeWithRedis, privateRedisAvailable, testClient, testPrefix } from '../helpers/redis.js';
+import {
+  StreamClient,
+  getActivities,
+  openConversation,
+  say,
+  settled,
+  sleep,
+  startTestServer,
+  tempDataDir,
+  waitFor,
+  type TestServer,
+} from './helpers.js';
+
+const QUESTIONS = ['POS机已经结算了还能撤销交易吗', '怎么申请撤销交易', '退货要多久到账'];
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Two servers on one data directory; the second starts once the first has made the database. */
+async function twoInstances(env: Record<string, string>): Promise<[TestServer, TestServer]> {
+  const dataDir = tempDataDir();
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const shared = { DATA_DIR: dataDir, WEBCHAT_TOKENS_PER_MINUTE: '1000', ...env };
+  const a = await startTestServer(shared);
+  cleanups.push(() => a.stop());
+  const b = await startTestServer(shared);
+  cleanups.push(() => b.stop());
+  return [a, b];
+}
+
+/** Two instances on the shared test Redis (a prefix of their own); a conversation opened on A, its stream on A. */
+async function sharedRedisPair() {
+  const prefix = testPrefix();
+  cleanups.push(() => deleteKeys(prefix));
+  const [a, b] = await twoInstances({ REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix });
+  const conv = await openConversation(a);
+  const live = stream(conv.streamUrl);
+  await live.waitForActivity((x) => x.from.role === 'bot', 'the greeting (produced on A)');
+  return { a, b, conv, live, prefix };
+}
+
+function stream(url: string): StreamClient {
+  const client = StreamClient.connect(url);
+  cleanups.push(() => client.close());
+  return client;
+}
+
+/** What a client shows: the stored activities in watermark order (no typing, no interims). */
+function stored(activities: Activity[]): string[] {
+  return activities.filter((a) => a.type === 'message' && !(a.channelData as { streamType?: string } | undefined)?.streamType?.match(/^(streaming|informative)$/)).map((a) => a.id!);
+}
+
+describeWithRedis('two instances, one Redis: Direct Line streams fan out', () => {
+  it('the stream on A gets what B stored — the merchant\'s messages and the bot\'s replies — in order, once each', async () => {
+    const { b, conv, live } = await sharedRedisPair();
+
+    const posted = [];
+    for (const q of QUESTIONS) posted.push(await say(b, conv, q));
+    await settled(b, conv);
+    const all = (await getActivities(b, conv)).activities;
+    for (const p of posted) expect(all.some((x) => x.replyToId === p.id && x.from.role === 'bot')).toBe(true);
+
+    // Everything stored reaches A's stream, with nothing left out, repeated or reordered.
+    await waitFor(() => stored(live.activities()).length >= stored(all).length, 'every activity on the stream of A');
+    await sleep(200);
+    expect(stored(live.activities())).toEqual(stored(all));
+    const watermarks = live.frames.filter((f) => f.activities.length > 0 && f.watermark !== undefined).map((f) => Number(f.watermark));
+    expect(watermarks).toEqual([...watermarks].sort((x, y) => x - y));
+    // Each reply follows the question it answers.
+    const order = stored(live.activities());
+    for (const p of posted) {
+      const reply = all.find((x) => x.replyToId === p.id && x.from.role === 'bot')!;
+      expect(order.indexOf(reply.id!)).toBeGreaterThan(order.indexOf(p.id));
+    }
+  });
+
+  it('a web chat turn waits for the conversation\'s lease in Redis (held elsewhere), then runs', async () => {
+    const { a, b, conv, live, prefix } = await sharedRedisPair();
+    await settled(a, conv);
+
+    // Another instance is in the middle of this conversation's turn (it holds the lease for 1.5 s).
+    const redis = testClient();
+    cleanups.push(() => redis.disconnect());
+    expect(await redis.set(`${prefix}turn:directline:${conv.conversationId}`, 'another-instance', 'PX', 1500, 'NX')).toBe('OK');
+    const heldAt = Date.now();
+    const question = await say(b, conv, QUESTIONS[0]!);
+    const reply = await live.waitForActivity((x) => x.replyToId === question.id && x.from.role === 'bot', 'the reply after the lease');
+    expect(Date.now() - heldAt).toBeGreaterThanOrEqual(1400);
+    expect(reply.text).toBeTruthy();
+  });
+});
+
+describe('two instances without Redis (the default)', () => {
+  it('keep their streams to themselves: what B stores reaches a stream on A only when A looks again', async () => {
+    const [a, b] = await twoInstances({});
+    const conv = await openConversation(a);
+    const live = stream(conv.streamUrl);
+    await live.waitForActivity((x) => x.from.role === 'bot', 'the greeting');
+    const before = stored(live.activities()).length;
+    await say(b, conv, QUESTIONS[0]!);
+    await settled(b, conv);
+    await sleep(500);
+    expect(stored(live.activities())).toHaveLength(before);
+    // Still in the shared database: a poll on A (or a reconnect with the watermark) gets it.
+    expect(stored((await getActivities(a, conv)).activities).length).toBeGreaterThan(before);
+  });
+});
+
+describe.skipIf(!privateRedisAvailable)('two instances through a Redis outage (a private redis-server, killed and restarted)', () => {
+  it('nothing crashes, B keeps answering, and A\'s stream gets what it missed once Redis is back — in order', async () => {
+    const redis = await PrivateRedis.start();
+    cleanups.push(() => redis.kill());
+    const [a, b] = await twoInstances({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: testPrefix() });
+    const conv = await openConversation(a);
+    const live = stream(conv.streamUrl);
+    await live.waitForActivity((x) => x.from.role === 'bot', 'the greeting');
+
+    await redis.kill();
+    const during = await say(b, conv, QUESTIONS[0]!);
+    await settled(b, conv);
+    const stored1 = (await getActivities(b, conv)).activities;
+    expect(stored1.some((x) => x.replyToId === during.id && x.from.role === 'bot')).toBe(true);
+    await sleep(300);
+    expect(live.activities().some((x) => x.id === during.id)).toBe(false);
+
+    await redis.restart();
+    await waitFor(() => stored(live.activities()).length >= stored(stored1).length, 'what A missed, after Redis is back', 15_000);
+    const after = await say(b, conv, QUESTIONS[1]!);
+    await live.waitForActivity((x) => x.replyToId === after.id && x.from.role === 'bot', 'a reply after the outage, live');
+    await settled(b, conv);
+    await sleep(200);
+    expect(stored(live.activities())).toEqual(stored((await getActivities(b, conv)).activities));
+  });
+});
