@@ -12,6 +12,7 @@ import {
   StreamClient,
   getActivities,
   openConversation,
+  postActivity,
   say,
   settled,
   sleep,
@@ -99,6 +100,21 @@ describeWithRedis('two instances, one Redis: Direct Line streams fan out', () =>
     const reply = await live.waitForActivity((x) => x.replyToId === question.id && x.from.role === 'bot', 'the reply after the lease');
     expect(Date.now() - heldAt).toBeGreaterThanOrEqual(1400);
     expect(reply.text).toBeTruthy();
+  });
+});
+
+describeWithRedis('two instances, one Redis: shared web chat limits', () => {
+  it('WEBCHAT_MESSAGES_PER_MINUTE is one budget per conversation whichever instance takes the post', async () => {
+    const prefix = testPrefix();
+    cleanups.push(() => deleteKeys(prefix));
+    const [a, b] = await twoInstances({ REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, WEBCHAT_MESSAGES_PER_MINUTE: '4' });
+    const conv = await openConversation(a);
+    const statuses = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await postActivity(i % 2 ? b : a, conv, { type: 'message', text: `第${i}条`, channelData: { clientActivityID: `rate-${i}` } });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 });
 

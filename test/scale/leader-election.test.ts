@@ -1,0 +1,109 @@
+/**
+ * Leader election over a real Redis: electors on their own connections stand for instances. One leads;
+ * when it dies (stops renewing, without stepping down) another takes over within ttl + ttl/3; when it
+ * stops properly another takes over at its next try; a leader cut off from Redis steps down before its
+ * key can expire.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { SoleLeader } from '../../src/scale/leader-election.js';
+import { connectRedis, whenReady } from '../../src/scale/redis-client.js';
+import { RedisLeaderElection } from '../../src/scale/redis-leader-election.js';
+import { PrivateRedis, TEST_REDIS_URL, deleteKeys, describeWithRedis, privateRedisAvailable, testPrefix } from '../helpers/redis.js';
+import { waitFor } from '../webchat/helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const TTL = 600;
+
+async function client(url = TEST_REDIS_URL): Promise<Redis> {
+  const c = connectRedis(url, { role: 'test' });
+  cleanups.push(() => c.disconnect());
+  await whenReady(c, 5_000);
+  return c;
+}
+
+async function elector(prefix: string, url?: string): Promise<{ election: RedisLeaderElection; client: Redis; changes: boolean[] }> {
+  const c = await client(url);
+  const election = new RedisLeaderElection({ client: c, prefix, name: 'singletons', ttlMs: TTL });
+  const changes: boolean[] = [];
+  election.onChange((leader) => changes.push(leader));
+  cleanups.push(() => election.stop());
+  return { election, client: c, changes };
+}
+
+describe('sole leader (one instance, the default)', () => {
+  it('leads once started and tells its listeners, also those that come later', async () => {
+    const sole = new SoleLeader();
+    const seen: boolean[] = [];
+    sole.onChange((l) => seen.push(l));
+    sole.start();
+    const late: boolean[] = [];
+    sole.onChange((l) => late.push(l));
+    await sole.stop();
+    expect(seen).toEqual([true, false]);
+    expect(late).toEqual([true, false]);
+  });
+});
+
+describeWithRedis('Redis leader election', () => {
+  it('elects exactly one of two; when the leader dies the other takes over within ttl + ttl/3', async () => {
+    const prefix = testPrefix();
+    cleanups.push(() => deleteKeys(prefix));
+    const [one, two] = [await elector(prefix), await elector(prefix)];
+    one.election.start();
+    two.election.start();
+    const leader = await waitFor(() => (one.election.isLeader ? one : two.election.isLeader ? two : undefined), 'a leader');
+    const other = leader === one ? two : one;
+    await new Promise((r) => setTimeout(r, TTL * 2)); // several renewals: still one leader
+    expect(leader.election.isLeader).toBe(true);
+    expect(other.election.isLeader).toBe(false);
+    expect(await leader.client.get(`${prefix}leader:singletons`)).toBe(leader.election.id);
+
+    // kill -9 of the leader, as Redis sees it: its connection is gone, nothing renews, nothing resigns.
+    leader.client.disconnect();
+    const since = Date.now();
+    await waitFor(() => other.election.isLeader, 'the takeover', 5_000, 10);
+    const takeover = Date.now() - since;
+    expect(takeover).toBeLessThanOrEqual(TTL + TTL / 3 + 150);
+    expect(other.changes).toEqual([true]);
+    // The cut-off leader stepped down by itself (before its key could expire).
+    expect(leader.election.isLeader).toBe(false);
+    expect(leader.changes).toEqual([true, false]);
+  });
+
+  it('a leader that stops steps down at once: the other leads at its next try, not after the ttl', async () => {
+    const prefix = testPrefix();
+    cleanups.push(() => deleteKeys(prefix));
+    const [one, two] = [await elector(prefix), await elector(prefix)];
+    one.election.start();
+    await waitFor(() => one.election.isLeader, 'the first leader');
+    two.election.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(two.election.isLeader).toBe(false);
+    const since = Date.now();
+    await one.election.stop();
+    expect(one.changes).toEqual([true, false]);
+    await waitFor(() => two.election.isLeader, 'the successor', 5_000, 10);
+    expect(Date.now() - since).toBeLessThan(TTL / 3 + 150);
+  });
+});
+
+describe.skipIf(!privateRedisAvailable)('Redis leader election through an outage (a private redis-server)', () => {
+  it('the leader steps down while Redis is away and one leads again once it is back; nothing throws', async () => {
+    const redis = await PrivateRedis.start();
+    cleanups.push(() => redis.kill());
+    const prefix = testPrefix();
+    const [one, two] = [await elector(prefix, redis.url), await elector(prefix, redis.url)];
+    one.election.start();
+    two.election.start();
+    await waitFor(() => one.election.isLeader || two.election.isLeader, 'a leader');
+    await redis.kill();
+    await waitFor(() => !one.election.isLeader && !two.election.isLeader, 'no leader while Redis is away', 3_000, 10);
+    await redis.restart();
+    await waitFor(() => one.election.isLeader !== two.election.isLeader, 'exactly one leader again', 10_000);
+  });
+});
