@@ -9,11 +9,14 @@
  *   delivery whose 2xx answer was lost, or a worker stopped mid-request, is sent again);
  * - rows of one request go out in order: a supplement is not sent before its request was delivered;
  * - a row being sent is claimed (its next attempt pushed past the request timeout), so two workers over
- *   the same database do not send it at the same time.
+ *   the same database do not send it at the same time. On PostgreSQL (several instances, one database)
+ *   each row is claimed with `FOR UPDATE SKIP LOCKED`: workers never wait on one another's rows nor
+ *   read rows another is claiming.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { dialectOf } from '../store/dialect.js';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { BackofficeClient, type DeliveryResult } from './backoffice-client.js';
 
@@ -157,6 +160,32 @@ export class OutboxStore {
     return next ? new Date(next) : undefined;
   }
 
+  /**
+   * PostgreSQL: claims the oldest due row in one statement — pushes its next attempt to `leaseUntil` and
+   * returns it — skipping rows another worker is claiming at this moment. Undefined when none is left.
+   */
+  async claimNextDue(now: Date, leaseUntil: Date): Promise<OutboxMessage | undefined> {
+    const row = await this.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: leaseUntil.toISOString() })
+      .where('id', '=', (eb) =>
+        eb.selectFrom(
+          this.#eligible()
+            .clearSelect()
+            .select('o.id')
+            .where('o.next_attempt_at', '<=', now.toISOString())
+            .orderBy('o.id')
+            .limit(1)
+            .forUpdate('o')
+            .skipLocked()
+            .as('next'),
+        ).select('next.id'),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    return row && toMessage(row);
+  }
+
   #eligible() {
     return this.db
       .selectFrom('outbox as o')
@@ -261,6 +290,8 @@ const silent: WorkerLogger = { debug() {}, info() {}, warn() {}, error() {} } as
  */
 export class OutboxWorker {
   readonly store: OutboxStore;
+  /** PostgreSQL: rows are claimed one by one with `SKIP LOCKED` instead of read in a batch, then claimed. */
+  readonly #skipLocked: boolean;
   readonly #client: BackofficeClient | undefined;
   readonly #now: () => Date;
   readonly #random: () => number;
@@ -282,6 +313,7 @@ export class OutboxWorker {
 
   constructor(options: OutboxWorkerOptions) {
     this.store = new OutboxStore(options.db);
+    this.#skipLocked = dialectOf(options.db) === 'postgres';
     if (options.url && !options.secret) {
       throw new AppError('CONFIG_INVALID', 'BACKOFFICE_WEBHOOK_SECRET is required when BACKOFFICE_WEBHOOK_URL is set');
     }
@@ -401,39 +433,50 @@ export class OutboxWorker {
     const result: RunResult = { delivered: 0, failed: 0 };
     const client = this.#client;
     if (!client) return result;
+    if (this.#skipLocked) {
+      for (let n = 0; n < this.#batchSize && !this.#stopping; n++) {
+        const claimedAt = this.#now();
+        const message = await this.store.claimNextDue(claimedAt, new Date(claimedAt.getTime() + this.#leaseMs));
+        if (!message || (await this.#attempt(client, message, claimedAt, result)) === 'aborted') break;
+      }
+      return result;
+    }
     const due = await this.store.due(this.#now(), this.#batchSize);
     for (const message of due) {
       if (this.#stopping) break;
       const claimedAt = this.#now();
       if (!(await this.store.claim(message, new Date(claimedAt.getTime() + this.#leaseMs)))) continue;
-      const outcome: DeliveryResult = await client.deliver(
-        { idempotencyKey: message.idempotencyKey, body: message.body },
-        this.#abort.signal,
-      );
-      const now = this.#now();
-      if (outcome.ok) {
-        await this.store.markDelivered(message.id, now);
-        result.delivered++;
-        this.#onAttempt?.('delivered');
-        this.#log.info(
-          { outboxId: message.id, requestId: message.requestId, kind: message.kind, attempts: message.attempts + 1 },
-          'delivered to the back office',
-        );
-      } else if (outcome.aborted) {
-        await this.store.release(message.id, claimedAt);
-        break;
-      } else {
-        const failures = message.attempts + 1;
-        const delay = backoffDelay(failures, { baseMs: this.#baseDelayMs, capMs: this.#maxDelayMs, random: this.#random });
-        await this.store.markFailed(message.id, outcome.error, new Date(now.getTime() + delay));
-        result.failed++;
-        this.#onAttempt?.('failed');
-        this.#log.warn(
-          { outboxId: message.id, requestId: message.requestId, kind: message.kind, attempts: failures, retryInMs: delay, error: outcome.error },
-          'back-office delivery failed; will retry',
-        );
-      }
+      if ((await this.#attempt(client, message, claimedAt, result)) === 'aborted') break;
     }
     return result;
+  }
+
+  /** One delivery attempt of a claimed row, and its bookkeeping. */
+  async #attempt(client: BackofficeClient, message: OutboxMessage, claimedAt: Date, result: RunResult): Promise<'aborted' | undefined> {
+    const outcome: DeliveryResult = await client.deliver({ idempotencyKey: message.idempotencyKey, body: message.body }, this.#abort.signal);
+    const now = this.#now();
+    if (outcome.ok) {
+      await this.store.markDelivered(message.id, now);
+      result.delivered++;
+      this.#onAttempt?.('delivered');
+      this.#log.info(
+        { outboxId: message.id, requestId: message.requestId, kind: message.kind, attempts: message.attempts + 1 },
+        'delivered to the back office',
+      );
+    } else if (outcome.aborted) {
+      await this.store.release(message.id, claimedAt);
+      return 'aborted';
+    } else {
+      const failures = message.attempts + 1;
+      const delay = backoffDelay(failures, { baseMs: this.#baseDelayMs, capMs: this.#maxDelayMs, random: this.#random });
+      await this.store.markFailed(message.id, outcome.error, new Date(now.getTime() + delay));
+      result.failed++;
+      this.#onAttempt?.('failed');
+      this.#log.warn(
+        { outboxId: message.id, requestId: message.requestId, kind: message.kind, attempts: failures, retryInMs: delay, error: outcome.error },
+        'back-office delivery failed; will retry',
+      );
+    }
+    return undefined;
   }
 }

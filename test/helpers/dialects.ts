@@ -49,6 +49,12 @@ export function describeEachDialect(body: (dialect: Dialect) => void): void {
   else describe.skip(`postgres (skipped: PostgreSQL does not answer at ${redact(TEST_DATABASE_URL)})`, () => body('postgres'));
 }
 
+/** `describe(name, body)` on PostgreSQL only; skipped, saying why, when it does not answer. */
+export function describePostgres(name: string, body: () => void): void {
+  if (postgresUnavailable === undefined) describe(`postgres: ${name}`, body);
+  else describe.skip(`postgres: ${name} (skipped: PostgreSQL does not answer at ${redact(TEST_DATABASE_URL)})`, body);
+}
+
 async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
