@@ -78,6 +78,22 @@ export interface InboundLimits {
 
 export type BotLogic = (context: TurnContext) => Promise<void>;
 
+export interface TurnOptions {
+  /** See `processActivity`. */
+  maskedBefore?: number;
+  /**
+   * Asked once the turn's place in the queue (and, across instances, the conversation's lease) is this
+   * one's: false skips the turn. A message stored once may be picked up by two instances (the one it was
+   * posted to, and one replaying what looked unanswered); only the first to hold the lease answers it.
+   */
+  stillPending?: () => Promise<boolean>;
+  /**
+   * Runs after a turn that succeeded, still inside its place (and lease): e.g. marking the message
+   * answered. Also for a message the limits keep from running (it is dealt with).
+   */
+  afterTurn?: () => Promise<void>;
+}
+
 /** What a platform channel (Telegram, WeChat) needs from the server to start; the server builds it once. */
 export interface PlatformChannelDeps {
   /** `runtime.attach`: connects the adapter to the bot (handoff sink, error handling, notifications). */
@@ -174,7 +190,7 @@ export abstract class ChannelAdapter extends BotAdapter {
    * activity is then masked again as a precaution (it changes nothing) but not run through the split-card
    * memory a second time.
    */
-  async processActivity(inbound: Partial<Activity>, logic: BotLogic, options: { maskedBefore?: number } = {}): Promise<void> {
+  async processActivity(inbound: Partial<Activity>, logic: BotLogic, options: TurnOptions = {}): Promise<void> {
     const normalized = this.normalizeInbound(inbound);
     const masked = options.maskedBefore === undefined ? this.maskInbound(normalized) : maskActivity(normalized);
     const activity = masked.value;
@@ -184,12 +200,14 @@ export abstract class ChannelAdapter extends BotAdapter {
     if (refusal !== undefined) {
       // On record (above), not run: the bot and its model never see it. Told once a minute, not per message.
       if (refusal) logic = async (context) => void (await context.sendActivity(refusal));
-      else return;
+      else return options.afterTurn?.();
     }
     await this.queue.run(this.queueKey(activity), async () => {
+      if (options.stillPending && !(await options.stillPending())) return;
       const context = new TurnContext(this, activity);
       context.turnState.set(MASKED_CARD_NUMBERS, count);
       await this.runMiddleware(context, logic);
+      await options.afterTurn?.();
     });
   }
 

@@ -33,12 +33,14 @@ afterEach(async () => {
 async function twoInstances(env: Record<string, string>): Promise<[TestServer, TestServer]> {
   const dataDir = tempDataDir();
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const shared = { DATA_DIR: dataDir, WEBCHAT_TOKENS_PER_MINUTE: '1000', ...env };
-  const a = await startTestServer(shared);
-  cleanups.push(() => a.stop());
-  const b = await startTestServer(shared);
-  cleanups.push(() => b.stop());
-  return [a, b];
+  const a = await anotherInstance(dataDir, env);
+  return [a, await anotherInstance(dataDir, env)];
+}
+
+async function anotherInstance(dataDir: string, env: Record<string, string>): Promise<TestServer> {
+  const server = await startTestServer({ DATA_DIR: dataDir, WEBCHAT_TOKENS_PER_MINUTE: '1000', ...env });
+  cleanups.push(() => server.stop());
+  return server;
 }
 
 /** Two instances on the shared test Redis (a prefix of their own); a conversation opened on A, its stream on A. */
@@ -85,6 +87,24 @@ describeWithRedis('two instances, one Redis: Direct Line streams fan out', () =>
       const reply = all.find((x) => x.replyToId === p.id && x.from.role === 'bot')!;
       expect(order.indexOf(reply.id!)).toBeGreaterThan(order.indexOf(p.id));
     }
+  });
+
+  it('a message one instance is about to answer is not answered again by an instance starting meanwhile (its replay)', async () => {
+    const { a, conv, live, prefix } = await sharedRedisPair();
+    await settled(a, conv);
+    // The conversation is busy elsewhere for 1.5 s: A's turn for the next message waits, still unanswered…
+    const redis = testClient();
+    cleanups.push(() => redis.disconnect());
+    await redis.set(`${prefix}turn:directline:${conv.conversationId}`, 'another-instance', 'PX', 1500);
+    const question = await say(a, conv, QUESTIONS[0]!);
+    // …when a new instance starts and replays what it finds unanswered: that message too.
+    const c = await anotherInstance(a.dataDir, { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    await live.waitForActivity((x) => x.replyToId === question.id && x.from.role === 'bot', 'the reply');
+    await settled(a, conv);
+    await settled(c, conv);
+    await sleep(300);
+    const replies = (await getActivities(c, conv)).activities.filter((x) => x.replyToId === question.id && x.from.role === 'bot' && x.type === 'message');
+    expect(replies).toHaveLength(1);
   });
 
   it('a web chat turn waits for the conversation\'s lease in Redis (held elsewhere), then runs', async () => {

@@ -173,8 +173,16 @@ export class DirectLineService {
   }
 
   private process(conversationId: string, seq: number, activity: Partial<Activity>, maskedBefore = 0): void {
+    const { store } = this.deps;
     this.track(
-      this.deps.adapter.processActivity(activity, this.deps.logic, { maskedBefore }).then(() => this.deps.store.markProcessed(conversationId, seq)),
+      // Checked and marked inside the conversation's turn (its lease, with several instances), so that a
+      // message two instances pick up — posted to one, replayed by another starting meanwhile — is
+      // answered once.
+      this.deps.adapter.processActivity(activity, this.deps.logic, {
+        maskedBefore,
+        stillPending: () => store.isPending(conversationId, seq),
+        afterTurn: () => store.markProcessed(conversationId, seq),
+      }),
       { conversationId, seq },
     );
   }

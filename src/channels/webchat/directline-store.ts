@@ -120,6 +120,17 @@ export class DirectLineStore {
       .execute();
   }
 
+  /** Whether the activity is still waiting for its turn (not yet marked processed). */
+  async isPending(conversationId: string, seq: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('dl_activities')
+      .select('processed_at')
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return row !== undefined && row.processed_at === null;
+  }
+
   /** User activities stored but never processed (the server stopped in between), oldest first. */
   async pending(): Promise<{ conversationId: string; seq: number; activity: Activity }[]> {
     const rows = await this.db
