@@ -110,8 +110,10 @@ function dialectOf(db: Kysely<Database>, timeZone: string, offset: number): Dial
       seconds: (from, to) => sql<number>`(julianday(${sql.ref(to)}) - julianday(${sql.ref(from)})) * 86400`,
     };
   }
+  // The zone is a literal, not a parameter: PostgreSQL matches a GROUP BY expression to the selected one
+  // by its text, and two parameters ($1, $4) never match. `sql.lit` quotes it (and it is a checked zone).
   return {
-    day: (column) => sql<string>`to_char((${sql.ref(column)})::timestamptz at time zone ${timeZone}, 'YYYY-MM-DD')`,
+    day: (column) => sql<string>`to_char((${sql.ref(column)})::timestamptz at time zone ${sql.lit(timeZone)}, 'YYYY-MM-DD')`,
     seconds: (from, to) => sql<number>`extract(epoch from (${sql.ref(to)})::timestamptz - (${sql.ref(from)})::timestamptz)`,
   };
 }
@@ -215,7 +217,8 @@ export async function dashboard(db: Kysely<Database>, query: DashboardQuery): Pr
     .selectFrom('requests')
     .select(['status', age.as('age'), sql<number>`count(*)`.as('n')])
     .$if(channel !== undefined, (q) => q.where('channel_id', '=', channel!))
-    .groupBy(['status', age])
+    // By the output name: PostgreSQL does not see the same CASE with other parameters as the selected one.
+    .groupBy(['status', sql.ref('age')])
     .orderBy('status')
     .execute();
 
