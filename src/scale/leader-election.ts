@@ -49,3 +49,36 @@ export class SoleLeader extends LeadershipState {
     this.setLeader(false);
   }
 }
+
+/** What runs on the leader only: Telegram long polling, the WeChat puppet, a sweeper's timer… */
+export interface Singleton {
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+/**
+ * Starts the singleton whenever this instance becomes leader and stops it when it no longer is, one
+ * change at a time (a stop finishes before the next start). Resolves the returned function once the
+ * singleton is stopped for good (shutdown); the election itself is the caller's to stop.
+ */
+export function runWhileLeader(election: LeaderElection, singleton: Singleton, onError: (err: unknown) => void): () => Promise<void> {
+  let running = false;
+  let changes = Promise.resolve();
+  const apply = (leader: boolean) => {
+    changes = changes.then(async () => {
+      if (leader === running) return;
+      try {
+        await (leader ? singleton.start() : singleton.stop());
+        running = leader;
+      } catch (err) {
+        onError(err);
+      }
+    });
+  };
+  const off = election.onChange(apply);
+  return async () => {
+    off();
+    apply(false);
+    await changes;
+  };
+}

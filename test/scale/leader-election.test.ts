@@ -4,9 +4,13 @@
  * stops properly another takes over at its next try; a leader cut off from Redis steps down before its
  * key can expire.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { SoleLeader } from '../../src/scale/leader-election.js';
+import { SoleLeader, runWhileLeader } from '../../src/scale/leader-election.js';
 import { connectRedis, whenReady } from '../../src/scale/redis-client.js';
 import { RedisLeaderElection } from '../../src/scale/redis-leader-election.js';
 import { PrivateRedis, TEST_REDIS_URL, deleteKeys, describeWithRedis, privateRedisAvailable, testPrefix } from '../helpers/redis.js';
@@ -89,6 +93,95 @@ describeWithRedis('Redis leader election', () => {
     expect(one.changes).toEqual([true, false]);
     await waitFor(() => two.election.isLeader, 'the successor', 5_000, 10);
     expect(Date.now() - since).toBeLessThan(TTL / 3 + 150);
+  });
+});
+
+describeWithRedis('singletons on the leader', () => {
+  it('run on exactly one instance, and move to the other when the leader dies', async () => {
+    const prefix = testPrefix();
+    cleanups.push(() => deleteKeys(prefix));
+    const running = new Set<string>();
+    let most = 0;
+    const errors: unknown[] = [];
+    const instances = [];
+    for (const name of ['one', 'two']) {
+      const e = await elector(prefix);
+      const stopForGood = runWhileLeader(
+        e.election,
+        {
+          start: () => {
+            running.add(name);
+            most = Math.max(most, running.size);
+          },
+          stop: async () => {
+            await new Promise((r) => setTimeout(r, 20)); // a poller finishing its request
+            running.delete(name);
+          },
+        },
+        (err) => errors.push(err),
+      );
+      cleanups.push(stopForGood);
+      e.election.start();
+      instances.push({ name, ...e });
+    }
+    await waitFor(() => running.size === 1, 'the singleton to run');
+    const leader = instances.find((i) => running.has(i.name))!;
+    const other = instances.find((i) => i !== leader)!;
+    leader.client.disconnect();
+    await waitFor(() => running.has(other.name), 'the singleton to move', 5_000, 10);
+    expect([...running]).toEqual([other.name]);
+    expect(most).toBe(1);
+    expect(errors).toEqual([]);
+  });
+});
+
+describeWithRedis('leader election between processes', () => {
+  /** A child process that campaigns and prints `leader` / `follower` (the election bundled by esbuild). */
+  async function electorProcess(prefix: string, ttlMs: number): Promise<{ child: ChildProcess; lines: string[] }> {
+    // Inside node_modules so that the bundle finds ioredis like the project does.
+    const dir = join(process.cwd(), 'node_modules', '.cache', 'pos-assist-tests');
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, `elector-${process.pid}.mjs`);
+    await build({
+      stdin: {
+        contents: `
+          import { connectRedis } from './src/scale/redis-client.js';
+          import { RedisLeaderElection } from './src/scale/redis-leader-election.js';
+          const [url, prefix, ttl] = process.argv.slice(2);
+          const election = new RedisLeaderElection({ client: connectRedis(url, { role: 'child' }), prefix, name: 'singletons', ttlMs: Number(ttl) });
+          election.onChange((leader) => process.stdout.write(leader ? 'leader\\n' : 'follower\\n'));
+          election.start();`,
+        resolveDir: process.cwd(),
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile,
+      logLevel: 'silent',
+    });
+    const child = spawn(process.execPath, [outfile, TEST_REDIS_URL, prefix, String(ttlMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => void child.kill('SIGKILL'));
+    const lines: string[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    return { child, lines };
+  }
+
+  it('kill -9 of the leading process: the other process leads within ttl + ttl/3', async () => {
+    const prefix = testPrefix();
+    cleanups.push(() => deleteKeys(prefix));
+    const ttl = 1_500;
+    const [one, two] = [await electorProcess(prefix, ttl), await electorProcess(prefix, ttl)];
+    const leader = await waitFor(() => (one.lines.includes('leader') ? one : two.lines.includes('leader') ? two : undefined), 'a leading process');
+    const other = leader === one ? two : one;
+    await new Promise((r) => setTimeout(r, ttl));
+    expect(other.lines).toEqual([]);
+    leader.child.kill('SIGKILL');
+    const since = Date.now();
+    await waitFor(() => other.lines.includes('leader'), 'the other process to lead', 10_000, 10);
+    const takeover = Date.now() - since;
+    expect(takeover).toBeLessThanOrEqual(ttl + ttl / 3 + 300);
   });
 });
 
