@@ -174,7 +174,7 @@ export async function runKnowledgeExport(config: Config, dryRun: boolean, json: 
   const store = await openDatabase({ filename: config.paths.database, url: config.databaseUrl });
   try {
     const edits = new KnowledgeEdits(store.db, new AuditLog(store.db));
-    const report = exportKnowledgeEdits(config.knowledgeDir, { paraphrases: await edits.paraphrases(), curated: await edits.curatedAnswers() }, { dryRun });
+    const report = exportKnowledgeEdits(config.knowledgeDir, await edits.inForce(), { dryRun });
     if (json) {
       process.stdout.write(`${JSON.stringify({ dryRun, ...report })}\n`);
       return 0;

@@ -177,4 +177,25 @@ export interface GapGroupView {
   examples: string[];
   sections: { file: string; title: string; section: string; count: number }[];
   latestAt: string;
+  /** Every distinct wording (newest first, at most 100): what marking the group handled marks. */
+  questions: string[];
+  /** Set when every question of the group was marked handled after it was last asked: who, when, by which edit. */
+  handled: { by: string; at: string; edit: { id: number; kind: 'paraphrase' | 'curated' } | null } | null;
+}
+
+/** An agent's reply proposed as a curated answer (`/agent/api/knowledge/proposals`). */
+export interface ProposalView {
+  id: number;
+  handoffId: string;
+  eventId: number;
+  question: string;
+  answer: string;
+  status: 'pending' | 'approved' | 'rejected';
+  by: string;
+  at: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  /** The curated answer's version (knowledge_edits) an approval made. */
+  editId: number | null;
+  note: string | null;
 }

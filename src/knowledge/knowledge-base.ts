@@ -136,6 +136,11 @@ export class KnowledgeBase {
     return new Retriever(index, (message, details) => options.logger?.warn(details, message));
   }
 
+  /** The folder of the guide's files (where `pos-assist knowledge export` writes). */
+  get knowledgeDir(): string {
+    return this.options.knowledgeDir;
+  }
+
   get minConfidence(): number {
     return this.options.minConfidence;
   }

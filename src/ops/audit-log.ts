@@ -1,13 +1,13 @@
 /**
  * The audit log (table `audit_log`): what agents and supervisors did — logins and logouts, claims,
  * transfers, resolutions and hand-backs, closed tickets, decisions on requests, canned-reply edits,
- * unbound identities, knowledge edits (paraphrases, curated answers). Written in the same transaction
+ * unbound identities, knowledge edits (paraphrases, curated answers, proposals, gaps marked handled). Written in the same transaction
  * as the action wherever the action is one transaction here (`record(tx, …)`), so an action and its
  * entry exist together or not at all. Read by supervisors only (`GET /agent/api/audit`, the console's
  * 审计 tab).
  *
  * An entry names its actor by id, login name and role as they were, the action (`<area>.<verb>`), its
- * target (`handoff`, `request`, `canned_reply`, `identity`, `agent`, `knowledge_section`, `curated_answer` and an id) and
+ * target (`handoff`, `request`, `canned_reply`, `identity`, `agent`, `knowledge_section`, `curated_answer`, `knowledge_proposal`, `knowledge_gap` and an id) and
  * a small JSON detail (card-masked: a reason or a canned reply's text may carry anything an agent typed).
  * Entries are kept:
  * they hold no merchant's words beyond such a detail, and an audit trail that expires is no trail.
@@ -33,6 +33,11 @@ export const AUDIT_ACTIONS = [
   'knowledge.paraphrase_remove',
   'knowledge.curated_add',
   'knowledge.curated_remove',
+  'knowledge.proposal_create',
+  'knowledge.proposal_approve',
+  'knowledge.proposal_reject',
+  'knowledge.gap_handle',
+  'knowledge.gap_reopen',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,7 +10,7 @@
  * `knowledge.paraphrase_remove`, `knowledge.curated_add`, `knowledge.curated_remove`), then applied to
  * the running knowledge base (`applyTo`) — no restart, no re-ingest. Another process (a CLI chat) sees the change when it next opens the knowledge base.
  */
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import { AppError } from '../core/errors.js';
 import type { CuratedAnswer, KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { normalize } from '../knowledge/text.js';
@@ -55,6 +55,45 @@ export function questionKey(question: string): string {
 type EditValues = Pick<KnowledgeEditsTable, 'question' | 'file' | 'section' | 'answer' | 'status'>;
 type EditRow = Omit<KnowledgeEditsTable, 'id'> & { id: number };
 
+/** One mark (migration 0014): `handled` (by `edit_id` when an edit fixed it) or `open` again. */
+export interface GapMarksTable {
+  id: Generated<number>;
+  question_key: string;
+  question: string;
+  status: 'handled' | 'open';
+  edit_id: number | null;
+  actor_id: number;
+  actor_name: string;
+  created_at: string;
+}
+export type GapMarkTables = { knowledge_gap_marks: GapMarksTable };
+
+/**
+ * Marks questions handled (by an edit, or none) or open again, one row per distinct question, through
+ * `db` (the caller's transaction when the mark goes with an edit or an audit entry). Returns the rows written.
+ */
+export async function markGaps(
+  db: Kysely<Database>,
+  input: { actor: { id: number; name: string }; questions: readonly string[]; status: GapMarksTable['status']; editId: number | null; at: string },
+): Promise<number> {
+  const rows = new Map<string, string>();
+  for (const q of input.questions) {
+    const question = maskCardNumbers(q.trim()).text;
+    const key = questionKey(question);
+    if (key && !rows.has(key)) rows.set(key, question);
+  }
+  if (rows.size === 0) return 0;
+  await db
+    .withTables<GapMarkTables>()
+    .insertInto('knowledge_gap_marks')
+    .values([...rows].map(([key, question]) => ({ question_key: key, question, status: input.status, edit_id: input.editId, actor_id: input.actor.id, actor_name: input.actor.name, created_at: input.at })))
+    .execute();
+  return rows.size;
+}
+
+/** More work in an edit's transaction (a proposal's approval), given the new version's id. */
+export type WithinEdit = (tx: Kysely<Database>, versionId: number) => Promise<void>;
+
 export class KnowledgeEdits {
   constructor(
     private readonly db: Kysely<Database>,
@@ -84,7 +123,7 @@ export class KnowledgeEdits {
       action: 'knowledge.paraphrase_add',
       target: `${input.file}#${input.section}`,
       detail: before?.status === 'active' ? { from: { file: before.file, section: before.section } } : {},
-    }));
+    }), this.fixesGap(actor, question));
     await this.applyTo(knowledge);
     return { id: row!.id, question, file: input.file, section: input.section, by: actor.name, at: row!.created_at };
   }
@@ -110,7 +149,13 @@ export class KnowledgeEdits {
   }
 
   /** Writes (or rewrites: a new version) the answer to `question`; a message matching it closely gets it verbatim. */
-  async addCurated(actor: AuditActor, knowledge: KnowledgeBase, input: { question: string; answer: string }): Promise<CuratedAnswer> {
+  async addCurated(
+    actor: AuditActor,
+    knowledge: KnowledgeBase,
+    input: { question: string; answer: string },
+    /** Said in the audit entry (a proposal approved), and done in the same transaction. */
+    extra: { detail?: Record<string, unknown>; within?: WithinEdit } = {},
+  ): Promise<CuratedAnswer> {
     const question = cleanQuestion(input.question);
     const answer = maskCardNumbers(input.answer.trim()).text;
     if (!answer) throw new AppError('AGENT_INVALID', 'the answer is empty');
@@ -118,8 +163,11 @@ export class KnowledgeEdits {
       values: { question, file: null, section: null, answer, status: 'active' },
       action: 'knowledge.curated_add',
       target: questionKey(question),
-      detail: before?.status === 'active' ? { replaced: before.id } : {},
-    }));
+      detail: { ...(before?.status === 'active' ? { replaced: before.id } : {}), ...extra.detail },
+    }), async (tx, id) => {
+      await this.fixesGap(actor, question)(tx, id);
+      await extra.within?.(tx, id);
+    });
     await this.applyTo(knowledge);
     return { id: row!.id, question, answer, by: actor.name, at: row!.created_at };
   }
@@ -131,6 +179,18 @@ export class KnowledgeEdits {
     );
     if (row) await this.applyTo(knowledge);
     return row !== undefined;
+  }
+
+  /** What `pos-assist knowledge export` and the console's download write: the edits in force. */
+  async inForce(): Promise<{ paraphrases: Paraphrase[]; curated: CuratedAnswer[] }> {
+    return { paraphrases: await this.paraphrases(), curated: await this.curatedAnswers() };
+  }
+
+  /** The question an edit was saved for is no gap any more: marked handled by that edit. */
+  private fixesGap(actor: AuditActor, question: string): WithinEdit {
+    return async (tx, id) => {
+      await markGaps(tx, { actor, questions: [question], status: 'handled', editId: id, at: this.now().toISOString() });
+    };
   }
 
   // ── Versions ─────────────────────────────────────────────────────────────────────────────────────
@@ -171,6 +231,7 @@ export class KnowledgeEdits {
     kind: KnowledgeEditsTable['kind'],
     question: string,
     decide: (before: EditRow | undefined) => { values: EditValues; action: AuditAction; target: string; detail: Record<string, unknown> } | undefined,
+    within?: WithinEdit,
   ): Promise<EditRow | undefined> {
     const key = questionKey(question);
     if (!key) throw new AppError('AGENT_INVALID', 'the question is empty');
@@ -182,6 +243,7 @@ export class KnowledgeEdits {
       const { id } = await tx.insertInto('knowledge_edits').values(values).returning('id').executeTakeFirstOrThrow();
       const targetType = kind === 'paraphrase' ? 'knowledge_section' : 'curated_answer';
       await this.audit.record({ actor, action: next.action, targetType, targetId: next.target, detail: { question: next.values.question, version: id, ...next.detail } }, tx);
+      await within?.(tx, id);
       return { id, ...values };
     });
   }

@@ -96,13 +96,21 @@ export function curatedMarkdown(curated: readonly CuratedAnswer[]): string {
   return parts.join('\n');
 }
 
-/** Writes the edits into `knowledgeDir` (or only reports what it would do, with `dryRun`). */
-export function exportKnowledgeEdits(
-  knowledgeDir: string,
-  edits: { paraphrases: readonly Paraphrase[]; curated: readonly CuratedAnswer[] },
-  options: { dryRun?: boolean } = {},
-): ExportReport {
+/** What an export writes: the report, each file's new text (paths relative to the knowledge folder), the files it removes. */
+export interface ExportPlan {
+  report: ExportReport;
+  writes: { file: string; text: string }[];
+  removes: string[];
+}
+
+/**
+ * What exporting the edits into `knowledgeDir` would write, without writing: the CLI writes it, the
+ * console's download packs it (the same plan, so both give the same files).
+ */
+export function planKnowledgeExport(knowledgeDir: string, edits: { paraphrases: readonly Paraphrase[]; curated: readonly CuratedAnswer[] }): ExportPlan {
   const report: ExportReport = { files: [], curated: 0, skipped: [] };
+  const writes: ExportPlan['writes'] = [];
+  const removes: string[] = [];
   const byFile = new Map<string, Paraphrase[]>();
   for (const p of edits.paraphrases) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
   for (const [file, paraphrases] of byFile) {
@@ -126,13 +134,25 @@ export function exportKnowledgeEdits(
     }
     if (added.length === 0) continue;
     report.files.push({ file, added });
-    if (!options.dryRun) writeFileSync(path, text);
+    writes.push({ file, text });
   }
   const curatedPath = join(knowledgeDir, CURATED_ANSWERS_FILE);
   report.curated = edits.curated.length;
+  if (edits.curated.length > 0) writes.push({ file: CURATED_ANSWERS_FILE, text: curatedMarkdown(edits.curated) });
+  else if (existsSync(curatedPath) && readFileSync(curatedPath, 'utf8').includes(GENERATED)) removes.push(CURATED_ANSWERS_FILE);
+  return { report, writes, removes };
+}
+
+/** Writes the edits into `knowledgeDir` (or only reports what it would do, with `dryRun`). */
+export function exportKnowledgeEdits(
+  knowledgeDir: string,
+  edits: { paraphrases: readonly Paraphrase[]; curated: readonly CuratedAnswer[] },
+  options: { dryRun?: boolean } = {},
+): ExportReport {
+  const plan = planKnowledgeExport(knowledgeDir, edits);
   if (!options.dryRun) {
-    if (edits.curated.length > 0) writeFileSync(curatedPath, curatedMarkdown(edits.curated));
-    else if (existsSync(curatedPath) && readFileSync(curatedPath, 'utf8').includes(GENERATED)) rmSync(curatedPath);
+    for (const w of plan.writes) writeFileSync(join(knowledgeDir, w.file), w.text);
+    for (const file of plan.removes) rmSync(join(knowledgeDir, file));
   }
-  return report;
+  return plan.report;
 }

@@ -1,21 +1,27 @@
 /**
  * The supervisors' side of the agent console API: the dashboard (`GET /agent/api/dashboard`, and
  * `/agent/api/dashboard.csv` to download it), knowledge upkeep (`/agent/api/knowledge/…`: the gaps,
- * sections, paraphrases, curated answers, a preview and every version) and the audit log (`GET /agent/api/audit`). Registered in
+ * sections, paraphrases, curated answers, a preview, every version, gaps marked handled, agents' replies
+ * proposed as curated answers, the export as a download) and the audit log (`GET /agent/api/audit`). Registered in
  * the console's scope, so the agentAuth guard (401 without a session) and its error handler apply; every
- * route here also needs the supervisor role (403 `AGENT_FORBIDDEN` for an agent).
+ * route here but proposing a reply (any agent, their own reply) needs the supervisor role (403
+ * `AGENT_FORBIDDEN` for an agent).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../core/errors.js';
-import { agentErrorHandler, requireRole } from '../handoff/agents/index.js';
+import { agentErrorHandler, currentAgent, requireRole } from '../handoff/agents/index.js';
 import { parse } from '../handoff/console-routes.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { AUDIT_PAGE_MAX, type AuditLog } from './audit-log.js';
 import { dashboard, dashboardCsv, dayIn, startOfDay } from './dashboard.js';
-import { knowledgeGaps } from './knowledge-gaps.js';
-import { KnowledgeEdits, QUESTION_MAX_CHARS } from './knowledge-edits.js';
+import { GROUP_QUESTIONS_MAX, knowledgeGaps } from './knowledge-gaps.js';
+import { KnowledgeEdits, markGaps, QUESTION_MAX_CHARS } from './knowledge-edits.js';
+import { planKnowledgeExport } from './knowledge-export.js';
+import { KnowledgeProposals } from './knowledge-proposals.js';
+import { zip } from './zip.js';
+import { writeTransaction } from '../store/transactions.js';
 import type { KnowledgeAnswer, KnowledgeBase } from '../knowledge/knowledge-base.js';
 
 export interface OpsRouteOptions {
@@ -69,6 +75,11 @@ const ANSWER_MAX_CHARS = 2000;
 const CuratedBody = z.object({ question: Question, answer: z.string().trim().min(1).max(ANSWER_MAX_CHARS) }).strict();
 const PreviewBody = z.object({ question: Question }).strict();
 const HistoryQuery = z.object({ question: Question.optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).strict();
+const GapMarkBody = z.object({ questions: z.array(Question).min(1).max(GROUP_QUESTIONS_MAX), editId: z.number().int().positive().optional() }).strict();
+const ProposeBody = z.object({ eventId: z.number().int().positive(), question: Question }).strict();
+const ProposalsQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected']).optional() }).strict();
+const RejectBody = z.object({ note: z.string().trim().max(500).optional() }).strict();
+const ProposalId = z.object({ id: z.coerce.number().int().positive() }).strict();
 
 /** The preview's view of an answer: what the merchant would read, what it cites, how sure it is. */
 function previewOf(answer: KnowledgeAnswer) {
@@ -105,8 +116,36 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRouteOptions):
     requireRole(request, 'supervisor');
     const { from, to } = compute(request.query);
     const until = startOfDay(new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), options.timeZone);
-    return { from, to, groups: await knowledgeGaps(options.db, { since: startOfDay(from, options.timeZone), until }) };
+    const all = await knowledgeGaps(options.db, { since: startOfDay(from, options.timeZone), until });
+    // Open first (the worklist); handled ones apart, to check or reopen.
+    return { from, to, groups: all.filter((g) => !g.handled), handled: all.filter((g) => g.handled) };
   });
+  // A group marked handled (by an edit, or as needing none) leaves the open list; reopened, it returns.
+  const markRoute = (status: 'handled' | 'open') => async (request: FastifyRequest) => {
+    const supervisor = requireRole(request, 'supervisor');
+    const body = parse(GapMarkBody, request.body);
+    if (status === 'handled' && body.editId !== undefined) {
+      const edit = await options.db.selectFrom('knowledge_edits').select('id').where('id', '=', body.editId).executeTakeFirst();
+      if (!edit) throw new AppError('AGENT_INVALID', `editId: no knowledge edit ${body.editId}`);
+    }
+    const marked = await writeTransaction(options.db, async (tx) => {
+      const n = await markGaps(tx, { actor: supervisor, questions: body.questions, status, editId: status === 'handled' ? (body.editId ?? null) : null, at: new Date().toISOString() });
+      await options.audit.record(
+        {
+          actor: supervisor,
+          action: status === 'handled' ? 'knowledge.gap_handle' : 'knowledge.gap_reopen',
+          targetType: 'knowledge_gap',
+          targetId: body.questions[0]!.slice(0, 200),
+          detail: { questions: body.questions.slice(0, 10), count: n, ...(body.editId !== undefined && status === 'handled' ? { edit: body.editId } : {}) },
+        },
+        tx,
+      );
+      return n;
+    });
+    return { marked };
+  };
+  app.post('/agent/api/knowledge/gaps/handle', markRoute('handled'));
+  app.post('/agent/api/knowledge/gaps/reopen', markRoute('open'));
   app.get('/agent/api/dashboard.csv', async (request, reply) => {
     requireRole(request, 'supervisor');
     const { table, data } = compute(request.query);
@@ -171,6 +210,47 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRouteOptions):
   app.get('/agent/api/knowledge/history', async (request) => {
     requireRole(request, 'supervisor');
     return { versions: await options.edits.history(parse(HistoryQuery, request.query)) };
+  });
+  // What `pos-assist knowledge export` would write, as a ZIP of the files (paths as in knowledge/) and
+  // its report: the same plan, nothing written on the server.
+  app.get('/agent/api/knowledge/export', async (request, reply) => {
+    requireRole(request, 'supervisor');
+    const plan = planKnowledgeExport(options.knowledge().knowledgeDir, await options.edits.inForce());
+    const report = { ...plan.report, remove: plan.removes };
+    const archive = zip([...plan.writes.map((w) => ({ name: w.file, data: w.text })), { name: 'export-report.json', data: `${JSON.stringify(report, null, 2)}\n` }]);
+    return reply
+      .header('content-type', 'application/zip')
+      .header('content-disposition', `attachment; filename="pos-assist-knowledge-${dayIn(new Date(), options.timeZone)}.zip"`)
+      .header('cache-control', 'no-store')
+      .send(archive);
+  });
+
+  // ── Agents' replies proposed as curated answers ──────────────────────────────────────────────────
+  const proposals = new KnowledgeProposals(options.db, options.audit, options.edits);
+  // Any agent, their own reply in a conversation resolved or being resolved; a supervisor decides.
+  app.post<{ Params: { id: string } }>('/agent/api/handoffs/:id/proposals', async (request, reply) => {
+    const agent = currentAgent(request);
+    const body = parse(ProposeBody, request.body);
+    return reply.code(201).send(await proposals.propose(agent, { handoffId: request.params.id, eventId: body.eventId, question: body.question }));
+  });
+  app.get<{ Params: { id: string } }>('/agent/api/handoffs/:id/proposals', async (request) => {
+    currentAgent(request);
+    return { proposals: await proposals.list({ handoffId: request.params.id }) };
+  });
+  app.get('/agent/api/knowledge/proposals', async (request) => {
+    requireRole(request, 'supervisor');
+    return { proposals: await proposals.list(parse(ProposalsQuery, request.query)) };
+  });
+  app.post('/agent/api/knowledge/proposals/:id/approve', async (request) => {
+    const supervisor = requireRole(request, 'supervisor');
+    const { id } = parse(ProposalId, request.params);
+    return proposals.approve(supervisor, options.knowledge(), id, parse(CuratedBody, request.body));
+  });
+  app.post('/agent/api/knowledge/proposals/:id/reject', async (request) => {
+    const supervisor = requireRole(request, 'supervisor');
+    const { id } = parse(ProposalId, request.params);
+    const { note } = parse(RejectBody, request.body);
+    return { proposal: await proposals.reject(supervisor, id, note) };
   });
 
   // ── Audit log ────────────────────────────────────────────────────────────────────────────────────

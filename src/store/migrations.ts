@@ -575,6 +575,51 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('knowledge_edits').ifExists().execute();
       },
     },
+    '0014_knowledge_proposals': {
+      async up(db: Kysely<any>): Promise<void> {
+        // An agent's reply proposed as a curated answer (src/ops/knowledge-proposals.ts): pending until a
+        // supervisor approves (the curated answer's knowledge_edits version is kept) or rejects it.
+        await db.schema
+          .createTable('knowledge_proposals')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('handoff_id', 'text', (col) => col.notNull())
+          .addColumn('event_id', 'integer', (col) => col.notNull())
+          .addColumn('question', 'text', (col) => col.notNull())
+          .addColumn('answer', 'text', (col) => col.notNull())
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('proposed_by_id', 'integer', (col) => col.notNull())
+          .addColumn('proposed_by_name', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .addColumn('decided_by_id', 'integer')
+          .addColumn('decided_by_name', 'text')
+          .addColumn('decided_at', 'text')
+          .addColumn('edit_id', 'integer')
+          .addColumn('note', 'text')
+          .execute();
+        await db.schema.createIndex('knowledge_proposals_status_idx').ifNotExists().on('knowledge_proposals').columns(['status', 'id']).execute();
+        await db.schema.createIndex('knowledge_proposals_event_idx').ifNotExists().on('knowledge_proposals').columns(['event_id']).execute();
+        // Gaps (unanswered or 👎'd questions) marked handled, or open again: versioned like knowledge_edits,
+        // a question's newest row is its state.
+        await db.schema
+          .createTable('knowledge_gap_marks')
+          .ifNotExists()
+          .addColumn('id', 'integer', autoId)
+          .addColumn('question_key', 'text', (col) => col.notNull())
+          .addColumn('question', 'text', (col) => col.notNull())
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('edit_id', 'integer')
+          .addColumn('actor_id', 'integer', (col) => col.notNull())
+          .addColumn('actor_name', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('knowledge_gap_marks_key_idx').ifNotExists().on('knowledge_gap_marks').columns(['question_key', 'id']).execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('knowledge_gap_marks').ifExists().execute();
+        await db.schema.dropTable('knowledge_proposals').ifExists().execute();
+      },
+    },
   };
 }
 
