@@ -11,6 +11,7 @@ import { purgeExpired } from '../../src/store/retention.js';
 import type { Database } from '../../src/store/schema.js';
 import { startRuntime } from '../helpers/runtime.js';
 import { useTempDatabases } from './helpers.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 
 const NOW = new Date('2026-06-30T00:00:00.000Z');
 const CUTOFF = new Date('2026-01-01T00:00:00.000Z');
@@ -60,98 +61,104 @@ async function fill(db: Kysely<Database>, when: string, tag: string, photo: stri
   }
 }
 
-describe('purgeExpired', () => {
-  const temp = useTempDatabases();
+describeEachDialect((dialect) => {
+  describe('purgeExpired', () => {
+    const temp = useTempDatabases(dialect);
 
-  it('deletes every kind of merchant data older than the cutoff and keeps what is newer', async () => {
-    const { db } = await temp.open();
-    await fill(db, OLD, 'old', file('a'));
-    await fill(db, NEW, 'new', file('b'));
+    it('deletes every kind of merchant data older than the cutoff and keeps what is newer', async () => {
+      const { db } = await temp.open();
+      await fill(db, OLD, 'old', file('a'));
+      await fill(db, NEW, 'new', file('b'));
 
-    const result = await purgeExpired(db, { cutoff: CUTOFF, now: NOW });
-    expect(result).toMatchObject({ transcript: 1, dlActivities: 1, dlConversations: 1, misses: 1, feedback: 1, handoffs: 2, botState: 1, files: 0 });
+      const result = await purgeExpired(db, { cutoff: CUTOFF, now: NOW });
+      expect(result).toMatchObject({ transcript: 1, dlActivities: 1, dlConversations: 1, misses: 1, feedback: 1, handoffs: 2, botState: 1, files: 0 });
 
-    const texts = async (table: keyof Database, column: string) =>
-      (await db.selectFrom(table).select(column as never).execute()).map((r) => String(Object.values(r as object)[0]));
-    for (const [table, column] of [
-      ['transcript', 'text'],
-      ['dl_activities', 'activity_json'],
-      ['knowledge_misses', 'question'],
-      ['answer_feedback', 'question'],
-      ['answer_feedback_sources', 'file'],
-      ['handoff_events', 'text'],
-      ['handoffs', 'message'],
-      ['bot_state', 'key'],
-      ['dl_files', 'file'],
-    ] as const) {
-      const left = await texts(table, column);
-      // Old rows gone, new rows kept (a waiting handoff is someone still in the queue: never deleted).
-      expect(left.some((t) => t.includes('new') || t.includes('b'.repeat(64))), `${table} keeps new rows`).toBe(true);
-      expect(left.filter((t) => t.includes('old') || t.includes('a'.repeat(64))), `${table} drops old rows`).toEqual(
-        table === 'handoffs' ? ['old 请回电'] : table === 'handoff_events' ? ['old 你好'] : [],
-      );
-    }
-    expect((await db.selectFrom('handoffs').select('id').where('id', 'like', 'h-old-%').execute()).map((r) => r.id)).toEqual(['h-old-waiting']);
-    // A second run finds nothing more.
-    expect(Object.values(await purgeExpired(db, { cutoff: CUTOFF, now: NOW })).every((n) => n === 0)).toBe(true);
-  });
+      const texts = async (table: keyof Database, column: string) =>
+        (await db.selectFrom(table).select(column as never).execute()).map((r) => String(Object.values(r as object)[0]));
+      for (const [table, column] of [
+        ['transcript', 'text'],
+        ['dl_activities', 'activity_json'],
+        ['knowledge_misses', 'question'],
+        ['answer_feedback', 'question'],
+        ['answer_feedback_sources', 'file'],
+        ['handoff_events', 'text'],
+        ['handoffs', 'message'],
+        ['bot_state', 'key'],
+        ['dl_files', 'file'],
+      ] as const) {
+        const left = await texts(table, column);
+        // Old rows gone, new rows kept (a waiting handoff is someone still in the queue: never deleted).
+        expect(left.some((t) => t.includes('new') || t.includes('b'.repeat(64))), `${table} keeps new rows`).toBe(true);
+        expect(left.filter((t) => t.includes('old') || t.includes('a'.repeat(64))), `${table} drops old rows`).toEqual(
+          table === 'handoffs' ? ['old 请回电'] : table === 'handoff_events' ? ['old 你好'] : [],
+        );
+      }
+      expect((await db.selectFrom('handoffs').select('id').where('id', 'like', 'h-old-%').execute()).map((r) => r.id)).toEqual(['h-old-waiting']);
+      // A second run finds nothing more.
+      expect(Object.values(await purgeExpired(db, { cutoff: CUTOFF, now: NOW })).every((n) => n === 0)).toBe(true);
+    });
 
-  it('removes stored files nothing refers to, once past a grace period, and expired console sessions', async () => {
-    const { db } = await temp.open();
-    const dir = join(temp.dir(), 'files');
-    mkdirSync(dir);
-    await fill(db, OLD, 'old', file('a'));
-    await fill(db, NEW, 'new', file('b'));
-    await db
-      .insertInto('requests')
-      .values({ id: 'r1', ticket: 'CX-20251201-0001', kind: 'cancel-transaction', merchant_id: '898000000000001', dedupe_key: null, status: 'submitted', slots_json: '{}', attachments_json: JSON.stringify([{ file: file('c', 'png') }]), channel_id: 'webchat', conversation_ref_json: null, user_id: 'u', locale: 'zh-CN', created_at: OLD, updated_at: OLD })
-      .execute();
-    const old = new Date(NOW.getTime() - 3 * 86_400_000);
-    const write = (name: string, mtime: Date) => {
-      writeFileSync(join(dir, name), 'abc');
-      utimesSync(join(dir, name), mtime, mtime);
-    };
-    write(file('a'), old); // referenced only by rows that are now purged
-    write(file('b'), old); // referenced by kept rows
-    write(file('c', 'png'), old); // referenced by a request (a record kept past retention)
-    write(file('d', 'pdf'), old); // never referenced
-    write(file('e'), new Date(NOW.getTime() - 60_000)); // unreferenced but just uploaded
-    writeFileSync(join(dir, 'README.txt'), 'not a stored file');
+    it('removes stored files nothing refers to, once past a grace period, and expired console sessions', async () => {
+      const { db } = await temp.open();
+      const dir = join(temp.dir(), 'files');
+      mkdirSync(dir);
+      await fill(db, OLD, 'old', file('a'));
+      await fill(db, NEW, 'new', file('b'));
+      await db
+        .insertInto('requests')
+        .values({ id: 'r1', ticket: 'CX-20251201-0001', kind: 'cancel-transaction', merchant_id: '898000000000001', dedupe_key: null, status: 'submitted', slots_json: '{}', attachments_json: JSON.stringify([{ file: file('c', 'png') }]), channel_id: 'webchat', conversation_ref_json: null, user_id: 'u', locale: 'zh-CN', created_at: OLD, updated_at: OLD })
+        .execute();
+      const old = new Date(NOW.getTime() - 3 * 86_400_000);
+      const write = (name: string, mtime: Date) => {
+        writeFileSync(join(dir, name), 'abc');
+        utimesSync(join(dir, name), mtime, mtime);
+      };
+      write(file('a'), old); // referenced only by rows that are now purged
+      write(file('b'), old); // referenced by kept rows
+      write(file('c', 'png'), old); // referenced by a request (a record kept past retention)
+      write(file('d', 'pdf'), old); // never referenced
+      write(file('e'), new Date(NOW.getTime() - 60_000)); // unreferenced but just uploaded
+      writeFileSync(join(dir, 'README.txt'), 'not a stored file');
 
-    const agent = await db.insertInto('agents').values({ name: 'lihua', role: 'agent', password_hash: 'x', locked_until: null, last_active_at: null, created_at: OLD }).returning('id').executeTakeFirstOrThrow();
-    for (const [id, expires] of [['expired', '2026-06-29T00:00:00.000Z'], ['live', '2026-07-01T00:00:00.000Z']]) {
-      await db.insertInto('agent_sessions').values({ id: id!, agent_id: agent.id, csrf_token: 't', created_at: OLD, expires_at: expires!, last_seen_at: OLD }).execute();
-    }
+      const agent = await db.insertInto('agents').values({ name: 'lihua', role: 'agent', password_hash: 'x', locked_until: null, last_active_at: null, created_at: OLD }).returning('id').executeTakeFirstOrThrow();
+      for (const [id, expires] of [['expired', '2026-06-29T00:00:00.000Z'], ['live', '2026-07-01T00:00:00.000Z']]) {
+        await db.insertInto('agent_sessions').values({ id: id!, agent_id: agent.id, csrf_token: 't', created_at: OLD, expires_at: expires!, last_seen_at: OLD }).execute();
+      }
 
-    for (const [hash, expires] of [['old-code', '2026-06-28T00:00:00.000Z'], ['fresh-code', '2026-06-29T23:55:00.000Z']]) {
-      await db.insertInto('binding_codes').values({ code_hash: hash!, merchant_id: '898000000000001', expires_at: expires!, used_at: null, used_by: null, created_at: OLD }).execute();
-    }
+      for (const [hash, expires] of [['old-code', '2026-06-28T00:00:00.000Z'], ['fresh-code', '2026-06-29T23:55:00.000Z']]) {
+        await db.insertInto('binding_codes').values({ code_hash: hash!, merchant_id: '898000000000001', expires_at: expires!, used_at: null, used_by: null, created_at: OLD }).execute();
+      }
 
-    const result = await purgeExpired(db, { cutoff: CUTOFF, now: NOW, filesDir: dir });
-    expect(result).toMatchObject({ files: 2, sessions: 1, bindingCodes: 1 });
-    expect((await db.selectFrom('binding_codes').select('code_hash').execute()).map((r) => r.code_hash)).toEqual(['fresh-code']);
-    expect([file('a'), file('b'), file('c', 'png'), file('d', 'pdf'), file('e'), 'README.txt'].map((n) => existsSync(join(dir, n)))).toEqual([false, true, true, false, true, true]);
-    expect((await db.selectFrom('agent_sessions').select('id').execute()).map((r) => r.id)).toEqual(['live']);
-    // Requests are the acquirer's records: kept.
-    expect(await db.selectFrom('requests').select('id').execute()).toHaveLength(1);
-  });
+      const result = await purgeExpired(db, { cutoff: CUTOFF, now: NOW, filesDir: dir });
+      expect(result).toMatchObject({ files: 2, sessions: 1, bindingCodes: 1 });
+      expect((await db.selectFrom('binding_codes').select('code_hash').execute()).map((r) => r.code_hash)).toEqual(['fresh-code']);
+      expect([file('a'), file('b'), file('c', 'png'), file('d', 'pdf'), file('e'), 'README.txt'].map((n) => existsSync(join(dir, n)))).toEqual([false, true, true, false, true, true]);
+      expect((await db.selectFrom('agent_sessions').select('id').execute()).map((r) => r.id)).toEqual(['live']);
+      // Requests are the acquirer's records: kept.
+      expect(await db.selectFrom('requests').select('id').execute()).toHaveLength(1);
+    });
 
-  it('runs when a runtime starts, with TRANSCRIPT_RETENTION_DAYS', async () => {
-    const dataDir = temp.dir();
-    const first = await startRuntime({ DATA_DIR: dataDir });
-    const ninetyDaysAgo = new Date(Date.now() - 90 * 86_400_000).toISOString();
-    await fill(first.runtime.store.db, ninetyDaysAgo, 'old', file('f'));
-    await first.runtime.close();
+    it('runs when a runtime starts, with TRANSCRIPT_RETENTION_DAYS', async () => {
+      const dataDir = temp.dir();
+      // On PostgreSQL through DATABASE_URL, as a deployment sets it: config → runtime → store.
+      const { url } = await temp.options(temp.file());
+      const database: Record<string, string> = url ? { DATABASE_URL: url } : {};
+      const first = await startRuntime({ DATA_DIR: dataDir, ...database });
+      expect(first.runtime.store.dialect).toBe(dialect);
+      const ninetyDaysAgo = new Date(Date.now() - 90 * 86_400_000).toISOString();
+      await fill(first.runtime.store.db, ninetyDaysAgo, 'old', file('f'));
+      await first.runtime.close();
 
-    const kept = await startRuntime({ DATA_DIR: dataDir, TRANSCRIPT_RETENTION_DAYS: '180' });
-    expect(await kept.runtime.store.db.selectFrom('knowledge_misses').select('question').execute()).toHaveLength(1);
-    await kept.runtime.close();
+      const kept = await startRuntime({ DATA_DIR: dataDir, TRANSCRIPT_RETENTION_DAYS: '180', ...database });
+      expect(await kept.runtime.store.db.selectFrom('knowledge_misses').select('question').execute()).toHaveLength(1);
+      await kept.runtime.close();
 
-    const purged = await startRuntime({ DATA_DIR: dataDir, TRANSCRIPT_RETENTION_DAYS: '30' });
-    const db = purged.runtime.store.db;
-    expect(await db.selectFrom('knowledge_misses').select('question').execute()).toHaveLength(0);
-    expect(await db.selectFrom('dl_activities').select('seq').execute()).toHaveLength(0);
-    expect(await db.selectFrom('bot_state').select('key').where('key', 'like', '%c-old%').execute()).toHaveLength(0);
-    await purged.runtime.close();
+      const purged = await startRuntime({ DATA_DIR: dataDir, TRANSCRIPT_RETENTION_DAYS: '30', ...database });
+      const db = purged.runtime.store.db;
+      expect(await db.selectFrom('knowledge_misses').select('question').execute()).toHaveLength(0);
+      expect(await db.selectFrom('dl_activities').select('seq').execute()).toHaveLength(0);
+      expect(await db.selectFrom('bot_state').select('key').where('key', 'like', '%c-old%').execute()).toHaveLength(0);
+      await purged.runtime.close();
+    });
   });
 });
