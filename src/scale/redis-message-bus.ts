@@ -20,6 +20,7 @@ const GAP = 'g';
 const MAX_MISSED_TOPICS = 10_000;
 const ALL_TOPICS = '*all*';
 const SUBSCRIBE_BATCH = 500;
+const RETRY_MISSED_MS = 1_000;
 
 export interface RedisBusOptions {
   url: string;
@@ -37,6 +38,7 @@ export class RedisMessageBus implements MessageBus {
   private readonly channelPrefix: string;
   private readonly missed = new Set<string>();
   private closed = false;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedisBusOptions) {
     this.channelPrefix = `${options.prefix}bus:`;
@@ -70,6 +72,7 @@ export class RedisMessageBus implements MessageBus {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retry);
     this.listeners.clear();
     await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
@@ -89,6 +92,14 @@ export class RedisMessageBus implements MessageBus {
       this.missed.add(ALL_TOPICS);
     } else if (!this.missed.has(ALL_TOPICS)) {
       this.missed.add(topic);
+    }
+    // Failed on a connection that stays up (a command timing out): no 'ready' will come to announce it.
+    if (this.pub.status === 'ready' && !this.retry) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        if (this.pub.status === 'ready') this.announceMissed();
+      }, RETRY_MISSED_MS);
+      this.retry.unref();
     }
   }
 
