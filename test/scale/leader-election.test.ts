@@ -5,7 +5,7 @@
  * key can expire.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -161,6 +161,7 @@ describeWithRedis('leader election between processes', () => {
       outfile,
       logLevel: 'silent',
     });
+    cleanups.push(() => rmSync(outfile, { force: true }));
     const child = spawn(process.execPath, [outfile, TEST_REDIS_URL, prefix, String(ttlMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
     cleanups.push(() => void child.kill('SIGKILL'));
     const lines: string[] = [];
