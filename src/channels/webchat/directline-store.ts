@@ -50,6 +50,30 @@ export class DirectLineStore {
     activity: Partial<Activity>,
     options: { clientActivityId?: string; fromRole: string; processed: boolean },
   ): Promise<AppendResult> {
+    try {
+      return await this.#append(conversationId, activity, options);
+    } catch (err) {
+      // The same retry reached two instances at once: both found nothing, the unique key let one in.
+      const existing = options.clientActivityId && isUniqueViolation(err) ? await this.#byClientId(conversationId, options.clientActivityId) : undefined;
+      if (existing) return { seq: existing.seq, id: existing.activity_id, duplicate: true };
+      throw err;
+    }
+  }
+
+  #byClientId(conversationId: string, clientActivityId: string) {
+    return this.db
+      .selectFrom('dl_activities')
+      .select(['seq', 'activity_id'])
+      .where('conversation_id', '=', conversationId)
+      .where('client_activity_id', '=', clientActivityId)
+      .executeTakeFirst();
+  }
+
+  #append(
+    conversationId: string,
+    activity: Partial<Activity>,
+    options: { clientActivityId?: string; fromRole: string; processed: boolean },
+  ): Promise<AppendResult> {
     return this.db.transaction().execute(async (tx) => {
       if (options.clientActivityId) {
         const existing = await tx
@@ -171,4 +195,9 @@ export class DirectLineStore {
       .executeTakeFirst();
     return row && { contentType: row.content_type, size: row.size };
   }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
