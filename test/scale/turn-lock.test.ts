@@ -103,13 +103,13 @@ describeWithRedis('Redis turn lock', () => {
   });
 
   it('renews the lease while a long turn runs: the other instance waits for the turn, not for the lease', async () => {
-    const { locks } = await instances(2, 300);
+    const { locks } = await instances(2, 500);
     const events: string[] = [];
     let firstLease: Lease | undefined;
     const long = locks[0]!.run('directline:conv', async (lease) => {
       firstLease = lease;
       events.push('long:start');
-      await sleep(1_200); // four leases long
+      await sleep(1_500); // three leases long
       events.push('long:end');
     });
     await sleep(50);
