@@ -184,8 +184,8 @@ export class Api {
   dashboard(query: Record<string, string | undefined>): Promise<DashboardView> {
     return this.call('GET', `/dashboard${queryString(query)}`);
   }
-  /** Unanswered and 👎 questions of a range of days, grouped by similarity; supervisors only. */
-  gaps(query: Record<string, string | undefined>): Promise<{ groups: GapGroupView[] }> {
+  /** Unanswered and 👎 questions of a range of days, grouped by similarity (open, and handled apart); supervisors only. */
+  gaps(query: Record<string, string | undefined>): Promise<{ groups: GapGroupView[]; handled: GapGroupView[] }> {
     return this.call('GET', `/knowledge/gaps${queryString(query)}`);
   }
   /** The audit log, filtered (empty values left out); supervisors only. */

@@ -7,7 +7,7 @@ import { fullTime, h, icon, replace } from './dom.mjs';
 import { code, t } from './i18n.mjs';
 import { api, errorText } from './state.mjs';
 
-const ACTIONS = ['agent', 'agent.login', 'agent.logout', 'handoff', 'handoff.claim', 'handoff.transfer', 'handoff.resolve', 'handoff.handback', 'handoff.close_ticket', 'request.review', 'canned', 'identity.unbind', 'knowledge', 'knowledge.paraphrase_add', 'knowledge.paraphrase_remove', 'knowledge.curated_add', 'knowledge.curated_remove'];
+const ACTIONS = ['agent', 'agent.login', 'agent.logout', 'handoff', 'handoff.claim', 'handoff.transfer', 'handoff.resolve', 'handoff.handback', 'handoff.close_ticket', 'request.review', 'canned', 'identity.unbind', 'knowledge', 'knowledge.paraphrase_add', 'knowledge.paraphrase_remove', 'knowledge.curated_add', 'knowledge.curated_remove', 'knowledge.proposal_create', 'knowledge.proposal_approve', 'knowledge.proposal_reject', 'knowledge.gap_handle', 'knowledge.gap_reopen'];
 
 export interface AuditApi {
   reload(): Promise<void>;

@@ -8,6 +8,7 @@ import type { FileView, HandoffEvent, HandoffSummary } from '../console-api.js';
 import { toast } from './alerts.mjs';
 import { ApiError } from './api.mjs';
 import { openCannedPicker } from './canned.mjs';
+import { decorateReplies, loadProposals } from './propose.mjs';
 import { attachments, openDialog } from './dialog.mjs';
 import { clock, fullTime, h, icon, replace, time } from './dom.mjs';
 import { code, fmt, t } from './i18n.mjs';
@@ -221,9 +222,15 @@ export function mountChat(container: HTMLElement, togglePackage: () => void): Ch
       replace(log, h('p', { class: 'log-note' }, t('noEvents')));
     } else {
       replace(log, ...d.events.map(eventNode));
+      decorate();
     }
     log.removeAttribute('aria-busy');
     scrollDown();
+  }
+
+  /** My replies' 建议为精选答复 buttons, where the conversation allows them. */
+  function decorate(): void {
+    decorateReplies(log, current(), state.selectedId ? state.details.get(state.selectedId) : undefined, decorate);
   }
 
   function renderLoadError(err: unknown, id: string): void {
@@ -244,6 +251,7 @@ export function mountChat(container: HTMLElement, togglePackage: () => void): Ch
     });
     if (after) log.insertBefore(node, after);
     else log.appendChild(node);
+    decorate();
     if (stick) scrollDown();
     else newPill.hidden = false;
     if (e.kind === 'message_in') hideTyping();
@@ -702,6 +710,7 @@ export function mountChat(container: HTMLElement, togglePackage: () => void): Ch
     if (id === state.selectedId) {
       renderHead();
       renderLog();
+      if (typeof id === 'string') void loadProposals(id, decorate);
     }
   });
   on('event', (arg) => {

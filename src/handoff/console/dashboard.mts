@@ -1,7 +1,9 @@
 /**
  * The "Dashboard" tab (supervisors only): a range of days and a channel, then the numbers of
  * GET /agent/api/dashboard — the totals as cards, the table by day and channel, handoffs by reason,
- * requests by status and age, 👍/👎 by section — and CSV downloads of the tables.
+ * requests by status and age, 👍/👎 by section — and CSV downloads of the tables. Under them the
+ * questions the guide did not answer well: open groups first, each markable handled; the handled ones
+ * (who, when, by which edit) apart, each reopenable.
  */
 import type { DashboardView, DashboardRowView, GapGroupView } from '../console-api.js';
 import { h, icon, replace, type Child } from './dom.mjs';
@@ -130,22 +132,65 @@ export function mountDashboard(container: HTMLElement): DashboardApi {
   }
 
   const gapsBox = h('section', { class: 'dash-block', 'data-testid': 'dash-gaps' });
-  // Knowledge upkeep: a gap's wording goes into its form with one click.
-  const upkeep = mountKnowledge();
-  const pickButton = (question: string) => {
+  const gapsNote = h('p', { class: 'small muted', 'aria-live': 'polite', 'data-testid': 'dash-gaps-note' });
+  // Knowledge upkeep: a gap's wording goes into its form with one click; a change there reloads the gaps.
+  const upkeep = mountKnowledge(() => void reloadGaps());
+  const pickButton = (question: string, group: readonly string[]) => {
     const b = h('button', { type: 'button', class: 'btn small', 'data-testid': 'kb-pick', title: question }, t('kbPick'));
-    b.addEventListener('click', () => upkeep.pick(question));
+    b.addEventListener('click', () => upkeep.pick(question, group));
     return b;
   };
-  function renderGaps(groups: GapGroupView[]): void {
+  const markButton = (g: GapGroupView, how: 'handle' | 'reopen') => {
+    const b = h('button', { type: 'button', class: 'btn small ghost', 'data-testid': how === 'handle' ? 'gap-handle' : 'gap-reopen', title: g.examples[0] ?? '' }, t(how === 'handle' ? 'gapHandle' : 'gapReopen'));
+    b.addEventListener('click', () => {
+      void api
+        .call('POST', `/knowledge/gaps/${how}`, { questions: g.questions })
+        .then(() => {
+          gapsNote.textContent = t(how === 'handle' ? 'gapMarked' : 'gapReopened');
+          return reloadGaps();
+        })
+        .catch((err: unknown) => (gapsNote.textContent = errorText(err)));
+    });
+    return b;
+  };
+  const handledText = (g: GapGroupView) => {
+    const x = g.handled!;
+    const edit = x.edit ? fmt(x.edit.kind === 'paraphrase' ? 'gapByParaphrase' : 'gapByCurated', { id: x.edit.id }) : t('gapNoEdit');
+    return `${fmt('gapHandledBy', { name: x.by, time: x.at.slice(0, 16).replace('T', ' ') })} · ${edit}`;
+  };
+  function renderGaps(groups: GapGroupView[], handled: GapGroupView[]): void {
     const rows = groups.map((g) => [
-      h('span', {}, g.examples.map((e, i) => [i ? h('br') : null, e, ' ', pickButton(e)])),
+      h('span', {}, g.examples.map((e, i) => [i ? h('br') : null, e, ' ', pickButton(e, g.questions)])),
       String(g.count),
       String(g.misses),
       String(g.down),
       g.sections.map((s) => `《${s.title}》› ${s.section}`).join('；'),
+      markButton(g, 'handle'),
     ]);
-    replace(gapsBox, h('h3', {}, t('dashGaps')), groups.length ? table('dash-gaps-table', [t('dashGapQuestions'), t('dashCount'), t('dashGapMisses'), t('dashDown'), t('dashGapSections')], rows, (i) => i >= 1 && i <= 3) : h('p', { class: 'muted small' }, t('dashNone')));
+    const done = handled.map((g) => [h('span', {}, g.examples.map((e, i) => [i ? h('br') : null, e])), String(g.count), handledText(g), markButton(g, 'reopen')]);
+    replace(
+      gapsBox,
+      h('h3', {}, t('dashGaps')),
+      gapsNote,
+      groups.length
+        ? table('dash-gaps-table', [t('dashGapQuestions'), t('dashCount'), t('dashGapMisses'), t('dashDown'), t('dashGapSections'), ''], rows, (i) => i >= 1 && i <= 3)
+        : h('p', { class: 'muted small' }, t('dashNone')),
+      h(
+        'details',
+        { class: 'gaps-handled', 'data-testid': 'dash-gaps-handled' },
+        h('summary', { class: 'small' }, fmt('gapHandled', { n: handled.length })),
+        handled.length ? table('dash-gaps-handled-table', [t('dashGapQuestions'), t('dashCount'), t('gapHandledCol'), ''], done, (i) => i === 1) : h('p', { class: 'muted small' }, t('gapHandledNone')),
+      ),
+    );
+  }
+  /** The gaps again (after a mark or an edit), for the range shown. */
+  async function reloadGaps(): Promise<void> {
+    try {
+      const gaps = await api.gaps({ from: from.value, to: to.value });
+      renderGaps(gaps.groups, gaps.handled);
+    } catch (err) {
+      gapsNote.textContent = errorText(err);
+    }
   }
 
   async function load(): Promise<void> {
@@ -155,7 +200,7 @@ export function mountDashboard(container: HTMLElement): DashboardApi {
       const query = { from: from.value, to: to.value, channel: channel.value };
       const [d, gaps] = await Promise.all([api.dashboard(query), api.gaps({ from: query.from, to: query.to }), upkeep.reload()]);
       if (mine === seq) {
-        renderGaps(gaps.groups);
+        renderGaps(gaps.groups, gaps.handled);
         render(d);
       }
     } catch (err) {
