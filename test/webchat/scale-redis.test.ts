@@ -2,12 +2,14 @@
  * Two real servers on 127.0.0.1 sharing one data directory (one SQLite file, one signing key) and one
  * Redis (REDIS_URL, a key prefix per test): a merchant's stream is open on one instance while their
  * messages go to the other — the load balancer's worst case. The replies reach the stream, in order,
- * exactly once; a Redis outage delays them and loses none.
+ * exactly once; a Redis outage delays them and loses none. The same on PostgreSQL (when it answers), with
+ * stateless instances: a data directory each, sharing only the database, Redis and the Direct Line secret.
  */
 import { rmSync } from 'node:fs';
 import type { Activity } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PrivateRedis, TEST_REDIS_URL, deleteKeys, describeWithRedis, privateRedisAvailable, testClient, testPrefix } from '../helpers/redis.js';
+import { createTestSchema, describePostgres, dropTestSchema } from '../helpers/dialects.js';
+import { PrivateRedis, TEST_REDIS_URL, deleteKeys, describeWithRedis, privateRedisAvailable, redisUnavailable, testClient, testPrefix } from '../helpers/redis.js';
 import {
   StreamClient,
   getActivities,
@@ -65,28 +67,34 @@ function stored(activities: Activity[]): string[] {
   return activities.filter((a) => a.type === 'message' && !(a.channelData as { streamType?: string } | undefined)?.streamType?.match(/^(streaming|informative)$/)).map((a) => a.id!);
 }
 
+/**
+ * Posts the questions to B and checks that the stream `live` (open on the other instance) got everything
+ * B stored — the merchant's messages and the bot's replies — with nothing left out, repeated or
+ * reordered, each reply after its question.
+ */
+async function expectFanOutInOrder(b: TestServer, conv: { conversationId: string; token: string }, live: StreamClient): Promise<void> {
+  const posted = [];
+  for (const q of QUESTIONS) posted.push(await say(b, conv, q));
+  await settled(b, conv);
+  const all = (await getActivities(b, conv)).activities;
+  for (const p of posted) expect(all.some((x) => x.replyToId === p.id && x.from.role === 'bot')).toBe(true);
+
+  await waitFor(() => stored(live.activities()).length >= stored(all).length, 'every activity on the other instance\'s stream');
+  await sleep(200);
+  expect(stored(live.activities())).toEqual(stored(all));
+  const watermarks = live.frames.filter((f) => f.activities.length > 0 && f.watermark !== undefined).map((f) => Number(f.watermark));
+  expect(watermarks).toEqual([...watermarks].sort((x, y) => x - y));
+  const order = stored(live.activities());
+  for (const p of posted) {
+    const reply = all.find((x) => x.replyToId === p.id && x.from.role === 'bot')!;
+    expect(order.indexOf(reply.id!)).toBeGreaterThan(order.indexOf(p.id));
+  }
+}
+
 describeWithRedis('two instances, one Redis: Direct Line streams fan out', () => {
   it('the stream on A gets what B stored — the merchant\'s messages and the bot\'s replies — in order, once each', async () => {
     const { b, conv, live } = await sharedRedisPair();
-
-    const posted = [];
-    for (const q of QUESTIONS) posted.push(await say(b, conv, q));
-    await settled(b, conv);
-    const all = (await getActivities(b, conv)).activities;
-    for (const p of posted) expect(all.some((x) => x.replyToId === p.id && x.from.role === 'bot')).toBe(true);
-
-    // Everything stored reaches A's stream, with nothing left out, repeated or reordered.
-    await waitFor(() => stored(live.activities()).length >= stored(all).length, 'every activity on the stream of A');
-    await sleep(200);
-    expect(stored(live.activities())).toEqual(stored(all));
-    const watermarks = live.frames.filter((f) => f.activities.length > 0 && f.watermark !== undefined).map((f) => Number(f.watermark));
-    expect(watermarks).toEqual([...watermarks].sort((x, y) => x - y));
-    // Each reply follows the question it answers.
-    const order = stored(live.activities());
-    for (const p of posted) {
-      const reply = all.find((x) => x.replyToId === p.id && x.from.role === 'bot')!;
-      expect(order.indexOf(reply.id!)).toBeGreaterThan(order.indexOf(p.id));
-    }
+    await expectFanOutInOrder(b, conv, live);
   });
 
   it('a message one instance is about to answer is not answered again by an instance starting meanwhile (its replay)', async () => {
@@ -135,6 +143,29 @@ describeWithRedis('two instances, one Redis: shared web chat limits', () => {
       statuses.push(res.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+});
+
+describePostgres('two stateless instances on PostgreSQL and Redis', () => {
+  it.skipIf(redisUnavailable !== undefined)('each with its own data directory: the stream on A gets what B stored, in order, once each', async () => {
+    const { schema, url } = await createTestSchema();
+    cleanups.push(() => dropTestSchema(schema));
+    const prefix = testPrefix();
+    cleanups.push(() => deleteKeys(prefix));
+    // What the instances share: the database, Redis and the Direct Line secret (so tokens work on both).
+    const env = { DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, DIRECTLINE_SECRET: 'scale-test-directline-secret' };
+    const instances = [];
+    for (let i = 0; i < 2; i++) {
+      const dataDir = tempDataDir();
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      instances.push(await anotherInstance(dataDir, env));
+    }
+    const [a, b] = instances as [TestServer, TestServer];
+    expect(b.server.runtime()!.store.dialect).toBe('postgres');
+    const conv = await openConversation(a);
+    const live = stream(conv.streamUrl);
+    await live.waitForActivity((x) => x.from.role === 'bot', 'the greeting (produced on A)');
+    await expectFanOutInOrder(b, conv, live);
   });
 });
 
