@@ -91,7 +91,8 @@ const pgTypes = {
 } as pg.CustomTypesConfig;
 
 async function openPostgres(url: string, max: number): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes });
+  // A database that does not answer fails the query after 10 s instead of holding the turn for ever.
+  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes, connectionTimeoutMillis: 10_000 });
   // An idle connection the server dropped (restart, failover) must not crash the process; the pool
   // replaces it and the next query reports the outage to its caller.
   pool.on('error', () => undefined);

@@ -645,15 +645,22 @@ export async function migrateToLatest(db: Kysely<any>, options: MigrationOptions
   // released) is still applied, instead of stopping the start as a "corrupted" history.
   // On PostgreSQL the bookkeeping tables go into the schema the store works in (the first of its
   // `search_path`): without a schema, Kysely takes a `kysely_migration` table in any schema for its own.
-  const migrationTableSchema =
-    options.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
-  const migrator = new Migrator({
-    db,
-    provider: new InCodeMigrationProvider(options),
-    allowUnorderedMigrations: true,
-    ...(migrationTableSchema ? { migrationTableSchema } : {}),
-  });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>>;
+  try {
+    const migrationTableSchema =
+      options.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+    const migrator = new Migrator({
+      db,
+      provider: new InCodeMigrationProvider(options),
+      allowUnorderedMigrations: true,
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    });
+    outcome = await migrator.migrateToLatest();
+  } catch (err) {
+    // Not one migration's fault: the database did not answer (a PostgreSQL that is down or refuses us).
+    outcome = { error: err };
+  }
+  const { error, results = [] } = outcome;
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);

@@ -128,6 +128,18 @@ describe('openDatabase / migrations', () => {
     }
   });
 
+  it('fails the open, saying why, when the PostgreSQL of DATABASE_URL does not answer', async () => {
+    const started = Date.now();
+    const error = await openDatabase({ filename: temp.file(), url: 'postgres://postgres@127.0.0.1:9/none' }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isAppError(error, 'STORAGE_MIGRATION_FAILED')).toBe(true);
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(fs.existsSync(temp.file())).toBe(false); // no SQLite file on the side
+  });
+
   it('throws with the name of the failing migration', async () => {
     const filename = temp.file('broken.db');
     const raw = new BetterSqlite3(filename);
