@@ -185,7 +185,7 @@ describe('the dashboard on PostgreSQL', () => {
     const d = await dashboard(pg, { from: '2026-12-01', to: '2026-12-07', timeZone: TZ, channel: 'telegram' });
     expect(d.rows).toEqual([]);
     const all = compiled.join('\n');
-    expect(all).toContain(`at time zone $`);
+    expect(all).toContain("at time zone 'Asia/Shanghai'");
     expect(all).toContain('extract(epoch from');
     expect(all).toContain('row_number() over (partition by');
     expect(all).not.toMatch(/julianday|datetime\(|strftime/);
