@@ -9,6 +9,7 @@
 import type { ProposalView } from '../console-api.js';
 import { h, replace } from './dom.mjs';
 import { fmt, t } from './i18n.mjs';
+import { ApiError } from './api.mjs';
 import { api, errorText } from './state.mjs';
 
 interface Section { file: string; section: string; title: string }
@@ -98,7 +99,8 @@ export function mountKnowledge(changed: () => void = () => undefined): Knowledge
       changed();
       return true;
     } catch (err) {
-      say(errorText(err), true);
+      say(err instanceof ApiError && err.status === 409 && path.includes('/proposals/') ? t('kbProposalDecided') : errorText(err), true);
+      if (err instanceof ApiError && err.status === 409) await reload();
       return false;
     }
   }

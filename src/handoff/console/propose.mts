@@ -6,6 +6,7 @@
  */
 import type { HandoffDetails, HandoffSummary, ProposalView } from '../console-api.js';
 import { toast } from './alerts.mjs';
+import { ApiError } from './api.mjs';
 import { openDialog } from './dialog.mjs';
 import { h } from './dom.mjs';
 import { t } from './i18n.mjs';
@@ -60,7 +61,11 @@ async function propose(x: HandoffSummary, d: HandoffDetails, eventId: number, re
       testid: 'propose-submit',
       run: async () => {
         if (!question.value.trim()) throw new Error(t('kbNeedQuestion'));
-        await api.call('POST', `/handoffs/${encodeURIComponent(x.id)}/proposals`, { eventId, question: question.value.trim() });
+        try {
+          await api.call('POST', `/handoffs/${encodeURIComponent(x.id)}/proposals`, { eventId, question: question.value.trim() });
+        } catch (err) {
+          throw err instanceof ApiError && err.status === 409 ? new Error(t('proposeConflict')) : err;
+        }
       },
     },
   });
