@@ -66,6 +66,8 @@ export interface ServerOptions {
   noticeRetryMs?: number;
   /** How often an open console socket re-checks its session (default 15 s; tests shorten it). */
   consoleSessionCheckMs?: number;
+  /** With REDIS_URL: how long a web chat message stays unanswered before any instance answers it (default 60 s; tests shorten it). */
+  orphanAfterMs?: number;
 }
 
 /** User-facing text for the errors a browser may show. */
@@ -371,6 +373,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logic: (context) => bot.run(context),
       limits: { maxTextLength: config.webchat.maxTextLength, messagesPerMinute: config.webchat.messagesPerMinute },
       rateLimit: coordination.rateLimit({ name: 'dl-messages', limit: config.webchat.messagesPerMinute }),
+      // One instance answers what it left unanswered when it starts; with several, a dead one's messages wait for no start.
+      orphanAfterMs: coordination.kind === 'redis' ? (options.orphanAfterMs ?? 60_000) : undefined,
       onError: (err, context) => logger.error({ err, ...context }, 'web chat turn failed'),
     });
     const replayed = await ready.replayPending();
@@ -398,6 +402,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       // Unclaimed handoffs become tickets; idle agents are shown as away.
       void handoffs.sweep().catch((err: unknown) => logger.error({ err }, 'handoff sweep failed'));
       void agents.markIdleAway(config.handoff.agentAwayMinutes).catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
+      void ready.answerOrphans().then((n) => n > 0 && logger.info({ messages: n }, 'answering web chat messages an instance left unanswered'), (err: unknown) => logger.error({ err }, 'web chat orphan sweep failed'));
       // A decision whose notice failed (a channel briefly down) is told again, not only at the next start.
       if (Date.now() - lastNoticeRetry >= noticeRetryMs) {
         lastNoticeRetry = Date.now();

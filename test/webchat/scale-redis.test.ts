@@ -7,6 +7,9 @@
  */
 import { rmSync } from 'node:fs';
 import type { Activity } from 'botbuilder';
+import type { ServerOptions } from '../../src/app/server.js';
+import { BOT_ACCOUNT } from '../../src/channels/channel-adapter.js';
+import { DirectLineStore } from '../../src/channels/webchat/directline-store.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestSchema, describePostgres, dropTestSchema } from '../helpers/dialects.js';
 import { PrivateRedis, TEST_REDIS_URL, deleteKeys, describeWithRedis, privateRedisAvailable, redisUnavailable, testClient, testPrefix } from '../helpers/redis.js';
@@ -32,15 +35,15 @@ afterEach(async () => {
 });
 
 /** Two servers on one data directory; the second starts once the first has made the database. */
-async function twoInstances(env: Record<string, string>): Promise<[TestServer, TestServer]> {
+async function twoInstances(env: Record<string, string>, options: ServerOptions = {}): Promise<[TestServer, TestServer]> {
   const dataDir = tempDataDir();
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const a = await anotherInstance(dataDir, env);
-  return [a, await anotherInstance(dataDir, env)];
+  const a = await anotherInstance(dataDir, env, options);
+  return [a, await anotherInstance(dataDir, env, options)];
 }
 
-async function anotherInstance(dataDir: string, env: Record<string, string>): Promise<TestServer> {
-  const server = await startTestServer({ DATA_DIR: dataDir, WEBCHAT_TOKENS_PER_MINUTE: '1000', ...env });
+async function anotherInstance(dataDir: string, env: Record<string, string>, options: ServerOptions = {}): Promise<TestServer> {
+  const server = await startTestServer({ DATA_DIR: dataDir, WEBCHAT_TOKENS_PER_MINUTE: '1000', ...env }, options);
   cleanups.push(() => server.stop());
   return server;
 }
@@ -112,6 +115,44 @@ describeWithRedis('two instances, one Redis: Direct Line streams fan out', () =>
     await settled(c, conv);
     await sleep(300);
     const replies = (await getActivities(c, conv)).activities.filter((x) => x.replyToId === question.id && x.from.role === 'bot' && x.type === 'message');
+    expect(replies).toHaveLength(1);
+  });
+
+  it('a message an instance stored but died before answering is answered by the others — once', async () => {
+    const prefix = testPrefix();
+    cleanups.push(() => deleteKeys(prefix));
+    // Both instances sweep every 200 ms for messages unanswered for 300 ms.
+    const [a, b] = await twoInstances({ REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }, { noticeRetryMs: 200, orphanAfterMs: 300 });
+    const conv = await openConversation(a);
+    const live = stream(conv.streamUrl);
+    await live.waitForActivity((x) => x.from.role === 'bot', 'the greeting');
+    await settled(a, conv);
+    // The dead instance's lease still runs for 1.2 s: meanwhile both instances' sweeps take the message up.
+    const redis = testClient();
+    cleanups.push(() => redis.disconnect());
+    await redis.set(`${prefix}turn:directline:${conv.conversationId}`, 'the-dead-instance', 'PX', 1200);
+    // What a third instance did before kill -9: the merchant's message stored (acknowledged to the client),
+    // its turn never run.
+    const orphan = await new DirectLineStore(b.server.runtime()!.store.db).append(
+      conv.conversationId,
+      {
+        type: 'message',
+        text: QUESTIONS[0],
+        channelId: 'directline',
+        serviceUrl: b.url,
+        conversation: { id: conv.conversationId } as Activity['conversation'],
+        from: { id: conv.userId, name: conv.userId, role: 'user' },
+        recipient: { ...BOT_ACCOUNT },
+        timestamp: new Date(),
+      },
+      { fromRole: 'user', processed: false },
+    );
+    const reply = await live.waitForActivity((x) => x.replyToId === orphan.id && x.from.role === 'bot', 'the orphan\'s reply on the stream');
+    expect(reply.text).toBeTruthy();
+    await settled(a, conv);
+    await settled(b, conv);
+    await sleep(500); // several more sweeps on both instances
+    const replies = (await getActivities(a, conv)).activities.filter((x) => x.replyToId === orphan.id && x.from.role === 'bot' && x.type === 'message');
     expect(replies).toHaveLength(1);
   });
 

@@ -11,6 +11,9 @@ import type { DirectLineStore } from './directline-store.js';
 import { InProcessRateLimit, type RateLimit } from '../../scale/rate-limit.js';
 import { DIRECTLINE_CHANNEL_ID, type ActivityHub, type WebChatAdapter } from './webchat-adapter.js';
 
+/** A turn that failed this often on an orphan is not tried again by this instance (until it restarts). */
+const MAX_ORPHAN_ATTEMPTS = 3;
+
 /** Event names a Direct Line client may post (what the official Web Chat and its samples send). */
 const CLIENT_EVENTS = new Set(['webchat/join', 'webchat/exit']);
 
@@ -32,6 +35,10 @@ export function randomId(prefix = ''): string {
 export class DirectLineService {
   private readonly limiter: RateLimit;
   private readonly inflight = new Set<Promise<void>>();
+  /** Messages this instance has taken up (`conversation|seq`), so a sweep does not take them up again. */
+  private readonly taken = new Set<string>();
+  /** Orphans whose turn failed here, by how often: given up after MAX_ORPHAN_ATTEMPTS. */
+  private readonly orphanAttempts = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -42,6 +49,11 @@ export class DirectLineService {
       limits: DirectLineLimits;
       /** The messages-per-minute budget, shared by every instance when it is kept in Redis. */
       rateLimit?: RateLimit;
+      /**
+       * With several instances: a message still unanswered this long after it was stored is taken to be
+       * left by an instance that died, and `answerOrphans` answers it. Unset (one instance): never.
+       */
+      orphanAfterMs?: number;
       onError: (err: unknown, context: Record<string, unknown>) => void;
     },
   ) {
@@ -166,6 +178,30 @@ export class DirectLineService {
     return pending.length;
   }
 
+  /**
+   * Answers messages an instance that died left unanswered (see `orphanAfterMs`); every instance may run
+   * it, at any time: each turn checks, inside the conversation's lease, that its message is still
+   * unanswered, so a message is answered once however many instances take it up. Returns how many it
+   * took up.
+   */
+  async answerOrphans(): Promise<number> {
+    const { orphanAfterMs } = this.deps;
+    if (orphanAfterMs === undefined) return 0;
+    const orphans = await this.deps.store.pending(new Date(Date.now() - orphanAfterMs));
+    // Forget the attempts of messages answered since (here or elsewhere).
+    const current = new Set(orphans.map((p) => `${p.conversationId}|${p.seq}`));
+    for (const key of this.orphanAttempts.keys()) if (!current.has(key)) this.orphanAttempts.delete(key);
+    let taken = 0;
+    for (const p of orphans) {
+      const key = `${p.conversationId}|${p.seq}`;
+      if (this.taken.has(key) || (this.orphanAttempts.get(key) ?? 0) >= MAX_ORPHAN_ATTEMPTS) continue;
+      this.orphanAttempts.set(key, (this.orphanAttempts.get(key) ?? 0) + 1);
+      this.process(p.conversationId, p.seq, p.activity);
+      taken += 1;
+    }
+    return taken;
+  }
+
   /** Resolves when every accepted message has been processed (graceful shutdown). */
   async drain(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
@@ -174,6 +210,8 @@ export class DirectLineService {
 
   private process(conversationId: string, seq: number, activity: Partial<Activity>, maskedBefore = 0): void {
     const { store } = this.deps;
+    const key = `${conversationId}|${seq}`;
+    this.taken.add(key);
     this.track(
       // Checked and marked inside the conversation's turn (its lease, with several instances), so that a
       // message two instances pick up — posted to one, replayed by another starting meanwhile — is
@@ -182,7 +220,7 @@ export class DirectLineService {
         maskedBefore,
         stillPending: () => store.isPending(conversationId, seq),
         afterTurn: () => store.markProcessed(conversationId, seq),
-      }),
+      }).finally(() => this.taken.delete(key)),
       { conversationId, seq },
     );
   }

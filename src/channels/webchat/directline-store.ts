@@ -155,13 +155,18 @@ export class DirectLineStore {
     return row !== undefined && row.processed_at === null;
   }
 
-  /** User activities stored but never processed (the server stopped in between), oldest first. */
-  async pending(): Promise<{ conversationId: string; seq: number; activity: Activity }[]> {
-    const rows = await this.db
+  /**
+   * User activities stored but never processed (the server stopped in between), oldest first; with
+   * `storedBefore`, only those stored earlier (left by an instance that died, not in a turn running now).
+   */
+  async pending(storedBefore?: Date): Promise<{ conversationId: string; seq: number; activity: Activity }[]> {
+    let query = this.db
       .selectFrom('dl_activities')
       .select(['conversation_id', 'seq', 'activity_json'])
       .where('processed_at', 'is', null)
-      .where('from_role', '=', 'user')
+      .where('from_role', '=', 'user');
+    if (storedBefore) query = query.where('created_at', '<', storedBefore.toISOString());
+    const rows = await query
       .orderBy('created_at')
       .orderBy('seq')
       .execute();
