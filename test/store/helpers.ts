@@ -3,15 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { openDatabase, type Store } from '../../src/store/index.js';
-import { createTestSchema, dropTestSchema, type Dialect } from '../helpers/dialects.js';
+import { acquireMigratedSchema, releaseMigratedSchema, type Dialect, type TestSchema } from '../helpers/dialects.js';
 
 export interface TempDatabases {
   dialect: Dialect;
   dir: () => string;
   file: (name?: string) => string;
   /**
-   * Opens the database `filename` names: a real SQLite file, or on PostgreSQL a fresh schema per
-   * filename (opening the same filename again, in the same test, reaches the same rows, as another
+   * Opens the database `filename` names: a real SQLite file, or on PostgreSQL an empty, migrated schema
+   * per filename (opening the same filename again, in the same test, reaches the same rows, as another
    * process or a restarted one would).
    */
   open: (filename?: string) => Promise<Store>;
@@ -21,12 +21,13 @@ export interface TempDatabases {
 
 /**
  * Per-test temporary databases: real SQLite files in a temporary directory, or PostgreSQL schemas. Every
- * store opened through `open` is closed, and the directory and schemas removed, after each test.
+ * store opened through `open` is closed after each test, the directory removed, and each schema emptied
+ * for the next test (or dropped, when the test changed more than rows).
  */
 export function useTempDatabases(dialect: Dialect = 'sqlite'): TempDatabases {
   let dir: string | undefined;
   const stores: Store[] = [];
-  const schemas = new Map<string, Promise<{ schema: string; url: string }>>();
+  const schemas = new Map<string, Promise<TestSchema>>();
 
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
@@ -34,7 +35,7 @@ export function useTempDatabases(dialect: Dialect = 'sqlite'): TempDatabases {
     dir = undefined;
     const made = await Promise.all([...schemas.values()]);
     schemas.clear();
-    await Promise.all(made.map(({ schema }) => dropTestSchema(schema)));
+    await Promise.all(made.map((m) => releaseMigratedSchema(m)));
   });
 
   const getDir = (): string => (dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'pos-assist-store-')));
@@ -42,7 +43,7 @@ export function useTempDatabases(dialect: Dialect = 'sqlite'): TempDatabases {
   const options = async (filename = file()): Promise<{ filename: string; url?: string }> => {
     if (dialect === 'sqlite') return { filename };
     let made = schemas.get(filename);
-    if (!made) schemas.set(filename, (made = createTestSchema()));
+    if (!made) schemas.set(filename, (made = acquireMigratedSchema()));
     return { filename, url: (await made).url };
   };
   return {
