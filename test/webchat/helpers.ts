@@ -47,7 +47,7 @@ export async function startTestServer(
   const dataDir = env.DATA_DIR ?? tempDataDir();
   seedIndex(dataDir, env);
   // PORT stays at its default in the configuration (the schema rejects 0); the option picks a free port.
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(await postgresFor(dataDir, env)), ...env });
   const { waitReady = true, ...serverOptions } = options;
   const server = await startServer(config, createLogger(config), { port: 0, ...serverOptions });
   if (waitReady) await server.ready;
@@ -63,8 +63,33 @@ export async function startTestServer(
     async destroy() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
+      await releasePostgres(dataDir);
     },
   };
+}
+
+/**
+ * `TEST_SERVER_DATABASE=postgres`: the servers these helpers start keep their state in PostgreSQL (an
+ * empty schema per data directory, so a restart over the same DATA_DIR finds its rows again) instead of
+ * SQLite — the whole server suite can be run on PostgreSQL with the same assertions.
+ */
+const serverSchemas = new Map<string, { schema: string; url: string }>();
+
+async function postgresFor(dataDir: string, env: Record<string, string>): Promise<Record<string, string>> {
+  if (process.env.TEST_SERVER_DATABASE !== 'postgres' || env.DATABASE_URL) return {};
+  const { acquireMigratedSchema, postgresUnavailable } = await import('../helpers/dialects.js');
+  if (postgresUnavailable !== undefined) throw new Error(`TEST_SERVER_DATABASE=postgres, but PostgreSQL does not answer: ${postgresUnavailable}`);
+  let made = serverSchemas.get(dataDir);
+  if (!made) serverSchemas.set(dataDir, (made = await acquireMigratedSchema()));
+  return { DATABASE_URL: made.url };
+}
+
+async function releasePostgres(dataDir: string): Promise<void> {
+  const made = serverSchemas.get(dataDir);
+  if (!made) return;
+  serverSchemas.delete(dataDir);
+  const { releaseMigratedSchema } = await import('../helpers/dialects.js');
+  await releaseMigratedSchema(made);
 }
 
 // ── HTTP ─────────────────────────────────────────────────────────────────────────────────────────────
