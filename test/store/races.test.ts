@@ -8,7 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/app/errors.js';
 import { AgentStore } from '../../src/handoff/agents/agent-store.js';
+import { HandoffStore } from '../../src/handoff/handoff-store.js';
 import { OutboxWorker, RequestStore } from '../../src/requests/index.js';
+import { writeTransaction } from '../../src/store/index.js';
 import { describePostgres } from '../helpers/dialects.js';
 import { cancelRequest } from '../requests/helpers.js';
 import { useTempDatabases } from './helpers.js';
@@ -76,6 +78,38 @@ describePostgres('two instances over one database', () => {
         const events = await a.db.selectFrom('request_events').select('to_status').where('request_id', '=', id).orderBy('id').execute();
         const request = await ra.get(id);
         expect(events.map((e) => e.to_status)).toEqual(['submitted', request!.status]);
+      }
+    });
+
+    it('handoff claims: of two agents on two instances claiming at once, exactly one gets each handoff', async () => {
+      const [a, b] = await twoInstances();
+      const agents = new AgentStore(a.db, { loginMaxFailures: 5, lockoutMinutes: 15 });
+      const ann = await agents.add({ name: 'ann', role: 'agent', password: 'correct horse battery' });
+      const bob = await agents.add({ name: 'bob', role: 'agent', password: 'correct horse battery' });
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const h = await new HandoffStore(a.db).create({
+          channelId: 'webchat', conversationId: `conv-${i}`, conversationRef: {}, userId: `u${i}`, locale: 'zh-CN', status: 'waiting',
+          reason: 'human_request', detail: null, package: {} as never, now: new Date(NOW),
+        });
+        ids.push(h.id);
+      }
+      // As the console does: the claim and its event in one write transaction.
+      const claim = (db: typeof a.db, agent: { id: number; name: string }, id: string) =>
+        writeTransaction(db, async (tx) => {
+          const store = new HandoffStore(tx);
+          if (!(await store.claim(id, agent.id, new Date(NOW)))) return false;
+          await store.addEvent(id, { kind: 'claimed', actor: `agent:${agent.name}` }, new Date(NOW));
+          return true;
+        });
+      const outcomes = await Promise.all(ids.flatMap((id) => [claim(a.db, ann, id), claim(b.db, bob, id)]));
+      for (let i = 0; i < ids.length; i++) expect(outcomes.slice(2 * i, 2 * i + 2).filter(Boolean), ids[i]).toHaveLength(1);
+      const events = await a.db.selectFrom('handoff_events').select(['handoff_id', 'actor']).where('kind', '=', 'claimed').execute();
+      expect(events).toHaveLength(ids.length);
+      const rows = await a.db.selectFrom('handoffs').select(['id', 'status', 'agent_id']).execute();
+      for (const row of rows) {
+        const event = events.find((e) => e.handoff_id === row.id)!;
+        expect([row.status, event.actor]).toEqual(['active', row.agent_id === ann.id ? 'agent:ann' : 'agent:bob']);
       }
     });
 
