@@ -120,7 +120,7 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:先)?问问(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 /**
@@ -139,11 +139,19 @@ const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|
  */
 const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料|资料|文件)?\s*(?:也|都)?(?:没有|没什么|没啥|没记下来|没记住|没记|不记得|记不得|忘了|忘记了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
 const SKIP = new RegExp(
-  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有|沒有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
+  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
   'i',
 );
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
 const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|没有?(?:什么|啥)?(?:材料|资料|证明)|\bno (?:documents?|docs|paperwork|files)\b/i;
+/** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
+const NOT_KNOWN_YET =
+  /待定|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|另行通知|等通知|\b(?:until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
+/** …and said in passing, plainly about that day ("等新账户弄好再说", "恢复时间待定", "until further notice"). */
+const NOT_KNOWN_YET_IN_PASSING =
+  /(?:等|到时候?)[^，,。]{0,14}再说|另行通知|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定)|\b(?:until further notice|indefinitely)\b/i;
+/** A length or a day guessed beside it ("大概两周", "月底", "about 3 weeks"). */
+const GUESSED_LENGTH = /[\d一二两三四五六七八九十半]+\s*(?:个)?(?:天|日|号|周|星期|礼拜|月|\s*(?:days?|weeks?|months?))|月底|月中|月初|\b(?:end|middle) of\b/i;
 const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
 /**
  * "对" / "是的，电话…" / "对的对的 137…" / "yes" after "我从签购单上读到：…，对吗？": what was read is right. The
@@ -426,7 +434,9 @@ export class FlowEngine {
     const noDocuments = pending.type === 'attachments' && NO_DOCUMENTS.test(text);
     // "确认" / "submit" at an optional step: the merchant wants to go on without it.
     const submit = CONFIRM_SAID.test(text);
-    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments || submit) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+    // …unless a guess comes with it ("等新账户开好再说 大概两周"): the guess is the answer.
+    const notKnownYet = pending.type === 'date' && pending.options.openEnded === true && NOT_KNOWN_YET.test(text) && !GUESSED_LENGTH.test(text);
+    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments || submit || notKnownYet) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
       this.noDocumentsSaid(flow, state, text);
@@ -564,11 +574,19 @@ export class FlowEngine {
     return named.find((s) => s.why)?.why;
   }
 
-  /** "材料没有", "no documents", said at any point: the optional file questions ahead are answered. */
+  /**
+   * "材料没有", "no documents", said at any point: the optional file questions ahead are answered; so is an
+   * open-ended day nobody knows yet ("等新账户弄好再说").
+   */
   private noDocumentsSaid(flow: Flow, state: FlowState, text: string): void {
-    if (!NO_DOCUMENTS.test(text)) return;
+    const noDocuments = NO_DOCUMENTS.test(text);
+    // …not when a guess follows ("等新账户开好再说 大概两周"): the day is still to be asked.
+    const said = NOT_KNOWN_YET_IN_PASSING.exec(text);
+    const notKnownYet = said !== null && !GUESSED_LENGTH.test(text.slice(said.index, said.index + said[0].length + 8));
+    if (!noDocuments && !notKnownYet) return;
     for (const slot of flow.slots) {
-      if (slot.type === 'attachments' && !state.values[slot.name] && !this.isRequired(slot, state) && !state.skipped.includes(slot.name)) state.skipped.push(slot.name);
+      if (state.values[slot.name] || this.isRequired(slot, state) || state.skipped.includes(slot.name)) continue;
+      if ((noDocuments && slot.type === 'attachments') || (notKnownYet && slot.type === 'date' && slot.options.openEnded)) state.skipped.push(slot.name);
     }
   }
 
@@ -997,6 +1015,8 @@ export class FlowEngine {
       }
       const found = this.slotType(type).extract(text, this.context(target, now, locale, flow));
       if (found.length === 0) continue;
+      // "从1月25号停，到2月10号恢复": two days, one clause naming its slot — each day to its own.
+      if (slots.length === 2 && named.length === 1 && found.length === 2 && this.twoByClause(flow, state, text, target, slots, found, now, locale, out)) continue;
       // "不是1280元，是1208元": of several values, not the one already there.
       const current = state.values[target.name]?.display;
       const f = found.find((x) => x.display !== current) ?? found[0]!;
@@ -1181,6 +1201,34 @@ export class FlowEngine {
   }
 
   /**
+   * Two values of a type with two slots, the clause of one naming it ("…到2月10号恢复"): that one's, and
+   * the other value the other slot's ("从1月25号停"). False (nothing taken) unless both fit.
+   */
+  private twoByClause(flow: Flow, state: FlowState, text: string, target: Slot, slots: Slot[], found: { value: unknown; display: string; start: number; end: number }[], now: Date, locale: Locale, out: Extraction): boolean {
+    const other = slots.find((s) => s !== target)!;
+    if (state.values[other.name] !== undefined) return false;
+    const own = clauses(text).filter((c) => target.mentions!.some((m) => withoutFromToday(c.text).toLowerCase().includes(m.toLowerCase())));
+    if (own.length !== 1) return false;
+    const clause = own[0]!;
+    const inside = found.filter((f) => f.start >= clause.start && f.end <= clause.start + clause.text.length);
+    if (inside.length !== 1) return false;
+    const mine = inside[0]!;
+    const theirs = found.find((f) => f !== mine)!;
+    const forOther = this.check(flow, other, state, { ok: true, value: theirs.value, display: theirs.display }, now);
+    if (!forOther.ok) return false;
+    this.setValue(state, other.name, forOther);
+    const forTarget = this.check(flow, target, state, { ok: true, value: mine.value, display: mine.display }, now);
+    if (!forTarget.ok) {
+      delete state.values[other.name];
+      return false;
+    }
+    this.setValue(state, target.name, forTarget);
+    out.changed.push(other.name, target.name);
+    out.spans.push([theirs.start, theirs.end], [mine.start, mine.end]);
+    return true;
+  }
+
+  /**
    * Free text a message carries beside other values ("…560元，凭证号868487，顾客退货"), for the empty text
    * slots that say how to find theirs (`options.from`): after a label, else the clause with a cue.
    */
@@ -1203,6 +1251,19 @@ export class FlowEngine {
       this.setValue(state, slot.name, parsed);
       out.changed.push(slot.name);
       out.spans.push([found.start, found.end]);
+      // A reason told in the merchant's own words ("对公账户要变更") names no option of the enum it explains:
+      // it is that enum's `otherwise` option, as the same words given when asked would be.
+      const explained = explains ? this.slot(flow, explains) : undefined;
+      const otherwise = explained?.type === 'enum' ? explained.options.otherwise : undefined;
+      const named = explained && this.slotType('enum').extract(text, this.context(explained, now, locale, flow)).length > 0;
+      if (explained && otherwise && !named && state.values[explained.name] === undefined) {
+        const label = explained.options.values?.find((v) => v.id === otherwise)?.labels[0];
+        const chosen = label ? this.parse(explained, state, label, now, locale) : undefined;
+        if (chosen?.ok) {
+          this.setValue(state, explained.name, chosen);
+          out.changed.push(explained.name);
+        }
+      }
     }
   }
 
@@ -1275,8 +1336,8 @@ export class FlowEngine {
    */
   private shown(flow: Flow, state: FlowState, name: string, locale: Locale): string {
     const v = state.values[name];
-    if (!v) return flowText(locale, 'flowNotGiven');
     const slot = this.slot(flow, name);
+    if (!v) return flowText(locale, slot?.options.openEnded ? 'flowNotKnownYet' : 'flowNotGiven');
     if (slot?.type === 'date' && typeof v.value === 'string') return displayIso(v.value, locale) ?? v.display;
     if (slot?.type === 'attachments' && Array.isArray(v.value)) return flowText(locale, 'flowFilesDisplay', { count: v.value.length });
     if (slot?.type === 'enum' && locale === 'en') {

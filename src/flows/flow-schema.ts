@@ -97,6 +97,11 @@ export const Slot = z
          * 停两个礼拜", "for 2 weeks"): the day is that slot's plus the days, once both are known.
          */
         durationFrom: SlotName.optional(),
+        /**
+         * `date`, optional: a day nobody knows yet ("待定", "等新账户弄好再说", "until further notice") is an
+         * answer — the question skipped, also when said before it is asked.
+         */
+        openEnded: z.boolean().optional(),
         maxAmount: z.number().positive().optional(),
         maxFiles: z.number().int().positive().optional(),
         /**
@@ -152,7 +157,7 @@ export const Slot = z
         ctx.addIssue({ code: 'custom', path: ['assume', i, 'value'], message: `"${a.value}" is not one of the slot's options` });
       }
     }
-    for (const key of ['allowFuture', 'notBefore', 'notPast', 'maxAgeDays', 'durationFrom'] as const) {
+    for (const key of ['allowFuture', 'notBefore', 'notPast', 'maxAgeDays', 'durationFrom', 'openEnded'] as const) {
       if (slot.options[key] !== undefined && slot.type !== 'date') {
         ctx.addIssue({ code: 'custom', path: ['options', key], message: `only a date slot takes options.${key}` });
       }

@@ -25,7 +25,7 @@ const TICKET_ALONE = /^\s*(?:工单号?|单号|ticket(?: no\.?| number)?)?\s*[:�
 const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
-const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|(?<![前好这过十])几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does)\b/i;
+const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|(?<![前好这过十])几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does)\b/i;
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
@@ -67,6 +67,12 @@ const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|�
  */
 const TERMINAL_ERROR = /报|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive))\b/i;
 const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
+/**
+ * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives
+ * their merchant ID to learn the rules — asked for, however long the story around it.
+ */
+const CAN_YOU = /能不能|可不可以|能否|可否|可以吗|能吗|行不行|行吗|\b(?:can|could) (?:you|we|i)\b/i;
+const MERCHANT_ID = /(?<!\d)\d{15}(?!\d)/;
 /** Long messages put their request in a sentence; a polite question there is still a question. */
 const POLITE_REQUEST_MAX_CHARS = 40;
 /** A message that ends by asking us to do it ("…钱怎么退回他卡上，帮我弄") is that request, whatever it asked on the way. */
@@ -120,7 +126,7 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|\b(?:check|look (?:it|them) up)\b/i;
@@ -175,7 +181,9 @@ export class IntentDetector {
     const t = lower(text);
     // Counted in characters of Chinese, or twice as many of English.
     const polite =
-      (POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5)) || REQUEST_TAIL.test(text);
+      (POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5)) ||
+      REQUEST_TAIL.test(text) ||
+      (CAN_YOU.test(text) && MERCHANT_ID.test(text));
     const particular =
       ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text)) || (OWN_SALE.test(text) && CAN_IT_BE_UNDONE.test(text)) || (PAID_TWICE.test(text) && WHAT_TO_DO.test(text))) &&
         [...text].length <= POLITE_REQUEST_MAX_CHARS) ||

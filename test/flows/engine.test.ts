@@ -1032,6 +1032,38 @@ describe('suspend-settlement', () => {
     expect(guessed.values.resume_date).toBeUndefined();
   });
 
+  it('a reason told in the first message in the merchant own words is "other", the words kept', () => {
+    const told = last('suspend-settlement', ['我们公司对公账户要变更 这期间结算先别打了 商户号' + MID]).state!;
+    expect([valueOf(told, 'reason'), valueOf(told, 'reason_detail')]).toEqual(['other', '我们公司对公账户要变更']);
+    // A reason that names an option is that option, not "other".
+    expect(valueOf(last('suspend-settlement', ['店里要装修 结算先停一下 商户号' + MID]).state!, 'reason')).toBe('business_change');
+  });
+
+  it('a resume day not known yet is an answer, asked or said in passing, and the summary says so', () => {
+    const atResume = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '跳过', '下周一开始']).state!;
+    expect(atResume.pending).toBe('resume_date');
+    const unsure = send(atResume, '还不确定').state!;
+    expect(unsure.skipped).toContain('resume_date');
+    expect(unsure.pending).not.toBe('resume_date');
+    const passing = last('suspend-settlement', ['我们公司对公账户要变更 这期间结算先别打了 等新账户弄好再说 商户号' + MID]).state!;
+    expect(passing.skipped).toContain('resume_date');
+    const summary = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转，等通知再说', '跳过', '明天', '跳过', '通知了', '13800138000']);
+    expect(summary.state!.stage).toBe('confirming');
+    expect(lastSaid(summary)).toContain('预计恢复 待定');
+  });
+
+  it('two days, one clause naming its slot: each day to its own', () => {
+    const range = last('suspend-settlement', ['过年放假 想从1月25号停结算 到2月10号恢复 商户号' + MID]).state!;
+    expect([String(valueOf(range, 'start_date')).slice(5), String(valueOf(range, 'resume_date')).slice(5)]).toEqual(['01-25', '02-10']);
+  });
+
+  it('"没有别的了" skips an optional question; "先问问老板再说吧" ends the request', () => {
+    const atDocuments = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '跳过', '明天', '下周五']).state!;
+    expect(atDocuments.pending).toBe('documents');
+    expect(send(atDocuments, '没有别的了').state!.skipped).toContain('documents');
+    expect(send(atDocuments, '等等 我先问问老板再说吧').state!.stage).toBe('confirm-cancel');
+  });
+
   it('a reason in the merchant own words is "other", the words kept; a day where a detail is asked is the day', () => {
     const asked = last('suspend-settlement', ['我们公司账户要换 先把结算冻一下 商户号' + MID]).state!;
     expect(asked.pending).toBe('reason');

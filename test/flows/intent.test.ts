@@ -88,6 +88,12 @@ describe('intent detection', () => {
       ['今天早上那笔588刷重复了，帮忙处理下', 'cancel-transaction'],
       ['客人不要了，刚刷的1500能不能退', 'cancel-transaction'],
       ['上周提交的那个撤销有结果没', 'request-status'],
+      // Whether it can be done, asked with one's own merchant ID, however long the story: asked for.
+      ['店里下周一开始装修 要关门半个月 结算能不能先停掉 商户号826410993315003', 'suspend-settlement'],
+      ['过年放假 想从1月25号停结算 到2月10号恢复 商户号826410993316010', 'suspend-settlement'],
+      // What the merchant asked us for before, and whether it is done yet.
+      ['昨天让你们停结算的 现在停了没有啊', 'request-status'],
+      ['any update on my settlement hold? merchant no 826410993316003', 'request-status'],
       ['昨天交的那个单子有人处理吗', 'request-status'],
       ['我的工单CX-20261130-0001怎么还没动静', 'request-status'],
       ['那个退钱的单子审完没啊 商户号846812357951468', 'request-status'],

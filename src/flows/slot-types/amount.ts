@@ -61,6 +61,8 @@ const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}
 const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
 const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
+/** "一" as part of a word ("退款一般多久", "一直", "一样"), not the number one after an amount's label. */
+const ONE_AS_WORD_PART = /^(?:般|些|样|直|定|起|下|旦|律|切|致|再|会|边|面|向|模|共|同|概|点儿|阵)/;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */
 const LEAD = /^(?:(?:交易)?金额|刷了|刷卡|消费了?|收款|收了|付了|付款|支付了?|一共|共计|总共|合计|大概|大约|约|差不多|是|为|[:=]|amount|paid|about|around|is|of|\s)+/i;
 const TAIL = /(?:左右|上下|the\s+amount)$/i;
@@ -113,6 +115,7 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     if (g.unit === undefined && NOT_AMOUNT_AFTER.test(after)) continue;
     if (APPROXIMATE_AFTER.test(after)) continue;
     if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
+    if (g.unit === undefined && /^[一两]$/.test(g.main!) && ONE_AS_WORD_PART.test(after)) continue; // 退款一般…, 一直, 一下
     if (idLabelBefore(text, start)) continue;
     // What the sale should have been is not its amount: "把68块打成了680", "本来是158", "1200 instead of 120".
     if (INTENDED_BEFORE.test(before) || INTENDED_AFTER.test(after)) continue;
