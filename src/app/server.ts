@@ -19,6 +19,7 @@ import { directLineRoutes, sendError } from '../channels/webchat/directline-rout
 import { pageRoutes } from '../channels/webchat/page-routes.js';
 import { ConversationQueue } from '../channels/conversation-queue.js';
 import { createCoordination } from '../scale/coordination.js';
+import { runWhileLeader } from '../scale/leader-election.js';
 import { TokenService } from '../channels/webchat/tokens.js';
 import { ActivityHub, DIRECTLINE_CHANNEL_ID, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
 import { t, type Locale, type MessageKey } from '../i18n/messages.js';
@@ -132,6 +133,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   };
   // REDIS_URL: web chat streams, turn order and rate limits span the instances (README, Scaling: Redis).
   const coordination = createCoordination({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, logger });
+  // What must run once in the deployment (Telegram long polling, the WeChat puppet, the sweeps that send
+  // or change things) runs on the instance this elects; in process it is always this one.
+  const election = coordination.election('singletons');
+  let stopSingletons: (() => Promise<void>) | undefined;
 
   const isAllowedOrigin = (origin: string, request?: FastifyRequest): boolean => {
     let url: URL;
@@ -263,9 +268,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
   let wechat: WechatChannel | undefined;
   let wechatFailed = false;
-  const wechatStatus = (): string => (config.wechat.puppet ? (wechatFailed ? 'failed' : (wechat?.status() ?? 'starting')) : 'off');
+  const wechatStatus = (): string => (config.wechat.puppet ? (wechatFailed ? 'failed' : (wechat?.status() ?? (election.isLeader ? 'starting' : 'standby'))) : 'off');
   let telegram: TelegramChannel | undefined;
-  let telegramStatus: 'off' | 'starting' | 'up' | 'failed' = config.telegram.botToken ? 'starting' : 'off';
+  // 'standby': polling runs on the leader, another instance (this one still sends: notices, agents' replies).
+  let telegramStatus: 'off' | 'starting' | 'up' | 'standby' | 'failed' = config.telegram.botToken ? 'starting' : 'off';
   if (config.telegram.botToken && config.telegram.webhookUrl) {
     await app.register(telegramWebhookRoutes, {
       adapter: () => telegram?.adapter,
@@ -343,6 +349,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
 
   let outbox: OutboxWorker | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  let leaderSweeper: NodeJS.Timeout | undefined;
   const ready = (async () => {
     runtime = await createRuntime(config, logger, { onOutbox: () => outbox?.wake(), store: database, metrics });
     outbox = new OutboxWorker({
@@ -398,11 +405,18 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     let lastNoticeRetry = Date.now();
     // Retention runs at start (createRuntime) and then once a day.
     let lastPurge = Date.now();
+    const sweepMs = Math.min(5_000, noticeRetryMs);
+    // Every instance: a message a dead instance left unanswered is taken up by whoever sweeps first (the
+    // turn checks inside its lease that it is still unanswered).
     sweeper = setInterval(() => {
+      void ready.answerOrphans().then((n) => n > 0 && logger.info({ messages: n }, 'answering web chat messages an instance left unanswered'), (err: unknown) => logger.error({ err }, 'web chat orphan sweep failed'));
+    }, sweepMs);
+    sweeper.unref();
+    // The leader only: two instances would send the same notice twice, and race on handoffs and presence.
+    const leaderSweep = () => {
       // Unclaimed handoffs become tickets; idle agents are shown as away.
       void handoffs.sweep().catch((err: unknown) => logger.error({ err }, 'handoff sweep failed'));
       void agents.markIdleAway(config.handoff.agentAwayMinutes).catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
-      void ready.answerOrphans().then((n) => n > 0 && logger.info({ messages: n }, 'answering web chat messages an instance left unanswered'), (err: unknown) => logger.error({ err }, 'web chat orphan sweep failed'));
       // A decision whose notice failed (a channel briefly down) is told again, not only at the next start.
       if (Date.now() - lastNoticeRetry >= noticeRetryMs) {
         lastNoticeRetry = Date.now();
@@ -415,8 +429,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         lastPurge = Date.now();
         void runtime!.purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention purge failed'));
       }
-    }, Math.min(5_000, noticeRetryMs));
-    sweeper.unref();
+    };
     if ((await agents.count()) === 0) {
       logger.warn('no agents yet: create the first one with `npx pos-assist agents add <name> --role supervisor`, then log in at /agent');
     }
@@ -437,8 +450,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     };
     if (config.telegram.botToken) {
       try {
-        telegram = await startTelegram({ ...channelDeps, config: config.telegram });
-        telegramStatus = 'up';
+        telegram = await startTelegram({ ...channelDeps, config: config.telegram, deferPolling: true });
+        telegramStatus = telegram.mode === 'polling' ? 'standby' : 'up';
         logger.info({ mode: telegram.mode }, 'Telegram channel started');
       } catch (err) {
         telegramStatus = 'failed';
@@ -463,17 +476,59 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         logger.error({ err }, 'WeCom customer-service channel could not start');
       }
     }
-    if (config.wechat.puppet) {
-      try {
-        wechat = await startWechat({ ...channelDeps, config: config.wechat });
-        logger.info({ puppet: config.wechat.puppet }, 'WeChat channel started; waiting for login (scan the QR code)');
-      } catch (err) {
-        wechatFailed = true;
-        logger.error({ err }, 'WeChat channel could not start');
-      }
-    }
-    const notified = await runtime.sendPendingNotifications();
-    if (notified > 0) logger.info({ notified }, 'told merchants of decisions made while the server was down');
+    // Started and stopped as this instance gains and loses the lead, in this order (the notices at the
+    // start go out on the channels just started) and the reverse.
+    const singletons = {
+      async start() {
+        const polling = telegram?.polling;
+        if (polling) {
+          try {
+            await polling.start();
+            telegramStatus = 'up';
+          } catch (err) {
+            telegramStatus = 'failed';
+            logger.error({ err }, 'Telegram polling could not start');
+          }
+        }
+        if (config.wechat.puppet) {
+          try {
+            wechatFailed = false;
+            wechat = await startWechat({ ...channelDeps, config: config.wechat });
+            logger.info({ puppet: config.wechat.puppet }, 'WeChat channel started; waiting for login (scan the QR code)');
+          } catch (err) {
+            wechatFailed = true;
+            logger.error({ err }, 'WeChat channel could not start');
+          }
+        }
+        const notified = await rt.sendPendingNotifications().catch((err: unknown) => {
+          logger.error({ err }, 'could not tell merchants of pending decisions');
+          return 0;
+        });
+        if (notified > 0) logger.info({ notified }, 'told merchants of decisions made while the server was down');
+        leaderSweeper = setInterval(leaderSweep, sweepMs);
+        leaderSweeper.unref();
+      },
+      async stop() {
+        clearInterval(leaderSweeper);
+        leaderSweeper = undefined;
+        await wechat?.stop();
+        wechat = undefined;
+        if (telegram?.polling) {
+          await telegram.polling.stop();
+          if (telegramStatus === 'up') telegramStatus = 'standby';
+        }
+      },
+    };
+    let firstStart!: () => void;
+    const started = new Promise<void>((resolve) => (firstStart = resolve));
+    stopSingletons = runWhileLeader(
+      election,
+      { start: () => singletons.start().finally(firstStart), stop: () => singletons.stop() },
+      (err) => logger.error({ err }, 'the singletons could not start or stop'),
+    );
+    election.start();
+    // Alone (no REDIS_URL) this instance leads at once: ready means polling and the puppet run, as before.
+    if (election.isLeader) await started;
     logger.info({ url, chunks: runtime.knowledge.chunkCount }, 'POS Assist is ready');
   })();
   ready.catch((err: unknown) => logger.fatal({ err }, 'start-up failed'));
@@ -490,8 +545,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         await app.close();
         await ready.catch(() => undefined);
         clearInterval(sweeper);
+        // Stepping down after the singletons stopped (the polling offset confirmed): another instance
+        // takes over at its next try instead of when the lease runs out.
+        await stopSingletons?.();
+        await election.stop();
         await telegram?.stop();
-        await wechat?.stop();
         await wechatOfficial?.stop();
         await wecomKf?.stop();
         runtime?.handoff.hub.closeAll();

@@ -69,7 +69,8 @@ export async function deleteKeys(prefix: string, url = TEST_REDIS_URL): Promise<
 
 export const privateRedisAvailable = existsSync(REDIS_SERVER);
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on at the moment (for a server started with a PORT of its own). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -35,11 +35,21 @@ export interface TelegramDeps extends PlatformChannelDeps {
   botInfo?: UserFromGetMe;
   /** Adapter options for tests (retry limits, download timeout, streamed-reply edit interval). */
   adapterOptions?: Pick<TelegramAdapterOptions, 'retry' | 'downloadTimeoutMs' | 'streamEditIntervalMs'>;
+  /**
+   * Long polling waits for `channel.polling.start()` (the server starts it on the elected leader only: two
+   * pollers of one bot steal each other's updates). Default: polling starts here.
+   */
+  deferPolling?: boolean;
 }
 
 export interface TelegramChannel {
   adapter: TelegramAdapter;
   mode: 'polling' | 'webhook';
+  /**
+   * Polling mode: starts and stops `getUpdates` alone, the adapter staying up (it still sends: notices,
+   * agents' replies). `start` throws when polling fails before it began (401, 409).
+   */
+  polling?: { start(): Promise<void>; stop(): Promise<void> };
   /** Stops polling (the offset is confirmed), then waits for updates and turns in progress. */
   stop(): Promise<void>;
 }
@@ -101,26 +111,38 @@ export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel
     };
   }
 
-  let started!: () => void;
-  const onStart = new Promise<void>((resolve) => (started = resolve));
-  let failure: unknown;
-  // A polling failure (wrong token: 401; another instance polling the same bot: 409) ends the loop; it
-  // is logged, and thrown from here when it happens before polling began.
-  const stopped = bot
-    .start({ allowed_updates: [...TELEGRAM_ALLOWED_UPDATES], onStart: () => started() })
-    .catch((err: unknown) => {
-      failure = err;
-      log.error({ err }, 'telegram polling stopped');
-    });
-  await Promise.race([onStart, stopped]);
-  if (failure !== undefined) throw failure;
-  log.info({ username: bot.botInfo.username }, 'telegram bot ready (long polling)');
+  let running: Promise<void> | undefined;
+  const startPolling = async (): Promise<void> => {
+    if (running && bot.isRunning()) return;
+    let started!: () => void;
+    const onStart = new Promise<void>((resolve) => (started = resolve));
+    let failure: unknown;
+    // A polling failure (wrong token: 401; another instance polling the same bot: 409) ends the loop; it
+    // is logged, and thrown from here when it happens before polling began.
+    const loop = bot
+      .start({ allowed_updates: [...TELEGRAM_ALLOWED_UPDATES], onStart: () => started() })
+      .catch((err: unknown) => {
+        failure = err;
+        log.error({ err }, 'telegram polling stopped');
+      });
+    running = loop;
+    await Promise.race([onStart, loop]);
+    if (failure !== undefined) throw failure;
+    log.info({ username: bot.botInfo.username }, 'telegram bot ready (long polling)');
+  };
+  const stopPolling = async (): Promise<void> => {
+    // bot.stop() confirms the offset: whoever polls next does not get the same updates again.
+    if (bot.isRunning()) await bot.stop();
+    await running;
+    running = undefined;
+  };
+  if (!deps.deferPolling) await startPolling();
   return {
     adapter,
     mode: 'polling',
+    polling: { start: startPolling, stop: stopPolling },
     async stop() {
-      if (bot.isRunning()) await bot.stop();
-      await stopped;
+      await stopPolling();
       await adapter.drain();
     },
   };

@@ -1,0 +1,119 @@
+/**
+ * One leader for the singletons across real servers sharing one Redis (a key prefix per test) and one
+ * data directory: Telegram long polling runs on one instance only, and when that instance stops (closed,
+ * or killed with SIGKILL as a child process) another takes polling over within 30 s.
+ *
+ * Each instance talks to a fake Bot API of its own (same token): whose fake receives `getUpdates` says
+ * which instance polls. (A fake's `polling` stays true until a poll it holds times out, also after the
+ * poller went away: what counts is who asks.)
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { seedIndex } from '../helpers/prebuilt-index.js';
+import { TEST_REDIS_URL, deleteKeys, describeWithRedis, freePort, testPrefix } from '../helpers/redis.js';
+import { FakeBotApi } from '../telegram/fake-bot-api.js';
+import { call, sleep, startTestServer, tempDataDir, waitFor, type TestServer } from '../webchat/helpers.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+/** What operators are promised: the leader dies, another instance polls within 30 s. */
+const TAKEOVER_MS = 30_000;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function fakeBotApi(): Promise<FakeBotApi> {
+  const fake = await FakeBotApi.start();
+  cleanups.push(() => fake.close());
+  return fake;
+}
+
+function sharedSetup(): { dataDir: string; prefix: string } {
+  const prefix = testPrefix();
+  cleanups.push(() => deleteKeys(prefix));
+  const dataDir = tempDataDir();
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  return { dataDir, prefix };
+}
+
+async function instance(dataDir: string, prefix: string, fake: FakeBotApi): Promise<TestServer> {
+  const server = await startTestServer({
+    DATA_DIR: dataDir,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+  });
+  cleanups.push(() => server.stop());
+  return server;
+}
+
+const polls = (fake: FakeBotApi) => fake.callsOf('getUpdates').length;
+
+/** `pos-assist serve` (dist/, built by `npm test`) in a child process, killed at the end if still running. */
+function serve(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output(): string } {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/app/cli.js'), 'serve'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, output: () => out };
+}
+
+describeWithRedis('two instances, one Redis: the singletons run on the leader only', () => {
+  it('only the first instance polls Telegram; closed, it steps down and the other polls at once', async () => {
+    const { dataDir, prefix } = sharedSetup();
+    const [fakeA, fakeB] = [await fakeBotApi(), await fakeBotApi()];
+    const a = await instance(dataDir, prefix, fakeA);
+    await waitFor(() => fakeA.polling, 'A to poll');
+    const b = await instance(dataDir, prefix, fakeB);
+    expect((await call(`${a.url}/readyz`)).body.channels.telegram).toBe('up');
+    expect((await call(`${b.url}/readyz`)).body.channels.telegram).toBe('standby');
+    // B is up (getMe, the command menu) but does not poll: a few of its election's tries go by.
+    await sleep(1_500);
+    expect(fakeB.callsOf('getMe').length + fakeB.callsOf('setMyCommands').length).toBeGreaterThan(0);
+    expect(polls(fakeB)).toBe(0);
+    expect(fakeA.polling).toBe(true);
+
+    const since = Date.now();
+    await a.stop();
+    const polledByA = polls(fakeA);
+    await waitFor(() => polls(fakeB) > 0, 'B to poll', TAKEOVER_MS);
+    // Stepping down: B takes over at its next try (a third of the 15 s lease), not when the lease ends.
+    expect(Date.now() - since).toBeLessThan(10_000);
+    expect((await call(`${b.url}/readyz`)).body.channels.telegram).toBe('up');
+    // A asked for no updates once closed (it confirmed its offset while stopping).
+    expect(polls(fakeA)).toBe(polledByA);
+  }, 60_000);
+
+  it('kill -9 of the leading process: another instance polls within 30 s', async () => {
+    const { dataDir, prefix } = sharedSetup();
+    const [fakeA, fakeB] = [await fakeBotApi(), await fakeBotApi()];
+    seedIndex(dataDir);
+    const leader = serve({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      TELEGRAM_BOT_TOKEN: fakeA.token,
+      TELEGRAM_API_ROOT: fakeA.apiRoot,
+    });
+    await waitFor(() => fakeA.polling || (leader.child.exitCode !== null && new Error(leader.output())), 'the child process to poll', 30_000).then((v) => {
+      if (v instanceof Error) throw v;
+    });
+    await instance(dataDir, prefix, fakeB);
+    expect(polls(fakeB)).toBe(0);
+
+    leader.child.kill('SIGKILL');
+    const since = Date.now();
+    await waitFor(() => polls(fakeB) > 0, 'the in-process instance to poll', TAKEOVER_MS + 5_000, 50);
+    expect(Date.now() - since).toBeLessThanOrEqual(TAKEOVER_MS);
+  }, 90_000);
+});
