@@ -38,6 +38,7 @@ import { wechatCallbackRoutes } from '../channels/wechat-platform/index.js';
 import { kfSecrets, startWecomKf, type WecomKfChannel } from '../channels/wecom-kf/index.js';
 import { openDatabase, SqlStorage } from '../store/index.js';
 import { pathToFileURL } from 'node:url';
+import { sql } from 'kysely';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { AppError, type ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
@@ -102,6 +103,20 @@ function formatMb(bytes: number): string {
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** How often expired merchant data is deleted (retention). */
 const PURGE_INTERVAL_MS = 86_400_000;
+
+/** How long `/readyz` waits for the database or Redis before it counts them as down (under a probe's timeout). */
+const DEPENDENCY_TIMEOUT_MS = 2_000;
+
+/** Whether `probe` resolves true within `ms` (a rejection or a hang is false). */
+async function answersWithin(ms: number, probe: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([probe().catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Trust the nearest `hops` proxies (fastify takes a hop count at run time, its types only a function). */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
@@ -223,9 +238,26 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
     });
   }
-  app.get('/readyz', async (_request, reply) =>
-    service ? { status: 'ready', chunks: runtime!.knowledge.chunkCount, languageModel: runtime!.llm ? 'on' : 'off', channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus(), wechatOfficial: wechatOfficialStatus(), wecomKf: wecomKfStatus() } } : reply.code(503).send({ status: 'starting' }),
-  );
+  // A load balancer takes an instance out while its database or Redis does not answer: its turns would
+  // fail (database) or lose their cross-instance order and fan-out (Redis). The body says which.
+  app.get('/readyz', async (_request, reply) => {
+    if (!service) return reply.code(503).send({ status: 'starting' });
+    const [databaseUp, redisUp] = await Promise.all([
+      answersWithin(DEPENDENCY_TIMEOUT_MS, () => sql`select 1`.execute(database.db).then(() => true)),
+      coordination.kind === 'redis' ? answersWithin(DEPENDENCY_TIMEOUT_MS, () => coordination.healthy()) : undefined,
+    ]);
+    const dependencies = { database: databaseUp ? 'up' : 'down', redis: redisUp === undefined ? 'off' : redisUp ? 'up' : 'down' };
+    const failed = Object.entries(dependencies).filter(([, state]) => state === 'down').map(([name]) => name);
+    const body = {
+      status: failed.length > 0 ? 'unavailable' : 'ready',
+      ...(failed.length > 0 ? { failed } : {}),
+      dependencies,
+      chunks: runtime!.knowledge.chunkCount,
+      languageModel: runtime!.llm ? 'on' : 'off',
+      channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus(), wechatOfficial: wechatOfficialStatus(), wecomKf: wecomKfStatus() },
+    };
+    return failed.length > 0 ? reply.code(503).send(body) : body;
+  });
 
   await app.register(directLineRoutes, {
     prefix: '/v3/directline',
