@@ -1052,6 +1052,18 @@ describe('suspend-settlement', () => {
     expect(lastSaid(summary)).toContain('预计恢复 待定');
   });
 
+  it('"不恢复了" at the resume question is an answer; a reason named in English shows its English name', () => {
+    const atResume = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，店铺转让了', '跳过', '下个月1号']).state!;
+    expect(atResume.pending).toBe('resume_date');
+    expect(send(atResume, '不恢复了').state!.skipped).toContain('resume_date');
+    // "待定" asked why is no reason.
+    const atReason = last('suspend-settlement', ['老板住院了 麻烦把打款停一下 ' + MID, '从明天开始']).state!;
+    expect(valueOf(atReason, 'reason')).toBe('business_change');
+    const summary = last('suspend-settlement', ["we're closing for renovation, please stop the payouts. merchant " + MID, 'skip', 'tomorrow', 'not sure', 'skip', 'yes we told the bank', '13800138000'], { locale: 'en' });
+    expect(lastSaid(summary)).toContain('reason business change');
+    expect(lastSaid(summary)).toContain('partners notified: yes');
+  });
+
   it('two days, one clause naming its slot: each day to its own', () => {
     const range = last('suspend-settlement', ['过年放假 想从1月25号停结算 到2月10号恢复 商户号' + MID]).state!;
     expect([String(valueOf(range, 'start_date')).slice(5), String(valueOf(range, 'resume_date')).slice(5)]).toEqual(['01-25', '02-10']);

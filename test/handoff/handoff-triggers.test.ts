@@ -36,6 +36,9 @@ describe('the merchant asks for a person', () => {
     ['我说的你都不懂 人工人工', 'zh-CN'],
     ['能直接打电话说吗 打字太麻烦了', 'zh-CN'],
     ['这个问题太复杂了 我想跟你们工作人员直接沟通', 'zh-CN'],
+    ['请问能不能安排工作人员联系我 电话13812450005', 'zh-CN'],
+    ['我不知道终端号在哪看 你们能不能让人教我一下', 'zh-CN'],
+    ['this is urgent, customer is standing at my counter, I need someone NOW', 'en'],
   ])('"%s" → human_request', async (text, locale) => {
     const { s, alice } = await setup();
     const m = await Merchant.open(s);

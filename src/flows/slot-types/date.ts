@@ -327,7 +327,7 @@ const PATTERNS: Pattern[] = [
   // 今天上午; just now, this morning, 10 min ago. 刚才 alone is not a date ("刚才说错了"): only with the sale
   // it tells of.
   {
-    re: /(?:刚才|刚刚|啱啱|头先|頭先|(?<![昨前天日周期拜号\d])(?:早上|上午|中午|下午))(?=[^，。,.!！?？]{0,8}(?:刷|碌|那笔|一笔|那單|消费|收款|付款|付了))|(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*(?:个)?(?:分钟|小时|鐘頭|钟头|个钟)(?:之|以)?前|今早|今晚|今天(?:早上|上午|中午|下午|晚上)|(?<![a-z])(?:just now|earlier today|this (?:morning|afternoon|evening)|\d{1,3}\s*(?:min|mins|minutes?|hrs?|hours?)\s+ago)(?![a-z])/gi,
+    re: /(?:刚才|刚刚|啱啱|头先|頭先|(?<![昨前天日周期拜号\d])(?:早上|上午|中午|下午))(?=[^，。,.!！?？]{0,12}(?:刷|碌|那笔|一笔|那單|消费|收款|付款|付了))|(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*(?:个)?(?:分钟|小时|鐘頭|钟头|个钟)(?:之|以)?前|今早|今晚|今天(?:早上|上午|中午|下午|晚上)|(?<![a-z])(?:just now|earlier today|this (?:morning|afternoon|evening)|\d{1,3}\s*(?:min|mins|minutes?|hrs?|hours?)\s+ago)(?![a-z])/gi,
     read: (_m, env) => ({ day: env.today }),
   },
   // 3天前, 三天前, 两日前, 3天之前; 3天后, 三天以后
@@ -518,7 +518,11 @@ const DURATION_ZH = /(?<![上下这本第前])(?<n>\d{1,3}|[一二两三四五�
  * is the answer to the question (`guess`): then the guess is the best day there is, and the summary shows it.
  */
 const HEDGE_BEFORE = /(?:大概|差不多|大约|约|估计|可能|也许|说不定)[^，,。;；]{0,4}$/;
-const DURATION_EN = /\bfor\s+(?<n>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)\s+(?<u>days?|weeks?|months?)\b/gi;
+const DURATION_EN =
+  /\bfor\s+(?<hedge>(?:about|around|roughly|approximately|maybe|probably|like)\s+)?(?<n>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)\s+(?<u>days?|weeks?|months?)\b/gi;
+/** Answering how long, "for" goes unsaid ("around three weeks after that", "2 weeks"). */
+const DURATION_EN_ANSWER =
+  /(?<![\w-])(?:(?:about|around|roughly|approximately|maybe|probably|like)\s+)?(?<n>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)\s+(?<u>days?|weeks?|months?)(?!\s+(?:ago|before))\b/gi;
 const EN_COUNT: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, 'a couple of': 2, 'a few': 3 };
 
 export function durationIn(text: string, opts: { guess?: boolean } = {}): { days: number; start: number; end: number } | undefined {
@@ -533,8 +537,9 @@ export function durationIn(text: string, opts: { guess?: boolean } = {}): { days
     if (count === '半' && per === 1) continue;
     return { days: Math.round(k * per), ...originalSpan(n, m.index, m.index + m[0].length) };
   }
-  for (const m of n.text.matchAll(DURATION_EN)) {
-    const { n: count, u } = m.groups!;
+  for (const m of n.text.matchAll(opts.guess ? DURATION_EN_ANSWER : DURATION_EN)) {
+    const { n: count, u, hedge } = m.groups!;
+    if (!opts.guess && hedge) continue;
     const k = /^\d+$/.test(count!) ? Number(count) : EN_COUNT[count!.toLowerCase()];
     if (k === undefined || k <= 0) continue;
     const per = /^day/i.test(u!) ? 1 : /^week/i.test(u!) ? 7 : 30;

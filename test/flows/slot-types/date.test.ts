@@ -244,6 +244,7 @@ describe('date: extract', () => {
     ['20号下午刷的', [['2026-11-20', '20号']]],
     // Earlier today, as a sale is told: 刚才 with the sale, an hour or minutes ago, this morning.
     ['刚才有个客人的卡刷了两回', [['2026-11-25', '刚才']]],
+    ['刚刚有个顾客用别人的卡付了59', [['2026-11-25', '刚刚']]],
     ['半小时前刷的那笔', [['2026-11-25', '半小时前']]],
     ['今早那笔680的', [['2026-11-25', '今早']]],
     ['paid 150 like 10 min ago', [['2026-11-25', '10 min ago']]],
@@ -288,6 +289,16 @@ describe('date: how long, said instead of an end', () => {
     ['for a couple of months', 60],
   ])('%j → %i days', (text, days) => {
     expect(durationIn(text)?.days).toBe(days);
+  });
+
+  // Answering how long (the resume day asked), a guess is the answer, and "for" goes unsaid.
+  it.each([
+    ['around three weeks after that', 21],
+    ['about 2 weeks', 14],
+    ['for about 2 weeks', 14],
+    ['大概两周', 14],
+  ])('%j answering how long → %i days', (text, days) => {
+    expect(durationIn(text, { guess: true })?.days).toBe(days);
   });
 
   // A guess is no day to file: the merchant is asked for it.
