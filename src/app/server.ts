@@ -478,6 +478,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       uploadMaxBytes: config.webchat.uploadMaxBytes,
       inboundLimits: config.chat,
       journal: new InboundJournal(rt.store.db),
+      // With REDIS_URL a chat's turns keep their order across instances (webhooks reach any of them).
+      turnLock: coordination.turnLock,
       logger,
     };
     if (config.telegram.botToken) {

@@ -23,6 +23,7 @@ import type { Logger } from '../core/logger.js';
 import type { SqlTranscriptStore } from '../store/transcript-store.js';
 import { ConversationQueue } from './conversation-queue.js';
 import type { InboundJournal } from './inbound-journal.js';
+import type { TurnLock } from '../scale/turn-lock.js';
 import { isInterimStream } from './streaming.js';
 import { RateLimiter } from '../core/rate-limiter.js';
 import { detectLocale, t } from '../i18n/messages.js';
@@ -60,6 +61,8 @@ export interface ChannelAdapterOptions {
   capabilities?: Partial<ChannelCapabilities>;
   transcripts: SqlTranscriptStore;
   queue?: ConversationQueue;
+  /** Without `queue`: the lock its queue holds each turn in (a Redis turn lock spans the instances). */
+  turnLock?: TurnLock;
   /** The previous message's trailing digits per conversation (default: a new one per adapter). */
   splitCards?: SplitCardMemory;
   /**
@@ -109,6 +112,8 @@ export interface PlatformChannelDeps {
   inboundLimits?: InboundLimits;
   /** Inbound messages stored before they are acknowledged, replayed after a crash (one for all channels). */
   journal: InboundJournal;
+  /** One turn at a time per conversation across the instances (`coordination.turnLock`); default: this process. */
+  turnLock?: TurnLock;
   logger: Logger;
 }
 
@@ -129,7 +134,7 @@ export abstract class ChannelAdapter extends BotAdapter {
     this.channelId = options.channelId;
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
     this.transcripts = options.transcripts;
-    this.queue = options.queue ?? new ConversationQueue();
+    this.queue = options.queue ?? new ConversationQueue(options.turnLock);
     this.splitCards = options.splitCards ?? new SplitCardMemory();
     this.inboundLimits = options.inboundLimits;
     if (this.inboundLimits) {

@@ -13,6 +13,7 @@
  * - `settled()` waits for everything admitted so far (tests, shutdown). A failed job becomes a result,
  *   never an unhandled rejection.
  */
+import type { TurnOptions } from './channel-adapter.js';
 import { ConversationQueue } from './conversation-queue.js';
 import type { InboundJournal } from './inbound-journal.js';
 
@@ -28,8 +29,12 @@ export interface InboundInboxOptions<P, T> {
   /** Whose events these are in the journal: the channel (`wechat`), or the bot (`telegram:<bot id>`). */
   channel: string;
   journal: InboundJournal;
-  /** Runs one job (downloads, then the turn); `replayed`: stored by an earlier process. */
-  work(payload: P, replayed: boolean): Promise<T>;
+  /**
+   * Runs one job (downloads, then the turn); `replayed`: stored by an earlier process. `turn` goes to the
+   * turn's `processActivity`: a recorded job is run only if still unprocessed once the conversation's
+   * lease is held, and marked processed before the lease is let go (two instances may hold one row).
+   */
+  work(payload: P, replayed: boolean, turn: Pick<TurnOptions, 'stillPending' | 'afterTurn'>): Promise<T>;
   /** The result of a job whose work threw (the channel logs it); the job is replayed at the next start. */
   failed(err: unknown, payload: P): T;
   /** Every job's result, each chat's in order. */
@@ -111,8 +116,13 @@ export class InboundInbox<P, T> {
     if (id !== undefined) this.running.add(id);
     const task = this.queue
       .run(key, async () => {
-        const result = await work(job.payload, replayed);
-        if (id !== undefined) await journal.markProcessed(id).catch((err: unknown) => journalError(err, { platformId: job.platformId, step: 'mark' }));
+        const mark = async () => {
+          if (id !== undefined) await journal.markProcessed(id).catch((err: unknown) => journalError(err, { platformId: job.platformId, step: 'mark' }));
+        };
+        const turn = id === undefined ? {} : { stillPending: () => journal.isPending(id), afterTurn: mark };
+        const result = await work(job.payload, replayed, turn);
+        // Also when the work ended before a turn (nothing to run): the row is dealt with.
+        await mark();
         return result;
       })
       .catch((err: unknown) => failed(err, job.payload))

@@ -82,6 +82,15 @@ export class InboundJournal {
   }
 
   /**
+   * Whether `id`'s turn is still to run: asked inside the conversation's lease, so that of two instances
+   * holding the same row (the one it came to, and one replaying what looked unfinished) one answers it.
+   */
+  async isPending(id: number): Promise<boolean> {
+    const row = await this.db.selectFrom('channel_inbound').select('processed_at').where('id', '=', id).executeTakeFirst();
+    return row !== undefined && row.processed_at === null;
+  }
+
+  /**
    * A channel's rows whose turn never finished, oldest first (each chat's in the order they came), each
    * counted as one more attempt. Rows past `maxAttempts` or older than `keepMs` are left out.
    */

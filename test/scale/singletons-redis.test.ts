@@ -8,13 +8,13 @@
  * poller went away: what counts is who asks.)
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { seedIndex } from '../helpers/prebuilt-index.js';
-import { TEST_REDIS_URL, deleteKeys, describeWithRedis, freePort, testPrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL, describeWithRedis, freePort } from '../helpers/redis.js';
+import { deployment, type Deployment } from '../helpers/redis-instances.js';
 import { FakeBotApi } from '../telegram/fake-bot-api.js';
-import { call, sleep, startTestServer, tempDataDir, waitFor, type TestServer } from '../webchat/helpers.js';
+import { call, sleep, waitFor, type TestServer } from '../webchat/helpers.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 /** What operators are promised: the leader dies, another instance polls within 30 s. */
@@ -31,24 +31,8 @@ async function fakeBotApi(): Promise<FakeBotApi> {
   return fake;
 }
 
-function sharedSetup(): { dataDir: string; prefix: string } {
-  const prefix = testPrefix();
-  cleanups.push(() => deleteKeys(prefix));
-  const dataDir = tempDataDir();
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  return { dataDir, prefix };
-}
-
-async function instance(dataDir: string, prefix: string, fake: FakeBotApi): Promise<TestServer> {
-  const server = await startTestServer({
-    DATA_DIR: dataDir,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    TELEGRAM_BOT_TOKEN: fake.token,
-    TELEGRAM_API_ROOT: fake.apiRoot,
-  });
-  cleanups.push(() => server.stop());
-  return server;
+function instance(d: Deployment, fake: FakeBotApi): Promise<TestServer> {
+  return d.instance({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot });
 }
 
 const polls = (fake: FakeBotApi) => fake.callsOf('getUpdates').length;
@@ -67,11 +51,11 @@ function serve(env: Record<string, string>): { child: ChildProcessWithoutNullStr
 
 describeWithRedis('two instances, one Redis: the singletons run on the leader only', () => {
   it('only the first instance polls Telegram; closed, it steps down and the other polls at once', async () => {
-    const { dataDir, prefix } = sharedSetup();
+    const d = deployment(cleanups);
     const [fakeA, fakeB] = [await fakeBotApi(), await fakeBotApi()];
-    const a = await instance(dataDir, prefix, fakeA);
+    const a = await instance(d, fakeA);
     await waitFor(() => fakeA.polling, 'A to poll');
-    const b = await instance(dataDir, prefix, fakeB);
+    const b = await instance(d, fakeB);
     expect((await call(`${a.url}/readyz`)).body.channels.telegram).toBe('up');
     expect((await call(`${b.url}/readyz`)).body.channels.telegram).toBe('standby');
     // B is up (getMe, the command menu) but does not poll: a few of its election's tries go by.
@@ -92,7 +76,8 @@ describeWithRedis('two instances, one Redis: the singletons run on the leader on
   }, 60_000);
 
   it('kill -9 of the leading process: another instance polls within 30 s', async () => {
-    const { dataDir, prefix } = sharedSetup();
+    const d = deployment(cleanups);
+    const { dataDir, prefix } = d;
     const [fakeA, fakeB] = [await fakeBotApi(), await fakeBotApi()];
     seedIndex(dataDir);
     const leader = serve({
@@ -108,7 +93,7 @@ describeWithRedis('two instances, one Redis: the singletons run on the leader on
     await waitFor(() => fakeA.polling || (leader.child.exitCode !== null && new Error(leader.output())), 'the child process to poll', 30_000).then((v) => {
       if (v instanceof Error) throw v;
     });
-    await instance(dataDir, prefix, fakeB);
+    await instance(d, fakeB);
     expect(polls(fakeB)).toBe(0);
 
     leader.child.kill('SIGKILL');

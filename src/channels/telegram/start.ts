@@ -76,6 +76,7 @@ export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel
     stateDir: config.stateDir,
     journal: deps.journal,
     logic: deps.logic,
+    ...(deps.turnLock ? { turnLock: deps.turnLock } : {}),
     logger: log,
     ...(deps.inboundLimits ? { inboundLimits: deps.inboundLimits } : {}),
     ...deps.adapterOptions,

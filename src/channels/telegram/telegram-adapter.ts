@@ -56,9 +56,10 @@ import { isAppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeFile, ACCEPTED_TYPES } from '../attachments.js';
-import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
+import { BOT_ACCOUNT, ChannelAdapter, type BotLogic, type TurnOptions } from '../channel-adapter.js';
 import { InboundInbox, type Admission, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
+import type { TurnLock } from '../../scale/turn-lock.js';
 import { maskActivity } from '../../privacy/card-mask.js';
 import { isInterimStream, streamInfo } from '../streaming.js';
 import {
@@ -126,6 +127,8 @@ export interface TelegramAdapterOptions {
   journal: InboundJournal;
   /** The bot (`(context) => runtime.bot.run(context)`). */
   logic: BotLogic;
+  /** One turn at a time per conversation across the instances (`coordination.turnLock`); default: this process. */
+  turnLock?: TurnLock;
   logger?: Logger;
   /** 429 handling: how long a `retry_after` may be (seconds, default 60) and how many retries (default 3). */
   retry?: { maxDelaySeconds?: number; maxRetryAttempts?: number };
@@ -217,6 +220,7 @@ export class TelegramAdapter extends ChannelAdapter {
       transcripts: options.transcripts,
       capabilities: { suggestedActions: true, markdown: false, attachments: true, typing: true, streaming: true, maxTextLength: TELEGRAM_TEXT_LIMIT },
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
+      ...(options.turnLock ? { turnLock: options.turnLock } : {}),
     });
     this.options = options;
     this.streamEditIntervalMs = options.streamEditIntervalMs ?? 1000;
@@ -241,7 +245,7 @@ export class TelegramAdapter extends ChannelAdapter {
       // Update ids are counted per bot: another bot's (a changed token) are other updates.
       channel: `${TELEGRAM_CHANNEL_ID}:${botId}`,
       journal: options.journal,
-      work: (job) => this.run(job),
+      work: (job, _replayed, turn) => this.run(job, turn),
       failed: (err, job) => {
         this.logger?.error({ err, updateId: job.updateId, chatId: job.chatId }, 'telegram update could not be handled');
         return { updateId: job.updateId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
@@ -400,7 +404,7 @@ export class TelegramAdapter extends ChannelAdapter {
   }
 
   /** Runs one stored update: its files are downloaded (a refusal says why one was not taken), then the turn. */
-  private async run(job: TelegramJob): Promise<UpdateHandled> {
+  private async run(job: TelegramJob, turn: TurnOptions): Promise<UpdateHandled> {
     const { updateId, locale } = job;
     // A pressed button's query is answered first (not after a restart: the query has expired by then).
     const ack = this.acks.get(updateId);
@@ -410,7 +414,7 @@ export class TelegramAdapter extends ChannelAdapter {
     // The arrival time (a replayed update's comes back from the journal as text).
     const stored: Partial<Activity> = { ...job.activity, timestamp: new Date(job.activity.timestamp ?? Date.now()) };
     if (stored.type !== ActivityTypes.Message) {
-      await this.processActivity(stored, logic, { maskedBefore: job.masked });
+      await this.processActivity(stored, logic, { ...turn, maskedBefore: job.masked });
       return { updateId, outcome: 'processed' };
     }
     const attachments: Partial<Attachment>[] = [];
@@ -430,7 +434,7 @@ export class TelegramAdapter extends ChannelAdapter {
         : {}),
     };
     if (refusals.length === 0) {
-      await this.processActivity(activity, logic, { maskedBefore: job.masked });
+      await this.processActivity(activity, logic, { ...turn, maskedBefore: job.masked });
       return { updateId, outcome: 'processed' };
     }
     // Say why each file was not taken; whatever else came with it (text, other files) still goes to the bot.
@@ -440,7 +444,7 @@ export class TelegramAdapter extends ChannelAdapter {
         for (const refusal of refusals) await context.sendActivity(refusalText(locale, refusal));
         if (activity.text || attachments.length) await logic(context);
       },
-      { maskedBefore: job.masked },
+      { ...turn, maskedBefore: job.masked },
     );
     for (const r of refusals) this.logger?.info({ updateId, reason: r.reason }, 'telegram file refused');
     return { updateId, outcome: 'refused' };

@@ -22,11 +22,12 @@ import { ActivityTypes, type Activity, type Attachment, type ResourceResponse } 
 import type { Logger } from '../../core/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeAsAttachment } from '../attachments.js';
-import { ChannelAdapter, type BotLogic, type ChannelCapabilities, type InboundLimits, type PlatformChannelDeps } from '../channel-adapter.js';
+import { ChannelAdapter, type BotLogic, type ChannelCapabilities, type InboundLimits, type PlatformChannelDeps, type TurnOptions } from '../channel-adapter.js';
 import type { MessageOutcome } from '../wechat/wechat-adapter.js';
 import { answeringRefusals, refusedSummary, takeFile, type FileRefusal } from '../file-refusals.js';
 import { InboundInbox, type Admission, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
+import type { TurnLock } from '../../scale/turn-lock.js';
 import { numberedOptions, pickedNumber, withNumberedOptions } from '../numbered-options.js';
 import { splitText } from '../telegram/format.js';
 import { agentLabel, wechatLocale } from '../wechat/messages.js';
@@ -80,6 +81,8 @@ export interface PlatformAdapterOptions {
   filesDir: string;
   uploadMaxBytes: number;
   inboundLimits?: InboundLimits;
+  /** One turn at a time per conversation across the instances (`coordination.turnLock`); default: this process. */
+  turnLock?: TurnLock;
   logger?: Logger;
 }
 
@@ -96,6 +99,7 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
       transcripts: platform.transcripts,
       capabilities: { suggestedActions: false, markdown: false, attachments: true, streaming: false, ...platform.capabilities },
       ...(platform.inboundLimits ? { inboundLimits: platform.inboundLimits } : {}),
+      ...(platform.turnLock ? { turnLock: platform.turnLock } : {}),
     });
     this.logger = platform.logger;
     this.store = platform.store;
@@ -103,7 +107,7 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
     this.inbox = new InboundInbox<PlatformJob, MessageHandled>({
       channel: platform.channelId,
       journal: platform.journal,
-      work: (job) => this.run(job),
+      work: (job, _replayed, turn) => this.run(job, turn),
       failed: (err, job) => {
         this.logger?.error({ err, platformId: job.platformId }, `${label} message could not be handled`);
         return { platformId: job.platformId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
@@ -182,7 +186,7 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
   protected abstract download(file: NonNullable<PlatformJob['file']>, maxBytes: number): Promise<Download | TooLarge>;
 
   /** Runs one stored message: a numbered option picked, its file fetched (or why not), then the turn. */
-  private async run(job: PlatformJob): Promise<MessageHandled> {
+  private async run(job: PlatformJob, turn: TurnOptions): Promise<MessageHandled> {
     const { platformId } = job;
     const locale = wechatLocale(job.activity.locale);
     const conversationId = job.activity.conversation?.id ?? '';
@@ -210,10 +214,10 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
     };
     const logic = this.platform.logic;
     if (refusals.length === 0) {
-      await this.processActivity(activity, logic, { maskedBefore: job.masked });
+      await this.processActivity(activity, logic, { ...turn, maskedBefore: job.masked });
       return { platformId, outcome: 'processed' };
     }
-    await this.processActivity(activity, answeringRefusals(locale, refusals, logic, Boolean(text.trim() || attachments.length)), { maskedBefore: job.masked });
+    await this.processActivity(activity, answeringRefusals(locale, refusals, logic, Boolean(text.trim() || attachments.length)), { ...turn, maskedBefore: job.masked });
     for (const r of refusals) this.logger?.info({ platformId, reason: r.reason }, `${this.channelId} message refused`);
     return { platformId, outcome: 'refused' };
   }
@@ -325,6 +329,7 @@ export function platformOptions(deps: PlatformChannelDeps, store: ChannelStore, 
     uploadMaxBytes: deps.uploadMaxBytes,
     logger,
     ...(deps.inboundLimits ? { inboundLimits: deps.inboundLimits } : {}),
+    ...(deps.turnLock ? { turnLock: deps.turnLock } : {}),
   };
 }
 

@@ -125,6 +125,7 @@ export async function startWechat(deps: WechatDeps): Promise<WechatChannel> {
     stateDir: config.stateDir,
     journal: deps.journal,
     logic: deps.logic,
+    ...(deps.turnLock ? { turnLock: deps.turnLock } : {}),
     logger: log,
     ...(deps.inboundLimits ? { inboundLimits: deps.inboundLimits } : {}),
   });

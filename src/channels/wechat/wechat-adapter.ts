@@ -34,9 +34,10 @@ import { types, type Contact, type Message, type Room, type Wechaty } from 'wech
 import type { Logger } from '../../core/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
 import { safeName, storeAsAttachment } from '../attachments.js';
-import { BOT_ACCOUNT, ChannelAdapter, type BotLogic } from '../channel-adapter.js';
+import { BOT_ACCOUNT, ChannelAdapter, type BotLogic, type TurnOptions } from '../channel-adapter.js';
 import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
+import type { TurnLock } from '../../scale/turn-lock.js';
 import { agentLabel, kindName, wechatLocale, type FileRefusal } from './messages.js';
 import { answeringRefusals, refusedSummary, takeFile } from '../file-refusals.js';
 import { WechatState } from './wechat-state.js';
@@ -75,6 +76,8 @@ export interface WechatAdapterOptions {
   journal: InboundJournal;
   /** The bot (`(context) => runtime.bot.run(context)`). */
   logic: BotLogic;
+  /** One turn at a time per conversation across the instances (`coordination.turnLock`); default: this process. */
+  turnLock?: TurnLock;
   logger?: Logger;
 }
 
@@ -113,6 +116,7 @@ export class WechatAdapter extends ChannelAdapter {
       transcripts: options.transcripts,
       capabilities: { suggestedActions: false, markdown: false, attachments: true, typing: false },
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
+      ...(options.turnLock ? { turnLock: options.turnLock } : {}),
     });
     this.options = options;
     this.bot = options.bot;
@@ -122,7 +126,7 @@ export class WechatAdapter extends ChannelAdapter {
     this.inbox = new InboundInbox<WechatJob, MessageHandled>({
       channel: WECHAT_CHANNEL_ID,
       journal: options.journal,
-      work: (job) => this.run(job),
+      work: (job, _replayed, turn) => this.run(job, turn),
       failed: (err, job) => {
         this.logger?.error({ err, messageId: job.messageId }, 'wechat message could not be handled');
         return { messageId: job.messageId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
@@ -238,7 +242,7 @@ export class WechatAdapter extends ChannelAdapter {
   }
 
   /** Runs one stored message: a numbered option picked, its file fetched (or why not), then the turn. */
-  private async run(job: WechatJob): Promise<MessageHandled> {
+  private async run(job: WechatJob, turn: TurnOptions): Promise<MessageHandled> {
     const { messageId } = job;
     const locale = wechatLocale(undefined);
     const conversationId = job.activity.conversation?.id ?? '';
@@ -268,10 +272,10 @@ export class WechatAdapter extends ChannelAdapter {
       channelData: { wechat: { ...wechat, ...extra } },
     };
     if (refusals.length === 0) {
-      await this.processActivity(activity, this.options.logic, { maskedBefore: job.masked });
+      await this.processActivity(activity, this.options.logic, { ...turn, maskedBefore: job.masked });
       return { messageId, outcome: 'processed' };
     }
-    await this.processActivity(activity, answeringRefusals(locale, refusals, this.options.logic, Boolean(text.trim() || attachments.length)), { maskedBefore: job.masked });
+    await this.processActivity(activity, answeringRefusals(locale, refusals, this.options.logic, Boolean(text.trim() || attachments.length)), { ...turn, maskedBefore: job.masked });
     for (const r of refusals) this.logger?.info({ messageId, reason: r.reason }, 'wechat message refused');
     return { messageId, outcome: 'refused' };
   }
