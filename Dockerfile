@@ -18,7 +18,7 @@ COPY --from=build /app/dist ./dist
 COPY knowledge ./knowledge
 COPY flows ./flows
 # The instance's own files (the knowledge index, its built at first start) and the shared uploads volume.
-RUN mkdir -p /data/files && chown -R node:node /data
+RUN mkdir -p /data/files /data/wechat && chown -R node:node /data
 USER node
 EXPOSE 3978
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s \
