@@ -17,7 +17,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY knowledge ./knowledge
 COPY flows ./flows
-# The instance's own files (the knowledge index, its built at first start) and the shared uploads volume.
+# DATA_DIR: the instance's knowledge index (built at its first start), and mount points for the shared volumes.
 RUN mkdir -p /data/files /data/wechat && chown -R node:node /data
 USER node
 EXPOSE 3978
