@@ -1,7 +1,7 @@
 /**
  * One leader for the singletons across real servers sharing one Redis (a key prefix per test) and one
- * data directory: Telegram long polling runs on one instance only, and when that instance stops (closed,
- * or killed with SIGKILL as a child process) another takes polling over within 30 s.
+ * data directory: Telegram long polling and the sweeps run on one instance only, and when that instance
+ * stops (closed, or killed with SIGKILL as a child process) another takes them over within 30 s.
  *
  * Each instance talks to a fake Bot API of its own (same token): whose fake receives `getUpdates` says
  * which instance polls. (A fake's `polling` stays true until a poll it holds times out, also after the
@@ -10,6 +10,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { Merchant, ageHandoff, agent, onlyHandoff } from '../handoff/helpers.js';
 import { seedIndex } from '../helpers/prebuilt-index.js';
 import { TEST_REDIS_URL, describeWithRedis, freePort } from '../helpers/redis.js';
 import { deployment, type Deployment } from '../helpers/redis-instances.js';
@@ -75,7 +76,7 @@ describeWithRedis('two instances, one Redis: the singletons run on the leader on
     expect(polls(fakeA)).toBe(polledByA);
   }, 60_000);
 
-  it('kill -9 of the leading process: another instance polls within 30 s', async () => {
+  it('kill -9 of the leading process: another instance polls and runs the timers within 30 s; not before', async () => {
     const d = deployment(cleanups);
     const { dataDir, prefix } = d;
     const [fakeA, fakeB] = [await fakeBotApi(), await fakeBotApi()];
@@ -93,12 +94,25 @@ describeWithRedis('two instances, one Redis: the singletons run on the leader on
     await waitFor(() => fakeA.polling || (leader.child.exitCode !== null && new Error(leader.output())), 'the child process to poll', 30_000).then((v) => {
       if (v instanceof Error) throw v;
     });
-    await instance(d, fakeB);
+    // B's handoffs become tickets after 10 s unclaimed; the leader's (the child's) after the default 300 s.
+    const b = await d.instance({ TELEGRAM_BOT_TOKEN: fakeB.token, TELEGRAM_API_ROOT: fakeB.apiRoot, HANDOFF_BUSINESS_HOURS: 'always', HANDOFF_CLAIM_TIMEOUT_SECONDS: '10' });
     expect(polls(fakeB)).toBe(0);
+    // A handoff nobody claimed for a minute: late for B, not for the leader, whose sweep is the only one.
+    await agent(b, 'alice');
+    const merchant = await Merchant.open(b);
+    await merchant.turn('转人工', '正在为您转接人工客服');
+    const waiting = await onlyHandoff(b, merchant.conversationId);
+    await ageHandoff(b, waiting.id, 60);
+    // Longer than B's sweep interval (5 s): B would have made it a ticket if it swept.
+    await sleep(6_000);
+    expect((await onlyHandoff(b, merchant.conversationId)).status).toBe('waiting');
 
     leader.child.kill('SIGKILL');
     const since = Date.now();
     await waitFor(() => polls(fakeB) > 0, 'the in-process instance to poll', TAKEOVER_MS + 5_000, 50);
     expect(Date.now() - since).toBeLessThanOrEqual(TAKEOVER_MS);
-  }, 90_000);
+    // The timers came along: B's sweep now runs and makes the handoff a ticket.
+    await waitFor(async () => (await onlyHandoff(b, merchant.conversationId)).status === 'ticket', 'B\'s sweep to make the handoff a ticket', 10_000, 100);
+    expect(Date.now() - since).toBeLessThanOrEqual(TAKEOVER_MS);
+  }, 120_000);
 });
