@@ -728,6 +728,7 @@ export class FlowEngine {
       if (!required && slot.group === undefined) {
         // Optional slots are asked once (they can be skipped), unless a rule set them.
         if (slot.askWhen && !conditionsHold(slot.askWhen, values, flow.settings, todayIn(now, this.timeZone))) continue;
+        if (slot.promptWhen && !conditionsHold(slot.promptWhen, values, flow.settings, todayIn(now, this.timeZone))) continue;
         if (this.isRuleSet(flow, slot)) continue;
         return slot;
       }

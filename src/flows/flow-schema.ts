@@ -43,6 +43,11 @@ export const Slot = z
     /** Ask only when these conditions hold (e.g. the void-tried question only for same-day sales). */
     askWhen: z.array(z.lazy(() => Condition)).optional(),
     /**
+     * Put the question only when these hold; unlike `askWhen`, a value said anyway is kept (a detail of a
+     * named reason, "店要关门装修一阵子", stays; only "其他" asks for one).
+     */
+    promptWhen: z.array(z.lazy(() => Condition)).optional(),
+    /**
      * `enum`: an option taken without asking once these conditions hold and the merchant has not chosen
      * (a hold given a start or an end date is of payouts, not the terminal's daily close). Any entry may hold.
      */
@@ -274,6 +279,11 @@ export const Flow = z
       }
     });
     flow.slots.forEach((slot, i) => slot.askWhen?.forEach((c, j) => checkCondition(c, ['slots', i, 'askWhen', j])));
+    flow.slots.forEach((slot, i) => {
+      slot.promptWhen?.forEach((c, j) => checkCondition(c, ['slots', i, 'promptWhen', j]));
+      // A required slot must be asked sooner or later: only an optional one can go unasked.
+      if (slot.promptWhen && slot.required) ctx.addIssue({ code: 'custom', path: ['slots', i, 'promptWhen'], message: 'promptWhen is for optional slots (required: false)' });
+    });
     flow.rules.forEach((rule, i) => {
       rule.when.forEach((c, j) => checkCondition(c, ['rules', i, 'when', j]));
       for (const [k, name] of [...Object.keys(rule.then.set ?? {}), ...(rule.then.require ?? [])].entries()) {

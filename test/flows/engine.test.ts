@@ -92,7 +92,7 @@ const TO_CONFIRM: Msg[] = [...TO_CARD, '跳过', '顾客退货', files(file(1)),
 const SAME_DAY: Msg[] = ['想撤销', MID, TID, '今天', '1280', '凭证号000123', '跳过']; // pending: batch_settled
 
 // Paths through suspend-settlement.
-const SUSPEND_TO_START: Msg[] = ['我想暂停结算', '资金结算', MID, '经营调整', '跳过']; // pending: start_date
+const SUSPEND_TO_START: Msg[] = ['我想暂停结算', '资金结算', MID, '经营调整']; // pending: start_date (a named reason asks no detail)
 const SUSPEND_TO_CONFIRM: Msg[] = [...SUSPEND_TO_START, '12月1日', '2027年1月5日', '跳过', '没有', PHONE];
 
 describe('starting a flow', () => {
@@ -194,14 +194,18 @@ describe('starting a flow', () => {
     expect(atReason.pending).toBe('reason');
     const chosen = send(atReason, '系统升级');
     expect(valueOf(chosen.state, 'reason')).toBe('maintenance');
-    expect(chosen.state!.pending).toBe('reason_detail');
+    expect(chosen.state!.values.reason_detail).toBeUndefined();
+    // A named reason needs no detail: the next question is the start.
+    expect(chosen.state!.pending).toBe('start_date');
     for (const opening of ['申请暂停资金结算，商户号' + MID + '，原因资金周转', '申请暂停资金结算，商户号' + MID + '，原因是系统升级']) {
-      expect(last('suspend-settlement', [opening]).state!.pending, opening).toBe('reason_detail');
+      expect(last('suspend-settlement', [opening]).state!.pending, opening).toBe('start_date');
     }
+    // "其他" asks what it is.
+    expect(send(atReason, '其他').state!.pending).toBe('reason_detail');
   });
 
   it('a date in a free-text answer goes to the date its clause names, and the text stays whole', () => {
-    const atDetail = last('suspend-settlement', ['钱先别打到卡上了，原因装修', MID]).state!;
+    const atDetail = last('suspend-settlement', ['钱先别打到卡上了，原因其他', MID]).state!;
     expect(atDetail.pending).toBe('reason_detail');
     const step = send(atDetail, '装修差不多十来天 从明儿开始');
     expect(valueOf(step.state, 'start_date')).toBe('2026-11-26');
@@ -223,13 +227,13 @@ describe('starting a flow', () => {
 
   it('an optional question is skipped however the merchant says there is nothing to give', () => {
     // An optional file: "没有材料" skips it rather than failing as "not a file".
-    const atDocuments = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
+    const atDocuments = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复']).state!;
     expect(atDocuments.pending).toBe('documents');
     for (const text of ['没有材料', '没什么要补充的，材料也没有']) expect(send(atDocuments, text).state!.pending, text).not.toBe('documents');
   });
 
   it('dates given at the optional note, phone-spaced ("下周一开始 一个月后恢复"), fill the dates, not the note', () => {
-    const atDetail = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转']).state!;
+    const atDetail = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因其他']).state!;
     expect(atDetail.pending).toBe('reason_detail');
     const step = send(atDetail, '下周一开始 一个月后恢复');
     expect(step.state!.values.start_date).toBeDefined();
@@ -238,7 +242,7 @@ describe('starting a flow', () => {
   });
 
   it('"3 weeks from today" at the resume question is the resume date: "from today" names no start', () => {
-    const atResume = last('suspend-settlement', ['hold my payouts from next monday, renovation, merchant id ' + MID, 'skip'], { locale: 'en' }).state!;
+    const atResume = last('suspend-settlement', ['hold my payouts from next monday, renovation, merchant id ' + MID], { locale: 'en' }).state!;
     expect(atResume.pending).toBe('resume_date');
     const start = atResume.values.start_date!.value;
     const step = send(atResume, '3 weeks from today', 'en');
@@ -247,14 +251,14 @@ describe('starting a flow', () => {
   });
 
   it('"先跳过吧" and "skip this" skip an optional file; "材料也没有" said at an earlier optional step skips the file question too', () => {
-    const atDocuments = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
+    const atDocuments = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复']).state!;
     for (const text of ['先跳过吧', '先跳过', 'skip this', '不用']) {
       const step = send(atDocuments, text);
       expect(step.state!.pending, text).toBe('partners_notified');
       expect(step.state!.skipped, text).toContain('documents');
     }
     // Still at the optional note (reason_detail): the merchant answers the file question ahead.
-    const atDetail = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复']).state!;
+    const atDetail = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因其他，从明天开始，两周后恢复']).state!;
     expect(atDetail.pending).toBe('reason_detail');
     const step = send(atDetail, '没什么要补充的，材料也没有');
     expect(step.state!.skipped).toEqual(expect.arrayContaining(['reason_detail', 'documents']));
@@ -262,7 +266,7 @@ describe('starting a flow', () => {
   });
 
   it('a yes/no question takes a plain yes or no however it is said', () => {
-    const atPartners = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过', '跳过']).state!;
+    const atPartners = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
     expect(atPartners.pending).toBe('partners_notified');
     for (const [text, id] of [['还没通知', 'no'], ['没呢', 'no'], ['not yet', 'no'], ['已经说过了', 'yes'], ['通知过了', 'yes'], ['yeah', 'yes']] as const) {
       expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe(id);
@@ -650,14 +654,14 @@ describe('optional slots', () => {
   });
 
   it('takes "确认" at an optional free-text slot as nothing to add, never as the text', () => {
-    const atDetail = last('suspend-settlement', ['我想暂停结算', '资金结算', MID, '经营调整']);
+    const atDetail = last('suspend-settlement', ['我想暂停结算', '资金结算', MID, '其他']);
     const step = send(atDetail.state, '确认');
     expect(step.state!.values).not.toHaveProperty('reason_detail');
     expect(step.state!.skipped).toEqual(['reason_detail']);
   });
 
   it('skips an optional free-text slot with "没有" rather than storing it as the text', () => {
-    const atDetail = last('suspend-settlement', ['我想暂停结算', '资金结算', MID, '经营调整']);
+    const atDetail = last('suspend-settlement', ['我想暂停结算', '资金结算', MID, '其他']);
     expect(atDetail.state!.pending).toBe('reason_detail');
     const step = send(atDetail.state, '没有');
     expect(step.state!.skipped).toEqual(['reason_detail']);
@@ -1094,7 +1098,7 @@ describe('suspend-settlement', () => {
     expect(kind.pending).toBe('settlement_kind');
     expect([valueOf(send(kind, '今天').state, 'start_date'), valueOf(send(kind, '今天').state, 'settlement_kind')]).toEqual(['2026-11-25', 'payout']);
     // "12月31号" where the detail is asked: the start day, the first day the flow still needs.
-    const detail = last('suspend-settlement', ['我想暂停资金结算', MID, '经营调整']).state!;
+    const detail = last('suspend-settlement', ['我想暂停资金结算', MID, '其他']).state!;
     expect(detail.pending).toBe('reason_detail');
     const day = send(detail, '12月31号').state!;
     expect([valueOf(day, 'start_date'), day.values.reason_detail]).toEqual(['2026-12-31', undefined]);

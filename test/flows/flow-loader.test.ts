@@ -58,6 +58,8 @@ describe('flow files', () => {
     ['a date option on a slot that is no date', cancel.replace('options: { maxFiles: 5, readSlips: true }', 'options: { maxFiles: 5, readSlips: true, allowFuture: true }'), /^slots\[\d+\]\.options\.allowFuture: only a date slot takes options\.allowFuture/],
     ['allowFuture that is not a boolean', suspend.replace('options: { allowFuture: true, notPast: true }', "options: { allowFuture: 'yes' }"), /^slots\[4\]\.options\.allowFuture: /],
     ['neverAsked on a required slot', cancel.replace('    type: merchant_id\n', '    type: merchant_id\n    options: { neverAsked: true }\n'), /^slots\[0\]\.options\.neverAsked: only an optional slot/],
+    ['promptWhen on a required slot', cancel.replace('    type: merchant_id\n', "    type: merchant_id\n    promptWhen: [{ slot: reason, equals: other }]\n"), /^slots\[0\]\.promptWhen: promptWhen is for optional slots/],
+    ['promptWhen on an unknown slot', suspend.replace('promptWhen: [{ slot: reason, equals: other }]', 'promptWhen: [{ slot: reasn, equals: other }]'), /promptWhen\[0\]\.slot: unknown slot "reasn"/],
     ['maxAgeDays naming an unknown setting', cancel.replace('    type: date\n', '    type: date\n    options: { maxAgeDays: settings.maxAge }\n'), /^slots\[2\]\.options\.maxAgeDays: unknown setting "settings\.maxAge"/],
   ])('names the path and the reason for %s', (_name, source, expected) => {
     const problems = problemsOf(source);
