@@ -480,6 +480,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       journal: new InboundJournal(rt.store.db),
       // With REDIS_URL a chat's turns keep their order across instances (webhooks reach any of them).
       turnLock: coordination.turnLock,
+      // …and a user's CHAT_MESSAGES_PER_MINUTE is one budget, whichever instances their messages reach.
+      rateLimits: (spec: Parameters<typeof coordination.rateLimit>[0]) => coordination.rateLimit(spec),
       logger,
     };
     if (config.telegram.botToken) {

@@ -25,7 +25,7 @@ import { ConversationQueue } from './conversation-queue.js';
 import type { InboundJournal } from './inbound-journal.js';
 import type { TurnLock } from '../scale/turn-lock.js';
 import { isInterimStream } from './streaming.js';
-import { RateLimiter } from '../core/rate-limiter.js';
+import { InProcessRateLimit, type RateLimit, type RateLimitSpec } from '../scale/rate-limit.js';
 import { detectLocale, t } from '../i18n/messages.js';
 
 /** What a channel can show; the bot degrades (e.g. buttons → numbered options) where it cannot. */
@@ -63,6 +63,8 @@ export interface ChannelAdapterOptions {
   queue?: ConversationQueue;
   /** Without `queue`: the lock its queue holds each turn in (a Redis turn lock spans the instances). */
   turnLock?: TurnLock;
+  /** Makes the per-user limits (`coordination.rateLimit`: shared by the instances with Redis); default: this process. */
+  rateLimits?: (spec: RateLimitSpec) => RateLimit;
   /** The previous message's trailing digits per conversation (default: a new one per adapter). */
   splitCards?: SplitCardMemory;
   /**
@@ -114,13 +116,15 @@ export interface PlatformChannelDeps {
   journal: InboundJournal;
   /** One turn at a time per conversation across the instances (`coordination.turnLock`); default: this process. */
   turnLock?: TurnLock;
+  /** Makes the per-user limits (`coordination.rateLimit`: shared by the instances with Redis); default: this process. */
+  rateLimits?: (spec: RateLimitSpec) => RateLimit;
   logger: Logger;
 }
 
 export abstract class ChannelAdapter extends BotAdapter {
   private readonly inboundLimits: InboundLimits | undefined;
-  private readonly userRate: RateLimiter | undefined;
-  private readonly toldLimit: RateLimiter | undefined;
+  private readonly userRate: RateLimit | undefined;
+  private readonly toldLimit: RateLimit | undefined;
   readonly channelId: string;
   readonly capabilities: ChannelCapabilities;
   protected readonly transcripts: SqlTranscriptStore;
@@ -138,8 +142,10 @@ export abstract class ChannelAdapter extends BotAdapter {
     this.splitCards = options.splitCards ?? new SplitCardMemory();
     this.inboundLimits = options.inboundLimits;
     if (this.inboundLimits) {
-      this.userRate = new RateLimiter(this.inboundLimits.messagesPerMinute);
-      this.toldLimit = new RateLimiter(1);
+      const make = options.rateLimits ?? ((spec: RateLimitSpec) => new InProcessRateLimit(spec));
+      // Per channel, as a user's id is the channel's: one budget per user and channel, on every instance.
+      this.userRate = make({ name: `chat-messages:${this.channelId}`, limit: this.inboundLimits.messagesPerMinute });
+      this.toldLimit = make({ name: `chat-told:${this.channelId}`, limit: 1 });
     }
   }
 
@@ -147,7 +153,7 @@ export abstract class ChannelAdapter extends BotAdapter {
    * Why this message is not run (the text to say, or '' when the user was told already this minute), or
    * undefined when it is within the limits.
    */
-  private overLimit(activity: Partial<Activity>): string | undefined {
+  private async overLimit(activity: Partial<Activity>): Promise<string | undefined> {
     const limits = this.inboundLimits;
     if (!limits || (activity.type ?? ActivityTypes.Message) !== ActivityTypes.Message) return undefined;
     const text = typeof activity.text === 'string' ? activity.text : '';
@@ -156,12 +162,12 @@ export abstract class ChannelAdapter extends BotAdapter {
     let reason: string | undefined;
     if (text.length > limits.maxTextLength) reason = t(locale, 'errTextTooLong', { max: limits.maxTextLength });
     else {
-      const wait = this.userRate!.take(user);
+      const wait = await this.userRate!.take(user);
       if (wait > 0) reason = t(locale, 'errRateLimited', { seconds: Math.ceil(wait / 1000) });
     }
     if (reason === undefined) return undefined;
     // A flood gets one answer a minute, not one per message (that would be a flood back).
-    return this.toldLimit!.take(user) > 0 ? '' : reason;
+    return (await this.toldLimit!.take(user)) > 0 ? '' : reason;
   }
 
   /** Sends one outgoing activity through the platform; returns the platform's id for it. */
@@ -201,7 +207,7 @@ export abstract class ChannelAdapter extends BotAdapter {
     const activity = masked.value;
     const count = masked.count + (options.maskedBefore ?? 0);
     await this.transcripts.logActivity(activity as Activity, 'in');
-    const refusal = this.overLimit(activity);
+    const refusal = await this.overLimit(activity);
     if (refusal !== undefined) {
       // On record (above), not run: the bot and its model never see it. Told once a minute, not per message.
       if (refusal) logic = async (context) => void (await context.sendActivity(refusal));

@@ -33,8 +33,9 @@ async function setup(): Promise<Setup> {
   return Object.assign(deployment(cleanups), { fake });
 }
 
-function instance(s: Setup): Promise<TestServer> {
+function instance(s: Setup, env: Record<string, string> = {}): Promise<TestServer> {
   return s.instance({
+    ...env,
     TELEGRAM_BOT_TOKEN: s.fake.token,
     TELEGRAM_API_ROOT: s.fake.apiRoot,
     TELEGRAM_WEBHOOK_URL: WEBHOOK_URL,
@@ -90,5 +91,23 @@ describeWithRedis('Telegram webhooks on two instances, one Redis', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.attempts).toBe(1);
     expect(rows[0]!.processed_at).not.toBeNull();
+  }, 60_000);
+
+  it('a user\'s message limit is one budget across the instances', async () => {
+    const s = await setup();
+    const [a, b] = [await instance(s, { CHAT_MESSAGES_PER_MINUTE: '2' }), await instance(s, { CHAT_MESSAGES_PER_MINUTE: '2' })];
+    const chatId = 6103;
+    // Two messages, one to each instance: within the limit of 2 either way.
+    for (const to of [a, b]) {
+      const from = s.fake.calls.length;
+      expect((await deliver(to, { update_id: s.fake.newUpdateId(), ...textUpdate(person(chatId), QUESTION) })).status).toBe(200);
+      await s.fake.waitFor((c) => answersTo([c], chatId).length > 0, { from, timeoutMs: 20_000 });
+    }
+    // The third, to A: A has seen one message of this user, but the budget is shared — refused.
+    const from = s.fake.calls.length;
+    expect((await deliver(a, { update_id: s.fake.newUpdateId(), ...textUpdate(person(chatId), QUESTION) })).status).toBe(200);
+    await s.fake.waitFor((c) => c.method === 'sendMessage' && Number(c.params.chat_id) === chatId && String(c.params.text).includes('发送太频繁了'), { from, timeoutMs: 20_000 });
+    await Promise.all([adapterOf(a).settled(), adapterOf(b).settled()]);
+    expect(answersTo(s.fake.calls.slice(from), chatId)).toHaveLength(0);
   }, 60_000);
 });

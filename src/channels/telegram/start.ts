@@ -77,6 +77,7 @@ export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel
     journal: deps.journal,
     logic: deps.logic,
     ...(deps.turnLock ? { turnLock: deps.turnLock } : {}),
+    ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
     logger: log,
     ...(deps.inboundLimits ? { inboundLimits: deps.inboundLimits } : {}),
     ...deps.adapterOptions,

@@ -60,6 +60,7 @@ import { BOT_ACCOUNT, ChannelAdapter, type BotLogic, type TurnOptions } from '..
 import { InboundInbox, type Admission, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
 import type { TurnLock } from '../../scale/turn-lock.js';
+import type { RateLimit, RateLimitSpec } from '../../scale/rate-limit.js';
 import { maskActivity } from '../../privacy/card-mask.js';
 import { isInterimStream, streamInfo } from '../streaming.js';
 import {
@@ -129,6 +130,8 @@ export interface TelegramAdapterOptions {
   logic: BotLogic;
   /** One turn at a time per conversation across the instances (`coordination.turnLock`); default: this process. */
   turnLock?: TurnLock;
+  /** Makes the per-user limits (`coordination.rateLimit`: shared by the instances with Redis); default: this process. */
+  rateLimits?: (spec: RateLimitSpec) => RateLimit;
   logger?: Logger;
   /** 429 handling: how long a `retry_after` may be (seconds, default 60) and how many retries (default 3). */
   retry?: { maxDelaySeconds?: number; maxRetryAttempts?: number };
@@ -221,6 +224,7 @@ export class TelegramAdapter extends ChannelAdapter {
       capabilities: { suggestedActions: true, markdown: false, attachments: true, typing: true, streaming: true, maxTextLength: TELEGRAM_TEXT_LIMIT },
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
       ...(options.turnLock ? { turnLock: options.turnLock } : {}),
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     });
     this.options = options;
     this.streamEditIntervalMs = options.streamEditIntervalMs ?? 1000;

@@ -28,6 +28,7 @@ import { answeringRefusals, refusedSummary, takeFile, type FileRefusal } from '.
 import { InboundInbox, type Admission, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
 import type { TurnLock } from '../../scale/turn-lock.js';
+import type { RateLimit, RateLimitSpec } from '../../scale/rate-limit.js';
 import { numberedOptions, pickedNumber, withNumberedOptions } from '../numbered-options.js';
 import { splitText } from '../telegram/format.js';
 import { agentLabel, wechatLocale } from '../wechat/messages.js';
@@ -83,6 +84,8 @@ export interface PlatformAdapterOptions {
   inboundLimits?: InboundLimits;
   /** One turn at a time per conversation across the instances (`coordination.turnLock`); default: this process. */
   turnLock?: TurnLock;
+  /** Makes the per-user limits (`coordination.rateLimit`: shared by the instances with Redis); default: this process. */
+  rateLimits?: (spec: RateLimitSpec) => RateLimit;
   logger?: Logger;
 }
 
@@ -100,6 +103,7 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
       capabilities: { suggestedActions: false, markdown: false, attachments: true, streaming: false, ...platform.capabilities },
       ...(platform.inboundLimits ? { inboundLimits: platform.inboundLimits } : {}),
       ...(platform.turnLock ? { turnLock: platform.turnLock } : {}),
+      ...(platform.rateLimits ? { rateLimits: platform.rateLimits } : {}),
     });
     this.logger = platform.logger;
     this.store = platform.store;
@@ -330,6 +334,7 @@ export function platformOptions(deps: PlatformChannelDeps, store: ChannelStore, 
     logger,
     ...(deps.inboundLimits ? { inboundLimits: deps.inboundLimits } : {}),
     ...(deps.turnLock ? { turnLock: deps.turnLock } : {}),
+    ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
   };
 }
 

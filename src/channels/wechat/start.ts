@@ -126,6 +126,7 @@ export async function startWechat(deps: WechatDeps): Promise<WechatChannel> {
     journal: deps.journal,
     logic: deps.logic,
     ...(deps.turnLock ? { turnLock: deps.turnLock } : {}),
+    ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
     logger: log,
     ...(deps.inboundLimits ? { inboundLimits: deps.inboundLimits } : {}),
   });

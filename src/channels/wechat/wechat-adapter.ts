@@ -38,6 +38,7 @@ import { BOT_ACCOUNT, ChannelAdapter, type BotLogic, type TurnOptions } from '..
 import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
 import type { TurnLock } from '../../scale/turn-lock.js';
+import type { RateLimit, RateLimitSpec } from '../../scale/rate-limit.js';
 import { agentLabel, kindName, wechatLocale, type FileRefusal } from './messages.js';
 import { answeringRefusals, refusedSummary, takeFile } from '../file-refusals.js';
 import { WechatState } from './wechat-state.js';
@@ -78,6 +79,8 @@ export interface WechatAdapterOptions {
   logic: BotLogic;
   /** One turn at a time per conversation across the instances (`coordination.turnLock`); default: this process. */
   turnLock?: TurnLock;
+  /** Makes the per-user limits (`coordination.rateLimit`: shared by the instances with Redis); default: this process. */
+  rateLimits?: (spec: RateLimitSpec) => RateLimit;
   logger?: Logger;
 }
 
@@ -117,6 +120,7 @@ export class WechatAdapter extends ChannelAdapter {
       capabilities: { suggestedActions: false, markdown: false, attachments: true, typing: false },
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
       ...(options.turnLock ? { turnLock: options.turnLock } : {}),
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     });
     this.options = options;
     this.bot = options.bot;
