@@ -397,6 +397,15 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const store = new DirectLineStore(runtime.store.db);
     const adapter = new WebChatAdapter({ transcripts: runtime.transcripts, store, hub, queue: new ConversationQueue(coordination.turnLock) });
     const handoffService = runtime.handoff;
+    // The console's live updates reach agents on every instance; after a gap each instance's consoles get
+    // the queue afresh (chat events missed meanwhile show when the chat is opened again).
+    handoffService.hub.connect(coordination.bus, () => {
+      if (handoffService.hub.size === 0) return;
+      void handoffService.queue().then(
+        (handoffs) => handoffService.hub.broadcastLocal({ type: 'queue', handoffs }),
+        (err: unknown) => logger.warn({ err }, 'could not refresh the consoles after a gap'),
+      );
+    });
     metrics.setSources({
       db: runtime.store.db,
       directLineStreams: () => hub.totalListeners(),

@@ -1,8 +1,11 @@
 /**
  * The console's live sockets: every logged-in agent's open sockets, and a broadcast of queue changes,
  * chat events and typing to all of them. Internal notes are broadcast too: only agents hold sockets.
+ * Connected to a message bus (Redis, with several instances), a broadcast reaches the sockets of every
+ * instance: the merchant's chat and the agent's console are rarely on the same one.
  */
 import type { WebSocket } from 'ws';
+import type { MessageBus } from '../scale/message-bus.js';
 import type { AgentView, ServerEvent } from './console-api.js';
 
 interface Client {
@@ -15,8 +18,22 @@ interface Client {
 /** The close code a socket gets when its session ends (logout, expiry, account disabled). */
 export const SESSION_ENDED_CLOSE_CODE = 4401;
 
+const TOPIC = 'console:events';
+
 export class ConsoleHub {
   private readonly clients = new Set<Client>();
+  private bus: MessageBus | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  /**
+   * Broadcasts go through `bus` from now on. `onGap`: the bus may have lost some (Redis was away, or the
+   * subscription just began): the caller sends this instance's sockets what they should show now.
+   */
+  connect(bus: MessageBus, onGap?: () => void): void {
+    this.unsubscribe?.();
+    this.bus = bus;
+    this.unsubscribe = bus.subscribe(TOPIC, { message: (data) => this.sendLocal(data), gap: () => onGap?.() });
+  }
 
   add(socket: WebSocket, agent: AgentView, sessionId?: string): () => void {
     const client = { socket, agent, sessionId };
@@ -36,6 +53,16 @@ export class ConsoleHub {
 
   broadcast(event: ServerEvent): void {
     const data = JSON.stringify(event);
+    if (this.bus) this.bus.publish(TOPIC, data);
+    else this.sendLocal(data);
+  }
+
+  /** To this instance's sockets only (what each instance does with what the bus brings). */
+  broadcastLocal(event: ServerEvent): void {
+    this.sendLocal(JSON.stringify(event));
+  }
+
+  private sendLocal(data: string): void {
     for (const { socket } of this.clients) {
       if (socket.readyState === 1) socket.send(data);
     }
@@ -58,6 +85,8 @@ export class ConsoleHub {
   }
 
   closeAll(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     for (const { socket } of this.clients) socket.close(1001, 'server stopping');
     this.clients.clear();
   }
