@@ -127,12 +127,12 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|\b(?:check|look (?:it|them) up)\b/i;
 /** Still waiting ("还没到账", "still hasn't got the money"): about what was filed, though no question. */
-const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|\b(?:still|not yet|hasn'?t|haven'?t)\b/i;
+const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|\b(?:still|not yet|hasn'?t|haven'?t|nothing (?:has )?happened|no (?:news|reply|response|answer))\b/i;
 
 /** Wanting something else, said outright: "我要…", "我是要…", "改成…", "I want to … instead". */
 const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|改(?:成|为|办)|换成|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;

@@ -1068,6 +1068,12 @@ describe('suspend-settlement', () => {
     expect(lastSaid(summary)).toContain('partners notified: yes');
   });
 
+  it('"no the batch isnt settled" answers whether the batch is settled', () => {
+    const atBatch = last('cancel-transaction', ['hey so i charged a customer twice this morning for the same coffee, 35 each. can u cancel one', 'merchant id ' + MID + ' terminal 12345678 voucher 015006', 'skip'], { locale: 'en' }).state!;
+    expect(atBatch.pending).toBe('batch_settled');
+    expect(valueOf(send(atBatch, 'no the batch isnt settled', 'en').state, 'batch_settled')).toBe('no');
+  });
+
   it('two days, one clause naming its slot: each day to its own', () => {
     const range = last('suspend-settlement', ['过年放假 想从1月25号停结算 到2月10号恢复 商户号' + MID]).state!;
     expect([String(valueOf(range, 'start_date')).slice(5), String(valueOf(range, 'resume_date')).slice(5)]).toEqual(['01-25', '02-10']);

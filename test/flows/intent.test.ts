@@ -95,6 +95,7 @@ describe('intent detection', () => {
       ['昨天让你们停结算的 现在停了没有啊', 'request-status'],
       // How long one's own request takes is answered by its status; how long reviews take is for the guide.
       ['刚才提交的那个 多久能有结果 商户号826410993319002', 'request-status'],
+      ['its been 5 days since I asked for a refund and nothing happened?? merchant 826410993321004', 'request-status'],
       ['any update on my settlement hold? merchant no 826410993316003', 'request-status'],
       ['昨天交的那个单子有人处理吗', 'request-status'],
       ['我的工单CX-20261130-0001怎么还没动静', 'request-status'],
