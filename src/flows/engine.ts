@@ -431,7 +431,8 @@ export class FlowEngine {
     const optional = !this.isRequired(pending, state);
     // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
     const nothingToAdd = pending.type === 'text' && YES.test(text);
-    const noDocuments = pending.type === 'attachments' && NO_DOCUMENTS.test(text);
+    // …and a plain "no" to an optional file question is none to send.
+    const noDocuments = pending.type === 'attachments' && (NO_DOCUMENTS.test(text) || NO.test(text));
     // "确认" / "submit" at an optional step: the merchant wants to go on without it.
     const submit = CONFIRM_SAID.test(text);
     // …unless a guess comes with it ("等新账户开好再说 大概两周"): the guess is the answer.

@@ -53,7 +53,10 @@ export interface IntentMatch {
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
 const HOW = /怎么(?!样了|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|(?<![前好这过十])几天|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b/i;
+/** "…钱退到客户卡上没有": done or not, asked at the end (after a request of one's own only: "凭证号没有" is no question). */
+const ENDS_DONE_OR_NOT = /没有[啊呀呢吧嘛]*[?？]?\s*(?:(?:商户号?|mid)\s*[:：]?\s*)?(?:\d{15})?\s*$/i;
 const HOW_LONG = /多久|多长时间|(?<![前好这过十])几天/;
+const BARE_REQUEST_WORD = /^\s*(?:pls|plz|please)?\s*(refund|void)\s*(?:pls|plz|please)?[\s.!]*$/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
 const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查|如何查|怎样查|\bhow (?:do|can) i (?:check|see|find)\b|\bwhere can i (?:check|see|find)\b/i;
 /** A question this long tells a story around it: the merchant wants an answer first. */
@@ -127,7 +130,7 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期)(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|\b(?:check|look (?:it|them) up)\b/i;
@@ -210,7 +213,10 @@ export class IntentDetector {
     const status = which === 'new' ? undefined : this.statements.find((st) => st.ticketAlone);
     // How long one's own request takes ("刚才提交的那个 多久能有结果") is answered by its status.
     const howOnlyLong = HOW_LONG.test(text) && !HOW.test(text.replace(new RegExp(HOW_LONG.source, 'g'), ' '));
-    if (status && OWN_FILED.test(text) && (QUESTION.test(text) || DIALECT_QUESTION.test(text) || NOT_YET.test(text) || LOOK_AT_IT.test(text)) && (!HOW.test(text) || howOnlyLong)) return status.flowId;
+    const asks = QUESTION.test(text) || DIALECT_QUESTION.test(text) || NOT_YET.test(text) || LOOK_AT_IT.test(text) || ENDS_DONE_OR_NOT.test(text);
+    // Where it was filed ("昨天在这里办的退货") is no question of where.
+    const rest = text.replace(OWN_FILED, ' ');
+    if (status && OWN_FILED.test(text) && asks && (!HOW.test(rest) || howOnlyLong)) return status.flowId;
     return undefined;
   }
 
@@ -226,6 +232,11 @@ export class IntentDetector {
     // examples, then a new request stated as what happened.
     const own = this.stated(text, 'own');
     if (own) return { flowId: own, score: 1, mode: 'start' };
+    // The request's one English word alone ("refund", "void pls"), as 退款 alone is: examples of one word
+    // would match every message that names it ("When do I need a manual refund?").
+    const word = BARE_REQUEST_WORD.exec(text)?.[1];
+    const bare = word ? this.statements.find((st) => !st.questions && st.act.includes(word)) : undefined;
+    if (bare) return { flowId: bare.flowId, score: 1, mode: 'start' };
     const byExamples = this.byExamples(text, tokens);
     if (byExamples?.mode === 'start') return byExamples;
     const stated = this.stated(text, 'new', opts);

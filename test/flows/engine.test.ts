@@ -1068,6 +1068,14 @@ describe('suspend-settlement', () => {
     expect(lastSaid(summary)).toContain('partners notified: yes');
   });
 
+  it('a plain "no" to the optional documents question sends none', () => {
+    const atDocuments = last('suspend-settlement', ['pls hold all payouts from tomorrow, cash flow problem. merchant ' + MID, 'in 2 weeks'], { locale: 'en' }).state!;
+    expect(atDocuments.pending).toBe('documents');
+    const step = send(atDocuments, 'no', 'en');
+    expect(step.state!.skipped).toContain('documents');
+    expect(step.state!.pending).toBe('partners_notified');
+  });
+
   it('"no the batch isnt settled" answers whether the batch is settled', () => {
     const atBatch = last('cancel-transaction', ['hey so i charged a customer twice this morning for the same coffee, 35 each. can u cancel one', 'merchant id ' + MID + ' terminal 12345678 voucher 015006', 'skip'], { locale: 'en' }).state!;
     expect(atBatch.pending).toBe('batch_settled');

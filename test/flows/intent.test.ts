@@ -96,6 +96,13 @@ describe('intent detection', () => {
       // How long one's own request takes is answered by its status; how long reviews take is for the guide.
       ['刚才提交的那个 多久能有结果 商户号826410993319002', 'request-status'],
       ['its been 5 days since I asked for a refund and nothing happened?? merchant 826410993321004', 'request-status'],
+      ['我前天申请撤销的那笔 钱退到客户卡上没有 商户号826410993322002', 'request-status'],
+      // One English word is the request, as 退款 is.
+      ['refund', 'cancel-transaction'],
+      ['refund please', 'cancel-transaction'],
+      ['我昨天在这里办的退货 顾客问钱什么时候到 826410993322007', 'request-status'],
+      // "没有" at the end asks only after a request of one's own: here it says there is no voucher number.
+      ['昨天刷的那笔要撤销 凭证号没有 商户号826410993322002', 'cancel-transaction'],
       ['any update on my settlement hold? merchant no 826410993316003', 'request-status'],
       ['昨天交的那个单子有人处理吗', 'request-status'],
       ['我的工单CX-20261130-0001怎么还没动静', 'request-status'],

@@ -439,6 +439,11 @@ const PATTERNS: Pattern[] = [
         ? dayOfMonth(parseSmallInt(m[1]!), 'bare', env)
         : undefined,
   },
+  // the 15th, on the 3rd: as 15号 (this month, or last month; with allowFuture the nearest)
+  {
+    re: /(?<![a-z\d])(?:the\s+)?([1-9]|[12]\d|3[01])(?:st|nd|rd|th)(?![a-z\d])(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))/gi,
+    read: (m, env) => dayOfMonth(Number(m[1]), 'bare', env),
+  },
 ];
 
 interface Candidate {

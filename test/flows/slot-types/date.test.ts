@@ -323,6 +323,9 @@ describe('date: a planned day said as the coming week or month', () => {
     ['月初', '2026-12-01'],
     ['end of next month', '2026-12-31'],
     ['end of the month', '2026-11-30'],
+    // An English ordinal day, as 28号: the nearest such day.
+    ['from the 28th', '2026-11-28'],
+    ['the 3rd', '2026-12-03'],
   ])('%j → %s', (text, iso) => {
     expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
   });
