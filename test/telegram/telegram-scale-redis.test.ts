@@ -75,14 +75,17 @@ describeWithRedis('Telegram webhooks on two instances, one Redis', () => {
     const s = await setup();
     const a = await instance(s);
     const chatId = 6102;
-    // The chat is busy elsewhere for 1.5 s: A's turn for the update waits, the update still unanswered…
+    // The chat is busy elsewhere until B is up (a lease far longer than any start-up, released by hand):
+    // A's turn for the update waits, the update still unanswered…
     const redis = testClient();
     cleanups.push(() => redis.disconnect());
-    await redis.set(`${s.prefix}turn:${TELEGRAM_CHANNEL_ID}:tg:${chatId}`, 'another-instance', 'PX', 1500);
+    const busy = `${s.prefix}turn:${TELEGRAM_CHANNEL_ID}:tg:${chatId}`;
+    await redis.set(busy, 'another-instance', 'PX', 60_000);
     const update = { update_id: s.fake.newUpdateId(), ...textUpdate(person(chatId), QUESTION) };
     expect((await deliver(a, update)).status).toBe(200);
     // …when B starts and replays what it finds unanswered in the journal: that update too.
     const b = await instance(s);
+    await redis.del(busy);
     await s.fake.waitFor((c) => answersTo([c], chatId).length > 0, { timeoutMs: 20_000 });
     await Promise.all([adapterOf(a).settled(), adapterOf(b).settled()]);
     expect(answersTo(s.fake.calls, chatId)).toHaveLength(1);
