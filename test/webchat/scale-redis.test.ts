@@ -103,13 +103,16 @@ describeWithRedis('two instances, one Redis: Direct Line streams fan out', () =>
   it('a message one instance is about to answer is not answered again by an instance starting meanwhile (its replay)', async () => {
     const { a, conv, live, prefix } = await sharedRedisPair();
     await settled(a, conv);
-    // The conversation is busy elsewhere for 1.5 s: A's turn for the next message waits, still unanswered…
+    // The conversation is busy elsewhere until the new instance is up (a lease longer than any start-up,
+    // released by hand): A's turn for the next message waits, still unanswered…
     const redis = testClient();
     cleanups.push(() => redis.disconnect());
-    await redis.set(`${prefix}turn:directline:${conv.conversationId}`, 'another-instance', 'PX', 1500);
+    const busy = `${prefix}turn:directline:${conv.conversationId}`;
+    await redis.set(busy, 'another-instance', 'PX', 60_000);
     const question = await say(a, conv, QUESTIONS[0]!);
     // …when a new instance starts and replays what it finds unanswered: that message too.
     const c = await anotherInstance(a.dataDir, { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    await redis.del(busy);
     await live.waitForActivity((x) => x.replyToId === question.id && x.from.role === 'bot', 'the reply');
     await settled(a, conv);
     await settled(c, conv);
