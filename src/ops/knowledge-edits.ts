@@ -1,5 +1,5 @@
 /**
- * Knowledge upkeep from the console (issue 19, item 4): a supervisor attaches a merchant's question to a
+ * Knowledge upkeep from the console: a supervisor attaches a merchant's question to a
  * section of the guide as a paraphrase — from then on it is matched question to question as if the
  * section's file listed it under `### 问法` — or writes a curated answer to a question, given verbatim to
  * a later message that matches the question closely (as Dify's annotation replies).

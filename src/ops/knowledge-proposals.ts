@@ -1,5 +1,5 @@
 /**
- * An agent's reply proposed as a curated answer (issue 19, item 4): in a handoff the agent resolved (or is
+ * An agent's reply proposed as a curated answer: in a handoff the agent resolved (or is
  * resolving), the agent picks one of their own replies and proposes it as the answer to the merchant's
  * question. A proposal is not live: a supervisor reviews the pending ones on the knowledge screen, may
  * edit question and answer, and approves it — it becomes a curated answer, a knowledge_edits version like

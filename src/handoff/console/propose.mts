@@ -1,5 +1,5 @@
 /**
- * Proposing one's own reply as a curated answer, from the conversation (issue 19, item 4): on a handoff
+ * Proposing one's own reply as a curated answer, from the conversation: on a handoff
  * the agent is resolving, or one resolved, each of their text replies gets a 建议为精选答复 / Propose
  * button; the dialog is prefilled with the question that led to the handoff. The proposal waits for a
  * supervisor (knowledge.mts); a reply proposed already shows its state instead of the button.
