@@ -64,6 +64,8 @@ function chosen(values: Choice[], index: number): Valid<string> {
   return { ok: true, value: choice.id, display: choice.labels[0] ?? choice.id };
 }
 
+const NOTHING_ELSE = /^(?:没有?别的|没(?:有)?其他的|就这些|就这样)|^nothing else\b/i;
+
 function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   const values = ctx.options?.values ?? [];
   if (values.length === 0) return invalid('enum.no_options');
@@ -86,6 +88,9 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   // A label (or the id) as the whole answer.
   const exact = values.findIndex((v) => [...v.labels, v.id].some((l) => [answer, bare].includes(fold(l).trim())));
   if (exact >= 0) return chosen(values, exact);
+
+  // "没有别的了" (nothing else) says nothing more is to come; its 没有 is no answer to the question.
+  if (NOTHING_ELSE.test(answer)) return invalid('enum.no_match', listVars(values, all));
 
   // A label inside the answer.
   const indices = [...new Set(hits(answer, values, 1).map((h) => h.index))].sort((a, b) => a - b);
