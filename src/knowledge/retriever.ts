@@ -393,8 +393,11 @@ export class Retriever {
       !(top && this.namesGuideConceptBeyond(context ? `${text} ${context}` : text, outOfScope.question, top.chunk));
     // A question about another product or place (淘宝上怎么退货, 微信零钱提现多久到账) is not the guide's, whatever
     // its wording shares with it — unless the message is about the card terminal too.
-    // A question that points back at its story asks about what the story names ("…网上银行转错了账…这笔钱还能撤回来吗").
-    const elsewhere = judgedOutOfScope ? undefined : this.elsewhere(pointsBack ? `${text} ${context}` : text, analysis.original);
+    // A question that points back at its story asks about what the story names ("…网上银行转错了账…这笔钱还能撤回来吗"),
+    // and so does one that asks nothing of its own ("what can I do", "咋整"): in "my credit card annual fee was
+    // charged, can they refund it" the fee is the card issuer's business, though "refund" is the guide's word.
+    const storyDecides = Boolean(context) && (bare || textTokens.length === 0);
+    const elsewhere = judgedOutOfScope ? undefined : this.elsewhere(pointsBack || storyDecides ? `${text} ${context}` : text, analysis.original);
     if (judgedOutOfScope || elsewhere) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
     const lookup = lookedUp[0];
     if (lookup && top && `${top.chunk.file}#${top.chunk.section}` === lookup) confidence = Math.max(confidence, LOOKUP_CONFIDENCE);
