@@ -36,7 +36,7 @@ import { InboundJournal } from '../channels/inbound-journal.js';
 import { officialSecrets, startWechatOfficial, type WechatOfficialChannel } from '../channels/wechat-official/index.js';
 import { wechatCallbackRoutes } from '../channels/wechat-platform/index.js';
 import { kfSecrets, startWecomKf, type WecomKfChannel } from '../channels/wecom-kf/index.js';
-import { openDatabase, SqlStorage } from '../store/index.js';
+import { isDatabaseUnavailable, openDatabase, SqlStorage } from '../store/index.js';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { PROJECT_ROOT, type Config } from './config.js';
@@ -84,6 +84,7 @@ const USER_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
   DL_UNAUTHORIZED: 'errSessionExpired',
   DL_FORBIDDEN: 'errForbidden',
   SERVER_NOT_READY: 'errNotReady',
+  STORAGE_UNAVAILABLE: 'errStorageUnavailable',
   WEBCHAT_ORIGIN_FORBIDDEN: 'errOriginForbidden',
   DL_BAD_REQUEST: 'errBadRequest',
   DL_NOT_FOUND: 'errNotFound',
@@ -183,6 +184,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       if (err.status >= 500) request.log.error({ err }, 'request failed');
       return sendError(reply, shown);
     }
+    // The database does not answer (an outage, a failover): "try again shortly" (503, as /readyz says),
+    // not a bare internal error — the merchant's message was not taken and may be sent again.
+    if (isDatabaseUnavailable(err)) return handleError(new AppError('STORAGE_UNAVAILABLE', undefined, { cause: err }), request, reply);
     // Errors of fastify and its plugins that have a precise meaning here.
     const fcode = (err as { code?: string }).code;
     if (fcode === 'FST_ERR_CTP_BODY_TOO_LARGE') return handleError(new AppError('DL_TEXT_TOO_LONG', 'request body too large'), request, reply);

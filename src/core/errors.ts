@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   DL_UPLOAD_QUOTA: { status: 413, message: 'This conversation holds as many files as it may' },
   DL_ATTACHMENT_TYPE: { status: 415, message: 'This file type is not accepted' },
   SERVER_NOT_READY: { status: 503, message: 'The server is starting; the knowledge base is not loaded yet' },
+  STORAGE_UNAVAILABLE: { status: 503, message: 'The database does not answer; try again shortly' },
   WEBCHAT_ORIGIN_FORBIDDEN: { status: 403, message: 'This page is not allowed to use the web chat' },
   REQUEST_NOT_FOUND: { status: 404, message: 'No such request' },
   REQUEST_INVALID_TRANSITION: { status: 409, message: 'This status change is not allowed' },

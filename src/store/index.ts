@@ -16,3 +16,4 @@ export type {
   TranscriptTable,
 } from './schema.js';
 export { writeTransaction } from './transactions.js';
+export { isDatabaseUnavailable } from './unavailable.js';

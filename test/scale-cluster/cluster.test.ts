@@ -32,6 +32,7 @@ import {
   StreamClient,
   call,
   jsonPost,
+  postActivity,
   makePng,
   openConversation,
   say,
@@ -318,7 +319,11 @@ function streamOn(on: Instance, conv: Conversation): StreamClient {
 }
 
 async function readyz(on: Instance) {
-  return call(`${on.url}/readyz`);
+  try {
+    return await call(`${on.url}/readyz`);
+  } catch (err) {
+    throw new Error(`${on.name} does not answer (${on.dead ? 'dead' : 'alive'}):\n${on.output().slice(-3000)}`, { cause: err });
+  }
 }
 
 // ── The tests ────────────────────────────────────────────────────────────────────────────────────────
@@ -334,6 +339,7 @@ describeCluster('three instances on PostgreSQL and Redis (child processes)', () 
     for (const [i, q] of questions.entries()) {
       const id = await m.post(i % 2 ? c : b, q);
       await stream.waitForActivity((x) => x.replyToId === id && x.from.role === 'bot', `the reply to "${q}" on A's stream`);
+      await m.answer(id);
     }
     await m.expectAnsweredOnce();
     const stored = shown(await storedActivities(m.conv.conversationId));
@@ -415,5 +421,124 @@ describeCluster('three instances on PostgreSQL and Redis (child processes)', () 
     expect(receiver.badSignatures).toBe(0);
     for (const m of merchants) await m.expectAnsweredOnce();
   }, 120_000);
+
+  it('kill -9 of the leader in the middle of a turn: the turn is answered once elsewhere, the merchant carries on, another instance polls Telegram and runs the timers within 30 s', async () => {
+    const { a, b, c } = live as Required<typeof live>;
+    // A handoff nobody claimed for a minute: late for B and C (10 s), not for A (1 h), whose sweep — the
+    // leader's — is the only one that runs.
+    await new AgentStore(db, { loginMaxFailures: 5, lockoutMinutes: 15 }).add({ name: 'alice', role: 'agent', password: 'cluster-password-0123', displayName: '客服alice' });
+    const login = await call(`${b.url}/agent/api/login`, jsonPost(undefined, { name: 'alice', password: 'cluster-password-0123' }));
+    expect(login.status, login.text).toBe(200);
+    const waiting = await Merchant.open(b);
+    await waiting.send(c, '转人工');
+    const handoff = () => db.selectFrom('handoffs').selectAll().where('conversation_id', '=', waiting.conv.conversationId).executeTakeFirstOrThrow();
+    expect((await handoff()).status).toBe('waiting');
+    await db.updateTable('handoffs').set({ created_at: new Date(Date.now() - 60_000).toISOString() }).where('conversation_id', '=', waiting.conv.conversationId).execute();
+
+    // A dialog up to its date question, on B and C…
+    const m = await Merchant.open(c);
+    await m.send(b, '申请撤销/退货');
+    await m.send(c, '810100000000001');
+    await m.send(b, '10203040');
+    expect(m.lastPrompt).toMatch(/哪天/);
+    // …then a free-form answer reaches A, which asks its language model to read it: the model does not
+    // answer, and A holds the conversation's lease in the middle of the turn.
+    const asked = llm.chats.length;
+    const slow = await m.post(a, '是昨天下午在店里刷的那笔');
+    await waitFor(() => llm.chats.length > asked, 'A to be in the middle of the turn (asking its model)');
+    expect(await redisClient.exists(`${prefix}turn:directline:${m.conv.conversationId}`)).toBe(1);
+    expect((await readyz(a)).body.channels.telegram).toBe('up');
+    expect((await handoff()).status).toBe('waiting');
+
+    await cluster.kill9(a);
+    const since = Date.now();
+    const takeover = (async () => {
+      const poller = await waitFor(() => [b, c].find((s) => botApis.get(s)!.callsOf('getUpdates').length > 0), 'another instance to poll Telegram', TAKEOVER_MS + 5_000, 50);
+      const polledAfter = Date.now() - since;
+      await waitFor(async () => (await handoff()).status === 'ticket', 'the new leader\'s sweep to make the handoff a ticket', TAKEOVER_MS + 5_000, 100);
+      const sweptAfter = Date.now() - since;
+      // The new leader answers what reaches Telegram.
+      const fake = botApis.get(poller)!;
+      fake.pushUpdate(textUpdate(person(770001), 'POS机已经结算了还能撤销交易吗'));
+      await waitFor(() => fake.callsOf('sendMessage').some((x) => Number(x.params.chat_id) === 770001), 'the new leader to answer on Telegram', 15_000);
+      expect((await readyz(poller)).body.channels.telegram).toBe('up');
+      return { polledAfter, sweptAfter };
+    })();
+    // The message A died on is answered by another instance once A's lease has run out — once.
+    const answered = await m.answer(slow, ORPHAN_MS);
+    expect(answered.join('\n')).toMatch(/金额/);
+    // The merchant carries on, on the others.
+    const replacement = instance('A2');
+    const ticket = await fileRequest(m, (turn) => (turn % 2 ? c : b));
+    expect(ticket).toMatch(/^CX-\d{8}-\d{4}$/);
+    const { polledAfter, sweptAfter } = await takeover;
+    expect(polledAfter).toBeLessThanOrEqual(TAKEOVER_MS);
+    expect(sweptAfter).toBeLessThanOrEqual(TAKEOVER_MS);
+    live.a = await replacement;
+    await m.expectAnsweredOnce();
+    const request = await requestOf(m.conv.conversationId);
+    expectSlots(request.slots);
+    const [row] = await db.selectFrom('outbox').selectAll().where('request_id', '=', request.id).execute();
+    await waitFor(() => receiver.stored.has(row!.idempotency_key), 'the request at the back office', 15_000);
+    expect(receiver.attempts(row!.idempotency_key).filter((d) => d.status === 200)).toHaveLength(1);
+  }, 120_000);
+
+  it('a Redis restart: turns go on, nothing is lost, and a stream on another instance gets what it missed, in order, once', async () => {
+    const { a, b, c } = live as Required<typeof live>;
+    const m = await Merchant.open(b);
+    const stream = streamOn(a, m.conv);
+    await stream.waitForActivity((x) => x.from.role === 'bot', 'the greeting, on A\'s stream');
+
+    await redis.kill();
+    const down = await waitFor(async () => {
+      const r = await readyz(b);
+      return r.status === 503 && r;
+    }, 'B\'s /readyz to say Redis is down');
+    expect(down.body.failed).toEqual(['redis']);
+    // The merchant goes on, on B and C: each message answered (with each instance's own order only).
+    await m.send(b, 'POS机已经结算了还能撤销交易吗');
+    await m.send(c, '退货要多久到账');
+
+    await redis.restart();
+    const stored = shown(await storedActivities(m.conv.conversationId));
+    await waitFor(() => shown(stream.activities()).length >= stored.length, 'what A\'s stream missed, once Redis is back', 20_000);
+    // Live again: the next reply reaches the stream as it is stored.
+    const after = await m.post(c, '终端撤销失败报错怎么办');
+    await stream.waitForActivity((x) => x.replyToId === after && x.from.role === 'bot', 'a reply after the restart, live', 15_000);
+    await m.answer(after);
+    await m.expectAnsweredOnce();
+    expect(shown(stream.activities()).map((x) => x.id)).toEqual(shown(await storedActivities(m.conv.conversationId)).map((x) => x.id));
+    for (const on of [a, b, c]) await waitFor(async () => (await readyz(on)).status === 200, `${on.name}'s /readyz to be 200 again`);
+  }, 60_000);
+
+  it('a PostgreSQL outage: /readyz says so, the merchant gets a clear error, no instance crashes; all recover', async () => {
+    const { a, b, c } = live as Required<typeof live>;
+    const m = await Merchant.open(b);
+    await m.send(c, 'POS机已经结算了还能撤销交易吗');
+
+    await proxy.cut();
+    for (const on of [a, b, c]) {
+      const r = await waitFor(async () => {
+        const x = await readyz(on);
+        return x.status === 503 && x;
+      }, `${on.name}'s /readyz to say the database is down`);
+      expect(r.body.failed).toEqual(['database']);
+    }
+    const clientId = 'cluster-pg-outage-1';
+    const refused = await postActivity(asServer(c), m.conv, { type: 'message', text: '退货要多久到账', channelData: { clientActivityID: clientId } });
+    // A clear answer the client can show (and send the message again), not "Internal error".
+    expect(refused.status, refused.text).toBe(503);
+    expect(refused.body.error).toEqual({ code: 'STORAGE_UNAVAILABLE', message: '系统暂时无法处理消息，这条消息没有发出，请稍后再发一次。' });
+
+    await proxy.restore();
+    for (const on of [a, b, c]) await waitFor(async () => (await readyz(on)).status === 200, `${on.name}'s /readyz to be 200 again`, 20_000);
+    expect([a, b, c].filter((on) => on.dead)).toEqual([]);
+    // The merchant's client sends the message again: taken and answered once.
+    const res = await postActivity(asServer(c), m.conv, { type: 'message', text: '退货要多久到账', channelData: { clientActivityID: clientId } });
+    expect(res.status, res.text).toBe(200);
+    m.sent.push({ id: res.body.id, text: '退货要多久到账', to: c.name });
+    await m.answer(res.body.id);
+    await m.expectAnsweredOnce();
+  }, 60_000);
 });
 
