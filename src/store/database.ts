@@ -99,6 +99,11 @@ async function openPostgres(url: string, max: number): Promise<Store> {
   // An idle connection the server dropped (restart, failover) must not crash the process; the pool
   // replaces it and the next query reports the outage to its caller.
   pool.on('error', () => undefined);
+  // The same for a connection dropped while a query or transaction holds it (an outage mid-query): pg
+  // emits 'error' on the client, and the pool listens only while the client is idle — without a listener
+  // of its own the process would crash. The query in flight has failed with the error already, and the
+  // pool discards the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return migrated(new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) }), 'postgres');
 }
 

@@ -515,6 +515,9 @@ describeCluster('three instances on PostgreSQL and Redis (child processes)', () 
     const { a, b, c } = live as Required<typeof live>;
     const m = await Merchant.open(b);
     await m.send(c, 'POS机已经结算了还能撤销交易吗');
+    // Turns in flight on every instance when the database goes away (queries holding connections).
+    const busy = await Promise.all([a, b, c].map((on) => Merchant.open(on)));
+    const inFlight = await Promise.all(busy.map((x, i) => x.post([a, b, c][i]!, '退货要多久到账')));
 
     await proxy.cut();
     for (const on of [a, b, c]) {
@@ -539,6 +542,8 @@ describeCluster('three instances on PostgreSQL and Redis (child processes)', () 
     m.sent.push({ id: res.body.id, text: '退货要多久到账', to: c.name });
     await m.answer(res.body.id);
     await m.expectAnsweredOnce();
+    // What was accepted before the outage is answered after it (a turn the outage broke is taken up again).
+    for (const [i, x] of busy.entries()) expect((await x.answer(inFlight[i]!, ORPHAN_MS)).length).toBeGreaterThan(0);
   }, 60_000);
 });
 
