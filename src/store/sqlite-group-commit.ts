@@ -120,10 +120,25 @@ class GroupCommitter {
       setImmediate(() => {
         this.commitScheduled = false;
         // Inside an explicit transaction: committed when it ends (`release`).
-        if (this.owner === undefined) this.commit();
+        if (this.owner === undefined) this.commitAndFollow();
       });
     }
     return this.group;
+  }
+
+  /**
+   * Commits, then keeps committing at the end of each cascade of promise continuations it started: the
+   * callers it told go on to their next statement together, and those form the next group at once
+   * instead of waiting for the next turn of the event loop behind everything else that arrived (a web
+   * chat turn has about six statements in a row: waiting a whole loop turn at each put the 99th
+   * percentile at hundreds of ms under moderate load, bench:webchat's paced run).
+   */
+  private commitAndFollow(): void {
+    this.commit();
+    // `nextTick` runs once the promise continuations queued now have run (and queued their own).
+    process.nextTick(() => {
+      if (this.group && this.owner === undefined) this.commitAndFollow();
+    });
   }
 
   get inGroup(): boolean {

@@ -91,6 +91,7 @@ async function startChild(args, env, ready, what) {
   let err = '';
   child.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  if (process.env.BENCH_STDERR) child.stderr.on('data', (d) => process.stderr.write(d)); // the servers' warnings, live
   const started = Date.now();
   while (!ready(out)) {
     if (child.exitCode !== null) throw new Error(`${what} exited: ${args.join(' ')}\n${out}\n${err}`);
