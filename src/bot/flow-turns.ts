@@ -225,6 +225,15 @@ export class FlowTurns {
   }
 
   private async after(context: TurnContext, before: FlowState | undefined, step: Step, locale: Locale): Promise<FlowReply> {
+    const merchant = step.state ? await this.ownMerchant(context, step.state) : undefined;
+    if (merchant) {
+      // Answered as if the merchant had typed it: the flow goes on (the status shown, the supplement's ticket asked).
+      const next = this.options.engine.handle(step.state!, { text: merchant }, this.now(), locale);
+      if (next.outcome || next.state?.values.merchant_id?.value === merchant) {
+        const noted = { text: t(locale, 'merchantFromFilings', { merchant }) };
+        return this.after(context, before, { ...next, say: [...step.say.slice(0, -1), noted, ...next.say] }, locale);
+      }
+    }
     let state = step.state;
     let say = step.say;
     // A flow that ends on the message giving the merchant ID (the status check) has it only in what it submits.
@@ -327,6 +336,24 @@ export class FlowTurns {
     if (this.flow(statusFlow).action.type !== 'show-status' || this.flow(state.flowId).action.type === 'show-status') return undefined;
     const list = await this.recentRequests(context, merchantId, locale);
     return { state, say: [{ text: list }, { text: t(locale, 'flowGoesOn') }, ...this.reprompt(state, locale)] };
+  }
+
+  /**
+   * The merchant a status check or supplement is about, when the merchant ID is asked and this identity's
+   * own record says it: the merchant of the ticket given (if this identity may see it), else the one
+   * merchant this identity filed requests for or is bound to. Nobody is asked for what the chat already
+   * proves ("我那个退款批了没" from the chat that filed it); with two merchants or none, the ID is asked.
+   */
+  private async ownMerchant(context: TurnContext, state: FlowState): Promise<string | undefined> {
+    if (state.stage !== 'collecting' || state.pending !== 'merchant_id' || state.values.merchant_id) return undefined;
+    const action = this.flow(state.flowId).action.type;
+    if (action !== 'show-status' && action !== 'add-supplement') return undefined;
+    const ticket = state.values.ticket?.value;
+    if (typeof ticket === 'string') return (await this.visible(context, await this.options.requests.getByTicket(ticket)))?.merchantId;
+    const me = this.identity(context);
+    const merchants = new Set((await this.options.requests.listFiledBy(me, 50)).map((r) => r.merchantId));
+    for (const b of await this.options.identities.bindings(me)) merchants.add(b.merchantId);
+    return merchants.size === 1 ? [...merchants][0] : undefined;
   }
 
   /** How to verify, told with a "not found" that may be one only for want of it. */

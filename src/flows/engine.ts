@@ -110,7 +110,7 @@ export interface EngineOptions {
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 const CONFIRM_SAID =
-  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
 const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
 const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
 const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
@@ -158,7 +158,7 @@ const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我�
  * words must end the message, or be followed by a separator or a number (the rest is then read on):
  * "是不是…" and "yesterday" are no such answer.
  */
-const SLIP_OK = /^(?:(?:对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|all correct)[\s,，、。.!！~～]*)+/i;
+const SLIP_OK = /^(?:(?:对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
 /** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
 const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
@@ -172,6 +172,17 @@ const CORRECTION_LEAD = /^(不对|不是|错了|搞错了|写错了|说错了|�
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|哪些|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
+/** A value found in a message, where it was. */
+type FoundValue = { value: unknown; display: string; start: number; end: number };
+
+/** What joins the two ends of a range: "12月7日到12月20日", "周一至周五", "from the 7th to the 20th". */
+const RANGE_JOINER = /^\s*(?:到|至|一直到|直到|~|～|-|—|–|to|till|until|through|thru)\s*$/i;
+/** Not knowing, said as an answer ("not sure yet when we reopen", "不知道什么时候恢复"): no question for the guide. */
+const UNSURE = /^(?:i'?m\s+|we'?re\s+)?(?:not sure|unsure|don'?t know|dont know|no idea|not certain)\b|^(?:我|我们)?(?:还)?(?:不确定|不知道|不清楚|说不准|说不好)/i;
+/** A question the guide may answer, asked instead of the flow's question. */
+function asksQuestion(text: string): boolean {
+  return QUESTION.test(text) && !UNSURE.test(text.trim());
+}
 /** "为什么要卡号后四位？" / "why do you need my phone?": answered with the slot's `why` when the flow gives one. */
 const WHY = /^(请问)?(为什么|为啥|干嘛|干什么|why)|为什么要|为什么需要|为啥要|why do you need|why is .+ needed/i;
 /** A question where any text is an answer (a reason): it must look like one, not merely contain "什么". */
@@ -504,7 +515,7 @@ export class FlowEngine {
         return this.advance(flow, state, now, locale, say);
       }
       if (unchanged.length) return this.advance(flow, state, now, locale, [...say, ...unchanged]);
-      if (QUESTION.test(text)) return { state: before, say: [], outcome: { type: 'digression', question: text } };
+      if (asksQuestion(text)) return { state: before, say: [], outcome: { type: 'digression', question: text } };
       this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
       if (found.changed.length || found.explanations.length) {
         modelFills();
@@ -548,7 +559,7 @@ export class FlowEngine {
       return this.advance(flow, state, now, locale, say);
     }
     if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
-    if (QUESTION.test(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
+    if (asksQuestion(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
     // "参考号是12345" at the phone prompt: about another slot, not a failed attempt at this one.
     this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
     if (found.changed.length || found.explanations.length) {
@@ -841,7 +852,7 @@ export class FlowEngine {
         return { state, say: [this.unchanged(flow, state, found.same, locale), this.summary(flow, state, locale)] };
       }
       if (NO.test(text) || CORRECTION.test(text)) return { state, say: [{ text: flowText(locale, 'flowWhatToChange') }] };
-      if (QUESTION.test(text)) return { state, say: [], outcome: { type: 'digression', question: text } };
+      if (asksQuestion(text)) return { state, say: [], outcome: { type: 'digression', question: text } };
       return { state, say: [{ text: flowText(locale, 'flowConfirmHint') }, this.summary(flow, state, locale)] };
     }
     // Values changed: rules may now say otherwise (a corrected date can make it a manual refund).
@@ -1013,8 +1024,11 @@ export class FlowEngine {
       if (!target) {
         // Several named at once ("从明天开始，两周后恢复"): each takes the value of the clause that names it.
         if (named.length > 1) this.byClause(flow, state, text, named, now, locale, out);
+        else if (named.length === 0 && slots.length === 2) this.byRange(flow, state, text, slots, now, locale, out);
         continue;
       }
+      // "下个礼拜一到下下礼拜天装修", "from 7 Dec to 20 Dec": a range, its end not named — its start and its end.
+      if (slots.length === 2 && named.every((s) => s.options.notBefore === undefined) && this.byRange(flow, state, text, slots, now, locale, out)) continue;
       const found = this.slotType(type).extract(text, this.context(target, now, locale, flow));
       if (found.length === 0) continue;
       // "从1月25号停，到2月10号恢复": two days, one clause naming its slot — each day to its own.
@@ -1203,10 +1217,26 @@ export class FlowEngine {
   }
 
   /**
+   * Two values written as a range ("12月7日到12月20日", "from Monday to the 20th") for two empty slots of
+   * their type, one of which may not come before the other (`notBefore`): the first to the earlier slot,
+   * the second to the later. False (nothing taken) unless it is such a range and both fit.
+   */
+  private byRange(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): boolean {
+    const later = slots.find((s) => s.options.notBefore !== undefined && slots.some((o) => o !== s && o.name === s.options.notBefore));
+    const earlier = later && slots.find((s) => s !== later);
+    if (!later || !earlier || state.values[earlier.name] !== undefined || state.values[later.name] !== undefined) return false;
+    const found = this.slotType(earlier.type).extract(text, this.context(earlier, now, locale, flow));
+    if (found.length !== 2) return false;
+    const [first, second] = [...found].sort((a, b) => a.start - b.start) as [FoundValue, FoundValue];
+    if (!RANGE_JOINER.test(text.slice(first.end, second.start))) return false;
+    return this.setBoth(flow, state, [earlier, first], [later, second], now, out);
+  }
+
+  /**
    * Two values of a type with two slots, the clause of one naming it ("…到2月10号恢复"): that one's, and
    * the other value the other slot's ("从1月25号停"). False (nothing taken) unless both fit.
    */
-  private twoByClause(flow: Flow, state: FlowState, text: string, target: Slot, slots: Slot[], found: { value: unknown; display: string; start: number; end: number }[], now: Date, locale: Locale, out: Extraction): boolean {
+  private twoByClause(flow: Flow, state: FlowState, text: string, target: Slot, slots: Slot[], found: FoundValue[], now: Date, locale: Locale, out: Extraction): boolean {
     const other = slots.find((s) => s !== target)!;
     if (state.values[other.name] !== undefined) return false;
     const own = clauses(text).filter((c) => target.mentions!.some((m) => withoutFromToday(c.text).toLowerCase().includes(m.toLowerCase())));
@@ -1216,17 +1246,25 @@ export class FlowEngine {
     if (inside.length !== 1) return false;
     const mine = inside[0]!;
     const theirs = found.find((f) => f !== mine)!;
-    const forOther = this.check(flow, other, state, { ok: true, value: theirs.value, display: theirs.display }, now);
-    if (!forOther.ok) return false;
-    this.setValue(state, other.name, forOther);
-    const forTarget = this.check(flow, target, state, { ok: true, value: mine.value, display: mine.display }, now);
-    if (!forTarget.ok) {
-      delete state.values[other.name];
+    return this.setBoth(flow, state, [other, theirs], [target, mine], now, out);
+  }
+
+  /**
+   * Two found values for two slots, both or neither: the first is set before the second is checked, since
+   * the second's check may compare with it (恢复日期 not before 暂停开始日期).
+   */
+  private setBoth(flow: Flow, state: FlowState, a: [Slot, FoundValue], b: [Slot, FoundValue], now: Date, out: Extraction): boolean {
+    const first = this.check(flow, a[0], state, { ok: true, value: a[1].value, display: a[1].display }, now);
+    if (!first.ok) return false;
+    this.setValue(state, a[0].name, first);
+    const second = this.check(flow, b[0], state, { ok: true, value: b[1].value, display: b[1].display }, now);
+    if (!second.ok) {
+      delete state.values[a[0].name];
       return false;
     }
-    this.setValue(state, target.name, forTarget);
-    out.changed.push(other.name, target.name);
-    out.spans.push([theirs.start, theirs.end], [mine.start, mine.end]);
+    this.setValue(state, b[0].name, second);
+    out.changed.push(a[0].name, b[0].name);
+    out.spans.push([a[1].start, a[1].end], [b[1].start, b[1].end]);
     return true;
   }
 

@@ -25,7 +25,7 @@ const TICKET_ALONE = /^\s*(?:工单号?|单号|ticket(?: no\.?| number)?)?\s*[:�
 const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
-const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|(?<![前好这过十])几天|哪些|哪一步|能不能|可不可以|是不是|要不要|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does)\b/i;
+const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|(?<![前好这过十])几天|哪些|哪一步|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b/i;
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
@@ -56,6 +56,8 @@ const HOW = /怎么(?!样了|样啦|样呀|还|回事|一点|都|没|不|就|又
 /** "…钱退到客户卡上没有": done or not, asked at the end (after a request of one's own only: "凭证号没有" is no question). */
 const ENDS_DONE_OR_NOT = /没有[啊呀呢吧嘛]*[?？]?\s*(?:(?:商户号?|mid)\s*[:：]?\s*)?(?:\d{15})?\s*$/i;
 const HOW_LONG = /多久|多长时间|(?<![前好这过十])几天/;
+/** Asking what is usual, not where one's own request stands. */
+const IN_GENERAL = /正常|一般|通常|平时|\b(?:normally|usually|typically|in general)\b/i;
 const BARE_REQUEST_WORD = /^\s*(?:pls|plz|please)?\s*(refund|void)\s*(?:pls|plz|please)?[\s.!]*$/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
 const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查|如何查|怎样查|\bhow (?:do|can) i (?:check|see|find)\b|\bwhere can i (?:check|see|find)\b/i;
@@ -130,7 +132,7 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期)(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期)(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|\b(?:check|look (?:it|them) up)\b/i;
@@ -216,7 +218,8 @@ export class IntentDetector {
     const asks = QUESTION.test(text) || DIALECT_QUESTION.test(text) || NOT_YET.test(text) || LOOK_AT_IT.test(text) || ENDS_DONE_OR_NOT.test(text);
     // Where it was filed ("昨天在这里办的退货") is no question of where.
     const rest = text.replace(OWN_FILED, ' ');
-    if (status && OWN_FILED.test(text) && asks && (!HOW.test(rest) || howOnlyLong)) return status.flowId;
+    // How long reviews take in general ("正常要审核多久") is the guide's to answer, even from one who filed.
+    if (status && OWN_FILED.test(text) && asks && (!HOW.test(rest) || (howOnlyLong && !IN_GENERAL.test(text)))) return status.flowId;
     return undefined;
   }
 
@@ -321,7 +324,10 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/推钱|腿钱/g, '退钱'],
   [/撤肖|测销|撤宵|撤硝|彻销|扯销|撤銷|撤消/g, '撤销'],
   [/暂挺|暂亭|暂听|暂廷|暫停/g, '暂停'],
-  [/节算|結算/g, '结算'],
+  [/节算|結算|结酸|接算|解算/g, '结算'],
+  [/申情|申清|伸请|申請/g, '申请'],
+  // Dialect and chat spellings of 没有 ("批了木有", "到账冇", "弄好了没得").
+  [/木有|冇有|么有|没得/g, '没有'],
   // The request words typed in pinyin ("tuihuo 昨天的 880").
   [/(?<![a-z])tui\s?huo(?![a-z])/gi, '退货'],
   [/(?<![a-z])tui\s?kuan(?![a-z])/gi, '退款'],

@@ -216,6 +216,19 @@ export class RequestStore {
     return rows.map(toRecord);
   }
 
+  /** The requests this channel identity filed itself, newest first. */
+  async listFiledBy(identity: { channelId: string; userId: string }, limit = 20): Promise<RequestRecord[]> {
+    const rows = await this.db
+      .selectFrom('requests')
+      .selectAll()
+      .where('channel_id', '=', identity.channelId)
+      .where('user_id', '=', identity.userId)
+      .orderBy('created_at', 'desc')
+      .limit(Math.max(1, Math.min(limit, 200)))
+      .execute();
+    return rows.map(toRecord);
+  }
+
   /** The status history, oldest first. */
   async history(requestId: string): Promise<RequestEvent[]> {
     const rows = await this.db.selectFrom('request_events').selectAll().where('request_id', '=', requestId).orderBy('id').execute();

@@ -620,6 +620,16 @@ function buildMigrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('knowledge_proposals').ifExists().execute();
       },
     },
+    // "我那个退款批了没" from the chat that filed it: the status check finds the merchant from this identity's
+    // own filings instead of asking for the merchant ID again.
+    '0015_requests_filer_idx': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema.createIndex('requests_filer_idx').ifNotExists().on('requests').columns(['channel_id', 'user_id', 'created_at']).execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropIndex('requests_filer_idx').ifExists().execute();
+      },
+    },
   };
 }
 

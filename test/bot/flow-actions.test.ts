@@ -92,6 +92,59 @@ describe('flow actions in the bot', () => {
     expect(await env.runtime.requests.listByMerchant('898310048160003')).toHaveLength(1);
   });
 
+  it('a status check from the chat that filed the request needs no merchant ID; from another chat, or for two merchants, it is asked', async () => {
+    env = await startRuntime();
+    const runtime = env.runtime;
+    // Filed from this chat earlier (the conversation itself remembers nothing of it now).
+    const fileAs = async (userId: string, merchantId: string) => {
+      const created = await runtime.requests.create({
+        kind: 'cancel-transaction',
+        merchantId,
+        dedupeKey: null,
+        slots: { merchant_id: merchantId },
+        channelId: 'terminal',
+        conversationRef: { conversation: { id: `terminal:${userId}`, isGroup: false, conversationType: 'personal', name: 'terminal' } },
+        userId,
+        locale: 'zh-CN',
+      });
+      if (created.duplicate) throw new Error('unexpectedly a duplicate');
+      return created.request;
+    };
+    const filed = await fileAs('own-status-1', '898310048160004');
+    const chat = terminalConversation(runtime, 'own-status-1');
+    await chat.start();
+
+    // Without a ticket: the one merchant this chat filed for.
+    const said = (await chat.say('我那个退款批了没')).map((a) => a.text ?? '').join('\n');
+    expect(said).toContain(filed.ticket);
+    expect(said).toContain('898310048160004');
+    expect(said).not.toContain('请提供您的商户编号');
+
+    // With the ticket alone, from a chat that filed it: its merchant.
+    const other = await fileAs('own-status-2', '898310048160006');
+    const chat2 = terminalConversation(runtime, 'own-status-2');
+    await chat2.start();
+    const byTicket = (await chat2.say(`${other.ticket} 到哪一步了`)).map((a) => a.text ?? '').join('\n');
+    expect(byTicket).toContain(other.ticket);
+    expect(byTicket).toContain('已提交');
+    expect(byTicket).not.toContain('请提供您的商户编号');
+
+    // Another chat holding the ticket proves nothing: the merchant ID is asked, the status not shown.
+    const stranger = terminalConversation(runtime, 'own-status-stranger');
+    await stranger.start();
+    const asked = (await stranger.say(`${filed.ticket} 到哪一步了`)).map((a) => a.text ?? '').join('\n');
+    expect(asked).toContain('请提供您的商户编号');
+    expect(asked).not.toContain('已提交');
+
+    // A chat that filed for two merchants is asked which.
+    await fileAs('own-status-3', '898310048160007');
+    await fileAs('own-status-3', '898310048160008');
+    const chat3 = terminalConversation(runtime, 'own-status-3');
+    await chat3.start();
+    const two = (await chat3.say('我的申请怎么样了')).map((a) => a.text ?? '').join('\n');
+    expect(two).toContain('请提供您的商户编号');
+  });
+
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {
     const { env, request } = await filedBy('away-1', '898310048160002');
     await env.runtime.requests.transition(request!.id, 'in_review', { actor: 'backoffice' });

@@ -1087,6 +1087,18 @@ describe('suspend-settlement', () => {
     expect([String(valueOf(range, 'start_date')).slice(5), String(valueOf(range, 'resume_date')).slice(5)]).toEqual(['01-25', '02-10']);
   });
 
+  it('a range of two days, neither end named ("1月25号到2月10号装修", "from … to …"): its start and its end', () => {
+    const ends = (state: ReturnType<typeof last>['state']) => [String(valueOf(state!, 'start_date')).slice(5), String(valueOf(state!, 'resume_date')).slice(5)];
+    expect(ends(last('suspend-settlement', ['1月25号到2月10号装修，结算先停，商户号' + MID]).state)).toEqual(['01-25', '02-10']);
+    expect(ends(last('suspend-settlement', ['please hold payouts from 25 Jan to 10 Feb, renovation, merchant ' + MID], { locale: 'en' }).state)).toEqual(['01-25', '02-10']);
+    // Asked for the start, the merchant gives both.
+    const atStart = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '跳过']).state!;
+    expect(atStart.pending).toBe('start_date');
+    expect(ends(send(atStart, '1月25号至2月10号').state)).toEqual(['01-25', '02-10']);
+    // Two days that are no range (a correction, a list) are not taken as one.
+    expect(valueOf(send(atStart, '1月25号，不对，1月26号').state!, 'resume_date')).toBeUndefined();
+  });
+
   it('"没有别的了" skips an optional question; "先问问老板再说吧" ends the request', () => {
     const atDocuments = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '跳过', '明天', '下周五']).state!;
     expect(atDocuments.pending).toBe('documents');
@@ -1415,9 +1427,20 @@ describe('English', () => {
   });
 });
 
+describe('not knowing is an answer, not a question', () => {
+  it('"not sure yet when we reopen" at another step is no digression to the guide', () => {
+    const asked = last('suspend-settlement', ['please hold my payouts from next monday, we are moving shop. merchant ' + MID, 'not sure', 'skip']);
+    expect(asked.state?.pending).toBe('partners_notified');
+    const step = send(asked.state, 'not sure yet when we reopen');
+    expect(step.outcome?.type).not.toBe('digression');
+    // Still a question when it is one.
+    expect(send(asked.state, 'when will the review finish?').outcome?.type).toBe('digression');
+  });
+});
+
 describe('submitting', () => {
   it('the summary is confirmed in a few words as well as with 确认', () => {
-    for (const text of ['对的，提交吧', '没问题，确认', '提交吧', 'yes, submit it', 'ok go ahead']) {
+    for (const text of ['对的，提交吧', '没问题，确认', '提交吧', '确认无误', '信息无误', 'yes, submit it', 'ok go ahead']) {
       const step = send(last('cancel-transaction', TO_CONFIRM).state, text);
       expect(step.outcome?.type, text).toBe('submit');
     }

@@ -97,6 +97,14 @@ describe('intent detection', () => {
       ['刚才提交的那个 多久能有结果 商户号826410993319002', 'request-status'],
       ['its been 5 days since I asked for a refund and nothing happened?? merchant 826410993321004', 'request-status'],
       ['我前天申请撤销的那笔 钱退到客户卡上没有 商户号826410993322002', 'request-status'],
+      // Asking after it in complaint, by its reply, or typed with slips of the input method.
+      ['都快一个礼拜了，我那个退款到底有没有人管啊', 'request-status'],
+      ['退款申请有回复了吗？单号是CX-20261202-0003，谢谢', 'request-status'],
+      ['我申请停结算好几天了 怎么还在扣 审核要多久啊', 'request-status'],
+      ['咋还没给我退 是不是卡住了', 'request-status'],
+      ['我那个申情批了木有', 'request-status'],
+      ['any news about stopping my settlement? applied yesterday', 'request-status'],
+      ['结酸先停一下 下个月装修', 'suspend-settlement'],
       // One English word is the request, as 退款 is.
       ['refund', 'cancel-transaction'],
       ['refund please', 'cancel-transaction'],

@@ -47,7 +47,7 @@ describe('openDatabase / migrations', () => {
 
     expect(await tableNames(store)).toEqual(before);
     const applied = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0007_channel_inbound', '0008_agent_accounts', '0009_identities', '0010_phone_codes', '0011_answer_feedback', '0012_audit_log', '0013_knowledge_edits', '0014_knowledge_proposals']);
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0007_channel_inbound', '0008_agent_accounts', '0009_identities', '0010_phone_codes', '0011_answer_feedback', '0012_audit_log', '0013_knowledge_edits', '0014_knowledge_proposals', '0015_requests_filer_idx']);
     const row = await store.db.selectFrom('bot_state').selectAll().executeTakeFirstOrThrow();
     expect(row.data).toBe('{"a":1}');
 
@@ -63,7 +63,7 @@ describe('openDatabase / migrations', () => {
     await sql`PRAGMA foreign_keys = OFF`.execute(store.db);
     for (const table of await tableNames(store)) if (!table.startsWith('sqlite_')) await store.db.schema.dropTable(table).execute();
     await sql`PRAGMA foreign_keys = ON`.execute(store.db);
-    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0007_channel_inbound', '0008_agent_accounts', '0009_identities', '0010_phone_codes', '0011_answer_feedback', '0012_audit_log', '0013_knowledge_edits', '0014_knowledge_proposals']);
+    expect(await migrateToLatest(store.db)).toEqual(['0001_initial', '0002_directline', '0003_requests', '0004_handoff', '0005_llm_calls', '0006_notice_attempts', '0007_channel_inbound', '0008_agent_accounts', '0009_identities', '0010_phone_codes', '0011_answer_feedback', '0012_audit_log', '0013_knowledge_edits', '0014_knowledge_proposals', '0015_requests_filer_idx']);
     expect(await tableNames(store)).toEqual(
       expect.arrayContaining([
         'bot_state',

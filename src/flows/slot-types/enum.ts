@@ -100,6 +100,11 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
     if (no >= 0 && answersOf(values[indices[0]!]!) === 'yes') return chosen(values, no);
   }
   if (indices.length === 1) return chosen(values, indices[0]!);
+  // "not yet told them", "还没说过": a yes label and a no label in one answer said in the negative is a no.
+  if (indices.length === 2 && NEGATED.test(bare)) {
+    const kinds = indices.map((i) => answersOf(values[i]!));
+    if (kinds.includes('yes') && kinds.includes('no')) return chosen(values, indices[kinds.indexOf('no')]!);
+  }
   if (indices.length > 1) return invalid('enum.ambiguous', listVars(values, indices));
 
   // A plain yes or no to a yes/no question ("没呢", "还没通知", "yes", "已经说过了").
@@ -115,6 +120,9 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
 function answersOf(v: Choice): 'yes' | 'no' | undefined {
   return v.answers ?? (v.id === 'yes' || v.id === 'no' ? v.id : undefined);
 }
+
+/** A negation just before a label ("not yet told", "haven't informed", "还没通知"). */
+const NEGATED_BEFORE = /(?:没|没有|未|还没|不曾)\s*$|\b(?:not|not yet|never|haven'?t|hasn'?t|have not|didn'?t|did not)\s+(?:yet\s+)?$/i;
 
 /** An answer that opens with a negation ("havent settled", "not yet notified", "还没结算"). */
 const NEGATED = /^(?:还|也|都)?(?:没|没有|未|冇|唔|不)|^(?:no|not|never|haven'?t|hasn'?t|have not|didn'?t|did not|nope)\b/i;
@@ -140,8 +148,11 @@ function extract(text: string, ctx: SlotContext): Found<string>[] {
   const values = ctx.options?.values ?? [];
   const n = normalize(text);
   const folded = n.text.toLowerCase(); // same length as n.text: toLowerCase keeps CJK and ASCII lengths
+  const no = values.findIndex((v) => answersOf(v) === 'no');
   return dropOverlaps(hits(folded, values, 2)).map((h) => {
-    const { value, display } = chosen(values, h.index);
+    // A yes label said in the negative ("not yet told them", "还没通知过") is the no option.
+    const negated = no >= 0 && answersOf(values[h.index]!) === 'yes' && NEGATED_BEFORE.test(folded.slice(Math.max(0, h.start - 12), h.start));
+    const { value, display } = chosen(values, negated ? no : h.index);
     return { value, display, ...originalSpan(n, h.start, h.end) };
   });
 }

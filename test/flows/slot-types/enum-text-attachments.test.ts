@@ -77,6 +77,16 @@ describe('enum', () => {
     expectValid(enumType.parse('第2个吧', ctx(notified)), 'no');
   });
 
+  it('reads a yes label said in the negative as no, in the answer and in a message about something else', () => {
+    const told = { values: [{ id: 'yes', labels: ['已通知', 'told them'] }, { id: 'no', labels: ['没有', 'not yet'] }] };
+    // Both options' labels are in it ("not yet", "told them"): the negation decides.
+    expectValid(enumType.parse('not yet told them', ctx(told)), 'no');
+    expectValid(enumType.parse('told them already', ctx(told)), 'yes');
+    // Taken while another question is asked: the negated label is the no option, not yes.
+    expect(spans(enumType, "we haven't told them, call me on 138", ctx(told)).map(([id]) => id)).toEqual(['no']);
+    expect(spans(enumType, 'we told them last week', ctx(told)).map(([id]) => id)).toEqual(['yes']);
+  });
+
   it('refuses when the flow gave no options', () => {
     expectInvalid(enumType.parse('1', ctx()), 'enum.no_options');
   });
