@@ -172,6 +172,25 @@ const CORRECTION_LEAD = /^(不对|不是|错了|搞错了|写错了|说错了|�
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|哪些|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
+/**
+ * Words that only say yes or "send it", in any order and number: "可以了提交吧", "就这样吧 提交", "没问题了发吧",
+ * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.
+ */
+const AFFIRMING =
+  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
+/** What may be left around them: spaces, punctuation, particles. */
+const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|谢谢|\b(?:thanks|thank you|thx)\b/g;
+
+/** The summary confirmed in the merchant's own few words: nothing but yes-words, and no question or "不". */
+function affirmsOnly(text: string): boolean {
+  const folded = text.normalize('NFKC').toLowerCase();
+  if (/[?？吗不别]|没(?!问题|有问题|错)|\b(?:no|not|don'?t|wait|hold on)\b/i.test(folded)) return false;
+  // "嗯嗯" alone is listening, not yet a yes to everything in the summary.
+  if (/^[嗯恩\s,，。.!！~～]*$/.test(folded)) return false;
+  const stripped = folded.replace(AFFIRMING, '');
+  return stripped !== folded && stripped.replace(AFFIRMING_FILLER, '').length === 0;
+}
+
 /** A value found in a message, where it was. */
 type FoundValue = { value: unknown; display: string; start: number; end: number };
 
@@ -492,7 +511,9 @@ export class FlowEngine {
       return this.advance(flow, state, now, locale, say);
     }
 
-    const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+    const restated = this.restatedText(flow, state, text, now, locale);
+    const found = this.extractInto(flow, state, restated ? blank(text, [restated.span]) : text, now, locale, { mode: 'collecting' });
+    if (restated) found.changed.push(restated.slot);
     // A reason given with the values ("前天，888块，客人退货") is taken too, whatever is being asked.
     this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
     // So is an option of a question still to come, named in full ("还没结算" while the card is asked).
@@ -510,7 +531,12 @@ export class FlowEngine {
     const unchanged = !found.changed.length && found.same.length && CORRECTION.test(text) ? [this.unchanged(flow, state, found.same, locale)] : [];
 
     if (pending.type === 'attachments') {
-      if (answered || found.changed.length || found.explanations.length || files.length) {
+      // An optional file question passed over for a later one ("yes we informed the bank" where documents
+      // are asked): the merchant has none to send now, and is not asked again.
+      const later = flow.slots.slice(flow.slots.indexOf(pending) + 1);
+      const movedOn = optional && !files.length && later.some((s) => state.values[s.name] !== undefined && before.values[s.name] === undefined);
+      if (movedOn && !state.skipped.includes(pending.name)) state.skipped.push(pending.name);
+      if (answered || found.changed.length || found.explanations.length || files.length || movedOn) {
         modelFills();
         return this.advance(flow, state, now, locale, say);
       }
@@ -831,7 +857,7 @@ export class FlowEngine {
 
   private confirming(flow: Flow, state: FlowState, input: FlowInput, now: Date, locale: Locale): Step {
     const text = input.text.trim();
-    if ((YES.test(text) || CONFIRM_SAID.test(text)) && !input.files?.length) {
+    if ((YES.test(text) || CONFIRM_SAID.test(text) || affirmsOnly(text)) && !input.files?.length) {
       return { state: undefined, say: [], outcome: { type: 'submit', flow, values: state.values } };
     }
     const say: Say[] = [];
@@ -839,7 +865,11 @@ export class FlowEngine {
       const problem = this.takeFiles(flow, state, undefined, input.files, locale);
       if (problem) say.push(problem);
     }
-    const found: Extraction = text ? this.extractInto(flow, state, text, now, locale, { mode: 'confirming' }) : { changed: [], same: [], explanations: [], spans: [], explained: [] };
+    // "原因写错了，是刷错金额": the text under its label is the new value, read by nothing else ("金额" in it is no amount).
+    const restated = text ? this.restatedText(flow, state, text, now, locale) : undefined;
+    const rest = restated ? blank(text, [restated.span]) : text;
+    const found: Extraction = rest.trim() ? this.extractInto(flow, state, rest, now, locale, { mode: 'confirming' }) : { changed: [], same: [], explanations: [], spans: [], explained: [] };
+    if (restated) found.changed.push(restated.slot);
     say.push(...found.explanations);
     // Only slots still open (never a value shown in the summary: the model does not correct).
     const fromModel = text ? this.fromModel(flow, state, input, now, locale, flow.slots, found.explained) : [];
@@ -1214,6 +1244,28 @@ export class FlowEngine {
       this.setValue(state, slot.name, checked);
       out.changed.push(slot.name);
     }
+  }
+
+  /**
+   * A free-text value restated under its label ("原因改成刷错金额", "原因写错了，是重复刷卡", "reason should be
+   * charged twice"): set, with where the restatement is (its clause is the value, read by nothing else).
+   * Only for a text slot that already has a value: a first answer is taken where it is asked.
+   */
+  private restatedText(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): { slot: string; span: [number, number] } | undefined {
+    for (const slot of flow.slots) {
+      const labels = slot.type === 'text' ? slot.options.from?.labels : undefined;
+      if (!labels || state.values[slot.name] === undefined) continue;
+      const cores = [...new Set(labels.map((l) => l.replace(/(?:是|[:：]|\s+is)$/i, '').trim()).filter((l) => l && !/^(?:因为|because)$/i.test(l)))];
+      if (!cores.length) continue;
+      const escaped = cores.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+      const m = new RegExp(`(?:${escaped})(?:写错了|填错了|错了|不对)?[，,\\s]*(?:改成|改为|换成|应该是|应为|写成|是|should be|is|to)[:：\\s]*([^\\s，,。；;!！?？][^，,。；;!！?？]+)`, 'i').exec(text);
+      if (!m) continue;
+      const parsed = this.parse(slot, state, m[1]!.replace(/[。.!！]+$/, '').trim(), now, locale);
+      if (!parsed.ok) continue;
+      this.setValue(state, slot.name, parsed);
+      return { slot: slot.name, span: [m.index, m.index + m[0].length] };
+    }
+    return undefined;
   }
 
   /**

@@ -1427,6 +1427,33 @@ describe('English', () => {
   });
 });
 
+describe('a reason restated under its label', () => {
+  it('"原因写错了，是刷错金额" changes the reason at the summary, and its 金额 is no amount', () => {
+    const state = last('cancel-transaction', TO_CONFIRM).state!;
+    const step = send(state, '原因写错了，是刷错金额');
+    expect(valueOf(step.state!, 'reason')).toBe('刷错金额');
+    expect(said(step)).not.toContain('没有识别出金额');
+    expect(step.state!.stage).toBe('confirming');
+    // With another value in the same message, each to its own.
+    const both = send(state, '原因改成重复刷卡，电话换成13900139000');
+    expect([valueOf(both.state!, 'reason'), valueOf(both.state!, 'phone')]).toEqual(['重复刷卡', '13900139000']);
+    expect(valueOf(send(state, 'reason should be charged twice', 'en').state!, 'reason')).toBe('charged twice');
+  });
+});
+
+describe('an optional file question passed over', () => {
+  it('a later question answered where documents are asked: the documents are not asked again', () => {
+    const atDocuments = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '明天', '待定']).state!;
+    expect(atDocuments.pending).toBe('documents');
+    const step = send(atDocuments, '银行那边已经通知过了');
+    expect(valueOf(step.state!, 'partners_notified')).toBe('yes');
+    expect(step.state!.skipped).toContain('documents');
+    expect(step.state!.pending).toBe('phone');
+    // A message that answers nothing still gets the documents question again.
+    expect(send(atDocuments, '稍等').state!.pending).toBe('documents');
+  });
+});
+
 describe('not knowing is an answer, not a question', () => {
   it('"not sure yet when we reopen" at another step is no digression to the guide', () => {
     const asked = last('suspend-settlement', ['please hold my payouts from next monday, we are moving shop. merchant ' + MID, 'not sure', 'skip']);
@@ -1444,8 +1471,14 @@ describe('submitting', () => {
       const step = send(last('cancel-transaction', TO_CONFIRM).state, text);
       expect(step.outcome?.type, text).toBe('submit');
     }
-    // A correction is no confirmation.
-    expect(send(last('cancel-transaction', TO_CONFIRM).state, '不对，金额是1208').outcome).toBeUndefined();
+    // …and in the merchant's own few yes-words, in any order.
+    for (const text of ['可以了提交吧', '就这样吧 提交', '没问题了发吧', '提交申请', 'ok send it', 'yep all good', '好的谢谢']) {
+      expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
+    }
+    // A correction, a refusal, a question or a bare "嗯嗯" is no confirmation.
+    for (const text of ['不对，金额是1208', '先不提交', '可以提交吗', '对 电话改成13900139001', 'wait', '嗯嗯']) {
+      expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).not.toBe('submit');
+    }
   });
 
   it('the submit outcome carries the flow and every value (fen, ISO date, files, the rule-set type)', () => {
