@@ -112,7 +112,7 @@ const END = String.raw`[!！。.\s]*$`;
 const CONFIRM_SAID =
   /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
 const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
-const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|no|n|nope)${END}`, 'i');
+const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|没有|木有|冇|冇有|no|n|nope)${END}`, 'i');
 const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
 /**
@@ -120,7 +120,7 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:先)?问问(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|等会儿|等会|稍等|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:先)?问问(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说|要不要[\u4e00-\u9fff]{1,4}|的意思|怎么说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 /**

@@ -1104,6 +1104,9 @@ describe('suspend-settlement', () => {
     expect(atDocuments.pending).toBe('documents');
     expect(send(atDocuments, '没有别的了').state!.skipped).toContain('documents');
     expect(send(atDocuments, '等等 我先问问老板再说吧').state!.stage).toBe('confirm-cancel');
+    expect(send(atDocuments, '等会儿 我先问问老板要不要退').state!.stage).toBe('confirm-cancel');
+    // "木有" (没有) to the optional file question: none to send.
+    expect(send(atDocuments, '木有').state!.skipped).toContain('documents');
   });
 
   it('a reason in the merchant own words is "other", the words kept; a day where a detail is asked is the day', () => {

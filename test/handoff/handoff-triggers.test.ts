@@ -31,6 +31,7 @@ describe('the merchant asks for a person', () => {
     ['human please', 'en'],
     ['你好 我要找人工', 'zh-CN'],
     ['给我找个活人说话', 'zh-CN'],
+    ['你们有没有人工啊 这个问题说不清楚', 'zh-CN'],
     ['can I speak to a manager', 'en'],
     ['有没有客服', 'zh-CN'],
     ['我说的你都不懂 人工人工', 'zh-CN'],
