@@ -28,6 +28,7 @@
 //   BENCH_ONLY                         comma-separated subset of: sqlite,half,before,ceiling,cluster
 //   BENCH_PROFILE_DIR                  writes a CPU profile of the SQLite instance there (node --cpu-prof)
 //   BENCH_CLUSTER_PROFILE_DIR          the same for the PostgreSQL instances
+//   BENCH_STDERR                       1: pass the servers' stderr (warnings, errors) through
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
