@@ -70,6 +70,12 @@ export interface ServerOptions {
   consoleSessionCheckMs?: number;
   /** With REDIS_URL: how long a web chat message stays unanswered before any instance answers it (default 60 s; tests shorten it). */
   orphanAfterMs?: number;
+  /**
+   * With REDIS_URL: the turn lock's lease and the leader's lease (default 15 s each). Not an operator
+   * setting: the cluster suite shortens them so that a killed instance's lease runs out in seconds.
+   */
+  turnLeaseMs?: number;
+  leaderTtlMs?: number;
 }
 
 /** User-facing text for the errors a browser may show. */
@@ -148,7 +154,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     return service;
   };
   // REDIS_URL: web chat streams, turn order and rate limits span the instances (README, Scaling: Redis).
-  const coordination = createCoordination({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, logger });
+  const coordination = createCoordination({
+    redisUrl: config.redis.url,
+    prefix: config.redis.keyPrefix,
+    logger,
+    turnLeaseMs: options.turnLeaseMs,
+    leaderTtlMs: options.leaderTtlMs,
+  });
   // What must run once in the deployment (Telegram long polling, the WeChat puppet, the sweeps that send
   // or change things) runs on the instance this elects; in process it is always this one.
   const election = coordination.election('singletons');
