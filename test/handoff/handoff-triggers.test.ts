@@ -3,7 +3,7 @@
  * merchant in Direct Line, an agent logged in (so the bot queues rather than taking a message).
  */
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TestServer } from '../webchat/helpers.js';
 import { isComplaint } from '../../src/bot/handoff-turns.js';
 import { Merchant, agent, dbOf, details, handoffRows, onlyHandoff, shanghaiDate, startHandoffServer, type AgentClient } from './helpers.js';
@@ -11,13 +11,31 @@ import { Merchant, agent, dbOf, details, handoffRows, onlyHandoff, shanghaiDate,
 const QUEUED = '正在为您转接人工客服';
 const NO_ANSWER = '没有找到可靠的答案';
 
+/**
+ * One server (and agent) for the tests that look only at their own merchant's conversation and handoff
+ * — as merchants share a real server — started once per file instead of once per test. Tests that
+ * change the server (a trigger on the database) or look at a whole table get a server of their own.
+ */
+let shared: Promise<{ s: TestServer; alice: AgentClient }> | undefined;
+afterAll(async () => {
+  if (shared) await (await shared).s.destroy();
+});
+
+function setup(): Promise<{ s: TestServer; alice: AgentClient }> {
+  shared ??= (async () => {
+    const s = await startHandoffServer();
+    return { s, alice: await agent(s, 'alice') };
+  })();
+  return shared;
+}
+
 let ts: TestServer | undefined;
 afterEach(async () => {
   await ts?.destroy();
   ts = undefined;
 });
 
-async function setup(): Promise<{ s: TestServer; alice: AgentClient }> {
+async function ownSetup(): Promise<{ s: TestServer; alice: AgentClient }> {
   ts = await startHandoffServer();
   return { s: ts, alice: await agent(ts, 'alice') };
 }
@@ -110,7 +128,7 @@ describe('the bot hands over on its own', () => {
   });
 
   it('a flow business rule (a sale 400 days ago) → business_rule, at once, nothing filed', async () => {
-    const { s, alice } = await setup();
+    const { s, alice } = await ownSetup();
     const m = await Merchant.open(s);
     const date = shanghaiDate(400);
     const replies = await m.turn(`${date}刷了3000元，凭证号000456，顾客要退货，帮我申请`, QUEUED);
@@ -148,7 +166,7 @@ describe('the bot hands over on its own', () => {
   });
 
   it('a failed submission OFFERS a person; accepting hands over as submission_failed with everything kept', async () => {
-    const { s, alice } = await setup();
+    const { s, alice } = await ownSetup();
     const m = await Merchant.open(s);
     await m.turn('申请撤销/退货', '商户编号');
     await m.turn('810100000000001', '终端编号');
