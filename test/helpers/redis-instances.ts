@@ -3,6 +3,7 @@
  * prefix on the shared test Redis, both removed by the test's cleanups.
  */
 import { rmSync } from 'node:fs';
+import type { ServerOptions } from '../../src/app/server.js';
 import { startTestServer, tempDataDir, type TestServer } from '../webchat/helpers.js';
 import { TEST_REDIS_URL, deleteKeys, testPrefix } from './redis.js';
 
@@ -11,8 +12,11 @@ export type Cleanups = (() => Promise<void> | void)[];
 export interface Deployment {
   dataDir: string;
   prefix: string;
-  /** Starts one more instance (closed by the cleanups); `env` adds to the shared settings. */
-  instance(env?: Record<string, string>): Promise<TestServer>;
+  /**
+   * Starts one more instance (closed by the cleanups); `env` adds to the shared settings, `options` are
+   * the server's timings a test shortens.
+   */
+  instance(env?: Record<string, string>, options?: ServerOptions): Promise<TestServer>;
 }
 
 export function deployment(cleanups: Cleanups): Deployment {
@@ -23,8 +27,8 @@ export function deployment(cleanups: Cleanups): Deployment {
   return {
     dataDir,
     prefix,
-    async instance(env = {}) {
-      const server = await startTestServer({ DATA_DIR: dataDir, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, ...env });
+    async instance(env = {}, options = {}) {
+      const server = await startTestServer({ DATA_DIR: dataDir, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, ...env }, options);
       cleanups.push(() => server.stop());
       return server;
     },

@@ -20,6 +20,8 @@ import { call, sleep, waitFor, type TestServer } from '../webchat/helpers.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 /** What operators are promised: the leader dies, another instance polls within 30 s. */
 const TAKEOVER_MS = 30_000;
+/** B's sweep interval in the kill -9 test (the sweeps run every `min(5 s, noticeRetryMs)`). */
+const B_SWEEP_MS = 500;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -95,7 +97,12 @@ describeWithRedis('two instances, one Redis: the singletons run on the leader on
       if (v instanceof Error) throw v;
     });
     // B's handoffs become tickets after 10 s unclaimed; the leader's (the child's) after the default 300 s.
-    const b = await d.instance({ TELEGRAM_BOT_TOKEN: fakeB.token, TELEGRAM_API_ROOT: fakeB.apiRoot, HANDOFF_BUSINESS_HOURS: 'always', HANDOFF_CLAIM_TIMEOUT_SECONDS: '10' });
+    // B sweeps every 0.5 s once it leads (production: every 5 s), so that seeing it does not sweep now
+    // takes a few of its intervals, not a few seconds.
+    const b = await d.instance(
+      { TELEGRAM_BOT_TOKEN: fakeB.token, TELEGRAM_API_ROOT: fakeB.apiRoot, HANDOFF_BUSINESS_HOURS: 'always', HANDOFF_CLAIM_TIMEOUT_SECONDS: '10' },
+      { noticeRetryMs: B_SWEEP_MS },
+    );
     expect(polls(fakeB)).toBe(0);
     // A handoff nobody claimed for a minute: late for B, not for the leader, whose sweep is the only one.
     await agent(b, 'alice');
@@ -103,8 +110,8 @@ describeWithRedis('two instances, one Redis: the singletons run on the leader on
     await merchant.turn('转人工', '正在为您转接人工客服');
     const waiting = await onlyHandoff(b, merchant.conversationId);
     await ageHandoff(b, waiting.id, 60);
-    // Longer than B's sweep interval (5 s): B would have made it a ticket if it swept.
-    await sleep(6_000);
+    // Four of B's sweep intervals: B would have made it a ticket if it swept.
+    await sleep(4 * B_SWEEP_MS);
     expect((await onlyHandoff(b, merchant.conversationId)).status).toBe('waiting');
 
     leader.child.kill('SIGKILL');
