@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { cjkFontsInstalled } from '../helpers/slip-image.js';
 import { availableSplits, FIXTURES_DIR, loadFixtures } from './fixtures.js';
 import { openEvalRuntime, runSplit, type SplitResult } from './harness.js';
 import { formatFailures, formatSummary, summarize, toJson } from './report.js';
@@ -43,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
   if (files.length === 0) return usage(`no fixtures in ${FIXTURES_DIR}`);
 
   const fixtures = files.map((f) => ({ ...f, fixtures: loadFixtures(f.file) }));
+  // Without a Chinese font the slip photos' labels are boxes and every photo conversation fails for that alone.
+  if (!cjkFontsInstalled()) {
+    process.stderr.write('No Chinese font on this machine: the slip photos cannot be drawn. Install fonts-noto-cjk (apt-get install -y fonts-noto-cjk).\n');
+    return 1;
+  }
   const evalRuntime = await openEvalRuntime();
   const splits: SplitResult[] = [];
   try {
