@@ -3,7 +3,7 @@
  * business hours or with no agent online the bot takes a message and a callback number instead. Real
  * server, real SQLite, a merchant in Direct Line; time moves by editing the handoff's creation time.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BusinessHours } from '../../src/handoff/business-hours.js';
 import { sleep, type TestServer } from '../webchat/helpers.js';
 import { ConsoleSocket, Merchant, addAgent, ageHandoff, agent, api, dbOf, details, handoffRows, login, onlyHandoff, serviceOf, startHandoffServer } from './helpers.js';
@@ -22,6 +22,23 @@ afterEach(async () => {
 async function server(env: Record<string, string> = {}): Promise<TestServer> {
   ts = await startHandoffServer(env);
   return ts;
+}
+
+/**
+ * In hours, with an agent who exists but never logged in: one server for the tests that need only that
+ * and look only at their own merchant's handoff (started once, not once per test).
+ */
+let noAgentServer: Promise<TestServer> | undefined;
+afterAll(async () => {
+  if (noAgentServer) await (await noAgentServer).destroy();
+});
+function serverWithNoAgentOnline(): Promise<TestServer> {
+  noAgentServer ??= (async () => {
+    const s = await startHandoffServer();
+    await addAgent(s, 'alice'); // exists, never logged in
+    return s;
+  })();
+  return noAgentServer;
 }
 
 describe('a handoff nobody claims in time', () => {
@@ -133,8 +150,7 @@ describe('nobody to hand over to', () => {
   });
 
   it('in hours with no agent logged in: the bot says nobody is online → ticket (no_agent)', async () => {
-    const s = await server();
-    await addAgent(s, 'alice'); // exists, never logged in
+    const s = await serverWithNoAgentOnline();
     const m = await Merchant.open(s);
     const replies = await m.turn('我要投诉', '人工客服都不在线');
     expect(replies[0]).toContain('全天');
@@ -144,8 +160,7 @@ describe('nobody to hand over to', () => {
   });
 
   it('a call-back request with the number in it is the ticket at once: the number is never asked for again', async () => {
-    const s = await server();
-    await addAgent(s, 'alice'); // exists, never logged in
+    const s = await serverWithNoAgentOnline();
     const m = await Merchant.open(s);
     const replies = await m.turn('你们让人给我回个电话吧，我号码13800138000，退款的事情打字说不清楚', '已为您登记');
     expect(replies.join('\n')).not.toContain('手机号码');
@@ -159,8 +174,7 @@ describe('nobody to hand over to', () => {
   });
 
   it('the number given with the message ("my number 15454630558, its about…") is the call-back number: not asked for again', async () => {
-    const s = await server();
-    await addAgent(s, 'alice');
+    const s = await serverWithNoAgentOnline();
     const m = await Merchant.open(s);
     await m.turn('我要跟人说', '人工客服都不在线');
     const replies = await m.turn('我电话15454630558，退款在机器上一直失败', '已为您登记');
