@@ -482,8 +482,11 @@ describeCluster('three instances on PostgreSQL and Redis (child processes)', () 
     const ticket = await fileRequest(m, (turn) => (turn % 2 ? c : b));
     expect(ticket).toMatch(/^CX-\d{8}-\d{4}$/);
     const { polledAfter, sweptAfter } = await takeover;
-    expect(polledAfter).toBeLessThanOrEqual(Math.min(TAKEOVER_MS, TAKEOVER_HERE_MS));
-    expect(sweptAfter).toBeLessThanOrEqual(Math.min(TAKEOVER_MS, TAKEOVER_HERE_MS));
+    // Past the shortened lease's bound: the instances run with the 15 s default — dist/ older than the
+    // turnLeaseMs/leaderTtlMs server options (npx tsc -p src/tsconfig.json).
+    const stale = 'taken over later than the shortened lease allows (is dist/ built from this source?)';
+    expect(polledAfter, stale).toBeLessThanOrEqual(Math.min(TAKEOVER_MS, TAKEOVER_HERE_MS));
+    expect(sweptAfter, stale).toBeLessThanOrEqual(Math.min(TAKEOVER_MS, TAKEOVER_HERE_MS));
     live.a = await replacement;
     await m.expectAnsweredOnce();
     const request = await requestOf(m.conv.conversationId);
