@@ -460,6 +460,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const agents = app.agentAuth.agents;
     const noticeRetryMs = options.noticeRetryMs ?? 60_000;
     let lastNoticeRetry = Date.now();
+    let noticeRetrying = false;
     // Retention runs at start (createRuntime) and then once a day.
     let lastPurge = Date.now();
     const sweepMs = Math.min(5_000, noticeRetryMs);
@@ -475,12 +476,18 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       void handoffs.sweep().catch((err: unknown) => logger.error({ err }, 'handoff sweep failed'));
       void agents.markIdleAway(config.handoff.agentAwayMinutes).catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
       // A decision whose notice failed (a channel briefly down) is told again, not only at the next start.
-      if (Date.now() - lastNoticeRetry >= noticeRetryMs) {
+      // One retry at a time: a batch still sending when the next is due would find the same notices not yet
+      // marked told and send them twice (seen under load with a short retry interval).
+      if (!noticeRetrying && Date.now() - lastNoticeRetry >= noticeRetryMs) {
         lastNoticeRetry = Date.now();
+        noticeRetrying = true;
         void runtime!
           .sendPendingNotifications({ olderThanMs: noticeRetryMs })
           .then((sent) => sent > 0 && logger.info({ sent }, 'told merchants of decisions whose notice had failed'))
-          .catch((err: unknown) => logger.error({ err }, 'notice retry failed'));
+          .catch((err: unknown) => logger.error({ err }, 'notice retry failed'))
+          .finally(() => {
+            noticeRetrying = false;
+          });
       }
       if (Date.now() - lastPurge >= PURGE_INTERVAL_MS) {
         lastPurge = Date.now();

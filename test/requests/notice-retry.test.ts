@@ -59,4 +59,45 @@ describe('decision notices', () => {
     expect(await notices()).toHaveLength(1);
     expect(await runtime.requests.pendingNotifications()).toHaveLength(0);
   });
+  it('are told once when telling the merchant takes longer than the retry interval', async () => {
+    ts = await startTestServer({ BACKOFFICE_API_KEY: API_KEY, WEBCHAT_TOKENS_PER_MINUTE: '1000' }, { noticeRetryMs: 300 });
+    const runtime = ts.server.runtime()!;
+    const conv = await openConversation(ts);
+    const reference: Partial<ConversationReference> = {
+      channelId: 'directline',
+      serviceUrl: ts.url,
+      conversation: { id: conv.conversationId, isGroup: false, conversationType: 'personal', name: conv.conversationId },
+      bot: { ...BOT_ACCOUNT },
+      user: { id: conv.userId, name: conv.userId },
+    };
+    const created = await runtime.requests.create({
+      kind: 'cancel-transaction',
+      merchantId: '898310048160002',
+      slots: { merchant_id: '898310048160002', amount: 28000 },
+      channelId: 'directline',
+      conversationRef: reference,
+      dedupeKey: null,
+    });
+    if (created.duplicate) throw new Error('unexpected duplicate');
+    const { ticket, id } = created.request;
+
+    // Down once at decision time; then each notice takes 1.5 s, five retry intervals.
+    const adapter = runtime.handoffDelivery.adapterFor('directline') as WebChatAdapter;
+    const original = adapter.continueConversation.bind(adapter);
+    let calls = 0;
+    adapter.continueConversation = async (ref, logic) => {
+      if (calls++ === 0) throw new Error('channel briefly down');
+      await sleep(1_500);
+      return original(ref, logic);
+    };
+
+    const res = await call(`${ts.url}/api/requests/${id}/status`, jsonPost(undefined, { status: 'approved' }, { authorization: `Bearer ${API_KEY}` }));
+    expect(res.status).toBe(200);
+    const notices = async () => (await getActivities(ts!, conv)).activities.filter((a) => a.from?.role === 'bot' && a.type === 'message' && a.text?.includes(ticket));
+    await waitFor(async () => ((await notices()).length > 0 ? true : undefined), 'the retried notice', 10_000);
+    await waitFor(async () => ((await runtime.requests.pendingNotifications()).length === 0 ? true : undefined), 'the notice marked told', 10_000);
+    // Long enough for any second batch started meanwhile to have sent its copy.
+    await sleep(2_000);
+    expect(await notices()).toHaveLength(1);
+  });
 });
