@@ -16,28 +16,33 @@ afterEach(async () => {
   ts = undefined;
 });
 
+/** A request filed from a fresh Direct Line conversation of the test server, ready for the back office to decide. */
+async function filedFromWebChat(server: TestServer, merchantId: string) {
+  const runtime = server.server.runtime()!;
+  const conv = await openConversation(server);
+  const reference: Partial<ConversationReference> = {
+    channelId: 'directline',
+    serviceUrl: server.url,
+    conversation: { id: conv.conversationId, isGroup: false, conversationType: 'personal', name: conv.conversationId },
+    bot: { ...BOT_ACCOUNT },
+    user: { id: conv.userId, name: conv.userId },
+  };
+  const created = await runtime.requests.create({
+    kind: 'cancel-transaction',
+    merchantId,
+    slots: { merchant_id: merchantId, amount: 28000 },
+    channelId: 'directline',
+    conversationRef: reference,
+    dedupeKey: null,
+  });
+  if (created.duplicate) throw new Error('unexpected duplicate');
+  return { runtime, conv, ticket: created.request.ticket, id: created.request.id };
+}
+
 describe('decision notices', () => {
   it('are retried while the server runs when telling the merchant failed, and told once', async () => {
     ts = await startTestServer({ BACKOFFICE_API_KEY: API_KEY, WEBCHAT_TOKENS_PER_MINUTE: '1000' }, { noticeRetryMs: 300 });
-    const runtime = ts.server.runtime()!;
-    const conv = await openConversation(ts);
-    const reference: Partial<ConversationReference> = {
-      channelId: 'directline',
-      serviceUrl: ts.url,
-      conversation: { id: conv.conversationId, isGroup: false, conversationType: 'personal', name: conv.conversationId },
-      bot: { ...BOT_ACCOUNT },
-      user: { id: conv.userId, name: conv.userId },
-    };
-    const created = await runtime.requests.create({
-      kind: 'cancel-transaction',
-      merchantId: '898310048160001',
-      slots: { merchant_id: '898310048160001', amount: 28000 },
-      channelId: 'directline',
-      conversationRef: reference,
-      dedupeKey: null,
-    });
-    if (created.duplicate) throw new Error('unexpected duplicate');
-    const { ticket, id } = created.request;
+    const { runtime, conv, ticket, id } = await filedFromWebChat(ts, '898310048160001');
 
     // The channel fails once, at decision time.
     const adapter = runtime.handoffDelivery.adapterFor('directline') as WebChatAdapter;
@@ -61,25 +66,7 @@ describe('decision notices', () => {
   });
   it('are told once when telling the merchant takes longer than the retry interval', async () => {
     ts = await startTestServer({ BACKOFFICE_API_KEY: API_KEY, WEBCHAT_TOKENS_PER_MINUTE: '1000' }, { noticeRetryMs: 300 });
-    const runtime = ts.server.runtime()!;
-    const conv = await openConversation(ts);
-    const reference: Partial<ConversationReference> = {
-      channelId: 'directline',
-      serviceUrl: ts.url,
-      conversation: { id: conv.conversationId, isGroup: false, conversationType: 'personal', name: conv.conversationId },
-      bot: { ...BOT_ACCOUNT },
-      user: { id: conv.userId, name: conv.userId },
-    };
-    const created = await runtime.requests.create({
-      kind: 'cancel-transaction',
-      merchantId: '898310048160002',
-      slots: { merchant_id: '898310048160002', amount: 28000 },
-      channelId: 'directline',
-      conversationRef: reference,
-      dedupeKey: null,
-    });
-    if (created.duplicate) throw new Error('unexpected duplicate');
-    const { ticket, id } = created.request;
+    const { runtime, conv, ticket, id } = await filedFromWebChat(ts, '898310048160002');
 
     // Down once at decision time; then each notice takes 1.5 s, five retry intervals.
     const adapter = runtime.handoffDelivery.adapterFor('directline') as WebChatAdapter;
