@@ -39,19 +39,25 @@ async function filedFromWebChat(server: TestServer, merchantId: string) {
   return { runtime, conv, ticket: created.request.ticket, id: created.request.id };
 }
 
+/** The web chat channel fails its first delivery, then delivers each after `delayMs`. */
+function failOnceThenDeliver(runtime: ReturnType<TestServer['server']['runtime']> & object, delayMs: number): void {
+  const adapter = runtime.handoffDelivery.adapterFor('directline') as WebChatAdapter;
+  const original = adapter.continueConversation.bind(adapter);
+  let calls = 0;
+  adapter.continueConversation = async (ref, logic) => {
+    if (calls++ === 0) throw new Error('channel briefly down');
+    if (delayMs > 0) await sleep(delayMs);
+    return original(ref, logic);
+  };
+}
+
 describe('decision notices', () => {
   it('are retried while the server runs when telling the merchant failed, and told once', async () => {
     ts = await startTestServer({ BACKOFFICE_API_KEY: API_KEY, WEBCHAT_TOKENS_PER_MINUTE: '1000' }, { noticeRetryMs: 300 });
     const { runtime, conv, ticket, id } = await filedFromWebChat(ts, '898310048160001');
 
     // The channel fails once, at decision time.
-    const adapter = runtime.handoffDelivery.adapterFor('directline') as WebChatAdapter;
-    const original = adapter.continueConversation.bind(adapter);
-    let failures = 0;
-    adapter.continueConversation = async (ref, logic) => {
-      if (failures++ === 0) throw new Error('channel briefly down');
-      return original(ref, logic);
-    };
+    failOnceThenDeliver(runtime, 0);
 
     const res = await call(`${ts.url}/api/requests/${id}/status`, jsonPost(undefined, { status: 'approved' }, { authorization: `Bearer ${API_KEY}` }));
     expect(res.status).toBe(200);
@@ -64,19 +70,13 @@ describe('decision notices', () => {
     expect(await notices()).toHaveLength(1);
     expect(await runtime.requests.pendingNotifications()).toHaveLength(0);
   });
+
   it('are told once when telling the merchant takes longer than the retry interval', async () => {
     ts = await startTestServer({ BACKOFFICE_API_KEY: API_KEY, WEBCHAT_TOKENS_PER_MINUTE: '1000' }, { noticeRetryMs: 300 });
     const { runtime, conv, ticket, id } = await filedFromWebChat(ts, '898310048160002');
 
     // Down once at decision time; then each notice takes 1.5 s, five retry intervals.
-    const adapter = runtime.handoffDelivery.adapterFor('directline') as WebChatAdapter;
-    const original = adapter.continueConversation.bind(adapter);
-    let calls = 0;
-    adapter.continueConversation = async (ref, logic) => {
-      if (calls++ === 0) throw new Error('channel briefly down');
-      await sleep(1_500);
-      return original(ref, logic);
-    };
+    failOnceThenDeliver(runtime, 1_500);
 
     const res = await call(`${ts.url}/api/requests/${id}/status`, jsonPost(undefined, { status: 'approved' }, { authorization: `Bearer ${API_KEY}` }));
     expect(res.status).toBe(200);
