@@ -1395,6 +1395,28 @@ export class FlowEngine {
       }
       return;
     }
+    this.unnamedCorrection(flow, state, text, now, locale, pending, out);
+  }
+
+  /**
+   * "不对不对 是530" right after "已记下：…金额 ¥350.00": a correction that names no slot, whose value fits
+   * exactly one value already given (and not the question asked): that value is corrected.
+   */
+  private unnamedCorrection(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, pending: Slot | undefined, out: Extraction): void {
+    const lead = CORRECTION_LEAD.exec(text);
+    if (!lead) return;
+    const answer = text.slice(lead[0].length).replace(/^[\s,，。.:：!！不对是错了]*(?:应该是|应为|改成|改为|is|should be)?[\s:：]*/i, '');
+    if (!answer || (pending && this.parse(pending, state, answer, now, locale).ok)) return;
+    const fits = flow.slots.filter(EXTRACTED).filter((slot) => {
+      if (slot === pending || state.values[slot.name] === undefined || this.isRuleSet(flow, slot) || ['text', 'enum', 'attachments'].includes(slot.type)) return false;
+      return this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now).ok;
+    });
+    if (fits.length !== 1) return;
+    const slot = fits[0]!;
+    const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
+    if (!parsed.ok || state.values[slot.name]?.display === parsed.display) return;
+    this.setValue(state, slot.name, parsed);
+    out.changed.push(slot.name);
   }
 
   /** The refusal of a restated value, and the value kept. */

@@ -510,6 +510,19 @@ describe('corrections', () => {
     expect(send(atSlip, '不对，金额是1280').say.map((s) => s.text)).toEqual(['¥1,280.00和已填写的一致，没有改动。', prompt('cancel-transaction', 'slip_photos')]);
   });
 
+  it('a correction naming no slot changes the one value it fits, not the question asked', () => {
+    const atVoucher = last('cancel-transaction', ['想撤销', MID, TID, '昨天', '1280']).state!;
+    const step = send(atVoucher, '不对不对 是1208');
+    expect(valueOf(step.state, 'amount')).toBe(120800);
+    expect(step.state!.pending).toBe('voucher_no');
+    expect(step.state!.attempts).toEqual({});
+    expect(step.say.map((s) => s.text)).toEqual(['好的，已更正为 ¥1,208.00。', prompt('cancel-transaction', 'voucher_no')]);
+    // A value that fits the question asked is its answer, and one that fits no given value is not taken.
+    expect(valueOf(send(atVoucher, '不对 是000124').state, 'voucher_no')).toBe('000124');
+    expect(valueOf(send(atVoucher, '不对 是000124').state, 'amount')).toBe(128000);
+    expect(send(atVoucher, '不对 是abc').state!.values).toEqual(atVoucher.values);
+  });
+
   it('at the confirmation, "不对" alone asks what to change; an unclear message repeats the summary', () => {
     const state = last('cancel-transaction', TO_CONFIRM).state!;
     expect(said(send(state, '不对'))).toBe(flowText('zh-CN', 'flowWhatToChange'));
