@@ -7,6 +7,8 @@
  * slip-3.png: a different one per slip of the conversation, so two slips are two files), which carry no
  * readable fields.
  *
+ * Rendered photos are kept by content between runs (test/helpers/slip-photo-cache.ts).
+ *
  * The generator is found at run time (the same file under vitest and under run.mjs), so nothing here
  * changes when it lands; to pin another module, change `RENDERER_MODULE`.
  */
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FILES_DIR, type SlipSpec } from './fixtures.js';
 import { shanghaiDate } from './dates.js';
+import { cachedRender } from '../helpers/slip-photo-cache.js';
 
 /** The generator's contract (test/helpers/slip-image.ts). */
 export type { RenderOptions, SlipValues as SlipFields } from '../helpers/slip-image.js';
@@ -95,7 +98,9 @@ export async function slipPhoto(conversationId: string, key: string, spec: SlipS
   const mod = await slipImageModule();
   if (mod) {
     const options = renderOptions(mod, `${conversationId}/${key}`);
-    const bytes = await mod.renderSlip(slipFields(spec), options);
+    // Rendered once, then read back from the photo cache (test/helpers/slip-photo-cache.ts): the same
+    // values and options always give the same bytes; the OCR that reads them is never cached.
+    const bytes = await cachedRender(mod.renderSlip, slipFields(spec), options);
     const ext = bytes[0] === 0xff && bytes[1] === 0xd8 ? 'jpg' : 'png';
     return { bytes, name: `${key}.${ext}`, source: 'rendered', options };
   }
