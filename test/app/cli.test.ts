@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedIndex } from '../helpers/prebuilt-index.js';
 import { tempDir } from '../helpers/runtime.js';
 import { AgentStore } from '../../src/handoff/agents/agent-store.js';
 import { openDatabase } from '../../src/store/index.js';
@@ -22,6 +23,10 @@ function cli(args: string[], env: Record<string, string> = {}, input?: string) {
 }
 
 beforeAll(() => {
+  // The run's prebuilt index (test/setup/prebuilt-index.ts) is the head start: this ingest then checks it
+  // against the knowledge files instead of building it again (a build from scratch through the CLI is
+  // the malformed-file test below).
+  seedIndex(dataDir);
   const first = cli(['ingest', '--json']);
   expect(first.code, first.stderr).toBe(0);
 });
