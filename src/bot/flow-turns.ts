@@ -356,6 +356,12 @@ export class FlowTurns {
     return merchants.size === 1 ? [...merchants][0] : undefined;
   }
 
+  /** Whether this chat filed a request in the last `days` days (its "退了吗" is about that request). */
+  async filedHere(context: TurnContext, days = 90): Promise<boolean> {
+    const [latest] = await this.options.requests.listFiledBy(this.identity(context), 1);
+    return !!latest && Date.now() - latest.createdAt.getTime() <= days * 24 * 3600_000;
+  }
+
   /** How to verify, told with a "not found" that may be one only for want of it. */
   private verifyHint(locale: Locale): string {
     if (!this.options.phoneCheck) return t(locale, 'verifyHint');

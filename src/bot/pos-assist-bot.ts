@@ -23,7 +23,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { KnowledgeMissStore } from '../store/misses-store.js';
 import { capabilitiesOf, MASKED_CARD_NUMBERS } from '../channels/channel-adapter.js';
 import type { FileRef, FlowState, Say } from '../flows/engine.js';
-import { GIVE_UP_CURRENT, isQuestion, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
+import { asksIfDone, GIVE_UP_CURRENT, isQuestion, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
 import type { IntentClassifier } from '../llm/intent-classifier.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
@@ -487,7 +487,10 @@ export class PosAssistBot extends ActivityHandler {
         await this.startFlow(context, conversation, offered, { text: withTold(text), files: this.takeHeld(conversation) }, locale);
         return;
       }
-      const intent = flows.intents.detect(text);
+      const detected = flows.intents.detect(text);
+      // "钱退给顾客了吗" from the chat that filed a refund asks after it, not after refunds in general.
+      const statusFlowId = !detected && asksIfDone(text) ? flows.intents.statusFlowId() : undefined;
+      const intent = statusFlowId && (await flows.turns.filedHere(context)) ? { flowId: statusFlowId, score: 1, mode: 'start' as const } : detected;
       const topic = conversation.topic;
       delete conversation.topic;
       if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && (REQUEST_FACTS.test(text) || TOPIC_TAKEN.test(text)) && !isQuestion(text) && !DECLINE_SAID.test(text)) {

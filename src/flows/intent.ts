@@ -27,6 +27,17 @@ const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|�
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|(?<![前好这过十])几天|哪些|哪一步|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b/i;
 
+/**
+ * Whether it was done, asked of a refund, a void or a hold ("钱退给顾客了吗", "停了没", "did the refund go
+ * through"): from a chat that filed a request, that request's status; from anyone else, a question for the guide.
+ */
+const ASKS_IF_DONE =
+  /(?:退|撤|到账|到卡|批|通过|停|生效|处理|办)[^，,。?？\s]{0,6}(?:了吗|了么|了没有?|了冇|好了没|完了吗|了嘛)|\b(?:did|has|have|is) (?:the |my |our |it |that )?(?:refund|void|money|hold|suspension|cancellation|it)(?: been)? ?(?:go(?:ne)? through|done|approved|processed|refunded|voided|active|started|arrived)\b/i;
+
+export function asksIfDone(text: string): boolean {
+  return ASKS_IF_DONE.test(simplifiedText(text));
+}
+
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
   return QUESTION.test(text);
@@ -82,7 +93,7 @@ const MERCHANT_ID = /(?<!\d)\d{15}(?!\d)/;
 /** Long messages put their request in a sentence; a polite question there is still a question. */
 const POLITE_REQUEST_MAX_CHARS = 40;
 /** A message that ends by asking us to do it ("…钱怎么退回他卡上，帮我弄") is that request, whatever it asked on the way. */
-const REQUEST_TAIL = /(?:帮我|帮忙|麻烦你?们?|(?<!申)请你?们?|你们)(?:给)?(?:弄|办|处理|搞|退|撤)[^，,。?？吗呢嘛不没]{0,6}[。.!！\s]*$|(?:能|可以|能不能|可不可以)帮(?:我|忙)(?:们)?(?:处理|办|弄|退|撤)[^，,。?？]{0,4}(?:吗|不)?[?？。!！\s]*$|\b(?:please (?:do|sort|handle|process) it|(?:do|sort|handle|process) it for me)[.!\s]*$/i;
+const REQUEST_TAIL = /(?:帮我|帮忙|麻烦你?们?|(?<!申)请你?们?|你们)(?:给)?(?:弄|办|处理|搞|退|撤|停|暂停|冻结)[^，,。?？吗呢嘛不没\d]{0,6}[。.!！\s]*(?:(?:商户号?|商户编号|mid)\s*[:：]?\s*\d{15}[。.!！\s]*)?$|(?:能|可以|能不能|可不可以)帮(?:我|忙)(?:们)?(?:处理|办|弄|退|撤)[^，,。?？]{0,4}(?:吗|不)?[?？。!！\s]*$|\b(?:please (?:do|sort|handle|process) it|(?:do|sort|handle|process) it for me)[.!\s]*$/i;
 /** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
 const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(块|元|蚊|塊)|今天|昨天|前天|昨儿|上周|上礼拜|礼拜|星期|号那|刚刷|刚才|上个月|上上个月|个月前|\b(today|yesterday|yday|days? ago|last week|this morning)\b/i;
 
@@ -221,6 +232,11 @@ export class IntentDetector {
     // How long reviews take in general ("正常要审核多久") is the guide's to answer, even from one who filed.
     if (status && OWN_FILED.test(text) && asks && (!HOW.test(rest) || (howOnlyLong && !IN_GENERAL.test(text)))) return status.flowId;
     return undefined;
+  }
+
+  /** The flow that shows one's own requests (the one a ticket number alone asks for). */
+  statusFlowId(): string | undefined {
+    return this.statements.find((st) => st.ticketAlone)?.flowId;
   }
 
   /** The best matching flow when the message is a request for it; undefined for questions and chat. */

@@ -145,6 +145,33 @@ describe('flow actions in the bot', () => {
     expect(two).toContain('请提供您的商户编号');
   });
 
+  it('"钱退给顾客了吗" from the chat that filed a refund shows its status; from anyone else it is a question for the guide', async () => {
+    env = await startRuntime();
+    const runtime = env.runtime;
+    const created = await runtime.requests.create({
+      kind: 'cancel-transaction',
+      merchantId: '898310048160009',
+      dedupeKey: null,
+      slots: { merchant_id: '898310048160009' },
+      channelId: 'terminal',
+      conversationRef: { conversation: { id: 'terminal:done-1', isGroup: false, conversationType: 'personal', name: 'terminal' } },
+      userId: 'done-1',
+      locale: 'zh-CN',
+    });
+    if (created.duplicate) throw new Error('unexpectedly a duplicate');
+    const chat = terminalConversation(runtime, 'done-1');
+    await chat.start();
+    const own = (await chat.say('钱退给顾客了吗 顾客一直打电话问我')).map((a) => a.text ?? '').join('\n');
+    expect(own).toContain(created.request.ticket);
+    expect(own).toContain('已提交');
+
+    const stranger = terminalConversation(runtime, 'done-stranger');
+    await stranger.start();
+    const general = (await stranger.say('钱退给顾客了吗 顾客一直打电话问我')).map((a) => a.text ?? '').join('\n');
+    expect(general).not.toContain(created.request.ticket);
+    expect(general).not.toContain('请提供您的商户编号');
+  });
+
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {
     const { env, request } = await filedBy('away-1', '898310048160002');
     await env.runtime.requests.transition(request!.id, 'in_review', { actor: 'backoffice' });

@@ -60,7 +60,7 @@ const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}
 /** A number said to be about ("两千出头", "三百多", "1200左右"): no amount to file. */
 const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
-const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
+const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
 /** "一" as part of a word ("退款一般多久", "一直", "一样"), not the number one after an amount's label. */
 const ONE_AS_WORD_PART = /^(?:般|些|样|直|定|起|下|旦|律|切|致|再|会|边|面|向|模|共|同|概|点儿|阵)/;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */

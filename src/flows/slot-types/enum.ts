@@ -7,6 +7,7 @@
 import { invalid } from './messages.js';
 import { dropOverlaps, normalize, originalSpan, trimAnswer } from './normalize.js';
 import { parseSmallInt } from '../../core/numerals.js';
+import { soundAlikeSpans } from './sound-alike.js';
 import type { Found, Invalid, SlotContext, SlotOptions, SlotType, Valid } from './types.js';
 
 type Choice = NonNullable<SlotOptions['values']>[number];
@@ -56,6 +57,12 @@ function hits(text: string, values: Choice[], minLength: number): Hit[] {
       for (const m of text.matchAll(labelPattern(label))) all.push({ index, start: m.index, end: m.index + m[0].length });
     }
   });
+  // No label written as such: one typed by its sound ("装秀" for 装修), labels of two characters or more.
+  if (all.length === 0) {
+    values.forEach((choice, index) => {
+      for (const label of choice.labels) if ([...label.trim()].length >= Math.max(2, minLength)) for (const span of soundAlikeSpans(text, label)) all.push({ index, ...span });
+    });
+  }
   return all.filter((h) => !all.some((o) => o.index !== h.index && o.start <= h.start && o.end >= h.end && o.end - o.start > h.end - h.start));
 }
 

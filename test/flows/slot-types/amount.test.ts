@@ -114,7 +114,7 @@ describe('amount: a sale named by its amount, or given right after its day', () 
     expect(spans(amount, text)).toEqual(expected);
   });
 
-  it.each(['这笔12345678终端', '一笔一笔的', '那笔2026年的', '那笔3号店的'])('%j has no amount', (text) => {
+  it.each(['这笔12345678终端', '一笔一笔的', '退一比给他', '那笔2026年的', '那笔3号店的'])('%j has no amount', (text) => {
     expect(spans(amount, text)).toEqual([]);
   });
 });

@@ -98,6 +98,16 @@ describe('enum', () => {
     expect(spans(enumType, '2', ctx(REASONS))).toEqual([]);
     expectValid(enumType.parse('是', ctx(yesNo)), 'yes');
   });
+
+  it('reads a label typed by its sound (an input-method homophone that shares a character), not any word that sounds alike', () => {
+    const kinds = { values: [{ id: 'business_change', labels: ['装修', '住院'] }, { id: 'cash_flow', labels: ['资金周转'] }] };
+    expect(spans(enumType, '店里要装秀 暂停一下', ctx(kinds))).toEqual([['business_change', '装秀']]);
+    expectValid(enumType.parse('老板住远了', ctx(kinds)), 'business_change');
+    expectValid(enumType.parse('资金周赚不开', ctx(kinds)), 'cash_flow');
+    // The same sound with no character in common is another word; a label written as such wins.
+    expect(spans(enumType, '壮秀', ctx(kinds))).toEqual([]);
+    expect(spans(enumType, '装修 资金周转', ctx(kinds)).map(([id]) => id)).toEqual(['business_change', 'cash_flow']);
+  });
 });
 
 describe('enum: a plain yes or no to a yes/no question', () => {
