@@ -8,7 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PREBUILT_INDEX_ENV } from '../helpers/prebuilt-index.js';
 import { ConversationSpec, FIXTURES_DIR, loadFixtures, ROOT } from './fixtures.js';
 import { openEvalRuntime, playConversation, runSplit, type EvalRuntime } from './harness.js';
 import { summarize } from './report.js';
@@ -114,7 +115,9 @@ describe('conversation evaluation', () => {
 
   it('runs as `npm run eval:conversations` (run.mjs, the product from dist/), playing the same conversations', () => {
     if (!existsSync(join(ROOT, 'dist', 'app', 'runtime.js'))) return; // npm test builds first
-    const run = spawnSync(process.execPath, [join(ROOT, 'test', 'eval-conversations', 'run.mjs'), '--split', 'samples', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    // The child starts from the run's prebuilt knowledge index, as every runtime of this run does.
+    const env = { ...process.env, [PREBUILT_INDEX_ENV]: inject('prebuiltIndexDir') };
+    const run = spawnSync(process.execPath, [join(ROOT, 'test', 'eval-conversations', 'run.mjs'), '--split', 'samples', '--json'], { encoding: 'utf8', env, timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as { splits: { name: string; n: number; reached: number; results: { id: string; passed: boolean }[] }[] };
     expect(out.splits.map((s) => s.name)).toEqual(['samples']);

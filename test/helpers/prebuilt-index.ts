@@ -3,6 +3,9 @@ import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 
+/** The environment variable a child process (run.mjs) finds the run's prebuilt index in. */
+export const PREBUILT_INDEX_ENV = 'POS_ASSIST_PREBUILT_INDEX';
+
 /**
  * Copies the prebuilt index into `dataDir/index` (the default `paths.index`) unless one is there already,
  * or `env` (the test's configuration overrides) names another knowledge base or embedding settings.
@@ -14,7 +17,9 @@ export function seedIndex(dataDir: string, env: Record<string, string | undefine
   try {
     prebuilt = inject('prebuiltIndexDir');
   } catch {
-    prebuilt = undefined; // outside a vitest run (e.g. test/bench, test/eval-conversations/run.mjs)
+    // Outside a vitest run (test/bench, test/eval-conversations/run.mjs): a test that starts one of these
+    // as a child process hands it the run's index in PREBUILT_INDEX_ENV.
+    prebuilt = process.env[PREBUILT_INDEX_ENV] || undefined;
   }
   const target = join(dataDir, 'index');
   if (!prebuilt || !existsSync(prebuilt) || existsSync(target)) return false;
