@@ -8,10 +8,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seedIndex } from '../helpers/prebuilt-index.js';
 import { tempDir } from '../helpers/runtime.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const dataDir = tempDir();
+// The server starts from the run's prebuilt knowledge index (checked, not rebuilt, at start-up).
+seedIndex(dataDir);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('graceful shutdown of the server', () => {
