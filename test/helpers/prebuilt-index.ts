@@ -1,6 +1,7 @@
 /** The knowledge index built once per test run (test/setup/prebuilt-index.ts), copied into new data directories. */
-import { cpSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config } from '../../src/app/config.js';
 import { inject } from 'vitest';
 
 /** The environment variable a child process (run.mjs) finds the run's prebuilt index in. */
@@ -24,5 +25,25 @@ export function seedIndex(dataDir: string, env: Record<string, string | undefine
   const target = join(dataDir, 'index');
   if (!prebuilt || !existsSync(prebuilt) || existsSync(target)) return false;
   cpSync(prebuilt, target, { recursive: true });
+  return true;
+}
+
+/**
+ * Copies the run's empty, migrated SQLite database (test/setup/prebuilt-index.ts) to where `config` keeps
+ * its database, unless the store is PostgreSQL or a database file is there already (a restart over the
+ * same data). Returns whether it copied. Opening it still runs the migrations, which find nothing to do.
+ */
+export function seedDatabase(config: Pick<Config, 'databaseUrl' | 'paths'>): boolean {
+  if (config.databaseUrl !== undefined) return false;
+  let prebuilt: string | undefined;
+  try {
+    prebuilt = inject('prebuiltDatabase');
+  } catch {
+    prebuilt = undefined; // outside a vitest run: migrate as the product does
+  }
+  const target = config.paths.database;
+  if (!prebuilt || !existsSync(prebuilt) || target === ':memory:' || existsSync(target)) return false;
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(prebuilt, target);
   return true;
 }

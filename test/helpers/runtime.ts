@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { TerminalAdapter } from '../../src/channels/terminal/terminal-adapter.js';
-import { seedIndex } from './prebuilt-index.js';
+import { seedDatabase, seedIndex } from './prebuilt-index.js';
 
 export interface TestRuntime {
   dataDir: string;
@@ -24,6 +24,7 @@ export async function startRuntime(env: Record<string, string> = {}): Promise<Te
   const dataDir = env.DATA_DIR ?? tempDir();
   seedIndex(dataDir, env);
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  seedDatabase(config);
   const runtime = await createRuntime(config, createLogger(config));
   return {
     dataDir,

@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startServer, type Server, type ServerOptions } from '../../src/app/server.js';
 import { DIRECTLINE_CHANNEL_ID } from '../../src/channels/webchat/webchat-adapter.js';
-import { seedIndex } from '../helpers/prebuilt-index.js';
+import { seedDatabase, seedIndex } from '../helpers/prebuilt-index.js';
 
 // ── Servers ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -48,6 +48,7 @@ export async function startTestServer(
   seedIndex(dataDir, env);
   // PORT stays at its default in the configuration (the schema rejects 0); the option picks a free port.
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(await postgresFor(dataDir, env)), ...env });
+  seedDatabase(config);
   const { waitReady = true, ...serverOptions } = options;
   const server = await startServer(config, createLogger(config), { port: 0, ...serverOptions });
   if (waitReady) await server.ready;
