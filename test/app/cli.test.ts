@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedIndex } from '../helpers/prebuilt-index.js';
+import { seedDatabase, seedIndex } from '../helpers/prebuilt-index.js';
 import { tempDir } from '../helpers/runtime.js';
 import { AgentStore } from '../../src/handoff/agents/agent-store.js';
 import { openDatabase } from '../../src/store/index.js';
@@ -27,6 +27,7 @@ beforeAll(() => {
   // against the knowledge files instead of building it again (a build from scratch through the CLI is
   // the malformed-file test below).
   seedIndex(dataDir);
+  seedDatabase({ paths: { database: join(dataDir, 'pos-assist.sqlite') } });
   const first = cli(['ingest', '--json']);
   expect(first.code, first.stderr).toBe(0);
 });
@@ -119,6 +120,7 @@ describe('pos-assist CLI', () => {
 describe('pos-assist agents', () => {
   // Each run loads the whole command module (about 1.5 s): several runs per test need more than the default.
   const agentsDir = tempDir();
+  seedDatabase({ paths: { database: join(agentsDir, 'pos-assist.sqlite') } });
   afterAll(() => rmSync(agentsDir, { recursive: true, force: true }));
   const run = (args: string[], input?: string) => cli(['agents', ...args], { DATA_DIR: agentsDir }, input);
 

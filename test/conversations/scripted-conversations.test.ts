@@ -36,7 +36,7 @@ import { createLogger } from '../../src/app/logger.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { RequestStore, REQUEST_STATUSES } from '../../src/requests/index.js';
 import { openDatabase } from '../../src/store/index.js';
-import { seedIndex } from '../helpers/prebuilt-index.js';
+import { seedDatabase, seedIndex } from '../helpers/prebuilt-index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist', 'app', 'cli.js');
@@ -247,6 +247,7 @@ async function play(script: Script, file: string, dataDir: string): Promise<{ li
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pos-assist-scripts-'));
 seedIndex(dataDir);
+seedDatabase({ paths: { database: join(dataDir, 'pos-assist.sqlite') } });
 afterAll(async () => {
   for (const runtime of sharedRuntimes.values()) await runtime.then((r) => r.close(), () => undefined);
   rmSync(dataDir, { recursive: true, force: true });

@@ -1,7 +1,6 @@
 /** The knowledge index built once per test run (test/setup/prebuilt-index.ts), copied into new data directories. */
 import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Config } from '../../src/app/config.js';
 import { inject } from 'vitest';
 
 /** The environment variable a child process (run.mjs) finds the run's prebuilt index in. */
@@ -33,7 +32,7 @@ export function seedIndex(dataDir: string, env: Record<string, string | undefine
  * its database, unless the store is PostgreSQL or a database file is there already (a restart over the
  * same data). Returns whether it copied. Opening it still runs the migrations, which find nothing to do.
  */
-export function seedDatabase(config: Pick<Config, 'databaseUrl' | 'paths'>): boolean {
+export function seedDatabase(config: { readonly databaseUrl?: string | undefined; readonly paths: { readonly database: string } }): boolean {
   if (config.databaseUrl !== undefined) return false;
   let prebuilt: string | undefined;
   try {
