@@ -510,6 +510,17 @@ describe('corrections', () => {
     expect(send(atSlip, '不对，金额是1280').say.map((s) => s.text)).toEqual(['¥1,280.00和已填写的一致，没有改动。', prompt('cancel-transaction', 'slip_photos')]);
   });
 
+  it('an optional question passed over for a later one is not asked again', () => {
+    const atCard = last('cancel-transaction', ['撤消一笔交易 商户' + MID + ' 终端' + TID + ' 今天上午 八十八块', '凭证号016012']).state!;
+    expect(atCard.pending).toBe('card_last4');
+    const step = send(atCard, '还没结算');
+    expect(valueOf(step.state, 'batch_settled')).toBe('no');
+    expect(step.state!.skipped).toContain('card_last4');
+    expect(step.state!.pending).not.toBe('card_last4');
+    // Its own answer in the same message is still taken.
+    expect(valueOf(send(atCard, '6012').state, 'card_last4')).toBe('6012');
+  });
+
   it('a correction naming no slot changes the one value it fits, not the question asked', () => {
     const atVoucher = last('cancel-transaction', ['想撤销', MID, TID, '昨天', '1280']).state!;
     const step = send(atVoucher, '不对不对 是1208');
@@ -1047,6 +1058,8 @@ describe('suspend-settlement', () => {
     expect(valueOf(send(atResume, '等新账户开好再说 大概两周').state, 'resume_date')).toBe('2026-12-14');
     const guessed = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转，下周一开始，大概停两周']).state!;
     expect(guessed.values.resume_date).toBeUndefined();
+    const aboutEn = last('suspend-settlement', ['pls hold our payouts, merchant no ' + MID + ', closed for renovation from next monday for about 3 weeks'], { locale: 'en' }).state!;
+    expect(aboutEn.values.resume_date).toBeUndefined();
   });
 
   it('a reason told in the first message in the merchant own words is "other", the words kept', () => {
@@ -1062,6 +1075,8 @@ describe('suspend-settlement', () => {
     const unsure = send(atResume, '还不确定').state!;
     expect(unsure.skipped).toContain('resume_date');
     expect(unsure.pending).not.toBe('resume_date');
+    expect(send(atResume, '等新账户弄好').state!.skipped).toContain('resume_date');
+    expect(send(atResume, 'once the new account is ready', 'en').state!.skipped).toContain('resume_date');
     const passing = last('suspend-settlement', ['我们公司对公账户要变更 这期间结算先别打了 等新账户弄好再说 商户号' + MID]).state!;
     expect(passing.skipped).toContain('resume_date');
     const summary = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转，等通知再说', '跳过', '明天', '跳过', '通知了', '13800138000']);

@@ -140,6 +140,8 @@ describe('intent detection', () => {
       ['我们收银员多按了个零，4500应该是450，今天的', 'cancel-transaction'],
       ['前天卖出去一台冰箱3999，顾客退货了，钱怎么退回他卡上，帮我弄', 'cancel-transaction'],
       ['下个月初要把店转给别人了 结算那边怎么弄 先帮我停掉吧 商户号826410993380011', 'suspend-settlement'],
+      ['hello, I charged a guy 1050 instead of 105 yesterday evening. how do I fix this', 'cancel-transaction'],
+      ['refund this', 'cancel-transaction'],
       ['刚才那笔128刷错了要取消', 'cancel-transaction'],
       ['前天有个顾客刷了1800 现在不要了 你看看咋弄', 'cancel-transaction'],
       ['has my void been approved yet', 'request-status'],
