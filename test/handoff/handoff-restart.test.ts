@@ -4,7 +4,7 @@
  * other, and handing back resumes the bot. Also the queue order while several merchants wait.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, waitFor, type TestServer } from '../webchat/helpers.js';
+import { settled, waitFor, type TestServer } from '../webchat/helpers.js';
 import { Merchant, agent, api, details, login, onlyHandoff, startHandoffServer } from './helpers.js';
 
 const QUEUED = '正在为您转接人工客服';
@@ -42,7 +42,8 @@ describe('a restart during a handoff', () => {
     const mark = await m.mark();
     await m.send('重启之后你还在吗');
     await waitFor(async () => (await details(second, alice, id)).events.some((e) => e.kind === 'message_in' && e.text === '重启之后你还在吗'), 'the message at the agent');
-    await sleep(600);
+    // The turn is over (the message processed, the web chat queue drained): a bot reply would be stored now.
+    await settled(second, m.conv);
     expect(await m.botMessagesSince(mark)).toEqual([]);
     expect((await api(second, alice, 'POST', `/agent/api/handoffs/${id}/messages`, { body: { text: '我还在，请继续说' } })).status).toBe(200);
     await m.waitForText('我还在，请继续说', mark);
