@@ -396,7 +396,9 @@ export class Retriever {
     // A question that points back at its story asks about what the story names ("…网上银行转错了账…这笔钱还能撤回来吗"),
     // and so does one that asks nothing of its own ("what can I do", "咋整"): in "my credit card annual fee was
     // charged, can they refund it" the fee is the card issuer's business, though "refund" is the guide's word.
-    const storyDecides = Boolean(context) && (bare || textTokens.length === 0);
+    // So does a message none of whose words, question or story, name a concept of the guide ("…交了一季度的房租，
+    // 房东说没收到…钱到底去哪了"): what it names decides.
+    const storyDecides = Boolean(context) && (bare || textTokens.length === 0 || this.distinctiveGroups(`${text} ${context}`).length === 0);
     const elsewhere = judgedOutOfScope ? undefined : this.elsewhere(pointsBack || storyDecides ? `${text} ${context}` : text, analysis.original);
     if (judgedOutOfScope || elsewhere) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
     const lookup = lookedUp[0];

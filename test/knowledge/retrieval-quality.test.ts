@@ -137,6 +137,17 @@ describe('elsewhere: another platform or errand is not the guide\'s, unless the 
   });
 });
 
+describe('a story whose question names nothing of the guide is read with the story', () => {
+  it('an errand told in the story decides; a guide concept told there keeps the question the guide\'s', async () => {
+    const rent = await kb.ask('上个月用店里的对公账户交了一季度的房租，房东说没收到，可是银行流水显示已经扣款了。钱到底去哪了，怎么查？');
+    expect(rent.answered).toBe(false);
+    expect(rent.retrieval.outOfScope).toBe('房租');
+    const dispute = await kb.ask('我们刚被服务商通知说有一笔调单，是半年前一笔五千多的交易，持卡人说没收到货。其实货是快递寄过去的，有签收记录，也有微信聊天记录。现在要怎么回复？有多少天时间？');
+    expect(dispute.retrieval.outOfScope).toBeUndefined();
+    expect(dispute.sources[0]!.section).toBe('调单回复材料与时限');
+  });
+});
+
 describe('two slip fields compared', () => {
   it('are answered by both fields\' sections', async () => {
     const a = await kb.ask('参考号和凭证号有啥区别');
