@@ -8,10 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cautiousModel, startFakeOpenAI, structuredName, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { runCli } from '../helpers/llm.js';
+import { seedDatabase, seedIndex } from '../helpers/prebuilt-index.js';
 import { tempDir } from '../helpers/runtime.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const dataDir = tempDir();
+// The run's prebuilt index and migrated database (test/setup/prebuilt-index.ts): the first CLI process
+// checks them at start-up instead of building them.
+seedIndex(dataDir);
+seedDatabase({ paths: { database: join(dataDir, 'pos-assist.sqlite') } });
 const fixtures = join(dataDir, 'small.json');
 let fake: FakeOpenAI;
 

@@ -3,12 +3,18 @@
  * CLI in a child process) against a local OpenAI-compatible server.
  */
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { runCli } from '../helpers/llm.js';
+import { seedDatabase, seedIndex } from '../helpers/prebuilt-index.js';
 import { tempDir } from '../helpers/runtime.js';
 
 const dataDir = tempDir();
+// The run's prebuilt index and migrated database (test/setup/prebuilt-index.ts): the first CLI process
+// checks them at start-up instead of building them.
+seedIndex(dataDir);
+seedDatabase({ paths: { database: join(dataDir, 'pos-assist.sqlite') } });
 let fake: FakeOpenAI;
 
 beforeAll(async () => {

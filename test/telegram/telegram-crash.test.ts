@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cautiousModel, startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { seedIndex } from '../helpers/prebuilt-index.js';
+import { seedDatabase, seedIndex } from '../helpers/prebuilt-index.js';
 import { tempDir } from '../helpers/runtime.js';
 import { FakeBotApi, type RecordedCall } from './fake-bot-api.js';
 import { person, textUpdate } from './helpers.js';
@@ -62,6 +62,7 @@ describe('a killed server', () => {
     });
     cleanup.push(() => model.close());
     seedIndex(dataDir);
+    seedDatabase({ paths: { database: join(dataDir, 'pos-assist.sqlite') } });
     const env = {
       DATA_DIR: dataDir,
       PORT: String(43_000 + Math.floor(Math.random() * 2000)),
