@@ -32,7 +32,7 @@ const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|�
  * through"): from a chat that filed a request, that request's status; from anyone else, a question for the guide.
  */
 const ASKS_IF_DONE =
-  /(?:退|撤|到账|到卡|批|通过|停|生效|处理|办)[^，,。?？\s]{0,6}(?:了吗|了么|了没有?|了冇|好了没|完了吗|了嘛)|\b(?:did|has|have|is) (?:the |my |our |it |that )?(?:refund|void|money|hold|suspension|cancellation|it)(?: been)? ?(?:go(?:ne)? through|done|approved|processed|refunded|voided|active|started|arrived)\b/i;
+  /(?:退|撤|到账|到卡|批|通过|停|生效|处理|办)[^，,。?？\s]{0,6}(?:了吗|了么|了没有?|了冇|好了没|完了吗|了嘛)|还在审|还没(?:审|批|好|处理|办|动静|消息|结果)|(?:能不能|可以|麻烦)?(?:快点|尽快|加急|催一下|催催)|有(?:结果|消息|进展)了?(?:吗|没)|\b(?:did|have) (?:you|u)(?: guys)? (?:approve|process|handle|do|finish|check)(?:d|ed)? (?:it|that|this|my)|\bany (?:update|news|progress)\b|\b(?:is|was) it (?:approved|done|processed|rejected)\b|\b(?:did|has|have|is) (?:the |my |our |it |that )?(?:refund|void|money|hold|suspension|cancellation|it)(?: been)? ?(?:go(?:ne)? through|done|approved|processed|refunded|voided|active|started|arrived)\b/i;
 
 export function asksIfDone(text: string): boolean {
   return ASKS_IF_DONE.test(simplifiedText(text));
@@ -88,7 +88,7 @@ const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)
  * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives
  * their merchant ID to learn the rules — asked for, however long the story around it.
  */
-const CAN_YOU = /能不能|可不可以|能否|可否|可以吗|能吗|行不行|行吗|\b(?:can|could) (?:you|we|i)\b/i;
+const CAN_YOU = /能不能|可不可以|能否|可否|可以吗|能吗|能(?:停|暂停|退|撤|取消)[^，,。?？\s]{0,3}吗|行不行|行吗|\b(?:can|could) (?:you|we|i)\b/i;
 const MERCHANT_ID = /(?<!\d)\d{15}(?!\d)/;
 /** Long messages put their request in a sentence; a polite question there is still a question. */
 const POLITE_REQUEST_MAX_CHARS = 40;

@@ -142,6 +142,7 @@ describe('intent detection', () => {
       ['下个月初要把店转给别人了 结算那边怎么弄 先帮我停掉吧 商户号826410993380011', 'suspend-settlement'],
       ['hello, I charged a guy 1050 instead of 105 yesterday evening. how do I fix this', 'cancel-transaction'],
       ['refund this', 'cancel-transaction'],
+      ['结算能停吗 我们下个月要关店一个月 826410993410010', 'suspend-settlement'],
       ['刚才那笔128刷错了要取消', 'cancel-transaction'],
       ['前天有个顾客刷了1800 现在不要了 你看看咋弄', 'cancel-transaction'],
       ['has my void been approved yet', 'request-status'],
@@ -200,6 +201,8 @@ describe('intent detection', () => {
   it('leaves questions, quoted terminal errors and stories about others to the guide', () => {
     for (const text of [
       '顾客要退款怎么办',
+      // Whether it can be done, asked without one's own ID, asks about the rules.
+      '结算能停吗',
       '撤销跳出个12',
       '退货提示57 交易不允许',
       '撤銷咗但係客人話冇收到錢喎',
