@@ -32,7 +32,7 @@ const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|�
  * through"): from a chat that filed a request, that request's status; from anyone else, a question for the guide.
  */
 const ASKS_IF_DONE =
-  /(?:退|撤|到账|到卡|批|通过|停|生效|处理|办)[^，,。?？\s]{0,6}(?:了吗|了么|了没有?|了冇|好了没|完了吗|了嘛)|还在审|还没(?:审|批|好|处理|办|动静|消息|结果)|(?:能不能|可以|麻烦)?(?:快点|尽快|加急|催一下|催催)|有(?:结果|消息|进展)了?(?:吗|没)|\b(?:did|have) (?:you|u)(?: guys)? (?:approve|process|handle|do|finish|check)(?:d|ed)? (?:it|that|this|my)|\bany (?:update|news|progress)\b|\b(?:is|was) it (?:approved|done|processed|rejected)\b|\b(?:did|has|have|is) (?:the |my |our |it |that )?(?:refund|void|money|hold|suspension|cancellation|it)(?: been)? ?(?:go(?:ne)? through|done|approved|processed|refunded|voided|active|started|arrived)\b/i;
+  /(?:退|撤|到账|到卡|批|通过|停|生效|处理|办)[^，,。?？\s]{0,6}(?:了吗|了么|了没有?|了冇|好了没|完了吗|了嘛)|还在审|还没(?:审|批|好|处理|办|动静|消息|结果)|(?:能不能|可以|麻烦)?(?:快点|尽快|加急|催一下|催催)|有(?:结果|消息|进展)了?(?:吗|没)|\b(?:did|have) (?:you|u)(?: guys)? (?:approve|process|handle|do|finish|check)(?:d|ed)? (?:it|that|this|my)|\bany (?:update|news|progress)\b|没人(?:回|理|管)|(?:一直|还)没(?:人)?回(?:复|我)?|\b(?:nobody|no one|no-one) (?:replied|answered|got back|responded|called)|\bhaven'?t heard (?:back|anything)|\bstill waiting\b|\b(?:is|was) it (?:approved|done|processed|rejected)\b|\b(?:did|has|have|is) (?:the |my |our |it |that )?(?:refund|void|money|hold|suspension|cancellation|it)(?: been)? ?(?:go(?:ne)? through|done|approved|processed|refunded|voided|active|started|arrived)\b/i;
 
 export function asksIfDone(text: string): boolean {
   return ASKS_IF_DONE.test(simplifiedText(text));

@@ -1062,6 +1062,14 @@ describe('suspend-settlement', () => {
     expect(aboutEn.values.resume_date).toBeUndefined();
   });
 
+  it('two days told in clauses split only by a space are each taken by their clause; a bare "没" says no', () => {
+    const both = last('suspend-settlement', ['申请暂停结算 商户号' + MID + ' 原因资金周转 12月15号开始 1月5号恢复']).state!;
+    expect([valueOf(both, 'start_date'), valueOf(both, 'resume_date')]).toEqual(['2026-12-15', '2027-01-05']);
+    const atDocuments = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '明天', '待定']).state!;
+    expect(atDocuments.pending).toBe('documents');
+    expect(send(atDocuments, '没').state!.skipped).toContain('documents');
+  });
+
   it('a reason told in the first message in the merchant own words is "other", the words kept', () => {
     const told = last('suspend-settlement', ['我们公司对公账户要变更 这期间结算先别打了 商户号' + MID]).state!;
     expect([valueOf(told, 'reason'), valueOf(told, 'reason_detail')]).toEqual(['other', '我们公司对公账户要变更']);
