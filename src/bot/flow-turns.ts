@@ -362,6 +362,14 @@ export class FlowTurns {
     return !!latest && Date.now() - latest.createdAt.getTime() <= days * 24 * 3600_000;
   }
 
+  /** The supplement flow, when this chat filed a request the review asked more of (`needs_more_info`). */
+  async supplementAsked(context: TurnContext): Promise<string | undefined> {
+    const id = this.options.engine.flowIdFor('add-supplement');
+    if (!id) return undefined;
+    const filed = await this.options.requests.listFiledBy(this.identity(context), 20);
+    return filed.some((r) => r.status === 'needs_more_info') ? id : undefined;
+  }
+
   /** How to verify, told with a "not found" that may be one only for want of it. */
   private verifyHint(locale: Locale): string {
     if (!this.options.phoneCheck) return t(locale, 'verifyHint');

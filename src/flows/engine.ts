@@ -120,7 +120,7 @@ const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用�
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|等会儿|等会|稍等|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:先)?问问(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说|要不要[\u4e00-\u9fff]{1,4}|的意思|怎么说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|等会儿|等会|稍等|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:不好意思|抱歉)[，,\s]*(?:点|选)错了|(?:先)?问问(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说|要不要[\u4e00-\u9fff]{1,4}|的意思|怎么说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在)?(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 /**
@@ -171,7 +171,7 @@ const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一�
 const CORRECTION_LEAD = /^(不对|不是|错了|搞错了|写错了|说错了|更正|修改|改一下|更改|sorry|actually|correction|change|no,)/i;
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
-const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|哪些|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
+const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
 /**
  * Words that only say yes or "send it", in any order and number: "可以了提交吧", "就这样吧 提交", "没问题了发吧",
  * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.
@@ -300,6 +300,12 @@ export class FlowEngine {
   /** Whether a flow of this id is loaded (a conversation saved before a flow was removed may name one that is not). */
   has(id: string): boolean {
     return this.flows.has(id);
+  }
+
+  /** The loaded flow whose action is of this type (`add-supplement`, `show-status`…), if any. */
+  flowIdFor(actionType: string): string | undefined {
+    for (const [id, flow] of this.flows) if (flow.action.type === actionType) return id;
+    return undefined;
   }
 
   flow(id: string): Flow {
@@ -1707,7 +1713,7 @@ function saidOnce(text: string): string {
 }
 
 /** Not words of a reason: a negation or an aside ("actually no", "不是这个", "不知道"). */
-const NOT_A_REASON = /^(?:actually|no\b|nope|not\b|wait|hmm|不是|不对|不知道|不清楚|没有|等等|等一下|待定|不确定|还不确定|not sure|tbd)/i;
+const NOT_A_REASON = /^(?:actually|no\b|nope|not\b|wait|hmm|不是|不对|不知道|不清楚|没有|等等|等一下|待定|不确定|还不确定|not sure|tbd|(?:i )?don'?t know|dunno|no idea)/i;
 
 /** Hypotheses and questions ("退货的话，多久能到账？") say nothing that happened: blanked, the rest kept. */
 const SUPPOSED = /如果|假如|要是|万一|的话\s*$|\bif\b/i;

@@ -38,6 +38,18 @@ export function asksIfDone(text: string): boolean {
   return ASKS_IF_DONE.test(simplifiedText(text));
 }
 
+/**
+ * Sending materials, asked or said ("营业执照要怎么发给你们", "I'll upload the licence"): from a chat whose
+ * request the review asked more of, that request's supplement.
+ */
+const SEND_VERB = /发|传|上传|补|交|提供|拍|\b(?:send|upload|give|attach|provide)\b/i;
+const MATERIAL = /执照|材料|资料|照片|图片|小票|签购单|证明|文件|说明|\b(?:licen[cs]e|documents?|docs|photos?|pictures?|slip|receipt|files?|papers?)\b/i;
+
+export function sendsMaterials(text: string): boolean {
+  const t = simplifiedText(text);
+  return SEND_VERB.test(t) && MATERIAL.test(t);
+}
+
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
   return QUESTION.test(text);

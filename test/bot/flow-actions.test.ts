@@ -164,16 +164,26 @@ describe('flow actions in the bot', () => {
     const own = (await chat.say('钱退给顾客了吗 顾客一直打电话问我')).map((a) => a.text ?? '').join('\n');
     expect(own).toContain(created.request.ticket);
     expect(own).toContain('已提交');
-    for (const text of ['都四天了 还在审？ 能不能快点', 'hi did u guys approve it?', 'hello? nobody replied to my refund thing']) {
+    for (const text of ['都四天了 还在审？ 能不能快点', 'hi did u guys approve it?', 'hello? nobody replied to my refund thing', '结算停了没有啊 今天怎么还到账了']) {
       const again = (await chat.say(text)).map((a) => a.text ?? '').join('\n');
       expect(again, text).toContain(created.request.ticket);
     }
+
+    // Asked for more by the review, "营业执照要怎么发给你们" opens the supplement of that request.
+    await runtime.requests.transition(created.request.id, 'in_review', { actor: 'backoffice' });
+    await runtime.requests.transition(created.request.id, 'needs_more_info', { actor: 'backoffice', reason: '请补充营业执照' });
+    const send = (await chat.say('营业执照要怎么发给你们')).map((a) => a.text ?? '').join('\n');
+    expect(send).toContain('请发送要补充的照片或 PDF 文件');
+    await chat.say('取消');
+    await chat.say('是');
 
     const stranger = terminalConversation(runtime, 'done-stranger');
     await stranger.start();
     const general = (await stranger.say('钱退给顾客了吗 顾客一直打电话问我')).map((a) => a.text ?? '').join('\n');
     expect(general).not.toContain(created.request.ticket);
     expect(general).not.toContain('请提供您的商户编号');
+    const how = (await stranger.say('营业执照要怎么发给你们')).map((a) => a.text ?? '').join('\n');
+    expect(how).not.toContain('请发送要补充的照片或 PDF 文件');
   });
 
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {

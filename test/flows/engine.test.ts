@@ -696,7 +696,7 @@ describe('optional slots', () => {
 describe('cancelling', () => {
   it('giving up is understood at the start of a longer message, in the ways merchants say it', () => {
     for (const text of ['算了，不弄了，我直接退现金给他', '先不提交了，我问问老板再说', '那就算了吧', '我再想想', '回头再说吧', '算了不退了，我再想想', 'never mind, customer changed his mind', 'no need, thanks',
-      '没事了，谢谢', '我自己在机器上弄吧', '顾客又不退了', 'ok got it, ill do it on the machine thx', "customer doesn't want the refund anymore", 'nvm', 'drop it']) {
+      '没事了，谢谢', '我自己在机器上弄吧', '顾客又不退了', '哦 不好意思 点错了', 'ok got it, ill do it on the machine thx', "customer doesn't want the refund anymore", 'nvm', 'drop it']) {
       const step = send(last('cancel-transaction', TO_CARD).state, text);
       expect(step.state?.stage, text).toBe('confirm-cancel');
     }
@@ -708,6 +708,7 @@ describe('cancelling', () => {
     }
     // A reason that mentions cancelling is not giving up, nor is a customer who changed their mind.
     expect(send(last('cancel-transaction', TO_CARD).state, '顾客取消订单了').state?.stage).not.toBe('confirm-cancel');
+    expect(send(last('cancel-transaction', TO_CARD).state, '点错了').state?.stage).not.toBe('confirm-cancel');
     expect(send(last('cancel-transaction', TO_CARD).state, '顾客改主意了，要退').state?.stage).not.toBe('confirm-cancel');
     expect(send(last('cancel-transaction', TO_CARD).state, '这笔要退，顾客不要了').state?.stage).not.toBe('confirm-cancel');
   });
@@ -1060,6 +1061,21 @@ describe('suspend-settlement', () => {
     expect(guessed.values.resume_date).toBeUndefined();
     const aboutEn = last('suspend-settlement', ['pls hold our payouts, merchant no ' + MID + ', closed for renovation from next monday for about 3 weeks'], { locale: 'en' }).state!;
     expect(aboutEn.values.resume_date).toBeUndefined();
+  });
+
+  it('a question at the reason prompt is a digression, not the reason ("审核一般要几天"); "关几天" is still a reason', () => {
+    const atReason = last('suspend-settlement', ['暂停结算 ' + MID, '资金结算']).state!;
+    expect(atReason.pending).toBe('reason');
+    expect(send(atReason, '审核一般要几天').outcome).toEqual({ type: 'digression', question: '审核一般要几天' });
+    expect(valueOf(send(atReason, '店要关几天').state, 'reason')).toBe('business_change');
+  });
+
+  it('"dont know yet" where the reason is asked is no reason; a reason in the merchant\'s words names its option', () => {
+    const atReason = last('suspend-settlement', ['we need to stop settlement payouts, merchant ' + MID, 'starting today'], { locale: 'en' }).state!;
+    expect(atReason.pending).toBe('reason');
+    expect(send(atReason, 'dont know yet', 'en').state!.values.reason).toBeUndefined();
+    expect(valueOf(last('suspend-settlement', ['这几天生意太差了 周转不开 想这两周的钱先别打给我 商户号' + MID]).state!, 'reason')).toBe('cash_flow');
+    expect(valueOf(last('suspend-settlement', ['stop my payouts, the company is being investigated by the bank, merchant ' + MID], { locale: 'en' }).state!, 'reason')).toBe('compliance');
   });
 
   it('two days told in clauses split only by a space are each taken by their clause; a bare "没" says no', () => {
