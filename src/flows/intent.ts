@@ -354,6 +354,7 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/暂挺|暂亭|暂听|暂廷|暫停/g, '暂停'],
   [/节算|結算|结酸|接算|解算/g, '结算'],
   [/申情|申清|伸请|申請/g, '申请'],
+  [/进渡|近度|进读|尽度/g, '进度'],
   // Dialect and chat spellings of 没有 ("批了木有", "到账冇", "弄好了没得").
   [/木有|冇有|么有|没得/g, '没有'],
   // The request words typed in pinyin ("tuihuo 昨天的 880").

@@ -143,6 +143,8 @@ describe('intent detection', () => {
       ['hello, I charged a guy 1050 instead of 105 yesterday evening. how do I fix this', 'cancel-transaction'],
       ['refund this', 'cancel-transaction'],
       ['结算能停吗 我们下个月要关店一个月 826410993410010', 'suspend-settlement'],
+      ['our shop is closing for 2 weeks for the holidays, dont send money to our account during that time. merchant id 826410993450006', 'suspend-settlement'],
+      ['我要查一下进渡', 'request-status'],
       ['刚才那笔128刷错了要取消', 'cancel-transaction'],
       ['前天有个顾客刷了1800 现在不要了 你看看咋弄', 'cancel-transaction'],
       ['has my void been approved yet', 'request-status'],
