@@ -8,19 +8,11 @@
  * The vocabulary is the knowledge base's words (text, headings, questions, lexicon and glossary terms), so
  * corrections can only lead towards what the guide talks about.
  */
-import { pinyin } from 'pinyin-pro';
+import { fuzzySyllable as fuzzy, syllablesOf as syllables } from '../core/fuzzy-pinyin.js';
 
 const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff]{2,}/g;
 const LATIN_RUN = /[a-z][a-z' ]*[a-z]/g;
 
-function syllables(text: string): string[] {
-  return pinyin(text, { type: 'array', toneType: 'none', v: true }) as string[];
-}
-
-/** Sound-alike key of one syllable: the mergers common in southern Mandarin and on IMEs with fuzzy pinyin. */
-function fuzzy(syllable: string): string {
-  return syllable.replace(/^([zcs])h/, '$1').replace(/^l/, 'n').replace(/ng$/, 'n');
-}
 
 export interface SpellerOptions {
   /**

@@ -4,21 +4,16 @@
  * that sounds like a Chinese label (with the usual fuzzy-pinyin mergers) and shares a character with it in
  * the same place is that label, typed in a hurry.
  */
-import { pinyin } from 'pinyin-pro';
+import { fuzzySyllable, syllablesOf } from '../../core/fuzzy-pinyin.js';
 
 const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff]{2,}/g;
 const CJK_ONLY = /^[\u3400-\u4dbf\u4e00-\u9fff]{2,6}$/;
-
-/** Sound-alike key of one syllable: zh/z, ch/c, sh/s, l/n and -ng/-n merged, as fuzzy-pinyin IMEs do. */
-function fuzzy(syllable: string): string {
-  return syllable.replace(/^([zcs])h/, '$1').replace(/^l/, 'n').replace(/ng$/, 'n');
-}
 
 const keys = new Map<string, string[]>();
 function soundOf(text: string): string[] {
   let key = keys.get(text);
   if (!key) {
-    key = (pinyin(text, { type: 'array', toneType: 'none', v: true }) as string[]).map(fuzzy);
+    key = syllablesOf(text).map(fuzzySyllable);
     if (keys.size > 5000) keys.clear();
     keys.set(text, key);
   }
