@@ -359,7 +359,7 @@ export class FlowTurns {
   /** Whether this chat filed a request in the last `days` days (its "退了吗" is about that request). */
   async filedHere(context: TurnContext, days = 90): Promise<boolean> {
     const [latest] = await this.options.requests.listFiledBy(this.identity(context), 1);
-    return !!latest && Date.now() - latest.createdAt.getTime() <= days * 24 * 3600_000;
+    return !!latest && this.now().getTime() - latest.createdAt.getTime() <= days * 24 * 3600_000;
   }
 
   /** The supplement flow, when this chat filed a request the review asked more of (`needs_more_info`). */
