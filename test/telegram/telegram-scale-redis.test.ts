@@ -85,6 +85,11 @@ describeWithRedis('Telegram webhooks on two instances, one Redis', () => {
     expect((await deliver(a, update)).status).toBe(200);
     // …when B starts and replays what it finds unanswered in the journal: that update too.
     const b = await instance(s);
+    // B's replay runs after its start-up resolves: the chat stays busy until it has claimed the row (the
+    // claim counts an attempt), else A's waiting turn could answer first and leave it nothing to replay.
+    const attempts = async () =>
+      (await a.server.runtime()!.store.db.selectFrom('channel_inbound').select('attempts').where('platform_id', '=', String(update.update_id)).executeTakeFirst())?.attempts ?? 0;
+    for (const until = Date.now() + 20_000; (await attempts()) < 1 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     await redis.del(busy);
     await s.fake.waitFor((c) => answersTo([c], chatId).length > 0, { timeoutMs: 20_000 });
     await Promise.all([adapterOf(a).settled(), adapterOf(b).settled()]);
