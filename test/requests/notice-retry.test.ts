@@ -51,6 +51,13 @@ function failOnceThenDeliver(runtime: ReturnType<TestServer['server']['runtime']
   };
 }
 
+/** The back office approves the request. */
+const approve = (server: NonNullable<typeof ts>, id: string) =>
+  call(`${server.url}/api/requests/${id}/status`, jsonPost(undefined, { status: 'approved' }, { authorization: `Bearer ${API_KEY}` }));
+/** The bot's messages in the conversation that name the ticket. */
+const noticesOf = async (server: NonNullable<typeof ts>, conv: Parameters<typeof getActivities>[1], ticket: string) =>
+  (await getActivities(server, conv)).activities.filter((a) => a.from?.role === 'bot' && a.type === 'message' && a.text?.includes(ticket));
+
 describe('decision notices', () => {
   it('are retried while the server runs when telling the merchant failed, and told once', async () => {
     ts = await startTestServer({ BACKOFFICE_API_KEY: API_KEY, WEBCHAT_TOKENS_PER_MINUTE: '1000' }, { noticeRetryMs: 300 });
@@ -59,9 +66,8 @@ describe('decision notices', () => {
     // The channel fails once, at decision time.
     failOnceThenDeliver(runtime, 0);
 
-    const res = await call(`${ts.url}/api/requests/${id}/status`, jsonPost(undefined, { status: 'approved' }, { authorization: `Bearer ${API_KEY}` }));
-    expect(res.status).toBe(200);
-    const notices = async () => (await getActivities(ts!, conv)).activities.filter((a) => a.from?.role === 'bot' && a.type === 'message' && a.text?.includes(ticket));
+    expect((await approve(ts, id)).status).toBe(200);
+    const notices = () => noticesOf(ts!, conv, ticket);
     expect(await notices()).toHaveLength(0);
 
     // The retry tells the merchant, once, and marks it told.
@@ -78,9 +84,8 @@ describe('decision notices', () => {
     // Down once at decision time; then each notice takes 1.5 s, five retry intervals.
     failOnceThenDeliver(runtime, 1_500);
 
-    const res = await call(`${ts.url}/api/requests/${id}/status`, jsonPost(undefined, { status: 'approved' }, { authorization: `Bearer ${API_KEY}` }));
-    expect(res.status).toBe(200);
-    const notices = async () => (await getActivities(ts!, conv)).activities.filter((a) => a.from?.role === 'bot' && a.type === 'message' && a.text?.includes(ticket));
+    expect((await approve(ts, id)).status).toBe(200);
+    const notices = () => noticesOf(ts!, conv, ticket);
     await waitFor(async () => ((await notices()).length > 0 ? true : undefined), 'the retried notice', 10_000);
     await waitFor(async () => ((await runtime.requests.pendingNotifications()).length === 0 ? true : undefined), 'the notice marked told', 10_000);
     // Long enough for any second batch started meanwhile to have sent its copy.
