@@ -208,6 +208,8 @@ describe('intent detection', () => {
       '撤销跳出个12',
       '退货提示57 交易不允许',
       '撤銷咗但係客人話冇收到錢喎',
+      // Asked as "X不X" with a request's words in it (不算 is "this one does not count"): still a question.
+      '客人刷卡被拍到算不算违规',
       '退款申请审核要多久',
       '我提交的暂停结算申请现在到哪一步了，在哪里能查到？',
       '怎么补充材料',
