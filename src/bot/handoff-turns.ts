@@ -38,7 +38,7 @@ export function isComplaint(text: string): boolean {
 export const CANCEL_WAIT = /^(不用了|不需要了|算了|取消|不等了|取消转人工|cancel|never ?mind|no thanks)[\s!！。.,，]*$/i;
 const RATING = /^\s*([1-5])\s*(分|星|stars?)?\s*$/i;
 
-export const HANDOFF_REASONS = ['human_request', 'unanswered', 'slot_retry_limit', 'business_rule', 'submission_failed', 'complaint'] as const;
+export const HANDOFF_REASONS = ['human_request', 'unanswered', 'slot_retry_limit', 'missing_document', 'business_rule', 'submission_failed', 'complaint'] as const;
 export type HandoffReason = (typeof HANDOFF_REASONS)[number];
 
 /** What the bot keeps about handoffs in conversation state. */

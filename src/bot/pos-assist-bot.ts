@@ -779,9 +779,10 @@ export class PosAssistBot extends ActivityHandler {
     if (reply.handoff) {
       this.options.onHandoff?.(context, reply.handoff, reply.error);
       const handoff = this.options.handoff;
-      // A slot's retry limit or a failed submission: a person is offered (the merchant may also try
-      // again); accepting hands over with that reason. A rule that needs a person hands over at once.
-      if (reply.handoff.reason === 'slot_retry_limit' || reply.handoff.reason === 'submission_failed') {
+      // A slot's retry limit, a required file the merchant does not have or a failed submission: a person
+      // is offered (the merchant may also go on); accepting hands over with that reason. A rule that needs
+      // a person hands over at once.
+      if (reply.handoff.reason === 'slot_retry_limit' || reply.handoff.reason === 'missing_document' || reply.handoff.reason === 'submission_failed') {
         conversation.handoffOffer = reply.handoff.reason;
         conversation.handoffOfferDetail = reply.handoff.detail;
       } else if (handoff) {

@@ -92,7 +92,7 @@ export type Outcome =
   | { type: 'submit'; flow: Flow; values: Record<string, SlotValue> }
   | { type: 'cancelled' }
   | { type: 'stopped'; rule: string }
-  | { type: 'handoff'; reason: 'slot_retry_limit' | 'business_rule'; detail: string }
+  | { type: 'handoff'; reason: 'slot_retry_limit' | 'business_rule' | 'missing_document'; detail: string }
   | { type: 'digression'; question: string };
 
 export interface Step {
@@ -138,6 +138,9 @@ const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|
  * optional question, said in a sentence.
  */
 const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料|资料|文件)?\s*(?:也|都)?(?:没有|没什么|没啥|没记下来|没记住|没记|不记得|记不得|忘了|忘记了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
+/** A file the merchant says they do not have: lost, thrown away, never kept ("小票丢了", "no receipt"). */
+const HAS_NONE =
+  /(?:小票|签购单|簽購單|单子|凭条|存根|票据|receipt|slip)[^，,。.!！?？]{0,6}(?:丢了|丢失|弄丢|搞丢|不见了|找不到|找不着|扔了|没了|没有了|没留|没有|木有|冇)|(?:没有|没|木有|冇|丢了|找不到)(?:了)?(?:小票|签购单|簽購單|单子|凭条|存根)|\b(?:no|lost the|lost my|threw away the|don'?t have the|dont have the|do not have the|can'?t find the)\s+(?:receipt|slip)s?\b|\b(?:lost|threw away|can'?t find)\s+it\b/i;
 const SKIP = new RegExp(
   String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
   'i',
@@ -554,8 +557,11 @@ export class FlowEngine {
         return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations]);
       }
       if (modelFills()) return this.advance(flow, state, now, locale, say);
-      // "跳过" at a required file slot, or words instead of a file ("签购单找不到了"): a failed attempt like
-      // any other, so the third one offers a human agent rather than asking for the file forever.
+      // A required file the merchant does not have ("小票丢了", "没有签购单"): the flow says what that means
+      // and offers a person at once; the question stays open for the file if it turns up.
+      if (!optional && pending.missing && (SKIP.test(text) || HAS_NONE.test(text))) return this.missingFile(flow, state, pending, say, locale);
+      // "跳过" at a required file slot, or other words instead of a file: a failed attempt like any other,
+      // so the third one offers a human agent rather than asking for the file forever.
       const invalid: Invalid = !optional && SKIP.test(text) ? this.cannotSkip(pending) : this.needFiles();
       return this.failedAttempt(flow, state, pending, invalid, say, locale);
     }
@@ -727,6 +733,14 @@ export class FlowEngine {
       ok: false,
       reason: distinct[0]!.reason,
       message: { 'zh-CN': distinct.map((r) => r.message['zh-CN']).join(''), en: distinct.map((r) => r.message.en).join(' ') },
+    };
+  }
+
+  private missingFile(flow: Flow, state: FlowState, slot: Slot, say: Say[], locale: Locale): Step {
+    return {
+      state,
+      say: [...say, { text: slot.missing![locale] }, { text: flowText(locale, 'flowMissingFileOffer'), suggestedActions: [flowText(locale, 'actionHuman')] }],
+      outcome: { type: 'handoff', reason: 'missing_document', detail: `${flow.id}.${slot.name}` },
     };
   }
 

@@ -64,6 +64,12 @@ export const Slot = z
     mentions: z.array(z.string().min(1)).optional(),
     /** Why the value is needed, said when the merchant asks "why" (PIPL: say why you collect). */
     why: Localized.optional(),
+    /**
+     * A required file the merchant says they do not have ("小票丢了", "没有签购单"): what follows from that,
+     * said at once with a person offered, instead of asking for the file again (a lost slip is for the
+     * provider to judge, not for the bot to insist on).
+     */
+    missing: Localized.optional(),
     examples: z.array(z.string()).default([]),
     options: z
       .object({

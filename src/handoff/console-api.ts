@@ -50,7 +50,7 @@ export type HandoffStatus = 'waiting' | 'active' | 'ended' | 'ticket';
 export interface HandoffSummary {
   id: string;
   status: HandoffStatus;
-  /** human_request | unanswered | slot_retry_limit | business_rule | submission_failed | complaint */
+  /** human_request | unanswered | slot_retry_limit | missing_document | business_rule | submission_failed | complaint */
   reason: string;
   channelId: string;
   userId: string | null;

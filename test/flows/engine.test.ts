@@ -58,6 +58,11 @@ function last(flowId: string, messages: Msg[], opts: TalkOptions = {}): Step {
 }
 
 /** Continues from a state. */
+/** What the cancel flow says when the merchant has no slip (its `missing`). */
+function slipMissing(): string {
+  return FLOWS.get('cancel-transaction')!.slots.find((s) => s.name === 'slip_photos')!.missing!['zh-CN'];
+}
+
 function send(state: FlowState | undefined, m: Msg, locale: Locale = 'zh-CN'): Step {
   if (!state) throw new Error('no state');
   return engine.handle(state, input(m), NOW, locale);
@@ -930,20 +935,21 @@ describe('rules of cancel-transaction', () => {
     expect(atSlip.state!.pending).toBe('slip_photos');
     expect(atSlip.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'slip_photos') }); // no "跳过"
     const skip = send(atSlip.state, '跳过');
-    expect(skip.say.map((s) => s.text)).toEqual([flowText('zh-CN', 'flowCannotSkip'), prompt('cancel-transaction', 'slip_photos')]);
+    expect(skip.say.map((s) => s.text)).toEqual([slipMissing(), flowText('zh-CN', 'flowMissingFileOffer')]);
     expect(skip.state!.pending).toBe('slip_photos');
-    expect(skip.state!.attempts).toEqual({ slip_photos: 1 });
+    // Not a failed try: having none is an answer, and a person is offered at once.
+    expect(skip.outcome).toMatchObject({ type: 'handoff', reason: 'missing_document' });
     const sent = send(skip.state, files(file(1)));
     expect(sent.state!.pending).toBe('phone');
   });
 
-  it('the slip is required for every request, a refund too: no "跳过" offered, and "跳过" is refused', () => {
+  it('the slip is required for every request, a refund too: no "跳过" offered, and "跳过" is told why and offered a person', () => {
     const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']);
     expect(atSlip.state!.pending).toBe('slip_photos');
     expect(atSlip.state!.required).toEqual([]); // required by the flow file, not by a rule
     expect(atSlip.say.at(-1)).toEqual({ text: prompt('cancel-transaction', 'slip_photos') });
     const skip = send(atSlip.state, '跳过');
-    expect(skip.say[0]!.text).toBe(flowText('zh-CN', 'flowCannotSkip'));
+    expect(skip.say[0]!.text).toBe(slipMissing());
     expect(skip.state!.pending).toBe('slip_photos');
     expect(skip.state!.skipped).toEqual(['card_last4']);
   });
@@ -1147,6 +1153,9 @@ describe('suspend-settlement', () => {
     const atStart = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '跳过']).state!;
     expect(atStart.pending).toBe('start_date');
     expect(ends(send(atStart, '1月25号至2月10号').state)).toEqual(['01-25', '02-10']);
+    // The end given as a day alone takes the start's month, or the next one ("12月28号到5号").
+    expect(ends(last('suspend-settlement', ['下个月1号到15号店里装修 结算先暂停 商户号' + MID]).state)).toEqual(['12-01', '12-15']);
+    expect(ends(last('suspend-settlement', ['12月28号到5号放假 结算先停 商户号' + MID]).state)).toEqual(['12-28', '01-05']);
     // Two days that are no range (a correction, a list) are not taken as one.
     expect(valueOf(send(atStart, '1月25号，不对，1月26号').state!, 'resume_date')).toBeUndefined();
   });
@@ -1402,13 +1411,33 @@ describe('files', () => {
     expect(step.state!.attempts).toEqual({ files: 1 });
     const sent = send(step.state, files(file(1)));
     expect(sent.state!.pending).toBe('note');
-    // At the slip: lost, no photo, "跳过" — then a human agent is offered, and a photo still goes on.
-    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', '签购单找不到了', '真的没有']).state!;
+    // At the slip, words that are no file and no "I have none": the third try offers a human agent.
+    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', '好的', '稍等']).state!;
     expect(atSlip.attempts).toEqual({ slip_photos: 2 });
-    const third = send(atSlip, '跳过');
-    expect(third.outcome).toEqual({ type: 'handoff', reason: 'slot_retry_limit', detail: 'cancel-transaction.slip_photos: attachments.required' });
+    const third = send(atSlip, '嗯');
+    expect(third.outcome).toEqual({ type: 'handoff', reason: 'slot_retry_limit', detail: 'cancel-transaction.slip_photos: attachments.not_text' });
     expect(third.say.at(-1)!.suggestedActions).toEqual([flowText('zh-CN', 'actionHuman'), flowText('zh-CN', 'actionTryAgain')]);
     expect(send(third.state, files(file(1))).state!.pending).toBe('phone');
+  });
+
+  it('a required file the merchant does not have ("签购单找不到了", "no receipt"): why it matters, and a person at once', () => {
+    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']).state!;
+    expect(atSlip.pending).toBe('slip_photos');
+    for (const text of ['签购单找不到了', '小票丢了', '木有小票', '跳过', '没有']) {
+      const step = send(atSlip, text);
+      expect(step.outcome, text).toEqual({ type: 'handoff', reason: 'missing_document', detail: 'cancel-transaction.slip_photos' });
+      expect(step.say.map((s) => s.text), text).toEqual([slipMissing(), flowText('zh-CN', 'flowMissingFileOffer')]);
+      expect(step.say.at(-1)!.suggestedActions).toEqual([flowText('zh-CN', 'actionHuman')]);
+      // The question stays open: the photo, found later, goes on as ever.
+      expect(step.state!.pending).toBe('slip_photos');
+      expect(send(step.state, files(file(1))).state!.pending).toBe('phone');
+    }
+    const en = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']).state!;
+    for (const text of ['I lost the receipt', 'no receipt', "can't find it"]) {
+      expect(send(en, text, 'en').outcome, text).toMatchObject({ reason: 'missing_document' });
+    }
+    // Sending the slip is no "I have none".
+    expect(send(atSlip, '我直接发小票吧').outcome).toBeUndefined();
   });
 });
 

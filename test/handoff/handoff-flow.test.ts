@@ -20,6 +20,7 @@ import {
   serviceOf,
   startHandoffServer,
   type AgentClient,
+  cancelToVoucher,
 } from './helpers.js';
 
 const NO_ANSWER = '没有找到可靠的答案';
@@ -346,11 +347,7 @@ describe('back to the bot', () => {
     const s = await server();
     const alice = await agent(s, 'alice');
     const m = await Merchant.open(s);
-    await m.turn('申请撤销/退货', '商户编号');
-    await m.turn('810100000000001', '终端编号');
-    await m.turn('10203040', '哪天');
-    await m.turn('昨天', '交易金额');
-    await m.turn('1280元', '凭证号');
+    await cancelToVoucher(m);
     await m.turn('12345', '凭证号');
     await m.turn('1234567', '凭证号');
     const offer = await m.turn('abcd', '转人工客服');

@@ -6,7 +6,19 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TestServer } from '../webchat/helpers.js';
 import { isComplaint } from '../../src/bot/handoff-turns.js';
-import { Merchant, agent, dbOf, details, handoffRows, onlyHandoff, shanghaiDate, startHandoffServer, type AgentClient } from './helpers.js';
+import {
+  Merchant,
+  agent,
+  dbOf,
+  details,
+  handoffRows,
+  onlyHandoff,
+  shanghaiDate,
+  startHandoffServer,
+  type AgentClient,
+  cancelToSlip,
+  cancelToVoucher,
+} from './helpers.js';
 
 const QUEUED = '正在为您转接人工客服';
 const NO_ANSWER = '没有找到可靠的答案';
@@ -146,11 +158,7 @@ describe('the bot hands over on its own', () => {
   it('a slot failing its retry limit OFFERS a person; accepting hands over as slot_retry_limit', async () => {
     const { s, alice } = await setup();
     const m = await Merchant.open(s);
-    await m.turn('申请撤销/退货', '商户编号');
-    await m.turn('810100000000001', '终端编号');
-    await m.turn('10203040', '哪天');
-    await m.turn('昨天', '交易金额');
-    await m.turn('1280元', '凭证号');
+    await cancelToVoucher(m);
     await m.turn('12345', '凭证号');
     await m.turn('1234567', '凭证号');
     const offer = await m.turn('abcd', '转人工客服');
@@ -165,17 +173,25 @@ describe('the bot hands over on its own', () => {
     expect(pkg.flow).toMatchObject({ id: 'cancel-transaction', pending: 'voucher_no' });
   });
 
+  it('a lost slip is told why it matters and OFFERS a person at once; accepting hands over as missing_document with what was gathered', async () => {
+    const { s, alice } = await setup();
+    const m = await Merchant.open(s);
+    await cancelToSlip(m);
+    const offer = await m.turn('小票找不到了', '转人工客服');
+    expect(offer.join('\n')).toContain('收单机构无法受理');
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0); // only offered
+    await m.turn('转人工客服', QUEUED);
+    const row = await onlyHandoff(s, m.conversationId);
+    expect(row).toMatchObject({ reason: 'missing_document', status: 'waiting', detail: 'cancel-transaction.slip_photos' });
+    const pkg = (await details(s, alice, row.id)).package;
+    expect(pkg.summary).toContain('缺少必需的材料');
+    expect(pkg.flow).toMatchObject({ id: 'cancel-transaction', pending: 'slip_photos' });
+  });
+
   it('a failed submission OFFERS a person; accepting hands over as submission_failed with everything kept', async () => {
     const { s, alice } = await ownSetup();
     const m = await Merchant.open(s);
-    await m.turn('申请撤销/退货', '商户编号');
-    await m.turn('810100000000001', '终端编号');
-    await m.turn('10203040', '哪天');
-    await m.turn('昨天', '交易金额');
-    await m.turn('1280元', '凭证号');
-    await m.turn('000123', '后4位');
-    await m.turn('4321', '原因');
-    await m.turn('顾客退货', '签购单');
+    await cancelToSlip(m);
     await m.repliesTo(await m.sendImage(''), '手机号');
     await m.turn('13800138000', '请核对');
     // The database refuses new requests (a real failure of the real store).

@@ -268,6 +268,23 @@ export function shanghaiDate(daysAgo: number): string {
   return `${parts.year}年${parts.month}月${parts.day}日`;
 }
 
+/** The cancel flow answered one value at a time, up to its question for the voucher number. */
+export async function cancelToVoucher(m: Merchant): Promise<void> {
+  await m.turn('申请撤销/退货', '商户编号');
+  await m.turn('810100000000001', '终端编号');
+  await m.turn('10203040', '哪天');
+  await m.turn('昨天', '交易金额');
+  await m.turn('1280元', '凭证号');
+}
+
+/** …and on to its question for the slip photo. */
+export async function cancelToSlip(m: Merchant): Promise<void> {
+  await cancelToVoucher(m);
+  await m.turn('000123', '后4位');
+  await m.turn('4321', '原因');
+  await m.turn('顾客退货', '签购单');
+}
+
 /**
  * The merchant files a cancellation request through the flow, one answer at a time (as in the scripted
  * happy path); returns the ticket number. `voucher` keeps two requests of one merchant apart.
