@@ -452,6 +452,9 @@ interface Candidate {
   reading: Reading;
 }
 
+/** The end of a range given as a day alone after its start ("下个月1号到15号", "12月10号至20号"). */
+const RANGE_END_DAY = new RegExp(`^\\s*(?:到|至|一直到|~|～|-|—|–)\\s*(${NUM})\\s*[号日](?!\\d)`);
+
 function candidates(text: string, env: Env): Candidate[] {
   const all: Candidate[] = [];
   for (const p of PATTERNS) {
@@ -460,7 +463,24 @@ function candidates(text: string, env: Env): Candidate[] {
       if (reading !== undefined) all.push({ start: m.index, end: m.index + m[0].length, reading });
     }
   }
-  return dropOverlaps(all);
+  // The range's end is a day of its start's month (of the next one when it comes before the start) — even
+  // where a bare "20号店里…" would read as a shop's number.
+  const kept = dropOverlaps(all);
+  for (const c of [...kept]) {
+    if (!('day' in c.reading)) continue;
+    const m = RANGE_END_DAY.exec(text.slice(c.end));
+    const d = m ? parseSmallInt(m[1]!) : undefined;
+    if (!m || d === undefined || d < 1 || d > 31) continue;
+    const start = fromDayNumber(c.reading.day);
+    const [y, mo] = d > start.d ? [start.y, start.m] : start.m === 12 ? [start.y + 1, 1] : [start.y, start.m + 1];
+    if (!exists(y, mo, d)) continue;
+    const end: Candidate = { start: c.end + m[0].indexOf(m[1]!), end: c.end + m[0].length, reading: { day: dayNumber(y, mo, d) } };
+    // It replaces the day read alone at the same place (this month's 5号 after "12月28号到").
+    const at = kept.findIndex((k) => k.start < end.end && end.start < k.end);
+    if (at >= 0) kept.splice(at, 1, end);
+    else kept.push(end);
+  }
+  return kept.sort((a, b) => a.start - b.start);
 }
 
 // ── Validation ────────────────────────────────────────────────────────────────────────────────────────
