@@ -316,13 +316,18 @@ export class FlowTurns {
     return { state: step.state, say: [...say.slice(0, -1), { text: waitingTicketText(locale, waiting[0]!.ticket) }, ...step.say] };
   }
 
-  /** A merchant's recent requests as this identity may see them: all when bound to it, else only its own filings. */
-  async recentRequests(context: TurnContext, merchantId: string, locale: Locale): Promise<string> {
+  /**
+   * A merchant's recent requests as this identity may see them: all when bound to it, else only its own
+   * filings. With `detailOfOne`, a single one is shown in full — its history and what the review asked
+   * for ("你们发的消息说要补什么"), not a line of a list.
+   */
+  async recentRequests(context: TurnContext, merchantId: string, locale: Locale, opts: { detailOfOne?: boolean } = {}): Promise<string> {
     const me = this.identity(context);
     const bound = await this.options.identities.binding(me, merchantId);
     const all: RequestRecord[] = await this.options.requests.listByMerchant(merchantId, { limit: bound ? 5 : 200 });
     const list = bound ? all : all.filter((r) => r.channelId === me.channelId && r.userId === me.userId).slice(0, 5);
-    const text = requestListText(locale, list, this.timeZone);
+    const only = opts.detailOfOne && list.length === 1 ? list[0]! : undefined;
+    const text = only ? requestStatusText(locale, only, await this.options.requests.history(only.id), this.timeZone) : requestListText(locale, list, this.timeZone);
     return bound ? text : `${text}\n${this.verifyHint(locale)}`;
   }
 
@@ -468,7 +473,7 @@ export class FlowTurns {
           if (!found) return { say: [{ text: await this.notFound(context, locale, ticket, merchantId) }] };
           return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id), this.timeZone) }] };
         }
-        return { say: [{ text: await this.recentRequests(context, merchantId, locale) }] };
+        return { say: [{ text: await this.recentRequests(context, merchantId, locale, { detailOfOne: true }) }] };
       }
       case 'add-supplement': {
         const ticket = String(slots.ticket ?? '');

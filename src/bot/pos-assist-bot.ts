@@ -23,7 +23,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { KnowledgeMissStore } from '../store/misses-store.js';
 import { capabilitiesOf, MASKED_CARD_NUMBERS } from '../channels/channel-adapter.js';
 import type { FileRef, FlowState, Say } from '../flows/engine.js';
-import { asksIfDone, GIVE_UP_CURRENT, isQuestion, sendsMaterials, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
+import { asksIfDone, asksWhatIsNeeded, GIVE_UP_CURRENT, isQuestion, sendsMaterials, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
 import type { IntentClassifier } from '../llm/intent-classifier.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
@@ -490,7 +490,8 @@ export class PosAssistBot extends ActivityHandler {
       const detected = flows.intents.detect(text);
       // "钱退给顾客了吗" from the chat that filed a refund asks after it, not after refunds in general.
       // …also where the guide would answer and offer a new request ("结算停了没有啊 今天怎么还到账了").
-      const statusFlowId = (!detected || detected.mode === 'offer') && asksIfDone(text) ? flows.intents.statusFlowId() : undefined;
+      // So does "你们发的消息说要补什么" (what the review wants): the status carries the reviewer's note.
+      const statusFlowId = (!detected || detected.mode === 'offer') && (asksIfDone(text) || asksWhatIsNeeded(text)) ? flows.intents.statusFlowId() : undefined;
       // "营业执照要怎么发给你们" from the chat whose request needs more: that request's supplement.
       const supplementId = !detected && !statusFlowId && sendsMaterials(text) ? await flows.turns.supplementAsked(context) : undefined;
       const ownFlow = supplementId ?? (statusFlowId && (await flows.turns.filedHere(context)) ? statusFlowId : undefined);

@@ -39,6 +39,17 @@ export function asksIfDone(text: string): boolean {
 }
 
 /**
+ * What the review wants, or what its message meant ("你们发的消息说要补什么 我没看懂", "what else do you need from
+ * me"): from a chat that filed a request, that request's status, which carries the reviewer's note.
+ */
+const ASKS_WHAT_NEEDED =
+  /(?:要|还要|需要|让我)?补(?:充)?(?:什么|啥|哪些|些什么)|缺(?:什么|啥|哪些)|还(?:要|差|需要)(?:什么|啥|哪些)(?:材料|资料|东西)?|(?:你们|您)(?:给我)?发(?:的|来的)(?:消息|通知|短信)|没看懂|看不懂|what (?:else )?(?:do|did) (?:you|u)(?: guys)? (?:need|want)|what(?:'s| is) missing|don'?t understand (?:the|your) (?:message|notice)/i;
+
+export function asksWhatIsNeeded(text: string): boolean {
+  return ASKS_WHAT_NEEDED.test(simplifiedText(text));
+}
+
+/**
  * Sending materials, asked or said ("营业执照要怎么发给你们", "I'll upload the licence"): from a chat whose
  * request the review asked more of, that request's supplement.
  */

@@ -176,6 +176,10 @@ describe('flow actions in the bot', () => {
     expect(send).toContain('请发送要补充的照片或 PDF 文件');
     await chat.say('取消');
     await chat.say('是');
+    // What the review wants, asked: the status, with the reviewer's note.
+    const what = (await chat.say('你们给我发的消息说要补什么 我没看懂')).map((a) => a.text ?? '').join('\n');
+    expect(what).toContain(created.request.ticket);
+    expect(what).toContain('请补充营业执照');
 
     const stranger = terminalConversation(runtime, 'done-stranger');
     await stranger.start();
@@ -184,6 +188,7 @@ describe('flow actions in the bot', () => {
     expect(general).not.toContain('请提供您的商户编号');
     const how = (await stranger.say('营业执照要怎么发给你们')).map((a) => a.text ?? '').join('\n');
     expect(how).not.toContain('请发送要补充的照片或 PDF 文件');
+    expect((await stranger.say('你们给我发的消息说要补什么 我没看懂')).map((a) => a.text ?? '').join('\n')).not.toContain(created.request.ticket);
   });
 
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {
