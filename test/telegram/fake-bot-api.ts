@@ -5,9 +5,12 @@
  *
  * - records every method call with its params (multipart fields JSON-decoded, uploaded files with their
  *   bytes), including calls it failed on purpose;
- * - serves `getUpdates` from a queue (long polling held until an update arrives or the timeout ends;
- *   `offset` confirms updates like Telegram does), and can redeliver an update regardless of the offset
- *   (what Telegram does when the bot stopped before confirming it);
+ * - serves `getUpdates` from a queue (long polling held until an update arrives or the timeout ends),
+ *   like Telegram: an update handed out stays pending — it comes again with the next `getUpdates` — until
+ *   a later call's `offset` passes its id and so confirms it; a long poll whose connection the bot closed
+ *   (it stopped) is dropped and takes nothing with it. It can redeliver an update regardless of the
+ *   offset (what Telegram does when the bot stopped before confirming it): that one is pending until a
+ *   `getUpdates` made after it was handed out confirms it;
  * - `getFile` + downloads for files registered with `addFile`;
  * - `failNext(method, …)` answers the next call of a method with an error (e.g. 429 with retry_after);
  * - answers `sendMessage`/`sendPhoto`/`sendDocument` with messages that carry increasing ids and the
@@ -50,6 +53,8 @@ export interface FakeError {
 }
 
 interface PendingPoll {
+  /** The order the `getUpdates` calls came in: only a later call confirms what an earlier one was handed. */
+  seq: number;
   offset: number;
   limit: number;
   res: ServerResponse;
@@ -76,7 +81,12 @@ export class FakeBotApi {
   readonly calls: RecordedCall[] = [];
   /** Messages the bot sent, by chat id and message id. */
   readonly sent = new Map<string, Message>();
-  private queue: { update: Update; force: boolean }[] = [];
+  /**
+   * Updates not confirmed yet, in order. `handedOutAt`: the `seq` of the last poll a forced redelivery was
+   * written to (a forced update is confirmed only by a `getUpdates` that came after it was handed out).
+   */
+  private queue: { update: Update; force: boolean; handedOutAt?: number }[] = [];
+  private nextPollSeq = 1;
   private readonly polls = new Set<PendingPoll>();
   private readonly files = new Map<string, { path: string; bytes: Buffer; declaredSize: number }>();
   private readonly failures = new Map<string, FakeError[]>();
@@ -200,7 +210,7 @@ export class FakeBotApi {
     }
     if (method === 'getUpdates') {
       this.record(record);
-      return this.getUpdates(params, res, req);
+      return this.getUpdates(params, res);
     }
     this.record(record);
     const result = this.result(method, params, files);
@@ -292,32 +302,45 @@ export class FakeBotApi {
     return m;
   }
 
-  private getUpdates(params: Record<string, any>, res: ServerResponse, req: IncomingMessage): void {
+  private getUpdates(params: Record<string, any>, res: ServerResponse): void {
     const offset = Number(params.offset ?? 0);
     if (offset > this.confirmedOffset) this.confirmedOffset = offset;
     const poll: PendingPoll = {
+      seq: this.nextPollSeq++,
       offset,
       limit: Number(params.limit ?? 100),
       res,
       timer: setTimeout(() => this.answerPoll(poll, []), Math.min(Number(params.timeout ?? 0), 30) * 1000),
     };
-    // The bot aborts its long poll when it stops.
-    req.on('close', () => {
+    // The bot aborts its long poll when it stops: the connection closes before an answer was written. (The
+    // request's own 'close' does not tell: it fired once its body was read.)
+    res.on('close', () => {
       if (!res.writableEnded) {
         clearTimeout(poll.timer);
         this.polls.delete(poll);
       }
     });
+    // This call confirms what its offset passes: ordinary updates below it, and forced redeliveries that
+    // an earlier call was handed.
+    this.queue = this.queue.filter((q) =>
+      q.force ? !(q.handedOutAt !== undefined && q.handedOutAt < poll.seq && q.update.update_id < offset) : q.update.update_id >= offset,
+    );
     this.polls.add(poll);
     if (!this.tryAnswerPoll(poll) && Number(params.timeout ?? 0) === 0) this.answerPoll(poll, []);
   }
 
   private tryAnswerPoll(poll: PendingPoll): boolean {
-    // Confirmed updates are forgotten, as Telegram does; a forced one is delivered once more anyway.
-    this.queue = this.queue.filter((q) => q.force || q.update.update_id >= poll.offset);
-    const ready = this.queue.slice(0, poll.limit);
+    // A poll whose connection is gone is no taker (its 'close' may not have been seen yet).
+    if (poll.res.writableEnded || poll.res.destroyed || poll.res.socket?.destroyed !== false) {
+      clearTimeout(poll.timer);
+      this.polls.delete(poll);
+      return false;
+    }
+    // What the poll's offset has not passed, and forced redeliveries whatever their id; nothing leaves the
+    // queue here: an update handed out is pending until a later call confirms it (see getUpdates).
+    const ready = this.queue.filter((q) => q.force || q.update.update_id >= poll.offset).slice(0, poll.limit);
     if (ready.length === 0) return false;
-    this.queue = this.queue.filter((q) => !(q.force && ready.includes(q)));
+    for (const q of ready) if (q.force) q.handedOutAt = poll.seq;
     this.answerPoll(poll, ready.map((q) => q.update));
     return true;
   }
