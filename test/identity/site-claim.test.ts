@@ -8,7 +8,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MERCHANT_CLAIM_AUDIENCE, signMerchantClaim } from '../../src/channels/webchat/tokens.js';
 import { terminalRequest } from '../requests/helpers.js';
-import { call, clientActivityId, jsonPost, postActivity, startTestServer, waitForReply, botMessages, type TestServer } from '../webchat/helpers.js';
+import { call, clientActivityId, jsonPost, postActivity, settledActivities, startTestServer, botMessages, type TestServer } from '../webchat/helpers.js';
 
 const SECRET = 's'.repeat(40);
 const MERCHANT = '898310048160555';
@@ -36,7 +36,8 @@ async function conversationCount(): Promise<number> {
 
 async function ask(conv: { conversationId: string; token: string; userId: string }, text: string): Promise<string> {
   const posted = await postActivity(ts, conv, { type: 'message', from: { id: conv.userId }, text, channelData: { clientActivityID: clientActivityId() } });
-  const activities = await waitForReply(ts, conv, posted.body.id);
+  // Once the turn is over: a turn may answer with several messages, each visible as soon as it is stored.
+  const activities = await settledActivities(ts, conv);
   return botMessages(activities.filter((a) => a.replyToId === posted.body.id)).map((a) => a.text ?? '').join('\n');
 }
 
