@@ -6,12 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { DatabaseIntrospector, DatabaseMetadata, DatabaseMetadataOptions, SchemaMetadata, TableMetadata } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../core/errors.js';
 import { isPostgresUrl, type SqlDialectName } from './dialect.js';
 import { migrateToLatest } from './migrations.js';
+import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 import type { Database } from './schema.js';
 
 export interface Store {
@@ -61,7 +62,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Store>
     throw err;
   }
 
-  return migrated(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), 'sqlite');
+  // Group commit (see sqlite-group-commit.ts): the statements of one event-loop turn share a commit, and
+  // so one fsync, and each caller hears of its statement only once it is on disk.
+  return migrated(new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(withStatementCache(sqlite)) }), 'sqlite');
 }
 
 /** The store over `db` once migrated; a failed migration closes the database before it throws. */
