@@ -141,6 +141,9 @@ const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料|资料|文件)?\s*(
 /** A file the merchant says they do not have: lost, thrown away, never kept ("小票丢了", "no receipt"). */
 const HAS_NONE =
   /(?:小票|签购单|簽購單|单子|凭条|存根|票据|receipt|slip)[^，,。.!！?？]{0,6}(?:丢了|丢失|弄丢|搞丢|不见了|找不到|找不着|扔了|没了|没有了|没留|没有|木有|冇)|(?:没有|没|木有|冇|丢了|找不到)(?:了)?(?:小票|签购单|簽購單|单子|凭条|存根)|\b(?:no|lost the|lost my|threw away the|don'?t have the|dont have the|do not have the|can'?t find the)\s+(?:receipt|slip)s?\b|\b(?:lost|threw away|can'?t find)\s+it\b/i;
+/** A file promised for later ("小票等下发", "待会儿拍给你", "will send it later"). */
+const SENDS_LATER =
+  /(?:等(?:一?下|会儿?|一会儿?)|待会儿?|一会儿?|稍后|晚点|回头|明天|找到(?:了|后)?)(?:我)?(?:再|就)?(?:拍|发|传|补)|\b(?:send|upload)\b[^.!?]{0,20}\b(?:later|in a (?:bit|minute|moment|while)|tomorrow)\b|\bwill send (?:it|them)\b/i;
 const SKIP = new RegExp(
   String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
   'i',
@@ -171,7 +174,7 @@ const SLIP_WINS =
 const MISREMEMBERED = /记错|记混|看错|说错|搞错|弄错|输错|打错|my mistake|i was wrong|misremembered/i;
 const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change/i;
 /** A message that opens as a correction ("不对，金额是1208"): only such a message is not a free-text answer. */
-const CORRECTION_LEAD = /^(不对|不是|错了|搞错了|写错了|说错了|更正|修改|改一下|更改|sorry|actually|correction|change|no,)/i;
+const CORRECTION_LEAD = /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|oh|oops|不好意思|抱歉)[\s,，。.!！]*)?(不对|不是|错了|搞错了|写错了|说错了|更正|修改|改一下|更改|sorry|actually|correction|change|no,)/i;
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
@@ -560,6 +563,8 @@ export class FlowEngine {
       // A required file the merchant does not have ("小票丢了", "没有签购单"): the flow says what that means
       // and offers a person at once; the question stays open for the file if it turns up.
       if (!optional && pending.missing && (SKIP.test(text) || HAS_NONE.test(text))) return this.missingFile(flow, state, pending, say, locale);
+      // "小票等下发", "I'll send it later": nothing to refuse — the question waits, everything given is kept.
+      if (SENDS_LATER.test(text)) return { state, say: [...say, { text: flowText(locale, 'flowFileLater') }] };
       // "跳过" at a required file slot, or other words instead of a file: a failed attempt like any other,
       // so the third one offers a human agent rather than asking for the file forever.
       const invalid: Invalid = !optional && SKIP.test(text) ? this.cannotSkip(pending) : this.needFiles();

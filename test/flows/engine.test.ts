@@ -273,7 +273,7 @@ describe('starting a flow', () => {
   it('a yes/no question takes a plain yes or no however it is said', () => {
     const atPartners = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
     expect(atPartners.pending).toBe('partners_notified');
-    for (const [text, id] of [['还没通知', 'no'], ['没呢', 'no'], ['not yet', 'no'], ['已经说过了', 'yes'], ['通知过了', 'yes'], ['yeah', 'yes']] as const) {
+    for (const [text, id] of [['还没通知', 'no'], ['没呢', 'no'], ['not yet', 'no'], ['已经说过了', 'yes'], ['通知过了', 'yes'], ['yeah', 'yes'], ['银行知道', 'yes']] as const) {
       expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe(id);
     }
     // "I don't know" is no answer to it.
@@ -537,6 +537,8 @@ describe('corrections', () => {
     expect(valueOf(send(atVoucher, '不对 是000124').state, 'voucher_no')).toBe('000124');
     expect(valueOf(send(atVoucher, '不对 是000124').state, 'amount')).toBe(128000);
     expect(send(atVoucher, '不对 是abc').state!.values).toEqual(atVoucher.values);
+    // Led by an interjection or an apology ("哦不对 是760", "不好意思 不对 是1208").
+    for (const text of ['哦不对 是1208', '额 不对 是1208', '不好意思 不对 是1208']) expect(valueOf(send(atVoucher, text).state, 'amount'), text).toBe(120800);
   });
 
   it('at the confirmation, "不对" alone asks what to change; an unclear message repeats the summary', () => {
@@ -1082,6 +1084,8 @@ describe('suspend-settlement', () => {
     expect(send(atReason, 'dont know yet', 'en').state!.values.reason).toBeUndefined();
     expect(valueOf(last('suspend-settlement', ['这几天生意太差了 周转不开 想这两周的钱先别打给我 商户号' + MID]).state!, 'reason')).toBe('cash_flow');
     expect(valueOf(last('suspend-settlement', ['stop my payouts, the company is being investigated by the bank, merchant ' + MID], { locale: 'en' }).state!, 'reason')).toBe('compliance');
+    expect(valueOf(last('suspend-settlement', ['我们店被投诉了 银行在调查 让我们先暂停结算 商户号' + MID]).state!, 'reason')).toBe('compliance');
+    expect(valueOf(last('cancel-transaction', ['plz refnd 88 rmb from 2 days ago, custmer dont want it'], { locale: 'en' }).state!, 'reason')).toBe('custmer dont want it');
   });
 
   it('two days told in clauses split only by a space are each taken by their clause; a bare "没" says no', () => {
@@ -1438,6 +1442,14 @@ describe('files', () => {
     }
     // Sending the slip is no "I have none".
     expect(send(atSlip, '我直接发小票吧').outcome).toBeUndefined();
+    // Promised for later: the question waits, nothing refused, no try counted.
+    for (const text of ['小票等下发', '找到了我再拍给你']) {
+      const later = send(atSlip, text);
+      expect(later.say.map((s) => s.text), text).toEqual([flowText('zh-CN', 'flowFileLater')]);
+      expect(later.state!.attempts, text).toEqual({});
+      expect(later.outcome, text).toBeUndefined();
+    }
+    expect(send(en, "I'll send the receipt later", 'en').say.map((s) => s.text)).toEqual([flowText('en', 'flowFileLater')]);
   });
 });
 
