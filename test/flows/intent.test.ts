@@ -75,6 +75,9 @@ describe('intent detection', () => {
       ['商户号828791575352477，终端号56214781，前天的，560元，凭证号868487，顾客退货', 'cancel-transaction'],
       ['866607855624255 47915443 昨天 1280 743433 退款 顾客不要了', 'cancel-transaction'],
       ['pls refund this one, customer returned the item', 'cancel-transaction'],
+      // An input method's 推 for 退; "freeze" for a hold.
+      ['昨晚上那笔一百五十八块的帮我推掉 客人说买错了', 'cancel-transaction'],
+      ['need to freeze settlement to our account, we are changing our bank account. merchant no 826410993490009', 'suspend-settlement'],
       ['店要关门装修一阵子，钱先别打到卡上了', 'suspend-settlement'],
       ["we're closing the shop for renovation, can you hold our payouts?", 'suspend-settlement'],
       ['我上礼拜提的那个退款申请审核得怎么样了', 'request-status'],

@@ -233,6 +233,8 @@ const RELATIVE_DAYS: Record<string, number> = {
   前儿个: -2, 前儿: -2, 昨儿个: -1, 昨儿: -1, 今儿个: 0, 今儿: 0, 明儿个: 1, 明儿: 1,
   // Cantonese, as typed: 前日, 寻日/琴日 (yesterday), 听日 (tomorrow); traditional forms arrive simplified
   大前日: -3, 前日: -2, 寻日: -1, 琴日: -1, 噚日: -1, 听日: 1,
+  // The evening or morning of another day: 昨晚 (last night), 前晚, 明早 (today's are read below)
+  昨晚: -1, 昨夜: -1, 前晚: -2, 明早: 1, 明晚: 1,
 };
 /** Days in the units of "两周后", "一个月后", "3 weeks from now". */
 const UNIT_DAYS: Record<string, number> = { 周: 7, 星期: 7, 礼拜: 7, 个星期: 7, 个礼拜: 7, 个月: 30, 月: 30, 半个月: 15 };
@@ -302,7 +304,7 @@ const PATTERNS: Pattern[] = [
   },
   // 今天, 昨天, 前天, 大前天; 明天, 后天, 大后天 (future: refused unless `allowFuture`)
   {
-    re: /大前天|前天|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|今天|今日|今儿个|今儿|大后天|后天|明天|明日|听日|明儿个|明儿/g,
+    re: /大前天|前天|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|昨晚|昨夜|前晚|今天|今日|今儿个|今儿|大后天|后天|明天|明日|听日|明儿个|明儿|明早|明晚/g,
     read: (m, env) => ({ day: env.today + RELATIVE_DAYS[m[0]]! }),
   },
   // today, yesterday, the day before yesterday, tomorrow, the day after tomorrow — and as phones type
