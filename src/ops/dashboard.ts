@@ -219,7 +219,9 @@ export async function dashboard(db: Kysely<Database>, query: DashboardQuery): Pr
     .$if(channel !== undefined, (q) => q.where('channel_id', '=', channel!))
     // By the output name: PostgreSQL does not see the same CASE with other parameters as the selected one.
     .groupBy(['status', sql.ref('age')])
+    // Both keys: rows of one status come in the same order on SQLite and PostgreSQL.
     .orderBy('status')
+    .orderBy(sql.ref('age'))
     .execute();
 
   // ── 👍/👎 by cited section ──
@@ -239,6 +241,8 @@ export async function dashboard(db: Kysely<Database>, query: DashboardQuery): Pr
     .groupBy(['s.file', 's.title', 's.section'])
     .orderBy('down', 'desc')
     .orderBy('up', 'desc')
+    .orderBy('s.file')
+    .orderBy('s.section')
     .execute();
 
   // ── Rows: every (day, channel) any measure saw ──
