@@ -1085,6 +1085,7 @@ describe('suspend-settlement', () => {
     expect(valueOf(last('suspend-settlement', ['这几天生意太差了 周转不开 想这两周的钱先别打给我 商户号' + MID]).state!, 'reason')).toBe('cash_flow');
     expect(valueOf(last('suspend-settlement', ['stop my payouts, the company is being investigated by the bank, merchant ' + MID], { locale: 'en' }).state!, 'reason')).toBe('compliance');
     expect(valueOf(last('suspend-settlement', ['我们店被投诉了 银行在调查 让我们先暂停结算 商户号' + MID]).state!, 'reason')).toBe('compliance');
+    expect(valueOf(last('suspend-settlement', ['please suspend our settlement from Dec 20 to Jan 3 while the shop is being renovated. Merchant ID ' + MID], { locale: 'en' }).state!, 'reason')).toBe('business_change');
     expect(valueOf(last('suspend-settlement', ['need to freeze settlement to our account, we are changing our bank account. merchant no ' + MID], { locale: 'en' }).state!, 'reason')).toBe('other');
     expect(valueOf(last('cancel-transaction', ['plz refnd 88 rmb from 2 days ago, custmer dont want it'], { locale: 'en' }).state!, 'reason')).toBe('custmer dont want it');
   });

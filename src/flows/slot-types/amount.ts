@@ -28,8 +28,11 @@ const D = `[0-9${Object.keys(CN_DIGITS).filter((c) => c !== '零' && c !== '〇'
 const ARABIC = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?(?!\d)`;
 // "1.2k", "2k": thousands as typed in English (and by many on a phone).
 const MAIN = `(?:${ARABIC})(?:\\s*(?:[万萬千亿億]|k(?![a-z]))(?:${D}(?!\\d))?)?|[${CN_NUMERAL_CHARS}]+`;
-/** 角 and 分 after 元/块: 5角, 5毛6, 5角6分, 零5分, and a lone digit ("1280块5") when nothing follows it. */
-const SUB = `(?:零?(?<ja>${D})\\s*[角毛](?:\\s*(?<fa>${D})\\s*分?)?|零?(?<fb>${D})\\s*分|(?<jb>${D})(?=$|[\\s,.;!?。，；！？、)钱]))`;
+/**
+ * 角 and 分 after 元/块: 5角, 5毛6, 5角6分, 零5分, and a lone digit ("1280块5") when nothing follows it but
+ * the sale it names ("三百八十八块五那笔", "388块5的").
+ */
+const SUB = `(?:零?(?<ja>${D})\\s*[角毛](?:\\s*(?<fa>${D})\\s*分?)?|零?(?<fb>${D})\\s*分|(?<jb>${D})(?=$|[\\s,.;!?。，；！？、)钱的那这]))`;
 const AMOUNT = `(?<pre>(?:¥|rmb|cny|人民币)\\s*)?(?<main>${MAIN})(?:\\s*(?<unit>元|块|圆|蚊|塊|圓|yuan(?![a-z])|rmb(?![a-z])|cny(?![a-z]))(?:${SUB})?(?:钱|整)?)?`;
 
 // A comma before the number only matters after a digit (1,280): "…前天的，560元" has its amount after one.

@@ -217,8 +217,8 @@ function monday(n: number): number {
 const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办]|[a-z])/i;
 /** An amount just before: "¥11.20", "金额12.5" are not dates. */
 const AMOUNT_BEFORE = /(?:[¥$]|rmb|cny|金额|刷了|刷卡|消费了?|收款|收了|付了|支付了?|一共|共计|总共|amount|paid)\s*(?:[:是为]\s*)?$/i;
-/** Units after a number that make it not a date ("3.5小时", "11.20元"). */
-const NOT_DATE_AFTER = /^\s*(?:[元块万角毛分%倍折个次笔张]|小时|分钟|yuan|rmb|hours?|mins?|minutes?)/i;
+/** Units after a number that make it not a date ("3.5小时", "11.20元", "the 1.2k sale"). */
+const NOT_DATE_AFTER = /^\s*(?:[元块万角毛分%倍折个次笔张]|小时|分钟|yuan|rmb|hours?|mins?|minutes?|[kw](?![a-z]))/i;
 
 function freeNumberContext(env: Env, start: number, end: number): boolean {
   const before = env.text.slice(Math.max(0, start - 12), start);

@@ -163,6 +163,8 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     ['退1280 yuan', [[128000, '1280 yuan']]],
     ['三百块的那笔', [[30000, '三百块']]],
     ['1280块5，昨天的', [[128050, '1280块5']]],
+    ['大前天三百八十八块五那笔', [[38850, '三百八十八块五']]],
+    ['388块5的那笔', [[38850, '388块5']]],
     // Right after the day of the sale, or after what was overcharged: the amount, without a marker.
     ['866607855624255 47915443 昨天 1280 743433 退款', [[128000, '1280']]],
     ['前天的，560，顾客退货', [[56000, '560']]],

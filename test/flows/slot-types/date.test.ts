@@ -267,6 +267,7 @@ describe('date: extract', () => {
     '终端号20261120',
     '手机 138-0013-8000',
     'app v1.2',
+    'refund the 1.2k sale', // thousands, not 1 February
     '明天再来', // in the future: not a transaction date
     'May I ask something?',
     '3 days',
