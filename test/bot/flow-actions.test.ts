@@ -164,7 +164,7 @@ describe('flow actions in the bot', () => {
     const own = (await chat.say('钱退给顾客了吗 顾客一直打电话问我')).map((a) => a.text ?? '').join('\n');
     expect(own).toContain(created.request.ticket);
     expect(own).toContain('已提交');
-    for (const text of ['都四天了 还在审？ 能不能快点', 'hi did u guys approve it?', 'hello? nobody replied to my refund thing', '结算停了没有啊 今天怎么还到账了']) {
+    for (const text of ['都四天了 还在审？ 能不能快点', 'hi did u guys approve it?', 'hello? nobody replied to my refund thing', '结算停了没有啊 今天怎么还到账了', 'hi, where are we with my refund request']) {
       const again = (await chat.say(text)).map((a) => a.text ?? '').join('\n');
       expect(again, text).toContain(created.request.ticket);
     }

@@ -709,7 +709,7 @@ describe('cancelling', () => {
     }
     // …or anywhere, as a clause of its own.
     for (const text of ['哎等一下，顾客说不退了，这个申请不用了', '算啦 我自己在机器上弄吧', '不要了不要了，老板说不停了', 'forget it, I\'ll sort it out myself',
-      'actually no, the customer paid cash in the end, don\'t need this anymore', '不好意思 搞错了 不是这笔 不用退了']) {
+      'actually no, the customer paid cash in the end, don\'t need this anymore', '不好意思 搞错了 不是这笔 不用退了', '顾客又说不退了 那就不用了']) {
       const step = send(last('cancel-transaction', TO_CARD).state, text);
       expect(step.state?.stage, text).toBe('confirm-cancel');
     }
