@@ -273,7 +273,7 @@ describe('starting a flow', () => {
   it('a yes/no question takes a plain yes or no however it is said', () => {
     const atPartners = last('suspend-settlement', ['申请暂停资金结算，商户号' + MID + '，原因资金周转，从明天开始，两周后恢复', '跳过']).state!;
     expect(atPartners.pending).toBe('partners_notified');
-    for (const [text, id] of [['还没通知', 'no'], ['没呢', 'no'], ['not yet', 'no'], ['已经说过了', 'yes'], ['通知过了', 'yes'], ['yeah', 'yes'], ['银行知道', 'yes']] as const) {
+    for (const [text, id] of [['还没通知', 'no'], ['没呢', 'no'], ['not yet', 'no'], ['已经说过了', 'yes'], ['通知过了', 'yes'], ['yeah', 'yes'], ['银行知道', 'yes'], ['银行那边我打过电话了', 'yes'], ['都通知到了', 'yes'], ['跟银行说了', 'yes'], ['还没跟银行说', 'no'], ['打算明天通知', 'no'], ['will do', 'no']] as const) {
       expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe(id);
     }
     // "I don't know" is no answer to it.
@@ -284,6 +284,8 @@ describe('starting a flow', () => {
     expect(atVoid.pending).toBe('void_tried');
     expect(valueOf(send(atVoid, 'yes').state, 'void_tried')).toBe('failed');
     expect(valueOf(send(atVoid, '试了').state, 'void_tried')).toBe('failed');
+    for (const text of ['搞不定', '弄了 没反应']) expect(valueOf(send(atVoid, text).state, 'void_tried'), text).toBe('failed');
+    for (const text of ['操作不来', '不知道怎么撤', 'dont know how']) expect(send(atVoid, text).outcome, text).toEqual({ type: 'stopped', rule: 'void_on_terminal_first' });
     expect(send(atVoid, '没呢').outcome).toEqual({ type: 'stopped', rule: 'void_on_terminal_first' });
   });
 

@@ -78,6 +78,7 @@ describe('intent detection', () => {
       // An input method's 推 for 退; "freeze" for a hold.
       ['昨晚上那笔一百五十八块的帮我推掉 客人说买错了', 'cancel-transaction'],
       ['need to freeze settlement to our account, we are changing our bank account. merchant no 826410993490009', 'suspend-settlement'],
+      ['这个月生意不行 资金紧张 结算能不能晚几天再打 商户号826410993520004', 'suspend-settlement'],
       ['店要关门装修一阵子，钱先别打到卡上了', 'suspend-settlement'],
       ["we're closing the shop for renovation, can you hold our payouts?", 'suspend-settlement'],
       ['我上礼拜提的那个退款申请审核得怎么样了', 'request-status'],

@@ -214,7 +214,7 @@ function monday(n: number): number {
 }
 
 /** Text that may follow a date in free text: end, punctuation, a time of day, or what happened then. */
-const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办]|[a-z])/i;
+const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到]|[a-z])/i;
 /** An amount just before: "¥11.20", "金额12.5" are not dates. */
 const AMOUNT_BEFORE = /(?:[¥$]|rmb|cny|金额|刷了|刷卡|消费了?|收款|收了|付了|支付了?|一共|共计|总共|amount|paid)\s*(?:[:是为]\s*)?$/i;
 /** Units after a number that make it not a date ("3.5小时", "11.20元", "the 1.2k sale"). */
@@ -396,6 +396,33 @@ const PATTERNS: Pattern[] = [
       if (which === 'last' || which === 'past') return { day: env.today - (back === 0 ? 7 : back) };
       if (which === 'next' || which.includes('coming')) return { day: env.today + (7 - back) };
       return { day: bareWeekday(w, env) };
+    },
+  },
+  // A planned day said as "at once" ("马上", "即日起", "越快越好", "ASAP"): today. Only where later days are
+  // asked for (`allowFuture`): of a sale, "现在要退" says nothing of its day.
+  {
+    re: /马上|立刻|立即|即日起|即刻|越快越好|尽快|尽早|现在就|(?<![a-z])(?:asap|right away|right now|immediately|as soon as possible|effective today)(?![a-z])/gi,
+    read: (_m, env) => (env.future ? { day: env.today } : undefined),
+  },
+  // The weekend (周末, 这个周末, 下周末, "this weekend"): its Saturday, the coming one. Only with `allowFuture`.
+  {
+    re: /(下个?|这个?|本)?(?:周末|礼拜天?末)|(?<![a-z])(this|next)?\s*weekend(?![a-z])/gi,
+    read: (m, env) => {
+      if (!env.future) return undefined;
+      const next = m[1]?.startsWith('下') || m[2]?.toLowerCase() === 'next';
+      const saturday = monday(env.today) + 5 + (next ? 7 : 0);
+      return { day: saturday >= env.today ? saturday : saturday + 7 };
+    },
+  },
+  // Fixed holidays: 元旦 (1 Jan), 五一/劳动节 (1 May), 国庆 (1 Oct), the coming one. Only with `allowFuture`.
+  {
+    re: /元旦|五一|劳动节|国庆节?|(?<![a-z])new year'?s day(?![a-z])/gi,
+    read: (m, env) => {
+      if (!env.future) return undefined;
+      const [mo, d] = /元旦|new year/i.test(m[0]) ? [1, 1] : /五一|劳动/.test(m[0]) ? [5, 1] : [10, 1];
+      const { y } = fromDayNumber(env.today);
+      const day = dayNumber(y, mo, d);
+      return { day: day >= env.today ? day : dayNumber(y + 1, mo, d) };
     },
   },
   // A planned day said as the coming week or month ("下周开始装修", "从下个月起", "from next week"): its

@@ -330,8 +330,20 @@ describe('date: a planned day said as the coming week or month', () => {
     // An English ordinal day, as 28号: the nearest such day.
     ['from the 28th', '2026-11-28'],
     ['the 3rd', '2026-12-03'],
+    // At once: today; the weekend: its Saturday; a fixed holiday: the coming one.
+    ['马上', '2026-11-25'],
+    ['即日起', '2026-11-25'],
+    ['ASAP', '2026-11-25'],
+    ['这个周末', '2026-11-28'],
+    ['下周末', '2026-12-05'],
+    ['this weekend', '2026-11-28'],
+    ['元旦开始', '2027-01-01'],
   ])('%j → %s', (text, iso) => {
     expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
+  });
+
+  it.each(['马上要退', '周末刷的那笔'])('%j names no day of a sale (no allowFuture)', (text) => {
+    expect(spans(date, text)).toEqual([]);
   });
 
   it('is no day of a past sale', () => {
