@@ -146,7 +146,7 @@ const NOT_ABOUT_DOING_IT =
 const TOLD_SALE_MAX_CHARS = 60;
 /** The merchant's own case told: a customer, a sale, a day or an amount ("有个客人要退货", "今天有笔交易刷错了"). */
 const OWN_CASE =
-  /有(?:个|位|一个|一位)(?:客人|顾客|客户|人)|有(?:笔|一笔|单|一单)|[这那]笔|[这那]个?单|一笔|刚才|刚刚|今天|昨天|前天|上周|\d{2,}|(?:客人|顾客|客户)(?:要|想)(?:退|撤)|刷错|按错|输错|打错|多扣|刷重复|刷多|\bcustomer (?:returned|wants|paid|was|bought|changed)|\b(?:yesterday|today|this morning)\b|\bi (?:charged|swiped|rang)|\bwe (?:charged|swiped)/i;
+  /我们|我的|我家|咱们|店里|本店|(?:刷|扣|付)了?(?:两|2)次|下个?月|下周|下礼拜|\b(?:we|we're|we are|our|my (?:shop|store|business))\b|有(?:个|位|一个|一位)(?:客人|顾客|客户|人)|有(?:笔|一笔|单|一单)|[这那]笔|[这那]个?单|一笔|刚才|刚刚|今天|昨天|前天|上周|\d{2,}|(?:客人|顾客|客户)(?:要|想)(?:退|撤)|刷错|按错|输错|打错|多扣|刷重复|刷多|\bcustomer (?:returned|wants|paid|was|bought|changed)|\b(?:yesterday|today|this morning)\b|\bi (?:charged|swiped|rang)|\bwe (?:charged|swiped)/i;
 /**
  * A mistake or a sale of one's own, then whether it can be undone ("刷错了 能撤回来不", "这个单能退不"):
  * asking for it. "还能退不" (still, after what happened) and "咋整" ask about the rules first.
@@ -223,7 +223,8 @@ export class IntentDetector {
     const polite =
       (POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5)) ||
       REQUEST_TAIL.test(text) ||
-      (CAN_YOU.test(text) && MERCHANT_ID.test(text));
+      // Asked with one's own merchant ID ("顾客要退货 我该怎么操作 商户号…"): the merchant wants it done.
+      ((CAN_YOU.test(text) || (HOW.test(text) && !HOW_LONG.test(text))) && MERCHANT_ID.test(text));
     const particular =
       ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text)) || (OWN_SALE.test(text) && CAN_IT_BE_UNDONE.test(text)) || (PAID_TWICE.test(text) && WHAT_TO_DO.test(text))) &&
         [...text].length <= POLITE_REQUEST_MAX_CHARS) ||

@@ -50,6 +50,11 @@ describe('intent detection', () => {
     expect(detector.detect('怎么申请暂停结算？')).toMatchObject({ flowId: 'suspend-settlement', mode: 'offer' });
     expect(detector.detect('手工退货怎么申请')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer' });
     // How to do what a request would ask, about the merchant's own case: answered, and the request offered.
+    // …one's own plans or mistake told with it ("我们下个月装修 结算能停吗", "顾客刷了两次 怎么退一次"); how long it
+    // takes, asked with a merchant ID, is still a question.
+    for (const [q, flowId] of [['我们下个月装修 结算能停吗', 'suspend-settlement'], ['can i stop my settlement next month? we are renovating', 'suspend-settlement'], ['顾客刷了两次 怎么退一次', 'cancel-transaction'], ['商户号826410993520009 退款一般几天到账？', 'cancel-transaction']] as const) {
+      expect(detector.detect(q), q).toMatchObject({ flowId, mode: 'offer', asked: true });
+    }
     for (const q of ['有个客人要退货，怎么给他退？', '今天有笔交易刷错了 怎么撤销', 'customer returned the item, how do i give the money back', '俺这有一单要退咋整', '客人要退钱 咋弄', "how can i cancel yesterday's payment, the customer changed her mind"]) {
       expect(detector.detect(q), q).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer', asked: true });
     }
@@ -79,6 +84,9 @@ describe('intent detection', () => {
       ['昨晚上那笔一百五十八块的帮我推掉 客人说买错了', 'cancel-transaction'],
       ['need to freeze settlement to our account, we are changing our bank account. merchant no 826410993490009', 'suspend-settlement'],
       ['这个月生意不行 资金紧张 结算能不能晚几天再打 商户号826410993520004', 'suspend-settlement'],
+      // How to, asked with one's own merchant ID: do it.
+      ['顾客要退货 我该怎么操作 商户号826410993520009', 'cancel-transaction'],
+      ['怎么申请暂停结算 商户号826410993520009', 'suspend-settlement'],
       ['店要关门装修一阵子，钱先别打到卡上了', 'suspend-settlement'],
       ["we're closing the shop for renovation, can you hold our payouts?", 'suspend-settlement'],
       ['我上礼拜提的那个退款申请审核得怎么样了', 'request-status'],
