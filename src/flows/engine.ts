@@ -145,7 +145,7 @@ const HAS_NONE =
 const SENDS_LATER =
   /(?:等(?:一?下|会儿?|一会儿?)|待会儿?|一会儿?|稍后|晚点|回头|明天|找到(?:了|后)?)(?:我)?(?:再|就)?(?:拍|发|传|补)|\b(?:send|upload)\b[^.!?]{0,20}\b(?:later|in a (?:bit|minute|moment|while)|tomorrow)\b|\bwill send (?:it|them)\b/i;
 const SKIP = new RegExp(
-  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
+  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
   'i',
 );
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
@@ -479,7 +479,9 @@ export class FlowEngine {
     const submit = CONFIRM_SAID.test(text);
     // …unless a guess comes with it ("等新账户开好再说 大概两周"): the guess is the answer.
     const notKnownYet = pending.type === 'date' && pending.options.openEnded === true && NOT_KNOWN_YET.test(text) && !GUESSED_LENGTH.test(text);
-    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments || submit || notKnownYet) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+    // "小票找不到了" where the card's last 4 (read off the slip) are asked: the merchant cannot tell.
+    const slipGone = pending.type !== 'attachments' && HAS_NONE.test(text);
+    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments || submit || notKnownYet || slipGone) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
       this.noDocumentsSaid(flow, state, text);

@@ -1444,6 +1444,9 @@ describe('files', () => {
     for (const text of ['I lost the receipt', 'no receipt', "can't find it"]) {
       expect(send(en, text, 'en').outcome, text).toMatchObject({ reason: 'missing_document' });
     }
+    // Where the card's last 4 are asked, "没" or a lost slip passes over them (they are read off the slip).
+    const atCard = last('cancel-transaction', TO_CARD).state!;
+    for (const text of ['没', '小票找不到了']) expect(send(atCard, text).state!.skipped, text).toContain('card_last4');
     // Sending the slip is no "I have none".
     expect(send(atSlip, '我直接发小票吧').outcome).toBeUndefined();
     // Promised for later: the question waits, nothing refused, no try counted.
