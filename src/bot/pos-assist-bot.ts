@@ -181,6 +181,8 @@ const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:n
 const TOPIC_TAKEN = /帮我|帮忙|(?:申请|办|弄|提交)(?:吧|一下)|\b(?:please|file it|do it|go ahead)\b/i;
 /** How long after a question its request's facts still mean that request. */
 const TOPIC_FRESH_MS = 10 * 60_000;
+/** Handoffs a flow only offers (the merchant may go on instead); any other hands over at once. */
+const OFFERED_HANDOFFS: ReadonlySet<string> = new Set(['slot_retry_limit', 'missing_document', 'submission_failed']);
 const REQUEST_FACTS = /\d{6,}|\d{2,}\s*(?:元|块|蚊|rmb|yuan)|今天|昨天|前天|上周|\b(?:today|yesterday)\b/i;
 
 export class PosAssistBot extends ActivityHandler {
@@ -783,7 +785,7 @@ export class PosAssistBot extends ActivityHandler {
       // A slot's retry limit, a required file the merchant does not have or a failed submission: a person
       // is offered (the merchant may also go on); accepting hands over with that reason. A rule that needs
       // a person hands over at once.
-      if (reply.handoff.reason === 'slot_retry_limit' || reply.handoff.reason === 'missing_document' || reply.handoff.reason === 'submission_failed') {
+      if (OFFERED_HANDOFFS.has(reply.handoff.reason)) {
         conversation.handoffOffer = reply.handoff.reason;
         conversation.handoffOfferDetail = reply.handoff.detail;
       } else if (handoff) {
