@@ -145,10 +145,12 @@ const HAS_NONE =
 const SENDS_LATER =
   /(?:等(?:一?下|会儿?|一会儿?)|待会儿?|一会儿?|稍后|晚点|回头|明天|找到(?:了|后)?)(?:我)?(?:再|就)?(?:拍|发|传|补)|\b(?:send|upload)\b[^.!?]{0,20}\b(?:later|in a (?:bit|minute|moment|while)|tomorrow)\b|\bwill send (?:it|them)\b/i;
 const SKIP = new RegExp(
-  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing)(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
+  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
   'i',
 );
-/** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
+/** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
+const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
+/** "材料也没有", "no documents\": said in passing, it answers an optional file question before it is asked. */
 const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|没有?(?:什么|啥)?(?:材料|资料|证明)|\bno (?:documents?|docs|paperwork|files)\b/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
 const NOT_KNOWN_YET =
@@ -377,7 +379,11 @@ export class FlowEngine {
       return { state: next, say: [{ text: flowText(locale, 'flowContinue') }, ...this.ask(flow, next, now, locale)] };
     }
     const once = saidOnce(text);
-    if ((CANCEL.test(once) || YES_CANCEL.test(once) || CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once)) && !input.files?.length) {
+    // "不用了" where an optional question is asked ("有证明材料吗？可以跳过"): that question needs no answer;
+    // the request goes on.
+    const asked = next.stage === 'collecting' && next.pending ? this.slot(flow, next.pending) : undefined;
+    const noNeedOfOptional = asked !== undefined && !this.isRequired(asked, next) && NO_NEED.test(once);
+    if ((CANCEL.test(once) || YES_CANCEL.test(once) || CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once)) && !noNeedOfOptional && !input.files?.length) {
       // Nothing gathered yet ("我想取消结算" — "哦那不用了"): nothing to lose, so no "are you sure?".
       if (Object.keys(next.values).length === 0 && !next.skipped.length) {
         return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };

@@ -7,6 +7,8 @@
 import { EnglishSpeller } from '../knowledge/english-speller.js';
 import { STOPWORDS, tokenize } from '../knowledge/text.js';
 import type { Flow } from './flow-schema.js';
+import { ID_LABELS, type IdType } from './slot-types/labels.js';
+import { SLOT_TYPES } from './slot-types/registry.js';
 import { simplifiedText } from '../core/chinese-script.js';
 
 /** The merchant asks us to do it. */
@@ -117,6 +119,8 @@ const MERCHANT_ID = /(?<!\d)\d{15}(?!\d)/;
 const POLITE_REQUEST_MAX_CHARS = 40;
 /** A message that ends by asking us to do it ("…钱怎么退回他卡上，帮我弄") is that request, whatever it asked on the way. */
 const REQUEST_TAIL = /(?:帮我|帮忙|麻烦你?们?|(?<!申)请你?们?|你们)(?:给)?(?:弄|办|处理|搞|退|撤|停|暂停|冻结)[^，,。?？吗呢嘛不没\d]{0,6}[。.!！\s]*(?:(?:商户号?|商户编号|mid)\s*[:：]?\s*\d{15}[。.!！\s]*)?$|(?:能|可以|能不能|可不可以)帮(?:我|忙)(?:们)?(?:处理|办|弄|退|撤)[^，,。?？]{0,4}(?:吗|不)?[?？。!！\s]*$|\b(?:please (?:do|sort|handle|process) it|(?:do|sort|handle|process) it for me)[.!\s]*$/i;
+/** Words that point at what was sent with them ("这个帮我撤了", "please refund this"). */
+const POINTS_AT_FILE = /这个|这张|这笔|这单|它|帮我|帮忙|麻烦|\b(?:this|it|these|please|pls|plz)\b/i;
 /** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
 const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(块|元|蚊|塊)|今天|昨天|前天|昨儿|上周|上礼拜|礼拜|星期|号那|刚刷|刚才|上个月|上上个月|个月前|\b(today|yesterday|yday|days? ago|last week|this morning)\b/i;
 
@@ -166,7 +170,7 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期)(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期)(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|\b(?:check|look (?:it|them) up)\b/i;
@@ -177,6 +181,11 @@ const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|\b(?:s
 const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|改(?:成|为|办)|换成|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
 /** Giving up the request under way on the way to another ("算了退款先不弄", "不是这个", "actually"). */
 export const GIVE_UP_CURRENT = /算了|不弄|不办|不要了|不用了|不是这个|不是|先不|别弄|\b(?:never ?mind|not that|actually|instead|forget)\b/i;
+
+/** The codes that name one transaction or merchant: a message of three of them asks for the flow that takes them. */
+const IDENTIFYING_CODES = new Set(['merchant_id', 'terminal_id', 'voucher_no', 'reference_no']);
+const FACTS_ALONE_AT_LEAST = 3;
+const LABELLED = Object.fromEntries(Object.entries(ID_LABELS).map(([type, words]) => [type, new RegExp(words, 'i')])) as Record<IdType, RegExp>;
 
 interface Statement {
   flowId: string;
@@ -192,6 +201,8 @@ const REQUEST_WORDS = ['help', 'please', 'cancel', 'refund', 'transaction', 'pay
 export class IntentDetector {
   private readonly examples: { flowId: string; tokens: Set<string> }[] = [];
   private readonly statements: Statement[] = [];
+  /** Per request flow (not a status check), its slots typed as identifying codes. */
+  private readonly codeSlots: { flowId: string; types: string[] }[] = [];
   /** English typed in a hurry, corrected towards the words of the flows' requests. */
   private readonly speller: EnglishSpeller;
 
@@ -205,6 +216,7 @@ export class IntentDetector {
       }
       const st = flow.statement;
       if (st) this.statements.push({ flowId: flow.id, act: st.act.map(lower), about: st.about.map(lower), questions: st.questions, ticketAlone: st.ticketAlone });
+      if (st && !st.questions) this.codeSlots.push({ flowId: flow.id, types: [...new Set(flow.slots.map((s) => s.type).filter((t) => IDENTIFYING_CODES.has(t)))] });
     }
     // Statements that may be questions (about one's own requests) are read first: "那个退款申请批了没"
     // names a refund, but asks after a request.
@@ -243,7 +255,9 @@ export class IntentDetector {
       if (troubleshooting && !st.questions) continue;
       if (!st.act.some((w) => has(t, w))) continue;
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
-      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text))) return st.flowId;
+      // Sent with a photo, "这个帮我撤了" is about the sale on it.
+      const aboutTheFile = opts.withFiles === true && !st.questions && POINTS_AT_FILE.test(text);
+      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile) return st.flowId;
     }
     // Any question about a request of one's own filed before ("上周提的那个退款，怎么一点消息都没有"), however
     // it is put: its status shows what there is to know. How to do something is still a question.
@@ -255,6 +269,21 @@ export class IntentDetector {
     const rest = text.replace(OWN_FILED, ' ');
     // How long reviews take in general ("正常要审核多久") is the guide's to answer, even from one who filed.
     if (status && OWN_FILED.test(text) && asks && (!HOW.test(rest) || (howOnlyLong && !IN_GENERAL.test(text)))) return status.flowId;
+    return undefined;
+  }
+
+  /**
+   * The facts of one transaction and nothing else ("商户号826… 终端72060003 昨天 350 凭证040003"), as a merchant
+   * sends them once told what support needs: the request that takes them. Codes count when written with
+   * their label or unmistakable alone (15 digits); a question stays a question.
+   */
+  private factsAlone(text: string): string | undefined {
+    if (QUESTION.test(text) || DIALECT_QUESTION.test(text)) return undefined;
+    const ctx = { now: new Date(), timeZone: 'UTC', locale: 'zh-CN' as const };
+    for (const { flowId, types } of this.codeSlots) {
+      const given = types.filter((type) => SLOT_TYPES[type]!.extract(text, ctx).some((f) => !f.guessed && (type === 'merchant_id' || LABELLED[type as IdType].test(text))));
+      if (given.length >= FACTS_ALONE_AT_LEAST) return flowId;
+    }
     return undefined;
   }
 
@@ -285,6 +314,8 @@ export class IntentDetector {
     const stated = this.stated(text, 'new', opts);
     if (stated) return { flowId: stated, score: 1, mode: 'start' };
     if (byExamples) return byExamples;
+    const facts = this.factsAlone(text);
+    if (facts) return { flowId: facts, score: 1, mode: 'start' };
     // A question about how to do, in the merchant's own case, what a request would ask ("今天有笔交易刷错了
     // 怎么撤销"): answered, and the request offered. A question about the rules ("已经结算了还能撤销交易吗")
     // is only answered.

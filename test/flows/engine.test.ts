@@ -1087,6 +1087,7 @@ describe('suspend-settlement', () => {
     expect(valueOf(last('suspend-settlement', ['这几天生意太差了 周转不开 想这两周的钱先别打给我 商户号' + MID]).state!, 'reason')).toBe('cash_flow');
     expect(valueOf(last('suspend-settlement', ['stop my payouts, the company is being investigated by the bank, merchant ' + MID], { locale: 'en' }).state!, 'reason')).toBe('compliance');
     expect(valueOf(last('suspend-settlement', ['我们店被投诉了 银行在调查 让我们先暂停结算 商户号' + MID]).state!, 'reason')).toBe('compliance');
+    expect(valueOf(last('suspend-settlement', ['银行那边说我们账户有风险要核查 让先停结算 ' + MID]).state!, 'reason')).toBe('compliance');
     expect(valueOf(last('suspend-settlement', ['please suspend our settlement from Dec 20 to Jan 3 while the shop is being renovated. Merchant ID ' + MID], { locale: 'en' }).state!, 'reason')).toBe('business_change');
     expect(valueOf(last('suspend-settlement', ['need to freeze settlement to our account, we are changing our bank account. merchant no ' + MID], { locale: 'en' }).state!, 'reason')).toBe('other');
     expect(valueOf(last('cancel-transaction', ['plz refnd 88 rmb from 2 days ago, custmer dont want it'], { locale: 'en' }).state!, 'reason')).toBe('custmer dont want it');
@@ -1132,6 +1133,19 @@ describe('suspend-settlement', () => {
     const summary = last('suspend-settlement', ["we're closing for renovation, please stop the payouts. merchant " + MID, 'skip', 'tomorrow', 'not sure', 'skip', 'yes we told the bank', '13800138000'], { locale: 'en' });
     expect(lastSaid(summary)).toContain('reason business change');
     expect(lastSaid(summary)).toContain('partners notified: yes');
+  });
+
+  it('"不用了" to an optional question passes over it; to a required one it gives the request up', () => {
+    const atDocuments = last('suspend-settlement', ['最近资金周转不过来 想先把结算停了 商户号' + MID, '明天', '下个月15号']).state!;
+    expect(atDocuments.pending).toBe('documents');
+    for (const text of ['不用了', '不需要', 'no need']) {
+      const step = send(atDocuments, text, /[a-z]/.test(text) ? 'en' : 'zh-CN').state!;
+      expect(step.stage, text).toBe('collecting');
+      expect(step.skipped, text).toContain('documents');
+    }
+    const atPhone = last('suspend-settlement', ['最近资金周转不过来 想先把结算停了 商户号' + MID, '明天', '下个月15号', '没有', '通知了']).state!;
+    expect(atPhone.pending).toBe('phone');
+    expect(send(atPhone, '不用了').state!.stage).toBe('confirm-cancel');
   });
 
   it('a plain "no" to the optional documents question sends none', () => {

@@ -46,6 +46,15 @@ describe('intent detection', () => {
     expect(detector.detect('顾客要退款怎么办')?.mode).not.toBe('start');
   });
 
+  it('starts the cancel flow from the facts of one transaction sent alone, labelled; not from a question or loose numbers', () => {
+    expect(detector.detect('商户号826410993540003 终端72060003 昨天 350 凭证040003')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('mid 826410993540003 tid 72060003 ref 341204000003')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // A question about them is still a question; two codes, or numbers without labels, are not a request.
+    expect(detector.detect('商户号826410993540003 终端72060003 凭证040003 这笔能查到吗')?.mode).not.toBe('start');
+    expect(detector.detect('商户号826410993540003 终端72060003')?.mode).not.toBe('start');
+    expect(detector.detect('826410993540003 72060003 040003')?.mode).not.toBe('start');
+  });
+
   it('offers, but does not start, on a question about the process', () => {
     expect(detector.detect('怎么申请暂停结算？')).toMatchObject({ flowId: 'suspend-settlement', mode: 'offer' });
     expect(detector.detect('手工退货怎么申请')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer' });
@@ -105,6 +114,8 @@ describe('intent detection', () => {
       ['过年放假 想从1月25号停结算 到2月10号恢复 商户号826410993316010', 'suspend-settlement'],
       // What the merchant asked us for before, and whether it is done yet.
       ['昨天让你们停结算的 现在停了没有啊', 'request-status'],
+      ['上周申请退的那笔1200的 钱退给客人了吗 商户号826410993550007', 'request-status'],
+      ['我的退款怎么还没到账 客人天天来问', 'request-status'],
       // How long one's own request takes is answered by its status; how long reviews take is for the guide.
       ['刚才提交的那个 多久能有结果 商户号826410993319002', 'request-status'],
       ['its been 5 days since I asked for a refund and nothing happened?? merchant 826410993321004', 'request-status'],
@@ -223,6 +234,8 @@ describe('intent detection', () => {
       // Asked as "X不X" with a request's words in it (不算 is "this one does not count"): still a question.
       '客人刷卡被拍到算不算违规',
       '退款申请审核要多久',
+      // How to do it, asked about one's own refund, is still how.
+      '我的退款怎么申请',
       '我提交的暂停结算申请现在到哪一步了，在哪里能查到？',
       '怎么补充材料',
       'I received a retrieval request from the acquirer about an old sale. What do I need to send back?',
@@ -240,6 +253,10 @@ describe('intent detection', () => {
     expect(detector.detect(story, { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // A question stays a question, photo or not.
     expect(detector.detect('退货提示57是什么意思？', { withFiles: true })?.mode).not.toBe('start');
+    // "这个帮我撤了" points at the photo sent with it; without one it names no sale.
+    expect(detector.detect('这个帮我撤了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('please refund this', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('这个帮我撤了')?.mode).not.toBe('start');
   });
 
   it('ignores small talk and empty text', () => {
