@@ -211,7 +211,7 @@ function asksQuestion(text: string): boolean {
   return QUESTION.test(text) && !UNSURE.test(text.trim());
 }
 /** "为什么要卡号后四位？" / "why do you need my phone?": answered with the slot's `why` when the flow gives one. */
-const WHY = /^(请问)?(为什么|为啥|干嘛|干什么|why)|为什么要|为什么需要|为啥要|why do you need|why is .+ needed/i;
+const WHY = /^(请问)?(为什么|为啥|干嘛|干什么|why)|为什么要|为什么需要|为啥要|why do you need|why is .+ needed|(?:需要|必须|一定要|非要|有必要)[\u4e00-\u9fff]{0,6}(?:吗|么|嘛)[?？]?\s*$|\b(?:do|must) (?:i|we) (?:have|need) to\b|\bis (?:that|this|it) (?:needed|necessary|required)\b/i;
 /** A question where any text is an answer (a reason): it must look like one, not merely contain "什么". */
 const PLAIN_QUESTION = /[?？]\s*$|^(为什么|为啥|怎么|如何|什么|请问|能不能|可不可以|why|how|what|when|which|can i|should i|do i)/i;
 

@@ -172,6 +172,14 @@ describe('starting a flow', () => {
     // A labelled reason wins over a clause with a cue.
     const labelled = engine.start('cancel-transaction', { text: '想退一笔，原因是顾客取消订单，顾客退货了' }, NOW, 'zh-CN');
     expect(valueOf(labelled.state, 'reason')).toBe('顾客取消订单');
+    // What went wrong with the goods or the order is the reason too.
+    for (const [text, reason, locale] of [
+      ['昨天300那笔要退 东西坏了', '东西坏了', 'zh-CN'],
+      ['昨天300的 商品缺货 退给客人', '商品缺货', 'zh-CN'],
+      ['refund the 300 from yesterday, the goods were damaged', 'the goods were damaged', 'en'],
+    ] as const) {
+      expect(valueOf(engine.start('cancel-transaction', { text }, NOW, locale).state, 'reason'), text).toBe(reason);
+    }
   });
 
   it('a clause about the customer or the cashier is the reason; one that only says whom the request is for is not', () => {
@@ -279,6 +287,12 @@ describe('starting a flow', () => {
     // "I don't know" is no answer to it.
     const unsure = send(atPartners, '不知道');
     expect(unsure.state!.values).not.toHaveProperty('partners_notified');
+    // Whether it is needed, asked, is told why; no partner besides us is none to tell.
+    const needed = send(atPartners, '需要通知吗');
+    expect(needed.state!.pending).toBe('partners_notified');
+    expect(lastSaid(needed)).toContain(prompt('suspend-settlement', 'partners_notified'));
+    expect(said(needed)).toContain('需要提前通知他们');
+    for (const text of ['我们只有你们一家', '等下就去说', 'we only use you', 'n/a']) expect(valueOf(send(atPartners, text, /[a-z]/.test(text) ? 'en' : 'zh-CN').state, 'partners_notified'), text).toBe('no');
     // An option that a plain yes means says so (answers: 'yes'): "您试过撤销吗？" "yes" is failed.
     const atVoid = last('cancel-transaction', [...SAME_DAY, '没有']).state!;
     expect(atVoid.pending).toBe('void_tried');
@@ -287,6 +301,10 @@ describe('starting a flow', () => {
     for (const text of ['搞不定', '弄了 没反应']) expect(valueOf(send(atVoid, text).state, 'void_tried'), text).toBe('failed');
     for (const text of ['操作不来', '不知道怎么撤', 'dont know how']) expect(send(atVoid, text).outcome, text).toEqual({ type: 'stopped', rule: 'void_on_terminal_first' });
     expect(send(atVoid, '没呢').outcome).toEqual({ type: 'stopped', rule: 'void_on_terminal_first' });
+    // A void the terminal would not do without a password the merchant lacks, or greyed out, failed; the
+    // option not found on the menu is a void not tried (the how-to helps).
+    for (const text of ['要密码 我没有', 'it asks for a password i dont have', '撤销键是灰的', '显示12']) expect(valueOf(send(atVoid, text).state, 'void_tried'), text).toBe('failed');
+    for (const text of ['机器上找不到撤销', 'couldnt find the option']) expect(send(atVoid, text).outcome, text).toEqual({ type: 'stopped', rule: 'void_on_terminal_first' });
   });
 
   it('an answer given before its question applies ("void failed" up front) is kept until its conditions are known', () => {
@@ -1222,6 +1240,12 @@ describe('suspend-settlement', () => {
     expect(held.pending).not.toBe('settlement_kind');
     // How long, said before the start ("要关一个月"), is a period too.
     expect(valueOf(last('suspend-settlement', ['下个月我们店要关一个月 结算能不能先停掉 商户号' + MID]).state, 'settlement_kind')).toBe('payout');
+    // …and so is one held for a reason: nobody gives a reason to skip a daily close.
+    for (const text of ['老板出国了 结算先停一下 商户号' + MID, '最近生意不好 结算先停 商户号' + MID]) {
+      const reasoned = last('suspend-settlement', [text]).state!;
+      expect([valueOf(reasoned, 'settlement_kind'), valueOf(reasoned, 'reason')], text).toEqual(['payout', 'business_change']);
+    }
+    expect(valueOf(last('suspend-settlement', ['被人盗刷了 先把结算冻结 商户号' + MID]).state, 'reason')).toBe('compliance');
     // Without a period, the question stays: the merchant may mean the terminal's daily close.
     expect(last('suspend-settlement', ['我想暂停结算']).state!.pending).toBe('settlement_kind');
     // A choice made is never replaced.

@@ -58,6 +58,7 @@ describe('the merchant asks for a person', () => {
     ['人工客服', 'zh-CN'],
     ['我想找客服', 'zh-CN'],
     ['找你们客服 电话一直打不通', 'zh-CN'],
+    ['你们太麻烦了 直接找人帮我弄', 'zh-CN'],
     ['can I talk to an agent', 'en'],
     ['human please', 'en'],
     ['你好 我要找人工', 'zh-CN'],

@@ -74,6 +74,12 @@ const NEGATIVE_BEFORE = /[-−负]\s*$/;
 const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|应该是|不是|instead of|rather than|not)\s*$/i;
 const INTENDED_AFTER = /^\s*(?:[打按输刷][成错]了?|被?[打按输刷]成)/;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
+/**
+ * "多收了客人100", "多扣了50块": how much too much was taken, not the sale's amount — unless the sale was
+ * charged twice ("刷了两次，多扣了人家2380"), where the extra charge is the sale to undo.
+ */
+const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要)了?(?:人家|他|她|顾客|客人|客户|人)?(?:的)?\s*$|\b(?:overcharged|undercharged)(?: (?:him|her|them|the customer|my customer|a customer))?(?: by)?\s*$/i;
+const CHARGED_TWICE = /两次|两遍|两回|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 const CHARGED_AS_BEFORE = /(?:[打按输刷]成了?|keyed(?: in)?|rang up)\s*$/i;
 
 interface Reading {
@@ -122,6 +128,7 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     if (idLabelBefore(text, start)) continue;
     // What the sale should have been is not its amount: "把68块打成了680", "本来是158", "1200 instead of 120".
     if (INTENDED_BEFORE.test(before) || INTENDED_AFTER.test(after)) continue;
+    if (DIFFERENCE_BEFORE.test(text.slice(Math.max(0, start - 40), start)) && !CHARGED_TWICE.test(text)) continue;
     const value = readMatch(m);
     if (value === undefined) continue;
     out.push({ start, end, value, negative: NEGATIVE_BEFORE.test(before), chargedAs: CHARGED_AS_BEFORE.test(before), free });

@@ -7,6 +7,7 @@
 import { invalid } from './messages.js';
 import { dropOverlaps, normalize, originalSpan, trimAnswer } from './normalize.js';
 import { parseSmallInt } from '../../core/numerals.js';
+import { misspeltSpans } from './misspelt.js';
 import { soundAlikeSpans } from './sound-alike.js';
 import type { Found, Invalid, SlotContext, SlotOptions, SlotType, Valid } from './types.js';
 
@@ -61,6 +62,12 @@ function hits(text: string, values: Choice[], minLength: number): Hit[] {
   if (all.length === 0) {
     values.forEach((choice, index) => {
       for (const label of choice.labels) if ([...label.trim()].length >= Math.max(2, minLength)) for (const span of soundAlikeSpans(text, label)) all.push({ index, ...span });
+    });
+  }
+  // …or an English one with a typo ("not setled yet").
+  if (all.length === 0) {
+    values.forEach((choice, index) => {
+      for (const label of choice.labels) if ([...label.trim()].length >= minLength) for (const span of misspeltSpans(text, label)) all.push({ index, ...span });
     });
   }
   return all.filter((h) => !all.some((o) => o.index !== h.index && o.start <= h.start && o.end >= h.end && o.end - o.start > h.end - h.start));

@@ -197,6 +197,10 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     '客人的卡刷了两回', // a count: how many times, not how much
     '刷了两遍都不行',
     'the 5kg bag', // k only as thousands, not kg
+    // How much too much was taken is no sale's amount (unless the sale was charged twice, above).
+    '多收了客人100 昨天的 要退',
+    '昨天多扣了顾客50块，要退回去',
+    'overcharged the customer by 30 yesterday, refund',
     '第2笔',
     '1280', // no marker, no amount word: could be anything
     '昨天 10203040', // eight digits after the day are a terminal ID, not an amount

@@ -108,6 +108,15 @@ describe('enum', () => {
     expect(spans(enumType, '壮秀', ctx(kinds))).toEqual([]);
     expect(spans(enumType, '装修 资金周转', ctx(kinds)).map(([id]) => id)).toEqual(['business_change', 'cash_flow']);
   });
+
+  it('reads an English label with a typo in a long word, never a short word nor another first letter', () => {
+    const settled = { values: [{ id: 'no', labels: ['not settled', 'not yet'] }, { id: 'yes', labels: ['already settled', 'settled'] }] };
+    expect(spans(enumType, 'batch not setled yet', ctx(settled))).toEqual([['no', 'not setled']]);
+    expectValid(enumType.parse('alredy setled', ctx(settled)), 'yes');
+    // "nut settled" is not "not settled" (three letters: every typo is another word); "kettled" starts otherwise.
+    expect(spans(enumType, 'nut setled', ctx(settled)).map(([id]) => id)).toEqual(['yes']);
+    expect(spans(enumType, 'kettled', ctx(settled))).toEqual([]);
+  });
 });
 
 describe('enum: a plain yes or no to a yes/no question', () => {
