@@ -64,7 +64,7 @@ export function lexiconOf(entries: { term: string; variants: string[] }[]): Lexi
 }
 
 const words = z.array(z.union([z.string(), z.number()]).transform(String)).default([]);
-const OutOfScopeSchema = z.object({ questions: words, elsewhere: words, terminal: words });
+const OutOfScopeSchema = z.object({ questions: words, elsewhere: words, terminal: words, unanswered: words });
 
 /** `knowledge/out-of-scope.yaml`. */
 export interface OutOfScope {
@@ -78,12 +78,18 @@ export interface OutOfScope {
   elsewhere: string[];
   /** …unless the message mentions the card terminal or its slips (POS, 刷卡, 签购单). */
   terminal: string[];
+  /**
+   * Words of what the guide never covers about the terminal itself or the business around it (电池, 广告,
+   * 发票, 小费): a question naming one is refused, the terminal named or not — unless it also names one of
+   * the guide's own concepts (撤销, 结算, 签购单…), as "撤销的时候机器没电了" does.
+   */
+  unanswered: string[];
 }
 
 export function loadOutOfScope(file: string): OutOfScope {
   const data = readYamlFile(file, OutOfScopeSchema);
   const list = (xs: string[] | undefined) => (xs ?? []).map((q) => q.trim()).filter(Boolean);
-  return { questions: list(data?.questions), elsewhere: list(data?.elsewhere), terminal: list(data?.terminal) };
+  return { questions: list(data?.questions), elsewhere: list(data?.elsewhere), terminal: list(data?.terminal), unanswered: list(data?.unanswered) };
 }
 
 /** A spaced pinyin variant ("tui huo") matched written without or with other spacing. */

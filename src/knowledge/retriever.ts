@@ -138,6 +138,7 @@ export class Retriever {
   /** `out-of-scope.yaml`'s `elsewhere` and `terminal` words, as matchers. */
   private readonly elsewhereWords: ReturnType<typeof wordMatcher>[];
   private readonly terminalWords: ReturnType<typeof wordMatcher>[];
+  private readonly unansweredWords: ReturnType<typeof wordMatcher>[];
 
   constructor(
     private readonly index: LoadedIndex,
@@ -158,6 +159,7 @@ export class Retriever {
     const idf = (t: string) => index.embeddings.idf(t);
     this.elsewhereWords = index.outOfScope.elsewhere.map(wordMatcher);
     this.terminalWords = index.outOfScope.terminal.map(wordMatcher);
+    this.unansweredWords = index.outOfScope.unanswered.map(wordMatcher);
     this.outOfScope = new QuestionIndex(index.outOfScope.questions.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
     this.questions = this.questionIndex([]);
   }
@@ -399,7 +401,7 @@ export class Retriever {
     // So does a message none of whose words, question or story, name a concept of the guide ("…交了一季度的房租，
     // 房东说没收到…钱到底去哪了"): what it names decides.
     const storyDecides = Boolean(context) && (bare || textTokens.length === 0 || this.distinctiveGroups(`${text} ${context}`).length === 0);
-    const elsewhere = judgedOutOfScope ? undefined : this.elsewhere(pointsBack || storyDecides ? `${text} ${context}` : text, analysis.original);
+    const elsewhere = judgedOutOfScope ? undefined : (this.elsewhere(pointsBack || storyDecides ? `${text} ${context}` : text, analysis.original) ?? this.unanswered(text));
     if (judgedOutOfScope || elsewhere) confidence = Math.min(confidence, OUT_OF_SCOPE_CONFIDENCE);
     const lookup = lookedUp[0];
     if (lookup && top && `${top.chunk.file}#${top.chunk.section}` === lookup) confidence = Math.max(confidence, LOOKUP_CONFIDENCE);
@@ -431,6 +433,12 @@ export class Retriever {
     if (!named) return undefined;
     const typed = normalize(message);
     return this.terminalWords.some((w) => w.in(typed)) ? undefined : named.word;
+  }
+
+  /** The `unanswered` word the question names, when it names none of the guide's own concepts. */
+  private unanswered(text: string): string | undefined {
+    const named = this.unansweredWords.find((w) => w.in(text));
+    return named && this.distinctiveGroups(text).length === 0 ? named.word : undefined;
   }
 
   /** The out-of-scope question most like the asked one, with its similarity. */
@@ -610,8 +618,8 @@ function spellersFor(index: LoadedIndex, terms: Set<string>): { pinyin: PinyinSp
   const en: string[] = [...STOPWORDS].filter((w) => /^[a-z']+$/.test(w));
   for (const t of [...index.glossary.synonyms.flat(), ...index.glossary.terms]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
   // Words known to be about something else are words too: "wire" must not be corrected into "were".
-  const { questions, elsewhere, terminal } = index.outOfScope;
-  for (const t of [...questions, ...elsewhere, ...terminal]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
+  const { questions, elsewhere, terminal, unanswered } = index.outOfScope;
+  for (const t of [...questions, ...elsewhere, ...terminal, ...unanswered]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
   for (const c of index.manifest.chunks) {
     const text = indexText(c, index.lexicon);
     if (c.lang === 'zh') zh.push(...words(text, false));

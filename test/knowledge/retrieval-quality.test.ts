@@ -137,6 +137,18 @@ describe('elsewhere: another platform or errand is not the guide\'s, unless the 
   });
 });
 
+describe('unanswered: what the guide never covers about the terminal itself, named or not', () => {
+  it('is refused with the terminal named, and answered when a concept of the guide comes with it', async () => {
+    for (const q of ['POS机的电池能用多久', '机器屏幕上的广告怎么关', 'how do I turn off the ads on the terminal screen', '怎么设置小费功能']) {
+      const a = await kb.ask(q);
+      expect(a.answered, q).toBe(false);
+      expect(a.retrieval.outOfScope, q).toBeTruthy();
+    }
+    const voided = await kb.ask('撤销做到一半机器没电了，这笔撤销成功了吗');
+    expect(voided.retrieval.outOfScope).toBeUndefined();
+  });
+});
+
 describe('a story whose question names nothing of the guide is read with the story', () => {
   it('an errand told in the story decides; a guide concept told there keeps the question the guide\'s', async () => {
     const rent = await kb.ask('上个月用店里的对公账户交了一季度的房租，房东说没收到，可是银行流水显示已经扣款了。钱到底去哪了，怎么查？');
