@@ -21,10 +21,10 @@
  * 2 bad usage.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, loadDotEnv, type Config } from './config.js';
+import type { Config } from './config.js';
 import { checkChatUser, checkFixturesFile, usageError } from './cli-usage.js';
 import { isAppError } from './errors.js';
-import { createLogger, type Logger } from './logger.js';
+import type { Logger } from './logger.js';
 
 const USAGE = `Usage: pos-assist <command> [options]
 
@@ -151,6 +151,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
 
+    // The configuration's schema (zod) and the logger load only now: help and usage errors answer without them.
+    const [{ loadConfig, loadDotEnv }, { createLogger }] = await Promise.all([import('./config.js'), import('./logger.js')]);
     loadDotEnv();
     config = loadConfig();
     // Interactive and scripted commands keep the terminal clean unless asked for more.

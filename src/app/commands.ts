@@ -11,7 +11,6 @@ import { answerPath, answerQuestion } from '../bot/answering.js';
 import { GroundedAnswerer } from '../llm/grounded-answer.js';
 import { LanguageModel, type LlmCallRecord } from '../llm/language-model.js';
 import { safeName, storeFile } from '../channels/attachments.js';
-import { TerminalAdapter } from '../channels/terminal/terminal-adapter.js';
 import { AppError, isAppError } from './errors.js';
 import { detectLocale, t, type Locale } from '../i18n/messages.js';
 import { evaluate, loadEvalFixtures, type EvalResult } from '../knowledge/evaluate.js';
@@ -20,7 +19,8 @@ import type { VectorEmbeddingDescriptor } from '../knowledge/vector-embeddings.j
 import { checkChatUser, checkFixturesFile, usageError } from './cli-usage.js';
 import { PROJECT_ROOT, secretValues, type Config } from './config.js';
 import type { Logger } from './logger.js';
-import { createRuntime, openKnowledge, type Runtime } from './runtime.js';
+import { openKnowledge } from './knowledge-open.js';
+import type { Runtime } from './runtime.js';
 
 export async function runIngest(config: Config, logger: Logger, rebuild: boolean, json: boolean): Promise<number> {
   const report = await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, rebuild, embeddings: config.embeddings });
@@ -82,6 +82,8 @@ export async function runAsk(config: Config, logger: Logger, question: string, j
  */
 export async function runChat(config: Config, logger: Logger, jsonl: boolean, user: string | undefined, shared?: Runtime): Promise<number> {
   checkChatUser(user);
+  // Only the chat needs the bot and botbuilder: the knowledge commands start without them.
+  const [{ createRuntime }, { TerminalAdapter }] = await Promise.all([import('./runtime.js'), import('../channels/terminal/terminal-adapter.js')]);
   const runtime = shared ?? (await createRuntime(config, logger));
   const interactive = !jsonl && process.stdin.isTTY === true;
   let lastOptions: string[] = [];

@@ -16,8 +16,7 @@ import type { Flow } from '../flows/flow-schema.js';
 import { IntentDetector } from '../flows/intent.js';
 import { SLOT_TYPES } from '../flows/slot-types/registry.js';
 import { RequestStore, type RequestEvent, type RequestRecord } from '../requests/index.js';
-import { KnowledgeBase } from '../knowledge/knowledge-base.js';
-import type { IngestReport } from '../knowledge/ingest.js';
+import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { SqlStorage, SqlTranscriptStore, KnowledgeMissStore, openDatabase, type Store } from '../store/index.js';
 import { secretValues, type Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -33,6 +32,7 @@ import { purgeExpired as purgeExpiredRows, type RetentionResult } from '../store
 import { IdentityStore } from '../identity/identity-store.js';
 import { PhoneCheck } from '../identity/phone-check.js';
 import type { Metrics } from './metrics.js';
+import { openKnowledge } from './knowledge-open.js';
 import { AnswerFeedbackStore } from '../ops/feedback-store.js';
 import { AuditLog } from '../ops/audit-log.js';
 import { KnowledgeEdits } from '../ops/knowledge-edits.js';
@@ -92,25 +92,6 @@ export interface Runtime {
   /** Connects a channel adapter to the bot (error handling included). */
   attach(adapter: ChannelAdapter): void;
   close(): Promise<void>;
-}
-
-export async function openKnowledge(config: Config, logger: Logger): Promise<KnowledgeBase> {
-  const knowledge = await KnowledgeBase.open({
-    knowledgeDir: config.knowledgeDir,
-    indexDir: config.paths.index,
-    minConfidence: config.answerMinConfidence,
-    maxSources: config.answerMaxSources,
-    embeddings: config.embeddings,
-    logger,
-  });
-  if (knowledge.ingestReport) logIngest(logger, knowledge.ingestReport);
-  return knowledge;
-}
-
-export function logIngest(logger: Logger, report: IngestReport): void {
-  for (const p of report.problems) logger.warn({ file: p.file, reason: p.reason }, 'knowledge file skipped');
-  const { added, updated, unchanged, removed, total, reason, durationMs } = report;
-  logger.info({ added, updated, unchanged, removed, total, reason, durationMs }, 'knowledge index updated');
 }
 
 export interface RuntimeOptions {

@@ -31,7 +31,7 @@ import { AuditLog } from '../ops/audit-log.js';
 import { opsRoutes } from '../ops/ops-routes.js';
 import { KnowledgeEdits } from '../ops/knowledge-edits.js';
 import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
-import { startWechat, type WechatChannel } from '../channels/wechat/index.js';
+import type { WechatChannel } from '../channels/wechat/index.js';
 import { InboundJournal } from '../channels/inbound-journal.js';
 import { officialSecrets, startWechatOfficial, type WechatOfficialChannel } from '../channels/wechat-official/index.js';
 import { wechatCallbackRoutes } from '../channels/wechat-platform/index.js';
@@ -561,6 +561,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         if (config.wechat.puppet) {
           try {
             wechatFailed = false;
+            // wechaty takes seconds to load: only a server with a puppet configured pays for it.
+            const { startWechat } = await import('../channels/wechat/index.js');
             wechat = await startWechat({ ...channelDeps, config: config.wechat });
             logger.info({ puppet: config.wechat.puppet }, 'WeChat channel started; waiting for login (scan the QR code)');
           } catch (err) {
