@@ -139,6 +139,8 @@ const BIND = /^\s*(?:\/bind|绑定码?|綁定碼?|bind(?:ing code)?)\s*[:：]?\s
 /** The code alone, after the bot asked for it. */
 const BIND_CODE_ALONE = /^\s*(\d{8})\s*$/;
 /** Asking for a code texted to the merchant's phone on file, with or without the merchant ID (group 1). */
+/** A merchant's own ID (15 digits) in a message: what it asks is about their own requests. */
+const MERCHANT_ID_IN_TEXT = /(?<!\d)\d{15}(?!\d)/;
 const PHONE_CHECK = /^\s*(?:\/verify|短信验证|手机验证|短信認證|手機驗證|验证|驗證|verify(?: by (?:sms|text|phone))?|sms verify)\s*[:：]?\s*(\d{15})?\s*[。.!！]?\s*$/i;
 /** Small talk is answered directly: it is not a question for the knowledge base, nor a miss. */
 const END = '[\\s!！。.,，~～?？]*$';
@@ -496,7 +498,8 @@ export class PosAssistBot extends ActivityHandler {
       const statusFlowId = (!detected || detected.mode === 'offer') && (asksIfDone(text) || asksWhatIsNeeded(text)) ? flows.intents.statusFlowId() : undefined;
       // "营业执照要怎么发给你们" from the chat whose request needs more: that request's supplement.
       const supplementId = !detected && !statusFlowId && sendsMaterials(text) ? await flows.turns.supplementAsked(context) : undefined;
-      const ownFlow = supplementId ?? (statusFlowId && (await flows.turns.filedHere(context)) ? statusFlowId : undefined);
+      // Asked with one's own merchant ID, it is about one's own requests wherever they were filed.
+      const ownFlow = supplementId ?? (statusFlowId && (MERCHANT_ID_IN_TEXT.test(text) || (await flows.turns.filedHere(context))) ? statusFlowId : undefined);
       const intent = ownFlow ? { flowId: ownFlow, score: 1, mode: 'start' as const } : detected;
       const topic = conversation.topic;
       delete conversation.topic;

@@ -297,6 +297,21 @@ export function labelOf(flow: Flow, slot: Slot, locale: Locale): string {
   return m?.[1]?.trim() || slot.name;
 }
 
+/**
+ * Whether one of `words` is in the clause of `found` — up to the punctuation around it, and in Chinese up to
+ * the spaces too (merchants type a space for a comma).
+ */
+function saidBeside(text: string, found: { start: number; end: number }, words: string[] | undefined): boolean {
+  if (!words?.length) return false;
+  const edge = /[\u4e00-\u9fff]/.test(text) ? /[，,。.;；!！?？\s]/ : /[，,。;；!！?？]|\.(?!\d)/;
+  let start = found.start;
+  while (start > 0 && !edge.test(text[start - 1]!)) start--;
+  let end = found.end;
+  while (end < text.length && !edge.test(text[end]!)) end++;
+  const clause = text.slice(start, end).toLowerCase();
+  return words.some((w) => clause.includes(w.toLowerCase()));
+}
+
 export class FlowEngine {
   /** The merchants' time zone: "today" for dates and rules (the slot extractor's prompt says it too). */
   readonly timeZone: string;
@@ -1104,9 +1119,12 @@ export class FlowEngine {
       if (found.length === 0) continue;
       // "从1月25号停，到2月10号恢复": two days, one clause naming its slot — each day to its own.
       if (slots.length === 2 && named.length === 1 && found.length === 2 && this.twoByClause(flow, state, text, target, slots, found, now, locale, out)) continue;
+      // Of several values, the one said with the slot's words ("…是前天刷的"), if any.
+      const saidWith = found.length > 1 ? found.filter((x) => saidBeside(text, x, target.options.saidWith)) : [];
+      const pool = saidWith.length > 0 ? saidWith : found;
       // "不是1280元，是1208元": of several values, not the one already there.
       const current = state.values[target.name]?.display;
-      const f = found.find((x) => x.display !== current) ?? found[0]!;
+      const f = pool.find((x) => x.display !== current) ?? pool[0]!;
       // A number read by its length alone fills an empty slot; it never changes a value already given.
       if (f.guessed && current !== undefined && current !== f.display) continue;
       const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display }, now);

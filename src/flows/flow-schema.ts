@@ -122,6 +122,12 @@ export const Slot = z
          */
         readSlips: z.boolean().optional(),
         /**
+         * Words said beside this slot's value: of several values of its type in one message, the one in a
+         * clause with one of them is taken ("顾客今天拿回来了 是前天刷的": the day of the sale is the day
+         * the card was swiped, not the day the customer came back).
+         */
+        saidWith: z.array(z.string().min(1)).optional(),
+        /**
          * An optional slot taken when the merchant says it and never asked for (a ticket number: without
          * one the merchant's recent requests are listed, so asking first would only cost a turn).
          */

@@ -45,7 +45,7 @@ export function asksIfDone(text: string): boolean {
  * me"): from a chat that filed a request, that request's status, which carries the reviewer's note.
  */
 const ASKS_WHAT_NEEDED =
-  /(?:要|还要|需要|让我)?补(?:充)?(?:什么|啥|哪些|些什么)|缺(?:什么|啥|哪些)|还(?:要|差|需要)(?:什么|啥|哪些)(?:材料|资料|东西)?|(?:你们|您)(?:给我)?发(?:的|来的)(?:消息|通知|短信)|(?:消息|通知|短信)[^，,。]{0,6}(?:没看懂|看不懂)|\bwhat (?:else )?(?:do|did) (?:you|u)(?: guys)? (?:need|want)\b|\bwhat(?:'s| is) missing\b|\bdon'?t understand (?:the|your) (?:message|notice)\b/i;
+  /(?:要|还要|需要|让我)?补(?:充)?(?:什么|啥|哪些|些什么)|缺(?:什么|啥|哪些)|还(?:要|差|需要)(?:什么|啥|哪些)(?:材料|资料|东西)?|(?:你们|您)(?:给我)?发(?:的|来的)(?:消息|通知|短信)|(?:消息|通知|短信)[^，,。]{0,6}(?:没看懂|看不懂)|\bwhat (?:else )?(?:do|did) (?:you|u)(?: guys)? (?:need|want)\b|缺(?:材料|资料|东西)|(?:收到|接到)(?:了)?(?:你们的?)?(?:通知|消息|短信)|\bwhat(?:'s| is) missing\b|\bdon'?t understand (?:the|your) (?:message|notice)\b|\b(?:you|u)(?: guys)? (?:need|want|asked for|require) (?:more|additional|extra) (?:info|information|details|documents|docs|materials)\b|\b(?:got|received|get) (?:a |your |the )?(?:message|notice|sms|text)\b/i;
 
 export function asksWhatIsNeeded(text: string): boolean {
   return ASKS_WHAT_NEEDED.test(simplifiedText(text));

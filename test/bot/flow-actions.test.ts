@@ -189,6 +189,14 @@ describe('flow actions in the bot', () => {
     const how = (await stranger.say('营业执照要怎么发给你们')).map((a) => a.text ?? '').join('\n');
     expect(how).not.toContain('请发送要补充的照片或 PDF 文件');
     expect((await stranger.say('你们给我发的消息说要补什么 我没看懂')).map((a) => a.text ?? '').join('\n')).not.toContain(created.request.ticket);
+    // …unless they name their merchant ID with it: then it is a status check of their own requests — shown
+    // only to a chat verified for that merchant (this one is not: it is told how to verify).
+    const named = terminalConversation(runtime, 'done-named');
+    await named.start();
+    const withId = (await named.say('got a message saying you need more info, what is it? merchant 898310048160009')).map((a) => a.text ?? '').join('\n');
+    expect(withId).toContain('Check a request');
+    expect(withId).toContain('only a verified account can see');
+    expect(withId).not.toContain(created.request.ticket);
   });
 
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {

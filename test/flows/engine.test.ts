@@ -172,13 +172,17 @@ describe('starting a flow', () => {
     // A labelled reason wins over a clause with a cue.
     const labelled = engine.start('cancel-transaction', { text: '想退一笔，原因是顾客取消订单，顾客退货了' }, NOW, 'zh-CN');
     expect(valueOf(labelled.state, 'reason')).toBe('顾客取消订单');
-    // What went wrong with the goods or the order is the reason too.
-    for (const [text, reason, locale] of [
-      ['昨天300那笔要退 东西坏了', '东西坏了', 'zh-CN'],
-      ['昨天300的 商品缺货 退给客人', '商品缺货', 'zh-CN'],
-      ['refund the 300 from yesterday, the goods were damaged', 'the goods were damaged', 'en'],
+    // Two days in one message: the sale's is the one said with the swipe, not the day the customer came
+    // back (NOW is 25 November). What went wrong with the goods or the order is the reason too.
+    for (const [text, slot, value, locale] of [
+      ['顾客今天拿回来了 是前天刷的300', 'transaction_date', '2026-11-23', 'zh-CN'],
+      ['a customer came back today, he paid 75 three days ago and wants his money back', 'transaction_date', '2026-11-22', 'en'],
+      ['昨天刷的300 今天客人来退', 'transaction_date', '2026-11-24', 'zh-CN'],
+      ['昨天300那笔要退 东西坏了', 'reason', '东西坏了', 'zh-CN'],
+      ['昨天300的 商品缺货 退给客人', 'reason', '商品缺货', 'zh-CN'],
+      ['refund the 300 from yesterday, the goods were damaged', 'reason', 'the goods were damaged', 'en'],
     ] as const) {
-      expect(valueOf(engine.start('cancel-transaction', { text }, NOW, locale).state, 'reason'), text).toBe(reason);
+      expect(valueOf(engine.start('cancel-transaction', { text }, NOW, locale).state, slot), text).toBe(value);
     }
   });
 

@@ -60,7 +60,7 @@ describe('flow files', () => {
     ['neverAsked on a required slot', cancel.replace('    type: merchant_id\n', '    type: merchant_id\n    options: { neverAsked: true }\n'), /^slots\[0\]\.options\.neverAsked: only an optional slot/],
     ['promptWhen on a required slot', cancel.replace('    type: merchant_id\n', "    type: merchant_id\n    promptWhen: [{ slot: reason, equals: other }]\n"), /^slots\[0\]\.promptWhen: promptWhen is for optional slots/],
     ['promptWhen on an unknown slot', suspend.replace('promptWhen: [{ slot: reason, equals: other }]', 'promptWhen: [{ slot: reasn, equals: other }]'), /promptWhen\[0\]\.slot: unknown slot "reasn"/],
-    ['maxAgeDays naming an unknown setting', cancel.replace('    type: date\n', '    type: date\n    options: { maxAgeDays: settings.maxAge }\n'), /^slots\[2\]\.options\.maxAgeDays: unknown setting "settings\.maxAge"/],
+    ['maxAgeDays naming an unknown setting', cancel.replace('      saidWith:', '      maxAgeDays: settings.maxAge\n      saidWith:'), /^slots\[2\]\.options\.maxAgeDays: unknown setting "settings\.maxAge"/],
   ])('names the path and the reason for %s', (_name, source, expected) => {
     const problems = problemsOf(source);
     expect(problems.length, `no problem found`).toBeGreaterThan(0);
