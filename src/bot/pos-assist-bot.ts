@@ -23,7 +23,7 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { KnowledgeMissStore } from '../store/misses-store.js';
 import { capabilitiesOf, MASKED_CARD_NUMBERS } from '../channels/channel-adapter.js';
 import type { FileRef, FlowState, Say } from '../flows/engine.js';
-import { asksIfDone, asksWhatIsNeeded, GIVE_UP_CURRENT, isQuestion, sendsMaterials, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
+import { asksIfDone, asksWhatIsNeeded, GIVE_UP_CURRENT, isQuestion, namesMerchantId, sendsMaterials, soundsLikeRequest, type IntentDetector } from '../flows/intent.js';
 import type { IntentClassifier } from '../llm/intent-classifier.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
 import { statusNotice } from '../requests/index.js';
@@ -139,8 +139,6 @@ const BIND = /^\s*(?:\/bind|绑定码?|綁定碼?|bind(?:ing code)?)\s*[:：]?\s
 /** The code alone, after the bot asked for it. */
 const BIND_CODE_ALONE = /^\s*(\d{8})\s*$/;
 /** Asking for a code texted to the merchant's phone on file, with or without the merchant ID (group 1). */
-/** A merchant's own ID (15 digits) in a message: what it asks is about their own requests. */
-const MERCHANT_ID_IN_TEXT = /(?<!\d)\d{15}(?!\d)/;
 const PHONE_CHECK = /^\s*(?:\/verify|短信验证|手机验证|短信認證|手機驗證|验证|驗證|verify(?: by (?:sms|text|phone))?|sms verify)\s*[:：]?\s*(\d{15})?\s*[。.!！]?\s*$/i;
 /** Small talk is answered directly: it is not a question for the knowledge base, nor a miss. */
 const END = '[\\s!！。.,，~～?？]*$';
@@ -499,7 +497,7 @@ export class PosAssistBot extends ActivityHandler {
       // "营业执照要怎么发给你们" from the chat whose request needs more: that request's supplement.
       const supplementId = !detected && !statusFlowId && sendsMaterials(text) ? await flows.turns.supplementAsked(context) : undefined;
       // Asked with one's own merchant ID, it is about one's own requests wherever they were filed.
-      const ownFlow = supplementId ?? (statusFlowId && (MERCHANT_ID_IN_TEXT.test(text) || (await flows.turns.filedHere(context))) ? statusFlowId : undefined);
+      const ownFlow = supplementId ?? (statusFlowId && (namesMerchantId(text) || (await flows.turns.filedHere(context))) ? statusFlowId : undefined);
       const intent = ownFlow ? { flowId: ownFlow, score: 1, mode: 'start' as const } : detected;
       const topic = conversation.topic;
       delete conversation.topic;

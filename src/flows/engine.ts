@@ -150,7 +150,7 @@ const SKIP = new RegExp(
 );
 /** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
 const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
-/** "材料也没有", "no documents\": said in passing, it answers an optional file question before it is asked. */
+/** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
 const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|没有?(?:什么|啥)?(?:材料|资料|证明)|\bno (?:documents?|docs|paperwork|files)\b/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
 const NOT_KNOWN_YET =

@@ -115,6 +115,11 @@ const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)
  */
 const CAN_YOU = /能不能|可不可以|能否|可否|可以吗|能吗|能(?:停|暂停|退|撤|取消)[^，,。?？\s]{0,3}吗|行不行|行吗|\b(?:can|could) (?:you|we|i)\b/i;
 const MERCHANT_ID = /(?<!\d)\d{15}(?!\d)/;
+
+/** Whether a message names a merchant ID (15 digits): what it asks is then about that merchant's own requests. */
+export function namesMerchantId(text: string): boolean {
+  return MERCHANT_ID.test(text);
+}
 /** Long messages put their request in a sentence; a polite question there is still a question. */
 const POLITE_REQUEST_MAX_CHARS = 40;
 /** A message that ends by asking us to do it ("…钱怎么退回他卡上，帮我弄") is that request, whatever it asked on the way. */

@@ -135,7 +135,7 @@ export class Retriever {
   private readonly distinctive: Set<string[]>;
   /** `out-of-scope.yaml`'s questions. */
   private readonly outOfScope: QuestionIndex<number>;
-  /** `out-of-scope.yaml`'s `elsewhere` and `terminal` words, as matchers. */
+  /** `out-of-scope.yaml`'s `elsewhere`, `terminal` and `unanswered` words, as matchers. */
   private readonly elsewhereWords: ReturnType<typeof wordMatcher>[];
   private readonly terminalWords: ReturnType<typeof wordMatcher>[];
   private readonly unansweredWords: ReturnType<typeof wordMatcher>[];
