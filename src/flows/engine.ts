@@ -1561,6 +1561,8 @@ export class FlowEngine {
     // A day, a number or an option of another question ("资金结算" when why is asked) answers that question
     // (early, or again), not this one.
     if (/\d/.test(normalize(text).text) || this.slotType('date').extract(text, this.context(pending, now, locale, flow)).length) return false;
+    // …and so does a length of time ("大概半个月" asked why): how long, not why.
+    if (durationIn(text, { guess: true })) return false;
     const onlyThat = (f: { start: number; end: number }) => !blank(text, [[f.start, f.end]]).replace(/[\s\p{P}吧啊呀的了哦嘛]/gu, '');
     const otherEnums = flow.slots.filter((s) => s.type === 'enum' && s !== pending);
     if (otherEnums.some((s) => this.slotType('enum').extract(text, this.context(s, now, locale, flow)).some(onlyThat))) return false;

@@ -1250,6 +1250,11 @@ describe('suspend-settlement', () => {
       expect([valueOf(reasoned, 'settlement_kind'), valueOf(reasoned, 'reason')], text).toEqual(['payout', 'business_change']);
     }
     expect(valueOf(last('suspend-settlement', ['被人盗刷了 先把结算冻结 商户号' + MID]).state, 'reason')).toBe('compliance');
+    expect(valueOf(last('suspend-settlement', ['能不能先别给我打款了 我要去外地一段时间 商户号' + MID]).state, 'reason')).toBe('business_change');
+    // A length of time where the reason is asked says how long, not why: it is no reason in own words.
+    const atReason = last('suspend-settlement', ['先别给我打款了 商户号' + MID]).state!;
+    expect(atReason.pending).toBe('reason');
+    expect(send(atReason, '大概半个月').state!.values).not.toHaveProperty('reason');
     // Without a period, the question stays: the merchant may mean the terminal's daily close.
     expect(last('suspend-settlement', ['我想暂停结算']).state!.pending).toBe('settlement_kind');
     // A choice made is never replaced.
