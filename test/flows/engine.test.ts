@@ -1210,6 +1210,7 @@ describe('suspend-settlement', () => {
     expect(send(atDocuments, '没有别的了').state!.skipped).toContain('documents');
     expect(send(atDocuments, '等等 我先问问老板再说吧').state!.stage).toBe('confirm-cancel');
     expect(send(atDocuments, '等会儿 我先问问老板要不要退').state!.stage).toBe('confirm-cancel');
+    expect(send(atDocuments, '哦 我问一下老板再说').state!.stage).toBe('confirm-cancel');
     // "木有" (没有) to the optional file question: none to send.
     expect(send(atDocuments, '木有').state!.skipped).toContain('documents');
   });
