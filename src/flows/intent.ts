@@ -178,7 +178,7 @@ const OWN_FILED =
   /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期)(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
-const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|\b(?:check|look (?:it|them) up)\b/i;
+const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|帮我查|\b(?:check|look (?:it|them) up|look up)\b/i;
 /** Still waiting ("还没到账", "still hasn't got the money"): about what was filed, though no question. */
 const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|\b(?:still|not yet|hasn'?t|haven'?t|nothing (?:has )?happened|no (?:news|reply|response|answer))\b/i;
 
@@ -301,7 +301,8 @@ export class IntentDetector {
   detect(typed: string, opts: { withFiles?: boolean } = {}): IntentMatch | undefined {
     const text = this.readable(typed);
     // A ticket number on its own ("CX-20261201-0001", after the list of requests) asks after that ticket.
-    const byTicket = TICKET_ALONE.test(text) ? this.statements.find((st) => st.ticketAlone) : undefined;
+    // …and so does one to look up ("帮我查下CX-…", "can you look up CX-…").
+    const byTicket = TICKET_ALONE.test(text) || (TICKET.test(text) && LOOK_AT_IT.test(text)) ? this.statements.find((st) => st.ticketAlone) : undefined;
     if (byTicket) return { flowId: byTicket.flowId, score: 1, mode: 'start' };
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;

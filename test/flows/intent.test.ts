@@ -153,6 +153,8 @@ describe('intent detection', () => {
       // A ticket number on its own, e.g. after the list of requests.
       ['CX-20261201-0001', 'request-status'],
       ['工单号：CX-20261201-0001？', 'request-status'],
+      ['帮我查下CX-20261201-0001', 'request-status'],
+      ['can you look up CX-20261201-0001', 'request-status'],
       ['did my refund request go through? merchant 847159263847159', 'request-status'],
       ['我那个退宽申请有结果了吗', 'request-status'],
       ['我要推货 商户号883344556677889 终端号 22334455', 'cancel-transaction'],
