@@ -28,7 +28,9 @@ export function useLlmRuntimes(provider: { readonly fake: FakeOpenAI }, base: Re
     const rt = await startRuntime({
       LLM_API_KEY: 'sk-test-0123456789',
       LLM_BASE_URL: provider.fake.url,
-      LLM_TIMEOUT_MS: '3000',
+      // Generous: on a loaded machine a turn's rewrite, rerank and answer can take seconds; the tests of
+      // timeouts set their own.
+      LLM_TIMEOUT_MS: '15000',
       HANDOFF_BUSINESS_HOURS: 'always',
       ...base,
       ...env,
