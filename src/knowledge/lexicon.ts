@@ -64,7 +64,7 @@ export function lexiconOf(entries: { term: string; variants: string[] }[]): Lexi
 }
 
 const words = z.array(z.union([z.string(), z.number()]).transform(String)).default([]);
-const OutOfScopeSchema = z.object({ questions: words, elsewhere: words, terminal: words, unanswered: words });
+const OutOfScopeSchema = z.object({ questions: words, elsewhere: words, terminal: words, unanswered: words, carriers: words });
 
 /** `knowledge/out-of-scope.yaml`. */
 export interface OutOfScope {
@@ -84,12 +84,23 @@ export interface OutOfScope {
    * the guide's own concepts (撤销, 结算, 签购单…), as "撤销的时候机器没电了" does.
    */
   unanswered: string[];
+  /**
+   * The things the `unanswered` words are parts of (the terminal, its slip): naming them is not naming
+   * one of the guide's concepts, so "小票上的广告能去掉吗" is still about the ads.
+   */
+  carriers: string[];
 }
 
 export function loadOutOfScope(file: string): OutOfScope {
   const data = readYamlFile(file, OutOfScopeSchema);
   const list = (xs: string[] | undefined) => (xs ?? []).map((q) => q.trim()).filter(Boolean);
-  return { questions: list(data?.questions), elsewhere: list(data?.elsewhere), terminal: list(data?.terminal), unanswered: list(data?.unanswered) };
+  return {
+    questions: list(data?.questions),
+    elsewhere: list(data?.elsewhere),
+    terminal: list(data?.terminal),
+    unanswered: list(data?.unanswered),
+    carriers: list(data?.carriers),
+  };
 }
 
 /** A spaced pinyin variant ("tui huo") matched written without or with other spacing. */

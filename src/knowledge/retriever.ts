@@ -139,6 +139,8 @@ export class Retriever {
   private readonly elsewhereWords: ReturnType<typeof wordMatcher>[];
   private readonly terminalWords: ReturnType<typeof wordMatcher>[];
   private readonly unansweredWords: ReturnType<typeof wordMatcher>[];
+  /** `out-of-scope.yaml`'s `carriers`, normalized. */
+  private readonly carriers: Set<string>;
 
   constructor(
     private readonly index: LoadedIndex,
@@ -160,6 +162,7 @@ export class Retriever {
     this.elsewhereWords = index.outOfScope.elsewhere.map(wordMatcher);
     this.terminalWords = index.outOfScope.terminal.map(wordMatcher);
     this.unansweredWords = index.outOfScope.unanswered.map(wordMatcher);
+    this.carriers = new Set(index.outOfScope.carriers.map(normalize));
     this.outOfScope = new QuestionIndex(index.outOfScope.questions.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
     this.questions = this.questionIndex([]);
   }
@@ -435,10 +438,16 @@ export class Retriever {
     return this.terminalWords.some((w) => w.in(typed)) ? undefined : named.word;
   }
 
-  /** The `unanswered` word the question names, when it names none of the guide's own concepts. */
+  /**
+   * The `unanswered` word the question names, when it names none of the guide's own concepts. The
+   * terminal and its slip (`carriers`) do not count: they are what the ads, the battery or the paper are
+   * parts of.
+   */
   private unanswered(text: string): string | undefined {
     const named = this.unansweredWords.find((w) => w.in(text));
-    return named && this.distinctiveGroups(text).length === 0 ? named.word : undefined;
+    if (!named) return undefined;
+    const concepts = this.distinctiveGroups(text).filter((g) => !g.some((m) => this.carriers.has(m)));
+    return concepts.length === 0 ? named.word : undefined;
   }
 
   /** The out-of-scope question most like the asked one, with its similarity. */

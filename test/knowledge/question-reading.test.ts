@@ -50,7 +50,7 @@ describe('lexicon', () => {
       fs.writeFileSync(oos, 'questions: {a: 1}\n');
       expect(() => loadOutOfScope(oos)).toThrow(/out-of-scope\.yaml: questions/);
       expect(loadLexicon(path.join(dir, 'none.yaml')).apply('小票')).toBe('小票');
-      expect(loadOutOfScope(path.join(dir, 'none.yaml'))).toEqual({ questions: [], elsewhere: [], terminal: [], unanswered: [] });
+      expect(loadOutOfScope(path.join(dir, 'none.yaml'))).toEqual({ questions: [], elsewhere: [], terminal: [], unanswered: [], carriers: [] });
     } finally {
       removeDir(dir);
     }

@@ -147,6 +147,18 @@ describe('unanswered: what the guide never covers about the terminal itself, nam
     const voided = await kb.ask('撤销做到一半机器没电了，这笔撤销成功了吗');
     expect(voided.retrieval.outOfScope).toBeUndefined();
   });
+
+  it('is refused with the slip or the terminal named as what it belongs to (carriers), not as a concept', async () => {
+    // 小票 and 机器 are concepts of the guide, but here only the thing the ads, the look or the screen is part of.
+    for (const q of ['打印出来的小票有广告 能去掉吗', '小票上的广告语能不能换成我们店的活动', '机器屏幕太暗了 亮度在哪调', '顾客要发票 POS小票能当发票用吗']) {
+      const a = await kb.ask(q);
+      expect(a.answered, q).toBe(false);
+      expect(a.retrieval.outOfScope, q).toBeTruthy();
+    }
+    // A concept beyond the carrier still keeps the question the guide's.
+    const refund = await kb.ask('退货的小票上有广告 退货凭证号在哪里看');
+    expect(refund.retrieval.outOfScope).toBeUndefined();
+  });
 });
 
 describe('a story whose question names nothing of the guide is read with the story', () => {
