@@ -174,9 +174,13 @@ const SLIP_WINS =
   /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准)|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
 /** "我记错了": the merchant's own value was wrong. */
 const MISREMEMBERED = /记错|记混|看错|说错|搞错|弄错|输错|打错|my mistake|i was wrong|misremembered/i;
-const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change/i;
-/** A message that opens as a correction ("不对，金额是1208"): only such a message is not a free-text answer. */
-const CORRECTION_LEAD = /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|oh|oops|不好意思|抱歉)[\s,，。.!！]*)?(不对|不是|错了|搞错了|写错了|说错了|更正|修改|改一下|更改|sorry|actually|correction|change|no,)/i;
+const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change|should be|wrong|i meant|i mean(?![a-z])/i;
+/**
+ * A message that opens as a correction ("不对，金额是1208", "等等 金额说错了 是540"): only such a message is
+ * not a free-text answer. The value it corrects may be named before the correction word.
+ */
+const CORRECTION_LEAD =
+  /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|等等|等一下|等下|稍等|oh|oops|wait|hold on|不好意思|抱歉)[\s,，。.!！]*)?(?:(?:金额|钱数|日期|凭证号|参考号|终端号|商户号|手机号|电话|卡号|the amount|amount|the date|date)(?:也|我)?[\s,，]*)?(不对|不是|错了|搞错了|写错了|说错了|输错了|打错了|应该是|更正|修改|改一下|更改|sorry|actually|correction|change|no,|is wrong|should be)/i;
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
 const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
@@ -1447,7 +1451,11 @@ export class FlowEngine {
       const shared = extracted.filter((s) => s.type === slot.type).length > 1;
       const at = mentionAt(slot, text, { ownWordsOnly: shared });
       if (at === undefined) continue;
-      const answer = text.slice(at).replace(/^[\s,，。.:：]*(?:是|为|改成|改为|应该是|应为|换成|is|should be|to)?[\s:：]*/i, '');
+      // "金额说错了 是540", "the amount is wrong, should be 540": the correction word before the value goes too.
+      const answer = text
+        .slice(at)
+        .replace(/^[\s,，。.:：]*(?:也|我)?(?:说错了|写错了|输错了|打错了|搞错了|错了|不对|is wrong|was wrong|wrong)?[\s,，。.:：!！]*/i, '')
+        .replace(/^(?:是|为|改成|改为|应该是|应为|换成|is|should be|it's|it is|to)?[\s:：]*/i, '');
       const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
       if (parsed.ok) {
         if (state.values[slot.name]?.display !== parsed.display) {
@@ -1471,7 +1479,8 @@ export class FlowEngine {
     const lead = CORRECTION_LEAD.exec(text);
     if (!lead) return;
     const answer = text.slice(lead[0].length).replace(/^[\s,，。.:：!！不对是错了]*(?:应该是|应为|改成|改为|is|should be)?[\s:：]*/i, '');
-    if (!answer || (pending && this.parse(pending, state, answer, now, locale).ok)) return;
+    // A free-text question takes any answer: the value then corrects an earlier one, not the text.
+    if (!answer || (pending && pending.type !== 'text' && this.parse(pending, state, answer, now, locale).ok)) return;
     const fits = flow.slots.filter(EXTRACTED).filter((slot) => {
       if (slot === pending || state.values[slot.name] === undefined || this.isRuleSet(flow, slot) || ['text', 'enum', 'attachments'].includes(slot.type)) return false;
       return this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now).ok;

@@ -297,6 +297,7 @@ describe('starting a flow', () => {
     expect(lastSaid(needed)).toContain(prompt('suspend-settlement', 'partners_notified'));
     expect(said(needed)).toContain('需要提前通知他们');
     for (const text of ['我们只有你们一家', '等下就去说', 'we only use you', 'n/a']) expect(valueOf(send(atPartners, text, /[a-z]/.test(text) ? 'en' : 'zh-CN').state, 'partners_notified'), text).toBe('no');
+    for (const text of ['银行那边知道', '他们都知道的']) expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe('yes');
     // An option that a plain yes means says so (answers: 'yes'): "您试过撤销吗？" "yes" is failed.
     const atVoid = last('cancel-transaction', [...SAME_DAY, '没有']).state!;
     expect(atVoid.pending).toBe('void_tried');
@@ -591,6 +592,23 @@ describe('corrections', () => {
     expect(valueOf(step.state, 'amount')).toBe(120800);
     expect(step.state!.values).not.toHaveProperty('reason');
     expect(step.say.map((s) => s.text)).toEqual(['好的，已更正为 ¥1,208.00。', prompt('cancel-transaction', 'reason')]);
+  });
+
+  it('a correction that names the value first or after "等等"/"wait" is one too, in Chinese and English', () => {
+    const atReason = last('cancel-transaction', [...TO_CARD, '跳过']).state!;
+    for (const text of ['等等 金额说错了 是1208', '金额错了 应该是1208', '金额应该是1208']) {
+      const step = send(atReason, text);
+      expect(valueOf(step.state, 'amount'), text).toBe(120800);
+      expect(step.state!.values, text).not.toHaveProperty('reason');
+    }
+    const atReasonEn = last('cancel-transaction', [...TO_CARD, 'skip'], { locale: 'en' }).state!;
+    for (const text of ['wait, the amount is wrong, should be 1208', 'the amount should be 1208', "wait, the amount is wrong, it's 1208"]) {
+      const step = send(atReasonEn, text, 'en');
+      expect(valueOf(step.state, 'amount'), text).toBe(120800);
+      expect(step.state!.values, text).not.toHaveProperty('reason');
+    }
+    // A reason that only mentions the amount is still the reason.
+    expect(send(atReason, '顾客嫌金额太高 不要了').state!.values.reason?.display).toBe('顾客嫌金额太高 不要了');
   });
 
   it('a corrected date re-runs the rules: 45 days ago is a manual refund (said), yesterday a refund again', () => {
@@ -1251,6 +1269,9 @@ describe('suspend-settlement', () => {
       expect([valueOf(reasoned, 'settlement_kind'), valueOf(reasoned, 'reason')], text).toEqual(['payout', 'business_change']);
     }
     expect(valueOf(last('suspend-settlement', ['被人盗刷了 先把结算冻结 商户号' + MID]).state, 'reason')).toBe('compliance');
+    expect(valueOf(last('suspend-settlement', ['我们公司账户被银行冻结了在查 这段时间的钱先别结给我 商户号' + MID]).state, 'reason')).toBe('compliance');
+    // Holding the payouts is what is asked for, not a reason: "把结算冻结一下" names none.
+    expect(valueOf(last('suspend-settlement', ['把结算冻结一下 店要装修 商户号' + MID]).state, 'reason')).toBe('business_change');
     expect(valueOf(last('suspend-settlement', ['能不能先别给我打款了 我要去外地一段时间 商户号' + MID]).state, 'reason')).toBe('business_change');
     // A length of time where the reason is asked says how long, not why: it is no reason in own words.
     const atReason = last('suspend-settlement', ['先别给我打款了 商户号' + MID]).state!;
