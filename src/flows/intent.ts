@@ -124,6 +124,12 @@ export function namesMerchantId(text: string): boolean {
 const POLITE_REQUEST_MAX_CHARS = 40;
 /** A message that ends by asking us to do it ("…钱怎么退回他卡上，帮我弄") is that request, whatever it asked on the way. */
 const REQUEST_TAIL = /(?:帮我|帮忙|麻烦你?们?|(?<!申)请你?们?|你们)(?:给)?(?:弄|办|处理|搞|退|撤|停|暂停|冻结)[^，,。?？吗呢嘛不没\d]{0,6}[。.!！\s]*(?:(?:商户号?|商户编号|mid)\s*[:：]?\s*\d{15}[。.!！\s]*)?$|(?:能|可以|能不能|可不可以)帮(?:我|忙)(?:们)?(?:处理|办|弄|退|撤)[^，,。?？]{0,4}(?:吗|不)?[?？。!！\s]*$|\b(?:please (?:do|sort|handle|process) it|(?:do|sort|handle|process) it for me)[.!\s]*$/i;
+/**
+ * The whole message is the wish ("I want a refund", "refund needed", "need to do a void"): a merchant asks
+ * for the thing itself, as "要退款" does. Longer messages are read as statements or questions.
+ */
+const WANTS_IT_ALONE =
+  /^\s*(?:i\s+)?(?:want|need|would like|'d like)\s+(?:a\s+|to\s+(?:do\s+a\s+|make\s+a\s+|file\s+a\s+|request\s+a\s+)?)?(?:refund|void)(?:\s+(?:please|pls|plz))?[.!\s]*$|^\s*(?:refund|void)\s+(?:needed|wanted|required|please|pls|plz)[.!\s]*$/i;
 /** Words that point at what was sent with them ("这个帮我撤了", "please refund this"). */
 const POINTS_AT_FILE = /这个|这张|这笔|这单|它|帮我|帮忙|麻烦|\b(?:this|it|these|please|pls|plz)\b/i;
 /** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
@@ -249,8 +255,10 @@ export class IntentDetector {
         SALE_AMOUNT.test(text) &&
         !NOT_ABOUT_DOING_IT.test(text) &&
         [...text].length <= TOLD_SALE_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5));
+    // Whether what was sent with it can be undone ("这个能退吗" + the slip): the sale is in hand, so is the request.
+    const fileAsked = opts.withFiles === true && POINTS_AT_FILE.test(text) && CAN_IT_BE_UNDONE.test(text);
     // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
-    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular && !opts.asked;
+    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular && !fileAsked && !opts.asked;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic;
@@ -262,7 +270,8 @@ export class IntentDetector {
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
       // Sent with a photo, "这个帮我撤了" is about the sale on it.
       const aboutTheFile = opts.withFiles === true && !st.questions && POINTS_AT_FILE.test(text);
-      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile) return st.flowId;
+      const wish = !st.questions && WANTS_IT_ALONE.test(text);
+      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile || wish) return st.flowId;
     }
     // Any question about a request of one's own filed before ("上周提的那个退款，怎么一点消息都没有"), however
     // it is put: its status shows what there is to know. How to do something is still a question.

@@ -298,6 +298,7 @@ describe('starting a flow', () => {
     expect(said(needed)).toContain('需要提前通知他们');
     for (const text of ['我们只有你们一家', '等下就去说', 'we only use you', 'n/a']) expect(valueOf(send(atPartners, text, /[a-z]/.test(text) ? 'en' : 'zh-CN').state, 'partners_notified'), text).toBe('no');
     for (const text of ['银行那边知道', '他们都知道的']) expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe('yes');
+    expect(valueOf(send(atPartners, '不用通知别人').state, 'partners_notified')).toBe('no');
     // An option that a plain yes means says so (answers: 'yes'): "您试过撤销吗？" "yes" is failed.
     const atVoid = last('cancel-transaction', [...SAME_DAY, '没有']).state!;
     expect(atVoid.pending).toBe('void_tried');
@@ -1270,6 +1271,7 @@ describe('suspend-settlement', () => {
     }
     expect(valueOf(last('suspend-settlement', ['被人盗刷了 先把结算冻结 商户号' + MID]).state, 'reason')).toBe('compliance');
     expect(valueOf(last('suspend-settlement', ['我们公司账户被银行冻结了在查 这段时间的钱先别结给我 商户号' + MID]).state, 'reason')).toBe('compliance');
+    expect(valueOf(last('suspend-settlement', ['we are switching our POS system next week and need settlement paused for 3 days. merchant ' + MID], { locale: 'en' }).state, 'reason')).toBe('maintenance');
     // Holding the payouts is what is asked for, not a reason: "把结算冻结一下" names none.
     expect(valueOf(last('suspend-settlement', ['把结算冻结一下 店要装修 商户号' + MID]).state, 'reason')).toBe('business_change');
     expect(valueOf(last('suspend-settlement', ['能不能先别给我打款了 我要去外地一段时间 商户号' + MID]).state, 'reason')).toBe('business_change');

@@ -79,6 +79,8 @@ describe('intent detection', () => {
       '退款时候机器说不允许，是不是没给我开？',
       // Asks after an earlier request and for a new one at once: the status is shown first.
       '上回提交的停结算申请现在到哪一步了 能顺便帮我提交恢复结算吗',
+      // Asks after something applied for a week ago: the merchant's requests are shown (a terminal is none of them).
+      '新的POS机什么时候能寄到 已经申请一周了',
     ];
     expect(started.filter((q) => !known.includes(q))).toEqual([]);
   });
@@ -259,6 +261,14 @@ describe('intent detection', () => {
     expect(detector.detect('这个帮我撤了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('please refund this', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('这个帮我撤了')?.mode).not.toBe('start');
+    // Whether the sale sent can be undone is asking for it; without the photo it is a question.
+    expect(detector.detect('这个能退吗 客人说东西有问题', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('这个能退吗 客人说东西有问题')?.mode).not.toBe('start');
+    // The wish alone, in English, is the request; a question about it is not.
+    for (const text of ['I want a refund', 'refund needed', 'need to do a void', 'I need a refund please']) expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    for (const text of ['When do I need to do a manual refund?', 'how long does a refund take?', 'I want a refund policy for my shop explained']) expect(detector.detect(text)?.mode, text).not.toBe('start');
+    // The photo a request waiting for more was asked for, named by its ticket, supplements it.
+    expect(detector.detect('CX-20261204-0001 要的签购单照片', { withFiles: true })).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
   });
 
   it('ignores small talk and empty text', () => {
