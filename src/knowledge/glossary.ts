@@ -40,8 +40,15 @@ export function mentions(text: string, member: string, textWords?: string[]): bo
   if (!LATIN.test(member)) {
     if (!text.includes(member)) return false;
     const ws = textWords ?? words(text, false);
-    // Mentioned if some occurrence is not swallowed by a longer word (支付宝 hides 支付; 撤消了 shows 撤消).
-    return !ws.some((w) => w.length > member.length && w.includes(member)) || ws.includes(member);
+    if (ws.includes(member)) return true;
+    // Mentioned if some occurrence starts and ends between words: not swallowed by a longer word (支付宝
+    // hides 支付; 撤消了 shows 撤消), nor made of the end of one word and the start of the next (最多能刷
+    // 多少钱 does not say 刷多).
+    const inside = wordInteriors(text, ws);
+    for (let i = text.indexOf(member); i >= 0; i = text.indexOf(member, i + 1)) {
+      if (!inside.has(i) && !inside.has(i + member.length)) return true;
+    }
+    return false;
   }
   // Latin members match whole words only: "void" must not fire inside "avoid".
   let pattern = WHOLE_WORD.get(member);
@@ -51,6 +58,23 @@ export function mentions(text: string, member: string, textWords?: string[]): bo
     WHOLE_WORD.set(member, pattern);
   }
   return text.includes(member) && pattern.test(text);
+}
+
+/**
+ * The positions of the text that fall strictly inside one of its words (a word of n characters found at
+ * p makes p+1 … p+n-1 interior). The words are found in order; one the text does not spell as is (an
+ * English stem) is skipped.
+ */
+function wordInteriors(text: string, ws: string[]): Set<number> {
+  const inside = new Set<number>();
+  let cursor = 0;
+  for (const w of ws) {
+    const at = text.indexOf(w, cursor);
+    if (at < 0) continue;
+    for (let k = at + 1; k < at + w.length; k++) inside.add(k);
+    cursor = at + w.length;
+  }
+  return inside;
 }
 
 /** Compiled whole-word patterns of Latin members (built once: this runs for every question). */
