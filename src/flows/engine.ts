@@ -158,6 +158,7 @@ const NOT_KNOWN_YET =
 /** …and said in passing, plainly about that day ("等新账户弄好再说", "恢复时间待定", "until further notice"). */
 const NOT_KNOWN_YET_IN_PASSING =
   /(?:等|到时候?)[^，,。]{0,14}再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定)|\b(?:until further notice|indefinitely)\b/i;
+const NOT_KNOWN_YET_IN_PASSING_ALL = new RegExp(NOT_KNOWN_YET_IN_PASSING.source, 'gi');
 /** A length or a day guessed beside it ("大概两周", "月底", "about 3 weeks"). */
 const GUESSED_LENGTH = /[\d一二两三四五六七八九十半]+\s*(?:个)?(?:天|日|号|周|星期|礼拜|月|\s*(?:days?|weeks?|months?))|月底|月中|月初|\b(?:end|middle) of\b/i;
 const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
@@ -1059,8 +1060,17 @@ export class FlowEngine {
    * photo may answer it). At a free-text question, words about the photo ("小票在这") are no answer.
    */
   private answerWithPhoto(flow: Flow, state: FlowState, pending: Slot, text: string, now: Date, locale: Locale): void {
+    if (pending.type === 'text') {
+      // "顾客不要了 小票在这": the clause about the photo goes, the rest may answer.
+      const chinese = /[\u4e00-\u9fff]/.test(text);
+      text = text
+        .split(chinese ? /[\s,，。.;；!！]+/ : /[,，。;；!！]+|\.(?!\d)/)
+        .map((clause) => clause.trim())
+        .filter((clause) => clause && !ABOUT_PHOTO.test(clause))
+        .join(chinese ? '，' : ', ');
+    }
     if (!text.trim() || pending.type === 'attachments') return;
-    if (pending.type === 'text' && [ABOUT_PHOTO, PLAIN_QUESTION, CORRECTION_LEAD, YES, NO, SKIP].some((re) => re.test(text))) return;
+    if (pending.type === 'text' && [PLAIN_QUESTION, CORRECTION_LEAD, YES, NO, SKIP].some((re) => re.test(text))) return;
     const alternatives = pending.group ? flow.slots.filter((s) => s.group === pending.group && s !== pending) : [];
     for (const slot of [pending, ...alternatives]) {
       const parsed = this.check(flow, slot, state, this.parse(slot, state, text, now, locale), now);
@@ -1109,7 +1119,9 @@ export class FlowEngine {
     for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
 
     for (const [type, slots] of byType) {
-      const named = slots.filter((s) => s.mentions?.some((m) => withoutFromToday(text).toLowerCase().includes(m.toLowerCase())));
+      // "from tomorrow until further notice": a day said not to be known names no slot to put a day in.
+      const naming = withoutFromToday(text).replace(NOT_KNOWN_YET_IN_PASSING_ALL, (m) => ' '.repeat(m.length)).toLowerCase();
+      const named = slots.filter((s) => s.mentions?.some((m) => naming.includes(m.toLowerCase())));
       const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : slots.find((s) => s.name === state.pending);
       if (!target) {
         // Several named at once ("从明天开始，两周后恢复"): each takes the value of the clause that names it.
@@ -1125,7 +1137,10 @@ export class FlowEngine {
       if (slots.length === 2 && named.length === 1 && found.length === 2 && this.twoByClause(flow, state, text, target, slots, found, now, locale, out)) continue;
       // Of several values, the one said with the slot's words ("…是前天刷的"), if any.
       const saidWith = found.length > 1 ? found.filter((x) => saidBeside(text, x, target.options.saidWith)) : [];
-      const pool = saidWith.length > 0 ? saidWith : found;
+      // A value said only as another event's day ("今天又来说不要了") is not this slot's.
+      const ownEvent = found.filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
+      if (ownEvent.length === 0) continue;
+      const pool = saidWith.length > 0 ? saidWith : ownEvent;
       // "不是1280元，是1208元": of several values, not the one already there.
       const current = state.values[target.name]?.display;
       const f = pool.find((x) => x.display !== current) ?? pool[0]!;
@@ -1476,6 +1491,7 @@ export class FlowEngine {
    * exactly one value already given (and not the question asked): that value is corrected.
    */
   private unnamedCorrection(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, pending: Slot | undefined, out: Extraction): void {
+    if (this.replacedValue(flow, state, text, now, locale, out)) return;
     const lead = CORRECTION_LEAD.exec(text);
     if (!lead) return;
     const answer = text.slice(lead[0].length).replace(/^[\s,，。.:：!！不对是错了]*(?:应该是|应为|改成|改为|is|should be)?[\s:：]*/i, '');
@@ -1491,6 +1507,29 @@ export class FlowEngine {
     if (!parsed.ok || state.values[slot.name]?.display === parsed.display) return;
     this.setValue(state, slot.name, parsed);
     out.changed.push(slot.name);
+  }
+
+  /**
+   * "it was 57 not 75", "是570不是750", "不是昨天 是前天": the value said to be wrong is one already given, so
+   * the value beside it replaces that one — whichever slot holds it, named or not. Taken only when exactly
+   * one given value is the wrong one and the right one is valid for its slot.
+   */
+  private replacedValue(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, out: Extraction): boolean {
+    const pair = replacementPair(text);
+    if (!pair) return false;
+    const holders = flow.slots.filter(EXTRACTED).filter((slot) => {
+      const given = state.values[slot.name];
+      if (given === undefined || this.isRuleSet(flow, slot) || ['text', 'enum', 'attachments'].includes(slot.type)) return false;
+      const wrong = this.parse(slot, state, pair.wrong, now, locale);
+      return wrong.ok && wrong.value === given.value;
+    });
+    if (holders.length !== 1) return false;
+    const slot = holders[0]!;
+    const right = this.check(flow, slot, state, this.parse(slot, state, pair.right, now, locale), now);
+    if (!right.ok || right.value === state.values[slot.name]!.value) return false;
+    this.setValue(state, slot.name, right);
+    out.changed.push(slot.name);
+    return true;
   }
 
   /** The refusal of a restated value, and the value kept. */
@@ -1776,6 +1815,18 @@ const SUPPOSED = /如果|假如|要是|万一|的话\s*$|\bif\b/i;
 
 /** Where a message typed by voice, without punctuation, turns to the next thing ("…刷了一千二然后今天他说…"). */
 const RUN_ON_TURN = /然后|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|\b(?:and then|but|so)\b/gi;
+
+/** A value and the one it replaces: "57 not 75", "57 instead of 75", "是57不是75", "不是75是57", "不是75 而是57". */
+const RIGHT_NOT_WRONG = /([^\s,，。;；:：]+?)\s*[,，]?\s*(?:\bnot\b|\binstead of\b|\brather than\b|不是)\s*([^\s,，。;；!！?？]+)/i;
+const NOT_WRONG_BUT_RIGHT = /不是\s*([^\s,，。;；是]+)\s*[,，]?\s*(?:而|其实|应该)?是\s*([^\s,，。;；!！?？]+)/;
+
+function replacementPair(text: string): { right: string; wrong: string } | undefined {
+  const notFirst = NOT_WRONG_BUT_RIGHT.exec(text);
+  if (notFirst) return { wrong: notFirst[1]!, right: notFirst[2]! };
+  const rightFirst = RIGHT_NOT_WRONG.exec(text);
+  if (!rightFirst) return undefined;
+  return { right: rightFirst[1]!.replace(/^是/, ''), wrong: rightFirst[2]! };
+}
 
 /** A space before Chinese words after a number ("刚刷错了一笔99 怎么撤销"): a new sentence on a phone. */
 const CJK_SPACE = /\s+(?=[\u4e00-\u9fff])/g;

@@ -128,6 +128,11 @@ export const Slot = z
          */
         saidWith: z.array(z.string().min(1)).optional(),
         /**
+         * Words that make a value said beside them (and none of `saidWith`) another event's: "今天又来说不要了"
+         * is the day the customer came back, so the day of the sale is still to be asked.
+         */
+        notSaidWith: z.array(z.string().min(1)).optional(),
+        /**
          * An optional slot taken when the merchant says it and never asked for (a ticket number: without
          * one the merchant's recent requests are listed, so asking first would only cost a turn).
          */

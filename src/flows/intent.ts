@@ -27,7 +27,7 @@ const TICKET_ALONE = /^\s*(?:工单号?|单号|ticket(?: no\.?| number)?)?\s*[:�
 const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
-const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|(?<![前好这过十])几天|哪些|哪一步|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|(?<!不)(?<same>[\u4e00-\u9fff])不\k<same>|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b/i;
+const QUESTION = /[?？]|吗|呢(?![单單笔筆张張个個条條份部台次])|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|(?<![前好这过十])几天|哪些|哪一步|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|(?<!不)(?<same>[\u4e00-\u9fff])不\k<same>|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b/i;
 
 /**
  * Whether it was done, asked of a refund, a void or a hold ("钱退给顾客了吗", "停了没", "did the refund go
@@ -167,7 +167,7 @@ const OWN_CASE =
  * asking for it. "还能退不" (still, after what happened) and "咋整" ask about the rules first.
  */
 const OWN_SALE = /刷错|按错|输错|打错|多扣|刷重复|刷多了|[这那](?:个|一)?[单笔]|有(?:一)?[单笔]|刷的(?:一|这|那)[单笔]/;
-const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|撤回来|\bcan (?:it|this|that) be (?:refunded|voided|cancelled|reversed)\b/;
+const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|we)|is it possible to) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
 /**
  * One sale paid twice ("付了两遍", "扣了两次"): asking how to get rid of the second is asking us to. What
  * happened, not a worry ("会不会扣两次钱").
@@ -406,8 +406,10 @@ export class IntentDetector {
  */
 const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/推货|褪货|退或|退活|退获|腿货|退貨|推貨/g, '退货'],
-  [/退宽|推款|退欵|退歀/g, '退款'],
+  [/退宽|推款|推宽|腿款|退欵|退歀/g, '退款'],
   [/推钱|腿钱/g, '退钱'],
+  // 笔 typed as its homophone after 那/这/一 ("九十九块钱那比").
+  [/(?<=[那这一])比(?![例较如起赛])/g, '笔'],
   [/撤肖|测销|撤宵|撤硝|彻销|扯销|撤銷|撤消/g, '撤销'],
   [/暂挺|暂亭|暂听|暂廷|暫停/g, '暂停'],
   [/节算|結算|结酸|接算|解算/g, '结算'],
@@ -415,6 +417,9 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/进渡|近度|进读|尽度/g, '进度'],
   // Dialect and chat spellings of 没有 ("批了木有", "到账冇", "弄好了没得").
   [/木有|冇有|么有|没得/g, '没有'],
+  // Cantonese: 呢 before a measure word is "this" (呢单, 呢笔), not a question's particle; 咗 is 了.
+  [/呢(?=[单笔张个条份部台次])/g, '这'],
+  [/咗/g, '了'],
   // The request words typed in pinyin ("tuihuo 昨天的 880").
   [/(?<![a-z])tui\s?huo(?![a-z])/gi, '退货'],
   [/(?<![a-z])tui\s?kuan(?![a-z])/gi, '退款'],

@@ -184,6 +184,10 @@ describe('starting a flow', () => {
     ] as const) {
       expect(valueOf(engine.start('cancel-transaction', { text }, NOW, locale).state, slot), text).toBe(value);
     }
+    // The only day said is the customer's coming back: the day of the sale is still to be asked.
+    for (const text of ['客人刷了我们家一千二 今天又来说不要了 钱得还他', '今天顾客回来退货 商户号123456789012345']) {
+      expect(valueOf(engine.start('cancel-transaction', { text }, NOW, 'zh-CN').state, 'transaction_date'), text).toBeUndefined();
+    }
   });
 
   it('a clause about the customer or the cashier is the reason; one that only says whom the request is for is not', () => {
@@ -550,6 +554,37 @@ describe('corrections', () => {
     expect(step.state!.pending).not.toBe('card_last4');
     // Its own answer in the same message is still taken.
     expect(valueOf(send(atCard, '6012').state, 'card_last4')).toBe('6012');
+  });
+
+  it('the reason sent with the slip photo is taken, without the words about the photo', () => {
+    const atReason = last('cancel-transaction', ['帮我申请退货', MID, TID, '昨天', '1280', '凭证号000123', '跳过']).state!;
+    expect(atReason.pending).toBe('reason');
+    // The photo as the bot passes it on: read (here it showed nothing), with the words sent with it.
+    const withSlip = (text: string): FlowInput => ({ text, files: [file(1)], slip: { values: {}, slots: ['amount'] } });
+    const step = send(atReason, withSlip('顾客不要了 小票在这'));
+    expect(valueOf(step.state, 'reason')).toBe('顾客不要了');
+    expect(send(atReason, withSlip('小票在这')).state!.values.reason).toBeUndefined();
+  });
+
+  it('"57 not 75", "是320不是230", "不是000123 是000124": the value said wrong is replaced wherever it was given', () => {
+    const atCard = last('cancel-transaction', [CANCEL_START, MID, TID]).state!;
+    expect(atCard.pending).toBe('card_last4');
+    const amount = send(atCard, '是1208不是1280');
+    expect([valueOf(amount.state, 'amount'), amount.state!.pending, amount.say[0]!.text]).toEqual([120800, 'card_last4', '好的，已更正为 ¥1,208.00。']);
+    expect(valueOf(send(atCard, '不是000123 是000124').state, 'voucher_no')).toBe('000124');
+    expect(valueOf(send(atCard, 'oh wait it was 1208 not 1280', 'en').state, 'amount')).toBe(120800);
+    // The value said wrong must be one given: otherwise nothing is replaced.
+    expect(send(atCard, '是1208不是1300').state!.values.amount).toEqual(atCard.values.amount);
+  });
+
+  it('an English correction naming the terminal or merchant alone ("the terminal is …") changes that value, not the amount', () => {
+    const opening = `I need to void a sale from yesterday, merchant ${MID}, terminal 72230001, voucher 000123, 48 yuan, wrong amount charged`;
+    const atCard = last('cancel-transaction', [opening], { locale: 'en' }).state!;
+    expect(atCard.pending).toBe('card_last4');
+    const fixed = send(atCard, 'sorry the terminal is 72230010 not 72230001', 'en');
+    expect([valueOf(fixed.state, 'terminal_id'), valueOf(fixed.state, 'amount')]).toEqual(['72230010', 4800]);
+    expect(fixed.say[0]!.text).toBe('OK, changed to 72230010.');
+    expect(valueOf(send(atCard, 'the merchant is 123456789012346', 'en').state, 'merchant_id')).toBe('123456789012346');
   });
 
   it('a correction naming no slot changes the one value it fits, not the question asked', () => {
@@ -1142,9 +1177,20 @@ describe('suspend-settlement', () => {
     expect(send(atDocuments, '没').state!.skipped).toContain('documents');
   });
 
+  it('the start day said beside "until further notice" is the start; the resume day is not known yet', () => {
+    const en = last('suspend-settlement', [`the bank told us to freeze settlement while they check some suspicious transactions, merchant ${MID}, from tomorrow until further notice`], { locale: 'en' }).state!;
+    expect([valueOf(en, 'start_date'), en.skipped.includes('resume_date'), en.pending]).toEqual(['2026-11-26', true, 'documents']);
+    const zh = last('suspend-settlement', [`暂停结算 商户号${MID} 银行在查 从明天开始 恢复时间待定`]).state!;
+    expect([valueOf(zh, 'start_date'), zh.skipped.includes('resume_date')]).toEqual(['2026-11-26', true]);
+    // Family matters at home are a business change.
+    expect(valueOf(last('suspend-settlement', [`老家有事 要回去半个月 这期间结算先停掉 商户号${MID}`]).state!, 'reason')).toBe('business_change');
+  });
+
   it('a reason told in the first message in the merchant own words is "other", the words kept', () => {
     const told = last('suspend-settlement', ['我们公司对公账户要变更 这期间结算先别打了 商户号' + MID]).state!;
     expect([valueOf(told, 'reason'), valueOf(told, 'reason_detail')]).toEqual(['other', '我们公司对公账户要变更']);
+    const acquired = last('suspend-settlement', ['要暂停结算 商户号' + MID + ' 公司要被收购了 股权在变更']).state!;
+    expect([valueOf(acquired, 'reason'), valueOf(acquired, 'reason_detail')]).toEqual(['other', '公司要被收购了，股权在变更']);
     // A reason that names an option is that option, not "other".
     expect(valueOf(last('suspend-settlement', ['店里要装修 结算先停一下 商户号' + MID]).state!, 'reason')).toBe('business_change');
   });

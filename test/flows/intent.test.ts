@@ -199,6 +199,12 @@ describe('intent detection', () => {
       ['is it possible to cancel a payment i took this morning? 89 rmb, wrong amount', 'cancel-transaction'],
       ['hi, a customer returned a phone she bought 3 days ago for 2999, how do i get her money back?', 'cancel-transaction'],
       ['今日下昼碌咗張卡480，客人唔要啦，點退返俾佢？', 'cancel-transaction'],
+      // Cantonese 呢 before a measure word is "this", not a question particle.
+      ['呢單幫我退咗佢 客人唔要喇', 'cancel-transaction'],
+      // Homophone typos of 退款 and 笔, and "thru".
+      ['我要推宽 昨天九十九块钱那比 商户826410993800012', 'cancel-transaction'],
+      ['hey did the refund for the 300 go thru? merchant 826410993800008', 'request-status'],
+      ['帮我退咗呢单', 'cancel-transaction'],
       ['您好 我想把昨天一笔666的交易撤销 可以吗', 'cancel-transaction'],
       ['你好，我是开超市的，今天上午收银员给一个顾客刷了两次卡，每次都是156块，顾客现在打电话过来要把多扣的退回去，这个能帮我处理吗？', 'cancel-transaction'],
       // Asking whether it can be refunded to him, a sale paid twice, a payout frozen, an instruction received.
@@ -264,6 +270,8 @@ describe('intent detection', () => {
     // Whether the sale sent can be undone is asking for it; without the photo it is a question.
     expect(detector.detect('这个能退吗 客人说东西有问题', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('这个能退吗 客人说东西有问题')?.mode).not.toBe('start');
+    expect(detector.detect('can this one be refunded? the customer changed his mind', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('can this one be refunded? the customer changed his mind')?.mode).not.toBe('start');
     // The wish alone, in English, is the request; a question about it is not.
     for (const text of ['I want a refund', 'refund needed', 'need to do a void', 'I need a refund please']) expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     for (const text of ['When do I need to do a manual refund?', 'how long does a refund take?', 'I want a refund policy for my shop explained']) expect(detector.detect(text)?.mode, text).not.toBe('start');

@@ -72,7 +72,8 @@ const TAIL = /(?:左右|上下|the\s+amount)$/i;
 const NEGATIVE_BEFORE = /[-−负]\s*$/;
 /** Words around the amount a sale should have had, when the merchant tells what was charged instead. */
 const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|应该是|不是|instead of|rather than|not)\s*$/i;
-const INTENDED_AFTER = /^\s*(?:[打按输刷][成错]了?|被?[打按输刷]成)/;
+// Only "…成" says what was charged instead ("100按成了1100"); "48 刷错了" is the sale done by mistake.
+const INTENDED_AFTER = /^\s*(?:被?[打按输刷]错?成)|^\s*(?:yuan|rmb|元|块)?\s*as\s+(?:¥|rmb\s*)?\d/i;
 /**
  * "多收了客人100", "多扣了50块": how much too much was taken, not the sale's amount — unless the sale was
  * charged twice ("刷了两次，多扣了人家2380"), where the extra charge is the sale to undo.
@@ -80,7 +81,7 @@ const INTENDED_AFTER = /^\s*(?:[打按输刷][成错]了?|被?[打按输刷]成)
 const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要)了?(?:人家|他|她|顾客|客人|客户|人)?(?:的)?\s*$|\b(?:overcharged|undercharged)(?: (?:him|her|them|the customer|my customer|a customer))?(?: by)?\s*$/i;
 const CHARGED_TWICE = /两次|两遍|两回|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
-const CHARGED_AS_BEFORE = /(?:[打按输刷]成了?|keyed(?: in)?|rang up)\s*$/i;
+const CHARGED_AS_BEFORE = /(?:[打按输刷]错?成了?|keyed(?: in)?|rang up|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas)\s*$/i;
 
 interface Reading {
   start: number;

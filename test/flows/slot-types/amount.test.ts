@@ -108,6 +108,9 @@ describe('amount: a sale named by its amount, or given right after its day', () 
     ['今天上午一笔350的刷多了，顾客要退钱', [[35000, '350']]],
     ['前天那笔九百九的，顾客要退', [[99000, '九百九']]],
     ['这单88的刷错了', [[8800, '88']]],
+    // A sale done by mistake ("刷错了"), not one keyed as another amount ("按成了").
+    ['金额48 刷错了', [[4800, '48']]],
+    ['昨天的 48块 输错了', [[4800, '48块']]],
     ['3 days ago, 2,000', [[200000, '2,000']]],
     ['yesterday 560', [[56000, '560']]],
   ])('%j', (text, expected) => {
@@ -174,7 +177,10 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     // What was charged, not what the sale should have been.
     ['收银员把68块打成了680', [[68000, '680']]],
     ['本来是158元，刷成1580了', [[158000, '1580']]],
+    ['本来100元按错成了1000元', [[100000, '1000元']]],
     ['my cashier keyed 1200 instead of 120', [[120000, '1200']]],
+    ['my cashier rang up 45 as 450 yesterday', [[45000, '450']]],
+    ['this morning we keyed in 120 as 1200', [[120000, '1200']]],
     // Said to have been charged instead, it wins over the overcharge ("多扣了一千").
     ['客人的卡被我多扣了一千，本来100按成了1100，昨天的', [[110000, '1100']]],
     // A count of swipes before the amount: "刷了两遍520".
