@@ -300,7 +300,7 @@ describe('starting a flow', () => {
     expect(needed.state!.pending).toBe('partners_notified');
     expect(lastSaid(needed)).toContain(prompt('suspend-settlement', 'partners_notified'));
     expect(said(needed)).toContain('需要提前通知他们');
-    for (const text of ['我们只有你们一家', '等下就去说', 'we only use you', 'n/a']) expect(valueOf(send(atPartners, text, /[a-z]/.test(text) ? 'en' : 'zh-CN').state, 'partners_notified'), text).toBe('no');
+    for (const text of ['我们只有你们一家', '等下就去说', 'we only use you', 'n/a', 'we only work with you', '就你们一家']) expect(valueOf(send(atPartners, text, /[a-z]/.test(text) ? 'en' : 'zh-CN').state, 'partners_notified'), text).toBe('no');
     for (const text of ['银行那边知道', '他们都知道的']) expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe('yes');
     expect(valueOf(send(atPartners, '不用通知别人').state, 'partners_notified')).toBe('no');
     // An option that a plain yes means says so (answers: 'yes'): "您试过撤销吗？" "yes" is failed.
