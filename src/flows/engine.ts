@@ -23,6 +23,7 @@ import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
 import { addDaysIso, displayIso, durationIn } from './slot-types/date.js';
 import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
+import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
@@ -1851,11 +1852,18 @@ function statedOnly(text: string): string {
  * returned it" say what happened, "帮顾客撤销一笔", "帮我申请退货" and "I want to refund a customer" only ask.
  */
 function cueAsSubject(clause: string, cue: string): boolean {
-  for (let at = clause.indexOf(cue); at >= 0; at = clause.indexOf(cue, at + 1)) {
-    const before = clause.slice(Math.max(0, at - 16), at);
+  const at = [...indexesOf(clause, cue)];
+  // An English cue typed in a hurry ("cusotmer", "retruned") counts as written, one typo a long word.
+  if (at.length === 0 && /^[a-z' ]+$/.test(cue)) at.push(...misspeltSpans(clause, cue).map((s) => s.start));
+  for (const i of at) {
+    const before = clause.slice(Math.max(0, i - 16), i);
     if (!/[帮幫给給替为為](?:这位|這位|那位|一位|这个|那个)?$|(?:申请|申請|办理|辦理)$|\b(?:refund|void|for|to)\s+(?:a|an|the|my|our|this|that)?\s*$/.test(before)) return true;
   }
   return false;
+}
+
+function* indexesOf(text: string, part: string): Generator<number> {
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) yield at;
 }
 
 /** The text with the spans blanked (the rest of a message once the values for other slots were taken). */

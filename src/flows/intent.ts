@@ -389,7 +389,8 @@ export class IntentDetector {
     if (best.flowId === 'request-status' && best.score >= 0.5 && (OWN.test(text) || TICKET.test(text))) return { ...match, mode: LOOKUP_HOW.test(text) ? 'offer' : 'start' };
     // "我想撤销一笔交易", "昨天刷了1280元，凭证号000123，想撤销": the merchant asks us to do it.
     // …unless it asks how ("我想问一下恢复结算要怎么申请") or tells a story around a question: answered, and offered.
-    const asksHow = question && (/吗[?？]?$/.test(text) || HOW.test(text) || [...text].length > LONG_QUESTION_CHARS);
+    // …and so does a question choosing between two ("do I need a refund or a void?", "要撤销还是退货？").
+    const asksHow = question && (/吗[?？]?$/.test(text) || HOW.test(text) || /还是|\bor\b/i.test(text) || [...text].length > LONG_QUESTION_CHARS);
     if (FIRST_PERSON.test(text) && best.score >= 0.5) return { ...match, mode: asksHow ? 'offer' : 'start' };
     if (!question && BARE_WISH.test(text) && !THIRD_PARTY.test(text)) return { ...match, mode: 'start' };
     // "补充材料", "暂停结算申请": the message is the request.

@@ -198,6 +198,9 @@ describe('starting a flow', () => {
     expect(told('帮客人退一笔昨天的')).toBeUndefined();
     expect(told('帮我申请退货')).toBeUndefined();
     expect(told('I need to refund a customer for yesterday', 'en')).toBeUndefined();
+    // A cue typed with a typo, and who the customer is in a school or a clinic.
+    expect(told('cusotmer want refnd for yestreday purchse 75rmb', 'en')).toBe('cusotmer want refnd for yestreday purchse 75rmb');
+    expect(told('学员前天交了四千八的学费 现在不学了 要退费')).toBe('学员前天交了四千八的学费，现在不学了');
     // Identifiers in the clause have slots of their own and are left out of the reason.
     expect(told('顾客退货，凭证号868487')).toBe('顾客退货');
   });

@@ -20,6 +20,7 @@
  * "Today" is the calendar day of `ctx.now` in `ctx.timeZone` (Intl), never the process time zone: at
  * 00:30 in Shanghai it is already the next day there while UTC is still on the previous one.
  */
+import { editDistance } from '../../knowledge/english-speller.js';
 import { idLabelBefore } from './labels.js';
 import { invalid } from './messages.js';
 import { dropOverlaps, normalize, originalSpan, trimAnswer } from './normalize.js';
@@ -323,6 +324,17 @@ const PATTERNS: Pattern[] = [
               ? 1
               : 0;
       return { day: env.today + offset };
+    },
+  },
+  // …and with one typo in the long words ("yestreday", "tomorow" aside, "yesturday", "tommorrow").
+  {
+    re: /(?<![a-z0-9])[yt][a-z]{5,9}(?![a-z])/gi,
+    read: (m, env) => {
+      const t = m[0].toLowerCase();
+      if (t === 'yesterday' || t === 'tomorrow') return undefined; // as written: the pattern above
+      if (editDistance(t, 'yesterday', 1) <= 1) return { day: env.today - 1 };
+      if (editDistance(t, 'tomorrow', 1) <= 1) return { day: env.today + 1 };
+      return undefined;
     },
   },
   // Earlier today: a sale 刚才/刚刚 swiped, 早上/下午 swiped (no other day named), 半小时前, 两个小时前, 今早,

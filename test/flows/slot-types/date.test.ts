@@ -13,6 +13,9 @@ describe('date: parse', () => {
     ['yday', '2026-11-24'],
     ['yest', '2026-11-24'],
     ['yesterdy', '2026-11-24'],
+    // One typo in a long word.
+    ['yestreday', '2026-11-24'],
+    ['yesturday', '2026-11-24'],
     ['前天', '2026-11-23'],
     ['大前天', '2026-11-22'],
     // The night before: 昨晚 (last night), 前晚
@@ -218,6 +221,7 @@ describe('date: options.allowFuture (planned start or resume dates)', () => {
     ['start tmrw', '2026-11-26'],
     ['tmr', '2026-11-26'],
     ['2moro', '2026-11-26'],
+    ['from tommorrow', '2026-11-26'],
     ['next Friday', '2026-11-27'],
     ['in 3 days', '2026-11-28'],
     ['昨天', '2026-11-24'],
