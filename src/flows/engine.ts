@@ -173,9 +173,7 @@ const SLIP_OK = /^(?:(?:对的|对|是的|是|没错|正确|都对|没问题|嗯
 const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
 const SLIP_WINS =
-  /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准)|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
-/** "我记错了": the merchant's own value was wrong. */
-const MISREMEMBERED = /记错|记混|看错|说错|搞错|弄错|输错|打错|my mistake|i was wrong|misremembered/i;
+  /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
 const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change|should be|is wrong|was wrong|i meant|i mean(?![a-z])/i;
 /**
  * A message that opens as a correction ("不对，金额是1208", "等等 金额说错了 是540"): only such a message is
@@ -436,11 +434,8 @@ export class FlowEngine {
         const parsed = this.parse(this.slot(flow, name)!, state, n, now, locale);
         return parsed.ok && parsed.value === value;
       });
-    const taken = SLIP_WINS.test(text)
-      ? offers
-      : CORRECTION.test(text) || MISREMEMBERED.test(text)
-        ? offers.filter(([name, o]) => repeated(name, o.value))
-        : [];
+    // The slip's value said back ("是990", "哦对 990") takes it too, unless the value given is said as well.
+    const taken = SLIP_WINS.test(text) ? offers : offers.filter(([name, o]) => repeated(name, o.value) && !repeated(name, o.given));
     if (taken.length === 0) return undefined;
     for (const [name, o] of taken) {
       this.setValue(state, name, { ok: true, value: o.value, display: o.display });

@@ -904,6 +904,12 @@ describe('a slip that shows another value than the merchant gave', () => {
     expect(said(taken)).not.toContain('没有找到');
   });
 
+  it('the slip\'s value said back takes it ("哦对 是1260 小票上的对"); the value given said back keeps it', () => {
+    for (const text of ['哦对 是1260 小票上的对', '1260', '小票上的对']) expect(send(offered().state, text).state!.values.amount!.value, text).toBe(126000);
+    expect(send(offered().state, '是1280 没错').state!.values.amount!.value).toBe(128000);
+    expect(send(offered().state, '小票上的对不上').state!.values.amount!.value).toBe(128000);
+  });
+
   it('lapses once the merchant gives the value again another way; other messages leave it', () => {
     const step = offered();
     expect(send(step.state, '好的').state!.values.amount!.value).toBe(128000);
