@@ -134,7 +134,11 @@ export class HandoffTurns {
   }
 
   /** Hands the conversation to a person, or takes a message when nobody can come. */
-  async request(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale, send: Send, said?: string): Promise<void> {
+  /**
+   * `knownPhone`: a number the merchant gave earlier in this conversation (the request's contact number):
+   * when nobody can come, the words said are the message and that number the callback, not asked again.
+   */
+  async request(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale, send: Send, said?: string, knownPhone?: string): Promise<void> {
     delete conversation.handoffOffer;
     delete conversation.handoffOfferDetail;
     // Whatever happens next (a person, a message, a cancel), earlier misses are not held against the
@@ -146,10 +150,10 @@ export class HandoffTurns {
       conversation.takingMessage = { reason, detail, step: 'message' };
       // "给我回个电话，我号码139…，退款的事说不清楚": the number and the words are the message already.
       const number = said ? SLOT_TYPES.phone!.extract(said, { now: new Date(), timeZone: this.timeZone, locale }) : [];
-      if (said && number.length === 1) {
+      if (said && (number.length === 1 || (number.length === 0 && knownPhone))) {
         conversation.takingMessage.message = maskCardNumbers(said).text.slice(0, 1000);
         conversation.takingMessage.step = 'phone';
-        await this.takeMessage(context, conversation, said.slice(number[0]!.start, number[0]!.end), locale, send);
+        await this.takeMessage(context, conversation, number.length === 1 ? said.slice(number[0]!.start, number[0]!.end) : knownPhone!, locale, send);
         return;
       }
       const hours = service.hours.describe(locale);

@@ -368,7 +368,8 @@ export class PosAssistBot extends ActivityHandler {
         const offered = complaint ? undefined : conversation.handoffOffer;
         const reason = complaint ? 'complaint' : (offered ?? 'human_request');
         this.options.onHandoff?.(context, { reason, detail: text.slice(0, 100) });
-        await handoff.request(context, conversation, reason, offered ? (conversation.handoffOfferDetail ?? null) : null, locale, send, text);
+        const givenPhone = conversation.flow?.values.phone?.value;
+        await handoff.request(context, conversation, reason, offered ? (conversation.handoffOfferDetail ?? null) : null, locale, send, text, givenPhone === undefined ? undefined : String(givenPhone));
         return;
       }
     }

@@ -124,6 +124,12 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     await other.say(story);
     const [handoff] = await other.say('转人工，我电话17711112222');
     expect(handoff?.text).toMatch(/回电 177\*\*\*\*2222/);
+    // Asked for at the summary, the person calls back the number the request already has.
+    const atSummary = terminalConversation(env.runtime, 'person-at-summary');
+    await atSummary.say(story);
+    await atSummary.say('17711112222');
+    const [callback] = await atSummary.say('有人工吗 我想确认一下再提交');
+    expect(callback?.text).toMatch(/回电 177\*\*\*\*2222/);
   });
 
   it('takes the offer to file a request however the merchant says yes, or when the reply carries its facts', async () => {

@@ -569,6 +569,14 @@ describe('corrections', () => {
     expect(send(atReason, withSlip('小票在这')).state!.values.reason).toBeUndefined();
   });
 
+  it('asked "cancel this request?", giving up again in other words is a yes; "不取消了 继续" goes on', () => {
+    const asked = send(last('cancel-transaction', TO_CARD).state, 'never mind, I\'ll call the bank myself', 'en');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    expect(send(asked.state, 'forget it', 'en').outcome).toEqual({ type: 'cancelled' });
+    expect(send(asked.state, '算了 不取消了 继续吧').state!.stage).toBe('collecting');
+    expect(send(last('cancel-transaction', TO_CARD).state, 'stop, I\'ll call the bank myself', 'en').state!.stage).toBe('confirm-cancel');
+  });
+
   it('"57 not 75", "是320不是230", "不是000123 是000124": the value said wrong is replaced wherever it was given', () => {
     const atCard = last('cancel-transaction', [CANCEL_START, MID, TID]).state!;
     expect(atCard.pending).toBe('card_last4');

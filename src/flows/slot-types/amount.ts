@@ -81,7 +81,8 @@ const INTENDED_AFTER = /^\s*(?:被?[打按输刷]错?成)|^\s*(?:yuan|rmb|元|�
 const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要)了?(?:人家|他|她|顾客|客人|客户|人)?(?:的)?\s*$|\b(?:overcharged|undercharged)(?: (?:him|her|them|the customer|my customer|a customer))?(?: by)?\s*$/i;
 const CHARGED_TWICE = /两次|两遍|两回|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
-const CHARGED_AS_BEFORE = /(?:[打按输刷]错?成了?|keyed(?: in)?|rang up|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas)\s*$/i;
+const CHARGED_AS_BEFORE =
+  /(?:[打按输刷]错?成了?|keyed(?: in)?|rang up|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\b(?:machine|terminal|pos|it|they|cashier)\s+(?:charged|took)(?:\s+(?:her|him|them|the customer|my customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
 
 interface Reading {
   start: number;

@@ -180,6 +180,7 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     ['本来100元按错成了1000元', [[100000, '1000元']]],
     ['my cashier keyed 1200 instead of 120', [[120000, '1200']]],
     ['my cashier rang up 45 as 450 yesterday', [[45000, '450']]],
+    ['this morning a lady paid 36 yuan for a cake but the machine charged 360', [[36000, '360']]],
     ['this morning we keyed in 120 as 1200', [[120000, '1200']]],
     // Said to have been charged instead, it wins over the overcharge ("多扣了一千").
     ['客人的卡被我多扣了一千，本来100按成了1100，昨天的', [[110000, '1100']]],
