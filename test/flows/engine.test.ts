@@ -577,6 +577,13 @@ describe('corrections', () => {
     expect(send(last('cancel-transaction', TO_CARD).state, 'stop, I\'ll call the bank myself', 'en').state!.stage).toBe('confirm-cancel');
   });
 
+  it('"changed his mind" at the phone question changes nothing ("change" starts no correction inside "changed")', () => {
+    const atPhone = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', files(file(1))]).state!;
+    expect(atPhone.pending).toBe('phone');
+    const step = send(atPhone, 'changed his mind', 'en');
+    expect(step.state!.values).toEqual(atPhone.values);
+  });
+
   it('"57 not 75", "是320不是230", "不是000123 是000124": the value said wrong is replaced wherever it was given', () => {
     const atCard = last('cancel-transaction', [CANCEL_START, MID, TID]).state!;
     expect(atCard.pending).toBe('card_last4');

@@ -167,8 +167,9 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
     const rest = trimAnswer(n.replace(labelOnly, ' '));
     // Number-like groups (each with a digit) joined by spaces or dashes: "1234 5678 9012".
     let candidates = [...rest.matchAll(/[0-9a-z]*[0-9][0-9a-z]*(?:[\s-]+[0-9a-z]*[0-9][0-9a-z]*)*/gi)].map((m) => m[0]);
-    // Letter-only groups count when the whole answer is the code ("ABCD 1234", "ABCDEF").
-    const whole = /^[0-9a-z]+(?:[\s-]+[0-9a-z]+)*$/i.test(rest) ? rest.replace(/[\s-]/g, '') : undefined;
+    // Letter-only groups count when the whole answer is the code ("ABCD 1234", "ABCDEF") — not words
+    // ("changed his mind" spells no terminal ID).
+    const whole = /^[0-9a-z]+(?:[\s-]+[0-9a-z]+)*$/i.test(rest) && (/[0-9]/.test(rest) || !/[\s-]/.test(rest)) ? rest.replace(/[\s-]/g, '') : undefined;
     if (alphanumeric && whole !== undefined && (whole.length === length || candidates.length === 0)) candidates = [rest];
 
     if (candidates.length === 0) return invalid(`${name}.missing`, vars, 'code.missing');

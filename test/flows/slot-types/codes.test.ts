@@ -53,6 +53,12 @@ describe('slip identifiers: parse (the answer to the slot’s own prompt)', () =
     expectInvalid(T[type]!.parse(text, ctx()), `${type}.length`, zh, en);
   });
 
+  it('reads no code out of words: several letter-only words spell no terminal ID; one word may be one', () => {
+    expect(T.terminal_id!.parse('d his mind', ctx()).ok).toBe(false);
+    expect(T.terminal_id!.parse('ab cd ef gh', ctx()).ok).toBe(false);
+    expectValid(T.terminal_id!.parse('ABCDEFGH', ctx()), 'ABCDEFGH', 'ABCDEFGH');
+  });
+
   it('refuses letters in digit-only numbers', () => {
     expectInvalid(
       T.reference_no!.parse('12345678901A', ctx()),
