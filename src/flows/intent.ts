@@ -145,7 +145,7 @@ const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(�
  */
 const SALE_TOLD = /(?:今天|昨天|前天|大前天|上周.|上个?星期.|\d{1,2}号)[^，,。?？]{0,8}刷(?:了|的|错了?|成了?)[^，,。?？]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})|[打按输刷]成了?\s*(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})/;
 const WHAT_TO_DO = /咋办|怎么办|怎么弄|咋弄|咋整|咋处理|怎么处理|能退吗|能不能退|能撤吗|能处理吗|能不能处理|能办吗|帮我看看|你看看|你看着办/;
-const PARTICULAR_SALE = /(?:刚|刚才|刚刚)刷的[^，,。?？]{0,4}\d{2,}|[这那]笔[^，,。?？!！]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,}|[块元蚊])|(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})(?:块|元|蚊)?的?那笔|(?:昨|前|今)(?:天|儿个?|日)[^，,。?？]{0,3}[这那](?:笔|单)/;
+const PARTICULAR_SALE = /(?:刚|刚才|刚刚)[刷付收]的[^，,。?？]{0,4}\d{2,}|[这那]笔[^，,。?？!！]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,}|[块元蚊])|(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})(?:块|元|蚊)?的?那笔|(?:昨|前|今)(?:天|儿个?|日)[^，,。?？]{0,3}[这那](?:笔|单)/;
 
 /**
  * One sale named by its day and its amount ("昨天刷的880可以退给顾客吗？", "a customer returned a phone she
@@ -161,7 +161,7 @@ const NOT_ABOUT_DOING_IT =
 const TOLD_SALE_MAX_CHARS = 60;
 /** The merchant's own case told: a customer, a sale, a day or an amount ("有个客人要退货", "今天有笔交易刷错了"). */
 const OWN_CASE =
-  /我们|我的|我家|咱们|店里|本店|(?:刷|扣|付)了?(?:两|2)次|下个?月|下周|下礼拜|\b(?:we|we're|we are|our|my (?:shop|store|business))\b|有(?:个|位|一个|一位)(?:客人|顾客|客户|人)|有(?:笔|一笔|单|一单)|[这那]笔|[这那]个?单|一笔|刚才|刚刚|今天|昨天|前天|上周|\d{2,}|(?:客人|顾客|客户)(?:要|想)(?:退|撤)|刷错|按错|输错|打错|多扣|刷重复|刷多|\bcustomer (?:returned|wants|paid|was|bought|changed)|\b(?:yesterday|today|this morning)\b|\bi (?:charged|swiped|rang)|\bwe (?:charged|swiped)/i;
+  /我们|我的|我家|咱们|店里|本店|(?:刷|扣|付)了?(?:两|2)次|下个?月|下周|下礼拜|\b(?:we|we're|we are|our|my (?:shop|store|business))\b|有(?:个|位|一个|一位)(?:客人|顾客|客户|人)|有(?:笔|一笔|单|一单)|[这那]笔|[这那]个?单|一笔|刚才|刚刚|今天|昨天|前天|上周|\d{2,}|(?:客人|顾客|客户)(?:要|想)(?:退|撤)|(?:客人|顾客|客户)(?:退货了|退了|拿回来了?|不要了)|刷错|按错|输错|打错|多扣|刷重复|刷多|\bcustomer (?:returned|wants|paid|was|bought|changed)|\b(?:yesterday|today|this morning)\b|\bi (?:charged|swiped|rang)|\bwe (?:charged|swiped)/i;
 /**
  * A mistake or a sale of one's own, then whether it can be undone ("刷错了 能撤回来不", "这个单能退不"):
  * asking for it. "还能退不" (still, after what happened) and "咋整" ask about the rules first.

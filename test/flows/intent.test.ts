@@ -64,7 +64,7 @@ describe('intent detection', () => {
     for (const [q, flowId] of [['我们下个月装修 结算能停吗', 'suspend-settlement'], ['can i stop my settlement next month? we are renovating', 'suspend-settlement'], ['顾客刷了两次 怎么退一次', 'cancel-transaction'], ['商户号826410993520009 退款一般几天到账？', 'cancel-transaction']] as const) {
       expect(detector.detect(q), q).toMatchObject({ flowId, mode: 'offer', asked: true });
     }
-    for (const q of ['有个客人要退货，怎么给他退？', '今天有笔交易刷错了 怎么撤销', 'customer returned the item, how do i give the money back', '俺这有一单要退咋整', '客人要退钱 咋弄', "how can i cancel yesterday's payment, the customer changed her mind"]) {
+    for (const q of ['有个客人要退货，怎么给他退？', '今天有笔交易刷错了 怎么撤销', 'customer returned the item, how do i give the money back', '俺这有一单要退咋整', '客人要退钱 咋弄', "how can i cancel yesterday's payment, the customer changed her mind", '顾客退货了 钱咋退给他']) {
       expect(detector.detect(q), q).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer', asked: true });
     }
   });
@@ -205,6 +205,9 @@ describe('intent detection', () => {
       ['我要推宽 昨天九十九块钱那比 商户826410993800012', 'cancel-transaction'],
       ['hey did the refund for the 300 go thru? merchant 826410993800008', 'request-status'],
       ['帮我退咗呢单', 'cancel-transaction'],
+      // One sale named by when and how much, asked whether it can be undone.
+      ['客人刚付的88块 能不能撤回来', 'cancel-transaction'],
+      ['上午那笔300的 可以取消吗？', 'cancel-transaction'],
       ['您好 我想把昨天一笔666的交易撤销 可以吗', 'cancel-transaction'],
       ['你好，我是开超市的，今天上午收银员给一个顾客刷了两次卡，每次都是156块，顾客现在打电话过来要把多扣的退回去，这个能帮我处理吗？', 'cancel-transaction'],
       // Asking whether it can be refunded to him, a sale paid twice, a payout frozen, an instruction received.
