@@ -204,6 +204,8 @@ describe('intent detection', () => {
       // Homophone typos of 退款 and 笔, and "thru".
       ['我要推宽 昨天九十九块钱那比 商户826410993800012', 'cancel-transaction'],
       ['hey did the refund for the 300 go thru? merchant 826410993800008', 'request-status'],
+      ["what's going on with my refund", 'request-status'],
+      ['is my settlement hold still on? merchant 826410993880011', 'request-status'],
       ['帮我退咗呢单', 'cancel-transaction'],
       // One sale named by when and how much, asked whether it can be undone.
       ['客人刚付的88块 能不能撤回来', 'cancel-transaction'],
