@@ -1230,6 +1230,8 @@ describe('suspend-settlement', () => {
     expect(send(atResume, '整顿完再说').state!.skipped).toContain('resume_date');
     const passing = last('suspend-settlement', ['我们公司对公账户要变更 这期间结算先别打了 等新账户弄好再说 商户号' + MID]).state!;
     expect(passing.skipped).toContain('resume_date');
+    const passingEn = last('suspend-settlement', ['our bank account is changing so please hold payouts until the new one is set up. merchant ' + MID], { locale: 'en' }).state!;
+    expect(passingEn.skipped).toContain('resume_date');
     const summary = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转，等通知再说', '跳过', '明天', '跳过', '通知了', '13800138000']);
     expect(summary.state!.stage).toBe('confirming');
     expect(lastSaid(summary)).toContain('预计恢复 待定');
