@@ -935,6 +935,12 @@ describe('a slip that shows another value than the merchant gave', () => {
 });
 
 describe('digressions', () => {
+  it('a question with 多少 at the slip step is a digression, not a failed try at the photo', () => {
+    const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']).state!;
+    expect(atSlip.pending).toBe('slip_photos');
+    expect(send(atSlip, '最多能刷多少钱').outcome).toEqual({ type: 'digression', question: '最多能刷多少钱' });
+  });
+
   it('a question mid-flow is a digression: the state is unchanged and reprompt repeats the pending prompt', () => {
     const before = last('cancel-transaction', ['想撤销', MID, TID, '昨天', '1280']).state!;
     const step = send(before, '凭证号在签购单哪里找？');
