@@ -133,10 +133,10 @@ export class HandoffTurns {
     return 'forwarded';
   }
 
-  /** Hands the conversation to a person, or takes a message when nobody can come. */
   /**
-   * `knownPhone`: a number the merchant gave earlier in this conversation (the request's contact number):
-   * when nobody can come, the words said are the message and that number the callback, not asked again.
+   * Hands the conversation to a person, or takes a message when nobody can come. `knownPhone`: a number the
+   * merchant gave earlier in this conversation (the request's contact number): the words said are then the
+   * message and that number the callback, not asked again.
    */
   async request(context: TurnContext, conversation: HandoffConversation, reason: string, detail: string | null, locale: Locale, send: Send, said?: string, knownPhone?: string): Promise<void> {
     delete conversation.handoffOffer;

@@ -423,8 +423,8 @@ export class FlowEngine {
 
   /**
    * After "签购单上的金额是 ¥1,260.00，与您提供的 ¥1,200.00 不同…": "按小票上的来", "以签购单为准", "the slip is
-   * right" take every value the slip offered; a correction that repeats one of them ("是1260，我记错了")
-   * takes that one. An offer lapses once the merchant changes that value otherwise.
+   * right" take every value the slip offered; a message that says one of them back ("是1260，我记错了",
+   * "哦对 1260") takes that one. An offer lapses once the merchant changes that value otherwise.
    */
   private takeSlipOffers(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): Say | undefined {
     const offers = Object.entries(state.slipOffers ?? {}).filter(([name, o]) => state.values[name]?.value === o.given);
@@ -1060,20 +1060,13 @@ export class FlowEngine {
    * photo may answer it). At a free-text question, words about the photo ("小票在这") are no answer.
    */
   private answerWithPhoto(flow: Flow, state: FlowState, pending: Slot, text: string, now: Date, locale: Locale): void {
-    if (pending.type === 'text') {
-      // "顾客不要了 小票在这": the clause about the photo goes, the rest may answer.
-      const chinese = /[\u4e00-\u9fff]/.test(text);
-      text = text
-        .split(chinese ? /[\s,，。.;；!！]+/ : /[,，。;；!！]+|\.(?!\d)/)
-        .map((clause) => clause.trim())
-        .filter((clause) => clause && !ABOUT_PHOTO.test(clause))
-        .join(chinese ? '，' : ', ');
-    }
-    if (!text.trim() || pending.type === 'attachments') return;
-    if (pending.type === 'text' && [PLAIN_QUESTION, CORRECTION_LEAD, YES, NO, SKIP].some((re) => re.test(text))) return;
+    // "顾客不要了 小票在这": at a free-text question the clause about the photo goes, the rest may answer.
+    const answer = pending.type === 'text' ? withoutPhotoClauses(text) : text;
+    if (!answer.trim() || pending.type === 'attachments') return;
+    if (pending.type === 'text' && [PLAIN_QUESTION, CORRECTION_LEAD, YES, NO, SKIP].some((re) => re.test(answer))) return;
     const alternatives = pending.group ? flow.slots.filter((s) => s.group === pending.group && s !== pending) : [];
     for (const slot of [pending, ...alternatives]) {
-      const parsed = this.check(flow, slot, state, this.parse(slot, state, text, now, locale), now);
+      const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
       if (parsed.ok) {
         this.setValue(state, slot.name, parsed);
         return;
@@ -1816,6 +1809,16 @@ const SUPPOSED = /如果|假如|要是|万一|的话\s*$|\bif\b/i;
 /** Where a message typed by voice, without punctuation, turns to the next thing ("…刷了一千二然后今天他说…"). */
 const RUN_ON_TURN = /然后|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|\b(?:and then|but|so)\b/gi;
 
+/** The message without its clauses about the photo sent with it ("小票在这", "see the slip"). */
+function withoutPhotoClauses(text: string): string {
+  const chinese = /[\u4e00-\u9fff]/.test(text);
+  return text
+    .split(chinese ? /[\s,，。.;；!！]+/ : /[,，。;；!！]+|\.(?!\d)/)
+    .map((clause) => clause.trim())
+    .filter((clause) => clause && !ABOUT_PHOTO.test(clause))
+    .join(chinese ? '，' : ', ');
+}
+
 /** A value and the one it replaces: "57 not 75", "57 instead of 75", "是57不是75", "不是75是57", "不是75 而是57". */
 const RIGHT_NOT_WRONG = /([^\s,，。;；:：]+?)\s*[,，]?\s*(?:\bnot\b|\binstead of\b|\brather than\b|不是)\s*([^\s,，。;；!！?？]+)/i;
 const NOT_WRONG_BUT_RIGHT = /不是\s*([^\s,，。;；是]+)\s*[,，]?\s*(?:而|其实|应该)?是\s*([^\s,，。;；!！?？]+)/;
@@ -1882,12 +1885,12 @@ function pickLabel(labels: string[], locale: Locale): string {
   return (locale === 'en' ? latin : cjk) ?? labels[0]!;
 }
 
-/** Where the message names this slot (its `mentions`, or its type's usual words): the index after the name. */
 /** "from now", "from today" measure a time from today; they name no slot ("3 weeks from today" is no start). */
 function withoutFromToday(text: string): string {
   return text.replace(/\bfrom\s+(?:now|today)\b/gi, (m) => ' '.repeat(m.length));
 }
 
+/** Where the message names this slot (its `mentions`, or its type's usual words): the index after the name. */
 function mentionAt(slot: Slot, text: string, opts: { ownWordsOnly?: boolean } = {}): number | undefined {
   let at: number | undefined;
   const plain = withoutFromToday(text).toLowerCase();

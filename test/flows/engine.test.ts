@@ -57,12 +57,12 @@ function last(flowId: string, messages: Msg[], opts: TalkOptions = {}): Step {
   return talk(flowId, messages, opts).at(-1)!;
 }
 
-/** Continues from a state. */
 /** What the cancel flow says when the merchant has no slip (its `missing`). */
 function slipMissing(): string {
   return FLOWS.get('cancel-transaction')!.slots.find((s) => s.name === 'slip_photos')!.missing!['zh-CN'];
 }
 
+/** Continues from a state. */
 function send(state: FlowState | undefined, m: Msg, locale: Locale = 'zh-CN'): Step {
   if (!state) throw new Error('no state');
   return engine.handle(state, input(m), NOW, locale);

@@ -72,7 +72,8 @@ const TAIL = /(?:左右|上下|the\s+amount)$/i;
 const NEGATIVE_BEFORE = /[-−负]\s*$/;
 /** Words around the amount a sale should have had, when the merchant tells what was charged instead. */
 const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|应该是|不是|instead of|rather than|not)\s*$/i;
-// Only "…成" says what was charged instead ("100按成了1100"); "48 刷错了" is the sale done by mistake.
+// Only "…成" says what was charged instead ("100按成了1100"; "48 刷错了" is the sale done by mistake), and
+// "rang up 45 as 450" says 45 was meant.
 const INTENDED_AFTER = /^\s*(?:被?[打按输刷]错?成)|^\s*(?:yuan|rmb|元|块)?\s*as\s+(?:¥|rmb\s*)?\d/i;
 /**
  * "多收了客人100", "多扣了50块": how much too much was taken, not the sale's amount — unless the sale was
