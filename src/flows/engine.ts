@@ -212,9 +212,11 @@ type FoundValue = { value: unknown; display: string; start: number; end: number 
 const RANGE_JOINER = /^\s*(?:到|至|一直到|直到|~|～|-|—|–|to|till|until|through|thru)\s*$/i;
 /** Not knowing, said as an answer ("not sure yet when we reopen", "不知道什么时候恢复"): no question for the guide. */
 const UNSURE = /^(?:i'?m\s+|we'?re\s+)?(?:not sure|unsure|don'?t know|dont know|no idea|not certain)\b|^(?:我|我们)?(?:还)?(?:不确定|不知道|不清楚|说不准|说不好)/i;
+/** A question word inside a statement of not knowing ("金额是多少我也不记得了"): an answer, not a question. */
+const FORGOT = /(?:不记得|记不得|记不清|忘了|忘记了|想不起来?|不知道|不清楚)(?:了|啦|呀)?[\s。.!！~～]*$/;
 /** A question the guide may answer, asked instead of the flow's question. */
 function asksQuestion(text: string): boolean {
-  return QUESTION.test(text) && !UNSURE.test(text.trim());
+  return QUESTION.test(text) && !UNSURE.test(text.trim()) && !FORGOT.test(text.trim());
 }
 /** "为什么要卡号后四位？" / "why do you need my phone?": answered with the slot's `why` when the flow gives one. */
 const WHY = /^(请问)?(为什么|为啥|干嘛|干什么|why)|为什么要|为什么需要|为啥要|why do you need|why is .+ needed|(?:需要|必须|一定要|非要|有必要)[\u4e00-\u9fff]{0,6}(?:吗|么|嘛)[?？]?\s*$|\b(?:do|must) (?:i|we) (?:have|need) to\b|\bis (?:that|this|it) (?:needed|necessary|required)\b/i;
@@ -939,7 +941,7 @@ export class FlowEngine {
     if (slip) say.push(...slip.differs);
     if (!found.changed.length && !fromModel.length && !input.files?.length && !say.length) {
       // "日期改成11月27日" when it is that day already: nothing to change, and the summary again.
-      if (found.same.length && (CORRECTION.test(text) || !QUESTION.test(text))) {
+      if (found.same.length && (CORRECTION.test(text) || !asksQuestion(text))) {
         return { state, say: [this.unchanged(flow, state, found.same, locale), this.summary(flow, state, locale)] };
       }
       if (NO.test(text) || CORRECTION.test(text)) return { state, say: [{ text: flowText(locale, 'flowWhatToChange') }] };
@@ -1191,7 +1193,7 @@ export class FlowEngine {
       }
     }
 
-    const confirmingCorrection = opts.mode === 'confirming' && (!QUESTION.test(text) || /\d/.test(text));
+    const confirmingCorrection = opts.mode === 'confirming' && (!asksQuestion(text) || /\d/.test(text));
     if (out.changed.length === 0 && out.explanations.length === 0 && (CORRECTION.test(text) || confirmingCorrection)) {
       this.namedCorrection(flow, state, text, now, locale, opts.mode, out);
     }

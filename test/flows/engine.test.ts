@@ -522,6 +522,15 @@ describe('corrections', () => {
     expect(lastSaid(step)).toContain('金额 ¥1,280.00');
   });
 
+  it('"金额是多少我也不记得了" at the confirmation is a correction with no amount, not a question for the guide', () => {
+    const before = last('cancel-transaction', TO_CONFIRM).state!;
+    const step = send(before, '金额是多少我也不记得了');
+    expect(step.outcome?.type).not.toBe('digression');
+    expect(step.say[0]!.text).toContain('没有识别出金额');
+    expect(step.say[0]!.text).toContain('已保留原来的值：¥1,280.00');
+    expect(step.state!.values).toEqual(before.values);
+  });
+
   it('an invalid correction mid-flow keeps the earlier value, says why, and is no failed attempt', () => {
     const before = last('cancel-transaction', TO_CARD).state!;
     const step = send(before, '不对，金额是12.345');
