@@ -1,0 +1,54 @@
+/**
+ * A request under way: the message is its answer — unless it asks after an earlier request in passing,
+ * sets the new one aside for an earlier one's status, or asks for another request outright. Requests are
+ * handled in private chats only.
+ */
+import { GIVE_UP_CURRENT } from '../../flows/intent.js';
+import { t } from '../../i18n/messages.js';
+import type { TurnStep } from '../turn.js';
+
+const TRY_AGAIN = /^(再试一次|重试|try again|retry)[\s!！。.]*$/i;
+
+export const flowInProgress: TurnStep = async (turn, kit) => {
+  const flows = kit.options.flows;
+  const { context, conversation, text, files, locale } = turn;
+  if (!flows || !conversation.flow) return false;
+  if (context.activity.conversation?.isGroup) {
+    // A flow from before this rule (or a group that was a private chat): it does not go on here.
+    delete conversation.flow;
+    await kit.say(context, t(locale, 'groupPrivateOnly'));
+    return true;
+  }
+  if (files.length === 0 && text) {
+    const merchantId = conversation.flow.values.merchant_id?.value ?? conversation.merchantId;
+    const statusFlow = flows.intents.stated(text, 'own');
+    const passing = await flows.turns.statusInPassing(context, conversation.flow, statusFlow, typeof merchantId === 'string' ? merchantId : undefined, locale);
+    if (passing) {
+      await kit.applyFlowReply(turn, passing);
+      return true;
+    }
+    // Asked after an earlier request as a new one has just begun, nothing given yet: the new one is set
+    // aside (nothing is lost) and the earlier one looked up.
+    if (statusFlow && statusFlow !== conversation.flow.flowId && Object.keys(conversation.flow.values).length === 0) {
+      delete conversation.flow;
+      await kit.say(context, t(locale, 'flowSetAside'));
+      await kit.startFlow(turn, statusFlow, { text, files: [] });
+      return true;
+    }
+    // Another request asked for outright ("算了退款先不弄 我要暂停结算"): the one under way ends when the
+    // merchant gives it up or gave nothing but the merchant ID (which goes along); else it is an answer.
+    const switched = statusFlow ? undefined : flows.intents.switchedTo(text, conversation.flow.flowId);
+    const given = Object.keys(conversation.flow.values).filter((name) => name !== 'merchant_id');
+    if (switched && (given.length === 0 || GIVE_UP_CURRENT.test(text))) {
+      const left = flows.turns.flow(conversation.flow.flowId).title[locale];
+      const carried = conversation.flow.values.merchant_id;
+      delete conversation.flow;
+      await kit.say(context, t(locale, 'flowSwitched', { title: left }));
+      await kit.startFlow(turn, switched, { text, files: [] }, carried ? { merchant_id: carried } : {});
+      return true;
+    }
+  }
+  const reply = TRY_AGAIN.test(text) && files.length === 0 ? flows.turns.retry(conversation.flow, locale) : await flows.turns.continue(context, conversation.flow, { text, files }, locale);
+  await kit.applyFlowReply(turn, reply);
+  return true;
+};

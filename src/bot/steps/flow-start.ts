@@ -1,0 +1,95 @@
+/**
+ * A request starts: by its button, by taking the offer the last answer made (in one word or more, or by
+ * sending the request's facts), by the facts sent right after a question about it, by how the merchant
+ * states it (intent.ts; with a language model, the model's reading when the rules are unsure), or — for
+ * a status or a supplement — by asking after the request this chat filed. A question that is about a
+ * request without asking for one is answered, and the request offered.
+ */
+import { ActivityTypes } from 'botbuilder';
+import { asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
+import { t, type MessageKey } from '../../i18n/messages.js';
+import type { TurnStep } from '../turn.js';
+import { FLOW_ACTIONS } from '../turn-kit.js';
+
+const ACCEPT = /^(好|好的|好啊|可以|行|是|是的|嗯|要|需要|办理|开始|麻烦了|ok|okay|yes|sure|please)[\s!！。.,，]*$/i;
+/** Yes to an offer, put in more words ("好的，帮我办一下", "要的要的", "yes please, go ahead"). */
+const ACCEPT_SAID = /^(?:好|好的|好呀|好啊|好吧|行|行啊|可以|可以的|嗯+|对|对的|是|是的|要|要的|需要|麻烦(?:你|您)?了?|那就|帮我|办吧|申请吧|ok|okay|yes|yeah|yep|sure|please|go ahead|do it)+(?:[\s!！。.,，]|$)[^?？]{0,20}$/i;
+const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:no|not now|don'?t|later)\b/i;
+/** Asking for it after an answer that offered nothing ("那你帮我申请吧"): a plain "好的" only acknowledges. */
+const TOPIC_TAKEN = /帮我|帮忙|(?:申请|办|弄|提交)(?:吧|一下)|\b(?:please|file it|do it|go ahead)\b/i;
+/** How long after a question its request's facts still mean that request. */
+const TOPIC_FRESH_MS = 10 * 60_000;
+/** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. */
+const REQUEST_FACTS = /\d{6,}|\d{2,}\s*(?:元|块|蚊|rmb|yuan)|今天|昨天|前天|上周|\b(?:today|yesterday)\b/i;
+
+export const flowStart: TurnStep = async (turn, kit) => {
+  const flows = kit.options.flows;
+  if (!flows) return false;
+  const { context, conversation, text, locale } = turn;
+  const offered = conversation.offer;
+  delete conversation.offer;
+  const told = conversation.told;
+  delete conversation.told;
+  const withTold = (said: string): string => (told ? (said ? `${told}\n${said}` : told) : said);
+  const byButton = (Object.keys(FLOW_ACTIONS) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text || t('en', k) === text);
+  const flowId =
+    (byButton && FLOW_ACTIONS[byButton]) ||
+    (offered && (ACCEPT.test(text) || text === kit.startLabel(offered, locale) || text === kit.startLabel(offered, 'zh-CN')) ? offered : undefined);
+  if (flowId) {
+    await kit.startFlow(turn, flowId, { text: flowId === offered ? withTold('') : '', files: kit.takeHeld(conversation) });
+    return true;
+  }
+  // The offer answered in more words, or with the request's facts: taken, and the facts with it.
+  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (REQUEST_FACTS.test(text) && !isQuestion(text)))) {
+    await kit.startFlow(turn, offered, { text: withTold(text), files: kit.takeHeld(conversation) });
+    return true;
+  }
+  const detected = flows.intents.detect(text);
+  // "钱退给顾客了吗" from the chat that filed a refund asks after it, not after refunds in general.
+  // …also where the guide would answer and offer a new request ("结算停了没有啊 今天怎么还到账了").
+  // So does "你们发的消息说要补什么" (what the review wants): the status carries the reviewer's note.
+  const statusFlowId = (!detected || detected.mode === 'offer') && (asksIfDone(text) || asksWhatIsNeeded(text)) ? flows.intents.statusFlowId() : undefined;
+  // "营业执照要怎么发给你们" from the chat whose request needs more: that request's supplement.
+  const supplementId = !detected && !statusFlowId && sendsMaterials(text) ? await flows.turns.supplementAsked(context) : undefined;
+  // Asked with one's own merchant ID, it is about one's own requests wherever they were filed.
+  const ownFlow = supplementId ?? (statusFlowId && (namesMerchantId(text) || (await flows.turns.filedHere(context))) ? statusFlowId : undefined);
+  const intent = ownFlow ? { flowId: ownFlow, score: 1, mode: 'start' as const } : detected;
+  const topic = conversation.topic;
+  delete conversation.topic;
+  if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && (REQUEST_FACTS.test(text) || TOPIC_TAKEN.test(text)) && !isQuestion(text) && !DECLINE_SAID.test(text)) {
+    await kit.startFlow(turn, topic.flowId, { text: withTold(text), files: kit.takeHeld(conversation) });
+    return true;
+  }
+  const about = intent?.mode === 'start' ? undefined : flows.intents.topicOf(text);
+  if (about) {
+    conversation.topic = { flowId: about, at: Date.now() };
+    conversation.told = text;
+  }
+  if (!intent && flows.classifier && soundsLikeRequest(text)) {
+    // The rules are unsure; the model picks among the same flows, which then run as usual.
+    await context.sendActivity({ type: ActivityTypes.Typing });
+    const classified = await flows.classifier.classify(text, locale);
+    if (classified?.flowId) {
+      await kit.startFlow(turn, classified.flowId, { text, files: [] });
+      return true;
+    }
+  }
+  if (intent?.mode === 'start') {
+    await kit.startFlow(turn, intent.flowId, { text, files: [] });
+    return true;
+  }
+  if (intent?.mode !== 'offer') return false;
+  const answered = await kit.answer(turn, text, { offerTopics: !!intent.asked });
+  // A question the guide could not answer ("银行扣了我一笔年费，能申请退回吗") is no request of ours.
+  if (intent.asked && !answered) {
+    await kit.handOverIfStuck(turn);
+    return true;
+  }
+  conversation.offer = intent.flowId;
+  conversation.told = text;
+  const title = flows.turns.flow(intent.flowId).title[locale];
+  // The offer is the last message, so it carries the answer's 👍/👎 too (buttons show under the last one).
+  const rate = answered && conversation.feedbackFor ? kit.feedbackActions(locale) : [];
+  await context.sendActivity(kit.withActions(context, t(locale, 'offerFlow', { title }), [kit.startLabel(intent.flowId, locale), ...rate]));
+  return true;
+};

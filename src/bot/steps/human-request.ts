@@ -1,0 +1,52 @@
+/**
+ * Asking for a person, or complaining: handed over with the reason (a person offered earlier, taken now,
+ * keeps the offer's reason). Without the handoff service (a deployment without agents) the request is on
+ * record for the operators and the merchant is told so honestly.
+ */
+import type { FlowState } from '../../flows/engine.js';
+import { t } from '../../i18n/messages.js';
+import { isComplaint } from '../handoff-turns.js';
+import type { ConversationData, TurnStep } from '../turn.js';
+import type { TurnKit } from '../turn-kit.js';
+
+/** A person asked for by name, not only a call: "转人工，电话138…" wants an agent even when a number was asked. */
+const NAMES_A_PERSON = /人工|真人|活人|客服|经理|\b(?:agent|human|real person|operator|manager)\b/i;
+
+/**
+ * Asking for a person, however put: "转人工", "我要找人工", "给我找个活人", "让人给我回个电话", "我要跟人说",
+ * "找个懂的人打电话教我", "can I talk to a real
+ * person", "speak to a manager", "下午三点以后打给我". ("有问题打我电话", "有问题打给我" are a contact number for a
+ * request, not a call-back request.)
+ */
+const HUMAN_REQUEST =
+/转人工|人工客服|人工服务|找(?:你们|您们)?(?:的)?(?:人工)?客服|客服(?:的)?电话(?:一直|老是|总是)?打不通|真人|活人|找人工|要人工|接人工|人工吧|回个电话|回电话|回电|给我打个电话|打个电话给我|打电话给我|给我打电话|直接打给我|(?<!别|不要|不用|问题|有事|的话)打给我|派(?:个|一个|一位)?(?:人|师傅|工作人员|技术员?)(?:过来|来|上门)|有没有(?:人工|真人)?客服|有没有(?:人工|真人)|有人工吗|人工在吗|(?:跟|和|与)(?:你们)?(?:的)?(?:工作人员|客服人员|人工|真人)(?:直接)?(?:沟通|说|聊|联系|对接)|(?:能|可以|直接)(?:直接)?(?:打|通)(?:个)?电话(?:说|讲|聊|沟通)|电话(?:里|上)(?:说|讲)|打字太(?:麻烦|累|慢)|不想打字|客服在吗|客服在不在|有客服吗|跟人说|和人说|找个人|找个懂的人|(?:直接)?找(?:个)?人(?:来)?(?:帮|给)(?:我|忙)?(?:弄|办|处理|搞|看)|找懂的人|叫个人|来个人|让人打电话|打电话教我|转客服|帮我转接|人工坐席|真人客服|轉人工|搵人|搵個人|同真人|打俾我|打畀我|给我回电|换个人|换人来|有没有人能|有没有人可以|客服小姐姐|客服小哥|找你们(?:的)?(?:经理|负责人|领导|工作人员)|(?:找|叫|来|换)(?:个|一个)?(?:能|会|懂|管)[\u4e00-\u9fff]{0,4}的人|让(?:客服|人|你们的?人|工作人员)[^，,。]{0,3}(?:打|联系|回)|让你们(?:的)?[^\s，,。]{0,4}(?:联系我|打给我|回电)|请(?:你们的?)?(?:客服|工作人员|经理)联系我|(?:让|找|派|叫)(?:个|一个)?人(?:来)?教(?:我|一下|教)|有(?:没有)?人(?:能|可以)?教(?:我|一下|教)|安排(?:个|一个|一位)?(?:人|客服|工作人员|专人|同事)[^，,。]{0,4}(?:联系|打|回)|(?:工作人员|客服人员|专人)(?:联系|打给|回电话?给?)我|^\s*人工\s*$|人工人工|[\s，,。!！]人工[!！。\s]*$|\b(agent|human|real person|operator|manager|call me back|call me at|call me on|(?:can|could|would) (?:someone|somebody|anyone|you) (?:please )?call me|phone me|ring me|give me a call|live chat|talk to (?:a|someone|somebody)|speak (?:to|with) (?:a|someone|somebody)|get (?:me )?(?:a|someone) (?:person|human|real)|get me someone|i (?:need|want) (?:someone|somebody|a person|a human|a real person)(?! to (?:refund|void|cancel))|someone now)\b/i;
+
+export const humanRequest: TurnStep = async (turn, kit) => {
+  const { context, conversation, text, locale } = turn;
+  if (!text) return false;
+  const handoff = kit.options.handoff;
+  const complaint = handoff !== undefined && isComplaint(text);
+  if (!(HUMAN_REQUEST.test(text) || complaint) || answersPhoneQuestion(kit, conversation, text)) return false;
+  if (handoff) {
+    const offered = complaint ? undefined : conversation.handoffOffer;
+    const reason = complaint ? 'complaint' : (offered ?? 'human_request');
+    kit.options.onHandoff?.(context, { reason, detail: text.slice(0, 100) });
+    const givenPhone = conversation.flow?.values.phone?.value;
+    await handoff.request(context, conversation, reason, offered ? (conversation.handoffOfferDetail ?? null) : null, locale, kit.sender(context), text, givenPhone === undefined ? undefined : String(givenPhone));
+    return true;
+  }
+  await kit.recordMiss(context, text, 0, locale);
+  await kit.say(context, t(locale, 'humanRequested'));
+  if (kit.options.flows && conversation.flow) {
+    await kit.say(context, t(locale, 'humanRequestedInFlow'));
+    await kit.reprompt(turn);
+  }
+  return true;
+};
+
+/** "call me on 177…" / "打电话给我 138…" said to the flow's question for a phone number: the number, no callback. */
+function answersPhoneQuestion(kit: TurnKit, conversation: ConversationData, text: string): boolean {
+  const flows = kit.options.flows;
+  const flow: FlowState | undefined = conversation.flow;
+  return Boolean(flows && flow) && !NAMES_A_PERSON.test(text) && flows!.turns.givesAskedPhone(flow!, text);
+}

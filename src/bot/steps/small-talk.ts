@@ -1,0 +1,23 @@
+/** Small talk is answered directly: it is not a question for the knowledge base, nor a miss. */
+import { MessageFactory } from 'botbuilder';
+import { t } from '../../i18n/messages.js';
+import type { TurnStep } from '../turn.js';
+import { GREETING_TOPICS } from '../turn-kit.js';
+
+const END = '[\\s!！。.,，~～?？]*$';
+const HELLO = new RegExp(`^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|在不在|有人吗|早上好|下午好|晚上好)${END}`, 'i');
+const HELP = new RegExp(`^(帮助|help|菜单|menu|你能做什么|你能帮我做什么|你会什么|你可以做什么|你是谁|what can you do|who are you)${END}`, 'i');
+const THANKS = new RegExp(`^(谢谢|多谢|感谢|谢谢你|谢啦|好的谢谢|ok谢谢|thanks|thank you|thx)${END}`, 'i');
+const GOODBYE = new RegExp(`^(再见|拜拜|bye|goodbye|88)${END}`, 'i');
+
+export const smallTalk: TurnStep = async ({ context, text, locale }, kit) => {
+  if (HELP.test(text) || HELLO.test(text)) {
+    await context.sendActivity(kit.withTopics(context, t(locale, HELP.test(text) ? 'greeting' : 'hello'), locale, GREETING_TOPICS, false));
+    return true;
+  }
+  if (THANKS.test(text) || GOODBYE.test(text)) {
+    await context.sendActivity(MessageFactory.text(t(locale, THANKS.test(text) ? 'thanks' : 'goodbye')));
+    return true;
+  }
+  return false;
+};

@@ -1,0 +1,135 @@
+/**
+ * The turn's steps, each alone: a real botbuilder `TurnContext` (its `TestAdapter` keeps what the step
+ * sends), a `TurnKit` with only the options the step reads, and a real SQLite file where a step records a
+ * miss. The whole pipeline, through every channel, is tested by the conversation suites.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Activity, TestAdapter, TurnContext } from 'botbuilder';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MASKED_CARD_NUMBERS } from '../../src/channels/channel-adapter.js';
+import { t } from '../../src/i18n/messages.js';
+import { openDatabase, type Store } from '../../src/store/database.js';
+import { KnowledgeMissStore } from '../../src/store/index.js';
+import type { ConversationData, PosAssistBotOptions, Turn, TurnStep } from '../../src/bot/turn.js';
+import { TurnKit } from '../../src/bot/turn-kit.js';
+import { runTurn, TURN_STEPS } from '../../src/bot/turn-pipeline.js';
+import { feedback } from '../../src/bot/steps/feedback.js';
+import { humanRequest } from '../../src/bot/steps/human-request.js';
+import { inboundChecks } from '../../src/bot/steps/inbound-checks.js';
+import { nothingToCancel } from '../../src/bot/steps/nothing-to-cancel.js';
+import { smallTalk } from '../../src/bot/steps/small-talk.js';
+
+let dir: string;
+let store: Store;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'turn-steps-'));
+  store = await openDatabase({ filename: join(dir, 'steps.db') });
+});
+afterAll(async () => {
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A turn of `text` on a fresh context; `sent` is what the step replied. */
+function turnOf(text: string, extra: Partial<Turn> = {}, activity: Partial<Activity> = {}) {
+  const adapter = new TestAdapter();
+  const context = new TurnContext(adapter, {
+    type: 'message',
+    text,
+    channelId: 'test',
+    conversation: { id: 'c-1', isGroup: false, conversationType: 'personal', name: '' },
+    from: { id: 'merchant-1', name: 'merchant' },
+    recipient: { id: 'bot', name: 'bot' },
+    ...activity,
+  } as Activity);
+  const conversation: ConversationData = { unanswered: 0, turns: 1 };
+  const turn: Turn = { context, conversation, text, files: [], unusableFiles: 0, locale: 'zh-CN', ...extra };
+  const sent = () => adapter.activeQueue.map((a) => a.text ?? '');
+  return { turn, sent, adapter };
+}
+
+/** A kit with only what the steps under test read; flows are present or not (a step checks only that). */
+function kit(options: Partial<PosAssistBotOptions> = {}): TurnKit {
+  return new TurnKit({ defaultLocale: 'zh-CN', misses: new KnowledgeMissStore(store.db), ...options } as PosAssistBotOptions);
+}
+const withFlows = { flows: {} as NonNullable<PosAssistBotOptions['flows']> };
+
+describe('turn steps, each alone', () => {
+  it('small talk answers greetings, thanks and goodbyes, and passes everything else on untouched', async () => {
+    const hello = turnOf('你好！');
+    expect(await smallTalk(hello.turn, kit())).toBe(true);
+    expect(hello.sent()[0]).toContain(t('zh-CN', 'hello'));
+    const thanks = turnOf('thanks', { locale: 'en' });
+    expect(await smallTalk(thanks.turn, kit())).toBe(true);
+    expect(thanks.sent()).toEqual([t('en', 'thanks')]);
+    const question = turnOf('你好，退款怎么弄？');
+    expect(await smallTalk(question.turn, kit())).toBe(false);
+    expect(question.sent()).toEqual([]);
+  });
+
+  it('inbound checks warn of a masked card number and pass on; an empty message ends the turn', async () => {
+    const masked = turnOf('卡号 622202******1234');
+    masked.turn.context.turnState.set(MASKED_CARD_NUMBERS, 1);
+    expect(await inboundChecks(masked.turn, kit())).toBe(false);
+    expect(masked.sent()).toEqual([t('zh-CN', 'cardNumberWarning')]);
+    const empty = turnOf('');
+    expect(await inboundChecks(empty.turn, kit())).toBe(true);
+    expect(empty.sent()).toEqual([t('zh-CN', 'emptyMessage')]);
+    const unusable = turnOf('', { unusableFiles: 1 });
+    expect(await inboundChecks(unusable.turn, kit(withFlows))).toBe(true);
+    expect(unusable.sent()).toEqual([t('zh-CN', 'fileUnusable')]);
+  });
+
+  it('"取消" with no flow in progress: nothing to cancel, and the offer lapses; without flows it passes on', async () => {
+    const cancel = turnOf('算了');
+    cancel.turn.conversation.offer = 'cancel-transaction';
+    expect(await nothingToCancel(cancel.turn, kit(withFlows))).toBe(true);
+    expect(cancel.sent()).toEqual([t('zh-CN', 'nothingToCancel')]);
+    expect(cancel.turn.conversation.offer).toBeUndefined();
+    expect(await nothingToCancel(turnOf('算了').turn, kit())).toBe(false);
+  });
+
+  it('a request for a person without the handoff service is recorded for the operators and answered honestly', async () => {
+    const asked = turnOf('转人工', {}, { conversation: { id: 'c-human', isGroup: false, conversationType: 'personal', name: '' } });
+    expect(await humanRequest(asked.turn, kit())).toBe(true);
+    expect(asked.sent()).toEqual([t('zh-CN', 'humanRequested')]);
+    const recorded = await new KnowledgeMissStore(store.db).list({});
+    expect(recorded.some((m) => m.conversationId === 'c-human' && m.question === '转人工')).toBe(true);
+    expect(await humanRequest(turnOf('退款要几天到账').turn, kit())).toBe(false);
+  });
+
+  it('👍 with no answer to rate is thanked, not stored; any other message ends the chance to rate', async () => {
+    const up = turnOf('👍');
+    expect(await feedback(up.turn, kit())).toBe(true);
+    expect(up.sent()).toEqual([t('zh-CN', 'feedbackThanks')]);
+    const other = turnOf('退款要几天');
+    other.turn.conversation.feedbackFor = { question: 'q', sources: [], confidence: 1, by: 'extractive', at: new Date().toISOString() };
+    expect(await feedback(other.turn, kit())).toBe(false);
+    expect(other.turn.conversation.feedbackFor).toBeUndefined();
+    expect(other.sent()).toEqual([]);
+  });
+});
+
+describe('the pipeline', () => {
+  it('runs the steps in order and stops at the first that handles the message', async () => {
+    const ran: string[] = [];
+    const step = (name: string, handles: boolean): TurnStep => async () => {
+      ran.push(name);
+      return handles;
+    };
+    await runTurn(turnOf('hi').turn, kit(), [step('a', false), step('b', true), step('c', true)]);
+    expect(ran).toEqual(['a', 'b']);
+  });
+
+  it('puts a person before the flow in progress, the flow before small talk, and the answer last', () => {
+    const names = TURN_STEPS.map((s) => s.name);
+    const at = (n: string) => names.indexOf(n);
+    expect(at('handoffGate')).toBeLessThan(at('humanRequest'));
+    expect(at('humanRequest')).toBeLessThan(at('flowInProgress'));
+    expect(at('flowInProgress')).toBeLessThan(at('smallTalk'));
+    expect(at('smallTalk')).toBeLessThan(at('flowStart'));
+    expect(names.at(-1)).toBe('answer');
+  });
+});
