@@ -28,10 +28,10 @@ import { requestListText, requestStatusText, supplementNotExpectedText, ticketNo
 import { isAppError } from '../core/errors.js';
 import type { SlotExtractor } from '../llm/slot-extraction.js';
 import { isSlipPhoto, readsSlips, type SlipPhotos } from './slip-photos.js';
+import { lastSegment, STORED_FILE } from '../channels/attachments.js';
 import type { Identity, IdentityStore } from '../identity/identity-store.js';
 
 /** A file this deployment stored (`<sha256>.<ext>` under the files folder). */
-const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
 export const TICKET_IN_TEXT = /\b([A-Za-z]{2,8})-?(\d{8})-?(\d{4,})\b/;
 
 export interface FilesFromActivity {
@@ -45,8 +45,7 @@ export function filesFromActivity(activity: Partial<Activity>, filesDir: string)
   const files: FileRef[] = [];
   let unusable = 0;
   for (const a of activity.attachments ?? []) {
-    const last = (a.contentUrl ?? '').split(/[/\\]/).pop() ?? '';
-    const file = decodeURIComponent(last.split('?')[0] ?? '');
+    const file = lastSegment(a.contentUrl);
     if (!STORED_FILE.test(file)) {
       unusable++;
       continue;
@@ -282,7 +281,7 @@ export class FlowTurns {
    * does not send photos for a ticket that is not theirs or does not wait for materials.
    */
   private async checkTicket(context: TurnContext, state: FlowState, say: Say[], locale: Locale): Promise<{ state: FlowState; say: Say[] }> {
-    if (state.flowId !== 'supplement-materials' || state.stage !== 'collecting') return { state, say };
+    if (state.flowId !== this.supplementFlowId() || state.stage !== 'collecting') return { state, say };
     const ticket = state.values.ticket?.value;
     const merchant = state.values.merchant_id?.value;
     if (typeof ticket !== 'string' && typeof merchant === 'string' && state.pending === 'ticket') return this.onlyWaitingTicket(context, state, merchant, say, locale);
@@ -367,9 +366,14 @@ export class FlowTurns {
     return !!latest && this.now().getTime() - latest.createdAt.getTime() <= days * 24 * 3600_000;
   }
 
+  /** The flow that adds materials to a filed request (its action is `add-supplement`), if one is loaded. */
+  supplementFlowId(): string | undefined {
+    return this.options.engine.flowIdFor('add-supplement');
+  }
+
   /** The supplement flow, when this chat filed a request the review asked more of (`needs_more_info`). */
   async supplementAsked(context: TurnContext): Promise<string | undefined> {
-    const id = this.options.engine.flowIdFor('add-supplement');
+    const id = this.supplementFlowId();
     if (!id) return undefined;
     const filed = await this.options.requests.listFiledBy(this.identity(context), 20);
     return filed.some((r) => r.status === 'needs_more_info') ? id : undefined;

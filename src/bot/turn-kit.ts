@@ -36,8 +36,6 @@ export const FLOW_ACTIONS: Partial<Record<MessageKey, string>> = {
   actionCheckStatus: 'request-status',
   actionSupplement: 'supplement-materials',
 };
-/** The flow that adds materials to a filed request: files sent while the back office waits for some go there. */
-export const SUPPLEMENT_FLOW = FLOW_ACTIONS.actionSupplement!;
 
 /** Handoffs a flow only offers (the merchant may go on instead); any other hands over at once. */
 const OFFERED_HANDOFFS: ReadonlySet<string> = new Set(['slot_retry_limit', 'missing_document', 'submission_failed']);
@@ -187,7 +185,7 @@ export class TurnKit {
     const ticket = TICKET_IN_TEXT.exec(input.text);
     if (flow.slots.some((s) => s.name === 'ticket')) {
       if (ticket) prefill.ticket = { value: `${ticket[1]!.toUpperCase()}-${ticket[2]}-${ticket[3]}`, display: `${ticket[1]!.toUpperCase()}-${ticket[2]}-${ticket[3]}` };
-      else if (flowId === SUPPLEMENT_FLOW && conversation.awaitingSupplement) {
+      else if (flowId === flows.turns.supplementFlowId() && conversation.awaitingSupplement) {
         prefill.ticket = { value: conversation.awaitingSupplement.ticket, display: conversation.awaitingSupplement.ticket };
       }
     }
@@ -205,7 +203,7 @@ export class TurnKit {
       // A rule that ends the flow by handing over: the agent still gets what was gathered.
       if (reply.handoff?.reason === 'business_rule' && conversation.flow) conversation.endedFlow = conversation.flow;
       delete conversation.flow;
-      if (ended === SUPPLEMENT_FLOW) delete conversation.awaitingSupplement;
+      if (ended !== undefined && ended === this.options.flows?.turns.supplementFlowId()) delete conversation.awaitingSupplement;
     }
     await this.sendSays(context, reply.say);
     if (reply.handoff) {

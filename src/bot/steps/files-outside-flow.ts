@@ -5,14 +5,14 @@
  */
 import { t } from '../../i18n/messages.js';
 import type { TurnStep } from '../turn.js';
-import { SUPPLEMENT_FLOW } from '../turn-kit.js';
 
 export const filesOutsideFlow: TurnStep = async (turn, kit) => {
   const flows = kit.options.flows;
   const { context, conversation, text, files, locale } = turn;
   if (!flows || files.length === 0) return false;
-  if (conversation.awaitingSupplement) {
-    await kit.startFlow(turn, SUPPLEMENT_FLOW, { text, files });
+  const supplement = flows.turns.supplementFlowId();
+  if (conversation.awaitingSupplement && supplement) {
+    await kit.startFlow(turn, supplement, { text, files });
     return true;
   }
   const intent = text ? flows.intents.detect(text, { withFiles: true }) : undefined;
