@@ -18,6 +18,24 @@ export const ACCEPTED_TYPES: Record<string, string> = {
   'application/pdf': 'pdf',
 };
 
+/** A file this deployment stored: `<sha256>.<ext>` under the files folder. */
+export const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
+
+/** The last path segment of a content URL, decoded, without its query ('' when it cannot be decoded). */
+export function lastSegment(contentUrl: string | undefined): string {
+  try {
+    return decodeURIComponent(((contentUrl ?? '').split(/[/\\]/).pop() ?? '').split('?')[0] ?? '');
+  } catch {
+    return '';
+  }
+}
+
+/** The stored file a content URL points at (`<sha256>.<ext>`), when it is one and is in the files folder. */
+export function storedFileOf(contentUrl: string | undefined, filesDir: string): string | undefined {
+  const last = lastSegment(contentUrl);
+  return STORED_FILE.test(last) && existsSync(join(filesDir, last)) ? last : undefined;
+}
+
 export interface StoredFile {
   /** `<sha256>.<ext>`: the name under the files folder. */
   file: string;

@@ -14,6 +14,9 @@ export const TELEGRAM_TEXT_LIMIT = 4096;
 /** Telegram's limit for a button's `callback_data`, in bytes. */
 export const CALLBACK_DATA_LIMIT = 64;
 
+/** How every text message is sent: escaped HTML, no link previews. */
+export const HTML_TEXT = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
+
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

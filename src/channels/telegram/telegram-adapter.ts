@@ -25,21 +25,18 @@
  * documents uploaded from the files folder; typing as `sendChatAction`. Event activities (handoff
  * status, …) are not sent. `@grammyjs/auto-retry` waits out 429 `retry_after`.
  *
- * Streamed replies (../streaming.ts): the first interim of a stream is sent as a message, later ones
- * edit it — at most one edit per `streamEditIntervalMs` (1 s) per stream, always with the latest text,
- * never with unchanged text — and the final message edits it once more into the complete reply (with
- * its keyboard; a reply longer than one message continues in new messages). When the message cannot be
- * edited the final reply is sent as a new message: the complete text is never lost.
+ * Streamed replies (../streaming.ts) are one message edited as the text grows (stream-editor.ts: at most
+ * one edit per `streamEditIntervalMs`); the final message edits it into the complete reply (with its
+ * keyboard; a reply longer than one message continues in new messages), or is sent as a new message when
+ * the edit fails. Downloads and uploads are in files.ts.
  *
  * Conversation id `tg:<chat id>`, user id `tg:<user id>`, locale from the user's `language_code`.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { ActivityTypes, type Activity, type Attachment, type CardAction, type ResourceResponse } from 'botbuilder';
-import { Bot, InputFile } from 'grammy';
+import { Bot } from 'grammy';
 import type {
   CallbackQuery,
   Chat,
@@ -52,10 +49,8 @@ import type {
   User,
   UserFromGetMe,
 } from 'grammy/types';
-import { isAppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
-import { safeName, storeFile, ACCEPTED_TYPES } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic, type TurnOptions } from '../channel-adapter.js';
 import { InboundInbox, type Admission, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
@@ -63,8 +58,11 @@ import type { TurnLock } from '../../scale/turn-lock.js';
 import type { RateLimit, RateLimitSpec } from '../../scale/rate-limit.js';
 import { maskActivity } from '../../privacy/card-mask.js';
 import { isInterimStream, streamInfo } from '../streaming.js';
+import { incomingFiles, TelegramFiles, type IncomingFile, type OutgoingFile } from './files.js';
+import { TelegramStreamEditor } from './stream-editor.js';
 import {
   callbackDataFor,
+  HTML_TEXT,
   chatIdOf,
   conversationIdFor,
   escapeHtml,
@@ -91,11 +89,8 @@ export const TELEGRAM_CHANNEL_ID = 'telegram';
 export const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
 /** The update types the channel handles (`allowed_updates` of polling and of the webhook). */
 export const TELEGRAM_ALLOWED_UPDATES = ['message', 'callback_query'] as const;
-/** The Bot API serves files up to 20 MB through `getFile`. */
-export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+export { TELEGRAM_DOWNLOAD_LIMIT } from './files.js';
 
-/** A file this deployment stored (`<sha256>.<ext>` under the files folder), as src/bot/flow-turns.ts reads it. */
-const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
 /** Message kinds answered with "I can only handle text, images and PDF". */
 const UNSUPPORTED_KINDS = ['sticker', 'voice', 'audio', 'video', 'video_note', 'animation', 'location', 'venue', 'contact', 'poll', 'dice'] as const;
 
@@ -141,47 +136,6 @@ export interface TelegramAdapterOptions {
   streamEditIntervalMs?: number;
 }
 
-/** A streamed reply being shown: one message, edited as the text grows. */
-interface TelegramStream {
-  chatId: number;
-  /** The message showing the text so far (undefined until the first interim was sent). */
-  messageId: number | undefined;
-  /** The HTML the message shows, and the HTML it should show next (the latest interim). */
-  shown: string;
-  latest: string;
-  sequence: number;
-  lastEditAt: number;
-  touchedAt: number;
-  timer: NodeJS.Timeout | undefined;
-  /** The edit in flight (never rejects). */
-  editing: Promise<void> | undefined;
-  /** No more interim edits: the first send or an edit failed (the final message is still delivered). */
-  broken: boolean;
-  /** The final message has taken over. */
-  closed: boolean;
-}
-
-/** A stream without its final message for this long is forgotten (the turn failed mid-answer). */
-const STREAM_TTL_MS = 10 * 60_000;
-const HTML_TEXT = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
-
-/** Telegram's answer to an edit that would change nothing: the message already shows that content. */
-function notModified(err: unknown): boolean {
-  return err instanceof Error && /message is not modified/i.test(err.message);
-}
-
-interface OutgoingFile {
-  kind: 'photo' | 'document';
-  file: InputFile | string;
-}
-
-interface IncomingFile {
-  fileId: string;
-  name: string;
-  size: number | undefined;
-  mimeType: string | undefined;
-}
-
 /** An update as it is stored in the inbound journal and run (again, after a restart). */
 interface TelegramJob {
   updateId: number;
@@ -213,9 +167,10 @@ export class TelegramAdapter extends ChannelAdapter {
   private readonly usedKeyboards = new Set<string>();
   /** Inbound group messages already quoted by a reply (only the first reply of a turn quotes). */
   private readonly quoted = new Set<string>();
-  /** Streamed replies being shown, by `chat:streamId`. */
-  private readonly streams = new Map<string, TelegramStream>();
-  private readonly streamEditIntervalMs: number;
+  /** Downloads what merchants send, uploads what the bot sends. */
+  private readonly files: TelegramFiles;
+  /** Streamed replies: one message, edited as the text grows. */
+  private readonly streamEditor: TelegramStreamEditor;
 
   constructor(options: TelegramAdapterOptions) {
     super({
@@ -227,7 +182,6 @@ export class TelegramAdapter extends ChannelAdapter {
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     });
     this.options = options;
-    this.streamEditIntervalMs = options.streamEditIntervalMs ?? 1000;
     this.logger = options.logger;
     this.apiRoot = (options.apiRoot ?? DEFAULT_TELEGRAM_API_ROOT).replace(/\/+$/, '');
     this.bot = new Bot(options.token, {
@@ -242,6 +196,16 @@ export class TelegramAdapter extends ChannelAdapter {
         rethrowHttpErrors: true,
       }),
     );
+    this.files = new TelegramFiles({
+      api: this.bot.api,
+      apiRoot: this.apiRoot,
+      token: options.token,
+      filesDir: options.filesDir,
+      uploadMaxBytes: options.uploadMaxBytes,
+      downloadTimeoutMs: options.downloadTimeoutMs,
+      logger: this.logger,
+    });
+    this.streamEditor = new TelegramStreamEditor(this.bot.api, options.streamEditIntervalMs ?? 1000, this.logger);
     const botId = options.token.split(':')[0] || 'bot';
     this.state = new TelegramState(join(options.stateDir, `bot-${botId}.json`));
     if (this.state.loadError) this.logger?.warn({ err: this.state.loadError, file: this.state.file }, 'telegram state file unreadable; starting empty');
@@ -355,7 +319,7 @@ export class TelegramAdapter extends ChannelAdapter {
     }
     if (command) text = COMMAND_TEXT[locale][command];
 
-    const files = this.incomingFiles(message);
+    const files = incomingFiles(message);
     const refusals: FileRefusal[] = [];
     const kind = UNSUPPORTED_KINDS.find((k) => message[k] !== undefined);
     if (kind && !text && files.length === 0) refusals.push({ reason: 'unsupported_message', kind: kindName(locale, kind) });
@@ -424,7 +388,7 @@ export class TelegramAdapter extends ChannelAdapter {
     const attachments: Partial<Attachment>[] = [];
     const refusals: FileRefusal[] = [];
     for (const file of job.files) {
-      const result = await this.download(file);
+      const result = await this.files.download(file);
       if ('reason' in result) refusals.push(result);
       else attachments.push(result);
     }
@@ -506,79 +470,6 @@ export class TelegramAdapter extends ChannelAdapter {
     return name === 'start' || name === 'help' || name === 'status' || name === 'human' ? name : undefined;
   }
 
-  private incomingFiles(message: Message): IncomingFile[] {
-    const files: IncomingFile[] = [];
-    if (message.photo?.length) {
-      // Telegram lists a photo's sizes smallest first; the largest is the one worth keeping.
-      const largest = message.photo.reduce((a, b) => ((b.file_size ?? b.width * b.height) >= (a.file_size ?? a.width * a.height) ? b : a));
-      files.push({ fileId: largest.file_id, name: `photo-${message.message_id}.jpg`, size: largest.file_size, mimeType: 'image/jpeg' });
-    }
-    if (message.document) {
-      const d = message.document;
-      files.push({ fileId: d.file_id, name: safeName(d.file_name ?? `file-${message.message_id}`), size: d.file_size, mimeType: d.mime_type });
-    }
-    return files;
-  }
-
-  /** Downloads and stores one file; a refusal says why it was not taken. */
-  private async download(file: IncomingFile): Promise<Partial<Attachment> | FileRefusal> {
-    const maxBytes = Math.min(this.options.uploadMaxBytes, TELEGRAM_DOWNLOAD_LIMIT);
-    if (file.size !== undefined && file.size > maxBytes) return { reason: 'too_large', name: file.name, size: file.size, maxBytes };
-    // A declared type that is certainly not an image or PDF is refused without downloading it; an
-    // unknown or generic one is decided by the bytes.
-    if (file.mimeType && !Object.hasOwn(ACCEPTED_TYPES, file.mimeType) && file.mimeType !== 'application/octet-stream') {
-      return { reason: 'type', name: file.name, type: file.mimeType };
-    }
-    let bytes: Buffer;
-    try {
-      const info = await this.bot.api.getFile(file.fileId);
-      if (info.file_size !== undefined && info.file_size > maxBytes) return { reason: 'too_large', name: file.name, size: info.file_size, maxBytes };
-      if (!info.file_path) return { reason: 'download_failed', name: file.name };
-      const result = await this.fetchFile(info.file_path, maxBytes);
-      if (result === 'too_large') return { reason: 'too_large', name: file.name, size: file.size ?? maxBytes + 1, maxBytes };
-      bytes = result;
-    } catch (err) {
-      this.logger?.warn({ err: err instanceof Error ? { message: err.message, name: err.name } : String(err), name: file.name }, 'telegram file download failed');
-      return { reason: 'download_failed', name: file.name };
-    }
-    try {
-      const stored = await storeFile(this.options.filesDir, bytes, file.name);
-      return { contentType: stored.contentType, contentUrl: pathToFileURL(join(this.options.filesDir, stored.file)).href, name: file.name };
-    } catch (err) {
-      if (isAppError(err, 'DL_ATTACHMENT_TYPE')) return { reason: 'type', name: file.name, type: err.message.split(': ').pop() ?? 'unknown' };
-      throw err;
-    }
-  }
-
-  /** `GET <apiRoot>/file/bot<token>/<path>`, stopped as soon as it grows past `maxBytes`. The URL holds the token: never logged. */
-  private async fetchFile(filePath: string, maxBytes: number): Promise<Buffer | 'too_large'> {
-    const url = `${this.apiRoot}/file/bot${this.options.token}/${filePath.split('/').map(encodeURIComponent).join('/')}`;
-    const response = await fetch(url, { signal: AbortSignal.timeout(this.options.downloadTimeoutMs ?? 60_000) });
-    if (!response.ok || !response.body) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new Error(`file download answered HTTP ${response.status}`);
-    }
-    const declared = Number(response.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await response.body.cancel().catch(() => undefined);
-      return 'too_large';
-    }
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        return 'too_large';
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks);
-  }
-
   private account(user: User): { id: string; name: string } {
     const name = [user.first_name, user.last_name].filter(Boolean).join(' ') || user.username || String(user.id);
     return { id: `tg:${user.id}`, name };
@@ -611,7 +502,10 @@ export class TelegramAdapter extends ChannelAdapter {
 
   protected async deliver(activity: Partial<Activity>): Promise<ResourceResponse> {
     const stream = streamInfo(activity);
-    if (isInterimStream(activity)) return this.deliverInterim(activity, stream!.streamId, stream!.streamSequence ?? 0);
+    if (isInterimStream(activity)) {
+      const chatId = chatIdOf(activity.conversation?.id);
+      return this.streamEditor.interim(chatId, stream!.streamId, stream!.streamSequence ?? 0, activity.text ?? '', () => this.quoteReply(activity, chatId));
+    }
     if (activity.type === ActivityTypes.Typing) {
       const chatId = chatIdOf(activity.conversation?.id);
       // Best effort: a lost typing indicator must not fail the turn.
@@ -623,7 +517,7 @@ export class TelegramAdapter extends ChannelAdapter {
 
     const chatId = chatIdOf(activity.conversation?.id);
     // The end of a streamed reply: its message becomes the first part of the complete reply.
-    const live = stream?.streamType === 'final' ? await this.endStream(chatId, stream.streamId) : undefined;
+    const live = stream?.streamType === 'final' ? await this.streamEditor.end(chatId, stream.streamId) : undefined;
     const locale = telegramLocale(activity.locale);
     const keyboard = this.keyboard(activity.suggestedActions?.actions ?? []);
     let text = activity.text ?? '';
@@ -632,7 +526,7 @@ export class TelegramAdapter extends ChannelAdapter {
 
     const files: OutgoingFile[] = [];
     for (const attachment of activity.attachments ?? []) {
-      const out = this.outgoingFile(attachment);
+      const out = this.files.outgoing(attachment);
       if (out) files.push(out);
       else {
         this.logger?.warn({ contentType: attachment.contentType }, 'telegram: attachment without a stored file or https URL not sent');
@@ -648,7 +542,7 @@ export class TelegramAdapter extends ChannelAdapter {
     if (live?.messageId !== undefined) {
       if (chunks.length > 0) {
         const total = chunks.length + files.length;
-        if (await this.editFinal(live, chunks[0]!, total === 1 ? keyboard : undefined)) {
+        if (await this.streamEditor.editFinal(live, chunks[0]!, total === 1 ? keyboard : undefined)) {
           const lastId = await this.sendParts(chatId, chunks.slice(1), files, keyboard, undefined, 1);
           return { id: String(lastId ?? live.messageId) };
         }
@@ -696,121 +590,9 @@ export class TelegramAdapter extends ChannelAdapter {
     return lastId;
   }
 
-  // ── Streamed replies ──────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * An interim of a streamed reply: the first is sent (awaited, so later ones have a message to edit);
-   * later ones only note the latest text, and a timer edits the message at most once per interval.
-   * A failure here never fails the turn: the final message still comes.
-   */
-  private async deliverInterim(activity: Partial<Activity>, streamId: string, sequence: number): Promise<ResourceResponse> {
-    const chatId = chatIdOf(activity.conversation?.id);
-    const key = `${chatId}:${streamId}`;
-    // Only what one message can hold: a longer reply is split when it is complete.
-    const html = escapeHtml(splitText(activity.text ?? '')[0] ?? '');
-    const now = Date.now();
-    let stream = this.streams.get(key);
-    if (stream) {
-      if (stream.closed || stream.broken || sequence <= stream.sequence || !html) return { id: stream.messageId === undefined ? '' : String(stream.messageId) };
-      stream.sequence = sequence;
-      stream.latest = html;
-      stream.touchedAt = now;
-      this.scheduleEdit(stream);
-      return { id: String(stream.messageId) };
-    }
-    if (!html) return { id: '' };
-    this.forgetStaleStreams(now);
-    stream = { chatId, messageId: undefined, shown: html, latest: html, sequence, lastEditAt: now, touchedAt: now, timer: undefined, editing: undefined, broken: false, closed: false };
-    this.streams.set(key, stream);
-    try {
-      const sent = await this.bot.api.sendMessage(chatId, html, { ...HTML_TEXT, ...this.quoteReply(activity, chatId) });
-      stream.messageId = sent.message_id;
-      stream.lastEditAt = Date.now();
-      return { id: String(sent.message_id) };
-    } catch (err) {
-      stream.broken = true;
-      this.logger?.warn({ err }, 'telegram: could not send a streamed reply; the complete reply follows');
-      return { id: '' };
-    }
-  }
-
   private quoteReply(activity: Partial<Activity>, chatId: number): { reply_parameters?: { message_id: number; allow_sending_without_reply: true } } {
     const q = this.quoteFor(activity, chatId);
     return q ? { reply_parameters: { message_id: q, allow_sending_without_reply: true } } : {};
-  }
-
-  /** Plans the next edit (unless one is planned or running: that one reschedules when it is done). */
-  private scheduleEdit(stream: TelegramStream): void {
-    if (stream.timer || stream.editing || stream.closed) return;
-    const wait = Math.max(0, stream.lastEditAt + this.streamEditIntervalMs - Date.now());
-    stream.timer = setTimeout(() => {
-      stream.timer = undefined;
-      this.flushEdit(stream);
-    }, wait);
-    stream.timer.unref();
-  }
-
-  /** Edits the message to the latest text (skipped when it already shows it). */
-  private flushEdit(stream: TelegramStream): void {
-    if (stream.closed || stream.broken || stream.messageId === undefined) return;
-    const html = stream.latest;
-    if (html === stream.shown) return;
-    stream.lastEditAt = Date.now();
-    stream.editing = this.bot.api
-      .editMessageText(stream.chatId, stream.messageId, html, HTML_TEXT)
-      .then(
-        () => {
-          stream.shown = html;
-        },
-        (err: unknown) => {
-          if (notModified(err)) stream.shown = html;
-          else {
-            stream.broken = true;
-            this.logger?.warn({ err }, 'telegram: could not edit a streamed reply; the complete reply follows');
-          }
-        },
-      )
-      .finally(() => {
-        stream.editing = undefined;
-        if (!stream.closed && !stream.broken && stream.latest !== stream.shown) this.scheduleEdit(stream);
-      });
-  }
-
-  /** The final message takes over: no more interim edits (the one in flight is waited for). */
-  private async endStream(chatId: number, streamId: string): Promise<TelegramStream | undefined> {
-    const key = `${chatId}:${streamId}`;
-    const stream = this.streams.get(key);
-    if (!stream) return undefined;
-    this.streams.delete(key);
-    stream.closed = true;
-    clearTimeout(stream.timer);
-    stream.timer = undefined;
-    await stream.editing;
-    return stream;
-  }
-
-  /** Edits the streamed message into the first part of the complete reply; false when it could not. */
-  private async editFinal(stream: TelegramStream, chunk: string, keyboard: InlineKeyboardMarkup | undefined): Promise<boolean> {
-    const html = escapeHtml(chunk);
-    if (html === stream.shown && !keyboard) return true;
-    try {
-      await this.bot.api.editMessageText(stream.chatId, stream.messageId!, html, { ...HTML_TEXT, ...(keyboard ? { reply_markup: keyboard } : {}) });
-      return true;
-    } catch (err) {
-      // "Not modified": the message already shows exactly this (text and keyboard).
-      if (notModified(err)) return true;
-      this.logger?.warn({ err }, 'telegram: could not edit a streamed reply into the complete one; sending it as a new message');
-      return false;
-    }
-  }
-
-  private forgetStaleStreams(now: number): void {
-    for (const [key, stream] of this.streams) {
-      if (now - stream.touchedAt < STREAM_TTL_MS) continue;
-      clearTimeout(stream.timer);
-      stream.closed = true;
-      this.streams.delete(key);
-    }
   }
 
   /** In a group, the first reply to a message quotes it (so the group sees whom the bot answers). */
@@ -840,24 +622,6 @@ export class TelegramAdapter extends ChannelAdapter {
     }
     if (buttons.length === 0 && callbacks.length === 0) return undefined;
     return { inline_keyboard: [...layoutKeyboard(callbacks), ...buttons.map((b) => [b])] };
-  }
-
-  /** A stored file (contentUrl's last segment `<sha256>.<ext>` in the files folder) or an https URL. */
-  private outgoingFile(attachment: Attachment): OutgoingFile | undefined {
-    const url = attachment.contentUrl ?? '';
-    let last = '';
-    try {
-      last = decodeURIComponent((url.split(/[/\\]/).pop() ?? '').split('?')[0] ?? '');
-    } catch {
-      last = '';
-    }
-    const type = attachment.contentType ?? '';
-    if (STORED_FILE.test(last) && existsSync(join(this.options.filesDir, last))) {
-      const isPhoto = /\.(jpg|png|webp)$/.test(last);
-      return { kind: isPhoto ? 'photo' : 'document', file: new InputFile(join(this.options.filesDir, last), safeName(attachment.name ?? last)) };
-    }
-    if (/^https:\/\//.test(url)) return { kind: /^image\/(jpeg|png|webp)$/.test(type) ? 'photo' : 'document', file: url };
-    return undefined;
   }
 
   /** Updates are not awaited by grammY; shutting down waits for them too. */

@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import type {} from '@fastify/multipart';
 import type {} from '@fastify/websocket';
 import { AppError } from '../../core/errors.js';
-import { inspectFile, safeName, writeStoredFile, type StoredFile } from '../attachments.js';
+import { inspectFile, safeName, STORED_FILE, writeStoredFile, type StoredFile } from '../attachments.js';
 import type { DirectLineService } from './directline-service.js';
 import type { TokenService } from './tokens.js';
 
@@ -30,8 +30,6 @@ export interface DirectLineRouteOptions {
   publicUrl: string | undefined;
 }
 
-/** A stored file's name: its content's SHA-256 and the extension of its type. */
-const STORED_FILE = /^[a-f0-9]{64}\.[a-z]{3,4}$/;
 
 type Caller = { kind: 'secret' } | { kind: 'token'; conversationId: string; userId: string };
 

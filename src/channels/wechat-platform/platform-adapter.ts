@@ -16,12 +16,12 @@
  *   the platform can send files, else named in the text) — that the subclass sends.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActivityTypes, type Activity, type Attachment, type ResourceResponse } from 'botbuilder';
 import type { Logger } from '../../core/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
-import { safeName, storeAsAttachment } from '../attachments.js';
+import { safeName, storeAsAttachment, storedFileOf } from '../attachments.js';
 import { ChannelAdapter, type BotLogic, type ChannelCapabilities, type InboundLimits, type PlatformChannelDeps, type TurnOptions } from '../channel-adapter.js';
 import type { MessageOutcome } from '../wechat/wechat-adapter.js';
 import { answeringRefusals, refusedSummary, takeFile, type FileRefusal } from '../file-refusals.js';
@@ -36,7 +36,6 @@ import type { ChannelStore } from './channel-store.js';
 import type { Download, TooLarge } from './wechat-api.js';
 
 /** A file this deployment stored (`<sha256>.<ext>` under the files folder). */
-const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
 
 export type { MessageOutcome };
 
@@ -288,13 +287,8 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
 
   /** A stored file (contentUrl's last segment `<sha256>.<ext>` in the files folder), with its bytes. */
   private storedFile(attachment: Attachment): OutgoingPart | undefined {
-    let last = '';
-    try {
-      last = decodeURIComponent(((attachment.contentUrl ?? '').split(/[/\\]/).pop() ?? '').split('?')[0] ?? '');
-    } catch {
-      return undefined;
-    }
-    if (!STORED_FILE.test(last) || !existsSync(join(this.platform.filesDir, last))) return undefined;
+    const last = storedFileOf(attachment.contentUrl, this.platform.filesDir);
+    if (!last) return undefined;
     const ext = last.split('.').pop()!;
     const contentType = ext === 'pdf' ? 'application/pdf' : ext === 'jpg' ? 'image/jpeg' : `image/${ext}`;
     const name = safeName(attachment.name ?? last);

@@ -26,14 +26,14 @@
  * Conversation id `wx:<contact id>` or `wx:room:<room id>`, user id `wx:<contact id>`, locale zh-CN.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActivityTypes, type Activity, type Attachment, type ResourceResponse } from 'botbuilder';
 import { FileBox } from 'file-box';
 import { types, type Contact, type Message, type Room, type Wechaty } from 'wechaty';
 import type { Logger } from '../../core/logger.js';
 import type { SqlTranscriptStore } from '../../store/transcript-store.js';
-import { safeName, storeAsAttachment } from '../attachments.js';
+import { lastSegment, safeName, storeAsAttachment, storedFileOf } from '../attachments.js';
 import { BOT_ACCOUNT, ChannelAdapter, type BotLogic, type TurnOptions } from '../channel-adapter.js';
 import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
@@ -49,8 +49,6 @@ export { numberedOptions } from '../numbered-options.js';
 
 export const WECHAT_CHANNEL_ID = 'wechat';
 
-/** A file this deployment stored (`<sha256>.<ext>` under the files folder), as src/bot/flow-turns.ts reads it. */
-const STORED_FILE = /^[0-9a-f]{64}\.(jpg|png|webp|gif|pdf)$/;
 
 export type MessageOutcome = 'processed' | 'refused' | 'duplicate' | 'ignored' | 'failed';
 
@@ -398,13 +396,8 @@ export class WechatAdapter extends ChannelAdapter {
   /** A stored file (contentUrl's last segment `<sha256>.<ext>` in the files folder) or an https URL. */
   private outgoingFile(attachment: Attachment): FileBox | undefined {
     const url = attachment.contentUrl ?? '';
-    let last = '';
-    try {
-      last = decodeURIComponent((url.split(/[/\\]/).pop() ?? '').split('?')[0] ?? '');
-    } catch {
-      last = '';
-    }
-    if (STORED_FILE.test(last) && existsSync(join(this.options.filesDir, last))) {
+    const last = lastSegment(url);
+    if (storedFileOf(url, this.options.filesDir)) {
       const ext = last.split('.').pop()!;
       const name = safeName(attachment.name ?? last);
       // The bytes travel inline (base64, bounded by the upload limit): a `FileBox.fromFile` cannot be
