@@ -3,47 +3,48 @@
  * the bot; `/readyz` and the chat routes answer 503 until that is done. (Building the index on a first
  * start keeps the event loop busy for about a second; health answers right after.)
  *
- * Plugins, each in its own file: Direct Line (`/v3/directline`), pages and the token route (`/`,
- * `/widget.js`, `/api/webchat/token`), health. Shutdown: stop accepting, close streams, let the turns in
- * flight finish, close the database.
+ * Here the pieces are wired; each lives in its own file: error mapping (`http-errors.ts`), CORS and
+ * security headers (`http-security.ts`), health, readiness and metrics (`status-routes.ts`), Direct Line
+ * (`/v3/directline`), pages and the token route (`/`, `/widget.js`, `/api/webchat/token`), the agent
+ * console, the back office, the other chat platforms (`platform-channels.ts`) and the leader's sweeps
+ * (`leader-sweep.ts`). Shutdown: stop accepting, close streams, let the turns in flight finish, close the
+ * database.
  */
 import { join } from 'node:path';
-import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import websocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { DirectLineService } from '../channels/webchat/directline-service.js';
 import { DirectLineStore } from '../channels/webchat/directline-store.js';
-import { directLineRoutes, sendError } from '../channels/webchat/directline-routes.js';
+import { directLineRoutes } from '../channels/webchat/directline-routes.js';
 import { pageRoutes } from '../channels/webchat/page-routes.js';
 import { ConversationQueue } from '../channels/conversation-queue.js';
 import { createCoordination } from '../scale/coordination.js';
 import { runWhileLeader } from '../scale/leader-election.js';
 import { TokenService } from '../channels/webchat/tokens.js';
 import { ActivityHub, DIRECTLINE_CHANNEL_ID, WebChatAdapter } from '../channels/webchat/webchat-adapter.js';
-import { t, type Locale, type MessageKey } from '../i18n/messages.js';
-import { backofficeRoutes, bearerToken, OutboxWorker, safeEqual } from '../requests/index.js';
+import { backofficeRoutes, OutboxWorker } from '../requests/index.js';
 import { agentAuth, requireAgent } from '../handoff/agents/index.js';
 import { renderWechatLoginPage } from '../channels/wechat/login-page.js';
 import { consoleRoutes } from '../handoff/console-routes.js';
 import { AuditLog } from '../ops/audit-log.js';
 import { opsRoutes } from '../ops/ops-routes.js';
 import { KnowledgeEdits } from '../ops/knowledge-edits.js';
-import { startTelegram, telegramWebhookPath, telegramWebhookRoutes, type TelegramChannel } from '../channels/telegram/index.js';
-import type { WechatChannel } from '../channels/wechat/index.js';
 import { InboundJournal } from '../channels/inbound-journal.js';
-import { officialSecrets, startWechatOfficial, type WechatOfficialChannel } from '../channels/wechat-official/index.js';
-import { wechatCallbackRoutes } from '../channels/wechat-platform/index.js';
-import { kfSecrets, startWecomKf, type WecomKfChannel } from '../channels/wecom-kf/index.js';
-import { isDatabaseUnavailable, openDatabase, SqlStorage } from '../store/index.js';
+import { openDatabase, SqlStorage } from '../store/index.js';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { PROJECT_ROOT, type Config } from './config.js';
-import { AppError, type ErrorCode } from './errors.js';
+import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { Metrics } from './metrics.js';
+import { httpErrorHandler } from './http-errors.js';
+import { allowedOrigins, registerHttpSecurity } from './http-security.js';
+import { leaderSweep } from './leader-sweep.js';
+import { PlatformChannels } from './platform-channels.js';
+import { statusRoutes } from './status-routes.js';
+import type { PlatformChannelDeps } from '../channels/channel-adapter.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -78,52 +79,6 @@ export interface ServerOptions {
   leaderTtlMs?: number;
 }
 
-/** User-facing text for the errors a browser may show. */
-const USER_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
-  DL_TEXT_TOO_LONG: 'errTextTooLong',
-  DL_RATE_LIMITED: 'errRateLimited',
-  DL_TOO_MANY_ATTACHMENTS: 'errTooManyFiles',
-  DL_ATTACHMENT_TOO_LARGE: 'errFileTooLarge',
-  DL_UPLOAD_QUOTA: 'errUploadQuota',
-  DL_ATTACHMENT_TYPE: 'errFileType',
-  DL_TOKEN_EXPIRED: 'errSessionExpired',
-  DL_UNAUTHORIZED: 'errSessionExpired',
-  DL_FORBIDDEN: 'errForbidden',
-  SERVER_NOT_READY: 'errNotReady',
-  STORAGE_UNAVAILABLE: 'errStorageUnavailable',
-  WEBCHAT_ORIGIN_FORBIDDEN: 'errOriginForbidden',
-  DL_BAD_REQUEST: 'errBadRequest',
-  DL_NOT_FOUND: 'errNotFound',
-};
-
-function requestLocale(request: FastifyRequest): Locale {
-  const header = request.headers['accept-language'];
-  return typeof header === 'string' && /^en\b/i.test(header.trim()) ? 'en' : 'zh-CN';
-}
-
-/** "10", "1.5", "0.5": a size limit as merchants read it (never "0 MB"). */
-function formatMb(bytes: number): string {
-  const mb = bytes / 1024 / 1024;
-  return mb >= 10 ? String(Math.round(mb)) : String(Math.round(mb * 10) / 10);
-}
-
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-/** How often expired merchant data is deleted (retention). */
-const PURGE_INTERVAL_MS = 86_400_000;
-
-/** How long `/readyz` waits for the database or Redis before it counts them as down (under a probe's timeout). */
-const DEPENDENCY_TIMEOUT_MS = 2_000;
-
-/** Whether `probe` resolves true within `ms` (a rejection or a hang is false). */
-async function answersWithin(ms: number, probe: () => Promise<boolean>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([probe().catch(() => false), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Trust the nearest `hops` proxies (fastify takes a hop count at run time, its types only a function). */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
@@ -165,114 +120,35 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   // or change things) runs on the instance this elects; in process it is always this one.
   const election = coordination.election('singletons');
   let stopSingletons: (() => Promise<void>) | undefined;
+  const platforms = new PlatformChannels(config, logger, () => election.isLeader);
 
-  const isAllowedOrigin = (origin: string, request?: FastifyRequest): boolean => {
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      return false;
-    }
-    if (LOCAL_HOSTS.has(url.hostname)) return true;
-    if (config.webchat.allowedOrigins.includes(url.origin)) return true;
-    if (config.publicUrl && new URL(config.publicUrl).origin === url.origin) return true;
-    // The server's own pages (same origin as the request).
-    return request !== undefined && url.host === request.host;
-  };
+  const isAllowedOrigin = allowedOrigins(config);
 
-  const handleError = (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    if (err instanceof AppError) {
-      const key = USER_MESSAGES[err.code];
-      const locale = requestLocale(request);
-      const vars = {
-        max: Number(err.details?.max ?? config.webchat.maxTextLength),
-        seconds: Number(err.details?.retryAfterSeconds ?? 60),
-        mb: formatMb(config.webchat.uploadMaxBytes),
-      };
-      if (err.code === 'DL_TOO_MANY_ATTACHMENTS') vars.max = config.webchat.uploadMaxFiles;
-      if (err.code === 'DL_UPLOAD_QUOTA') vars.mb = formatMb(config.webchat.uploadConversationMaxBytes);
-      const shown = key ? new AppError(err.code, undefined, { details: err.details }) : err;
-      if (key) Object.defineProperty(shown, 'message', { value: t(locale, key, vars) });
-      if (err.status >= 500) request.log.error({ err }, 'request failed');
-      return sendError(reply, shown);
-    }
-    // The database does not answer (an outage, a failover): "try again shortly" (503, as /readyz says),
-    // not a bare internal error — the merchant's message was not taken and may be sent again.
-    if (isDatabaseUnavailable(err)) return handleError(new AppError('STORAGE_UNAVAILABLE', undefined, { cause: err }), request, reply);
-    // Errors of fastify and its plugins that have a precise meaning here.
-    const fcode = (err as { code?: string }).code;
-    if (fcode === 'FST_ERR_CTP_BODY_TOO_LARGE') return handleError(new AppError('DL_TEXT_TOO_LONG', 'request body too large'), request, reply);
-    if (fcode === 'FST_FILES_LIMIT') return handleError(new AppError('DL_TOO_MANY_ATTACHMENTS', 'files limit'), request, reply);
-    if (fcode === 'FST_REQ_FILE_TOO_LARGE') return handleError(new AppError('DL_ATTACHMENT_TOO_LARGE', 'file size limit'), request, reply);
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    const code = status === 413 ? 'DL_ATTACHMENT_TOO_LARGE' : status < 500 ? 'DL_BAD_REQUEST' : 'INTERNAL';
-    return reply.code(status).send({ error: { code, message: status < 500 ? (err as Error).message : 'Internal error' } });
-  };
-  app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
+  app.setErrorHandler(httpErrorHandler(config.webchat));
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'Not found' } }));
 
-  await app.register(cors, {
-    // Browsers elsewhere may call the API only from allowed pages; requests without Origin pass.
-    origin: (origin, cb) => cb(null, origin === undefined || isAllowedOrigin(origin)),
-    methods: ['GET', 'POST', 'OPTIONS'],
-    exposedHeaders: ['retry-after'],
-    maxAge: 600,
-  });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'", 'ws:', 'wss:'],
-        frameAncestors: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-      },
-    },
-    // The widget script is embedded by the provider's other sites.
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-    crossOriginEmbedderPolicy: false,
-  });
+  await registerHttpSecurity(app, isAllowedOrigin);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(multipart, {
     limits: { fileSize: config.webchat.uploadMaxBytes, files: config.webchat.uploadMaxFiles + 2, fields: 4 },
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  // Prometheus scrapes with METRICS_TOKEN as a bearer key; without one configured the route is not there.
   const metrics = new Metrics();
-  const metricsToken = config.metricsToken;
-  if (metricsToken) {
-    app.get('/metrics', async (request, reply) => {
-      const token = bearerToken(request.headers.authorization);
-      if (!token || !safeEqual(token, metricsToken)) throw new AppError('METRICS_UNAUTHORIZED');
-      const { contentType, body } = await metrics.scrape();
-      return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
-    });
-  }
-  // A load balancer takes an instance out while its database or Redis does not answer: its turns would
-  // fail (database) or lose their cross-instance order and fan-out (Redis). The body says which.
-  app.get('/readyz', async (_request, reply) => {
-    if (!service) return reply.code(503).send({ status: 'starting' });
-    const [databaseUp, redisUp] = await Promise.all([
-      answersWithin(DEPENDENCY_TIMEOUT_MS, () => sql`select 1`.execute(database.db).then(() => true)),
-      coordination.kind === 'redis' ? answersWithin(DEPENDENCY_TIMEOUT_MS, () => coordination.healthy()) : undefined,
-    ]);
-    const dependencies = { database: databaseUp ? 'up' : 'down', redis: redisUp === undefined ? 'off' : redisUp ? 'up' : 'down' };
-    const failed = Object.entries(dependencies).filter(([, state]) => state === 'down').map(([name]) => name);
-    const body = {
-      status: failed.length > 0 ? 'unavailable' : 'ready',
-      ...(failed.length > 0 ? { failed } : {}),
-      dependencies,
-      chunks: runtime!.knowledge.chunkCount,
-      languageModel: runtime!.llm ? 'on' : 'off',
-      channels: { webchat: 'up', telegram: telegramStatus, wechat: wechatStatus(), wechatOfficial: wechatOfficialStatus(), wecomKf: wecomKfStatus() },
-    };
-    return failed.length > 0 ? reply.code(503).send(body) : body;
+  await app.register(statusRoutes, {
+    metrics,
+    metricsToken: config.metricsToken,
+    readiness: () =>
+      service && runtime
+        ? {
+            database: () => sql`select 1`.execute(database.db).then(() => true),
+            redis: coordination.kind === 'redis' ? () => coordination.healthy() : undefined,
+            details: () => ({
+              chunks: runtime!.knowledge.chunkCount,
+              languageModel: runtime!.llm ? 'on' : 'off',
+              channels: { webchat: 'up', ...platforms.statuses() },
+            }),
+          }
+        : undefined,
   });
 
   await app.register(directLineRoutes, {
@@ -314,47 +190,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await consoleScope.register(opsRoutes, { db: database.db, audit, timeZone: config.timeZone, edits: new KnowledgeEdits(database.db, audit), knowledge: () => getRuntime().knowledge });
   });
 
-  let wechat: WechatChannel | undefined;
-  let wechatFailed = false;
-  const wechatStatus = (): string => (config.wechat.puppet ? (wechatFailed ? 'failed' : (wechat?.status() ?? (election.isLeader ? 'starting' : 'standby'))) : 'off');
-  let telegram: TelegramChannel | undefined;
-  // 'standby': polling runs on the leader, another instance (this one still sends: notices, agents' replies).
-  let telegramStatus: 'off' | 'starting' | 'up' | 'standby' | 'failed' = config.telegram.botToken ? 'starting' : 'off';
-  if (config.telegram.botToken && config.telegram.webhookUrl) {
-    await app.register(telegramWebhookRoutes, {
-      adapter: () => telegram?.adapter,
-      secretToken: config.telegram.webhookSecret!,
-      path: telegramWebhookPath(config.telegram),
-    });
-  }
-
-  // The Official Account and WeCom 微信客服 call their URLs (each its own scope, with its XML body parser).
-  let wechatOfficial: WechatOfficialChannel | undefined;
-  let wechatOfficialFailed = false;
-  const wechatOfficialStatus = (): string =>
-    config.wechatOfficial.appId ? (wechatOfficialFailed ? 'failed' : (wechatOfficial?.status() ?? 'starting')) : 'off';
-  if (config.wechatOfficial.appId) {
-    await app.register(wechatCallbackRoutes, {
-      path: config.wechatOfficial.path,
-      secrets: officialSecrets(config.wechatOfficial),
-      scheme: 'official',
-      receiver: () => (wechatOfficial ? (xml) => wechatOfficial!.adapter.receive(xml) : undefined),
-    });
-  }
-  let wecomKf: WecomKfChannel | undefined;
-  let wecomKfFailed = false;
-  const wecomKfStatus = (): string => (config.wecomKf.corpId ? (wecomKfFailed ? 'failed' : (wecomKf?.status() ?? 'starting')) : 'off');
-  if (config.wecomKf.corpId) {
-    await app.register(wechatCallbackRoutes, {
-      path: config.wecomKf.path,
-      secrets: kfSecrets(config.wecomKf),
-      scheme: 'wecom',
-      receiver: () => (wecomKf ? (xml) => wecomKf!.adapter.receive(xml) : undefined),
-    });
-  }
+  await platforms.registerRoutes(app);
 
   // The WeChat login QR code for operators (under /agent/api/: needs a console session).
-  app.get('/agent/api/wechat', async () => ({ status: wechatStatus(), qrcode: wechat?.qrcode() ?? null }));
+  app.get('/agent/api/wechat', async () => ({ status: platforms.wechatStatus(), qrcode: platforms.wechatLogin().qrcode ?? null }));
   // The language model's settings (never the key) and its last 24 hours: calls, outcomes, tokens, latency.
   app.get('/agent/api/llm', async () => {
     const rt = getRuntime();
@@ -367,7 +206,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     };
   });
   app.get('/agent/wechat', { onRequest: requireAgent }, async (_request, reply) =>
-    reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(await renderWechatLoginPage(wechatStatus(), wechat?.qrcode(), wechat?.user())),
+    reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(await renderWechatLoginPage(platforms.wechatStatus(), platforms.wechatLogin().qrcode, platforms.wechatLogin().user)),
   );
 
   await app.register(backofficeRoutes, {
@@ -456,13 +295,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         return { contentType: file.contentType, contentUrl: pathToFileURL(join(config.paths.files, file.file)).href, name: file.name };
       },
     });
-    const handoffs = runtime.handoff;
     const agents = app.agentAuth.agents;
     const noticeRetryMs = options.noticeRetryMs ?? 60_000;
-    let lastNoticeRetry = Date.now();
-    let noticeRetrying = false;
-    // Retention runs at start (createRuntime) and then once a day.
-    let lastPurge = Date.now();
     const sweepMs = Math.min(5_000, noticeRetryMs);
     // Every instance: a message a dead instance left unanswered is taken up by whoever sweeps first (the
     // turn checks inside its lease that it is still unanswered).
@@ -470,41 +304,17 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       void ready.answerOrphans().then((n) => n > 0 && logger.info({ messages: n }, 'answering web chat messages an instance left unanswered'), (err: unknown) => logger.error({ err }, 'web chat orphan sweep failed'));
     }, sweepMs);
     sweeper.unref();
-    // The leader only: two instances would send the same notice twice, and race on handoffs and presence.
-    const leaderSweep = () => {
-      // Unclaimed handoffs become tickets; idle agents are shown as away.
-      void handoffs.sweep().catch((err: unknown) => logger.error({ err }, 'handoff sweep failed'));
-      void agents.markIdleAway(config.handoff.agentAwayMinutes).catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
-      // A decision whose notice failed (a channel briefly down) is told again, not only at the next start.
-      // One retry at a time: a batch still sending when the next is due would find the same notices not yet
-      // marked told and send them twice (seen under load with a short retry interval).
-      if (!noticeRetrying && Date.now() - lastNoticeRetry >= noticeRetryMs) {
-        lastNoticeRetry = Date.now();
-        noticeRetrying = true;
-        void runtime!
-          .sendPendingNotifications({ olderThanMs: noticeRetryMs })
-          .then((sent) => sent > 0 && logger.info({ sent }, 'told merchants of decisions whose notice had failed'))
-          .catch((err: unknown) => logger.error({ err }, 'notice retry failed'))
-          .finally(() => {
-            noticeRetrying = false;
-          });
-      }
-      if (Date.now() - lastPurge >= PURGE_INTERVAL_MS) {
-        lastPurge = Date.now();
-        void runtime!.purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention purge failed'));
-      }
-    };
+    const sweep = leaderSweep({ runtime, agents, agentAwayMinutes: config.handoff.agentAwayMinutes, noticeRetryMs, logger });
     if ((await agents.count()) === 0) {
       logger.warn('no agents yet: create the first one with `npx pos-assist agents add <name> --role supervisor`, then log in at /agent');
     }
     if (outbox.start()) logger.info({ url: config.backoffice.webhookUrl }, 'sending requests to the back office');
     else logger.info('no BACKOFFICE_WEBHOOK_URL: requests wait for review in the agent console');
-    // What every platform channel needs from the runtime. A channel that cannot start (wrong token,
-    // API unreachable, bad puppet) is logged and shown in /readyz; the other channels stay up.
+    // What every platform channel needs from the runtime.
     const rt = runtime;
-    const channelDeps = {
-      attach: (a: Parameters<Runtime['attach']>[0]) => rt.attach(a),
-      logic: (c: Parameters<Runtime['bot']['run']>[0]) => rt.bot.run(c),
+    const channelDeps: PlatformChannelDeps = {
+      attach: (a) => rt.attach(a),
+      logic: (c) => rt.bot.run(c),
       transcripts: rt.transcripts,
       filesDir: config.paths.files,
       uploadMaxBytes: config.webchat.uploadMaxBytes,
@@ -513,80 +323,27 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       // With REDIS_URL a chat's turns keep their order across instances (webhooks reach any of them).
       turnLock: coordination.turnLock,
       // …and a user's CHAT_MESSAGES_PER_MINUTE is one budget, whichever instances their messages reach.
-      rateLimits: (spec: Parameters<typeof coordination.rateLimit>[0]) => coordination.rateLimit(spec),
+      rateLimits: (spec) => coordination.rateLimit(spec),
       logger,
     };
-    if (config.telegram.botToken) {
-      try {
-        telegram = await startTelegram({ ...channelDeps, config: config.telegram, deferPolling: true });
-        telegramStatus = telegram.mode === 'polling' ? 'standby' : 'up';
-        logger.info({ mode: telegram.mode }, 'Telegram channel started');
-      } catch (err) {
-        telegramStatus = 'failed';
-        logger.error({ err }, 'Telegram channel could not start');
-      }
-    }
-    if (config.wechatOfficial.appId) {
-      try {
-        wechatOfficial = await startWechatOfficial({ ...channelDeps, config: config.wechatOfficial, storage: new SqlStorage(rt.store.db) });
-        logger.info({ path: config.wechatOfficial.path, status: wechatOfficial.status() }, 'Official Account channel started');
-      } catch (err) {
-        wechatOfficialFailed = true;
-        logger.error({ err }, 'Official Account channel could not start');
-      }
-    }
-    if (config.wecomKf.corpId) {
-      try {
-        wecomKf = await startWecomKf({ ...channelDeps, config: config.wecomKf, storage: new SqlStorage(rt.store.db) });
-        logger.info({ path: config.wecomKf.path, status: wecomKf.status() }, 'WeCom customer-service channel started');
-      } catch (err) {
-        wecomKfFailed = true;
-        logger.error({ err }, 'WeCom customer-service channel could not start');
-      }
-    }
+    await platforms.start(channelDeps, () => new SqlStorage(rt.store.db));
     // Started and stopped as this instance gains and loses the lead, in this order (the notices at the
     // start go out on the channels just started) and the reverse.
     const singletons = {
       async start() {
-        const polling = telegram?.polling;
-        if (polling) {
-          try {
-            await polling.start();
-            telegramStatus = 'up';
-          } catch (err) {
-            telegramStatus = 'failed';
-            logger.error({ err }, 'Telegram polling could not start');
-          }
-        }
-        if (config.wechat.puppet) {
-          try {
-            wechatFailed = false;
-            // wechaty takes seconds to load: only a server with a puppet configured pays for it.
-            const { startWechat } = await import('../channels/wechat/index.js');
-            wechat = await startWechat({ ...channelDeps, config: config.wechat });
-            logger.info({ puppet: config.wechat.puppet }, 'WeChat channel started; waiting for login (scan the QR code)');
-          } catch (err) {
-            wechatFailed = true;
-            logger.error({ err }, 'WeChat channel could not start');
-          }
-        }
+        await platforms.startSingletons(channelDeps);
         const notified = await rt.sendPendingNotifications().catch((err: unknown) => {
           logger.error({ err }, 'could not tell merchants of pending decisions');
           return 0;
         });
         if (notified > 0) logger.info({ notified }, 'told merchants of decisions made while the server was down');
-        leaderSweeper = setInterval(leaderSweep, sweepMs);
+        leaderSweeper = setInterval(sweep, sweepMs);
         leaderSweeper.unref();
       },
       async stop() {
         clearInterval(leaderSweeper);
         leaderSweeper = undefined;
-        await wechat?.stop();
-        wechat = undefined;
-        if (telegram?.polling) {
-          await telegram.polling.stop();
-          if (telegramStatus === 'up') telegramStatus = 'standby';
-        }
+        await platforms.stopSingletons();
       },
     };
     let firstStart!: () => void;
@@ -619,9 +376,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         // takes over at its next try instead of when the lease runs out.
         await stopSingletons?.();
         await election.stop();
-        await telegram?.stop();
-        await wechatOfficial?.stop();
-        await wecomKf?.stop();
+        await platforms.stop();
         runtime?.handoff.hub.closeAll();
         await service?.drain();
         await coordination.close();
