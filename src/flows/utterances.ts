@@ -1,0 +1,135 @@
+/**
+ * How merchants answer a flow's questions, as patterns the engine reads: yes and no, cancelling (and
+ * going on after all), skipping, "I don't have it", "not known yet", trying again, a correction and its
+ * lead words, a question asked instead of an answer, "I don't know / don't remember". Kept in one place so
+ * that the engine's steps (and the bot, for the few it needs) read a message the same way.
+ */
+import { normalize } from './slot-types/normalize.js';
+
+const END = String.raw`[!！。.\s]*$`;
+/** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
+export const CONFIRM_SAID =
+  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
+export const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|没|没呢|没有|木有|冇|冇有|no|n|nope)${END}`, 'i');
+export const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
+/**
+ * A message that opens by giving up ("算了，不弄了，我直接退现金给他", "先不提交了，我问问老板", "never mind, the
+ * customer changed his mind"): whatever follows is the reason, not a value.
+ */
+export const CANCEL_LEAD = new RegExp(
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|等会儿|等会|稍等|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:不好意思|抱歉)[，,\s]*(?:点|选)错了|(?:先)?问(?:问|一下|下)(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说|要不要[\u4e00-\u9fff]{1,4}|的意思|怎么说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|stop(?=\s*[,，.!！])|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  'i',
+);
+/** Not giving up after all: "不取消", "继续", "don't cancel", "keep going". */
+export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do not cancel|keep going|go on|carry on|continue/i;
+/**
+ * Giving up said anywhere in the message, as a clause of its own ("哎等一下，顾客说不退了，这个申请不用了",
+ * "算啦 我自己在机器上弄吧", "forget it, I'll sort it out myself"). Only words that cannot be a reason:
+ * "顾客不要了" explains a refund, "这个申请不用了" ends one.
+ */
+export const CANCEL_CLAUSE = new RegExp(
+  String.raw`(?:^|[，,。.!！;；\s])(?:那|那就|我)?(?:算了|算啦|算鸟|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|不用(?:退|撤|办|弄|申请)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|never ?mind|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！;；\s]|$)`,
+  'i',
+);
+/** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
+export const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
+/**
+ * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
+ * optional question, said in a sentence.
+ */
+export const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料|资料|文件)?\s*(?:也|都)?(?:没有|没什么|没啥|没记下来|没记住|没记|不记得|记不得|忘了|忘记了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number)\b/i;
+/** A file the merchant says they do not have: lost, thrown away, never kept ("小票丢了", "no receipt"). */
+export const HAS_NONE =
+  /(?:小票|签购单|簽購單|单子|凭条|存根|票据|receipt|slip)[^，,。.!！?？]{0,6}(?:丢了|丢失|弄丢|搞丢|不见了|找不到|找不着|扔了|没了|没有了|没留|没有|木有|冇)|(?:没有|没|木有|冇|丢了|找不到)(?:了)?(?:小票|签购单|簽購單|单子|凭条|存根)|\b(?:no|lost the|lost my|threw away the|don'?t have the|dont have the|do not have the|can'?t find the)\s+(?:receipt|slip)s?\b|\b(?:lost|threw away|can'?t find)\s+it\b/i;
+/** A file promised for later ("小票等下发", "待会儿拍给你", "will send it later"). */
+export const SENDS_LATER =
+  /(?:等(?:一?下|会儿?|一会儿?)|待会儿?|一会儿?|稍后|晚点|回头|明天|找到(?:了|后)?)(?:我)?(?:再|就)?(?:拍|发|传|补)|\b(?:send|upload)\b[^.!?]{0,20}\b(?:later|in a (?:bit|minute|moment|while)|tomorrow)\b|\bwill send (?:it|them)\b/i;
+export const SKIP = new RegExp(
+  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
+  'i',
+);
+/** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
+export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
+/** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
+export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|没有?(?:什么|啥)?(?:材料|资料|证明)|\bno (?:documents?|docs|paperwork|files)\b/i;
+/** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
+export const NOT_KNOWN_YET =
+  /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
+/** …and said in passing, plainly about that day ("等新账户弄好再说", "恢复时间待定", "until further notice"). */
+export const NOT_KNOWN_YET_IN_PASSING =
+  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
+export const NOT_KNOWN_YET_IN_PASSING_ALL = new RegExp(NOT_KNOWN_YET_IN_PASSING.source, 'gi');
+/** A length or a day guessed beside it ("大概两周", "月底", "about 3 weeks"). */
+export const GUESSED_LENGTH = /[\d一二两三四五六七八九十半]+\s*(?:个)?(?:天|日|号|周|星期|礼拜|月|\s*(?:days?|weeks?|months?))|月底|月中|月初|\b(?:end|middle) of\b/i;
+export const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一次|我再试试|try again|retry)${END}`, 'i');
+/**
+ * "对" / "是的，电话…" / "对的对的 137…" / "yes" after "我从签购单上读到：…，对吗？": what was read is right. The
+ * words must end the message, or be followed by a separator or a number (the rest is then read on):
+ * "是不是…" and "yesterday" are no such answer.
+ */
+export const SLIP_OK = /^(?:(?:对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
+/** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
+export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
+/** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
+export const SLIP_WINS =
+  /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
+export const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change|should be|is wrong|was wrong|i meant|i mean(?![a-z])/i;
+/**
+ * A message that opens as a correction ("不对，金额是1208", "等等 金额说错了 是540"): only such a message is
+ * not a free-text answer. The value it corrects may be named before the correction word.
+ */
+export const CORRECTION_LEAD =
+  /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|等等|等一下|等下|稍等|oh|oops|wait|hold on|不好意思|抱歉)[\s,，。.!！]*)?(?:(?:金额|钱数|日期|凭证号|参考号|终端号|商户号|手机号|电话|卡号|the amount|amount|the date|date)(?:也|我)?[\s,，]*)?(不对|不是|错了|搞错了|写错了|说错了|输错了|打错了|应该是|更正|修改|改一下|更改|sorry|actually|correction|change|no,|is wrong|should be)(?![a-z])/i;
+/** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
+export const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
+export const QUESTION = /[?？]|吗|呢|怎么|如何|什么|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|多少|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
+/**
+ * Words that only say yes or "send it", in any order and number: "可以了提交吧", "就这样吧 提交", "没问题了发吧",
+ * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.
+ */
+const AFFIRMING =
+  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
+/** What may be left around them: spaces, punctuation, particles. */
+const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|谢谢|\b(?:thanks|thank you|thx)\b/g;
+
+/** The summary confirmed in the merchant's own few words: nothing but yes-words, and no question or "不". */
+export function affirmsOnly(text: string): boolean {
+  const folded = text.normalize('NFKC').toLowerCase();
+  if (/[?？吗不别]|没(?!问题|有问题|错)|\b(?:no|not|don'?t|wait|hold on)\b/i.test(folded)) return false;
+  // "嗯嗯" alone is listening, not yet a yes to everything in the summary.
+  if (/^[嗯恩\s,，。.!！~～]*$/.test(folded)) return false;
+  const stripped = folded.replace(AFFIRMING, '');
+  return stripped !== folded && stripped.replace(AFFIRMING_FILLER, '').length === 0;
+}
+
+
+/** What joins the two ends of a range: "12月7日到12月20日", "周一至周五", "from the 7th to the 20th". */
+export const RANGE_JOINER = /^\s*(?:到|至|一直到|直到|~|～|-|—|–|to|till|until|through|thru)\s*$/i;
+/** Not knowing, said as an answer ("not sure yet when we reopen", "不知道什么时候恢复"): no question for the guide. */
+const UNSURE = /^(?:i'?m\s+|we'?re\s+)?(?:not sure|unsure|don'?t know|dont know|no idea|not certain)\b|^(?:我|我们)?(?:还)?(?:不确定|不知道|不清楚|说不准|说不好)/i;
+/** A question word inside a statement of not knowing ("金额是多少我也不记得了"): an answer, not a question. */
+const FORGOT = /(?:不记得|记不得|记不清|忘了|忘记了|想不起来?|不知道|不清楚)(?:了|啦|呀)?[\s。.!！~～]*$/;
+/** A question the guide may answer, asked instead of the flow's question. */
+export function asksQuestion(text: string): boolean {
+  return QUESTION.test(text) && !UNSURE.test(text.trim()) && !FORGOT.test(text.trim());
+}
+/** "为什么要卡号后四位？" / "why do you need my phone?": answered with the slot's `why` when the flow gives one. */
+export const WHY = /^(请问)?(为什么|为啥|干嘛|干什么|why)|为什么要|为什么需要|为啥要|why do you need|why is .+ needed|(?:需要|必须|一定要|非要|有必要)[\u4e00-\u9fff]{0,6}(?:吗|么|嘛)[?？]?\s*$|\b(?:do|must) (?:i|we) (?:have|need) to\b|\bis (?:that|this|it) (?:needed|necessary|required)\b/i;
+/** A question where any text is an answer (a reason): it must look like one, not merely contain "什么". */
+export const PLAIN_QUESTION = /[?？]\s*$|^(为什么|为啥|怎么|如何|什么|请问|能不能|可不可以|why|how|what|when|which|can i|should i|do i)/i;
+
+/**
+ * A message the rules answer on their own, with nothing for a language model to read: a bare yes, no,
+ * cancel, skip, retry or "不对", a number or a code ("1", "13800138000", "ABCD1234", "¥1280"), one Latin
+ * word, or a few words around a number ("凭证号000123", "1280元", "上周五", "顾客退货"). The bot keeps the
+ * model call off this fast path.
+ */
+export function isBareAnswer(text: string): boolean {
+  const t = text.trim();
+  if (!t) return true;
+  if ([YES, NO, CANCEL, YES_CANCEL, SKIP, TRY_AGAIN, BARE_CORRECTION].some((re) => re.test(t))) return true;
+  if (/^[a-z0-9_.#-]+$/i.test(t)) return true;
+  const words = normalize(t).text.replace(/[\s\d\p{P}\p{S}]/gu, '');
+  return [...words].length <= 4;
+}
