@@ -200,6 +200,8 @@ export abstract class ChannelAdapter extends BotAdapter {
    * first; also for a stored message replayed after a restart, with 0) and says how many it found; the
    * activity is then masked again as a precaution (it changes nothing) but not run through the split-card
    * memory a second time.
+   * @throws Error when the activity has no `conversation.id` or `from.id` (a channel's bug: every channel
+   * sets both); whatever the bot's turn throws, after the activity is on record.
    */
   async processActivity(inbound: Partial<Activity>, logic: BotLogic, options: TurnOptions = {}): Promise<void> {
     const normalized = this.normalizeInbound(inbound);
@@ -255,10 +257,12 @@ export abstract class ChannelAdapter extends BotAdapter {
     return responses;
   }
 
+  /** @throws Error always: chat platforms' messages are not edited through botbuilder here (streams edit their own). */
   async updateActivity(_context: TurnContext, _activity: Partial<Activity>): Promise<ResourceResponse | void> {
     throw new Error(`${this.channelId}: updating a sent message is not supported`);
   }
 
+  /** @throws Error always: sent messages are not deleted. */
   async deleteActivity(_context: TurnContext, _reference: Partial<ConversationReference>): Promise<void> {
     throw new Error(`${this.channelId}: deleting a sent message is not supported`);
   }

@@ -225,6 +225,15 @@ function saidBeside(text: string, found: { start: number; end: number }, words: 
   return words.some((w) => clause.includes(w.toLowerCase()));
 }
 
+/**
+ * Runs the flows loaded from `flows/*.yaml` (checked by flow-schema.ts). Every method is synchronous and
+ * pure: the same state, message, time and locale give the same step.
+ *
+ * Methods that take a flow id or a state throw a plain `Error` ("unknown flow") for a flow that is not
+ * loaded — a programming error: callers check `has()` first (a conversation saved before a flow was
+ * removed may name one). Nothing a merchant writes makes the engine throw; bad input is an `Invalid`
+ * with its reason, said back to the merchant.
+ */
 export class FlowEngine {
   /** The merchants' time zone: "today" for dates and rules (the slot extractor's prompt says it too). */
   readonly timeZone: string;
@@ -244,6 +253,10 @@ export class FlowEngine {
     return undefined;
   }
 
+  /**
+   * The loaded flow of this id.
+   * @throws Error when no flow of this id is loaded (check `has()`).
+   */
   flow(id: string): Flow {
     const flow = this.flows.get(id);
     if (!flow) throw new Error(`unknown flow "${id}"`);
@@ -253,6 +266,7 @@ export class FlowEngine {
   /**
    * Starts a flow with the message that triggered it (which may already carry several values).
    * `prefill`: values known before the flow (the merchant ID from an earlier flow); the message may restate them.
+   * @throws Error when no flow of this id is loaded (check `has()`).
    */
   start(flowId: string, input: FlowInput, now: Date, locale: Locale, prefill: Record<string, SlotValue> = {}): Step {
     const state: FlowState = { flowId, values: {}, skipped: [], attempts: {}, stage: 'collecting', required: [], announced: [] };
@@ -281,6 +295,11 @@ export class FlowEngine {
     return { ...step, say: [{ text: opening }, ...step.say] };
   }
 
+  /**
+   * One message of the merchant in a flow under way: the new state (none when the flow ended), what to
+   * say, and the outcome for the bot (submit, cancelled, handoff, digression…).
+   * @throws Error when the state names a flow that is not loaded (check `has()`).
+   */
   handle(state: FlowState, message: FlowInput, now: Date, locale: Locale): Step {
     const flow = this.flow(state.flowId);
     const next = structuredClone(state);
@@ -356,7 +375,10 @@ export class FlowEngine {
     return { text: flowText(locale, 'flowSlipTaken', { values }) };
   }
 
-  /** The pending prompt again (after a digression was answered, or after a restart). */
+  /**
+   * The pending prompt again (after a digression was answered, or after a restart).
+   * @throws Error when the state names a flow that is not loaded (check `has()`).
+   */
   reprompt(state: FlowState, now: Date, locale: Locale): Say[] {
     const flow = this.flow(state.flowId);
     if (state.stage === 'confirming') return [this.summary(flow, state, locale)];
