@@ -1,6 +1,7 @@
 /**
  * The layers (README, Architecture): `app/` wires everything and nothing below it may import it;
- * `core/` is the bottom and imports no other layer; nothing in `src/` imports tests. Checked in `npm test`
+ * `core/` is the bottom and imports no other layer; `llm/` is a transport and imports no capability;
+ * nothing in `src/` imports tests. Checked in `npm test`
  * (`npm run deps`).
  */
 module.exports = {
@@ -18,6 +19,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/core/' },
       to: { path: '^src/(?!core/)' },
+    },
+    {
+      name: 'llm-is-transport',
+      comment: 'src/llm/ is the transport to a language model; its uses (answers, slot reading, briefs) live in the capability they serve.',
+      severity: 'error',
+      from: { path: '^src/llm/' },
+      to: { path: '^src/(bot|flows|knowledge|handoff|requests|channels|identity|ops|slips|scale)/' },
     },
     {
       name: 'no-tests-in-src',

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Activity } from 'botbuilder';
 import { answerPath, answerQuestion } from '../bot/answering.js';
-import { GroundedAnswerer } from '../llm/grounded-answer.js';
+import { GroundedAnswerer } from '../knowledge/grounded-answer.js';
 import { LanguageModel, type LlmCallRecord } from '../llm/language-model.js';
 import { safeName, storeFile } from '../channels/attachments.js';
 import { AppError, isAppError } from './errors.js';

@@ -19,10 +19,10 @@ import type { AnswerSource } from '../knowledge/answer.js';
 import type { EvalAnswer } from '../knowledge/evaluate.js';
 import type { AskOptions, KnowledgeAnswer, KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { Retrieval } from '../knowledge/retriever.js';
-import { passagesOf, type GroundedAnswerer, type GroundedResult } from '../llm/grounded-answer.js';
+import { passagesOf, type GroundedAnswerer, type GroundedResult } from '../knowledge/grounded-answer.js';
 import type { LlmOutcome } from '../llm/language-model.js';
-import { QueryRewriter, type RewriteResult } from '../llm/query-rewrite.js';
-import { Reranker, type RerankResult } from '../llm/rerank.js';
+import { QueryRewriter, type RewriteResult } from '../knowledge/query-rewrite.js';
+import { Reranker, type RerankResult } from '../knowledge/rerank.js';
 import { renderAnswer, renderGrounded, sourceOfHit } from './render.js';
 
 /**

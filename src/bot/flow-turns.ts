@@ -26,7 +26,7 @@ import {
 import { SLOT_TYPES } from '../flows/slot-types/index.js';
 import { requestListText, requestStatusText, supplementNotExpectedText, ticketNotFoundText, waitingTicketText } from '../requests/messages.js';
 import { isAppError } from '../core/errors.js';
-import type { SlotExtractor } from '../llm/slot-extraction.js';
+import type { SlotExtractor } from '../flows/slot-extraction.js';
 import { isSlipPhoto, readsSlips, type SlipPhotos } from './slip-photos.js';
 import { lastSegment, STORED_FILE } from '../channels/attachments.js';
 import type { Identity, IdentityStore } from '../identity/identity-store.js';

@@ -17,7 +17,7 @@ import { maskCardNumbers } from '../privacy/card-mask.js';
 import type { RequestStore } from '../requests/index.js';
 import type { SqlTranscriptStore } from '../store/index.js';
 import type { FlowTurns } from './flow-turns.js';
-import type { AgentBriefWriter } from '../llm/agent-brief.js';
+import type { AgentBriefWriter } from '../handoff/agent-brief.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 import type { IdentityStore } from '../identity/identity-store.js';
 

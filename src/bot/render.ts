@@ -5,7 +5,7 @@
 import { t, type Locale } from '../i18n/messages.js';
 import type { Answer, AnswerSource } from '../knowledge/answer.js';
 import type { RetrievalHit } from '../knowledge/retriever.js';
-import type { Passage } from '../llm/grounded-answer.js';
+import type { Passage } from '../knowledge/grounded-answer.js';
 
 export function citation(source: AnswerSource): string {
   return `《${source.title}》› ${source.headingPath.join(' › ') || source.section}`;

@@ -74,7 +74,7 @@ export interface FlowInput {
   text: string;
   files?: FileRef[];
   /**
-   * Values a language model read from `text` (slot name → the text it read for the slot; src/llm/slot-extraction.ts).
+   * Values a language model read from `text` (slot name → the text it read for the slot; src/flows/slot-extraction.ts).
    * Merged after the rules, under the rules' own checks (see `FlowEngine.fromModel`); absent offline.
    */
   modelValues?: Record<string, string>;

@@ -1,7 +1,7 @@
 /** The grounded answerer's checks, unit by unit, against the local OpenAI-compatible server. */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asksForCardData, GroundedAnswerer, type Passage } from '../../src/llm/grounded-answer.js';
+import { asksForCardData, GroundedAnswerer, type Passage } from '../../src/knowledge/grounded-answer.js';
 import { LanguageModel } from '../../src/llm/language-model.js';
 import { untrusted } from '../../src/llm/prompt-safety.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerPath } from '../../src/bot/answering.js';
 import { evaluate, loadEvalFixtures, type EvalFixtures, type EvalResult } from '../../src/knowledge/evaluate.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
-import { GroundedAnswerer } from '../../src/llm/grounded-answer.js';
+import { GroundedAnswerer } from '../../src/knowledge/grounded-answer.js';
 import { LanguageModel, type LlmCallRecord } from '../../src/llm/language-model.js';
 import { cautiousModel, isStructured, startFakeOpenAI, structuredName, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { FIXTURES_DIR, KNOWLEDGE_DIR, makeTempDir, removeDir } from '../knowledge/helpers.js';

@@ -9,10 +9,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerQuestion, modelSteps, type ModelSteps, type Reply } from '../../src/bot/answering.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
-import { GroundedAnswerer } from '../../src/llm/grounded-answer.js';
+import { GroundedAnswerer } from '../../src/knowledge/grounded-answer.js';
 import { LanguageModel, type LlmCallRecord } from '../../src/llm/language-model.js';
-import { MAX_REWRITE_CHARS, QueryRewriter, REWRITE_TIMEOUT_MS, RewriteSchema, rejectRewrite, rewritePrompt } from '../../src/llm/query-rewrite.js';
-import { RERANK_TIMEOUT_MS, RerankSchema, Reranker, rerankPrompt } from '../../src/llm/rerank.js';
+import { MAX_REWRITE_CHARS, QueryRewriter, REWRITE_TIMEOUT_MS, RewriteSchema, rejectRewrite, rewritePrompt } from '../../src/knowledge/query-rewrite.js';
+import { RERANK_TIMEOUT_MS, RerankSchema, Reranker, rerankPrompt } from '../../src/knowledge/rerank.js';
 import { cautiousStep, startFakeOpenAI, structured, structuredName, type ChatHandler, type ChatRequest, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { KNOWLEDGE_DIR, makeTempDir, removeDir } from '../knowledge/helpers.js';
 

@@ -1,5 +1,5 @@
 /**
- * Slot values read by a language model (src/llm/slot-extraction.ts) against the local OpenAI-compatible
+ * Slot values read by a language model (src/flows/slot-extraction.ts) against the local OpenAI-compatible
  * server (real HTTP), merged by the flow engine through FlowTurns: what is sent (the open slots as the
  * schema, today's date, the pending question, the message masked), what comes back (only known open slots,
  * only values the slot types accept), and the rules alone on any failure.
@@ -14,7 +14,7 @@ import { FlowEngine, type FlowState } from '../../src/flows/engine.js';
 import { loadFlows } from '../../src/flows/flow-loader.js';
 import { SLOT_TYPES } from '../../src/flows/slot-types/index.js';
 import { LanguageModel, type LlmCallRecord } from '../../src/llm/language-model.js';
-import { SlotExtractor } from '../../src/llm/slot-extraction.js';
+import { SlotExtractor } from '../../src/flows/slot-extraction.js';
 import type { RequestStore } from '../../src/requests/index.js';
 import { isStructured, startFakeOpenAI, structured, type ChatRequest, type FakeOpenAI } from '../helpers/fake-openai.js';
 import type { IdentityStore } from '../../src/identity/identity-store.js';

@@ -10,8 +10,8 @@
 import { z } from 'zod';
 import type { Passage } from './grounded-answer.js';
 import { passagesText } from './grounded-answer.js';
-import { LlmError, type LanguageModel, type LlmMessage, type LlmOutcome } from './language-model.js';
-import { untrusted } from './prompt-safety.js';
+import { LlmError, type LanguageModel, type LlmMessage, type LlmOutcome } from '../llm/language-model.js';
+import { untrusted } from '../llm/prompt-safety.js';
 
 /** The pick must come quickly or not at all: the answer is waiting behind it. */
 export const RERANK_TIMEOUT_MS = 4000;

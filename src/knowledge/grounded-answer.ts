@@ -11,10 +11,10 @@
  * A refused or failed answer is replaced by the extractive one for that turn (the caller decides).
  */
 import type { Locale } from '../i18n/messages.js';
-import type { AnswerSource } from '../knowledge/answer.js';
-import type { Retrieval } from '../knowledge/retriever.js';
-import { LlmError, type LanguageModel, type LlmMessage } from './language-model.js';
-import { untrusted } from './prompt-safety.js';
+import type { AnswerSource } from './answer.js';
+import type { Retrieval } from './retriever.js';
+import { LlmError, type LanguageModel, type LlmMessage } from '../llm/language-model.js';
+import { untrusted } from '../llm/prompt-safety.js';
 
 export interface Passage {
   /** 1-based number the model cites. */

@@ -3,9 +3,9 @@
  * is known, what is missing, what the bot already tried. The template summary is always there first;
  * the model's brief replaces it when it arrives (the merchant never waits for it).
  */
-import type { HandoffPackage } from '../handoff/console-api.js';
-import { LlmError, type LanguageModel } from './language-model.js';
-import { untrusted } from './prompt-safety.js';
+import type { HandoffPackage } from './console-api.js';
+import { LlmError, type LanguageModel } from '../llm/language-model.js';
+import { untrusted } from '../llm/prompt-safety.js';
 
 const MAX_BRIEF_CHARS = 600;
 const TRANSCRIPT_LINES = 30;

@@ -5,10 +5,10 @@
  * runs exactly as if the rules had started it — the model cannot skip a step or a confirmation.
  */
 import { z } from 'zod';
-import type { Flow } from '../flows/flow-schema.js';
+import type { Flow } from './flow-schema.js';
 import type { Locale } from '../i18n/messages.js';
-import { LlmError, type LanguageModel } from './language-model.js';
-import { untrusted } from './prompt-safety.js';
+import { LlmError, type LanguageModel } from '../llm/language-model.js';
+import { untrusted } from '../llm/prompt-safety.js';
 
 export interface ClassifiedIntent {
   kind: 'request' | 'question' | 'other';

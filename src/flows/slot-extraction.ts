@@ -14,12 +14,12 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../core/logger.js';
-import { conditionHolds, todayIn } from '../flows/conditions.js';
-import type { FlowState } from '../flows/engine.js';
-import type { Flow, Slot } from '../flows/flow-schema.js';
+import { conditionHolds, todayIn } from './conditions.js';
+import type { FlowState } from './engine.js';
+import type { Flow, Slot } from './flow-schema.js';
 import type { Locale } from '../i18n/messages.js';
-import { LlmError, type LanguageModel, type LlmMessage } from './language-model.js';
-import { untrusted } from './prompt-safety.js';
+import { LlmError, type LanguageModel, type LlmMessage } from '../llm/language-model.js';
+import { untrusted } from '../llm/prompt-safety.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 
 export interface SlotExtractorOptions {

@@ -9,9 +9,9 @@
  * provider error, output that does not fit the schema) is no rewrite too: the message is searched as sent.
  */
 import { z } from 'zod';
-import { spokenNumbersToDigits } from '../knowledge/chinese-numbers.js';
-import { LlmError, type LanguageModel, type LlmMessage, type LlmOutcome } from './language-model.js';
-import { untrusted } from './prompt-safety.js';
+import { spokenNumbersToDigits } from './chinese-numbers.js';
+import { LlmError, type LanguageModel, type LlmMessage, type LlmOutcome } from '../llm/language-model.js';
+import { untrusted } from '../llm/prompt-safety.js';
 
 /** The rewrite must come quickly or not at all: the answer is waiting behind it. */
 export const REWRITE_TIMEOUT_MS = 3000;
