@@ -2,6 +2,7 @@
  * Why a channel did not take a file a merchant sent (too large, wrong type, download failed, a voice
  * message): the same words on every channel, zh-CN and en. Nothing a merchant sends is dropped silently.
  */
+import type { Locale } from '../core/locale.js';
 function megabytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);
   return mb >= 10 ? mb.toFixed(0) : mb.toFixed(1).replace(/\.0$/, '');
@@ -13,7 +14,7 @@ export type FileRefusal =
   | { reason: 'download_failed'; name: string }
   | { reason: 'unsupported_message'; kind: string };
 
-export function refusalText(locale: 'zh-CN' | 'en', refusal: FileRefusal): string {
+export function refusalText(locale: Locale, refusal: FileRefusal): string {
   const zh = locale === 'zh-CN';
   switch (refusal.reason) {
     case 'too_large':
@@ -45,7 +46,7 @@ export function refusedSummary(refusals: readonly FileRefusal[]): { reason: File
  * when something is left for it (text, or a file that was taken).
  */
 export function answeringRefusals<C extends { sendActivity(text: string): Promise<unknown> }>(
-  locale: 'zh-CN' | 'en',
+  locale: Locale,
   refusals: readonly FileRefusal[],
   logic: (context: C) => Promise<void>,
   hasContent: boolean,

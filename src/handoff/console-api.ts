@@ -26,6 +26,7 @@
  *   POST /agent/api/identities/unbind {channelId, userId, merchantId} → {removed}   (supervisors)
  *   WS   /agent/api/socket → ServerEvent messages; the client sends {type: 'activity'} on input (presence)
  */
+import type { Locale } from '../core/locale.js';
 
 export type Role = 'agent' | 'supervisor';
 export type Presence = 'online' | 'away' | 'offline';
@@ -54,7 +55,7 @@ export interface HandoffSummary {
   reason: string;
   channelId: string;
   userId: string | null;
-  locale: 'zh-CN' | 'en';
+  locale: Locale;
   createdAt: string;
   claimedAt: string | null;
   endedAt: string | null;

@@ -23,6 +23,7 @@ import { HandoffStore, summaryOf, type HandoffRecord } from './handoff-store.js'
 import { agentView } from './agents/agent-store.js';
 import type { AuditAction, AuditLog } from '../ops/audit-log.js';
 import { writeTransaction } from '../store/transactions.js';
+import type { Locale } from '../core/locale.js';
 
 export interface HandoffSettings {
   businessHours: string;
@@ -67,7 +68,7 @@ export interface HandoffInitiation {
   reason: string;
   detail: string | null;
   package: HandoffPackage;
-  locale: 'zh-CN' | 'en';
+  locale: Locale;
 }
 
 /**
@@ -157,7 +158,7 @@ export class HandoffService {
   /** Outside business hours, with no agent online, or after a timeout: a ticket agents see later. */
   async createTicket(
     context: TurnContext,
-    input: { reason: string; detail: string | null; package: HandoffPackage; locale: 'zh-CN' | 'en'; message: string; callbackPhone: string; endReason: string },
+    input: { reason: string; detail: string | null; package: HandoffPackage; locale: Locale; message: string; callbackPhone: string; endReason: string },
   ): Promise<HandoffRecord> {
     const activity = context.activity;
     const now = this.now();

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { maskCardNumbers, maskDeep } from '../privacy/card-mask.js';
 import type { Database } from '../store/schema.js';
 import type { FileView, HandoffEvent, HandoffPackage, HandoffStatus, HandoffSummary } from './console-api.js';
+import type { Locale } from '../core/locale.js';
 
 export interface HandoffRecord {
   id: string;
@@ -16,7 +17,7 @@ export interface HandoffRecord {
   conversationId: string;
   conversationRef: Partial<ConversationReference>;
   userId: string | null;
-  locale: 'zh-CN' | 'en';
+  locale: Locale;
   status: HandoffStatus;
   reason: string;
   detail: string | null;
@@ -41,7 +42,7 @@ export class HandoffStore {
     conversationId: string;
     conversationRef: Partial<ConversationReference>;
     userId: string | null;
-    locale: 'zh-CN' | 'en';
+    locale: Locale;
     status: 'waiting' | 'ticket';
     reason: string;
     detail: string | null;

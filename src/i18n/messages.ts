@@ -3,8 +3,8 @@
  * so a wording change is one edit here and both languages stay in step (a test checks that every key has
  * both).
  */
-export const LOCALES = ['zh-CN', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
+export { LOCALES, type Locale } from '../core/locale.js';
+import type { Locale } from '../core/locale.js';
 
 type Vars = Record<string, string | number>;
 type Message = string | ((v: Vars) => string);

@@ -2,7 +2,8 @@
  * What the Telegram channel itself says (the bot's own text lives in src/i18n): why a file was not
  * taken, the command menu, and what each command means to the bot.
  */
-export type TelegramLocale = 'zh-CN' | 'en';
+import type { Locale } from '../../core/locale.js';
+export type TelegramLocale = Locale;
 
 export function telegramLocale(languageCode: string | undefined): TelegramLocale {
   return languageCode?.toLowerCase().startsWith('en') ? 'en' : 'zh-CN';

@@ -2,7 +2,8 @@
  * What the WeChat channel itself says (the bot's own text lives in src/i18n): why a file was not taken,
  * and how an agent's reply is labelled. WeChat tells nothing about a contact's language: Chinese.
  */
-export type WechatLocale = 'zh-CN' | 'en';
+import type { Locale } from '../../core/locale.js';
+export type WechatLocale = Locale;
 
 export function wechatLocale(locale: string | undefined): WechatLocale {
   return locale?.toLowerCase().startsWith('en') ? 'en' : 'zh-CN';

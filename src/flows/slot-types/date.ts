@@ -26,6 +26,7 @@ import { invalid } from './messages.js';
 import { dropOverlaps, normalize, originalSpan, trimAnswer } from './normalize.js';
 import { parseSmallInt } from '../../core/numerals.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
+import type { Locale } from '../../core/locale.js';
 
 // ── Calendar arithmetic on day numbers (days since 1970-01-01) ─────────────────────────────────────
 
@@ -87,7 +88,7 @@ function displayEnOf(n: number): string {
 }
 
 /** A date value (ISO `YYYY-MM-DD`) as shown to a merchant: `2026年11月20日`, or `20 Nov 2026` in English. */
-export function displayIso(iso: string, locale: 'zh-CN' | 'en'): string | undefined {
+export function displayIso(iso: string, locale: Locale): string | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   if (!m) return undefined;
   const n = dayNumber(Number(m[1]), Number(m[2]), Number(m[3]));

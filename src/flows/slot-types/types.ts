@@ -15,8 +15,9 @@
  * Slot types never accept or keep a full card number, and there is no type for CVV, PIN, expiry dates or
  * passwords (README, "Card data and privacy").
  */
+import type { Locale } from '../../core/locale.js';
 
-export type SlotLocale = 'zh-CN' | 'en';
+export type SlotLocale = Locale;
 
 export interface SlotContext {
   /** The current instant; "today" is computed from it in `timeZone`, never from the process time zone. */

@@ -3,7 +3,8 @@
  * error messages) are shown as they come; only the console's own words and the known codes (reasons,
  * statuses, kinds, slot names) are translated here. `{name}` placeholders are filled by `fmt`.
  */
-export type Locale = 'zh-CN' | 'en';
+export type { Locale } from '../../core/locale.js';
+import type { Locale } from '../../core/locale.js';
 
 const zh = {
   appTitle: 'POS Assist 客服工作台',

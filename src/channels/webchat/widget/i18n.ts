@@ -1,5 +1,6 @@
 /** Every string the widget shows, in Chinese and English. Server error messages come already translated. */
-export type Locale = 'zh-CN' | 'en';
+export type { Locale } from '../../../core/locale.js';
+import type { Locale } from '../../../core/locale.js';
 
 const zh = {
   title: 'POS Assist 智能客服',
