@@ -21,6 +21,7 @@ import { PROJECT_ROOT, secretValues, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openKnowledge } from './knowledge-open.js';
 import type { Runtime } from './runtime.js';
+import { formatSize } from '../core/sizes.js';
 
 export async function runIngest(config: Config, logger: Logger, rebuild: boolean, json: boolean): Promise<number> {
   const report = await ingest({ knowledgeDir: config.knowledgeDir, indexDir: config.paths.index, rebuild, embeddings: config.embeddings });
@@ -371,8 +372,3 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
   return 0;
 }
 
-/** "10 MB", "4 KB": a limit as a merchant reads it. */
-function formatSize(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}

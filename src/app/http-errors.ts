@@ -9,6 +9,7 @@ import { sendError } from '../channels/webchat/directline-routes.js';
 import { t, type Locale, type MessageKey } from '../i18n/messages.js';
 import { isDatabaseUnavailable } from '../store/index.js';
 import { AppError, type ErrorCode } from './errors.js';
+import { megabytes } from '../core/sizes.js';
 
 /** User-facing text for the errors a browser may show. */
 const USER_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
@@ -41,11 +42,6 @@ function requestLocale(request: FastifyRequest): Locale {
   return typeof header === 'string' && /^en\b/i.test(header.trim()) ? 'en' : 'zh-CN';
 }
 
-/** "10", "1.5", "0.5": a size limit as merchants read it (never "0 MB"). */
-function formatMb(bytes: number): string {
-  const mb = bytes / 1024 / 1024;
-  return mb >= 10 ? String(Math.round(mb)) : String(Math.round(mb * 10) / 10);
-}
 
 /** The server's error handler (`app.setErrorHandler`). */
 export function httpErrorHandler(limits: ErrorLimits): (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
@@ -56,10 +52,10 @@ export function httpErrorHandler(limits: ErrorLimits): (err: unknown, request: F
       const vars = {
         max: Number(err.details?.max ?? limits.maxTextLength),
         seconds: Number(err.details?.retryAfterSeconds ?? 60),
-        mb: formatMb(limits.uploadMaxBytes),
+        mb: megabytes(limits.uploadMaxBytes),
       };
       if (err.code === 'DL_TOO_MANY_ATTACHMENTS') vars.max = limits.uploadMaxFiles;
-      if (err.code === 'DL_UPLOAD_QUOTA') vars.mb = formatMb(limits.uploadConversationMaxBytes);
+      if (err.code === 'DL_UPLOAD_QUOTA') vars.mb = megabytes(limits.uploadConversationMaxBytes);
       const shown = key ? new AppError(err.code, undefined, { details: err.details }) : err;
       if (key) Object.defineProperty(shown, 'message', { value: t(locale, key, vars) });
       if (err.status >= 500) request.log.error({ err }, 'request failed');

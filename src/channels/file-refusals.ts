@@ -3,10 +3,7 @@
  * message): the same words on every channel, zh-CN and en. Nothing a merchant sends is dropped silently.
  */
 import type { Locale } from '../core/locale.js';
-function megabytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return mb >= 10 ? mb.toFixed(0) : mb.toFixed(1).replace(/\.0$/, '');
-}
+import { megabytes } from '../core/sizes.js';
 
 export type FileRefusal =
   | { reason: 'too_large'; name: string; size: number; maxBytes: number }

@@ -12,6 +12,7 @@ import { decorateReplies, loadProposals } from './propose.mjs';
 import { attachments, openDialog } from './dialog.mjs';
 import { clock, fullTime, h, icon, replace, time } from './dom.mjs';
 import { code, fmt, t } from './i18n.mjs';
+import { formatSize } from '../../core/sizes.js';
 import {
   actorName,
   api,
@@ -518,7 +519,7 @@ export function mountChat(container: HTMLElement, togglePackage: () => void): Ch
     pending.replaceChildren(
       type.startsWith('image/') ? h('img', { src: url, alt: file.name }) : icon('doc'),
       h('span', { class: 'pending-name' }, file.name),
-      h('span', { class: 'muted small' }, `${Math.max(1, Math.round(file.size / 1024))} KB`),
+      h('span', { class: 'muted small' }, formatSize(file.size)),
       remove,
     );
     pending.hidden = false;
