@@ -5,10 +5,6 @@
 import type { Locale } from '../../core/locale.js';
 export type TelegramLocale = Locale;
 
-export function telegramLocale(languageCode: string | undefined): TelegramLocale {
-  return languageCode?.toLowerCase().startsWith('en') ? 'en' : 'zh-CN';
-}
-
 export { refusalText, type FileRefusal } from '../file-refusals.js';
 
 /** Names of message kinds the channel does not take, for `unsupported_message`. */
@@ -40,9 +36,6 @@ export function chooseText(locale: TelegramLocale): string {
   return locale === 'zh-CN' ? '请选择：' : 'Please choose:';
 }
 
-export function agentLabel(locale: TelegramLocale, name: string): string {
-  return locale === 'zh-CN' ? `客服 ${name}` : `Agent ${name}`;
-}
 
 /**
  * The command menu (`setMyCommands`) and what each command says to the bot. `/start` is not a message:

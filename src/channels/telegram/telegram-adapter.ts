@@ -60,6 +60,7 @@ import { maskActivity } from '../../privacy/card-mask.js';
 import { isInterimStream, streamInfo } from '../streaming.js';
 import { incomingFiles, TelegramFiles, type IncomingFile, type OutgoingFile } from './files.js';
 import { TelegramStreamEditor } from './stream-editor.js';
+import { channelLocale, labelledText } from '../outgoing-text.js';
 import {
   callbackDataFor,
   HTML_TEXT,
@@ -72,13 +73,11 @@ import {
   TELEGRAM_TEXT_LIMIT,
 } from './format.js';
 import {
-  agentLabel,
   chooseText,
   COMMAND_TEXT,
   kindName,
   refusalText,
   staleButtonText,
-  telegramLocale,
   type FileRefusal,
   type TelegramLocale,
 } from './messages.js';
@@ -301,7 +300,7 @@ export class TelegramAdapter extends ChannelAdapter {
     const isGroup = message.chat.type !== 'private';
     let text = message.text ?? message.caption ?? '';
     const entities = message.entities ?? message.caption_entities ?? [];
-    const locale = telegramLocale(from.language_code);
+    const locale = channelLocale(from.language_code);
     const job = { updateId, chatId: message.chat.id, locale, files: [] as IncomingFile[], refusals: [] as FileRefusal[] };
 
     if (isGroup) {
@@ -338,7 +337,7 @@ export class TelegramAdapter extends ChannelAdapter {
    */
   private prepareChoice(updateId: number, query: CallbackQuery): Omit<TelegramJob, 'masked'> | 'reported' {
     const message = query.message;
-    const locale = telegramLocale(query.from.language_code);
+    const locale = channelLocale(query.from.language_code);
     const used = message ? `${message.chat.id}:${message.message_id}` : '';
     const choice = message ? this.answerOf(query.data, message) : undefined;
     if (!message || !choice || this.usedKeyboards.has(used)) {
@@ -518,11 +517,9 @@ export class TelegramAdapter extends ChannelAdapter {
     const chatId = chatIdOf(activity.conversation?.id);
     // The end of a streamed reply: its message becomes the first part of the complete reply.
     const live = stream?.streamType === 'final' ? await this.streamEditor.end(chatId, stream.streamId) : undefined;
-    const locale = telegramLocale(activity.locale);
+    const locale = channelLocale(activity.locale);
     const keyboard = this.keyboard(activity.suggestedActions?.actions ?? []);
-    let text = activity.text ?? '';
-    const agent = (activity.channelData as { handoff?: { agent?: unknown } } | undefined)?.handoff?.agent;
-    if (typeof agent === 'string' && agent && text) text = `${agentLabel(locale, agent)}：\n${text}`;
+    let text = labelledText(activity, locale);
 
     const files: OutgoingFile[] = [];
     for (const attachment of activity.attachments ?? []) {

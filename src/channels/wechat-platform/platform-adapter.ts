@@ -31,7 +31,7 @@ import type { TurnLock } from '../../scale/turn-lock.js';
 import type { RateLimit, RateLimitSpec } from '../../scale/rate-limit.js';
 import { numberedOptions, pickedNumber, withNumberedOptions } from '../numbered-options.js';
 import { splitText } from '../telegram/format.js';
-import { agentLabel, wechatLocale } from '../wechat/messages.js';
+import { actionTitles, channelLocale, labelledText } from '../outgoing-text.js';
 import type { ChannelStore } from './channel-store.js';
 import type { Download, TooLarge } from './wechat-api.js';
 
@@ -191,7 +191,7 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
   /** Runs one stored message: a numbered option picked, its file fetched (or why not), then the turn. */
   private async run(job: PlatformJob, turn: TurnOptions): Promise<MessageHandled> {
     const { platformId } = job;
-    const locale = wechatLocale(job.activity.locale);
+    const locale = channelLocale(job.activity.locale);
     const conversationId = job.activity.conversation?.id ?? '';
     let text = job.activity.text ?? '';
     const data = (job.activity.channelData ?? {}) as Record<string, unknown>;
@@ -262,11 +262,9 @@ export abstract class WechatPlatformAdapter extends ChannelAdapter {
 
   /** The parts an outgoing message activity becomes (texts split below the limit, then files). */
   protected partsOf(activity: Partial<Activity>): OutgoingPart[] {
-    const locale = wechatLocale(activity.locale);
-    let text = activity.text ?? '';
-    const agent = (activity.channelData as { handoff?: { agent?: unknown } } | undefined)?.handoff?.agent;
-    if (typeof agent === 'string' && agent && text) text = `${agentLabel(locale, agent)}：\n${text}`;
-    const actions = (activity.suggestedActions?.actions ?? []).map((a) => (a.title || (typeof a.value === 'string' ? a.value : '')).trim()).filter(Boolean);
+    const locale = channelLocale(activity.locale);
+    let text = labelledText(activity, locale);
+    const actions = actionTitles(activity);
     const menu = this.platform.menus && actions.length > 0;
     if (!menu) text = withNumberedOptions(text, actions);
     const files: OutgoingPart[] = [];

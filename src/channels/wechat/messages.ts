@@ -1,13 +1,10 @@
 /**
  * What the WeChat channel itself says (the bot's own text lives in src/i18n): why a file was not taken,
- * and how an agent's reply is labelled. WeChat tells nothing about a contact's language: Chinese.
+ * and what the kinds of message it does not take are called. WeChat tells nothing about a contact's
+ * language: Chinese.
  */
 import type { Locale } from '../../core/locale.js';
 export type WechatLocale = Locale;
-
-export function wechatLocale(locale: string | undefined): WechatLocale {
-  return locale?.toLowerCase().startsWith('en') ? 'en' : 'zh-CN';
-}
 
 export { refusalText, type FileRefusal } from '../file-refusals.js';
 
@@ -29,6 +26,3 @@ export function kindName(locale: WechatLocale, kind: string): string {
   return locale === 'zh-CN' ? name[0] : name[1];
 }
 
-export function agentLabel(locale: WechatLocale, name: string): string {
-  return locale === 'zh-CN' ? `客服 ${name}` : `Agent ${name}`;
-}

@@ -39,7 +39,8 @@ import { InboundInbox, type InboundJob } from '../inbound-inbox.js';
 import type { InboundJournal } from '../inbound-journal.js';
 import type { TurnLock } from '../../scale/turn-lock.js';
 import type { RateLimit, RateLimitSpec } from '../../scale/rate-limit.js';
-import { agentLabel, kindName, wechatLocale, type FileRefusal } from './messages.js';
+import { kindName, type FileRefusal } from './messages.js';
+import { actionTitles, channelLocale, labelledText } from '../outgoing-text.js';
 import { answeringRefusals, refusedSummary, takeFile } from '../file-refusals.js';
 import { WechatState } from './wechat-state.js';
 import { numberedOptions, pickedNumber, withNumberedOptions } from '../numbered-options.js';
@@ -198,7 +199,7 @@ export class WechatAdapter extends ChannelAdapter {
     const room = message.room();
     const talker = message.talker();
     const type = message.type();
-    const locale = wechatLocale(undefined);
+    const locale = channelLocale(undefined);
     let text = type === types.Message.Text ? message.text() : '';
 
     if (room) {
@@ -246,7 +247,7 @@ export class WechatAdapter extends ChannelAdapter {
   /** Runs one stored message: a numbered option picked, its file fetched (or why not), then the turn. */
   private async run(job: WechatJob, turn: TurnOptions): Promise<MessageHandled> {
     const { messageId } = job;
-    const locale = wechatLocale(undefined);
+    const locale = channelLocale(undefined);
     const conversationId = job.activity.conversation?.id ?? '';
     let text = job.activity.text ?? '';
     const wechat = (job.activity.channelData as { wechat?: Record<string, unknown> } | undefined)?.wechat ?? {};
@@ -328,14 +329,8 @@ export class WechatAdapter extends ChannelAdapter {
     // Typing has no WeChat form; events (handoff.status, …) are not for the merchant's chat.
     if (activity.type !== ActivityTypes.Message) return { id: '' };
     const conversationId = activity.conversation?.id ?? '';
-    const locale = wechatLocale(activity.locale);
-
-    let text = activity.text ?? '';
-    const agent = (activity.channelData as { handoff?: { agent?: unknown } } | undefined)?.handoff?.agent;
-    if (typeof agent === 'string' && agent && text) text = `${agentLabel(locale, agent)}：\n${text}`;
-    const actions = (activity.suggestedActions?.actions ?? [])
-      .map((a) => (a.title || (typeof a.value === 'string' ? a.value : '')).trim())
-      .filter(Boolean);
+    let text = labelledText(activity, channelLocale(activity.locale));
+    const actions = actionTitles(activity);
     text = withNumberedOptions(text, actions);
 
     const files: FileBox[] = [];
