@@ -89,6 +89,9 @@ describe('turn steps, each alone', () => {
     expect(cancel.sent()).toEqual([t('zh-CN', 'nothingToCancel')]);
     expect(cancel.turn.conversation.offer).toBeUndefined();
     expect(await nothingToCancel(turnOf('算了').turn, kit())).toBe(false);
+    // Read as the flows read giving up: the button's "是，取消", "不用了", "never mind".
+    for (const said of ['是，取消', '不用了', 'never mind']) expect(await nothingToCancel(turnOf(said).turn, kit(withFlows)), said).toBe(true);
+    expect(await nothingToCancel(turnOf('取消结算要多久').turn, kit(withFlows))).toBe(false);
   });
 
   it('a request for a person without the handoff service is recorded for the operators and answered honestly', async () => {

@@ -4,10 +4,9 @@
  * handled in private chats only.
  */
 import { GIVE_UP_CURRENT } from '../../flows/intent.js';
+import { TRY_AGAIN } from '../../flows/utterances.js';
 import { t } from '../../i18n/messages.js';
 import type { TurnStep } from '../turn.js';
-
-const TRY_AGAIN = /^(再试一次|重试|try again|retry)[\s!！。.]*$/i;
 
 export const flowInProgress: TurnStep = async (turn, kit) => {
   const flows = kit.options.flows;
