@@ -14,6 +14,7 @@ import { isBareAnswer, type FileRef, type FlowEngine, type FlowInput, type FlowS
 import type { Flow } from '../flows/flow-schema.js';
 import {
   dedupeKeyFor,
+  identifiesRequest,
   duplicateRequestText,
   normalizeTicket,
   requestCreatedText,
@@ -427,8 +428,7 @@ export class FlowTurns {
     const merchant = state.values.merchant_id?.value;
     if (typeof merchant !== 'string') return undefined;
     const plain = Object.fromEntries(Object.entries(state.values).map(([k, v]) => [k, v.value]));
-    // A suspension is one per kind of settlement: wait until the merchant said which.
-    if (flow.action.kind === 'suspend-settlement' && plain.settlement_kind === undefined) return undefined;
+    if (!identifiesRequest(flow.action.kind!, plain)) return undefined;
     const { key } = await this.filingKey(context, dedupeKeyFor(flow.action.kind!, merchant, plain), merchant);
     if (!key) return undefined;
     const open = await this.options.requests.listByMerchant(merchant, { openOnly: true, limit: 200 });

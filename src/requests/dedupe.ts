@@ -33,6 +33,14 @@ export function dedupeKeyFor(kind: RequestKind, merchantId: string, slots: Recor
   return `suspend-settlement|${merchant}|${v('settlement_kind') ?? ''}`;
 }
 
+/**
+ * Whether a request being filled in says enough to look for a duplicate yet: a suspension is one per kind
+ * of settlement, so not before the merchant said which; a transaction's key is tried as soon as there is one.
+ */
+export function identifiesRequest(kind: RequestKind, slots: Record<string, unknown>): boolean {
+  return kind !== 'suspend-settlement' || slots.settlement_kind !== undefined;
+}
+
 /** Whether `err` is the database refusing a second open request with the same dedupe key. */
 export function isDedupeConflict(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };

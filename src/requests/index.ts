@@ -11,6 +11,7 @@
 export {
   RequestStore,
   dedupeKeyFor,
+  identifiesRequest,
   normalizeTicket,
   randomBase62,
   ticketDay,

@@ -34,7 +34,7 @@ import { requestView, supplementView, toEvent, toRecord, toSupplement } from './
 
 // The pieces this file was split into, still importable from here.
 export type * from './request-types.js';
-export { dedupeKeyFor } from './dedupe.js';
+export { dedupeKeyFor, identifiesRequest } from './dedupe.js';
 export { normalizeTicket, randomBase62, REQUEST_ID_LENGTH, ticketDay, TICKET_PATTERN } from './tickets.js';
 export { eventView, requestView, supplementView } from './views.js';
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/app/errors.js';
 import {
   dedupeKeyFor,
+  identifiesRequest,
   normalizeTicket,
   OutboxStore,
   randomBase62,
@@ -269,6 +270,10 @@ describeEachDialect((dialect) => {
       );
       expect(dedupeKeyFor('cancel-transaction', m, { voucher_no: '000123' })).toBeNull();
       expect(dedupeKeyFor('suspend-settlement', m, { settlement_kind: 'payout' })).toBe(`suspend-settlement|${m}|payout`);
+      // A suspension is looked for as a duplicate only once its kind of settlement is known.
+      expect(identifiesRequest('suspend-settlement', {})).toBe(false);
+      expect(identifiesRequest('suspend-settlement', { settlement_kind: 'payout' })).toBe(true);
+      expect(identifiesRequest('cancel-transaction', {})).toBe(true);
     });
 
     it('normalises typed tickets and computes the Shanghai day', () => {
