@@ -22,6 +22,7 @@ const zh = {
     '⚠️ 您的消息里有完整的银行卡号，我已自动隐去中间的数字。请不要发送完整卡号、密码、CVV 或有效期；办理时只需要凭证号、参考号、交易日期、金额和卡号后四位。',
   hello: '您好！请问有什么可以帮您？您可以直接输入问题，或点选下面的常见问题。',
   thanks: '不客气！还有其他问题随时问我。',
+  acknowledged: '好的。还有其他问题随时问我。',
   goodbye: '再见，祝您生意兴隆！有问题随时回来找我。',
   humanRequested:
     '已记录您的转人工请求。人工客服接入功能正在上线中，目前还不能在这里直接转接；您的问题已转给运营同事改进知识库。您也可以继续问我其他问题。',
@@ -133,6 +134,7 @@ const en: Record<MessageKey, Message> = {
     "⚠️ Your message contained a full card number; I have hidden its middle digits. Please never send a full card number, PIN, CVV or expiry date — we only ever need the voucher number, reference number, date, amount and the card's last 4 digits.",
   hello: 'Hello! How can I help? Type your question or pick one of the common questions below.',
   thanks: "You're welcome! Ask me anything else any time.",
+  acknowledged: 'OK. Ask me anything else any time.',
   goodbye: 'Goodbye, and good business! Come back any time.',
   humanRequested:
     "I've recorded your request for a human agent. Live transfer is being rolled out and isn't available here yet; your question has been passed on so we can improve. Feel free to ask me anything else.",

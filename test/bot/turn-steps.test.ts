@@ -64,6 +64,13 @@ describe('turn steps, each alone', () => {
     const thanks = turnOf('thanks', { locale: 'en' });
     expect(await smallTalk(thanks.turn, kit())).toBe(true);
     expect(thanks.sent()).toEqual([t('en', 'thanks')]);
+    // "好的" after an answer acknowledges it; with an offer open it is left to take the offer.
+    const ok = turnOf('好的');
+    expect(await smallTalk(ok.turn, kit())).toBe(true);
+    expect(ok.sent()).toEqual([t('zh-CN', 'acknowledged')]);
+    const offered = turnOf('好的');
+    offered.turn.conversation.offer = 'cancel-transaction';
+    expect(await smallTalk(offered.turn, kit())).toBe(false);
     const question = turnOf('你好，退款怎么弄？');
     expect(await smallTalk(question.turn, kit())).toBe(false);
     expect(question.sent()).toEqual([]);

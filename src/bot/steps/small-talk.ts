@@ -9,14 +9,21 @@ const HELLO = new RegExp(`^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|在不�
 const HELP = new RegExp(`^(帮助|help|菜单|menu|你能做什么|你能帮我做什么|你会什么|你可以做什么|你是谁|what can you do|who are you)${END}`, 'i');
 const THANKS = new RegExp(`^(谢谢|多谢|感谢|谢谢你|谢啦|好的谢谢|ok谢谢|thanks|thank you|thx)${END}`, 'i');
 const GOODBYE = new RegExp(`^(再见|拜拜|bye|goodbye|88)${END}`, 'i');
+/** "好的", "明白了", "ok": the merchant heard the answer. No question for the guide (nor a miss on record). */
+const ACKNOWLEDGED = new RegExp(`^(好|好的|好吧|好滴|好嘞|嗯+|哦+|噢+|明白了?|知道了|了解了?|懂了|收到|行|ok|okay|got it|i see|understood|alright|all right)${END}`, 'i');
 
-export const smallTalk: TurnStep = async ({ context, text, locale }, kit) => {
+export const smallTalk: TurnStep = async ({ context, conversation, text, locale }, kit) => {
   if (HELP.test(text) || HELLO.test(text)) {
     await context.sendActivity(kit.withTopics(context, t(locale, HELP.test(text) ? 'greeting' : 'hello'), locale, GREETING_TOPICS, false));
     return true;
   }
   if (THANKS.test(text) || GOODBYE.test(text)) {
     await context.sendActivity(MessageFactory.text(t(locale, THANKS.test(text) ? 'thanks' : 'goodbye')));
+    return true;
+  }
+  // With an offer open, "好的" takes it (the flow's start, after this step).
+  if (ACKNOWLEDGED.test(text) && !conversation.offer) {
+    await context.sendActivity(MessageFactory.text(t(locale, 'acknowledged')));
     return true;
   }
   return false;
