@@ -27,7 +27,7 @@ import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, BARE_CORRECTION, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SENDS_LATER, SKIP, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
+import { ABOUT_PHOTO, BARE_CORRECTION, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -1086,9 +1086,10 @@ export class FlowEngine {
       const ownEvent = found.filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
       if (ownEvent.length === 0) continue;
       const pool = saidWith.length > 0 ? saidWith : ownEvent;
-      // "不是1280元，是1208元": of several values, not the one already there.
+      // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
+      // themselves between two of them ("前天的 哦不对 是昨天的"): then the one after the correction.
       const current = state.values[target.name]?.display;
-      const f = pool.find((x) => x.display !== current) ?? pool[0]!;
+      const f = selfCorrected(text, pool) ?? pool.find((x) => x.display !== current) ?? pool[0]!;
       // A number read by its length alone fills an empty slot; it never changes a value already given.
       if (f.guessed && current !== undefined && current !== f.display) continue;
       const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display }, now);
@@ -1692,6 +1693,16 @@ export class FlowEngine {
 }
 
 /** Whether `value` is written in `text` as it is (width, case, spaces and punctuation aside). */
+/** Of several values found in a message, the one said after the merchant corrected themselves, if any. */
+function selfCorrected<T extends { start: number; end: number }>(text: string, found: T[]): T | undefined {
+  if (found.length < 2) return undefined;
+  const ordered = [...found].sort((a, b) => a.start - b.start);
+  for (let i = ordered.length - 1; i > 0; i--) {
+    if (SELF_CORRECTION.test(text.slice(ordered[i - 1]!.end, ordered[i]!.start))) return ordered[i];
+  }
+  return undefined;
+}
+
 function writtenIn(value: string, text: string): boolean {
   const compact = (s: string) => normalize(s).text.toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
   const v = compact(value);
@@ -1803,7 +1814,8 @@ function statedOnly(text: string): string {
 
 /**
  * Whether the clause names the cue other than as whom the request is for: "顾客要退货" and "the customer
- * returned it" say what happened, "帮顾客撤销一笔", "帮我申请退货" and "I want to refund a customer" only ask.
+ * returned it" say what happened, "帮顾客撤销一笔", "帮我申请退货", "我申请一个退货", "办个退货" and "I want to
+ * refund a customer" only ask.
  */
 function cueAsSubject(clause: string, cue: string): boolean {
   const at = [...indexesOf(clause, cue)];
@@ -1811,7 +1823,7 @@ function cueAsSubject(clause: string, cue: string): boolean {
   if (at.length === 0 && /^[a-z' ]+$/.test(cue)) at.push(...misspeltSpans(clause, cue).map((s) => s.start));
   for (const i of at) {
     const before = clause.slice(Math.max(0, i - 16), i);
-    if (!/[帮幫给給替为為](?:这位|這位|那位|一位|这个|那个)?$|(?:申请|申請|办理|辦理)$|\b(?:refund|void|for|to)\s+(?:a|an|the|my|our|this|that)?\s*$/.test(before)) return true;
+    if (!/[帮幫给給替为為](?:这位|這位|那位|一位|这个|那个)?$|(?:申请|申請|办理|辦理|办|辦|做|弄|搞|提)(?:一个|一個|个|個|一笔|一筆|一下)?$|\b(?:refund|void|for|to)\s+(?:a|an|the|my|our|this|that)?\s*$/.test(before)) return true;
   }
   return false;
 }

@@ -133,3 +133,9 @@ export function isBareAnswer(text: string): boolean {
   const words = normalize(t).text.replace(/[\s\d\p{P}\p{S}]/gu, '');
   return [...words].length <= 4;
 }
+/**
+ * The merchant correcting themselves between two values of one message ("前天的 哦不对 是昨天的", "金额50 不对是45",
+ * "monday, sorry I mean yesterday", "50, no wait, 45"): the value after it is the one meant.
+ */
+export const SELF_CORRECTION =
+  /不对|哦不|噢不|喔不|啊不|呃不|不是不是|说错了|说错|口误|搞错了|打错了|写错了|记错了|应该是|更正|\b(?:no wait|wait no|wait,? no|sorry,? i mean|i mean|i meant|correction|actually|no,? sorry|sorry,? no)\b/i;

@@ -197,6 +197,9 @@ describe('starting a flow', () => {
     expect(told('my cashier keyed 1200 instead of 120 yesterday, I need it reversed', 'en')).toBe('my cashier keyed 1200 instead of 120 yesterday');
     expect(told('帮客人退一笔昨天的')).toBeUndefined();
     expect(told('帮我申请退货')).toBeUndefined();
+    expect(told('那我申请一个退货 商户号826410993890013')).toBeUndefined();
+    expect(told('我要办个退货')).toBeUndefined();
+    expect(told('顾客要退货')).toBe('顾客要退货');
     expect(told('I need to refund a customer for yesterday', 'en')).toBeUndefined();
     // A cue typed with a typo, and who the customer is in a school or a clinic.
     expect(told('cusotmer want refnd for yestreday purchse 75rmb', 'en')).toBe('cusotmer want refnd for yestreday purchse 75rmb');
@@ -474,6 +477,17 @@ describe('invalid answers', () => {
 });
 
 describe('corrections', () => {
+  it('a merchant correcting themselves within one message: the value after the correction is the one meant', () => {
+    const day = (text: string, locale: Locale = 'zh-CN') =>
+      valueOf(last('cancel-transaction', ['想退货', MID, TID, text], { locale }).state, 'transaction_date');
+    const yesterday = valueOf(last('cancel-transaction', ['想退货', MID, TID, '昨天的 45元 凭证000123']).state, 'transaction_date');
+    expect(day('前天的 哦不对 是昨天的 45元 凭证000123')).toBe(yesterday);
+    expect(day('45 yuan, trace 000123, from monday, sorry I mean yesterday', 'en')).toBe(yesterday);
+    expect(day('前天的，说错了，昨天的，45元，凭证000123')).toBe(yesterday);
+    // No correction between them: the day said with the swipe, as before.
+    expect(day('顾客今天拿回来了 是前天刷的 45元 凭证000123')).not.toBe(yesterday);
+  });
+
   it('mid-flow: "不对，金额是1208" changes the amount, keeps the rest, and asks the pending slot again', () => {
     const before = last('cancel-transaction', TO_CARD).state!;
     const step = send(before, '不对，金额是1208');
