@@ -102,22 +102,26 @@ export class PlatformChannels {
       }
     }
     if (config.wechatOfficial.appId) {
-      try {
-        this.wechatOfficial = await startWechatOfficial({ ...deps, config: config.wechatOfficial, storage: storage() });
-        logger.info({ path: config.wechatOfficial.path, status: this.wechatOfficial.status() }, 'Official Account channel started');
-      } catch (err) {
-        this.wechatOfficialFailed = true;
-        logger.error({ err }, 'Official Account channel could not start');
-      }
+      this.wechatOfficial = await this.callbackChannel('Official Account', config.wechatOfficial.path, () =>
+        startWechatOfficial({ ...deps, config: config.wechatOfficial, storage: storage() }),
+      );
+      this.wechatOfficialFailed = !this.wechatOfficial;
     }
     if (config.wecomKf.corpId) {
-      try {
-        this.wecomKf = await startWecomKf({ ...deps, config: config.wecomKf, storage: storage() });
-        logger.info({ path: config.wecomKf.path, status: this.wecomKf.status() }, 'WeCom customer-service channel started');
-      } catch (err) {
-        this.wecomKfFailed = true;
-        logger.error({ err }, 'WeCom customer-service channel could not start');
-      }
+      this.wecomKf = await this.callbackChannel('WeCom customer-service', config.wecomKf.path, () => startWecomKf({ ...deps, config: config.wecomKf, storage: storage() }));
+      this.wecomKfFailed = !this.wecomKf;
+    }
+  }
+
+  /** A channel the platform calls back (Official Account, WeCom): started and logged, or undefined and logged. */
+  private async callbackChannel<T extends { status(): string }>(name: string, path: string, start: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const channel = await start();
+      this.logger.info({ path, status: channel.status() }, `${name} channel started`);
+      return channel;
+    } catch (err) {
+      this.logger.error({ err }, `${name} channel could not start`);
+      return undefined;
     }
   }
 
