@@ -10,6 +10,9 @@ export const ERROR_CATALOGUE = {
   KNOWLEDGE_FILE_INVALID: { status: 500, message: 'A knowledge file could not be read' },
   KNOWLEDGE_INDEX_MISSING: { status: 503, message: 'The knowledge index is not built yet' },
   KNOWLEDGE_INDEX_CORRUPT: { status: 500, message: 'The knowledge index on disk is unreadable' },
+  KNOWLEDGE_INDEX_MISMATCH: { status: 500, message: 'The vectors do not fit the knowledge index (another embedding model?); rebuild it' },
+  KNOWLEDGE_EMBEDDINGS_MODEL: { status: 500, message: 'The local embedding model could not be loaded' },
+  KNOWLEDGE_EMBEDDINGS_INVALID: { status: 502, message: 'The embedding model returned unusable vectors' },
   KNOWLEDGE_EMBEDDINGS_FAILED: { status: 502, message: 'The embeddings endpoint failed while building the knowledge index' },
   STORAGE_ETAG_CONFLICT: { status: 409, message: 'The stored item changed since it was read (eTag mismatch)' },
   STORAGE_INVALID_KEY: { status: 400, message: 'Invalid storage key' },
@@ -58,6 +61,8 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
+  /** What this occurrence adds to the catalogue's message (the part a list of problems shows alone). */
+  readonly detail: string | undefined;
 
   constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     const base = ERROR_CATALOGUE[code].message;
@@ -66,6 +71,7 @@ export class AppError extends Error {
     this.code = code;
     this.status = ERROR_CATALOGUE[code].status;
     this.details = options?.details;
+    this.detail = detail;
   }
 }
 

@@ -3,6 +3,7 @@
  * expected only inside them; outside, the bot takes a message and a callback number instead.
  */
 import type { Locale } from '../i18n/messages.js';
+import { AppError } from '../core/errors.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const ZH_DAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
@@ -63,13 +64,13 @@ export class BusinessHours {
 
 function parseRange(part: string): Range {
   const m = /^([A-Za-z,-]+)\s+(\d{2}:\d{2})-(\d{2}:\d{2})$/.exec(part);
-  if (!m) throw new Error(`bad business hours "${part}"`);
+  if (!m) throw new AppError('CONFIG_INVALID', `bad business hours "${part}"`);
   const days = new Set<number>();
   for (const piece of m[1]!.split(',')) {
     const [a, b] = piece.split('-') as [string, string | undefined];
     const from = DAYS.indexOf(a as (typeof DAYS)[number]);
     const to = b === undefined ? from : DAYS.indexOf(b as (typeof DAYS)[number]);
-    if (from < 0 || to < 0) throw new Error(`bad day in business hours "${part}"`);
+    if (from < 0 || to < 0) throw new AppError('CONFIG_INVALID', `bad day in business hours "${part}"`);
     for (let d = from; ; d = (d + 1) % 7) {
       days.add(d);
       if (d === to) break;

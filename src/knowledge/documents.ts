@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import matter from 'gray-matter';
 import { sentences } from './text.js';
+import { AppError, isAppError } from '../core/errors.js';
 
 export const INTRO_SECTION = '概述';
 export const MAX_CHUNK_CHARS = 450;
@@ -69,7 +70,7 @@ export function loadKnowledge(dir: string): LoadResult {
       chunks.push(...parsed);
       files.push(name);
     } catch (err) {
-      problems.push({ file: path, reason: (err as Error).message });
+      problems.push({ file: path, reason: isAppError(err, 'KNOWLEDGE_FILE_INVALID') ? err.detail! : (err as Error).message });
     }
   }
   return { chunks, files, problems };
@@ -77,17 +78,20 @@ export function loadKnowledge(dir: string): LoadResult {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Parses one file's bytes into chunks; throws with a specific reason when the file is malformed. */
+/**
+ * Parses one file's bytes into chunks.
+ * @throws AppError `KNOWLEDGE_FILE_INVALID` with a specific reason (its `detail`) when the file is malformed.
+ */
 export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
   let source: string;
   try {
     source = decoder.decode(bytes);
   } catch {
-    throw new Error('not valid UTF-8 text');
+    throw new AppError('KNOWLEDGE_FILE_INVALID', 'not valid UTF-8 text');
   }
-  if (source.includes('\u0000')) throw new Error('binary content (NUL bytes)');
+  if (source.includes('\u0000')) throw new AppError('KNOWLEDGE_FILE_INVALID', 'binary content (NUL bytes)');
   source = source.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  if (!source.trim()) throw new Error('the file is empty');
+  if (!source.trim()) throw new AppError('KNOWLEDGE_FILE_INVALID', 'the file is empty');
 
   const isMarkdown = extname(name).toLowerCase() !== '.txt';
   let body = source;
@@ -103,32 +107,32 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
       // gray-matter caches by content; a fresh options object disables that so edits are always seen.
       fm = matter(source, {});
     } catch (err) {
-      throw new Error(`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+      throw new AppError('KNOWLEDGE_FILE_INVALID', `front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
     }
     body = fm.content;
     const data = fm.data as Record<string, unknown>;
-    if (data.title !== undefined && typeof data.title !== 'string') throw new Error('front matter "title" must be text');
+    if (data.title !== undefined && typeof data.title !== 'string') throw new AppError('KNOWLEDGE_FILE_INVALID', 'front matter "title" must be text');
     title = typeof data.title === 'string' ? data.title.trim() : undefined;
     if (data.keywords !== undefined) {
       if (!Array.isArray(data.keywords) || data.keywords.some((k) => typeof k !== 'string' && typeof k !== 'number')) {
-        throw new Error('front matter "keywords" must be a list of words');
+        throw new AppError('KNOWLEDGE_FILE_INVALID', 'front matter "keywords" must be a list of words');
       }
       keywords = data.keywords.map(String);
     }
-    if (data.title_en !== undefined && typeof data.title_en !== 'string') throw new Error('front matter "title_en" must be text');
+    if (data.title_en !== undefined && typeof data.title_en !== 'string') throw new AppError('KNOWLEDGE_FILE_INVALID', 'front matter "title_en" must be text');
     titleEn = typeof data.title_en === 'string' ? data.title_en.trim() || undefined : undefined;
     if (data.weight !== undefined) {
-      if (typeof data.weight !== 'number' || !(data.weight > 0 && data.weight <= 1)) throw new Error('front matter "weight" must be a number above 0 and at most 1');
+      if (typeof data.weight !== 'number' || !(data.weight > 0 && data.weight <= 1)) throw new AppError('KNOWLEDGE_FILE_INVALID', 'front matter "weight" must be a number above 0 and at most 1');
       weight = data.weight;
     }
     if (data.section_weights !== undefined) {
       const sw = data.section_weights;
       const valid = typeof sw === 'object' && sw !== null && !Array.isArray(sw) && Object.values(sw).every((w) => typeof w === 'number' && w > 0 && w <= 1);
-      if (!valid) throw new Error('front matter "section_weights" must map section headings to numbers above 0 and at most 1');
+      if (!valid) throw new AppError('KNOWLEDGE_FILE_INVALID', 'front matter "section_weights" must map section headings to numbers above 0 and at most 1');
       sectionWeights = new Map(Object.entries(sw as Record<string, number>));
     }
     if (!title) title = firstH1(body);
-    if (!title) throw new Error('missing title: add "title:" to the front matter');
+    if (!title) throw new AppError('KNOWLEDGE_FILE_INVALID', 'missing title: add "title:" to the front matter');
   } else {
     const firstLine = body.split('\n').find((l) => l.trim());
     title = firstLine?.trim() || basename(name, extname(name));
@@ -162,11 +166,11 @@ export function parseKnowledgeFile(name: string, bytes: Uint8Array): Chunk[] {
     const zhQuestions = s.english ? s.questions.filter((q) => CJK_CHAR.test(q)) : s.questions;
     if (s.text) add(`${name}#${headingKey}`, 'zh', title!, s.headingPath, section, s.text, zhQuestions);
     if (s.english) {
-      if (!s.english.text) throw new Error(`section "${section}": its English block is empty`);
+      if (!s.english.text) throw new AppError('KNOWLEDGE_FILE_INVALID', `section "${section}": its English block is empty`);
       add(`${name}#${headingKey}#en`, 'en', titleEn ?? title!, [s.english.heading || section], section, s.english.text, enQuestions);
     }
   }
-  if (chunks.length === 0) throw new Error('no text to index (only headings or front matter)');
+  if (chunks.length === 0) throw new AppError('KNOWLEDGE_FILE_INVALID', 'no text to index (only headings or front matter)');
   return chunks;
 }
 

@@ -14,6 +14,7 @@ import { Document, type DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { SaveableVectorStore } from '@langchain/core/vectorstores';
 import type { HierarchicalNSW as HnswIndex } from 'hnswlib-node';
+import { AppError } from '../core/errors.js';
 
 const require = createRequire(import.meta.url);
 const { HierarchicalNSW } = require('hnswlib-node') as typeof import('hnswlib-node');
@@ -76,7 +77,7 @@ export class HnswVectorStore extends SaveableVectorStore {
   }
 
   async addVectors(vectors: number[][], documents: DocumentInterface[], options?: { ids?: string[] }): Promise<string[]> {
-    if (vectors.length !== documents.length) throw new Error('addVectors: one vector per document');
+    if (vectors.length !== documents.length) throw new AppError('KNOWLEDGE_INDEX_MISMATCH', 'addVectors: one vector per document');
     if (vectors.length === 0) return [];
     const dims = vectors[0]!.length;
     const index = this.ensureIndex(dims);
@@ -84,7 +85,7 @@ export class HnswVectorStore extends SaveableVectorStore {
     if (needed > index.getMaxElements()) index.resizeIndex(Math.max(needed, index.getMaxElements() * 2));
     const ids: string[] = [];
     vectors.forEach((vector, i) => {
-      if (vector.length !== dims) throw new Error(`addVectors: vector ${i} has ${vector.length} dimensions, expected ${dims}`);
+      if (vector.length !== dims) throw new AppError('KNOWLEDGE_INDEX_MISMATCH', `addVectors: vector ${i} has ${vector.length} dimensions, expected ${dims}`);
       const doc = documents[i]!;
       const id = options?.ids?.[i] ?? doc.id ?? String(this.nextLabel);
       if (this.labels.has(id)) this.removeId(id);
@@ -105,7 +106,7 @@ export class HnswVectorStore extends SaveableVectorStore {
     if (!this.index || this.docs.size === 0) return [];
     if (!query.some((x) => x !== 0)) return []; // no direction, nothing is similar
     if (query.length !== this.numDimensions) {
-      throw new Error(`query has ${query.length} dimensions, the index ${this.numDimensions}`);
+      throw new AppError('KNOWLEDGE_INDEX_MISMATCH', `query has ${query.length} dimensions, the index ${this.numDimensions}`);
     }
     const n = Math.min(k, this.docs.size);
     const labelFilter = filter ? (label: number) => this.docs.has(label) && filter(this.docs.get(label)!) : undefined;
@@ -141,7 +142,7 @@ export class HnswVectorStore extends SaveableVectorStore {
 
   async save(directory: string): Promise<void> {
     mkdirSync(directory, { recursive: true });
-    if (!this.index) throw new Error('nothing to save: the index is empty');
+    if (!this.index) throw new AppError('KNOWLEDGE_INDEX_MISSING', 'nothing to save: the index is empty');
     this.compact();
     // Write to temporary names, then rename: a crash mid-save leaves the previous index readable.
     const tmp = (name: string) => join(directory, `${name}.tmp`);
@@ -158,7 +159,7 @@ export class HnswVectorStore extends SaveableVectorStore {
 
   static override async load(directory: string, embeddings: EmbeddingsInterface): Promise<HnswVectorStore> {
     for (const name of ['hnswlib.index', 'args.json', 'docstore.json']) {
-      if (!existsSync(join(directory, name))) throw new Error(`missing ${name} in ${directory}`);
+      if (!existsSync(join(directory, name))) throw new AppError('KNOWLEDGE_INDEX_MISSING', `missing ${name} in ${directory}`);
     }
     const args = JSON.parse(readFileSync(join(directory, 'args.json'), 'utf8')) as Args;
     const store = new HnswVectorStore(embeddings, { numDimensions: args.numDimensions });
@@ -177,7 +178,7 @@ export class HnswVectorStore extends SaveableVectorStore {
 
   private ensureIndex(dims: number): HnswIndex {
     if (this.index) {
-      if (dims !== this.numDimensions) throw new Error(`vectors have ${dims} dimensions, the index ${this.numDimensions}`);
+      if (dims !== this.numDimensions) throw new AppError('KNOWLEDGE_INDEX_MISMATCH', `vectors have ${dims} dimensions, the index ${this.numDimensions}`);
       return this.index;
     }
     this.numDimensions = dims;

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import { AppError, isAppError } from '../core/errors.js';
 
 export const ONNX_POOLINGS = ['cls', 'mean'] as const;
 export type OnnxPooling = (typeof ONNX_POOLINGS)[number];
@@ -172,7 +173,7 @@ function loadModel(dir: string, id: string): Promise<LoadedModel> {
 
 async function load(dir: string): Promise<LoadedModel> {
   const problem = onnxModelProblem(dir);
-  if (problem) throw new Error(problem);
+  if (problem) throw new AppError('KNOWLEDGE_EMBEDDINGS_MODEL', problem);
   const file = onnxModelFile(dir)!;
   const t = await import('@huggingface/transformers');
   // Local files only, nothing written beside the library, nothing fetched.
@@ -245,7 +246,8 @@ export class OnnxEmbeddings implements EmbeddingsInterface {
     try {
       return await loadModel(this.endpoint, this.model);
     } catch (err) {
-      throw new Error(`the ONNX model in ${this.endpoint} could not be loaded: ${(err as Error).message}`, { cause: err });
+      const reason = isAppError(err) ? err.detail : (err as Error).message;
+      throw new AppError('KNOWLEDGE_EMBEDDINGS_MODEL', `the ONNX model in ${this.endpoint} could not be loaded: ${reason}`, { cause: err });
     }
   }
 
@@ -279,16 +281,16 @@ export class OnnxEmbeddings implements EmbeddingsInterface {
  */
 export function pool(outputs: Record<string, Tensor>, mask: Tensor, pooling: OnnxPooling, count: number): number[][] {
   const hidden = outputs.last_hidden_state ?? outputs.token_embeddings ?? outputs.sentence_embedding ?? Object.values(outputs)[0];
-  if (!hidden) throw new Error('the model returned no output');
+  if (!hidden) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', 'the model returned no output');
   const data = hidden.data as ArrayLike<number>;
   const vectors: number[][] = [];
   if (hidden.dims.length === 2) {
     const [batch, dims] = hidden.dims as [number, number];
-    if (batch !== count) throw new Error(`the model returned ${batch} vectors for ${count} texts`);
+    if (batch !== count) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', `the model returned ${batch} vectors for ${count} texts`);
     for (let b = 0; b < batch; b++) vectors.push(Array.from({ length: dims }, (_, d) => data[b * dims + d]!));
   } else if (hidden.dims.length === 3) {
     const [batch, tokens, dims] = hidden.dims as [number, number, number];
-    if (batch !== count) throw new Error(`the model returned ${batch} vectors for ${count} texts`);
+    if (batch !== count) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', `the model returned ${batch} vectors for ${count} texts`);
     for (let b = 0; b < batch; b++) {
       const v = new Array<number>(dims).fill(0);
       if (pooling === 'cls') {
@@ -305,11 +307,11 @@ export function pool(outputs: Record<string, Tensor>, mask: Tensor, pooling: Onn
       vectors.push(v);
     }
   } else {
-    throw new Error(`the model's output has ${hidden.dims.length} dimensions (expected [batch, tokens, dims])`);
+    throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', `the model's output has ${hidden.dims.length} dimensions (expected [batch, tokens, dims])`);
   }
   return vectors.map((v, i) => {
     const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    if (!Number.isFinite(norm) || norm === 0) throw new Error(`the model's vector for text ${i} is ${Number.isFinite(norm) ? 'zero' : 'not finite'}`);
+    if (!Number.isFinite(norm) || norm === 0) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', `the model's vector for text ${i} is ${Number.isFinite(norm) ? 'zero' : 'not finite'}`);
     return v.map((x) => x / norm);
   });
 }

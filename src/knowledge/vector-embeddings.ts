@@ -13,6 +13,7 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { OpenAIEmbeddings } from '@langchain/openai';
 import { OnnxEmbeddings, onnxModelId, type OnnxPooling } from './onnx-embeddings.js';
+import { AppError } from '../core/errors.js';
 
 export type EmbeddingProvider = 'local' | 'openai' | 'onnx';
 
@@ -165,11 +166,11 @@ export class RemoteEmbeddings implements VectorEmbedder {
   async embedDocuments(documents: string[]): Promise<number[][]> {
     if (documents.length === 0) return [];
     const raw = (await this.client.embedDocuments(documents)) as unknown[];
-    if (raw.length !== documents.length) throw new Error(`the endpoint returned ${raw.length} embeddings for ${documents.length} texts`);
+    if (raw.length !== documents.length) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', `the endpoint returned ${raw.length} embeddings for ${documents.length} texts`);
     const vectors = raw.map(toVector);
     const dims = vectors[0]!.length;
     vectors.forEach((v, i) => {
-      if (v.length !== dims) throw new Error(`embedding ${i} has ${v.length} dimensions, the first ${dims}`);
+      if (v.length !== dims) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', `embedding ${i} has ${v.length} dimensions, the first ${dims}`);
     });
     return vectors;
   }
@@ -184,15 +185,15 @@ export function toVector(value: unknown): number[] {
   let v: number[];
   if (typeof value === 'string') {
     const buf = Buffer.from(value, 'base64');
-    if (buf.length === 0 || buf.length % 4 !== 0) throw new Error('an embedding is not valid base64 float32 data');
+    if (buf.length === 0 || buf.length % 4 !== 0) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', 'an embedding is not valid base64 float32 data');
     const floats = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
     v = Array.from(floats);
   } else if (Array.isArray(value) || ArrayBuffer.isView(value)) {
     v = Array.from(value as ArrayLike<number>, Number);
   } else {
-    throw new Error(`an embedding is ${value === null ? 'null' : typeof value}, not a vector`);
+    throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', `an embedding is ${value === null ? 'null' : typeof value}, not a vector`);
   }
-  if (v.length === 0) throw new Error('an embedding is empty');
-  if (!v.every(Number.isFinite)) throw new Error('an embedding contains a non-finite number');
+  if (v.length === 0) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', 'an embedding is empty');
+  if (!v.every(Number.isFinite)) throw new AppError('KNOWLEDGE_EMBEDDINGS_INVALID', 'an embedding contains a non-finite number');
   return v;
 }

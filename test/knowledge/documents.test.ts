@@ -99,6 +99,16 @@ describe('parseKnowledgeFile: front matter and headings', () => {
     expect(() => parse('nofm.md', '```bash\n# 注释\n```\n## 章节\n正文。\n')).toThrow(/missing title/);
   });
 
+  it('names a malformed file with the catalogue code KNOWLEDGE_FILE_INVALID and the reason as its detail', () => {
+    let thrown: unknown;
+    try {
+      parse('empty.md', '  \n');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'KNOWLEDGE_FILE_INVALID', detail: 'the file is empty' });
+  });
+
   it('treats "## " inside a ``` code fence as text, not as a heading', () => {
     const c = parse('fence.md', '---\ntitle: 代码\n---\n## 示例\n下面是配置：\n```\n## 不是标题\nkey: value\n```\n配置结束。\n');
     expect(c).toHaveLength(1);

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isAppError } from '../../src/app/errors.js';
+import { isAppError, type AppError } from '../../src/app/errors.js';
 import { loadKnowledge } from '../../src/knowledge/documents.js';
 import { indexIsStale, indexText, ingest, loadIndex, readManifest } from '../../src/knowledge/ingest.js';
 import { KnowledgeBase, type KnowledgeLogger } from '../../src/knowledge/knowledge-base.js';
@@ -332,7 +332,8 @@ describe('EMBEDDINGS=onnx: failures', () => {
     const dir = modelCopy();
     fs.rmSync(path.join(dir, 'tokenizer_config.json'));
     const err = await rejection(new OnnxEmbeddings({ modelDir: dir }, 'documents').embedQuery('退款'));
-    expect(err.message).toBe(`the ONNX model in ${dir} could not be loaded: tokenizer_config.json missing in ${dir} (a Hugging Face model folder has them beside the model)`);
+    expect(isAppError(err, 'KNOWLEDGE_EMBEDDINGS_MODEL'), String(err)).toBe(true);
+    expect((err as AppError).detail).toBe(`the ONNX model in ${dir} could not be loaded: tokenizer_config.json missing in ${dir} (a Hugging Face model folder has them beside the model)`);
   });
 
   it('a model that cannot be loaded at question time: BM25 ranks alone, with a warning, until it loads again', async () => {

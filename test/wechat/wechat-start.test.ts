@@ -37,7 +37,7 @@ describe('startWechat', () => {
         logger: createLogger(config),
         config: config.wechat,
       }),
-    ).rejects.toThrow(/WECHATY_PUPPET is not set/);
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/WECHATY_PUPPET is not set/) });
   });
 
   it('reports starting → scan (with the QR code) → up → logged-out, and stops', async () => {

@@ -14,6 +14,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { PlatformChannelDeps } from '../channel-adapter.js';
 import { COMMAND_MENU } from './messages.js';
 import { TELEGRAM_ALLOWED_UPDATES, TelegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.js';
+import { AppError } from '../../core/errors.js';
 
 /** The channel's settings (`config.telegram`, from the `TELEGRAM_*` variables). */
 export interface TelegramConfig {
@@ -64,7 +65,7 @@ export async function registerCommands(adapter: TelegramAdapter): Promise<void> 
 
 export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel> {
   const { config, logger } = deps;
-  if (!config.botToken) throw new Error('telegram: TELEGRAM_BOT_TOKEN is not set');
+  if (!config.botToken) throw new AppError('CONFIG_INVALID', 'telegram: TELEGRAM_BOT_TOKEN is not set');
   const log = logger.child({ channel: 'telegram' });
   const adapter = new TelegramAdapter({
     token: config.botToken,
@@ -97,7 +98,7 @@ export async function startTelegram(deps: TelegramDeps): Promise<TelegramChannel
   await deps.journal.purge().catch((err: unknown) => log.warn({ err }, 'telegram: could not purge the inbound journal'));
 
   if (config.webhookUrl) {
-    if (!config.webhookSecret) throw new Error('telegram: TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL');
+    if (!config.webhookSecret) throw new AppError('CONFIG_INVALID', 'telegram: TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL');
     await bot.api.setWebhook(config.webhookUrl, {
       secret_token: config.webhookSecret,
       allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],

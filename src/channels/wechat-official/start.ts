@@ -13,6 +13,7 @@ import { channelStore } from '../wechat-platform/channel-store.js';
 import { OfficialAccountClient } from './official-client.js';
 import { OfficialAccountAdapter } from './official-adapter.js';
 import { platformOptions, replayStored } from '../wechat-platform/platform-adapter.js';
+import { AppError } from '../../core/errors.js';
 
 /** The channel's settings (`config.wechatOfficial`, from the `WECHAT_OA_*` variables). */
 export interface WechatOfficialConfig {
@@ -49,14 +50,14 @@ export interface WechatOfficialChannel {
 }
 
 export function officialSecrets(config: WechatOfficialConfig): CallbackSecrets {
-  if (!config.appId || !config.token) throw new Error('wechat-official: WECHAT_OA_APP_ID and WECHAT_OA_TOKEN are required');
+  if (!config.appId || !config.token) throw new AppError('CONFIG_INVALID', 'wechat-official: WECHAT_OA_APP_ID and WECHAT_OA_TOKEN are required');
   return { token: config.token, encodingAesKey: config.encodingAesKey, receiveId: config.appId };
 }
 
 export async function startWechatOfficial(deps: WechatOfficialDeps): Promise<WechatOfficialChannel> {
   const { config } = deps;
   const secrets = officialSecrets(config);
-  if (!config.appSecret) throw new Error('wechat-official: WECHAT_OA_APP_SECRET is required');
+  if (!config.appSecret) throw new AppError('CONFIG_INVALID', 'wechat-official: WECHAT_OA_APP_SECRET is required');
   const log = deps.logger.child({ channel: 'wechat-official' });
   const store = channelStore(deps.storage, 'wechat-official/');
   const client = new OfficialAccountClient({ appId: config.appId!, appSecret: config.appSecret, baseUrl: config.apiBase, tokens: store, logger: log });

@@ -19,6 +19,7 @@ import { WechatyBuilder, ScanStatus, qrcodeValueToImageUrl, type Wechaty, type W
 import type { Logger } from '../../core/logger.js';
 import type { PlatformChannelDeps } from '../channel-adapter.js';
 import { WechatAdapter } from './wechat-adapter.js';
+import { AppError } from '../../core/errors.js';
 
 /** The channel's settings (`config.wechat`, from the `WECHATY_*` variables). */
 export interface WechatConfig {
@@ -74,7 +75,7 @@ async function printQrcode(value: string, log: Logger): Promise<void> {
 
 export async function startWechat(deps: WechatDeps): Promise<WechatChannel> {
   const { config, logger } = deps;
-  if (!config.puppet && !deps.puppet) throw new Error('wechat: WECHATY_PUPPET is not set');
+  if (!config.puppet && !deps.puppet) throw new AppError('CONFIG_INVALID', 'wechat: WECHATY_PUPPET is not set');
   const log = logger.child({ channel: 'wechat' });
   const name = join(config.stateDir, 'session');
   const options: WechatyOptions = deps.puppet

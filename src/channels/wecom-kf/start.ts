@@ -15,6 +15,7 @@ import type { WecomKfConfig } from './config.js';
 import { KfAdapter } from './kf-adapter.js';
 import { KfClient } from './kf-client.js';
 import { platformOptions, replayStored } from '../wechat-platform/platform-adapter.js';
+import { AppError } from '../../core/errors.js';
 
 export type { WecomKfConfig } from './config.js';
 export type WecomKfStatus = 'up' | 'failed';
@@ -31,14 +32,14 @@ export interface WecomKfChannel {
 }
 
 export function kfSecrets(config: WecomKfConfig): CallbackSecrets {
-  if (!config.corpId || !config.token || !config.encodingAesKey) throw new Error('wecom-kf: WECOM_KF_CORP_ID, WECOM_KF_TOKEN and WECOM_KF_ENCODING_AES_KEY are required');
+  if (!config.corpId || !config.token || !config.encodingAesKey) throw new AppError('CONFIG_INVALID', 'wecom-kf: WECOM_KF_CORP_ID, WECOM_KF_TOKEN and WECOM_KF_ENCODING_AES_KEY are required');
   return { token: config.token, encodingAesKey: config.encodingAesKey, receiveId: config.corpId };
 }
 
 export async function startWecomKf(deps: WecomKfDeps): Promise<WecomKfChannel> {
   const { config } = deps;
   kfSecrets(config);
-  if (!config.secret) throw new Error('wecom-kf: WECOM_KF_SECRET is required');
+  if (!config.secret) throw new AppError('CONFIG_INVALID', 'wecom-kf: WECOM_KF_SECRET is required');
   const log = deps.logger.child({ channel: 'wecom-kf' });
   const store = channelStore(deps.storage, 'wecom-kf/');
   const client = new KfClient({ corpId: config.corpId!, secret: config.secret, baseUrl: config.apiBase, tokens: store, logger: log });
