@@ -30,9 +30,16 @@ export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|律�
 const CUSTOMER_COMPLAINS =
   /(顾客|客人|客户|持卡人|消费者|customer|cardholder)[^，,。.!！?？]{0,6}(投诉|报警|起诉|曝光|complain|complained)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|\b(?:got|received|had) (?:a )?complaints?\b/i;
 
+/**
+ * Papers named by the words of a complaint ("起诉书的扫描件", "律师函", "the police report"): sent as proof for
+ * a request, they are no complaint against us.
+ */
+const COMPLAINT_PAPERS = /起诉书|起诉状|诉状|律师函|报警回执|报案回执|受案回执|立案通知书?|报警记录|\b(?:police|incident) report\b|\blawyer'?s letter\b|\bcourt (?:papers|documents|order)\b/gi;
+
 /** Whether the merchant complains (about us): a person at once. */
 export function isComplaint(text: string): boolean {
-  return COMPLAINT.test(text) && !CUSTOMER_COMPLAINS.test(text);
+  const said = text.replace(COMPLAINT_PAPERS, ' ');
+  return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said);
 }
 /** "不用了" while waiting for a person. */
 export const CANCEL_WAIT = /^(不用了|不需要了|算了|取消|不等了|取消转人工|cancel|never ?mind|no thanks)[\s!！。.,，]*$/i;

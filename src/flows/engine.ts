@@ -25,7 +25,7 @@ import { addDaysIso, displayIso, durationIn } from './slot-types/date.js';
 import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
 import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
-import type { Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
+import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 import { ABOUT_PHOTO, BARE_CORRECTION, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
@@ -1078,18 +1078,21 @@ export class FlowEngine {
       if (slots.length === 2 && named.every((s) => s.options.notBefore === undefined) && this.byRange(flow, state, text, slots, now, locale, out)) continue;
       const found = this.slotType(type).extract(text, this.context(target, now, locale, flow));
       if (found.length === 0) continue;
+      // A value said only as another event's day ("今天又来说不要了", "明天还要营业一天") is no slot's of these.
+      const ownEvent = found.filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
       // "从1月25号停，到2月10号恢复": two days, one clause naming its slot — each day to its own.
-      if (slots.length === 2 && named.length === 1 && found.length === 2 && this.twoByClause(flow, state, text, target, slots, found, now, locale, out)) continue;
+      if (slots.length === 2 && named.length === 1 && ownEvent.length === 2 && this.twoByClause(flow, state, text, target, slots, ownEvent, now, locale, out)) continue;
       // Of several values, the one said with the slot's words ("…是前天刷的"), if any.
       const saidWith = found.length > 1 ? found.filter((x) => saidBeside(text, x, target.options.saidWith)) : [];
-      // A value said only as another event's day ("今天又来说不要了") is not this slot's.
-      const ownEvent = found.filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
       if (ownEvent.length === 0) continue;
       const pool = saidWith.length > 0 ? saidWith : ownEvent;
       // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
       // themselves between two of them ("前天的 哦不对 是昨天的"): then the one after the correction.
       const current = state.values[target.name]?.display;
-      const f = selfCorrected(text, pool) ?? pool.find((x) => x.display !== current) ?? pool[0]!;
+      const said = selfCorrected(text, pool) ?? pool.find((x) => x.display !== current) ?? pool[0]!;
+      // "金额50 不对是45": the corrected value may lack the label that let the first be found; it is then
+      // read as the answer to this slot from what follows the correction.
+      const f = correctedAfter(text, said, found, (rest) => this.slotType(type).parse(rest, this.context(target, now, locale, flow))) ?? said;
       // A number read by its length alone fills an empty slot; it never changes a value already given.
       if (f.guessed && current !== undefined && current !== f.display) continue;
       const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display }, now);
@@ -1147,6 +1150,9 @@ export class FlowEngine {
     const confirmingCorrection = opts.mode === 'confirming' && (!asksQuestion(text) || /\d/.test(text));
     if (out.changed.length === 0 && out.explanations.length === 0 && (CORRECTION.test(text) || confirmingCorrection)) {
       this.namedCorrection(flow, state, text, now, locale, opts.mode, out);
+    } else if (CORRECTION_LEAD.test(text)) {
+      // "哦不对 金额说错了 是三千二。凭证号是004518": the value corrected is there beside the new ones taken.
+      this.namedCorrection(flow, state, text, now, locale, opts.mode, out, { besides: true });
     }
     this.takeDurations(flow, state, text, out);
     out.changed.push(...this.applyDurations(flow, state, now).filter((n) => !out.changed.includes(n)));
@@ -1174,15 +1180,16 @@ export class FlowEngine {
       // "不对，是三周": a length corrected counts again from the same start, unless a day was just given.
       if (state.values[slot.name] !== undefined) {
         if (!CORRECTION.test(text) || out.changed.includes(slot.name)) continue;
-        const said = durationIn(text, { guess: true });
+        const said = durationIn(text, { guess: true, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) });
         if (!said) continue;
         delete state.values[slot.name];
         state.durations = { ...state.durations, [slot.name]: said.days };
         out.spans.push([said.start, said.end]);
         continue;
       }
-      // Asked for the day, "大概两周" is the merchant's best answer; said in passing, the day is asked.
-      const found = durationIn(text, { guess: state.pending === slot.name });
+      // Asked for the day, "大概两周" is the merchant's best answer; said in passing, the day is asked. A length
+      // said of something else ("明天还要营业一天") is not the hold's.
+      const found = durationIn(text, { guess: state.pending === slot.name, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) });
       if (!found) continue;
       state.durations = { ...state.durations, [slot.name]: found.days };
       out.spans.push([found.start, found.end]);
@@ -1404,11 +1411,21 @@ export class FlowEngine {
    * name — taken when valid, else explained (the earlier value kept). While collecting, the pending slot
    * (and its alternatives) is left to the answer's own checks.
    */
-  private namedCorrection(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, mode: 'collecting' | 'confirming', out: Extraction): void {
+  private namedCorrection(
+    flow: Flow,
+    state: FlowState,
+    text: string,
+    now: Date,
+    locale: Locale,
+    mode: 'collecting' | 'confirming',
+    out: Extraction,
+    opts: { besides?: boolean } = {},
+  ): void {
     const pending = mode === 'collecting' && state.pending ? this.slot(flow, state.pending) : undefined;
     const extracted = flow.slots.filter(EXTRACTED);
     for (const slot of extracted) {
       if (pending && (slot === pending || (pending.group !== undefined && slot.group === pending.group))) continue;
+      if (opts.besides && (out.changed.includes(slot.name) || out.same.includes(slot.name) || out.explained.includes(slot.name))) continue;
       const shared = extracted.filter((s) => s.type === slot.type).length > 1;
       const at = mentionAt(slot, text, { ownWordsOnly: shared });
       if (at === undefined) continue;
@@ -1417,7 +1434,14 @@ export class FlowEngine {
         .slice(at)
         .replace(/^[\s,，。.:：]*(?:也|我)?(?:说错了|写错了|输错了|打错了|搞错了|错了|不对|is wrong|was wrong|wrong)?[\s,，。.:：!！]*/i, '')
         .replace(/^(?:是|为|改成|改为|应该是|应为|换成|is|should be|it's|it is|to)?[\s:：]*/i, '');
-      const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
+      let parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
+      // "是三千二，两千三是另外一单": the value is the first clause when the rest says more.
+      const clause = answer.split(/[，。；;]|[,.]\s/)[0]!.trim();
+      if (!parsed.ok && clause && clause !== answer.trim()) {
+        const first = this.check(flow, slot, state, this.parse(slot, state, clause, now, locale), now);
+        if (first.ok) parsed = first;
+      }
+      if (opts.besides && !parsed.ok) return;
       if (parsed.ok) {
         if (state.values[slot.name]?.display !== parsed.display) {
           this.setValue(state, slot.name, parsed);
@@ -1429,7 +1453,7 @@ export class FlowEngine {
       }
       return;
     }
-    this.unnamedCorrection(flow, state, text, now, locale, pending, out);
+    if (!opts.besides) this.unnamedCorrection(flow, state, text, now, locale, pending, out);
   }
 
   /**
@@ -1692,7 +1716,6 @@ export class FlowEngine {
   }
 }
 
-/** Whether `value` is written in `text` as it is (width, case, spaces and punctuation aside). */
 /** Of several values found in a message, the one said after the merchant corrected themselves, if any. */
 function selfCorrected<T extends { start: number; end: number }>(text: string, found: T[]): T | undefined {
   if (found.length < 2) return undefined;
@@ -1703,6 +1726,32 @@ function selfCorrected<T extends { start: number; end: number }>(text: string, f
   return undefined;
 }
 
+/**
+ * The value said after a self-correction that follows the last value found ("金额50 不对是45", "终端号12345678
+ * 说错了 12345687"): what comes after the correction, read as this slot's answer; undefined when nothing
+ * follows it, when it does not read as a value of the slot, or when it is the same value.
+ */
+function correctedAfter<T>(
+  text: string,
+  said: Found<T>,
+  found: Found<T>[],
+  parse: (rest: string) => Valid<T> | Invalid,
+): Found<T> | undefined {
+  if (found.some((x) => x.start > said.start)) return undefined;
+  // Right after the value, nothing between but a pause: "尺码不对" later in the message corrects nothing said,
+  // and "168 应该是16.8" says what the sale should have been, not that the merchant misspoke.
+  const m = /^[\s,，。.、!！…~～-]*/.exec(text.slice(said.end))!;
+  const marker = SELF_CORRECTION.exec(text.slice(said.end + m[0].length));
+  if (!marker || marker.index !== 0 || marker[0] === '应该是') return undefined;
+  const start = said.end + m[0].length + marker[0].length;
+  const rest = text.slice(start);
+  if (!/[\p{L}\p{N}]/u.test(rest)) return undefined;
+  const parsed = parse(rest);
+  if (!parsed.ok || parsed.display === said.display) return undefined;
+  return { value: parsed.value, display: parsed.display, start, end: text.length };
+}
+
+/** Whether `value` is written in `text` as it is (width, case, spaces and punctuation aside). */
 function writtenIn(value: string, text: string): boolean {
   const compact = (s: string) => normalize(s).text.toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
   const v = compact(value);

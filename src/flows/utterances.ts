@@ -29,7 +29,7 @@ export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do n
  * "顾客不要了" explains a refund, "这个申请不用了" ends one.
  */
 export const CANCEL_CLAUSE = new RegExp(
-  String.raw`(?:^|[，,。.!！;；\s])(?:那|那就|我)?(?:算了|算啦|算鸟|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|不用(?:退|撤|办|弄|申请)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|never ?mind|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！;；\s]|$)`,
+  String.raw`(?:^|[，,。.!！;；\s])(?:那|那就|我)?(?:算了|算啦|算鸟|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?:这个|那个|这笔|那笔|这单|那单|这边)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|never ?mind|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！;；\s]|$)`,
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */

@@ -488,6 +488,43 @@ describe('corrections', () => {
     expect(day('顾客今天拿回来了 是前天刷的 45元 凭证000123')).not.toBe(yesterday);
   });
 
+  it('a value corrected inside one message without its label ("金额50 不对是45") is the value after the correction', () => {
+    const amount = (text: string, locale: Locale = 'zh-CN') =>
+      valueOf(last('cancel-transaction', ['想退货', MID, TID, '昨天的', text], { locale }).state, 'amount');
+    expect(amount('金额50 不对是45')).toBe(4500);
+    expect(amount('50块，哦不，45')).toBe(4500);
+    expect(amount('50 yuan, sorry I mean 45', 'en')).toBe(4500);
+    // Nothing that reads as an amount after the correction: the amount said stays.
+    expect(amount('金额50 不对吗')).toBe(5000);
+    // "应该是" after a value says what the sale should have been; the amount charged stays.
+    expect(amount('刷错了 168 应该是16.8')).toBe(16800);
+    // A "不对" later in the message, about something else, corrects nothing ("尺码不对" is the goods).
+    const day = valueOf(last('cancel-transaction', ['昨天有个客人买的鞋子尺码不对，今天拿回来了，钱得退给人家']).state, 'transaction_date');
+    expect(day).toBe(valueOf(last('cancel-transaction', ['昨天有个客人买的鞋子，今天拿回来了，钱得退给人家']).state, 'transaction_date'));
+    // At the summary too, against the value already there.
+    const step = send(last('cancel-transaction', TO_CONFIRM).state, '金额1280 说错了 1208');
+    expect(valueOf(step.state, 'amount')).toBe(120800);
+  });
+
+  it('a correction that opens a message with new values too ("哦不对 金额说错了 是三千二。凭证号是004518") takes both', () => {
+    const base = ['顾客前天买的按摩椅要退', MID, TID, '两千三'];
+    for (const text of ['哦不对 金额说错了 是三千二。凭证号是004518', '哦不对 金额说错了 是三千二，两千三是另外一单。凭证号是004518']) {
+      const state = last('cancel-transaction', [...base, text]).state;
+      expect(valueOf(state, 'amount'), text).toBe(320000);
+      expect(valueOf(state, 'voucher_no'), text).toBe('004518');
+    }
+  });
+
+  it('a hold corrected to start later, with a day the shop still trades and a length ("明天还要营业一天…停十五天")', () => {
+    const state = last('suspend-settlement', ['我们店要重新装修，结算先停一下', '商户号 826731509488120', '明天开始吧', '不对不对，明天还要营业一天，从后天开始停，停十五天']).state!;
+    const start = valueOf(last('suspend-settlement', ['我们店要重新装修，结算先停一下', '商户号 826731509488120', '后天开始']).state, 'start_date');
+    expect(valueOf(state, 'start_date')).toBe(start);
+    // Fifteen days from the new start, not one day ("营业一天") and not tomorrow as the resume day.
+    const resume = valueOf(last('suspend-settlement', ['我们店要重新装修，结算先停一下', '商户号 826731509488120', '后天开始', '停十五天']).state, 'resume_date');
+    expect(valueOf(state, 'resume_date')).toBe(resume);
+    expect(resume).toBeDefined();
+  });
+
   it('mid-flow: "不对，金额是1208" changes the amount, keeps the rest, and asks the pending slot again', () => {
     const before = last('cancel-transaction', TO_CARD).state!;
     const step = send(before, '不对，金额是1208');
@@ -827,7 +864,7 @@ describe('cancelling', () => {
       expect(step.state?.stage, text).toBe('confirm-cancel');
     }
     // …or anywhere, as a clause of its own.
-    for (const text of ['哎等一下，顾客说不退了，这个申请不用了', '算啦 我自己在机器上弄吧', '不要了不要了，老板说不停了', 'forget it, I\'ll sort it out myself',
+    for (const text of ['诶 我刚在机器上点撤消 成功了，那这个不用弄了', '哎等一下，顾客说不退了，这个申请不用了', '算啦 我自己在机器上弄吧', '不要了不要了，老板说不停了', 'forget it, I\'ll sort it out myself',
       'actually no, the customer paid cash in the end, don\'t need this anymore', '不好意思 搞错了 不是这笔 不用退了', '顾客又说不退了 那就不用了']) {
       const step = send(last('cancel-transaction', TO_CARD).state, text);
       expect(step.state?.stage, text).toBe('confirm-cancel');

@@ -56,7 +56,7 @@ describe('flow files', () => {
     ['notBefore naming a slot that is no date', suspend.replace('notBefore: start_date', 'notBefore: phone'), /^slots\[5\]\.options\.notBefore: "phone" is not a date slot/],
     ['notBefore naming the slot itself', suspend.replace('notBefore: start_date', 'notBefore: resume_date'), /^slots\[5\]\.options\.notBefore: a slot cannot refer to itself/],
     ['a date option on a slot that is no date', cancel.replace('options: { maxFiles: 5, readSlips: true }', 'options: { maxFiles: 5, readSlips: true, allowFuture: true }'), /^slots\[\d+\]\.options\.allowFuture: only a date slot takes options\.allowFuture/],
-    ['allowFuture that is not a boolean', suspend.replace('options: { allowFuture: true, notPast: true }', "options: { allowFuture: 'yes' }"), /^slots\[4\]\.options\.allowFuture: /],
+    ['allowFuture that is not a boolean', suspend.replace('      allowFuture: true\n      notPast: true\n', "      allowFuture: 'yes'\n"), /^slots\[4\]\.options\.allowFuture: /],
     ['neverAsked on a required slot', cancel.replace('    type: merchant_id\n', '    type: merchant_id\n    options: { neverAsked: true }\n'), /^slots\[0\]\.options\.neverAsked: only an optional slot/],
     ['promptWhen on a required slot', cancel.replace('    type: merchant_id\n', "    type: merchant_id\n    promptWhen: [{ slot: reason, equals: other }]\n"), /^slots\[0\]\.promptWhen: promptWhen is for optional slots/],
     ['promptWhen on an unknown slot', suspend.replace('promptWhen: [{ slot: reason, equals: other }]', 'promptWhen: [{ slot: reasn, equals: other }]'), /promptWhen\[0\]\.slot: unknown slot "reasn"/],

@@ -104,6 +104,14 @@ describe('the bot hands over on its own', () => {
     expect(isComplaint('我要投诉你们')).toBe(true);
   });
 
+  it('papers named with a complaint word ("起诉书的扫描件", "the police report") are proof sent, not a complaint', () => {
+    expect(isComplaint('起诉书的扫描件')).toBe(false);
+    expect(isComplaint('这是律师函和报警回执')).toBe(false);
+    expect(isComplaint("here's the police report")).toBe(false);
+    expect(isComplaint('我要起诉你们')).toBe(true);
+    expect(isComplaint('起诉书我发了，你们再不处理我就报警')).toBe(true);
+  });
+
   it.each(['你们就是骗子', '我要投诉你们', '再不退钱我就报警了'])('a complaint ("%s") → complaint, at once', async (text) => {
     const { s } = await setup();
     const m = await Merchant.open(s);

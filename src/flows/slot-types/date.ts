@@ -592,7 +592,10 @@ const DURATION_EN_ANSWER =
   /(?<![\w-])(?:(?:about|around|roughly|approximately|maybe|probably|like)\s+)?(?<n>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)\s+(?<u>days?|weeks?|months?)(?!\s+(?:ago|before))\b/gi;
 const EN_COUNT: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, 'a couple of': 2, 'a few': 3 };
 
-export function durationIn(text: string, opts: { guess?: boolean } = {}): { days: number; start: number; end: number } | undefined {
+export function durationIn(
+  text: string,
+  opts: { guess?: boolean; skip?: (span: { start: number; end: number }) => boolean } = {},
+): { days: number; start: number; end: number } | undefined {
   const n = normalize(text);
   for (const m of n.text.matchAll(DURATION_ZH)) {
     const { n: count, u, about, more } = m.groups!;
@@ -602,7 +605,9 @@ export function durationIn(text: string, opts: { guess?: boolean } = {}): { days
     if (k === undefined || k <= 0) continue;
     const per = unit === '天' ? 1 : unit === '个月' ? 30 : 7;
     if (count === '半' && per === 1) continue;
-    return { days: Math.round(k * per), ...originalSpan(n, m.index, m.index + m[0].length) };
+    const span = originalSpan(n, m.index, m.index + m[0].length);
+    if (opts.skip?.(span)) continue;
+    return { days: Math.round(k * per), ...span };
   }
   for (const m of n.text.matchAll(opts.guess ? DURATION_EN_ANSWER : DURATION_EN)) {
     const { n: count, u, hedge } = m.groups!;
@@ -610,7 +615,9 @@ export function durationIn(text: string, opts: { guess?: boolean } = {}): { days
     const k = /^\d+$/.test(count!) ? Number(count) : EN_COUNT[count!.toLowerCase()];
     if (k === undefined || k <= 0) continue;
     const per = /^day/i.test(u!) ? 1 : /^week/i.test(u!) ? 7 : 30;
-    return { days: k * per, ...originalSpan(n, m.index, m.index + m[0].length) };
+    const span = originalSpan(n, m.index, m.index + m[0].length);
+    if (opts.skip?.(span)) continue;
+    return { days: k * per, ...span };
   }
   return undefined;
 }
