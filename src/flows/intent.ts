@@ -63,6 +63,12 @@ export function sendsMaterials(text: string): boolean {
   return SEND_VERB.test(t) && MATERIAL.test(t);
 }
 
+/**
+ * A clause about waiting for something else to be done before acting ("等新账户办好了再恢复", "等装修完了再说",
+ * "until the new account is set up"): its words of being done say when, not that a request was.
+ */
+const WAITED_FOR = /(?:等(?:到|我们|我)?|直到)[^，,。；;!！?？]{0,14}?(?:办好|弄好|搞好|批下来|下来|好了|完了|完)[^，,。；;!！?？]*|\buntil\b[^,.;!?]*/gi;
+
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
   return QUESTION.test(text);
@@ -262,11 +268,13 @@ export class IntentDetector {
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic;
+    // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
+    const acts = t.replace(WAITED_FOR, ' ');
     for (const st of this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
       if (question && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
       if (troubleshooting && !st.questions) continue;
-      if (!st.act.some((w) => has(t, w))) continue;
+      if (!st.act.some((w) => has(acts, w))) continue;
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
       // Sent with a photo, "这个帮我撤了" is about the sale on it.
       const aboutTheFile = opts.withFiles === true && !st.questions && POINTS_AT_FILE.test(text);
@@ -418,9 +426,12 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/进渡|近度|进读|尽度/g, '进度'],
   // Dialect and chat spellings of 没有 ("批了木有", "到账冇", "弄好了没得").
   [/木有|冇有|么有|没得/g, '没有'],
-  // Cantonese: 呢 before a measure word is "this" (呢单, 呢笔), not a question's particle; 咗 is 了.
-  [/呢(?=[单笔张个条份部台次])/g, '这'],
+  // Cantonese: 呢 before a measure word is "this" (呢单, 呢笔, 呢單), not a question's particle; 咗 is 了; 冇 before
+  // a verb is 没 ("冇通过", "冇退"); 点解 is 为什么.
+  [/呢(?=[单笔张个条份部台次單筆張個條])/g, '这'],
   [/咗/g, '了'],
+  [/冇/g, '没'],
+  [/點解|点解/g, '为什么'],
   // The request words typed in pinyin ("tuihuo 昨天的 880").
   [/(?<![a-z])tui\s?huo(?![a-z])/gi, '退货'],
   [/(?<![a-z])tui\s?kuan(?![a-z])/gi, '退款'],

@@ -238,6 +238,20 @@ describe('intent detection', () => {
     for (const [text, flowId] of cases) expect(detector.detect(text), text).toMatchObject({ flowId, mode: 'start' });
   });
 
+  it('a hold asked for until something else is done is the hold, not a status check ("等新账户办好了再恢复")', () => {
+    for (const q of ['商户号805273641198326，我们要换结算账户，想从明天开始暂停资金结算，等新账户办好了再恢复', '想暂停资金结算，等装修完了再说']) {
+      expect(detector.detect(q), q).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    }
+    // Asked after, "办好了没" is still the status.
+    expect(detector.detect('我那个暂停申请办好了没')).toMatchObject({ flowId: 'request-status' });
+  });
+
+  it('a ticket asked after in Cantonese ("呢單點解冇通過㗎") is the status', () => {
+    for (const q of ['CX-20261201-0003 呢單點解冇通過㗎？我商戶號係862219047731506', 'CX-20261201-0003 呢单点解冇通过']) {
+      expect(detector.detect(q), q).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    }
+  });
+
   it('leaves questions, quoted terminal errors and stories about others to the guide', () => {
     for (const text of [
       '顾客要退款怎么办',
