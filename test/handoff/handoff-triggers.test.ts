@@ -110,6 +110,10 @@ describe('the bot hands over on its own', () => {
     expect(isComplaint("here's the police report")).toBe(false);
     expect(isComplaint('我要起诉你们')).toBe(true);
     expect(isComplaint('起诉书我发了，你们再不处理我就报警')).toBe(true);
+    // A lawyer's advice told as the request's story is no complaint; meaning to use one against us is.
+    expect(isComplaint('我们两个合伙人在闹散伙 律师说账上进来的钱先别结出去')).toBe(false);
+    expect(isComplaint('再不退我就找律师')).toBe(true);
+    expect(isComplaint("I'll get a lawyer if this isn't fixed")).toBe(true);
   });
 
   it.each(['你们就是骗子', '我要投诉你们', '再不退钱我就报警了'])('a complaint ("%s") → complaint, at once', async (text) => {

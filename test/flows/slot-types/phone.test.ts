@@ -18,8 +18,18 @@ describe('phone: parse', () => {
     '手机号：13800138000',
     '１３８００１３８０００',
     'my phone is 138 0013 8000.',
+    // Read aloud or voice-typed, digit by digit.
+    '一三八 零零一三 八零零零',
+    '幺三八零零幺三八零零零',
+    '手机号是一三八〇〇一三八〇〇〇',
   ])('%j → 13800138000, shown masked', (text) => {
     expectValid(phone.parse(text, ctx()), '13800138000', '138****8000');
+  });
+
+  it('reads spoken digits only as a whole number: "一千三" is no phone number', () => {
+    expectInvalid(phone.parse('一千三', ctx()), 'phone.missing');
+    // Too few, said digit by digit: counted like typed digits.
+    expectInvalid(phone.parse('一三八零零一三', ctx()), 'phone.length', '手机号应为11位数字，您输入了7位。');
   });
 
   it('accepts every mobile prefix 13–19', () => {
