@@ -30,6 +30,7 @@ describe('phone: parse', () => {
     expectInvalid(phone.parse('一千三', ctx()), 'phone.missing');
     // Too few, said digit by digit: counted like typed digits.
     expectInvalid(phone.parse('一三八零零一三', ctx()), 'phone.length', '手机号应为11位数字，您输入了7位。');
+    expectInvalid(phone.parse('一三三 八七六五 二零', ctx()), 'phone.length', '手机号应为11位数字，您输入了9位。');
   });
 
   it('accepts every mobile prefix 13–19', () => {
