@@ -26,11 +26,14 @@ export interface Normalized {
 }
 
 /**
- * Numbers read out digit by digit and typed by voice ("八二六四一零九九…", "幺三八…"): six or more in a row
- * are an identifier or a phone number, never a quantity, so each becomes its digit.
+ * Numbers read out digit by digit and typed by voice ("八二六四一零九九…", "幺三八…", grouped as a phone number
+ * is read: "一三三 八七六五 二零九四"): six or more digits in a row are an identifier or a phone number, never a
+ * quantity, so each becomes its digit (the spaces or dashes between the groups stay). The telephone
+ * readings count too: 幺/妖 for 1, 洞 for 0, 拐 for 7, 勾 for 9.
  */
-const SPOKEN_DIGIT_RUN = /[零〇一二三四五六七八九幺]{6,}/g;
-const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 一: '1', 幺: '1', 二: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9' };
+const DIGIT_WORD = '[零〇洞一幺妖二两三四五六七拐八九勾]';
+const SPOKEN_DIGIT_RUN = new RegExp(`${DIGIT_WORD}(?:[\\s-]*${DIGIT_WORD}){5,}`, 'g');
+const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 妖: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9' };
 
 export function normalize(original: string): Normalized {
   let text = '';
@@ -38,7 +41,7 @@ export function normalize(original: string): Normalized {
   const ends: number[] = [];
   let i = 0;
   const spoken = new Set<number>();
-  for (const m of original.matchAll(SPOKEN_DIGIT_RUN)) for (let k = 0; k < m[0].length; k++) spoken.add(m.index + k);
+  for (const m of original.matchAll(SPOKEN_DIGIT_RUN)) for (let k = 0; k < m[0].length; k++) if (SPOKEN_DIGIT[m[0][k]!]) spoken.add(m.index + k);
   for (const cp of original) {
     const out = spoken.has(i) ? SPOKEN_DIGIT[cp]! : simplifiedChar(cp.normalize('NFKC').replace(DASHES, '-'));
     for (let k = 0; k < out.length; k++) {

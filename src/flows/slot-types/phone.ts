@@ -37,15 +37,9 @@ function extract(text: string, _ctx: SlotContext): Found<string>[] {
   return found;
 }
 
-/** Digits said one by one in Chinese, as a number is read aloud or voice-typed ("一三三 八七六五 二零九四"). */
-const SPOKEN_DIGITS: Record<string, string> = { 零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 妖: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9' };
-const SPOKEN_RUN = /[零〇洞一幺妖二两三四五六七拐八九勾](?:[\s-]*[零〇洞一幺妖二两三四五六七拐八九勾]){6,}/g;
-
 function parse(text: string, _ctx: SlotContext): Valid<string> | Invalid {
-  // Only a run of 7 or more spoken digits is read so (too few is said as a count, like typed digits):
-  // "一三三…" is a phone number, "一千三" an amount.
-  const spoken = normalize(text).text.replace(SPOKEN_RUN, (run) => run.replace(/[^\s-]/g, (c) => SPOKEN_DIGITS[c] ?? c));
-  const answer = trimAnswer(spoken.replace(LABEL, ' '));
+  // Digits said one by one ("一三三 八七六五 二零九四") are digits already: normalize() reads them.
+  const answer = trimAnswer(normalize(text).text.replace(LABEL, ' '));
   const runs = [...answer.matchAll(/\+?[0-9]+(?:[\s-]+[0-9]+)*/g)].map((m) => m[0]);
   if (runs.length === 0) return invalid('phone.missing');
   if (runs.length > 1) return invalid('phone.multiple');
