@@ -27,7 +27,7 @@ import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, BARE_CORRECTION, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
+import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -68,6 +68,11 @@ export interface FlowState {
   slipOffers?: Record<string, { value: unknown; display: string; given: unknown }>;
   /** Date slots told as a length of time ("停两个礼拜"), in days, until the day they count from is known. */
   durations?: Record<string, number>;
+  /**
+   * The last slip photo and what it filled (slot → the value shown): a photo sent next as its replacement
+   * ("发错了 是这张") takes its place, and the values it alone gave are read again from the new one.
+   */
+  lastSlip?: { files: string[]; filled: Record<string, string> };
 }
 
 export interface FlowInput {
@@ -399,7 +404,10 @@ export class FlowEngine {
       const problem = this.takeFiles(flow, state, pending, files, locale);
       if (problem) say.push(problem);
     }
-    if (input.slip && files.length) return this.collectWithSlip(flow, state, input, pending, now, locale, say, opts.slipRead);
+    if (input.slip && files.length) {
+      if (REPLACES_PHOTO.test(text)) this.dropLastSlip(flow, state, files);
+      return this.collectWithSlip(flow, state, input, pending, now, locale, say, opts.slipRead);
+    }
     if (!text) return this.advance(flow, state, now, locale, say);
     if (!pending) return this.collectOpening(flow, state, input, text, now, locale, say);
     const turn: Answering = { flow, state, before, input, text, files, pending, optional: !this.isRequired(pending, state), now, locale, say };
@@ -930,6 +938,10 @@ export class FlowEngine {
     }
     const read = this.fromSlip(flow, state, slip.values, now, locale);
     say.push(...read.differs);
+    state.lastSlip = {
+      files: (input.files ?? []).map((f) => f.file),
+      filled: Object.fromEntries(read.filled.map((n) => [n, state.values[n]!.display])),
+    };
     if (opening) {
       // The flow's first message: `start` says what was read in its opening.
       opening.filled = read.filled;
@@ -1026,6 +1038,28 @@ export class FlowEngine {
     }
   }
 
+  /**
+   * "不对不对 发错了 是这张" with a new photo: the last photo leaves the files, and the values it filled —
+   * unless changed since — are emptied for the new photo to fill. What the merchant typed stays.
+   */
+  private dropLastSlip(flow: Flow, state: FlowState, incoming: FileRef[]): void {
+    const last = state.lastSlip;
+    if (!last) return;
+    delete state.lastSlip;
+    delete state.slipRead;
+    for (const [name, display] of Object.entries(last.filled)) {
+      if (state.values[name]?.display === display) delete state.values[name];
+    }
+    const fresh = new Set(incoming.map((f) => f.file));
+    for (const slot of flow.slots.filter((s) => s.type === 'attachments')) {
+      const kept = ((state.values[slot.name]?.value as FileRef[] | undefined) ?? []).filter((f) => fresh.has(f.file) || !last.files.includes(f.file));
+      const before = (state.values[slot.name]?.value as FileRef[] | undefined)?.length ?? 0;
+      if (kept.length === before) continue;
+      if (kept.length) this.setValue(state, slot.name, { ok: true, value: kept, display: state.values[slot.name]!.display.replace(/\d+/, String(kept.length)) });
+      else delete state.values[slot.name];
+    }
+  }
+
   /** The slot, or another of its group (凭证号 or 参考号), has a value. */
   private groupAnswered(flow: Flow, state: FlowState, slot: Slot): boolean {
     return state.values[slot.name] !== undefined || (slot.group !== undefined && flow.slots.some((o) => o.group === slot.group && state.values[o.name] !== undefined));
@@ -1067,11 +1101,19 @@ export class FlowEngine {
       // "from tomorrow until further notice": a day said not to be known names no slot to put a day in.
       const naming = withoutFromToday(text).replace(NOT_KNOWN_YET_IN_PASSING_ALL, (m) => ' '.repeat(m.length)).toLowerCase();
       const named = slots.filter((s) => s.mentions?.some((m) => naming.includes(m.toLowerCase())));
+      // Several named at once ("从明天开始，两周后恢复", "是12号开始停 10号11号还开着呢 停到月底"): each takes the
+      // value of the clause that names it, whichever of them was asked.
+      if (named.length > 1) {
+        const before = out.changed.length + out.same.length;
+        this.byClause(flow, state, text, named, now, locale, out);
+        if (out.changed.length + out.same.length > before) continue;
+        // "hold our payouts from Dec 14 until Dec 28": both named in one clause that no space splits — the
+        // range itself says which day is which.
+        if (slots.length === 2 && this.byRange(flow, state, text, slots, now, locale, out)) continue;
+      }
       const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : slots.find((s) => s.name === state.pending);
       if (!target) {
-        // Several named at once ("从明天开始，两周后恢复"): each takes the value of the clause that names it.
-        if (named.length > 1) this.byClause(flow, state, text, named, now, locale, out);
-        else if (named.length === 0 && slots.length === 2) this.byRange(flow, state, text, slots, now, locale, out);
+        if (named.length === 0 && slots.length === 2) this.byRange(flow, state, text, slots, now, locale, out);
         continue;
       }
       // "下个礼拜一到下下礼拜天装修", "from 7 Dec to 20 Dec": a range, its end not named — its start and its end.
@@ -1268,7 +1310,10 @@ export class FlowEngine {
       if (own.length !== 1) continue;
       const clause = own[0]!;
       if (slots.some((other) => other !== slot && named(clause.text, other))) continue;
-      const found = this.slotType(slot.type).extract(clause.text, this.context(slot, now, locale, flow));
+      // "是12号开始停 10号11号还开着呢": the days the shop still trades are not the clause's value.
+      const found = this.slotType(slot.type)
+        .extract(clause.text, this.context(slot, now, locale, flow))
+        .filter((x) => !saidBeside(clause.text, x, slot.options.notSaidWith));
       if (found.length !== 1) continue;
       const f = found[0]!;
       const checked = this.check(flow, slot, state, { ok: true, value: f.value, display: f.display }, now);
@@ -1605,7 +1650,10 @@ export class FlowEngine {
    * a date not before another slot's date (`notBefore`: 恢复日期 ≥ 暂停开始日期).
    */
   private check(flow: Flow, slot: Slot, state: FlowState, parsed: Valid<unknown> | Invalid, now: Date): Valid<unknown> | Invalid {
-    if (parsed.ok && slot.options.notPast && typeof parsed.value === 'string') {
+    // A day not before another that is itself not past ("恢复日期" after "暂停开始日期") is best refused for the
+    // other: that is the nearer limit.
+    const laterThanSet = slot.options.notBefore !== undefined && state.values[slot.options.notBefore] !== undefined;
+    if (parsed.ok && slot.options.notPast && !laterThanSet && typeof parsed.value === 'string') {
       const today = todayIn(now, this.timeZone);
       if (parsed.value < today) {
         const vars = (l: Locale) => ({
@@ -1679,6 +1727,7 @@ export class FlowEngine {
         maxLength: slot.options.maxLength,
         maxAgeDays,
         allowFuture: slot.options.allowFuture,
+        notPast: slot.options.notPast,
         maxAmount: slot.options.maxAmount,
       },
     };

@@ -121,6 +121,20 @@ const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)
  */
 const CAN_YOU = /能不能|可不可以|能否|可否|可以吗|能吗|能(?:停|暂停|退|撤|取消)[^，,。?？\s]{0,3}吗|行不行|行吗|\b(?:can|could) (?:you|we|i)\b/i;
 const MERCHANT_ID = /(?<!\d)\d{15}(?!\d)/;
+/**
+ * The writer as the cardholder, charged at another shop ("我在别的饭店吃饭刷卡被多扣了200"): no sale of the
+ * merchant's own to undo, whatever the message asks.
+ */
+const AS_CARDHOLDER = /在别(?:的|家)[^，,。?？]{0,8}(?:刷卡)?被(?:多)?扣|我(?:的卡)?被(?:多)?扣了|那家店|\bi (?:was|got) (?:over|double )?charged\b|\bmy (?:credit |debit )?card (?:was|got) (?:over|double )?charged\b/i;
+/** Undone to be done again at the terminal ("可不可以撤了再刷"): how to do it oneself, a question for the guide. */
+const REDO_AT_TERMINAL = /(?:撤|退)[^，,。?？]{0,3}(?:再|重新)刷|重刷|\b(?:void|cancel) (?:it )?and (?:re-?swipe|re-?run|charge (?:it )?again)\b/i;
+/**
+ * A deposit held by pre-authorization ("押金扣多了…那笔完成能撤回来不"): the merchant undoes it at the
+ * terminal (预授权完成撤销), which no request here files — asked about it, the guide answers.
+ */
+const PRE_AUTH = /预授权|押金|授权完成|\bpre-?auth(?:ori[sz]ation)?\b|\bdeposit hold\b/i;
+/** Asked for approval at the end ("…这样可以吧", "没问题吧"): a question, though it has no question word. */
+const ASKS_APPROVAL = /(?:可以|行|对|没问题|没事|合规|ok)吧[?？]?\s*$/i;
 
 /** Whether a message names a merchant ID (15 digits): what it asks is then about that merchant's own requests. */
 export function namesMerchantId(text: string): boolean {
@@ -264,7 +278,10 @@ export class IntentDetector {
     // Whether what was sent with it can be undone ("这个能退吗" + the slip): the sale is in hand, so is the request.
     const fileAsked = opts.withFiles === true && POINTS_AT_FILE.test(text) && CAN_IT_BE_UNDONE.test(text);
     // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
-    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !polite && !particular && !fileAsked && !opts.asked;
+    if (which !== 'own' && AS_CARDHOLDER.test(text) && !opts.topic) return undefined;
+    const doneAtTerminal = REDO_AT_TERMINAL.test(text) || PRE_AUTH.test(text);
+    const asking = QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || CAN_IT_BE_UNDONE.test(text) || /不[?？]?\s*$/.test(text);
+    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || REDO_AT_TERMINAL.test(text) || (PRE_AUTH.test(text) && asking)) && !polite && !(particular && !doneAtTerminal) && !fileAsked && !opts.asked;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic;

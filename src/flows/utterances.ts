@@ -68,7 +68,9 @@ export const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一�
  * words must end the message, or be followed by a separator or a number (the rest is then read on):
  * "是不是…" and "yesterday" are no such answer.
  */
-export const SLIP_OK = /^(?:(?:对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
+export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
+/** A photo sent to replace the last one ("发错了 是这张", "不是这张", "wrong photo, this one"). */
+export const REPLACES_PHOTO = /发错了?|传错了?|拍错了?|不是这张|上一张不对|前面那张不对|那张不对|换这张|用这张|以这张为准|\bwrong (?:photo|picture|pic|slip|receipt|one|image)\b|\bsent the wrong\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b/i;
 /** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
 export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */

@@ -99,6 +99,11 @@ export interface Retrieval {
   vectorUnavailable?: string;
   /** The out-of-scope question (`out-of-scope.yaml`) the message was judged to be, when it was. */
   outOfScope?: string;
+  /**
+   * The out-of-scope question nearest the message and its similarity, judged or not: what an operator
+   * reads to see why an off-topic message was answered (`pos-assist ask --json`).
+   */
+  nearestOutOfScope?: { question: string; sim: number };
 }
 
 /** A question attached to a section (`file`, `section` as chunks name them) from outside its file. */
@@ -420,6 +425,7 @@ export class Retriever {
     };
     if (lookup) retrieval.lookup = lookup;
     if (compared.length === 2 && hits.slice(0, 2).every((h) => compared.includes(`${h.chunk.file}#${h.chunk.section}`))) retrieval.compared = compared;
+    if (outOfScope) retrieval.nearestOutOfScope = { question: outOfScope.question, sim: Math.round(outOfScope.sim * 1000) / 1000 };
     if (judgedOutOfScope) retrieval.outOfScope = outOfScope.question;
     else if (elsewhere) retrieval.outOfScope = elsewhere;
     if (vectorUnavailable !== undefined) retrieval.vectorUnavailable = vectorUnavailable;
@@ -628,7 +634,12 @@ function spellersFor(index: LoadedIndex, terms: Set<string>): { pinyin: PinyinSp
   for (const t of [...index.glossary.synonyms.flat(), ...index.glossary.terms]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
   // Words known to be about something else are words too: "wire" must not be corrected into "were".
   const { questions, elsewhere, terminal, unanswered } = index.outOfScope;
-  for (const t of [...questions, ...elsewhere, ...terminal, ...unanswered]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
+  // The same in Chinese: "手许费" is 手续费 (a fee question the guide does not answer), not a guide word it sounds near.
+  for (const t of [...questions, ...elsewhere, ...terminal, ...unanswered]) {
+    const n = normalize(t);
+    en.push(...(n.match(/[a-z]+/g) ?? []));
+    if (hasCjk(n)) zh.push(...words(n, false));
+  }
   for (const c of index.manifest.chunks) {
     const text = indexText(c, index.lexicon);
     if (c.lang === 'zh') zh.push(...words(text, false));

@@ -390,6 +390,13 @@ describe('starting a flow', () => {
     expect(valueOf(send(atBatch, 'settled').state, 'batch_settled')).toBe('yes');
   });
 
+  it('not knowing whether the batch was settled, said as merchants say it ("不清楚 机器是店长管的"), is the unknown option', () => {
+    const atBatch = last('cancel-transaction', SAME_DAY).state!;
+    for (const text of ['不清楚 机器是店长管的', '不晓得', 'no idea, my manager does that']) {
+      expect(valueOf(send(atBatch, text).state, 'batch_settled'), text).toBe('unknown');
+    }
+  });
+
   it('refuses an unknown flow', () => {
     expect(() => engine.start('no-such-flow', { text: 'x' }, NOW, 'zh-CN')).toThrow(/unknown flow "no-such-flow"/);
   });
@@ -955,6 +962,23 @@ describe('negated answers in English', () => {
     const first = last('cancel-transaction', ['customer wants his money back, paid 150 like 10 min ago, havent settled today yet. mid 123456789012345 tid 12345678 voucher 000123'], { locale: 'en' });
     expect(first.state!.values.batch_settled?.value).toBe('no');
     expect(first.state!.values.transaction_date?.value).toBe('2026-11-25');
+  });
+});
+
+describe('a photo sent to replace the last one', () => {
+  const photo = (n: number, values: Record<string, string>, text = ''): FlowInput => ({ text, files: [file(n)], slip: { values, slots: Object.keys(values) } });
+
+  it('"发错了 是这张": the first photo leaves, what it alone filled is read from the new one, typed values stay', () => {
+    const asked = last('cancel-transaction', ['申请退货', MID]).state!;
+    const first = send(asked, photo(1, { terminal_id: '12345678', voucher_no: '111111', amount: '320.00' }));
+    expect([valueOf(first.state, 'voucher_no'), valueOf(first.state, 'amount')]).toEqual(['111111', 32000]);
+    const second = send(first.state, photo(2, { terminal_id: '12345678', voucher_no: '222222', amount: '1150.00' }, '不对不对 发错了 不是这张 是这张'));
+    expect([valueOf(second.state, 'voucher_no'), valueOf(second.state, 'amount'), valueOf(second.state, 'merchant_id')]).toEqual(['222222', 115000, MID]);
+    expect(second.state!.values.slip_photos!.value).toEqual([file(2)]);
+    // Another photo without such words is one more photo of the same sale: nothing read is replaced.
+    const more = send(first.state, photo(3, { voucher_no: '333333' }, '这是另一张'));
+    expect(valueOf(more.state, 'voucher_no')).toBe('111111');
+    expect((more.state!.values.slip_photos!.value as unknown[]).length).toBe(2);
   });
 });
 
@@ -1529,6 +1553,26 @@ describe('suspend-settlement', () => {
     expect(valueOf(taken.state, 'resume_date')).toBe('2027-01-10');
     expect(valueOf(taken.state, 'start_date')).toBe('2026-12-01');
     expect(taken.state!.stage).toBe('confirming');
+  });
+
+  it('the opening story gives both days: the reopening day is the resume date, a day without month the coming one', () => {
+    // Said on 25 Nov: "20号" is 20 Dec (a hold is planned ahead), not the 20th just gone.
+    const zh = last('suspend-settlement', ['老板3号要住院做手术，店里歇业，20号再开门，这段时间钱先别往卡里打']);
+    expect(valueOf(zh.state, 'start_date')).toBe('2026-12-03');
+    expect(valueOf(zh.state, 'resume_date')).toBe('2026-12-20');
+    // Both days named in one English clause: the range says which is which.
+    const en = last('suspend-settlement', ["We're moving the shop, please hold our payouts from Dec 14 until Dec 28"]);
+    expect(valueOf(en.state, 'start_date')).toBe('2026-12-14');
+    expect(valueOf(en.state, 'resume_date')).toBe('2026-12-28');
+  });
+
+  it('a correction naming both days, with days the shop still trades between them, moves each to its own', () => {
+    const asked = last('suspend-settlement', ['店里要装修，结算先停一段时间', MID, '1号开始吧']);
+    expect(valueOf(asked.state, 'start_date')).toBe('2026-12-01');
+    expect(asked.state!.pending).toBe('resume_date');
+    const step = send(asked.state, '哎说错了 是3号开始停 1号2号还开着呢 停到20号');
+    expect(valueOf(step.state, 'start_date')).toBe('2026-12-03');
+    expect(valueOf(step.state, 'resume_date')).toBe('2026-12-20');
   });
 
   it('a start date moved after the resume date drops the resume date and asks it again', () => {

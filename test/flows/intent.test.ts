@@ -271,6 +271,12 @@ describe('intent detection', () => {
       // What a request needs, asked in general, is no instruction received and no status.
       '申请退款缺什么材料',
       '退款申请要提供什么材料',
+      // The writer charged as a cardholder at another shop: no sale of their own.
+      '我上周在别的饭店吃饭刷卡被多扣了200，怎么让那家店退给我',
+      // Asked for approval ("…这样可以吧"), with no question word.
+      '我把顾客的卡拍下来留着，方便以后给他退款，这样可以吧',
+      // Undone to be done again at the terminal: how to do it oneself.
+      '这单刷错金额了，还没结算，可不可以撤了再刷？',
     ]) {
       expect(detector.detect(text)?.mode, text).not.toBe('start');
     }

@@ -104,6 +104,11 @@ interface Env {
   today: number;
   /** `options.allowFuture`: dates after today are accepted, and a day without year/month/week is the nearest one. */
   future: boolean;
+  /**
+   * `options.notPast` (a day planned ahead): of the readings of an incomplete date, the nearest not in the
+   * past — "27号再开门" said on the 6th is this month's 27th, not last month's.
+   */
+  ahead: boolean;
   /** Parsing the whole answer (more lenient) rather than extracting from free text. */
   whole: boolean;
   text: string;
@@ -138,9 +143,10 @@ function ymd(y: number, m: number, d: number): Reading {
   return { day: dayNumber(y, m, d) };
 }
 
-/** Of several readings of an incomplete date, the one nearest to today (a later one on a tie). */
-function nearest(days: number[], today: number): number {
-  return days.reduce((best, d) => {
+/** Of several readings of an incomplete date, the one nearest to today (a later one on a tie; `ahead`: not a past one). */
+function nearest(days: number[], today: number, ahead = false): number {
+  const coming = ahead ? days.filter((d) => d >= today) : [];
+  return (coming.length > 0 ? coming : days).reduce((best, d) => {
     const a = Math.abs(d - today);
     const b = Math.abs(best - today);
     return a < b || (a === b && d > best) ? d : best;
@@ -157,7 +163,7 @@ function monthDay(m: number | undefined, d: number | undefined, env: Env): Readi
   const years = (env.future ? [y - 1, y, y + 1] : [y, y - 1]).filter((year) => exists(year, m, d));
   if (years.length === 0) return { nonexistent: { zh: `${m}月${d}日`, en: `${d} ${MONTHS_EN[m - 1]}` } };
   const days = years.map((year) => dayNumber(year, m, d));
-  return { day: env.future ? nearest(days, env.today) : (days.find((day) => day <= env.today) ?? days[0]!) };
+  return { day: env.future ? nearest(days, env.today, env.ahead) : (days.find((day) => day <= env.today) ?? days[0]!) };
 }
 
 /** The `d`th of the month `offset` months from this one, if that day exists. */
@@ -180,7 +186,7 @@ function dayOfMonth(d: number | undefined, offset: number | 'bare', env: Env): R
   if (offset !== 'bare') day = dayInMonth(d, offset, env);
   else if (env.future) {
     const days = [-1, 0, 1].map((o) => dayInMonth(d, o, env)).filter((x): x is number => x !== undefined);
-    day = days.length > 0 ? nearest(days, env.today) : undefined;
+    day = days.length > 0 ? nearest(days, env.today, env.ahead) : undefined;
   } else {
     const thisMonth = dayInMonth(d, 0, env);
     if (thisMonth !== undefined && thisMonth <= env.today) day = thisMonth;
@@ -200,7 +206,7 @@ function dayOfMonth(d: number | undefined, offset: number | 'bare', env: Env): R
 /** A weekday said alone (周五, Friday): the most recent one (with `allowFuture`: the nearest). */
 function bareWeekday(w: number, env: Env): number {
   const back = (weekday(env.today) - w + 7) % 7;
-  if (env.future && back > 3) return env.today + (7 - back);
+  if (env.future && (back > 3 || (env.ahead && back > 0))) return env.today + (7 - back);
   return env.today - back;
 }
 
@@ -215,8 +221,11 @@ function monday(n: number): number {
   return n - (weekday(n) - 1);
 }
 
-/** Text that may follow a date in free text: end, punctuation, a time of day, or what happened then. */
-const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到]|[a-z])/i;
+/**
+ * Text that may follow a date in free text: end, punctuation, a time of day, or what happened then
+ * ("12号歇业", "27号再开门", "15号要住院", "20号以后") — not a table or a counter number ("3号桌").
+ */
+const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回以之前后要就才还会准打]|[a-z])/i;
 /** An amount just before: "¥11.20", "金额12.5" are not dates. */
 const AMOUNT_BEFORE = /(?:[¥$]|rmb|cny|金额|刷了|刷卡|消费了?|收款|收了|付了|支付了?|一共|共计|总共|amount|paid)\s*(?:[:是为]\s*)?$/i;
 /** Units after a number that make it not a date ("3.5小时", "11.20元", "the 1.2k sale"). */
@@ -540,7 +549,7 @@ function check(day: number, env: Env, ctx: SlotContext): Invalid | undefined {
 
 function extract(text: string, ctx: SlotContext): Found<string>[] {
   const n = normalize(text);
-  const env: Env = { today: todayIn(ctx.now, ctx.timeZone), future: ctx.options?.allowFuture === true, whole: false, text: n.text };
+  const env: Env = { today: todayIn(ctx.now, ctx.timeZone), future: ctx.options?.allowFuture === true, ahead: ctx.options?.notPast === true, whole: false, text: n.text };
   const found: Found<string>[] = [];
   for (const c of candidates(n.text, env)) {
     if (!('day' in c.reading) || check(c.reading.day, env, ctx) !== undefined) continue;
@@ -552,7 +561,7 @@ function extract(text: string, ctx: SlotContext): Found<string>[] {
 
 function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   const answer = trimAnswer(normalize(text).text);
-  const env: Env = { today: todayIn(ctx.now, ctx.timeZone), future: ctx.options?.allowFuture === true, whole: true, text: answer };
+  const env: Env = { today: todayIn(ctx.now, ctx.timeZone), future: ctx.options?.allowFuture === true, ahead: ctx.options?.notPast === true, whole: true, text: answer };
   const found = candidates(answer, env);
   if (found.length === 0) return invalid('date.unrecognized');
 

@@ -43,6 +43,11 @@ export interface SlotOptions {
    * (11月20日, 20号, 周五) is read as the nearest such day rather than the most recent.
    */
   allowFuture?: boolean;
+  /**
+   * `date`: a day planned from today on (the flow refuses an earlier one). A date missing its year, month
+   * or week is then read as the nearest such day that is not past ("27号" said on the 6th: this month's).
+   */
+  notPast?: boolean;
   /** `amount`: the largest accepted amount, in yuan (元) as a merchant writes it (the value is in fen). */
   maxAmount?: number;
 }
