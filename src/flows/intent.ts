@@ -279,9 +279,10 @@ export class IntentDetector {
     const fileAsked = opts.withFiles === true && POINTS_AT_FILE.test(text) && CAN_IT_BE_UNDONE.test(text);
     // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
     if (which !== 'own' && AS_CARDHOLDER.test(text) && !opts.topic) return undefined;
-    const doneAtTerminal = REDO_AT_TERMINAL.test(text) || PRE_AUTH.test(text);
+    // …unless sent with the merchant's own ID ("整笔退了重新刷 商户号826…"): nobody gives it to learn how.
+    const doneAtTerminal = (REDO_AT_TERMINAL.test(text) || PRE_AUTH.test(text)) && !MERCHANT_ID.test(text);
     const asking = QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || CAN_IT_BE_UNDONE.test(text) || /不[?？]?\s*$/.test(text);
-    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || REDO_AT_TERMINAL.test(text) || (PRE_AUTH.test(text) && asking)) && !polite && !(particular && !doneAtTerminal) && !fileAsked && !opts.asked;
+    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || (doneAtTerminal && (REDO_AT_TERMINAL.test(text) || asking))) && !polite && !(particular && !doneAtTerminal) && !fileAsked && !opts.asked;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic;
