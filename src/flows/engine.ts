@@ -219,6 +219,9 @@ export function labelOf(flow: Flow, slot: Slot, locale: Locale): string {
  * Whether one of `words` is in the clause of `found` — up to the punctuation around it, and in Chinese up to
  * the spaces too (merchants type a space for a comma).
  */
+/** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
+const NEGATED_BEFORE = /(?:不是|并非|不|\bnot\s*)$/i;
+
 function saidBeside(text: string, found: { start: number; end: number }, words: string[] | undefined): boolean {
   if (!words?.length) return false;
   const edge = /[\u4e00-\u9fff]/.test(text) ? /[，,。.;；!！?？\s]/ : /[，,。;；!！?？]|\.(?!\d)/;
@@ -657,6 +660,8 @@ export class FlowEngine {
           // "不知道", "没有" answer the question asked; said before it is asked, they are about something else
           // ("提示要主管密码 我不知道").
           if (/^(yes|no)$/i.test(said) || VAGUE_OPTION.test(said)) return false;
+          // Read by its sound ("没游客" sounds like 没有): trusted as an answer to the question, not in passing.
+          if (f.guessed) return false;
           return opts.minChars ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
         });
       const ids = new Map(hits.map((f) => [String(f.value), f]));
@@ -1179,7 +1184,10 @@ export class FlowEngine {
     if (opts.mode === 'confirming') {
       for (const slot of flow.slots.filter((s) => s.type === 'enum' && state.values[s.name] && !this.isRuleSet(flow, s))) {
         // A bare "yes"/"no" opens many an English correction ("no, the amount is…"): it names no option.
-        const hits = this.slotType('enum').extract(text, this.context(slot, now, locale, flow)).filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)));
+        // "不是资金周转 我们是要搬店": the option said not to be it is no choice.
+        const hits = this.slotType('enum')
+          .extract(text, this.context(slot, now, locale, flow))
+          .filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)) && !NEGATED_BEFORE.test(text.slice(Math.max(0, f.start - 3), f.start)));
         const ids = new Map(hits.map((f) => [String(f.value), f]));
         if (ids.size !== 1) continue;
         const f = [...ids.values()][0]!;

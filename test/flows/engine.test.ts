@@ -965,6 +965,28 @@ describe('negated answers in English', () => {
   });
 });
 
+describe('corrections as a shop with two terminals or a wrong option says them', () => {
+  it('"前台那台是47720951": the terminal named by which machine it is, beside a labelled voucher', () => {
+    const atVoucher = last('cancel-transaction', ['昨天前台那台刷了一笔七百三十八 客人要退', MID, '终端号47720915']).state!;
+    expect(atVoucher.pending).toBe('voucher_no');
+    const step = send(atVoucher, '不对不对 刚给你的是后厨那台的号 前台那台是47720951 凭证号001862');
+    expect([valueOf(step.state, 'terminal_id'), valueOf(step.state, 'voucher_no')]).toEqual(['47720951', '001862']);
+  });
+
+  it('an option read only by its sound is no answer in passing ("没游客" is not 没有 to "partners notified?")', () => {
+    const step = last('suspend-settlement', ['我们是山上景区里的小卖部 冬天封山了没游客 想把结算停到开春']);
+    expect(step.state!.values).not.toHaveProperty('partners_notified');
+    expect(valueOf(step.state, 'reason')).toBe('business_change');
+  });
+
+  it('at the summary, the option said not to be it is passed over for the one meant ("不是资金周转 我们是要搬店")', () => {
+    const confirming = last('suspend-settlement', ['想把到账停一下', MID, '2', '12月1日', '2027年1月5日', '没有', '银行那边说过了', PHONE]).state!;
+    expect([confirming.stage, valueOf(confirming, 'reason')]).toEqual(['confirming', 'cash_flow']);
+    const step = send(confirming, '原因选错了 不是资金周转 我们是要搬店 应该选1');
+    expect(valueOf(step.state, 'reason')).toBe('business_change');
+  });
+});
+
 describe('a photo sent to replace the last one', () => {
   const photo = (n: number, values: Record<string, string>, text = ''): FlowInput => ({ text, files: [file(n)], slip: { values, slots: Object.keys(values) } });
 

@@ -47,6 +47,8 @@ interface Hit {
   index: number;
   start: number;
   end: number;
+  /** Found by its sound or a spelling slip, not as written. */
+  guessed?: true;
 }
 
 /** Label occurrences, minus those inside a longer occurrence of another option's label. */
@@ -61,13 +63,13 @@ function hits(text: string, values: Choice[], minLength: number): Hit[] {
   // No label written as such: one typed by its sound ("装秀" for 装修), labels of two characters or more.
   if (all.length === 0) {
     values.forEach((choice, index) => {
-      for (const label of choice.labels) if ([...label.trim()].length >= Math.max(2, minLength)) for (const span of soundAlikeSpans(text, label)) all.push({ index, ...span });
+      for (const label of choice.labels) if ([...label.trim()].length >= Math.max(2, minLength)) for (const span of soundAlikeSpans(text, label)) all.push({ index, ...span, guessed: true });
     });
   }
   // …or an English one with a typo ("not setled yet").
   if (all.length === 0) {
     values.forEach((choice, index) => {
-      for (const label of choice.labels) if ([...label.trim()].length >= minLength) for (const span of misspeltSpans(text, label)) all.push({ index, ...span });
+      for (const label of choice.labels) if ([...label.trim()].length >= minLength) for (const span of misspeltSpans(text, label)) all.push({ index, ...span, guessed: true });
     });
   }
   return all.filter((h) => !all.some((o) => o.index !== h.index && o.start <= h.start && o.end >= h.end && o.end - o.start > h.end - h.start));
@@ -167,7 +169,7 @@ function extract(text: string, ctx: SlotContext): Found<string>[] {
     // A yes label said in the negative ("not yet told them", "还没通知过") is the no option.
     const negated = no >= 0 && answersOf(values[h.index]!) === 'yes' && NEGATED_BEFORE.test(folded.slice(Math.max(0, h.start - 12), h.start));
     const { value, display } = chosen(values, negated ? no : h.index);
-    return { value, display, ...originalSpan(n, h.start, h.end) };
+    return { value, display, ...originalSpan(n, h.start, h.end), ...(h.guessed ? { guessed: true } : {}) };
   });
 }
 

@@ -12,7 +12,8 @@ const W = (p: string): string => `(?<![a-z])(?:${p})(?![a-z])`;
 /** Label words per identifier type, longest alternatives first. */
 export const ID_LABELS = {
   merchant_id: `商户编号|商户号码|商户代码|商户号|商户ID|商户id|商户|${W('mid|merchant(?:\\s*(?:id|no\\.?|number|#))?')}`,
-  terminal_id: `终端编号|终端号码|终端代码|终端号|终端ID|终端id|终端|${W('tid|terminal(?:\\s*(?:id|no\\.?|number|#))?')}`,
+  // "前台那台是47720951": a shop with two terminals names the one it means.
+  terminal_id: `终端编号|终端号码|终端代码|终端号|终端ID|终端id|终端|(?:[这那]|另一|另外一)台(?:机器|机子|终端|pos机?)?(?:的号码?)?|${W('tid|terminal(?:\\s*(?:id|no\\.?|number|#))?')}`,
   batch_no: `批次号码|批次号|批次|${W('batch\\s*(?:no\\.?|number|#)?')}`,
   voucher_no: `凭证号码|凭证编号|凭证号|凭证|流水号|票据号|${W('voucher\\s*(?:no\\.?|number|#)?|trace\\s*(?:no\\.?|number|#)?')}`,
   reference_no: `检索参考号|系统参考号|参考号码|参考号|${W('rrn|ref(?:erence)?\\s*(?:no\\.?|number|#)?')}`,

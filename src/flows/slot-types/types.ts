@@ -74,8 +74,9 @@ export interface Found<T> {
   start: number;
   end: number;
   /**
-   * Read from its length alone, without a label (an 8-digit run taken for the terminal): good enough to
-   * fill an empty slot, never to change a value already given.
+   * Read from its length alone, without a label (an 8-digit run taken for the terminal), or an option read
+   * by its sound or a spelling slip ("装秀" for 装修): good enough to fill an empty slot, never to change a
+   * value already given.
    */
   guessed?: boolean;
 }
