@@ -21,7 +21,7 @@ import { containsCardNumber } from '../privacy/card-mask.js';
 import { conditionsContradicted, conditionsHold, todayIn } from './conditions.js';
 import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
-import { addDaysIso, displayIso, durationIn } from './slot-types/date.js';
+import { addDaysIso, displayIso, durationIn, durationsIn } from './slot-types/date.js';
 import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
 import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
@@ -219,6 +219,10 @@ export function labelOf(flow: Flow, slot: Slot, locale: Locale): string {
  * Whether one of `words` is in the clause of `found` — up to the punctuation around it, and in Chinese up to
  * the spaces too (merchants type a space for a comma).
  */
+/** "是3050 不是3500" (the new value, then the old) and "不是3500 是3050" (the old, then the new). */
+const SWAP_AFTER = /(?:^|[，,。\s])是\s*(?<fresh>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而)?不是\s*(?<old>[^\s，,。；;]{1,20})/;
+const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而|应该|其实)?是\s*(?<fresh2>[^\s，,。；;]{1,20})/;
+
 /** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
 const NEGATED_BEFORE = /(?:不是|并非|不|\bnot\s*)$/i;
 
@@ -660,8 +664,10 @@ export class FlowEngine {
           // "不知道", "没有" answer the question asked; said before it is asked, they are about something else
           // ("提示要主管密码 我不知道").
           if (/^(yes|no)$/i.test(said) || VAGUE_OPTION.test(said)) return false;
-          // Read by its sound ("没游客" sounds like 没有): trusted as an answer to the question, not in passing.
-          if (f.guessed) return false;
+          // A yes or no read by the sound of two or three characters ("没游客" sounds like 没有) is trusted as an
+          // answer to its question, not in passing; a named option ("装秀" for 装修) or a misspelt phrase ("not
+          // setled yet") is.
+          if (f.guessed && VAGUE_OPTION.test(f.display) && [...said].length <= 3) return false;
           return opts.minChars ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
         });
       const ids = new Map(hits.map((f) => [String(f.value), f]));
@@ -1128,7 +1134,8 @@ export class FlowEngine {
       // A value said only as another event's day ("今天又来说不要了", "明天还要营业一天") is no slot's of these.
       const ownEvent = found.filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
       // "从1月25号停，到2月10号恢复": two days, one clause naming its slot — each day to its own.
-      if (slots.length === 2 && named.length === 1 && ownEvent.length === 2 && this.twoByClause(flow, state, text, target, slots, ownEvent, now, locale, out)) continue;
+      // "17号到20号这几天先停，21号恢复": the days stopped as a range, the day named — the range's first is the other's.
+      if (slots.length === 2 && named.length === 1 && (ownEvent.length === 2 || ownEvent.length === 3) && this.twoByClause(flow, state, text, target, slots, ownEvent, now, locale, out)) continue;
       // Of several values, the one said with the slot's words ("…是前天刷的"), if any.
       const saidWith = found.length > 1 ? found.filter((x) => saidBeside(text, x, target.options.saidWith)) : [];
       if (ownEvent.length === 0) continue;
@@ -1197,6 +1204,8 @@ export class FlowEngine {
       }
     }
 
+    this.swapped(flow, state, text, now, locale, out);
+
     const confirmingCorrection = opts.mode === 'confirming' && (!asksQuestion(text) || /\d/.test(text));
     if (out.changed.length === 0 && out.explanations.length === 0 && (CORRECTION.test(text) || confirmingCorrection)) {
       this.namedCorrection(flow, state, text, now, locale, opts.mode, out);
@@ -1207,6 +1216,27 @@ export class FlowEngine {
     this.takeDurations(flow, state, text, out);
     out.changed.push(...this.applyDurations(flow, state, now).filter((n) => !out.changed.includes(n)));
     return out;
+  }
+
+  /**
+   * "是3050 不是3500", "不是前天 是昨天": the value said not to be it is one given before, so the other
+   * replaces it — whichever slot it is, labelled or not.
+   */
+  private swapped(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, out: Extraction): void {
+    const m = SWAP_AFTER.exec(text) ?? SWAP_BEFORE.exec(text);
+    if (!m) return;
+    const [fresh, old] = m.groups!.fresh !== undefined ? [m.groups!.fresh, m.groups!.old!] : [m.groups!.fresh2!, m.groups!.old2!];
+    for (const slot of flow.slots) {
+      const current = state.values[slot.name];
+      if (!current || ['text', 'enum', 'attachments'].includes(slot.type) || out.changed.includes(slot.name) || this.isRuleSet(flow, slot)) continue;
+      const was = this.parse(slot, state, old, now, locale);
+      if (!was.ok || was.value !== current.value) continue;
+      const corrected = this.check(flow, slot, state, this.parse(slot, state, fresh, now, locale), now);
+      if (!corrected.ok || corrected.value === current.value) return;
+      this.setValue(state, slot.name, corrected);
+      out.changed.push(slot.name);
+      return;
+    }
   }
 
   /** Options taken without asking once what the flow knows settles them (`assume`); never over a choice made. */
@@ -1230,7 +1260,10 @@ export class FlowEngine {
       // "不对，是三周": a length corrected counts again from the same start, unless a day was just given.
       if (state.values[slot.name] !== undefined) {
         if (!CORRECTION.test(text) || out.changed.includes(slot.name)) continue;
-        const said = durationIn(text, { guess: true, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) });
+        // "10天不够 改成停两周": the length said to fall short is the old one; the new one comes last.
+        const said = durationsIn(text, { guess: true, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) })
+          .filter((d) => !/^\s*(?:不够|不行|不对|太短|太长|太久)/.test(text.slice(d.end)) && !/不是\s*$/.test(text.slice(0, d.start)))
+          .at(-1);
         if (!said) continue;
         delete state.values[slot.name];
         state.durations = { ...state.durations, [slot.name]: said.days };
@@ -1348,7 +1381,8 @@ export class FlowEngine {
       const cores = [...new Set(labels.map((l) => l.replace(/(?:是|[:：]|\s+is)$/i, '').trim()).filter((l) => l && !/^(?:因为|because)$/i.test(l)))];
       if (!cores.length) continue;
       const escaped = cores.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-      const m = new RegExp(`(?:${escaped})(?:写错了|填错了|错了|不对)?[，,\\s]*(?:改成|改为|换成|应该是|应为|写成|是|should be|is|to)[:：\\s]*([^\\s，,。；;!！?？][^，,。；;!！?？]+)`, 'i').exec(text);
+      // "原因不对 不是退货 是收银员重复刷了一笔": what it is not may come before what it is.
+      const m = new RegExp(`(?:${escaped})(?:写错了|填错了|错了|不对)?[，,\\s]*(?:不是[^，,。；;!！?？\\s]{1,12}[，,\\s]*)?(?:改成|改为|换成|应该是|应为|写成|是|should be|is|to)[:：\\s]*([^\\s，,。；;!！?？][^，,。；;!！?？]+)`, 'i').exec(text);
       if (!m) continue;
       const parsed = this.parse(slot, state, m[1]!.replace(/[。.!！]+$/, '').trim(), now, locale);
       if (!parsed.ok) continue;
@@ -1387,8 +1421,9 @@ export class FlowEngine {
     const inside = found.filter((f) => f.start >= clause.start && f.end <= clause.start + clause.text.length);
     if (inside.length !== 1) return false;
     const mine = inside[0]!;
-    const theirs = found.find((f) => f !== mine)!;
-    return this.setBoth(flow, state, [other, theirs], [target, mine], now, out);
+    const rest = found.filter((f) => f !== mine).sort((a, b) => a.start - b.start);
+    if (rest.length === 2 && !RANGE_JOINER.test(text.slice(rest[0]!.end, rest[1]!.start))) return false;
+    return this.setBoth(flow, state, [other, rest[0]!], [target, mine], now, out);
   }
 
   /**
@@ -1862,7 +1897,7 @@ function textFrom(
 const NUMBER_WITH_LABEL = new RegExp(`(?:(?:${Object.values(ID_LABELS).join('|')}|${PHONE_LABELS})${FILLER})?\\d(?:[\\s-]?\\d){5,}`, 'gi');
 
 /** Option words that only answer the question being asked: not, said in passing, a choice for a later one. */
-const VAGUE_OPTION = /^(?:不知道|不确定|不清楚|没有|还没有|没|是|否|不是|对|not sure|don'?t know|not yet)$/i;
+const VAGUE_OPTION = /^(?:不知道|不确定|不清楚|不太清楚|不晓得|不记得|记不清|说不准|没注意|搞不清|不了解|没有|还没有|没|是|否|不是|对|not sure|don'?t know|dont know|no idea|idk|dunno|not certain|not yet)$/i;
 
 /** Words said twice for emphasis ("不弄了不弄了", "算了算了") said once. */
 function saidOnce(text: string): string {

@@ -438,7 +438,7 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   // 笔 typed as its homophone after 那/这/一 ("九十九块钱那比").
   [/(?<=[那这一])比(?![例较如起赛])/g, '笔'],
   [/撤肖|测销|撤宵|撤硝|彻销|扯销|撤銷|撤消/g, '撤销'],
-  [/暂挺|暂亭|暂听|暂廷|暫停/g, '暂停'],
+  [/暂挺|暂亭|暂听|暂廷|暫停|咱停|赞停|攒停/g, '暂停'],
   [/节算|結算|结酸|接算|解算/g, '结算'],
   [/申情|申清|伸请|申請/g, '申请'],
   [/进渡|近度|进读|尽度/g, '进度'],
@@ -456,6 +456,14 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/(?<![a-z])che\s?xiao(?![a-z])/gi, '撤销'],
   [/(?<![a-z])zan\s?ting(?![a-z])/gi, '暂停'],
   [/(?<![a-z])jie\s?suan(?![a-z])/gi, '结算'],
+  // …half in pinyin, half in characters, as the keyboard's suggestion was taken for one syllable ("jie算", "退kuan").
+  [/(?<![a-z])jie\s?(?=算)/gi, '结'],
+  [/(?<=结)\s?suan(?![a-z])/gi, '算'],
+  [/(?<![a-z])tui\s?(?=[货款钱])/gi, '退'],
+  [/(?<=退)\s?huo(?![a-z])/gi, '货'],
+  [/(?<=退)\s?kuan(?![a-z])/gi, '款'],
+  [/(?<![a-z])che\s?(?=销)/gi, '撤'],
+  [/(?<![a-z])zan\s?(?=停)/gi, '暂'],
 ];
 /** Pinyin request words, which make a Latin-letter message Chinese ("tuihuo zuotian 880"). */
 const PINYIN_REQUEST_WORD = /(?<![a-z])(?:tui\s?huo|tui\s?kuan|che\s?xiao|zan\s?ting)(?![a-z])/i;

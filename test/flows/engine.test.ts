@@ -987,6 +987,41 @@ describe('corrections as a shop with two terminals or a wrong option says them',
   });
 });
 
+describe('corrections and lengths as merchants put them', () => {
+  it('"是3050 不是3500": the value said not to be it is replaced, unlabelled, beside a labelled voucher', () => {
+    const atVoucher = last('cancel-transaction', ['要退一笔 商户123456789012345 终端12345678 昨天的 金额3500']).state!;
+    const step = send(atVoucher, '不对不对 是3050 不是3500，凭证号599012');
+    expect([valueOf(step.state, 'amount'), valueOf(step.state, 'voucher_no')]).toEqual([305000, '599012']);
+  });
+
+  it('a length counts from the start (a month as 30 days); a length said to fall short gives way to the new one', () => {
+    const month = last('suspend-settlement', ['我要出国 资金结算先暂停', MID, '12月12日', '先停一个月看看']);
+    expect(valueOf(month.state, 'resume_date')).toBe('2027-01-11');
+    const confirming = last('suspend-settlement', ['我要出国 资金结算先暂停', MID, '12月15日', '停10天', '跳过', '通知过了', PHONE]).state!;
+    expect([confirming.stage, valueOf(confirming, 'resume_date')]).toEqual(['confirming', '2026-12-25']);
+    expect(valueOf(send(confirming, '10天不够 改成停两周').state, 'resume_date')).toBe('2026-12-29');
+  });
+
+  it('"原因不对 不是退货 是收银员重复刷了一笔": the reason restated after what it is not', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    const step = send(confirming, '原因不对 不是退货 是收银员重复刷了一笔');
+    expect(valueOf(step.state, 'reason')).toBe('收银员重复刷了一笔');
+  });
+
+  it('"17号到20号这几天先停，21号恢复": the range\'s first day starts the hold, the day named resumes it', () => {
+    const step = last('suspend-settlement', ['17号到20号这几天结算先停一下，21号恢复']);
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-17', '2026-12-21']);
+  });
+
+  it('gives up at the summary in the words of a hold not wanted after all; "dunno, skip" skips', () => {
+    const confirming = last('suspend-settlement', SUSPEND_TO_CONFIRM).state!;
+    expect(send(confirming, '哎等下，老板说不停了照常结算，这个先不提交了').state!.stage).toBe('confirm-cancel');
+    const atCard = last('cancel-transaction', TO_CARD).state!;
+    const skipped = send(atCard, 'dunno, skip');
+    expect(skipped.state!.skipped).toContain('card_last4');
+  });
+});
+
 describe('a photo sent to replace the last one', () => {
   const photo = (n: number, values: Record<string, string>, text = ''): FlowInput => ({ text, files: [file(n)], slip: { values, slots: Object.keys(values) } });
 

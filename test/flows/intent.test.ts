@@ -91,6 +91,8 @@ describe('intent detection', () => {
       ['商户号828791575352477，终端号56214781，前天的，560元，凭证号868487，顾客退货', 'cancel-transaction'],
       ['866607855624255 47915443 昨天 1280 743433 退款 顾客不要了', 'cancel-transaction'],
       ['pls refund this one, customer returned the item', 'cancel-transaction'],
+      // Half pinyin, half characters, with an input method's homophone ("咱停" for 暂停).
+      ['我想咱停一下jie算 店里要装秀 差不多一个月', 'suspend-settlement'],
       // Redone at the terminal, but sent with the merchant's own ID: done for them.
       ['昨天多收了客人50 整笔退了重新刷 商户号826410993570003 终端72090003', 'cancel-transaction'],
       // An input method's 推 for 退; "freeze" for a hold.

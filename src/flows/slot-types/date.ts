@@ -605,6 +605,15 @@ export function durationIn(
   text: string,
   opts: { guess?: boolean; skip?: (span: { start: number; end: number }) => boolean } = {},
 ): { days: number; start: number; end: number } | undefined {
+  return durationsIn(text, opts)[0];
+}
+
+/** Every length said, in order (durationIn is the first). */
+export function durationsIn(
+  text: string,
+  opts: { guess?: boolean; skip?: (span: { start: number; end: number }) => boolean } = {},
+): { days: number; start: number; end: number }[] {
+  const found: { days: number; start: number; end: number }[] = [];
   const n = normalize(text);
   for (const m of n.text.matchAll(DURATION_ZH)) {
     const { n: count, u, about, more } = m.groups!;
@@ -616,7 +625,7 @@ export function durationIn(
     if (count === '半' && per === 1) continue;
     const span = originalSpan(n, m.index, m.index + m[0].length);
     if (opts.skip?.(span)) continue;
-    return { days: Math.round(k * per), ...span };
+    found.push({ days: Math.round(k * per), ...span });
   }
   for (const m of n.text.matchAll(opts.guess ? DURATION_EN_ANSWER : DURATION_EN)) {
     const { n: count, u, hedge } = m.groups!;
@@ -626,9 +635,9 @@ export function durationIn(
     const per = /^day/i.test(u!) ? 1 : /^week/i.test(u!) ? 7 : 30;
     const span = originalSpan(n, m.index, m.index + m[0].length);
     if (opts.skip?.(span)) continue;
-    return { days: k * per, ...span };
+    found.push({ days: k * per, ...span });
   }
-  return undefined;
+  return found;
 }
 
 /** The ISO day `days` after an ISO day. */
