@@ -21,7 +21,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const TTL = 600;
+/**
+ * Long enough that a busy event loop (CI runs the OCR suite on the other core) does not let a healthy
+ * leader's lease lapse between renewals — at 600 ms it did, now and then, under a full run.
+ */
+const TTL = 1_200;
 /** Timers run late on a loaded machine (CI shares its cores); the bounds stay well under the next lease. */
 const SLACK_MS = 400;
 
