@@ -219,6 +219,9 @@ export function labelOf(flow: Flow, slot: Slot, locale: Locale): string {
  * Whether one of `words` is in the clause of `found` — up to the punctuation around it, and in Chinese up to
  * the spaces too (merchants type a space for a comma).
  */
+/** A correction begun after an answer ("客人退货。刚才金额说错了，…"): where it starts. */
+const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:说错了|写错了|打错了|搞错了|填错了|不对)/;
+
 /** "是3050 不是3500" (the new value, then the old) and "不是3500 是3050" (the old, then the new). */
 const SWAP_AFTER = /(?:^|[，,。\s])是\s*(?<fresh>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而)?不是\s*(?<old>[^\s，,。；;]{1,20})/;
 const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而|应该|其实)?是\s*(?<fresh2>[^\s，,。；;]{1,20})/;
@@ -473,7 +476,8 @@ export class FlowEngine {
   }
 
   /** Free text (a reason): the message is the answer, unless it is a question or opens as a correction. */
-  private textAnswer(turn: Answering): Step {
+  private textAnswer(answering: Answering): Step {
+    const turn = this.correctedAfterText(answering) ?? answering;
     const { flow, state, before, input, text, files, pending, optional, now, locale, say } = turn;
     if (PLAIN_QUESTION.test(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
     if (CORRECTION_LEAD.test(text)) {
@@ -508,6 +512,20 @@ export class FlowEngine {
     // The message is the answer; other open slots it fills (by the model's reading) are taken too.
     this.fromModel(flow, state, input, now, locale, flow.slots);
     return this.advance(flow, state, now, locale, say);
+  }
+
+  /**
+   * "客人退货。刚才金额说错了，是一千三百八，不是一千八": a correction after the free-text answer changes the
+   * value it names (said as "是X，不是Y"); the answer is what came before it.
+   */
+  private correctedAfterText(turn: Answering): Answering | undefined {
+    const tail = CORRECTION_TAIL.exec(turn.text);
+    if (!tail || tail.index === 0) return undefined;
+    const out: Extraction = { changed: [], same: [], explanations: [], spans: [], explained: [] };
+    this.swapped(turn.flow, turn.state, turn.text.slice(tail.index), turn.now, turn.locale, out);
+    if (!out.changed.length) return undefined;
+    const text = turn.text.slice(0, tail.index).replace(/[\s\p{P}]+$/u, '');
+    return { ...turn, text, say: [...turn.say, ...this.acknowledged(turn.flow, turn.before, turn.state, turn.pending, out.changed, turn.locale)] };
   }
 
   /** A value (or files) asked for: the message's values taken wherever they belong, then the pending answer. */

@@ -450,6 +450,10 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/咗/g, '了'],
   [/冇/g, '没'],
   [/點解|点解/g, '为什么'],
+  // Southwestern speech: 莫 before a verb is 别 ("钱莫打过来"), 嘞 is 的, 屋头 is 家里.
+  [/莫(?=[打转结付给往发退撤停])/g, '别'],
+  [/嘞/g, '的'],
+  [/屋头/g, '家里'],
   // The request words typed in pinyin ("tuihuo 昨天的 880").
   [/(?<![a-z])tui\s?huo(?![a-z])/gi, '退货'],
   [/(?<![a-z])tui\s?kuan(?![a-z])/gi, '退款'],

@@ -1002,6 +1002,13 @@ describe('corrections and lengths as merchants put them', () => {
     expect(valueOf(send(confirming, '10天不够 改成停两周').state, 'resume_date')).toBe('2026-12-29');
   });
 
+  it('a correction after the reason ("客人退货。刚才金额说错了，是一千三百八，不是一千八") changes the amount; the reason is what came before', () => {
+    const atReason = last('cancel-transaction', ['退款 商户123456789012345 终端12345678 前天 一千八 凭证528229', '不知道']).state!;
+    expect(atReason.pending).toBe('reason');
+    const step = send(atReason, '客人退货。刚才金额说错了，是一千三百八，不是一千八');
+    expect([valueOf(step.state, 'amount'), valueOf(step.state, 'reason')]).toEqual([138000, '客人退货']);
+  });
+
   it('"原因不对 不是退货 是收银员重复刷了一笔": the reason restated after what it is not', () => {
     const confirming = last('cancel-transaction', TO_CONFIRM).state!;
     const step = send(confirming, '原因不对 不是退货 是收银员重复刷了一笔');

@@ -91,6 +91,8 @@ describe('intent detection', () => {
       ['商户号828791575352477，终端号56214781，前天的，560元，凭证号868487，顾客退货', 'cancel-transaction'],
       ['866607855624255 47915443 昨天 1280 743433 退款 顾客不要了', 'cancel-transaction'],
       ['pls refund this one, customer returned the item', 'cancel-transaction'],
+      // Southwestern speech: 莫 is 别, 嘞 is 的, 屋头 is 家里.
+      ['老板屋头有事要回老家一趟，卡上嘞钱这段时间莫打过来咯', 'suspend-settlement'],
       // Half pinyin, half characters, with an input method's homophone ("咱停" for 暂停).
       ['我想咱停一下jie算 店里要装秀 差不多一个月', 'suspend-settlement'],
       // Redone at the terminal, but sent with the merchant's own ID: done for them.
