@@ -68,6 +68,10 @@ export async function runAsk(config: Config, logger: Logger, question: string, j
       ...(reply.model ? { model: { name: llm!.model, ...reply.model } } : {}),
       // What the rewrite and rerank did (the rewrite is the merchant's question in the guide's words).
       ...(reply.steps ? { steps: reply.steps } : {}),
+      // Why an off-topic message was (or was not) refused: the out-of-scope question it was judged to be,
+      // and the nearest one with its similarity — what an operator adds a sibling of.
+      ...(reply.knowledge.retrieval.outOfScope ? { outOfScope: reply.knowledge.retrieval.outOfScope } : {}),
+      ...(reply.knowledge.retrieval.nearestOutOfScope ? { nearestOutOfScope: reply.knowledge.retrieval.nearestOutOfScope } : {}),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {

@@ -38,7 +38,9 @@ describe('pos-assist CLI', () => {
     const { code, stdout, stderr } = cli(['ask', 'POS机已经结算了还能撤销交易吗', '--json']);
     expect(code, stderr).toBe(0);
     const out = JSON.parse(stdout);
-    expect(Object.keys(out).sort()).toEqual(['answer', 'answered', 'by', 'confidence', 'sources']);
+    expect(Object.keys(out).sort()).toEqual(['answer', 'answered', 'by', 'confidence', 'nearestOutOfScope', 'sources']);
+    // Near no out-of-scope question: far under the 0.35 at which one is refused.
+    expect(out.nearestOutOfScope.sim).toBeLessThan(0.35);
     // Offline: the guide's own sentences.
     expect(out.by).toBe('extractive');
     expect(out.answered).toBe(true);
@@ -55,6 +57,12 @@ describe('pos-assist CLI', () => {
     const off = JSON.parse(cli(['ask', '帮我写一首关于春天的诗', '--json']).stdout);
     expect(off).toMatchObject({ answered: false, sources: [] });
     expect(off.confidence).toBeLessThan(0.35);
+    // A fee question with input-method typos ("收宽", "手许费") is read as the list's fee question and refused
+    // as it: the operator sees which one.
+    const fee = JSON.parse(cli(['ask', '怎么申请二维码收宽 手许费多少', '--json']).stdout);
+    expect(fee).toMatchObject({ answered: false, outOfScope: expect.stringContaining('手续费') });
+    expect(fee.nearestOutOfScope).toEqual({ question: fee.outOfScope, sim: expect.any(Number) });
+    expect(fee.nearestOutOfScope.sim).toBeGreaterThanOrEqual(0.35);
   });
 
   it('ingest is incremental: a second run embeds nothing', () => {
