@@ -133,6 +133,11 @@ const REDO_AT_TERMINAL = /(?:撤|退)[^，,。?？]{0,3}(?:再|重新)刷|重刷
  * terminal (预授权完成撤销), which no request here files — asked about it, the guide answers.
  */
 const PRE_AUTH = /预授权|押金|授权完成|\bpre-?auth(?:ori[sz]ation)?\b|\bdeposit hold\b/i;
+/**
+ * Asked about the rule first ("撤销有没有截止时间？今晚十点半还能撤今天下午那笔吗？"): the answer is the guide's,
+ * and the request is offered after it.
+ */
+const ASKS_THE_RULE = /有没有(?:个)?(?:截止|时间限制|时限|期限|限制|规定)|截止(?:时间|到几点)|最晚(?:几点|什么时候)|几点(?:之前|以前|前)(?:能|可以)?/;
 /** Asked for approval at the end ("…这样可以吧", "没问题吧"): a question, though it has no question word. */
 const ASKS_APPROVAL = /(?:可以|行|对|没问题|没事|合规|ok)吧[?？]?\s*$/i;
 
@@ -279,10 +284,12 @@ export class IntentDetector {
     const fileAsked = opts.withFiles === true && POINTS_AT_FILE.test(text) && CAN_IT_BE_UNDONE.test(text);
     // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
     if (which !== 'own' && AS_CARDHOLDER.test(text) && !opts.topic) return undefined;
-    // …unless sent with the merchant's own ID ("整笔退了重新刷 商户号826…"): nobody gives it to learn how.
-    const doneAtTerminal = (REDO_AT_TERMINAL.test(text) || PRE_AUTH.test(text)) && !MERCHANT_ID.test(text);
+    // Redone at the terminal, a pre-authorised deposit, the rule asked first: the guide answers first, the
+    // request is offered after — unless sent with the merchant's own ID ("整笔退了重新刷 商户号826…"):
+    // nobody gives it to learn how.
+    const answeredFirst = (REDO_AT_TERMINAL.test(text) || PRE_AUTH.test(text) || ASKS_THE_RULE.test(text)) && !MERCHANT_ID.test(text);
     const asking = QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || CAN_IT_BE_UNDONE.test(text) || /不[?？]?\s*$/.test(text);
-    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || (doneAtTerminal && (REDO_AT_TERMINAL.test(text) || asking))) && !polite && !(particular && !doneAtTerminal) && !fileAsked && !opts.asked;
+    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || (answeredFirst && (REDO_AT_TERMINAL.test(text) || asking))) && !polite && !(particular && !answeredFirst) && !fileAsked && !opts.asked;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic;

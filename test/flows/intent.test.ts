@@ -81,6 +81,10 @@ describe('intent detection', () => {
       '上回提交的停结算申请现在到哪一步了 能顺便帮我提交恢复结算吗',
       // Asks after something applied for a week ago: the merchant's requests are shown (a terminal is none of them).
       '新的POS机什么时候能寄到 已经申请一周了',
+      // Asks after the merchant's own hold request: its status is shown, which answers it.
+      '我申请的那个停结算到底批了没啊，等好几天了',
+      // A request put as a question ("能不能先把…停一停"), with the reason told: the hold is started.
+      '这阵子手头紧巴巴的，钱转不开，能不能先把俺们两家店的刷卡结算停一停？',
     ];
     expect(started.filter((q) => !known.includes(q))).toEqual([]);
   });
@@ -283,6 +287,8 @@ describe('intent detection', () => {
       '我把顾客的卡拍下来留着，方便以后给他退款，这样可以吧',
       // Undone to be done again at the terminal: how to do it oneself.
       '这单刷错金额了，还没结算，可不可以撤了再刷？',
+      // The rule asked first: answered, the request offered after.
+      '撤销有没有截止时间？今晚十点半还能撤今天下午那笔吗？',
     ]) {
       expect(detector.detect(text)?.mode, text).not.toBe('start');
     }
