@@ -1402,12 +1402,23 @@ export class FlowEngine {
       // "原因不对 不是退货 是收银员重复刷了一笔": what it is not may come before what it is.
       const m = new RegExp(`(?:${escaped})(?:写错了|填错了|错了|不对)?[，,\\s]*(?:不是[^，,。；;!！?？\\s]{1,12}[，,\\s]*)?(?:改成|改为|换成|应该是|应为|写成|是|should be|is|to)[:：\\s]*([^\\s，,。；;!！?？][^，,。；;!！?？]+)`, 'i').exec(text);
       if (!m) continue;
-      const parsed = this.parse(slot, state, m[1]!.replace(/[。.!！]+$/, '').trim(), now, locale);
+      const said = m[1]!.replace(/[。.!！]+$/, '').trim();
+      // "原因不对 不是经营调整 是资金紧张": an option of a choice already made is that choice corrected, not its
+      // free-text detail restated.
+      if (this.namesChosenOption(flow, state, said, now, locale)) continue;
+      const parsed = this.parse(slot, state, said, now, locale);
       if (!parsed.ok) continue;
       this.setValue(state, slot.name, parsed);
       return { slot: slot.name, span: [m.index, m.index + m[0].length] };
     }
     return undefined;
+  }
+
+  /** Whether the words name, as written, an option of an enum question already answered. */
+  private namesChosenOption(flow: Flow, state: FlowState, said: string, now: Date, locale: Locale): boolean {
+    return flow.slots.some(
+      (s) => s.type === 'enum' && state.values[s.name] !== undefined && !this.isRuleSet(flow, s) && this.slotType('enum').extract(said, this.context(s, now, locale, flow)).some((f) => !f.guessed),
+    );
   }
 
   /**

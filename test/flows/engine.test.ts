@@ -1013,6 +1013,11 @@ describe('corrections and lengths as merchants put them', () => {
     const confirming = last('cancel-transaction', TO_CONFIRM).state!;
     const step = send(confirming, '原因不对 不是退货 是收银员重复刷了一笔');
     expect(valueOf(step.state, 'reason')).toBe('收银员重复刷了一笔');
+    // Where the reason is a choice ("原因 经营调整"), an option named so corrects the choice, not its detail.
+    const hold = last('suspend-settlement', ['老板要住院，店里歇业，结算先停', MID, '12月1日', '2027年1月5日', '没有', '没有', PHONE]).state!;
+    expect([hold.stage, valueOf(hold, 'reason')]).toEqual(['confirming', 'business_change']);
+    const corrected = send(hold, '原因不对 不是经营调整 是资金紧张');
+    expect([valueOf(corrected.state, 'reason'), valueOf(corrected.state, 'reason_detail')]).toEqual(['cash_flow', valueOf(hold, 'reason_detail')]);
   });
 
   it('"17号到20号这几天先停，21号恢复": the range\'s first day starts the hold, the day named resumes it', () => {
