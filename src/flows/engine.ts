@@ -219,6 +219,10 @@ export function labelOf(flow: Flow, slot: Slot, locale: Locale): string {
  * Whether one of `words` is in the clause of `found` — up to the punctuation around it, and in Chinese up to
  * the spaces too (merchants type a space for a comma).
  */
+function noExtraction(): Extraction {
+  return { changed: [], same: [], explanations: [], spans: [], explained: [] };
+}
+
 /** A correction begun after an answer ("客人退货。刚才金额说错了，…"): where it starts. */
 const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:说错了|写错了|打错了|搞错了|填错了|不对)/;
 
@@ -227,7 +231,7 @@ const SWAP_AFTER = /(?:^|[，,。\s])是\s*(?<fresh>[^\s，,。；;]{1,20}?)\s*[
 const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而|应该|其实)?是\s*(?<fresh2>[^\s，,。；;]{1,20})/;
 
 /** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
-const NEGATED_BEFORE = /(?:不是|并非|不|\bnot\s*)$/i;
+const NOT_THIS_OPTION = /(?:不是|并非|不|\bnot\s*)$/i;
 
 function saidBeside(text: string, found: { start: number; end: number }, words: string[] | undefined): boolean {
   if (!words?.length) return false;
@@ -415,7 +419,7 @@ export class FlowEngine {
       if (problem) say.push(problem);
     }
     if (input.slip && files.length) {
-      if (REPLACES_PHOTO.test(text)) this.dropLastSlip(flow, state, files);
+      if (REPLACES_PHOTO.test(text)) this.dropLastSlip(flow, state, files, locale);
       return this.collectWithSlip(flow, state, input, pending, now, locale, say, opts.slipRead);
     }
     if (!text) return this.advance(flow, state, now, locale, say);
@@ -521,7 +525,7 @@ export class FlowEngine {
   private correctedAfterText(turn: Answering): Answering | undefined {
     const tail = CORRECTION_TAIL.exec(turn.text);
     if (!tail || tail.index === 0) return undefined;
-    const out: Extraction = { changed: [], same: [], explanations: [], spans: [], explained: [] };
+    const out = noExtraction();
     this.swapped(turn.flow, turn.state, turn.text.slice(tail.index), turn.now, turn.locale, out);
     if (!out.changed.length) return undefined;
     const text = turn.text.slice(0, tail.index).replace(/[\s\p{P}]+$/u, '');
@@ -918,7 +922,7 @@ export class FlowEngine {
     // "原因写错了，是刷错金额": the text under its label is the new value, read by nothing else ("金额" in it is no amount).
     const restated = text ? this.restatedText(flow, state, text, now, locale) : undefined;
     const rest = restated ? blank(text, [restated.span]) : text;
-    const found: Extraction = rest.trim() ? this.extractInto(flow, state, rest, now, locale, { mode: 'confirming' }) : { changed: [], same: [], explanations: [], spans: [], explained: [] };
+    const found: Extraction = rest.trim() ? this.extractInto(flow, state, rest, now, locale, { mode: 'confirming' }) : noExtraction();
     if (restated) found.changed.push(restated.slot);
     say.push(...found.explanations);
     // Only slots still open (never a value shown in the summary: the model does not correct).
@@ -1071,7 +1075,7 @@ export class FlowEngine {
    * "不对不对 发错了 是这张" with a new photo: the last photo leaves the files, and the values it filled —
    * unless changed since — are emptied for the new photo to fill. What the merchant typed stays.
    */
-  private dropLastSlip(flow: Flow, state: FlowState, incoming: FileRef[]): void {
+  private dropLastSlip(flow: Flow, state: FlowState, incoming: FileRef[], locale: Locale): void {
     const last = state.lastSlip;
     if (!last) return;
     delete state.lastSlip;
@@ -1084,7 +1088,7 @@ export class FlowEngine {
       const kept = ((state.values[slot.name]?.value as FileRef[] | undefined) ?? []).filter((f) => fresh.has(f.file) || !last.files.includes(f.file));
       const before = (state.values[slot.name]?.value as FileRef[] | undefined)?.length ?? 0;
       if (kept.length === before) continue;
-      if (kept.length) this.setValue(state, slot.name, { ok: true, value: kept, display: state.values[slot.name]!.display.replace(/\d+/, String(kept.length)) });
+      if (kept.length) this.setValue(state, slot.name, { ok: true, value: kept, display: flowText(locale, 'flowFilesDisplay', { count: kept.length }) });
       else delete state.values[slot.name];
     }
   }
@@ -1121,7 +1125,7 @@ export class FlowEngine {
    * correction may also name an enum's option ("已通知合作方") or a value under its label.
    */
   private extractInto(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, opts: { mode: 'collecting' | 'confirming' }): Extraction {
-    const out: Extraction = { changed: [], same: [], explanations: [], spans: [], explained: [] };
+    const out = noExtraction();
     const explained = new Set<string>();
     const byType = new Map<string, Slot[]>();
     for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
@@ -1212,7 +1216,7 @@ export class FlowEngine {
         // "不是资金周转 我们是要搬店": the option said not to be it is no choice.
         const hits = this.slotType('enum')
           .extract(text, this.context(slot, now, locale, flow))
-          .filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)) && !NEGATED_BEFORE.test(text.slice(Math.max(0, f.start - 3), f.start)));
+          .filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)) && !NOT_THIS_OPTION.test(text.slice(Math.max(0, f.start - 3), f.start)));
         const ids = new Map(hits.map((f) => [String(f.value), f]));
         if (ids.size !== 1) continue;
         const f = [...ids.values()][0]!;
@@ -1327,7 +1331,7 @@ export class FlowEngine {
       if (flow.slots.filter((s) => s.type === slot.type).length > 1) {
         // Two dates: one named in its clause ("…从明儿开始") is that one's.
         if (slot.mentions?.length) {
-          const one: Extraction = { changed: [], same: [], explanations: [], spans: [], explained: [] };
+          const one = noExtraction();
           this.byClause(flow, state, text, [slot], now, locale, one);
           out.changed.push(...one.changed);
           out.spans.push(...one.spans);

@@ -282,14 +282,17 @@ export class IntentDetector {
         [...text].length <= TOLD_SALE_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5));
     // Whether what was sent with it can be undone ("这个能退吗" + the slip): the sale is in hand, so is the request.
     const fileAsked = opts.withFiles === true && POINTS_AT_FILE.test(text) && CAN_IT_BE_UNDONE.test(text);
-    // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
+    // The writer as a cardholder charged at another shop: no sale of their own to undo.
     if (which !== 'own' && AS_CARDHOLDER.test(text) && !opts.topic) return undefined;
     // Redone at the terminal, a pre-authorised deposit, the rule asked first: the guide answers first, the
     // request is offered after — unless sent with the merchant's own ID ("整笔退了重新刷 商户号826…"):
     // nobody gives it to learn how.
     const answeredFirst = (REDO_AT_TERMINAL.test(text) || PRE_AUTH.test(text) || ASKS_THE_RULE.test(text)) && !MERCHANT_ID.test(text);
-    const asking = QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || CAN_IT_BE_UNDONE.test(text) || /不[?？]?\s*$/.test(text);
-    const question = (QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text) || (answeredFirst && (REDO_AT_TERMINAL.test(text) || asking))) && !polite && !(particular && !answeredFirst) && !fileAsked && !opts.asked;
+    const questionShaped = QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text);
+    // Whether it can be undone, asked of such a sale ("…那笔完成能撤回来不"), asks too.
+    const asksUndo = REDO_AT_TERMINAL.test(text) || CAN_IT_BE_UNDONE.test(text) || /不[?？]?\s*$/.test(text);
+    // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
+    const question = (questionShaped || (answeredFirst && asksUndo)) && !polite && !(particular && !answeredFirst) && !fileAsked && !opts.asked;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic;
