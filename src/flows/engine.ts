@@ -361,7 +361,14 @@ export class FlowEngine {
       return { state: next, say: [this.cancelQuestion(locale)] };
     }
     const fromSlip = this.takeSlipOffers(flow, next, text, now, locale);
-    if (fromSlip) return this.advance(flow, next, now, locale, [fromSlip]);
+    if (fromSlip) {
+      // "终端号打错了 按小票上的来。电话131…": what else the message gives is read on, without the values taken.
+      const rest = fromSlip.rest;
+      if (!/\d/.test(rest)) return this.advance(flow, next, now, locale, [fromSlip.say]);
+      const on = { ...input, text: rest };
+      const step = next.stage === 'confirming' ? this.confirming(flow, next, on, now, locale) : this.collect(flow, next, on, now, locale, { fromStart: false });
+      return { ...step, say: [fromSlip.say, ...step.say] };
+    }
     if (next.stage === 'confirming') return this.confirming(flow, next, input, now, locale);
     return this.collect(flow, next, input, now, locale, { fromStart: false });
   }
@@ -371,7 +378,7 @@ export class FlowEngine {
    * right" take every value the slip offered; a message that says one of them back ("是1260，我记错了",
    * "哦对 1260") takes that one. An offer lapses once the merchant changes that value otherwise.
    */
-  private takeSlipOffers(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): Say | undefined {
+  private takeSlipOffers(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): { say: Say; rest: string } | undefined {
     const offers = Object.entries(state.slipOffers ?? {}).filter(([name, o]) => state.values[name]?.value === o.given);
     if (offers.length === 0) {
       delete state.slipOffers;
@@ -391,7 +398,14 @@ export class FlowEngine {
       delete state.slipOffers![name];
     }
     const values = taken.map(([name]) => `${labelOf(flow, this.slot(flow, name)!, locale)} ${this.shown(flow, state, name, locale)}`).join(locale === 'en' ? ', ' : '、');
-    return { text: flowText(locale, 'flowSlipTaken', { values }) };
+    // The numbers that said the taken values back, and the words that took the slip's side, are spent.
+    let rest = text.replace(SLIP_WINS, ' ');
+    const says = (n: string, [name, o]: (typeof taken)[number]) => {
+      const parsed = this.parse(this.slot(flow, name)!, state, n, now, locale);
+      return parsed.ok && parsed.value === o.value;
+    };
+    for (const n of numbers) if (taken.some((t) => says(n, t))) rest = rest.replace(n, ' ');
+    return { say: { text: flowText(locale, 'flowSlipTaken', { values }) }, rest: rest.trim() };
   }
 
   /**
@@ -474,6 +488,11 @@ export class FlowEngine {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
       this.noDocumentsSaid(flow, state, text);
+      // "刚才说错了，是停到12月25号。材料没有": the values said besides are read as well, not dropped.
+      if (/\d/.test(text)) {
+        const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+        say.push(...this.acknowledged(flow, turn.before, state, pending, found.changed, locale), ...found.explanations);
+      }
       return this.advance(flow, state, now, locale, say);
     }
     return undefined;

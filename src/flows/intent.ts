@@ -27,7 +27,7 @@ const TICKET_ALONE = /^\s*(?:工单号?|单号|ticket(?: no\.?| number)?)?\s*[:�
 const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
-const QUESTION = /[?？]|吗|呢(?![单單笔筆张張个個条條份部台次])|怎么|如何|什么|为什么|为啥|啥|咋|多久|多长时间|要好久|好久(?:能|才|可以|会|到)|(?<![前好这过十])几天|哪些|哪一步|(?:去|在|到|找)哪(?:里|儿)?|哪里|哪儿|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|(?<!不)(?<same>[\u4e00-\u9fff])不\k<same>|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b/i;
+const QUESTION = /[?？]|吗|呢(?![单單笔筆张張个個条條份部台次])|怎么|如何|什么(?![都也])|为什么|为啥|啥(?![都也])|咋|多久|多长时间|要好久|好久(?:能|才|可以|会|到)|(?<![前好这过十])几天|哪些|哪一步|哪一?[张联份]|(?:去|在|到|找)哪(?:里|儿)?|哪里|哪儿|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|(?<!不)(?<same>[\u4e00-\u9fff])不\k<same>|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b/i;
 
 /**
  * Whether it was done, asked of a refund, a void or a hold ("钱退给顾客了吗", "停了没", "did the refund go

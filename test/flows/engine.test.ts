@@ -1087,6 +1087,42 @@ describe('a slip that shows another value than the merchant gave', () => {
   });
 });
 
+describe('a message that answers and gives more', () => {
+  it('"终端号打错了，按小票上的来…电话…": the slip\'s value is taken and the phone in the same message too', () => {
+    const photo = send(last('cancel-transaction', TO_CARD).state, { text: '', files: [file(7)], slip: { values: { terminal_id: '72060030' }, slots: ['terminal_id'] } });
+    expect(said(photo)).toContain('已保留您提供的');
+    const step = send(photo.state, '哦终端号我刚才打错了，按小票上的来，72060030。电话13900001111');
+    expect(valueOf(step.state, 'terminal_id')).toBe('72060030');
+    expect(valueOf(step.state, 'phone')).toBe('13900001111');
+    expect(step.say[0]!.text).toContain('已按签购单改为');
+  });
+
+  it('"还没结算…我不知道密码" at the batch question: no settlement yet; not knowing the password is about the void', () => {
+    const step = send(last('cancel-transaction', SAME_DAY).state, '对的。今天还没结算，机器上撤销要主管密码，店长不在我不知道密码');
+    expect(valueOf(step.state, 'batch_settled')).toBe('no');
+    expect(valueOf(step.state, 'void_tried')).toBe('failed');
+    // Not knowing the question's own answer is still "don't know".
+    expect(valueOf(send(last('cancel-transaction', SAME_DAY).state, '不知道啊').state, 'batch_settled')).toBe('unknown');
+  });
+
+  it('a correction and the skipped documents in one message: "刚才说错了，是停到12月25号。材料没有"', () => {
+    const atDocuments = last('suspend-settlement', ['想暂停结算，收银系统要升级换新的', MID, '从12月8号开始', '停到12月20号']).state!;
+    expect(atDocuments.pending).toBe('documents');
+    const step = send(atDocuments, '刚才说错了，是停到12月25号。材料没有');
+    expect(valueOf(step.state, 'resume_date')).toBe('2026-12-25');
+    expect(step.state!.skipped).toContain('documents');
+    expect(said(step)).toContain('已更正为 2026年12月25日');
+  });
+
+  it('a length that moves another day ("房东那边晚两天交房") is no length of the hold: the resume day stays', () => {
+    const confirming = last('suspend-settlement', ['店要搬到隔壁街，资金结算先停一阵', MID, '12月10号开始', '12月20号恢复', '跳过', '通知了', PHONE]).state!;
+    expect(confirming.stage).toBe('confirming');
+    const step = send(confirming, '开始日期改一下，12号开始，不是10号，房东那边晚两天交房');
+    expect(valueOf(step.state, 'start_date')).toBe('2026-12-12');
+    expect(valueOf(step.state, 'resume_date')).toBe('2026-12-20');
+  });
+});
+
 describe('digressions', () => {
   it('a question with 多少 at the slip step is a digression, not a failed try at the photo', () => {
     const atSlip = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货']).state!;

@@ -85,6 +85,9 @@ describe('intent detection', () => {
       '我申请的那个停结算到底批了没啊，等好几天了',
       // A request put as a question ("能不能先把…停一停"), with the reason told: the hold is started.
       '这阵子手头紧巴巴的，钱转不开，能不能先把俺们两家店的刷卡结算停一停？',
+      '我们这个月资金紧得很，可不可以先把几个店的结算停一哈嘛？',
+      // A sale of one's own told with its amounts, then how to get it back: the request is what is needed.
+      '收银员把128打成1280了 顾客签完字都走了 这咋弄回去',
     ];
     expect(started.filter((q) => !known.includes(q))).toEqual([]);
   });
@@ -303,6 +306,10 @@ describe('intent detection', () => {
     // "这个帮我撤了" points at the photo sent with it; without one it names no sale.
     expect(detector.detect('这个帮我撤了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('please refund this', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // "啥都有" (everything is on it) asks nothing.
+    expect(detector.detect('这张要refund，客人退货了，单子上啥都有你自己看哈', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // "哪张给客人" asks which copy: a question about the slips, whatever was voided.
+    expect(detector.detect('撤完打出来两张小票 哪张给客人哪张我留着')?.mode).not.toBe('start');
     expect(detector.detect('这个帮我撤了')?.mode).not.toBe('start');
     // Whether the sale sent can be undone is asking for it; without the photo it is a question.
     expect(detector.detect('这个能退吗 客人说东西有问题', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });

@@ -593,6 +593,9 @@ const DURATION_ZH = /(?<![上下这本第前])(?<n>\d{1,3}|[一二两三四五�
  * Said as a guess ("大概一个月", "十来天", "差不多两周"): the merchant is asked for the day instead — unless that
  * is the answer to the question (`guess`): then the guess is the best day there is, and the summary shows it.
  */
+/** A length that moves another day ("房东那边晚两天交房", "提前一周", "two days late") is no length of the hold. */
+const SHIFT_BEFORE = /(?:晚|早|迟|推迟|延后|延迟|提前|拖)\s*$/;
+const SHIFT_AFTER_EN = /^\s+(?:late|early|earlier|behind)\b/i;
 const HEDGE_BEFORE = /(?:大概|差不多|大约|约|估计|可能|也许|说不定)[^，,。;；]{0,4}$/;
 const DURATION_EN =
   /\bfor\s+(?<hedge>(?:about|around|roughly|approximately|maybe|probably|like)\s+)?(?<n>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)\s+(?<u>days?|weeks?|months?)\b/gi;
@@ -624,7 +627,7 @@ export function durationsIn(
     const per = unit === '天' ? 1 : unit === '个月' ? 30 : 7;
     if (count === '半' && per === 1) continue;
     const span = originalSpan(n, m.index, m.index + m[0].length);
-    if (opts.skip?.(span)) continue;
+    if (opts.skip?.(span) || SHIFT_BEFORE.test(n.text.slice(0, m.index))) continue;
     found.push({ days: Math.round(k * per), ...span });
   }
   for (const m of n.text.matchAll(opts.guess ? DURATION_EN_ANSWER : DURATION_EN)) {
@@ -634,7 +637,7 @@ export function durationsIn(
     if (k === undefined || k <= 0) continue;
     const per = /^day/i.test(u!) ? 1 : /^week/i.test(u!) ? 7 : 30;
     const span = originalSpan(n, m.index, m.index + m[0].length);
-    if (opts.skip?.(span)) continue;
+    if (opts.skip?.(span) || SHIFT_AFTER_EN.test(n.text.slice(m.index + m[0].length))) continue;
     found.push({ days: k * per, ...span });
   }
   return found;

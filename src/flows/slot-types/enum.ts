@@ -109,7 +109,15 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   if (NOTHING_ELSE.test(answer)) return invalid('enum.no_match', listVars(values, all));
 
   // A label inside the answer.
-  const indices = [...new Set(hits(answer, values, 1).map((h) => h.index))].sort((a, b) => a - b);
+  const found = hits(answer, values, 1);
+  let indices = [...new Set(found.map((h) => h.index))].sort((a, b) => a - b);
+  // "还没结算，…我不知道密码": not knowing something else (a noun follows) is no "don't know" to this
+  // question when another option is said.
+  if (indices.length > 1) {
+    const answered = found.filter((h) => !(UNSURE.test(answer.slice(h.start, h.end)) && OBJECT_AFTER.test(answer.slice(h.end))));
+    const left = [...new Set(answered.map((h) => h.index))];
+    if (left.length >= 1 && left.length < indices.length) indices = left.sort((a, b) => a - b);
+  }
   // "havent settled", "还没通知合作方": a label of the yes option, said in the negative, is the no option.
   if (indices.length === 1 && NEGATED.test(bare)) {
     const no = values.findIndex((v) => answersOf(v) === 'no');
@@ -145,6 +153,8 @@ const NEGATED = /^(?:还|也|都)?(?:没|没有|未|冇|唔|不)|^(?:no|not|neve
 
 /** Not "I don't know" or "can't": 不知道, 不清楚, 不确定, 不记得, 不会, 不懂 are no answer to a yes/no question. */
 const UNSURE = /^(?:还|也|都)?(?:不|没)(?:知道|清楚|确定|记得|记住|会|懂|太)/;
+/** A word right after "不知道" that is what is not known ("不知道密码"), not a particle or a pause. */
+const OBJECT_AFTER = /^[\u4e00-\u9fff](?<![啊呀呢吧了啦哦喔嘛的哈耶])/u;
 const SAID_NO =
   /^(?:还|也|都|暂时|目前|现在)?(?:没|没有|冇|未|唔|不|否)(?:有|呢|啊|呀|哦|喔|了|的|过)?(?:[\u4e00-\u9fff]{1,4}?)?(?:呢|啊|呀|哦|喔|了|的|过)?$|^(?:no|nope|nah|not yet|never|haven'?t|have not|didn'?t|did not|not really)(?:[\s,]+[a-z' ]{0,24})?$/i;
 const SAID_YES =
