@@ -27,7 +27,7 @@ import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
+import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -477,7 +477,7 @@ export class FlowEngine {
     // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
     const nothingToAdd = pending.type === 'text' && YES.test(text);
     // …and a plain "no" to an optional file question is none to send.
-    const noDocuments = pending.type === 'attachments' && (NO_DOCUMENTS.test(text) || NO.test(text));
+    const noDocuments = pending.type === 'attachments' && (NO_DOCUMENTS.test(text) || NO.test(text) || NOTHING_TO_SEND.test(text));
     // "确认" / "submit" at an optional step: the merchant wants to go on without it.
     const submit = CONFIRM_SAID.test(text);
     // …unless a guess comes with it ("等新账户开好再说 大概两周"): the guess is the answer.
@@ -1180,7 +1180,12 @@ export class FlowEngine {
       // Of several values, the one said with the slot's words ("…是前天刷的"), if any.
       const saidWith = found.length > 1 ? found.filter((x) => saidBeside(text, x, target.options.saidWith)) : [];
       if (ownEvent.length === 0) continue;
-      const pool = saidWith.length > 0 ? saidWith : ownEvent;
+      // Of several, the one in the clause that names the slot ("下礼拜要装修 … 从12月8号开始" starts on the 8th).
+      const inNamingClause =
+        named.length === 1 && ownEvent.length > 1
+          ? ownEvent.filter((x) => clauses(text).some((c) => x.start >= c.start && x.end <= c.start + c.text.length && target.mentions!.some((m) => withoutFromToday(c.text).toLowerCase().includes(m.toLowerCase()))))
+          : [];
+      const pool = saidWith.length > 0 ? saidWith : inNamingClause.length > 0 ? inNamingClause : ownEvent;
       // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
       // themselves between two of them ("前天的 哦不对 是昨天的"): then the one after the correction.
       const current = state.values[target.name]?.display;
@@ -1470,11 +1475,19 @@ export class FlowEngine {
     const own = clauses(text).filter((c) => target.mentions!.some((m) => withoutFromToday(c.text).toLowerCase().includes(m.toLowerCase())));
     if (own.length !== 1) return false;
     const clause = own[0]!;
-    const inside = found.filter((f) => f.start >= clause.start && f.end <= clause.start + clause.text.length);
+    const inside = found.filter((f) => f.start >= clause.start && f.end <= clause.start + clause.text.length).sort((a, b) => a.start - b.start);
+    // "12月10号起一直停到1月5号": the clause names one day and holds the range — its first day, then its last.
+    if (inside.length === 2 && found.length === 2 && RANGE_JOINER.test(text.slice(inside[0]!.end, inside[1]!.start))) {
+      const [earlier, later] = other.options.notBefore === target.name ? [target, other] : [other, target];
+      return this.setBoth(flow, state, [earlier, inside[0]!], [later, inside[1]!], now, out);
+    }
     if (inside.length !== 1) return false;
     const mine = inside[0]!;
     const rest = found.filter((f) => f !== mine).sort((a, b) => a.start - b.start);
     if (rest.length === 2 && !RANGE_JOINER.test(text.slice(rest[0]!.end, rest[1]!.start))) return false;
+    // The later day is checked against the earlier one, so the earlier is set first: "下礼拜店里要装修…从12月8号
+    // 开始" names the start; the other day before it is no resume day.
+    if (other.options.notBefore === target.name) return this.setBoth(flow, state, [target, mine], [other, rest[0]!], now, out);
     return this.setBoth(flow, state, [other, rest[0]!], [target, mine], now, out);
   }
 

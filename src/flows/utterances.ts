@@ -29,11 +29,11 @@ export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do n
  * "顾客不要了" explains a refund, "这个申请不用了" ends one.
  */
 export const CANCEL_CLAUSE = new RegExp(
-  String.raw`(?:^|[，,。.!！;；\s])(?:那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:算了|算啦|算鸟|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?:这个|那个|这笔|那笔|这单|那单|这边)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！;；\s]|$)`,
+  String.raw`(?:^|[，,。.!！;；…~\s])(?:那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?:这个|那个|这笔|那笔|这单|那单|这边)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！;；…~\s]|$)`,
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
-export const YES_CANCEL = new RegExp(String.raw`^(是|是的|对|确定|确认|好的?|嗯|yes|y|ok|okay|sure)?[，,、\s]*(取消|算了|不办了|不要了|cancel|quit|stop)(吧|申请)?${END}`, 'i');
+export const YES_CANCEL = new RegExp(String.raw`^(?:(?:是|是的|是啊|对|对啊|对的|確定|确定|确认|好的?|嗯|嗯嗯|係|係啊|係呀|yes|yeah|yep|y|ok|okay|sure)[，,、\s]*){0,2}(取消|算了|不办了|不要了|不用了|不弄了|不搞了|cancel|quit|stop)(吧|申请|掉吧|(?:\s+(?:it|this|that|the request|the whole thing))?)${END}`, 'i');
 /**
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
@@ -53,6 +53,8 @@ export const SKIP = new RegExp(
 export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
 export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|没有?(?:什么|啥)?(?:材料|资料|证明)|\bno (?:documents?|docs|paperwork|files)\b/i;
+/** Nothing to send, said where files are asked ("none for now", "nothing yet", "暂时没有"): no option of a later question. */
+export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to send)|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
 export const NOT_KNOWN_YET =
   /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
@@ -107,7 +109,7 @@ export function affirmsOnly(text: string): boolean {
 
 
 /** What joins the two ends of a range: "12月7日到12月20日", "周一至周五", "from the 7th to the 20th". */
-export const RANGE_JOINER = /^\s*(?:到|至|一直到|直到|~|～|-|—|–|to|till|until|through|thru)\s*$/i;
+export const RANGE_JOINER = /^\s*(?:(?:开始|起)\s*[，,]?\s*)?(?:(?:先|一直)?(?:停|暂停)?\s*(?:到|至)|一直到|直到|~|～|-|—|–|to|till|until|through|thru)\s*$/i;
 /** Not knowing, said as an answer ("not sure yet when we reopen", "不知道什么时候恢复"): no question for the guide. */
 const UNSURE = /^(?:i'?m\s+|we'?re\s+)?(?:not sure|unsure|don'?t know|dont know|no idea|not certain)\b|^(?:我|我们)?(?:还)?(?:不确定|不知道|不清楚|说不准|说不好)/i;
 /** A question word inside a statement of not knowing ("金额是多少我也不记得了"): an answer, not a question. */

@@ -872,7 +872,8 @@ describe('cancelling', () => {
     }
     // …or anywhere, as a clause of its own.
     for (const text of ['诶 我刚在机器上点撤消 成功了，那这个不用弄了', '哎等一下，顾客说不退了，这个申请不用了', '算啦 我自己在机器上弄吧', '不要了不要了，老板说不停了', 'forget it, I\'ll sort it out myself',
-      'actually no, the customer paid cash in the end, don\'t need this anymore', '不好意思 搞错了 不是这笔 不用退了', '顾客又说不退了 那就不用了']) {
+      'actually no, the customer paid cash in the end, don\'t need this anymore', '不好意思 搞错了 不是这笔 不用退了', '顾客又说不退了 那就不用了',
+      '等一下哈 老板说那个客人又不退了，那就算了吧不弄了', '搵唔到张单啊…算啦 唔搞啦，我直接畀返现金佢']) {
       const step = send(last('cancel-transaction', TO_CARD).state, text);
       expect(step.state?.stage, text).toBe('confirm-cancel');
     }
@@ -881,6 +882,16 @@ describe('cancelling', () => {
     expect(send(last('cancel-transaction', TO_CARD).state, '点错了').state?.stage).not.toBe('confirm-cancel');
     expect(send(last('cancel-transaction', TO_CARD).state, '顾客改主意了，要退').state?.stage).not.toBe('confirm-cancel');
     expect(send(last('cancel-transaction', TO_CARD).state, '这笔要退，顾客不要了').state?.stage).not.toBe('confirm-cancel');
+  });
+
+  it('a hold given up with what it is ("这个暂停先不申请了"); the yes to "取消吗？" said with more words', () => {
+    const atStart = last('suspend-settlement', ['店里要装修 结算能不能先停掉', MID]).state!;
+    const asked = send(atStart, '呃 我跟老板商量了下 装修推迟到明年了 这个暂停先不申请了');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    for (const [yes, locale] of [['嗯对 不用了', 'zh-CN'], ['係啊 取消', 'zh-CN'], ['yes cancel it', 'en'], ['yes, cancel the whole thing', 'en']] as const) {
+      expect(send(asked.state, yes, locale).outcome, yes).toEqual({ type: 'cancelled' });
+    }
+    expect(send(asked.state, '对 不取消').state!.stage).toBe('collecting');
   });
 
   it('"算了" asks to confirm; "是" cancels and ends the flow', () => {
@@ -1120,6 +1131,31 @@ describe('a message that answers and gives more', () => {
     const step = send(confirming, '开始日期改一下，12号开始，不是10号，房东那边晚两天交房');
     expect(valueOf(step.state, 'start_date')).toBe('2026-12-12');
     expect(valueOf(step.state, 'resume_date')).toBe('2026-12-20');
+  });
+});
+
+describe('a hold\'s days said the ways merchants say them', () => {
+  it('"从这个月十号开始停到下个月五号": one clause, both days', () => {
+    const now = new Date('2026-12-06T04:00:00Z');
+    for (const text of ['要搬店 大概从这个月十号开始停到下个月五号吧', '要搬店 从12月10号开始停到1月5号', '要搬店 12月10号起一直停到1月5号']) {
+      const step = last('suspend-settlement', [text], { now });
+      expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')], text).toEqual(['2026-12-10', '2027-01-05']);
+    }
+  });
+
+  it('the day in the clause that names the start is the start; another day of the story is no resume day', () => {
+    const step = last('suspend-settlement', ['下礼拜店里要重新装修 结算停两周 从12月8号开始'], { now: new Date('2026-12-06T04:00:00Z') });
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-08', '2026-12-22']);
+    expect(said(step)).not.toContain('不能早于');
+  });
+
+  it('"none for now" where documents are asked passes them over and answers no later question', () => {
+    const atDocuments = last('suspend-settlement', ['hold my payouts, bank investigation, merchant id ' + MID, 'from tomorrow', 'until further notice'], { locale: 'en' }).state!;
+    expect(atDocuments.pending).toBe('documents');
+    const step = send(atDocuments, 'none for now', 'en');
+    expect(step.state!.skipped).toContain('documents');
+    expect(step.state!.values.partners_notified).toBeUndefined();
+    expect(step.state!.pending).toBe('partners_notified');
   });
 });
 

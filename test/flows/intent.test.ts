@@ -306,6 +306,8 @@ describe('intent detection', () => {
     // "这个帮我撤了" points at the photo sent with it; without one it names no sale.
     expect(detector.detect('这个帮我撤了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('please refund this', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // A typed-in-a-hurry English request: the flow's own typo words count ("custmer", "refnd").
+    expect(detector.detect('custmer got charged twice for the same dinner on dec 4, pls refnd one of them')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // "啥都有" (everything is on it) asks nothing.
     expect(detector.detect('这张要refund，客人退货了，单子上啥都有你自己看哈', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // "哪张给客人" asks which copy: a question about the slips, whatever was voided.

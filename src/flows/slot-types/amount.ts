@@ -27,7 +27,8 @@ const DEFAULT_MAX_YUAN = 100_000_000;
 const D = `[0-9${Object.keys(CN_DIGITS).filter((c) => c !== '零' && c !== '〇').join('')}]`;
 const ARABIC = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?(?!\d)`;
 // "1.2k", "2k": thousands as typed in English (and by many on a phone).
-const MAIN = `(?:${ARABIC})(?:\\s*(?:[万萬千亿億]|k(?![a-z]))(?:${D}(?!\\d))?)?|[${CN_NUMERAL_CHARS}]+`;
+// A numeral does not take the 一 of a word that follows it ("两千零五十一模一样的两笔" is 2,050, not 2,051).
+const MAIN = `(?:${ARABIC})(?:\\s*(?:[万萬千亿億]|k(?![a-z]))(?:${D}(?!\\d))?)?|[${CN_NUMERAL_CHARS}]+(?:(?<=一)(?![模样樣下起共直定般些切])|(?<!一))`;
 /**
  * 角 and 分 after 元/块: 5角, 5毛6, 5角6分, 零5分, and a lone digit ("1280块5") when nothing follows it but
  * the sale it names ("三百八十八块五那笔", "388块5的").

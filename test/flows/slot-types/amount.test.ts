@@ -144,6 +144,11 @@ describe('amount: the one unlabelled number of a message about a sale', () => {
     expect(spans(amount, text)).toEqual([]);
   });
 
+  it('a numeral does not take the 一 of the word after it ("两千零五十一模一样")', () => {
+    expect(amount.extract('刷了两次两千零五十一模一样的两笔', ctx()).map((f) => f.display)).toEqual(['¥2,050.00']);
+    expect(amount.extract('两千零五十一块', ctx()).map((f) => f.display)).toEqual(['¥2,051.00']);
+  });
+
   it('fills an empty amount but never changes one the merchant gave', () => {
     const [found] = amount.extract('对了，那笔其实是两百八的，日期是前天', ctx());
     expect(found).toMatchObject({ value: 28000, guessed: true });
