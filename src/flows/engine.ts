@@ -146,6 +146,8 @@ const LABEL_AT_END = new RegExp(`(?:${[...Object.values(ID_LABELS), PHONE_LABELS
 /** Types whose values are found anywhere in a message; enum, text and files are answered to their prompt. */
 const EXTRACTED = (slot: Slot) => slot.type !== 'attachments' && slot.type !== 'text' && slot.type !== 'enum';
 
+/** How far (characters) a slot's word may stand from a value to name it, in a run-on message. */
+const NEAR_MENTION = 4;
 const ACCEPTED_FILE = /^(image\/(jpeg|png|webp|gif)|application\/pdf)$/;
 
 /** Types a model must copy from the message as written (not resolved like a date, an amount or an option). */
@@ -1162,6 +1164,9 @@ export class FlowEngine {
         // "hold our payouts from Dec 14 until Dec 28": both named in one clause that no space splits — the
         // range itself says which day is which.
         if (slots.length === 2 && this.byRange(flow, state, text, slots, now, locale, out)) continue;
+        // "…十二月十五号开始要回老家过年一直到一月二十号才回来": a run-on with no clause to split — each day goes to
+        // the slot whose word is right beside it.
+        if (slots.length === 2 && this.byNearestMention(flow, state, text, slots, now, locale, out)) continue;
       }
       const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : slots.find((s) => s.name === state.pending);
       if (!target) {
@@ -1463,6 +1468,30 @@ export class FlowEngine {
     const [first, second] = [...found].sort((a, b) => a.start - b.start) as [FoundValue, FoundValue];
     if (!RANGE_JOINER.test(text.slice(first.end, second.start))) return false;
     return this.setBoth(flow, state, [earlier, first], [later, second], now, out);
+  }
+
+  /**
+   * Two values for two slots, each with one slot's word right beside it (within a few characters, before or
+   * after: "十五号开始", "一直到一月二十号"), each its own slot's. False (nothing taken) unless both fit.
+   */
+  private byNearestMention(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): boolean {
+    if (slots.some((s) => state.values[s.name] !== undefined)) return false;
+    const found = this.slotType(slots[0]!.type).extract(text, this.context(slots[0]!, now, locale, flow));
+    if (found.length !== 2) return false;
+    const lower = text.toLowerCase();
+    const near = (f: FoundValue, slot: Slot): boolean =>
+      (slot.mentions ?? []).some((m) => {
+        const w = m.toLowerCase();
+        const after = lower.slice(f.end, f.end + NEAR_MENTION + w.length);
+        const before = lower.slice(Math.max(0, f.start - NEAR_MENTION - w.length), f.start);
+        return after.includes(w) || before.includes(w);
+      });
+    const owners = found.map((f) => slots.filter((s) => near(f, s)));
+    if (owners.some((o) => o.length !== 1) || owners[0]![0] === owners[1]![0]) return false;
+    const pairs = found.map((f, i) => [owners[i]![0]!, f] as [Slot, FoundValue]);
+    // The later slot is checked against the earlier, so the earlier is set first.
+    pairs.sort((a, b) => Number(a[0].options.notBefore === b[0].name) - Number(b[0].options.notBefore === a[0].name));
+    return this.setBoth(flow, state, pairs[0]!, pairs[1]!, now, out);
   }
 
   /**

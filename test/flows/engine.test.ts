@@ -1143,6 +1143,11 @@ describe('a hold\'s days said the ways merchants say them', () => {
     }
   });
 
+  it('a voice-typed run-on with no clause to split: each day to the slot whose word is beside it', () => {
+    const step = last('suspend-settlement', ['我们十二月十五号开始要回老家过年一直到一月二十号才回来这段时间到账先不要打了商户号是' + MID], { now: new Date('2026-12-06T04:00:00Z') });
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2027-01-20']);
+  });
+
   it('the day in the clause that names the start is the start; another day of the story is no resume day', () => {
     const step = last('suspend-settlement', ['下礼拜店里要重新装修 结算停两周 从12月8号开始'], { now: new Date('2026-12-06T04:00:00Z') });
     expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-08', '2026-12-22']);

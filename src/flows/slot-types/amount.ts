@@ -42,7 +42,7 @@ const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */
 const LABEL_BEFORE =
-  /(?:金额|刷了?[两二三23](?:遍|次|回)[，,\s]*|每(?:次|回|笔)|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+  /(?:金额|(?:房|餐|饭|菜|货|服务|学|课|会员)费|费用|货款|房款|定金|订金|押金|刷了?[两二三23](?:遍|次|回)[，,\s]*|每(?:次|回|笔)|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
 /**
  * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
  * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
@@ -64,7 +64,7 @@ const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}
 /** A number said to be about ("两千出头", "三百多", "1200左右"): no amount to file. */
 const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
-const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条]|分钟|小时|days?|times?|pm|am)/i;
+const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am)/i;
 /** "一" as part of a word ("退款一般多久", "一直", "一样"), not the number one after an amount's label. */
 const ONE_AS_WORD_PART = /^(?:般|些|样|直|定|起|下|旦|律|切|致|再|会|边|面|向|模|共|同|概|点儿|阵)/;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */

@@ -144,6 +144,12 @@ describe('amount: the one unlabelled number of a message about a sale', () => {
     expect(spans(amount, text)).toEqual([]);
   });
 
+  it('a count of nights or rooms is no amount; a fee or deposit named before a number makes it one', () => {
+    expect(amount.extract('1805房的客人12月3号刷的三晚房费1,760，行程取消不住了', ctx()).map((f) => f.display)).toEqual(['¥1,760.00']);
+    expect(amount.extract('押金2000 客人退房了', ctx()).map((f) => f.display)).toEqual(['¥2,000.00']);
+    expect(amount.extract('昨天刷了1280晚上打烊前', ctx()).map((f) => f.display)).toEqual(['¥1,280.00']);
+  });
+
   it('a numeral does not take the 一 of the word after it ("两千零五十一模一样")', () => {
     expect(amount.extract('刷了两次两千零五十一模一样的两笔', ctx()).map((f) => f.display)).toEqual(['¥2,050.00']);
     expect(amount.extract('两千零五十一块', ctx()).map((f) => f.display)).toEqual(['¥2,051.00']);
