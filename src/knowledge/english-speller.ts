@@ -9,6 +9,8 @@
 
 /** Words shorter than this are left alone: among short words every typo is another word. */
 const MIN_LENGTH = 4;
+/** Typed words shorter than this are never corrected into a word of another topic. */
+const ELSEWHERE_MIN_LENGTH = 6;
 
 export class EnglishSpeller {
   /** Known word → how often the guide uses it (the tie-break between equally near words). */
@@ -16,8 +18,20 @@ export class EnglishSpeller {
   private readonly byFirstLetter = new Map<string, string[]>();
   private readonly cache = new Map<string, string>();
 
-  constructor(words: Iterable<string>) {
+  /**
+   * Words of other topics (the out-of-scope list): left as they are, and the correction of a long word
+   * ("recomend" → recommend) or of another form of one ("rolls" → roll), never of another short word —
+   * "land" is no typo of "lend", a loan question's word.
+   */
+  private readonly elsewhere = new Set<string>();
+
+  constructor(words: Iterable<string>, elsewhere: Iterable<string> = []) {
     for (const w of words) if (/^[a-z]+$/.test(w)) this.counts.set(w, (this.counts.get(w) ?? 0) + 1);
+    for (const w of elsewhere) {
+      if (!/^[a-z]+$/.test(w) || this.counts.has(w)) continue;
+      this.elsewhere.add(w);
+      this.counts.set(w, 0);
+    }
     for (const w of this.counts.keys()) {
       const list = this.byFirstLetter.get(w[0]!) ?? [];
       list.push(w);
@@ -40,6 +54,7 @@ export class EnglishSpeller {
     let bestCount = 0;
     for (const candidate of this.byFirstLetter.get(w[0]!) ?? []) {
       if (Math.abs(candidate.length - w.length) > limit || candidate.length < MIN_LENGTH - 1) continue;
+      if (w.length < ELSEWHERE_MIN_LENGTH && this.elsewhere.has(candidate) && !w.startsWith(candidate) && !candidate.startsWith(w)) continue;
       const d = editDistance(w, candidate, limit);
       if (d > limit) continue;
       const count = this.counts.get(candidate)!;

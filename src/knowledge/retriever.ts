@@ -632,12 +632,14 @@ function spellersFor(index: LoadedIndex, terms: Set<string>): { pinyin: PinyinSp
   const zh: string[] = [...terms];
   const en: string[] = [...STOPWORDS].filter((w) => /^[a-z']+$/.test(w));
   for (const t of [...index.glossary.synonyms.flat(), ...index.glossary.terms]) en.push(...(normalize(t).match(/[a-z]+/g) ?? []));
-  // Words known to be about something else are words too: "wire" must not be corrected into "were".
+  // Words known to be about something else are words too: "wire" must not be corrected into "were". They are
+  // left alone, never offered: "land" is no typo of "lend" (a loan question).
+  const elsewhereEn: string[] = [];
   const { questions, elsewhere, terminal, unanswered } = index.outOfScope;
   // The same in Chinese: "手许费" is 手续费 (a fee question the guide does not answer), not a guide word it sounds near.
   for (const t of [...questions, ...elsewhere, ...terminal, ...unanswered]) {
     const n = normalize(t);
-    en.push(...(n.match(/[a-z]+/g) ?? []));
+    elsewhereEn.push(...(n.match(/[a-z]+/g) ?? []));
     if (hasCjk(n)) zh.push(...words(n, false));
   }
   for (const c of index.manifest.chunks) {
@@ -646,8 +648,8 @@ function spellersFor(index: LoadedIndex, terms: Set<string>): { pinyin: PinyinSp
     else en.push(...(normalize(text).match(/[a-z]+/g) ?? []));
   }
   return {
-    pinyin: new PinyinSpeller(zh, { englishWords: en, segment: dictionaryWords, terms: [...terms].filter(hasCjk) }),
-    english: new EnglishSpeller(en),
+    pinyin: new PinyinSpeller(zh, { englishWords: [...en, ...elsewhereEn], segment: dictionaryWords, terms: [...terms].filter(hasCjk) }),
+    english: new EnglishSpeller(en, elsewhereEn),
   };
 }
 

@@ -281,6 +281,15 @@ describe('English typos', () => {
     // Nothing near: left as typed (an unknown word keeps an off-topic question looking off-topic).
     expect(speller.correct('capital of australia')).toBe('capital of australia');
   });
+
+  it('words of other topics are kept, and offered only for a long typo or another form of the word', () => {
+    const withElsewhere = new EnglishSpeller('when will money arrive account'.split(' '), 'lend loan recommend roll wire'.split(' '));
+    // "land" is a word of its own, no typo of "lend" (which would make a payout question a loan question).
+    expect(withElsewhere.correct('when will the money land')).toBe('when will the money land');
+    expect(withElsewhere.correct('can u recomend a printer')).toBe('can u recommend a printer');
+    expect(withElsewhere.correct('paper rolls')).toBe('paper roll');
+    expect(withElsewhere.correct('wire transfer')).toBe('wire transfer');
+  });
 });
 
 describe('end to end on the real knowledge base', () => {
