@@ -146,6 +146,8 @@ const LABEL_AT_END = new RegExp(`(?:${[...Object.values(ID_LABELS), PHONE_LABELS
 /** Types whose values are found anywhere in a message; enum, text and files are answered to their prompt. */
 const EXTRACTED = (slot: Slot) => slot.type !== 'attachments' && slot.type !== 'text' && slot.type !== 'enum';
 
+/** A correction said inside a message and the value it corrects to ("…打错了，应该是55203318"). */
+const CORRECTED_TO = /(?:说错了|写错了|打错了|搞错了|填错了|输错了|弄错了)[\s,，。.!！]*(?:应该是|应为|改成|改为|正确的是|是)\s*(?<value>[^，,。；;!！?？]+)\s*[。.!！]?$/;
 /** How far (characters) a slot's word may stand from a value to name it, in a run-on message. */
 const NEAR_MENTION = 4;
 const ACCEPTED_FILE = /^(image\/(jpeg|png|webp|gif)|application\/pdf)$/;
@@ -226,6 +228,8 @@ function noExtraction(): Extraction {
 }
 
 /** A correction begun after an answer ("客人退货。刚才金额说错了，…"): where it starts. */
+/** A value given before replaced, said after a free-text answer ("…对了 前面留的电话不用了 打这个 136…"). */
+const REPLACED_TAIL = /(?<=[，,。.!！;；\s])(?:对了\s*)?(?:前面|刚才|之前)?[\u4e00-\u9fff]{0,6}(?:不用了|换了|作废了?|不要了)\s*[，,]?\s*(?:打|用|换成|改成|改用)这个/;
 const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:说错了|写错了|打错了|搞错了|填错了|不对)/;
 
 /** "是3050 不是3500" (the new value, then the old) and "不是3500 是3050" (the old, then the new). */
@@ -544,10 +548,14 @@ export class FlowEngine {
    * value it names (said as "是X，不是Y"); the answer is what came before it.
    */
   private correctedAfterText(turn: Answering): Answering | undefined {
-    const tail = CORRECTION_TAIL.exec(turn.text);
+    const corrected = CORRECTION_TAIL.exec(turn.text);
+    const replaced = corrected ? undefined : REPLACED_TAIL.exec(turn.text);
+    const tail = corrected ?? replaced;
     if (!tail || tail.index === 0) return undefined;
     const out = noExtraction();
-    this.swapped(turn.flow, turn.state, turn.text.slice(tail.index), turn.now, turn.locale, out);
+    if (corrected) this.swapped(turn.flow, turn.state, turn.text.slice(tail.index), turn.now, turn.locale, out);
+    // "…对了 前面留的电话不用了 打这个 136…": a value given before, named, and its replacement.
+    else this.namedCorrection(turn.flow, turn.state, turn.text.slice(tail.index), turn.now, turn.locale, 'collecting', out, { besides: true });
     if (!out.changed.length) return undefined;
     const text = turn.text.slice(0, tail.index).replace(/[\s\p{P}]+$/u, '');
     return { ...turn, text, say: [...turn.say, ...this.acknowledged(turn.flow, turn.before, turn.state, turn.pending, out.changed, turn.locale)] };
@@ -1199,7 +1207,8 @@ export class FlowEngine {
       // read as the answer to this slot from what follows the correction.
       const f = correctedAfter(text, said, found, (rest) => this.slotType(type).parse(rest, this.context(target, now, locale, flow))) ?? said;
       // A number read by its length alone fills an empty slot; it never changes a value already given.
-      if (f.guessed && current !== undefined && current !== f.display) continue;
+      // …unless the message opens by saying a value was wrong ("不对，是一千二百五"): the one such number is the new value.
+      if (f.guessed && current !== undefined && current !== f.display && !(found.length === 1 && correctsUnnamedOr(flow, text, target))) continue;
       const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display }, now);
       if (!checked.ok) {
         // The pending slot's own answer is refused (and counted) as its answer; others are explained.
@@ -1635,26 +1644,37 @@ export class FlowEngine {
       }
       return;
     }
-    if (!opts.besides) this.unnamedCorrection(flow, state, text, now, locale, pending, out);
+    this.unnamedCorrection(flow, state, text, now, locale, pending, out, opts);
   }
 
   /**
    * "不对不对 是530" right after "已记下：…金额 ¥350.00": a correction that names no slot, whose value fits
    * exactly one value already given (and not the question asked): that value is corrected.
    */
-  private unnamedCorrection(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, pending: Slot | undefined, out: Extraction): void {
-    if (this.replacedValue(flow, state, text, now, locale, out)) return;
+  private unnamedCorrection(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, pending: Slot | undefined, out: Extraction, opts: { besides?: boolean } = {}): void {
+    if (!opts.besides && this.replacedValue(flow, state, text, now, locale, out)) return;
     const lead = CORRECTION_LEAD.exec(text);
-    if (!lead) return;
-    const answer = text.slice(lead[0].length).replace(/^[\s,，。.:：!！不对是错了]*(?:应该是|应为|改成|改为|is|should be)?[\s:：]*/i, '');
+    // "等下，刚才那个8位的号打错了，应该是55203318": the correction said inside the message, its value after it.
+    const inside = lead ? undefined : CORRECTED_TO.exec(text);
+    if (!lead && !inside) return;
+    const said = inside ? inside.groups!.value!.trim() : text.slice(lead![0].length).replace(/^[\s,，。.:：!！不对是错了]*(?:应该是|应为|改成|改为|is|should be)?[\s:：]*/i, '');
+    // The corrected value is the first clause ("不对，是一千二百五，少说了五十。商户号…"), when the whole is no value.
+    const firstClause = said.split(/[，。；;]|,(?!\d)/)[0]!.trim();
+    // Beside other values the message gave ("不对，是一千二百五，…商户号…"), only that first clause corrects —
+    // and only when the correction names no field ("电话错了 最后是913不是931，132…" is the phone's).
+    if (opts.besides && (!lead || firstClause === said || flow.slots.some((sl) => mentionsSlot(sl, lead[0])))) return;
+    const answer = opts.besides || (firstClause && firstClause !== said && !(pending && this.parse(pending, state, said, now, locale).ok)) ? firstClause : said;
     // A free-text question takes any answer: the value then corrects an earlier one, not the text.
     if (!answer || (pending && pending.type !== 'text' && this.parse(pending, state, answer, now, locale).ok)) return;
     const fits = flow.slots.filter(EXTRACTED).filter((slot) => {
       if (slot === pending || state.values[slot.name] === undefined || this.isRuleSet(flow, slot) || ['text', 'enum', 'attachments'].includes(slot.type)) return false;
+      if (out.changed.includes(slot.name) || out.same.includes(slot.name)) return false;
       return this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now).ok;
     });
-    if (fits.length !== 1) return;
-    const slot = fits[0]!;
+    // A long bare number ("55203318") is an ID, not an amount of tens of millions.
+    const candidates = fits.length > 1 && /^\d{6,}$/.test(answer.replace(/\s/g, '')) ? fits.filter((f) => f.type !== 'amount') : fits;
+    if (candidates.length !== 1) return;
+    const slot = candidates[0]!;
     const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
     if (!parsed.ok || state.values[slot.name]?.display === parsed.display) return;
     this.setValue(state, slot.name, parsed);
@@ -2100,6 +2120,12 @@ function mentionAt(slot: Slot, text: string, opts: { ownWordsOnly?: boolean } = 
   if (at !== undefined || opts.ownWordsOnly) return at;
   const m = TYPE_WORDS[slot.type]?.exec(text);
   return m ? m.index + m[0].length : undefined;
+}
+
+/** The message opens by saying a value was wrong, naming no field or only this one ("不对，是一千二百五"). */
+function correctsUnnamedOr(flow: Flow, text: string, slot: Slot): boolean {
+  const lead = CORRECTION_LEAD.exec(text);
+  return lead !== null && !flow.slots.some((s) => s !== slot && mentionsSlot(s, lead[0]));
 }
 
 function mentionsSlot(slot: Slot, text: string): boolean {

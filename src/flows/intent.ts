@@ -67,7 +67,8 @@ export function sendsMaterials(text: string): boolean {
  * A clause about waiting for something else to be done before acting ("等新账户办好了再恢复", "等装修完了再说",
  * "until the new account is set up"): its words of being done say when, not that a request was.
  */
-const WAITED_FOR = /(?:等(?:到|我们|我)?|直到)[^，,。；;!！?？]{0,14}?(?:办好|弄好|搞好|批下来|下来|好了|完了|完)[^，,。；;!！?？]*|\buntil\b[^,.;!?]*/gi;
+// …and so is how to be told of the result later ("回头审核结果打我电话", "有结果了通知我"): no progress asked after.
+const WAITED_FOR = /(?:等(?:到|我们|我)?|直到)[^，,。；;!！?？]{0,14}?(?:办好|弄好|搞好|批下来|下来|好了|完了|完)[^，,。；;!！?？]*|(?:回头|之后|以后|到时候|到时|有)?(?:审核|审批)?(?:结果|消息)(?:了|出来)?(?:就|请|麻烦)?(?:打我电话|打电话|打给我|通知我|告诉我|联系我|发我|call me)[^，,。；;!！?？]*|\buntil\b[^,.;!?]*/gi;
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
@@ -295,7 +296,8 @@ export class IntentDetector {
     const question = (questionShaped || (answeredFirst && asksUndo)) && !polite && !(particular && !answeredFirst) && !fileAsked && !opts.asked;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
-    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic;
+    // …or a sale told with its day and amount ("10月15号刷的一笔¥1,200.00，顾客要退货，机器上退不了"): that sale is to undo.
+    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
     const acts = t.replace(WAITED_FOR, ' ');
     for (const st of this.statements) {

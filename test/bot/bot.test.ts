@@ -197,6 +197,11 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     await refused.say('上上周的一笔2200退款 机器上退不了 提示超过期限 怎么办');
     const asked = await refused.say('那你帮我申请吧 商户号826410993309004');
     expect(asked[0]?.text).toContain('撤销 / 退货申请');
+    // …with the merchant ID typed in full-width digits, as some phone keyboards do.
+    const wide = terminalConversation(env.runtime, 'topic-wide');
+    await wide.say('10月15号刷的一笔¥1,200.00，顾客现在要退货，机器上退不了，提示超过期限');
+    const wideFiled = await wide.say('商户号８２６４１０９９３３０９００５');
+    expect(wideFiled[0]?.text).toContain('撤销 / 退货申请');
     // "好的" after an answer only acknowledges it.
     const ack = terminalConversation(env.runtime, 'topic-ack');
     await ack.say('暂停结算要什么材料');

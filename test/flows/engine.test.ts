@@ -1125,6 +1125,31 @@ describe('a message that answers and gives more', () => {
     expect(said(step)).toContain('已更正为 2026年12月25日');
   });
 
+  it('a correction said inside the message, naming no field: "刚才那个8位的号打错了，应该是…" corrects the terminal', () => {
+    const step = send(last('cancel-transaction', TO_CARD).state, '等下，刚才那个8位的号打错了，应该是72060030');
+    expect(valueOf(step.state, 'terminal_id')).toBe('72060030');
+    expect(step.state!.pending).toBe('card_last4');
+  });
+
+  it('"不对，是一千二百五，少说了五十。商户号…": the amount corrected and the merchant ID taken from one message', () => {
+    const step = last('cancel-transaction', ['12/3 那天有笔一千二的，顾客退货，帮我申请一下', '不对，是一千二百五，少说了五十。商户号 ' + MID], { now: new Date('2026-12-06T04:00:00Z') });
+    expect([valueOf(step.state, 'amount'), valueOf(step.state, 'merchant_id')]).toEqual([125000, MID]);
+  });
+
+  it('a reason, then a value given before replaced: "…对了 前面留的电话不用了 打这个 136…"', () => {
+    const atReason = last('cancel-transaction', ['帮我退一笔，有事打我电话 13900001111', MID, TID, '昨天', '1280', '参考号 209311754468', '跳过']).state!;
+    expect([atReason.pending, valueOf(atReason, 'phone')]).toEqual(['reason', '13900001111']);
+    const step = send(atReason, '刷重复了，顾客付了两次。对了 前面留的电话不用了 打这个 13645501872');
+    expect(valueOf(step.state, 'phone')).toBe('13645501872');
+    expect(valueOf(step.state, 'reason')).toBe('刷重复了，顾客付了两次');
+  });
+
+  it('"20号新店开门营业" at the resume question is the 20th', () => {
+    const atResume = last('suspend-settlement', ['店要搬到隔壁街，结算先暂停一下', MID, '12月10号'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
+    expect(atResume.pending).toBe('resume_date');
+    expect(valueOf(send(atResume, '20号新店开门营业').state, 'resume_date')).toBe('2026-12-20');
+  });
+
   it('a length that moves another day ("房东那边晚两天交房") is no length of the hold: the resume day stays', () => {
     const confirming = last('suspend-settlement', ['店要搬到隔壁街，资金结算先停一阵', MID, '12月10号开始', '12月20号恢复', '跳过', '通知了', PHONE]).state!;
     expect(confirming.stage).toBe('confirming');

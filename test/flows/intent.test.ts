@@ -308,6 +308,9 @@ describe('intent detection', () => {
     expect(detector.detect('please refund this', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // A typed-in-a-hurry English request: the flow's own typo words count ("custmer", "refnd").
     expect(detector.detect('custmer got charged twice for the same dinner on dec 4, pls refnd one of them')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // How to be told of the result later is no status asked after.
+    expect(detector.detect('有笔交易要撤销，顾客买错了东西，回头审核结果打我电话15217730096')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('我之前的申请审核结果怎么样了')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     // "啥都有" (everything is on it) asks nothing.
     expect(detector.detect('这张要refund，客人退货了，单子上啥都有你自己看哈', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // "哪张给客人" asks which copy: a question about the slips, whatever was voided.

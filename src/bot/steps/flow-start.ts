@@ -19,7 +19,8 @@ const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:n
 const TOPIC_TAKEN = /帮我|帮忙|(?:申请|办|弄|提交)(?:吧|一下)|\b(?:please|file it|do it|go ahead)\b/i;
 /** How long after a question its request's facts still mean that request. */
 const TOPIC_FRESH_MS = 10 * 60_000;
-/** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. */
+/** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. Read in
+ * half-width digits: a phone keyboard may type ８２１５… */
 const REQUEST_FACTS = /\d{6,}|\d{2,}\s*(?:元|块|蚊|rmb|yuan)|今天|昨天|前天|上周|\b(?:today|yesterday)\b/i;
 
 export const flowStart: TurnStep = async (turn, kit) => {
@@ -40,7 +41,7 @@ export const flowStart: TurnStep = async (turn, kit) => {
     return true;
   }
   // The offer answered in more words, or with the request's facts: taken, and the facts with it.
-  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (REQUEST_FACTS.test(text) && !isQuestion(text)))) {
+  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (REQUEST_FACTS.test(text.normalize('NFKC')) && !isQuestion(text)))) {
     await kit.startFlow(turn, offered, { text: withTold(text), files: kit.takeHeld(conversation) });
     return true;
   }
@@ -56,7 +57,7 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const intent = ownFlow ? { flowId: ownFlow, score: 1, mode: 'start' as const } : detected;
   const topic = conversation.topic;
   delete conversation.topic;
-  if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && (REQUEST_FACTS.test(text) || TOPIC_TAKEN.test(text)) && !isQuestion(text) && !DECLINE_SAID.test(text)) {
+  if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && (REQUEST_FACTS.test(text.normalize('NFKC')) || TOPIC_TAKEN.test(text)) && !isQuestion(text) && !DECLINE_SAID.test(text)) {
     await kit.startFlow(turn, topic.flowId, { text: withTold(text), files: kit.takeHeld(conversation) });
     return true;
   }

@@ -65,6 +65,9 @@ const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}
 const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
 const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am)/i;
+/** The other half of a day written month/day ("12/3"). */
+const MONTH_DAY_AFTER = /^[/／](?:[1-9]|[12]\d|3[01])(?!\d)/;
+const MONTH_DAY_BEFORE = /(?<!\d)(?:[1-9]|1[0-2])[/／]$/;
 /** "一" as part of a word ("退款一般多久", "一直", "一样"), not the number one after an amount's label. */
 const ONE_AS_WORD_PART = /^(?:般|些|样|直|定|起|下|旦|律|切|致|再|会|边|面|向|模|共|同|概|点儿|阵)/;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */
@@ -80,7 +83,7 @@ const INTENDED_AFTER = /^\s*(?:被?[打按输刷]错?成)|^\s*(?:yuan|rmb|元|�
  * "多收了客人100", "多扣了50块": how much too much was taken, not the sale's amount — unless the sale was
  * charged twice ("刷了两次，多扣了人家2380"), where the extra charge is the sale to undo.
  */
-const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要)了?(?:人家|他|她|顾客|客人|客户|人)?(?:的)?\s*$|\b(?:overcharged|undercharged)(?: (?:him|her|them|the customer|my customer|a customer))?(?: by)?\s*$/i;
+const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要|说|写|打)了?(?:人家|他|她|顾客|客人|客户|人)?(?:的)?\s*$|\b(?:overcharged|undercharged)(?: (?:him|her|them|the customer|my customer|a customer))?(?: by)?\s*$/i;
 const CHARGED_TWICE = /两次|两遍|两回|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
 const CHARGED_AS_BEFORE =
@@ -126,6 +129,8 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
       if (!free && (!wholeAnswer || !/[\d十百千万拾佰仟萬]/.test(g.main!))) continue;
     }
     if (g.unit === undefined && NOT_AMOUNT_AFTER.test(after)) continue;
+    // "12/3" is a day, not 12 and 3.
+    if (g.unit === undefined && /^\d{1,2}$/.test(bare) && (MONTH_DAY_AFTER.test(after) || MONTH_DAY_BEFORE.test(before))) continue;
     if (APPROXIMATE_AFTER.test(after)) continue;
     if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
     if (g.unit === undefined && /^[一两]$/.test(g.main!) && ONE_AS_WORD_PART.test(after)) continue; // 退款一般…, 一直, 一下

@@ -150,6 +150,11 @@ describe('amount: the one unlabelled number of a message about a sale', () => {
     expect(amount.extract('昨天刷了1280晚上打烊前', ctx()).map((f) => f.display)).toEqual(['¥1,280.00']);
   });
 
+  it('a day written 12/3 is no amount, nor is what was said too little ("少说了五十")', () => {
+    expect(amount.extract('12/3 那天有笔一千二的，顾客退货', ctx()).map((f) => f.display)).toEqual(['¥1,200.00']);
+    expect(amount.extract('刷的是一千二百五，少说了五十', ctx()).map((f) => f.display)).toEqual(['¥1,250.00']);
+  });
+
   it('a numeral does not take the 一 of the word after it ("两千零五十一模一样")', () => {
     expect(amount.extract('刷了两次两千零五十一模一样的两笔', ctx()).map((f) => f.display)).toEqual(['¥2,050.00']);
     expect(amount.extract('两千零五十一块', ctx()).map((f) => f.display)).toEqual(['¥2,051.00']);
