@@ -146,8 +146,6 @@ const LABEL_AT_END = new RegExp(`(?:${[...Object.values(ID_LABELS), PHONE_LABELS
 /** Types whose values are found anywhere in a message; enum, text and files are answered to their prompt. */
 const EXTRACTED = (slot: Slot) => slot.type !== 'attachments' && slot.type !== 'text' && slot.type !== 'enum';
 
-/** A correction said inside a message and the value it corrects to ("…打错了，应该是55203318"). */
-const CORRECTED_TO = /(?:说错了|写错了|打错了|搞错了|填错了|输错了|弄错了)[\s,，。.!！]*(?:应该是|应为|改成|改为|正确的是|是)\s*(?<value>[^，,。；;!！?？]+)\s*[。.!！]?$/;
 /** How far (characters) a slot's word may stand from a value to name it, in a run-on message. */
 const NEAR_MENTION = 4;
 const ACCEPTED_FILE = /^(image\/(jpeg|png|webp|gif)|application\/pdf)$/;
@@ -219,18 +217,16 @@ export function labelOf(flow: Flow, slot: Slot, locale: Locale): string {
   return m?.[1]?.trim() || slot.name;
 }
 
-/**
- * Whether one of `words` is in the clause of `found` — up to the punctuation around it, and in Chinese up to
- * the spaces too (merchants type a space for a comma).
- */
 function noExtraction(): Extraction {
   return { changed: [], same: [], explanations: [], spans: [], explained: [] };
 }
 
 /** A correction begun after an answer ("客人退货。刚才金额说错了，…"): where it starts. */
+const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:说错了|写错了|打错了|搞错了|填错了|不对)/;
 /** A value given before replaced, said after a free-text answer ("…对了 前面留的电话不用了 打这个 136…"). */
 const REPLACED_TAIL = /(?<=[，,。.!！;；\s])(?:对了\s*)?(?:前面|刚才|之前)?[\u4e00-\u9fff]{0,6}(?:不用了|换了|作废了?|不要了)\s*[，,]?\s*(?:打|用|换成|改成|改用)这个/;
-const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:说错了|写错了|打错了|搞错了|填错了|不对)/;
+/** A correction said inside a message and the value it corrects to ("…打错了，应该是55203318"). */
+const CORRECTED_TO = /(?:说错了|写错了|打错了|搞错了|填错了|输错了|弄错了)[\s,，。.!！]*(?:应该是|应为|改成|改为|正确的是|是)\s*(?<value>[^，,。；;!！?？]+)\s*[。.!！]?$/;
 
 /** "是3050 不是3500" (the new value, then the old) and "不是3500 是3050" (the old, then the new). */
 const SWAP_AFTER = /(?:^|[，,。\s])是\s*(?<fresh>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而)?不是\s*(?<old>[^\s，,。；;]{1,20})/;
@@ -239,6 +235,10 @@ const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:�
 /** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
 const NOT_THIS_OPTION = /(?:不是|并非|不|\bnot\s*)$/i;
 
+/**
+ * Whether one of `words` is in the clause of `found` — up to the punctuation around it, and in Chinese up to
+ * the spaces too (merchants type a space for a comma).
+ */
 function saidBeside(text: string, found: { start: number; end: number }, words: string[] | undefined): boolean {
   if (!words?.length) return false;
   const edge = /[\u4e00-\u9fff]/.test(text) ? /[，,。.;；!！?？\s]/ : /[，,。;；!！?？]|\.(?!\d)/;
@@ -1497,10 +1497,7 @@ export class FlowEngine {
       });
     const owners = found.map((f) => slots.filter((s) => near(f, s)));
     if (owners.some((o) => o.length !== 1) || owners[0]![0] === owners[1]![0]) return false;
-    const pairs = found.map((f, i) => [owners[i]![0]!, f] as [Slot, FoundValue]);
-    // The later slot is checked against the earlier, so the earlier is set first.
-    pairs.sort((a, b) => Number(a[0].options.notBefore === b[0].name) - Number(b[0].options.notBefore === a[0].name));
-    return this.setBoth(flow, state, pairs[0]!, pairs[1]!, now, out);
+    return this.setBoth(flow, state, [owners[0]![0]!, found[0]!], [owners[1]![0]!, found[1]!], now, out);
   }
 
   /**
@@ -1523,17 +1520,17 @@ export class FlowEngine {
     const mine = inside[0]!;
     const rest = found.filter((f) => f !== mine).sort((a, b) => a.start - b.start);
     if (rest.length === 2 && !RANGE_JOINER.test(text.slice(rest[0]!.end, rest[1]!.start))) return false;
-    // The later day is checked against the earlier one, so the earlier is set first: "下礼拜店里要装修…从12月8号
-    // 开始" names the start; the other day before it is no resume day.
-    if (other.options.notBefore === target.name) return this.setBoth(flow, state, [target, mine], [other, rest[0]!], now, out);
+    // "下礼拜店里要装修…从12月8号开始" names the start; the other day, before it, is no resume day (setBoth checks it).
     return this.setBoth(flow, state, [other, rest[0]!], [target, mine], now, out);
   }
 
   /**
-   * Two found values for two slots, both or neither: the first is set before the second is checked, since
-   * the second's check may compare with it (恢复日期 not before 暂停开始日期).
+   * Two found values for two slots, both or neither. The slot the other may not come before (`notBefore`) is
+   * set first, whichever way they are passed: the later one's check compares with it (恢复日期 not before
+   * 暂停开始日期).
    */
-  private setBoth(flow: Flow, state: FlowState, a: [Slot, FoundValue], b: [Slot, FoundValue], now: Date, out: Extraction): boolean {
+  private setBoth(flow: Flow, state: FlowState, x: [Slot, FoundValue], y: [Slot, FoundValue], now: Date, out: Extraction): boolean {
+    const [a, b] = x[0].options.notBefore === y[0].name ? [y, x] : [x, y];
     const first = this.check(flow, a[0], state, { ok: true, value: a[1].value, display: a[1].display }, now);
     if (!first.ok) return false;
     this.setValue(state, a[0].name, first);
@@ -1662,7 +1659,7 @@ export class FlowEngine {
     const firstClause = said.split(/[，。；;]|,(?!\d)/)[0]!.trim();
     // Beside other values the message gave ("不对，是一千二百五，…商户号…"), only that first clause corrects —
     // and only when the correction names no field ("电话错了 最后是913不是931，132…" is the phone's).
-    if (opts.besides && (!lead || firstClause === said || flow.slots.some((sl) => mentionsSlot(sl, lead[0])))) return;
+    if (opts.besides && (!lead || firstClause === said || namesField(flow, lead[0]))) return;
     const answer = opts.besides || (firstClause && firstClause !== said && !(pending && this.parse(pending, state, said, now, locale).ok)) ? firstClause : said;
     // A free-text question takes any answer: the value then corrects an earlier one, not the text.
     if (!answer || (pending && pending.type !== 'text' && this.parse(pending, state, answer, now, locale).ok)) return;
@@ -2125,7 +2122,12 @@ function mentionAt(slot: Slot, text: string, opts: { ownWordsOnly?: boolean } = 
 /** The message opens by saying a value was wrong, naming no field or only this one ("不对，是一千二百五"). */
 function correctsUnnamedOr(flow: Flow, text: string, slot: Slot): boolean {
   const lead = CORRECTION_LEAD.exec(text);
-  return lead !== null && !flow.slots.some((s) => s !== slot && mentionsSlot(s, lead[0]));
+  return lead !== null && !namesField(flow, lead[0], slot);
+}
+
+/** Whether the words name one of the flow's fields ("电话错了"), other than `except`. */
+function namesField(flow: Flow, words: string, except?: Slot): boolean {
+  return flow.slots.some((s) => s !== except && mentionsSlot(s, words));
 }
 
 function mentionsSlot(slot: Slot, text: string): boolean {

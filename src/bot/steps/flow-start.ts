@@ -27,6 +27,7 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const flows = kit.options.flows;
   if (!flows) return false;
   const { context, conversation, text, locale } = turn;
+  const facts = REQUEST_FACTS.test(text.normalize('NFKC'));
   const offered = conversation.offer;
   delete conversation.offer;
   const told = conversation.told;
@@ -41,7 +42,7 @@ export const flowStart: TurnStep = async (turn, kit) => {
     return true;
   }
   // The offer answered in more words, or with the request's facts: taken, and the facts with it.
-  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (REQUEST_FACTS.test(text.normalize('NFKC')) && !isQuestion(text)))) {
+  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (facts && !isQuestion(text)))) {
     await kit.startFlow(turn, offered, { text: withTold(text), files: kit.takeHeld(conversation) });
     return true;
   }
@@ -57,7 +58,7 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const intent = ownFlow ? { flowId: ownFlow, score: 1, mode: 'start' as const } : detected;
   const topic = conversation.topic;
   delete conversation.topic;
-  if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && (REQUEST_FACTS.test(text.normalize('NFKC')) || TOPIC_TAKEN.test(text)) && !isQuestion(text) && !DECLINE_SAID.test(text)) {
+  if (!intent && !offered && topic && Date.now() - topic.at < TOPIC_FRESH_MS && (facts || TOPIC_TAKEN.test(text)) && !isQuestion(text) && !DECLINE_SAID.test(text)) {
     await kit.startFlow(turn, topic.flowId, { text: withTold(text), files: kit.takeHeld(conversation) });
     return true;
   }
