@@ -283,7 +283,14 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
             'turn failed',
           );
           const locale = detectLocale(context.activity.text ?? '') ?? config.defaultLocale;
-          await context.sendActivity(t(locale, 'internalError')).catch(() => undefined);
+          const told = await context.sendActivity(t(locale, 'internalError')).then(
+            () => true,
+            () => false,
+          );
+          // Nothing reached the merchant (the store or the platform is down): the turn fails, so its
+          // message stays unanswered and is taken up again (replay, orphan sweep) instead of being marked
+          // answered with no answer.
+          if (!told) throw error;
         };
       },
       async close() {

@@ -1,4 +1,6 @@
+import type { Activity } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TerminalAdapter } from '../../src/channels/terminal/terminal-adapter.js';
 import { t } from '../../src/i18n/messages.js';
 import { startRuntime, terminalConversation, type TestRuntime } from '../helpers/runtime.js';
 
@@ -253,5 +255,30 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(last?.text).toBe(t('zh-CN', 'internalError'));
     const page = await env.runtime.transcripts.getTranscriptActivities('terminal', chat.adapter.conversationId);
     expect(page.items.map((a) => a.text)).toEqual(['这条消息会出错', t('zh-CN', 'internalError')]);
+  });
+
+  it('leaves a message unanswered when not even the apology reaches the merchant, so it is taken up again', async () => {
+    let down = true;
+    const delivered: string[] = [];
+    const adapter = new TerminalAdapter({
+      transcripts: env.runtime.transcripts,
+      userId: 'err-2',
+      onActivity: (a) => {
+        if (down) throw new Error('the platform is down');
+        if (a.type === 'message') delivered.push(a.text ?? '');
+      },
+    });
+    env.runtime.attach(adapter);
+    const marked: string[] = [];
+    const message = { type: 'message', text: '退货要多久到账', conversation: { id: adapter.conversationId }, from: { id: 'err-2', name: 'err-2' } } as Partial<Activity>;
+    const turn = adapter.processActivity(message, (ctx) => env.runtime.bot.run(ctx), { afterTurn: async () => void marked.push('answered') });
+    await expect(turn).rejects.toThrow('the platform is down');
+    expect(marked).toEqual([]);
+    // Taken up again once the platform is back: answered, and only then marked.
+    down = false;
+    await adapter.processActivity(message, (ctx) => env.runtime.bot.run(ctx), { afterTurn: async () => void marked.push('answered') });
+    expect(marked).toEqual(['answered']);
+    expect(delivered.join('\n')).toMatch(/来源：/);
+    expect(delivered).not.toContain(t('zh-CN', 'internalError'));
   });
 });
