@@ -222,14 +222,17 @@ function noExtraction(): Extraction {
 }
 
 /** A correction begun after an answer ("客人退货。刚才金额说错了，…"): where it starts. */
-const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:说错了|写错了|打错了|搞错了|填错了|不对)/;
+const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:哎|诶|欸|哦|噢|啊|呃)?(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:说错了|写错了|打错了|搞错了|填错了|发错了|输错了|弄错了|不对)/;
 /** A value given before replaced, said after a free-text answer ("…对了 前面留的电话不用了 打这个 136…"). */
 const REPLACED_TAIL = /(?<=[，,。.!！;；\s])(?:对了\s*)?(?:前面|刚才|之前)?[\u4e00-\u9fff]{0,6}(?:不用了|换了|作废了?|不要了)\s*[，,]?\s*(?:打|用|换成|改成|改用)这个/;
 /** A correction said inside a message and the value it corrects to ("…打错了，应该是55203318"). */
 const CORRECTED_TO = /(?:说错了|写错了|打错了|搞错了|填错了|输错了|弄错了)[\s,，。.!！]*(?:应该是|应为|改成|改为|正确的是|是)\s*(?<value>[^，,。；;!！?？]+)\s*[。.!！]?$/;
 
-/** "是3050 不是3500" (the new value, then the old) and "不是3500 是3050" (the old, then the new). */
-const SWAP_AFTER = /(?:^|[，,。\s])是\s*(?<fresh>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而)?不是\s*(?<old>[^\s，,。；;]{1,20})/;
+/**
+ * "是3050 不是3500" (the new value, then the old; also "小票上是3860 不是3680") and "不是3500 是3050" (the
+ * old, then the new).
+ */
+const SWAP_AFTER = /(?:^|[，,。\s]|(?<=[上的就]|其实|实际|应该|本来))是\s*(?<fresh>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而)?不是\s*(?<old>[^\s，,。；;]{1,20})/;
 const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:而|应该|其实)?是\s*(?<fresh2>[^\s，,。；;]{1,20})/;
 
 /** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
@@ -1201,14 +1204,14 @@ export class FlowEngine {
       const pool = saidWith.length > 0 ? saidWith : inNamingClause.length > 0 ? inNamingClause : ownEvent;
       // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
       // themselves between two of them ("前天的 哦不对 是昨天的"): then the one after the correction.
-      const current = state.values[target.name]?.display;
-      const said = selfCorrected(text, pool) ?? pool.find((x) => x.display !== current) ?? pool[0]!;
+      const current = state.values[target.name];
+      const said = selfCorrected(text, pool) ?? pool.find((x) => !sameValue(current, x)) ?? pool[0]!;
       // "金额50 不对是45": the corrected value may lack the label that let the first be found; it is then
       // read as the answer to this slot from what follows the correction.
       const f = correctedAfter(text, said, found, (rest) => this.slotType(type).parse(rest, this.context(target, now, locale, flow))) ?? said;
       // A number read by its length alone fills an empty slot; it never changes a value already given.
       // …unless the message opens by saying a value was wrong ("不对，是一千二百五"): the one such number is the new value.
-      if (f.guessed && current !== undefined && current !== f.display && !(found.length === 1 && correctsUnnamedOr(flow, text, target))) continue;
+      if (f.guessed && current !== undefined && !sameValue(current, f) && !(found.length === 1 && correctsUnnamedOr(flow, text, target))) continue;
       const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display }, now);
       if (!checked.ok) {
         // The pending slot's own answer is refused (and counted) as its answer; others are explained.
@@ -1220,7 +1223,7 @@ export class FlowEngine {
         continue;
       }
       out.spans.push([f.start, f.end]);
-      if (current !== f.display) {
+      if (!sameValue(current, checked)) {
         this.setValue(state, target.name, checked);
         out.changed.push(target.name);
       } else if (!out.same.includes(target.name)) {
@@ -1272,6 +1275,10 @@ export class FlowEngine {
     } else if (CORRECTION_LEAD.test(text)) {
       // "哦不对 金额说错了 是三千二。凭证号是004518": the value corrected is there beside the new ones taken.
       this.namedCorrection(flow, state, text, now, locale, opts.mode, out, { besides: true });
+    } else {
+      // "凭证号587368 哎刚才终端号发错了 … 应该是64585443": the correction after the new values, naming its field.
+      const tail = CORRECTION_TAIL.exec(text);
+      if (tail && namesField(flow, tail[0])) this.namedCorrection(flow, state, text.slice(tail.index), now, locale, opts.mode, out, { besides: true });
     }
     this.takeDurations(flow, state, text, out);
     out.changed.push(...this.applyDurations(flow, state, now).filter((n) => !out.changed.includes(n)));
@@ -1404,7 +1411,7 @@ export class FlowEngine {
     // split at its spaces after Chinese words.
     const parts = clauses(text).flatMap((c) => {
       if (slots.filter((s) => named(c.text, s)).length < 2) return [c];
-      return [...c.text.matchAll(/\S(?:.*?\S)??(?=(?<=[\u4e00-\u9fff])\s|$)/gu)].map((m) => ({ text: m[0], start: c.start + m.index }));
+      return spaceParts(c);
     });
     for (const slot of slots) {
       const own = parts.filter((c) => named(c.text, slot));
@@ -1420,7 +1427,7 @@ export class FlowEngine {
       const checked = this.check(flow, slot, state, { ok: true, value: f.value, display: f.display }, now);
       if (!checked.ok) continue;
       out.spans.push([clause.start + f.start, clause.start + f.end]);
-      if (state.values[slot.name]?.display === f.display) {
+      if (sameValue(state.values[slot.name], checked)) {
         if (!out.same.includes(slot.name)) out.same.push(slot.name);
         continue;
       }
@@ -1515,6 +1522,14 @@ export class FlowEngine {
     if (inside.length === 2 && found.length === 2 && RANGE_JOINER.test(text.slice(inside[0]!.end, inside[1]!.start))) {
       const [earlier, later] = other.options.notBefore === target.name ? [target, other] : [other, target];
       return this.setBoth(flow, state, [earlier, inside[0]!], [later, inside[1]!], now, out);
+    }
+    // "明年1月20号关门 2月25号再开门": one clause on a phone, its parts split by spaces — the day in the part
+    // that names the slot is its own, the other the other slot's.
+    if (inside.length === 2 && found.length === 2) {
+      const parts = spaceParts(clause).filter((p) => target.mentions!.some((m) => withoutFromToday(p.text).toLowerCase().includes(m.toLowerCase())));
+      const mine = parts.length === 1 ? inside.filter((f) => f.start >= parts[0]!.start && f.end <= parts[0]!.start + parts[0]!.text.length) : [];
+      if (mine.length !== 1) return false;
+      return this.setBoth(flow, state, [other, inside.find((f) => f !== mine[0])!], [target, mine[0]!], now, out);
     }
     if (inside.length !== 1) return false;
     const mine = inside[0]!;
@@ -1620,7 +1635,7 @@ export class FlowEngine {
       // "金额说错了 是540", "the amount is wrong, should be 540": the correction word before the value goes too.
       const answer = text
         .slice(at)
-        .replace(/^[\s,，。.:：]*(?:也|我)?(?:说错了|写错了|输错了|打错了|搞错了|错了|不对|is wrong|was wrong|wrong)?[\s,，。.:：!！]*/i, '')
+        .replace(/^[\s,，。.:：]*(?:也|我)?(?:说错了|写错了|输错了|打错了|搞错了|发错了|弄错了|错了|不对|is wrong|was wrong|wrong)?[\s,，。.:：!！]*/i, '')
         .replace(/^(?:是|为|改成|改为|应该是|应为|换成|is|should be|it's|it is|to)?[\s:：]*/i, '');
       let parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
       // "是三千二，两千三是另外一单": the value is the first clause when the rest says more.
@@ -1631,7 +1646,7 @@ export class FlowEngine {
       }
       if (opts.besides && !parsed.ok) return;
       if (parsed.ok) {
-        if (state.values[slot.name]?.display !== parsed.display) {
+        if (!sameValue(state.values[slot.name], parsed)) {
           this.setValue(state, slot.name, parsed);
           out.changed.push(slot.name);
         }
@@ -1649,7 +1664,8 @@ export class FlowEngine {
    * exactly one value already given (and not the question asked): that value is corrected.
    */
   private unnamedCorrection(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, pending: Slot | undefined, out: Extraction, opts: { besides?: boolean } = {}): void {
-    if (!opts.besides && this.replacedValue(flow, state, text, now, locale, out)) return;
+    // Beside the answer too ("sorry i meant 350 not 530. ref no 6402…"): "X not Y" names the wrong value.
+    if (this.replacedValue(flow, state, text, now, locale, out)) return;
     const lead = CORRECTION_LEAD.exec(text);
     // "等下，刚才那个8位的号打错了，应该是55203318": the correction said inside the message, its value after it.
     const inside = lead ? undefined : CORRECTED_TO.exec(text);
@@ -1673,7 +1689,7 @@ export class FlowEngine {
     if (candidates.length !== 1) return;
     const slot = candidates[0]!;
     const parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
-    if (!parsed.ok || state.values[slot.name]?.display === parsed.display) return;
+    if (!parsed.ok || sameValue(state.values[slot.name], parsed)) return;
     this.setValue(state, slot.name, parsed);
     out.changed.push(slot.name);
   }
@@ -1689,6 +1705,8 @@ export class FlowEngine {
     const holders = flow.slots.filter(EXTRACTED).filter((slot) => {
       const given = state.values[slot.name];
       if (given === undefined || this.isRuleSet(flow, slot) || ['text', 'enum', 'attachments'].includes(slot.type)) return false;
+      // A value this message just gave is not the one it says was wrong.
+      if (out.changed.includes(slot.name)) return false;
       const wrong = this.parse(slot, state, pair.wrong, now, locale);
       return wrong.ok && wrong.value === given.value;
     });
@@ -1950,8 +1968,16 @@ function correctedAfter<T>(
   const rest = text.slice(start);
   if (!/[\p{L}\p{N}]/u.test(rest)) return undefined;
   const parsed = parse(rest);
-  if (!parsed.ok || parsed.display === said.display) return undefined;
+  if (!parsed.ok || sameValue(said, parsed)) return undefined;
   return { value: parsed.value, display: parsed.display, start, end: text.length };
+}
+
+/**
+ * Whether two values of a slot are the same value. Compared by value, not as shown: a phone number is
+ * shown masked, so 13917208864 and 13971208864 look alike ("139****8864") and are not.
+ */
+function sameValue(a: { value: unknown } | undefined, b: { value: unknown }): boolean {
+  return a !== undefined && JSON.stringify(a.value) === JSON.stringify(b.value);
 }
 
 /** Whether `value` is written in `text` as it is (width, case, spaces and punctuation aside). */
@@ -2044,6 +2070,11 @@ function replacementPair(text: string): { right: string; wrong: string } | undef
   const rightFirst = RIGHT_NOT_WRONG.exec(text);
   if (!rightFirst) return undefined;
   return { right: rightFirst[1]!.replace(/^是/, ''), wrong: rightFirst[2]! };
+}
+
+/** A clause's parts split where a space follows Chinese ("1月20号关门 2月25号再开门"): sentences on a phone. */
+function spaceParts(c: { text: string; start: number }): { text: string; start: number }[] {
+  return [...c.text.matchAll(/\S(?:.*?\S)??(?=(?<=[\u4e00-\u9fff])\s|$)/gu)].map((m) => ({ text: m[0], start: c.start + m.index }));
 }
 
 /** A space before Chinese words after a number ("刚刷错了一笔99 怎么撤销"): a new sentence on a phone. */

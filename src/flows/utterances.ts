@@ -9,7 +9,7 @@ import { normalize } from './slot-types/normalize.js';
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 export const CONFIRM_SAID =
-  /^(?:是的?|对的?|没错|没问题|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+  /^(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
 export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
 export const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|没|没呢|没有|木有|冇|冇有|no|n|nope)${END}`, 'i');
 export const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
@@ -93,9 +93,9 @@ export const QUESTION = /[?？]|吗|呢|怎么|如何|什么(?![都也])|为什�
  * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.
  */
 const AFFIRMING =
-  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
-/** What may be left around them: spaces, punctuation, particles. */
-const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|谢谢|\b(?:thanks|thank you|thx)\b/g;
+  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
+/** What may be left around them: spaces, punctuation, particles, "now" ("这回对了 确认" after a correction). */
+const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|谢谢|这回|这次|这下|现在|\b(?:thanks|thank you|thx|now)\b/g;
 
 /** The summary confirmed in the merchant's own few words: nothing but yes-words, and no question or "不". */
 export function affirmsOnly(text: string): boolean {

@@ -353,7 +353,7 @@ describe('starting a flow', () => {
   it('a summary confirmed in traditional characters or Cantonese is confirmed', () => {
     const confirming = last('cancel-transaction', TO_CONFIRM).state!;
     expect(confirming.stage).toBe('confirming');
-    for (const text of ['確認', '啱，確認', '整吧 确认']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
+    for (const text of ['確認', '啱，確認', '整吧 确认', '冇問題 提交啦']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
   });
 
   it('an option of a question still to come, named in full mid-flow ("还没结算"), is taken; two characters are not enough', () => {
@@ -660,6 +660,21 @@ describe('corrections', () => {
     expect(valueOf(send(atCard, 'oh wait it was 1208 not 1280', 'en').state, 'amount')).toBe(120800);
     // The value said wrong must be one given: otherwise nothing is replaced.
     expect(send(atCard, '是1208不是1300').state!.values.amount).toEqual(atCard.values.amount);
+    // Beside an answer to the question asked, too ("…ref no 6402…" answers the voucher's question).
+    const atVoucher = last('cancel-transaction', ['昨天有个顾客退货 要退1280 商户号' + MID + ' 终端' + TID]).state!;
+    expect(atVoucher.pending).toBe('voucher_no');
+    const both = send(atVoucher, 'sorry i meant 1208 not 1280. ref no 640218853307', 'en');
+    expect([valueOf(both.state, 'amount'), valueOf(both.state, 'reference_no')]).toEqual([120800, '640218853307']);
+    expect(valueOf(send(atVoucher, '不好意思 是1208不是1280 参考号640218853307').state, 'amount')).toBe(120800);
+  });
+
+  it('a correction after the answer, naming its field, changes that field ("凭证号… 哎刚才终端号发错了 … 应该是…", "小票上是X 不是Y")', () => {
+    const atVoucher = last('cancel-transaction', ['昨天收了一笔845的 客人退货了 要退给她 商户号' + MID, '64585434']).state!;
+    expect(atVoucher.pending).toBe('voucher_no');
+    const terminal = send(atVoucher, '凭证号587368 哎刚才终端号发错了 那是收银台另一台机器的 应该是64585443');
+    expect([valueOf(terminal.state, 'voucher_no'), valueOf(terminal.state, 'terminal_id')]).toEqual(['587368', '64585443']);
+    const amount = send(atVoucher, '587368 哦金额刚才说错了 小票上是854 不是845');
+    expect([valueOf(amount.state, 'voucher_no'), valueOf(amount.state, 'amount')]).toEqual(['587368', 85400]);
   });
 
   it('an English correction naming the terminal or merchant alone ("the terminal is …") changes that value, not the amount', () => {
@@ -825,6 +840,16 @@ describe('values restated or mislabelled', () => {
     const bare = send(atPhone, '0086 139 0013 9000');
     expect(valueOf(bare.state, 'merchant_id')).toBe(MID);
     expect(valueOf(bare.state, 'phone')).toBe('13900139000');
+  });
+
+  it('a phone corrected to one that looks the same masked (139****8864) is changed, not "the same as filled"', () => {
+    const confirming = last('cancel-transaction', [...TO_CARD, '跳过', '顾客退货', files(file(1)), '13917208864']).state!;
+    expect(confirming.stage).toBe('confirming');
+    const step = send(confirming, '等下 电话打错了 是13971208864');
+    expect(valueOf(step.state, 'phone')).toBe('13971208864');
+    expect(said(step)).not.toContain('和已填写的一致');
+    expect(step.say.at(-1)!.text).toMatch(/^请核对：/);
+    expect(send(step.state!, '这回对了 确认').outcome).toMatchObject({ type: 'submit' });
   });
 });
 
@@ -1557,6 +1582,12 @@ describe('suspend-settlement', () => {
     expect(valueOf(send(atStart, '1月25号，不对，1月26号').state!, 'resume_date')).toBeUndefined();
   });
 
+  it('"没有别的 就你们一家" answers whether partners were told: there are none (no)', () => {
+    const step = last('suspend-settlement', ['我老婆住院了 店先关几天 结算先暂停', MID, '从明天开始', '估计停到12月20号', '没有']);
+    expect(step.state!.pending).toBe('partners_notified');
+    expect(valueOf(send(step.state, '没有别的 就你们一家').state, 'partners_notified')).toBe('no');
+  });
+
   it('"没有别的了" skips an optional question; "先问问老板再说吧" ends the request', () => {
     const atDocuments = last('suspend-settlement', ['暂停资金结算，商户号' + MID + '，原因资金周转', '跳过', '明天', '下周五']).state!;
     expect(atDocuments.pending).toBe('documents');
@@ -1735,6 +1766,22 @@ describe('suspend-settlement', () => {
     const en = last('suspend-settlement', ["We're moving the shop, please hold our payouts from Dec 14 until Dec 28"]);
     expect(valueOf(en.state, 'start_date')).toBe('2026-12-14');
     expect(valueOf(en.state, 'resume_date')).toBe('2026-12-28');
+  });
+
+  it('two days in one clause split by a space ("明年1月20号关门 2月25号回来开门"): the reopening day resumes, the other starts', () => {
+    const step = last('suspend-settlement', ['结算能不能先停一段时间', '卡上到账的那个 我们回老家过年 明年1月20号关门 2月25号回来开门']);
+    expect(valueOf(step.state, 'start_date')).toBe('2027-01-20');
+    expect(valueOf(step.state, 'resume_date')).toBe('2027-02-25');
+  });
+
+  it('a day followed by what the shop does then is a day: "31号装好了就恢复", said with a moved start', () => {
+    const asked = last('suspend-settlement', ['店里要装修 装修期间刷卡的钱先别打过来 从明天开始', MID]);
+    expect(asked.state!.pending).toBe('resume_date');
+    const step = send(asked.state, '等一下 装修队说15号才进场 那从15号开始停吧 31号装好了就恢复');
+    expect(valueOf(step.state, 'start_date')).toBe('2026-12-15');
+    expect(valueOf(step.state, 'resume_date')).toBe('2026-12-31');
+    // A counter or a table is still no day.
+    expect(send(asked.state, '3号桌的客人说的').state!.values).not.toHaveProperty('resume_date');
   });
 
   it('a correction naming both days, with days the shop still trades between them, moves each to its own', () => {

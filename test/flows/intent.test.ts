@@ -55,6 +55,11 @@ describe('intent detection', () => {
     expect(detector.detect('826410993540003 72060003 040003')?.mode).not.toBe('start');
   });
 
+  it('reads 几天 as "how many days" when asked ("要停几天", "停几天能恢复"), not after 关/停 told ("先停几天")', () => {
+    for (const q of ['暂停结算要停几天', '结算停几天能恢复', '退款几天到账']) expect(detector.detect(q)?.mode, q).not.toBe('start');
+    expect(detector.detect('先停几天结算')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+  });
+
   it('offers, but does not start, on a question about the process', () => {
     expect(detector.detect('怎么申请暂停结算？')).toMatchObject({ flowId: 'suspend-settlement', mode: 'offer' });
     expect(detector.detect('手工退货怎么申请')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer' });
@@ -112,6 +117,13 @@ describe('intent detection', () => {
       ['顾客要退货 我该怎么操作 商户号826410993520009', 'cancel-transaction'],
       ['怎么申请暂停结算 商户号826410993520009', 'suspend-settlement'],
       ['店要关门装修一阵子，钱先别打到卡上了', 'suspend-settlement'],
+      // 几天 after 关/停 is "a few days", not "how many days".
+      ['我老婆住院了我得去医院陪着 店先关几天 刷卡的钱先别往卡里打了', 'suspend-settlement'],
+      ['我们酒店要装修 从12月10号开始停资金结算 到明年1月20号恢复 商户号858565613802435', 'suspend-settlement'],
+      // "有啥事打我" is "call me if anything comes up", no question.
+      ['要给客人退个钱 先留个电话13170123653 有啥事打我', 'cancel-transaction'],
+      // What is waited for ("新卡办好之前") is no request's progress asked after.
+      ['要换收款的银行卡 旧卡那个银行下个月要销户 新卡办好之前先别往旧卡里打钱了 先暂停结算', 'suspend-settlement'],
       ["we're closing the shop for renovation, can you hold our payouts?", 'suspend-settlement'],
       ['我上礼拜提的那个退款申请审核得怎么样了', 'request-status'],
       ['那个退钱的事儿有信儿没 批了没啊', 'request-status'],

@@ -123,7 +123,10 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
       const runs: { index: number; text: string }[] = [];
       for (const m of n.text.matchAll(/[0-9]+(?:[ -][0-9]+)*/g)) {
         // Only spaces separate numbers; a dash joins the parts of one (010-62345678 is a phone number).
-        if (digitsOf(m[0]).length === length || !/ /.test(m[0]) || /-/.test(m[0])) runs.push({ index: m.index, text: m[0] });
+        // …and a run is one number only as numbers are grouped when printed: "最后一位是7 13653243947" is a
+        // digit and a phone number, not a 12-digit reference number.
+        const grouped = m[0].split(' ').every((g) => g.length <= 8);
+        if ((digitsOf(m[0]).length === length && grouped) || !/ /.test(m[0]) || /-/.test(m[0])) runs.push({ index: m.index, text: m[0] });
         else for (const g of m[0].matchAll(/[0-9]+/g)) runs.push({ index: m.index + g.index, text: g[0] });
       }
       for (const m of runs) {

@@ -105,8 +105,13 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   const exact = values.findIndex((v) => [...v.labels, v.id].some((l) => [answer, bare].includes(fold(l).trim())));
   if (exact >= 0) return chosen(values, exact);
 
-  // "没有别的了" (nothing else) says nothing more is to come; its 没有 is no answer to the question.
-  if (NOTHING_ELSE.test(answer)) return invalid('enum.no_match', listVars(values, all));
+  // "没有别的了" (nothing else) says nothing more is to come; its 没有 is no answer to the question — what
+  // follows may be ("没有别的 就你们一家": only this provider, so no partner to tell).
+  const nothingElse = NOTHING_ELSE.exec(answer);
+  if (nothingElse) {
+    const after = [...new Set(hits(answer.slice(nothingElse[0].length), values, 2).map((h) => h.index))];
+    return after.length === 1 ? chosen(values, after[0]!) : invalid('enum.no_match', listVars(values, all));
+  }
 
   // A label inside the answer.
   const found = hits(answer, values, 1);
@@ -156,11 +161,11 @@ const UNSURE = /^(?:还|也|都)?(?:不|没)(?:知道|清楚|确定|记得|记�
 /** A word right after "不知道" that is what is not known ("不知道密码"), not a particle or a pause. */
 const OBJECT_AFTER = /^[\u4e00-\u9fff](?<![啊呀呢吧了啦哦喔嘛的哈耶])/u;
 const SAID_NO =
-  /^(?:还|也|都|暂时|目前|现在)?(?:没|没有|冇|未|唔|不|否)(?:有|呢|啊|呀|哦|喔|了|的|过)?(?:[\u4e00-\u9fff]{1,4}?)?(?:呢|啊|呀|哦|喔|了|的|过)?$|^(?:no|nope|nah|not yet|never|haven'?t|have not|didn'?t|did not|not really)(?:[\s,]+[a-z' ]{0,24})?$/i;
+  /^(?!没(?:有)?问题)(?:还|也|都|暂时|目前|现在)?(?:没|没有|冇|未|唔|不|否)(?:有|呢|啊|呀|哦|喔|了|的|过)?(?:[\u4e00-\u9fff]{1,4}?)?(?:呢|啊|呀|哦|喔|了|的|过)?$|^(?:no|nope|nah|not yet|never|haven'?t|have not|didn'?t|did not|not really)(?:[\s,]+[a-z' ]{0,24})?$/i;
 const SAID_YES =
   /^(?:是|是的|是啊|对|对的|对啊|嗯|嗯嗯|有|有的|当然|肯定|係|係呀|啱|好了|已经[\u4e00-\u9fff]{0,5}了?|[\u4e00-\u9fff]{1,4}过了?)$|^(?:yes|yeah|yep|yup|y|sure|of course|done|already|i did|we did|did it|i have|we have|tried|tried it)(?:[\s,]+(?:already|yes|it|that|before|once|twice))*$/i;
 
-/** A bare yes or no, or neither. */
+/** A bare yes or no, or neither ("没问题" is "no problem", neither: it answers no yes/no question). */
 function polarityOf(answer: string): 'yes' | 'no' | undefined {
   const a = answer.trim();
   if (!a || /\d/.test(a) || UNSURE.test(a)) return undefined;

@@ -145,8 +145,10 @@ describe('enum: a plain yes or no to a yes/no question', () => {
   it('"I don\'t know" and other answers are no yes or no; options that do not answer yes/no are not chosen so', () => {
     for (const text of ['不知道', '不清楚', '不确定', '我问问老板']) expectInvalid(enumType.parse(text, ctx(NOTIFIED)), 'enum.no_match');
     // "Nothing else" holds a 没有 but answers no yes/no question.
-    for (const text of ['没有别的了', '没别的了', 'nothing else']) expectInvalid(enumType.parse(text, ctx(NOTIFIED)), 'enum.no_match');
+    for (const text of ['没有别的了', '没别的了', 'nothing else', '没问题']) expectInvalid(enumType.parse(text, ctx(NOTIFIED)), 'enum.no_match');
     expectInvalid(enumType.parse('yes', ctx(REASONS)), 'enum.no_match');
+    // …but what follows it may answer: "没有别的 还没通知" is no.
+    expectValid(enumType.parse('没有别的 还没有', ctx(NOTIFIED)), 'no');
   });
 });
 
