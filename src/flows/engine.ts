@@ -1413,15 +1413,24 @@ export class FlowEngine {
       if (slots.filter((s) => named(c.text, s)).length < 2) return [c];
       return spaceParts(c);
     });
+    // "是12号开始停 10号11号还开着呢": the days the shop still trades are not the clause's value.
+    const valuesIn = (clause: { text: string }, slot: Slot) =>
+      this.slotType(slot.type)
+        .extract(clause.text, this.context(slot, now, locale, flow))
+        .filter((x) => !saidBeside(clause.text, x, slot.options.notSaidWith));
     for (const slot of slots) {
       const own = parts.filter((c) => named(c.text, slot));
       if (own.length !== 1) continue;
-      const clause = own[0]!;
+      let clause = own[0]!;
       if (slots.some((other) => other !== slot && named(clause.text, other))) continue;
-      // "是12号开始停 10号11号还开着呢": the days the shop still trades are not the clause's value.
-      const found = this.slotType(slot.type)
-        .extract(clause.text, this.context(slot, now, locale, flow))
-        .filter((x) => !saidBeside(clause.text, x, slot.options.notSaidWith));
+      let found = valuesIn(clause, slot);
+      // "还是从15号开始 12号那天还有个团餐": two days in the clause (a space before a number joins it) — the
+      // one in the part that names the slot.
+      const naming = found.length > 1 ? spaceParts(clause).filter((p) => named(p.text, slot)) : [];
+      if (naming.length === 1) {
+        clause = naming[0]!;
+        found = valuesIn(clause, slot);
+      }
       if (found.length !== 1) continue;
       const f = found[0]!;
       const checked = this.check(flow, slot, state, { ok: true, value: f.value, display: f.display }, now);
@@ -1523,16 +1532,12 @@ export class FlowEngine {
       const [earlier, later] = other.options.notBefore === target.name ? [target, other] : [other, target];
       return this.setBoth(flow, state, [earlier, inside[0]!], [later, inside[1]!], now, out);
     }
-    // "明年1月20号关门 2月25号再开门": one clause on a phone, its parts split by spaces — the day in the part
-    // that names the slot is its own, the other the other slot's.
-    if (inside.length === 2 && found.length === 2) {
-      const parts = spaceParts(clause).filter((p) => target.mentions!.some((m) => withoutFromToday(p.text).toLowerCase().includes(m.toLowerCase())));
-      const mine = parts.length === 1 ? inside.filter((f) => f.start >= parts[0]!.start && f.end <= parts[0]!.start + parts[0]!.text.length) : [];
-      if (mine.length !== 1) return false;
-      return this.setBoth(flow, state, [other, inside.find((f) => f !== mine[0])!], [target, mine[0]!], now, out);
-    }
-    if (inside.length !== 1) return false;
-    const mine = inside[0]!;
+    // "明年1月20号关门 2月25号再开门", "12月14号到17号 18号恢复": one clause on a phone, its parts split by
+    // spaces — the day in the part that names the slot is its own.
+    const parts = inside.length > 1 ? spaceParts(clause).filter((p) => target.mentions!.some((m) => withoutFromToday(p.text).toLowerCase().includes(m.toLowerCase()))) : [];
+    const inPart = parts.length === 1 ? inside.filter((f) => f.start >= parts[0]!.start && f.end <= parts[0]!.start + parts[0]!.text.length) : [];
+    const mine = inside.length === 1 ? inside[0]! : inPart.length === 1 ? inPart[0]! : undefined;
+    if (!mine) return false;
     const rest = found.filter((f) => f !== mine).sort((a, b) => a.start - b.start);
     if (rest.length === 2 && !RANGE_JOINER.test(text.slice(rest[0]!.end, rest[1]!.start))) return false;
     // "下礼拜店里要装修…从12月8号开始" names the start; the other day, before it, is no resume day (setBoth checks it).

@@ -45,8 +45,9 @@ export const HAS_NONE =
 /** A file promised for later ("小票等下发", "待会儿拍给你", "will send it later"). */
 export const SENDS_LATER =
   /(?:等(?:一?下|会儿?|一会儿?)|待会儿?|一会儿?|稍后|晚点|回头|明天|找到(?:了|后)?)(?:我)?(?:再|就)?(?:拍|发|传|补)|\b(?:send|upload)\b[^.!?]{0,20}\b(?:later|in a (?:bit|minute|moment|while)|tomorrow)\b|\bwill send (?:it|them)\b/i;
+/** Passing over a question, in a word or two ("跳过", "不知道", "没注意 跳过"). */
 export const SKIP = new RegExp(
-  String.raw`^(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|dont know|dunno|idk|no clue|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*${END}`,
+  String.raw`^(?:(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|没注意|没留意|没看到?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|dont know|dunno|idk|no clue|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*[，,、\s]*){1,2}${END}`,
   'i',
 );
 /** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */

@@ -861,6 +861,8 @@ describe('optional slots', () => {
     expect(step.state!.skipped).toEqual(['card_last4']);
     expect(step.state!.values).not.toHaveProperty('card_last4');
     expect(step.state!.pending).toBe('reason');
+    // In a word or two: "没注意 跳过".
+    expect(send(atCard.state, '没注意 跳过').state!.skipped).toEqual(['card_last4']);
     // Not asked again at the end.
     const end = last('cancel-transaction', TO_CONFIRM);
     expect(end.state!.stage).toBe('confirming');
@@ -1768,10 +1770,20 @@ describe('suspend-settlement', () => {
     expect(valueOf(en.state, 'resume_date')).toBe('2026-12-28');
   });
 
+  it('a start moved with a day the shop still takes payments beside it ("还是从15号开始 12号那天还有个团餐要收款 停到…")', () => {
+    const asked = last('suspend-settlement', ['我想申请暂停资金结算 店里要换收银系统', MID, '12号开始吧']);
+    expect(asked.state!.pending).toBe('resume_date');
+    const step = send(asked.state, '哦等下 还是从15号开始 12号那天还有个团餐要收款 停到1月5号');
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2027-01-05']);
+  });
+
   it('two days in one clause split by a space ("明年1月20号关门 2月25号回来开门"): the reopening day resumes, the other starts', () => {
     const step = last('suspend-settlement', ['结算能不能先停一段时间', '卡上到账的那个 我们回老家过年 明年1月20号关门 2月25号回来开门']);
     expect(valueOf(step.state, 'start_date')).toBe('2027-01-20');
     expect(valueOf(step.state, 'resume_date')).toBe('2027-02-25');
+    // The days stopped as a range, the day named in the part after the space: the range's first starts.
+    const range = send(last('suspend-settlement', ['下个礼拜收银系统升级 想暂停结算几天', MID]).state, '那就12月14号到17号 18号恢复');
+    expect([valueOf(range.state, 'start_date'), valueOf(range.state, 'resume_date')]).toEqual(['2026-12-14', '2026-12-18']);
   });
 
   it('a day followed by what the shop does then is a day: "31号装好了就恢复", said with a moved start', () => {

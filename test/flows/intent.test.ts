@@ -136,6 +136,11 @@ describe('intent detection', () => {
       ['今天早上那笔588刷重复了，帮忙处理下', 'cancel-transaction'],
       ['客人不要了，刚刷的1500能不能退', 'cancel-transaction'],
       ['上周提交的那个撤销有结果没', 'request-status'],
+      // Filed on a weekday named; Shanghainese (阿拉 我们, 额 的, 哪能 怎么).
+      ['阿拉礼拜五提交额退货申请 哪能还没消息啊', 'request-status'],
+      // "那啥，…" opens a sentence as "um"; it asks nothing.
+      ['那啥 俺家店过阵子要装修 你给俺把节算整停了呗 钱先别往卡里打了', 'suspend-settlement'],
+      ['周三申请的退款到账了吗', 'request-status'],
       // Whether it can be done, asked with one's own merchant ID, however long the story: asked for.
       ['店里下周一开始装修 要关门半个月 结算能不能先停掉 商户号826410993315003', 'suspend-settlement'],
       ['过年放假 想从1月25号停结算 到2月10号恢复 商户号826410993316010', 'suspend-settlement'],

@@ -136,8 +136,10 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   }
   if (indices.length > 1) return invalid('enum.ambiguous', listVars(values, indices));
 
-  // A plain yes or no to a yes/no question ("没呢", "还没通知", "yes", "已经说过了").
-  const polarity = polarityOf(bare);
+  // A plain yes or no to a yes/no question ("没呢", "还没通知", "yes", "已经说过了") — also said first, the
+  // rest telling more ("没呢 还没跟银行说").
+  const head = /^[^\s,，。.!！;；]+(?=[\s,，。.!！;；])/.exec(bare)?.[0];
+  const polarity = polarityOf(bare) ?? (head !== undefined && [...head].length <= 3 ? polarityOf(head) : undefined);
   if (polarity) {
     const answering = values.flatMap((v, i) => (answersOf(v) === polarity ? [i] : []));
     if (answering.length === 1) return chosen(values, answering[0]!);

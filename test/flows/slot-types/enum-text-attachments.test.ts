@@ -149,6 +149,8 @@ describe('enum: a plain yes or no to a yes/no question', () => {
     expectInvalid(enumType.parse('yes', ctx(REASONS)), 'enum.no_match');
     // …but what follows it may answer: "没有别的 还没通知" is no.
     expectValid(enumType.parse('没有别的 还没有', ctx(NOTIFIED)), 'no');
+    // A yes or no said first, the rest telling more.
+    expectValid(enumType.parse('没呢 还没跟银行说', ctx(NOTIFIED)), 'no');
   });
 });
 
