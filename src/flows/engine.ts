@@ -1798,6 +1798,8 @@ export class FlowEngine {
     const words = text.replace(/[\s\p{P}\d]+/gu, '');
     // A yes, a no or a refusal answers something else; it is no reason of its own.
     if (!option || [...words].length < 2 || YES.test(text) || NO.test(text) || NOT_A_REASON.test(text)) return false;
+    // …and so is "材料没有", "nothing to upload": the documents' question answered early, or skipping.
+    if (NO_DOCUMENTS.test(text) || NOTHING_TO_SEND.test(text) || SKIP.test(text) || /\b(?:nothing|none)\b/i.test(text)) return false;
     // A day, a number or an option of another question ("资金结算" when why is asked) answers that question
     // (early, or again), not this one.
     if (/\d/.test(normalize(text).text) || this.slotType('date').extract(text, this.context(pending, now, locale, flow)).length) return false;
@@ -2085,16 +2087,25 @@ function spaceParts(c: { text: string; start: number }): { text: string; start: 
 /** A space before Chinese words after a number ("刚刷错了一笔99 怎么撤销"): a new sentence on a phone. */
 const CJK_SPACE = /\s+(?=[\u4e00-\u9fff])/g;
 
+/**
+ * Whether a clause asks. In English a question word inside a statement ("charged twice when she checked
+ * out") asks nothing: only a question mark or a clause that opens with the question does.
+ */
+function asksIn(clause: string): boolean {
+  if (/[\u4e00-\u9fff]/.test(clause)) return QUESTION.test(clause);
+  return /[?？]/.test(clause) || /^[\s,.;!]*(?:how|what|why|when|which|can i|should i)\b/i.test(clause);
+}
+
 function statedOnly(text: string): string {
   let out = text;
   const drop = (start: number, end: number) => (out = out.slice(0, start) + ' '.repeat(end - start) + out.slice(end));
   for (const c of clauses(text)) {
-    if (!QUESTION.test(c.text) && !SUPPOSED.test(c.text)) continue;
+    if (!asksIn(c.text) && !SUPPOSED.test(c.text)) continue;
     const turns = [...c.text.matchAll(RUN_ON_TURN), ...c.text.matchAll(CJK_SPACE)].map((m) => m.index).filter((i) => i > 0);
     const cuts = [0, ...new Set(turns.sort((a, b) => a - b)), c.text.length];
     for (let k = 0; k + 1 < cuts.length; k++) {
       const part = c.text.slice(cuts[k], cuts[k + 1]);
-      if (QUESTION.test(part) || SUPPOSED.test(part)) drop(c.start + cuts[k]!, c.start + cuts[k + 1]!);
+      if (asksIn(part) || SUPPOSED.test(part)) drop(c.start + cuts[k]!, c.start + cuts[k + 1]!);
     }
   }
   return out.replace(/[\p{P}\s]/gu, '') ? out : '';

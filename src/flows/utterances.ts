@@ -55,7 +55,7 @@ export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必�
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
 export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|没有?(?:什么|啥)?(?:材料|资料|证明)|\bno (?:documents?|docs|paperwork|files)\b/i;
 /** Nothing to send, said where files are asked ("none for now", "nothing yet", "暂时没有"): no option of a later question. */
-export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to send)|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$/i;
+export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
 export const NOT_KNOWN_YET =
   /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;

@@ -1209,10 +1209,12 @@ describe('a hold\'s days said the ways merchants say them', () => {
   it('"none for now" where documents are asked passes them over and answers no later question', () => {
     const atDocuments = last('suspend-settlement', ['hold my payouts, bank investigation, merchant id ' + MID, 'from tomorrow', 'until further notice'], { locale: 'en' }).state!;
     expect(atDocuments.pending).toBe('documents');
-    const step = send(atDocuments, 'none for now', 'en');
-    expect(step.state!.skipped).toContain('documents');
-    expect(step.state!.values.partners_notified).toBeUndefined();
-    expect(step.state!.pending).toBe('partners_notified');
+    for (const text of ['none for now', 'nothing to upload']) {
+      const step = send(atDocuments, text, 'en');
+      expect(step.state!.skipped, text).toContain('documents');
+      expect(step.state!.values.partners_notified).toBeUndefined();
+      expect(step.state!.pending).toBe('partners_notified');
+    }
   });
 });
 
@@ -1770,6 +1772,21 @@ describe('suspend-settlement', () => {
     expect(valueOf(en.state, 'resume_date')).toBe('2026-12-28');
   });
 
+  it('a reason told as a story names its option: cash flow, an investigation, a new till; "材料没有" at the reason is no reason', () => {
+    for (const [story, reason] of [
+      ['最近进年货把钱全压进去了 卡里一进钱就被银行自动扣去还贷款 结算晚几天再打', 'cash_flow'],
+      ['昨天派出所的人来店里了 说有人拿偷来的卡在我这刷了好几笔 让我配合 结算先停一下', 'compliance'],
+      ['店里的收银机要换成新的那套 换的这几天结算先暂停下', 'maintenance'],
+      ['酒店前台的刷卡收款要跟房务那套软件一起升级 想先停一下结算', 'maintenance'],
+      ['my business account is overdrawn and every payout vanishes into the overdraft, please hold payouts', 'cash_flow'],
+    ] as const) {
+      expect(valueOf(last('suspend-settlement', [story]).state, 'reason'), story).toBe(reason);
+    }
+    const atReason = last('suspend-settlement', ['我想暂停结算', '资金结算', MID]).state!;
+    expect(atReason.pending).toBe('reason');
+    for (const text of ['材料没有', 'nothing to upload']) expect(send(atReason, text).state!.values, text).not.toHaveProperty('reason');
+  });
+
   it('a start moved with a day the shop still takes payments beside it ("还是从15号开始 12号那天还有个团餐要收款 停到…")', () => {
     const asked = last('suspend-settlement', ['我想申请暂停资金结算 店里要换收银系统', MID, '12号开始吧']);
     expect(asked.state!.pending).toBe('resume_date');
@@ -2005,6 +2022,18 @@ describe('English', () => {
     expect(summary.text).toContain('slip photos 1 file(s)');
     expect(summary.text).not.toMatch(/[\u4e00-\u9fff]/);
     expect(summary.suggestedActions).toEqual(['Confirm', 'Cancel']);
+  });
+
+  it('the story in English is the reason ("my staff charge one table 2 times"); "the 2nd one" is which sale, not a day', () => {
+    const start = last('cancel-transaction', [`hi my staff charge one table 2 times today afternoon, 1260 each time. need cancel one. merchant ${MID} terminal ${TID}`], { locale: 'en' });
+    expect(String(valueOf(start.state, 'reason'))).toContain('charge one table 2 times');
+    // A question word inside the story asks nothing ("…charged twice for her room when she checked out").
+    const guest = last('cancel-transaction', ['hi, a guest got charged twice for her room when she checked out yesterday, 1260 both times. can you give one of them back?'], { locale: 'en' });
+    expect(String(valueOf(guest.state, 'reason'))).toContain('charged twice');
+    // A deposit refunded because the booking was called off.
+    expect(String(valueOf(last('cancel-transaction', ['11月20号有个公司来订年会 先刷了5000定金 现在人家年会取消了 定金要退给人家 能帮忙弄一下吗']).state, 'reason'))).toContain('定金');
+    const voucher = send(start.state, 'voucher of the 2nd one is 000318', 'en');
+    expect([valueOf(voucher.state, 'voucher_no'), valueOf(voucher.state, 'transaction_date')]).toEqual(['000318', '2026-11-25']);
   });
 
   it('English suspension: batch stops in English', () => {

@@ -169,7 +169,8 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
 
     const rest = trimAnswer(n.replace(labelOnly, ' '));
     // Number-like groups (each with a digit) joined by spaces or dashes: "1234 5678 9012".
-    let candidates = [...rest.matchAll(/[0-9a-z]*[0-9][0-9a-z]*(?:[\s-]+[0-9a-z]*[0-9][0-9a-z]*)*/gi)].map((m) => m[0]);
+    // An ordinal ("the 2nd one") says which sale, not a number of it.
+    let candidates = [...rest.matchAll(/[0-9a-z]*[0-9][0-9a-z]*(?:[\s-]+[0-9a-z]*[0-9][0-9a-z]*)*/gi)].map((m) => m[0]).filter((c) => !/^\d{1,2}(?:st|nd|rd|th)$/i.test(c));
     // Letter-only groups count when the whole answer is the code ("ABCD 1234", "ABCDEF") — not words
     // ("changed his mind" spells no terminal ID).
     const whole = /^[0-9a-z]+(?:[\s-]+[0-9a-z]+)*$/i.test(rest) && (/[0-9]/.test(rest) || !/[\s-]/.test(rest)) ? rest.replace(/[\s-]/g, '') : undefined;

@@ -354,9 +354,9 @@ const PATTERNS: Pattern[] = [
     re: /(?:刚才|刚刚|啱啱|头先|頭先|(?<![昨前天日周期拜号\d])(?:早上|上午|中午|下午))(?=[^，。,.!！?？]{0,12}(?:刷|碌|那笔|一笔|那單|消费|收款|付款|付了|结账|结的账|买单|埋单))|刚(?=[刷付收碌])|(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*(?:个)?(?:分钟|小时|鐘頭|钟头|个钟)(?:之|以)?前|今早|今晚|今天(?:早上|上午|中午|下午|晚上)|(?<![a-z])(?:just now|earlier today|this (?:morning|afternoon|evening)|\d{1,3}\s*(?:min|mins|minutes?|hrs?|hours?)\s+ago)(?![a-z])/gi,
     read: (_m, env) => ({ day: env.today }),
   },
-  // 3天前, 三天前, 两日前, 3天之前; 3天后, 三天以后
+  // 3天前, 三天前, 两日前, 3天之前; 3天后, 三天以后 (not "营业一天 后天开始": 后天 and 前天 are days of their own)
   {
-    re: new RegExp(`(\\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})\\s*(?:天|日)\\s*(以前|之前|前|以后|之后|后)`, 'g'),
+    re: new RegExp(`(\\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})\\s*(?:天|日)\\s*(以前|之前|前(?![天年])|以后|之后|后(?![天年]))`, 'g'),
     read: (m, env) => {
       const n = parseSmallInt(m[1]!);
       return n === undefined ? undefined : { day: env.today + (m[2]!.endsWith('前') ? -n : n) };
@@ -364,7 +364,7 @@ const PATTERNS: Pattern[] = [
   },
   // 两周后, 一个星期以后, 一个月后, 半个月后; 两周前 (weeks and months as days: a planned hold's end)
   {
-    re: new RegExp(`(?:(\\d{1,2}|[一二两三四五六七八九十]{1,3})\\s*(个星期|个礼拜|周|星期|礼拜|个月)|(半个月))\\s*(以前|之前|前|以后|之后|后)`, 'g'),
+    re: new RegExp(`(?:(\\d{1,2}|[一二两三四五六七八九十]{1,3})\\s*(个星期|个礼拜|周|星期|礼拜|个月)|(半个月))\\s*(以前|之前|前(?![天年])|以后|之后|后(?![天年]))`, 'g'),
     read: (m, env) => {
       const n = m[3] ? 1 : parseSmallInt(m[1]!);
       const unit = UNIT_DAYS[m[3] ?? m[2]!];
@@ -490,9 +490,10 @@ const PATTERNS: Pattern[] = [
         ? dayOfMonth(parseSmallInt(m[1]!), 'bare', env)
         : undefined,
   },
-  // the 15th, on the 3rd: as 15号 (this month, or last month; with allowFuture the nearest)
+  // the 15th, on the 3rd: as 15号 (this month, or last month; with allowFuture the nearest) — not "the 2nd
+  // one", "the 3rd swipe": which of several.
   {
-    re: /(?<![a-z\d])(?:the\s+)?([1-9]|[12]\d|3[01])(?:st|nd|rd|th)(?![a-z\d])(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))/gi,
+    re: /(?<![a-z\d])(?:the\s+)?([1-9]|[12]\d|3[01])(?:st|nd|rd|th)(?![a-z\d])(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(?!\s+(?:one|time|try|sale|transaction|swipe|charge|payment|slip|receipt|card|terminal|machine|customer|table|order|item|copy|photo)s?\b)/gi,
     read: (m, env) => dayOfMonth(Number(m[1]), 'bare', env),
   },
 ];

@@ -36,6 +36,7 @@ describe('slip identifiers: parse (the answer to the slot’s own prompt)', () =
     ['reference_no', '参考号123456789012，凭证号000123', '123456789012'], // its own label among other numbers
     ['voucher_no', '参考号123456789012，凭证号000123', '000123'],
     ['voucher_no', '凭证号000123，卡号622202*********0128', '000123'], // a masked card number beside it
+    ['voucher_no', 'voucher of the 2nd one is 000318', '000318'], // an ordinal says which sale
   ])('%s accepts %j', (type, text, value) => {
     expectValid(T[type]!.parse(text, ctx()), value, value);
   });

@@ -231,6 +231,11 @@ describe('date: options.allowFuture (planned start or resume dates)', () => {
   ])('%j → %s', (text, iso) => {
     expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
   });
+
+  it('后天 after a length is a day of its own ("营业一天 后天开始停"), not "a day later"', () => {
+    const found = date.extract('明天还要营业一天 后天开始停', ctx({ allowFuture: true }));
+    expect(found.map((f) => f.value)).toEqual(['2026-11-26', '2026-11-27']);
+  });
 });
 
 describe('date: a named year', () => {
@@ -257,6 +262,8 @@ describe('date: extract', () => {
     ['今早那笔680的', [['2026-11-25', '今早']]],
     // A time of day said with the sale (刷, 消费, 结账, 买单): today.
     ['早上有个顾客结账 260按成了2600', [['2026-11-25', '早上']]],
+    // Which of several ("the 2nd one") is no day of the month.
+    ['voucher of the 2nd one is 000318', []],
     ['paid 150 like 10 min ago', [['2026-11-25', '10 min ago']]],
     ['the sale this morning', [['2026-11-25', 'this morning']]],
   ])('%j', (text, expected) => {
