@@ -2,7 +2,7 @@
  * The composition root: opens the store and the knowledge base, builds the bot, and wires an adapter to
  * it. Commands and (later) the server start from here and close it when they are done.
  */
-import { UserState, type TurnContext } from 'botbuilder';
+import { ActivityTypes, UserState, type TurnContext } from 'botbuilder';
 import { MemberScopedConversationState } from '../bot/member-state.js';
 import { FlowTurns } from '../bot/flow-turns.js';
 import { HandoffTurns } from '../bot/handoff-turns.js';
@@ -287,10 +287,11 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
             () => true,
             () => false,
           );
-          // Nothing reached the merchant (the store or the platform is down): the turn fails, so its
+          // Nothing reached the merchant (the store or the platform is down): a message's turn fails, so the
           // message stays unanswered and is taken up again (replay, orphan sweep) instead of being marked
-          // answered with no answer.
-          if (!told) throw error;
+          // answered with no answer. An event's turn (handoff.status, a notice) has no message to keep: what
+          // follows it (a WeCom session moving to the agent, who may be the only one allowed to write) goes on.
+          if (!told && context.activity.type === ActivityTypes.Message) throw error;
         };
       },
       async close() {

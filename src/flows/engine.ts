@@ -1179,7 +1179,10 @@ export class FlowEngine {
         // the slot whose word is right beside it.
         if (slots.length === 2 && this.byNearestMention(flow, state, text, slots, now, locale, out)) continue;
       }
-      const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : slots.find((s) => s.name === state.pending);
+      // Named by none and not asked: the one of them still open, when only one is ("今天就停吧" once the resume
+      // day was said not to be known yet).
+      const open = slots.filter((s) => state.values[s.name] === undefined && !state.skipped.includes(s.name));
+      const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : (slots.find((s) => s.name === state.pending) ?? (named.length === 0 && open.length === 1 ? open[0] : undefined));
       if (!target) {
         if (named.length === 0 && slots.length === 2) this.byRange(flow, state, text, slots, now, locale, out);
         continue;

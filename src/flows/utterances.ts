@@ -61,7 +61,7 @@ export const NOT_KNOWN_YET =
   /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
 /** …and said in passing, plainly about that day ("等新账户弄好再说", "恢复时间待定", "until further notice"). */
 export const NOT_KNOWN_YET_IN_PASSING =
-  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
+  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定)|停到(?:什么时候|哪天|啥时候)(?:我)?(?:也|还)?(?:不确定|不知道|说不好|没定|不清楚)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
 export const NOT_KNOWN_YET_IN_PASSING_ALL = new RegExp(NOT_KNOWN_YET_IN_PASSING.source, 'gi');
 /** A length or a day guessed beside it ("大概两周", "月底", "about 3 weeks"). */
 export const GUESSED_LENGTH = /[\d一二两三四五六七八九十半]+\s*(?:个)?(?:天|日|号|周|星期|礼拜|月|\s*(?:days?|weeks?|months?))|月底|月中|月初|\b(?:end|middle) of\b/i;

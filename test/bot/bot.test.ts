@@ -280,5 +280,10 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     expect(marked).toEqual(['answered']);
     expect(delivered.join('\n')).toMatch(/来源：/);
     expect(delivered).not.toContain(t('zh-CN', 'internalError'));
+    // An event's turn has no message to keep: its failure is logged, and what follows it goes on.
+    down = true;
+    await expect(adapter.continueWithEvent({ conversation: { id: adapter.conversationId } as never, channelId: 'terminal' }, 'handoff.status', { state: 'accepted' }, async () => {
+      throw new Error('boom');
+    })).resolves.toBeUndefined();
   });
 });

@@ -1787,6 +1787,15 @@ describe('suspend-settlement', () => {
     for (const text of ['材料没有', 'nothing to upload']) expect(send(atReason, text).state!.values, text).not.toHaveProperty('reason');
   });
 
+  it('"今天就停吧 停到啥时候我也不知道": today starts the hold; the resume day is not known yet', () => {
+    const asked = last('suspend-settlement', ['银行打电话来叫我结算先停一下 配合调查', MID]);
+    expect(asked.state!.pending).toBe('start_date');
+    const step = send(asked.state, '今天就停吧 停到啥时候我也不知道 得等银行那边弄完通知我');
+    expect(valueOf(step.state, 'start_date')).toBe('2026-11-25');
+    expect(step.state!.values).not.toHaveProperty('resume_date');
+    expect(step.state!.skipped).toContain('resume_date');
+  });
+
   it('a start moved with a day the shop still takes payments beside it ("还是从15号开始 12号那天还有个团餐要收款 停到…")', () => {
     const asked = last('suspend-settlement', ['我想申请暂停资金结算 店里要换收银系统', MID, '12号开始吧']);
     expect(asked.state!.pending).toBe('resume_date');
