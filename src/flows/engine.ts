@@ -1002,7 +1002,9 @@ export class FlowEngine {
       this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
     }
     const read = this.fromSlip(flow, state, slip.values, now, locale);
-    say.push(...read.differs);
+    // "钱数记错了 按小票上的来" sent with the photo itself: the slip's values are taken at once, not offered.
+    const taken = text && SLIP_WINS.test(text) ? this.takeSlipOffers(flow, state, text, now, locale) : undefined;
+    say.push(...(taken ? [taken.say] : read.differs));
     state.lastSlip = {
       files: (input.files ?? []).map((f) => f.file),
       filled: Object.fromEntries(read.filled.map((n) => [n, state.values[n]!.display])),

@@ -1104,6 +1104,13 @@ describe('a slip that shows another value than the merchant gave', () => {
     expect(taken.state!.pending).toBe(step.state!.pending);
   });
 
+  it('"按小票上的来" sent with the photo itself takes the slip\'s value at once', () => {
+    const step = send(last('cancel-transaction', TO_CARD).state, slipShowing({ amount: '1260.00' }, '钱数好像记错了 按小票上的来'));
+    expect(step.state!.values.amount!.value).toBe(126000);
+    expect(said(step)).toContain('好的，已按签购单改为：金额 ¥1,260.00。');
+    expect(said(step)).not.toContain('已保留您提供的');
+  });
+
   it('a correction repeating the slip\'s value takes it ("是1260，我记错了"), never read as the pending answer', () => {
     const taken = send(offered().state, '是1260，我记错了');
     expect(taken.state!.values.amount!.value).toBe(126000);
