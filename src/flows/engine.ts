@@ -1204,7 +1204,7 @@ export class FlowEngine {
       // Of several, the one in the clause that names the slot ("下礼拜要装修 … 从12月8号开始" starts on the 8th).
       const inNamingClause =
         named.length === 1 && ownEvent.length > 1
-          ? ownEvent.filter((x) => clauses(text).some((c) => x.start >= c.start && x.end <= c.start + c.text.length && target.mentions!.some((m) => withoutFromToday(c.text).toLowerCase().includes(m.toLowerCase()))))
+          ? ownEvent.filter((x) => clauses(text).some((c) => x.start >= c.start && x.end <= c.start + c.text.length && namedIn(target, c.text)))
           : [];
       const pool = saidWith.length > 0 ? saidWith : inNamingClause.length > 0 ? inNamingClause : ownEvent;
       // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
@@ -1408,10 +1408,7 @@ export class FlowEngine {
 
   /** Slots of one type, each named in its own clause of the message, take the value of that clause. */
   private byClause(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): void {
-    const named = (clause: string, slot: Slot) => {
-      const t = withoutFromToday(clause).toLowerCase();
-      return slot.mentions!.some((m) => t.includes(m.toLowerCase()));
-    };
+    const named = (clause: string, slot: Slot) => namedIn(slot, clause);
     // A clause naming two of them ("12月15号开始 1月5号恢复": a space before a number joins nothing here) is
     // split at its spaces after Chinese words.
     const parts = clauses(text).flatMap((c) => {
@@ -1528,7 +1525,7 @@ export class FlowEngine {
   private twoByClause(flow: Flow, state: FlowState, text: string, target: Slot, slots: Slot[], found: FoundValue[], now: Date, locale: Locale, out: Extraction): boolean {
     const other = slots.find((s) => s !== target)!;
     if (state.values[other.name] !== undefined) return false;
-    const own = clauses(text).filter((c) => target.mentions!.some((m) => withoutFromToday(c.text).toLowerCase().includes(m.toLowerCase())));
+    const own = clauses(text).filter((c) => namedIn(target, c.text));
     if (own.length !== 1) return false;
     const clause = own[0]!;
     const inside = found.filter((f) => f.start >= clause.start && f.end <= clause.start + clause.text.length).sort((a, b) => a.start - b.start);
@@ -1539,7 +1536,7 @@ export class FlowEngine {
     }
     // "明年1月20号关门 2月25号再开门", "12月14号到17号 18号恢复": one clause on a phone, its parts split by
     // spaces — the day in the part that names the slot is its own.
-    const parts = inside.length > 1 ? spaceParts(clause).filter((p) => target.mentions!.some((m) => withoutFromToday(p.text).toLowerCase().includes(m.toLowerCase()))) : [];
+    const parts = inside.length > 1 ? spaceParts(clause).filter((p) => namedIn(target, p.text)) : [];
     const inPart = parts.length === 1 ? inside.filter((f) => f.start >= parts[0]!.start && f.end <= parts[0]!.start + parts[0]!.text.length) : [];
     const mine = inside.length === 1 ? inside[0]! : inPart.length === 1 ? inPart[0]! : undefined;
     if (!mine) return false;
@@ -2084,6 +2081,12 @@ function replacementPair(text: string): { right: string; wrong: string } | undef
   return { right: rightFirst[1]!.replace(/^是/, ''), wrong: rightFirst[2]! };
 }
 
+/** Whether the text names the slot by one of its `mentions` ("恢复", "until"), a start "from today" aside. */
+function namedIn(slot: Slot, text: string): boolean {
+  const t = withoutFromToday(text).toLowerCase();
+  return slot.mentions?.some((m) => t.includes(m.toLowerCase())) ?? false;
+}
+
 /** A clause's parts split where a space follows Chinese ("1月20号关门 2月25号再开门"): sentences on a phone. */
 function spaceParts(c: { text: string; start: number }): { text: string; start: number }[] {
   return [...c.text.matchAll(/\S(?:.*?\S)??(?=(?<=[\u4e00-\u9fff])\s|$)/gu)].map((m) => ({ text: m[0], start: c.start + m.index }));
@@ -2093,12 +2096,12 @@ function spaceParts(c: { text: string; start: number }): { text: string; start: 
 const CJK_SPACE = /\s+(?=[\u4e00-\u9fff])/g;
 
 /**
- * Whether a clause asks. In English a question word inside a statement ("charged twice when she checked
- * out") asks nothing: only a question mark or a clause that opens with the question does.
+ * Whether a clause (question marks end clauses, so none is left in it) asks. In English a question word
+ * inside a statement ("charged twice when she checked out") asks nothing: only a clause that opens with it.
  */
 function asksIn(clause: string): boolean {
   if (/[\u4e00-\u9fff]/.test(clause)) return QUESTION.test(clause);
-  return /[?？]/.test(clause) || /^[\s,.;!]*(?:how|what|why|when|which|can i|should i)\b/i.test(clause);
+  return /^[\s,.;!]*(?:how|what|why|when|which|can i|should i)\b/i.test(clause);
 }
 
 function statedOnly(text: string): string {

@@ -27,9 +27,13 @@ const TICKET_ALONE = /^\s*(?:工单号?|单号|ticket(?: no\.?| number)?)?\s*[:�
 const STATUS_WORDS = /查|进度|状态|审核|到哪|哪一步|工单|结果|通过了|批了|\b(status|progress|ticket|where is|check)\b/i;
 /** Words of the process itself: with a question ("怎么申请…"), we answer and offer to do it. */
 const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
-// 几天 asks "how many days" ("要几天到账", "要停几天", "停几天能恢复") but after 关/停/歇/休/住/走 it says "a few
-// days" ("店先关几天", "先停几天"): a statement of what the merchant wants. "有啥事打我" is "if anything comes up".
-const QUESTION = /[?？]|吗|呢(?![单單笔筆张張个個条條份部台次])|怎么|如何|什么(?![都也])|为什么|为啥|(?<!有)啥(?![都也])|有啥(?!事)|咋|多久|多长时间|要好久|好久(?:能|才|可以|会|到)|(?<![前好这过十关停歇休住走])几天|(?<=要[关停歇休住走])几天|(?<=[关停歇休住走])几天(?=能|才|会|可以|恢复|到|就)|哪些|哪一步|哪一?[张联份]|(?:去|在|到|找)哪(?:里|儿)?|哪里|哪儿|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|(?<!不)(?<same>[\u4e00-\u9fff])不\k<same>|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b/i;
+/**
+ * 几天 asks "how many days" ("要几天到账", "要停几天", "停几天能恢复") but after 关/停/歇/休/住/走 it says "a few
+ * days" ("店先关几天", "先停几天"): a statement of what the merchant wants. Used by QUESTION, HOW and HOW_LONG.
+ */
+const DAYS_ASKED = String.raw`(?<![前好这过十关停歇休住走])几天|(?<=要[关停歇休住走])几天|(?<=[关停歇休住走])几天(?=能|才|会|可以|恢复|到|就)`;
+// "有啥事打我" is "if anything comes up", no question.
+const QUESTION = new RegExp(String.raw`[?？]|吗|呢(?![单單笔筆张張个個条條份部台次])|怎么|如何|什么(?![都也])|为什么|为啥|(?<!有)啥(?![都也])|有啥(?!事)|咋|多久|多长时间|要好久|好久(?:能|才|可以|会|到)|${DAYS_ASKED}|哪些|哪一步|哪一?[张联份]|(?:去|在|到|找)哪(?:里|儿)?|哪里|哪儿|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|(?<!不)(?<same>[\u4e00-\u9fff])不\k<same>|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b`, 'i');
 
 /**
  * Whether it was done, asked of a refund, a void or a hold ("钱退给顾客了吗", "停了没", "did the refund go
@@ -97,10 +101,10 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = /怎么(?!样了|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|(?<![前好这过十关停歇休住走])几天|(?<=要[关停歇休住走])几天|(?<=[关停歇休住走])几天(?=能|才|会|可以|恢复|到|就)|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b/i;
+const HOW = new RegExp(String.raw`怎么(?!样了|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|${DAYS_ASKED}|多长时间|在哪|哪里|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b`, 'i');
 /** "…钱退到客户卡上没有": done or not, asked at the end (after a request of one's own only: "凭证号没有" is no question). */
 const ENDS_DONE_OR_NOT = /没有[啊呀呢吧嘛]*[?？]?\s*(?:(?:商户号?|mid)\s*[:：]?\s*)?(?:\d{15})?\s*$/i;
-const HOW_LONG = /多久|多长时间|(?<![前好这过十关停歇休住走])几天|(?<=要[关停歇休住走])几天|(?<=[关停歇休住走])几天(?=能|才|会|可以|恢复|到|就)/;
+const HOW_LONG = new RegExp(String.raw`多久|多长时间|${DAYS_ASKED}`);
 /** Asking what is usual, not where one's own request stands. */
 const IN_GENERAL = /正常|一般|通常|平时|\b(?:normally|usually|typically|in general)\b/i;
 const BARE_REQUEST_WORD = /^\s*(?:pls|plz|please)?\s*(refund|void)\s*(?:(?:this|that|it)(?: one)?)?\s*(?:pls|plz|please)?[\s.!]*$/i;
