@@ -156,7 +156,7 @@ export class FlowTurns {
     const reads = readsSlips(flow);
     const read = await slips.read(reads ? flow : undefined, input.files);
     // No photo left (each refused): the message goes on as if it had none.
-    const slip = reads && read.files.some(isSlipPhoto) ? { slip: { values: read.values, slots: read.slots } } : {};
+    const slip = reads && read.files.some(isSlipPhoto) ? { slip: { values: read.values, slots: read.slots, ...(read.each.length ? { each: read.each } : {}) } } : {};
     return { input: { ...input, files: read.files, ...slip }, notes: cardNotes(read, locale) };
   }
 

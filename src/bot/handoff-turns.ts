@@ -24,7 +24,7 @@ import type { IdentityStore } from '../identity/identity-store.js';
 /** Complaints and strong negative wording: a person, at once. */
 // A lawyer counts when the merchant means to use one against us ("我要找律师"), not when a lawyer's advice is
 // the story of a request ("律师说账上进来的钱先别结出去").
-export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|(?:找|请)律师|律师(?:告|起诉)|起诉|曝光|12315|坑人|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|sue)\b|\b(?:get|hire|call) (?:a|my) lawyer\b|\bmy lawyer will\b/i;
+export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|(?:找|请)律师|律师(?:告|起诉)|起诉|曝光|12315|坑人(?!家)|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|sue)\b|\b(?:get|hire|call) (?:a|my) lawyer\b|\bmy lawyer will\b/i;
 /**
  * A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") or against the shop
  * ("我们店被人投诉了，银行要先停结算") is the reason for the request, not one of ours.
@@ -38,9 +38,17 @@ const CUSTOMER_COMPLAINS =
  */
 const COMPLAINT_PAPERS = /起诉书|起诉状|诉状|律师函|报警回执|报案回执|受案回执|立案通知书?|报警记录|\b(?:police|incident) report\b|\blawyer'?s letter\b|\bcourt (?:papers|documents|order)\b/gi;
 
+/**
+ * A crime against the shop told as the story of a request ("有人拿盗刷的卡来刷的 已经报警了 想先把结算停掉"):
+ * the police and the fraud it names are the reason for a hold, not a complaint about us.
+ */
+const CRIME_AGAINST_SHOP = /盗刷|被盗|被偷|偷来|偷的卡|可疑|假卡|伪卡|\bstolen\b|\bsuspicious\b|\bfraudulent\b/i;
+const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
+
 /** Whether the merchant complains (about us): a person at once. */
 export function isComplaint(text: string): boolean {
-  const said = text.replace(COMPLAINT_PAPERS, ' ');
+  let said = text.replace(COMPLAINT_PAPERS, ' ');
+  if (CRIME_AGAINST_SHOP.test(said)) said = said.replace(CRIME_WORDS, ' ');
   return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said);
 }
 /** "不用了" while waiting for a person. */

@@ -48,6 +48,8 @@ export interface SlipPhotosRead {
   values: Record<string, string>;
   /** The flow's slots a slip can fill (whether this one showed them or not). */
   slots: string[];
+  /** Each photo's own values, when more than one was read (the flow picks one when they disagree). */
+  each: Record<string, string>[];
   /** Photos read, and photos the reader failed on (kept, nothing read). */
   read: number;
   failed: number;
@@ -102,7 +104,7 @@ export class SlipPhotos {
    */
   async read(flow: Flow | undefined, files: FileRef[]): Promise<SlipPhotosRead> {
     const slots = flow ? slipSlots(flow) : new Map<string, SlipField>();
-    const out: SlipPhotosRead = { files: [], values: {}, slots: [...slots.keys()], read: 0, failed: 0, covered: 0, refused: 0 };
+    const out: SlipPhotosRead = { files: [], values: {}, slots: [...slots.keys()], each: [], read: 0, failed: 0, covered: 0, refused: 0 };
     /** Slot → value; null where two photos disagree. */
     const seen = new Map<string, string | null>();
     for (const file of files) {
@@ -132,14 +134,18 @@ export class SlipPhotos {
       } else {
         out.files.push(file);
       }
+      const own: Record<string, string> = {};
       for (const [slot, field] of slots) {
         const value = result.fields[field];
         if (!value) continue;
+        own[slot] = value;
         const before = seen.get(slot);
         seen.set(slot, before === undefined || before === value ? value : null);
       }
+      if (slots.size) out.each.push(own);
     }
     for (const [slot, value] of seen) if (value !== null) out.values[slot] = value;
+    if (out.each.length < 2) out.each = [];
     return out;
   }
 

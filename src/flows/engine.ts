@@ -88,7 +88,15 @@ export interface FlowInput {
    * the values as the slip prints them (empty when the photo could not be read); `slots` are the flow's
    * slots a slip can show at all. Taken after the message's text, into empty slots only (see `fromSlip`).
    */
-  slip?: { values: Record<string, string>; slots: string[] };
+  slip?: {
+    values: Record<string, string>;
+    slots: string[];
+    /**
+     * Each photo's own values, when several were sent: where they disagree (`values` then lacks those
+     * fields), the one whose amount is the amount the merchant gave is the sale meant ("只退880那张").
+     */
+    each?: Record<string, string>[];
+  };
 }
 
 export interface Say {
@@ -115,6 +123,10 @@ export interface EngineOptions {
   timeZone?: string;
 }
 
+/** A change asked for ("金额改成500", "should be 500"). */
+const CHANGE_WISH = /改成|改为|应该是|应为|更正|修改|改一下|换成|should be|change (?:the|it|my)/i;
+/** The summary's cancel button's word, then why ("取消 老板说先不弄了"). */
+const CANCEL_OPENS = /^(?:取消|cancel)(?:[，,。.!！\s]+)(?!\d)/i;
 /** A value found in a message, where it was. */
 type FoundValue = { value: unknown; display: string; start: number; end: number };
 
@@ -244,11 +256,15 @@ const NOT_THIS_OPTION = /(?:不是|并非|不|\bnot\s*)$/i;
  */
 function saidBeside(text: string, found: { start: number; end: number }, words: string[] | undefined): boolean {
   if (!words?.length) return false;
-  const edge = /[\u4e00-\u9fff]/.test(text) ? /[，,。.;；!！?？\s]/ : /[，,。;；!！?？]|\.(?!\d)/;
+  const chinese = /[\u4e00-\u9fff]/.test(text);
+  const edge = chinese ? /[，,。.;；!！?？\s]/ : /[，,。;；!！?？]|\.(?!\d)/;
+  // English runs on without commas ("came back today to return a sofa he bought on October 25th"): only
+  // the words near the value are beside it.
+  const reach = chinese ? { before: Infinity, after: Infinity } : { before: 30, after: 20 };
   let start = found.start;
-  while (start > 0 && !edge.test(text[start - 1]!)) start--;
+  while (start > 0 && !edge.test(text[start - 1]!) && found.start - start < reach.before) start--;
   let end = found.end;
-  while (end < text.length && !edge.test(text[end]!)) end++;
+  while (end < text.length && !edge.test(text[end]!) && end - found.end < reach.after) end++;
   const clause = text.slice(start, end).toLowerCase();
   return words.some((w) => clause.includes(w.toLowerCase()));
 }
@@ -360,7 +376,11 @@ export class FlowEngine {
     // the request goes on.
     const asked = next.stage === 'collecting' && next.pending ? this.slot(flow, next.pending) : undefined;
     const noNeedOfOptional = asked !== undefined && !this.isRequired(asked, next) && NO_NEED.test(once);
-    if ((CANCEL.test(once) || YES_CANCEL.test(once) || CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once)) && !noNeedOfOptional && !input.files?.length) {
+    // At the summary, its button's word opening a message ("取消 老板刚说…") is the button pressed, with the why.
+    const cancelPressed = next.stage === 'confirming' && CANCEL_OPENS.test(once);
+    // "先别提交，金额改成500": held back to change something, not given up.
+    const givesUp = (CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once) || cancelPressed) && !CHANGE_WISH.test(once);
+    if ((CANCEL.test(once) || YES_CANCEL.test(once) || givesUp) && !noNeedOfOptional && !input.files?.length) {
       // Nothing gathered yet ("我想取消结算" — "哦那不用了"): nothing to lose, so no "are you sure?".
       if (Object.keys(next.values).length === 0 && !next.skipped.length) {
         return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };
@@ -960,7 +980,7 @@ export class FlowEngine {
     // Only slots still open (never a value shown in the summary: the model does not correct).
     const fromModel = text ? this.fromModel(flow, state, input, now, locale, flow.slots, found.explained) : [];
     // A slip photo at the summary: it fills only what is still open (an optional value skipped earlier).
-    const slip = input.slip && input.files?.length ? this.fromSlip(flow, state, input.slip.values, now, locale) : undefined;
+    const slip = input.slip && input.files?.length ? this.fromSlip(flow, state, this.slipMeant(flow, state, input.slip, now, locale), now, locale) : undefined;
     if (slip) say.push(...slip.differs);
     if (!found.changed.length && !fromModel.length && !input.files?.length && !say.length) {
       // "日期改成11月27日" when it is that day already: nothing to change, and the summary again.
@@ -987,6 +1007,23 @@ export class FlowEngine {
    * value asked for could not be read from it, the merchant is told so and asked for it plainly, once per
    * photo — never "没有找到凭证号" again and again.
    */
+  /**
+   * The values of the slips sent: those all of them agree on — or, of slips that disagree, the one whose
+   * amount is the amount given ("这两张…只退880那张"), whole.
+   */
+  private slipMeant(flow: Flow, state: FlowState, slip: NonNullable<FlowInput['slip']>, now: Date, locale: Locale): Record<string, string> {
+    const amountSlot = flow.slots.find((s) => s.type === 'amount');
+    const given = amountSlot ? state.values[amountSlot.name]?.value : undefined;
+    if (!slip.each || slip.each.length < 2 || !amountSlot || given === undefined) return slip.values;
+    const matching = slip.each.filter((values) => {
+      const printed = values[amountSlot.name];
+      if (printed === undefined) return false;
+      const parsed = this.parse(amountSlot, state, printed, now, locale);
+      return parsed.ok && parsed.value === given;
+    });
+    return matching.length === 1 ? matching[0]! : slip.values;
+  }
+
   private collectWithSlip(flow: Flow, state: FlowState, input: FlowInput, pending: Slot | undefined, now: Date, locale: Locale, say: Say[], opening?: SlipRead): Step {
     const slip = input.slip!;
     const text = input.text.trim();
@@ -1001,7 +1038,7 @@ export class FlowEngine {
       }
       this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
     }
-    const read = this.fromSlip(flow, state, slip.values, now, locale);
+    const read = this.fromSlip(flow, state, this.slipMeant(flow, state, slip, now, locale), now, locale);
     // "钱数记错了 按小票上的来" sent with the photo itself: the slip's values are taken at once, not offered.
     const taken = text && SLIP_WINS.test(text) ? this.takeSlipOffers(flow, state, text, now, locale) : undefined;
     say.push(...(taken ? [taken.say] : read.differs));
@@ -1255,9 +1292,10 @@ export class FlowEngine {
     }
 
     // Corrections naming an enum's option ("已经通知合作方了"): only options of two characters or more,
-    // only for questions already answered.
-    if (opts.mode === 'confirming') {
-      for (const slot of flow.slots.filter((s) => s.type === 'enum' && state.values[s.name] && !this.isRuleSet(flow, s))) {
+    // only for questions already answered — at the summary, or said as a correction while another question
+    // is asked ("哦不对，…中午交班的时候已经结算过了" where the void on the terminal is asked).
+    if (opts.mode === 'confirming' || CORRECTION_LEAD.test(text) || CORRECTION.test(text)) {
+      for (const slot of flow.slots.filter((s) => s.type === 'enum' && state.values[s.name] && !this.isRuleSet(flow, s) && s.name !== pending?.name)) {
         // A bare "yes"/"no" opens many an English correction ("no, the amount is…"): it names no option.
         // "不是资金周转 我们是要搬店": the option said not to be it is no choice.
         const hits = this.slotType('enum')
@@ -2130,6 +2168,8 @@ function cueAsSubject(clause: string, cue: string): boolean {
   if (at.length === 0 && /^[a-z' ]+$/.test(cue)) at.push(...misspeltSpans(clause, cue).map((s) => s.start));
   for (const i of at) {
     const before = clause.slice(Math.max(0, i - 16), i);
+    // "给刷成380了": 给 before the mistake's verb is the passive, not "for (someone)".
+    if (/[给給]$/.test(before) && /^[刷按输輸打多扣]/.test(cue)) return true;
     if (!/[帮幫给給替为為](?:这位|這位|那位|一位|这个|那个)?$|(?:申请|申請|办理|辦理|办|辦|做|弄|搞|提)(?:一个|一個|个|個|一笔|一筆|一下)?$|\b(?:refund|void|for|to)\s+(?:a|an|the|my|our|this|that)?\s*$/.test(before)) return true;
   }
   return false;

@@ -120,7 +120,7 @@ const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|�
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
  * unless the message also carries the request's facts (an ID) or asks for it in so many words.
  */
-const TERMINAL_ERROR = /报|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive))\b/i;
+const TERMINAL_ERROR = /报(?![警案销表名])|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive))\b/i;
 const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
 /**
  * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives
@@ -213,12 +213,18 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "礼拜五提交的", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|帮我查|\b(?:check|look (?:it|them) up|look up)\b/i;
 /** Still waiting ("还没到账", "still hasn't got the money"): about what was filed, though no question. */
 const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|\b(?:still|not yet|hasn'?t|haven'?t|nothing (?:has )?happened|no (?:news|reply|response|answer))\b/i;
+
+/**
+ * The merchant's own plan to try it themselves ("行，那我让收银员在机器上撤一下试试", "I'll try it on the
+ * terminal"), after being told how: no request to us.
+ */
+const OWN_TRY = /(?:我|我们|那我)(?:先|去|再|自己)?(?:让|叫)?[^，,。?？!！]{0,12}(?:试试|试一下|试下|试一试|试试看)|\b(?:i'?ll|let me|we'?ll|i will|we will) (?:try|give it a (?:try|go))\b/i;
 
 /** Wanting something else, said outright: "我要…", "我是要…", "改成…", "I want to … instead". */
 const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|改(?:成|为|办)|换成|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
@@ -357,6 +363,7 @@ export class IntentDetector {
     // …and so does one to look up ("帮我查下CX-…", "can you look up CX-…").
     const byTicket = TICKET_ALONE.test(text) || (TICKET.test(text) && LOOK_AT_IT.test(text)) ? this.statements.find((st) => st.ticketAlone) : undefined;
     if (byTicket) return { flowId: byTicket.flowId, score: 1, mode: 'start' };
+    if (OWN_TRY.test(text) && !EXPLICIT_REQUEST.test(text)) return undefined;
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;
     // About one's own request first ("我想问下我那个退款申请批了没" is no new refund), then the flow's
@@ -475,7 +482,10 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   // Northern filler: "那啥，…" ("um, …") opens a sentence; it asks nothing.
   [/(?<=^|[\s，,。])那啥(?=[\s，,。])/g, ''],
   // Shanghainese: 阿拉 is 我们, 侬 is 你, 哪能 is 怎么, 额 after a verb is 的 ("提交额退货申请"; not 金额).
+  // …昨日 is 昨天, 只 is the measure word of a request too ("阿拉昨日提交了一只撤销申请").
   [/阿拉/g, '我们'],
+  [/昨日/g, '昨天'],
+  [/(?<=[一两几这那])只(?=[\u4e00-\u9fff]{0,4}(?:申请|单))/g, '个'],
   [/侬/g, '你'],
   [/哪能/g, '怎么'],
   [/(?<=[交请办弄做刷付收])额(?=[\u4e00-\u9fff])/g, '的'],

@@ -77,6 +77,11 @@ describe('SlipPhotos (stand-in reader)', () => {
       const photos = new SlipPhotos({ reader: { read: async () => reads.shift()! }, filesDir: dir });
       const read = await photos.read(flow, [a, b, pdf]);
       expect(read.values).toEqual({ transaction_date: '2026-11-30', amount: '12.00', card_last4: '1234' });
+      // Each photo's own values too, for the flow to pick the sale meant.
+      expect(read.each).toEqual([
+        { voucher_no: '000123', amount: '12.00', transaction_date: '2026-11-30', card_last4: '1234' },
+        { voucher_no: '000124', amount: '12.00' },
+      ]);
       expect(read.files).toEqual([a, b, pdf]);
       expect(read.read).toBe(2);
       expect(read.slots).toEqual(expect.arrayContaining(['merchant_id', 'terminal_id', 'transaction_date', 'amount', 'voucher_no', 'reference_no', 'card_last4']));

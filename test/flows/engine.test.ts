@@ -1089,6 +1089,22 @@ describe('a photo sent to replace the last one', () => {
   });
 });
 
+describe('two slips of different sales in one message', () => {
+  it('"只退880那张，320的不用动": the slip whose amount was given is the one read, whole', () => {
+    const shared = { merchant_id: MID, terminal_id: TID, card_last4: '7742' };
+    const each = [
+      { ...shared, voucher_no: '092314', reference_no: '557130268841', amount: '320.00' },
+      { ...shared, voucher_no: '092315', reference_no: '557130268903', amount: '880.00' },
+    ];
+    const both = (text: string): FlowInput => ({ text, files: [file(1), file(2)], slip: { values: shared, slots: Object.keys(each[0]!), each } });
+    const step = engine.start('cancel-transaction', both('这两张是同一个客人前天刷的，只退880那张，320的不用动'), NOW, 'zh-CN');
+    expect([valueOf(step.state, 'voucher_no'), valueOf(step.state, 'reference_no'), valueOf(step.state, 'amount')]).toEqual(['092315', '557130268903', 88000]);
+    // No amount given: only what both show.
+    const unsaid = engine.start('cancel-transaction', both('这两张要退'), NOW, 'zh-CN');
+    expect([valueOf(unsaid.state, 'terminal_id'), valueOf(unsaid.state, 'voucher_no')]).toEqual([TID, undefined]);
+  });
+});
+
 describe('a slip that shows another value than the merchant gave', () => {
   const slipShowing = (values: Record<string, string>, text = ''): FlowInput => ({ text, files: [file(7)], slip: { values, slots: Object.keys(values) } });
   const offered = () => send(last('cancel-transaction', TO_CARD).state, slipShowing({ amount: '1260.00' }));
@@ -1597,6 +1613,9 @@ describe('suspend-settlement', () => {
     const step = last('suspend-settlement', ['我老婆住院了 店先关几天 结算先暂停', MID, '从明天开始', '估计停到12月20号', '没有']);
     expect(step.state!.pending).toBe('partners_notified');
     expect(valueOf(send(step.state, '没有别的 就你们一家').state, 'partners_notified')).toBe('no');
+    expect(valueOf(send(step.state, '没有别的合作方').state, 'partners_notified')).toBe('no');
+    // A one-character label ("是" in "小票是顺手拍的") does not outweigh the answer said in full.
+    expect(valueOf(send(step.state, '材料没有，刚才那张小票是顺手拍的不用管。银行那边还没通知').state, 'partners_notified')).toBe('no');
   });
 
   it('"没有别的了" skips an optional question; "先问问老板再说吧" ends the request', () => {
@@ -2052,10 +2071,59 @@ describe('English', () => {
     expect([valueOf(voucher.state, 'voucher_no'), valueOf(voucher.state, 'transaction_date')]).toEqual(['000318', '2026-11-25']);
   });
 
+  it('numbers in words: "three hundred sixty yuan", "October twenty-fifth"; "card end with 2207" is the card where the amount is asked', () => {
+    const start = last('cancel-transaction', ['I want a refund, customer paid by card day before yesterday, three hundred sixty yuan, he returned the shoes'], { locale: 'en' });
+    expect(valueOf(start.state, 'amount')).toBe(36000);
+    // The day he bought it, not the day he came back; its "25th" is no amount.
+    const sofa = last('cancel-transaction', [`Customer came back today to return a sofa he bought on October twenty-fifth, 4,380 by card. our merchant ID ${MID}`], { locale: 'en' });
+    expect([valueOf(sofa.state, 'transaction_date'), valueOf(sofa.state, 'amount')]).toEqual(['2026-10-25', 438000]);
+    const card = last('cancel-transaction', ['I want a refund, customer returned it, yesterday', MID, TID, 'voucher 000436', 'card end with 2207'], { locale: 'en' });
+    expect([valueOf(card.state, 'card_last4'), valueOf(card.state, 'amount'), card.state!.pending]).toEqual(['2207', undefined, 'amount']);
+  });
+
   it('English suspension: batch stops in English', () => {
     const step = last('suspend-settlement', ['suspend settlement', 'batch'], { locale: 'en' });
     expect(step.outcome).toEqual({ type: 'stopped', rule: 'batch_is_not_cancelled' });
     expect(said(step)).toContain("The terminal's batch settlement is the daily close");
+  });
+});
+
+describe('an answered option corrected while another question is asked', () => {
+  it('"哦不对…已经结算过了" where the void is asked: settled after all, so no void question and a refund', () => {
+    const atVoid = last('cancel-transaction', [`今天上午一笔1688的，收银员多按了个8，要撤销，商户号${MID} 终端${TID}`, '凭证号009412', '跳过', '没结算']);
+    expect(atVoid.state!.pending).toBe('void_tried');
+    const step = send(atVoid.state, '哦不对，我刚问了收银员，中午交班的时候已经结算过了');
+    expect(valueOf(step.state, 'batch_settled')).toBe('yes');
+    expect(step.state!.pending).not.toBe('void_tried');
+    expect(said(step)).toContain('已更正为');
+  });
+
+  it('"刚才说错了，不是资金的问题，是店要装修": the hold\'s reason changes, the day is still asked', () => {
+    const atStart = last('suspend-settlement', [`想暂停结算 商户号${MID}`, '资金的，打到卡上那个', '资金周转吧']);
+    expect(valueOf(atStart.state, 'reason')).toBe('cash_flow');
+    const step = send(atStart.state, '刚才说错了，不是资金的问题，是店要装修');
+    expect(valueOf(step.state, 'reason')).toBe('business_change');
+    expect(step.state!.pending).toBe(atStart.state!.pending);
+  });
+});
+
+describe('reasons told as stories', () => {
+  it('"38块钱的烟给刷成380了" (给 as the passive) and Cantonese "拎返嚟话唔啱用，要退返钱俾佢" say why', () => {
+    expect(String(valueOf(last('cancel-transaction', ['今儿个收银那丫头手一哆嗦，38块钱的烟给刷成380了，给整回去']).state, 'reason'))).toContain('刷成380');
+    expect(valueOf(last('cancel-transaction', ['琴日有个客喺我度买咗部手机，今日拎返嚟话唔啱用，要退返钱俾佢，碌卡2,388蚊']).state, 'reason')).toBeDefined();
+  });
+});
+
+describe('giving up at the summary', () => {
+  it('"取消 老板刚说…" and "先等等 这个别提交了…" ask to be sure; a yes cancels', () => {
+    const state = last('cancel-transaction', TO_CONFIRM).state!;
+    for (const text of ['取消 老板刚说这个先不弄了', '先等等 这个别提交了 老板说他再跟顾客商量下换货', '取消 老板刚说换系统的事先不弄了']) {
+      const asked = send(state, text);
+      expect(asked.state!.stage, text).toBe('confirm-cancel');
+      expect(send(asked.state, '是的 取消').outcome, text).toEqual({ type: 'cancelled' });
+    }
+    // A correction is still a correction.
+    expect(send(state, '先别提交，金额改成500').state!.stage).not.toBe('confirm-cancel');
   });
 });
 

@@ -138,6 +138,9 @@ describe('intent detection', () => {
       ['上周提交的那个撤销有结果没', 'request-status'],
       // Filed on a weekday named; Shanghainese (阿拉 我们, 额 的, 哪能 怎么).
       ['阿拉礼拜五提交额退货申请 哪能还没消息啊', 'request-status'],
+      ['阿拉昨日提交了一只撤销申请，有人弄了伐', 'request-status'],
+      // Reported to the police is no terminal's error message ("报" of "报25").
+      ['我怀疑是有人拿盗刷的卡来刷的 已经报警了 想先把结算停掉', 'suspend-settlement'],
       // "那啥，…" opens a sentence as "um"; it asks nothing.
       ['那啥 俺家店过阵子要装修 你给俺把节算整停了呗 钱先别往卡里打了', 'suspend-settlement'],
       ['周三申请的退款到账了吗', 'request-status'],
@@ -347,5 +350,7 @@ describe('intent detection', () => {
 
   it('ignores small talk and empty text', () => {
     for (const text of ['你好', '谢谢', '', '   ', '明天上海会下雨吗', 'hello']) expect(detector.detect(text), text).toBeUndefined();
+    // The merchant's own plan to try it, once told how, asks nothing of us.
+    for (const text of ['行，那我让收银员在机器上撤一下试试', "ok I'll try it on the terminal"]) expect(detector.detect(text), text).toBeUndefined();
   });
 });

@@ -104,6 +104,14 @@ describe('the bot hands over on its own', () => {
     expect(isComplaint('我要投诉你们')).toBe(true);
   });
 
+  it('the police called about stolen cards used at the shop, or the customer overcharged, is the story of a request', () => {
+    expect(isComplaint('这两天机器上有几笔大额的 我怀疑是有人拿盗刷的卡来刷的 已经报警了 想先把结算停掉')).toBe(false);
+    expect(isComplaint('someone paid with stolen cards, we called the police, please hold our payouts')).toBe(false);
+    expect(isComplaint('38块钱的烟给刷成380了，这不坑人家嘛，给整回去')).toBe(false);
+    expect(isComplaint('你们这是坑人')).toBe(true);
+    expect(isComplaint('再不给我结算我就报警')).toBe(true);
+  });
+
   it('papers named with a complaint word ("起诉书的扫描件", "the police report") are proof sent, not a complaint', () => {
     expect(isComplaint('起诉书的扫描件')).toBe(false);
     expect(isComplaint('这是律师函和报警回执')).toBe(false);

@@ -80,6 +80,8 @@ function chosen(values: Choice[], index: number): Valid<string> {
   return { ok: true, value: choice.id, display: choice.labels[0] ?? choice.id };
 }
 
+/** Who else there might be ("没有别的合作方", "没有别的银行"): none of them. */
+const OTHER_PARTIES = /^(?:的)?(?:合作方|合作伙伴|合作的|合作|银行|支付平台|平台|第三方|渠道|机构|公司|人)/;
 const NOTHING_ELSE = /^(?:没有?别的|没(?:有)?其他的|就这些|就这样)|^nothing else\b/i;
 
 function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
@@ -109,13 +111,23 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   // follows may be ("没有别的 就你们一家": only this provider, so no partner to tell).
   const nothingElse = NOTHING_ELSE.exec(answer);
   if (nothingElse) {
-    const after = [...new Set(hits(answer.slice(nothingElse[0].length), values, 2).map((h) => h.index))];
-    return after.length === 1 ? chosen(values, after[0]!) : invalid('enum.no_match', listVars(values, all));
+    const rest = answer.slice(nothingElse[0].length);
+    const after = [...new Set(hits(rest, values, 2).map((h) => h.index))];
+    if (after.length === 1) return chosen(values, after[0]!);
+    // "没有别的合作方": no other party at all, so the answer is no.
+    const no = values.findIndex((v) => answersOf(v) === 'no');
+    if (after.length === 0 && no >= 0 && OTHER_PARTIES.test(rest.trim())) return chosen(values, no);
+    return invalid('enum.no_match', listVars(values, all));
   }
 
   // A label inside the answer.
   const found = hits(answer, values, 1);
   let indices = [...new Set(found.map((h) => h.index))].sort((a, b) => a - b);
+  // A one-character label ("是" in "小票是顺手拍的") is weak beside another option's longer one ("还没通知").
+  if (indices.length > 1) {
+    const strong = [...new Set(found.filter((h) => h.end - h.start >= 2).map((h) => h.index))];
+    if (strong.length >= 1 && strong.length < indices.length) indices = strong.sort((a, b) => a - b);
+  }
   // "还没结算，…我不知道密码": not knowing something else (a noun follows) is no "don't know" to this
   // question when another option is said.
   if (indices.length > 1) {

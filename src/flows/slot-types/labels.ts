@@ -19,7 +19,7 @@ export const ID_LABELS = {
   reference_no: `检索参考号|系统参考号|参考号码|参考号|${W('rrn|ref(?:erence)?\\s*(?:no\\.?|number|#)?')}`,
   auth_code: `授权码|授权号|${W('auth(?:ori[sz]ation)?\\s*(?:code|no\\.?|number|#)?|approval\\s*code')}`,
   card_last4: `卡号后四位|卡号后4位|卡号末四位|卡号末4位|卡号尾号|卡号尾数|卡尾号|(?<!手机|电话|手机号|订单|单号|账号|号码)尾号|后四位|后4位|末四位|末4位|${W(
-    'last\\s*(?:4|four)(?:\\s*digits)?(?:\\s*of\\s*(?:the\\s*)?card)?|card\\s*ending(?:\\s*in|\\s*with)?|ending\\s*(?:in|with)',
+    'last\\s*(?:4|four)(?:\\s*digits)?(?:\\s*of\\s*(?:the\\s*)?card)?|card\\s*(?:ending|ends?)(?:\\s*in|\\s*with)?|(?:ending|ends?)\\s*(?:in|with)',
   )}`,
 } as const;
 

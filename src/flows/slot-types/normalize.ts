@@ -7,10 +7,12 @@
  * ASCII forms, ￥ becomes ¥. Dash look-alikes (‐ ‑ ‒ – — ― −) become '-', so "138–0013–8000" reads as a
  * number with separators. Traditional characters become simplified, one character for one ("仲未結算",
  * "商戶號", "憑證號" read as the labels and options are written). Digits read out one by one ("八二六四一零…")
- * become digits. Case is kept; patterns are
+ * become digits, and so do numbers in English words ("three hundred sixty", "the twenty-eighth": see
+ * core/english-numbers.ts). Case is kept; patterns are
  * case-insensitive where it matters.
  */
 import { simplifiedChar } from '../../core/chinese-script.js';
+import { englishNumbers } from '../../core/english-numbers.js';
 
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g;
 
@@ -42,7 +44,25 @@ export function normalize(original: string): Normalized {
   let i = 0;
   const spoken = new Set<number>();
   for (const m of original.matchAll(SPOKEN_DIGIT_RUN)) for (let k = 0; k < m[0].length; k++) if (SPOKEN_DIGIT[m[0][k]!]) spoken.add(m.index + k);
+  const english = new Map(englishNumbers(original).map((e) => [e.start, e]));
+  let skipTo = 0;
   for (const cp of original) {
+    if (i < skipTo) {
+      i += cp.length;
+      continue;
+    }
+    const words = english.get(i);
+    if (words) {
+      // "three hundred sixty" reads as "360": every digit maps back to the whole run of words.
+      for (let k = 0; k < words.digits.length; k++) {
+        starts.push(words.start);
+        ends.push(words.end);
+      }
+      text += words.digits;
+      skipTo = words.end;
+      i += cp.length;
+      continue;
+    }
     const out = spoken.has(i) ? SPOKEN_DIGIT[cp]! : simplifiedChar(cp.normalize('NFKC').replace(DASHES, '-'));
     for (let k = 0; k < out.length; k++) {
       starts.push(i);
