@@ -309,11 +309,23 @@ export class FlowTurns {
     const all: RequestRecord[] = await this.options.requests.listByMerchant(merchant, { limit: 200 });
     const waiting: RequestRecord[] = [];
     for (const r of all) if (r.status === 'needs_more_info' && (await this.visible(context, r))) waiting.push(r);
-    if (waiting.length !== 1) return { state, say };
+    const one = waiting.length === 1 ? waiting[0] : this.namedKind(context, waiting);
+    if (!one) return { state, say };
     // Answered as if the merchant had typed it: the flow goes on to its next question.
-    const step = this.options.engine.handle(state, { text: waiting[0]!.ticket }, this.now(), locale);
-    if (!step.state || step.state.values.ticket?.value !== waiting[0]!.ticket) return { state, say };
-    return { state: step.state, say: [...say.slice(0, -1), { text: waitingTicketText(locale, waiting[0]!.ticket) }, ...step.say] };
+    const step = this.options.engine.handle(state, { text: one.ticket }, this.now(), locale);
+    if (!step.state || step.state.values.ticket?.value !== one.ticket) return { state, say };
+    return { state: step.state, say: [...say.slice(0, -1), { text: waitingTicketText(locale, one.ticket) }, ...step.say] };
+  }
+
+  /**
+   * Of several requests waiting for materials, the only one of the kind the message names ("停结算那个申请要补
+   * 营业执照"): a kind is named by a word its flow is asked for with (the flow file's `statement.act`).
+   */
+  private namedKind(context: TurnContext, waiting: RequestRecord[]): RequestRecord | undefined {
+    const text = (context.activity.text ?? '').toLowerCase();
+    const engine = this.options.engine;
+    const named = waiting.filter((r) => engine.has(r.kind) && (engine.flow(r.kind).statement?.act ?? []).some((w) => text.includes(w.toLowerCase())));
+    return named.length === 1 ? named[0] : undefined;
   }
 
   /**

@@ -45,11 +45,19 @@ const COMPLAINT_PAPERS = /起诉书|起诉状|诉状|律师函|报警回执|报�
 const CRIME_AGAINST_SHOP = /盗刷|被盗|被偷|偷来|偷的卡|可疑|假卡|伪卡|\bstolen\b|\bsuspicious\b|\bfraudulent\b/i;
 const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
 
+/**
+ * The customer's threat, told by the merchant ("这个客人…不给退就要投诉 行吧 退给她"): the reason for a
+ * refund. A threat of the merchant's own names us ("不给我退我就投诉你们").
+ */
+const CUSTOMER_THREATENS = /不(?:给|让)(?:她|他|人家|客人|顾客)?(?:退|撤)(?:钱|款|货)?[^，,。!！\s]{0,2}就(?:要|说要|会)?(?:投诉|报警|起诉|曝光|打12315)/;
+const THIRD_PARTY = /顾客|客人|客户|持卡人|消费者|\b(?:customer|cardholder)\b/i;
+
 /** Whether the merchant complains (about us): a person at once. */
 export function isComplaint(text: string): boolean {
   let said = text.replace(COMPLAINT_PAPERS, ' ');
   if (CRIME_AGAINST_SHOP.test(said)) said = said.replace(CRIME_WORDS, ' ');
-  return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said);
+  const customerThreat = CUSTOMER_THREATENS.test(said) && THIRD_PARTY.test(said) && !/你们|我就/.test(said);
+  return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said) && !customerThreat;
 }
 /** "不用了" while waiting for a person. */
 export const CANCEL_WAIT = /^(不用了|不需要了|算了|取消|不等了|取消转人工|cancel|never ?mind|no thanks)[\s!！。.,，]*$/i;

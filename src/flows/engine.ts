@@ -123,6 +123,8 @@ export interface EngineOptions {
   timeZone?: string;
 }
 
+/** "(那就)按退货(来|提交)": going by a value as it is. */
+const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
 /** A change asked for ("金额改成500", "should be 500"). */
 const CHANGE_WISH = /改成|改为|应该是|应为|更正|修改|改一下|换成|should be|change (?:the|it|my)/i;
 /** The summary's cancel button's word, then why ("取消 老板说先不弄了"). */
@@ -234,7 +236,7 @@ function noExtraction(): Extraction {
 }
 
 /** A correction begun after an answer ("客人退货。刚才金额说错了，…"): where it starts. */
-const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:哎|诶|欸|哦|噢|啊|呃)?(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:说错了|写错了|打错了|搞错了|填错了|发错了|输错了|弄错了|不对)/;
+const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:哎|诶|欸|哦|噢|啊|呃)?(?:还有|另外)?(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:刚才|刚刚)?(?:说错了|写错了|打错了|搞错了|填错了|发错了|输错了|弄错了|不对)/;
 /** A value given before replaced, said after a free-text answer ("…对了 前面留的电话不用了 打这个 136…"). */
 const REPLACED_TAIL = /(?<=[，,。.!！;；\s])(?:对了\s*)?(?:前面|刚才|之前)?[\u4e00-\u9fff]{0,6}(?:不用了|换了|作废了?|不要了)\s*[，,]?\s*(?:打|用|换成|改成|改用)这个/;
 /** A correction said inside a message and the value it corrects to ("…打错了，应该是55203318"). */
@@ -963,7 +965,10 @@ export class FlowEngine {
 
   private confirming(flow: Flow, state: FlowState, input: FlowInput, now: Date, locale: Locale): Step {
     const text = input.text.trim();
-    if ((YES.test(text) || CONFIRM_SAID.test(text) || affirmsOnly(text)) && !input.files?.length) {
+    // "那就按退货提交 确认": the summary's own value said back ("按退货") agrees with it.
+    const shown = new Set(Object.values(state.values).map((v) => v.display));
+    const agreed = text.replace(AS_SHOWN, (m: string, value: string) => (shown.has(value) ? ' ' : m)).trim();
+    if ((YES.test(text) || CONFIRM_SAID.test(text) || affirmsOnly(text) || (agreed !== text && (CONFIRM_SAID.test(agreed) || affirmsOnly(agreed)))) && !input.files?.length) {
       return { state: undefined, say: [], outcome: { type: 'submit', flow, values: state.values } };
     }
     const say: Say[] = [];

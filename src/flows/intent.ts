@@ -209,7 +209,7 @@ const PAID_TWICE = /(?:刷|付|扣|支付|交)了两(?:遍|次|回)|重复(?:刷
  * What we (or the review) told the merchant to do ("你们是不是让我补什么材料"): about their own request,
  * however it is asked — not the general question of which materials a request needs.
  */
-const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让|叫|要|通知|说)我(?:们)?(?:补|交|提供|发|上传|重新)/;
+const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让|叫|要|通知|说)我(?:们)?(?:补|交|提供|发|上传|重新)|(?:你们|审核|客服|那边)[^，,。?？\s]{0,4}(?:说缺|说还缺|asked (?:me |us )?for)/i;
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "礼拜五提交的", "之前交的单子", "my request"). */
 const OWN_FILED =

@@ -47,7 +47,7 @@ export const SENDS_LATER =
   /(?:等(?:一?下|会儿?|一会儿?)|待会儿?|一会儿?|稍后|晚点|回头|明天|找到(?:了|后)?)(?:我)?(?:再|就)?(?:拍|发|传|补)|\b(?:send|upload)\b[^.!?]{0,20}\b(?:later|in a (?:bit|minute|moment|while)|tomorrow)\b|\bwill send (?:it|them)\b/i;
 /** Passing over a question, in a word or two ("跳过", "不知道", "没注意 跳过"). */
 export const SKIP = new RegExp(
-  String.raw`^(?:(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|没注意|没留意|没看到?|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|dont know|dunno|idk|no clue|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*[，,、\s]*){1,2}${END}`,
+  String.raw`^(?:(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|没注意|没留意|没看到?|没空(?:看|找|查)?|没时间(?:看|找|查)?|懒得(?:看|找|查)|看不清|找不到|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|dont know|dunno|idk|no clue|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*[，,、\s]*){1,2}${END}`,
   'i',
 );
 /** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
@@ -94,7 +94,7 @@ export const QUESTION = /[?？]|吗|呢|怎么|如何|什么(?![都也])|为什�
  * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.
  */
 const AFFIRMING =
-  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
+  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|齐了|全了|都齐了|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
 /** What may be left around them: spaces, punctuation, particles, "now" ("这回对了 确认" after a correction). */
 const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|谢谢|这回|这次|这下|现在|\b(?:thanks|thank you|thx|now)\b/g;
 

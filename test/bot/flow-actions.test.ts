@@ -199,6 +199,41 @@ describe('flow actions in the bot', () => {
     expect(withId).not.toContain(created.request.ticket);
   });
 
+  it('of two requests waiting for materials, "停结算那个申请要补营业执照" picks the hold; naming neither asks for the ticket', async () => {
+    env = await startRuntime();
+    const runtime = env.runtime;
+    const merchantId = '852048613379541';
+    const file = async (kind: 'cancel-transaction' | 'suspend-settlement', user: string) => {
+      const created = await runtime.requests.create({
+        kind,
+        merchantId,
+        dedupeKey: null,
+        slots: { merchant_id: merchantId },
+        channelId: 'terminal',
+        conversationRef: { conversation: { id: `terminal:${user}`, isGroup: false, conversationType: 'personal', name: 'terminal' } },
+        userId: user,
+        locale: 'zh-CN',
+      });
+      if (created.duplicate) throw new Error('unexpectedly a duplicate');
+      await runtime.requests.transition(created.request.id, 'in_review', { actor: 'backoffice' });
+      await runtime.requests.transition(created.request.id, 'needs_more_info', { actor: 'backoffice', reason: '请补充材料' });
+      return created.request.ticket;
+    };
+    const refund = await file('cancel-transaction', 'two-waiting');
+    const hold = await file('suspend-settlement', 'two-waiting');
+    const chat = terminalConversation(runtime, 'two-waiting');
+    await chat.start();
+    const named = (await chat.say(`停结算那个申请要补营业执照 我现在发 商户号${merchantId}`)).map((a) => a.text ?? '').join('\n');
+    expect(named).toContain(hold);
+    expect(named).not.toContain(refund);
+    expect(named).toContain('请发送要补充的照片或 PDF 文件');
+    await chat.say('取消');
+    await chat.say('是');
+    const unnamed = (await chat.say(`要补材料 商户号${merchantId}`)).map((a) => a.text ?? '').join('\n');
+    expect(unnamed).toContain('工单号');
+    expect(unnamed).not.toContain('请发送要补充的照片或 PDF 文件');
+  });
+
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {
     const { env, request } = await filedBy('away-1', '898310048160002');
     await env.runtime.requests.transition(request!.id, 'in_review', { actor: 'backoffice' });

@@ -2114,6 +2114,26 @@ describe('reasons told as stories', () => {
   });
 });
 
+describe('said in passing', () => {
+  it('"没空看 跳过" skips the card; "还有终端号刚才打错了 是…" corrects beside the answer; "那就按退货提交 确认" confirms', () => {
+    const atCard = last('cancel-transaction', [`急 刚才给客人刷了两次980 今天的 多的那笔赶紧退了 商户号${MID} 终端${TID} 凭证002318`]);
+    expect(atCard.state!.pending).toBe('card_last4');
+    expect(send(atCard.state, '没空看 跳过').state!.skipped).toContain('card_last4');
+    const atVoucher = last('cancel-transaction', [`昨天一笔760的要退 商户号${MID} 终端58106372`]);
+    const both = send(atVoucher.state, '凭证号082215 还有终端号刚才打错了 是58106327');
+    expect([valueOf(both.state, 'voucher_no'), valueOf(both.state, 'terminal_id')]).toEqual(['082215', '58106327']);
+    const state = last('cancel-transaction', TO_CONFIRM).state!;
+    expect(send(state, '那就按退货提交 确认').outcome?.type).toBe('submit');
+    // Another value than the summary's is no agreement.
+    expect(send(state, '那就按撤销提交 确认').outcome?.type).not.toBe('submit');
+  });
+
+  it('a ticket number (CX-20261204-0001) is no 12-digit reference number', () => {
+    const step = last('cancel-transaction', ['工单CX-20261204-0001 想退款 商户号' + MID]);
+    expect(valueOf(step.state, 'reference_no')).toBeUndefined();
+  });
+});
+
 describe('giving up at the summary', () => {
   it('"取消 老板刚说…" and "先等等 这个别提交了…" ask to be sure; a yes cancels', () => {
     const state = last('cancel-transaction', TO_CONFIRM).state!;

@@ -139,6 +139,12 @@ describe('intent detection', () => {
       // Filed on a weekday named; Shanghainese (阿拉 我们, 额 的, 哪能 怎么).
       ['阿拉礼拜五提交额退货申请 哪能还没消息啊', 'request-status'],
       ['阿拉昨日提交了一只撤销申请，有人弄了伐', 'request-status'],
+      // What the review said is missing, made ready: materials for a request filed.
+      ['工单CX-20261204-0001 审核说缺个盖章的退货说明 我弄好扫成PDF了 商户号826743190552816', 'supplement-materials'],
+      ['上回那个退款你们说缺个盖章的说明 还有小票 我今天都弄好了', 'supplement-materials'],
+      ['hi 审核那边asked for顾客签字的退货单 我已经scan成PDF了 怎么upload', 'supplement-materials'],
+      ['店里缺少零钱 客人刷卡多刷了 帮我申请退款', 'cancel-transaction'],
+      ['还缺50块没付 客人要退货 帮我申请', 'cancel-transaction'],
       // Reported to the police is no terminal's error message ("报" of "报25").
       ['我怀疑是有人拿盗刷的卡来刷的 已经报警了 想先把结算停掉', 'suspend-settlement'],
       // "那啥，…" opens a sentence as "um"; it asks nothing.

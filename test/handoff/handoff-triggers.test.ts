@@ -110,6 +110,9 @@ describe('the bot hands over on its own', () => {
     expect(isComplaint('38块钱的烟给刷成380了，这不坑人家嘛，给整回去')).toBe(false);
     expect(isComplaint('你们这是坑人')).toBe(true);
     expect(isComplaint('再不给我结算我就报警')).toBe(true);
+    // The customer's threat told as what happened; the merchant's own names us.
+    expect(isComplaint('真是服了这个客人 前天刷了2280走的 昨天跑回来说不喜欢了 不给退就要投诉 行吧 退给她')).toBe(false);
+    expect(isComplaint('客人又来了 不给我退我就投诉你们')).toBe(true);
   });
 
   it('papers named with a complaint word ("起诉书的扫描件", "the police report") are proof sent, not a complaint', () => {

@@ -140,6 +140,8 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
         if (/[a-z*.¥$+]/i.test(before) || (before === ',' && /[0-9]/.test(n.text[start - 2] ?? '')) || /[a-z*]/i.test(n.text[end] ?? '')) continue;
         // "0086 139 0013 9000" is a mobile number with its country code, not a 15-digit 商户编号.
         if (/^00861[3-9]\d{9}$/.test(digitsOf(m.text))) continue;
+        // "CX-20261204-0001" is a ticket number, not a 12-digit reference number.
+        if (/[a-z]{2,8}-?$/i.test(n.text.slice(Math.max(0, start - 9), start))) continue;
         if (/^\s*(?:[元块万]|yuan|rmb)/i.test(n.text.slice(end))) continue;
         if (idLabelBefore(n.text, start)) continue;
         // 15 and 12 digits are nothing else; 8 and 6 are a guess (GUESSED_BARE).

@@ -352,6 +352,12 @@ describe('date: a planned day said as the coming week or month', () => {
     ['下周末', '2026-12-05'],
     ['this weekend', '2026-11-28'],
     ['元旦开始', '2027-01-01'],
+    // A day given as "after" a time, then the day itself: the day itself.
+    ['估计要到元旦以后 先写1月4号吧', '2027-01-04'],
+    ['停到元旦以后 一月三号吧', '2027-01-03'],
+    // Days in English words.
+    ['we reopen on the twenty-eighth', '2026-11-28'],
+    ['October twenty-fifth', '2026-10-25'],
   ])('%j → %s', (text, iso) => {
     expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
   });
