@@ -111,3 +111,14 @@ export function englishNumbers(text: string): EnglishNumber[] {
   }
   return out.sort((a, b) => a.start - b.start);
 }
+
+/** The text with its numbers in English words written in digits ("charged eight hundred eighty" → "charged 880"). */
+export function withDigits(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const n of englishNumbers(text)) {
+    out += text.slice(at, n.start) + n.digits;
+    at = n.end;
+  }
+  return out + text.slice(at);
+}

@@ -394,8 +394,11 @@ export class FlowEngine {
     const fromSlip = this.takeSlipOffers(flow, next, text, now, locale);
     if (fromSlip) {
       // "终端号打错了 按小票上的来。电话131…": what else the message gives is read on, without the values taken.
-      const rest = fromSlip.rest;
-      if (!/\d/.test(rest)) return this.advance(flow, next, now, locale, [fromSlip.say]);
+      // "商户号是我打错了 以小票为准。客人是嫌质量不好退的": the words about the mistake are spent too; what
+      // else is said may answer the question asked.
+      const said = /\d/.test(fromSlip.rest) ? fromSlip.rest : clauses(fromSlip.rest).filter((c) => !CORRECTION.test(c.text)).map((c) => c.text).join('，');
+      const rest = /[\u4e00-\u9fff]{2}|[a-z]{2,}\s+[a-z]{2,}/i.test(said) || /\d/.test(said) ? said : '';
+      if (!rest) return this.advance(flow, next, now, locale, [fromSlip.say]);
       const on = { ...input, text: rest };
       const step = next.stage === 'confirming' ? this.confirming(flow, next, on, now, locale) : this.collect(flow, next, on, now, locale, { fromStart: false });
       return { ...step, say: [fromSlip.say, ...step.say] };
@@ -1477,6 +1480,18 @@ export class FlowEngine {
         found = valuesIn(clause, slot);
       }
       if (found.length !== 1) continue;
+      // "停到元旦以后 一月三号吧": the day the whole message settles on is in the part after the one naming it.
+      const whole = this.slotType(slot.type).extract(text, this.context(slot, now, locale, flow));
+      const kept = (c: { start: number }, x: { start: number }) => whole.some((w) => w.start === c.start + x.start);
+      const at = parts.indexOf(clause);
+      const next = at >= 0 ? parts[at + 1] : undefined;
+      if (next && !kept(clause, found[0]!) && !slots.some((other) => named(next.text, other))) {
+        const then = valuesIn(next, slot);
+        if (then.length === 1 && kept(next, then[0]!)) {
+          clause = next;
+          found = then;
+        }
+      }
       const f = found[0]!;
       const checked = this.check(flow, slot, state, { ok: true, value: f.value, display: f.display }, now);
       if (!checked.ok) continue;

@@ -4,6 +4,7 @@
  * message must resemble the flow's intent examples, and a question without a request word stays a
  * question.
  */
+import { withDigits } from '../core/english-numbers.js';
 import { EnglishSpeller } from '../knowledge/english-speller.js';
 import { STOPWORDS, tokenize } from '../knowledge/text.js';
 import type { Flow } from './flow-schema.js';
@@ -395,7 +396,7 @@ export class IntentDetector {
    */
   private readable(typed: string): string {
     const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
-    return chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(typed));
+    return chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(withDigits(typed)));
   }
 
   /**

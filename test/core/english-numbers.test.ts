@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { englishNumbers } from '../../src/core/english-numbers.js';
-
-/** The text with every number in words replaced by its digits. */
-function read(text: string): string {
-  let out = '';
-  let at = 0;
-  for (const n of englishNumbers(text)) {
-    out += text.slice(at, n.start) + n.digits;
-    at = n.end;
-  }
-  return out + text.slice(at);
-}
+import { englishNumbers, withDigits as read } from '../../src/core/english-numbers.js';
 
 describe('numbers in English words', () => {
   it('reads amounts as merchants type them', () => {
@@ -30,6 +19,10 @@ describe('numbers in English words', () => {
     expect(read('October first')).toBe('October 1st');
     expect(read('the second of Jan')).toBe('the 2nd of Jan');
     expect(read('twenty-second')).toBe('22nd');
+  });
+
+  it('says where each number was', () => {
+    expect(englishNumbers('paid three hundred sixty yuan')).toEqual([{ start: 5, end: 24, digits: '360' }]);
   });
 
   it('leaves words that are no number alone', () => {

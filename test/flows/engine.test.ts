@@ -1605,6 +1605,8 @@ describe('suspend-settlement', () => {
     // The end given as a day alone takes the start's month, or the next one ("12月28号到5号").
     expect(ends(last('suspend-settlement', ['下个月1号到15号店里装修 结算先暂停 商户号' + MID]).state)).toEqual(['12-01', '12-15']);
     expect(ends(last('suspend-settlement', ['12月28号到5号放假 结算先停 商户号' + MID]).state)).toEqual(['12-28', '01-05']);
+    // "停到元旦以后 一月三号吧": the day settled on, in the part after the one naming the slot.
+    expect(ends(last('suspend-settlement', ['店里要装修 结算先暂停 商户号' + MID, '十二月十四号开始停 停到元旦以后 一月三号吧']).state)).toEqual(['12-14', '01-03']);
     // Two days that are no range (a correction, a list) are not taken as one.
     expect(valueOf(send(atStart, '1月25号，不对，1月26号').state!, 'resume_date')).toBeUndefined();
   });
@@ -2128,6 +2130,14 @@ describe('said in passing', () => {
     expect(send(state, '那就按撤销提交 确认').outcome?.type).not.toBe('submit');
   });
 
+  it('"商户号是我打错了 以小票为准。客人是嫌质量不好退的": the slip\'s value taken, and the reason with it', () => {
+    const slip = { merchant_id: '857203199640251', voucher_no: '120934' };
+    const offered = send(last('cancel-transaction', ['要给客人退一笔 商户号' + MID + ' 终端' + TID, '11月20号刷的 三百九十九']).state, { text: '凭证号太小了看不清 直接拍给你', files: [file(3)], slip: { values: slip, slots: Object.keys(slip) } });
+    expect(valueOf(offered.state, 'merchant_id')).toBe(MID);
+    const step = send(offered.state, '哦 商户号是我打错了 以小票为准。客人是嫌质量不好退的');
+    expect([valueOf(step.state, 'merchant_id'), valueOf(step.state, 'reason')]).toEqual(['857203199640251', '客人是嫌质量不好退的']);
+  });
+
   it('a ticket number (CX-20261204-0001) is no 12-digit reference number', () => {
     const step = last('cancel-transaction', ['工单CX-20261204-0001 想退款 商户号' + MID]);
     expect(valueOf(step.state, 'reference_no')).toBeUndefined();
@@ -2144,6 +2154,15 @@ describe('giving up at the summary', () => {
     }
     // A correction is still a correction.
     expect(send(state, '先别提交，金额改成500').state!.stage).not.toBe('confirm-cancel');
+  });
+
+  it('mid-way: "…哦不用了 客人刚打电话说换个颜色就行 不退了", "…就行了？那我先不申请了。…" ask to be sure; "这个不要了" is the yes', () => {
+    const atVoucher = last('cancel-transaction', [`要退一笔 昨天下午的 六百四 商户号${MID}`, '终端 42270915']);
+    for (const text of ['我找下小票……哦不用了 客人刚打电话说换个颜色就行 不退了', '等下 今天刷的是不是自己在机器上撤销就行了？那我先不申请了。撤销跟退货到底有啥区别']) {
+      const asked = send(atVoucher.state, text);
+      expect(asked.state!.stage, text).toBe('confirm-cancel');
+      expect(send(asked.state, '老板说已经给人退现金了 这个不要了').outcome, text).toEqual({ type: 'cancelled' });
+    }
   });
 });
 

@@ -139,6 +139,8 @@ describe('intent detection', () => {
       // Filed on a weekday named; Shanghainese (阿拉 我们, 额 的, 哪能 怎么).
       ['阿拉礼拜五提交额退货申请 哪能还没消息啊', 'request-status'],
       ['阿拉昨日提交了一只撤销申请，有人弄了伐', 'request-status'],
+      // Amounts in English words, as digits are.
+      ['my staff charged eight hundred eighty instead of eighty-eight just now, the customer still here. can you cancel it?', 'cancel-transaction'],
       // What the review said is missing, made ready: materials for a request filed.
       ['工单CX-20261204-0001 审核说缺个盖章的退货说明 我弄好扫成PDF了 商户号826743190552816', 'supplement-materials'],
       ['上回那个退款你们说缺个盖章的说明 还有小票 我今天都弄好了', 'supplement-materials'],
