@@ -1605,6 +1605,8 @@ describe('suspend-settlement', () => {
     // The end given as a day alone takes the start's month, or the next one ("12月28号到5号").
     expect(ends(last('suspend-settlement', ['下个月1号到15号店里装修 结算先暂停 商户号' + MID]).state)).toEqual(['12-01', '12-15']);
     expect(ends(last('suspend-settlement', ['12月28号到5号放假 结算先停 商户号' + MID]).state)).toEqual(['12-28', '01-05']);
+    // "从今天起" names the start as "从今天开始" does.
+    expect(ends(last('suspend-settlement', ['结算先冻住 从今天起停个一礼拜 商户号' + MID]).state)).toEqual(['11-25', '12-02']);
     // "停到元旦以后 一月三号吧": the day settled on, in the part after the one naming the slot.
     expect(ends(last('suspend-settlement', ['店里要装修 结算先暂停 商户号' + MID, '十二月十四号开始停 停到元旦以后 一月三号吧']).state)).toEqual(['12-14', '01-03']);
     // Two days that are no range (a correction, a list) are not taken as one.
@@ -2141,6 +2143,19 @@ describe('said in passing', () => {
   it('a ticket number (CX-20261204-0001) is no 12-digit reference number', () => {
     const step = last('cancel-transaction', ['工单CX-20261204-0001 想退款 商户号' + MID]);
     expect(valueOf(step.state, 'reference_no')).toBeUndefined();
+  });
+});
+
+describe('same-day answers as merchants put them', () => {
+  it('settled ("结过了", "中午签退了", "we closed the batch"), or not ("没结过"); the void failed ("撤销不了啊", "没撤成", "void failed") or never tried ("不敢弄 怕弄错")', () => {
+    const atSettled = last('cancel-transaction', SAME_DAY).state!;
+    for (const [text, want] of [['结过了', 'yes'], ['中午签退了', 'yes'], ['没结过', 'no']] as const) expect(valueOf(send(atSettled, text).state, 'batch_settled'), text).toBe(want);
+    expect(valueOf(send(atSettled, 'we closed the batch already', 'en').state, 'batch_settled')).toBe('yes');
+    const atVoid = send(atSettled, '没结').state!;
+    expect(atVoid.pending).toBe('void_tried');
+    for (const text of ['撤销不了啊', '机器上撤不掉', '没撤成']) expect(valueOf(send(atVoid, text).state, 'void_tried'), text).toBe('failed');
+    expect(valueOf(send(atVoid, 'it says void failed', 'en').state, 'void_tried')).toBe('failed');
+    expect(send(atVoid, '不敢弄 怕弄错').outcome).toMatchObject({ type: 'stopped', rule: 'void_on_terminal_first' });
   });
 });
 

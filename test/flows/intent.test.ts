@@ -139,6 +139,11 @@ describe('intent detection', () => {
       // Filed on a weekday named; Shanghainese (阿拉 我们, 额 的, 哪能 怎么).
       ['阿拉礼拜五提交额退货申请 哪能还没消息啊', 'request-status'],
       ['阿拉昨日提交了一只撤销申请，有人弄了伐', 'request-status'],
+      // Worried after one's own request ("哪里填错了" asks no "where").
+      ['我好慌啊 前几天申请给顾客退的那笔钱 到现在都没消息 是不是哪里填错了 会不会退不了啊', 'request-status'],
+      // What the review said it wants, sent now.
+      ['停结算那个你们说要装修合同跟物业的通知 商户号807736152290418 我现在发', 'supplement-materials'],
+      ['hi, your review team asked for the customer-signed return form for CX-20261202-0003. scanned it as a pdf', 'supplement-materials'],
       // Amounts in English words, as digits are.
       ['my staff charged eight hundred eighty instead of eighty-eight just now, the customer still here. can you cancel it?', 'cancel-transaction'],
       // What the review said is missing, made ready: materials for a request filed.

@@ -292,7 +292,8 @@ const PATTERNS: Pattern[] = [
   },
   // 11月20日, 11月20号, 11月20, 十一月二十日
   {
-    re: new RegExp(`(?<![\\d年])(${NUM})\\s*月\\s*(${NUM})(?:\\s*[日号])?(?![\\d])`, 'g'),
+    // Not the month of a year said with it (2026年2月20号, 明年2月20号: read above); "过完年2月20号" has none.
+    re: new RegExp(`(?<!\\d)(?<!(?:\\d|[零〇一二三四五六七八九]|前|去|今|明|后)\\s*年\\s*)(${NUM})\\s*月\\s*(${NUM})(?:\\s*[日号])?(?![\\d])`, 'g'),
     read: (m, env) => monthDay(parseSmallInt(m[1]!), parseSmallInt(m[2]!), env),
   },
   // 11-20, 11.20, 11/20 (not an amount, a decimal of something else, or a labelled number)

@@ -355,6 +355,8 @@ describe('date: a planned day said as the coming week or month', () => {
     // A day given as "after" a time, then the day itself: the day itself.
     ['估计要到元旦以后 先写1月4号吧', '2027-01-04'],
     ['停到元旦以后 一月三号吧', '2027-01-03'],
+    // "过完年" is no year of the month after it.
+    ['过完年2月20号左右回来开门', '2027-02-20'],
     // Days in English words.
     ['we reopen on the twenty-eighth', '2026-11-28'],
     ['October twenty-fifth', '2026-10-25'],
