@@ -88,6 +88,8 @@ export interface FlowReply {
   say: Say[];
   /** The new flow state (undefined: no flow). */
   state: FlowState | undefined;
+  /** A rule stopped the flow: where it stood, to take it up again (`resume`). */
+  stopped?: { state: FlowState; rule: string };
   /** A knowledge question asked mid-flow: answer it, then say `reprompt`. */
   digression?: { question: string; reprompt: Say[] };
   /** The engine offered a human agent (retry limit or a business rule); the handoff issue wires it. */
@@ -128,6 +130,15 @@ export class FlowTurns {
     const step = this.options.engine.start(flowId, read, now, locale, prefill);
     // A note about the photo's card number follows the flow's opening message.
     return withNotes(await this.after(context, undefined, step, locale), photos.notes, 1);
+  }
+
+  /**
+   * A request a rule stopped, taken up again when the message changes the answer it stopped on; undefined
+   * when it does not (the message is then read as any other).
+   */
+  async resume(context: TurnContext, stopped: { state: FlowState; rule: string }, input: FlowInput, locale: Locale): Promise<FlowReply | undefined> {
+    const step = this.options.engine.resumeStopped(stopped.state, stopped.rule, input, this.now(), locale);
+    return step ? this.after(context, stopped.state, step, locale) : undefined;
   }
 
   async continue(context: TurnContext, state: FlowState, input: FlowInput, locale: Locale): Promise<FlowReply> {
@@ -258,8 +269,9 @@ export class FlowTurns {
       case 'handoff':
         return { ...reply, handoff: { reason: outcome.reason, detail: outcome.detail } };
       case 'cancelled':
-      case 'stopped':
         return reply;
+      case 'stopped':
+        return step.stoppedAt ? { ...reply, stopped: { state: step.stoppedAt, rule: outcome.rule } } : reply;
       case 'submit': {
         const flow = outcome.flow;
         try {

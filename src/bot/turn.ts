@@ -37,6 +37,11 @@ export interface ConversationData {
    * the amount, why) goes into the request with the message that files it.
    */
   told?: string;
+  /**
+   * A request a rule stopped (told to void on the terminal first): a later message that changes the answer
+   * it stopped on ("照你说的弄了…显示撤销失败") takes it up again with everything given.
+   */
+  stoppedFlow?: { state: FlowState; rule: string; at: number };
   /** The merchant ID given in this conversation: later flows start with it. */
   merchantId?: string;
   /** A ticket the back office asked more materials for: files sent now go to it. */

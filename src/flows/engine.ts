@@ -116,6 +116,11 @@ export interface Step {
   state: FlowState | undefined;
   say: Say[];
   outcome?: Outcome;
+  /**
+   * A rule stopped the flow (`stopped`): the state it stood in, for `resumeStopped` when the merchant's answer
+   * that stopped it changes ("照你说的弄了…显示撤销失败").
+   */
+  stoppedAt?: FlowState;
 }
 
 export interface EngineOptions {
@@ -342,6 +347,29 @@ export class FlowEngine {
   }
 
   /**
+   * A flow a rule stopped (`Step.stoppedAt`), taken up again when a later message changes the answer that
+   * stopped it: told to void on the terminal first, "照你说的弄了，输完凭证号显示撤销失败" files the request
+   * with everything given before. Undefined when the message does not change that answer.
+   */
+  resumeStopped(stopped: FlowState, ruleId: string, message: FlowInput, now: Date, locale: Locale): Step | undefined {
+    if (!this.flows.has(stopped.flowId)) return undefined;
+    const flow = this.flow(stopped.flowId);
+    const rule = flow.rules.find((r) => r.id === ruleId);
+    // The answers the rule stopped on: options the merchant chose (not the days or amounts it also checks).
+    const answers = (rule?.when ?? []).flatMap((c) => ('equals' in c && this.slot(flow, c.slot)?.type === 'enum' ? [c.slot] : []));
+    const asked = answers.at(-1);
+    if (!asked) return undefined;
+    const state = structuredClone(stopped);
+    state.stage = 'collecting';
+    delete state.values[asked];
+    state.pending = asked;
+    state.announced = state.announced.filter((id) => id !== ruleId);
+    const step = this.handle(state, message, now, locale);
+    const answer = step.state?.values[asked]?.value;
+    return answer !== undefined && answer !== stopped.values[asked]?.value ? step : undefined;
+  }
+
+  /**
    * One message of the merchant in a flow under way: the new state (none when the flow ended), what to
    * say, and the outcome for the bot (submit, cancelled, handoff, digression…).
    * @throws Error when the state names a flow that is not loaded (check `has()`).
@@ -389,6 +417,9 @@ export class FlowEngine {
       }
       next.resumeStage = next.stage;
       next.stage = 'confirm-cancel';
+      // "…那我先不申请了。撤销跟退货到底有啥区别": the question asked with it is answered first, then "sure?".
+      const question = askedWithGivingUp(once);
+      if (question) return { state: next, say: [], outcome: { type: 'digression', question } };
       return { state: next, say: [this.cancelQuestion(locale)] };
     }
     const fromSlip = this.takeSlipOffers(flow, next, text, now, locale);
@@ -959,7 +990,7 @@ export class FlowEngine {
           outcome: { type: 'handoff', reason: 'business_rule', detail: `${flow.id}.${rule.id}` },
         };
       }
-      if (rule.then.stop) return { state: undefined, say, outcome: { type: 'stopped', rule: rule.id } };
+      if (rule.then.stop) return { state: undefined, say, outcome: { type: 'stopped', rule: rule.id }, stoppedAt: structuredClone(state) };
     }
     return undefined;
   }
@@ -1635,12 +1666,14 @@ export class FlowEngine {
     text = statedOnly(text);
     if (!text.trim()) return;
     // The option asked for ("系统升级" to "why? 1. … 4. 系统升级") is that answer, not also its explanation.
+    // …while "对，早上交班已经结算过了，客人说年货买重复了" answers another question and still says why.
     const pending = state.pending ? this.slot(flow, state.pending) : undefined;
-    if (pending?.type === 'enum' && state.values[pending.name] === undefined && this.parse(pending, state, text, now, locale).ok) return;
+    const optionAnswered = pending?.type === 'enum' && state.values[pending.name] === undefined && this.parse(pending, state, text, now, locale).ok;
     for (const slot of flow.slots) {
       const from = slot.type === 'text' ? slot.options.from : undefined;
       if (!from || state.values[slot.name] !== undefined || slot.name === state.pending) continue;
       const explains = from.explains;
+      if (optionAnswered && (explains === pending!.name || !/[，,。;；\s]/.test(text.trim()))) continue;
       const found = textFrom(text, from, explains ? (value) => this.explainsMore(flow, explains, from.labels, value) : undefined);
       if (!found) continue;
       const parsed = this.parse(slot, state, found.value, now, locale);
@@ -2002,6 +2035,20 @@ export class FlowEngine {
     const text = template.replace(/\{(\w+)\}/g, (_, name: string) => this.shown(flow, state, name, locale));
     return { text, suggestedActions: [flowText(locale, 'actionConfirm'), flowText(locale, 'actionCancel')] };
   }
+}
+
+/**
+ * A question asked beside giving up ("…那我先不申请了。撤销跟退货到底有啥区别"): the sentences that ask
+ * something and do not give up, those after the giving up first.
+ */
+function askedWithGivingUp(text: string): string | undefined {
+  const sentences = text.split(/(?<=[。？?！!])/).map((x) => x.trim()).filter(Boolean);
+  const givingUp = sentences.findIndex((x) => CANCEL_LEAD.test(x) || CANCEL_CLAUSE.test(x) || CANCEL.test(x));
+  if (givingUp < 0 || sentences.length < 2) return undefined;
+  const asks = (x: string) => asksQuestion(x) && !CANCEL_LEAD.test(x) && !CANCEL_CLAUSE.test(x);
+  const after = sentences.slice(givingUp + 1).filter(asks);
+  const before = sentences.slice(0, givingUp).filter(asks);
+  return (after.length ? after : before).join(' ') || undefined;
 }
 
 /** Of several values found in a message, the one said after the merchant corrected themselves, if any. */

@@ -127,7 +127,7 @@ const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)
  * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives
  * their merchant ID to learn the rules — asked for, however long the story around it.
  */
-const CAN_YOU = /能不能|可不可以|能否|可否|可以吗|能吗|能(?:停|暂停|退|撤|取消)[^，,。?？\s]{0,3}吗|行不行|行吗|\b(?:can|could) (?:you|we|i)\b/i;
+const CAN_YOU = /能不能|可不可以|能否|可否|可以吗|能吗|能(?:停|暂停|退|撤|取消)[^，,。?？\s]{0,3}吗|行不行|行吗|\b(?:can|could) (?:you|u|we|i)\b/i;
 const MERCHANT_ID = /(?<!\d)\d{15}(?!\d)/;
 /**
  * The writer as the cardholder, charged at another shop ("我在别的饭店吃饭刷卡被多扣了200"): no sale of the
@@ -200,7 +200,7 @@ const OWN_CASE =
  * asking for it. "还能退不" (still, after what happened) and "咋整" ask about the rules first.
  */
 const OWN_SALE = /刷错|按错|输错|打错|多扣|刷重复|刷多了|[这那](?:个|一)?[单笔]|有(?:一)?[单笔]|刷的(?:一|这|那)[单笔]/;
-const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|we)|is it possible to) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
+const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
 /**
  * One sale paid twice ("付了两遍", "扣了两次"): asking how to get rid of the second is asking us to. What
  * happened, not a worry ("会不会扣两次钱").

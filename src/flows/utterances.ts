@@ -88,7 +88,7 @@ export const CORRECTION_LEAD =
   /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|等等|等一下|等下|稍等|oh|oops|wait|hold on|不好意思|抱歉)[\s,，。.!！]*)?(?:(?:金额|钱数|日期|凭证号|参考号|终端号|商户号|手机号|电话|卡号|the amount|amount|the date|date)(?:也|我)?[\s,，]*)?(不对|不是|错了|搞错了|写错了|说错了|输错了|打错了|应该是|更正|修改|改一下|更改|sorry|actually|correction|change|no,|is wrong|should be)(?![a-z])/i;
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 export const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
-export const QUESTION = /[?？]|吗|呢|怎么|如何|什么(?![都也])|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|多少|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
+export const QUESTION = /[?？]|吗|呢|有啥(?!事)|区别|怎么|如何|什么(?![都也])|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|多少|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
 /**
  * Words that only say yes or "send it", in any order and number: "可以了提交吧", "就这样吧 提交", "没问题了发吧",
  * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.

@@ -234,6 +234,24 @@ describe('flow actions in the bot', () => {
     expect(unnamed).not.toContain('请发送要补充的照片或 PDF 文件');
   });
 
+  it('told to void on the terminal first, "照你说的弄了…显示撤销失败" takes the request up again with what was given', async () => {
+    env = await startRuntime();
+    const chat = terminalConversation(env.runtime, 'void-first');
+    await chat.start();
+    const text = async (said: string) => (await chat.say(said)).map((a) => a.text ?? '').join('\n');
+    await text('今天上午一笔580刷错了 要撤销 商户号898310048160011 终端12345678 凭证000456');
+    await text('跳过');
+    await text('没结算');
+    expect(await text('没试过')).toContain('消费撤销');
+    // Anything else is read as usual: the stopped request is not taken up by a question.
+    expect(await text('撤销一般多久到账')).not.toContain('接着刚才的');
+    const resumed = await text('照你说的弄了，输完凭证号显示撤销失败');
+    expect(resumed).toContain('接着刚才的「撤销 / 退货申请」办理');
+    expect(resumed).toContain('请拍照发送签购单');
+    // Taken up once: the request goes on as any other.
+    expect(await text('那笔是客人刷错卡了')).not.toContain('接着刚才的');
+  });
+
   it('tells decisions made while the merchant was away when the conversation opens, once', async () => {
     const { env, request } = await filedBy('away-1', '898310048160002');
     await env.runtime.requests.transition(request!.id, 'in_review', { actor: 'backoffice' });

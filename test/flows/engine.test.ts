@@ -2146,6 +2146,19 @@ describe('said in passing', () => {
   });
 });
 
+describe('a flow a rule stopped, taken up again', () => {
+  it('"照你说的弄了，输完凭证号显示撤销失败" after the void advice goes on as a void with everything given; "好的" does not', () => {
+    const atVoid = last('cancel-transaction', SAME_DAY.concat(['没结'])).state!;
+    const stopped = send(atVoid, '没试过');
+    expect(stopped.outcome).toEqual({ type: 'stopped', rule: 'void_on_terminal_first' });
+    expect(stopped.stoppedAt!.values.voucher_no!.value).toBe('000123');
+    const resumed = engine.resumeStopped(stopped.stoppedAt!, 'void_on_terminal_first', { text: '照你说的弄了，输完凭证号显示撤销失败' }, NOW, 'zh-CN');
+    expect([valueOf(resumed!.state, 'void_tried'), valueOf(resumed!.state, 'request_type'), valueOf(resumed!.state, 'amount')]).toEqual(['failed', 'void', 128000]);
+    expect(resumed!.state!.pending).toBe('reason');
+    for (const text of ['好的', '撤销一般多久到账']) expect(engine.resumeStopped(stopped.stoppedAt!, 'void_on_terminal_first', { text }, NOW, 'zh-CN'), text).toBeUndefined();
+  });
+});
+
 describe('same-day answers as merchants put them', () => {
   it('settled ("结过了", "中午签退了", "we closed the batch"), or not ("没结过"); the void failed ("撤销不了啊", "没撤成", "void failed") or never tried ("不敢弄 怕弄错")', () => {
     const atSettled = last('cancel-transaction', SAME_DAY).state!;
@@ -2156,6 +2169,11 @@ describe('same-day answers as merchants put them', () => {
     for (const text of ['撤销不了啊', '机器上撤不掉', '没撤成']) expect(valueOf(send(atVoid, text).state, 'void_tried'), text).toBe('failed');
     expect(valueOf(send(atVoid, 'it says void failed', 'en').state, 'void_tried')).toBe('failed');
     expect(send(atVoid, '不敢弄 怕弄错').outcome).toMatchObject({ type: 'stopped', rule: 'void_on_terminal_first' });
+    // "结没结" is whether, no option: not knowing it is the answer.
+    expect(valueOf(send(atSettled, '不晓得结没结哦，机器是我们店长在管').state, 'batch_settled')).toBe('unknown');
+    // The answer with why, in one message: both taken.
+    const both = send(atSettled, '对，早上交班已经结算过了，客人说年货买重复了');
+    expect([valueOf(both.state, 'batch_settled'), valueOf(both.state, 'reason')]).toEqual(['yes', '客人说年货买重复了']);
   });
 });
 
@@ -2178,6 +2196,14 @@ describe('giving up at the summary', () => {
       expect(asked.state!.stage, text).toBe('confirm-cancel');
       expect(send(asked.state, '老板说已经给人退现金了 这个不要了').outcome, text).toEqual({ type: 'cancelled' });
     }
+  });
+
+  it('a question asked beside giving up is answered first (a digression), then "sure?"', () => {
+    const atVoucher = last('cancel-transaction', [`要退一笔 昨天下午的 六百四 商户号${MID}`, '终端 42270915']);
+    const step = send(atVoucher.state, '等下 今天刷的是不是自己在机器上撤销就行了？那我先不申请了。撤销跟退货到底有啥区别');
+    expect(step.outcome).toEqual({ type: 'digression', question: '撤销跟退货到底有啥区别' });
+    expect(step.state!.stage).toBe('confirm-cancel');
+    expect(engine.reprompt(step.state!, NOW, 'zh-CN')[0]!.text).toContain('确定要取消');
   });
 });
 

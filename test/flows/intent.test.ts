@@ -338,6 +338,7 @@ describe('intent detection', () => {
     expect(detector.detect('退货提示57是什么意思？', { withFiles: true })?.mode).not.toBe('start');
     // "这个帮我撤了" points at the photo sent with it; without one it names no sale.
     expect(detector.detect('这个帮我撤了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('hi can u refund this for me? customer brought the jacket back', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('please refund this', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // A typed-in-a-hurry English request: the flow's own typo words count ("custmer", "refnd").
     expect(detector.detect('custmer got charged twice for the same dinner on dec 4, pls refnd one of them')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });

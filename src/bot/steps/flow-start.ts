@@ -17,6 +17,8 @@ const ACCEPT_SAID = /^(?:好|好的|好呀|好啊|好吧|行|行啊|可以|可�
 const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:no|not now|don'?t|later)\b/i;
 /** Asking for it after an answer that offered nothing ("那你帮我申请吧"): a plain "好的" only acknowledges. */
 const TOPIC_TAKEN = /帮我|帮忙|(?:申请|办|弄|提交)(?:吧|一下)|\b(?:please|file it|do it|go ahead)\b/i;
+/** How long a request a rule stopped can be taken up again. */
+const STOPPED_FRESH_MS = 30 * 60_000;
 /** How long after a question its request's facts still mean that request. */
 const TOPIC_FRESH_MS = 10 * 60_000;
 /** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. Read in
@@ -45,6 +47,18 @@ export const flowStart: TurnStep = async (turn, kit) => {
   if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (facts && !isQuestion(text)))) {
     await kit.startFlow(turn, offered, { text: withTold(text), files: kit.takeHeld(conversation) });
     return true;
+  }
+  // Told to void on the terminal first, "照你说的弄了，显示撤销失败" takes the request up again.
+  const stopped = conversation.stoppedFlow;
+  if (stopped && Date.now() - stopped.at > STOPPED_FRESH_MS) delete conversation.stoppedFlow;
+  else if (stopped && text && turn.files.length === 0 && flows.turns.has(stopped.state.flowId)) {
+    const resumed = await flows.turns.resume(context, stopped, { text }, locale);
+    if (resumed) {
+      delete conversation.stoppedFlow;
+      await kit.say(context, t(locale, 'flowResumed', { title: flows.turns.flow(stopped.state.flowId).title[locale] }));
+      await kit.applyFlowReply(turn, resumed);
+      return true;
+    }
   }
   const detected = flows.intents.detect(text);
   // "钱退给顾客了吗" from the chat that filed a refund asks after it, not after refunds in general.

@@ -80,6 +80,8 @@ function chosen(values: Choice[], index: number): Valid<string> {
   return { ok: true, value: choice.id, display: choice.labels[0] ?? choice.id };
 }
 
+/** "结没结", "试没试过", "通知没通知": whether, not which. */
+const A_NOT_A = /([\u4e00-\u9fff]{1,2})[没不]\1/g;
 /** Who else there might be ("没有别的合作方", "没有别的银行"): none of them. */
 const OTHER_PARTIES = /^(?:的)?(?:合作方|合作伙伴|合作的|合作|银行|支付平台|平台|第三方|渠道|机构|公司|人)/;
 const NOTHING_ELSE = /^(?:没有?别的|没(?:有)?其他的|就这些|就这样)|^nothing else\b/i;
@@ -120,8 +122,8 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
     return invalid('enum.no_match', listVars(values, all));
   }
 
-  // A label inside the answer.
-  const found = hits(answer, values, 1);
+  // A label inside the answer — not in "结没结" (whether it was), which names no option.
+  const found = hits(answer.replace(A_NOT_A, (m) => ' '.repeat(m.length)), values, 1);
   let indices = [...new Set(found.map((h) => h.index))].sort((a, b) => a - b);
   // A one-character label ("是" in "小票是顺手拍的") is weak beside another option's longer one ("还没通知").
   if (indices.length > 1) {
