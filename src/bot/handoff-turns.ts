@@ -24,7 +24,7 @@ import type { IdentityStore } from '../identity/identity-store.js';
 /** Complaints and strong negative wording: a person, at once. */
 // A lawyer counts when the merchant means to use one against us ("我要找律师"), not when a lawyer's advice is
 // the story of a request ("律师说账上进来的钱先别结出去").
-export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|(?:找|请)律师|律师(?:告|起诉)|起诉|曝光|12315|坑人(?!家)|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|sue)\b|\b(?:get|hire|call) (?:a|my) lawyer\b|\bmy lawyer will\b/i;
+export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|(?:找|请)律师|律师(?:告|起诉)|起诉|曝光|12315|你们[^，,。!！?？]{0,6}坑人|坑人[^，,。!！?？]{0,4}你们|坑我|黑心|垃圾服务|太差劲|\b(complain|complaint|scam|fraud|police|sue)\b|\b(?:get|hire|call) (?:a|my) lawyer\b|\bmy lawyer will\b/i;
 /**
  * A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") or against the shop
  * ("我们店被人投诉了，银行要先停结算") is the reason for the request, not one of ours.

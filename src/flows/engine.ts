@@ -2042,7 +2042,8 @@ export class FlowEngine {
  * something and do not give up, those after the giving up first.
  */
 function askedWithGivingUp(text: string): string | undefined {
-  const sentences = text.split(/(?<=[。？?！!])/).map((x) => x.trim()).filter(Boolean);
+  // Sentences end at their marks; typed on a phone, at a space too ("先不弄了 我先问一下 退货可以只退一部分钱吗").
+  const sentences = text.split(/(?<=[。？?！!])|\s+(?=[\u4e00-\u9fff])/).map((x) => x.trim()).filter(Boolean);
   const givingUp = sentences.findIndex((x) => CANCEL_LEAD.test(x) || CANCEL_CLAUSE.test(x) || CANCEL.test(x));
   if (givingUp < 0 || sentences.length < 2) return undefined;
   const asks = (x: string) => asksQuestion(x) && !CANCEL_LEAD.test(x) && !CANCEL_CLAUSE.test(x);

@@ -214,12 +214,12 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "礼拜五提交的", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:申请|提交|提)(?:给|帮)(?:顾客|客人|客户|人家)(?:退|撤)的|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:撤销的|退款的|退货的|暂停的|停结算的)?(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:申请|提交|提)(?:给|帮)(?:顾客|客人|客户|人家)(?:退|撤)的|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|帮我查|\b(?:check|look (?:it|them) up|look up)\b/i;
 /** Still waiting ("还没到账", "still hasn't got the money"): about what was filed, though no question. */
-const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|(?:都|也|一直|还|到现在都?)没(?:有)?(?:消息|动静|回音|信儿|回复|结果)|\b(?:still|not yet|hasn'?t|haven'?t|nothing (?:has )?happened|no (?:news|reply|response|answer))\b/i;
+const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|(?:都|也|一直|还|到现在都?)没(?:有)?个?(?:消息|动静|回音|信儿|回复|结果)|\b(?:still|not yet|hasn'?t|haven'?t|nothing (?:has )?happened|no (?:news|reply|response|answer))\b/i;
 
 /**
  * The merchant's own plan to try it themselves ("行，那我让收银员在机器上撤一下试试", "I'll try it on the
@@ -485,6 +485,8 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   // Shanghainese: 阿拉 is 我们, 侬 is 你, 哪能 is 怎么, 额 after a verb is 的 ("提交额退货申请"; not 金额).
   // …昨日 is 昨天, 只 is the measure word of a request too ("阿拉昨日提交了一只撤销申请").
   [/阿拉/g, '我们'],
+  // Northern 俺 is 我 ("俺那个撤销的单子").
+  [/俺/g, '我'],
   [/昨日/g, '昨天'],
   [/(?<=[一两几这那])只(?=[\u4e00-\u9fff]{0,4}(?:申请|单))/g, '个'],
   [/侬/g, '你'],

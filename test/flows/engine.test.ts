@@ -2159,6 +2159,34 @@ describe('a flow a rule stopped, taken up again', () => {
   });
 });
 
+describe('batch 23 as merchants put it', () => {
+  it('a month named beside the days is no day; "last 4 is 6213" is no amount; "haven\'t told them yet" is no; "机器上那个 每天晚上关门前要按一下的" is the batch', () => {
+    const wedding = last('suspend-settlement', ['下个月我闺女结婚 我们全家要回老家办喜事 店得关半个月 1月8号到22号这段时间的结算先停了吧']).state;
+    expect([valueOf(wedding, 'start_date'), valueOf(wedding, 'resume_date')]).toEqual(['2027-01-08', '2027-01-22']);
+    const atAmount = last('cancel-transaction', ['I want a refund, customer returned it, yesterday', MID, TID, 'voucher 000436'], { locale: 'en' });
+    expect(atAmount.state!.pending).toBe('amount');
+    const card = send(atAmount.state, 'last 4 is 6213', 'en');
+    expect([valueOf(card.state, 'card_last4'), valueOf(card.state, 'amount')]).toEqual(['6213', undefined]);
+    const atPartners = last('suspend-settlement', ['暂停资金结算 商户号' + MID + ' 店里装修', '明天', '下个月15号', '跳过']).state!;
+    expect(atPartners.pending).toBe('partners_notified');
+    expect(valueOf(send(atPartners, "we also take alipay, haven't told them yet", 'en').state, 'partners_notified')).toBe('no');
+    expect(valueOf(send(atPartners, '美团那边还没跟他们说').state, 'partners_notified')).toBe('no');
+    expect(send(last('suspend-settlement', ['结算太麻烦了 我想把结算取消掉']).state, '机器上那个 每天晚上关门前要按一下的').outcome).toEqual({ type: 'stopped', rule: 'batch_is_not_cancelled' });
+  });
+
+  it('"哎呀不用提交了 …这个撤回吧" at the summary asks to be sure; "嗯 撤回 不要了" is the yes; "ok sumbit" submits', () => {
+    const state = last('cancel-transaction', TO_CONFIRM).state!;
+    const asked = send(state, '哎呀不用提交了 店长说他昨天已经在机器上给客人做过退货了 这个撤回吧');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    expect(send(asked.state, '嗯 撤回 不要了').outcome).toEqual({ type: 'cancelled' });
+    expect(send(state, 'ok sumbit', 'en').outcome?.type).toBe('submit');
+    // A question typed after giving up, with spaces for stops, is answered first.
+    const q = send(last('cancel-transaction', ['帮我申请个退款 商户号' + MID, '终端' + TID]).state, '先不弄了 我还没跟客人谈好退多少 我先问一下 退货可以只退一部分钱吗 还是必须全退');
+    expect(q.outcome).toMatchObject({ type: 'digression' });
+    expect((q.outcome as { question: string }).question).toContain('退货可以只退一部分钱吗');
+  });
+});
+
 describe('same-day answers as merchants put them', () => {
   it('settled ("结过了", "中午签退了", "we closed the batch"), or not ("没结过"); the void failed ("撤销不了啊", "没撤成", "void failed") or never tried ("不敢弄 怕弄错")', () => {
     const atSettled = last('cancel-transaction', SAME_DAY).state!;

@@ -144,6 +144,9 @@ describe('intent detection', () => {
       // What the review said it wants, sent now.
       ['停结算那个你们说要装修合同跟物业的通知 商户号807736152290418 我现在发', 'supplement-materials'],
       ['hi, your review team asked for the customer-signed return form for CX-20261202-0003. scanned it as a pdf', 'supplement-materials'],
+      // Northern 俺; a request's kind before 单子; "没个信儿".
+      ['俺那个撤销的单子到底中不中啊 咋一直没个信儿', 'request-status'],
+      ['我想把结算取消了', 'suspend-settlement'],
       // Amounts in English words, as digits are.
       ['my staff charged eight hundred eighty instead of eighty-eight just now, the customer still here. can you cancel it?', 'cancel-transaction'],
       // What the review said is missing, made ready: materials for a request filed.

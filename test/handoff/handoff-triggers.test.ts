@@ -109,6 +109,8 @@ describe('the bot hands over on its own', () => {
     expect(isComplaint('someone paid with stolen cards, we called the police, please hold our payouts')).toBe(false);
     expect(isComplaint('38块钱的烟给刷成380了，这不坑人家嘛，给整回去')).toBe(false);
     expect(isComplaint('你们这是坑人')).toBe(true);
+    // "这不是坑人吗" about a double charge, before asking for the money back: the story, not at us.
+    expect(isComplaint('这不是坑人吗 机器卡了一下 被扣了两遍418 多扣的那418咋弄回去啊')).toBe(false);
     expect(isComplaint('再不给我结算我就报警')).toBe(true);
     // The customer's threat told as what happened; the merchant's own names us.
     expect(isComplaint('真是服了这个客人 前天刷了2280走的 昨天跑回来说不喜欢了 不给退就要投诉 行吧 退给她')).toBe(false);

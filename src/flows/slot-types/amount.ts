@@ -135,6 +135,8 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
     if (g.unit === undefined && /^[一两]$/.test(g.main!) && ONE_AS_WORD_PART.test(after)) continue; // 退款一般…, 一直, 一下
     if (idLabelBefore(text, start)) continue;
+    // "last 4 is 6213", "后4位": how many digits of a card, no amount.
+    if (/\b(?:last|first)\s*$/i.test(before) || /(?<![然之以])[后末]\s*$/.test(before)) continue;
     // What the sale should have been is not its amount: "把68块打成了680", "本来是158", "1200 instead of 120".
     if (INTENDED_BEFORE.test(before) || INTENDED_AFTER.test(after)) continue;
     if (DIFFERENCE_BEFORE.test(text.slice(Math.max(0, start - 40), start)) && !CHARGED_TWICE.test(text)) continue;

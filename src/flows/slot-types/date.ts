@@ -536,12 +536,16 @@ function candidates(text: string, env: Env): Candidate[] {
   kept.sort((a, b) => a.start - b.start);
   // "估计要到元旦以后 先写1月4号吧", "停到元旦以后 一月三号吧": a day given as "after" a time, then the day
   // itself — the second is the answer, the first only how it was worked out.
-  return kept.filter((c, i) => {
+  const refined = kept.filter((c, i) => {
     const next = kept[i + 1];
     const after = AFTER_A_TIME.exec(text.slice(c.end));
     return !(next && after && THEN_THE_DAY.test(text.slice(c.end + after[0].length, next.start)));
   });
+  // "下个月我闺女结婚 … 1月8号到22号": a month named beside the days themselves is when, not which day.
+  const monthOnly = (c: Candidate) => MONTH_ONLY.test(text.slice(c.start, c.end).trim());
+  return refined.some((c) => !monthOnly(c)) ? refined.filter((c) => !monthOnly(c)) : refined;
 }
+const MONTH_ONLY = /^(?:下个?月|这个?月|本月|next month|this month)$/i;
 const AFTER_A_TIME = /^\s*(?:以后|之后|往后|过后|过了)/;
 const THEN_THE_DAY = /^[\s，,]*(?:(?:那就|就|先|暂时|干脆)?(?:写|填|算|按)(?:成)?|那就|就)?\s*$/;
 

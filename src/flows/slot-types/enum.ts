@@ -123,7 +123,11 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   }
 
   // A label inside the answer — not in "结没结" (whether it was), which names no option.
-  const found = hits(answer.replace(A_NOT_A, (m) => ' '.repeat(m.length)), values, 1);
+  const noIndex = values.findIndex((v) => answersOf(v) === 'no');
+  // "haven't told them yet": a yes label said in the negative is the no option (as `extract` reads it).
+  const found = hits(answer.replace(A_NOT_A, (m) => ' '.repeat(m.length)), values, 1).map((h) =>
+    noIndex >= 0 && answersOf(values[h.index]!) === 'yes' && NEGATED_BEFORE.test(answer.slice(Math.max(0, h.start - 12), h.start)) ? { ...h, index: noIndex } : h,
+  );
   let indices = [...new Set(found.map((h) => h.index))].sort((a, b) => a - b);
   // A one-character label ("是" in "小票是顺手拍的") is weak beside another option's longer one ("还没通知").
   if (indices.length > 1) {
