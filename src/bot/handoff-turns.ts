@@ -29,8 +29,11 @@ export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|(?:�
  * A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") or against the shop
  * ("我们店被人投诉了，银行要先停结算") is the reason for the request, not one of ours.
  */
-const CUSTOMER_COMPLAINS =
-  /(顾客|客人|客户|持卡人|消费者|customer|cardholder)[^，,。.!！?？]{0,6}(投诉|报警|起诉|曝光|complain|complained)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|\b(?:got|received|had) (?:a )?complaints?\b/i;
+const CUSTOMER = /顾客|客人|客户|持卡人|消费者|\bcustomer|\bcardholder/i;
+const CUSTOMER_COMPLAINS = new RegExp(
+  String.raw`(${CUSTOMER.source})[^，,。.!！?？]{0,6}(投诉|报警|起诉|曝光|complain|complained)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|\b(?:got|received|had) (?:a )?complaints?\b`,
+  'i',
+);
 
 /**
  * Papers named by the words of a complaint ("起诉书的扫描件", "律师函", "the police report"): sent as proof for
@@ -50,13 +53,12 @@ const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
  * refund. A threat of the merchant's own names us ("不给我退我就投诉你们").
  */
 const CUSTOMER_THREATENS = /不(?:给|让)(?:她|他|人家|客人|顾客)?(?:退|撤)(?:钱|款|货)?[^，,。!！\s]{0,2}就(?:要|说要|会)?(?:投诉|报警|起诉|曝光|打12315)/;
-const THIRD_PARTY = /顾客|客人|客户|持卡人|消费者|\b(?:customer|cardholder)\b/i;
 
 /** Whether the merchant complains (about us): a person at once. */
 export function isComplaint(text: string): boolean {
   let said = text.replace(COMPLAINT_PAPERS, ' ');
   if (CRIME_AGAINST_SHOP.test(said)) said = said.replace(CRIME_WORDS, ' ');
-  const customerThreat = CUSTOMER_THREATENS.test(said) && THIRD_PARTY.test(said) && !/你们|我就/.test(said);
+  const customerThreat = CUSTOMER_THREATENS.test(said) && CUSTOMER.test(said) && !/你们|我就/.test(said);
   return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said) && !customerThreat;
 }
 /** "不用了" while waiting for a person. */

@@ -4,13 +4,13 @@
  * message must resemble the flow's intent examples, and a question without a request word stays a
  * question.
  */
-import { withDigits } from '../core/english-numbers.js';
 import { EnglishSpeller } from '../knowledge/english-speller.js';
 import { STOPWORDS, tokenize } from '../knowledge/text.js';
 import type { Flow } from './flow-schema.js';
 import { ID_LABELS, type IdType } from './slot-types/labels.js';
 import { SLOT_TYPES } from './slot-types/registry.js';
 import { simplifiedText } from '../core/chinese-script.js';
+import { withDigits } from '../core/english-numbers.js';
 
 /** The merchant asks us to do it. */
 const FIRST_PERSON = /我想|我要|我需要|想要|帮我|麻烦|请帮|给我|想撤销|想取消|想暂停|想停|查一下|查查|\b(i want|i'd like|i need|please|help me|check my|where is my)\b/i;
