@@ -351,8 +351,19 @@ export class FlowTurns {
     const all: RequestRecord[] = await this.options.requests.listByMerchant(merchantId, { limit: bound ? 5 : 200 });
     const list = bound ? all : all.filter((r) => r.channelId === me.channelId && r.userId === me.userId).slice(0, 5);
     const only = opts.detailOfOne && list.length === 1 ? list[0]! : undefined;
-    const text = only ? requestStatusText(locale, only, await this.options.requests.history(only.id), this.timeZone) : requestListText(locale, list, this.timeZone);
+    const text = only ? requestStatusText(locale, only, await this.options.requests.history(only.id), this.timeZone) : requestListText(locale, await this.withNotes(list), this.timeZone);
     return bound ? text : `${text}\n${this.verifyHint(locale)}`;
+  }
+
+  /** Requests waiting for materials or rejected, with what the review said ("请补充签购单照片"). */
+  private async withNotes(list: RequestRecord[]): Promise<(RequestRecord & { note?: string | null })[]> {
+    return Promise.all(
+      list.map(async (r) => {
+        if (r.status !== 'needs_more_info' && r.status !== 'rejected') return r;
+        const last = (await this.options.requests.history(r.id)).filter((e) => e.to === r.status).at(-1);
+        return { ...r, note: last?.reason ?? null };
+      }),
+    );
   }
 
   /**

@@ -26,8 +26,9 @@ import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
 import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
+import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
+import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -73,6 +74,11 @@ export interface FlowState {
    * ("发错了 是这张") takes its place, and the values it alone gave are read again from the new one.
    */
   lastSlip?: { files: string[]; filled: Record<string, string> };
+  /**
+   * Slips of different sales sent together before the amount was known ("早上那张30的不用管，下午460那张退掉"
+   * with both photos): each one's values, until the amount given says which sale is meant.
+   */
+  slipsUndecided?: Record<string, string>[];
 }
 
 export interface FlowInput {
@@ -128,10 +134,24 @@ export interface EngineOptions {
   timeZone?: string;
 }
 
+/**
+ * The message in simplified script, character for character: the flows' cue words ("开始", "跳过") are
+ * written in it, and "十二月十四號開始裝修" means the start just as "十二月十四号开始装修" does.
+ */
+function inSimplifiedScript(input: FlowInput): FlowInput {
+  const text = simplifiedText(input.text);
+  return text === input.text ? input : { ...input, text };
+}
+
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
 /** A change asked for ("金额改成500", "should be 500"). */
 const CHANGE_WISH = /改成|改为|应该是|应为|更正|修改|改一下|换成|should be|change (?:the|it|my)/i;
+/**
+ * Another sale or another number meant, said after giving up the one given ("算了 这笔不退 我搞混了 要退的是前天
+ * 那双 1260的", "算了算了 这个号别留了…留我老公的 138…"): a change, not giving up.
+ */
+const MEANT_INSTEAD = /(?:要|该|应该)(?:退|撤|撤销|退款)的(?:是|那笔是|其实是)|(?:留|打|用|换)(?:我|这个|另一个)?(?:老公|老婆|爱人|家里人|儿子|女儿|店长|同事)?的?(?:号码?|电话|手机号?)?\s*(?:是\s*)?1\d{10}/;
 /** The summary's cancel button's word, then why ("取消 老板说先不弄了"). */
 const CANCEL_OPENS = /^(?:取消|cancel)(?:[，,。.!！\s]+)(?!\d)/i;
 /** A value found in a message, where it was. */
@@ -319,7 +339,8 @@ export class FlowEngine {
    * `prefill`: values known before the flow (the merchant ID from an earlier flow); the message may restate them.
    * @throws Error when no flow of this id is loaded (check `has()`).
    */
-  start(flowId: string, input: FlowInput, now: Date, locale: Locale, prefill: Record<string, SlotValue> = {}): Step {
+  start(flowId: string, typed: FlowInput, now: Date, locale: Locale, prefill: Record<string, SlotValue> = {}): Step {
+    const input = inSimplifiedScript(typed);
     const state: FlowState = { flowId, values: {}, skipped: [], attempts: {}, stage: 'collecting', required: [], announced: [] };
     const flow = this.flow(flowId);
     for (const [name, v] of Object.entries(prefill)) {
@@ -374,7 +395,8 @@ export class FlowEngine {
    * say, and the outcome for the bot (submit, cancelled, handoff, digression…).
    * @throws Error when the state names a flow that is not loaded (check `has()`).
    */
-  handle(state: FlowState, message: FlowInput, now: Date, locale: Locale): Step {
+  handle(state: FlowState, typed: FlowInput, now: Date, locale: Locale): Step {
+    const message = inSimplifiedScript(typed);
     const flow = this.flow(state.flowId);
     const next = structuredClone(state);
     // After "我从签购单上读到：…，对吗？", "对" confirms what was read; the rest of the message is read on.
@@ -409,7 +431,7 @@ export class FlowEngine {
     // At the summary, its button's word opening a message ("取消 老板刚说…") is the button pressed, with the why.
     const cancelPressed = next.stage === 'confirming' && CANCEL_OPENS.test(once);
     // "先别提交，金额改成500": held back to change something, not given up.
-    const givesUp = (CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once) || cancelPressed) && !CHANGE_WISH.test(once);
+    const givesUp = (CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once) || cancelPressed) && !CHANGE_WISH.test(once) && !MEANT_INSTEAD.test(once);
     if ((CANCEL.test(once) || YES_CANCEL.test(once) || givesUp) && !noNeedOfOptional && !input.files?.length) {
       // Nothing gathered yet ("我想取消结算" — "哦那不用了"): nothing to lose, so no "are you sure?".
       if (Object.keys(next.values).length === 0 && !next.skipped.length) {
@@ -549,7 +571,7 @@ export class FlowEngine {
     const notKnownYet = pending.type === 'date' && pending.options.openEnded === true && NOT_KNOWN_YET.test(text) && !GUESSED_LENGTH.test(text);
     // "小票找不到了" where the card's last 4 (read off the slip) are asked: the merchant cannot tell.
     const slipGone = pending.type !== 'attachments' && HAS_NONE.test(text);
-    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || nothingToAdd || noDocuments || submit || notKnownYet || slipGone) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
+    if (optional && (SKIP.test(text) || SKIP_SAID.test(text) || SKIP_AT_END.test(text) || nothingToAdd || noDocuments || submit || notKnownYet || slipGone) && !files.length && !(pending.type === 'enum' && this.parse(pending, state, text, now, locale).ok)) {
       if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
       // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
       this.noDocumentsSaid(flow, state, text);
@@ -873,6 +895,22 @@ export class FlowEngine {
 
   /** Applies rules, then asks the next open slot, or moves to the confirmation. */
   private advance(flow: Flow, state: FlowState, now: Date, locale: Locale, say: Say[]): Step {
+    const decided = this.undecidedSlipTaken(flow, state, now, locale);
+    const step = this.advanceFrom(flow, state, now, locale, say);
+    return decided.length ? this.withSlipRead(flow, state, step, [], decided, locale) : step;
+  }
+
+  /** The slip of the sale meant, once the amount given tells two slips sent together apart; the slots it filled. */
+  private undecidedSlipTaken(flow: Flow, state: FlowState, now: Date, locale: Locale): string[] {
+    const each = state.slipsUndecided;
+    const amountSlot = flow.slots.find((s) => s.type === 'amount');
+    if (!each || !amountSlot || state.values[amountSlot.name] === undefined) return [];
+    delete state.slipsUndecided;
+    const meant = this.slipMeant(flow, state, { values: {}, slots: [], each }, now, locale);
+    return this.fromSlip(flow, state, meant, now, locale).filled;
+  }
+
+  private advanceFrom(flow: Flow, state: FlowState, now: Date, locale: Locale, say: Say[]): Step {
     this.applyDurations(flow, state, now);
     this.applyAssumptions(flow, state, now);
     this.enforceOrder(flow, state, now, locale, say);
@@ -1077,7 +1115,13 @@ export class FlowEngine {
       }
       this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
     }
-    const read = this.fromSlip(flow, state, this.slipMeant(flow, state, slip, now, locale), now, locale);
+    const meant = this.slipMeant(flow, state, slip, now, locale);
+    const read = this.fromSlip(flow, state, meant, now, locale);
+    // Slips of different sales and no amount yet to tell which: kept until one is given.
+    const amountSlot = flow.slots.find((s) => s.type === 'amount');
+    const amounts = new Set((slip.each ?? []).map((values) => (amountSlot ? values[amountSlot.name] : undefined)));
+    if (meant === slip.values && amounts.size > 1) state.slipsUndecided = slip.each;
+    else delete state.slipsUndecided;
     // "钱数记错了 按小票上的来" sent with the photo itself: the slip's values are taken at once, not offered.
     const taken = text && SLIP_WINS.test(text) ? this.takeSlipOffers(flow, state, text, now, locale) : undefined;
     say.push(...(taken ? [taken.say] : read.differs));
@@ -1291,8 +1335,9 @@ export class FlowEngine {
       // read as the answer to this slot from what follows the correction.
       const f = correctedAfter(text, said, found, (rest) => this.slotType(type).parse(rest, this.context(target, now, locale, flow))) ?? said;
       // A number read by its length alone fills an empty slot; it never changes a value already given.
-      // …unless the message opens by saying a value was wrong ("不对，是一千二百五"): the one such number is the new value.
-      if (f.guessed && current !== undefined && !sameValue(current, f) && !(found.length === 1 && correctsUnnamedOr(flow, text, target))) continue;
+      // …unless the message opens by saying a value was wrong ("不对，是一千二百五") or that another sale is meant
+      // ("要退的是前天那双 1260的"): the one such number is the new value.
+      if (f.guessed && current !== undefined && !sameValue(current, f) && !(found.length === 1 && (correctsUnnamedOr(flow, text, target) || MEANT_INSTEAD.test(text)))) continue;
       const checked = this.check(flow, target, state, { ok: true, value: f.value, display: f.display }, now);
       if (!checked.ok) {
         // The pending slot's own answer is refused (and counted) as its answer; others are explained.
@@ -1337,10 +1382,19 @@ export class FlowEngine {
       for (const slot of flow.slots.filter((s) => s.type === 'enum' && state.values[s.name] && !this.isRuleSet(flow, s) && s.name !== pending?.name)) {
         // A bare "yes"/"no" opens many an English correction ("no, the amount is…"): it names no option.
         // "不是资金周转 我们是要搬店": the option said not to be it is no choice.
-        const hits = this.slotType('enum')
-          .extract(text, this.context(slot, now, locale, flow))
-          .filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)) && !NOT_THIS_OPTION.test(text.slice(Math.max(0, f.start - 3), f.start)));
+        const said = this.slotType('enum').extract(text, this.context(slot, now, locale, flow));
+        const negated = (f: Found<unknown>) => NOT_THIS_OPTION.test(text.slice(Math.max(0, f.start - 3), f.start));
+        const hits = said.filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)) && !negated(f));
         const ids = new Map(hits.map((f) => [String(f.value), f]));
+        // "不对 选错了 不是合规的事 是我们公司要换对公账户": the option chosen is said not to be it, and no other
+        // is named: the merchant's own words are the `otherwise` option's, as when asked.
+        const otherwise = slot.options.otherwise;
+        const label = otherwise && slot.options.values?.find((v) => v.id === otherwise)?.labels[0];
+        if (ids.size === 0 && otherwise && label && state.values[slot.name]!.value !== otherwise && said.some((f) => negated(f) && f.value === state.values[slot.name]!.value)) {
+          this.setValue(state, slot.name, { ok: true, value: otherwise, display: label });
+          out.changed.push(slot.name);
+          continue;
+        }
         if (ids.size !== 1) continue;
         const f = [...ids.values()][0]!;
         if (state.values[slot.name]!.value === f.value) continue;
@@ -2138,11 +2192,32 @@ function textFrom(
     if (!cued(all[i]!)) continue;
     let j = i;
     while (j + 1 < all.length && spaced(all[j]!, all[j + 1]!) && cued(all[j + 1]!)) j++;
-    const parts = all.slice(i, j + 1).map((c) => clean(c.text)).filter((v) => v.length > 0);
+    const parts = all
+      .slice(i, j + 1)
+      .flatMap((c) => storyParts(c.text).filter((part, _, whole) => whole.length === 1 || cued({ text: part })))
+      .map(clean)
+      .filter((v) => v.length > 0);
     const value = parts.join(/[\u4e00-\u9fff]/.test(parts.join('')) ? '，' : ', ');
     if ([...value].length >= 2 && accept(value)) return { value, start: all[i]!.start, end: all[j]!.start + all[j]!.text.length };
   }
   return undefined;
+}
+
+/** A clause this long, typed by voice without a mark, is several sentences. */
+const RUN_ON_CLAUSE_CHARS = 40;
+/** Where such a clause turns to the next thing: the story goes on ("后来…") or the facts begin ("我商户号是…"). */
+const STORY_TURN = /(?=然后|后来|结果|但是|可是|不过|所以)|(?=[他她我]?(?:的)?(?:商户|终端|凭证|参考号|卡号|电话|手机号|联系方式))/;
+/** A greeting before the story ("喂你好我这边是洗车店的…"). */
+const GREETING = /^(?:(?:喂|你好|您好|老板|在吗|hello|hi)[，,\s]*)+/i;
+
+/**
+ * A clause's sentences: itself, or — typed by voice without a mark ("喂你好我这边是洗车店的昨天下午有个车主…后来他
+ * 老婆不同意…我商户号是…") — its sentences, each then kept only if it says what happened.
+ */
+function storyParts(clause: string): string[] {
+  const text = clause.replace(GREETING, '');
+  if ([...text].length <= RUN_ON_CLAUSE_CHARS) return [text];
+  return text.split(STORY_TURN).filter((part) => part.trim());
 }
 
 /** An identifier with the label written before it ("商户号826410993306018"): both leave a text slot's value. */
@@ -2175,16 +2250,20 @@ function withoutPhotoClauses(text: string): string {
     .join(chinese ? '，' : ', ');
 }
 
-/** A value and the one it replaces: "57 not 75", "57 instead of 75", "是57不是75", "不是75是57", "不是75 而是57". */
+/** A value and the one it replaces: "57 not 75", "57 instead of 75", "是57不是75", "不是75是57", "不是75 而是57", "75不对 是57". */
 const RIGHT_NOT_WRONG = /([^\s,，。;；:：]+?)\s*[,，]?\s*(?:\bnot\b|\binstead of\b|\brather than\b|不是)\s*([^\s,，。;；!！?？]+)/i;
 const NOT_WRONG_BUT_RIGHT = /不是\s*([^\s,，。;；是]+)\s*[,，]?\s*(?:而|其实|应该)?是\s*([^\s,，。;；!！?？]+)/;
+
+/** "刚才写的4290不对 是4920", "1810错了 是1180": the value said wrong, then the right one. */
+const WRONG_THEN_RIGHT = /(?:(?:刚才|之前|前面|上面)?(?:写|说|打|填|输|发)的)?\s*([^\s,，。;；是的]+?)\s*(?:不对|错了|是错的|有误)[\s,，。!！]*(?:应该|其实)?是\s*([^\s,，。;；!！?？]+)/;
 
 function replacementPair(text: string): { right: string; wrong: string } | undefined {
   const notFirst = NOT_WRONG_BUT_RIGHT.exec(text);
   if (notFirst) return { wrong: notFirst[1]!, right: notFirst[2]! };
   const rightFirst = RIGHT_NOT_WRONG.exec(text);
-  if (!rightFirst) return undefined;
-  return { right: rightFirst[1]!.replace(/^是/, ''), wrong: rightFirst[2]! };
+  if (rightFirst) return { right: rightFirst[1]!.replace(/^是/, ''), wrong: rightFirst[2]! };
+  const wrongFirst = WRONG_THEN_RIGHT.exec(text);
+  return wrongFirst ? { wrong: wrongFirst[1]!, right: wrongFirst[2]! } : undefined;
 }
 
 /** Whether the text names the slot by one of its `mentions` ("恢复", "until"), a start "from today" aside. */

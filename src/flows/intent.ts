@@ -79,7 +79,7 @@ const WAITED_FOR = /(?:等(?:到|我们|我)?|直到)[^，,。；;!！?？]{0,14
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
-  return QUESTION.test(text);
+  return QUESTION.test(text.replace(EMBEDDED_QUESTION, ' '));
 }
 
 /**
@@ -116,6 +116,12 @@ const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
 const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz|is it possible to|possible to get)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
+/**
+ * Question words that ask nothing: a time not known yet ("什么时候能开业要等商场再通知", "不知道啥时候恢复"),
+ * "nothing much" ("没有什么证明材料"), "whatever you need" ("你说要什么我给你") and an English question word after
+ * what it is about ("a dispute over who gets the money").
+ */
+const EMBEDDED_QUESTION = /\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)/g;
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
@@ -235,6 +241,8 @@ export const GIVE_UP_CURRENT = /算了|不弄|不办|不要了|不用了|不是�
 /** The codes that name one transaction or merchant: a message of three of them asks for the flow that takes them. */
 const IDENTIFYING_CODES = new Set(['merchant_id', 'terminal_id', 'voucher_no', 'reference_no']);
 const FACTS_ALONE_AT_LEAST = 3;
+/** A message this short sent with a file ("撤不了", "要退") is about what the file shows. */
+const SAID_WITH_FILE_MAX_CHARS = 6;
 const LABELLED = Object.fromEntries(Object.entries(ID_LABELS).map(([type, words]) => [type, new RegExp(words, 'i')])) as Record<IdType, RegExp>;
 
 interface Statement {
@@ -302,7 +310,9 @@ export class IntentDetector {
     // request is offered after — unless sent with the merchant's own ID ("整笔退了重新刷 商户号826…"):
     // nobody gives it to learn how.
     const answeredFirst = (REDO_AT_TERMINAL.test(text) || PRE_AUTH.test(text) || ASKS_THE_RULE.test(text)) && !MERCHANT_ID.test(text);
-    const questionShaped = QUESTION.test(text) || DIALECT_QUESTION.test(text) || ASKS_APPROVAL.test(text);
+    // A question inside a statement asks nothing ("什么时候能开业要等商场再通知", "没有什么证明材料").
+    const plain = text.replace(EMBEDDED_QUESTION, ' ');
+    const questionShaped = QUESTION.test(plain) || DIALECT_QUESTION.test(plain) || ASKS_APPROVAL.test(plain);
     // Whether it can be undone, asked of such a sale ("…那笔完成能撤回来不"), asks too.
     const asksUndo = REDO_AT_TERMINAL.test(text) || CAN_IT_BE_UNDONE.test(text) || /不[?？]?\s*$/.test(text);
     // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
@@ -310,7 +320,10 @@ export class IntentDetector {
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
     // …or a sale told with its day and amount ("10月15号刷的一笔¥1,200.00，顾客要退货，机器上退不了"): that sale is to undo.
-    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular;
+    // …nor a sale told with its day and amount, asked whether it can still be undone after the terminal refused
+    // ("10月28号…刷的卡七千二…机器上做退货提示超过期限了，这笔还能退给客户吗"): answered, and the request offered.
+    const toldSale = opts.asked === true && SALE_DAY.test(text) && SALE_AMOUNT.test(text) && OWN_SALE.test(text);
+    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
     const acts = t.replace(WAITED_FOR, ' ');
     for (const st of this.statements) {
@@ -320,7 +333,8 @@ export class IntentDetector {
       if (!st.act.some((w) => has(acts, w))) continue;
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
       // Sent with a photo, "这个帮我撤了" is about the sale on it.
-      const aboutTheFile = opts.withFiles === true && !st.questions && POINTS_AT_FILE.test(text);
+      // …and so is a word or two sent with it ("撤不了" + the slip): nothing else it could be about.
+      const aboutTheFile = opts.withFiles === true && !st.questions && (POINTS_AT_FILE.test(text) || [...text.replace(/[\s\p{P}]/gu, '')].length <= SAID_WITH_FILE_MAX_CHARS);
       const wish = !st.questions && WANTS_IT_ALONE.test(text);
       if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile || wish) return st.flowId;
     }
@@ -365,12 +379,13 @@ export class IntentDetector {
     const byTicket = TICKET_ALONE.test(text) || (TICKET.test(text) && LOOK_AT_IT.test(text)) ? this.statements.find((st) => st.ticketAlone) : undefined;
     if (byTicket) return { flowId: byTicket.flowId, score: 1, mode: 'start' };
     if (OWN_TRY.test(text) && !EXPLICIT_REQUEST.test(text)) return undefined;
-    const tokens = new Set(tokenize(text));
-    if (tokens.size === 0) return undefined;
     // About one's own request first ("我想问下我那个退款申请批了没" is no new refund), then the flow's
     // examples, then a new request stated as what happened.
+    // …even in words that are all too common to count as tokens ("之前那个弄好没").
     const own = this.stated(text, 'own');
     if (own) return { flowId: own, score: 1, mode: 'start' };
+    const tokens = new Set(tokenize(text));
+    if (tokens.size === 0) return undefined;
     // The request's one English word alone ("refund", "void pls"), as 退款 alone is: examples of one word
     // would match every message that names it ("When do I need a manual refund?").
     const word = BARE_REQUEST_WORD.exec(text)?.[1];
@@ -487,6 +502,8 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/阿拉/g, '我们'],
   // Northern 俺 is 我 ("俺那个撤销的单子").
   [/俺/g, '我'],
+  // …and 甭 before a verb is 别 ("钱先甭往卡里打了").
+  [/甭(?=[打转结付给往发退撤停弄办])/g, '别'],
   [/昨日/g, '昨天'],
   [/(?<=[一两几这那])只(?=[\u4e00-\u9fff]{0,4}(?:申请|单))/g, '个'],
   [/侬/g, '你'],
@@ -521,5 +538,6 @@ function lower(text: string): string {
 /** A Chinese word anywhere; an English word (or phrase) as whole words. */
 function has(text: string, word: string): boolean {
   if (!/[a-z]/.test(word)) return text.includes(word);
-  return new RegExp(`(?<![a-z])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z])`).test(text);
+  // …in the plural too ("the status of my requests").
+  return new RegExp(`(?<![a-z])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:e?s)?(?![a-z])`).test(text);
 }

@@ -9,8 +9,8 @@ import { normalize } from './slot-types/normalize.js';
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 export const CONFIRM_SAID =
-  /^(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
-export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
+  /^(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|没问题|好的?|可以|確認|確定|對|對的|係|係呀|系|系呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
 export const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|没|没呢|没有|木有|冇|冇有|no|n|nope)${END}`, 'i');
 export const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
 /**
@@ -18,7 +18,7 @@ export const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|
  * customer changed his mind"): whatever follows is the reason, not a value.
  */
 export const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|等会儿|等会|稍等|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不用提交了?|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:不好意思|抱歉)[，,\s]*(?:点|选)错了|(?:先)?问(?:问|一下|下)(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说|要不要[\u4e00-\u9fff]{1,4}|的意思|怎么说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|stop(?=\s*[,，.!！])|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|等会儿|等会|稍等|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不用提交了?|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|算数|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:不好意思|抱歉)[，,\s]*(?:点|选)错了|(?:先)?问(?:问|一下|下)(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说|要不要[\u4e00-\u9fff]{1,4}|的意思|怎么说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|stop(?=\s*[,，.!！])|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
   'i',
 );
 /** Not giving up after all: "不取消", "继续", "don't cancel", "keep going". */
@@ -33,7 +33,7 @@ export const CANCEL_CLAUSE = new RegExp(
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
-export const YES_CANCEL = new RegExp(String.raw`^(?:(?:是|是的|是啊|对|对啊|对的|確定|确定|确认|好的?|嗯|嗯嗯|係|係啊|係呀|yes|yeah|yep|y|ok|okay|sure)[，,、\s]*){0,2}((?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了|cancel|quit|stop)(?:[，,、\s]*(?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了))?)(吧|申请|掉吧|(?:\s+(?:it|this|that|the request|the whole thing))?)${END}`, 'i');
+export const YES_CANCEL = new RegExp(String.raw`^(?:(?:是|是的|是啊|对|对啊|对的|確定|确定|确认|好的?|嗯|嗯嗯|係|係啊|係呀|系|系啊|系呀|yes|yeah|yep|y|ok|okay|sure)[，,、\s]*){0,2}((?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了|cancel|quit|stop)(?:[，,、\s]*(?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了))?)(吧|申请|掉吧|(?:\s+(?:it|this|that|the request|the whole thing))?)${END}`, 'i');
 /**
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
@@ -45,15 +45,17 @@ export const HAS_NONE =
 /** A file promised for later ("小票等下发", "待会儿拍给你", "will send it later"). */
 export const SENDS_LATER =
   /(?:等(?:一?下|会儿?|一会儿?)|待会儿?|一会儿?|稍后|晚点|回头|明天|找到(?:了|后)?)(?:我)?(?:再|就)?(?:拍|发|传|补)|\b(?:send|upload)\b[^.!?]{0,20}\b(?:later|in a (?:bit|minute|moment|while)|tomorrow)\b|\bwill send (?:it|them)\b/i;
-/** Passing over a question, in a word or two ("跳过", "不知道", "没注意 跳过"). */
+/** Passing over a question, in a word or two ("跳过", "不知道", "没注意 跳过", "冇文件 跳过"). */
 export const SKIP = new RegExp(
-  String.raw`^(?:(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|没注意|没留意|没看到?|没空(?:看|找|查)?|没时间(?:看|找|查)?|懒得(?:看|找|查)|看不清|找不到|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|dont know|dunno|idk|no clue|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个)*[，,、\s]*){1,2}${END}`,
+  String.raw`^(?:(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|没注意|没留意|没看到?|没空(?:看|找|查)?|没时间(?:看|找|查)?|懒得(?:看|找|查)|看不清|找不到|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|dont know|dunno|idk|no clue|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个|材料|资料|文件|证明|东西)*[，,、\s]*){1,2}${END}`,
   'i',
 );
+/** "跳过" ending a message that first says why ("转让合同还没签 先跳过"): passed over all the same. */
+export const SKIP_AT_END = /[\s，,。.;；]\s*(?:先|就|那就|那|暂时|这个|这步)?\s*(?:跳过|跳過|skip(?: it| this(?: one)?| for now)?)(?:吧|了|先|啊)*[\s。.!！]*$/i;
 /** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
 export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
-export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|没有?(?:什么|啥)?(?:材料|资料|证明)|\bno (?:documents?|docs|paperwork|files)\b/i;
+export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|(?:没有?|冇|木有)(?:什么|啥)?(?:材料|资料|证明|文件)|\bno (?:documents?|docs|paperwork|files)\b/i;
 /** Nothing to send, said where files are asked ("none for now", "nothing yet", "暂时没有"): no option of a later question. */
 export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */

@@ -196,13 +196,17 @@ export function requestStatusText(
   return [head, render(locale, 'historyHeader'), ...lines].join('\n');
 }
 
-/** The merchant's recent requests, newest first. */
+/**
+ * The merchant's recent requests, newest first. `note`: what the review said with the status (what is
+ * missing, why it was rejected), shown beside it so that the list alone says what to do next.
+ */
 export function requestListText(
   locale: Locale,
-  requests: { ticket: string; kind: RequestKind; status: RequestStatus; createdAt: Date }[],
+  requests: { ticket: string; kind: RequestKind; status: RequestStatus; createdAt: Date; note?: string | null }[],
   timeZone: string = DEFAULT_TIME_ZONE,
 ): string {
   if (requests.length === 0) return render(locale, 'noRequests');
-  const lines = requests.map((r) => `- ${r.ticket} ${kindLabel(locale, r.kind)} · ${statusLabel(locale, r.status)} · ${formatMinute(r.createdAt, timeZone)}`);
+  const sep = locale === 'en' ? ': ' : '：';
+  const lines = requests.map((r) => `- ${r.ticket} ${kindLabel(locale, r.kind)} · ${statusLabel(locale, r.status)}${r.note ? `${sep}${r.note}` : ''} · ${formatMinute(r.createdAt, timeZone)}`);
   return [render(locale, 'listHeader'), ...lines].join('\n');
 }

@@ -1102,6 +1102,66 @@ describe('two slips of different sales in one message', () => {
     // No amount given: only what both show.
     const unsaid = engine.start('cancel-transaction', both('这两张要退'), NOW, 'zh-CN');
     expect([valueOf(unsaid.state, 'terminal_id'), valueOf(unsaid.state, 'voucher_no')]).toEqual([TID, undefined]);
+    // …until the amount is given: then the slip of that sale is read, and said so.
+    const told = send(unsaid.state, '是下午那张880的');
+    expect([valueOf(told.state, 'amount'), valueOf(told.state, 'voucher_no'), valueOf(told.state, 'reference_no')]).toEqual([88000, '092315', '557130268903']);
+    expect(said(told)).toContain('092315');
+    expect(told.state!.slipsUndecided).toBeUndefined();
+  });
+});
+
+describe('the twenty-fourth to twenty-seventh fresh batches', () => {
+  const DEC6 = new Date('2026-12-06T04:00:00Z');
+  const at = (flowId: string, messages: Msg[]) => last(flowId, messages, { now: DEC6 });
+
+  it('reads traditional script as simplified: the start day of "十二月十四號開始裝修", "冇文件 跳過", "仲未講"', () => {
+    const started = at('suspend-settlement', ['我間舖十二月十四號開始裝修 想暫停資金結算 停兩個禮拜 商戶號881075651099238']);
+    expect(shown(started.state)).toMatchObject({ start_date: '2026年12月14日', resume_date: '2026年12月28日' });
+    const skipped = at('suspend-settlement', ['我間舖十二月十四號開始裝修 想暫停資金結算 停兩個禮拜 商戶號881075651099238', '冇文件 跳過']);
+    expect(skipped.state!.skipped).toContain('documents');
+    const told = at('suspend-settlement', ['我間舖十二月十四號開始裝修 想暫停資金結算 停兩個禮拜 商戶號881075651099238', '冇文件 跳過', '銀行嗰邊仲未講']);
+    expect(valueOf(told.state, 'partners_notified')).toBe('no');
+  });
+
+  it('"跳过" after saying why passes an optional file question', () => {
+    const step = at('suspend-settlement', ['我们店月底要转让 钱先别打了 商户号862048556247940', '从12月20号开始', '待定 看新老板怎么弄', '转让合同还没签 先跳过']);
+    expect(step.state!.skipped).toContain('documents');
+    expect(step.state!.pending).toBe('partners_notified');
+  });
+
+  it('an option said not to be it, with none other named, is the "other" option: "不是合规的事 是我们公司要换对公账户"', () => {
+    const step = at('suspend-settlement', ['结算能不能先停掉 商户号853088554467884', '资金结算 打到卡上那种', '3', '不对 选错了 不是合规的事 是我们公司要换对公账户 新账户还在银行办']);
+    expect(valueOf(step.state, 'reason')).toBe('other');
+    expect(step.state!.pending).toBe('start_date');
+  });
+
+  it('"刚才写的4290不对 是4920" corrects the amount while the card\'s last 4 are asked', () => {
+    const step = at('cancel-transaction', ['帮客户退一笔 昨天换屏幕刷的4290 结果屏幕配件一直没到货 修不了', '811644849641017', '55254537', '凭证号812601', '哦 刚才写的4290不对 是4920 我看反了']);
+    expect(valueOf(step.state, 'amount')).toBe(492000);
+    expect(valueOf(step.state, 'card_last4')).toBeUndefined();
+  });
+
+  it('another sale or another number meant after "算了" is a change, not giving up', () => {
+    const sale = at('cancel-transaction', ['退一笔 昨天的 860 顾客买的鞋穿着夹脚 商户号890376221766456 终端74639947', '等下 算了 这笔不退 我搞混了 要退的是前天那双 1260的 那个顾客也是嫌夹脚']);
+    expect(sale.state!.stage).toBe('collecting');
+    expect(shown(sale.state)).toMatchObject({ transaction_date: '2026年12月4日', amount: '¥1,260.00' });
+    const phone = at('cancel-transaction', ['前天一个家长刷了598买乐高 结果人家已经有一套了 拿回来退 商户号833655629317363 终端45865749 凭证777522', '4510', '跳过', '15780023723', '算了算了 这个号别留了 我这个号下礼拜要停机 留我老公的 13868985280']);
+    expect(phone.state!.stage).not.toBe('confirm-cancel');
+    expect(valueOf(phone.state, 'phone')).toBe('13868985280');
+    // Giving up plainly still asks "sure?".
+    expect(at('cancel-transaction', ['退一笔 昨天的 860 顾客买的鞋穿着夹脚 商户号890376221766456 终端74639947', '算了 这笔不退了']).state!.stage).toBe('confirm-cancel');
+  });
+
+  it('the reason of a story typed by voice without a mark: its sentences that say what happened', () => {
+    const step = at('cancel-transaction', ['喂你好我这边是洗车店的昨天下午有个车主办年卡刷了一千九百八后来他老婆不同意今天又跑来说不办了要退我商户号是823381329201079终端号是10421355凭证号是209292']);
+    expect(valueOf(step.state, 'reason')).toBe('我这边是洗车店的昨天下午有个车主办年卡刷了一千九百八，后来他老婆不同意今天又跑来说不办了要退');
+    expect(valueOf(at('cancel-transaction', ['KTV这边 昨天晚上一个包厢刷了1810 收银把隔壁包厢的账结到他卡上了 要退']).state, 'reason')).toContain('收银把隔壁包厢的账结到他卡上了');
+  });
+
+  it('a day and its resume corrected at the summary in one message: "改成下个月1号开始停 停到1月底"', () => {
+    const step = at('suspend-settlement', ['店里要装修 结算先停掉 商户号897541293663769 从12月8号开始', '装修一个月左右 1月8号', '没有', '通知了', '19251123411', '不要了不要了 8号这个不要了 装修队排不开 改成下个月1号开始停 停到1月底']);
+    expect(shown(step.state)).toMatchObject({ start_date: '2027年1月1日', resume_date: '2027年1月31日' });
+    expect(step.state!.stage).toBe('confirming');
   });
 });
 

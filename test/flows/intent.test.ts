@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFlows } from '../../src/flows/flow-loader.js';
-import { IntentDetector } from '../../src/flows/intent.js';
+import { IntentDetector, isQuestion } from '../../src/flows/intent.js';
 import { loadGlossary } from '../../src/knowledge/glossary.js';
 import { loadLexicon } from '../../src/knowledge/lexicon.js';
 import { useTerms } from '../../src/knowledge/text.js';
@@ -363,6 +363,30 @@ describe('intent detection', () => {
     for (const text of ['When do I need to do a manual refund?', 'how long does a refund take?', 'I want a refund policy for my shop explained', 'do I need a refund or a void?']) expect(detector.detect(text)?.mode, text).not.toBe('start');
     // The photo a request waiting for more was asked for, named by its ticket, supplements it.
     expect(detector.detect('CX-20261204-0001 要的签购单照片', { withFiles: true })).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
+  });
+
+  it('reads the requests of the twenty-fourth to twenty-seventh fresh batches', () => {
+    // A question inside a statement asks nothing: a day not known yet, "nothing much", "whatever you need".
+    expect(detector.detect('商场通知我们这一层要统一重新装修 12月10号开始围挡 什么时候能开业要等商场再通知 这期间结算先别打了 商户号838873832528071')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('一到冬天封山就没游客了 12月15号开始停到明年3月1号 这段时间结算款先别打了 没有什么证明材料')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(isQuestion('商户号896702831059946，终端16395758，你说要什么我给你')).toBe(false);
+    expect(isQuestion('什么时候能开业？')).toBe(true);
+    // Northern 甭 is 别.
+    expect(detector.detect('俺家那店要盘出去了 这阵子钱先甭往卡里打了 商户号886916877211453')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    // English in the plural; a question word inside a statement; "held starting tomorrow" (not "were held").
+    expect(detector.detect('can you show me the status of all my requests? i think i filed 2 refunds in the last couple weeks')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect("my business partner and I are in a dispute over who gets the money from the shop, so I'd like the payouts held starting tomorrow")).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('my payouts were held')?.mode).not.toBe('start');
+    expect(detector.detect('how do i hold payouts')?.mode).not.toBe('start');
+    // One's own request in words too common to be tokens.
+    expect(detector.detect('之前那个弄好没')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    // A sale told with its day and amount, the terminal having refused it: answered, and the request offered.
+    expect(detector.detect('10月28号卖出去一台笔记本，客户刷的卡七千二，厂家检测完确认是主板坏了同意退，可机器上做退货提示超过期限了，这笔还能退给客户吗')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer' });
+    // A word or two sent with the slip is about the sale on it.
+    expect(detector.detect('撤不了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('撤不了')?.mode).not.toBe('start');
+    // What the review said was missing, sent now.
+    expect(detector.detect('上面这个是我们诊所的营业执照副本 你们那边打电话说暂停结算的申请缺这个 商户编号818206684237471')).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
   });
 
   it('ignores small talk and empty text', () => {

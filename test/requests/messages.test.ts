@@ -8,6 +8,7 @@ import {
   statusNotice,
   supplementReceivedText,
 } from '../../src/requests/index.js';
+import { requestListText } from '../../src/requests/messages.js';
 
 const cancel = { ticket: 'CX-20251125-0007', kind: 'cancel-transaction' as const };
 const suspend = { ticket: 'CX-20251125-0008', kind: 'suspend-settlement' as const };
@@ -70,5 +71,16 @@ describe('merchant-facing request messages', () => {
     expect(duplicateRequestText('zh-CN', { ...cancel, status: 'needs_more_info' })).toMatch(/CX-20251125-0007（待补充材料）/);
     expect(duplicateRequestText('en', { ...cancel, status: 'in_review' })).toContain('(in review)');
     expect(supplementReceivedText('zh-CN', cancel)).toContain('重新进入审核');
+  });
+
+  it('the list of recent requests says beside each what the review asked for', () => {
+    const at = new Date('2025-11-25T04:00:00Z');
+    const list = requestListText('zh-CN', [
+      { ...cancel, status: 'needs_more_info', createdAt: at, note: '请补充签购单（商户存根联）照片' },
+      { ...suspend, status: 'approved', createdAt: at },
+    ]);
+    expect(list).toContain('CX-20251125-0007 撤销/退货申请 · 待补充材料：请补充签购单（商户存根联）照片 · 2025-11-25 12:00');
+    expect(list).toMatch(/CX-20251125-0008 \S+ · 已通过 · /);
+    expect(requestListText('en', [{ ...cancel, status: 'rejected', createdAt: at, note: 'too old' }])).toContain(': too old · ');
   });
 });

@@ -42,7 +42,7 @@ const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */
 const LABEL_BEFORE =
-  /(?:金额|(?:房|餐|饭|菜|货|服务|学|课|会员)费|费用|货款|房款|定金|订金|押金|刷了?[两二三23](?:遍|次|回)[，,\s]*|每(?:次|回|笔)|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+  /(?:金额|(?:房|餐|饭|菜|货|服务|学|课|会员)费|费用|货款|房款|定金|订金|押金|刷了?[两二三23](?:遍|次|回|道)[，,\s]*|每(?:次|回|笔|道)(?:都是)?|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
 /**
  * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
  * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
@@ -64,7 +64,7 @@ const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}
 /** A number said to be about ("两千出头", "三百多", "1200左右"): no amount to file. */
 const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
-const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am|(?:st|nd|rd|th)\b)/i;
+const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍道趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am|(?:st|nd|rd|th)\b)/i;
 /** The other half of a day written month/day ("12/3"). */
 const MONTH_DAY_AFTER = /^[/／](?:[1-9]|[12]\d|3[01])(?!\d)/;
 const MONTH_DAY_BEFORE = /(?<!\d)(?:[1-9]|1[0-2])[/／]$/;
@@ -84,7 +84,7 @@ const INTENDED_AFTER = /^\s*(?:被?[打按输刷]错?成)|^\s*(?:yuan|rmb|元|�
  * charged twice ("刷了两次，多扣了人家2380"), where the extra charge is the sale to undo.
  */
 const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要|说|写|打)了?(?:人家|他|她|顾客|客人|客户|人)?(?:的)?\s*$|\b(?:overcharged|undercharged)(?: (?:him|her|them|the customer|my customer|a customer))?(?: by)?\s*$/i;
-const CHARGED_TWICE = /两次|两遍|两回|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
+const CHARGED_TWICE = /两次|两遍|两回|两道|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
 const CHARGED_AS_BEFORE =
   /(?:[打按输刷]错?成了?|keyed(?: in)?|rang up|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\b(?:machine|terminal|pos|it|they|cashier)\s+(?:charged|took)(?:\s+(?:her|him|them|the customer|my customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;

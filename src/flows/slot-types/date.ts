@@ -100,6 +100,10 @@ export function displayIso(iso: string, locale: Locale): string | undefined {
 /** What a pattern understood: a day, or a day that does not exist (2月30日), shown as typed. */
 type Reading = { day: number } | { nonexistent: { zh: string; en: string } };
 
+/** A day named right after "at once" ("越快越好，明天吧") or right before it ("明天吧 越快越好"). */
+const DAY_BESIDE_AT_ONCE = /^[\s，,、。.!！~]*(?:那就|那|就|最好|争取)?(?:从)?(?:今天|明天|后天|\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}[号日]|下?个?(?:周|星期|礼拜)[一二三四五六日天1-7]|tomorrow|today)/i;
+const DAY_BEFORE_AT_ONCE = /(?:今天|明天|后天|\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}[号日]|(?:周|星期|礼拜)[一二三四五六日天1-7]|tomorrow|today)(?:吧|就|开始|起)?[\s，,、。.!！~]*(?:反正|总之)?$/i;
+
 interface Env {
   today: number;
   /** `options.allowFuture`: dates after today are accepted, and a day without year/month/week is the nearest one. */
@@ -424,8 +428,14 @@ const PATTERNS: Pattern[] = [
   // A planned day said as "at once" ("马上", "即日起", "越快越好", "ASAP"): today. Only where later days are
   // asked for (`allowFuture`): of a sale, "现在要退" says nothing of its day.
   {
+    // …unless a day is named right beside it ("越快越好，明天吧", "尽快 12号就停"): that day is the one meant.
     re: /马上|立刻|立即|即日起|即刻|越快越好|尽快|尽早|现在就|(?<![a-z])(?:asap|right away|right now|immediately|as soon as possible|effective today)(?![a-z])/gi,
-    read: (_m, env) => (env.future ? { day: env.today } : undefined),
+    read: (m, env) => {
+      if (!env.future) return undefined;
+      const after = env.text.slice(m.index + m[0].length, m.index + m[0].length + 10);
+      const before = env.text.slice(Math.max(0, m.index - 10), m.index);
+      return DAY_BESIDE_AT_ONCE.test(after) || DAY_BEFORE_AT_ONCE.test(before) ? undefined : { day: env.today };
+    },
   },
   // The weekend (周末, 这个周末, 下周末, "this weekend"): its Saturday, the coming one. Only with `allowFuture`.
   {
@@ -460,11 +470,28 @@ const PATTERNS: Pattern[] = [
       return { day: mo === 12 ? dayNumber(y + 1, 1, 1) : dayNumber(y, mo + 1, 1) };
     },
   },
+  // A part of a month named by its number ("停到1月底", "三月初恢复", "2月中旬"): the coming one. Only where later
+  // days are asked for (`allowFuture`).
+  {
+    re: new RegExp(`(?<![\\d.\\-/])(${NUM})\\s*月\\s*(底|末|中旬|中|上旬|初|下旬)`, 'g'),
+    read: (m, env) => {
+      if (!env.future) return undefined;
+      const month = parseSmallInt(m[1]!);
+      if (month === undefined || month < 1 || month > 12) return undefined;
+      const { y, m: mo } = fromDayNumber(env.today);
+      const yy = month < mo ? y + 1 : y;
+      const first = dayNumber(yy, month, 1);
+      const last = (month === 12 ? dayNumber(yy + 1, 1, 1) : dayNumber(yy, month + 1, 1)) - 1;
+      const part = m[2]!;
+      const day = /底|末|下旬/.test(part) ? last : /中/.test(part) ? first + 14 : first;
+      return day >= env.today ? { day } : undefined;
+    },
+  },
   // A planned day said as a part of a month ("停到月底", "下个月中旬恢复", "end of the month"): its last day,
   // the 15th, the 1st (月初 said alone is next month's: this month's is mostly gone). Only where later days
   // are asked for (`allowFuture`).
   {
-    re: /(这个?月|本月|下个?月)?\s*(月底|月末|底|中旬|月中|初|月初)(?![\u4e00-\u9fff]*前)|(?<![a-z])(?:the\s+)?(end|middle|start|beginning)\s+of\s+(?:the\s+|this\s+)?(next\s+)?month(?![a-z])/gi,
+    re: /(?<![\d一二三四五六七八九十两]\s*)(这个?月|本月|下个?月)?\s*(月底|月末|底|中旬|月中|初|月初)(?![\u4e00-\u9fff]*前)|(?<![a-z])(?:the\s+)?(end|middle|start|beginning)\s+of\s+(?:the\s+|this\s+)?(next\s+)?month(?![a-z])/gi,
     read: (m, env) => {
       if (!env.future) return undefined;
       const zhPart = m[2];

@@ -183,7 +183,7 @@ const OBJECT_AFTER = /^[\u4e00-\u9fff](?<![啊呀呢吧了啦哦喔嘛的哈耶]
 const SAID_NO =
   /^(?!没(?:有)?问题)(?:还|也|都|暂时|目前|现在)?(?:没|没有|冇|未|唔|不|否)(?:有|呢|啊|呀|哦|喔|了|的|过)?(?:[\u4e00-\u9fff]{1,4}?)?(?:呢|啊|呀|哦|喔|了|的|过)?$|^(?:no|nope|nah|not yet|never|haven'?t|have not|didn'?t|did not|not really)(?:[\s,]+[a-z' ]{0,24})?$/i;
 const SAID_YES =
-  /^(?:是|是的|是啊|对|对的|对啊|嗯|嗯嗯|有|有的|当然|肯定|係|係呀|啱|好了|已经[\u4e00-\u9fff]{0,5}了?|[\u4e00-\u9fff]{1,4}过了?)$|^(?:yes|yeah|yep|yup|y|sure|of course|done|already|i did|we did|did it|i have|we have|tried|tried it)(?:[\s,]+(?:already|yes|it|that|before|once|twice))*$/i;
+  /^(?:是|是的|是啊|对|对的|对啊|嗯|嗯嗯|有|有的|当然|肯定|係|係呀|系|系呀|啱|好了|已经[\u4e00-\u9fff]{0,5}了?|[\u4e00-\u9fff]{1,4}过了?)$|^(?:yes|yeah|yep|yup|y|sure|of course|done|already|i did|we did|did it|i have|we have|tried|tried it)(?:[\s,]+(?:already|yes|it|that|before|once|twice))*$/i;
 
 /** A bare yes or no, or neither ("没问题" is "no problem", neither: it answers no yes/no question). */
 function polarityOf(answer: string): 'yes' | 'no' | undefined {

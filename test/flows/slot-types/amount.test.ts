@@ -238,6 +238,10 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     expect(spans(amount, text)).toEqual([]);
   });
 
+  it('"刷了两道 每道都是两百八" (Sichuan 道 for times): the amount of each', () => {
+    expect(spans(amount, '昨天有个客人在我们店头刷了两道 每道都是两百八 多扣了人家一道 麻烦帮我退一道嘛')).toEqual([[28000, '两百八']]);
+  });
+
   it('drops amounts over maxAmount', () => {
     expect(spans(amount, '刷了6万元', ctx({ maxAmount: 50000 }))).toEqual([]);
   });

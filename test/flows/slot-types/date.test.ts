@@ -360,6 +360,12 @@ describe('date: a planned day said as the coming week or month', () => {
     // Days in English words.
     ['we reopen on the twenty-eighth', '2026-11-28'],
     ['October twenty-fifth', '2026-10-25'],
+    // A day named beside "at once": that day. A part of a month named by its number: the coming one.
+    ['越快越好，明天吧', '2026-11-26'],
+    ['明天吧 越快越好', '2026-11-26'],
+    ['停到1月底', '2027-01-31'],
+    ['三月初恢复', '2027-03-01'],
+    ['12月中旬', '2026-12-15'],
   ])('%j → %s', (text, iso) => {
     expectValid(date.parse(text, ctx({ allowFuture: true })), iso);
   });
