@@ -151,7 +151,7 @@ const CHANGE_WISH = /改成|改为|应该是|应为|更正|修改|改一下|换�
  * Another sale or another number meant, said after giving up the one given ("算了 这笔不退 我搞混了 要退的是前天
  * 那双 1260的", "算了算了 这个号别留了…留我老公的 138…"): a change, not giving up.
  */
-const MEANT_INSTEAD = /(?:要|该|应该)(?:退|撤|撤销|退款)的(?:是|那笔是|其实是)|(?:留|打|用|换)(?:我|这个|另一个)?(?:老公|老婆|爱人|家里人|儿子|女儿|店长|同事)?的?(?:号码?|电话|手机号?)?\s*(?:是\s*)?1\d{10}/;
+const MEANT_INSTEAD = /(?:要|该|应该)(?:退|撤|撤销|退款)的(?:是|那笔是|其实是)|(?:留|打|用|换)(?:我|这个|另一个)?(?:老公|老婆|爱人|家里人|儿子|女儿|店长|同事|自己|本人|新的|店里)?的?(?:号码?|电话|手机号?)?\s*(?:是\s*)?1\d{10}/;
 /** The summary's cancel button's word, then why ("取消 老板说先不弄了"). */
 const CANCEL_OPENS = /^(?:取消|cancel)(?:[，,。.!！\s]+)(?!\d)/i;
 /** A value found in a message, where it was. */
@@ -276,6 +276,10 @@ const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:�
 
 /** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
 const NOT_THIS_OPTION = /(?:不是|并非|不|\bnot\s*)$/i;
+/** A week, a month or part of one: when, not which day. */
+const VAGUE_DAY = /^(?:下下?个?|这个?|本)?(?:周|星期|礼拜|月)(?:底|末|初|中旬?)?$|^(?:月底|月末|月初|月中|周末|next (?:week|month)|this (?:week|month))$/i;
+/** "不是4号", "not the 4th": the value after it is said to be wrong. */
+const DENIED_BEFORE = /(?:不是|并非|\bnot(?: the)?\s*)\s*$/i;
 
 /**
  * Whether one of `words` is in the clause of `found` — up to the punctuation around it, and in Chinese up to
@@ -800,6 +804,9 @@ export class FlowEngine {
           // answer to its question, not in passing; a named option ("装秀" for 装修) or a misspelt phrase ("not
           // setled yet") is.
           if (f.guessed && VAGUE_OPTION.test(f.display) && [...said].length <= 3) return false;
+          // An option whose words mean it only beside who it is about (`saidWith`: "还没说" of the bank, not of
+          // "钱到底归谁还没说清楚").
+          if (slot.options.saidWith?.length && !saidBeside(text, f, slot.options.saidWith)) return false;
           return opts.minChars ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
         });
       const ids = new Map(hits.map((f) => [String(f.value), f]));
@@ -1293,7 +1300,10 @@ export class FlowEngine {
       if (named.length > 1) {
         const before = out.changed.length + out.same.length;
         this.byClause(flow, state, text, named, now, locale, out);
-        if (out.changed.length + out.same.length > before) continue;
+        if (out.changed.length + out.same.length > before) {
+          if (slots.length === 2) this.otherDayToOther(flow, state, text, slots, now, locale, out);
+          continue;
+        }
         // "hold our payouts from Dec 14 until Dec 28": both named in one clause that no space splits — the
         // range itself says which day is which.
         if (slots.length === 2 && this.byRange(flow, state, text, slots, now, locale, out)) continue;
@@ -1306,7 +1316,7 @@ export class FlowEngine {
       const open = slots.filter((s) => state.values[s.name] === undefined && !state.skipped.includes(s.name));
       const target = slots.length === 1 ? slots[0]! : named.length === 1 ? named[0]! : (slots.find((s) => s.name === state.pending) ?? (named.length === 0 && open.length === 1 ? open[0] : undefined));
       if (!target) {
-        if (named.length === 0 && slots.length === 2) this.byRange(flow, state, text, slots, now, locale, out);
+        if (named.length === 0 && slots.length === 2 && !this.byRange(flow, state, text, slots, now, locale, out)) this.loneFirstDay(flow, state, text, slots, now, locale, out);
         continue;
       }
       // "下个礼拜一到下下礼拜天装修", "from 7 Dec to 20 Dec": a range, its end not named — its start and its end.
@@ -1326,7 +1336,10 @@ export class FlowEngine {
         named.length === 1 && ownEvent.length > 1
           ? ownEvent.filter((x) => clauses(text).some((c) => x.start >= c.start && x.end <= c.start + c.text.length && namedIn(target, c.text)))
           : [];
-      const pool = saidWith.length > 0 ? saidWith : inNamingClause.length > 0 ? inNamingClause : ownEvent;
+      const chosen = saidWith.length > 0 ? saidWith : inNamingClause.length > 0 ? inNamingClause : ownEvent;
+      // A value said not to be it ("不是4号 是3号 … 4号是她来复诊的日子") is not it wherever else it is said.
+      const denied = new Set(found.filter((x) => DENIED_BEFORE.test(text.slice(Math.max(0, x.start - 4), x.start))).map((x) => JSON.stringify(x.value)));
+      const pool = denied.size && chosen.some((x) => !denied.has(JSON.stringify(x.value))) ? chosen.filter((x) => !denied.has(JSON.stringify(x.value))) : chosen;
       // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
       // themselves between two of them ("前天的 哦不对 是昨天的"): then the one after the correction.
       const current = state.values[target.name];
@@ -1638,6 +1651,49 @@ export class FlowEngine {
     const [first, second] = [...found].sort((a, b) => a.start - b.start) as [FoundValue, FoundValue];
     if (!RANGE_JOINER.test(text.slice(first.end, second.start))) return false;
     return this.setBoth(flow, state, [earlier, first], [later, second], now, out);
+  }
+
+  /**
+   * Of two days, one taken by the clause that names its slot ("…过完元旦回来 1月3号开门"), the other the other
+   * slot's when that one is still open ("大后天走 那天起小卖部就关门了"). Nothing when more days are left.
+   */
+  private otherDayToOther(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): void {
+    const open = slots.filter((s) => state.values[s.name] === undefined && !state.skipped.includes(s.name));
+    const given = slots.find((s) => state.values[s.name] !== undefined);
+    if (open.length !== 1 || !given || !out.changed.includes(given.name)) return;
+    const target = open[0]!;
+    const rest = this.slotType(target.type)
+      .extract(text, this.context(target, now, locale, flow))
+      .filter((x) => JSON.stringify(x.value) !== JSON.stringify(state.values[given.name]!.value))
+      .filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
+    if (rest.length !== 1) return;
+    const checked = this.check(flow, target, state, { ok: true, value: rest[0]!.value, display: rest[0]!.display }, now);
+    if (!checked.ok) return;
+    this.setValue(state, target.name, checked);
+    out.changed.push(target.name);
+  }
+
+  /**
+   * One day alone, naming neither slot, while both are open ("打算下礼拜三起就歇着 这段时间卡上的钱先别打了",
+   * "我们打算1月20号关门 一直关到春节后"): the first of the two, the one the other may not be before — a hold told
+   * by the day it begins. Taken only when the message has exactly that one day.
+   */
+  private loneFirstDay(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): void {
+    const later = slots.find((s) => s.options.notBefore !== undefined && slots.some((o) => o !== s && o.name === s.options.notBefore));
+    const earlier = later && slots.find((s) => s !== later);
+    if (!later || !earlier || state.values[earlier.name] !== undefined || state.values[later.name] !== undefined) return;
+    const found = this.slotType(earlier.type)
+      .extract(text, this.context(earlier, now, locale, flow))
+      .filter((x) => saidBeside(text, x, earlier.options.saidWith) || !saidBeside(text, x, earlier.options.notSaidWith))
+      // …a day that cannot be this one ("昨天派出所民警来店里…从明儿起": a start is never past) tells of something else.
+      .filter((x) => this.check(flow, earlier, state, { ok: true, value: x.value, display: x.display }, now).ok);
+    // A week or a month ("下个月要搬家", "下个礼拜收银系统升级") is when, not the day: that is asked.
+    if (found.length !== 1 || VAGUE_DAY.test(text.slice(found[0]!.start, found[0]!.end).trim())) return;
+    const checked = this.check(flow, earlier, state, { ok: true, value: found[0]!.value, display: found[0]!.display }, now);
+    if (!checked.ok) return;
+    this.setValue(state, earlier.name, checked);
+    out.changed.push(earlier.name);
+    out.spans.push([found[0]!.start, found[0]!.end]);
   }
 
   /**

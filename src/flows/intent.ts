@@ -102,7 +102,7 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = new RegExp(String.raw`怎么(?!样了|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|${DAYS_ASKED}|多长时间|在哪(?!里(?:填|写|弄|搞|出|有问题|不对|错))|哪里(?!填|写|弄|搞|出|有问题|不对|错)|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b`, 'i');
+const HOW = new RegExp(String.raw`怎么(?!了|样了|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|${DAYS_ASKED}|多长时间|在哪(?!里(?:填|写|弄|搞|出|有问题|不对|错))|哪里(?!填|写|弄|搞|出|有问题|不对|错)|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b`, 'i');
 /** "…钱退到客户卡上没有": done or not, asked at the end (after a request of one's own only: "凭证号没有" is no question). */
 const ENDS_DONE_OR_NOT = /没有[啊呀呢吧嘛]*[?？]?\s*(?:(?:商户号?|mid)\s*[:：]?\s*)?(?:\d{15})?\s*$/i;
 const HOW_LONG = new RegExp(String.raw`多久|多长时间|${DAYS_ASKED}`);
@@ -233,8 +233,8 @@ const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|(?:都
  */
 const OWN_TRY = /(?:我|我们|那我)(?:先|去|再|自己)?(?:让|叫)?[^，,。?？!！]{0,12}(?:试试|试一下|试下|试一试|试试看)|\b(?:i'?ll|let me|we'?ll|i will|we will) (?:try|give it a (?:try|go))\b/i;
 
-/** Wanting something else, said outright: "我要…", "我是要…", "改成…", "I want to … instead". */
-const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|改(?:成|为|办)|换成|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
+/** Wanting something else, said outright: "我要…", "我是要…", "改成退货" (not "改成19号开始停": a value), "I want to … instead". */
+const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|(?:改(?:成|为|办)|换成)(?=\s*(?:申请|办理?|退|撤|暂停|停结算|冻结|补|查|\b(?:refund|void|hold|suspend)))|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
 /** Giving up the request under way on the way to another ("算了退款先不弄", "不是这个", "actually"). */
 export const GIVE_UP_CURRENT = /算了|不弄|不办|不要了|不用了|不是这个|不是|先不|别弄|\b(?:never ?mind|not that|actually|instead|forget)\b/i;
 

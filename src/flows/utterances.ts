@@ -29,7 +29,7 @@ export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do n
  * "顾客不要了" explains a refund, "这个申请不用了" ends one.
  */
 export const CANCEL_CLAUSE = new RegExp(
-  String.raw`(?:^|[，,。.!！?？;；…~\s])(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
+  String.raw`(?:^|[，,。.!！?？;；…~\s])(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:吧|了)?|先放一放|先别交了?|别交了?|不交了|回头再说|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
@@ -60,7 +60,7 @@ export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没�
 export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
 export const NOT_KNOWN_YET =
-  /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
+  /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|[\u4e00-\u9fff]{1,6}了(?:以后|之后)?再说|定不下来|定不了|没法定|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
 /** …and said in passing, plainly about that day ("等新账户弄好再说", "恢复时间待定", "until further notice"). */
 export const NOT_KNOWN_YET_IN_PASSING =
   /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定)|停到(?:什么时候|哪天|啥时候)(?:我)?(?:也|还)?(?:不确定|不知道|说不好|没定|不清楚)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
@@ -75,7 +75,7 @@ export const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一�
  */
 export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
 /** A photo sent to replace the last one ("发错了 是这张", "不是这张", "wrong photo, this one"). */
-export const REPLACES_PHOTO = /发错了?|传错了?|拍错了?|不是这张|上一张不对|前面那张不对|那张不对|换这张|用这张|以这张为准|\bwrong (?:photo|picture|pic|slip|receipt|one|image)\b|\bsent the wrong\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b/i;
+export const REPLACES_PHOTO = /发错了?|传错了?|拍错了?|拍成别人的|拍成别的|这张才是|不是这张|上一张不对|前面那张不对|那张不对|换这张|用这张|以这张为准|\bwrong (?:photo|picture|pic|slip|receipt|one|image)\b|\bsent the wrong\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b/i;
 /** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
 export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
@@ -87,7 +87,7 @@ export const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|�
  * not a free-text answer. The value it corrects may be named before the correction word.
  */
 export const CORRECTION_LEAD =
-  /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|等等|等一下|等下|稍等|oh|oops|wait|hold on|不好意思|抱歉)[\s,，。.!！]*)?(?:(?:金额|钱数|日期|凭证号|参考号|终端号|商户号|手机号|电话|卡号|the amount|amount|the date|date)(?:也|我)?[\s,，]*)?(不对|不是|错了|搞错了|写错了|说错了|输错了|打错了|应该是|更正|修改|改一下|更改|sorry|actually|correction|change|no,|is wrong|should be)(?![a-z])/i;
+  /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|等等|等一下|等下|稍等|oh|oops|wait|hold on|不好意思|抱歉)[\s,，。.!！]*)?(?:(?:金额|钱数|日期|凭证号|参考号|终端号|商户号|手机号|电话|卡号|the amount|amount|the date|date)(?:也|我)?[\s,，]*)?(不对|不是|错了|搞错了|写错了|说错了|输错了|打错了|应该是|更正|修改|改一下|更改|sorry|actually|correction|change|no,|is wrong|should be|my bad|i meant)(?![a-z])/i;
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 export const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
 export const QUESTION = /[?？]|吗|呢|有啥(?!事)|区别|怎么|如何|什么(?![都也])|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|多少|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;

@@ -204,6 +204,11 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     await wide.say('10月15号刷的一笔¥1,200.00，顾客现在要退货，机器上退不了，提示超过期限');
     const wideFiled = await wide.say('商户号８２６４１０９９３３０９００５');
     expect(wideFiled[0]?.text).toContain('撤销 / 退货申请');
+    // A request said in its own words after the question ("那帮我退第二笔吧 MID…"): the question's story is its too.
+    const twice = terminalConversation(env.runtime, 'topic-own-words');
+    await twice.say('昨天晚上一个司机来加油 他说被charge了两次 我POS上看确实有两笔 都是300 这种是不是只能等他银行自己退回去？');
+    const second = await twice.say('那帮我退第二笔吧 MID 826410993309006 TID 19709033 第二笔voucher 713645');
+    expect(second[0]?.text).toMatch(/已记下：.*原因 [^。]*两次/);
     // "好的" after an answer only acknowledges it.
     const ack = terminalConversation(env.runtime, 'topic-ack');
     await ack.say('暂停结算要什么材料');

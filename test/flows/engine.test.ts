@@ -1082,6 +1082,9 @@ describe('a photo sent to replace the last one', () => {
     const second = send(first.state, photo(2, { terminal_id: '12345678', voucher_no: '222222', amount: '1150.00' }, '不对不对 发错了 不是这张 是这张'));
     expect([valueOf(second.state, 'voucher_no'), valueOf(second.state, 'amount'), valueOf(second.state, 'merchant_id')]).toEqual(['222222', 115000, MID]);
     expect(second.state!.values.slip_photos!.value).toEqual([file(2)]);
+    // "拍成别人的了 … 这张才是" says the same.
+    const other = send(first.state, photo(4, { terminal_id: '12345678', voucher_no: '444444', amount: '399.00' }, '哎呀不对 拍成别人的了 耳机是399那笔 这张才是'));
+    expect([valueOf(other.state, 'voucher_no'), valueOf(other.state, 'amount')]).toEqual(['444444', 39900]);
     // Another photo without such words is one more photo of the same sale: nothing read is replaced.
     const more = send(first.state, photo(3, { voucher_no: '333333' }, '这是另一张'));
     expect(valueOf(more.state, 'voucher_no')).toBe('111111');
@@ -1110,7 +1113,7 @@ describe('two slips of different sales in one message', () => {
   });
 });
 
-describe('the twenty-fourth to twenty-seventh fresh batches', () => {
+describe('the twenty-fourth to twenty-ninth fresh batches', () => {
   const DEC6 = new Date('2026-12-06T04:00:00Z');
   const at = (flowId: string, messages: Msg[]) => last(flowId, messages, { now: DEC6 });
 
@@ -1156,6 +1159,35 @@ describe('the twenty-fourth to twenty-seventh fresh batches', () => {
     const step = at('cancel-transaction', ['喂你好我这边是洗车店的昨天下午有个车主办年卡刷了一千九百八后来他老婆不同意今天又跑来说不办了要退我商户号是823381329201079终端号是10421355凭证号是209292']);
     expect(valueOf(step.state, 'reason')).toBe('我这边是洗车店的昨天下午有个车主办年卡刷了一千九百八，后来他老婆不同意今天又跑来说不办了要退');
     expect(valueOf(at('cancel-transaction', ['KTV这边 昨天晚上一个包厢刷了1810 收银把隔壁包厢的账结到他卡上了 要退']).state, 'reason')).toContain('收银把隔壁包厢的账结到他卡上了');
+  });
+
+  it('a hold told by the day it begins, naming neither day: that day starts it; a week or a month is asked', () => {
+    const lone = at('suspend-settlement', ['俺们是洗车的 一入冬水管子老冻 天冷也没人来洗车 淡季了 打算下礼拜三起就歇着 这段时间卡上的钱先别打了 商户号886233293371427']);
+    expect(valueOf(lone.state, 'start_date')).toBe('2026-12-09');
+    // "没人来洗车", "打算…" say nothing of the partners.
+    expect(valueOf(lone.state, 'partners_notified')).toBeUndefined();
+    const both = at('suspend-settlement', ['我和老伴要去海南闺女那过冬 大后天走 那天起小卖部就关门了 过完元旦回来 1月3号开门 这中间刷卡的钱先别往卡里打 商户号833427684810147']);
+    expect([valueOf(both.state, 'start_date'), valueOf(both.state, 'resume_date')]).toEqual(['2026-12-09', '2027-01-03']);
+    const past = at('suspend-settlement', ['昨天派出所民警来店里 说前几天有人拿偷来的卡在我这刷了两万多 让我们配合调查 结算的钱先停一停吧 从明儿起 商户号845938048325580']);
+    expect(valueOf(past.state, 'start_date')).toBe('2026-12-07');
+    expect(valueOf(at('suspend-settlement', ['我们店下个月要搬家，想把结算停一停 商户号845938048325580']).state, 'start_date')).toBeUndefined();
+    // "下礼拜三 礼拜二还有单子" is no length of three weeks.
+    const moved = at('suspend-settlement', ['面包店烤箱线路老化 店里要小装修一下 下礼拜二起关门 这几天卡上的钱先别打了 商户号857292818468538', '大概十天 18号重新开门', '哦对了 开始那天应该是下礼拜三 礼拜二还有几个生日蛋糕的单子 客人要来店里取']);
+    expect([valueOf(moved.state, 'start_date'), valueOf(moved.state, 'resume_date')]).toEqual(['2026-12-09', '2026-12-18']);
+  });
+
+  it('a value said not to be it is not taken where it is said again: "不是4号 是3号 … 4号是她来复诊的日子"', () => {
+    const confirming = at('cancel-transaction', ['商户号818053331676505 终端70761956 3号那笔680 参考号370920460220 患者要求退了', '跳过', files(file(1)), '15786683049']);
+    expect(confirming.state!.stage).toBe('confirming');
+    const step = engine.handle(confirming.state!, { text: '日期改一下 不是4号 是3号 我刚拿小票对了一下 4号是她来复诊的日子' }, DEC6, 'zh-CN');
+    expect(valueOf(step.state, 'transaction_date')).toBe('2026-12-03');
+  });
+
+  it('giving up heard inside the message: "那这个申请就不用提交了", "先放着别交…回头再说", "scrap that…nvm"', () => {
+    const start = ['商户号892362560140459 终端14159747 大前天那笔2360 参考号951071882311 客户把订单取消了要退'];
+    expect(at('cancel-transaction', [...start, '刚刚顾客来电话说换个别的颜色的就行 钱不用退了 那这个申请就不用提交了 谢谢啊']).state!.stage).toBe('confirm-cancel');
+    expect(at('cancel-transaction', [...start, '先放着别交 我得跟财务对一下账 回头再说']).state!.stage).toBe('confirm-cancel');
+    expect(last('cancel-transaction', ['need to refund a guest who checked out early, merchant 813808016006048', "ugh scrap that, manager says we'll just give him a credit. nvm"], { now: DEC6, locale: 'en' }).state!.stage).toBe('confirm-cancel');
   });
 
   it('a day and its resume corrected at the summary in one message: "改成下个月1号开始停 停到1月底"', () => {

@@ -365,7 +365,7 @@ describe('intent detection', () => {
     expect(detector.detect('CX-20261204-0001 要的签购单照片', { withFiles: true })).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
   });
 
-  it('reads the requests of the twenty-fourth to twenty-seventh fresh batches', () => {
+  it('reads the requests of the twenty-fourth to twenty-ninth fresh batches', () => {
     // A question inside a statement asks nothing: a day not known yet, "nothing much", "whatever you need".
     expect(detector.detect('商场通知我们这一层要统一重新装修 12月10号开始围挡 什么时候能开业要等商场再通知 这期间结算先别打了 商户号838873832528071')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     expect(detector.detect('一到冬天封山就没游客了 12月15号开始停到明年3月1号 这段时间结算款先别打了 没有什么证明材料')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
@@ -385,6 +385,11 @@ describe('intent detection', () => {
     // A word or two sent with the slip is about the sale on it.
     expect(detector.detect('撤不了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('撤不了')?.mode).not.toBe('start');
+    // Shanghainese: "进度哪能了" (怎么了) asks after one's own request.
+    expect(detector.detect('侬好 阿拉前两日申请个退款 现在进度哪能了 弄好了伐')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    // "改成19号开始停" changes a day of the hold under way: no other request is switched to.
+    expect(detector.switchedTo('等下 15号那个作废 不要了 最后一批客人18号才退房 改成19号开始停', 'suspend-settlement')).toBeUndefined();
+    expect(detector.switchedTo('算了不停了 改成退货吧 昨天那笔', 'suspend-settlement')).toBe('cancel-transaction');
     // What the review said was missing, sent now.
     expect(detector.detect('上面这个是我们诊所的营业执照副本 你们那边打电话说暂停结算的申请缺这个 商户编号818206684237471')).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
   });

@@ -99,6 +99,8 @@ describe('the merchant asks for a person', () => {
 describe('the bot hands over on its own', () => {
   it("a customer's complaint the merchant reports is the refund's reason, not a complaint about us", () => {
     expect(isComplaint('菜品有问题，顾客投诉要退钱')).toBe(false);
+    // …a member, a patient, a guest: the shop's customers too.
+    expect(isComplaint('有个会员投诉说我们扣了她两次钱 这种情况你们会自动退吗还是要我apply？')).toBe(false);
     expect(isComplaint('the customer complained about the food')).toBe(false);
     expect(isComplaint('我们店被人投诉了 银行说要先停结算配合调查')).toBe(false);
     expect(isComplaint('我要投诉你们')).toBe(true);

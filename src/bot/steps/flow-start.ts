@@ -91,7 +91,9 @@ export const flowStart: TurnStep = async (turn, kit) => {
     }
   }
   if (intent?.mode === 'start') {
-    await kit.startFlow(turn, intent.flowId, { text, files: [] });
+    // "那帮我退第二笔吧 MID…" after the question that told the story: the story's facts are the request's too.
+    const sameTopic = topic !== undefined && topic.flowId === intent.flowId && Date.now() - topic.at < TOPIC_FRESH_MS;
+    await kit.startFlow(turn, intent.flowId, { text: sameTopic ? withTold(text) : text, files: [] });
     return true;
   }
   if (intent?.mode !== 'offer') return false;

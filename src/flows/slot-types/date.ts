@@ -563,10 +563,13 @@ function candidates(text: string, env: Env): Candidate[] {
   kept.sort((a, b) => a.start - b.start);
   // "估计要到元旦以后 先写1月4号吧", "停到元旦以后 一月三号吧": a day given as "after" a time, then the day
   // itself — the second is the answer, the first only how it was worked out.
+  // …and "过完元旦回来 1月3号开门": a time got past, then the day itself close after it.
   const refined = kept.filter((c, i) => {
     const next = kept[i + 1];
     const after = AFTER_A_TIME.exec(text.slice(c.end));
-    return !(next && after && THEN_THE_DAY.test(text.slice(c.end + after[0].length, next.start)));
+    if (next && after && THEN_THE_DAY.test(text.slice(c.end + after[0].length, next.start))) return false;
+    const between = next ? text.slice(c.end, next.start) : '';
+    return !(next && PASSED_BEFORE.test(text.slice(0, c.start)) && [...between].length <= PASSED_THEN_DAY_CHARS && !/[到至~～-]|\b(?:to|until|till)\b/i.test(between));
   });
   // "下个月我闺女结婚 … 1月8号到22号": a month named beside the days themselves is when, not which day.
   const monthOnly = (c: Candidate) => MONTH_ONLY.test(text.slice(c.start, c.end).trim());
@@ -574,6 +577,8 @@ function candidates(text: string, env: Env): Candidate[] {
 }
 const MONTH_ONLY = /^(?:下个?月|这个?月|本月|next month|this month)$/i;
 const AFTER_A_TIME = /^\s*(?:以后|之后|往后|过后|过了)/;
+const PASSED_BEFORE = /(?:过完|过了)\s*$/;
+const PASSED_THEN_DAY_CHARS = 6;
 const THEN_THE_DAY = /^[\s，,]*(?:(?:那就|就|先|暂时|干脆)?(?:写|填|算|按)(?:成)?|那就|就)?\s*$/;
 
 // ── Validation ────────────────────────────────────────────────────────────────────────────────────────
@@ -630,7 +635,8 @@ export const dateType: SlotType<string> = { name: 'date', extract, parse };
  * where it was said. Not a day counted from today ("两周后", "3 weeks from now": dates, read above), nor a
  * week or a month named ("上周", "3月").
  */
-const DURATION_ZH = /(?<![上下这本第前])(?<n>\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*(?<about>来)?\s*(?<u>个?\s*(?:星期|礼拜)|周|个月|天)(?<more>左右|多)?(?!\s*(?:后|以后|之后|前|以前|之前))/g;
+// A weekday is no length ("下礼拜三 礼拜二还有单子": not "三礼拜").
+const DURATION_ZH = /(?<![上下这本第前])(?<!礼拜|星期|周)(?<n>\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*(?<about>来)?\s*(?<u>个?\s*(?:星期|礼拜)(?![一二三四五六日天1-7])|周(?![一二三四五六日天1-7])|个月|天)(?<more>左右|多)?(?!\s*(?:后|以后|之后|前|以前|之前))/g;
 /**
  * Said as a guess ("大概一个月", "十来天", "差不多两周"): the merchant is asked for the day instead — unless that
  * is the answer to the question (`guess`): then the guess is the best day there is, and the summary shows it.
