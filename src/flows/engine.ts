@@ -276,6 +276,8 @@ const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:�
 
 /** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
 const NOT_THIS_OPTION = /(?:不是|并非|不|\bnot\s*)$/i;
+/** "从明天", "from Monday": the day a period starts. */
+const FROM_BEFORE = /(?:从|自|\bfrom\s*)\s*$/i;
 /** A week, a month or part of one: when, not which day. */
 const VAGUE_DAY = /^(?:下下?个?|这个?|本)?(?:周|星期|礼拜|月)(?:底|末|初|中旬?)?$|^(?:月底|月末|月初|月中|周末|next (?:week|month)|this (?:week|month))$/i;
 /** "不是4号", "not the 4th": the value after it is said to be wrong. */
@@ -568,7 +570,9 @@ export class FlowEngine {
     // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
     const nothingToAdd = pending.type === 'text' && YES.test(text);
     // …and a plain "no" to an optional file question is none to send.
-    const noDocuments = pending.type === 'attachments' && (NO_DOCUMENTS.test(text) || NO.test(text) || NOTHING_TO_SEND.test(text));
+    // …"no 没有" (said twice, in both languages) as well.
+    const plainNo = text.replace(/^(?:no|nope)[\s,，.]+(?=[\u4e00-\u9fff])/i, '');
+    const noDocuments = pending.type === 'attachments' && (NO_DOCUMENTS.test(text) || NO.test(plainNo) || NOTHING_TO_SEND.test(text));
     // "确认" / "submit" at an optional step: the merchant wants to go on without it.
     const submit = CONFIRM_SAID.test(text);
     // …unless a guess comes with it ("等新账户开好再说 大概两周"): the guess is the answer.
@@ -1416,6 +1420,11 @@ export class FlowEngine {
       }
     }
 
+    // One of two days taken from a message that holds more: the other day, said as "from", is the other's.
+    for (const slots of byType.values()) {
+      if (slots.length === 2 && slots.some((s) => out.changed.includes(s.name) || out.same.includes(s.name))) this.otherDayToOther(flow, state, text, slots, now, locale, out);
+    }
+
     this.swapped(flow, state, text, now, locale, out);
 
     const confirmingCorrection = opts.mode === 'confirming' && (!asksQuestion(text) || /\d/.test(text));
@@ -1658,17 +1667,22 @@ export class FlowEngine {
    * slot's when that one is still open ("大后天走 那天起小卖部就关门了"). Nothing when more days are left.
    */
   private otherDayToOther(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): void {
-    const open = slots.filter((s) => state.values[s.name] === undefined && !state.skipped.includes(s.name));
-    const given = slots.find((s) => state.values[s.name] !== undefined);
-    if (open.length !== 1 || !given || !out.changed.includes(given.name)) return;
+    // In a correction the other may hold a day already ("不对 老板刚说了 12号就停 恢复还是20号": the start changes).
+    const correcting = CORRECTION_LEAD.test(text);
+    const given = slots.find((s) => out.changed.includes(s.name) || (correcting && out.same.includes(s.name)));
+    const open = slots.filter((s) => s !== given && !out.changed.includes(s.name) && !out.same.includes(s.name) && (correcting || (state.values[s.name] === undefined && !state.skipped.includes(s.name))));
+    if (open.length !== 1 || !given || state.values[given.name] === undefined) return;
     const target = open[0]!;
     const rest = this.slotType(target.type)
       .extract(text, this.context(target, now, locale, flow))
       .filter((x) => JSON.stringify(x.value) !== JSON.stringify(state.values[given.name]!.value))
       .filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
-    if (rest.length !== 1) return;
-    const checked = this.check(flow, target, state, { ok: true, value: rest[0]!.value, display: rest[0]!.display }, now);
-    if (!checked.ok) return;
+    // Of several left, the one said as "from" ("店从明天关到20号，21号再开门").
+    const from = rest.length > 1 ? rest.filter((x) => FROM_BEFORE.test(text.slice(Math.max(0, x.start - 3), x.start))) : rest;
+    if (from.length !== 1) return;
+    const day = from[0]!;
+    const checked = this.check(flow, target, state, { ok: true, value: day.value, display: day.display }, now);
+    if (!checked.ok || sameValue(state.values[target.name], checked)) return;
     this.setValue(state, target.name, checked);
     out.changed.push(target.name);
   }
@@ -2186,7 +2200,8 @@ function correctedAfter<T>(
   if (found.some((x) => x.start > said.start)) return undefined;
   // Right after the value, nothing between but a pause: "尺码不对" later in the message corrects nothing said,
   // and "168 应该是16.8" says what the sale should have been, not that the merchant misspoke.
-  const m = /^[\s,，。.、!！…~～-]*/.exec(text.slice(said.end))!;
+  // …a particle may end it first ("尾号6205吧 等下 小票上是6250").
+  const m = /^[\s,，。.、!！…~～-]*(?:吧|啊|呀|哈|的)?[\s,，。.、!！…~～-]*/.exec(text.slice(said.end))!;
   const marker = SELF_CORRECTION.exec(text.slice(said.end + m[0].length));
   if (!marker || marker.index !== 0 || marker[0] === '应该是') return undefined;
   const start = said.end + m[0].length + marker[0].length;

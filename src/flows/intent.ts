@@ -118,16 +118,16 @@ const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能�
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 /**
  * Question words that ask nothing: a time not known yet ("什么时候能开业要等商场再通知", "不知道啥时候恢复"),
- * "nothing much" ("没有什么证明材料"), "whatever you need" ("你说要什么我给你") and an English question word after
+ * a few days ("晚几天再打"), "nothing much" ("没有什么证明材料"), "whatever you need" ("你说要什么我给你") and an English question word after
  * what it is about ("a dispute over who gets the money").
  */
-const EMBEDDED_QUESTION = /\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)/g;
+const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)/g;
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
  * unless the message also carries the request's facts (an ID) or asks for it in so many words.
  */
-const TERMINAL_ERROR = /报(?![警案销表名])|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive))\b/i;
+const TERMINAL_ERROR = /报(?![警案销表名停])|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|shows|showed)\b/i;
 const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
 /**
  * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives
@@ -206,7 +206,7 @@ const OWN_CASE =
  * asking for it. "还能退不" (still, after what happened) and "咋整" ask about the rules first.
  */
 const OWN_SALE = /刷错|按错|输错|打错|多扣|刷重复|刷多了|[这那](?:个|一)?[单笔]|有(?:一)?[单笔]|刷的(?:一|这|那)[单笔]/;
-const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|顾客|客人))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
+const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
 /**
  * One sale paid twice ("付了两遍", "扣了两次"): asking how to get rid of the second is asking us to. What
  * happened, not a worry ("会不会扣两次钱").
@@ -241,6 +241,8 @@ export const GIVE_UP_CURRENT = /算了|不弄|不办|不要了|不用了|不是�
 /** The codes that name one transaction or merchant: a message of three of them asks for the flow that takes them. */
 const IDENTIFYING_CODES = new Set(['merchant_id', 'terminal_id', 'voucher_no', 'reference_no']);
 const FACTS_ALONE_AT_LEAST = 3;
+/** What a message or a code means ("提示57是什么意思", "what does code 51 mean"). */
+const ASKS_MEANING = /什么意思|啥意思|是什么|是啥|\bwhat (?:does|do|is)\b[^?]*\bmean|\bmeaning\b/i;
 /** A message this short sent with a file ("撤不了", "要退") is about what the file shows. */
 const SAID_WITH_FILE_MAX_CHARS = 6;
 const LABELLED = Object.fromEntries(Object.entries(ID_LABELS).map(([type, words]) => [type, new RegExp(words, 'i')])) as Record<IdType, RegExp>;
@@ -303,7 +305,9 @@ export class IntentDetector {
         !NOT_ABOUT_DOING_IT.test(text) &&
         [...text].length <= TOLD_SALE_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5));
     // Whether what was sent with it can be undone ("这个能退吗" + the slip): the sale is in hand, so is the request.
-    const fileAsked = opts.withFiles === true && POINTS_AT_FILE.test(text) && CAN_IT_BE_UNDONE.test(text);
+    // …and so is what to do now that the terminal refused it ("terminal says refund period exceeded. what now?" + the slip).
+    // What the terminal's message means ("退货提示57是什么意思？") stays a question, photo or not.
+    const fileAsked = opts.withFiles === true && ((POINTS_AT_FILE.test(text) && CAN_IT_BE_UNDONE.test(text)) || (TERMINAL_ERROR.test(text) && !ASKS_MEANING.test(text)));
     // The writer as a cardholder charged at another shop: no sale of their own to undo.
     if (which !== 'own' && AS_CARDHOLDER.test(text) && !opts.topic) return undefined;
     // Redone at the terminal, a pre-authorised deposit, the rule asked first: the guide answers first, the
@@ -334,7 +338,7 @@ export class IntentDetector {
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
       // Sent with a photo, "这个帮我撤了" is about the sale on it.
       // …and so is a word or two sent with it ("撤不了" + the slip): nothing else it could be about.
-      const aboutTheFile = opts.withFiles === true && !st.questions && (POINTS_AT_FILE.test(text) || [...text.replace(/[\s\p{P}]/gu, '')].length <= SAID_WITH_FILE_MAX_CHARS);
+      const aboutTheFile = opts.withFiles === true && !st.questions && (POINTS_AT_FILE.test(text) || fileAsked || [...text.replace(/[\s\p{P}]/gu, '')].length <= SAID_WITH_FILE_MAX_CHARS);
       const wish = !st.questions && WANTS_IT_ALONE.test(text);
       if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile || wish) return st.flowId;
     }

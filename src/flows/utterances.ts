@@ -29,7 +29,7 @@ export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do n
  * "顾客不要了" explains a refund, "这个申请不用了" ends one.
  */
 export const CANCEL_CLAUSE = new RegExp(
-  String.raw`(?:^|[，,。.!！?？;；…~\s])(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:吧|了)?|先放一放|先别交了?|别交了?|不交了|回头再说|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
+  String.raw`(?:^|[，,。.!！?？;；…~\s])(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:别交了?)?(?:吧|了)?|先放一放|先别交了?|别交了?|不交了|不提交(?=\s*$)|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
@@ -63,7 +63,7 @@ export const NOT_KNOWN_YET =
   /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|[\u4e00-\u9fff]{1,6}了(?:以后|之后)?再说|定不下来|定不了|没法定|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
 /** …and said in passing, plainly about that day ("等新账户弄好再说", "恢复时间待定", "until further notice"). */
 export const NOT_KNOWN_YET_IN_PASSING =
-  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定)|停到(?:什么时候|哪天|啥时候)(?:我)?(?:也|还)?(?:不确定|不知道|说不好|没定|不清楚)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
+  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定|(?:要|得)看)|停到(?:什么时候|哪天|啥时候)(?:我)?(?:也|还)?(?:不确定|不知道|说不好|没定|不清楚)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
 export const NOT_KNOWN_YET_IN_PASSING_ALL = new RegExp(NOT_KNOWN_YET_IN_PASSING.source, 'gi');
 /** A length or a day guessed beside it ("大概两周", "月底", "about 3 weeks"). */
 export const GUESSED_LENGTH = /[\d一二两三四五六七八九十半]+\s*(?:个)?(?:天|日|号|周|星期|礼拜|月|\s*(?:days?|weeks?|months?))|月底|月中|月初|\b(?:end|middle) of\b/i;
@@ -142,7 +142,7 @@ export function isBareAnswer(text: string): boolean {
 }
 /**
  * The merchant correcting themselves between two values of one message ("前天的 哦不对 是昨天的", "金额50 不对是45",
- * "monday, sorry I mean yesterday", "50, no wait, 45"): the value after it is the one meant.
+ * "monday, sorry I mean yesterday", "50, no wait, 45", "6205吧 等下 小票上是6250"): the value after it is the one meant.
  */
 export const SELF_CORRECTION =
-  /不对|哦不|噢不|喔不|啊不|呃不|不是不是|说错了|说错|口误|搞错了|打错了|写错了|记错了|应该是|更正|\b(?:no wait|wait no|wait,? no|sorry,? i mean|i mean|i meant|correction|actually|no,? sorry|sorry,? no)\b/i;
+  /不对|哦不|噢不|喔不|啊不|呃不|不是不是|说错了|说错|口误|搞错了|打错了|写错了|记错了|应该是|更正|(?:等下|等等|等一下)[\s,，]*(?:小票|签购单|单子)上(?:是|写的是|印的是)|\b(?:no wait|wait no|wait,? no|sorry,? i mean|i mean|i meant|correction|actually|no,? sorry|sorry,? no)\b/i;

@@ -1113,7 +1113,7 @@ describe('two slips of different sales in one message', () => {
   });
 });
 
-describe('the twenty-fourth to twenty-ninth fresh batches', () => {
+describe('the twenty-fourth to thirty-first fresh batches', () => {
   const DEC6 = new Date('2026-12-06T04:00:00Z');
   const at = (flowId: string, messages: Msg[]) => last(flowId, messages, { now: DEC6 });
 
@@ -1174,6 +1174,26 @@ describe('the twenty-fourth to twenty-ninth fresh batches', () => {
     // "下礼拜三 礼拜二还有单子" is no length of three weeks.
     const moved = at('suspend-settlement', ['面包店烤箱线路老化 店里要小装修一下 下礼拜二起关门 这几天卡上的钱先别打了 商户号857292818468538', '大概十天 18号重新开门', '哦对了 开始那天应该是下礼拜三 礼拜二还有几个生日蛋糕的单子 客人要来店里取']);
     expect([valueOf(moved.state, 'start_date'), valueOf(moved.state, 'resume_date')]).toEqual(['2026-12-09', '2026-12-18']);
+  });
+
+  it('of three days, the one said as "from" starts ("店从明天关到20号，21号再开门"); a correction moves the day it does not name', () => {
+    const three = at('suspend-settlement', ['老家老人住院了，我明天就得回去守着，店从明天关到20号，21号再开门，这段时间的结算先别打给我了']);
+    expect([valueOf(three.state, 'start_date'), valueOf(three.state, 'resume_date')]).toEqual(['2026-12-07', '2026-12-21']);
+    const moved = at('suspend-settlement', ['我们KTV要重新装修 停业一阵子 结算先暂停 商户号806026657213585', '15号开始停 20号恢复', '不对 老板刚说了 12号就停 恢复还是20号']);
+    expect([valueOf(moved.state, 'start_date'), valueOf(moved.state, 'resume_date')]).toEqual(['2026-12-12', '2026-12-20']);
+    // "啥时候恢复要看官司结果": not known yet; "no 没有" to the documents: none.
+    const unknown = at('suspend-settlement', ['我跟合伙人闹掰了 现在在打官司 店里的钱怎么分还没说清 律师让我先别让钱进卡里 结算能停吗', '863182852726000', '8号开始 啥时候恢复要看官司结果']);
+    expect(unknown.state!.skipped).toContain('resume_date');
+    expect(unknown.state!.pending).toBe('documents');
+    expect(send(unknown.state, 'no 没有').state!.skipped).toContain('documents');
+  });
+
+  it('"尾号6205吧 等下 小票上是6250": the value after the correction; "对 不提交" to "sure?" gives up', () => {
+    const card = at('cancel-transaction', ['修车厂的 前天给一个车主换刹车片刷了2280 车主不干了要退 商户号868375860634832 终端19280818', '凭证号是683686', '尾号6205吧 等下 小票上是6250']);
+    expect(valueOf(card.state, 'card_last4')).toBe('6250');
+    const asked = at('cancel-transaction', ['商户号892362560140459 终端14159747 大前天那笔2360 参考号951071882311 客户把订单取消了要退', '等等 先别提交 我跟老板商量好了再来']);
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    expect(engine.handle(asked.state!, { text: '对 不提交' }, DEC6, 'zh-CN').outcome?.type).toBe('cancelled');
   });
 
   it('a value said not to be it is not taken where it is said again: "不是4号 是3号 … 4号是她来复诊的日子"', () => {

@@ -365,7 +365,7 @@ describe('intent detection', () => {
     expect(detector.detect('CX-20261204-0001 要的签购单照片', { withFiles: true })).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
   });
 
-  it('reads the requests of the twenty-fourth to twenty-ninth fresh batches', () => {
+  it('reads the requests of the twenty-fourth to thirty-first fresh batches', () => {
     // A question inside a statement asks nothing: a day not known yet, "nothing much", "whatever you need".
     expect(detector.detect('商场通知我们这一层要统一重新装修 12月10号开始围挡 什么时候能开业要等商场再通知 这期间结算先别打了 商户号838873832528071')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     expect(detector.detect('一到冬天封山就没游客了 12月15号开始停到明年3月1号 这段时间结算款先别打了 没有什么证明材料')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
@@ -385,6 +385,16 @@ describe('intent detection', () => {
     // A word or two sent with the slip is about the sale on it.
     expect(detector.detect('撤不了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('撤不了')?.mode).not.toBe('start');
+    // "报停" is to hold, not a terminal's report: the question is answered and the hold offered.
+    expect(detector.detect('我们是山里头开农家乐的 一到冬天封山就没游客了 往年都要关到清明以后 今年这结算要不要去报停啊')).toMatchObject({ flowId: 'suspend-settlement', mode: 'offer' });
+    // Sent with the slip: what to do now the terminal refused it, or whether "这张单子能不能给人退了".
+    const refused = 'customer brought back a laptop he bought from us in september, keyboard is faulty. terminal says refund period exceeded. what now?';
+    expect(detector.detect(refused, { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect(refused)?.mode).not.toBe('start');
+    expect(detector.detect('你好，我帮我爸问的，他店里这张单子能不能给人退了？客人买的电锤拿回去就用不了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // "晚几天再打" asks nothing; "停打款那个生效没有" asks after one's own hold.
+    expect(detector.detect('资金周转不过来 银行贷款这个月要还 想让结算款晚几天再打 商户号828520192182823')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('停打款那个生效没有 我们明天就关门了 别到时候钱还往卡里打 商户号811979371732695')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     // Shanghainese: "进度哪能了" (怎么了) asks after one's own request.
     expect(detector.detect('侬好 阿拉前两日申请个退款 现在进度哪能了 弄好了伐')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     // "改成19号开始停" changes a day of the hold under way: no other request is switched to.
