@@ -91,5 +91,7 @@ describe('decision notices', () => {
     // Long enough for any second batch started meanwhile to have sent its copy.
     await sleep(2_000);
     expect(await notices()).toHaveLength(1);
-  });
+    // A server start, a filing through Web Chat, a 1.5 s delivery and the 2 s wait above: more than vitest's
+    // default 5 s on a loaded machine.
+  }, 20_000);
 });
