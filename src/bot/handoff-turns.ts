@@ -45,7 +45,7 @@ const COMPLAINT_PAPERS = /起诉书|起诉状|诉状|律师函|报警回执|报�
  * A crime against the shop told as the story of a request ("有人拿盗刷的卡来刷的 已经报警了 想先把结算停掉"):
  * the police and the fraud it names are the reason for a hold, not a complaint about us.
  */
-const CRIME_AGAINST_SHOP = /盗刷|被盗|被偷|偷来|偷的卡|可疑|假卡|伪卡|\bstolen\b|\bsuspicious\b|\bfraudulent\b/i;
+const CRIME_AGAINST_SHOP = /盗刷|被盗|被偷|偷来|偷的卡|可疑|假卡|伪卡|配合调查|查清|调查|受案|立案|\bstolen\b|\bsuspicious\b|\bfraudulent\b/i;
 const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
 
 /**
@@ -54,12 +54,16 @@ const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
  */
 const CUSTOMER_THREATENS = /不(?:给|让)(?:她|他|人家|客人|顾客)?(?:退|撤)(?:钱|款|货)?[^，,。!！\s]{0,2}就(?:要|说要|会)?(?:投诉|报警|起诉|曝光|打12315)/;
 
+const CAME_TO_COMPLAIN = /(?:打电话|打来电话|打来|找上门|跑来|过来|来)(?:说)?投诉/;
+
 /** Whether the merchant complains (about us): a person at once. */
 export function isComplaint(text: string): boolean {
   let said = text.replace(COMPLAINT_PAPERS, ' ');
   if (CRIME_AGAINST_SHOP.test(said)) said = said.replace(CRIME_WORDS, ' ');
   const customerThreat = CUSTOMER_THREATENS.test(said) && CUSTOMER.test(said) && !/你们|我就/.test(said);
-  return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said) && !customerThreat;
+  // "…一桌客人结账刷了1264，今天打电话来投诉菜有问题": the customer, named before, came to complain to the shop.
+  const customerCame = CUSTOMER.test(said) && CAME_TO_COMPLAIN.test(said) && !/你们/.test(said);
+  return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said) && !customerThreat && !customerCame;
 }
 /** "不用了" while waiting for a person. */
 export const CANCEL_WAIT = /^(不用了|不需要了|算了|取消|不等了|取消转人工|cancel|never ?mind|no thanks)[\s!！。.,，]*$/i;

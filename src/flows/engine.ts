@@ -1755,6 +1755,8 @@ export class FlowEngine {
     if (!mine) return false;
     const rest = found.filter((f) => f !== mine).sort((a, b) => a.start - b.start);
     if (rest.length === 2 && !RANGE_JOINER.test(text.slice(rest[0]!.end, rest[1]!.start))) return false;
+    // "14号开始动工，就从14号停吧": the same day said twice is one day, the other slot's none.
+    if (rest.every((f) => JSON.stringify(f.value) === JSON.stringify(mine.value))) return false;
     // "下礼拜店里要装修…从12月8号开始" names the start; the other day, before it, is no resume day (setBoth checks it).
     return this.setBoth(flow, state, [other, rest[0]!], [target, mine], now, out);
   }

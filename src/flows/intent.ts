@@ -102,7 +102,7 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = new RegExp(String.raw`怎么(?!了|样了|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|${DAYS_ASKED}|多长时间|在哪(?!里(?:填|写|弄|搞|出|有问题|不对|错))|哪里(?!填|写|弄|搞|出|有问题|不对|错)|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b`, 'i');
+const HOW = new RegExp(String.raw`怎么(?!了|样|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|${DAYS_ASKED}|多长时间|在哪(?!里(?:填|写|弄|搞|出|有问题|不对|错))|哪里(?!填|写|弄|搞|出|有问题|不对|错)|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b`, 'i');
 /** "…钱退到客户卡上没有": done or not, asked at the end (after a request of one's own only: "凭证号没有" is no question). */
 const ENDS_DONE_OR_NOT = /没有[啊呀呢吧嘛]*[?？]?\s*(?:(?:商户号?|mid)\s*[:：]?\s*)?(?:\d{15})?\s*$/i;
 const HOW_LONG = new RegExp(String.raw`多久|多长时间|${DAYS_ASKED}`);
@@ -127,7 +127,7 @@ const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|�
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
  * unless the message also carries the request's facts (an ID) or asks for it in so many words.
  */
-const TERMINAL_ERROR = /报(?![警案销表名停])|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|shows|showed)\b/i;
+const TERMINAL_ERROR = /报(?![警案销表名停])|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|做不了|超期|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|shows|showed)\b/i;
 const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
 /**
  * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives

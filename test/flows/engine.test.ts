@@ -1113,7 +1113,7 @@ describe('two slips of different sales in one message', () => {
   });
 });
 
-describe('the twenty-fourth to thirty-first fresh batches', () => {
+describe('the twenty-fourth to thirty-third fresh batches', () => {
   const DEC6 = new Date('2026-12-06T04:00:00Z');
   const at = (flowId: string, messages: Msg[]) => last(flowId, messages, { now: DEC6 });
 
@@ -1186,6 +1186,16 @@ describe('the twenty-fourth to thirty-first fresh batches', () => {
     expect(unknown.state!.skipped).toContain('resume_date');
     expect(unknown.state!.pending).toBe('documents');
     expect(send(unknown.state, 'no 没有').state!.skipped).toContain('documents');
+  });
+
+  it('the same day said twice is one day ("14号开始动工，就从14号停吧"); "最后一天" is no length; "对 交吧" submits', () => {
+    const twice = at('suspend-settlement', ['新华路那家分店要重新装修，这家店的结算款这段时间先别打过来了', '845281958030529', '14号开始动工，就从14号停吧']);
+    expect([valueOf(twice.state, 'start_date'), valueOf(twice.state, 'resume_date')]).toEqual(['2026-12-14', undefined]);
+    const last = at('suspend-settlement', ['想申请取消结算', '1 钱别往卡里打了', '870527487386801', '眼镜店要搬到对面新商场去', '这个月20号是老店最后一天，21号开始停']);
+    expect([valueOf(last.state, 'start_date'), valueOf(last.state, 'resume_date')]).toEqual(['2026-12-21', undefined]);
+    const confirming = at('suspend-settlement', ['结算卡里的钱一到账就被银行扣去还贷款了 周转不过来 先别往那张卡上打', '876629552674246', '后天开始 停个十天就行', '没得材料', '银行那边还没去说', '13507319264']);
+    expect(confirming.state!.stage).toBe('confirming');
+    expect(engine.handle(confirming.state!, { text: '对 交吧' }, DEC6, 'zh-CN').outcome?.type).toBe('submit');
   });
 
   it('"尾号6205吧 等下 小票上是6250": the value after the correction; "对 不提交" to "sure?" gives up', () => {

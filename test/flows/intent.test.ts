@@ -365,7 +365,7 @@ describe('intent detection', () => {
     expect(detector.detect('CX-20261204-0001 要的签购单照片', { withFiles: true })).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
   });
 
-  it('reads the requests of the twenty-fourth to thirty-first fresh batches', () => {
+  it('reads the requests of the twenty-fourth to thirty-third fresh batches', () => {
     // A question inside a statement asks nothing: a day not known yet, "nothing much", "whatever you need".
     expect(detector.detect('商场通知我们这一层要统一重新装修 12月10号开始围挡 什么时候能开业要等商场再通知 这期间结算先别打了 商户号838873832528071')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     expect(detector.detect('一到冬天封山就没游客了 12月15号开始停到明年3月1号 这段时间结算款先别打了 没有什么证明材料')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
@@ -395,6 +395,10 @@ describe('intent detection', () => {
     // "晚几天再打" asks nothing; "停打款那个生效没有" asks after one's own hold.
     expect(detector.detect('资金周转不过来 银行贷款这个月要还 想让结算款晚几天再打 商户号828520192182823')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     expect(detector.detect('停打款那个生效没有 我们明天就关门了 别到时候钱还往卡里打 商户号811979371732695')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    // "结果" inside a story is no result asked after; "申请结果怎么样" is.
+    expect(detector.detect('前台申请退款：商户编号834340746456251，终端编号30718426，12月3号住客刷的房费1176元，住客订了两晚结果航班取消人没来，整笔退掉')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('之前那个申请结果怎么样')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('十月份卖的一台空调 用了一个多月坏了修不好 厂家同意退 机器上做退货说超期了做不了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // Shanghainese: "进度哪能了" (怎么了) asks after one's own request.
     expect(detector.detect('侬好 阿拉前两日申请个退款 现在进度哪能了 弄好了伐')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     // "改成19号开始停" changes a day of the hold under way: no other request is switched to.

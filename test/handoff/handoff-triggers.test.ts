@@ -99,6 +99,9 @@ describe('the merchant asks for a person', () => {
 describe('the bot hands over on its own', () => {
   it("a customer's complaint the merchant reports is the refund's reason, not a complaint about us", () => {
     expect(isComplaint('菜品有问题，顾客投诉要退钱')).toBe(false);
+    // …a customer named before who came or phoned to complain; the police investigating a stolen card.
+    expect(isComplaint('昨天晚上一桌客人结账刷了1264，今天打电话来投诉菜有问题，老板说整单退给他')).toBe(false);
+    expect(isComplaint('警察说查清楚了会通知我们，时间不确定')).toBe(false);
     // …a member, a patient, a guest: the shop's customers too.
     expect(isComplaint('有个会员投诉说我们扣了她两次钱 这种情况你们会自动退吗还是要我apply？')).toBe(false);
     expect(isComplaint('the customer complained about the food')).toBe(false);
