@@ -118,10 +118,10 @@ const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能�
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 /**
  * Question words that ask nothing: a time not known yet ("什么时候能开业要等商场再通知", "不知道啥时候恢复"),
- * a few days ("晚几天再打"), "nothing much" ("没有什么证明材料"), "whatever you need" ("你说要什么我给你") and an English question word after
+ * a few days ("晚几天再打"), "still waiting" ("人家司机还等着呢"), "nothing much" ("没有什么证明材料"), "whatever you need" ("你说要什么我给你") and an English question word after
  * what it is about ("a dispute over who gets the money").
  */
-const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)/g;
+const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|着呢(?=[\s，,。!！]|$)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)/g;
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
@@ -253,6 +253,8 @@ interface Statement {
   about: string[];
   questions: boolean;
   ticketAlone: boolean;
+  /** Its flow takes files: with a file sent, such a request is read first ("this is for the request you asked more info on"). */
+  takesFiles: boolean;
 }
 
 /** Words of a request in English besides the flows' own, for the typo corrector ("hlep me cancle"). */
@@ -275,7 +277,7 @@ export class IntentDetector {
         this.examples.push({ flowId: flow.id, tokens: new Set(tokenize(example)) });
       }
       const st = flow.statement;
-      if (st) this.statements.push({ flowId: flow.id, act: st.act.map(lower), about: st.about.map(lower), questions: st.questions, ticketAlone: st.ticketAlone });
+      if (st) this.statements.push({ flowId: flow.id, act: st.act.map(lower), about: st.about.map(lower), questions: st.questions, ticketAlone: st.ticketAlone, takesFiles: flow.slots.some((slot) => slot.type === 'attachments') });
       if (st && !st.questions) this.codeSlots.push({ flowId: flow.id, types: [...new Set(flow.slots.map((s) => s.type).filter((t) => IDENTIFYING_CODES.has(t)))] });
     }
     // Statements that may be questions (about one's own requests) are read first: "那个退款申请批了没"
@@ -330,7 +332,8 @@ export class IntentDetector {
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
     const acts = t.replace(WAITED_FOR, ' ');
-    for (const st of this.statements) {
+    const statements = opts.withFiles ? [...this.statements].sort((a, b) => Number(b.takesFiles) - Number(a.takesFiles)) : this.statements;
+    for (const st of statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
       if (question && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
       if (troubleshooting && !st.questions) continue;
@@ -386,7 +389,7 @@ export class IntentDetector {
     // About one's own request first ("我想问下我那个退款申请批了没" is no new refund), then the flow's
     // examples, then a new request stated as what happened.
     // …even in words that are all too common to count as tokens ("之前那个弄好没").
-    const own = this.stated(text, 'own');
+    const own = this.stated(text, 'own', { withFiles: opts.withFiles });
     if (own) return { flowId: own, score: 1, mode: 'start' };
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;

@@ -209,6 +209,10 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     await twice.say('昨天晚上一个司机来加油 他说被charge了两次 我POS上看确实有两笔 都是300 这种是不是只能等他银行自己退回去？');
     const second = await twice.say('那帮我退第二笔吧 MID 826410993309006 TID 19709033 第二笔voucher 713645');
     expect(second[0]?.text).toMatch(/已记下：.*原因 [^。]*两次/);
+    // The offer taken in the merchant's own words ("能退就好 你帮我弄一下吧").
+    const ownWords = terminalConversation(env.runtime, 'offer-own-words');
+    await ownWords.say('昨天那笔能不能退啊 有个客人在我这买了个榴莲 回家打开是坏的 今天拿回来了 要退钱');
+    expect((await ownWords.say('能退就好 你帮我弄一下吧 我不太会'))[0]?.text).toContain('撤销 / 退货申请');
     // "好的" after an answer only acknowledges it.
     const ack = terminalConversation(env.runtime, 'topic-ack');
     await ack.say('暂停结算要什么材料');

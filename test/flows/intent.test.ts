@@ -365,7 +365,7 @@ describe('intent detection', () => {
     expect(detector.detect('CX-20261204-0001 要的签购单照片', { withFiles: true })).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
   });
 
-  it('reads the requests of the twenty-fourth to thirty-third fresh batches', () => {
+  it('reads the requests of the twenty-fourth to thirty-fifth fresh batches', () => {
     // A question inside a statement asks nothing: a day not known yet, "nothing much", "whatever you need".
     expect(detector.detect('商场通知我们这一层要统一重新装修 12月10号开始围挡 什么时候能开业要等商场再通知 这期间结算先别打了 商户号838873832528071')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     expect(detector.detect('一到冬天封山就没游客了 12月15号开始停到明年3月1号 这段时间结算款先别打了 没有什么证明材料')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
@@ -399,6 +399,10 @@ describe('intent detection', () => {
     expect(detector.detect('前台申请退款：商户编号834340746456251，终端编号30718426，12月3号住客刷的房费1176元，住客订了两晚结果航班取消人没来，整笔退掉')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('之前那个申请结果怎么样')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('十月份卖的一台空调 用了一个多月坏了修不好 厂家同意退 机器上做退货说超期了做不了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // "人家司机还等着呢" asks nothing; with a file sent, the request that takes it comes first.
+    expect(isQuestion('能退就赶紧 人家司机还等着呢 商户号851938061315977')).toBe(false);
+    expect(detector.detect('this is for the request you asked more info on', { withFiles: true })).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
+    expect(detector.detect('这段时间的款能先不打过来吗 商户号871676104042316')?.flowId).toBe('suspend-settlement');
     // Shanghainese: "进度哪能了" (怎么了) asks after one's own request.
     expect(detector.detect('侬好 阿拉前两日申请个退款 现在进度哪能了 弄好了伐')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     // "改成19号开始停" changes a day of the hold under way: no other request is switched to.

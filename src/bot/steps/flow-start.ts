@@ -16,7 +16,11 @@ const ACCEPT = /^(好|好的|好啊|可以|行|是|是的|嗯|要|需要|办理|
 const ACCEPT_SAID = /^(?:好|好的|好呀|好啊|好吧|行|行啊|可以|可以的|嗯+|对|对的|是|是的|要|要的|需要|麻烦(?:你|您)?了?|那就|帮我|办吧|申请吧|ok|okay|yes|yeah|yep|sure|please|go ahead|do it)+(?:[\s!！。.,，]|$)[^?？]{0,20}$/i;
 const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:no|not now|don'?t|later)\b/i;
 /** Asking for it after an answer that offered nothing ("那你帮我申请吧"): a plain "好的" only acknowledges. */
-const TOPIC_TAKEN = /帮我|帮忙|(?:申请|办|弄|提交)(?:吧|一下)|\b(?:please|file it|do it|go ahead)\b/i;
+const TOPIC_TAKEN = /帮我|帮忙|(?:申请|办|弄|提交)(?:吧|一下)|(?:给我|帮我)?(?:提|办|弄|申请)(?:一个|个|一下)吧?|就这么办|就这样办|\b(?:please|file it|do it|go ahead)\b/i;
+/** An acknowledgement that promises more ("好的 麻烦了 我问下…", "ok let me check"): the topic stays. */
+const ACKNOWLEDGED = /^(?:好|好的|行|嗯|哦|ok|okay|sure|麻烦了|谢谢)[\s,，!！。.]*/i;
+/** A question of how, beside words that would take the offer ("帮我看看怎么弄"): no yes. */
+const QUESTION_OF_HOW = /怎么|如何|\bhow\b/i;
 /** How long a request a rule stopped can be taken up again. */
 const STOPPED_FRESH_MS = 30 * 60_000;
 /** How long after a question its request's facts still mean that request. */
@@ -44,7 +48,8 @@ export const flowStart: TurnStep = async (turn, kit) => {
     return true;
   }
   // The offer answered in more words, or with the request's facts: taken, and the facts with it.
-  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (facts && !isQuestion(text)))) {
+  // …or in its own words ("能退就好 你帮我弄一下吧", "那你给我提一个吧", "can you file it for me").
+  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (TOPIC_TAKEN.test(text) && !QUESTION_OF_HOW.test(text)) || (facts && !isQuestion(text)))) {
     await kit.startFlow(turn, offered, { text: withTold(text), files: kit.takeHeld(conversation) });
     return true;
   }
@@ -60,7 +65,8 @@ export const flowStart: TurnStep = async (turn, kit) => {
       return true;
     }
   }
-  const detected = flows.intents.detect(text);
+  // Files kept from before ("[photo]" then "退") are what the words are about.
+  const detected = flows.intents.detect(text, { withFiles: (conversation.heldFiles?.length ?? 0) > 0 });
   // "钱退给顾客了吗" from the chat that filed a refund asks after it, not after refunds in general.
   // …also where the guide would answer and offer a new request ("结算停了没有啊 今天怎么还到账了").
   // So does "你们发的消息说要补什么" (what the review wants): the status carries the reviewer's note.
@@ -80,6 +86,10 @@ export const flowStart: TurnStep = async (turn, kit) => {
   if (about) {
     conversation.topic = { flowId: about, at: Date.now() };
     conversation.told = text;
+  } else if (!intent && topic && Date.now() - topic.at < TOPIC_FRESH_MS && ACKNOWLEDGED.test(text)) {
+    // "好的 麻烦了 我问下我爸商户号": the facts come next, for the same request.
+    conversation.topic = topic;
+    if (told) conversation.told = told;
   }
   if (!intent && flows.classifier && soundsLikeRequest(text)) {
     // The rules are unsure; the model picks among the same flows, which then run as usual.

@@ -242,6 +242,10 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     expect(spans(amount, '昨天有个客人在我们店头刷了两道 每道都是两百八 多扣了人家一道 麻烦帮我退一道嘛')).toEqual([[28000, '两百八']]);
   });
 
+  it('"128块，刷卡的时候多按了个0变成1280了": the amount charged', () => {
+    expect(spans(amount, '卖了一箱车厘子128块，刷卡的时候多按了个0变成1280了，人家顾客不干了').map(([v]) => v)).toEqual([128000]);
+  });
+
   it('drops amounts over maxAmount', () => {
     expect(spans(amount, '刷了6万元', ctx({ maxAmount: 50000 }))).toEqual([]);
   });
