@@ -278,6 +278,18 @@ const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:�
 const NOT_THIS_OPTION = /(?:不是|并非|不|\bnot\s*)$/i;
 /** "从明天", "from Monday": the day a period starts. */
 const FROM_BEFORE = /(?:从|自|\bfrom\s*)\s*$/i;
+/** Two days of one period, one not before the other (`notBefore`: a hold's start and its resume). */
+function periodOf(slots: Slot[]): { earlier: Slot; later: Slot } | undefined {
+  const later = slots.find((s) => s.options.notBefore !== undefined && slots.some((o) => o !== s && o.name === s.options.notBefore));
+  const earlier = later && slots.find((s) => s !== later);
+  return later && earlier ? { earlier, later } : undefined;
+}
+
+/** Whether a value is the slot's own event's: said with its words, or not with another event's ("今天又来说不要了"). */
+function saidOfOwnEvent(text: string, found: { start: number; end: number }, slot: Slot): boolean {
+  return saidBeside(text, found, slot.options.saidWith) || !saidBeside(text, found, slot.options.notSaidWith);
+}
+
 /** A week, a month or part of one: when, not which day. */
 const VAGUE_DAY = /^(?:下下?个?|这个?|本)?(?:周|星期|礼拜|月)(?:底|末|初|中旬?)?$|^(?:月底|月末|月初|月中|周末|next (?:week|month)|this (?:week|month))$/i;
 /** "不是4号", "not the 4th": the value after it is said to be wrong. */
@@ -1328,7 +1340,7 @@ export class FlowEngine {
       const found = this.slotType(type).extract(text, this.context(target, now, locale, flow));
       if (found.length === 0) continue;
       // A value said only as another event's day ("今天又来说不要了", "明天还要营业一天") is no slot's of these.
-      const ownEvent = found.filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
+      const ownEvent = found.filter((x) => saidOfOwnEvent(text, x, target));
       // "从1月25号停，到2月10号恢复": two days, one clause naming its slot — each day to its own.
       // "17号到20号这几天先停，21号恢复": the days stopped as a range, the day named — the range's first is the other's.
       if (slots.length === 2 && named.length === 1 && (ownEvent.length === 2 || ownEvent.length === 3) && this.twoByClause(flow, state, text, target, slots, ownEvent, now, locale, out)) continue;
@@ -1652,8 +1664,7 @@ export class FlowEngine {
    * the second to the later. False (nothing taken) unless it is such a range and both fit.
    */
   private byRange(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): boolean {
-    const later = slots.find((s) => s.options.notBefore !== undefined && slots.some((o) => o !== s && o.name === s.options.notBefore));
-    const earlier = later && slots.find((s) => s !== later);
+    const { earlier, later } = periodOf(slots) ?? {};
     if (!later || !earlier || state.values[earlier.name] !== undefined || state.values[later.name] !== undefined) return false;
     const found = this.slotType(earlier.type).extract(text, this.context(earlier, now, locale, flow));
     if (found.length !== 2) return false;
@@ -1676,7 +1687,7 @@ export class FlowEngine {
     const rest = this.slotType(target.type)
       .extract(text, this.context(target, now, locale, flow))
       .filter((x) => JSON.stringify(x.value) !== JSON.stringify(state.values[given.name]!.value))
-      .filter((x) => saidBeside(text, x, target.options.saidWith) || !saidBeside(text, x, target.options.notSaidWith));
+      .filter((x) => saidOfOwnEvent(text, x, target));
     // Of several left, the one said as "from" ("店从明天关到20号，21号再开门").
     const from = rest.length > 1 ? rest.filter((x) => FROM_BEFORE.test(text.slice(Math.max(0, x.start - 3), x.start))) : rest;
     if (from.length !== 1) return;
@@ -1693,12 +1704,11 @@ export class FlowEngine {
    * by the day it begins. Taken only when the message has exactly that one day.
    */
   private loneFirstDay(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): void {
-    const later = slots.find((s) => s.options.notBefore !== undefined && slots.some((o) => o !== s && o.name === s.options.notBefore));
-    const earlier = later && slots.find((s) => s !== later);
+    const { earlier, later } = periodOf(slots) ?? {};
     if (!later || !earlier || state.values[earlier.name] !== undefined || state.values[later.name] !== undefined) return;
     const found = this.slotType(earlier.type)
       .extract(text, this.context(earlier, now, locale, flow))
-      .filter((x) => saidBeside(text, x, earlier.options.saidWith) || !saidBeside(text, x, earlier.options.notSaidWith))
+      .filter((x) => saidOfOwnEvent(text, x, earlier))
       // …a day that cannot be this one ("昨天派出所民警来店里…从明儿起": a start is never past) tells of something else.
       .filter((x) => this.check(flow, earlier, state, { ok: true, value: x.value, display: x.display }, now).ok);
     // A week or a month ("下个月要搬家", "下个礼拜收银系统升级") is when, not the day: that is asked.

@@ -263,6 +263,8 @@ const REQUEST_WORDS = ['help', 'please', 'cancel', 'refund', 'transaction', 'pay
 export class IntentDetector {
   private readonly examples: { flowId: string; tokens: Set<string> }[] = [];
   private readonly statements: Statement[] = [];
+  /** The same, those whose flow takes files first: read when a file is sent. */
+  private readonly statementsWithFiles: Statement[];
   /** Per request flow (not a status check), its slots typed as identifying codes. */
   private readonly codeSlots: { flowId: string; types: string[] }[] = [];
   /** English typed in a hurry, corrected towards the words of the flows' requests. */
@@ -283,6 +285,7 @@ export class IntentDetector {
     // Statements that may be questions (about one's own requests) are read first: "那个退款申请批了没"
     // names a refund, but asks after a request.
     this.statements.sort((a, b) => Number(b.questions) - Number(a.questions));
+    this.statementsWithFiles = [...this.statements].sort((a, b) => Number(b.takesFiles) - Number(a.takesFiles));
     this.speller = new EnglishSpeller(english);
   }
 
@@ -332,8 +335,7 @@ export class IntentDetector {
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
     const acts = t.replace(WAITED_FOR, ' ');
-    const statements = opts.withFiles ? [...this.statements].sort((a, b) => Number(b.takesFiles) - Number(a.takesFiles)) : this.statements;
-    for (const st of statements) {
+    for (const st of opts.withFiles ? this.statementsWithFiles : this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
       if (question && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
       if (troubleshooting && !st.questions) continue;

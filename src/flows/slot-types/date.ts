@@ -633,9 +633,9 @@ export const dateType: SlotType<string> = { name: 'date', extract, parse };
 /**
  * How long, said instead of an end date ("停两个礼拜", "装修十来天", "for 2 weeks"): the number of days, and
  * where it was said. Not a day counted from today ("两周后", "3 weeks from now": dates, read above), nor a
- * week or a month named ("上周", "3月").
+ * week or a month named ("上周", "3月"), a weekday ("下礼拜三 礼拜二还有单子": not "三礼拜") or a day named
+ * ("老店最后一天", "每天").
  */
-// A weekday is no length ("下礼拜三 礼拜二还有单子": not "三礼拜"), nor a day named ("老店最后一天", "每天").
 const DURATION_ZH = /(?<![上下这本第前头当那同每])(?<!最后|礼拜|星期|周)(?<n>\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*(?<about>来)?\s*(?<u>个?\s*(?:星期|礼拜)(?![一二三四五六日天1-7])|周(?![一二三四五六日天1-7])|个月|天)(?<more>左右|多)?(?!\s*(?:后|以后|之后|前|以前|之前))/g;
 /**
  * Said as a guess ("大概一个月", "十来天", "差不多两周"): the merchant is asked for the day instead — unless that
