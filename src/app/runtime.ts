@@ -26,7 +26,7 @@ import { SlotExtractor } from '../flows/slot-extraction.js';
 import { GroundedAnswerer } from '../knowledge/grounded-answer.js';
 import { IntentClassifier } from '../flows/intent-classifier.js';
 import { AgentBriefWriter } from '../handoff/agent-brief.js';
-import { SlipReader } from '../slips/index.js';
+import { SlipReader, type OcrCache } from '../slips/index.js';
 import { SlipPhotos } from '../bot/slip-photos.js';
 import { purgeExpired as purgeExpiredRows, type RetentionResult } from '../store/retention.js';
 import { IdentityStore } from '../identity/identity-store.js';
@@ -101,6 +101,8 @@ export interface RuntimeOptions {
   store?: Store;
   /** The server's metrics: turns, answers, flow steps, handoffs and model calls are counted into it. */
   metrics?: Metrics;
+  /** What the slip reader's OCR saw in photos it read before (the conversation evaluation keeps one on disk). */
+  slipOcrCache?: OcrCache;
 }
 
 /** The flow engine, telling the metrics of each start and step (the turn's outcome is then a flow step). */
@@ -155,7 +157,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     const requests = new RequestStore(store.db, { timeZone: config.timeZone, onOutbox: () => options.onOutbox?.() });
     const engineOptions = { slotTypes: SLOT_TYPES, timeZone: config.timeZone };
     const engine = metrics ? new CountedFlowEngine(flows, engineOptions, metrics) : new FlowEngine(flows, engineOptions);
-    const slipReader = new SlipReader();
+    const slipReader = new SlipReader({ ocrCache: options.slipOcrCache });
     const slips = new SlipPhotos({
       reader: slipReader,
       filesDir: config.paths.files,

@@ -13,6 +13,8 @@ export {
   SLIP_ERRORS,
   type SlipErrorCode,
   type SlipReaderOptions,
+  type OcrCache,
+  type OcrOutput,
   type SlipReadResult,
 } from './slip-reader.js';
 export {

@@ -19,13 +19,14 @@
  * Errors are `SlipReadError`s with a `code`; none carries card data (the worker reports only its stage and
  * the library's message; the image bytes never appear in one).
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
-import { OCR_WORKER_SOURCE, type OcrRequest, type OcrResponse, type OcrWorkerData } from './ocr-worker.js';
+import { OCR_WORKER_SOURCE, type OcrRequest, type OcrResponse, type OcrWorkerData, type OcrWorkerLine } from './ocr-worker.js';
 import { parseSlipFields, type OcrLine, type Point, type SlipField, type SlipFields } from './slip-fields.js';
 
 // ── Errors ──────────────────────────────────────────────────────────────────────────────────────────
@@ -72,6 +73,28 @@ export interface SlipReaderOptions {
   maxSide?: number;
   /** onnxruntime threads per read; default: onnxruntime's own (one per core). */
   threads?: number;
+  /** Remembers what the OCR saw in an image it read before (see `OcrCache`); default: none. */
+  ocrCache?: OcrCache;
+}
+
+/** What the OCR saw in one image: its lines (boxes in the photo's pixels) and the photo's size. */
+export interface OcrOutput {
+  lines: OcrWorkerLine[];
+  width: number;
+  height: number;
+}
+
+/**
+ * What the OCR saw, kept by a key the reader makes from the image's bytes and how it reads them
+ * (`maxSide`). The OCR is the whole cost of a read (~0.5–2 s of CPU) and gives the same lines for the same
+ * bytes, so an image read before skips the worker; its fields are still parsed, and a full card number
+ * still blacked out, from those lines. The cache must also key what else the lines depend on (the models,
+ * the worker's code): the conversation evaluation's disk cache does (test/helpers/ocr-cache.ts). Lines
+ * that show a full card number or an expiry date are never handed to the cache.
+ */
+export interface OcrCache {
+  get(key: string): OcrOutput | undefined | Promise<OcrOutput | undefined>;
+  set(key: string, output: OcrOutput): void | Promise<void>;
 }
 
 export interface SlipReadResult {
@@ -257,10 +280,12 @@ export class SlipReader {
   private readonly queue: PQueue;
   /** Reads waiting in the queue, to refuse them on close (p-queue's clear() would leave them hanging). */
   private readonly waiting = new Set<(err: SlipReadError) => void>();
+  private readonly ocrCache: OcrCache | undefined;
   private worker: OcrWorker | undefined;
   private closed = false;
 
   constructor(options: SlipReaderOptions = {}) {
+    this.ocrCache = options.ocrCache;
     this.timeoutMs = options.timeoutMs ?? 20_000;
     this.maxQueue = options.maxQueue ?? 16;
     this.maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
@@ -283,21 +308,20 @@ export class SlipReader {
 
     const queuedAt = performance.now();
     let startedAt = queuedAt;
-    const ocr = await new Promise<OcrResult>((resolve, reject) => {
-      const refuse = (err: SlipReadError): void => reject(err);
-      this.waiting.add(refuse);
-      this.queue
-        .add(async () => {
-          this.waiting.delete(refuse);
-          startedAt = performance.now();
-          if (this.closed) throw new SlipReadError('SLIP_READER_CLOSED');
-          return this.run(image);
-        })
-        .then((r) => resolve(r as OcrResult), reject);
-    });
+    const cacheKey = this.ocrCache ? `${createHash('sha256').update(image).digest('hex')}:${this.maxSide}` : undefined;
+    const cached = cacheKey ? await this.ocrCache!.get(cacheKey) : undefined;
+    const ocr = cached ? { ...cached, loadMs: undefined, ms: 0 } : await this.queued(image, () => (startedAt = performance.now()));
     const queuedMs = startedAt - queuedAt;
 
     const parsed = parseSlipFields(ocr.lines);
+    // Lines that show a full card number (or an expiry date) are never kept: they would put it in the cache.
+    if (cacheKey && !cached && parsed.sensitive.length === 0) {
+      try {
+        await this.ocrCache!.set(cacheKey, { lines: ocr.lines, width: ocr.width, height: ocr.height });
+      } catch {
+        // Not kept: the next read of this image runs the OCR again.
+      }
+    }
     let redacted: Buffer | undefined;
     if (parsed.sensitive.length > 0) {
       const boxes = parsed.sensitive.flatMap((s) => s.lines.map((i) => ocr.lines[i]!.box));
@@ -318,6 +342,22 @@ export class SlipReader {
         totalMs: Math.round(totalMs),
       },
     };
+  }
+
+  /** A read in the worker once it is this read's turn; `onStart` hears when that is. */
+  private queued(image: Uint8Array, onStart: () => void): Promise<OcrResult> {
+    return new Promise<OcrResult>((resolve, reject) => {
+      const refuse = (err: SlipReadError): void => reject(err);
+      this.waiting.add(refuse);
+      this.queue
+        .add(async () => {
+          this.waiting.delete(refuse);
+          onStart();
+          if (this.closed) throw new SlipReadError('SLIP_READER_CLOSED');
+          return this.run(image);
+        })
+        .then((r) => resolve(r as OcrResult), reject);
+    });
   }
 
   /** One read in the worker, within the time limit. */

@@ -56,6 +56,7 @@ import { startRuntime, terminalConversation, type TestRuntime } from '../helpers
 import { fixtureDate } from './dates.js';
 import { FILES_DIR, type ConversationSpec, type FixtureFile, type InvalidConversation } from './fixtures.js';
 import { slipPhoto, type SlipPhoto } from './slip-photos.js';
+import { diskOcrCache } from '../helpers/ocr-cache.js';
 
 // ── Results ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -127,7 +128,8 @@ export interface EvalRuntime {
 
 /** One real runtime for a run: temporary data folder, index built once, offline, handoffs as above. */
 export async function openEvalRuntime(): Promise<EvalRuntime> {
-  const env = await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always' });
+  // The photos are the same every run, and so is what the OCR sees in them: read once, then kept.
+  const env = await startRuntime({ HANDOFF_BUSINESS_HOURS: 'always' }, { slipOcrCache: diskOcrCache() });
   return { env, runtime: env.runtime, close: () => env.cleanup() };
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Activity } from 'botbuilder';
 import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/app/runtime.js';
 import { TerminalAdapter } from '../../src/channels/terminal/terminal-adapter.js';
 import { seedDatabase, seedIndex } from './prebuilt-index.js';
 
@@ -20,12 +20,12 @@ export function tempDir(prefix = 'pos-assist-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
+export async function startRuntime(env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<TestRuntime> {
   const dataDir = env.DATA_DIR ?? tempDir();
   seedIndex(dataDir, env);
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   seedDatabase(config);
-  const runtime = await createRuntime(config, createLogger(config));
+  const runtime = await createRuntime(config, createLogger(config), options);
   return {
     dataDir,
     config,

@@ -1,14 +1,14 @@
 /**
  * Rendered slip photos kept on disk between runs, by content: drawing a slip and photographing it
  * (test/helpers/slip-image.ts) is a fixture, about 150 ms of CPU a photo, and the same values, options and
- * seed always give the same bytes — so a photo is rendered once and then read back. What reads the photo
- * (the real offline OCR) is what the tests check, and is never cached.
+ * seed always give the same bytes — so a photo is rendered once and then read back. What the OCR sees in
+ * a photo is kept only for the conversation evaluation (ocr-cache.ts); the reader's own tests read each
+ * photo with the real OCR.
  *
  * The key is a SHA-256 of the values and options together with everything else the bytes depend on: the
  * generator's source, sharp's and libvips' versions and the fonts fontconfig lists. Change any of them and
  * the photos are rendered anew. Relative dates are calendar dates by the time they get here, so a day's
- * photos are keys of their own; entries older than `MAX_AGE_DAYS` are removed when a process first uses
- * the cache.
+ * photos are keys of their own; entries older than a week are removed (disk-cache.ts).
  *
  * The folder is `POS_ASSIST_SLIP_PHOTO_CACHE` when set (`off`: no cache, every photo rendered), else
  * node_modules/.cache/pos-assist-tests/slip-photos. Writes are atomic (a temporary file renamed), so
@@ -16,15 +16,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { cacheFolder, writeEntry } from './disk-cache.js';
 import type { RenderOptions, SlipValues } from './slip-image.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GENERATOR = fileURLToPath(new URL('./slip-image.ts', import.meta.url));
-const MAX_AGE_DAYS = 7;
 
 type Render = (values: SlipValues, options?: RenderOptions) => Promise<Buffer>;
 
@@ -33,9 +32,8 @@ let state: { dir: string; fingerprint: string } | null | undefined;
 /** The cache folder and what the bytes depend on besides the values; null when the cache is off. */
 function cacheState(): { dir: string; fingerprint: string } | null {
   if (state !== undefined) return state;
-  const setting = process.env.POS_ASSIST_SLIP_PHOTO_CACHE;
-  if (setting === 'off') return (state = null);
-  const dir = setting || join(ROOT, 'node_modules', '.cache', 'pos-assist-tests', 'slip-photos');
+  const dir = cacheFolder('POS_ASSIST_SLIP_PHOTO_CACHE', 'slip-photos');
+  if (!dir) return (state = null);
   let fonts = '';
   try {
     fonts = execFileSync('fc-list', [':', 'family', 'file'], { encoding: 'utf8' }).split('\n').sort().join('\n');
@@ -47,25 +45,7 @@ function cacheState(): { dir: string; fingerprint: string } | null {
     .update(JSON.stringify(sharp.versions))
     .update(fonts)
     .digest('hex');
-  try {
-    mkdirSync(dir, { recursive: true });
-    prune(dir);
-  } catch {
-    return (state = null); // a read-only tree: render every photo
-  }
   return (state = { dir, fingerprint });
-}
-
-function prune(dir: string): void {
-  const oldest = Date.now() - MAX_AGE_DAYS * 86_400_000;
-  for (const name of readdirSync(dir)) {
-    const file = join(dir, name);
-    try {
-      if (statSync(file).mtimeMs < oldest) rmSync(file, { force: true });
-    } catch {
-      // removed by another process meanwhile
-    }
-  }
 }
 
 /**
@@ -83,12 +63,6 @@ export async function cachedRender(render: Render, values: SlipValues, options: 
     // not rendered yet
   }
   const bytes = await render(values, options);
-  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    writeFileSync(temp, bytes);
-    renameSync(temp, file);
-  } catch {
-    rmSync(temp, { force: true });
-  }
+  writeEntry(file, bytes);
   return bytes;
 }

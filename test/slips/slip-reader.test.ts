@@ -1,12 +1,12 @@
 /**
  * The real OCR on generated slips (test/helpers/slip-image.ts), with one shared reader: a floor on the
- * slip evaluation, a slip printed with the full card number, a photo stored sideways, the limits (queue,
+ * slip evaluation, a slip printed with the full card number, the OCR cache, a photo stored sideways, the limits (queue,
  * time, closing, bad images) and the event loop staying free while a slip is read.
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containsCardNumber } from '../../src/privacy/card-mask.js';
-import { isSlipReadError, SlipReader, type SlipReadResult } from '../../src/slips/index.js';
+import { isSlipReadError, SlipReader, type OcrCache, type OcrOutput, type SlipReadResult } from '../../src/slips/index.js';
 import { cjkFontsInstalled, luhnCard, randomSlipValues, renderSlip, seededRandom } from '../helpers/slip-image.js';
 import { evalCases, formatReport, runSlipEval } from './slip-eval.js';
 
@@ -67,6 +67,45 @@ describe.skipIf(!cjkFontsInstalled())('slip reader (real OCR)', () => {
     expect(again.hadFullPan).toBe(false);
     expect(again.lines.map((l) => l.text).join(' ')).not.toContain(pan.slice(6, 12));
     expect(again.fields.voucher_no).toBe(values.voucherNo);
+  });
+
+  it('keeps what the OCR saw in a cache: the same photo again skips the OCR; a full card number is never kept', { timeout: 60_000 }, async () => {
+    const kept = new Map<string, OcrOutput>();
+    const cache: OcrCache = { get: (key) => kept.get(key), set: (key, output) => void kept.set(key, output) };
+    const cached = new SlipReader({ ocrCache: cache });
+    try {
+      const values = randomSlipValues(11);
+      delete values.expiry; // a printed expiry date is sensitive too: never kept
+      const photo = await renderSlip(values, { layout: 'thermal', degrade: true, seed: 5 });
+      const first = await cached.read(photo);
+      expect(first.timing.ocrMs).toBeGreaterThan(0);
+      expect(kept.size).toBe(1);
+      expect([...kept.keys()][0]).toMatch(/^[0-9a-f]{64}:1600$/);
+
+      const again = await cached.read(photo);
+      expect(again.timing.ocrMs).toBe(0); // no worker, no model load
+      expect(again.timing.loadMs).toBeUndefined();
+      expect(again.fields).toEqual(first.fields);
+      expect(again.lines).toEqual(first.lines);
+      expect(again.fields.voucher_no).toBe(values.voucherNo);
+
+      // Another photo of the same slip is another key: read by the OCR.
+      const other = await cached.read(await renderSlip(values, { layout: 'thermal', degrade: true, seed: 6 }));
+      expect(other.timing.ocrMs).toBeGreaterThan(0);
+      expect(kept.size).toBe(2);
+
+      const withPan = randomSlipValues(43);
+      withPan.cardFull = luhnCard('622202', 16, seededRandom(10));
+      delete withPan.cardMasked;
+      const panPhoto = await renderSlip(withPan, { layout: 'unionpay', seed: 4 });
+      const read = await cached.read(panPhoto);
+      expect(read.hadFullPan).toBe(true);
+      expect(kept.size).toBe(2); // not kept: its lines carry the card number
+      expect(containsCardNumber(JSON.stringify([...kept.values()]))).toBe(false);
+      expect((await cached.read(panPhoto)).timing.ocrMs).toBeGreaterThan(0);
+    } finally {
+      await cached.close();
+    }
   });
 
   it('reads one slip at a time off the event loop, refuses more than the queue holds', { timeout: 60_000 }, async () => {
