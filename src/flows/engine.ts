@@ -28,7 +28,7 @@ import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion } from './utterances.js';
+import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, withoutCourtesy } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -135,11 +135,12 @@ export interface EngineOptions {
 }
 
 /**
- * The message in simplified script, character for character: the flows' cue words ("开始", "跳过") are
- * written in it, and "十二月十四號開始裝修" means the start just as "十二月十四号开始装修" does.
+ * The message as the flow reads it: in simplified script, character for character (the flows' cue words,
+ * "开始", "跳过", are written in it, and "十二月十四號開始裝修" means the start just as "十二月十四号开始装修"
+ * does), without the courtesy around it ("确认 谢谢🙏" confirms as "确认" does).
  */
-function inSimplifiedScript(input: FlowInput): FlowInput {
-  const text = simplifiedText(input.text);
+function asRead(input: FlowInput): FlowInput {
+  const text = withoutCourtesy(simplifiedText(input.text));
   return text === input.text ? input : { ...input, text };
 }
 
@@ -358,7 +359,7 @@ export class FlowEngine {
    * @throws Error when no flow of this id is loaded (check `has()`).
    */
   start(flowId: string, typed: FlowInput, now: Date, locale: Locale, prefill: Record<string, SlotValue> = {}): Step {
-    const input = inSimplifiedScript(typed);
+    const input = asRead(typed);
     const state: FlowState = { flowId, values: {}, skipped: [], attempts: {}, stage: 'collecting', required: [], announced: [] };
     const flow = this.flow(flowId);
     for (const [name, v] of Object.entries(prefill)) {
@@ -414,7 +415,7 @@ export class FlowEngine {
    * @throws Error when the state names a flow that is not loaded (check `has()`).
    */
   handle(state: FlowState, typed: FlowInput, now: Date, locale: Locale): Step {
-    const message = inSimplifiedScript(typed);
+    const message = asRead(typed);
     const flow = this.flow(state.flowId);
     const next = structuredClone(state);
     // After "我从签购单上读到：…，对吗？", "对" confirms what was read; the rest of the message is read on.
@@ -1729,16 +1730,28 @@ export class FlowEngine {
     const found = this.slotType(slots[0]!.type).extract(text, this.context(slots[0]!, now, locale, flow));
     if (found.length !== 2) return false;
     const lower = text.toLowerCase();
-    const near = (f: FoundValue, slot: Slot): boolean =>
-      (slot.mentions ?? []).some((m) => {
-        const w = m.toLowerCase();
-        const after = lower.slice(f.end, f.end + NEAR_MENTION + w.length);
-        const before = lower.slice(Math.max(0, f.start - NEAR_MENTION - w.length), f.start);
-        return after.includes(w) || before.includes(w);
-      });
-    const owners = found.map((f) => slots.filter((s) => near(f, s)));
-    if (owners.some((o) => o.length !== 1) || owners[0]![0] === owners[1]![0]) return false;
-    return this.setBoth(flow, state, [owners[0]![0]!, found[0]!], [owners[1]![0]!, found[1]!], now, out);
+    // How far the slot's nearest word is from the value, either side (Infinity: none within reach).
+    const distance = (f: FoundValue, slot: Slot): number =>
+      Math.min(
+        ...(slot.mentions ?? []).flatMap((m) => {
+          const w = m.toLowerCase();
+          // From the value's last character on: "号起" counts after "12月9号".
+          const from = Math.max(f.start, f.end - 1);
+          const found = lower.slice(from, f.end + NEAR_MENTION + w.length).indexOf(w);
+          const after = found < 0 ? -1 : Math.max(0, found - (f.end - from));
+          const before = lower.slice(Math.max(0, f.start - NEAR_MENTION - w.length), f.start);
+          const at = before.lastIndexOf(w);
+          return [after < 0 ? Infinity : after, at < 0 ? Infinity : before.length - at - w.length];
+        }),
+      );
+    // Each day to the slot whose word is nearer: "12月15号开始1月5号恢复" (no pause at all) has 开始 between the
+    // two days, right after the first. Nothing is taken when both ways are as near.
+    const [a, b] = slots as [Slot, Slot];
+    const straight = distance(found[0]!, a) + distance(found[1]!, b);
+    const crossed = distance(found[0]!, b) + distance(found[1]!, a);
+    if (straight === crossed || Math.min(straight, crossed) === Infinity) return false;
+    const [first, second] = straight < crossed ? [a, b] : [b, a];
+    return this.setBoth(flow, state, [first, found[0]!], [second, found[1]!], now, out);
   }
 
   /**
@@ -2327,7 +2340,8 @@ const RUN_ON_TURN = /然后|结果|但是|可是|不过|所以|我想问一下|�
 function withoutPhotoClauses(text: string): string {
   const chinese = /[\u4e00-\u9fff]/.test(text);
   return text
-    .split(chinese ? /[\s,，。.;；!！]+/ : /[,，。;；!！]+|\.(?!\d)/)
+    // "顾客不要了小票在这": written without a pause, the words about the photo still start a clause of their own.
+    .split(chinese ? /[\s,，。.;；!！]+|(?<=[\u4e00-\u9fff])(?=小票|签购单|单子|照片|图片|截图|这张)/ : /[,，。;；!！]+|\.(?!\d)/)
     .map((clause) => clause.trim())
     .filter((clause) => clause && !ABOUT_PHOTO.test(clause))
     .join(chinese ? '，' : ', ');

@@ -10,6 +10,7 @@ import type { Flow } from './flow-schema.js';
 import { ID_LABELS, type IdType } from './slot-types/labels.js';
 import { SLOT_TYPES } from './slot-types/registry.js';
 import { simplifiedText } from '../core/chinese-script.js';
+import { withoutCourtesy } from './utterances.js';
 import { withDigits } from '../core/english-numbers.js';
 
 /** The merchant asks us to do it. */
@@ -79,7 +80,7 @@ const WAITED_FOR = /(?:等(?:到|我们|我)?|直到)[^，,。；;!！?？]{0,14
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
-  return QUESTION.test(text.replace(EMBEDDED_QUESTION, ' '));
+  return QUESTION.test(withoutCourtesy(text, { softeners: false }).replace(EMBEDDED_QUESTION, ' '));
 }
 
 /**
@@ -89,7 +90,7 @@ export function isQuestion(text: string): boolean {
 const ACTION_HINT = /想|要|帮|请|申请|办|取消|撤|退|暂停|停|冻结|查|补|进度|不要了|\b(want|need|please|cancel|refund|void|suspend|hold|stop|status|check|add)\b/i;
 
 export function soundsLikeRequest(text: string): boolean {
-  return ACTION_HINT.test(text) && !QUESTION.test(text);
+  return ACTION_HINT.test(text) && !QUESTION.test(withoutCourtesy(text, { softeners: false }));
 }
 
 export interface IntentMatch {
@@ -415,10 +416,13 @@ export class IntentDetector {
   }
 
   /**
-   * The message as the rules read it: Chinese in simplified script with the request words' typos and pinyin
+   * The message as the rules read it, without the courtesy around it: Chinese in simplified script with the request words' typos and pinyin
    * respelled; English lower-cased with every word corrected ("hlep me cancle a transacton" read as meant).
    */
-  private readable(typed: string): string {
+  private readable(message: string): string {
+    // "在吗 退货…" asks nothing: the greeting (and thanks, emoji) around a request are not read; full-width
+    // digits and letters (an input method in full-width mode) are read as ASCII.
+    const typed = withoutCourtesy(message, { softeners: false }).replace(/[０-９Ａ-Ｚａ-ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
     const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
     return chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(withDigits(typed)));
   }

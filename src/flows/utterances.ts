@@ -15,21 +15,23 @@ export const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|没|没�
 export const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
 /**
  * A message that opens by giving up ("算了，不弄了，我直接退现金给他", "先不提交了，我问问老板", "never mind, the
- * customer changed his mind"): whatever follows is the reason, not a value.
+ * customer changed his mind"): whatever follows is the reason, not a value. Merchants often write Chinese
+ * without a pause: a phrase ending in 了/吧 ends its clause all the same ("算了我先问问老板再说").
  */
 export const CANCEL_LEAD = new RegExp(
-  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|等会儿|等会|稍等|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不用提交了?|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|算数|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:不好意思|抱歉)[，,\s]*(?:点|选)错了|(?:先)?问(?:问|一下|下)(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说|要不要[\u4e00-\u9fff]{1,4}|的意思|怎么说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|stop(?=\s*[,，.!！])|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)`,
+  String.raw`^(?:(?:那|那就|哎|哎呀|唉|嗯|哦|噢|喔|啊|等等|等一下|等下|等会儿|等会|稍等|好吧|那好吧|明白了|知道了|懂了|ok|okay|oh|hmm|got it|i see|understood|thanks|thx|on second thoughts?|actually|hmm+|wait)[，,.\s]*)*(?:先|还是|我)?(?:算了不[\u4e00-\u9fff]{1,3}了|算了|算鸟|不弄了|不搞了|不整了|不办了|别弄了|别办了|不提交了|不用提交了?|不申请了|不退了|不撤了|不要了|不用了|不用弄了|不需要了|没必要了|先不办|先不弄|先不提交|先不申请|先不退|先别提交|别提交了?|先别办|先别弄|唔使喇|唔使了|唔使|算數|算数|唔要喇|唔退喇|明天再说|取消申请|撤回申请|不想办了|再想想|想想再说|(?:不好意思|抱歉)[，,\s]*(?:点|选)错了|(?:先)?问(?:问|一下|下)(?:老板|领导|店长|经理|财务|老公|老婆)(?:再说|要不要[\u4e00-\u9fff]{1,4}|的意思|怎么说)?|先(?:跟|和|问)(?:老板|领导|店长|经理|财务)(?:商量|确认|说|问)?(?:一下)?(?:再说)?|i'?ll (?:ask|check with) (?:my |the )?(?:boss|manager|owner) first|再考虑考虑|再考虑一下|考虑考虑|考虑一下再说|回头再说|以后再说|改天再说|晚点再说|先这样吧|没事了|不麻烦了|不用麻烦了|我自己(?:去|来|在机器上|在终端上)?(?:弄|办|处理|搞|撤|退)|(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|never ?mind|nvm|stop(?=\s*[,，.!！])|forget (?:it|about it)|no need|not now|maybe later|leave it|drop it|don'?t bother|don'?t need it|not needed|let'?s stop|i'?ll do it later|i'?ll (?:do|handle|sort) (?:it|this) (?:myself|on the (?:machine|terminal))|(?:the )?customer (?:doesn'?t|does not|no longer) want|(?:actually )?(?:no,? )?scratch that|i changed my mind|changed my mind|cancel (?:it|this|that|the request|my request))(?:(?:吧|啦|了|哈)?(?:[，,。.!！;；\s]|$)|(?<=[了吧啦])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[我那]))`,
   'i',
 );
 /** Not giving up after all: "不取消", "继续", "don't cancel", "keep going". */
 export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do not cancel|keep going|go on|carry on|continue/i;
 /**
  * Giving up said anywhere in the message, as a clause of its own ("哎等一下，顾客说不退了，这个申请不用了",
- * "算啦 我自己在机器上弄吧", "forget it, I'll sort it out myself"). Only words that cannot be a reason:
+ * "算啦 我自己在机器上弄吧", "forget it, I'll sort it out myself"), also after a clause that ends in 了/吧/啦/呢
+ * without a pause ("顾客又说不退了那就不用了"). Only words that cannot be a reason:
  * "顾客不要了" explains a refund, "这个申请不用了" ends one.
  */
 export const CANCEL_CLAUSE = new RegExp(
-  String.raw`(?:^|[，,。.!！?？;；…~\s])(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:别交了?)?(?:吧|了)?|先放一放|先别交了?|别交了?|不交了|不提交(?=\s*$)|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
+  String.raw`(?:^|[，,。.!！?？;；…~\s]|(?<=[\u4e00-\u9fff][了吧啦呢])|(?<=^(?:对|对的|是|是的|嗯|好|行)))(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:别交了?)?(?:吧|了)?|先放一放|先别交了?|别交了?|不交了|不提交(?=\s*$)|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
@@ -38,7 +40,7 @@ export const YES_CANCEL = new RegExp(String.raw`^(?:(?:是|是的|是啊|对|对
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
  */
-export const SKIP_SAID = /^(?:单号|工单号|号码|卡号|材料|资料|文件)?\s*(?:也|都)?(?:没有|没什么|没啥|没记下来|没记住|没记|不记得|记不得|忘了|忘记了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number|clue)\b|^(?:dunno|idk|not sure)\b/i;
+export const SKIP_SAID = /^(?:单号|工单号|号码|卡号(?:后(?:四|4)位)?|尾号|后(?:四|4)位|材料|资料|文件)?\s*(?:也|都)?(?:没有|没什么|没啥|没记下来|没记住|没记|不记得|记不得|忘了|忘记了|不知道|不清楚|找不到|没留)(?:了|啊|呢)?(?:要补充的|要说的|单号|工单号|号码|材料|资料|文件)?(?:了|啊|呢)?(?:[，,。.!！\s]|$)|^(?:i\s+)?(?:don'?t|do not|dont)\s+(?:have|know|remember)\b|^no\s+(?:ticket|idea|number|clue)\b|^(?:dunno|idk|not sure)\b/i;
 /** A file the merchant says they do not have: lost, thrown away, never kept ("小票丢了", "no receipt"). */
 export const HAS_NONE =
   /(?:小票|签购单|簽購單|单子|凭条|存根|票据|receipt|slip)[^，,。.!！?？]{0,6}(?:丢了|丢失|弄丢|搞丢|不见了|找不到|找不着|扔了|没了|没有了|没留|没有|木有|冇)|(?:没有|没|木有|冇|丢了|找不到)(?:了)?(?:小票|签购单|簽購單|单子|凭条|存根)|\b(?:no|lost the|lost my|threw away the|don'?t have the|dont have the|do not have the|can'?t find the)\s+(?:receipt|slip)s?\b|\b(?:lost|threw away|can'?t find)\s+it\b/i;
@@ -146,3 +148,49 @@ export function isBareAnswer(text: string): boolean {
  */
 export const SELF_CORRECTION =
   /不对|哦不|噢不|喔不|啊不|呃不|不是不是|说错了|说错|口误|搞错了|打错了|写错了|记错了|应该是|更正|(?:等下|等等|等一下)[\s,，]*(?:小票|签购单|单子)上(?:是|写的是|印的是)|\b(?:no wait|wait no|wait,? no|sorry,? i mean|i mean|i meant|correction|actually|no,? sorry|sorry,? no)\b/i;
+
+// ── Courtesy around what a message says ───────────────────────────────────────────────────────────
+
+/** A greeting that opens a message ("你好，", "在吗 ", "hi, "). */
+const GREETING_LEAD = /^(?:(?:你好|您好|你们好|在吗|在不在|在么|喂|哈喽|打扰(?:一下|了)|不好意思打扰(?:一下|了)?|hi|hello|hey(?: there)?)(?:[\s,，!！。.~～?？]|\p{Extended_Pictographic})+)+(?=\S)/iu;
+/** Thanks and "麻烦了" at the end, after a pause (else "退货太麻烦了" would lose its meaning). */
+const THANKS_END = /(?:^|[\s,，、。.!！~～…])(?:谢谢(?:你|您|你们)?(?:了|啦|哈|哦)?|多谢(?:了|啦)?|谢啦|谢了|感谢(?:你|您)?|麻烦(?:你|您|你们)?了|麻烦啦|辛苦(?:你|您|你们)?了|辛苦啦|拜托(?:你|您)?了|拜托啦|thanks?(?: you)?(?: (?:so|very) much| a lot)?|thx|tks|cheers|please|pls|plz)$/i;
+/** 谢谢 needs no pause before it ("确认谢谢"). */
+const THANKS_JOINED = /(?<=[\u4e00-\u9fff])谢谢(?:你|您|了|啦)?$/;
+/** Marks and emoji that end a message (a question mark says something and stays). */
+const END_MARKS = /(?:[\s,，、。.!！~～…]|\p{Extended_Pictographic}|\uFE0F|\u200D)+$/u;
+/** A particle that only softens ("确认啊", "没有哈", "对呀"), after a word. */
+const SOFTENER_END = /(?<=[\u4e00-\u9fffa-z0-9])[啊呀哈哦噢喔啦]$/i;
+
+/** An acknowledgement or a filler word that opens an answer ("嗯 13800138000", "好的，跳过", "那个 确认", "ok submit"). */
+const ACK_LEAD = /^(?:(?:嗯+|嗯嗯|哦+|噢|喔|好的|好滴|好嘞|行|那个|就是|呃|额|ok|okay|um+|uh|hmm+|alright|sure|right|well)(?:[\s,，、!！。.~～]|\p{Extended_Pictographic})+)+(?=\S)/iu;
+
+/** Thanks, emoji, softening particles and marks taken off the end, until none is left there. */
+function withoutCourtesyAtEnd(text: string, softeners: boolean): string {
+  let out = text;
+  for (let before = ''; before !== out; ) {
+    before = out;
+    out = out.replace(END_MARKS, '').replace(THANKS_END, '').replace(THANKS_JOINED, '');
+    if (softeners) out = out.replace(SOFTENER_END, '');
+  }
+  return out;
+}
+
+const saysSomething = (text: string): boolean => /[\p{L}\p{N}]/u.test(text);
+
+/**
+ * The message without the courtesy around it: a greeting and an acknowledgement or filler at the start,
+ * thanks, emoji, softening particles and trailing marks at the end ("你好，确认提交 谢谢🙏" → "确认提交",
+ * "嗯 没有哈。。。" → "没有", "那个 确认" → "确认"). Merchants wrap answers this way, and the answer is what
+ * the flow reads. An acknowledgement that is the whole answer stays ("好的 谢谢" → "好的"), and a message
+ * that is nothing but courtesy ("谢谢") is kept as it is. `softeners: false` keeps the final particle: in a
+ * question it may be what asks ("我嘅退款申請點樣呀").
+ */
+export function withoutCourtesy(text: string, opts: { softeners?: boolean } = {}): string {
+  const softeners = opts.softeners ?? true;
+  const greeted = text.trim().replace(GREETING_LEAD, '');
+  const core = withoutCourtesyAtEnd(greeted.replace(ACK_LEAD, ''), softeners);
+  if (saysSomething(core)) return core;
+  const acknowledged = withoutCourtesyAtEnd(greeted, softeners);
+  return saysSomething(acknowledged) ? acknowledged : text;
+}

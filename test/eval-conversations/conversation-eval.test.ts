@@ -13,6 +13,7 @@ import { PREBUILT_INDEX_ENV } from '../helpers/prebuilt-index.js';
 import { ConversationSpec, FIXTURES_DIR, loadFixtures, ROOT } from './fixtures.js';
 import { openEvalRuntime, playConversation, runSplit, type EvalRuntime } from './harness.js';
 import { summarize } from './report.js';
+import { REWRITES, rewritten } from './rewrites.js';
 
 const TEST_SPLIT = join(FIXTURES_DIR, 'test.yaml');
 const SAMPLES = join(FIXTURES_DIR, 'samples.yaml');
@@ -95,6 +96,20 @@ describe('conversation evaluation', () => {
     expect(answered.failures.map((f) => f.kind)).toEqual(['ticket not shown']);
   });
 
+  it('rewrites a conversation the same way every time, only the text of its turns, never a ticket placeholder', () => {
+    const spec = sample('s-003'); // a status check: '{{ticket:A}}' among its turns
+    for (const rewrite of REWRITES) {
+      const once = rewritten(spec, rewrite);
+      expect(rewritten(spec, rewrite), rewrite.name).toEqual(once);
+      if (!once) continue;
+      expect(once.expect).toEqual(spec.expect);
+      expect(once.turns).toHaveLength(spec.turns.length);
+      expect(JSON.stringify(once.turns), rewrite.name).toContain('{{ticket:A}}');
+    }
+    expect(rewritten(spec, REWRITES.find((r) => r.name === 'full-width')!)!.turns).toContain('810199000000003'.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))));
+    expect(rewritten(sample('s-001'), REWRITES.find((r) => r.name === 'no-punctuation')!)!.turns[0]).toBe('我要申请退货 商户编号810199000000001 终端编号55667701 前天的交易 金额560元 凭证号000777');
+  });
+
   it('lists conversations that do not fit the format, with the reason, and plays the others', () => {
     const bad = [
       { id: 'x-1', category: 'several-facts', lang: 'zh', turns: ['hi'], expect: { outcome: 'filed' } },
@@ -117,11 +132,18 @@ describe('conversation evaluation', () => {
     if (!existsSync(join(ROOT, 'dist', 'app', 'runtime.js'))) return; // npm test builds first
     // The child starts from the run's prebuilt knowledge index, as every runtime of this run does.
     const env = { ...process.env, [PREBUILT_INDEX_ENV]: inject('prebuiltIndexDir') };
-    const run = spawnSync(process.execPath, [join(ROOT, 'test', 'eval-conversations', 'run.mjs'), '--split', 'samples', '--json'], { encoding: 'utf8', env, timeout: 120_000 });
+    const run = spawnSync(process.execPath, [join(ROOT, 'test', 'eval-conversations', 'run.mjs'), '--split', 'samples', '--json', '--rewrite', 'thanks'], { encoding: 'utf8', env, timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
-    const out = JSON.parse(run.stdout) as { splits: { name: string; n: number; reached: number; results: { id: string; passed: boolean }[] }[] };
+    type Split = { name: string; n: number; reached: number; results: { id: string; passed: boolean; trace: { sent: string }[] }[] };
+    const out = JSON.parse(run.stdout) as { splits: Split[]; rewrites: { rewrite: string; changed: number; heldOf: number; held: number; lost: string[]; split: Split }[] };
     expect(out.splits.map((s) => s.name)).toEqual(['samples']);
     expect(out.splits[0]!.results.map((r) => r.id)).toEqual(samples().map((c) => c.id));
     expect(out.splits[0]!.results.every((r) => typeof r.passed === 'boolean')).toBe(true);
+    // --rewrite plays the split again rewritten and says how many held: every sample ends with thanks.
+    const [thanks] = out.rewrites;
+    expect(thanks!.rewrite).toBe('thanks');
+    expect(thanks!.changed).toBe(samples().length);
+    expect(thanks!.split.results.every((r) => /(?:谢谢|麻烦了|辛苦了|谢谢啦|thanks|thank you|thx)$/.test(r.trace.at(-1)!.sent))).toBe(true);
+    expect(thanks!.held + thanks!.lost.length).toBe(thanks!.heldOf);
   }, 150_000);
 });

@@ -120,13 +120,67 @@ export function formatFailures(split: SplitResult): string {
 }
 
 /** The JSON of a run: each split's numbers and every conversation's result (with its turns). */
-export function toJson(splits: SplitResult[]): unknown {
-  return {
-    splits: splits.map((split) => {
-      const s = summarize(split);
-      return { ...s, rate: round(s.rate), categories: Object.fromEntries(Object.entries(s.categories).map(([k, v]) => [k, { ...v, rate: round(v.rate) }])), results: split.results };
-    }),
+export function toJson(splits: SplitResult[], rewrites: RewriteResult[] = []): unknown {
+  const splitJson = (split: SplitResult) => {
+    const s = summarize(split);
+    return { ...s, rate: round(s.rate), categories: Object.fromEntries(Object.entries(s.categories).map(([k, v]) => [k, { ...v, rate: round(v.rate) }])), results: split.results };
   };
+  return {
+    splits: splits.map(splitJson),
+    ...(rewrites.length
+      ? { rewrites: rewrites.map((r) => ({ rewrite: r.rewrite, of: r.of, changed: r.changed, heldOf: r.heldOf, held: r.held, rate: round(r.rate), lost: r.lost, gained: r.gained, split: splitJson(r.split) })) }
+      : {}),
+  };
+}
+
+/** One split played again rewritten: of the conversations a rewrite changed, how many still reach their outcome. */
+export interface RewriteResult {
+  rewrite: string;
+  /** The split as written. */
+  of: string;
+  /** Conversations the rewrite changed (the others are the same messages). */
+  changed: number;
+  /** …of which reach their outcome as written. */
+  heldOf: number;
+  /** …and still reach it rewritten. */
+  held: number;
+  rate: number;
+  /** Reached as written, not rewritten. */
+  lost: string[];
+  /** Reached rewritten only. */
+  gained: string[];
+  split: SplitResult;
+}
+
+export function rewriteHeld(asWritten: SplitResult, rewritten: SplitResult, rewrite: string): RewriteResult {
+  const before = new Map(asWritten.results.map((r) => [r.id, r.passed]));
+  const reachedBefore = rewritten.results.filter((r) => before.get(r.id) === true);
+  const held = reachedBefore.filter((r) => r.passed).length;
+  return {
+    rewrite,
+    of: asWritten.name,
+    changed: rewritten.results.length,
+    heldOf: reachedBefore.length,
+    held,
+    rate: reachedBefore.length ? held / reachedBefore.length : 1,
+    lost: reachedBefore.filter((r) => !r.passed).map((r) => r.id),
+    gained: rewritten.results.filter((r) => r.passed && before.get(r.id) === false).map((r) => r.id),
+    split: rewritten,
+  };
+}
+
+/** The rewrites' table: per split and rewrite, how many conversations reaching their outcome as written still do. */
+export function formatRewrites(results: RewriteResult[], rewrites: readonly { name: string; what: string }[]): string {
+  const lines = ['Rewritten (the same conversations written another way; of those reaching their outcome as written, how many still do):', ''];
+  lines.push('  split   rewrite          changed   held        %   lost (first 8)');
+  lines.push('  ------  ---------------  -------  ---------  ------  --------------');
+  for (const r of results) {
+    const lost = r.lost.slice(0, 8).join(' ') + (r.lost.length > 8 ? ` …+${r.lost.length - 8}` : '');
+    lines.push(`  ${r.of.padEnd(6)}  ${r.rewrite.padEnd(15)}  ${String(r.changed).padStart(7)}  ${`${r.held}/${r.heldOf}`.padStart(9)}  ${`${(r.rate * 100).toFixed(1)}%`.padStart(6)}  ${lost}`);
+  }
+  const used = rewrites.filter((w) => results.some((r) => r.rewrite === w.name));
+  lines.push('', ...used.map((w) => `  ${w.name}: ${w.what}`));
+  return lines.join('\n');
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

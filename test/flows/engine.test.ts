@@ -9,6 +9,7 @@ import { FlowEngine, isBareAnswer, type FileRef, type FlowInput, type FlowState,
 import { loadFlows, parseFlowFile } from '../../src/flows/flow-loader.js';
 import { flowText } from '../../src/flows/flow-messages.js';
 import { SLOT_TYPES } from '../../src/flows/slot-types/index.js';
+import { withoutCourtesy } from '../../src/flows/utterances.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const FLOWS = loadFlows(join(ROOT, 'flows'));
@@ -892,7 +893,7 @@ describe('optional slots', () => {
 
 describe('cancelling', () => {
   it('giving up is understood at the start of a longer message, in the ways merchants say it', () => {
-    for (const text of ['算了，不弄了，我直接退现金给他', '先不提交了，我问问老板再说', '那就算了吧', '我再想想', '回头再说吧', '算了不退了，我再想想', 'never mind, customer changed his mind', 'no need, thanks',
+    for (const text of ['算了，不弄了，我直接退现金给他', '先不提交了，我问问老板再说', '那就算了吧', '我再想想', '回头再说吧', '算了不退了，我再想想', 'never mind, customer changed his mind', 'no need to file it, thanks',
       '没事了，谢谢', '我自己在机器上弄吧', '顾客又不退了', '哦 不好意思 点错了', 'ok got it, ill do it on the machine thx', "customer doesn't want the refund anymore", 'nvm', 'drop it']) {
       const step = send(last('cancel-transaction', TO_CARD).state, text);
       expect(step.state?.stage, text).toBe('confirm-cancel');
@@ -904,6 +905,10 @@ describe('cancelling', () => {
       const step = send(last('cancel-transaction', TO_CARD).state, text);
       expect(step.state?.stage, text).toBe('confirm-cancel');
     }
+    // Thanks around "no need" do not make it giving up: said to an optional question, it passes over it.
+    const polite = send(last('cancel-transaction', TO_CARD).state, 'no need, thanks');
+    expect(polite.state?.stage).toBe('collecting');
+    expect(polite.state?.pending).not.toBe('card_last4');
     // A reason that mentions cancelling is not giving up, nor is a customer who changed their mind.
     expect(send(last('cancel-transaction', TO_CARD).state, '顾客取消订单了').state?.stage).not.toBe('confirm-cancel');
     expect(send(last('cancel-transaction', TO_CARD).state, '点错了').state?.stage).not.toBe('confirm-cancel');
@@ -1110,6 +1115,71 @@ describe('two slips of different sales in one message', () => {
     expect([valueOf(told.state, 'amount'), valueOf(told.state, 'voucher_no'), valueOf(told.state, 'reference_no')]).toEqual([88000, '092315', '557130268903']);
     expect(said(told)).toContain('092315');
     expect(told.state!.slipsUndecided).toBeUndefined();
+  });
+});
+
+describe('courtesy around an answer', () => {
+  it('confirms, skips and answers with thanks, emoji and softening particles around the words', () => {
+    for (const text of ['确认 麻烦了', '确认🙏', '整吧，确认 谢谢', '确认提交，谢谢啦！！', '好的提交 麻烦了', '確認 謝謝', 'submit it, thanks!', '确认啊', '确认～']) {
+      expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
+    }
+    // "没有哈。。。" passes over the optional question as "没有" does.
+    const skipped = send(last('cancel-transaction', TO_CARD).state, '没有哈。。。');
+    expect(skipped.state!.pending).not.toBe('card_last4');
+    expect(valueOf(skipped.state, 'card_last4')).toBeUndefined();
+    // A value with a particle after it.
+    const told = send(last('cancel-transaction', TO_CARD).state, '尾号4417啊');
+    expect(valueOf(told.state, 'card_last4')).toBe('4417');
+    // "对，取消吧哦" gives up when asked whether to.
+    const asked = send(last('cancel-transaction', TO_CARD).state, '算了');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    expect(send(asked.state, '对，取消吧哦').outcome?.type).toBe('cancelled');
+    // Words that only sound like thanks stay: "退货太麻烦了" is a reason, not courtesy.
+    expect(withoutCourtesy('退货太麻烦了')).toBe('退货太麻烦了');
+  });
+
+  it('reads the message without a greeting in front and without courtesy at the end; courtesy alone stays', () => {
+    expect(withoutCourtesy('你好 打扰一下 CX-20261201-0001')).toBe('CX-20261201-0001');
+    expect(withoutCourtesy('在吗？我想退货')).toBe('我想退货');
+    expect(withoutCourtesy('hello, refund needed')).toBe('refund needed');
+    expect(withoutCourtesy('13812370109啊')).toBe('13812370109');
+    expect(withoutCourtesy('怎么撤销呀？')).toBe('怎么撤销呀？'); // a question mark says something
+    expect(withoutCourtesy('ok 👍')).toBe('ok');
+    for (const alone of ['谢谢', '你好', '麻烦了', '🙏']) expect(withoutCourtesy(alone)).toBe(alone);
+  });
+});
+
+describe('written without a pause', () => {
+  const DEC6 = new Date('2026-12-06T04:00:00Z');
+  const at = (flowId: string, messages: Msg[]) => last(flowId, messages, { now: DEC6 });
+
+  it('gives each day of a hold to the word nearer to it when nothing separates them', () => {
+    const cases: [string, string, string][] = [
+      ['暂停资金结算 商户号826410993820005 12月15号开始1月5号恢复', '2026-12-15', '2027-01-05'],
+      ['暂停资金结算 商户号826410993820005 下周一开始月底恢复', '2026-12-07', '2026-12-31'],
+      ['暂停资金结算 商户号826410993820005 店铺12月9号起装修1月10号恢复营业', '2026-12-09', '2027-01-10'],
+      ['暂停资金结算 商户号826410993820005 明年1月20号关门2月25号回来开门', '2027-01-20', '2027-02-25'],
+    ];
+    for (const [text, start, resume] of cases) {
+      const step = at('suspend-settlement', [text]);
+      expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')], text).toEqual([start, resume]);
+    }
+  });
+
+  it('hears giving up run into the next words, and "卡号后四位没有" as nothing to give', () => {
+    for (const text of ['算了我先问问老板再说', '先不提交了我问问顾客', '先别提交我再想想', '顾客又说不退了那就不用了']) {
+      expect(send(last('cancel-transaction', TO_CARD).state, text).state?.stage, text).toBe('confirm-cancel');
+    }
+    expect(send(last('cancel-transaction', TO_CONFIRM).state, '对先不提交').state?.stage).toBe('confirm-cancel');
+    const skipped = send(last('cancel-transaction', TO_CARD).state, '卡号后四位没有');
+    expect(skipped.state!.pending).not.toBe('card_last4');
+  });
+
+  it('reads the reason before the words about the photo sent with it ("顾客不要了小票在这")', () => {
+    const toReason = talk('cancel-transaction', [CANCEL_START, MID, TID, '跳过']).at(-1)!;
+    expect(toReason.state!.pending).toBe('reason');
+    const step = send(toReason.state, { text: '顾客不要了小票在这', files: [file(1)] });
+    expect(valueOf(step.state, 'reason')).toMatch(/^顾客不要了/);
   });
 });
 

@@ -36,6 +36,16 @@ describe('intent detection', () => {
     }
   });
 
+  it('reads a request through the greeting before it, the thanks after it and full-width digits', () => {
+    expect(detector.detect('在吗 退货 商户826410993305838 终端71830944 12月1号 520元')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('在吗 暂停资金结算，商户号835529061147803')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('hello, refund needed')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('你好 打扰一下 CX-20261201-0001')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('CX-20261128-0001 谢谢')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(isQuestion('在吗 退货')).toBe(false);
+    expect(isQuestion('在吗 怎么退货')).toBe(true);
+  });
+
   it('starts the cancel flow from a message that carries the details', () => {
     expect(detector.detect('昨天下午在3号店刷了1280元，凭证号000123，想撤销')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('帮我申请暂停结算')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });

@@ -7,6 +7,7 @@
  */
 import { ActivityTypes } from 'botbuilder';
 import { asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
+import { withoutCourtesy } from '../../flows/utterances.js';
 import { t, type MessageKey } from '../../i18n/messages.js';
 import type { TurnStep } from '../turn.js';
 import { FLOW_ACTIONS } from '../turn-kit.js';
@@ -34,6 +35,8 @@ export const flowStart: TurnStep = async (turn, kit) => {
   if (!flows) return false;
   const { context, conversation, text, locale } = turn;
   const facts = REQUEST_FACTS.test(text.normalize('NFKC'));
+  // "好的🙏", "ok thanks": the yes without what surrounds it.
+  const said = withoutCourtesy(text);
   const offered = conversation.offer;
   delete conversation.offer;
   const told = conversation.told;
@@ -42,14 +45,14 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const byButton = (Object.keys(FLOW_ACTIONS) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text || t('en', k) === text);
   const flowId =
     (byButton && FLOW_ACTIONS[byButton]) ||
-    (offered && (ACCEPT.test(text) || text === kit.startLabel(offered, locale) || text === kit.startLabel(offered, 'zh-CN')) ? offered : undefined);
+    (offered && (ACCEPT.test(said) || text === kit.startLabel(offered, locale) || text === kit.startLabel(offered, 'zh-CN')) ? offered : undefined);
   if (flowId) {
     await kit.startFlow(turn, flowId, { text: flowId === offered ? withTold('') : '', files: kit.takeHeld(conversation) });
     return true;
   }
   // The offer answered in more words, or with the request's facts: taken, and the facts with it.
   // …or in its own words ("能退就好 你帮我弄一下吧", "那你给我提一个吧", "can you file it for me").
-  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(text) || (TOPIC_TAKEN.test(text) && !QUESTION_OF_HOW.test(text)) || (facts && !isQuestion(text)))) {
+  if (offered && !DECLINE_SAID.test(text) && (ACCEPT_SAID.test(said) || (TOPIC_TAKEN.test(text) && !QUESTION_OF_HOW.test(text)) || (facts && !isQuestion(text)))) {
     await kit.startFlow(turn, offered, { text: withTold(text), files: kit.takeHeld(conversation) });
     return true;
   }

@@ -76,7 +76,7 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
   const { name, length, alphanumeric } = spec;
   const vars: Vars = { ...spec.words };
   const group = alphanumeric ? '[0-9a-z]+' : '[0-9]+';
-  const labelled = new RegExp(`(?:${ID_LABELS[name]})${FILLER}(${group}(?:[ -]${group})*)`, 'gi');
+  const afterLabel = new RegExp(`^${group}(?:[ -]${group})*`, 'i');
   const labelOnly = new RegExp(`(?:${ID_LABELS[name]})${FILLER}`, 'gi');
   const valid = (value: string): Valid<string> => ({ ok: true, value, display: value });
   const canonical = (s: string): string => (alphanumeric ? s.toUpperCase() : s);
@@ -92,11 +92,14 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
       found.push({ value, display: value, ...originalSpan(n, start, end), ...(guessed ? { guessed } : {}) });
     };
 
-    // Labelled: take the groups after the label until they make exactly `length` characters.
-    for (const m of n.text.matchAll(labelled)) {
-      const valueStart = m.index + m[0].length - m[1]!.length;
+    // Labelled: take the groups after the label until they make exactly `length` characters. Every label
+    // is tried, also one inside the words after another ("on the terminal merchant 830… terminal 78015040").
+    for (const m of n.text.matchAll(labelOnly)) {
+      const valueStart = m.index + m[0].length;
+      const groups = afterLabel.exec(n.text.slice(valueStart));
+      if (!groups) continue;
       let acc = '';
-      for (const g of m[1]!.matchAll(new RegExp(group, 'gi'))) {
+      for (const g of groups[0].matchAll(new RegExp(group, 'gi'))) {
         acc += g[0];
         if (acc.length >= length) {
           if (acc.length === length && (!alphanumeric || /[0-9]/.test(acc))) {
@@ -125,7 +128,10 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
         // Only spaces separate numbers; a dash joins the parts of one (010-62345678 is a phone number).
         // …and a run is one number only as numbers are grouped when printed: "最后一位是7 13653243947" is a
         // digit and a phone number, not a 12-digit reference number.
-        const grouped = m[0].split(' ').every((g) => g.length <= 8);
+        // "最后一位是5 187 3039 5685" ends with a mobile number grouped as it is read (3-4-4): no run of its own.
+        const groups = m[0].split(' ');
+        const phoneTail = groups.length > 3 && /^1[3-9]\d$/.test(groups.at(-3)!) && groups.slice(-2).every((g) => /^\d{4}$/.test(g));
+        const grouped = groups.every((g) => g.length <= 8) && !phoneTail;
         if ((digitsOf(m[0]).length === length && grouped) || !/ /.test(m[0]) || /-/.test(m[0])) runs.push({ index: m.index, text: m[0] });
         else for (const g of m[0].matchAll(/[0-9]+/g)) runs.push({ index: m.index + g.index, text: g[0] });
       }

@@ -110,6 +110,9 @@ describe('slip identifiers: extract', () => {
     ['reference_no', '就是这笔 123456789012 的交易', [['123456789012', '123456789012']]], // bare 12 digits
     ['terminal_id', '终端编号 1234 5678', [['12345678', '1234 5678']]],
     ['terminal_id', 'TID A1B2C3D4 ref 123456789012', [['A1B2C3D4', 'A1B2C3D4']]],
+    // Every label counts, also one among the words after another (no punctuation between the sentences).
+    ['terminal_id', 'void failed on the terminal merchant 830041997855551 terminal 78015040', [['78015040', '78015040']]],
+    ['voucher_no', '凭证号不知道 凭证号是 000123', [['000123', '000123']]],
     // Merchants give the terminal and the voucher without a label, or with half of one.
     ['terminal_id', '终端 64258458，商户号881439086393503', [['64258458', '64258458']]],
     ['voucher_no', '前天 2999元 凭证309995', [['309995', '309995']]],
@@ -119,6 +122,8 @@ describe('slip identifiers: extract', () => {
     ['voucher_no', '866607855624255 47915443 昨天 1280 743433', [['743433', '743433']]],
     // …and a digit before a phone number is no 12-digit reference number.
     ['reference_no', '电话打错了 最后一位是7 13653243947', []],
+    ['reference_no', '电话错了 最后一位是5 187 3039 5685', []], // …grouped as a mobile number is read
+    ['reference_no', '参考号 1234 5678 9012', [['123456789012', '1234 5678 9012']]],
     ['auth_code', 'auth code: 12ab34, thanks', [['12AB34', '12ab34']]],
     ['auth_code', '授权码是 654321', [['654321', '654321']]],
     ['card_last4', '卡号尾号1234的那笔', [['1234', '1234']]],
