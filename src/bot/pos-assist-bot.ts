@@ -8,6 +8,7 @@
  * The bot never sees raw card numbers: the channel adapter masks them first and tells the turn how many
  * it found, so the bot can warn the merchant.
  */
+import { simplifiedText } from '../core/chinese-script.js';
 import { ActivityHandler, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { detectLocale, t, type Locale } from '../i18n/messages.js';
 import type { RequestEvent, RequestRecord } from '../requests/index.js';
@@ -73,7 +74,8 @@ export class PosAssistBot extends ActivityHandler {
 
   /** The message's language, text and files, then the turn's steps. */
   private async handleMessage(context: TurnContext): Promise<void> {
-    const text = (context.activity.text ?? '').trim();
+    const said = (context.activity.text ?? '').trim();
+    const text = simplifiedText(said);
     const conversation = await this.conversationData.get(context, { unanswered: 0, turns: 0 });
     const profile = await this.userProfile.get(context, {});
     const detected = detectLocale(text);
@@ -86,7 +88,7 @@ export class PosAssistBot extends ActivityHandler {
     conversation.turns += 1;
     const flows = this.options.flows;
     const { files, unusable } = flows ? filesFromActivity(context.activity, flows.filesDir) : { files: [], unusable: 0 };
-    await runTurn({ context, conversation, text, files, unusableFiles: unusable, locale }, this.kit);
+    await runTurn({ context, conversation, text, ...(said !== text ? { said } : {}), files, unusableFiles: unusable, locale }, this.kit);
   }
 
   /** `handoff.status` from the handoff service: accepted, completed (the bot resumes), failed (timeout). */

@@ -38,6 +38,12 @@ export interface ConversationData {
    */
   told?: string;
   /**
+   * A statement that asked nothing and named no request ("我们店下个月要搬家"), the message before: merchants
+   * send a story in bursts, and the request that follows it within minutes ("想把结算停两个礼拜") is that
+   * story's — its reason and days go into the request too.
+   */
+  story?: { text: string; at: number };
+  /**
    * A request a rule stopped (told to void on the terminal first): a later message that changes the answer
    * it stopped on ("照你说的弄了…显示撤销失败") takes it up again with everything given.
    */
@@ -97,8 +103,13 @@ export interface PosAssistBotOptions {
 export interface Turn {
   context: TurnContext;
   conversation: ConversationData;
-  /** The message's text, trimmed ('' for a message with files only). */
+  /**
+   * The message's text as the bot reads it: trimmed ('' for a message with files only), traditional
+   * characters in their simplified forms, as the flows, the guide and the rules are written.
+   */
   text: string;
+  /** …and exactly as the merchant wrote it, when that differs: what an agent is shown. */
+  said?: string;
   /** The usable files it carried (stored already). */
   files: FileRef[];
   /** Attachments it carried that could not be used (too large, a type not taken, not downloaded). */

@@ -154,6 +154,27 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     }
   });
 
+  it('files a request with the story sent just before it in a message of its own ("我们店下个月要搬家" / "想把结算停两个礼拜")', async () => {
+    const chat = terminalConversation(env.runtime, 'story-burst');
+    await chat.say('我们店下个月要搬家');
+    const replies = await chat.say('想把结算停两个礼拜，资金结算，商户号810100000000321');
+    const said = replies.map((r) => r.text).join('\n');
+    expect(said).toContain('810100000000321');
+    expect(said).toMatch(/已记下：[^。]*原因 经营调整/); // the reason, from the story
+    // A question before is no story: "怎么申请退货？" then a request starts it with nothing from the question.
+    const other = terminalConversation(env.runtime, 'story-question');
+    await other.say('我们店下个月要搬家吗？');
+    const plain = (await other.say('想把结算停两个礼拜，资金结算，商户号810100000000322')).map((r) => r.text).join('\n');
+    expect(plain).toContain('810100000000322');
+    expect(plain).not.toMatch(/已记下：[^。]*原因 经营调整/);
+  });
+
+  it('reads a message in traditional script as in simplified: a request for a person, with the number', async () => {
+    const chat = terminalConversation(env.runtime, 'traditional-person');
+    const replies = await chat.say('請問能不能安排工作人員聯繫我 電話13812450005');
+    expect(replies.map((r) => r.text).join('\n')).toMatch(/138\*{4}0005|13812450005/);
+  });
+
   it('asked after an earlier request just as a new one begins, sets the empty new one aside and looks the earlier one up', async () => {
     const chat = terminalConversation(env.runtime, 'status-set-aside');
     await chat.say('帮我申请退货');

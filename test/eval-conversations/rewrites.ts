@@ -5,10 +5,12 @@
  * (`npm run eval:conversations -- --rewrite thanks,particles`), on either split.
  *
  * Each rewrite is deterministic: what it adds is picked by the conversation's id and the turn's index, so
- * two runs play the same messages. Only the text of turns changes; photos, files, the setup and the
- * expectation stay (a rewritten conversation keeps its id, so its slip photos are the same pictures).
+ * two runs play the same messages. Only the turns change (their text, or a turn cut in two or added);
+ * photos, files, the setup and the expectation stay (a rewritten conversation keeps its id, so its slip
+ * photos are the same pictures).
  * Ticket placeholders (`{{ticket:A}}`) are never touched.
  */
+import * as OpenCC from 'opencc-js/cn2t';
 import type { ConversationSpec, TurnSpec } from './fixtures.js';
 
 export interface TurnText {
@@ -26,7 +28,10 @@ export interface Rewrite {
   name: string;
   /** What it does, for the report. */
   what: string;
-  text(t: TurnText): string;
+  /** Each turn's text rewritten… */
+  text?(t: TurnText): string;
+  /** …or the turns as a whole (turns split or added); undefined: unchanged. */
+  turns?(spec: ConversationSpec, pick: number): TurnSpec[] | undefined;
 }
 
 /** A turn that is only a code, a number or a ticket ("13800138000", "{{ticket:A}}"). */
@@ -41,6 +46,9 @@ function outsidePlaceholders(text: string, f: (s: string) => string): string {
 }
 
 const choose = <T>(options: readonly T[], pick: number): T => options[pick % options.length]!;
+const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });
+/** Where a first message may be cut in two: after a clause that names no number. */
+const FIRST_PAUSE = /^([^，,。！!；;\d]{2,}?)[，,。！!；;]\s*(?=\S)/;
 
 export const REWRITES: readonly Rewrite[] = [
   {
@@ -77,6 +85,32 @@ export const REWRITES: readonly Rewrite[] = [
     text: ({ text }) => outsidePlaceholders(text, (s) => s.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0))),
   },
   {
+    name: 'traditional',
+    what: 'Chinese in traditional script (Taiwan forms), as merchants in Hong Kong or Taiwan type it',
+    text: ({ text }) => outsidePlaceholders(text, (s) => toTraditional(s)),
+  },
+  {
+    name: 'greeting-alone',
+    what: 'a greeting sent alone first (在吗 / 你好 / hi), the conversation after it',
+    turns: (spec, pick) => [choose(spec.lang === 'en' ? ['hi', 'hello', 'hi there'] : ['在吗', '你好', '在吗？', '您好', '喂'], pick), ...spec.turns],
+  },
+  {
+    name: 'burst',
+    what: 'the first message sent in two, cut after its first clause ("顾客要退货" / "商户号…")',
+    turns: (spec) => {
+      const [first, ...rest] = spec.turns;
+      if (typeof first !== 'string') return undefined;
+      const m = FIRST_PAUSE.exec(first);
+      if (!m) return undefined;
+      return [m[1]!.trim(), first.slice(m[0].length), ...rest];
+    },
+  },
+  {
+    name: 'lower-case',
+    what: 'English typed in lower case without apostrophes ("dont", "im")',
+    text: ({ text, lang }) => (lang === 'en' ? outsidePlaceholders(text, (s) => s.toLowerCase().replace(/['’]/g, '')) : text),
+  },
+  {
     name: 'spaced-phone',
     what: 'mobile numbers grouped as they are read (138 0013 8000)',
     text: ({ text }) => outsidePlaceholders(text, (s) => s.replace(/(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)/g, '$1 $2 $3')),
@@ -94,12 +128,16 @@ function stablePick(id: string, index: number): number {
 
 /** The conversation rewritten, or undefined when the rewrite changes none of its turns. */
 export function rewritten(spec: ConversationSpec, rewrite: Rewrite): ConversationSpec | undefined {
+  if (rewrite.turns) {
+    const turns = rewrite.turns(spec, stablePick(spec.id, -1));
+    return turns ? { ...structuredClone(spec), turns } : undefined;
+  }
   let changed = false;
   const count = spec.turns.length;
   const turns = spec.turns.map((turn, index): TurnSpec => {
     const text = typeof turn === 'string' ? turn : turn.text;
     if (text === undefined) return turn;
-    const next = rewrite.text({ text, index, count, lang: spec.lang, pick: stablePick(spec.id, index) });
+    const next = rewrite.text!({ text, index, count, lang: spec.lang, pick: stablePick(spec.id, index) });
     if (next === text) return turn;
     changed = true;
     return typeof turn === 'string' ? next : { ...turn, text: next };

@@ -26,6 +26,8 @@ const QUESTION_OF_HOW = /怎么|如何|\bhow\b/i;
 const STOPPED_FRESH_MS = 30 * 60_000;
 /** How long after a question its request's facts still mean that request. */
 const TOPIC_FRESH_MS = 10 * 60_000;
+/** How long a story sent in bursts waits for the request it leads to. */
+const STORY_FRESH_MS = 3 * 60_000;
 /** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. Read in
  * half-width digits: a phone keyboard may type ８２１５… */
 const REQUEST_FACTS = /\d{6,}|\d{2,}\s*(?:元|块|蚊|rmb|yuan)|今天|昨天|前天|上周|\b(?:today|yesterday)\b/i;
@@ -42,6 +44,9 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const told = conversation.told;
   delete conversation.told;
   const withTold = (said: string): string => (told ? (said ? `${told}\n${said}` : told) : said);
+  const story = conversation.story;
+  delete conversation.story;
+  const withStory = (said: string): string => (story && Date.now() - story.at < STORY_FRESH_MS ? `${story.text}\n${said}` : said);
   const byButton = (Object.keys(FLOW_ACTIONS) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text || t('en', k) === text);
   const flowId =
     (byButton && FLOW_ACTIONS[byButton]) ||
@@ -106,9 +111,11 @@ export const flowStart: TurnStep = async (turn, kit) => {
   if (intent?.mode === 'start') {
     // "那帮我退第二笔吧 MID…" after the question that told the story: the story's facts are the request's too.
     const sameTopic = topic !== undefined && topic.flowId === intent.flowId && Date.now() - topic.at < TOPIC_FRESH_MS;
-    await kit.startFlow(turn, intent.flowId, { text: sameTopic ? withTold(text) : text, files: [] });
+    await kit.startFlow(turn, intent.flowId, { text: sameTopic ? withTold(text) : withStory(text), files: [] });
     return true;
   }
+  // A statement that asks nothing and names no request may be the start of a story the next message ends.
+  if (!intent && !about && text && turn.files.length === 0 && !isQuestion(text)) conversation.story = { text, at: Date.now() };
   if (intent?.mode !== 'offer') return false;
   const answered = await kit.answer(turn, text, { offerTopics: !!intent.asked });
   // A question the guide could not answer ("银行扣了我一笔年费，能申请退回吗") is no request of ours.

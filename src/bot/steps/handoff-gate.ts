@@ -10,14 +10,16 @@ export const handoffGate: TurnStep = async (turn, kit) => {
   const handoff = kit.options.handoff;
   if (!handoff) return false;
   const { context, conversation, text, files, locale } = turn;
+  // Agents read the merchant's own words.
+  const said = turn.said ?? text;
   const send = kit.sender(context);
   const open = await handoff.service.openFor(context.activity.channelId, context.activity.conversation.id);
   if (open) {
-    if ((await handoff.whileOpen(context, open, text, files.map((f) => fileView(f.file, f.contentType, f.name)), locale, send)) === 'cancelled') await kit.reprompt(turn);
+    if ((await handoff.whileOpen(context, open, said, files.map((f) => fileView(f.file, f.contentType, f.name)), locale, send)) === 'cancelled') await kit.reprompt(turn);
     return true;
   }
   if (conversation.takingMessage) {
-    await handoff.takeMessage(context, conversation, text, locale, send);
+    await handoff.takeMessage(context, conversation, said, locale, send);
     if (!conversation.takingMessage) await kit.reprompt(turn);
     return true;
   }
