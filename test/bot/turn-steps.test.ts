@@ -61,6 +61,11 @@ describe('turn steps, each alone', () => {
     const hello = turnOf('你好！');
     expect(await smallTalk(hello.turn, kit())).toBe(true);
     expect(hello.sent()[0]).toContain(t('zh-CN', 'hello'));
+    // A greeting alone, however it is put: no question for the guide, no miss.
+    for (const greeting of ['喂', '你好 在吗？', '有人在吗', 'hi there', '喂喂']) {
+      const alone = turnOf(greeting);
+      expect(await smallTalk(alone.turn, kit()), greeting).toBe(true);
+    }
     const thanks = turnOf('thanks', { locale: 'en' });
     expect(await smallTalk(thanks.turn, kit())).toBe(true);
     expect(thanks.sent()).toEqual([t('en', 'thanks')]);

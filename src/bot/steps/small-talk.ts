@@ -5,7 +5,8 @@ import type { TurnStep } from '../turn.js';
 import { GREETING_TOPICS } from '../turn-kit.js';
 
 const END = '[\\s!！。.,，~～?？]*$';
-const HELLO = new RegExp(`^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|在不在|有人吗|早上好|下午好|晚上好)${END}`, 'i');
+/** A greeting alone, however many words of it ("喂", "你好 在吗？", "hi there", "有人在吗"). */
+const HELLO = /^(?:(?:你好|您好|你们好|喂+|嗨|哈喽|哈啰|在吗|在么|在嘛|在不在|有人吗|有人在吗|早上好|上午好|中午好|下午好|晚上好|hi|hello|hey|hiya)(?: there)?[\s!！。.,，~～?？]*)+$/i;
 const HELP = new RegExp(`^(帮助|help|菜单|menu|你能做什么|你能帮我做什么|你会什么|你可以做什么|你是谁|what can you do|who are you)${END}`, 'i');
 const THANKS = new RegExp(`^(谢谢|多谢|感谢|谢谢你|谢啦|好的谢谢|ok谢谢|thanks|thank you|thx)${END}`, 'i');
 const GOODBYE = new RegExp(`^(再见|拜拜|bye|goodbye|88)${END}`, 'i');
