@@ -233,6 +233,15 @@ const NOT_YET = /还没|还是没|仍然没|一直没|没收到|没到账|(?:都
  * terminal"), after being told how: no request to us.
  */
 const OWN_TRY = /(?:我|我们|那我)(?:先|去|再|自己)?(?:让|叫)?[^，,。?？!！]{0,12}(?:试试|试一下|试下|试一试|试试看)|\b(?:i'?ll|let me|we'?ll|i will|we will) (?:try|give it a (?:try|go))\b/i;
+/**
+ * A request filed before, named on its own ("阿拉昨日提交了一只撤销申请", "上回让你们退的那笔", "我有两个退款申请",
+ * "i filed a void yesterday"): merchants open with it before asking how it stands, and it is no new request.
+ */
+const FILED_BEFORE =
+  /(?:提交|提|交|递)了(?:一|1|两|2)?(?:只|个|份|单)?[\u4e00-\u9fff]{0,4}申请|(?:让|叫|请)你们(?:帮我|给我)?(?:退|撤|停|撤销|退款|暂停)[^，,。\s]{0,4}(?:的|那)|(?:前几天|上回|上次|之前|昨天|前天|上周|上礼拜|上个月)(?:就|已经)?(?:让|叫|请|找)你们|我(?:们)?(?:有|提了|交了)(?:两|几|2|3|三|一)个[\u4e00-\u9fff]{0,4}申请|\b(?:i|we) (?:filed|submitted|sent in|put in|raised|made) (?:a |an |the |my |our |two |2 )?(?:void|refund|cancellation|hold|suspension|request|application)/i;
+/** …unless it is filed again ("重新申请", "再提一个", "file a new one"). */
+const FILED_AGAIN = /重新|再(?:申请|提|交|办)|又要|\b(?:again|new one|another)\b/i;
+
 
 /** Wanting something else, said outright: "我要…", "我是要…", "改成退货" (not "改成19号开始停": a value), "I want to … instead". */
 const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|(?:改(?:成|为|办)|换成)(?=\s*(?:申请|办理?|退|撤|暂停|停结算|冻结|补|查|\b(?:refund|void|hold|suspend)))|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
@@ -394,6 +403,10 @@ export class IntentDetector {
     // …even in words that are all too common to count as tokens ("之前那个弄好没").
     const own = this.stated(text, 'own', { withFiles: opts.withFiles });
     if (own) return { flowId: own, score: 1, mode: 'start' };
+    // (Read as typed too: the speller takes "filed" for "files".)
+    const filedBefore = (FILED_BEFORE.test(text) || FILED_BEFORE.test(typed.toLowerCase())) && !FILED_AGAIN.test(text);
+    const status = filedBefore && !opts.withFiles ? this.statusFlowId() : undefined;
+    if (status) return { flowId: status, score: 1, mode: 'start' };
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;
     // The request's one English word alone ("refund", "void pls"), as 退款 alone is: examples of one word

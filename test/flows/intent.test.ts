@@ -46,6 +46,14 @@ describe('intent detection', () => {
     expect(isQuestion('在吗 怎么退货')).toBe(true);
   });
 
+  it('takes a request filed before, named on its own, for a look at how it stands — not for a new one', () => {
+    for (const text of ['阿拉昨日提交了一只撤销申请', '上回让你们退的那笔', '我有两个退款申请', '前几天让你们把打款先停一停', 'i filed a void yesterday', 'I submitted a refund request on Monday']) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    }
+    expect(detector.detect('我要提交一个退货申请')).toMatchObject({ flowId: 'cancel-transaction' });
+    expect(detector.detect('帮我申请退货')).toMatchObject({ flowId: 'cancel-transaction' });
+  });
+
   it('starts the cancel flow from a message that carries the details', () => {
     expect(detector.detect('昨天下午在3号店刷了1280元，凭证号000123，想撤销')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('帮我申请暂停结算')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
