@@ -113,11 +113,13 @@ describe('amount: a sale named by its amount, or given right after its day', () 
     ['昨天的 48块 输错了', [[4800, '48块']]],
     ['3 days ago, 2,000', [[200000, '2,000']]],
     ['yesterday 560', [[56000, '560']]],
+    // A currency names it money even after a word that labels numbers ("order").
+    ['charged twice for the same coffee order 86 yuan each pls void one', [[8600, '86 yuan']]],
   ])('%j', (text, expected) => {
     expect(spans(amount, text)).toEqual(expected);
   });
 
-  it.each(['这笔12345678终端', '一笔一笔的', '退一比给他', '那笔2026年的', '那笔3号店的'])('%j has no amount', (text) => {
+  it.each(['这笔12345678终端', '一笔一笔的', '退一比给他', '那笔2026年的', '那笔3号店的', '订单号 1280', '订单号123456元'])('%j has no amount', (text) => {
     expect(spans(amount, text)).toEqual([]);
   });
 });
