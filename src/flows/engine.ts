@@ -28,7 +28,7 @@ import { digitsOf, normalize } from './slot-types/normalize.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, withoutCourtesy } from './utterances.js';
+import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -137,10 +137,11 @@ export interface EngineOptions {
 /**
  * The message as the flow reads it: in simplified script, character for character (the flows' cue words,
  * "开始", "跳过", are written in it, and "十二月十四號開始裝修" means the start just as "十二月十四号开始装修"
- * does), without the courtesy around it ("确认 谢谢🙏" confirms as "确认" does).
+ * does), full-width digits as ASCII ("刚才说错了，是停到１２月２５号" corrects as with 12月25号), without the courtesy
+ * around it ("确认 谢谢🙏" confirms as "确认" does).
  */
 function asRead(input: FlowInput): FlowInput {
-  const text = withoutCourtesy(simplifiedText(input.text));
+  const text = withoutCourtesy(halfWidth(simplifiedText(input.text)));
   return text === input.text ? input : { ...input, text };
 }
 

@@ -10,7 +10,7 @@ import type { Flow } from './flow-schema.js';
 import { ID_LABELS, type IdType } from './slot-types/labels.js';
 import { SLOT_TYPES } from './slot-types/registry.js';
 import { simplifiedText } from '../core/chinese-script.js';
-import { withoutCourtesy } from './utterances.js';
+import { halfWidth, withoutCourtesy } from './utterances.js';
 import { withDigits } from '../core/english-numbers.js';
 
 /** The merchant asks us to do it. */
@@ -435,7 +435,7 @@ export class IntentDetector {
   private readable(message: string): string {
     // "在吗 退货…" asks nothing: the greeting (and thanks, emoji) around a request are not read; full-width
     // digits and letters (an input method in full-width mode) are read as ASCII.
-    const typed = withoutCourtesy(message, { softeners: false }).replace(/[０-９Ａ-Ｚａ-ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+    const typed = halfWidth(withoutCourtesy(message, { softeners: false }));
     const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
     return chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(withDigits(typed)));
   }

@@ -194,3 +194,11 @@ export function withoutCourtesy(text: string, opts: { softeners?: boolean } = {}
   const acknowledged = withoutCourtesyAtEnd(greeted, softeners);
   return saysSomething(acknowledged) ? acknowledged : text;
 }
+
+/**
+ * Full-width digits and Latin letters (an input method in full-width mode: "１３８…", "ＣＸ") as ASCII, one
+ * character for one, so that positions stay; full-width punctuation stays as it is.
+ */
+export function halfWidth(text: string): string {
+  return text.replace(/[０-９Ａ-Ｚａ-ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+}

@@ -1138,6 +1138,13 @@ describe('courtesy around an answer', () => {
     expect(withoutCourtesy('退货太麻烦了')).toBe('退货太麻烦了');
   });
 
+  it('reads full-width digits as ASCII, in a correction too ("应该是５５２０３３１８")', () => {
+    const told = send(last('cancel-transaction', [CANCEL_START, MID]).state, '５５２０３３８１');
+    expect(valueOf(told.state, 'terminal_id')).toBe('55203381');
+    const corrected = send(told.state, '等下，刚才那个8位的号打错了，应该是５５２０３３１８');
+    expect(valueOf(corrected.state, 'terminal_id')).toBe('55203318');
+  });
+
   it('reads the message without a greeting in front and without courtesy at the end; courtesy alone stays', () => {
     expect(withoutCourtesy('你好 打扰一下 CX-20261201-0001')).toBe('CX-20261201-0001');
     expect(withoutCourtesy('在吗？我想退货')).toBe('我想退货');
