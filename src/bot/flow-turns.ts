@@ -98,6 +98,11 @@ export interface FlowReply {
   merchantId?: string;
   /** Why an action failed (logged by the bot; the merchant's values are kept). */
   error?: unknown;
+  /**
+   * The one request the status just shown is waiting for materials on: files the merchant sends next are
+   * for it ("前天那个退货啥情况了" → 待补充材料 → the photo taken again).
+   */
+  waiting?: { ticket: string; merchantId: string };
 }
 
 export class FlowTurns {
@@ -277,7 +282,7 @@ export class FlowTurns {
         try {
           const said = await this.act(context, flow, outcome.values, locale);
           if (said.keep) return { ...reply, state: said.keep, say: [...say, ...said.say] };
-          return { ...reply, say: [...say, ...said.say] };
+          return { ...reply, say: [...say, ...said.say], ...(said.waiting ? { waiting: said.waiting } : {}) };
         } catch (err) {
           // Nothing the merchant gave is lost: the flow stays at its confirmation, ready to try again.
           const keep: FlowState = before ? { ...structuredClone(before), stage: 'confirming' } : rebuild(flow.id, outcome.values);
@@ -346,13 +351,18 @@ export class FlowTurns {
    * for ("你们发的消息说要补什么"), not a line of a list.
    */
   async recentRequests(context: TurnContext, merchantId: string, locale: Locale, opts: { detailOfOne?: boolean } = {}): Promise<string> {
-    const me = this.identity(context);
-    const bound = await this.options.identities.binding(me, merchantId);
-    const all: RequestRecord[] = await this.options.requests.listByMerchant(merchantId, { limit: bound ? 5 : 200 });
-    const list = bound ? all : all.filter((r) => r.channelId === me.channelId && r.userId === me.userId).slice(0, 5);
+    const { bound, list } = await this.visibleRecent(context, merchantId);
     const only = opts.detailOfOne && list.length === 1 ? list[0]! : undefined;
     const text = only ? requestStatusText(locale, only, await this.options.requests.history(only.id), this.timeZone) : requestListText(locale, await this.withNotes(list), this.timeZone);
-    return bound ? text : `${text}\n${this.verifyHint(locale)}`;
+    return bound ? text : `${text}\n${this.verifyHint(locale, list.length > 0 ? 'verifyHintOwn' : 'verifyHint')}`;
+  }
+
+  /** The merchant's five latest requests this identity may see: all when bound to it, else its own filings. */
+  private async visibleRecent(context: TurnContext, merchantId: string): Promise<{ bound: boolean; list: RequestRecord[] }> {
+    const me = this.identity(context);
+    const bound = !!(await this.options.identities.binding(me, merchantId));
+    const all: RequestRecord[] = await this.options.requests.listByMerchant(merchantId, { limit: bound ? 5 : 200 });
+    return { bound, list: bound ? all : all.filter((r) => r.channelId === me.channelId && r.userId === me.userId).slice(0, 5) };
   }
 
   /** Requests waiting for materials or rejected, with what the review said ("请补充签购单照片"). */
@@ -416,9 +426,9 @@ export class FlowTurns {
   }
 
   /** How to verify, told with a "not found" that may be one only for want of it. */
-  private verifyHint(locale: Locale): string {
-    if (!this.options.phoneCheck) return t(locale, 'verifyHint');
-    return `${t(locale, 'verifyHint')}${locale === 'en' ? ' ' : ''}${t(locale, 'verifyHintPhone')}`;
+  private verifyHint(locale: Locale, key: 'verifyHint' | 'verifyHintOwn' = 'verifyHint'): string {
+    if (!this.options.phoneCheck) return t(locale, key);
+    return `${t(locale, key)}${locale === 'en' ? ' ' : ''}${t(locale, 'verifyHintPhone')}`;
   }
 
   /** The identity speaking: this channel's user. */
@@ -471,7 +481,7 @@ export class FlowTurns {
   }
 
   /** The flow's action on confirmation. `keep`: the flow goes on (e.g. a ticket to correct). */
-  private async act(context: TurnContext, flow: Flow, values: Record<string, SlotValue>, locale: Locale): Promise<{ say: Say[]; keep?: FlowState }> {
+  private async act(context: TurnContext, flow: Flow, values: Record<string, SlotValue>, locale: Locale): Promise<{ say: Say[]; keep?: FlowState; waiting?: { ticket: string; merchantId: string } }> {
     const requests = this.options.requests;
     const merchantId = String(values.merchant_id?.value ?? '');
     const fileSlots = new Set(flow.slots.filter((s) => s.type === 'attachments').map((s) => s.name));
@@ -510,9 +520,13 @@ export class FlowTurns {
         if (ticket) {
           const found = await this.visible(context, await requests.getForMerchant(normalizeTicket(ticket), merchantId));
           if (!found) return { say: [{ text: await this.notFound(context, locale, ticket, merchantId) }] };
-          return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id), this.timeZone) }] };
+          const waiting = found.status === 'needs_more_info' ? { ticket: found.ticket, merchantId } : undefined;
+          return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id), this.timeZone) }], ...(waiting ? { waiting } : {}) };
         }
-        return { say: [{ text: await this.recentRequests(context, merchantId, locale, { detailOfOne: true }) }] };
+        const { list } = await this.visibleRecent(context, merchantId);
+        const waitingOnes = list.filter((r) => r.status === 'needs_more_info');
+        const waiting = waitingOnes.length === 1 ? { ticket: waitingOnes[0]!.ticket, merchantId } : undefined;
+        return { say: [{ text: await this.recentRequests(context, merchantId, locale, { detailOfOne: true }) }], ...(waiting ? { waiting } : {}) };
       }
       case 'add-supplement': {
         const ticket = String(slots.ticket ?? '');

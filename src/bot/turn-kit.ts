@@ -197,6 +197,7 @@ export class TurnKit {
   async applyFlowReply(turn: Turn, reply: FlowReply): Promise<void> {
     const { context, conversation, locale } = turn;
     if (reply.merchantId) conversation.merchantId = reply.merchantId;
+    if (reply.waiting) conversation.awaitingSupplement = reply.waiting;
     if (reply.stopped) conversation.stoppedFlow = { ...reply.stopped, at: Date.now() };
     else if (reply.state) delete conversation.stoppedFlow;
     if (reply.state) conversation.flow = reply.state;

@@ -15,6 +15,7 @@ import { fullSection } from './steps/full-section.js';
 import { handoffGate } from './steps/handoff-gate.js';
 import { humanRequest } from './steps/human-request.js';
 import { inboundChecks } from './steps/inbound-checks.js';
+import { merchantIdAlone } from './steps/merchant-id-alone.js';
 import { nothingToCancel } from './steps/nothing-to-cancel.js';
 import { retiredFlows } from './steps/retired-flows.js';
 import { smallTalk } from './steps/small-talk.js';
@@ -34,6 +35,7 @@ export const TURN_STEPS: readonly TurnStep[] = [
   fullSection,
   smallTalk,
   flowStart,
+  merchantIdAlone,
   answer,
 ];
 

@@ -24,11 +24,11 @@ import { flowText } from './flow-messages.js';
 import { addDaysIso, displayIso, durationIn, durationsIn } from './slot-types/date.js';
 import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
 import { misspeltSpans } from './slot-types/misspelt.js';
-import { digitsOf, normalize } from './slot-types/normalize.js';
+import { digitsOf, normalize, SPOKEN_DIGIT_RUN } from './slot-types/normalize.js';
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
+import { ABOUT_PHOTO, MURMURED_YES, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -148,7 +148,8 @@ function asRead(input: FlowInput): FlowInput {
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
 /** A change asked for ("金额改成500", "should be 500"). */
-const CHANGE_WISH = /改成|改为|应该是|应为|更正|修改|改一下|换成|should be|change (?:the|it|my)/i;
+// …the merchant's own change: what the customer changed to ("客人改成转账补差价了，这笔不用退了") is no value changed.
+const CHANGE_WISH = /(?<!(?:客人|顾客|客户|对方|他|她|人家)(?:又|就|说|要|想)?)(?:改成|改为|换成)|应该是|应为|更正|修改|改一下|should be|change (?:the|it|my)/i;
 /**
  * Another sale or another number meant, said after giving up the one given ("算了 这笔不退 我搞混了 要退的是前天
  * 那双 1260的", "算了算了 这个号别留了…留我老公的 138…"): a change, not giving up.
@@ -289,7 +290,25 @@ function periodOf(slots: Slot[]): { earlier: Slot; later: Slot } | undefined {
 
 /** Whether a value is the slot's own event's: said with its words, or not with another event's ("今天又来说不要了"). */
 function saidOfOwnEvent(text: string, found: { start: number; end: number }, slot: Slot): boolean {
-  return saidBeside(text, found, slot.options.saidWith) || !saidBeside(text, found, slot.options.notSaidWith);
+  const own = saidBeside(text, found, slot.options.saidWith);
+  const other = saidBeside(text, found, slot.options.notSaidWith);
+  // Both in one clause ("病人今天打电话来要求退回刷卡那笔"): the day is the event said right beside it.
+  if (own && other) return nearestWord(text, found, slot.options.saidWith!) <= nearestWord(text, found, slot.options.notSaidWith!);
+  return own || !other;
+}
+
+/** How many characters separate the value from the nearest of `words` in its message. */
+function nearestWord(text: string, found: { start: number; end: number }, words: string[]): number {
+  const lower = text.toLowerCase();
+  let best = Infinity;
+  for (const w of words) {
+    const word = w.toLowerCase();
+    for (let i = lower.indexOf(word); i >= 0; i = lower.indexOf(word, i + 1)) {
+      const gap = i >= found.end ? i - found.end : i + word.length <= found.start ? found.start - (i + word.length) : 0;
+      best = Math.min(best, gap);
+    }
+  }
+  return best;
 }
 
 /** A week, a month or part of one: when, not which day. */
@@ -430,7 +449,8 @@ export class FlowEngine {
     if (next.stage === 'confirm-cancel') {
       // Giving up again in other words ("forget it", "算了 我自己弄") is a yes — unless it says to go on.
       const givesUp = (CANCEL_LEAD.test(text) || CANCEL_CLAUSE.test(text)) && !GO_ON.test(text);
-      if (YES.test(text) || CANCEL.test(text) || YES_CANCEL.test(text) || givesUp) {
+      // "嗯" to "are you sure?" is a yes (at the summary it is only listening: see affirmsOnly).
+      if (YES.test(text) || CANCEL.test(text) || YES_CANCEL.test(text) || givesUp || affirmsOnly(text) || MURMURED_YES.test(text)) {
         return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };
       }
       next.stage = next.resumeStage ?? 'collecting';
@@ -598,8 +618,15 @@ export class FlowEngine {
       // "没什么要补充的，材料也没有": the optional file question ahead is answered too.
       this.noDocumentsSaid(flow, state, text);
       // "刚才说错了，是停到12月25号。材料没有": the values said besides are read as well, not dropped.
-      if (/\d/.test(text)) {
+      // …and so is a correction in words ("开始日期说错了 应该是大后天 恢复的话待定").
+      if (/\d/.test(text) || CORRECTION.test(text)) {
         const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+        // The question passed over keeps no value from the same words ("…应该是大后天 恢复的话待定").
+        if (found.changed.includes(pending.name) && (notKnownYet || SKIP_AT_END.test(text))) {
+          delete state.values[pending.name];
+          found.changed.splice(found.changed.indexOf(pending.name), 1);
+          if (!state.skipped.includes(pending.name)) state.skipped.push(pending.name);
+        }
         say.push(...this.acknowledged(flow, turn.before, state, pending, found.changed, locale), ...found.explanations);
       }
       return this.advance(flow, state, now, locale, say);
@@ -928,10 +955,10 @@ export class FlowEngine {
   /** The slip of the sale meant, once the amount given tells two slips sent together apart; the slots it filled. */
   private undecidedSlipTaken(flow: Flow, state: FlowState, now: Date, locale: Locale): string[] {
     const each = state.slipsUndecided;
-    const amountSlot = flow.slots.find((s) => s.type === 'amount');
-    if (!each || !amountSlot || state.values[amountSlot.name] === undefined) return [];
-    delete state.slipsUndecided;
+    if (!each || !this.tellingSlots(flow).some((s) => state.values[s.name] !== undefined)) return [];
     const meant = this.slipMeant(flow, state, { values: {}, slots: [], each }, now, locale);
+    if (!each.includes(meant)) return [];
+    delete state.slipsUndecided;
     return this.fromSlip(flow, state, meant, now, locale).filled;
   }
 
@@ -1114,16 +1141,25 @@ export class FlowEngine {
    * amount is the amount given ("这两张…只退880那张"), whole.
    */
   private slipMeant(flow: Flow, state: FlowState, slip: NonNullable<FlowInput['slip']>, now: Date, locale: Locale): Record<string, string> {
-    const amountSlot = flow.slots.find((s) => s.type === 'amount');
-    const given = amountSlot ? state.values[amountSlot.name]?.value : undefined;
-    if (!slip.each || slip.each.length < 2 || !amountSlot || given === undefined) return slip.values;
-    const matching = slip.each.filter((values) => {
-      const printed = values[amountSlot.name];
-      if (printed === undefined) return false;
-      const parsed = this.parse(amountSlot, state, printed, now, locale);
-      return parsed.ok && parsed.value === given;
-    });
+    if (!slip.each || slip.each.length < 2) return slip.values;
+    // "退后面那笔 凭证号001205" with both slips of a double charge: the voucher or reference number given
+    // tells them apart as the amount does.
+    const given = this.tellingSlots(flow).filter((s) => state.values[s.name] !== undefined);
+    if (given.length === 0) return slip.values;
+    const matching = slip.each.filter((values) =>
+      given.every((slot) => {
+        const printed = values[slot.name];
+        if (printed === undefined) return slot.type !== 'amount';
+        const parsed = this.parse(slot, state, printed, now, locale);
+        return parsed.ok && parsed.value === state.values[slot.name]!.value;
+      }),
+    );
     return matching.length === 1 ? matching[0]! : slip.values;
+  }
+
+  /** The slots whose value tells one sale's slip from another's: its amount, voucher and reference numbers. */
+  private tellingSlots(flow: Flow): Slot[] {
+    return flow.slots.filter((s) => s.type === 'amount' || s.type === 'voucher_no' || s.type === 'reference_no');
   }
 
   private collectWithSlip(flow: Flow, state: FlowState, input: FlowInput, pending: Slot | undefined, now: Date, locale: Locale, say: Say[], opening?: SlipRead): Step {
@@ -1143,9 +1179,9 @@ export class FlowEngine {
     const meant = this.slipMeant(flow, state, slip, now, locale);
     const read = this.fromSlip(flow, state, meant, now, locale);
     // Slips of different sales and no amount yet to tell which: kept until one is given.
-    const amountSlot = flow.slots.find((s) => s.type === 'amount');
-    const amounts = new Set((slip.each ?? []).map((values) => (amountSlot ? values[amountSlot.name] : undefined)));
-    if (meant === slip.values && amounts.size > 1) state.slipsUndecided = slip.each;
+    const telling = this.tellingSlots(flow);
+    const differ = telling.some((slot) => new Set((slip.each ?? []).map((values) => values[slot.name])).size > 1);
+    if (meant === slip.values && differ) state.slipsUndecided = slip.each;
     else delete state.slipsUndecided;
     // "钱数记错了 按小票上的来" sent with the photo itself: the slip's values are taken at once, not offered.
     const taken = text && SLIP_WINS.test(text) ? this.takeSlipOffers(flow, state, text, now, locale) : undefined;
@@ -1347,7 +1383,7 @@ export class FlowEngine {
       // "17号到20号这几天先停，21号恢复": the days stopped as a range, the day named — the range's first is the other's.
       if (slots.length === 2 && named.length === 1 && (ownEvent.length === 2 || ownEvent.length === 3) && this.twoByClause(flow, state, text, target, slots, ownEvent, now, locale, out)) continue;
       // Of several values, the one said with the slot's words ("…是前天刷的"), if any.
-      const saidWith = found.length > 1 ? found.filter((x) => saidBeside(text, x, target.options.saidWith)) : [];
+      const saidWith = found.length > 1 ? found.filter((x) => saidBeside(text, x, target.options.saidWith) && saidOfOwnEvent(text, x, target)) : [];
       if (ownEvent.length === 0) continue;
       // Of several, the one in the clause that names the slot ("下礼拜要装修 … 从12月8号开始" starts on the 8th).
       const inNamingClause =
@@ -1361,7 +1397,7 @@ export class FlowEngine {
       // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
       // themselves between two of them ("前天的 哦不对 是昨天的"): then the one after the correction.
       const current = state.values[target.name];
-      const said = selfCorrected(text, pool) ?? pool.find((x) => !sameValue(current, x)) ?? pool[0]!;
+      const said = selfCorrected(text, pool) ?? repeatedOne(pool) ?? pool.find((x) => !sameValue(current, x)) ?? pool[0]!;
       // "金额50 不对是45": the corrected value may lack the label that let the first be found; it is then
       // read as the answer to this slot from what follows the correction.
       const f = correctedAfter(text, said, found, (rest) => this.slotType(type).parse(rest, this.context(target, now, locale, flow))) ?? said;
@@ -2202,6 +2238,18 @@ function askedWithGivingUp(text: string): string | undefined {
   return (after.length ? after : before).join(' ') || undefined;
 }
 
+/**
+ * Of two or more values found in a message, the one said twice ("两笔凭证号是001233和001234，退后面那笔001234"):
+ * the merchant named the candidates, then the one meant.
+ */
+function repeatedOne<T extends { value: unknown }>(found: T[]): T | undefined {
+  const counts = new Map<string, T[]>();
+  for (const x of found) counts.set(JSON.stringify(x.value), [...(counts.get(JSON.stringify(x.value)) ?? []), x]);
+  if (counts.size < 2) return undefined;
+  const repeated = [...counts.values()].filter((xs) => xs.length > 1);
+  return repeated.length === 1 ? repeated[0]!.at(-1) : undefined;
+}
+
 /** Of several values found in a message, the one said after the merchant corrected themselves, if any. */
 function selfCorrected<T extends { start: number; end: number }>(text: string, found: T[]): T | undefined {
   if (found.length < 2) return undefined;
@@ -2271,7 +2319,7 @@ function textFrom(
   const lower = text.toLowerCase();
   // Identifiers (6 digits or more: voucher, reference, terminal and merchant numbers) have slots of their
   // own; amounts stay ("收银员把68块打成了680" says what went wrong).
-  const clean = (s: string) => s.replace(NUMBER_WITH_LABEL, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+  const clean = (s: string) => s.replace(NUMBER_WITH_LABEL, ' ').replace(SPOKEN_DIGIT_RUN, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
   for (const label of [...from.labels].sort((a, b) => b.length - a.length)) {
     const at = lower.indexOf(label.toLowerCase());
     if (at < 0) continue;
@@ -2335,7 +2383,8 @@ const NOT_A_REASON = /^(?:actually|no\b|nope|not\b|wait|hmm|不是|不对|不知
 const SUPPOSED = /如果|假如|要是|万一|的话\s*$|\bif\b/i;
 
 /** Where a message typed by voice, without punctuation, turns to the next thing ("…刷了一千二然后今天他说…"). */
-const RUN_ON_TURN = /然后|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|\b(?:and then|but|so)\b/gi;
+// …and where what was said ends in 了 and "I" goes on ("…他儿子过来说不要了我在机器上撤消它要什么主管密码").
+const RUN_ON_TURN = /然后|后来|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|(?<=[了啦])(?=我)|\b(?:and then|but|so)\b/gi;
 
 /** The message without its clauses about the photo sent with it ("小票在这", "see the slip"). */
 function withoutPhotoClauses(text: string): string {
@@ -2443,7 +2492,8 @@ function pickLabel(labels: string[], locale: Locale): string {
 
 /** "from now", "from today" measure a time from today; they name no slot ("3 weeks from today" is no start). */
 function withoutFromToday(text: string): string {
-  return text.replace(/\bfrom\s+(?:now|today)\b/gi, (m) => ' '.repeat(m.length));
+  // …nor is the money arriving ("暂停到账", "停到卡上") the day until which the hold lasts ("停到20号").
+  return text.replace(/\bfrom\s+(?:now|today)\b/gi, (m) => ' '.repeat(m.length)).replace(/到(?=账|帐|卡|款)/g, ' ');
 }
 
 /** Where the message names this slot (its `mentions`, or its type's usual words): the index after the name. */

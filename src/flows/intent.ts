@@ -100,6 +100,11 @@ export interface IntentMatch {
   mode: 'start' | 'offer';
   /** Offered because a question asks how to do what the request would ask: only worth offering after an answer. */
   asked?: true;
+  /**
+   * The question tells a sale of the merchant's own, its day and amount ("今天上午…刷的银行卡买了两千四百块的药…撤消它
+   * 要什么主管密码"): the request is worth offering even when the guide has no answer.
+   */
+  ownSale?: true;
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
@@ -355,7 +360,10 @@ export class IntentDetector {
       // …and so is a word or two sent with it ("撤不了" + the slip): nothing else it could be about.
       const aboutTheFile = opts.withFiles === true && !st.questions && (POINTS_AT_FILE.test(text) || fileAsked || [...text.replace(/[\s\p{P}]/gu, '')].length <= SAID_WITH_FILE_MAX_CHARS);
       const wish = !st.questions && WANTS_IT_ALONE.test(text);
-      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile || wish) return st.flowId;
+      // The file sent is what materials taken again are about ("重新拍了一张，这张清楚" + the photo) — said in a
+      // word of two characters or more: 补 alone is in too many words ("补牙", "补差价").
+      const materialsSent = opts.withFiles === true && st.questions && st.takesFiles && st.act.some((w) => [...w].length >= 2 && has(acts, w));
+      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile || wish || materialsSent) return st.flowId;
     }
     // Any question about a request of one's own filed before ("上周提的那个退款，怎么一点消息都没有"), however
     // it is put: its status shows what there is to know. How to do something is still a question.
@@ -403,6 +411,10 @@ export class IntentDetector {
     // …even in words that are all too common to count as tokens ("之前那个弄好没").
     const own = this.stated(text, 'own', { withFiles: opts.withFiles });
     if (own) return { flowId: own, score: 1, mode: 'start' };
+    // A question of how long in general, beside one's own request that has not come through: answered, and
+    // that request's status offered (not a new request).
+    const ownBeside = this.ownBesideHow(text, opts);
+    if (ownBeside) return { flowId: ownBeside, score: 1, mode: 'offer' };
     // (Read as typed too: the speller takes "filed" for "files".)
     const filedBefore = (FILED_BEFORE.test(text) || FILED_BEFORE.test(typed.toLowerCase())) && !FILED_AGAIN.test(text);
     const status = filedBefore && !opts.withFiles ? this.statusFlowId() : undefined;
@@ -425,7 +437,25 @@ export class IntentDetector {
     // 怎么撤销"): answered, and the request offered. A question about the rules ("已经结算了还能撤销交易吗")
     // is only answered.
     const asked = OWN_CASE.test(text) ? this.stated(text, 'new', { ...opts, asked: true }) : undefined;
-    return asked ? { flowId: asked, score: 1, mode: 'offer', asked: true } : undefined;
+    const ownSale = SALE_DAY.test(text) && SALE_AMOUNT.test(text);
+    return asked ? { flowId: asked, score: 1, mode: 'offer', asked: true, ...(ownSale ? { ownSale: true as const } : {}) } : undefined;
+  }
+
+  /**
+   * A question of how long in general asked beside one's own request ("退款一般要多久才能退到顾客卡上？我上礼拜申请的
+   * 那个退货 到现在顾客都说没收到"): the guide answers the question, and the request filed is the one to offer —
+   * its status, read from the clauses that do not ask how.
+   */
+  private ownBesideHow(text: string, opts: { withFiles?: boolean }): string | undefined {
+    const parts = text.split(/[，,？?。！!；;\n]+/).filter((p) => p.trim());
+    const rest = parts.filter((p) => !HOW.test(p));
+    const said = rest.join('，');
+    // …and only when those clauses complain or ask too ("到现在顾客都说没收到"): "我昨天提交了退货申请，一般审核要多久？"
+    // asks only how long reviews take.
+    if (rest.length === 0 || rest.length === parts.length || !OWN_FILED.test(said)) return undefined;
+    if (!(NOT_YET.test(said) || QUESTION.test(said) || DIALECT_QUESTION.test(said) || ENDS_DONE_OR_NOT.test(said))) return undefined;
+    const flowId = this.stated(said, 'own', { withFiles: opts.withFiles });
+    return flowId === this.statusFlowId() ? flowId : undefined;
   }
 
   /**

@@ -9,8 +9,10 @@ import { normalize } from './slot-types/normalize.js';
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 export const CONFIRM_SAID =
-  /^(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+  /^(?:那就?\s*)?(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|please submit)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
 export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|交吧|交了吧|可以交了|没问题|好的?|可以|確認|確定|對|對的|係|係呀|系|系呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
+/** "嗯", "嗯呢", "恩恩": yes to a yes-or-no question, though not enough to file a request (affirmsOnly). */
+export const MURMURED_YES = /^(?:嗯+|恩+)(?:呢|呐|哪|啊|的)?[\s,，。.!！~～]*$/;
 export const NO = new RegExp(String.raw`^(不|否|不是|不对|不用|没|没呢|没有|木有|冇|冇有|no|n|nope)${END}`, 'i');
 export const CANCEL = new RegExp(String.raw`^(取消|算了|不办了|不要了|不用了|不申请了|退出|结束|不辦了|唔要了|唔辦了|唔使了|cancel|stop|quit|never ?mind)${END}`, 'i');
 /**
@@ -49,15 +51,15 @@ export const SENDS_LATER =
   /(?:等(?:一?下|会儿?|一会儿?)|待会儿?|一会儿?|稍后|晚点|回头|明天|找到(?:了|后)?)(?:我)?(?:再|就)?(?:拍|发|传|补)|\b(?:send|upload)\b[^.!?]{0,20}\b(?:later|in a (?:bit|minute|moment|while)|tomorrow)\b|\bwill send (?:it|them)\b/i;
 /** Passing over a question, in a word or two ("跳过", "不知道", "没注意 跳过", "冇文件 跳过"). */
 export const SKIP = new RegExp(
-  String.raw`^(?:(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|没注意|没留意|没看到?|没空(?:看|找|查)?|没时间(?:看|找|查)?|懒得(?:看|找|查)|看不清|找不到|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|dont know|dunno|idk|no clue|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|先|这一?项|这一?步|这个|材料|资料|文件|证明|东西)*[，,、\s]*){1,2}${END}`,
+  String.raw`^(?:(?:先|就|那就|那|暂时|我)?\s*(?:跳过|跳過|略过|没有别的|没别的|就这些|没了|没有|沒有|没|木有|冇|无|不用|不需要|唔使|不知道|唔知|不清楚|不记得了?|没注意|没留意|没看到?|没空(?:看|找|查)?|没时间(?:看|找|查)?|懒得(?:看|找|查)|看不清|找不到|skip(?: it| this(?: one)?| that| for now)?|none|n\/a|no idea|don't know|dont know|dunno|idk|no clue|nothing|no need|not needed|don'?t need (?:it|them))(?:吧|了|啊|呀|嘛|呗|哈|啦|哦|先|这一?项|这一?步|这个|材料|资料|文件|证明|东西)*[，,、\s]*){1,2}${END}`,
   'i',
 );
 /** "跳过" ending a message that first says why ("转让合同还没签 先跳过"): passed over all the same. */
-export const SKIP_AT_END = /[\s，,。.;；]\s*(?:先|就|那就|那|暂时|这个|这步)?\s*(?:跳过|跳過|skip(?: it| this(?: one)?| for now)?)(?:吧|了|先|啊)*[\s。.!！]*$/i;
+export const SKIP_AT_END = /[\s，,。.;；]\s*(?:先|就|那就|那|暂时|这个|这步)?\s*(?:跳过|跳過|skip(?: it| this(?: one)?| for now)?)(?:吧|了|先|啊|呀|嘛|呗|哈|啦|哦)*[\s。.!！~～]*$/i;
 /** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
 export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
-export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|(?:没有?|冇|木有)(?:什么|啥)?(?:材料|资料|证明|文件)|\bno (?:documents?|docs|paperwork|files)\b/i;
+export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|(?:没有?|冇|木有)(?:什么|啥|其他|其它|别的|第二啲|其他的|别的)?(?:材料|资料|证明|文件)|\bno (?:documents?|docs|paperwork|files)\b/i;
 /** Nothing to send, said where files are asked ("none for now", "nothing yet", "暂时没有"): no option of a later question. */
 export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
@@ -65,7 +67,7 @@ export const NOT_KNOWN_YET =
   /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|[\u4e00-\u9fff]{1,6}了(?:以后|之后)?再说|定不下来|定不了|没法定|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
 /** …and said in passing, plainly about that day ("等新账户弄好再说", "恢复时间待定", "until further notice"). */
 export const NOT_KNOWN_YET_IN_PASSING =
-  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候)恢复(?:还)?(?:不确定|不知道|说不好|没定|(?:要|得)看)|停到(?:什么时候|哪天|啥时候)(?:我)?(?:也|还)?(?:不确定|不知道|说不好|没定|不清楚)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
+  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|未定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候|几时)恢复(?:还)?(?:不确定|不知道|说不好|没定|未定|待定|(?:要|得)看)|停到(?:什么时候|哪天|啥时候)(?:我)?(?:也|还)?(?:不确定|不知道|说不好|没定|不清楚)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
 export const NOT_KNOWN_YET_IN_PASSING_ALL = new RegExp(NOT_KNOWN_YET_IN_PASSING.source, 'gi');
 /** A length or a day guessed beside it ("大概两周", "月底", "about 3 weeks"). */
 export const GUESSED_LENGTH = /[\d一二两三四五六七八九十半]+\s*(?:个)?(?:天|日|号|周|星期|礼拜|月|\s*(?:days?|weeks?|months?))|月底|月中|月初|\b(?:end|middle) of\b/i;
@@ -77,7 +79,7 @@ export const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一�
  */
 export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
 /** A photo sent to replace the last one ("发错了 是这张", "不是这张", "wrong photo, this one"). */
-export const REPLACES_PHOTO = /发错了?|传错了?|拍错了?|拍成别人的|拍成别的|这张才是|不是这张|上一张不对|前面那张不对|那张不对|换这张|用这张|以这张为准|\bwrong (?:photo|picture|pic|slip|receipt|one|image)\b|\bsent the wrong\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b/i;
+export const REPLACES_PHOTO = /发错了?|传错了?|拍错了?|(?:影|发|传|拍)错咗|拍成别人的|拍成别的|这张才是|这张才对|(?:呢|这)张(?:先|至|先至)(?:啱|系|是|对)|不是这张|上一张不对|前面那张不对|那张不对|换这张|用这张|以这张为准|\bwrong (?:photo|picture|pic|slip|receipt|one|image)\b|\bsent the wrong\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b/i;
 /** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
 export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */

@@ -53,6 +53,22 @@ async function filedBy(user: string, merchantId: string) {
   return { env: runtime, chat, request };
 }
 
+/** A request filed by `userId` through the terminal channel (from `conversationId`, its own chat by default). */
+async function fileRequest(runtime: TestRuntime['runtime'], kind: 'cancel-transaction' | 'suspend-settlement', merchantId: string, userId: string, conversationId = `terminal:${userId}`) {
+  const created = await runtime.requests.create({
+    kind,
+    merchantId,
+    dedupeKey: null,
+    slots: { merchant_id: merchantId },
+    channelId: 'terminal',
+    conversationRef: { conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: 'terminal' } },
+    userId,
+    locale: 'zh-CN',
+  });
+  if (created.duplicate) throw new Error('unexpectedly a duplicate');
+  return created.request;
+}
+
 describe('flow actions in the bot', () => {
   it('keeps the merchant’s values when filing fails, and files on the next “确认”', async () => {
     env = await startRuntime();
@@ -96,20 +112,7 @@ describe('flow actions in the bot', () => {
     env = await startRuntime();
     const runtime = env.runtime;
     // Filed from this chat earlier (the conversation itself remembers nothing of it now).
-    const fileAs = async (userId: string, merchantId: string) => {
-      const created = await runtime.requests.create({
-        kind: 'cancel-transaction',
-        merchantId,
-        dedupeKey: null,
-        slots: { merchant_id: merchantId },
-        channelId: 'terminal',
-        conversationRef: { conversation: { id: `terminal:${userId}`, isGroup: false, conversationType: 'personal', name: 'terminal' } },
-        userId,
-        locale: 'zh-CN',
-      });
-      if (created.duplicate) throw new Error('unexpectedly a duplicate');
-      return created.request;
-    };
+    const fileAs = (userId: string, merchantId: string) => fileRequest(runtime, 'cancel-transaction', merchantId, userId);
     const filed = await fileAs('own-status-1', '898310048160004');
     const chat = terminalConversation(runtime, 'own-status-1');
     await chat.start();
@@ -204,17 +207,7 @@ describe('flow actions in the bot', () => {
     const runtime = env.runtime;
     const merchantId = '852048613379541';
     const file = async (kind: 'cancel-transaction' | 'suspend-settlement', user: string) => {
-      const created = await runtime.requests.create({
-        kind,
-        merchantId,
-        dedupeKey: null,
-        slots: { merchant_id: merchantId },
-        channelId: 'terminal',
-        conversationRef: { conversation: { id: `terminal:${user}`, isGroup: false, conversationType: 'personal', name: 'terminal' } },
-        userId: user,
-        locale: 'zh-CN',
-      });
-      if (created.duplicate) throw new Error('unexpectedly a duplicate');
+      const created = { request: await fileRequest(runtime, kind, merchantId, user) };
       await runtime.requests.transition(created.request.id, 'in_review', { actor: 'backoffice' });
       await runtime.requests.transition(created.request.id, 'needs_more_info', { actor: 'backoffice', reason: '请补充材料' });
       return created.request.ticket;
@@ -232,6 +225,39 @@ describe('flow actions in the bot', () => {
     const unnamed = (await chat.say(`要补材料 商户号${merchantId}`)).map((a) => a.text ?? '').join('\n');
     expect(unnamed).toContain('工单号');
     expect(unnamed).not.toContain('请发送要补充的照片或 PDF 文件');
+  });
+
+  it('a status that shows the one request waiting for materials: the photo sent next is for it; a merchant ID alone is asked what for', async () => {
+    env = await startRuntime();
+    const runtime = env.runtime;
+    const merchantId = '818830151142296';
+    // Filed from another chat of the same user: no notice of the review reaches this one.
+    const created = { request: await fileRequest(runtime, 'cancel-transaction', merchantId, 'retake', 'terminal:retake-elsewhere') };
+    const ticket = created.request.ticket;
+    await runtime.requests.transition(created.request.id, 'in_review', { actor: 'backoffice' });
+    await runtime.requests.transition(created.request.id, 'needs_more_info', { actor: 'backoffice', reason: '签购单照片不清晰，请重新拍摄' });
+    const chat = terminalConversation(runtime, 'retake');
+    await chat.start();
+    const text = async (said: string) => (await chat.say(said)).map((a) => a.text ?? '').join('\n');
+    const status = await text('前天提交的那个退货现在啥情况了');
+    expect(status).toContain(ticket);
+    expect(status).toContain('待补充材料');
+    // The merchant's own request is shown: the hint says only the others need the merchant verified.
+    expect(status).toContain('这里只列出您在本对话中提交的申请');
+    // The merchant ID sent again on its own: kept, and the merchant asked what it is for (no guide miss).
+    const alone = await text(merchantId);
+    expect(alone).toContain(`商户编号 ${merchantId}`);
+    expect(alone).not.toContain('没有找到可靠的答案');
+    // A photo with no words: the materials for the request just shown.
+    const stored = await storeFile(env.config.paths.files, SLIP, 'retake.png');
+    const from = chat.received.length;
+    await chat.adapter.say('', chat.logic, [{ contentType: stored.contentType, contentUrl: pathToFileURL(join(env.config.paths.files, stored.file)).href, name: 'retake.png' }]);
+    const asked = chat.received.slice(from).filter((a) => a.type === 'message').map((a) => a.text ?? '').join('\n');
+    expect(asked).toContain('补充申请材料');
+    expect(asked).not.toMatch(/请问这是用于|请提供需要补充材料的工单号/);
+    await text('没有了');
+    expect(await text('确认')).toContain(ticket);
+    expect(await runtime.requests.get(created.request.id)).toMatchObject({ status: 'in_review' });
   });
 
   it('told to void on the terminal first, "照你说的弄了…显示撤销失败" takes the request up again with what was given', async () => {

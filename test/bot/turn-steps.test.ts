@@ -18,6 +18,7 @@ import { runTurn, TURN_STEPS } from '../../src/bot/turn-pipeline.js';
 import { feedback } from '../../src/bot/steps/feedback.js';
 import { humanRequest } from '../../src/bot/steps/human-request.js';
 import { inboundChecks } from '../../src/bot/steps/inbound-checks.js';
+import { merchantIdAlone } from '../../src/bot/steps/merchant-id-alone.js';
 import { nothingToCancel } from '../../src/bot/steps/nothing-to-cancel.js';
 import { smallTalk } from '../../src/bot/steps/small-talk.js';
 
@@ -136,6 +137,25 @@ describe('turn steps, each alone', () => {
 });
 
 describe('the pipeline', () => {
+  it('a merchant ID alone with nothing under way is kept and asked what for; with a flow, or with more said, it passes on', async () => {
+    for (const text of ['818830151142296', '商户号：818830151142296', '我的商户编号是818830151142296。', '八一八八三零一五一一四二二九六']) {
+      const alone = turnOf(text);
+      expect(await merchantIdAlone(alone.turn, kit(withFlows)), text).toBe(true);
+      expect(alone.turn.conversation.merchantId, text).toBe('818830151142296');
+      expect(alone.sent()[0], text).toBe(t('zh-CN', 'merchantIdAlone', { id: '818830151142296' }));
+      expect(alone.adapter.activeQueue[0]!.suggestedActions?.actions.map((a) => a.title)).toContain(t('zh-CN', 'actionCheckStatus'));
+    }
+    for (const text of ['818830151142296 前天那笔退一下', '81883015114229', '终端号55667788']) {
+      const more = turnOf(text);
+      expect(await merchantIdAlone(more.turn, kit(withFlows)), text).toBe(false);
+      expect(more.sent(), text).toEqual([]);
+    }
+    const inFlow = turnOf('818830151142296');
+    inFlow.turn.conversation.flow = { flowId: 'cancel-transaction', stage: 'collecting', values: {}, skipped: [], attempts: {} } as unknown as ConversationData['flow'];
+    expect(await merchantIdAlone(inFlow.turn, kit(withFlows))).toBe(false);
+    expect(await merchantIdAlone(turnOf('818830151142296').turn, kit())).toBe(false);
+  });
+
   it('runs the steps in order and stops at the first that handles the message', async () => {
     const ran: string[] = [];
     const step = (name: string, handles: boolean): TurnStep => async () => {
@@ -153,6 +173,8 @@ describe('the pipeline', () => {
     expect(at('humanRequest')).toBeLessThan(at('flowInProgress'));
     expect(at('flowInProgress')).toBeLessThan(at('smallTalk'));
     expect(at('smallTalk')).toBeLessThan(at('flowStart'));
+    // A merchant ID alone is read after every request it might start, before the guide is asked.
+    expect(at('flowStart')).toBeLessThan(at('merchantIdAlone'));
     expect(names.at(-1)).toBe('answer');
   });
 });

@@ -2692,3 +2692,79 @@ describe('values read by a language model (modelValues)', () => {
     }
   });
 });
+
+describe('batches 36–38 as merchants put it', () => {
+  it('"嗯" to "are you sure?" gives up; at the summary it files nothing; "那行 确认" files', () => {
+    const state = last('cancel-transaction', TO_CONFIRM).state!;
+    const asked = send(state, '算了，老板回来再弄，今天先这样');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    for (const text of ['嗯', '嗯嗯', '恩']) expect(send(asked.state, text).outcome, text).toEqual({ type: 'cancelled' });
+    expect(send(state, '嗯').outcome?.type).not.toBe('submit');
+    expect(send(state, '那行 确认').outcome?.type).toBe('submit');
+  });
+
+  it('what the customer changed to is no value changed: "客人改成转账补差价了，这笔不用退了，别提交" gives up', () => {
+    const state = last('cancel-transaction', TO_CONFIRM).state!;
+    expect(send(state, '等等，老板刚回消息说客人改成转账补差价了，这笔不用退了，别提交').state!.stage).toBe('confirm-cancel');
+    // The merchant's own change still changes.
+    expect(valueOf(send(state, '金额改成500').state, 'amount')).toBe(50000);
+  });
+
+  it('"两笔凭证号是001233和001234，退后面那笔001234": the one said twice; a number with leading zeros is no amount', () => {
+    const atVoucher = last('cancel-transaction', ['前天一个车主刷了两次，两笔都是2460，要退一笔', MID, TID]).state!;
+    expect(atVoucher.pending).toBe('voucher_no');
+    const step = send(atVoucher, '两笔凭证号是001233和001234，退后面那笔001234');
+    expect([valueOf(step.state, 'voucher_no'), valueOf(step.state, 'amount')]).toEqual(['001234', 246000]);
+  });
+
+  it('the day of the sale, not of the call about it, in one clause: "病人今天打电话来要求退回刷卡那笔"', () => {
+    const step = engine.start('cancel-transaction', { text: '我们诊所前天有位病人看牙，先刷卡付了1,350，后来他太太又用微信付了一次。病人今天打电话来要求退回刷卡那笔。' }, NOW, 'zh-CN');
+    expect(valueOf(step.state, 'transaction_date')).toBe('2026-11-23');
+  });
+
+  it('a story typed by voice without a mark keeps what happened as the reason, not the question after it', () => {
+    const step = engine.start('cancel-transaction', { text: '我是开药店的今天上午有个老人家刷的银行卡买了两千四百块的药后来他儿子过来说不要了我在机器上撤消它要什么主管密码我不知道密码' }, NOW, 'zh-CN');
+    expect(valueOf(step.state, 'reason')).toBe('后来他儿子过来说不要了');
+    expect(valueOf(step.state, 'amount')).toBe(240000);
+  });
+
+  it('holds: "从明天开始暂停到账" starts tomorrow, "几时恢复未定" is not known yet, a mortgage taking the money is cash flow', () => {
+    const told = engine.start('suspend-settlement', { text: '老板出国，想由明天开始暂停到账，几时恢复未定，商户号' + MID }, NOW, 'zh-CN');
+    expect(valueOf(told.state, 'start_date')).toBe('2026-11-26');
+    expect(told.state!.pending).not.toBe('resume_date');
+    // "停到20号" still names the day it resumes.
+    expect(valueOf(engine.start('suspend-settlement', { text: '停到12月20号' }, NOW, 'zh-CN').state, 'resume_date')).toBe('2026-12-20');
+    const mortgage = engine.start('suspend-settlement', { text: '这个月那卡要扣房贷，钱一到账就被扣走了，我进货的钱都没了。从明天开始先别往那张卡打了' }, NOW, 'zh-CN');
+    expect(valueOf(mortgage.state, 'reason')).toBe('cash_flow');
+  });
+
+  it('at a hold\'s questions: "跳过嘛" skips; "冇其他文件了，银行嗰边都讲咗" has told the bank; a start corrected beside "恢复的话待定"', () => {
+    const atDocuments = last('suspend-settlement', ['暂停资金结算 商户号' + MID + ' 店里装修', '明天', '下个月15号']).state!;
+    expect(atDocuments.pending).toBe('documents');
+    expect(send(atDocuments, '执照地址还在改，跳过嘛').state!.pending).toBe('partners_notified');
+    const atPartners = send(atDocuments, '跳过').state!;
+    expect(valueOf(send(atPartners, '冇其他文件了，银行嗰边都讲咗').state, 'partners_notified')).toBe('yes');
+    expect(valueOf(send(atPartners, '没有其他文件了，银行那边都讲了').state, 'partners_notified')).toBe('yes');
+    const atResume = last('suspend-settlement', ['花店要搬到新地方 想暂停资金结算 商户号' + MID, '后天开始']).state!;
+    expect(atResume.pending).toBe('resume_date');
+    const corrected = send(atResume, '等下 开始日期说错了 应该是大后天 恢复的话待定');
+    expect([valueOf(corrected.state, 'start_date'), valueOf(corrected.state, 'resume_date')]).toEqual(['2026-11-28', undefined]);
+    expect(corrected.state!.pending).toBe('documents');
+  });
+
+  it('two slips of a double charge told apart by the voucher number given with them', () => {
+    const shared = { merchant_id: MID, terminal_id: TID, amount: '1365.00', card_last4: '0642' };
+    const each = [
+      { ...shared, voucher_no: '001204', reference_no: '103387265519' },
+      { ...shared, voucher_no: '001205', reference_no: '103387265627' },
+    ];
+    const both = (text: string): FlowInput => ({ text, files: [file(1), file(2)], slip: { values: shared, slots: Object.keys(each[0]!), each } });
+    const step = engine.start('cancel-transaction', both('昨天机器卡了一下 客户刷了两次 两张单子都拍了 退后面那笔就行 凭证号001205'), NOW, 'zh-CN');
+    expect([valueOf(step.state, 'voucher_no'), valueOf(step.state, 'reference_no')]).toEqual(['001205', '103387265627']);
+    // Without it, neither slip's numbers; the voucher given later picks the slip.
+    const unsaid = engine.start('cancel-transaction', both('客户刷了两次 两张都拍了'), NOW, 'zh-CN');
+    expect(valueOf(unsaid.state, 'reference_no')).toBeUndefined();
+    const told = send(unsaid.state, '昨天的 凭证号001204那张');
+    expect(valueOf(told.state, 'reference_no')).toBe('103387265519');
+  });
+});

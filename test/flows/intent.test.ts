@@ -430,6 +430,25 @@ describe('intent detection', () => {
     expect(detector.detect('上面这个是我们诊所的营业执照副本 你们那边打电话说暂停结算的申请缺这个 商户编号818206684237471')).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
   });
 
+  it('batches 36–38: materials taken again, a request beside a general question, a hold put as a question with plans', () => {
+    // "重新拍了一张" with the photo: the photo is what the materials are; without one, nothing to supplement.
+    for (const text of ['重新拍了一张，这张清楚', '重拍了一张', '拍清楚了']) {
+      expect(detector.detect(text, { withFiles: true }), text).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
+    }
+    expect(detector.detect('重新拍了一张，这张清楚')?.flowId).not.toBe('supplement-materials');
+    // 补 alone is in too many words: "收费员把洗牙按补牙收了…重新刷" with the slips is a refund.
+    expect(detector.detect('下午460那张收费员把洗牙按补牙收了，这笔整个退掉，让她按洗牙的价钱重新刷', { withFiles: true })?.flowId).toBe('cancel-transaction');
+    // How long in general, beside one's own request that has not come through: its status offered, not a new refund.
+    expect(detector.detect('退款一般要多久才能退到顾客卡上？我上礼拜申请的那个退货 到现在顾客都说没收到')).toEqual({ flowId: 'request-status', score: 1, mode: 'offer' });
+    expect(detector.detect('退款一般要多久才能退到顾客卡上？')?.flowId).not.toBe('request-status');
+    // A question about the rules told with the shop's own plans starts the hold; asked alone, it stays a question.
+    expect(detector.detect('装修期间可以不结算吗？我们店下个月1号开始装修 大概停二十天')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('装修期间可以不结算吗？')).toBeUndefined();
+    // A sale of one's own told with its day and amount, then how to undo it at the terminal: worth offering even
+    // when the guide has no answer.
+    expect(detector.detect('我是开药店的今天上午有个老人家刷的银行卡买了两千四百块的药后来他儿子过来说不要了我在机器上撤消它要什么主管密码我不知道密码')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer', ownSale: true });
+  });
+
   it('ignores small talk and empty text', () => {
     for (const text of ['你好', '谢谢', '', '   ', '明天上海会下雨吗', 'hello']) expect(detector.detect(text), text).toBeUndefined();
     // The merchant's own plan to try it, once told how, asks nothing of us.

@@ -7,6 +7,7 @@
  */
 import { ActivityTypes } from 'botbuilder';
 import { asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
+import { normalize } from '../../flows/slot-types/normalize.js';
 import { withoutCourtesy } from '../../flows/utterances.js';
 import { t, type MessageKey } from '../../i18n/messages.js';
 import type { TurnStep } from '../turn.js';
@@ -36,7 +37,8 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const flows = kit.options.flows;
   if (!flows) return false;
   const { context, conversation, text, locale } = turn;
-  const facts = REQUEST_FACTS.test(text.normalize('NFKC'));
+  // …and digits read out by voice ("八九八五零零…") as digits.
+  const facts = REQUEST_FACTS.test(normalize(text).text);
   // "好的🙏", "ok thanks": the yes without what surrounds it.
   const said = withoutCourtesy(text);
   const offered = conversation.offer;
@@ -118,8 +120,9 @@ export const flowStart: TurnStep = async (turn, kit) => {
   if (!intent && !about && text && turn.files.length === 0 && !isQuestion(text)) conversation.story = { text, at: Date.now() };
   if (intent?.mode !== 'offer') return false;
   const answered = await kit.answer(turn, text, { offerTopics: !!intent.asked });
-  // A question the guide could not answer ("银行扣了我一笔年费，能申请退回吗") is no request of ours.
-  if (intent.asked && !answered) {
+  // A question the guide could not answer ("银行扣了我一笔年费，能申请退回吗") is no request of ours — unless it
+  // tells a sale of the merchant's own, its day and amount: that sale is the request's.
+  if (intent.asked && !answered && !intent.ownSale) {
     await kit.handOverIfStuck(turn);
     return true;
   }

@@ -119,6 +119,8 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     const after = text.slice(end);
     const marked = g.pre !== undefined || g.unit !== undefined || /[万萬亿億]|\dk$/i.test(g.main!);
     const bare = g.main!.replace(/,(?=\d{3})/g, '');
+    // "退后面那笔001234": a number written with leading zeros is a code, not money, unless a currency says so.
+    if (g.pre === undefined && g.unit === undefined && /^0\d/.test(bare)) continue;
     const afterDay = DAY_BEFORE.test(before) && (/^\d{2,6}(?:\.\d{1,2})?$/.test(bare) || CN_COUNTED.test(bare));
     const namesSale = SALE_BEFORE.test(before) && SALE_AMOUNT.test(g.main!);
     let free = false;

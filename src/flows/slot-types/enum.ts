@@ -84,7 +84,8 @@ function chosen(values: Choice[], index: number): Valid<string> {
 const A_NOT_A = /([\u4e00-\u9fff]{1,2})[没不]\1/g;
 /** Who else there might be ("没有别的合作方", "没有别的银行"): none of them. */
 const OTHER_PARTIES = /^(?:的)?(?:合作方|合作伙伴|合作的|合作|银行|支付平台|平台|第三方|渠道|机构|公司|人)/;
-const NOTHING_ELSE = /^(?:没有?别的|没(?:有)?其他的|就这些|就这样)|^nothing else\b/i;
+// …"冇其他文件了": no other files (an answer to the question before) — what follows is this one's answer.
+const NOTHING_ELSE = /^(?:(?:没有?|冇|沒有?)(?:别的|其他的?|其它的?)(?:文件|材料|资料|证明)?了?|就这些|就这样)|^nothing else\b/i;
 
 function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   const values = ctx.options?.values ?? [];
