@@ -52,15 +52,40 @@ const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
  * The customer's threat, told by the merchant ("这个客人…不给退就要投诉 行吧 退给她"): the reason for a
  * refund. A threat of the merchant's own names us ("不给我退我就投诉你们").
  */
-const CUSTOMER_THREATENS = /不(?:给|让)(?:她|他|人家|客人|顾客)?(?:退|撤)(?:钱|款|货)?[^，,。!！\s]{0,2}就(?:要|说要|会)?(?:投诉|报警|起诉|曝光|打12315)/;
+const CUSTOMER_THREATENS = /不(?:给|让)?(?:她|他|人家|客人|顾客)?(?:退|撤)(?:钱|款|货)?(?:给?(?:她|他))?[^，,。!！\s]{0,3}就(?:要|说要|会|去|要去)?(?:投诉|报警|起诉|曝光|打12315)/;
 
 const CAME_TO_COMPLAIN = /(?:打电话|打来电话|打来|找上门|跑来|过来|来)(?:说)?投诉/;
+
+/** The clause of `text` around [start, end): up to the punctuation on either side. */
+function clauseAround(text: string, start: number, end: number): string {
+  const stop = /[，,。.!！?？;；\s]/;
+  let from = start;
+  while (from > 0 && !stop.test(text[from - 1]!)) from--;
+  let to = end;
+  while (to < text.length && !stop.test(text[to]!)) to++;
+  return text.slice(from, to);
+}
+
+/**
+ * Fixed-line numbers with their area code ("028-85126673", "0451 8264 7731", "010 6552 9988"): 0, an area
+ * code of two or three more digits, and a local number of seven or eight — as digits.
+ */
+export function landlinesIn(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.normalize('NFKC').matchAll(/(?<![\d-])(?:\(?0\d{2,3}\)?)[\s-]?\d{3,4}[\s-]?\d{4}(?![\d-])/g)) {
+    const digits = m[0].replace(/\D/g, '');
+    if (digits.length >= 10 && digits.length <= 12 && !/^0{2}/.test(digits)) found.push(digits);
+  }
+  return [...new Set(found)];
+}
 
 /** Whether the merchant complains (about us): a person at once. */
 export function isComplaint(text: string): boolean {
   let said = text.replace(COMPLAINT_PAPERS, ' ');
   if (CRIME_AGAINST_SHOP.test(said)) said = said.replace(CRIME_WORDS, ' ');
-  const customerThreat = CUSTOMER_THREATENS.test(said) && CUSTOMER.test(said) && !/你们|我就/.test(said);
+  // …"你们" elsewhere in the message ("昨天在你们这提交了撤销申请 … 客人说今天不退他就去投诉") names us, not the threat.
+  const threat = CUSTOMER_THREATENS.exec(said);
+  const customerThreat = threat !== null && CUSTOMER.test(said) && !/你们|我就/.test(clauseAround(said, threat.index, threat.index + threat[0].length));
   // "…一桌客人结账刷了1264，今天打电话来投诉菜有问题": the customer, named before, came to complain to the shop.
   const customerCame = CUSTOMER.test(said) && CAME_TO_COMPLAIN.test(said) && !/你们/.test(said);
   return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said) && !customerThreat && !customerCame;
@@ -223,18 +248,21 @@ export class HandoffTurns {
       taking.step = 'phone';
       // "my number 15454630558, its about a refund that failed": the number came with the message.
       const number = SLOT_TYPES.phone!.extract(text, { now: new Date(), timeZone: this.timeZone, locale });
-      if (number.length !== 1) {
+      const fixed = number.length === 0 ? landlinesIn(text) : [];
+      if (number.length !== 1 && fixed.length !== 1) {
         await send(t(locale, 'handoffAskPhone'));
         return true;
       }
-      text = text.slice(number[0]!.start, number[0]!.end);
+      text = number.length === 1 ? text.slice(number[0]!.start, number[0]!.end) : fixed[0]!;
     }
     const phone = SLOT_TYPES.phone!.parse(text, { now: new Date(), timeZone: this.timeZone, locale });
-    if (!phone.ok) {
+    // A person can call a landline back ("打店里座机 028-85126673"); a request's contact number stays a mobile.
+    const landline = phone.ok ? [] : landlinesIn(text);
+    if (!phone.ok && landline.length !== 1) {
       await send(phone.message[locale]);
       return true;
     }
-    const number = String(phone.value);
+    const number = phone.ok ? String(phone.value) : landline[0]!;
     if (taking.ticketId) {
       await this.options.service.completeTicket(taking.ticketId, { callbackPhone: number, ...(taking.message ? { message: taking.message } : {}) });
     } else {
@@ -252,7 +280,9 @@ export class HandoffTurns {
       this.briefLater(ticket.id, pkg);
     }
     delete conversation.takingMessage;
-    await send(t(locale, 'handoffTicketTaken', { hours: this.options.service.hours.describe(locale), phone: phone.display }));
+    // Shown masked as a mobile is: the area code and the last four digits.
+    const shown = phone.ok ? phone.display : `${number.slice(0, number.length - 8)}****${number.slice(-4)}`;
+    await send(t(locale, 'handoffTicketTaken', { hours: this.options.service.hours.describe(locale), phone: shown }));
     return true;
   }
 

@@ -28,7 +28,7 @@ import { digitsOf, normalize, SPOKEN_DIGIT_RUN } from './slot-types/normalize.js
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, MURMURED_YES, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
+import { ABOUT_PHOTO, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -313,6 +313,13 @@ function nearestWord(text: string, found: { start: number; end: number }, words:
 
 /** A week, a month or part of one: when, not which day. */
 const VAGUE_DAY = /^(?:下下?个?|这个?|本)?(?:周|星期|礼拜|月)(?:底|末|初|中旬?)?$|^(?:月底|月末|月初|月中|周末|next (?:week|month)|this (?:week|month))$/i;
+/**
+ * "最后一位是7，不是1", "后四位是1782": the end of a number, said again. (In English "the last 4" is the card's
+ * last four digits: not read here.)
+ */
+const LAST_DIGITS_SAID =
+  /^[^\d]{0,12}?(?:最后|末|后|尾)\s*(?<count>\d|[一二两三四五六])?\s*(?:位|个数字?|个号)?(?:数字|号码)?\s*(?:应该|其实)?(?:是|为|改成|改为)?\s*(?<digits>\d{1,6})(?!\d)(?:[\s,，。]*(?:不是|而不是)\s*(?<wrong>\d{1,6})(?!\d))?/;
+const CHINESE_COUNT: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6 };
 /** "不是4号", "not the 4th": the value after it is said to be wrong. */
 const DENIED_BEFORE = /(?:不是|并非|\bnot(?: the)?\s*)\s*$/i;
 
@@ -457,7 +464,9 @@ export class FlowEngine {
       delete next.resumeStage;
       // "等等找到了，不取消，你看这张" with the slip, "不取消，凭证号是…": the answer to the step goes on with the
       // message, which is read like any other — its photo and its values are not dropped.
-      if (input.files?.length || input.slip || /\d/.test(text)) {
+      // …and so is an answer said with the no ("没有 我们晚上关门才结" to "sure?" while settlement is next).
+      const said = text.replace(/^(?:否|不是?|没有?|no|nope)[\s,，、。.!！]*/i, '').replace(new RegExp(GO_ON.source, 'gi'), ' ').replace(/[\s\p{P}]/gu, '');
+      if (input.files?.length || input.slip || /\d/.test(text) || [...said].length >= 3) {
         const step = next.stage === 'confirming' ? this.confirming(flow, next, input, now, locale) : this.collect(flow, next, input, now, locale, { fromStart: false });
         return { ...step, say: [{ text: flowText(locale, 'flowContinue') }, ...step.say] };
       }
@@ -467,7 +476,11 @@ export class FlowEngine {
     // "不用了" where an optional question is asked ("有证明材料吗？可以跳过"): that question needs no answer;
     // the request goes on.
     const asked = next.stage === 'collecting' && next.pending ? this.slot(flow, next.pending) : undefined;
-    const noNeedOfOptional = asked !== undefined && !this.isRequired(asked, next) && NO_NEED.test(once);
+    const noNeedOfOptional = asked !== undefined && !this.isRequired(asked, next) && (NO_NEED.test(once) || SKIP_AT_END.test(once));
+    // "算了 不管了 你就按这个提交吧" at the summary: the doubt is given up, not the request.
+    if (next.stage === 'confirming' && SUBMIT_AT_END.test(once) && !CHANGE_WISH.test(once) && !input.files?.length) {
+      return this.confirming(flow, next, { ...input, text: '确认' }, now, locale);
+    }
     // At the summary, its button's word opening a message ("取消 老板刚说…") is the button pressed, with the why.
     const cancelPressed = next.stage === 'confirming' && CANCEL_OPENS.test(once);
     // "先别提交，金额改成500": held back to change something, not given up.
@@ -702,6 +715,8 @@ export class FlowEngine {
     // So is an option of a question still to come, named in full ("还没结算" while the card is asked).
     this.optionsNamed(flow, state, text.replace(NO_DOCUMENTS, (m) => ' '.repeat(m.length)), now, locale, { minChars: 3, except: pending.name });
     if (pending.type !== 'attachments') this.noDocumentsSaid(flow, state, text);
+    // "刚才说错了是一千二不是一千五 凭证号000845": a value given before, replaced beside the answer.
+    if (replacementPair(text)) this.replacedValue(flow, state, found.spans.length ? blank(text, found.spans) : text, now, locale, found);
     const answered = found.changed.some((n) => n === pending.name || (pending.group !== undefined && this.slot(flow, n)?.group === pending.group));
     // The model's reading (`fromModel`) comes after the rules at every turn of the way: other open slots
     // are filled once the rules have read what they can (the pending answer included), the pending slot
@@ -1916,6 +1931,15 @@ export class FlowEngine {
       const shared = extracted.filter((s) => s.type === slot.type).length > 1;
       const at = mentionAt(slot, text, { ownWordsOnly: shared });
       if (at === undefined) continue;
+      // "商户号错了一位，最后一位是7，不是1", "电话错了，最后四位是1782": only the digits at the end change.
+      const tail = this.correctedTail(flow, state, slot, text.slice(at), now);
+      if (tail) {
+        if (!sameValue(state.values[slot.name], tail)) {
+          this.setValue(state, slot.name, tail);
+          out.changed.push(slot.name);
+        }
+        return;
+      }
       // "金额说错了 是540", "the amount is wrong, should be 540": the correction word before the value goes too.
       const answer = text
         .slice(at)
@@ -1941,6 +1965,26 @@ export class FlowEngine {
       return;
     }
     this.unnamedCorrection(flow, state, text, now, locale, pending, out, opts);
+  }
+
+  /**
+   * The value given before with its last digits replaced, when the words after the slot's name say only those
+   * ("最后一位是7，不是1", "后四位是1782"): valid for the slot, or undefined.
+   */
+  private correctedTail(flow: Flow, state: FlowState, slot: Slot, said: string, now: Date): Valid<unknown> | undefined {
+    const given = state.values[slot.name]?.value;
+    if (typeof given !== 'string' || !/^\d{4,}$/.test(given)) return undefined;
+    const m = LAST_DIGITS_SAID.exec(said);
+    if (!m) return undefined;
+    const digits = m.groups!.digits!;
+    const countSaid = m.groups!.count;
+    const count = countSaid ? (/\d/.test(countSaid) ? Number(countSaid) : CHINESE_COUNT[countSaid]) : digits.length;
+    if (count !== digits.length || digits.length >= given.length) return undefined;
+    // "不是1728": the digits said wrong, when said, are the ones there now.
+    if (m.groups!.wrong !== undefined && !given.endsWith(m.groups!.wrong)) return undefined;
+    const value = given.slice(0, given.length - digits.length) + digits;
+    const parsed = this.check(flow, slot, state, this.parse(slot, state, value, now, 'zh-CN'), now);
+    return parsed.ok ? parsed : undefined;
   }
 
   /**
@@ -2335,6 +2379,8 @@ function textFrom(
   const spaced = (a: { text: string; start: number }, b: { start: number }) => !text.slice(a.start + a.text.length, b.start).trim();
   for (let i = 0; i < all.length; i++) {
     if (!cued(all[i]!)) continue;
+    // "不是周转的问题，是我们公司要换对公账户": what it is not, when what it is follows.
+    if (/^\s*(?:不是|并非|\bnot\b)/i.test(all[i]!.text) && all.slice(i + 1).some(cued)) continue;
     let j = i;
     while (j + 1 < all.length && spaced(all[j]!, all[j + 1]!) && cued(all[j + 1]!)) j++;
     const parts = all

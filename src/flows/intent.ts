@@ -108,7 +108,7 @@ export interface IntentMatch {
 }
 
 /** A question about how or how long ("怎么补材料", "审核要多久"): about the process, never one's own request. */
-const HOW = new RegExp(String.raw`怎么(?!了|样|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|${DAYS_ASKED}|多长时间|在哪(?!里(?:填|写|弄|搞|出|有问题|不对|错))|哪里(?!填|写|弄|搞|出|有问题|不对|错)|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b`, 'i');
+const HOW = new RegExp(String.raw`怎么(?!了|样|样啦|样呀|还|回事|一点|都|没|不|就|又|这么|那么)|怎样|如何|找谁|边个|邊個|多久|${DAYS_ASKED}|多长时间|(?<!卡)在哪(?!里(?:填|写|弄|搞|出|有问题|不对|错))|(?<!卡在)哪里(?!填|写|弄|搞|出|有问题|不对|错)|在这里|哪些|什么材料|要啥|干嘛|注意什么|注意啥|啲咩|咩文件|咩材料|要咩|\b(how (do|can|to|long|much|many)|what do i need|what (?:documents?|materials?|papers?|information|info|details) (?:do|does|will|would|should|must) (?:i|we)|where|who)\b`, 'i');
 /** "…钱退到客户卡上没有": done or not, asked at the end (after a request of one's own only: "凭证号没有" is no question). */
 const ENDS_DONE_OR_NOT = /没有[啊呀呢吧嘛]*[?？]?\s*(?:(?:商户号?|mid)\s*[:：]?\s*)?(?:\d{15})?\s*$/i;
 const HOW_LONG = new RegExp(String.raw`多久|多长时间|${DAYS_ASKED}`);
@@ -120,7 +120,7 @@ const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
-const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz|is it possible to|possible to get)\b/i;
+const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|(?:能不能|可不可以)(?:从|自)[^，,。?？]{1,8}(?:开始|起)|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz|is it possible to|possible to get)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 /**
  * Question words that ask nothing: a time not known yet ("什么时候能开业要等商场再通知", "不知道啥时候恢复"),

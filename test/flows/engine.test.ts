@@ -2768,3 +2768,52 @@ describe('batches 36–38 as merchants put it', () => {
     expect(valueOf(told.state, 'reference_no')).toBe('103387265519');
   });
 });
+
+describe('batches 39–40 as merchants put it', () => {
+  it('the last digits said again correct a number ("最后一位是7，不是5", "最后四位是1782")', () => {
+    const atConfirm = last('cancel-transaction', TO_CONFIRM).state!;
+    const mid = send(atConfirm, '商户号错了一位，最后一位是7，不是5');
+    expect(valueOf(mid.state, 'merchant_id')).toBe(MID.slice(0, -1) + '7');
+    // "不是X" that is not what is there now: no change.
+    expect(valueOf(send(atConfirm, '商户号错了一位，最后一位是7，不是3').state, 'merchant_id')).toBe(MID);
+    expect(valueOf(send(atConfirm, '电话错了，最后四位是1782，不是8000').state, 'phone')).toBe('13800131782');
+  });
+
+  it('a value replaced beside the answer asked for: "刚才说错了是一千二不是一千五 凭证号000845"', () => {
+    const atVoucher = last('cancel-transaction', ['今天上午有个顾客刷了一千五买了件羽绒服下午拿回来说尺码不合适要退', MID, TID]).state!;
+    expect(atVoucher.pending).toBe('voucher_no');
+    const step = send(atVoucher, '不好意思刚才说错了是一千二不是一千五 凭证号000845');
+    expect([valueOf(step.state, 'amount'), valueOf(step.state, 'voucher_no')]).toEqual([120000, '000845']);
+  });
+
+  it('"说错了，不是周转的问题，是我们公司要换对公账户": the option said not to be it gives way to "other", with what it is', () => {
+    const atStart = last('suspend-settlement', ['帮我暂停一下资金结算，商户号' + MID, '资金周转吧']).state!;
+    const step = send(atStart, '说错了，不是周转的问题，是我们公司要换对公账户，新账户下来之前钱先别打');
+    expect(valueOf(step.state, 'reason')).toBe('other');
+    expect(valueOf(step.state, 'reason_detail')).toBe('是我们公司要换对公账户');
+  });
+
+  it('"算了算了 卡号后四位我哪记得 跳过吧" skips; "没有 我们晚上关门才结" to "sure?" goes on with its answer; "你就按这个提交吧" files', () => {
+    const atCard = last('cancel-transaction', ['今天下午刷错了一笔 128刷成了1280 在机器上撤不了', MID, TID, '凭证号 000266']).state!;
+    expect(atCard.pending).toBe('card_last4');
+    const skipped = send(atCard, '算了算了 卡号后四位我哪记得 跳过吧');
+    expect(skipped.state!.stage).toBe('collecting');
+    expect(skipped.state!.pending).toBe('batch_settled');
+    const asked = send(skipped.state, '算了 不弄了');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    const goesOn = send(asked.state, '没有 我们晚上关门才结');
+    expect(goesOn.state!.stage).toBe('collecting');
+    expect(valueOf(goesOn.state, 'batch_settled')).toBe('no');
+    const atConfirm = last('cancel-transaction', TO_CONFIRM).state!;
+    expect(send(atConfirm, '原因写的啥 哦 算了 不管了 你就按这个提交吧').outcome?.type).toBe('submit');
+    expect(send(atConfirm, '算了 先不提交吧').state!.stage).toBe('confirm-cancel');
+    expect(send(atConfirm, 'ok go', 'en').outcome?.type).toBe('submit');
+  });
+
+  it('English end of day; a school on winter holiday is a business change', () => {
+    const today = engine.start('cancel-transaction', { text: 'need 2 refund a card payment from today around 3pm, RMB 3.6k. overcharged the guy. already did end of day settlement on the machine tho' }, NOW, 'en');
+    expect(valueOf(today.state, 'batch_settled')).toBe('yes');
+    const school = engine.start('suspend-settlement', { text: '我们培训学校放寒假了，昨天开始就没课了，结算能不能从今天开始停' }, NOW, 'zh-CN');
+    expect(valueOf(school.state, 'reason')).toBe('business_change');
+  });
+});

@@ -449,6 +449,13 @@ describe('intent detection', () => {
     expect(detector.detect('我是开药店的今天上午有个老人家刷的银行卡买了两千四百块的药后来他儿子过来说不要了我在机器上撤消它要什么主管密码我不知道密码')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer', ownSale: true });
   });
 
+  it('batches 39–40: "卡在哪了" asks after one\'s own request; "能不能从明天开始先别往卡里打钱了" asks for a hold', () => {
+    expect(detector.detect('您好 我们酒店在你们这有两个退款申请 上礼拜提的那个到现在都没动静 帮我看下卡在哪了')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    // Where to do something is still a question of how.
+    expect(detector.detect('在哪里提交申请')).toBeUndefined();
+    expect(detector.detect('能不能从明天开始先别往卡里打钱了，钱一进去就被扣去还贷，停一个礼拜就行')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+  });
+
   it('ignores small talk and empty text', () => {
     for (const text of ['你好', '谢谢', '', '   ', '明天上海会下雨吗', 'hello']) expect(detector.detect(text), text).toBeUndefined();
     // The merchant's own plan to try it, once told how, asks nothing of us.

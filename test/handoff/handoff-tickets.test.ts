@@ -137,6 +137,19 @@ describe('nobody to hand over to', () => {
     expect(after.join('\n')).not.toContain(NO_ANSWER);
   });
 
+  it('a landline with its area code is a number a person can call back ("打店里座机 028-85126673")', async () => {
+    const spec = 'Sun 00:00-00:01';
+    if (new BusinessHours(spec, 'Asia/Shanghai').isOpen(new Date())) return; // the one open minute of the week
+    const s = await server({ HANDOFF_BUSINESS_HOURS: spec });
+    const m = await Merchant.open(s);
+    await m.turn('转人工', '不是人工客服的工作时间');
+    // The number came with the message: taken at once, shown masked.
+    const taken = await m.turn('结算到账老是晚一天 打店里座机嘛 028-85126673 白天都有人接', '已为您登记');
+    expect(taken[0]).toContain('028****6673');
+    expect(taken[0]).not.toContain('85126673');
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'ticket', callback_phone: '02885126673' });
+  });
+
   it('outside business hours, an automatic trigger (two misses) takes a message too', async () => {
     const spec = 'Sun 00:00-00:01';
     if (new BusinessHours(spec, 'Asia/Shanghai').isOpen(new Date())) return;

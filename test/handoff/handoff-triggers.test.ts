@@ -99,6 +99,9 @@ describe('the merchant asks for a person', () => {
 describe('the bot hands over on its own', () => {
   it("a customer's complaint the merchant reports is the refund's reason, not a complaint about us", () => {
     expect(isComplaint('菜品有问题，顾客投诉要退钱')).toBe(false);
+    // The customer's threat, though the merchant names us elsewhere in the message; a threat against us stays one.
+    expect(isComplaint('我是仁和大药房的 昨天在你们这提交了撤销申请 什么时候能有结果啊 客人说今天不退他就去投诉')).toBe(false);
+    expect(isComplaint('你们再不退我就去投诉')).toBe(true);
     // …a customer named before who came or phoned to complain; the police investigating a stolen card.
     expect(isComplaint('昨天晚上一桌客人结账刷了1264，今天打电话来投诉菜有问题，老板说整单退给他')).toBe(false);
     expect(isComplaint('警察说查清楚了会通知我们，时间不确定')).toBe(false);
