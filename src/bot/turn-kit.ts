@@ -11,6 +11,7 @@ import { finalActivity, streamingActivity } from '../channels/streaming.js';
 import type { FileRef, Say } from '../flows/engine.js';
 import { TICKET_IN_TEXT, type FlowReply } from './flow-turns.js';
 import { citation } from './render.js';
+import { waitingTicketText } from '../requests/messages.js';
 import { answerQuestion } from './answering.js';
 import type { ConversationData, PosAssistBotOptions, Turn } from './turn.js';
 
@@ -190,6 +191,9 @@ export class TurnKit {
       }
     }
     const reply = await flows.turns.start(context, flowId, input, locale, prefill);
+    // The ticket taken as the one waiting for materials is named, so the merchant knows where the files go.
+    const waiting = !ticket && prefill.ticket && flowId === flows.turns.supplementFlowId() ? prefill.ticket.value : undefined;
+    if (typeof waiting === 'string' && reply.say.length) reply.say.splice(reply.say.length - 1, 0, { text: waitingTicketText(locale, waiting) });
     await this.applyFlowReply(turn, reply);
   }
 
