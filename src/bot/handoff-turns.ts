@@ -29,9 +29,9 @@ export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|警察|(?:�
  * A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") or against the shop
  * ("我们店被人投诉了，银行要先停结算") is the reason for the request, not one of ours.
  */
-const CUSTOMER = /顾客|客人|客户|持卡人|消费者|会员|学员|家长|患者|病人|住客|房客|车主|买家|\bcustomer|\bcardholder|\bguest|\bmember/i;
+const CUSTOMER = /顾客|客人|客户|持卡人|消费者|会员|学员|家长|患者|病人|住客|房客|车主|买家|[位个個]客|\bcustomer|\bcardholder|\bguest|\bmember/i;
 const CUSTOMER_COMPLAINS = new RegExp(
-  String.raw`(${CUSTOMER.source})[^，,。.!！?？]{0,6}(投诉|报警|起诉|曝光|complain|complained)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|\b(?:got|received|had) (?:a )?complaints?\b`,
+  String.raw`(${CUSTOMER.source})[^，,。.!！?？]{0,6}(投诉|报警|起诉|曝光|complain|complained)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|(?:投诉|告|起诉)(?:我们|我家|咱们)(?:店|家|这边)?(?=[，,。.!！\s]|$)|\b(?:got|received|had) (?:a )?complaints?\b`,
   'i',
 );
 
@@ -90,6 +90,10 @@ export function isComplaint(text: string): boolean {
   const customerCame = CUSTOMER.test(said) && CAME_TO_COMPLAIN.test(said) && !/你们/.test(said);
   return COMPLAINT.test(said) && !CUSTOMER_COMPLAINS.test(said) && !customerThreat && !customerCame;
 }
+/** How long after a ticket was taken another number given replaces the one to call. */
+const CALLBACK_CHANGE_MS = 30 * 60_000;
+/** Words that give a number to be called on ("打我儿子手机", "换个号码", "call my son on", "use this number"). */
+const CALL_ME_ON = /打(?:我|这个|给|到)|打[^，,。\s]{0,4}(?:手机|电话|座机)|换(?:个|成)?(?:号码?|电话|手机)|(?:号码|电话|手机号?)(?:改成|换成|改为)|回电|联系(?:我|他|她)|\bcall\b|\bring\b|\b(?:use|try) (?:this|my|another) (?:number|phone)/i;
 /** "不用了" while waiting for a person. */
 export const CANCEL_WAIT = /^(不用了|不需要了|算了|取消|不等了|取消转人工|cancel|never ?mind|no thanks)[\s!！。.,，]*$/i;
 const RATING = /^\s*([1-5])\s*(分|星|stars?)?\s*$/i;
@@ -103,6 +107,8 @@ export interface HandoffConversation {
   takingMessage?: { reason: string; detail: string | null; step: 'message' | 'phone'; message?: string; ticketId?: string };
   /** The handoff just ended: the next "1"–"5" is its rating. */
   awaitingRating?: boolean;
+  /** The ticket a message and number were just taken for: a number given next may replace the one to call. */
+  lastTicket?: { id: string; at: number };
   /** The bot offered a person for this reason (e.g. a slot's retry limit); a yes uses it. */
   handoffOffer?: string;
   /** What the offer was about (e.g. the slot and why it failed), for the agent. */
@@ -265,6 +271,7 @@ export class HandoffTurns {
     const number = phone.ok ? String(phone.value) : landline[0]!;
     if (taking.ticketId) {
       await this.options.service.completeTicket(taking.ticketId, { callbackPhone: number, ...(taking.message ? { message: taking.message } : {}) });
+      conversation.lastTicket = { id: taking.ticketId, at: Date.now() };
     } else {
       const pkg = await this.buildPackage(context, conversation, taking.reason, taking.detail, locale);
       delete conversation.endedFlow;
@@ -278,11 +285,38 @@ export class HandoffTurns {
         endReason: (await this.options.service.availability()).open ? 'no_agent' : 'after_hours',
       });
       this.briefLater(ticket.id, pkg);
+      conversation.lastTicket = { id: ticket.id, at: Date.now() };
     }
     delete conversation.takingMessage;
     // Shown masked as a mobile is: the area code and the last four digits.
     const shown = phone.ok ? phone.display : `${number.slice(0, number.length - 8)}****${number.slice(-4)}`;
     await send(t(locale, 'handoffTicketTaken', { hours: this.options.service.hours.describe(locale), phone: shown }));
+    return true;
+  }
+
+  /**
+   * Another number to call back, given soon after the ticket was taken ("座机不行啊 那打我儿子手机 137 0221 9384"):
+   * the ticket's number is replaced. True when the turn was about it.
+   */
+  async callbackChanged(conversation: HandoffConversation, text: string, locale: Locale, send: Send): Promise<boolean> {
+    const last = conversation.lastTicket;
+    if (!last) return false;
+    if (Date.now() - last.at > CALLBACK_CHANGE_MS) {
+      delete conversation.lastTicket;
+      return false;
+    }
+    if (!CALL_ME_ON.test(text)) return false;
+    const ctx = { now: new Date(), timeZone: this.timeZone, locale };
+    const mobiles = SLOT_TYPES.phone!.extract(text, ctx);
+    const numbers = mobiles.length ? mobiles.map((m) => String(m.value)) : landlinesIn(text);
+    if (new Set(numbers).size !== 1) return false;
+    const number = numbers[0]!;
+    if (!(await this.options.service.changeCallback(last.id, number))) {
+      delete conversation.lastTicket;
+      return false;
+    }
+    const shown = mobiles.length ? mobiles[0]!.display : `${number.slice(0, number.length - 8)}****${number.slice(-4)}`;
+    await send(t(locale, 'handoffCallbackChanged', { phone: shown }));
     return true;
   }
 

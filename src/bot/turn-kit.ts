@@ -191,9 +191,10 @@ export class TurnKit {
       }
     }
     const reply = await flows.turns.start(context, flowId, input, locale, prefill);
-    // The ticket taken as the one waiting for materials is named, so the merchant knows where the files go.
-    const waiting = !ticket && prefill.ticket && flowId === flows.turns.supplementFlowId() ? prefill.ticket.value : undefined;
-    if (typeof waiting === 'string' && reply.say.length) reply.say.splice(reply.say.length - 1, 0, { text: waitingTicketText(locale, waiting) });
+    // The request a status showed, taken as the one the materials are for: named, as when it is found without
+    // asking (the review's notice named it and asked for them: not again).
+    const shown = !ticket && flowId === flows.turns.supplementFlowId() && conversation.awaitingSupplement?.shown ? prefill.ticket?.value : undefined;
+    if (typeof shown === 'string' && reply.say.length) reply.say.splice(reply.say.length - 1, 0, { text: waitingTicketText(locale, shown) });
     await this.applyFlowReply(turn, reply);
   }
 
@@ -201,7 +202,7 @@ export class TurnKit {
   async applyFlowReply(turn: Turn, reply: FlowReply): Promise<void> {
     const { context, conversation, locale } = turn;
     if (reply.merchantId) conversation.merchantId = reply.merchantId;
-    if (reply.waiting) conversation.awaitingSupplement = reply.waiting;
+    if (reply.waiting) conversation.awaitingSupplement = { ...reply.waiting, shown: true };
     if (reply.stopped) conversation.stoppedFlow = { ...reply.stopped, at: Date.now() };
     else if (reply.state) delete conversation.stoppedFlow;
     if (reply.state) conversation.flow = reply.state;

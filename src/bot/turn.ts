@@ -51,7 +51,8 @@ export interface ConversationData {
   /** The merchant ID given in this conversation: later flows start with it. */
   merchantId?: string;
   /** A ticket the back office asked more materials for: files sent now go to it. */
-  awaitingSupplement?: { ticket: string; merchantId: string };
+  /** The request waiting for materials: told by the review's notice, or shown by a status (`shown`). */
+  awaitingSupplement?: { ticket: string; merchantId: string; shown?: true };
   /** Files sent outside a flow, kept until the merchant says what they are for. */
   heldFiles?: FileRef[];
   takingMessage?: HandoffConversation['takingMessage'];

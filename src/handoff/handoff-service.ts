@@ -201,6 +201,21 @@ export class HandoffService {
     if (handoff) this.hub.broadcast({ type: 'handoff.updated', handoff: await this.summary(handoff) });
   }
 
+  /**
+   * The merchant gives another number to call back on a ticket still open ("座机不行啊 那打我儿子手机 137…"):
+   * false when the ticket is no longer waiting for a call (an agent closed it).
+   */
+  async changeCallback(id: string, callbackPhone: string): Promise<boolean> {
+    const handoff = await this.store.get(id);
+    if (!handoff || handoff.status !== 'ticket') return false;
+    await this.store.setCallback(id, { callbackPhone });
+    const event = await this.store.addEvent(id, { kind: 'note', actor: 'merchant', text: '商户更改了回电号码' }, this.now());
+    this.hub.broadcast({ type: 'event', handoffId: id, event });
+    const updated = await this.store.get(id);
+    if (updated) this.hub.broadcast({ type: 'handoff.updated', handoff: await this.summary(updated) });
+    return true;
+  }
+
   /** The conversation's handoff that is waiting or active, if any. */
   async openFor(channelId: string, conversationId: string): Promise<HandoffRecord | undefined> {
     return this.store.openFor(channelId, conversationId);

@@ -137,7 +137,7 @@ describe('nobody to hand over to', () => {
     expect(after.join('\n')).not.toContain(NO_ANSWER);
   });
 
-  it('a landline with its area code is a number a person can call back ("打店里座机 028-85126673")', async () => {
+  it('a landline with its area code is a number a person can call back ("打店里座机 028-85126673"); another number given next replaces it', async () => {
     const spec = 'Sun 00:00-00:01';
     if (new BusinessHours(spec, 'Asia/Shanghai').isOpen(new Date())) return; // the one open minute of the week
     const s = await server({ HANDOFF_BUSINESS_HOURS: spec });
@@ -148,6 +148,13 @@ describe('nobody to hand over to', () => {
     expect(taken[0]).toContain('028****6673');
     expect(taken[0]).not.toContain('85126673');
     expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'ticket', callback_phone: '02885126673' });
+    // Another number to call, soon after: the ticket's number is replaced, and said so (masked).
+    const changed = await m.turn('座机不行啊 那打我儿子手机 137 0221 9384 他姓陈', '回电号码已改为');
+    expect(changed[0]).toContain('137****9384');
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'ticket', callback_phone: '13702219384' });
+    // A number said without asking to be called on it is no change.
+    await m.turn('我的商户号是898330155210648', /./);
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ callback_phone: '13702219384' });
   });
 
   it('outside business hours, an automatic trigger (two misses) takes a message too', async () => {

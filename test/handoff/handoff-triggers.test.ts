@@ -102,6 +102,10 @@ describe('the bot hands over on its own', () => {
     // The customer's threat, though the merchant names us elsewhere in the message; a threat against us stays one.
     expect(isComplaint('我是仁和大药房的 昨天在你们这提交了撤销申请 什么时候能有结果啊 客人说今天不退他就去投诉')).toBe(false);
     expect(isComplaint('你们再不退我就去投诉')).toBe(true);
+    // A customer complaining about the shop ("要投诉我们"), in Cantonese too ("有位客投訴"), is the refund's reason.
+    expect(isComplaint('昨天一个男的在我们花店订了99朵玫瑰，刷卡1299，今天打电话来骂，说送到的时候花都蔫了，要投诉我们')).toBe(false);
+    expect(isComplaint('琴日晏晝有位客投诉话啲海鲜唔新鲜，经理话全单退返俾佢')).toBe(false);
+    expect(isComplaint('我要投诉我们这边的客户经理')).toBe(true);
     // …a customer named before who came or phoned to complain; the police investigating a stolen card.
     expect(isComplaint('昨天晚上一桌客人结账刷了1264，今天打电话来投诉菜有问题，老板说整单退给他')).toBe(false);
     expect(isComplaint('警察说查清楚了会通知我们，时间不确定')).toBe(false);
@@ -161,6 +165,17 @@ describe('the bot hands over on its own', () => {
       ['推荐一部电影', false],
     ]);
     expect(pkg.summary).toContain('连续两个问题没有答案');
+  });
+
+  it('statements that ask nothing (the start of a story) are no questions missed: no person for them', async () => {
+    const { s } = await setup();
+    const m = await Merchant.open(s);
+    await m.turn('气死我了', /./);
+    await m.turn('昨天一个男的在我们花店订了99朵玫瑰送女朋友，刷卡1299，今天打电话来骂，说送到的时候花都蔫了', /./);
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0);
+    // The request the story leads to starts, with the story's facts.
+    const started = await m.turn('老板说全款退给他算了，省得麻烦', '撤销 / 退货申请');
+    expect(started.join('\n')).toContain('¥1,299.00');
   });
 
   it('an answered question in between starts the count again', async () => {

@@ -1,8 +1,15 @@
 /** The last step: the knowledge base answers (or says honestly it cannot), and a second miss in a row finds a person. */
 import type { TurnStep } from '../turn.js';
 
+/** Words of something told as having happened ("气死我了", "昨天一个男的…打电话来骂"): a story, not a bidding. */
+const TOLD = /了|过|昨天|昨日|前天|今天|今早|刚才|刚刚|上午|中午|下午|晚上|早上|上周|上个?礼拜/;
+
 export const answer: TurnStep = async (turn, kit) => {
-  await kit.answer(turn, turn.text, { offerTopics: true });
+  // A statement that asks nothing, kept as the start of a story, is no question the guide failed: its miss
+  // does not count towards handing over — the request it leads to may follow. A bidding ("推荐一部电影") still counts.
+  const story = turn.conversation.story?.text === turn.text && TOLD.test(turn.text);
+  const answered = await kit.answer(turn, turn.text, { offerTopics: true });
+  if (!answered && story) turn.conversation.unanswered = Math.max(0, turn.conversation.unanswered - 1);
   await kit.handOverIfStuck(turn);
   return true;
 };

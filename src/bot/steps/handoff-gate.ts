@@ -23,6 +23,7 @@ export const handoffGate: TurnStep = async (turn, kit) => {
     if (!conversation.takingMessage) await kit.reprompt(turn);
     return true;
   }
+  if (await handoff.callbackChanged(conversation, said, locale, send)) return true;
   if (await handoff.rating(context, conversation, text, locale, send)) {
     await kit.reprompt(turn);
     return true;
