@@ -447,7 +447,8 @@ export class IntentDetector {
    * its status, read from the clauses that do not ask how.
    */
   private ownBesideHow(text: string, opts: { withFiles?: boolean }): string | undefined {
-    const parts = text.split(/[，,？?。！!；;\n]+/).filter((p) => p.trim());
+    // …a space before Chinese words ends a clause too (typed on a phone without marks).
+    const parts = text.split(/[，,？?。！!；;\n]+|\s+(?=[\u4e00-\u9fff])/).filter((p) => p.trim());
     const rest = parts.filter((p) => !HOW.test(p));
     const said = rest.join('，');
     // …and only when those clauses complain or ask too ("到现在顾客都说没收到"): "我昨天提交了退货申请，一般审核要多久？"

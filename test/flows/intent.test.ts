@@ -454,6 +454,11 @@ describe('intent detection', () => {
     // Where to do something is still a question of how.
     expect(detector.detect('在哪里提交申请')).toBeUndefined();
     expect(detector.detect('能不能从明天开始先别往卡里打钱了，钱一进去就被扣去还贷，停一个礼拜就行')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    // Found by rewriting the batches: "我要退钱" is the request; written without marks, the general question beside
+    // one's own request still offers its status.
+    expect(detector.detect('那个 我要退钱')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('退钱多久到账')).toBeUndefined();
+    expect(detector.detect('退款一般要多久才能退到顾客卡上 我上礼拜申请的那个退货 到现在顾客都说没收到')).toEqual({ flowId: 'request-status', score: 1, mode: 'offer' });
   });
 
   it('ignores small talk and empty text', () => {
