@@ -457,6 +457,12 @@ describe('intent detection', () => {
     // Found by rewriting the batches: "我要退钱" is the request; written without marks, the general question beside
     // one's own request still offers its status.
     expect(detector.detect('那个 我要退钱')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // "打到哪个卡上都要扯皮" asks nothing: whichever card.
+    expect(detector.detect('现在闹翻了，账都还没算清楚，结算的钱先停到莫打了，不然打到哪个卡上都要扯皮')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('打到哪个卡上')).toBeUndefined();
+    // A request filed before, named on its own as "…那个" (the first half of a message sent in two).
+    expect(detector.detect('我前两天申请停结算那个')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('上次提的那单 我还要再退一笔')?.flowId).toBe('cancel-transaction');
     expect(detector.detect('退钱多久到账')).toBeUndefined();
     expect(detector.detect('退款一般要多久才能退到顾客卡上 我上礼拜申请的那个退货 到现在顾客都说没收到')).toEqual({ flowId: 'request-status', score: 1, mode: 'offer' });
   });

@@ -31,11 +31,11 @@ export interface Normalized {
  * Numbers read out digit by digit and typed by voice ("八二六四一零九九…", "幺三八…", grouped as a phone number
  * is read: "一三三 八七六五 二零九四"): six or more digits in a row are an identifier or a phone number, never a
  * quantity, so each becomes its digit (the spaces or dashes between the groups stay). The telephone
- * readings count too: 幺/妖 for 1, 洞 for 0, 拐 for 7, 勾 for 9.
+ * readings count too: 幺/妖/么 for 1, 洞 for 0, 拐 for 7, 勾 for 9.
  */
-const DIGIT_WORD = '[零〇洞一幺妖二两三四五六七拐八九勾]';
+const DIGIT_WORD = '[零〇洞一幺妖么二两三四五六七拐八九勾]';
 export const SPOKEN_DIGIT_RUN = new RegExp(`${DIGIT_WORD}(?:[\\s-]*${DIGIT_WORD}){5,}`, 'g');
-const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 妖: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9' };
+const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 妖: '1', 么: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9' };
 
 export function normalize(original: string): Normalized {
   let text = '';

@@ -21,6 +21,8 @@ describe('phone: parse', () => {
     // Read aloud or voice-typed, digit by digit.
     '一三八 零零一三 八零零零',
     '幺三八零零幺三八零零零',
+    // 么 for 1, as voice input in traditional script writes it ("我的電話是么三八…").
+    '我的電話是么三八零零么三八零零零',
     '手机号是一三八〇〇一三八〇〇〇',
   ])('%j → 13800138000, shown masked', (text) => {
     expectValid(phone.parse(text, ctx()), '13800138000', '138****8000');
