@@ -133,7 +133,7 @@ const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|�
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
  * unless the message also carries the request's facts (an ID) or asks for it in so many words.
  */
-const TERMINAL_ERROR = /报(?![警案销表名停])|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|做不了|超期|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|shows|showed)\b/i;
+const TERMINAL_ERROR = /报(?![警案销表名停班课])(?!了个)|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|做不了|超期|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|shows|showed)\b/i;
 const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
 /**
  * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives

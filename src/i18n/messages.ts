@@ -23,6 +23,7 @@ const zh = {
   hello: '您好！请问有什么可以帮您？您可以直接输入问题，或点选下面的常见问题。',
   thanks: '不客气！还有其他问题随时问我。',
   acknowledged: '好的。还有其他问题随时问我。',
+  listening: '您请说，我在听。',
   goodbye: '再见，祝您生意兴隆！有问题随时回来找我。',
   humanRequested:
     '已记录您的转人工请求。人工客服接入功能正在上线中，目前还不能在这里直接转接；您的问题已转给运营同事改进知识库。您也可以继续问我其他问题。',
@@ -139,6 +140,7 @@ const en: Record<MessageKey, Message> = {
   hello: 'Hello! How can I help? Type your question or pick one of the common questions below.',
   thanks: "You're welcome! Ask me anything else any time.",
   acknowledged: 'OK. Ask me anything else any time.',
+  listening: 'Sure, go ahead.',
   goodbye: 'Goodbye, and good business! Come back any time.',
   humanRequested:
     "I've recorded your request for a human agent. Live transfer is being rolled out and isn't available here yet; your question has been passed on so we can improve. Feel free to ask me anything else.",

@@ -77,6 +77,14 @@ describe('turn steps, each alone', () => {
     const offered = turnOf('好的');
     offered.turn.conversation.offer = 'cancel-transaction';
     expect(await smallTalk(offered.turn, kit())).toBe(false);
+    // A question announced before it is asked: the bot listens (no guide miss).
+    for (const text of ['老妹儿问你个事儿', '想咨询一下', '在不', 'can I ask something?']) {
+      const asks = turnOf(text);
+      expect(await smallTalk(asks.turn, kit()), text).toBe(true);
+    }
+    const announced = turnOf('老妹儿问你个事儿');
+    await smallTalk(announced.turn, kit());
+    expect(announced.sent()).toEqual([t('zh-CN', 'listening')]);
     const question = turnOf('你好，退款怎么弄？');
     expect(await smallTalk(question.turn, kit())).toBe(false);
     expect(question.sent()).toEqual([]);

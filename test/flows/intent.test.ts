@@ -463,6 +463,8 @@ describe('intent detection', () => {
     // A request filed before, named on its own as "…那个" (the first half of a message sent in two).
     expect(detector.detect('我前两天申请停结算那个')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('上次提的那单 我还要再退一笔')?.flowId).toBe('cancel-transaction');
+    // "报了个寒假班" is signing up, no terminal's error.
+    expect(detector.detect('有个家长之前报了个寒假班 刷卡3600 孩子不想学了 家长天天来闹 学费只能退给人家了')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('退钱多久到账')).toBeUndefined();
     expect(detector.detect('退款一般要多久才能退到顾客卡上 我上礼拜申请的那个退货 到现在顾客都说没收到')).toEqual({ flowId: 'request-status', score: 1, mode: 'offer' });
   });

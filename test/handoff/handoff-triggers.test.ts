@@ -107,6 +107,7 @@ describe('the bot hands over on its own', () => {
     expect(isComplaint('琴日晏晝有位客投诉话啲海鲜唔新鲜，经理话全单退返俾佢')).toBe(false);
     expect(isComplaint('我要投诉我们这边的客户经理')).toBe(true);
     expect(isComplaint('今天打电话来骂，说送到的时候花都蔫了，要投诉我们呀')).toBe(false);
+    expect(isComplaint('一个多月前有个车主来保养刷了2150 后来发现配件没换原厂的 人家投诉了 老板说钱退给他')).toBe(false);
     // …a customer named before who came or phoned to complain; the police investigating a stolen card.
     expect(isComplaint('昨天晚上一桌客人结账刷了1264，今天打电话来投诉菜有问题，老板说整单退给他')).toBe(false);
     expect(isComplaint('警察说查清楚了会通知我们，时间不确定')).toBe(false);

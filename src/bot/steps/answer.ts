@@ -3,7 +3,7 @@ import type { TurnStep } from '../turn.js';
 
 /** Words of something told as having happened ("气死我了", "昨天一个男的…打电话来骂"), or who is telling it
  * ("我们三个伙起开的火锅店"): a story, not a bidding. */
-const TOLD = /了|过|昨天|昨日|前天|今天|今早|刚才|刚刚|上午|中午|下午|晚上|早上|上周|上个?礼拜|^(?:我们|我是|我家|咱家|俺们)/;
+const TOLD = /了|过|昨天|昨日|前天|今天|今早|刚才|刚刚|上午|中午|下午|晚上|早上|上周|上个?礼拜|^(?:(?:你好|您好|喂|在吗)[\s,，!！]*)?(?:我们|我是|我家|咱家|俺们)/;
 
 export const answer: TurnStep = async (turn, kit) => {
   // A statement that asks nothing, kept as the start of a story, is no question the guide failed: its miss
