@@ -351,7 +351,11 @@ export class FlowTurns {
    * for ("你们发的消息说要补什么"), not a line of a list.
    */
   async recentRequests(context: TurnContext, merchantId: string, locale: Locale, opts: { detailOfOne?: boolean } = {}): Promise<string> {
-    const { bound, list } = await this.visibleRecent(context, merchantId);
+    return this.recentText(await this.visibleRecent(context, merchantId), locale, opts);
+  }
+
+  /** The text of `recentRequests` for requests already looked up. */
+  private async recentText({ bound, list }: { bound: boolean; list: RequestRecord[] }, locale: Locale, opts: { detailOfOne?: boolean }): Promise<string> {
     const only = opts.detailOfOne && list.length === 1 ? list[0]! : undefined;
     const text = only ? requestStatusText(locale, only, await this.options.requests.history(only.id), this.timeZone) : requestListText(locale, await this.withNotes(list), this.timeZone);
     return bound ? text : `${text}\n${this.verifyHint(locale, list.length > 0 ? 'verifyHintOwn' : 'verifyHint')}`;
@@ -523,10 +527,10 @@ export class FlowTurns {
           const waiting = found.status === 'needs_more_info' ? { ticket: found.ticket, merchantId } : undefined;
           return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id), this.timeZone) }], ...(waiting ? { waiting } : {}) };
         }
-        const { list } = await this.visibleRecent(context, merchantId);
-        const waitingOnes = list.filter((r) => r.status === 'needs_more_info');
+        const visible = await this.visibleRecent(context, merchantId);
+        const waitingOnes = visible.list.filter((r) => r.status === 'needs_more_info');
         const waiting = waitingOnes.length === 1 ? { ticket: waitingOnes[0]!.ticket, merchantId } : undefined;
-        return { say: [{ text: await this.recentRequests(context, merchantId, locale, { detailOfOne: true }) }], ...(waiting ? { waiting } : {}) };
+        return { say: [{ text: await this.recentText(visible, locale, { detailOfOne: true }) }], ...(waiting ? { waiting } : {}) };
       }
       case 'add-supplement': {
         const ticket = String(slots.ticket ?? '');

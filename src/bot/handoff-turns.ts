@@ -79,6 +79,11 @@ export function landlinesIn(text: string): string[] {
   return [...new Set(found)];
 }
 
+/** A landline shown masked as a mobile is: the area code and the last four digits ("028****6673"). */
+function maskLandline(digits: string): string {
+  return `${digits.slice(0, digits.length - 8)}****${digits.slice(-4)}`;
+}
+
 /** Whether the merchant complains (about us): a person at once. */
 export function isComplaint(text: string): boolean {
   let said = text.replace(COMPLAINT_PAPERS, ' ');
@@ -288,8 +293,7 @@ export class HandoffTurns {
       conversation.lastTicket = { id: ticket.id, at: Date.now() };
     }
     delete conversation.takingMessage;
-    // Shown masked as a mobile is: the area code and the last four digits.
-    const shown = phone.ok ? phone.display : `${number.slice(0, number.length - 8)}****${number.slice(-4)}`;
+    const shown = phone.ok ? phone.display : maskLandline(number);
     await send(t(locale, 'handoffTicketTaken', { hours: this.options.service.hours.describe(locale), phone: shown }));
     return true;
   }
@@ -315,7 +319,7 @@ export class HandoffTurns {
       delete conversation.lastTicket;
       return false;
     }
-    const shown = mobiles.length ? mobiles[0]!.display : `${number.slice(0, number.length - 8)}****${number.slice(-4)}`;
+    const shown = mobiles.length ? mobiles[0]!.display : maskLandline(number);
     await send(t(locale, 'handoffCallbackChanged', { phone: shown }));
     return true;
   }

@@ -2288,7 +2288,10 @@ function askedWithGivingUp(text: string): string | undefined {
  */
 function repeatedOne<T extends { value: unknown }>(found: T[]): T | undefined {
   const counts = new Map<string, T[]>();
-  for (const x of found) counts.set(JSON.stringify(x.value), [...(counts.get(JSON.stringify(x.value)) ?? []), x]);
+  for (const x of found) {
+    const key = JSON.stringify(x.value);
+    counts.set(key, [...(counts.get(key) ?? []), x]);
+  }
   if (counts.size < 2) return undefined;
   const repeated = [...counts.values()].filter((xs) => xs.length > 1);
   return repeated.length === 1 ? repeated[0]!.at(-1) : undefined;
