@@ -42,6 +42,8 @@ export const FLOW_ACTIONS: Partial<Record<MessageKey, string>> = {
 const OFFERED_HANDOFFS: ReadonlySet<string> = new Set(['slot_retry_limit', 'missing_document', 'submission_failed']);
 const STREAM_INTERVAL_MS = 250;
 const FOLLOW_UP_WINDOW_MS = 10 * 60_000;
+/** How long a request set aside for another ticket's materials waits to be taken up again. */
+const PARKED_FRESH_MS = 30 * 60_000;
 
 /** A reply with optional buttons, as the handoff side sends them. */
 export type Send = (say: string, actions?: string[]) => Promise<void>;
@@ -214,6 +216,16 @@ export class TurnKit {
       if (ended !== undefined && ended === this.options.flows?.turns.supplementFlowId()) delete conversation.awaitingSupplement;
     }
     await this.sendSays(context, reply.say);
+    // The request set aside for another ticket's materials goes on where it stood.
+    const parked = conversation.parkedFlow;
+    if (!reply.state && parked && this.options.flows) {
+      delete conversation.parkedFlow;
+      if (Date.now() - parked.at < PARKED_FRESH_MS && this.options.flows.turns.has(parked.state.flowId)) {
+        conversation.flow = parked.state;
+        await this.say(context, t(locale, 'flowResumed', { title: this.options.flows.turns.flow(parked.state.flowId).title[locale] }));
+        await this.sendSays(context, this.options.flows.turns.reprompt(parked.state, locale));
+      }
+    }
     if (reply.handoff) {
       this.options.onHandoff?.(context, reply.handoff, reply.error);
       const handoff = this.options.handoff;

@@ -48,6 +48,11 @@ export interface ConversationData {
    * it stopped on ("照你说的弄了…显示撤销失败") takes it up again with everything given.
    */
   stoppedFlow?: { state: FlowState; rule: string; at: number };
+  /**
+   * A request set aside while another ticket's materials are sent ("等下 先弄另一个 CX-… 你们要的盖章退货说明" +
+   * the PDF): taken up again, with everything given, when that supplement ends.
+   */
+  parkedFlow?: { state: FlowState; at: number };
   /** The merchant ID given in this conversation: later flows start with it. */
   merchantId?: string;
   /** A ticket the back office asked more materials for: files sent now go to it. */

@@ -28,7 +28,7 @@ import { digitsOf, normalize, SPOKEN_DIGIT_RUN } from './slot-types/normalize.js
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
+import { ABOUT_PHOTO, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -53,6 +53,11 @@ export interface FlowState {
   stage: 'collecting' | 'confirming' | 'confirm-cancel';
   /** The stage to return to when the merchant does not confirm a cancellation. */
   resumeStage?: 'collecting' | 'confirming';
+  /**
+   * What was said at a free-text question that sounded like giving up ("客人回家他老婆不同意，不办了" asked for the
+   * reason): when the merchant goes on after "sure?", it was the answer after all.
+   */
+  cancelSaid?: string;
   /** Slots made required by rules (a manual refund needs the slip). */
   required: string[];
   /** Rules whose message was said already (said once). */
@@ -431,6 +436,9 @@ export class FlowEngine {
     delete state.values[asked];
     state.pending = asked;
     state.announced = state.announced.filter((id) => id !== ruleId);
+    // The message restates the request ("哦 那我要的是暂停资金结算 过年店里放假"): the options it names are
+    // taken as from an opening message.
+    this.optionsNamed(flow, state, asRead(message).text, now, locale, { except: asked });
     const step = this.handle(state, message, now, locale);
     const answer = step.state?.values[asked]?.value;
     return answer !== undefined && answer !== stopped.values[asked]?.value ? step : undefined;
@@ -444,7 +452,7 @@ export class FlowEngine {
   handle(state: FlowState, typed: FlowInput, now: Date, locale: Locale): Step {
     const message = asRead(typed);
     const flow = this.flow(state.flowId);
-    const next = structuredClone(state);
+    let next = structuredClone(state);
     // After "我从签购单上读到：…，对吗？", "对" confirms what was read; the rest of the message is read on.
     const input = this.afterSlipRead(next, message);
     const text = input.text.trim();
@@ -462,6 +470,15 @@ export class FlowEngine {
       }
       next.stage = next.resumeStage ?? 'collecting';
       delete next.resumeStage;
+      const cancelSaid = next.cancelSaid;
+      delete next.cancelSaid;
+      const textAsked = next.stage === 'collecting' && next.pending ? this.slot(flow, next.pending) : undefined;
+      if (cancelSaid && textAsked?.type === 'text' && next.values[textAsked.name] === undefined) {
+        const taken = this.collect(flow, next, { text: cancelSaid }, now, locale, { fromStart: false });
+        if (taken.state && taken.state.values[textAsked.name] !== undefined) {
+          next = taken.state;
+        }
+      }
       // "等等找到了，不取消，你看这张" with the slip, "不取消，凭证号是…": the answer to the step goes on with the
       // message, which is read like any other — its photo and its values are not dropped.
       // …and so is an answer said with the no ("没有 我们晚上关门才结" to "sure?" while settlement is next).
@@ -492,6 +509,7 @@ export class FlowEngine {
       }
       next.resumeStage = next.stage;
       next.stage = 'confirm-cancel';
+      if (asked?.type === 'text') next.cancelSaid = once;
       // "…那我先不申请了。撤销跟退货到底有啥区别": the question asked with it is answered first, then "sure?".
       const question = askedWithGivingUp(once);
       if (question) return { state: next, say: [], outcome: { type: 'digression', question } };
@@ -577,6 +595,11 @@ export class FlowEngine {
       return this.collectWithSlip(flow, state, input, pending, now, locale, say, opts.slipRead);
     }
     if (!text) return this.advance(flow, state, now, locale, say);
+    // "不对不对 拍错了 不是这张" with no photo: the last one and what was read from it go; the right one may follow.
+    if (!files.length && state.lastSlip && WRONG_PHOTO_SAID.test(text)) {
+      this.dropLastSlip(flow, state, [], locale);
+      return this.advance(flow, state, now, locale, [...say, { text: flowText(locale, 'flowSlipDropped') }]);
+    }
     if (!pending) return this.collectOpening(flow, state, input, text, now, locale, say);
     const turn: Answering = { flow, state, before, input, text, files, pending, optional: !this.isRequired(pending, state), now, locale, say };
     return this.asideFromAnswer(turn) ?? this.optionalPassed(turn) ?? (pending.type === 'text' ? this.textAnswer(turn) : this.valueAnswer(turn));
@@ -1551,9 +1574,12 @@ export class FlowEngine {
       if (state.values[slot.name] !== undefined) {
         if (!CORRECTION.test(text) || out.changed.includes(slot.name)) continue;
         // "10天不够 改成停两周": the length said to fall short is the old one; the new one comes last.
-        const said = durationsIn(text, { guess: true, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) })
-          .filter((d) => !/^\s*(?:不够|不行|不对|太短|太长|太久)/.test(text.slice(d.end)) && !/不是\s*$/.test(text.slice(0, d.start)))
-          .at(-1);
+        const lengths = durationsIn(text, { guess: true, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) }).filter(
+          (d) => !/^\s*(?:不够|不行|不对|太短|太长|太久)/.test(text.slice(d.end)) && !/不是\s*$/.test(text.slice(0, d.start)),
+        );
+        // "要停三个礼拜 装修队说要多干一周": the length said of the hold, not the why after it.
+        const ofTheHold = lengths.filter((d) => /(?:停|改成|改为|延长到|for)\s*$/i.test(text.slice(Math.max(0, d.start - 4), d.start)));
+        const said = (ofTheHold.length ? ofTheHold : lengths).at(-1);
         if (!said) continue;
         delete state.values[slot.name];
         state.durations = { ...state.durations, [slot.name]: said.days };
@@ -1943,8 +1969,11 @@ export class FlowEngine {
       // "金额说错了 是540", "the amount is wrong, should be 540": the correction word before the value goes too.
       const answer = text
         .slice(at)
-        .replace(/^[\s,，。.:：]*(?:也|我)?(?:说错了|写错了|输错了|打错了|搞错了|发错了|弄错了|错了|不对|is wrong|was wrong|wrong)?[\s,，。.:：!！]*/i, '')
-        .replace(/^(?:是|为|改成|改为|应该是|应为|换成|is|should be|it's|it is|to)?[\s:：]*/i, '');
+        .replace(/^[\s,，。.:：]*(?:也|我)?(?:说错了|写错了|输错了|打错了|搞错了|发错了|弄错了|错了|不对|改一下|is wrong|was wrong|wrong)?[\s,，。.:：!！]*/i, '')
+        .replace(/^(?:是|为|改成|改为|应该是|应为|换成|is|should be|it's|it is|to)?[\s:：]*/i, '')
+        // "003716写成003761了": the first is the right one; "照片反光你看成000457了": what was misread goes.
+        .replace(/^([^\s，,。]+?)(?:写成|打成|输成|填成|按成)了?[^\s，,。]+?了?(?=[\s，,。]|$)/, '$1')
+        .replace(/[^\s，,。]*?(?:看成|认成|读成|识别成)了?\s*[^\s，,。]+/g, ' ');
       let parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
       // "是三千二，两千三是另外一单": the value is the first clause when the rest says more.
       const clause = answer.split(/[，。；;]|[,.]\s/)[0]!.trim();
@@ -1958,7 +1987,8 @@ export class FlowEngine {
           this.setValue(state, slot.name, parsed);
           out.changed.push(slot.name);
         }
-      } else {
+      } else if (!(slot.type === 'date' && slot.options.durationFrom && durationsIn(answer, { guess: true }).length)) {
+        // (A length instead of a day, "恢复日期不对 要停三个礼拜", is counted from the start: takeDurations.)
         out.explanations.push(this.kept(state, slot, parsed, locale));
         out.explained.push(slot.name);
       }

@@ -42,7 +42,7 @@ const QUESTION = new RegExp(String.raw`[?？]|吗|呢(?![单單笔筆张張个�
  * through"): from a chat that filed a request, that request's status; from anyone else, a question for the guide.
  */
 const ASKS_IF_DONE =
-  /(?:退|撤|到账|到卡|批|通过|停|生效|处理|办)[^，,。?？\s]{0,6}(?:了吗|了么|了没有?|了冇|好了没|完了吗|了嘛)|还在审|还没(?:审|批|好|处理|办|动静|消息|结果)|(?:能不能|可以|麻烦)?(?:快点|尽快|加急|催一下|催催)|有(?:结果|消息|进展)了?(?:吗|没)|\b(?:did|have) (?:you|u)(?: guys)? (?:approve|process|handle|do|finish|check)(?:d|ed)? (?:it|that|this|my)|\bany (?:update|news|progress)\b|\bwhere (?:are we|is it|are things|do we stand|does it stand) (?:with|on)\b|\bhow(?:'s| is| are) (?:my|the|our) (?:refund|request|application|hold|suspension)s?\b(?! (?:done|made|filed))|没人(?:回|理|管)|(?:一直|还)没(?:人)?回(?:复|我)?|\b(?:nobody|no one|no-one) (?:replied|answered|got back|responded|called)|\bhaven'?t heard (?:back|anything)|\bstill waiting\b|\b(?:is|was) it (?:approved|done|processed|rejected)\b|\b(?:did|has|have|is) (?:the |my |our |it |that )?(?:refund|void|money|hold|suspension|cancellation|it)(?: been)? ?(?:go(?:ne)? through|done|approved|processed|refunded|voided|active|started|arrived)\b/i;
+  /(?:退|撤|到账|到卡|批|通过|停|生效|处理|办)[^，,。?？\s]{0,6}(?:了吗|了么|了没有?|了冇|好了没|完了吗|了嘛)|还在审|还没(?:审|批|好|处理|办|动静|消息|结果)|(?:能不能|可以|麻烦)?(?:快点|尽快|加急|催一下|催催)|有(?:结果|消息|进展)了?(?:吗|没)|\b(?:did|have) (?:you|u)(?: guys)? (?:approve|process|handle|do|finish|check)(?:d|ed)? (?:it|that|this|my)|\bany (?:update|news|progress)\b|\bwhere (?:are we|is it|are things|do we stand|does it stand) (?:with|on)\b|\bhow(?:'s| is| are) (?:my|the|our) (?:refund|request|application|hold|suspension)s?\b(?! (?:done|made|filed))|没人(?:回|理|管(?![账店钱事家]))|(?:一直|还)没(?:人)?回(?:复|我)?|\b(?:nobody|no one|no-one) (?:replied|answered|got back|responded|called)|\bhaven'?t heard (?:back|anything)|\bstill waiting\b|\b(?:is|was) it (?:approved|done|processed|rejected)\b|\b(?:did|has|have|is) (?:the |my |our |it |that )?(?:refund|void|money|hold|suspension|cancellation|it)(?: been)? ?(?:go(?:ne)? through|done|approved|processed|refunded|voided|active|started|arrived)\b/i;
 
 export function asksIfDone(text: string): boolean {
   return ASKS_IF_DONE.test(simplifiedText(text));
@@ -84,6 +84,27 @@ export function isQuestion(text: string): boolean {
 }
 
 /**
+ * A question of how or how long asked beside a request in one message ("Hi, how long does a refund take to
+ * reach the customer's card? Also I need to refund a customer who paid yesterday, 2,450 RMB…"): the question,
+ * to be answered, and the rest, which is the request. Undefined when there is no such question or nothing
+ * else was said.
+ */
+export function questionBeside(text: string): { question: string; rest: string } | undefined {
+  const sentences = text.split(/(?<=[?？])\s*/);
+  if (sentences.length < 2) return undefined;
+  const asked = sentences.filter((s) => /[?？]\s*$/.test(s) && HOW.test(s));
+  if (asked.length === 0) return undefined;
+  const rest = sentences
+    .filter((s) => !asked.includes(s))
+    .join(' ')
+    .replace(/^\s*(?:also|and|plus|另外|还有|顺便|然后)[,，、\s]*/i, '')
+    .trim();
+  // The rest asks nothing itself ("a customer who paid yesterday" asks nothing: no question mark).
+  if ([...rest].length < 6 || /[?？]/.test(rest) || /吗|呢$/.test(rest)) return undefined;
+  return { question: asked.join(' ').trim(), rest };
+}
+
+/**
  * Loose signs of a wish to act ("…给他退了吧", "payouts should stop"): where no flow's examples match such
  * a statement, a language model (when configured) is asked which flow, if any, it means.
  */
@@ -120,7 +141,7 @@ const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
-const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|(?:能不能|可不可以)(?:从|自)[^，,。?？]{1,8}(?:开始|起)|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|please|pls|plz|is it possible to|possible to get)\b/i;
+const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|(?:能不能|可不可以)(?:从|自)[^，,。?？]{1,8}(?:开始|起)|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|can u|could u|please|pls|plz|is it possible to|possible to get)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 /**
  * Question words that ask nothing: a time not known yet ("什么时候能开业要等商场再通知", "不知道啥时候恢复"),
@@ -174,7 +195,7 @@ const REQUEST_TAIL = /(?:帮我|帮忙|麻烦你?们?|(?<!申)请你?们?|你们
  * for the thing itself, as "要退款" does. Longer messages are read as statements or questions.
  */
 const WANTS_IT_ALONE =
-  /^\s*(?:i\s+)?(?:want|need|would like|'d like)\s+(?:a\s+|to\s+(?:do\s+a\s+|make\s+a\s+|file\s+a\s+|request\s+a\s+)?)?(?:refund|void)(?:\s+(?:please|pls|plz))?[.!\s]*$|^\s*(?:refund|void)\s+(?:needed|wanted|required|please|pls|plz)[.!\s]*$/i;
+  /^\s*(?:我)?(?:想|要|需要)?(?:请|麻烦(?:你|您)?)?(?:帮(?:我|忙)?)?(?:办|做|弄|申请|提|搞)(?:一?个|一下|下)?(?:撤销|退货|退款)(?:申请)?[吧啊呀哈。.!！\s]*$|^\s*(?:i\s+)?(?:want|need|would like|'d like)\s+(?:a\s+|to\s+(?:do\s+a\s+|make\s+a\s+|file\s+a\s+|request\s+a\s+)?)?(?:refund|void)(?:\s+(?:please|pls|plz))?[.!\s]*$|^\s*(?:refund|void)\s+(?:needed|wanted|required|please|pls|plz)[.!\s]*$/i;
 /** Words that point at what was sent with them ("这个帮我撤了", "please refund this"). */
 const POINTS_AT_FILE = /这个|这张|这笔|这单|它|帮我|帮忙|麻烦|\b(?:this|it|these|please|pls|plz)\b/i;
 /** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
@@ -212,6 +233,12 @@ const OWN_CASE =
  * asking for it. "还能退不" (still, after what happened) and "咋整" ask about the rules first.
  */
 const OWN_SALE = /刷错|按错|输错|打错|多扣|刷重复|刷多了|[这那](?:个|一)?[单笔]|有(?:一)?[单笔]|刷的(?:一|这|那)[单笔]/;
+/** The customer wants the sale undone ("患者要取消", "客人要退"). */
+const CUSTOMER_WANTS_IT = /(?:客人|顾客|客户|患者|病人|家长|学员|住客|买家)(?:说)?(?:要|想|非要|坚持要)(?:退|撤|取消)/;
+/** A new request asked for in so many words ("帮我申请退款", "要撤销这笔"). */
+const NEW_REQUEST_NAMED = /(?:帮我|帮忙|麻烦)(?:申请|办|提)?(?:个|一个|一下)?(?:撤销|退货|退款|暂停结算)|(?:我要|我想|要|想)申请(?:个|一个)?(?:撤销|退货|退款|暂停结算)/;
+/** A mistake at the till, told of one's own sale. */
+const OWN_MISTAKE = /刷错|按错|输错|打错|多打了|多按了|手滑|多扣|刷重复|刷重了|刷多了|多刷了/;
 const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
 /**
  * One sale paid twice ("付了两遍", "扣了两次"): asking how to get rid of the second is asking us to. What
@@ -226,7 +253,7 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "礼拜五提交的", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:撤销的|退款的|退货的|暂停的|停结算的)?(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前两天|前些天|前一阵|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:申请|提交|提)(?:给|帮)(?:顾客|客人|客户|人家)(?:退|撤)的|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:撤销的|退款的|退货的|暂停的|停结算的)?(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前两天|前些天|前一阵|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:申请|提交|提)(?:给|帮)(?:顾客|客人|客户|人家)(?:退|撤)的|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|帮我查|\b(?:check|look (?:it|them) up|look up)\b/i;
@@ -347,7 +374,11 @@ export class IntentDetector {
     // …nor a sale told with its day and amount, asked whether it can still be undone after the terminal refused
     // ("10月28号…刷的卡七千二…机器上做退货提示超过期限了，这笔还能退给客户吗"): answered, and the request offered.
     const toldSale = opts.asked === true && SALE_DAY.test(text) && SALE_AMOUNT.test(text) && OWN_SALE.test(text);
-    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale;
+    // …nor a mistake of one's own the terminal would not undo ("今天上午刷的一笔金额输错了，多打了一个零，终端上撤不了"):
+    // the request is what is left.
+    // …nor a customer's wish the terminal refused ("今天上午刷的一笔 患者要取消 机器上撤销提示失败了").
+    const mistakeRefused = (OWN_MISTAKE.test(text) || CUSTOMER_WANTS_IT.test(text)) && /撤不了|退不了|撤不掉|做不了|(?:撤销|退货)[^，,。?？]{0,4}失败|\bwon'?t (?:void|refund)\b/i.test(text);
+    const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale && !mistakeRefused;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
     const acts = t.replace(WAITED_FOR, ' ');
     for (const st of opts.withFiles ? this.statementsWithFiles : this.statements) {
@@ -363,6 +394,8 @@ export class IntentDetector {
       // The file sent is what materials taken again are about ("重新拍了一张，这张清楚" + the photo) — said in a
       // word of two characters or more: 补 alone is in too many words ("补牙", "补差价").
       const materialsSent = opts.withFiles === true && st.questions && st.takesFiles && st.act.some((w) => [...w].length >= 2 && has(acts, w));
+      // Files sent beside a new request asked for ("这单帮我申请退款 签购单拍好了") are that request's, no supplement.
+      if (opts.withFiles === true && st.questions && st.takesFiles && NEW_REQUEST_NAMED.test(text) && !TICKET.test(text)) continue;
       if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile || wish || materialsSent) return st.flowId;
     }
     // Any question about a request of one's own filed before ("上周提的那个退款，怎么一点消息都没有"), however
@@ -539,6 +572,9 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/暂挺|暂亭|暂听|暂廷|暫停|咱停|赞停|攒停/g, '暂停'],
   [/节算|結算|结酸|接算|解算/g, '结算'],
   [/申情|申清|伸请|申請/g, '申请'],
+  [/体交|题交|提叫|提教|提胶/g, '提交'],
+  // "申请到那一步了": 哪 typed as 那 before a step or a place asked after.
+  [/到那(?=一?步了|儿了|里了)/g, '到哪'],
   [/进渡|近度|进读|尽度/g, '进度'],
   // Dialect and chat spellings of 没有 ("批了木有", "到账冇", "弄好了没得").
   [/木有|冇有|么有|没得/g, '没有'],
@@ -546,6 +582,16 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   // a verb is 没 ("冇通过", "冇退"); 点解 is 为什么.
   [/呢(?=[单笔张个条份部台次單筆張個條])/g, '这'],
   [/咗/g, '了'],
+  // …碌 is to swipe (碌卡, 碌嘅卡), 嘅 is 的, 啲 is 些, 退返 is 退回.
+  [/碌(?=[嘅的了咗卡多错錯])/g, '刷'],
+  [/嘅/g, '的'],
+  [/啲/g, '些'],
+  [/退返/g, '退回'],
+  // …你哋/我哋 are 你们/我们, 嗰 is 那, 而家 is 现在 ("我上个礼拜叫你哋帮我退嗰笔钱，而家点样啦？").
+  [/你哋/g, '你们'],
+  [/我哋/g, '我们'],
+  [/嗰/g, '那'],
+  [/而家/g, '现在'],
   [/冇/g, '没'],
   [/點解|点解/g, '为什么'],
   // Southwestern speech: 莫 before a verb is 别 ("钱莫打过来"), 嘞 is 的, 屋头 is 家里.

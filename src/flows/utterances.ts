@@ -39,7 +39,7 @@ export const CANCEL_CLAUSE = new RegExp(
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
-export const YES_CANCEL = new RegExp(String.raw`^(?:(?:是|是的|是啊|对|对啊|对的|確定|确定|确认|好的?|嗯|嗯嗯|係|係啊|係呀|系|系啊|系呀|yes|yeah|yep|y|ok|okay|sure)[，,、\s]*){0,2}((?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了|cancel|quit|stop)(?:[，,、\s]*(?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了))?)(吧|申请|掉吧|(?:\s+(?:it|this|that|the request|the whole thing))?)${END}`, 'i');
+export const YES_CANCEL = new RegExp(String.raw`^(?:(?:是|是的|是啊|对|对啊|对的|確定|确定|确认|好的?|嗯|嗯嗯|係|係啊|係呀|系|系啊|系呀|yes|yeah|yep|y|ok|okay|sure)[，,、\s]*){0,2}(?:先|就|那就|还是)?((?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了|cancel|quit|stop)(?:[，,、\s]*(?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了))?)(吧|申请|掉吧|(?:\s+(?:it|this|that|the request|the whole thing))?)${END}`, 'i');
 /**
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
@@ -66,10 +66,10 @@ export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没�
 export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
 export const NOT_KNOWN_YET =
-  /待定|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|[\u4e00-\u9fff]{1,6}了(?:以后|之后)?再说|定不下来|定不了|没法定|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
+  /待定|仲未知|仲唔知|未知|冇定|[\u4e00-\u9fff]{1,6}(?:完|好)(?:先讲|再讲)|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|[\u4e00-\u9fff]{1,6}了(?:以后|之后)?再说|定不下来|定不了|没法定|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;
 /** …and said in passing, plainly about that day ("等新账户弄好再说", "恢复时间待定", "until further notice"). */
 export const NOT_KNOWN_YET_IN_PASSING =
-  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|未定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候|几时)恢复(?:还)?(?:不确定|不知道|说不好|没定|未定|待定|(?:要|得)看)|停到(?:什么时候|哪天|啥时候)(?:我)?(?:也|还)?(?:不确定|不知道|说不好|没定|不清楚)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
+  /(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|另行通知|\b(?:not sure|don'?t know|no idea)(?: yet)? when (?:we|i|it|they|the shop|the store)(?:'ll| will| can)? (?:reopen|re-open|open again|resume|be back|come back)\b|(?:开业|开张|开门|营业|回来)(?:的)?(?:时间|日子|日期)?(?:还|也)?(?:没定|未定|不确定|待定|说不准|不知道)|不(?:用|再|打算)恢复|恢复(?:时间|日期)?(?:还)?(?:待定|未定|不确定|没定|不知道)|(?:什么时候|哪天|啥时候|几时)恢复(?:还)?(?:不确定|不知道|说不好|没定|未定|待定|(?:要|得)看)|停到(?:什么时候|哪天|啥时候)(?:我)?(?:也|还)?(?:不确定|不知道|说不好|没定|不清楚)|\b(?:until further notice|indefinitely|(?:until|till|once) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|set up|sorted(?: out)?|in place|open(?:ed)?|active|done|finished))\b/i;
 export const NOT_KNOWN_YET_IN_PASSING_ALL = new RegExp(NOT_KNOWN_YET_IN_PASSING.source, 'gi');
 /** A length or a day guessed beside it ("大概两周", "月底", "about 3 weeks"). */
 export const GUESSED_LENGTH = /[\d一二两三四五六七八九十半]+\s*(?:个)?(?:天|日|号|周|星期|礼拜|月|\s*(?:days?|weeks?|months?))|月底|月中|月初|\b(?:end|middle) of\b/i;
@@ -79,21 +79,23 @@ export const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一�
  * words must end the message, or be followed by a separator or a number (the rest is then read on):
  * "是不是…" and "yesterday" are no such answer.
  */
-export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
+export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对头|冇错|无错|没毛病|嗯呐|啱|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
 /** A photo sent to replace the last one ("发错了 是这张", "不是这张", "wrong photo, this one"). */
 export const REPLACES_PHOTO = /发错了?|传错了?|拍错了?|(?:影|发|传|拍)错咗|拍成别人的|拍成别的|这张才是|这张才对|(?:呢|这)张(?:先|至|先至)(?:啱|系|是|对)|不是这张|上一张不对|前面那张不对|那张不对|换这张|用这张|以这张为准|\bwrong (?:photo|picture|pic|slip|receipt|one|image)\b|\bsent the wrong\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b/i;
+/** The last photo said to be the wrong one, with no other photo sent ("不对不对 拍错了 不是这张", "wrong receipt sorry"). */
+export const WRONG_PHOTO_SAID = /发错了?|传错了?|拍错了?|(?:影|发|传|拍)错咗|拍成别人的|拍成别的|不是这张|上一张不对|前面那张不对|那张不对|\bwrong (?:photo|picture|pic|slip|receipt|image)\b|\bsent the wrong\b/i;
 /** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
 export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
 export const SLIP_WINS =
-  /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
+  /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的?)?(?:这个|那个|这张|写的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
 export const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change|should be|is wrong|was wrong|i meant|i mean(?![a-z])/i;
 /**
  * A message that opens as a correction ("不对，金额是1208", "等等 金额说错了 是540"): only such a message is
  * not a free-text answer. The value it corrects may be named before the correction word.
  */
 export const CORRECTION_LEAD =
-  /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|等等|等一下|等下|稍等|oh|oops|wait|hold on|不好意思|抱歉)[\s,，。.!！]*)?(?:(?:金额|钱数|日期|凭证号|参考号|终端号|商户号|手机号|电话|卡号|the amount|amount|the date|date)(?:也|我)?[\s,，]*)?(不对|不是|错了|搞错了|写错了|说错了|输错了|打错了|应该是|更正|修改|改一下|更改|sorry|actually|correction|change|no,|is wrong|should be|my bad|i meant)(?![a-z])/i;
+  /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|等等|等一下|等下|稍等|oh|oops|wait|hold on|不好意思|抱歉)[\s,，。.!！]*)?(?:(?:刚才|刚刚|前面|之前|上面)(?:那个|的|给的|说的)?)?(?:把)?(?:(?:金额|钱数|日期|凭证号|参考号|终端号|商户号|手机号|电话|卡号后四位|卡号后4位|卡号|尾号|尾数|后四位|后4位|the amount|amount|the date|date)(?:也|我)?[\s,，]*)?(不对|不是|错了|搞错了|写错了|说错了|输错了|打错了|应该是|更正|修改|改一下|更改|sorry|actually|correction|change|no,|is wrong|should be|my bad|i meant)(?![a-z])/i;
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 export const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
 export const QUESTION = /[?？]|吗|呢|有啥(?!事)|区别|怎么|如何|什么(?![都也])|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|多少|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;

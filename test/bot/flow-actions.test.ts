@@ -260,6 +260,65 @@ describe('flow actions in the bot', () => {
     expect(await runtime.requests.get(created.request.id)).toMatchObject({ status: 'in_review' });
   });
 
+  it('materials for another ticket sent mid-request: the request is set aside, the supplement made, and the request goes on where it stood', async () => {
+    env = await startRuntime();
+    const runtime = env.runtime;
+    const merchantId = '819663054471287';
+    const waiting = await fileRequest(runtime, 'cancel-transaction', merchantId, 'parked');
+    await runtime.requests.transition(waiting.id, 'in_review', { actor: 'backoffice' });
+    await runtime.requests.transition(waiting.id, 'needs_more_info', { actor: 'backoffice', reason: '请补充盖章的退货说明书' });
+    const chat = terminalConversation(runtime, 'parked');
+    await chat.start();
+    const text = async (said: string) => (await chat.say(said)).map((a) => a.text ?? '').join('\n');
+    expect(await text(`今天中午有笔380的刷错了要撤销 商户号${merchantId}`)).toContain('请提供终端编号');
+    const stored = await storeFile(env.config.paths.files, SLIP, 'letter.png');
+    const from = chat.received.length;
+    await chat.adapter.say(`等下 先弄另一个 ${waiting.ticket} 你们要的盖章退货说明 我拍好了`, chat.logic, [{ contentType: stored.contentType, contentUrl: pathToFileURL(join(env.config.paths.files, stored.file)).href, name: 'letter.png' }]);
+    const parked = chat.received.slice(from).filter((a) => a.type === 'message').map((a) => a.text ?? '').join('\n');
+    expect(parked).toContain('刚才的「撤销 / 退货申请」已保留');
+    expect(parked).toContain('补充申请材料');
+    await text('没有要说的');
+    const done = await text('确认');
+    expect(done).toContain(waiting.ticket);
+    // Back to the request set aside, with what was given: its next question, not the merchant ID.
+    expect(done).toContain('接着刚才的「撤销 / 退货申请」办理');
+    expect(done).toMatch(/请提供终端编号[^\n]*$/);
+    expect(await runtime.requests.get(waiting.id)).toMatchObject({ status: 'in_review' });
+    expect(await text('12345678')).not.toContain('请提供您的商户编号');
+  });
+
+  it('a question of how long asked beside a request is answered, then the request starts with the rest of the message', async () => {
+    env = await startRuntime();
+    const chat = terminalConversation(env.runtime, 'beside');
+    await chat.start();
+    const said = (await chat.say("Hi, how long does a refund take to reach the customer's card? Also I need to refund a customer who paid yesterday, 2,450 RMB. Merchant ID 898310158990912, terminal 31088406.")).map((a) => a.text ?? '');
+    const answer = said.findIndex((t) => /working days/.test(t));
+    const started = said.findIndex((t) => /Cancel a card transaction/.test(t));
+    expect(answer).toBeGreaterThanOrEqual(0);
+    expect(started).toBeGreaterThan(answer);
+    expect(said[started]).toContain('898310158990912');
+    // The question's "customer" is no reason: the reason is still to be asked.
+    expect(said.join('\n')).not.toMatch(/reason[^\n]*how long/i);
+  });
+
+  it('a status asked with a new request in one message: the status first, then the request with its own facts', async () => {
+    env = await startRuntime();
+    const runtime = env.runtime;
+    const merchantId = '852190046613807';
+    const earlier = await fileRequest(runtime, 'cancel-transaction', merchantId, 'both');
+    const chat = terminalConversation(runtime, 'both');
+    await chat.start();
+    const said = (await chat.say(`前几天让你们退的那笔到哪一步了？商户号${merchantId}。还有今天又有个客人要退，昨天刷的540，凭证号001274，顾客说颜色不喜欢`)).map((a) => a.text ?? '');
+    const status = said.findIndex((x) => x.includes(earlier.ticket));
+    const started = said.findIndex((x) => x.includes('撤销 / 退货申请'));
+    expect(status).toBeGreaterThanOrEqual(0);
+    expect(started).toBeGreaterThan(status);
+    expect(said[started]).toContain('¥540.00');
+    expect(said[started]).toContain('001274');
+    // The merchant ID given for the status goes along: the terminal is asked next.
+    expect(said.at(-1)).toContain('请提供终端编号');
+  });
+
   it('told to void on the terminal first, "照你说的弄了…显示撤销失败" takes the request up again with what was given', async () => {
     env = await startRuntime();
     const chat = terminalConversation(env.runtime, 'void-first');

@@ -123,7 +123,7 @@ describe('turn steps, each alone', () => {
     expect(recorded.some((m) => m.conversationId === 'c-human' && m.question === '转人工')).toBe(true);
     expect(await humanRequest(turnOf('退款要几天到账').turn, kit())).toBe(false);
     // However it is put: "找你们人工", Sichuan 喊个人工, "跟我打个电话", "直接打我电话嘛".
-    for (const said of ['顾客天天来店里闹 我要找你们人工', '你们喊个人工跟我打个电话嘛', '直接打我电话嘛 17504396293', '能不能找你们人工帮我查一下', '请问能不能打个电话过来 有些情况想跟人当面说一下', 'can I speak to your manager', 'get me a manager now', 'I need talk to 人工, not robot', '不想跟机器人说了', 'please transfer me to someone', 'I want customer service', 'connect me with your staff', 'is there someone I can talk to?', '听不懂人话是吧 叫你们经理出来！', 'Can someone who speaks English call me? 17103624238', '你们到底有没有人在管 叫个管事的出来跟我说！', '哎妈呀整半天也整不明白 给我整个人工来 唠两句就明白了', '三十几家门店的结算都要停，一家家在这填太费劲了，麻烦安排个客户经理跟我对接，电话13905712846']) {
+    for (const said of ['顾客天天来店里闹 我要找你们人工', '你们喊个人工跟我打个电话嘛', '直接打我电话嘛 17504396293', '能不能找你们人工帮我查一下', '请问能不能打个电话过来 有些情况想跟人当面说一下', 'can I speak to your manager', 'get me a manager now', 'I need talk to 人工, not robot', '不想跟机器人说了', 'please transfer me to someone', 'I want customer service', 'connect me with your staff', 'is there someone I can talk to?', '听不懂人话是吧 叫你们经理出来！', 'Can someone who speaks English call me? 17103624238', '你们到底有没有人在管 叫个管事的出来跟我说！', '哎妈呀整半天也整不明白 给我整个人工来 唠两句就明白了', '三十几家门店的结算都要停，一家家在这填太费劲了，麻烦安排个客户经理跟我对接，电话13905712846', 'ugh this is taking too long. just get someone to call me, 13687210954']) {
       expect(await humanRequest(turnOf(said).turn, kit()), said).toBe(true);
     }
     // A number to call about a request is no call-back request.

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PREBUILT_INDEX_ENV } from '../helpers/prebuilt-index.js';
+import { shanghaiDate, shiftClockTo } from './dates.js';
 import { ConversationSpec, FIXTURES_DIR, loadFixtures, ROOT } from './fixtures.js';
 import { openEvalRuntime, playConversation, runSplit, type EvalRuntime } from './harness.js';
 import { summarize } from './report.js';
@@ -112,6 +113,20 @@ describe('conversation evaluation', () => {
     expect(rewritten(sample('s-001'), rewrite('no-punctuation'))!.turns[0]).toBe('我要申请退货 商户编号810199000000001 终端编号55667701 前天的交易 金额560元 凭证号000777');
     expect(rewritten(sample('s-001'), rewrite('burst'))!.turns.slice(0, 2)).toEqual(['我要申请退货', '商户编号810199000000001，终端编号55667701，前天的交易，金额560元，凭证号000777']);
     expect(rewritten(sample('s-001'), rewrite('traditional'))!.turns[0]).toMatch(/^我要申請退貨/);
+  });
+
+  it('replays as of another day with --today: today in Shanghai is that day, the time of day runs on', () => {
+    const restore = shiftClockTo('2026-12-06');
+    try {
+      expect(shanghaiDate(0)).toBe('2026-12-06');
+      expect(shanghaiDate(-1)).toBe('2026-12-05');
+      expect(Math.abs(new Date().getTime() - Date.now())).toBeLessThan(1000);
+      expect(new Date('2026-01-01T00:00:00Z').toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    } finally {
+      restore();
+    }
+    // The real clock is back.
+    expect(Math.abs(Date.now() - (performance.timeOrigin + performance.now()))).toBeLessThan(60_000);
   });
 
   it('lists conversations that do not fit the format, with the reason, and plays the others', () => {

@@ -1,6 +1,6 @@
 /**
  * `npm run eval:conversations [-- --verbose] [-- --json] [-- --split dev|test|samples] [-- --fixtures FILE]
- * [-- --rewrite NAME,…|all]`: plays the conversation-evaluation splits (dev and test; the samples while
+ * [-- --rewrite NAME,…|all] [-- --today YYYY-MM-DD]`: plays the conversation-evaluation splits (dev and test; the samples while
  * neither exists) through one real runtime and prints, per split, the share of conversations that reached
  * their outcome, overall and per category, and the kinds of failure; `--verbose` adds every failure (what
  * happened instead, the turns, the last replies), `--json` prints everything as JSON instead. With
@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { cjkFontsInstalled } from '../helpers/slip-image.js';
+import { shiftClockTo } from './dates.js';
 import { availableSplits, FIXTURES_DIR, loadFixtures } from './fixtures.js';
 import { openEvalRuntime, runSplit, type SplitResult } from './harness.js';
 import { formatFailures, formatRewrites, formatSummary, rewriteHeld, summarize, toJson, type RewriteResult } from './report.js';
@@ -23,13 +24,16 @@ const USAGE = `usage: npm run eval:conversations -- [--verbose] [--json] [--spli
   --json          the numbers and every conversation's result as JSON
   --split NAME    only this split (test/fixtures/conversation-eval/NAME.yaml)
   --fixtures FILE only this fixture file
-  --rewrite NAMES each split again, rewritten (comma-separated, or all): ${REWRITE_NAMES.join(', ')}`;
+  --rewrite NAMES each split again, rewritten (comma-separated, or all): ${REWRITE_NAMES.join(', ')}
+  --today DAY     play as if today (Asia/Shanghai) were DAY, YYYY-MM-DD: days said by weekday or date are
+                  read as of the day the conversations were measured on`;
 
 export async function main(argv: string[]): Promise<number> {
   let verbose = false;
   let json = false;
   const files: { name: string; file: string }[] = [];
   let rewrites: Rewrite[] = [];
+  let today: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--verbose' || arg === '-v') verbose = true;
@@ -47,6 +51,10 @@ export async function main(argv: string[]): Promise<number> {
       const unknown = names.filter((n) => !REWRITE_NAMES.includes(n));
       if (unknown.length) return usage(`no such rewrite: ${unknown.join(', ')}`);
       rewrites = REWRITES.filter((r) => names.includes(r.name));
+    } else if (arg === '--today') {
+      const value = argv[++i];
+      if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) return usage(`${arg} needs a day, YYYY-MM-DD`);
+      today = value;
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -61,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('No Chinese font on this machine: the slip photos cannot be drawn. Install fonts-noto-cjk (apt-get install -y fonts-noto-cjk).\n');
     return 1;
   }
+  if (today) shiftClockTo(today);
   const evalRuntime = await openEvalRuntime();
   const splits: SplitResult[] = [];
   const rewriteResults: RewriteResult[] = [];

@@ -2817,3 +2817,112 @@ describe('batches 39–40 as merchants put it', () => {
     expect(valueOf(school.state, 'reason')).toBe('business_change');
   });
 });
+
+describe('batches 44–49 as merchants put it', () => {
+  it('"中午我们就结算过了" and Cantonese "部機已經做咗結算" answer the batch question; "兩次都係388" is the amount', () => {
+    const settled = engine.start('cancel-transaction', { text: '今天上午刷了999 中午我们就结算过了 机器上撤不了' }, NOW, 'zh-CN');
+    expect([valueOf(settled.state, 'batch_settled'), valueOf(settled.state, 'request_type')]).toEqual(['yes', 'refund']);
+    // "还没结算过" is still a no.
+    expect(valueOf(engine.start('cancel-transaction', { text: '今天刷了999 还没结算过 机器上撤不了' }, NOW, 'zh-CN').state, 'batch_settled')).toBe('no');
+    const hk = engine.start('cancel-transaction', { text: '今日下晝收銀員手滑，同一個客碌多咗一次卡，兩次都係388，部機已經做咗結算' }, NOW, 'zh-CN');
+    expect([valueOf(hk.state, 'amount'), valueOf(hk.state, 'batch_settled')]).toEqual([38800, 'yes']);
+  });
+
+  it('"前天有笔刷了1850的要退，不对，是1580": the amount after the correction; "哦刚才尾号说错了，是3309" at the reason question corrects the card', () => {
+    const opener = engine.start('cancel-transaction', { text: '前天有笔刷了1850的要退，不对，是1580，我看错了' }, NOW, 'zh-CN');
+    expect(valueOf(opener.state, 'amount')).toBe(158000);
+    const atReason = last('cancel-transaction', ['', MID, TID, '前天下午', '1999元', '参考号 732016485093', '尾号3390']).state!;
+    expect(atReason.pending).toBe('reason');
+    const corrected = send(atReason, '哦刚才尾号说错了，是3309');
+    expect(valueOf(corrected.state, 'card_last4')).toBe('3309');
+    expect(valueOf(corrected.state, 'reason')).toBeUndefined();
+  });
+
+  it('what sounded like giving up at the reason question is the reason when the merchant goes on: "客人回家他老婆不同意，不办了"', () => {
+    const atReason = last('cancel-transaction', ['昨天那笔3980的要退掉', MID, TID, '凭证号 031195', '跳过']).state!;
+    expect(atReason.pending).toBe('reason');
+    const asked = send(atReason, '客人回家他老婆不同意，不办了');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    const goesOn = send(asked.state, '否，继续');
+    expect(valueOf(goesOn.state, 'reason')).toBe('客人回家他老婆不同意，不办了');
+    expect(goesOn.state!.pending).not.toBe('reason');
+    // Given up after all: nothing is kept.
+    expect(send(asked.state, '是，取消').outcome?.type).toBe('cancelled');
+  });
+
+  it('"以签购单上这个为准" takes the slip\'s merchant ID; "不对不对 拍错了 不是这张" with no photo drops the last one and what it filled', () => {
+    const slipMid = '898320154110291';
+    const typed = last('cancel-transaction', ['我们二店昨晚有个顾客买烟刷了两遍 一遍是398 麻烦帮退一笔 商户号898320154110283', '32019956']).state!;
+    const read = send(typed, { text: '', files: [file(4)], slip: { values: { merchant_id: slipMid, voucher_no: '002716' }, slots: ['merchant_id', 'voucher_no'] } });
+    expect(valueOf(read.state, 'merchant_id')).toBe('898320154110283');
+    const taken = send(read.state, '哦对 商户号以签购单上这个为准 是二店的 我刚给的是一店的');
+    expect(valueOf(taken.state, 'merchant_id')).toBe(slipMid);
+
+    const wrong = engine.start('cancel-transaction', { text: '这笔多刷了一次 要退给人家', files: [file(5)], slip: { values: { merchant_id: MID, terminal_id: TID, amount: '45.00', voucher_no: '001130' }, slots: ['merchant_id', 'terminal_id', 'amount', 'voucher_no'] } }, NOW, 'zh-CN');
+    expect(valueOf(wrong.state, 'voucher_no')).toBe('001130');
+    const dropped = send(wrong.state, '不对不对 拍错了 不是这张');
+    expect(dropped.say[0]!.text).toBe(flowText('zh-CN', 'flowSlipDropped'));
+    expect([valueOf(dropped.state, 'voucher_no'), valueOf(dropped.state, 'amount'), valueOf(dropped.state, 'slip_photos')]).toEqual([undefined, undefined, undefined]);
+    const right = send(dropped.state, { text: '是这张', files: [file(6)], slip: { values: { merchant_id: MID, terminal_id: TID, amount: '136.00', voucher_no: '001134' }, slots: ['merchant_id', 'terminal_id', 'amount', 'voucher_no'] } });
+    expect([valueOf(right.state, 'amount'), valueOf(right.state, 'voucher_no')]).toEqual([13600, '001134']);
+    // "啱，冇錯" confirms what was read.
+    expect(send(right.state, '啱，冇錯').say[0]!.text.startsWith(flowText('zh-CN', 'flowSlipConfirmed'))).toBe(true);
+  });
+
+  it('a hold taken up again after the batch explanation keeps the reason said with it; "新店开业时间还没定", "仲未知 装完先讲" are no resume day yet', () => {
+    const asked = last('suspend-settlement', ['我想取消结算']).state!;
+    const stopped = send(asked, '每天晚上要按的那个');
+    expect(stopped.stoppedAt).toBeDefined();
+    const rule = stopped.outcome?.type === 'stopped' ? stopped.outcome.rule : '';
+    const resumed = engine.resumeStopped(stopped.stoppedAt!, rule, { text: '哦 那我要的是暂停资金结算 过年店里放假' }, NOW, 'zh-CN');
+    expect([valueOf(resumed?.state, 'settlement_kind'), valueOf(resumed?.state, 'reason')]).toEqual(['payout', 'business_change']);
+    const moving = engine.start('suspend-settlement', { text: `商户号${MID} 店要搬到新地方 结算先停掉 从后天开始 新店开业时间还没定 银行那边已经说过了` }, NOW, 'zh-CN');
+    expect(moving.state!.skipped).toContain('resume_date');
+    expect(moving.state!.pending).not.toBe('resume_date');
+    const atResume = last('suspend-settlement', ['我哋间铺要装修 老细话结算先停住', MID, '听日开始']).state!;
+    expect(atResume.pending).toBe('resume_date');
+    expect(send(atResume, '仲未知 装完先讲').state!.pending).not.toBe('resume_date');
+  });
+});
+
+describe('batches 50–55 as merchants put it', () => {
+  it('"003716写成003761了" keeps the first; "你看成000457了" drops what was misread; "把金额改一下 改成1,959" at the reason question', () => {
+    const atCard = last('cancel-transaction', ['帮我申请个退款 前天刷的436', MID, TID, '003761']).state!;
+    expect(valueOf(send(atCard, '不好意思 凭证号写错了 003716写成003761了').state, 'voucher_no')).toBe('003716');
+    expect(valueOf(send(atCard, '凭证号不对 签购单上印的是000451 照片反光你看成000457了 其他都对').state, 'voucher_no')).toBe('000451');
+    const atReason = last('cancel-transaction', ['', MID, TID, '3天前', '1,599', '参考号 608213775904', '跳过']).state!;
+    expect(atReason.pending).toBe('reason');
+    const changed = send(atReason, '把金额改一下 改成1,959 刚才看错行了');
+    expect(valueOf(changed.state, 'amount')).toBe(195900);
+    expect(valueOf(changed.state, 'reason')).toBeUndefined();
+  });
+
+  it('"恢复日期不对 不是两个礼拜 要停三个礼拜 装修队说要多干一周" at the summary counts three weeks from the start, and says no false "kept"', () => {
+    const atConfirm = last('suspend-settlement', ['店里要装修 结算先帮我停一下 从明天开始停 停两个礼拜', MID, '没有 先跳过', '银行那边说过了', PHONE]).state!;
+    expect(atConfirm.stage).toBe('confirming');
+    expect(valueOf(atConfirm, 'resume_date')).toBe('2026-12-10');
+    const step = send(atConfirm, '恢复日期不对 不是两个礼拜 要停三个礼拜 装修队说要多干一周');
+    expect(valueOf(step.state, 'resume_date')).toBe('2026-12-17');
+    expect(step.say.map((x) => x.text).join('\n')).not.toContain('已保留原来的值');
+  });
+
+  it('"嗯 先取消" to "sure?" gives up', () => {
+    const asked = send(last('cancel-transaction', ['要申请退款', MID]).state, '终端号我得去店里看 先这样吧 明天再弄');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    expect(send(asked.state, '嗯 先取消').outcome?.type).toBe('cancelled');
+  });
+
+  it('English holds: "not sure yet when we reopen" is no resume day yet; "the money going into my bank account" is the kind, not a reason', () => {
+    const opened = engine.start('suspend-settlement', { text: 'can u hold my payouts? shop is being renovated, starting tmrw, not sure yet when we reopen' }, NOW, 'en');
+    expect(opened.state!.skipped).toContain('resume_date');
+    const kind = last('suspend-settlement', ['need to stop settlement for a while', 'the money going into my bank account'], { locale: 'en' }).state!;
+    expect(valueOf(kind, 'settlement_kind')).toBe('payout');
+    expect([valueOf(kind, 'reason'), valueOf(kind, 'reason_detail')]).toEqual([undefined, undefined]);
+  });
+
+  it("a supplement's note given with its label in the first message is not asked again", () => {
+    const step = engine.start('supplement-materials', { text: '审核让我补营业执照，单号CX-20261203-0001，商户号834520017639402。补充说明：执照上是旧店名', files: [file(9, 'application/pdf', 'pdf')] }, NOW, 'zh-CN');
+    expect(valueOf(step.state, 'note')).toBe('执照上是旧店名');
+    expect(step.state!.stage).toBe('confirming');
+  });
+});

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFlows } from '../../src/flows/flow-loader.js';
-import { IntentDetector, isQuestion } from '../../src/flows/intent.js';
+import { IntentDetector, isQuestion, questionBeside } from '../../src/flows/intent.js';
 import { loadGlossary } from '../../src/knowledge/glossary.js';
 import { loadLexicon } from '../../src/knowledge/lexicon.js';
 import { useTerms } from '../../src/knowledge/text.js';
@@ -473,5 +473,64 @@ describe('intent detection', () => {
     for (const text of ['你好', '谢谢', '', '   ', '明天上海会下雨吗', 'hello']) expect(detector.detect(text), text).toBeUndefined();
     // The merchant's own plan to try it, once told how, asks nothing of us.
     for (const text of ['行，那我让收银员在机器上撤一下试试', "ok I'll try it on the terminal"]) expect(detector.detect(text), text).toBeUndefined();
+  });
+});
+
+describe('intent detection: batches 44–49', () => {
+  it('a mistake at the till or goods brought back, told with no request word, is the request', () => {
+    for (const text of [
+      '收银员手滑了，本来68块的药，刷了680',
+      '前天有个婆婆在我们药房刷卡买了个血压计326，今天拿回来说用不了',
+      '今日下晝收銀員手滑，同一個客碌多咗一次卡，兩次都係388，部機已經做咗結算',
+      '今天上午刷的一笔金额输错了，多打了一个零，终端上撤不了',
+    ]) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    // What the terminal says, asked about, stays a question.
+    expect(detector.detect('撤销的时候终端上显示25是什么意思')?.mode).not.toBe('start');
+  });
+
+  it('status asked in Cantonese and with typos; "店里没人管账" is no request waiting for someone', () => {
+    expect(detector.detect('喂，我上个礼拜叫你哋帮我退嗰笔钱，而家点样啦？')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('我上次体交的退款申情到那一步了')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('我们老板出国了 先停结算吧 店里没人管账')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('申请交了一个礼拜了也没人管')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+  });
+
+  it('a question of how long asked beside a request: the question apart, the rest the request', () => {
+    const text = "Hi, how long does a refund take to reach the customer's card? Also I need to refund a customer who paid yesterday, 2,450 RMB. Merchant ID 898310158990912, terminal 31088406.";
+    expect(questionBeside(text)).toEqual({
+      question: "Hi, how long does a refund take to reach the customer's card?",
+      rest: 'I need to refund a customer who paid yesterday, 2,450 RMB. Merchant ID 898310158990912, terminal 31088406.',
+    });
+    expect(questionBeside('退款多久到账？')).toBeUndefined();
+    expect(questionBeside('退款多久到账？要多久？')).toBeUndefined();
+    expect(questionBeside('我要退昨天那笔2450')).toBeUndefined();
+  });
+});
+
+describe('intent detection: batches 50–55', () => {
+  it('requests put plainly, in Cantonese, or as what the customer wants after the terminal refused', () => {
+    for (const text of [
+      '帮忙办个撤销',
+      '我想办个退款',
+      '唔该 有个客要退返张单 之前碌嘅卡 啲货有问题',
+      '今天上午刷的一笔 患者要取消 机器上撤销提示失败了 今天还没结算',
+      '昨天晚上八点多那笔1120的 客人说刷重了 帮我看看',
+    ]) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    // Files beside a new request asked for are that request's, not a supplement.
+    expect(detector.detect('这单帮我申请退款 签购单拍好了', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('重新拍了一张，这张清楚', { withFiles: true })?.flowId).toBe('supplement-materials');
+  });
+
+  it('status asked by the money or just after filing; holds asked for in English', () => {
+    expect(detector.detect('给那个大姐退的388到了没啊 大姐今天又来店里问了')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('刚提交的那个多久有结果')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    for (const text of ['i want to cancel settlement', 'pls stop settling to my account from monday, we are closing for 2 weeks', 'can u hold my payouts? shop is being renovated, starting tmrw']) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    }
+    expect(detector.detect('i want to cancel a transaction')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
   });
 });

@@ -6,6 +6,7 @@
 import { GIVE_UP_CURRENT } from '../../flows/intent.js';
 import { TRY_AGAIN } from '../../flows/utterances.js';
 import { t } from '../../i18n/messages.js';
+import { TICKET_IN_TEXT } from '../flow-turns.js';
 import type { TurnStep } from '../turn.js';
 
 export const flowInProgress: TurnStep = async (turn, kit) => {
@@ -16,6 +17,16 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
     // A flow from before this rule (or a group that was a private chat): it does not go on here.
     delete conversation.flow;
     await kit.say(context, t(locale, 'groupPrivateOnly'));
+    return true;
+  }
+  // Materials for another ticket sent in the middle ("等下 先弄另一个 CX-… 你们要的盖章退货说明" + the PDF): the
+  // request under way is set aside, the supplement made, and the request taken up again after it.
+  const supplementId = flows.turns.supplementFlowId();
+  if (files.length > 0 && supplementId && conversation.flow.flowId !== supplementId && TICKET_IN_TEXT.test(text) && flows.intents.detect(text, { withFiles: true })?.flowId === supplementId) {
+    conversation.parkedFlow = { state: conversation.flow, at: Date.now() };
+    delete conversation.flow;
+    await kit.say(context, t(locale, 'flowParked', { title: flows.turns.flow(conversation.parkedFlow.state.flowId).title[locale] }));
+    await kit.startFlow(turn, supplementId, { text, files });
     return true;
   }
   if (files.length === 0 && text) {

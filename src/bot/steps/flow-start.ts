@@ -6,7 +6,7 @@
  * request without asking for one is answered, and the request offered.
  */
 import { ActivityTypes } from 'botbuilder';
-import { asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
+import { asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, questionBeside, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
 import { normalize } from '../../flows/slot-types/normalize.js';
 import { withoutCourtesy } from '../../flows/utterances.js';
 import { t, type MessageKey } from '../../i18n/messages.js';
@@ -113,7 +113,16 @@ export const flowStart: TurnStep = async (turn, kit) => {
   if (intent?.mode === 'start') {
     // "那帮我退第二笔吧 MID…" after the question that told the story: the story's facts are the request's too.
     const sameTopic = topic !== undefined && topic.flowId === intent.flowId && Date.now() - topic.at < TOPIC_FRESH_MS;
-    await kit.startFlow(turn, intent.flowId, { text: sameTopic ? withTold(text) : withStory(text), files: [] });
+    // A question of how long asked beside the request is answered first, and is no part of the request's
+    // facts (its "customer" is no reason).
+    const beside = ownFlow ? undefined : questionBeside(text);
+    if (beside) await kit.answer(turn, beside.question, { offerTopics: false });
+    // "前几天让你们退的那笔到哪一步了？商户号…。还有今天又有个客人要退，昨天刷的540…": the status first, then the new
+    // request with its own facts.
+    const next = intent.flowId === flows.intents.statusFlowId() ? requestAfterStatus(text, flows.intents) : undefined;
+    const request = next?.before ?? beside?.rest ?? text;
+    await kit.startFlow(turn, intent.flowId, { text: sameTopic ? withTold(request) : withStory(request), files: [] });
+    if (next && !conversation.flow) await kit.startFlow(turn, next.flowId, { text: next.text, files: [] });
     return true;
   }
   // A statement that asks nothing and names no request may be the start of a story the next message ends.
@@ -134,3 +143,16 @@ export const flowStart: TurnStep = async (turn, kit) => {
   await context.sendActivity(kit.withActions(context, t(locale, 'offerFlow', { title }), [kit.startLabel(intent.flowId, locale), ...rate]));
   return true;
 };
+
+/** Where a status question hands over to a new request in the same message ("…到哪一步了？…。还有今天又有个客人要退…"). */
+const AND_ALSO = /[。！!；;？?\s]\s*(?:还有|另外|另一个事|顺便|再就是)[，,、\s]*/;
+
+/** The new request asked after the status in the same message: its flow and its words, and the status's words. */
+function requestAfterStatus(text: string, intents: { detect: (t: string) => { flowId: string; mode: string } | undefined; statusFlowId: () => string | undefined }): { flowId: string; text: string; before: string } | undefined {
+  const m = AND_ALSO.exec(text);
+  if (!m || m.index === 0) return undefined;
+  const rest = text.slice(m.index + m[0].length).trim();
+  const found = intents.detect(rest);
+  if (!found || found.mode !== 'start' || found.flowId === intents.statusFlowId()) return undefined;
+  return { flowId: found.flowId, text: rest, before: text.slice(0, m.index + 1).trim() };
+}

@@ -42,7 +42,7 @@ const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */
 const LABEL_BEFORE =
-  /(?:金额|(?:房|餐|饭|菜|货|服务|学|课|会员)费|费用|货款|房款|定金|订金|押金|刷了?[两二三23](?:遍|次|回|道)[，,\s]*|每(?:次|回|笔|道)(?:都是)?|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+  /(?:金额|(?:房|餐|饭|菜|货|服务|学|课|会员)费|费用|货款|房款|定金|订金|押金|刷了?[两二三23](?:遍|次|回|道)[，,\s]*|每(?:次|回|笔|道)(?:都是)?|[两二2](?:次|遍|回|道|笔)都(?:是|系|係)|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
 /**
  * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
  * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
@@ -70,6 +70,8 @@ const MONTH_DAY_AFTER = /^[/／](?:[1-9]|[12]\d|3[01])(?!\d)/;
 const MONTH_DAY_BEFORE = /(?<!\d)(?:[1-9]|1[0-2])[/／]$/;
 /** "一" as part of a word ("退款一般多久", "一直", "一样"), not the number one after an amount's label. */
 const ONE_AS_WORD_PART = /^(?:般|些|样|直|定|起|下|旦|律|切|致|再|会|边|面|向|模|共|同|概|点儿|阵)/;
+/** Correcting the amount just said ("…1850的要退，不对，是"). */
+const AMOUNT_CORRECTED = /(?:不对|哦不|看错了|记错了|说错了|口误)[，,、\s]*(?:是|应该是)\s*$/;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */
 const LEAD = /^(?:(?:交易)?金额|刷了|刷卡|消费了?|收款|收了|付了|付款|支付了?|一共|共计|总共|合计|大概|大约|约|差不多|是|为|[:=]|amount|paid|about|around|is|of|\s)+/i;
 const TAIL = /(?:左右|上下|the\s+amount)$/i;
@@ -179,7 +181,14 @@ function validate(r: Pick<Reading, 'value' | 'negative'>, ctx: SlotContext): Val
 function extract(text: string, ctx: SlotContext): Found<number>[] {
   const n = normalize(text);
   const found: Found<number>[] = [];
-  for (const r of inText(n.text, false)) {
+  const marked = inText(n.text, false);
+  // "刷了1850的要退，不对，是1580": the number said right after correcting a marked amount is an amount too.
+  if (marked.length) {
+    for (const r of inText(n.text, true)) {
+      if (r.start > marked[0]!.start && !marked.some((m) => m.start === r.start) && AMOUNT_CORRECTED.test(n.text.slice(Math.max(0, r.start - 10), r.start))) marked.push(r);
+    }
+  }
+  for (const r of marked) {
     const v = validate(r, ctx);
     // A free number fills an empty amount; it never changes one the merchant gave (types.ts: `guessed`).
     if (v.ok) found.push({ value: v.value, display: v.display, ...originalSpan(n, r.start, r.end), ...(r.free ? { guessed: true } : {}) });

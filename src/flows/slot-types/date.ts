@@ -354,9 +354,9 @@ const PATTERNS: Pattern[] = [
   },
   // Earlier today: a sale 刚才/刚刚 swiped, 早上/下午 swiped (no other day named), 半小时前, 两个小时前, 今早,
   // 今天上午; just now, this morning, 10 min ago. 刚才 alone is not a date ("刚才说错了"): only with the sale
-  // it tells of.
+  // it tells of, and not "就刚才那笔 昨天刷的480": "the one just mentioned", whose day is named after it.
   {
-    re: /(?:刚才|刚刚|啱啱|头先|頭先|(?<![昨前天日周期拜号\d])(?:早上|上午|中午|下午))(?=[^，。,.!！?？]{0,12}(?:刷|碌|那笔|一笔|那單|消费|收款|付款|付了|结账|结的账|买单|埋单))|刚(?=[刷付收碌])|(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*(?:个)?(?:分钟|小时|鐘頭|钟头|个钟)(?:之|以)?前|今早|今晚|今天(?:早上|上午|中午|下午|晚上)|(?<![a-z])(?:just now|earlier today|this (?:morning|afternoon|evening)|\d{1,3}\s*(?:min|mins|minutes?|hrs?|hours?)\s+ago)(?![a-z])/gi,
+    re: /(?:(?:刚才|刚刚|啱啱|头先|頭先)(?![^，。,.!！?？]{0,8}(?:昨|前天|上周|上个?星期|上礼拜|\d{1,2}\s*[号日])(?!前))|(?<![昨前天日周期拜号\d])(?:早上|上午|中午|下午))(?=[^，。,.!！?？]{0,12}(?:刷|碌|那笔|一笔|那單|消费|收款|付款|付了|结账|结的账|买单|埋单))|刚(?=[刷付收碌])|(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*(?:个)?(?:分钟|小时|鐘頭|钟头|个钟)(?:之|以)?前|今早|今晚|今天(?:早上|上午|中午|下午|晚上)|(?<![a-z])(?:just now|earlier today|this (?:morning|afternoon|evening)|\d{1,3}\s*(?:min|mins|minutes?|hrs?|hours?)\s+ago)(?![a-z])/gi,
     read: (_m, env) => ({ day: env.today }),
   },
   // 3天前, 三天前, 两日前, 3天之前; 3天后, 三天以后 (not "营业一天 后天开始": 后天 and 前天 are days of their own)

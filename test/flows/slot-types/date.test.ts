@@ -380,3 +380,12 @@ describe('date: a planned day said as the coming week or month', () => {
   });
 });
 
+
+describe('date: "刚才" as a reference', () => {
+  it('"就刚才那笔 昨天刷的480": the one just mentioned, whose day is named after it — not today', () => {
+    expect(date.extract('唉还是要退 就刚才那笔 昨天刷的480 终端44190362', ctx()).map((f) => f.value)).toEqual(['2026-11-24']);
+    // The sale just now is today, as before.
+    expect(date.extract('刚才刷的480', ctx()).map((f) => f.value)).toEqual(['2026-11-25']);
+    expect(date.extract('刚才那笔480的', ctx()).map((f) => f.value)).toEqual(['2026-11-25']);
+  });
+});
