@@ -152,6 +152,8 @@ function asRead(input: FlowInput): FlowInput {
 
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
+/** A yes opening the answer to "sure?" ("对对对 你取消吧", "嗯呐 拉倒"). */
+const YES_FIRST = /^(?:是的?|是啊|对+的?|对啊|嗯+呐?|嗯嗯|系呀|係呀|系啊|係啊|系|係|好的?|行|确定|yes|yep|yeah|ok|okay|sure)(?:[\s,，、。!！]+|$)/i;
 /** A change asked for ("金额改成500", "should be 500"). */
 // …the merchant's own change: what the customer changed to ("客人改成转账补差价了，这笔不用退了") is no value changed.
 const CHANGE_WISH = /(?<!(?:客人|顾客|客户|对方|他|她|人家)(?:又|就|说|要|想)?)(?:改成|改为|换成)|应该是|应为|更正|修改|改一下|should be|change (?:the|it|my)/i;
@@ -465,7 +467,9 @@ export class FlowEngine {
       // Giving up again in other words ("forget it", "算了 我自己弄") is a yes — unless it says to go on.
       const givesUp = (CANCEL_LEAD.test(text) || CANCEL_CLAUSE.test(text)) && !GO_ON.test(text);
       // "嗯" to "are you sure?" is a yes (at the summary it is only listening: see affirmsOnly).
-      if (YES.test(text) || CANCEL.test(text) || YES_CANCEL.test(text) || givesUp || affirmsOnly(text) || MURMURED_YES.test(text)) {
+      // "对对对 你取消吧", "是的 莫弄哒", "系呀 唔使搞喇": a yes said first, and nothing to go on with.
+      const yesFirst = YES_FIRST.test(text) && !GO_ON.test(text) && !/\d/.test(text) && !input.files?.length;
+      if (YES.test(text) || CANCEL.test(text) || YES_CANCEL.test(text) || givesUp || yesFirst || affirmsOnly(text) || MURMURED_YES.test(text)) {
         return { state: undefined, say: [{ text: flowText(locale, 'flowCancelled') }], outcome: { type: 'cancelled' } };
       }
       next.stage = next.resumeStage ?? 'collecting';

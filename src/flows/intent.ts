@@ -236,7 +236,9 @@ const OWN_SALE = /刷错|按错|输错|打错|多扣|刷重复|刷多了|[这那
 /** The customer wants the sale undone ("患者要取消", "客人要退"). */
 const CUSTOMER_WANTS_IT = /(?:客人|顾客|客户|患者|病人|家长|学员|住客|买家)(?:说)?(?:要|想|非要|坚持要)(?:退|撤|取消)/;
 /** A new request asked for in so many words ("帮我申请退款", "要撤销这笔"). */
-const NEW_REQUEST_NAMED = /(?:帮我|帮忙|麻烦)(?:申请|办|提)?(?:个|一个|一下)?(?:撤销|退货|退款|暂停结算)|(?:我要|我想|要|想)申请(?:个|一个)?(?:撤销|退货|退款|暂停结算)/;
+const NEW_REQUEST_NAMED = /(?:这笔|那笔|这单|那单|这张)[^，,。？?]{0,10}(?:要|想|帮我|需要)(?:申请)?(?:全额|全部)?(?:退|撤)|(?:帮我|帮忙|麻烦)(?:申请|办|提)?(?:个|一个|一下)?(?:撤销|退货|退款|暂停结算)|(?:我要|我想|要|想)申请(?:个|一个)?(?:撤销|退货|退款|暂停结算)/;
+/** A refund or void done on the terminal whose money has not arrived. */
+const UNDONE_NOT_ARRIVED = /(?:(?:退|撤销?)(?:成功|好了|完了)|已经(?:退|撤)了)[^？?]*(?:没(?:见到|收到|到账)|还没到)/;
 /** A mistake at the till, told of one's own sale. */
 const OWN_MISTAKE = /刷错|按错|输错|打错|多打了|多按了|手滑|多扣|刷重复|刷重了|刷多了|多刷了/;
 const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
@@ -253,7 +255,7 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "礼拜五提交的", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:撤销的|退款的|退货的|暂停的|停结算的)?(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前两天|前些天|前一阵|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:申请|提交|提)(?:给|帮)(?:顾客|客人|客户|人家)(?:退|撤)的|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:撤销的|退款的|退货的|暂停的|停结算的)?(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前两天|前些天|前一阵|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:申请|提交|提)(?:给|帮)(?:顾客|客人|客户|人家)(?:退|撤)的|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|refund application|void application|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /** Asked to look it up ("都帮我看下", "check it for me"). */
 const LOOK_AT_IT = /帮我看|帮忙看|看一下|看下|看看|查一下|查下|查查|帮我查|\b(?:check|look (?:it|them) up|look up)\b/i;
@@ -354,7 +356,11 @@ export class IntentDetector {
     // Whether what was sent with it can be undone ("这个能退吗" + the slip): the sale is in hand, so is the request.
     // …and so is what to do now that the terminal refused it ("terminal says refund period exceeded. what now?" + the slip).
     // What the terminal's message means ("退货提示57是什么意思？") stays a question, photo or not.
-    const fileAsked = opts.withFiles === true && ((POINTS_AT_FILE.test(text) && CAN_IT_BE_UNDONE.test(text)) || (TERMINAL_ERROR.test(text) && !ASKS_MEANING.test(text)));
+    // With the slip in hand, "还能退吗" asks about that sale ("这张单子的客人今天拿回来要退货，还能退吗").
+    const fileAsked = opts.withFiles === true && ((POINTS_AT_FILE.test(text) && (CAN_IT_BE_UNDONE.test(text) || /还(?:能|可以)(?:退|撤)/.test(text))) || (TERMINAL_ERROR.test(text) && !ASKS_MEANING.test(text)));
+    // Undone already at the terminal, the money not seen yet ("当场在机器上就退成功了 他说到现在卡里还没见到钱"): no
+    // request to make, a question of how long.
+    if (which !== 'own' && UNDONE_NOT_ARRIVED.test(text)) return undefined;
     // The writer as a cardholder charged at another shop: no sale of their own to undo.
     if (which !== 'own' && AS_CARDHOLDER.test(text) && !opts.topic) return undefined;
     // Redone at the terminal, a pre-authorised deposit, the rule asked first: the guide answers first, the
@@ -377,7 +383,10 @@ export class IntentDetector {
     // …nor a mistake of one's own the terminal would not undo ("今天上午刷的一笔金额输错了，多打了一个零，终端上撤不了"):
     // the request is what is left.
     // …nor a customer's wish the terminal refused ("今天上午刷的一笔 患者要取消 机器上撤销提示失败了").
-    const mistakeRefused = (OWN_MISTAKE.test(text) || CUSTOMER_WANTS_IT.test(text)) && /撤不了|退不了|撤不掉|做不了|(?:撤销|退货)[^，,。?？]{0,4}失败|\bwon'?t (?:void|refund)\b/i.test(text);
+    // (A refund the terminal refuses, "机器上退不了", is often a sale past its online refund days: the guide first.)
+    const mistakeRefused =
+      (OWN_MISTAKE.test(text) && /撤不了|退不了|撤不掉|做不了|(?:撤销|退货)[^，,。?？]{0,4}失败|\bwon'?t (?:void|refund)\b/i.test(text)) ||
+      (CUSTOMER_WANTS_IT.test(text) && /撤不了|撤不掉|撤销[^，,。?？]{0,4}失败/.test(text));
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale && !mistakeRefused;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
     const acts = t.replace(WAITED_FOR, ' ');

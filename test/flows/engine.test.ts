@@ -2926,3 +2926,35 @@ describe('batches 50–55 as merchants put it', () => {
     expect(step.state!.stage).toBe('confirming');
   });
 });
+
+describe('batches 56–61 as merchants put it', () => {
+  it('"sure?" answered with a yes first ("对对对 你取消吧", "嗯呐 拉倒", "系呀 唔使搞喇") gives up; dialect give-ups ask "sure?"', () => {
+    const atTerminal = last('cancel-transaction', ['前天刷错了一笔 帮我整回去', MID]).state!;
+    for (const giveUp of ['拉倒吧 不整了 顾客说算了', '莫弄了莫弄了 客人又讲不退哒']) {
+      const asked = send(atTerminal, giveUp);
+      expect(asked.state?.stage, giveUp).toBe('confirm-cancel');
+      for (const yes of ['对对对 你取消吧', '嗯呐 拉倒', '系呀 唔使搞喇', '是的 莫弄哒']) expect(send(asked.state, yes).outcome?.type, yes).toBe('cancelled');
+      // A yes that goes on, or carries a value, is no giving up.
+      expect(send(asked.state, '好 那继续吧').outcome?.type).not.toBe('cancelled');
+      expect(send(asked.state, '对 终端号是12345678').outcome?.type).not.toBe('cancelled');
+    }
+  });
+
+  it("card digits read out ('七三零九', '五 五 八 二') are the card's; a correction naming the card leaves the amount alone", () => {
+    const atCard = last('cancel-transaction', ['前天那单要退 金额1999 凭证号005620', MID, TID]).state!;
+    expect(atCard.pending).toBe('card_last4');
+    const read = send(atCard, '七三零六');
+    expect(valueOf(read.state, 'card_last4')).toBe('7306');
+    const corrected = send(read.state, '卡号后四位说错了，是七三零九，不是七三零六');
+    expect([valueOf(corrected.state, 'card_last4'), valueOf(corrected.state, 'amount')]).toEqual(['7309', 199900]);
+    expect(valueOf(send(atCard, '五 五 八 二').state, 'card_last4')).toBe('5582');
+  });
+
+  it('"上个礼拜的今天" is a week ago; "老家有急事" is a business change', () => {
+    const atDate = last('cancel-transaction', ['我要申请退款', MID, TID, '前天']).state!;
+    const corrected = send(atDate, '不对不对，不是前天，是上个礼拜的今天，正好一个礼拜前');
+    expect(valueOf(corrected.state, 'transaction_date')).toBe('2026-11-18');
+    const hold = engine.start('suspend-settlement', { text: '老家有急事要回去，从下周五开始把结算停了' }, NOW, 'zh-CN');
+    expect(valueOf(hold.state, 'reason')).toBe('business_change');
+  });
+});

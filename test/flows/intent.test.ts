@@ -534,3 +534,18 @@ describe('intent detection: batches 50–55', () => {
     expect(detector.detect('i want to cancel a transaction')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
   });
 });
+
+describe('intent detection: batches 56–61', () => {
+  it("sales told by what went wrong with the order; a slip in hand asked about; one's own hold asked after", () => {
+    for (const text of ['客人昨天买的鞋 今天拿来说码数不对 当时刷的520', '大前天有个住客订房刷了1160 结果人没来 取消预订了']) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    for (const text of ['这张单子的客人今天拿回来要退货，还能退吗', '早上好，昨天下午这笔1880的要全额退，原因是客人订的生日蛋糕取消了。单子拍好了，联系电话18620457731，谢谢']) {
+      expect(detector.detect(text, { withFiles: true }), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    // Undone on the terminal already, the money not arrived: nothing to file.
+    expect(detector.detect('客人上礼拜退的货 当场在机器上就退成功了 他说到现在卡里还没见到钱 天天打电话来催')).toBeUndefined();
+    expect(detector.detect('我的暂停结算从哪天开始生效')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('my refund application 4 days ago, how is it now? customer ask me every day')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+  });
+});

@@ -16,7 +16,10 @@
  */
 import { FILLER, ID_LABELS, idLabelBefore, type IdType } from './labels.js';
 import { invalid, type Vars } from './messages.js';
-import { digitsOf, normalize, originalSpan, trimAnswer } from './normalize.js';
+import { digitsOf, normalize, originalSpan, SPOKEN_DIGIT, trimAnswer } from './normalize.js';
+
+/** Four digits read out one by one ("七三零九", "五 五 八 二"), no other number word around them. */
+const SPOKEN_FOUR = /(?<![零〇洞一幺妖么二两三四五六七拐八九勾十百千万\d])((?:[零〇洞一幺妖么二两三四五六七拐八九勾][\s-]?){3}[零〇洞一幺妖么二两三四五六七拐八九勾])(?![零〇洞一幺妖么二两三四五六七拐八九勾十百千万\d])/g;
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
 
 interface CodeSpec {
@@ -166,6 +169,10 @@ function makeCodeType(spec: CodeSpec): SlotType<string> {
         const last4 = maskedCardLast4(m[0]);
         if (last4 !== undefined) return valid(last4);
       }
+      // Read out as four digits ("七三零九", "五 五 八 二"; too short for a spoken run elsewhere): the one not said
+      // to be wrong ("是七三零九，不是七三零六").
+      const spoken = [...text.matchAll(SPOKEN_FOUR)].filter((m) => !/不是\s*$/.test(text.slice(0, m.index)));
+      if (spoken.length === 1) return valid([...spoken[0]![1]!.replace(/[\s-]/g, '')].map((c) => SPOKEN_DIGIT[c]).join(''));
     }
 
     // The value under its own label, even among other numbers ("参考号123456789012，凭证号000123").

@@ -318,6 +318,11 @@ const PATTERNS: Pattern[] = [
     read: (m, env) =>
       m[3] !== undefined ? ymd(Number(m[3]), monthOfName(m[2]!), Number(m[1])) : monthDay(monthOfName(m[2]!), Number(m[1]), env),
   },
+  // 上个礼拜的今天: a week ago to the day (its 今天 is no day of its own).
+  {
+    re: /上个?(?:礼拜|星期|周)的?(?:今天|今日|这天|这一天|同一天)/g,
+    read: (_m, env) => ({ day: env.today - 7 }),
+  },
   // 今天, 昨天, 前天, 大前天; 明天, 后天, 大后天 (future: refused unless `allowFuture`)
   {
     re: /大前天|前天|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|昨晚|昨夜|前晚|今天|今日|今儿个|今儿|大后天|后天|明天|明日|听日|明儿个|明儿|明早|明晚/g,

@@ -35,7 +35,7 @@ export interface Normalized {
  */
 const DIGIT_WORD = '[零〇洞一幺妖么二两三四五六七拐八九勾]';
 export const SPOKEN_DIGIT_RUN = new RegExp(`${DIGIT_WORD}(?:[\\s-]*${DIGIT_WORD}){5,}`, 'g');
-const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 妖: '1', 么: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9' };
+export const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 妖: '1', 么: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9' };
 
 export function normalize(original: string): Normalized {
   let text = '';
