@@ -271,7 +271,7 @@ function noExtraction(): Extraction {
 }
 
 /** A correction begun after an answer ("客人退货。刚才金额说错了，…"): where it starts. */
-const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:哎|诶|欸|哦|噢|啊|呃)?(?:还有|另外)?(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:刚才|刚刚)?(?:说错了|写错了|打错了|搞错了|填错了|发错了|输错了|弄错了|不对)/;
+const CORRECTION_TAIL = /(?<=[，,。.!！;；\s])(?:哎|诶|欸|哦|噢|啊|呃)?(?:还有|另外)?(?:刚才|刚刚|之前|前面|哦|噢|对了)?[\u4e00-\u9fff]{0,4}(?:刚才|刚刚)?(?:说错了|写错了|打错了|报错了|看错了|看反了|搞错了|填错了|发错了|输错了|弄错了|不对)/;
 /** A value given before replaced, said after a free-text answer ("…对了 前面留的电话不用了 打这个 136…"). */
 const REPLACED_TAIL = /(?<=[，,。.!！;；\s])(?:对了\s*)?(?:前面|刚才|之前)?[\u4e00-\u9fff]{0,6}(?:不用了|换了|作废了?|不要了)\s*[，,]?\s*(?:打|用|换成|改成|改用)这个/;
 /** A correction said inside a message and the value it corrects to ("…打错了，应该是55203318"). */
@@ -1973,7 +1973,7 @@ export class FlowEngine {
       // "金额说错了 是540", "the amount is wrong, should be 540": the correction word before the value goes too.
       const answer = text
         .slice(at)
-        .replace(/^[\s,，。.:：]*(?:也|我)?(?:说错了|写错了|输错了|打错了|搞错了|发错了|弄错了|错了|不对|改一下|is wrong|was wrong|wrong)?[\s,，。.:：!！]*/i, '')
+        .replace(/^[\s,，。.:：]*(?:也|我)?(?:说错了|写错了|输错了|打错了|报错了|看错了|看反了|搞错了|发错了|弄错了|错了|不对|改一下|is wrong|was wrong|wrong)?[\s,，。.:：!！]*/i, '')
         .replace(/^(?:是|为|改成|改为|应该是|应为|换成|is|should be|it's|it is|to)?[\s:：]*/i, '')
         // "003716写成003761了": the first is the right one; "照片反光你看成000457了": what was misread goes.
         .replace(/^([^\s，,。]+?)(?:写成|打成|输成|填成|按成)了?[^\s，,。]+?了?(?=[\s，,。]|$)/, '$1')

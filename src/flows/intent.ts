@@ -386,7 +386,9 @@ export class IntentDetector {
     // (A refund the terminal refuses, "机器上退不了", is often a sale past its online refund days: the guide first.)
     const mistakeRefused =
       (OWN_MISTAKE.test(text) && /撤不了|退不了|撤不掉|做不了|(?:撤销|退货)[^，,。?？]{0,4}失败|\bwon'?t (?:void|refund)\b/i.test(text)) ||
-      (CUSTOMER_WANTS_IT.test(text) && /撤不了|撤不掉|撤销[^，,。?？]{0,4}失败/.test(text));
+      (CUSTOMER_WANTS_IT.test(text) && /撤不了|撤不掉|撤销[^，,。?？]{0,4}失败/.test(text)) ||
+      // …nor a charge taken twice after the terminal said it failed ("第一次刷显示失败又刷了一次，结果两笔都扣了…第二笔要退").
+      (/两笔都扣|扣了两(?:次|笔|遍)|又刷了一(?:次|遍)/.test(text) && /要退|要撤|退掉|撤掉|退一笔/.test(text));
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale && !mistakeRefused;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
     const acts = t.replace(WAITED_FOR, ' ');
@@ -601,6 +603,9 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/我哋/g, '我们'],
   [/嗰/g, '那'],
   [/而家/g, '现在'],
+  // …未 before a verb is 没 ("都未退返俾个客"), 咁 is 这么 ("做咩咁慢"); 咩 stays (the question words above know it).
+  [/未(?=[退批到好办处])/g, '没'],
+  [/咁(?=[慢久难快])/g, '这么'],
   [/冇/g, '没'],
   [/點解|点解/g, '为什么'],
   // Southwestern speech: 莫 before a verb is 别 ("钱莫打过来"), 嘞 is 的, 屋头 is 家里.

@@ -89,7 +89,7 @@ export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
 export const SLIP_WINS =
   /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的?)?(?:这个|那个|这张|写的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
-export const CORRECTION = /不对|错了|改成|改为|应该是|更正|修改|改一下|actually|correction|change|should be|is wrong|was wrong|i meant|i mean(?![a-z])/i;
+export const CORRECTION = /不对|错了|看反了|改成|改为|应该是|更正|修改|改一下|actually|correction|change|should be|is wrong|was wrong|i meant|i mean(?![a-z])/i;
 /**
  * A message that opens as a correction ("不对，金额是1208", "等等 金额说错了 是540"): only such a message is
  * not a free-text answer. The value it corrects may be named before the correction word.

@@ -2958,3 +2958,28 @@ describe('batches 56–61 as merchants put it', () => {
     expect(valueOf(hold.state, 'reason')).toBe('business_change');
   });
 });
+
+describe('batches 62–67 as merchants put it', () => {
+  it('slots by their nicknames and corrections said as "报错了 / 看反了": "刚才流水号报错了 是000572", "机器号刚才打错了"', () => {
+    const atCard = last('cancel-transaction', ['昨天下午刷的1260 帮我申请退款 流水号000527', MID, TID]).state!;
+    expect(atCard.pending).toBe('card_last4');
+    const step = send(atCard, '尾号3391 刚才流水号报错了 是000572 我看反了');
+    expect([valueOf(step.state, 'card_last4'), valueOf(step.state, 'voucher_no')]).toEqual(['3391', '000572']);
+    const atAmount = last('cancel-transaction', ['3天前刷的一笔要退 帮我申请一下', MID, '机器号47019265']).state!;
+    expect(valueOf(atAmount, 'terminal_id')).toBe('47019265');
+    const fixed = send(atAmount, '880 等下 机器号刚才打错了 应该是47019256');
+    expect(valueOf(fixed.state, 'terminal_id')).toBe('47019256');
+    // A mobile's 机号 is no terminal.
+    expect(valueOf(send(atAmount, '880 手机号13800138000').state, 'terminal_id')).toBe('47019265');
+  });
+
+  it('"卡尾 2093", Cantonese "卡尾数系7734"; a phone read out in groups with commas; "还莫结算"', () => {
+    const atVoucher = last('cancel-transaction', [`${MID} ${TID} 昨日碌多咗一单 1680蚊`]).state!;
+    const step = send(atVoucher, '凭证 012905，卡尾 2093，电话 15366092841');
+    expect([valueOf(step.state, 'voucher_no'), valueOf(step.state, 'card_last4'), valueOf(step.state, 'phone')]).toEqual(['012905', '2093', '15366092841']);
+    expect(valueOf(engine.start('cancel-transaction', { text: '唔该，琴日有位客买咗部相机，话唔啱用要退返，卡尾数系7734' }, NOW, 'zh-CN').state, 'card_last4')).toBe('7734');
+    expect(valueOf(engine.start('cancel-transaction', { text: '这笔要退款，电话是幺八六，幺二零七，三四五九' }, NOW, 'zh-CN').state, 'phone')).toBe('18612073459');
+    const atBatch = last('cancel-transaction', SAME_DAY).state!;
+    expect(valueOf(send(atBatch, '还莫结算').state, 'batch_settled')).toBe('no');
+  });
+});

@@ -549,3 +549,9 @@ describe('intent detection: batches 56–61', () => {
     expect(detector.detect('my refund application 4 days ago, how is it now? customer ask me every day')).toMatchObject({ flowId: 'request-status', mode: 'start' });
   });
 });
+
+describe('intent detection: batches 62–67', () => {
+  it('a second charge taken after the terminal said the first failed is the request', () => {
+    expect(detector.detect('昨天下午有个客人买耳机，第一次刷显示失败又刷了一次，结果两笔都扣了，都是599，第二笔要退')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+  });
+});

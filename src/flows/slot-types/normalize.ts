@@ -34,7 +34,8 @@ export interface Normalized {
  * readings count too: 幺/妖/么 for 1, 洞 for 0, 拐 for 7, 勾 for 9.
  */
 const DIGIT_WORD = '[零〇洞一幺妖么二两三四五六七拐八九勾]';
-export const SPOKEN_DIGIT_RUN = new RegExp(`${DIGIT_WORD}(?:[\\s-]*${DIGIT_WORD}){5,}`, 'g');
+// A number read out may be grouped with commas as one says it ("幺八六，幺二零七，三四五九").
+export const SPOKEN_DIGIT_RUN = new RegExp(`${DIGIT_WORD}(?:[\\s,，、-]*${DIGIT_WORD}){5,}`, 'g');
 export const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 妖: '1', 么: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9' };
 
 export function normalize(original: string): Normalized {
@@ -43,11 +44,22 @@ export function normalize(original: string): Normalized {
   const ends: number[] = [];
   let i = 0;
   const spoken = new Set<number>();
-  for (const m of original.matchAll(SPOKEN_DIGIT_RUN)) for (let k = 0; k < m[0].length; k++) if (SPOKEN_DIGIT[m[0][k]!]) spoken.add(m.index + k);
+  // Commas between the groups of a number read out go: "幺八六，幺二零七，三四五九" is one number.
+  const dropped = new Set<number>();
+  for (const m of original.matchAll(SPOKEN_DIGIT_RUN)) {
+    for (let k = 0; k < m[0].length; k++) {
+      if (SPOKEN_DIGIT[m[0][k]!]) spoken.add(m.index + k);
+      else if (/[,，、]/.test(m[0][k]!)) dropped.add(m.index + k);
+    }
+  }
   const english = new Map(englishNumbers(original).map((e) => [e.start, e]));
   let skipTo = 0;
   for (const cp of original) {
     if (i < skipTo) {
+      i += cp.length;
+      continue;
+    }
+    if (dropped.has(i)) {
       i += cp.length;
       continue;
     }
