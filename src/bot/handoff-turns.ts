@@ -216,11 +216,14 @@ export class HandoffTurns {
     if (!open || agentsOnline === 0) {
       conversation.takingMessage = { reason, detail, step: 'message' };
       // "给我回个电话，我号码139…，退款的事说不清楚": the number and the words are the message already.
+      // …and so are a landline with its area code ("我办公室电话010-68452391") and the words around it.
       const number = said ? SLOT_TYPES.phone!.extract(said, { now: new Date(), timeZone: this.timeZone, locale }) : [];
-      if (said && (number.length === 1 || (number.length === 0 && knownPhone))) {
+      const landlines = said && number.length === 0 ? landlinesIn(said) : [];
+      if (said && (number.length === 1 || landlines.length === 1 || (number.length === 0 && knownPhone))) {
         conversation.takingMessage.message = maskCardNumbers(said).text.slice(0, 1000);
         conversation.takingMessage.step = 'phone';
-        await this.takeMessage(context, conversation, number.length === 1 ? said.slice(number[0]!.start, number[0]!.end) : knownPhone!, locale, send);
+        const callback = number.length === 1 ? said.slice(number[0]!.start, number[0]!.end) : landlines.length === 1 ? landlines[0]! : knownPhone!;
+        await this.takeMessage(context, conversation, callback, locale, send);
         return;
       }
       const hours = service.hours.describe(locale);

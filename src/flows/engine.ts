@@ -152,6 +152,8 @@ function asRead(input: FlowInput): FlowInput {
 
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
+/** The card's last digits said not to be given ("卡尾号就不填了", "后四位不记得", "skip the last 4"). */
+const CARD_SKIPPED = /(?:卡号后(?:四|4)位|卡号尾号|卡尾号|卡尾数|卡尾|(?<!手机|电话)尾号|后(?:四|4)位)(?:就|也|先|我)?(?:不填了?|不写了?|不知道|不记得|记不得|忘了|没记|跳过|不用了?|不提供)|\bskip (?:the )?last (?:4|four)\b/i;
 /** A yes opening the answer to "sure?" ("对对对 你取消吧", "嗯呐 拉倒"). */
 const YES_FIRST = /^(?:是的?|是啊|对+的?|对啊|嗯+呐?|嗯嗯|系呀|係呀|系啊|係啊|系|係|好的?|行|确定|yes|yep|yeah|ok|okay|sure)(?:[\s,，、。!！]+|$)/i;
 /** A change asked for ("金额改成500", "should be 500"). */
@@ -864,10 +866,12 @@ export class FlowEngine {
     // …not when a guess follows ("等新账户开好再说 大概两周"): the day is still to be asked.
     const said = NOT_KNOWN_YET_IN_PASSING.exec(text);
     const notKnownYet = said !== null && !GUESSED_LENGTH.test(text.slice(said.index, said.index + said[0].length + 8));
-    if (!noDocuments && !notKnownYet) return;
+    // "卡尾号就不填了" said with the other facts: the card's last digits are skipped before they are asked.
+    const cardSkipped = CARD_SKIPPED.test(text);
+    if (!noDocuments && !notKnownYet && !cardSkipped) return;
     for (const slot of flow.slots) {
       if (state.values[slot.name] || this.isRequired(slot, state) || state.skipped.includes(slot.name)) continue;
-      if ((noDocuments && slot.type === 'attachments') || (notKnownYet && slot.type === 'date' && slot.options.openEnded)) state.skipped.push(slot.name);
+      if ((noDocuments && slot.type === 'attachments') || (notKnownYet && slot.type === 'date' && slot.options.openEnded) || (cardSkipped && slot.type === 'card_last4')) state.skipped.push(slot.name);
     }
   }
 

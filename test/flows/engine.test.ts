@@ -2973,6 +2973,14 @@ describe('batches 62–67 as merchants put it', () => {
     expect(valueOf(send(atAmount, '880 手机号13800138000').state, 'terminal_id')).toBe('47019265');
   });
 
+  it('"卡尾号就不填了" said with the facts skips the card before it is asked', () => {
+    const step = engine.start('cancel-transaction', { text: `今天上午刷的，刷重复了两次，这是多的那笔：商户${MID} 终端${TID} 凭证000386 金额三百二十元。还没结算，机器上撤了提示要主管密码撤不了。卡尾号就不填了，手机${PHONE}` }, NOW, 'zh-CN');
+    expect(step.state!.skipped).toContain('card_last4');
+    expect(step.state!.pending).toBe('slip_photos');
+    // A phone's 尾号 is not the card's.
+    expect(engine.start('cancel-transaction', { text: '昨天刷的480要退 手机尾号不知道' }, NOW, 'zh-CN').state!.skipped).not.toContain('card_last4');
+  });
+
   it('"卡尾 2093", Cantonese "卡尾数系7734"; a phone read out in groups with commas; "还莫结算"', () => {
     const atVoucher = last('cancel-transaction', [`${MID} ${TID} 昨日碌多咗一单 1680蚊`]).state!;
     const step = send(atVoucher, '凭证 012905，卡尾 2093，电话 15366092841');

@@ -193,6 +193,15 @@ describe('nobody to hand over to', () => {
     });
   });
 
+  it('a call-back request with a landline and what it is about ("…我办公室电话010-68452391") is the ticket at once', async () => {
+    const s = await serverWithNoAgentOnline();
+    const m = await Merchant.open(s);
+    const said = '您好，我想请客服人员回个电话，咨询一下半年前的一笔交易还能不能退，我办公室电话010-68452391，谢谢';
+    const replies = await m.turn(said, '已为您登记');
+    expect(replies.join('\n')).not.toContain('请先说说是什么问题');
+    expect(await onlyHandoff(s, m.conversationId)).toMatchObject({ status: 'ticket', reason: 'human_request', callback_phone: '01068452391', message: said });
+  });
+
   it('the number given with the message ("my number 15454630558, its about…") is the call-back number: not asked for again', async () => {
     const s = await serverWithNoAgentOnline();
     const m = await Merchant.open(s);
