@@ -28,7 +28,7 @@ import { digitsOf, normalize, SPOKEN_DIGIT_RUN } from './slot-types/normalize.js
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
+import { ABOUT_PHOTO, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -153,9 +153,7 @@ function asRead(input: FlowInput): FlowInput {
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
 /** The card's last digits said not to be given ("卡尾号就不填了", "后四位不记得", "skip the last 4"). */
-const CARD_SKIPPED = /(?:卡号后(?:四|4)位|卡号尾号|卡尾号|卡尾数|卡尾|(?<!手机|电话)尾号|后(?:四|4)位)(?:就|也|先|我)?(?:不填了?|不写了?|不知道|不记得|记不得|忘了|没记|跳过|不用了?|不提供)|\bskip (?:the )?last (?:4|four)\b/i;
-/** A yes opening the answer to "sure?" ("对对对 你取消吧", "嗯呐 拉倒"). */
-const YES_FIRST = /^(?:是的?|是啊|对+的?|对啊|嗯+呐?|嗯嗯|系呀|係呀|系啊|係啊|系|係|好的?|行|确定|yes|yep|yeah|ok|okay|sure)(?:[\s,，、。!！]+|$)/i;
+const CARD_SKIPPED = new RegExp(String.raw`(?:${ID_LABELS.card_last4})(?:就|也|先|我)?(?:不填了?|不写了?|不知道|不记得|记不得|忘了|没记|跳过|不用了?|不提供)|\bskip (?:the )?last (?:4|four)\b`, 'i');
 /** A change asked for ("金额改成500", "should be 500"). */
 // …the merchant's own change: what the customer changed to ("客人改成转账补差价了，这笔不用退了") is no value changed.
 const CHANGE_WISH = /(?<!(?:客人|顾客|客户|对方|他|她|人家)(?:又|就|说|要|想)?)(?:改成|改为|换成)|应该是|应为|更正|修改|改一下|should be|change (?:the|it|my)/i;

@@ -40,6 +40,8 @@ export const CANCEL_CLAUSE = new RegExp(
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
 export const YES_CANCEL = new RegExp(String.raw`^(?:(?:是|是的|是啊|对|对啊|对的|確定|确定|确认|好的?|嗯|嗯嗯|係|係啊|係呀|系|系啊|系呀|yes|yeah|yep|y|ok|okay|sure)[，,、\s]*){0,2}(?:先|就|那就|还是)?((?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了|cancel|quit|stop)(?:[，,、\s]*(?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了))?)(吧|申请|掉吧|(?:\s+(?:it|this|that|the request|the whole thing))?)${END}`, 'i');
+/** A yes opening the answer to "sure?" ("对对对 你取消吧", "嗯呐 拉倒"). */
+export const YES_FIRST = /^(?:是的?|是啊|对+的?|对啊|嗯+呐?|嗯嗯|系呀|係呀|系啊|係啊|系|係|好的?|行|确定|yes|yep|yeah|ok|okay|sure)(?:[\s,，、。!！]+|$)/i;
 /**
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
@@ -80,10 +82,13 @@ export const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一�
  * "是不是…" and "yesterday" are no such answer.
  */
 export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对头|冇错|无错|没毛病|嗯呐|啱|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
-/** A photo sent to replace the last one ("发错了 是这张", "不是这张", "wrong photo, this one"). */
-export const REPLACES_PHOTO = /发错了?|传错了?|拍错了?|(?:影|发|传|拍)错咗|拍成别人的|拍成别的|这张才是|这张才对|(?:呢|这)张(?:先|至|先至)(?:啱|系|是|对)|不是这张|上一张不对|前面那张不对|那张不对|换这张|用这张|以这张为准|\bwrong (?:photo|picture|pic|slip|receipt|one|image)\b|\bsent the wrong\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b/i;
 /** The last photo said to be the wrong one, with no other photo sent ("不对不对 拍错了 不是这张", "wrong receipt sorry"). */
 export const WRONG_PHOTO_SAID = /发错了?|传错了?|拍错了?|(?:影|发|传|拍)错咗|拍成别人的|拍成别的|不是这张|上一张不对|前面那张不对|那张不对|\bwrong (?:photo|picture|pic|slip|receipt|image)\b|\bsent the wrong\b/i;
+/** A photo sent to replace the last one ("发错了 是这张", "不是这张", "wrong photo, this one"). */
+export const REPLACES_PHOTO = new RegExp(
+  String.raw`${WRONG_PHOTO_SAID.source}|这张才是|这张才对|(?:呢|这)张(?:先|至|先至)(?:啱|系|是|对)|换这张|用这张|以这张为准|\bwrong one\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b`,
+  'i',
+);
 /** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
 export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
