@@ -15,6 +15,17 @@ export function isTimeZone(tz: string): boolean {
 }
 
 const minuteFormats = new Map<string, Intl.DateTimeFormat>();
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** `YYYY-MM-DD` of the instant in the time zone (a cached formatter: flows ask for today on every turn). */
+export function formatDay(at: Date, timeZone: string = DEFAULT_TIME_ZONE): string {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(at);
+}
 
 /** `YYYY-MM-DD HH:mm` in the time zone (formatters are cached: building one costs more than using it). */
 export function formatMinute(at: Date, timeZone: string = DEFAULT_TIME_ZONE): string {

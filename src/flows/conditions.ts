@@ -2,11 +2,12 @@
  * Rule conditions over the slots gathered so far. A condition on a slot that has no value yet is false:
  * a rule fires only on what the merchant actually said.
  */
+import { formatDay } from '../core/time-zone.js';
 import type { Condition } from './flow-schema.js';
 
 /** Today's date (YYYY-MM-DD) in the time zone, from the instant — never the process time zone. */
 export function todayIn(now: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return formatDay(now, timeZone);
 }
 
 /** Whole days from `date` to `today` (both YYYY-MM-DD): 0 today, 1 yesterday. */

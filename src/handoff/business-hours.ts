@@ -52,9 +52,13 @@ export class BusinessHours {
       .join(locale === 'en' ? '; ' : '；');
   }
 
+  private localFormat: Intl.DateTimeFormat | undefined;
+
   private local(now: Date): { day: number; minute: number } {
+    // Built once: a formatter costs far more to make than to use, and this runs on every message.
+    this.localFormat ??= new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      this.localFormat
         .formatToParts(now)
         .map((p) => [p.type, p.value]),
     );

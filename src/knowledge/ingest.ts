@@ -25,6 +25,7 @@ import { loadKnowledge, type Chunk, type FileProblem } from './documents.js';
 import { conceptTokens, loadGlossary, type Glossary } from './glossary.js';
 import { loadLexicon, loadOutOfScope, type Lexicon, type OutOfScope } from './lexicon.js';
 import { HnswVectorStore } from './hnsw-store.js';
+import { indexContentKey, keepIndex, keptIndex } from './loaded-index-cache.js';
 import { LocalHashEmbeddings, type LocalEmbeddingsState } from './local-embeddings.js';
 import { normalize, tokenize, useTerms } from './text.js';
 import * as OpenCC from 'opencc-js/t2cn';
@@ -326,6 +327,26 @@ export interface LoadedIndex {
 
 /** `embeddings`: the configured embedding (default local); it is used for questions only if it built the vectors. */
 export async function loadIndex(knowledgeDir: string, indexDir: string, embeddingSettings?: EmbeddingSettings): Promise<LoadedIndex> {
+  const key = indexContentKey(indexDir, INDEX_FILES, knowledgeDir, [GLOSSARY_FILE, LEXICON_FILE, OUT_OF_SCOPE_FILE], [
+    embeddingSettings,
+    // An ONNX model's id hashes its files: a model replaced on disk is another key.
+    describeEmbedding(embeddingSettings),
+  ]);
+  const same = keptIndex<LoadedIndex>(key);
+  if (same) {
+    // The segmenter's dictionary is process-wide: another knowledge base may have replaced its terms since.
+    useTerms([...same.glossary.terms, ...same.lexicon.terms]);
+    return same;
+  }
+  const loaded = await loadIndexFiles(knowledgeDir, indexDir, embeddingSettings);
+  keepIndex(key, loaded);
+  return loaded;
+}
+
+/** Every file `loadIndexFiles` reads from the index folder. */
+const INDEX_FILES = ['manifest.json', 'bm25.json', 'vectors/args.json', 'vectors/hnswlib.index', 'vectors/docstore.json'];
+
+async function loadIndexFiles(knowledgeDir: string, indexDir: string, embeddingSettings?: EmbeddingSettings): Promise<LoadedIndex> {
   const manifest = readManifest(indexDir);
   if (!manifest) throw new AppError('KNOWLEDGE_INDEX_MISSING', `run "pos-assist ingest" (looked in ${indexDir})`);
   const { glossary, lexicon } = loadGlossaryFor(knowledgeDir);

@@ -121,10 +121,74 @@ export function questionLang(question: string): 'zh' | 'en' {
 /** Told when a search falls back to BM25 alone. */
 export type RetrieverWarning = (message: string, details: Record<string, unknown>) => void;
 
+/**
+ * What a retriever derives from its index before the first search: the guide's terms, the spellers, the
+ * lookups and the question indexes — about 150 ms of segmenting, pinyin and lexicon passes over every
+ * section. All of it is read-only once built (the lookups' memos aside), so retrievers over the same
+ * loaded index share one copy: `loadIndex` hands back the same `LoadedIndex` for the same files
+ * (loaded-index-cache.ts), and a knowledge base reopened or refreshed with nothing changed pays nothing.
+ */
+interface RetrieverParts {
+  chunks: Map<string, Chunk>;
+  terms: Set<string>;
+  distinctive: Set<string[]>;
+  analyzer: QuestionAnalyzer;
+  codes: CodeLookup;
+  fields: FieldLookup;
+  outOfScope: QuestionIndex<number>;
+  elsewhereWords: ReturnType<typeof wordMatcher>[];
+  terminalWords: ReturnType<typeof wordMatcher>[];
+  unansweredWords: ReturnType<typeof wordMatcher>[];
+  carriers: Set<string>;
+  /** The listed questions' tokens, keyed by chunk id: the question index is these plus the extra ones. */
+  listedQuestions: { key: string; tokens: string[] }[];
+  /** The listed questions' index alone (no extra questions). */
+  questions: QuestionIndex<string>;
+  haystacks: Map<string, string>;
+  vectors: Map<string, number[]>;
+}
+
+const PARTS = new WeakMap<LoadedIndex, RetrieverParts>();
+
+function partsOf(index: LoadedIndex): RetrieverParts {
+  const kept = PARTS.get(index);
+  if (kept) return kept;
+  const terms = domainTerms(index);
+  const glossaryTerms = index.glossary.terms;
+  const names = (m: string) => glossaryTerms.some((t) => m === t || (hasCjk(t) && m.includes(t)));
+  // What a question is about: the glossary's terms and the words of the headings, not question words.
+  const subjects = [...index.glossary.terms, ...terms].filter((t) => hasCjk(t) && t.length >= 2 && !STOPWORDS.has(t) && !isQuestionWord(t));
+  const spellers = spellersFor(index, terms);
+  const analyzer = new QuestionAnalyzer(index.lexicon, spellers.pinyin, [...new Set(subjects)], spellers.english);
+  const idf = (t: string) => index.embeddings.idf(t);
+  const listedQuestions = index.manifest.chunks.flatMap((c) =>
+    c.questions.map((q) => ({ key: c.id, tokens: questionTokens(index.lexicon.apply(normalize(q))) })),
+  );
+  const parts: RetrieverParts = {
+    chunks: new Map(index.manifest.chunks.map((c) => [c.id, c])),
+    terms,
+    distinctive: new Set(index.glossary.synonyms.filter((g) => g.some(names))),
+    analyzer,
+    codes: new CodeLookup(index.manifest.chunks),
+    fields: new FieldLookup(index.manifest.chunks, [...index.glossary.terms, ...index.lexicon.terms], index.lexicon),
+    elsewhereWords: index.outOfScope.elsewhere.map(wordMatcher),
+    terminalWords: index.outOfScope.terminal.map(wordMatcher),
+    unansweredWords: index.outOfScope.unanswered.map(wordMatcher),
+    carriers: new Set(index.outOfScope.carriers.map(normalize)),
+    outOfScope: new QuestionIndex(index.outOfScope.questions.map((q, i) => ({ key: i, tokens: questionTokens(analyzer.canonical(q)) })), idf),
+    listedQuestions,
+    questions: new QuestionIndex(listedQuestions, idf),
+    haystacks: new Map(),
+    vectors: new Map(),
+  };
+  PARTS.set(index, parts);
+  return parts;
+}
+
 export class Retriever {
   private readonly chunks: Map<string, Chunk>;
-  private readonly haystacks = new Map<string, string>();
-  private readonly vectors = new Map<string, number[]>();
+  private readonly haystacks: Map<string, string>;
+  private readonly vectors: Map<string, number[]>;
   /**
    * Every chunk's listed questions, for question-to-question similarity (keyed by chunk id), with the
    * paraphrases attached from the console (`setExtraQuestions`).
@@ -146,40 +210,35 @@ export class Retriever {
   private readonly unansweredWords: ReturnType<typeof wordMatcher>[];
   /** `out-of-scope.yaml`'s `carriers`, normalized. */
   private readonly carriers: Set<string>;
+  private readonly listedQuestions: readonly { key: string; tokens: string[] }[];
 
   constructor(
     private readonly index: LoadedIndex,
     private readonly onWarning: RetrieverWarning = () => undefined,
   ) {
-    this.chunks = new Map(index.manifest.chunks.map((c) => [c.id, c]));
-    this.terms = domainTerms(index);
-    const glossaryTerms = index.glossary.terms;
-    const names = (m: string) => glossaryTerms.some((t) => m === t || (hasCjk(t) && m.includes(t)));
-    this.distinctive = new Set(index.glossary.synonyms.filter((g) => g.some(names)));
-
-    // What a question is about: the glossary's terms and the words of the headings, not question words.
-    const subjects = [...index.glossary.terms, ...this.terms].filter((t) => hasCjk(t) && t.length >= 2 && !STOPWORDS.has(t) && !isQuestionWord(t));
-    const spellers = spellersFor(index, this.terms);
-    this.analyzer = new QuestionAnalyzer(index.lexicon, spellers.pinyin, [...new Set(subjects)], spellers.english);
-    this.codes = new CodeLookup(index.manifest.chunks);
-    this.fields = new FieldLookup(index.manifest.chunks, [...index.glossary.terms, ...index.lexicon.terms], index.lexicon);
-    const idf = (t: string) => index.embeddings.idf(t);
-    this.elsewhereWords = index.outOfScope.elsewhere.map(wordMatcher);
-    this.terminalWords = index.outOfScope.terminal.map(wordMatcher);
-    this.unansweredWords = index.outOfScope.unanswered.map(wordMatcher);
-    this.carriers = new Set(index.outOfScope.carriers.map(normalize));
-    this.outOfScope = new QuestionIndex(index.outOfScope.questions.map((q, i) => ({ key: i, tokens: questionTokens(this.analyzer.canonical(q)) })), idf);
-    this.questions = this.questionIndex([]);
+    const parts = partsOf(index);
+    this.chunks = parts.chunks;
+    this.haystacks = parts.haystacks;
+    this.vectors = parts.vectors;
+    this.terms = parts.terms;
+    this.distinctive = parts.distinctive;
+    this.analyzer = parts.analyzer;
+    this.codes = parts.codes;
+    this.fields = parts.fields;
+    this.elsewhereWords = parts.elsewhereWords;
+    this.terminalWords = parts.terminalWords;
+    this.unansweredWords = parts.unansweredWords;
+    this.carriers = parts.carriers;
+    this.outOfScope = parts.outOfScope;
+    this.listedQuestions = parts.listedQuestions;
+    this.questions = parts.questions;
   }
 
   /** The listed questions' index, with `extra` questions on the chunks given. */
   private questionIndex(extra: { chunkId: string; question: string }[]): QuestionIndex<string> {
     const lexicon = this.index.lexicon;
     return new QuestionIndex(
-      [
-        ...this.index.manifest.chunks.flatMap((c) => c.questions.map((q) => ({ key: c.id, question: q }))),
-        ...extra.map((e) => ({ key: e.chunkId, question: e.question })),
-      ].map(({ key, question }) => ({ key, tokens: questionTokens(lexicon.apply(normalize(question))) })),
+      [...this.listedQuestions, ...extra.map((e) => ({ key: e.chunkId, tokens: questionTokens(lexicon.apply(normalize(e.question))) }))],
       (t) => this.index.embeddings.idf(t),
     );
   }

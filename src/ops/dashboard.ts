@@ -19,6 +19,7 @@
  */
 import { sql, SqliteAdapter, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { formatDay } from '../core/time-zone.js';
 
 export interface DashboardQuery {
   /** First and last day shown (`YYYY-MM-DD`, both included), in `timeZone`. */
@@ -91,7 +92,7 @@ export function startOfDay(day: string, timeZone: string): Date {
 
 /** `YYYY-MM-DD` of `at` in `timeZone`. */
 export function dayIn(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return formatDay(at, timeZone);
 }
 
 interface Dialect {
