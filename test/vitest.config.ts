@@ -2,10 +2,14 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Files that change process-wide state (module mocks, process.env, the time zone, fake timers, the
- * segmenter's dictionary from another knowledge base) run isolated: each in a fresh module graph.
+ * segmenter's dictionary) run isolated: each in a fresh module graph.
  */
 const ISOLATED = [
-  'test/knowledge/**/*.test.ts',
+  // The segmenter's dictionary is process-wide: these set terms of their own (text.test) or stub the
+  // clock and the environment. The other knowledge tests open knowledge bases, which set it themselves.
+  'test/knowledge/text.test.ts',
+  'test/knowledge/onnx-embeddings.test.ts',
+  'test/knowledge/remote-embeddings.test.ts',
   'test/eval-conversations/**/*.test.ts',
   'test/app/config.test.ts',
   'test/flows/slot-types/date.test.ts',
@@ -26,6 +30,8 @@ export default defineConfig({
     // time is spent waiting (sockets, child processes, timers), so two workers use both cores.
     maxWorkers: 2,
     env: { LOG_LEVEL: 'silent', LANGSMITH_TRACING: 'false' },
+    // TEST_CPU_REPORT=DIR: each file's CPU and wall time into DIR/cpu.tsv (test/setup/cpu-report.ts).
+    setupFiles: process.env.TEST_CPU_REPORT ? ['test/setup/cpu-report.ts'] : [],
     projects: [
       {
         extends: true,

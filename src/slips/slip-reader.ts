@@ -13,8 +13,10 @@
  * Limits, so that photos cannot take the server down: reads run `concurrency` at a time (default 1: one
  * read already uses both cores), at most `maxQueue` wait (more are refused at once with
  * `SLIP_QUEUE_FULL`), and each has `timeoutMs` from its start (`SLIP_READ_TIMEOUT`). A read that times
- * out stops the worker — onnxruntime cannot be interrupted — so the next read starts a new one (and loads
- * the models again, ~0.4 s). The worker does not keep the process alive while it has nothing to do.
+ * out retires its worker — onnxruntime cannot be interrupted, so the thread ends when that read does — and
+ * the next read starts a new one (and loads the models again, ~0.4 s). The worker does not keep the
+ * process alive while it has nothing to do; a reader closed while its worker is idle hands it, models
+ * loaded, to the next reader made in the process.
  *
  * Errors are `SlipReadError`s with a `code`; none carries card data (the worker reports only its stage and
  * the library's message; the image bytes never appear in one).
@@ -202,11 +204,23 @@ class OcrWorker {
   private readonly worker: Worker;
   private nextId = 1;
   private dead = false;
+  /** Reads posted to the thread and not answered yet, waited for or not. */
+  private inFlight = 0;
+  /** Stopped while a read ran: the thread ends once it answers. */
+  private retiring = false;
+  /** Told when the thread dies: the reader using it (or the spare slot) lets go of it. */
+  onDeath: (w: OcrWorker) => void;
 
-  constructor(data: OcrWorkerData, onDeath: (w: OcrWorker) => void) {
-    this.worker = new Worker(OCR_WORKER_SOURCE, { eval: true, workerData: data });
+  constructor(
+    readonly threads: number | undefined,
+    onDeath: (w: OcrWorker) => void,
+  ) {
+    this.onDeath = onDeath;
+    this.worker = new Worker(OCR_WORKER_SOURCE, { eval: true, workerData: { ...moduleUrls(), threads } satisfies OcrWorkerData });
     this.worker.unref();
     this.worker.on('message', (msg: OcrResponse) => {
+      this.inFlight--;
+      if (this.retiring && this.inFlight === 0) void this.worker.terminate();
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.settled(msg.id);
@@ -218,7 +232,7 @@ class OcrWorker {
     const die = (why: string, cause?: unknown): void => {
       if (this.dead) return;
       this.dead = true;
-      onDeath(this);
+      this.onDeath(this);
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
         p.reject(new SlipReadError('SLIP_OCR_FAILED', why, { cause }));
@@ -237,6 +251,7 @@ class OcrWorker {
     const copy = new Uint8Array(image);
     const request: OcrRequest = { type: 'read', id, image: copy, maxSide };
     this.worker.ref();
+    this.inFlight++;
     this.worker.postMessage(request, [copy.buffer]);
     return { id, done };
   }
@@ -247,15 +262,54 @@ class OcrWorker {
     if (this.pending.size === 0) this.worker.unref();
   }
 
-  /** Stops the thread; reads in hand fail with `err`. */
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /**
+   * Stops the thread; reads in hand fail with `err` at once. A thread inside a read is not terminated
+   * there: onnxruntime cannot be interrupted, and terminating the thread in the middle of a model run
+   * aborts the whole process (its binding throws a C++ exception into the stopping thread). It finishes
+   * that read unheard, unref'd, and ends when it answers.
+   */
   async stop(err: SlipReadError): Promise<void> {
     this.dead = true;
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       p.reject(err);
     }
-    await this.worker.terminate();
+    if (this.inFlight === 0) {
+      await this.worker.terminate();
+      return;
+    }
+    this.retiring = true;
+    this.worker.unref();
   }
+}
+
+/**
+ * A worker whose reader closed while it was idle, its models still loaded, kept for the next reader of the
+ * same settings: a process that makes a new reader (a runtime rebuilt, or one per test over a run) then
+ * skips the worker's start and the ~0.5 s model load. At most one; its thread is unref'd, so it never keeps
+ * the process alive.
+ */
+let spare: OcrWorker | undefined;
+
+function takeSpare(threads: number | undefined, onDeath: (w: OcrWorker) => void): OcrWorker | undefined {
+  const worker = spare;
+  if (!worker || !worker.alive || worker.threads !== threads) return undefined;
+  spare = undefined;
+  worker.onDeath = onDeath;
+  return worker;
+}
+
+function keepSpare(worker: OcrWorker): boolean {
+  if (!worker.alive || worker.pending.size > 0 || spare?.alive) return false;
+  spare = worker;
+  worker.onDeath = (w) => {
+    if (spare === w) spare = undefined;
+  };
+  return true;
 }
 
 function moduleUrls(): Omit<OcrWorkerData, 'threads'> {
@@ -362,15 +416,16 @@ export class SlipReader {
 
   /** One read in the worker, within the time limit. */
   private async run(image: Uint8Array): Promise<OcrResult> {
-    const worker = (this.worker ??= new OcrWorker({ ...moduleUrls(), threads: this.threads }, (w) => {
+    const onDeath = (w: OcrWorker): void => {
       if (this.worker === w) this.worker = undefined;
-    }));
+    };
+    const worker = (this.worker ??= takeSpare(this.threads, onDeath) ?? new OcrWorker(this.threads, onDeath));
     const { id, done } = worker.read(image, this.maxSide);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         worker.settled(id);
-        // onnxruntime cannot be interrupted: stop the thread, so it does not go on using the CPU.
+        // Later reads go to a new thread; this one stops as soon as the read it is in ends (OcrWorker.stop).
         if (this.worker === worker) this.worker = undefined;
         void worker.stop(new SlipReadError('SLIP_OCR_FAILED', 'the OCR worker was stopped after another read timed out'));
         reject(new SlipReadError('SLIP_READ_TIMEOUT', `after ${this.timeoutMs} ms`));
@@ -393,6 +448,7 @@ export class SlipReader {
     this.queue.clear();
     const worker = this.worker;
     this.worker = undefined;
-    if (worker) await worker.stop(err);
+    // An idle worker goes on to the next reader; one with a read in hand stops, failing that read.
+    if (worker && !keepSpare(worker)) await worker.stop(err);
   }
 }

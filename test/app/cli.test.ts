@@ -4,67 +4,23 @@
  * would have — a child process per command cost a cold start of ~1.5 s each, forty of them. A few run the
  * built `dist/app/cli.js` in a real child process: the exit code and output as the shell sees them.
  */
-import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess, runMain, type CliRun } from '../helpers/cli.js';
 import { seedDatabase, seedIndex } from '../helpers/prebuilt-index.js';
 import { tempDir } from '../helpers/runtime.js';
-import { main } from '../../src/app/cli-main.js';
 import { AgentStore } from '../../src/handoff/agents/agent-store.js';
 import { openDatabase } from '../../src/store/index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist', 'app', 'cli.js');
 const dataDir = tempDir();
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+/** `pos-assist ...args` in a child process (the built CLI), over this file's data directory. */
+const cliProcess = (args: string[], env: Record<string, string> = {}, input?: string): CliRun => runCliProcess(args, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, input);
 
-/** `pos-assist ...args` in a child process (the built CLI). */
-function cliProcess(args: string[], env: Record<string, string> = {}, input?: string): Run {
-  const run = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
-    encoding: 'utf8',
-    input,
-    timeout: 60_000,
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/**
- * `pos-assist ...args` in this process: `main` with `env` added to the environment, `input` as stdin
- * (not a terminal) and stdout and stderr captured; everything is put back afterwards.
- */
-async function cli(args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
-  const savedEnv = { ...process.env };
-  const stdin = Object.getOwnPropertyDescriptor(process, 'stdin')!;
-  const writes = [process.stdout.write, process.stderr.write] as const;
-  const out: string[] = [];
-  const err: string[] = [];
-  const capture = (into: string[]) =>
-    ((chunk: string | Uint8Array) => {
-      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write;
-  Object.assign(process.env, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env });
-  Object.defineProperty(process, 'stdin', { value: Readable.from(input === undefined ? [] : [Buffer.from(input)]), configurable: true, enumerable: stdin.enumerable });
-  process.stdout.write = capture(out);
-  process.stderr.write = capture(err);
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    [process.stdout.write, process.stderr.write] = writes;
-    Object.defineProperty(process, 'stdin', stdin);
-    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-    Object.assign(process.env, savedEnv);
-  }
-}
+/** `pos-assist ...args` in this process (`main`), over this file's data directory. */
+const cli = (args: string[], env: Record<string, string> = {}, input?: string): Promise<CliRun> => runMain(args, { DATA_DIR: dataDir, ...env }, input);
 
 beforeAll(async () => {
   // The run's prebuilt index (test/setup/prebuilt-index.ts) is the head start: this ingest then checks it

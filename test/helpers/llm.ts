@@ -1,7 +1,7 @@
 /** Suite plumbing for language-model tests: one local OpenAI-compatible server, runtimes that use it. */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { runMain, type CliRun } from './cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
 import { startRuntime, type TestRuntime } from './runtime.js';
 
@@ -40,22 +40,7 @@ export function useLlmRuntimes(provider: { readonly fake: FakeOpenAI }, base: Re
   };
 }
 
-const CLI = join(new URL('../..', import.meta.url).pathname, 'dist', 'app', 'cli.js');
-
-/** Runs the built CLI without blocking this process (the fake server lives here), in `dataDir`. */
-export function runCli(
-  dataDir: string,
-  args: string[],
-  env: Record<string, string>,
-  input?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-  });
+/** Runs a CLI command in this process (`runMain`, test/helpers/cli.ts), over `dataDir`. */
+export function runCli(dataDir: string, args: string[], env: Record<string, string>, input?: string): Promise<CliRun> {
+  return runMain(args, { DATA_DIR: dataDir, ...env }, input);
 }

@@ -1,5 +1,5 @@
 /**
- * `pos-assist eval --model` and `ask --json` as a user runs them (the built CLI in a child process) against
+ * `pos-assist eval --model` and `ask --json` as a user runs them (the CLI's commands, in this process) against
  * the local OpenAI-compatible server: the same tables with the model path beside the offline ones, the
  * calls it made, and a usage error without a configured model.
  */
@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/runtime.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const dataDir = tempDir();
-// The run's prebuilt index and migrated database (test/setup/prebuilt-index.ts): the first CLI process
+// The run's prebuilt index and migrated database (test/setup/prebuilt-index.ts): the first command
 // checks them at start-up instead of building them.
 seedIndex(dataDir);
 seedDatabase({ paths: { database: join(dataDir, 'pos-assist.sqlite') } });

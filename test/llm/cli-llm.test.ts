@@ -1,6 +1,6 @@
 /**
- * Every entry point uses the configured model: `ask --json` and `chat` as a user runs them (the built
- * CLI in a child process) against a local OpenAI-compatible server.
+ * Every entry point uses the configured model: `ask --json` and `chat` as a user runs them (the CLI's
+ * commands, in this process: test/helpers/cli.ts) against a local OpenAI-compatible server.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { seedDatabase, seedIndex } from '../helpers/prebuilt-index.js';
 import { tempDir } from '../helpers/runtime.js';
 
 const dataDir = tempDir();
-// The run's prebuilt index and migrated database (test/setup/prebuilt-index.ts): the first CLI process
+// The run's prebuilt index and migrated database (test/setup/prebuilt-index.ts): the first command
 // checks them at start-up instead of building them.
 seedIndex(dataDir);
 seedDatabase({ paths: { database: join(dataDir, 'pos-assist.sqlite') } });

@@ -1,20 +1,19 @@
 /**
  * `pos-assist knowledge export`: the console's paraphrases into their sections' `### 问法` lists and the
- * curated answers into `curated-answers.md` — the built CLI in a child process over a real SQLite file
+ * curated answers into `curated-answers.md` — the CLI's command (in this process) over a real SQLite file
  * and a copy of the knowledge folder; then a bot with a fresh database (no edits at all) answers both
  * questions from the exported files alone.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKnowledge } from '../../src/knowledge/documents.js';
 import { addQuestions } from '../../src/ops/knowledge-export.js';
 import { openDatabase } from '../../src/store/index.js';
+import { runMain, type CliRun } from '../helpers/cli.js';
 import { tempDir } from '../helpers/runtime.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist', 'app', 'cli.js');
 const dataDir = tempDir();
 const knowledgeDir = join(tempDir(), 'knowledge');
 
@@ -22,14 +21,8 @@ const MISSED = '收银员按错了键把人家的单子打出来了咋弄回去'
 const CURATED_Q = '外卡能刷吗';
 const CURATED_A = '可以刷。Visa、Mastercard 等境外卡按终端提示插卡或挥卡即可。';
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const run = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, DATA_DIR: dataDir, KNOWLEDGE_DIR: knowledgeDir, LOG_LEVEL: 'warn', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+/** A command in this process (`main`), over this file's data and knowledge folders. */
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runMain(args, { DATA_DIR: dataDir, KNOWLEDGE_DIR: knowledgeDir, ...env });
 
 beforeAll(async () => {
   cpSync(join(ROOT, 'knowledge'), knowledgeDir, { recursive: true });
@@ -72,16 +65,16 @@ describe('addQuestions', () => {
 });
 
 describe('pos-assist knowledge export', () => {
-  it('--dry-run reports and writes nothing', () => {
+  it('--dry-run reports and writes nothing', async () => {
     const before = readFileSync(join(knowledgeDir, 'void-refund-steps.md'), 'utf8');
-    const run = cli(['knowledge', 'export', '--dry-run', '--json']);
+    const run = await cli(['knowledge', 'export', '--dry-run', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ dryRun: true, files: [{ file: 'void-refund-steps.md', added: [MISSED] }], curated: 1 });
     expect(readFileSync(join(knowledgeDir, 'void-refund-steps.md'), 'utf8')).toBe(before);
   });
 
-  it('writes the paraphrase into its section and the curated answer into curated-answers.md; a second export adds nothing', () => {
-    const run = cli(['knowledge', 'export', '--json']);
+  it('writes the paraphrase into its section and the curated answer into curated-answers.md; a second export adds nothing', async () => {
+    const run = await cli(['knowledge', 'export', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ files: [{ file: 'void-refund-steps.md', added: [MISSED] }], curated: 1 });
@@ -94,17 +87,17 @@ describe('pos-assist knowledge export', () => {
     const curated = chunks.filter((c) => c.file === 'curated-answers.md');
     expect(curated).toEqual([expect.objectContaining({ title: '精选答复', section: CURATED_Q, text: CURATED_A, questions: [CURATED_Q] })]);
 
-    expect(JSON.parse(cli(['knowledge', 'export', '--json']).stdout).files).toEqual([]);
-    expect(cli(['knowledge', 'import']).code).toBe(2);
+    expect(JSON.parse((await cli(['knowledge', 'export', '--json'])).stdout).files).toEqual([]);
+    expect((await cli(['knowledge', 'import'])).code).toBe(2);
   });
 
-  it('the exported files answer both questions for a bot whose database has no edits', () => {
+  it('the exported files answer both questions for a bot whose database has no edits', async () => {
     const fresh = tempDir();
     try {
-      const missed = cli(['ask', MISSED, '--json'], { DATA_DIR: fresh });
+      const missed = await cli(['ask', MISSED, '--json'], { DATA_DIR: fresh });
       expect(missed.code, missed.stderr).toBe(0);
       expect(JSON.parse(missed.stdout)).toMatchObject({ answered: true, sources: [expect.objectContaining({ file: 'void-refund-steps.md', section: '消费撤销操作步骤' })] });
-      const curated = JSON.parse(cli(['ask', CURATED_Q, '--json'], { DATA_DIR: fresh }).stdout);
+      const curated = JSON.parse((await cli(['ask', CURATED_Q, '--json'], { DATA_DIR: fresh })).stdout);
       expect(curated).toMatchObject({ answered: true, sources: [expect.objectContaining({ file: 'curated-answers.md' })] });
       expect(curated.answer).toContain('境外卡');
     } finally {

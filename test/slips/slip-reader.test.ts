@@ -160,16 +160,37 @@ describe.skipIf(!cjkFontsInstalled())('slip reader (real OCR)', () => {
 
   it('stops a read past its time limit with a typed error, and reads again afterwards', { timeout: 60_000 }, async () => {
     const png = await renderSlip(randomSlipValues(9));
+    // A worker with its models loaded (handed on by a closed reader), so that the limit falls inside a model
+    // run: terminating the thread there would abort this whole process.
+    const warm = new SlipReader();
+    await warm.read(png);
+    await warm.close();
     const hasty = new SlipReader({ timeoutMs: 50 });
     try {
       const err = await rejection(hasty.read(png));
       expect(isSlipReadError(err, 'SLIP_READ_TIMEOUT')).toBe(true);
       expect((err as Error).message).toMatch(/50 ms/);
       expect(hasty.load).toEqual({ waiting: 0, running: 0 });
-      // The worker was stopped; the next read starts a new one (and times out the same way).
+      // The worker was retired; the next read starts a new one (and times out the same way).
       expect(isSlipReadError(await rejection(hasty.read(png)), 'SLIP_READ_TIMEOUT')).toBe(true);
     } finally {
       await hasty.close();
+    }
+  });
+
+  it('hands its idle worker, models loaded, to the next reader made in the process', { timeout: 60_000 }, async () => {
+    const png = await renderSlip(randomSlipValues(11));
+    const first = new SlipReader();
+    const before = await first.read(png);
+    await first.close();
+    const next = new SlipReader();
+    try {
+      const read = await next.read(png);
+      // No model load in this read: the worker came loaded.
+      expect(read.timing.loadMs).toBeUndefined();
+      expect(read.fields).toEqual(before.fields);
+    } finally {
+      await next.close();
     }
   });
 
