@@ -28,7 +28,7 @@ import { digitsOf, normalize, SPOKEN_DIGIT_RUN } from './slot-types/normalize.js
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
-import { ABOUT_PHOTO, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
+import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -631,6 +631,12 @@ export class FlowEngine {
 
     // "不对" / "改一下" mid-flow: what should change? (Not an answer, not a failed attempt.)
     if (BARE_CORRECTION.test(text)) return { state, say: [...say, { text: flowText(locale, 'flowWhatToChange') }, this.prompt(pending, state, locale)] };
+
+    // "啥意思" / "再说一遍": the question again, with what it is for (not a failed attempt, not a guide question).
+    if (CLARIFY.test(text) && !files.length) {
+      const again = this.prompt(pending, state, locale);
+      return { state, say: [...say, { ...again, text: `${flowText(locale, 'flowSaidAgain')}${again.text}` }, ...(pending.why ? [{ text: pending.why[locale] }] : [])] };
+    }
 
     // "为什么要卡号后四位？": why the flow asks it (PIPL: say why), then the pending prompt again.
     const why = files.length ? undefined : this.whyAsked(flow, pending, text);

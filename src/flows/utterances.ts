@@ -103,6 +103,15 @@ export const CORRECTION_LEAD =
   /^(?:(?:哦|噢|喔|啊|呃|额|哎|诶|欸|嗯|等等|等一下|等下|稍等|oh|oops|wait|hold on|不好意思|抱歉)[\s,，。.!！]*)?(?:(?:(?:刚才|刚刚|前面|之前|上面)(?:那个|的|给的|说的)?)?(?:把)?(?:金额|钱数|日期|凭证号|参考号|终端号|商户号|手机号|电话|卡号后四位|卡号后4位|卡号|尾号|尾数|后四位|后4位|the amount|amount|the date|date)(?:也|我)?[\s,，]*)?(不对|不是|错了|搞错了|写错了|说错了|输错了|打错了|应该是|更正|修改|改一下|更改|sorry|actually|correction|change|no,|is wrong|should be|my bad|i meant)(?![a-z])/i;
 /** A correction that names nothing ("不对", "改一下"): the merchant is asked what to change. */
 export const BARE_CORRECTION = new RegExp(String.raw`^(不对|不对不对|错了|搞错了|写错了|说错了|输错了|填错了|改一下|我要改|我想改一下|修改|更正|wrong|that's wrong|that is wrong|correction)${END}`, 'i');
+/**
+ * The merchant did not follow the question and says so, naming nothing else: "啥意思", "没看懂", "你刚才说啥",
+ * "再说一遍", "what do you mean". The question is said again with what it is for — not a failed answer,
+ * and not a question for the guide.
+ */
+export const CLARIFY = new RegExp(
+  String.raw`^(?:(?:啊|嗯|呃|额|哈|诶|欸|不好意思|sorry)[\s,，。.!！?？]*)?(?:你|您)?(?:刚才|刚刚|上面|前面)?(?:说(?:的)?(?:是)?(?:什么|啥|嘛|乜)|讲(?:的)?(?:是)?(?:什么|啥|乜)|再说一[遍次下]|再讲一[遍次下]|重复一下|(?:我)?没(?:看|听)(?:懂|明白|清楚)|(?:我)?(?:看|听)不(?:懂|明白)|(?:我)?不(?:太)?(?:明白|懂)(?:你的意思|你说的)?|(?:这是)?(?:啥|什么|咩|乜)意思|咩话|乜话|what do you mean|what does that mean|say (?:that |it )?again|(?:can you |could you )?repeat(?: that| it| please)*|come again|pardon|huh|i don'?t (?:understand|get it)|didn'?t (?:get|understand) (?:that|it|you))(?:啊|呀|呢|哦|嘛|捏|吖|啦|please)?[\s。.!！?？~～]*$`,
+  'i',
+);
 export const QUESTION = /[?？]|吗|呢|有啥(?!事)|区别|怎么|如何|什么(?![都也])|为什么|为啥|多久|(?:要|需要|得)几天|几天(?:能|可以|到|审|批|出)|多长时间|啥时候|哪些|多少|能不能|可不可以|是不是|how|what|why|when|which|can i|should i/i;
 /**
  * Words that only say yes or "send it", in any order and number: "可以了提交吧", "就这样吧 提交", "没问题了发吧",

@@ -724,6 +724,24 @@ describe('corrections', () => {
     expect(step.state!.attempts).toEqual({});
   });
 
+  it('"啥意思" / "再说一遍" / "what do you mean" says the question again with what it is for: no attempt, no guide question', () => {
+    const atTerminal = last('cancel-transaction', ['想撤销', MID]).state!;
+    for (const text of ['啥意思', '再说一遍', '你刚才说什么？', '没看懂', '嗯？没听懂', '我不太明白', '咩意思', 'what do you mean?', 'sorry, say that again']) {
+      const step = send(atTerminal, text);
+      expect(step.outcome, text).toBeUndefined();
+      expect(step.say.map((s) => s.text), text).toEqual([
+        `${flowText('zh-CN', 'flowSaidAgain')}${prompt('cancel-transaction', 'terminal_id')}`,
+        '同一个商户可能有多台终端，终端编号和凭证号一起才能确定是哪一笔交易。',
+      ]);
+      expect(step.state, text).toEqual(atTerminal);
+    }
+    // A question about something named is still a question for the guide.
+    expect(send(atTerminal, '终端号是什么意思').outcome).toEqual({ type: 'digression', question: '终端号是什么意思' });
+    // In English, in English; a question without a reason to give is said again alone.
+    const atDate = last('cancel-transaction', ['I want to void a sale', MID, TID]).state!;
+    expect(send(atDate, 'huh?', 'en').say.map((s) => s.text)).toEqual([`${flowText('en', 'flowSaidAgain')}${prompt('cancel-transaction', 'transaction_date', 'en')}`]);
+  });
+
   it('a correction opening a free-text answer changes the named value and asks the text again', () => {
     const step = send(last('cancel-transaction', [...TO_CARD, '跳过']).state, '不对，金额是1208');
     expect(valueOf(step.state, 'amount')).toBe(120800);
