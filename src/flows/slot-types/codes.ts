@@ -16,11 +16,12 @@
  */
 import { FILLER, ID_LABELS, idLabelBefore, type IdType } from './labels.js';
 import { invalid, type Vars } from './messages.js';
-import { digitsOf, normalize, originalSpan, SPOKEN_DIGIT, trimAnswer } from './normalize.js';
+import { DIGIT_WORD, digitsOf, normalize, originalSpan, SPOKEN_DIGIT, trimAnswer } from './normalize.js';
+import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
 
 /** Four digits read out one by one ("七三零九", "五 五 八 二"), no other number word around them. */
-const SPOKEN_FOUR = /(?<![零〇洞一幺妖么二两三四五六七拐八九勾十百千万\d])((?:[零〇洞一幺妖么二两三四五六七拐八九勾][\s-]?){3}[零〇洞一幺妖么二两三四五六七拐八九勾])(?![零〇洞一幺妖么二两三四五六七拐八九勾十百千万\d])/g;
-import type { Found, Invalid, SlotContext, SlotType, Valid } from './types.js';
+const NOT_A_NUMBER_WORD = (dir: '<!' | '!') => `(?${dir}${DIGIT_WORD.slice(0, -1)}十百千万\\d])`;
+const SPOKEN_FOUR = new RegExp(`${NOT_A_NUMBER_WORD('<!')}((?:${DIGIT_WORD}[\\s-]?){3}${DIGIT_WORD})${NOT_A_NUMBER_WORD('!')}`, 'g');
 
 interface CodeSpec {
   name: IdType;

@@ -33,7 +33,7 @@ export interface Normalized {
  * quantity, so each becomes its digit (the spaces or dashes between the groups stay). The telephone
  * readings count too: 幺/妖/么 for 1, 洞 for 0, 拐 for 7, 勾 for 9.
  */
-const DIGIT_WORD = '[零〇洞一幺妖么二两三四五六七拐八九勾]';
+export const DIGIT_WORD = '[零〇洞一幺妖么二两三四五六七拐八九勾]';
 // A number read out may be grouped with commas as one says it ("幺八六，幺二零七，三四五九").
 export const SPOKEN_DIGIT_RUN = new RegExp(`${DIGIT_WORD}(?:[\\s,，、-]*${DIGIT_WORD}){5,}`, 'g');
 export const SPOKEN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 妖: '1', 么: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9' };
