@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { storeFile } from '../channels/attachments.js';
 import type { FileRef } from '../flows/engine.js';
+import { SLIP_TIME } from '../flows/slip-choice.js';
 import type { Flow } from '../flows/flow-schema.js';
 import type { SlipField, SlipReadResult } from '../slips/index.js';
 
@@ -142,6 +143,8 @@ export class SlipPhotos {
         const before = seen.get(slot);
         seen.set(slot, before === undefined || before === value ? value : null);
       }
+      // Its time tells two slips of a double charge apart ("是9点13那张": src/flows/slip-choice.ts).
+      if (slots.size && result.fields.time) own[SLIP_TIME] = result.fields.time;
       if (slots.size) out.each.push(own);
     }
     for (const [slot, value] of seen) if (value !== null) out.values[slot] = value;

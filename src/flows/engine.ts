@@ -28,6 +28,7 @@ import { digitsOf, normalize, SPOKEN_DIGIT_RUN } from './slot-types/normalize.js
 import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/types.js';
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
+import { pickSlip } from './slip-choice.js';
 import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
@@ -84,6 +85,8 @@ export interface FlowState {
    * with both photos): each one's values, until the amount given says which sale is meant.
    */
   slipsUndecided?: Record<string, string>[];
+  /** Which of `slipsUndecided` a message pointed at by its time ("是9点13那张"): taken at the next step. */
+  slipPicked?: number;
 }
 
 export interface FlowInput {
@@ -148,6 +151,12 @@ export interface EngineOptions {
 function asRead(input: FlowInput): FlowInput {
   const text = withoutCourtesy(halfWidth(simplifiedText(input.text)));
   return text === input.text ? input : { ...input, text };
+}
+
+/** What is left of "就是9点13那张吧", "the 5:30 one please" once the time is taken: nothing more to read. */
+const PICK_FILLER_WORDS = /\b(?:the|one|it|that|this|please|pls|yes|yeah|yep|ok|refund|void|cancel)\b|[是就那这张笔单个的吧啊呀了退撤掉要对嗯好哦行\s\p{P}]/giu;
+function saysMoreThanPick(rest: string): boolean {
+  return rest.replace(PICK_FILLER_WORDS, '').length > 0;
 }
 
 /** "(那就)按退货(来|提交)": going by a value as it is. */
@@ -458,6 +467,12 @@ export class FlowEngine {
     // After "我从签购单上读到：…，对吗？", "对" confirms what was read; the rest of the message is read on.
     const input = this.afterSlipRead(next, message);
     const text = input.text.trim();
+    // "对 是9点13那张" after two slips of one double charge: that slip's values are taken; said alone, nothing else to read.
+    const picked = next.stage === 'collecting' && next.slipsUndecided && text && !input.files?.length ? pickSlip(text, next.slipsUndecided) : undefined;
+    if (picked) {
+      next.slipPicked = picked.index;
+      if (!saysMoreThanPick(picked.rest)) return this.advance(flow, next, now, locale, []);
+    }
     if (!text && message.text.trim() && !input.files?.length) {
       const [prompt, ...rest] = this.ask(flow, next, now, locale);
       return { state: next, say: prompt ? [{ ...prompt, text: `${flowText(locale, 'flowSlipConfirmed')}${prompt.text}` }, ...rest] : [] };
@@ -1005,10 +1020,12 @@ export class FlowEngine {
   /** The slip of the sale meant, once the amount given tells two slips sent together apart; the slots it filled. */
   private undecidedSlipTaken(flow: Flow, state: FlowState, now: Date, locale: Locale): string[] {
     const each = state.slipsUndecided;
-    if (!each || !this.tellingSlots(flow).some((s) => state.values[s.name] !== undefined)) return [];
-    const meant = this.slipMeant(flow, state, { values: {}, slots: [], each }, now, locale);
+    const picked = state.slipPicked !== undefined ? each?.[state.slipPicked] : undefined;
+    if (!each || (!picked && !this.tellingSlots(flow).some((s) => state.values[s.name] !== undefined))) return [];
+    const meant = picked ?? this.slipMeant(flow, state, { values: {}, slots: [], each }, now, locale);
     if (!each.includes(meant)) return [];
     delete state.slipsUndecided;
+    delete state.slipPicked;
     return this.fromSlip(flow, state, meant, now, locale).filled;
   }
 
@@ -1226,13 +1243,17 @@ export class FlowEngine {
       }
       this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
     }
-    const meant = this.slipMeant(flow, state, slip, now, locale);
+    let meant = this.slipMeant(flow, state, slip, now, locale);
+    // "两张小票都在这 退后面那笔就行": the sale meant told by when it was swiped.
+    const picked = meant === slip.values && slip.each && text ? pickSlip(text, slip.each) : undefined;
+    if (picked) meant = slip.each![picked.index]!;
     const read = this.fromSlip(flow, state, meant, now, locale);
     // Slips of different sales and no amount yet to tell which: kept until one is given.
     const telling = this.tellingSlots(flow);
     const differ = telling.some((slot) => new Set((slip.each ?? []).map((values) => values[slot.name])).size > 1);
     if (meant === slip.values && differ) state.slipsUndecided = slip.each;
     else delete state.slipsUndecided;
+    delete state.slipPicked;
     // "钱数记错了 按小票上的来" sent with the photo itself: the slip's values are taken at once, not offered.
     const taken = text && SLIP_WINS.test(text) ? this.takeSlipOffers(flow, state, text, now, locale) : undefined;
     say.push(...(taken ? [taken.say] : read.differs));
@@ -1667,9 +1688,11 @@ export class FlowEngine {
     const named = (clause: string, slot: Slot) => namedIn(slot, clause);
     // A clause naming two of them ("12月15号开始 1月5号恢复": a space before a number joins nothing here) is
     // split at its spaces after Chinese words.
+    // …and an English clause naming both ("hold the payouts from the 13th until the 19th"), where each day
+    // follows its word, at the later word.
     const parts = clauses(text).flatMap((c) => {
       if (slots.filter((s) => named(c.text, s)).length < 2) return [c];
-      return spaceParts(c);
+      return /[\u4e00-\u9fff]/.test(c.text) ? spaceParts(c) : latinMentionParts(c, slots);
     });
     // "是12号开始停 10号11号还开着呢": the days the shop still trades are not the clause's value.
     const valuesIn = (clause: { text: string }, slot: Slot) =>
@@ -1677,7 +1700,9 @@ export class FlowEngine {
         .extract(clause.text, this.context(slot, now, locale, flow))
         .filter((x) => !saidBeside(clause.text, x, slot.options.notSaidWith));
     for (const slot of slots) {
-      const own = parts.filter((c) => named(c.text, slot));
+      let own = parts.filter((c) => named(c.text, slot));
+      // "the new one should open on the 19th … until we reopen": the clause that names it with a day.
+      if (own.length > 1) own = own.filter((c) => valuesIn(c, slot).length > 0);
       if (own.length !== 1) continue;
       let clause = own[0]!;
       if (slots.some((other) => other !== slot && named(clause.text, other))) continue;
@@ -1688,6 +1713,12 @@ export class FlowEngine {
       if (naming.length === 1) {
         clause = naming[0]!;
         found = valuesIn(clause, slot);
+      }
+      // "last day is the 12th and the new one should open on the 19th": in English the day follows its word.
+      if (found.length > 1 && !/[\u4e00-\u9fff]/.test(clause.text)) {
+        const after = mentionAt(slot, clause.text);
+        const following = after === undefined ? [] : found.filter((x) => x.start >= after).sort((a, b) => a.start - b.start);
+        if (following.length) found = [following[0]!];
       }
       if (found.length !== 1) continue;
       // "停到元旦以后 一月三号吧": the day the whole message settles on is in the part after the one naming it.
@@ -2513,6 +2544,18 @@ function namedIn(slot: Slot, text: string): boolean {
 /** A clause's parts split where a space follows Chinese ("1月20号关门 2月25号再开门"): sentences on a phone. */
 function spaceParts(c: { text: string; start: number }): { text: string; start: number }[] {
   return [...c.text.matchAll(/\S(?:.*?\S)??(?=(?<=[\u4e00-\u9fff])\s|$)/gu)].map((m) => ({ text: m[0], start: c.start + m.index }));
+}
+
+/** An English clause split before each slot's first mention word after the clause's first one. */
+function latinMentionParts(c: { text: string; start: number }, slots: Slot[]): { text: string; start: number }[] {
+  const lower = withoutFromToday(c.text).toLowerCase();
+  const cuts = slots
+    .map((slot) => Math.min(...(slot.mentions ?? []).map((m) => new RegExp(String.raw`\b${m.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\b`).exec(lower)?.index ?? Infinity)))
+    .filter((at) => Number.isFinite(at) && at >= 0)
+    .sort((a, b) => a - b);
+  if (cuts.length < 2) return [c];
+  const bounds = [0, ...cuts.slice(1), c.text.length];
+  return bounds.slice(0, -1).map((at, i) => ({ text: c.text.slice(at, bounds[i + 1]), start: c.start + at })).filter((p) => p.text.trim());
 }
 
 /** A space before Chinese words after a number ("刚刷错了一笔99 怎么撤销"): a new sentence on a phone. */

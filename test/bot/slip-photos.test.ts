@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipPhotos } from '../../src/bot/slip-photos.js';
 import { storeFile } from '../../src/channels/attachments.js';
 import type { FileRef } from '../../src/flows/engine.js';
+import { SLIP_TIME } from '../../src/flows/slip-choice.js';
 import { loadFlows } from '../../src/flows/flow-loader.js';
 import { containsCardNumber } from '../../src/privacy/card-mask.js';
 import type { RequestRecord } from '../../src/requests/index.js';
@@ -73,13 +74,14 @@ describe('SlipPhotos (stand-in reader)', () => {
       const a = await stored(dir, readFileSync(join(FILES, 'slip.png')), 'a.png');
       const b = await stored(dir, readFileSync(join(FILES, 'slip-2.png')), 'b.png');
       const pdf = await stored(dir, readFileSync(join(FILES, 'licence.pdf')), 'l.pdf');
-      const reads = [result({ voucher_no: '000123', amount: '12.00', date: '2026-11-30', card_masked: '622202******1234', card_last4: '1234' }), result({ voucher_no: '000124', amount: '12.00' })];
+      const reads = [result({ voucher_no: '000123', amount: '12.00', date: '2026-11-30', time: '09:12:44', card_masked: '622202******1234', card_last4: '1234' }), result({ voucher_no: '000124', amount: '12.00' })];
       const photos = new SlipPhotos({ reader: { read: async () => reads.shift()! }, filesDir: dir });
       const read = await photos.read(flow, [a, b, pdf]);
       expect(read.values).toEqual({ transaction_date: '2026-11-30', amount: '12.00', card_last4: '1234' });
       // Each photo's own values too, for the flow to pick the sale meant.
       expect(read.each).toEqual([
-        { voucher_no: '000123', amount: '12.00', transaction_date: '2026-11-30', card_last4: '1234' },
+        // …with the time it prints, which tells two slips of one double charge apart (src/flows/slip-choice.ts).
+        { voucher_no: '000123', amount: '12.00', transaction_date: '2026-11-30', card_last4: '1234', [SLIP_TIME]: '09:12:44' },
         { voucher_no: '000124', amount: '12.00' },
       ]);
       expect(read.files).toEqual([a, b, pdf]);

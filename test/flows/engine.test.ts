@@ -10,6 +10,7 @@ import { loadFlows, parseFlowFile } from '../../src/flows/flow-loader.js';
 import { flowText } from '../../src/flows/flow-messages.js';
 import { SLOT_TYPES } from '../../src/flows/slot-types/index.js';
 import { withoutCourtesy } from '../../src/flows/utterances.js';
+import { SLIP_TIME } from '../../src/flows/slip-choice.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const FLOWS = loadFlows(join(ROOT, 'flows'));
@@ -1133,6 +1134,93 @@ describe('two slips of different sales in one message', () => {
     expect([valueOf(told.state, 'amount'), valueOf(told.state, 'voucher_no'), valueOf(told.state, 'reference_no')]).toEqual([88000, '092315', '557130268903']);
     expect(said(told)).toContain('092315');
     expect(told.state!.slipsUndecided).toBeUndefined();
+  });
+});
+
+describe('two slips of one double charge, told apart by when they were swiped', () => {
+  const shared = { merchant_id: MID, terminal_id: TID, card_last4: '2716', amount: '199.00' };
+  const each = [
+    { ...shared, voucher_no: '300511', reference_no: '812203349951', [SLIP_TIME]: '09:12:44' },
+    { ...shared, voucher_no: '300512', reference_no: '812203349968', [SLIP_TIME]: '09:13:20' },
+  ];
+  const both = (text: string): FlowInput => ({ text, files: [file(1), file(2)], slip: { values: shared, slots: Object.keys(shared).concat('voucher_no', 'reference_no'), each } });
+
+  it('"退后面那笔就行" with both slips takes the later one; "the first one" the earlier', () => {
+    const later = engine.start('cancel-transaction', both('昨天早上这个客人被扣了两次 两张小票都在这 退后面那笔就行'), NOW, 'zh-CN');
+    expect([valueOf(later.state, 'voucher_no'), valueOf(later.state, 'reference_no')]).toEqual(['300512', '812203349968']);
+    const first = engine.start('cancel-transaction', both('charged twice yesterday, refund the first one'), NOW, 'en');
+    expect(valueOf(first.state, 'voucher_no')).toBe('300511');
+  });
+
+  it('"对 是9点13那张" after both were sent picks that slip and says what it read; a time no slip shows picks none', () => {
+    const unsaid = engine.start('cancel-transaction', both('昨天这个客人被扣了两次 两张小票都在这'), NOW, 'zh-CN');
+    expect(valueOf(unsaid.state, 'voucher_no')).toBeUndefined();
+    expect(unsaid.state!.slipsUndecided).toHaveLength(2);
+    const told = send(unsaid.state, '对 是9点13那张');
+    expect([valueOf(told.state, 'voucher_no'), valueOf(told.state, 'reference_no')]).toEqual(['300512', '812203349968']);
+    expect(said(told)).toContain('300512');
+    expect(told.state!.slipsUndecided).toBeUndefined();
+    const none = send(unsaid.state, '是10点05那张');
+    expect(valueOf(none.state, 'voucher_no')).toBeUndefined();
+  });
+
+  it('a time of day said to pick a sale ("下午4点07那笔") never replaces the day already given', () => {
+    const dated = last('cancel-transaction', ['前天给客人刷了两次 都是735', MID]);
+    expect(valueOf(dated.state, 'transaction_date')).toBe('2026-11-23');
+    expect(valueOf(send(dated.state, '退下午4点07那笔，凭证号239053').state, 'transaction_date')).toBe('2026-11-23');
+    // Said with nothing before it, the afternoon is today's.
+    expect(valueOf(engine.start('cancel-transaction', { text: '下午那笔500的要退' }, NOW, 'zh-CN').state, 'transaction_date')).toBe('2026-11-25');
+  });
+});
+
+describe('what merchants write around the facts', () => {
+  it('of two amounts, the one not said to be left alone ("the 460 one is fine, leave it", "30的不用管")', () => {
+    const en = engine.start('cancel-transaction', { text: 'Two slips from yesterday. Only the 1280 one needs a refund, the customer returned the jacket. The 460 one is fine, leave it' }, NOW, 'en');
+    expect(valueOf(en.state, 'amount')).toBe(128000);
+    const zh = engine.start('cancel-transaction', { text: '早上那张30的不用管，下午460那张退掉' }, NOW, 'zh-CN');
+    expect(valueOf(zh.state, 'amount')).toBe(46000);
+    // Two amounts and nothing to tell them apart: neither.
+    expect(valueOf(engine.start('cancel-transaction', { text: '顾客退了两件，一件1280一件460' }, NOW, 'zh-CN').state, 'amount')).toBeUndefined();
+  });
+
+  it('the day somebody noticed is not the day of the sale ("customer only noticed today", "今天才发现")', () => {
+    const en = engine.start('cancel-transaction', { text: 'need this one refunded. cashier keyed in 1250 instead of 125 for a birthday cake, customer only noticed today' }, NOW, 'en');
+    expect(valueOf(en.state, 'transaction_date')).toBeUndefined();
+    expect(valueOf(en.state, 'amount')).toBe(125000);
+    expect(valueOf(engine.start('cancel-transaction', { text: '今天才发现昨天那笔刷错了 1250' }, NOW, 'zh-CN').state, 'transaction_date')).toBe('2026-11-24');
+  });
+
+  it('a word that only sounds like a reason inside another word is none ("正在补办新卡" is no 搬新); a shop handed over is', () => {
+    const card = engine.start('suspend-settlement', { text: '因为结算用的那张银行卡丢了，正在补办新卡，结算先暂停一下，钱先别打过来' }, NOW, 'zh-CN');
+    expect(valueOf(card.state, 'reason')).toBe('other');
+    expect(valueOf(card.state, 'reason_detail')).toBe('结算用的那张银行卡丢了');
+    // A homophone standing on its own is still read.
+    expect(valueOf(engine.start('suspend-settlement', { text: '店里要装秀，结算先停一下' }, NOW, 'zh-CN').state, 'reason')).toBe('business_change');
+    const handed = engine.start('suspend-settlement', { text: '你好 我这个奶茶店盘给别人了 1月1号新老板接手 我这边到时候结算就停了吧' }, NOW, 'zh-CN');
+    expect([valueOf(handed.state, 'reason'), valueOf(handed.state, 'start_date')]).toEqual(['business_change', '2027-01-01']);
+  });
+
+  it('"先不发 要的话再说" where documents are asked passes over them', () => {
+    let step = engine.start('suspend-settlement', { text: '下周一开始暂停结算，店要装修，装修完了再说' }, NOW, 'zh-CN');
+    step = send(step.state, MID);
+    expect(step.state!.pending).toBe('documents');
+    const next = send(step.state, '先不发 要的话再说');
+    expect(next.state!.pending).not.toBe('documents');
+    expect(next.state!.skipped).toContain('documents');
+  });
+
+  it('in English, each day follows its word: "from the 13th until the 19th", "the new one should open on the 19th"', () => {
+    const range = engine.start('suspend-settlement', { text: 'hold payouts from the 13th until the 19th' }, NOW, 'en');
+    expect([valueOf(range.state, 'start_date'), valueOf(range.state, 'resume_date')]).toEqual(['2026-12-13', '2026-12-19']);
+    const moving = engine.start(
+      'suspend-settlement',
+      { text: "hi, we're moving our bakery to a bigger place across town. last day at the old shop is the 12th and the new one should open on the 19th. can you hold the payouts from the 13th until we reopen" },
+      NOW,
+      'en',
+    );
+    expect([valueOf(moving.state, 'reason'), valueOf(moving.state, 'start_date'), valueOf(moving.state, 'resume_date')]).toEqual(['business_change', '2026-12-13', '2026-12-19']);
+    const bank = engine.start('suspend-settlement', { text: 'the bank rang me, said a few card payments look dodgy and they need to go through them. they told me to get my settlement paused while they check' }, NOW, 'en');
+    expect(valueOf(bank.state, 'reason')).toBe('compliance');
   });
 });
 

@@ -555,3 +555,20 @@ describe('intent detection: batches 62–67', () => {
     expect(detector.detect('昨天下午有个客人买耳机，第一次刷显示失败又刷了一次，结果两笔都扣了，都是599，第二笔要退')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
   });
 });
+
+describe('intent detection: what merchants say around a request', () => {
+  it('"go through" with an object is examining, not a request going through; "can you do it from tomorrow?" at the end asks for it', () => {
+    const bank =
+      'the bank rang me this morning, said a few card payments at my shop look dodgy and they need to go through them. they told me to get my settlement paused while they check. can you do it from tomorrow?';
+    expect(detector.detect(bank)).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    for (const text of ['did my refund go through? filed it yesterday', 'hey did the refund for my customer go thru yet? its been a week.']) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    }
+  });
+
+  it('a double charge told with both slips attached is the request; asked as a worry without them, a question', () => {
+    const told = '前天给一只猫做绝育，主人刷卡的时候机器卡住不动，以为没成功又刷了一遍，结果两笔都扣了。两张小票都拍了';
+    expect(detector.detect(told, { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('以为没成功又刷了一遍，结果两笔都扣了，会不会有问题？')).toBeUndefined();
+  });
+});

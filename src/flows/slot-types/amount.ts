@@ -154,7 +154,23 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
   // Free numbers only where nothing says which number is the amount, and only one of them.
   const said = out.filter((r) => !r.free);
   if (said.length > 0) return said;
-  return new Set(out.map((r) => decToFen(r.value))).size === 1 ? out : [];
+  if (new Set(out.map((r) => decToFen(r.value))).size === 1) return out;
+  // …or one once the sales said to be left alone are set aside ("早上那张30的不用管，下午460那张退掉", "the 460 one is fine, leave it").
+  const meant = out.filter((r) => !LEFT_ALONE.test(clauseAround(text, r.start, r.end)));
+  return meant.length > 0 && new Set(meant.map((r) => decToFen(r.value))).size === 1 ? meant : [];
+}
+
+/** A sale said to need nothing done. */
+const LEFT_ALONE = /不用管|不用退|不要退|不退|不用撤|不撤|没问题|没事|别动|不动|留着|是对的|\b(?:is|are|was|'s) (?:fine|ok|okay|good|correct|right)\b|\bleave (?:it|that|this|them)\b|\bkeep (?:it|that|this)\b|\bdon'?t (?:touch|refund|void)\b|\bno need\b/i;
+
+/** The clause a number stands in: up to the punctuation around it. */
+function clauseAround(text: string, start: number, end: number): string {
+  const edge = /[，,。;；!！?？\n]|\.(?!\d)/;
+  let a = start;
+  while (a > 0 && !edge.test(text[a - 1]!)) a--;
+  let b = end;
+  while (b < text.length && !edge.test(text[b]!)) b++;
+  return text.slice(a, b);
 }
 
 function fenOf(value: Dec): bigint | undefined {

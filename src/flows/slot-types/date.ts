@@ -98,7 +98,8 @@ export function displayIso(iso: string, locale: Locale): string | undefined {
 // ── Patterns ──────────────────────────────────────────────────────────────────────────────────────────
 
 /** What a pattern understood: a day, or a day that does not exist (2月30日), shown as typed. */
-type Reading = { day: number } | { nonexistent: { zh: string; en: string } };
+/** `guessed`: a day no word names, only implied ("下午那笔": today) — it fills an empty slot, never changes one. */
+type Reading = { day: number; guessed?: boolean } | { nonexistent: { zh: string; en: string } };
 
 /** A day named right after "at once" ("越快越好，明天吧") or right before it ("明天吧 越快越好"). */
 const DAY_BESIDE_AT_ONCE = /^[\s，,、。.!！~]*(?:那就|那|就|最好|争取)?(?:从)?(?:今天|明天|后天|\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}[号日]|下?个?(?:周|星期|礼拜)[一二三四五六日天1-7]|tomorrow|today)/i;
@@ -362,7 +363,8 @@ const PATTERNS: Pattern[] = [
   // it tells of, and not "就刚才那笔 昨天刷的480": "the one just mentioned", whose day is named after it.
   {
     re: /(?:(?:刚才|刚刚|啱啱|头先|頭先)(?![^，。,.!！?？]{0,8}(?:昨|前天|上周|上个?星期|上礼拜|\d{1,2}\s*[号日])(?!前))|(?<![昨前天日周期拜号\d])(?:早上|上午|中午|下午))(?=[^，。,.!！?？]{0,12}(?:刷|碌|那笔|一笔|那單|消费|收款|付款|付了|结账|结的账|买单|埋单))|刚(?=[刷付收碌])|(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*(?:个)?(?:分钟|小时|鐘頭|钟头|个钟)(?:之|以)?前|今早|今晚|今天(?:早上|上午|中午|下午|晚上)|(?<![a-z])(?:just now|earlier today|this (?:morning|afternoon|evening)|\d{1,3}\s*(?:min|mins|minutes?|hrs?|hours?)\s+ago)(?![a-z])/gi,
-    read: (_m, env) => ({ day: env.today }),
+    // "下午4点07那笔" said of one of two sales whose day was given before: which sale, not which day.
+    read: (m, env) => ({ day: env.today, ...(/^(?:早上|上午|中午|下午)$/.test(m[0]) ? { guessed: true } : {}) }),
   },
   // 3天前, 三天前, 两日前, 3天之前; 3天后, 三天以后 (not "营业一天 后天开始": 后天 and 前天 are days of their own)
   {
@@ -606,7 +608,7 @@ function extract(text: string, ctx: SlotContext): Found<string>[] {
   for (const c of candidates(n.text, env)) {
     if (!('day' in c.reading) || check(c.reading.day, env, ctx) !== undefined) continue;
     const day = c.reading.day;
-    found.push({ value: isoOf(day), display: displayOf(day), ...originalSpan(n, c.start, c.end) });
+    found.push({ value: isoOf(day), display: displayOf(day), ...originalSpan(n, c.start, c.end), ...(c.reading.guessed ? { guessed: true } : {}) });
   }
   return found;
 }

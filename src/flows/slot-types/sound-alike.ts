@@ -5,6 +5,7 @@
  * the same place is that label, typed in a hurry.
  */
 import { fuzzySyllable, syllablesOf } from '../../core/fuzzy-pinyin.js';
+import { dictionaryWords } from '../../knowledge/text.js';
 
 const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff]{2,}/g;
 const CJK_ONLY = /^[\u3400-\u4dbf\u4e00-\u9fff]{2,6}$/;
@@ -20,6 +21,18 @@ function soundOf(text: string): string[] {
   return key;
 }
 
+/**
+ * Offsets in a run of Chinese where a dictionary word starts or ends. A typed-by-sound label stands on
+ * its own ("店里要装秀" cuts 店里/要/装/秀); a window that cuts a word in two is not one: "正在补办新卡" cuts
+ * 正在/补办/新/卡, and 办新 (bàn xīn, as 搬新) begins inside 补办.
+ */
+function wordEdges(chars: string): Set<number> {
+  const edges = new Set<number>([0]);
+  let at = 0;
+  for (const w of dictionaryWords(chars)) edges.add((at += w.length));
+  return edges;
+}
+
 /** Where the text says a Chinese label by its sound, not its characters (exact occurrences are not included). */
 export function soundAlikeSpans(text: string, label: string): { start: number; end: number }[] {
   if (!CJK_ONLY.test(label)) return [];
@@ -31,11 +44,14 @@ export function soundAlikeSpans(text: string, label: string): { start: number; e
     if (chars.length < label.length) continue;
     const sound = soundOf(chars);
     if (sound.length !== chars.length) continue;
+    let edges: Set<number> | undefined;
     for (let i = 0; i + label.length <= chars.length; i++) {
       const window = chars.slice(i, i + label.length);
       if (window === label) continue;
       if (![...window].some((c, j) => c === label[j])) continue;
-      if (want.every((s, j) => sound[i + j] === s)) spans.push({ start: run.index + i, end: run.index + i + label.length });
+      if (!want.every((s, j) => sound[i + j] === s)) continue;
+      edges ??= wordEdges(chars);
+      if (edges.has(i) && edges.has(i + label.length)) spans.push({ start: run.index + i, end: run.index + i + label.length });
     }
   }
   return spans;

@@ -1,0 +1,50 @@
+/**
+ * Which of several slips sent together is the sale meant, told by when it was swiped: a clock time ("是9点13
+ * 那张", "下午4点07那笔", "the 5:30 pm one") or its place in time ("退后面那笔", "the second one"). Slips are
+ * told apart by amount, voucher and reference number first (FlowEngine.slipMeant); this is for a double
+ * charge, whose two slips differ in nothing a merchant remembers but the minute.
+ */
+
+/** The key under which a slip's printed time ("16:07:29") travels with its values. Never a slot name. */
+export const SLIP_TIME = '@time';
+
+const CLOCK =
+  /(?<part>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)?\s*(?<h>\d{1,2})\s*(?:点|[:：])\s*(?:(?<m>\d{1,2})\s*分?)?(?:\s*(?<ampm>am|pm|a\.m\.|p\.m\.))?(?!\d)/gi;
+const LATER = /后面(?:那|这|的)|后(?:一|边)(?:笔|张|单|个)|后边那|第二(?:笔|张|单|个)|第2(?:笔|张|单|个)|后刷的|后来(?:刷的|那)|\b(?:the )?(?:second|later|latter|last|2nd) (?:one|charge|swipe|payment|slip|receipt)\b/gi;
+const EARLIER = /前面(?:那|这|的)|前(?:一|边)(?:笔|张|单|个)|前边那|第一(?:笔|张|单|个)|第1(?:笔|张|单|个)|先刷的|\b(?:the )?(?:first|earlier|former|1st) (?:one|charge|swipe|payment|slip|receipt)\b/gi;
+
+function minutesOf(printed: string | undefined): number | undefined {
+  const m = /^(\d{1,2}):(\d{2})/.exec(printed ?? '');
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+}
+
+export interface SlipChoice {
+  index: number;
+  /** The text with the words that chose it blanked out. */
+  rest: string;
+}
+
+/** The slip `text` points at among `each` (values with their SLIP_TIME), or undefined when it points at none or at several. */
+export function pickSlip(text: string, each: Record<string, string>[]): SlipChoice | undefined {
+  if (each.length < 2) return undefined;
+  const times = each.map((values) => minutesOf(values[SLIP_TIME]));
+  const blank = (spans: [number, number][]) => spans.reduce((t, [a, b]) => t.slice(0, a) + ' '.repeat(b - a) + t.slice(b), text);
+  for (const c of text.matchAll(CLOCK)) {
+    let hour = Number(c.groups!.h);
+    const minute = c.groups!.m === undefined ? undefined : Number(c.groups!.m);
+    if (hour > 23 || (minute !== undefined && minute > 59)) continue;
+    const part = c.groups!.part;
+    const pm = /^p/i.test(c.groups!.ampm ?? '') || part === '下午' || part === '傍晚' || part === '晚上' || (part === '中午' && hour < 3);
+    if (pm && hour < 12) hour += 12;
+    const matching = times.flatMap((t, i) => (t !== undefined && Math.floor(t / 60) === hour && (minute === undefined || t % 60 === minute) ? [i] : []));
+    if (matching.length === 1) return { index: matching[0]!, rest: blank([[c.index, c.index + c[0].length]]) };
+  }
+  // Later or earlier: by the printed times, all known and different.
+  if (times.some((t) => t === undefined) || new Set(times).size !== times.length) return undefined;
+  const later = [...text.matchAll(LATER)];
+  const earlier = [...text.matchAll(EARLIER)];
+  if (later.length > 0 === earlier.length > 0) return undefined;
+  const order = times.map((t, i) => [t!, i] as const).sort((a, b) => a[0] - b[0]);
+  const index = later.length ? order[order.length - 1]![1] : order[0]![1];
+  return { index, rest: blank([...later, ...earlier].map((m) => [m.index, m.index + m[0].length])) };
+}
