@@ -159,6 +159,9 @@ function saysMoreThanPick(rest: string): boolean {
   return rest.replace(PICK_FILLER_WORDS, '').length > 0;
 }
 
+/** Told otherwise since the answer: asked somebody, or found out. */
+const HEARD_OTHERWISE = /(?:我|刚|刚才)?问了(?:一?下)?(?:店长|老板|经理|主管|同事|收银员?|财务|老公|老婆|家里人?)|原来|其实|\b(?:turns out|turned out|checked with|i asked|just asked|actually)\b/i;
+
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
 /** The card's last digits said not to be given ("卡尾号就不填了", "后四位不记得", "skip the last 4"). */
@@ -1189,6 +1192,8 @@ export class FlowEngine {
     }
     // Values changed: rules may now say otherwise (a corrected date can make it a manual refund).
     state.stage = 'collecting';
+    // …and the question they open may be answered in the same words ("今天还没结算，机器上撤销试过了，提示失败").
+    if (rest) this.optionsNamed(flow, state, rest, now, locale);
     if (!slip?.filled.length) return this.advance(flow, state, now, locale, say);
     return this.withSlipRead(flow, state, this.advance(flow, state, now, locale, []), say, slip.filled, locale);
   }
@@ -1468,7 +1473,7 @@ export class FlowEngine {
       // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
       // themselves between two of them ("前天的 哦不对 是昨天的"): then the one after the correction.
       const current = state.values[target.name];
-      const said = selfCorrected(text, pool) ?? repeatedOne(pool) ?? pool.find((x) => !sameValue(current, x)) ?? pool[0]!;
+      const said = selfCorrected(text, pool) ?? byPlace(text, pool) ?? repeatedOne(pool) ?? pool.find((x) => !sameValue(current, x)) ?? pool[0]!;
       // "金额50 不对是45": the corrected value may lack the label that let the first be found; it is then
       // read as the answer to this slot from what follows the correction.
       const f = correctedAfter(text, said, found, (rest) => this.slotType(type).parse(rest, this.context(target, now, locale, flow))) ?? said;
@@ -1516,7 +1521,8 @@ export class FlowEngine {
     // Corrections naming an enum's option ("已经通知合作方了"): only options of two characters or more,
     // only for questions already answered — at the summary, or said as a correction while another question
     // is asked ("哦不对，…中午交班的时候已经结算过了" where the void on the terminal is asked).
-    if (opts.mode === 'confirming' || CORRECTION_LEAD.test(text) || CORRECTION.test(text)) {
+    // …or as news that changes it ("等等 我问了下店长 下午交班的时候已经结算过了", "turns out we already settled").
+    if (opts.mode === 'confirming' || CORRECTION_LEAD.test(text) || CORRECTION.test(text) || HEARD_OTHERWISE.test(text)) {
       for (const slot of flow.slots.filter((s) => s.type === 'enum' && state.values[s.name] && !this.isRuleSet(flow, s) && s.name !== pending?.name)) {
         // A bare "yes"/"no" opens many an English correction ("no, the amount is…"): it names no option.
         // "不是资金周转 我们是要搬店": the option said not to be it is no choice.
@@ -2371,6 +2377,21 @@ function repeatedOne<T extends { value: unknown }>(found: T[]): T | undefined {
 }
 
 /** Of several values found in a message, the one said after the merchant corrected themselves, if any. */
+/**
+ * Of two values listed, the one the message then points at by its place ("凭证号一个210447一个210448，第二个是多的",
+ * "…the second one is the extra"): said after both, so it speaks of them.
+ */
+const SECOND_MEANT = /第二(?:个|笔|张|条)|第2(?:个|笔|张|条)|后(?:一|面)(?:个|那个|的那个)|\b(?:the )?(?:second|latter|last) one\b/i;
+const FIRST_MEANT = /第一(?:个|笔|张|条)|第1(?:个|笔|张|条)|前(?:一|面)(?:个|那个|的那个)|\b(?:the )?(?:first|former) one\b/i;
+function byPlace<T extends { start: number; end: number; value: unknown }>(text: string, found: T[]): T | undefined {
+  if (found.length !== 2 || JSON.stringify(found[0]!.value) === JSON.stringify(found[1]!.value)) return undefined;
+  const [a, b] = [...found].sort((x, y) => x.start - y.start);
+  const after = text.slice(b!.end);
+  const second = SECOND_MEANT.test(after);
+  if (second === FIRST_MEANT.test(after)) return undefined;
+  return second ? b : a;
+}
+
 function selfCorrected<T extends { start: number; end: number }>(text: string, found: T[]): T | undefined {
   if (found.length < 2) return undefined;
   const ordered = [...found].sort((a, b) => a.start - b.start);

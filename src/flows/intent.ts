@@ -189,7 +189,7 @@ export function namesMerchantId(text: string): boolean {
 /** Long messages put their request in a sentence; a polite question there is still a question. */
 const POLITE_REQUEST_MAX_CHARS = 40;
 /** A message that ends by asking us to do it ("…钱怎么退回他卡上，帮我弄") is that request, whatever it asked on the way. */
-const REQUEST_TAIL = /(?:帮我|帮忙|麻烦你?们?|(?<!申)请你?们?|你们)(?:给)?(?:弄|办|处理|搞|退|撤|停|暂停|冻结)[^，,。?？吗呢嘛不没\d]{0,6}[。.!！\s]*(?:(?:商户号?|商户编号|mid)\s*[:：]?\s*\d{15}[。.!！\s]*)?$|(?:能|可以|能不能|可不可以)帮(?:我|忙)(?:们)?(?:处理|办|弄|退|撤)[^，,。?？]{0,4}(?:吗|不)?[?？。!！\s]*$|\b(?:please (?:do|sort|handle|process) it|(?:do|sort|handle|process) it for me)[.!\s]*$|\b(?:can|could|would) (?:you|u)(?: guys)? (?:do|sort|set up|arrange|start|handle) (?:it|this|that)(?: for (?:me|us))?(?: (?:from|starting|on|as of|for) [^.!?]{1,24})?[?.!\s]*$/i;
+const REQUEST_TAIL = /(?:帮我|帮忙|麻烦你?们?|(?<!申)请你?们?|你们)(?:给)?(?:弄|办|处理|搞|退|撤|停|暂停|冻结)[^，,。?？吗呢嘛不没\d]{0,6}[。.!！\s]*(?:(?:商户号?|商户编号|mid)\s*[:：]?\s*\d{15}[。.!！\s]*)?$|(?:能|可以|能不能|可不可以)帮(?:我|忙)(?:们)?(?:处理|办|弄|退|撤)[^，,。?？]{0,4}(?:吗|不)?[?？。!！\s]*$|\b(?:please (?:do|sort|handle|process) it|(?:do|sort|handle|process) it for me)[.!\s]*$|\b(?:can|could|would) (?:you|u)(?: guys)? (?:do|sort|set up|arrange|start|handle) (?:it|this|that)(?: for (?:me|us))?(?: (?:from|starting|on|as of|for) [^.!?]{1,24})?[?.!\s]*$|\b(?:can|could|would) (?:you|u)(?: guys)?(?: please)? (?:refund|void|reverse|cancel) (?:her|him|them|it|this|that|this one|the customer|my customer)\b[^.!?]{0,20}[?.!]?\s*(?:here(?:'s| is) (?:the |her |his |a )?(?:slip|receipt|photo|picture)[.!\s]*)?$/i;
 /**
  * The whole message is the wish ("I want a refund", "refund needed", "need to do a void"): a merchant asks
  * for the thing itself, as "要退款" does. Longer messages are read as statements or questions.
@@ -580,7 +580,7 @@ export class IntentDetector {
  * keyboards offer the homophone first as often as the word.
  */
 const REQUEST_WORD_TYPOS: [RegExp, string][] = [
-  [/推货|褪货|退或|退活|退获|腿货|退貨|推貨/g, '退货'],
+  [/推货|推获|褪货|退或|退活|退获|腿货|退貨|推貨/g, '退货'],
   [/退宽|推款|推宽|腿款|退欵|退歀/g, '退款'],
   [/推钱|腿钱/g, '退钱'],
   // 笔 typed as its homophone after 那/这/一 ("九十九块钱那比").

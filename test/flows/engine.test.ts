@@ -1224,6 +1224,50 @@ describe('what merchants write around the facts', () => {
   });
 });
 
+describe('what merchants write around the facts, more', () => {
+  it('"11号有个车主来加油 … 今天拿着银行短信找过来了": the day somebody came over is no sale day; the 11th is', () => {
+    const step = engine.start('cancel-transaction', { text: '11号有个车主来加油 油钱一百二十八 我手快按成一千二百八了 人家今天拿着银行短信找过来了 多扣的钱得退给人家' }, NOW, 'zh-CN');
+    expect([valueOf(step.state, 'transaction_date'), valueOf(step.state, 'amount')]).toEqual(['2026-11-11', 128000]);
+    // …nor is the day a guest checked out ("客人前天退房的 押金是入住那天刷的").
+    expect(valueOf(engine.start('cancel-transaction', { text: '这张帮我退掉 客人前天退房的 押金是入住那天刷的 前台忘了给他退' }, NOW, 'zh-CN').state, 'transaction_date')).toBeUndefined();
+  });
+
+  it('"on Oct 27 by card, 4680": the day of an English month is no amount', () => {
+    const step = engine.start('cancel-transaction', { text: 'a customer brought back a sofa today. she paid for it on Oct 27 by card, 4680. could you get this reversed for her?' }, NOW, 'en');
+    expect([valueOf(step.state, 'transaction_date'), valueOf(step.state, 'amount')]).toEqual(['2026-10-27', 468000]);
+  });
+
+  it('of two numbers listed, the one then pointed at ("一个210447一个210448，第二个是多的")', () => {
+    const asked = last('cancel-transaction', ['顾客昨天付一次扣了两次钱 745块', `商户号${MID} 终端号${TID}`]);
+    expect(asked.state!.pending).toBe('voucher_no');
+    expect(valueOf(send(asked.state, '两张小票凭证号一个210447一个210448，第二个是多的').state, 'voucher_no')).toBe('210448');
+    expect(valueOf(send(asked.state, '凭证号210447和210448，退第一个').state, 'voucher_no')).toBe('210447');
+  });
+
+  it('news that changes an answer ("等等 我问了下店长 下午交班的时候已经结算过了") corrects it while another question is asked', () => {
+    const dec6 = new Date('2026-12-06T04:00:00Z');
+    const asked = last('cancel-transaction', ['今天中午刷了450 客人又不要了 想撤销', MID, TID, '凭证号000063', '跳过', '没有吧'], { now: dec6 });
+    expect(asked.state!.pending).toBe('void_tried');
+    const told = engine.handle(asked.state!, { text: '等等 我问了下店长 下午交班的时候已经结算过了' }, dec6, 'zh-CN');
+    expect([valueOf(told.state, 'batch_settled'), valueOf(told.state, 'request_type')]).toEqual(['yes', 'refund']);
+  });
+
+  it('a correction at the summary answers the question it opens in the same words ("今天还没结算，机器上撤销试过了，提示失败")', () => {
+    const dec6 = new Date('2026-12-06T04:00:00Z');
+    const slip: FlowInput = { text: '', files: [file(1)], slip: { values: { reference_no: '552083169427', card_last4: '5093' }, slots: ['reference_no', 'card_last4'] } };
+    const steps = talk('cancel-transaction', ['今天上午刷了1260元，顾客退货，凭证号000377，帮我申请', MID, TID, '跳过', '结算了', slip, '对', PHONE], { now: dec6 });
+    expect(steps.at(-1)!.state!.stage).toBe('confirming');
+    const corrected = engine.handle(steps.at(-1)!.state!, { text: '申请类型不对，应该是撤销。我刚才说错了，今天还没结算，机器上撤销试过了，提示失败' }, dec6, 'zh-CN');
+    expect([valueOf(corrected.state, 'batch_settled'), valueOf(corrected.state, 'void_tried'), valueOf(corrected.state, 'request_type')]).toEqual(['no', 'failed', 'void']);
+    expect(corrected.state!.stage).toBe('confirming');
+  });
+
+  it('"wants to return it, she says the colour is wrong" is the reason', () => {
+    const step = engine.start('cancel-transaction', { text: "Hi, a tourist bought a silk scarf at our shop and wants to return it, she says the colour is wrong. Can you refund her? Here's the slip" }, NOW, 'en');
+    expect(valueOf(step.state, 'reason')).toContain('wants to return it');
+  });
+});
+
 describe('courtesy around an answer', () => {
   it('confirms, skips and answers with thanks, emoji and softening particles around the words', () => {
     for (const text of ['确认 麻烦了', '确认🙏', '整吧，确认 谢谢', '确认提交，谢谢啦！！', '好的提交 麻烦了', '確認 謝謝', 'submit it, thanks!', '确认啊', '确认～']) {

@@ -572,3 +572,15 @@ describe('intent detection: what merchants say around a request', () => {
     expect(detector.detect('以为没成功又刷了一遍，结果两笔都扣了，会不会有问题？')).toBeUndefined();
   });
 });
+
+describe('intent detection: more of how merchants put it', () => {
+  it('a question whether payouts must stop is about a hold (answered, and offered); Cantonese "都未退返…做咩咁慢" asks after one\'s own request', () => {
+    expect(detector.detect('我们下个月closing for renovation 大概三个礼拜 那payout是不是要停？')).toMatchObject({ flowId: 'suspend-settlement', mode: 'offer' });
+    expect(detector.detect('等咗成个礼拜都未退返俾个客 你哋做咩咁慢㗎 商户号841290077364521')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    // 推获 typed for 退货.
+    expect(detector.detect('我要申请推获，琴日个客买咗件外套1080蚊，佢话唔啱身')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // "Can you refund her?" closing a story, with the slip: the request.
+    const story = "Hi, a tourist bought a silk scarf at our shop and wants to return it, she says the colour is wrong. Can you refund her? Here's the slip";
+    expect(detector.detect(story, { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+  });
+});

@@ -68,6 +68,8 @@ const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍道趟笔比张天号点个台月日�
 /** The other half of a day written month/day ("12/3"). */
 const MONTH_DAY_AFTER = /^[/／](?:[1-9]|[12]\d|3[01])(?!\d)/;
 const MONTH_DAY_BEFORE = /(?<!\d)(?:[1-9]|1[0-2])[/／]$/;
+/** "on Oct 27", "Dec 3rd": a day of an English month, not an amount. */
+const EN_MONTH_BEFORE = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s*$/i;
 /** "一" as part of a word ("退款一般多久", "一直", "一样"), not the number one after an amount's label. */
 const ONE_AS_WORD_PART = /^(?:般|些|样|直|定|起|下|旦|律|切|致|再|会|边|面|向|模|共|同|概|点儿|阵)/;
 /** Correcting the amount just said ("…1850的要退，不对，是"). */
@@ -134,7 +136,7 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     }
     if (g.unit === undefined && NOT_AMOUNT_AFTER.test(after)) continue;
     // "12/3" is a day, not 12 and 3.
-    if (g.unit === undefined && /^\d{1,2}$/.test(bare) && (MONTH_DAY_AFTER.test(after) || MONTH_DAY_BEFORE.test(before))) continue;
+    if (g.unit === undefined && /^\d{1,2}$/.test(bare) && (MONTH_DAY_AFTER.test(after) || MONTH_DAY_BEFORE.test(before) || EN_MONTH_BEFORE.test(before))) continue;
     if (APPROXIMATE_AFTER.test(after)) continue;
     if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
     if (g.unit === undefined && /^[一两]$/.test(g.main!) && ONE_AS_WORD_PART.test(after)) continue; // 退款一般…, 一直, 一下

@@ -230,7 +230,7 @@ function monday(n: number): number {
  * Text that may follow a date in free text: end, punctuation, a time of day, or what happened then
  * ("12号歇业", "27号再开门", "15号要住院", "20号以后", "31号装好了就恢复", "8号搬走") — not a table or a counter number ("3号桌").
  */
-const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回以之前后要就才还会准打新装搬进来去走完左结过换给]|[a-z])/i;
+const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回以之前后要就才还会准打新装搬进来去走完左结过换给有]|[a-z])/i;
 /** An amount just before: "¥11.20", "金额12.5" are not dates. */
 const AMOUNT_BEFORE = /(?:[¥$]|rmb|cny|金额|刷了|刷卡|消费了?|收款|收了|付了|支付了?|一共|共计|总共|amount|paid)\s*(?:[:是为]\s*)?$/i;
 /** Units after a number that make it not a date ("3.5小时", "11.20元", "the 1.2k sale"). */
