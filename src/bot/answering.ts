@@ -65,9 +65,9 @@ export interface ModelSteps {
   reranker?: Reranker;
 }
 
-/** All three steps over the answerer's model. */
-export function modelSteps(answerer: GroundedAnswerer): ModelSteps {
-  return { answerer, rewriter: new QueryRewriter(answerer.llm), reranker: new Reranker(answerer.llm) };
+/** All three steps over the answerer's model; the steps' deadlines are their defaults unless given. */
+export function modelSteps(answerer: GroundedAnswerer, deadlines: { rewriteMs?: number; rerankMs?: number } = {}): ModelSteps {
+  return { answerer, rewriter: new QueryRewriter(answerer.llm, deadlines.rewriteMs), reranker: new Reranker(answerer.llm, deadlines.rerankMs) };
 }
 
 /** What the rewrite and rerank did this turn (for `ask --json` and the logs). */

@@ -91,7 +91,11 @@ export function rejectRewrite(message: string, rewrite: string, lang: 'zh' | 'en
 }
 
 export class QueryRewriter {
-  constructor(private readonly llm: LanguageModel) {}
+  /** `timeoutMs`: the step's own deadline, shorter than the model's (a rewrite that is late is worth nothing). */
+  constructor(
+    private readonly llm: LanguageModel,
+    private readonly timeoutMs = REWRITE_TIMEOUT_MS,
+  ) {}
 
   /** The message in the guide's terms — or why there is none (the message is then searched as sent). */
   async rewrite(message: string, options: RewriteOptions): Promise<RewriteResult> {
@@ -101,7 +105,7 @@ export class QueryRewriter {
     ];
     let out: RewriteOutput;
     try {
-      out = await this.llm.structured(RewriteSchema, messages, { purpose: 'rewrite', name: 'rewrite', timeoutMs: REWRITE_TIMEOUT_MS });
+      out = await this.llm.structured(RewriteSchema, messages, { purpose: 'rewrite', name: 'rewrite', timeoutMs: this.timeoutMs });
     } catch (err) {
       return { kind: 'failed', reason: err instanceof LlmError ? err.outcome : 'error' };
     }

@@ -46,7 +46,11 @@ export function rerankPrompt(passages: Passage[], previousQuestion?: string): st
 }
 
 export class Reranker {
-  constructor(private readonly llm: LanguageModel) {}
+  /** `timeoutMs`: the step's own deadline (late, retrieval's order stands). */
+  constructor(
+    private readonly llm: LanguageModel,
+    private readonly timeoutMs = RERANK_TIMEOUT_MS,
+  ) {}
 
   async pick(question: string, passages: Passage[], options: { previousQuestion?: string } = {}): Promise<RerankResult> {
     if (passages.length === 0) return { kind: 'none' };
@@ -56,7 +60,7 @@ export class Reranker {
     ];
     let out: RerankOutput;
     try {
-      out = await this.llm.structured(RerankSchema, messages, { purpose: 'rerank', name: 'rerank', timeoutMs: RERANK_TIMEOUT_MS });
+      out = await this.llm.structured(RerankSchema, messages, { purpose: 'rerank', name: 'rerank', timeoutMs: this.timeoutMs });
     } catch (err) {
       return { kind: 'failed', reason: err instanceof LlmError ? err.outcome : 'error' };
     }

@@ -11,8 +11,8 @@ import { answerQuestion, modelSteps, type ModelSteps, type Reply } from '../../s
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { GroundedAnswerer } from '../../src/knowledge/grounded-answer.js';
 import { LanguageModel, type LlmCallRecord } from '../../src/llm/language-model.js';
-import { MAX_REWRITE_CHARS, QueryRewriter, REWRITE_TIMEOUT_MS, RewriteSchema, rejectRewrite, rewritePrompt } from '../../src/knowledge/query-rewrite.js';
-import { RERANK_TIMEOUT_MS, RerankSchema, Reranker, rerankPrompt } from '../../src/knowledge/rerank.js';
+import { MAX_REWRITE_CHARS, QueryRewriter, RewriteSchema, rejectRewrite, rewritePrompt } from '../../src/knowledge/query-rewrite.js';
+import { RerankSchema, Reranker, rerankPrompt } from '../../src/knowledge/rerank.js';
 import { cautiousStep, startFakeOpenAI, structured, structuredName, type ChatHandler, type ChatRequest, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { KNOWLEDGE_DIR, makeTempDir, removeDir } from '../knowledge/helpers.js';
 
@@ -31,14 +31,14 @@ afterAll(async () => {
 });
 
 /** A fresh model (its own circuit breaker) and the full model path over it, with its call records. */
-function model(timeoutMs = 3000): { llm: LanguageModel; steps: ModelSteps; calls: LlmCallRecord[] } {
+function model(timeoutMs = 3000, deadlines: { rewriteMs?: number; rerankMs?: number } = {}): { llm: LanguageModel; steps: ModelSteps; calls: LlmCallRecord[] } {
   const calls: LlmCallRecord[] = [];
   const llm = new LanguageModel({
     settings: { apiKey: 'sk-test-0123456789', baseUrl: fake.url, model: 'fake-qwen', structuredOutput: 'json_schema', timeoutMs, temperature: undefined },
     logger: pino({ level: 'silent' }),
     record: (c) => void calls.push(c),
   });
-  return { llm, steps: modelSteps(new GroundedAnswerer(llm)), calls };
+  return { llm, steps: modelSteps(new GroundedAnswerer(llm), deadlines), calls };
 }
 
 /** Passage numbers → their heading line, as a request showed them. */
@@ -233,6 +233,7 @@ describe('the rerank', () => {
 });
 
 describe('failures leave exactly the offline answer', () => {
+  const DEADLINES = { rewriteMs: 300, rerankMs: 400 };
   const failures: [string, ChatHandler, string][] = [
     ['a timeout', () => ({ delayMs: 6000, content: '{}' }), 'timeout'],
     ['HTTP 500', () => ({ status: 500, error: 'boom' }), 'error'],
@@ -242,7 +243,9 @@ describe('failures leave exactly the offline answer', () => {
     it(`${name} in the rewrite or the rerank`, async () => {
       for (const q of [STORY, SURE]) {
         fake.setChat(handler);
-        const { steps, calls } = model(10_000);
+        // The steps' deadlines shortened (the defaults, REWRITE_TIMEOUT_MS and RERANK_TIMEOUT_MS, are seconds):
+        // the model's own 10 s must not be what ends the wait.
+        const { steps, calls } = model(10_000, DEADLINES);
         const started = Date.now();
         const reply = await answerQuestion(kb, steps, q, 'zh-CN');
         expect(visible(reply)).toEqual(visible(await offline(q)));
@@ -256,7 +259,7 @@ describe('failures leave exactly the offline answer', () => {
         } else {
           // The provider is down or slow: nothing more is asked this turn, and the step's short deadline holds.
           expect(calls).toHaveLength(1);
-          expect(Date.now() - started).toBeLessThan((q === STORY ? REWRITE_TIMEOUT_MS : RERANK_TIMEOUT_MS) + 1500);
+          expect(Date.now() - started).toBeLessThan((q === STORY ? DEADLINES.rewriteMs : DEADLINES.rerankMs) + 1500);
         }
       }
     }, 30_000);
