@@ -162,6 +162,18 @@ function saysMoreThanPick(rest: string): boolean {
 /** Told otherwise since the answer: asked somebody, or found out. */
 const HEARD_OTHERWISE = /(?:我|刚|刚才)?问了(?:一?下)?(?:店长|老板|经理|主管|同事|收银员?|财务|老公|老婆|家里人?)|原来|其实|\b(?:turns out|turned out|checked with|i asked|just asked|actually)\b/i;
 
+/** A clause about the photos sent ("发错了", "头先嗰张唔计", "sorry wrong pic"), not about the sale. */
+const PHOTO_TALK = new RegExp(
+  String.raw`${REPLACES_PHOTO.source}|(?:头先|刚才|上一|前面|之前|第一)(?:嗰|𠮶|那|的)?张(?:唔计|唔算|不算|不要了?|作废|不对|唔啱)|^(?:唔好意思|不好意思|抱歉|sorry|oops)$`,
+  'i',
+);
+/** The message without its clauses about the photos; empty when it says nothing else. */
+function withoutPhotoTalk(text: string): string {
+  const parts = text.split(/[，,。.!！;；\s]+/).filter(Boolean);
+  const kept = parts.filter((p) => !PHOTO_TALK.test(p));
+  return kept.length === parts.length ? text : kept.join('，');
+}
+
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
 /** The card's last digits said not to be given ("卡尾号就不填了", "后四位不记得", "skip the last 4"). */
@@ -1240,8 +1252,11 @@ export class FlowEngine {
     if (text) {
       const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
       say.push(...found.explanations);
-      // A reason said with it ("pls refund this one, customer returned the item"), as in any message.
-      this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
+      // A reason said with it ("pls refund this one, customer returned the item"), as in any message —
+      // but not what is said of the photos themselves ("唔好意思影错咗 头先嗰张唔计": a wrong photo is no reason).
+      const story = withoutPhotoTalk(text);
+      if (story === text) this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
+      else if (story) this.takeOpenTexts(flow, state, story, now, locale, noExtraction());
       if (!pending) this.optionsNamed(flow, state, text, now, locale);
       else if (!this.groupAnswered(flow, state, pending) && !found.explained.includes(pending.name)) {
         this.answerWithPhoto(flow, state, pending, found.spans.length ? blank(text, found.spans) : text, now, locale);
@@ -1527,7 +1542,7 @@ export class FlowEngine {
         // A bare "yes"/"no" opens many an English correction ("no, the amount is…"): it names no option.
         // "不是资金周转 我们是要搬店": the option said not to be it is no choice.
         const said = this.slotType('enum').extract(text, this.context(slot, now, locale, flow));
-        const negated = (f: Found<unknown>) => NOT_THIS_OPTION.test(text.slice(Math.max(0, f.start - 3), f.start));
+        const negated = (f: Found<unknown>) => NOT_THIS_OPTION.test(text.slice(Math.max(0, f.start - 5), f.start));
         const hits = said.filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)) && !negated(f));
         const ids = new Map(hits.map((f) => [String(f.value), f]));
         // "不对 选错了 不是合规的事 是我们公司要换对公账户": the option chosen is said not to be it, and no other

@@ -154,7 +154,7 @@ const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|�
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
  * unless the message also carries the request's facts (an ID) or asks for it in so many words.
  */
-const TERMINAL_ERROR = /报(?![警案销表名停班课])(?!了个)|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|做不了|超期|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|shows|showed)\b/i;
+const TERMINAL_ERROR = /报(?![警案销表名停班课])(?!了个)|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|做不了|超期|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|say|shows|showed|show|displays?|displayed)\b|\bcannot void\b|\bcan'?t void\b|\balready settled\b/i;
 const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
 /**
  * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives
@@ -222,7 +222,7 @@ const SALE_DAY =
   /今天|今日|昨天|昨日|昨儿|琴日|寻日|前天|前日|前儿|上周|上个?星期|上个?礼拜|[周礼拜星期][一二三四五六日天]|上个月|\d{1,2}号|\d+天前|[一二三两四五六七八九十]天前|刚才|刚刚|上午|中午|下午|早上|晚上|下昼|\b(?:today|yesterday|this (?:morning|afternoon|evening)|last (?:week|night|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|\d+ days? ago|on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/i;
 const SALE_AMOUNT = /(?<![\d-])\d{2,7}(?:\.\d{1,2})?(?![\d-])|[一二三四五六七八九两]+[十百千万][一二三四五六七八九十两百千万]*/;
 const NOT_ABOUT_DOING_IT =
-  /想问|问一下|问下|请问|咨询|多久|多长时间|什么时候|几时|为什么|为啥|点解|报|提示|显示|跳出|怎么操作|如何操作|怎么弄|机器上|POS上|终端上|输什么|输哪|什么号|哪个号|哪张|哪里|在哪|去哪|密码|带什么|需要什么|要什么|\b(?:how long|when will|when does|why|on the (?:terminal|machine|pos))\b/i;
+  /想问|问一下|问下|请问|咨询|多久|多长时间|什么时候|几时|为什么|为啥|点解|报|提示|显示|跳出|怎么操作|如何操作|怎么弄|机器上|POS上|终端上|输什么|输哪|什么号|哪个号|哪张|哪里|在哪|去哪|密码|带什么|需要什么|要什么|\b(?:how long|when will|when does|why|on the (?:terminal|machine|pos)|what (?:should|can|do) i do|what i (?:should|can|need to) do|what (?:to do|now))\b/i;
 /** Longer, it is a story around a question about the rules or the terminal ("…这种情况我应该怎么操作"). */
 const TOLD_SALE_MAX_CHARS = 60;
 /** The merchant's own case told: a customer, a sale, a day or an amount ("有个客人要退货", "今天有笔交易刷错了"). */
@@ -255,7 +255,7 @@ const TOLD_TO = /(?:你们|审核|客服|那边|银行)[^，,。?？]{0,6}(?:让
 
 /** A request of one's own, filed before ("我的申请", "上周提的那个", "礼拜五提交的", "之前交的单子", "my request"). */
 const OWN_FILED =
-  /我(?:们)?(?:的|那个|这个)(?:撤销的|退款的|退货的|暂停的|停结算的)?(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前两天|前些天|前一阵|前天|昨天|上周|上个?礼拜|上个?星期)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:申请|提交|提)(?:给|帮)(?:顾客|客人|客户|人家)(?:退|撤)的|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|refund application|void application|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
+  /我(?:们)?(?:的|那个|这个)(?:撤销的|退款的|退货的|暂停的|停结算的)?(?:申请|单子|工单|退款申请|撤销申请)|我(?:们)?(?:的|那笔|那个)(?:退款|退货|撤销)(?=怎么还|还没|到账|退了|批|好了|有)|(?:之前|上次|上回|前几天|前两天|前些天|前一阵|前天|昨天|上周|上个?礼拜|上个?星期|早两日|早几日|前两日|前几日|早两天|早几天)(?:已经)?(?:申请|提交|提|交)(?:了|过)?(?:暂停|退款|撤销|退货|停|退的|撤的)|我(?:们)?(?:已经|之前|昨天|前天|今天|上周)?(?:提交|提|交|申请)了(?:[一两二三几\d]个)?(?:撤销|退货|退款|暂停结算|暂停)?(?:申请|单子)|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上午|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7]|那天|(?:\d{1,2}|[一二两三四五六七八九十]{1,2})天前)(?:提|交|申请|办|提交)(?:的|了的)|(?:提|交|申请|提交)过(?:的|了)?|(?:之前|上次|上回|前几天|前天|昨天|上周|上个?礼拜|上个?星期)(?:申请|提交|提)(?:给|帮)(?:顾客|客人|客户|人家)(?:退|撤)的|(?:之前|上次|上回|前几天|前天|昨天|今天|刚才|刚刚|刚(?=提交|申请|提|交|办)|上周|上个?礼拜|上个?星期|(?:上个?)?(?:礼拜|星期|周)[一二三四五六日天1-7])(?:在(?:这里|这儿|你们这|这边))?(?:提交|申请|办|提|交)(?:了)?(?:(?:撤销|退货|退款|暂停结算|暂停|停结算)的|的(?:撤销|退货|退款|暂停结算|申请|单子))|(?:让|叫|找|请)你们(?:帮(?:我|忙))?[^，,。?？\s]{1,8}的(?=[\s，,。]|$)|(?:申请|提交|提)了?[^，,。?？\s]{0,6}(?:好|都|已经)?(?:几|[一二两三四五六七八九十\d]+)(?:天|周|个礼拜|个星期)了|\bmy (?:request|application|ticket|refund request|void request|refund application|void application|claim)\b|\b(?:the|that) (?:request|application|refund|void|hold) (?:i|we) (?:made|filed|sent|submitted|did|asked for|requested)\b|\bsince (?:i|we) (?:asked for|requested|applied for|filed|submitted|sent) (?:a|the|my|our) (?:refund|void|hold|request|application|suspension|cancellation)\b/i;
 
 /**
  * "go through" with an object is to examine ("the bank need to go through them", "going through our

@@ -8,9 +8,25 @@
 /** The key under which a slip's printed time ("16:07:29") travels with its values. Never a slot name. */
 export const SLIP_TIME = '@time';
 
-const CLOCK =
-  /(?<part>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)?\s*(?<h>\d{1,2})\s*(?:点|[:：])\s*(?:(?<m>\d{1,2})\s*分?)?(?:\s*(?<ampm>am|pm|a\.m\.|p\.m\.))?(?!\d)/gi;
-const LATER = /后面(?:那|这|的)|后(?:一|边)(?:笔|张|单|个)|后边那|第二(?:笔|张|单|个)|第2(?:笔|张|单|个)|后刷的|后来(?:刷的|那)|\b(?:the )?(?:second|later|latter|last|2nd) (?:one|charge|swipe|payment|slip|receipt)\b/gi;
+/** A number of the clock as said in Chinese: 九, 十二, 零六, 二十五. */
+const CN_CLOCK_NUMBER = '[零〇一二两三四五六七八九十]{1,3}';
+const CLOCK = new RegExp(
+  String.raw`(?<part>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|昨晚|今晚)?\s*(?<h>\d{1,2}|${CN_CLOCK_NUMBER})\s*(?:点|點|[:：])\s*(?:(?<m>\d{1,2}|${CN_CLOCK_NUMBER})\s*分?)?(?:\s*(?<ampm>am|pm|a\.m\.|p\.m\.))?(?!\d)`,
+  'gi',
+);
+const CN_DIGIT: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+
+/** 9, "九", "十二", "二十五", "零六" → the number; undefined for what is no such number. */
+function clockNumber(said: string): number | undefined {
+  if (/^\d+$/.test(said)) return Number(said);
+  const m = /^(?:([一二两三四五六七八九])?(十))?([零〇一二两三四五六七八九])?$/.exec(said) ?? /^([零〇])([一二三四五六七八九])$/.exec(said);
+  if (!m) return undefined;
+  if (m[1] === '零' || m[1] === '〇') return CN_DIGIT[m[2]!];
+  const tens = m[2] === '十' ? (m[1] ? CN_DIGIT[m[1]]! : 1) : 0;
+  const ones = m[3] ? CN_DIGIT[m[3]]! : 0;
+  return m[2] || m[3] ? tens * 10 + ones : undefined;
+}
+const LATER = /后(?:面|边)?刷的|后面(?:那|这|的)|后(?:一|边)(?:笔|张|单|个)|后边那|第二(?:笔|张|单|个)|第2(?:笔|张|单|个)|后刷的|后来(?:刷的|那)|\b(?:the )?(?:second|later|latter|last|2nd) (?:one|charge|swipe|payment|slip|receipt)\b/gi;
 const EARLIER = /前面(?:那|这|的)|前(?:一|边)(?:笔|张|单|个)|前边那|第一(?:笔|张|单|个)|第1(?:笔|张|单|个)|先刷的|\b(?:the )?(?:first|earlier|former|1st) (?:one|charge|swipe|payment|slip|receipt)\b/gi;
 
 function minutesOf(printed: string | undefined): number | undefined {
@@ -30,21 +46,24 @@ export function pickSlip(text: string, each: Record<string, string>[]): SlipChoi
   const times = each.map((values) => minutesOf(values[SLIP_TIME]));
   const blank = (spans: [number, number][]) => spans.reduce((t, [a, b]) => t.slice(0, a) + ' '.repeat(b - a) + t.slice(b), text);
   for (const c of text.matchAll(CLOCK)) {
-    let hour = Number(c.groups!.h);
-    const minute = c.groups!.m === undefined ? undefined : Number(c.groups!.m);
-    if (hour > 23 || (minute !== undefined && minute > 59)) continue;
+    let hour = clockNumber(c.groups!.h!);
+    const minute = c.groups!.m === undefined ? undefined : clockNumber(c.groups!.m);
+    if (hour === undefined || hour > 23 || (c.groups!.m !== undefined && (minute === undefined || minute > 59))) continue;
     const part = c.groups!.part;
-    const pm = /^p/i.test(c.groups!.ampm ?? '') || part === '下午' || part === '傍晚' || part === '晚上' || (part === '中午' && hour < 3);
+    const pm = /^p/i.test(c.groups!.ampm ?? '') || ['下午', '傍晚', '晚上', '昨晚', '今晚'].includes(part ?? '') || (part === '中午' && hour < 3);
     if (pm && hour < 12) hour += 12;
-    const matching = times.flatMap((t, i) => (t !== undefined && Math.floor(t / 60) === hour && (minute === undefined || t % 60 === minute) ? [i] : []));
+    // "九点零六那张" of a slip printed 21:06: without a part of the day, either half of it.
+    const halfDay = part === undefined && !c.groups!.ampm && hour < 12;
+    const hourFits = (h: number) => h === hour || (halfDay && h === hour! + 12);
+    const matching = times.flatMap((t, i) => (t !== undefined && hourFits(Math.floor(t / 60)) && (minute === undefined || t % 60 === minute) ? [i] : []));
     if (matching.length === 1) return { index: matching[0]!, rest: blank([[c.index, c.index + c[0].length]]) };
   }
-  // Later or earlier: by the printed times, all known and different.
-  if (times.some((t) => t === undefined) || new Set(times).size !== times.length) return undefined;
   const later = [...text.matchAll(LATER)];
   const earlier = [...text.matchAll(EARLIER)];
   if (later.length > 0 === earlier.length > 0) return undefined;
-  const order = times.map((t, i) => [t!, i] as const).sort((a, b) => a[0] - b[0]);
+  // Later or earlier by the printed times, all known and different; without them, in the order the photos came.
+  const timed = times.every((t) => t !== undefined) && new Set(times).size === times.length;
+  const order = (timed ? times.map((t, i) => [t!, i] as const) : times.map((_t, i) => [i, i] as const)).sort((a, b) => a[0] - b[0]);
   const index = later.length ? order[order.length - 1]![1] : order[0]![1];
   return { index, rest: blank([...later, ...earlier].map((m) => [m.index, m.index + m[0].length])) };
 }

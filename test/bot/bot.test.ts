@@ -105,7 +105,7 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
   });
 
   it('hears a request for a person however it is put (a scam story of a caller is still a question)', async () => {
-    for (const [i, text] of ['能不能帮我转接一下人工坐席', '搵個人同我傾', '唔該打俾我啦', '说了半天没用，换个人来', '让你们经理联系我', 'can you ring me, this is too complicated', 'this bot is useless, get me someone', '问了半天也没解决，给我找个能拍板的人', '我不会弄这个，你们直接打电话给我吧', 'this is too complicated for me, can someone call me', '我不会弄 下午三点以后打给我', '机器报错我也看不懂 你们能不能派个人过来'].entries()) {
+    for (const [i, text] of ['能不能帮我转接一下人工坐席', '搵個人同我傾', '唔該打俾我啦', '说了半天没用，换个人来', '让你们经理联系我', 'can you ring me, this is too complicated', 'this bot is useless, get me someone', '问了半天也没解决，给我找个能拍板的人', '我不会弄这个，你们直接打电话给我吧', 'this is too complicated for me, can someone call me', '我不会弄 下午三点以后打给我', '机器报错我也看不懂 你们能不能派个人过来', '喂你好 能不能帮我转个人工啊我这边有个客人说被扣了两次钱'].entries()) {
       const chat = terminalConversation(env.runtime, `human-say-${i}`);
       const [reply] = await chat.say(text);
       expect(reply?.text, text).toMatch(/人工客服都不在线|agents are offline|no agent/i);

@@ -1268,6 +1268,57 @@ describe('what merchants write around the facts, more', () => {
   });
 });
 
+describe('what merchants write around the facts, batches 68–69', () => {
+  it('"45 became 4500", "keyed 2 extra zeros": the amount charged, not the count of zeros', () => {
+    const step = engine.start('cancel-transaction', { text: 'pls void this one, new staff keyed 2 extra zeros lol, 45 became 4500' }, NOW, 'en');
+    expect(valueOf(step.state, 'amount')).toBe(450000);
+  });
+
+  it('"用咗两日就坏咗", "住了三日": how long, no day of the month', () => {
+    const step = engine.start('cancel-transaction', { text: '个客话部风筒用咗两日就坏咗 要退钱' }, NOW, 'zh-CN');
+    expect(valueOf(step.state, 'transaction_date')).toBeUndefined();
+    expect(valueOf(engine.start('cancel-transaction', { text: '三日刷的那笔要退' }, NOW, 'zh-CN').state, 'transaction_date')).toBe('2026-11-03');
+  });
+
+  it('a photo sent to replace the wrong one, in Cantonese: nothing said of the photos is the reason', () => {
+    const first = engine.start('cancel-transaction', { text: '呢单要退返俾个客', files: [file(1)], slip: { values: { voucher_no: '006102', amount: '288.00' }, slots: ['voucher_no', 'amount'] } }, NOW, 'zh-CN');
+    const second = send(first.state, { text: '唔好意思影错咗 头先嗰张唔计 系呢张先啱', files: [file(2)], slip: { values: { voucher_no: '006135', amount: '1099.00' }, slots: ['voucher_no', 'amount'] } });
+    expect([valueOf(second.state, 'voucher_no'), valueOf(second.state, 'amount')]).toEqual(['006135', 109900]);
+    expect(valueOf(second.state, 'reason')).toBeUndefined();
+    expect(second.state!.values.slip_photos!.value).toEqual([file(2)]);
+  });
+
+  it('days as typed: "day after tmrw", Cantonese 后日', () => {
+    const en = engine.start('suspend-settlement', { text: 'pause payouts starting day after tmrw' }, NOW, 'en');
+    expect(valueOf(en.state, 'start_date')).toBe('2026-11-27');
+    const yue = engine.start('suspend-settlement', { text: '我哋间铺要搬去隔离街 由后日开始啲钱暂时唔好打过嚟' }, NOW, 'zh-CN');
+    expect([valueOf(yue.state, 'start_date'), valueOf(yue.state, 'reason'), valueOf(yue.state, 'settlement_kind')]).toEqual(['2026-11-27', 'business_change', 'payout']);
+  });
+
+  it('"actually not cash flow … we\'re moving our settlement account": the option said not to be it is dropped, and the account is no shop moving', () => {
+    const asked = last('suspend-settlement', ['hold payouts pls, cash flow issue', MID], { locale: 'en' });
+    expect(valueOf(asked.state, 'reason')).toBe('cash_flow');
+    const corrected = send(asked.state, "actually not cash flow, sorry. we're moving our settlement account to a new bank and dont want money going into the old one", 'en');
+    expect(valueOf(corrected.state, 'reason')).toBe('other');
+  });
+
+  it('"no have" passes over documents; "i tell bank already" answers the partners; "shop will close" is a business change', () => {
+    const steps = talk('suspend-settlement', ['pls stop payout to my bank account from tomorrow for two weeks, all my staff go back hometown so shop will close', MID, 'no have', 'i tell bank already', PHONE], { locale: 'en' });
+    const end = steps.at(-1)!.state!;
+    expect(end.stage).toBe('confirming');
+    expect([valueOf(end, 'reason'), valueOf(end, 'partners_notified')]).toEqual(['business_change', 'yes']);
+    expect(end.skipped).toContain('documents');
+  });
+
+  it('giving up said in passing: "no need refund, cancel pls", Cantonese "唔使退喇"', () => {
+    const en = send(last('cancel-transaction', ['need refund one sale, yesterday 499', MID, TID], { locale: 'en' }).state, 'wait customer just call me, he want exchange instead. no need refund, cancel pls', 'en');
+    expect(en.state!.stage).toBe('confirm-cancel');
+    const yue = send(last('cancel-transaction', TO_CONFIRM).state, '唔好意思 个客啱啱话换过另一对就得 唔使退喇');
+    expect(yue.state!.stage).toBe('confirm-cancel');
+    expect(send(yue.state, '系 取消').outcome?.type).toBe('cancelled');
+  });
+});
+
 describe('courtesy around an answer', () => {
   it('confirms, skips and answers with thanks, emoji and softening particles around the words', () => {
     for (const text of ['确认 麻烦了', '确认🙏', '整吧，确认 谢谢', '确认提交，谢谢啦！！', '好的提交 麻烦了', '確認 謝謝', 'submit it, thanks!', '确认啊', '确认～']) {

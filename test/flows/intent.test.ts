@@ -584,3 +584,13 @@ describe('intent detection: more of how merchants put it', () => {
     expect(detector.detect(story, { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
   });
 });
+
+describe('intent detection: batches 68–69', () => {
+  it("Cantonese status of a hold filed two days ago; materials a colleague asked for, sent with the ticket; a terminal's refusal asked about", () => {
+    expect(detector.detect('我早两日申请咗停结算 而家搞成点呀 商户号系868402157730964')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('hello, your colleague say need merchant copy of slip for my refund CX-20261205-0004, here', { withFiles: true })).toMatchObject({ flowId: 'supplement-materials' });
+    // What to do now the terminal refused: the guide answers (no request started).
+    expect(detector.detect("my terminal show 'already settled, cannot void' when i try cancel yesterday sale of 650. what i should do now?")).toBeUndefined();
+    expect(detector.detect('terminal says already settled, pls refund it for me, merchant 812345678901234')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+  });
+});

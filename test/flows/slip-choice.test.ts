@@ -11,6 +11,9 @@ describe('pickSlip', () => {
     expect(pickSlip('9:12 的那张', morning)?.index).toBe(0);
     expect(pickSlip('退第二张，下午4点07那笔', afternoon)?.index).toBe(0);
     expect(pickSlip('the 4:06 pm one', afternoon)?.index).toBe(1);
+    // Said in Chinese numerals, and without saying which half of the day ("九点零六分" of a slip printed 21:06).
+    expect(pickSlip('退后面刷的那笔 九点零六分那张', [{ voucher_no: '1', [SLIP_TIME]: '21:05:40' }, { voucher_no: '2', [SLIP_TIME]: '21:06:52' }])?.index).toBe(1);
+    expect(pickSlip('十二点半那张', morning)).toBeUndefined();
     // The hour alone fits both: no choice.
     expect(pickSlip('9点那张', morning)).toBeUndefined();
     // A time neither slip shows.
@@ -22,9 +25,10 @@ describe('pickSlip', () => {
     expect(pickSlip('前面那笔不用管', afternoon)?.index).toBe(1);
     expect(pickSlip('refund the second one', morning)?.index).toBe(1);
     expect(pickSlip('the earlier one please', morning)?.index).toBe(0);
-    // Both said, or no times printed: no choice.
+    // Both said: no choice. No times printed: in the order the photos came ("pls refund the 2nd one").
     expect(pickSlip('前面那笔还是后面那笔', morning)).toBeUndefined();
-    expect(pickSlip('退后面那笔', [{ voucher_no: '1' }, { voucher_no: '2' }])).toBeUndefined();
+    expect(pickSlip('both slips here, pls refund the 2nd one, the first is correct', [{ voucher_no: '1' }, { voucher_no: '2' }])?.index).toBe(1);
+    expect(pickSlip('退后面刷的那笔', afternoon)?.index).toBe(0);
   });
 
   it('blanks the words that chose, so the rest can be read on', () => {

@@ -231,6 +231,8 @@ function monday(n: number): number {
  * ("12号歇业", "27号再开门", "15号要住院", "20号以后", "31号装好了就恢复", "8号搬走") — not a table or a counter number ("3号桌").
  */
 const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回以之前后要就才还会准打新装搬进来去走完左结过换给有]|[a-z])/i;
+/** A verb of lasting just before a count of days ("用了三日", "住咗两日"). */
+const LASTED_BEFORE = /[用住等过放坏停关歇休玩](?:了|咗|过)?$/;
 /** An amount just before: "¥11.20", "金额12.5" are not dates. */
 const AMOUNT_BEFORE = /(?:[¥$]|rmb|cny|金额|刷了|刷卡|消费了?|收款|收了|付了|支付了?|一共|共计|总共|amount|paid)\s*(?:[:是为]\s*)?$/i;
 /** Units after a number that make it not a date ("3.5小时", "11.20元", "the 1.2k sale"). */
@@ -248,7 +250,7 @@ const RELATIVE_DAYS: Record<string, number> = {
   // Northern speech: 昨儿个, 今儿, 明儿
   前儿个: -2, 前儿: -2, 昨儿个: -1, 昨儿: -1, 今儿个: 0, 今儿: 0, 明儿个: 1, 明儿: 1,
   // Cantonese, as typed: 前日, 寻日/琴日 (yesterday), 听日 (tomorrow); traditional forms arrive simplified
-  大前日: -3, 前日: -2, 寻日: -1, 琴日: -1, 噚日: -1, 听日: 1,
+  大前日: -3, 前日: -2, 寻日: -1, 琴日: -1, 噚日: -1, 听日: 1, 后日: 2, 大后日: 3,
   // The evening or morning of another day: 昨晚 (last night), 前晚, 明早 (today's are read below)
   昨晚: -1, 昨夜: -1, 前晚: -2, 明早: 1, 明晚: 1,
 };
@@ -326,13 +328,13 @@ const PATTERNS: Pattern[] = [
   },
   // 今天, 昨天, 前天, 大前天; 明天, 后天, 大后天 (future: refused unless `allowFuture`)
   {
-    re: /大前天|前天|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|昨晚|昨夜|前晚|今天|今日|今儿个|今儿|大后天|后天|明天|明日|听日|明儿个|明儿|明早|明晚/g,
+    re: /大前天|前天|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|昨晚|昨夜|前晚|今天|今日|今儿个|今儿|大后天|后天|大后日|后日|明天|明日|听日|明儿个|明儿|明早|明晚/g,
     read: (m, env) => ({ day: env.today + RELATIVE_DAYS[m[0]]! }),
   },
   // today, yesterday, the day before yesterday, tomorrow, the day after tomorrow — and as phones type
   // them (yday, yest, tmrw, tmr, 2moro, 2day)
   {
-    re: /(?<![a-z0-9])(?:(?:the\s+)?day\s+(?:before\s+yesterday|after\s+tomorrow)|yesterday|yesterdy|yday|yest|today|tday|2day|tomorrow|tomorow|tmrw|tmr|tmw|2moro|2morrow)(?![a-z])/gi,
+    re: /(?<![a-z0-9])(?:(?:the\s+)?day\s+(?:before\s+(?:yesterday|yesterdy|yday|yest)|after\s+(?:tomorrow|tomorow|tmrw|tmr|tmw|2moro|2morrow))|yesterday|yesterdy|yday|yest|today|tday|2day|tomorrow|tomorow|tmrw|tmr|tmw|2moro|2morrow)(?![a-z])/gi,
     read: (m, env) => {
       const t = m[0].toLowerCase();
       const offset = t.includes('before')
@@ -520,7 +522,10 @@ const PATTERNS: Pattern[] = [
   // 20号, 3日 (not 3号店, 3号机): this month, or last month
   {
     re: new RegExp(`(?<![\\d月.\\-/a-z第])(${NUM})\\s*[号日](?!\\d)`, 'gi'),
+    // "用咗两日就坏咗", "住了三日": how long, not which day (两 never names one).
     read: (m, env) =>
+      !m[1]!.startsWith('两') &&
+      !LASTED_BEFORE.test(env.text.slice(Math.max(0, m.index - 3), m.index)) &&
       freeNumberContext(env, m.index, m.index + m[0].length) && FOLLOWS_DATE.test(env.text.slice(m.index + m[0].length))
         ? dayOfMonth(parseSmallInt(m[1]!), 'bare', env)
         : undefined,
