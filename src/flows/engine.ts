@@ -349,7 +349,7 @@ const VAGUE_DAY = /^(?:下下?个?|这个?|本)?(?:周|星期|礼拜|月)(?:底|
  * last four digits: not read here.)
  */
 const LAST_DIGITS_SAID =
-  /^[^\d]{0,12}?(?:最后|末|后|尾)\s*(?<count>\d|[一二两三四五六])?\s*(?:位|个数字?|个号)?(?:数字|号码)?\s*(?:应该|其实)?(?:是|为|改成|改为)?\s*(?<digits>\d{1,6})(?!\d)(?:[\s,，。]*(?:不是|而不是)\s*(?<wrong>\d{1,6})(?!\d))?/;
+  /^[^\d]{0,12}?(?:最后|末|后|尾)\s*(?<count>\d|[一二两三四五六])?\s*(?:位|个数字?|个号)?(?:数字|号码)?\s*(?:(?:搞|弄|写|打|说|输|记|看)?(?:反|错|倒|颠倒)了?[\s，,]*)?(?:应该|其实)?(?:是|为|改成|改为)?\s*(?<digits>\d{1,6})(?!\d)(?:[\s,，。]*(?:不是|而不是)\s*(?<wrong>\d{1,6})(?!\d))?/;
 const CHINESE_COUNT: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6 };
 /** "不是4号", "not the 4th": the value after it is said to be wrong. */
 const DENIED_BEFORE = /(?:不是|并非|\bnot(?: the)?\s*)\s*$/i;
@@ -1870,7 +1870,7 @@ export class FlowEngine {
   private byNearestMention(flow: Flow, state: FlowState, text: string, slots: Slot[], now: Date, locale: Locale, out: Extraction): boolean {
     if (slots.some((s) => state.values[s.name] !== undefined)) return false;
     const found = this.slotType(slots[0]!.type).extract(text, this.context(slots[0]!, now, locale, flow));
-    if (found.length !== 2) return false;
+    if (found.length !== 2 && found.length !== 1) return false;
     const lower = text.toLowerCase();
     // How far the slot's nearest word is from the value, either side (Infinity: none within reach).
     const distance = (f: FoundValue, slot: Slot): number =>
@@ -1886,9 +1886,22 @@ export class FlowEngine {
           return [after < 0 ? Infinity : after, at < 0 ? Infinity : before.length - at - w.length];
         }),
       );
+    const [a, b] = slots as [Slot, Slot];
+    // One day and both words ("由今日开始…停到下个月先": the month is no day): the day to the nearer word.
+    if (found.length === 1) {
+      const f = found[0]!;
+      const [near, far] = [distance(f, a), distance(f, b)];
+      if (near === far || Math.min(near, far) === Infinity) return false;
+      const slot = near < far ? a : b;
+      const checked = this.check(flow, slot, state, { ok: true, value: f.value, display: f.display }, now);
+      if (!checked.ok) return false;
+      this.setValue(state, slot.name, checked);
+      out.changed.push(slot.name);
+      out.spans.push([f.start, f.end]);
+      return true;
+    }
     // Each day to the slot whose word is nearer: "12月15号开始1月5号恢复" (no pause at all) has 开始 between the
     // two days, right after the first. Nothing is taken when both ways are as near.
-    const [a, b] = slots as [Slot, Slot];
     const straight = distance(found[0]!, a) + distance(found[1]!, b);
     const crossed = distance(found[0]!, b) + distance(found[1]!, a);
     if (straight === crossed || Math.min(straight, crossed) === Infinity) return false;
@@ -2015,12 +2028,14 @@ export class FlowEngine {
   ): void {
     const pending = mode === 'collecting' && state.pending ? this.slot(flow, state.pending) : undefined;
     const extracted = flow.slots.filter(EXTRACTED);
-    for (const slot of extracted) {
+    const mentioned = extracted
+      .map((slot) => ({ slot, at: mentionAt(slot, text, { ownWordsOnly: extracted.filter((s) => s.type === slot.type).length > 1 }) }))
+      .filter((m): m is { slot: Slot; at: number } => m.at !== undefined)
+      // The slot named first is the one corrected: "电话最后四位搞反了" is the phone's, not the card's 后四位.
+      .sort((a, b) => a.at - b.at);
+    for (const { slot, at } of mentioned) {
       if (pending && (slot === pending || (pending.group !== undefined && slot.group === pending.group))) continue;
       if (opts.besides && (out.changed.includes(slot.name) || out.same.includes(slot.name) || out.explained.includes(slot.name))) continue;
-      const shared = extracted.filter((s) => s.type === slot.type).length > 1;
-      const at = mentionAt(slot, text, { ownWordsOnly: shared });
-      if (at === undefined) continue;
       // "商户号错了一位，最后一位是7，不是1", "电话错了，最后四位是1782": only the digits at the end change.
       const tail = this.correctedTail(flow, state, slot, text.slice(at), now);
       if (tail) {

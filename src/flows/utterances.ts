@@ -184,7 +184,8 @@ const END_MARKS = /(?:[\s,，、。.!！~～…]|\p{Extended_Pictographic}|\uFE0
 const SOFTENER_END = /(?<=[\u4e00-\u9fffa-z0-9])[啊呀哈哦噢喔啦]$/i;
 
 /** An acknowledgement or a filler word that opens an answer ("嗯 13800138000", "好的，跳过", "那个 确认", "ok submit"). */
-const ACK_LEAD = /^(?:(?:嗯+|嗯嗯|哦+|噢|喔|好的|好滴|好嘞|行|那个|就是|呃|额|ok|okay|um+|uh|hmm+|alright|sure|right|well)(?:[\s,，、!！。.~～]|\p{Extended_Pictographic})+)+(?=\S)/iu;
+// …and as regions say it: 妥了 / 中 / 得嘞 (north), 要得 (Sichuan), 得 (Cantonese).
+const ACK_LEAD = /^(?:(?:嗯+|嗯嗯|哦+|噢|喔|好的|好滴|好嘞|行|妥了|妥妥的|得嘞|那个|就是|呃|额|ok|okay|um+|uh|hmm+|alright|sure|right|well)(?:[\s,，、!！。.~～]|\p{Extended_Pictographic})+)+(?=\S)/iu;
 
 /** Thanks, emoji, softening particles and marks taken off the end, until none is left there. */
 function withoutCourtesyAtEnd(text: string, softeners: boolean): string {

@@ -1319,6 +1319,43 @@ describe('what merchants write around the facts, batches 68–69', () => {
   });
 });
 
+describe('what merchants write around the facts, batches 70–71', () => {
+  it('one day said with both a start and an end word ("由今日开始…停到下个月先"): the day to the nearer word', () => {
+    const step = engine.start('suspend-settlement', { text: '琴晚落暴雨我间铺水浸咗啲货同柜台全部浸烂晒要执好耐由今日开始啲钱唔好打过嚟住停到下个月先商户号847203619958402' }, NOW, 'zh-CN');
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date'), valueOf(step.state, 'reason')]).toEqual(['2026-11-25', undefined, 'business_change']);
+  });
+
+  it('"电话最后四位搞反了 是4681 不是4618": the phone named first is corrected, not the card\'s 后四位', () => {
+    const confirming = last('cancel-transaction', [...TO_CONFIRM.slice(0, -1), '13905274618']).state!;
+    expect(confirming.stage).toBe('confirming');
+    expect(valueOf(send(confirming, '电话最后四位搞反了 是4681 不是4618').state, 'phone')).toBe('13905274681');
+  });
+
+  it('"a 10 class pack" is no amount; "妥了 确认" confirms', () => {
+    const step = engine.start('cancel-transaction', { text: 'refund pls. student paid a 10 class pack, she is moving to another city cant come anymore' }, NOW, 'en');
+    expect(valueOf(step.state, 'amount')).toBeUndefined();
+    expect(valueOf(step.state, 'reason')).toContain('student');
+    expect(send(last('cancel-transaction', TO_CONFIRM).state, '妥了 确认').outcome?.type).toBe('submit');
+  });
+
+  it('reasons as told: "鞋底开胶了", "鞋子小了", "分手了…照也不拍了", "chef quit … close the kitchen", "visa … shop will be closed"; "凭证号太小了看不清" is none', () => {
+    expect(valueOf(engine.start('cancel-transaction', { text: '凭证号是004518 前天下午刷的 人家说鞋子小了要退' }, NOW, 'zh-CN').state, 'reason')).toContain('鞋子小了');
+    expect(valueOf(engine.start('cancel-transaction', { text: '帮客人退双运动鞋 鞋底开胶了 昨天刷的 925' }, NOW, 'zh-CN').state, 'reason')).toContain('开胶');
+    expect(valueOf(send(last('cancel-transaction', ['申请退货', MID]).state, '凭证号太小了看不清').state, 'reason')).toBeUndefined();
+    const kitchen = engine.start('suspend-settlement', { text: 'pls hold payouts from tomorrow for 10 days, our chef quit and we close the kitchen til we hire a new one' }, NOW, 'en');
+    expect(valueOf(kitchen.state, 'reason')).toBe('business_change');
+    const visa = engine.start('suspend-settlement', { text: 'need to pause payouts. my visa needs renewal so i have to leave china for 3 weeks and the shop will be closed' }, NOW, 'en');
+    expect(valueOf(visa.state, 'reason')).toBe('business_change');
+  });
+
+  it('partners as said in Cantonese and of a new acquirer: "冇其他平台 净系你哋" is no, "新的那家知道" yes', () => {
+    const asked = last('suspend-settlement', ['下周一开始暂停结算，店要装修，装修完了再说', MID, '跳过']);
+    expect(asked.state!.pending).toBe('partners_notified');
+    expect(valueOf(send(asked.state, '冇其他平台 净系你哋').state, 'partners_notified')).toBe('no');
+    expect(valueOf(send(asked.state, '新的那家知道').state, 'partners_notified')).toBe('yes');
+  });
+});
+
 describe('courtesy around an answer', () => {
   it('confirms, skips and answers with thanks, emoji and softening particles around the words', () => {
     for (const text of ['确认 麻烦了', '确认🙏', '整吧，确认 谢谢', '确认提交，谢谢啦！！', '好的提交 麻烦了', '確認 謝謝', 'submit it, thanks!', '确认啊', '确认～']) {

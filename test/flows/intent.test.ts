@@ -594,3 +594,18 @@ describe('intent detection: batches 68–69', () => {
     expect(detector.detect('terminal says already settled, pls refund it for me, merchant 812345678901234')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
   });
 });
+
+describe('intent detection: batches 70–71', () => {
+  it('money to give back ("定金要还给她", "全额还给他们"); one\'s own refund asked after in dialect; 推个款', () => {
+    for (const text of [
+      '五天前有个孃孃在我们这儿订了十桌坝坝宴 刷卡交了三千块定金 结果她屋头老人住院了 酒席办不成了 定金要还给她噻 老板说全部还 商户号815206397741058 终端58013726',
+      '四个月前有对新人在我们影楼刷卡付了婚纱照套餐6800 现在两个人分手了婚不结了照也不拍了 老板心软说全额还给他们 我在机器上弄提示超过期限弄不了 商户号862930471185602 终端30947516',
+      '喂喂 我要推个款 前天刷的一千二百八十块 顾客说那个毛衣洗了一次就缩水了',
+    ]) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    for (const text of ['我那个退款是不是没批哦 客人来问了好几道了 钱也没见退回去 咋个回事嘛', '人家客人说卡里的钱到现在还没回来 天天打电话骂我 说我骗他钱 你们到底给退没退啊']) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    }
+  });
+});

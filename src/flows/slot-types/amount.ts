@@ -65,7 +65,7 @@ const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}
 const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
 // …nor how many digits went wrong ("keyed 2 extra zeros", "多打了两个0").
-const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍道趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am|(?:st|nd|rd|th)\b|(?:extra\s+)?(?:zeros?|0s|digits?)\b|extra\b)/i;
+const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍道趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am|(?:st|nd|rd|th)\b|(?:extra\s+)?(?:zeros?|0s|digits?)\b|extra\b|(?:-\s*)?(?:class(?:es)?|lessons?|sessions?|visits?|packs?|pieces?|pcs|items?|people|persons?|guests?|nights?|rooms?|tables?|kg|boxes?|bottles?)\b)/i;
 /** The other half of a day written month/day ("12/3"). */
 const MONTH_DAY_AFTER = /^[/／](?:[1-9]|[12]\d|3[01])(?!\d)/;
 const MONTH_DAY_BEFORE = /(?<!\d)(?:[1-9]|1[0-2])[/／]$/;
