@@ -1187,6 +1187,8 @@ export class FlowEngine {
     const rest = restated ? blank(text, [restated.span]) : text;
     const found: Extraction = rest.trim() ? this.extractInto(flow, state, rest, now, locale, { mode: 'confirming' }) : noExtraction();
     if (restated) found.changed.push(restated.slot);
+    // "start is day after tmrw … still 10 days": a hold told as a length keeps its length from the new start.
+    found.changed.push(...this.lengthsKept(flow, state, found.changed, now).filter((n) => !found.changed.includes(n)));
     say.push(...found.explanations);
     // Only slots still open (never a value shown in the summary: the model does not correct).
     const fromModel = text ? this.fromModel(flow, state, input, now, locale, flow.slots, found.explained) : [];
@@ -1650,6 +1652,26 @@ export class FlowEngine {
   }
 
   /** Date slots told as a length of time, filled once the day they count from is known; their names. */
+  /**
+   * Days told as a length ("for 10 days") whose start day was just changed, the end not: counted again from
+   * the new start. The slots moved.
+   */
+  private lengthsKept(flow: Flow, state: FlowState, changed: string[], now: Date): string[] {
+    const moved: string[] = [];
+    for (const [name, days] of Object.entries(state.durations ?? {})) {
+      const slot = this.slot(flow, name);
+      const fromName = slot?.options.durationFrom;
+      const from = fromName ? state.values[fromName] : undefined;
+      if (!slot || !fromName || !changed.includes(fromName) || changed.includes(name) || typeof from?.value !== 'string') continue;
+      const iso = addDaysIso(from.value, days);
+      const checked = iso ? this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now) : undefined;
+      if (!checked?.ok || sameValue(state.values[name], checked)) continue;
+      this.setValue(state, name, checked);
+      moved.push(name);
+    }
+    return moved;
+  }
+
   private applyDurations(flow: Flow, state: FlowState, now: Date): string[] {
     const filled: string[] = [];
     for (const [name, days] of Object.entries(state.durations ?? {})) {

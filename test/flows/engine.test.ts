@@ -1356,6 +1356,19 @@ describe('what merchants write around the facts, batches 70–71', () => {
   });
 });
 
+describe('a hold told as a length', () => {
+  it('keeps its length when its start is corrected at the summary ("start is day after tmrw … still 10 days")', () => {
+    const steps = talk('suspend-settlement', ['pls hold payouts from tomorrow for 10 days, our chef quit and we close the kitchen til we hire a new one', MID, 'no docs', 'no, only u', PHONE], { locale: 'en' });
+    const summary = steps.at(-1)!.state!;
+    expect([summary.stage, valueOf(summary, 'start_date'), valueOf(summary, 'resume_date')]).toEqual(['confirming', '2026-11-26', '2026-12-06']);
+    const moved = send(summary, 'wait start is day after tmrw not tmrw, we still open tmrw. still 10 days', 'en');
+    expect([valueOf(moved.state, 'start_date'), valueOf(moved.state, 'resume_date')]).toEqual(['2026-11-27', '2026-12-07']);
+    // A resume day given as a day stays where it was.
+    const dated = last('suspend-settlement', ['明天开始暂停结算，店要装修，12月20号恢复', MID, '跳过', '没有', PHONE]).state!;
+    expect(valueOf(send(dated, '开始日期改成后天').state, 'resume_date')).toBe('2026-12-20');
+  });
+});
+
 describe('courtesy around an answer', () => {
   it('confirms, skips and answers with thanks, emoji and softening particles around the words', () => {
     for (const text of ['确认 麻烦了', '确认🙏', '整吧，确认 谢谢', '确认提交，谢谢啦！！', '好的提交 麻烦了', '確認 謝謝', 'submit it, thanks!', '确认啊', '确认～']) {
