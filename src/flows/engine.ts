@@ -1554,6 +1554,7 @@ export class FlowEngine {
         if (ids.size === 0 && otherwise && label && state.values[slot.name]!.value !== otherwise && said.some((f) => negated(f) && f.value === state.values[slot.name]!.value)) {
           this.setValue(state, slot.name, { ok: true, value: otherwise, display: label });
           out.changed.push(slot.name);
+          this.explainedAgain(flow, state, slot, text, out);
           continue;
         }
         if (ids.size !== 1) continue;
@@ -1561,6 +1562,7 @@ export class FlowEngine {
         if (state.values[slot.name]!.value === f.value) continue;
         this.setValue(state, slot.name, { ok: true, value: f.value, display: f.display });
         out.changed.push(slot.name);
+        this.explainedAgain(flow, state, slot, text, out);
       }
     }
 
@@ -1652,6 +1654,19 @@ export class FlowEngine {
   }
 
   /** Date slots told as a length of time, filled once the day they count from is known; their names. */
+  /**
+   * The words that explain an option, given again with a corrected option ("actually not cash flow … we're
+   * moving our settlement account"): the explanation kept before was of the option now replaced.
+   */
+  private explainedAgain(flow: Flow, state: FlowState, option: Slot, text: string, out: Extraction): void {
+    const detail = flow.slots.find((s) => s.options.from?.explains === option.name);
+    if (!detail || state.values[detail.name] === undefined || out.changed.includes(detail.name)) return;
+    const found = textFrom(text, detail.options.from!, (value) => this.explainsMore(flow, option.name, detail.options.from!.labels, value));
+    if (!found || found.value === state.values[detail.name]!.value) return;
+    this.setValue(state, detail.name, { ok: true, value: found.value, display: found.value });
+    out.changed.push(detail.name);
+  }
+
   /**
    * Days told as a length ("for 10 days") whose start day was just changed, the end not: counted again from
    * the new start. The slots moved.
@@ -2529,7 +2544,7 @@ function textFrom(
   for (let i = 0; i < all.length; i++) {
     if (!cued(all[i]!)) continue;
     // "不是周转的问题，是我们公司要换对公账户": what it is not, when what it is follows.
-    if (/^\s*(?:不是|并非|\bnot\b)/i.test(all[i]!.text) && all.slice(i + 1).some(cued)) continue;
+    if (/^\s*(?:(?:actually|sorry|wait|oh|no|哦|噢|不对|等等)[\s,，]*)?(?:不是|并非|\bnot\b)/i.test(all[i]!.text) && all.slice(i + 1).some(cued)) continue;
     let j = i;
     while (j + 1 < all.length && spaced(all[j]!, all[j + 1]!) && cued(all[j + 1]!)) j++;
     const parts = all

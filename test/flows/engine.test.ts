@@ -1300,6 +1300,8 @@ describe('what merchants write around the facts, batches 68–69', () => {
     expect(valueOf(asked.state, 'reason')).toBe('cash_flow');
     const corrected = send(asked.state, "actually not cash flow, sorry. we're moving our settlement account to a new bank and dont want money going into the old one", 'en');
     expect(valueOf(corrected.state, 'reason')).toBe('other');
+    // …and the words kept to explain it are the new ones, not "cash flow issue".
+    expect(valueOf(corrected.state, 'reason_detail')).toBe("we're moving our settlement account to a new bank and dont want money going into the old one");
   });
 
   it('"no have" passes over documents; "i tell bank already" answers the partners; "shop will close" is a business change', () => {
