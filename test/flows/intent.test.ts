@@ -609,3 +609,10 @@ describe('intent detection: batches 70–71', () => {
     }
   });
 });
+
+describe('intent detection: what the review asked for', () => {
+  it('"你们要营业执照跟装修合同 我都准备好了" is the supplement; a new hold with its materials ready is a new hold', () => {
+    expect(detector.detect('停结算那个 你们要营业执照跟装修合同 我都准备好了 商户号867382014596725')).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
+    expect(detector.detect('我要暂停结算，材料准备好了，营业执照和装修合同')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+  });
+});
