@@ -2608,7 +2608,8 @@ function withoutPhotoClauses(text: string): string {
 }
 
 /** A value and the one it replaces: "57 not 75", "57 instead of 75", "是57不是75", "不是75是57", "不是75 而是57", "75不对 是57". */
-const RIGHT_NOT_WRONG = /([^\s,，。;；:：]+?)\s*[,，]?\s*(?:\bnot\b|\binstead of\b|\brather than\b|不是)\s*([^\s,，。;；!！?？]+)/i;
+// A number grouped in thousands ("1,950 not 1,590") is one value, its commas no pauses.
+const RIGHT_NOT_WRONG = /(\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\s,，。;；:：]+?)\s*[,，]?\s*(?:\bnot\b|\binstead of\b|\brather than\b|不是)\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\s,，。;；!！?？]+)/i;
 const NOT_WRONG_BUT_RIGHT = /不是\s*([^\s,，。;；是]+)\s*[,，]?\s*(?:而|其实|应该)?是\s*([^\s,，。;；!！?？]+)/;
 
 /** "刚才写的4290不对 是4920", "1810错了 是1180": the value said wrong, then the right one. */

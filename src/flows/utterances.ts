@@ -59,7 +59,8 @@ export const SKIP = new RegExp(
   'i',
 );
 /** "跳过" ending a message that first says why ("转让合同还没签 先跳过"): passed over all the same. */
-export const SKIP_AT_END = /[\s，,。.;；]\s*(?:先|就|那就|那|暂时|这个|这步)?\s*(?:跳过|跳過|skip(?: it| this(?: one)?| for now)?)(?:吧|了|先|啊|呀|嘛|呗|哈|啦|哦)*[\s。.!！~～]*$/i;
+// …and so does not knowing, said last ("卡号她没给我看 不知道").
+export const SKIP_AT_END = /[\s，,。.;；]\s*(?:先|就|那就|那|暂时|这个|这步|我也|也|都)?\s*(?:跳过|跳過|不知道|不清楚|不记得了?|skip(?: it| this(?: one)?| for now)?|dunno|no idea)(?:吧|了|先|啊|呀|嘛|呗|哈|啦|哦)*[\s。.!！~～]*$/i;
 /** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
 export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
@@ -94,7 +95,7 @@ export const REPLACES_PHOTO = new RegExp(
 export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
 export const SLIP_WINS =
-  /按照?(?:小票|签购单|单子|票据|票)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据)(?:上的?)?(?:这个|那个|这张|写的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the )?(?:slip|receipt)|(?:slip|receipt)(?:'s| is| one is)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
+  /按照?(?:小票|签购单|单子|票据|票|照片|图片)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据|照片|图片|图)(?:上的?)?(?:这个|那个|这张|写的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据|照片)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the |what'?s on the |whats on the |what is on the )?(?:slip|receipt|photo)|(?:slip|receipt)(?:'s| is| one is)?(?: the)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
 export const CORRECTION = /不对|错了|看反了|改成|改为|应该是|更正|修改|改一下|actually|correction|change|should be|is wrong|was wrong|i meant|i mean(?![a-z])/i;
 /**
  * A message that opens as a correction ("不对，金额是1208", "等等 金额说错了 是540"): only such a message is

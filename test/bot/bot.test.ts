@@ -112,6 +112,9 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     }
     const [answer] = await terminalConversation(env.runtime, 'human-say-scam').say('somebody call me ask the sms code for unfreeze my account, is ok?');
     expect(answer?.text).toMatch(/Source:|来源：/);
+    // Somebody else's call, told: no call back asked for ("银行风控给我打电话 说…").
+    const [told] = await terminalConversation(env.runtime, 'human-say-told').say('昨天夜里银行风控给我打电话 说有好几笔上万的刷卡 叫我先把资金结算停了 钱先别打到我账上 今天就停 你帮我弄一下');
+    expect(told?.text).not.toMatch(/人工客服都不在线|agents are offline|no agent/i);
   });
 
   it('takes "call me on 177…" said to the flow\'s question for a phone number as that number, not as a call-back request', async () => {

@@ -1371,6 +1371,36 @@ describe('a hold told as a length', () => {
   });
 });
 
+describe('what merchants write around the facts, batches 72–73', () => {
+  it('"by card 1,590" is money; "sorry i meant 1,950 not 1,590" corrects it beside another answer', () => {
+    const told = engine.start('cancel-transaction', { text: 'hello, need refund pls. a student cancel the piano course, her mom paid yesterday by card 1,590' }, NOW, 'en');
+    expect(valueOf(told.state, 'amount')).toBe(159000);
+    const asked = last('cancel-transaction', ['hello, need refund pls. a student cancel the piano course, her mom paid yesterday by card 1,590', MID, TID], { locale: 'en' });
+    const corrected = send(asked.state, 'voucher 005307. sorry i meant 1,950 not 1,590, typo', 'en');
+    expect([valueOf(corrected.state, 'voucher_no'), valueOf(corrected.state, 'amount')]).toEqual(['005307', 195000]);
+  });
+
+  it('"卡号她没给我看 不知道" passes over the card; "没有节算 晚上才节" (a homophone) says not settled', () => {
+    const dec6 = new Date('2026-12-06T04:00:00Z');
+    const atCard = last('cancel-transaction', ['今天早上六点半 有个护士刷卡 十二块钱我给按成一千二了 要撤消', MID, TID, '凭证号000041'], { now: dec6 });
+    expect(atCard.state!.pending).toBe('card_last4');
+    const skipped = engine.handle(atCard.state!, { text: '卡号她没给我看 不知道' }, dec6, 'zh-CN');
+    expect(skipped.state!.pending).toBe('batch_settled');
+    expect(valueOf(engine.handle(skipped.state!, { text: '没有节算 晚上才节' }, dec6, 'zh-CN').state, 'batch_settled')).toBe('no');
+  });
+
+  it('holds told as stories: the landlord took the shop back, the gym moved floors, a burst pipe, the market moves (开张 is the reopening)', () => {
+    const landlord = engine.start('suspend-settlement', { text: `商户号${MID} 我们要暂停到账 门面被房东收回去了 要找新地方重新开` }, NOW, 'zh-CN');
+    expect(valueOf(landlord.state, 'reason')).toBe('business_change');
+    const gym = engine.start('suspend-settlement', { text: '我们健身房在商场五楼 商场要把我们调到负一楼去 后天开始拆器械搬场地 搬完装好要十天 这十天刷卡的钱先不用往卡上打了' }, NOW, 'zh-CN');
+    expect([valueOf(gym.state, 'reason'), valueOf(gym.state, 'start_date')]).toEqual(['business_change', '2026-11-27']);
+    const pipe = engine.start('suspend-settlement', { text: '昨天晚上楼上水管爆了 教室天花板泡塌了一块 物业说要重新吊顶 这阵子课上不了 我想暂庭一下资金姐算' }, NOW, 'zh-CN');
+    expect(valueOf(pipe.state, 'reason')).toBe('business_change');
+    const market = engine.start('suspend-settlement', { text: '市场要整体搬到新址 管委会通知大后天老市场就断水断电 新市场二十天以后才开张 这中间我也没地方卖货 刷卡机上结算给我的钱先停一停吧' }, NOW, 'zh-CN');
+    expect([valueOf(market.state, 'start_date'), valueOf(market.state, 'resume_date')]).toEqual(['2026-11-28', '2026-12-15']);
+  });
+});
+
 describe('courtesy around an answer', () => {
   it('confirms, skips and answers with thanks, emoji and softening particles around the words', () => {
     for (const text of ['确认 麻烦了', '确认🙏', '整吧，确认 谢谢', '确认提交，谢谢啦！！', '好的提交 麻烦了', '確認 謝謝', 'submit it, thanks!', '确认啊', '确认～']) {

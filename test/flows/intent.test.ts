@@ -616,3 +616,15 @@ describe('intent detection: what the review asked for', () => {
     expect(detector.detect('我要暂停结算，材料准备好了，营业执照和装修合同')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
   });
 });
+
+describe('intent detection: batches 72–73', () => {
+  it('money to go back as requests ("这钱得还人家", "帮我推一哈"); a hold the bank asked for', () => {
+    for (const text of [
+      '昨天下午一个大爷在我们药房刷卡买了台电子血压计 698 今天他闺女拿着盒子过来了 说医生讲腕式的量不准 要用上臂式的 盒子都没拆封 这钱得还人家',
+      '昨天那个客人买了两件酒 今天又搬回来了 说屋头办酒席用不完 刷卡的 帮我推一哈',
+    ]) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    expect(detector.detect('昨天夜里银行风控给我打电话 说有好几笔上万的刷卡 要我们配合核查 叫我先把资金结算停了 钱先别打到我账上 今天就停 你帮我弄一下')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+  });
+});

@@ -142,7 +142,8 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
     if (g.unit === undefined && /^[一两]$/.test(g.main!) && ONE_AS_WORD_PART.test(after)) continue; // 退款一般…, 一直, 一下
     // A label before claims the number ("订单号 1280"), unless a currency names it money ("coffee order 86 yuan").
-    if (idLabelBefore(text, start) && (g.unit === undefined || /^\d{6,}$/.test(bare))) continue;
+    // …but a number grouped in thousands ("by card 1,590") is money whatever names it.
+    if (idLabelBefore(text, start) && (g.unit === undefined || /^\d{6,}$/.test(bare)) && !/^\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$/.test(g.main!)) continue;
     // "last 4 is 6213", "后4位": how many digits of a card, no amount.
     if (/\b(?:last|first)\s*$/i.test(before) || /(?<![然之以])[后末]\s*$/.test(before)) continue;
     // What the sale should have been is not its amount: "把68块打成了680", "本来是158", "1200 instead of 120".
