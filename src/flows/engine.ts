@@ -160,7 +160,7 @@ function saysMoreThanPick(rest: string): boolean {
 }
 
 /** Told otherwise since the answer: asked somebody, or found out. */
-const HEARD_OTHERWISE = /(?:我|刚|刚才)?问了(?:一?下)?(?:店长|老板|经理|主管|同事|收银员?|财务|老公|老婆|家里人?)|原来|其实|\b(?:turns out|turned out|checked with|i asked|just asked|actually)\b/i;
+const HEARD_OTHERWISE = /(?:我|刚|刚才)?问了(?:一?下)?(?:店长|老板|经理|主管|同事|收银员?|财务|老公|老婆|家里人?)|(?:我)?(?:老婆|老公|婆娘|媳妇|爱人|家里人?|店长|老板|经理|同事|收银员?)(?:刚才?|刚刚)?(?:说|讲)|那就是|原来|其实|\b(?:turns out|turned out|checked with|i asked|just asked|actually)\b/i;
 
 /** A clause about the photos sent ("发错了", "头先嗰张唔计", "sorry wrong pic"), not about the sale. */
 const PHOTO_TALK = new RegExp(

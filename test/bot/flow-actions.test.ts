@@ -200,6 +200,12 @@ describe('flow actions in the bot', () => {
     expect(withId).toContain('Check a request');
     expect(withId).toContain('only a verified account can see');
     expect(withId).not.toContain(created.request.ticket);
+    // "短信说我CX-…要补东西 补啥", with no file: the status of that ticket (what the review wants), no supplement asking for files.
+    const byTicket = terminalConversation(runtime, 'done-ticket');
+    await byTicket.start();
+    const asked = (await byTicket.say(`收到个短信 说我${created.request.ticket}要补东西 补啥`)).map((a) => a.text ?? '').join('\n');
+    expect(asked).not.toContain('请发送要补充的照片或 PDF 文件');
+    expect(asked).toContain('查询申请进度');
   });
 
   it('of two requests waiting for materials, "停结算那个申请要补营业执照" picks the hold; naming neither asks for the ticket', async () => {

@@ -1401,6 +1401,20 @@ describe('what merchants write around the facts, batches 72–73', () => {
   });
 });
 
+describe('what merchants write around the facts, batches 74–75', () => {
+  it('"一台手机4599" is the phone sold at 4599, no phone number; 大前儿 is three days ago', () => {
+    const step = engine.start('cancel-transaction', { text: '大前天卖出去一台手机4599 客人说屏幕有坏点 换了一台还是有 不要了 退钱' }, NOW, 'zh-CN');
+    expect(valueOf(step.state, 'amount')).toBe(459900);
+    expect(valueOf(engine.start('cancel-transaction', { text: '大前儿卖嘞电动车 客人骑回去电瓶充不进去电 人家不要了' }, NOW, 'zh-CN').state, 'transaction_date')).toBe('2026-11-22');
+  });
+
+  it('"我婆娘说她昨天去银行讲过了 那就是通知了的": news told by someone else corrects the partners answer', () => {
+    const asked = last('suspend-settlement', ['我想把打款停一哈 店头要重新装修 后天开始封门', MID, '20天以后', '没得 跳过', '没通知哪个']);
+    expect([asked.state!.pending, valueOf(asked.state, 'partners_notified')]).toEqual(['phone', 'no']);
+    expect(valueOf(send(asked.state, '等哈 我婆娘说她昨天去银行讲过了 那就是通知了的').state, 'partners_notified')).toBe('yes');
+  });
+});
+
 describe('courtesy around an answer', () => {
   it('confirms, skips and answers with thanks, emoji and softening particles around the words', () => {
     for (const text of ['确认 麻烦了', '确认🙏', '整吧，确认 谢谢', '确认提交，谢谢啦！！', '好的提交 麻烦了', '確認 謝謝', 'submit it, thanks!', '确认啊', '确认～']) {

@@ -628,3 +628,9 @@ describe('intent detection: batches 72–73', () => {
     expect(detector.detect('昨天夜里银行风控给我打电话 说有好几笔上万的刷卡 要我们配合核查 叫我先把资金结算停了 钱先别打到我账上 今天就停 你帮我弄一下')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
   });
 });
+
+describe('intent detection: batches 74–75', () => {
+  it('"我前几天搞的那个退款 搞得么样哒" asks after one\'s own refund', () => {
+    expect(detector.detect('我前几天搞的那个退款 搞得么样哒 客人天天来问')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+  });
+});

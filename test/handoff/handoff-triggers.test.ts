@@ -129,6 +129,8 @@ describe('the bot hands over on its own', () => {
     // The customer's threat told as what happened; the merchant's own names us.
     expect(isComplaint('真是服了这个客人 前天刷了2280走的 昨天跑回来说不喜欢了 不给退就要投诉 行吧 退给她')).toBe(false);
     expect(isComplaint('客人又来了 不给我退我就投诉你们')).toBe(true);
+    // What the customer did, told further from the word ('客人说按完腰更疼了 投诉了'): the story of a refund.
+    expect(isComplaint('要给客人退一笔钱 推拿的 客人说按完腰更疼了 投诉了')).toBe(false);
   });
 
   it('papers named with a complaint word ("起诉书的扫描件", "the police report") are proof sent, not a complaint', () => {

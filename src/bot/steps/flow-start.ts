@@ -6,7 +6,7 @@
  * request without asking for one is answered, and the request offered.
  */
 import { ActivityTypes } from 'botbuilder';
-import { asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, questionBeside, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
+import { asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, namesTicket, questionBeside, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
 import { normalize } from '../../flows/slot-types/normalize.js';
 import { withoutCourtesy } from '../../flows/utterances.js';
 import { t, type MessageKey } from '../../i18n/messages.js';
@@ -80,11 +80,13 @@ export const flowStart: TurnStep = async (turn, kit) => {
   // "钱退给顾客了吗" from the chat that filed a refund asks after it, not after refunds in general.
   // …also where the guide would answer and offer a new request ("结算停了没有啊 今天怎么还到账了").
   // So does "你们发的消息说要补什么" (what the review wants): the status carries the reviewer's note.
-  const statusFlowId = (!detected || detected.mode === 'offer') && (asksIfDone(text) || asksWhatIsNeeded(text)) ? flows.intents.statusFlowId() : undefined;
+  // …and so does "短信说我CX-…要补东西 补啥" asked with no file: what to send is the reviewer's note, not a supplement yet.
+  const asksNeeded = asksWhatIsNeeded(text) && turn.files.length === 0 && !conversation.heldFiles?.length;
+  const statusFlowId = (!detected || detected.mode === 'offer' || (asksNeeded && namesTicket(text))) && (asksIfDone(text) || asksNeeded) ? flows.intents.statusFlowId() : undefined;
   // "营业执照要怎么发给你们" from the chat whose request needs more: that request's supplement.
   const supplementId = !detected && !statusFlowId && sendsMaterials(text) ? await flows.turns.supplementAsked(context) : undefined;
   // Asked with one's own merchant ID, it is about one's own requests wherever they were filed.
-  const ownFlow = supplementId ?? (statusFlowId && (namesMerchantId(text) || (await flows.turns.filedHere(context))) ? statusFlowId : undefined);
+  const ownFlow = supplementId ?? (statusFlowId && (namesMerchantId(text) || namesTicket(text) || (await flows.turns.filedHere(context))) ? statusFlowId : undefined);
   const intent = ownFlow ? { flowId: ownFlow, score: 1, mode: 'start' as const } : detected;
   const topic = conversation.topic;
   delete conversation.topic;

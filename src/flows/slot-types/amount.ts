@@ -143,7 +143,9 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     if (g.unit === undefined && /^[一两]$/.test(g.main!) && ONE_AS_WORD_PART.test(after)) continue; // 退款一般…, 一直, 一下
     // A label before claims the number ("订单号 1280"), unless a currency names it money ("coffee order 86 yuan").
     // …but a number grouped in thousands ("by card 1,590") is money whatever names it.
-    if (idLabelBefore(text, start) && (g.unit === undefined || /^\d{6,}$/.test(bare)) && !/^\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$/.test(g.main!)) continue;
+    // …nor does "手机" label a number too short to be one ("卖出去一台手机4599": the phone sold, at 4599).
+    const phoneOnly = /^\d{1,5}(?:\.\d{1,2})?$/.test(bare) && !idLabelBefore(text, start, 'phone');
+    if (idLabelBefore(text, start) && !phoneOnly && (g.unit === undefined || /^\d{6,}$/.test(bare)) && !/^\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$/.test(g.main!)) continue;
     // "last 4 is 6213", "后4位": how many digits of a card, no amount.
     if (/\b(?:last|first)\s*$/i.test(before) || /(?<![然之以])[后末]\s*$/.test(before)) continue;
     // What the sale should have been is not its amount: "把68块打成了680", "本来是158", "1200 instead of 120".

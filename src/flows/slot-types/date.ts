@@ -248,7 +248,7 @@ function freeNumberContext(env: Env, start: number, end: number): boolean {
 const RELATIVE_DAYS: Record<string, number> = {
   大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 今天: 0, 今日: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3,
   // Northern speech: 昨儿个, 今儿, 明儿
-  前儿个: -2, 前儿: -2, 昨儿个: -1, 昨儿: -1, 今儿个: 0, 今儿: 0, 明儿个: 1, 明儿: 1,
+  大前儿个: -3, 大前儿: -3, 前儿个: -2, 前儿: -2, 昨儿个: -1, 昨儿: -1, 今儿个: 0, 今儿: 0, 明儿个: 1, 明儿: 1,
   // Cantonese, as typed: 前日, 寻日/琴日 (yesterday), 听日 (tomorrow); traditional forms arrive simplified
   大前日: -3, 前日: -2, 寻日: -1, 琴日: -1, 噚日: -1, 听日: 1, 后日: 2, 大后日: 3,
   // The evening or morning of another day: 昨晚 (last night), 前晚, 明早 (today's are read below)
@@ -328,7 +328,7 @@ const PATTERNS: Pattern[] = [
   },
   // 今天, 昨天, 前天, 大前天; 明天, 后天, 大后天 (future: refused unless `allowFuture`)
   {
-    re: /大前天|前天|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|昨晚|昨夜|前晚|今天|今日|今儿个|今儿|大后天|后天|大后日|后日|明天|明日|听日|明儿个|明儿|明早|明晚/g,
+    re: /大前天|前天|大前儿个|大前儿|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|昨晚|昨夜|前晚|今天|今日|今儿个|今儿|大后天|后天|大后日|后日|明天|明日|听日|明儿个|明儿|明早|明晚/g,
     read: (m, env) => ({ day: env.today + RELATIVE_DAYS[m[0]]! }),
   },
   // today, yesterday, the day before yesterday, tomorrow, the day after tomorrow — and as phones type
