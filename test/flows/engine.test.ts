@@ -1413,6 +1413,14 @@ describe('what merchants write around the facts, batches 74–75', () => {
     expect([asked.state!.pending, valueOf(asked.state, 'partners_notified')]).toEqual(['phone', 'no']);
     expect(valueOf(send(asked.state, '等哈 我婆娘说她昨天去银行讲过了 那就是通知了的').state, 'partners_notified')).toBe('yes');
   });
+
+  it('holds told in regional speech: "打今儿个起放二十八天", a tax audit (稽查) is compliance, "客户经理知道这个事" is told', () => {
+    const school = engine.start('suspend-settlement', { text: '俺家是学校门口卖文具的 学校打今儿个起放寒假 放二十八天 学生不来俺也不开门了 这段时间刷卡的钱先别往卡里打 等开学再说' }, NOW, 'zh-CN');
+    expect([valueOf(school.state, 'start_date'), valueOf(school.state, 'resume_date')]).toEqual(['2026-11-25', '2026-12-23']);
+    expect(valueOf(engine.start('suspend-settlement', { text: '我们公司被税务稽查了 税务局的人说账要查清楚 让我们先把结算暂停一下' }, NOW, 'zh-CN').state, 'reason')).toBe('compliance');
+    const asked = last('suspend-settlement', ['下周一开始暂停结算，店要装修，装修完了再说', MID, '跳过']);
+    expect(valueOf(send(asked.state, '开户行的客户经理知道这个事').state, 'partners_notified')).toBe('yes');
+  });
 });
 
 describe('courtesy around an answer', () => {
