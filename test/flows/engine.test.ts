@@ -1342,6 +1342,7 @@ describe('what merchants write around the facts, batches 70–71', () => {
 
   it('reasons as told: "鞋底开胶了", "鞋子小了", "分手了…照也不拍了", "chef quit … close the kitchen", "visa … shop will be closed"; "凭证号太小了看不清" is none', () => {
     expect(valueOf(engine.start('cancel-transaction', { text: '凭证号是004518 前天下午刷的 人家说鞋子小了要退' }, NOW, 'zh-CN').state, 'reason')).toContain('鞋子小了');
+    expect(valueOf(engine.start('cancel-transaction', { text: 'need refund for a customer, he buy a bike helmet 2 days ago and today he find a crack on the side' }, NOW, 'en').state, 'reason')).toContain('crack');
     expect(valueOf(engine.start('cancel-transaction', { text: '帮客人退双运动鞋 鞋底开胶了 昨天刷的 925' }, NOW, 'zh-CN').state, 'reason')).toContain('开胶');
     expect(valueOf(send(last('cancel-transaction', ['申请退货', MID]).state, '凭证号太小了看不清').state, 'reason')).toBeUndefined();
     const kitchen = engine.start('suspend-settlement', { text: 'pls hold payouts from tomorrow for 10 days, our chef quit and we close the kitchen til we hire a new one' }, NOW, 'en');

@@ -632,5 +632,8 @@ describe('intent detection: batches 72–73', () => {
 describe('intent detection: batches 74–75', () => {
   it('"我前几天搞的那个退款 搞得么样哒" asks after one\'s own refund', () => {
     expect(detector.detect('我前几天搞的那个退款 搞得么样哒 客人天天来问')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    // After a ticket of another shop was not found: "那就查我们这家店自己的 退款那个 咋没批呢".
+    expect(detector.detect('噢 那个是我们二店的单号 群里发错了 那就查我们这家店自己的 退款那个 咋没批呢')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('帮我办个退款 那个客人不要了')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
   });
 });
