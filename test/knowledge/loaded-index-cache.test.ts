@@ -12,16 +12,17 @@ import { isAppError } from '../../src/core/errors.js';
 import { ingest, loadIndex } from '../../src/knowledge/ingest.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { Retriever } from '../../src/knowledge/retriever.js';
+import { seedIndex } from '../helpers/prebuilt-index.js';
 import { copyKnowledge, rejection, useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();
 
-/** A knowledge folder of its own and an index built from it. */
+/** A knowledge folder of its own and an index of it: the run's prebuilt index of the same files, else built here. */
 async function workspace(): Promise<{ kd: string; idx: string; root: string }> {
   const root = tempDir();
   const kd = copyKnowledge(root);
   const idx = path.join(root, 'index');
-  await ingest({ knowledgeDir: kd, indexDir: idx });
+  if (!seedIndex(root)) await ingest({ knowledgeDir: kd, indexDir: idx });
   return { kd, idx, root };
 }
 
