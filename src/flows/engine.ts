@@ -1509,6 +1509,8 @@ export class FlowEngine {
         continue;
       }
       out.spans.push([f.start, f.end]);
+      // The others of this slot's values ("凭证号一个210447一个210448") were its candidates: none is another slot's answer.
+      for (const x of pool) if (x !== f) out.spans.push([x.start, x.end]);
       if (!sameValue(current, checked)) {
         this.setValue(state, target.name, checked);
         out.changed.push(target.name);

@@ -1242,6 +1242,11 @@ describe('what merchants write around the facts, more', () => {
     expect(asked.state!.pending).toBe('voucher_no');
     expect(valueOf(send(asked.state, '两张小票凭证号一个210447一个210448，第二个是多的').state, 'voucher_no')).toBe('210448');
     expect(valueOf(send(asked.state, '凭证号210447和210448，退第一个').state, 'voucher_no')).toBe('210447');
+    // Said where the amount is asked: the other code listed is no amount.
+    const atAmount = last('cancel-transaction', ['昨天这个客人被扣了两次 要退一笔', `商户号${MID} 终端号${TID}`]);
+    expect(atAmount.state!.pending).toBe('amount');
+    const listed = send(atAmount.state, '两张小票凭证号一个210447一个210448，第二个是多的');
+    expect([valueOf(listed.state, 'voucher_no'), valueOf(listed.state, 'amount')]).toEqual(['210448', undefined]);
   });
 
   it('news that changes an answer ("等等 我问了下店长 下午交班的时候已经结算过了") corrects it while another question is asked', () => {
