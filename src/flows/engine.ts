@@ -29,7 +29,7 @@ import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 import { pickSlip } from './slip-choice.js';
-import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, affirmsOnly, asksQuestion, halfWidth, withoutCourtesy } from './utterances.js';
+import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, HEARD_OTHERWISE, affirmsOnly, asksQuestion, halfWidth, saysMoreThanPick, withoutCourtesy, withoutPhotoTalk } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -151,27 +151,6 @@ export interface EngineOptions {
 function asRead(input: FlowInput): FlowInput {
   const text = withoutCourtesy(halfWidth(simplifiedText(input.text)));
   return text === input.text ? input : { ...input, text };
-}
-
-/** What is left of "就是9点13那张吧", "the 5:30 one please" once the time is taken: nothing more to read. */
-const PICK_FILLER_WORDS = /\b(?:the|one|it|that|this|please|pls|yes|yeah|yep|ok|refund|void|cancel)\b|[是就那这张笔单个的吧啊呀了退撤掉要对嗯好哦行\s\p{P}]/giu;
-function saysMoreThanPick(rest: string): boolean {
-  return rest.replace(PICK_FILLER_WORDS, '').length > 0;
-}
-
-/** Told otherwise since the answer: asked somebody, or found out. */
-const HEARD_OTHERWISE = /(?:我|刚|刚才)?问了(?:一?下)?(?:店长|老板|经理|主管|同事|收银员?|财务|老公|老婆|家里人?)|(?:我)?(?:老婆|老公|婆娘|媳妇|爱人|家里人?|店长|老板|经理|同事|收银员?)(?:刚才?|刚刚)?(?:说|讲)|那就是|原来|其实|\b(?:turns out|turned out|checked with|i asked|just asked|actually)\b/i;
-
-/** A clause about the photos sent ("发错了", "头先嗰张唔计", "sorry wrong pic"), not about the sale. */
-const PHOTO_TALK = new RegExp(
-  String.raw`${REPLACES_PHOTO.source}|(?:头先|刚才|上一|前面|之前|第一)(?:嗰|𠮶|那|的)?张(?:唔计|唔算|不算|不要了?|作废|不对|唔啱)|^(?:唔好意思|不好意思|抱歉|sorry|oops)$`,
-  'i',
-);
-/** The message without its clauses about the photos; empty when it says nothing else. */
-function withoutPhotoTalk(text: string): string {
-  const parts = text.split(/[，,。.!！;；\s]+/).filter(Boolean);
-  const kept = parts.filter((p) => !PHOTO_TALK.test(p));
-  return kept.length === parts.length ? text : kept.join('，');
 }
 
 /** "(那就)按退货(来|提交)": going by a value as it is. */
@@ -1678,27 +1657,31 @@ export class FlowEngine {
     for (const [name, days] of Object.entries(state.durations ?? {})) {
       const slot = this.slot(flow, name);
       const fromName = slot?.options.durationFrom;
-      const from = fromName ? state.values[fromName] : undefined;
-      if (!slot || !fromName || !changed.includes(fromName) || changed.includes(name) || typeof from?.value !== 'string') continue;
-      const iso = addDaysIso(from.value, days);
-      const checked = iso ? this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now) : undefined;
-      if (!checked?.ok || sameValue(state.values[name], checked)) continue;
+      if (!slot || !fromName || !changed.includes(fromName) || changed.includes(name)) continue;
+      const checked = this.daysAfterStart(flow, state, slot, days, now);
+      if (!checked || sameValue(state.values[name], checked)) continue;
       this.setValue(state, name, checked);
       moved.push(name);
     }
     return moved;
   }
 
+  /** The day `days` after the slot's `durationFrom` day, checked as the slot's value; undefined without that day. */
+  private daysAfterStart(flow: Flow, state: FlowState, slot: Slot, days: number, now: Date): Valid<unknown> | undefined {
+    const from = slot.options.durationFrom ? state.values[slot.options.durationFrom] : undefined;
+    const iso = typeof from?.value === 'string' ? addDaysIso(from.value, days) : undefined;
+    if (!iso) return undefined;
+    const checked = this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now);
+    return checked.ok ? checked : undefined;
+  }
+
   private applyDurations(flow: Flow, state: FlowState, now: Date): string[] {
     const filled: string[] = [];
     for (const [name, days] of Object.entries(state.durations ?? {})) {
       const slot = this.slot(flow, name);
-      const from = slot?.options.durationFrom ? state.values[slot.options.durationFrom] : undefined;
-      if (!slot || state.values[name] !== undefined || typeof from?.value !== 'string') continue;
-      const iso = addDaysIso(from.value, days);
-      if (!iso) continue;
-      const checked = this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now);
-      if (!checked.ok) continue;
+      if (!slot || state.values[name] !== undefined) continue;
+      const checked = this.daysAfterStart(flow, state, slot, days, now);
+      if (!checked) continue;
       this.setValue(state, name, checked);
       filled.push(name);
     }

@@ -5,6 +5,8 @@
  * charge, whose two slips differ in nothing a merchant remembers but the minute.
  */
 
+import { parseSmallInt } from '../core/numerals.js';
+
 /** The key under which a slip's printed time ("16:07:29") travels with its values. Never a slot name. */
 export const SLIP_TIME = '@time';
 
@@ -14,18 +16,6 @@ const CLOCK = new RegExp(
   String.raw`(?<part>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|昨晚|今晚)?\s*(?<h>\d{1,2}|${CN_CLOCK_NUMBER})\s*(?:点|點|[:：])\s*(?:(?<m>\d{1,2}|${CN_CLOCK_NUMBER})\s*分?)?(?:\s*(?<ampm>am|pm|a\.m\.|p\.m\.))?(?!\d)`,
   'gi',
 );
-const CN_DIGIT: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
-
-/** 9, "九", "十二", "二十五", "零六" → the number; undefined for what is no such number. */
-function clockNumber(said: string): number | undefined {
-  if (/^\d+$/.test(said)) return Number(said);
-  const m = /^(?:([一二两三四五六七八九])?(十))?([零〇一二两三四五六七八九])?$/.exec(said) ?? /^([零〇])([一二三四五六七八九])$/.exec(said);
-  if (!m) return undefined;
-  if (m[1] === '零' || m[1] === '〇') return CN_DIGIT[m[2]!];
-  const tens = m[2] === '十' ? (m[1] ? CN_DIGIT[m[1]]! : 1) : 0;
-  const ones = m[3] ? CN_DIGIT[m[3]]! : 0;
-  return m[2] || m[3] ? tens * 10 + ones : undefined;
-}
 const LATER = /后(?:面|边)?刷的|后面(?:那|这|的)|后(?:一|边)(?:笔|张|单|个)|后边那|第二(?:笔|张|单|个)|第2(?:笔|张|单|个)|后刷的|后来(?:刷的|那)|\b(?:the )?(?:second|later|latter|last|2nd) (?:one|charge|swipe|payment|slip|receipt)\b/gi;
 const EARLIER = /前面(?:那|这|的)|前(?:一|边)(?:笔|张|单|个)|前边那|第一(?:笔|张|单|个)|第1(?:笔|张|单|个)|先刷的|\b(?:the )?(?:first|earlier|former|1st) (?:one|charge|swipe|payment|slip|receipt)\b/gi;
 
@@ -46,8 +36,8 @@ export function pickSlip(text: string, each: Record<string, string>[]): SlipChoi
   const times = each.map((values) => minutesOf(values[SLIP_TIME]));
   const blank = (spans: [number, number][]) => spans.reduce((t, [a, b]) => t.slice(0, a) + ' '.repeat(b - a) + t.slice(b), text);
   for (const c of text.matchAll(CLOCK)) {
-    let hour = clockNumber(c.groups!.h!);
-    const minute = c.groups!.m === undefined ? undefined : clockNumber(c.groups!.m);
+    let hour = parseSmallInt(c.groups!.h!);
+    const minute = c.groups!.m === undefined ? undefined : parseSmallInt(c.groups!.m);
     if (hour === undefined || hour > 23 || (c.groups!.m !== undefined && (minute === undefined || minute > 59))) continue;
     const part = c.groups!.part;
     const pm = /^p/i.test(c.groups!.ampm ?? '') || ['下午', '傍晚', '晚上', '昨晚', '今晚'].includes(part ?? '') || (part === '中午' && hour < 3);

@@ -91,6 +91,27 @@ export const REPLACES_PHOTO = new RegExp(
   String.raw`${WRONG_PHOTO_SAID.source}|这张才是|这张才对|(?:呢|这)张(?:先|至|先至)(?:啱|系|是|对)|换这张|用这张|以这张为准|\bwrong one\b|\b(?:use|take) this one instead\b|\bignore the (?:first|last|previous|other) (?:one|photo|picture)\b`,
   'i',
 );
+
+/** What is left of "就是9点13那张吧", "the 5:30 one please" once the slip it picks is taken: nothing more to read. */
+const PICK_FILLER_WORDS = /\b(?:the|one|it|that|this|please|pls|yes|yeah|yep|ok|refund|void|cancel)\b|[是就那这张笔单个的吧啊呀了退撤掉要对嗯好哦行\s\p{P}]/giu;
+export function saysMoreThanPick(rest: string): boolean {
+  return rest.replace(PICK_FILLER_WORDS, '').length > 0;
+}
+
+/** Told otherwise since the answer: asked somebody, heard it from somebody, or found out. */
+export const HEARD_OTHERWISE = /(?:我|刚|刚才)?问了(?:一?下)?(?:店长|老板|经理|主管|同事|收银员?|财务|老公|老婆|家里人?)|(?:我)?(?:老婆|老公|婆娘|媳妇|爱人|家里人?|店长|老板|经理|同事|收银员?)(?:刚才?|刚刚)?(?:说|讲)|那就是|原来|其实|\b(?:turns out|turned out|checked with|i asked|just asked|actually)\b/i;
+
+/** A clause about the photos sent ("发错了", "头先嗰张唔计", "sorry wrong pic"), not about the sale. */
+const PHOTO_TALK = new RegExp(
+  String.raw`${REPLACES_PHOTO.source}|(?:头先|刚才|上一|前面|之前|第一)(?:嗰|𠮶|那|的)?张(?:唔计|唔算|不算|不要了?|作废|不对|唔啱)|^(?:唔好意思|不好意思|抱歉|sorry|oops)$`,
+  'i',
+);
+/** The message without its clauses about the photos; empty when it says nothing else. */
+export function withoutPhotoTalk(text: string): string {
+  const parts = text.split(/[，,。.!！;；\s]+/).filter(Boolean);
+  const kept = parts.filter((p) => !PHOTO_TALK.test(p));
+  return kept.length === parts.length ? text : kept.join('，');
+}
 /** Words about the photo itself ("小票在这", "你看小票吧"): said with a photo, they are no answer to a free-text question. */
 export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
