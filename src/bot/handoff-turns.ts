@@ -45,7 +45,7 @@ const COMPLAINT_PAPERS = /起诉书|起诉状|诉状|律师函|报警回执|报�
  * A crime against the shop told as the story of a request ("有人拿盗刷的卡来刷的 已经报警了 想先把结算停掉"):
  * the police and the fraud it names are the reason for a hold, not a complaint about us.
  */
-const CRIME_AGAINST_SHOP = /盗刷|被盗|被偷|偷来|偷的卡|可疑|假卡|伪卡|配合调查|查清|调查|受案|立案|\bstolen\b|\bsuspicious\b|\bfraudulent\b/i;
+const CRIME_AGAINST_SHOP = /盗刷|被盗|被偷|偷来|偷的卡|可疑|假卡|伪卡|套现|盗用|冒用|(?:带|拿|偷)走了?[^，,。\s]{0,6}(?:刷卡机|机器|机子|终端|POS)|配合调查|查清|调查|受案|立案|\bstol(?:e|en)\b|\bsuspicious\b|\bfraudulent\b/i;
 const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
 
 /**

@@ -625,6 +625,7 @@ export class FlowEngine {
     // "材料没有" answers the documents question, not another yes/no ("已通知合作方？没有").
     this.optionsNamed(flow, state, text.replace(NO_DOCUMENTS, (m) => ' '.repeat(m.length)), now, locale);
     this.noDocumentsSaid(flow, state, text);
+    this.takeStory(flow, state, text, found.spans, now, locale);
     this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
     return this.advance(flow, state, now, locale, [...say, ...found.explanations]);
   }
@@ -1420,7 +1421,10 @@ export class FlowEngine {
     for (const [type, slots] of byType) {
       // "from tomorrow until further notice": a day said not to be known names no slot to put a day in.
       const naming = withoutFromToday(text).replace(NOT_KNOWN_YET_IN_PASSING_ALL, (m) => ' '.repeat(m.length)).toLowerCase();
-      const named = slots.filter((s) => s.mentions?.some((m) => naming.includes(m.toLowerCase())));
+      let named = slots.filter((s) => s.mentions?.some((m) => naming.includes(m.toLowerCase())));
+      // One of two named far from every day the message has ("大后天跟新老板交接 …打款先给停了吧 等新老板执照办下来
+      // 换成他的户再开"): its word is about something else (when the wait ends), and the day is the other's.
+      if (named.length === 1 && slots.length === 2 && state.pending === undefined && this.namedApart(flow, text, naming, named[0]!, now, locale)) named = [];
       // Several named at once ("从明天开始，两周后恢复", "是12号开始停 10号11号还开着呢 停到月底"): each takes the
       // value of the clause that names it, whichever of them was asked.
       if (named.length > 1) {
@@ -1886,6 +1890,20 @@ export class FlowEngine {
   }
 
   /**
+   * Whether every value of the slot's type in the text is in another clause than each of the slot's words,
+   * and not right beside one either.
+   */
+  private namedApart(flow: Flow, text: string, naming: string, slot: Slot, now: Date, locale: Locale): boolean {
+    const found = this.slotType(slot.type).extract(text, this.context(slot, now, locale, flow));
+    if (found.length === 0) return false;
+    const parts = clauses(text);
+    const clauseOf = (at: number) => parts.findIndex((c) => at >= c.start && at < c.start + c.text.length);
+    const words = (slot.mentions ?? []).flatMap((m) => [...indexesOf(naming, m.toLowerCase())].map((at) => ({ at, end: at + m.length })));
+    const near = (f: { start: number; end: number }, w: { at: number; end: number }) => w.at < f.end + NEAR_MENTION && w.end > f.start - NEAR_MENTION;
+    return found.every((f) => words.every((w) => clauseOf(w.at) !== clauseOf(f.start) && !near(f, w)));
+  }
+
+  /**
    * Two values for two slots, each with one slot's word right beside it (within a few characters, before or
    * after: "十五号开始", "一直到一月二十号"), each its own slot's. False (nothing taken) unless both fit.
    */
@@ -2007,20 +2025,45 @@ export class FlowEngine {
       this.setValue(state, slot.name, parsed);
       out.changed.push(slot.name);
       out.spans.push([found.start, found.end]);
-      // A reason told in the merchant's own words ("对公账户要变更") names no option of the enum it explains:
-      // it is that enum's `otherwise` option, as the same words given when asked would be.
-      const explained = explains ? this.slot(flow, explains) : undefined;
-      const otherwise = explained?.type === 'enum' ? explained.options.otherwise : undefined;
-      const named = explained && this.slotType('enum').extract(text, this.context(explained, now, locale, flow)).length > 0;
-      if (explained && otherwise && !named && state.values[explained.name] === undefined) {
-        const label = explained.options.values?.find((v) => v.id === otherwise)?.labels[0];
-        const chosen = label ? this.parse(explained, state, label, now, locale) : undefined;
-        if (chosen?.ok) {
-          this.setValue(state, explained.name, chosen);
-          out.changed.push(explained.name);
-        }
-      }
+      if (explains) this.otherwiseExplained(flow, state, explains, text, now, locale, out.changed);
     }
+  }
+
+  /**
+   * The opening message's story, for the empty text slots that take one (`from.story`): long enough to
+   * tell what happened once its numbers, questions and greeting are left out, it is said in full.
+   */
+  private takeStory(flow: Flow, state: FlowState, text: string, spans: [number, number][], now: Date, locale: Locale): void {
+    for (const slot of flow.slots) {
+      const from = slot.type === 'text' ? slot.options.from : undefined;
+      if (!from?.story || state.values[slot.name] !== undefined) continue;
+      // The explained option named in so many words ("原因：资金周转") was taken already; its detail is asked.
+      if (from.explains && state.values[from.explains] !== undefined) continue;
+      const stated = statedOnly(text);
+      if (!tellsStory(stated, spans)) continue;
+      const told = withoutNumbers(stated.replace(GREETING, ''));
+      const max = slot.options.maxLength ?? STORY_MAX_CHARS;
+      const parsed = this.parse(slot, state, [...told].slice(0, max).join('').trim(), now, locale);
+      if (!parsed.ok) continue;
+      this.setValue(state, slot.name, parsed);
+      if (from.explains) this.otherwiseExplained(flow, state, from.explains, text, now, locale, []);
+    }
+  }
+
+  /**
+   * A reason told in the merchant's own words ("对公账户要变更") names no option of the enum it explains:
+   * it is that enum's `otherwise` option, as the same words given when asked would be.
+   */
+  private otherwiseExplained(flow: Flow, state: FlowState, enumSlot: string, text: string, now: Date, locale: Locale, changed: string[]): void {
+    const explained = this.slot(flow, enumSlot);
+    const otherwise = explained?.type === 'enum' ? explained.options.otherwise : undefined;
+    if (!explained || !otherwise || state.values[explained.name] !== undefined) return;
+    if (this.slotType('enum').extract(text, this.context(explained, now, locale, flow)).length > 0) return;
+    const label = explained.options.values?.find((v) => v.id === otherwise)?.labels[0];
+    const chosen = label ? this.parse(explained, state, label, now, locale) : undefined;
+    if (!chosen?.ok) return;
+    this.setValue(state, explained.name, chosen);
+    changed.push(explained.name);
   }
 
   /** Whether the text says more than the name of an option of the enum slot it explains ("原因资金周转" does not). */
@@ -2512,7 +2555,7 @@ function textFrom(
   const lower = text.toLowerCase();
   // Identifiers (6 digits or more: voucher, reference, terminal and merchant numbers) have slots of their
   // own; amounts stay ("收银员把68块打成了680" says what went wrong).
-  const clean = (s: string) => s.replace(NUMBER_WITH_LABEL, ' ').replace(SPOKEN_DIGIT_RUN, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+  const clean = withoutNumbers;
   for (const label of [...from.labels].sort((a, b) => b.length - a.length)) {
     const at = lower.indexOf(label.toLowerCase());
     if (at < 0) continue;
@@ -2541,6 +2584,39 @@ function textFrom(
     if ([...value].length >= 2 && accept(value)) return { value, start: all[i]!.start, end: all[j]!.start + all[j]!.text.length };
   }
   return undefined;
+}
+
+/** A text without its identifiers (6 digits or more, with their labels), trimmed; amounts stay. */
+function withoutNumbers(text: string): string {
+  return text.replace(NUMBER_WITH_LABEL, ' ').replace(SPOKEN_DIGIT_RUN, ' ').replace(/\s+/g, ' ').replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+}
+
+/**
+ * Clauses a story has at least that are neither facts nor the request: "您好，我想申请撤销一笔交易，昨天下午刷的，
+ * 金额五百元，帮我处理一下" has none; "…结果前天晚上暴雨 摄影棚进水了 布景全泡了…" has several.
+ */
+const STORY_MIN_CLAUSES = 2;
+/** Letters a clause of a story has at least (Chinese), or words (English). */
+const STORY_CLAUSE_MIN_CHARS = 4;
+const STORY_CLAUSE_MIN_WORDS = 3;
+/** Words of the request itself, not of what happened. */
+const REQUEST_VOCABULARY = /申请|撤销|退货|退款|暂停|结算|帮我|帮忙|麻烦|处理|办理|商户|终端|凭证|参考号|电话|手机|\b(?:please|pls|help|request|refund|void|cancel|suspend|hold|settlement|merchant|terminal|voucher|phone)\b/i;
+/** A story is kept up to this long when the slot sets no length. */
+const STORY_MAX_CHARS = 300;
+
+/** Whether a message tells what happened, not only the request and its facts (`spans`: where values were read). */
+function tellsStory(text: string, spans: [number, number][]): boolean {
+  // A line ends a clause, whatever blanks (a question left out) come before it; lengths kept for the spans.
+  const lines = text.replace(GREETING, (m) => ' '.repeat(m.length)).replace(/[ \t]*\n[ \t]*/g, (m) => `。${' '.repeat(m.length - 1)}`);
+  const story = clauses(lines).filter((c) => {
+    const end = c.start + c.text.length;
+    if (spans.some(([a, b]) => a < end && b > c.start)) return false;
+    if (/\d/.test(c.text) || REQUEST_VOCABULARY.test(c.text)) return false;
+    return /[\u4e00-\u9fff]/.test(c.text)
+      ? [...c.text.replace(/[^\p{L}]/gu, '')].length >= STORY_CLAUSE_MIN_CHARS
+      : c.text.split(/\s+/).filter((w) => /[a-z]{2,}/i.test(w)).length >= STORY_CLAUSE_MIN_WORDS;
+  });
+  return story.length >= STORY_MIN_CLAUSES;
 }
 
 /** A clause this long, typed by voice without a mark, is several sentences. */

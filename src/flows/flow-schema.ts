@@ -148,6 +148,12 @@ export const Slot = z
             labels: z.array(z.string().min(1)).default([]),
             cues: z.array(z.string().min(1)).default([]),
             explains: z.string().min(1).optional(),
+            /**
+             * The message that starts the flow, when it tells a story (a sale, what happened after it, what
+             * the merchant wants) and no label or cue found the text: the story is the text ("…摄影棚进水了
+             * 最少一个月拍不了 人家下个月就办酒等不了 只能把钱还给人家" says why the sale is undone).
+             */
+            story: z.boolean().optional(),
           })
           .strict()
           .optional(),

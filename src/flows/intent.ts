@@ -203,6 +203,24 @@ const WANTS_IT_ALONE =
   /^\s*(?:我)?(?:想|要|需要)?(?:请|麻烦(?:你|您)?)?(?:帮(?:我|忙)?)?(?:办|做|弄|申请|提|搞)(?:一?个|一下|下)?(?:撤销|退货|退款)(?:申请)?[吧啊呀哈。.!！\s]*$|^\s*(?:i\s+)?(?:want|need|would like|'d like)\s+(?:a\s+|to\s+(?:do\s+a\s+|make\s+a\s+|file\s+a\s+|request\s+a\s+)?)?(?:refund|void)(?:\s+(?:please|pls|plz))?[.!\s]*$|^\s*(?:refund|void)\s+(?:needed|wanted|required|please|pls|plz)[.!\s]*$/i;
 /** Words that point at what was sent with them ("这个帮我撤了", "please refund this"). */
 const POINTS_AT_FILE = /这个|这张|这笔|这单|它|帮我|帮忙|麻烦|\b(?:this|it|these|please|pls|plz)\b/i;
+/** Words with 退 or 撤 in them that undo no sale ("上礼拜辞退的收银员", "退休", "撤退"). */
+const NOT_UNDOING = /辞退|退休|退出|退烧|后退|倒退|减退|退伍|退役|撤退|撤离/g;
+/**
+ * A story, then the ask put politely at its end ("…他就转走 俺一分见不着 能不能先叫打款停了 等俺俩把账算清再说"):
+ * the ask is the request, however long the story — unless what it asks is how, how long or what.
+ */
+function politeTail(text: string): string | undefined {
+  const asks = [...text.matchAll(new RegExp(POLITE_REQUEST.source, 'gi'))].at(-1);
+  if (!asks) return undefined;
+  // From the start of its clause: "会不会惹上什么麻烦" is no 麻烦你.
+  // (A space ends a clause too, typed on a phone without marks.)
+  const clauseStart = Math.max(...['，', ',', '。', '！', '!', '？', '?', '；', ';', '\n', ' '].map((p) => text.lastIndexOf(p, asks.index))) + 1;
+  const tail = text.slice(clauseStart);
+  if ([...tail].length > POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(tail) ? 1 : 2.5)) return undefined;
+  if (HOW.test(tail) || HOW_LONG.test(tail) || /什么|啥|哪|会不会|行不行|是不是|有没有|要不要|\b(?:what|which|when|why|will it|would it)\b/i.test(tail)) return undefined;
+  return tail;
+}
+
 /** A fact of one transaction (an amount, an ID, a day): "前天那笔九百九的" is about a transaction. */
 const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(块|元|蚊|塊)|今天|昨天|前天|昨儿|上周|上礼拜|礼拜|星期|号那|刚刷|刚才|上个月|上上个月|个月前|\b(today|yesterday|yday|days? ago|last week|this morning)\b/i;
 
@@ -246,7 +264,7 @@ const NEW_REQUEST_NAMED = /(?:这笔|那笔|这单|那单|这张)[^，,。？?]{
 const UNDONE_NOT_ARRIVED = /(?:(?:退|撤销?)(?:成功|好了|完了)|已经(?:退|撤)了)[^？?]*(?:没(?:见到|收到|到账)|还没到)/;
 /** A mistake at the till, told of one's own sale. */
 const OWN_MISTAKE = /刷错|按错|输错|打错|多打了|多按了|手滑|多扣|刷重复|刷重了|刷多了|多刷了/;
-const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
+const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to|can) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
 /**
  * One sale paid twice ("付了两遍", "扣了两次"): asking how to get rid of the second is asking us to. What
  * happened, not a worry ("会不会扣两次钱").
@@ -385,6 +403,8 @@ export class IntentDetector {
     const asksUndo = REDO_AT_TERMINAL.test(text) || CAN_IT_BE_UNDONE.test(text) || /不[?？]?\s*$/.test(text);
     // `asked`: read as if it were no question ("有个客人要退货，怎么给他退？" then names a refund).
     const question = (questionShaped || (answeredFirst && asksUndo)) && !polite && !(particular && !answeredFirst) && !fileAsked && !opts.asked;
+    // …and a story that ends in the ask put politely is no question — of the request that ask names.
+    const tail = question ? politeTail(text) : undefined;
     // A photo sent with the story ("一个多月前的单子，机器上退不了" + the slip) is the request's evidence.
     // …unless only the topic is wanted: a sale the terminal refuses is still about that request.
     // …or a sale told with its day and amount ("10月15号刷的一笔¥1,200.00，顾客要退货，机器上退不了"): that sale is to undo.
@@ -402,10 +422,11 @@ export class IntentDetector {
       (/两笔都扣|扣了两(?:次|笔|遍)|又刷了一(?:次|遍)/.test(text) && /要退|要撤|退掉|撤掉|退一笔/.test(text));
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale && !mistakeRefused;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
-    const acts = t.replace(WAITED_FOR, ' ').replace(GOES_THROUGH_THINGS, ' ');
+    const acts = t.replace(WAITED_FOR, ' ').replace(GOES_THROUGH_THINGS, ' ').replace(NOT_UNDOING, ' ');
     for (const st of opts.withFiles ? this.statementsWithFiles : this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
-      if (question && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
+      const askedInTail = tail !== undefined && !st.questions && st.act.some((w) => has(lower(tail), w));
+      if (question && !askedInTail && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
       if (troubleshooting && !st.questions) continue;
       if (!st.act.some((w) => has(acts, w))) continue;
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
@@ -645,6 +666,13 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/(?<![a-z])che\s?xiao(?![a-z])/gi, '撤销'],
   [/(?<![a-z])zan\s?ting(?![a-z])/gi, '暂停'],
   [/(?<![a-z])jie\s?suan(?![a-z])/gi, '结算'],
+  // …and what is asked after one's own request ("wo de tuikuan shenqing CX-… shenme zhuangtai").
+  [/(?<![a-z])zhuang\s?tai(?![a-z])/gi, '状态'],
+  [/(?<![a-z])jin\s?du(?![a-z])/gi, '进度'],
+  [/(?<![a-z])shen\s?qing(?![a-z])/gi, '申请'],
+  // …with the question around them in pinyin too ("shenqing jindu zenme cha" asks how to look it up).
+  [/(?<![a-z])zen\s?me(?![a-z])/gi, '怎么'],
+  [/(?<=怎么)\s?cha(?![a-z])/gi, '查'],
   // …half in pinyin, half in characters, as the keyboard's suggestion was taken for one syllable ("jie算", "退kuan").
   [/(?<![a-z])jie\s?(?=算)/gi, '结'],
   [/(?<=结)\s?suan(?![a-z])/gi, '算'],
@@ -655,7 +683,7 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/(?<![a-z])zan\s?(?=停)/gi, '暂'],
 ];
 /** Pinyin request words, which make a Latin-letter message Chinese ("tuihuo zuotian 880"). */
-const PINYIN_REQUEST_WORD = /(?<![a-z])(?:tui\s?huo|tui\s?kuan|che\s?xiao|zan\s?ting)(?![a-z])/i;
+const PINYIN_REQUEST_WORD = /(?<![a-z])(?:tui\s?huo|tui\s?kuan|che\s?xiao|zan\s?ting|zhuang\s?tai|jin\s?du|shen\s?qing)(?![a-z])/i;
 
 function respellRequestWords(text: string): string {
   return REQUEST_WORD_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text);

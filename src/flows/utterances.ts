@@ -9,8 +9,8 @@ import { normalize } from './slot-types/normalize.js';
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 export const CONFIRM_SAID =
-  /^(?:那就?\s*)?(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good)?[，,\s]*(?:提交|交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|go|proceed|send it|file it|do it|please submit)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
-export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|交吧|交了吧|可以交了|没问题|好的?|可以|確認|確定|對|對的|係|係呀|系|系呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|submit|sure)${END}`, 'i');
+  /^(?:那就?\s*)?(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good|confirmed|queren)?[，,\s]*(?:提交|交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|go|proceed|send it|file it|do it|please submit|confirmed|que\s?ren|ti\s?jiao)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|交吧|交了吧|可以交了|没问题|好的?|可以|確認|確定|對|對的|係|係呀|系|系呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|confirmed|submit|sure|que\s?ren)${END}`, 'i');
 /** Giving up on a doubt and filing as it is, said last ("原因写的啥 哦 算了 不管了 你就按这个提交吧"). */
 export const SUBMIT_AT_END = /(?:^|[\s，,。.!！])(?:你|那)?(?:就|直接)?(?:按这个|照这个|这样)?(?:提交|交上去)(?:吧|了吧|就行|就好)[\s。.!！]*$/;
 /** "嗯", "嗯呢", "恩恩": yes to a yes-or-no question, though not enough to file a request (affirmsOnly). */
@@ -64,7 +64,7 @@ export const SKIP_AT_END = /[\s，,。.;；]\s*(?:先|就|那就|那|暂时|这�
 /** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
 export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
-export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|(?:没有?|冇|木有)(?:什么|啥|其他|其它|别的|第二啲|其他的|别的)?(?:材料|资料|证明|文件)|\bno (?:documents?|docs|paperwork|files)\b/i;
+export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|(?:材料|资料|文件|证明)\s*[:：]\s*(?:无|暂无|没有|none)(?![\u4e00-\u9fff])|(?:没有?|冇|木有)(?:什么|啥|其他|其它|别的|第二啲|其他的|别的)?(?:材料|资料|证明|文件)|\bno (?:documents?|docs|paperwork|files)\b/i;
 /** Nothing to send, said where files are asked ("none for now", "nothing yet", "暂时没有"): no option of a later question. */
 // …or sending declined, whatever follows ("先不发 要的话再说": none now, more if the review asks).
 export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$|^(?:先|暂时|现在|目前|就|我)?不(?:发|传|上传|提供|交|拍)(?:了|吧|啦)*(?:[\s，,。.!！]|$)/i;
@@ -141,7 +141,7 @@ export const QUESTION = /[?？]|吗|呢|有啥(?!事)|区别|怎么|如何|什�
  * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.
  */
 const AFFIRMING =
-  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|齐了|全了|都齐了|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
+  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|齐了|全了|都齐了|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|confirmed|que\s?ren|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
 /** What may be left around them: spaces, punctuation, particles, "now" ("这回对了 确认" after a correction). */
 const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|谢谢|这回|这次|这下|现在|\b(?:thanks|thank you|thx|now)\b/g;
 

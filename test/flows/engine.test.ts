@@ -3302,3 +3302,63 @@ describe('batches 62–67 as merchants put it', () => {
     expect(valueOf(send(atBatch, '还莫结算').state, 'batch_settled')).toBe('no');
   });
 });
+
+describe('batches 76–77 as merchants put it', () => {
+  it('a story told with no reason word is the reason; a request with its facts is no story', () => {
+    const told = engine.start('cancel-transaction', { text: '十天前有对新人在我们影楼订了套婚纱照6800 刷卡付的 结果前天晚上暴雨 摄影棚进水了 布景全泡了 最少一个月拍不了 人家下个月就办酒等不了 只能把钱还给人家' }, NOW, 'zh-CN');
+    expect(String(valueOf(told.state, 'reason'))).toContain('摄影棚进水了');
+    expect(told.state!.pending).toBe('merchant_id');
+    // Told before the merchant ID that took the offer, with the question it asked left out.
+    const offered = engine.start('cancel-transaction', { text: '三天前有个老太太在我们国医馆抓了十副中药 代煎的 刷卡960 今天她儿子过来说老太太住院了 医生不让喝中药 药我们还没煎 这钱能不能回到她卡上\n商户号846013927758240' }, NOW, 'zh-CN');
+    expect(String(valueOf(offered.state, 'reason'))).toContain('医生不让喝中药');
+    expect(String(valueOf(offered.state, 'reason'))).not.toContain('能不能');
+    for (const text of ['您好，我想申请撤销一笔交易，昨天下午刷的，金额五百元，帮我处理一下', `申请退货 商户号${MID} 终端${TID} 昨天 880元 凭证号000123`]) {
+      expect(engine.start('cancel-transaction', { text }, NOW, 'zh-CN').state!.values, text).not.toHaveProperty('reason');
+    }
+    const hold = engine.start('suspend-settlement', { text: '俺跟合伙那人闹掰了 他管着收款那张卡 这几天刷卡的钱一进去他就转走 俺一分见不着 能不能先叫打款停了 等俺俩把账算清再说' }, NOW, 'zh-CN');
+    expect(valueOf(hold.state, 'reason')).toBe('other');
+    expect(String(valueOf(hold.state, 'reason_detail'))).toContain('闹掰了');
+    expect(engine.start('suspend-settlement', { text: '你好，我想申请暂停我们店的资金结算，从明天开始，下个月一号恢复' }, NOW, 'zh-CN').state!.values).not.toHaveProperty('reason');
+  });
+
+  it('"Confirmed, please submit." and pinyin "queren" confirm the summary', () => {
+    for (const text of ['Confirmed, please submit.', 'queren', 'confirmed']) expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
+  });
+
+  it('labelled answers in one line ("材料：无；银行：已告知"); "说了也没用" is no yes', () => {
+    const step = engine.start('suspend-settlement', { text: `申请暂停资金结算。商户号：${MID}；原因：门店升级收银系统；开始：明天；恢复：二十天后；材料：无；银行：已告知；联系电话：${PHONE}` }, NOW, 'zh-CN');
+    expect(step.state!.skipped).toContain('documents');
+    expect(valueOf(step.state, 'partners_notified')).toBe('yes');
+    expect(step.state!.stage).toBe('confirming');
+    const atPartners = last('suspend-settlement', ['俺要暂停资金结算 店里装修', MID, '今天', '下个月十号', '没有材料']).state!;
+    expect(atPartners.pending).toBe('partners_notified');
+    expect(valueOf(send(atPartners, '银行没说 说了也没用 卡是他的名').state, 'partners_notified')).toBe('no');
+  });
+
+  it('days: "这两天后台…" is no day; 后儿个 is 后天; a length said after its verb wins ("二十来天 那就停二十五天吧")', () => {
+    const hold = engine.start('suspend-settlement', { text: '这两天后台看那台机器半夜还在刷 怀疑被人拿去套现 结算打款赶紧停了' }, NOW, 'zh-CN');
+    expect(hold.state!.values).not.toHaveProperty('start_date');
+    const atStart = last('suspend-settlement', ['冬天没人来 每年这时候都关店 想暂停资金结算', MID]).state!;
+    expect(atStart.pending).toBe('start_date');
+    const started = send(atStart, '从后儿个起');
+    expect(valueOf(started.state, 'start_date')).toBe('2026-11-27');
+    expect(valueOf(send(started.state, '新老板说执照得办二十来天 那就停二十五天吧').state, 'resume_date')).toBe('2026-12-22');
+  });
+
+  it('one day and a resume word in another clause about something else: the day is the start', () => {
+    const step = engine.start('suspend-settlement', { text: '俺这店兑出去了 大后天跟新老板交接 交接完这机器上刷的就不是俺的钱了 打款先给停了吧 等新老板执照办下来 换成他的户再开' }, NOW, 'zh-CN');
+    expect(valueOf(step.state, 'start_date')).toBe('2026-11-28');
+    expect(step.state!.values).not.toHaveProperty('resume_date');
+    // Right beside its word, the day is still the resume day.
+    expect(valueOf(engine.start('suspend-settlement', { text: '店里装修 结算先停了吧 下个月十号再开' }, NOW, 'zh-CN').state, 'resume_date')).toBe('2026-12-10');
+  });
+
+  it('English: "11 o clock" is no amount, "she input 2990" is; "i try void already, it ask the card again" tried the void', () => {
+    const step = engine.start('cancel-transaction', { text: 'hello sir. today 11 o clock my cashier make mistake, customer lunch is 299 but she input 2990. customer already go back' }, NOW, 'en');
+    expect(valueOf(step.state, 'amount')).toBe(299000);
+    const atVoid = last('cancel-transaction', SAME_DAY, { locale: 'en' }).state!;
+    const voidAsked = send(atVoid, 'not settle yet, we settle at night', 'en').state!;
+    expect(voidAsked.pending).toBe('void_tried');
+    expect(valueOf(send(voidAsked, 'i try void already, it ask the card again, customer gone', 'en').state, 'void_tried')).toBe('failed');
+  });
+});

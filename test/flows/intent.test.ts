@@ -637,3 +637,43 @@ describe('intent detection: batches 74–75', () => {
     expect(detector.detect('帮我办个退款 那个客人不要了')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
   });
 });
+
+describe('intent detection: batches 76–77', () => {
+  it('money going back to the card, told as a story with no request word, in Chinese, Cantonese and English', () => {
+    for (const text of [
+      '前天有个小伙子在我们纹身店约了纹大臂 刷了2800定金 今天去医院查出来对色料过敏 医生不让纹 这钱我们不能白收人家的 还回他卡上吧',
+      '今天下午一桌六个人来我们店玩剧本杀 包场刷了1080 开本才半个钟头空调坏了 热得玩不下去 人都走了 这钱不能收人家的',
+      '十二天前有个客户在我们4S店交了两万订车定金 刷的卡 今天厂家通知他订的那个配置停产了 车来不了 客户不想换别的车 定金要原路拿回去',
+      '琴日有个客订咗两只烧鹅同埋一底叉烧 刷卡俾咗1280 今日佢话饮宴取消咗 唔要喇 啲钱要还返俾佢',
+      'hi. yesterday a group of 6 book our escape room for saturday and pay 720 by card. today one girl break her leg so they all not coming. boss say ok, give the 720 back to the card',
+    ]) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    // Asked whether it can go back ("这钱能不能回到她卡上"): answered, and the request offered.
+    expect(detector.detect('三天前有个老太太在我们国医馆抓了十副中药 代煎的 刷卡960 今天她儿子过来说老太太住院了 医生不让喝中药 药我们还没煎 这钱能不能回到她卡上')).toMatchObject({ flowId: 'cancel-transaction', mode: 'offer' });
+  });
+
+  it('with the slip: "this one pls, refund … tag still on" and "can cancel this?" are requests; a hold "still on?" is asked after', () => {
+    expect(detector.detect('this one pls, refund. wetsuit wrong size, tag still on', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('can cancel this? my staff charge 2 times for same phone case today, this is the 2nd one', { withFiles: true })).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('is my settlement hold still on? merchant 826410993880011')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+  });
+
+  it('a cashier dismissed (辞退) undoes no sale; a story that ends in a polite ask is that ask', () => {
+    expect(
+      detector.detect('出事了 上礼拜辞退的收银员走的时候把我们一台刷卡机带走了 这两天后台看那台机器半夜还在刷 一笔好几万 怀疑他拿去套现 已经报警了 赶紧把我们的结算打款停了'),
+    ).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('俺跟合伙那人闹掰了 他管着收款那张卡 这几天刷卡的钱一进去他就转走 俺一分见不着 能不能先叫打款停了 等俺俩把账算清再说')).toMatchObject({
+      flowId: 'suspend-settlement',
+      mode: 'start',
+    });
+    // …but not a polite ask for something no request does, nor a worry put as a question.
+    expect(detector.detect('我是店长，这几天我要出差，收银员问能不能把主管密码发到群里让她们自己弄。这个密码到底应该谁输？你们客服能不能帮我远程输一下')?.mode).not.toBe('start');
+    expect(detector.detect('亲戚说他在机器后台改几个参数就能把结算停了，省得交材料等审核。这样搞行不行？会不会惹上什么麻烦？')?.mode).not.toBe('start');
+  });
+
+  it('a status asked in pinyin ("wo de tuikuan shenqing CX-… shenme zhuangtai")', () => {
+    expect(detector.detect('hi, wo de tuikuan shenqing CX-20261205-0003 xianzai shenme zhuangtai? customer ask me everyday')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('shenqing jindu zenme cha')?.mode).not.toBe('start');
+  });
+});

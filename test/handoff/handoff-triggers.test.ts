@@ -121,6 +121,8 @@ describe('the bot hands over on its own', () => {
   it('the police called about stolen cards used at the shop, or the customer overcharged, is the story of a request', () => {
     expect(isComplaint('这两天机器上有几笔大额的 我怀疑是有人拿盗刷的卡来刷的 已经报警了 想先把结算停掉')).toBe(false);
     expect(isComplaint('someone paid with stolen cards, we called the police, please hold our payouts')).toBe(false);
+    // A terminal taken by a dismissed cashier and used to cash out: a crime against the shop, the hold's reason.
+    expect(isComplaint('上礼拜辞退的收银员走的时候把我们一台刷卡机带走了 这两天那台机器半夜还在刷 怀疑他拿去套现 已经报警了 赶紧把结算打款停了')).toBe(false);
     expect(isComplaint('38块钱的烟给刷成380了，这不坑人家嘛，给整回去')).toBe(false);
     expect(isComplaint('你们这是坑人')).toBe(true);
     // "这不是坑人吗" about a double charge, before asking for the money back: the story, not at us.

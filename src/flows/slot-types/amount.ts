@@ -65,7 +65,7 @@ const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}
 const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
 // …nor how many digits went wrong ("keyed 2 extra zeros", "多打了两个0").
-const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍道趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am|(?:st|nd|rd|th)\b|(?:extra\s+)?(?:zeros?|0s|digits?)\b|extra\b|(?:-\s*)?(?:class(?:es)?|lessons?|sessions?|visits?|packs?|pieces?|pcs|items?|people|persons?|guests?|nights?|rooms?|tables?|kg|boxes?|bottles?)\b)/i;
+const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍道趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am|o'?\s?clock\b|oclock\b|(?:st|nd|rd|th)\b|(?:extra\s+)?(?:zeros?|0s|digits?)\b|extra\b|(?:-\s*)?(?:class(?:es)?|lessons?|sessions?|visits?|packs?|pieces?|pcs|items?|people|persons?|guests?|nights?|rooms?|tables?|kg|boxes?|bottles?)\b)/i;
 /** The other half of a day written month/day ("12/3"). */
 const MONTH_DAY_AFTER = /^[/／](?:[1-9]|[12]\d|3[01])(?!\d)/;
 const MONTH_DAY_BEFORE = /(?<!\d)(?:[1-9]|1[0-2])[/／]$/;
@@ -92,7 +92,7 @@ const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要|说|写|打)了?(?:人�
 const CHARGED_TWICE = /两次|两遍|两回|两道|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
 const CHARGED_AS_BEFORE =
-  /(?:\b(?:became|turned into|went to|ended up as)|[打按输刷]错?成了?|(?:多[按打输]了?(?:一?个)?0)?变成了?|keyed(?: in)?|rang up|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\b(?:machine|terminal|pos|it|they|cashier)\s+(?:charged|took)(?:\s+(?:her|him|them|the customer|my customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
+  /(?:\b(?:became|turned into|went to|ended up as)|[打按输刷]错?成了?|(?:多[按打输]了?(?:一?个)?0)?变成了?|keyed(?: in)?|rang up|\b(?:input|inputs|inputted|entered|typed(?: in)?|punched(?: in)?|key(?:ed)? in)|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\b(?:machine|terminal|pos|it|they|cashier)\s+(?:charged|took)(?:\s+(?:her|him|them|the customer|my customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
 
 interface Reading {
   start: number;

@@ -248,7 +248,7 @@ function freeNumberContext(env: Env, start: number, end: number): boolean {
 const RELATIVE_DAYS: Record<string, number> = {
   大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 今天: 0, 今日: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3,
   // Northern speech: 昨儿个, 今儿, 明儿
-  大前儿个: -3, 大前儿: -3, 前儿个: -2, 前儿: -2, 昨儿个: -1, 昨儿: -1, 今儿个: 0, 今儿: 0, 明儿个: 1, 明儿: 1,
+  大前儿个: -3, 大前儿: -3, 前儿个: -2, 前儿: -2, 昨儿个: -1, 昨儿: -1, 今儿个: 0, 今儿: 0, 明儿个: 1, 明儿: 1, 后儿个: 2, 后儿: 2, 大后儿个: 3, 大后儿: 3,
   // Cantonese, as typed: 前日, 寻日/琴日 (yesterday), 听日 (tomorrow); traditional forms arrive simplified
   大前日: -3, 前日: -2, 寻日: -1, 琴日: -1, 噚日: -1, 听日: 1, 后日: 2, 大后日: 3,
   // The evening or morning of another day: 昨晚 (last night), 前晚, 明早 (today's are read below)
@@ -328,7 +328,7 @@ const PATTERNS: Pattern[] = [
   },
   // 今天, 昨天, 前天, 大前天; 明天, 后天, 大后天 (future: refused unless `allowFuture`)
   {
-    re: /大前天|前天|大前儿个|大前儿|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|昨晚|昨夜|前晚|今天|今日|今儿个|今儿|大后天|后天|大后日|后日|明天|明日|听日|明儿个|明儿|明早|明晚/g,
+    re: /大前天|前天|大前儿个|大前儿|前儿个|前儿|大前日|前日|昨天|昨日|寻日|琴日|噚日|昨儿个|昨儿|昨晚|昨夜|前晚|今天|今日|今儿个|今儿|大后天|后天|大后日|后日|大后儿个|大后儿|后儿个|后儿|明天|明日|听日|明儿个|明儿|明早|明晚/g,
     read: (m, env) => ({ day: env.today + RELATIVE_DAYS[m[0]]! }),
   },
   // today, yesterday, the day before yesterday, tomorrow, the day after tomorrow — and as phones type
@@ -368,9 +368,10 @@ const PATTERNS: Pattern[] = [
     // "下午4点07那笔" said of one of two sales whose day was given before: which sale, not which day.
     read: (m, env) => ({ day: env.today, ...(/^(?:早上|上午|中午|下午)$/.test(m[0]) ? { guessed: true } : {}) }),
   },
-  // 3天前, 三天前, 两日前, 3天之前; 3天后, 三天以后 (not "营业一天 后天开始": 后天 and 前天 are days of their own)
+  // 3天前, 三天前, 两日前, 3天之前; 3天后, 三天以后 (not "营业一天 后天开始": 后天 and 前天 are days of their own;
+  // nor "这两天后台看…": these days, then the back office — 后台, 后面, 后边, 后头 are no "later")
   {
-    re: new RegExp(`(\\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})\\s*(?:天|日)\\s*(以前|之前|前(?![天年])|以后|之后|后(?![天年]))`, 'g'),
+    re: new RegExp(`(?<![这那近头前])(\\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})\\s*(?:天|日)\\s*(以前|之前|前(?![天年])|以后|之后|后(?![天年台面边头门]))`, 'g'),
     read: (m, env) => {
       const n = parseSmallInt(m[1]!);
       return n === undefined ? undefined : { day: env.today + (m[2]!.endsWith('前') ? -n : n) };
@@ -668,8 +669,13 @@ export function durationIn(
   text: string,
   opts: { guess?: boolean; skip?: (span: { start: number; end: number }) => boolean } = {},
 ): { days: number; start: number; end: number } | undefined {
-  return durationsIn(text, opts)[0];
+  const found = durationsIn(text, opts);
+  // Of several, the one the hold itself lasts ("新老板说执照得办二十来天 那就停二十五天吧"): said after its verb.
+  return found.find((f) => HOLD_VERB_BEFORE.test(text.slice(Math.max(0, f.start - 4), f.start))) ?? found[0];
 }
+
+/** The verb of a hold right before its length ("停二十五天", "先歇一个月", "冻结两周"). */
+const HOLD_VERB_BEFORE = /(?:停|歇|关|暂停|冻结|休息?)(?:满|个|上|它|了)?\s*$/;
 
 /** Every length said, in order (durationIn is the first). */
 export function durationsIn(

@@ -81,6 +81,8 @@ function chosen(values: Choice[], index: number): Valid<string> {
 }
 
 /** "结没结", "试没试过", "通知没通知": whether, not which. */
+/** What would be no use even if done ("银行没说 说了也没用"): a supposition, no answer. */
+const CONCESSIVE = /[^\s,，。.!！;；]{1,4}了?也(?:没用|白搭|白说|不管用|没啥用|没什么用|没意义)/g;
 const A_NOT_A = /([\u4e00-\u9fff]{1,2})[没不]\1/g;
 /** Who else there might be ("没有别的合作方", "没有别的银行"): none of them. */
 const OTHER_PARTIES = /^(?:的)?(?:合作方|合作伙伴|合作的|合作|银行|支付平台|平台|第三方|渠道|机构|公司|人)/;
@@ -126,7 +128,7 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   // A label inside the answer — not in "结没结" (whether it was), which names no option.
   const noIndex = values.findIndex((v) => answersOf(v) === 'no');
   // "haven't told them yet": a yes label said in the negative is the no option (as `extract` reads it).
-  const found = hits(answer.replace(A_NOT_A, (m) => ' '.repeat(m.length)), values, 1).map((h) =>
+  const found = hits(answer.replace(A_NOT_A, (m) => ' '.repeat(m.length)).replace(CONCESSIVE, (m) => ' '.repeat(m.length)), values, 1).map((h) =>
     noIndex >= 0 && answersOf(values[h.index]!) === 'yes' && NEGATED_BEFORE.test(answer.slice(Math.max(0, h.start - 12), h.start)) ? { ...h, index: noIndex } : h,
   );
   let indices = [...new Set(found.map((h) => h.index))].sort((a, b) => a - b);
