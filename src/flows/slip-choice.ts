@@ -1,6 +1,7 @@
 /**
  * Which of several slips sent together is the sale meant, told by when it was swiped: a clock time ("是9点13
- * 那张", "下午4点07那笔", "the 5:30 pm one") or its place in time ("退后面那笔", "the second one"). Slips are
+ * 那张", "下午4点07那笔", "the 5:30 pm one") or its place in time ("退后面那笔", "the second one") — or by its
+ * amount pointed at ("先弄3180那张", "the 3180 one"). Slips are
  * told apart by amount, voucher and reference number first (FlowEngine.slipMeant); this is for a double
  * charge, whose two slips differ in nothing a merchant remembers but the minute.
  */
@@ -48,6 +49,14 @@ export function pickSlip(text: string, each: Record<string, string>[]): SlipChoi
     const matching = times.flatMap((t, i) => (t !== undefined && hourFits(Math.floor(t / 60)) && (minute === undefined || t % 60 === minute) ? [i] : []));
     if (matching.length === 1) return { index: matching[0]!, rest: blank([[c.index, c.index + c[0].length]]) };
   }
+  // "先弄3180那张 1180的我回头再单独弄": the slip pointed at by its amount.
+  const byAmount = each.flatMap((values, i) => {
+    const whole = /^(\d+)(?:\.\d+)?$/.exec((values.amount ?? '').replace(/,/g, ''))?.[1];
+    if (!whole) return [];
+    const at = new RegExp(String.raw`(?<![\d.])${whole}(?:\.\d{1,2})?\s*(?:元|块)?\s*的?\s*[这那](?:张|笔|单|个)|\bthe\s+(?:¥\s*)?${whole}(?:\.\d{1,2})?\s+(?:one|slip|receipt|charge|sale)\b`, 'i').exec(text);
+    return at ? [{ index: i, span: [at.index, at.index + at[0].length] as [number, number] }] : [];
+  });
+  if (byAmount.length === 1) return { index: byAmount[0]!.index, rest: blank([byAmount[0]!.span]) };
   const later = [...text.matchAll(LATER)];
   const earlier = [...text.matchAll(EARLIER)];
   if (later.length > 0 === earlier.length > 0) return undefined;

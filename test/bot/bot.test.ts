@@ -151,6 +151,9 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     const withFacts = await (await offered('offer-facts')).say('商户号810100000000123，资金结算');
     expect(withFacts.map((r) => r.text).join('\n')).toContain('810100000000123');
     expect(withFacts.at(-1)?.text).toMatch(/原因/);
+    // "merchant no 8101…": the number's label, not a no.
+    const withNo = await (await offered('offer-facts-no')).say('ok. merchant no 810100000000124, payout settlement');
+    expect(withNo.map((r) => r.text).join('\n')).toContain('810100000000124');
     for (const [i, no] of ['不用了，谢谢', '好的，先不办了'].entries()) {
       const replies = await (await offered(`offer-no-${i}`)).say(no);
       expect(replies.map((r) => r.text).join('\n'), no).not.toMatch(/结算”是哪一种|商户编号/);

@@ -3321,6 +3321,13 @@ describe('batches 76–77 as merchants put it', () => {
     expect(engine.start('suspend-settlement', { text: '你好，我想申请暂停我们店的资金结算，从明天开始，下个月一号恢复' }, NOW, 'zh-CN').state!.values).not.toHaveProperty('reason');
   });
 
+  it('what the bank said of how long an account takes is no compliance reason; the bank saying to stop is', () => {
+    const change = engine.start('suspend-settlement', { text: '我们结算账户要从我个人卡换成公司对公户 对公户还在开 银行说要一个礼拜左右 这中间钱先别打' }, NOW, 'zh-CN');
+    expect(valueOf(change.state, 'reason')).toBe('other');
+    const told = engine.start('suspend-settlement', { text: `我们店被人投诉了 银行说要先停结算配合调查 商户号${MID}` }, NOW, 'zh-CN');
+    expect(valueOf(told.state, 'reason')).toBe('compliance');
+  });
+
   it('"Confirmed, please submit." and pinyin "queren" confirm the summary', () => {
     for (const text of ['Confirmed, please submit.', 'queren', 'confirmed']) expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
   });
@@ -3351,6 +3358,32 @@ describe('batches 76–77 as merchants put it', () => {
     expect(step.state!.values).not.toHaveProperty('resume_date');
     // Right beside its word, the day is still the resume day.
     expect(valueOf(engine.start('suspend-settlement', { text: '店里装修 结算先停了吧 下个月十号再开' }, NOW, 'zh-CN').state, 'resume_date')).toBe('2026-12-10');
+  });
+
+  it('"卡尾号她说是4083" where the amount is asked is the card; "全款一千二百六" is the amount', () => {
+    const atAmount = last('cancel-transaction', ['想撤销', `商户号${MID} 终端号${TID}`, '凭证号002617']).state!;
+    const step = send(atAmount, '卡尾号她说是4083');
+    expect(valueOf(step.state, 'card_last4')).toBe('4083');
+    expect(step.state!.values).not.toHaveProperty('amount');
+    expect(valueOf(engine.start('cancel-transaction', { text: '大前天有个女的订了生日蛋糕当时刷卡付的全款一千二百六结果今天早上她打电话说寿宴不办了' }, NOW, 'zh-CN').state, 'amount')).toBe(126000);
+  });
+
+  it('"弄不成 叫刷原来那张卡" tried the void; "没跟其他人说" told no partner; "for today" is the day a ticket was for, not the sale\'s', () => {
+    const atVoid = last('cancel-transaction', [...SAME_DAY, '没结算']).state!;
+    expect(atVoid.pending).toBe('void_tried');
+    expect(valueOf(send(atVoid, '在机器上点撤销了 叫刷原来那张卡 人早走了 弄不成').state, 'void_tried')).toBe('failed');
+    const atPartners = last('suspend-settlement', ['俺要暂停资金结算 店里装修', MID, '今天', '下个月十号', '没有材料']).state!;
+    expect(valueOf(send(atPartners, '没跟其他人说').state, 'partners_notified')).toBe('no');
+    const ferry = engine.start('cancel-transaction', { text: 'yesterday one family buy 4 ticket for today, 520 by card. today strong wind, all boat stop. they want money back to card' }, NOW, 'en');
+    expect(valueOf(ferry.state, 'transaction_date')).toBe('2026-11-24');
+  });
+
+  it('English: "Please go ahead and submit it."; "move our shop to new address" is a business change; "my staff charge customer 1880 but she only want the 880"', () => {
+    expect(send(last('cancel-transaction', TO_CONFIRM).state, 'Please go ahead and submit it.').outcome?.type).toBe('submit');
+    expect(valueOf(engine.start('suspend-settlement', { text: 'hi. we move our shop to new address, so close from tomorrow. please stop send money to my bank' }, NOW, 'en').state, 'reason')).toBe('business_change');
+    expect(valueOf(engine.start('cancel-transaction', { text: 'this morning my staff charge customer 1880 but she only want the 880 package. need cancel this one' }, NOW, 'en').state, 'amount')).toBe(188000);
+    const atAmount = last('cancel-transaction', ['this morning my staff charged a customer by mistake, need cancel', `mid ${MID}, tid ${TID}`], { locale: 'en' }).state!;
+    expect(valueOf(send(atAmount, 'no not settle yet, we settle at night', 'en').state, 'batch_settled')).toBe('no');
   });
 
   it('English: "11 o clock" is no amount, "she input 2990" is; "i try void already, it ask the card again" tried the void', () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFlows } from '../../src/flows/flow-loader.js';
-import { IntentDetector, isQuestion, questionBeside } from '../../src/flows/intent.js';
+import { asksIfDone, IntentDetector, isQuestion, questionBeside } from '../../src/flows/intent.js';
 import { loadGlossary } from '../../src/knowledge/glossary.js';
 import { loadLexicon } from '../../src/knowledge/lexicon.js';
 import { useTerms } from '../../src/knowledge/text.js';
@@ -670,6 +670,14 @@ describe('intent detection: batches 76–77', () => {
     // …but not a polite ask for something no request does, nor a worry put as a question.
     expect(detector.detect('我是店长，这几天我要出差，收银员问能不能把主管密码发到群里让她们自己弄。这个密码到底应该谁输？你们客服能不能帮我远程输一下')?.mode).not.toBe('start');
     expect(detector.detect('亲戚说他在机器后台改几个参数就能把结算停了，省得交材料等审核。这样搞行不行？会不会惹上什么麻烦？')?.mode).not.toBe('start');
+  });
+
+  it('a deposit told with 押金/刷的卡 and no amount in figures; Shanghainese 还拨伊; "上次你们说缺的那个 我给补上了"', () => {
+    expect(detector.detect('六天前有个姑娘搁俺们这租了套婚纱 押金加租金一共两千 刷的卡 今儿她妈来说婚期往后挪到明年开春了 这两千得给人退回去')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('四日前有个小姑娘辣阿拉健身房买了私教课3200 刷卡额 今朝伊讲膝盖开刀了 课一节也呒没上过 钞票要还拨伊')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('上次你们说缺的那个 我给补上了 商户号827153094461208')).toMatchObject({ flowId: 'supplement-materials', mode: 'start' });
+    // From the chat that filed: "那我这个现在是啥状态" asks after that request.
+    expect(asksIfDone('交上了是吧 那我这个现在是啥状态 一般多久能批下来')).toBe(true);
   });
 
   it('a status asked in pinyin ("wo de tuikuan shenqing CX-… shenme zhuangtai")', () => {

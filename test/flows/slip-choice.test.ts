@@ -31,6 +31,15 @@ describe('pickSlip', () => {
     expect(pickSlip('退后面刷的那笔', afternoon)?.index).toBe(0);
   });
 
+  it('by the amount pointed at, of two different sales', () => {
+    const tiles = [{ amount: '1180.00', [SLIP_TIME]: '10:02:11' }, { amount: '3180.00', [SLIP_TIME]: '15:40:09' }];
+    expect(pickSlip('一回只能弄一笔的话 先弄3180那张 1180的我回头再单独弄', tiles)?.index).toBe(1);
+    expect(pickSlip('the 1180 one first', tiles)?.index).toBe(0);
+    // An amount neither slip shows, or one inside a longer number, points at none.
+    expect(pickSlip('2180那张', tiles)).toBeUndefined();
+    expect(pickSlip('13180那张', tiles)).toBeUndefined();
+  });
+
   it('blanks the words that chose, so the rest can be read on', () => {
     const picked = pickSlip('是9点13那张 电话13800138000', morning)!;
     expect(picked.rest).toContain('13800138000');

@@ -16,7 +16,8 @@ import { FLOW_ACTIONS } from '../turn-kit.js';
 const ACCEPT = /^(好|好的|好啊|可以|行|是|是的|嗯|要|需要|办理|开始|麻烦了|ok|okay|yes|sure|please)[\s!！。.,，]*$/i;
 /** Yes to an offer, put in more words ("好的，帮我办一下", "要的要的", "yes please, go ahead"). */
 const ACCEPT_SAID = /^(?:好|好的|好呀|好啊|好吧|行|行啊|可以|可以的|嗯+|对|对的|是|是的|要|要的|需要|麻烦(?:你|您)?了?|那就|帮我|办吧|申请吧|ok|okay|yes|yeah|yep|sure|please|go ahead|do it)+(?:[\s!！。.,，]|$)[^?？]{0,20}$/i;
-const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:no|not now|don'?t|later)\b/i;
+// ("merchant no 8453…" is a number's label, not a no.)
+const DECLINE_SAID = /不用|不要|不需要|算了|先不|别|暂时不|\b(?:(?<!(?:merchant|terminal|voucher|ref|reference|card|phone|ticket|mid|tid)\s*)no(?![.:#]?\s*\d)|not now|don'?t|later)\b/i;
 /** Asking for it after an answer that offered nothing ("那你帮我申请吧"): a plain "好的" only acknowledges. */
 const TOPIC_TAKEN = /帮我|帮忙|(?:申请|办|弄|提交)(?:吧|一下)|(?:给我|帮我)?(?:提|办|弄|申请)(?:一个|个|一下)吧?|就这么办|就这样办|\b(?:please|file it|do it|go ahead)\b/i;
 /** An acknowledgement that promises more ("好的 麻烦了 我问下…", "ok let me check"): the topic stays. */

@@ -42,7 +42,7 @@ const WHOLE = new RegExp(`^(?<sign>[-−负]\\s*)?${AMOUNT}$`, 'i');
 
 /** Words before a number that make it an amount. */
 const LABEL_BEFORE =
-  /(?:金额|(?:房|餐|饭|菜|货|服务|学|课|会员)费|费用|货款|房款|定金|订金|押金|刷了?[两二三23](?:遍|次|回|道)[，,\s]*|每(?:次|回|笔|道)(?:都是)?|[两二2](?:次|遍|回|道|笔)都(?:是|系|係)|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
+  /(?:金额|(?:房|餐|饭|菜|货|服务|学|课|会员)费|费用|货款|房款|定金|订金|押金|全款|尾款|刷了?[两二三23](?:遍|次|回|道)[，,\s]*|每(?:次|回|笔|道)(?:都是)?|[两二2](?:次|遍|回|道|笔)都(?:是|系|係)|各|退(?:了|给?(?:他|她|顾客|客人|人家))?|刷[了的]?|刷卡|刷成了?|[打按输]成了?|消费[了的]?|收款|收[了的]|付[了的]|付款|支付[了的]?|一共|共计|总共|合计|退款|多扣了?(?:人家|他|她|顾客|客人)?|扣了(?:人家|他|她|顾客|客人)?|amount|paid|charged|total|keyed(?: in)?|rang up|typed)\s*(?:[:=]|是|为|of|is)?\s*$/i;
 /**
  * The day of the sale right before a number ("昨天 1280", "前天的，560"): merchants give the amount next.
  * Only a number of up to six digits (eight would be a terminal ID, fifteen a merchant ID).
@@ -92,7 +92,7 @@ const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要|说|写|打)了?(?:人�
 const CHARGED_TWICE = /两次|两遍|两回|两道|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
 const CHARGED_AS_BEFORE =
-  /(?:\b(?:became|turned into|went to|ended up as)|[打按输刷]错?成了?|(?:多[按打输]了?(?:一?个)?0)?变成了?|keyed(?: in)?|rang up|\b(?:input|inputs|inputted|entered|typed(?: in)?|punched(?: in)?|key(?:ed)? in)|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\b(?:machine|terminal|pos|it|they|cashier)\s+(?:charged|took)(?:\s+(?:her|him|them|the customer|my customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
+  /(?:\b(?:became|turned into|went to|ended up as)|[打按输刷]错?成了?|(?:多[按打输]了?(?:一?个)?0)?变成了?|keyed(?: in)?|rang up|\b(?:input|inputs|inputted|entered|typed(?: in)?|punched(?: in)?|key(?:ed)? in)|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\b(?:machine|terminal|pos|it|they|cashier|staff|i|we|she|he)\s+(?:charged|charge|took|swiped|swipe)(?:\s+(?:her|him|them|the customer|my customer|customer|a customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
 
 interface Reading {
   start: number;

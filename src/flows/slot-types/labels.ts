@@ -29,7 +29,7 @@ export type IdType = keyof typeof ID_LABELS;
  * What may stand between a label and its value: spaces, ':', '=', '#', '是'/'为', 'is'/'are'/'was', 'no.', a short
  * bracketed gloss ("参考号(RRN): …"), or the verb of a correction ("电话改成…", "凭证号应该是…").
  */
-export const FILLER = `(?:\\s|[:=#]|是|系|係|为|改成|改为|换成|更正为|更改为|修改为|应该|应|${W('is|are|was|no\\.?')}|\\([a-z ]{1,12}\\))*`;
+export const FILLER = `(?:\\s|[:=#]|(?:他|她|客人|顾客|人家)说|是|系|係|为|改成|改为|换成|更正为|更改为|修改为|应该|应|${W('is|are|was|no\\.?')}|\\([a-z ]{1,12}\\))*`;
 
 /** Words that label a mobile number. */
 export const PHONE_LABELS = `手机号码|手机号|手机|电话号码|电话|联系电话|联系方式|${W('phone|tel|mobile|cell')}`;
