@@ -29,7 +29,7 @@ import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 import { pickSlip } from './slip-choice.js';
-import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, HEARD_OTHERWISE, affirmsOnly, asksQuestion, halfWidth, saysMoreThanPick, withoutCourtesy, withoutPhotoTalk } from './utterances.js';
+import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_AFFIRMED, SLIP_CHOSEN, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, HEARD_OTHERWISE, affirmsOnly, asksQuestion, halfWidth, saysMoreThanPick, withoutCourtesy, withoutPhotoTalk } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -458,6 +458,9 @@ export class FlowEngine {
     const message = asRead(typed);
     const flow = this.flow(state.flowId);
     let next = structuredClone(state);
+    // After "签购单上的凭证号是 003691，与您提供的 003619 不同…", "对" or "就这张" says the slip is right: its
+    // values are taken (and said so), the typed ones replaced.
+    const slipAffirmed = next.stage === 'collecting' && !message.files?.length && this.liveSlipOffers(next).length > 0 && (SLIP_AFFIRMED.test(message.text.trim()) || SLIP_CHOSEN.test(message.text));
     // After "我从签购单上读到：…，对吗？", "对" confirms what was read; the rest of the message is read on.
     const input = this.afterSlipRead(next, message);
     const text = input.text.trim();
@@ -528,7 +531,7 @@ export class FlowEngine {
       if (question) return { state: next, say: [], outcome: { type: 'digression', question } };
       return { state: next, say: [this.cancelQuestion(locale)] };
     }
-    const fromSlip = this.takeSlipOffers(flow, next, text, now, locale);
+    const fromSlip = this.takeSlipOffers(flow, next, text, now, locale, slipAffirmed);
     if (fromSlip) {
       // "终端号打错了 按小票上的来。电话131…": what else the message gives is read on, without the values taken.
       // "商户号是我打错了 以小票为准。客人是嫌质量不好退的": the words about the mistake are spent too; what
@@ -544,13 +547,18 @@ export class FlowEngine {
     return this.collect(flow, next, input, now, locale, { fromStart: false });
   }
 
+  /** The slip's values offered in place of typed ones that still stand. */
+  private liveSlipOffers(state: FlowState): [string, NonNullable<FlowState['slipOffers']>[string]][] {
+    return Object.entries(state.slipOffers ?? {}).filter(([name, o]) => state.values[name]?.value === o.given);
+  }
+
   /**
    * After "签购单上的金额是 ¥1,260.00，与您提供的 ¥1,200.00 不同…": "按小票上的来", "以签购单为准", "the slip is
    * right" take every value the slip offered; a message that says one of them back ("是1260，我记错了",
    * "哦对 1260") takes that one. An offer lapses once the merchant changes that value otherwise.
    */
-  private takeSlipOffers(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): { say: Say; rest: string } | undefined {
-    const offers = Object.entries(state.slipOffers ?? {}).filter(([name, o]) => state.values[name]?.value === o.given);
+  private takeSlipOffers(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, affirmed = false): { say: Say; rest: string } | undefined {
+    const offers = this.liveSlipOffers(state);
     if (offers.length === 0) {
       delete state.slipOffers;
       return undefined;
@@ -562,7 +570,7 @@ export class FlowEngine {
         return parsed.ok && parsed.value === value;
       });
     // The slip's value said back ("是990", "哦对 990") takes it too, unless the value given is said as well.
-    const taken = SLIP_WINS.test(text) ? offers : offers.filter(([name, o]) => repeated(name, o.value) && !repeated(name, o.given));
+    const taken = affirmed || SLIP_WINS.test(text) ? offers : offers.filter(([name, o]) => repeated(name, o.value) && !repeated(name, o.given));
     if (taken.length === 0) return undefined;
     for (const [name, o] of taken) {
       this.setValue(state, name, { ok: true, value: o.value, display: o.display });
@@ -570,7 +578,7 @@ export class FlowEngine {
     }
     const values = taken.map(([name]) => `${labelOf(flow, this.slot(flow, name)!, locale)} ${this.shown(flow, state, name, locale)}`).join(locale === 'en' ? ', ' : '、');
     // The numbers that said the taken values back, and the words that took the slip's side, are spent.
-    let rest = text.replace(SLIP_WINS, ' ');
+    let rest = text.replace(SLIP_WINS, ' ').replace(new RegExp(SLIP_CHOSEN.source, 'gi'), ' ');
     const says = (n: string, [name, o]: (typeof taken)[number]) => {
       const parsed = this.parse(this.slot(flow, name)!, state, n, now, locale);
       return parsed.ok && parsed.value === o.value;
@@ -1418,7 +1426,11 @@ export class FlowEngine {
     const byType = new Map<string, Slot[]>();
     for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
 
+    const told = text;
     for (const [type, slots] of byType) {
+      // "通知上写的是这个月12号到20号停业整顿 那就12号到20号停 21号恢复": what was reported, then what is decided —
+      // the days of a period are read from the decision.
+      text = slots.length === 2 ? decidedPart(flow, told, slots, this.slotType(type), (s) => this.context(s, now, locale, flow)) : told;
       // "from tomorrow until further notice": a day said not to be known names no slot to put a day in.
       const naming = withoutFromToday(text).replace(NOT_KNOWN_YET_IN_PASSING_ALL, (m) => ' '.repeat(m.length)).toLowerCase();
       let named = slots.filter((s) => s.mentions?.some((m) => naming.includes(m.toLowerCase())));
@@ -1501,6 +1513,7 @@ export class FlowEngine {
         out.same.push(target.name);
       }
     }
+    text = told;
 
     // A labelled number that is no valid value ("商户号…，终端号 1234567"): said why, not passed over.
     // While collecting, the pending slot (and its alternatives) is left to the answer's own checks.
@@ -1552,8 +1565,10 @@ export class FlowEngine {
     }
 
     // One of two days taken from a message that holds more: the other day, said as "from", is the other's.
-    for (const slots of byType.values()) {
-      if (slots.length === 2 && slots.some((s) => out.changed.includes(s.name) || out.same.includes(s.name))) this.otherDayToOther(flow, state, text, slots, now, locale, out);
+    for (const [type, slots] of byType) {
+      if (slots.length === 2 && slots.some((s) => out.changed.includes(s.name) || out.same.includes(s.name))) {
+        this.otherDayToOther(flow, state, decidedPart(flow, text, slots, this.slotType(type), (s) => this.context(s, now, locale, flow)), slots, now, locale, out);
+      }
     }
 
     this.swapped(flow, state, text, now, locale, out);
@@ -2584,6 +2599,21 @@ function textFrom(
     if ([...value].length >= 2 && accept(value)) return { value, start: all[i]!.start, end: all[j]!.start + all[j]!.text.length };
   }
   return undefined;
+}
+
+/** Where a decision follows what was reported ("…写的是X 那就Y", "…说要X，那就Y吧"). */
+const DECISION = /(?:^|[\s，,。;；])(?:那就|那么就|那我们就|那我就)/g;
+
+/**
+ * The message with what comes before its last decision blanked (lengths kept), when the decision itself
+ * carries a value of the slots' type; else the message as it is.
+ */
+function decidedPart(flow: Flow, text: string, slots: Slot[], type: SlotType<unknown>, context: (slot: Slot) => SlotContext): string {
+  const last = [...text.matchAll(DECISION)].at(-1);
+  if (!last || last.index === 0) return text;
+  const after = text.slice(last.index);
+  if (type.extract(after, context(slots[0]!)).length === 0) return text;
+  return ' '.repeat(last.index) + after;
 }
 
 /** A text without its identifiers (6 digits or more, with their labels), trimmed; amounts stay. */

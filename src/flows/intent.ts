@@ -419,15 +419,21 @@ export class IntentDetector {
       (OWN_MISTAKE.test(text) && /撤不了|退不了|撤不掉|做不了|(?:撤销|退货)[^，,。?？]{0,4}失败|\bwon'?t (?:void|refund)\b/i.test(text)) ||
       (CUSTOMER_WANTS_IT.test(text) && /撤不了|撤不掉|撤销[^，,。?？]{0,4}失败/.test(text)) ||
       // …nor a charge taken twice after the terminal said it failed ("第一次刷显示失败又刷了一次，结果两笔都扣了…第二笔要退").
-      (/两笔都扣|扣了两(?:次|笔|遍)|又刷了一(?:次|遍)/.test(text) && /要退|要撤|退掉|撤掉|退一笔/.test(text));
+      (/两笔都扣|扣了两(?:次|笔|遍)|又刷了一(?:次|遍)/.test(text) && /要退|要撤|退掉|撤掉|退一笔/.test(text)) ||
+      // …nor a customer's money the terminal will not give back, its days past ("…客户不等了要退钱 我在机器上做退货
+      // 提示超过退货期限"): what is left is the manual refund, which is the request.
+      (/超过(?:了)?(?:退货|退款)?(?:期限|时限|天数)|超期|\b(?:refund period|too old)\b/i.test(text) && /要退钱|退钱|要退|退款给|money back/i.test(text) && SALE_AMOUNT.test(text));
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale && !mistakeRefused;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
-    const acts = t.replace(WAITED_FOR, ' ').replace(GOES_THROUGH_THINGS, ' ').replace(NOT_UNDOING, ' ');
+    // (Of a new request, "held until the lawsuit ends" still says held.)
+    const newActs = t.replace(GOES_THROUGH_THINGS, ' ').replace(NOT_UNDOING, ' ');
+    const ownActs = newActs.replace(WAITED_FOR, ' ');
     for (const st of opts.withFiles ? this.statementsWithFiles : this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
       const askedInTail = tail !== undefined && !st.questions && st.act.some((w) => has(lower(tail), w));
       if (question && !askedInTail && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
       if (troubleshooting && !st.questions) continue;
+      const acts = st.questions ? ownActs : newActs;
       if (!st.act.some((w) => has(acts, w))) continue;
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
       // Sent with a photo, "这个帮我撤了" is about the sale on it.
@@ -658,6 +664,7 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/昨日/g, '昨天'],
   [/(?<=[一两几这那])只(?=[\u4e00-\u9fff]{0,4}(?:申请|单))/g, '个'],
   [/侬/g, '你'],
+  [/覅/g, '别'],
   [/哪能/g, '怎么'],
   [/(?<=[交请办弄做刷付收])额(?=[\u4e00-\u9fff])/g, '的'],
   // The request words typed in pinyin ("tuihuo 昨天的 880").

@@ -233,11 +233,12 @@ describe.skipIf(!cjkFontsInstalled())('slip photos in the cancellation dialog (r
     const replies = (await m.send('', [{ bytes: await renderSlip(values), name: 'slip.png' }])).join('\n');
     // The slip's amount is named, the merchant's is kept.
     expect(replies).toContain('¥1,050.00');
-    expect(replies).toContain('已保留您提供的');
+    expect(replies).toContain('先保留您提供的');
     const state = await m.flow();
     expect(state?.values.amount?.value).toBe(150000);
     expect(state?.values.voucher_no?.value).toBe(values.voucherNo);
-    await m.send('对');
+    // The merchant's amount said again stands; a "对" would have taken the slip's.
+    await m.send('金额是1500 没错');
     await m.send('顾客退货');
     await m.send('13800138001');
     await m.send('确认');
@@ -265,6 +266,19 @@ describe.skipIf(!cjkFontsInstalled())('slip photos in the cancellation dialog (r
     expect(state?.values.amount?.value).toBe(100000);
     expect(state?.values.voucher_no?.value).toBe(values.voucherNo);
     expect(state?.pending).toBe('reason');
+  });
+
+  it('a licence sent first and taken for a supplement goes with the hold the merchant then asks for', async () => {
+    const m = merchant('files-then-hold');
+    await m.chat.start();
+    await m.send('营业执照先发给你们', [{ bytes: readFileSync(join(FILES, 'licence.pdf')), name: 'licence.pdf' }]);
+    expect((await m.flow())?.flowId).toBe('supplement-materials');
+    const replies = (await m.send('我们店要重新装修 这段时间不营业 你们往卡里打钱那个先停一下 不是机器上的结算')).join('\n');
+    expect(replies).toContain('暂停 / 取消结算申请');
+    const state = await m.flow();
+    expect(state?.flowId).toBe('suspend-settlement');
+    expect(state?.values.documents?.value).toHaveLength(1);
+    expect(state?.values.reason?.value).toBe('business_change');
   });
 
   it('an unreadable photo is kept, and the bot asks plainly for the value, once — no failed try, no loop', { timeout: 60_000 }, async () => {

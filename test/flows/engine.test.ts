@@ -1621,7 +1621,7 @@ describe('a slip that shows another value than the merchant gave', () => {
 
   it('keeps the merchant\'s value and says so; "按小票上的来" then takes the slip\'s', () => {
     const step = offered();
-    expect(said(step)).toContain('已保留您提供的');
+    expect(said(step)).toContain('先保留您提供的');
     expect(step.state!.values.amount!.value).toBe(128000);
     const taken = send(step.state, '按小票上的来');
     expect(taken.state!.values.amount!.value).toBe(126000);
@@ -1634,7 +1634,7 @@ describe('a slip that shows another value than the merchant gave', () => {
     const step = send(last('cancel-transaction', TO_CARD).state, slipShowing({ amount: '1260.00' }, '钱数好像记错了 按小票上的来'));
     expect(step.state!.values.amount!.value).toBe(126000);
     expect(said(step)).toContain('好的，已按签购单改为：金额 ¥1,260.00。');
-    expect(said(step)).not.toContain('已保留您提供的');
+    expect(said(step)).not.toContain('先保留您提供的');
   });
 
   it('a correction repeating the slip\'s value takes it ("是1260，我记错了"), never read as the pending answer', () => {
@@ -1649,6 +1649,17 @@ describe('a slip that shows another value than the merchant gave', () => {
     expect(send(offered().state, '小票上的对不上').state!.values.amount!.value).toBe(128000);
   });
 
+  it('"对" or "就这张 是这笔" to the difference takes the slip\'s value; "好的" only acknowledges', () => {
+    for (const text of ['对', '对 就这张 是这笔', '就是这张单子', "yes that's the one"]) {
+      const taken = send(offered().state, text);
+      expect(taken.state!.values.amount!.value, text).toBe(126000);
+      expect(said(taken), text).toContain('已按签购单改为');
+      expect(said(taken), text).not.toContain('没有找到');
+    }
+    expect(send(offered().state, '好的').state!.values.amount!.value).toBe(128000);
+    expect(send(offered().state, '对吗？我记得是1280').state!.values.amount!.value).toBe(128000);
+  });
+
   it('lapses once the merchant gives the value again another way; other messages leave it', () => {
     const step = offered();
     expect(send(step.state, '好的').state!.values.amount!.value).toBe(128000);
@@ -1661,7 +1672,7 @@ describe('a slip that shows another value than the merchant gave', () => {
 describe('a message that answers and gives more', () => {
   it('"终端号打错了，按小票上的来…电话…": the slip\'s value is taken and the phone in the same message too', () => {
     const photo = send(last('cancel-transaction', TO_CARD).state, { text: '', files: [file(7)], slip: { values: { terminal_id: '72060030' }, slots: ['terminal_id'] } });
-    expect(said(photo)).toContain('已保留您提供的');
+    expect(said(photo)).toContain('先保留您提供的');
     const step = send(photo.state, '哦终端号我刚才打错了，按小票上的来，72060030。电话13900001111');
     expect(valueOf(step.state, 'terminal_id')).toBe('72060030');
     expect(valueOf(step.state, 'phone')).toBe('13900001111');
@@ -3384,6 +3395,25 @@ describe('batches 76–77 as merchants put it', () => {
     expect(valueOf(engine.start('cancel-transaction', { text: 'this morning my staff charge customer 1880 but she only want the 880 package. need cancel this one' }, NOW, 'en').state, 'amount')).toBe(188000);
     const atAmount = last('cancel-transaction', ['this morning my staff charged a customer by mistake, need cancel', `mid ${MID}, tid ${TID}`], { locale: 'en' }).state!;
     expect(valueOf(send(atAmount, 'no not settle yet, we settle at night', 'en').state, 'batch_settled')).toBe('no');
+  });
+
+  it('a decision after what was reported ("通知上写的是12号到20号 那就12号到20号停 21号恢复"); licences and inspections are compliance', () => {
+    const atReason = last('suspend-settlement', ['想把结算打款停一哈', MID]).state!;
+    const step = send(atReason, '通知上写的是下个月12号到20号停业整顿 那就12号到20号停 21号恢复');
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-12', '2026-12-21']);
+    expect(valueOf(step.state, 'reason')).toBe('compliance');
+    expect(valueOf(engine.start('suspend-settlement', { text: '我们这个过早的铺子食品经营许可证过期了 正在重新办 没办下来之前市场监管不让开 刷卡的钱先莫往我卡里打了' }, NOW, 'zh-CN').state, 'reason')).toBe('compliance');
+    expect(valueOf(engine.start('suspend-settlement', { text: 'in winter nobody come, so we close from 20th of this month and repair the bathrooms. please hold our payouts' }, NOW, 'en').state, 'reason')).toBe('business_change');
+  });
+
+  it('"yes now is correct, confirm"; Shanghainese "覅弄了" gives up; "实际是680 多按了个0" and "回头再刷680" are no amount', () => {
+    expect(send(last('cancel-transaction', TO_CONFIRM).state, 'yes now is correct, confirm').outcome?.type).toBe('submit');
+    const atReason = last('suspend-settlement', ['阿拉店里年底想歇两个礼拜 结算先停', MID, '后天开始', '停两个礼拜']).state!;
+    expect(send(atReason, '哎 等一歇 年底生意好 店勿关了 覅弄了').state!.stage).toBe('confirm-cancel');
+    const atAmount = last('cancel-transaction', SAME_DAY.slice(0, 4)).state!;
+    expect(atAmount.pending).toBe('amount');
+    expect(send(atAmount, '金额不对 实际是680 多按了个0').state!.values).not.toHaveProperty('amount');
+    expect(send(atAmount, '那就整笔撤了 我让客人回头再刷680').state!.values).not.toHaveProperty('amount');
   });
 
   it('English: "11 o clock" is no amount, "she input 2990" is; "i try void already, it ask the card again" tried the void', () => {

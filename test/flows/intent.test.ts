@@ -680,6 +680,21 @@ describe('intent detection: batches 76–77', () => {
     expect(asksIfDone('交上了是吧 那我这个现在是啥状态 一般多久能批下来')).toBe(true);
   });
 
+  it('"payouts held until the lawsuit ends"; Shanghainese 覅; "where are we with the hold"; a refund past the terminal\'s days', () => {
+    expect(detector.detect("Our landlord changed the locks on our café last week and we've taken him to court. We can't trade, so we'd like our card payouts held until the lawsuit ends.")).toMatchObject({
+      flowId: 'suspend-settlement',
+      mode: 'start',
+    });
+    expect(detector.detect('阿拉店开辣商场里向 商场要整体停业改造 通知讲14号开始全部关门 刷卡额钞票搿段辰光先覅打过来')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('Hi, where are we with the hold on our payouts? The refund is sorted, I just need to know about the hold. Merchant ID 870412396651027')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('一个半月前有个客户在我们这定了一批橱柜门板 6400 刷卡付的 厂家到现在都没做出来 客户不等了要退钱 我在机器上做退货 提示超过退货期限')).toMatchObject({
+      flowId: 'cancel-transaction',
+      mode: 'start',
+    });
+    // What a refund past its days is, asked as a question, stays the guide's.
+    expect(detector.detect('退货提示超过期限是什么意思')?.mode).not.toBe('start');
+  });
+
   it('a status asked in pinyin ("wo de tuikuan shenqing CX-… shenme zhuangtai")', () => {
     expect(detector.detect('hi, wo de tuikuan shenqing CX-20261205-0003 xianzai shenme zhuangtai? customer ask me everyday')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('shenqing jindu zenme cha')?.mode).not.toBe('start');

@@ -3,6 +3,7 @@
  * sets the new one aside for an earlier one's status, or asks for another request outright. Requests are
  * handled in private chats only.
  */
+import type { FileRef } from '../../flows/engine.js';
 import { GIVE_UP_CURRENT } from '../../flows/intent.js';
 import { TRY_AGAIN } from '../../flows/utterances.js';
 import { t } from '../../i18n/messages.js';
@@ -49,12 +50,19 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
     // merchant gives it up or gave nothing but the merchant ID (which goes along); else it is an answer.
     const switched = statusFlow ? undefined : flows.intents.switchedTo(text, conversation.flow.flowId);
     const given = Object.keys(conversation.flow.values).filter((name) => name !== 'merchant_id');
-    if (switched && (given.length === 0 || GIVE_UP_CURRENT.test(text))) {
-      const left = flows.turns.flow(conversation.flow.flowId).title[locale];
+    // Files sent first and taken for a supplement ("营业执照先发给你们"), then the request they are for told
+    // ("我们店要重新装修…打钱那个先停一下"): that request starts, with the files and the merchant ID.
+    const current = flows.turns.flow(conversation.flow.flowId);
+    const filesOnly = given.length > 0 && given.every((name) => current.slots.find((s) => s.name === name)?.type === 'attachments');
+    const told = !switched && filesOnly ? flows.intents.detect(text) : undefined;
+    const instead = told?.mode === 'start' && told.flowId !== conversation.flow.flowId && told.flowId !== flows.intents.statusFlowId() ? told.flowId : undefined;
+    if ((switched && (given.length === 0 || GIVE_UP_CURRENT.test(text))) || instead) {
+      const left = current.title[locale];
       const carried = conversation.flow.values.merchant_id;
+      const sent = instead ? given.flatMap((name) => (conversation.flow!.values[name]!.value as FileRef[] | undefined) ?? []) : [];
       delete conversation.flow;
       await kit.say(context, t(locale, 'flowSwitched', { title: left }));
-      await kit.startFlow(turn, switched, { text, files: [] }, carried ? { merchant_id: carried } : {});
+      await kit.startFlow(turn, (switched ?? instead)!, { text, files: sent }, carried ? { merchant_id: carried } : {});
       return true;
     }
   }

@@ -80,10 +80,11 @@ const LEAD = /^(?:(?:交易)?金额|刷了|刷卡|消费了?|收款|收了|付�
 const TAIL = /(?:左右|上下|the\s+amount)$/i;
 const NEGATIVE_BEFORE = /[-−负]\s*$/;
 /** Words around the amount a sale should have had, when the merchant tells what was charged instead. */
-const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|应该是|不是|instead of|rather than|not)\s*$/i;
+// …and what will be charged afresh once it is undone ("我让客人回头再刷680").
+const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|应该是|实际(?:上)?(?:应该)?是|不是|再刷|重新刷|重刷|instead of|rather than|not)\s*$/i;
 // Only "…成" says what was charged instead ("100按成了1100"; "48 刷错了" is the sale done by mistake), and
 // "rang up 45 as 450" says 45 was meant.
-const INTENDED_AFTER = /^\s*(?:became|turned into|went to|ended up as|got keyed as|was keyed as|was rung up as)\b|^\s*(?:被?[打按输刷]错?成)|^\s*(?:块|元)?[，,\s]*[^，,。\d]{0,10}(?:多按了?(?:一?个)?0|多打了?(?:一?个)?0|多输了?(?:一?个)?0)[^，,。\d]{0,3}变成|^\s*(?:yuan|rmb|元|块)?\s*as\s+(?:¥|rmb\s*)?\d/i;
+const INTENDED_AFTER = /^\s*(?:became|turned into|went to|ended up as|got keyed as|was keyed as|was rung up as)\b|^\s*(?:块|元)?[，,\s]*(?:多按|多打|多输)了?(?:一?个)?(?:0|零)|^\s*(?:被?[打按输刷]错?成)|^\s*(?:块|元)?[，,\s]*[^，,。\d]{0,10}(?:多按了?(?:一?个)?0|多打了?(?:一?个)?0|多输了?(?:一?个)?0)[^，,。\d]{0,3}变成|^\s*(?:yuan|rmb|元|块)?\s*as\s+(?:¥|rmb\s*)?\d/i;
 /**
  * "多收了客人100", "多扣了50块": how much too much was taken, not the sale's amount — unless the sale was
  * charged twice ("刷了两次，多扣了人家2380"), where the extra charge is the sale to undo.
