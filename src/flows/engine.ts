@@ -1162,7 +1162,7 @@ export class FlowEngine {
     // "那就按退货提交 确认": the summary's own value said back ("按退货") agrees with it.
     const shown = new Set(Object.values(state.values).map((v) => v.display));
     const agreed = text.replace(AS_SHOWN, (m: string, value: string) => (shown.has(value) ? ' ' : m)).trim();
-    if ((YES.test(text) || CONFIRM_SAID.test(text) || affirmsOnly(text) || (agreed !== text && (CONFIRM_SAID.test(agreed) || affirmsOnly(agreed)))) && !input.files?.length) {
+    if ((YES.test(text) || CONFIRM_SAID.test(text) || affirmsOnly(text) || (agreed !== text && (CONFIRM_SAID.test(agreed) || affirmsOnly(agreed))) || confirmedLast(text)) && !input.files?.length) {
       return { state: undefined, say: [], outcome: { type: 'submit', flow, values: state.values } };
     }
     const say: Say[] = [];
@@ -1541,8 +1541,10 @@ export class FlowEngine {
       for (const slot of flow.slots.filter((s) => s.type === 'enum' && state.values[s.name] && !this.isRuleSet(flow, s) && s.name !== pending?.name)) {
         // A bare "yes"/"no" opens many an English correction ("no, the amount is…"): it names no option.
         // "不是资金周转 我们是要搬店": the option said not to be it is no choice.
-        const said = this.slotType('enum').extract(text, this.context(slot, now, locale, flow));
-        const negated = (f: Found<unknown>) => NOT_THIS_OPTION.test(text.slice(Math.max(0, f.start - 5), f.start));
+        // "…俺对象去银行说了 刚打电话问她 她还没去呢 那就是还没通知": the decision names the option.
+        const scope = decidedPart(flow, text, [slot], this.slotType('enum'), (s) => this.context(s, now, locale, flow));
+        const said = this.slotType('enum').extract(scope, this.context(slot, now, locale, flow));
+        const negated = (f: Found<unknown>) => NOT_THIS_OPTION.test(scope.slice(Math.max(0, f.start - 5), f.start));
         const hits = said.filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)) && !negated(f));
         const ids = new Map(hits.map((f) => [String(f.value), f]));
         // "不对 选错了 不是合规的事 是我们公司要换对公账户": the option chosen is said not to be it, and no other
@@ -2601,8 +2603,19 @@ function textFrom(
   return undefined;
 }
 
+/**
+ * The summary confirmed in the last clause after words that change nothing ("老板说没问题 交吧 确认"): no number,
+ * no correction, no question, no 不 anywhere in it.
+ */
+function confirmedLast(text: string): boolean {
+  const parts = clauses(text);
+  // (…and no value named to go by: "那就按撤销提交 确认" of a refund changes the request type.)
+  if (parts.length < 2 || /\d|不|没(?!问题)|别|按|改/.test(text) || CORRECTION.test(text) || QUESTION.test(text)) return false;
+  return CONFIRM_SAID.test(parts.at(-1)!.text.trim());
+}
+
 /** Where a decision follows what was reported ("…写的是X 那就Y", "…说要X，那就Y吧"). */
-const DECISION = /(?:^|[\s，,。;；])(?:那就|那么就|那我们就|那我就)/g;
+const DECISION = /(?:^|[\s，,。;；])(?:那就|那么就|那我们就|那我就)(?:是)?/g;
 
 /**
  * The message with what comes before its last decision blanked (lengths kept), when the decision itself

@@ -422,7 +422,7 @@ export class IntentDetector {
       (/两笔都扣|扣了两(?:次|笔|遍)|又刷了一(?:次|遍)/.test(text) && /要退|要撤|退掉|撤掉|退一笔/.test(text)) ||
       // …nor a customer's money the terminal will not give back, its days past ("…客户不等了要退钱 我在机器上做退货
       // 提示超过退货期限"): what is left is the manual refund, which is the request.
-      (/超过(?:了)?(?:退货|退款)?(?:期限|时限|天数)|超期|\b(?:refund period|too old)\b/i.test(text) && /要退钱|退钱|要退|退款给|money back/i.test(text) && SALE_AMOUNT.test(text));
+      (/超过(?:了)?(?:退货|退款)?(?:期限|时限|天数)|超期|\b(?:refund period|too old)\b/i.test(text) && /要退钱|退钱|要退|退款给|退给|还给|给人家|money back|give (?:it |the money )?back/i.test(text) && SALE_AMOUNT.test(text));
     const troubleshooting = TERMINAL_ERROR.test(text) && !EXPLICIT_REQUEST.test(text) && !opts.withFiles && !opts.topic && !particular && !toldSale && !mistakeRefused;
     // "等新账户办好了再恢复": what is waited for is no request's progress asked after.
     // (Of a new request, "held until the lawsuit ends" still says held.)
@@ -431,7 +431,8 @@ export class IntentDetector {
     for (const st of opts.withFiles ? this.statementsWithFiles : this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
       const askedInTail = tail !== undefined && !st.questions && st.act.some((w) => has(lower(tail), w));
-      if (question && !askedInTail && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text)))) continue;
+      // (Where a ticket stands is no how-to: "let me know where request CX-… stands".)
+      if (question && !askedInTail && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text) && !TICKET.test(text)))) continue;
       if (troubleshooting && !st.questions) continue;
       const acts = st.questions ? ownActs : newActs;
       if (!st.act.some((w) => has(acts, w))) continue;

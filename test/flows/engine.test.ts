@@ -3416,6 +3416,20 @@ describe('batches 76–77 as merchants put it', () => {
     expect(send(atAmount, '那就整笔撤了 我让客人回头再刷680').state!.values).not.toHaveProperty('amount');
   });
 
+  it('the summary confirmed after words that change nothing ("老板说没问题 交吧 确认", "啱喇 确认", "ok can, submit lor"); a correction decided with 那就是', () => {
+    for (const text of ['啱喇 确认', 'ok can, submit lor']) expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    const asked = send(confirming, '先别交 我问下老板').state!;
+    expect(asked.stage).toBe('confirm-cancel');
+    expect(send(asked, '老板说没问题 交吧 确认').outcome?.type).toBe('submit');
+    // A correction in it still corrects.
+    expect(send(confirming, '老板说金额是1300 确认').outcome?.type).not.toBe('submit');
+    const atPhone = last('suspend-settlement', ['俺要暂停资金结算 店里装修', MID, '今天', '下个月十号', '没有材料', '俺对象去银行说过了']).state!;
+    expect(valueOf(atPhone, 'partners_notified')).toBe('yes');
+    const fixed = send(atPhone, '哎不对 俺寻思俺对象去银行说了 刚打电话问她 她还没去呢 那就是还没通知');
+    expect(valueOf(fixed.state, 'partners_notified')).toBe('no');
+  });
+
   it('English: "11 o clock" is no amount, "she input 2990" is; "i try void already, it ask the card again" tried the void', () => {
     const step = engine.start('cancel-transaction', { text: 'hello sir. today 11 o clock my cashier make mistake, customer lunch is 299 but she input 2990. customer already go back' }, NOW, 'en');
     expect(valueOf(step.state, 'amount')).toBe(299000);

@@ -695,6 +695,21 @@ describe('intent detection: batches 76–77', () => {
     expect(detector.detect('退货提示超过期限是什么意思')?.mode).not.toBe('start');
   });
 
+  it('batches 82–83: money given back told in new words; payouts held while shut; "where request CX-… stands"; "check my refund"', () => {
+    for (const text of [
+      '二十天前有个女儿给她爸妈买了两份体检套餐1980 结果老爷子上礼拜住院了 这套餐一项都没做 用不上了 我们主任同意了 一分不扣都给人家',
+      "Afternoon. A couple wanted to split the ¥640 bill, he paid cash, but our server put both halves on her card. That second ¥320 on her card shouldn't be there.",
+      'Last night the bar tab for room 1208, ¥415, was put on the card of the guest in 1028. She is out of pocket ¥415 for nothing.',
+      '一个多月前有对新人订了婚礼的全套花艺 8800 刷卡付的 婚礼不办了 老板说钱一分不留全给人家 可我在机器上一操作就提示超过期限 弄不了',
+    ]) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    expect(detector.detect("Hello, our restaurant is closing for a kitchen refit and we'd like our card payouts held while we're shut.")).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('我们店要搬家 新店还没弄好 这段时间先暂停给我们打款')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('Would you kindly let me know where request CX-20261205-0001 stands? The customer has asked me twice.')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('hi, I want check my refund. the one I send 2 days ago, not the old one. merchant 848630127759402')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+  });
+
   it('a status asked in pinyin ("wo de tuikuan shenqing CX-… shenme zhuangtai")', () => {
     expect(detector.detect('hi, wo de tuikuan shenqing CX-20261205-0003 xianzai shenme zhuangtai? customer ask me everyday')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('shenqing jindu zenme cha')?.mode).not.toBe('start');

@@ -128,6 +128,10 @@ describe('the bot hands over on its own', () => {
     // "这不是坑人吗" about a double charge, before asking for the money back: the story, not at us.
     expect(isComplaint('这不是坑人吗 机器卡了一下 被扣了两遍418 多扣的那418咋弄回去啊')).toBe(false);
     expect(isComplaint('再不给我结算我就报警')).toBe(true);
+    // The police closing a road, a customer's complaint the shop wants to avoid: no complaint at us.
+    expect(isComplaint('big snow storm last night, police close the mountain road, nobody can come up. so we give all money back')).toBe(false);
+    expect(isComplaint("Boss say never mind lah, give back the full deposit to them, don't want to kena complain. Can or not?")).toBe(false);
+    expect(isComplaint('if you do not fix this I will call the police')).toBe(true);
     // The customer's threat told as what happened; the merchant's own names us.
     expect(isComplaint('真是服了这个客人 前天刷了2280走的 昨天跑回来说不喜欢了 不给退就要投诉 行吧 退给她')).toBe(false);
     expect(isComplaint('客人又来了 不给我退我就投诉你们')).toBe(true);
