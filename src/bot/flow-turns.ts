@@ -331,7 +331,9 @@ export class FlowTurns {
     // Answered as if the merchant had typed it: the flow goes on to its next question.
     const step = this.options.engine.handle(state, { text: one.ticket }, this.now(), locale);
     if (!step.state || step.state.values.ticket?.value !== one.ticket) return { state, say };
-    return { state: step.state, say: [...say.slice(0, -1), { text: waitingTicketText(locale, one.ticket) }, ...step.say] };
+    // What the review asked for is said with it ("要补啥啊 说清楚点": the note answers it).
+    const [noted] = await this.withNotes([one]);
+    return { state: step.state, say: [...say.slice(0, -1), { text: waitingTicketText(locale, one.ticket, noted?.note) }, ...step.say] };
   }
 
   /**
@@ -362,6 +364,12 @@ export class FlowTurns {
   }
 
   /** The merchant's five latest requests this identity may see: all when bound to it, else its own filings. */
+  /** The one request this identity may see whose ticket is a keystroke from `ticket`. */
+  private async nearTicket(context: TurnContext, ticket: string, merchantId: string): Promise<RequestRecord | undefined> {
+    const near = (await this.visibleRecent(context, merchantId)).list.filter((r) => oneKeystrokeApart(r.ticket, ticket));
+    return near.length === 1 ? near[0] : undefined;
+  }
+
   private async visibleRecent(context: TurnContext, merchantId: string): Promise<{ bound: boolean; list: RequestRecord[] }> {
     const me = this.identity(context);
     const bound = !!(await this.options.identities.binding(me, merchantId));
@@ -522,7 +530,9 @@ export class FlowTurns {
       case 'show-status': {
         const ticket = typeof slots.ticket === 'string' ? slots.ticket : undefined;
         if (ticket) {
-          const found = await this.visible(context, await requests.getForMerchant(normalizeTicket(ticket), merchantId));
+          // A ticket typed with one digit too many, too few or wrong ("CX-20261205-00027"): the one of the
+          // merchant's own requests it is one keystroke from, when only one is.
+          const found = (await this.visible(context, await requests.getForMerchant(normalizeTicket(ticket), merchantId))) ?? (await this.nearTicket(context, normalizeTicket(ticket), merchantId));
           if (!found) return { say: [{ text: await this.notFound(context, locale, ticket, merchantId) }] };
           const waiting = found.status === 'needs_more_info' ? { ticket: found.ticket, merchantId } : undefined;
           return { say: [{ text: requestStatusText(locale, found, await requests.history(found.id), this.timeZone) }], ...(waiting ? { waiting } : {}) };
@@ -572,4 +582,13 @@ function merchantIdOf(state: FlowState | undefined): string | undefined {
 
 function rebuild(flowId: string, values: Record<string, SlotValue>): FlowState {
   return { flowId, values: structuredClone(values), skipped: [], attempts: {}, stage: 'collecting', required: [], announced: [] };
+}
+
+/** Whether two strings differ by one character added, dropped or changed. */
+function oneKeystrokeApart(a: string, b: string): boolean {
+  if (a === b || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rest = (x: string, from: number) => x.slice(from);
+  return rest(a, i + 1) === rest(b, i + 1) || rest(a, i) === rest(b, i + 1) || rest(a, i + 1) === rest(b, i);
 }

@@ -29,12 +29,14 @@ import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 import { pickSlip } from './slip-choice.js';
-import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_AFFIRMED, SLIP_CHOSEN, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, HEARD_OTHERWISE, affirmsOnly, asksQuestion, halfWidth, saysMoreThanPick, withoutCourtesy, withoutPhotoTalk } from './utterances.js';
+import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, HEARD_OTHERWISE, affirmsOnly, asksQuestion, halfWidth, saysMoreThanPick, withoutCourtesy, withoutPhotoTalk } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
   value: unknown;
   display: string;
+  /** A day said roughly ("一个半月前", "a little over a month ago"): the slip's exact day replaces it. */
+  approx?: true;
 }
 
 export interface FileRef {
@@ -458,9 +460,6 @@ export class FlowEngine {
     const message = asRead(typed);
     const flow = this.flow(state.flowId);
     let next = structuredClone(state);
-    // After "签购单上的凭证号是 003691，与您提供的 003619 不同…", "对" or "就这张" says the slip is right: its
-    // values are taken (and said so), the typed ones replaced.
-    const slipAffirmed = next.stage === 'collecting' && !message.files?.length && this.liveSlipOffers(next).length > 0 && (SLIP_AFFIRMED.test(message.text.trim()) || SLIP_CHOSEN.test(message.text));
     // After "我从签购单上读到：…，对吗？", "对" confirms what was read; the rest of the message is read on.
     const input = this.afterSlipRead(next, message);
     const text = input.text.trim();
@@ -531,7 +530,7 @@ export class FlowEngine {
       if (question) return { state: next, say: [], outcome: { type: 'digression', question } };
       return { state: next, say: [this.cancelQuestion(locale)] };
     }
-    const fromSlip = this.takeSlipOffers(flow, next, text, now, locale, slipAffirmed);
+    const fromSlip = this.takeSlipOffers(flow, next, text, now, locale);
     if (fromSlip) {
       // "终端号打错了 按小票上的来。电话131…": what else the message gives is read on, without the values taken.
       // "商户号是我打错了 以小票为准。客人是嫌质量不好退的": the words about the mistake are spent too; what
@@ -557,7 +556,7 @@ export class FlowEngine {
    * right" take every value the slip offered; a message that says one of them back ("是1260，我记错了",
    * "哦对 1260") takes that one. An offer lapses once the merchant changes that value otherwise.
    */
-  private takeSlipOffers(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale, affirmed = false): { say: Say; rest: string } | undefined {
+  private takeSlipOffers(flow: Flow, state: FlowState, text: string, now: Date, locale: Locale): { say: Say; rest: string } | undefined {
     const offers = this.liveSlipOffers(state);
     if (offers.length === 0) {
       delete state.slipOffers;
@@ -570,7 +569,7 @@ export class FlowEngine {
         return parsed.ok && parsed.value === value;
       });
     // The slip's value said back ("是990", "哦对 990") takes it too, unless the value given is said as well.
-    const taken = affirmed || SLIP_WINS.test(text) ? offers : offers.filter(([name, o]) => repeated(name, o.value) && !repeated(name, o.given));
+    const taken = SLIP_WINS.test(text) ? offers : offers.filter(([name, o]) => repeated(name, o.value) && !repeated(name, o.given));
     if (taken.length === 0) return undefined;
     for (const [name, o] of taken) {
       this.setValue(state, name, { ok: true, value: o.value, display: o.display });
@@ -578,7 +577,7 @@ export class FlowEngine {
     }
     const values = taken.map(([name]) => `${labelOf(flow, this.slot(flow, name)!, locale)} ${this.shown(flow, state, name, locale)}`).join(locale === 'en' ? ', ' : '、');
     // The numbers that said the taken values back, and the words that took the slip's side, are spent.
-    let rest = text.replace(SLIP_WINS, ' ').replace(new RegExp(SLIP_CHOSEN.source, 'gi'), ' ');
+    let rest = text.replace(SLIP_WINS, ' ');
     const says = (n: string, [name, o]: (typeof taken)[number]) => {
       const parsed = this.parse(this.slot(flow, name)!, state, n, now, locale);
       return parsed.ok && parsed.value === o.value;
@@ -710,7 +709,7 @@ export class FlowEngine {
     }
     if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
     // "确认" / "好的" where a reason is asked: the merchant thinks the form is done; it is no reason.
-    if (!optional && (YES.test(text) || CONFIRM_SAID.test(text))) return { state, say: [...say, this.prompt(pending, state, locale)] };
+    if (!optional && (YES.test(text) || CONFIRM_SAID.test(text) || affirmsOnly(text))) return { state, say: [...say, this.prompt(pending, state, locale)] };
     // Values of other open slots in the answer ("顾客退货，电话13800138000") are taken; the rest is the text.
     const open = this.takeOpenValues(flow, state, text, now, locale);
     const rest = open.spans.length ? blank(text, open.spans).replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').replace(/\s{2,}/g, ' ') : text;
@@ -1332,6 +1331,12 @@ export class FlowEngine {
       if (!parsed.ok) continue;
       valid++;
       const current = state.values[slot.name];
+      // A day said roughly gives way to the day printed, which is read back with the rest.
+      if (current?.approx && current.value !== parsed.value) {
+        this.setValue(state, slot.name, parsed);
+        filled.push(slot.name);
+        continue;
+      }
       if (current) {
         if (current.value !== parsed.value) {
           const slipShown = this.shown(flow, { ...state, values: { ...state.values, [slot.name]: { value: parsed.value, display: parsed.display } } }, slot.name, locale);
@@ -1436,7 +1441,7 @@ export class FlowEngine {
       let named = slots.filter((s) => s.mentions?.some((m) => naming.includes(m.toLowerCase())));
       // One of two named far from every day the message has ("大后天跟新老板交接 …打款先给停了吧 等新老板执照办下来
       // 换成他的户再开"): its word is about something else (when the wait ends), and the day is the other's.
-      if (named.length === 1 && slots.length === 2 && state.pending === undefined && this.namedApart(flow, text, naming, named[0]!, now, locale)) named = [];
+      if (named.length === 1 && slots.length === 2 && state.pending === undefined && slots.every((s) => state.values[s.name] === undefined) && this.namedApart(flow, text, naming, named[0]!, now, locale)) named = [];
       // Several named at once ("从明天开始，两周后恢复", "是12号开始停 10号11号还开着呢 停到月底"): each takes the
       // value of the clause that names it, whichever of them was asked.
       if (named.length > 1) {
@@ -1508,6 +1513,7 @@ export class FlowEngine {
       for (const x of pool) if (x !== f) out.spans.push([x.start, x.end]);
       if (!sameValue(current, checked)) {
         this.setValue(state, target.name, checked);
+        if (f.guessed && target.type === 'date') state.values[target.name]!.approx = true;
         out.changed.push(target.name);
       } else if (!out.same.includes(target.name)) {
         out.same.push(target.name);
@@ -2057,7 +2063,10 @@ export class FlowEngine {
       // The explained option named in so many words ("原因：资金周转") was taken already; its detail is asked.
       if (from.explains && state.values[from.explains] !== undefined) continue;
       const stated = statedOnly(text);
-      if (!tellsStory(stated, spans)) continue;
+      // …nor one that answers another question ("合作的银行我们已经通知过了").
+      const enums = flow.slots.filter((s) => s.type === 'enum');
+      const answers = (clause: string) => enums.some((e) => this.slotType('enum').extract(clause, this.context(e, now, locale, flow)).length > 0);
+      if (!tellsStory(stated, spans, flow.statement?.act ?? [], answers)) continue;
       const told = withoutNumbers(stated.replace(GREETING, ''));
       const max = slot.options.maxLength ?? STORY_MAX_CHARS;
       const parsed = this.parse(slot, state, [...told].slice(0, max).join('').trim(), now, locale);
@@ -2636,11 +2645,11 @@ function withoutNumbers(text: string): string {
 
 /**
  * Clauses a story has at least that are neither facts nor the request: "您好，我想申请撤销一笔交易，昨天下午刷的，
- * 金额五百元，帮我处理一下" has none; "…结果前天晚上暴雨 摄影棚进水了 布景全泡了…" has several.
+ * 金额五百元，帮我处理一下" has none; "…结果前天晚上暴雨 摄影棚进水了 布景全泡了 最少一个月拍不了…" has several.
  */
 const STORY_MIN_CLAUSES = 2;
 /** Letters a clause of a story has at least (Chinese), or words (English). */
-const STORY_CLAUSE_MIN_CHARS = 4;
+const STORY_CLAUSE_MIN_CHARS = 5;
 const STORY_CLAUSE_MIN_WORDS = 3;
 /** Words of the request itself, not of what happened. */
 const REQUEST_VOCABULARY = /申请|撤销|退货|退款|暂停|结算|帮我|帮忙|麻烦|处理|办理|商户|终端|凭证|参考号|电话|手机|\b(?:please|pls|help|request|refund|void|cancel|suspend|hold|settlement|merchant|terminal|voucher|phone)\b/i;
@@ -2648,13 +2657,15 @@ const REQUEST_VOCABULARY = /申请|撤销|退货|退款|暂停|结算|帮我|帮
 const STORY_MAX_CHARS = 300;
 
 /** Whether a message tells what happened, not only the request and its facts (`spans`: where values were read). */
-function tellsStory(text: string, spans: [number, number][]): boolean {
+function tellsStory(text: string, spans: [number, number][], acts: string[], answers: (clause: string) => boolean): boolean {
+  // A clause that asks for the request in the flow's own words ("刷卡的钱先别打到卡里") tells no story.
+  const asks = (clause: string) => acts.some((w) => (/[a-z]/i.test(w) ? new RegExp(`\\b${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(clause) : clause.includes(w)));
   // A line ends a clause, whatever blanks (a question left out) come before it; lengths kept for the spans.
   const lines = text.replace(GREETING, (m) => ' '.repeat(m.length)).replace(/[ \t]*\n[ \t]*/g, (m) => `。${' '.repeat(m.length - 1)}`);
   const story = clauses(lines).filter((c) => {
     const end = c.start + c.text.length;
     if (spans.some(([a, b]) => a < end && b > c.start)) return false;
-    if (/\d/.test(c.text) || REQUEST_VOCABULARY.test(c.text)) return false;
+    if (/\d/.test(c.text) || REQUEST_VOCABULARY.test(c.text) || asks(c.text) || answers(c.text)) return false;
     return /[\u4e00-\u9fff]/.test(c.text)
       ? [...c.text.replace(/[^\p{L}]/gu, '')].length >= STORY_CLAUSE_MIN_CHARS
       : c.text.split(/\s+/).filter((w) => /[a-z]{2,}/i.test(w)).length >= STORY_CLAUSE_MIN_WORDS;

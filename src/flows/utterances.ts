@@ -35,13 +35,13 @@ export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do n
  * "顾客不要了" explains a refund, "这个申请不用了" ends one.
  */
 export const CANCEL_CLAUSE = new RegExp(
-  String.raw`(?:^|[，,。.!！?？;；…~\s]|(?<=[\u4e00-\u9fff][了吧啦呢])|(?<=^(?:对|对的|是|是的|嗯|好|行)))(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:别交了?)?(?:吧|了)?|先放一放|先别交了?|别交了?|覅弄了|覅搞了|覅办了|不交了|不提交(?=\s*$)|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|唔(?:使|洗|需要)(?:再)?(?:退|撤|搞|办|申请|弄)(?:喇|啦|了|咯)?|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?|no need (?:to )?(?:refund|void|cancel)(?: it| this| anymore| any more)?|(?:pls |please )?cancel (?:pls|please|it pls|it please)|(?:the )?customer (?:wants?|decided|prefers?) (?:an? )?exchange(?: instead)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
+  String.raw`(?:^|[，,。.!！?？;；…~\s]|(?<=[\u4e00-\u9fff][了吧啦呢])|(?<=^(?:对|对的|是|是的|嗯|好|行)))(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:别交了?)?(?:吧|了)?|先放一放|先别交了?|别交了?|覅弄了|覅搞了|覅办了|免啦|免了|不交了|不提交(?=\s*$)|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|唔(?:使|洗|需要)(?:再)?(?:退|撤|搞|办|申请|弄)(?:喇|啦|了|咯)?|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?|no need (?:to )?(?:refund|void|cancel)(?: it| this| anymore| any more)?|(?:pls |please )?cancel (?:pls|please|it pls|it please)|(?:the )?customer (?:wants?|decided|prefers?) (?:an? )?exchange(?: instead)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
 export const YES_CANCEL = new RegExp(String.raw`^(?:(?:是|是的|是啊|对|对啊|对的|確定|确定|确认|好的?|嗯|嗯嗯|係|係啊|係呀|系|系啊|系呀|yes|yeah|yep|y|ok|okay|sure)[，,、\s]*){0,2}(?:先|就|那就|还是)?((?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了|cancel|quit|stop)(?:[，,、\s]*(?:取消|撤回|算了|不办了|不要了|不用了|不弄了|不搞了))?)(吧|申请|掉吧|(?:\s+(?:it|this|that|the request|the whole thing))?)${END}`, 'i');
 /** A yes opening the answer to "sure?" ("对对对 你取消吧", "嗯呐 拉倒"). */
-export const YES_FIRST = /^(?:是的?|是啊|对+的?|对啊|嗯+呐?|嗯嗯|系呀|係呀|系啊|係啊|系|係|好的?|行|确定|yes|yep|yeah|ok|okay|sure)(?:[\s,，、。!！]+|$)/i;
+export const YES_FIRST = /^(?:是的?|是啊|对+的?|对啊|嗯+呐?|嗯嗯|系呀|係呀|系啊|係啊|系|係|着|好的?|行|确定|yes|yep|yeah|ok|okay|sure)(?:[\s,，、。!！]+|$)/i;
 /**
  * "单号没记", "没有单号", "不知道单号，全部列出来吧", "dont have the ticket no": nothing to give for an
  * optional question, said in a sentence.
@@ -84,10 +84,6 @@ export const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一�
  * "是不是…" and "yesterday" are no such answer.
  */
 export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对头|冇错|无错|没毛病|嗯呐|啱|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
-/** Yes to "以签购单为准请回复“对”" — a yes that says right, not one that only acknowledges ("好的", "ok"). */
-export const SLIP_AFFIRMED = /^(?:对|对的|对头|是的|是|没错|没毛病|正确|都对|冇错|啱|係|yes|yep|yeah|correct|right|that'?s right)(?![不吗么])(?:[\s,，、。.!！~～]|$)/i;
-/** The slip said to be the sale's ("对 就这张 是这笔", "that's the one"): what it shows is right. */
-export const SLIP_CHOSEN = /就(?:是)?(?:这|那)(?:张|笔|单)(?:单子|小票|签购单|票)?|是(?:这|那)(?:张|笔|单)(?:单子|小票)?(?![^，,。\s]{0,4}(?:不对|错))|\b(?:this|that)(?:'s| is) the (?:one|right one|sale)\b/i;
 /** The last photo said to be the wrong one, with no other photo sent ("不对不对 拍错了 不是这张", "wrong receipt sorry"). */
 export const WRONG_PHOTO_SAID = /发错了?|传错了?|拍错了?|(?:影|发|传|拍)错咗|拍成别人的|拍成别的|不是这张|上一张不对|前面那张不对|那张不对|\bwrong (?:photo|picture|pic|slip|receipt|image)\b|\bsent the wrong\b/i;
 /** A photo sent to replace the last one ("发错了 是这张", "不是这张", "wrong photo, this one"). */

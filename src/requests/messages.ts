@@ -51,7 +51,7 @@ const zh = {
   statusHeader: (v: Vars) => `工单 ${v.ticket}（${v.kind}）当前状态：${v.status}。`,
   historyHeader: '办理记录：',
   notExpected: (v: Vars) => `工单 ${v.ticket} 目前是“${v.status}”，不需要补充材料。需要补充材料时我们会通知您。`,
-  waitingTicket: (v: Vars) => `您的工单 ${v.ticket} 正在等待补充材料，材料会补充到这个工单。`,
+  waitingTicket: (v: Vars) => `您的工单 ${v.ticket} 正在等待补充材料${v.reason ? `（审核留言：${v.reason}）` : ''}，材料会补充到这个工单。`,
 } satisfies Record<string, Text>;
 
 type Key = keyof typeof zh;
@@ -92,7 +92,7 @@ const en: Record<Key, Text> = {
   statusHeader: (v) => `Ticket ${v.ticket} (${v.kind}) is ${v.status}.`,
   historyHeader: 'History:',
   notExpected: (v) => `Ticket ${v.ticket} is "${v.status}" and does not need more materials. You'll be told here if it does.`,
-  waitingTicket: (v) => `Your ticket ${v.ticket} is waiting for materials; they will be added to it.`,
+  waitingTicket: (v) => `Your ticket ${v.ticket} is waiting for materials${v.reason ? ` (the review asked: ${v.reason})` : ''}; they will be added to it.`,
 };
 
 const TEXTS: Record<Locale, Record<Key, Text>> = { 'zh-CN': zh, en };
@@ -178,9 +178,9 @@ export function supplementNotExpectedText(locale: Locale, request: { ticket: str
   return render(locale, 'notExpected', { ticket: request.ticket, status: statusLabel(locale, request.status) });
 }
 
-/** The one request waiting for materials, chosen without asking for its ticket. */
-export function waitingTicketText(locale: Locale, ticket: string): string {
-  return render(locale, 'waitingTicket', { ticket });
+/** The one request waiting for materials, chosen without asking for its ticket, with what the review asked for. */
+export function waitingTicketText(locale: Locale, ticket: string, note?: string | null): string {
+  return render(locale, 'waitingTicket', { ticket, reason: note ?? '' });
 }
 
 /** One request's status and its history (who decided is not shown: the merchant sees what and why). */

@@ -233,12 +233,11 @@ describe.skipIf(!cjkFontsInstalled())('slip photos in the cancellation dialog (r
     const replies = (await m.send('', [{ bytes: await renderSlip(values), name: 'slip.png' }])).join('\n');
     // The slip's amount is named, the merchant's is kept.
     expect(replies).toContain('¥1,050.00');
-    expect(replies).toContain('先保留您提供的');
+    expect(replies).toContain('已保留您提供的');
     const state = await m.flow();
     expect(state?.values.amount?.value).toBe(150000);
     expect(state?.values.voucher_no?.value).toBe(values.voucherNo);
-    // The merchant's amount said again stands; a "对" would have taken the slip's.
-    await m.send('金额是1500 没错');
+    await m.send('对');
     await m.send('顾客退货');
     await m.send('13800138001');
     await m.send('确认');
@@ -266,6 +265,37 @@ describe.skipIf(!cjkFontsInstalled())('slip photos in the cancellation dialog (r
     expect(state?.values.amount?.value).toBe(100000);
     expect(state?.values.voucher_no?.value).toBe(values.voucherNo);
     expect(state?.pending).toBe('reason');
+  });
+
+  it('a ticket asked after with one digit too many is the merchant\'s own one a keystroke away', async () => {
+    const m = merchant('ticket-typo');
+    await m.chat.start();
+    for (const text of ['昨天刷了990元，凭证号000999，帮我申请退款', '860900000000071', '12345678', '跳过', '顾客退货']) await m.send(text);
+    await m.send('', [{ bytes: readFileSync(join(FILES, 'slip.png')), name: 'slip.png' }]);
+    await m.send('13800138000');
+    await m.send('确认');
+    const [request] = await m.filed();
+    expect(request?.ticket).toMatch(/^CX-\d{8}-\d{4}$/);
+    const typo = `${request!.ticket}7`;
+    const replies = (await m.send(`帮我查一下单号${typo} 现在到哪了 商户号860900000000071`)).join('\n');
+    expect(replies).toContain(request!.ticket);
+    expect(replies).toContain('已提交');
+    // Two keystrokes away is no match.
+    const far = (await m.send(`查一下${request!.ticket}77 商户号860900000000071`)).join('\n');
+    expect(far).toContain('没有找到您名下的工单');
+  });
+
+  it('a refund given up and a hold asked for in the same message: the hold starts with the words that ask it', async () => {
+    const m = merchant('give-up-then-hold');
+    await m.chat.start();
+    await m.send('昨天有笔退款要办 一件大衣1980 客人说穿着显胖');
+    await m.send('商户号 847920316652014');
+    const replies = (await m.send('算了 退款不弄了 客人刚说直接换一件就行 不退了 不过还有个事 我们店月底要搬 从后天开始你们往我卡里打钱那个先停一下')).join('\n');
+    expect(replies).toContain('暂停 / 取消结算申请');
+    const state = await m.flow();
+    expect(state?.flowId).toBe('suspend-settlement');
+    expect(state?.values.merchant_id?.value).toBe('847920316652014');
+    expect(state?.values.start_date).toBeDefined();
   });
 
   it('a licence sent first and taken for a supplement goes with the hold the merchant then asks for', async () => {

@@ -1621,7 +1621,7 @@ describe('a slip that shows another value than the merchant gave', () => {
 
   it('keeps the merchant\'s value and says so; "按小票上的来" then takes the slip\'s', () => {
     const step = offered();
-    expect(said(step)).toContain('先保留您提供的');
+    expect(said(step)).toContain('已保留您提供的');
     expect(step.state!.values.amount!.value).toBe(128000);
     const taken = send(step.state, '按小票上的来');
     expect(taken.state!.values.amount!.value).toBe(126000);
@@ -1634,7 +1634,7 @@ describe('a slip that shows another value than the merchant gave', () => {
     const step = send(last('cancel-transaction', TO_CARD).state, slipShowing({ amount: '1260.00' }, '钱数好像记错了 按小票上的来'));
     expect(step.state!.values.amount!.value).toBe(126000);
     expect(said(step)).toContain('好的，已按签购单改为：金额 ¥1,260.00。');
-    expect(said(step)).not.toContain('先保留您提供的');
+    expect(said(step)).not.toContain('已保留您提供的');
   });
 
   it('a correction repeating the slip\'s value takes it ("是1260，我记错了"), never read as the pending answer', () => {
@@ -1649,15 +1649,8 @@ describe('a slip that shows another value than the merchant gave', () => {
     expect(send(offered().state, '小票上的对不上').state!.values.amount!.value).toBe(128000);
   });
 
-  it('"对" or "就这张 是这笔" to the difference takes the slip\'s value; "好的" only acknowledges', () => {
-    for (const text of ['对', '对 就这张 是这笔', '就是这张单子', "yes that's the one"]) {
-      const taken = send(offered().state, text);
-      expect(taken.state!.values.amount!.value, text).toBe(126000);
-      expect(said(taken), text).toContain('已按签购单改为');
-      expect(said(taken), text).not.toContain('没有找到');
-    }
-    expect(send(offered().state, '好的').state!.values.amount!.value).toBe(128000);
-    expect(send(offered().state, '对吗？我记得是1280').state!.values.amount!.value).toBe(128000);
+  it('"对" to the read-back, or "就这张 是这笔", keeps the merchant\'s value: the reading may be wrong, only "按小票" or the slip\'s value said back takes it', () => {
+    for (const text of ['对', '对 就这张 是这笔', '好的']) expect(send(offered().state, text).state!.values.amount!.value, text).toBe(128000);
   });
 
   it('lapses once the merchant gives the value again another way; other messages leave it', () => {
@@ -1672,7 +1665,7 @@ describe('a slip that shows another value than the merchant gave', () => {
 describe('a message that answers and gives more', () => {
   it('"终端号打错了，按小票上的来…电话…": the slip\'s value is taken and the phone in the same message too', () => {
     const photo = send(last('cancel-transaction', TO_CARD).state, { text: '', files: [file(7)], slip: { values: { terminal_id: '72060030' }, slots: ['terminal_id'] } });
-    expect(said(photo)).toContain('先保留您提供的');
+    expect(said(photo)).toContain('已保留您提供的');
     const step = send(photo.state, '哦终端号我刚才打错了，按小票上的来，72060030。电话13900001111');
     expect(valueOf(step.state, 'terminal_id')).toBe('72060030');
     expect(valueOf(step.state, 'phone')).toBe('13900001111');
@@ -3428,6 +3421,20 @@ describe('batches 76–77 as merchants put it', () => {
     expect(valueOf(atPhone, 'partners_notified')).toBe('yes');
     const fixed = send(atPhone, '哎不对 俺寻思俺对象去银行说了 刚打电话问她 她还没去呢 那就是还没通知');
     expect(valueOf(fixed.state, 'partners_notified')).toBe('no');
+  });
+
+  it('a day said roughly ("一个半月前") gives way to the slip\'s printed day; "after 10 minute" is no amount; "Yes please, submit it." is no reason', () => {
+    const rough = engine.start('cancel-transaction', { text: '一个半月前有个客户定了一批橱柜门板 6400 刷卡付的 客户不等了要退钱' }, NOW, 'zh-CN');
+    expect(valueOf(rough.state, 'transaction_date')).toBe('2026-10-11');
+    const read = send(rough.state, { text: '', files: [file(7)], slip: { values: { transaction_date: '2026-10-09' }, slots: ['transaction_date'] } });
+    expect(valueOf(read.state, 'transaction_date')).toBe('2026-10-09');
+    expect(said(read)).not.toContain('已保留您提供的');
+    // A day said exactly stands.
+    const exact = engine.start('cancel-transaction', { text: '10月11号刷的6400 客户要退' }, NOW, 'zh-CN');
+    expect(said(send(exact.state, { text: '', files: [file(7)], slip: { values: { transaction_date: '2026-10-09' }, slots: ['transaction_date'] } }))).toContain('已保留您提供的');
+    expect(valueOf(engine.start('cancel-transaction', { text: 'one and half month ago a man buy spa voucher 2680 for his wife birthday. she come yesterday first time, after 10 minute her skin very red. manager agree give all the money back' }, NOW, 'en').state, 'amount')).not.toBe(1000);
+    const atReason = last('cancel-transaction', [...TO_CARD, '跳过']).state!;
+    expect(send(atReason, 'Yes please, submit it.', 'en').state!.values).not.toHaveProperty('reason');
   });
 
   it('English: "11 o clock" is no amount, "she input 2990" is; "i try void already, it ask the card again" tried the void', () => {

@@ -48,7 +48,8 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
     }
     // Another request asked for outright ("算了退款先不弄 我要暂停结算"): the one under way ends when the
     // merchant gives it up or gave nothing but the merchant ID (which goes along); else it is an answer.
-    const switched = statusFlow ? undefined : flows.intents.switchedTo(text, conversation.flow.flowId);
+    // …or given up and another asked for after it ("算了 退款不弄了… 不过还有个事 …你们往我卡里打钱那个先停一下").
+    const switched = statusFlow ? undefined : (flows.intents.switchedTo(text, conversation.flow.flowId) ?? afterGivingUp(text, conversation.flow.flowId, flows.intents)?.flowId);
     const given = Object.keys(conversation.flow.values).filter((name) => name !== 'merchant_id');
     // Files sent first and taken for a supplement ("营业执照先发给你们"), then the request they are for told
     // ("我们店要重新装修…打钱那个先停一下"): that request starts, with the files and the merchant ID.
@@ -60,9 +61,10 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
       const left = current.title[locale];
       const carried = conversation.flow.values.merchant_id;
       const sent = instead ? given.flatMap((name) => (conversation.flow!.values[name]!.value as FileRef[] | undefined) ?? []) : [];
+      const told = switched ? (afterGivingUp(text, conversation.flow.flowId, flows.intents)?.text ?? text) : text;
       delete conversation.flow;
       await kit.say(context, t(locale, 'flowSwitched', { title: left }));
-      await kit.startFlow(turn, (switched ?? instead)!, { text, files: sent }, carried ? { merchant_id: carried } : {});
+      await kit.startFlow(turn, (switched ?? instead)!, { text: told, files: sent }, carried ? { merchant_id: carried } : {});
       return true;
     }
   }
@@ -70,3 +72,15 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
   await kit.applyFlowReply(turn, reply);
   return true;
 };
+
+/** Where a message turns to another matter ("不过还有个事", "另外", "顺便", "also"). */
+const ANOTHER_MATTER = /(?:不过|另外|还有个事|还有一个事|还有件事|还有一件事|顺便|再就是|\balso\b|\banother thing\b)[，,:：\s]*/i;
+
+/** The request asked for after the one under way is given up in the same message, and the words that ask it. */
+function afterGivingUp(text: string, current: string, intents: { detect: (t: string) => { flowId: string; mode: string } | undefined }): { flowId: string; text: string } | undefined {
+  const m = ANOTHER_MATTER.exec(text);
+  if (!m || m.index === 0 || !GIVE_UP_CURRENT.test(text.slice(0, m.index))) return undefined;
+  const rest = text.slice(m.index + m[0].length).trim();
+  const found = rest ? intents.detect(rest) : undefined;
+  return found?.mode === 'start' && found.flowId !== current ? { flowId: found.flowId, text: rest } : undefined;
+}

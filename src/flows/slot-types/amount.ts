@@ -65,7 +65,7 @@ const SALE_AMOUNT = new RegExp(`^\\d{1,6}(?:\\.\\d{1,2})?$|^[${CN_NUMERAL_CHARS}
 const APPROXIMATE_AFTER = /^\s*(?:出头|多(?![扣刷收付打按了])块?|来块|左右|上下)/;
 /** What follows a number that is a count, a time or a place, not money. */
 // …nor how many digits went wrong ("keyed 2 extra zeros", "多打了两个0").
-const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍道趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|pm|am|o'?\s?clock\b|oclock\b|(?:st|nd|rd|th)\b|(?:extra\s+)?(?:zeros?|0s|digits?)\b|extra\b|(?:-\s*)?(?:class(?:es)?|lessons?|sessions?|visits?|packs?|pieces?|pcs|items?|people|persons?|guests?|nights?|rooms?|tables?|kg|boxes?|bottles?)\b)/i;
+const NOT_AMOUNT_AFTER = /^\s*(?:[次回遍道趟笔比张天号点个台月日年位岁时分秒周%店楼层单期倍折份件条间箱瓶斤碗桌]|晚(?!上)|分钟|小时|days?|times?|nights?|minutes?|mins?|hours?|hrs?|weeks?|months?|years?|pm|am|o'?\s?clock\b|oclock\b|(?:st|nd|rd|th)\b|(?:extra\s+)?(?:zeros?|0s|digits?)\b|extra\b|(?:-\s*)?(?:class(?:es)?|lessons?|sessions?|visits?|packs?|pieces?|pcs|items?|people|persons?|guests?|nights?|rooms?|tables?|kg|boxes?|bottles?)\b)/i;
 /** The other half of a day written month/day ("12/3"). */
 const MONTH_DAY_AFTER = /^[/／](?:[1-9]|[12]\d|3[01])(?!\d)/;
 const MONTH_DAY_BEFORE = /(?<!\d)(?:[1-9]|1[0-2])[/／]$/;
@@ -84,7 +84,7 @@ const NEGATIVE_BEFORE = /[-−负]\s*$/;
 const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|应该是|实际(?:上)?(?:应该)?是|不是|再刷|重新刷|重刷|instead of|rather than|not)\s*$/i;
 // Only "…成" says what was charged instead ("100按成了1100"; "48 刷错了" is the sale done by mistake), and
 // "rang up 45 as 450" says 45 was meant.
-const INTENDED_AFTER = /^\s*(?:became|turned into|went to|ended up as|got keyed as|was keyed as|was rung up as)\b|^\s*(?:块|元)?[，,\s]*(?:多按|多打|多输)了?(?:一?个)?(?:0|零)|^\s*(?:被?[打按输刷]错?成)|^\s*(?:块|元)?[，,\s]*[^，,。\d]{0,10}(?:多按了?(?:一?个)?0|多打了?(?:一?个)?0|多输了?(?:一?个)?0)[^，,。\d]{0,3}变成|^\s*(?:yuan|rmb|元|块)?\s*as\s+(?:¥|rmb\s*)?\d/i;
+const INTENDED_AFTER = /^\s*(?:became|turned into|went to|ended up as|got keyed as|was keyed as|was rung up as)\b|^\s*(?:被?[打按输刷]错?成)|^\s*(?:块|元)?[，,\s]*[^，,。\d]{0,10}(?:多按了?(?:一?个)?0|多打了?(?:一?个)?0|多输了?(?:一?个)?0)[^，,。\d]{0,3}变成|^\s*(?:yuan|rmb|元|块)?\s*as\s+(?:¥|rmb\s*)?\d/i;
 /**
  * "多收了客人100", "多扣了50块": how much too much was taken, not the sale's amount — unless the sale was
  * charged twice ("刷了两次，多扣了人家2380"), where the extra charge is the sale to undo.

@@ -384,7 +384,8 @@ const PATTERNS: Pattern[] = [
       const n = m[3] ? 1 : parseSmallInt(m[1]!);
       const unit = UNIT_DAYS[m[3] ?? m[2]!];
       if (n === undefined || unit === undefined) return undefined;
-      return { day: env.today + (m[4]!.endsWith('前') ? -n * unit : n * unit) };
+      // A sale months ago is remembered roughly ("两个月前"): the slip's day, when it comes, is the day.
+      return { day: env.today + (m[4]!.endsWith('前') ? -n * unit : n * unit), ...(m[4]!.endsWith('前') && unit === 30 ? { guessed: true } : {}) };
     },
   },
   // in 3 weeks, 2 weeks from now (or from today), in a month
@@ -396,6 +397,25 @@ const PATTERNS: Pattern[] = [
       const n = /\d/.test(w) ? Number(w) : Math.max(1, words.indexOf(w));
       const unit = (m[2] ?? m[4]!).toLowerCase().startsWith('week') ? 7 : 30;
       return { day: env.today + n * unit };
+    },
+  },
+  // 一个半月前 (a month and a half, as 45 days); 2 weeks ago, a month ago, one and a half months ago,
+  // a month and a half ago — weeks and months as 7 and 30 days
+  {
+    re: new RegExp(`(\\d{1,2}|[一二两三四五六七八九十]{1,3})\\s*个半月(?:以前|之前|前)`, 'g'),
+    read: (m, env) => {
+      const n = parseSmallInt(m[1]!);
+      return n === undefined ? undefined : { day: env.today - (n * 30 + 15), guessed: true };
+    },
+  },
+  {
+    re: /(?<![a-z\d])(\d{1,2}|a|an|one|two|three|four|five|six)(\s+and\s+(?:a\s+)?half)?\s+(weeks?|months?)(\s+and\s+a\s+half)?\s+ago(?![a-z])/gi,
+    read: (m, env) => {
+      const words = ['a', 'one', 'two', 'three', 'four', 'five', 'six'];
+      const w = m[1]!.toLowerCase();
+      const n = /\d/.test(w) ? Number(w) : w === 'an' ? 1 : Math.max(1, words.indexOf(w));
+      const unit = /^week/i.test(m[3]!) ? 7 : 30;
+      return { day: env.today - Math.round((n + (m[2] || m[4] ? 0.5 : 0)) * unit), guessed: true };
     },
   },
   // 3 days ago, three days ago; in 3 days, 3 days later

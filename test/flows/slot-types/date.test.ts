@@ -18,6 +18,12 @@ describe('date: parse', () => {
     ['yesturday', '2026-11-24'],
     ['前天', '2026-11-23'],
     ['大前天', '2026-11-22'],
+    // Northern 后儿个 is 后天 (future days are refused in parse by default: read in extract below).
+    // A month and a half ago, as 45 days; weeks and months ago in English.
+    ['一个半月前', '2026-10-11'],
+    ['one and half month ago', '2026-10-11'],
+    ['a month and a half ago', '2026-10-11'],
+    ['2 weeks ago', '2026-11-11'],
     // The night before: 昨晚 (last night), 前晚
     ['昨晚上', '2026-11-24'],
     ['前晚', '2026-11-23'],
