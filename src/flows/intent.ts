@@ -141,7 +141,7 @@ const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查
 /** A question this long tells a story around it: the merchant wants an answer first. */
 const LONG_QUESTION_CHARS = 60;
 /** A request put as a question ("能帮我把这笔退了吗", "can you hold our payouts?"). */
-const POLITE_REQUEST = /能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|(?:能不能|可不可以)(?:从|自)[^，,。?？]{1,8}(?:开始|起)|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|can u|could u|please|pls|plz|is it possible to|possible to get)\b/i;
+const POLITE_REQUEST = /好不好[?？]?\s*$|拜托|能帮我|可以帮我|能不能帮|可不可以帮|能不能给我|可不可以给我|能不能先|可不可以先|(?:能不能|可不可以)(?:从|自)[^，,。?？]{1,8}(?:开始|起)|能否|可否|帮忙|麻烦|你们(?:那边|这边)?(?:能|可以)(?:处理|办|弄)|\b(can you|could you|would you|can u|could u|please|pls|plz|is it possible to|possible to get)\b/i;
 /** Questions as dialects, pinyin and typing put them ("點樣退錢", "要啥材料伐", "zenme ban"). */
 /**
  * Question words that ask nothing: a time not known yet ("什么时候能开业要等商场再通知", "不知道啥时候恢复"),
@@ -667,6 +667,7 @@ const REQUEST_WORD_TYPOS: [RegExp, string][] = [
   [/侬/g, '你'],
   [/覅/g, '别'],
   [/哪能/g, '怎么'],
+  [/嘛时候/g, '什么时候'],
   [/(?<=[交请办弄做刷付收])额(?=[\u4e00-\u9fff])/g, '的'],
   // The request words typed in pinyin ("tuihuo 昨天的 880").
   [/(?<![a-z])tui\s?huo(?![a-z])/gi, '退货'],

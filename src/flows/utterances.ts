@@ -141,7 +141,7 @@ export const QUESTION = /[?？]|吗|呢|有啥(?!事)|区别|怎么|如何|什�
  * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.
  */
 const AFFIRMING =
-  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|齐了|全了|都齐了|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|confirmed|que\s?ren|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
+  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|整吧|弄吧|办吧|搞吧|交吧|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|齐了|全了|都齐了|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|confirmed|que\s?ren|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
 /** What may be left around them: spaces, punctuation, particles, "now" ("这回对了 确认" after a correction). */
 const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|喇|咯|啰|嘞|哒|谢谢|这回|这次|这下|现在|\b(?:thanks|thank you|thx|now|and|then|is|it'?s|all|lor|lah|leh|liao|can)\b/g;
 

@@ -3410,7 +3410,7 @@ describe('batches 76–77 as merchants put it', () => {
   });
 
   it('the summary confirmed after words that change nothing ("老板说没问题 交吧 确认", "啱喇 确认", "ok can, submit lor"); a correction decided with 那就是', () => {
-    for (const text of ['啱喇 确认', 'ok can, submit lor']) expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
+    for (const text of ['啱喇 确认', 'ok can, submit lor', '确认 整吧']) expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
     const confirming = last('cancel-transaction', TO_CONFIRM).state!;
     const asked = send(confirming, '先别交 我问下老板').state!;
     expect(asked.stage).toBe('confirm-cancel');

@@ -710,6 +710,23 @@ describe('intent detection: batches 76–77', () => {
     expect(detector.detect('hi, I want check my refund. the one I send 2 days ago, not the old one. merchant 848630127759402')).toMatchObject({ flowId: 'request-status', mode: 'start' });
   });
 
+  it('batches 84–85: Minnan, Wu and Tianjin status questions; a hold asked 拜托 or "…好不好"; a lost receiving card; "kindly return the full amount"', () => {
+    for (const text of [
+      '请问一下 阮前两天申请的那个退款 单号CX-20261205-0001 到底有批落来否 客人一直来店里问',
+      '侬好 阿拉上趟报额退款额事体 到现在哪能了 停结算额覅管伊 商户号806215397742018',
+      '介退款嘛时候能下来啊 都三天了 客人天天上门问 单号CX-20261204-0004',
+    ]) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    }
+    for (const text of ['那个 要拜托一下 你们打钱给阮那个 先停到1月3号好不好 3号再开始打', '我收款绑的那张银行卡昨天丢了已经去银行挂失了 新卡银行说得等七个工作日 这期间你们别往那张卡里打钱 打进去我也取不出来']) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    }
+    expect(detector.detect('A lady purchased a 10-class yoga pack from our studio 11 days ago, ¥2,200, and has attended zero classes. Our owner has agreed, kindly return the full amount to her card.')).toMatchObject({
+      flowId: 'cancel-transaction',
+      mode: 'start',
+    });
+  });
+
   it('a status asked in pinyin ("wo de tuikuan shenqing CX-… shenme zhuangtai")', () => {
     expect(detector.detect('hi, wo de tuikuan shenqing CX-20261205-0003 xianzai shenme zhuangtai? customer ask me everyday')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('shenqing jindu zenme cha')?.mode).not.toBe('start');
