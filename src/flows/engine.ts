@@ -583,6 +583,14 @@ export class FlowEngine {
       return parsed.ok && parsed.value === o.value;
     };
     for (const n of numbers) if (taken.some((t) => says(n, t))) rest = rest.replace(n, ' ');
+    // …and so is the value given, said as the one that was wrong ("是428 不是四百二 我记错了"): no correction back.
+    for (const [name, o] of taken) {
+      const slot = this.slot(flow, name)!;
+      for (const m of [...rest.matchAll(/[零〇一二两三四五六七八九十百千万\d][零〇一二两三四五六七八九十百千万\d.,]*(?:块|元|蚊)?/g)]) {
+        const parsed = this.parse(slot, state, m[0], now, locale);
+        if (parsed.ok && (parsed.value === o.given || parsed.value === o.value)) rest = blank(rest, [[m.index, m.index + m[0].length]]);
+      }
+    }
     return { say: { text: flowText(locale, 'flowSlipTaken', { values }) }, rest: rest.trim() };
   }
 

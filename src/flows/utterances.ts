@@ -116,7 +116,7 @@ export function withoutPhotoTalk(text: string): string {
 export const ABOUT_PHOTO = /小票|票据|签购单|单子|照片|图片|截图|拍|附件|看图|看一下|看下|这张|在这|发你|给你|slip|receipt|photo|picture|image|attached|see /i;
 /** The slip's value is the right one: "按小票上的来", "以签购单为准", "小票上的对", "the slip is right". */
 export const SLIP_WINS =
-  /按照?(?:小票|签购单|单子|票据|票|照片|图片)(?:上)?(?:的|来|为准|写的)|以(?:小票|签购单|单子|票据|照片|图片|图)(?:上的?)?(?:这个|那个|这张|写的)?为准|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据|照片)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the |what'?s on the |whats on the |what is on the )?(?:slip|receipt|photo)|(?:slip|receipt)(?:'s| is| one is)?(?: the)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
+  /按照?(?:小票|签购单|单子|票据|票|照片|图片)(?:上)?(?:的|来|为准|写的)|以(?:张单|小票|签购单|单子|票据|照片|图片|图)(?:上面?的?)?(?:这个|那个|这张|写的)?为准|你(?:读|识别|认)(?:的|得)(?:是)?对|照(?:着)?(?:小票|签购单)|(?:小票|签购单|单子|票据|照片)上(?:的|写的)?(?:是)?(?:对的|为准|没错|是对|准|对(?![不吗]))|(?:use|go with|take|trust) (?:the |what'?s on the |whats on the |what is on the )?(?:slip|receipt|photo)|(?:slip|receipt)(?:'s| is| one is)?(?: the)? (?:right|correct)|as (?:on|per) the (?:slip|receipt)/i;
 export const CORRECTION = /不对|错了|看反了|改成|改为|应该是|更正|修改|改一下|actually|correction|change|should be|is wrong|was wrong|i meant|i mean(?![a-z])/i;
 /**
  * A message that opens as a correction ("不对，金额是1208", "等等 金额说错了 是540"): only such a message is

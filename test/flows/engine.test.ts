@@ -1653,6 +1653,13 @@ describe('a slip that shows another value than the merchant gave', () => {
     for (const text of ['对', '对 就这张 是这笔', '好的']) expect(send(offered().state, text).state!.values.amount!.value, text).toBe(128000);
   });
 
+  it('"是1260 不是一千二百八 我记错了 按小票上的来" takes the slip\'s, the wrong one named is no correction back; Cantonese "以张单上面为准"', () => {
+    const taken = send(offered().state, '哦 是1260 不是一千二百八 我记错了 按小票上的来');
+    expect(taken.state!.values.amount!.value).toBe(126000);
+    expect(said(taken)).not.toContain('已更正为');
+    expect(send(offered().state, '我记得系1280 以张单上面为准').state!.values.amount!.value).toBe(126000);
+  });
+
   it('lapses once the merchant gives the value again another way; other messages leave it', () => {
     const step = offered();
     expect(send(step.state, '好的').state!.values.amount!.value).toBe(128000);
