@@ -30,7 +30,7 @@ export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|(?:找|叫|�
  * A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") or against the shop
  * ("我们店被人投诉了，银行要先停结算") is the reason for the request, not one of ours.
  */
-const CUSTOMER = /顾客|客人|客户|持卡人|消费者|会员|学员|家长|患者|病人|住客|房客|车主|买家|人家|[位个個]客|\bcustomer|\bcardholder|\bguest|\bmember/i;
+const CUSTOMER = /顾客|客人|客户|持卡人|消费者|会员|学员|家长|患者|病人|住客|房客|车主|买家|人家|邻居|街坊|[位个個]客|\bcustomer|\bcardholder|\bguest|\bmember/i;
 const CUSTOMER_COMPLAINS = new RegExp(
   String.raw`(${CUSTOMER.source})(?:(?!你们|您们|我就|我要)[^，,。.!！?？]){0,14}(投诉|报警|起诉|曝光|complain|complained)(?!你们|您们)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|(?:投诉|告|起诉)(?:我们|我家|咱们)(?:店|家|这边)?(?=[呀啊哦啦吧嘛]*(?:[，,。.!！~～\s]|$))|\b(?:got|received|had) (?:a )?complaints?\b|\bkena complain|\b(?:don'?t|do not) want (?:to )?(?:get |kena )?(?:a )?complain`,
   'i',

@@ -151,6 +151,9 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     const withFacts = await (await offered('offer-facts')).say('商户号810100000000123，资金结算');
     expect(withFacts.map((r) => r.text).join('\n')).toContain('810100000000123');
     expect(withFacts.at(-1)?.text).toMatch(/原因/);
+    // A merchant ID typed in groups takes it too.
+    const grouped = await (await offered('offer-facts-grouped')).say('商户号 8101 0000 0000 125');
+    expect(grouped.map((r) => r.text).join('\n')).toContain('810100000000125');
     // "merchant no 8101…": the number's label, not a no.
     const withNo = await (await offered('offer-facts-no')).say('ok. merchant no 810100000000124, payout settlement');
     expect(withNo.map((r) => r.text).join('\n')).toContain('810100000000124');

@@ -3442,6 +3442,11 @@ describe('batches 76–77 as merchants put it', () => {
     expect(valueOf(engine.start('cancel-transaction', { text: 'one and half month ago a man buy spa voucher 2680 for his wife birthday. she come yesterday first time, after 10 minute her skin very red. manager agree give all the money back' }, NOW, 'en').state, 'amount')).not.toBe(1000);
     const atReason = last('cancel-transaction', [...TO_CARD, '跳过']).state!;
     expect(send(atReason, 'Yes please, submit it.', 'en').state!.values).not.toHaveProperty('reason');
+    // What is to be paid again is no correction of the amount; "Settlement not done" is no settlement.
+    const rung = engine.start('cancel-transaction', { text: "last night one of our bartenders rang up a customer's tab as ¥2,340 instead of ¥234" }, NOW, 'en');
+    expect(valueOf(send(rung.state, "The customer's fine with us putting the whole ¥2,340 back on his card, he'll pay the ¥234 again in cash.", 'en').state, 'amount')).toBe(234000);
+    const atCard = last('cancel-transaction', ['想撤销', MID, TID, '今天', '1280', '凭证号000123']).state!;
+    expect(valueOf(send(atCard, 'Settlement not done, we are doing only at night time', 'en').state, 'batch_settled')).toBe('no');
   });
 
   it('English: "11 o clock" is no amount, "she input 2990" is; "i try void already, it ask the card again" tried the void', () => {

@@ -721,6 +721,7 @@ describe('intent detection: batches 76–77', () => {
     for (const text of ['那个 要拜托一下 你们打钱给阮那个 先停到1月3号好不好 3号再开始打', '我收款绑的那张银行卡昨天丢了已经去银行挂失了 新卡银行说得等七个工作日 这期间你们别往那张卡里打钱 打进去我也取不出来']) {
       expect(detector.detect(text), text).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     }
+    expect(detector.detect('不是啦 阮是要你们先不要把钱打到阮的户头 阮茶叶店要搬去新的店面 装修要一段时间')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     expect(detector.detect('A lady purchased a 10-class yoga pack from our studio 11 days ago, ¥2,200, and has attended zero classes. Our owner has agreed, kindly return the full amount to her card.')).toMatchObject({
       flowId: 'cancel-transaction',
       mode: 'start',

@@ -132,6 +132,8 @@ describe('the bot hands over on its own', () => {
     expect(isComplaint('big snow storm last night, police close the mountain road, nobody can come up. so we give all money back')).toBe(false);
     expect(isComplaint("Boss say never mind lah, give back the full deposit to them, don't want to kena complain. Can or not?")).toBe(false);
     expect(isComplaint('if you do not fix this I will call the police')).toBe(true);
+    // A neighbour's complaint that closed the shop is the hold's story.
+    expect(isComplaint('你好我们是烧烤店楼上邻居投诉油烟环保局今天上午来查了说油烟净化器不达标让我们停业整改')).toBe(false);
     // The customer's threat told as what happened; the merchant's own names us.
     expect(isComplaint('真是服了这个客人 前天刷了2280走的 昨天跑回来说不喜欢了 不给退就要投诉 行吧 退给她')).toBe(false);
     expect(isComplaint('客人又来了 不给我退我就投诉你们')).toBe(true);

@@ -39,7 +39,8 @@ export const flowStart: TurnStep = async (turn, kit) => {
   if (!flows) return false;
   const { context, conversation, text, locale } = turn;
   // …and digits read out by voice ("八九八五零零…") as digits.
-  const facts = REQUEST_FACTS.test(normalize(text).text);
+  // …and a number typed in groups ("商户号 8271 0359 4662 018") as one.
+  const facts = REQUEST_FACTS.test(normalize(text).text.replace(/(?<=\d)[\s-](?=\d)/g, ''));
   // "好的🙏", "ok thanks": the yes without what surrounds it.
   const said = withoutCourtesy(text);
   const offered = conversation.offer;

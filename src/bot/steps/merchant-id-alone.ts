@@ -10,7 +10,8 @@ const MERCHANT_ID_ALONE = /^(?:(?:我的?|我们的?)?(?:商户(?:编号|号码?
 
 export const merchantIdAlone: TurnStep = async ({ context, conversation, text, locale }, kit) => {
   if (!kit.options.flows || conversation.flow) return false;
-  const id = MERCHANT_ID_ALONE.exec(normalize(text.trim()).text)?.[1];
+  // Typed in groups ("8271 0359 4662 018"), it is still one number.
+  const id = MERCHANT_ID_ALONE.exec(normalize(text.trim()).text.replace(/(?<=\d)[\s-](?=\d)/g, ''))?.[1];
   if (!id) return false;
   conversation.merchantId = id;
   delete conversation.offer;

@@ -84,7 +84,8 @@ const NEGATIVE_BEFORE = /[-−负]\s*$/;
 const INTENDED_BEFORE = /(?:本来是?|原本是?|本应是?|应该是|实际(?:上)?(?:应该)?是|不是|再刷|重新刷|重刷|instead of|rather than|not)\s*$/i;
 // Only "…成" says what was charged instead ("100按成了1100"; "48 刷错了" is the sale done by mistake), and
 // "rang up 45 as 450" says 45 was meant.
-const INTENDED_AFTER = /^\s*(?:became|turned into|went to|ended up as|got keyed as|was keyed as|was rung up as)\b|^\s*(?:被?[打按输刷]错?成)|^\s*(?:块|元)?[，,\s]*[^，,。\d]{0,10}(?:多按了?(?:一?个)?0|多打了?(?:一?个)?0|多输了?(?:一?个)?0)[^，,。\d]{0,3}变成|^\s*(?:yuan|rmb|元|块)?\s*as\s+(?:¥|rmb\s*)?\d/i;
+// …and what is to be paid again ("he'll pay the ¥234 again in cash").
+const INTENDED_AFTER = /^\s*(?:became|turned into|went to|ended up as|got keyed as|was keyed as|was rung up as|again)\b|^\s*(?:被?[打按输刷]错?成)|^\s*(?:块|元)?[，,\s]*[^，,。\d]{0,10}(?:多按了?(?:一?个)?0|多打了?(?:一?个)?0|多输了?(?:一?个)?0)[^，,。\d]{0,3}变成|^\s*(?:yuan|rmb|元|块)?\s*as\s+(?:¥|rmb\s*)?\d/i;
 /**
  * "多收了客人100", "多扣了50块": how much too much was taken, not the sale's amount — unless the sale was
  * charged twice ("刷了两次，多扣了人家2380"), where the extra charge is the sale to undo.
