@@ -3404,6 +3404,10 @@ describe('batches 76–77 as merchants put it', () => {
     expect(valueOf(step.state, 'reason')).toBe('compliance');
     expect(valueOf(engine.start('suspend-settlement', { text: '我们这个过早的铺子食品经营许可证过期了 正在重新办 没办下来之前市场监管不让开 刷卡的钱先莫往我卡里打了' }, NOW, 'zh-CN').state, 'reason')).toBe('compliance');
     expect(valueOf(engine.start('suspend-settlement', { text: 'in winter nobody come, so we close from 20th of this month and repair the bathrooms. please hold our payouts' }, NOW, 'en').state, 'reason')).toBe('business_change');
+    // A refit, a fire, a flood, a trip told as the story are a business change, not "other".
+    for (const text of ['唔该 我间糖水铺厨房漏水 要成个翻新 后日开始停三个礼拜 呢排啲钱唔好过数落我张卡住', '我们洗衣店昨天晚上烘干机着火了 机器烧坏两台 这阵子肯定开不了门 这段时间刷卡进来的钱先别往我卡里打']) {
+      expect(valueOf(engine.start('suspend-settlement', { text }, NOW, 'zh-CN').state, 'reason'), text).toBe('business_change');
+    }
   });
 
   it('"yes now is correct, confirm"; Shanghainese "覅弄了" gives up; "实际是680 多按了个0" and "回头再刷680" are no amount', () => {
