@@ -428,6 +428,7 @@ export class IntentDetector {
     // (Of a new request, "held until the lawsuit ends" still says held.)
     const newActs = t.replace(GOES_THROUGH_THINGS, ' ').replace(NOT_UNDOING, ' ');
     const ownActs = newActs.replace(WAITED_FOR, ' ');
+    let best: { flowId: string; said: number } | undefined;
     for (const st of opts.withFiles ? this.statementsWithFiles : this.statements) {
       if ((which === 'own' && !st.questions) || (which === 'new' && st.questions)) continue;
       const askedInTail = tail !== undefined && !st.questions && st.act.some((w) => has(lower(tail), w));
@@ -446,8 +447,14 @@ export class IntentDetector {
       const materialsSent = opts.withFiles === true && st.questions && st.takesFiles && st.act.some((w) => [...w].length >= 2 && has(acts, w));
       // Files sent beside a new request asked for ("这单帮我申请退款 签购单拍好了") are that request's, no supplement.
       if (opts.withFiles === true && st.questions && st.takesFiles && NEW_REQUEST_NAMED.test(text) && !TICKET.test(text)) continue;
-      if (st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile || wish || materialsSent) return st.flowId;
+      if (!(st.about.some((w) => has(t, w)) || (!st.questions && TRANSACTION_FACT.test(text)) || (st.questions && TICKET.test(text)) || aboutTheFile || wish || materialsSent)) continue;
+      // One's own requests are read first and taken as found. Of two new requests the message fits, the one whose
+      // words it says more of ("…从后天起停十天 十天后恢复打款…帮我弄一下嘛": a hold, not a sale's "弄一下").
+      if (st.questions) return st.flowId;
+      const said = st.act.filter((w) => has(acts, w) && !negatedOnly(acts, w)).reduce((n, w) => n + [...w].length, 0);
+      if (!best || said > best.said) best = { flowId: st.flowId, said };
     }
+    if (best) return best.flowId;
     // Any question about a request of one's own filed before ("上周提的那个退款，怎么一点消息都没有"), however
     // it is put: its status shows what there is to know. How to do something is still a question.
     const status = which === 'new' ? undefined : this.statements.find((st) => st.ticketAlone);
@@ -696,6 +703,17 @@ const PINYIN_REQUEST_WORD = /(?<![a-z])(?:tui\s?huo|tui\s?kuan|che\s?xiao|zan\s?
 
 function respellRequestWords(text: string): string {
   return REQUEST_WORD_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text);
+}
+
+/** Whether every time a Chinese word is said it is said negated ("算了不停了": 停 is not asked for). */
+function negatedOnly(text: string, word: string): boolean {
+  if (/[a-z]/i.test(word) || /^[不别没莫]/.test(word)) return false;
+  let at = text.indexOf(word);
+  while (at >= 0) {
+    if (!/[不别没莫]/.test(text[at - 1] ?? '') && text.slice(Math.max(0, at - 2), at) !== '不是') return false;
+    at = text.indexOf(word, at + 1);
+  }
+  return true;
 }
 
 function lower(text: string): string {

@@ -67,7 +67,7 @@ export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必�
 export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|(?:材料|资料|文件|证明)\s*[:：]\s*(?:无|暂无|没有|none)(?![\u4e00-\u9fff])|(?:没有?|冇|木有)(?:什么|啥|其他|其它|别的|第二啲|其他的|别的)?(?:材料|资料|证明|文件)|\bno (?:documents?|docs|paperwork|files)\b/i;
 /** Nothing to send, said where files are asked ("none for now", "nothing yet", "暂时没有"): no option of a later question. */
 // …or sending declined, whatever follows ("先不发 要的话再说": none now, more if the review asks).
-export const NOTHING_TO_SEND = /^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$|^(?:先|暂时|现在|目前|就|我)?不(?:发|传|上传|提供|交|拍)(?:了|吧|啦)*(?:[\s，,。.!！]|$)/i;
+export const NOTHING_TO_SEND = /^(?:(?:yes|yeah|ok|okay)[,.\s]+)?that'?s (?:everything|all)\b|^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$|^(?:先|暂时|现在|目前|就|我)?不(?:发|传|上传|提供|交|拍)(?:了|吧|啦)*(?:[\s，,。.!！]|$)/i;
 /** A day not known yet, said when asked for it ("待定", "还不确定", "not sure yet"). */
 export const NOT_KNOWN_YET =
   /待定|仲未知|仲唔知|未知|冇定|[\u4e00-\u9fff]{1,6}(?:完|好)(?:先讲|再讲)|不(?:用|再|会|打算)?恢复|永久|长期停|一直停|还?不确定|说不准|说不好|不好说|还?不知道|还?没定|先不定|看情况|看情況|(?:等|到时候?)[^，,。]{0,14}再说|[\u4e00-\u9fff]{1,6}(?:完|好)了?(?:以后|之后)?再说|[\u4e00-\u9fff]{1,6}了(?:以后|之后)?再说|定不下来|定不了|没法定|等[^，,。]{1,10}(?:弄好|办好|开好|批下来|下来|好了|完了|结束)|另行通知|等通知|\b(?:(?:once|when|after|until|till) (?:the |our |my )?[a-z ]{1,30} (?:is|are|gets?) (?:ready|done|open|opened|sorted(?: out)?|finished|set up|in place|approved|active)|until further notice|not sure|tbd|don'?t know(?: yet)?|no idea|depends|indefinitely|open[- ]ended)\b/i;

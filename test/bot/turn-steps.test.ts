@@ -127,7 +127,7 @@ describe('turn steps, each alone', () => {
       expect(await humanRequest(turnOf(said).turn, kit()), said).toBe(true);
     }
     // A number to call about a request is no call-back request.
-    for (const said of ['帮我申请退款，有问题打我电话13156036681', '有笔交易要撤销，顾客买错了东西，回头审核结果打我电话15217730096', '银行打电话给我 说我账户有几笔可疑交易要核查 让我先把结算停了', '昨晚收银员把88块的烤鱼按成了880，客人今天打电话过来说被多扣了', 'tried, it ask supervisor password. manager have it and he is in HK this week', "the bank's customer service told me to hold the payouts", '停的这段时间刷进来的钱会不会没了？还是恢复以后一起打给我', '你好，这张单子要申请退货，原因是顾客买的空调一直不制冷。我的电话18873460215，有结果打给我，谢谢']) {
+    for (const said of ['帮我申请退款，有问题打我电话13156036681', '有笔交易要撤销，顾客买错了东西，回头审核结果打我电话15217730096', '银行打电话给我 说我账户有几笔可疑交易要核查 让我先把结算停了', '昨晚收银员把88块的烤鱼按成了880，客人今天打电话过来说被多扣了', 'tried, it ask supervisor password. manager have it and he is in HK this week', "the bank's customer service told me to hold the payouts", '停的这段时间刷进来的钱会不会没了？还是恢复以后一起打给我', '你好，这张单子要申请退货，原因是顾客买的空调一直不制冷。我的电话18873460215，有结果打给我，谢谢', '撤销试过了 机器要刷原卡 人不在 客人电话里说全退了 回头再来付260']) {
       expect(await humanRequest(turnOf(said).turn, kit()), said).toBe(false);
     }
   });

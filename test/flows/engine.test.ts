@@ -3446,6 +3446,10 @@ describe('batches 76–77 as merchants put it', () => {
     expect(valueOf(engine.start('cancel-transaction', { text: 'one and half month ago a man buy spa voucher 2680 for his wife birthday. she come yesterday first time, after 10 minute her skin very red. manager agree give all the money back' }, NOW, 'en').state, 'amount')).not.toBe(1000);
     const atReason = last('cancel-transaction', [...TO_CARD, '跳过']).state!;
     expect(send(atReason, 'Yes please, submit it.', 'en').state!.values).not.toHaveProperty('reason');
+    // "Yes, that's everything. Please submit." where documents are asked sends none.
+    const atDocuments = last('suspend-settlement', ['店里装修 结算先停了吧', MID, '明天', '下个月十号'], { locale: 'en' }).state!;
+    expect(atDocuments.pending).toBe('documents');
+    expect(send(atDocuments, "Yes, that's everything. Please submit.", 'en').state!.skipped).toContain('documents');
     // What is to be paid again is no correction of the amount; "Settlement not done" is no settlement.
     const rung = engine.start('cancel-transaction', { text: "last night one of our bartenders rang up a customer's tab as ¥2,340 instead of ¥234" }, NOW, 'en');
     expect(valueOf(send(rung.state, "The customer's fine with us putting the whole ¥2,340 back on his card, he'll pay the ¥234 again in cash.", 'en').state, 'amount')).toBe(234000);

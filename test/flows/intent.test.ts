@@ -721,6 +721,14 @@ describe('intent detection: batches 76–77', () => {
     for (const text of ['那个 要拜托一下 你们打钱给阮那个 先停到1月3号好不好 3号再开始打', '我收款绑的那张银行卡昨天丢了已经去银行挂失了 新卡银行说得等七个工作日 这期间你们别往那张卡里打钱 打进去我也取不出来']) {
       expect(detector.detect(text), text).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     }
+    // Of two requests a message fits, the one it says more of; a word said negated ("不停了") counts for nothing.
+    expect(detector.detect('商户号 874105236690218 我们串串店要换门头重新装修 从后天起停十天 十天后恢复打款 没得啥子材料 帮我弄一下嘛')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('我们驾校的 有个学员的报名费要退')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('喂 我琴日交嘅退款 而家去到边一步呀')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect("Hi, could you check a refund request for me? Not the one from last week, that's sorted. The newer one, lodged the day before yesterday. MID 835720164493017.")).toMatchObject({
+      flowId: 'request-status',
+      mode: 'start',
+    });
     expect(detector.detect('不是啦 阮是要你们先不要把钱打到阮的户头 阮茶叶店要搬去新的店面 装修要一段时间')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
     expect(detector.detect('A lady purchased a 10-class yoga pack from our studio 11 days ago, ¥2,200, and has attended zero classes. Our owner has agreed, kindly return the full amount to her card.')).toMatchObject({
       flowId: 'cancel-transaction',
