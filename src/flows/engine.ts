@@ -1255,8 +1255,13 @@ export class FlowEngine {
       if (story === text) this.takeOpenTexts(flow, state, text, now, locale, { changed: found.changed, spans: found.spans });
       else if (story) this.takeOpenTexts(flow, state, story, now, locale, noExtraction());
       if (!pending) this.optionsNamed(flow, state, text, now, locale);
-      else if (!this.groupAnswered(flow, state, pending) && !found.explained.includes(pending.name)) {
-        this.answerWithPhoto(flow, state, pending, found.spans.length ? blank(text, found.spans) : text, now, locale);
+      else {
+        if (!this.groupAnswered(flow, state, pending) && !found.explained.includes(pending.name)) {
+          this.answerWithPhoto(flow, state, pending, found.spans.length ? blank(text, found.spans) : text, now, locale);
+        }
+        // An option of a later question named in full in the caption ("就这张 88块的刷成880了 还没结算 撤销要刷原卡"
+        // + the slip): kept as it would be in a message of its own, asked or not yet.
+        this.optionsNamed(flow, state, text, now, locale, { except: pending.name });
       }
       this.fromModel(flow, state, input, now, locale, flow.slots, found.explained);
     }

@@ -3457,6 +3457,15 @@ describe('batches 76–77 as merchants put it', () => {
     expect(valueOf(send(atCard, 'Settlement not done, we are doing only at night time', 'en').state, 'batch_settled')).toBe('no');
   });
 
+  it('an option of a later question named in the slip photo\'s caption is kept ("…还没结算 撤销要刷原卡" + the slip); "we don\'t tell bank"', () => {
+    const atVoucher = last('cancel-transaction', ['今天中午刷错了一笔 要撤销', MID, TID]).state!;
+    const step = send(atVoucher, { text: '就这张 88块的刷成880了 还没结算 撤销要刷原卡', files: [file(7)], slip: { values: { voucher_no: '000057', amount: '880.00' }, slots: ['voucher_no', 'amount'] } });
+    expect(valueOf(step.state, 'batch_settled')).toBe('no');
+    expect(step.state!.pending).not.toBe('batch_settled');
+    const atPartners = last('suspend-settlement', ['俺要暂停资金结算 店里装修', MID, '今天', '下个月十号', '没有材料']).state!;
+    expect(valueOf(send(atPartners, "we don't tell bank", 'en').state, 'partners_notified')).toBe('no');
+  });
+
   it('English: "11 o clock" is no amount, "she input 2990" is; "i try void already, it ask the card again" tried the void', () => {
     const step = engine.start('cancel-transaction', { text: 'hello sir. today 11 o clock my cashier make mistake, customer lunch is 299 but she input 2990. customer already go back' }, NOW, 'en');
     expect(valueOf(step.state, 'amount')).toBe(299000);
