@@ -31,8 +31,13 @@ export async function writeTransaction<T>(db: Kysely<Database>, fn: (tx: Kysely<
   });
 }
 
-/** Attempts before a serialization failure is given up and reported (each conflict lets one through). */
-const MAX_ATTEMPTS = 30;
+/**
+ * Attempts before a serialization failure is given up and reported. Each conflict lets one through, so N
+ * writers of one row (ticket numbers: a counter per day) may need up to N attempts for the last of them: 30
+ * let a burst of 50 filings at once fail one of them on a loaded machine (seen in CI, test/store/races.test.ts);
+ * 100 leaves room for bursts of that size and more.
+ */
+const MAX_ATTEMPTS = 100;
 
 async function serializable<T>(db: Kysely<Database>, fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
