@@ -586,10 +586,11 @@ export class FlowEngine {
     // …and so is the value given, said as the one that was wrong ("是428 不是四百二 我记错了"): no correction back.
     for (const [name, o] of taken) {
       const slot = this.slot(flow, name)!;
-      for (const m of [...rest.matchAll(/[零〇一二两三四五六七八九十百千万\d][零〇一二两三四五六七八九十百千万\d.,]*(?:块|元|蚊)?/g)]) {
+      const spent = [...rest.matchAll(/[零〇一二两三四五六七八九十百千万\d][零〇一二两三四五六七八九十百千万\d.,]*(?:块|元|蚊)?/g)].filter((m) => {
         const parsed = this.parse(slot, state, m[0], now, locale);
-        if (parsed.ok && (parsed.value === o.given || parsed.value === o.value)) rest = blank(rest, [[m.index, m.index + m[0].length]]);
-      }
+        return parsed.ok && (parsed.value === o.given || parsed.value === o.value);
+      });
+      if (spent.length) rest = blank(rest, spent.map((m) => [m.index, m.index + m[0].length] as [number, number]));
     }
     return { say: { text: flowText(locale, 'flowSlipTaken', { values }) }, rest: rest.trim() };
   }
@@ -1445,10 +1446,12 @@ export class FlowEngine {
     for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
 
     const told = text;
+    const decided = new Map<string, string>();
     for (const [type, slots] of byType) {
       // "通知上写的是这个月12号到20号停业整顿 那就12号到20号停 21号恢复": what was reported, then what is decided —
       // the days of a period are read from the decision.
-      text = slots.length === 2 ? decidedPart(flow, told, slots, this.slotType(type), (s) => this.context(s, now, locale, flow)) : told;
+      text = slots.length === 2 ? decidedPart(told, (part) => this.slotType(type).extract(part, this.context(slots[0]!, now, locale, flow)).length > 0) : told;
+      decided.set(type, text);
       // "from tomorrow until further notice": a day said not to be known names no slot to put a day in.
       const naming = withoutFromToday(text).replace(NOT_KNOWN_YET_IN_PASSING_ALL, (m) => ' '.repeat(m.length)).toLowerCase();
       let named = slots.filter((s) => s.mentions?.some((m) => naming.includes(m.toLowerCase())));
@@ -1561,7 +1564,7 @@ export class FlowEngine {
         // A bare "yes"/"no" opens many an English correction ("no, the amount is…"): it names no option.
         // "不是资金周转 我们是要搬店": the option said not to be it is no choice.
         // "…俺对象去银行说了 刚打电话问她 她还没去呢 那就是还没通知": the decision names the option.
-        const scope = decidedPart(flow, text, [slot], this.slotType('enum'), (s) => this.context(s, now, locale, flow));
+        const scope = decidedPart(text, (part) => this.slotType('enum').extract(part, this.context(slot, now, locale, flow)).length > 0);
         const said = this.slotType('enum').extract(scope, this.context(slot, now, locale, flow));
         const negated = (f: Found<unknown>) => NOT_THIS_OPTION.test(scope.slice(Math.max(0, f.start - 5), f.start));
         const hits = said.filter((f) => !/^(yes|no)$/i.test(text.slice(f.start, f.end)) && !negated(f));
@@ -1588,7 +1591,7 @@ export class FlowEngine {
     // One of two days taken from a message that holds more: the other day, said as "from", is the other's.
     for (const [type, slots] of byType) {
       if (slots.length === 2 && slots.some((s) => out.changed.includes(s.name) || out.same.includes(s.name))) {
-        this.otherDayToOther(flow, state, decidedPart(flow, text, slots, this.slotType(type), (s) => this.context(s, now, locale, flow)), slots, now, locale, out);
+        this.otherDayToOther(flow, state, decided.get(type) ?? text, slots, now, locale, out);
       }
     }
 
@@ -2641,14 +2644,13 @@ const DECISION = /(?:^|[\s，,。;；])(?:那就|那么就|那我们就|那我�
 
 /**
  * The message with what comes before its last decision blanked (lengths kept), when the decision itself
- * carries a value of the slots' type; else the message as it is.
+ * carries a value (`carriesValue`); else the message as it is.
  */
-function decidedPart(flow: Flow, text: string, slots: Slot[], type: SlotType<unknown>, context: (slot: Slot) => SlotContext): string {
+function decidedPart(text: string, carriesValue: (part: string) => boolean): string {
   const last = [...text.matchAll(DECISION)].at(-1);
   if (!last || last.index === 0) return text;
   const after = text.slice(last.index);
-  if (type.extract(after, context(slots[0]!)).length === 0) return text;
-  return ' '.repeat(last.index) + after;
+  return carriesValue(after) ? ' '.repeat(last.index) + after : text;
 }
 
 /** A text without its identifiers (6 digits or more, with their labels), trimmed; amounts stay. */
@@ -2669,10 +2671,24 @@ const REQUEST_VOCABULARY = /申请|撤销|退货|退款|暂停|结算|帮我|帮
 /** A story is kept up to this long when the slot sets no length. */
 const STORY_MAX_CHARS = 300;
 
+/** Whether a clause says one of a flow's act words (Chinese anywhere, English as whole words); built once per list. */
+const ACT_MATCHERS = new WeakMap<string[], (clause: string) => boolean>();
+function actsIn(acts: string[]): (clause: string) => boolean {
+  let matcher = ACT_MATCHERS.get(acts);
+  if (!matcher) {
+    const latin = acts.filter((w) => /[a-z]/i.test(w)).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const words = latin.length ? new RegExp(`\\b(?:${latin.join('|')})\\b`, 'i') : undefined;
+    const chinese = acts.filter((w) => !/[a-z]/i.test(w));
+    matcher = (clause) => chinese.some((w) => clause.includes(w)) || (words?.test(clause) ?? false);
+    ACT_MATCHERS.set(acts, matcher);
+  }
+  return matcher;
+}
+
 /** Whether a message tells what happened, not only the request and its facts (`spans`: where values were read). */
 function tellsStory(text: string, spans: [number, number][], acts: string[], answers: (clause: string) => boolean): boolean {
   // A clause that asks for the request in the flow's own words ("刷卡的钱先别打到卡里") tells no story.
-  const asks = (clause: string) => acts.some((w) => (/[a-z]/i.test(w) ? new RegExp(`\\b${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(clause) : clause.includes(w)));
+  const asks = actsIn(acts);
   // A line ends a clause, whatever blanks (a question left out) come before it; lengths kept for the spans.
   const lines = text.replace(GREETING, (m) => ' '.repeat(m.length)).replace(/[ \t]*\n[ \t]*/g, (m) => `。${' '.repeat(m.length - 1)}`);
   const story = clauses(lines).filter((c) => {

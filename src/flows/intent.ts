@@ -209,8 +209,10 @@ const NOT_UNDOING = /辞退|退休|退出|退烧|后退|倒退|减退|退伍|退
  * A story, then the ask put politely at its end ("…他就转走 俺一分见不着 能不能先叫打款停了 等俺俩把账算清再说"):
  * the ask is the request, however long the story — unless what it asks is how, how long or what.
  */
+const POLITE_REQUEST_ALL = new RegExp(POLITE_REQUEST.source, 'gi');
+
 function politeTail(text: string): string | undefined {
-  const asks = [...text.matchAll(new RegExp(POLITE_REQUEST.source, 'gi'))].at(-1);
+  const asks = [...text.matchAll(POLITE_REQUEST_ALL)].at(-1);
   if (!asks) return undefined;
   // From the start of its clause: "会不会惹上什么麻烦" is no 麻烦你.
   // (A space ends a clause too, typed on a phone without marks.)

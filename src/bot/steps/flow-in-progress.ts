@@ -49,7 +49,8 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
     // Another request asked for outright ("算了退款先不弄 我要暂停结算"): the one under way ends when the
     // merchant gives it up or gave nothing but the merchant ID (which goes along); else it is an answer.
     // …or given up and another asked for after it ("算了 退款不弄了… 不过还有个事 …你们往我卡里打钱那个先停一下").
-    const switched = statusFlow ? undefined : (flows.intents.switchedTo(text, conversation.flow.flowId) ?? afterGivingUp(text, conversation.flow.flowId, flows.intents)?.flowId);
+    const gaveUp = statusFlow ? undefined : afterGivingUp(text, conversation.flow.flowId, flows.intents);
+    const switched = statusFlow ? undefined : (flows.intents.switchedTo(text, conversation.flow.flowId) ?? gaveUp?.flowId);
     const given = Object.keys(conversation.flow.values).filter((name) => name !== 'merchant_id');
     // Files sent first and taken for a supplement ("营业执照先发给你们"), then the request they are for told
     // ("我们店要重新装修…打钱那个先停一下"): that request starts, with the files and the merchant ID.
@@ -61,7 +62,7 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
       const left = current.title[locale];
       const carried = conversation.flow.values.merchant_id;
       const sent = instead ? given.flatMap((name) => (conversation.flow!.values[name]!.value as FileRef[] | undefined) ?? []) : [];
-      const told = switched ? (afterGivingUp(text, conversation.flow.flowId, flows.intents)?.text ?? text) : text;
+      const told = switched ? (gaveUp?.text ?? text) : text;
       delete conversation.flow;
       await kit.say(context, t(locale, 'flowSwitched', { title: left }));
       await kit.startFlow(turn, (switched ?? instead)!, { text: told, files: sent }, carried ? { merchant_id: carried } : {});
