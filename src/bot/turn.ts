@@ -38,11 +38,12 @@ export interface ConversationData {
    */
   told?: string;
   /**
-   * A statement that asked nothing and named no request ("我们店下个月要搬家"), the message before: merchants
+   * Statements that asked nothing and named no request ("我们店下个月要搬家"), the messages before: merchants
    * send a story in bursts, and the request that follows it within minutes ("想把结算停两个礼拜") is that
-   * story's — its reason and days go into the request too.
+   * story's — its reason and days go into the request too. Its last message is `last`; the story read whole
+   * may state the request none of its bursts did ("…团费4500刷卡付的" then "…原路给他打回去").
    */
-  story?: { text: string; at: number };
+  story?: { text: string; at: number; last?: string };
   /**
    * A request a rule stopped (told to void on the terminal first): a later message that changes the answer
    * it stopped on ("照你说的弄了…显示撤销失败") takes it up again with everything given.

@@ -823,10 +823,14 @@ export class FlowEngine {
       return this.advance(flow, state, now, locale, say);
     }
     // Something else in the message was taken or explained: not a failed attempt at this slot.
-    if (found.changed.length || found.explanations.length) {
+    // (…an option of a question still to come too: "We tried the void option, it is asking for the customer card".)
+    const tookOther = flow.slots.some((s) => state.values[s.name] !== undefined && before.values[s.name] === undefined);
+    if (found.changed.length || found.explanations.length || tookOther) {
       modelFills();
       return this.advance(flow, state, now, locale, say);
     }
+    // "没有材料" where the reason is asked: the documents question ahead is answered, and this one asked again.
+    if (state.skipped.some((name) => !before.skipped.includes(name))) return this.advance(flow, state, now, locale, say);
     if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
     if (asksQuestion(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
     // "参考号是12345" at the phone prompt: about another slot, not a failed attempt at this one.
@@ -1454,7 +1458,7 @@ export class FlowEngine {
       decided.set(type, text);
       // "from tomorrow until further notice": a day said not to be known names no slot to put a day in.
       const naming = withoutFromToday(text).replace(NOT_KNOWN_YET_IN_PASSING_ALL, (m) => ' '.repeat(m.length)).toLowerCase();
-      let named = slots.filter((s) => s.mentions?.some((m) => naming.includes(m.toLowerCase())));
+      let named = namedSlots(slots, naming);
       // One of two named far from every day the message has ("大后天跟新老板交接 …打款先给停了吧 等新老板执照办下来
       // 换成他的户再开"): its word is about something else (when the wait ends), and the day is the other's.
       if (named.length === 1 && slots.length === 2 && state.pending === undefined && slots.every((s) => state.values[s.name] === undefined) && this.namedApart(flow, text, naming, named[0]!, now, locale)) named = [];
@@ -1670,7 +1674,10 @@ export class FlowEngine {
       }
       // Asked for the day, "大概两周" is the merchant's best answer; said in passing, the day is asked. A length
       // said of something else ("明天还要营业一天") is not the hold's.
-      const found = durationIn(text, { guess: state.pending === slot.name, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) });
+      // "律师说解冻大概要二十来天 保险点 你就写25天": the length decided, not the one reported.
+      const guess = state.pending === slot.name;
+      const scope = decidedPart(text, (part) => durationIn(part, { guess }) !== undefined);
+      const found = durationIn(scope, { guess, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) });
       if (!found) continue;
       state.durations = { ...state.durations, [slot.name]: found.days };
       out.spans.push([found.start, found.end]);
@@ -2160,6 +2167,8 @@ export class FlowEngine {
         // "003716写成003761了": the first is the right one; "照片反光你看成000457了": what was misread goes.
         .replace(/^([^\s，,。]+?)(?:写成|打成|输成|填成|按成)了?[^\s，,。]+?了?(?=[\s，,。]|$)/, '$1')
         .replace(/[^\s，,。]*?(?:看成|认成|读成|识别成)了?\s*[^\s，,。]+/g, ' ');
+      // "电话里说麻烦我们把卡上那笔弄回去": a code's name with no number after it, and nothing said wrong, gives no value.
+      if (mode === 'collecting' && slot.type in LABELLED_NUMBER && !/\d/.test(normalize(answer).text) && !CORRECTION.test(text) && !CORRECTION_LEAD.test(text)) continue;
       let parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
       // "是三千二，两千三是另外一单": the value is the first clause when the rest says more.
       const clause = answer.split(/[，。；;]|[,.]\s/)[0]!.trim();
@@ -2168,6 +2177,9 @@ export class FlowEngine {
         if (first.ok) parsed = first;
       }
       if (opts.besides && !parsed.ok) return;
+      // "…we can reverse the full amount and she will pay 450 again": a field named in passing while collecting,
+      // no value after its name and nothing said wrong — nothing to explain.
+      if (mode === 'collecting' && !parsed.ok && !/^[\s¥￥$]*[\d一二三四五六七八九十零〇两]/.test(normalize(answer).text) && !CORRECTION.test(text) && !CORRECTION_LEAD.test(text)) continue;
       if (parsed.ok) {
         if (!sameValue(state.values[slot.name], parsed)) {
           this.setValue(state, slot.name, parsed);
@@ -2583,8 +2595,9 @@ function writtenIn(value: string, text: string): boolean {
 function clauses(text: string): { text: string; start: number }[] {
   const out: { text: string; start: number }[] = [];
   // On a phone a space between Chinese words is punctuation too ("下周一开始 一个月后恢复").
-  // A full stop ends a clause too, not the point of a number ("12.50") or an abbreviation ("no.1").
-  for (const m of text.matchAll(/(?:[^，,。;；\n!！?？\s.]|\.(?![\s]|$)|\s(?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff.])\s)+/g)) if (m[0].trim()) out.push({ text: m[0], start: m.index });
+  // A full stop ends a clause too, not the point of a number ("12.50") or an abbreviation ("no.1"); nor does
+  // a comma between thousands ("¥4,500").
+  for (const m of text.matchAll(/(?:[^，,。;；\n!！?？\s.]|(?<=\d),(?=\d{3}(?!\d))|\.(?![\s]|$)|\s(?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff.])\s)+/g)) if (m[0].trim()) out.push({ text: m[0], start: m.index });
   return out;
 }
 
@@ -2639,8 +2652,8 @@ function confirmedLast(text: string): boolean {
   return CONFIRM_SAID.test(parts.at(-1)!.text.trim());
 }
 
-/** Where a decision follows what was reported ("…写的是X 那就Y", "…说要X，那就Y吧"). */
-const DECISION = /(?:^|[\s，,。;；])(?:那就|那么就|那我们就|那我就)(?:是)?/g;
+/** Where a decision follows what was reported ("…写的是X 那就Y", "…说要X，那就Y吧", "…大概二十来天 保险点 你就写25天"). */
+const DECISION = /(?:^|[\s，,。;；])(?:那就|那么就|那我们就|那我就|(?:你|您)?就(?:写|填|按|算)(?:成)?|干脆(?:就)?(?:写|填|按|算)?)(?:是)?/g;
 
 /**
  * The message with what comes before its last decision blanked (lengths kept), when the decision itself
@@ -2766,6 +2779,16 @@ function replacementPair(text: string): { right: string; wrong: string } | undef
   if (rightFirst) return { right: rightFirst[1]!.replace(/^是/, ''), wrong: rightFirst[2]! };
   const wrongFirst = WRONG_THEN_RIGHT.exec(text);
   return wrongFirst ? { wrong: wrongFirst[1]!, right: wrongFirst[2]! } : undefined;
+}
+
+/**
+ * The slots a message names by their `mentions` — a word inside a longer word of another slot's at the same
+ * place names only that other ("29号开始照常" names the resume day, not the start's 开始).
+ */
+function namedSlots(slots: Slot[], naming: string): Slot[] {
+  const hits = slots.flatMap((slot) => (slot.mentions ?? []).flatMap((m) => [...indexesOf(naming, m.toLowerCase())].map((at) => ({ slot, at, end: at + m.length }))));
+  const covered = (h: (typeof hits)[number]) => hits.some((o) => o.slot !== h.slot && o.at <= h.at && o.end >= h.end && o.end - o.at > h.end - h.at);
+  return slots.filter((slot) => hits.some((h) => h.slot === slot && !covered(h)));
 }
 
 /** Whether the text names the slot by one of its `mentions` ("恢复", "until"), a start "from today" aside. */

@@ -152,9 +152,10 @@ const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
- * unless the message also carries the request's facts (an ID) or asks for it in so many words.
+ * unless the message also carries the request's facts (an ID) or asks for it in so many words. ("…吊柜根本挂
+ * 不住 做不了" is a job that cannot be done, no terminal's; "报了日本七日游" signs up for a tour.)
  */
-const TERMINAL_ERROR = /报(?![警案销表名停班课])(?!了个)|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|做不了|超期|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|say|shows|showed|show|displays?|displayed)\b|\bcannot void\b|\bcan'?t void\b|\balready settled\b/i;
+const TERMINAL_ERROR = /报(?![警案销表名停班课团])(?!了个)(?!了?[^\s，,。\d]{0,6}(?:游|团|班|课|名|考))|提示|显示|跳出|出来个|出了个|弹出|不允许|不存在|失败|不成功|退不了|撤不了|(?:机器|终端|pos|交易|撤销|退货|退款|说)[^，,。\s]{0,6}做不了|超期|没收到|冇收到|未收到|\b(code|error|fail(ed)?|declined?|not received|didn'?t (get|receive)|exceeded|expired|not allowed|won'?t let)\b|\b(?:terminal|machine|pos) (?:says|said|say|shows|showed|show|displays?|displayed)\b|\bcannot void\b|\bcan'?t void\b|\balready settled\b/i;
 const EXPLICIT_REQUEST = /帮我|帮忙|申请|\d{6,}|\b(please|pls|plz|help me)\b/i;
 /**
  * Whether it can be done, asked with the merchant's own ID ("…结算能不能先停掉 商户号826…"): nobody gives

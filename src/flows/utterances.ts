@@ -35,7 +35,7 @@ export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do n
  * "顾客不要了" explains a refund, "这个申请不用了" ends one.
  */
 export const CANCEL_CLAUSE = new RegExp(
-  String.raw`(?:^|[，,。.!！?？;；…~\s]|(?<=[\u4e00-\u9fff][了吧啦呢])|(?<=^(?:对|对的|是|是的|嗯|好|行)))(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:别交了?)?(?:吧|了)?|先放一放|先别交了?|别交了?|覅弄了|覅搞了|覅办了|免啦|免了|不交了|不提交(?=\s*$)|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|唔(?:使|洗|需要)(?:再)?(?:退|撤|搞|办|申请|弄)(?:喇|啦|了|咯)?|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?|no need (?:to )?(?:refund|void|cancel)(?: it| this| anymore| any more)?|(?:pls |please )?cancel (?:pls|please|it pls|it please)|(?:the )?customer (?:wants?|decided|prefers?) (?:an? )?exchange(?: instead)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
+  String.raw`(?:^|[，,。.!！?？;；…~\s]|(?<=[\u4e00-\u9fff][了吧啦呢])|(?<=^(?:对|对的|是|是的|嗯|好|行))|(?<=今天|今儿|今日|现在|目前|暂时|这次|这回))(?:那我|那|那就|我)?(?:这个|那个|这笔|那笔|这单|那单|这里|这边|这儿|你们这|你这)?(?:暂停结算|暂停|申请|退款|撤销|退货|单子)?(?:就|也)?(?:算了吧?不(?:弄|搞|整|办|要|用|退|撤)了|先放着(?:别交了?)?(?:吧|了)?|先放一放|先别交了?|(?:暂|请)?勿提交|不必(?:再)?提交了?|无需(?:再)?提交了?|(?:本次|这次)?申请(?:予以)?撤回|不再(?:退货|退款|撤销|申请)|别交了?|覅弄了|覅搞了|覅办了|免啦|免了|不交了|不提交(?=\s*$)|算了|算啦|算鸟|唔搞啦|唔搞喇|唔搞了|唔使啦|那就不用了|不弄了|不搞了|不整了|不办了|不提交了|不用提交了?|不申请了|(?:这个|那个)?申请(?:就)?不用了|(?:这个|那个)?(?:申请|单子)?(?:就)?不要了吧|(?<=这个|那个)(?:就)?不要了|(?<=这个|那个)(?:就)?撤回(?:吧|了)?|(?:就|也)?不(?:退|撤)了|(?:这个|那个|这笔|那笔|这单|那单|这边|钱)?(?:就|也)?不用(?:再)?(?:退|撤|办|弄|搞|申请|处理)了|先不办了?|先不弄了?|先不提交了?|先不申请了?|(?:先)?别(?:提交|申请|办)了|唔(?:使|洗|需要)(?:再)?(?:退|撤|搞|办|申请|弄)(?:喇|啦|了|咯)?|[\u4e00-\u9fff]{1,10}的事(?:情|儿)?(?:就|也)?(?:先)?不(?:弄|办|搞|整|做)了|先这样吧?|不想办了|我再想想|再想想吧|我再考虑(?:考虑|一下)?|我自己(?:去|来|在机器上|在终端上|到机器上)?(?:弄|办|处理|搞|撤|退)(?:吧|了)?|(?:(?:老板|领导|店长)说)?(?:那个|这个)?(?:顾客|客人|客户)(?:又|说|现在){0,2}(?:不退了|不要退了|不用退了|不撤了)|(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了|不用(?:停|暂停)了|(?:(?:老板|领导|我们)?(?:说)?不(?:用)?(?:停|暂停)了)?照常(?:结算|打款|到账)(?:就行|就好)?|never ?mind|nvm|scrap (?:that|it|this)|forget (?:it|about it)|don'?t submit|do not submit|(?:the )?customer (?:decided|wants|wanted) to keep (?:it|them)|i'?ll (?:sort|handle|deal with) (?:it|this) (?:out )?myself|i'?ll (?:call|contact|ask|phone) (?:the|my|our) bank (?:myself|directly)|(?:don'?t|do not|no longer) need (?:this|it|that)(?: any ?more)?|no need (?:to )?(?:refund|void|cancel)(?: it| this| anymore| any more)?|(?:pls |please )?cancel (?:pls|please|it pls|it please)|(?:the )?customer (?:wants?|decided|prefers?) (?:an? )?exchange(?: instead)?)(?:吧|啦|了|哈)?(?=[，,。.!！?？;；…~\s]|$)`,
   'i',
 );
 /** "是，取消" / "Yes, cancel" (the suggested action), "确定取消", "对，不办了". */
@@ -64,7 +64,7 @@ export const SKIP_AT_END = /[\s，,。.;；]\s*(?:先|就|那就|那|暂时|这�
 /** "不用了", "no need": said to an optional question, no answer to it; said elsewhere, giving up. */
 export const NO_NEED = new RegExp(String.raw`^(?:不用|不需要|不必|没必要|no need|not needed|don'?t need (?:it|them|to))(?:了|吧|啦)*${END}`, 'i');
 /** "材料也没有", "no documents": said in passing, it answers an optional file question before it is asked. */
-export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|(?:材料|资料|文件|证明)\s*[:：]\s*(?:无|暂无|没有|none)(?![\u4e00-\u9fff])|(?:没有?|冇|木有)(?:什么|啥|其他|其它|别的|第二啲|其他的|别的)?(?:材料|资料|证明|文件)|\bno (?:documents?|docs|paperwork|files)\b/i;
+export const NO_DOCUMENTS = /(?:材料|资料|文件|证明)(?:也|都)?(?:没有|没|冇|沒有)|(?:材料|资料|文件|证明)\s*[:：]\s*(?:无|暂无|没有|none)(?![\u4e00-\u9fff])|(?:没有?|没得|冇|木有)(?:什么|啥子?|其他|其它|别的|第二啲|其他的|别的)?(?:材料|资料|证明|文件)|\bno (?:documents?|docs|paperwork|files)\b/i;
 /** Nothing to send, said where files are asked ("none for now", "nothing yet", "暂时没有"): no option of a later question. */
 // …or sending declined, whatever follows ("先不发 要的话再说": none now, more if the review asks).
 export const NOTHING_TO_SEND = /^(?:(?:yes|yeah|ok|okay)[,.\s]+)?that'?s (?:everything|all)\b|^(?:none|nothing|not now|no(?:ne|thing)? (?:for now|yet|at the moment|right now|to (?:send|upload|attach|provide|show))|暂时没有|暂时没|目前没有|现在没有|现在还没有)[\s.!。！]*$|^(?:先|暂时|现在|目前|就|我)?不(?:发|传|上传|提供|交|拍)(?:了|吧|啦)*(?:[\s，,。.!！]|$)/i;
@@ -83,7 +83,7 @@ export const TRY_AGAIN = new RegExp(String.raw`^(再试一次|重试|再来一�
  * words must end the message, or be followed by a separator or a number (the rest is then read on):
  * "是不是…" and "yesterday" are no such answer.
  */
-export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对头|冇错|无错|没毛病|嗯呐|啱|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct)[\s,，、。.!！~～]*)+/i;
+export const SLIP_OK = /^(?:(?:这回对了|这次对了|这下对了|现在对了|对的|对头|冇错|无错|没毛病|嗯呐|啱|对|是的|是|没错|正确|都对|没问题|嗯嗯|嗯|好的|好|okay|ok|yes|yep|yeah|right|correct|that's right|thats right|that is right|thats correct|all correct|(?:the |all )?(?:details|values|numbers) (?:are|is) (?:all )?(?:correct|right|fine|ok)|(?:信息|数字|内容)?都?(?:对的|没错|正确))[\s,，、。.!！~～]*)+/i;
 /** The last photo said to be the wrong one, with no other photo sent ("不对不对 拍错了 不是这张", "wrong receipt sorry"). */
 export const WRONG_PHOTO_SAID = /发错了?|传错了?|拍错了?|(?:影|发|传|拍)错咗|拍成别人的|拍成别的|不是这张|上一张不对|前面那张不对|那张不对|\bwrong (?:photo|picture|pic|slip|receipt|image)\b|\bsent the wrong\b/i;
 /** A photo sent to replace the last one ("发错了 是这张", "不是这张", "wrong photo, this one"). */
@@ -141,9 +141,9 @@ export const QUESTION = /[?？]|吗|呢|有啥(?!事)|区别|怎么|如何|什�
  * "提交申请", "ok send it", "yep all good". Longer phrases first, so a word inside one is not taken alone.
  */
 const AFFIRMING =
-  /确认提交|确定提交|帮我提交|提交申请|申请提交|提交|整吧|弄吧|办吧|搞吧|交吧|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|齐了|全了|都齐了|发出去|发过去|发吧|发|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|confirmed|que\s?ren|send(?: it)?(?: off)?|go ahead|do it|please|pls)\b/gi;
-/** What may be left around them: spaces, punctuation, particles, "now" ("这回对了 确认" after a correction). */
-const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|喇|咯|啰|嘞|哒|谢谢|这回|这次|这下|现在|\b(?:thanks|thank you|thx|now|and|then|is|it'?s|all|lor|lah|leh|liao|can)\b/g;
+  /核对无误|确认提交|确定提交|帮我提交|提交申请|申请提交|提交|整吧|弄吧|办吧|搞吧|交吧|确认无误|信息无误|无误|确认|確認|确定|確定|没有问题|没问题|沒問題|冇问题|冇問題|没错|都对|对的|对|對|是的|是|可以|好的|好滴|好|行|嗯+|恩+|就这样|这样就行|就这些|齐了|全了|都齐了|发出去|发过去|发吧|发|就这么(?:弄|办|着|定了?)|就按这个|\b(?:ok(?:ay)?|yes|yep|yeah|ya|sure|correct|that'?s right|right|all good|looks good|fine|submit(?: it)?|confirm(?: it)?|confirmed|que\s?ren|send(?: it)?(?: off)?|go ahead|do it|do the needful|proceed|please|pls|kindly)\b/gi;
+/** What may be left around them: spaces, punctuation, particles, "now" ("这回对了 确认" after a correction), courtesy ("麻烦您确认提交吧 谢谢啊", "以上信息核对无误，请予提交", Filipino "po", "salamat"). */
+const AFFIRMING_FILLER = /[\s,，、。.!！~～]|吧|啊|了|哈|呀|啦|嘛|哦|噢|喇|咯|啰|嘞|哒|谢谢(?:你们|您|你)?|多谢|麻烦(?:您|你)?|以上(?:信息|内容)?|核对|请予|予以|请|这回|这次|这下|现在|\b(?:thanks|thank you|thx|now|and|then|is|it'?s|all|lor|lah|leh|liao|can|po|salamat)\b/g;
 
 /** The summary confirmed in the merchant's own few words: nothing but yes-words, and no question or "不". */
 export function affirmsOnly(text: string): boolean {
@@ -164,8 +164,12 @@ const UNSURE = /^(?:i'?m\s+|we'?re\s+)?(?:not sure|unsure|don'?t know|dont know|
 const FORGOT = /(?:不记得|记不得|记不清|忘了|忘记了|想不起来?|不知道|不清楚)(?:了|啦|呀)?[\s。.!！~～]*$/;
 /** A question the guide may answer, asked instead of the flow's question. */
 export function asksQuestion(text: string): boolean {
-  return QUESTION.test(text) && !UNSURE.test(text.trim()) && !FORGOT.test(text.trim());
+  if (!QUESTION.test(text) || UNSURE.test(text.trim()) || FORGOT.test(text.trim())) return false;
+  // English with no question mark asks only when a sentence opens with its question word: "she will pay 450
+  // again when she comes" tells when, "how do I void it" asks.
+  return /[?？\u4e00-\u9fff]/.test(text) || ENGLISH_QUESTION_LEAD.test(text);
 }
+const ENGLISH_QUESTION_LEAD = /(?:^|[.!;]\s+)(?:(?:ok|okay|so|and|but|then|hi|hello|hey|sorry|also|btw|um+|hmm+|wait|quick question)[,\s]+)*(?:how|what|why|when|which|where|who|can i|can we|should i|should we|can you|could you|do i|do we|do you|is it|is there|are you|will it|does it|am i)\b/i;
 /** "为什么要卡号后四位？" / "why do you need my phone?": answered with the slot's `why` when the flow gives one. */
 export const WHY = /^(请问)?(为什么|为啥|干嘛|干什么|why)|为什么要|为什么需要|为啥要|why do you need|why is .+ needed|(?:需要|必须|一定要|非要|有必要)[\u4e00-\u9fff]{0,6}(?:吗|么|嘛)[?？]?\s*$|\b(?:do|must) (?:i|we) (?:have|need) to\b|\bis (?:that|this|it) (?:needed|necessary|required)\b/i;
 /** A question where any text is an answer (a reason): it must look like one, not merely contain "什么". */
@@ -202,8 +206,9 @@ const THANKS_END = /(?:^|[\s,，、。.!！~～…])(?:谢谢(?:你|您|你们)?
 const THANKS_JOINED = /(?<=[\u4e00-\u9fff])谢谢(?:你|您|了|啦)?$/;
 /** Marks and emoji that end a message (a question mark says something and stays). */
 const END_MARKS = /(?:[\s,，、。.!！~～…]|\p{Extended_Pictographic}|\uFE0F|\u200D)+$/u;
-/** A particle that only softens ("确认啊", "没有哈", "对呀"), after a word. */
-const SOFTENER_END = /(?<=[\u4e00-\u9fffa-z0-9])[啊呀哈哦噢喔啦]$/i;
+/** A particle that only softens ("确认啊", "没有哈", "对呀"), after a word; in English after a space: Singlish
+ * "ok thanks ah", "submit lah", Filipino "yes po". */
+const SOFTENER_END = /(?<=[\u4e00-\u9fffa-z0-9])[啊呀哈哦噢喔啦]$|(?<=[a-z0-9][\s,]+)(?:ah|lah|leh|lor|po)$/i;
 
 /** An acknowledgement or a filler word that opens an answer ("嗯 13800138000", "好的，跳过", "那个 确认", "ok submit"). */
 // …and as regions say it: 妥了 / 中 / 得嘞 (north), 要得 (Sichuan), 得 (Cantonese).
@@ -220,7 +225,8 @@ function withoutCourtesyAtEnd(text: string, softeners: boolean): string {
   return out;
 }
 
-const saysSomething = (text: string): boolean => /[\p{L}\p{N}]/u.test(text);
+// (A particle left alone says nothing: "ok lah" is "ok".)
+const saysSomething = (text: string): boolean => /[\p{L}\p{N}]/u.test(text) && !/^\s*(?:ah|lah|leh|lor|po)\s*$/i.test(text);
 
 /**
  * The message without the courtesy around it: a greeting and an acknowledgement or filler at the start,

@@ -3475,3 +3475,70 @@ describe('batches 76–77 as merchants put it', () => {
     expect(valueOf(send(voidAsked, 'i try void already, it ask the card again, customer gone', 'en').state, 'void_tried')).toBe('failed');
   });
 });
+
+describe('fresh batches 88–89: how merchants hold, confirm and give up', () => {
+  it('a day alone repeating a named date is that date; 下下个月; "29号开始照常" names the resume day; "你就写25天" is the length decided', () => {
+    const atStart = last('suspend-settlement', ['卡上就别给我走账了 开学了再说', MID, '经营调整']).state!;
+    expect(atStart.pending).toBe('start_date');
+    const start = send(atStart, '1月10号放假 就从10号开始').state!;
+    expect([valueOf(start, 'start_date'), valueOf(start, 'resume_date')]).toEqual(['2027-01-10', undefined]);
+    // "那天开始正常打" is when the money flows again, not a new start.
+    expect(valueOf(send(start, '2月20号开学 那天开始正常打').state, 'resume_date')).toBe('2027-02-20');
+    expect(valueOf(send(atStart, '明天起吧 先停到下下个月5号').state, 'resume_date')).toBe('2027-01-05');
+    const ranged = engine.start('suspend-settlement', { text: '我们超市盘点 27号到28号这两天不营业\n这几天你们打款先停掉 29号开始照常' }, NOW, 'zh-CN').state!;
+    expect([valueOf(ranged, 'start_date'), valueOf(ranged, 'resume_date')]).toEqual(['2026-11-27', '2026-11-29']);
+    const atResume = send(atStart, '今天就开始').state!;
+    expect(atResume.pending).toBe('resume_date');
+    expect(valueOf(send(atResume, '律师说解冻大概要二十来天 保险点 你就写25天').state, 'resume_date')).toBe('2026-12-20');
+  });
+
+  it('"没有材料" where the reason is asked answers the documents ahead and asks the reason again, no "必填"', () => {
+    const atReason = last('suspend-settlement', ['这几天你们打款先停掉', MID]).state!;
+    expect(atReason.pending).toBe('reason');
+    const step = send(atReason, '没有材料');
+    expect(step.state!.skipped).toContain('documents');
+    expect(step.state!.pending).toBe('reason');
+    expect(step.say.map((s) => s.text).join('')).not.toContain(flowText('zh-CN', 'flowCannotSkip'));
+  });
+
+  it('partners told or not in more words; a resume day corrected at the summary by "…号回来"', () => {
+    const atPartners = last('suspend-settlement', [...SUSPEND_TO_START, '12月1日', '2027年1月5日', '跳过']).state!;
+    expect(atPartners.pending).toBe('partners_notified');
+    for (const text of ['银行那边 总部财务已经报过了', '已书面告知开户银行。', '银行那边律师已经去沟通过了']) expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe('yes');
+    for (const text of ['银行没有讲', '银行那边还没去说']) expect(valueOf(send(atPartners, text).state, 'partners_notified'), text).toBe('no');
+    const confirming = last('suspend-settlement', SUSPEND_TO_CONFIRM).state!;
+    expect(valueOf(send(confirming, '哎呀 不对不对 我记错了 是1月12号回来 车票是12号的 麻烦你改一下哦').state, 'resume_date')).toBe('2027-01-12');
+  });
+
+  it('the summary confirmed in courteous, formal and Indian or Filipino English words', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    for (const text of ['以上信息核对无误，请予提交。', '好的好的 麻烦您确认提交吧 谢谢啊', '对的 就这么弄 谢谢你们了']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
+    for (const text of ['Please proceed.', 'Kindly submit.', 'Kindly do the needful and submit.', 'Yes please submit, salamat po']) expect(send(confirming, text, 'en').outcome, text).toMatchObject({ type: 'submit' });
+  });
+
+  it('giving up said with a time word, formally, or as "no need to do it here"; "ok thanks ah" is a yes to "sure?"', () => {
+    const atTerminal = last('cancel-transaction', ['想撤销', MID]).state!;
+    const sure = send(atTerminal, '算了算了 等我孙子回来帮我弄吧').state!;
+    expect(sure.stage).toBe('confirm-cancel');
+    expect(send(sure, '今天先不弄了 谢谢你啊').outcome).toMatchObject({ type: 'cancelled' });
+    const en = send(atTerminal, 'so no need refund lah, cancel can?', 'en').state!;
+    expect(en.stage).toBe('confirm-cancel');
+    expect(send(en, 'ok thanks ah', 'en').outcome).toMatchObject({ type: 'cancelled' });
+    expect(send(last('cancel-transaction', TO_CONFIRM).state, '故本次申请予以撤回，不必提交，谢谢。').state?.stage ?? 'ended').not.toBe('confirming');
+    expect(send(last('cancel-transaction', ['想撤销', MID, TID]).state, '那这里就不用弄了 撤了吧').state?.stage ?? 'ended').not.toBe('collecting');
+  });
+
+  it('English told, not asked ("…she will pay 450 again when she comes"): the void tried is taken, nothing asked of the guide; "¥4,500" stays in the reason', () => {
+    const step = engine.start('cancel-transaction', { text: 'Today at noon our cashier has wrongly entered ¥4,500 instead of ¥450 for one saree purchase. Customer has not noticed and gone home.' }, NOW, 'en');
+    expect(valueOf(step.state, 'reason')).toBe('Today at noon our cashier has wrongly entered ¥4,500 instead of ¥450 for one saree purchase');
+    const settled = send(step.state, 'Settlement is not yet done, we are doing it at closing time only.', 'en').state!;
+    expect(valueOf(settled, 'batch_settled')).toBe('no');
+    const told = send(settled, 'We tried the void option, it is asking for the customer card. She agreed we can reverse the full amount and she will pay 450 again when she comes.', 'en');
+    expect(told.outcome?.type).not.toBe('digression');
+    expect(valueOf(told.state, 'void_tried')).toBe('failed');
+    expect(told.state!.pending).toBe('merchant_id');
+    // "电话里说麻烦我们…" names no phone to read.
+    const atMid = engine.start('cancel-transaction', { text: '卡上那笔420不该扣他的' }, NOW, 'zh-CN').state!;
+    expect(send(atMid, '人已经上高速走了 电话里说麻烦我们把卡上那笔弄回去').say.map((s) => s.text).join('')).not.toContain('手机号');
+  });
+});

@@ -740,4 +740,21 @@ describe('intent detection: batches 76–77', () => {
     expect(detector.detect('hi, wo de tuikuan shenqing CX-20261205-0003 xianzai shenme zhuangtai? customer ask me everyday')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('shenqing jindu zenme cha')?.mode).not.toBe('start');
   });
+
+  it('fresh batches 88–89: holds asked as "别往这张卡上打钱", "别给我走账", "先在你们那放着"; a tour signed up for and a job that cannot be done are no terminal errors; English refunds told in -ing', () => {
+    for (const text of ['解冻之前别往这张卡上打钱了', '这段时间pos机上也没啥流水 卡上就别给我走账了 开学了再说', '关门这阵子 刷卡的那个钱 你们就先不要往我卡上打了吧', '这段时间你们那边往卡上打过来的钱 就先在你们那放着吧 等我回来再说']) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    }
+    for (const text of [
+      '上个月28号有个客人报了日本七日游 团费4500刷卡付的 不扣他钱 原路给他打回去',
+      '8天前有户人家定了一套衣柜 交了5000定金 刷的卡 今天师傅上门量尺寸 吊柜根本挂不住 做不了 定金得还给人家',
+      '刷完他老板说要用公司油卡付 又拿油卡付了一遍 卡上那笔420不该扣他的',
+      'One of our members bought a 10-visit pass two days ago for ¥1,200, then broke his wrist, so we\'re refunding the whole pass.',
+      "A client put down a ¥4,500 deposit on a bespoke suit nine days ago. The mill discontinued the cloth, so we've agreed to give him the deposit back in full.",
+    ]) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    }
+    // The terminal refusing is still a question of what to do.
+    expect(detector.detect('机器一直显示通讯失败 交易做不了')?.mode).not.toBe('start');
+  });
 });

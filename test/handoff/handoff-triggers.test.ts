@@ -72,6 +72,8 @@ describe('the merchant asks for a person', () => {
     ['请问能不能安排工作人员联系我 电话13812450005', 'zh-CN'],
     ['我不知道终端号在哪看 你们能不能让人教我一下', 'zh-CN'],
     ['this is urgent, customer is standing at my counter, I need someone NOW', 'en'],
+    // Shanghainese 寻 is 找.
+    ['侬好 阿拉店里有笔钞票退勿脱 机器一直报错 侬帮我寻个人工好伐', 'zh-CN'],
   ])('"%s" → human_request', async (text, locale) => {
     const { s, alice } = await setup();
     const m = await Merchant.open(s);
@@ -189,6 +191,21 @@ describe('the bot hands over on its own', () => {
     // The request the story leads to starts, with the story's facts.
     const started = await m.turn('老板说全款退给他算了，省得麻烦', '撤销 / 退货申请');
     expect(started.join('\n')).toContain('¥1,299.00');
+  });
+
+  it('a story in bursts states its request read whole; what was said on the phone, or calls counted, ask for no person', async () => {
+    const { s } = await setup();
+    const m = await Merchant.open(s);
+    await m.turn('门店的 不是总部', /./);
+    await m.turn('上个月28号有个客人报了日本七日游 团费4500刷卡付的', /./);
+    const started = await m.turn('结果他护照早就过期了 加急办也赶不上出团了 名额我们已经转给别人 不扣他钱 原路给他打回去', '撤销 / 退货申请');
+    expect(started.join('\n')).toContain('¥4,500.00');
+    const onPhone = await m.turn('人已经走了 电话里说麻烦我们把卡上那笔弄回去', /./);
+    expect(onPhone.join('\n')).not.toContain(QUEUED);
+    const other = await Merchant.open(s);
+    const status = await other.turn('我前天托你们办的那个 给顾客退钱的事情 不晓得现在办到哪一步了呀 顾客打了两回电话来问了', /./);
+    expect(status.join('\n')).not.toContain(QUEUED);
+    expect([...(await handoffRows(s, m.conversationId)), ...(await handoffRows(s, other.conversationId))]).toHaveLength(0);
   });
 
   it('an answered question in between starts the count again', async () => {

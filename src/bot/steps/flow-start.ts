@@ -6,7 +6,7 @@
  * request without asking for one is answered, and the request offered.
  */
 import { ActivityTypes } from 'botbuilder';
-import { asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, namesTicket, questionBeside, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
+import { type IntentMatch, asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, namesTicket, questionBeside, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
 import { normalize } from '../../flows/slot-types/normalize.js';
 import { withoutCourtesy } from '../../flows/utterances.js';
 import { t, type MessageKey } from '../../i18n/messages.js';
@@ -30,6 +30,8 @@ const STOPPED_FRESH_MS = 30 * 60_000;
 const TOPIC_FRESH_MS = 10 * 60_000;
 /** How long a story sent in bursts waits for the request it leads to. */
 const STORY_FRESH_MS = 3 * 60_000;
+/** How much of a story sent in bursts is kept (its latest characters): a request's facts, not a memoir. */
+const STORY_MAX_CHARS = 400;
 /** The facts of a request sent after the offer (an ID, an amount, a day): the offer taken, with them. Read in
  * half-width digits: a phone keyboard may type ８２１５… */
 const REQUEST_FACTS = /\d{6,}|\d{2,}\s*(?:元|块|蚊|rmb|yuan)|今天|昨天|前天|上周|\b(?:today|yesterday)\b/i;
@@ -50,7 +52,8 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const withTold = (said: string): string => (told ? (said ? `${told}\n${said}` : told) : said);
   const story = conversation.story;
   delete conversation.story;
-  const withStory = (said: string): string => (story && Date.now() - story.at < STORY_FRESH_MS ? `${story.text}\n${said}` : said);
+  const freshStory = story && Date.now() - story.at < STORY_FRESH_MS ? story.text : undefined;
+  const withStory = (said: string): string => (freshStory ? `${freshStory}\n${said}` : said);
   const byButton = (Object.keys(FLOW_ACTIONS) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text || t('en', k) === text);
   const flowId =
     (byButton && FLOW_ACTIONS[byButton]) ||
@@ -78,7 +81,10 @@ export const flowStart: TurnStep = async (turn, kit) => {
     }
   }
   // Files kept from before ("[photo]" then "退") are what the words are about.
-  const detected = flows.intents.detect(text, { withFiles: (conversation.heldFiles?.length ?? 0) > 0 });
+  const withFiles = (conversation.heldFiles?.length ?? 0) > 0;
+  // A story told in bursts may state the request only read whole ("上个月28号…团费4500刷卡付的" then "…不扣他钱
+  // 原路给他打回去"): what it says then is a new request, never a question.
+  const detected = flows.intents.detect(text, { withFiles }) ?? (freshStory && turn.files.length === 0 ? storyRequest(flows.intents, `${freshStory}\n${text}`, withFiles) : undefined);
   // "钱退给顾客了吗" from the chat that filed a refund asks after it, not after refunds in general.
   // …also where the guide would answer and offer a new request ("结算停了没有啊 今天怎么还到账了").
   // So does "你们发的消息说要补什么" (what the review wants): the status carries the reviewer's note.
@@ -130,7 +136,8 @@ export const flowStart: TurnStep = async (turn, kit) => {
     return true;
   }
   // A statement that asks nothing and names no request may be the start of a story the next message ends.
-  if (!intent && !about && text && turn.files.length === 0 && !isQuestion(text)) conversation.story = { text, at: Date.now() };
+  // …or go on with the story before it.
+  if (!intent && !about && text && turn.files.length === 0 && !isQuestion(text)) conversation.story = { text: freshStory ? [...`${freshStory}\n${text}`].slice(-STORY_MAX_CHARS).join('') : text, at: Date.now(), last: text };
   if (intent?.mode !== 'offer') return false;
   const answered = await kit.answer(turn, text, { offerTopics: !!intent.asked });
   // A question the guide could not answer ("银行扣了我一笔年费，能申请退回吗") is no request of ours — unless it
@@ -159,4 +166,10 @@ function requestAfterStatus(text: string, intents: { detect: (t: string) => { fl
   const found = intents.detect(rest);
   if (!found || found.mode !== 'start' || found.flowId === intents.statusFlowId()) return undefined;
   return { flowId: found.flowId, text: rest, before: text.slice(0, m.index + 1).trim() };
+}
+
+/** The new request a story read whole states, if any (a status or a question is no story's request). */
+function storyRequest(intents: { detect: (t: string, o?: { withFiles?: boolean }) => IntentMatch | undefined; statusFlowId: () => string | undefined }, story: string, withFiles: boolean): IntentMatch | undefined {
+  const found = intents.detect(story, { withFiles });
+  return found?.mode === 'start' && found.flowId !== intents.statusFlowId() ? found : undefined;
 }

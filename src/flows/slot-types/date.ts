@@ -258,7 +258,7 @@ const RELATIVE_DAYS: Record<string, number> = {
 const UNIT_DAYS: Record<string, number> = { 周: 7, 星期: 7, 礼拜: 7, 个星期: 7, 个礼拜: 7, 个月: 30, 月: 30, 半个月: 15 };
 const WEEK_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1, 下下: 2 };
 const YEAR_OFFSET: Record<string, number> = { 前年: -2, 去年: -1, 今年: 0, 明年: 1, 后年: 2 };
-const MONTH_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1 };
+const MONTH_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1, 下下: 2 };
 
 const PATTERNS: Pattern[] = [
   // 2026年11月20日, 二〇二六年十一月二十日, 26年11月20号
@@ -535,9 +535,9 @@ const PATTERNS: Pattern[] = [
       return day >= env.today ? { day } : undefined;
     },
   },
-  // 上个月20号, 这个月3号, 本月3日, 下个月1号
+  // 上个月20号, 这个月3号, 本月3日, 下个月1号, 下下个月5号
   {
-    re: new RegExp(`(上上|上|这|本|下)\\s*个?\\s*月\\s*(${NUM})\\s*[号日]`, 'g'),
+    re: new RegExp(`(上上|下下|上|这|本|下)\\s*个?\\s*月\\s*(${NUM})\\s*[号日]`, 'g'),
     read: (m, env) => dayOfMonth(parseSmallInt(m[2]!), MONTH_OFFSET[m[1]!]!, env),
   },
   // 20号, 3日 (not 3号店, 3号机): this month, or last month
@@ -594,6 +594,15 @@ function candidates(text: string, env: Env): Candidate[] {
     else kept.push(end);
   }
   kept.sort((a, b) => a.start - b.start);
+  // "1月10号放假 就从10号开始": a day alone that repeats the day of a date named before it is that date again,
+  // not this month's.
+  for (const [i, c] of kept.entries()) {
+    const alone = DAY_ALONE.exec(text.slice(c.start, c.end));
+    const d = alone ? parseSmallInt(alone[1]!) : undefined;
+    if (d === undefined || !('day' in c.reading)) continue;
+    const named = kept.slice(0, i).findLast((k) => 'day' in k.reading && !DAY_ALONE.test(text.slice(k.start, k.end)) && fromDayNumber(k.reading.day).d === d);
+    if (named && 'day' in named.reading) kept[i] = { ...c, reading: { day: named.reading.day } };
+  }
   // "估计要到元旦以后 先写1月4号吧", "停到元旦以后 一月三号吧": a day given as "after" a time, then the day
   // itself — the second is the answer, the first only how it was worked out.
   // …and "过完元旦回来 1月3号开门": a time got past, then the day itself close after it.
@@ -608,6 +617,7 @@ function candidates(text: string, env: Env): Candidate[] {
   const monthOnly = (c: Candidate) => MONTH_ONLY.test(text.slice(c.start, c.end).trim());
   return refined.some((c) => !monthOnly(c)) ? refined.filter((c) => !monthOnly(c)) : refined;
 }
+const DAY_ALONE = new RegExp(`^(${NUM})\\s*[号日]$`);
 const MONTH_ONLY = /^(?:下个?月|这个?月|本月|next month|this month)$/i;
 const AFTER_A_TIME = /^\s*(?:以后|之后|往后|过后|过了)/;
 const PASSED_BEFORE = /(?:过完|过了)\s*$/;

@@ -242,6 +242,13 @@ describe('date: options.allowFuture (planned start or resume dates)', () => {
     const found = date.extract('明天还要营业一天 后天开始停', ctx({ allowFuture: true }));
     expect(found.map((f) => f.value)).toEqual(['2026-11-26', '2026-11-27']);
   });
+
+  it('a day alone repeating the day of a date named before it is that date ("1月10号放假 就从10号开始"); 下下个月 is two months on', () => {
+    expect(date.extract('1月10号放假 就从10号开始', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2027-01-10', '2027-01-10']);
+    // Another day alone is still this month's (or the range's).
+    expect(date.extract('1月10号放假 就从28号开始', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2027-01-10', '2026-11-28']);
+    expect(date.extract('先停到下下个月5号', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2027-01-05']);
+  });
 });
 
 describe('date: a named year', () => {
