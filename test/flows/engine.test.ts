@@ -3487,6 +3487,12 @@ describe('fresh batches 88–89: how merchants hold, confirm and give up', () =>
     expect(valueOf(send(atStart, '明天起吧 先停到下下个月5号').state, 'resume_date')).toBe('2027-01-05');
     const ranged = engine.start('suspend-settlement', { text: '我们超市盘点 27号到28号这两天不营业\n这几天你们打款先停掉 29号开始照常' }, NOW, 'zh-CN').state!;
     expect([valueOf(ranged, 'start_date'), valueOf(ranged, 'resume_date')]).toEqual(['2026-11-27', '2026-11-29']);
+    // "3号再开始打" names when payouts start again; "从明天开始打款先停" when they stop.
+    const again = engine.start('suspend-settlement', { text: '先停到1月3号 3号再开始打' }, NOW, 'zh-CN').state!;
+    expect([valueOf(again, 'start_date'), valueOf(again, 'resume_date')]).toEqual([undefined, '2027-01-03']);
+    const stops = engine.start('suspend-settlement', { text: '从明天开始打款先停 停到1月3号' }, NOW, 'zh-CN').state!;
+    expect([valueOf(stops, 'start_date'), valueOf(stops, 'resume_date')]).toEqual(['2026-11-26', '2027-01-03']);
+    expect(valueOf(engine.start('suspend-settlement', { text: '月底要搬 结算想先停一停' }, NOW, 'zh-CN').state, 'reason')).toBe('business_change');
     const atResume = send(atStart, '今天就开始').state!;
     expect(atResume.pending).toBe('resume_date');
     expect(valueOf(send(atResume, '律师说解冻大概要二十来天 保险点 你就写25天').state, 'resume_date')).toBe('2026-12-20');

@@ -679,7 +679,7 @@ export const dateType: SlotType<string> = { name: 'date', extract, parse };
  * week or a month named ("上周", "3月"), a weekday ("下礼拜三 礼拜二还有单子": not "三礼拜") or a day named
  * ("老店最后一天", "每天").
  */
-const DURATION_ZH = /(?<![上下这本第前头当那同每])(?<!最后|礼拜|星期|周)(?<n>\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*(?<about>来)?\s*(?<u>个?\s*(?:星期|礼拜)(?![一二三四五六日天1-7])|周(?![一二三四五六日天1-7])|个月|天)(?<more>左右|多)?(?!\s*(?:后|以后|之后|前|以前|之前))/g;
+const DURATION_ZH = /(?<![上下这本第前头当那同每])(?<!最后|礼拜|星期|周)(?<n>\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*(?<about>来)?\s*(?<u>个?\s*(?:星期|礼拜)(?![一二三四五六日天1-7])|周(?![一二三四五六日天1-7])|个半月|个月|天)(?<half>半(?!个?月))?(?<more>左右|多)?(?!\s*半?\s*(?:后|以后|之后|前|以前|之前))/g;
 /**
  * Said as a guess ("大概一个月", "十来天", "差不多两周"): the merchant is asked for the day instead — unless that
  * is the answer to the question (`guess`): then the guess is the best day there is, and the summary shows it.
@@ -715,12 +715,14 @@ export function durationsIn(
   const found: { days: number; start: number; end: number }[] = [];
   const n = normalize(text);
   for (const m of n.text.matchAll(DURATION_ZH)) {
-    const { n: count, u, about, more } = m.groups!;
+    const { n: count, u, about, more, half } = m.groups!;
     if (!opts.guess && (about || more || HEDGE_BEFORE.test(n.text.slice(0, m.index)))) continue;
     const unit = u!.replace(/\s/g, '');
-    const k = count === '半' ? 0.5 : /^\d+$/.test(count!) ? Number(count) : parseSmallInt(count!);
-    if (k === undefined || k <= 0) continue;
-    const per = unit === '天' ? 1 : unit === '个月' ? 30 : 7;
+    const whole = count === '半' ? 0.5 : /^\d+$/.test(count!) ? Number(count) : parseSmallInt(count!);
+    if (whole === undefined || whole <= 0) continue;
+    // "两周半", "一个半月": and a half.
+    const k = whole + (unit === '个半月' || (half && count !== '半') ? 0.5 : 0);
+    const per = unit === '天' ? 1 : unit === '个月' || unit === '个半月' ? 30 : 7;
     if (count === '半' && per === 1) continue;
     const span = originalSpan(n, m.index, m.index + m[0].length);
     if (opts.skip?.(span) || SHIFT_BEFORE.test(n.text.slice(0, m.index))) continue;

@@ -318,6 +318,10 @@ describe('date: how long, said instead of an end', () => {
     ['停兩個禮拜', 14],
     ['from next monday for 2 weeks', 14],
     ['for a couple of months', 60],
+    // …and a half.
+    ['停两周半', 18],
+    ['停一个半月', 45],
+    ['停三天半', 4],
   ])('%j → %i days', (text, days) => {
     expect(durationIn(text)?.days).toBe(days);
   });
@@ -333,7 +337,7 @@ describe('date: how long, said instead of an end', () => {
   });
 
   // A guess is no day to file: the merchant is asked for it.
-  it.each(['两周后恢复', '3天前刷的', '上周五', '3 weeks from now', '2 weeks ago', '下个月1号', '装修十来天', '大概要一个月', '停半个月左右', 'for about 2 weeks'])('%j is no length of time', (text) => {
+  it.each(['两周后恢复', '两周半后再说', '3天前刷的', '上周五', '3 weeks from now', '2 weeks ago', '下个月1号', '装修十来天', '大概要一个月', '停半个月左右', 'for about 2 weeks'])('%j is no length of time', (text) => {
     expect(durationIn(text)).toBeUndefined();
   });
 });
