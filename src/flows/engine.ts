@@ -155,6 +155,9 @@ function asRead(input: FlowInput): FlowInput {
   return text === input.text ? input : { ...input, text };
 }
 
+/** A value the merchant gave said to be wrong ("金额说错了 是1380"), not what went wrong at the till ("刷错了金额"). */
+const TYPED_WRONG = /说错|写错|填错|发错|看错|记错|应该是|应为|更正|改成|改为|\b(?:should be|i meant|i said|typo)\b/i;
+
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
 /** The card's last digits said not to be given ("卡尾号就不填了", "后四位不记得", "skip the last 4"). */
@@ -711,8 +714,12 @@ export class FlowEngine {
     const turn = this.correctedAfterText(answering) ?? answering;
     const { flow, state, before, input, text, files, pending, optional, now, locale, say } = turn;
     if (PLAIN_QUESTION.test(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
-    if (CORRECTION_LEAD.test(text)) {
+    // …or a field named as said wrong ("等哈 金额说错了 是1380 镜片后头加了个防蓝光膜 多了一百"): not the reason.
+    // (What went wrong at the till, "刷错了金额", is the reason.)
+    const correctsField = TYPED_WRONG.test(text) && namesField(flow, text, pending);
+    if (CORRECTION_LEAD.test(text) || correctsField) {
       const found = this.extractInto(flow, state, text, now, locale, { mode: 'collecting' });
+      if (correctsField && !found.changed.length && !found.explanations.length) this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
       if (found.changed.length || found.explanations.length) return this.advance(flow, state, now, locale, [...say, ...this.acknowledged(flow, before, state, pending, found.changed, locale), ...found.explanations]);
       if (found.same.length) return this.advance(flow, state, now, locale, [...say, this.unchanged(flow, state, found.same, locale)]);
     }
@@ -832,6 +839,17 @@ export class FlowEngine {
     // "没有材料" where the reason is asked: the documents question ahead is answered, and this one asked again.
     if (state.skipped.some((name) => !before.skipped.includes(name))) return this.advance(flow, state, now, locale, say);
     if (!optional && SKIP.test(text)) return this.failedAttempt(flow, state, pending, this.cannotSkip(pending), say, locale);
+    // "银行? 就是银行扣的俺钱 俺咋跟他说 没说": a question thought aloud, the option said last is the answer.
+    // ("…not the batch button on machine": an option said not to be it concludes nothing.)
+    const concluded = pending.type === 'enum' ? clauses(rest).at(-1)?.text.trim() : undefined;
+    if (concluded && concluded !== rest.trim() && !/^(?:不是|并不是|唔系|唔係|勿是|not\b)/i.test(concluded)) {
+      const last = this.check(flow, pending, state, this.parse(pending, state, concluded, now, locale), now);
+      if (last.ok) {
+        this.setValue(state, pending.name, last);
+        modelFills();
+        return this.advance(flow, state, now, locale, say);
+      }
+    }
     if (asksQuestion(text) && !files.length) return { state: before, say: [], outcome: { type: 'digression', question: text } };
     // "参考号是12345" at the phone prompt: about another slot, not a failed attempt at this one.
     this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
@@ -2171,8 +2189,11 @@ export class FlowEngine {
       if (mode === 'collecting' && slot.type in LABELLED_NUMBER && !/\d/.test(normalize(answer).text) && !CORRECTION.test(text) && !CORRECTION_LEAD.test(text)) continue;
       let parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
       // "是三千二，两千三是另外一单": the value is the first clause when the rest says more.
-      const clause = answer.split(/[，。；;]|[,.]\s/)[0]!.trim();
-      if (!parsed.ok && clause && clause !== answer.trim()) {
+      // (…or before a space before Chinese words: "是1380 镜片后头加了个防蓝光膜 多了一百".)
+      for (const ends of [/[，。；;]|[,.]\s/, /[，。；;]|[,.]\s|\s+(?=[\u4e00-\u9fff])/]) {
+        const clause = answer.split(ends)[0]!.trim();
+        // ("不是4号 是3号": the value said not to be it is no first clause.)
+        if (parsed.ok || !clause || clause === answer.trim() || /^(?:不是|并不是|not\b)/i.test(clause)) continue;
         const first = this.check(flow, slot, state, this.parse(slot, state, clause, now, locale), now);
         if (first.ok) parsed = first;
       }

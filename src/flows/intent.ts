@@ -34,8 +34,9 @@ const PROCESS = /申请|提交|办理|要求|查询|\b(file|submit|apply)\b/i;
  * days" ("店先关几天", "先停几天"): a statement of what the merchant wants. Used by QUESTION, HOW and HOW_LONG.
  */
 const DAYS_ASKED = String.raw`(?<![前好这过十关停歇休住走])几天|(?<=要[关停歇休住走])几天|(?<=[关停歇休住走])几天(?=能|才|会|可以|恢复|到|就)`;
-// "有啥事打我" is "if anything comes up", no question.
-const QUESTION = new RegExp(String.raw`[?？]|吗|呢(?![单單笔筆张張个個条條份部台次])|怎么|如何|什么(?![都也])|为什么|为啥|(?<!有)啥(?![都也])|有啥(?!事)|咋|多久|多长时间|要好久|好久(?:能|才|可以|会|到)|${DAYS_ASKED}|哪些|哪一步|哪一?[张联份]|(?:去|在|到|找)哪(?:里|儿)?|哪里|哪儿|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|(?<!不)(?<same>[\u4e00-\u9fff])不\k<same>|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|when|which|who|where|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b`, 'i');
+// "有啥事打我" is "if anything comes up", no question; nor is a relative clause (", which we hadn't disclosed",
+// "a man who…", ", when he came back").
+const QUESTION = new RegExp(String.raw`[?？]|吗|呢(?![单單笔筆张張个個条條份部台次段排间間啲度位件])|怎么|如何|什么(?![都也])|为什么|为啥|(?<!有)啥(?![都也])|有啥(?!事)|咋|多久|多长时间|要好久|好久(?:能|才|可以|会|到)|${DAYS_ASKED}|哪些|哪一步|哪一?[张联份]|(?:去|在|到|找)哪(?:里|儿)?|哪里|哪儿|能不能|可不可以|是不是|要不要|该不该|应不应该|会不会|有没有|行不行|(?<!不)(?<same>[\u4e00-\u9fff])不\k<same>|区别|[^一-龥]?不$|没$|了没有?[啊呀呢吧哇嘛]*$|\b(how|what|why|can i|should i|is it|do i|does|can they|will they|would they|should they|do they)\b|(?<!,\s?)\b(?:which|when|where)\b|\bwho\b(?!\s+(?:had|has|have|was|were|bought|paid|came|comes|is|are|just|only|never|already))`, 'i');
 
 /**
  * Whether it was done, asked of a refund, a void or a hold ("钱退给顾客了吗", "停了没", "did the refund go
@@ -76,7 +77,7 @@ export function sendsMaterials(text: string): boolean {
  * "until the new account is set up"): its words of being done say when, not that a request was.
  */
 // …and so is how to be told of the result later ("回头审核结果打我电话", "有结果了通知我"): no progress asked after.
-const WAITED_FOR = /(?:等(?:到|我们|我)?|直到)[^，,。；;!！?？]{0,14}?(?:办好|弄好|搞好|批下来|下来|好了|完了|完)[^，,。；;!！?？]*|[^，,。；;!！?？\s]{0,8}(?:办好|弄好|搞好|批下来|下来)(?:之前|以前)|(?:回头|之后|以后|到时候|到时|有)?(?:审核|审批)?(?:结果|消息)(?:了|出来)?(?:就|请|麻烦)?(?:打我电话|打电话|打给我|通知我|告诉我|联系我|发我|call me)[^，,。；;!！?？]*|\buntil\b[^,.;!?]*/gi;
+const WAITED_FOR = /(?:等(?:到|我们|我)?|直到)[^，,。；;!！?？]{0,14}?(?:办好|弄好|搞好|批下来|下来|出来|好了|完了|完)[^，,。；;!！?？]*|[^，,。；;!！?？\s]{0,8}(?:办好|弄好|搞好|批下来|下来)(?:之前|以前)|(?:回头|之后|以后|到时候|到时|有)?(?:审核|审批)?(?:结果|消息)(?:了|出来)?(?:就|请|麻烦)?(?:打我电话|打电话|打给我|通知我|告诉我|联系我|发我|call me)[^，,。；;!！?？]*|\buntil\b[^,.;!?]*/gi;
 
 /** Whether the message reads as a question (for the guide) rather than a statement or a request. */
 export function isQuestion(text: string): boolean {
@@ -148,7 +149,7 @@ const POLITE_REQUEST = /好不好[?？]?\s*$|拜托|能帮我|可以帮我|能�
  * a few days ("晚几天再打"), "still waiting" ("人家司机还等着呢"), "nothing much" ("没有什么证明材料"), "whatever you need" ("你说要什么我给你") and an English question word after
  * what it is about ("a dispute over who gets the money").
  */
-const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|着呢(?=[\s，,。!！]|$)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)|(?:不管|无论)?(?:哪个|哪张|哪家|谁)[^，,。?？!！\s]{0,8}?都(?:要|会|得|是)/g;
+const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|问(?:我们|咱们|俺们)(?:能不能|可不可以|行不行|能否|可否)[^，,。?？\s]{0,8}|着呢(?=[\s，,。!！]|$)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)|(?:不管|无论)?(?:哪个|哪张|哪家|谁)[^，,。?？!！\s]{0,8}?都(?:要|会|得|是)/g;
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
@@ -399,7 +400,8 @@ export class IntentDetector {
     // request is offered after — unless sent with the merchant's own ID ("整笔退了重新刷 商户号826…"):
     // nobody gives it to learn how.
     const answeredFirst = (REDO_AT_TERMINAL.test(text) || PRE_AUTH.test(text) || ASKS_THE_RULE.test(text)) && !MERCHANT_ID.test(text);
-    // A question inside a statement asks nothing ("什么时候能开业要等商场再通知", "没有什么证明材料").
+    // A question inside a statement asks nothing ("什么时候能开业要等商场再通知", "没有什么证明材料"), nor does one
+    // reported ("…团建取消 问我们能不能通融一下 老板说…钱给她们弄回去").
     const plain = text.replace(EMBEDDED_QUESTION, ' ');
     const questionShaped = QUESTION.test(plain) || DIALECT_QUESTION.test(plain) || ASKS_APPROVAL.test(plain);
     // Whether it can be undone, asked of such a sale ("…那笔完成能撤回来不"), asks too.
@@ -496,7 +498,9 @@ export class IntentDetector {
     const text = this.readable(typed);
     // A ticket number on its own ("CX-20261201-0001", after the list of requests) asks after that ticket.
     // …and so does one to look up ("帮我查下CX-…", "can you look up CX-…").
-    const byTicket = TICKET_ALONE.test(text) || (TICKET.test(text) && LOOK_AT_IT.test(text)) ? this.statements.find((st) => st.ticketAlone) : undefined;
+    // …and any question asked of one ("宫单CX-… 咋样拉 是不是被剥回了"), no file sent with it.
+    const askedOfTicket = TICKET.test(text) && !opts.withFiles && (QUESTION.test(text) || DIALECT_QUESTION.test(text)) && !HOW.test(text);
+    const byTicket = TICKET_ALONE.test(text) || (TICKET.test(text) && LOOK_AT_IT.test(text)) || askedOfTicket ? this.statements.find((st) => st.ticketAlone) : undefined;
     if (byTicket) return { flowId: byTicket.flowId, score: 1, mode: 'start' };
     if (OWN_TRY.test(text) && !EXPLICIT_REQUEST.test(text)) return undefined;
     // About one's own request first ("我想问下我那个退款申请批了没" is no new refund), then the flow's

@@ -3548,3 +3548,34 @@ describe('fresh batches 88–89: how merchants hold, confirm and give up', () =>
     expect(send(atMid, '人已经上高速走了 电话里说麻烦我们把卡上那笔弄回去').say.map((s) => s.text).join('')).not.toContain('手机号');
   });
 });
+
+describe('fresh batches 90–91: corrections at a reason, answers concluded last, reopening said in dialect', () => {
+  it('"金额说错了 是1380 …多了一百" where the reason is asked corrects the amount and asks the reason again; the option said last answers', () => {
+    const atReason = engine.start('cancel-transaction', { text: '昨天有个娃儿配了副眼镜1280 刷的卡 商户号852916037748215 终端36480127 凭证号003857 尾号0915' }, NOW, 'zh-CN').state!;
+    expect(atReason.pending).toBe('reason');
+    const corrected = send(atReason, '等哈 金额说错了 是1380 镜片后头加了个防蓝光膜 多了一百');
+    expect([valueOf(corrected.state, 'amount'), valueOf(corrected.state, 'reason'), corrected.state!.pending]).toEqual([138000, undefined, 'reason']);
+    const atPartners = last('suspend-settlement', [...SUSPEND_TO_START, '12月1日', '2027年1月5日', '跳过']).state!;
+    expect(valueOf(send(atPartners, '银行? 就是银行扣的俺钱 俺咋跟他说 没说').state, 'partners_notified')).toBe('no');
+  });
+
+  it('reopening said as "1月6号回来开门 6号开始打吧", in Cantonese "15号返嚟开铺 嗰日开始过数就得"', () => {
+    const atResume = last('suspend-settlement', ['打款能暂停吗 我要回老家结婚 店关半个多月', MID, '经营调整', '12月1号关门 那天开始']).state!;
+    expect(atResume.pending).toBe('resume_date');
+    const back = send(atResume, '1月6号回来开门 6号开始打吧').state!;
+    expect([valueOf(back, 'start_date'), valueOf(back, 'resume_date')]).toEqual(['2026-12-01', '2027-01-06']);
+    const yue = send(atResume, '15号返嚟开铺 嗰日开始过数就得').state!;
+    expect([valueOf(yue, 'start_date'), valueOf(yue, 'resume_date')]).toEqual(['2026-12-01', '2026-12-15']);
+  });
+
+  it('the summary sent off (确认送出), checked formally, and confirmed with season\'s greetings; the refund forgotten, the whole thing cancelled, Cantonese 唔使搞', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    for (const text of ['好 确认送出', '经核对，上述信息无误，请予提交。']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
+    expect(send(confirming, 'Yes po correct, thank you and Merry Christmas!', 'en').outcome).toMatchObject({ type: 'submit' });
+    expect(send(confirming, '咁唔使搞喇 取消佢啦').state?.stage ?? 'ended').not.toBe('confirming');
+    const atVoucher = last('cancel-transaction', ['Guy bought a drone from us four days ago, ¥4,999, he wants his money back.', 'Merchant ID 815927304468201, terminal 64208913.'], { locale: 'en' }).state!;
+    const sure = send(atVoucher, "Actually, hold off. It was pilot error, not the drone. He's going through the manufacturer's replacement plan instead. Forget the refund.", 'en').state!;
+    expect(sure.stage).toBe('confirm-cancel');
+    expect(send(sure, 'Yeah, cancel the whole thing. Thanks anyway.', 'en').outcome).toMatchObject({ type: 'cancelled' });
+  });
+});

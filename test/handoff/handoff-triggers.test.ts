@@ -205,7 +205,12 @@ describe('the bot hands over on its own', () => {
     const other = await Merchant.open(s);
     const status = await other.turn('我前天托你们办的那个 给顾客退钱的事情 不晓得现在办到哪一步了呀 顾客打了两回电话来问了', /./);
     expect(status.join('\n')).not.toContain(QUEUED);
-    expect([...(await handoffRows(s, m.conversationId)), ...(await handoffRows(s, other.conversationId))]).toHaveLength(0);
+    // Who is telling it (Minnan 阮, Cantonese 我系…嘅) and how long ago: statements, no misses.
+    const minnan = await Merchant.open(s);
+    await minnan.turn('你好 阮是卖茶的 歹势打扰一下', /./);
+    await minnan.turn('3天前有一个人客来买一套汝窑茶具 2680 刷卡的', /./);
+    expect((await minnan.turn('伊转去厝里拆开才看到茶壶盖有一条裂痕 阮老板讲毋通让人客吃亏 钱全部退予伊', '撤销 / 退货申请')).join('\n')).toContain('¥2,680.00');
+    expect([...(await handoffRows(s, m.conversationId)), ...(await handoffRows(s, other.conversationId)), ...(await handoffRows(s, minnan.conversationId))]).toHaveLength(0);
   });
 
   it('an answered question in between starts the count again', async () => {

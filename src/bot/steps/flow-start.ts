@@ -105,7 +105,8 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const about = intent?.mode === 'start' ? undefined : flows.intents.topicOf(text);
   if (about) {
     conversation.topic = { flowId: about, at: Date.now() };
-    conversation.told = text;
+    // …with the story told before it: its day and amount are the request's too.
+    conversation.told = withStory(text);
   } else if (!intent && topic && Date.now() - topic.at < TOPIC_FRESH_MS && ACKNOWLEDGED.test(text)) {
     // "好的 麻烦了 我问下我爸商户号": the facts come next, for the same request.
     conversation.topic = topic;
@@ -147,7 +148,7 @@ export const flowStart: TurnStep = async (turn, kit) => {
     return true;
   }
   conversation.offer = intent.flowId;
-  conversation.told = text;
+  conversation.told = withStory(text);
   const title = flows.turns.flow(intent.flowId).title[locale];
   // The offer is the last message, so it carries the answer's 👍/👎 too (buttons show under the last one).
   const rate = answered && conversation.feedbackFor ? kit.feedbackActions(locale) : [];

@@ -230,7 +230,7 @@ function monday(n: number): number {
  * Text that may follow a date in free text: end, punctuation, a time of day, or what happened then
  * ("12号歇业", "27号再开门", "15号要住院", "20号以后", "31号装好了就恢复", "8号搬走") — not a table or a counter number ("3号桌").
  */
-const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回以之前后要就才还会准打新装搬进来去走完左结过换给有]|[a-z])/i;
+const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回返以之前后要就才还会准打新装搬进来去走完左结过换给有]|[a-z])/i;
 /** A verb of lasting just before a count of days ("用了三日", "住咗两日"). */
 const LASTED_BEFORE = /[用住等过放坏停关歇休玩](?:了|咗|过)?$/;
 /** An amount just before: "¥11.20", "金额12.5" are not dates. */
