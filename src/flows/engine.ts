@@ -61,6 +61,8 @@ export interface FlowState {
    * reason): when the merchant goes on after "sure?", it was the answer after all.
    */
   cancelSaid?: string;
+  /** The flow's last question was asked with the summary (`confirm.lastQuestion`): its answer files the request. */
+  askedLast?: boolean;
   /** Slots made required by rules (a manual refund needs the slip). */
   required: string[];
   /** Rules whose message was said already (said once). */
@@ -677,7 +679,8 @@ export class FlowEngine {
   private optionalPassed(turn: Answering): Step | undefined {
     const { flow, state, text, files, pending, optional, now, locale, say } = turn;
     // "确认" / "好的" at an optional note: the merchant has nothing to add (never a note saying "确认").
-    const nothingToAdd = pending.type === 'text' && YES.test(text);
+    // …nor "就这个", "没了", "好的 谢谢" where the last question is asked with the summary.
+    const nothingToAdd = pending.type === 'text' && (YES.test(text) || (this.isLastQuestion(flow, pending) && saysNothingMore(text)));
     // …and a plain "no" to an optional file question is none to send.
     // …"no 没有" (said twice, in both languages) as well.
     const plainNo = text.replace(/^(?:no|nope)[\s,，.]+(?=[\u4e00-\u9fff])/i, '');
@@ -1072,12 +1075,14 @@ export class FlowEngine {
     const next = this.nextSlot(flow, state, now);
     if (next) {
       state.pending = next.name;
+      if (this.isLastQuestion(flow, next)) state.askedLast = true;
       return { state, say: [...say, this.prompt(next, state, locale)] };
     }
     delete state.pending;
     // Everything is known now: an answer given early whose conditions did not come to hold is not filed.
     this.dropUnasked(flow, state, now, { strict: true });
-    if (!flow.confirm) return { state: undefined, say, outcome: { type: 'submit', flow, values: state.values } };
+    // (The last question, asked with the summary, was the confirmation.)
+    if (!flow.confirm || state.askedLast) return { state: undefined, say, outcome: { type: 'submit', flow, values: state.values } };
     state.stage = 'confirming';
     return { state, say: [...say, this.summary(flow, state, locale)] };
   }
@@ -2499,6 +2504,9 @@ export class FlowEngine {
   }
 
   private prompt(slot: Slot, state: FlowState, locale: Locale): Say {
+    const flow = this.flows.get(state.flowId);
+    const last = flow?.confirm?.lastQuestion;
+    if (flow && last?.slot === slot.name) return { text: this.rendered(flow, state, last.say[locale], locale), suggestedActions: [flowText(locale, 'actionNothingToAdd')] };
     const actions = slot.type === 'enum' ? slot.options.values?.map((v) => pickLabel(v.labels, locale)) : undefined;
     const optional = !this.isRequired(slot, state) ? [flowText(locale, 'actionSkip')] : [];
     const suggested = [...(actions ?? []), ...optional];
@@ -2510,10 +2518,27 @@ export class FlowEngine {
   }
 
   private summary(flow: Flow, state: FlowState, locale: Locale): Say {
-    const template = flow.confirm?.summary[locale] ?? '';
-    const text = template.replace(/\{(\w+)\}/g, (_, name: string) => this.shown(flow, state, name, locale));
-    return { text, suggestedActions: [flowText(locale, 'actionConfirm'), flowText(locale, 'actionCancel')] };
+    return { text: this.rendered(flow, state, flow.confirm?.summary[locale] ?? '', locale), suggestedActions: [flowText(locale, 'actionConfirm'), flowText(locale, 'actionCancel')] };
   }
+
+  /** A template with each {slot} as shown to the merchant. */
+  private rendered(flow: Flow, state: FlowState, template: string, locale: Locale): string {
+    return template.replace(/\{(\w+)\}/g, (_, name: string) => this.shown(flow, state, name, locale));
+  }
+
+  /** Whether the slot is the flow's last question, asked with the summary (`confirm.lastQuestion`). */
+  private isLastQuestion(flow: Flow, slot: Slot): boolean {
+    return flow.confirm?.lastQuestion?.slot === slot.name;
+  }
+}
+
+/** Nothing more to say, in a few words ("就这个", "嗯 就这张", "没了 谢谢", "that's all", "好的好的 那就这样"). */
+const NOTHING_MORE = /就(?:这个|这张|这些|这样|这份|这么多|补这个|补那个)|没(?:有)?(?:了|啦)|没(?:啥|什么)(?:了|要说的|说的|补充的)?|莫得|冇(?:嘢|了)|\b(?:that'?s (?:it|all)|nothing(?: else| more)?|no more|no note|all good|done)\b/i;
+const NOTHING_MORE_MAX_CHARS = 16;
+
+function saysNothingMore(text: string): boolean {
+  const said = withoutCourtesy(text);
+  return affirmsOnly(text) || NO.test(said) || NO_NEED.test(said) || NOTHING_TO_SEND.test(said) || (NOTHING_MORE.test(said) && [...said].length <= NOTHING_MORE_MAX_CHARS);
 }
 
 /**

@@ -44,6 +44,7 @@ const zh = {
   actionConfirm: '确认提交',
   actionCancel: '取消',
   actionSkip: '跳过',
+  actionNothingToAdd: '没有了，提交',
   actionHuman: '转人工客服',
   actionTryAgain: '再试一次',
 } as const;
@@ -93,6 +94,7 @@ const en: Record<Key, string> = {
   actionConfirm: 'Confirm',
   actionCancel: 'Cancel',
   actionSkip: 'Skip',
+  actionNothingToAdd: 'Nothing to add, submit',
   actionHuman: 'Talk to a human agent',
   actionTryAgain: 'Try again',
 };

@@ -257,7 +257,19 @@ export const Flow = z
     settings: z.record(z.string().regex(/^\w+$/), z.union([z.number(), z.string(), z.boolean()])).default({}),
     slots: z.array(Slot).min(1),
     rules: z.array(Rule).default([]),
-    confirm: z.object({ summary: Localized }).strict().optional(),
+    confirm: z
+      .object({
+        summary: Localized,
+        /**
+         * The flow's last question, optional and free text, asked with the summary (`say`, its placeholders the
+         * summary's): its answer — a note, or none ("没有", "就这个", "好的 谢谢") — files the request, with no
+         * "确认提交吗？" after it. For a small addition to a request already filed (a supplement), where merchants
+         * take the file sent for the end of it.
+         */
+        lastQuestion: z.object({ slot: z.string(), say: Localized }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     action: z
       .object({
         type: z.enum(['create-request', 'show-status', 'add-supplement']),
@@ -313,9 +325,18 @@ export const Flow = z
         if (!known(name)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'then', k], message: `unknown slot "${name}"` });
       }
     });
-    const placeholders = [...(flow.confirm?.summary['zh-CN'] ?? '').matchAll(/\{(\w+)\}/g), ...(flow.confirm?.summary.en ?? '').matchAll(/\{(\w+)\}/g)];
-    for (const m of placeholders) {
-      if (!known(m[1]!)) ctx.addIssue({ code: 'custom', path: ['confirm', 'summary'], message: `unknown slot "{${m[1]}}"` });
+    const last = flow.confirm?.lastQuestion;
+    for (const [path, text] of [
+      [['confirm', 'summary'], `${flow.confirm?.summary['zh-CN'] ?? ''} ${flow.confirm?.summary.en ?? ''}`],
+      [['confirm', 'lastQuestion', 'say'], `${last?.say['zh-CN'] ?? ''} ${last?.say.en ?? ''}`],
+    ] as const) {
+      for (const m of text.matchAll(/\{(\w+)\}/g)) if (!known(m[1]!)) ctx.addIssue({ code: 'custom', path: [...path], message: `unknown slot "{${m[1]}}"` });
+    }
+    if (last) {
+      const slot = flow.slots.at(-1);
+      if (slot?.name !== last.slot || slot.type !== 'text' || slot.required) {
+        ctx.addIssue({ code: 'custom', path: ['confirm', 'lastQuestion', 'slot'], message: `"${last.slot}" is not the flow's last slot, optional and of type text` });
+      }
     }
     if (flow.action.type === 'create-request' && !flow.action.kind) {
       ctx.addIssue({ code: 'custom', path: ['action', 'kind'], message: 'create-request needs a kind' });

@@ -261,8 +261,9 @@ describe('flow actions in the bot', () => {
     const asked = chat.received.slice(from).filter((a) => a.type === 'message').map((a) => a.text ?? '').join('\n');
     expect(asked).toContain('补充申请材料');
     expect(asked).not.toMatch(/请问这是用于|请提供需要补充材料的工单号/);
-    await text('没有了');
-    expect(await text('确认')).toContain(ticket);
+    // Asked with the summary whether there is more to say: "没有了" files it.
+    expect(asked).toContain(`将为工单 ${ticket} 补充 1 个文件`);
+    expect(await text('没有了')).toContain(ticket);
     expect(await runtime.requests.get(created.request.id)).toMatchObject({ status: 'in_review' });
   });
 
@@ -283,8 +284,7 @@ describe('flow actions in the bot', () => {
     const parked = chat.received.slice(from).filter((a) => a.type === 'message').map((a) => a.text ?? '').join('\n');
     expect(parked).toContain('刚才的「撤销 / 退货申请」已保留');
     expect(parked).toContain('补充申请材料');
-    await text('没有要说的');
-    const done = await text('确认');
+    const done = await text('没有要说的');
     expect(done).toContain(waiting.ticket);
     // Back to the request set aside, with what was given: its next question, not the merchant ID.
     expect(done).toContain('接着刚才的「撤销 / 退货申请」办理');

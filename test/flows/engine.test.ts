@@ -3579,3 +3579,32 @@ describe('fresh batches 90–91: corrections at a reason, answers concluded last
     expect(send(sure, 'Yeah, cancel the whole thing. Thanks anyway.', 'en').outcome).toMatchObject({ type: 'cancelled' });
   });
 });
+
+describe('a last question asked with the summary (supplement-materials: confirm.lastQuestion)', () => {
+  const atNote = () => {
+    const step = last('supplement-materials', ['补充材料', MID, 'CX-20261125-0007', { text: '营业执照', files: [file(1)] }]);
+    expect(step.state!.pending).toBe('note');
+    expect(said(step)).toBe('将为工单 CX-20261125-0007 补充 1 个文件。还有需要说明的吗？没有的话回复“没有”，我就提交。');
+    expect(step.say.at(-1)!.suggestedActions).toEqual([flowText('zh-CN', 'actionNothingToAdd')]);
+    return step.state!;
+  };
+
+  it('its answer files the request: nothing more ("嗯 就这个", "好的好的 那就这样 谢谢你们啊", the button) or a note', () => {
+    for (const text of ['嗯 就这个', '好的好的 那就这样 谢谢你们啊', '没有', flowText('zh-CN', 'actionNothingToAdd'), "that's all"]) {
+      const step = send(atNote(), text);
+      expect(step.outcome, text).toMatchObject({ type: 'submit' });
+      expect(step.outcome?.type === 'submit' && step.outcome.values.note, text).toBeFalsy();
+    }
+    const noted = send(atNote(), '执照是新换的 旧店名那张作废了');
+    expect(noted.outcome).toMatchObject({ type: 'submit' });
+    expect(noted.outcome?.type === 'submit' && noted.outcome.values.note?.value).toBe('执照是新换的 旧店名那张作废了');
+  });
+
+  it('giving up there is still asked about; a note given before it is asked shows the summary to confirm', () => {
+    expect(send(atNote(), '算了不补了').state!.stage).toBe('confirm-cancel');
+    const first = engine.start('supplement-materials', { text: '审核让我补营业执照，单号CX-20261203-0001，商户号834520017639402。补充说明：执照上是旧店名', files: [file(9, 'application/pdf', 'pdf')] }, NOW, 'zh-CN');
+    expect(first.state!.stage).toBe('confirming');
+    expect(said(first)).toContain('确认提交吗');
+  });
+});
+

@@ -11,6 +11,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const FLOWS = join(ROOT, 'flows');
 const cancel = readFileSync(join(FLOWS, 'cancel-transaction.yaml'), 'utf8');
 const suspend = readFileSync(join(FLOWS, 'suspend-settlement.yaml'), 'utf8');
+const supplement = readFileSync(join(FLOWS, 'supplement-materials.yaml'), 'utf8');
 
 function problemsOf(source: string) {
   return parseFlowFile('test.yaml', source).problems.map((p) => `${p.path}: ${p.reason}`);
@@ -50,6 +51,8 @@ describe('flow files', () => {
     ['a rule on an unknown slot', cancel.replace('{ slot: void_tried, equals: not_tried }', '{ slot: void_tryed, equals: not_tried }'), /^rules\[0\]\.when\[2\]\.slot: unknown slot "void_tryed"/],
     ['an unknown setting', cancel.replace('ageDaysOver: settings.maxRefundDays', 'ageDaysOver: settings.maxRefundDay'), /rules\[\d\]\.when\[0\]\.ageDaysOver: unknown setting "settings.maxRefundDay"/],
     ['a summary placeholder that is no slot', cancel.replace('{merchant_id}', '{merchant}'), /^confirm\.summary: unknown slot "\{merchant\}"/],
+    ['a last question that is not the last slot', supplement.replace('    slot: note', '    slot: files'), /^confirm\.lastQuestion\.slot: "files" is not the flow's last slot, optional and of type text/],
+    ['a last question placeholder that is no slot', supplement.replace('将为工单 {ticket} 补充 {files}。还有', '将为工单 {tickt} 补充 {files}。还有'), /^confirm\.lastQuestion\.say: unknown slot "\{tickt\}"/],
     ['an enum without values', cancel.replace(/    options:\n      values:\n        - \{ id: 'no'[\s\S]*?unknown[^\n]*\n/, ''), /slots\[\d+\]\.options\.values: an enum slot needs options\.values/],
     ['an unknown key (a typo)', cancel.replace('maxAttempts: 3', 'maxAtempts: 3'), /Unrecognized key.*maxAtempts/],
     ['notBefore naming no slot', suspend.replace('notBefore: start_date', 'notBefore: begin_date'), /^slots\[5\]\.options\.notBefore: unknown slot "begin_date"/],
