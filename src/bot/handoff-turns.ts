@@ -102,6 +102,8 @@ const CALLBACK_CHANGE_MS = 30 * 60_000;
 const CALL_ME_ON = /打(?:我|这个|给|到)|打[^，,。\s]{0,4}(?:手机|电话|座机)|换(?:个|成)?(?:号码?|电话|手机)|(?:号码|电话|手机号?)(?:改成|换成|改为)|回电|联系(?:我|他|她)|\bcall\b|\bring\b|\b(?:use|try) (?:this|my|another) (?:number|phone)/i;
 /** "不用了" while waiting for a person. */
 export const CANCEL_WAIT = /^(不用了|不需要了|算了|取消|不等了|取消转人工|cancel|never ?mind|no thanks)[\s!！。.,，]*$/i;
+/** Back to the bot instead of leaving a message ("哦好吧 那还是走你们这 继续"): the request in progress goes on. */
+const GO_ON_WITH_BOT = /(?:^|[\s,，。])(?:那)?(?:还是)?(?:继续(?:办|弄|吧)?|接着(?:办|弄)|走你们这|在这(?:里|儿)?办)(?:吧|了)?[\s!！。.]*$|\b(?:let'?s continue|carry on|go on)\b/i;
 const RATING = /^\s*([1-5])\s*(分|星|stars?)?\s*$/i;
 
 export const HANDOFF_REASONS = ['human_request', 'unanswered', 'slot_retry_limit', 'missing_document', 'business_rule', 'submission_failed', 'complaint'] as const;
@@ -249,7 +251,7 @@ export class HandoffTurns {
   async takeMessage(context: TurnContext, conversation: HandoffConversation, text: string, locale: Locale, send: Send): Promise<boolean> {
     const taking = conversation.takingMessage;
     if (!taking) return false;
-    if (CANCEL_WAIT.test(text)) {
+    if (CANCEL_WAIT.test(text) || GO_ON_WITH_BOT.test(text)) {
       delete conversation.takingMessage;
       await send(t(locale, 'handoffMessageCancelled'));
       return true;

@@ -834,7 +834,10 @@ export class FlowEngine {
     }
     // Something else in the message was taken or explained: not a failed attempt at this slot.
     // (…an option of a question still to come too: "We tried the void option, it is asking for the customer card".)
-    const tookOther = flow.slots.some((s) => state.values[s.name] !== undefined && before.values[s.name] === undefined);
+    // …or a length kept for a day still to come ("For three weeks." where the start is asked).
+    const tookOther =
+      flow.slots.some((s) => state.values[s.name] !== undefined && before.values[s.name] === undefined) ||
+      Object.keys(state.durations ?? {}).some((name) => state.durations![name] !== before.durations?.[name]);
     if (found.changed.length || found.explanations.length || tookOther) {
       modelFills();
       return this.advance(flow, state, now, locale, say);
@@ -882,6 +885,8 @@ export class FlowEngine {
       return this.advance(flow, state, now, locale, say);
     }
     if (unchanged.length) return this.advance(flow, state, now, locale, [...say, ...unchanged]);
+    // A value restated as it is ("那就1月15号 15号新店开业") is no failed try at the files either.
+    if (found.same.length) return this.advance(flow, state, now, locale, say);
     if (asksQuestion(text)) return { state: before, say: [], outcome: { type: 'digression', question: text } };
     this.namedCorrection(flow, state, text, now, locale, 'collecting', found);
     if (found.changed.length || found.explanations.length) {
@@ -1811,10 +1816,17 @@ export class FlowEngine {
       return /[\u4e00-\u9fff]/.test(c.text) ? spaceParts(c) : latinMentionParts(c, slots);
     });
     // "是12号开始停 10号11号还开着呢": the days the shop still trades are not the clause's value.
-    const valuesIn = (clause: { text: string }, slot: Slot) =>
+    // A value read as the whole message reads it ("那就1月15号 15号新店开业": that 15号 is January's).
+    const asRead = new Map<Slot, FoundValue[]>();
+    const readWhole = (slot: Slot) => asRead.get(slot) ?? asRead.set(slot, this.slotType(slot.type).extract(text, this.context(slot, now, locale, flow))).get(slot)!;
+    const valuesIn = (clause: { text: string; start?: number }, slot: Slot) =>
       this.slotType(slot.type)
         .extract(clause.text, this.context(slot, now, locale, flow))
-        .filter((x) => !saidBeside(clause.text, x, slot.options.notSaidWith));
+        .filter((x) => !saidBeside(clause.text, x, slot.options.notSaidWith))
+        .map((x) => {
+          const w = clause.start === undefined ? undefined : readWhole(slot).find((v) => v.start === clause.start! + x.start && v.end === clause.start! + x.end);
+          return w ? { ...x, value: w.value, display: w.display } : x;
+        });
     for (const slot of slots) {
       let own = parts.filter((c) => named(c.text, slot));
       // "the new one should open on the 19th … until we reopen": the clause that names it with a day.

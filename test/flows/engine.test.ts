@@ -3608,3 +3608,33 @@ describe('a last question asked with the summary (supplement-materials: confirm.
   });
 });
 
+describe('fresh batches 92–93: confirmations round the world, giving up in Xiang and Shaanxi, days restated and lengths first', () => {
+  it('the summary confirmed in Scots, Nigerian, Swahili and Thai-English, and with 姑娘 at the end', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    for (const text of ['Aye, on ye go.', 'Abeg submit it', 'Sawa, please submit. Asante.', 'yes correct ka, thank you na ka']) expect(send(confirming, text, 'en').outcome, text).toMatchObject({ type: 'submit' });
+    expect(send(confirming, '对 就这样 谢谢姑娘').outcome).toMatchObject({ type: 'submit' });
+  });
+
+  it('giving up in Xiang ("算哒算哒 不搞哒…你莫弄了") and Shaanxi ("甭弄咧 不停咧")', () => {
+    const atTerminal = last('cancel-transaction', ['想撤销', MID]).state!;
+    expect(send(atTerminal, '算哒算哒 不搞哒 我直接拿现金退把她 你莫弄了').state!.stage).toBe('confirm-cancel');
+    const atStart = last('suspend-settlement', ['这段时间刷卡的钱 先甭往卡上打咧', MID, '经营调整']).state!;
+    expect(send(atStart, '算咧算咧 额娃说卡上有钱也没事 又不会丢 甭弄咧 不停咧').state!.stage).toBe('confirm-cancel');
+  });
+
+  it('a day restated as it is at the documents question moves on; a length said first waits for its start; "今天来取" is no day of the sale', () => {
+    const atDocuments = last('suspend-settlement', ['想从12月12号开始 先别往卡上打款了', MID, '经营调整', '停到下个月中旬吧']).state!;
+    expect([atDocuments.pending, valueOf(atDocuments, 'resume_date')]).toEqual(['documents', '2026-12-15']);
+    const restated = send(atDocuments, '那就12月15号 15号新店开业 那天开始打');
+    expect(valueOf(restated.state, 'resume_date')).toBe('2026-12-15');
+    expect(restated.say.map((x) => x.text).join('')).not.toContain(flowText('zh-CN', 'flowNeedFiles'));
+    const atStart = last('suspend-settlement', ['please stop the payouts to our bank account', MID, 'business change'], { locale: 'en' }).state!;
+    expect(atStart.pending).toBe('start_date');
+    const length = send(atStart, 'For three weeks.', 'en');
+    expect([length.state!.attempts, length.state!.pending]).toEqual([{}, 'start_date']);
+    expect(valueOf(send(length.state, 'from 21.12.', 'en').state, 'resume_date')).toBe('2027-01-11');
+    const story = engine.start('cancel-transaction', { text: '前天有个学生拿了把大提琴来换弦 付了680 刷的卡\n今天来取 说音色不对 不满意 钱退给他' }, NOW, 'zh-CN').state!;
+    expect(valueOf(story, 'transaction_date')).toBe('2026-11-23');
+  });
+});
+

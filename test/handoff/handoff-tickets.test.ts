@@ -215,6 +215,16 @@ describe('nobody to hand over to', () => {
     });
   });
 
+  it('"哦好吧 那还是走你们这 继续" instead of a message: no message is left, and the request in progress goes on', async () => {
+    const s = await serverWithNoAgentOnline();
+    const m = await Merchant.open(s);
+    await m.turn('前天有个叔叔配了副眼镜980 刷的卡 今天来说不合适 给他退了 商户号827613094450281 终端93058126', '凭证号');
+    await m.turn('我要跟人说', '人工客服都不在线');
+    const back = await m.turn('哦好吧 那还是走你们这 继续', '凭证号');
+    expect(back.join('\n')).toContain('不留言了');
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0);
+  });
+
   it('an agent counts only while recently active: logged in long ago, or logged out → no_agent', async () => {
     const s = await server({ AGENT_AWAY_MINUTES: '10' });
     const alice = await agent(s, 'alice');

@@ -213,6 +213,18 @@ describe('the bot hands over on its own', () => {
     expect([...(await handoffRows(s, m.conversationId)), ...(await handoffRows(s, other.conversationId)), ...(await handoffRows(s, minnan.conversationId))]).toHaveLength(0);
   });
 
+  it('a story whose last burst asks how to give the money back is answered and offered; the IDs after a question on the way take the offer with the story', async () => {
+    const { s } = await setup();
+    const m = await Merchant.open(s);
+    await m.turn('唉 说起来挺难受的 大前天有个阿姨在我们店里办了张洗护年卡 2400 刷的卡', /./);
+    await m.turn('她家那只老金毛昨天夜里走了 今天阿姨过来在店里哭了好半天 卡一次都还没用过', /./);
+    const offered = await m.turn('老板说这钱咱不能收 想给阿姨退回去 这个要怎么弄', /./);
+    expect(offered.join('\n')).toContain('撤销 / 退货申请');
+    const started = await m.turn('商户号 854317260093418 终端 36091785', '撤销 / 退货申请');
+    expect(started.join('\n')).toContain('¥2,400.00');
+    expect(await handoffRows(s, m.conversationId)).toHaveLength(0);
+  });
+
   it('an answered question in between starts the count again', async () => {
     const { s } = await setup();
     const m = await Merchant.open(s);

@@ -107,8 +107,9 @@ export const flowStart: TurnStep = async (turn, kit) => {
     conversation.topic = { flowId: about, at: Date.now() };
     // …with the story told before it: its day and amount are the request's too.
     conversation.told = withStory(text);
-  } else if (!intent && topic && Date.now() - topic.at < TOPIC_FRESH_MS && ACKNOWLEDGED.test(text)) {
+  } else if (!intent && topic && Date.now() - topic.at < TOPIC_FRESH_MS && (ACKNOWLEDGED.test(text) || isQuestion(text))) {
     // "好的 麻烦了 我问下我爸商户号": the facts come next, for the same request.
+    // …and so they do after a question on the way ("我在机器上弄退货 提示超过退货期限 退不了 这咋整").
     conversation.topic = topic;
     if (told) conversation.told = told;
   }
@@ -169,8 +170,12 @@ function requestAfterStatus(text: string, intents: { detect: (t: string) => { fl
   return { flowId: found.flowId, text: rest, before: text.slice(0, m.index + 1).trim() };
 }
 
-/** The new request a story read whole states, if any (a status or a question is no story's request). */
+/**
+ * The new request a story read whole states, if any — or asks how to make, of a sale of the merchant's own
+ * told with its day and amount ("…办了张洗护年卡 2400 刷的卡" … "想给阿姨退回去 这个要怎么弄"): answered, and
+ * the request offered. A status is no story's request.
+ */
 function storyRequest(intents: { detect: (t: string, o?: { withFiles?: boolean }) => IntentMatch | undefined; statusFlowId: () => string | undefined }, story: string, withFiles: boolean): IntentMatch | undefined {
   const found = intents.detect(story, { withFiles });
-  return found?.mode === 'start' && found.flowId !== intents.statusFlowId() ? found : undefined;
+  return (found?.mode === 'start' || found?.ownSale) && found.flowId !== intents.statusFlowId() ? found : undefined;
 }

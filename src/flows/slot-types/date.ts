@@ -303,6 +303,16 @@ const PATTERNS: Pattern[] = [
     re: new RegExp(`(?<!\\d)(?<!(?:\\d|[零〇一二三四五六七八九]|前|去|今|明|后)\\s*年\\s*)(${NUM})\\s*月\\s*(${NUM})(?:\\s*[日号])?(?![\\d])`, 'g'),
     read: (m, env) => monthDay(parseSmallInt(m[1]!), parseSmallInt(m[2]!), env),
   },
+  // 21.12. (day first, a dot after the month, as German and much of Europe write it; "21.12" where the first
+  // number cannot be a month) — in Chinese text only where it cannot be a month.
+  {
+    re: /(?<![\d.,/\-a-z¥$])(\d{1,2})\.(\d{1,2})(\.)?(?![\d]|[.,]\d)/gi,
+    read: (m, env) => {
+      const [day, month] = [Number(m[1]), Number(m[2])];
+      const dayFirst = day > 12 || (m[3] !== undefined && !/[\u4e00-\u9fff]/.test(env.text));
+      return dayFirst && freeNumberContext(env, m.index, m.index + m[0].length) ? monthDay(month, day, env) : undefined;
+    },
+  },
   // 11-20, 11.20, 11/20 (not an amount, a decimal of something else, or a labelled number)
   {
     re: /(?<![\d.,/\-a-z¥$])(\d{1,2})([-/.])(\d{1,2})(?![\d]|[.,/-]\d)/gi,

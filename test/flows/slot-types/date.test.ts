@@ -249,6 +249,14 @@ describe('date: options.allowFuture (planned start or resume dates)', () => {
     expect(date.extract('1月10号放假 就从28号开始', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2027-01-10', '2026-11-28']);
     expect(date.extract('先停到下下个月5号', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2027-01-05']);
   });
+
+  it('day first with a dot after the month (21.12., "from 3.1. to 5.1." in English); 21.12 where 21 is no month; 12.5 stays 12月5日', () => {
+    expect(date.extract('we close from 21.12., the whole team goes home', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2026-12-21']);
+    expect(date.extract('from 3.1. to 5.1.', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2027-01-03', '2027-01-05']);
+    expectValid(date.parse('21.12', ctx({ allowFuture: true })), '2026-12-21');
+    expectValid(date.parse('12.5', ctx({ allowFuture: true })), '2026-12-05');
+    expect(date.extract('¥21.50', ctx({ allowFuture: true }))).toEqual([]);
+  });
 });
 
 describe('date: a named year', () => {
