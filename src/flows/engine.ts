@@ -958,7 +958,9 @@ export class FlowEngine {
           // An option whose words mean it only beside who it is about (`saidWith`: "还没说" of the bank, not of
           // "钱到底归谁还没说清楚").
           if (slot.options.saidWith?.length && !saidBeside(text, f, slot.options.saidWith)) return false;
-          return opts.minChars ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
+          // …and beside it, two Chinese characters are enough ("没结").
+          const twoBeside = slot.options.saidWith?.length !== undefined && /^[\u4e00-\u9fff]{2}$/.test(said);
+          return opts.minChars && !twoBeside ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
         });
       const ids = new Map(hits.map((f) => [String(f.value), f]));
       if (ids.size !== 1) continue;

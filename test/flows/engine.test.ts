@@ -3638,3 +3638,36 @@ describe('fresh batches 92–93: confirmations round the world, giving up in Xia
   });
 });
 
+describe('fresh batches 94–95: settlement and the void told before they are asked, thanks in many tongues, 为期二十日', () => {
+  it('"没结" beside the batch it is about is taken before it is asked; "no settled yet" is no', () => {
+    const atVoucher = last('cancel-transaction', ['今天早上卖了个儿童安全座椅 1680 要退钱', MID, TID]).state!;
+    expect(atVoucher.pending).toBe('voucher_no');
+    const settled = send(atVoucher, '我刚看了一下 不对 没结 今天这批还开着 自动结算是晚上11点').state!;
+    expect(valueOf(settled, 'batch_settled')).toBe('no');
+    // "没有" alone, said of something else, is still no answer before it is asked.
+    expect(valueOf(send(atVoucher, '小票没有了 找不到').state, 'batch_settled')).toBeUndefined();
+    expect(valueOf(send(atVoucher, 'Naw, no settled yet, we do that at closing.', 'en').state, 'batch_settled')).toBe('no');
+  });
+
+  it('"就刚才那笔 4天前的2400" is four days ago, not just now; "为期二十日" is a length', () => {
+    const atVoucher = last('cancel-transaction', ['4天前有个家长交了2400 刷的卡 要退', MID, TID]).state!;
+    expect(valueOf(send(atVoucher, '还是得退 接着弄吧 就刚才那笔 4天前的2400').state, 'transaction_date')).toBe('2026-11-21');
+    const atStart = last('suspend-settlement', ['门店升级改造 暂停资金结算', MID, '经营调整']).state!;
+    const formal = send(atStart, '自下月十五日起闭店，为期二十日，期满即恢复营业，届时请恢复划付。').state!;
+    expect([valueOf(formal, 'start_date'), valueOf(formal, 'resume_date')]).toEqual(['2026-12-15', '2027-01-04']);
+  });
+
+  it('confirmed with thanks in Korean, Indonesian, Swahili, Cantonese, with emoji and 宝, "Lekker", "Kindly revert…"; given up with "yes cancel it, no refund" and "对不停了谢谢你啊姑娘"', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    for (const text of ['ok please submit. kamsahamnida', 'yes correct, please submit. terima kasih', 'Please go ahead and submit. Asante sana.', 'Lekker, go ahead and submit. Thanks hey.', 'Please go ahead and submit. Kindly revert if anything else is required.']) {
+      expect(send(confirming, text, 'en').outcome, text).toMatchObject({ type: 'submit' });
+    }
+    for (const text of ['啱 唔该提交', '确认✅ 谢谢宝']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
+    const atVoucher = last('cancel-transaction', ['想撤销', MID, TID], { locale: 'en' }).state!;
+    expect(send(atVoucher, 'yes cancel it, no refund. sorry and thank you', 'en').state!.stage).toBe('confirm-cancel');
+    const sure = send(last('suspend-settlement', SUSPEND_TO_START).state, '理事长说了不用停了 那就不弄了').state!;
+    expect(sure.stage).toBe('confirm-cancel');
+    expect(send(sure, '对不停了谢谢你啊姑娘').outcome).toMatchObject({ type: 'cancelled' });
+  });
+});
+

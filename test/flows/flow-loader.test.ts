@@ -53,7 +53,7 @@ describe('flow files', () => {
     ['a summary placeholder that is no slot', cancel.replace('{merchant_id}', '{merchant}'), /^confirm\.summary: unknown slot "\{merchant\}"/],
     ['a last question that is not the last slot', supplement.replace('    slot: note', '    slot: files'), /^confirm\.lastQuestion\.slot: "files" is not the flow's last slot, optional and of type text/],
     ['a last question placeholder that is no slot', supplement.replace('将为工单 {ticket} 补充 {files}。还有', '将为工单 {tickt} 补充 {files}。还有'), /^confirm\.lastQuestion\.say: unknown slot "\{tickt\}"/],
-    ['an enum without values', cancel.replace(/    options:\n      values:\n        - \{ id: 'no'[\s\S]*?unknown[^\n]*\n/, ''), /slots\[\d+\]\.options\.values: an enum slot needs options\.values/],
+    ['an enum without values', cancel.replace(/    options:\n      values:\n        - \{ id: 'no'[\s\S]*?saidWith:[^\n]*\n/, ''), /slots\[\d+\]\.options\.values: an enum slot needs options\.values/],
     ['an unknown key (a typo)', cancel.replace('maxAttempts: 3', 'maxAtempts: 3'), /Unrecognized key.*maxAtempts/],
     ['notBefore naming no slot', suspend.replace('notBefore: start_date', 'notBefore: begin_date'), /^slots\[5\]\.options\.notBefore: unknown slot "begin_date"/],
     ['notBefore naming a slot that is no date', suspend.replace('notBefore: start_date', 'notBefore: phone'), /^slots\[5\]\.options\.notBefore: "phone" is not a date slot/],

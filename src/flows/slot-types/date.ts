@@ -232,7 +232,7 @@ function monday(n: number): number {
  */
 const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回返以之前后要就才还会准打新装搬进来去走完左结过换给有]|[a-z])/i;
 /** A verb of lasting just before a count of days ("用了三日", "住咗两日"). */
-const LASTED_BEFORE = /[用住等过放坏停关歇休玩](?:了|咗|过)?$/;
+const LASTED_BEFORE = /[用住等过放坏停关歇休玩](?:了|咗|过)?$|(?:为期|共计|历时|期限为?)$/;
 /** An amount just before: "¥11.20", "金额12.5" are not dates. */
 const AMOUNT_BEFORE = /(?:[¥$]|rmb|cny|金额|刷了|刷卡|消费了?|收款|收了|付了|支付了?|一共|共计|总共|amount|paid)\s*(?:[:是为]\s*)?$/i;
 /** Units after a number that make it not a date ("3.5小时", "11.20元", "the 1.2k sale"). */
@@ -374,7 +374,7 @@ const PATTERNS: Pattern[] = [
   // 今天上午; just now, this morning, 10 min ago. 刚才 alone is not a date ("刚才说错了"): only with the sale
   // it tells of, and not "就刚才那笔 昨天刷的480": "the one just mentioned", whose day is named after it.
   {
-    re: /(?:(?:刚才|刚刚|啱啱|头先|頭先)(?![^，。,.!！?？]{0,8}(?:昨|前天|上周|上个?星期|上礼拜|\d{1,2}\s*[号日])(?!前))|(?<![昨前天日周期拜号\d])(?:早上|上午|中午|下午))(?=[^，。,.!！?？]{0,12}(?:刷|碌|那笔|一笔|那單|消费|收款|付款|付了|结账|结的账|买单|埋单))|刚(?=[刷付收碌])|(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*(?:个)?(?:分钟|小时|鐘頭|钟头|个钟)(?:之|以)?前|今早|今晚|今天(?:早上|上午|中午|下午|晚上)|(?<![a-z])(?:just now|earlier today|this (?:morning|afternoon|evening)|\d{1,3}\s*(?:min|mins|minutes?|hrs?|hours?)\s+ago)(?![a-z])/gi,
+    re: /(?:(?:刚才|刚刚|啱啱|头先|頭先)(?![^，。,.!！?？]{0,8}(?:昨|前天|上周|上个?星期|上礼拜|\d{1,2}\s*[号日]|(?:\d{1,3}|[一二两三四五六七八九十]{1,3})\s*天前)(?!前))|(?<![昨前天日周期拜号\d])(?:早上|上午|中午|下午))(?=[^，。,.!！?？]{0,12}(?:刷|碌|那笔|一笔|那單|消费|收款|付款|付了|结账|结的账|买单|埋单))|刚(?=[刷付收碌])|(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*(?:个)?(?:分钟|小时|鐘頭|钟头|个钟)(?:之|以)?前|今早|今晚|今天(?:早上|上午|中午|下午|晚上)|(?<![a-z])(?:just now|earlier today|this (?:morning|afternoon|evening)|\d{1,3}\s*(?:min|mins|minutes?|hrs?|hours?)\s+ago)(?![a-z])/gi,
     // "下午4点07那笔" said of one of two sales whose day was given before: which sale, not which day.
     read: (m, env) => ({ day: env.today, ...(/^(?:早上|上午|中午|下午)$/.test(m[0]) ? { guessed: true } : {}) }),
   },
@@ -714,6 +714,8 @@ export function durationIn(
   return found.find((f) => HOLD_VERB_BEFORE.test(text.slice(Math.max(0, f.start - 4), f.start))) ?? found[0];
 }
 
+const DURATION_FORMAL = /(?:为期|共计|历时|期限为?)\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*日(?!\s*(?:后|以后|之后|前|以前|之前))/g;
+
 /** The verb of a hold right before its length ("停二十五天", "先歇一个月", "冻结两周"). */
 const HOLD_VERB_BEFORE = /(?:停|歇|关|暂停|冻结|休息?)(?:满|个|上|它|了)?\s*$/;
 
@@ -738,6 +740,15 @@ export function durationsIn(
     if (opts.skip?.(span) || SHIFT_BEFORE.test(n.text.slice(0, m.index))) continue;
     found.push({ days: Math.round(k * per), ...span });
   }
+  // Written Chinese counts days in 日 after 为期 ("自本月十五日起闭店，为期二十日"); 天 is read above.
+  for (const m of n.text.matchAll(DURATION_FORMAL)) {
+    const k = /^\d+$/.test(m[1]!) ? Number(m[1]) : parseSmallInt(m[1]!);
+    if (k === undefined || k <= 0) continue;
+    const span = originalSpan(n, m.index + m[0].indexOf(m[1]!), m.index + m[0].length);
+    if (opts.skip?.(span)) continue;
+    found.push({ days: k, ...span });
+  }
+  found.sort((a, b) => a.start - b.start);
   for (const m of n.text.matchAll(opts.guess ? DURATION_EN_ANSWER : DURATION_EN)) {
     const { n: count, u, hedge } = m.groups!;
     if (!opts.guess && hedge) continue;
