@@ -88,7 +88,12 @@ export class TurnKit {
    * written from the retrieved passages (streamed where the channel can show it); a model that fails,
    * times out or breaks a rule leaves the extractive answer for this turn.
    */
-  async answer(turn: Turn, text: string, opts: { offerTopics: boolean }): Promise<boolean> {
+  /**
+   * The guide's answer to the message, or an honest "no answer". `listening`: the message is a statement
+   * that may start a story — with nothing in the guide about it, the merchant is asked to go on instead, and
+   * it counts as no question missed.
+   */
+  async answer(turn: Turn, text: string, opts: { offerTopics: boolean; listening?: boolean }): Promise<boolean> {
     const { context, conversation, locale } = turn;
     await context.sendActivity({ type: ActivityTypes.Typing });
     const topic = (Object.keys(TOPIC_QUERIES) as MessageKey[]).find((k) => t(locale, k) === text || t('zh-CN', k) === text);
@@ -133,6 +138,10 @@ export class TurnKit {
       }
       await send(actions.length ? this.withActions(context, reply.text, actions) : MessageFactory.text(reply.text));
       return true;
+    }
+    if (opts.listening) {
+      await send(this.withTopics(context, t(locale, 'storyListening'), locale, NO_ANSWER_TOPICS, true));
+      return false;
     }
     conversation.unanswered += 1;
     await this.recordMiss(context, text, reply.confidence, locale);

@@ -18,6 +18,8 @@ const zh = {
     '抱歉，这个问题我在知识库里没有找到可靠的答案，不想给您错误的信息。\n您可以换个说法再问，或者问我下面这些问题；也可以转人工客服。',
   /** The same, where no topics follow (a question asked in the middle of a request). */
   noAnswerNoTopics: '抱歉，这个问题我在知识库里没有找到可靠的答案，不想给您错误的信息。您可以换个说法再问，也可以转人工客服。',
+  /** A statement that asks nothing, the start of a story ("我们是开密室逃脱的"), with nothing in the guide about it. */
+  storyListening: '好的，您接着说。需要撤销、退货或暂停结算的话，直接告诉我就行。',
   cardNumberWarning:
     '⚠️ 您的消息里有完整的银行卡号，我已自动隐去中间的数字。请不要发送完整卡号、密码、CVV 或有效期；办理时只需要凭证号、参考号、交易日期、金额和卡号后四位。',
   hello: '您好！请问有什么可以帮您？您可以直接输入问题，或点选下面的常见问题。',
@@ -136,6 +138,7 @@ const en: Record<MessageKey, Message> = {
   noAnswer:
     "Sorry, I couldn't find a reliable answer to that in our knowledge base, and I don't want to guess.\nYou can rephrase, pick one of the topics below, or ask for a human agent.",
   noAnswerNoTopics: "Sorry, I couldn't find a reliable answer to that in our knowledge base, and I don't want to guess. You can rephrase it, or ask for a human agent.",
+  storyListening: "Go on, I'm listening. If a card payment needs cancelling or your payouts held, just tell me.",
   cardNumberWarning:
     "⚠️ Your message contained a full card number; I have hidden its middle digits. Please never send a full card number, PIN, CVV or expiry date — we only ever need the voucher number, reference number, date, amount and the card's last 4 digits.",
   hello: 'Hello! How can I help? Type your question or pick one of the common questions below.',

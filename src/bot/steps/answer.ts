@@ -7,12 +7,12 @@ import type { TurnStep } from '../turn.js';
 const TOLD = /了|过|昨天|昨日|前天|今天|今早|刚才|刚刚|上午|中午|下午|晚上|早上|上周|上个?礼拜|天前|日前|前几天|我|阮|俺|咱|阿拉|\b(?:i|i'm|we|we're|our|my|ago|yesterday|last (?:night|week))\b/i;
 
 export const answer: TurnStep = async (turn, kit) => {
-  // A statement that asks nothing, kept as the start of a story, is no question the guide failed: its miss
-  // does not count towards handing over — the request it leads to may follow. A bidding ("推荐一部电影") still counts.
+  // A statement that asks nothing, kept as the start of a story, is no question the guide failed: with nothing
+  // in the guide about it the merchant is asked to go on, and it does not count towards handing over — the
+  // request it leads to may follow. A bidding ("推荐一部电影") still counts.
   const kept = turn.conversation.story;
   const story = (kept?.last ?? kept?.text) === turn.text && TOLD.test(turn.text);
-  const answered = await kit.answer(turn, turn.text, { offerTopics: true });
-  if (!answered && story) turn.conversation.unanswered = Math.max(0, turn.conversation.unanswered - 1);
+  await kit.answer(turn, turn.text, { offerTopics: true, listening: story });
   await kit.handOverIfStuck(turn);
   return true;
 };
