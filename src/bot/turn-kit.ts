@@ -86,12 +86,9 @@ export class TurnKit {
   /**
    * Answers from the knowledge base; true when it found an answer. With a language model the answer is
    * written from the retrieved passages (streamed where the channel can show it); a model that fails,
-   * times out or breaks a rule leaves the extractive answer for this turn.
-   */
-  /**
-   * The guide's answer to the message, or an honest "no answer". `listening`: the message is a statement
-   * that may start a story — with nothing in the guide about it, the merchant is asked to go on instead, and
-   * it counts as no question missed.
+   * times out or breaks a rule leaves the extractive answer for this turn. `listening`: the message is a
+   * statement that may start a story — with nothing in the guide about it, the merchant is asked to go on
+   * instead of told "no answer", and it counts as no question missed.
    */
   async answer(turn: Turn, text: string, opts: { offerTopics: boolean; listening?: boolean }): Promise<boolean> {
     const { context, conversation, locale } = turn;

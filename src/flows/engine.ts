@@ -959,7 +959,7 @@ export class FlowEngine {
           // "钱到底归谁还没说清楚").
           if (slot.options.saidWith?.length && !saidBeside(text, f, slot.options.saidWith)) return false;
           // …and beside it, two Chinese characters are enough ("没结").
-          const twoBeside = slot.options.saidWith?.length !== undefined && /^[\u4e00-\u9fff]{2}$/.test(said);
+          const twoBeside = (slot.options.saidWith?.length ?? 0) > 0 && /^[\u4e00-\u9fff]{2}$/.test(said);
           return opts.minChars && !twoBeside ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
         });
       const ids = new Map(hits.map((f) => [String(f.value), f]));
@@ -2204,8 +2204,6 @@ export class FlowEngine {
         // "003716写成003761了": the first is the right one; "照片反光你看成000457了": what was misread goes.
         .replace(/^([^\s，,。]+?)(?:写成|打成|输成|填成|按成)了?[^\s，,。]+?了?(?=[\s，,。]|$)/, '$1')
         .replace(/[^\s，,。]*?(?:看成|认成|读成|识别成)了?\s*[^\s，,。]+/g, ' ');
-      // "电话里说麻烦我们把卡上那笔弄回去": a code's name with no number after it, and nothing said wrong, gives no value.
-      if (mode === 'collecting' && slot.type in LABELLED_NUMBER && !/\d/.test(normalize(answer).text) && !CORRECTION.test(text) && !CORRECTION_LEAD.test(text)) continue;
       let parsed = this.check(flow, slot, state, this.parse(slot, state, answer, now, locale), now);
       // "是三千二，两千三是另外一单": the value is the first clause when the rest says more.
       // (…or before a space before Chinese words: "是1380 镜片后头加了个防蓝光膜 多了一百".)
@@ -2217,8 +2215,8 @@ export class FlowEngine {
         if (first.ok) parsed = first;
       }
       if (opts.besides && !parsed.ok) return;
-      // "…we can reverse the full amount and she will pay 450 again": a field named in passing while collecting,
-      // no value after its name and nothing said wrong — nothing to explain.
+      // "…we can reverse the full amount and she will pay 450 again", "电话里说麻烦我们把卡上那笔弄回去": a field named
+      // in passing while collecting, no value after its name and nothing said wrong — nothing to explain.
       if (mode === 'collecting' && !parsed.ok && !/^[\s¥￥$]*[\d一二三四五六七八九十零〇两]/.test(normalize(answer).text) && !CORRECTION.test(text) && !CORRECTION_LEAD.test(text)) continue;
       if (parsed.ok) {
         if (!sameValue(state.values[slot.name], parsed)) {
