@@ -3671,3 +3671,26 @@ describe('fresh batches 94–95: settlement and the void told before they are as
   });
 });
 
+describe('fresh batches 96–97: thanks and yes in more Englishes, documents and partners in dialect, 块 counting things', () => {
+  it('confirmations: "Thx a lot", Irish "Sound", "Awesome, go for it", JazakAllah, obrigado, khob khun kha, "that\'s all correct … eh"', () => {
+    const confirming = last('cancel-transaction', TO_CONFIRM).state!;
+    for (const text of ['OK please submit. Thx a lot', 'Sound, go ahead and submit it. Thanks a million.', 'Awesome, go for it. Thanks!', 'Kindly submit. JazakAllah.', 'perfeito, can submit. valeu, obrigado!', 'ok submit please. khob khun kha', "Yep, that's all correct, go ahead. Thanks, eh."]) {
+      expect(send(confirming, text, 'en').outcome, text).toMatchObject({ type: 'submit' });
+    }
+    expect(send(confirming, "that's wrong", 'en').outcome?.type).not.toBe('submit');
+  });
+
+  it('"无材料", "冇得材料" send no documents; "银行有讲啊" told, "银行冇说" not; "一块机械表" is no amount; "…曲消了别弄了" gives up', () => {
+    const atDocuments = last('suspend-settlement', [...SUSPEND_TO_START, '12月1日', '2027年1月5日']).state!;
+    expect(atDocuments.pending).toBe('documents');
+    for (const text of ['无材料', '冇得材料']) expect(send(atDocuments, text).state!.skipped, text).toContain('documents');
+    const atPartners = last('suspend-settlement', [...SUSPEND_TO_START, '12月1日', '2027年1月5日', '跳过']).state!;
+    expect(valueOf(send(atPartners, '银行有讲啊').state, 'partners_notified')).toBe('yes');
+    expect(valueOf(send(atPartners, '银行冇说').state, 'partners_notified')).toBe('no');
+    const watch = engine.start('cancel-transaction', { text: '9天前一个客人送来一块机械表做整机保养 2680 刷的卡 保养完还是不准 钱全退' }, NOW, 'zh-CN').state!;
+    expect(valueOf(watch, 'amount')).toBe(268000);
+    const atVoucher = last('cancel-transaction', ['前天卖了个抽水泵 1280 刷的卡 要退', MID, TID]).state!;
+    expect(send(atVoucher, '哎呀人家又来电话了说是管子接反了接好了能抽水了 你把这个曲消了别弄了').state!.stage).toBe('confirm-cancel');
+  });
+});
+

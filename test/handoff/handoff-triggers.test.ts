@@ -204,6 +204,9 @@ describe('the bot hands over on its own', () => {
     expect(started.join('\n')).toContain('¥4,500.00');
     const onPhone = await m.turn('人已经走了 电话里说麻烦我们把卡上那笔弄回去', /./);
     expect(onPhone.join('\n')).not.toContain(QUEUED);
+    // The shop's own visit to its customer is no person sent for.
+    const visit = await m.turn('我们主管刚跟客户通了电话 明天派人上门再看看', /./);
+    expect(visit.join('\n')).not.toContain(QUEUED);
     const other = await Merchant.open(s);
     const status = await other.turn('我前天托你们办的那个 给顾客退钱的事情 不晓得现在办到哪一步了呀 顾客打了两回电话来问了', /./);
     expect(status.join('\n')).not.toContain(QUEUED);

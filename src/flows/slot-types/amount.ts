@@ -142,6 +142,8 @@ function inText(text: string, wholeAnswer: boolean): Reading[] {
     if (g.unit === undefined && /^\d{1,2}$/.test(bare) && (MONTH_DAY_AFTER.test(after) || MONTH_DAY_BEFORE.test(before) || EN_MONTH_BEFORE.test(before))) continue;
     if (APPROXIMATE_AFTER.test(after)) continue;
     if (g.unit === '块' && /^[儿去走来]/.test(after)) continue; // 一块儿, 一块去: "together"
+    // "一块机械表", "两块蛋糕": 块 counting things, not yuan ("一块钱", "两块五", "三块的" are money).
+    if (g.unit === '块' && /^[一两二三四五六七八九十几]$/.test(g.main!) && /^[\u4e00-\u9fff]/.test(after) && !/^[钱五半多的整角毛分一二三四六七八九左上出来]/.test(after)) continue;
     if (g.unit === undefined && /^[一两]$/.test(g.main!) && ONE_AS_WORD_PART.test(after)) continue; // 退款一般…, 一直, 一下
     // A label before claims the number ("订单号 1280"), unless a currency names it money ("coffee order 86 yuan").
     // …but a number grouped in thousands ("by card 1,590") is money whatever names it.
