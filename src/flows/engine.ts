@@ -29,7 +29,7 @@ import type { Found, Invalid, SlotContext, SlotType, Valid } from './slot-types/
 import { simplifiedText } from '../core/chinese-script.js';
 import { DEFAULT_TIME_ZONE } from '../core/time-zone.js';
 import { pickSlip } from './slip-choice.js';
-import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, WHY, YES, YES_CANCEL, YES_FIRST, HEARD_OTHERWISE, affirmsOnly, asksQuestion, halfWidth, saysMoreThanPick, withoutCourtesy, withoutPhotoTalk } from './utterances.js';
+import { ABOUT_PHOTO, CLARIFY, MURMURED_YES, SUBMIT_AT_END, BARE_CORRECTION, REPLACES_PHOTO, WRONG_PHOTO_SAID, CANCEL, CANCEL_CLAUSE, CANCEL_LEAD, CONFIRM_SAID, CORRECTION, CORRECTION_LEAD, GO_ON, GUESSED_LENGTH, HAS_NONE, NO, NOTHING_TO_SEND, NOT_KNOWN_YET, NOT_KNOWN_YET_IN_PASSING, NOT_KNOWN_YET_IN_PASSING_ALL, NO_DOCUMENTS, NO_NEED, PLAIN_QUESTION, QUESTION, RANGE_JOINER, SELF_CORRECTION, SENDS_LATER, SKIP, SKIP_AT_END, SKIP_SAID, SLIP_OK, SLIP_WINS, TRY_AGAIN, TYPED_WRONG, WHY, YES, YES_CANCEL, YES_FIRST, HEARD_OTHERWISE, affirmsOnly, asksQuestion, halfWidth, saysMoreThanPick, saysNothingMore, withoutCourtesy, withoutPhotoTalk } from './utterances.js';
 export { isBareAnswer } from './utterances.js';
 
 export interface SlotValue {
@@ -156,9 +156,6 @@ function asRead(input: FlowInput): FlowInput {
   const text = withoutCourtesy(halfWidth(simplifiedText(input.text)));
   return text === input.text ? input : { ...input, text };
 }
-
-/** A value the merchant gave said to be wrong ("金额说错了 是1380"), not what went wrong at the till ("刷错了金额"). */
-const TYPED_WRONG = /说错|写错|填错|发错|看错|记错|应该是|应为|更正|改成|改为|\b(?:should be|i meant|i said|typo)\b/i;
 
 /** "(那就)按退货(来|提交)": going by a value as it is. */
 const AS_SHOWN = /(?:那就|那|就)?按(?:照)?([\u4e00-\u9fff]{2,6}?)(?:来|办|提交|处理)?(?=[\s，,。]|确认|提交|$)/g;
@@ -2542,15 +2539,6 @@ export class FlowEngine {
   private isLastQuestion(flow: Flow, slot: Slot): boolean {
     return flow.confirm?.lastQuestion?.slot === slot.name;
   }
-}
-
-/** Nothing more to say, in a few words ("就这个", "嗯 就这张", "没了 谢谢", "that's all", "好的好的 那就这样"). */
-const NOTHING_MORE = /就(?:这个|这张|这些|这样|这份|这么多|补这个|补那个)|没(?:有)?(?:了|啦)|没(?:啥|什么)(?:了|要说的|说的|补充的)?|莫得|冇(?:嘢|了)|\b(?:that'?s (?:it|all)|nothing(?: else| more)?|no more|no note|all good|done)\b/i;
-const NOTHING_MORE_MAX_CHARS = 16;
-
-function saysNothingMore(text: string): boolean {
-  const said = withoutCourtesy(text);
-  return affirmsOnly(text) || NO.test(said) || NO_NEED.test(said) || NOTHING_TO_SEND.test(said) || (NOTHING_MORE.test(said) && [...said].length <= NOTHING_MORE_MAX_CHARS);
 }
 
 /**

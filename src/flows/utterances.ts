@@ -156,6 +156,18 @@ export function affirmsOnly(text: string): boolean {
 }
 
 
+/** A value the merchant gave said to be wrong ("金额说错了 是1380"), not what went wrong at the till ("刷错了金额"). */
+export const TYPED_WRONG = /说错|写错|填错|发错|看错|记错|应该是|应为|更正|改成|改为|\b(?:should be|i meant|i said|typo)\b/i;
+
+/** Nothing more to say, in a few words ("就这个", "嗯 就这张", "没了 谢谢", "that's all", "好的好的 那就这样"). */
+const NOTHING_MORE = /就(?:这个|这张|这些|这样|这份|这么多|补这个|补那个)|没(?:有)?(?:了|啦)|没(?:啥|什么)(?:了|要说的|说的|补充的)?|莫得|冇(?:嘢|了)|\b(?:that'?s (?:it|all)|nothing(?: else| more)?|no more|no note|all good|done)\b/i;
+const NOTHING_MORE_MAX_CHARS = 16;
+
+export function saysNothingMore(text: string): boolean {
+  const said = withoutCourtesy(text);
+  return affirmsOnly(text) || NO.test(said) || NO_NEED.test(said) || NOTHING_TO_SEND.test(said) || (NOTHING_MORE.test(said) && [...said].length <= NOTHING_MORE_MAX_CHARS);
+}
+
 /** What joins the two ends of a range: "12月7日到12月20日", "周一至周五", "from the 7th to the 20th". */
 export const RANGE_JOINER = /^\s*(?:(?:开始|起)\s*[，,]?\s*)?(?:(?:先|一直)?(?:停|暂停)?\s*(?:到|至)|一直到|直到|~|～|-|—|–|to|till|until|through|thru)\s*$/i;
 /** Not knowing, said as an answer ("not sure yet when we reopen", "不知道什么时候恢复"): no question for the guide. */

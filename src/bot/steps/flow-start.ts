@@ -7,7 +7,7 @@
  */
 import { ActivityTypes } from 'botbuilder';
 import { type IntentMatch, asksIfDone, asksWhatIsNeeded, isQuestion, namesMerchantId, namesTicket, questionBeside, sendsMaterials, soundsLikeRequest } from '../../flows/intent.js';
-import { normalize } from '../../flows/slot-types/normalize.js';
+import { joinDigitGroups, normalize } from '../../flows/slot-types/normalize.js';
 import { withoutCourtesy } from '../../flows/utterances.js';
 import { t, type MessageKey } from '../../i18n/messages.js';
 import type { TurnStep } from '../turn.js';
@@ -42,7 +42,7 @@ export const flowStart: TurnStep = async (turn, kit) => {
   const { context, conversation, text, locale } = turn;
   // …and digits read out by voice ("八九八五零零…") as digits.
   // …and a number typed in groups ("商户号 8271 0359 4662 018") as one.
-  const facts = REQUEST_FACTS.test(normalize(text).text.replace(/(?<=\d)[\s-](?=\d)/g, ''));
+  const facts = REQUEST_FACTS.test(joinDigitGroups(normalize(text).text));
   // "好的🙏", "ok thanks": the yes without what surrounds it.
   const said = withoutCourtesy(text);
   const offered = conversation.offer;

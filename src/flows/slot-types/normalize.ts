@@ -95,6 +95,11 @@ export function originalSpan(n: Normalized, start: number, end: number): { start
   return { start: n.starts[start]!, end: n.ends[end - 1]! };
 }
 
+/** A number typed in groups ("8271 0359 4662 018", "138-0013-8000") as one run of digits. */
+export function joinDigitGroups(s: string): string {
+  return s.replace(/(?<=\d)[\s-](?=\d)/g, '');
+}
+
 /** ASCII digits of a string, everything else dropped. */
 export function digitsOf(s: string): string {
   return s.replace(/[^0-9]/g, '');
