@@ -6,16 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { spokenNumbersToDigits } from '../../src/knowledge/chinese-numbers.js';
 import { CodeLookup } from '../../src/knowledge/code-lookup.js';
 import { FieldLookup } from '../../src/knowledge/field-lookup.js';
 import { parseKnowledgeFile, type Chunk } from '../../src/knowledge/documents.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
-import { lexiconOf, loadLexicon, loadOutOfScope } from '../../src/knowledge/lexicon.js';
+import { lexiconOf, loadLexicon, loadOutOfScope, variantTerms } from '../../src/knowledge/lexicon.js';
 import { EnglishSpeller, editDistance } from '../../src/knowledge/english-speller.js';
 import { PinyinSpeller } from '../../src/knowledge/pinyin-speller.js';
 import { focusOf, questionParts } from '../../src/knowledge/question-analysis.js';
-import { KNOWLEDGE_DIR, makeTempDir, removeDir } from './helpers.js';
+import { FIXTURES_DIR, KNOWLEDGE_DIR, makeTempDir, removeDir } from './helpers.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -54,6 +55,48 @@ describe('lexicon', () => {
     } finally {
       removeDir(dir);
     }
+  });
+
+  it('rewrites exactly as one alternation of every variant would, over the guide and every question of the answer eval', () => {
+    // The reference: the real lexicon as one regular expression, longest variant first, Latin variants as
+    // whole words with their spaces optional. The lexicon scans by first character instead; they must agree.
+    const entries = (parseYaml(fs.readFileSync(path.join(KNOWLEDGE_DIR, 'lexicon.yaml'), 'utf8')) as { entries: { term: string; variants: (string | number)[] }[] }).entries.map(
+      (e) => ({ term: e.term, variants: e.variants.map(String) }),
+    );
+    const real = lexiconOf(entries);
+    const map = variantTerms(entries);
+    const latin = /^[a-z0-9 '+-]+$/;
+    const alternation = new RegExp(
+      [...map.keys()]
+        .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
+        .map((v) => {
+          const escaped = v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ +/g, ' ?');
+          return latin.test(v) ? `(?<![a-z])${escaped}(?![a-z])` : escaped;
+        })
+        .join('|'),
+      'g',
+    );
+    expect(map.size, 'the real lexicon has many variants').toBeGreaterThan(100);
+    const findSpaced = (m: string) => [...map].find(([k]) => k.replace(/ /g, '') === m.replace(/ /g, ''))?.[1];
+    const lookup = (m: string) => map.get(m) ?? map.get(m.replace(/ /g, '')) ?? findSpaced(m) ?? m;
+    const reference = (text: string) => text.replace(alternation, (m) => ` ${lookup(m)} `.replace(/^ (?=[\u3400-\u9fff])|(?<=[\u3400-\u9fff]) $/g, ''));
+    const texts = [
+      ...fs.readdirSync(KNOWLEDGE_DIR).filter((f) => f.endsWith('.md')).map((f) => fs.readFileSync(path.join(KNOWLEDGE_DIR, f), 'utf8')),
+      ...['dev.json', 'test.json'].flatMap((f) => {
+        const data = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'eval', f), 'utf8')) as { questions: { q: string }[]; offTopic: { q: string }[] };
+        return [...data.questions, ...data.offTopic].map((q) => q.q);
+      }),
+    ].map((t) => t.normalize('NFKC').toLowerCase());
+    const latinVariants = [...map.keys()].filter((k) => latin.test(k));
+    // Pinyin variants with their spaces dropped, inside words and beside each other.
+    texts.push(latinVariants.map((k) => `${k.replace(/ /g, '')} x${k}x ${k}`).join('，'));
+    let rewritten = 0;
+    for (const text of texts) {
+      const want = reference(text);
+      expect(real.apply(text), text.slice(0, 80)).toBe(want);
+      if (want !== text) rewritten++;
+    }
+    expect(rewritten, 'texts the lexicon rewrites').toBeGreaterThan(20);
   });
 
   it('its fingerprint changes with any rewrite', () => {

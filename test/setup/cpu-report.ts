@@ -38,5 +38,9 @@ afterAll(async () => {
     writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(taken));
     session.disconnect();
   }
-  appendFileSync(join(dir, 'cpu.tsv'), `${name}\t${((used.user + used.system) / 1e6).toFixed(1)}\t${(wall / 1000).toFixed(1)}\n`);
+  const at = (ms: number) => ((ms - Number(process.env.TEST_CPU_REPORT_T0 ?? 0)) / 1000).toFixed(1);
+  appendFileSync(
+    join(dir, 'cpu.tsv'),
+    `${name}\t${((used.user + used.system) / 1e6).toFixed(1)}\t${(wall / 1000).toFixed(1)}\t${process.pid}\t${at(performance.timeOrigin + started)}\t${at(Date.now())}\n`,
+  );
 });
