@@ -1,10 +1,14 @@
 /**
- * What the tests' disk caches share (slip-photo-cache.ts, ocr-cache.ts): a folder under
- * node_modules/.cache/pos-assist-tests (or the one an environment variable names; `off`: no cache), old
- * entries pruned when a process first uses it, and writes that are atomic (a temporary file renamed), so
- * that processes writing side by side (vitest workers, the run.mjs child) never read half an entry.
+ * What the tests' disk caches share (slip-photo-cache.ts, ocr-cache.ts): a folder under the user's cache
+ * folder, `$XDG_CACHE_HOME/pos-assist-tests` or `~/.cache/pos-assist-tests` (node_modules/.cache/… when
+ * neither can be written; the one an environment variable names; `off`: no cache), old entries pruned when
+ * a process first uses it, and writes that are atomic (a temporary file renamed), so that processes writing
+ * side by side (vitest workers, the run.mjs child) never read half an entry. Outside the clone, like npm's
+ * own cache, so a fresh clone on the same machine (CI) starts warm; every key names everything its entry
+ * depends on, so a warm entry is what the work would give again.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,14 +20,19 @@ const MAX_AGE_DAYS = 7;
 export function cacheFolder(envVar: string, name: string): string | undefined {
   const setting = process.env[envVar];
   if (setting === 'off') return undefined;
-  const dir = setting || join(ROOT, 'node_modules', '.cache', 'pos-assist-tests', name);
-  try {
-    mkdirSync(dir, { recursive: true });
-    prune(dir);
-    return dir;
-  } catch {
-    return undefined; // a read-only tree: no cache
+  const candidates = setting
+    ? [setting]
+    : [join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pos-assist-tests', name), join(ROOT, 'node_modules', '.cache', 'pos-assist-tests', name)];
+  for (const dir of candidates) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      prune(dir);
+      return dir;
+    } catch {
+      // not writable: the next, or no cache
+    }
   }
+  return undefined;
 }
 
 function prune(dir: string): void {

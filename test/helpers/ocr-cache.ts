@@ -12,7 +12,7 @@
  * Change any of them and the photos are read anew. Entries unused for a week are removed (disk-cache.ts).
  *
  * The folder is `POS_ASSIST_OCR_CACHE` when set (`off`: no cache, the OCR reads every photo), else
- * node_modules/.cache/pos-assist-tests/ocr. Writes are atomic, so processes reading side by side never see
+ * ~/.cache/pos-assist-tests/ocr (disk-cache.ts). Writes are atomic, so processes reading side by side never see
  * half an entry; a corrupt entry is read again.
  */
 import { createHash } from 'node:crypto';

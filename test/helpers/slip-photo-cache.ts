@@ -11,7 +11,7 @@
  * photos are keys of their own; entries older than a week are removed (disk-cache.ts).
  *
  * The folder is `POS_ASSIST_SLIP_PHOTO_CACHE` when set (`off`: no cache, every photo rendered), else
- * node_modules/.cache/pos-assist-tests/slip-photos. Writes are atomic (a temporary file renamed), so
+ * ~/.cache/pos-assist-tests/slip-photos (disk-cache.ts). Writes are atomic (a temporary file renamed), so
  * processes rendering side by side (vitest workers, the run.mjs child) never read half a photo.
  */
 import { execFileSync } from 'node:child_process';
