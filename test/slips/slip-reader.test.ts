@@ -120,24 +120,30 @@ describe.skipIf(!cjkFontsInstalled())('slip reader (real OCR)', () => {
       last = now;
       ticks++;
     }, 10);
+    let reads: SlipReadResult[] = [];
     try {
       const a = reader.read(png);
       const b = reader.read(png);
       const refused = await rejection(reader.read(png));
       expect(isSlipReadError(refused, 'SLIP_QUEUE_FULL')).toBe(true);
       expect(reader.load).toEqual({ waiting: 1, running: 1 });
-      const [ra, rb] = await Promise.all([a, b]);
+      reads = await Promise.all([a, b]);
+      const [ra, rb] = reads as [SlipReadResult, SlipReadResult];
       // The second waited for the first.
       expect(rb.timing.queuedMs).toBeGreaterThanOrEqual(ra.timing.ocrMs * 0.8);
       expect(rb.fields).toEqual(ra.fields);
     } finally {
       clearInterval(timer);
     }
-    // The OCR ran in the worker: the event loop was mostly idle, and timers kept firing all along.
+    // The OCR ran in the worker: timers kept firing all along (no gap anywhere near one read's length, as
+    // there would be with the OCR on the event loop), and the loop was far from busy. Not a tighter bound
+    // on its busy share: on a loaded machine (three test workers on two cores) a 10 ms timer's wake-ups
+    // alone count ~0.4 of the time as busy while the thread waits to be scheduled; an OCR on the loop is ~1.
+    const [ra, rb] = reads as [SlipReadResult, SlipReadResult];
     const busy = performance.eventLoopUtilization(elu).utilization;
-    expect(busy).toBeLessThan(0.3);
+    expect(busy).toBeLessThan(0.7);
     expect(ticks).toBeGreaterThan(20);
-    expect(longest).toBeLessThan(1000);
+    expect(longest).toBeLessThan(Math.min(ra.timing.ocrMs, rb.timing.ocrMs) / 2);
   });
 
   it('reads a phone photo stored sideways with its EXIF orientation', { timeout: 60_000 }, async () => {
