@@ -83,9 +83,10 @@ const isLatinLetter = (c: string | undefined): boolean => c !== undefined && c >
  * Latin variants (pinyin) match whole words only: "tuihuo" must not fire inside another word.
  *
  * It does what one regular-expression alternation of all the variants would, but looks only at the
- * variants that begin with the character at hand: the alternation (hundreds of branches, each with a
- * look-behind) tried every branch at every position, and when V8 ran it in its interpreter it cost seconds
- * per knowledge base instead of milliseconds.
+ * variants that begin with the character at hand. The alternation (hundreds of branches, the pinyin ones
+ * with look-behinds) tried every branch at every position: 79 ms for an ingest in a fresh process, but in
+ * a test worker that had run other files first it took 16 s of one file's 30 (V8 seemingly back in its
+ * regexp interpreter), and the same risk stood in a long-running server.
  */
 function variantMatcher(variants: string[]): (text: string, at: number) => number | undefined {
   const byFirst = new Map<string, { chars: string; latin: boolean }[]>();
