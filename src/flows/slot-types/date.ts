@@ -719,6 +719,9 @@ const DURATION_FORMAL = /(?:为期|共计|历时|期限为?)\s*(\d{1,3}|[一二�
 /** The verb of a hold right before its length ("停二十五天", "先歇一个月", "冻结两周"). */
 const HOLD_VERB_BEFORE = /(?:停|歇|关|暂停|冻结|休息?)(?:满|个|上|它|了)?\s*$/;
 
+/** A count written in digits or in Chinese numerals ("25", "二十五"); undefined when neither. */
+const countOf = (s: string): number | undefined => (/^\d+$/.test(s) ? Number(s) : parseSmallInt(s));
+
 /** Every length said, in order (durationIn is the first). */
 export function durationsIn(
   text: string,
@@ -730,7 +733,7 @@ export function durationsIn(
     const { n: count, u, about, more, half } = m.groups!;
     if (!opts.guess && (about || more || HEDGE_BEFORE.test(n.text.slice(0, m.index)))) continue;
     const unit = u!.replace(/\s/g, '');
-    const whole = count === '半' ? 0.5 : /^\d+$/.test(count!) ? Number(count) : parseSmallInt(count!);
+    const whole = count === '半' ? 0.5 : countOf(count!);
     if (whole === undefined || whole <= 0) continue;
     // "两周半", "一个半月": and a half.
     const k = whole + (unit === '个半月' || (half && count !== '半') ? 0.5 : 0);
@@ -742,7 +745,7 @@ export function durationsIn(
   }
   // Written Chinese counts days in 日 after 为期 ("自本月十五日起闭店，为期二十日"); 天 is read above.
   for (const m of n.text.matchAll(DURATION_FORMAL)) {
-    const k = /^\d+$/.test(m[1]!) ? Number(m[1]) : parseSmallInt(m[1]!);
+    const k = countOf(m[1]!);
     if (k === undefined || k <= 0) continue;
     const span = originalSpan(n, m.index + m[0].indexOf(m[1]!), m.index + m[0].length);
     if (opts.skip?.(span)) continue;
