@@ -294,6 +294,8 @@ const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:�
 /** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
 const NOT_THIS_OPTION = /(?:不是|并非|不|\bnot\s*)$/i;
 /** "从明天", "from Monday": the day a period starts. */
+/** Words right before the day a hold runs to ("停到月底", "一直关到20号", "until the 20th"). */
+const HELD_UNTIL_BEFORE = /(?:停到|停至|直到|关到|歇到|休到|\b(?:until|till)\s*(?:the\s*)?)\s*$/i;
 const FROM_BEFORE = /(?:从|自|\bfrom\s*)\s*$/i;
 /** Two days of one period, one not before the other (`notBefore`: a hold's start and its resume). */
 function periodOf(slots: Slot[]): { earlier: Slot; later: Slot } | undefined {
@@ -1936,11 +1938,17 @@ export class FlowEngine {
     const rest = this.slotType(target.type)
       .extract(text, this.context(target, now, locale, flow))
       .filter((x) => JSON.stringify(x.value) !== JSON.stringify(state.values[given.name]!.value))
-      .filter((x) => saidOfOwnEvent(text, x, target));
+      .filter((x) => saidOfOwnEvent(text, x, target))
+      // A day the hold runs to ("停到月底 元旦那天再恢复") is its end, never its start.
+      .filter((x) => given.options.notBefore !== target.name || !HELD_UNTIL_BEFORE.test(text.slice(Math.max(0, x.start - 6), x.start)));
     // Of several left, the one said as "from" ("店从明天关到20号，21号再开门").
     const from = rest.length > 1 ? rest.filter((x) => FROM_BEFORE.test(text.slice(Math.max(0, x.start - 3), x.start))) : rest;
-    if (from.length !== 1) return;
-    const day = from[0]!;
+    // …or, of two said as a range ("15号到25号…关门 26号开门": closed through the 25th), its first day is the start.
+    const ranged = [...rest].sort((a, b) => a.start - b.start);
+    const rangeStart =
+      from.length !== 1 && ranged.length === 2 && given.options.notBefore === target.name && RANGE_JOINER.test(text.slice(ranged[0]!.end, ranged[1]!.start)) ? ranged[0] : undefined;
+    if (from.length !== 1 && !rangeStart) return;
+    const day = rangeStart ?? from[0]!;
     const checked = this.check(flow, target, state, { ok: true, value: day.value, display: day.display }, now);
     if (!checked.ok || sameValue(state.values[target.name], checked)) return;
     this.setValue(state, target.name, checked);

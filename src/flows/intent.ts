@@ -311,7 +311,15 @@ const FILED_AGAIN = /重新|再(?:申请|提|交|办)|又要|\b(?:again|new one|
 
 
 /** Wanting something else, said outright: "我要…", "我是要…", "改成退货" (not "改成19号开始停": a value), "I want to … instead". */
-const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|帮我|(?:改(?:成|为|办)|换成)(?=\s*(?:申请|办理?|退|撤|暂停|停结算|冻结|补|查|\b(?:refund|void|hold|suspend)))|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
+const SWITCH_WISH = /我(?:是|其实|只是)?(?:要|想|需要)|(?:其实|真正)(?:就|只)?(?:是)?(?:要|想|需要)|帮我|(?:改(?:成|为|办)|换成)(?=\s*(?:申请|办理?|退|撤|暂停|停结算|冻结|补|查|\b(?:refund|void|hold|suspend)))|\b(?:i (?:want|need|'d like|would like)|instead)\b/i;
+/** Doubting one's own words before putting them right ("我是不是说岔了 其实就是想…"): no question to answer. */
+const SELF_DOUBT = /(?:我|是我)?是不是(?:我)?(?:说岔了|说错了|搞错了|弄错了|讲错了|没说清楚?|没讲清楚?|表达得?不清楚|表达错了|说得?不清楚)[?？，,。.\s]*/g;
+/**
+ * A request denied ("I certainly never asked for any kind of hold", "我又没申请暂停结算"): a complaint that the
+ * money did not come, not that request.
+ */
+const NEVER_ASKED_FOR =
+  /(?:我|我们)?(?:又|也|根本|从来|从)?(?:没|没有|并没有?)(?:申请|要求|让你们|叫你们|办)(?:过)?(?:什么)?(?:暂停结算|暂停|停结算|冻结|止付)|\b(?:i|we)\s+(?:certainly\s+|definitely\s+|never\s+ever\s+)?(?:never|didn'?t|did not|haven'?t|have not)\s+(?:ever\s+)?(?:ask(?:ed)?|request(?:ed)?|appl(?:y|ied)|sign(?:ed)? up)\s+(?:for\s+)?(?:any\s+(?:kind\s+of\s+|sort\s+of\s+)?|a\s+|the\s+|this\s+)?(?:hold|suspension|freeze|pause)s?\b/gi;
 /** Giving up the request under way on the way to another ("算了退款先不弄", "不是这个", "actually"). */
 export const GIVE_UP_CURRENT = /算了|不弄|不办|不要了|不用了|不是这个|不是|先不|别弄|\b(?:never ?mind|not that|actually|instead|forget)\b/i;
 
@@ -441,7 +449,8 @@ export class IntentDetector {
       if (question && !askedInTail && (!st.questions || (HOW.test(text) && !TOLD_TO.test(text) && !TICKET.test(text)))) continue;
       if (troubleshooting && !st.questions) continue;
       const acts = st.questions ? ownActs : newActs;
-      if (!st.act.some((w) => has(acts, w))) continue;
+      // (Materials are never sent in words that deny the act: "她不想重拍 要退钱" is a refund.)
+      if (!st.act.some((w) => has(acts, w) && !(st.questions && st.takesFiles && negatedOnly(acts, w)))) continue;
       // A ticket number is what a request about one's own request is about ("whats the status of CX-…").
       // Sent with a photo, "这个帮我撤了" is about the sale on it.
       // …and so is a word or two sent with it ("撤不了" + the slip): nothing else it could be about.
@@ -565,7 +574,7 @@ export class IntentDetector {
     // digits and letters (an input method in full-width mode) are read as ASCII.
     const typed = halfWidth(withoutCourtesy(message, { softeners: false }));
     const chinese = /[\u4e00-\u9fff]/.test(typed) || PINYIN_REQUEST_WORD.test(typed);
-    return chinese ? respellRequestWords(simplifiedText(typed)) : this.speller.correct(lower(withDigits(typed)));
+    return chinese ? respellRequestWords(simplifiedText(typed)).replace(SELF_DOUBT, ' ').replace(NEVER_ASKED_FOR, ' ') : this.speller.correct(lower(withDigits(typed.replace(NEVER_ASKED_FOR, ' '))));
   }
 
   /**
@@ -713,11 +722,14 @@ function respellRequestWords(text: string): string {
 }
 
 /** Whether every time a Chinese word is said it is said negated ("算了不停了": 停 is not asked for). */
+/** Two characters that negate the word after them ("不是要停", "她不想重拍"). */
+const NEGATING_TWO = new Set(['不是', '不想', '不要', '不用', '不肯', '不愿']);
+
 function negatedOnly(text: string, word: string): boolean {
   if (/[a-z]/i.test(word) || /^[不别没莫]/.test(word)) return false;
   let at = text.indexOf(word);
   while (at >= 0) {
-    if (!/[不别没莫]/.test(text[at - 1] ?? '') && text.slice(Math.max(0, at - 2), at) !== '不是') return false;
+    if (!/[不别没莫]/.test(text[at - 1] ?? '') && !NEGATING_TWO.has(text.slice(Math.max(0, at - 2), at))) return false;
     at = text.indexOf(word, at + 1);
   }
   return true;

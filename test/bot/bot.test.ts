@@ -204,6 +204,26 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     const next = await chat.say('资金结算');
     expect(next.at(-1)?.text).toMatch(/原因/);
     expect(next.map((r) => r.text).join('\n')).not.toMatch(/商户编号/);
+    // Nothing given but the merchant ID, another request named without a wish word ("为期二十日 暂停结算" at the
+    // merchant-ID question): that is the one meant, its hold length read.
+    const bare = terminalConversation(env.runtime, 'switch-bare');
+    await bare.say('帮我撤销一笔交易');
+    const meant = await bare.say('从明天开始关门 为期二十日 暂停结算');
+    expect(meant.map((r) => r.text).join('\n')).toContain(t('zh-CN', 'flowSwitched', { title: '撤销 / 退货申请' }));
+    expect(meant.map((r) => r.text).join('\n')).toMatch(/已记下：[^。]*暂停开始日期[^。]*恢复日期/);
+    // Asked whether to give the refund up, another request named is the answer, whatever was given before.
+    const letGo = terminalConversation(env.runtime, 'switch-let-go');
+    await letGo.say('要给一个学生退一笔学费');
+    await letGo.say('商户号 826410993308003');
+    expect((await letGo.say('哦 不用了 那笔不弄了')).at(-1)?.text).toMatch(/确定要取消/);
+    const instead = await letGo.say('其实我们真正要办的是另一件事 店里没人看 从明天开始关门 暂停结算');
+    expect(instead.map((r) => r.text).join('\n')).toContain(t('zh-CN', 'flowSwitched', { title: '撤销 / 退货申请' }));
+    expect(instead.map((r) => r.text).join('\n')).toContain('暂停 / 取消结算申请');
+    // Doubting one's words before putting them right ("我是不是说岔了 其实就是想…") is no question to answer.
+    const doubt = terminalConversation(env.runtime, 'switch-doubt');
+    await doubt.say('帮我把结算停一下');
+    const refund = await doubt.say('我是不是说岔了 其实就是想把这笔钱退给客人 不是要停整个店的结算 终端号 72232414');
+    expect(refund.map((r) => r.text).join('\n')).toMatch(/撤销 \/ 退货申请[^]*终端编号 72232414/);
     // Why the payouts are held, answered with words of a refund: an answer, not a new refund request.
     const held = terminalConversation(env.runtime, 'switch-not');
     await held.say('我想暂停资金结算，商户号826410993308002');

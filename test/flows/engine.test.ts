@@ -1087,9 +1087,22 @@ describe('corrections and lengths as merchants put them', () => {
     expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-17', '2026-12-21']);
   });
 
+  it('"15号到25号…关门 26号开门": the range closed starts the hold, the day it opens again resumes it', () => {
+    const step = last('suspend-settlement', ['老板12月15号到12月25号带团出去 店里关门 12月26号开门 这期间卡上的钱先别打 资金结算']);
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2026-12-26']);
+  });
+
+  it('"停到月底 元旦那天再恢复打款": the day said to resume is the resume day; the day held to starts nothing', () => {
+    const step = last('suspend-settlement', ['暂停资金结算 老店这边停到月底 元旦那天再恢复打款']);
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual([undefined, '2027-01-01']);
+  });
+
   it('gives up at the summary in the words of a hold not wanted after all; "dunno, skip" skips', () => {
     const confirming = last('suspend-settlement', SUSPEND_TO_CONFIRM).state!;
     expect(send(confirming, '哎等下，老板说不停了照常结算，这个先不提交了').state!.stage).toBe('confirm-cancel');
+    // …or in English, in a story of why ("…she take blue one, same price. So refund doesn't matter anymore. Don't send.")
+    const refund = last('cancel-transaction', TO_CONFIRM).state!;
+    expect(send(refund, "Wait please. She is here again, she take blue one, same price. So refund doesn't matter anymore. Don't send.").state!.stage).toBe('confirm-cancel');
     const atCard = last('cancel-transaction', TO_CARD).state!;
     const skipped = send(atCard, 'dunno, skip');
     expect(skipped.state!.skipped).toContain('card_last4');

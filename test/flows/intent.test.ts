@@ -67,6 +67,25 @@ describe('intent detection', () => {
     expect(detector.detect('刷错了，要撤销')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // Somebody else's wish, as a question, is for the guide.
     expect(detector.detect('顾客要退款怎么办')?.mode).not.toBe('start');
+    // A customer's wish told in plain non-native English is the merchant's request.
+    expect(detector.detect('Yesterday one woman buy down coat for 2980 yuan, pay by card. Today she come back, she want return.')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+  });
+
+  it('a request denied ("I never asked for any kind of hold", "我又没申请暂停结算") is a complaint, not that request', () => {
+    for (const text of [
+      "For the last three days our card takings haven't landed in our bank account, and I certainly never asked for any kind of hold. Merchant ID 811531261712105.",
+      "I didn't ask for a hold, why is my money not here",
+      '我又没申请暂停结算 钱怎么三天没到账',
+    ]) {
+      expect(detector.detect(text)?.flowId, text).not.toBe('suspend-settlement');
+    }
+    expect(detector.detect('帮我申请暂停结算')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('please hold my payouts, I never asked for a refund')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+  });
+
+  it('materials are never sent in words that deny sending them: "她不想重拍 要退钱" is a refund, "重新拍了一张" is not', () => {
+    expect(detector.detect('昨天一个小姑娘拍了套证件照 一共168 底色弄错了 她不想重拍 要退钱')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('你们说签购单照片不清楚 我重拍了一张', { withFiles: true })?.flowId).toBe('supplement-materials');
   });
 
   it('starts the cancel flow from the facts of one transaction sent alone, labelled; not from a question or loose numbers', () => {

@@ -5,7 +5,7 @@
  */
 import type { FileRef } from '../../flows/engine.js';
 import { GIVE_UP_CURRENT } from '../../flows/intent.js';
-import { TRY_AGAIN } from '../../flows/utterances.js';
+import { CANCEL_CLAUSE, TRY_AGAIN } from '../../flows/utterances.js';
 import { t } from '../../i18n/messages.js';
 import { TICKET_IN_TEXT } from '../flow-turns.js';
 import type { TurnStep } from '../turn.js';
@@ -50,15 +50,21 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
     // merchant gives it up or gave nothing but the merchant ID (which goes along); else it is an answer.
     // …or given up and another asked for after it ("算了 退款不弄了… 不过还有个事 …你们往我卡里打钱那个先停一下").
     const gaveUp = statusFlow ? undefined : afterGivingUp(text, conversation.flow.flowId, flows.intents);
-    const switched = statusFlow ? undefined : (flows.intents.switchedTo(text, conversation.flow.flowId) ?? gaveUp?.flowId);
     const given = Object.keys(conversation.flow.values).filter((name) => name !== 'merchant_id');
+    // Nothing given yet but the merchant ID, and the message is another request in itself ("为期二十日 暂停结算"
+    // at the merchant-ID question): the merchant meant that one, wish words or not.
+    const restated = !statusFlow && given.length === 0 ? flows.intents.detect(text) : undefined;
+    const asNew = restated?.mode === 'start' && !CANCEL_CLAUSE.test(text) && restated.flowId !== conversation.flow.flowId && restated.flowId !== flows.intents.statusFlowId() ? restated.flowId : undefined;
+    const switched = statusFlow ? undefined : (flows.intents.switchedTo(text, conversation.flow.flowId) ?? gaveUp?.flowId ?? asNew);
     // Files sent first and taken for a supplement ("营业执照先发给你们"), then the request they are for told
     // ("我们店要重新装修…打钱那个先停一下"): that request starts, with the files and the merchant ID.
     const current = flows.turns.flow(conversation.flow.flowId);
     const filesOnly = given.length > 0 && given.every((name) => current.slots.find((s) => s.name === name)?.type === 'attachments');
     const told = !switched && filesOnly ? flows.intents.detect(text) : undefined;
     const instead = told?.mode === 'start' && told.flowId !== conversation.flow.flowId && told.flowId !== flows.intents.statusFlowId() ? told.flowId : undefined;
-    if ((switched && (given.length === 0 || GIVE_UP_CURRENT.test(text))) || instead) {
+    // (Asked whether to give it up, the merchant has already let it go: another request named is the answer.)
+    const lettingGo = conversation.flow.stage === 'confirm-cancel';
+    if ((switched && (given.length === 0 || lettingGo || GIVE_UP_CURRENT.test(text))) || instead) {
       const left = current.title[locale];
       const carried = conversation.flow.values.merchant_id;
       const sent = instead ? given.flatMap((name) => (conversation.flow!.values[name]!.value as FileRef[] | undefined) ?? []) : [];

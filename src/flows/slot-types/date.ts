@@ -102,8 +102,8 @@ export function displayIso(iso: string, locale: Locale): string | undefined {
 type Reading = { day: number; guessed?: boolean } | { nonexistent: { zh: string; en: string } };
 
 /** A day named right after "at once" ("越快越好，明天吧") or right before it ("明天吧 越快越好"). */
-const DAY_BESIDE_AT_ONCE = /^[\s，,、。.!！~]*(?:那就|那|就|最好|争取)?(?:从)?(?:今天|明天|后天|\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}[号日]|下?个?(?:周|星期|礼拜)[一二三四五六日天1-7]|tomorrow|today)/i;
-const DAY_BEFORE_AT_ONCE = /(?:今天|明天|后天|\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}[号日]|(?:周|星期|礼拜)[一二三四五六日天1-7]|tomorrow|today)(?:吧|就|开始|起)?[\s，,、。.!！~]*(?:反正|总之)?$/i;
+const DAY_BESIDE_AT_ONCE = /^[\s，,、。.!！~]*(?:那就|那|就|最好|争取)?(?:从)?(?:今天|明天|后天|\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}[号日]|下?个?(?:周|星期|礼拜|里拜|礼摆|里摆|利拜|星其|新期)[一二三四五六日天1-7]|tomorrow|today)/i;
+const DAY_BEFORE_AT_ONCE = /(?:今天|明天|后天|\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}[号日]|(?:周|星期|礼拜|里拜|礼摆|里摆|利拜|星其|新期)[一二三四五六日天1-7]|tomorrow|today)(?:吧|就|开始|起)?[\s，,、。.!！~]*(?:反正|总之)?$/i;
 
 interface Env {
   today: number;
@@ -441,7 +441,7 @@ const PATTERNS: Pattern[] = [
   },
   // 上周五, 上周5, 上个星期五, 上上周一, 这周一, 本周三, 这个礼拜天, 下周一; 周三 alone (the most recent one)
   {
-    re: /(上上|上|这|本|下下|下)?\s*(?:个)?\s*(?:周|星期|礼拜)\s*([一二三四五六日天1-7])(?!\d)/g,
+    re: /(上上|上|这|本|下下|下)?\s*(?:个)?\s*(?:周|星期|礼拜|里拜|礼摆|里摆|利拜|星其|新期)\s*([一二三四五六日天1-7])(?!\d)/g,
     read: (m, env) => {
       const w = weekdayOfCn(m[2]!);
       const week = m[1] === undefined ? undefined : WEEK_OFFSET[m[1]]!;
@@ -501,7 +501,7 @@ const PATTERNS: Pattern[] = [
   // A planned day said as the coming week or month ("下周开始装修", "从下个月起", "from next week"): its
   // first day (Monday; the 1st). Only where later days are asked for (`allowFuture`).
   {
-    re: /(?:下个?(?:周|星期|礼拜)|下周)(?![一二三四五六日天1-7\d])|下个?月(?!\s*(?:\d|[一二三四五六七八九十两]+\s*[号日]))|(?<![a-z])(?:from|starting|start)\s+next\s+(week|month)(?![a-z])/gi,
+    re: /(?:下个?(?:周|星期|礼拜|里拜|礼摆|里摆|利拜|星其|新期)|下周)(?![一二三四五六日天1-7\d])|下个?月(?!\s*(?:\d|[一二三四五六七八九十两]+\s*[号日]))|(?<![a-z])(?:from|starting|start)\s+next\s+(week|month)(?![a-z])/gi,
     read: (m, env) => {
       if (!env.future) return undefined;
       const month = m[1] ? m[1].toLowerCase() === 'month' : m[0].includes('月');
