@@ -9,7 +9,7 @@ import { normalize } from './slot-types/normalize.js';
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 export const CONFIRM_SAID =
-  /^(?:那就?\s*)?(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好的?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good|confirmed|queren)?[，,\s]*(?:提交|交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|go|proceed|send it|file it|do it|please submit|confirmed|que\s?ren|ti\s?jiao)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+  /^(?:那就?\s*)?(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好(?:的|de|滴|哒)?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good|confirmed|queren)?[，,\s]*(?:提交|交上去|提交上去|交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|go|proceed|send it|file it|do it|please submit|confirmed|que\s?ren|ti\s?jiao)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
 export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|交吧|交了吧|可以交了|没问题|好的?|可以|確認|確定|對|對的|係|係呀|系|系呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|confirmed|submit|sure|que\s?ren)${END}`, 'i');
 /** Giving up on a doubt and filing as it is, said last ("原因写的啥 哦 算了 不管了 你就按这个提交吧"). */
 export const SUBMIT_AT_END = /(?:^|[\s，,。.!！])(?:你|那)?(?:就|直接)?(?:按这个|照这个|这样)?(?:提交|交上去)(?:吧|了吧|就行|就好)[\s。.!！]*$/;

@@ -1041,6 +1041,19 @@ describe('corrections as a shop with two terminals or a wrong option says them',
     expect(valueOf(step.state, 'reason')).toBe('business_change');
   });
 
+  it('reads a hold\'s reason from the story: the shop shut by a disaster, a trip or the season is a business change; a regulator\'s rule is compliance; a loan eating the payouts is cash flow; an account change is other', () => {
+    for (const [story, reason] of [
+      ['昨儿后半夜一辆车直接怼我们店门脸上了 店一时半会儿开不了 先别往卡上打钱了', 'business_change'],
+      ['街道通知下个月1号开始封路 车开不进来 店只能先关 卡上的钱先别打', 'business_change'],
+      ['my father is sick in Korea, restaurant close from 20 December. please stop send money to my account', 'business_change'],
+      ['教育局新规定预收的学费必须进资金监管账户 开好之前钱先别打进一般户', 'compliance'],
+      ['收款那张卡绑了个经营贷 现在钱一进卡就被银行划走 想先停一下打款', 'cash_flow'],
+      ['法人变更 执照正在市场监管局那边变更 新账户开好之前 刷卡的钱先别打', 'other'],
+    ] as const) {
+      expect(valueOf(last('suspend-settlement', [story]).state, 'reason'), story).toBe(reason);
+    }
+  });
+
   it('at the summary, the option said not to be it is passed over for the one meant ("不是资金周转 我们是要搬店")', () => {
     const confirming = last('suspend-settlement', ['想把到账停一下', MID, '2', '12月1日', '2027年1月5日', '没有', '银行那边说过了', PHONE]).state!;
     expect([confirming.stage, valueOf(confirming, 'reason')]).toEqual(['confirming', 'cash_flow']);
@@ -3434,7 +3447,7 @@ describe('batches 76–77 as merchants put it', () => {
   });
 
   it('the summary confirmed after words that change nothing ("老板说没问题 交吧 确认", "啱喇 确认", "ok can, submit lor"); a correction decided with 那就是', () => {
-    for (const text of ['啱喇 确认', 'ok can, submit lor', '确认 整吧']) expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
+    for (const text of ['啱喇 确认', 'ok can, submit lor', '确认 整吧', '好 交上去', '好de 确认']) expect(send(last('cancel-transaction', TO_CONFIRM).state, text).outcome?.type, text).toBe('submit');
     const confirming = last('cancel-transaction', TO_CONFIRM).state!;
     const asked = send(confirming, '先别交 我问下老板').state!;
     expect(asked.stage).toBe('confirm-cancel');
