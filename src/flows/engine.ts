@@ -1832,6 +1832,9 @@ export class FlowEngine {
       let own = parts.filter((c) => named(c.text, slot));
       // "the new one should open on the 19th … until we reopen": the clause that names it with a day.
       if (own.length > 1) own = own.filter((c) => valuesIn(c, slot).length > 0);
+      // …or several that say the same day ("we open again jan 5, start pay again jan 5"): the first of them.
+      const days = own.map((c) => valuesIn(c, slot));
+      if (own.length > 1 && days.every((v) => v.length === 1 && JSON.stringify(v[0]!.value) === JSON.stringify(days[0]![0]!.value))) own = [own[0]!];
       if (own.length !== 1) continue;
       let clause = own[0]!;
       if (slots.some((other) => other !== slot && named(clause.text, other))) continue;

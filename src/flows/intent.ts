@@ -136,6 +136,7 @@ const ENDS_DONE_OR_NOT = /没有[啊呀呢吧嘛]*[?？]?\s*(?:(?:商户号?|mid
 const HOW_LONG = new RegExp(String.raw`多久|多长时间|${DAYS_ASKED}`);
 /** Asking what is usual, not where one's own request stands. */
 const IN_GENERAL = /正常|一般|通常|平时|\b(?:normally|usually|typically|in general)\b/i;
+const BARE_STATUS = /^\s*(?:(?:pls|plz|please)\s+)?(?:check\s+)?(?:(?:my|the)\s+)?(?:request\s+|refund\s+|ticket\s+)?(?:status|progress|update)(?:\s+(?:pls|plz|please|check|update))?\s*[?？.!]*$|^\s*(?:进度|状态|申请进度|申请状态)\s*[?？]*$/i;
 const BARE_REQUEST_WORD = /^\s*(?:pls|plz|please)?\s*(refund|void)\s*(?:(?:this|that|it)(?: one)?)?\s*(?:pls|plz|please)?[\s.!]*$/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
 const LOOKUP_HOW = /在哪里?(?:能|可以)?查|去哪(?:里|儿)?查|怎么查|如何查|怎样查|\bhow (?:do|can) i (?:check|see|find)\b|\bwhere can i (?:check|see|find)\b/i;
@@ -529,6 +530,11 @@ export class IntentDetector {
     if (tokens.size === 0) return undefined;
     // The request's one English word alone ("refund", "void pls"), as 退款 alone is: examples of one word
     // would match every message that names it ("When do I need a manual refund?").
+    // "status?", "check status pls": where one's own request stands, in one word.
+    if (BARE_STATUS.test(text) && !opts.withFiles) {
+      const status = this.statusFlowId();
+      if (status) return { flowId: status, score: 1, mode: 'start' };
+    }
     const word = BARE_REQUEST_WORD.exec(text)?.[1];
     const bare = word ? this.statements.find((st) => !st.questions && st.act.includes(word)) : undefined;
     if (bare) return { flowId: bare.flowId, score: 1, mode: 'start' };

@@ -219,6 +219,11 @@ describe('PosAssistBot over the terminal channel (real SQLite, real index)', () 
     const instead = await letGo.say('其实我们真正要办的是另一件事 店里没人看 从明天开始关门 暂停结算');
     expect(instead.map((r) => r.text).join('\n')).toContain(t('zh-CN', 'flowSwitched', { title: '撤销 / 退货申请' }));
     expect(instead.map((r) => r.text).join('\n')).toContain('暂停 / 取消结算申请');
+    // Looking a request up, the request named is the one to find, no new one ("status?" / "my refund request yesterday").
+    const lookup = terminalConversation(env.runtime, 'switch-not-lookup');
+    await lookup.say('status?');
+    const found = await lookup.say('my refund request yesterday. merchant 826410993308004');
+    expect(found.map((r) => r.text).join('\n')).not.toContain('Cancel a card transaction');
     // Doubting one's words before putting them right ("我是不是说岔了 其实就是想…") is no question to answer.
     const doubt = terminalConversation(env.runtime, 'switch-doubt');
     await doubt.say('帮我把结算停一下');

@@ -1105,6 +1105,12 @@ describe('corrections and lengths as merchants put them', () => {
     expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2026-12-26']);
   });
 
+  it('"we open again jan 5, start pay again jan 5": the same day said twice for the resume is the resume day', () => {
+    const asked = last('suspend-settlement', ['hold my payouts, shop closed for renovation', MID]).state!;
+    const step = send(asked, 'from 15th. we open again jan 5, start pay again jan 5');
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2027-01-05']);
+  });
+
   it('"停到月底 元旦那天再恢复打款": the day said to resume is the resume day; the day held to starts nothing', () => {
     const step = last('suspend-settlement', ['暂停资金结算 老店这边停到月底 元旦那天再恢复打款']);
     expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual([undefined, '2027-01-01']);
@@ -1116,6 +1122,7 @@ describe('corrections and lengths as merchants put them', () => {
     // …or in English, in a story of why ("…she take blue one, same price. So refund doesn't matter anymore. Don't send.")
     const refund = last('cancel-transaction', TO_CONFIRM).state!;
     expect(send(refund, "Wait please. She is here again, she take blue one, same price. So refund doesn't matter anymore. Don't send.").state!.stage).toBe('confirm-cancel');
+    expect(send(refund, 'wait, she agree we do colour again free. no thanks, cancel').state!.stage).toBe('confirm-cancel');
     const atCard = last('cancel-transaction', TO_CARD).state!;
     const skipped = send(atCard, 'dunno, skip');
     expect(skipped.state!.skipped).toContain('card_last4');

@@ -83,6 +83,11 @@ describe('intent detection', () => {
     expect(detector.detect('please hold my payouts, I never asked for a refund')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
   });
 
+  it('where one\'s own request stands asked in one word ("status?", "进度？") looks it up', () => {
+    for (const text of ['status?', 'status pls', 'check status', '进度？', '申请状态']) expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('status of the terminal is offline, what do I do')?.flowId).not.toBe('request-status');
+  });
+
   it('materials are never sent in words that deny sending them: "她不想重拍 要退钱" is a refund, "重新拍了一张" is not', () => {
     expect(detector.detect('昨天一个小姑娘拍了套证件照 一共168 底色弄错了 她不想重拍 要退钱')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('你们说签购单照片不清楚 我重拍了一张', { withFiles: true })?.flowId).toBe('supplement-materials');

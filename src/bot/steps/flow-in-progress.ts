@@ -53,7 +53,8 @@ export const flowInProgress: TurnStep = async (turn, kit) => {
     const given = Object.keys(conversation.flow.values).filter((name) => name !== 'merchant_id');
     // Nothing given yet but the merchant ID, and the message is another request in itself ("为期二十日 暂停结算"
     // at the merchant-ID question): the merchant meant that one, wish words or not.
-    const restated = !statusFlow && given.length === 0 ? flows.intents.detect(text) : undefined;
+    // (Not while looking a request up: "my refund request yesterday" names the request to find.)
+    const restated = !statusFlow && given.length === 0 && conversation.flow.flowId !== flows.intents.statusFlowId() ? flows.intents.detect(text) : undefined;
     const asNew = restated?.mode === 'start' && !CANCEL_CLAUSE.test(text) && restated.flowId !== conversation.flow.flowId && restated.flowId !== flows.intents.statusFlowId() ? restated.flowId : undefined;
     const switched = statusFlow ? undefined : (flows.intents.switchedTo(text, conversation.flow.flowId) ?? gaveUp?.flowId ?? asNew);
     // Files sent first and taken for a supplement ("营业执照先发给你们"), then the request they are for told
