@@ -1105,6 +1105,13 @@ describe('corrections and lengths as merchants put them', () => {
     expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2026-12-26']);
   });
 
+  it('a day said of getting it done ("今儿个必须弄") is no day of the sale', () => {
+    const asked = last('cancel-transaction', ['俺这前天卖了个电暖器680 客人说一插上就跳闸 要退', MID]).state!;
+    expect(valueOf(asked, 'transaction_date')).toBe('2026-11-23');
+    const step = send(asked, '哎 不中 今儿个必须弄 客人就在边上等着呢');
+    expect(valueOf(step.state, 'transaction_date')).toBe('2026-11-23');
+  });
+
   it('"we open again jan 5, start pay again jan 5": the same day said twice for the resume is the resume day', () => {
     const asked = last('suspend-settlement', ['hold my payouts, shop closed for renovation', MID]).state!;
     const step = send(asked, 'from 15th. we open again jan 5, start pay again jan 5');

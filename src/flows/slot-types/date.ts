@@ -564,7 +564,7 @@ const PATTERNS: Pattern[] = [
   // the 15th, on the 3rd: as 15号 (this month, or last month; with allowFuture the nearest) — not "the 2nd
   // one", "the 3rd swipe": which of several.
   {
-    re: /(?<![a-z\d])(?:the\s+)?([1-9]|[12]\d|3[01])(?:st|nd|rd|th)(?![a-z\d])(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(?!\s+(?:one|time|try|sale|transaction|swipe|charge|payment|slip|receipt|card|terminal|machine|customer|table|order|item|copy|photo)s?\b)/gi,
+    re: /(?<![a-z\d])(?:the\s+)?([1-9]|[12]\d|3[01])(?:st|nd|rd|th)(?![a-z\d])(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(?!\s+(?:one|time|try|tap|attempt|go|round|sale|transaction|swipe|charge|payment|slip|receipt|card|terminal|machine|customer|table|order|item|copy|photo|bill|invoice|ticket|request|refund|void|floor|branch|shop|store)s?\b)/gi,
     read: (m, env) => dayOfMonth(Number(m[1]), 'bare', env),
   },
 ];

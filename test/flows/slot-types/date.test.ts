@@ -288,6 +288,7 @@ describe('date: extract', () => {
     ['早上有个顾客结账 260按成了2600', [['2026-11-25', '早上']]],
     // Which of several ("the 2nd one") is no day of the month.
     ['voucher of the 2nd one is 000318', []],
+    ['1st tap froze so he tapped again', []],
     ['paid 150 like 10 min ago', [['2026-11-25', '10 min ago']]],
     ['the sale this morning', [['2026-11-25', 'this morning']]],
   ])('%j', (text, expected) => {
