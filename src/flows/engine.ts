@@ -803,7 +803,13 @@ export class FlowEngine {
     }
     // A correction of another slot is not also an answer to this one ("不对，金额是1208" is no card's last 4),
     // nor is a correction to the value already there ("不对，金额是1280" when it is ¥1,280.00).
+    // …but an option answered before the correction ("银行没说 哦还有 开始那天说错了 不是18号 是28号") is the answer.
     if (found.changed.length && CORRECTION.test(text)) {
+      const head = text.slice(0, CORRECTION.exec(text)!.index);
+      if (pending.type === 'enum' && head.trim()) {
+        const first = this.check(flow, pending, state, this.parse(pending, state, head, now, locale), now);
+        if (first.ok) this.setValue(state, pending.name, first);
+      }
       modelFills();
       return this.advance(flow, state, now, locale, say);
     }

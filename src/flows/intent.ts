@@ -387,7 +387,9 @@ export class IntentDetector {
       (POLITE_REQUEST.test(text) && [...text].length <= POLITE_REQUEST_MAX_CHARS * (/[\u4e00-\u9fff]/.test(text) ? 1 : 2.5)) ||
       REQUEST_TAIL.test(text) ||
       // Asked with one's own merchant ID ("顾客要退货 我该怎么操作 商户号…"): the merchant wants it done.
-      ((CAN_YOU.test(text) || (HOW.test(text) && !HOW_LONG.test(text))) && MERCHANT_ID.test(text));
+      ((CAN_YOU.test(text) || (HOW.test(text) && !HOW_LONG.test(text))) && MERCHANT_ID.test(text)) ||
+      // …and so is a hold of a few days told with it ("我们油漆店的打款要停几天 商户号 8407…").
+      (/(?:停|关|歇)几天(?![能才会可到])/.test(text) && MERCHANT_ID.test(text));
     const particular =
       ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text)) || (OWN_SALE.test(text) && CAN_IT_BE_UNDONE.test(text)) || (PAID_TWICE.test(text) && WHAT_TO_DO.test(text))) &&
         [...text].length <= POLITE_REQUEST_MAX_CHARS) ||

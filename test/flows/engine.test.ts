@@ -1105,6 +1105,24 @@ describe('corrections and lengths as merchants put them', () => {
     expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2026-12-26']);
   });
 
+  it('a yes-or-no answered before a correction in the same message is the answer ("银行没说 哦还有 开始那天说错了 不是12月18号 是12月28号")', () => {
+    const asked = last('suspend-settlement', ['年底工地都停了 厂里放假 刷卡的钱先别往卡上打 资金结算', MID, '12月18号开始', '明年2月20号恢复', '没材料']).state!;
+    expect(asked.pending).toBe('partners_notified');
+    const step = send(asked, '银行没说 哦还有 开始那天说错了 不是12月18号 是12月28号 18号还有几个工地要来结账');
+    expect([valueOf(step.state, 'partners_notified'), valueOf(step.state, 'start_date')]).toEqual(['no', '2026-12-28']);
+  });
+
+  it('the reason is read from how goods went wrong ("小孩衣服买大了两码", "竿梢甩第一竿就断了", "half the pieces are missing")', () => {
+    for (const [story, reason] of [
+      ['这单要退 小孩衣服买大了两码 没有小码换', '小孩衣服买大了两码'],
+      ['4天前卖出去一根矶钓竿 1280 刷卡的 竿梢甩第一竿就断了 要退', '竿梢甩第一竿就断了'],
+    ]) {
+      expect(valueOf(last('cancel-transaction', [story]).state, 'reason'), story).toBe(reason);
+    }
+    const told = last('cancel-transaction', ['hi, need to refund a card sale. yesterday, 680 yuan', 'guy bought a big strategy board game, opened it at home and half the pieces are missing']).state!;
+    expect(valueOf(told, 'reason')).toMatch(/pieces are missing/);
+  });
+
   it('a day said of getting it done ("今儿个必须弄") is no day of the sale', () => {
     const asked = last('cancel-transaction', ['俺这前天卖了个电暖器680 客人说一插上就跳闸 要退', MID]).state!;
     expect(valueOf(asked, 'transaction_date')).toBe('2026-11-23');

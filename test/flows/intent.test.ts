@@ -83,6 +83,11 @@ describe('intent detection', () => {
     expect(detector.detect('please hold my payouts, I never asked for a refund')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
   });
 
+  it('"打款要停几天" with the merchant ID tells the request; "要停几天才能恢复？" asks', () => {
+    expect(detector.detect('你好 我们油漆店的打款要停几天 商户号 840743370656784')).toMatchObject({ flowId: 'suspend-settlement', mode: 'start' });
+    expect(detector.detect('暂停结算要停几天才能恢复？')?.mode).not.toBe('start');
+  });
+
   it('where one\'s own request stands asked in one word ("status?", "进度？") looks it up', () => {
     for (const text of ['status?', 'status pls', 'check status', '进度？', '申请状态']) expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('status of the terminal is offline, what do I do')?.flowId).not.toBe('request-status');

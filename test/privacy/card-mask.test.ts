@@ -117,7 +117,9 @@ describe('maskCardNumbers', () => {
     expect(maskCardNumbers(big).count).toBe(20_000);
     expect(maskCardNumbers(adversarial).count).toBe(0);
     expect(containsCardNumber(adversarial)).toBe(false);
-    expect(performance.now() - start).toBeLessThan(2_000);
+    // Linear, this takes well under a second; a pattern that backtracks on 600,000 characters of digits and
+    // separators takes minutes. The bound only has to tell those apart on a loaded 2-core machine.
+    expect(performance.now() - start).toBeLessThan(10_000);
   });
 });
 

@@ -98,7 +98,8 @@ describeWithRedis('Redis leader election', () => {
     await one.election.stop();
     expect(one.changes).toEqual([true, false]);
     await waitFor(() => two.election.isLeader, 'the successor', 5_000, 10);
-    expect(Date.now() - since).toBeLessThan(TTL / 3 + SLACK_MS);
+    // Waiting for the key to expire would take the whole ttl and then a try; taking it at the next try does not.
+    expect(Date.now() - since).toBeLessThan(TTL);
   });
 });
 

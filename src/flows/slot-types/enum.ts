@@ -83,6 +83,8 @@ function chosen(values: Choice[], index: number): Valid<string> {
 /** "结没结", "试没试过", "通知没通知": whether, not which. */
 /** What would be no use even if done ("银行没说 说了也没用"): a supposition, no answer. */
 const CONCESSIVE = /[^\s,，。.!！;；]{1,4}了?也(?:没用|白搭|白说|不管用|没啥用|没什么用|没意义)/g;
+/** Right before an option: said not to be it ("不是机器上的批结算", "not the batch one"). */
+const DENIED_BEFORE = /不是[^，,。.!！?？\s]{0,6}$|\bnot (?:the |a )?$/i;
 const A_NOT_A = /([\u4e00-\u9fff]{1,2})[没不]\1/g;
 /** Who else there might be ("没有别的合作方", "没有别的银行"): none of them. */
 const OTHER_PARTIES = /^(?:的)?(?:合作方|合作伙伴|合作的|合作|银行|支付平台|平台|第三方|渠道|机构|公司|人)/;
@@ -136,6 +138,11 @@ function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
   if (indices.length > 1) {
     const strong = [...new Set(found.filter((h) => h.end - h.start >= 2).map((h) => h.index))];
     if (strong.length >= 1 && strong.length < indices.length) indices = strong.sort((a, b) => a - b);
+  }
+  // "资金结算（T+1到账那个） 不是机器上的批结算": an option said not to be it is not the answer.
+  if (indices.length > 1) {
+    const kept = [...new Set(found.filter((h) => !DENIED_BEFORE.test(answer.slice(Math.max(0, h.start - 8), h.start))).map((h) => h.index))];
+    if (kept.length >= 1 && kept.length < indices.length) indices = kept.sort((a, b) => a - b);
   }
   // "还没结算，…我不知道密码": not knowing something else (a noun follows) is no "don't know" to this
   // question when another option is said.

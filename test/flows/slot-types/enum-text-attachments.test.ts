@@ -49,6 +49,11 @@ describe('enum', () => {
     expectInvalid(enumType.parse('0', ctx(REASONS)), 'enum.out_of_range');
   });
 
+  it('passes over an option said not to be it ("合规要求 不是系统升级")', () => {
+    expectValid(enumType.parse('合规要求 不是系统升级', ctx(REASONS)), 'compliance');
+    expectValid(enumType.parse('compliance, not the upgrade', ctx(REASONS)), 'compliance');
+  });
+
   it('lists the options that fit when more than one does', () => {
     expectInvalid(
       enumType.parse('合规要求，还有系统升级', ctx(REASONS)),
