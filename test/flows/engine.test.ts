@@ -1116,7 +1116,7 @@ describe('corrections and lengths as merchants put them', () => {
     for (const [story, reason] of [
       ['这单要退 小孩衣服买大了两码 没有小码换', '小孩衣服买大了两码'],
       ['4天前卖出去一根矶钓竿 1280 刷卡的 竿梢甩第一竿就断了 要退', '竿梢甩第一竿就断了'],
-    ]) {
+    ] as const) {
       expect(valueOf(last('cancel-transaction', [story]).state, 'reason'), story).toBe(reason);
     }
     const told = last('cancel-transaction', ['hi, need to refund a card sale. yesterday, 680 yuan', 'guy bought a big strategy board game, opened it at home and half the pieces are missing']).state!;
