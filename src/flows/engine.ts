@@ -2398,7 +2398,8 @@ export class FlowEngine {
   private takeOtherwise(flow: Flow, state: FlowState, pending: Slot, text: string, now: Date, locale: Locale): boolean {
     const id = pending.type === 'enum' ? pending.options.otherwise : undefined;
     const option = pending.options.values?.find((v) => v.id === id);
-    const words = text.replace(/[\s\p{P}\d]+/gu, '');
+    // (Letters only: "🙃🙃" or "！！" says no reason.)
+    const words = text.replace(/[^\p{L}]+/gu, '');
     // A yes, a no or a refusal answers something else; it is no reason of its own.
     if (!option || [...words].length < 2 || YES.test(text) || NO.test(text) || NOT_A_REASON.test(text)) return false;
     // …and so is "材料没有", "nothing to upload": the documents' question answered early, or skipping.

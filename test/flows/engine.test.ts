@@ -2221,7 +2221,7 @@ describe('suspend-settlement', () => {
     // The boss saying there is no need to stop gives it up.
     expect(send(asked, '哦 老板说不用停了').state?.stage).toBe('confirm-cancel');
     // A refusal, an aside, or another question's option said again is no reason.
-    for (const aside of ['不知道', 'actually, wait', '资金结算', '下周一开始']) expect(send(asked, aside).state?.values.reason, aside).toBeUndefined();
+    for (const aside of ['不知道', 'actually, wait', '资金结算', '下周一开始', '🙃🙃', '！！？？']) expect(send(asked, aside).state?.values.reason, aside).toBeUndefined();
     // How long, said in the words of the detail, dates the resume day; a day alone where which settlement is
     // asked is the start.
     const detailed = send(send(asked, '换结算账户').state, '今天').state!;
