@@ -1110,6 +1110,8 @@ describe('corrections and lengths as merchants put them', () => {
     expect(asked.pending).toBe('partners_notified');
     const step = send(asked, '银行没说 哦还有 开始那天说错了 不是12月18号 是12月28号 18号还有几个工地要来结账');
     expect([valueOf(step.state, 'partners_notified'), valueOf(step.state, 'start_date')]).toEqual(['no', '2026-12-28']);
+    // …and in a shopkeeper's English.
+    expect(valueOf(send(asked, 'bank I already tell, Meituan also').state, 'partners_notified')).toBe('yes');
   });
 
   it('the reason is read from how goods went wrong ("小孩衣服买大了两码", "竿梢甩第一竿就断了", "half the pieces are missing")', () => {
