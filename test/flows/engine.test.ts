@@ -1049,6 +1049,9 @@ describe('corrections as a shop with two terminals or a wrong option says them',
       ['教育局新规定预收的学费必须进资金监管账户 开好之前钱先别打进一般户', 'compliance'],
       ['收款那张卡绑了个经营贷 现在钱一进卡就被银行划走 想先停一下打款', 'cash_flow'],
       ['法人变更 执照正在市场监管局那边变更 新账户开好之前 刷卡的钱先别打', 'other'],
+      ['我们豆腐坊的磨浆机和锅炉要大修 这段时间做不了生意 到账的钱先帮我停一下', 'maintenance'],
+      ["we're a small gelato shop and we close every winter. Could you hold our payouts while we're shut?", 'business_change'],
+      ['我是做金银首饰翻新维修的 右手要做个小手术 店就关了 卡上别打钱过来', 'business_change'],
     ] as const) {
       expect(valueOf(last('suspend-settlement', [story]).state, 'reason'), story).toBe(reason);
     }

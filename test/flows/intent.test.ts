@@ -89,7 +89,9 @@ describe('intent detection', () => {
   });
 
   it('where one\'s own request stands asked in one word ("status?", "进度？") looks it up', () => {
-    for (const text of ['status?', 'status pls', 'check status', '进度？', '申请状态']) expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    for (const text of ['status?', 'status pls', 'check status', '进度？', '申请状态', '查一下退款 我们牛排馆的 商户号 802884142067742']) {
+      expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    }
     expect(detector.detect('status of the terminal is offline, what do I do')?.flowId).not.toBe('request-status');
   });
 
