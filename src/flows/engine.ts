@@ -294,9 +294,9 @@ const SWAP_BEFORE = /不是\s*(?<old2>[^\s，,。；;]{1,20}?)\s*[，,]?\s*(?:�
 /** Just before an option's word: said not to be it ("不是资金周转", "not cash flow"). */
 const NOT_THIS_OPTION = /(?:不是|并非|不|\bnot\s*)$/i;
 /** "从明天", "from Monday": the day a period starts. */
+const FROM_BEFORE = /(?:从|自|\bfrom\s*)\s*$/i;
 /** Words right before the day a hold runs to ("停到月底", "一直关到20号", "until the 20th"). */
 const HELD_UNTIL_BEFORE = /(?:停到|停至|直到|关到|歇到|休到|\b(?:until|till)\s*(?:the\s*)?)\s*$/i;
-const FROM_BEFORE = /(?:从|自|\bfrom\s*)\s*$/i;
 /** Two days of one period, one not before the other (`notBefore`: a hold's start and its resume). */
 function periodOf(slots: Slot[]): { earlier: Slot; later: Slot } | undefined {
   const later = slots.find((s) => s.options.notBefore !== undefined && slots.some((o) => o !== s && o.name === s.options.notBefore));

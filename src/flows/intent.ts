@@ -136,6 +136,7 @@ const ENDS_DONE_OR_NOT = /没有[啊呀呢吧嘛]*[?？]?\s*(?:(?:商户号?|mid
 const HOW_LONG = new RegExp(String.raw`多久|多长时间|${DAYS_ASKED}`);
 /** Asking what is usual, not where one's own request stands. */
 const IN_GENERAL = /正常|一般|通常|平时|\b(?:normally|usually|typically|in general)\b/i;
+/** One's own request asked after in a word or two ("status?", "check status pls", "进度？"). */
 const BARE_STATUS = /^\s*(?:(?:pls|plz|please)\s+)?(?:check\s+)?(?:(?:my|the)\s+)?(?:request\s+|refund\s+|ticket\s+)?(?:status|progress|update)(?:\s+(?:pls|plz|please|check|update))?\s*[?？.!]*$|^\s*(?:进度|状态|申请进度|申请状态)\s*[?？]*$/i;
 const BARE_REQUEST_WORD = /^\s*(?:pls|plz|please)?\s*(refund|void)\s*(?:(?:this|that|it)(?: one)?)?\s*(?:pls|plz|please)?[\s.!]*$/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
@@ -530,13 +531,13 @@ export class IntentDetector {
     if (status) return { flowId: status, score: 1, mode: 'start' };
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;
-    // The request's one English word alone ("refund", "void pls"), as 退款 alone is: examples of one word
-    // would match every message that names it ("When do I need a manual refund?").
     // "status?", "check status pls": where one's own request stands, in one word.
     if (BARE_STATUS.test(text) && !opts.withFiles) {
       const status = this.statusFlowId();
       if (status) return { flowId: status, score: 1, mode: 'start' };
     }
+    // The request's one English word alone ("refund", "void pls"), as 退款 alone is: examples of one word
+    // would match every message that names it ("When do I need a manual refund?").
     const word = BARE_REQUEST_WORD.exec(text)?.[1];
     const bare = word ? this.statements.find((st) => !st.questions && st.act.includes(word)) : undefined;
     if (bare) return { flowId: bare.flowId, score: 1, mode: 'start' };
@@ -729,10 +730,10 @@ function respellRequestWords(text: string): string {
   return REQUEST_WORD_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text);
 }
 
-/** Whether every time a Chinese word is said it is said negated ("算了不停了": 停 is not asked for). */
 /** Two characters that negate the word after them ("不是要停", "她不想重拍"). */
 const NEGATING_TWO = new Set(['不是', '不想', '不要', '不用', '不肯', '不愿']);
 
+/** Whether every time a Chinese word is said it is said negated ("算了不停了": 停 is not asked for). */
 function negatedOnly(text: string, word: string): boolean {
   if (/[a-z]/i.test(word) || /^[不别没莫]/.test(word)) return false;
   let at = text.indexOf(word);
