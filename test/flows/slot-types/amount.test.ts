@@ -198,6 +198,9 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     ['本来100元按错成了1000元', [[100000, '1000元']]],
     ['my cashier keyed 1200 instead of 120', [[120000, '1200']]],
     ['my cashier rang up 45 as 450 yesterday', [[45000, '450']]],
+    ['one customer eat noodle, must pay 85 yuan but my staff press 850', [[85000, '850']]],
+    // 一 counting times or things ("穿了一回", "一双") is no amount.
+    ['退一双轮滑鞋 前天卖的 899 小孩穿了一回前轮就掉了', [[89900, '899']]],
     ['this morning a lady paid 36 yuan for a cake but the machine charged 360', [[36000, '360']]],
     ['this morning we keyed in 120 as 1200', [[120000, '1200']]],
     // Said to have been charged instead, it wins over the overcharge ("多扣了一千").
