@@ -1484,7 +1484,9 @@ export class FlowEngine {
     const byType = new Map<string, Slot[]>();
     for (const slot of flow.slots.filter(EXTRACTED)) byType.set(slot.type, [...(byType.get(slot.type) ?? []), slot]);
 
-    const told = text;
+    // "自12月22日起恢复": the day resuming starts from names the resume, not a start — read as "于12月22日再恢复"
+    // (the same length, so every span still points into the message).
+    const told = text.replace(/(自|从)?([^，,。；;自从]{1,14}?[日号])起(?=\s*(?:恢复|重新|照常|正常))/g, (_m, from: string | undefined, day: string) => `${from ? '于' : ''}${day}再`);
     const decided = new Map<string, string>();
     for (const [type, slots] of byType) {
       // "通知上写的是这个月12号到20号停业整顿 那就12号到20号停 21号恢复": what was reported, then what is decided —

@@ -1141,6 +1141,11 @@ describe('corrections and lengths as merchants put them', () => {
     expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2027-01-05']);
   });
 
+  it('"自2026年12月22日起恢复": the day resuming starts from is the resume day, the range before it the hold', () => {
+    const step = last('suspend-settlement', ['我司拟于2026年12月15日至12月21日进行收银系统切换，特申请暂停资金结算，自2026年12月22日起恢复。']);
+    expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual(['2026-12-15', '2026-12-22']);
+  });
+
   it('"停到月底 元旦那天再恢复打款": the day said to resume is the resume day; the day held to starts nothing', () => {
     const step = last('suspend-settlement', ['暂停资金结算 老店这边停到月底 元旦那天再恢复打款']);
     expect([valueOf(step.state, 'start_date'), valueOf(step.state, 'resume_date')]).toEqual([undefined, '2027-01-01']);
