@@ -1158,6 +1158,8 @@ describe('corrections and lengths as merchants put them', () => {
     const refund = last('cancel-transaction', TO_CONFIRM).state!;
     expect(send(refund, "Wait please. She is here again, she take blue one, same price. So refund doesn't matter anymore. Don't send.").state!.stage).toBe('confirm-cancel');
     expect(send(refund, 'wait, she agree we do colour again free. no thanks, cancel').state!.stage).toBe('confirm-cancel');
+    // …or in Cantonese in the middle of a message ("…算數啦 我聽日自己去銀行問吓 唔使幫我報住").
+    expect(send(refund, '張單都唔知擺咗去邊 算數啦 我聽日自己去銀行問吓 唔使幫我報住').state!.stage).toBe('confirm-cancel');
     const atCard = last('cancel-transaction', TO_CARD).state!;
     const skipped = send(atCard, 'dunno, skip');
     expect(skipped.state!.skipped).toContain('card_last4');
