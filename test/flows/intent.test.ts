@@ -98,6 +98,7 @@ describe('intent detection', () => {
   it('materials are never sent in words that deny sending them: "她不想重拍 要退钱" is a refund, "重新拍了一张" is not', () => {
     expect(detector.detect('昨天一个小姑娘拍了套证件照 一共168 底色弄错了 她不想重拍 要退钱')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('你们说签购单照片不清楚 我重拍了一张', { withFiles: true })?.flowId).toBe('supplement-materials');
+    expect(detector.detect('Hello, got your message that our payout hold needs a valid business licence. Here is the new one.', { withFiles: true })?.flowId).toBe('supplement-materials');
   });
 
   it('starts the cancel flow from the facts of one transaction sent alone, labelled; not from a question or loose numbers', () => {
