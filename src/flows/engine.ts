@@ -21,7 +21,7 @@ import { containsCardNumber } from '../privacy/card-mask.js';
 import { conditionsContradicted, conditionsHold, todayIn } from './conditions.js';
 import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
-import { addDaysIso, displayIso, durationIn, durationsIn } from './slot-types/date.js';
+import { addLengthIso, displayIso, durationIn, durationsIn, lengthOf, sameLength, type HoldLength } from './slot-types/date.js';
 import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
 import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize, SPOKEN_DIGIT_RUN } from './slot-types/normalize.js';
@@ -78,7 +78,7 @@ export interface FlowState {
    */
   slipOffers?: Record<string, { value: unknown; display: string; given: unknown }>;
   /** Date slots told as a length of time ("停两个礼拜"), in days, until the day they count from is known. */
-  durations?: Record<string, number>;
+  durations?: Record<string, HoldLength>;
   /**
    * The last slip photo and what it filled (slot → the value shown): a photo sent next as its replacement
    * ("发错了 是这张") takes its place, and the values it alone gave are read again from the new one.
@@ -842,7 +842,7 @@ export class FlowEngine {
     // …or a length kept for a day still to come ("For three weeks." where the start is asked).
     const tookOther =
       flow.slots.some((s) => state.values[s.name] !== undefined && before.values[s.name] === undefined) ||
-      Object.keys(state.durations ?? {}).some((name) => state.durations![name] !== before.durations?.[name]);
+      Object.keys(state.durations ?? {}).some((name) => !sameLength(state.durations![name], before.durations?.[name]));
     if (found.changed.length || found.explanations.length || tookOther) {
       modelFills();
       return this.advance(flow, state, now, locale, say);
@@ -1525,7 +1525,11 @@ export class FlowEngine {
       }
       // "下个礼拜一到下下礼拜天装修", "from 7 Dec to 20 Dec": a range, its end not named — its start and its end.
       if (slots.length === 2 && named.every((s) => s.options.notBefore === undefined) && this.byRange(flow, state, text, slots, now, locale, out)) continue;
-      const found = this.slotType(type).extract(text, this.context(target, now, locale, flow));
+      // A number read by its length alone inside another value taken from this message ("商户号867023 551409
+      // 886": its middle group) is part of that value.
+      const found = this.slotType(type)
+        .extract(text, this.context(target, now, locale, flow))
+        .filter((x) => !x.guessed || !out.spans.some(([a, b]) => a <= x.start && x.end <= b));
       if (found.length === 0) continue;
       // A value said only as another event's day ("今天又来说不要了", "明天还要营业一天") is no slot's of these.
       const ownEvent = found.filter((x) => saidOfOwnEvent(text, x, target));
@@ -1705,7 +1709,7 @@ export class FlowEngine {
         const said = (ofTheHold.length ? ofTheHold : lengths).at(-1);
         if (!said) continue;
         delete state.values[slot.name];
-        state.durations = { ...state.durations, [slot.name]: said.days };
+        state.durations = { ...state.durations, [slot.name]: lengthOf(said) };
         out.spans.push([said.start, said.end]);
         continue;
       }
@@ -1716,7 +1720,7 @@ export class FlowEngine {
       const scope = decidedPart(text, (part) => durationIn(part, { guess }) !== undefined);
       const found = durationIn(scope, { guess, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) });
       if (!found) continue;
-      state.durations = { ...state.durations, [slot.name]: found.days };
+      state.durations = { ...state.durations, [slot.name]: lengthOf(found) };
       out.spans.push([found.start, found.end]);
     }
   }
@@ -1741,11 +1745,11 @@ export class FlowEngine {
    */
   private lengthsKept(flow: Flow, state: FlowState, changed: string[], now: Date): string[] {
     const moved: string[] = [];
-    for (const [name, days] of Object.entries(state.durations ?? {})) {
+    for (const [name, length] of Object.entries(state.durations ?? {})) {
       const slot = this.slot(flow, name);
       const fromName = slot?.options.durationFrom;
       if (!slot || !fromName || !changed.includes(fromName) || changed.includes(name)) continue;
-      const checked = this.daysAfterStart(flow, state, slot, days, now);
+      const checked = this.lengthAfterStart(flow, state, slot, length, now);
       if (!checked || sameValue(state.values[name], checked)) continue;
       this.setValue(state, name, checked);
       moved.push(name);
@@ -1753,10 +1757,10 @@ export class FlowEngine {
     return moved;
   }
 
-  /** The day `days` after the slot's `durationFrom` day, checked as the slot's value; undefined without that day. */
-  private daysAfterStart(flow: Flow, state: FlowState, slot: Slot, days: number, now: Date): Valid<unknown> | undefined {
+  /** The day a length after the slot's `durationFrom` day, checked as the slot's value; undefined without that day. */
+  private lengthAfterStart(flow: Flow, state: FlowState, slot: Slot, length: HoldLength, now: Date): Valid<unknown> | undefined {
     const from = slot.options.durationFrom ? state.values[slot.options.durationFrom] : undefined;
-    const iso = typeof from?.value === 'string' ? addDaysIso(from.value, days) : undefined;
+    const iso = typeof from?.value === 'string' ? addLengthIso(from.value, length) : undefined;
     if (!iso) return undefined;
     const checked = this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now);
     return checked.ok ? checked : undefined;
@@ -1764,10 +1768,10 @@ export class FlowEngine {
 
   private applyDurations(flow: Flow, state: FlowState, now: Date): string[] {
     const filled: string[] = [];
-    for (const [name, days] of Object.entries(state.durations ?? {})) {
+    for (const [name, length] of Object.entries(state.durations ?? {})) {
       const slot = this.slot(flow, name);
       if (!slot || state.values[name] !== undefined) continue;
-      const checked = this.daysAfterStart(flow, state, slot, days, now);
+      const checked = this.lengthAfterStart(flow, state, slot, length, now);
       if (!checked) continue;
       this.setValue(state, name, checked);
       filled.push(name);
@@ -2074,6 +2078,8 @@ export class FlowEngine {
     if (rest.length === 2 && !RANGE_JOINER.test(text.slice(rest[0]!.end, rest[1]!.start))) return false;
     // "14号开始动工，就从14号停吧": the same day said twice is one day, the other slot's none.
     if (rest.every((f) => JSON.stringify(f.value) === JSON.stringify(mine.value))) return false;
+    // "预产期就在月底 … 从12月12号开始": a day of another event is not the other slot's either.
+    if (!saidOfOwnEvent(text, rest[0]!, other)) return false;
     // "下礼拜店里要装修…从12月8号开始" names the start; the other day, before it, is no resume day (setBoth checks it).
     return this.setBoth(flow, state, [other, rest[0]!], [target, mine], now, out);
   }
@@ -2817,7 +2823,8 @@ const SUPPOSED = /如果|假如|要是|万一|的话\s*$|\bif\b/i;
 
 /** Where a message typed by voice, without punctuation, turns to the next thing ("…刷了一千二然后今天他说…"). */
 // …and where what was said ends in 了 and "I" goes on ("…他儿子过来说不要了我在机器上撤消它要什么主管密码").
-const RUN_ON_TURN = /然后|后来|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|(?<=[了啦])(?=我)|\b(?:and then|but|so)\b/gi;
+// …and where it turns to ask what to do ("…脸都绿了你看这个怎么弄").
+const RUN_ON_TURN = /然后|后来|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|(?<=[了啦呢吧])(?=我)|(?<=[了啦呢吧])(?=你看)|(?<=[了啦呢吧])(?=(?:这个?|那)?(?:怎么办|咋办|怎么弄|咋弄|咋整))|\b(?:and then|but|so)\b/gi;
 
 /** The message without its clauses about the photo sent with it ("小票在这", "see the slip"). */
 function withoutPhotoClauses(text: string): string {
@@ -2852,7 +2859,10 @@ function replacementPair(text: string): { right: string; wrong: string } | undef
  * place names only that other ("29号开始照常" names the resume day, not the start's 开始).
  */
 function namedSlots(slots: Slot[], naming: string): Slot[] {
-  const hits = slots.flatMap((slot) => (slot.mentions ?? []).flatMap((m) => [...indexesOf(naming, m.toLowerCase())].map((at) => ({ slot, at, end: at + m.length }))));
+  // "明天我就不开门了" says when the shop closes, not when it opens: a word said in the negative names nothing.
+  const hits = slots.flatMap((slot) =>
+    (slot.mentions ?? []).flatMap((m) => [...indexesOf(naming, m.toLowerCase())].filter((at) => !/[不没别]$/.test(naming.slice(0, at))).map((at) => ({ slot, at, end: at + m.length }))),
+  );
   const covered = (h: (typeof hits)[number]) => hits.some((o) => o.slot !== h.slot && o.at <= h.at && o.end >= h.end && o.end - o.at > h.end - h.at);
   return slots.filter((slot) => hits.some((h) => h.slot === slot && !covered(h)));
 }
@@ -2888,9 +2898,12 @@ const CJK_SPACE = /\s+(?=[\u4e00-\u9fff])/g;
  * inside a statement ("charged twice when she checked out") asks nothing: only a clause that opens with it.
  */
 function asksIn(clause: string): boolean {
-  if (/[\u4e00-\u9fff]/.test(clause)) return QUESTION.test(clause);
+  // "还在店里站着呢": 呢 after 在… tells what is going on, it asks nothing.
+  if (/[\u4e00-\u9fff]/.test(clause)) return QUESTION.test(clause.replace(ONGOING_NE, ''));
   return /^[\s,.;!]*(?:how|what|why|when|which|can i|should i)\b/i.test(clause);
 }
+
+const ONGOING_NE = /(?<=(?:正在|还在|在)[\u4e00-\u9fff]{1,8}(?:着)?)呢/g;
 
 function statedOnly(text: string): string {
   let out = text;

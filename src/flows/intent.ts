@@ -151,7 +151,7 @@ const POLITE_REQUEST = /好不好[?？]?\s*$|拜托|能帮我|可以帮我|能�
  * a few days ("晚几天再打"), "still waiting" ("人家司机还等着呢"), "nothing much" ("没有什么证明材料"), "whatever you need" ("你说要什么我给你") and an English question word after
  * what it is about ("a dispute over who gets the money").
  */
-const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|问(?:我们|咱们|俺们)(?:能不能|可不可以|行不行|能否|可否)[^，,。?？\s]{0,8}|着呢(?=[\s，,。!！]|$)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)|(?:不管|无论)?(?:哪个|哪张|哪家|谁)[^，,。?？!！\s]{0,8}?都(?:要|会|得|是)/g;
+const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|\b(?:customer|client|guest|he|she|they)(?:'s| is| are| was| were| keeps?| kept)? (?:asking|asks|asked|calling|ringing)(?: (?:me|us))?(?: (?:daily|every day|all the time|again))? (?:where|when|why|how|what)\b[^.?!]*[.?!]?|问(?:我们|咱们|俺们)(?:能不能|可不可以|行不行|能否|可否)[^，,。?？\s]{0,8}|着呢(?=[\s，,。!！]|$)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)|(?:不管|无论)?(?:哪个|哪张|哪家|谁)[^，,。?？!！\s]{0,8}?都(?:要|会|得|是)/g;
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
@@ -269,6 +269,10 @@ const NEW_REQUEST_NAMED = /(?:这笔|那笔|这单|那单|这张)[^，,。？?]{
 /** A refund or void done on the terminal whose money has not arrived. */
 const UNDONE_NOT_ARRIVED = /(?:(?:退|撤销?)(?:成功|好了|完了)|已经(?:退|撤)了)[^？?]*(?:没(?:见到|收到|到账)|还没到)/;
 /** A mistake at the till, told of one's own sale. */
+/** Asking us to see to it ("你看这个怎么弄", "你们看着办"). */
+const LEFT_TO_US = /你们?(?:帮我)?看(?:看)?(?:这个|这|一下|下)?(?:该|应该)?(?:怎么|咋)(?:弄|办|整|处理|搞)|你们?看着办|(?:麻烦|请)(?:你|您)(?:们)?帮(?:我|忙)看(?:看|一下|下)(?:该|应该)?(?:怎么|咋)(?:弄|办|处理)/;
+/** Charged as another amount ("刷成了五千九百九十", "按成1100"). */
+const MISCHARGED_AS = /[打按输刷]成了?\s*(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})/;
 const OWN_MISTAKE = /刷错|按错|输错|打错|多打了|多按了|手滑|多扣|刷重复|刷重了|刷多了|多刷了/;
 const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to|can) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
 /**
@@ -307,7 +311,7 @@ const OWN_TRY = /(?:我|我们|那我)(?:先|去|再|自己)?(?:让|叫)?[^，,�
  * "i filed a void yesterday"): merchants open with it before asking how it stands, and it is no new request.
  */
 const FILED_BEFORE =
-  /(?:提交|提|交|递)了(?:一|1|两|2)?(?:只|个|份|单)?[\u4e00-\u9fff]{0,4}申请|(?:让|叫|请)你们(?:帮我|给我)?(?:退|撤|停|撤销|退款|暂停)[^，,。\s]{0,4}(?:的|那)|(?:前几天|上回|上次|之前|昨天|前天|上周|上礼拜|上个月)(?:就|已经)?(?:让|叫|请|找)你们|(?:前几天|前两天|前些天|上回|上次|之前|昨天|前天|上周|上礼拜|上个月)(?:申请|提交|提|交)(?:了|过)?[\u4e00-\u9fff]{0,6}?(?:的)?那(?:个|笔|单)[\s。.!！]*$|我(?:们)?(?:有|提了|交了)(?:两|几|2|3|三|一)个[\u4e00-\u9fff]{0,4}申请|\b(?:i|we) (?:filed|submitted|sent in|put in|raised|made) (?:a |an |the |my |our |two |2 )?(?:void|refund|cancellation|hold|suspension|request|application)/i;
+  /(?:提交|提|交|递)了(?:一|1|两|2)?(?:只|个|份|单)?[\u4e00-\u9fff]{0,4}申请|(?:让|叫|请)你们(?:帮我|给我)?(?:退|撤|停|撤销|退款|暂停)[^，,。\s]{0,4}(?:的|那)|(?:前几天|上回|上次|之前|昨天|前天|上周|上礼拜|上个月)(?:就|已经)?(?:让|叫|请|找)你们|(?:前几天|前两天|前些天|上回|上次|之前|昨天|前天|上周|上礼拜|上个月)(?:申请|提交|提|交)(?:了|过)?[\u4e00-\u9fff]{0,6}?(?:的)?那(?:个|笔|单)[\s。.!！]*$|我(?:们)?(?:有|提了|交了)(?:两|几|2|3|三|一)个[\u4e00-\u9fff]{0,4}申请|\b(?:i|we)(?: have| had|'ve)? (?:filed|submitted|sent in|put in|raised|made) (?:a |an |the |my |our |two |2 )?(?:void|refund|cancellation|hold|suspension|request|application)|\b(?:i|we) (?:asked|applied|requested)(?: you(?: guys)?)?(?: (?:yesterday|earlier|last (?:week|month)|a (?:few|couple of) days ago|on \w+day|this morning))? (?:you )?(?:to|for) (?:(?:a|an|the|our|my) )?(?:pause|hold|stop|suspend|freeze|void|refund|cancel)/i;
 /** …unless it is filed again ("重新申请", "再提一个", "file a new one"). */
 const FILED_AGAIN = /重新|再(?:申请|提|交|办)|又要|\b(?:again|new one|another)\b/i;
 
@@ -392,6 +396,11 @@ export class IntentDetector {
       // …and so is a hold of a few days told with it ("我们油漆店的打款要停几天 商户号 8407…").
       (/(?:停|关|歇)几天(?![能才会可到])/.test(text) && MERCHANT_ID.test(text));
     const particular =
+      // A sale charged wrong at one's own till, left to us to sort out ("…店员手一滑刷成了五千九百九十…你看这个怎么
+      // 弄"), however long the voice message that tells it. ("…咋整" alone asks how: the guide answers it.)
+      // …and so is a sale told with its day and amount that the customer wants back ("…一共四百六十元，是刷卡付
+      // 的…想把钱拿回去…麻烦您帮我看看该怎么弄").
+      ((OWN_MISTAKE.test(text) || MISCHARGED_AS.test(text) || (SALE_DAY.test(text) && SALE_AMOUNT.test(text))) && LEFT_TO_US.test(text)) ||
       ((PARTICULAR_SALE.test(text) || (SALE_TOLD.test(text) && WHAT_TO_DO.test(text)) || (OWN_SALE.test(text) && CAN_IT_BE_UNDONE.test(text)) || (PAID_TWICE.test(text) && WHAT_TO_DO.test(text))) &&
         [...text].length <= POLITE_REQUEST_MAX_CHARS) ||
       (SALE_DAY.test(text) &&

@@ -9,7 +9,7 @@ import { normalize } from './slot-types/normalize.js';
 const END = String.raw`[!！。.\s]*$`;
 /** The summary confirmed in a few words ("对的，提交吧", "没问题，确认", "yes, submit it", "ok go ahead"). */
 export const CONFIRM_SAID =
-  /^(?:那就?\s*)?(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好(?:的|de|滴|哒)?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good|confirmed|queren)?[，,\s]*(?:提交|交上去|提交上去|交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|go|proceed|send it|file it|do it|please submit|confirmed|que\s?ren|ti\s?jiao)(?:吧|啊|了|哈|啦|喇)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
+  /^(?:那就?\s*)?(?:是的?|对的?|没错|没问题|冇问题|冇問題|沒問題|都对|确认无误|可以|好(?:的|de|滴|哒)?|行|嗯|嗯嗯|嗯呐|整吧|弄吧|办吧|搞吧|行吧|好吧|要得|中|好嘞|妥|對|係|系|啱|ok|okay|yes|yep|ya|sure|correct|all good|confirmed|queren)?[，,\s]*(?:提交|交上去|提交上去|交|确认提交|确认|確認|確認提交|确定|确定提交|確定|确任|确仁|确人|却认|帮我提交|sumbit|submitt?|sbumit|comfirm|confrim|confim|提交吧|submit(?: it)?|confirm(?: it)?|go ahead|go|proceed|send it|file it|do it|please submit|confirmed|que\s?ren|ti\s?jiao)(?:吧|啊|了|哈|啦|喇|呗|嘛|哦|噢|咯|呀)?[!！。.\s]*$|^(?:是的?|对的?|没错|都对|没问题|没有问题|确认无误|准确无误|信息无误|无误|yes|correct)[，,\s]*(?:没问题|都对|对的|right|correct)?[!！。.\s]*$/i;
 export const YES = new RegExp(String.raw`^(是|是的|对|对的|确认|确认提交|确定|确定提交|提交|交吧|交了吧|可以交了|没问题|好的?|可以|確認|確定|對|對的|係|係呀|系|系呀|啱|冇問題|沒問題|确任|确仁|要得|ok|okay|yes|y|ya|confirm|confirmed|submit|sure|que\s?ren)${END}`, 'i');
 /** Giving up on a doubt and filing as it is, said last ("原因写的啥 哦 算了 不管了 你就按这个提交吧"). */
 export const SUBMIT_AT_END = /(?:^|[\s，,。.!！])(?:你|那)?(?:就|直接)?(?:按这个|照这个|这样)?(?:提交|交上去)(?:吧|了吧|就行|就好)[\s。.!！]*$/;
@@ -27,7 +27,8 @@ export const CANCEL_LEAD = new RegExp(
   'i',
 );
 /** Not giving up after all: "不取消", "继续", "don't cancel", "keep going". */
-export const GO_ON = /不取消|别取消|不要取消|继续|don'?t cancel|do not cancel|keep going|go on|carry on|continue/i;
+// "算了算了 还是退吧": second thoughts that end in going on.
+export const GO_ON = /不取消|别取消|不要取消|继续|还是(?:要|得|帮我|给他|给她|给人家)?(?:退|撤|办|弄|申请|提交|交上去)|don'?t cancel|do not cancel|keep going|go on|carry on|continue|(?:let'?s|we'?ll|i'?ll) (?:still )?do it after all/i;
 /**
  * Giving up said anywhere in the message, as a clause of its own ("哎等一下，顾客说不退了，这个申请不用了",
  * "算啦 我自己在机器上弄吧", "forget it, I'll sort it out myself"), also after a clause that ends in 了/吧/啦/呢
@@ -213,7 +214,7 @@ export const SELF_CORRECTION =
 /** A greeting that opens a message ("你好，", "在吗 ", "hi, "). */
 const GREETING_LEAD = /^(?:(?:你好|您好|你们好|在吗|在不在|在么|喂|哈喽|打扰(?:一下|了)|不好意思打扰(?:一下|了)?|(?:hi|hello|hey)(?: there)?)(?:[\s,，!！。.~～?？]|\p{Extended_Pictographic})+)+(?=\S)/iu;
 /** Thanks and "麻烦了" at the end, after a pause (else "退货太麻烦了" would lose its meaning). */
-const THANKS_END = /(?:^|[\s,，、。.!！~～…])(?:谢谢(?:你|您|你们)?(?:了|啦|哈|哦)?|多谢(?:了|啦)?|谢啦|谢了|感谢(?:你|您)?|麻烦(?:你|您|你们)?了|麻烦啦|辛苦(?:你|您|你们)?了|辛苦啦|拜托(?:你|您)?了|拜托啦|thanks?(?: you)?(?: (?:so|very) much| a lot| a bunch)?(?: anyway)?|thx|tks|cheers|please|pls|plz)$/i;
+const THANKS_END = /(?:^|[\s,，、。.!！~～…])(?:谢谢(?:你|您|你们)?(?:了|啦|哈|哦)?|多谢(?:了|啦)?|谢啦|谢了|感谢(?:你|您)?|麻烦(?:你|您|你们)?了|麻烦啦|辛苦(?:你|您|你们)?了|辛苦啦|拜托(?:你|您)?了|拜托啦|(?:给(?:你|您|你们))?添麻烦了|thanks?(?: you)?(?: (?:so|very) much| a lot| a bunch)?(?: anyway)?(?: (?:brother|bro|sister|sis|boss|sir|madam|ma'am|my friend|friend|dear))?|thx|tks|cheers|please|pls|plz)$/i;
 /** 谢谢 needs no pause before it ("确认谢谢"). */
 const THANKS_JOINED = /(?<=[\u4e00-\u9fff])谢谢(?:你|您|了|啦)?$/;
 /** Marks and emoji that end a message (a question mark says something and stays). */
@@ -259,8 +260,9 @@ export function withoutCourtesy(text: string, opts: { softeners?: boolean } = {}
 
 /**
  * Full-width digits and Latin letters (an input method in full-width mode: "１３８…", "ＣＸ") as ASCII, one
- * character for one, so that positions stay; full-width punctuation stays as it is.
+ * character for one, so that positions stay; full-width punctuation stays as it is, but for the dash and the
+ * point between digits ("ＣＸ－２０２６１２０３－０００１", "１５８０．００").
  */
 export function halfWidth(text: string): string {
-  return text.replace(/[０-９Ａ-Ｚａ-ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+  return text.replace(/[０-９Ａ-Ｚａ-ｚ－．]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }

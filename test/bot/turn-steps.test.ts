@@ -123,11 +123,14 @@ describe('turn steps, each alone', () => {
     expect(recorded.some((m) => m.conversationId === 'c-human' && m.question === '转人工')).toBe(true);
     expect(await humanRequest(turnOf('退款要几天到账').turn, kit())).toBe(false);
     // However it is put: "找你们人工", Sichuan 喊个人工, "跟我打个电话", "直接打我电话嘛".
-    for (const said of ['顾客天天来店里闹 我要找你们人工', '你们喊个人工跟我打个电话嘛', '直接打我电话嘛 17504396293', '能不能找你们人工帮我查一下', '请问能不能打个电话过来 有些情况想跟人当面说一下', 'can I speak to your manager', 'get me a manager now', 'I need talk to 人工, not robot', '不想跟机器人说了', 'please transfer me to someone', 'I want customer service', 'connect me with your staff', 'is there someone I can talk to?', '听不懂人话是吧 叫你们经理出来！', 'Can someone who speaks English call me? 17103624238', '你们到底有没有人在管 叫个管事的出来跟我说！', '哎妈呀整半天也整不明白 给我整个人工来 唠两句就明白了', '三十几家门店的结算都要停，一家家在这填太费劲了，麻烦安排个客户经理跟我对接，电话13905712846', 'ugh this is taking too long. just get someone to call me, 13687210954', "Look, I appreciate the help, but I'd really rather talk this through with an actual person. Could someone from your team give me a ring?"]) {
+    for (const said of ['顾客天天来店里闹 我要找你们人工', '你们喊个人工跟我打个电话嘛', '直接打我电话嘛 17504396293', '能不能找你们人工帮我查一下', '请问能不能打个电话过来 有些情况想跟人当面说一下', 'can I speak to your manager', 'get me a manager now', 'I need talk to 人工, not robot', '不想跟机器人说了', 'please transfer me to someone', 'I want customer service', 'connect me with your staff', 'is there someone I can talk to?', '听不懂人话是吧 叫你们经理出来！', 'Can someone who speaks English call me? 17103624238', '你们到底有没有人在管 叫个管事的出来跟我说！', '哎妈呀整半天也整不明白 给我整个人工来 唠两句就明白了', '三十几家门店的结算都要停，一家家在这填太费劲了，麻烦安排个客户经理跟我对接，电话13905712846', 'ugh this is taking too long. just get someone to call me, 13687210954', "Look, I appreciate the help, but I'd really rather talk this through with an actual person. Could someone from your team give me a ring?",
+      'i dont want fill form, please somebody call me, my chinese reading not good. 185-2231-0496']) {
       expect(await humanRequest(turnOf(said).turn, kit()), said).toBe(true);
     }
     // A number to call about a request is no call-back request.
-    for (const said of ['帮我申请退款，有问题打我电话13156036681', '有笔交易要撤销，顾客买错了东西，回头审核结果打我电话15217730096', '银行打电话给我 说我账户有几笔可疑交易要核查 让我先把结算停了', '昨晚收银员把88块的烤鱼按成了880，客人今天打电话过来说被多扣了', 'tried, it ask supervisor password. manager have it and he is in HK this week', "the bank's customer service told me to hold the payouts", '停的这段时间刷进来的钱会不会没了？还是恢复以后一起打给我', '你好，这张单子要申请退货，原因是顾客买的空调一直不制冷。我的电话18873460215，有结果打给我，谢谢', '撤销试过了 机器要刷原卡 人不在 客人电话里说全退了 回头再来付260']) {
+    for (const said of ['帮我申请退款，有问题打我电话13156036681', '有笔交易要撤销，顾客买错了东西，回头审核结果打我电话15217730096', '银行打电话给我 说我账户有几笔可疑交易要核查 让我先把结算停了', '昨晚收银员把88块的烤鱼按成了880，客人今天打电话过来说被多扣了', 'tried, it ask supervisor password. manager have it and he is in HK this week', "the bank's customer service told me to hold the payouts", '停的这段时间刷进来的钱会不会没了？还是恢复以后一起打给我', '你好，这张单子要申请退货，原因是顾客买的空调一直不制冷。我的电话18873460215，有结果打给我，谢谢', '撤销试过了 机器要刷原卡 人不在 客人电话里说全退了 回头再来付260',
+      // Cantonese: the customer had someone look at the goods (搵人睇過), no one is asked for.
+      '大前日有個客買咗一斤十年陳皮 3880 碌卡 佢拎返去搵人睇過 話最多得五六年 要退錢']) {
       expect(await humanRequest(turnOf(said).turn, kit()), said).toBe(false);
     }
   });

@@ -355,7 +355,7 @@ describe('starting a flow', () => {
   it('a summary confirmed in traditional characters or Cantonese is confirmed', () => {
     const confirming = last('cancel-transaction', TO_CONFIRM).state!;
     expect(confirming.stage).toBe('confirming');
-    for (const text of ['確認', '啱，確認', '整吧 确认', '冇問題 提交啦']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
+    for (const text of ['確認', '啱，確認', '整吧 确认', '冇問題 提交啦', '确认呗', '提交嘛']) expect(send(confirming, text).outcome, text).toMatchObject({ type: 'submit' });
   });
 
   it('an option of a question still to come, named in full mid-flow ("还没结算"), is taken; two characters are not enough', () => {
@@ -366,6 +366,10 @@ describe('starting a flow', () => {
     expect(step.state!.pending).toBe('void_tried');
     // "没有" alone is too short to name the batch answer while the card is asked.
     expect(send(atCard, '没有').state!.values).not.toHaveProperty('batch_settled');
+    // Told as when the shop settles: not settled yet.
+    const atCardEn = last('cancel-transaction', ['void please', MID, TID, 'today', '1280', 'trace 000123'], { locale: 'en' }).state!;
+    expect(atCardEn.pending).toBe('card_last4');
+    expect(valueOf(send(atCardEn, "No, we don't settle till we close up around midnight", 'en').state, 'batch_settled')).toBe('no');
   });
 
   it('"确认" where a reason is asked is no reason: the question is asked again, nothing stored', () => {
@@ -935,6 +939,17 @@ describe('cancelling', () => {
     expect(send(last('cancel-transaction', TO_CARD).state, '这笔要退，顾客不要了').state?.stage).not.toBe('confirm-cancel');
   });
 
+  it('second thoughts that end in going on ("算了算了 还是退吧") answer "sure?" with a no, and the phone said with them is kept', () => {
+    const asked = send(last('cancel-transaction', TO_CARD).state, '等等 我再想想 要不先别弄了');
+    expect(asked.state!.stage).toBe('confirm-cancel');
+    const step = send(asked.state, '算了算了 还是退吧 毕竟是货的问题 电话188 1771 1549');
+    expect(step.outcome?.type).not.toBe('cancelled');
+    expect(step.state!.stage).toBe('collecting');
+    expect(valueOf(step.state, 'phone')).toBe('18817711549');
+    // "算了" alone is still the yes.
+    expect(send(asked.state, '算了算了').outcome).toEqual({ type: 'cancelled' });
+  });
+
   it('a hold given up with what it is ("这个暂停先不申请了"); the yes to "取消吗？" said with more words', () => {
     const atStart = last('suspend-settlement', ['店里要装修 结算能不能先停掉', MID]).state!;
     const asked = send(atStart, '呃 我跟老板商量了下 装修推迟到明年了 这个暂停先不申请了');
@@ -1056,9 +1071,11 @@ describe('corrections and lengths as merchants put them', () => {
     expect([valueOf(step.state, 'amount'), valueOf(step.state, 'voucher_no')]).toEqual([305000, '599012']);
   });
 
-  it('a length counts from the start (a month as 30 days); a length said to fall short gives way to the new one', () => {
+  it('a length counts from the start (a month to the same day of the next); a length said to fall short gives way to the new one', () => {
     const month = last('suspend-settlement', ['我要出国 资金结算先暂停', MID, '12月12日', '先停一个月看看']);
-    expect(valueOf(month.state, 'resume_date')).toBe('2027-01-11');
+    expect(valueOf(month.state, 'resume_date')).toBe('2027-01-12');
+    // Said in days, it is days.
+    expect(valueOf(last('suspend-settlement', ['我要出国 资金结算先暂停', MID, '12月12日', '停30天']).state, 'resume_date')).toBe('2027-01-11');
     const confirming = last('suspend-settlement', ['我要出国 资金结算先暂停', MID, '12月15日', '停10天', '跳过', '通知过了', PHONE]).state!;
     expect([confirming.stage, valueOf(confirming, 'resume_date')]).toEqual(['confirming', '2026-12-25']);
     expect(valueOf(send(confirming, '10天不够 改成停两周').state, 'resume_date')).toBe('2026-12-29');
@@ -1458,6 +1475,13 @@ describe('what merchants write around the facts, batches 72–73', () => {
     expect(valueOf(pipe.state, 'reason')).toBe('business_change');
     const market = engine.start('suspend-settlement', { text: '市场要整体搬到新址 管委会通知大后天老市场就断水断电 新市场二十天以后才开张 这中间我也没地方卖货 刷卡机上结算给我的钱先停一停吧' }, NOW, 'zh-CN');
     expect([valueOf(market.state, 'start_date'), valueOf(market.state, 'resume_date')]).toEqual(['2026-11-28', '2026-12-15']);
+    // The lease of the yard ran out and the fleet moves (挪到): a change of business; a boat in dry dock is maintenance.
+    const yard = engine.start('suspend-settlement', { text: '俺们是租叉车的 原来那场地到期了 得整个挪到开发区那旮瘩去 这阵子不接活了 到账的钱先给停一下' }, NOW, 'zh-CN');
+    expect(valueOf(yard.state, 'reason')).toBe('business_change');
+    const sailing = engine.start('suspend-settlement', { text: "we run a small sailing school on the lake. boats came out of the water last week and we're closed till spring. can you stop the payouts" }, NOW, 'en');
+    expect(valueOf(sailing.state, 'reason')).toBe('business_change');
+    const yacht = engine.start('suspend-settlement', { text: 'Our boat goes into dry dock next weekend for hull repainting and an engine service, so no charters for about five weeks. We would like to pause settlement.' }, NOW, 'en');
+    expect(valueOf(yacht.state, 'reason')).toBe('maintenance');
   });
 });
 
@@ -1466,6 +1490,13 @@ describe('what merchants write around the facts, batches 74–75', () => {
     const step = engine.start('cancel-transaction', { text: '大前天卖出去一台手机4599 客人说屏幕有坏点 换了一台还是有 不要了 退钱' }, NOW, 'zh-CN');
     expect(valueOf(step.state, 'amount')).toBe(459900);
     expect(valueOf(engine.start('cancel-transaction', { text: '大前儿卖嘞电动车 客人骑回去电瓶充不进去电 人家不要了' }, NOW, 'zh-CN').state, 'transaction_date')).toBe('2026-11-22');
+  });
+
+  it('partners told or not in Northeastern speech ("还没吱声") and in formal writing ("已函告开户银行")', () => {
+    const asked = last('suspend-settlement', ['我想把打款停一哈 店头要重新装修 后天开始封门', MID, '20天以后', '没得 跳过']);
+    expect(asked.state!.pending).toBe('partners_notified');
+    expect(valueOf(send(asked.state, '银行那嘎达俺还没吱声呢').state, 'partners_notified')).toBe('no');
+    expect(valueOf(send(asked.state, '已函告开户银行。').state, 'partners_notified')).toBe('yes');
   });
 
   it('"我婆娘说她昨天去银行讲过了 那就是通知了的": news told by someone else corrects the partners answer', () => {
@@ -1514,6 +1545,8 @@ describe('courtesy around an answer', () => {
     expect(withoutCourtesy('你好 打扰一下 CX-20261201-0001')).toBe('CX-20261201-0001');
     expect(withoutCourtesy('在吗？我想退货')).toBe('我想退货');
     expect(withoutCourtesy('hello, refund needed')).toBe('refund needed');
+    expect(withoutCourtesy('Confirm. Thank you brother.')).toBe('Confirm');
+    expect(withoutCourtesy('确认。谢谢您了，给您添麻烦了。')).toBe('确认');
     expect(withoutCourtesy('13812370109啊')).toBe('13812370109');
     expect(withoutCourtesy('怎么撤销呀？')).toBe('怎么撤销呀？'); // a question mark says something
     expect(withoutCourtesy('ok 👍')).toBe('ok');
@@ -2042,6 +2075,22 @@ describe('suspend-settlement', () => {
     expect(first.values.resume_date).toBeUndefined();
     const started = send(first, '从12月1号开始');
     expect([valueOf(started.state, 'start_date'), valueOf(started.state, 'resume_date')]).toEqual(['2026-12-01', '2026-12-15']);
+    // "1月4号开工 那天就可以打了": the day work starts again is the day payouts may resume.
+    const atResumeDay = last('suspend-settlement', ['年底工地都停了 师傅们后天就回老家了 卡上进的钱先别打过来', MID], { now: new Date('2026-12-06T04:00:00Z') }).state!;
+    const resumed = engine.handle(atResumeDay, { text: '1月4号开工 那天就可以打了' }, new Date('2026-12-06T04:00:00Z'), 'zh-CN');
+    expect([valueOf(resumed.state, 'start_date'), valueOf(resumed.state, 'resume_date')]).toEqual(['2026-12-08', '2027-01-04']);
+    // A day told of another event ("预产期就在月底") is neither end of the hold; the length is.
+    const due = last('suspend-settlement', ['我是开扎染工坊的 预产期就在月底 店里就我一个人 要关店坐月子 节算先停两个月吧 从12月12号开始'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
+    expect([valueOf(due, 'start_date'), valueOf(due, 'resume_date')]).toEqual(['2026-12-12', '2027-02-12']);
+    // "Start again the money on 8 January" names the resume; "明天我就不开门了" (not opening) names no resume.
+    const umrah = last('suspend-settlement', ['I want to stop the money that comes to my bank account, shop closed for Umrah', MID, 'Stop from 18 December please.'], { locale: 'en', now: new Date('2026-12-06T04:00:00Z') }).state!;
+    const back = engine.handle(umrah, { text: 'We come back 8 January, inshallah. Start again the money on 8 January.' }, new Date('2026-12-06T04:00:00Z'), 'en');
+    expect([valueOf(back.state, 'start_date'), valueOf(back.state, 'resume_date')]).toEqual(['2026-12-18', '2027-01-08']);
+    const closing = last('suspend-settlement', ['店只能先关上一阵子 刷卡的钱先不往卡上打', MID, '明天起就停吧，明天我就不开门了。'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
+    expect([valueOf(closing, 'start_date'), closing.values.resume_date]).toEqual(['2026-12-07', undefined]);
+    // Whole months are calendar months: from 7 December, a month is 7 January (not 30 days: the 6th).
+    const month = last('suspend-settlement', ['商户号' + MID + ' 店先关了 明天开始 停一个月 到账的钱先别打'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
+    expect([valueOf(month, 'start_date'), valueOf(month, 'resume_date')]).toEqual(['2026-12-07', '2027-01-07']);
     const english = last('suspend-settlement', ['hold my payouts from next monday for 2 weeks, renovation, merchant id ' + MID], { locale: 'en' }).state!;
     expect(valueOf(english, 'resume_date')).toBe('2026-12-14');
     // At the resume question, how long is the answer too; "两周后" is still counted from today.
@@ -2723,6 +2772,19 @@ describe('said in passing', () => {
     expect(valueOf(offered.state, 'merchant_id')).toBe(MID);
     const step = send(offered.state, '哦 商户号是我打错了 以小票为准。客人是嫌质量不好退的');
     expect([valueOf(step.state, 'merchant_id'), valueOf(step.state, 'reason')]).toEqual(['857203199640251', '客人是嫌质量不好退的']);
+  });
+
+  it('a merchant ID read out in groups ("867023 551409 886") gives no voucher number from its middle group', () => {
+    const step = send(last('cancel-transaction', ['今天刷错了一笔要撤销']).state, '商户号八六七零二三 五五一四零九 八八六');
+    expect(valueOf(step.state, 'merchant_id')).toBe('867023551409886');
+    expect(step.state!.values.voucher_no).toBeUndefined();
+  });
+
+  it('a voice message with no pause keeps its story as the reason, up to the question that ends it ("…站着呢脸都绿了你看这个怎么弄")', () => {
+    const voice = engine.start('cancel-transaction', { text: '今天下午有个小伙子买了个手办五百九十九块钱结果我们店员手一滑刷成了五千九百九十小伙子现在还在店里站着呢脸都绿了你看这个怎么弄' }, NOW, 'zh-CN');
+    expect(String(valueOf(voice.state, 'reason'))).toMatch(/刷成了五千九百九十.*脸都绿了$/);
+    const english = engine.start('cancel-transaction', { text: "yesterday a guy bought a boxed manga set 1260 by card, turns out his gf already got him the exact same set lol so he wants his money back" }, NOW, 'en');
+    expect(valueOf(english.state, 'reason')).toBe('turns out his gf already got him the exact same set lol so he wants his money back');
   });
 
   it('a ticket number (CX-20261204-0001) is no 12-digit reference number', () => {

@@ -47,16 +47,34 @@ describe('intent detection', () => {
     expect(detector.detect('hello, refund needed')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('你好 打扰一下 CX-20261201-0001')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('CX-20261128-0001 谢谢')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    // Typed in full-width (an input method left in that mode), dashes and all.
+    expect(detector.detect('ＣＸ－２０２６１２０３－０００１ 这单到哪了😤 客人天天催')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(isQuestion('在吗 退货')).toBe(false);
     expect(isQuestion('在吗 怎么退货')).toBe(true);
   });
 
   it('takes a request filed before, named on its own, for a look at how it stands — not for a new one', () => {
-    for (const text of ['阿拉昨日提交了一只撤销申请', '上回让你们退的那笔', '我有两个退款申请', '前几天让你们把打款先停一停', 'i filed a void yesterday', 'I submitted a refund request on Monday']) {
+    for (const text of ['阿拉昨日提交了一只撤销申请', '上回让你们退的那笔', '我有两个退款申请', '前几天让你们把打款先停一停', 'i filed a void yesterday', 'I submitted a refund request on Monday',
+      "Hey, quick one. We asked yesterday to pause payouts for our kombucha brewery while we move the fermenting tanks. Has that gone through?",
+      'Good evening sir. Kindly update me the status of refund request I have raised on Friday for my restaurant. Customer is asking daily where is his money.']) {
       expect(detector.detect(text), text).toMatchObject({ flowId: 'request-status', mode: 'start' });
     }
     expect(detector.detect('我要提交一个退货申请')).toMatchObject({ flowId: 'cancel-transaction' });
     expect(detector.detect('帮我申请退货')).toMatchObject({ flowId: 'cancel-transaction' });
+  });
+
+  it('a sale charged wrong at the till, told however long, with what to do or in English, is the request', () => {
+    const voice = '喂那个我们是卖手办的今天下午有个小伙子买了个手办五百九十九块钱结果我们店员手一滑刷成了五千九百九十人家卡上扣了五千九百九十小伙子现在还在店里站着呢脸都绿了你看这个怎么弄';
+    expect(detector.detect(voice)).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('lunch today a table of 6 paid 486 but my guy rang it up as 4860 😬 customer still at the table')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // A sale told with its day and amount, the customer wanting the money back, left to us in the politest words.
+    const polite = '您好，打扰您了。前天下午有位女同志在我店里买了两双手工千层底布鞋，一共四百六十元，是刷卡付的。重新做要等一个多月。她说不等了，想把钱拿回去。麻烦您帮我看看该怎么弄。';
+    expect(detector.detect(polite)).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // "昨天的不要": the day's order not wanted.
+    expect(detector.detect('我们大学城店昨天有个公司订了一批沙拉 1260 刷的卡 送过去人家说订成今天的了 昨天的不要 东西也没动')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    expect(detector.detect('卡号的不要发给别人吧')).toBeUndefined();
+    // A mistake of another kind, asked about, is no sale to undo.
+    expect(detector.detect('电话打错了怎么办')).toBeUndefined();
   });
 
   it('starts the cancel flow from a message that carries the details', () => {

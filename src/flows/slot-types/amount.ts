@@ -72,7 +72,7 @@ const MONTH_DAY_BEFORE = /(?<!\d)(?:[1-9]|1[0-2])[/／]$/;
 /** "on Oct 27", "Dec 3rd": a day of an English month, not an amount. */
 const EN_MONTH_BEFORE = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s*$/i;
 /** "一" as part of a word ("退款一般多久", "一直", "一样"), not the number one after an amount's label. */
-const ONE_AS_WORD_PART = /^(?:般|些|样|直|定|起|下|旦|律|切|致|再|会|边|面|向|模|共|同|概|点儿|阵|回|次|遍|趟|双|对|件|个|台|套|张|条|只|把|瓶|盒|袋|天|周|年)/;
+const ONE_AS_WORD_PART = /^(?:般|些|批|堆|部|份|家|位|种|样|直|定|起|下|旦|律|切|致|再|会|边|面|向|模|共|同|概|点儿|阵|回|次|遍|趟|双|对|件|个|台|套|张|条|只|把|瓶|盒|袋|天|周|年)/;
 /** Correcting the amount just said ("…1850的要退，不对，是"). */
 const AMOUNT_CORRECTED = /(?:不对|哦不|看错了|记错了|说错了|口误)[，,、\s]*(?:是|应该是)\s*$/;
 /** Lead-in words of a direct answer ("金额是", "大概", "about"). */
@@ -94,7 +94,7 @@ const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要|说|写|打)了?(?:人�
 const CHARGED_TWICE = /两次|两遍|两回|两道|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
 const CHARGED_AS_BEFORE =
-  /(?:\b(?:became|turned into|went to|ended up as)|[打按输刷]错?成了?|(?:多[按打输]了?(?:一?个)?0)?变成了?|keyed(?: in)?|rang up|\b(?:input|inputs|inputted|entered|typed(?: in)?|punched(?: in)?|key(?:ed)? in)|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\b(?:machine|terminal|pos|it|they|cashier|staff|i|we|she|he)\s+(?:charged|charge|took|swiped|swipe|press|pressed|presses|type|types|typed|key|keyed|punch|punched|enter|entered)(?:\s+(?:her|him|them|the customer|my customer|customer|a customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
+  /(?:\b(?:became|turned into|went to|ended up as)|[打按输刷]错?成了?|(?:多[按打输]了?(?:一?个)?0)?变成了?|keyed(?: in)?|rang up|\b(?:input|inputs|inputted|entered|typed(?: in)?|punched(?: in)?|key(?:ed)? in)|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\bcard\s+(?:pay|paid|payment|charged?)\s*(?:is|was|of)?|\b(?:machine|terminal|pos|it|they|cashier|staff|i|we|she|he)\s+(?:charged|charge|took|swiped|swipe|press|pressed|presses|type|types|typed|key|keyed|punch|punched|enter|entered)(?:\s+(?:her|him|them|the customer|my customer|customer|a customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
 
 interface Reading {
   start: number;

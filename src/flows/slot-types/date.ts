@@ -230,7 +230,7 @@ function monday(n: number): number {
  * Text that may follow a date in free text: end, punctuation, a time of day, or what happened then
  * ("12号歇业", "27号再开门", "15号要住院", "20号以后", "31号装好了就恢复", "8号搬走") — not a table or a counter number ("3号桌").
  */
-const FOLLOWS_DATE = /^(?:$|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回返以之前后要就才还会准打新装搬进来去走完左结过换给有]|[a-z])/i;
+const FOLLOWS_DATE = /^(?:$|\s*[（(]?\s*(?:周|星期|礼拜|里拜|星其)[一二三四五六日天1-7]|[\s,.;!?:)、。，；！？）]|[日号的在刷消交下上晚中早凌那当做办开起停恢至到歇休关再复重营回返以之前后要就才还会准打新装搬进来去走完左结过换给有]|[a-z])/i;
 /** A verb of lasting just before a count of days ("用了三日", "住咗两日"). */
 const LASTED_BEFORE = /[用住等过放坏停关歇休玩](?:了|咗|过)?$|(?:为期|共计|历时|期限为?)$/;
 /** An amount just before: "¥11.20", "金额12.5" are not dates. */
@@ -394,6 +394,7 @@ const PATTERNS: Pattern[] = [
       const n = m[3] ? 1 : parseSmallInt(m[1]!);
       const unit = UNIT_DAYS[m[3] ?? m[2]!];
       if (n === undefined || unit === undefined) return undefined;
+      if (m[2] === '个月' && !m[4]!.endsWith('前')) return { day: monthsAfter(env.today, n) };
       // A sale months ago is remembered roughly ("两个月前"): the slip's day, when it comes, is the day.
       return { day: env.today + (m[4]!.endsWith('前') ? -n * unit : n * unit), ...(m[4]!.endsWith('前') && unit === 30 ? { guessed: true } : {}) };
     },
@@ -406,7 +407,7 @@ const PATTERNS: Pattern[] = [
       const w = (m[1] ?? m[3]!).toLowerCase();
       const n = /\d/.test(w) ? Number(w) : Math.max(1, words.indexOf(w));
       const unit = (m[2] ?? m[4]!).toLowerCase().startsWith('week') ? 7 : 30;
-      return { day: env.today + n * unit };
+      return { day: unit === 30 ? monthsAfter(env.today, n) : env.today + n * unit };
     },
   },
   // 一个半月前 (a month and a half, as 45 days); 2 weeks ago, a month ago, one and a half months ago,
@@ -604,6 +605,22 @@ function candidates(text: string, env: Env): Candidate[] {
     else kept.push(end);
   }
   kept.sort((a, b) => a.start - b.start);
+  // "12月14号礼拜一", "4号（周一）": a day and its weekday are one day. The weekday tells which month a day
+  // said alone is in ("4号礼拜一开工" said in December: January's 4th, a Monday).
+  for (let i = 0; i + 1 < kept.length; i++) {
+    const c = kept[i]!;
+    const w = WEEKDAY_AFTER.exec(text.slice(c.end, kept[i + 1]!.end + 1)) ?? WEEKDAY_AFTER.exec(text.slice(c.end, kept[i + 1]!.end));
+    if (!w || !('day' in c.reading)) continue;
+    kept.splice(i + 1, 1);
+    kept[i] = { ...c, end: c.end + w[0].length };
+    const alone = DAY_ALONE.exec(text.slice(c.start, c.end));
+    const d = alone ? parseSmallInt(alone[1]!) : undefined;
+    if (d === undefined || weekday(c.reading.day) === weekdayOfCn(w[1]!)) continue;
+    const days = (env.future ? [-1, 0, 1, 2] : [0, -1, -2])
+      .map((o) => dayInMonth(d, o, env))
+      .filter((x): x is number => x !== undefined && weekday(x) === weekdayOfCn(w[1]!) && (env.future || x <= env.today));
+    if (days.length > 0) kept[i] = { ...kept[i]!, reading: { day: nearest(days, env.today, env.ahead) } };
+  }
   // "1月10号放假 就从10号开始": a day alone that repeats the day of a date named before it is that date again,
   // not this month's.
   for (const [i, c] of kept.entries()) {
@@ -627,9 +644,10 @@ function candidates(text: string, env: Env): Candidate[] {
   const monthOnly = (c: Candidate) => MONTH_ONLY.test(text.slice(c.start, c.end).trim());
   return refined.some((c) => !monthOnly(c)) ? refined.filter((c) => !monthOnly(c)) : refined;
 }
+const WEEKDAY_AFTER = /^\s*[（(]?\s*(?:周|星期|礼拜|里拜|星其)\s*([一二三四五六日天1-7])\s*[)）]?$/;
 const DAY_ALONE = new RegExp(`^(${NUM})\\s*[号日]$`);
 const MONTH_ONLY = /^(?:下个?月|这个?月|本月|next month|this month)$/i;
-const AFTER_A_TIME = /^\s*(?:以后|之后|往后|过后|过了)/;
+const AFTER_A_TIME = /^\s*(?:以后|之后|往后|过后|过了|过完)/;
 const PASSED_BEFORE = /(?:过完|过了)\s*$/;
 const PASSED_THEN_DAY_CHARS = 6;
 const THEN_THE_DAY = /^[\s，,]*(?:(?:那就|就|先|暂时|干脆)?(?:写|填|算|按)(?:成)?|那就|就)?\s*$/;
@@ -708,7 +726,7 @@ const EN_COUNT: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3
 export function durationIn(
   text: string,
   opts: { guess?: boolean; skip?: (span: { start: number; end: number }) => boolean } = {},
-): { days: number; start: number; end: number } | undefined {
+): LengthSaid | undefined {
   const found = durationsIn(text, opts);
   // Of several, the one the hold itself lasts ("新老板说执照得办二十来天 那就停二十五天吧"): said after its verb.
   return found.find((f) => HOLD_VERB_BEFORE.test(text.slice(Math.max(0, f.start - 4), f.start))) ?? found[0];
@@ -726,8 +744,8 @@ const countOf = (s: string): number | undefined => (/^\d+$/.test(s) ? Number(s) 
 export function durationsIn(
   text: string,
   opts: { guess?: boolean; skip?: (span: { start: number; end: number }) => boolean } = {},
-): { days: number; start: number; end: number }[] {
-  const found: { days: number; start: number; end: number }[] = [];
+): LengthSaid[] {
+  const found: LengthSaid[] = [];
   const n = normalize(text);
   for (const m of n.text.matchAll(DURATION_ZH)) {
     const { n: count, u, about, more, half } = m.groups!;
@@ -741,7 +759,7 @@ export function durationsIn(
     if (count === '半' && per === 1) continue;
     const span = originalSpan(n, m.index, m.index + m[0].length);
     if (opts.skip?.(span) || SHIFT_BEFORE.test(n.text.slice(0, m.index))) continue;
-    found.push({ days: Math.round(k * per), ...span });
+    found.push({ days: Math.round(k * per), ...(unit === '个月' && Number.isInteger(k) ? { months: k } : {}), ...span });
   }
   // Written Chinese counts days in 日 after 为期 ("自本月十五日起闭店，为期二十日"); 天 is read above.
   for (const m of n.text.matchAll(DURATION_FORMAL)) {
@@ -760,9 +778,43 @@ export function durationsIn(
     const per = /^day/i.test(u!) ? 1 : /^week/i.test(u!) ? 7 : 30;
     const span = originalSpan(n, m.index, m.index + m[0].length);
     if (opts.skip?.(span) || SHIFT_AFTER_EN.test(n.text.slice(m.index + m[0].length))) continue;
-    found.push({ days: k * per, ...span });
+    found.push({ days: k * per, ...(per === 30 ? { months: k } : {}), ...span });
   }
   return found;
+}
+
+/**
+ * A length of time as said: whole months are calendar months ("停一个月" from 7 December runs to 7 January,
+ * not to the 6th), anything else a number of days.
+ */
+export type HoldLength = number | { months: number };
+
+/** A length found in a message: its days, its calendar months when said in whole months, and where. */
+export interface LengthSaid {
+  days: number;
+  months?: number;
+  start: number;
+  end: number;
+}
+
+export const lengthOf = (said: LengthSaid): HoldLength => (said.months !== undefined ? { months: said.months } : said.days);
+
+export const sameLength = (a: HoldLength | undefined, b: HoldLength | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The ISO day a length after an ISO day: a month on is the same day of the next month, or its last day. */
+export function addLengthIso(iso: string, length: HoldLength): string | undefined {
+  if (typeof length === 'number') return addDaysIso(iso, length);
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  return m ? isoOf(monthsAfter(dayNumber(Number(m[1]), Number(m[2]), Number(m[3])), length.months)) : undefined;
+}
+
+/** The day `months` calendar months after day n (31 January + 1 month: the last day of February). */
+function monthsAfter(n: number, months: number): number {
+  const { y, m, d } = fromDayNumber(n);
+  const first = new Date(Date.UTC(y, m - 1 + months, 1));
+  const [yy, mm] = [first.getUTCFullYear(), first.getUTCMonth() + 1];
+  for (let day = d; day > 0; day--) if (exists(yy, mm, day)) return dayNumber(yy, mm, day);
+  return dayNumber(yy, mm, 1);
 }
 
 /** The ISO day `days` after an ISO day. */

@@ -201,6 +201,8 @@ describe('amount: extract (needs a currency marker or an amount word)', () => {
     ['one customer eat noodle, must pay 85 yuan but my staff press 850', [[85000, '850']]],
     // 一 counting times or things ("穿了一回", "一双") is no amount.
     ['退一双轮滑鞋 前天卖的 899 小孩穿了一回前轮就掉了', [[89900, '899']]],
+    ['四天前有家公司付了一批合同的翻译费 3200 刷卡', [[320000, '3200']]],
+    ['one customer order chicken and beer, 156 yuan. My part time staff make mistake, card pay 1,560.', [[156000, '1,560']]],
     ['this morning a lady paid 36 yuan for a cake but the machine charged 360', [[36000, '360']]],
     ['this morning we keyed in 120 as 1200', [[120000, '1200']]],
     // Said to have been charged instead, it wins over the overcharge ("多扣了一千").

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SLOT_TYPES } from '../../../src/flows/slot-types/types.js';
-import { durationIn } from '../../../src/flows/slot-types/date.js';
+import { addLengthIso, durationIn } from '../../../src/flows/slot-types/date.js';
 import { ctx, expectInvalid, expectValid, spans } from './helpers.js';
 
 const date = SLOT_TYPES.date!;
@@ -253,6 +253,27 @@ describe('date: options.allowFuture (planned start or resume dates)', () => {
     expect(date.extract('先停到下下个月5号', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2027-01-05']);
   });
 
+  it('a day said with its weekday is one day, and the weekday tells its month ("4号礼拜一" in November: 4 January, a Monday)', () => {
+    expect(spans(date, '12月14号礼拜一开始停', ctx({ allowFuture: true, notPast: true }))).toEqual([['2026-12-14', '12月14号礼拜一']]);
+    expect(spans(date, '4号礼拜一开工', ctx({ allowFuture: true, notPast: true }))).toEqual([['2027-01-04', '4号礼拜一']]);
+    expect(spans(date, '4号（周五）恢复', ctx({ allowFuture: true, notPast: true }))).toEqual([['2026-12-04', '4号（周五）']]);
+    // A past day: the most recent 18th that was a Wednesday.
+    expect(spans(date, '18号星期三刷的')).toEqual([['2026-11-18', '18号星期三']]);
+    // No month near with that weekday (a slip of the weekday): the day as said alone.
+    expect(spans(date, '18号星期二刷的')).toEqual([['2026-11-18', '18号星期二']]);
+    // "元旦过完 4号恢复": the holiday is how the day was worked out, not a day of its own.
+    expect(date.extract('元旦过完 4号恢复吧 4号礼拜一开工', ctx({ allowFuture: true, notPast: true })).map((f) => f.value)).toEqual(['2027-01-04']);
+  });
+
+  it('a month on is the same day of the next month, or its last day ("一个月后" on 31 January: 28 February)', () => {
+    expect(date.extract('一个月后恢复', ctx({ allowFuture: true }, new Date('2026-12-07T04:00:00Z'))).map((f) => f.value)).toEqual(['2027-01-07']);
+    expect(date.extract('in a month', ctx({ allowFuture: true }, new Date('2027-01-31T04:00:00Z'))).map((f) => f.value)).toEqual(['2027-02-28']);
+    expect(addLengthIso('2026-12-07', { months: 1 })).toBe('2027-01-07');
+    expect(addLengthIso('2026-12-07', 30)).toBe('2027-01-06');
+    expect(addLengthIso('2027-03-31', { months: 1 })).toBe('2027-04-30');
+    expect(addLengthIso('2026-12-15', { months: 2 })).toBe('2027-02-15');
+  });
+
   it('day first with a dot after the month (21.12., "from 3.1. to 5.1." in English); 21.12 where 21 is no month; 12.5 stays 12月5日', () => {
     expect(date.extract('we close from 21.12., the whole team goes home', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2026-12-21']);
     expect(date.extract('from 3.1. to 5.1.', ctx({ allowFuture: true })).map((f) => f.value)).toEqual(['2027-01-03', '2027-01-05']);
@@ -336,6 +357,17 @@ describe('date: how long, said instead of an end', () => {
     ['停三天半', 4],
   ])('%j → %i days', (text, days) => {
     expect(durationIn(text)?.days).toBe(days);
+  });
+
+  // Whole months are calendar months too: counted from the start day, they end on the same day of the month.
+  it.each([
+    ['停一个月', 1],
+    ['停两个月', 2],
+    ['for a couple of months', 2],
+    ['停一个半月', undefined],
+    ['停30天', undefined],
+  ])('%j → %s calendar months', (text, months) => {
+    expect(durationIn(text)?.months).toBe(months);
   });
 
   // Answering how long (the resume day asked), a guess is the answer, and "for" goes unsaid.
