@@ -21,7 +21,7 @@ import { containsCardNumber } from '../privacy/card-mask.js';
 import { conditionsContradicted, conditionsHold, todayIn } from './conditions.js';
 import type { Flow, Slot } from './flow-schema.js';
 import { flowText } from './flow-messages.js';
-import { addLengthIso, displayIso, durationIn, durationsIn, lengthOf, sameLength, type HoldLength } from './slot-types/date.js';
+import { addDaysIso, displayIso, durationIn, durationsIn, saidAsHold } from './slot-types/date.js';
 import { FILLER, ID_LABELS, PHONE_LABELS } from './slot-types/labels.js';
 import { misspeltSpans } from './slot-types/misspelt.js';
 import { digitsOf, normalize, SPOKEN_DIGIT_RUN } from './slot-types/normalize.js';
@@ -78,7 +78,7 @@ export interface FlowState {
    */
   slipOffers?: Record<string, { value: unknown; display: string; given: unknown }>;
   /** Date slots told as a length of time ("停两个礼拜"), in days, until the day they count from is known. */
-  durations?: Record<string, HoldLength>;
+  durations?: Record<string, number>;
   /**
    * The last slip photo and what it filled (slot → the value shown): a photo sent next as its replacement
    * ("发错了 是这张") takes its place, and the values it alone gave are read again from the new one.
@@ -520,7 +520,8 @@ export class FlowEngine {
     // At the summary, its button's word opening a message ("取消 老板刚说…") is the button pressed, with the why.
     const cancelPressed = next.stage === 'confirming' && CANCEL_OPENS.test(once);
     // "先别提交，金额改成500": held back to change something, not given up.
-    const givesUp = (CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once) || cancelPressed) && !CHANGE_WISH.test(once) && !MEANT_INSTEAD.test(once);
+    // "算了算了 来访者还等着呢 留吧 150…": the doubt given up, not the request.
+    const givesUp = (CANCEL_LEAD.test(once) || CANCEL_CLAUSE.test(once) || cancelPressed) && !CHANGE_WISH.test(once) && !MEANT_INSTEAD.test(once) && !GO_ON.test(once);
     if ((CANCEL.test(once) || YES_CANCEL.test(once) || givesUp) && !noNeedOfOptional && !input.files?.length) {
       // Nothing gathered yet ("我想取消结算" — "哦那不用了"): nothing to lose, so no "are you sure?".
       if (Object.keys(next.values).length === 0 && !next.skipped.length) {
@@ -842,7 +843,7 @@ export class FlowEngine {
     // …or a length kept for a day still to come ("For three weeks." where the start is asked).
     const tookOther =
       flow.slots.some((s) => state.values[s.name] !== undefined && before.values[s.name] === undefined) ||
-      Object.keys(state.durations ?? {}).some((name) => !sameLength(state.durations![name], before.durations?.[name]));
+      Object.keys(state.durations ?? {}).some((name) => state.durations![name] !== before.durations?.[name]);
     if (found.changed.length || found.explanations.length || tookOther) {
       modelFills();
       return this.advance(flow, state, now, locale, say);
@@ -968,8 +969,9 @@ export class FlowEngine {
           return opts.minChars && !twoBeside ? [...said].length >= opts.minChars : [...said].length >= 3 || /^[\u4e00-\u9fff]{2}$/.test(said);
         });
       const ids = new Map(hits.map((f) => [String(f.value), f]));
-      if (ids.size !== 1) continue;
-      const f = [...ids.values()][0]!;
+      // Of several, one the slot prefers ("环保局来测了 … 让我们停业": the order, not the closing).
+      const f = ids.size === 1 ? [...ids.values()][0]! : preferred(slot, [...ids.values()]);
+      if (!f) continue;
       this.setValue(state, slot.name, { ok: true, value: f.value, display: f.display });
     }
   }
@@ -1526,10 +1528,11 @@ export class FlowEngine {
       // "下个礼拜一到下下礼拜天装修", "from 7 Dec to 20 Dec": a range, its end not named — its start and its end.
       if (slots.length === 2 && named.every((s) => s.options.notBefore === undefined) && this.byRange(flow, state, text, slots, now, locale, out)) continue;
       // A number read by its length alone inside another value taken from this message ("商户号867023 551409
-      // 886": its middle group) is part of that value.
+      // 886": its middle group) is part of that value; one after a phone's label ("店里电话 0571-8627 4419", a
+      // landline where a mobile is asked) is a phone number, whatever its length.
       const found = this.slotType(type)
         .extract(text, this.context(target, now, locale, flow))
-        .filter((x) => !x.guessed || !out.spans.some(([a, b]) => a <= x.start && x.end <= b));
+        .filter((x) => (!x.guessed || !out.spans.some(([a, b]) => a <= x.start && x.end <= b)) && (!CODE_TYPES.has(target.type) || !afterPhoneLabel(text, x)));
       if (found.length === 0) continue;
       // A value said only as another event's day ("今天又来说不要了", "明天还要营业一天") is no slot's of these.
       const ownEvent = found.filter((x) => saidOfOwnEvent(text, x, target));
@@ -1551,7 +1554,7 @@ export class FlowEngine {
       // "不是1280元，是1208元": of several values, not the one already there — unless the merchant corrected
       // themselves between two of them ("前天的 哦不对 是昨天的"): then the one after the correction.
       const current = state.values[target.name];
-      const said = selfCorrected(text, pool) ?? byPlace(text, pool) ?? repeatedOne(pool) ?? pool.find((x) => !sameValue(current, x)) ?? pool[0]!;
+      const said = selfCorrected(text, pool) ?? byPlace(text, pool) ?? repeatedOne(pool) ?? preferred(target, pool) ?? pool.find((x) => !sameValue(current, x)) ?? pool[0]!;
       // "金额50 不对是45": the corrected value may lack the label that let the first be found; it is then
       // read as the answer to this slot from what follows the correction.
       const f = correctedAfter(text, said, found, (rest) => this.slotType(type).parse(rest, this.context(target, now, locale, flow))) ?? said;
@@ -1654,8 +1657,33 @@ export class FlowEngine {
       if (tail && namesField(flow, tail[0])) this.namedCorrection(flow, state, text.slice(tail.index), now, locale, opts.mode, out, { besides: true });
     }
     this.takeDurations(flow, state, text, out);
+    this.afterOwnLength(flow, state, text, out.changed, now);
     out.changed.push(...this.applyDurations(flow, state, now).filter((n) => !out.changed.includes(n)));
     return out;
+  }
+
+  /**
+   * "装隔音说要三个礼拜 三个礼拜以后恢复吧": a day said as "so long after" where that is the hold's own length,
+   * told beside it, counts from the start, not from today. ("从明天开始，两周后恢复", no length told, and "店要关一个月
+   * … 三十天以后再恢复", the length told in another message, still count from today.)
+   */
+  private afterOwnLength(flow: Flow, state: FlowState, text: string, changed: string[], now: Date): void {
+    for (const slot of flow.slots) {
+      const fromName = slot.options.durationFrom;
+      const from = fromName ? state.values[fromName]?.value : undefined;
+      const value = state.values[slot.name]?.value;
+      if (!changed.includes(slot.name) || typeof from !== 'string' || typeof value !== 'string') continue;
+      const today = todayIn(now, this.timeZone);
+      // Only the Chinese "…以后" does this; "resume in 21 days", "3 weeks from today" count from today.
+      if (from === today || !AFTER_SO_LONG_ZH.test(text)) continue;
+      // (A length that is itself the "so long after", "3 weeks from today", is no length told.)
+      const lengths = durationsIn(text, { guess: true }).filter((d) => !/^\s*(?:from\s+(?:today|now)|later|after|from\s+then)\b/i.test(text.slice(d.end)));
+      const own = lengths.map((d) => d.days).find((days) => addDaysIso(today, days) === value);
+      const iso = own !== undefined ? addDaysIso(from, own) : undefined;
+      if (!iso) continue;
+      const checked = this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now);
+      if (checked.ok) this.setValue(state, slot.name, checked);
+    }
   }
 
   /**
@@ -1699,6 +1727,14 @@ export class FlowEngine {
       if (slot.type !== 'date' || !slot.options.durationFrom) continue;
       // "不对，是三周": a length corrected counts again from the same start, unless a day was just given.
       if (state.values[slot.name] !== undefined) {
+        // "歇一个月" first, "歇三十天" later: a hold's length said again, another, replaces the one the day came from.
+        const restated = state.durations?.[slot.name] !== undefined && !out.changed.includes(slot.name) ? durationsIn(text).find((d) => saidAsHold(text, d)) : undefined;
+        if (restated && restated.days !== state.durations![slot.name]) {
+          delete state.values[slot.name];
+          state.durations = { ...state.durations, [slot.name]: restated.days };
+          out.spans.push([restated.start, restated.end]);
+          continue;
+        }
         if (!CORRECTION.test(text) || out.changed.includes(slot.name)) continue;
         // "10天不够 改成停两周": the length said to fall short is the old one; the new one comes last.
         const lengths = durationsIn(text, { guess: true, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) }).filter(
@@ -1709,7 +1745,7 @@ export class FlowEngine {
         const said = (ofTheHold.length ? ofTheHold : lengths).at(-1);
         if (!said) continue;
         delete state.values[slot.name];
-        state.durations = { ...state.durations, [slot.name]: lengthOf(said) };
+        state.durations = { ...state.durations, [slot.name]: said.days };
         out.spans.push([said.start, said.end]);
         continue;
       }
@@ -1720,7 +1756,7 @@ export class FlowEngine {
       const scope = decidedPart(text, (part) => durationIn(part, { guess }) !== undefined);
       const found = durationIn(scope, { guess, skip: (span) => saidBeside(text, span, slot.options.notSaidWith) });
       if (!found) continue;
-      state.durations = { ...state.durations, [slot.name]: lengthOf(found) };
+      state.durations = { ...state.durations, [slot.name]: found.days };
       out.spans.push([found.start, found.end]);
     }
   }
@@ -1745,11 +1781,11 @@ export class FlowEngine {
    */
   private lengthsKept(flow: Flow, state: FlowState, changed: string[], now: Date): string[] {
     const moved: string[] = [];
-    for (const [name, length] of Object.entries(state.durations ?? {})) {
+    for (const [name, days] of Object.entries(state.durations ?? {})) {
       const slot = this.slot(flow, name);
       const fromName = slot?.options.durationFrom;
       if (!slot || !fromName || !changed.includes(fromName) || changed.includes(name)) continue;
-      const checked = this.lengthAfterStart(flow, state, slot, length, now);
+      const checked = this.daysAfterStart(flow, state, slot, days, now);
       if (!checked || sameValue(state.values[name], checked)) continue;
       this.setValue(state, name, checked);
       moved.push(name);
@@ -1757,10 +1793,10 @@ export class FlowEngine {
     return moved;
   }
 
-  /** The day a length after the slot's `durationFrom` day, checked as the slot's value; undefined without that day. */
-  private lengthAfterStart(flow: Flow, state: FlowState, slot: Slot, length: HoldLength, now: Date): Valid<unknown> | undefined {
+  /** The day `days` after the slot's `durationFrom` day, checked as the slot's value; undefined without that day. */
+  private daysAfterStart(flow: Flow, state: FlowState, slot: Slot, days: number, now: Date): Valid<unknown> | undefined {
     const from = slot.options.durationFrom ? state.values[slot.options.durationFrom] : undefined;
-    const iso = typeof from?.value === 'string' ? addLengthIso(from.value, length) : undefined;
+    const iso = typeof from?.value === 'string' ? addDaysIso(from.value, days) : undefined;
     if (!iso) return undefined;
     const checked = this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now);
     return checked.ok ? checked : undefined;
@@ -1768,10 +1804,10 @@ export class FlowEngine {
 
   private applyDurations(flow: Flow, state: FlowState, now: Date): string[] {
     const filled: string[] = [];
-    for (const [name, length] of Object.entries(state.durations ?? {})) {
+    for (const [name, days] of Object.entries(state.durations ?? {})) {
       const slot = this.slot(flow, name);
       if (!slot || state.values[name] !== undefined) continue;
-      const checked = this.lengthAfterStart(flow, state, slot, length, now);
+      const checked = this.daysAfterStart(flow, state, slot, days, now);
       if (!checked) continue;
       this.setValue(state, name, checked);
       filled.push(name);
@@ -1799,7 +1835,9 @@ export class FlowEngine {
         }
         continue;
       }
-      const found = this.slotType(slot.type).extract(text, this.context(slot, now, locale, flow));
+      const found = this.slotType(slot.type)
+        .extract(text, this.context(slot, now, locale, flow))
+        .filter((x) => !CODE_TYPES.has(slot.type) || !afterPhoneLabel(text, x));
       if (found.length !== 1) continue;
       const f = found[0]!;
       const checked = this.check(flow, slot, state, { ok: true, value: f.value, display: f.display }, now);
@@ -2611,6 +2649,24 @@ function byPlace<T extends { start: number; end: number; value: unknown }>(text:
   const second = SECOND_MEANT.test(after);
   if (second === FIRST_MEANT.test(after)) return undefined;
   return second ? b : a;
+}
+
+/** "三个礼拜以后", "四十五天之后": a day said as so long after. */
+const AFTER_SO_LONG_ZH = /(?:\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(?:天|日|周|星期|礼拜|月)\s*(?:以后|之后|后)/;
+const PHONE_LABEL_BEFORE = new RegExp(`(?:${PHONE_LABELS}|座机|固话|landline)[^\\d，,。]{0,6}$`, 'i');
+/** A number written after a phone's label ("店里电话 0571-8627 4419"): a phone number, whatever its length. */
+const afterPhoneLabel = (text: string, x: { start: number }): boolean => PHONE_LABEL_BEFORE.test(text.slice(Math.max(0, x.start - 16), x.start));
+/** Slot types a phone number could be mistaken for (an amount is no phone: "一台手机4599"). */
+const CODE_TYPES = new Set(['merchant_id', 'terminal_id', 'voucher_no', 'reference_no', 'batch_no', 'card_last4']);
+
+/** Of several options said, the first of those the slot prefers (`options.prefer`), if any is among them. */
+function preferred<T extends { value: unknown }>(slot: Slot, found: T[]): T | undefined {
+  if (!slot.options.prefer?.length || new Set(found.map((x) => JSON.stringify(x.value))).size < 2) return undefined;
+  for (const id of slot.options.prefer) {
+    const hit = found.find((x) => x.value === id);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 function selfCorrected<T extends { start: number; end: number }>(text: string, found: T[]): T | undefined {

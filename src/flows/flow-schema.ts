@@ -94,6 +94,11 @@ export const Slot = z
          * refused and the question asked again.
          */
         otherwise: z.string().min(1).optional(),
+        /**
+         * `enum`: options that win when a message says several ("教育局来检查 … 要停课整改": a regulator's order
+         * is the reason, not the classes stopped), in this order.
+         */
+        prefer: z.array(z.string().min(1)).optional(),
         minLength: z.number().int().min(0).optional(),
         maxLength: z.number().int().positive().optional(),
         maxAgeDays: z.union([z.number().int().positive(), z.string().regex(/^settings\.\w+$/)]).optional(),

@@ -151,7 +151,7 @@ const POLITE_REQUEST = /好不好[?？]?\s*$|拜托|能帮我|可以帮我|能�
  * a few days ("晚几天再打"), "still waiting" ("人家司机还等着呢"), "nothing much" ("没有什么证明材料"), "whatever you need" ("你说要什么我给你") and an English question word after
  * what it is about ("a dispute over who gets the money").
  */
-const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|\b(?:customer|client|guest|he|she|they)(?:'s| is| are| was| were| keeps?| kept)? (?:asking|asks|asked|calling|ringing)(?: (?:me|us))?(?: (?:daily|every day|all the time|again))? (?:where|when|why|how|what)\b[^.?!]*[.?!]?|问(?:我们|咱们|俺们)(?:能不能|可不可以|行不行|能否|可否)[^，,。?？\s]{0,8}|着呢(?=[\s，,。!！]|$)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)|(?:不管|无论)?(?:哪个|哪张|哪家|谁)[^，,。?？!！\s]{0,8}?都(?:要|会|得|是)/g;
+const EMBEDDED_QUESTION = /(?:晚|缓|迟|推|延后|推迟)几天(?!能|才|会|可以|到)|\b(?:customer|client|guest|he|she|they)(?:'s| is| are| was| were| keeps?| kept)? (?:asking|asks|asked|calling|ringing)(?: (?:me|us))?(?: (?:daily|every day|all the time|again))? (?:where|when|why|how|what)\b[^.?!]*[.?!]?|问(?:我们|咱们|俺们)(?:能不能|可不可以|行不行|能否|可否)[^，,。?？\s]{0,8}|(?:家长|客人|顾客|客户|学员|来访者|患者|他|她|对方|人家)问[^，,。?？\s]{0,6}?(?:能不能|可不可以|行不行|能否|可否)[^，,。?？\s]{0,8}(?=[\s，,。]*(?:我们|我|老板)?(?:都|也)?(?:同意了|答应了|说可以|说行))|着呢(?=[\s，,。!！]|$)|\b(?:over|about|as to|regarding|decide|deciding|agree on|argue about|argue over|not sure|don'?t know)\s+(?:who|what|when|which|where|how)\b|(?:你|您)?(?:说|看)?(?:要|需要)(?:什么|啥)[^，,。?？]{0,3}?(?:我|都)?(?:就)?(?:给|发|提供)|(?:不知道|不确定|说不准|不清楚|没定|不一定)[^，。,.!！?？\s]{0,6}?(?:什么时候|啥时候|哪天|多久)|(?:什么时候|啥时候|哪天)[^，。,.!！?？\s]{0,10}?(?:要等|得等|还要等|再说|还不知道|不知道|待定|说不准|不确定|没准|还没定|看情况)|没有?(?:什么|啥)|(?:不管|无论)?(?:哪个|哪张|哪家|谁)[^，,。?？!！\s]{0,8}?都(?:要|会|得|是)/g;
 const DIALECT_QUESTION = /喎|边个|邊個|边度|邊度|点搞|點搞|不嘛|得到不|得不[?？]?$|点样|點樣|几耐|幾耐|啷个|咋个|咋整|咋办|咋弄|咩|乜|係唔係|系唔系|係咪|是否|几位|多少|哪个|哪些|哪里|在哪|伐[?？]?$|\b(zenme|ruhe|shenme|duojiu)\b/i;
 /**
  * A terminal's error quoted ("撤销跳出个12", "退货提示57", "void failed"): a question about what to do,
@@ -271,6 +271,8 @@ const UNDONE_NOT_ARRIVED = /(?:(?:退|撤销?)(?:成功|好了|完了)|已经(?:
 /** A mistake at the till, told of one's own sale. */
 /** Asking us to see to it ("你看这个怎么弄", "你们看着办"). */
 const LEFT_TO_US = /你们?(?:帮我)?看(?:看)?(?:这个|这|一下|下)?(?:该|应该)?(?:怎么|咋)(?:弄|办|整|处理|搞)|你们?看着办|(?:麻烦|请)(?:你|您)(?:们)?帮(?:我|忙)看(?:看|一下|下)(?:该|应该)?(?:怎么|咋)(?:弄|办|处理)/;
+/** Greetings of other languages, written among English ("Hola, good afternoon"): no typos of request words ("hold"). */
+const GREETINGS_ELSEWHERE = ['hola', 'ola', 'salam', 'salaam', 'bonjour', 'ciao', 'namaste', 'hallo', 'aloha', 'shalom', 'merhaba', 'privet', 'annyeong', 'konnichiwa'];
 /** Charged as another amount ("刷成了五千九百九十", "按成1100"). */
 const MISCHARGED_AS = /[打按输刷]成了?\s*(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})/;
 const OWN_MISTAKE = /刷错|按错|输错|打错|多打了|多按了|手滑|多扣|刷重复|刷重了|刷多了|多刷了/;
@@ -377,7 +379,7 @@ export class IntentDetector {
     // names a refund, but asks after a request.
     this.statements.sort((a, b) => Number(b.questions) - Number(a.questions));
     this.statementsWithFiles = [...this.statements].sort((a, b) => Number(b.takesFiles) - Number(a.takesFiles));
-    this.speller = new EnglishSpeller(english);
+    this.speller = new EnglishSpeller(english, GREETINGS_ELSEWHERE);
   }
 
   /**

@@ -28,7 +28,7 @@ export const CANCEL_LEAD = new RegExp(
 );
 /** Not giving up after all: "不取消", "继续", "don't cancel", "keep going". */
 // "算了算了 还是退吧": second thoughts that end in going on.
-export const GO_ON = /不取消|别取消|不要取消|继续|还是(?:要|得|帮我|给他|给她|给人家)?(?:退|撤|办|弄|申请|提交|交上去)|don'?t cancel|do not cancel|keep going|go on|carry on|continue|(?:let'?s|we'?ll|i'?ll) (?:still )?do it after all/i;
+export const GO_ON = /不取消|别取消|不要取消|继续|还是(?:要|得|帮我|给他|给她|给人家)?(?:退|撤|办|弄|申请|提交|交上去)|(?:^|[\s，,。])(?:那)?(?:还是)?留吧|don'?t cancel|do not cancel|keep going|go on|carry on|continue|(?:let'?s|we'?ll|i'?ll) (?:still )?do it after all/i;
 /**
  * Giving up said anywhere in the message, as a clause of its own ("哎等一下，顾客说不退了，这个申请不用了",
  * "算啦 我自己在机器上弄吧", "forget it, I'll sort it out myself"), also after a clause that ends in 了/吧/啦/呢
@@ -212,9 +212,9 @@ export const SELF_CORRECTION =
 // ── Courtesy around what a message says ───────────────────────────────────────────────────────────
 
 /** A greeting that opens a message ("你好，", "在吗 ", "hi, "). */
-const GREETING_LEAD = /^(?:(?:你好|您好|你们好|在吗|在不在|在么|喂|哈喽|打扰(?:一下|了)|不好意思打扰(?:一下|了)?|(?:hi|hello|hey)(?: there)?)(?:[\s,，!！。.~～?？]|\p{Extended_Pictographic})+)+(?=\S)/iu;
+const GREETING_LEAD = /^(?:(?:你好|您好|你们好|在吗|在不在|在么|喂|哈喽|打扰(?:一下|了)|不好意思打扰(?:一下|了)?|(?:hi|hello|hey|hola|bonjour|salam|namaste|g'?day)(?: there)?)(?:[\s,，!！。.~～?？]|\p{Extended_Pictographic})+)+(?=\S)/iu;
 /** Thanks and "麻烦了" at the end, after a pause (else "退货太麻烦了" would lose its meaning). */
-const THANKS_END = /(?:^|[\s,，、。.!！~～…])(?:谢谢(?:你|您|你们)?(?:了|啦|哈|哦)?|多谢(?:了|啦)?|谢啦|谢了|感谢(?:你|您)?|麻烦(?:你|您|你们)?了|麻烦啦|辛苦(?:你|您|你们)?了|辛苦啦|拜托(?:你|您)?了|拜托啦|(?:给(?:你|您|你们))?添麻烦了|thanks?(?: you)?(?: (?:so|very) much| a lot| a bunch)?(?: anyway)?(?: (?:brother|bro|sister|sis|boss|sir|madam|ma'am|my friend|friend|dear))?|thx|tks|cheers|please|pls|plz)$/i;
+const THANKS_END = /(?:^|[\s,，、。.!！~～…])(?:谢谢(?:你|您|你们)?(?:了|啦|哈|哦)?|多谢(?:了|啦)?|谢啦|谢了|感谢(?:你|您)?|麻烦(?:你|您|你们)?了|麻烦啦|辛苦(?:你|您|你们)?了|辛苦啦|拜托(?:你|您)?了|拜托啦|(?:给(?:你|您|你们))?添麻烦了|thanks?(?: you)?(?: (?:so|very) much| a lot| a bunch)?(?: anyway)?(?: (?:brother|bro|sister|sis|boss|sir|madam|ma'am|my friend|friend|dear))?|thx|tks|cheers|gracias|merci|danke|obrigad[oa]|arigato|shukran|spasibo|please|pls|plz)$/i;
 /** 谢谢 needs no pause before it ("确认谢谢"). */
 const THANKS_JOINED = /(?<=[\u4e00-\u9fff])谢谢(?:你|您|了|啦)?$/;
 /** Marks and emoji that end a message (a question mark says something and stays). */

@@ -366,7 +366,8 @@ describe('starting a flow', () => {
     expect(step.state!.pending).toBe('void_tried');
     // "没有" alone is too short to name the batch answer while the card is asked.
     expect(send(atCard, '没有').state!.values).not.toHaveProperty('batch_settled');
-    // Told as when the shop settles: not settled yet.
+    // Told as when the shop settles: not settled yet ("打烊了才结", "we close the batch when we close the kitchen").
+    expect(valueOf(send(atCard, '我们一般晚上十点打烊了才结 现在才四点多').state, 'batch_settled')).toBe('no');
     const atCardEn = last('cancel-transaction', ['void please', MID, TID, 'today', '1280', 'trace 000123'], { locale: 'en' }).state!;
     expect(atCardEn.pending).toBe('card_last4');
     expect(valueOf(send(atCardEn, "No, we don't settle till we close up around midnight", 'en').state, 'batch_settled')).toBe('no');
@@ -946,6 +947,11 @@ describe('cancelling', () => {
     expect(step.outcome?.type).not.toBe('cancelled');
     expect(step.state!.stage).toBe('collecting');
     expect(valueOf(step.state, 'phone')).toBe('18817711549');
+    // …and so is "留吧" (the phone left after all), while the question is still being asked.
+    const atPhone = send(last('cancel-transaction', TO_CARD).state, '跳过');
+    const kept = send({ ...atPhone.state!, pending: 'phone' }, '算了算了 来访者还等着呢 留吧 150 9552 4339');
+    expect(kept.state!.stage).not.toBe('confirm-cancel');
+    expect(valueOf(kept.state, 'phone')).toBe('15095524339');
     // "算了" alone is still the yes.
     expect(send(asked.state, '算了算了').outcome).toEqual({ type: 'cancelled' });
   });
@@ -1071,11 +1077,9 @@ describe('corrections and lengths as merchants put them', () => {
     expect([valueOf(step.state, 'amount'), valueOf(step.state, 'voucher_no')]).toEqual([305000, '599012']);
   });
 
-  it('a length counts from the start (a month to the same day of the next); a length said to fall short gives way to the new one', () => {
+  it('a length counts from the start (a month as 30 days); a length said to fall short gives way to the new one', () => {
     const month = last('suspend-settlement', ['我要出国 资金结算先暂停', MID, '12月12日', '先停一个月看看']);
-    expect(valueOf(month.state, 'resume_date')).toBe('2027-01-12');
-    // Said in days, it is days.
-    expect(valueOf(last('suspend-settlement', ['我要出国 资金结算先暂停', MID, '12月12日', '停30天']).state, 'resume_date')).toBe('2027-01-11');
+    expect(valueOf(month.state, 'resume_date')).toBe('2027-01-11');
     const confirming = last('suspend-settlement', ['我要出国 资金结算先暂停', MID, '12月15日', '停10天', '跳过', '通知过了', PHONE]).state!;
     expect([confirming.stage, valueOf(confirming, 'resume_date')]).toEqual(['confirming', '2026-12-25']);
     expect(valueOf(send(confirming, '10天不够 改成停两周').state, 'resume_date')).toBe('2026-12-29');
@@ -1546,6 +1550,7 @@ describe('courtesy around an answer', () => {
     expect(withoutCourtesy('在吗？我想退货')).toBe('我想退货');
     expect(withoutCourtesy('hello, refund needed')).toBe('refund needed');
     expect(withoutCourtesy('Confirm. Thank you brother.')).toBe('Confirm');
+    expect(withoutCourtesy('Confirm, gracias')).toBe('Confirm');
     expect(withoutCourtesy('确认。谢谢您了，给您添麻烦了。')).toBe('确认');
     expect(withoutCourtesy('13812370109啊')).toBe('13812370109');
     expect(withoutCourtesy('怎么撤销呀？')).toBe('怎么撤销呀？'); // a question mark says something
@@ -2081,16 +2086,24 @@ describe('suspend-settlement', () => {
     expect([valueOf(resumed.state, 'start_date'), valueOf(resumed.state, 'resume_date')]).toEqual(['2026-12-08', '2027-01-04']);
     // A day told of another event ("预产期就在月底") is neither end of the hold; the length is.
     const due = last('suspend-settlement', ['我是开扎染工坊的 预产期就在月底 店里就我一个人 要关店坐月子 节算先停两个月吧 从12月12号开始'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
-    expect([valueOf(due, 'start_date'), valueOf(due, 'resume_date')]).toEqual(['2026-12-12', '2027-02-12']);
+    expect([valueOf(due, 'start_date'), valueOf(due, 'resume_date')]).toEqual(['2026-12-12', '2027-02-10']);
     // "Start again the money on 8 January" names the resume; "明天我就不开门了" (not opening) names no resume.
     const umrah = last('suspend-settlement', ['I want to stop the money that comes to my bank account, shop closed for Umrah', MID, 'Stop from 18 December please.'], { locale: 'en', now: new Date('2026-12-06T04:00:00Z') }).state!;
     const back = engine.handle(umrah, { text: 'We come back 8 January, inshallah. Start again the money on 8 January.' }, new Date('2026-12-06T04:00:00Z'), 'en');
     expect([valueOf(back.state, 'start_date'), valueOf(back.state, 'resume_date')]).toEqual(['2026-12-18', '2027-01-08']);
     const closing = last('suspend-settlement', ['店只能先关上一阵子 刷卡的钱先不往卡上打', MID, '明天起就停吧，明天我就不开门了。'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
     expect([valueOf(closing, 'start_date'), closing.values.resume_date]).toEqual(['2026-12-07', undefined]);
-    // Whole months are calendar months: from 7 December, a month is 7 January (not 30 days: the 6th).
-    const month = last('suspend-settlement', ['商户号' + MID + ' 店先关了 明天开始 停一个月 到账的钱先别打'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
-    expect([valueOf(month, 'start_date'), valueOf(month, 'resume_date')]).toEqual(['2026-12-07', '2027-01-07']);
+    // "so long after" where that is the hold's own length counts from the start; said alone, from today (above).
+    const soundproofing = last('suspend-settlement', ['环保局说噪音超标 让我们停业做隔音 到账的钱先停了', MID, '装修队下礼拜二进场 就那天开始停'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
+    const after = engine.handle(soundproofing, { text: '装隔音说要三个礼拜 三个礼拜以后恢复吧' }, new Date('2026-12-06T04:00:00Z'), 'zh-CN');
+    expect([valueOf(after.state, 'start_date'), valueOf(after.state, 'resume_date')]).toEqual(['2026-12-08', '2026-12-29']);
+    // An authority's order is the reason, whatever closing it causes.
+    expect(valueOf(soundproofing, 'reason')).toBe('compliance');
+    expect(valueOf(engine.start('suspend-settlement', { text: '教育局来检查 说我们场地消防不合格 要停课整改 这段时间到账的钱先停了吧' }, NOW, 'zh-CN').state, 'reason')).toBe('compliance');
+    // A hold's length said again, another ("歇一个月" first, "歇四十天" later), replaces the one the day came from.
+    const restated = last('suspend-settlement', ['俺家饭店过年前要翻修 歇一个月 刷卡那钱先别往俺卡里打了', MID, '大后天开始'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
+    expect(valueOf(restated, 'resume_date')).toBe('2027-01-08');
+    expect(valueOf(engine.handle(restated, { text: '歇四十天' }, new Date('2026-12-06T04:00:00Z'), 'zh-CN').state, 'resume_date')).toBe('2027-01-18');
     const english = last('suspend-settlement', ['hold my payouts from next monday for 2 weeks, renovation, merchant id ' + MID], { locale: 'en' }).state!;
     expect(valueOf(english, 'resume_date')).toBe('2026-12-14');
     // At the resume question, how long is the answer too; "两周后" is still counted from today.
@@ -2774,6 +2787,13 @@ describe('said in passing', () => {
     expect([valueOf(step.state, 'merchant_id'), valueOf(step.state, 'reason')]).toEqual(['857203199640251', '客人是嫌质量不好退的']);
   });
 
+  it('a landline given where a mobile is asked ("打店里电话就行 0571-8627 4419") is refused as a phone, never taken as a reference', () => {
+    const atPhone = last('cancel-transaction', ['上个月有个老师订了一批奖杯 三千二百六 刷的卡 运动会取消了 要退', `商户号${MID} 终端${TID}`, '11月11号', '凭证号 343172', '跳过']).state!;
+    const step = send({ ...atPhone, pending: 'phone' }, '打店里电话就行 0571-8627 4419');
+    expect(step.state!.values.reference_no).toBeUndefined();
+    expect(step.state!.values.phone).toBeUndefined();
+  });
+
   it('a merchant ID read out in groups ("867023 551409 886") gives no voucher number from its middle group', () => {
     const step = send(last('cancel-transaction', ['今天刷错了一笔要撤销']).state, '商户号八六七零二三 五五一四零九 八八六');
     expect(valueOf(step.state, 'merchant_id')).toBe('867023551409886');
@@ -2983,7 +3003,7 @@ describe('values read by a language model (modelValues)', () => {
   const read = (text: string, modelValues: Record<string, string>): FlowInput => ({ text, modelValues });
   const SAME_DAY_TO_AMOUNT: Msg[] = ['想撤销', MID, TID, '今天']; // pending: amount
   // No amount word before 两百八 (那笔两百八的 would be one): the rules cannot tell it is the amount.
-  const FREE_FORM = '双十一那天买的两百八，客人不要了';
+  const FREE_FORM = '店庆那天买的两百八，客人不要了';
 
   it('fills the empty slots the rules could not read, each as a typed value would be, and asks what is still open', () => {
     // The rules read only the reason (its clause has a cue, 不要了); the date and the amount need the model.

@@ -73,6 +73,10 @@ describe('intent detection', () => {
     // "昨天的不要": the day's order not wanted.
     expect(detector.detect('我们大学城店昨天有个公司订了一批沙拉 1260 刷的卡 送过去人家说订成今天的了 昨天的不要 东西也没动')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('卡号的不要发给别人吧')).toBeUndefined();
+    // "Hola" is a greeting, not "hold"; "must pay ¥128 but my waiter type 1280" is a mistake at the till.
+    expect(detector.detect('Hola, good afternoon. I have a tapas bar. Today at lunch one table must pay ¥128 but my waiter type 1280 in the machine, and it is already pass.')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
+    // A customer's question reported, and the answer given: "家长问学费能不能还给他 我们同意了".
+    expect(detector.detect('有个家长给孩子交了一学期的学费 1850 刷的卡 孩子转学了 家长问学费能不能还给他 我们同意了')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // A mistake of another kind, asked about, is no sale to undo.
     expect(detector.detect('电话打错了怎么办')).toBeUndefined();
   });

@@ -94,7 +94,7 @@ const DIFFERENCE_BEFORE = /(?:多|少)(?:收|扣|算|要|说|写|打)了?(?:人�
 const CHARGED_TWICE = /两次|两遍|两回|两道|两笔|重复|\btwice\b|\bdouble\b|\bduplicate\b/i;
 /** What was charged instead ("本来100按成了1100"): said so, it is the amount, whatever else is mentioned. */
 const CHARGED_AS_BEFORE =
-  /(?:\b(?:became|turned into|went to|ended up as)|[打按输刷]错?成了?|(?:多[按打输]了?(?:一?个)?0)?变成了?|keyed(?: in)?|rang up|\b(?:input|inputs|inputted|entered|typed(?: in)?|punched(?: in)?|key(?:ed)? in)|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\bcard\s+(?:pay|paid|payment|charged?)\s*(?:is|was|of)?|\b(?:machine|terminal|pos|it|they|cashier|staff|i|we|she|he)\s+(?:charged|charge|took|swiped|swipe|press|pressed|presses|type|types|typed|key|keyed|punch|punched|enter|entered)(?:\s+(?:her|him|them|the customer|my customer|customer|a customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
+  /(?:\b(?:became|turned into|went to|ended up as)|[打按输刷]错?成了?|(?:多[按打输]了?(?:一?个)?0)?变成了?|keyed(?: in)?|rang up|\b(?:input|inputs|inputted|entered|typed(?: in)?|punched(?: in)?|key(?:ed)? in)|(?:rang(?: it)? up|keyed(?: it)?(?: in)?|entered|typed|charged|put in)\b[^.,;!?]{0,20}\bas|\bcard\s+(?:pay|paid|payment|charged?)\s*(?:is|was|of)?|\b(?:machine|terminal|pos|it|they|cashier|staff|waiter|waitress|server|employee|guy|girl|i|we|she|he)\s+(?:charged|charge|took|swiped|swipe|press|pressed|presses|type|types|typed|key|keyed|punch|punched|enter|entered)(?:\s+(?:her|him|them|the customer|my customer|customer|a customer))?(?:\s+(?:¥|rmb|yuan|cny))?)\s*$/i;
 
 interface Reading {
   start: number;

@@ -260,6 +260,54 @@ const WEEK_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 
 const YEAR_OFFSET: Record<string, number> = { 前年: -2, 去年: -1, 今年: 0, 明年: 1, 后年: 2 };
 const MONTH_OFFSET: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1, 下下: 2 };
 
+/** Holidays a merchant names a day by ("平安夜那天走", "双十一那单"). */
+const FIXED_HOLIDAYS: [RegExp, number, number][] = [
+  [/^(?:元旦|new year'?s(?: day)?)$/i, 1, 1],
+  [/^(?:情人节|valentine'?s day)$/i, 2, 14],
+  [/^(?:五一|劳动节)$/, 5, 1],
+  [/^国庆节?$/, 10, 1],
+  [/^双十一$/, 11, 11],
+  [/^双十二$/, 12, 12],
+  [/^(?:平安夜|christmas eve)$/i, 12, 24],
+  [/^(?:圣诞节?|christmas(?: day)?)$/i, 12, 25],
+  [/^(?:跨年夜|new year'?s eve)$/i, 12, 31],
+];
+/**
+ * 冬至 by year (a solar term: 21 or 22 December in China's calendar). The lunar festivals (春节, 元宵) are
+ * left out: merchants name them for a stretch of days ("春节回老家"), not for one.
+ */
+const WINTER_SOLSTICE: Record<number, [number, number]> = { 2025: [12, 21], 2026: [12, 22], 2027: [12, 22], 2028: [12, 21], 2029: [12, 21], 2030: [12, 22] };
+/** Holidays counted by weekday: Thanksgiving (the 4th Thursday of November) and the Friday after it. */
+const COUNTED_HOLIDAYS: [RegExp, (y: number) => number][] = [
+  [/^thanksgiving(?: day)?$/i, (y) => thanksgiving(y)],
+  [/^black friday$/i, (y) => thanksgiving(y) + 1],
+];
+function thanksgiving(y: number): number {
+  const first = dayNumber(y, 11, 1);
+  return first + ((4 - weekday(first) + 7) % 7) + 21;
+}
+const HOLIDAY_NAMES = String.raw`black\s+friday|thanksgiving(?:\s+day)?|元旦|new\s+year'?s\s+eve|new\s+year'?s(?:\s+day)?|情人节|valentine'?s\s+day|五一|劳动节|国庆节?|双十一|双十二|平安夜|christmas(?:\s+(?:eve|day))?|圣诞节?|跨年夜|冬至`;
+
+/** How long ago a holiday may be to name the day of a sale. */
+const HOLIDAY_PAST_DAYS = 62;
+
+/** The day a holiday falls on nearest today: the coming one (`future`), else the last one. */
+function holidayNear(said: string, env: Env): number | undefined {
+  const name = said.replace(/\s+/g, ' ');
+  const fixed = FIXED_HOLIDAYS.find(([re]) => re.test(name));
+  const counted = COUNTED_HOLIDAYS.find(([re]) => re.test(name));
+  const dayIn = (y: number): number | undefined => {
+    if (fixed) return dayNumber(y, fixed[1], fixed[2]);
+    if (counted) return counted[1](y);
+    const md = name === '冬至' ? WINTER_SOLSTICE[y] : undefined;
+    return md ? dayNumber(y, md[0], md[1]) : undefined;
+  };
+  const { y } = fromDayNumber(env.today);
+  const days = [y - 1, y, y + 1].map(dayIn).filter((d): d is number => d !== undefined);
+  const wanted = env.future ? days.filter((d) => d >= env.today) : days.filter((d) => d <= env.today);
+  return env.future ? wanted[0] : wanted.at(-1);
+}
+
 const PATTERNS: Pattern[] = [
   // 2026年11月20日, 二〇二六年十一月二十日, 26年11月20号
   {
@@ -394,7 +442,6 @@ const PATTERNS: Pattern[] = [
       const n = m[3] ? 1 : parseSmallInt(m[1]!);
       const unit = UNIT_DAYS[m[3] ?? m[2]!];
       if (n === undefined || unit === undefined) return undefined;
-      if (m[2] === '个月' && !m[4]!.endsWith('前')) return { day: monthsAfter(env.today, n) };
       // A sale months ago is remembered roughly ("两个月前"): the slip's day, when it comes, is the day.
       return { day: env.today + (m[4]!.endsWith('前') ? -n * unit : n * unit), ...(m[4]!.endsWith('前') && unit === 30 ? { guessed: true } : {}) };
     },
@@ -407,7 +454,7 @@ const PATTERNS: Pattern[] = [
       const w = (m[1] ?? m[3]!).toLowerCase();
       const n = /\d/.test(w) ? Number(w) : Math.max(1, words.indexOf(w));
       const unit = (m[2] ?? m[4]!).toLowerCase().startsWith('week') ? 7 : 30;
-      return { day: unit === 30 ? monthsAfter(env.today, n) : env.today + n * unit };
+      return { day: env.today + n * unit };
     },
   },
   // 一个半月前 (a month and a half, as 45 days); 2 weeks ago, a month ago, one and a half months ago,
@@ -442,7 +489,7 @@ const PATTERNS: Pattern[] = [
   },
   // 上周五, 上周5, 上个星期五, 上上周一, 这周一, 本周三, 这个礼拜天, 下周一; 周三 alone (the most recent one)
   {
-    re: /(上上|上|这|本|下下|下)?\s*(?:个)?\s*(?:周|星期|礼拜|里拜|礼摆|里摆|利拜|星其|新期)\s*([一二三四五六日天1-7])(?!\d)/g,
+    re: /(上上|上|这|本|下下|下)?\s*(?:个)?\s*(?:周|星期|礼拜|里拜|礼摆|里摆|利拜|星其|新期)\s*([一二三四五六日天1-7])(?!\d)(?!\s*个)/g,
     read: (m, env) => {
       const w = weekdayOfCn(m[2]!);
       const week = m[1] === undefined ? undefined : WEEK_OFFSET[m[1]]!;
@@ -488,15 +535,27 @@ const PATTERNS: Pattern[] = [
       return { day: saturday >= env.today ? saturday : saturday + 7 };
     },
   },
-  // Fixed holidays: 元旦 (1 Jan), 五一/劳动节 (1 May), 国庆 (1 Oct), the coming one. Only with `allowFuture`.
+  // Holidays, the coming one where later days are asked for (`allowFuture`), else the last one: 元旦, 平安夜,
+  // 冬至, 春节… ("平安夜那天走", "冬至第二天开始停", "双十一那单"); a day after or before one ("冬至第二天",
+  // "the day after Christmas"), and the first weekday after one ("元旦后第一个周一", "the first Monday after
+  // New Year's").
   {
-    re: /元旦|五一|劳动节|国庆节?|(?<![a-z])new year'?s day(?![a-z])/gi,
+    re: new RegExp(
+      String.raw`(?:the\s+)?(?:first\s+(?<enWeekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+after\s+|(?<enShift>day\s+(?:after|before))\s+)?(?<name>${HOLIDAY_NAMES})(?:\s*(?:的)?(?<shift>第二天|后一天|次日|前一天|头一天)|\s*(?:过)?(?:后|以后|之后)的?第一个\s*(?:周|星期|礼拜)(?<weekday>[一二三四五六日天1-7]))?`,
+      'gi',
+    ),
     read: (m, env) => {
-      if (!env.future) return undefined;
-      const [mo, d] = /元旦|new year/i.test(m[0]) ? [1, 1] : /五一|劳动/.test(m[0]) ? [5, 1] : [10, 1];
-      const { y } = fromDayNumber(env.today);
-      const day = dayNumber(y, mo, d);
-      return { day: day >= env.today ? day : dayNumber(y + 1, mo, d) };
+      const g = m.groups!;
+      // "Every Christmas we go home", "每年平安夜": a habit, no day.
+      if (/(?:\bevery|\beach|每年|每逢|每到)\s*$/i.test(env.text.slice(Math.max(0, m.index - 8), m.index))) return undefined;
+      const day = holidayNear(g.name!, env);
+      // A sale on a holiday is a recent one ("双十一那单"); last year's ("he is in Barcelona for Christmas") is
+      // no day of the sale.
+      if (day === undefined || (!env.future && env.today - day > HOLIDAY_PAST_DAYS)) return undefined;
+      const w = g.weekday ? weekdayOfCn(g.weekday) : g.enWeekday ? weekdayOfEn(g.enWeekday) : undefined;
+      if (w !== undefined) return { day: day + (((w - weekday(day) + 6) % 7) + 1) };
+      const shift = g.shift ?? g.enShift ?? '';
+      return { day: day + (/后|次|第二|after/i.test(shift) ? 1 : /前|头|before/i.test(shift) ? -1 : 0) };
     },
   },
   // A planned day said as the coming week or month ("下周开始装修", "从下个月起", "from next week"): its
@@ -737,6 +796,9 @@ const DURATION_FORMAL = /(?:为期|共计|历时|期限为?)\s*(\d{1,3}|[一二�
 /** The verb of a hold right before its length ("停二十五天", "先歇一个月", "冻结两周"). */
 const HOLD_VERB_BEFORE = /(?:停|歇|关|暂停|冻结|休息?)(?:满|个|上|它|了)?\s*$/;
 
+/** Whether a length is said as the hold's own, right after its verb ("歇三十天", "停两周"). */
+export const saidAsHold = (text: string, said: { start: number }): boolean => HOLD_VERB_BEFORE.test(text.slice(Math.max(0, said.start - 4), said.start));
+
 /** A count written in digits or in Chinese numerals ("25", "二十五"); undefined when neither. */
 const countOf = (s: string): number | undefined => (/^\d+$/.test(s) ? Number(s) : parseSmallInt(s));
 
@@ -759,7 +821,7 @@ export function durationsIn(
     if (count === '半' && per === 1) continue;
     const span = originalSpan(n, m.index, m.index + m[0].length);
     if (opts.skip?.(span) || SHIFT_BEFORE.test(n.text.slice(0, m.index))) continue;
-    found.push({ days: Math.round(k * per), ...(unit === '个月' && Number.isInteger(k) ? { months: k } : {}), ...span });
+    found.push({ days: Math.round(k * per), ...span });
   }
   // Written Chinese counts days in 日 after 为期 ("自本月十五日起闭店，为期二十日"); 天 is read above.
   for (const m of n.text.matchAll(DURATION_FORMAL)) {
@@ -778,43 +840,16 @@ export function durationsIn(
     const per = /^day/i.test(u!) ? 1 : /^week/i.test(u!) ? 7 : 30;
     const span = originalSpan(n, m.index, m.index + m[0].length);
     if (opts.skip?.(span) || SHIFT_AFTER_EN.test(n.text.slice(m.index + m[0].length))) continue;
-    found.push({ days: k * per, ...(per === 30 ? { months: k } : {}), ...span });
+    found.push({ days: k * per, ...span });
   }
   return found;
 }
 
-/**
- * A length of time as said: whole months are calendar months ("停一个月" from 7 December runs to 7 January,
- * not to the 6th), anything else a number of days.
- */
-export type HoldLength = number | { months: number };
-
-/** A length found in a message: its days, its calendar months when said in whole months, and where. */
+/** A length found in a message: its days (a month as 30), and where. */
 export interface LengthSaid {
   days: number;
-  months?: number;
   start: number;
   end: number;
-}
-
-export const lengthOf = (said: LengthSaid): HoldLength => (said.months !== undefined ? { months: said.months } : said.days);
-
-export const sameLength = (a: HoldLength | undefined, b: HoldLength | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
-
-/** The ISO day a length after an ISO day: a month on is the same day of the next month, or its last day. */
-export function addLengthIso(iso: string, length: HoldLength): string | undefined {
-  if (typeof length === 'number') return addDaysIso(iso, length);
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  return m ? isoOf(monthsAfter(dayNumber(Number(m[1]), Number(m[2]), Number(m[3])), length.months)) : undefined;
-}
-
-/** The day `months` calendar months after day n (31 January + 1 month: the last day of February). */
-function monthsAfter(n: number, months: number): number {
-  const { y, m, d } = fromDayNumber(n);
-  const first = new Date(Date.UTC(y, m - 1 + months, 1));
-  const [yy, mm] = [first.getUTCFullYear(), first.getUTCMonth() + 1];
-  for (let day = d; day > 0; day--) if (exists(yy, mm, day)) return dayNumber(yy, mm, day);
-  return dayNumber(yy, mm, 1);
 }
 
 /** The ISO day `days` after an ISO day. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SLOT_TYPES } from '../../../src/flows/slot-types/types.js';
-import { addLengthIso, durationIn } from '../../../src/flows/slot-types/date.js';
+import { durationIn } from '../../../src/flows/slot-types/date.js';
 import { ctx, expectInvalid, expectValid, spans } from './helpers.js';
 
 const date = SLOT_TYPES.date!;
@@ -265,13 +265,24 @@ describe('date: options.allowFuture (planned start or resume dates)', () => {
     expect(date.extract('元旦过完 4号恢复吧 4号礼拜一开工', ctx({ allowFuture: true, notPast: true })).map((f) => f.value)).toEqual(['2027-01-04']);
   });
 
-  it('a month on is the same day of the next month, or its last day ("一个月后" on 31 January: 28 February)', () => {
-    expect(date.extract('一个月后恢复', ctx({ allowFuture: true }, new Date('2026-12-07T04:00:00Z'))).map((f) => f.value)).toEqual(['2027-01-07']);
-    expect(date.extract('in a month', ctx({ allowFuture: true }, new Date('2027-01-31T04:00:00Z'))).map((f) => f.value)).toEqual(['2027-02-28']);
-    expect(addLengthIso('2026-12-07', { months: 1 })).toBe('2027-01-07');
-    expect(addLengthIso('2026-12-07', 30)).toBe('2027-01-06');
-    expect(addLengthIso('2027-03-31', { months: 1 })).toBe('2027-04-30');
-    expect(addLengthIso('2026-12-15', { months: 2 })).toBe('2027-02-15');
+  it('holidays name their day: 平安夜, 冬至 and the day after it, the first Monday after 元旦; a sale on a recent one', () => {
+    const dec6 = new Date('2026-12-06T04:00:00Z');
+    const planned = (text: string) => date.extract(text, ctx({ allowFuture: true, notPast: true }, dec6)).map((f) => f.value);
+    expect(planned('平安夜那天走')).toEqual(['2026-12-24']);
+    expect(planned('冬至第二天开始停')).toEqual(['2026-12-23']);
+    expect(planned('改成元旦后第一个周一吧')).toEqual(['2027-01-04']);
+    expect(planned("We're back the first Monday after New Year's")).toEqual(['2027-01-04']);
+    expect(planned('From Christmas Eve')).toEqual(['2026-12-24']);
+    const past = (text: string) => date.extract(text, ctx({ maxAgeDays: 180 }, dec6)).map((f) => f.value);
+    expect(past('双十一那天刷的')).toEqual(['2026-11-11']);
+    expect(past('paid back on Black Friday, the day after Thanksgiving')).toEqual(['2026-11-27', '2026-11-27']);
+    // A habit ("Every Christmas we go home") and a festival of many days ("春节回老家") name no day.
+    expect(planned('Every Christmas we go home, so the shop will close from 20 December')).toEqual(['2026-12-20']);
+    expect(planned('春节回老家 一月二十号到二月十号结算暂停')).toEqual(['2027-01-20', '2027-02-10']);
+    // Last year's holiday is no day of a sale: "he is in Barcelona for Christmas".
+    expect(past('my partner is in Barcelona for Christmas')).toEqual([]);
+    // "要三个礼拜 三个礼拜以后": no 礼拜三 across the space.
+    expect(planned('装隔音说要三个礼拜 三个礼拜以后恢复吧')).toEqual(['2026-12-27']);
   });
 
   it('day first with a dot after the month (21.12., "from 3.1. to 5.1." in English); 21.12 where 21 is no month; 12.5 stays 12月5日', () => {
@@ -357,17 +368,6 @@ describe('date: how long, said instead of an end', () => {
     ['停三天半', 4],
   ])('%j → %i days', (text, days) => {
     expect(durationIn(text)?.days).toBe(days);
-  });
-
-  // Whole months are calendar months too: counted from the start day, they end on the same day of the month.
-  it.each([
-    ['停一个月', 1],
-    ['停两个月', 2],
-    ['for a couple of months', 2],
-    ['停一个半月', undefined],
-    ['停30天', undefined],
-  ])('%j → %s calendar months', (text, months) => {
-    expect(durationIn(text)?.months).toBe(months);
   });
 
   // Answering how long (the resume day asked), a guess is the answer, and "for" goes unsaid.
