@@ -1676,9 +1676,9 @@ export class FlowEngine {
       const today = todayIn(now, this.timeZone);
       // Only the Chinese "…以后" does this; "resume in 21 days", "3 weeks from today" count from today.
       if (from === today || !AFTER_SO_LONG_ZH.test(text)) continue;
-      // (A length that is itself the "so long after", "3 weeks from today", is no length told.)
-      const lengths = durationsIn(text, { guess: true }).filter((d) => !/^\s*(?:from\s+(?:today|now)|later|after|from\s+then)\b/i.test(text.slice(d.end)));
-      const own = lengths.map((d) => d.days).find((days) => addDaysIso(today, days) === value);
+      const own = durationsIn(text, { guess: true })
+        .map((d) => d.days)
+        .find((days) => addDaysIso(today, days) === value);
       const iso = own !== undefined ? addDaysIso(from, own) : undefined;
       if (!iso) continue;
       const checked = this.check(flow, slot, state, { ok: true, value: iso, display: displayIso(iso, 'zh-CN') ?? iso }, now);

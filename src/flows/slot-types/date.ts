@@ -535,10 +535,10 @@ const PATTERNS: Pattern[] = [
       return { day: saturday >= env.today ? saturday : saturday + 7 };
     },
   },
-  // Holidays, the coming one where later days are asked for (`allowFuture`), else the last one: 元旦, 平安夜,
-  // 冬至, 春节… ("平安夜那天走", "冬至第二天开始停", "双十一那单"); a day after or before one ("冬至第二天",
-  // "the day after Christmas"), and the first weekday after one ("元旦后第一个周一", "the first Monday after
-  // New Year's").
+  // Holidays, the coming one where later days are asked for (`allowFuture`), else the last one (a recent one):
+  // 元旦, 平安夜, 冬至, 双十一… ("平安夜那天走", "冬至第二天开始停", "双十一那单"); a day after or before one
+  // ("冬至第二天", "the day after Christmas"), and the first weekday after one ("元旦后第一个周一", "the first
+  // Monday after New Year's").
   {
     re: new RegExp(
       String.raw`(?:the\s+)?(?:first\s+(?<enWeekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+after\s+|(?<enShift>day\s+(?:after|before))\s+)?(?<name>${HOLIDAY_NAMES})(?:\s*(?:的)?(?<shift>第二天|后一天|次日|前一天|头一天)|\s*(?:过)?(?:后|以后|之后)的?第一个\s*(?:周|星期|礼拜)(?<weekday>[一二三四五六日天1-7]))?`,
@@ -668,7 +668,9 @@ function candidates(text: string, env: Env): Candidate[] {
   // said alone is in ("4号礼拜一开工" said in December: January's 4th, a Monday).
   for (let i = 0; i + 1 < kept.length; i++) {
     const c = kept[i]!;
-    const w = WEEKDAY_AFTER.exec(text.slice(c.end, kept[i + 1]!.end + 1)) ?? WEEKDAY_AFTER.exec(text.slice(c.end, kept[i + 1]!.end));
+    const next = kept[i + 1]!;
+    // (…with the bracket that closes it: "4号（周五）".)
+    const w = WEEKDAY_AFTER.exec(text.slice(c.end, next.end) + (/^[)）]/.test(text.slice(next.end)) ? text[next.end] : ''));
     if (!w || !('day' in c.reading)) continue;
     kept.splice(i + 1, 1);
     kept[i] = { ...c, end: c.end + w[0].length };
