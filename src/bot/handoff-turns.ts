@@ -30,9 +30,9 @@ export const COMPLAINT = /投诉|骗子|骗人|诈骗|欺诈|报警|(?:找|叫|�
  * A complaint the merchant reports about their customer ("菜品有问题，顾客投诉要退钱") or against the shop
  * ("我们店被人投诉了，银行要先停结算") is the reason for the request, not one of ours.
  */
-const CUSTOMER = /顾客|客人|客户|持卡人|消费者|会员|学员|家长|患者|病人|住客|房客|车主|买家|人家|邻居|街坊|[位个個]客|\bcustomer|\bcardholder|\bguest|\bmember/i;
+const CUSTOMER = /顾客|客人|客户|持卡人|消费者|会员|学员|家长|患者|病人|住客|房客|车主|业主|租客|游客|姑娘|宝妈|买家|人家|邻居|街坊|[位个個]客|\bcustomer|\bcardholder|\bguest|\bmember|\bclient|\bbuyer|\bpatient/i;
 const CUSTOMER_COMPLAINS = new RegExp(
-  String.raw`(${CUSTOMER.source})(?:(?!你们|您们|我就|我要)[^，,。.!！?？]){0,14}(投诉|报警|起诉|曝光|complain|complained)(?!你们|您们)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|(?:投诉|告|起诉)(?:我们|我家|咱们)(?:店|家|这边)?(?=[呀啊哦啦吧嘛]*(?:[，,。.!！~～\s]|$))|\b(?:got|received|had) (?:a )?complaints?\b|\bkena complain|\b(?:don'?t|do not) want (?:to )?(?:get |kena )?(?:a )?complain`,
+  String.raw`(${CUSTOMER.source})(?:(?!你们|您们|我就|我要)[^，,。.!！?？]){0,14}(投诉|报警|起诉|曝光|complain|complained)(?!你们|您们)|被(?:人|顾客|客人|客户)?(?:投诉|举报|起诉)|(?:投诉|告|起诉)(?:我们|我家|咱们)(?:店|家|这边)?(?=[呀啊哦啦吧嘛]*(?:[，,。.!！~～\s]|$))|\bcomplaints? against (?:my|our|the) (?:shop|store|business|restaurant|gallery|company)\b|\b(?:got|received|had) (?:a )?complaints?\b|\bkena complain|\b(?:don'?t|do not) want (?:to )?(?:get |kena )?(?:a )?complain`,
   'i',
 );
 
@@ -53,7 +53,8 @@ const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
  * The customer's threat, told by the merchant ("这个客人…不给退就要投诉 行吧 退给她"): the reason for a
  * refund. A threat of the merchant's own names us ("不给我退我就投诉你们").
  */
-const CUSTOMER_THREATENS = /不(?:给|让)?(?:她|他|人家|客人|顾客)?(?:退|撤)(?:钱|款|货)?(?:给?(?:她|他))?[^，,。!！\s]{0,3}就(?:要|说要|会|去|要去)?(?:投诉|报警|起诉|曝光|打12315)/;
+// …and however the condition is put ("今天不把钱弄回他卡上就打12315", "不给个说法就去12315").
+const CUSTOMER_THREATENS = /不(?:给|让)?(?:她|他|人家|客人|顾客)?(?:退|撤)(?:钱|款|货)?(?:给?(?:她|他))?[^，,。!！\s]{0,3}就(?:要|说要|会|去|要去)?(?:投诉|报警|起诉|曝光|打12315)|不[^，,。!！\s]{1,10}就(?:要|说要|会|去|要去)?(?:投诉|报警|起诉|曝光|打12315|去12315)/;
 
 const CAME_TO_COMPLAIN = /(?:打电话|打来电话|打来|找上门|跑来|过来|来)(?:说)?投诉/;
 

@@ -818,7 +818,12 @@ export class FlowEngine {
 
     // The pending slot's own answer: the message without the values of other slots (taken or restated).
     const rest = found.spans.length ? blank(text, found.spans) : text;
-    const tries = alternatives.map((slot) => ({ slot, result: this.check(flow, slot, state, this.parse(slot, state, rest, now, locale), now) }));
+    // ("对 1200" to the card's question after a read-back of ¥1,200.00: the amount said again, read as no card.)
+    const tries = alternatives.map((slot) => {
+      const parsed = this.parse(slot, state, rest, now, locale);
+      const amountAgain = slot.type === 'card_last4' && parsed.ok && this.amountSaidAgain(flow, state, rest, { value: parsed.value, start: rest.indexOf(String(parsed.value)) });
+      return { slot, result: this.check(flow, slot, state, amountAgain ? this.parse(slot, state, '', now, locale) : parsed, now) };
+    });
     const ok = tries.find((t) => t.slot === pending && t.result.ok) ?? tries.find((t) => t.result.ok);
     if (ok?.result.ok) {
       this.setValue(state, ok.slot.name, ok.result);
@@ -1532,7 +1537,9 @@ export class FlowEngine {
       // landline where a mobile is asked) is a phone number, whatever its length.
       const found = this.slotType(type)
         .extract(text, this.context(target, now, locale, flow))
-        .filter((x) => (!x.guessed || !out.spans.some(([a, b]) => a <= x.start && x.end <= b)) && (!CODE_TYPES.has(target.type) || !afterPhoneLabel(text, x)));
+        .filter((x) => (!x.guessed || !out.spans.some(([a, b]) => a <= x.start && x.end <= b)) && (!CODE_TYPES.has(target.type) || !afterPhoneLabel(text, x)))
+        // "小票 自己看 2680", "对 1200" where the card is asked: the sale's amount said again, not the card's last 4.
+        .filter((x) => target.type !== 'card_last4' || !this.amountSaidAgain(flow, state, text, x));
       if (found.length === 0) continue;
       // A value said only as another event's day ("今天又来说不要了", "明天还要营业一天") is no slot's of these.
       const ownEvent = found.filter((x) => saidOfOwnEvent(text, x, target));
@@ -1660,6 +1667,14 @@ export class FlowEngine {
     this.afterOwnLength(flow, state, text, out.changed, now);
     out.changed.push(...this.applyDurations(flow, state, now).filter((n) => !out.changed.includes(n)));
     return out;
+  }
+
+  /** Whether four digits are the request's amount in whole yuan, with no card word before them ("尾号2680" is a card). */
+  private amountSaidAgain(flow: Flow, state: FlowState, text: string, x: { value: unknown; start: number }): boolean {
+    const amount = flow.slots.find((s) => s.type === 'amount');
+    const fen = amount ? state.values[amount.name]?.value : undefined;
+    if (typeof fen !== 'number' || fen % 100 !== 0 || String(fen / 100) !== x.value) return false;
+    return !CARD_WORD_BEFORE.test(text.slice(Math.max(0, x.start - 8), x.start));
   }
 
   /**
@@ -2476,7 +2491,8 @@ export class FlowEngine {
 
   /**
    * The checks that need the flow: a planned date not in the past (`notPast`: 暂停开始日期 from today on),
-   * a date not before another slot's date (`notBefore`: 恢复日期 ≥ 暂停开始日期).
+   * a date after another slot's date (`notBefore`: 恢复日期 > 暂停开始日期 — a hold resumed the day it starts holds
+   * nothing, and "后天 后天开始关" at the resume question repeats the start).
    */
   private check(flow: Flow, slot: Slot, state: FlowState, parsed: Valid<unknown> | Invalid, now: Date): Valid<unknown> | Invalid {
     // A day not before another that is itself not past ("恢复日期" after "暂停开始日期") is best refused for the
@@ -2500,7 +2516,7 @@ export class FlowEngine {
     const otherName = slot.options.notBefore;
     if (!parsed.ok || !otherName) return parsed;
     const other = state.values[otherName];
-    if (!other || typeof other.value !== 'string' || typeof parsed.value !== 'string' || parsed.value >= other.value) return parsed;
+    if (!other || typeof other.value !== 'string' || typeof parsed.value !== 'string' || parsed.value > other.value) return parsed;
     const otherSlot = this.slot(flow, otherName);
     const vars = (l: Locale) => ({
       label: slot.label?.[l] ?? flowText(l, 'flowThisDate'),
@@ -2651,6 +2667,7 @@ function byPlace<T extends { start: number; end: number; value: unknown }>(text:
   return second ? b : a;
 }
 
+const CARD_WORD_BEFORE = /(?:尾号|卡号|后四位|后4位|末四位|卡尾|\b(?:last\s*(?:4|four)|ending(?:\s+in)?|card)\b)[^\d]{0,4}$/i;
 /** "三个礼拜以后", "四十五天之后": a day said as so long after. */
 const AFTER_SO_LONG_ZH = /(?:\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(?:天|日|周|星期|礼拜|月)\s*(?:以后|之后|后)/;
 const PHONE_LABEL_BEFORE = new RegExp(`(?:${PHONE_LABELS}|座机|固话|landline)[^\\d，,。]{0,6}$`, 'i');

@@ -137,6 +137,8 @@ const HOW_LONG = new RegExp(String.raw`多久|多长时间|${DAYS_ASKED}`);
 /** Asking what is usual, not where one's own request stands. */
 const IN_GENERAL = /正常|一般|通常|平时|\b(?:normally|usually|typically|in general)\b/i;
 /** One's own request asked after in a word or two ("status?", "check status pls", "进度？"). */
+/** "我那个到底怎么样了？？": one's own request, named by nothing else, asked after. */
+const MY_THAT_ONE = /我(?:的|们)?(?:那个|那单|那笔|那件事)(?:事)?(?:到底|究竟|现在)?(?:怎么样了|咋样了|怎样了|到哪了|弄好了没|办好了没|批了没|好了没)/;
 const BARE_STATUS = /^\s*(?:(?:pls|plz|please)\s+)?(?:check\s+)?(?:(?:my|the)\s+)?(?:request\s+|refund\s+|ticket\s+)?(?:status|progress|update)(?:\s+(?:pls|plz|please|check|update))?\s*[?？.!]*$|^\s*(?:进度|状态|申请进度|申请状态)\s*[?？]*$/i;
 const BARE_REQUEST_WORD = /^\s*(?:pls|plz|please)?\s*(refund|void)\s*(?:(?:this|that|it)(?: one)?)?\s*(?:pls|plz|please)?[\s.!]*$/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */
@@ -543,7 +545,7 @@ export class IntentDetector {
     const tokens = new Set(tokenize(text));
     if (tokens.size === 0) return undefined;
     // "status?", "check status pls": where one's own request stands, in one word.
-    if (BARE_STATUS.test(text) && !opts.withFiles) {
+    if ((BARE_STATUS.test(text) || MY_THAT_ONE.test(text)) && !opts.withFiles) {
       const status = this.statusFlowId();
       if (status) return { flowId: status, score: 1, mode: 'start' };
     }

@@ -215,6 +215,8 @@ export const SELF_CORRECTION =
 const GREETING_LEAD = /^(?:(?:你好|您好|你们好|在吗|在不在|在么|喂|哈喽|打扰(?:一下|了)|不好意思打扰(?:一下|了)?|(?:hi|hello|hey|hola|bonjour|salam|namaste|g'?day)(?: there)?)(?:[\s,，!！。.~～?？]|\p{Extended_Pictographic})+)+(?=\S)/iu;
 /** Thanks and "麻烦了" at the end, after a pause (else "退货太麻烦了" would lose its meaning). */
 const THANKS_END = /(?:^|[\s,，、。.!！~～…])(?:谢谢(?:你|您|你们)?(?:了|啦|哈|哦)?|多谢(?:了|啦)?|谢啦|谢了|感谢(?:你|您)?|麻烦(?:你|您|你们)?了|麻烦啦|辛苦(?:你|您|你们)?了|辛苦啦|拜托(?:你|您)?了|拜托啦|(?:给(?:你|您|你们))?添麻烦了|thanks?(?: you)?(?: (?:so|very) much| a lot| a bunch)?(?: anyway)?(?: (?:brother|bro|sister|sis|boss|sir|madam|ma'am|my friend|friend|dear))?|thx|tks|cheers|gracias|merci|danke|obrigad[oa]|arigato|shukran|spasibo|please|pls|plz)$/i;
+/** Hurry or a sigh after the answer ("确认 快点", "CONFIRM. Please hurry.", "Confirm. Marvellous."): no more said. */
+const HURRY_END = /(?:^|[\s,，、。.!！~～…])(?:快点儿?|快快|赶紧的?|麻利点|(?:please\s+)?hurry(?:\s+up)?|asap|quickly|marvell?ous|brilliant|wonderful|lovely)$/i;
 /** 谢谢 needs no pause before it ("确认谢谢"). */
 const THANKS_JOINED = /(?<=[\u4e00-\u9fff])谢谢(?:你|您|了|啦)?$/;
 /** Marks and emoji that end a message (a question mark says something and stays). */
@@ -232,7 +234,7 @@ function withoutCourtesyAtEnd(text: string, softeners: boolean): string {
   let out = text;
   for (let before = ''; before !== out; ) {
     before = out;
-    out = out.replace(END_MARKS, '').replace(THANKS_END, '').replace(THANKS_JOINED, '');
+    out = out.replace(END_MARKS, '').replace(THANKS_END, '').replace(THANKS_JOINED, '').replace(HURRY_END, '');
     if (softeners) out = out.replace(SOFTENER_END, '');
   }
   return out;

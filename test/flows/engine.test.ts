@@ -1551,6 +1551,7 @@ describe('courtesy around an answer', () => {
     expect(withoutCourtesy('hello, refund needed')).toBe('refund needed');
     expect(withoutCourtesy('Confirm. Thank you brother.')).toBe('Confirm');
     expect(withoutCourtesy('Confirm, gracias')).toBe('Confirm');
+    for (const [said, meant] of [['确认 快点', '确认'], ['CONFIRM. Please hurry.', 'CONFIRM'], ['Confirm. Marvellous.', 'Confirm']]) expect(withoutCourtesy(said!), said).toBe(meant);
     expect(withoutCourtesy('确认。谢谢您了，给您添麻烦了。')).toBe('确认');
     expect(withoutCourtesy('13812370109啊')).toBe('13812370109');
     expect(withoutCourtesy('怎么撤销呀？')).toBe('怎么撤销呀？'); // a question mark says something
@@ -2394,24 +2395,29 @@ describe('suspend-settlement', () => {
     expect(valueOf(settled.state, 'batch_settled')).toBe('yes');
   });
 
-  it('accepts tomorrow as the start and the same day as the resume', () => {
+  it('accepts tomorrow as the start; the same day as the resume is refused (a hold of no days), and a length said next dates it', () => {
     const atResume = send(last('suspend-settlement', SUSPEND_TO_START).state, '明天');
     expect(valueOf(atResume.state, 'start_date')).toBe('2026-11-26');
     const same = send(atResume.state, '2026-11-26');
-    expect(valueOf(same.state, 'resume_date')).toBe('2026-11-26');
+    expect(same.state!.values.resume_date).toBeUndefined();
+    expect(said(same)).toContain('恢复日期要晚于暂停开始日期（2026年11月26日）');
+    // "后天 后天开始关" at the resume question repeats the start; "就停十天" then gives the resume day.
+    const repeated = send(atResume.state, '明天 明天开始关');
+    expect(repeated.state!.values.resume_date).toBeUndefined();
+    expect(valueOf(send(repeated.state, '说是十天 就停十天 谁知道他们会不会拖').state, 'resume_date')).toBe('2026-12-06');
   });
 
   it('refuses a resume date before the start date, as a failed attempt', () => {
     const atResume = last('suspend-settlement', [...SUSPEND_TO_START, '12月1日']).state!;
     expect(atResume.pending).toBe('resume_date');
     const step = send(atResume, '11月30日');
-    expect(step.say[0]!.text).toBe('恢复日期不能早于暂停开始日期（2026年12月1日）：您输入的是2026年11月30日。');
+    expect(step.say[0]!.text).toBe('恢复日期要晚于暂停开始日期（2026年12月1日）：您输入的是2026年11月30日。');
     expect(lastSaid(step)).toBe(prompt('suspend-settlement', 'resume_date'));
     expect(step.state!.values).not.toHaveProperty('resume_date');
     expect(step.state!.attempts).toEqual({ resume_date: 1 });
 
     const en = engine.handle(atResume, { text: 'Nov 30' }, NOW, 'en');
-    expect(en.say[0]!.text).toBe('The resume date cannot be earlier than the start date of the hold (2026-12-01): you entered 2026-11-30.');
+    expect(en.say[0]!.text).toBe('The resume date must be after the start date of the hold (2026-12-01): you entered 2026-11-30.');
 
     const third = send(send(step.state, '11月29日').state, '2026-11-28');
     expect(third.outcome).toEqual({ type: 'handoff', reason: 'slot_retry_limit', detail: 'suspend-settlement.resume_date: date.not_before' });
@@ -2420,7 +2426,7 @@ describe('suspend-settlement', () => {
   it('at the confirmation: a resume date before the start is refused (kept), a later one taken', () => {
     const confirming = last('suspend-settlement', SUSPEND_TO_CONFIRM).state!;
     const refused = send(confirming, '不对，恢复日期是2026年11月20日');
-    expect(refused.say[0]!.text).toBe('恢复日期不能早于暂停开始日期（2026年12月1日）：您输入的是2026年11月20日。已保留原来的值：2027年1月5日。');
+    expect(refused.say[0]!.text).toBe('恢复日期要晚于暂停开始日期（2026年12月1日）：您输入的是2026年11月20日。已保留原来的值：2027年1月5日。');
     expect(refused.state!.values).toEqual(confirming.values);
     const taken = send(confirming, '恢复日期改成2027年1月10日');
     expect(valueOf(taken.state, 'resume_date')).toBe('2027-01-10');
@@ -2512,7 +2518,7 @@ describe('suspend-settlement', () => {
     const step = send(last('suspend-settlement', SUSPEND_TO_CONFIRM).state, '开始日期改成2027年2月1日');
     expect(valueOf(step.state, 'start_date')).toBe('2027-02-01');
     expect(step.state!.values).not.toHaveProperty('resume_date');
-    expect(step.say[0]!.text).toBe('恢复日期不能早于暂停开始日期（2027年2月1日）：您输入的是2027年1月5日。');
+    expect(step.say[0]!.text).toBe('恢复日期要晚于暂停开始日期（2027年2月1日）：您输入的是2027年1月5日。');
     expect(step.state!.pending).toBe('resume_date');
     const back = send(step.state, '2027年2月10日');
     expect(back.state!.stage).toBe('confirming');
@@ -2792,6 +2798,20 @@ describe('said in passing', () => {
     const step = send({ ...atPhone, pending: 'phone' }, '打店里电话就行 0571-8627 4419');
     expect(step.state!.values.reference_no).toBeUndefined();
     expect(step.state!.values.phone).toBeUndefined();
+  });
+
+  it('the sale\'s amount said again where the card is asked ("对 1200") is no card\'s last 4; "尾号1200" is', () => {
+    const atCard = last('cancel-transaction', ['前天刷了1200 顾客要退货', `商户号${MID} 终端${TID}`, '凭证号 758326']).state!;
+    expect(atCard.pending).toBe('card_last4');
+    const again = send(atCard, '对 1200');
+    expect(again.state!.values.card_last4).toBeUndefined();
+    expect(again.state!.pending).toBe('card_last4');
+    expect(valueOf(send(atCard, '尾号1200').state, 'card_last4')).toBe('1200');
+  });
+
+  it('the day the customer came to complain is no day of the sale ("大前天…刷的卡 … 业主今天一早就来岗亭闹")', () => {
+    const step = engine.start('cancel-transaction', { text: '大前天一个业主在我们停车场办了张月卡 4800 刷的卡 车位早就租给别人了 业主今天一早就来岗亭闹 说今天不把钱弄回他卡上就打12315' }, NOW, 'zh-CN');
+    expect(valueOf(step.state, 'transaction_date')).toBe('2026-11-22');
   });
 
   it('a merchant ID read out in groups ("867023 551409 886") gives no voucher number from its middle group', () => {

@@ -47,6 +47,8 @@ describe('intent detection', () => {
     expect(detector.detect('hello, refund needed')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('你好 打扰一下 CX-20261201-0001')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(detector.detect('CX-20261128-0001 谢谢')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    // One's own request, named by nothing else: "我那个到底怎么样了？？".
+    expect(detector.detect('我那个到底怎么样了？？客户天天来店里堵我 说我们骗钱')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     // Typed in full-width (an input method left in that mode), dashes and all.
     expect(detector.detect('ＣＸ－２０２６１２０３－０００１ 这单到哪了😤 客人天天催')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(isQuestion('在吗 退货')).toBe(false);

@@ -104,6 +104,10 @@ describe('the bot hands over on its own', () => {
     // The customer's threat, though the merchant names us elsewhere in the message; a threat against us stays one.
     expect(isComplaint('我是仁和大药房的 昨天在你们这提交了撤销申请 什么时候能有结果啊 客人说今天不退他就去投诉')).toBe(false);
     expect(isComplaint('你们再不退我就去投诉')).toBe(true);
+    // A customer's threat put however it is ("今天不把钱弄回他卡上就打12315", a client's complaint against my shop).
+    expect(isComplaint('业主今天一早就来岗亭闹 说今天不把钱弄回他卡上就打12315 经理说那就原路给人家')).toBe(false);
+    expect(isComplaint('有个姑娘在我们猫舍买了只布偶 她说不给个说法就去12315 我们老板认了')).toBe(false);
+    expect(isComplaint("He say if he don't have his money back he call his bank and make complaint against my shop. OK, fine, I give him back the money")).toBe(false);
     // A customer complaining about the shop ("要投诉我们"), in Cantonese too ("有位客投訴"), is the refund's reason.
     expect(isComplaint('昨天一个男的在我们花店订了99朵玫瑰，刷卡1299，今天打电话来骂，说送到的时候花都蔫了，要投诉我们')).toBe(false);
     expect(isComplaint('琴日晏晝有位客投诉话啲海鲜唔新鲜，经理话全单退返俾佢')).toBe(false);

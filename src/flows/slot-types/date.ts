@@ -726,8 +726,11 @@ function check(day: number, env: Env, ctx: SlotContext): Invalid | undefined {
   return undefined;
 }
 
+/** 元月 is January ("到元月15号"): the same length, so every span still points into the message. */
+const asMonthNumbers = (text: string): string => text.replace(/元月/g, '1月');
+
 function extract(text: string, ctx: SlotContext): Found<string>[] {
-  const n = normalize(text);
+  const n = normalize(asMonthNumbers(text));
   const env: Env = { today: todayIn(ctx.now, ctx.timeZone), future: ctx.options?.allowFuture === true, ahead: ctx.options?.notPast === true, whole: false, text: n.text };
   const found: Found<string>[] = [];
   for (const c of candidates(n.text, env)) {
@@ -739,7 +742,7 @@ function extract(text: string, ctx: SlotContext): Found<string>[] {
 }
 
 function parse(text: string, ctx: SlotContext): Valid<string> | Invalid {
-  const answer = trimAnswer(normalize(text).text);
+  const answer = trimAnswer(normalize(asMonthNumbers(text)).text);
   const env: Env = { today: todayIn(ctx.now, ctx.timeZone), future: ctx.options?.allowFuture === true, ahead: ctx.options?.notPast === true, whole: true, text: answer };
   const found = candidates(answer, env);
   if (found.length === 0) return invalid('date.unrecognized');

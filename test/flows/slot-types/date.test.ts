@@ -276,6 +276,8 @@ describe('date: options.allowFuture (planned start or resume dates)', () => {
     const past = (text: string) => date.extract(text, ctx({ maxAgeDays: 180 }, dec6)).map((f) => f.value);
     expect(past('双十一那天刷的')).toEqual(['2026-11-11']);
     expect(past('paid back on Black Friday, the day after Thanksgiving')).toEqual(['2026-11-27', '2026-11-27']);
+    // 元月 is January.
+    expect(planned('停一个月 到元月15号')).toEqual(['2027-01-15']);
     // A habit ("Every Christmas we go home") and a festival of many days ("春节回老家") name no day.
     expect(planned('Every Christmas we go home, so the shop will close from 20 December')).toEqual(['2026-12-20']);
     expect(planned('春节回老家 一月二十号到二月十号结算暂停')).toEqual(['2027-01-20', '2027-02-10']);
