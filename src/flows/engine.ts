@@ -2897,7 +2897,7 @@ const SUPPOSED = /如果|假如|要是|万一|的话\s*$|\bif\b/i;
 /** Where a message typed by voice, without punctuation, turns to the next thing ("…刷了一千二然后今天他说…"). */
 // …and where what was said ends in 了 and "I" goes on ("…他儿子过来说不要了我在机器上撤消它要什么主管密码").
 // …and where it turns to ask what to do ("…脸都绿了你看这个怎么弄").
-const RUN_ON_TURN = /然后|后来|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|(?<=[了啦呢吧])(?=我)|(?<=[了啦呢吧])(?=你看)|(?<=[了啦呢吧])(?=(?:这个?|那)?(?:怎么办|咋办|怎么弄|咋弄|咋整))|\b(?:and then|but|so)\b/gi;
+const RUN_ON_TURN = /然后|后来|结果|但是|可是|不过|所以|我想问一下|想问一下|我想问|请问|(?<=[了啦呢吧])(?=我)|(?<=[了啦呢吧])(?=你看)|(?=你们?(?:帮我)?看(?:看)?(?:这个|这|一下|下)?(?:该|应该)?(?:怎么|咋))|(?<=[了啦呢吧])(?=(?:这个?|那)?(?:怎么办|咋办|怎么弄|咋弄|咋整))|\b(?:and then|but|so)\b/gi;
 
 /** The message without its clauses about the photo sent with it ("小票在这", "see the slip"). */
 function withoutPhotoClauses(text: string): string {

@@ -2823,6 +2823,9 @@ describe('said in passing', () => {
   it('a voice message with no pause keeps its story as the reason, up to the question that ends it ("…站着呢脸都绿了你看这个怎么弄")', () => {
     const voice = engine.start('cancel-transaction', { text: '今天下午有个小伙子买了个手办五百九十九块钱结果我们店员手一滑刷成了五千九百九十小伙子现在还在店里站着呢脸都绿了你看这个怎么弄' }, NOW, 'zh-CN');
     expect(String(valueOf(voice.state, 'reason'))).toMatch(/刷成了五千九百九十.*脸都绿了$/);
+    // …and with no particle before the question ("…刷成了五千九百九十你看这个怎么弄").
+    const plain = engine.start('cancel-transaction', { text: '今天下午有个小伙子买了个手办五百九十九块钱结果我们店员手一滑刷成了五千九百九十你看这个怎么弄' }, NOW, 'zh-CN');
+    expect(valueOf(plain.state, 'reason')).toBe('结果我们店员手一滑刷成了五千九百九十');
     const english = engine.start('cancel-transaction', { text: "yesterday a guy bought a boxed manga set 1260 by card, turns out his gf already got him the exact same set lol so he wants his money back" }, NOW, 'en');
     expect(valueOf(english.state, 'reason')).toBe('turns out his gf already got him the exact same set lol so he wants his money back');
   });

@@ -39,7 +39,14 @@ function extract(text: string, _ctx: SlotContext): Found<string>[] {
 
 function parse(text: string, _ctx: SlotContext): Valid<string> | Invalid {
   // Digits said one by one ("一三三 八七六五 二零九四") are digits already: normalize() reads them.
-  const answer = trimAnswer(normalize(text).text.replace(LABEL, ' '));
+  // "(0755) 8621 3370 ext. 12", "010-6552 3318 转 8": one landline, its area code in brackets and its extension
+  // aside — told as such, not as two numbers.
+  const answer = trimAnswer(
+    normalize(text)
+      .text.replace(LABEL, ' ')
+      .replace(/[(（]\s*(0\d{2,3})\s*[)）]\s*/g, '$1 ')
+      .replace(/(?:\bext\.?|\bextension|转|分机)\s*\d{1,5}/gi, ' '),
+  );
   const runs = [...answer.matchAll(/\+?[0-9]+(?:[\s-]+[0-9]+)*/g)].map((m) => m[0]);
   if (runs.length === 0) return invalid('phone.missing');
   if (runs.length > 1) return invalid('phone.multiple');

@@ -47,6 +47,8 @@ describe('phone: parse', () => {
     // A landline is named as such (the same reason code).
     const landline = '这看起来是固定电话号码。请留一个手机号：以1开头的11位数字，例如138 0013 8000。';
     for (const text of ['010-12345678', '0755 1234 5678', '021-6234567']) expectInvalid(phone.parse(text, ctx()), 'phone.format', landline);
+    // …with its area code in brackets or an extension: one landline, not two numbers.
+    for (const text of ['(0755) 8621 3370', 'Best to ring the studio, (0755) 8621 3370 ext. 12', '打工作室座机吧 010-6552 3318 转 8 前台']) expectInvalid(phone.parse(text, ctx()), 'phone.format', landline);
     expectInvalid(phone.parse('没有手机', ctx()), 'phone.missing', '没有找到手机号，请发送11位手机号码。');
     expectInvalid(phone.parse('13800138000 或 13900139000', ctx()), 'phone.multiple');
   });
