@@ -138,7 +138,8 @@ const HOW_LONG = new RegExp(String.raw`多久|多长时间|${DAYS_ASKED}`);
 const IN_GENERAL = /正常|一般|通常|平时|\b(?:normally|usually|typically|in general)\b/i;
 /** One's own request asked after in a word or two ("status?", "check status pls", "进度？"). */
 /** "我那个到底怎么样了？？": one's own request, named by nothing else, asked after. */
-const MY_THAT_ONE = /我(?:的|们)?(?:那个|那单|那笔|那件事)(?:事)?(?:到底|究竟|现在)?(?:怎么样了|咋样了|怎样了|到哪了|弄好了没|办好了没|批了没|好了没)/;
+// …or by when it was asked for ("上礼拜给一个超市退醋的那个 咋样了").
+const MY_THAT_ONE = /我(?:的|们)?(?:那个|那单|那笔|那件事)(?:事)?(?:到底|究竟|现在)?(?:怎么样了|咋样了|怎样了|到哪了|弄好了没|办好了没|批了没|好了没)|(?:上礼拜|上周|上个?星期|前几天|前两天|上次|上回|之前|昨天|前天)[^，,。?？]{0,16}的那(?:个|单|笔)[\s，,]*(?:到底|究竟|现在)?(?:咋样了|怎么样了|怎样了|到哪了|办好了没|批了没|好了没)/;
 const BARE_STATUS = /^\s*(?:(?:pls|plz|please)\s+)?(?:check\s+)?(?:(?:my|the)\s+)?(?:request\s+|refund\s+|ticket\s+)?(?:status|progress|update)(?:\s+(?:pls|plz|please|check|update))?\s*[?？.!]*$|^\s*(?:进度|状态|申请进度|申请状态)\s*[?？]*$/i;
 const BARE_REQUEST_WORD = /^\s*(?:pls|plz|please)?\s*(refund|void)\s*(?:(?:this|that|it)(?: one)?)?\s*(?:pls|plz|please)?[\s.!]*$/i;
 /** Asking where or how to look a request up oneself ("在哪里能查到", "how can I check"): a question about the service. */

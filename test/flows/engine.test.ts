@@ -2101,6 +2101,8 @@ describe('suspend-settlement', () => {
     // An authority's order is the reason, whatever closing it causes.
     expect(valueOf(soundproofing, 'reason')).toBe('compliance');
     expect(valueOf(engine.start('suspend-settlement', { text: '教育局来检查 说我们场地消防不合格 要停课整改 这段时间到账的钱先停了吧' }, NOW, 'zh-CN').state, 'reason')).toBe('compliance');
+    expect(valueOf(engine.start('suspend-settlement', { text: '今天一早畜牧站来通知 说邻县发现禽流感 活禽市场全部封了 我们档口也开不了 这段时间刷卡的钱先别往卡上打了' }, NOW, 'zh-CN').state, 'reason')).toBe('compliance');
+    expect(valueOf(engine.start('suspend-settlement', { text: '闺女在城里生了 我跟老伴得去帮着带一阵 这段时间到账的钱先停了吧' }, NOW, 'zh-CN').state, 'reason')).toBe('business_change');
     // A hold's length said again, another ("歇一个月" first, "歇四十天" later), replaces the one the day came from.
     const restated = last('suspend-settlement', ['俺家饭店过年前要翻修 歇一个月 刷卡那钱先别往俺卡里打了', MID, '大后天开始'], { now: new Date('2026-12-06T04:00:00Z') }).state!;
     expect(valueOf(restated, 'resume_date')).toBe('2027-01-08');

@@ -49,6 +49,7 @@ describe('intent detection', () => {
     expect(detector.detect('CX-20261128-0001 谢谢')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     // One's own request, named by nothing else: "我那个到底怎么样了？？".
     expect(detector.detect('我那个到底怎么样了？？客户天天来店里堵我 说我们骗钱')).toMatchObject({ flowId: 'request-status', mode: 'start' });
+    expect(detector.detect('你好 上礼拜给一个超市退醋的那个 咋样了 超市天天问')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     // Typed in full-width (an input method left in that mode), dashes and all.
     expect(detector.detect('ＣＸ－２０２６１２０３－０００１ 这单到哪了😤 客人天天催')).toMatchObject({ flowId: 'request-status', mode: 'start' });
     expect(isQuestion('在吗 退货')).toBe(false);
@@ -75,6 +76,8 @@ describe('intent detection', () => {
     // "昨天的不要": the day's order not wanted.
     expect(detector.detect('我们大学城店昨天有个公司订了一批沙拉 1260 刷的卡 送过去人家说订成今天的了 昨天的不要 东西也没动')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     expect(detector.detect('卡号的不要发给别人吧')).toBeUndefined();
+    // "钱得给人家": the money has to go back.
+    expect(detector.detect('大前天西庄一个老乡来买了个旋耕机的齿轮箱 2380 刷的卡 型号不对 今天东西拉回来了 钱得给人家')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // "Hola" is a greeting, not "hold"; "must pay ¥128 but my waiter type 1280" is a mistake at the till.
     expect(detector.detect('Hola, good afternoon. I have a tapas bar. Today at lunch one table must pay ¥128 but my waiter type 1280 in the machine, and it is already pass.')).toMatchObject({ flowId: 'cancel-transaction', mode: 'start' });
     // A customer's question reported, and the answer given: "家长问学费能不能还给他 我们同意了".
