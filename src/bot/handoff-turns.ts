@@ -53,8 +53,8 @@ const CRIME_WORDS = /报警|警察|诈骗|欺诈|\b(?:police|fraud|scam)\b/gi;
  * The customer's threat, told by the merchant ("这个客人…不给退就要投诉 行吧 退给她"): the reason for a
  * refund. A threat of the merchant's own names us ("不给我退我就投诉你们").
  */
-// …and however the condition is put ("今天不把钱弄回他卡上就打12315", "不给个说法就去12315").
-const CUSTOMER_THREATENS = /不(?:给|让)?(?:她|他|人家|客人|顾客)?(?:退|撤)(?:钱|款|货)?(?:给?(?:她|他))?[^，,。!！\s]{0,3}就(?:要|说要|会|去|要去)?(?:投诉|报警|起诉|曝光|打12315)|不[^，,。!！\s]{1,10}就(?:要|说要|会|去|要去)?(?:投诉|报警|起诉|曝光|打12315|去12315)/;
+// …however the condition is put ("不退给她就要投诉", "今天不把钱弄回他卡上就打12315", "不给个说法就去12315").
+const CUSTOMER_THREATENS = /不[^，,。!！\s]{1,10}就(?:要|说要|会|去|要去)?(?:投诉|报警|起诉|曝光|打12315|去12315)/;
 
 const CAME_TO_COMPLAIN = /(?:打电话|打来电话|打来|找上门|跑来|过来|来)(?:说)?投诉/;
 

@@ -1537,9 +1537,7 @@ export class FlowEngine {
       // landline where a mobile is asked) is a phone number, whatever its length.
       const found = this.slotType(type)
         .extract(text, this.context(target, now, locale, flow))
-        .filter((x) => (!x.guessed || !out.spans.some(([a, b]) => a <= x.start && x.end <= b)) && (!CODE_TYPES.has(target.type) || !afterPhoneLabel(text, x)))
-        // "小票 自己看 2680", "对 1200" where the card is asked: the sale's amount said again, not the card's last 4.
-        .filter((x) => target.type !== 'card_last4' || !this.amountSaidAgain(flow, state, text, x));
+        .filter((x) => (!x.guessed || !out.spans.some(([a, b]) => a <= x.start && x.end <= b)) && (!CODE_TYPES.has(target.type) || !afterPhoneLabel(text, x)));
       if (found.length === 0) continue;
       // A value said only as another event's day ("今天又来说不要了", "明天还要营业一天") is no slot's of these.
       const ownEvent = found.filter((x) => saidOfOwnEvent(text, x, target));
@@ -2667,7 +2665,8 @@ function byPlace<T extends { start: number; end: number; value: unknown }>(text:
   return second ? b : a;
 }
 
-const CARD_WORD_BEFORE = /(?:尾号|卡号|后四位|后4位|末四位|卡尾|\b(?:last\s*(?:4|four)|ending(?:\s+in)?|card)\b)[^\d]{0,4}$/i;
+/** The card's own labels (`card_last4`'s, and 卡号 / card) right before a number. */
+const CARD_WORD_BEFORE = new RegExp(`(?:${ID_LABELS.card_last4}|卡号|\\bcard\\b)[^\\d]{0,4}$`, 'i');
 /** "三个礼拜以后", "四十五天之后": a day said as so long after. */
 const AFTER_SO_LONG_ZH = /(?:\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(?:天|日|周|星期|礼拜|月)\s*(?:以后|之后|后)/;
 const PHONE_LABEL_BEFORE = new RegExp(`(?:${PHONE_LABELS}|座机|固话|landline)[^\\d，,。]{0,6}$`, 'i');

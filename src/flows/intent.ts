@@ -241,7 +241,9 @@ const TRANSACTION_FACT = /\d{3,}|[一二三四五六七八九十两百千万]+(�
  * A sale told with its day and amount ("顾客昨天刷了500", "今天刷错了一笔，刷成了1000"), then asked what to do
  * ("怎么弄", "能退吗", "你们能处理吗"): this sale is to be undone, not refunds explained in general.
  */
-const SALE_TOLD = /(?:今天|昨天|前天|大前天|上周.|上个?星期.|\d{1,2}号)[^，,。?？]{0,8}刷(?:了|的|错了?|成了?)[^，,。?？]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})|[打按输刷]成了?\s*(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})/;
+/** Charged as another amount ("刷成了五千九百九十", "按成1100"). */
+const MISCHARGED_AS = /[打按输刷]成了?\s*(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})/;
+const SALE_TOLD = new RegExp(String.raw`(?:今天|昨天|前天|大前天|上周.|上个?星期.|\d{1,2}号)[^，,。?？]{0,8}刷(?:了|的|错了?|成了?)[^，,。?？]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})|` + MISCHARGED_AS.source);
 const WHAT_TO_DO = /咋办|怎么办|怎么弄|咋弄|咋整|咋处理|怎么处理|能退吗|能不能退|能撤吗|能处理吗|能不能处理|能办吗|帮我看看|你看看|你看着办/;
 const PARTICULAR_SALE = /(?:刚|刚才|刚刚)[刷付收]的[^，,。?？]{0,4}\d{2,}|[这那]笔[^，,。?？!！]{0,6}?(?:\d{2,}|[一二三四五六七八九十两百千万]{2,}|[块元蚊])|(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})(?:块|元|蚊)?的?那笔|(?:昨|前|今)(?:天|儿个?|日)[^，,。?？]{0,3}[这那](?:笔|单)/;
 
@@ -276,8 +278,6 @@ const UNDONE_NOT_ARRIVED = /(?:(?:退|撤销?)(?:成功|好了|完了)|已经(?:
 const LEFT_TO_US = /你们?(?:帮我)?看(?:看)?(?:这个|这|一下|下)?(?:该|应该)?(?:怎么|咋)(?:弄|办|整|处理|搞)|你们?看着办|(?:麻烦|请)(?:你|您)(?:们)?帮(?:我|忙)看(?:看|一下|下)(?:该|应该)?(?:怎么|咋)(?:弄|办|处理)/;
 /** Greetings of other languages, written among English ("Hola, good afternoon"): no typos of request words ("hold"). */
 const GREETINGS_ELSEWHERE = ['hola', 'ola', 'salam', 'salaam', 'bonjour', 'ciao', 'namaste', 'hallo', 'aloha', 'shalom', 'merhaba', 'privet', 'annyeong', 'konnichiwa'];
-/** Charged as another amount ("刷成了五千九百九十", "按成1100"). */
-const MISCHARGED_AS = /[打按输刷]成了?\s*(?:\d{2,}|[一二三四五六七八九十两百千万]{2,})/;
 const OWN_MISTAKE = /刷错|按错|输错|打错|多打了|多按了|手滑|多扣|刷重复|刷重了|刷多了|多刷了/;
 const CAN_IT_BE_UNDONE = /(?<!还)能(?:不能)?(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|(?<!还)可以(?:给(?:他|她|人家|人|顾客|客人|客户))?(?:退|撤)|撤回来|\bcan (?:it|this|that|these|(?:this|that) (?:one|sale|payment|transaction|charge)) be (?:refunded|voided|cancell?ed|reversed)\b|\b(?:can (?:i|you|u|we)|could (?:you|u)|is it possible to|can) (?:refund|void|cancel|reverse) (?:it|this|that)\b/i;
 /**
